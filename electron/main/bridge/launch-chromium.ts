@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ArxFailure } from '../../../shared/contract';
+import type { ConsoleServices } from '../core/console-services';
+import { attachBridge, type BridgeHandle } from './chromium-bridge';
+
+/**
+ * Flags that keep Chromium from talking to anyone: no background networking, no component or
+ * safe-browsing updates, no sync, no first-run, no crash upload.
+ */
+export const CHROMIUM_QUIET_FLAGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-breakpad',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,InterestFeedContentSuggestions',
+  '--metrics-recording-only',
+  '--disable-quic',
+  '--disable-gpu',
+] as const;
+
+export function chromiumExecutable(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [env.ARX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new ArxFailure('INTERNAL', `No Chromium found (tried ${candidates.join(', ')}). Install it with: apt-get install chromium`);
+  }
+  return found;
+}
+
+export interface ChromiumConsole {
+  context: BrowserContext;
+  page: Page;
+  bridge: BridgeHandle;
+  close(): Promise<void>;
+}
+
+/** Opens the console in a Chromium window (or headless) wired to `services` through the bridge. */
+export async function launchChromiumConsole(opts: {
+  services: ConsoleServices;
+  rendererDir: string;
+  headless: boolean;
+  viewport?: { width: number; height: number };
+}): Promise<ChromiumConsole> {
+  const profile = mkdtempSync(join(tmpdir(), 'arx-chromium-'));
+  const args = [...CHROMIUM_QUIET_FLAGS, '--no-sandbox'];
+  if (!opts.headless) args.push('--app=about:blank');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumExecutable(),
+    headless: opts.headless,
+    args,
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    serviceWorkers: 'block',
+    acceptDownloads: false,
+    offline: false,
+  });
+  const bridge = await attachBridge(context, opts.services, opts.rendererDir);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(bridge.url);
+  return {
+    context,
+    page,
+    bridge,
+    async close() {
+      bridge.detach();
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

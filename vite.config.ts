@@ -1,0 +1,20 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The renderer is a static bundle served by the app's own protocol handler (Electron) or by the
+// bridge's request interception (Chromium): relative asset paths, no dev-server URLs baked in,
+// no remote fonts, and no inline scripts so that the CSP can say script-src 'self'.
+export default defineConfig({
+  root: 'renderer',
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: '../dist/renderer',
+    emptyOutDir: true,
+    target: 'chrome120',
+    sourcemap: false,
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 4096,
+  },
+});
