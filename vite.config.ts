@@ -19,13 +19,19 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   // Unit and integration tests (vitest). End-to-end tests run under Playwright: test/e2e.
+  // Integration tests share one real PostgreSQL per run (globalSetup); unit tests start nothing.
   test: {
     root: '.',
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/support/pg-global.ts'] },
+      },
+    ],
   },
 });

@@ -1,0 +1,20 @@
+import { sql as m0001 } from './0001-core';
+import { sql as m0002 } from './0002-audit-log';
+import { sql as m0003 } from './0003-policies-reviews';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Numbered, forward-only migrations (Signal's NNNN-name convention). Never edit a shipped one:
+ * its checksum is recorded, and a changed migration stops `arx db migrate` with
+ * DB_MIGRATION_FAILED. Add a new number instead.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core', sql: m0001 },
+  { version: 2, name: 'audit-log', sql: m0002 },
+  { version: 3, name: 'policies-reviews', sql: m0003 },
+];
