@@ -4,6 +4,12 @@ import { ArxFailure, type Status } from '../../../shared/contract';
 import type { ArxConfig } from '../config/config';
 import { checkConnectionSecurity } from './connection-policy';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
+import { migrate } from './migrate';
+import { createLoginRole } from './tenant-session';
+
+/** Login roles of the embedded default; on-prem deployments create their own (docs/control-plane.md). */
+export const EMBEDDED_CONSOLE_ROLE = 'arx_console_app';
+export const EMBEDDED_GATEWAY_ROLE = 'arx_gateway_app';
 
 type CpStatus = Status['controlPlane'];
 
@@ -14,6 +20,8 @@ type CpStatus = Status['controlPlane'];
  */
 export class ControlPlane {
   private pool: pg.Pool | null = null;
+  private adminPool: pg.Pool | null = null;
+  private gatewayPool: pg.Pool | null = null;
   private embedded: EmbeddedServer | null = null;
   private current: CpStatus;
 
@@ -46,7 +54,20 @@ export class ControlPlane {
       if (mode === 'embedded') {
         this.embedded = await startEmbeddedPostgres(this.config.dataDir, this.log);
         const e = this.embedded;
-        this.pool = new pg.Pool({ host: e.host, port: e.port, user: e.user, password: e.password, database: e.database, max: 8 });
+        const at = { host: e.host, port: e.port, database: e.database };
+        // Migrations run automatically only here, on the embedded default, as its admin. The
+        // console itself then connects as a role that row-level security binds.
+        this.adminPool = new pg.Pool({ ...at, user: e.user, password: e.password, max: 2 });
+        const admin = await this.adminPool.connect();
+        try {
+          await migrate(admin);
+          await createLoginRole(admin, EMBEDDED_CONSOLE_ROLE, e.consolePassword, 'arx_console');
+          await createLoginRole(admin, EMBEDDED_GATEWAY_ROLE, e.gatewayPassword, 'arx_gateway');
+        } finally {
+          admin.release();
+        }
+        this.pool = new pg.Pool({ ...at, user: EMBEDDED_CONSOLE_ROLE, password: e.consolePassword, max: 8 });
+        this.gatewayPool = new pg.Pool({ ...at, user: EMBEDDED_GATEWAY_ROLE, password: e.gatewayPassword, max: 8 });
       } else {
         const url = this.config.controlPlane.url;
         if (!url) throw new ArxFailure('DB_NOT_CONFIGURED', 'Control-plane mode is external but ARX_DATABASE_URL is not set.');
@@ -91,10 +112,24 @@ export class ControlPlane {
     throw new ArxFailure('DB_UNREACHABLE', `The control plane is not connected: ${this.current.detail}`);
   }
 
+  /** The embedded cluster's admin pool (tenants, operators, demo data); elsewhere that is the DBA's job. */
+  requireAdminPool(): pg.Pool {
+    this.requirePool();
+    if (!this.adminPool) throw new ArxFailure('DB_NOT_CONFIGURED', 'Administrative changes need the embedded control plane or `arx db` with an admin URL.');
+    return this.adminPool;
+  }
+
+  /** A pool as the gateway role (simulator, demo data); embedded default only. */
+  requireGatewayPool(): pg.Pool {
+    this.requirePool();
+    if (!this.gatewayPool) throw new ArxFailure('DB_NOT_CONFIGURED', 'The gateway role is available on the embedded control plane only.');
+    return this.gatewayPool;
+  }
+
   async stop(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    if (pool) await pool.end().catch(() => {});
+    const pools = [this.pool, this.adminPool, this.gatewayPool];
+    this.pool = this.adminPool = this.gatewayPool = null;
+    await Promise.all(pools.map((p) => p?.end().catch(() => {})));
     if (this.embedded) {
       await this.embedded.stop().catch(() => {});
       this.embedded = null;

@@ -10,6 +10,8 @@ export interface EmbeddedServer {
   port: number;
   user: string;
   password: string;
+  consolePassword: string;
+  gatewayPassword: string;
   database: string;
   clusterDir: string;
   stop(): Promise<void>;
@@ -39,15 +41,24 @@ export function clusterDirFor(dataDir: string, isRoot = process.getuid?.() === 0
   return join('/var/lib/arx-console', `pg-${tag}`);
 }
 
-interface Credentials {
+/** Passwords of the embedded cluster: the admin (superuser, migrations only) and the two application login roles. */
+export interface EmbeddedCredentials {
   user: string;
   password: string;
+  consolePassword: string;
+  gatewayPassword: string;
 }
 
-function loadOrCreateCredentials(dataDir: string): Credentials {
+function loadOrCreateCredentials(dataDir: string): EmbeddedCredentials {
   const file = join(dataDir, 'embedded-pg.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
-  const creds = { user: 'arx_admin', password: randomBytes(24).toString('base64url') };
+  const gen = () => randomBytes(24).toString('base64url');
+  const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<EmbeddedCredentials>) : {};
+  const creds: EmbeddedCredentials = {
+    user: old.user ?? 'arx_admin',
+    password: old.password ?? gen(),
+    consolePassword: old.consolePassword ?? gen(),
+    gatewayPassword: old.gatewayPassword ?? gen(),
+  };
   writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
   return creds;
 }
@@ -103,6 +114,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     port,
     user: creds.user,
     password: creds.password,
+    consolePassword: creds.consolePassword,
+    gatewayPassword: creds.gatewayPassword,
     database,
     clusterDir,
     stop: () => pg.stop(),
