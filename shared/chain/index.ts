@@ -1,0 +1,4 @@
+export * from './blake3';
+export * from './format';
+export * from './issues';
+export * from './verifier';
