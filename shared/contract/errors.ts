@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'DB_TLS_REQUIRED',
   'DB_MIGRATION_FAILED',
   'NOT_FOUND',
+  // audit log
+  'EVENT_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

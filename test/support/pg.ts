@@ -35,3 +35,41 @@ export async function freshDatabase(prefix = 't'): Promise<{
     },
   };
 }
+
+/** A fresh database at the latest schema, with two tenants and pools as the console and gateway roles. */
+export async function migratedDatabase(prefix = 'm') {
+  const { migrate } = await import('../../electron/main/controlplane/migrate');
+  const { createLoginRole } = await import('../../electron/main/controlplane/tenant-session');
+  const db = await freshDatabase(prefix);
+  const admin = await db.admin.connect();
+  const tenants = { a: randomUUIDv4(), b: randomUUIDv4() };
+  let consolePool: pg.Pool;
+  let gatewayPool: pg.Pool;
+  try {
+    await migrate(admin);
+    const cpw = randomBytes(18).toString('base64url');
+    const gpw = randomBytes(18).toString('base64url');
+    const suffix = db.name.slice(-12);
+    await createLoginRole(admin, `console_${suffix}`, cpw, 'arx_console');
+    await createLoginRole(admin, `gateway_${suffix}`, gpw, 'arx_gateway');
+    consolePool = db.connect(`console_${suffix}`, cpw);
+    gatewayPool = db.connect(`gateway_${suffix}`, gpw);
+    await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $3, 'Alpha'), ($2, $4, 'Bravo')`, [
+      tenants.a,
+      tenants.b,
+      `alpha-${suffix}`,
+      `bravo-${suffix}`,
+    ]);
+  } finally {
+    admin.release();
+  }
+  return { ...db, tenants, consolePool, gatewayPool };
+}
+
+function randomUUIDv4(): string {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -42,7 +42,9 @@ CREATE TABLE arx.checkpoints (
   key_name text NOT NULL,
   issued_at timestamptz NOT NULL,
   consistency_proof bytea[] NOT NULL DEFAULT '{}',
-  PRIMARY KEY (tenant_id, tree_size, key_name)
+  -- A checkpoint is issued every N events or T minutes, also when nothing happened (so silence is
+  -- provable): the same tree size may be signed again at a later time.
+  PRIMARY KEY (tenant_id, tree_size, key_name, issued_at)
 );
 
 CREATE FUNCTION arx.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $f$

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { ChainBuilder, genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
+import { ArxFailure } from '../../../shared/contract';
+import { eventTime, serializeEvent, validateEvent, type EventType } from '../../../shared/events';
+
+/** An event as a writer receives it: the chain position, tenant and envelope are filled in here. */
+export interface NewEvent {
+  type: EventType;
+  data: unknown;
+  subject?: string;
+  id?: string;
+  /** RFC 3339 with microseconds; defaults to now. */
+  time?: string;
+}
+
+export interface AppendResult {
+  firstSeq: number;
+  lastSeq: number;
+  /** The chain length after this append. */
+  size: number;
+  head: Uint8Array;
+}
+
+/** Called inside the append transaction, with the lock held, after the rows are written. */
+export type AfterAppend = (client: pg.PoolClient, appended: { size: number; head: Uint8Array; hashes: Uint8Array[] }) => Promise<void>;
+
+/**
+ * The audit chain writer (the library the gateway links, and the simulator uses). One writer per
+ * chain at a time: each append takes a transaction-scoped advisory lock on the tenant, reads the
+ * chain head, and inserts its events with contiguous seq numbers, their digests and links in the
+ * same transaction. A writer killed mid-append rolls back whole, so there is no gap, no fork and
+ * no duplicate; the (tenant, seq) primary key is the last line of defence against a fork.
+ */
+export class ChainWriter {
+  private readonly b3: Blake3;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly tenantId: string,
+    private readonly opts: { source: string; blake3?: Blake3; afterAppend?: AfterAppend } ,
+  ) {
+    this.b3 = opts.blake3 ?? nobleBlake3;
+  }
+
+  async append(events: readonly NewEvent[]): Promise<AppendResult> {
+    if (events.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Nothing to append.');
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('arx.tenant_id', $1, true)", [this.tenantId]);
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${this.tenantId}`]);
+      const last = await client.query<{ seq: string; chain_hash: Buffer }>(
+        'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
+        [this.tenantId],
+      );
+      const builder = last.rows[0]
+        ? new ChainBuilder(this.b3, { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) })
+        : new ChainBuilder(this.b3, { tenantId: this.tenantId });
+      const firstSeq = builder.head.size;
+
+      const seqs: string[] = [];
+      const ids: string[] = [];
+      const types: string[] = [];
+      const times: string[] = [];
+      const bytes: Buffer[] = [];
+      const digests: Buffer[] = [];
+      const hashes: Buffer[] = [];
+      const now = new Date();
+      events.forEach((e, i) => {
+        const seq = firstSeq + i;
+        const candidate = {
+          specversion: '1.0',
+          id: e.id ?? randomUUID(),
+          source: this.opts.source,
+          type: e.type,
+          ...(e.subject !== undefined ? { subject: e.subject } : {}),
+          time: e.time ?? eventTime(now, i % 1000),
+          datacontenttype: 'application/json',
+          sequence: String(seq),
+          arxtenant: this.tenantId,
+          data: e.data,
+        };
+        const v = validateEvent(candidate);
+        if (!v.ok) {
+          throw new ArxFailure('EVENT_INVALID', `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`, {
+            index: i,
+            path: v.issue.path,
+          });
+        }
+        const b = serializeEvent(v.event);
+        const entry = builder.append(b);
+        seqs.push(String(seq));
+        ids.push(v.event.id);
+        types.push(v.event.type);
+        times.push(v.event.time);
+        bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+        digests.push(Buffer.from(entry.digest));
+        hashes.push(Buffer.from(entry.hash));
+      });
+      await client.query(
+        `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
+         SELECT $1, s, i, t, tm::timestamptz, b, convert_from(b, 'UTF8')::jsonb, d, h
+         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u(s, i, t, tm, b, d, h)`,
+        [this.tenantId, seqs, ids, types, times, bytes, digests, hashes],
+      );
+      const head = builder.head;
+      if (this.opts.afterAppend) await this.opts.afterAppend(client, { size: head.size, head: head.hash, hashes });
+      await client.query('COMMIT');
+      return { firstSeq, lastSeq: head.size - 1, size: head.size, head: head.hash };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The predecessor of seq 0 for this tenant (for verifiers that start at the beginning). */
+  genesis(): Uint8Array {
+    return genesisHash(this.b3, this.tenantId);
+  }
+}
