@@ -27,14 +27,15 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   const devTools = devToolsAllowed(app.isPackaged, process.env);
   app.enableSandbox();
-  // Must happen before `ready`. No bypassCSP, no corsEnabled: the scheme gets what an https origin has, no more.
+  // Must happen before `ready`. No bypassCSP: the renderer's CSP applies in full.
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
   app.on('web-contents-created', (_event, contents) => guardContents(contents, log));
   app.on('window-all-closed', () => app.quit());
-  app.whenReady().then(
-    () => start(devTools),
-    (err: unknown) => fatal(err),
-  );
+  // Any failure while starting ends in one dialog and exit code 2, never an unhandled rejection.
+  app
+    .whenReady()
+    .then(() => start(devTools))
+    .catch((err: unknown) => fatal(err));
 }
 
 async function start(devTools: boolean): Promise<void> {
