@@ -28,7 +28,8 @@ if (!app.requestSingleInstanceLock()) {
   const devTools = devToolsAllowed(app.isPackaged, process.env);
   app.enableSandbox();
   // Must happen before `ready`. No bypassCSP: the renderer's CSP applies in full.
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  // corsEnabled: Vite emits <script type="module" crossorigin>, which Chromium loads in CORS mode.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
   app.on('web-contents-created', (_event, contents) => guardContents(contents, log));
   app.on('window-all-closed', () => app.quit());
   // Any failure while starting ends in one dialog and exit code 2, never an unhandled rejection.
