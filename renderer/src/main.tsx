@@ -1,3 +1,13 @@
+import '@mantine/core/styles.css';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
 
-createRoot(document.getElementById('root')!).render(<p>ARX Console</p>);
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

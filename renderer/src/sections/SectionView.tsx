@@ -1,0 +1,21 @@
+import { AuditSection } from './AuditSection';
+import { BundlesSection } from './BundlesSection';
+import { CertificatesSection } from './CertificatesSection';
+import { PoliciesSection } from './PoliciesSection';
+import type { SectionId } from './section-list';
+import { SettingsSection } from './SettingsSection';
+
+export function SectionView({ section }: { section: SectionId }) {
+  switch (section) {
+    case 'policies':
+      return <PoliciesSection />;
+    case 'audit':
+      return <AuditSection />;
+    case 'certificates':
+      return <CertificatesSection />;
+    case 'bundles':
+      return <BundlesSection />;
+    case 'settings':
+      return <SettingsSection />;
+  }
+}

@@ -1,0 +1,36 @@
+import { BANNER_COLOURS, type ClassificationLevel } from '../../../shared/config/classification';
+import classes from './shell.module.css';
+
+export interface ClassificationMarking {
+  classification: ClassificationLevel;
+  /** Caveat after the level, e.g. "NOFORN"; empty when none. */
+  classificationCaveat: string;
+}
+
+/** "SECRET//NOFORN": the level, then the caveat after a double slash, as banner lines are written. */
+export function markingText(m: ClassificationMarking): string {
+  const caveat = m.classificationCaveat.trim();
+  return caveat ? `${m.classification}//${caveat.toUpperCase()}` : m.classification;
+}
+
+/**
+ * The banner line shown at the very top and the very bottom of every screen. Colours are the
+ * customary ones from shared/config/classification.ts; the text is never abbreviated. When the
+ * marking is unknown (app.info failed) the banner says so instead of guessing a level.
+ */
+export function ClassificationBanner({ marking, position }: { marking: ClassificationMarking | null; position: 'top' | 'bottom' }) {
+  const text = marking ? markingText(marking) : 'CLASSIFICATION UNAVAILABLE';
+  const colours = marking ? BANNER_COLOURS[marking.classification] : { background: '#3b3b3b', text: '#ffffff' };
+  return (
+    <div
+      role="note"
+      aria-label={`Classification: ${text}`}
+      data-position={position}
+      data-classification={marking?.classification ?? 'unknown'}
+      className={classes.banner}
+      style={{ backgroundColor: colours.background, color: colours.text }}
+    >
+      {text}
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { AppShell, ScrollArea } from '@mantine/core';
+import type { AppInfo } from '../../../shared/contract';
+import { SectionView } from '../sections/SectionView';
+import { ClassificationBanner } from './ClassificationBanner';
+import { ColorSchemeToggle } from './ColorSchemeToggle';
+import { Navigation } from './Navigation';
+import { ProductBar } from './ProductBar';
+import { StatusBar } from './StatusBar';
+import { useConsoleStatus } from './use-console-status';
+import { useHashSection } from './use-hash-section';
+import classes from './shell.module.css';
+
+const BANNER = 24;
+const PRODUCT_BAR = 48;
+const STATUS_BAR = 28;
+
+/**
+ * The console after the notice was acknowledged: classification banner and product bar on top,
+ * sections on the left, the section in the middle, the status bar and the bottom banner below.
+ */
+/** "2026-11-25 18:03 UTC": acknowledgement times are stated in UTC, like the audit record. */
+function utcMinute(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function ConsoleShell({ info, acknowledgedAt }: { info: AppInfo; acknowledgedAt: string | null }) {
+  const section = useHashSection();
+  const status = useConsoleStatus();
+  return (
+    <>
+      <a href="#main-content" className={classes.skipLink}>
+        Skip to main content
+      </a>
+      <AppShell
+        header={{ height: BANNER + PRODUCT_BAR }}
+        footer={{ height: STATUS_BAR + BANNER }}
+        navbar={{ width: 220, breakpoint: 0 }}
+        padding="lg"
+        withBorder
+      >
+        <AppShell.Header withBorder={false}>
+          <ClassificationBanner marking={info} position="top" />
+          <ProductBar version={info.version}>
+            <ColorSchemeToggle />
+          </ProductBar>
+        </AppShell.Header>
+        <AppShell.Navbar className={classes.navbar}>
+          <AppShell.Section grow component={ScrollArea}>
+            <Navigation current={section} />
+          </AppShell.Section>
+          <AppShell.Section className={classes.navFooter}>
+            Notice and consent acknowledged{acknowledgedAt ? ` ${utcMinute(acknowledgedAt)}` : ''} for this session.
+          </AppShell.Section>
+        </AppShell.Navbar>
+        <AppShell.Main id="main-content" tabIndex={-1} className={classes.main}>
+          <div className={classes.content}>
+            <SectionView section={section} />
+          </div>
+        </AppShell.Main>
+        <AppShell.Footer withBorder={false} className={classes.footer}>
+          <StatusBar status={status} version={info.version} />
+          <ClassificationBanner marking={info} position="bottom" />
+        </AppShell.Footer>
+      </AppShell>
+    </>
+  );
+}

@@ -1,0 +1,27 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests: the real renderer in Debian's Chromium, wired to the real console services
+ * through the project's own bridge (electron/main/bridge). No web server, no network listener:
+ * the bridge serves the renderer by request interception. Electron-only specs live here too
+ * (test/e2e/*.spec.ts) and skip with a stated reason when the Electron binary is absent.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const results = join(here, '..', '..', 'test-results');
+
+export default defineConfig({
+  testDir: here,
+  testMatch: '**/*.spec.ts',
+  globalSetup: join(here, 'global-setup.ts'),
+  // Not test-results/ itself: Playwright empties its outputDir, and other runners write there.
+  outputDir: join(results, 'e2e-artifacts'),
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: join(results, 'e2e-results.json') }]],
+  use: { trace: 'off', screenshot: 'off', video: 'off' },
+});
