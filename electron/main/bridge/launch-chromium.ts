@@ -23,6 +23,11 @@ export const CHROMIUM_QUIET_FLAGS = [
   '--metrics-recording-only',
   '--disable-quic',
   '--disable-gpu',
+  // No host name or IP literal resolves. Without this, navigating the page to http://127.0.0.1:N/
+  // opened TCP connections to N (no bytes sent) before the bridge's interception aborted the
+  // request (test/e2e/boundary.spec.ts). The console's own origin is served by interception and
+  // never needs DNS.
+  '--host-resolver-rules=MAP * ~NOTFOUND',
 ] as const;
 
 export function chromiumExecutable(env: NodeJS.ProcessEnv = process.env): string {
