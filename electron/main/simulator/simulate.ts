@@ -1,0 +1,180 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type pg from 'pg';
+import { ArxFailure } from '../../../shared/contract';
+import { eventTime, type EventData } from '../../../shared/events';
+import { compilePolicySet, decideGatewayRequest, DEFAULT_POLICY_TEXT, type GatewayDirectory, type PolicyEngine } from '../../../shared/policy';
+import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
+import { MODELS, population, Rng } from './population';
+import { gatewayTraffic, type SimRequest } from './traffic';
+
+export interface SimulateOptions {
+  pool: pg.Pool;
+  tenantId: string;
+  events: number;
+  seed: number;
+  /** Start of simulated time; events are spread over spanDays from here. */
+  start: Date;
+  spanDays?: number;
+  /** Target events per second; unthrottled when absent. */
+  rate?: number;
+  policyText?: string;
+  writer?: ChainWriter;
+  batchSize?: number;
+  onProgress?: (written: number, total: number) => void;
+}
+
+/** The directory the simulated gateway resolves users and models with (same seed, same users). */
+export function simulatorDirectory(seed: number): GatewayDirectory {
+  const users = population(new Rng(seed));
+  return {
+    users: Object.fromEntries(users.map((u) => [u.id, { clearance: u.clearance, breakGlassEligible: u.clearance === 'secret', teams: [u.team] }])),
+    teams: Object.fromEntries(users.map((u) => [u.team, { organisation: u.organisation }])),
+    models: Object.fromEntries(
+      MODELS.map((m) => [`${m.provider}/${m.model}`, { maxClassification: m.maxClassification, jurisdictions: m.jurisdictions, maxTokensPerRequest: 200_000 }]),
+    ),
+  };
+}
+
+export function compileEngine(policyText = DEFAULT_POLICY_TEXT): PolicyEngine {
+  const compiled = compilePolicySet(cedar, policyText);
+  if (!compiled.ok) throw new ArxFailure(compiled.error.code, `The policy does not compile: ${compiled.error.message}`);
+  return compiled.value;
+}
+
+/**
+ * The events one gateway request produces, in order: received, decided, and for a permitted
+ * request routed, called (and called again after a provider error), responded, sometimes
+ * redacted, returned and costed. Deterministic for the request and the rng state.
+ */
+export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: GatewayDirectory, rng: Rng): NewEvent[] {
+  let t = req.timeMs;
+  let micro = req.micros;
+  const at = (advanceMs: number) => {
+    t += advanceMs;
+    micro = (micro + 137) % 1000;
+    return eventTime(new Date(t), micro);
+  };
+  const time0 = eventTime(new Date(t), micro);
+  const base = { requestId: req.requestId };
+  const model = { provider: req.model.provider, model: req.model.model };
+  const out: NewEvent[] = [];
+  const push = <T extends NewEvent['type']>(type: T, data: EventData<T>, time: string) => out.push({ type, data, time, subject: req.user.id, id: `${req.requestId}:${out.length}` });
+
+  push(
+    'com.arx.request.received',
+    {
+      ...base,
+      user: req.user.id,
+      team: req.user.team,
+      ...model,
+      classification: req.classification,
+      jurisdiction: req.jurisdiction,
+      purpose: req.purpose,
+      promptTokens: req.promptTokens,
+      estimatedCostCents: req.estimatedCostCents,
+    },
+    time0,
+  );
+  const decided = decideGatewayRequest(
+    engine,
+    {
+      requestId: req.requestId,
+      user: req.user.id,
+      team: req.user.team,
+      ...model,
+      classification: req.classification,
+      jurisdiction: req.jurisdiction,
+      purpose: req.purpose,
+      promptTokens: req.promptTokens,
+      estimatedCostCents: req.estimatedCostCents,
+      time: `${time0.slice(0, 19)}Z`,
+      utcOffsetMinutes: 0,
+      ...(req.breakGlass ? { breakGlass: { justification: req.breakGlass } } : {}),
+    },
+    directory,
+  );
+  if (!decided.ok) throw new ArxFailure(decided.error.code, `simulator request ${req.requestId}: ${decided.error.message}`);
+  push('com.arx.policy.decided', decided.value.event, at(rng.int(0, 2)));
+  if (decided.value.decision.decision === 'deny') {
+    push('com.arx.response.returned', { ...base, status: 'denied', latencyMs: rng.int(2, 9), totalTokens: 0 }, at(rng.int(1, 5)));
+    return out;
+  }
+  push('com.arx.request.routed', { ...base, ...model, region: req.model.region, reason: 'policy-permit' }, at(rng.int(1, 3)));
+  let attempt = 1;
+  push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(1, 4)));
+  const completionTokens = Math.round(rng.around(req.promptTokens * 0.4, 0.5));
+  if (rng.next() < 0.02) {
+    push('com.arx.provider.responded', { ...base, ...model, status: 'timeout', latencyMs: 30_000, promptTokens: req.promptTokens, completionTokens: 0 }, at(30_000));
+    attempt++;
+    push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(50, 250)));
+  }
+  const latencyMs = Math.round(rng.around(900 + req.promptTokens * 0.3, 0.4));
+  push('com.arx.provider.responded', { ...base, ...model, status: 'ok', latencyMs, promptTokens: req.promptTokens, completionTokens }, at(latencyMs));
+  if (rng.next() < 0.06) {
+    push('com.arx.content.redacted', { ...base, direction: rng.next() < 0.5 ? 'prompt' : 'completion', categories: [rng.pick(['pii', 'cui-marking', 'credential', 'phi'])], count: rng.int(1, 4) }, at(rng.int(1, 8)));
+  }
+  push('com.arx.response.returned', { ...base, status: 'ok', latencyMs: latencyMs + rng.int(5, 40), totalTokens: req.promptTokens + completionTokens }, at(rng.int(5, 40)));
+  const costCents = Math.ceil(((req.promptTokens + completionTokens) * req.model.centsPer1kTokens) / 1000);
+  push('com.arx.cost.recorded', { ...base, user: req.user.id, team: req.user.team, ...model, costCents, promptTokens: req.promptTokens, completionTokens }, at(1));
+  return out;
+}
+
+/**
+ * `arx simulate`: realistic gateway traffic through the real chain writer and the real policy
+ * engine, deterministic for a given seed. Writes exactly `events` events, in batches.
+ */
+export async function simulate(opts: SimulateOptions): Promise<{ written: number; firstSeq: number | null; lastSeq: number | null }> {
+  const engine = compileEngine(opts.policyText);
+  const directory = simulatorDirectory(opts.seed);
+  const rng = new Rng(opts.seed ^ 0x5eed);
+  const writer = opts.writer ?? new ChainWriter(opts.pool, opts.tenantId, { source: '/arx/simulator/gw-sim' });
+  const batchSize = opts.batchSize ?? 1000;
+  const budgets = new Map<string, number>();
+  const BUDGET_CENTS = 25_000;
+  let pending: NewEvent[] = [];
+  let written = 0;
+  let firstSeq: number | null = null;
+  let lastSeq: number | null = null;
+  const started = Date.now();
+
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const r = await writer.append(pending);
+    firstSeq ??= r.firstSeq;
+    lastSeq = r.lastSeq;
+    written += pending.length;
+    pending = [];
+    opts.onProgress?.(written, opts.events);
+    if (opts.rate) {
+      const due = started + (written / opts.rate) * 1000;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  };
+
+  // Requests are ~7 events each; ask for enough, and stop at exactly `events`.
+  const traffic = gatewayTraffic({ seed: opts.seed, start: opts.start, spanDays: opts.spanDays ?? 14, requests: Math.ceil(opts.events / 3) + 10 });
+  for (const req of traffic) {
+    const evs = requestEvents(req, engine, directory, rng);
+    const cost = evs.find((e) => e.type === 'com.arx.cost.recorded');
+    if (cost) {
+      const d = cost.data as EventData<'com.arx.cost.recorded'>;
+      const period = cost.time!.slice(0, 7);
+      const key = `${d.team}/${period}`;
+      const before = budgets.get(key) ?? 0;
+      const after = before + d.costCents;
+      budgets.set(key, after);
+      if (before <= BUDGET_CENTS && after > BUDGET_CENTS) {
+        evs.push({ type: 'com.arx.budget.exceeded', data: { team: d.team, period, budgetCents: BUDGET_CENTS, spentCents: after, requestId: d.requestId }, time: cost.time! });
+      }
+    }
+    for (const e of evs) {
+      if (written + pending.length >= opts.events) break;
+      pending.push(e);
+      if (pending.length >= batchSize) await flush();
+    }
+    if (written + pending.length >= opts.events) break;
+  }
+  await flush();
+  return { written, firstSeq, lastSeq };
+}
