@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './keys';
+export * from './note';
+export * from './checkpoint';
+export * from './tlog-proof';
