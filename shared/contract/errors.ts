@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   // audit log
   'EVENT_INVALID',
+  'CANCELLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -119,6 +119,11 @@ export class ControlPlane {
     return this.adminPool;
   }
 
+  /** The admin pool on the embedded default (tenant lookups by slug), undefined elsewhere. */
+  adminPoolIfEmbedded(): pg.Pool | undefined {
+    return this.adminPool ?? undefined;
+  }
+
   /** A pool as the gateway role (simulator, demo data); embedded default only. */
   requireGatewayPool(): pg.Pool {
     this.requirePool();

@@ -21,6 +21,9 @@ export interface SimulateOptions {
   writer?: ChainWriter;
   batchSize?: number;
   onProgress?: (written: number, total: number) => void;
+  /** Checkpoints the writer issued; each is recorded as a com.arx.checkpoint.issued event. */
+  drainCheckpoints?: () => { size: number; root: Uint8Array }[];
+  keyName?: string;
 }
 
 /** The directory the simulated gateway resolves users and models with (same seed, same users). */
@@ -167,6 +170,13 @@ export async function simulate(opts: SimulateOptions): Promise<{ written: number
       if (before <= BUDGET_CENTS && after > BUDGET_CENTS) {
         evs.push({ type: 'com.arx.budget.exceeded', data: { team: d.team, period, budgetCents: BUDGET_CENTS, spentCents: after, requestId: d.requestId }, time: cost.time! });
       }
+    }
+    for (const cp of opts.drainCheckpoints?.() ?? []) {
+      evs.unshift({
+        type: 'com.arx.checkpoint.issued',
+        data: { treeSize: cp.size, rootSha256: Buffer.from(cp.root).toString('hex'), keyName: opts.keyName ?? 'unknown' },
+        time: evs[0]!.time!,
+      });
     }
     for (const e of evs) {
       if (written + pending.length >= opts.events) break;
