@@ -16,7 +16,6 @@ import type * as CedarWasm from '@cedar-policy/cedar-wasm/web';
  */
 export type CedarBindings = Pick<
   typeof CedarWasm,
-  | 'checkParsePolicySet'
   | 'checkParseSchema'
   | 'getCedarVersion'
   | 'isAuthorized'

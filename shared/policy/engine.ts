@@ -124,7 +124,10 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
             validateRequest: true,
           });
         } catch (e) {
-          return policyFail('POLICY_ENGINE_ERROR', `Cedar failed while deciding: ${String(e)}`);
+          // cedar-wasm throws (rather than answers) when the call itself does not deserialize, e.g. an
+          // entity uid with an extra field; a trap inside the WASM is a RuntimeError and our problem.
+          if (e instanceof WebAssembly.RuntimeError) return policyFail('POLICY_ENGINE_ERROR', `Cedar failed while deciding: ${String(e)}`);
+          return policyFail('POLICY_REQUEST_INVALID', e instanceof Error ? e.message : String(e));
         }
         return decisionFromAnswer(answer);
       },

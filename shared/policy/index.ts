@@ -6,6 +6,7 @@
 export type { CedarBindings } from './cedar';
 export {
   compilePolicySet,
+  decisionFromAnswer,
   MAX_VALUE_DEPTH,
   type CedarEntity,
   type CedarRequest,

@@ -55,6 +55,8 @@ export function diagnosticFromCedar(
   const d: PolicyDiagnostic = { code, message: error.message };
   if (error.help) d.help = error.help;
   const label = error.sourceLocations?.[0];
+  // Cedar's label says what was expected there ("expected `@` or identifier").
+  if (label?.label) d.message = `${d.message}: ${label.label}`;
   if (label && locator) {
     d.source = source;
     d.location = locator.locate(label.start, label.end);
@@ -66,10 +68,6 @@ export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicyS
   const locator = createByteLocator(text);
   const fail = (errors: PolicyDiagnostic[]): SplitPolicySet => ({ policies: [], errors, locator });
 
-  const parsed = cedar.checkParsePolicySet({ staticPolicies: text });
-  if (parsed.type === 'failure') {
-    return fail(parsed.errors.map((e) => diagnosticFromCedar('POLICY_PARSE_ERROR', e, locator, 'policies')));
-  }
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure') {
     return fail(parts.errors.map((e) => diagnosticFromCedar('POLICY_PARSE_ERROR', e, locator, 'policies')));
