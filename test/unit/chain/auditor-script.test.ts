@@ -17,7 +17,7 @@ const script = /<!-- auditor-script:begin -->\n```bash\n([\s\S]*?)```\n<!-- audi
 const TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const events = [...doc.matchAll(/^event \d: (\{.*\})$/gm)].map((m) => m[1]!);
 
-function library() {
+function library(): { v: Record<string, string>; tree: MerkleTree } {
   const chain = new ChainBuilder(nobleBlake3, { tenantId: TENANT });
   const tree = new MerkleTree();
   const v: Record<string, string> = { G: toHex(genesisHash(nobleBlake3, TENANT)) };
