@@ -1,0 +1,230 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { ed25519Signer, signNote } from '../../../shared/checkpoint';
+import { verifyTenantChain, type ChainVerification } from '../../../electron/main/chain/tenant-chain-verifier';
+import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
+import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
+import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
+import { runCli } from '../../../electron/main/cli/arx';
+import { simulate } from '../../../electron/main/simulator/simulate';
+import { migratedDatabase } from '../../support/pg';
+
+/**
+ * Each tamper is what a DBA with superuser rights could do behind the console's back (triggers
+ * off via session_replication_role). Each must be found by the verifier with its code and seq.
+ */
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+const key = { secret: ed25519.utils.randomSecretKey(), name: 'arx-gateway.test.1' };
+
+beforeAll(async () => {
+  db = await migratedDatabase('tamper');
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+/** A tenant with `events` simulated events, a checkpoint every 1000 events, the last at `events - tail`. */
+async function chainWith(events: number, tail = 0): Promise<string> {
+  const tenant = randomUUID();
+  await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, `t-${tenant.slice(0, 8)}`]);
+  const signer = ed25519Signer(key.name, key.secret);
+  await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+  const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 3_600_000 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
+  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: events - tail, seed: 11, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 250 });
+  if (tail > 0) {
+    const plain = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test' });
+    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: tail, seed: 12, start: new Date('2026-11-20T00:00:00Z'), writer: plain });
+  }
+  return tenant;
+}
+
+/** Runs SQL as a superuser with the append-only triggers switched off. */
+async function tamper(sql: string, params: unknown[] = []): Promise<void> {
+  const c = await db.admin.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query("SET LOCAL session_replication_role = 'replica'");
+    await c.query(sql, params);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK');
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+const verify = (tenant: string) => verifyTenantChain(db.consolePool, tenant);
+const codes = (r: ChainVerification) => r.errors.map((e) => `${e.code}@${e.details.seq}`);
+
+describe('tampering with the stored chain is detected with the right code and seq', () => {
+  it('an untouched chain is intact', async () => {
+    const t = await chainWith(2000);
+    const r = await verify(t);
+    expect(r.errors).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.rows).toBe(2000);
+    // The first append finds no checkpoint at all and issues one (size 250); then one per 1000 events.
+    expect(r.checkpoints).toMatchObject({ total: 3, verified: 3, newestSize: 2000 });
+  });
+
+  it('changed payload bytes: EVENT_DIGEST_MISMATCH at that seq', async () => {
+    const t = await chainWith(2000);
+    await tamper(`UPDATE arx.audit_events SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"promptTokens":', '"promptTokens":9'), 'UTF8') WHERE tenant_id = $1 AND seq = 500`, [t]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(codes(r)).toEqual(['EVENT_DIGEST_MISMATCH@500']);
+  });
+
+  it('changed payload with recomputed digest and link: the link breaks at the next row, and the checkpoint root no longer matches', async () => {
+    const t = await chainWith(2000);
+    await tamper(`UPDATE arx.audit_events SET event_digest = $2, chain_hash = $2 WHERE tenant_id = $1 AND seq = 600`, [t, randomBytes(32)]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(r.errors.map((e) => e.code)).toContain('CHECKPOINT_ROOT_MISMATCH');
+    expect(r.errors.some((e) => e.details.seq === 600 || e.details.seq === 601)).toBe(true);
+  });
+
+  it('a deleted event: SEQ_GAP at the missing seq', async () => {
+    const t = await chainWith(2000);
+    await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 700', [t]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]).toMatchObject({ code: 'SEQ_GAP', details: { seq: 700 } });
+  });
+
+  it('an inserted event (later rows renumbered to make room): found at the inserted seq', async () => {
+    const t = await chainWith(2000);
+    await tamper('UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= 900', [t]);
+    await tamper('UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000', [t]);
+    await tamper(
+      `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
+       SELECT tenant_id, 900, 'forged', type, time, bytes, doc, event_digest, $2 FROM arx.audit_events WHERE tenant_id = $1 AND seq = 899`,
+      [t, randomBytes(32)],
+    );
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]!.details.seq).toBe(900);
+    expect(['EVENT_INSERTED', 'CHAIN_LINK_MISMATCH', 'SEQ_RENUMBERED']).toContain(r.errors[0]!.code);
+  });
+
+  it('swapped seqs: SEQ_SWAPPED at the first of the pair', async () => {
+    const t = await chainWith(2000);
+    await tamper('UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = 1000', [t]);
+    await tamper('UPDATE arx.audit_events SET seq = 1000 WHERE tenant_id = $1 AND seq = 1001', [t]);
+    await tamper('UPDATE arx.audit_events SET seq = 1001 WHERE tenant_id = $1 AND seq = 999999', [t]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]).toMatchObject({ code: 'SEQ_SWAPPED', details: { seq: 1000 } });
+  });
+
+  it('the newest events deleted although a signed checkpoint covers them: CHAIN_TRUNCATED', async () => {
+    const t = await chainWith(2000);
+    await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq >= 1990', [t]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(r.errors.map((e) => e.code)).toContain('CHAIN_TRUNCATED');
+    expect(r.errors.find((e) => e.code === 'CHAIN_TRUNCATED')!.details.seq).toBe(1990);
+  });
+
+  it('a replaced checkpoint signature: CHECKPOINT_SIGNATURE_INVALID; a note signed by another key: CHECKPOINT_KEY_UNKNOWN', async () => {
+    const t = await chainWith(2000);
+    const notes = await db.admin.query<{ note: string; tree_size: string }>('SELECT note, tree_size FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size IN (1000, 2000) ORDER BY tree_size', [t]);
+    const [first, second] = notes.rows as [{ note: string; tree_size: string }, { note: string; tree_size: string }];
+    // Same key name and id, other signature bytes.
+    const forged = first.note.replace(/(— \S+ )(\S+)\n$/, (_m, a: string, sig: string) => {
+      const raw = Buffer.from(sig, 'base64');
+      raw[10] ^= 0xff;
+      return `${a}${raw.toString('base64')}\n`;
+    });
+    expect(forged).not.toBe(first.note);
+    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [t, forged, first.tree_size]);
+    // Re-signed by someone else's key under the same name.
+    const body = second.note.slice(0, second.note.indexOf('\n\n') + 1);
+    const other = signNote(body, [ed25519Signer(key.name, ed25519.utils.randomSecretKey())]);
+    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [t, other, second.tree_size]);
+    const r = await verify(t);
+    expect(r.ok).toBe(false);
+    expect(codes(r)).toEqual(expect.arrayContaining([`CHECKPOINT_SIGNATURE_INVALID@999`, `CHECKPOINT_KEY_UNKNOWN@1999`]));
+  });
+
+  it('an event copied from another tenant: found at that seq', async () => {
+    const a = await chainWith(1500);
+    const b = await chainWith(1500);
+    await tamper(
+      `UPDATE arx.audit_events AS dst SET bytes = src.bytes, doc = src.doc, event_digest = src.event_digest, chain_hash = src.chain_hash
+       FROM arx.audit_events AS src WHERE dst.tenant_id = $1 AND dst.seq = 1200 AND src.tenant_id = $2 AND src.seq = 1200`,
+      [a, b],
+    );
+    const r = await verify(a);
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]!.details.seq).toBe(1200);
+  });
+
+  it('events after the last checkpoint: TAIL_NOT_CHECKPOINTED, a warning that alone does not fail', async () => {
+    const t = await chainWith(1300, 300);
+    const r = await verify(t);
+    expect(r.ok).toBe(true);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([expect.objectContaining({ code: 'TAIL_NOT_CHECKPOINTED', details: expect.objectContaining({ seq: 1000, count: 300 }) })]);
+  });
+});
+
+describe('arx chain verify (CLI)', () => {
+  let env: NodeJS.ProcessEnv;
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env, readStdin: async () => '' } };
+  };
+  beforeAll(async () => {
+    const c = inject('pg');
+    const suffix = db.name.slice(-12);
+    // The console's own login role: the CLI verifies as a role that row-level security binds.
+    const pw = randomBytes(18).toString('base64url');
+    await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+    env = { ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`, ARX_DATA_DIR: '/tmp/arx-cli-test', HOME: '/tmp' };
+  });
+
+  it('exit 0 and INTACT on a good chain; --json has the same content', async () => {
+    const t = await chainWith(1000);
+    const h = capture();
+    expect(await runCli(['chain', 'verify', '--tenant', t], h.io)).toBe(0);
+    expect(h.out.join('\n')).toContain('INTACT');
+    const j = capture();
+    expect(await runCli(['chain', 'verify', '--tenant', t, '--json'], j.io)).toBe(0);
+    const doc = JSON.parse(j.out.join('\n'));
+    expect(doc).toMatchObject({ ok: true, rows: 1000, tenantId: t });
+  });
+
+  it('exit 1 listing every problem with code and seq', async () => {
+    const t = await chainWith(2000);
+    await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 300', [t]);
+    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 1500`, [t]);
+    const h = capture();
+    expect(await runCli(['chain', 'verify', '--tenant', t], h.io)).toBe(1);
+    const text = h.out.join('\n');
+    expect(text).toMatch(/SEQ_GAP at seq 300/);
+    expect(text).toMatch(/EVENT_DIGEST_MISMATCH at seq 1500/);
+    const j = capture();
+    expect(await runCli(['chain', 'verify', '--tenant', t, '--json'], j.io)).toBe(1);
+    expect(JSON.parse(j.out.join('\n')).errors.map((e: { code: string }) => e.code)).toEqual(expect.arrayContaining(['SEQ_GAP', 'EVENT_DIGEST_MISMATCH']));
+  });
+
+  it('exit 2 with one clear line when it cannot run', async () => {
+    const bad = capture();
+    expect(await runCli(['chain', 'verify'], bad.io)).toBe(2);
+    expect(bad.err).toEqual(['INVALID_REQUEST: --tenant is required.']);
+    const range = capture();
+    expect(await runCli(['chain', 'verify', '--tenant', randomUUID(), '--from', 'x'], range.io)).toBe(2);
+    expect(range.err[0]).toMatch(/^INVALID_REQUEST: --from/);
+    const down = capture();
+    down.io.env = { ...env, ARX_DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' };
+    expect(await runCli(['chain', 'verify', '--tenant', randomUUID()], down.io)).toBe(2);
+    expect(down.err.join('\n')).toMatch(/^DB_UNREACHABLE/);
+    expect(down.err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
