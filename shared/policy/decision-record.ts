@@ -67,6 +67,15 @@ export interface ReplayReport {
  * the record names (POLICY_VERSION_MISMATCH otherwise), and compares the outcome with the record.
  */
 export function replayDecision(engine: PolicyEngine, recorded: PolicyDecidedData): PolicyResult<ReplayReport> {
+  try {
+    return replayUnguarded(engine, recorded);
+  } catch (e) {
+    // Only a record that is not com.arx.policy.decided data at all gets here.
+    return policyFail('POLICY_REQUEST_INVALID', `the record could not be read: ${String(e)}`);
+  }
+}
+
+function replayUnguarded(engine: PolicyEngine, recorded: PolicyDecidedData): PolicyResult<ReplayReport> {
   const v = recorded.policyVersion;
   if (v.sha256 !== engine.version.sha256 || v.blake3 !== engine.version.blake3) {
     return policyFail('POLICY_VERSION_MISMATCH', `the decision was made by policy version ${v.sha256}, not ${engine.version.sha256}`, {

@@ -1,8 +1,8 @@
 import type { AuthorizationAnswer, CedarBindings } from './cedar';
 import { policyFail, policyOk, type PolicyDiagnostic, type PolicyResult } from './errors';
-import { policyVersionOf, splitPolicySet, type PolicyVersion } from './policy-set';
+import { policyVersionOf, splitPolicySet, type PolicyVersion, type SplitPolicySet } from './policy-set';
 import { GATEWAY_SCHEMA } from './schema';
-import { validatePolicies } from './validate';
+import { validateAndSplit } from './validate';
 
 /** A Cedar entity reference, in the plain form the decision event records. */
 export interface EntityUid {
@@ -74,17 +74,18 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
   const schema = options.schema ?? GATEWAY_SCHEMA;
   try {
     let warnings: PolicyDiagnostic[] = [];
+    let split: SplitPolicySet;
     if (options.validate !== false) {
-      const report = validatePolicies(cedar, text, schema);
-      if (!report.ok) {
-        const first = report.errors[0]!;
-        return policyFail(first.code, summarise(report.errors), { diagnostics: report.errors });
+      const checked = validateAndSplit(cedar, text, schema);
+      if (!checked.report.ok || !checked.split) {
+        const errors = checked.report.errors;
+        return policyFail(errors[0]?.code ?? 'POLICY_ENGINE_ERROR', summarise(errors), { diagnostics: errors });
       }
-      warnings = report.warnings;
-    }
-    const split = splitPolicySet(cedar, text);
-    if (split.errors.length > 0) {
-      return policyFail(split.errors[0]!.code, summarise(split.errors), { diagnostics: split.errors });
+      warnings = checked.report.warnings;
+      split = checked.split;
+    } else {
+      split = splitPolicySet(cedar, text);
+      if (split.errors.length > 0) return policyFail(split.errors[0]!.code, summarise(split.errors), { diagnostics: split.errors });
     }
 
     const version = policyVersionOf(text);
@@ -159,7 +160,8 @@ export function decisionFromAnswer(answer: AuthorizationAnswer): PolicyResult<Po
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function summarise(ds: readonly PolicyDiagnostic[]): string {
-  const first = ds[0]!;
+  const first = ds[0];
+  if (!first) return 'the policy text was refused without a reason (bug)';
   const at = first.location ? ` (line ${first.location.line}, column ${first.location.column})` : '';
   const more = ds.length > 1 ? ` and ${ds.length - 1} more` : '';
   return `${first.message}${at}${more}`;

@@ -83,8 +83,17 @@ export function localTimeOf(time: string, utcOffsetMinutes: number): LocalTime |
 const has = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 const entityRef = (uid: EntityUid): CedarValue => ({ __entity: { type: uid.type, id: uid.id } });
 
-/** The Cedar request for a gateway request: principal, action, resource, context and the entities it needs. */
+/** The Cedar request for a gateway request: principal, action, resource, context and the entities it needs. Never throws. */
 export function toCedarRequest(input: unknown, directory: GatewayDirectory): PolicyResult<CedarRequest> {
+  try {
+    return buildCedarRequest(input, directory);
+  } catch (e) {
+    // Only a malformed directory gets here (the request itself is parsed by zod first).
+    return policyFail('POLICY_REQUEST_INVALID', `the directory could not be read for this request: ${String(e)}`);
+  }
+}
+
+function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyResult<CedarRequest> {
   const parsed = GatewayRequestSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,7 +1,7 @@
 import type { CedarBindings, DetailedError } from './cedar';
 import type { PolicyDiagnostic } from './errors';
 import { createByteLocator } from './locations';
-import { diagnosticFromCedar, splitPolicySet, type SourcePolicy } from './policy-set';
+import { diagnosticFromCedar, splitPolicySet, type SourcePolicy, type SplitPolicySet } from './policy-set';
 import { GATEWAY_SCHEMA } from './schema';
 
 export interface PolicyValidationReport {
@@ -20,22 +20,27 @@ export interface PolicyValidationReport {
  * Never throws: a failure inside Cedar is reported as POLICY_ENGINE_ERROR.
  */
 export function validatePolicies(cedar: CedarBindings, text: string, schema: string = GATEWAY_SCHEMA): PolicyValidationReport {
+  return validateAndSplit(cedar, text, schema).report;
+}
+
+/** validatePolicies, also returning the split text so that compilePolicySet does not split it twice. */
+export function validateAndSplit(cedar: CedarBindings, text: string, schema: string): { report: PolicyValidationReport; split?: SplitPolicySet } {
   try {
     return validateUnguarded(cedar, text, schema);
   } catch (e) {
-    return report([], [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while validating: ${String(e)}` }], []);
+    return { report: report([], [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while validating: ${String(e)}` }], []) };
   }
 }
 
-function validateUnguarded(cedar: CedarBindings, text: string, schema: string): PolicyValidationReport {
+function validateUnguarded(cedar: CedarBindings, text: string, schema: string): { report: PolicyValidationReport; split?: SplitPolicySet } {
   const schemaParsed = cedar.checkParseSchema(schema);
   if (schemaParsed.type === 'failure') {
     const locator = createByteLocator(schema);
-    return report([], schemaParsed.errors.map((e) => diagnosticFromCedar('POLICY_SCHEMA_ERROR', e, locator, 'schema')), []);
+    return { report: report([], schemaParsed.errors.map((e) => diagnosticFromCedar('POLICY_SCHEMA_ERROR', e, locator, 'schema')), []) };
   }
 
   const split = splitPolicySet(cedar, text);
-  if (split.errors.length > 0) return report([], split.errors, []);
+  if (split.errors.length > 0) return { report: report([], split.errors, []) };
 
   // Validate the text as a whole, so that Cedar's byte offsets point into `text` itself; its names
   // (policyK) are then mapped to our ids.
@@ -43,11 +48,13 @@ function validateUnguarded(cedar: CedarBindings, text: string, schema: string): 
   const answer = cedar.validate({ schema, policies: { staticPolicies: text }, validationSettings: { mode: 'strict' } });
   const ids = split.policies.map((p) => p.id);
   if (answer.type === 'failure') {
-    return report(
-      ids,
-      answer.errors.map((e) => diagnosticFromCedar('POLICY_VALIDATION_ERROR', e, split.locator, 'policies')),
-      answer.warnings.map((e) => diagnosticFromCedar('POLICY_VALIDATION_WARNING', e, split.locator, 'policies')),
-    );
+    return {
+      report: report(
+        ids,
+        answer.errors.map((e) => diagnosticFromCedar('POLICY_VALIDATION_ERROR', e, split.locator, 'policies')),
+        answer.warnings.map((e) => diagnosticFromCedar('POLICY_VALIDATION_WARNING', e, split.locator, 'policies')),
+      ),
+    };
   }
   const named = (code: PolicyDiagnostic['code']) => (v: { policyId: string; error: DetailedError }) => {
     const policy = byCedarName.get(v.policyId);
@@ -58,7 +65,7 @@ function validateUnguarded(cedar: CedarBindings, text: string, schema: string): 
     }
     return d;
   };
-  return report(
+  const r = report(
     ids,
     answer.validationErrors.map(named('POLICY_VALIDATION_ERROR')),
     [
@@ -66,6 +73,7 @@ function validateUnguarded(cedar: CedarBindings, text: string, schema: string): 
       ...answer.otherWarnings.map((e) => diagnosticFromCedar('POLICY_VALIDATION_WARNING', e, split.locator, 'policies')),
     ],
   );
+  return { report: r, split };
 }
 
 function report(policyIds: string[], errors: PolicyDiagnostic[], warnings: PolicyDiagnostic[]): PolicyValidationReport {

@@ -77,6 +77,11 @@ describe('toCedarRequest', () => {
     expect(r).toMatchObject({ ok: false, error: { code, details: { path } } });
   });
 
+  it('a malformed directory entry is an error value, not an exception', () => {
+    const broken = { ...DEMO_DIRECTORY, users: { ...DEMO_DIRECTORY.users, bob: { clearance: 'cui', breakGlassEligible: false } } } as never;
+    expect(toCedarRequest(baseRequest, broken)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
+  });
+
   it('refuses input that is not an object at all', () => {
     for (const input of [null, undefined, 42, 'req', []]) {
       expect(toCedarRequest(input, DEMO_DIRECTORY)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });

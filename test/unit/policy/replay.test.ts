@@ -70,5 +70,8 @@ describe('the com.arx.policy.decided record', () => {
     expect(replayDecision(engine, noContext)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
     const notAnEntity = { ...event, entities: [{ uid: 'Arx::User::bob' }] } as unknown as PolicyDecidedData;
     expect(replayDecision(engine, notAnEntity)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
+    for (const junk of [null, {}, { policyVersion: engine.version }, { ...event, errors: 'none' }]) {
+      expect(replayDecision(engine, junk as unknown as PolicyDecidedData)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
+    }
   });
 });
