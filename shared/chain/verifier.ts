@@ -1,4 +1,5 @@
 import { bytesEqual, toHex } from '../bytes';
+import { EMPTY_ROOT, MerkleFrontier, type FrontierState } from '../merkle';
 import { nobleBlake3, type Blake3 } from './blake3';
 import { chainLink, eventDigest, genesisHash, HASH_LEN } from './format';
 import { CHAIN_WARNING_CODES, type ChainIssue, type ChainIssueCode, type ChainIssueDetails } from './issues';
@@ -22,7 +23,23 @@ export interface ChainAnchor {
   hash: Uint8Array;
 }
 
-export type ChainStart = { tenantId: string } | { seq: number; prevHash: Uint8Array };
+/**
+ * Where verification starts: a tenant's whole chain (seq 0, after the genesis hash), or a segment
+ * after a known row. A segment can carry the Merkle frontier of the tree before it (its size is
+ * `seq`), so that checkpoint roots can still be checked.
+ */
+export type ChainStart = { tenantId: string } | { seq: number; prevHash: Uint8Array; frontier?: FrontierState };
+
+/**
+ * What a verified checkpoint (shared/checkpoint, openArxCheckpoint) claims about the chain: the
+ * chain has at least `size` events, h_(size-1) is `head`, and the RFC 9162 root over h_0..h_(size-1)
+ * is `root`. The verifier checks the head like an anchor and recomputes the root.
+ */
+export interface ChainCheckpoint {
+  size: number;
+  root: Uint8Array;
+  head: Uint8Array;
+}
 
 export interface ChainVerifierOptions {
   /** Where the rows start: the whole chain of a tenant (seq 0, genesis), or a segment. */
@@ -34,6 +51,8 @@ export interface ChainVerifierOptions {
    * the TAIL_NOT_CHECKPOINTED warning and the CHAIN_TRUNCATED check.
    */
   anchors?: readonly ChainAnchor[];
+  /** Verified checkpoints: their heads become anchors, and their roots are recomputed from the rows. */
+  checkpoints?: readonly ChainCheckpoint[];
   /** How many recent rows are searched to re-attach the chain after a break. */
   lookback?: number;
   /** Issues kept in the report; the rest are only counted (a wholly rewritten chain is one story). */
@@ -82,6 +101,8 @@ const MESSAGES: Record<ChainIssueCode, string> = {
   ANCHOR_MISMATCH: 'the stored chain hash differs from the trusted (checkpointed) one: the chain was rewritten up to here',
   CHAIN_TRUNCATED: 'the chain ends before the newest checkpoint: events at the end were deleted',
   TAIL_NOT_CHECKPOINTED: 'events after the newest checkpoint are not yet provable',
+  CHECKPOINT_ROOT_MISMATCH: 'the Merkle root over the stored chain hashes differs from the checkpoint root',
+  CHECKPOINT_ROOT_UNCHECKED: 'checkpoint roots could not be recomputed (the rows do not line up after an earlier issue, or the segment has no start frontier)',
 };
 
 /**
@@ -111,6 +132,11 @@ export class ChainVerifier {
   /** Chained seq minus stored seq of the current run (0 unless rows were renumbered). */
   private offset = 0;
   private finished = false;
+  /** The tree over the rows' stored hashes, for checkpoint roots; undefined when not checkable. */
+  private readonly frontier: MerkleFrontier | undefined;
+  private frontierBroken = false;
+  private readonly roots = new Map<number, Uint8Array>();
+  private rootsChecked = 0;
 
   constructor(options: ChainVerifierOptions) {
     this.b3 = options.blake3 ?? nobleBlake3;
@@ -124,12 +150,26 @@ export class ChainVerifier {
       this.genesis = options.start.prevHash;
     }
     this.recent = [{ s: this.startSeq - 1, t: this.startSeq - 1, hash: this.genesis, digest: new Uint8Array(0), linked: true, dupLabel: false }];
-    if (options.anchors) {
-      this.anchors = new Map(options.anchors.map((a) => [a.seq, a.hash]));
-      this.lastAnchorSeq = options.anchors.reduce((m, a) => Math.max(m, a.seq), this.startSeq - 1);
+    const checkpoints = options.checkpoints ?? [];
+    const anchors = [...(options.anchors ?? []), ...checkpoints.filter((c) => c.size > 0).map((c) => ({ seq: c.size - 1, hash: c.head }))];
+    if (options.anchors || options.checkpoints) {
+      this.anchors = new Map(anchors.map((a) => [a.seq, a.hash]));
+      this.lastAnchorSeq = anchors.reduce((m, a) => Math.max(m, a.seq), this.startSeq - 1);
     } else {
       this.anchors = undefined;
       this.lastAnchorSeq = Number.POSITIVE_INFINITY;
+    }
+    if ('tenantId' in options.start) this.frontier = new MerkleFrontier();
+    else if (options.start.frontier) {
+      this.frontier = new MerkleFrontier(options.start.frontier);
+      if (this.frontier.size !== this.startSeq) throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
+    } else this.frontier = undefined;
+    for (const c of checkpoints) {
+      if (c.size === 0) {
+        // The empty checkpoint: the empty tree, and the chain's starting hash as its head.
+        if (!bytesEqual(c.root, EMPTY_ROOT)) this.report('CHECKPOINT_ROOT_MISMATCH', { seq: -1, count: 0, expected: toHex(EMPTY_ROOT), found: toHex(c.root) });
+        if (this.startSeq === 0 && !bytesEqual(c.head, this.genesis)) this.report('ANCHOR_MISMATCH', { seq: -1, expected: toHex(c.head), found: toHex(this.genesis) });
+      } else if (!this.frontier || c.size > this.frontier.size) this.roots.set(c.size, c.root);
     }
   }
 
@@ -290,11 +330,33 @@ export class ChainVerifier {
       if (anchor && !bytesEqual(anchor, hash)) this.report('ANCHOR_MISMATCH', { seq: tracked.s, expected: toHex(anchor), found: toHex(hash) });
       if (tracked.t > this.lastAnchorSeq && !tracked.dupLabel) this.tailRows++;
     }
+    this.extendTree(tracked, hash);
     this.recent.push(tracked);
     if (this.recent.length > this.lookback + 1) {
       const old = this.recent.shift()!;
       delete old.issue;
     }
+  }
+
+  /**
+   * Leaf t of the tree is the stored hash of the row at chain position t. Once rows stop lining up
+   * (a gap, an intruder, a renumbering) the tree over the stored rows is not the checkpointed one
+   * any more: the remaining roots are left unchecked, and a warning says so, rather than reporting
+   * consequences of an issue that is already reported.
+   */
+  private extendTree(tracked: Tracked, hash: Uint8Array): void {
+    const f = this.frontier;
+    if (!f || this.frontierBroken || tracked.dupLabel) return;
+    if (tracked.t !== f.size) {
+      this.frontierBroken = true;
+      return;
+    }
+    f.append(hash);
+    const root = this.roots.get(f.size);
+    if (!root) return;
+    this.rootsChecked++;
+    const computed = f.root();
+    if (!bytesEqual(computed, root)) this.report('CHECKPOINT_ROOT_MISMATCH', { seq: tracked.s, count: f.size, expected: toHex(root), found: toHex(computed) });
   }
 
   finish(): ChainReport {
@@ -309,6 +371,10 @@ export class ChainVerifier {
           expected: String(this.lastAnchorSeq),
           found: String(head.t),
         });
+      }
+      const reachable = [...this.roots.keys()].filter((size) => size - 1 <= head.t).length;
+      if (reachable > this.rootsChecked) {
+        this.report('CHECKPOINT_ROOT_UNCHECKED', { seq: this.startSeq, count: reachable - this.rootsChecked });
       }
       if (this.anchors && this.tailRows > 0) {
         this.report('TAIL_NOT_CHECKPOINTED', { seq: this.lastAnchorSeq + 1, count: this.tailRows });

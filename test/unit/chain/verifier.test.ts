@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ChainBuilder, chainLink, eventDigest, genesisHash, nobleBlake3, verifyChain, type ChainRow } from '../../../shared/chain';
+import {
+  ChainBuilder,
+  chainLink,
+  eventDigest,
+  genesisHash,
+  nobleBlake3,
+  verifyChain,
+  type ChainCheckpoint,
+  type ChainRow,
+  type ChainStart,
+} from '../../../shared/chain';
+import { MerkleFrontier, MerkleTree } from '../../../shared/merkle';
 import { toHex, utf8 } from '../../../shared/bytes';
 import { buildRows, clone, eventBytes, TENANT_A, TENANT_B } from './fixtures';
 
@@ -222,5 +233,60 @@ describe('ChainVerifier on tampered chains: one break, one issue, located', () =
     expect(r.errors).toHaveLength(10);
     expect(r.omitted).toBe(40);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('ChainVerifier against verified checkpoints (heads and Merkle roots)', () => {
+  const rows = buildRows(TENANT_A, N);
+  const tree = MerkleTree.fromLeaves(rows.map((r) => r.hash));
+  const cp = (size: number): ChainCheckpoint => ({ size, root: tree.root(size), head: size === 0 ? genesisHash(b3, TENANT_A) : rows[size - 1]!.hash });
+  const run = (rs: ChainRow[], checkpoints: ChainCheckpoint[], s: ChainStart = start) => verifyChain(rs, { start: s, checkpoints });
+
+  it('an intact chain matches every checkpoint root and head; the tail after the newest is a warning', () => {
+    const r = run(rows, [cp(0), cp(1), cp(10), cp(25), cp(30)]);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => `${w.code}:${w.details.count}`)).toEqual([`TAIL_NOT_CHECKPOINTED:${N - 30}`]);
+    expect(run(rows, [cp(N)]).warnings).toEqual([]);
+  });
+
+  it('a checkpoint whose root is not the tree over the chain: CHECKPOINT_ROOT_MISMATCH at its last seq', () => {
+    const other = MerkleTree.fromLeaves(buildRows(TENANT_B, N).map((r) => r.hash));
+    const r = run(rows, [cp(10), { ...cp(25), root: other.root(25) }]);
+    expect(codes(r)).toEqual(['CHECKPOINT_ROOT_MISMATCH@24']);
+    expect(r.errors[0]!.details.expected).toBe(toHex(other.root(25)));
+  });
+
+  it('an empty-chain checkpoint must carry the empty root and this tenant\'s genesis as head', () => {
+    expect(run(rows, [{ ...cp(0), head: genesisHash(b3, TENANT_B) }]).errors.map((e) => e.code)).toEqual(['ANCHOR_MISMATCH']);
+    expect(run(rows, [{ ...cp(0), root: tree.root(1) }]).errors.map((e) => e.code)).toEqual(['CHECKPOINT_ROOT_MISMATCH']);
+  });
+
+  it('the tail rewritten after a checkpoint is caught by the next one, and a cut tail by the newest', () => {
+    const forged = clone(rows);
+    forged[33] = { ...forged[33]!, bytes: utf8('forged'), digest: eventDigest(b3, utf8('forged')) };
+    const b = new ChainBuilder(b3, { seq: 33, prevHash: forged[32]!.hash });
+    for (let i = 33; i < N; i++) forged[i] = { ...forged[i]!, ...b.appendDigest(forged[i]!.digest) };
+    expect(codes(run(forged, [cp(30), cp(N)]))).toEqual(['ANCHOR_MISMATCH@39', 'CHECKPOINT_ROOT_MISMATCH@39']);
+    expect(codes(run(rows.slice(0, 35), [cp(30), cp(N)]))).toEqual(['CHAIN_TRUNCATED@35']);
+  });
+
+  it('after a gap the roots cannot be recomputed: a warning says so, next to the error', () => {
+    const r = run(rows.filter((x) => x.seq !== 5), [cp(10), cp(25)]);
+    expect(codes(r)).toEqual(['SEQ_GAP@5']);
+    expect(r.warnings.map((w) => `${w.code}:${w.details.count}`)).toEqual(['CHECKPOINT_ROOT_UNCHECKED:2', `TAIL_NOT_CHECKPOINTED:${N - 25}`]);
+  });
+
+  it('a segment checks roots when given the frontier before it, and warns when not', () => {
+    const before = new MerkleFrontier();
+    for (const x of rows.slice(0, 20)) before.append(x.hash);
+    const seg = rows.slice(20);
+    const withFrontier = run(seg, [cp(10), cp(25), cp(N)], { seq: 20, prevHash: rows[19]!.hash, frontier: before.state() });
+    expect(withFrontier.errors).toEqual([]);
+    expect(withFrontier.warnings).toEqual([]);
+    const bad = run(seg, [{ ...cp(25), root: tree.root(24) }], { seq: 20, prevHash: rows[19]!.hash, frontier: before.state() });
+    expect(codes(bad)).toEqual(['CHECKPOINT_ROOT_MISMATCH@24']);
+    const without = run(seg, [cp(25), cp(N)], { seq: 20, prevHash: rows[19]!.hash });
+    expect(without.errors).toEqual([]);
+    expect(without.warnings.map((w) => `${w.code}:${w.details.count}`)).toEqual(['CHECKPOINT_ROOT_UNCHECKED:2']);
   });
 });
