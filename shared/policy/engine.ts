@@ -97,7 +97,8 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
     if (schemaAnswer.type === 'failure') {
       return policyFail('POLICY_SCHEMA_ERROR', schemaAnswer.errors.map((e) => e.message).join('; '));
     }
-    const staticPolicies: Record<string, string> = {};
+    // No prototype: @id("__proto__") is a valid id and must become a key, not a prototype change.
+    const staticPolicies = Object.create(null) as Record<string, string>;
     for (const p of split.policies) staticPolicies[p.id] = p.text;
     const setAnswer = cedar.preparsePolicySet(policySetName, { staticPolicies });
     if (setAnswer.type === 'failure') {
@@ -125,8 +126,8 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
             validateRequest: true,
           });
         } catch (e) {
-          // cedar-wasm throws (rather than answers) when the call itself does not deserialize, e.g. an
-          // entity uid with an extra field; a trap inside the WASM is a RuntimeError and our problem.
+          // cedar-wasm throws (rather than answers) when the call itself does not deserialize, e.g. a
+          // request without a context; a trap inside the WASM is a RuntimeError, and our problem.
           if (e instanceof WebAssembly.RuntimeError) return policyFail('POLICY_ENGINE_ERROR', `Cedar failed while deciding: ${String(e)}`);
           return policyFail('POLICY_REQUEST_INVALID', e instanceof Error ? e.message : String(e));
         }

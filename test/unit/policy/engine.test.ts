@@ -162,6 +162,11 @@ describe('compiling', () => {
     expect(e.version.blake3).toBe(await blake3(new TextEncoder().encode(text)));
   });
 
+  it('an id that is also an Object.prototype member is an ordinary id', () => {
+    const e = compile(`${DEFAULT_POLICY_TEXT}@id("__proto__") forbid (principal, action, resource);\n@id("constructor") forbid (principal, action, resource);\n`);
+    expect(decide({}, e).determiningPolicies).toEqual(['__proto__', 'constructor']);
+  });
+
   it('refuses a text that does not parse, with the located diagnostics', () => {
     const r = compilePolicySet(cedar, '@id("x") permit (principal, action resource);');
     expect(r.ok).toBe(false);
