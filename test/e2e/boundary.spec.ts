@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumExecutable, CHROMIUM_QUIET_FLAGS } from '../../electron/main/bridge/launch-chromium';
 import { BRIDGE_ORIGIN, serveRendererAsset } from '../../electron/main/shell/renderer-assets';
@@ -201,6 +202,8 @@ test('without window.arx the renderer says so and shows nothing of the console',
     await expect(page.getByRole('note', { name: 'Classification: CLASSIFICATION UNAVAILABLE' })).toHaveCount(2);
     await expect(page.getByRole('button', { name: 'I acknowledge' })).toHaveCount(0);
     await expect(page.getByRole('navigation')).toHaveCount(0);
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.map((v) => v.id)).toEqual([]);
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

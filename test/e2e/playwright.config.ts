@@ -17,7 +17,8 @@ export default defineConfig({
   globalSetup: join(here, 'global-setup.ts'),
   // Not test-results/ itself: Playwright empties its outputDir, and other runners write there.
   outputDir: join(results, 'e2e-artifacts'),
-  timeout: 60_000,
+  // Generous: each test starts its own Chromium, and CI machines here are shared.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   forbidOnly: !!process.env.CI,

@@ -23,7 +23,7 @@ export function StartupProblem({ error }: { error: ArxError | null }) {
           <Paper withBorder p="xl" maw={640} w="100%">
             <Stack>
               <Title order={1}>ARX Console could not start</Title>
-              <ErrorNotice error={error} title="The console could not read its own configuration" />
+              <ErrorNotice error={error} title="Main did not answer the start-up request (app.info)" />
               <Text size="sm">Nothing of the console is available until this is fixed. Restart it once it is.</Text>
             </Stack>
           </Paper>

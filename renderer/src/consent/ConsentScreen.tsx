@@ -20,7 +20,6 @@ export function ConsentScreen({ info, onAcknowledged }: { info: AppInfo; onAckno
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    document.title = 'Notice and Consent — ARX Console';
     heading.current?.focus();
   }, []);
 
