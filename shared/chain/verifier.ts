@@ -159,7 +159,9 @@ export class ChainVerifier {
       this.anchors = undefined;
       this.lastAnchorSeq = Number.POSITIVE_INFINITY;
     }
-    if ('tenantId' in options.start) this.frontier = new MerkleFrontier();
+    // The tree costs two SHA-256 a row: build it only when there are roots to check.
+    if (!checkpoints.some((c) => c.size > 0)) this.frontier = undefined;
+    else if ('tenantId' in options.start) this.frontier = new MerkleFrontier();
     else if (options.start.frontier) {
       this.frontier = new MerkleFrontier(options.start.frontier);
       if (this.frontier.size !== this.startSeq) throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
@@ -176,6 +178,10 @@ export class ChainVerifier {
   push(row: ChainRow): void {
     if (this.finished) throw new Error('ChainVerifier: push after finish');
     this.rows++;
+    if (typeof row !== 'object' || row === null) {
+      this.report('ROW_MALFORMED', { seq: -1 });
+      return;
+    }
     const s = row.seq;
     if (!Number.isSafeInteger(s) || s < 0 || row.digest?.length !== HASH_LEN || row.hash?.length !== HASH_LEN || !(row.bytes instanceof Uint8Array)) {
       this.report('ROW_MALFORMED', { seq: Number.isSafeInteger(s) ? s : -1 });
@@ -213,11 +219,16 @@ export class ChainVerifier {
     const recent = this.recent;
     const head = recent[recent.length - 1]!;
     let found: { back: number; t: number } | undefined;
-    for (let back = 0; back < recent.length && !found; back++) {
+    // Deep inside a long run of unlinked rows every candidate is one of them: only the head can
+    // still be the row the chain resumes from, so a run costs one hash a row, not lookback+1.
+    const depth = !head.linked && (head.issue?.details.count ?? 1) > this.lookback ? 1 : recent.length;
+    for (let back = 0; back < depth && !found; back++) {
       const c = recent[recent.length - 1 - back]!;
       if (links(c.t + 1, c.hash)) found = { back, t: c.t + 1 };
-      else if (back === 0 && !c.linked) {
-        // The head did not link, so its chain position is a guess: find the one its successor implies.
+      else if (back === 0 && !c.linked && (c.issue?.details.count ?? 1) <= 1) {
+        // The head did not link, so its chain position is a guess: find the one its successor
+        // implies. Only right after a break: inside a long run of garbage it would find nothing
+        // and cost 2·lookback hashes a row.
         for (let d = 1; d <= this.lookback && !found; d++) {
           for (const delta of [d, -d]) {
             if (links(c.t + 1 + delta, c.hash)) {
@@ -240,7 +251,6 @@ export class ChainVerifier {
         this.offset = found.t - s;
       }
     } else if (labelGap === 0 && !dup) {
-      const expected = toHex(chainLink(this.b3, Math.max(0, head.t + 1), head.hash, computed));
       const run = head.issue;
       if (run && run.code === 'CHAIN_LINK_MISMATCH' && !head.linked) {
         // Consecutive unlinked rows are one break, reported once with its extent.
@@ -248,6 +258,7 @@ export class ChainVerifier {
         run.details.lastSeq = s;
         tracked.issue = run;
       } else {
+        const expected = toHex(chainLink(this.b3, Math.max(0, head.t + 1), head.hash, computed));
         tracked.issue = this.report('CHAIN_LINK_MISMATCH', { seq: s, lastSeq: s, count: 1, expected, found: toHex(row.hash) });
       }
     }

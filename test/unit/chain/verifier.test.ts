@@ -149,6 +149,21 @@ describe('ChainVerifier on tampered chains: one break, one issue, located', () =
     }
   });
 
+  it('several forged events inserted (hashes chained properly) and the rest shifted: one EVENT_INSERTED with the count', () => {
+    const rows = buildRows(TENANT_A, N);
+    const forger = new ChainBuilder(b3, { seq: 9, prevHash: rows[8]!.hash });
+    const forged = [0, 1, 2].map((k) => {
+      const bytes = eventBytes(TENANT_A, 9 + k, '-forged');
+      return { ...forger.append(bytes), bytes };
+    });
+    const tampered = [...rows.slice(0, 9), ...forged, ...rows.slice(9).map((r) => ({ ...r, seq: r.seq + 3 }))];
+    const r = verify(tampered);
+    expect(codes(r)).toEqual(['EVENT_INSERTED@9', 'SEQ_RENUMBERED@12']);
+    expect(r.errors[0]!.details).toMatchObject({ count: 3, lastSeq: 11 });
+    expect(r.errors[1]!.details.delta).toBe(-3);
+    expect(r.size).toBe(N);
+  });
+
   it('two rows that swapped seqs: one SEQ_SWAPPED', () => {
     const rows = clone(buildRows(TENANT_A, N));
     const a = rows[21]!;
