@@ -62,7 +62,7 @@ export function serveRendererAsset(root: string, urlPath: string): AssetResponse
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
     'referrer-policy': 'no-referrer',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), bluetooth=()',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=()',
   };
   let body = readFileSync(real);
   if (extname(real) === '.html') {

@@ -137,7 +137,7 @@ describe('tampering with the stored chain is detected with the right code and se
     // Same key name and id, other signature bytes.
     const forged = first.note.replace(/(— \S+ )(\S+)\n$/, (_m, a: string, sig: string) => {
       const raw = Buffer.from(sig, 'base64');
-      raw[10] ^= 0xff;
+      raw[10] = raw[10]! ^ 0xff;
       return `${a}${raw.toString('base64')}\n`;
     });
     expect(forged).not.toBe(first.note);
