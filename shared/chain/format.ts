@@ -99,6 +99,7 @@ export class ChainBuilder {
       this.nextSeq = 0;
       this.prev = genesisHash(b3, start.tenantId);
     } else {
+      if (!Number.isSafeInteger(start.seq) || start.seq < 0 || start.prevHash.length !== HASH_LEN) throw new RangeError('ChainBuilder: start needs a seq >= 0 and a 32-byte prevHash');
       this.nextSeq = start.seq;
       this.prev = start.prevHash;
     }

@@ -146,6 +146,9 @@ export class ChainVerifier {
       this.startSeq = 0;
       this.genesis = genesisHash(this.b3, options.start.tenantId);
     } else {
+      if (!Number.isSafeInteger(options.start.seq) || options.start.seq < 0 || options.start.prevHash.length !== HASH_LEN) {
+        throw new RangeError('ChainVerifier: start needs a seq >= 0 and a 32-byte prevHash');
+      }
       this.startSeq = options.start.seq;
       this.genesis = options.start.prevHash;
     }
