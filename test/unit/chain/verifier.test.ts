@@ -6,6 +6,7 @@ import {
   genesisHash,
   nobleBlake3,
   verifyChain,
+  verifyChainAsync,
   type ChainCheckpoint,
   type ChainRow,
   type ChainStart,
@@ -44,6 +45,16 @@ describe('ChainVerifier on an intact chain', () => {
     expect(r.size).toBe(N);
     const wrong = verifyChain(rows.slice(10), { start: { seq: 10, prevHash: rows[8]!.hash } });
     expect(codes(wrong)).toEqual(['CHAIN_LINK_MISMATCH@10']);
+  });
+
+  it('reads rows from an async source (a database cursor) the same way', async () => {
+    const rows = clone(buildRows(TENANT_A, N));
+    rows[7]!.bytes = utf8('edited');
+    async function* cursor() {
+      for (const r of rows) yield r;
+    }
+    const r = await verifyChainAsync(cursor(), { start });
+    expect(codes(r)).toEqual(['EVENT_DIGEST_MISMATCH@7']);
   });
 
   it('uses worker-computed digests when given, and catches a wrong one', () => {
