@@ -44,7 +44,7 @@ export async function runConsole(): Promise<number> {
   const log = (line: string) => {
     if (process.env.ARX_DEBUG) console.error(line);
   };
-  const services = createConsoleServices(config, log);
+  const services = createConsoleServices(config, log, { seedDemo: true });
   const started = services.start();
   const ui = await launchChromiumConsole({ services, rendererDir: rendererDistDir(here), headless });
   await started;

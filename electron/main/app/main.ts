@@ -52,7 +52,7 @@ async function start(devTools: boolean): Promise<void> {
   } catch (err) {
     return fatal(err);
   }
-  const services = createConsoleServices(config, log);
+  const services = createConsoleServices(config, log, { seedDemo: true });
   const ipc = registerIpcAdapter(ipcMain, services, log);
   void services.start();
 

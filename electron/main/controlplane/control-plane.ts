@@ -95,6 +95,13 @@ export class ControlPlane {
     }
   }
 
+  /** Adds a note to the connected state's detail (e.g. demo seeding progress); null clears it. */
+  annotate(note: string | null): void {
+    if (this.current.state !== 'connected') return;
+    const base = this.describe();
+    this.set({ ...this.current, detail: note ? `${base} · ${note}` : base });
+  }
+
   private describe(): string {
     if (this.embedded) return `Embedded PostgreSQL on 127.0.0.1:${this.embedded.port}`;
     const url = this.config.controlPlane.url;

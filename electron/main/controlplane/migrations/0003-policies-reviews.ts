@@ -11,30 +11,35 @@ CREATE TABLE arx.policies (
   UNIQUE (tenant_id, name)
 );
 
+-- Content-addressed within a tenant: the same text in two tenants is two versions, each under
+-- its own tenant's row-level security and signatures.
 CREATE TABLE arx.policy_versions (
-  sha256 bytea PRIMARY KEY CHECK (length(sha256) = 32),
+  sha256 bytea NOT NULL CHECK (length(sha256) = 32),
   blake3 bytea NOT NULL CHECK (length(blake3) = 32),
   tenant_id uuid NOT NULL REFERENCES arx.tenants(id),
   policy_id uuid NOT NULL REFERENCES arx.policies(id),
-  parent_sha256 bytea REFERENCES arx.policy_versions(sha256),
+  parent_sha256 bytea,
   policy_text text NOT NULL,
   schema_text text NOT NULL,
   tests jsonb NOT NULL,
   author_id uuid NOT NULL REFERENCES arx.operators(id),
   state text NOT NULL CHECK (state IN ('submitted', 'approved', 'published', 'superseded', 'rejected')),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, sha256),
+  FOREIGN KEY (tenant_id, parent_sha256) REFERENCES arx.policy_versions (tenant_id, sha256)
 );
 CREATE INDEX policy_versions_policy ON arx.policy_versions (tenant_id, policy_id, created_at);
 
 CREATE TABLE arx.policy_signatures (
-  version_sha256 bytea NOT NULL REFERENCES arx.policy_versions(sha256),
+  version_sha256 bytea NOT NULL,
   tenant_id uuid NOT NULL REFERENCES arx.tenants(id),
   operator_id uuid NOT NULL REFERENCES arx.operators(id),
   role text NOT NULL CHECK (role IN ('author', 'approver')),
   certificate_sha256 bytea NOT NULL,
   envelope jsonb NOT NULL,
   signed_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (version_sha256, role, operator_id)
+  PRIMARY KEY (tenant_id, version_sha256, role, operator_id),
+  FOREIGN KEY (tenant_id, version_sha256) REFERENCES arx.policy_versions (tenant_id, sha256)
 );
 
 CREATE TABLE arx.review_certificates (

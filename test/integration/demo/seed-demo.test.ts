@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nobleBlake3 } from '../../../shared/chain';
+import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
+import { loadConfig } from '../../../electron/main/config/config';
+import { DEMO_TENANTS, seedDemoIfEmpty } from '../../../electron/main/demo/seed-demo';
+import { migratedDatabase } from '../../support/pg';
+
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+beforeAll(async () => {
+  db = await migratedDatabase('demo');
+  // migratedDatabase creates two tenants of its own; the demo seeds only an empty control plane.
+  await db.admin.query('DELETE FROM arx.tenants');
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('first-start demo data', () => {
+  it('seeds two tenants with a published policy and verifiable, checkpointed chains, once', async () => {
+    const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-demo-')) });
+    const pools = { requireAdminPool: () => db.admin, requireGatewayPool: () => db.gatewayPool };
+    const progress: number[] = [];
+    expect(await seedDemoIfEmpty(pools, config, nobleBlake3, (f) => progress.push(f), 1200)).toBe(true);
+    expect(progress.at(-1)).toBeCloseTo(1, 5);
+    const tenants = await db.admin.query<{ id: string; slug: string }>('SELECT id, slug FROM arx.tenants ORDER BY slug');
+    expect(tenants.rows.map((t) => t.slug)).toEqual(DEMO_TENANTS.map((t) => t.slug));
+    for (const t of tenants.rows) {
+      const p = await db.admin.query(
+        `SELECT v.state FROM arx.policies p JOIN arx.policy_versions v ON v.tenant_id = p.tenant_id AND v.sha256 = p.active_version_sha256 WHERE p.tenant_id = $1`,
+        [t.id],
+      );
+      expect(p.rows).toEqual([{ state: 'published' }]);
+      const r = await verifyTenantChain(db.consolePool, t.id);
+      expect(r.errors).toEqual([]);
+      expect(r.rows).toBe(1200);
+      expect(r.checkpoints.verified).toBeGreaterThan(0);
+    }
+    expect(await seedDemoIfEmpty(pools, config, nobleBlake3, () => {}, 1200)).toBe(false);
+  });
+});
