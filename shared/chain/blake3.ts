@@ -9,7 +9,7 @@ import { blake3 as nobleBlake3Fn } from '@noble/hashes/blake3.js';
 export interface Blake3 {
   /** A short name for reports and benchmarks, e.g. "noble" or "hash-wasm". */
   readonly name: string;
-  /** BLAKE3 default mode, 32-byte output. */
+  /** BLAKE3 default mode, 32-byte output. Must not keep `data`: callers reuse their buffers. */
   hash(data: Uint8Array): Uint8Array;
   /**
    * BLAKE3 of the concatenation of `parts`, without copying them into one buffer. This is how the

@@ -71,9 +71,21 @@ export function linkPreimage(seq: number, prev: Uint8Array, digest: Uint8Array):
   return concatBytes(CHAIN_TAG, u64be(seq), prev, digest);
 }
 
-/** h_i: the cheap sequential step. */
+// The link is hashed once or more per row: one reused buffer instead of four allocations.
+// Safe to share because hashing is synchronous and every implementation copies its input.
+const linkScratch = new Uint8Array(LINK_PREIMAGE_LEN);
+linkScratch.set(CHAIN_TAG, 0);
+const linkView = new DataView(linkScratch.buffer);
+
+/** h_i: the cheap sequential step, BLAKE3 of linkPreimage(seq, prev, digest). */
 export function chainLink(b3: Blake3, seq: number, prev: Uint8Array, digest: Uint8Array): Uint8Array {
-  return b3.hash(linkPreimage(seq, prev, digest));
+  if (prev.length !== HASH_LEN || digest.length !== HASH_LEN) throw new RangeError('chainLink: prev and digest must be 32 bytes');
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`chainLink: seq ${seq} is not a non-negative safe integer`);
+  linkView.setUint32(12, Math.floor(seq / 0x1_0000_0000));
+  linkView.setUint32(16, seq >>> 0);
+  linkScratch.set(prev, 20);
+  linkScratch.set(digest, 52);
+  return b3.hash(linkScratch);
 }
 
 /** One computed chain row. */
