@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   // audit log
   'EVENT_INVALID',
+  'EVENT_DUPLICATE_ID',
   'CANCELLED',
 ] as const;
 

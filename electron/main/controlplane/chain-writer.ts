@@ -110,6 +110,10 @@ export class ChainWriter {
       return { firstSeq, lastSeq: head.size - 1, size: head.size, head: head.hash };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      const pgErr = err as { code?: string; constraint?: string };
+      if (pgErr.code === '23505' && pgErr.constraint === 'audit_events_tenant_id_event_id_key') {
+        throw new ArxFailure('EVENT_DUPLICATE_ID', 'An event with the same id is already in this tenant chain; nothing was written. (The simulator is deterministic: use another --seed to add more traffic.)');
+      }
       throw err;
     } finally {
       client.release();

@@ -79,6 +79,9 @@ export class ControlPlane {
         parsed.search = '';
         this.pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 8 });
       }
+      // An idle client's error (the server restarting, an admin terminating it) must not crash the
+      // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
+      for (const p of [this.adminPool, this.gatewayPool]) p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
       this.pool.on('error', (err) => {
         this.log(`control-plane pool error: ${err.message}`);
         this.set({ state: 'unreachable', mode, detail: 'The control-plane database stopped answering' });
