@@ -20,6 +20,7 @@ type CpStatus = Status['controlPlane'];
  */
 export class ControlPlane {
   private pool: pg.Pool | null = null;
+  private health: NodeJS.Timeout | null = null;
   private adminPool: pg.Pool | null = null;
   private gatewayPool: pg.Pool | null = null;
   private embedded: EmbeddedServer | null = null;
@@ -29,6 +30,7 @@ export class ControlPlane {
     private readonly config: ArxConfig,
     private readonly onStatus: (s: CpStatus) => void = () => {},
     private readonly log: (line: string) => void = () => {},
+    private readonly healthIntervalMs = 3000,
   ) {
     this.current = {
       state: 'not-connected',
@@ -88,6 +90,8 @@ export class ControlPlane {
       });
       await this.pool.query('SELECT 1');
       this.set({ state: 'connected', mode, detail: this.describe() });
+      this.health = setInterval(() => void this.ping(), this.healthIntervalMs);
+      this.health.unref();
     } catch (err) {
       const f =
         err instanceof ArxFailure
@@ -95,6 +99,27 @@ export class ControlPlane {
           : new ArxFailure('DB_UNREACHABLE', `The control-plane database is unreachable: ${(err as Error).message}`);
       this.set({ state: 'unreachable', mode, detail: f.message });
       throw f;
+    }
+  }
+
+  /**
+   * Checks the connection: a lost server turns the state to unreachable (DB_UNREACHABLE for every
+   * caller, never an empty result), and its return turns it back to connected. pg-pool replaces
+   * broken clients by itself; this only tells the truth about it.
+   */
+  async ping(): Promise<boolean> {
+    const pool = this.pool;
+    if (!pool) return false;
+    const mode = this.config.controlPlane.mode;
+    try {
+      await pool.query('SELECT 1');
+      if (this.current.state !== 'connected') this.set({ state: 'connected', mode, detail: this.describe() });
+      return true;
+    } catch (err) {
+      if (this.current.state !== 'unreachable') {
+        this.set({ state: 'unreachable', mode, detail: `The control-plane database is not answering (${(err as Error).message})` });
+      }
+      return false;
     }
   }
 
@@ -142,6 +167,8 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    if (this.health) clearInterval(this.health);
+    this.health = null;
     const pools = [this.pool, this.adminPool, this.gatewayPool];
     this.pool = this.adminPool = this.gatewayPool = null;
     await Promise.all(pools.map((p) => p?.end().catch(() => {})));

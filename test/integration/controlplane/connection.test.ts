@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../electron/main/config/config';
+import { ControlPlane } from '../../../electron/main/controlplane/control-plane';
+import { clusterDirFor } from '../../../electron/main/controlplane/embedded';
+
+/**
+ * The embedded default end to end: started, migrated, connected as the RLS-bound console role;
+ * a lost server is reported as DB_UNREACHABLE (never an empty result), and the pool recovers when
+ * the server is back.
+ */
+const dataDir = mkdtempSync(join(tmpdir(), 'arx-conn-'));
+const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: dataDir });
+const states: string[] = [];
+let cp = new ControlPlane(config, (s) => states.push(s.state), () => {}, 200);
+
+afterAll(async () => {
+  await cp.stop();
+  rmSync(clusterDirFor(config.dataDir), { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('embedded control plane connection', () => {
+  it('starts, migrates and connects as a role that row-level security binds', async () => {
+    await cp.start();
+    expect(cp.status().state).toBe('connected');
+    const r = await cp.requirePool().query('SELECT current_user AS u, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user');
+    expect(r.rows[0]).toEqual({ u: 'arx_console_app', rolsuper: false, rolbypassrls: false });
+  });
+
+  it('reports a lost server as DB_UNREACHABLE and recovers when it returns', async () => {
+    const admin = cp.requireAdminPool();
+    // Kick every connection of the console role, as a restarting server or a network cut would.
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'arx_console_app'`);
+    await admin.query(`ALTER ROLE arx_console_app NOLOGIN`);
+    expect(await cp.ping()).toBe(false);
+    expect(cp.status().state).toBe('unreachable');
+    expect(() => cp.requirePool()).toThrow(expect.objectContaining({ code: 'DB_UNREACHABLE' }));
+    await admin.query(`ALTER ROLE arx_console_app LOGIN`);
+    expect(await cp.ping()).toBe(true);
+    expect(cp.status().state).toBe('connected');
+    expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(states).toEqual(expect.arrayContaining(['starting', 'connected', 'unreachable']));
+    expect(states.at(-1)).toBe('connected');
+  });
+
+  it('a second start of the same data directory after a stop finds its data', async () => {
+    await cp.stop();
+    cp = new ControlPlane(config, () => {}, () => {}, 200);
+    await cp.start();
+    const v = await cp.requireAdminPool().query('SELECT max(version) AS v FROM public.arx_schema_migrations');
+    expect(v.rows[0].v).toBeGreaterThanOrEqual(3);
+  });
+});
