@@ -228,3 +228,28 @@ describe('arx chain verify (CLI)', () => {
     expect(down.err.join('\n')).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('checkpoints on a timer', () => {
+  it('are issued when T has passed even if nothing happened (silence is provable), and not before', async () => {
+    const tenant = randomUUID();
+    await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, `q-${tenant.slice(0, 8)}`]);
+    const signer = ed25519Signer(key.name, key.secret);
+    await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+    let now = new Date();
+    const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 60_000 }, () => now);
+    const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
+    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: 120, seed: 5, start: new Date('2026-11-02T00:00:00Z'), writer });
+    const first = await db.admin.query('SELECT tree_size FROM arx.checkpoints WHERE tenant_id = $1', [tenant]);
+    expect(first.rows).toEqual([{ tree_size: '120' }]);
+    now = new Date(now.getTime() + 30_000);
+    expect(await cp.tick(db.gatewayPool)).toBeNull();
+    now = new Date(now.getTime() + 31_000);
+    const quiet = await cp.tick(db.gatewayPool);
+    expect(quiet).toMatchObject({ size: 120 });
+    const all = await db.admin.query('SELECT tree_size, issued_at FROM arx.checkpoints WHERE tenant_id = $1 ORDER BY issued_at', [tenant]);
+    expect(all.rows.map((r) => r.tree_size)).toEqual(['120', '120']);
+    const r = await verify(tenant);
+    expect(r.ok).toBe(true);
+    expect(r.checkpoints).toMatchObject({ total: 2, verified: 2 });
+  });
+});
