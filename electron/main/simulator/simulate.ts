@@ -63,33 +63,23 @@ export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: 
   const out: NewEvent[] = [];
   const push = <T extends NewEvent['type']>(type: T, data: EventData<T>, time: string) => out.push({ type, data, time, subject: req.user.id, id: `${req.requestId}:${out.length}` });
 
-  push(
-    'com.arx.request.received',
-    {
-      ...base,
-      user: req.user.id,
-      team: req.user.team,
-      ...model,
-      classification: req.classification,
-      jurisdiction: req.jurisdiction,
-      purpose: req.purpose,
-      promptTokens: req.promptTokens,
-      estimatedCostCents: req.estimatedCostCents,
-    },
-    time0,
-  );
+  // The request as the gateway saw it: recorded as received, then decided with its time added.
+  const request = {
+    ...base,
+    user: req.user.id,
+    team: req.user.team,
+    ...model,
+    classification: req.classification,
+    jurisdiction: req.jurisdiction,
+    purpose: req.purpose,
+    promptTokens: req.promptTokens,
+    estimatedCostCents: req.estimatedCostCents,
+  };
+  push('com.arx.request.received', request, time0);
   const decided = decideGatewayRequest(
     engine,
     {
-      requestId: req.requestId,
-      user: req.user.id,
-      team: req.user.team,
-      ...model,
-      classification: req.classification,
-      jurisdiction: req.jurisdiction,
-      purpose: req.purpose,
-      promptTokens: req.promptTokens,
-      estimatedCostCents: req.estimatedCostCents,
+      ...request,
       time: `${time0.slice(0, 19)}Z`,
       utcOffsetMinutes: 0,
       ...(req.breakGlass ? { breakGlass: { justification: req.breakGlass } } : {}),
