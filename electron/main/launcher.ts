@@ -45,6 +45,16 @@ export async function runConsole(): Promise<number> {
     if (process.env.ARX_DEBUG) console.error(line);
   };
   const services = createConsoleServices(config, log, { seedDemo: true });
+  // First start of the embedded default seeds demo data in the background: say so in the terminal too.
+  let lastTenth = -1;
+  services.hub.subscribe((_event, payload) => {
+    const m = /seeding demo data (\d+)%/.exec((payload as { controlPlane: { detail: string } }).controlPlane.detail);
+    if (m && Math.floor(Number(m[1]) / 10) !== lastTenth) {
+      lastTenth = Math.floor(Number(m[1]) / 10);
+      console.log(`First start: seeding demo data, ${m[1]}%`);
+    }
+  });
+  void services.demoReady.then(() => lastTenth >= 0 && console.log('Demo data ready: tenants alpha-command and bravo-finance.'));
   const started = services.start();
   const ui = await launchChromiumConsole({ services, rendererDir: rendererDistDir(here), headless });
   await started;
