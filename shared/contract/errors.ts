@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   // control plane
   'DB_UNREACHABLE',
   'DB_NOT_CONFIGURED',
+  'DB_IN_USE',
   'DB_TLS_REQUIRED',
   'DB_MIGRATION_FAILED',
   'NOT_FOUND',

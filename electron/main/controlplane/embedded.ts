@@ -64,6 +64,34 @@ function loadOrCreateCredentials(dataDir: string): EmbeddedCredentials {
 }
 
 /**
+ * The PID of a live PostgreSQL that already serves `clusterDir`, if any: another console or `arx`
+ * command, or one left behind by a console that crashed. PostgreSQL itself then only says that it
+ * "exited during start-up"; this lets the user be told what holds the database and how to free it.
+ */
+export function runningPostmaster(clusterDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: alive but another user's (postgres, when we are root); ESRCH: a stale file PostgreSQL removes itself.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmd.includes('postgres')) return null;
+  } catch {
+    // No /proc (Windows, macOS): trust the live PID.
+  }
+  return pid;
+}
+
+/**
  * Starts the embedded control-plane database: loopback only, no Unix socket, a random password
  * kept in the data directory (mode 0600), a port chosen at each start.
  */
@@ -95,8 +123,17 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
         /* owned by postgres when we are root; initdb already set 0700 */
       }
     }
+    const holder = runningPostmaster(clusterDir);
+    if (holder !== null) {
+      throw new ArxFailure(
+        'DB_IN_USE',
+        `The embedded control-plane database is already in use by process ${holder} (another ARX Console or arx command, or one left behind by a console that stopped abruptly). Close it; if none is running, stop the database with: kill -INT ${holder}`,
+        { clusterDir, pid: holder },
+      );
+    }
     await pg.start();
   } catch (err) {
+    if (err instanceof ArxFailure) throw err;
     const why = err instanceof Error ? err.message.split('\n')[0] : 'the server exited during start-up';
     throw new ArxFailure('DB_UNREACHABLE', `The embedded control-plane database did not start: ${why}`, { clusterDir });
   }

@@ -54,3 +54,15 @@ describe('embedded control plane connection', () => {
     expect(v.rows[0].v).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('one process per embedded database', () => {
+  it('a second start while the first runs is refused with DB_IN_USE naming the process, and the first keeps working', async () => {
+    const other = new ControlPlane(config, () => {}, () => {}, 200);
+    const err = await other.start().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DB_IN_USE' });
+    expect((err as Error).message).toMatch(/process \d+/);
+    expect(other.status().state).toBe('unreachable');
+    await other.stop();
+    expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+});
