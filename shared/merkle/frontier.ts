@@ -1,5 +1,5 @@
 import { fromHex, toHex } from '../bytes';
-import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './hash';
+import { defaultMerkleHasher, EMPTY_ROOT, HASH_SIZE, type MerkleHasher } from './hash';
 
 /**
  * The right edge of an RFC 9162 tree (a compact range starting at 0): one hash per perfect
@@ -12,7 +12,10 @@ export class MerkleFrontier {
   /** Perfect subtree roots, largest (leftmost) first. */
   private readonly stack: Uint8Array[];
 
-  constructor(state?: FrontierState) {
+  constructor(
+    state?: FrontierState,
+    private readonly hasher: MerkleHasher = defaultMerkleHasher,
+  ) {
     if (!state) {
       this.count = 0;
       this.stack = [];
@@ -32,13 +35,13 @@ export class MerkleFrontier {
 
   /** Appends leaf data (for ARX: a chain hash h_i). */
   append(leaf: Uint8Array): void {
-    this.appendLeafHash(leafHash(leaf));
+    this.appendLeafHash(this.hasher.leafHash(leaf));
   }
 
   appendLeafHash(hash: Uint8Array): void {
     let node = hash;
     // Each trailing 1-bit of the old size is a perfect subtree the new leaf completes.
-    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) node = nodeHash(this.stack.pop()!, node);
+    for (let n = this.count; n % 2 === 1; n = Math.floor(n / 2)) node = this.hasher.nodeHash(this.stack.pop()!, node);
     this.stack.push(node);
     this.count++;
   }
@@ -47,7 +50,7 @@ export class MerkleFrontier {
   root(): Uint8Array {
     if (this.stack.length === 0) return EMPTY_ROOT;
     let r = this.stack[this.stack.length - 1]!;
-    for (let i = this.stack.length - 2; i >= 0; i--) r = nodeHash(this.stack[i]!, r);
+    for (let i = this.stack.length - 2; i >= 0; i--) r = this.hasher.nodeHash(this.stack[i]!, r);
     return r;
   }
 

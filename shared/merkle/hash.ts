@@ -35,6 +35,17 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(nodeBuf);
 }
 
+/**
+ * The two hash functions of the tree, so that a caller with a faster SHA-256 (node:crypto in the
+ * main process) can supply it. Any implementation must give the same bytes as these defaults.
+ */
+export interface MerkleHasher {
+  leafHash(leaf: Uint8Array): Uint8Array;
+  nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array;
+}
+
+export const defaultMerkleHasher: MerkleHasher = { leafHash, nodeHash };
+
 /** The largest power of two strictly smaller than n (n > 1): the RFC's split point k. */
 export function splitPoint(n: number): number {
   let k = 1;
