@@ -104,6 +104,12 @@ async function main() {
     const fourRate = (Math.floor(N / 4) * 4) / ((performance.now() - t0) / 1000);
     console.log(`append, 4 writers:           ${fmt(fourRate)} events/s (aggregate)`);
 
+    // Before reading: VACUUM sets the hint bits and visibility map that the first reader after a
+    // bulk load would otherwise write (a one-off cost that an auditor reading old data never pays),
+    // so that the floor and verify read the table in the same state.
+    await admin.query('VACUUM (ANALYZE) arx.audit_events');
+    const floorBefore = await copyIntoB3sum(server, a.id);
+
     // 3. Verify the one-writer chain.
     t0 = performance.now();
     const report = await verifyTenantChain(consolePool, a.id, { blake3: b3 });
@@ -112,8 +118,8 @@ async function main() {
     console.log(`chain verify:                ${fmt(report.rows / verifySec)} events/s, ${(report.bytes / 1e6 / verifySec).toFixed(1)} MB/s, ${verifySec.toFixed(2)} s (${(report.bytes / 1e6).toFixed(0)} MB)`);
 
     // 4. The floor: binary COPY of the stored bytes piped into b3sum.
-    const floor = await copyIntoB3sum(server, a.id);
-    console.log(`floor (COPY binary | b3sum): ${floor.toFixed(2)} s`);
+    const floor = Math.min(floorBefore, await copyIntoB3sum(server, a.id));
+    console.log(`floor (COPY binary | b3sum): ${floor.toFixed(2)} s (best of two, one before and one after verify)`);
     console.log(`ratio verify / floor:        ${(verifySec / floor).toFixed(2)}x (goal 1.5x, first bar 2x)`);
     await gateway.end();
     await consolePool.end();

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { toHex } from '../../../shared/bytes';
-import { ChainVerifier, nobleBlake3, type Blake3, type ChainAnchor, type ChainIssue } from '../../../shared/chain';
+import { ChainVerifier, isTenantId, nobleBlake3, type Blake3, type ChainAnchor, type ChainIssue } from '../../../shared/chain';
 import { openArxCheckpoint, type NoteVerifier } from '../../../shared/checkpoint';
 import { ArxFailure } from '../../../shared/contract';
 import { MerkleFrontier, verifyConsistency } from '../../../shared/merkle';
+import { copyChainRows } from './copy-rows';
 import { loadWasmMerkleHasher, nodeEd25519Verifier } from './node-crypto';
 
 /** Problems with checkpoints, beside the chain's own codes (shared/chain/issues.ts). */
@@ -42,7 +43,6 @@ export interface VerifyOptions {
   from?: number;
   to?: number;
   blake3?: Blake3;
-  fetchSize?: number;
   onProgress?: (p: { rows: number; bytes: number; seq: number }) => void;
   signal?: AbortSignal;
 }
@@ -68,10 +68,10 @@ const issue = (code: CheckpointIssueCode, message: string, details: Verification
  */
 export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: VerifyOptions = {}): Promise<ChainVerification> {
   const started = Date.now();
+  if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   const b3 = opts.blake3 ?? nobleBlake3;
   const from = opts.from ?? 0;
   const to = opts.to ?? null;
-  const fetchSize = opts.fetchSize ?? 5000;
   const errors: VerificationIssue[] = [];
   const client = await pool.connect();
   try {
@@ -180,22 +180,12 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     let rows = 0;
     let bytes = 0;
     let lastSeq = from - 1;
-    await client.query(
-      `DECLARE arx_chain NO SCROLL CURSOR FOR SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
-       WHERE tenant_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq`,
-      [tenantId, from, to],
-    );
-    for (;;) {
+    for await (const batch of copyChainRows(client, tenantId, from, to)) {
       if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'Verification was cancelled.');
-      // Text format on purpose: pg's binary mode decodes every field as a UTF-8 string, which
-      // corrupts bytea (and without queryMode 'extended' it is silently ignored anyway).
-      const batch = await client.query<{ seq: string; bytes: Buffer; event_digest: Buffer; chain_hash: Buffer }>(`FETCH ${fetchSize} FROM arx_chain`);
-      if (batch.rows.length === 0) break;
-      for (const r of batch.rows) {
-        const seq = Number(r.seq);
-        const hash = new Uint8Array(r.chain_hash);
-        verifier.push({ seq, bytes: r.bytes, digest: new Uint8Array(r.event_digest), hash });
-        frontier.append(hash);
+      for (const r of batch) {
+        const seq = r.seq;
+        verifier.push({ seq, bytes: r.bytes, digest: r.digest, hash: r.hash });
+        frontier.append(r.hash);
         const expectedRoot = roots.get(frontier.size);
         if (expectedRoot) {
           const found = frontier.root();
@@ -216,7 +206,6 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       }
       opts.onProgress?.({ rows, bytes, seq: lastSeq });
     }
-    await client.query('CLOSE arx_chain');
     await client.query('COMMIT');
     const report = verifier.finish();
     const all = [...report.errors.map((e) => e as VerificationIssue), ...errors].sort((a, b) => a.details.seq - b.details.seq);
