@@ -10,6 +10,7 @@ const esm = [
   ['electron/main/app/main.ts', 'dist/electron/main.mjs'],
   ['electron/main/cli/main.ts', 'dist/electron/arx.mjs'],
   ['electron/main/start.ts', 'dist/electron/start.mjs'],
+  ['electron/main/card/pkcs11-worker.ts', 'dist/electron/pkcs11-worker.mjs'],
 ].filter(([src]) => existsSync(src));
 
 await Promise.all(

@@ -1,0 +1,91 @@
+/**
+ * The message protocol between the card service (main thread) and the PKCS#11 worker. Each request
+ * is one PKCS#11 primitive or a read of plain attributes; the worker holds no card logic (which key,
+ * which certificate, when to log in: that is `card-service.ts`). Handles cross as hex strings,
+ * binary data as Uint8Array. Every response is a value or an ArxError; nothing is thrown across.
+ */
+import type { ArxError } from '../../../shared/contract';
+
+/** A PKCS#11 handle (slot, session, object) as lowercase hex of pkcs11js's handle buffer. */
+export type HandleHex = string;
+
+export interface SlotView {
+  slot: HandleHex;
+  description: string;
+  manufacturer: string;
+  /** CK_SLOT_INFO.flags */
+  flags: number;
+  tokenPresent: boolean;
+}
+
+export interface TokenView {
+  label: string;
+  manufacturer: string;
+  model: string;
+  serialNumber: string;
+  /** CK_TOKEN_INFO.flags */
+  flags: number;
+}
+
+export interface ObjectView {
+  handle: HandleHex;
+  /** CKA_CLASS */
+  objectClass: number;
+  /** CKA_ID as hex */
+  id: string;
+  /** CKA_LABEL */
+  label: string;
+  /** CKA_KEY_TYPE (keys only) */
+  keyType?: number;
+  /** CKA_VALUE (certificates only): the DER certificate */
+  value?: Uint8Array;
+  /** CKA_ALWAYS_AUTHENTICATE (private keys only) */
+  alwaysAuthenticate?: boolean;
+}
+
+export interface MechanismParams {
+  /** CKM_* */
+  mechanism: number;
+  /** CK_RSA_PKCS_PSS_PARAMS for CKM_RSA_PKCS_PSS */
+  pss?: { hashAlg: number; mgf: number; saltLen: number };
+}
+
+export type Pkcs11Request =
+  | { op: 'initialize'; modulePath: string }
+  | { op: 'getSlots'; tokenPresent: boolean }
+  | { op: 'getTokenInfo'; slot: HandleHex }
+  | { op: 'openSession'; slot: HandleHex }
+  | { op: 'closeSession'; session: HandleHex }
+  /** `pin` is null for a protected authentication path (PIN pad). The worker zero-fills it after use. */
+  | { op: 'login'; session: HandleHex; userType: number; pin: Uint8Array | null }
+  | { op: 'logout'; session: HandleHex }
+  | { op: 'findObjects'; session: HandleHex; objectClass: number }
+  | { op: 'signInit'; session: HandleHex; key: HandleHex; mechanism: MechanismParams }
+  | { op: 'sign'; session: HandleHex; data: Uint8Array; maxLength: number }
+  | { op: 'finalize' };
+
+export interface Pkcs11Results {
+  initialize: { library: string; manufacturer: string };
+  getSlots: SlotView[];
+  getTokenInfo: TokenView;
+  openSession: HandleHex;
+  closeSession: null;
+  login: null;
+  logout: null;
+  findObjects: ObjectView[];
+  signInit: null;
+  sign: Uint8Array;
+  finalize: null;
+}
+
+export type Pkcs11Op = Pkcs11Request['op'];
+export type RequestFor<Op extends Pkcs11Op> = Extract<Pkcs11Request, { op: Op }>;
+
+export interface WorkerRequest {
+  id: number;
+  request: Pkcs11Request;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; value: Pkcs11Results[Pkcs11Op] }
+  | { id: number; ok: false; error: ArxError };
