@@ -40,8 +40,9 @@ export function upnsOf(cert: X509Certificate): string[] {
     });
   }
   const upns = san.names.items.filter((n) => n.type === 'upn').map((n) => n.value);
-  // @peculiar/x509 drops a general name it cannot decode; count the raw UPN otherNames to notice.
-  const rawUpns = [...(san.names.asn as Iterable<{ otherName?: { typeId: string } }>)].filter((n) => n.otherName?.typeId === OID.upn).length;
+  // @peculiar/x509 drops a general name it cannot decode; count the raw UPN otherNames to notice
+  // (`asn` is the parsed ASN.1 GeneralNames the wrapper was built from; protected in its typings only).
+  const rawUpns = [...(san.names as unknown as { asn: Iterable<{ otherName?: { typeId: string } }> }).asn].filter((n) => n.otherName?.typeId === OID.upn).length;
   if (rawUpns !== upns.length) {
     throw new ArxFailure('EDIPI_MALFORMED', `A UPN in the subject alternative name of "${cert.subject}" is not a UTF8String (or another DirectoryString).`, {
       subject: cert.subject,

@@ -58,8 +58,9 @@ const DAY = 86_400_000;
 export const TEST_POLICY_HARDWARE = `${TEST_POLICY_ARC}.9`;
 export const TEST_POLICY_PIV_AUTH = `${TEST_POLICY_ARC}.10`;
 
-const dn = (cn: string, ou = 'USA') => `CN=${cn}, OU=${ou}, OU=PKI, OU=DoD, O=U.S. Government, C=US`;
-const caDn = (cn: string) => `CN=${cn}, OU=PKI, OU=DoD, O=U.S. Government, C=US`;
+// In ASN.1 order, as on DoD certificates: C first, CN last.
+const dn = (cn: string, ou = 'USA') => `C=US, O=U.S. Government, OU=DoD, OU=PKI, OU=${ou}, CN=${cn}`;
+const caDn = (cn: string) => `C=US, O=U.S. Government, OU=DoD, OU=PKI, CN=${cn}`;
 
 /** A positive serial number of 16 random bytes (RFC 5280 §4.1.2.2: at most 20 octets, positive). */
 export function randomSerial(): string {

@@ -1,0 +1,59 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { provisionTestCards, registerTestOperators, type RegisteredOperators } from '../card/test-cards';
+import { loadConfig } from '../config/config';
+import { ControlPlane } from '../controlplane/control-plane';
+import { resolveTenant } from '../controlplane/tenants';
+import { EXIT_OK, type CliCommand } from './cli-command';
+
+export const cardProvisionTest: CliCommand = {
+  name: ['card', 'provision-test'],
+  summary: 'Create the test PKI and SoftHSM2 test cards (EC and RSA, plus revoked/expired/untrusted/wrong-EKU/no-UPN), and register their operators.',
+  usage: 'arx card provision-test [--dir D] [--tenant T] [--json]   (default D: ~/.arx/test-cards; T: every tenant)',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { dir: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+    const dir = values.dir ?? join(homedir(), '.arx', 'test-cards');
+    const result = await provisionTestCards(dir, { onProgress: (l) => !values.json && io.err(l) });
+
+    // Register the operators when a control plane is configured (the embedded default needs nothing else).
+    let registered: RegisteredOperators | null = null;
+    const config = loadConfig(io.env);
+    if (config.controlPlane.mode !== 'none') {
+      const cp = new ControlPlane(config, () => {}, (l) => io.env.ARX_DEBUG && io.err(l));
+      try {
+        await cp.start();
+        const admin = cp.requireAdminPool();
+        const tenants = values.tenant ? [(await resolveTenant(cp.requirePool(), values.tenant, admin)).id] : undefined;
+        registered = await registerTestOperators(admin, result, tenants);
+      } finally {
+        await cp.stop();
+      }
+    }
+
+    if (values.json) {
+      io.out(JSON.stringify({ ...result, registered }, null, 2));
+      return EXIT_OK;
+    }
+    const lines = [
+      `Test cards in ${result.dir} (test data only; PINs shown on purpose).`,
+      `  PKCS#11 module:  ${result.module}`,
+      `  SOFTHSM2_CONF:   ${result.softhsm2Conf}`,
+      `  trust anchors:   ${result.trustAnchors}`,
+      `  intermediates:   ${result.intermediates}`,
+      `  CRLs:            ${result.crls}`,
+      `  policy arc:      ${result.policyArc}`,
+      '',
+      ...result.cards.map(
+        (c) => `  ${c.label.padEnd(20)} ${c.keyType.toUpperCase().padEnd(3)} PIN ${c.pin}  EDIPI ${c.edipi}  ${c.expect ? `refused: ${c.expect}` : 'valid'}  PIV Auth sha256 ${c.certificates[0]!.sha256.slice(0, 16)}…`,
+      ),
+      '',
+      registered
+        ? `Registered ${registered.operators} operators, ${registered.certificates} certificates and ${registered.grants} role grants in ${registered.tenants.length} tenant(s).`
+        : 'No control plane configured (ARX_CONTROL_PLANE=none): operators not registered.',
+      `Use: export SOFTHSM2_CONF=${result.softhsm2Conf}`,
+    ];
+    io.out(lines.join('\n'));
+    return EXIT_OK;
+  },
+};
