@@ -49,7 +49,7 @@ export const cardProvisionTest: CliCommand = {
       ),
       '',
       registered
-        ? `Registered ${registered.operators} operators, ${registered.certificates} certificates and ${registered.grants} role grants in ${registered.tenants.length} tenant(s).`
+        ? `Registered ${registered.operators} operators, ${registered.certificates} certificates and ${registered.grants} role grants in ${registered.tenants.length} tenant(s)${registered.tenants.length ? '' : ' (no tenants yet: run again after creating one to grant roles)'}.`
         : 'No control plane configured (ARX_CONTROL_PLANE=none): operators not registered.',
       `Use: export SOFTHSM2_CONF=${result.softhsm2Conf}`,
     ];
