@@ -67,6 +67,67 @@ export const SettingsViewSchema = z
   })
   .strict();
 
+export const PinStateSchema = z
+  .object({
+    level: z.enum(['ok', 'warning', 'final-try', 'locked']),
+    pinPad: z.boolean(),
+    needsConfirmation: z.boolean(),
+    refuse: z.boolean(),
+    message: z.string(),
+  })
+  .strict();
+
+export const ReaderSchema = z
+  .object({
+    slot: z.string(),
+    description: z.string(),
+    tokenPresent: z.boolean(),
+    tokenLabel: z.string().nullable(),
+    serial: z.string().nullable(),
+    pinState: PinStateSchema.nullable(),
+  })
+  .strict();
+
+export const CardReadersSchema = z
+  .object({
+    /** ready: the PKCS#11 module is loaded; unavailable: it could not be (detail says why). */
+    module: z.enum(['ready', 'unavailable']),
+    detail: z.string(),
+    readers: z.array(ReaderSchema),
+  })
+  .strict();
+
+export const CardCertificateSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    role: z.string(),
+    keyReference: z.string().nullable(),
+    subject: z.string(),
+    fingerprint: z.string(),
+    usableForLogin: z.boolean(),
+  })
+  .strict();
+
+export const OperatorSessionSchema = z
+  .object({
+    operatorId: z.string(),
+    edipi: z.string(),
+    displayName: z.string(),
+    tokenLabel: z.string(),
+    certificateSha256: z.string(),
+    roles: z.array(z.object({ tenantId: z.string(), tenant: z.string(), role: z.string() }).strict()),
+    startedAt: z.string(),
+    /** Locked by card removal, idle timeout or the user: secrets are wiped; the PIN resumes it. */
+    locked: z.boolean(),
+    lockReason: z.enum(['card-removed', 'idle', 'user']).nullable(),
+  })
+  .strict();
+export type OperatorSession = z.infer<typeof OperatorSessionSchema>;
+
+/** A PIN crosses the boundary once, to the card service, and is never echoed, logged or stored. */
+const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
+
 export const commands = {
   'app.info': def({
     summary: 'Product, version, classification and the notice and consent text.',
@@ -96,6 +157,56 @@ export const commands = {
     summary: 'The configuration in force (no secrets).',
     request: empty,
     response: SettingsViewSchema,
+    requiresConsent: true,
+  }),
+  'card.readers': def({
+    summary: 'Readers and slots, whether a card is present, and its PIN state.',
+    request: empty,
+    response: CardReadersSchema,
+    requiresConsent: true,
+  }),
+  'card.certificates': def({
+    summary: 'The certificates on the card in a slot, with their PIV roles.',
+    request: z.object({ slot: z.string().min(1).max(32) }).strict(),
+    response: z.array(CardCertificateSchema),
+    requiresConsent: true,
+  }),
+  'card.login': def({
+    summary: 'Log in with the card: PIN, proof of possession, certificate path, operator lookup.',
+    request: z
+      .object({
+        slot: z.string().min(1).max(32),
+        certificateId: z.string().max(64).nullable(),
+        /** null only for readers with a PIN pad. */
+        pin: PinSchema.nullable(),
+        confirmFinalTry: z.boolean(),
+      })
+      .strict(),
+    response: OperatorSessionSchema,
+    requiresConsent: true,
+  }),
+  'card.session': def({
+    summary: 'The operator session, or null when nobody is logged in.',
+    request: empty,
+    response: OperatorSessionSchema.nullable(),
+    requiresConsent: true,
+  }),
+  'card.lock': def({
+    summary: 'Lock the console now (secrets are wiped; the PIN resumes).',
+    request: empty,
+    response: OperatorSessionSchema,
+    requiresConsent: true,
+  }),
+  'card.unlock': def({
+    summary: 'Resume a locked session with the same card and its PIN.',
+    request: z.object({ pin: PinSchema.nullable() }).strict(),
+    response: OperatorSessionSchema,
+    requiresConsent: true,
+  }),
+  'card.logout': def({
+    summary: 'End the operator session.',
+    request: empty,
+    response: z.object({ loggedOut: z.literal(true) }).strict(),
     requiresConsent: true,
   }),
 } as const satisfies Record<string, CommandDef>;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { StatusSchema } from './commands';
+import { OperatorSessionSchema, StatusSchema } from './commands';
 
 /** Events that main pushes to the renderer. Same rule as commands: one table, every adapter derived. */
 export const events = {
   'status.changed': { payload: StatusSchema, summary: 'The control-plane or card state changed.' },
+  'session.changed': { payload: OperatorSessionSchema.nullable(), summary: 'Login, lock, unlock or logout.' },
 } as const satisfies Record<string, { payload: z.ZodType; summary: string }>;
 
 export type Events = typeof events;

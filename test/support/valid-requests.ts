@@ -10,4 +10,11 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   'session.acknowledgeConsent': { accept: true },
   'status.get': {},
   'settings.get': {},
+  'card.readers': {},
+  'card.certificates': { slot: '0x1' },
+  'card.login': { slot: '0x1', certificateId: null, pin: '123456', confirmFinalTry: false },
+  'card.session': {},
+  'card.lock': {},
+  'card.unlock': { pin: '123456' },
+  'card.logout': {},
 };

@@ -25,7 +25,19 @@ export const ConfigFileSchema = z
       })
       .strict()
       .optional(),
-    card: z.object({ module: z.string().min(1).optional() }).strict().optional(),
+    card: z
+      .object({
+        module: z.string().min(1).optional(),
+        /** Directories of trust anchors, intermediates and CRLs (PEM or DER files). */
+        trustAnchors: z.string().min(1).optional(),
+        intermediates: z.string().min(1).optional(),
+        crls: z.string().min(1).optional(),
+        /** Certificate policy arcs a login certificate must assert (default: DoD 2.16.840.1.101.2.1.11). */
+        policyArcs: z.array(z.string().regex(/^\d+(\.\d+)+$/)).min(1).optional(),
+        staleCrl: z.enum(['fail', 'warn']).optional(),
+      })
+      .strict()
+      .optional(),
     idleLockMinutes: z.number().int().min(1).max(240).optional(),
   })
   .strict();
@@ -38,7 +50,14 @@ export interface ArxConfig {
   dataDir: string;
   configFile: string | null;
   controlPlane: { mode: 'embedded' | 'external' | 'none'; url: string | null; caFile: string | null; embeddedPort: number };
-  card: { module: string };
+  card: {
+    module: string;
+    trustAnchors: string | null;
+    intermediates: string | null;
+    crls: string | null;
+    policyArcs: string[];
+    staleCrl: 'fail' | 'warn';
+  };
   idleLockMinutes: number;
 }
 
@@ -129,7 +148,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
       caFile: env.ARX_DATABASE_CA ?? file.controlPlane?.caFile ?? null,
       embeddedPort: file.controlPlane?.embeddedPort ?? 54329,
     },
-    card: { module: env.ARX_PKCS11_MODULE ?? file.card?.module ?? defaultCardModule() },
+    card: {
+      module: env.ARX_PKCS11_MODULE ?? file.card?.module ?? defaultCardModule(),
+      trustAnchors: env.ARX_TRUST_ANCHORS ?? file.card?.trustAnchors ?? null,
+      intermediates: env.ARX_INTERMEDIATES ?? file.card?.intermediates ?? null,
+      crls: env.ARX_CRLS ?? file.card?.crls ?? null,
+      policyArcs: env.ARX_POLICY_ARCS ? env.ARX_POLICY_ARCS.split(',') : (file.card?.policyArcs ?? ['2.16.840.1.101.2.1.11']),
+      staleCrl: file.card?.staleCrl ?? 'fail',
+    },
     idleLockMinutes: file.idleLockMinutes ?? 15,
   };
 }

@@ -3,8 +3,25 @@ import type { ArxConfig } from '../config/config';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { ControlPlane } from '../controlplane/control-plane';
 import { seedDemoIfEmpty } from '../demo/seed-demo';
+import { createCardHandlers } from '../card/card-handlers';
+import { CardService } from '../card/card-service';
+import { OperatorAuth, type CardBackend } from '../card/operator-auth';
+import { findOperator } from '../card/operator-directory';
+import { sessionAuditWriter } from '../card/session-audit';
+import { loadTrustStore, type TrustStore } from '../pki/trust-store';
+import { ArxFailure } from '../../../shared/contract';
 import { EventHub } from './event-hub';
 import { createRegistry, type Handlers, type Registry } from './registry';
+
+/** Every call from the operator counts as activity for the idle lock. */
+function touchingRegistry(inner: Registry, touch: () => void): Registry {
+  return {
+    invoke: ((name: string, request: unknown, ctx: Parameters<Registry['invoke']>[2]) => {
+      touch();
+      return inner.invoke(name, request, ctx);
+    }) as Registry['invoke'],
+  };
+}
 
 export const APP_VERSION = '0.1.0';
 
@@ -28,13 +45,54 @@ export interface ConsoleServices {
 export function createConsoleServices(
   config: ArxConfig,
   log: (line: string) => void = () => {},
-  options: { seedDemo?: boolean } = {},
+  options: { seedDemo?: boolean; cardBackend?: () => Promise<CardBackend> } = {},
 ): ConsoleServices {
   const hub = new EventHub();
-  const card: Status['card'] = { state: 'not-connected', detail: 'Card service not connected' };
+  let card: Status['card'] = { state: 'not-connected', detail: 'No operator logged in' };
   const status = (): Status => ({ controlPlane: controlPlane.status(), card });
   const controlPlane = new ControlPlane(config, () => hub.publish('status.changed', status()), log);
 
+  // The card module is loaded on first use (listing readers), in its own worker thread.
+  let backend: Promise<CardBackend> | null = null;
+  const openBackend = () =>
+    (backend ??= options.cardBackend ? options.cardBackend() : CardService.open({ modulePath: config.card.module }).catch((err) => {
+      backend = null;
+      throw err;
+    }));
+  let trust: TrustStore | null = null;
+  const trustStore = (): TrustStore => {
+    if (!config.card.trustAnchors) throw new ArxFailure('CARD_TRUST_NOT_CONFIGURED', 'No trust anchors are configured (card.trustAnchors / ARX_TRUST_ANCHORS): no login certificate can be validated.');
+    return (trust ??= loadTrustStore({
+      anchors: config.card.trustAnchors,
+      ...(config.card.intermediates ? { intermediates: config.card.intermediates } : {}),
+      ...(config.card.crls ? { crls: config.card.crls } : {}),
+    }));
+  };
+  const operatorAuth = new OperatorAuth({
+    backend: openBackend,
+    trustStore,
+    policy: { policyArcs: config.card.policyArcs, staleCrl: config.card.staleCrl },
+    findOperator: (edipi, sha256) => findOperator(controlPlane.requirePool(), edipi, sha256),
+    audit: sessionAuditWriter(
+      () => controlPlane.requirePool(),
+      async () => {
+        const admin = controlPlane.adminPoolIfEmbedded();
+        return admin ? (await admin.query<{ id: string }>('SELECT id FROM arx.tenants')).rows.map((r) => r.id) : [];
+      },
+      log,
+    ),
+    idleLockMs: config.idleLockMinutes * 60_000,
+  });
+  operatorAuth.on('changed', (session) => {
+    card = !session
+      ? { state: 'not-connected', detail: 'No operator logged in' }
+      : session.locked
+        ? { state: 'locked', detail: `${session.displayName} (EDIPI ${session.edipi}) — locked (${session.lockReason})` }
+        : { state: 'logged-in', detail: `${session.displayName} (EDIPI ${session.edipi}) with ${session.tokenLabel}` };
+    hub.publish('session.changed', session);
+    hub.publish('status.changed', status());
+  });
+  const cardHandlers = createCardHandlers(() => operatorAuth);
   const handlers: Handlers = {
     'app.info': () => ({
       product: 'ARX Console',
@@ -53,6 +111,7 @@ export function createConsoleServices(
       return { consentAcknowledged: true, acknowledgedAt: ctx.session.consentAcknowledgedAt.toISOString() };
     },
     'status.get': () => status(),
+    ...cardHandlers,
     'settings.get': () => ({
       dataDir: config.dataDir,
       configFile: config.configFile,
@@ -86,7 +145,7 @@ export function createConsoleServices(
 
   return {
     config,
-    registry: createRegistry(handlers, log),
+    registry: touchingRegistry(createRegistry(handlers, log), () => operatorAuth.touch()),
     hub,
     controlPlane,
     status,
@@ -103,6 +162,8 @@ export function createConsoleServices(
       else resolveDemo();
     },
     async stop() {
+      await operatorAuth.close().catch(() => {});
+      if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
       await controlPlane.stop();
     },
   };

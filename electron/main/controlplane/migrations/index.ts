@@ -1,6 +1,7 @@
 import { sql as m0001 } from './0001-core';
 import { sql as m0002 } from './0002-audit-log';
 import { sql as m0003 } from './0003-policies-reviews';
+import { sql as m0004 } from './0004-operator-lookup';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core', sql: m0001 },
   { version: 2, name: 'audit-log', sql: m0002 },
   { version: 3, name: 'policies-reviews', sql: m0003 },
+  { version: 4, name: 'operator-lookup', sql: m0004 },
 ];

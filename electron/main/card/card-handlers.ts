@@ -1,0 +1,28 @@
+import { ArxFailure } from '../../../shared/contract';
+import type { Handlers } from '../core/registry';
+import type { OperatorAuth } from './operator-auth';
+
+type CardHandlerNames = 'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
+
+/** The contract's card commands over OperatorAuth; a module that cannot load is reported, not thrown. */
+export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, CardHandlerNames> {
+  return {
+    'card.readers': async () => {
+      try {
+        return { module: 'ready' as const, detail: '', readers: await auth().readers() };
+      } catch (err) {
+        if (err instanceof ArxFailure && err.code === 'CARD_MODULE_UNAVAILABLE') return { module: 'unavailable' as const, detail: err.message, readers: [] };
+        throw err;
+      }
+    },
+    'card.certificates': (req) => auth().certificates(req.slot),
+    'card.login': (req) => auth().login(req),
+    'card.session': () => auth().session(),
+    'card.lock': () => auth().lock('user'),
+    'card.unlock': (req) => auth().unlock(req.pin),
+    'card.logout': async () => {
+      await auth().logout();
+      return { loggedOut: true as const };
+    },
+  };
+}

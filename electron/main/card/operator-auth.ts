@@ -1,0 +1,259 @@
+// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
+import 'reflect-metadata';
+import { EventEmitter } from 'node:events';
+import { X509Certificate } from '@peculiar/x509';
+import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import type { CardCertificate, CardSlot, LoginOptions } from './card-service';
+import type { TrustStore } from '../pki/trust-store';
+import { validateCertificate, type ValidationPolicy } from '../pki/validate';
+import { LOGIN_ROLES } from './piv-objects';
+
+/** What operator login needs of a card: the CardService over PKCS#11, or a stand-in in UI tests. */
+export interface CardBackend {
+  listSlots(): Promise<CardSlot[]>;
+  listCertificates(slot: string): Promise<CardCertificate[]>;
+  login(slot: string, pin: Uint8Array | null, options: LoginOptions): Promise<LoggedInCard>;
+  close(): Promise<void>;
+}
+
+/** A card after C_Login and proof of possession. */
+export interface LoggedInCard {
+  readonly slot: string;
+  readonly token: { label: string; serialNumber: string };
+  readonly certificate: CardCertificate;
+  readonly isOpen: boolean;
+  once(event: 'removed', listener: () => void): unknown;
+  logout(): Promise<void>;
+}
+
+export interface EnrolledOperator {
+  operatorId: string;
+  displayName: string;
+  status: 'active' | 'disabled';
+  roles: { tenantId: string; tenant: string; role: string }[];
+}
+
+export type SessionAuditEvent =
+  | { type: 'com.arx.session.opened'; tenants: string[]; data: { operatorId: string; edipi: string; certificateSha256: string; tokenLabel: string; roles: string[] } }
+  | { type: 'com.arx.session.refused'; tenants: string[]; data: { edipi: string | null; certificateSha256: string | null; reason: string } }
+  | { type: 'com.arx.session.closed'; tenants: string[]; data: { operatorId: string; edipi: string; reason: 'logout' | 'lock' | 'idle' | 'card-removed' } };
+
+export interface OperatorAuthDeps {
+  backend: () => Promise<CardBackend>;
+  trustStore: () => TrustStore;
+  policy: ValidationPolicy;
+  /** The operator enrolled with this EDIPI and certificate, or null. DB_UNREACHABLE propagates. */
+  findOperator: (edipi: string, certificateSha256: string) => Promise<EnrolledOperator | null>;
+  audit: (event: SessionAuditEvent) => Promise<void>;
+  idleLockMs: number;
+  now?: () => Date;
+}
+
+/**
+ * Operator login with a CAC/PIV card (issue 4): PIN to C_Login only, proof of possession (in the
+ * card service), offline path validation of the login certificate, EDIPI from its UPN, and the
+ * operator looked up by EDIPI and certificate fingerprint. Card removal, the idle timeout or the
+ * user lock the session: the card session is closed (its secrets gone) and only the same card
+ * with its PIN resumes it. Every step that matters is an audit event; the PIN never is.
+ */
+export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | null] }> {
+  private current: { session: OperatorSession; card: LoggedInCard | null; slot: string } | null = null;
+  private idle: NodeJS.Timeout | null = null;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: OperatorAuthDeps) {
+    super();
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  session(): OperatorSession | null {
+    return this.current ? { ...this.current.session } : null;
+  }
+
+  async readers() {
+    const backend = await this.deps.backend();
+    const slots = await backend.listSlots();
+    return slots.map((s) => ({
+      slot: s.slot,
+      description: s.description,
+      tokenPresent: s.tokenPresent && s.token !== null,
+      tokenLabel: s.token?.label ?? null,
+      serial: s.token?.serialNumber ?? null,
+      pinState: s.pinState,
+    }));
+  }
+
+  async certificates(slot: string) {
+    const backend = await this.deps.backend();
+    const certs = await backend.listCertificates(slot);
+    return certs.map((c) => ({
+      id: c.id,
+      label: c.label,
+      role: c.role,
+      keyReference: c.keyReference,
+      subject: c.subject,
+      fingerprint: c.fingerprint,
+      usableForLogin: LOGIN_ROLES.includes(c.role),
+    }));
+  }
+
+  async login(req: { slot: string; certificateId: string | null; pin: string | null; confirmFinalTry: boolean }): Promise<OperatorSession> {
+    if (this.current && !this.current.session.locked) throw new ArxFailure('SESSION_ACTIVE', 'An operator is already logged in; log out first.');
+    const backend = await this.deps.backend();
+    const pin = req.pin === null ? null : new TextEncoder().encode(req.pin);
+    let card: LoggedInCard;
+    try {
+      const options: LoginOptions = { confirmFinalTry: req.confirmFinalTry };
+      if (req.certificateId !== null) options.certificateId = req.certificateId;
+      card = await backend.login(req.slot, pin, options);
+    } catch (err) {
+      // A wrong PIN is recorded (never the PIN itself); the operator is not known yet.
+      const code = err instanceof ArxFailure ? err.code : 'CARD_ERROR';
+      if (code === 'PIN_INCORRECT' || code === 'PIN_LOCKED' || code === 'CARD_KEY_MISMATCH') {
+        await this.deps.audit({ type: 'com.arx.session.refused', tenants: [], data: { edipi: null, certificateSha256: null, reason: code } }).catch(() => {});
+      }
+      throw err;
+    } finally {
+      pin?.fill(0);
+    }
+    try {
+      const opened = await this.admit(card);
+      this.current = { session: opened.session, card, slot: req.slot };
+      card.once('removed', () => void this.lock('card-removed'));
+      this.armIdle();
+      await this.deps.audit({
+        type: 'com.arx.session.opened',
+        tenants: opened.tenants,
+        data: {
+          operatorId: opened.session.operatorId,
+          edipi: opened.session.edipi,
+          certificateSha256: opened.session.certificateSha256,
+          tokenLabel: opened.session.tokenLabel,
+          roles: [...new Set(opened.session.roles.map((r) => r.role))].sort(),
+        },
+      });
+      this.emit('changed', this.session());
+      return this.session()!;
+    } catch (err) {
+      await card.logout().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Validates the login certificate and finds the enrolled operator; refusals are audited with their reason. */
+  private async admit(card: LoggedInCard): Promise<{ session: OperatorSession; tenants: string[] }> {
+    const refuse = async (code: string, message: string, edipi: string | null, sha256: string | null, details: Record<string, unknown> = {}): Promise<never> => {
+      await this.deps.audit({ type: 'com.arx.session.refused', tenants: [], data: { edipi, certificateSha256: sha256, reason: code } }).catch(() => {});
+      throw new ArxFailure(code, message, details);
+    };
+    const cert = new X509Certificate(new Uint8Array(card.certificate.der));
+    const validated = await validateCertificate(cert, this.deps.trustStore(), 'login', this.deps.policy);
+    if (!validated.ok) return refuse(validated.error.code, validated.error.message, null, card.certificate.fingerprint, validated.error.details);
+    const identity = validated.value.identity;
+    if (!identity) return refuse('EDIPI_MISSING', 'The login certificate carries no EDIPI.', null, validated.value.sha256);
+    const operator = await this.deps.findOperator(identity.edipi, validated.value.sha256);
+    if (!operator) {
+      return refuse('OPERATOR_UNKNOWN', `No operator is enrolled with EDIPI ${identity.edipi} and this certificate.`, identity.edipi, validated.value.sha256, {
+        edipi: identity.edipi,
+      });
+    }
+    if (operator.status !== 'active') {
+      return refuse('OPERATOR_DISABLED', `The operator with EDIPI ${identity.edipi} is disabled.`, identity.edipi, validated.value.sha256, { edipi: identity.edipi });
+    }
+    const tenants = [...new Set(operator.roles.map((r) => r.tenantId))];
+    return {
+      tenants,
+      session: {
+        operatorId: operator.operatorId,
+        edipi: identity.edipi,
+        displayName: operator.displayName,
+        tokenLabel: card.token.label,
+        certificateSha256: validated.value.sha256,
+        roles: operator.roles,
+        startedAt: this.now().toISOString(),
+        locked: false,
+        lockReason: null,
+      },
+    };
+  }
+
+  /** Locks: closes the card session (its secrets go with it) and keeps only who was logged in. */
+  async lock(reason: 'card-removed' | 'idle' | 'user'): Promise<OperatorSession> {
+    const cur = this.current;
+    if (!cur) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in.');
+    if (cur.session.locked) return this.session()!;
+    this.disarmIdle();
+    const card = cur.card;
+    cur.card = null;
+    cur.session = { ...cur.session, locked: true, lockReason: reason };
+    await card?.logout().catch(() => {});
+    await this.deps
+      .audit({
+        type: 'com.arx.session.closed',
+        tenants: [...new Set(cur.session.roles.map((r) => r.tenantId))],
+        data: { operatorId: cur.session.operatorId, edipi: cur.session.edipi, reason: reason === 'user' ? 'lock' : reason },
+      })
+      .catch(() => {});
+    this.emit('changed', this.session());
+    return this.session()!;
+  }
+
+  /** Resumes a locked session: the same operator's card (same certificate) and its PIN. */
+  async unlock(pin: string | null): Promise<OperatorSession> {
+    const cur = this.current;
+    if (!cur) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in.');
+    if (!cur.session.locked) return this.session()!;
+    const before = cur.session;
+    this.current = null;
+    try {
+      const session = await this.login({ slot: cur.slot, certificateId: null, pin, confirmFinalTry: false });
+      if (session.certificateSha256 !== before.certificateSha256) {
+        await this.logout();
+        this.current = { ...cur, card: null };
+        throw new ArxFailure('SESSION_OTHER_CARD', 'This is not the card of the locked session.');
+      }
+      return session;
+    } catch (err) {
+      this.current ??= cur;
+      throw err;
+    }
+  }
+
+  async logout(): Promise<void> {
+    const cur = this.current;
+    this.current = null;
+    this.disarmIdle();
+    if (!cur) return;
+    await cur.card?.logout().catch(() => {});
+    if (!cur.session.locked) {
+      await this.deps
+        .audit({
+          type: 'com.arx.session.closed',
+          tenants: [...new Set(cur.session.roles.map((r) => r.tenantId))],
+          data: { operatorId: cur.session.operatorId, edipi: cur.session.edipi, reason: 'logout' },
+        })
+        .catch(() => {});
+    }
+    this.emit('changed', null);
+  }
+
+  /** Any user activity re-arms the idle lock. */
+  touch(): void {
+    if (this.current && !this.current.session.locked) this.armIdle();
+  }
+
+  private armIdle(): void {
+    this.disarmIdle();
+    this.idle = setTimeout(() => void this.lock('idle').catch(() => {}), this.deps.idleLockMs);
+    this.idle.unref();
+  }
+
+  private disarmIdle(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+  }
+
+  async close(): Promise<void> {
+    await this.logout();
+  }
+}
