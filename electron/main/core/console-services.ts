@@ -2,6 +2,7 @@ import type { Status } from '../../../shared/contract';
 import type { ArxConfig } from '../config/config';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { ControlPlane } from '../controlplane/control-plane';
+import { prepareDemoCard } from '../demo/demo-card';
 import { seedDemoIfEmpty } from '../demo/seed-demo';
 import { createCardHandlers } from '../card/card-handlers';
 import { CardService } from '../card/card-service';
@@ -134,6 +135,9 @@ export function createConsoleServices(
         if (pct !== shown) controlPlane.annotate(`seeding demo data ${(shown = pct)}%`);
       });
       if (seeded) log('demo data seeded');
+      controlPlane.annotate('preparing the demo card');
+      const demo = await prepareDemoCard(config, controlPlane.requireAdminPool(), log);
+      if (demo) log(`demo card ready: ${demo.cards.map((c) => `${c.label} (PIN ${c.pin})`).join(', ')}`);
       controlPlane.annotate(null);
     } catch (err) {
       log(`demo seeding failed: ${(err as Error).message}`);
