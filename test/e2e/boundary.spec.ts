@@ -67,7 +67,7 @@ test.describe('window.arx boundary', () => {
         groups: Object.keys(w.arx).sort(),
       };
     });
-    expect(probe).toEqual({ frozen: true, rawBinding: 'undefined', replaced: false, groups: ['app', 'session', 'settings', 'status', 'subscribe'] });
+    expect(probe).toEqual({ frozen: true, rawBinding: 'undefined', replaced: false, groups: ['app', 'card', 'session', 'settings', 'status', 'subscribe'] });
   });
 
   test('the page cannot reach the network, and nothing leaves the machine', async ({ openConsole }) => {

@@ -16,7 +16,7 @@ test.describe('status bar', () => {
     await expect(cp).toContainText('mode: none');
     const card = bar.getByRole('group', { name: 'Card' });
     await expect(card).toContainText('Card: Not connected');
-    await expect(card).toContainText('Card service not connected');
+    await expect(card).toContainText('No operator logged in');
     // Never pretends: no "Connected" state, no "Logged in".
     await expect(bar).not.toContainText(/:\s*Connected/);
     await expect(bar).not.toContainText('Logged in');

@@ -2,7 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { AppInfo } from '../../../shared/contract';
 import { ConsentScreen } from '../consent/ConsentScreen';
-import { ConsoleShell } from '../shell/ConsoleShell';
+import { OperatorGate } from '../login/OperatorGate';
 import { callArx, type ArxError } from './arx-client';
 import { StartupProblem } from './StartupProblem';
 import { readStyleNonce } from './style-nonce';
@@ -56,7 +56,7 @@ function Screens() {
         />
       );
     case 'console':
-      return <ConsoleShell info={screen.info} acknowledgedAt={screen.acknowledgedAt} />;
+      return <OperatorGate info={screen.info} acknowledgedAt={screen.acknowledgedAt} />;
   }
 }
 

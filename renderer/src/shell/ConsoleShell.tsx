@@ -1,4 +1,5 @@
 import { AppShell, ScrollArea } from '@mantine/core';
+import type { ReactNode } from 'react';
 import type { AppInfo } from '../../../shared/contract';
 import { SectionView } from '../sections/SectionView';
 import { ClassificationBanner } from './ClassificationBanner';
@@ -24,7 +25,16 @@ function utcMinute(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function ConsoleShell({ info, acknowledgedAt }: { info: AppInfo; acknowledgedAt: string | null }) {
+export function ConsoleShell({
+  info,
+  acknowledgedAt,
+  operator,
+}: {
+  info: AppInfo;
+  acknowledgedAt: string | null;
+  /** Who is logged in, with Lock and Log out (renderer/src/login). */
+  operator?: ReactNode;
+}) {
   const section = useHashSection();
   const status = useConsoleStatus();
   return (
@@ -42,6 +52,7 @@ export function ConsoleShell({ info, acknowledgedAt }: { info: AppInfo; acknowle
         <AppShell.Header withBorder={false}>
           <ClassificationBanner marking={info} position="top" />
           <ProductBar version={info.version}>
+            {operator}
             <ColorSchemeToggle />
           </ProductBar>
         </AppShell.Header>

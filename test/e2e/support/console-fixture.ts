@@ -6,6 +6,9 @@ import type { ClassificationLevel } from '../../../shared/config/classification'
 import { launchChromiumConsole, type ChromiumConsole } from '../../../electron/main/bridge/launch-chromium';
 import { loadConfig } from '../../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import type { OperatorSession } from '../../../shared/contract';
+import type { CardBackend } from '../../../electron/main/card/operator-auth';
+import { STUB_OPERATOR, withStubOperator } from './fake-card';
 import { RENDERER_DIST, SCREENSHOT_DIR } from './paths';
 
 export interface ConsoleOptions {
@@ -15,6 +18,13 @@ export interface ConsoleOptions {
   colorScheme?: 'light' | 'dark';
   /** The test provokes CSP violations on purpose; otherwise any console error fails the test. */
   expectViolations?: boolean;
+  /**
+   * The operator session. Default: a stub operator (fake-card.ts, withStubOperator), so that specs
+   * about the console get past the login screen without a control plane. null: main's real
+   * operator login, with `cardBackend` (or the configured PKCS#11 module) behind it.
+   */
+  operator?: OperatorSession | null;
+  cardBackend?: () => Promise<CardBackend>;
 }
 
 export interface OpenedConsole extends ChromiumConsole {
@@ -36,7 +46,9 @@ async function openConsole(dataRoot: string, opts: ConsoleOptions): Promise<Open
     writeFileSync(file, JSON.stringify({ classificationCaveat: opts.caveat }));
     env.ARX_CONFIG = file;
   }
-  const services = createConsoleServices(loadConfig(env));
+  const real = createConsoleServices(loadConfig(env), () => {}, opts.cardBackend ? { cardBackend: opts.cardBackend } : {});
+  const operator = opts.operator === undefined ? STUB_OPERATOR : opts.operator;
+  const services = operator ? withStubOperator(real, operator) : real;
   await services.start();
   const ui = await launchChromiumConsole({ services, rendererDir: RENDERER_DIST, headless: true });
   const problems: string[] = [];

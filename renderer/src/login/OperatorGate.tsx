@@ -1,0 +1,23 @@
+import type { AppInfo } from '../../../shared/contract';
+import { StartupProblem } from '../app/StartupProblem';
+import { ConsoleShell } from '../shell/ConsoleShell';
+import { LockScreen } from './LockScreen';
+import { LoginScreen } from './LoginScreen';
+import { OperatorActions } from './OperatorActions';
+import { useOperatorSession } from './use-operator-session';
+
+/**
+ * After the notice: the login screen until main reports an operator session, the lock screen
+ * while it is locked (the shell is not rendered then), and the console otherwise.
+ */
+export function OperatorGate({ info, acknowledgedAt }: { info: AppInfo; acknowledgedAt: string | null }) {
+  const [session, setSession] = useOperatorSession();
+  if (session.state === 'loading') return <StartupProblem error={null} />;
+  if (session.state === 'error') return <StartupProblem error={session.error} />;
+  const s = session.value;
+  if (!s) return <LoginScreen info={info} onLoggedIn={setSession} />;
+  if (s.locked) return <LockScreen info={info} session={s} onChanged={setSession} />;
+  return (
+    <ConsoleShell info={info} acknowledgedAt={acknowledgedAt} operator={<OperatorActions session={s} onChanged={setSession} />} />
+  );
+}
