@@ -1,11 +1,10 @@
-import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import type { AppInfo } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
-import { ClassificationBanner } from '../shell/ClassificationBanner';
-import { ProductBar } from '../shell/ProductBar';
 import { consentBlocks } from './consent-text';
+import { GateScreen, gateHeading } from '../app/GateScreen';
 import classes from './consent.module.css';
 
 /**
@@ -34,19 +33,13 @@ export function ConsentScreen({ info, onAcknowledged }: { info: AppInfo; onAckno
   }
 
   return (
-    <div className={classes.frame}>
-      <header className={classes.top}>
-        <ClassificationBanner marking={info} position="top" />
-        <ProductBar version={info.version} />
-      </header>
-      <main className={classes.main} id="main-content">
-        <Paper withBorder shadow="xs" p="xl" radius="sm" className={classes.notice}>
+    <GateScreen info={info} maxWidth={820}>
           <Stack gap="lg">
             <Stack gap={4}>
               <Text size="xs" fw={700} tt="uppercase" c="dimmed" lts="0.08em">
                 Before you continue
               </Text>
-              <Title order={1} ref={heading} tabIndex={-1} className={classes.heading}>
+              <Title order={1} ref={heading} tabIndex={-1} className={gateHeading}>
                 {info.consentTitle}
               </Title>
             </Stack>
@@ -78,11 +71,6 @@ export function ConsentScreen({ info, onAcknowledged }: { info: AppInfo; onAckno
               </Button>
             </Group>
           </Stack>
-        </Paper>
-      </main>
-      <footer className={classes.bottom}>
-        <ClassificationBanner marking={info} position="bottom" />
-      </footer>
-    </div>
+    </GateScreen>
   );
 }

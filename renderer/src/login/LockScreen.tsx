@@ -1,12 +1,10 @@
-import { Button, Group, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AppInfo, OperatorSession } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
-import { ClassificationBanner } from '../shell/ClassificationBanner';
-import { ProductBar } from '../shell/ProductBar';
 import { PIN_PATTERN } from './LoginScreen';
-import classes from './login.module.css';
+import { GateScreen, gateHeading } from '../app/GateScreen';
 
 const REASON: Record<NonNullable<OperatorSession['lockReason']>, string> = {
   'card-removed': 'card removed',
@@ -58,16 +56,10 @@ export function LockScreen({
   }
 
   return (
-    <div className={classes.frame}>
-      <header className={classes.top}>
-        <ClassificationBanner marking={info} position="top" />
-        <ProductBar version={info.version} />
-      </header>
-      <main className={classes.main} id="main-content">
-        <Paper withBorder shadow="xs" p="xl" radius="sm" className={classes.panel}>
+    <GateScreen info={info} maxWidth={560}>
           <form onSubmit={(e) => void unlock(e)} autoComplete="off" aria-labelledby="lock-heading">
             <Stack gap="md">
-              <Title order={1} id="lock-heading" ref={heading} tabIndex={-1} className={classes.heading}>
+              <Title order={1} id="lock-heading" ref={heading} tabIndex={-1} className={gateHeading}>
                 Console locked ({session.lockReason ? REASON[session.lockReason] : 'locked'})
               </Title>
               <Text size="sm">
@@ -94,11 +86,6 @@ export function LockScreen({
               </Group>
             </Stack>
           </form>
-        </Paper>
-      </main>
-      <footer className={classes.bottom}>
-        <ClassificationBanner marking={info} position="bottom" />
-      </footer>
-    </div>
+    </GateScreen>
   );
 }

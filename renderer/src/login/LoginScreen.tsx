@@ -1,12 +1,10 @@
-import { Alert, Button, Checkbox, Group, Paper, PasswordInput, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, PasswordInput, Select, Stack, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AppInfo, OperatorSession, ResponseOf } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { toLoadable, type Loadable } from '../app/use-arx-result';
-import { ClassificationBanner } from '../shell/ClassificationBanner';
-import { ProductBar } from '../shell/ProductBar';
-import classes from './login.module.css';
+import { GateScreen, gateHeading } from '../app/GateScreen';
 
 type Readers = ResponseOf<'card.readers'>;
 type Reader = Readers['readers'][number];
@@ -129,16 +127,10 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
   }
 
   return (
-    <div className={classes.frame}>
-      <header className={classes.top}>
-        <ClassificationBanner marking={info} position="top" />
-        <ProductBar version={info.version} />
-      </header>
-      <main className={classes.main} id="main-content">
-        <Paper withBorder shadow="xs" p="xl" radius="sm" className={classes.panel}>
+    <GateScreen info={info} maxWidth={560}>
           <form onSubmit={(e) => void submit(e)} autoComplete="off" aria-labelledby="login-heading">
             <Stack gap="md">
-              <Title order={1} id="login-heading" ref={heading} tabIndex={-1} className={classes.heading}>
+              <Title order={1} id="login-heading" ref={heading} tabIndex={-1} className={gateHeading}>
                 Operator login
               </Title>
               <Group justify="space-between" align="flex-start" wrap="nowrap" role="group" aria-label="Card reader">
@@ -208,11 +200,6 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
               </Group>
             </Stack>
           </form>
-        </Paper>
-      </main>
-      <footer className={classes.bottom}>
-        <ClassificationBanner marking={info} position="bottom" />
-      </footer>
-    </div>
+    </GateScreen>
   );
 }
