@@ -1,25 +1,24 @@
 import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
+import { def, empty, type CommandDef } from './define';
+import { auditExplorerCommands } from './domains/audit-explorer';
+import { auditVerifyCommands } from './domains/audit-verify';
+import { bundleCommands } from './domains/bundle';
+import { cacheCommands } from './domains/cache';
+import { policyAuthoringCommands } from './domains/policy-authoring';
+import { policyLifecycleCommands } from './domains/policy-lifecycle';
+import { reviewCommands } from './domains/review';
+
+export type { CommandDef } from './define';
 
 /**
  * The one list of every command the console offers. The Electron IPC adapter, the Chromium test
  * bridge, the CLI and the renderer client are all derived from this table: adding a command is one
- * entry here plus one handler in electron/main.
+ * entry here (or in its domain's table under ./domains) plus one handler in electron/main.
  *
  * Request schemas are strict objects: a missing, mistyped or extra field is refused with
  * INVALID_REQUEST before any handler runs.
  */
-export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
-  readonly request: Req;
-  readonly response: Res;
-  /** One line for `arx --help` and the docs. */
-  readonly summary: string;
-  /** Refused with CONSENT_REQUIRED until the notice and consent banner was acknowledged. */
-  readonly requiresConsent: boolean;
-}
-
-const def = <Req extends z.ZodType, Res extends z.ZodType>(d: CommandDef<Req, Res>) => d;
-const empty = z.object({}).strict();
 
 export const ControlPlaneStatusSchema = z
   .object({
@@ -209,6 +208,13 @@ export const commands = {
     response: z.object({ loggedOut: z.literal(true) }).strict(),
     requiresConsent: true,
   }),
+  ...policyAuthoringCommands,
+  ...policyLifecycleCommands,
+  ...auditVerifyCommands,
+  ...auditExplorerCommands,
+  ...reviewCommands,
+  ...cacheCommands,
+  ...bundleCommands,
 } as const satisfies Record<string, CommandDef>;
 
 export type Commands = typeof commands;

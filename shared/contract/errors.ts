@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { AUDIT_EXPLORER_ERROR_CODES } from './domains/audit-explorer';
+import { AUDIT_VERIFY_ERROR_CODES } from './domains/audit-verify';
+import { BUNDLE_ERROR_CODES } from './domains/bundle';
+import { CACHE_ERROR_CODES } from './domains/cache';
+import { POLICY_AUTHORING_ERROR_CODES } from './domains/policy-authoring';
+import { POLICY_LIFECYCLE_ERROR_CODES } from './domains/policy-lifecycle';
+import { REVIEW_ERROR_CODES } from './domains/review';
 
 /**
  * Stable error codes. A code, once shipped, keeps its meaning: scripts and auditors match on it.
@@ -64,6 +71,22 @@ export const ERROR_CODES = [
   'PIN_LOCKED',
   'PIN_EXPIRED',
   'PIN_FINAL_TRY_UNCONFIRMED',
+  // operator session
+  'SESSION_NONE',
+  'SESSION_LOCKED',
+  'SESSION_ACTIVE',
+  'SESSION_OTHER_CARD',
+  'OPERATOR_UNKNOWN',
+  'OPERATOR_DISABLED',
+  'CARD_TRUST_NOT_CONFIGURED',
+  // domains (each in its own table under ./domains)
+  ...POLICY_AUTHORING_ERROR_CODES,
+  ...POLICY_LIFECYCLE_ERROR_CODES,
+  ...AUDIT_VERIFY_ERROR_CODES,
+  ...AUDIT_EXPLORER_ERROR_CODES,
+  ...REVIEW_ERROR_CODES,
+  ...CACHE_ERROR_CODES,
+  ...BUNDLE_ERROR_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

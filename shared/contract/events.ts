@@ -1,10 +1,24 @@
 import { z } from 'zod';
 import { OperatorSessionSchema, StatusSchema } from './commands';
+import { auditExplorerEvents } from './domains/audit-explorer';
+import { auditVerifyEvents } from './domains/audit-verify';
+import { bundleEvents } from './domains/bundle';
+import { cacheEvents } from './domains/cache';
+import { policyAuthoringEvents } from './domains/policy-authoring';
+import { policyLifecycleEvents } from './domains/policy-lifecycle';
+import { reviewEvents } from './domains/review';
 
 /** Events that main pushes to the renderer. Same rule as commands: one table, every adapter derived. */
 export const events = {
   'status.changed': { payload: StatusSchema, summary: 'The control-plane or card state changed.' },
   'session.changed': { payload: OperatorSessionSchema.nullable(), summary: 'Login, lock, unlock or logout.' },
+  ...policyAuthoringEvents,
+  ...policyLifecycleEvents,
+  ...auditVerifyEvents,
+  ...auditExplorerEvents,
+  ...reviewEvents,
+  ...cacheEvents,
+  ...bundleEvents,
 } as const satisfies Record<string, { payload: z.ZodType; summary: string }>;
 
 export type Events = typeof events;

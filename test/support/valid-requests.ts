@@ -1,4 +1,11 @@
 import type { CommandName, RequestOf } from '../../shared/contract';
+import { POLICY_AUTHORING_SAMPLES } from './valid-requests/policy-authoring';
+import { POLICY_LIFECYCLE_SAMPLES } from './valid-requests/policy-lifecycle';
+import { AUDIT_VERIFY_SAMPLES } from './valid-requests/audit-verify';
+import { AUDIT_EXPLORER_SAMPLES } from './valid-requests/audit-explorer';
+import { REVIEW_SAMPLES } from './valid-requests/review';
+import { CACHE_SAMPLES } from './valid-requests/cache';
+import { BUNDLE_SAMPLES } from './valid-requests/bundle';
 
 /**
  * One valid request per contract command. Typed so that adding a command without a sample here
@@ -17,4 +24,11 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   'card.lock': {},
   'card.unlock': { pin: '123456' },
   'card.logout': {},
+  ...POLICY_AUTHORING_SAMPLES,
+  ...POLICY_LIFECYCLE_SAMPLES,
+  ...AUDIT_VERIFY_SAMPLES,
+  ...AUDIT_EXPLORER_SAMPLES,
+  ...REVIEW_SAMPLES,
+  ...CACHE_SAMPLES,
+  ...BUNDLE_SAMPLES,
 };

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
-import type { CardCertificate, CardSlot, LoginOptions } from './card-service';
+import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import { LOGIN_ROLES } from './piv-objects';
@@ -24,6 +24,23 @@ export interface LoggedInCard {
   readonly isOpen: boolean;
   once(event: 'removed', listener: () => void): unknown;
   logout(): Promise<void>;
+  /** The Digital Signature key (9C); absent on UI stand-ins that cannot sign. */
+  signDigest?(purpose: string, digest: Uint8Array, pin: Uint8Array | null, options?: { rsa?: 'pss' | 'pkcs1' }): Promise<SignatureResult>;
+}
+
+/** A signature made on the logged-in operator's card, with what a verifier needs to check it. */
+export interface OperatorSignature {
+  /** Who signed (the session at the time of signing). */
+  operator: OperatorSession;
+  purpose: string;
+  algorithm: SignatureResult['algorithm'];
+  /** ECDSA: DER ECDSA-Sig-Value (what OpenSSL, X.509 and DSSE verifiers expect); RSA: the signature. */
+  signature: Uint8Array;
+  /** ECDSA only: r‖s as PKCS#11 returned it. */
+  raw: Uint8Array;
+  /** The Digital Signature certificate (DER), validated for the signature purpose before signing. */
+  certificateDer: Uint8Array;
+  certificateSha256: string;
 }
 
 export interface EnrolledOperator {
@@ -235,6 +252,45 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
         .catch(() => {});
     }
     this.emit('changed', null);
+  }
+
+  /**
+   * Signs `digest` (SHA-256/384/512 of what is signed) with the logged-in operator's Digital
+   * Signature key (9C). The card asks for the PIN for every signature (context-specific login);
+   * `purpose` is the one line shown to the user saying what is signed. The signing certificate is
+   * validated for the signature purpose (digitalSignature + nonRepudiation, path, CRL) first: a
+   * card whose signing certificate is revoked cannot sign. Needs an unlocked session.
+   */
+  async sign(purpose: string, digest: Uint8Array, pin: string | null, options: { rsa?: 'pss' | 'pkcs1' } = {}): Promise<OperatorSignature> {
+    const cur = this.current;
+    const pinBytes = pin === null ? null : new TextEncoder().encode(pin);
+    try {
+      if (!cur) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to sign.');
+      if (cur.session.locked || !cur.card) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to sign.');
+      if (!cur.card.signDigest) throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', 'This card cannot sign.');
+      const result = await cur.card.signDigest(purpose, digest, pinBytes, options);
+      const cert = new X509Certificate(new Uint8Array(result.certificate.der));
+      const validated = await validateCertificate(cert, this.deps.trustStore(), 'signature', this.deps.policy);
+      if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
+      this.touch();
+      return {
+        operator: { ...cur.session },
+        purpose,
+        algorithm: result.algorithm,
+        signature: result.der ?? result.raw,
+        raw: result.raw,
+        certificateDer: new Uint8Array(result.certificate.der),
+        certificateSha256: validated.value.sha256,
+      };
+    } finally {
+      pinBytes?.fill(0);
+    }
+  }
+
+  /** The logged-in, unlocked card (for services that need more of it than a signature, e.g. the cache key); null otherwise. */
+  activeCard(): LoggedInCard | null {
+    const cur = this.current;
+    return cur && !cur.session.locked ? cur.card : null;
   }
 
   /** Any user activity re-arms the idle lock. */

@@ -11,6 +11,14 @@ import { findOperator } from '../card/operator-directory';
 import { sessionAuditWriter } from '../card/session-audit';
 import { loadTrustStore, type TrustStore } from '../pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
+import { createBundleHandlers } from '../bundle/handlers';
+import { createCacheHandlers } from '../cache/handlers';
+import { createAuditVerifyHandlers } from '../chain/verify-handlers';
+import { createAuditExplorerHandlers } from '../explorer/handlers';
+import { createPolicyAuthoringHandlers } from '../policy/authoring-handlers';
+import { createPolicyLifecycleHandlers } from '../policy/lifecycle-handlers';
+import { createReviewHandlers } from '../review/handlers';
+import type { DomainDeps } from './domain-deps';
 import { EventHub } from './event-hub';
 import { createRegistry, type Handlers, type Registry } from './registry';
 
@@ -94,6 +102,7 @@ export function createConsoleServices(
     hub.publish('status.changed', status());
   });
   const cardHandlers = createCardHandlers(() => operatorAuth);
+  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log };
   const handlers: Handlers = {
     'app.info': () => ({
       product: 'ARX Console',
@@ -120,6 +129,13 @@ export function createConsoleServices(
       cardModule: config.card.module,
       idleLockMinutes: config.idleLockMinutes,
     }),
+    ...createPolicyAuthoringHandlers(domain),
+    ...createPolicyLifecycleHandlers(domain),
+    ...createAuditVerifyHandlers(domain),
+    ...createAuditExplorerHandlers(domain),
+    ...createReviewHandlers(domain),
+    ...createCacheHandlers(domain),
+    ...createBundleHandlers(domain),
   };
 
   let resolveDemo: () => void = () => {};

@@ -1,0 +1,22 @@
+import type { ArxConfig } from '../config/config';
+import type { ControlPlane } from '../controlplane/control-plane';
+import type { OperatorAuth } from '../card/operator-auth';
+import type { TrustStore } from '../pki/trust-store';
+import type { EventHub } from './event-hub';
+import type { CommandName } from '../../../shared/contract';
+import type { Handler } from './registry';
+
+/** What every domain's handlers get from the console services (console-services.ts wires them). */
+export interface DomainDeps {
+  config: ArxConfig;
+  controlPlane: ControlPlane;
+  /** Login, lock, the operator session and `sign` (the Digital Signature key, PIN per signature). */
+  operatorAuth: OperatorAuth;
+  /** The configured trust anchors and CRLs (CARD_TRUST_NOT_CONFIGURED when none). */
+  trustStore: () => TrustStore;
+  hub: EventHub;
+  log: (line: string) => void;
+}
+
+/** The handlers of one domain's command table. */
+export type DomainHandlers<T> = { [N in keyof T & CommandName]: Handler<N> };

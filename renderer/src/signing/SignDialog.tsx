@@ -1,0 +1,96 @@
+import { Button, Code, Group, Modal, PasswordInput, Stack, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import { ErrorNotice } from '../app/ErrorNotice';
+import type { ArxError, Result } from '../app/arx-client';
+
+const PIN_PATTERN = /^[0-9A-Za-z]{4,16}$/;
+
+export interface SignDialogProps<T> {
+  opened: boolean;
+  /** Dialog title, e.g. "Sign the policy version". */
+  title: string;
+  /** One sentence saying what the signature means, e.g. "You approve version 3 of alpha-command's policy". */
+  purpose: string;
+  /** What is signed, shown as label/value rows (digests in full: the user may compare them). */
+  details: readonly (readonly [label: string, value: string])[];
+  /** Sends the PIN with the signing command; the dialog closes on success and shows the error otherwise. */
+  onSign: (pin: string) => Promise<Result<T>>;
+  onSigned: (value: T) => void;
+  onCancel: () => void;
+}
+
+/**
+ * The one place the console asks for the PIN for a signature (issue 4 item 7: the Digital Signature
+ * key needs the PIN for every signature, and the user sees what is signed). The PIN lives in this
+ * component's state only until it is sent, and is cleared on every outcome. Cancel cancels: it
+ * never re-prompts.
+ */
+export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigned, onCancel }: SignDialogProps<T>) {
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ArxError | null>(null);
+
+  const close = () => {
+    setPin('');
+    setError(null);
+    onCancel();
+  };
+  const submit = async () => {
+    if (!PIN_PATTERN.test(pin) || busy) return;
+    const sent = pin;
+    setPin('');
+    setBusy(true);
+    setError(null);
+    const r = await onSign(sent);
+    setBusy(false);
+    if (r.ok) onSigned(r.value);
+    else setError(r.error);
+  };
+
+  return (
+    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} data-testid="sign-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <Stack gap="sm">
+          <Text size="sm">{purpose}</Text>
+          <Table withTableBorder withColumnBorders aria-label="What is signed">
+            <Table.Tbody>
+              {details.map(([label, value]) => (
+                <Table.Tr key={label}>
+                  <Table.Th scope="row">{label}</Table.Th>
+                  <Table.Td>
+                    <Code style={{ wordBreak: 'break-all' }}>{value}</Code>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="xs" c="dimmed">
+            Your card signs with its Digital Signature key. The PIN goes to the card only and is never stored.
+          </Text>
+          <PasswordInput
+            label="Card PIN"
+            autoComplete="off"
+            data-autofocus
+            value={pin}
+            onChange={(e) => setPin(e.currentTarget.value)}
+            error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 4 to 16 letters or digits' : undefined}
+          />
+          {error && <ErrorNotice error={error} title="The signature was not made" />}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close} disabled={busy}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy} disabled={!PIN_PATTERN.test(pin)}>
+              Sign with card
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

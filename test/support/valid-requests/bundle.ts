@@ -1,0 +1,5 @@
+import type { RequestOf } from '../../../shared/contract';
+import type { bundleCommands } from '../../../shared/contract/domains/bundle';
+
+/** One valid request per command of shared/contract/domains/bundle.ts (see ../valid-requests.ts). */
+export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> } = {};
