@@ -2,8 +2,7 @@ import { Button, Code, Group, Modal, PasswordInput, Stack, Table, Text } from '@
 import { useState } from 'react';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { ArxError, Result } from '../app/arx-client';
-
-const PIN_PATTERN = /^[0-9A-Za-z]{4,16}$/;
+import { PIN_PATTERN } from '../login/LoginScreen';
 
 export interface SignDialogProps<T> {
   opened: boolean;
