@@ -1,17 +1,35 @@
-import { PlannedSection } from './PlannedSection';
+import { Tabs } from '@mantine/core';
+import { DashboardPanel } from '../audit/DashboardPanel';
+import { DecisionsPanel } from '../audit/DecisionsPanel';
+import { ExplorerPanel } from '../audit/ExplorerPanel';
+import { VerifyPanel } from '../audit/VerifyPanel';
+import { SectionHeader } from './SectionHeader';
 
+/** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards (issue 6). */
 export function AuditSection() {
   return (
-    <PlannedSection
-      title="Audit"
-      lead="The tamper-evident record of every gateway decision, chained per tenant and checkpointed in a Merkle tree."
-      planned={[
-        "Verify a tenant's audit chain end to end and, if it is broken, show the exact sequence number where it breaks.",
-        'Check signed checkpoints and inclusion proofs; events after the newest checkpoint are reported as not yet provable.',
-        'Explore events (CloudEvents) by time, actor, policy version and decision.',
-        'Re-run a recorded decision against the policy version that made it and compare the outcome.',
-        'Sign a review of what was verified (fidelity certificate) with your card.',
-      ]}
-    />
+    <>
+      <SectionHeader title="Audit" lead="The tamper-evident record of every gateway decision, chained per tenant and checkpointed in a Merkle tree." />
+      <Tabs defaultValue="verify" keepMounted={false}>
+        <Tabs.List aria-label="Audit views">
+          <Tabs.Tab value="verify">Verify chain</Tabs.Tab>
+          <Tabs.Tab value="explorer">Explorer</Tabs.Tab>
+          <Tabs.Tab value="decisions">Re-verify decisions</Tabs.Tab>
+          <Tabs.Tab value="dashboards">Dashboards</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="verify" pt="md">
+          <VerifyPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="explorer" pt="md">
+          <ExplorerPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="decisions" pt="md">
+          <DecisionsPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="dashboards" pt="md">
+          <DashboardPanel />
+        </Tabs.Panel>
+      </Tabs>
+    </>
   );
 }
