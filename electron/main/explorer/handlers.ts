@@ -1,8 +1,53 @@
+import type { MerkleHasher } from '../../../shared/merkle';
+import type { Blake3 } from '../../../shared/chain';
+import { ArxFailure } from '../../../shared/contract';
 import type { auditExplorerCommands } from '../../../shared/contract/domains/audit-explorer';
+import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmMerkleHasher } from '../chain/node-crypto';
+import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { loadDashboard } from './dashboard';
+import { loadEventDetail } from './event-detail';
+import { loadFacets } from './facets';
+import { queryPage } from './query';
+import { SubtreeCache } from './proof';
+
+/**
+ * Who may look at a tenant's events: a logged-in, unlocked operator with any role in that tenant.
+ * Row-level security then confines every query to it (withTenant).
+ */
+export function requireTenantAccess(session: ReturnType<DomainDeps['operatorAuth']['session']>, tenantId: string): void {
+  if (!session) throw new ArxFailure('SESSION_NONE', 'Log in with your card to explore audit events.');
+  if (session.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
+  if (!session.roles.some((r) => r.tenantId === tenantId)) {
+    throw new ArxFailure('EXPLORER_TENANT_FORBIDDEN', 'You hold no role in this tenant, so its audit events are not shown to you.', { path: 'tenantId' });
+  }
+}
 
 /** Handlers for the commands in shared/contract/domains/audit-explorer.ts. */
 export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<typeof auditExplorerCommands> {
-  void deps;
-  return {};
+  const cache = new SubtreeCache();
+  let crypto: Promise<{ blake3: Blake3; hasher: MerkleHasher }> | null = null;
+  const hashing = () => (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({ blake3, hasher })));
+  const run = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[2]) => {
+    requireTenantAccess(deps.operatorAuth.session(), tenantId);
+    return withTenant(deps.controlPlane.requirePool(), tenantId, fn);
+  };
+  return {
+    'explorer.query': async (req) => {
+      const t0 = performance.now();
+      const page = await run(req.tenantId, (c) => queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit));
+      return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
+    },
+    'explorer.event': async (req) => {
+      const h = await hashing();
+      return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
+    },
+    'explorer.facets': (req) => run(req.tenantId, (c) => loadFacets(c, req.tenantId)),
+    'explorer.dashboard': async (req) => {
+      const t0 = performance.now();
+      const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
+      return { ...d, elapsedMs: Math.round(performance.now() - t0) };
+    },
+  };
 }

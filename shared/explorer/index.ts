@@ -1,0 +1,3 @@
+export * from './event-check';
+export * from './robust';
+export * from './labels';
