@@ -29,6 +29,10 @@ const CKM_SHA512 = 0x270;
 const CKG_MGF1_SHA256 = 0x2;
 const CKG_MGF1_SHA384 = 0x3;
 const CKG_MGF1_SHA512 = 0x4;
+const CKM_RSA_PKCS_OAEP = 0x9;
+
+/** Certificates whose key decrypts / agrees keys: PIV Key Management (9D), or CAC Email Encryption. */
+const KEY_MANAGEMENT_ROLES: readonly CardObjectRole[] = ['key-management', 'cac-email-encryption'];
 
 export interface CardSlot extends SlotView {
   /** Null when no token is present, or its info cannot be read. */
@@ -327,6 +331,50 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     } finally {
       zero(pin);
     }
+  }
+
+  /** The key management certificate (PIV 9D, or CAC Email Encryption), or null when the card has none. */
+  keyManagementCertificate(): CardCertificate | null {
+    return this.certificates.find((c) => KEY_MANAGEMENT_ROLES.includes(c.role)) ?? null;
+  }
+
+  private keyManagementKey(expected: number): { certificate: CardCertificate; key: ObjectView; publicKey: KeyObject } {
+    this.assertOpen();
+    const certificate = this.keyManagementCertificate();
+    if (!certificate) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Key Management certificate (9D).');
+    const key = this.keys.find((k) => k.id === certificate.id);
+    if (!key) throw new ArxFailure('CARD_KEY_MISSING', `The card has no private key for "${certificate.label}" (id ${certificate.id}).`, { id: certificate.id });
+    if (key.keyType !== undefined && key.keyType !== expected) {
+      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The Key Management key (id ${certificate.id}) is not of the type this operation needs.`, { id: certificate.id });
+    }
+    return { certificate, key, publicKey: publicKeyOf(certificate) };
+  }
+
+  /**
+   * ECDH on the card with the Key Management key (9D): C_DeriveKey, CKM_ECDH1_DERIVE, CKD_NULL, with
+   * the peer's uncompressed point; returns the raw shared secret (the x-coordinate, as OpenSC does).
+   * The login of this session is what authorises it (the operator gave the PIN at login).
+   */
+  async deriveSharedSecret(peerPoint: Uint8Array): Promise<Uint8Array> {
+    const { key, publicKey } = this.keyManagementKey(CKK_EC);
+    const curve = curveOf(publicKey.asymmetricKeyDetails?.namedCurve);
+    if (!curve) throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The card's EC curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`);
+    const length = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curve];
+    return this.client.call({ op: 'deriveEcdh', session: this.session, key: key.handle, publicData: peerPoint, length });
+  }
+
+  /** RSA-OAEP (SHA-256, MGF1-SHA-256, no label) decryption on the card with the Key Management key (9D). */
+  async decryptOaep(ciphertext: Uint8Array): Promise<Uint8Array> {
+    const { key, publicKey } = this.keyManagementKey(CKK_RSA);
+    const bytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 4096) / 8);
+    return this.client.call({
+      op: 'decrypt',
+      session: this.session,
+      key: key.handle,
+      mechanism: { mechanism: CKM_RSA_PKCS_OAEP, oaep: { hashAlg: CKM_SHA256, mgf: CKG_MGF1_SHA256 } },
+      data: ciphertext,
+      maxLength: bytes,
+    });
   }
 
   /** C_Logout and C_CloseSession; stops removal polling. */

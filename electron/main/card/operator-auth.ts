@@ -26,6 +26,10 @@ export interface LoggedInCard {
   logout(): Promise<void>;
   /** The Digital Signature key (9C); absent on UI stand-ins that cannot sign. */
   signDigest?(purpose: string, digest: Uint8Array, pin: Uint8Array | null, options?: { rsa?: 'pss' | 'pkcs1' }): Promise<SignatureResult>;
+  /** The Key Management key (9D), for the local cache's data key (electron/main/cache); absent on UI stand-ins. */
+  keyManagementCertificate?(): CardCertificate | null;
+  deriveSharedSecret?(peerPoint: Uint8Array): Promise<Uint8Array>;
+  decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A signature made on the logged-in operator's card, with what a verifier needs to check it. */

@@ -62,7 +62,22 @@ export type Pkcs11Request =
   | { op: 'findObjects'; session: HandleHex; objectClass: number }
   | { op: 'signInit'; session: HandleHex; key: HandleHex; mechanism: MechanismParams }
   | { op: 'sign'; session: HandleHex; data: Uint8Array; maxLength: number }
+  /**
+   * C_DeriveKey with CKM_ECDH1_DERIVE / CKD_NULL (the raw shared secret x-coordinate) into a session
+   * object, C_GetAttributeValue(CKA_VALUE), C_DestroyObject: the shared secret of `key` and the peer's
+   * uncompressed EC point. Used for the cache's key wrapping (key management key, 9D).
+   */
+  | { op: 'deriveEcdh'; session: HandleHex; key: HandleHex; publicData: Uint8Array; length: number }
+  /** C_DecryptInit + C_Decrypt in one step (RSA-OAEP with the key management key, 9D). */
+  | { op: 'decrypt'; session: HandleHex; key: HandleHex; mechanism: DecryptMechanism; data: Uint8Array; maxLength: number }
   | { op: 'finalize' };
+
+export interface DecryptMechanism {
+  /** CKM_* */
+  mechanism: number;
+  /** CK_RSA_PKCS_OAEP_PARAMS for CKM_RSA_PKCS_OAEP (source CKZ_DATA_SPECIFIED, no label). */
+  oaep?: { hashAlg: number; mgf: number };
+}
 
 export interface Pkcs11Results {
   initialize: { library: string; manufacturer: string };
@@ -75,6 +90,8 @@ export interface Pkcs11Results {
   findObjects: ObjectView[];
   signInit: null;
   sign: Uint8Array;
+  deriveEcdh: Uint8Array;
+  decrypt: Uint8Array;
   finalize: null;
 }
 

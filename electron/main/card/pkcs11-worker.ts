@@ -135,6 +135,54 @@ function signInit(session: HandleHex, key: HandleHex, mech: Extract<Pkcs11Reques
   return null;
 }
 
+// PKCS#11 v2.40 §2.3.3: CKZ_DATA_SPECIFIED (the OAEP encoding parameter source).
+const CKZ_DATA_SPECIFIED = 0x1;
+
+function deriveEcdh(session: HandleHex, key: HandleHex, publicData: Uint8Array, length: number): Uint8Array {
+  const m = loaded();
+  const s = handle(session);
+  const parameter: pkcs11js.ECDH1 = { type: pkcs11js.CK_PARAMS_EC_DH, kdf: pkcs11js.CKD_NULL, publicData: Buffer.from(publicData) };
+  // A session object (never CKA_TOKEN), extractable and not sensitive: its value is read once and
+  // the object destroyed right after, on every path.
+  const derived = m.C_DeriveKey(s, { mechanism: pkcs11js.CKM_ECDH1_DERIVE, parameter }, handle(key), [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_SECRET_KEY },
+    { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_GENERIC_SECRET },
+    { type: pkcs11js.CKA_TOKEN, value: false },
+    { type: pkcs11js.CKA_SENSITIVE, value: false },
+    { type: pkcs11js.CKA_EXTRACTABLE, value: true },
+    { type: pkcs11js.CKA_VALUE_LEN, value: length },
+  ]);
+  try {
+    const [value] = m.C_GetAttributeValue(s, derived, [{ type: pkcs11js.CKA_VALUE }]);
+    const buf = value?.value as Buffer | undefined;
+    if (!buf || buf.length === 0) throw { code: 'CARD_ERROR', message: 'The card derived no shared secret (C_DeriveKey: empty CKA_VALUE).' };
+    const out = new Uint8Array(buf);
+    buf.fill(0);
+    return out;
+  } finally {
+    try {
+      m.C_DestroyObject(s, derived);
+    } catch {
+      // a session object: it goes with the session anyway
+    }
+  }
+}
+
+function decrypt(req: Extract<Pkcs11Request, { op: 'decrypt' }>): Uint8Array {
+  const m = loaded();
+  const s = handle(req.session);
+  const mechanism: pkcs11js.Mechanism = { mechanism: req.mechanism.mechanism };
+  if (req.mechanism.oaep) {
+    const oaep: pkcs11js.RsaOAEP = { type: pkcs11js.CK_PARAMS_RSA_OAEP, hashAlg: req.mechanism.oaep.hashAlg, mgf: req.mechanism.oaep.mgf, source: CKZ_DATA_SPECIFIED };
+    mechanism.parameter = oaep;
+  }
+  m.C_DecryptInit(s, mechanism, handle(req.key));
+  const out = m.C_Decrypt(s, Buffer.from(req.data), Buffer.alloc(req.maxLength));
+  const result = new Uint8Array(out);
+  out.fill(0);
+  return result;
+}
+
 function execute(req: Pkcs11Request): Pkcs11Results[Pkcs11Request['op']] {
   switch (req.op) {
     case 'initialize':
@@ -161,6 +209,10 @@ function execute(req: Pkcs11Request): Pkcs11Results[Pkcs11Request['op']] {
       const out = loaded().C_Sign(handle(req.session), Buffer.from(req.data), Buffer.alloc(req.maxLength));
       return new Uint8Array(out);
     }
+    case 'deriveEcdh':
+      return deriveEcdh(req.session, req.key, req.publicData, req.length);
+    case 'decrypt':
+      return decrypt(req);
     case 'finalize':
       if (module) {
         module.C_Finalize();
@@ -182,6 +234,8 @@ const FUNCTION_OF: Record<Pkcs11Request['op'], string> = {
   findObjects: 'C_FindObjects',
   signInit: 'C_SignInit',
   sign: 'C_Sign',
+  deriveEcdh: 'C_DeriveKey',
+  decrypt: 'C_Decrypt',
   finalize: 'C_Finalize',
 };
 

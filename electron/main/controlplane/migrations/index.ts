@@ -3,6 +3,7 @@ import { sql as m0002 } from './0002-audit-log';
 import { sql as m0003 } from './0003-policies-reviews';
 import { sql as m0004 } from './0004-operator-lookup';
 import { sql as m0006 } from './0006-explorer-indexes';
+import { sql as m0008 } from './0008-outbox-receipts';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'policies-reviews', sql: m0003 },
   { version: 4, name: 'operator-lookup', sql: m0004 },
   { version: 6, name: 'explorer-indexes', sql: m0006 },
+  { version: 8, name: 'outbox-receipts', sql: m0008 },
 ];
