@@ -3,6 +3,7 @@ import { policyFail, policyOk, type PolicyDiagnostic, type PolicyResult } from '
 import { policyVersionOf, splitPolicySet, type PolicyVersion, type SplitPolicySet } from './policy-set';
 import { GATEWAY_SCHEMA } from './schema';
 import { validateAndSplit } from './validate';
+import { policyVersionDigest } from './version';
 
 /** A Cedar entity reference, in the plain form the decision event records. */
 export interface EntityUid {
@@ -45,7 +46,10 @@ export interface PolicyDecision {
 }
 
 export interface PolicyEngine {
-  /** Digests of the policy text this engine was compiled from. */
+  /**
+   * The policy version this engine was compiled from: the digest over the canonical policy text,
+   * the schema and the tests (version.ts). Decisions record it.
+   */
   readonly version: PolicyVersion;
   /** Our ids, in text order. */
   readonly policyIds: readonly string[];
@@ -63,6 +67,8 @@ export interface CompileOptions {
    * was accepted under an older schema, or in tests that need a policy which errors at run time.
    */
   validate?: boolean;
+  /** The version's tests (they do not change decisions, but they are part of the version digest); default []. */
+  tests?: readonly unknown[];
 }
 
 /**
@@ -88,10 +94,10 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
       if (split.errors.length > 0) return policyFail(split.errors[0]!.code, summarise(split.errors), { diagnostics: split.errors });
     }
 
-    const version = policyVersionOf(text);
-    // Names in the WASM instance's cache: content-addressed, so compiling the same text again
-    // replaces an entry with an identical one instead of adding another.
-    const policySetName = `arx/policies/${version.sha256}`;
+    const version = policyVersionDigest({ policies: text, schema, tests: options.tests ?? [] });
+    // Names in the WASM instance's cache: content-addressed by the text, so compiling the same text
+    // again (whatever its tests) replaces an entry with an identical one instead of adding another.
+    const policySetName = `arx/policies/${policyVersionOf(text).sha256}`;
     const schemaName = `arx/schema/${policyVersionOf(schema).sha256}`;
     const schemaAnswer = cedar.preparseSchema(schemaName, schema);
     if (schemaAnswer.type === 'failure') {

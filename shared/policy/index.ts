@@ -52,3 +52,28 @@ export {
 } from './decision-record';
 export { DEFAULT_POLICIES, DEFAULT_POLICY_TEXT, MIN_JUSTIFICATION_LENGTH, type PolicyTemplate } from './templates';
 export { DEMO_DIRECTORY } from './demo-directory';
+export {
+  canonicalTests,
+  canonicalText,
+  POLICY_VERSION_FORMAT,
+  policyVersionDigest,
+  policyVersionPreimage,
+  type PolicyVersionInput,
+} from './version';
+export {
+  checkSignedVersion,
+  POLICY_ROLLBACK_PAYLOAD_TYPE,
+  POLICY_SIGNATURE_PAYLOAD_TYPE,
+  REQUIRED_ROLE,
+  selectVerifiedPublication,
+  statementBytes,
+  type EnrolledCertificate,
+  type PolicyRollbackStatement,
+  type PolicySignatureStatement,
+  type SignatureCheck,
+  type SignatureFinding,
+  type SignatureVerifier,
+  type SignerRole,
+  type StoredSignature,
+  type StoredVersion,
+} from './signed-version';

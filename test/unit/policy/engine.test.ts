@@ -6,6 +6,7 @@ import {
   DEFAULT_POLICIES,
   DEFAULT_POLICY_TEXT,
   DEMO_DIRECTORY,
+  GATEWAY_SCHEMA,
   decideGatewayRequest,
   toCedarRequest,
   type GatewayRequest,
@@ -155,11 +156,16 @@ describe('determining policies', () => {
 });
 
 describe('compiling', () => {
-  it('the version is SHA-256 and BLAKE3 of the UTF-8 policy text', async () => {
+  it('the version is SHA-256 and BLAKE3 of the version preimage (text, schema, tests; docs/policy-versions.md)', async () => {
+    // Deliberate format change (issue 5): the version covers the schema and the tests too, so a
+    // decision names the exact signed version. The preimage is spelled out here independently.
     const text = `// Prüfung 🚀\n${DEFAULT_POLICY_TEXT}`;
     const e = compile(text);
-    expect(e.version.sha256).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
-    expect(e.version.blake3).toBe(await blake3(new TextEncoder().encode(text)));
+    const enc = new TextEncoder();
+    const part = (name: string, body: string) => `${name} ${enc.encode(body).length}\n${body}\n`;
+    const pre = `arx-policy-version/1\n${part('policies', text)}${part('schema', GATEWAY_SCHEMA)}${part('tests', '[]')}`;
+    expect(e.version.sha256).toBe(createHash('sha256').update(pre, 'utf8').digest('hex'));
+    expect(e.version.blake3).toBe(await blake3(enc.encode(pre)));
   });
 
   it('an id that is also an Object.prototype member is an ordinary id', () => {
