@@ -2,6 +2,7 @@ import { sql as m0001 } from './0001-core';
 import { sql as m0002 } from './0002-audit-log';
 import { sql as m0003 } from './0003-policies-reviews';
 import { sql as m0004 } from './0004-operator-lookup';
+import { sql as m0005 } from './0005-policy-lifecycle';
 import { sql as m0006 } from './0006-explorer-indexes';
 import { sql as m0008 } from './0008-outbox-receipts';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'audit-log', sql: m0002 },
   { version: 3, name: 'policies-reviews', sql: m0003 },
   { version: 4, name: 'operator-lookup', sql: m0004 },
+  { version: 5, name: 'policy-lifecycle', sql: m0005 },
   { version: 6, name: 'explorer-indexes', sql: m0006 },
   { version: 8, name: 'outbox-receipts', sql: m0008 },
 ];
