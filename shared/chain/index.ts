@@ -2,3 +2,4 @@ export * from './blake3';
 export * from './format';
 export * from './issues';
 export * from './verifier';
+export * from './meaning';

@@ -1,5 +1,5 @@
 import { bytesEqual, toHex } from '../bytes';
-import { EMPTY_ROOT, MerkleFrontier, type FrontierState } from '../merkle';
+import { EMPTY_ROOT, MerkleFrontier, type FrontierState, type MerkleHasher } from '../merkle';
 import { nobleBlake3, type Blake3 } from './blake3';
 import { chainLink, eventDigest, genesisHash, HASH_LEN } from './format';
 import { CHAIN_WARNING_CODES, type ChainIssue, type ChainIssueCode, type ChainIssueDetails } from './issues';
@@ -15,6 +15,15 @@ export interface ChainRow {
   hash: Uint8Array;
   /** d over `bytes` if a worker already computed it; otherwise the verifier computes it. */
   computedDigest?: Uint8Array;
+  /**
+   * chainLink(seq, prev, computedDigest) if a worker already computed it, with `prev` the very
+   * object passed as the previous row's `hash` (compared by identity). The verifier uses it only
+   * when it would compute exactly that link (the chain is in step at this row); anything else
+   * (a break, a renumbering, a mismatching digest) falls back to computing links itself.
+   */
+  computedLink?: { seq: number; prev: Uint8Array; hash: Uint8Array };
+  /** RFC 9162 leaf hash of `hash` (SHA-256(0x00 ‖ hash)) if a worker already computed it. */
+  leafHash?: Uint8Array;
 }
 
 /** A chain hash the caller trusts, e.g. the `arx-head` of a verified checkpoint of size seq+1. */
@@ -57,6 +66,8 @@ export interface ChainVerifierOptions {
   lookback?: number;
   /** Issues kept in the report; the rest are only counted (a wholly rewritten chain is one story). */
   maxIssues?: number;
+  /** SHA-256 for the Merkle tree over the stored hashes (default: @noble/hashes). */
+  merkleHasher?: MerkleHasher;
 }
 
 export interface ChainReport {
@@ -86,6 +97,8 @@ interface Tracked {
   dupLabel: boolean;
   /** The provisional CHAIN_LINK_MISMATCH this row is (the last row of), while it can be reclassified. */
   issue?: ChainIssue;
+  /** Precomputed leaf hash of `hash`, when the caller supplied one. */
+  leaf?: Uint8Array;
 }
 
 const MESSAGES: Record<ChainIssueCode, string> = {
@@ -164,9 +177,9 @@ export class ChainVerifier {
     }
     // The tree costs two SHA-256 a row: build it only when there are roots to check.
     if (!checkpoints.some((c) => c.size > 0)) this.frontier = undefined;
-    else if ('tenantId' in options.start) this.frontier = new MerkleFrontier();
+    else if ('tenantId' in options.start) this.frontier = new MerkleFrontier(undefined, options.merkleHasher);
     else if (options.start.frontier) {
-      this.frontier = new MerkleFrontier(options.start.frontier);
+      this.frontier = new MerkleFrontier(options.start.frontier, options.merkleHasher);
       if (this.frontier.size !== this.startSeq) throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
     } else this.frontier = undefined;
     for (const c of checkpoints) {
@@ -215,8 +228,13 @@ export class ChainVerifier {
     // A link that holds with the stored digest shows the rest of the row is intact: the payload
     // alone was changed, which EVENT_DIGEST_MISMATCH already says.
     const digests = digestOk ? [computed] : [computed, row.digest];
-    const links = (t: number, prev: Uint8Array, d: readonly Uint8Array[] = digests, hash = row.hash) =>
-      t >= 0 && d.some((x) => bytesEqual(chainLink(this.b3, t, prev, x), hash));
+    const pre = digestOk ? row.computedLink : undefined;
+    const links = (t: number, prev: Uint8Array, d: readonly Uint8Array[] = digests, hash = row.hash) => {
+      if (t < 0) return false;
+      // The worker's link is exactly chainLink(t, prev, computed) when these hold.
+      if (pre && d === digests && hash === row.hash && prev === pre.prev && t === pre.seq) return bytesEqual(pre.hash, hash);
+      return d.some((x) => bytesEqual(chainLink(this.b3, t, prev, x), hash));
+    };
 
     // 3. The link, and after a break the search that re-attaches the chain.
     const recent = this.recent;
@@ -245,6 +263,7 @@ export class ChainVerifier {
     }
 
     const tracked: Tracked = { s, t: s + this.offset, hash: row.hash, digest: computed, linked: false, dupLabel: dup };
+    if (row.leafHash) tracked.leaf = row.leafHash;
     if (found) {
       tracked.t = found.t;
       tracked.linked = true;
@@ -365,7 +384,8 @@ export class ChainVerifier {
       this.frontierBroken = true;
       return;
     }
-    f.append(hash);
+    if (tracked.leaf && tracked.hash === hash) f.appendLeafHash(tracked.leaf);
+    else f.append(hash);
     const root = this.roots.get(f.size);
     if (!root) return;
     this.rootsChecked++;
@@ -399,6 +419,11 @@ export class ChainVerifier {
     const warnings = sorted.filter((i) => CHAIN_WARNING_CODES.has(i.code));
     const head = this.headRow();
     return { ok: errors.length === 0 && this.omittedErrors === 0, rows: this.rows, size: head.t + 1, head: head.hash, errors, warnings, omitted: this.omitted };
+  }
+
+  /** The issues reported so far (before finish: without the end-of-chain checks). */
+  finishPreview(): readonly ChainIssue[] {
+    return this.issues;
   }
 
   private headRow(): Tracked {

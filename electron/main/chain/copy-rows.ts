@@ -12,19 +12,17 @@ export interface StoredChainRow {
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /**
- * Streams a tenant's chain rows with `COPY (…) TO STDOUT (FORMAT binary)`: the stored bytes arrive
- * as they are, with no hex text to decode and no row objects from the driver (measured: the text
- * cursor spent most of its time there). The binary COPY format (PostgreSQL docs, "COPY", "Binary
- * Format") is parsed here by hand because it is three fixed rules and no maintained library
- * parses it for pg-copy-streams without another dependency: a signature and header, then per tuple
- * an int16 field count and per field an int32 length and the bytes; a count of -1 ends the data.
+ * Streams the result of `COPY (…) TO STDOUT (FORMAT binary)`: the stored bytes arrive as they are,
+ * with no hex text to decode and no row objects from the driver (measured: the text cursor spent
+ * most of its time there). The binary COPY format (PostgreSQL docs, "COPY", "Binary Format") is
+ * parsed here by hand because it is three fixed rules and no maintained library parses it for
+ * pg-copy-streams without another dependency: a signature and header, then per tuple an int16
+ * field count and per field an int32 length and the bytes; a count of -1 ends the data.
+ * Yields the tuples of each received chunk; fields are views into the chunk (no copy).
  * Must run inside the caller's transaction (tenant set, snapshot fixed).
  */
-export async function* copyChainRows(client: pg.PoolClient, tenantId: string, from: number, to: number | null): AsyncGenerator<StoredChainRow[]> {
-  const sql = `COPY (SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
-    WHERE tenant_id = '${tenantId.replace(/[^0-9a-f-]/g, '')}' AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
-    ORDER BY seq) TO STDOUT (FORMAT binary)`;
-  const stream = client.query(copyTo(sql));
+export async function* copyBinaryTuples(client: pg.PoolClient, sql: string, fieldCount: number): AsyncGenerator<Buffer[][]> {
+  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
   let pending: Buffer = Buffer.alloc(0);
   let headerDone = false;
   let ended = false;
@@ -40,7 +38,7 @@ export async function* copyChainRows(client: pg.PoolClient, tenantId: string, fr
       off = 19 + buf.readUInt32BE(15);
       headerDone = true;
     }
-    const rows: StoredChainRow[] = [];
+    const tuples: Buffer[][] = [];
     while (!ended && buf.length - off >= 2) {
       const fields = buf.readInt16BE(off);
       if (fields === -1) {
@@ -48,30 +46,42 @@ export async function* copyChainRows(client: pg.PoolClient, tenantId: string, fr
         off += 2;
         break;
       }
-      if (fields !== 4) throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected 4.`);
-      // A tuple is complete when all four length-prefixed fields are in the buffer.
+      if (fields !== fieldCount) throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
+      // A tuple is complete when all its length-prefixed fields are in the buffer.
       let p = off + 2;
-      const spans: [number, number][] = [];
-      for (let i = 0; i < 4; i++) {
+      const tuple: Buffer[] = [];
+      for (let i = 0; i < fieldCount; i++) {
         if (buf.length - p < 4) break;
         const len = buf.readInt32BE(p);
         p += 4;
         if (len < 0 || buf.length - p < len) break;
-        spans.push([p, p + len]);
+        tuple.push(buf.subarray(p, p + len));
         p += len;
       }
-      if (spans.length < 4) break;
-      const [s, b, d, h] = spans as [[number, number], [number, number], [number, number], [number, number]];
-      rows.push({
-        seq: Number(buf.readBigInt64BE(s[0])),
-        bytes: buf.subarray(b[0], b[1]),
-        digest: buf.subarray(d[0], d[1]),
-        hash: buf.subarray(h[0], h[1]),
-      });
+      if (tuple.length < fieldCount) break;
+      tuples.push(tuple);
       off = p;
     }
     pending = buf.subarray(off);
-    if (rows.length) yield rows;
+    if (tuples.length) yield tuples;
   }
   if (!ended) throw new ArxFailure('DB_UNREACHABLE', 'The chain stream from the control plane ended early.');
+}
+
+const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
+
+/** A tenant's chain rows, seq `from`..`to` (inclusive; null: to the end), in seq order. */
+export async function* copyChainRows(client: pg.PoolClient, tenantId: string, from: number, to: number | null): AsyncGenerator<StoredChainRow[]> {
+  const sql = `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
+    WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
+    ORDER BY seq`;
+  for await (const tuples of copyBinaryTuples(client, sql, 4)) {
+    yield tuples.map(([s, b, d, h]) => ({ seq: Number(s!.readBigInt64BE(0)), bytes: b!, digest: d!, hash: h! }));
+  }
+}
+
+/** The stored chain hashes before seq `before`, in seq order (for the Merkle tree before a range). */
+export async function* copyChainHashes(client: pg.PoolClient, tenantId: string, before: number): AsyncGenerator<{ seq: number; hash: Buffer }[]> {
+  const sql = `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq < ${Math.trunc(before)} ORDER BY seq`;
+  for await (const tuples of copyBinaryTuples(client, sql, 2)) yield tuples.map(([s, h]) => ({ seq: Number(s!.readBigInt64BE(0)), hash: h! }));
 }

@@ -1,50 +1,116 @@
 import type pg from 'pg';
 import { toHex } from '../../../shared/bytes';
-import { ChainVerifier, isTenantId, nobleBlake3, type Blake3, type ChainAnchor, type ChainIssue } from '../../../shared/chain';
+import {
+  CHAIN_WARNING_CODES,
+  ChainVerifier,
+  isTenantId,
+  nobleBlake3,
+  problemMeaning,
+  type Blake3,
+  type ChainCheckpoint,
+  type ChainIssue,
+  type ChainRow,
+  type ChainStart,
+} from '../../../shared/chain';
 import { openArxCheckpoint, type NoteVerifier } from '../../../shared/checkpoint';
 import { ArxFailure } from '../../../shared/contract';
 import { MerkleFrontier, verifyConsistency } from '../../../shared/merkle';
-import { copyChainRows } from './copy-rows';
+import { policyVersionOf } from '../../../shared/policy/policy-set';
+import { copyChainHashes, copyChainRows, type StoredChainRow } from './copy-rows';
+import type { DigestPool } from './digest-pool';
+import type { DigestResult } from './digest-protocol';
 import { loadWasmMerkleHasher, nodeEd25519Verifier } from './node-crypto';
 
-/** Problems with checkpoints, beside the chain's own codes (shared/chain/issues.ts). */
-export const CHECKPOINT_ISSUE_CODES = [
-  'CHECKPOINT_ROOT_MISMATCH',
+/** Problems found beside the chain's own codes (shared/chain/issues.ts); docs/chain-format.md §5.1. */
+export const ENGINE_ISSUE_CODES = [
   'CHECKPOINT_SIGNATURE_INVALID',
   'CHECKPOINT_KEY_UNKNOWN',
   'CHECKPOINT_KEY_OUTSIDE_WINDOW',
   'CHECKPOINT_MALFORMED',
   'CHECKPOINT_ROW_MISMATCH',
   'CHECKPOINT_CONSISTENCY_INVALID',
+  'EVENT_FOREIGN_TENANT',
+  'DOC_MISMATCH',
+  'DOC_UNCHECKED',
+  'POLICY_VERSION_MODIFIED',
 ] as const;
-export type CheckpointIssueCode = (typeof CHECKPOINT_ISSUE_CODES)[number];
+export type EngineIssueCode = (typeof ENGINE_ISSUE_CODES)[number];
+/** Kept for callers of the first version of this module. */
+export const CHECKPOINT_ISSUE_CODES = ENGINE_ISSUE_CODES;
+const ENGINE_WARNINGS: ReadonlySet<string> = new Set(['DOC_UNCHECKED']);
 
 export interface VerificationIssue {
-  code: ChainIssue['code'] | CheckpointIssueCode;
+  code: ChainIssue['code'] | EngineIssueCode;
   message: string;
-  details: { seq: number; expected?: string; found?: string; [k: string]: unknown };
+  /** One plain sentence for a person (shared/chain/meaning.ts). */
+  meaning: string;
+  severity: 'error' | 'warning';
+  details: { seq: number; lastSeq?: number; count?: number; expected?: string; found?: string; [k: string]: unknown };
 }
 
+/** What to verify. Seq bounds are inclusive; a time range is resolved to the seqs it covers. */
+export type VerifyRange = { kind: 'all' } | { kind: 'seq'; from: number; to: number | null } | { kind: 'time'; from: string; to: string };
+
+export interface VerifyProgress {
+  phase: 'checkpoints' | 'events' | 'documents';
+  rows: number;
+  bytes: number;
+  /** Last seq pushed through the verifier. */
+  seq: number;
+  /** Events the range holds (from the stored seqs), or null before it is known. */
+  total: number | null;
+  eventsPerSecond: number;
+  secondsLeft: number | null;
+}
+
+/**
+ * The complete result of one verification (docs/chain-format.md §5.3). Everything a reviewer signs
+ * is here: tenant, range, counts, every problem, and the checkpoint the events were anchored on.
+ */
 export interface ChainVerification {
   ok: boolean;
+  verdict: 'intact' | 'broken';
   tenantId: string;
+  range: { kind: VerifyRange['kind']; fromSeq: number; toSeq: number | null; fromTime: string | null; toTime: string | null };
+  /** Same as range.fromSeq / range.toSeq (first version of this result). */
   from: number;
   to: number | null;
   rows: number;
   bytes: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** The stored chain hash after the last verified event (hex BLAKE3), and the chain position after it. */
+  head: { size: number; hash: string };
   checkpoints: { total: number; verified: number; newestSize: number | null };
+  /** The newest verified checkpoint inside the range: the events up to its size are anchored on it. */
+  checkpoint: { treeSize: number; rootSha256: string; headBlake3: string; issuedAt: string; keyName: string; note: string } | null;
+  /** Events after that checkpoint: chained, but not yet covered by a signed checkpoint. */
+  tail: { fromSeq: number; count: number } | null;
   errors: VerificationIssue[];
   warnings: VerificationIssue[];
+  /** Problems beyond the listing limit, counted only. */
   omitted: number;
+  policyVersions: { checked: number; modified: number };
+  documents: 'checked' | 'skipped' | 'unchecked';
+  startedAt: string;
+  finishedAt: string;
   durationMs: number;
+  engine: { format: 'arx-chain-v1'; blake3: string; workers: number };
 }
 
 export interface VerifyOptions {
+  /** Shorthands for range {kind:'seq'}. */
   from?: number;
   to?: number;
+  range?: VerifyRange;
   blake3?: Blake3;
-  onProgress?: (p: { rows: number; bytes: number; seq: number }) => void;
+  /** Worker threads for digests, links and leaf hashes; null or absent: everything on this thread. */
+  pool?: DigestPool | null;
+  /** Compare every jsonb copy with its stored bytes (default true). */
+  checkDocuments?: boolean;
+  onProgress?: (p: VerifyProgress) => void;
   signal?: AbortSignal;
+  maxIssues?: number;
 }
 
 interface CheckpointRow {
@@ -56,31 +122,92 @@ interface CheckpointRow {
   consistency_proof: Buffer[];
 }
 
-const issue = (code: CheckpointIssueCode, message: string, details: VerificationIssue['details']): VerificationIssue => ({ code, message, details });
+const BATCH_ROWS = 2048;
+const BATCH_BYTES = 2 << 20;
+const MAX_IN_FLIGHT = 4;
+
+function issue(code: VerificationIssue['code'], message: string, details: VerificationIssue['details']): VerificationIssue {
+  const severity = CHAIN_WARNING_CODES.has(code as ChainIssue['code']) || ENGINE_WARNINGS.has(code) ? 'warning' : 'error';
+  return { code, message, meaning: problemMeaning({ code, details }), severity, details };
+}
+
+const fromChain = (i: ChainIssue): VerificationIssue => issue(i.code, i.message, i.details);
+
+function cancelled(): ArxFailure {
+  return new ArxFailure('CANCELLED', 'Verification was cancelled; nothing was written.');
+}
 
 /**
- * Verifies one tenant's audit chain as stored in the control plane (`arx chain verify`, and the
- * ISSO's Audit screen): every event digest, link and seq (ChainVerifier), every checkpoint's
- * signature against the registered gateway keys and their validity windows, every checkpoint
- * root against the Merkle tree recomputed from the stored chain hashes, and the consistency proof
- * between consecutive checkpoints. The database is not trusted: it only supplies the rows.
- * Rows stream through a cursor, so memory does not grow with the chain.
+ * The console's verification engine for one tenant's audit chain (the ISSO's Verify screen,
+ * `arx chain verify`, reviews): every checkpoint's signature against the registered gateway keys
+ * and their validity windows, the consistency between consecutive checkpoints, every event's
+ * digest, link and seq (ChainVerifier, which continues past every break), every checkpoint root
+ * and head, the tenant each event names, the jsonb copies and the policy versions' texts.
+ *
+ * Rows stream from the database with binary COPY inside one read-only snapshot; event digests,
+ * links and leaf hashes are computed in worker threads (DigestPool) while this thread parses and
+ * links. Cancelling (signal) drops the connection: the read-only transaction ends with it, and
+ * nothing is written by a verification at any point.
  */
 export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: VerifyOptions = {}): Promise<ChainVerification> {
-  const started = Date.now();
+  const startedAt = new Date();
+  const t0 = performance.now();
   if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   const b3 = opts.blake3 ?? nobleBlake3;
-  const from = opts.from ?? 0;
-  const to = opts.to ?? null;
+  const requested: VerifyRange = opts.range ?? (opts.from !== undefined || opts.to !== undefined ? { kind: 'seq', from: opts.from ?? 0, to: opts.to ?? null } : { kind: 'all' });
+  const signal = opts.signal;
   const errors: VerificationIssue[] = [];
+  const warnings: VerificationIssue[] = [];
   const client = await pool.connect();
+  let destroy = false;
+  // Cancelling interrupts whatever the connection is running (a COPY, the jsonb comparison).
+  const abortListener = () => {
+    destroy = true;
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+  };
+  signal?.addEventListener('abort', abortListener);
   try {
+    if (signal?.aborted) throw cancelled();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
     const tenant = await client.query('SELECT 1 FROM arx.tenants WHERE id = $1', [tenantId]);
     if (tenant.rowCount === 0) throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or it is not visible to this session).`);
 
-    // 1. Checkpoints: signatures, keys and their windows. Only verified ones become anchors.
+    // 0. The range, in seqs.
+    let from = 0;
+    let to: number | null = null;
+    let fromTime: string | null = null;
+    let toTime: string | null = null;
+    if (requested.kind === 'seq') {
+      from = requested.from;
+      to = requested.to;
+      if (!Number.isSafeInteger(from) || from < 0 || (to !== null && (!Number.isSafeInteger(to) || to < from))) {
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'A seq range needs 0 ≤ from ≤ to.', { path: 'range' });
+      }
+    } else if (requested.kind === 'time') {
+      fromTime = requested.from;
+      toTime = requested.to;
+      const a = new Date(fromTime);
+      const b = new Date(toTime);
+      if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime()) || b < a) throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'A time range needs two times, from ≤ to.', { path: 'range' });
+      // The events' stored times choose the seqs; the chain itself is then checked by seq.
+      const lo = await client.query<{ seq: string }>('SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND time >= $2 ORDER BY time, seq LIMIT 1', [tenantId, a]);
+      const hi = await client.query<{ seq: string }>('SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND time <= $2 ORDER BY time DESC, seq DESC LIMIT 1', [tenantId, b]);
+      if (!lo.rows[0] || !hi.rows[0] || Number(hi.rows[0].seq) < Number(lo.rows[0].seq)) {
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_EMPTY', `No events between ${fromTime} and ${toTime}.`, { path: 'range' });
+      }
+      from = Number(lo.rows[0].seq);
+      to = Number(hi.rows[0].seq);
+    }
+    const maxSeq = await client.query<{ m: string | null }>('SELECT max(seq) AS m FROM arx.audit_events WHERE tenant_id = $1', [tenantId]);
+    const storedMax = maxSeq.rows[0]?.m === null || maxSeq.rows[0]?.m === undefined ? -1 : Number(maxSeq.rows[0].m);
+    const total = Math.max(0, (to === null ? storedMax : Math.min(to, storedMax)) - from + 1);
+
+    const progress = progressReporter(opts.onProgress, total);
+    progress.phase('checkpoints');
+
+    // 1. Checkpoints: signatures, keys and their windows. Only verified ones anchor the chain.
     const keys = await client.query<{ key_name: string; public_key: Buffer; valid_from: Date; valid_to: Date | null }>(
       'SELECT key_name, public_key, valid_from, valid_to FROM arx.gateway_keys WHERE tenant_id = $1',
       [tenantId],
@@ -99,7 +226,8 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       'SELECT tree_size, root, note, key_name, issued_at, consistency_proof FROM arx.checkpoints WHERE tenant_id = $1 ORDER BY tree_size, issued_at',
       [tenantId],
     );
-    const verified: { size: number; root: Uint8Array; head: Uint8Array; proof: Uint8Array[] }[] = [];
+    type Verified = ChainCheckpoint & { proof: Uint8Array[]; time: string; keyName: string; note: string };
+    const verified: Verified[] = [];
     for (const row of cps.rows) {
       const size = Number(row.tree_size);
       const at = { seq: Math.max(0, size - 1), treeSize: size, issuedAt: row.issued_at.toISOString() };
@@ -124,6 +252,8 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
           issue('CHECKPOINT_KEY_OUTSIDE_WINDOW', `the checkpoint of size ${cp.size} was signed at ${cp.time}, outside the validity of key ${signer}`, {
             ...at,
             key: signer,
+            expected: `${w.from.toISOString()} .. ${w.to ? w.to.toISOString() : 'open'}`,
+            found: cp.time,
           }),
         );
         continue;
@@ -137,7 +267,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
           }),
         );
       }
-      verified.push({ size: cp.size, root: cp.root, head: cp.head, proof: row.consistency_proof.map((p) => new Uint8Array(p)) });
+      verified.push({ size: cp.size, root: cp.root, head: cp.head, proof: row.consistency_proof.map((p) => new Uint8Array(p)), time: cp.time, keyName: signer, note: row.note });
     }
     verified.sort((a, b) => a.size - b.size);
     for (let i = 1; i < verified.length; i++) {
@@ -145,7 +275,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       const b = verified[i]!;
       if (a.size === 0 || a.size === b.size) {
         if (a.size === b.size && toHex(a.root) !== toHex(b.root)) {
-          errors.push(issue('CHECKPOINT_CONSISTENCY_INVALID', `two signed checkpoints of size ${a.size} disagree on the root: the log forked`, { seq: a.size - 1 }));
+          errors.push(issue('CHECKPOINT_CONSISTENCY_INVALID', `two signed checkpoints of size ${a.size} disagree on the root: the log forked`, { seq: a.size - 1, treeSize: b.size }));
         }
         continue;
       }
@@ -154,75 +284,217 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
         errors.push(
           issue('CHECKPOINT_CONSISTENCY_INVALID', `the checkpoint of size ${b.size} is not an extension of the one of size ${a.size}: ${c.error.message}`, {
             seq: b.size - 1,
+            treeSize: b.size,
             from: a.size,
           }),
         );
       }
     }
 
-    // 2. The chain itself, anchored on the verified checkpoint heads within the range.
-    const inRange = (seq: number) => seq >= from && (to === null || seq <= to);
-    const anchors: ChainAnchor[] = verified.filter((c) => c.size > 0 && inRange(c.size - 1)).map((c) => ({ seq: c.size - 1, hash: c.head }));
-    let start: ConstructorParameters<typeof ChainVerifier>[0]['start'] = { tenantId };
-    const frontier = new MerkleFrontier(undefined, await loadWasmMerkleHasher());
+    // 2. Policy versions: each text must still hash to the digests it is known by.
+    const policy = await checkPolicyVersions(client, tenantId);
+    errors.push(...policy.issues);
+    if (signal?.aborted) throw cancelled();
+
+    // 3. The chain. Checkpoints inside the range anchor it (heads) and are recomputed (roots) by
+    //    ChainVerifier's one Merkle frontier; a range that starts later resumes the tree from the
+    //    stored hashes before it.
+    const merkle = await loadWasmMerkleHasher();
+    const inRange = verified.filter((c) => to === null || c.size - 1 <= to);
+    let start: ChainStart = { tenantId };
     if (from > 0) {
-      // Leaves before the range still feed the Merkle tree; their hashes only, not their bytes.
-      const before = await client.query<{ seq: string; chain_hash: Buffer }>(
-        'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq < $2 ORDER BY seq',
-        [tenantId, from],
-      );
-      for (const r of before.rows) frontier.append(new Uint8Array(r.chain_hash));
-      const prev = before.rows[before.rows.length - 1];
-      start = { seq: from, prevHash: prev ? new Uint8Array(prev.chain_hash) : new Uint8Array(32) };
+      const before = new MerkleFrontier(undefined, merkle);
+      let prev: Buffer | null = null;
+      let contiguous = true;
+      for await (const rows of copyChainHashes(client, tenantId, from)) {
+        if (signal?.aborted) throw cancelled();
+        for (const r of rows) {
+          if (r.seq !== before.size) contiguous = false;
+          before.append(r.hash);
+          prev = r.hash;
+        }
+      }
+      const prevOk = prev !== null && prev.length === 32 && contiguous && before.size === from;
+      start = {
+        seq: from,
+        prevHash: prevOk ? new Uint8Array(prev!) : new Uint8Array(32),
+        ...(prevOk ? { frontier: before.state() } : {}),
+      };
     }
-    const verifier = new ChainVerifier({ start, blake3: b3, anchors });
-    const roots = new Map(verified.map((c) => [c.size, c.root]));
+    const verifier = new ChainVerifier({ start, blake3: b3, checkpoints: inRange, merkleHasher: merkle, ...(opts.maxIssues ? { maxIssues: opts.maxIssues } : {}) });
+    const startPrev: Uint8Array | null = 'prevHash' in start ? start.prevHash : null;
+
+    progress.phase('events');
     let rows = 0;
     let bytes = 0;
-    let lastSeq = from - 1;
-    for await (const batch of copyChainRows(client, tenantId, from, to)) {
-      if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'Verification was cancelled.');
-      for (const r of batch) {
-        const seq = r.seq;
-        verifier.push({ seq, bytes: r.bytes, digest: r.digest, hash: r.hash });
-        frontier.append(r.hash);
-        const expectedRoot = roots.get(frontier.size);
-        if (expectedRoot) {
-          const found = frontier.root();
-          if (toHex(found) !== toHex(expectedRoot)) {
-            errors.push(
-              issue('CHECKPOINT_ROOT_MISMATCH', `the Merkle root over the first ${frontier.size} stored events differs from the signed checkpoint`, {
-                seq,
-                treeSize: frontier.size,
-                expected: toHex(expectedRoot),
-                found: toHex(found),
-              }),
-            );
-          }
+    let firstSeq: number | null = null;
+    let lastSeq: number | null = null;
+    let foreignCount = 0;
+    const foreign = (r: StoredChainRow) => {
+      foreignCount++;
+      if (foreignCount > 1000) return;
+      const m = /"arxtenant":"([^"]{1,64})"/.exec(r.bytes.subarray(0, 4096).toString('utf8'));
+      errors.push(
+        issue('EVENT_FOREIGN_TENANT', 'the event names another tenant in its own bytes: it was copied from another chain', {
+          seq: r.seq,
+          expected: tenantId,
+          found: m ? m[1]! : '(no tenant named)',
+        }),
+      );
+    };
+    const needle = Buffer.from(`"arxtenant":"${tenantId}"`);
+    const account = (r: StoredChainRow) => {
+      rows++;
+      bytes += r.bytes.length;
+      firstSeq ??= r.seq;
+      lastSeq = r.seq;
+    };
+
+    const digestPool = opts.pool ?? null;
+    if (!digestPool) {
+      for await (const batch of copyChainRows(client, tenantId, from, to)) {
+        if (signal?.aborted) throw cancelled();
+        for (const r of batch) {
+          verifier.push(r);
+          if (r.bytes.indexOf(needle) < 0) foreign(r);
+          account(r);
         }
-        rows++;
-        bytes += r.bytes.length;
-        lastSeq = seq;
+        progress.events(rows, bytes, lastSeq ?? from);
       }
-      opts.onProgress?.({ rows, bytes, seq: lastSeq });
+    } else {
+      type InFlight = { rows: StoredChainRow[]; prev: Uint8Array | null; result: Promise<DigestResult> };
+      const inflight: InFlight[] = [];
+      let batch: StoredChainRow[] = [];
+      let batchBytes = 0;
+      let prevOfBatch: Uint8Array | null = startPrev;
+      const send = () => {
+        if (batch.length === 0) return;
+        const n = batch.length;
+        const packed = new Uint8Array(batchBytes);
+        const offsets = new Uint32Array(n + 1);
+        const seqs = new Float64Array(n);
+        const hashes = new Uint8Array(32 * n);
+        let o = 0;
+        for (let i = 0; i < n; i++) {
+          const r = batch[i]!;
+          offsets[i] = o;
+          packed.set(r.bytes, o);
+          o += r.bytes.length;
+          seqs[i] = r.seq;
+          if (r.hash.length === 32) hashes.set(r.hash, 32 * i);
+        }
+        offsets[n] = o;
+        const prev = prevOfBatch && prevOfBatch.length === 32 ? Uint8Array.from(prevOfBatch) : new Uint8Array(0);
+        const result = digestPool.digest({ tenantId, n, bytes: packed, offsets, seqs, hashes, prev });
+        result.catch(() => {}); // awaited in order below; a cancelled run never awaits it
+        inflight.push({ rows: batch, prev: prevOfBatch, result });
+        prevOfBatch = batch[n - 1]!.hash;
+        batch = [];
+        batchBytes = 0;
+      };
+      const drain = async () => {
+        const x = inflight.shift()!;
+        const d = await x.result;
+        if (signal?.aborted) throw cancelled();
+        for (let i = 0; i < x.rows.length; i++) {
+          const r = x.rows[i]!;
+          const prev = i === 0 ? x.prev : x.rows[i - 1]!.hash;
+          const row: ChainRow = {
+            seq: r.seq,
+            bytes: r.bytes,
+            digest: r.digest,
+            hash: r.hash,
+            computedDigest: d.digests.subarray(32 * i, 32 * i + 32),
+            ...(r.hash.length === 32 ? { leafHash: d.leaves.subarray(32 * i, 32 * i + 32) } : {}),
+            ...(prev && prev.length === 32 ? { computedLink: { seq: r.seq, prev, hash: d.links.subarray(32 * i, 32 * i + 32) } } : {}),
+          };
+          verifier.push(row);
+          if (d.ownTenant[i] === 0) foreign(r);
+          account(r);
+        }
+        progress.events(rows, bytes, lastSeq ?? from);
+      };
+      for await (const chunk of copyChainRows(client, tenantId, from, to)) {
+        if (signal?.aborted) throw cancelled();
+        for (const r of chunk) {
+          batch.push(r);
+          batchBytes += r.bytes.length;
+          if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES) send();
+        }
+        while (inflight.length > MAX_IN_FLIGHT) await drain();
+      }
+      send();
+      while (inflight.length) await drain();
     }
+    if (foreignCount > 1000) warnings.push(issue('DOC_UNCHECKED', `${foreignCount - 1000} more events name another tenant`, { seq: lastSeq ?? from, count: foreignCount - 1000 }));
+
+    // 4. The jsonb copies: not evidence, but what the explorer searches; they must say what the bytes say.
+    let documents: ChainVerification['documents'] = 'skipped';
+    if (opts.checkDocuments !== false) {
+      progress.phase('documents');
+      await client.query('SAVEPOINT documents');
+      try {
+        const docs = await client.query<{ seq: string }>(
+          `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq <= $3)
+             AND doc IS DISTINCT FROM convert_from(bytes, 'UTF8')::jsonb ORDER BY seq LIMIT 1000`,
+          [tenantId, from, to],
+        );
+        // Where the bytes themselves were modified the copy differs too; that is already said.
+        const modified = new Set(verifier.finishPreview().filter((i) => i.code === 'EVENT_DIGEST_MISMATCH').map((i) => i.details.seq));
+        for (const d of docs.rows) {
+          if (!modified.has(Number(d.seq))) errors.push(issue('DOC_MISMATCH', 'the jsonb copy of the event differs from its stored bytes', { seq: Number(d.seq) }));
+        }
+        documents = 'checked';
+        await client.query('RELEASE SAVEPOINT documents');
+      } catch (err) {
+        if (signal?.aborted) throw cancelled();
+        await client.query('ROLLBACK TO SAVEPOINT documents');
+        documents = 'unchecked';
+        warnings.push(issue('DOC_UNCHECKED', `the jsonb copies could not be compared: ${(err as Error).message.slice(0, 200)}`, { seq: from }));
+      }
+    }
+    if (signal?.aborted) throw cancelled();
     await client.query('COMMIT');
+
     const report = verifier.finish();
-    const all = [...report.errors.map((e) => e as VerificationIssue), ...errors].sort((a, b) => a.details.seq - b.details.seq);
+    const all = [...report.errors.map(fromChain), ...errors].sort((a, b) => a.details.seq - b.details.seq);
+    const warn = [...report.warnings.map(fromChain), ...warnings].sort((a, b) => a.details.seq - b.details.seq);
+    const anchor = inRange.filter((c) => c.size > 0).pop() ?? null;
+    const tailIssue = report.warnings.find((w) => w.code === 'TAIL_NOT_CHECKPOINTED');
+    const finishedAt = new Date();
     return {
-      ok: all.length === 0,
+      ok: all.length === 0 && report.ok,
+      verdict: all.length === 0 && report.ok ? 'intact' : 'broken',
       tenantId,
+      range: { kind: requested.kind, fromSeq: from, toSeq: to, fromTime, toTime },
       from,
       to,
       rows,
       bytes,
+      firstSeq,
+      lastSeq,
+      head: { size: report.size, hash: toHex(report.head) },
       checkpoints: { total: cps.rows.length, verified: verified.length, newestSize: verified.length ? verified[verified.length - 1]!.size : null },
+      checkpoint: anchor
+        ? { treeSize: anchor.size, rootSha256: toHex(anchor.root), headBlake3: toHex(anchor.head), issuedAt: anchor.time, keyName: anchor.keyName, note: anchor.note }
+        : null,
+      tail: tailIssue ? { fromSeq: tailIssue.details.seq, count: tailIssue.details.count ?? 0 } : null,
       errors: all,
-      warnings: report.warnings as VerificationIssue[],
+      warnings: warn,
       omitted: report.omitted,
-      durationMs: Date.now() - started,
+      policyVersions: { checked: policy.checked, modified: policy.issues.length },
+      documents,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      engine: { format: 'arx-chain-v1', blake3: b3.name, workers: digestPool?.size ?? 0 },
     };
   } catch (err) {
+    if (signal?.aborted || destroy) {
+      // Mid-COPY the connection cannot be reused: drop it. The read-only transaction dies with it.
+      destroy = true;
+      throw err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
+    }
     await client.query('ROLLBACK').catch(() => {});
     if (err instanceof ArxFailure) throw err;
     const code = (err as { code?: string }).code;
@@ -231,6 +503,65 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     }
     throw err;
   } finally {
-    client.release();
+    signal?.removeEventListener('abort', abortListener);
+    client.release(destroy ? true : undefined);
   }
+}
+
+async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Promise<{ checked: number; issues: VerificationIssue[] }> {
+  const versions = await client.query<{ policy_id: string; sha256: Buffer; blake3: Buffer; policy_text: string }>(
+    'SELECT policy_id, sha256, blake3, policy_text FROM arx.policy_versions WHERE tenant_id = $1 ORDER BY created_at, sha256',
+    [tenantId],
+  );
+  const issues: VerificationIssue[] = [];
+  for (const v of versions.rows) {
+    const now = policyVersionOf(v.policy_text);
+    const sha = v.sha256.toString('hex');
+    const b3 = v.blake3.toString('hex');
+    if (now.sha256 === sha && now.blake3 === b3) continue;
+    // Where the chain first relies on this version (located through the jsonb copy; -1: nowhere).
+    const used = await client.query<{ seq: string }>(
+      `SELECT seq FROM arx.audit_events WHERE tenant_id = $1
+         AND (doc->'data'->'policyVersion'->>'sha256' = $2 OR doc->'data'->>'versionSha256' = $2) ORDER BY seq LIMIT 1`,
+      [tenantId, sha],
+    );
+    issues.push(
+      issue('POLICY_VERSION_MODIFIED', 'the policy text no longer hashes to the digest it is known and signed by', {
+        seq: used.rows[0] ? Number(used.rows[0].seq) : -1,
+        policyId: v.policy_id,
+        expected: sha,
+        found: now.sha256,
+        ...(now.blake3 !== b3 ? { expectedBlake3: b3, foundBlake3: now.blake3 } : {}),
+      }),
+    );
+  }
+  return { checked: versions.rows.length, issues };
+}
+
+/** Throttled progress (at most ~5 a second), with the rate and the time left. */
+function progressReporter(onProgress: VerifyOptions['onProgress'], total: number) {
+  const started = performance.now();
+  let last = 0;
+  let phase: VerifyProgress['phase'] = 'checkpoints';
+  let state = { rows: 0, bytes: 0, seq: 0 };
+  const emit = (force: boolean) => {
+    if (!onProgress) return;
+    const now = performance.now();
+    if (!force && now - last < 200) return;
+    last = now;
+    const secs = (now - started) / 1000;
+    const rate = secs > 0 ? state.rows / secs : 0;
+    const left = rate > 0 && total > 0 ? Math.max(0, (total - state.rows) / rate) : null;
+    onProgress({ phase, ...state, total, eventsPerSecond: Math.round(rate), secondsLeft: left === null ? null : Math.round(left * 10) / 10 });
+  };
+  return {
+    phase(p: VerifyProgress['phase']) {
+      phase = p;
+      emit(true);
+    },
+    events(rows: number, bytes: number, seq: number) {
+      state = { rows, bytes, seq };
+      emit(false);
+    },
+  };
 }
