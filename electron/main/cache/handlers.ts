@@ -1,8 +1,40 @@
 import type { cacheCommands } from '../../../shared/contract/domains/cache';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { cacheFor } from './cache-service';
 
 /** Handlers for the commands in shared/contract/domains/cache.ts. */
 export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cacheCommands> {
-  void deps;
-  return {};
+  const cache = () => cacheFor(deps);
+  // Made now, so that lock and card removal wipe the key from the first login on.
+  cache();
+  return {
+    'cache.status': () => cache().status(),
+    'cache.unlock': () => cache().unlock(),
+    'cache.recover': (req) => cache().recover(req.privateKeyFile, req.passphrase),
+    'cache.lock': () => cache().lock(),
+    'cache.wipe': (req) => cache().wipe(req.discardOutbox),
+    'cache.rewrap': (req) => cache().rewrap(req.slot, req.removeOthers),
+    'cache.rotate': (req) => cache().rotate(req.batchSize),
+    'cache.rebuild': () => cache().rebuild(),
+    'cache.outboxList': () => ({
+      items: cache()
+        .cache.outbox()
+        .map((i) => ({
+          seq: i.seq,
+          id: i.id,
+          kind: i.kind,
+          state: i.state,
+          attempts: i.attempts,
+          lastError: i.unreadable ? { code: i.unreadable, message: 'This item cannot be read (its sealed payload does not open).' } : i.lastError,
+          createdAt: i.createdAt,
+          deliveredAt: i.deliveredAt,
+          summary: i.summary,
+        })),
+    }),
+    'cache.outboxDeliver': async () => {
+      const c = cache();
+      c.cache.outbox(); // CACHE_LOCKED when locked
+      return c.outbox.flush();
+    },
+  };
 }

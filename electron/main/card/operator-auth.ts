@@ -104,6 +104,11 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     }));
   }
 
+  /** The certificates of the card in `slot` with their DER (no PIN): the cache re-wraps its key to a new card's 9D key. */
+  async cardCertificates(slot: string): Promise<CardCertificate[]> {
+    return (await this.deps.backend()).listCertificates(slot);
+  }
+
   async certificates(slot: string) {
     const backend = await this.deps.backend();
     const certs = await backend.listCertificates(slot);

@@ -39,6 +39,8 @@ export const ConfigFileSchema = z
       .strict()
       .optional(),
     idleLockMinutes: z.number().int().min(1).max(240).optional(),
+    /** The encrypted local cache (docs/cache.md): organisation recovery public key (PEM/DER key or certificate file), size limit of re-fetchable data. */
+    cache: z.object({ recoveryPublicKey: z.string().min(1).optional(), limitMegabytes: z.number().int().min(1).max(1_000_000).optional() }).strict().optional(),
   })
   .strict();
 
@@ -59,6 +61,8 @@ export interface ArxConfig {
     staleCrl: 'fail' | 'warn';
   };
   idleLockMinutes: number;
+  /** Absent in hand-built configurations: no recovery key, default limit (electron/main/cache). */
+  cache?: { recoveryPublicKey: string | null; limitBytes: number };
 }
 
 /** Per-OS default of the PKCS#11 module: OpenSC, which speaks to CAC and PIV cards. */
@@ -157,5 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
       staleCrl: file.card?.staleCrl ?? 'fail',
     },
     idleLockMinutes: file.idleLockMinutes ?? 15,
+    cache: {
+      recoveryPublicKey: env.ARX_CACHE_RECOVERY_KEY ?? file.cache?.recoveryPublicKey ?? null,
+      limitBytes: (file.cache?.limitMegabytes ?? 512) * 1024 * 1024,
+    },
   };
 }

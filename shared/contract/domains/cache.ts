@@ -1,13 +1,146 @@
-import type { CommandDef } from '../define';
+import { z } from 'zod';
+import { def, empty, type CommandDef } from '../define';
 
 /**
- * Commands of this domain, merged into the contract table (../commands.ts). Keys are
- * "group.method"; the group becomes window.arx.<group>.
+ * The encrypted local evidence cache (issue 7, docs/cache.md): its state, unlocking with the
+ * operator's card (or the organisation recovery key), maintenance, and the outbox of artifacts
+ * signed while the control plane was unreachable.
  */
-export const cacheCommands = {} as const satisfies Record<string, CommandDef>;
+
+const ProblemSchema = z.object({ code: z.string(), message: z.string() }).strict();
+
+export const CacheRecipientSchema = z
+  .object({
+    /** card: a card's Key Management key (9D); recovery: the organisation recovery key. */
+    role: z.enum(['card', 'recovery']),
+    kind: z.enum(['ec', 'rsa']),
+    /** Subject of the card certificate, or "organisation recovery key". */
+    label: z.string(),
+    /** SHA-256 of the recipient's SubjectPublicKeyInfo, hex. */
+    recipient: z.string(),
+  })
+  .strict();
+
+export const CacheStatusSchema = z
+  .object({
+    /**
+     * absent: no cache file yet (it is made at the first unlock); locked: the data key is not in
+     * memory; unlocked: usable; damaged: unlocked but the file failed a check (problem says which):
+     * only the outbox can be read, the cache can be rebuilt or wiped.
+     */
+    state: z.enum(['absent', 'locked', 'unlocked', 'damaged']),
+    problem: ProblemSchema.nullable(),
+    file: z.string(),
+    fileBytes: z.number().int().min(0),
+    /** Limit for re-fetchable data (LRU eviction); the outbox and drafts never count against it. */
+    limitBytes: z.number().int().min(0),
+    records: z.number().int().min(0),
+    refetchableBytes: z.number().int().min(0),
+    outbox: z.object({ pending: z.number().int().min(0), delivered: z.number().int().min(0), rejected: z.number().int().min(0) }).strict(),
+    generation: z.number().int().min(0),
+    /** A data-key rotation that was started and not finished (resumed by cache.rotate). */
+    rotation: z.object({ to: z.number().int(), remaining: z.number().int().min(0) }).strict().nullable(),
+    recipients: z.array(CacheRecipientSchema),
+    recoveryConfigured: z.boolean(),
+    /** Who unlocked it: "card <subject>" or "recovery key"; null when locked. */
+    unlockedBy: z.string().nullable(),
+  })
+  .strict();
+export type CacheStatus = z.infer<typeof CacheStatusSchema>;
+
+export const OutboxItemSchema = z
+  .object({
+    seq: z.number().int(),
+    id: z.string(),
+    kind: z.string(),
+    state: z.enum(['pending', 'delivered', 'rejected']),
+    attempts: z.number().int().min(0),
+    /** The last failure's code and message (never the payload). */
+    lastError: ProblemSchema.nullable(),
+    createdAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    /** One line the enqueuing service gave ("review of alpha-command 0..499"); null when the payload cannot be read. */
+    summary: z.string().nullable(),
+  })
+  .strict();
+export type OutboxItem = z.infer<typeof OutboxItemSchema>;
+
+export const cacheCommands = {
+  'cache.status': def({ summary: 'State of the encrypted local cache and its outbox.', request: empty, response: CacheStatusSchema, requiresConsent: true }),
+  'cache.unlock': def({
+    summary: "Open the cache with the logged-in operator's card (Key Management key, 9D); creates it on first use.",
+    request: empty,
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
+  'cache.recover': def({
+    summary: 'Open the cache with the organisation recovery private key (PEM file), e.g. after a lost card.',
+    request: z.object({ privateKeyFile: z.string().min(1).max(4096), passphrase: z.string().max(1024).nullable() }).strict(),
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
+  'cache.lock': def({ summary: 'Wipe the data key from memory.', request: empty, response: CacheStatusSchema, requiresConsent: true }),
+  'cache.wipe': def({
+    summary: 'Delete the cache file and its keys (refused while the outbox holds unsent items, unless discardOutbox).',
+    request: z.object({ discardOutbox: z.boolean() }).strict(),
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
+  'cache.rewrap': def({
+    summary: "Wrap the data key to another card's Key Management key (the card in `slot`); optionally drop the current card.",
+    request: z.object({ slot: z.string().min(1).max(64), removeOthers: z.boolean() }).strict(),
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
+  'cache.rotate': def({
+    summary: 'Rotate the data key: re-encrypt everything in batches (resumes an interrupted rotation).',
+    request: z.object({ batchSize: z.number().int().min(1).max(10_000) }).strict(),
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
+  'cache.rebuild': def({
+    summary: 'Replace a damaged cache with a new one, keeping every readable outbox item; the old file is kept aside.',
+    request: empty,
+    response: z
+      .object({ status: CacheStatusSchema, outboxKept: z.number().int().min(0), outboxUnreadable: z.number().int().min(0), quarantinedFile: z.string() })
+      .strict(),
+    requiresConsent: true,
+  }),
+  'cache.outboxList': def({
+    summary: 'Artifacts signed while offline and their delivery state, in order.',
+    request: empty,
+    response: z.object({ items: z.array(OutboxItemSchema) }).strict(),
+    requiresConsent: true,
+  }),
+  'cache.outboxDeliver': def({
+    summary: 'Deliver the pending outbox items now, in order.',
+    request: empty,
+    response: z.object({ delivered: z.number().int().min(0), rejected: z.number().int().min(0), pending: z.number().int().min(0) }).strict(),
+    requiresConsent: true,
+  }),
+} as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const CACHE_ERROR_CODES = [] as const;
+export const CACHE_ERROR_CODES = [
+  'CACHE_LOCKED',
+  'CACHE_VALUE_TAMPERED',
+  'CACHE_VALUE_MISPLACED',
+  'CACHE_VALUE_TRUNCATED',
+  'CACHE_FORMAT_UNSUPPORTED',
+  'CACHE_KEY_UNWRAP_FAILED',
+  'CACHE_WRONG_CARD',
+  'CACHE_FILE_CORRUPT',
+  'CACHE_FILE_TRUNCATED',
+  'CACHE_FOREIGN_WORKSTATION',
+  'CACHE_DAMAGED',
+  'CACHE_TOO_NEW',
+  'CACHE_RECOVERY_KEY_INVALID',
+  'CACHE_RECOVERY_NOT_CONFIGURED',
+  'CACHE_OUTBOX_KIND_UNKNOWN',
+  'CACHE_OUTBOX_NOT_EMPTY',
+] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
-export const cacheEvents = {} as const;
+export const cacheEvents = {
+  'cache.changed': { payload: CacheStatusSchema, summary: 'The cache was unlocked, locked, damaged, or its outbox changed.' },
+} as const;

@@ -1,0 +1,286 @@
+/**
+ * The cache service: one encrypted local cache per console (electron/main/cache/local-cache.ts),
+ * unlocked with the logged-in operator's card (its Key Management key, 9D) and locked — the data
+ * key wiped from memory — on lock, logout or card removal; and the outbox that delivers artifacts
+ * signed while offline. Other services reach it with `cacheFor(deps)` (/tmp/team/CACHE-API.md,
+ * docs/cache.md).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ArxFailure } from '../../../shared/contract';
+import type { CacheStatus } from '../../../shared/contract/domains/cache';
+import type { LoggedInCard, OperatorAuth } from '../card/operator-auth';
+import type { ArxConfig } from '../config/config';
+import type { ControlPlane } from '../controlplane/control-plane';
+import type { DomainDeps } from '../core/domain-deps';
+import { recipientFromCertificate, recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from './key-wrap';
+import { LocalCache, type RecordKind } from './local-cache';
+import { Outbox, type FlushResult } from './outbox';
+
+/** This workstation's identity for the cache binding: a digest of the OS machine id (or the host name). */
+export function workstationId(): string {
+  for (const f of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      const id = readFileSync(f, 'utf8').trim();
+      if (id) return createHash('sha256').update(`arx-workstation\0${id}`).digest('hex');
+    } catch {
+      // next source
+    }
+  }
+  return createHash('sha256').update(`arx-workstation\0host\0${hostname()}`).digest('hex');
+}
+
+export const cacheFileOf = (config: ArxConfig) => join(config.dataDir, 'cache', 'evidence-cache.db');
+
+/** The card as an unwrapper and a recipient (its 9D key). CARD_CERT_MISSING without one. */
+export function cardKey(card: LoggedInCard): { recipient: Recipient; unwrapper: Unwrapper } {
+  const cert = card.keyManagementCertificate?.() ?? null;
+  if (!cert) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Key Management certificate (9D): the cache key cannot be bound to it.');
+  const recipient = recipientFromCertificate(cert.der, 'card');
+  const unwrapper: Unwrapper = { id: recipient.id, kind: recipient.kind, describe: 'card' };
+  if (card.deriveSharedSecret) unwrapper.deriveSharedSecret = (p) => card.deriveSharedSecret!(p);
+  if (card.decryptOaep) unwrapper.decryptOaep = (c) => card.decryptOaep!(c);
+  return { recipient, unwrapper };
+}
+
+export interface CacheServiceDeps {
+  config: ArxConfig;
+  operatorAuth: OperatorAuth;
+  controlPlane: ControlPlane;
+  log: (line: string) => void;
+  onChange?: (status: CacheStatus) => void;
+  workstationId?: string;
+  /** Outbox delivery check interval (ms); 0 disables the timer. */
+  deliveryIntervalMs?: number;
+}
+
+export class CacheService {
+  readonly cache: LocalCache;
+  readonly outbox: Outbox;
+  private damage: { code: string; message: string } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private unlocking: Promise<unknown> | null = null;
+
+  constructor(private readonly deps: CacheServiceDeps) {
+    this.cache = new LocalCache({
+      file: cacheFileOf(deps.config),
+      workstationId: deps.workstationId ?? workstationId(),
+      limitBytes: deps.config.cache?.limitBytes ?? 512 * 1024 * 1024,
+    });
+    const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
+    this.outbox = new Outbox(
+      () => this.cache,
+      () => deps.controlPlane.requirePool(),
+      source,
+      () => this.changed(),
+    );
+    // Lock, logout or card removal wipes the data key; a fresh login (card + PIN) opens the cache.
+    deps.operatorAuth.on('changed', (session) => {
+      if (!session || session.locked) {
+        if (this.cache.isUnlocked) {
+          this.cache.lock();
+          this.changed();
+        }
+      } else if (!this.cache.isUnlocked) {
+        void this.unlock().catch((err: Error) => deps.log(`cache: not opened (${(err as ArxFailure).code ?? 'error'}: ${err.message})`));
+      }
+    });
+    const every = deps.deliveryIntervalMs ?? 3000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.deliverIfOnline(), every);
+      this.timer.unref();
+    }
+  }
+
+  private changed(): void {
+    try {
+      this.deps.onChange?.(this.status());
+    } catch (err) {
+      this.deps.log(`cache: status event failed (${(err as Error).message})`);
+    }
+  }
+
+  private recoveryRecipient(): Recipient | null {
+    const file = this.deps.config.cache?.recoveryPublicKey;
+    if (!file) return null;
+    let content: Buffer;
+    try {
+      content = readFileSync(file);
+    } catch {
+      throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery public key ${file} cannot be read.`, { file });
+    }
+    return recipientFromRecoveryFile(content, file);
+  }
+
+  status(): CacheStatus {
+    const c = this.cache;
+    const s = c.stats();
+    let recipients: CacheStatus['recipients'] = [];
+    let rotation: CacheStatus['rotation'] = null;
+    if (c.isUnlocked) {
+      try {
+        recipients = c.recipients().map((r) => ({ role: r.role, kind: r.kind, label: r.label, recipient: r.id }));
+        rotation = c.rotation();
+      } catch {
+        recipients = [];
+      }
+    }
+    const problem = c.problem ?? this.damage;
+    return {
+      state: !c.exists() ? 'absent' : !c.isUnlocked ? (problem ? 'damaged' : 'locked') : problem ? 'damaged' : 'unlocked',
+      problem,
+      file: c.file,
+      fileBytes: s.fileBytes,
+      limitBytes: c.options.limitBytes,
+      records: s.records,
+      refetchableBytes: s.refetchableBytes,
+      outbox: s.outbox,
+      generation: s.generation,
+      rotation,
+      recipients,
+      recoveryConfigured: Boolean(this.deps.config.cache?.recoveryPublicKey),
+      unlockedBy: c.unlockedBy,
+    };
+  }
+
+  /** Opens (or creates) the cache with the logged-in operator's card. */
+  async unlock(): Promise<CacheStatus> {
+    const card = this.deps.operatorAuth.activeCard();
+    if (!card) throw new ArxFailure('SESSION_NONE', 'Log in with your card (and its PIN) to open the cache.');
+    const { recipient, unwrapper } = cardKey(card);
+    const by = `card ${recipient.label}`;
+    await (this.unlocking ??= this.open(unwrapper, by, [recipient]).finally(() => (this.unlocking = null)));
+    return this.status();
+  }
+
+  /** Opens the cache with the organisation recovery private key (a PEM file). */
+  async recover(privateKeyFile: string, passphrase: string | null): Promise<CacheStatus> {
+    let content: Buffer;
+    try {
+      content = readFileSync(privateKeyFile);
+    } catch {
+      throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery private key ${privateKeyFile} cannot be read.`, { file: privateKeyFile });
+    }
+    try {
+      const unwrapper = recoveryUnwrapper(content, passphrase, privateKeyFile);
+      if (!this.cache.exists()) throw new ArxFailure('NOT_FOUND', 'There is no cache to recover.', { file: this.cache.file });
+      await this.open(unwrapper, 'recovery key', []);
+      return this.status();
+    } finally {
+      content.fill(0);
+    }
+  }
+
+  private async open(by: Unwrapper, describe: string, create: Recipient[]): Promise<void> {
+    this.damage = null;
+    if (!this.cache.exists()) {
+      if (create.length === 0) throw new ArxFailure('NOT_FOUND', 'There is no cache yet.');
+      mkdirSync(dirname(this.cache.file), { recursive: true, mode: 0o700 });
+      const recovery = this.recoveryRecipient();
+      this.cache.create(recovery ? [...create, recovery] : create, describe);
+      this.deps.log(`cache: created ${this.cache.file}`);
+      this.changed();
+      return;
+    }
+    try {
+      const problem = await this.cache.unlock(by, describe);
+      if (problem) this.deps.log(`cache: opened but damaged (${problem.code}): ${problem.message}`);
+    } catch (err) {
+      if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')) this.damage = { code: err.code, message: err.message };
+      this.changed();
+      throw err;
+    }
+    this.changed();
+  }
+
+  lock(): CacheStatus {
+    this.cache.lock();
+    this.changed();
+    return this.status();
+  }
+
+  /** Deletes the cache; refused while unsent items are in the outbox unless the operator says to discard them. */
+  wipe(discardOutbox: boolean): CacheStatus {
+    if (!discardOutbox && this.cache.isUnlocked) {
+      const pending = this.cache.outbox({ state: 'pending' }).length;
+      if (pending > 0) throw new ArxFailure('CACHE_OUTBOX_NOT_EMPTY', `The outbox holds ${pending} unsent item(s): deliver them first, or wipe with discardOutbox.`, { pending });
+    } else if (!discardOutbox && this.cache.exists()) {
+      throw new ArxFailure('CACHE_LOCKED', 'Unlock the cache first (its outbox may hold unsent items), or wipe with discardOutbox.');
+    }
+    this.cache.wipe();
+    this.damage = null;
+    this.deps.log('cache: wiped');
+    this.changed();
+    return this.status();
+  }
+
+  /** Wraps the key to the card in `slot` (both cards present: the unlocked one and the new one). */
+  async rewrap(slot: string, removeOthers: boolean): Promise<CacheStatus> {
+    const certs = await this.deps.operatorAuth.cardCertificates(slot);
+    const km = certs.find((c) => c.role === 'key-management' || c.role === 'cac-email-encryption');
+    if (!km) throw new ArxFailure('CARD_CERT_MISSING', 'The card in that reader has no Key Management certificate (9D).', { slot });
+    this.cache.rewrap(recipientFromCertificate(km.der, 'card'), removeOthers);
+    this.changed();
+    return this.status();
+  }
+
+  rotate(batchSize: number): CacheStatus {
+    this.cache.rotate(batchSize);
+    this.changed();
+    return this.status();
+  }
+
+  /** Rebuilds a damaged cache for the unlocking card (and the recovery key), keeping the readable outbox. */
+  rebuild(): { status: CacheStatus; outboxKept: number; outboxUnreadable: number; quarantinedFile: string } {
+    const recipients: Recipient[] = [];
+    const card = this.deps.operatorAuth.activeCard();
+    if (card) recipients.push(cardKey(card).recipient);
+    const recovery = this.recoveryRecipient();
+    if (recovery) recipients.push(recovery);
+    if (recipients.length === 0) throw new ArxFailure('SESSION_NONE', 'Log in with your card to rebuild the cache.');
+    const r = this.cache.rebuild(recipients);
+    this.damage = null;
+    this.deps.log(`cache: rebuilt (${r.kept} outbox item(s) kept, ${r.unreadable} unreadable); the old file is ${r.quarantinedFile}`);
+    this.changed();
+    return { status: this.status(), outboxKept: r.kept, outboxUnreadable: r.unreadable, quarantinedFile: r.quarantinedFile };
+  }
+
+  put(kind: RecordKind, key: string, value: unknown, opts: { refetchable: boolean } = { refetchable: true }): void {
+    this.cache.put(kind, key, value, opts);
+  }
+
+  get<T = unknown>(kind: RecordKind, key: string): T | null {
+    return this.cache.get<T>(kind, key);
+  }
+
+  async deliverIfOnline(): Promise<FlushResult | null> {
+    if (this.deps.controlPlane.status().state !== 'connected' || !this.cache.isUnlocked) return null;
+    try {
+      if (this.cache.outbox({ state: 'pending' }).length === 0) return null;
+      return await this.outbox.flush();
+    } catch (err) {
+      this.deps.log(`cache: outbox delivery failed (${(err as Error).message})`);
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.cache.lock();
+  }
+}
+
+const services = new WeakMap<OperatorAuth, CacheService>();
+
+/** The console's one CacheService (made on first use from the domain deps). */
+export function cacheFor(deps: DomainDeps): CacheService {
+  let s = services.get(deps.operatorAuth);
+  if (!s) {
+    s = new CacheService({ config: deps.config, operatorAuth: deps.operatorAuth, controlPlane: deps.controlPlane, log: deps.log, onChange: (st) => deps.hub.publish('cache.changed', st) });
+    services.set(deps.operatorAuth, s);
+  }
+  return s;
+}

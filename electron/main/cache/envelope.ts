@@ -1,0 +1,152 @@
+/**
+ * Envelope encryption of the local cache's values (docs/cache.md).
+ *
+ * A sealed value ("cell") is
+ *
+ *   version (1 byte, 0x01) ‖ generation (4 bytes BE) ‖ location tag (16) ‖ nonce (12) ‖ ciphertext ‖ GCM tag (16)
+ *
+ * AES-256-GCM under the encryption subkey of the data key of that generation; the associated data
+ * is the 21-byte header (version, generation, location tag). The location tag is
+ * HMAC-SHA-256(location subkey, "table\0row\0column")[0..16]: it binds the value to its table, row
+ * and column. Because the tag is authenticated, a failure can be told apart precisely:
+ *   - GCM fails                    → CACHE_VALUE_TAMPERED (a bit changed anywhere, header included)
+ *   - GCM succeeds, tag ≠ expected → CACHE_VALUE_MISPLACED (an authentic value moved to another row/column)
+ *   - unknown version byte         → CACHE_FORMAT_UNSUPPORTED; shorter than a header + tag → CACHE_VALUE_TRUNCATED
+ *
+ * Nonces are 96 random bits per encryption (never a counter that a crash could rewind). NIST SP
+ * 800-38D §8.3 bounds random nonces at 2^32 encryptions per key; the cache counts its encryptions
+ * per generation and asks for a rotation long before (local-cache.ts).
+ *
+ * AEAD: node:crypto (OpenSSL, AES-NI) is the default, chosen by measurement against @noble/ciphers
+ * (test/bench/cache.bench.ts prints both; see docs/cache.md for the figures).
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { gcm } from '@noble/ciphers/aes.js';
+import { ArxFailure } from '../../../shared/contract';
+
+export const CELL_VERSION = 1;
+const HEADER = 1 + 4 + 16;
+const NONCE = 12;
+const TAG = 16;
+
+export interface Aead {
+  readonly name: string;
+  seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** null when authentication fails */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
+}
+
+export const nodeAead: Aead = {
+  name: 'node:crypto',
+  seal(key, nonce, plaintext, aad) {
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    c.setAAD(aad);
+    const a = c.update(plaintext);
+    const b = c.final();
+    return Buffer.concat([a, b, c.getAuthTag()]);
+  },
+  open(key, nonce, sealed, aad) {
+    if (sealed.length < TAG) return null;
+    const d = createDecipheriv('aes-256-gcm', key, nonce);
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    try {
+      const a = d.update(sealed.subarray(0, sealed.length - TAG));
+      return Buffer.concat([a, d.final()]);
+    } catch {
+      return null;
+    }
+  },
+};
+
+export const nobleAead: Aead = {
+  name: '@noble/ciphers',
+  seal: (key, nonce, plaintext, aad) => gcm(key, nonce, aad).encrypt(plaintext),
+  open(key, nonce, sealed, aad) {
+    try {
+      return gcm(key, nonce, aad).decrypt(sealed);
+    } catch {
+      return null;
+    }
+  },
+};
+
+/** The subkeys of one data key generation. `wipe()` zero-fills them and the data key. */
+export class DataKey {
+  readonly enc: Buffer;
+  readonly index: Buffer;
+  readonly location: Buffer;
+
+  constructor(
+    readonly generation: number,
+    private readonly raw: Buffer,
+  ) {
+    if (raw.length !== 32) throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', 'A cache data key must be 256 bits.');
+    const sub = (info: string) => Buffer.from(hkdfSync('sha256', raw, Buffer.alloc(0), `arx-cache ${info} v1`, 32));
+    this.enc = sub('encryption');
+    this.index = sub('index');
+    this.location = sub('location');
+  }
+
+  static random(generation: number): DataKey {
+    return new DataKey(generation, randomBytes(32));
+  }
+
+  /** The raw 256-bit key, for wrapping only. */
+  bytes(): Buffer {
+    return this.raw;
+  }
+
+  wipe(): void {
+    for (const b of [this.raw, this.enc, this.index, this.location]) b.fill(0);
+  }
+}
+
+export interface Location {
+  table: string;
+  row: string;
+  column: string;
+}
+
+function locationTag(key: DataKey, loc: Location): Buffer {
+  return createHmac('sha256', key.location).update(`${loc.table}\0${loc.row}\0${loc.column}`).digest().subarray(0, 16);
+}
+
+/** Keyed digest for a searchable index (HMAC-SHA-256 under the index subkey), lowercase hex. */
+export function indexDigest(key: DataKey, domain: string, value: string): string {
+  return createHmac('sha256', key.index).update(`${domain}\0${value}`).digest('hex');
+}
+
+/** The generation a sealed cell was made under (to pick the key during a rotation), or null. */
+export function cellGeneration(cell: Uint8Array): number | null {
+  if (cell.length < HEADER || cell[0] !== CELL_VERSION) return null;
+  return Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength).readUInt32BE(1);
+}
+
+export function seal(key: DataKey, loc: Location, plaintext: Uint8Array, aead: Aead = nodeAead): Buffer {
+  const header = Buffer.alloc(HEADER);
+  header[0] = CELL_VERSION;
+  header.writeUInt32BE(key.generation, 1);
+  locationTag(key, loc).copy(header, 5);
+  const nonce = randomBytes(NONCE);
+  return Buffer.concat([header, nonce, aead.seal(key.enc, nonce, plaintext, header)]);
+}
+
+/** Opens a cell sealed for `loc`; throws the precise CACHE_* code otherwise (see the file comment). */
+export function open(keys: (generation: number) => DataKey | null, loc: Location, cell: Uint8Array, aead: Aead = nodeAead): Buffer {
+  const where = { table: loc.table, row: loc.row, column: loc.column };
+  if (cell.length < 1) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is empty.`, where);
+  if (cell[0] !== CELL_VERSION) throw new ArxFailure('CACHE_FORMAT_UNSUPPORTED', `The cached value at ${loc.table}/${loc.column} has an unknown format version ${cell[0]}.`, where);
+  if (cell.length < HEADER + NONCE + TAG) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is truncated.`, where);
+  const buf = Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength);
+  const header = buf.subarray(0, HEADER);
+  const key = keys(header.readUInt32BE(1));
+  if (!key) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} names a key generation this cache does not have.`, where);
+  const plain = aead.open(key.enc, buf.subarray(HEADER, HEADER + NONCE), buf.subarray(HEADER + NONCE), header);
+  if (!plain) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} failed authentication: it was modified.`, where);
+  if (!timingSafeEqual(header.subarray(5, 21), locationTag(key, loc))) {
+    plain.fill(0);
+    throw new ArxFailure('CACHE_VALUE_MISPLACED', `The cached value at ${loc.table}/${loc.column} belongs to another row or column: it was moved.`, where);
+  }
+  return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
+}

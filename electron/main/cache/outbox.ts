@@ -1,0 +1,154 @@
+/**
+ * The outbox: artifacts signed while the control plane was unreachable, delivered when it is back,
+ * exactly once and in order (docs/cache.md, "Outbox").
+ *
+ * Exactly once: each item has an idempotency key (a UUID made at enqueue). Delivery is ONE
+ * PostgreSQL transaction: the kind's audit events through the ChainWriter, and in its afterAppend
+ * hook (same transaction, chain lock held) the receipt row arx.outbox_receipts(tenant, key)
+ * (migration 0008) and the kind's own rows. A second delivery of the same item (the process was
+ * killed after the commit and before the local "delivered" mark, or a copy of the cache) finds the
+ * receipt, or hits its primary key and rolls back whole: nothing is written twice.
+ *
+ * In order: items go one at a time in enqueue order; a transient failure (database unreachable)
+ * stops the run, so a later item never overtakes an earlier one. Any other failure is the item's
+ * own (its data is refused): it is marked rejected with the code, kept for the operator, and the
+ * run continues.
+ */
+import type pg from 'pg';
+import { ArxFailure } from '../../../shared/contract';
+import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
+import { withTenant } from '../controlplane/tenant-session';
+import type { LocalCache } from './local-cache';
+
+export interface DeliveryPlan {
+  /** The tenant whose chain gets the audit events (and whose RLS scope `write` runs in). */
+  tenantId: string;
+  /** At least one: what the delivery records in the audit chain. */
+  events: NewEvent[];
+  /** The kind's own rows, written with `client` inside the delivery transaction (never its own transaction). */
+  write?: (client: pg.PoolClient) => Promise<void>;
+  /** The operator who signed, recorded with the receipt. */
+  operatorId?: string;
+}
+
+export type Delivery = (payload: unknown, ctx: { id: string; idempotencyKey: string }) => Promise<DeliveryPlan> | DeliveryPlan;
+
+export interface FlushResult {
+  delivered: number;
+  rejected: number;
+  pending: number;
+}
+
+const TRANSIENT_CODES = new Set(['DB_UNREACHABLE', 'DB_NOT_CONFIGURED', 'CACHE_LOCKED']);
+
+/** A failure that says "try later" rather than "this item is refused". */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ArxFailure) return TRANSIENT_CODES.has(err.code);
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  // SQLSTATE 08 (connection), 57P (shutdown / admin), 53 (resources), 40 (serialization/deadlock): retry.
+  if (/^(08|57P|53|40)/.test(code)) return true;
+  if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT…
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(msg);
+}
+
+export class Outbox {
+  private readonly kinds = new Map<string, Delivery>();
+  private running: Promise<FlushResult> | null = null;
+
+  constructor(
+    private readonly cache: () => LocalCache,
+    private readonly pool: () => pg.Pool,
+    private readonly source: string,
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  /** The owning service registers how its kind is delivered (once, at start-up). */
+  register(kind: string, deliver: Delivery): void {
+    if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/.test(kind) || kind.length > 64) throw new ArxFailure('INVALID_REQUEST', `Not an outbox kind: ${kind.slice(0, 64)}`);
+    this.kinds.set(kind, deliver);
+  }
+
+  /** Queues a signed artifact (sealed in the cache). CACHE_LOCKED without an unlocked cache. */
+  enqueue(kind: string, payload: unknown, opts: { summary?: string } = {}): { id: string; idempotencyKey: string; seq: number } {
+    if (!this.kinds.has(kind)) throw new ArxFailure('CACHE_OUTBOX_KIND_UNKNOWN', `No delivery is registered for outbox items of kind ${kind}.`, { kind });
+    const r = this.cache().enqueue(kind, payload, opts.summary ?? null);
+    this.onChange();
+    return r;
+  }
+
+  /** Delivers the pending items in order; one run at a time (a second caller waits for the first). */
+  flush(): Promise<FlushResult> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<FlushResult> {
+    const cache = this.cache();
+    let delivered = 0;
+    let rejected = 0;
+    try {
+      for (const item of cache.outbox({ state: 'pending' })) {
+        if (item.unreadable) continue; // kept for the operator; a rebuild keeps it listed
+        const deliver = this.kinds.get(item.kind);
+        if (!deliver) continue; // its service is not loaded in this process: wait for it
+        try {
+          const plan = await deliver(item.payload, { id: item.id, idempotencyKey: item.idempotencyKey });
+          await deliverOnce(this.pool(), this.source, item.kind, item.idempotencyKey, plan);
+          cache.settle(item.id, 'delivered', null);
+          delivered++;
+        } catch (err) {
+          if (isTransient(err)) break;
+          const problem = err instanceof ArxFailure ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: `Delivery failed: ${(err as Error).message?.slice(0, 200) ?? 'error'}` };
+          cache.settle(item.id, 'rejected', problem);
+          rejected++;
+        }
+      }
+    } finally {
+      if (delivered || rejected) this.onChange();
+    }
+    return { delivered, rejected, pending: cache.outbox({ state: 'pending' }).length };
+  }
+}
+
+/**
+ * One delivery transaction (see the file comment). Returns 'duplicate' when the receipt shows that
+ * this item was delivered before (nothing is written again).
+ */
+export async function deliverOnce(pool: pg.Pool, source: string, kind: string, idempotencyKey: string, plan: DeliveryPlan): Promise<'delivered' | 'duplicate'> {
+  if (plan.events.length === 0) throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
+  const seen = await withTenant(pool, plan.tenantId, (c) =>
+    c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [plan.tenantId, idempotencyKey]),
+  );
+  if (seen.rowCount) return 'duplicate';
+  try {
+    await new ChainWriter(pool, plan.tenantId, {
+      source,
+      afterAppend: async (client, appended) => {
+        await client.query('INSERT INTO arx.outbox_receipts (tenant_id, idempotency_key, kind, operator_id, first_seq) VALUES ($1, $2, $3, $4, $5)', [
+          plan.tenantId,
+          idempotencyKey,
+          kind,
+          plan.operatorId ?? null,
+          appended.size - plan.events.length,
+        ]);
+        await plan.write?.(client);
+      },
+    }).append(plan.events);
+    return 'delivered';
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint === 'outbox_receipts_pkey') return 'duplicate';
+    // Deterministic event ids of a concurrent delivery of the same item: the receipt tells.
+    if (err instanceof ArxFailure && err.code === 'EVENT_DUPLICATE_ID') {
+      const again = await withTenant(pool, plan.tenantId, (c) =>
+        c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [plan.tenantId, idempotencyKey]),
+      );
+      if (again.rowCount) return 'duplicate';
+    }
+    throw err;
+  }
+}
