@@ -193,7 +193,9 @@ export class LocalCache {
 
   private requireUnlocked(allowDamaged = false): Database.Database {
     if (!this.isUnlocked || !this.db) throw new ArxFailure('CACHE_LOCKED', 'The cache is locked: log in with your card to open it.');
-    if (this.problem_ && !allowDamaged) {
+    // A file-level problem stops every use but the outbox; a bad cell (found while reading) is
+    // reported in the status and fails alone, the other values still read.
+    if (this.problem_ && !allowDamaged && !this.problem_.code.startsWith('CACHE_VALUE_')) {
       throw new ArxFailure('CACHE_DAMAGED', `The cache cannot be used: ${this.problem_.message} Rebuild it (the unsent outbox is kept).`, { problem: this.problem_.code });
     }
     return this.db;
