@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The 21 audit event types of ARX (docs/events.md). Each type's `data` is a strict zod schema:
+ * The 23 audit event types of ARX (docs/events.md). Each type's `data` is a strict zod schema:
  * an event whose data does not match is refused at write time with the field path.
  * Names follow `com.arx.<area>.<verb>` (DESIGN.md, Naming). Digests are lowercase hex.
  */
@@ -104,6 +104,10 @@ export const EVENT_DATA = {
   'com.arx.policy.approved': z.object({ ...policyRef, approver: id }).strict(),
   'com.arx.policy.published': z.object({ ...policyRef, previousSha256: hex32.nullable(), publishedBy: id }).strict(),
   'com.arx.policy.rolledback': z.object({ ...policyRef, fromSha256: hex32, by: id }).strict(),
+  /** A submitted version refused by an approver (no signature; the version stays, as rejected). */
+  'com.arx.policy.rejected': z.object({ ...policyRef, by: id }).strict(),
+  /** A rollback to an earlier version, signed by its requester, waiting for a different approver. */
+  'com.arx.policy.rollbackrequested': z.object({ ...policyRef, rollbackId: id, fromSha256: hex32.nullable(), requestedBy: id }).strict(),
   // Evidence.
   'com.arx.checkpoint.issued': z.object({ treeSize: z.number().int().min(0), rootSha256: hex32, keyName: z.string().min(1) }).strict(),
   'com.arx.review.signed': z

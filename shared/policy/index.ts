@@ -61,6 +61,7 @@ export {
   type PolicyVersionInput,
 } from './version';
 export {
+  checkRollbackSignatures,
   checkSignedVersion,
   POLICY_ROLLBACK_PAYLOAD_TYPE,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
@@ -74,6 +75,7 @@ export {
   type SignatureFinding,
   type SignatureVerifier,
   type SignerRole,
+  type StoredRollback,
   type StoredSignature,
   type StoredVersion,
 } from './signed-version';

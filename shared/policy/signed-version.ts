@@ -195,3 +195,74 @@ export function selectVerifiedPublication<P extends { sha256: string }>(
   }
   return { chosen: null, refused };
 }
+
+export interface StoredRollback {
+  rollbackId: string;
+  tenantId: string;
+  policyId: string;
+  toSha256: string;
+  fromSha256: string | null;
+  requester: { operatorId: string; certificateSha256: string; envelope: unknown };
+  approver: { operatorId: string; certificateSha256: string; envelope: unknown } | null;
+}
+
+/**
+ * A rollback publishes an earlier version under the same two-person rule: the requester (policy
+ * author or approver) and a different operator holding the approver role both signed the rollback
+ * statement. The earlier version itself must still pass `checkSignedVersion`.
+ */
+export function checkRollbackSignatures(
+  rollback: StoredRollback,
+  certificate: (sha256: string) => EnrolledCertificate | undefined,
+  verify: SignatureVerifier,
+): { ok: boolean; findings: string[] } {
+  const findings: string[] = [];
+  const one = (role: 'requester' | 'approver', s: StoredRollback['requester'] | null, roles: readonly string[]): boolean => {
+    if (!s) {
+      findings.push(`no ${role} signature`);
+      return false;
+    }
+    const parsed = DsseEnvelopeSchema.safeParse(s.envelope);
+    const opened = parsed.success ? openEnvelope(parsed.data) : undefined;
+    if (!parsed.success || !opened || parsed.data.payloadType !== POLICY_ROLLBACK_PAYLOAD_TYPE) {
+      findings.push(`the ${role} envelope is not a rollback statement`);
+      return false;
+    }
+    const expected = statementBytes({
+      _type: 'arx.policy-rollback/v1',
+      role,
+      rollbackId: rollback.rollbackId,
+      tenantId: rollback.tenantId,
+      policyId: rollback.policyId,
+      toSha256: rollback.toSha256,
+      fromSha256: rollback.fromSha256,
+    });
+    if (!bytesEqual(opened.payload, expected)) {
+      findings.push(`the ${role} signed another rollback`);
+      return false;
+    }
+    const sig = parsed.data.signatures.find((x) => x.keyid === s.certificateSha256);
+    const cert = certificate(s.certificateSha256);
+    if (!sig || !cert || cert.usage !== 'signature' || cert.operatorId !== s.operatorId || !cert.operatorActive) {
+      findings.push(`the ${role} certificate is not an enrolled signing certificate of that operator`);
+      return false;
+    }
+    if (!roles.some((r) => cert.roles.includes(r))) {
+      findings.push(`the ${role} does not hold the ${roles.join(' or ')} role`);
+      return false;
+    }
+    const bytes = fromBase64(sig.sig);
+    if (!bytes || !verify(cert.der, opened.signingInput, bytes)) {
+      findings.push(`the ${role} signature does not verify`);
+      return false;
+    }
+    return true;
+  };
+  const a = one('requester', rollback.requester, ['policy-author', 'approver']);
+  const b = one('approver', rollback.approver, ['approver']);
+  if (a && b && (rollback.requester.operatorId === rollback.approver!.operatorId || rollback.requester.certificateSha256 === rollback.approver!.certificateSha256)) {
+    findings.push('the rollback was approved by its requester');
+    return { ok: false, findings };
+  }
+  return { ok: a && b, findings };
+}
