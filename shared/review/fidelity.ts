@@ -66,7 +66,8 @@ export const ReviewDecisionEntrySchema = z
     eventId: z.string(),
     requestId: z.string(),
     policySha256: z.string(),
-    recorded: ReviewDecisionOutcomeSchema,
+    /** null when the stored bytes could not be read as a decision record (see `problem`). */
+    recorded: ReviewDecisionOutcomeSchema.nullable(),
     /** null when the decision could not be evaluated again (see `problem`). */
     recomputed: ReviewDecisionOutcomeSchema.nullable(),
     differences: z.array(z.string()),

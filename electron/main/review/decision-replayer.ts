@@ -1,0 +1,226 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { compilePolicySet, replayDecision, type CedarRequest, type PolicyDecidedData, type PolicyDecision, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
+import type { ReviewDecisionEntry } from '../../../shared/review';
+
+/**
+ * Evaluates recorded `com.arx.policy.decided` events again (issue 6 item 3) with the gateway's own
+ * engine (shared/policy: compilePolicySet + replayDecision), one policy version at a time. Runs in
+ * the re-verification workers; pure apart from the Cedar bindings, so tests use it inline too.
+ *
+ * The record is read from the event's stored bytes (the evidence), never from the jsonb copy.
+ */
+
+/** A policy version as loaded from the control plane, already checked against its digest by the caller. */
+export interface ReplayVersion {
+  sha256: string;
+  blake3: string;
+  text: string;
+  schema: string;
+  tests: readonly unknown[];
+}
+
+/** A decision row: its seq, event id and stored bytes. */
+export interface DecisionRow {
+  seq: number;
+  eventId: string;
+  bytes: Uint8Array;
+  /** The row's type column says com.arx.policy.decided (rows are also selected when only the bytes say so). */
+  columnSaysDecided: boolean;
+}
+
+/** What the caller found wrong with a version before replay (missing, or its text does not hash to its digest). */
+export interface VersionProblem {
+  sha256: string;
+  code: 'POLICY_VERSION_MISSING' | 'POLICY_VERSION_ALTERED';
+  message: string;
+}
+
+/** A replayed decision, with the recorded BLAKE3 of its version (for the list of versions involved). */
+export type ReplayedDecision = ReviewDecisionEntry & { policyBlake3: string };
+
+export interface ReplayBatchResult {
+  total: number;
+  matched: number;
+  mismatched: number;
+  withErrors: number;
+  unverifiable: number;
+  /** Mismatched and unverifiable decisions. */
+  mismatches: ReviewDecisionEntry[];
+  /** Decisions whose record carries evaluation errors (matched or not). */
+  errored: ReviewDecisionEntry[];
+  /** Decisions per policy version as recorded (sha256 → count and recorded blake3). */
+  perVersion: Record<string, { count: number; blake3: string }>;
+  cacheHits: number;
+}
+
+const DECIDED = 'com.arx.policy.decided';
+
+/**
+ * Identical requests (same version, principal, action, resource, context and entity set) decide
+ * identically: Cedar is deterministic and has no clock. Their answer is kept, bounded, so that
+ * retries and repeated requests cost one evaluation. The key is the request's JSON, so two
+ * requests share an answer only when every value Cedar could read is the same.
+ */
+class CachingEngine implements PolicyEngine {
+  private readonly cache = new Map<string, PolicyResult<PolicyDecision>>();
+  hits = 0;
+  constructor(
+    private readonly inner: PolicyEngine,
+    private readonly limit: number,
+  ) {}
+  get version() {
+    return this.inner.version;
+  }
+  get policyIds() {
+    return this.inner.policyIds;
+  }
+  get warnings() {
+    return this.inner.warnings;
+  }
+  evaluate(request: CedarRequest): PolicyResult<PolicyDecision> {
+    if (this.limit === 0) return this.inner.evaluate(request);
+    const key = JSON.stringify([request.principal, request.action, request.resource, request.context, request.entities]);
+    const found = this.cache.get(key);
+    if (found) {
+      this.hits++;
+      return found;
+    }
+    const r = this.inner.evaluate(request);
+    if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, r);
+    return r;
+  }
+}
+
+export class DecisionReplayer {
+  private readonly versions = new Map<string, ReplayVersion>();
+  private readonly problems = new Map<string, VersionProblem>();
+  private readonly engines = new Map<string, CachingEngine | { code: string; message: string }>();
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    versions: readonly ReplayVersion[],
+    problems: readonly VersionProblem[] = [],
+    private readonly cacheLimit = 20_000,
+  ) {
+    for (const v of versions) this.versions.set(v.sha256, v);
+    for (const p of problems) this.problems.set(p.sha256, p);
+  }
+
+  private engine(sha256: string): CachingEngine | { code: string; message: string } {
+    let e = this.engines.get(sha256);
+    if (e) return e;
+    const problem = this.problems.get(sha256);
+    const v = this.versions.get(sha256);
+    if (problem) e = { code: problem.code, message: problem.message };
+    else if (!v) e = { code: 'POLICY_VERSION_MISSING', message: `policy version ${sha256} is not in the control plane` };
+    else {
+      // validate: false — the version was validated when it was approved; replay needs its evaluation, under its own schema.
+      const compiled = compilePolicySet(cedar, v.text, { schema: v.schema, validate: false, tests: v.tests });
+      e = compiled.ok ? new CachingEngine(compiled.value, this.cacheLimit) : { code: compiled.error.code, message: `policy version ${sha256} does not compile: ${compiled.error.message}` };
+    }
+    this.engines.set(sha256, e);
+    return e;
+  }
+
+  get cacheHits(): number {
+    let n = 0;
+    for (const e of this.engines.values()) if (e instanceof CachingEngine) n += e.hits;
+    return n;
+  }
+
+  replay(rows: readonly DecisionRow[], cap = 1000): ReplayBatchResult {
+    const hitsBefore = this.cacheHits;
+    const out: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0 };
+    for (const row of rows) {
+      const entry = this.replayOne(row);
+      if (!entry) continue;
+      out.total++;
+      if (entry.policySha256 !== '') {
+        const v = (out.perVersion[entry.policySha256] ??= { count: 0, blake3: entry.policyBlake3 });
+        v.count++;
+      }
+      if (entry.problem) out.unverifiable++;
+      else if (entry.differences.some((d) => d !== 'errorMessages')) out.mismatched++;
+      else out.matched++;
+      const bad = entry.problem !== null || entry.differences.some((d) => d !== 'errorMessages');
+      const { policyBlake3: _b, ...listed } = entry;
+      if (bad && out.mismatches.length < cap) out.mismatches.push(listed);
+      if (entry.recorded && entry.recorded.errors.length > 0) {
+        out.withErrors++;
+        if (out.errored.length < cap) out.errored.push(listed);
+      }
+    }
+    out.cacheHits = this.cacheHits - hitsBefore;
+    return out;
+  }
+
+  /** One decision; undefined when the stored bytes are not a decision event (the row was only a candidate). */
+  replayOne(row: DecisionRow): ReplayedDecision | undefined {
+    let event: { type?: unknown; id?: unknown; data?: unknown };
+    try {
+      event = JSON.parse(this.decoder.decode(row.bytes)) as typeof event;
+    } catch (e) {
+      return unreadable(row, 'DECISION_RECORD_UNREADABLE', `the stored bytes are not UTF-8 JSON: ${(e as Error).message}`);
+    }
+    if (event === null || typeof event !== 'object' || event.type !== DECIDED) {
+      // Rows are selected by the type column or by the bytes; the column is not evidence, the bytes are.
+      if (!row.columnSaysDecided) return undefined;
+      const found = event && typeof event === 'object' ? String(event.type) : typeof event;
+      return unreadable(row, 'DECISION_TYPE_MISMATCH', `the row is filed as ${DECIDED} but its stored bytes are a ${found.slice(0, 80)} event`);
+    }
+    const data = event.data as PolicyDecidedData | undefined;
+    const HEX32 = /^[0-9a-f]{64}$/;
+    if (
+      !data ||
+      typeof data !== 'object' ||
+      !HEX32.test(String(data.policyVersion?.sha256)) ||
+      !HEX32.test(String(data.policyVersion?.blake3)) ||
+      !Array.isArray(data.determiningPolicies) ||
+      !Array.isArray(data.errors)
+    ) {
+      return unreadable(row, 'DECISION_RECORD_UNREADABLE', 'the decision record lacks its policy version, determining policies or errors');
+    }
+    const recorded = {
+      decision: data.decision,
+      determiningPolicies: [...data.determiningPolicies],
+      errors: data.errors.map((e) => e.policyId),
+    };
+    const base = { seq: row.seq, eventId: String(event.id ?? row.eventId), requestId: String(data.requestId ?? ''), policySha256: data.policyVersion.sha256, policyBlake3: data.policyVersion.blake3, recorded };
+    const engine = this.engine(data.policyVersion.sha256);
+    if (!(engine instanceof CachingEngine)) return { ...base, recomputed: null, differences: [], problem: { code: engine.code, message: engine.message } };
+    const r = replayDecision(engine, data);
+    if (!r.ok) return { ...base, recomputed: null, differences: [], problem: { code: r.error.code, message: r.error.message } };
+    // Determining policies compared as sorted sets (the record keeps them sorted; a reordered record is the same set).
+    const sortedSame = (a: readonly string[], b: readonly string[]) => {
+      const x = [...new Set(a)].sort();
+      const y = [...new Set(b)].sort();
+      return x.length === y.length && x.every((v, i) => v === y[i]);
+    };
+    const differences = r.value.differences.filter((d) => {
+      if (d === 'determiningPolicies') return !sortedSame(r.value.replayed.determiningPolicies, recorded.determiningPolicies);
+      if (d === 'errors') return !sortedSame(r.value.replayed.errors.map((e) => e.policyId), recorded.errors);
+      return true;
+    });
+    return {
+      ...base,
+      recomputed: { decision: r.value.replayed.decision, determiningPolicies: r.value.replayed.determiningPolicies, errors: r.value.replayed.errors.map((e) => e.policyId) },
+      differences,
+      problem: null,
+    };
+  }
+}
+
+function unreadable(row: DecisionRow, code: string, message: string): ReplayedDecision {
+  return {
+    seq: row.seq,
+    eventId: row.eventId,
+    requestId: '',
+    policySha256: '',
+    policyBlake3: '',
+    recorded: null,
+    recomputed: null,
+    differences: [],
+    problem: { code, message },
+  };
+}

@@ -1,0 +1,230 @@
+import type pg from 'pg';
+import { isTenantId } from '../../../shared/chain';
+import { ArxFailure } from '../../../shared/contract';
+import { policyVersionDigest } from '../../../shared/policy';
+import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
+import { DecisionReplayer, type DecisionRow, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
+import { ReverifyPool } from './reverify-pool';
+
+/**
+ * Bulk decision re-verification of a range of one tenant's chain (issue 6 item 3): the policy
+ * versions are loaded once and checked against their digests (the database is not trusted), the
+ * decision rows stream from PostgreSQL in pages, and the worker pool (one per core) replays them
+ * with the gateway's engine. Read-only: cancelling leaves nothing behind.
+ */
+
+/**
+ * The approval-signature check of a policy version. Engineer B's policy service owns the verifier
+ * (electron/main/policy); it plugs in here. Until then `recordedSignatures` says what is recorded
+ * and that nobody checked it — never "verified".
+ */
+export type PolicySignatureCheck = (client: pg.PoolClient, tenantId: string, version: { sha256: string; blake3: string }) => Promise<{ status: PolicyVersionUse['signatures']; detail: string }>;
+
+export const recordedSignatures: PolicySignatureCheck = async (client, tenantId, version) => {
+  const r = await client.query<{ role: string; n: string }>(
+    'SELECT role, count(*) AS n FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = $2 GROUP BY role ORDER BY role',
+    [tenantId, Buffer.from(version.sha256, 'hex')],
+  );
+  if (r.rows.length === 0) return { status: 'unsigned', detail: 'no approval signatures are recorded for this version' };
+  return { status: 'unchecked', detail: `${r.rows.map((x) => `${x.n} ${x.role}`).join(', ')} signature(s) recorded; not checked (no policy signature verifier is configured)` };
+};
+
+export interface ReverifyProgress {
+  processed: number;
+  total: number;
+  seq: number;
+  decisionsPerSecond: number;
+}
+
+export interface ReverifyOptions {
+  from?: number;
+  to?: number;
+  /** Worker threads (default: one per core); 0 replays inline on this thread (tests, tiny ranges). */
+  workers?: number;
+  pageSize?: number;
+  cacheLimit?: number;
+  /** Entries kept per list (mismatches, errored); the rest are counted in `omitted`. */
+  cap?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ReverifyProgress) => void;
+  signatureCheck?: PolicySignatureCheck;
+}
+
+export interface DecisionReverification extends DecisionReverificationSummary {
+  tenantId: string;
+  policyVersions: PolicyVersionUse[];
+  cacheHits: number;
+  workers: number;
+  durationMs: number;
+  decisionsPerSecond: number;
+}
+
+const DECIDED = 'com.arx.policy.decided';
+const MARKER = Buffer.from(`"type":"${DECIDED}"`);
+
+interface VersionRow {
+  sha256: Buffer;
+  blake3: Buffer;
+  policy_text: string;
+  schema_text: string;
+  tests: unknown[];
+}
+
+/** Loads every policy version of the tenant and checks each text against the digests it is keyed by. */
+export async function loadReplayVersions(client: pg.PoolClient): Promise<{ versions: ReplayVersion[]; problems: VersionProblem[] }> {
+  const rows = (await client.query<VersionRow>('SELECT sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions')).rows;
+  const versions: ReplayVersion[] = [];
+  const problems: VersionProblem[] = [];
+  for (const r of rows) {
+    const sha256 = r.sha256.toString('hex');
+    const blake3 = r.blake3.toString('hex');
+    // The version digest covers the text, the schema and the tests (docs/policy-versions.md).
+    const tests = Array.isArray(r.tests) ? r.tests : [];
+    const actual = policyVersionDigest({ policies: r.policy_text, schema: r.schema_text, tests });
+    if (actual.sha256 !== sha256 || actual.blake3 !== blake3) {
+      problems.push({
+        sha256,
+        code: 'POLICY_VERSION_ALTERED',
+        message: `the stored text, schema and tests of policy version ${sha256} hash to ${actual.sha256}: the version was changed after it was recorded`,
+      });
+    } else versions.push({ sha256, blake3, text: r.policy_text, schema: r.schema_text, tests });
+  }
+  return { versions, problems };
+}
+
+export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: ReverifyOptions = {}): Promise<DecisionReverification> {
+  const started = Date.now();
+  if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenantId' });
+  const cap = opts.cap ?? 1000;
+  const pageSize = opts.pageSize ?? 2000;
+  const client = await pool.connect();
+  let workers: ReverifyPool | null = null;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
+    const tenant = await client.query('SELECT 1 FROM arx.tenants WHERE id = $1', [tenantId]);
+    if (tenant.rowCount === 0) throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or no access to it).`, { tenantId });
+    const head = await client.query<{ max: string | null }>('SELECT max(seq) AS max FROM arx.audit_events WHERE tenant_id = $1', [tenantId]);
+    const from = opts.from ?? 0;
+    const to = opts.to ?? (head.rows[0]!.max === null ? -1 : Number(head.rows[0]!.max));
+    if (!Number.isSafeInteger(from) || from < 0) throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
+    if (to >= 0 && to < from) throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
+    // The count comes from the type column (an estimate for the progress bar); the rows below are also
+    // selected by their bytes, so a decision filed under another type is still found.
+    const est = await client.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4', [
+      tenantId,
+      DECIDED,
+      from,
+      to,
+    ]);
+    const estimate = Number(est.rows[0]!.n);
+    const { versions, problems } = await loadReplayVersions(client);
+
+    const threads = opts.workers ?? undefined;
+    const inline = threads === 0 ? new DecisionReplayer(versions, problems, opts.cacheLimit ?? 20_000) : null;
+    if (!inline) workers = new ReverifyPool({ versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap }, threads);
+    const maxInFlight = workers ? workers.size * 2 : 1;
+
+    const total: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0 };
+    const merge = (r: ReplayBatchResult) => {
+      total.total += r.total;
+      total.matched += r.matched;
+      total.mismatched += r.mismatched;
+      total.withErrors += r.withErrors;
+      total.unverifiable += r.unverifiable;
+      total.cacheHits += r.cacheHits;
+      total.mismatches.push(...r.mismatches);
+      total.errored.push(...r.errored);
+      for (const [sha, v] of Object.entries(r.perVersion)) {
+        const t = (total.perVersion[sha] ??= { count: 0, blake3: v.blake3 });
+        t.count += v.count;
+      }
+    };
+    const inFlight = new Set<Promise<void>>();
+    let lastSeq = from - 1;
+    let failure: unknown = null;
+    const report = () => {
+      const secs = Math.max(0.001, (Date.now() - started) / 1000);
+      opts.onProgress?.({ processed: total.total, total: Math.max(estimate, total.total), seq: lastSeq, decisionsPerSecond: Math.round(total.total / secs) });
+    };
+    while (to >= 0 && lastSeq < to) {
+      if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
+      if (failure) throw failure;
+      const page = await client.query<{ seq: string; event_id: string; bytes: Buffer; column: boolean }>(
+        `SELECT seq, event_id, bytes, type = $2 AS column FROM arx.audit_events
+         WHERE tenant_id = $1 AND seq > $3 AND seq <= $4 AND (type = $2 OR position($5::bytea IN bytes) > 0)
+         ORDER BY seq LIMIT $6`,
+        [tenantId, DECIDED, lastSeq, to, MARKER, pageSize],
+      );
+      if (page.rows.length === 0) break;
+      const rows: DecisionRow[] = page.rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, bytes: r.bytes, columnSaysDecided: r.column }));
+      lastSeq = rows[rows.length - 1]!.seq;
+      if (inline) {
+        merge(inline.replay(rows, cap));
+        report();
+      } else {
+        const p: Promise<void> = workers!
+          .replay(rows)
+          .then(merge, (err: unknown) => {
+            failure ??= err;
+          })
+          .finally(() => {
+            inFlight.delete(p);
+            report();
+          });
+        inFlight.add(p);
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      }
+      if (page.rows.length < pageSize) break;
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
+
+    const check = opts.signatureCheck ?? recordedSignatures;
+    const known = new Map(versions.map((v) => [v.sha256, v]));
+    const altered = new Map(problems.map((p) => [p.sha256, p]));
+    const policyVersions: PolicyVersionUse[] = [];
+    for (const [sha256, use] of Object.entries(total.perVersion).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const v = known.get(sha256);
+      if (!v) {
+        const p = altered.get(sha256);
+        policyVersions.push({ sha256, blake3: use.blake3, decisions: use.count, signatures: 'missing-version', detail: p ? p.message : 'the version is not in the control plane' });
+        continue;
+      }
+      const s = await check(client, tenantId, v);
+      policyVersions.push({ sha256, blake3: v.blake3, decisions: use.count, signatures: s.status, detail: s.detail });
+    }
+    await client.query('COMMIT');
+
+    const bySeq = (a: ReviewDecisionEntry, b: ReviewDecisionEntry) => a.seq - b.seq;
+    const mismatches = total.mismatches.sort(bySeq).slice(0, cap);
+    const errored = total.errored.sort(bySeq).slice(0, cap);
+    const omitted = total.mismatched + total.unverifiable - mismatches.length + (total.withErrors - errored.length);
+    const durationMs = Date.now() - started;
+    return {
+      tenantId,
+      fromSeq: from,
+      toSeq: Math.max(to, from),
+      total: total.total,
+      matched: total.matched,
+      mismatched: total.mismatched,
+      withErrors: total.withErrors,
+      unverifiable: total.unverifiable,
+      mismatches,
+      errored,
+      omitted,
+      policyVersions,
+      cacheHits: total.cacheHits,
+      workers: workers?.size ?? 0,
+      durationMs,
+      decisionsPerSecond: Math.round(total.total / Math.max(0.001, durationMs / 1000)),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+    await workers?.close();
+  }
+}
