@@ -29,12 +29,20 @@ function useReaders(): [Loadable<Readers>, () => void] {
   return [readers, refresh];
 }
 
-/** The first slot with a card in it; the reader list says which. */
-function cardSlot(readers: Readers): Reader | null {
-  return readers.readers.find((r) => r.tokenPresent) ?? null;
+/** The readers with a card in them. */
+function cardReaders(readers: Readers): Reader[] {
+  return readers.readers.filter((r) => r.tokenPresent);
 }
 
-function ReaderState({ readers }: { readers: Loadable<Readers> }) {
+/** The reader the user chose (while it still holds a card), else the first one with a card. */
+function cardSlot(readers: Readers, chosen: string | null): Reader | null {
+  const present = cardReaders(readers);
+  return present.find((r) => r.slot === chosen) ?? present[0] ?? null;
+}
+
+const readerName = (r: Reader) => `${r.tokenLabel ?? 'unlabelled card'}${r.serial ? ` (serial ${r.serial})` : ''} in ${r.description}`;
+
+function ReaderState({ readers, chosen }: { readers: Loadable<Readers>; chosen: string | null }) {
   if (readers.state === 'loading') return <Text size="sm">Looking for card readers…</Text>;
   if (readers.state === 'error') return <ErrorNotice error={readers.error} title="The card readers could not be read" />;
   const r = readers.value;
@@ -46,12 +54,11 @@ function ReaderState({ readers }: { readers: Loadable<Readers> }) {
     );
   }
   if (r.readers.length === 0) return <Text size="sm" fw={600} data-reader-state="no-reader">No card reader found. Connect a reader.</Text>;
-  const present = cardSlot(r);
+  const present = cardSlot(r, chosen);
   if (!present) return <Text size="sm" fw={600} data-reader-state="no-card">No card in the reader ({r.readers.map((x) => x.description).join(', ')}). Insert your card.</Text>;
   return (
     <Text size="sm" fw={600} data-reader-state="card-present">
-      Card present: {present.tokenLabel ?? 'unlabelled card'}
-      {present.serial ? ` (serial ${present.serial})` : ''} in {present.description}
+      Card present: {readerName(present)}
     </Text>
   );
 }
@@ -76,7 +83,11 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
     heading.current?.focus();
   }, []);
 
-  const reader = readers.state === 'ok' && readers.value.module === 'ready' ? cardSlot(readers.value) : null;
+  // Several cards (or several readers with a card): the user picks the reader; one is taken as it is.
+  const [chosenSlot, setChosenSlot] = useState<string | null>(null);
+  const ready = readers.state === 'ok' && readers.value.module === 'ready' ? readers.value : null;
+  const withCard = ready ? cardReaders(ready) : [];
+  const reader = ready ? cardSlot(ready, chosenSlot) : null;
   const slot = reader?.slot ?? null;
   const pinState = reader?.pinState ?? null;
 
@@ -135,12 +146,25 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
               </Title>
               <Group justify="space-between" align="flex-start" wrap="nowrap" role="group" aria-label="Card reader">
                 <div aria-live="polite">
-                  <ReaderState readers={readers} />
+                  <ReaderState readers={readers} chosen={chosenSlot} />
                 </div>
                 <Button variant="default" size="xs" onClick={refresh} style={{ flex: 'none' }}>
                   Refresh readers
                 </Button>
               </Group>
+              {withCard.length > 1 && (
+                <Select
+                  label="Card reader"
+                  description={`${withCard.length} readers hold a card: choose yours`}
+                  data={withCard.map((r) => ({ value: r.slot, label: readerName(r) }))}
+                  value={reader?.slot ?? null}
+                  onChange={(v) => {
+                    setChosenSlot(v);
+                    setError(null);
+                  }}
+                  allowDeselect={false}
+                />
+              )}
               {certificates.length > 1 && (
                 <Select
                   label="Login certificate"

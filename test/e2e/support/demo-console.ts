@@ -1,0 +1,193 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import { loadConfig } from '../../../electron/main/config/config';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { clusterDirFor, runningPostmaster } from '../../../electron/main/controlplane/embedded';
+import type { ProvisionedCard, ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+
+/**
+ * The demo control plane for e2e tests: the embedded PostgreSQL with the demo seeding
+ * (electron/main/demo/seed-demo.ts) and the demo card (SoftHSM2 test tokens, their test PKI as
+ * trust anchors, operators enrolled in the demo tenants: electron/main/demo/demo-card.ts).
+ *
+ * Speed: seeding and provisioning seven SoftHSM2 tokens take ~10 s, so each Playwright worker
+ * builds that data directory ONCE per demo event count (a template, through the real
+ * createConsoleServices path with seedDemo), stops it cleanly, and every test gets a copy of it
+ * (data directory, PostgreSQL cluster, token files) with its paths rewritten: ~1 s per console.
+ * A copy is a real cluster with its own port and its own tokens; what one test does (log in,
+ * delete a token, write events) is invisible to the others.
+ */
+
+export type DemoOperator = 'adams' | 'baker';
+
+/** The two good demo cards (electron/main/card/test-cards.ts TEST_CARDS), PIN 123456. */
+export const DEMO_OPERATORS: Record<DemoOperator, { label: string; edipi: string; displayName: string; keyType: 'ec' | 'rsa'; roles: string[] }> = {
+  adams: { label: 'ARX TEST ADAMS EC', edipi: '1000000001', displayName: 'ADAMS.ALICE.ANN.1000000001', keyType: 'ec', roles: ['policy-author', 'isso', 'administrator'] },
+  baker: { label: 'ARX TEST BAKER RSA', edipi: '1000000002', displayName: 'BAKER.BRUCE.BO.1000000002', keyType: 'rsa', roles: ['approver', 'auditor'] },
+};
+export const DEMO_PIN = '123456';
+
+/** The demo events per tenant when a test does not say (ARX_DEMO_EVENTS). Small: the seeding is per worker, but the copy grows with it. */
+export const DEFAULT_DEMO_EVENTS = 200;
+
+interface Template {
+  dataDir: string;
+  clusterDir: string;
+}
+
+/** Per worker process: one template per event count, built on first use. */
+const templates = new Map<number, Promise<Template>>();
+let templateRoot: string | null = null;
+
+export function setTemplateRoot(dir: string): void {
+  templateRoot = dir;
+}
+
+async function buildTemplate(events: number): Promise<Template> {
+  if (!templateRoot) throw new Error('demo-console: no template root (use the console fixture)');
+  const dataDir = join(templateRoot, `demo-${events}`);
+  mkdirSync(dataDir, { recursive: true });
+  const logs: string[] = [];
+  const before = process.env.ARX_DEMO_EVENTS;
+  process.env.ARX_DEMO_EVENTS = String(events);
+  const services = createConsoleServices(loadConfig({ ARX_DATA_DIR: dataDir }), (l) => logs.push(l), { seedDemo: true });
+  try {
+    await services.start();
+    await services.demoReady;
+    if (services.status().controlPlane.state !== 'connected' || !existsSync(join(dataDir, 'demo-card', 'test-cards.json'))) {
+      throw new Error(`demo template could not be built: ${JSON.stringify(services.status())}\n${logs.filter((l) => !l.startsWith('20')).slice(-20).join('\n')}`);
+    }
+  } finally {
+    if (before === undefined) delete process.env.ARX_DEMO_EVENTS;
+    else process.env.ARX_DEMO_EVENTS = before;
+    await stopServices(services, dataDir, { keepCluster: true });
+  }
+  return { dataDir, clusterDir: clusterDirFor(dataDir) };
+}
+
+/**
+ * A fresh data directory for one console, copied from the worker's template: the embedded
+ * cluster (its own directory; under /var/lib/arx-console when running as root, see
+ * clusterDirFor), the credentials, and the demo card with its paths rewritten to the copy.
+ */
+export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS): Promise<void> {
+  let t = templates.get(events);
+  if (!t) {
+    t = buildTemplate(events);
+    templates.set(events, t);
+    t.catch(() => templates.delete(events));
+  }
+  const template = await t;
+  mkdirSync(dataDir, { recursive: true });
+  // cp -a: PostgreSQL insists on its cluster's owner and mode (0700).
+  execFileSync('cp', ['-a', `${template.dataDir}/.`, dataDir]);
+  const cluster = clusterDirFor(dataDir);
+  if (cluster !== join(dataDir, 'pg')) {
+    rmSync(cluster, { recursive: true, force: true });
+    execFileSync('cp', ['-a', template.clusterDir, cluster]);
+  }
+  for (const f of [join(dataDir, 'demo-card', 'test-cards.json'), join(dataDir, 'demo-card', 'softhsm2.conf')]) {
+    writeFileSync(f, readFileSync(f, 'utf8').replaceAll(template.dataDir, dataDir));
+  }
+}
+
+/**
+ * Stops a console's services and makes sure its embedded PostgreSQL is gone (a postmaster that
+ * outlived stop() is interrupted), then removes the cluster when it lives outside the data dir.
+ */
+export async function stopServices(services: ConsoleServices, dataDir: string, opts: { keepCluster?: boolean } = {}): Promise<void> {
+  await services.stop().catch(() => {});
+  const cluster = clusterDirFor(dataDir);
+  for (let i = 0; i < 100; i++) {
+    const pid = runningPostmaster(cluster);
+    if (pid === null) break;
+    if (i === 0 || i === 50) {
+      try {
+        process.kill(pid, i === 0 ? 'SIGINT' : 'SIGQUIT');
+      } catch {
+        /* gone already */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!opts.keepCluster && cluster !== join(dataDir, 'pg')) rmSync(cluster, { recursive: true, force: true });
+}
+
+/** Stops every template (they are already stopped) and removes their clusters. */
+export function removeTemplates(): void {
+  for (const t of templates.values()) {
+    void t.then((x) => rmSync(x.clusterDir, { recursive: true, force: true })).catch(() => {});
+  }
+  templates.clear();
+}
+
+/** The demo card set of a console's data directory (module, SOFTHSM2_CONF, tokens, PKI). */
+export function demoCards(dataDir: string): ProvisionedTestCards {
+  return JSON.parse(readFileSync(join(dataDir, 'demo-card', 'test-cards.json'), 'utf8')) as ProvisionedTestCards;
+}
+
+export function demoCard(dataDir: string, who: DemoOperator): ProvisionedCard {
+  const c = demoCards(dataDir).cards.find((x) => x.label === DEMO_OPERATORS[who].label);
+  if (!c) throw new Error(`no demo card ${DEMO_OPERATORS[who].label}`);
+  return c;
+}
+
+/**
+ * "Pulls the card out of the reader": SoftHSM2 has no reader to unplug, so the token is deleted
+ * (softhsm2-util --delete-token with the console's own SOFTHSM2_CONF). To the card service the
+ * slot's token becomes unreadable between two polls, which is what a removed card looks like.
+ */
+export function removeDemoCard(dataDir: string, who: DemoOperator): void {
+  const cards = demoCards(dataDir);
+  execFileSync('softhsm2-util', ['--delete-token', '--token', DEMO_OPERATORS[who].label], {
+    env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+// ---- the UI steps a person takes ---------------------------------------------------------------
+
+const loginHeading = (page: Page) => page.getByRole('heading', { name: 'Operator login' });
+
+/**
+ * Logs in through the UI as a person does: the notice (if shown), the reader holding the
+ * operator's card, the PIN, Log in; waits until the console shell is there.
+ */
+export async function loginAs(page: Page, who: DemoOperator, pin = DEMO_PIN): Promise<void> {
+  const op = DEMO_OPERATORS[who];
+  const consent = page.getByRole('button', { name: 'I acknowledge' });
+  await expect(consent.or(loginHeading(page))).toBeVisible({ timeout: 30_000 });
+  if (await consent.isVisible()) await consent.click();
+  await expect(loginHeading(page)).toBeVisible();
+  await chooseReader(page, op.label);
+  await page.getByLabel(/^PIN/).fill(pin);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('group', { name: 'Operator' })).toContainText(`EDIPI ${op.edipi}`);
+}
+
+/** On the login screen: picks the reader that holds the card with this label (when several hold one). */
+export async function chooseReader(page: Page, label: string): Promise<void> {
+  const state = page.locator('[data-reader-state]');
+  await expect(state).toHaveAttribute('data-reader-state', 'card-present', { timeout: 30_000 });
+  const picker = page.getByRole('combobox', { name: 'Card reader' });
+  if ((await picker.count()) > 0 && !(await state.innerText()).includes(`Card present: ${label} `)) {
+    await picker.click();
+    await page.getByRole('option', { name: new RegExp(`^${label} `) }).click();
+  }
+  await expect(state).toContainText(`Card present: ${label} `);
+}
+
+/** Logs out through the header's Log out button and waits for the login screen. */
+export async function logout(page: Page): Promise<void> {
+  await page.getByRole('group', { name: 'Operator' }).getByRole('button', { name: 'Log out' }).click();
+  await expect(loginHeading(page)).toBeVisible();
+}
+
+/** Log out, then log in with the other card in the same console (e.g. author, then approver). */
+export async function switchOperator(page: Page, who: DemoOperator, pin = DEMO_PIN): Promise<void> {
+  await logout(page);
+  await loginAs(page, who, pin);
+}
