@@ -5,7 +5,9 @@
  *                 curve; Z = ECDH(ephemeral, recipient) — on the card: C_DeriveKey CKM_ECDH1_DERIVE,
  *                 CKD_NULL, which returns the raw x-coordinate, as node:crypto's diffieHellman does.
  *   RSA recipient (card 9D key, or an RSA recovery key): Z = 32 random bytes, sent as
- *                 RSA-OAEP(SHA-256, MGF1-SHA-256) to the recipient — on the card: C_Decrypt CKM_RSA_PKCS_OAEP.
+ *                 RSA-OAEP(SHA-1, MGF1-SHA-1) to the recipient — on the card: C_Decrypt CKM_RSA_PKCS_OAEP.
+ *                 SHA-1 is the OAEP hash every PKCS#11 module supports (SoftHSM2 2.6 accepts no other);
+ *                 OAEP needs no collision resistance, and Z only feeds HKDF.
  *
  *   KEK = HKDF-SHA-256(ikm Z, salt 32 random bytes, info "arx-cache key wrap v1")
  *   wrapped = nonce(12) ‖ AES-256-GCM(KEK, nonce, data key, aad = cacheId ‖ generation ‖ recipient ‖ ephemeral/OAEP blob)
@@ -49,7 +51,7 @@ export interface Unwrapper {
   describe: string;
   /** EC: the raw ECDH shared secret with the given uncompressed point. */
   deriveSharedSecret?(point: Uint8Array): Promise<Uint8Array>;
-  /** RSA: OAEP (SHA-256) decryption. */
+  /** RSA: OAEP (SHA-1, MGF1-SHA-1) decryption. */
   decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -102,7 +104,7 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
       return diffieHellman({ privateKey, publicKey: pointToKey(point, publicKey.asymmetricKeyDetails!.namedCurve!) });
     },
     async decryptOaep(ciphertext) {
-      return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, ciphertext);
+      return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ciphertext);
     },
   };
 }
@@ -144,7 +146,7 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
     exchange = keyToPoint(eph.publicKey);
   } else {
     z = randomBytes(32);
-    exchange = publicEncrypt({ key: to.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, z);
+    exchange = publicEncrypt({ key: to.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, z);
   }
   const salt = randomBytes(32);
   const k = kek(z, salt);

@@ -30,6 +30,8 @@ const CKG_MGF1_SHA256 = 0x2;
 const CKG_MGF1_SHA384 = 0x3;
 const CKG_MGF1_SHA512 = 0x4;
 const CKM_RSA_PKCS_OAEP = 0x9;
+const CKM_SHA_1 = 0x220;
+const CKG_MGF1_SHA1 = 0x1;
 
 /** Certificates whose key decrypts / agrees keys: PIV Key Management (9D), or CAC Email Encryption. */
 const KEY_MANAGEMENT_ROLES: readonly CardObjectRole[] = ['key-management', 'cac-email-encryption'];
@@ -363,7 +365,11 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     return this.client.call({ op: 'deriveEcdh', session: this.session, key: key.handle, publicData: peerPoint, length });
   }
 
-  /** RSA-OAEP (SHA-256, MGF1-SHA-256, no label) decryption on the card with the Key Management key (9D). */
+  /**
+   * RSA-OAEP (SHA-1, MGF1-SHA-1, no label) decryption on the card with the Key Management key (9D).
+   * SHA-1 because it is the OAEP that every PKCS#11 module offers (SoftHSM2 2.6 refuses any other
+   * hash with CKR_ARGUMENTS_BAD); OAEP's security does not rest on the hash's collision resistance.
+   */
   async decryptOaep(ciphertext: Uint8Array): Promise<Uint8Array> {
     const { key, publicKey } = this.keyManagementKey(CKK_RSA);
     const bytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 4096) / 8);
@@ -371,7 +377,7 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
       op: 'decrypt',
       session: this.session,
       key: key.handle,
-      mechanism: { mechanism: CKM_RSA_PKCS_OAEP, oaep: { hashAlg: CKM_SHA256, mgf: CKG_MGF1_SHA256 } },
+      mechanism: { mechanism: CKM_RSA_PKCS_OAEP, oaep: { hashAlg: CKM_SHA_1, mgf: CKG_MGF1_SHA1 } },
       data: ciphertext,
       maxLength: bytes,
     });
