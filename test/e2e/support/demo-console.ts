@@ -39,6 +39,8 @@ interface Template {
 
 /** Per worker process: one template per event count, built on first use. */
 const templates = new Map<number, Promise<Template>>();
+/** Every template cluster built by this worker, removed at the worker's teardown. */
+const templateClusters = new Set<string>();
 let templateRoot: string | null = null;
 
 export function setTemplateRoot(dir: string): void {
@@ -49,6 +51,7 @@ async function buildTemplate(events: number): Promise<Template> {
   if (!templateRoot) throw new Error('demo-console: no template root (use the console fixture)');
   const dataDir = join(templateRoot, `demo-${events}`);
   mkdirSync(dataDir, { recursive: true });
+  templateClusters.add(clusterDirFor(dataDir));
   const logs: string[] = [];
   const before = process.env.ARX_DEMO_EVENTS;
   process.env.ARX_DEMO_EVENTS = String(events);
@@ -115,11 +118,10 @@ export async function stopServices(services: ConsoleServices, dataDir: string, o
   if (!opts.keepCluster && cluster !== join(dataDir, 'pg')) rmSync(cluster, { recursive: true, force: true });
 }
 
-/** Stops every template (they are already stopped) and removes their clusters. */
+/** Removes the template clusters (their servers were stopped when they were built). */
 export function removeTemplates(): void {
-  for (const t of templates.values()) {
-    void t.then((x) => rmSync(x.clusterDir, { recursive: true, force: true })).catch(() => {});
-  }
+  for (const c of templateClusters) rmSync(c, { recursive: true, force: true });
+  templateClusters.clear();
   templates.clear();
 }
 
