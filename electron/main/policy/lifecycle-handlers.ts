@@ -1,30 +1,39 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { policyLifecycleCommands } from '../../../shared/contract/domains/policy-lifecycle';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
-
-const notYet = (): never => {
-  throw new ArxFailure('INTERNAL', 'This policy lifecycle command is being built (issue 5).');
-};
+import { policyDiff } from './diff';
+import { ImpactJobs } from './impact';
+import { PolicyLifecycle } from './lifecycle';
 
 /** Handlers for the commands in shared/contract/domains/policy-lifecycle.ts. */
 export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<typeof policyLifecycleCommands> {
-  void deps;
+  const pool = () => deps.controlPlane.requirePool();
+  const lifecycle = new PolicyLifecycle({
+    pool,
+    auth: deps.operatorAuth,
+    onChanged: (e) => deps.hub.publish('policy.changed', e),
+  });
+  const jobs = new ImpactJobs(pool, (p) => deps.hub.publish('policy.impactProgress', p));
   return {
-    'policy.list': notYet,
-    'policy.history': notYet,
-    'policy.get': notYet,
-    'policy.getDraft': notYet,
-    'policy.saveDraft': notYet,
-    'policy.discardDraft': notYet,
-    'policy.submit': notYet,
-    'policy.approve': notYet,
-    'policy.reject': notYet,
-    'policy.publish': notYet,
-    'policy.rollback': notYet,
-    'policy.approveRollback': notYet,
-    'policy.diff': notYet,
-    'policy.impactStart': notYet,
-    'policy.impactStatus': notYet,
-    'policy.impactCancel': notYet,
+    'policy.list': ({ tenantId }) => lifecycle.list(tenantId),
+    'policy.history': ({ tenantId, policyName }) => lifecycle.history(tenantId, policyName),
+    'policy.get': ({ tenantId, sha256 }) => lifecycle.detail(tenantId, sha256),
+    'policy.getDraft': ({ tenantId, policyName }) => lifecycle.getDraft(tenantId, policyName),
+    'policy.saveDraft': (req) => lifecycle.saveDraft(req),
+    'policy.discardDraft': async ({ tenantId, policyName }) => ({ discarded: await lifecycle.discardDraft(tenantId, policyName) }),
+    'policy.submit': (req) => lifecycle.submit(req),
+    'policy.approve': (req) => lifecycle.approve(req),
+    'policy.reject': (req) => lifecycle.reject(req),
+    'policy.publish': (req) => lifecycle.publish(req),
+    'policy.rollback': (req) => lifecycle.requestRollback(req),
+    'policy.approveRollback': (req) => lifecycle.approveRollback(req),
+    'policy.diff': async ({ tenantId, from, to }) => policyDiff(await lifecycle.resolveRef(tenantId, from), await lifecycle.resolveRef(tenantId, to)),
+    'policy.impactStart': async ({ tenantId, target, window }) => {
+      const side = await lifecycle.resolveRef(tenantId, target);
+      if (!side) throw new ArxFailure('INVALID_REQUEST', 'Impact analysis needs a draft or a version to replay against.', { path: 'target' });
+      return { jobId: jobs.start({ tenantId, text: side.text, schema: side.schema, window }) };
+    },
+    'policy.impactStatus': ({ jobId }) => jobs.status(jobId),
+    'policy.impactCancel': ({ jobId }) => jobs.cancel(jobId),
   };
 }

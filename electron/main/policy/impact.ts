@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type pg from 'pg';
+import { ArxFailure } from '../../../shared/contract';
+import { IMPACT_DEFAULT_DECISIONS, type ImpactResult } from '../../../shared/contract/domains/policy-lifecycle';
+import { GATEWAY_SCHEMA, validatePolicies } from '../../../shared/policy';
+import { withTenant } from '../controlplane/tenant-session';
+import { emptyTally, mergeTally, type FromWorker, type ImpactTally, type ToWorker } from './impact-protocol';
+
+/**
+ * Impact analysis (issue 5 item 4): the tenant's recorded decisions (com.arx.policy.decided, the
+ * last N by chain position, or a time window) decided again against a draft, in worker threads
+ * (one per core), with progress and cancellation. The main thread streams the stored event bytes
+ * from PostgreSQL through a cursor and deals batches to the workers; each worker compiles the draft
+ * once and counts permit→deny and deny→permit flips by team, model and provider.
+ */
+
+export type ImpactWindow = { lastDecisions: number } | { fromTime: string; toTime: string };
+
+export interface ImpactOptions {
+  tenantId: string;
+  text: string;
+  schema: string | null;
+  window?: ImpactWindow;
+  workers?: number;
+  batchSize?: number;
+  onProgress?: (processed: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** From source (tsx, vitest) the worker is the .ts file behind a tsx loader; from the bundle, impact-worker.mjs beside it. */
+function spawnWorker(): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    const source = pathToFileURL(join(dirname(here), 'impact-worker.ts')).href;
+    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+    return new Worker(boot, { eval: true });
+  }
+  return new Worker(join(dirname(here), 'policy-impact-worker.mjs'));
+}
+
+class WorkerHandle {
+  private waiting: (() => void)[] = [];
+  private onReady: (() => void) | null = null;
+  private onTally: ((t: ImpactTally) => void) | null = null;
+  failure: Error | null = null;
+  private failWaiters: ((e: Error) => void)[] = [];
+  inFlight = 0;
+
+  constructor(
+    readonly worker: Worker,
+    private readonly progress: (n: number) => void,
+  ) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.op === 'ready') this.onReady?.();
+      else if (m.op === 'failed') this.fail(new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy cannot be replayed: ${m.message}`));
+      else if (m.op === 'done-batch') {
+        this.inFlight--;
+        this.progress(m.processed);
+        const ws = this.waiting;
+        this.waiting = [];
+        for (const w of ws) w();
+      } else if (m.op === 'tally') this.onTally?.(m.tally);
+    });
+    worker.on('error', (e) => this.fail(e));
+  }
+
+  private fail(e: Error) {
+    this.failure ??= e;
+    for (const f of this.failWaiters) f(e);
+    this.failWaiters = [];
+  }
+
+  private guarded<T>(fn: (resolve: (v: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.failWaiters.push(reject);
+      fn(resolve);
+    });
+  }
+
+  send(m: ToWorker) {
+    this.worker.postMessage(m);
+  }
+
+  init(text: string, schema: string) {
+    return this.guarded<void>((resolve) => {
+      this.onReady = resolve;
+      this.send({ op: 'init', text, schema });
+    });
+  }
+
+  batch(id: number, seqs: number[], events: string[]) {
+    this.inFlight++;
+    this.send({ op: 'batch', id, seqs, events });
+  }
+
+  /** Resolves when fewer than `max` batches are queued in this worker (checked after each finished batch). */
+  drain(max: number): Promise<void> {
+    if (this.inFlight < max) return Promise.resolve();
+    return this.guarded<void>((resolve) => {
+      this.waiting.push(() => void this.drain(max).then(resolve));
+    });
+  }
+
+  finish() {
+    return this.guarded<ImpactTally>((resolve) => {
+      this.onTally = resolve;
+      this.send({ op: 'finish' });
+    });
+  }
+}
+
+export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<ImpactResult> {
+  const started = Date.now();
+  const schema = opts.schema ?? GATEWAY_SCHEMA;
+  const report = validatePolicies(cedar, opts.text, schema);
+  if (!report.ok) {
+    throw new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy has ${report.errors.length} validation error(s); fix them before replaying.`, { validation: report.errors });
+  }
+  const window = opts.window ?? { lastDecisions: IMPACT_DEFAULT_DECISIONS };
+  const nWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), 16));
+  const batchSize = opts.batchSize ?? 2000;
+  let processed = 0;
+  let total = 0;
+  const handles: WorkerHandle[] = [];
+  const abort = () => handles.forEach((h) => void h.worker.terminate());
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for (let i = 0; i < nWorkers; i++) {
+      handles.push(
+        new WorkerHandle(spawnWorker(), (n) => {
+          processed += n;
+          opts.onProgress?.(processed, total);
+        }),
+      );
+    }
+    await Promise.all(handles.map((h) => h.init(opts.text, schema)));
+    const range = await withTenant(pool, opts.tenantId, async (c) => {
+      const where = `tenant_id = $1 AND type = 'com.arx.policy.decided'` + ('fromTime' in window ? ` AND time >= $2::timestamptz AND time < $3::timestamptz` : '');
+      const params: unknown[] = 'fromTime' in window ? [opts.tenantId, window.fromTime, window.toTime] : [opts.tenantId];
+      const limit = 'lastDecisions' in window ? ` LIMIT ${Math.floor(window.lastDecisions)}` : '';
+      const count = await c.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM arx.audit_events WHERE ${where}${limit}) x`, params);
+      total = Number(count.rows[0]!.n);
+      opts.onProgress?.(0, total);
+      await c.query(`DECLARE impact_rows NO SCROLL CURSOR FOR SELECT seq, convert_from(bytes, 'UTF8') AS j FROM arx.audit_events WHERE ${where} ORDER BY seq DESC${limit}`, params);
+      let id = 0;
+      let fromSeq: number | null = null;
+      let toSeq: number | null = null;
+      for (;;) {
+        if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');
+        const r = await c.query<{ seq: string; j: string }>(`FETCH ${batchSize} FROM impact_rows`);
+        if (r.rows.length === 0) break;
+        const seqs = r.rows.map((x) => Number(x.seq));
+        toSeq ??= seqs[0]!;
+        fromSeq = seqs[seqs.length - 1]!;
+        // Deal to the least busy worker, waiting while every worker has two batches queued.
+        let h = handles.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+        while (h.inFlight >= 2) {
+          await Promise.race(handles.map((x) => x.drain(2)));
+          h = handles.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+        }
+        const failed = handles.find((x) => x.failure);
+        if (failed) throw failed.failure!;
+        h.batch(id++, seqs, r.rows.map((x) => x.j));
+      }
+      await c.query('CLOSE impact_rows');
+      return { fromSeq, toSeq };
+    });
+    if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');
+    const tallies = await Promise.all(handles.map((h) => h.finish()));
+    const t = tallies.reduce((a, b) => mergeTally(a, b), emptyTally());
+    return {
+      replayed: t.replayed,
+      errors: t.errors,
+      flagged: t.flagged,
+      fromSeq: range.fromSeq,
+      toSeq: range.toSeq,
+      totals: t.totals,
+      byTeam: t.byTeam,
+      byModel: t.byModel,
+      byProvider: t.byProvider,
+      examples: t.examples,
+      elapsedMs: Date.now() - started,
+      workers: nWorkers,
+    };
+  } catch (err) {
+    if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+  }
+}
+
+type JobState = 'running' | 'done' | 'cancelled' | 'failed';
+interface Job {
+  jobId: string;
+  state: JobState;
+  processed: number;
+  total: number;
+  result: ImpactResult | null;
+  error: string | null;
+  controller: AbortController;
+}
+
+/** Impact jobs of the console: started by policy.impactStart, polled or pushed (policy.impactProgress), cancelled. */
+export class ImpactJobs {
+  private readonly jobs = new Map<string, Job>();
+
+  constructor(
+    private readonly pool: () => pg.Pool,
+    private readonly publish: (p: { jobId: string; state: JobState; processed: number; total: number }) => void = () => {},
+  ) {}
+
+  start(req: { tenantId: string; text: string; schema: string | null; window: ImpactWindow }): string {
+    const pool = this.pool();
+    const job: Job = { jobId: randomUUID(), state: 'running', processed: 0, total: 0, result: null, error: null, controller: new AbortController() };
+    this.jobs.set(job.jobId, job);
+    let last = 0;
+    const tell = () => this.publish({ jobId: job.jobId, state: job.state, processed: job.processed, total: job.total });
+    runImpact(pool, {
+      tenantId: req.tenantId,
+      text: req.text,
+      schema: req.schema,
+      window: req.window,
+      signal: job.controller.signal,
+      onProgress: (processed, total) => {
+        job.processed = processed;
+        job.total = total;
+        const now = Date.now();
+        if (now - last > 250) {
+          last = now;
+          tell();
+        }
+      },
+    })
+      .then((r) => {
+        job.result = r;
+        job.processed = r.replayed + r.errors;
+        job.state = 'done';
+      })
+      .catch((err: unknown) => {
+        if (job.state === 'cancelled' || job.controller.signal.aborted) job.state = 'cancelled';
+        else {
+          job.state = 'failed';
+          job.error = err instanceof Error ? err.message : String(err);
+        }
+      })
+      .finally(() => {
+        tell();
+        setTimeout(() => this.jobs.delete(job.jobId), 10 * 60_000).unref();
+      });
+    return job.jobId;
+  }
+
+  status(jobId: string) {
+    const j = this.jobs.get(jobId);
+    if (!j) throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+    return { jobId: j.jobId, state: j.state, processed: j.processed, total: j.total, result: j.result, error: j.error };
+  }
+
+  cancel(jobId: string) {
+    const j = this.jobs.get(jobId);
+    if (!j) throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+    if (j.state === 'running') {
+      j.state = 'cancelled';
+      j.controller.abort();
+    }
+    return this.status(jobId);
+  }
+}
