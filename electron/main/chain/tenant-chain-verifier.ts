@@ -16,6 +16,7 @@ import { openArxCheckpoint, type NoteVerifier } from '../../../shared/checkpoint
 import { ArxFailure } from '../../../shared/contract';
 import { MerkleFrontier, verifyConsistency } from '../../../shared/merkle';
 import { policyVersionOf } from '../../../shared/policy/policy-set';
+import { policyVersionDigest } from '../../../shared/policy/version';
 import { copyChainHashes, copyChainRows, type StoredChainRow } from './copy-rows';
 import type { DigestPool } from './digest-pool';
 import type { DigestResult } from './digest-protocol';
@@ -111,6 +112,8 @@ export interface VerifyOptions {
   onProgress?: (p: VerifyProgress) => void;
   signal?: AbortSignal;
   maxIssues?: number;
+  /** Minimum time between two progress reports (default 200 ms; 0: after every batch). */
+  progressIntervalMs?: number;
 }
 
 interface CheckpointRow {
@@ -192,19 +195,24 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       const b = new Date(toTime);
       if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime()) || b < a) throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'A time range needs two times, from ≤ to.', { path: 'range' });
       // The events' stored times choose the seqs; the chain itself is then checked by seq.
-      const lo = await client.query<{ seq: string }>('SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND time >= $2 ORDER BY time, seq LIMIT 1', [tenantId, a]);
-      const hi = await client.query<{ seq: string }>('SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND time <= $2 ORDER BY time DESC, seq DESC LIMIT 1', [tenantId, b]);
-      if (!lo.rows[0] || !hi.rows[0] || Number(hi.rows[0].seq) < Number(lo.rows[0].seq)) {
+      // The smallest seq range that holds every event stored with a time inside the window.
+      const bounds = await client.query<{ lo: string | null; hi: string | null }>(
+        'SELECT min(seq) AS lo, max(seq) AS hi FROM arx.audit_events WHERE tenant_id = $1 AND time >= $2::timestamptz AND time <= $3::timestamptz',
+        [tenantId, fromTime, toTime], // as text: microseconds survive (a Date keeps milliseconds)
+      );
+      const lo = bounds.rows[0]?.lo ?? null;
+      const hi = bounds.rows[0]?.hi ?? null;
+      if (lo === null || hi === null) {
         throw new ArxFailure('AUDIT_VERIFY_RANGE_EMPTY', `No events between ${fromTime} and ${toTime}.`, { path: 'range' });
       }
-      from = Number(lo.rows[0].seq);
-      to = Number(hi.rows[0].seq);
+      from = Number(lo);
+      to = Number(hi);
     }
     const maxSeq = await client.query<{ m: string | null }>('SELECT max(seq) AS m FROM arx.audit_events WHERE tenant_id = $1', [tenantId]);
     const storedMax = maxSeq.rows[0]?.m === null || maxSeq.rows[0]?.m === undefined ? -1 : Number(maxSeq.rows[0].m);
     const total = Math.max(0, (to === null ? storedMax : Math.min(to, storedMax)) - from + 1);
 
-    const progress = progressReporter(opts.onProgress, total);
+    const progress = progressReporter(opts.onProgress, total, opts.progressIntervalMs ?? 200);
     progress.phase('checkpoints');
 
     // 1. Checkpoints: signatures, keys and their windows. Only verified ones anchor the chain.
@@ -228,7 +236,12 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     );
     type Verified = ChainCheckpoint & { proof: Uint8Array[]; time: string; keyName: string; note: string };
     const verified: Verified[] = [];
+    // Each stored checkpoint carries the consistency proof from the stored checkpoint before it.
+    const pairs: { a: Verified | null; b: Verified }[] = [];
+    let previous: Verified | null = null;
     for (const row of cps.rows) {
+      const prior = previous;
+      previous = null;
       const size = Number(row.tree_size);
       const at = { seq: Math.max(0, size - 1), treeSize: size, issuedAt: row.issued_at.toISOString() };
       const opened = openArxCheckpoint(row.note, verifiers, { tenantId });
@@ -267,12 +280,15 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
           }),
         );
       }
-      verified.push({ size: cp.size, root: cp.root, head: cp.head, proof: row.consistency_proof.map((p) => new Uint8Array(p)), time: cp.time, keyName: signer, note: row.note });
+      const v: Verified = { size: cp.size, root: cp.root, head: cp.head, proof: row.consistency_proof.map((p) => new Uint8Array(p)), time: cp.time, keyName: signer, note: row.note };
+      verified.push(v);
+      pairs.push({ a: prior, b: v });
+      previous = v;
     }
     verified.sort((a, b) => a.size - b.size);
-    for (let i = 1; i < verified.length; i++) {
-      const a = verified[i - 1]!;
-      const b = verified[i]!;
+    // A checkpoint already reported (unverified) breaks the pairing: its neighbours are not compared.
+    for (const { a, b } of pairs) {
+      if (!a) continue;
       if (a.size === 0 || a.size === b.size) {
         if (a.size === b.size && toHex(a.root) !== toHex(b.root)) {
           errors.push(issue('CHECKPOINT_CONSISTENCY_INVALID', `two signed checkpoints of size ${a.size} disagree on the root: the log forked`, { seq: a.size - 1, treeSize: b.size }));
@@ -509,16 +525,25 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
 }
 
 async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Promise<{ checked: number; issues: VerificationIssue[] }> {
-  const versions = await client.query<{ policy_id: string; sha256: Buffer; blake3: Buffer; policy_text: string }>(
-    'SELECT policy_id, sha256, blake3, policy_text FROM arx.policy_versions WHERE tenant_id = $1 ORDER BY created_at, sha256',
+  const versions = await client.query<{ policy_id: string; sha256: Buffer; blake3: Buffer; policy_text: string; schema_text: string; tests: unknown[] }>(
+    'SELECT policy_id, sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions WHERE tenant_id = $1 ORDER BY created_at, sha256',
     [tenantId],
   );
   const issues: VerificationIssue[] = [];
   for (const v of versions.rows) {
-    const now = policyVersionOf(v.policy_text);
     const sha = v.sha256.toString('hex');
     const b3 = v.blake3.toString('hex');
+    // The version digest over text, schema and tests (docs/policy-versions.md); rows written before
+    // that format (demo data) carry the digest of the policy text alone, which is accepted too.
+    let now: { sha256: string; blake3: string };
+    try {
+      now = policyVersionDigest({ policies: v.policy_text, schema: v.schema_text, tests: Array.isArray(v.tests) ? v.tests : [] });
+    } catch {
+      now = { sha256: '', blake3: '' };
+    }
     if (now.sha256 === sha && now.blake3 === b3) continue;
+    const legacy = policyVersionOf(v.policy_text);
+    if (legacy.sha256 === sha && legacy.blake3 === b3) continue;
     // Where the chain first relies on this version (located through the jsonb copy; -1: nowhere).
     const used = await client.query<{ seq: string }>(
       `SELECT seq FROM arx.audit_events WHERE tenant_id = $1
@@ -526,7 +551,7 @@ async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Pro
       [tenantId, sha],
     );
     issues.push(
-      issue('POLICY_VERSION_MODIFIED', 'the policy text no longer hashes to the digest it is known and signed by', {
+      issue('POLICY_VERSION_MODIFIED', 'the policy version no longer hashes to the digest it is known and signed by', {
         seq: used.rows[0] ? Number(used.rows[0].seq) : -1,
         policyId: v.policy_id,
         expected: sha,
@@ -539,7 +564,7 @@ async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Pro
 }
 
 /** Throttled progress (at most ~5 a second), with the rate and the time left. */
-function progressReporter(onProgress: VerifyOptions['onProgress'], total: number) {
+function progressReporter(onProgress: VerifyOptions['onProgress'], total: number, interval: number) {
   const started = performance.now();
   let last = 0;
   let phase: VerifyProgress['phase'] = 'checkpoints';
@@ -547,7 +572,7 @@ function progressReporter(onProgress: VerifyOptions['onProgress'], total: number
   const emit = (force: boolean) => {
     if (!onProgress) return;
     const now = performance.now();
-    if (!force && now - last < 200) return;
+    if (!force && now - last < interval) return;
     last = now;
     const secs = (now - started) / 1000;
     const rate = secs > 0 ? state.rows / secs : 0;

@@ -14,6 +14,7 @@ export interface VerifyJobsDeps {
   publish?: (status: VerifyStatus) => void;
   /** Finished jobs kept for verifyResult (oldest dropped first). */
   keep?: number;
+  progressIntervalMs?: number;
 }
 
 interface Job {
@@ -68,6 +69,7 @@ export class VerifyJobs {
         blake3: b3,
         pool: this.deps.digestPool(),
         signal: job.controller.signal,
+        ...(this.deps.progressIntervalMs !== undefined ? { progressIntervalMs: this.deps.progressIntervalMs } : {}),
         onProgress: (p: VerifyProgress) => {
           job.progress = { ...p };
           this.publish(job);
