@@ -1,8 +1,98 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
+import { ArxFailure } from '../../../shared/contract';
+import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { ChainWriter } from '../controlplane/chain-writer';
+import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { exportBundle } from './export';
+import { verifyBundle } from './verify';
+
+export const BUNDLE_EXTENSION = '.arxbundle';
+
+/** Where the console keeps exported bundles (and offers them under "Open bundle"). */
+export const bundlesDir = (dataDir: string) => join(dataDir, 'bundles');
+
+const consoleSource = () => `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
 
 /** Handlers for the commands in shared/contract/domains/bundle.ts. */
 export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bundleCommands> {
-  void deps;
-  return {};
+  return {
+    async 'bundle.export'(req, ctx) {
+      const session = deps.operatorAuth.session();
+      if (!session) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to export a bundle.');
+      if (session.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to export a bundle.');
+      if (req.out !== null && ctx.adapter !== 'cli') throw new ArxFailure('INVALID_REQUEST', 'Only the command line chooses the output file; the console writes into its bundles folder.', { path: 'out' });
+      if ((req.review === null) === (req.from === null || req.to === null)) {
+        throw new ArxFailure('INVALID_REQUEST', 'Give either a range (from and to) or a fidelity certificate id, not both.', { path: req.review === null ? 'from' : 'review' });
+      }
+      const pool = deps.controlPlane.requirePool();
+      const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
+      const may = session.roles.some((r) => r.tenantId === tenant.id && ['isso', 'auditor', 'administrator'].includes(r.role));
+      if (!may) throw new ArxFailure('BUNDLE_ROLE_REQUIRED', `Exporting evidence of ${tenant.slug} needs the ISSO, auditor or administrator role there.`, { path: 'tenant' });
+      let out: string;
+      if (req.out !== null) out = isAbsolute(req.out) ? req.out : resolve(req.out);
+      else {
+        mkdirSync(bundlesDir(deps.config.dataDir), { recursive: true });
+        const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
+        out = join(bundlesDir(deps.config.dataDir), `${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`);
+      }
+      let trustStore = null;
+      try {
+        trustStore = deps.trustStore();
+      } catch {
+        trustStore = null;
+      }
+      const result = await exportBundle(pool, {
+        tenantId: tenant.id,
+        ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
+        outPath: out,
+        session,
+        sign: (purpose, digest) => deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' }),
+        trustStore,
+        blake3: await loadWasmBlake3(),
+      });
+      // The export itself is evidence: an audit event in the tenant's chain.
+      await new ChainWriter(pool, tenant.id, { source: consoleSource() })
+        .append([{ type: 'com.arx.bundle.exported', data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId }, subject: session.edipi }])
+        .catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
+      const { exporter, ...rest } = result;
+      void exporter;
+      return rest;
+    },
+    'bundle.list'() {
+      const dir = bundlesDir(deps.config.dataDir);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir).filter((n) => n.endsWith(BUNDLE_EXTENSION));
+      } catch {
+        names = [];
+      }
+      const bundles = names
+        .map((name) => {
+          const path = join(dir, name);
+          const st = statSync(path);
+          return { name, path, bytes: st.size, modifiedAt: st.mtime.toISOString() };
+        })
+        .sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : -1));
+      return { dir, bundles };
+    },
+    async 'bundle.open'(req) {
+      const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
+      const store = deps.trustStore();
+      const verified = await verifyBundle(path, {
+        trust: { store, policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl } },
+        blake3: await loadWasmBlake3(),
+        collect: { maxEvents: req.maxEvents ?? 500 },
+      });
+      const { contents, ...report } = verified;
+      return { path, report, contents: contents ?? null };
+    },
+  };
 }

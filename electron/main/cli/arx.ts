@@ -6,6 +6,7 @@ import { ConsoleSession } from '../core/registry';
 import { runConsole } from '../launcher';
 import { EXIT_CANNOT_RUN, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
 import { cardProvisionTest } from './card-commands';
+import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
 import { dbMigrate } from './db-commands';
 
@@ -58,7 +59,7 @@ const demo: CliCommand = {
   run: () => runConsole(),
 };
 
-export const CLI_COMMANDS: CliCommand[] = [demo, dbMigrate, simulateCommand, chainVerify, cardProvisionTest, ...(Object.keys(commands) as CommandName[]).map(contractCommand)];
+export const CLI_COMMANDS: CliCommand[] = [demo, dbMigrate, simulateCommand, chainVerify, cardProvisionTest, ...BUNDLE_CLI_COMMANDS, ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand)];
 
 export function helpText(): string {
   const width = Math.max(...CLI_COMMANDS.map((c) => c.name.join(' ').length));

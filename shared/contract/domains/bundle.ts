@@ -1,13 +1,102 @@
-import type { CommandDef } from '../define';
+import { z } from 'zod';
+import { def, empty, type CommandDef } from '../define';
+
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const location = z.record(z.string(), z.union([z.string(), z.number()]));
+const finding = z.object({ code: z.string(), message: z.string(), location }).strict();
+
+export const BundleReportSchema = z
+  .object({
+    ok: z.boolean(),
+    fatal: finding.nullable(),
+    format: z.object({ name: z.string(), version: z.number() }).strict().nullable(),
+    summary: z
+      .object({
+        tenantId: z.string().nullable(),
+        tenantSlug: z.string().nullable(),
+        from: z.number().nullable(),
+        to: z.number().nullable(),
+        events: z.number(),
+        eventBytes: z.number(),
+        checkpoints: z.number(),
+        policyVersions: z.number(),
+        reviews: z.number(),
+        certificates: z.number(),
+        crls: z.number(),
+        signer: z.string().nullable(),
+        createdAt: z.string().nullable(),
+        bytes: z.number(),
+        compressed: z.boolean(),
+      })
+      .strict(),
+    checks: z.array(z.object({ id: z.string(), label: z.string(), ok: z.boolean(), checked: z.number(), findings: z.array(finding), omitted: z.number() }).strict()),
+    warnings: z.array(finding),
+  })
+  .strict();
+
+export const BundleContentsSchema = z
+  .object({
+    events: z.array(z.object({ seq: z.number(), type: z.string(), time: z.string(), json: z.string() }).strict()),
+    eventsOmitted: z.number(),
+    policies: z.array(
+      z
+        .object({
+          sha256: z.string(),
+          name: z.string(),
+          state: z.string(),
+          text: z.string(),
+          signatures: z.array(z.object({ role: z.string(), operatorId: z.string(), certificateSha256: z.string(), signedAt: z.string() }).strict()),
+        })
+        .strict(),
+    ),
+    certificates: z.array(z.object({ sha256: z.string(), subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string(), member: z.string() }).strict()),
+    reviews: z.array(z.object({ id: z.string(), fromSeq: z.number(), toSeq: z.number(), createdAt: z.string() }).strict()),
+    checkpoints: z.array(z.object({ member: z.string(), size: z.number(), time: z.string() }).strict()),
+  })
+  .strict();
 
 /**
  * Commands of this domain, merged into the contract table (../commands.ts). Keys are
  * "group.method"; the group becomes window.arx.<group>.
  */
-export const bundleCommands = {} as const satisfies Record<string, CommandDef>;
+export const bundleCommands = {
+  'bundle.export': def({
+    summary: 'Export an evidence bundle of a tenant range (or of a fidelity certificate), signed on the operator card.',
+    request: z
+      .object({
+        tenant: z.string().min(1).max(64),
+        from: seq.nullable(),
+        to: seq.nullable(),
+        review: z.string().uuid().nullable(),
+        /** The card PIN for the manifest signature (asked for every signature). */
+        pin: z.string().min(4).max(16),
+        /** File path: the CLI only; the console writes into the data directory's bundles folder. */
+        out: z.string().min(1).max(4096).nullable(),
+      })
+      .strict(),
+    response: z
+      .object({ path: z.string(), sha256: z.string(), bytes: z.number(), tenantId: z.string(), from: z.number(), to: z.number(), events: z.number(), eventBytes: z.number(), members: z.number() })
+      .strict(),
+    requiresConsent: true,
+  }),
+  'bundle.list': def({
+    summary: 'List the evidence bundles in the data directory.',
+    request: empty,
+    response: z
+      .object({ dir: z.string(), bundles: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number(), modifiedAt: z.string() }).strict()) })
+      .strict(),
+    requiresConsent: true,
+  }),
+  'bundle.open': def({
+    summary: 'Verify an evidence bundle offline against the configured trust anchors and show what it holds (read-only).',
+    request: z.object({ path: z.string().min(1).max(4096), maxEvents: z.number().int().min(0).max(5000).nullable() }).strict(),
+    response: z.object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() }).strict(),
+    requiresConsent: true,
+  }),
+} as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const BUNDLE_ERROR_CODES = [] as const;
+export const BUNDLE_ERROR_CODES = ['BUNDLE_OUT_EXISTS', 'BUNDLE_RANGE_UNAVAILABLE', 'BUNDLE_RANGE_NOT_CHECKPOINTED', 'BUNDLE_CHAIN_NOT_CONTIGUOUS', 'BUNDLE_TRUST_INVALID', 'BUNDLE_ROLE_REQUIRED'] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const bundleEvents = {} as const;

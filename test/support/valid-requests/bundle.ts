@@ -2,4 +2,8 @@ import type { RequestOf } from '../../../shared/contract';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
 
 /** One valid request per command of shared/contract/domains/bundle.ts (see ../valid-requests.ts). */
-export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> } = {};
+export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> } = {
+  'bundle.export': { tenant: 'alpha-command', from: 0, to: 99, review: null, pin: '123456', out: null },
+  'bundle.list': {},
+  'bundle.open': { path: '/tmp/example.arxbundle', maxEvents: 200 },
+};

@@ -1,0 +1,91 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
+import type { Blake3, Blake3Hasher } from '../../../shared/chain';
+import { toHex } from '../../../shared/bytes';
+import { END_OF_ARCHIVE, padding, ustarHeader } from '../../../shared/bundle';
+
+export interface WrittenMember {
+  name: string;
+  size: number;
+  sha256: string;
+  blake3: string;
+}
+
+/**
+ * Writes the canonical ustar stream of a bundle to `<out>.partial-…` and renames it into place
+ * only when complete (never a partial bundle under the final name). Each member is hashed with
+ * SHA-256 and BLAKE3 as it is written; the whole file with SHA-256 (for the export audit event).
+ */
+export class BundleTarWriter {
+  readonly members: WrittenMember[] = [];
+  private readonly stream: WriteStream;
+  private readonly tmp: string;
+  private readonly fileHash = createHash('sha256');
+  private bytes = 0;
+  private current: { name: string; size: number; written: number; sha: Hash; b3: Blake3Hasher } | null = null;
+  private failed: Error | null = null;
+
+  constructor(
+    readonly outPath: string,
+    private readonly blake3: Blake3,
+  ) {
+    this.tmp = `${outPath}.partial-${randomBytes(4).toString('hex')}`;
+    this.stream = createWriteStream(this.tmp, { flags: 'wx', mode: 0o644 });
+    this.stream.on('error', (e) => (this.failed = e));
+  }
+
+  private async raw(chunk: Uint8Array): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.fileHash.update(chunk);
+    this.bytes += chunk.length;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async begin(name: string, size: number): Promise<void> {
+    if (this.current) throw new Error(`tar: member ${this.current.name} is not finished`);
+    await this.raw(ustarHeader(name, size));
+    this.current = { name, size, written: 0, sha: createHash('sha256'), b3: this.blake3.createHasher() };
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const c = this.current!;
+    if (c.written + chunk.length > c.size) throw new Error(`tar: member ${c.name} is longer than its declared ${c.size} bytes`);
+    c.written += chunk.length;
+    c.sha.update(chunk);
+    c.b3.update(chunk);
+    await this.raw(chunk);
+  }
+
+  async end(): Promise<WrittenMember> {
+    const c = this.current!;
+    if (c.written !== c.size) throw new Error(`tar: member ${c.name} has ${c.written} of its declared ${c.size} bytes`);
+    const pad = padding(c.size);
+    if (pad) await this.raw(new Uint8Array(pad));
+    const m = { name: c.name, size: c.size, sha256: c.sha.digest('hex'), blake3: toHex(c.b3.digest()) };
+    this.members.push(m);
+    this.current = null;
+    return m;
+  }
+
+  async add(name: string, bytes: Uint8Array): Promise<WrittenMember> {
+    await this.begin(name, bytes.length);
+    if (bytes.length) await this.write(bytes);
+    return this.end();
+  }
+
+  /** Ends the archive and moves it into place; returns the whole file's SHA-256 and size. */
+  async finish(): Promise<{ sha256: string; bytes: number }> {
+    await this.raw(END_OF_ARCHIVE);
+    this.stream.end();
+    await once(this.stream, 'finish');
+    if (this.failed) throw this.failed;
+    renameSync(this.tmp, this.outPath);
+    return { sha256: this.fileHash.digest('hex'), bytes: this.bytes };
+  }
+
+  abort(): void {
+    this.stream.destroy();
+    rmSync(this.tmp, { force: true });
+  }
+}

@@ -1,0 +1,761 @@
+// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
+import 'reflect-metadata';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { X509Certificate, X509Crl } from '@peculiar/x509';
+import { createHash, X509Certificate as NodeX509, verify as cryptoVerify, type Hash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { bytesEqual, fromBase64, fromHex, toHex } from '../../../shared/bytes';
+import {
+  BUNDLE_CHECKS,
+  BUNDLE_FORMAT,
+  BUNDLE_MAGIC_TEXT,
+  BUNDLE_VERSION,
+  BundleFatal,
+  ConsistencySchema,
+  DEFAULT_LIMITS,
+  EventRecordReader,
+  EventsMalformed,
+  GatewayKeysSchema,
+  MANIFEST_PAYLOAD_TYPE,
+  ManifestSchema,
+  PolicyMetaSchema,
+  RangeSchema,
+  ReviewSchema,
+  TarReader,
+  TRAILER,
+  memberKind,
+  parseStrictJson,
+  type BundleCheckId,
+  type BundleFinding,
+  type BundleLimits,
+  type BundleRange,
+  type BundleReport,
+  type Manifest,
+  type PolicyMeta,
+  type BundleReview,
+} from '../../../shared/bundle';
+import { ChainVerifier, genesisHash, type Blake3, type Blake3Hasher, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
+import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
+import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
+import { verifyConsistency } from '../../../shared/merkle';
+import { compilePolicySet, replayDecision, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
+import { nodeEd25519Verifier } from '../chain/node-crypto';
+import type { TrustStore } from '../pki/trust-store';
+import { validateCertificate, type ValidationPolicy } from '../pki/validate';
+
+/** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
+export interface BundleTrust {
+  store: TrustStore;
+  policy: ValidationPolicy;
+}
+
+export interface VerifyBundleOptions {
+  trust: BundleTrust;
+  blake3: Blake3;
+  limits?: Partial<BundleLimits>;
+  onProgress?: (p: { bytes: number; total: number; events: number }) => void;
+  /** Keep the bundle's events (up to this many), policies and certificates for a read-only view. */
+  collect?: { maxEvents: number };
+  /** Findings listed per check; the rest are counted. */
+  maxFindings?: number;
+}
+
+export interface BundleContents {
+  events: { seq: number; type: string; time: string; json: string }[];
+  eventsOmitted: number;
+  policies: { sha256: string; name: string; state: string; text: string; signatures: { role: string; operatorId: string; certificateSha256: string; signedAt: string }[] }[];
+  certificates: { sha256: string; subject: string; issuer: string; notBefore: string; notAfter: string; member: string }[];
+  reviews: { id: string; fromSeq: number; toSeq: number; createdAt: string }[];
+  checkpoints: { member: string; size: number; time: string }[];
+}
+
+export type VerifiedBundle = BundleReport & { contents?: BundleContents };
+
+interface MemberSeen {
+  name: string;
+  size: number;
+  sha256: string;
+  blake3: string;
+  index: number;
+}
+
+const DECIDED = Buffer.from('"type":"com.arx.policy.decided"');
+
+class Checks {
+  private readonly results = new Map<BundleCheckId, { checked: number; findings: BundleFinding[]; omitted: number }>();
+  constructor(private readonly max: number) {
+    for (const c of BUNDLE_CHECKS) this.results.set(c.id, { checked: 0, findings: [], omitted: 0 });
+  }
+  count(id: BundleCheckId, n = 1): void {
+    this.results.get(id)!.checked += n;
+  }
+  fail(id: BundleCheckId, code: string, message: string, location: Record<string, string | number>): void {
+    const r = this.results.get(id)!;
+    if (r.findings.length < this.max) r.findings.push({ code, message, location });
+    else r.omitted++;
+  }
+  report() {
+    return BUNDLE_CHECKS.map((c) => {
+      const r = this.results.get(c.id)!;
+      return { id: c.id, label: c.label, ok: r.findings.length === 0 && r.omitted === 0, checked: r.checked, findings: r.findings, omitted: r.omitted };
+    });
+  }
+}
+
+function emptyReport(bytes: number, compressed: boolean): BundleReport {
+  return {
+    ok: false,
+    fatal: null,
+    format: null,
+    summary: {
+      tenantId: null,
+      tenantSlug: null,
+      from: null,
+      to: null,
+      events: 0,
+      eventBytes: 0,
+      checkpoints: 0,
+      policyVersions: 0,
+      reviews: 0,
+      certificates: 0,
+      crls: 0,
+      signer: null,
+      createdAt: null,
+      bytes,
+      compressed,
+    },
+    checks: [],
+    warnings: [],
+  };
+}
+
+/** Deep search of a JSON value for a string (a signature payload naming the version it covers). */
+function mentions(v: unknown, s: string, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (typeof v === 'string') return v === s;
+  if (v === null || typeof v !== 'object') return false;
+  return Object.values(v).some((x) => mentions(x, s, depth + 1));
+}
+
+function verifyDsse(env: DsseEnvelope, cert: NodeX509): { ok: boolean; payload: Uint8Array | null } {
+  const payload = fromBase64(env.payload);
+  if (!payload) return { ok: false, payload: null };
+  const input = pae(env.payloadType, payload);
+  const ok = env.signatures.some((s) => {
+    const sig = fromBase64(s.sig);
+    if (!sig) return false;
+    try {
+      return cryptoVerify('sha256', input, { key: cert.publicKey, dsaEncoding: 'der' }, sig);
+    } catch {
+      return false;
+    }
+  });
+  return { ok, payload };
+}
+
+/**
+ * Verifies an evidence bundle offline (docs/bundle-format.md §5): no database, no card, no
+ * network. The file is read once, as a stream, never extracted: members are hashed as they pass;
+ * the small ones are kept in memory (bounded by the limits), events.bin flows through the chain
+ * verifier and the decision replay. Never throws for a bad file: a file that is not a usable
+ * bundle gives `fatal` (exit 2), anything else a finding under its check (exit 1).
+ */
+export async function verifyBundle(path: string, opts: VerifyBundleOptions): Promise<VerifiedBundle> {
+  let fileSize = 0;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    fileSize = st.size;
+  } catch (e) {
+    const r = emptyReport(0, false);
+    r.fatal = { code: 'BUNDLE_UNREADABLE', message: `Cannot read ${path}: ${(e as Error).message}`, location: { file: path } };
+    return r;
+  }
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const maxFindings = opts.maxFindings ?? 100;
+  const checks = new Checks(maxFindings);
+  const b3 = opts.blake3;
+  const seen = new Map<string, MemberSeen>();
+  const order: MemberSeen[] = [];
+  const small = new Map<string, Uint8Array>();
+  let smallTotal = 0;
+  let lastRank = -1;
+
+  // Parsed state, filled as members arrive (their order is fixed by the format).
+  let range: BundleRange | null = null;
+  const verifiers: NoteVerifier[] = [];
+  const windows = new Map<string, { from: Date; to: Date | null }>();
+  const checkpoints: (ChainCheckpoint & { member: string; time: string; verified: boolean })[] = [];
+  const anchors: ChainAnchor[] = [];
+  let startTrusted: Uint8Array | null = null;
+  const policies = new Map<string, { text?: Uint8Array; meta?: PolicyMeta; engine?: PolicyEngine | null }>();
+  const reviews: (BundleReview & { member: string })[] = [];
+  const certs = new Map<string, { der: Uint8Array; x: X509Certificate; node: NodeX509; member: string }>();
+  const crls: X509Crl[] = [];
+  let chain: ChainVerifier | null = null;
+  let events: EventRecordReader | null = null;
+  let eventCount = 0;
+  let eventBytes = 0;
+  let lastSeq = -1;
+  let eventsProblem = false;
+  const contents: BundleContents | undefined = opts.collect ? { events: [], eventsOmitted: 0, policies: [], certificates: [], reviews: [], checkpoints: [] } : undefined;
+  const missingVersions = new Set<string>();
+  let decisions = 0;
+
+  const jsonOf = (name: string, bytes: Uint8Array): unknown => {
+    const p = parseStrictJson(bytes, name, limits.maxJsonDepth);
+    if (!p.ok) {
+      checks.fail('members', p.error.code, p.error.message, p.error.location);
+      return undefined;
+    }
+    return p.value;
+  };
+  const schemaOf = <T>(name: string, v: unknown, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): T | undefined => {
+    if (v === undefined) return undefined;
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    const i = r.error.issues[0]!;
+    checks.fail('members', 'BUNDLE_MEMBER_INVALID', `${name}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`, { member: name, path: i.path.map(String).join('.') });
+    return undefined;
+  };
+
+  const keyWindowOk = (keyName: string, time: string): boolean => {
+    const w = windows.get(keyName);
+    const t = new Date(time);
+    return !!w && t >= w.from && (w.to === null || t < w.to);
+  };
+
+  const onSmall = (name: string, kind: string, bytes: Uint8Array): void => {
+    switch (kind) {
+      case 'magic': {
+        const text = new TextDecoder('latin1').decode(bytes);
+        if (text !== BUNDLE_MAGIC_TEXT) {
+          const v = /^arx-bundle\/([^\n]{0,20})\n?$/.exec(text);
+          if (v) throw new BundleFatal('BUNDLE_VERSION_UNKNOWN', `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows version ${BUNDLE_VERSION})`, { member: name });
+          throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the first member is not the ARX bundle marker', { member: name });
+        }
+        return;
+      }
+      case 'range':
+        range = schemaOf(name, jsonOf(name, bytes), RangeSchema) ?? null;
+        return;
+      case 'gateway-keys': {
+        const keys = schemaOf(name, jsonOf(name, bytes), GatewayKeysSchema) ?? [];
+        for (const [i, k] of keys.entries()) {
+          const parsed = parseVerifierKey(k.verifierKey);
+          if (!parsed.ok || parsed.value.name !== k.name) {
+            checks.fail('checkpoints', 'GATEWAY_KEY_INVALID', `gateway key ${k.name.slice(0, 80)}: ${parsed.ok ? 'the key text names another key' : parsed.error.message}`, { member: name, index: i });
+            continue;
+          }
+          const from = new Date(k.validFrom);
+          const to = k.validTo === null ? null : new Date(k.validTo);
+          if (Number.isNaN(from.getTime()) || (to && Number.isNaN(to.getTime()))) {
+            checks.fail('checkpoints', 'GATEWAY_KEY_INVALID', `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`, { member: name, index: i });
+            continue;
+          }
+          verifiers.push(nodeEd25519Verifier(k.name, parsed.value.publicKey));
+          windows.set(k.name, { from, to });
+        }
+        return;
+      }
+      case 'checkpoint': {
+        checks.count('checkpoints');
+        if (!range) {
+          checks.fail('checkpoints', 'CHECKPOINT_MALFORMED', `${name}: no valid range.json names the tenant it must belong to`, { member: name });
+          return;
+        }
+        const opened = openArxCheckpoint(bytes, verifiers, { tenantId: range.tenantId });
+        if (!opened.ok) {
+          const e = opened.error;
+          const code = e.code === 'NOTE_UNVERIFIED' || e.code === 'NOTE_NO_SIGNATURES' ? 'CHECKPOINT_KEY_UNKNOWN' : e.code === 'NOTE_SIGNATURE_INVALID' ? 'CHECKPOINT_SIGNATURE_INVALID' : 'CHECKPOINT_MALFORMED';
+          checks.fail('checkpoints', code, `${name}: ${e.message}`, { member: name, ...(e.details?.line !== undefined ? { line: e.details.line } : {}), reason: e.code });
+          return;
+        }
+        const cp = opened.value.checkpoint;
+        const signer = opened.value.note.verifiedBy[0]!.name;
+        if (!keyWindowOk(signer, cp.time)) {
+          checks.fail('checkpoints', 'CHECKPOINT_KEY_OUTSIDE_WINDOW', `${name} was signed at ${cp.time}, outside the validity window of key ${signer}`, { member: name, key: signer });
+          return;
+        }
+        checkpoints.push({ size: cp.size, root: cp.root, head: cp.head, member: name, time: cp.time, verified: true });
+        contents?.checkpoints.push({ member: name, size: cp.size, time: cp.time });
+        return;
+      }
+      case 'consistency': {
+        const list = schemaOf(name, jsonOf(name, bytes), ConsistencySchema) ?? [];
+        const byIndex = new Map(checkpoints.map((c) => [Number(c.member.slice(11, 17)), c]));
+        for (const [i, c] of list.entries()) {
+          checks.count('proofs');
+          const a = byIndex.get(c.checkpoint - 1);
+          const b = byIndex.get(c.checkpoint);
+          if (!a || !b || a.size !== c.fromSize || b.size !== c.toSize) {
+            checks.fail('proofs', 'CHECKPOINT_CONSISTENCY_INVALID', `consistency proof #${i} does not name two consecutive verified checkpoints of sizes ${c.fromSize} and ${c.toSize}`, { member: name, index: i });
+            continue;
+          }
+          const proof = c.proof.map((p) => fromBase64(p) ?? new Uint8Array(0));
+          const v = verifyConsistency(a.size, b.size, proof, a.root, b.root);
+          if (!v.ok) checks.fail('proofs', 'CHECKPOINT_CONSISTENCY_INVALID', `checkpoint of size ${b.size} is not an append-only extension of the one of size ${a.size}: ${v.error.message}`, { member: name, index: i, reason: v.error.code });
+        }
+        const verified = checkpoints.length;
+        if (list.length < verified - 1) checks.fail('proofs', 'PROOF_MISSING', `${verified - 1 - list.length} consistency proof(s) between the bundle's checkpoints are missing`, { member: name });
+        return;
+      }
+      case 'proof': {
+        checks.count('proofs');
+        if (!range) return;
+        const start = name === 'proof-start.tlog-proof';
+        const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+        const index = start ? range.from - 1 : range.to;
+        const hash = fromHex(start ? range.prevHash : range.lastHash)!;
+        const v = verifyTlogProof(text, hash, verifiers, { tenantId: range.tenantId, index });
+        if (!v.ok) {
+          checks.fail('proofs', 'PROOF_INVALID', `${name}: ${v.error.message}`, { member: name, reason: v.error.code, ...(v.error.details?.line !== undefined ? { line: v.error.details.line } : {}) });
+          return;
+        }
+        if (start) startTrusted = hash;
+        else anchors.push({ seq: range.to, hash });
+        return;
+      }
+      case 'policy': {
+        const sha = name.slice(7, 71);
+        const entry = policies.get(sha) ?? {};
+        policies.set(sha, entry);
+        if (name.endsWith('.cedar')) entry.text = bytes;
+        else entry.meta = schemaOf(name, jsonOf(name, bytes), PolicyMetaSchema);
+        return;
+      }
+      case 'review': {
+        const r = schemaOf(name, jsonOf(name, bytes), ReviewSchema);
+        if (r) reviews.push({ ...r, member: name });
+        return;
+      }
+      case 'cert':
+      case 'signer': {
+        const sha = createHash('sha256').update(bytes).digest('hex');
+        if (kind === 'cert' && sha !== name.slice(5, 69)) {
+          checks.fail('certificates', 'BUNDLE_MEMBER_INVALID', `${name}: its SHA-256 is ${sha}, not the one in its name`, { member: name });
+          return;
+        }
+        try {
+          const x = new X509Certificate(bytes.slice() as Uint8Array<ArrayBuffer>);
+          certs.set(sha, { der: bytes, x, node: new NodeX509(bytes), member: name });
+        } catch (e) {
+          checks.fail('certificates', 'CERT_MALFORMED', `${name} is not a DER X.509 certificate: ${(e as Error).message.slice(0, 120)}`, { member: name });
+        }
+        return;
+      }
+      case 'crl':
+        try {
+          crls.push(new X509Crl(bytes.slice() as Uint8Array<ArrayBuffer>));
+        } catch (e) {
+          checks.fail('certificates', 'CRL_MALFORMED', `${name} is not a DER CRL: ${(e as Error).message.slice(0, 120)}`, { member: name });
+        }
+        return;
+      default:
+        return;
+    }
+  };
+
+  const engineFor = (sha: string): PolicyEngine | null => {
+    const p = policies.get(sha);
+    if (!p) return null;
+    if (p.engine !== undefined) return p.engine;
+    p.engine = null;
+    if (!p.text || !p.meta) return null;
+    const text = new TextDecoder().decode(p.text);
+    const compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, validate: false });
+    if (compiled.ok && compiled.value.version.sha256 === sha) p.engine = compiled.value;
+    return p.engine;
+  };
+
+  const startEvents = (name: string): void => {
+    if (!range) {
+      checks.fail('chain', 'EVENTS_RANGE_MISMATCH', 'events.bin cannot be checked: range.json is missing or invalid', { member: name });
+      return;
+    }
+    const r = range;
+    if (r.from > 0 && !startTrusted) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-start.tlog-proof ties h_${r.from - 1} to a signed checkpoint`, { member: 'proof-start.tlog-proof' });
+    if (r.from === 0 && r.prevHash !== toHex(genesisHash(b3, r.tenantId))) checks.fail('chain', 'MANIFEST_RANGE_MISMATCH', 'range.json: prevHash is not the genesis hash of the tenant', { member: 'range.json' });
+    if (!anchors.some((a) => a.seq === r.to)) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-end.tlog-proof ties h_${r.to} to a signed checkpoint`, { member: 'proof-end.tlog-proof' });
+    const inRange = checkpoints.filter((c) => c.size - 1 >= r.from && c.size - 1 <= r.to).map((c) => ({ seq: c.size - 1, hash: c.head }));
+    chain = new ChainVerifier({
+      start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
+      blake3: b3,
+      anchors: [...anchors, ...inRange],
+      maxIssues: maxFindings,
+    });
+    events = new EventRecordReader((rec) => {
+      eventCount++;
+      eventBytes += rec.bytes.length;
+      lastSeq = rec.seq;
+      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash });
+      const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
+      const collect = contents && contents.events.length < opts.collect!.maxEvents;
+      if (!collect && contents) contents.eventsOmitted++;
+      if (bytes.indexOf(DECIDED) < 0 && !collect) return;
+      let ev: { type?: string; time?: string; data?: PolicyDecidedData };
+      try {
+        ev = JSON.parse(bytes.toString('utf8')) as typeof ev;
+      } catch {
+        checks.fail('decisions', 'EVENTS_MALFORMED', `event seq ${rec.seq} is not JSON`, { member: 'events.bin', seq: rec.seq, offset: rec.offset });
+        return;
+      }
+      if (collect) contents.events.push({ seq: rec.seq, type: String(ev.type ?? ''), time: String(ev.time ?? ''), json: bytes.toString('utf8') });
+      if (ev.type !== 'com.arx.policy.decided' || !ev.data) return;
+      decisions++;
+      checks.count('decisions');
+      const sha = String(ev.data.policyVersion?.sha256 ?? '');
+      const engine = engineFor(sha);
+      if (!engine) {
+        if (!missingVersions.has(sha)) {
+          missingVersions.add(sha);
+          checks.fail('decisions', 'POLICY_VERSION_MISSING', `decisions name policy version ${sha.slice(0, 64)}, which the bundle does not carry (or does not compile)`, { member: 'events.bin', seq: rec.seq });
+        }
+        return;
+      }
+      const replay = replayDecision(engine, ev.data);
+      if (!replay.ok) checks.fail('decisions', 'DECISION_REPLAY_FAILED', `decision seq ${rec.seq} could not be replayed: ${replay.error.message.slice(0, 200)}`, { member: 'events.bin', seq: rec.seq, reason: replay.error.code });
+      else if (!replay.value.matches) {
+        checks.fail('decisions', 'DECISION_MISMATCH', `decision seq ${rec.seq} replays differently (${replay.value.differences.join(', ')}): recorded ${ev.data.decision}, replayed ${replay.value.replayed.decision}`, {
+          member: 'events.bin',
+          seq: rec.seq,
+        });
+      }
+    }, limits.maxEventBytes);
+  };
+
+  let current: { name: string; kind: string; size: number; sha: Hash; b3: Blake3Hasher; buf: Uint8Array | null; fill: number; index: number } | null = null;
+  const tar = new TarReader(
+    {
+      begin(name, size, index) {
+        if (index === 0 && name !== 'ARX-BUNDLE') throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', `the file is a tar archive but not an ARX bundle (its first member is "${name.slice(0, 60)}", not ARX-BUNDLE)`, { member: name });
+        if (seen.has(name)) throw new BundleFatal('BUNDLE_MEMBER_DUPLICATE', `member "${name}" appears twice`, { member: name, index });
+        const { kind, rank } = memberKind(name);
+        if (rank >= 0) {
+          if (rank < lastRank) throw new BundleFatal('BUNDLE_MEMBER_ORDER', `member "${name}" is out of order (docs/bundle-format.md §3 fixes the order)`, { member: name, index });
+          lastRank = rank;
+        }
+        const streamed = kind === 'events' || kind === 'unknown';
+        if (!streamed) {
+          if (size > limits.maxMemberBytes) throw new BundleFatal('BUNDLE_MEMBER_TOO_LARGE', `member "${name}" declares ${size} bytes (limit ${limits.maxMemberBytes})`, { member: name });
+          smallTotal += size;
+          if (smallTotal > limits.maxSmallBytes) throw new BundleFatal('BUNDLE_TOO_LARGE', `the bundle's small members exceed ${limits.maxSmallBytes} bytes together`, { member: name });
+        }
+        current = { name, kind, size, sha: createHash('sha256'), b3: b3.createHasher(), buf: streamed ? null : new Uint8Array(size), fill: 0, index };
+        if (kind === 'events') startEvents(name);
+      },
+      data(chunk) {
+        const c = current!;
+        c.sha.update(chunk);
+        c.b3.update(chunk);
+        if (c.buf) {
+          c.buf.set(chunk, c.fill);
+          c.fill += chunk.length;
+        } else if (c.kind === 'events' && events && !eventsProblem) {
+          try {
+            events.push(chunk);
+          } catch (e) {
+            eventsProblem = true;
+            if (e instanceof EventsMalformed) checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
+            else throw e;
+          }
+        }
+      },
+      end() {
+        const c = current!;
+        current = null;
+        const m: MemberSeen = { name: c.name, size: c.size, sha256: c.sha.digest('hex'), blake3: toHex(c.b3.digest()), index: c.index };
+        seen.set(c.name, m);
+        order.push(m);
+        if (c.buf) {
+          small.set(c.name, c.buf);
+          onSmall(c.name, c.kind, c.buf);
+        } else if (c.kind === 'events' && events && !eventsProblem) {
+          try {
+            events.end();
+          } catch (e) {
+            eventsProblem = true;
+            if (e instanceof EventsMalformed) checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
+            else throw e;
+          }
+        }
+      },
+    },
+    limits,
+  );
+
+  // Read the file (gunzip when it is gzip-compressed, with ratio and size limits).
+  const compressed = await isGzip(path);
+  const report = emptyReport(fileSize, compressed);
+  let lastProgress = 0;
+  try {
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    let inBytes = 0;
+    file.on('data', (c) => (inBytes += c.length));
+    let outBytes = 0;
+    let source: AsyncIterable<Buffer> = file;
+    if (compressed) {
+      const header = await readHead(path, 10);
+      if (header[2] !== 8 || header[3] !== 0) throw new BundleFatal('BUNDLE_COMPRESSION_INVALID', 'the gzip header uses flags or a method other than plain deflate', { offset: 2 });
+      source = file.pipe(createGunzip({ chunkSize: 1 << 20 }));
+      file.on('error', (e) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
+    }
+    try {
+      for await (const chunk of source) {
+        outBytes += chunk.length;
+        if (compressed && outBytes > limits.ratioGraceBytes && outBytes > inBytes * limits.maxCompressionRatio) {
+          throw new BundleFatal('BUNDLE_COMPRESSION_RATIO', `the gzip stream expands more than ${limits.maxCompressionRatio}:1 (${outBytes} bytes from ${inBytes}): a compression bomb`, { offset: inBytes });
+        }
+        tar.push(chunk);
+        if (opts.onProgress && outBytes - lastProgress > 64 << 20) {
+          lastProgress = outBytes;
+          opts.onProgress({ bytes: inBytes, total: fileSize, events: eventCount });
+        }
+      }
+    } finally {
+      file.destroy();
+    }
+    tar.end();
+  } catch (e) {
+    if (e instanceof BundleFatal) report.fatal = { code: e.code, message: e.message, location: e.location };
+    else {
+      const code = (e as { code?: string }).code;
+      if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test((e as Error).message)) report.fatal = { code: 'BUNDLE_TRUNCATED', message: 'the gzip stream ends early', location: { offset: fileSize } };
+      else if (typeof code === 'string' && code.startsWith('Z_')) report.fatal = { code: 'BUNDLE_COMPRESSION_INVALID', message: `the gzip stream is corrupt: ${(e as Error).message}`, location: {} };
+      else report.fatal = { code: 'BUNDLE_UNREADABLE', message: `Cannot read ${path}: ${(e as Error).message}`, location: { file: path } };
+    }
+    return report;
+  }
+  opts.onProgress?.({ bytes: fileSize, total: fileSize, events: eventCount });
+
+  // The manifest (fatal when missing or unreadable: it is what every digest is checked against).
+  const manifestBytes = small.get('manifest.json');
+  if (!manifestBytes) {
+    report.fatal = { code: 'BUNDLE_MANIFEST_MISSING', message: 'the bundle has no manifest.json', location: { member: 'manifest.json' } };
+    return report;
+  }
+  const parsed = parseStrictJson(manifestBytes, 'manifest.json', limits.maxJsonDepth);
+  if (!parsed.ok) {
+    report.fatal = { code: parsed.error.code, message: parsed.error.message, location: parsed.error.location };
+    return report;
+  }
+  const mv = parsed.value as { format?: unknown; version?: unknown };
+  if (mv && typeof mv === 'object' && mv.format === BUNDLE_FORMAT && mv.version !== BUNDLE_VERSION) {
+    report.fatal = { code: 'BUNDLE_VERSION_UNKNOWN', message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier`, location: { member: 'manifest.json', path: 'version' } };
+    return report;
+  }
+  const ms = ManifestSchema.safeParse(parsed.value);
+  if (!ms.success) {
+    const i = ms.error.issues[0]!;
+    report.fatal = { code: 'BUNDLE_MANIFEST_INVALID', message: `manifest.json: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`, location: { member: 'manifest.json', path: i.path.map(String).join('.') } };
+    return report;
+  }
+  const manifest: Manifest = ms.data;
+  report.format = { name: manifest.format, version: manifest.version };
+
+  // Members and digests.
+  const listed = new Map(manifest.members.map((m) => [m.name, m]));
+  for (const [i, m] of manifest.members.entries()) {
+    checks.count('members');
+    const got = seen.get(m.name);
+    if (!got) {
+      checks.fail('members', 'BUNDLE_MEMBER_MISSING', `member "${m.name}" is listed in the manifest but not in the bundle`, { member: m.name, index: i });
+      continue;
+    }
+    if (got.size !== m.size) checks.fail('members', 'BUNDLE_MEMBER_SIZE_MISMATCH', `member "${m.name}" has ${got.size} bytes, the manifest says ${m.size}`, { member: m.name });
+    else if (got.sha256 !== m.sha256 || got.blake3 !== m.blake3) {
+      checks.fail('members', 'BUNDLE_MEMBER_DIGEST_MISMATCH', `member "${m.name}" does not hash to the manifest's digests: it was changed`, { member: m.name, expected: m.sha256, found: got.sha256 });
+    }
+  }
+  for (const m of order) {
+    if (!listed.has(m.name) && !(TRAILER as readonly string[]).includes(m.name)) checks.fail('members', 'BUNDLE_MEMBER_UNLISTED', `member "${m.name}" is not listed in the signed manifest`, { member: m.name, index: m.index });
+  }
+  for (const t of TRAILER) if (!seen.has(t)) checks.fail('members', 'BUNDLE_MEMBER_MISSING', `the bundle has no ${t}`, { member: t });
+  const sumsOf = (field: 'sha256' | 'blake3', upTo: string) => {
+    const members: { name: string; sha256: string; blake3: string }[] = [];
+    for (const m of manifest.members) {
+      if (m.name === upTo) break;
+      members.push(m);
+    }
+    return members.map((m) => `${m[field]}  ${m.name}\n`).join('');
+  };
+  for (const [name, field] of [['SHA256SUMS', 'sha256'], ['B3SUMS', 'blake3']] as const) {
+    const got = small.get(name);
+    if (got && new TextDecoder().decode(got) !== sumsOf(field, 'SHA256SUMS')) checks.fail('members', 'BUNDLE_SUMS_MISMATCH', `${name} does not list exactly the manifest's members and digests`, { member: name });
+  }
+  if (range) {
+    const r: BundleRange = range;
+    if (r.tenantId !== manifest.tenant.id || r.from !== manifest.range.from || r.to !== manifest.range.to || r.count !== manifest.range.count || r.count !== r.to - r.from + 1) {
+      checks.fail('members', 'MANIFEST_RANGE_MISMATCH', 'range.json and the manifest disagree on the tenant or the range', { member: 'range.json' });
+    }
+  } else checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no valid range.json', { member: 'range.json' });
+  if (small.get('ARX-BUNDLE') === undefined) checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no ARX-BUNDLE marker', { member: 'ARX-BUNDLE' });
+
+  // Chain links.
+  const chainRan = chain !== null;
+  if (chain) {
+    const c: ChainVerifier = chain;
+    const rep = c.finish();
+    checks.count('chain', eventCount);
+    for (const e of rep.errors) {
+      checks.fail('chain', e.code, e.message, {
+        member: 'events.bin',
+        seq: e.details.seq,
+        ...(e.details.lastSeq !== undefined ? { lastSeq: e.details.lastSeq } : {}),
+        ...(e.details.expected !== undefined ? { expected: e.details.expected } : {}),
+        ...(e.details.found !== undefined ? { found: e.details.found } : {}),
+      });
+    }
+    for (const w of rep.warnings) if (w.code !== 'TAIL_NOT_CHECKPOINTED') report.warnings.push({ code: w.code, message: w.message, location: { member: 'events.bin', seq: w.details.seq } });
+    const r = range!;
+    if (!eventsProblem && (eventCount !== r.count || (eventCount > 0 && lastSeq !== r.to))) {
+      checks.fail('chain', 'EVENTS_RANGE_MISMATCH', `events.bin holds ${eventCount} events ending at seq ${lastSeq}; the range is ${r.from}..${r.to} (${r.count})`, { member: 'events.bin' });
+    }
+  } else if (!seen.has('events.bin')) checks.fail('chain', 'BUNDLE_MEMBER_MISSING', 'the bundle has no events.bin', { member: 'events.bin' });
+  void chainRan;
+
+  // Signature and path checks (certificates come from the bundle; trust only from the auditor).
+  const store: TrustStore = {
+    anchors: opts.trust.store.anchors,
+    intermediates: [...opts.trust.store.intermediates, ...[...certs.values()].map((c) => c.x)],
+    crls: [...opts.trust.store.crls, ...crls],
+  };
+  const pathChecked = new Map<string, boolean>();
+  const checkPath = async (sha: string, what: string, member: string): Promise<boolean> => {
+    if (pathChecked.has(sha)) return pathChecked.get(sha)!;
+    const c = certs.get(sha);
+    checks.count('signer-paths');
+    if (!c) {
+      checks.fail('signer-paths', 'SIGNER_CERT_MISSING', `the certificate of ${what} (SHA-256 ${sha.slice(0, 16)}…) is not in the bundle`, { member });
+      pathChecked.set(sha, false);
+      return false;
+    }
+    const v = await validateCertificate(c.x, store, 'signature', opts.trust.policy);
+    if (!v.ok) checks.fail('signer-paths', v.error.code, `${what}: ${v.error.message}`, { member: c.member });
+    pathChecked.set(sha, v.ok);
+    return v.ok;
+  };
+
+  // Manifest signature.
+  checks.count('manifest-signature');
+  const envBytes = small.get('manifest.dsse.json');
+  const signerDer = small.get('manifest-signer.der');
+  const signerSha = signerDer ? createHash('sha256').update(signerDer).digest('hex') : null;
+  report.summary.signer = signerSha ? (certs.get(signerSha)?.x.subject ?? null) : null;
+  if (!envBytes) checks.fail('manifest-signature', 'BUNDLE_MEMBER_MISSING', 'the bundle has no manifest.dsse.json', { member: 'manifest.dsse.json' });
+  else {
+    const ev = parseStrictJson(envBytes, 'manifest.dsse.json', limits.maxJsonDepth);
+    const env = ev.ok ? DsseEnvelopeSchema.safeParse(ev.value) : null;
+    if (!ev.ok) checks.fail('manifest-signature', ev.error.code, ev.error.message, ev.error.location);
+    else if (!env?.success) checks.fail('manifest-signature', 'MANIFEST_ENVELOPE_MISMATCH', 'manifest.dsse.json is not a DSSE envelope', { member: 'manifest.dsse.json' });
+    else {
+      const e = env.data;
+      const payload = fromBase64(e.payload);
+      if (e.payloadType !== MANIFEST_PAYLOAD_TYPE || !payload || !bytesEqual(payload, manifestBytes)) {
+        checks.fail('manifest-signature', 'MANIFEST_ENVELOPE_MISMATCH', 'the envelope does not carry manifest.json as a bundle manifest', { member: 'manifest.dsse.json' });
+      } else if (!signerSha || !certs.get(signerSha)) {
+        checks.fail('manifest-signature', 'SIGNER_CERT_MISSING', 'manifest-signer.der is missing or not a certificate', { member: 'manifest-signer.der' });
+      } else if (!e.signatures.every((s) => s.keyid === signerSha)) {
+        checks.fail('manifest-signature', 'MANIFEST_SIGNATURE_INVALID', 'the envelope names a key other than manifest-signer.der', { member: 'manifest.dsse.json' });
+      } else if (!verifyDsse(e, certs.get(signerSha)!.node).ok) {
+        checks.fail('manifest-signature', 'MANIFEST_SIGNATURE_INVALID', 'the manifest signature does not verify with the key of manifest-signer.der', { member: 'manifest.dsse.json' });
+      }
+    }
+  }
+  if (signerSha) await checkPath(signerSha, 'the exporter', 'manifest-signer.der');
+
+  // Policy versions: digests and approval signatures.
+  for (const [sha, p] of policies) {
+    const member = `policy-${sha}.json`;
+    checks.count('policy-signatures');
+    if (!p.text || !p.meta) {
+      checks.fail('policy-signatures', 'BUNDLE_MEMBER_MISSING', `policy version ${sha.slice(0, 16)}… lacks its ${p.text ? '.json' : '.cedar'} member`, { member });
+      continue;
+    }
+    const textSha = createHash('sha256').update(p.text).digest('hex');
+    const textB3 = toHex(b3.hash(p.text));
+    if (textSha !== sha || p.meta.sha256 !== sha || p.meta.blake3 !== textB3) {
+      checks.fail('policy-signatures', 'POLICY_DIGEST_MISMATCH', `policy-${sha.slice(0, 16)}….cedar does not hash to the version it is named after`, { member: `policy-${sha}.cedar`, expected: sha, found: textSha });
+      continue;
+    }
+    if (p.meta.signatures.length === 0) {
+      checks.fail('policy-signatures', 'POLICY_UNSIGNED', `policy version ${sha.slice(0, 16)}… (${p.meta.name}, ${p.meta.state}) carries no approval signature`, { member });
+    }
+    for (const [i, s] of p.meta.signatures.entries()) {
+      const cert = certs.get(s.certificateSha256);
+      if (!cert) {
+        checks.fail('policy-signatures', 'SIGNER_CERT_MISSING', `the ${s.role} signature #${i} names a certificate the bundle does not carry`, { member, index: i });
+        continue;
+      }
+      const v = verifyDsse(s.envelope, cert.node);
+      const payloadJson = v.payload ? parseStrictJson(v.payload, member, limits.maxJsonDepth) : null;
+      if (!v.ok || !s.envelope.signatures.every((x) => x.keyid === s.certificateSha256)) {
+        checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `the ${s.role} signature #${i} does not verify with its certificate`, { member, index: i });
+      } else if (!payloadJson?.ok || !mentions(payloadJson.value, sha)) {
+        checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `the ${s.role} signature #${i} is valid but signs something that does not name this version`, { member, index: i });
+      }
+      await checkPath(s.certificateSha256, `the ${s.role} of policy ${sha.slice(0, 16)}…`, member);
+    }
+    contents?.policies.push({ sha256: sha, name: p.meta.name, state: p.meta.state, text: new TextDecoder().decode(p.text), signatures: p.meta.signatures.map((s) => ({ role: s.role, operatorId: s.operatorId, certificateSha256: s.certificateSha256, signedAt: s.signedAt })) });
+  }
+
+  // Certificates: fidelity certificates' signatures, and each X.509 certificate's signature by an issuer we hold.
+  for (const r of reviews) {
+    checks.count('certificates');
+    const keyid = r.envelope.signatures[0]!.keyid;
+    const cert = certs.get(keyid);
+    if (!cert) {
+      checks.fail('certificates', 'SIGNER_CERT_MISSING', `fidelity certificate ${r.id} names a signing certificate the bundle does not carry`, { member: r.member });
+      continue;
+    }
+    if (!verifyDsse(r.envelope as DsseEnvelope, cert.node).ok) checks.fail('certificates', 'REVIEW_SIGNATURE_INVALID', `fidelity certificate ${r.id} does not verify with its signer's certificate`, { member: r.member });
+    const rg = range as BundleRange | null;
+    if (rg && (r.toSeq < rg.from || r.fromSeq > rg.to)) checks.fail('certificates', 'REVIEW_RANGE_MISMATCH', `fidelity certificate ${r.id} covers ${r.fromSeq}..${r.toSeq}, outside the bundle's range`, { member: r.member });
+    await checkPath(keyid, `the signer of fidelity certificate ${r.id}`, r.member);
+    contents?.reviews.push({ id: r.id, fromSeq: r.fromSeq, toSeq: r.toSeq, createdAt: r.createdAt });
+  }
+  const issuers = [...opts.trust.store.anchors, ...opts.trust.store.intermediates, ...[...certs.values()].map((c) => c.x)];
+  for (const [sha, c] of certs) {
+    checks.count('certificates');
+    const issuer = issuers.find((i) => i.subject === c.x.issuer && !(i.subject === c.x.subject && bytesEqual(new Uint8Array(i.rawData), c.der)));
+    if (issuer && !(await c.x.verify({ publicKey: issuer, signatureOnly: true }).catch(() => false))) {
+      checks.fail('certificates', 'CERT_SIGNATURE_INVALID', `the signature on ${c.member} ("${c.x.subject}") does not verify with the key of "${issuer.subject}"`, { member: c.member });
+    }
+    contents?.certificates.push({ sha256: sha, subject: c.x.subject, issuer: c.x.issuer, notBefore: c.x.notBefore.toISOString(), notAfter: c.x.notAfter.toISOString(), member: c.member });
+  }
+  void decisions;
+
+  report.checks = checks.report();
+  report.ok = report.checks.every((c) => c.ok);
+  Object.assign(report.summary, {
+    tenantId: manifest.tenant.id,
+    tenantSlug: manifest.tenant.slug,
+    from: manifest.range.from,
+    to: manifest.range.to,
+    events: eventCount,
+    eventBytes,
+    checkpoints: checkpoints.length,
+    policyVersions: policies.size,
+    reviews: reviews.length,
+    certificates: certs.size,
+    crls: crls.length,
+    createdAt: manifest.createdAt,
+  });
+  return contents ? { ...report, contents } : report;
+}
+
+async function readHead(path: string, n: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const c of createReadStream(path, { start: 0, end: n - 1 })) {
+    chunks.push(c as Buffer);
+    got += (c as Buffer).length;
+  }
+  return new Uint8Array(Buffer.concat(chunks, got));
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const h = await readHead(path, 2).catch(() => new Uint8Array(0));
+  return h[0] === 0x1f && h[1] === 0x8b;
+}

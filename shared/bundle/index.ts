@@ -1,0 +1,4 @@
+export * from './format';
+export * from './tar';
+export * from './json';
+export * from './events';
