@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VerifyResultSchema } from '../contract/domains/audit-verify';
 import { DSSE_PAYLOAD_TYPE_INTOTO, DsseEnvelopeSchema, openEnvelope, type DsseEnvelope } from '../dsse';
 
 /**
@@ -21,16 +22,6 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase UUID');
 /** RFC 3339 UTC with exactly six fraction digits, as audit events carry them. */
 const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'RFC 3339 UTC with six fraction digits');
-
-/** One problem found by chain verification (engine D's issue value: code, message, location). */
-export const ReviewIssueSchema = z
-  .object({
-    code: z.string().min(1).max(64),
-    message: z.string().max(2000),
-    details: z.record(z.string(), z.unknown()),
-  })
-  .strict();
-export type ReviewIssue = z.infer<typeof ReviewIssueSchema>;
 
 /** The subject: the reviewed range. digest.sha256 = RFC 9162 root of seq 0…toSeq, digest.blake3 = chain hash h_toSeq. */
 export const FidelitySubjectSchema = z
@@ -124,25 +115,17 @@ export const FidelityPredicateSchema = z
         roles: z.array(z.string()),
       })
       .strict(),
-    tenant: z.object({ id: uuid, slug: z.string(), name: z.string() }).strict(),
-    /** The newest signed checkpoint that covers toSeq, if any (else the range is not yet provable by a checkpoint). */
-    checkpoint: z
-      .object({ treeSize: count, root: hex32, head: hex32, issuedAt: z.string(), keyName: z.string() })
-      .strict()
-      .nullable(),
-    verification: z
-      .object({
-        outcome: z.enum(['intact', 'broken']),
-        rows: count,
-        checkpoints: z.object({ total: count, verified: count, newestSize: count.nullable() }).strict(),
-        errors: z.array(ReviewIssueSchema),
-        warnings: z.array(ReviewIssueSchema),
-        /** Issues beyond what the verifier kept. */
-        omitted: count,
-      })
-      .strict(),
+    /**
+     * What chain verification found over the range: the console verifier's result object
+     * (shared/contract/domains/audit-verify.ts VerifyResult, without its job id) — tenant, verdict,
+     * counts, every problem with its code and seq, the checkpoint the events are anchored on, the
+     * tail not yet covered by a checkpoint.
+     */
+    verification: VerifyResultSchema.omit({ jobId: true }),
+    /** Decision re-verification over the same range, or null when it was not run. */
     decisions: DecisionReverificationSummarySchema.nullable(),
     policyVersions: z.array(PolicyVersionUseSchema),
+    /** intact: the chain verified without errors and every decision re-verified matched (none unverifiable). */
     verdict: z.enum(['intact', 'broken']),
   })
   .strict();
@@ -207,7 +190,7 @@ export function openFidelityCertificate(input: unknown): OpenedFidelityCertifica
   }
   const s = st.data;
   const a = s.subject[0]!.annotations;
-  if (a.toSeq < a.fromSeq || a.treeSize !== a.toSeq + 1 || s.subject[0]!.name !== `arx-chain:${a.tenantId}:${a.fromSeq}-${a.toSeq}` || s.predicate.tenant.id !== a.tenantId) {
+  if (a.toSeq < a.fromSeq || a.treeSize !== a.toSeq + 1 || s.subject[0]!.name !== `arx-chain:${a.tenantId}:${a.fromSeq}-${a.toSeq}` || s.predicate.verification.tenant.id !== a.tenantId) {
     return { ok: false, code: 'REVIEW_STATEMENT_INVALID', message: 'the subject name, range, tree size and tenant do not agree', path: 'subject.0' };
   }
   if (env.data.signatures[0]!.keyid !== s.predicate.reviewer.certificateSha256) {
