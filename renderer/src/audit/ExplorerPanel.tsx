@@ -1,6 +1,92 @@
-import { Text } from '@mantine/core';
+import { Group, Stack, Text } from '@mantine/core';
+import { useCallback, useEffect, useState } from 'react';
+import type { ExplorerFilter, ExplorerRow, ExplorerSort } from '../../../shared/contract/domains/audit-explorer';
+import { ErrorNotice } from '../app/ErrorNotice';
+import { callArx, type ArxError } from '../app/arx-client';
+import { EventDrawer } from './explorer/EventDrawer';
+import { EventTable } from './explorer/EventTable';
+import { FilterBar, type Facets } from './explorer/FilterBar';
+import { selectedTenant, takePendingFilter } from './explorer/link';
+import { TenantSelect } from './explorer/TenantSelect';
 
-/** Audit tab: Explorer. */
+const PAGE = 200;
+
+interface Page {
+  key: string;
+  rows: ExplorerRow[];
+  next: string | null;
+  elapsedMs: number | null;
+  error: ArxError | null;
+}
+
+/**
+ * Audit tab: Explorer. Filters and sorting run on the server (keyset pages over indexed columns);
+ * the table is virtualized; an event opens in a drawer that checks it in shared/ code.
+ */
 export function ExplorerPanel() {
-  return <Text c="dimmed">Not built yet.</Text>;
+  const [tenantId, setTenantId] = useState<string | null>(selectedTenant);
+  const [filter, setFilter] = useState<ExplorerFilter>(() => takePendingFilter() ?? {});
+  const [sort, setSort] = useState<ExplorerSort>({ key: 'time', direction: 'desc' });
+  const [facets, setFacets] = useState<Facets | null>(null);
+  const [open, setOpen] = useState<number | null>(null);
+  const [page, setPage] = useState<Page | null>(null);
+  const [moreLoading, setMoreLoading] = useState(false);
+  // The query a page answers: answers to an older one (filters changed meanwhile) are not shown.
+  const key = JSON.stringify([tenantId, filter, sort]);
+
+  useEffect(() => {
+    if (!tenantId) return;
+    let live = true;
+    void callArx((arx) => arx.explorer.facets({ tenantId })).then((r) => {
+      if (live && r.ok) setFacets(r.value);
+    });
+    return () => {
+      live = false;
+    };
+  }, [tenantId]);
+
+  useEffect(() => {
+    if (!tenantId) return;
+    let live = true;
+    void callArx((arx) => arx.explorer.query({ tenantId, filter, sort, cursor: null, limit: PAGE })).then((r) => {
+      if (!live) return;
+      setPage(r.ok ? { key, rows: r.value.rows, next: r.value.next, elapsedMs: r.value.elapsedMs, error: null } : { key, rows: [], next: null, elapsedMs: null, error: r.error });
+    });
+    return () => {
+      live = false;
+    };
+  }, [tenantId, filter, sort, key]);
+
+  const current = page?.key === key ? page : null;
+  const rows = current?.rows ?? [];
+  const next = current?.next ?? null;
+  const loading = current === null || moreLoading;
+
+  const loadMore = useCallback(() => {
+    if (!tenantId || !next || moreLoading) return;
+    setMoreLoading(true);
+    void callArx((arx) => arx.explorer.query({ tenantId, filter, sort, cursor: next, limit: PAGE })).then((r) => {
+      setMoreLoading(false);
+      setPage((p) => (p?.key !== key ? p : r.ok ? { ...p, rows: [...p.rows, ...r.value.rows], next: r.value.next } : { ...p, next: null, error: r.error }));
+    });
+  }, [tenantId, filter, sort, next, moreLoading, key]);
+  const error = current?.error ?? null;
+  const elapsed = current?.elapsedMs ?? null;
+
+  return (
+    <Stack gap="md">
+      <Group align="flex-end" justify="space-between">
+        <TenantSelect value={tenantId} onChange={setTenantId} />
+        <Text size="sm" c="dimmed" role="status" aria-live="polite">
+          {loading && rows.length === 0
+            ? 'Loading…'
+            : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
+        </Text>
+      </Group>
+      <FilterBar filter={filter} facets={facets} onChange={setFilter} />
+      {error ? <ErrorNotice error={error} /> : null}
+      <EventTable rows={rows} hasMore={next !== null} loading={loading} sort={sort} onSort={setSort} onLoadMore={loadMore} onOpen={(r) => setOpen(r.seq)} />
+      {tenantId ? <EventDrawer tenantId={tenantId} seq={open} onClose={() => setOpen(null)} /> : null}
+    </Stack>
+  );
 }

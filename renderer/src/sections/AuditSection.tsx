@@ -1,16 +1,21 @@
 import { Tabs } from '@mantine/core';
+import { useCallback, useState } from 'react';
 import { DashboardPanel } from '../audit/DashboardPanel';
 import { DecisionsPanel } from '../audit/DecisionsPanel';
 import { ExplorerPanel } from '../audit/ExplorerPanel';
+import { useExplorerLinks } from '../audit/explorer/link';
 import { VerifyPanel } from '../audit/VerifyPanel';
 import { SectionHeader } from './SectionHeader';
 
 /** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards (issue 6). */
 export function AuditSection() {
+  const [tab, setTab] = useState<string | null>('verify');
+  // A dashboard point opens the explorer filtered to it.
+  useExplorerLinks(useCallback(() => setTab('explorer'), []));
   return (
     <>
       <SectionHeader title="Audit" lead="The tamper-evident record of every gateway decision, chained per tenant and checkpointed in a Merkle tree." />
-      <Tabs defaultValue="verify" keepMounted={false}>
+      <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List aria-label="Audit views">
           <Tabs.Tab value="verify">Verify chain</Tabs.Tab>
           <Tabs.Tab value="explorer">Explorer</Tabs.Tab>

@@ -1,0 +1,42 @@
+import { useEffect } from 'react';
+import type { ExplorerFilter } from '../../../../shared/contract/domains/audit-explorer';
+
+/**
+ * How the dashboards open the explorer filtered to a point (issue 6, item 4), and the tenant the
+ * two tabs share. Module state, because the Audit tabs unmount hidden panels.
+ */
+type Listener = () => void;
+const listeners = new Set<Listener>();
+let pending: ExplorerFilter | null = null;
+let tenant: string | null = null;
+
+/** Asks the Audit section to show the explorer with this filter, for this tenant. */
+export function openInExplorer(tenantId: string, filter: ExplorerFilter): void {
+  tenant = tenantId;
+  pending = filter;
+  for (const l of listeners) l();
+}
+
+/** The filter a dashboard asked for, once. */
+export function takePendingFilter(): ExplorerFilter | null {
+  const f = pending;
+  pending = null;
+  return f;
+}
+
+export function selectedTenant(): string | null {
+  return tenant;
+}
+export function selectTenant(id: string | null): void {
+  tenant = id;
+}
+
+/** For the Audit section: switch to the explorer tab when a dashboard point is opened. */
+export function useExplorerLinks(onOpen: () => void): void {
+  useEffect(() => {
+    listeners.add(onOpen);
+    return () => {
+      listeners.delete(onOpen);
+    };
+  }, [onOpen]);
+}
