@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ArxFailure } from '../../../shared/contract';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
-import { verifyTenantChain, type ChainVerification } from '../chain/tenant-chain-verifier';
+import { sharedDigestPool } from '../chain/digest-pool';
+import { verifyTenantChain, type ChainVerification, type VerifyRange } from '../chain/tenant-chain-verifier';
 import { loadConfig } from '../config/config';
 import { ControlPlane } from '../controlplane/control-plane';
 import { createTenant, resolveTenant } from '../controlplane/tenants';
 import { embeddedGateway } from '../simulator/embedded-gateway';
 import { simulate } from '../simulator/simulate';
+import { loadVerifiedPolicy } from '../policy/gateway-policy';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
 
 const int = (name: string, v: string | undefined, min = 0): number | undefined => {
@@ -44,7 +46,14 @@ function progressLine(io: CliIo, label: string) {
 
 export function formatVerification(r: ChainVerification): string {
   const lines: string[] = [];
-  const range = r.to === null ? (r.from ? `from seq ${r.from}` : 'all events') : `seq ${r.from}..${r.to}`;
+  const range =
+    r.range.kind === 'time'
+      ? `events from ${r.range.fromTime} to ${r.range.toTime} (seq ${r.range.fromSeq}..${r.range.toSeq})`
+      : r.to === null
+        ? r.from
+          ? `from seq ${r.from}`
+          : 'all events'
+        : `seq ${r.from}..${r.to}`;
   lines.push(`Tenant ${r.tenantId}, ${range}: ${r.rows.toLocaleString('en-US')} events, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.checkpoints.verified}/${r.checkpoints.total} checkpoints verified.`);
   if (r.ok) lines.push('INTACT: every digest, link, sequence number, checkpoint signature and checkpoint root holds.');
   else lines.push(`BROKEN: ${r.errors.length + r.omitted} problem(s).`);
@@ -53,31 +62,51 @@ export function formatVerification(r: ChainVerification): string {
       .filter(Boolean)
       .join(', ');
     lines.push(`  ${e.code} at seq ${e.details.seq}${typeof e.details.count === 'number' && e.details.count > 1 ? ` (${e.details.count} events)` : ''}: ${e.message}${ev ? ` (${ev})` : ''}`);
+    lines.push(`      ${e.meaning}`);
   }
   if (r.omitted) lines.push(`  … and ${r.omitted} more (see --json).`);
-  for (const w of r.warnings) lines.push(`  warning ${w.code} from seq ${w.details.seq}: ${w.details.count ?? ''} event(s) ${w.message}`);
+  for (const w of r.warnings) lines.push(`  warning ${w.code} from seq ${w.details.seq}: ${w.meaning}`);
+  if (r.checkpoint) lines.push(`Anchored on the signed checkpoint of size ${r.checkpoint.treeSize} (root ${r.checkpoint.rootSha256}, issued ${r.checkpoint.issuedAt}).`);
   return lines.join('\n');
 }
 
 export const chainVerify: CliCommand = {
   name: ['chain', 'verify'],
-  summary: 'Verify a tenant audit chain: digests, links, seq, checkpoint signatures and roots.',
-  usage: 'arx chain verify --tenant T [--from SEQ] [--to SEQ] [--json]',
+  summary: 'Verify a tenant audit chain: digests, links, seq, checkpoint signatures and roots, tenants, jsonb copies, policy versions.',
+  usage: 'arx chain verify --tenant T [--from SEQ] [--to SEQ | --since ISO --until ISO] [--json]',
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+    });
     if (!values.tenant) throw new ArxFailure('INVALID_REQUEST', '--tenant is required.', { path: 'tenant' });
     const from = int('from', values.from);
     const to = int('to', values.to);
     if (from !== undefined && to !== undefined && to < from) throw new ArxFailure('INVALID_REQUEST', '--to must not be below --from.', { path: 'to' });
+    let range: VerifyRange = from !== undefined || to !== undefined ? { kind: 'seq', from: from ?? 0, to: to ?? null } : { kind: 'all' };
+    if (values.since !== undefined || values.until !== undefined) {
+      if (range.kind !== 'all') throw new ArxFailure('INVALID_REQUEST', 'Give either --from/--to or --since/--until.', { path: 'since' });
+      if (!values.since || !values.until || Number.isNaN(Date.parse(values.since)) || Number.isNaN(Date.parse(values.until))) {
+        throw new ArxFailure('INVALID_REQUEST', '--since and --until must both be ISO 8601 times.', { path: values.since ? 'until' : 'since' });
+      }
+      range = { kind: 'time', from: values.since, to: values.until };
+    }
     const b3 = await loadWasmBlake3();
     const report = await withControlPlane(io, async (cp) => {
       const tenant = await resolveTenant(cp.requirePool(), values.tenant!, cp.adminPoolIfEmbedded());
-      const progress = progressLine(io, 'verified');
+      let lastPrint = 0;
       return verifyTenantChain(cp.requirePool(), tenant.id, {
         blake3: b3,
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        onProgress: (p) => progress(p.rows, undefined, ` (seq ${p.seq})`),
+        range,
+        pool: sharedDigestPool(),
+        onProgress: (p) => {
+          if (p.phase !== 'events' || Date.now() - lastPrint < 500) return;
+          lastPrint = Date.now();
+          const of = p.total ? ` / ${p.total.toLocaleString('en-US')} (${Math.floor((p.rows / Math.max(1, p.total)) * 100)}%)` : '';
+          const left = p.secondsLeft === null ? '' : `, ${p.secondsLeft.toFixed(0)} s left`;
+          io.err(`verified: ${p.rows.toLocaleString('en-US')}${of}, ${p.eventsPerSecond.toLocaleString('en-US')}/s${left} (seq ${p.seq})`);
+        },
       });
     });
     io.out(values.json ? JSON.stringify(report, null, 2) : formatVerification(report));
@@ -107,9 +136,12 @@ export const simulateCommand: CliCommand = {
     const result = await withControlPlane(io, async (cp) => {
       const admin = cp.requireAdminPool(); // the simulator plays the gateway of the embedded default only
       const tenant = await resolveTenant(cp.requirePool(), values.tenant!, admin).catch(() => createTenant(admin, values.tenant!, values.tenant!));
+      // Like any gateway: the newest published version whose two signatures verify, or nothing.
+      const policy = await loadVerifiedPolicy(cp.requireGatewayPool(), tenant.id);
       const gw = await embeddedGateway(cp, config, tenant, b3);
       const progress = progressLine(io, 'simulated');
       const r = await simulate({
+        engine: policy.engine,
         pool: cp.requireGatewayPool(),
         tenantId: tenant.id,
         events,

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { Blake3 } from '../../../shared/chain';
-import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionOf } from '../../../shared/policy';
+import { eventTime } from '../../../shared/events';
+import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../../shared/policy';
 import type { ArxConfig } from '../config/config';
+import { ChainWriter } from '../controlplane/chain-writer';
 import { createTenant } from '../controlplane/tenants';
+import { GATEWAY_POLICY_NAME, loadVerifiedPolicy } from '../policy/gateway-policy';
 import { embeddedGateway, type GatewayPools } from '../simulator/embedded-gateway';
 import { simulate } from '../simulator/simulate';
+import { DEMO_APPROVER_LABEL, DEMO_AUTHOR_LABEL, demoSigningCards, signOnDemoCard } from './demo-policy';
 
 export const DEMO_TENANTS = [
   { slug: 'alpha-command', name: 'Alpha Command (demo)', seed: 1 },
@@ -16,9 +21,11 @@ export const DEMO_TENANTS = [
  * gateway traffic (50,000 events each unless ARX_DEMO_EVENTS says otherwise), so that a newcomer
  * sees a living control plane. Runs only when the control plane has no tenant at all.
  *
- * The demo policy version is marked published without card signatures: the two-person approval
- * flow that signs versions arrives with policy authoring, and its verifier will show these as
- * unsigned (they are demo data).
+ * The demo policy goes through the real two-person rule: the demo cards of ADAMS (author) and
+ * BAKER (approver) sign its version digest, it is published with its lifecycle events, and the
+ * simulated gateway loads it through the same signature check as any gateway (loadVerifiedPolicy).
+ * Without SoftHSM2 (or with real trust anchors configured) nothing can sign it: the version stays
+ * submitted and unsigned, and no traffic is simulated, because the gateway refuses unsigned versions.
  */
 export async function seedDemoIfEmpty(
   cp: GatewayPools,
@@ -26,40 +33,86 @@ export async function seedDemoIfEmpty(
   blake3: Blake3,
   onProgress: (fraction: number) => void = () => {},
   eventsPerTenant = Number(process.env.ARX_DEMO_EVENTS ?? 50_000),
+  log: (line: string) => void = () => {},
 ): Promise<boolean> {
   const admin = cp.requireAdminPool();
   const existing = await admin.query('SELECT 1 FROM arx.tenants LIMIT 1');
   if (existing.rowCount) return false;
-  const author = randomUUID();
-  await admin.query(
-    `INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1000000001', 'DEMO.AUTHOR.A') ON CONFLICT (edipi) DO NOTHING`,
-    [author],
-  );
-  const authorId = (await admin.query<{ id: string }>(`SELECT id FROM arx.operators WHERE edipi = '1000000001'`)).rows[0]!.id;
-  const version = policyVersionOf(DEFAULT_POLICY_TEXT);
-  const start = new Date(Date.now() - 14 * 86_400_000);
-  for (const [i, t] of DEMO_TENANTS.entries()) {
+  const tenants = [];
+  for (const t of DEMO_TENANTS) {
     const tenant = await createTenant(admin, t.slug, t.name);
+    await admin.query(`INSERT INTO arx.org_units (id, tenant_id, kind, name) VALUES ($1, $2, 'organisation', $3)`, [randomUUID(), tenant.id, t.name]);
+    tenants.push({ ...t, tenant });
+  }
+  const cards = await demoSigningCards(config, admin, tenants.map((t) => t.tenant.id), log);
+  if (!cards) {
+    await admin.query(
+      `INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1000000001', 'ADAMS.ALICE.ANN.1000000001') ON CONFLICT (edipi) DO NOTHING`,
+      [randomUUID()],
+    );
+  }
+  const authorId = (await admin.query<{ id: string }>(`SELECT id FROM arx.operators WHERE edipi = '1000000001'`)).rows[0]!.id;
+  const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
+  const start = new Date(Date.now() - 14 * 86_400_000);
+  for (const [i, t] of tenants.entries()) {
+    const tenantId = t.tenant.id;
     const policyId = randomUUID();
-    await admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant.id]);
+    const sha = Buffer.from(version.sha256, 'hex');
+    await admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, $3)`, [policyId, tenantId, GATEWAY_POLICY_NAME]);
     await admin.query(
       `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state)
-       VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant.id, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, authorId],
+       VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'submitted')`,
+      [sha, Buffer.from(version.blake3, 'hex'), tenantId, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, authorId],
     );
-    await admin.query(`UPDATE arx.policies SET active_version_sha256 = $1 WHERE id = $2`, [Buffer.from(version.sha256, 'hex'), policyId]);
-    await admin.query(`INSERT INTO arx.org_units (id, tenant_id, kind, name) VALUES ($1, $2, 'organisation', $3)`, [randomUUID(), tenant.id, t.name]);
-    const gw = await embeddedGateway(cp, config, tenant, blake3);
+    if (!cards) {
+      log(`demo policy of ${t.slug} left unsigned: no demo card to sign it (SoftHSM2 missing or real trust anchors configured); no traffic simulated`);
+      onProgress((i + 1) / tenants.length);
+      continue;
+    }
+    const lifecycle = new ChainWriter(admin, tenantId, { source: '/arx/console/demo-seed', blake3 });
+    const signers: { role: 'author' | 'approver'; label: string }[] = [
+      { role: 'author', label: DEMO_AUTHOR_LABEL },
+      { role: 'approver', label: DEMO_APPROVER_LABEL },
+    ];
+    const ids: Record<string, string> = {};
+    for (const s of signers) {
+      const signed = await signOnDemoCard(cards, s.label, { role: s.role, tenantId, policyId, version });
+      const op = (await admin.query<{ id: string }>('SELECT id FROM arx.operators WHERE edipi = $1', [signed.card.edipi])).rows[0]!.id;
+      ids[s.role] = op;
+      await admin.query(
+        `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+        [sha, tenantId, op, s.role, Buffer.from(signed.certificateSha256, 'hex'), JSON.stringify(signed.envelope)],
+      );
+    }
+    await admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [tenantId, sha]);
+    await admin.query(`UPDATE arx.policies SET active_version_sha256 = $1 WHERE id = $2`, [sha, policyId]);
+    await admin.query(`INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, 0, $3, 'publish', $4)`, [
+      tenantId,
+      policyId,
+      sha,
+      ids['approver'],
+    ]);
+    // Dated just before the simulated traffic, which starts 14 days ago.
+    const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);
+    await lifecycle.append([
+      { type: 'com.arx.policy.submitted', data: { policyId, versionSha256: version.sha256, versionBlake3: version.blake3, author: ids['author'] }, subject: 'demo-seed', time: at(30) },
+      { type: 'com.arx.policy.approved', data: { policyId, versionSha256: version.sha256, approver: ids['approver'] }, subject: 'demo-seed', time: at(20) },
+      { type: 'com.arx.policy.published', data: { policyId, versionSha256: version.sha256, previousSha256: null, publishedBy: ids['approver'] }, subject: 'demo-seed', time: at(10) },
+    ]);
+    // The demo gateway loads what any gateway would: the newest publication whose signatures verify.
+    const policy = await loadVerifiedPolicy(cp.requireGatewayPool(), tenantId);
+    const gw = await embeddedGateway(cp, config, t.tenant, blake3);
     await simulate({
       pool: cp.requireGatewayPool(),
-      tenantId: tenant.id,
+      tenantId,
       events: eventsPerTenant,
       seed: t.seed,
       start,
+      engine: policy.engine,
       writer: gw.writer,
       drainCheckpoints: () => gw.checkpointer.drainIssued(),
       keyName: gw.key.name,
-      onProgress: (done) => onProgress((i + done / eventsPerTenant) / DEMO_TENANTS.length),
+      onProgress: (done) => onProgress((i + done / eventsPerTenant) / tenants.length),
     });
   }
   return true;

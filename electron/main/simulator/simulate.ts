@@ -17,7 +17,13 @@ export interface SimulateOptions {
   spanDays?: number;
   /** Target events per second; unthrottled when absent. */
   rate?: number;
-  policyText?: string;
+  /**
+   * The policy engine to decide with. Gateway paths (`arx simulate`, the demo) pass the one
+   * loadVerifiedPolicy returned (electron/main/policy/gateway-policy.ts): the newest published
+   * version whose two signatures verify. Absent, the built-in default policy text is used: test
+   * data generation only, never the control plane's policy.
+   */
+  engine?: PolicyEngine;
   writer?: ChainWriter;
   batchSize?: number;
   onProgress?: (written: number, total: number) => void;
@@ -117,7 +123,7 @@ export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: 
  * engine, deterministic for a given seed. Writes exactly `events` events, in batches.
  */
 export async function simulate(opts: SimulateOptions): Promise<{ written: number; firstSeq: number | null; lastSeq: number | null }> {
-  const engine = compileEngine(opts.policyText);
+  const engine = opts.engine ?? compileEngine();
   const directory = simulatorDirectory(opts.seed);
   const rng = new Rng(opts.seed ^ 0x5eed);
   const writer = opts.writer ?? new ChainWriter(opts.pool, opts.tenantId, { source: '/arx/simulator/gw-sim' });

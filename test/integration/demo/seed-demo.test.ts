@@ -6,6 +6,7 @@ import { nobleBlake3 } from '../../../shared/chain';
 import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
 import { loadConfig } from '../../../electron/main/config/config';
 import { DEMO_TENANTS, seedDemoIfEmpty } from '../../../electron/main/demo/seed-demo';
+import { loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { migratedDatabase } from '../../support/pg';
 
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -33,9 +34,28 @@ describe('first-start demo data', () => {
         [t.id],
       );
       expect(p.rows).toEqual([{ state: 'published' }]);
+      // Signed by the demo cards of two different operators, and loaded through the gateway's check.
+      const sigs = await db.admin.query<{ role: string; edipi: string }>(
+        `SELECT s.role, o.edipi FROM arx.policy_signatures s JOIN arx.operators o ON o.id = s.operator_id WHERE s.tenant_id = $1 ORDER BY s.role`,
+        [t.id],
+      );
+      expect(sigs.rows).toEqual([
+        { role: 'approver', edipi: '1000000002' },
+        { role: 'author', edipi: '1000000001' },
+      ]);
+      const loaded = await loadVerifiedPolicy(db.gatewayPool, t.id);
+      expect(loaded.refused).toEqual([]);
       const r = await verifyTenantChain(db.consolePool, t.id);
       expect(r.errors).toEqual([]);
-      expect(r.rows).toBe(1200);
+      // The three lifecycle events, then the simulated traffic decided by the verified version.
+      expect(r.rows).toBe(1203);
+      const types = await db.admin.query<{ type: string }>('SELECT type FROM arx.audit_events WHERE tenant_id = $1 AND seq < 3 ORDER BY seq', [t.id]);
+      expect(types.rows.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
+      const decided = await db.admin.query<{ v: string }>(
+        `SELECT DISTINCT doc->'data'->'policyVersion'->>'sha256' AS v FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`,
+        [t.id],
+      );
+      expect(decided.rows).toEqual([{ v: loaded.version.sha256 }]);
       expect(r.checkpoints.verified).toBeGreaterThan(0);
     }
     expect(await seedDemoIfEmpty(pools, config, nobleBlake3, () => {}, 1200)).toBe(false);

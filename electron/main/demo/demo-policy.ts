@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type pg from 'pg';
+import { envelopeOf, pae } from '../../../shared/dsse';
+import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicyVersion, type SignerRole } from '../../../shared/policy';
+import { provisionTestCards, registerTestOperators, SOFTHSM2_MODULE, type ProvisionedCard, type ProvisionedTestCards } from '../card/test-cards';
+import type { ArxConfig } from '../config/config';
+
+const run = promisify(execFile);
+
+/**
+ * The demo's policy is signed like any other: by the demo cards (SoftHSM2 test tokens) of ADAMS
+ * (policy-author) and BAKER (approver), at seeding time, with their test PIN. The demo gateway
+ * then loads it through the same signature check as a real one. Signing goes through pkcs11-tool
+ * in a child process (as provisioning does): the console process loads the PKCS#11 module in its
+ * own card worker, and a second C_Initialize of the same module in this process would collide.
+ */
+
+export const DEMO_AUTHOR_LABEL = 'ARX TEST ADAMS EC';
+export const DEMO_APPROVER_LABEL = 'ARX TEST BAKER RSA';
+
+/** The demo test cards (provisioned once under the data directory, as the demo card uses them), enrolled in `tenantIds`; null without SoftHSM2 or with real trust anchors configured. */
+export async function demoSigningCards(config: ArxConfig, admin: pg.Pool, tenantIds: readonly string[], log: (line: string) => void): Promise<ProvisionedTestCards | null> {
+  if (config.card.trustAnchors || !existsSync(SOFTHSM2_MODULE)) return null;
+  const dir = join(config.dataDir, 'demo-card');
+  const saved = join(dir, 'test-cards.json');
+  const cards = existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as ProvisionedTestCards) : await provisionTestCards(dir, { onProgress: log });
+  await registerTestOperators(admin, cards, tenantIds);
+  return cards;
+}
+
+/** Signs the statement "`role` of `version`" on a demo card: DSSE envelope and the signing certificate's SHA-256. */
+export async function signOnDemoCard(
+  cards: ProvisionedTestCards,
+  label: string,
+  statement: { role: SignerRole; tenantId: string; policyId: string; version: PolicyVersion },
+): Promise<{ envelope: ReturnType<typeof envelopeOf>; certificateSha256: string; card: ProvisionedCard }> {
+  const card = cards.cards.find((c) => c.label === label);
+  const cert = card?.certificates.find((c) => c.usage === 'signature');
+  if (!card || !cert) throw new Error(`demo card ${label} has no signing certificate`);
+  const payload = statementBytes({ _type: 'arx.policy-signature/v1', ...statement });
+  const input = pae(POLICY_SIGNATURE_PAYLOAD_TYPE, payload);
+  const work = mkdtempSync(join(tmpdir(), 'arx-demo-sign-'));
+  try {
+    const inFile = join(work, 'in.bin');
+    const outFile = join(work, 'sig.bin');
+    // EC: SoftHSM2 has no CKM_ECDSA_SHA256, so hash here and sign the digest (DER out); RSA: PKCS#1 v1.5 with SHA-256.
+    writeFileSync(inFile, card.keyType === 'ec' ? createHash('sha256').update(input).digest() : input);
+    const mech = card.keyType === 'ec' ? ['-m', 'ECDSA', '--signature-format', 'openssl'] : ['-m', 'SHA256-RSA-PKCS'];
+    await run(
+      'pkcs11-tool',
+      ['--module', cards.module, '--token-label', card.label, '--login', '--pin', card.pin, '--sign', '--id', cert.id, ...mech, '--input-file', inFile, '--output-file', outFile],
+      { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf } },
+    );
+    const sig = new Uint8Array(readFileSync(outFile));
+    return { envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: cert.sha256, sig }]), certificateSha256: cert.sha256, card };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
