@@ -1,8 +1,64 @@
+import { join } from 'node:path';
+import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
+import { openFidelityCertificate } from '../../../shared/review';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { exportForOpenssl } from './export';
+import { READ_ROLES, ReviewService } from './fidelity-service';
+import { ReverifyJobs } from './reverify-jobs';
 
-/** Handlers for the commands in shared/contract/domains/review.ts. */
+/** Handlers for the commands in shared/contract/domains/review.ts (groups `decisions` and `review`). */
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
-  void deps;
-  return {};
+  const jobs = new ReverifyJobs({ pool: () => deps.controlPlane.requirePool(), publish: (s) => deps.hub.publish('decisions.reverifyProgress', s) });
+  const service = new ReviewService({
+    pool: () => deps.controlPlane.requirePool(),
+    session: () => deps.operatorAuth.session(),
+    sign: (purpose, digest, pin) => deps.operatorAuth.sign(purpose, digest, pin),
+    trustStore: deps.trustStore,
+    policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
+    reverifyResult: (jobId, owner) => jobs.finished(jobId, owner),
+  });
+  const operator = (tenantId: string | null): OperatorSession => {
+    const s = deps.operatorAuth.session();
+    if (!s) throw new ArxFailure('SESSION_NONE', 'Log in with your card to re-verify decisions.');
+    if (s.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
+    if (tenantId !== null && !s.roles.some((r) => r.tenantId === tenantId && READ_ROLES.has(r.role))) {
+      throw new ArxFailure('REVIEW_ROLE_REQUIRED', 'You need the isso or auditor role in this tenant.', { tenantId });
+    }
+    return s;
+  };
+  const envelopeOf = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) =>
+    source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope;
+
+  return {
+    'decisions.reverifyStart': (req) => jobs.start(operator(req.tenantId).operatorId, req),
+    'decisions.reverifyStatus': (req) => jobs.status(req.jobId, operator(null).operatorId),
+    'decisions.reverifyCancel': (req) => jobs.cancel(req.jobId, operator(null).operatorId),
+    'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator(null).operatorId),
+    'review.prepare': (req) => service.prepare(req),
+    'review.sign': (req) => service.sign(req),
+    'review.list': async (req) => ({ certificates: await service.list(req) }),
+    'review.get': async (req) => {
+      const envelope = await service.envelopeText(req.id, req.tenantId);
+      const opened = openFidelityCertificate(envelope);
+      if (!opened.ok) throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, { path: opened.path });
+      const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
+      if (!summary) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, { id: req.id });
+      return { envelope, statement: opened.statement, summary };
+    },
+    'review.verify': async (req) => {
+      const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(req.source) });
+      void _report;
+      return result;
+    },
+    'review.export': async (req) => {
+      const text = await envelopeOf(req.source);
+      const verified = await service.verify({ envelope: text });
+      if (!verified.report || !verified.certificate) {
+        throw new ArxFailure(verified.code ?? 'REVIEW_ENVELOPE_INVALID', 'The certificate cannot be exported: it does not parse.', {});
+      }
+      const dir = join(deps.config.dataDir, 'exports', `review-${verified.certificate.id}`);
+      return exportForOpenssl(text, verified.report, dir);
+    },
+  };
 }

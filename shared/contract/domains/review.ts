@@ -1,13 +1,203 @@
-import type { CommandDef } from '../define';
+import { z } from 'zod';
+import { DecisionReverificationSummarySchema, FidelityStatementSchema, PolicyVersionUseSchema } from '../../review/fidelity';
+import { def, type CommandDef } from '../define';
 
 /**
- * Commands of this domain, merged into the contract table (../commands.ts). Keys are
- * "group.method"; the group becomes window.arx.<group>.
+ * Decision re-verification (issue 6 item 3, group `decisions`) and fidelity certificates (items 5
+ * and 6, group `review`). Formats: docs/fidelity-certificates.md.
  */
-export const reviewCommands = {} as const satisfies Record<string, CommandDef>;
+
+const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
+const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const JobId = z.string().regex(/^dj-[0-9a-f]{16}$/, 'a re-verification job id');
+const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const ReverifyStatusSchema = z
+  .object({
+    jobId: JobId,
+    tenantId: Uuid,
+    state: z.enum(['running', 'done', 'failed', 'cancelled']),
+    fromSeq: Seq,
+    toSeq: Seq.nullable(),
+    processed: z.number().int().min(0),
+    /** Decisions in the range (from the type column; an estimate until done). */
+    total: z.number().int().min(0),
+    decisionsPerSecond: z.number().min(0),
+    secondsLeft: z.number().min(0).nullable(),
+    /** Running totals so far. */
+    mismatched: z.number().int().min(0),
+    error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
+    startedAt: z.string(),
+  })
+  .strict();
+export type ReverifyStatus = z.infer<typeof ReverifyStatusSchema>;
+
+export const ReverifyResultSchema = DecisionReverificationSummarySchema.extend({
+  jobId: JobId,
+  tenantId: Uuid,
+  policyVersions: z.array(PolicyVersionUseSchema),
+  cacheHits: z.number().int().min(0),
+  workers: z.number().int().min(0),
+  durationMs: z.number().int().min(0),
+  decisionsPerSecond: z.number().min(0),
+}).strict();
+export type ReverifyResult = z.infer<typeof ReverifyResultSchema>;
+
+export const CertificateSummarySchema = z
+  .object({
+    id: Uuid,
+    tenantId: Uuid,
+    tenantSlug: z.string(),
+    fromSeq: Seq,
+    toSeq: Seq,
+    verdict: z.enum(['intact', 'broken']),
+    reviewedAt: z.string(),
+    reviewer: z.object({ displayName: z.string(), edipi: z.string(), certificateSha256: hex32 }).strict(),
+    subject: z.object({ sha256: hex32, blake3: hex32 }).strict(),
+    /** Chain verification errors recorded in the certificate. */
+    problems: z.number().int().min(0),
+    decisions: z.object({ total: z.number().int(), mismatched: z.number().int(), unverifiable: z.number().int(), withErrors: z.number().int() }).strict().nullable(),
+    createdAt: z.string(),
+  })
+  .strict();
+export type CertificateSummary = z.infer<typeof CertificateSummarySchema>;
+
+export const ReviewDraftSchema = z
+  .object({
+    draftId: Uuid,
+    statement: FidelityStatementSchema,
+    payloadSha256: hex32,
+    /** SHA-256 of the DSSE PAE: the digest the card signs. */
+    signingInputSha256: hex32,
+  })
+  .strict();
+export type ReviewDraft = z.infer<typeof ReviewDraftSchema>;
+
+export const CertificateCheckSchema = z
+  .object({
+    id: z.enum(['envelope', 'signature', 'signer-path', 'signer-revocation', 'chain', 'audit-event']),
+    status: z.enum(['pass', 'fail', 'warn', 'skipped']),
+    code: z.string().nullable(),
+    message: z.string(),
+  })
+  .strict();
+
+export const CertificateVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    /** The first failing check's code (e.g. REVIEW_SIGNATURE_INVALID, REVIEW_SIGNER_REVOKED, REVIEW_CHAIN_CHANGED), or null. */
+    code: z.string().nullable(),
+    checks: z.array(CertificateCheckSchema),
+    certificate: CertificateSummarySchema.nullable(),
+    signer: z
+      .object({ subject: z.string(), issuer: z.string(), serialNumber: z.string(), notBefore: z.string(), notAfter: z.string(), path: z.array(z.string()) })
+      .strict()
+      .nullable(),
+    auditEvent: z.object({ seq: z.number().int(), time: z.string() }).strict().nullable(),
+  })
+  .strict();
+export type CertificateVerification = z.infer<typeof CertificateVerificationSchema>;
+
+/** A stored certificate (by tenant and id) or an imported envelope (its JSON text). */
+const CertificateSource = z.union([
+  z.object({ kind: z.literal('stored'), tenantId: Uuid, id: Uuid }).strict(),
+  z.object({ kind: z.literal('imported'), envelope: z.string().min(2).max(4_000_000) }).strict(),
+]);
+
+const JobRequest = z.object({ jobId: JobId }).strict();
+
+export const reviewCommands = {
+  'decisions.reverifyStart': def({
+    summary: 'Re-verify the recorded policy decisions of a range (policy version by digest, same engine, worker threads); returns a job.',
+    request: z.object({ tenantId: Uuid, fromSeq: Seq.nullable(), toSeq: Seq.nullable() }).strict(),
+    response: ReverifyStatusSchema,
+    requiresConsent: true,
+  }),
+  'decisions.reverifyStatus': def({
+    summary: 'Progress of a decision re-verification: decisions done, per second, time left, mismatches so far.',
+    request: JobRequest,
+    response: ReverifyStatusSchema,
+    requiresConsent: true,
+  }),
+  'decisions.reverifyCancel': def({
+    summary: 'Cancel a decision re-verification (read-only: nothing is left half-written).',
+    request: JobRequest,
+    response: ReverifyStatusSchema,
+    requiresConsent: true,
+  }),
+  'decisions.reverifyResult': def({
+    summary: 'The mismatch report of a finished re-verification: each mismatch recorded vs recomputed, decisions with evaluation errors, policy versions.',
+    request: JobRequest,
+    response: ReverifyResultSchema,
+    requiresConsent: true,
+  }),
+  'review.prepare': def({
+    summary: 'Prepare a fidelity certificate for a range: chain verification, decision re-verification and digests computed in main; returns the statement to show before signing.',
+    request: z.object({ tenantId: Uuid, fromSeq: Seq, toSeq: Seq, reverifyJobId: JobId.nullable() }).strict(),
+    response: ReviewDraftSchema,
+    requiresConsent: true,
+  }),
+  'review.sign': def({
+    summary: 'Sign a prepared review with the card (PIN for this signature); stores it and records com.arx.review.signed.',
+    request: z.object({ draftId: Uuid, pin: PinSchema }).strict(),
+    response: CertificateSummarySchema,
+    requiresConsent: true,
+  }),
+  'review.list': def({
+    summary: "The tenant's fidelity certificates, newest first.",
+    request: z.object({ tenantId: Uuid }).strict(),
+    response: z.object({ certificates: z.array(CertificateSummarySchema) }).strict(),
+    requiresConsent: true,
+  }),
+  'review.get': def({
+    summary: 'A stored certificate: its DSSE envelope (JSON text) and statement.',
+    request: z.object({ tenantId: Uuid, id: Uuid }).strict(),
+    response: z.object({ envelope: z.string(), statement: FidelityStatementSchema, summary: CertificateSummarySchema }).strict(),
+    requiresConsent: true,
+  }),
+  'review.verify': def({
+    summary: "Verify a stored or imported certificate: DSSE signature, signer's path and CRL status at signing time, the chain today, its audit event.",
+    request: z.object({ source: CertificateSource }).strict(),
+    response: CertificateVerificationSchema,
+    requiresConsent: true,
+  }),
+  'review.export': def({
+    summary: 'Export a certificate for OpenSSL: statement, signed PAE bytes, DER signature, signer chain, CRLs and the exact openssl commands.',
+    request: z.object({ source: CertificateSource }).strict(),
+    response: z.object({ directory: z.string(), files: z.array(z.string()), commands: z.array(z.string()) }).strict(),
+    requiresConsent: true,
+  }),
+} as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const REVIEW_ERROR_CODES = [] as const;
+export const REVIEW_ERROR_CODES = [
+  'REVIEW_ROLE_REQUIRED',
+  'REVIEW_RANGE_INVALID',
+  'REVIEW_DRAFT_UNKNOWN',
+  'REVIEW_SIGNER_NOT_ENROLLED',
+  'REVIEW_SIGNER_MISMATCH',
+  'REVIEW_ENVELOPE_INVALID',
+  'REVIEW_STATEMENT_INVALID',
+  'REVIEW_CERTIFICATE_MISMATCH',
+  'REVIEW_SIGNATURE_INVALID',
+  'REVIEW_SIGNER_UNTRUSTED',
+  'REVIEW_SIGNER_REVOKED',
+  'REVIEW_CHAIN_CHANGED',
+  'REVIEW_CHAIN_UNAVAILABLE',
+  'REVIEW_EVENT_MISSING',
+  'REVIEW_NOT_FOUND',
+  'REVIEW_JOB_UNKNOWN',
+  'REVIEW_JOB_NOT_FINISHED',
+  'REVIEW_DECISIONS_RANGE_MISMATCH',
+  'REVIEW_EXPORT_FAILED',
+  'DECISION_RECORD_UNREADABLE',
+  'DECISION_TYPE_MISMATCH',
+  'POLICY_VERSION_MISSING',
+  'POLICY_VERSION_ALTERED',
+] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
-export const reviewEvents = {} as const;
+export const reviewEvents = {
+  'decisions.reverifyProgress': { payload: ReverifyStatusSchema, summary: 'A decision re-verification progressed, finished, failed or was cancelled.' },
+} as const;
