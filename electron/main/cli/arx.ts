@@ -9,6 +9,7 @@ import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
 import { dbMigrate } from './db-commands';
+import { policyCheck } from './policy-commands';
 
 /**
  * The `arx` CLI: the third adapter over the same handler registry. Every contract command is
@@ -59,7 +60,7 @@ const demo: CliCommand = {
   run: () => runConsole(),
 };
 
-export const CLI_COMMANDS: CliCommand[] = [demo, dbMigrate, simulateCommand, chainVerify, cardProvisionTest, ...BUNDLE_CLI_COMMANDS, ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand)];
+export const CLI_COMMANDS: CliCommand[] = [demo, dbMigrate, simulateCommand, chainVerify, cardProvisionTest, policyCheck, ...BUNDLE_CLI_COMMANDS, ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand)];
 
 export function helpText(): string {
   const width = Math.max(...CLI_COMMANDS.map((c) => c.name.join(' ').length));
