@@ -79,6 +79,8 @@ export class LocalCache {
   private manifest: Manifest = { records: 0, outbox: 0, sealed: 0 };
   private refetchableBytes = 0;
   private cacheId = '';
+  /** Records read since the last write: id → last access time (see get). */
+  private readonly touched = new Map<string, number>();
   unlockedBy: string | null = null;
   private readonly aead: Aead;
   private readonly now: () => number;
@@ -146,14 +148,26 @@ export class LocalCache {
     return db;
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement of the open file, prepared once. */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.openDb(false).prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   private meta(name: string): Buffer | null {
-    const row = this.openDb(false).prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: Buffer | string } | undefined;
+    const row = this.stmt('SELECT value FROM meta WHERE name = ?').get(name) as { value: Buffer | string } | undefined;
     if (!row) return null;
     return Buffer.isBuffer(row.value) ? row.value : Buffer.from(String(row.value), 'utf8');
   }
 
   private setMeta(name: string, value: Buffer): void {
-    this.db!.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+    this.stmt('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
   private header(): { cacheId: string; generation: number; rotatingTo: number | null } {
@@ -225,14 +239,14 @@ export class LocalCache {
   }
 
   private insertWrap(w: WrapRecord, r: Recipient): void {
-    this.db!.prepare(
+    this.stmt(
       `INSERT INTO key_wraps (generation, recipient, role, kind, label, spki, exchange, salt, wrapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (generation, recipient) DO UPDATE SET exchange = excluded.exchange, salt = excluded.salt, wrapped = excluded.wrapped, label = excluded.label`,
     ).run(w.generation, w.recipient, w.role, w.kind, w.label, r.publicKey.export({ type: 'spki', format: 'der' }), w.exchange, w.salt, w.wrapped);
   }
 
   private wraps(): (WrapRecord & { spki: Buffer })[] {
-    return this.openDb(false).prepare('SELECT generation, recipient, role, kind, label, spki, exchange, salt, wrapped FROM key_wraps ORDER BY generation, recipient').all() as (WrapRecord & { spki: Buffer })[];
+    return this.stmt('SELECT generation, recipient, role, kind, label, spki, exchange, salt, wrapped FROM key_wraps ORDER BY generation, recipient').all() as (WrapRecord & { spki: Buffer })[];
   }
 
   /** The recipients of the current generation (for the status and for rotation). */
@@ -285,18 +299,18 @@ export class LocalCache {
       if (bound !== this.options.workstationId) {
         throw new ArxFailure('CACHE_FOREIGN_WORKSTATION', 'This cache file was made on another workstation (it was copied here).');
       }
-      const records = (db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
-      const outbox = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+      const records = (this.stmt('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+      const outbox = (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
       if (records !== this.manifest.records || outbox !== this.manifest.outbox) {
         throw new ArxFailure(
           'CACHE_FILE_TRUNCATED',
           `The cache file lost rows: it should hold ${this.manifest.records} records and ${this.manifest.outbox} outbox items, it holds ${records} and ${outbox}.`,
         );
       }
-      for (const r of db.prepare('SELECT id, state, state_cell FROM outbox').all() as { id: string; state: string; state_cell: Buffer }[]) {
+      for (const r of this.stmt('SELECT id, state, state_cell FROM outbox').all() as { id: string; state: string; state_cell: Buffer }[]) {
         this.openCell({ table: 'outbox', row: r.id, column: `state=${r.state}` }, r.state_cell);
       }
-      this.refetchableBytes = (db.prepare('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      this.refetchableBytes = (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
       return null;
     } catch (err) {
       if (err instanceof ArxFailure) return { code: err.code, message: err.message };
@@ -306,10 +320,17 @@ export class LocalCache {
 
   /** Wipes every data key from memory and closes the file. */
   lock(): void {
+    try {
+      if (this.db && this.touched.size) this.db.transaction(() => this.flushTouches())();
+    } catch {
+      // the LRU clock is advisory; losing it on a failing file changes nothing that matters
+    }
+    this.touched.clear();
     for (const k of this.keys.values()) k.wipe();
     this.keys.clear();
     this.unlockedBy = null;
     this.problem_ = null;
+    this.statements.clear();
     this.db?.close();
     this.db = null;
   }
@@ -338,11 +359,12 @@ export class LocalCache {
     const id = indexDigest(this.writingKey(), `record:${kind}`, key);
     const refetchable = opts.refetchable && !NEVER_EVICTED.has(kind) ? 1 : 0;
     db.transaction(() => {
+      this.flushTouches();
       for (const old of this.recordIds(kind, key)) this.deleteRecord(old);
       const keyCell = this.seal({ table: 'records', row: id, column: 'key' }, Buffer.from(key, 'utf8'));
       const valueCell = this.seal({ table: 'records', row: id, column: 'value' }, json(value));
       const size = keyCell.length + valueCell.length;
-      db.prepare('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      this.stmt('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         id,
         kind,
         gen,
@@ -361,8 +383,15 @@ export class LocalCache {
     })();
   }
 
+  private flushTouches(): void {
+    if (this.touched.size === 0 || !this.db) return;
+    const upd = this.db.prepare('UPDATE records SET last_access = ? WHERE id = ?');
+    for (const [id, t] of this.touched) upd.run(t, id);
+    this.touched.clear();
+  }
+
   private deleteRecord(id: string): void {
-    const row = this.db!.prepare('DELETE FROM records WHERE id = ? RETURNING size, refetchable').get(id) as { size: number; refetchable: number } | undefined;
+    const row = this.stmt('DELETE FROM records WHERE id = ? RETURNING size, refetchable').get(id) as { size: number; refetchable: number } | undefined;
     if (!row) return;
     this.manifest.records--;
     if (row.refetchable) this.refetchableBytes -= row.size;
@@ -371,10 +400,10 @@ export class LocalCache {
   /** Least-recently-used eviction of re-fetchable records down to the limit (never the outbox or drafts). */
   private evict(keep: string): void {
     if (this.refetchableBytes <= this.options.limitBytes) return;
-    const victims = this.db!.prepare('SELECT id FROM records WHERE refetchable = 1 AND id <> ? ORDER BY last_access, rowid').iterate(keep) as Iterable<{ id: string }>;
+    const victims = this.stmt('SELECT id FROM records WHERE refetchable = 1 AND id <> ? ORDER BY last_access, rowid').iterate(keep) as Iterable<{ id: string }>;
     const ids: string[] = [];
     let bytes = this.refetchableBytes;
-    const sizeOf = this.db!.prepare('SELECT size FROM records WHERE id = ?');
+    const sizeOf = this.stmt('SELECT size FROM records WHERE id = ?');
     for (const v of victims) {
       if (bytes <= this.options.limitBytes) break;
       bytes -= (sizeOf.get(v.id) as { size: number }).size;
@@ -386,7 +415,7 @@ export class LocalCache {
   get<T = unknown>(kind: RecordKind, key: string): T | null {
     const db = this.requireUnlocked();
     const ids = this.recordIds(kind, key);
-    const row = db.prepare(`SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as
+    const row = this.stmt(`SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as
       | { id: string; value_cell: Buffer; last_access: number }
       | undefined;
     if (!row) return null;
@@ -396,16 +425,20 @@ export class LocalCache {
     } catch (err) {
       this.damaged(err);
     }
-    // LRU clock with a one-second grain: a burst of reads of one record is one write.
+    // The LRU clock is kept in memory and written with the next change (or every 256 reads, or at
+    // lock): a read never costs a synchronous write of its own.
     const now = this.now();
-    if (now - row.last_access >= 1000) db.prepare('UPDATE records SET last_access = ? WHERE id = ?').run(now, row.id);
+    if (now - row.last_access >= 1000) {
+      this.touched.set(row.id, now);
+      if (this.touched.size >= 256) db.transaction(() => this.flushTouches())();
+    }
     return value;
   }
 
   /** Keys of the records of one kind (decrypted), e.g. to list the cached explorer pages. */
   keysOf(kind: RecordKind): string[] {
     const db = this.requireUnlocked();
-    const rows = db.prepare('SELECT id, key_cell FROM records WHERE kind = ? ORDER BY last_access DESC').all(kind) as { id: string; key_cell: Buffer }[];
+    const rows = this.stmt('SELECT id, key_cell FROM records WHERE kind = ? ORDER BY last_access DESC').all(kind) as { id: string; key_cell: Buffer }[];
     try {
       return rows.map((r) => this.openCell({ table: 'records', row: r.id, column: 'key' }, r.key_cell).toString('utf8'));
     } catch (err) {
@@ -476,7 +509,7 @@ export class LocalCache {
     db.transaction(() => {
       const stateCell = this.seal({ table: 'outbox', row: id, column: `state=${state}` }, Buffer.alloc(0));
       const errorCell = this.seal({ table: 'outbox', row: id, column: 'error' }, json({ error, deliveredAt: state === 'delivered' ? new Date(this.now()).toISOString() : null }));
-      db.prepare('UPDATE outbox SET state = ?, state_cell = ?, error_cell = ?, attempts = attempts + 1 WHERE id = ?').run(state, stateCell, errorCell, id);
+      this.stmt('UPDATE outbox SET state = ?, state_cell = ?, error_cell = ?, attempts = attempts + 1 WHERE id = ?').run(state, stateCell, errorCell, id);
       this.writeManifest();
     })();
   }
@@ -488,7 +521,7 @@ export class LocalCache {
     const db = this.requireUnlocked(true);
     db.transaction(() => {
       for (const k of this.keys.values()) this.insertWrap(wrapKey(this.cacheId, k, to), to);
-      if (removeOtherCards) db.prepare("DELETE FROM key_wraps WHERE role = 'card' AND recipient <> ?").run(to.id);
+      if (removeOtherCards) this.stmt("DELETE FROM key_wraps WHERE role = 'card' AND recipient <> ?").run(to.id);
     })();
   }
 
@@ -513,8 +546,8 @@ export class LocalCache {
     }
     const from = h.generation;
     const to = h.rotatingTo!;
-    const selectRecords = db.prepare('SELECT id, kind, key_cell, value_cell, refetchable, last_access FROM records WHERE generation = ? LIMIT ?');
-    const selectOutbox = db.prepare('SELECT id, payload_cell, state, error_cell FROM outbox WHERE generation = ? LIMIT ?');
+    const selectRecords = this.stmt('SELECT id, kind, key_cell, value_cell, refetchable, last_access FROM records WHERE generation = ? LIMIT ?');
+    const selectOutbox = this.stmt('SELECT id, payload_cell, state, error_cell FROM outbox WHERE generation = ? LIMIT ?');
     for (let batch = 0; batch < maxBatches; batch++) {
       const records = selectRecords.all(from, batchSize) as { id: string; kind: string; key_cell: Buffer; value_cell: Buffer; refetchable: number; last_access: number }[];
       const items = records.length < batchSize ? (selectOutbox.all(from, batchSize - records.length) as { id: string; payload_cell: Buffer; state: string; error_cell: Buffer | null }[]) : [];
@@ -528,9 +561,9 @@ export class LocalCache {
           const valueCell = this.seal({ table: 'records', row: id, column: 'value' }, value);
           key.fill(0);
           value.fill(0);
-          db.prepare('DELETE FROM records WHERE id = ?').run(r.id);
+          this.stmt('DELETE FROM records WHERE id = ?').run(r.id);
           const size = keyCell.length + valueCell.length;
-          db.prepare('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          this.stmt('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
             id,
             r.kind,
             to,
@@ -543,9 +576,9 @@ export class LocalCache {
         }
         for (const o of items) {
           const payload = this.openCell({ table: 'outbox', row: o.id, column: 'payload' }, o.payload_cell);
-          this.openCell({ table: 'outbox', row: o.id, column: `state=${o.state}` }, (db.prepare('SELECT state_cell FROM outbox WHERE id = ?').get(o.id) as { state_cell: Buffer }).state_cell);
+          this.openCell({ table: 'outbox', row: o.id, column: `state=${o.state}` }, (this.stmt('SELECT state_cell FROM outbox WHERE id = ?').get(o.id) as { state_cell: Buffer }).state_cell);
           const error = o.error_cell ? this.openCell({ table: 'outbox', row: o.id, column: 'error' }, o.error_cell) : null;
-          db.prepare('UPDATE outbox SET generation = ?, payload_cell = ?, state_cell = ?, error_cell = ? WHERE id = ?').run(
+          this.stmt('UPDATE outbox SET generation = ?, payload_cell = ?, state_cell = ?, error_cell = ? WHERE id = ?').run(
             to,
             this.seal({ table: 'outbox', row: o.id, column: 'payload' }, payload),
             this.seal({ table: 'outbox', row: o.id, column: `state=${o.state}` }, Buffer.alloc(0)),
@@ -563,13 +596,13 @@ export class LocalCache {
       db.transaction(() => {
         this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
         this.setMeta('generation', Buffer.from(String(to)));
-        db.prepare("DELETE FROM meta WHERE name = 'rotating_to'").run();
-        db.prepare('DELETE FROM key_wraps WHERE generation = ?').run(from);
+        this.stmt("DELETE FROM meta WHERE name = 'rotating_to'").run();
+        this.stmt('DELETE FROM key_wraps WHERE generation = ?').run(from);
         this.writeManifest();
       })();
       this.keys.get(from)?.wipe();
       this.keys.delete(from);
-      this.refetchableBytes = (db.prepare('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      this.refetchableBytes = (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
     }
     return remaining;
   }
@@ -584,7 +617,7 @@ export class LocalCache {
   private rotationRemaining(): number {
     const h = this.header();
     if (h.rotatingTo === null) return 0;
-    const n = (t: string) => (this.db!.prepare(`SELECT count(*) AS n FROM ${t} WHERE generation = ?`).get(h.generation) as { n: number }).n;
+    const n = (t: string) => (this.stmt(`SELECT count(*) AS n FROM ${t} WHERE generation = ?`).get(h.generation) as { n: number }).n;
     return n('records') + n('outbox');
   }
 
@@ -625,7 +658,7 @@ export class LocalCache {
         const cell = this.seal({ table: 'outbox', row: i.id, column: 'payload' }, json({ payload: i.payload, summary: i.summary, createdAt: i.createdAt }));
         const stateCell = this.seal({ table: 'outbox', row: i.id, column: `state=${i.state}` }, Buffer.alloc(0));
         const errorCell = i.lastError || i.deliveredAt ? this.seal({ table: 'outbox', row: i.id, column: 'error' }, json({ error: i.lastError, deliveredAt: i.deliveredAt })) : null;
-        db.prepare('INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell, attempts, error_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        this.stmt('INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell, attempts, error_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           i.id,
           i.idempotencyKey,
           i.kind,
@@ -648,7 +681,7 @@ export class LocalCache {
     const fileBytes = this.exists() ? statSync(this.file).size + (existsSync(`${this.file}-wal`) ? statSync(`${this.file}-wal`).size : 0) : 0;
     if (!db || !this.isUnlocked) return { fileBytes, records: 0, refetchableBytes: 0, outbox: { pending: 0, delivered: 0, rejected: 0 }, generation: 0, sealed: 0 };
     const counts = { pending: 0, delivered: 0, rejected: 0 };
-    for (const r of db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: keyof typeof counts; n: number }[]) counts[r.state] = r.n;
+    for (const r of this.stmt('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: keyof typeof counts; n: number }[]) counts[r.state] = r.n;
     let generation = 0;
     try {
       generation = this.header().generation;
@@ -657,7 +690,7 @@ export class LocalCache {
     }
     return {
       fileBytes,
-      records: (db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n,
+      records: (this.stmt('SELECT count(*) AS n FROM records').get() as { n: number }).n,
       refetchableBytes: this.refetchableBytes,
       outbox: counts,
       generation,
