@@ -264,7 +264,7 @@ export class LocalCache {
    */
   async unlock(by: Unwrapper, unlockedBy: string): Promise<Problem | null> {
     this.lock();
-    const db = this.openDb(false);
+    this.openDb(false);
     const h = this.header();
     const mine = this.wraps().filter((w) => w.recipient === by.id);
     if (mine.length === 0) {
@@ -284,11 +284,11 @@ export class LocalCache {
     }
     this.cacheId = h.cacheId;
     this.unlockedBy = unlockedBy;
-    this.problem_ = this.verify(db);
+    this.problem_ = this.verify();
     return this.problem_;
   }
 
-  private verify(db: Database.Database): Problem | null {
+  private verify(): Problem | null {
     try {
       const ws = this.meta('workstation');
       if (!ws) throw new ArxFailure('CACHE_FILE_CORRUPT', 'The cache file has no workstation binding.');
@@ -437,7 +437,7 @@ export class LocalCache {
 
   /** Keys of the records of one kind (decrypted), e.g. to list the cached explorer pages. */
   keysOf(kind: RecordKind): string[] {
-    const db = this.requireUnlocked();
+    this.requireUnlocked();
     const rows = this.stmt('SELECT id, key_cell FROM records WHERE kind = ? ORDER BY last_access DESC').all(kind) as { id: string; key_cell: Buffer }[];
     try {
       return rows.map((r) => this.openCell({ table: 'records', row: r.id, column: 'key' }, r.key_cell).toString('utf8'));
