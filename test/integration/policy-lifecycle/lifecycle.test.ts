@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY } from '../../../shared/policy';
+import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
+import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { loadConfig } from '../../../electron/main/config/config';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { ConsoleSession } from '../../../electron/main/core/registry';
+import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
+import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
+import { migratedDatabase } from '../../support/pg';
+
+/**
+ * The policy lifecycle end to end over the contract, with SoftHSM2 cards and a real control
+ * plane: ADAMS (policy-author) submits, BAKER (approver) approves, publish, a second version,
+ * rollback under the two-person rule; every step asserted in the tenant's audit chain. Then the
+ * gateway side is attacked directly in the database: text changed after signing, a signature
+ * from a card that is not enrolled, a self-approval. Each is refused and the previous good
+ * version stays in force.
+ */
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let cards: ProvisionedTestCards;
+let services: ConsoleServices;
+const session = new ConsoleSession();
+session.consentAcknowledgedAt = new Date();
+const call = (name: string, req: unknown) => services.registry.invoke(name, req, { adapter: 'test', session });
+async function ok<T>(name: string, req: unknown): Promise<T> {
+  const r = await call(name, req);
+  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
+  return r.value as T;
+}
+async function fails(name: string, req: unknown): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
+  const r = await call(name, req);
+  if (r.ok) throw new Error(`${name} succeeded`);
+  return r.error as { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const ADAMS = 'ARX TEST ADAMS EC';
+const BAKER = 'ARX TEST BAKER RSA';
+const OTHER = 'ARX TEST NO UPN';
+const PIN = '123456';
+let tenantId: string;
+
+async function login(label: string) {
+  await call('card.logout', {});
+  const r = await ok<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
+  const slot = r.readers.find((x) => x.tokenLabel === label)!.slot;
+  await ok('card.login', { slot, certificateId: null, pin: PIN, confirmFinalTry: false });
+}
+
+const request = {
+  user: 'carol',
+  team: 'research',
+  provider: 'anthropic' as const,
+  model: 'claude-sonnet-4',
+  classification: 'internal' as const,
+  jurisdiction: 'US',
+  purpose: 'analysis',
+  promptTokens: 1000,
+  estimatedCostCents: 5,
+  time: '2026-11-25T12:00:00Z',
+  utcOffsetMinutes: 0,
+};
+function test(name: string, decision: 'permit' | 'deny', over: Partial<typeof request> = {}) {
+  const t = testFromGatewayRequest(name, { ...request, ...over }, DEMO_DIRECTORY, { decision });
+  if (!t.ok) throw new Error(t.error.message);
+  return t.value;
+}
+
+async function chain(types: string[]) {
+  const r = await db.admin.query<{ type: string; data: Record<string, unknown> }>(
+    `SELECT type, doc->'data' AS data FROM arx.audit_events WHERE tenant_id = $1 AND type = ANY($2::text[]) ORDER BY seq`,
+    [tenantId, types],
+  );
+  return r.rows;
+}
+const operatorId = async (edipi: string) => (await db.admin.query<{ id: string }>('SELECT id FROM arx.operators WHERE edipi = $1', [edipi])).rows[0]!.id;
+
+beforeAll(async () => {
+  db = await migratedDatabase('lifecycle');
+  tenantId = db.tenants.a;
+  cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER, OTHER].includes(c.label)) });
+  await registerTestOperators(db.admin, cards, [tenantId]);
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  const c = inject('pg');
+  const suffix = db.name.slice(-12);
+  const pw = randomBytes(18).toString('base64url');
+  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  const config = loadConfig({
+    HOME: '/tmp',
+    ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-lifecycle-')),
+    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
+    ARX_PKCS11_MODULE: cards.module,
+    ARX_TRUST_ANCHORS: cards.trustAnchors,
+    ARX_INTERMEDIATES: cards.intermediates,
+    ARX_CRLS: cards.crls,
+    ARX_POLICY_ARCS: cards.policyArc,
+  });
+  services = createConsoleServices(config);
+  await services.start();
+}, 240_000);
+
+afterAll(async () => {
+  await services?.stop();
+  await db?.drop();
+});
+
+interface Summary {
+  sha256: string;
+  state: string;
+  active: boolean;
+  signaturesVerified: boolean;
+  signatures: { role: string; verified: boolean; operator: { edipi: string } }[];
+  author: { edipi: string };
+  approver: { edipi: string } | null;
+}
+const v: Record<string, string> = {};
+
+describe('policy lifecycle with two cards', () => {
+  it('blocks submission on failing tests and on validation errors; submits with the author card', async () => {
+    await login(ADAMS);
+    const good = [test('carol may send internal data', 'permit'), test('carol may not send secret data', 'deny', { classification: 'secret' })];
+    const failing = [...good, test('wrong expectation', 'deny')];
+    let d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: DEFAULT_POLICY_TEXT, schema: null, tests: failing });
+    let e = await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
+    expect(e.code).toBe('POLICY_SUBMIT_BLOCKED');
+    expect(e.details?.tests).toEqual([expect.objectContaining({ name: 'wrong expectation', status: 'fail' })]);
+
+    d = await ok('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: `${DEFAULT_POLICY_TEXT}\n@id("typo") forbid (principal, action, resource) when { context.nope > 1 };\n`, schema: null, tests: good });
+    e = await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
+    expect(e.code).toBe('POLICY_SUBMIT_BLOCKED');
+    expect((e.details?.validation as unknown[]).length).toBeGreaterThan(0);
+
+    const draft = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: DEFAULT_POLICY_TEXT, schema: null, tests: good });
+    // The digest the author was shown must be the one signed.
+    expect((await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: 'f'.repeat(64), pin: PIN })).code).toBe('POLICY_DRAFT_CHANGED');
+    const s = await ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: draft.digest.sha256, pin: PIN });
+    expect(s).toMatchObject({ sha256: draft.digest.sha256, state: 'submitted', signaturesVerified: false, author: { edipi: '1000000001' } });
+    expect(s.signatures).toEqual([expect.objectContaining({ role: 'author', verified: true })]);
+    v.one = s.sha256;
+    expect(await ok('policy.getDraft', { tenantId, policyName: 'gateway' })).toBeNull();
+  }, 60_000);
+
+  it('refuses approval by an operator without the approver role, and self-approval even with the role', async () => {
+    expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('POLICY_ROLE_REQUIRED');
+    const adams = await operatorId('1000000001');
+    await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
+    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [tenantId, adams]);
+    try {
+      await login(ADAMS); // roles are read at login
+      expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('POLICY_SELF_APPROVAL');
+    } finally {
+      await db.admin.query(`DELETE FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'approver'`, [tenantId, adams]);
+      await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
+    }
+    expect((await chain(['com.arx.policy.approved'])).length).toBe(0);
+  }, 60_000);
+
+  it('approves with a second card, publishes, and the gateway loads exactly that version', async () => {
+    await login(BAKER);
+    const a = await ok<Summary>('policy.approve', { tenantId, sha256: v.one, pin: PIN });
+    expect(a).toMatchObject({ state: 'approved', signaturesVerified: true, approver: { edipi: '1000000002' } });
+    const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one });
+    expect(p).toMatchObject({ state: 'published', active: true });
+    const events = await chain(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
+    const [adams, baker] = [await operatorId('1000000001'), await operatorId('1000000002')];
+    expect(events.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
+    expect(events[0]!.data).toMatchObject({ versionSha256: v.one, author: adams });
+    expect(events[1]!.data).toMatchObject({ versionSha256: v.one, approver: baker });
+    expect(events[2]!.data).toMatchObject({ versionSha256: v.one, previousSha256: null, publishedBy: baker });
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    expect(loaded.version.sha256).toBe(v.one);
+    expect(loaded.engine.version.sha256).toBe(v.one);
+  }, 60_000);
+
+  it('publishes a second version (the first is superseded), then rolls back under the two-person rule', async () => {
+    await login(ADAMS);
+    const tighter = DEFAULT_POLICY_TEXT.replace('context.estimatedCostCents > 200', 'context.estimatedCostCents > 100');
+    const d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: v.one, text: tighter, schema: null, tests: [] });
+    v.two = (await ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN })).sha256;
+    const diff = await ok<{ changed: string[]; added: string[]; removed: string[] }>('policy.diff', { tenantId, from: { sha256: v.one }, to: { sha256: v.two } });
+    expect(diff).toMatchObject({ changed: ['arx.cost.default-cap'], added: [], removed: [] });
+    await login(BAKER);
+    await ok('policy.approve', { tenantId, sha256: v.two, pin: PIN });
+    await ok('policy.publish', { tenantId, sha256: v.two });
+    expect((await ok<Summary>('policy.get', { tenantId, sha256: v.one })).state).toBe('superseded');
+    expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
+
+    await login(ADAMS);
+    const rb = await ok<{ rollbackId: string; state: string }>('policy.rollback', { tenantId, sha256: v.one, pin: PIN });
+    expect(rb.state).toBe('requested');
+    expect((await fails('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN })).code).toBe('POLICY_ROLE_REQUIRED');
+    expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
+    await login(BAKER);
+    const applied = await ok<{ state: string; approvedBy: { edipi: string } }>('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN });
+    expect(applied).toMatchObject({ state: 'applied', approvedBy: { edipi: '1000000002' } });
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    expect(loaded.version.sha256).toBe(v.one);
+    expect(loaded.publication.kind).toBe('rollback');
+    const events = await chain(['com.arx.policy.rollbackrequested', 'com.arx.policy.rolledback']);
+    expect(events.map((x) => x.type)).toEqual(['com.arx.policy.rollbackrequested', 'com.arx.policy.rolledback']);
+    expect(events[0]!.data).toMatchObject({ versionSha256: v.one, fromSha256: v.two, rollbackId: rb.rollbackId });
+    expect(events[1]!.data).toMatchObject({ versionSha256: v.one, fromSha256: v.two, by: await operatorId('1000000002') });
+    const h = await ok<{ versions: Summary[]; rollbacks: unknown[]; events: unknown[] }>('policy.history', { tenantId, policyName: 'gateway' });
+    expect(h.versions.map((x) => [x.sha256, x.state, x.signaturesVerified])).toEqual(
+      expect.arrayContaining([
+        [v.one, 'published', true],
+        [v.two, 'superseded', true],
+      ]),
+    );
+    expect(h.rollbacks).toHaveLength(1);
+    expect(h.events.length).toBe(8);
+  }, 90_000);
+});
+
+describe('the gateway refuses tampered versions and keeps the previous good one', () => {
+  /** Submits a version with ADAMS's card (a real author signature), returning its digest and policy id. */
+  async function submitted(text: string) {
+    await login(ADAMS);
+    const d = await ok<{ digest: { sha256: string; blake3: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text, schema: null, tests: [] });
+    const s = await ok<Summary & { policyId: string }>('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
+    return { sha256: s.sha256, blake3: d.digest.blake3, policyId: s.policyId };
+  }
+  /** Publishes straight in the database, as an attacker with write access would (no lifecycle checks). */
+  async function forcePublish(sha256: string, policyId: string) {
+    await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
+    try {
+      const seq = await db.admin.query<{ n: number }>('SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1', [tenantId]);
+      await db.admin.query(`INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, $3, $4, 'publish', $5)`, [
+        tenantId,
+        policyId,
+        seq.rows[0]!.n,
+        Buffer.from(sha256, 'hex'),
+        await operatorId('1000000002'),
+      ]);
+      await db.admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [tenantId, Buffer.from(sha256, 'hex')]);
+      await db.admin.query(`UPDATE arx.policies SET active_version_sha256 = $2 WHERE id = $1`, [policyId, Buffer.from(sha256, 'hex')]);
+    } finally {
+      await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
+    }
+  }
+  async function addSignature(sha256: string, role: 'approver', edipi: string, signed: { envelope: unknown; certificateSha256: string }) {
+    await db.admin.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
+      Buffer.from(sha256, 'hex'),
+      tenantId,
+      await operatorId(edipi),
+      role,
+      Buffer.from(signed.certificateSha256, 'hex'),
+      JSON.stringify(signed.envelope),
+    ]);
+  }
+
+  it('text changed after signing: refused (digest mismatch), the previous publication stays', async () => {
+    const holder = new GatewayPolicyHolder(db.gatewayPool, tenantId);
+    expect((await holder.refresh()).version.sha256).toBe(v.one);
+    // Publish v.two again properly, then change its text behind the lifecycle's back.
+    await login(BAKER);
+    await ok('policy.publish', { tenantId, sha256: v.two }).catch(() => undefined);
+    const current = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    await db.admin.query('ALTER TABLE arx.policy_versions DISABLE TRIGGER policy_versions_content_immutable');
+    try {
+      await db.admin.query(`UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100', '> 100000') WHERE tenant_id = $1 AND sha256 = $2`, [
+        tenantId,
+        Buffer.from(current.version.sha256, 'hex'),
+      ]);
+      const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+      expect(loaded.version.sha256).not.toBe(current.version.sha256);
+      expect(loaded.refused[0]).toMatchObject({ sha256: current.version.sha256 });
+      expect(loaded.refused[0]!.reasons.join(' ')).toContain('DIGEST_MISMATCH');
+      const refused: unknown[] = [];
+      const h2 = new GatewayPolicyHolder(db.gatewayPool, tenantId, (r) => refused.push(...r));
+      expect((await h2.refresh()).version.sha256).toBe(loaded.version.sha256);
+      expect(refused.length).toBeGreaterThan(0);
+    } finally {
+      await db.admin.query(`UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100000', '> 100') WHERE tenant_id = $1 AND sha256 = $2`, [
+        tenantId,
+        Buffer.from(current.version.sha256, 'hex'),
+      ]);
+      await db.admin.query('ALTER TABLE arx.policy_versions ENABLE TRIGGER policy_versions_content_immutable');
+    }
+    expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(current.version.sha256);
+  }, 90_000);
+
+  it('an approver signature from a card that is not enrolled: refused, the previous version stays', async () => {
+    const before = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    const x = await submitted(`${DEFAULT_POLICY_TEXT}\n@id("extra.unenrolled") forbid (principal, action, resource) when { context.tokens > 150000 };\n`);
+    // A real card signature of the right statement, by a card whose certificate is not enrolled,
+    // recorded as BAKER's approval (BAKER holds the approver role).
+    const other = cards.cards.find((c) => c.label === OTHER)!;
+    const sign = other.certificates.find((c) => c.usage === 'signature')!;
+    await db.admin.query('DELETE FROM arx.operator_certificates WHERE sha256 = $1', [Buffer.from(sign.sha256, 'hex')]);
+    const signed = await signOnDemoCard(cards, OTHER, { role: 'approver', tenantId, policyId: x.policyId, version: { sha256: x.sha256, blake3: x.blake3 } });
+    await addSignature(x.sha256, 'approver', '1000000002', signed);
+    await forcePublish(x.sha256, x.policyId);
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    expect(loaded.version.sha256).toBe(before.version.sha256);
+    expect(loaded.refused[0]).toMatchObject({ sha256: x.sha256 });
+    expect(loaded.refused[0]!.reasons.join(' ')).toContain('CERTIFICATE_NOT_ENROLLED');
+    // The history screen shows the same verdict.
+    const s = await ok<Summary>('policy.get', { tenantId, sha256: x.sha256 });
+    expect(s.signaturesVerified).toBe(false);
+  }, 90_000);
+
+  it('self-approval (the author signs the approval with their own card, holding both roles): refused', async () => {
+    const before = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    const x = await submitted(`${DEFAULT_POLICY_TEXT}\n@id("extra.self") forbid (principal, action, resource) when { context.tokens > 160000 };\n`);
+    const adams = await operatorId('1000000001');
+    await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
+    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [tenantId, adams]);
+    await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
+    const signed = await signOnDemoCard(cards, ADAMS, { role: 'approver', tenantId, policyId: x.policyId, version: { sha256: x.sha256, blake3: x.blake3 } });
+    await addSignature(x.sha256, 'approver', '1000000001', signed);
+    await forcePublish(x.sha256, x.policyId);
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    expect(loaded.version.sha256).toBe(before.version.sha256);
+    expect(loaded.refused[0]).toMatchObject({ sha256: x.sha256 });
+    expect(loaded.refused[0]!.reasons.join(' ')).toContain('SELF_APPROVAL');
+    // Not even publishable through the lifecycle: it was never approved (and would not verify).
+    await login(BAKER);
+    expect((await fails('policy.publish', { tenantId, sha256: x.sha256 })).code).toBe('POLICY_STATE_INVALID');
+  }, 90_000);
+});
