@@ -276,14 +276,22 @@ const DsseSchema = z
 
 export const PolicyMetaSchema = z
   .object({
+    /** The version digest (docs/policy-versions.md): over the policy text, schema and tests. */
     sha256: HEX32,
     blake3: HEX32,
+    tenantId: z.string().max(36),
     policyId: z.string().max(64),
     name: z.string().max(256),
     state: z.string().max(32),
     parentSha256: HEX32.nullable(),
+    authorId: z.string().max(64),
     schemaText: z.string().max(4 * 2 ** 20),
-    signatures: z.array(z.object({ role: z.string().max(32), operatorId: z.string().max(64), certificateSha256: HEX32, signedAt: TIME, envelope: DsseSchema }).strict()).max(64),
+    tests: z.array(z.unknown()).max(10_000),
+    signatures: z.array(z.object({ role: z.enum(['author', 'approver']), operatorId: z.string().max(64), certificateSha256: HEX32, signedAt: TIME, envelope: DsseSchema }).strict()).max(64),
+    /** What the control plane knew of each signing certificate when the bundle was exported (attested by the manifest signature). */
+    enrolments: z
+      .array(z.object({ certificateSha256: HEX32, operatorId: z.string().max(64), usage: z.string().max(32), operatorActive: z.boolean(), roles: z.array(z.string().max(32)).max(16) }).strict())
+      .max(64),
   })
   .strict();
 export type PolicyMeta = z.infer<typeof PolicyMetaSchema>;

@@ -195,8 +195,10 @@ export async function exportBundle(pool: pg.Pool, req: ExportRequest): Promise<E
       parent_sha256: Buffer | null;
       policy_text: string;
       schema_text: string;
+      tests: unknown[];
+      author_id: string;
     }>(
-      `SELECT v.sha256, v.blake3, v.policy_id, p.name, v.state, v.parent_sha256, v.policy_text, v.schema_text
+      `SELECT v.sha256, v.blake3, v.policy_id, p.name, v.state, v.parent_sha256, v.policy_text, v.schema_text, v.tests, v.author_id
        FROM arx.policy_versions v JOIN arx.policies p ON p.id = v.policy_id
        WHERE v.tenant_id = $1 AND encode(v.sha256, 'hex') = ANY($2::text[]) ORDER BY encode(v.sha256, 'hex')`,
       [req.tenantId, usedShas],
@@ -276,20 +278,32 @@ export async function exportBundle(pool: pg.Pool, req: ExportRequest): Promise<E
     await w.add('consistency.json', json(consistency));
     if (startProof) await w.add(startProof.name, utf8(startProof.text));
     await w.add('proof-end.tlog-proof', utf8(formatTlogProof({ index: to, proof: endProof, checkpoint: cps.rows[end]!.note })));
+    // What the control plane knows of each signer: the enrolment the approval check needs.
+    const enrolled = await client.query<{ sha256: Buffer; operator_id: string; usage: string; status: string; roles: string[] | null }>(
+      `SELECT c.sha256, c.operator_id, c.usage, o.status,
+              (SELECT array_agg(g.role ORDER BY g.role) FROM arx.role_grants g WHERE g.tenant_id = $1 AND g.operator_id = c.operator_id) AS roles
+       FROM arx.operator_certificates c JOIN arx.operators o ON o.id = c.operator_id WHERE encode(c.sha256, 'hex') = ANY($2::text[])`,
+      [req.tenantId, sigs.rows.map((s) => toHex(new Uint8Array(s.certificate_sha256)))],
+    );
+    const enrolments = enrolled.rows.map((e) => ({ certificateSha256: toHex(new Uint8Array(e.sha256)), operatorId: e.operator_id, usage: e.usage, operatorActive: e.status === 'active', roles: e.roles ?? [] }));
     for (const v of versions.rows) {
       const sha = toHex(new Uint8Array(v.sha256));
+      const mine = sigs.rows.filter((s) => toHex(new Uint8Array(s.version_sha256)) === sha);
       const meta: PolicyMeta = {
         sha256: sha,
         blake3: toHex(new Uint8Array(v.blake3)),
+        tenantId: req.tenantId,
         policyId: v.policy_id,
         name: v.name,
         state: v.state,
         parentSha256: v.parent_sha256 ? toHex(new Uint8Array(v.parent_sha256)) : null,
+        authorId: v.author_id,
         schemaText: v.schema_text,
-        signatures: sigs.rows
-          .filter((s) => toHex(new Uint8Array(s.version_sha256)) === sha)
+        tests: v.tests,
+        enrolments: enrolments.filter((e) => mine.some((s) => toHex(new Uint8Array(s.certificate_sha256)) === e.certificateSha256)),
+        signatures: mine
           .map((s) => ({
-            role: s.role,
+            role: s.role as 'author' | 'approver',
             operatorId: s.operator_id,
             certificateSha256: toHex(new Uint8Array(s.certificate_sha256)),
             signedAt: s.signed_at.toISOString(),

@@ -39,7 +39,7 @@ import { ChainVerifier, genesisHash, type Blake3, type Blake3Hasher, type ChainA
 import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
 import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
 import { verifyConsistency } from '../../../shared/merkle';
-import { compilePolicySet, replayDecision, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
+import { checkSignedVersion, compilePolicySet, policyVersionDigest, replayDecision, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
 import { nodeEd25519Verifier } from '../chain/node-crypto';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
@@ -128,14 +128,6 @@ function emptyReport(bytes: number, compressed: boolean): BundleReport {
     checks: [],
     warnings: [],
   };
-}
-
-/** Deep search of a JSON value for a string (a signature payload naming the version it covers). */
-function mentions(v: unknown, s: string, depth = 0): boolean {
-  if (depth > 32) return false;
-  if (typeof v === 'string') return v === s;
-  if (v === null || typeof v !== 'object') return false;
-  return Object.values(v).some((x) => mentions(x, s, depth + 1));
 }
 
 function verifyDsse(env: DsseEnvelope, cert: NodeX509): { ok: boolean; payload: Uint8Array | null } {
@@ -364,7 +356,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     p.engine = null;
     if (!p.text || !p.meta) return null;
     const text = new TextDecoder().decode(p.text);
-    const compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, validate: false });
+    const compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, tests: p.meta.tests, validate: false });
     if (compiled.ok && compiled.value.version.sha256 === sha) p.engine = compiled.value;
     return p.engine;
   };
@@ -665,7 +657,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   }
   if (signerSha) await checkPath(signerSha, 'the exporter', 'manifest-signer.der');
 
-  // Policy versions: digests and approval signatures.
+  // Policy versions: digests and the two-person approval signatures (docs/policy-versions.md), with
+  // the enrolment the exporter attested and the signers' certificate paths to the auditor's anchors.
   for (const [sha, p] of policies) {
     const member = `policy-${sha}.json`;
     checks.count('policy-signatures');
@@ -673,31 +666,44 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       checks.fail('policy-signatures', 'BUNDLE_MEMBER_MISSING', `policy version ${sha.slice(0, 16)}… lacks its ${p.text ? '.json' : '.cedar'} member`, { member });
       continue;
     }
-    const textSha = createHash('sha256').update(p.text).digest('hex');
-    const textB3 = toHex(b3.hash(p.text));
-    if (textSha !== sha || p.meta.sha256 !== sha || p.meta.blake3 !== textB3) {
-      checks.fail('policy-signatures', 'POLICY_DIGEST_MISMATCH', `policy-${sha.slice(0, 16)}….cedar does not hash to the version it is named after`, { member: `policy-${sha}.cedar`, expected: sha, found: textSha });
+    const meta = p.meta;
+    const text = new TextDecoder().decode(p.text);
+    const digest = policyVersionDigest({ policies: text, schema: meta.schemaText, tests: meta.tests });
+    if (digest.sha256 !== sha || meta.sha256 !== sha || meta.blake3 !== digest.blake3) {
+      checks.fail('policy-signatures', 'POLICY_DIGEST_MISMATCH', `policy version ${sha.slice(0, 16)}…: its text, schema and tests hash to ${digest.sha256.slice(0, 16)}…, not the version it is named after`, {
+        member: `policy-${sha}.cedar`,
+        expected: sha,
+        found: digest.sha256,
+      });
       continue;
     }
-    if (p.meta.signatures.length === 0) {
-      checks.fail('policy-signatures', 'POLICY_UNSIGNED', `policy version ${sha.slice(0, 16)}… (${p.meta.name}, ${p.meta.state}) carries no approval signature`, { member });
+    const enrolment = new Map(meta.enrolments.map((e) => [e.certificateSha256, e]));
+    const check = checkSignedVersion(
+      { tenantId: meta.tenantId, policyId: meta.policyId, sha256: meta.sha256, blake3: meta.blake3, text, schema: meta.schemaText, tests: meta.tests, authorId: meta.authorId },
+      meta.signatures.map((x) => ({ role: x.role, operatorId: x.operatorId, certificateSha256: x.certificateSha256, envelope: x.envelope })),
+      (certSha) => {
+        const e = enrolment.get(certSha);
+        const c = certs.get(certSha);
+        return e && c ? { operatorId: e.operatorId, usage: e.usage, der: c.der, operatorActive: e.operatorActive, roles: e.roles } : undefined;
+      },
+      (der, data, sig) => {
+        try {
+          return cryptoVerify('sha256', data, { key: new NodeX509(der).publicKey, dsaEncoding: 'der' }, sig);
+        } catch {
+          return false;
+        }
+      },
+    );
+    if (meta.tenantId !== (range as BundleRange | null)?.tenantId) checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `policy version ${sha.slice(0, 16)}… belongs to another tenant`, { member });
+    for (const f of check.findings) {
+      checks.fail('policy-signatures', f.problem === 'SIGNATURE_MISSING' ? 'POLICY_UNSIGNED' : 'POLICY_SIGNATURE_INVALID', `policy version ${sha.slice(0, 16)}… (${meta.name}): ${f.message}`, {
+        member,
+        problem: f.problem,
+        ...(f.role ? { role: f.role } : {}),
+      });
     }
-    for (const [i, s] of p.meta.signatures.entries()) {
-      const cert = certs.get(s.certificateSha256);
-      if (!cert) {
-        checks.fail('policy-signatures', 'SIGNER_CERT_MISSING', `the ${s.role} signature #${i} names a certificate the bundle does not carry`, { member, index: i });
-        continue;
-      }
-      const v = verifyDsse(s.envelope, cert.node);
-      const payloadJson = v.payload ? parseStrictJson(v.payload, member, limits.maxJsonDepth) : null;
-      if (!v.ok || !s.envelope.signatures.every((x) => x.keyid === s.certificateSha256)) {
-        checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `the ${s.role} signature #${i} does not verify with its certificate`, { member, index: i });
-      } else if (!payloadJson?.ok || !mentions(payloadJson.value, sha)) {
-        checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `the ${s.role} signature #${i} is valid but signs something that does not name this version`, { member, index: i });
-      }
-      await checkPath(s.certificateSha256, `the ${s.role} of policy ${sha.slice(0, 16)}…`, member);
-    }
-    contents?.policies.push({ sha256: sha, name: p.meta.name, state: p.meta.state, text: new TextDecoder().decode(p.text), signatures: p.meta.signatures.map((s) => ({ role: s.role, operatorId: s.operatorId, certificateSha256: s.certificateSha256, signedAt: s.signedAt })) });
+    for (const x of meta.signatures) await checkPath(x.certificateSha256, `the ${x.role} of policy version ${sha.slice(0, 16)}…`, member);
+    contents?.policies.push({ sha256: sha, name: meta.name, state: meta.state, text, signatures: meta.signatures.map((x) => ({ role: x.role, operatorId: x.operatorId, certificateSha256: x.certificateSha256, signedAt: x.signedAt })) });
   }
 
   // Certificates: fidelity certificates' signatures, and each X.509 certificate's signature by an issuer we hold.

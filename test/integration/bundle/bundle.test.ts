@@ -1,0 +1,378 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { utf8 } from '../../../shared/bytes';
+import { ed25519Signer } from '../../../shared/checkpoint';
+import { envelopeOf, pae } from '../../../shared/dsse';
+import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, policyVersionDigest, statementBytes } from '../../../shared/policy';
+import type { BundleReport } from '../../../shared/bundle';
+import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { runCli } from '../../../electron/main/cli/arx';
+import { loadConfig } from '../../../electron/main/config/config';
+import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
+import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
+import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { ConsoleSession } from '../../../electron/main/core/registry';
+import { simulate } from '../../../electron/main/simulator/simulate';
+import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
+import { migratedDatabase } from '../../support/pg';
+import { openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
+
+/**
+ * Evidence bundles end to end with real parts: a simulated range in PostgreSQL with signed
+ * checkpoints, a policy version approved on a SoftHSM2 card, the export signed on another card
+ * through the console's contract, then offline verification with `arx bundle verify` against a
+ * trust directory of our own — and every check made to fail by its own corruption.
+ */
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let cards: ProvisionedTestCards;
+let services: ConsoleServices;
+let work: string;
+let trustDir: string;
+let bundle: string;
+let bundleBytes: Buffer;
+let adams: { sign: DigestSigner; close: () => Promise<void> };
+let hsm: Awaited<ReturnType<typeof openCards>>;
+const results: Record<string, Awaited<ReturnType<ConsoleServices['registry']['invoke']>>> = {};
+const session = new ConsoleSession();
+session.consentAcknowledgedAt = new Date();
+const call = (name: string, req: unknown) => services.registry.invoke(name, req, { adapter: 'cli', session });
+const EVENTS = 600;
+let versionSha = '';
+const FROM = 120;
+const TO = 449;
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {}, readStdin: async () => '' });
+  return { code, out, err };
+}
+
+async function verifyFile(file: string, trust = trustDir): Promise<{ code: number; report: BundleReport; err: string }> {
+  const r = await cli(['bundle', 'verify', file, '--trust', trust, '--json']);
+  return { code: r.code, report: JSON.parse(r.out) as BundleReport, err: r.err };
+}
+
+const failed = (r: BundleReport) => r.checks.filter((c) => !c.ok).map((c) => c.id);
+const codes = (r: BundleReport, id: string) => r.checks.find((c) => c.id === id)!.findings.map((f) => f.code);
+
+function save(name: string, bytes: Uint8Array): string {
+  const p = join(work, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'arx-bundle-'));
+  db = await migratedDatabase('bundle');
+  cards = await provisionTestCards(join(work, 'cards'));
+  const reg = await registerTestOperators(db.admin, cards, [db.tenants.a]);
+  expect(reg.operators).toBeGreaterThan(0);
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+
+  // Gateway traffic with a checkpoint every 100 events.
+  const tenant = db.tenants.a;
+  const signer = ed25519Signer(`arx-gateway.bundle-test.1`, randomBytes(32));
+  await registerGatewayKey(db.admin, tenant, { name: signer.name, secretKey: new Uint8Array(32), publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+  const cp = new Checkpointer(tenant, signer, { everyEvents: 100, everyMs: 3_600_000 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
+  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: EVENTS, seed: 5, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 50 });
+
+  // The policy version the decisions used, signed by its author (ADAMS) and approved (BAKER) on their cards.
+  const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
+  versionSha = version.sha256;
+  const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
+  const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
+  const policyId = randomUUID();
+  const c = await db.admin.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query("SELECT set_config('arx.tenant_id', $1, true)", [tenant]);
+    await c.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
+    await c.query(
+      `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
+      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, opId('1000000001')],
+    );
+    const hsm0 = await openCards(cards.module);
+    for (const [role, label, edipi] of [
+      ['author', 'ARX TEST ADAMS EC', '1000000001'],
+      ['approver', 'ARX TEST BAKER RSA', '1000000002'],
+    ] as const) {
+      const signer = await hsm0.signer(label, '123456');
+      const statement = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: tenant, policyId, version });
+      const signed = await signer.sign(new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()));
+      await signer.close();
+      const certSha = createHash('sha256').update(signed.certificateDer).digest('hex');
+      await c.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        Buffer.from(version.sha256, 'hex'),
+        tenant,
+        opId(edipi),
+        role,
+        Buffer.from(certSha, 'hex'),
+        JSON.stringify(envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }])),
+      ]);
+    }
+    await hsm0.close();
+    await c.query('COMMIT');
+  } finally {
+    c.release();
+  }
+
+  // The auditor's own trust directory.
+  trustDir = join(work, 'trust');
+  for (const [from, to] of [
+    [cards.trustAnchors, 'anchors'],
+    [cards.crls, 'crls'],
+  ] as const) {
+    mkdirSync(join(trustDir, to), { recursive: true });
+    for (const f of readdirSync(from)) copyFileSync(join(from, f), join(trustDir, to, f));
+  }
+  writeFileSync(join(trustDir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+
+  // The console, as the exporter uses it.
+  const cpc = inject('pg');
+  const suffix = db.name.slice(-12);
+  const pw = randomBytes(18).toString('base64url');
+  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  services = createConsoleServices(
+    loadConfig({
+      HOME: '/tmp',
+      ARX_DATA_DIR: join(work, 'data'),
+      ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${cpc.port}/${db.name}`,
+      ARX_PKCS11_MODULE: cards.module,
+      ARX_TRUST_ANCHORS: cards.trustAnchors,
+      ARX_INTERMEDIATES: cards.intermediates,
+      ARX_CRLS: cards.crls,
+      ARX_POLICY_ARCS: cards.policyArc,
+    }),
+  );
+  await services.start();
+  const readers = await call('card.readers', {});
+  if (!readers.ok) throw new Error(JSON.stringify(readers.error));
+  const slot = (readers.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
+  const login = await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
+  if (!login.ok) throw new Error(JSON.stringify(login.error));
+  bundle = join(work, 'range.arxbundle');
+  const exported = await call('bundle.export', { tenant: db.tenants.a, from: FROM, to: TO, review: null, pin: '123456', out: bundle });
+  if (!exported.ok) throw new Error(JSON.stringify(exported.error));
+  bundleBytes = readFileSync(bundle);
+  // The other exports of the tests below, made while the console holds the card module.
+  results.zero = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 99, review: null, pin: '123456', out: join(work, 'zero.arxbundle') });
+  results.unavailable = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: EVENTS + 500, review: null, pin: '123456', out: join(work, 'x.arxbundle') });
+  results.exists = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 10, review: null, pin: '123456', out: bundle });
+  await services.stop();
+  hsm = await openCards(cards.module);
+  adams = await hsm.signer('ARX TEST ADAMS EC', '123456');
+}, 300_000);
+
+afterAll(async () => {
+  await adams?.close();
+  await hsm?.close();
+  await db?.drop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('export and offline verification', () => {
+  it('exports through the contract and records the export in the chain', async () => {
+    const r = await db.admin.query<{ doc: { data: { bundleSha256: string; fromSeq: number; toSeq: number } } }>(
+      `SELECT doc FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.bundle.exported' AND doc->'data'->>'fromSeq' = $2`,
+      [db.tenants.a, String(FROM)],
+    );
+    expect(r.rows).toHaveLength(1);
+    expect(r.rows[0]!.doc.data).toMatchObject({ bundleSha256: createHash('sha256').update(bundleBytes).digest('hex'), fromSeq: FROM, toSeq: TO });
+    const names = readMembers(bundleBytes).map((m) => m.name);
+    expect(names[0]).toBe('ARX-BUNDLE');
+    expect(names.slice(-3)).toEqual(['manifest.json', 'manifest.dsse.json', 'manifest-signer.der']);
+    expect(names).toEqual(expect.arrayContaining(['proof-start.tlog-proof', 'proof-end.tlog-proof', 'events.bin', `policy-${versionSha}.cedar`]));
+  });
+
+  it('verifies with arx bundle verify: exit 0, every check holds and covered something', async () => {
+    const text = await cli(['bundle', 'verify', bundle, '--trust', trustDir]);
+    expect(text.code, text.out).toBe(0);
+    expect(text.out).toContain('VERIFIED');
+    const { code, report } = await verifyFile(bundle);
+    expect(code).toBe(0);
+    expect(report.ok).toBe(true);
+    expect(report.summary).toMatchObject({ tenantId: db.tenants.a, from: FROM, to: TO, events: TO - FROM + 1, policyVersions: 1 });
+    for (const c of report.checks) {
+      expect(c.ok, `${c.id}: ${JSON.stringify(c.findings)}`).toBe(true);
+      if (c.id !== 'certificates' || report.summary.certificates > 0) expect(c.checked, c.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('a range from seq 0 verifies too (genesis instead of a start proof)', async () => {
+    const out = join(work, 'zero.arxbundle');
+    const r = results.zero!;
+    expect(r.ok, JSON.stringify(!r.ok && r.error)).toBe(true);
+    const v = await verifyFile(out);
+    expect(v.code, JSON.stringify(v.report.checks.filter((c) => !c.ok))).toBe(0);
+  });
+
+  it('refuses a range that no checkpoint covers yet, and an existing output file', async () => {
+    const r = results.unavailable!;
+    expect(!r.ok && r.error.code).toBe('BUNDLE_RANGE_UNAVAILABLE');
+    const again = results.exists!;
+    expect(!again.ok && again.error.code).toBe('BUNDLE_OUT_EXISTS');
+  });
+
+  it("VERIFY.md's commands run with openssl, sha256sum and b3sum and say OK", () => {
+    const dir = join(work, 'manual');
+    mkdirSync(dir);
+    execFileSync('tar', ['-xf', bundle, '-C', dir]);
+    const md = readFileSync(join(dir, 'VERIFY.md'), 'utf8');
+    const script = md.slice(md.indexOf(SCRIPT_BEGIN) + SCRIPT_BEGIN.length, md.indexOf(SCRIPT_END)).replace(/^\s*```bash\n/, '').replace(/```\s*$/, '');
+    const anchors = join(work, 'anchors.pem');
+    writeFileSync(anchors, readdirSync(cards.trustAnchors).map((f) => execFileSync('openssl', ['x509', '-in', join(cards.trustAnchors, f), '-inform', f.endsWith('.der') ? 'DER' : 'PEM']).toString()).join(''));
+    const r = spawnSync('bash', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors }, encoding: 'utf8' });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const lines = r.stdout.split('\n');
+    for (const want of ['SHA256SUMS=OK', 'B3SUMS=OK', 'SUMS_IN_MANIFEST=OK', 'ENVELOPE_PAYLOAD=OK', 'SIGNER_KEYID=OK', 'MANIFEST_SIGNATURE=Verified OK', 'SIGNER_PATH=signer.pem: OK', 'CHECKPOINT_SIGNATURE=Signature Verified Successfully', `FIRST_EVENT_SEQ=${FROM}`]) {
+      expect(lines, r.stdout).toContain(want);
+    }
+    expect(lines.some((l) => l.startsWith('FIRST_EVENT_DIGEST=OK '))).toBe(true);
+    expect(lines.some((l) => l.startsWith('FIRST_EVENT_LINK=OK '))).toBe(true);
+    // And the manual check notices a changed event: its digest line disappears.
+    const ev = readFileSync(join(dir, 'events.bin'));
+    ev[80] = ev[80]! ^ 0x01;
+    writeFileSync(join(dir, 'events.bin'), ev);
+    const bad = spawnSync('bash', ['-c', script.replace('set -euo pipefail', 'set -uo pipefail')], { cwd: dir, env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors }, encoding: 'utf8' });
+    expect(bad.stdout).not.toContain('FIRST_EVENT_DIGEST=OK');
+    expect(bad.stdout).not.toContain('SHA256SUMS=OK');
+  });
+});
+
+describe('every check fails on its own corruption', () => {
+  const members = () => readMembers(bundleBytes);
+  const member = (name: string) => members().find((m) => m.name === name)!;
+  const replace = (name: string, f: (d: Uint8Array) => Uint8Array) => (ms: { name: string; data: Uint8Array }[]) => ms.map((m) => (m.name === name ? { name, data: f(m.data) } : m));
+  const flipAt = (at: number) => (d: Uint8Array) => flipByte(d, at);
+
+  it('a flipped byte in an event: members and chain fail; re-signed, only the chain (and that decision) fails', async () => {
+    const ev = member('events.bin');
+    const plain = await verifyFile(save('ev.arxbundle', flipByte(bundleBytes, ev.offset + 200)));
+    expect(plain.code).toBe(1);
+    expect(failed(plain.report)).toEqual(expect.arrayContaining(['members', 'chain']));
+    expect(codes(plain.report, 'members')).toContain('BUNDLE_MEMBER_DIGEST_MISMATCH');
+    const signed = await verifyFile(save('ev2.arxbundle', await resign(bundleBytes, replace('events.bin', flipAt(200)), adams.sign)));
+    expect(signed.code).toBe(1);
+    expect(failed(signed.report).filter((id) => id !== 'decisions')).toEqual(['chain']);
+    expect(codes(signed.report, 'chain')).toContain('EVENT_DIGEST_MISMATCH');
+    expect(signed.report.checks.find((c) => c.id === 'chain')!.findings[0]!.location).toMatchObject({ member: 'events.bin', seq: FROM });
+  });
+
+  it('a flipped byte in a proof fails the proofs check', async () => {
+    const proof = new TextDecoder().decode(member('proof-end.tlog-proof').data);
+    const at = proof.indexOf('\n', proof.indexOf('index ')) + 3; // inside the first proof hash
+    const r = await verifyFile(save('proof.arxbundle', await resign(bundleBytes, replace('proof-end.tlog-proof', (d) => flipByte(d, at)), adams.sign)));
+    expect(r.code).toBe(1);
+    expect(failed(r.report)).toContain('proofs');
+    expect(codes(r.report, 'proofs')).toContain('PROOF_INVALID');
+    expect(failed(r.report)).not.toContain('members');
+  });
+
+  it('a flipped byte in a checkpoint fails the checkpoints check', async () => {
+    const r = await verifyFile(save('cp.arxbundle', await resign(bundleBytes, replace('checkpoint-000002.note', flipAt(60)), adams.sign)));
+    expect(r.code).toBe(1);
+    expect(failed(r.report)).toContain('checkpoints');
+    expect(r.report.checks.find((c) => c.id === 'checkpoints')!.findings[0]!.location).toMatchObject({ member: 'checkpoint-000002.note' });
+    expect(failed(r.report)).not.toContain('members');
+  });
+
+  it('a flipped byte in a policy version fails the policy check and decision re-verification', async () => {
+    const sha = versionSha;
+    const r = await verifyFile(save('pol.arxbundle', await resign(bundleBytes, replace(`policy-${sha}.cedar`, flipAt(40)), adams.sign)));
+    expect(r.code).toBe(1);
+    expect(codes(r.report, 'policy-signatures')).toContain('POLICY_DIGEST_MISMATCH');
+    expect(codes(r.report, 'decisions')).toContain('POLICY_VERSION_MISSING');
+    expect(failed(r.report)).not.toContain('members');
+  });
+
+  it('a changed approval signature fails the policy-signature check', async () => {
+    const sha = versionSha;
+    const r = await verifyFile(
+      save(
+        'polsig.arxbundle',
+        await resign(
+          bundleBytes,
+          replace(`policy-${sha}.json`, (d) => {
+            const meta = JSON.parse(Buffer.from(d).toString('utf8')) as { signatures: { envelope: { signatures: { sig: string }[] } }[] };
+            const sig = Buffer.from(meta.signatures[0]!.envelope.signatures[0]!.sig, 'base64');
+            sig[10] = sig[10]! ^ 1;
+            meta.signatures[0]!.envelope.signatures[0]!.sig = sig.toString('base64');
+            return utf8(JSON.stringify(meta));
+          }),
+          adams.sign,
+        ),
+      ),
+    );
+    expect(codes(r.report, 'policy-signatures')).toContain('POLICY_SIGNATURE_INVALID');
+    expect(failed(r.report)).toEqual(['policy-signatures']);
+  });
+
+  it('a flipped byte in a certificate fails the certificate check', async () => {
+    const cert = members().find((m) => m.name.startsWith('cert-'))!;
+    const r = await verifyFile(save('cert.arxbundle', await resign(bundleBytes, replace(cert.name, flipAt(cert.data.length - 20)), adams.sign)));
+    expect(r.code).toBe(1);
+    expect(failed(r.report)).toContain('certificates');
+    expect(failed(r.report)).not.toContain('members');
+  });
+
+  it('a removed member and an added member fail the members check', async () => {
+    const all = members();
+    const without = writeTar(all.filter((m) => m.name !== 'consistency.json'));
+    const a = await verifyFile(save('removed.arxbundle', without));
+    expect(a.code).toBe(1);
+    expect(codes(a.report, 'members')).toContain('BUNDLE_MEMBER_MISSING');
+    const i = all.findIndex((m) => m.name === 'events.bin');
+    const withExtra = writeTar([...all.slice(0, i), { name: 'extra.txt', data: utf8('not listed'), offset: 0 }, ...all.slice(i)]);
+    const b = await verifyFile(save('added.arxbundle', withExtra));
+    expect(b.code).toBe(1);
+    expect(codes(b.report, 'members')).toEqual(['BUNDLE_MEMBER_UNLISTED']);
+    expect(failed(b.report)).toEqual(['members']);
+  });
+
+  it('a manifest signed by an untrusted signer, or by a revoked one, fails the signer path', async () => {
+    for (const [label, code] of [
+      ['ARX TEST UNTRUSTED', 'CERT_UNTRUSTED'],
+      ['ARX TEST REVOKED', 'CERT_REVOKED'],
+    ] as const) {
+      const s = await hsm.signer(label, '123456');
+      try {
+        const r = await verifyFile(save(`${code}.arxbundle`, await resign(bundleBytes, (m) => m, s.sign)));
+        expect(r.code, label).toBe(1);
+        expect(failed(r.report)).toEqual(['signer-paths']);
+        expect(codes(r.report, 'signer-paths')).toContain(code);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('a manifest signature that does not verify fails the manifest-signature check', async () => {
+    const all = members();
+    const env = JSON.parse(Buffer.from(all.find((m) => m.name === 'manifest.dsse.json')!.data).toString('utf8')) as { signatures: { sig: string }[] };
+    const sig = Buffer.from(env.signatures[0]!.sig, 'base64');
+    sig[sig.length - 3] = sig[sig.length - 3]! ^ 1;
+    env.signatures[0]!.sig = sig.toString('base64');
+    const r = await verifyFile(save('sig.arxbundle', writeTar(all.map((m) => (m.name === 'manifest.dsse.json' ? { ...m, data: utf8(JSON.stringify(env)) } : m)))));
+    expect(r.code).toBe(1);
+    expect(failed(r.report)).toEqual(['manifest-signature']);
+  });
+
+  it('the auditor trusts only their own anchors: the same bundle under another trust directory fails', async () => {
+    const other = join(work, 'other-trust');
+    mkdirSync(other);
+    copyFileSync(readdirSync(cards.untrusted).map((f) => join(cards.untrusted, f))[0]!, join(other, 'rogue.pem'));
+    writeFileSync(join(other, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+    const r = await verifyFile(bundle, other);
+    expect(r.code).toBe(1);
+    expect(codes(r.report, 'signer-paths')).toContain('CERT_UNTRUSTED');
+  });
+});
+
+
