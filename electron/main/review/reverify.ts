@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { isTenantId } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
-import { policyVersionDigest } from '../../../shared/policy';
+import { checkSignedVersion, policyVersionDigest } from '../../../shared/policy';
+import { nodeSignatureVerifier } from '../policy/node-verify';
+import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
 import { DecisionReplayer, type DecisionRow, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
 import { ReverifyPool } from './reverify-pool';
@@ -13,20 +15,24 @@ import { ReverifyPool } from './reverify-pool';
  * with the gateway's engine. Read-only: cancelling leaves nothing behind.
  */
 
-/**
- * The approval-signature check of a policy version. Engineer B's policy service owns the verifier
- * (electron/main/policy); it plugs in here. Until then `recordedSignatures` says what is recorded
- * and that nobody checked it — never "verified".
- */
+/** The approval-signature check of a policy version used by the decisions being re-verified. */
 export type PolicySignatureCheck = (client: pg.PoolClient, tenantId: string, version: { sha256: string; blake3: string }) => Promise<{ status: PolicyVersionUse['signatures']; detail: string }>;
 
-export const recordedSignatures: PolicySignatureCheck = async (client, tenantId, version) => {
-  const r = await client.query<{ role: string; n: string }>(
-    'SELECT role, count(*) AS n FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = $2 GROUP BY role ORDER BY role',
-    [tenantId, Buffer.from(version.sha256, 'hex')],
-  );
-  if (r.rows.length === 0) return { status: 'unsigned', detail: 'no approval signatures are recorded for this version' };
-  return { status: 'unchecked', detail: `${r.rows.map((x) => `${x.n} ${x.role}`).join(', ')} signature(s) recorded; not checked (no policy signature verifier is configured)` };
+/**
+ * Engineer B's two-person-integrity verifier (shared/policy checkSignedVersion, with the policy
+ * store's loaders and node:crypto), the same check the gateway applies before it loads a version:
+ * author and approver signatures over this exact digest, by enrolled signing certificates of
+ * active operators holding the roles, the approver not being the author.
+ */
+export const approvalSignatures: PolicySignatureCheck = async (client, tenantId, version) => {
+  const stored = await versionBySha(client, tenantId, version.sha256);
+  if (!stored) return { status: 'missing-version', detail: 'the version is not in the control plane' };
+  const signatures = (await signaturesOf(client, tenantId, [version.sha256])).get(version.sha256) ?? [];
+  if (signatures.length === 0) return { status: 'unsigned', detail: 'no author or approver signature is recorded for this version' };
+  const certs = await enrolledCertificates(client, tenantId, signatures.map((x) => x.certificateSha256));
+  const check = checkSignedVersion(stored, signatures, (sha) => certs.get(sha), nodeSignatureVerifier);
+  if (check.ok) return { status: 'verified', detail: 'author and approver signatures verify (two different operators, enrolled certificates, roles held)' };
+  return { status: 'invalid', detail: check.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`).join('; ') };
 };
 
 export interface ReverifyProgress {
@@ -181,7 +187,7 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     if (failure) throw failure;
     if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
 
-    const check = opts.signatureCheck ?? recordedSignatures;
+    const check = opts.signatureCheck ?? approvalSignatures;
     const known = new Map(versions.map((v) => [v.sha256, v]));
     const altered = new Map(problems.map((p) => [p.sha256, p]));
     const policyVersions: PolicyVersionUse[] = [];

@@ -34,11 +34,30 @@ describe('decision re-verification', () => {
     expect(r.total).toBeGreaterThan(200);
     expect(r).toMatchObject({ matched: decided, mismatched: 0, unverifiable: 0, mismatches: [], workers: 2 });
     expect(r.policyVersions).toHaveLength(1);
-    expect(r.policyVersions[0]).toMatchObject({ decisions: decided, signatures: 'unsigned' });
+    expect(r.policyVersions[0]).toMatchObject({ decisions: decided, signatures: 'unsigned', detail: expect.stringContaining('no author or approver signature') });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress[progress.length - 1]).toBe(decided);
     const inline = await reverifyDecisions(db.consolePool, db.tenants.a, { workers: 0 });
     expect(inline).toMatchObject({ total: decided, matched: decided, mismatched: 0 });
+  });
+
+  it("checks the version's approval signatures with the policy service's verifier: a forged signature row is reported invalid", async () => {
+    const c = await db.admin.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.a]);
+      await c.query(
+        `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope)
+         SELECT sha256, tenant_id, author_id, 'author', sha256, '{"payloadType":"x","payload":"","signatures":[]}' FROM arx.policy_versions WHERE tenant_id = $1`,
+        [db.tenants.a],
+      );
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+    const seqs = await decidedSeqs('deny');
+    const r = await reverifyDecisions(db.consolePool, db.tenants.a, { from: seqs[0]!, to: seqs[0]!, workers: 0 });
+    expect(r.policyVersions[0]).toMatchObject({ signatures: 'invalid', detail: expect.stringContaining('ENVELOPE_INVALID') });
   });
 
   it('a range counts only the decisions inside it', async () => {
