@@ -1,6 +1,7 @@
 import { Loader, Group, SegmentedControl, Stack, Table, Text, Title, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
 import type { ResponseOf } from '../../../shared/contract';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { CachePanel } from '../cache/CachePanel';
 import { useArxResult } from '../app/use-arx-result';
 import { SectionHeader } from './SectionHeader';
 import classes from './sections.module.css';
@@ -71,6 +72,12 @@ export function SettingsSection() {
         )}
         {settings.state === 'error' && <ErrorNotice error={settings.error} title="The configuration could not be read" />}
         {settings.state === 'ok' && <SettingsTable settings={settings.value} />}
+      </section>
+      <section aria-labelledby="settings-cache-heading">
+        <Title order={2} id="settings-cache-heading" mb="xs">
+          Local evidence cache
+        </Title>
+        <CachePanel />
       </section>
       <section aria-labelledby="settings-appearance-heading">
         <Title order={2} id="settings-appearance-heading" mb="xs">

@@ -9,7 +9,7 @@ const CONTROL_PLANE: Record<Status['controlPlane']['state'], { label: string; to
   'not-connected': { label: 'Not connected', tone: 'off' },
   starting: { label: 'Connecting', tone: 'pending' },
   connected: { label: 'Connected', tone: 'ok' },
-  unreachable: { label: 'Unreachable', tone: 'bad' },
+  unreachable: { label: 'Unreachable — offline, read-only from the local cache', tone: 'bad' },
 };
 
 const CARD: Record<Status['card']['state'], { label: string; tone: Tone }> = {
