@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { loadConfig } from '../../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
 import { clusterDirFor, runningPostmaster } from '../../../electron/main/controlplane/embedded';
 import type { ProvisionedCard, ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { REPO_ROOT } from './paths';
 
 /**
  * The demo control plane for e2e tests: the embedded PostgreSQL with the demo seeding
@@ -18,6 +21,11 @@ import type { ProvisionedCard, ProvisionedTestCards } from '../../../electron/ma
  * (data directory, PostgreSQL cluster, token files) with its paths rewritten: ~1 s per console.
  * A copy is a real cluster with its own port and its own tokens; what one test does (log in,
  * delete a token, write events) is invisible to the others.
+ *
+ * Outside CI the template is also kept between runs (under the OS temp dir, arx-e2e-demo-cache/),
+ * keyed by the event count and the contents of the sources that shape what is stored
+ * (TEMPLATE_SOURCES), and rebuilt after 12 hours. Each console still runs the migrations on start.
+ * ARX_E2E_DEMO_CACHE=0 (or CI) builds a fresh template per worker.
  */
 
 export type DemoOperator = 'adams' | 'baker';
@@ -35,6 +43,87 @@ export const DEFAULT_DEMO_EVENTS = 200;
 interface Template {
   dataDir: string;
   clusterDir: string;
+  /** The path the template was built under: the files in it name it (rewritten in each copy). */
+  builtAs: string;
+}
+
+const CACHE_ROOT = join(tmpdir(), 'arx-e2e-demo-cache');
+const CACHE_MAX_AGE_MS = 12 * 3600_000;
+/**
+ * What the template's content depends on (beyond the event count): the schema and the code that
+ * writes the demo data. Verifiers, handlers and the policy engine are left out on purpose: they
+ * change all day and do not change what is stored (each console runs the migrations again anyway).
+ */
+const TEMPLATE_SOURCES = [
+  'electron/main/controlplane',
+  'electron/main/demo',
+  'electron/main/simulator',
+  'electron/main/chain/wasm-blake3.ts',
+  'electron/main/pki/test-pki.ts',
+  'electron/main/card/test-cards.ts',
+  'shared/chain/format.ts',
+  'shared/chain/blake3.ts',
+  'shared/events',
+  'shared/checkpoint',
+  'shared/merkle',
+  'shared/policy/templates.ts',
+  'package-lock.json',
+];
+
+function sourceFiles(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true }).flatMap((e) => sourceFiles(join(path, e.name)));
+}
+
+function templateKey(events: number): string {
+  const h = createHash('sha256').update(`events=${events}\n`);
+  for (const f of TEMPLATE_SOURCES.flatMap((p) => sourceFiles(join(REPO_ROOT, p))).sort()) {
+    h.update(relative(REPO_ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  }
+  return `demo-${events}-${h.digest('hex').slice(0, 20)}`;
+}
+
+const cacheEnabled = () => !process.env.CI && process.env.ARX_E2E_DEMO_CACHE !== '0';
+
+/** Removes cached templates older than the maximum age, with their clusters. */
+function pruneCache(): void {
+  if (!existsSync(CACHE_ROOT)) return;
+  for (const name of readdirSync(CACHE_ROOT)) {
+    const dir = join(CACHE_ROOT, name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < CACHE_MAX_AGE_MS) continue;
+      const meta = join(dir, 'template.json');
+      if (existsSync(meta)) rmSync((JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* another process pruned it */
+    }
+  }
+}
+
+/** The run-spanning template for this key, built (once, by whichever process gets there first) when absent. */
+async function cachedTemplate(events: number): Promise<Template> {
+  pruneCache();
+  const final = join(CACHE_ROOT, templateKey(events));
+  const meta = join(final, 'template.json');
+  const usable = () => existsSync(meta) && existsSync((JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir);
+  if (!usable()) {
+    mkdirSync(CACHE_ROOT, { recursive: true });
+    const building = `${final}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const t = await buildTemplate(events, building);
+    // Not as root the cluster lives inside the data directory, and moves with it.
+    const clusterDir = t.clusterDir.startsWith(building) ? join(final, relative(building, t.clusterDir)) : t.clusterDir;
+    writeFileSync(join(building, 'template.json'), JSON.stringify({ ...t, dataDir: final, clusterDir }));
+    try {
+      renameSync(building, final);
+    } catch {
+      // Another process finished the same template first: keep theirs.
+      rmSync(t.clusterDir, { recursive: true, force: true });
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  return JSON.parse(readFileSync(meta, 'utf8')) as Template;
 }
 
 /** Per worker process: one template per event count, built on first use. */
@@ -47,11 +136,8 @@ export function setTemplateRoot(dir: string): void {
   templateRoot = dir;
 }
 
-async function buildTemplate(events: number): Promise<Template> {
-  if (!templateRoot) throw new Error('demo-console: no template root (use the console fixture)');
-  const dataDir = join(templateRoot, `demo-${events}`);
+async function buildTemplate(events: number, dataDir: string): Promise<Template> {
   mkdirSync(dataDir, { recursive: true });
-  templateClusters.add(clusterDirFor(dataDir));
   const logs: string[] = [];
   const before = process.env.ARX_DEMO_EVENTS;
   process.env.ARX_DEMO_EVENTS = String(events);
@@ -67,7 +153,15 @@ async function buildTemplate(events: number): Promise<Template> {
     else process.env.ARX_DEMO_EVENTS = before;
     await stopServices(services, dataDir, { keepCluster: true });
   }
-  return { dataDir, clusterDir: clusterDirFor(dataDir) };
+  return { dataDir, clusterDir: clusterDirFor(dataDir), builtAs: dataDir };
+}
+
+/** A template for this worker only (CI, or the cache disabled); removed at the worker's teardown. */
+async function workerTemplate(events: number): Promise<Template> {
+  if (!templateRoot) throw new Error('demo-console: no template root (use the console fixture)');
+  const dataDir = join(templateRoot, `demo-${events}`);
+  templateClusters.add(clusterDirFor(dataDir));
+  return buildTemplate(events, dataDir);
 }
 
 /**
@@ -78,7 +172,7 @@ async function buildTemplate(events: number): Promise<Template> {
 export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS): Promise<void> {
   let t = templates.get(events);
   if (!t) {
-    t = buildTemplate(events);
+    t = cacheEnabled() ? cachedTemplate(events) : workerTemplate(events);
     templates.set(events, t);
     t.catch(() => templates.delete(events));
   }
@@ -86,13 +180,14 @@ export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS)
   mkdirSync(dataDir, { recursive: true });
   // cp -a: PostgreSQL insists on its cluster's owner and mode (0700).
   execFileSync('cp', ['-a', `${template.dataDir}/.`, dataDir]);
+  rmSync(join(dataDir, 'template.json'), { force: true });
   const cluster = clusterDirFor(dataDir);
   if (cluster !== join(dataDir, 'pg')) {
     rmSync(cluster, { recursive: true, force: true });
     execFileSync('cp', ['-a', template.clusterDir, cluster]);
   }
   for (const f of [join(dataDir, 'demo-card', 'test-cards.json'), join(dataDir, 'demo-card', 'softhsm2.conf')]) {
-    writeFileSync(f, readFileSync(f, 'utf8').replaceAll(template.dataDir, dataDir));
+    writeFileSync(f, readFileSync(f, 'utf8').replaceAll(template.builtAs, dataDir));
   }
 }
 
