@@ -33,14 +33,20 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
   const buckets: { start: number; count: number }[] = [];
   const first = Math.floor(from / width) * width;
   for (let t = first; t < to && buckets.length < 2000; t += width) buckets.push({ start: t, count: counts.get(t) ?? 0 });
-  const scores = madScores(buckets.map((b) => b.count));
-  const eventsOverTime = buckets.map((b, i) => ({
-    start: iso(Math.max(b.start, from)),
-    end: iso(Math.min(b.start + width, to)),
-    count: b.count,
-    outlier: scores[i]!.outlier,
-    score: finite(scores[i]!.score),
-  }));
+  // Scored among the buckets that saw traffic: a quiet night or weekend is not an anomaly, and
+  // with more empty buckets than busy ones the median and MAD would both be 0. Only spikes count.
+  const busy = buckets.filter((b) => b.count > 0);
+  const scored = new Map(madScores(busy.map((b) => b.count)).map((s, i) => [busy[i]!.start, s]));
+  const eventsOverTime = buckets.map((b) => {
+    const s = scored.get(b.start);
+    return {
+      start: iso(Math.max(b.start, from)),
+      end: iso(Math.min(b.start + width, to)),
+      count: b.count,
+      outlier: s !== undefined && s.outlier && s.score > 0,
+      score: s === undefined ? 0 : finite(s.score),
+    };
+  });
 
   const denials = await client.query<{ reason: string; n: string }>(
     `SELECT x_reason AS reason, count(*) AS n FROM arx.audit_events WHERE ${inRange} AND x_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,

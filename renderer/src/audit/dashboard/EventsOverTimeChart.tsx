@@ -13,7 +13,7 @@ export function EventsOverTimeChart({ tenantId, data }: { tenantId: string; data
   const rows = data.eventsOverTime.map((b) => ({ bucket: label(b, data.bucket), events: b.outlier ? 0 : b.count, outlier: b.outlier ? b.count : 0, raw: b }));
   const outliers = data.eventsOverTime.filter((b) => b.outlier);
   return (
-    <ChartCard title="Events over time" lead={`Events per ${data.bucket}; buckets far from the median (MAD) are marked as outliers. Click a bar to see its events.`}>
+    <ChartCard title="Events over time" lead={`Events per ${data.bucket}; busy buckets far above the median busy bucket (MAD) are marked as outliers. Click a bar to see its events.`}>
       <BarChart
         h={240}
         data={rows}
