@@ -1,16 +1,91 @@
-import { PlannedSection } from './PlannedSection';
+import { Loader, Select, Stack, Title } from '@mantine/core';
+import { useState } from 'react';
+import type { CertificateSummary, CertificateVerification } from '../../../shared/contract/domains/review';
+import { callArx, type ArxError } from '../app/arx-client';
+import { ErrorNotice } from '../app/ErrorNotice';
+import { useArxResult } from '../app/use-arx-result';
+import { CertificateList } from '../certificates/CertificateList';
+import { ExportView } from '../certificates/ExportView';
+import { ImportVerify } from '../certificates/ImportVerify';
+import { SignReview } from '../certificates/SignReview';
+import { VerificationView } from '../certificates/VerificationView';
+import { SectionHeader } from './SectionHeader';
 
+type Outcome = { kind: 'verified'; v: CertificateVerification } | { kind: 'exported'; e: { directory: string; files: string[]; commands: string[] } } | { kind: 'error'; error: ArxError };
+
+/** Fidelity certificates (issue 6 items 5 and 6): sign a review of a range, list, verify, export for OpenSSL. */
 export function CertificatesSection() {
+  const tenants = useArxResult((arx) => arx.audit.tenants({}));
+  const [chosen, setChosen] = useState<string | null>(null);
+  const tenant = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === chosen) ?? tenants.value[0] ?? null) : null;
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // Bumped after a signature: remounts the list, which loads again.
+  const [listVersion, setListVersion] = useState(0);
+
+  const verify = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) => {
+    const r = await callArx((arx) => arx.review.verify({ source }));
+    setOutcome(r.ok ? { kind: 'verified', v: r.value } : { kind: 'error', error: r.error });
+  };
+  const exportIt = async (c: CertificateSummary) => {
+    const r = await callArx((arx) => arx.review.export({ source: { kind: 'stored', tenantId: c.tenantId, id: c.id } }));
+    setOutcome(r.ok ? { kind: 'exported', e: r.value } : { kind: 'error', error: r.error });
+  };
+
   return (
-    <PlannedSection
-      title="Certificates"
-      lead="The trust anchors, signer certificates and revocation lists that every signature in the console is checked against."
-      planned={[
-        'Pin trust anchors and see exactly which ones are in force.',
-        'Inspect signer certificates and their validated paths (X.509 path validation with local CRLs).',
-        'Import revocation lists offline and see when each one expires.',
-        'See the certificates on the inserted card.',
-      ]}
-    />
+    <Stack gap="lg">
+      <SectionHeader
+        title="Certificates"
+        lead="Fidelity certificates: an ISSO's signed review of a range of a tenant's audit chain (an in-toto statement in a DSSE envelope, signed on the card), checkable by the console and by OpenSSL."
+      />
+      {tenants.state === 'error' && <ErrorNotice error={tenants.error} title="No tenants" />}
+      {tenants.state === 'ok' && (
+        <Select
+          label="Tenant"
+          data={tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` }))}
+          value={tenant?.id ?? null}
+          onChange={(v) => {
+            setChosen(v);
+            setOutcome(null);
+          }}
+          allowDeselect={false}
+          w={320}
+        />
+      )}
+      {tenant && (
+        <SignReview
+          key={tenant.id}
+          tenantId={tenant.id}
+          events={tenant.events}
+          onSigned={() => setListVersion((v) => v + 1)}
+        />
+      )}
+      <Stack gap="sm">
+        <Title order={2}>Stored certificates</Title>
+        {tenant && (
+          <StoredCertificates
+            key={`${tenant.id}/${listVersion}`}
+            tenantId={tenant.id}
+            onVerify={(c) => void verify({ kind: 'stored', tenantId: c.tenantId, id: c.id })}
+            onExport={(c) => void exportIt(c)}
+          />
+        )}
+      </Stack>
+      {outcome && (
+        <Stack gap="sm" aria-live="polite">
+          <Title order={2}>{outcome.kind === 'exported' ? 'Export for OpenSSL' : 'Verification'}</Title>
+          {outcome.kind === 'verified' && <VerificationView v={outcome.v} />}
+          {outcome.kind === 'exported' && <ExportView e={outcome.e} />}
+          {outcome.kind === 'error' && <ErrorNotice error={outcome.error} />}
+        </Stack>
+      )}
+      <ImportVerify onVerify={(envelope) => void verify({ kind: 'imported', envelope })} />
+    </Stack>
   );
+}
+
+function StoredCertificates({ tenantId, onVerify, onExport }: { tenantId: string; onVerify: (c: CertificateSummary) => void; onExport: (c: CertificateSummary) => void }) {
+  const list = useArxResult((arx) => arx.review.list({ tenantId }));
+  if (list.state === 'loading') return <Loader size="sm" aria-label="Loading certificates" />;
+  if (list.state === 'error') return <ErrorNotice error={list.error} title="The certificates could not be listed" />;
+  return <CertificateList items={list.value.certificates} onVerify={onVerify} onExport={onExport} />;
 }

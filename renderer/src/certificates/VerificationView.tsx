@@ -1,0 +1,56 @@
+import { Alert, Badge, Code, List, Stack, Text } from '@mantine/core';
+import type { CertificateVerification } from '../../../shared/contract/domains/review';
+
+const LABEL: Record<CertificateVerification['checks'][number]['id'], string> = {
+  envelope: 'Envelope and statement',
+  signature: 'DSSE signature',
+  'signer-path': "Signer's certificate path at signing time",
+  'signer-revocation': "Signer's revocation status (CRLs)",
+  chain: 'Statement matches the chain today',
+  'audit-event': 'Recorded in the audit chain',
+};
+const COLOR = { pass: 'teal', fail: 'red', warn: 'yellow', skipped: 'gray' } as const;
+
+export function VerificationView({ v }: { v: CertificateVerification }) {
+  return (
+    <Stack gap="sm" data-testid="certificate-verification">
+      <Alert color={v.valid ? 'teal' : 'red'} variant="light" title={v.valid ? 'The certificate is valid' : 'The certificate does not verify'} data-code={v.code ?? ''}>
+        {v.code && (
+          <Text size="sm">
+            <Code fw={700}>{v.code}</Code>
+          </Text>
+        )}
+        {v.certificate && (
+          <Text size="sm">
+            Review of {v.certificate.tenantSlug} seq {v.certificate.fromSeq}–{v.certificate.toSeq} ({v.certificate.verdict}) by {v.certificate.reviewer.displayName}, {v.certificate.reviewedAt}
+          </Text>
+        )}
+      </Alert>
+      <List spacing="xs" listStyleType="none" aria-label="Checks">
+        {v.checks.map((c) => (
+          <List.Item key={c.id}>
+            <Badge color={COLOR[c.status]} variant="light" mr="xs" w={70}>
+              {c.status}
+            </Badge>
+            <Text span fw={600} size="sm">
+              {LABEL[c.id]}
+            </Text>
+            {c.code && (
+              <Code ml="xs" data-check-code={c.code}>
+                {c.code}
+              </Code>
+            )}
+            <Text size="sm" c="dimmed" ml={78}>
+              {c.message}
+            </Text>
+          </List.Item>
+        ))}
+      </List>
+      {v.signer && (
+        <Text size="xs" c="dimmed">
+          Signer: {v.signer.subject} · serial {v.signer.serialNumber} · valid {v.signer.notBefore} to {v.signer.notAfter} · path {v.signer.path.join(' → ')}
+        </Text>
+      )}
+    </Stack>
+  );
+}
