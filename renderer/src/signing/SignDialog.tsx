@@ -47,7 +47,8 @@ export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigne
   };
 
   return (
-    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} data-testid="sign-dialog">
+    // lockScroll off: its scroll lock injects a <style> element without the CSP nonce.
+    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} lockScroll={false} data-testid="sign-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -1,0 +1,96 @@
+import { Badge, Group, Loader, Select, Stack, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { ArxError } from '../app/arx-client';
+import { callArx } from '../app/arx-client';
+import { ErrorNotice } from '../app/ErrorNotice';
+import type { ResponseOf } from '../../../shared/contract';
+import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
+import classes from './policy.module.css';
+import { READABLE_BADGE } from './readable';
+
+type Diff = ResponseOf<'policy.diff'>;
+type Ref = { sha256: string } | { draft: string } | { empty: true };
+
+const refOf = (value: string, policyName: string): Ref => (value === 'draft' ? { draft: policyName } : value === 'empty' ? { empty: true } : { sha256: value });
+const short = (sha: string) => sha.slice(0, 12);
+
+/** Text diff and the policies added, removed or changed by @id between two versions or a version and the draft (policy.diff). */
+export function DiffView({ tenantId, policyName, versions }: { tenantId: string; policyName: string; versions: VersionSummary[] }) {
+  const options = [
+    { value: 'draft', label: 'My draft' },
+    ...versions.map((v) => ({ value: v.sha256, label: `${short(v.sha256)} · ${v.state}${v.active ? ' (active)' : ''}` })),
+    { value: 'empty', label: 'Nothing (empty)' },
+  ];
+  const [from, setFrom] = useState<string>(versions.find((v) => v.active)?.sha256 ?? versions[0]?.sha256 ?? 'empty');
+  const [to, setTo] = useState<string>('draft');
+  const key = `${tenantId}|${policyName}|${from}|${to}`;
+  const [answer, setAnswer] = useState<{ key: string; diff: { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError } } | null>(null);
+  const diff = answer && answer.key === key ? answer.diff : { state: 'loading' as const };
+
+  useEffect(() => {
+    let live = true;
+    void callArx((arx) => arx.policy.diff({ tenantId, from: refOf(from, policyName), to: refOf(to, policyName) })).then((r) => {
+      if (live) setAnswer({ key, diff: r.ok ? { state: 'ok', value: r.value } : { state: 'error', error: r.error } });
+    });
+    return () => {
+      live = false;
+    };
+  }, [key, tenantId, policyName, from, to]);
+
+  return (
+    <section aria-labelledby="policy-diff-heading">
+      <Title order={3} size="h4" id="policy-diff-heading" mb="xs">
+        Compare versions
+      </Title>
+      <Group gap="sm" mb="sm">
+        <Select label="From" data={options} value={from} onChange={(v) => v && setFrom(v)} allowDeselect={false} w={280} />
+        <Select label="To" data={options} value={to} onChange={(v) => v && setTo(v)} allowDeselect={false} w={280} />
+      </Group>
+      {diff.state === 'loading' && <Loader size="xs" aria-label="Computing the diff" />}
+      {diff.state === 'error' && <ErrorNotice error={diff.error} title="The diff could not be computed" />}
+      {diff.state === 'ok' && (
+        <Stack gap="xs">
+          <Group gap="xs" data-testid="diff-summary">
+            {diff.value.added.map((id) => (
+              <Badge styles={READABLE_BADGE} key={`a-${id}`} color="green" variant="light">
+                added {id}
+              </Badge>
+            ))}
+            {diff.value.removed.map((id) => (
+              <Badge styles={READABLE_BADGE} key={`r-${id}`} color="red" variant="light">
+                removed {id}
+              </Badge>
+            ))}
+            {diff.value.changed.map((id) => (
+              <Badge styles={READABLE_BADGE} key={`c-${id}`} color="blue" variant="light">
+                changed {id}
+              </Badge>
+            ))}
+            <Text size="sm" c="dimmed">
+              {diff.value.unchanged.length} unchanged{diff.value.testsChanged ? '; tests changed' : ''}
+              {diff.value.schemaChanged ? '; schema changed' : ''}
+            </Text>
+          </Group>
+          {diff.value.problem && (
+            <Text size="sm" c="orange">
+              {diff.value.problem}
+            </Text>
+          )}
+          <div className={classes.diffBox} role="region" aria-label="Text diff" tabIndex={0}>
+            {diff.value.lines.map((l, i) => (
+              <div key={i} className={`${classes.diffLine} ${l.kind === 'added' ? classes.diffAdded : l.kind === 'removed' ? classes.diffRemoved : ''}`}>
+                {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
+                {l.text}
+              </div>
+            ))}
+            {diff.value.lines.length === 0 && (
+              <Text size="sm" c="dimmed" p="xs">
+                No differences in the text.
+              </Text>
+            )}
+          </div>
+        </Stack>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,6 @@
+/**
+ * Light Badges and Alerts in Mantine's yellow, green, orange and red tints put coloured text on a
+ * tinted background below 4.5:1 (axe color-contrast); the tint stays, the text takes the body colour.
+ */
+export const READABLE_BADGE = { root: { color: 'var(--mantine-color-text)' } } as const;
+export const READABLE_ALERT = { title: { color: 'var(--mantine-color-text)' } } as const;
