@@ -356,7 +356,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     p.engine = null;
     if (!p.text || !p.meta) return null;
     const text = new TextDecoder().decode(p.text);
-    const compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, tests: p.meta.tests, validate: false });
+    const key = createHash('sha256').update(JSON.stringify([text, p.meta.schemaText, p.meta.tests])).digest('hex');
+    let compiled = engineCache.get(key);
+    if (!compiled) {
+      compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, tests: p.meta.tests, validate: false });
+      if (engineCache.size > 64) engineCache.clear();
+      engineCache.set(key, compiled);
+    }
     if (compiled.ok && compiled.value.version.sha256 === sha) p.engine = compiled.value;
     return p.engine;
   };
@@ -546,7 +552,18 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const manifest: Manifest = ms.data;
   report.format = { name: manifest.format, version: manifest.version };
 
-  // Members and digests.
+  // Members and digests. The tar holds the listed members in the manifest's order, then the trailer.
+  const expectedOrder = [...manifest.members.map((m) => m.name), ...TRAILER];
+  const actualOrder = order.map((m) => m.name);
+  const expectedSet = new Set(expectedOrder);
+  const exp = expectedOrder.filter((n) => seen.has(n));
+  const act = actualOrder.filter((n) => expectedSet.has(n));
+  const k = act.findIndex((n, i) => n !== exp[i]);
+  const firstDiff = k < 0 ? -1 : actualOrder.indexOf(act[k]!);
+  if (firstDiff >= 0) {
+    report.fatal = { code: 'BUNDLE_MEMBER_ORDER', message: `member "${actualOrder[firstDiff]}" is not where the manifest lists it: the members were reordered`, location: { member: actualOrder[firstDiff]!, index: firstDiff } };
+    return report;
+  }
   const listed = new Map(manifest.members.map((m) => [m.name, m]));
   for (const [i, m] of manifest.members.entries()) {
     checks.count('members');
@@ -623,7 +640,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       pathChecked.set(sha, false);
       return false;
     }
-    const v = await validateCertificate(c.x, store, 'signature', opts.trust.policy);
+    const v = await cachedValidation(c, store, opts.trust);
     if (!v.ok) checks.fail('signer-paths', v.error.code, `${what}: ${v.error.message}`, { member: c.member });
     pathChecked.set(sha, v.ok);
     return v.ok;
@@ -749,6 +766,36 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     createdAt: manifest.createdAt,
   });
   return contents ? { ...report, contents } : report;
+}
+
+/**
+ * Compiled policy engines by content (text, schema, tests): compiling is the costly part of a
+ * re-verification and the same version recurs across bundles. Keyed by content, so a changed
+ * version never hits another's entry.
+ */
+const engineCache = new Map<string, ReturnType<typeof compilePolicySet>>();
+
+/**
+ * Path validation results for one minute, keyed by the certificate, every certificate and CRL the
+ * path could be built from, the auditor's trust object and its policy: verifying many bundles
+ * signed by the same card (or one bundle's many signatures) validates each signer once.
+ */
+const pathCache = new Map<string, { at: number; result: Awaited<ReturnType<typeof validateCertificate>> }>();
+const trustIds = new WeakMap<object, number>();
+let nextTrustId = 1;
+
+async function cachedValidation(c: { x: X509Certificate; der: Uint8Array }, store: TrustStore, trust: BundleTrust) {
+  const h = createHash('sha256').update(c.der);
+  for (const x of store.intermediates) h.update(new Uint8Array(x.rawData));
+  for (const x of store.crls) h.update(new Uint8Array(x.rawData));
+  if (!trustIds.has(trust)) trustIds.set(trust, nextTrustId++);
+  const key = `${trustIds.get(trust)}:${h.digest('hex')}`;
+  const hit = pathCache.get(key);
+  if (hit && Date.now() - hit.at < 60_000) return hit.result;
+  const result = await validateCertificate(c.x, store, 'signature', trust.policy);
+  if (pathCache.size > 256) pathCache.clear();
+  pathCache.set(key, { at: Date.now(), result });
+  return result;
 }
 
 async function readHead(path: string, n: number): Promise<Uint8Array> {

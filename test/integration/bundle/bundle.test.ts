@@ -19,6 +19,9 @@ import { createConsoleServices, type ConsoleServices } from '../../../electron/m
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
+import { loadBundleTrust } from '../../../electron/main/bundle/trust';
+import { verifyBundle } from '../../../electron/main/bundle/verify';
+import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import { migratedDatabase } from '../../support/pg';
 import { openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
 
@@ -162,6 +165,7 @@ beforeAll(async () => {
   if (!exported.ok) throw new Error(JSON.stringify(exported.error));
   bundleBytes = readFileSync(bundle);
   // The other exports of the tests below, made while the console holds the card module.
+  results.small = await call('bundle.export', { tenant: db.tenants.a, from: 3, to: 12, review: null, pin: '123456', out: join(work, 'small.arxbundle') });
   results.zero = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 99, review: null, pin: '123456', out: join(work, 'zero.arxbundle') });
   results.unavailable = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: EVENTS + 500, review: null, pin: '123456', out: join(work, 'x.arxbundle') });
   results.exists = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 10, review: null, pin: '123456', out: bundle });
@@ -376,3 +380,75 @@ describe('every check fails on its own corruption', () => {
 });
 
 
+
+describe('mutation fuzz', () => {
+  it('thousands of byte flips, truncations and member swaps: always exit 1 or 2 with a clean message, never 0', async () => {
+    expect(results.small!.ok).toBe(true);
+    const base = readFileSync(join(work, 'small.arxbundle'));
+    expect((await verifyFile(join(work, 'small.arxbundle'))).code).toBe(0);
+    const layout = readMembers(base);
+    let seed = 0x2545f491;
+    const rnd = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const file = join(work, 'fuzz.arxbundle');
+    const trust = loadBundleTrust(trustDir);
+    const b3 = await loadWasmBlake3();
+    const started = Date.now();
+    const seen = { 1: 0, 2: 0 } as Record<number, number>;
+    const codesSeen = new Set<string>();
+    let runs = 0;
+    while (runs < 4000 && Date.now() - started < 50_000) {
+      const kind = runs % 10;
+      let m: Buffer;
+      if (kind < 7) {
+        // Byte flips: anywhere, or inside a member's data (weighted to where the content is).
+        m = Buffer.from(base);
+        const flips = 1 + rnd(3);
+        for (let i = 0; i < flips; i++) {
+          const target = rnd(2) ? rnd(m.length) : (() => { const mem = layout[rnd(layout.length)]!; return mem.offset + rnd(Math.max(1, mem.data.length)); })();
+          m[target] = m[target]! ^ (1 + rnd(255));
+        }
+      } else if (kind < 9) {
+        m = base.subarray(0, rnd(base.length));
+      } else {
+        const ms = layout.map((x) => ({ name: x.name, data: x.data }));
+        const i = rnd(ms.length);
+        const j = rnd(ms.length);
+        if (i === j) continue;
+        [ms[i], ms[j]] = [ms[j]!, ms[i]!];
+        m = writeTar(ms);
+      }
+      if (m.equals(base)) continue;
+      writeFileSync(file, m);
+      runs++;
+      if (runs % 10 !== 0) {
+        // In process (the CLI's verifier, without its start-up): exit 2 = fatal, 1 = a failed check.
+        const v = await verifyBundle(file, { trust, blake3: b3 });
+        const code = v.fatal ? 2 : v.ok ? 0 : 1;
+        expect([1, 2], `run ${runs}: ${JSON.stringify(v.fatal ?? v.checks.filter((c) => !c.ok))}`).toContain(code);
+        seen[code]!++;
+        const first = v.fatal ?? v.checks.find((c) => !c.ok)!.findings[0] ?? { code: 'OMITTED', message: 'x' };
+        expect(first.message.length).toBeGreaterThan(0);
+        codesSeen.add(first.code);
+        continue;
+      }
+      const r = await cli(['bundle', 'verify', file, '--trust', trustDir]);
+      expect([1, 2], `run ${runs}: ${r.out}${r.err}`).toContain(r.code);
+      seen[r.code]!++;
+      const text = r.out + r.err;
+      expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+      expect(text).not.toContain('INTERNAL');
+      const code = /([A-Z][A-Z0-9_]{3,}):/.exec(text)?.[1] ?? /\n\s+([A-Z][A-Z0-9_]{3,}) at /.exec(text)?.[1];
+      expect(code, text).toBeTruthy();
+      codesSeen.add(code!);
+    }
+    console.log(`bundle fuzz: ${runs} mutations in ${((Date.now() - started) / 1000).toFixed(1)} s; exit 1: ${seen[1]}, exit 2: ${seen[2]}; ${codesSeen.size} distinct first codes`);
+    expect(runs).toBeGreaterThanOrEqual(1000);
+    expect(seen[1]).toBeGreaterThan(0);
+    expect(seen[2]).toBeGreaterThan(0);
+  }, 120_000);
+});
