@@ -4,6 +4,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { X509Certificate, X509Crl } from '@peculiar/x509';
 import { createHash, X509Certificate as NodeX509, verify as cryptoVerify, type Hash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { bytesEqual, fromBase64, fromHex, toHex } from '../../../shared/bytes';
 import {
@@ -488,15 +489,23 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const report = emptyReport(fileSize, compressed);
   let lastProgress = 0;
   try {
-    const file = createReadStream(path, { highWaterMark: 1 << 20 });
-    let inBytes = 0;
-    file.on('data', (c) => (inBytes += c.length));
-    let outBytes = 0;
-    let source: AsyncIterable<Buffer> = file;
     if (compressed) {
       const header = await readHead(path, 10);
       if (header[2] !== 8 || header[3] !== 0) throw new BundleFatal('BUNDLE_COMPRESSION_INVALID', 'the gzip header uses flags or a method other than plain deflate', { offset: 2 });
-      source = file.pipe(createGunzip({ chunkSize: 1 << 20 }));
+    }
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    let inBytes = 0;
+    let outBytes = 0;
+    let source: AsyncIterable<Buffer> = file;
+    if (compressed) {
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          inBytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      source = file.pipe(counter).pipe(createGunzip({ chunkSize: 1 << 20 }));
+      counter.on('error', (e) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
       file.on('error', (e) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
     }
     try {
