@@ -6,7 +6,7 @@ import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
-import { LOGIN_ROLES } from './piv-objects';
+import { LOGIN_ROLES, SIGNING_ROLES } from './piv-objects';
 
 /** What operator login needs of a card: the CardService over PKCS#11, or a stand-in in UI tests. */
 export interface CardBackend {
@@ -21,6 +21,8 @@ export interface LoggedInCard {
   readonly slot: string;
   readonly token: { label: string; serialNumber: string };
   readonly certificate: CardCertificate;
+  /** Every certificate on the card (read at login); absent on UI stand-ins. */
+  readonly certificates?: readonly CardCertificate[];
   readonly isOpen: boolean;
   once(event: 'removed', listener: () => void): unknown;
   logout(): Promise<void>;
@@ -68,6 +70,17 @@ export interface OperatorAuthDeps {
   audit: (event: SessionAuditEvent) => Promise<void>;
   idleLockMs: number;
   now?: () => Date;
+  /**
+   * Schedules the idle lock: calls `fn` after `ms` unless the returned cancel function is called
+   * first. Default: an unref'd setTimeout. Tests inject a manual clock to fire it when they say.
+   */
+  schedule?: (fn: () => void, ms: number) => () => void;
+}
+
+function defaultSchedule(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
 }
 
 /**
@@ -79,12 +92,14 @@ export interface OperatorAuthDeps {
  */
 export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | null] }> {
   private current: { session: OperatorSession; card: LoggedInCard | null; slot: string } | null = null;
-  private idle: NodeJS.Timeout | null = null;
+  private cancelIdle: (() => void) | null = null;
   private readonly now: () => Date;
+  private readonly schedule: (fn: () => void, ms: number) => () => void;
 
   constructor(private readonly deps: OperatorAuthDeps) {
     super();
     this.now = deps.now ?? (() => new Date());
+    this.schedule = deps.schedule ?? defaultSchedule;
   }
 
   session(): OperatorSession | null {
@@ -212,6 +227,9 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     const card = cur.card;
     cur.card = null;
     cur.session = { ...cur.session, locked: true, lockReason: reason };
+    // The screen locks (and listeners drop their keys) first; then the card session is closed and
+    // the lock recorded: neither a slow worker nor an unreachable database may delay the lock.
+    this.emit('changed', this.session());
     await card?.logout().catch(() => {});
     await this.deps
       .audit({
@@ -220,7 +238,6 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
         data: { operatorId: cur.session.operatorId, edipi: cur.session.edipi, reason: reason === 'user' ? 'lock' : reason },
       })
       .catch(() => {});
-    this.emit('changed', this.session());
     return this.session()!;
   }
 
@@ -277,10 +294,15 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       if (!cur) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to sign.');
       if (cur.session.locked || !cur.card) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to sign.');
       if (!cur.card.signDigest) throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', 'This card cannot sign.');
+      // The signing certificate is validated BEFORE the card is asked (a revoked one never gets
+      // the PIN), and the one the card signed with is checked to be that same certificate.
+      const expected = cur.card.certificates?.find((c) => SIGNING_ROLES.includes(c.role));
+      const before = expected ? await this.validateSigning(expected.der) : null;
       const result = await cur.card.signDigest(purpose, digest, pinBytes, options);
-      const cert = new X509Certificate(new Uint8Array(result.certificate.der));
-      const validated = await validateCertificate(cert, this.deps.trustStore(), 'signature', this.deps.policy);
-      if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
+      const validated = await this.validateSigning(result.certificate.der);
+      if (before && validated.sha256 !== before.sha256) {
+        throw new ArxFailure('CARD_KEY_MISMATCH', 'The card signed with another certificate than the one it presented.');
+      }
       this.touch();
       return {
         operator: { ...cur.session },
@@ -289,11 +311,17 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
         signature: result.der ?? result.raw,
         raw: result.raw,
         certificateDer: new Uint8Array(result.certificate.der),
-        certificateSha256: validated.value.sha256,
+        certificateSha256: validated.sha256,
       };
     } finally {
       pinBytes?.fill(0);
     }
+  }
+
+  private async validateSigning(der: Uint8Array): Promise<{ sha256: string }> {
+    const validated = await validateCertificate(new X509Certificate(new Uint8Array(der)), this.deps.trustStore(), 'signature', this.deps.policy);
+    if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
+    return { sha256: validated.value.sha256 };
   }
 
   /** The logged-in, unlocked card (for services that need more of it than a signature, e.g. the cache key); null otherwise. */
@@ -309,13 +337,12 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
 
   private armIdle(): void {
     this.disarmIdle();
-    this.idle = setTimeout(() => void this.lock('idle').catch(() => {}), this.deps.idleLockMs);
-    this.idle.unref();
+    this.cancelIdle = this.schedule(() => void this.lock('idle').catch(() => {}), this.deps.idleLockMs);
   }
 
   private disarmIdle(): void {
-    if (this.idle) clearTimeout(this.idle);
-    this.idle = null;
+    this.cancelIdle?.();
+    this.cancelIdle = null;
   }
 
   async close(): Promise<void> {
