@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY } from '../../../shared/policy';
+import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY, type GatewayRequest } from '../../../shared/policy';
 import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { loadConfig } from '../../../electron/main/config/config';
@@ -51,12 +51,12 @@ async function login(label: string) {
   await ok('card.login', { slot, certificateId: null, pin: PIN, confirmFinalTry: false });
 }
 
-const request = {
+const request: Omit<GatewayRequest, 'requestId'> = {
   user: 'carol',
   team: 'research',
-  provider: 'anthropic' as const,
+  provider: 'anthropic',
   model: 'claude-sonnet-4',
-  classification: 'internal' as const,
+  classification: 'internal',
   jurisdiction: 'US',
   purpose: 'analysis',
   promptTokens: 1000,
