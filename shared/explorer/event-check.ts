@@ -85,7 +85,7 @@ function checkInclusion(e: EventEvidence, chainHash: Uint8Array | undefined): Ch
     if (p.ok) keys.push({ v: p.value, from: Date.parse(k.validFrom), to: k.validTo === null ? null : Date.parse(k.validTo) });
   }
   const all = verifyTlogProof(e.proof.tlogProof, chainHash, keys.map((k) => k.v), { tenantId: e.tenantId, index: e.seq });
-  if (!all.ok) return { state: 'fail', code: all.error.code, detail: `The inclusion proof does not verify: ${all.error.message}.` };
+  if (!all.ok) return { state: 'fail', code: all.error.code, detail: `${all.error.message.charAt(0).toUpperCase()}${all.error.message.slice(1)}: the stored chain does not lead to the root the gateway signed.` };
   // A signature only counts from a key that was valid when the checkpoint says it was issued.
   const at = Date.parse(all.value.checkpoint.time);
   const inWindow = keys.filter((k) => k.from <= at && (k.to === null || at < k.to)).map((k) => k.v);

@@ -85,7 +85,13 @@ async function all(filter: ExplorerFilter, sort: ExplorerSort, limit = 97, tenan
 const REQUEST_PATH = /^com\.arx\.(request|provider)\.|^com\.arx\.(policy\.decided|response\.returned|content\.redacted)$/;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const userOf = (e: OracleEvent) => str(e.data.user) ?? (REQUEST_PATH.test(e.type) ? (e.subject ?? undefined) : undefined);
-const classOf = (e: OracleEvent) => str(e.data.classification) ?? str((e.data.context as Record<string, unknown> | undefined)?.classification);
+const entityId = (v: unknown) => str((v as { __entity?: { id?: unknown } } | undefined)?.__entity?.id);
+const ctx = (e: OracleEvent) => e.data.context as Record<string, unknown> | undefined;
+const decidedModel = (e: OracleEvent, part: 0 | 1) => (e.type === 'com.arx.policy.decided' ? (str((e.data.resource as { id?: unknown }).id)?.split('/')[part] ?? undefined) : undefined);
+const classOf = (e: OracleEvent) => str(e.data.classification) ?? entityId(ctx(e)?.classification);
+const teamOf = (e: OracleEvent) => str(e.data.team) ?? entityId(ctx(e)?.billingTeam);
+const providerOf = (e: OracleEvent) => str(e.data.provider) ?? decidedModel(e, 0);
+const modelOf = (e: OracleEvent) => str(e.data.model) ?? decidedModel(e, 1);
 const costOf = (e: OracleEvent) => (typeof e.data.costCents === 'number' ? e.data.costCents : undefined);
 const byTimeDesc = (a: OracleEvent, b: OracleEvent) => (a.time < b.time ? 1 : a.time > b.time ? -1 : b.seq - a.seq);
 
@@ -120,11 +126,12 @@ describe('explorer filters and sorts a known simulated data set', () => {
     ['type', () => ({ type: 'com.arx.cost.recorded' }), (e, f) => e.type === f.type],
     ['time range', () => ({ timeFrom: oracle[800]!.time, timeTo: oracle[1900]!.time }), (e, f) => e.time >= f.timeFrom! && e.time < f.timeTo!],
     ['user', () => ({ user: pick('user') }), (e, f) => userOf(e) === f.user],
-    ['team', () => ({ team: pick('team') }), (e, f) => e.data.team === f.team],
-    ['provider', () => ({ provider: pick('provider') }), (e, f) => e.data.provider === f.provider],
-    ['model', () => ({ model: pick('model') }), (e, f) => e.data.model === f.model],
+    ['team', () => ({ team: pick('team') }), (e, f) => teamOf(e) === f.team],
+    ['provider', () => ({ provider: pick('provider') }), (e, f) => providerOf(e) === f.provider],
+    ['model', () => ({ model: pick('model') }), (e, f) => modelOf(e) === f.model],
     ['decision', () => ({ decision: 'deny' }), (e) => e.data.decision === 'deny'],
     ['classification', () => ({ classification: 'cui' }), (e) => classOf(e) === 'cui'],
+    ['team of denials (read from the Cedar context)', () => ({ team: pick('team'), decision: 'deny' }), (e, f) => teamOf(e) === f.team && e.data.decision === 'deny'],
     [
       'denial reason',
       // The value as the explorer lists it (PostgreSQL's jsonb text), matched by meaning.
@@ -138,7 +145,7 @@ describe('explorer filters and sorts a known simulated data set', () => {
     [
       'several at once',
       () => ({ team: pick('team'), provider: pick('provider'), type: 'com.arx.cost.recorded', timeFrom: oracle[200]!.time }),
-      (e, f) => e.data.team === f.team && e.data.provider === f.provider && e.type === f.type && e.time >= f.timeFrom!,
+      (e, f) => teamOf(e) === f.team && providerOf(e) === f.provider && e.type === f.type && e.time >= f.timeFrom!,
     ],
   ];
   for (const [name, make, match] of cases) {
@@ -160,7 +167,7 @@ describe('explorer filters and sorts a known simulated data set', () => {
     expect(got.map((r) => r.seq)).toEqual(want);
     expect(got[0]!.costCents).toBe(costOf(costed.find((e) => e.seq === want[0])!));
     const asc = await all({ team: pick('team') }, { key: 'cost', direction: 'asc' }, 40);
-    const wantAsc = costed.filter((e) => e.data.team === pick('team')).sort((a, b) => costOf(a)! - costOf(b)! || a.seq - b.seq).map((e) => e.seq);
+    const wantAsc = costed.filter((e) => teamOf(e) === pick('team')).sort((a, b) => costOf(a)! - costOf(b)! || a.seq - b.seq).map((e) => e.seq);
     expect(asc.map((r) => r.seq)).toEqual(wantAsc);
   });
 
@@ -187,8 +194,9 @@ describe('explorer filters and sorts a known simulated data set', () => {
     const f = await withTenant(db.consolePool, tenant, (c) => loadFacets(c, tenant));
     const distinct = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
     const sortC = (xs: string[]) => [...xs].sort();
-    expect(sortC(f.team)).toEqual(distinct(oracle.map((e) => str(e.data.team))));
-    expect(sortC(f.provider)).toEqual(distinct(oracle.map((e) => str(e.data.provider))));
+    expect(sortC(f.team)).toEqual(distinct(oracle.map(teamOf)));
+    expect(sortC(f.model)).toEqual(distinct(oracle.map(modelOf)));
+    expect(sortC(f.provider)).toEqual(distinct(oracle.map(providerOf)));
     expect(sortC(f.user)).toEqual(distinct(oracle.map(userOf)));
     expect(f.events).toBe(EVENTS);
     expect(f.firstTime).toBe([...oracle].sort(byTimeDesc).at(-1)!.time);
@@ -202,7 +210,7 @@ describe('explorer filters and sorts a known simulated data set', () => {
     const cost = oracle.reduce((a, e) => a + (costOf(e) ?? 0), 0);
     expect(d.costByTeamProvider.reduce((a, b) => a + b.costCents, 0)).toBe(cost);
     const team = pick('team');
-    const teamCost = oracle.filter((e) => e.data.team === team).reduce((a, e) => a + (costOf(e) ?? 0), 0);
+    const teamCost = oracle.filter((e) => teamOf(e) === team).reduce((a, e) => a + (costOf(e) ?? 0), 0);
     expect(d.costByTeamProvider.filter((c) => c.team === team).reduce((a, b) => a + b.costCents, 0)).toBe(teamCost);
     for (const o of d.costOutliers) expect(o.score).toBeGreaterThan(d.threshold);
   });

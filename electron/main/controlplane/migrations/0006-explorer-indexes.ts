@@ -8,6 +8,10 @@
  * one index range, never the whole tenant. Partial (field IS NOT NULL): most event types do not
  * carry most fields, which keeps each index to the rows that can match.
  *
+ * A decision (com.arx.policy.decided) carries team, classification and model inside its Cedar
+ * request (context entities, resource "provider/model"): they are read from there, so that a
+ * denial can be filtered by team or model like the request it decided.
+ *
  * These columns are derived from `doc`, the query copy: they are for finding events, never
  * evidence. The explorer's detail view compares `doc` with the stored bytes and says when they
  * disagree (the bytes are the evidence).
@@ -18,11 +22,11 @@ ALTER TABLE arx.audit_events
     coalesce(doc #>> '{data,user}', CASE WHEN type LIKE 'com.arx.request.%' OR type LIKE 'com.arx.provider.%'
       OR type IN ('com.arx.policy.decided', 'com.arx.response.returned', 'com.arx.content.redacted') THEN doc ->> 'subject' END)
   ) STORED,
-  ADD COLUMN x_team text GENERATED ALWAYS AS (doc #>> '{data,team}') STORED,
-  ADD COLUMN x_provider text GENERATED ALWAYS AS (doc #>> '{data,provider}') STORED,
-  ADD COLUMN x_model text GENERATED ALWAYS AS (doc #>> '{data,model}') STORED,
+  ADD COLUMN x_team text GENERATED ALWAYS AS (coalesce(doc #>> '{data,team}', doc #>> '{data,context,billingTeam,__entity,id}')) STORED,
+  ADD COLUMN x_provider text GENERATED ALWAYS AS (coalesce(doc #>> '{data,provider}', CASE WHEN type = 'com.arx.policy.decided' THEN nullif(split_part(doc #>> '{data,resource,id}', '/', 1), '') END)) STORED,
+  ADD COLUMN x_model text GENERATED ALWAYS AS (coalesce(doc #>> '{data,model}', CASE WHEN type = 'com.arx.policy.decided' THEN nullif(split_part(doc #>> '{data,resource,id}', '/', 2), '') END)) STORED,
   ADD COLUMN x_decision text GENERATED ALWAYS AS (doc #>> '{data,decision}') STORED,
-  ADD COLUMN x_classification text GENERATED ALWAYS AS (coalesce(doc #>> '{data,classification}', doc #>> '{data,context,classification}')) STORED,
+  ADD COLUMN x_classification text GENERATED ALWAYS AS (coalesce(doc #>> '{data,classification}', doc #>> '{data,context,classification,__entity,id}')) STORED,
   ADD COLUMN x_reason text GENERATED ALWAYS AS (
     CASE WHEN doc #>> '{data,decision}' = 'deny' THEN doc #>> '{data,determiningPolicies}' END
   ) STORED,

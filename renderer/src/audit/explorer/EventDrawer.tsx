@@ -62,7 +62,7 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
                 {atobLength(state.event.bytesBase64)} bytes, exactly as hashed (UTF-8).
               </Text>
               <ScrollArea.Autosize mah={420}>
-                <Code block className={classes.hex} data-testid="event-bytes">
+                <Code block className={`${classes.hex} ${classes.wrap}`} data-testid="event-bytes">
                   {checked.text}
                 </Code>
               </ScrollArea.Autosize>
