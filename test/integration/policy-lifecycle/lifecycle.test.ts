@@ -11,6 +11,7 @@ import { createConsoleServices, type ConsoleServices } from '../../../electron/m
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
+import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
 
 /**
@@ -214,6 +215,36 @@ describe('policy lifecycle with two cards', () => {
     expect(h.rollbacks).toHaveLength(1);
     expect(h.events.length).toBe(8);
   }, 90_000);
+});
+
+describe('impact jobs over the contract', () => {
+  it('starts a job against a version, reports progress and the result, cancels, and names unknown jobs', async () => {
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    await simulate({ pool: db.gatewayPool, tenantId, events: 1500, seed: 3, start: new Date('2026-11-02T00:00:00Z'), engine: loaded.engine });
+    await login(ADAMS);
+    const progress: unknown[] = [];
+    const off = services.hub.subscribe((name, p) => {
+      if (name === 'policy.impactProgress') progress.push(p);
+    });
+    const { jobId } = await ok<{ jobId: string }>('policy.impactStart', { tenantId, target: { sha256: v.two }, window: { lastDecisions: 100_000 } });
+    let job = await ok<{ state: string; processed: number; total: number; result: { replayed: number; totals: { permitToDeny: number; denyToPermit: number } } | null }>('policy.impactStatus', { jobId });
+    for (let i = 0; i < 600 && job.state === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await ok('policy.impactStatus', { jobId });
+    }
+    off();
+    expect(job.state).toBe('done');
+    const decided = await db.admin.query<{ n: string }>(`SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`, [tenantId]);
+    expect(job.total).toBe(Number(decided.rows[0]!.n));
+    expect(job.result!.replayed).toBe(job.total);
+    expect(progress.at(-1)).toMatchObject({ jobId, state: 'done' });
+    // v.two is v.one with a lower cost cap: replaying v.one's decisions can only deny more.
+    expect(job.result!.totals.denyToPermit).toBe(0);
+    expect((await fails('policy.impactStatus', { jobId: '99999999-9999-4999-8999-999999999999' })).code).toBe('POLICY_IMPACT_UNKNOWN');
+    const second = await ok<{ jobId: string }>('policy.impactStart', { tenantId, target: { sha256: v.two }, window: { lastDecisions: 100_000 } });
+    const cancelled = await ok<{ state: string }>('policy.impactCancel', { jobId: second.jobId });
+    expect(['cancelled', 'done']).toContain(cancelled.state);
+  }, 120_000);
 });
 
 describe('the gateway refuses tampered versions and keeps the previous good one', () => {
