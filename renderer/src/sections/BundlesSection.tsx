@@ -1,16 +1,182 @@
-import { PlannedSection } from './PlannedSection';
+import { Button, Card, Code, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { callArx, type ArxError } from '../app/arx-client';
+import { ErrorNotice } from '../app/ErrorNotice';
+import { useArxResult } from '../app/use-arx-result';
+import { BundleReportView, type BundleContents, type BundleReport } from '../bundle/BundleReportView';
+import { SignDialog } from '../signing/SignDialog';
+import { SectionHeader } from './SectionHeader';
 
+interface Exported {
+  path: string;
+  sha256: string;
+  bytes: number;
+  from: number;
+  to: number;
+  events: number;
+}
+interface Listed {
+  name: string;
+  path: string;
+  bytes: number;
+  modifiedAt: string;
+}
+
+/** Evidence bundles (issue 8): export a signed bundle of a range; open one and verify it offline, then read it. */
 export function BundlesSection() {
+  const tenants = useArxResult((arx) => arx.audit.tenants({}));
+  const [tenantId, setTenantId] = useState<string | null>(null);
+  const tenant = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? tenants.value[0] ?? null) : null;
+  const [from, setFrom] = useState<number>(0);
+  const [to, setTo] = useState<number>(99);
+  const [signing, setSigning] = useState(false);
+  const [exported, setExported] = useState<Exported | null>(null);
+  const [listVersion, setListVersion] = useState(0);
+  const [path, setPath] = useState('');
+  const [opening, setOpening] = useState(false);
+  const [opened, setOpened] = useState<{ path: string; report: BundleReport; contents: BundleContents | null } | null>(null);
+  const [openError, setOpenError] = useState<ArxError | null>(null);
+
+
+  const open = async (p: string) => {
+    setOpening(true);
+    setOpenError(null);
+    setOpened(null);
+    const r = await callArx((arx) => arx.bundle.open({ path: p, maxEvents: 500 }));
+    setOpening(false);
+    if (r.ok) setOpened(r.value);
+    else setOpenError(r.error);
+  };
+
+  const rangeOk = Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= from;
   return (
-    <PlannedSection
-      title="Bundles"
-      lead="Evidence bundles: one signed file that lets an offline auditor verify events, proofs, policies and certificates without a network or a database."
-      planned={[
-        'Export a bundle for a tenant and a time range, signed with your card.',
-        'Open a bundle on a machine with no network and verify every member against pinned trust anchors.',
-        'Show precisely which member does not verify, and why.',
-        'Read the VERIFY.md that ships inside each bundle: the openssl and b3sum commands to re-check it by hand.',
-      ]}
-    />
+    <Stack gap="lg">
+      <SectionHeader
+        title="Bundles"
+        lead="Evidence bundles: one signed file that lets an offline auditor verify events, proofs, checkpoints, policies and certificates with no network, no database and no card — against their own trust anchors."
+      />
+      <Card withBorder component="section" aria-labelledby="bundle-export-title">
+        <Stack gap="sm">
+          <Title order={2} id="bundle-export-title">
+            Export a bundle
+          </Title>
+          {tenants.state === 'loading' && <Loader size="sm" aria-label="Loading tenants" />}
+          {tenants.state === 'error' && <ErrorNotice error={tenants.error} title="No tenants" />}
+          {tenants.state === 'ok' && (
+            <Group align="flex-end">
+              <Select
+                label="Tenant"
+                data={tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` }))}
+                value={tenant?.id ?? null}
+                onChange={setTenantId}
+                allowDeselect={false}
+                w={320}
+              />
+              <NumberInput label="From seq" min={0} value={from} onChange={(v) => setFrom(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
+              <NumberInput label="To seq" min={0} value={to} onChange={(v) => setTo(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
+              <Button onClick={() => setSigning(true)} disabled={!tenant || !rangeOk}>
+                Export and sign…
+              </Button>
+            </Group>
+          )}
+          {tenant && (
+            <Text size="xs" c="dimmed">
+              {tenant.events.toLocaleString('en-US')} events in this tenant. The range must be covered by a signed checkpoint.
+            </Text>
+          )}
+          {exported && (
+            <Stack gap={2} data-testid="bundle-exported">
+              <Text size="sm">
+                Exported events {exported.from}…{exported.to} ({exported.events}) to <Code>{exported.path}</Code> ({exported.bytes.toLocaleString('en-US')} bytes).
+              </Text>
+              <Text size="sm">
+                SHA-256 of the file: <Code>{exported.sha256}</Code>
+              </Text>
+            </Stack>
+          )}
+        </Stack>
+      </Card>
+      {tenant && (
+        <SignDialog
+          opened={signing}
+          title="Sign the evidence bundle"
+          purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
+          details={[
+            ['Tenant', `${tenant.name} (${tenant.id})`],
+            ['Events', `seq ${from} … ${to}`],
+            ['Signed', 'SHA-256 of the DSSE PAE of the bundle manifest'],
+          ]}
+          onSign={(pin) => callArx((arx) => arx.bundle.export({ tenant: tenant.id, from, to, review: null, pin, out: null }))}
+          onSigned={(v) => {
+            setSigning(false);
+            setExported(v);
+            setListVersion((n) => n + 1);
+          }}
+          onCancel={() => setSigning(false)}
+        />
+      )}
+      <Card withBorder component="section" aria-labelledby="bundle-open-title">
+        <Stack gap="sm">
+          <Title order={2} id="bundle-open-title">
+            Open bundle
+          </Title>
+          <Text size="sm" c="dimmed">
+            Verification runs offline, against this console's configured trust anchors — never anchors from the bundle.
+          </Text>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (path.trim()) void open(path.trim());
+            }}
+          >
+            <Group align="flex-end">
+              <TextInput label="Bundle file (path)" value={path} onChange={(e) => setPath(e.currentTarget.value)} w={520} placeholder="/media/usb/alpha-0-999.arxbundle" />
+              <Button type="submit" disabled={!path.trim() || opening} loading={opening}>
+                Open bundle
+              </Button>
+            </Group>
+          </form>
+          <BundleList key={listVersion} onOpen={(p) => void open(p)} disabled={opening} />
+          {opening && <Loader size="sm" aria-label="Verifying the bundle" />}
+          {openError && <ErrorNotice error={openError} title="The bundle could not be opened" />}
+        </Stack>
+      </Card>
+      {opened && <BundleReportView path={opened.path} report={opened.report} contents={opened.contents} />}
+    </Stack>
+  );
+}
+
+/** The bundles in the data directory's bundles folder, newest first. */
+function BundleList({ onOpen, disabled }: { onOpen: (path: string) => void; disabled: boolean }) {
+  const list = useArxResult((arx) => arx.bundle.list({}));
+  if (list.state === 'loading') return null;
+  if (list.state === 'error') return <ErrorNotice error={list.error} title="The bundles folder could not be listed" />;
+  const bundles: Listed[] = list.value.bundles;
+  if (bundles.length === 0) return null;
+  return (
+    <Table aria-label="Bundles in the data directory">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>File</Table.Th>
+          <Table.Th>Size</Table.Th>
+          <Table.Th>Written</Table.Th>
+          <Table.Th>Action</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {bundles.map((b) => (
+          <Table.Tr key={b.path}>
+            <Table.Td>{b.name}</Table.Td>
+            <Table.Td>{b.bytes.toLocaleString('en-US')} bytes</Table.Td>
+            <Table.Td>{b.modifiedAt}</Table.Td>
+            <Table.Td>
+              <Button size="xs" variant="light" onClick={() => onOpen(b.path)} aria-label={`Open ${b.name}`} disabled={disabled}>
+                Open
+              </Button>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
