@@ -26,7 +26,8 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
   const inRange = 'tenant_id = $1 AND time >= $2::timestamptz AND time < $3::timestamptz';
 
   const overTime = await client.query<{ b: Date; n: string }>(
-    `SELECT date_trunc('${bucket}', time, 'UTC') AS b, count(*) AS n FROM arx.audit_events WHERE ${inRange} GROUP BY 1 ORDER BY 1`,
+    // date_bin on UTC-aligned buckets: no per-row time-zone conversion, whatever the session time zone.
+    `SELECT date_bin('1 ${bucket}', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, count(*) AS n FROM arx.audit_events WHERE ${inRange} GROUP BY 1 ORDER BY 1`,
     range,
   );
   const counts = new Map(overTime.rows.map((r) => [r.b.getTime(), Number(r.n)]));
@@ -62,7 +63,7 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
   const costByTeamProvider = costs.rows.map((r) => ({ team: r.team ?? '(none)', provider: r.provider ?? '(none)', costCents: Number(r.cents) }));
 
   const days = await client.query<{ user: string | null; team: string | null; day: Date; cents: string }>(
-    `SELECT x_user AS user, x_team AS team, date_trunc('day', time, 'UTC') AS day, sum(x_cost) AS cents FROM arx.audit_events
+    `SELECT x_user AS user, x_team AS team, date_bin('1 day', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, sum(x_cost) AS cents FROM arx.audit_events
      WHERE ${inRange} AND x_cost IS NOT NULL GROUP BY 1, 2, 3`,
     range,
   );

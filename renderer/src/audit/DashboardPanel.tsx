@@ -1,5 +1,5 @@
 import '@mantine/charts/styles.css';
-import { Group, Loader, Stack, Text } from '@mantine/core';
+import { Group, Loader, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { ExplorerDashboard } from '../../../shared/contract/domains/audit-explorer';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -11,29 +11,61 @@ import { EventsOverTimeChart } from './dashboard/EventsOverTimeChart';
 import { selectedTenant } from './explorer/link';
 import { TenantSelect } from './explorer/TenantSelect';
 
+type Range = '24h' | '7d' | '30d' | 'all';
+const RANGES: Record<Range, { label: string; ms: number }> = {
+  '24h': { label: 'Last 24 h', ms: 86_400_000 },
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000 },
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000 },
+  all: { label: 'Whole chain', ms: 0 },
+};
+
 /**
  * Audit tab: Dashboards. Each chart has a keyboard-operable list beside it; a click on a point (or
  * its button) opens the explorer filtered to exactly the events behind it.
  */
 export function DashboardPanel() {
   const [tenantId, setTenantId] = useState<string | null>(selectedTenant);
-  const [answer, setAnswer] = useState<{ tenantId: string; value?: ExplorerDashboard; error?: ArxError } | null>(null);
+  const [range, setRange] = useState<Range>('30d');
+  const [span, setSpan] = useState<{ tenantId: string; lastTime: string | null } | null>(null);
+  const [answer, setAnswer] = useState<{ key: string; value?: ExplorerDashboard; error?: ArxError } | null>(null);
+  // The ranges are counted back from the tenant's newest event, not from now: an enclave's data may be old.
   useEffect(() => {
     if (!tenantId) return;
     let live = true;
-    void callArx((arx) => arx.explorer.dashboard({ tenantId, timeFrom: null, timeTo: null })).then((r) => {
-      if (live) setAnswer(r.ok ? { tenantId, value: r.value } : { tenantId, error: r.error });
+    void callArx((arx) => arx.explorer.facets({ tenantId })).then((r) => {
+      if (live) setSpan({ tenantId, lastTime: r.ok ? r.value.lastTime : null });
     });
     return () => {
       live = false;
     };
   }, [tenantId]);
-  const data = answer?.tenantId === tenantId ? answer : null;
+  const last = span?.tenantId === tenantId ? span.lastTime : undefined;
+  const timeFrom = last && range !== 'all' ? new Date(Date.parse(last) - RANGES[range].ms).toISOString() : null;
+  const key = JSON.stringify([tenantId, timeFrom]);
+  useEffect(() => {
+    if (!tenantId || last === undefined) return;
+    let live = true;
+    void callArx((arx) => arx.explorer.dashboard({ tenantId, timeFrom, timeTo: null })).then((r) => {
+      if (live) setAnswer(r.ok ? { key, value: r.value } : { key, error: r.error });
+    });
+    return () => {
+      live = false;
+    };
+  }, [tenantId, last, timeFrom, key]);
+  const data = answer?.key === key ? answer : null;
   const d = data?.value;
   return (
     <Stack gap="lg">
       <Group align="flex-end" justify="space-between">
-        <TenantSelect value={tenantId} onChange={setTenantId} />
+        <Group align="flex-end">
+          <TenantSelect value={tenantId} onChange={setTenantId} />
+          <SegmentedControl
+            aria-label="Time range"
+            value={range}
+            onChange={(v) => setRange(v as Range)}
+            data={(Object.keys(RANGES) as Range[]).map((k) => ({ value: k, label: RANGES[k].label }))}
+          />
+        </Group>
         {d ? (
           <Text size="sm" c="dimmed">
             Computed in {d.elapsedMs} ms · outliers: modified z-score above {d.threshold} (median absolute deviation)

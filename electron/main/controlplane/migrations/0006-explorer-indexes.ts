@@ -44,7 +44,8 @@ CREATE INDEX audit_events_x_decision ON arx.audit_events (tenant_id, x_decision,
 CREATE INDEX audit_events_x_classification ON arx.audit_events (tenant_id, x_classification, time, seq) WHERE x_classification IS NOT NULL;
 CREATE INDEX audit_events_x_reason ON arx.audit_events (tenant_id, x_reason, time, seq) WHERE x_reason IS NOT NULL;
 CREATE INDEX audit_events_x_cost ON arx.audit_events (tenant_id, x_cost, seq) WHERE x_cost IS NOT NULL;
-CREATE INDEX audit_events_x_cost_time ON arx.audit_events (tenant_id, time, seq) INCLUDE (x_cost) WHERE x_cost IS NOT NULL;
+-- Covering: the dashboard's cost aggregates (by team, provider, user and day) read this index only.
+CREATE INDEX audit_events_x_cost_time ON arx.audit_events (tenant_id, time, seq) INCLUDE (x_cost, x_user, x_team, x_provider) WHERE x_cost IS NOT NULL;
 CREATE INDEX audit_events_x_subject ON arx.audit_events (tenant_id, x_subject) WHERE x_subject IS NOT NULL;
 CREATE INDEX audit_events_x_request ON arx.audit_events (tenant_id, x_request) WHERE x_request IS NOT NULL;
 `;
