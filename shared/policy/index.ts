@@ -63,6 +63,7 @@ export {
 export {
   checkRollbackSignatures,
   checkSignedVersion,
+  loadSignedPolicy,
   POLICY_ROLLBACK_PAYLOAD_TYPE,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
   REQUIRED_ROLE,
@@ -75,6 +76,8 @@ export {
   type SignatureFinding,
   type SignatureVerifier,
   type SignerRole,
+  type PublicationCandidate,
+  type SignedPolicy,
   type StoredRollback,
   type StoredSignature,
   type StoredVersion,

@@ -1,6 +1,8 @@
 import canonicalize from 'canonicalize';
 import { bytesEqual, fromBase64, utf8 } from '../bytes';
 import { DsseEnvelopeSchema, openEnvelope, type DsseEnvelope } from '../dsse';
+import type { CedarBindings } from './cedar';
+import { compilePolicySet, type PolicyEngine } from './engine';
 import type { PolicyVersion } from './policy-set';
 import { policyVersionDigest } from './version';
 
@@ -265,4 +267,55 @@ export function checkRollbackSignatures(
     return { ok: false, findings };
   }
   return { ok: a && b, findings };
+}
+
+/** A publication with everything needed to check it: the version, its signatures and, for a rollback, the rollback. */
+export interface PublicationCandidate {
+  seq: number;
+  kind: 'publish' | 'rollback';
+  version: StoredVersion | null;
+  signatures: readonly StoredSignature[];
+  rollback: StoredRollback | null;
+}
+
+export interface SignedPolicy<P extends PublicationCandidate> {
+  engine: PolicyEngine;
+  publication: P;
+  refused: { publication: P; reasons: string[] }[];
+}
+
+/**
+ * The gateway's only way from stored publications to a PolicyEngine: the newest publication whose
+ * version passes `checkSignedVersion` (and, for a rollback, `checkRollbackSignatures`) is compiled;
+ * newer ones are refused with their reasons; none passing → `ok: false` with the reasons per publication. Publications are given newest first.
+ */
+export function loadSignedPolicy<P extends PublicationCandidate>(
+  cedar: CedarBindings,
+  newestFirst: readonly P[],
+  certificate: (sha256: string) => EnrolledCertificate | undefined,
+  verify: SignatureVerifier,
+): { ok: true; value: SignedPolicy<P> } | { ok: false; refused: { publication: P; reasons: string[] }[] } {
+  const refused: { publication: P; reasons: string[] }[] = [];
+  for (const p of newestFirst) {
+    const reasons: string[] = [];
+    if (!p.version) reasons.push('VERSION_MISSING: the published version is missing');
+    else {
+      const c = checkSignedVersion(p.version, p.signatures, certificate, verify);
+      if (!c.ok) reasons.push(...c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`));
+      if (p.kind === 'rollback') {
+        if (!p.rollback || p.rollback.toSha256 !== p.version.sha256) reasons.push('ROLLBACK_MISSING: the rollback this publication names is missing');
+        else {
+          const r = checkRollbackSignatures(p.rollback, certificate, verify);
+          if (!r.ok) reasons.push(...r.findings.map((f) => `ROLLBACK_UNSIGNED: ${f}`));
+        }
+      }
+    }
+    if (reasons.length === 0 && p.version) {
+      const compiled = compilePolicySet(cedar, p.version.text, { schema: p.version.schema, tests: p.version.tests });
+      if (compiled.ok && compiled.value.version.sha256 === p.version.sha256) return { ok: true, value: { engine: compiled.value, publication: p, refused } };
+      reasons.push(`COMPILE_FAILED: ${compiled.ok ? 'the compiled digest differs' : compiled.error.message}`);
+    }
+    refused.push({ publication: p, reasons });
+  }
+  return { ok: false, refused };
 }

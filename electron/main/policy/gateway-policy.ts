@@ -1,14 +1,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import {
-  checkRollbackSignatures,
-  checkSignedVersion,
-  compilePolicySet,
-  type EnrolledCertificate,
-  type PolicyEngine,
-  type SignatureCheck,
-} from '../../../shared/policy';
+import { loadSignedPolicy, type EnrolledCertificate, type PolicyEngine, type PublicationCandidate, type SignatureCheck } from '../../../shared/policy';
 import { withTenant } from '../controlplane/tenant-session';
 import { nodeSignatureVerifier } from './node-verify';
 import { enrolledCertificates, policyByName, publicationsOf, signaturesOf, versionBySha, type PublicationRow, type VersionRow } from './policy-store';
@@ -42,60 +35,51 @@ export const GATEWAY_POLICY_NAME = 'gateway';
 export const reasonsOf = (c: SignatureCheck): string[] => c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`);
 
 /**
- * Checks every publication of the policy, newest first, and compiles the first that passes.
- * POLICY_NO_VERIFIED_VERSION when none does (details.refused says why each was refused).
+ * Reads every publication of the policy (newest first) with its version, signatures, rollback and
+ * the enrolled certificates they name, and hands them to shared/policy's `loadSignedPolicy`, the
+ * only path from stored versions to an engine. POLICY_NO_VERIFIED_VERSION when none passes
+ * (details.refused says why each was refused).
  */
 export async function loadVerifiedPolicy(pool: pg.Pool, tenantId: string, policyName = GATEWAY_POLICY_NAME): Promise<LoadedPolicy> {
-  const found = await withTenant(pool, tenantId, async (c) => {
+  const gathered = await withTenant(pool, tenantId, async (c) => {
     const policy = await policyByName(c, tenantId, policyName);
-    if (!policy) return { chosen: null, refused: [] as RefusedPublication[] };
+    if (!policy) return null;
     const pubs = await publicationsOf(c, tenantId, policy.id);
-    const refused: RefusedPublication[] = [];
+    const candidates: Candidate[] = [];
     for (const pub of pubs) {
-      const reasons = await checkPublication(c, tenantId, pub);
-      if (reasons.reasons.length === 0 && reasons.version) return { chosen: { pub, version: reasons.version }, refused };
-      refused.push({ seq: pub.seq, sha256: pub.sha256, reasons: reasons.reasons });
+      const version = await versionBySha(c, tenantId, pub.sha256);
+      const signatures = version ? ((await signaturesOf(c, tenantId, [version.sha256])).get(version.sha256) ?? []) : [];
+      const rollback = pub.kind === 'rollback' && pub.rollbackId ? await rollbackRow(c, pub.rollbackId) : null;
+      candidates.push({ seq: pub.seq, kind: pub.kind, version, signatures, rollback, pub });
     }
-    return { chosen: null, refused };
+    const shas = candidates.flatMap((x) => [
+      ...x.signatures.map((s) => s.certificateSha256),
+      ...(x.rollback ? [x.rollback.requester.certificateSha256, x.rollback.approver?.certificateSha256 ?? ''] : []),
+    ]);
+    return { candidates, certs: await enrolledCertificates(c, tenantId, shas.filter(Boolean)) };
   });
-  if (!found.chosen) {
+  const loaded = gathered
+    ? loadSignedPolicy(cedar, gathered.candidates, (sha): EnrolledCertificate | undefined => gathered.certs.get(sha), nodeSignatureVerifier)
+    : ({ ok: false, refused: [] } as const);
+  const refused = (list: readonly { publication: Candidate; reasons: string[] }[]): RefusedPublication[] =>
+    list.map((r) => ({ seq: r.publication.seq, sha256: r.publication.pub.sha256, reasons: r.reasons }));
+  if (!loaded.ok) {
+    const why = refused(loaded.refused);
     throw new ArxFailure(
       'POLICY_NO_VERIFIED_VERSION',
-      found.refused.length === 0
+      why.length === 0
         ? `Tenant ${tenantId} has no published ${policyName} policy: the gateway loads none.`
-        : `No published version of the ${policyName} policy passes the signature check (${found.refused.length} refused): the gateway loads none.`,
-      { refused: found.refused },
+        : `No published version of the ${policyName} policy passes the signature check (${why.length} refused): the gateway loads none.`,
+      { refused: why },
     );
   }
-  const { version, pub } = found.chosen;
-  const compiled = compilePolicySet(cedar, version.text, { schema: version.schema, tests: version.tests });
-  if (!compiled.ok) throw new ArxFailure(compiled.error.code, `The verified version ${version.sha256} does not compile: ${compiled.error.message}`);
-  if (compiled.value.version.sha256 !== version.sha256) {
-    // Cannot happen after checkSignedVersion recomputed the digest; kept as the last line of defence.
-    throw new ArxFailure('POLICY_SIGNATURE_INVALID', `The compiled version ${compiled.value.version.sha256} is not the verified ${version.sha256}.`);
-  }
-  return { engine: compiled.value, version, publication: pub, refused: found.refused };
+  const chosen = loaded.value.publication;
+  return { engine: loaded.value.engine, version: chosen.version!, publication: chosen.pub, refused: refused(loaded.value.refused) };
 }
 
-async function checkPublication(c: pg.ClientBase, tenantId: string, pub: PublicationRow): Promise<{ version: VersionRow | null; reasons: string[] }> {
-  const version = await versionBySha(c, tenantId, pub.sha256);
-  if (!version) return { version: null, reasons: ['the published version is missing'] };
-  const sigs = (await signaturesOf(c, tenantId, [version.sha256])).get(version.sha256) ?? [];
-  let rollback: Awaited<ReturnType<typeof rollbackRow>> = null;
-  if (pub.kind === 'rollback' && pub.rollbackId) rollback = await rollbackRow(c, pub.rollbackId);
-  const certShas = [...sigs.map((s) => s.certificateSha256), ...(rollback ? [rollback.requester.certificateSha256, rollback.approver?.certificateSha256 ?? ''] : [])].filter(Boolean);
-  const certs = await enrolledCertificates(c, tenantId, certShas);
-  const lookup = (sha: string): EnrolledCertificate | undefined => certs.get(sha);
-  const check = checkSignedVersion(version, sigs, lookup, nodeSignatureVerifier);
-  const reasons = check.ok ? [] : reasonsOf(check);
-  if (pub.kind === 'rollback') {
-    if (!rollback) reasons.push('ROLLBACK_MISSING: the rollback this publication names is missing');
-    else {
-      const r = checkRollbackSignatures(rollback, lookup, nodeSignatureVerifier);
-      if (!r.ok) reasons.push(...r.findings.map((f) => `ROLLBACK_UNSIGNED: ${f}`));
-    }
-  }
-  return { version, reasons };
+interface Candidate extends PublicationCandidate {
+  version: VersionRow | null;
+  pub: PublicationRow;
 }
 
 export async function rollbackRow(c: pg.ClientBase, id: string) {
