@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envelopeOf, pae } from '../../../shared/dsse';
@@ -7,6 +8,7 @@ import {
   checkSignedVersion,
   DEFAULT_POLICY_TEXT,
   GATEWAY_SCHEMA,
+  loadSignedPolicy,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
   policyVersionDigest,
   statementBytes,
@@ -146,5 +148,34 @@ describe('checkSignedVersion', () => {
     expect(problems(v, [a, broken])).toEqual(['SIGNATURE_INVALID']);
     expect(problems(v, [a])).toEqual(['SIGNATURE_MISSING']);
     expect(problems(v, [a, { ...good, envelope: { nope: true } }])).toEqual(['ENVELOPE_INVALID']);
+  });
+});
+
+describe('loadSignedPolicy (the gateway path)', () => {
+  it('compiles the newest publication that passes; newer ones (tampered, approved by the author, a rollback without its signatures) are refused and the older stays', async () => {
+    const good = version();
+    const goodSigs = [await sign(author, 'author', good), await sign(approver, 'approver', good)];
+    const newer = version(DEFAULT_POLICY_TEXT.replace('> 200', '> 100'));
+    const selfApproved = [await sign(author, 'author', newer), await sign(author, 'approver', newer)];
+    const tampered = { ...newer, text: newer.text.replace('> 100', '> 1') };
+    const newerSigs = [await sign(author, 'author', newer), await sign(approver, 'approver', newer)];
+    const pubs = [
+      { seq: 3, kind: 'publish' as const, version: tampered, signatures: newerSigs, rollback: null },
+      { seq: 2, kind: 'publish' as const, version: newer, signatures: selfApproved, rollback: null },
+      { seq: 1, kind: 'rollback' as const, version: newer, signatures: newerSigs, rollback: null },
+      { seq: 0, kind: 'publish' as const, version: good, signatures: goodSigs, rollback: null },
+    ];
+    const r = loadSignedPolicy(cedar, pubs, lookup, nodeSignatureVerifier);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.publication.seq).toBe(0);
+    expect(r.value.engine.version.sha256).toBe(good.sha256);
+    expect(r.value.refused.map((x) => [x.publication.seq, x.reasons[0]!.split(':')[0]])).toEqual([
+      [3, 'DIGEST_MISMATCH'],
+      [2, 'ROLE_MISSING (approver)'],
+      [1, 'ROLLBACK_MISSING'],
+    ]);
+    const none = loadSignedPolicy(cedar, pubs.slice(0, 3), lookup, nodeSignatureVerifier);
+    expect(none.ok).toBe(false);
   });
 });
