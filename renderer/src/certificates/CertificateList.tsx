@@ -21,8 +21,8 @@ export function CertificateList({ items, onVerify, onExport }: { items: readonly
             <Table.Td>
               seq {c.fromSeq.toLocaleString('en-US')}–{c.toSeq.toLocaleString('en-US')}
             </Table.Td>
-            <Table.Td>
-              <Badge color={c.verdict === 'intact' ? 'teal' : 'red'} variant="light">
+            <Table.Td miw={96}>
+              <Badge color={c.verdict === 'intact' ? 'teal' : 'red'} variant="light" style={{ overflow: 'visible' }}>
                 {c.verdict}
               </Badge>
             </Table.Td>

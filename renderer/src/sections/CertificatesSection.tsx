@@ -1,5 +1,5 @@
 import { Loader, Select, Stack, Title } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CertificateSummary, CertificateVerification } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -21,6 +21,11 @@ export function CertificatesSection() {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   // Bumped after a signature: remounts the list, which loads again.
   const [listVersion, setListVersion] = useState(0);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  // A verification or export result appears below the list: bring it into view.
+  useEffect(() => {
+    if (outcome) outcomeRef.current?.scrollIntoView({ block: 'start' });
+  }, [outcome]);
 
   const verify = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) => {
     const r = await callArx((arx) => arx.review.verify({ source }));
@@ -71,7 +76,7 @@ export function CertificatesSection() {
         )}
       </Stack>
       {outcome && (
-        <Stack gap="sm" aria-live="polite">
+        <Stack gap="sm" aria-live="polite" ref={outcomeRef}>
           <Title order={2}>{outcome.kind === 'exported' ? 'Export for OpenSSL' : 'Verification'}</Title>
           {outcome.kind === 'verified' && <VerificationView v={outcome.v} />}
           {outcome.kind === 'exported' && <ExportView e={outcome.e} />}
