@@ -76,7 +76,8 @@ export async function* copyChainRows(client: pg.PoolClient, tenantId: string, fr
     WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
     ORDER BY seq`;
   for await (const tuples of copyBinaryTuples(client, sql, 4)) {
-    yield tuples.map(([s, b, d, h]) => ({ seq: Number(s!.readBigInt64BE(0)), bytes: b!, digest: d!, hash: h! }));
+    // int8 as two halves: no BigInt per row (seqs stay below 2^53).
+    yield tuples.map(([s, b, d, h]) => ({ seq: s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4), bytes: b!, digest: d!, hash: h! }));
   }
 }
 

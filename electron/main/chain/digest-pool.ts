@@ -50,6 +50,7 @@ export class DigestPool {
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
+      this.release(w);
       if (m.ok) p.resolve(m.result);
       else p.reject(new ArxFailure('INTERNAL', `A chain digest worker failed: ${m.message.slice(0, 200)}`));
     });
@@ -68,6 +69,12 @@ export class DigestPool {
     return w;
   }
 
+  /** An idle worker must not keep the process alive; a busy one must (its answer is awaited). */
+  private release(w: Worker): void {
+    for (const p of this.pending.values()) if (p.worker === w) return;
+    w.unref();
+  }
+
   /** Hashes one batch; the batch's buffers are transferred (unusable by the caller afterwards). */
   digest(batch: Omit<DigestBatch, 'id'>): Promise<DigestResult> {
     if (this.closed) return Promise.reject(new ArxFailure('INTERNAL', 'The chain digest pool is closed.'));
@@ -75,6 +82,7 @@ export class DigestPool {
     const worker = this.workers[this.turn++ % this.workers.length]!;
     return new Promise<DigestResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
+      worker.ref();
       const msg: DigestBatch = { id, ...batch };
       worker.postMessage(msg, [msg.bytes.buffer, msg.offsets.buffer, msg.seqs.buffer, msg.hashes.buffer] as ArrayBuffer[]);
     });

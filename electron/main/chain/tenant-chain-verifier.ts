@@ -415,15 +415,10 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
         for (let i = 0; i < x.rows.length; i++) {
           const r = x.rows[i]!;
           const prev = i === 0 ? x.prev : x.rows[i - 1]!.hash;
-          const row: ChainRow = {
-            seq: r.seq,
-            bytes: r.bytes,
-            digest: r.digest,
-            hash: r.hash,
-            computedDigest: d.digests.subarray(32 * i, 32 * i + 32),
-            ...(r.hash.length === 32 ? { leafHash: d.leaves.subarray(32 * i, 32 * i + 32) } : {}),
-            ...(prev && prev.length === 32 ? { computedLink: { seq: r.seq, prev, hash: d.links.subarray(32 * i, 32 * i + 32) } } : {}),
-          };
+          // One object per row, no spreads: this loop runs a million times.
+          const row: ChainRow = { seq: r.seq, bytes: r.bytes, digest: r.digest, hash: r.hash, computedDigest: d.digests.subarray(32 * i, 32 * i + 32) };
+          if (r.hash.length === 32) row.leafHash = d.leaves.subarray(32 * i, 32 * i + 32);
+          if (prev && prev.length === 32) row.computedLink = { seq: r.seq, prev, hash: d.links.subarray(32 * i, 32 * i + 32) };
           verifier.push(row);
           if (d.ownTenant[i] === 0) foreign(r);
           account(r);
