@@ -1,6 +1,8 @@
 import { Group, Text } from '@mantine/core';
-import type { Status } from '../../../shared/contract';
+import type { OperatorSession, Status } from '../../../shared/contract';
 import type { Loadable } from '../app/use-arx-result';
+import { rolesByTenant } from '../login/OperatorActions';
+import { useOperatorSession } from '../login/use-operator-session';
 import classes from './shell.module.css';
 
 type Tone = 'ok' | 'pending' | 'off' | 'bad';
@@ -9,7 +11,7 @@ const CONTROL_PLANE: Record<Status['controlPlane']['state'], { label: string; to
   'not-connected': { label: 'Not connected', tone: 'off' },
   starting: { label: 'Connecting', tone: 'pending' },
   connected: { label: 'Connected', tone: 'ok' },
-  unreachable: { label: 'Unreachable — offline, read-only from the local cache', tone: 'bad' },
+  unreachable: { label: 'Unreachable (offline)', tone: 'bad' },
 };
 
 const CARD: Record<Status['card']['state'], { label: string; tone: Tone }> = {
@@ -23,7 +25,7 @@ const CARD: Record<Status['card']['state'], { label: string; tone: Tone }> = {
 
 const MODE: Record<Status['controlPlane']['mode'], string> = { none: 'none', embedded: 'embedded', external: 'on-prem' };
 
-function Indicator({ name, label, tone, detail }: { name: string; label: string; tone: Tone; detail: string }) {
+function Indicator({ name, label, tone, detail, wide }: { name: string; label: string; tone: Tone; detail: string; wide?: boolean }) {
   return (
     <Group gap={6} wrap="nowrap" className={classes.statusItem} role="group" aria-label={name}>
       <span className={classes.dot} data-tone={tone} aria-hidden="true" />
@@ -34,11 +36,17 @@ function Indicator({ name, label, tone, detail }: { name: string; label: string;
       <Text span size="xs" fw={700} data-role="state">
         {label}
       </Text>{' '}
-      <Text span size="xs" c="dimmed" truncate="end" className={classes.statusDetail} title={detail}>
+      <Text span size="xs" c="dimmed" truncate="end" className={classes.statusDetail} style={wide ? { maxWidth: 'none' } : undefined} title={detail}>
         ({detail})
       </Text>
     </Group>
   );
+}
+
+/** Who is logged in, with which card, and the roles per tenant (issue 4 item 10); main's detail otherwise. */
+function cardDetail(status: Status, session: OperatorSession | null): string {
+  if (!session || session.locked || status.card.state !== 'logged-in') return status.card.detail;
+  return `${session.displayName} (EDIPI ${session.edipi}) with card ${session.tokenLabel} · ${rolesByTenant(session.roles) || 'no roles'}`;
 }
 
 /**
@@ -46,6 +54,8 @@ function Indicator({ name, label, tone, detail }: { name: string; label: string;
  * reason main gave; nothing here is inferred or optimistic.
  */
 export function StatusBar({ status, version }: { status: Loadable<Status>; version: string }) {
+  const [session] = useOperatorSession();
+  const operator = session.state === 'ok' ? session.value : null;
   return (
     <div className={classes.statusBar} role="status" aria-label="Connection status" aria-live="polite">
       <Group gap="lg" wrap="nowrap" className={classes.statusItems}>
@@ -71,7 +81,8 @@ export function StatusBar({ status, version }: { status: Loadable<Status>; versi
               name="Card"
               label={CARD[status.value.card.state].label}
               tone={CARD[status.value.card.state].tone}
-              detail={status.value.card.detail}
+              detail={cardDetail(status.value, operator)}
+              wide
             />
           </>
         )}
