@@ -151,9 +151,11 @@ export function DraftWorkspace({
         ? 'Saving…'
         : draft.save.state === 'local'
           ? 'Kept in this window only (not saved)'
-          : draft.origin === 'memory'
-            ? 'Restored'
-            : '';
+          : draft.origin === 'version'
+            ? 'Started from the active version (unchanged)'
+            : draft.origin === 'memory'
+              ? 'Restored'
+              : 'New draft (unchanged)';
 
   return (
     <Stack gap="md">
@@ -225,8 +227,8 @@ export function DraftWorkspace({
           title="Sign and submit the policy version"
           purpose={`You submit this version of ${tenant.tenant}'s ${policyName} policy for approval, as its author.`}
           details={[
+            ['Statement', `Policy version ${signing.sha256} of ${policyName} (author)`],
             ['Tenant', tenant.tenant],
-            ['Policy', policyName],
             ['Version SHA-256', signing.sha256],
             ['Version BLAKE3', signing.blake3],
             ['Policies', (current?.policyIds ?? []).join(', ')],

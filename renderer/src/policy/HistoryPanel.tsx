@@ -73,9 +73,10 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
     else setError({ title, error: r.error });
   };
 
-  const versionDetails = (v: VersionSummary): [string, string][] => [
+  // The first row is the purpose main records with the signature (electron/main/policy/lifecycle.ts).
+  const versionDetails = (v: VersionSummary, statement: string): [string, string][] => [
+    ['Statement', statement],
     ['Tenant', tenant.tenant],
-    ['Policy', policyName],
     ['Version SHA-256', v.sha256],
     ['Version BLAKE3', v.blake3],
     ['Author', `${v.author.displayName} (EDIPI ${v.author.edipi})`],
@@ -153,7 +154,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                               setSigning({
                                 title: 'Sign and approve the policy version',
                                 purpose: `You approve this version of ${tenant.tenant}'s ${policyName} policy as the second person. Review the diff first.`,
-                                details: versionDetails(v),
+                                details: versionDetails(v, `Approval of policy version ${v.sha256} of ${policyName}`),
                                 sign: (pin) => callArx((arx) => arx.policy.approve({ tenantId: tenant.tenantId, sha256: v.sha256, pin })),
                               })
                             }
@@ -179,7 +180,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                               setSigning({
                                 title: 'Sign a rollback request',
                                 purpose: `You request that ${tenant.tenant}'s ${policyName} policy go back to this earlier version. A different approver must approve the rollback.`,
-                                details: versionDetails(v),
+                                details: versionDetails(v, `Rollback of ${policyName} to version ${v.sha256} (request)`),
                                 sign: (pin) => callArx((arx) => arx.policy.rollback({ tenantId: tenant.tenantId, sha256: v.sha256, pin })),
                               })
                             }
@@ -215,6 +216,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                       title: 'Sign and approve the rollback',
                       purpose: `You approve that ${tenant.tenant}'s ${policyName} policy goes back to an earlier version; it is published at once.`,
                       details: [
+                        ['Statement', `Approval of the rollback to version ${r.toSha256}`],
                         ['Tenant', tenant.tenant],
                         ['Policy', policyName],
                         ['Rollback', r.rollbackId],
