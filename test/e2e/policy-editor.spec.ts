@@ -31,7 +31,7 @@ test.describe('policy editor', () => {
     await expect(problems).toContainText('estimatedCost');
     await expect(problems).toContainText(/Help: .*estimatedCostCents/);
     await expect(page.getByTestId('tests-summary')).toContainText('not run: fix the validation errors');
-    await underline.scrollIntoViewIfNeeded();
+    await problems.scrollIntoViewIfNeeded();
     await expect(page.getByRole('button', { name: 'Submit for approval…' })).toBeDisabled();
     await saveScreenshot(page, 'policy-editor-error');
 

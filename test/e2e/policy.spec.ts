@@ -28,7 +28,8 @@ test('author, validate, test, submit with the author card, approve with a second
   await expect(underline).toHaveText('context.estimatedCost');
   await expect(page.getByTestId('policy-diagnostics')).toContainText(/Help: .*estimatedCostCents/);
   await expect(page.getByRole('button', { name: 'Submit for approval…' })).toBeDisabled();
-  await underline.scrollIntoViewIfNeeded();
+  // The problem list sits below the editor: scrolled to it, the underlined last line shows too.
+  await page.getByTestId('policy-diagnostics').scrollIntoViewIfNeeded();
   await saveScreenshot(page, 'policy-e2e-1-error-underlined');
 
   // 2. Fix it from the problem list; validation and the tests run again.

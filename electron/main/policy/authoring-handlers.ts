@@ -2,6 +2,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { ArxFailure } from '../../../shared/contract';
 import type { policyAuthoringCommands } from '../../../shared/contract/domains/policy-authoring';
 import { validatePolicies } from '../../../shared/policy';
+import { memoizedBindings } from '../../../shared/policy/editor-validation';
 import { editorDiagnostics, toEditorDiagnostic } from '../../../shared/policy/editor-diagnostics';
 import { formatPolicyText } from '../../../shared/policy/format';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
@@ -16,9 +17,11 @@ import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 export function createPolicyAuthoringHandlers(deps: DomainDeps): DomainHandlers<typeof policyAuthoringCommands> {
   void deps;
   const cedarVersion = cedar.getCedarVersion();
+  // Validation runs on every keystroke: per-policy conversions and the schema check are memoized.
+  const editorCedar = memoizedBindings(cedar);
   return {
     'policy.validate': ({ text }) => {
-      const report = validatePolicies(cedar, text);
+      const report = validatePolicies(editorCedar, text);
       return {
         ok: report.ok,
         policyIds: report.policyIds,
@@ -42,6 +45,6 @@ export function createPolicyAuthoringHandlers(deps: DomainDeps): DomainHandlers<
       return { text: r.text, changed: r.changed };
     },
     'policy.templates': () => POLICY_TEMPLATE_LIBRARY.map((t) => ({ ...t })),
-    'policy.test': ({ text, tests }) => runPolicyTests(cedar, text, tests),
+    'policy.test': ({ text, tests }) => runPolicyTests(editorCedar, text, tests),
   };
 }
