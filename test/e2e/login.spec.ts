@@ -176,3 +176,33 @@ test.describe('logged in and locked (stub operator session)', () => {
     await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
   });
 });
+
+test.describe('the operator session cannot be read', () => {
+  test('a failing card.session is reported as such (not as app.info), and Try again asks again', async ({ openConsole }) => {
+    let calls = 0;
+    const { page } = await openConsole({
+      operator: null,
+      cardBackend: fakeCardBackend([card('ok')]),
+      // The first card.session fails the way an unreachable card worker makes it fail.
+      wrapServices: (s) => ({
+        ...s,
+        registry: {
+          invoke: (async (name: string, req: unknown, ctx: Parameters<typeof s.registry.invoke>[2]) => {
+            if (name === 'card.session' && calls++ === 0) return { ok: false, error: { code: 'CARD_WORKER_FAILED', message: 'The card worker stopped.' } };
+            return s.registry.invoke(name, req, ctx);
+          }) as typeof s.registry.invoke,
+        },
+      }),
+    });
+    await consentButton(page).click();
+    await expect(page.getByRole('heading', { name: 'The operator session could not be read' })).toBeVisible();
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('card.session');
+    await expect(alert).toContainText('CARD_WORKER_FAILED');
+    await expect(page.locator('body')).not.toContainText('app.info');
+    await expect(sectionsNav(page)).toHaveCount(0);
+    await saveScreenshot(page, 'login-session-problem');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('heading', { name: 'Operator login' })).toBeVisible();
+  });
+});

@@ -4,6 +4,7 @@ import { ConsoleShell } from '../shell/ConsoleShell';
 import { LockScreen } from './LockScreen';
 import { LoginScreen } from './LoginScreen';
 import { OperatorActions } from './OperatorActions';
+import { SessionProblem } from './SessionProblem';
 import { useOperatorSession } from './use-operator-session';
 
 /**
@@ -11,9 +12,10 @@ import { useOperatorSession } from './use-operator-session';
  * while it is locked (the shell is not rendered then), and the console otherwise.
  */
 export function OperatorGate({ info, acknowledgedAt }: { info: AppInfo; acknowledgedAt: string | null }) {
-  const [session, setSession] = useOperatorSession();
+  const [session, setSession, reload] = useOperatorSession();
   if (session.state === 'loading') return <StartupProblem error={null} />;
-  if (session.state === 'error') return <StartupProblem error={session.error} />;
+  // Not StartupProblem: that one says app.info failed, and app.info did answer.
+  if (session.state === 'error') return <SessionProblem info={info} error={session.error} onRetry={reload} />;
   const s = session.value;
   if (!s) return <LoginScreen info={info} onLoggedIn={setSession} />;
   if (s.locked) return <LockScreen info={info} session={s} onChanged={setSession} />;

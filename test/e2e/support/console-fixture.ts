@@ -36,6 +36,8 @@ export interface ConsoleOptions {
   controlPlane?: 'none' | 'demo';
   /** Demo events per tenant (ARX_DEMO_EVENTS); default 200. Each distinct value builds its own template once per worker. */
   demoEvents?: number;
+  /** Test-only: replaces the services the UI talks to (e.g. to make one command fail). */
+  wrapServices?: (services: ConsoleServices) => ConsoleServices;
   /** With controlPlane 'demo': log in through the UI with this card (notice, reader, PIN) and wait for the console; null (default): stay on the notice. */
   login?: DemoOperator | null;
 }
@@ -76,6 +78,7 @@ async function openConsole(dataRoot: string, opts: ConsoleOptions, track: (servi
     services = operator ? withStubOperator(real, operator) : real;
   }
   track(services, dataDir);
+  if (opts.wrapServices) services = opts.wrapServices(services);
   await services.start();
   if (demo) {
     await services.demoReady;

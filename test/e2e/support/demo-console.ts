@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -86,19 +86,52 @@ function templateKey(events: number): string {
 
 const cacheEnabled = () => !process.env.CI && process.env.ARX_E2E_DEMO_CACHE !== '0';
 
-/** Removes cached templates older than the maximum age, with their clusters. */
+const CACHE_KEEP = 6;
+
+function removeCached(dir: string, clusterDir: string): void {
+  rmSync(clusterDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Keeps the cache small: builds left by a dead process go; templates go after CACHE_MAX_AGE_MS
+ * unused, or when more than CACHE_KEEP exist (least recently used first, none younger than 10 min).
+ */
 function pruneCache(): void {
   if (!existsSync(CACHE_ROOT)) return;
+  const done: { dir: string; used: number }[] = [];
   for (const name of readdirSync(CACHE_ROOT)) {
     const dir = join(CACHE_ROOT, name);
     try {
-      if (Date.now() - statSync(dir).mtimeMs < CACHE_MAX_AGE_MS) continue;
-      const meta = join(dir, 'template.json');
-      if (existsSync(meta)) rmSync((JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
+      const building = /\.building-(\d+)-/.exec(name);
+      if (building) {
+        if (!pidAlive(Number(building[1]))) removeCached(dir, clusterDirFor(dir));
+        continue;
+      }
+      done.push({ dir, used: statSync(dir).mtimeMs });
     } catch {
       /* another process pruned it */
     }
+  }
+  done.sort((a, b) => b.used - a.used);
+  for (const [i, d] of done.entries()) {
+    const age = Date.now() - d.used;
+    if (age < CACHE_MAX_AGE_MS && (i < CACHE_KEEP || age < 10 * 60_000)) continue;
+    try {
+      const meta = join(d.dir, 'template.json');
+      removeCached(d.dir, existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir : clusterDirFor(d.dir));
+    } catch {
+      /* another process pruned it */
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -111,7 +144,14 @@ async function cachedTemplate(events: number): Promise<Template> {
   if (!usable()) {
     mkdirSync(CACHE_ROOT, { recursive: true });
     const building = `${final}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const t = await buildTemplate(events, building);
+    let t: Template;
+    try {
+      t = await buildTemplate(events, building);
+    } catch (err) {
+      rmSync(clusterDirFor(building), { recursive: true, force: true });
+      rmSync(building, { recursive: true, force: true });
+      throw err;
+    }
     // Not as root the cluster lives inside the data directory, and moves with it.
     const clusterDir = t.clusterDir.startsWith(building) ? join(final, relative(building, t.clusterDir)) : t.clusterDir;
     writeFileSync(join(building, 'template.json'), JSON.stringify({ ...t, dataDir: final, clusterDir }));
@@ -123,6 +163,9 @@ async function cachedTemplate(events: number): Promise<Template> {
       rmSync(building, { recursive: true, force: true });
     }
   }
+  // Recently used: pruning goes by the directory's time.
+  const now = new Date();
+  utimesSync(final, now, now);
   return JSON.parse(readFileSync(meta, 'utf8')) as Template;
 }
 
@@ -146,7 +189,8 @@ async function buildTemplate(events: number, dataDir: string): Promise<Template>
     await services.start();
     await services.demoReady;
     if (services.status().controlPlane.state !== 'connected' || !existsSync(join(dataDir, 'demo-card', 'test-cards.json'))) {
-      throw new Error(`demo template could not be built: ${JSON.stringify(services.status())}\n${logs.filter((l) => !l.startsWith('20')).slice(-20).join('\n')}`);
+      const cp = services.status().controlPlane;
+      throw new Error(`demo control plane could not be prepared (${cp.state}): ${cp.detail}\n${logs.filter((l) => /demo|control plane|card/i.test(l)).slice(-8).join('\n')}`);
     }
   } finally {
     if (before === undefined) delete process.env.ARX_DEMO_EVENTS;
