@@ -43,7 +43,9 @@ export function problemMeaning(p: ProblemForMeaning): string {
     case 'CHAIN_TRUNCATED':
       return `${events(count)} at the end of the chain (from ${n(seq)}) were deleted although a signed checkpoint covers them.`;
     case 'TAIL_NOT_CHECKPOINTED':
-      return `${events(count)} from event ${n(seq)} on are not yet covered by a signed checkpoint: they are chained, but not yet provable.`;
+      return count === 1
+        ? `1 event from event ${n(seq)} on is not yet covered by a signed checkpoint: it is chained, but not yet provable.`
+        : `${events(count)} from event ${n(seq)} on are not yet covered by a signed checkpoint: they are chained, but not yet provable.`;
     case 'CHECKPOINT_ROOT_MISMATCH':
       return `The Merkle root over the first ${n(typeof d.count === 'number' ? d.count : size)} stored events differs from the root the gateway signed: stored chain hashes were changed, or the checkpoint does not describe this chain.`;
     case 'CHECKPOINT_ROOT_UNCHECKED':

@@ -125,9 +125,9 @@ interface CheckpointRow {
   consistency_proof: Buffer[];
 }
 
-const BATCH_ROWS = 2048;
-const BATCH_BYTES = 2 << 20;
-const MAX_IN_FLIGHT = 4;
+const BATCH_ROWS = 8192;
+const BATCH_BYTES = 8 << 20;
+const MAX_IN_FLIGHT = 6;
 
 function issue(code: VerificationIssue['code'], message: string, details: VerificationIssue['details']): VerificationIssue {
   const severity = CHAIN_WARNING_CODES.has(code as ChainIssue['code']) || ENGINE_WARNINGS.has(code) ? 'warning' : 'error';
