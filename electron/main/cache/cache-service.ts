@@ -6,7 +6,7 @@
  * docs/cache.md).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ArxFailure } from '../../../shared/contract';
@@ -102,6 +102,14 @@ export class CacheService {
     }
   }
 
+  private snapshotQuietly(): void {
+    try {
+      this.snapshotTrust();
+    } catch (err) {
+      this.deps.log(`cache: trust anchors not cached (${(err as Error).message})`);
+    }
+  }
+
   private recoveryRecipient(): Recipient | null {
     const file = this.deps.config.cache?.recoveryPublicKey;
     if (!file) return null;
@@ -181,18 +189,54 @@ export class CacheService {
       const recovery = this.recoveryRecipient();
       this.cache.create(recovery ? [...create, recovery] : create, describe);
       this.deps.log(`cache: created ${this.cache.file}`);
+      this.snapshotQuietly();
       this.changed();
       return;
     }
     try {
       const problem = await this.cache.unlock(by, describe);
       if (problem) this.deps.log(`cache: opened but damaged (${problem.code}): ${problem.message}`);
+      else this.snapshotQuietly();
     } catch (err) {
       if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')) this.damage = { code: err.code, message: err.message };
       this.changed();
       throw err;
     }
     this.changed();
+  }
+
+  /**
+   * Keeps the trust anchors, intermediates and CRLs in use (the configured directories) in the
+   * cache, so that what certificates were checked against is at hand offline. Re-fetchable.
+   */
+  snapshotTrust(): number {
+    const { trustAnchors, intermediates, crls } = this.deps.config.card ?? {};
+    let n = 0;
+    for (const [kind, dir] of [
+      ['trust-anchor', trustAnchors],
+      ['trust-anchor', intermediates],
+      ['crl', crls],
+    ] as const) {
+      if (!dir) continue;
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names.sort()) {
+        const file = join(dir, name);
+        try {
+          if (!statSync(file).isFile()) continue;
+          const bytes = readFileSync(file);
+          this.cache.put(kind, file, { file, sha256: createHash('sha256').update(bytes).digest('hex'), base64: bytes.toString('base64') }, { refetchable: true });
+          n++;
+        } catch (err) {
+          if (err instanceof ArxFailure) throw err;
+        }
+      }
+    }
+    return n;
   }
 
   lock(): CacheStatus {

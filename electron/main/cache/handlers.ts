@@ -31,6 +31,10 @@ export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cac
           summary: i.summary,
         })),
     }),
+    'cache.entries': (req) => {
+      const c = cache().cache;
+      return { kinds: c.kinds().map((k) => ({ ...k, keys: c.keysOf(k.kind).slice(0, req.limit) })) };
+    },
     'cache.outboxDeliver': async () => {
       const c = cache();
       c.cache.outbox(); // CACHE_LOCKED when locked

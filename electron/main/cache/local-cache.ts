@@ -446,6 +446,12 @@ export class LocalCache {
     }
   }
 
+  /** Record counts by kind (kinds are clear metadata). */
+  kinds(): { kind: string; count: number }[] {
+    this.requireUnlocked();
+    return this.stmt('SELECT kind, count(*) AS count FROM records GROUP BY kind ORDER BY kind').all() as { kind: string; count: number }[];
+  }
+
   // ---------------------------------------------------------------- outbox
 
   enqueue(kind: string, payload: unknown, summary: string | null): { id: string; idempotencyKey: string; seq: number } {

@@ -13,17 +13,24 @@ const STATE: Record<CacheStatus['state'], { label: string; color: string }> = {
 
 const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(n < 1024 * 1024 ? 2 : 1)} MB`;
 
+type Kinds = { kind: string; count: number; keys: string[] }[];
+
 type Reader = { slot: string; tokenLabel: string | null; tokenPresent: boolean };
 
 /** The status, and the outbox when the cache is open. */
 async function load() {
   const status = await callArx((arx) => arx.cache.status({}));
   let items: OutboxItem[] | null = null;
+  let kinds: Kinds | null = null;
   if (status.ok && (status.value.state === 'unlocked' || status.value.state === 'damaged')) {
     const o = await callArx((arx) => arx.cache.outboxList({}));
     items = o.ok ? o.value.items : null;
   }
-  return { status, items };
+  if (status.ok && status.value.state === 'unlocked') {
+    const e = await callArx((arx) => arx.cache.entries({ limit: 5 }));
+    kinds = e.ok ? e.value.kinds : null;
+  }
+  return { status, items, kinds };
 }
 
 /**
@@ -34,6 +41,7 @@ async function load() {
 export function CachePanel() {
   const [status, setStatus] = useState<CacheStatus | null>(null);
   const [items, setItems] = useState<OutboxItem[] | null>(null);
+  const [kinds, setKinds] = useState<Kinds | null>(null);
   const [error, setError] = useState<ArxError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -48,6 +56,7 @@ export function CachePanel() {
     if (r.status.ok) setStatus(r.status.value);
     else setError(r.status.error);
     setItems(r.items);
+    setKinds(r.kinds);
   }, []);
   const refresh = useCallback(() => load().then(apply), [apply]);
 
@@ -179,6 +188,42 @@ export function CachePanel() {
           </Group>
         </>
       )}
+
+      <section aria-labelledby="cache-evidence-heading">
+        <Title order={3} id="cache-evidence-heading" mb="xs">
+          Cached evidence
+        </Title>
+        {kinds === null ? (
+          <Text size="sm" c="dimmed">
+            Open the cache to see what it holds.
+          </Text>
+        ) : kinds.length === 0 ? (
+          <Text size="sm">Nothing is cached yet.</Text>
+        ) : (
+          <Table withTableBorder aria-labelledby="cache-evidence-heading" verticalSpacing={4}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Kind</Table.Th>
+                <Table.Th scope="col">Records</Table.Th>
+                <Table.Th scope="col">Most recent</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {kinds.map((k) => (
+                <Table.Tr key={k.kind}>
+                  <Table.Td>{k.kind}</Table.Td>
+                  <Table.Td>{k.count}</Table.Td>
+                  <Table.Td>
+                    <Text size="xs" style={{ wordBreak: 'break-all' }}>
+                      {k.keys.join(', ')}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </section>
 
       <section aria-labelledby="cache-outbox-heading">
         <Title order={3} id="cache-outbox-heading" mb="xs">

@@ -112,6 +112,12 @@ export const cacheCommands = {
     response: z.object({ items: z.array(OutboxItemSchema) }).strict(),
     requiresConsent: true,
   }),
+  'cache.entries': def({
+    summary: 'What the cache holds, by kind, with the keys of each (decrypted, newest first, at most `limit` per kind).',
+    request: z.object({ limit: z.number().int().min(0).max(1000) }).strict(),
+    response: z.object({ kinds: z.array(z.object({ kind: z.string(), count: z.number().int().min(0), keys: z.array(z.string()) }).strict()) }).strict(),
+    requiresConsent: true,
+  }),
   'cache.outboxDeliver': def({
     summary: 'Deliver the pending outbox items now, in order.',
     request: empty,

@@ -12,5 +12,6 @@ export const CACHE_SAMPLES: { [N in keyof typeof cacheCommands]: RequestOf<N> } 
   'cache.rotate': { batchSize: 500 },
   'cache.rebuild': {},
   'cache.outboxList': {},
+  'cache.entries': { limit: 20 },
   'cache.outboxDeliver': {},
 };
