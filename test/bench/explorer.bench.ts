@@ -31,7 +31,7 @@ import { createLoginRole, withTenant } from '../../electron/main/controlplane/te
 import { loadDashboard } from '../../electron/main/explorer/dashboard';
 import { loadEventDetail } from '../../electron/main/explorer/event-detail';
 import { loadFacets } from '../../electron/main/explorer/facets';
-import { SubtreeCache } from '../../electron/main/explorer/proof';
+import { InclusionProver, SubtreeCache } from '../../electron/main/explorer/proof';
 import { pageSql, queryPage } from '../../electron/main/explorer/query';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
 import { Rng } from '../../electron/main/simulator/population';
@@ -192,6 +192,13 @@ async function main() {
       const e = await withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }));
       verdict = checkEvent(e).inclusion.state;
     }, 1);
+    const warmCache = new SubtreeCache();
+    await timed('proof cache warm-up (background, whole chain)', () =>
+      withTenant(consolePool, tenant, async (cl) => {
+        const r = await cl.query<{ size: string }>('SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1', [tenant]);
+        await new InclusionProver(cl, tenant, hasher, warmCache).warm(Number(r.rows[0]!.size));
+      }), 1);
+    await timed('event detail + proof after warm-up', () => withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq - 123_457 % N, { blake3: b3, hasher, cache: warmCache })));
     await timed('event detail + proof, warm cache', () => withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq - 5000, { blake3: b3, hasher, cache })));
     const e = await withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }));
     t0 = performance.now();

@@ -10,7 +10,7 @@ import { loadDashboard } from './dashboard';
 import { loadEventDetail } from './event-detail';
 import { loadFacets } from './facets';
 import { queryPage } from './query';
-import { SubtreeCache } from './proof';
+import { InclusionProver, SubtreeCache } from './proof';
 
 /**
  * Who may look at a tenant's events: a logged-in, unlocked operator with any role in that tenant.
@@ -33,6 +33,23 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
     requireTenantAccess(deps.operatorAuth.session(), tenantId);
     return withTenant(deps.controlPlane.requirePool(), tenantId, fn);
   };
+  // Opening a tenant in the explorer warms the proof cache up to its newest checkpoint in the
+  // background, so that the first event a user opens does not read the whole chain. Once per tenant.
+  const warmed = new Set<string>();
+  const warmProofs = async (tenantId: string) => {
+    if (warmed.has(tenantId)) return;
+    warmed.add(tenantId);
+    try {
+      const h = await hashing();
+      await withTenant(deps.controlPlane.requirePool(), tenantId, async (c) => {
+        const r = await c.query<{ size: string }>('SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1', [tenantId]);
+        await new InclusionProver(c, tenantId, h.hasher, cache).warm(Number(r.rows[0]?.size ?? 0));
+      });
+    } catch (err) {
+      warmed.delete(tenantId);
+      deps.log(`explorer: warming the proof cache of ${tenantId} failed: ${(err as Error).message}`);
+    }
+  };
   return {
     'explorer.query': async (req) => {
       const t0 = performance.now();
@@ -43,7 +60,11 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       const h = await hashing();
       return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
     },
-    'explorer.facets': (req) => run(req.tenantId, (c) => loadFacets(c, req.tenantId)),
+    'explorer.facets': async (req) => {
+      const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
+      void warmProofs(req.tenantId);
+      return facets;
+    },
     'explorer.dashboard': async (req) => {
       const t0 = performance.now();
       const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));

@@ -6,7 +6,7 @@ import { EMPTY_ROOT, splitPoint, type MerkleHasher } from '../../../shared/merkl
  * without holding the tree: the path's siblings are O(log n) subtree hashes, and the aligned
  * perfect ones of at least CHUNK leaves are cached per tenant (a few thousand 32-byte hashes for
  * a million events), so the first proof in a tenant reads its chain hashes once and the next ones
- * read at most one chunk. The cache is safe against later tampering: the renderer verifies every
+ * read at most one chunk (the handler also warms it when a tenant is opened). The cache is safe against later tampering: the renderer verifies every
  * proof against the *signed* root, so a stale or forged subtree can only make a proof fail.
  *
  * shared/merkle's MerkleTree does the same from the RFC's recursion but keeps every node in
@@ -45,6 +45,15 @@ export class InclusionProver {
     private readonly hasher: MerkleHasher,
     private readonly cache: SubtreeCache,
   ) {}
+
+  /** Computes (and caches) every aligned subtree of at least CHUNK leaves below `size`. */
+  async warm(size: number): Promise<void> {
+    for (let start = 0, n = 2 ** Math.floor(Math.log2(Math.max(1, size))); start + CHUNK <= size; ) {
+      while (start + n > size) n /= 2;
+      await this.mth(start, start + n);
+      start += n;
+    }
+  }
 
   /** PATH(index, D[0:size]): sibling hashes from the leaf up. */
   async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
@@ -110,12 +119,14 @@ export class InclusionProver {
 
   /** Leaf hashes SHA-256(0x00 ‖ h_i) of seq start … end−1, from one aggregated bytea (no row objects). */
   private async leafHashes(start: number, end: number): Promise<Uint8Array[]> {
-    const r = await this.client.query<{ hashes: Buffer | null; n: string }>(
-      `SELECT string_agg(chain_hash, ''::bytea ORDER BY seq) AS hashes, count(*) AS n
+    // Hex text decoded by Buffer.from: node-postgres's bytea parser took ~10x longer than the
+    // query itself on 32k hashes (measured). The covering index (0006) makes it an index-only scan.
+    const r = await this.client.query<{ hashes: string | null; n: string }>(
+      `SELECT encode(string_agg(chain_hash, ''::bytea ORDER BY seq), 'hex') AS hashes, count(*) AS n
        FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3`,
       [this.tenantId, start, end],
     );
-    const buf = r.rows[0]?.hashes ?? Buffer.alloc(0);
+    const buf = Buffer.from(r.rows[0]?.hashes ?? '', 'hex');
     if (Number(r.rows[0]?.n ?? 0) !== end - start || buf.length !== 32 * (end - start)) {
       throw new ChainHashesMissing(`the chain has ${r.rows[0]?.n ?? 0} rows between seq ${start} and ${end - 1}, not ${end - start}`);
     }

@@ -13,7 +13,7 @@ import { withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { loadDashboard } from '../../../electron/main/explorer/dashboard';
 import { loadEventDetail } from '../../../electron/main/explorer/event-detail';
 import { loadFacets } from '../../../electron/main/explorer/facets';
-import { SubtreeCache } from '../../../electron/main/explorer/proof';
+import { InclusionProver, SubtreeCache } from '../../../electron/main/explorer/proof';
 import { queryPage } from '../../../electron/main/explorer/query';
 import { nobleBlake3 } from '../../../shared/chain';
 import { simulate } from '../../../electron/main/simulator/simulate';
@@ -254,7 +254,9 @@ describe('event detail: bytes, digest, link and an inclusion proof checked in sh
 
   it('proofs built from a warm subtree cache equal those built cold', async () => {
     const cache = new SubtreeCache();
-    const warm = [await detail(2100, cache), await detail(2999, cache), await detail(1024, cache)];
+    const warmed = new SubtreeCache();
+    await withTenant(db.consolePool, tenant, async (c) => new InclusionProver(c, tenant, (await detailDeps()).hasher, warmed).warm(3500));
+    const warm = [await detail(2100, cache), await detail(2999, cache), await detail(1024, warmed)];
     const cold = [await detail(2100), await detail(2999), await detail(1024)];
     expect(warm.map((e) => e.proof!.tlogProof)).toEqual(cold.map((e) => e.proof!.tlogProof));
     // And both equal shared/merkle's in-memory tree over the same chain hashes (RFC 9162 PATH).
