@@ -60,6 +60,8 @@ export interface VerifyBundleOptions {
   collect?: { maxEvents: number };
   /** Findings listed per check; the rest are counted. */
   maxFindings?: number;
+  /** Re-decide every com.arx.policy.decided event with Cedar (default true; off only for benchmarks). */
+  replayDecisions?: boolean;
 }
 
 export interface BundleContents {
@@ -401,7 +403,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         return;
       }
       if (collect) contents.events.push({ seq: rec.seq, type: String(ev.type ?? ''), time: String(ev.time ?? ''), json: bytes.toString('utf8') });
-      if (ev.type !== 'com.arx.policy.decided' || !ev.data) return;
+      if (ev.type !== 'com.arx.policy.decided' || !ev.data || opts.replayDecisions === false) return;
       decisions++;
       checks.count('decisions');
       const sha = String(ev.data.policyVersion?.sha256 ?? '');
