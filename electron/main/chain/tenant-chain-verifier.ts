@@ -85,8 +85,12 @@ export interface ChainVerification {
   checkpoints: { total: number; verified: number; newestSize: number | null };
   /** The newest verified checkpoint inside the range: the events up to its size are anchored on it. */
   checkpoint: { treeSize: number; rootSha256: string; headBlake3: string; issuedAt: string; keyName: string; note: string } | null;
-  /** Events after that checkpoint: chained, but not yet covered by a signed checkpoint. */
-  tail: { fromSeq: number; count: number } | null;
+  /**
+   * Events after that checkpoint: chained, but not covered by a signed checkpoint checked here.
+   * `laterCheckpointSize`: a verified checkpoint beyond the range's end that covers them, whose
+   * root a verification of this range does not recompute (null: none yet — the usual tail).
+   */
+  tail: { fromSeq: number; count: number; laterCheckpointSize: number | null } | null;
   errors: VerificationIssue[];
   warnings: VerificationIssue[];
   /** Problems beyond the listing limit, counted only. */
@@ -472,6 +476,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     const warn = [...report.warnings.map(fromChain), ...warnings].sort((a, b) => a.details.seq - b.details.seq);
     const anchor = inRange.filter((c) => c.size > 0).pop() ?? null;
     const tailIssue = report.warnings.find((w) => w.code === 'TAIL_NOT_CHECKPOINTED');
+    const later = to === null ? undefined : verified.find((c) => c.size - 1 > to);
     const finishedAt = new Date();
     return {
       ok: all.length === 0 && report.ok,
@@ -489,7 +494,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       checkpoint: anchor
         ? { treeSize: anchor.size, rootSha256: toHex(anchor.root), headBlake3: toHex(anchor.head), issuedAt: anchor.time, keyName: anchor.keyName, note: anchor.note }
         : null,
-      tail: tailIssue ? { fromSeq: tailIssue.details.seq, count: tailIssue.details.count ?? 0 } : null,
+      tail: tailIssue ? { fromSeq: tailIssue.details.seq, count: tailIssue.details.count ?? 0, laterCheckpointSize: later ? later.size : null } : null,
       errors: all,
       warnings: warn,
       omitted: report.omitted,

@@ -103,8 +103,11 @@ export const VerifyResultSchema = z
       .object({ treeSize: z.number().int(), rootSha256: z.string(), headBlake3: z.string(), issuedAt: z.string(), keyName: z.string(), note: z.string() })
       .strict()
       .nullable(),
-    /** Events after that checkpoint: not yet covered by a signed checkpoint. */
-    tail: z.object({ fromSeq: z.number().int(), count: z.number().int() }).strict().nullable(),
+    /**
+     * Events after that checkpoint: not yet covered by a signed checkpoint. laterCheckpointSize: a
+     * verified checkpoint beyond the range's end covers them, but this range did not check its root.
+     */
+    tail: z.object({ fromSeq: z.number().int(), count: z.number().int(), laterCheckpointSize: z.number().int().nullable() }).strict().nullable(),
     problems: z.array(VerifyProblemSchema),
     documents: z.enum(['checked', 'skipped', 'unchecked']),
     startedAt: z.string(),

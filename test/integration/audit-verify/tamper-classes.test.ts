@@ -104,7 +104,7 @@ describe('each tamper class is found through the service with its code, seq and 
     expect(r.counts).toMatchObject({ events: 2300, errors: 0, checkpointsVerified: r.counts.checkpointsTotal, policyVersionsChecked: 1 });
     expect(r.checkpoint).toMatchObject({ treeSize: 2000, keyName: key.name });
     expect(r.checkpoint!.rootSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.tail).toEqual({ fromSeq: 2000, count: 300 });
+    expect(r.tail).toEqual({ fromSeq: 2000, count: 300, laterCheckpointSize: null });
     const tail = r.problems.find((p) => p.code === 'TAIL_NOT_CHECKPOINTED')!;
     expect(tail.severity).toBe('warning');
     expect(tail.meaning).toBe('300 events from event 2,000 on are not yet covered by a signed checkpoint: they are chained, but not yet provable.');

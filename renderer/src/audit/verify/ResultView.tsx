@@ -63,7 +63,11 @@ export function ResultView({ result }: { result: VerifyResult }) {
       )}
       {result.tail && (
         <Alert color="yellow" variant="light" title="Not yet covered by a signed checkpoint" data-testid="verify-tail">
-          {num(result.tail.count)} event{result.tail.count === 1 ? '' : 's'} from seq {num(result.tail.fromSeq)} on {result.tail.count === 1 ? 'is' : 'are'} chained but not yet covered by a signed checkpoint: they become provable with the gateway&apos;s next checkpoint.
+          {num(result.tail.count)} event{result.tail.count === 1 ? '' : 's'} from seq {num(result.tail.fromSeq)} on {result.tail.count === 1 ? 'is' : 'are'} chained but not covered by a
+          signed checkpoint checked here:{' '}
+          {result.tail.laterCheckpointSize === null
+            ? "they become provable with the gateway's next checkpoint."
+            : `the checkpoint of ${num(result.tail.laterCheckpointSize)} events covers them, but it lies beyond this range; verify a range up to seq ${num(result.tail.laterCheckpointSize - 1)} to check it.`}
         </Alert>
       )}
       <Table withTableBorder verticalSpacing={6} className={classes.summary} aria-label="Verification summary">
