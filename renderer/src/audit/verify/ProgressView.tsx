@@ -23,7 +23,7 @@ export function ProgressView({ status, onCancel, cancelling }: { status: VerifyS
       <Group justify="space-between" wrap="nowrap">
         <Text size="sm" data-testid="verify-progress-text">
           {num(p.rows)}
-          {p.total !== null ? ` of ${num(p.total)}` : ''} events ({bytes(p.bytes)}) · {num(Math.round(p.eventsPerSecond))} events/s · {p.phase === 'events' ? duration(p.secondsLeft) : 'almost done'}
+          {p.total !== null ? ` of ${num(p.total)}` : ''} events ({bytes(p.bytes)}) · {num(Math.round(p.eventsPerSecond))} events/s · {p.phase === 'events' ? duration(p.secondsLeft) : p.phase === 'documents' ? 'almost done' : 'estimating time left'}
         </Text>
         <Button variant="outline" color="red" onClick={onCancel} loading={cancelling}>
           Cancel verification
