@@ -1,0 +1,152 @@
+/**
+ * Issue 6 item 3's figure: bulk decision re-verification, decisions per second, on an embedded
+ * PostgreSQL with simulated gateway traffic (about one decision in seven events).
+ *
+ *   npx tsx test/bench/reverify.bench.ts        (ARX_BENCH_DECISIONS, default 100,000 decisions)
+ *
+ * Prints: one core (one worker), both cores (two workers), both cores with traffic that repeats
+ * identical requests (what the cache of identical entity sets and contexts buys), and the engine's
+ * own single-thread floor (engine.evaluate in a loop, no database) for the ratio. Goal: 10,000/s.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
+import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
+import { migrate } from '../../electron/main/controlplane/migrate';
+import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
+import { reverifyDecisions } from '../../electron/main/review/reverify';
+import { Rng } from '../../electron/main/simulator/population';
+import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
+import { gatewayTraffic } from '../../electron/main/simulator/traffic';
+import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, type CedarRequest, type PolicyDecidedData } from '../../shared/policy';
+
+const DECISIONS = Number(process.env.ARX_BENCH_DECISIONS ?? 100_000);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Decision events only (the other events cost the reader a scan, not the replay), cycled with fresh ids. */
+function decisionSamples(distinct: number): NewEvent[] {
+  const engine = compileEngine();
+  const dir = simulatorDirectory(3);
+  const rng = new Rng(99);
+  const out: NewEvent[] = [];
+  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: distinct })) {
+    out.push(...requestEvents(req, engine, dir, rng).filter((e) => e.type === 'com.arx.policy.decided'));
+  }
+  return out;
+}
+
+async function fill(writer: ChainWriter, base: NewEvent[], count: number, tag: string): Promise<void> {
+  let batch: NewEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    batch.push({ ...base[i % base.length]!, id: `${tag}-${i}` });
+    if (batch.length === 1000) {
+      await writer.append(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await writer.append(batch);
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'arx-bench-reverify-'));
+  console.log(`ARX decision re-verification: ${fmt(DECISIONS)} decisions, ${availableParallelism()} cores`);
+  const server = await startEmbeddedPostgres(dir);
+  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  try {
+    const c = await admin.connect();
+    await migrate(c);
+    await createLoginRole(c, 'bench_gateway', server.gatewayPassword, 'arx_gateway');
+    await createLoginRole(c, 'bench_console', server.consolePassword, 'arx_console');
+    c.release();
+    const at = { host: server.host, port: server.port, database: server.database, max: 8 };
+    const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
+    const consolePool = new pg.Pool({ ...at, user: 'bench_console', password: server.consolePassword });
+    const b3 = await loadWasmBlake3();
+    const engine = compileEngine();
+    const op = randomUUID();
+    await admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1999999999', 'BENCH.AUTHOR')`, [op]);
+
+    const mkTenant = async (base: NewEvent[], tag: string) => {
+      const id = randomUUID();
+      const policyId = randomUUID();
+      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [id, `b-${id.slice(0, 8)}`]);
+      await admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, id]);
+      await admin.query(
+        `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
+        [Buffer.from(engine.version.sha256, 'hex'), Buffer.from(engine.version.blake3, 'hex'), id, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, op],
+      );
+      await fill(new ChainWriter(gateway, id, { source: '/arx/gateway/bench', blake3: b3 }), base, DECISIONS, tag);
+      return id;
+    };
+    process.stderr.write('  writing decisions…\n');
+    const distinct = decisionSamples(Math.ceil(DECISIONS / 1.2));
+    process.stderr.write(`  ${fmt(distinct.length)} distinct decisions simulated\n`);
+    const varied = await mkTenant(distinct, 'v');
+    // Retries and repeated requests: 1 in 10 distinct, each repeated (same entities and context).
+    const repeated = await mkTenant(distinct.slice(0, Math.ceil(distinct.length / 10)), 'r');
+    await admin.query('VACUUM (ANALYZE) arx.audit_events');
+
+    // The engine alone, one thread, no database: the floor per core.
+    const requests = distinct.slice(0, 2000).map((e) => {
+      const d = e.data as PolicyDecidedData;
+      return { principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities } as CedarRequest;
+    });
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 2000) for (const r of requests) {
+      engine.evaluate(r);
+      n++;
+    }
+    const floor = n / ((performance.now() - t0) / 1000);
+    console.log(`engine.evaluate, 1 thread, no database:      ${fmt(floor)} decisions/s`);
+
+    // Start-up of a job (worker threads, Cedar instances, compiling the version): a range holding one decision.
+    const firstDecision = async (tenant: string) =>
+      Number((await admin.query<{ seq: string }>(`SELECT min(seq) AS seq FROM arx.audit_events WHERE tenant_id = $1`, [tenant])).rows[0]!.seq);
+    const startup = async (tenant: string, workers: number) => {
+      const seq = await firstDecision(tenant);
+      let best = Infinity;
+      for (let i = 0; i < 2; i++) best = Math.min(best, (await reverifyDecisions(consolePool, tenant, { workers, from: seq, to: seq })).durationMs);
+      return best;
+    };
+    const run = async (label: string, tenant: string, workers: number, cacheLimit?: number) => {
+      const start = workers > 0 ? await startup(tenant, workers) : 0;
+      let best = 0;
+      let hits = 0;
+      let bestMs = 0;
+      for (let i = 0; i < 2; i++) {
+        process.stderr.write(`  ${label} run ${i + 1}\n`);
+        const r = await reverifyDecisions(consolePool, tenant, { workers, ...(cacheLimit !== undefined ? { cacheLimit } : {}) });
+        if (r.total !== DECISIONS || r.matched !== DECISIONS) throw new Error(`${label}: ${r.matched} of ${r.total} matched, expected ${DECISIONS}`);
+        const rate = r.total / (r.durationMs / 1000);
+        if (rate > best) [best, hits, bestMs] = [rate, r.cacheHits, r.durationMs];
+      }
+      const steady = (DECISIONS - 1) / (Math.max(1, bestMs - start) / 1000);
+      console.log(
+        `${label.padEnd(44)} ${fmt(best)} decisions/s end to end; ${fmt(steady)} decisions/s after a start-up of ${fmt(start)} ms${hits ? ` (${fmt(hits)} cache hits)` : ''}`,
+      );
+      return steady;
+    };
+    if (process.env.ARX_BENCH_INLINE) await run('re-verify, inline (no worker):', varied, 0);
+    const one = await run('re-verify, 1 worker:', varied, 1);
+    const two = await run('re-verify, 2 workers:', varied, 2);
+    await run('re-verify, 2 workers, cache off:', varied, 2, 0);
+    const cached = await run('re-verify, 2 workers, repeated requests:', repeated, 2);
+    console.log(`(after start-up) 2 workers / 1 worker: ${(two / one).toFixed(2)}x; 2 workers / engine floor (1 thread): ${(two / floor).toFixed(2)}x; repeated / varied: ${(cached / two).toFixed(2)}x`);
+    console.log(`goal 10,000 decisions/s on both cores: ${two >= 10_000 ? 'met' : 'NOT met'} (varied traffic), ${cached >= 10_000 ? 'met' : 'NOT met'} (repeated)`);
+    await Promise.all([gateway.end(), consolePool.end()]);
+  } finally {
+    await admin.end().catch(() => {});
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
