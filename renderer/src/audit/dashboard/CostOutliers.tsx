@@ -25,6 +25,7 @@ export function CostOutliers({ tenantId, data }: { tenantId: string; data: Explo
         h={260}
         dataKey={{ x: 'day', y: 'dollars' }}
         labels={{ x: 'Day', y: 'Cost ($)' }}
+        xAxisProps={{ domain: ['dataMin', 'dataMax'], type: 'number' }}
         valueFormatter={{ x: (d) => new Date(d * DAY).toISOString().slice(5, 10), y: (v) => `$${v.toFixed(2)}` }}
         data={[
           { name: 'User-days', color: 'blue.4', data: data.userDays.filter((u) => !flagged.has(`${u.user}/${u.day}`)).map(point) },
