@@ -84,6 +84,10 @@ test('author, validate, test, submit with the author card, approve with a second
   await page.getByRole('tab', { name: 'History and approvals' }).click();
   const row = versionRows(page).and(page.locator(`[data-sha256="${sha256}"]`));
   await expect(row).toContainText('submitted');
+  // What she approves: the diff from the active version names the added rule by its @id.
+  await expect(page.getByTestId('diff-summary')).toContainText('added cost.operations-tight');
+  await expect(page.getByRole('region', { name: 'Text diff' })).toContainText('+ @id("cost.operations-tight")');
+  await saveScreenshot(page, 'policy-e2e-5a-approver-reviews-diff');
   await row.getByRole('button', { name: 'Approve…' }).click();
   const approve = page.getByRole('dialog', { name: 'Sign and approve the policy version' });
   await expect(approve).toBeVisible();

@@ -21,8 +21,12 @@ export function DiffView({ tenantId, policyName, versions }: { tenantId: string;
     ...versions.map((v) => ({ value: v.sha256, label: `${short(v.sha256)} · ${v.state}${v.active ? ' (active)' : ''}` })),
     { value: 'empty', label: 'Nothing (empty)' },
   ];
-  const [from, setFrom] = useState<string>(versions.find((v) => v.active)?.sha256 ?? versions[0]?.sha256 ?? 'empty');
-  const [to, setTo] = useState<string>('draft');
+  // By default: what the newest version changes against the active one (what an approver reviews),
+  // or against the version before it when the newest is the active one.
+  const newest = versions[0];
+  const active = versions.find((v) => v.active);
+  const [to, setTo] = useState<string>(newest?.sha256 ?? 'draft');
+  const [from, setFrom] = useState<string>(active && active !== newest ? active.sha256 : (versions[1]?.sha256 ?? 'empty'));
   const key = `${tenantId}|${policyName}|${from}|${to}`;
   const [answer, setAnswer] = useState<{ key: string; diff: { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError } } | null>(null);
   const diff = answer && answer.key === key ? answer.diff : { state: 'loading' as const };

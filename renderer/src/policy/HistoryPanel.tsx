@@ -98,6 +98,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
             No version of this policy has been submitted yet.
           </Text>
         ) : (
+          <Table.ScrollContainer minWidth={860}>
           <Table withTableBorder verticalSpacing={4} aria-label="Policy versions" data-testid="policy-versions">
             <Table.Thead>
               <Table.Tr>
@@ -141,7 +142,9 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                     </Table.Td>
                     <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
                     <Table.Td>
-                      <Text size="xs">{v.createdAt.slice(0, 19).replace('T', ' ')} UTC</Text>
+                      <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
+                        {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4}>
@@ -195,6 +198,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
               })}
             </Table.Tbody>
           </Table>
+          </Table.ScrollContainer>
         )}
       </section>
       {pendingRollbacks.length > 0 && (
