@@ -5,7 +5,7 @@
  * Exactly once: each item has an idempotency key (a UUID made at enqueue). Delivery is ONE
  * PostgreSQL transaction: the kind's audit events through the ChainWriter, and in its afterAppend
  * hook (same transaction, chain lock held) the receipt row arx.outbox_receipts(tenant, key)
- * (migration 0008) and the kind's own rows. A second delivery of the same item (the process was
+ * (migration 0007) and the kind's own rows. A second delivery of the same item (the process was
  * killed after the commit and before the local "delivered" mark, or a copy of the cache) finds the
  * receipt, or hits its primary key and rolls back whole: nothing is written twice.
  *

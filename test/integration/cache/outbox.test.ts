@@ -13,7 +13,7 @@ import { Outbox } from '../../../electron/main/cache/outbox';
 import { migratedDatabase } from '../../support/pg';
 import { testReviewDelivery } from './support/test-kind';
 
-// The outbox against the real control plane (embedded PostgreSQL, migration 0008), and a child
+// The outbox against the real control plane (embedded PostgreSQL, migration 0007), and a child
 // process SIGKILLed in the middle of writing the cache and of delivering the outbox.
 
 const here = dirname(fileURLToPath(import.meta.url));

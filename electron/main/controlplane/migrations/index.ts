@@ -4,7 +4,7 @@ import { sql as m0003 } from './0003-policies-reviews';
 import { sql as m0004 } from './0004-operator-lookup';
 import { sql as m0005 } from './0005-policy-lifecycle';
 import { sql as m0006 } from './0006-explorer-indexes';
-import { sql as m0008 } from './0008-outbox-receipts';
+import { sql as m0007 } from './0007-outbox-receipts';
 
 export interface Migration {
   version: number;
@@ -24,5 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'operator-lookup', sql: m0004 },
   { version: 5, name: 'policy-lifecycle', sql: m0005 },
   { version: 6, name: 'explorer-indexes', sql: m0006 },
-  { version: 8, name: 'outbox-receipts', sql: m0008 },
+  { version: 7, name: 'outbox-receipts', sql: m0007 },
 ];
