@@ -166,6 +166,7 @@ export class TarReader {
   /** The input ended: it must end exactly after the two zero blocks. */
   end(): void {
     if (this.offset === 0) throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the file is empty', { offset: 0 });
+    if (this.members === 0) throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', `the file is not an ARX bundle (${this.offset} bytes, less than one tar header)`, { offset: 0 });
     if (this.state !== 'done') {
       throw new BundleFatal('BUNDLE_TRUNCATED', `the bundle ends early (after ${this.offset} bytes, ${this.describeState()})`, { offset: this.offset });
     }

@@ -48,16 +48,38 @@ export class BundleTarWriter {
     this.current = { name, size, written: 0, sha: createHash('sha256'), b3: this.blake3.createHasher() };
   }
 
+  // Small writes (a 76-byte record header, a 1 KB event) are gathered into 1 MiB blocks before
+  // they are hashed and written: the WASM BLAKE3 hasher saves and restores its state per update.
+  private pending = Buffer.allocUnsafe(1 << 20);
+  private pendingLength = 0;
+
+  private async flush(): Promise<void> {
+    if (this.pendingLength === 0) return;
+    const c = this.current!;
+    const block = this.pending.subarray(0, this.pendingLength);
+    c.sha.update(block);
+    c.b3.update(block);
+    await this.raw(Buffer.from(block));
+    this.pendingLength = 0;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     const c = this.current!;
     if (c.written + chunk.length > c.size) throw new Error(`tar: member ${c.name} is longer than its declared ${c.size} bytes`);
     c.written += chunk.length;
-    c.sha.update(chunk);
-    c.b3.update(chunk);
-    await this.raw(chunk);
+    if (this.pendingLength + chunk.length > this.pending.length) await this.flush();
+    if (chunk.length >= this.pending.length) {
+      c.sha.update(chunk);
+      c.b3.update(chunk);
+      await this.raw(chunk);
+      return;
+    }
+    this.pending.set(chunk, this.pendingLength);
+    this.pendingLength += chunk.length;
   }
 
   async end(): Promise<WrittenMember> {
+    await this.flush();
     const c = this.current!;
     if (c.written !== c.size) throw new Error(`tar: member ${c.name} has ${c.written} of its declared ${c.size} bytes`);
     const pad = padding(c.size);
