@@ -3,6 +3,7 @@
 // through the contract's schema, Cedar parse + strict validation of the whole text, diagnostics in
 // editor positions, the response through its schema. The tests run (policy.test) is measured too.
 // Not a test: figures depend on the machine. Run: npm run bench -- policy-authoring
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { commands } from '../../shared/contract';
 import type { DomainDeps } from '../../electron/main/core/domain-deps';
@@ -40,7 +41,7 @@ function median(xs: number[]): number {
 
 const N = 200;
 const text = policySet(N);
-console.log(`policy set: ${N} policies, ${text.length.toLocaleString()} characters`);
+console.log(`policy set: ${N} policies, ${text.length.toLocaleString()} characters; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (figures scale with it)`);
 
 // Warm up Cedar's WASM and the JIT.
 for (let i = 0; i < 3; i++) await callValidate(text);
