@@ -77,6 +77,9 @@ export interface OperatorAuthDeps {
   schedule?: (fn: () => void, ms: number) => () => void;
 }
 
+/** CK_TOKEN_INFO flag: the token has been initialised (PKCS#11 v2.40 §3.2). */
+const CKF_TOKEN_INITIALIZED = 0x400;
+
 function defaultSchedule(fn: () => void, ms: number): () => void {
   const t = setTimeout(fn, ms);
   t.unref();
@@ -112,7 +115,8 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     return slots.map((s) => ({
       slot: s.slot,
       description: s.description,
-      tokenPresent: s.tokenPresent && s.token !== null,
+      // A blank (uninitialised) token is no card to log in with: SoftHSM2 always offers one.
+      tokenPresent: s.tokenPresent && s.token !== null && (s.token.flags & CKF_TOKEN_INITIALIZED) !== 0,
       tokenLabel: s.token?.label ?? null,
       serial: s.token?.serialNumber ?? null,
       pinState: s.pinState,
@@ -149,6 +153,9 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       card = await backend.login(req.slot, pin, options);
     } catch (err) {
       // A wrong PIN is recorded (never the PIN itself); the operator is not known yet.
+      // Known limit: with no operator there is no tenant, so `tenants: []` reaches the audit
+      // writer, which records it in every tenant's chain on the embedded default only
+      // (session-audit.ts); on an on-prem control plane they go to the local log only.
       const code = err instanceof ArxFailure ? err.code : 'CARD_ERROR';
       if (code === 'PIN_INCORRECT' || code === 'PIN_LOCKED' || code === 'CARD_KEY_MISMATCH') {
         await this.deps.audit({ type: 'com.arx.session.refused', tenants: [], data: { edipi: null, certificateSha256: null, reason: code } }).catch(() => {});

@@ -15,8 +15,9 @@ export function OperatorActions({ session, onChanged }: { session: OperatorSessi
   const [busy, setBusy] = useState(false);
   const roles = rolesByTenant(session.roles);
   return (
-    <Group gap="sm" wrap="nowrap" role="group" aria-label="Operator">
-      <Text span size="sm" data-testid="operator">
+    <Group gap="sm" wrap="nowrap" role="group" aria-label="Operator" style={{ minWidth: 0 }}>
+      {/* Long role lists are cut with an ellipsis (full text in the title) rather than squeezing the product name. */}
+      <Text span size="sm" data-testid="operator" truncate="end" maw={720} title={`${session.displayName} (EDIPI ${session.edipi}) · ${roles || 'no roles'}`}>
         <Text span inherit fw={700}>
           {session.displayName}
         </Text>{' '}

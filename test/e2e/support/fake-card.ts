@@ -44,7 +44,7 @@ export function fakeCardBackend(slots: FakeSlot[], certificates: Partial<CardCer
         manufacturer: 'ARX test',
         flags: 0,
         tokenPresent: s.card !== null,
-        token: s.card ? { label: s.card.label, manufacturer: 'ARX test', model: 'PIV', serialNumber: s.card.serial, flags: 0 } : null,
+        token: s.card ? { label: s.card.label, manufacturer: 'ARX test', model: 'PIV', serialNumber: s.card.serial, flags: 0x400 /* CKF_TOKEN_INITIALIZED */ } : null,
         pinState: s.card?.pinState ?? null,
       }));
     },
