@@ -104,12 +104,12 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
               <Table.Tr>
                 <Table.Th>Version</Table.Th>
                 <Table.Th>Status</Table.Th>
+                <Table.Th>Actions</Table.Th>
                 <Table.Th>Author</Table.Th>
                 <Table.Th>Approver</Table.Th>
                 <Table.Th>Signatures</Table.Th>
                 <Table.Th>Decisions</Table.Th>
                 <Table.Th>Created</Table.Th>
-                <Table.Th>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -130,21 +130,6 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                         </Badge>
                         {v.active && <Badge styles={READABLE_BADGE} variant="outline">active</Badge>}
                       </Group>
-                    </Table.Td>
-                    <Table.Td>{v.author.displayName}</Table.Td>
-                    <Table.Td>{v.approver?.displayName ?? '—'}</Table.Td>
-                    <Table.Td>
-                      <Tooltip label={problems.join('; ') || v.signatures.map((s) => `${s.role}: ${s.operator.displayName}, verified`).join('; ') || 'none'} multiline w={320}>
-                        <Badge styles={READABLE_BADGE} color={v.signaturesVerified ? 'green' : v.signatures.length ? 'red' : 'gray'} variant="light" tabIndex={0}>
-                          {v.signaturesVerified ? 'verified' : `${v.signatures.filter((s) => s.verified).length}/${v.signatures.length} verified`}
-                        </Badge>
-                      </Tooltip>
-                    </Table.Td>
-                    <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
-                        {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
-                      </Text>
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4}>
@@ -192,6 +177,30 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                           </Button>
                         )}
                       </Group>
+                    </Table.Td>
+                    <Table.Td>{v.author.displayName}</Table.Td>
+                    <Table.Td>{v.approver?.displayName ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Tooltip label={problems.join('; ') || v.signatures.map((s) => `${s.role}: ${s.operator.displayName}, verified`).join('; ') || 'none'} multiline w={320}>
+                        <Badge
+                          styles={READABLE_BADGE}
+                          color={v.signaturesVerified ? 'green' : problems.length ? 'red' : 'blue'}
+                          variant="light"
+                          tabIndex={0}
+                        >
+                          {v.signaturesVerified
+                            ? 'verified'
+                            : problems.length
+                              ? `${problems.length} invalid`
+                              : `${v.signatures.length} of 2 verified`}
+                        </Badge>
+                      </Tooltip>
+                    </Table.Td>
+                    <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
+                    <Table.Td>
+                      <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
+                        {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
+                      </Text>
                     </Table.Td>
                   </Table.Tr>
                 );
