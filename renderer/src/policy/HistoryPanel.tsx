@@ -156,7 +156,7 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                           </Button>
                         )}
                         {v.state === 'approved' && (
-                          <Button size="xs" color="green" onClick={() => void act('Not published', () => callArx((arx) => arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256 })))}>
+                          <Button size="xs" onClick={() => void act('Not published', () => callArx((arx) => arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256 })))}>
                             Publish
                           </Button>
                         )}
