@@ -87,6 +87,46 @@ function templateKey(events: number): string {
 const cacheEnabled = () => !process.env.CI && process.env.ARX_E2E_DEMO_CACHE !== '0';
 
 const CACHE_KEEP = 6;
+/** One file per running demo console: who (pid) owns which cluster, so that a killed worker's server is found. */
+const LIVE_DIR = join(CACHE_ROOT, 'live');
+
+const liveFile = (dataDir: string) => join(LIVE_DIR, `${process.pid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.json`);
+
+/** Interrupts a postmaster left on `cluster` (fast shutdown, then immediate) and waits for it to go. */
+async function stopPostmaster(cluster: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const pid = runningPostmaster(cluster);
+    if (pid === null) return;
+    if (i === 0 || i === 50) {
+      try {
+        process.kill(pid, i === 0 ? 'SIGINT' : 'SIGQUIT');
+      } catch {
+        /* gone already */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Consoles of a worker that was killed (no teardown ran): their PostgreSQL still runs. Stops it
+ * and removes its cluster. Runs before a template is fetched.
+ */
+async function reapOrphans(): Promise<void> {
+  if (!existsSync(LIVE_DIR)) return;
+  for (const name of readdirSync(LIVE_DIR)) {
+    const file = join(LIVE_DIR, name);
+    try {
+      const live = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; cluster: string };
+      if (pidAlive(live.pid)) continue;
+      await stopPostmaster(live.cluster);
+      rmSync(live.cluster, { recursive: true, force: true });
+      rmSync(file, { force: true });
+    } catch {
+      /* another process reaped it */
+    }
+  }
+}
 
 function removeCached(dir: string, clusterDir: string): void {
   rmSync(clusterDir, { recursive: true, force: true });
@@ -101,11 +141,16 @@ function pruneCache(): void {
   if (!existsSync(CACHE_ROOT)) return;
   const done: { dir: string; used: number }[] = [];
   for (const name of readdirSync(CACHE_ROOT)) {
+    if (name === 'live') continue;
     const dir = join(CACHE_ROOT, name);
     try {
       const building = /\.building-(\d+)-/.exec(name);
       if (building) {
-        if (!pidAlive(Number(building[1]))) removeCached(dir, clusterDirFor(dir));
+        if (!pidAlive(Number(building[1]))) {
+          const pid = runningPostmaster(clusterDirFor(dir));
+          if (pid !== null) process.kill(pid, 'SIGQUIT');
+          removeCached(dir, clusterDirFor(dir));
+        }
         continue;
       }
       done.push({ dir, used: statSync(dir).mtimeMs });
@@ -221,6 +266,7 @@ export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS)
     t.catch(() => templates.delete(events));
   }
   const template = await t;
+  await reapOrphans();
   mkdirSync(dataDir, { recursive: true });
   // cp -a: PostgreSQL insists on its cluster's owner and mode (0700).
   execFileSync('cp', ['-a', `${template.dataDir}/.`, dataDir]);
@@ -228,6 +274,8 @@ export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS)
   const cluster = clusterDirFor(dataDir);
   if (cluster !== join(dataDir, 'pg')) {
     rmSync(cluster, { recursive: true, force: true });
+    mkdirSync(LIVE_DIR, { recursive: true });
+    writeFileSync(liveFile(dataDir), JSON.stringify({ pid: process.pid, cluster, dataDir }));
     execFileSync('cp', ['-a', template.clusterDir, cluster]);
   }
   for (const f of [join(dataDir, 'demo-card', 'test-cards.json'), join(dataDir, 'demo-card', 'softhsm2.conf')]) {
@@ -242,19 +290,9 @@ export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS)
 export async function stopServices(services: ConsoleServices, dataDir: string, opts: { keepCluster?: boolean } = {}): Promise<void> {
   await services.stop().catch(() => {});
   const cluster = clusterDirFor(dataDir);
-  for (let i = 0; i < 100; i++) {
-    const pid = runningPostmaster(cluster);
-    if (pid === null) break;
-    if (i === 0 || i === 50) {
-      try {
-        process.kill(pid, i === 0 ? 'SIGINT' : 'SIGQUIT');
-      } catch {
-        /* gone already */
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await stopPostmaster(cluster);
   if (!opts.keepCluster && cluster !== join(dataDir, 'pg')) rmSync(cluster, { recursive: true, force: true });
+  if (!opts.keepCluster) rmSync(liveFile(dataDir), { force: true });
 }
 
 /** Removes the template clusters (their servers were stopped when they were built). */
