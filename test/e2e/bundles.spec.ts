@@ -40,6 +40,7 @@ test.describe('Bundles screen', () => {
     for (const label of ['Manifest signature', 'Members and digests', 'Chain links', 'Inclusion and consistency proofs', 'Checkpoint signatures and key windows', 'Policy-version signatures', 'Signer paths and CRLs', 'Decision re-verification']) {
       await expect(checks.getByRole('row', { name: new RegExp(label) })).toContainText('✓');
     }
+    await checks.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundles-verified');
 
     const events = page.getByRole('table', { name: 'Events in the bundle' });
@@ -50,6 +51,7 @@ test.describe('Bundles screen', () => {
     await expect(page.getByText(/gateway — published — version/)).toBeVisible();
     await page.getByRole('tab', { name: /Certificates/ }).click();
     await expect(page.getByRole('table', { name: 'Certificates in the bundle' })).toContainText('ADAMS');
+    await page.getByRole('table', { name: 'Certificates in the bundle' }).scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundles-contents');
 
     // A copy with one byte of one event changed: the chain check fails and says where.
@@ -69,6 +71,7 @@ test.describe('Bundles screen', () => {
     await expect(chainRow).toContainText('EVENT_DIGEST_MISMATCH');
     await expect(chainRow).toContainText('seq 0');
     await expect(checks.getByRole('row', { name: /Members and digests/ })).toContainText('BUNDLE_MEMBER_DIGEST_MISMATCH');
+    await chainRow.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundles-tampered');
   });
 
