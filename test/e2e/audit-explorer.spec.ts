@@ -64,6 +64,8 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     const second = (await cellsOf(page, 0, 2))[1]!;
     await bodyRows(page).first().focus();
     await page.keyboard.press('ArrowDown');
+    // Focus moves on the next frame (after the virtualizer scrolled the row into view).
+    await expect(grid(page).locator('[data-row="1"]')).toBeFocused();
     await page.keyboard.press('Enter');
     const drawer = page.getByRole('dialog', { name: `Event ${second}` });
     await expect(drawer).toBeVisible();
