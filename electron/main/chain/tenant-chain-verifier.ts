@@ -118,6 +118,8 @@ export interface VerifyOptions {
   maxIssues?: number;
   /** Minimum time between two progress reports (default 200 ms; 0: after every batch). */
   progressIntervalMs?: number;
+  /** Rows per worker batch (default 8192); smaller batches mean finer progress and cancel points. */
+  batchRows?: number;
 }
 
 interface CheckpointRow {
@@ -371,6 +373,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     };
 
     const digestPool = opts.pool ?? null;
+    const batchRows = opts.batchRows ?? BATCH_ROWS;
     if (!digestPool) {
       for await (const batch of copyChainRows(client, tenantId, from, to)) {
         if (signal?.aborted) throw cancelled();
@@ -434,7 +437,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
         for (const r of chunk) {
           batch.push(r);
           batchBytes += r.bytes.length;
-          if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES) send();
+          if (batch.length >= batchRows || batchBytes >= BATCH_BYTES) send();
         }
         while (inflight.length > MAX_IN_FLIGHT) await drain();
       }

@@ -15,6 +15,8 @@ export interface VerifyJobsDeps {
   /** Finished jobs kept for verifyResult (oldest dropped first). */
   keep?: number;
   progressIntervalMs?: number;
+  /** Rows per worker batch (see VerifyOptions.batchRows). */
+  batchRows?: number;
 }
 
 interface Job {
@@ -70,6 +72,7 @@ export class VerifyJobs {
         pool: this.deps.digestPool(),
         signal: job.controller.signal,
         ...(this.deps.progressIntervalMs !== undefined ? { progressIntervalMs: this.deps.progressIntervalMs } : {}),
+        ...(this.deps.batchRows !== undefined ? { batchRows: this.deps.batchRows } : {}),
         onProgress: (p: VerifyProgress) => {
           job.progress = { ...p };
           this.publish(job);

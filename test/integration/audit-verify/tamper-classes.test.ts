@@ -284,22 +284,32 @@ describe('progress and cancel', () => {
     const seen: VerifyStatus[] = [];
     let cancelAt: ((s: VerifyStatus) => void) | null = null;
     const mid = new Promise<VerifyStatus>((resolve) => (cancelAt = resolve));
+    // The cancel is asked for inside the progress callback, before the engine reads on: awaiting
+    // first would let a fast machine (or a slow test runner) finish all 6000 rows in between.
+    let jobId: string | null = null;
+    let cancelling: Promise<VerifyStatus> | null = null;
     const local = new VerifyJobs({
       pool: () => db.consolePool,
       digestPool: () => digestPool,
       blake3: () => loadWasmBlake3(),
       progressIntervalMs: 0,
+      // 6000 rows would be one batch at the default size: nothing to cancel between batches.
+      batchRows: 500,
       publish: (s) => {
         seen.push(s);
-        if (s.progress.phase === 'events' && s.progress.rows > 0) cancelAt?.(s);
+        if (s.progress.phase === 'events' && s.progress.rows > 0 && s.progress.rows < 6000 && jobId && !cancelling) {
+          cancelling = local.cancel(OWNER, jobId);
+          cancelAt?.(s);
+        }
       },
     });
     const job = local.start(OWNER, tenantRows.get(t)!, { kind: 'all' });
+    jobId = job.jobId;
     const at = await mid;
     expect(at.progress.total).toBe(6000);
     expect(at.progress.eventsPerSecond).toBeGreaterThan(0);
     expect(at.progress.secondsLeft).not.toBeNull();
-    const cancelled = await local.cancel(OWNER, job.jobId);
+    const cancelled = await cancelling!;
     expect(cancelled).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED' }, verdict: null });
     expect(cancelled.progress.rows).toBeLessThan(6000);
     expect(() => local.result(OWNER, job.jobId)).toThrow(/cancelled/);
