@@ -1,3 +1,4 @@
+import { COMMAND_NAMES } from '../../shared/contract';
 import { createServer, type Server } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Page } from '@playwright/test';
@@ -67,7 +68,10 @@ test.describe('window.arx boundary', () => {
         groups: Object.keys(w.arx).sort(),
       };
     });
-    expect(probe).toEqual({ frozen: true, rawBinding: 'undefined', replaced: false, groups: ['app', 'card', 'session', 'settings', 'status', 'subscribe'] });
+    // Exactly the contract's groups and subscribe: nothing else is put on window.arx.
+    const groups = [...new Set(COMMAND_NAMES.map((n) => n.split('.')[0]!)), 'subscribe'].sort();
+    expect(groups).toEqual(expect.arrayContaining(['app', 'card', 'session', 'settings', 'status', 'subscribe']));
+    expect(probe).toEqual({ frozen: true, rawBinding: 'undefined', replaced: false, groups });
   });
 
   test('the page cannot reach the network, and nothing leaves the machine', async ({ openConsole }) => {
