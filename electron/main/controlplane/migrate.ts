@@ -44,6 +44,17 @@ export async function migrate(client: pg.ClientBase, opts: { target?: number; mi
         });
       }
     }
+    // A known migration below the newest applied one that this database never got (a number
+    // registered out of order) would otherwise be skipped for ever: refuse instead of guessing.
+    const have = new Set(rows.map((r) => r.version));
+    const skipped = migrations.find((m) => m.version < from && !have.has(m.version));
+    if (skipped) {
+      throw new ArxFailure(
+        'DB_MIGRATION_FAILED',
+        `Migration ${skipped.version} (${skipped.name}) was never applied to this database, which is already at schema version ${from}: it cannot be applied out of order.`,
+        { version: skipped.version },
+      );
+    }
     const applied: MigrationReport['applied'] = [];
     for (const m of migrations) {
       if (m.version <= from || m.version > target) continue;

@@ -79,6 +79,28 @@ describe('migrations', () => {
       await db.drop();
     }
   });
+
+  it('refuse a known migration that this database skipped (registered out of order), instead of never applying it', async () => {
+    const db = await freshDatabase('gap');
+    try {
+      const client = await db.admin.connect();
+      try {
+        // A console that knew migrations 1 and 3 only; a later one registers 2 (out of order).
+        const three = { version: 3, name: 'later', sql: 'CREATE TABLE arx.gap_later (x int);' };
+        const two = { version: 2, name: 'earlier', sql: 'CREATE TABLE arx.gap_earlier (x int);' };
+        await migrate(client, { migrations: [MIGRATIONS[0]!, three] });
+        const err = await migrate(client, { migrations: [MIGRATIONS[0]!, two, three] }).catch((e) => e);
+        expect(err).toBeInstanceOf(ArxFailure);
+        expect(err).toMatchObject({ code: 'DB_MIGRATION_FAILED', details: { version: 2 } });
+        expect(err.message).toMatch(/Migration 2 \(earlier\) was never applied/);
+        expect((await client.query(`SELECT to_regclass('arx.gap_earlier') AS t`)).rows[0].t).toBeNull();
+      } finally {
+        client.release();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
 });
 
 describe('tenant isolation and the append-only log (as the application roles)', () => {
