@@ -66,6 +66,8 @@ export async function migratedDatabase(prefix = 'm') {
   return { ...db, tenants, consolePool, gatewayPool };
 }
 
+export type MigratedDatabase = Awaited<ReturnType<typeof migratedDatabase>>;
+
 function randomUUIDv4(): string {
   const b = randomBytes(16);
   b[6] = (b[6]! & 0x0f) | 0x40;

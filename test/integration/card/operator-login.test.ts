@@ -2,13 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 
 /**
@@ -27,24 +25,7 @@ beforeAll(async () => {
   db = await migratedDatabase('login');
   cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')));
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
-  // SoftHSM2 reads its configuration from the environment of the process that loads it.
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
-  const c = inject('pg');
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  const config = loadConfig({
-    HOME: '/tmp',
-    ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-login-')),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-  });
-  services = createConsoleServices(config);
-  await services.start();
+  ({ services } = await startCardConsole(db, cards, 'login'));
 }, 240_000);
 
 afterAll(async () => {
