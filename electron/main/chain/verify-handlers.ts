@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { OperatorSession } from '../../../shared/contract';
 import { ArxFailure } from '../../../shared/contract';
-import type { auditVerifyCommands } from '../../../shared/contract/domains/audit-verify';
+import type { auditVerifyCommands, VerifyRange, VerifyResult, VerifyStatus, VerifyTenantSchema } from '../../../shared/contract/domains/audit-verify';
+import type { z } from 'zod';
+import { EvidenceCache } from '../cache/evidence';
+import { isTransient } from '../cache/outbox';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { sharedDigestPool } from './digest-pool';
@@ -31,9 +35,105 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     return s;
   };
 
+  // Caching (cache/evidence.ts): the tenant list and every finished result are sealed in the local
+  // cache (a result under its tenant and requested range). With the control plane unreachable,
+  // audit.tenants answers from the cache, and audit.verifyStart of a range whose result is cached
+  // makes a finished job holding that result, marked cached; otherwise OFFLINE_NOT_CACHED.
+  const evidence = new EvidenceCache(deps);
+  const requested = new Map<string, { tenantId: string; range: VerifyRange }>();
+  const offlineJobs = new Map<string, { owner: string; status: VerifyStatus; result: VerifyResult }>();
+  const resultKey = (tenantId: string, range: VerifyRange) => ({ q: 'audit.verify', tenantId, range });
+  const offlineJob = (owner: string, tenantId: string, range: VerifyRange): VerifyStatus => {
+    const hit = evidence.lookup<VerifyResult>('verification', resultKey(tenantId, range));
+    if (!hit) {
+      throw new ArxFailure('OFFLINE_NOT_CACHED', 'The control plane is unreachable and no verification of this range was cached on this workstation.', { tenantId, path: 'range' });
+    }
+    const jobId = `vj-${randomBytes(8).toString('hex')}`;
+    const cached = { at: hit.at };
+    const r = { ...hit.value, jobId, cached };
+    const status: VerifyStatus = {
+      jobId,
+      tenantId,
+      state: 'done',
+      progress: { phase: 'done', rows: r.counts.events, bytes: r.counts.bytes, seq: r.lastSeq ?? -1, total: r.counts.events, eventsPerSecond: 0, secondsLeft: 0 },
+      verdict: r.verdict,
+      error: null,
+      startedAt: r.startedAt,
+      cached,
+    };
+    offlineJobs.set(jobId, { owner, status, result: r });
+    return status;
+  };
+  const offlineOf = (owner: string, jobId: string) => {
+    const j = offlineJobs.get(jobId);
+    return j && j.owner === owner ? j : null;
+  };
+  const tenantsKey = (s: OperatorSession) => ({ q: 'audit.tenants', operatorId: s.operatorId });
+  type Tenant = z.infer<typeof VerifyTenantSchema>;
+  const cachedTenants = (s: OperatorSession): Tenant[] => {
+    const hit = evidence.lookup<Tenant[]>('verification', tenantsKey(s));
+    if (!hit) throw new ArxFailure('OFFLINE_NOT_CACHED', 'The control plane is unreachable and your list of tenants was not cached on this workstation.', {});
+    return hit.value.map((t) => ({ ...t, cached: { at: hit.at } }));
+  };
+
   return {
     'audit.tenants': async () => {
       const s = operator();
+      if (evidence.offline()) return cachedTenants(s);
+      try {
+        const list = await liveTenants(s);
+        evidence.store('verification', tenantsKey(s), list);
+        return list;
+      } catch (err) {
+        if (isTransient(err)) return cachedTenants(s);
+        throw err;
+      }
+    },
+    'audit.verifyStart': async (req) => {
+      const s = operator();
+      if (!verifiableTenants(s).includes(req.tenantId)) {
+        throw new ArxFailure('AUDIT_VERIFY_FORBIDDEN', 'You hold no ISSO or auditor role in this tenant.', { path: 'tenantId' });
+      }
+      if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', { path: 'range.to' });
+      }
+      if (req.range.kind === 'time' && new Date(req.range.to) < new Date(req.range.from)) {
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', { path: 'range.to' });
+      }
+      if (evidence.offline()) return offlineJob(s.operatorId, req.tenantId, req.range);
+      let tenant: { id: string; slug: string; name: string } | undefined;
+      try {
+        const pool = deps.controlPlane.requirePool();
+        tenant = await withTenant(pool, req.tenantId, async (c) => (await c.query<{ id: string; slug: string; name: string }>('SELECT id, slug, name FROM arx.tenants WHERE id = $1', [req.tenantId])).rows[0]);
+      } catch (err) {
+        if (isTransient(err)) return offlineJob(s.operatorId, req.tenantId, req.range);
+        throw err;
+      }
+      if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { path: 'tenantId' });
+      const status = jobs.start(s.operatorId, tenant, req.range);
+      requested.set(status.jobId, { tenantId: req.tenantId, range: req.range });
+      return status;
+    },
+    'audit.verifyStatus': (req) => {
+      const s = operator();
+      return offlineOf(s.operatorId, req.jobId)?.status ?? jobs.status(s.operatorId, req.jobId);
+    },
+    'audit.verifyCancel': (req) => {
+      const s = operator();
+      return offlineOf(s.operatorId, req.jobId)?.status ?? jobs.cancel(s.operatorId, req.jobId);
+    },
+    'audit.verifyResult': (req) => {
+      const s = operator();
+      const off = offlineOf(s.operatorId, req.jobId);
+      if (off) return off.result;
+      const result = jobs.result(s.operatorId, req.jobId);
+      const asked = requested.get(req.jobId);
+      if (asked) evidence.store('verification', resultKey(asked.tenantId, asked.range), result, new Date(result.finishedAt));
+      return result;
+    },
+  };
+
+  async function liveTenants(s: OperatorSession) {
       const pool = deps.controlPlane.requirePool();
       const out = [];
       for (const id of verifiableTenants(s)) {
@@ -52,25 +152,5 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
         if (t) out.push(t);
       }
       return out.sort((a, b) => a.slug.localeCompare(b.slug));
-    },
-    'audit.verifyStart': async (req) => {
-      const s = operator();
-      if (!verifiableTenants(s).includes(req.tenantId)) {
-        throw new ArxFailure('AUDIT_VERIFY_FORBIDDEN', 'You hold no ISSO or auditor role in this tenant.', { path: 'tenantId' });
-      }
-      if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', { path: 'range.to' });
-      }
-      if (req.range.kind === 'time' && new Date(req.range.to) < new Date(req.range.from)) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', { path: 'range.to' });
-      }
-      const pool = deps.controlPlane.requirePool();
-      const tenant = await withTenant(pool, req.tenantId, async (c) => (await c.query<{ id: string; slug: string; name: string }>('SELECT id, slug, name FROM arx.tenants WHERE id = $1', [req.tenantId])).rows[0]);
-      if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { path: 'tenantId' });
-      return jobs.start(s.operatorId, tenant, req.range);
-    },
-    'audit.verifyStatus': (req) => jobs.status(operator().operatorId, req.jobId),
-    'audit.verifyCancel': (req) => jobs.cancel(operator().operatorId, req.jobId),
-    'audit.verifyResult': (req) => jobs.result(operator().operatorId, req.jobId),
-  };
+  }
 }

@@ -6,6 +6,7 @@ import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { EvidenceCache } from '../cache/evidence';
 import { loadDashboard } from './dashboard';
 import { loadEventDetail } from './event-detail';
 import { loadFacets } from './facets';
@@ -27,6 +28,9 @@ export function requireTenantAccess(session: ReturnType<DomainDeps['operatorAuth
 /** Handlers for the commands in shared/contract/domains/audit-explorer.ts. */
 export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<typeof auditExplorerCommands> {
   const cache = new SubtreeCache();
+  // Pages, events and facets fetched online are sealed in the local cache; unreachable, they are
+  // answered from it (marked cached) or refused with OFFLINE_NOT_CACHED (cache/evidence.ts).
+  const evidence = new EvidenceCache(deps);
   let crypto: Promise<{ blake3: Blake3; hasher: MerkleHasher }> | null = null;
   const hashing = () => (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({ blake3, hasher })));
   const run = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[2]) => {
@@ -52,18 +56,43 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
   };
   return {
     'explorer.query': async (req) => {
-      const t0 = performance.now();
-      const page = await run(req.tenantId, (c) => queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit));
-      return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
+      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
+      const key = { q: 'explorer.query', tenantId: req.tenantId, filter: req.filter, sort: req.sort, cursor: req.cursor, limit: req.limit };
+      return evidence.read(
+        'event-page',
+        key,
+        async () => {
+          const t0 = performance.now();
+          const page = await run(req.tenantId, (c) => queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit));
+          return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
+        },
+        { what: req.cursor === null ? 'this explorer page (this tenant, filter and sort)' : 'this next page of the explorer', location: { tenantId: req.tenantId, path: 'filter' } },
+      );
     },
     'explorer.event': async (req) => {
-      const h = await hashing();
-      return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
+      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
+      return evidence.read(
+        'event-page',
+        { q: 'explorer.event', tenantId: req.tenantId, seq: req.seq },
+        async () => {
+          const h = await hashing();
+          return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
+        },
+        { what: `event ${req.seq}`, location: { tenantId: req.tenantId, seq: req.seq } },
+      );
     },
     'explorer.facets': async (req) => {
-      const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
-      void warmProofs(req.tenantId);
-      return facets;
+      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
+      return evidence.read(
+        'event-page',
+        { q: 'explorer.facets', tenantId: req.tenantId },
+        async () => {
+          const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
+          void warmProofs(req.tenantId);
+          return facets;
+        },
+        { what: "this tenant's filter values", location: { tenantId: req.tenantId } },
+      );
     },
     'explorer.dashboard': async (req) => {
       const t0 = performance.now();

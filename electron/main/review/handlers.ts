@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
 import { openFidelityCertificate } from '../../../shared/review';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
 import { READ_ROLES, ReviewService } from './fidelity-service';
 import { ReverifyJobs } from './reverify-jobs';
@@ -27,6 +29,7 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     }
     return s;
   };
+  const evidence = new EvidenceCache(deps);
   const envelopeOf = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) =>
     source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope;
 
@@ -37,19 +40,48 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator(null).operatorId),
     'review.prepare': (req) => service.prepare(req),
     'review.sign': (req) => service.sign(req),
-    'review.list': async (req) => ({ certificates: await service.list(req) }),
+    // Reads (list, get, verify) go through the evidence cache: sealed online, answered from it
+    // (marked cached) when the control plane is unreachable, else OFFLINE_NOT_CACHED (cache/evidence.ts).
+    'review.list': async (req) => {
+      operator(req.tenantId);
+      return evidence.read('certificate', { q: 'review.list', tenantId: req.tenantId }, async () => ({ certificates: await service.list(req) }), {
+        what: "this tenant's list of fidelity certificates",
+        location: { tenantId: req.tenantId },
+      });
+    },
     'review.get': async (req) => {
-      const envelope = await service.envelopeText(req.id, req.tenantId);
-      const opened = openFidelityCertificate(envelope);
-      if (!opened.ok) throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, { path: opened.path });
-      const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
-      if (!summary) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, { id: req.id });
-      return { envelope, statement: opened.statement, summary };
+      operator(req.tenantId);
+      return evidence.read(
+        'certificate',
+        { q: 'review.get', tenantId: req.tenantId, id: req.id },
+        async () => {
+          const envelope = await service.envelopeText(req.id, req.tenantId);
+          const opened = openFidelityCertificate(envelope);
+          if (!opened.ok) throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, { path: opened.path });
+          const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
+          if (!summary) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, { id: req.id });
+          return { envelope, statement: opened.statement, summary };
+        },
+        { what: 'this fidelity certificate', location: { tenantId: req.tenantId, id: req.id } },
+      );
     },
     'review.verify': async (req) => {
-      const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(req.source) });
-      void _report;
-      return result;
+      const src = req.source;
+      operator(src.kind === 'stored' ? src.tenantId : null);
+      const key =
+        src.kind === 'stored'
+          ? { q: 'review.verify', tenantId: src.tenantId, id: src.id }
+          : { q: 'review.verify', envelopeSha256: createHash('sha256').update(src.envelope).digest('hex') };
+      return evidence.read(
+        'verification',
+        key,
+        async () => {
+          const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(src) });
+          void _report;
+          return result;
+        },
+        { what: src.kind === 'stored' ? "this certificate's verification" : "this imported certificate's verification", location: src.kind === 'stored' ? { tenantId: src.tenantId, id: src.id } : { path: 'source.envelope' } },
+      );
     },
     'review.export': async (req) => {
       const text = await envelopeOf(req.source);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES, DATA_CLASSIFICATIONS, type EventType } from '../../events';
 import { def, type CommandDef } from '../define';
+import { CachedMarkSchema } from './cache';
 
 /**
  * The event explorer and the audit dashboards (issue 6, items 2 and 4; docs/explorer.md).
@@ -67,6 +68,8 @@ export const ExplorerPageSchema = z
     /** Opaque keyset cursor for the next page; null at the end. */
     next: z.string().nullable(),
     elapsedMs: z.number(),
+    /** Present when answered from the local cache (control plane unreachable). */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 
@@ -103,6 +106,8 @@ export const ExplorerEventSchema = z
     /** Why there is no proof (the event is newer than the newest checkpoint, or the proof could not be built). */
     proofUnavailable: z.string().nullable(),
     verifierKeys: z.array(z.object({ key: z.string(), validFrom: z.string(), validTo: z.string().nullable() }).strict()),
+    /** Present when answered from the local cache (control plane unreachable); the renderer re-checks it all the same. */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 export type ExplorerEvent = z.infer<typeof ExplorerEventSchema>;
@@ -118,6 +123,7 @@ export const ExplorerFacetsSchema = z
     firstTime: z.string().nullable(),
     lastTime: z.string().nullable(),
     events: z.number().int(),
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { def, empty, type CommandDef } from '../define';
+import { CachedMarkSchema } from './cache';
 
 /**
  * Verify a tenant's audit chain (issue 6, item 1). A verification is a job in main: start it, poll
@@ -28,6 +29,8 @@ export const VerifyTenantSchema = z
     /** The first and last stored event times, or null for an empty chain. */
     firstTime: z.string().nullable(),
     lastTime: z.string().nullable(),
+    /** Present when the list was answered from the local cache (control plane unreachable). */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 
@@ -52,6 +55,8 @@ export const VerifyStatusSchema = z
     verdict: z.enum(['intact', 'broken']).nullable(),
     error: z.object({ code: z.string(), message: z.string() }).strict().nullable(),
     startedAt: z.string(),
+    /** Present on a job answered from a cached result of the same range (control plane unreachable). */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 
@@ -114,6 +119,8 @@ export const VerifyResultSchema = z
     finishedAt: z.string(),
     durationMs: z.number().int(),
     engine: z.object({ format: z.literal('arx-chain-v1'), blake3: z.string(), workers: z.number().int() }).strict(),
+    /** Present when this result is the cached one of the same range (control plane unreachable); `at`: when it was computed online. */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 

@@ -9,6 +9,14 @@ import { def, empty, type CommandDef } from '../define';
 
 const ProblemSchema = z.object({ code: z.string(), message: z.string() }).strict();
 
+/**
+ * Marks a read answered from the local cache because the control plane was unreachable
+ * (docs/cache.md, "What is cached and when it is served"): `at` is when the cached answer was
+ * fetched and verified online. Absent on a live answer.
+ */
+export const CachedMarkSchema = z.object({ at: z.string() }).strict();
+export type CachedMark = z.infer<typeof CachedMarkSchema>;
+
 export const CacheRecipientSchema = z
   .object({
     /** card: a card's Key Management key (9D); recovery: the organisation recovery key. */
@@ -144,6 +152,7 @@ export const CACHE_ERROR_CODES = [
   'CACHE_RECOVERY_NOT_CONFIGURED',
   'CACHE_OUTBOX_KIND_UNKNOWN',
   'CACHE_OUTBOX_NOT_EMPTY',
+  'OFFLINE_NOT_CACHED',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */

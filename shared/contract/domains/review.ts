@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DecisionReverificationSummarySchema, FidelityStatementSchema, PolicyVersionUseSchema } from '../../review/fidelity';
 import { def, type CommandDef } from '../define';
+import { CachedMarkSchema } from './cache';
 
 /**
  * Decision re-verification (issue 6 item 3, group `decisions`) and fidelity certificates (items 5
@@ -95,6 +96,8 @@ export const CertificateVerificationSchema = z
       .strict()
       .nullable(),
     auditEvent: z.object({ seq: z.number().int(), time: z.string() }).strict().nullable(),
+    /** Present when answered from the local cache (control plane unreachable): the verification as it was at `at`. */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 export type CertificateVerification = z.infer<typeof CertificateVerificationSchema>;
@@ -147,13 +150,13 @@ export const reviewCommands = {
   'review.list': def({
     summary: "The tenant's fidelity certificates, newest first.",
     request: z.object({ tenantId: Uuid }).strict(),
-    response: z.object({ certificates: z.array(CertificateSummarySchema) }).strict(),
+    response: z.object({ certificates: z.array(CertificateSummarySchema), cached: CachedMarkSchema.optional() }).strict(),
     requiresConsent: true,
   }),
   'review.get': def({
     summary: 'A stored certificate: its DSSE envelope (JSON text) and statement.',
     request: z.object({ tenantId: Uuid, id: Uuid }).strict(),
-    response: z.object({ envelope: z.string(), statement: FidelityStatementSchema, summary: CertificateSummarySchema }).strict(),
+    response: z.object({ envelope: z.string(), statement: FidelityStatementSchema, summary: CertificateSummarySchema, cached: CachedMarkSchema.optional() }).strict(),
     requiresConsent: true,
   }),
   'review.verify': def({
