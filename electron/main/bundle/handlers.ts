@@ -49,15 +49,29 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       } catch {
         trustStore = null;
       }
+      // Progress for the screen that asked (at most ~5 a second while events stream, and each phase).
+      const what = { tenantId: tenant.id, from: req.from, to: req.to, review: req.review };
+      let lastPublished = 0;
+      const publish = (phase: 'proofs' | 'events' | 'signing' | 'done', done: number, total: number) => {
+        const now = Date.now();
+        if (phase === 'events' && done < total && now - lastPublished < 200) return;
+        lastPublished = now;
+        deps.hub.publish('bundle.exportProgress', { ...what, phase, done, total });
+      };
       const result = await exportBundle(pool, {
         tenantId: tenant.id,
         ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
         outPath: out,
         session,
-        sign: (purpose, digest) => deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' }),
+        sign: (purpose, digest) => {
+          publish('signing', 0, 1);
+          return deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' });
+        },
         trustStore,
         blake3: await loadWasmBlake3(),
+        onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
       });
+      publish('done', 1, 1);
       // The export itself is evidence: an audit event in the tenant's chain.
       await new ChainWriter(pool, tenant.id, { source: consoleSource() })
         .append([{ type: 'com.arx.bundle.exported', data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId }, subject: session.edipi }])

@@ -4,6 +4,7 @@ import type { VerifyResult, VerifyStatus } from '../../../shared/contract/domain
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { useArxResult } from '../app/use-arx-result';
+import { ExportVerifiedRange } from '../bundle/ExportBundle';
 import { num } from './verify/format';
 import { ProgressView } from './verify/ProgressView';
 import { RangePicker, toRange, type RangeDraft } from './verify/RangePicker';
@@ -136,6 +137,7 @@ export function VerifyPanel() {
       )}
       {run.state === 'error' && <ErrorNotice error={run.error} title="The verification could not run" />}
       {run.state === 'done' && <ResultView result={run.result} />}
+      {run.state === 'done' && <ExportVerifiedRange result={run.result} />}
     </Stack>
   );
 }

@@ -1,5 +1,6 @@
 import { Badge, Button, Group, Table, Text } from '@mantine/core';
 import type { CertificateSummary } from '../../../shared/contract/domains/review';
+import { ExportBundleButton } from '../bundle/ExportBundle';
 
 export function CertificateList({ items, onVerify, onExport }: { items: readonly CertificateSummary[]; onVerify: (c: CertificateSummary) => void; onExport: (c: CertificateSummary) => void }) {
   if (items.length === 0) return <Text size="sm">No fidelity certificates in this tenant yet.</Text>;
@@ -37,6 +38,15 @@ export function CertificateList({ items, onVerify, onExport }: { items: readonly
                 <Button size="xs" variant="default" onClick={() => onExport(c)} aria-label={`Export the review of seq ${c.fromSeq}–${c.toSeq} for OpenSSL`}>
                   Export for OpenSSL
                 </Button>
+                <ExportBundleButton
+                  tenant={{ id: c.tenantId, slug: c.tenantSlug }}
+                  target={{ kind: 'review', id: c.id, fromSeq: c.fromSeq, toSeq: c.toSeq }}
+                  label="Export bundle"
+                  size="xs"
+                  variant="default"
+                  result="dialog"
+                  ariaLabel={`Export an evidence bundle for the review of seq ${c.fromSeq}–${c.toSeq}`}
+                />
               </Group>
             </Table.Td>
           </Table.Tr>

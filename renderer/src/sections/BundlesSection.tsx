@@ -1,20 +1,12 @@
-import { Button, Card, Code, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { useArxResult } from '../app/use-arx-result';
 import { BundleReportView, type BundleContents, type BundleReport } from '../bundle/BundleReportView';
-import { SignDialog } from '../signing/SignDialog';
+import { ExportBundleButton, ExportedBundleView, type ExportedBundle } from '../bundle/ExportBundle';
 import { SectionHeader } from './SectionHeader';
 
-interface Exported {
-  path: string;
-  sha256: string;
-  bytes: number;
-  from: number;
-  to: number;
-  events: number;
-}
 interface Listed {
   name: string;
   path: string;
@@ -29,14 +21,12 @@ export function BundlesSection() {
   const tenant = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? tenants.value[0] ?? null) : null;
   const [from, setFrom] = useState<number>(0);
   const [to, setTo] = useState<number>(99);
-  const [signing, setSigning] = useState(false);
-  const [exported, setExported] = useState<Exported | null>(null);
   const [listVersion, setListVersion] = useState(0);
+  const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [path, setPath] = useState('');
   const [opening, setOpening] = useState(false);
   const [opened, setOpened] = useState<{ path: string; report: BundleReport; contents: BundleContents | null } | null>(null);
   const [openError, setOpenError] = useState<ArxError | null>(null);
-
 
   const open = async (p: string) => {
     setOpening(true);
@@ -74,9 +64,20 @@ export function BundlesSection() {
               />
               <NumberInput label="From seq" min={0} value={from} onChange={(v) => setFrom(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
               <NumberInput label="To seq" min={0} value={to} onChange={(v) => setTo(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
-              <Button onClick={() => setSigning(true)} disabled={!tenant || !rangeOk}>
-                Export and sign…
-              </Button>
+              {tenant && (
+                <ExportBundleButton
+                  tenant={tenant}
+                  target={{ kind: 'range', from, to }}
+                  label="Export and sign…"
+                  variant="filled"
+                  disabled={!rangeOk}
+                  result="none"
+                  onExported={(e) => {
+                    setExported(e);
+                    setListVersion((n) => n + 1);
+                  }}
+                />
+              )}
             </Group>
           )}
           {tenant && (
@@ -84,37 +85,9 @@ export function BundlesSection() {
               {tenant.events.toLocaleString('en-US')} events in this tenant. The range must be covered by a signed checkpoint.
             </Text>
           )}
-          {exported && (
-            <Stack gap={2} data-testid="bundle-exported">
-              <Text size="sm">
-                Exported events {exported.from}…{exported.to} ({exported.events}) to <Code>{exported.path}</Code> ({exported.bytes.toLocaleString('en-US')} bytes).
-              </Text>
-              <Text size="sm">
-                SHA-256 of the file: <Code>{exported.sha256}</Code>
-              </Text>
-            </Stack>
-          )}
+          {exported && <ExportedBundleView exported={exported} />}
         </Stack>
       </Card>
-      {tenant && (
-        <SignDialog
-          opened={signing}
-          title="Sign the evidence bundle"
-          purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
-          details={[
-            ['Tenant', `${tenant.name} (${tenant.id})`],
-            ['Events', `seq ${from} … ${to}`],
-            ['Signed', 'SHA-256 of the DSSE PAE of the bundle manifest'],
-          ]}
-          onSign={(pin) => callArx((arx) => arx.bundle.export({ tenant: tenant.id, from, to, review: null, pin, out: null }))}
-          onSigned={(v) => {
-            setSigning(false);
-            setExported(v);
-            setListVersion((n) => n + 1);
-          }}
-          onCancel={() => setSigning(false)}
-        />
-      )}
       <Card withBorder component="section" aria-labelledby="bundle-open-title">
         <Stack gap="sm">
           <Title order={2} id="bundle-open-title">

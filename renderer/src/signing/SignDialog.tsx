@@ -1,5 +1,5 @@
 import { Button, Code, Group, Modal, PasswordInput, Stack, Table, Text } from '@mantine/core';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { ArxError, Result } from '../app/arx-client';
 import { PIN_PATTERN } from '../login/LoginScreen';
@@ -16,6 +16,8 @@ export interface SignDialogProps<T> {
   onSign: (pin: string) => Promise<Result<T>>;
   onSigned: (value: T) => void;
   onCancel: () => void;
+  /** Shown above the buttons (e.g. the progress of the work the signature finishes). */
+  extra?: ReactNode;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface SignDialogProps<T> {
  * component's state only until it is sent, and is cleared on every outcome. Cancel cancels: it
  * never re-prompts.
  */
-export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigned, onCancel }: SignDialogProps<T>) {
+export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigned, onCancel, extra }: SignDialogProps<T>) {
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);
@@ -80,6 +82,7 @@ export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigne
             onChange={(e) => setPin(e.currentTarget.value)}
             error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 4 to 16 letters or digits' : undefined}
           />
+          {extra}
           {error && <ErrorNotice error={error} title="The signature was not made" />}
           <Group justify="flex-end">
             <Button variant="default" onClick={close} disabled={busy}>

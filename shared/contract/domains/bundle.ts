@@ -99,4 +99,20 @@ export const bundleCommands = {
 export const BUNDLE_ERROR_CODES = ['BUNDLE_OUT_EXISTS', 'BUNDLE_RANGE_UNAVAILABLE', 'BUNDLE_RANGE_NOT_CHECKPOINTED', 'BUNDLE_CHAIN_NOT_CONTIGUOUS', 'BUNDLE_TRUST_INVALID', 'BUNDLE_ROLE_REQUIRED'] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
-export const bundleEvents = {} as const;
+export const bundleEvents = {
+  'bundle.exportProgress': {
+    payload: z
+      .object({
+        tenantId: z.string(),
+        from: seq.nullable(),
+        to: seq.nullable(),
+        review: z.string().nullable(),
+        /** proofs → events (done/total events) → signing (the card) → done. */
+        phase: z.enum(['proofs', 'events', 'signing', 'done']),
+        done: z.number().int().min(0),
+        total: z.number().int().min(0),
+      })
+      .strict(),
+    summary: 'Progress of a bundle export (a few times a second while events are written, and at each phase).',
+  },
+} as const;

@@ -1,0 +1,216 @@
+import { Button, Code, Modal, Progress, Stack, Text } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
+import { callArx, subscribeArx } from '../app/arx-client';
+import { SignDialog } from '../signing/SignDialog';
+
+/** What a bundle is exported of: a seq range, or the range of one fidelity certificate (`--review`). */
+export type ExportTarget = { kind: 'range'; from: number; to: number } | { kind: 'review'; id: string; fromSeq: number; toSeq: number };
+
+export interface ExportedBundle {
+  path: string;
+  sha256: string;
+  bytes: number;
+  from: number;
+  to: number;
+  events: number;
+}
+
+export interface ExportTenant {
+  id: string;
+  slug: string;
+  name?: string;
+}
+
+type Phase = 'proofs' | 'events' | 'signing' | 'done';
+interface ExportProgress {
+  phase: Phase;
+  done: number;
+  total: number;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const seqs = (t: ExportTarget) => (t.kind === 'range' ? `seq ${t.from} … ${t.to}` : `seq ${t.fromSeq} … ${t.toSeq}`);
+
+/**
+ * The range a finished chain verification can be exported as: its verified seqs, ended at the last
+ * event a signed checkpoint covers (a bundle proves its last event under a checkpoint), or null
+ * with the reason when nothing in it is covered yet.
+ */
+export function exportRangeOf(r: VerifyResult): { from: number; to: number; note: string | null } | { from: null; to: null; note: string } {
+  if (r.firstSeq === null || r.lastSeq === null) return { from: null, to: null, note: 'The verified range holds no events.' };
+  let to = r.lastSeq;
+  let note: string | null = null;
+  if (r.tail && r.tail.laterCheckpointSize === null) {
+    to = r.tail.fromSeq - 1;
+    note = `Seq ${n(r.tail.fromSeq)} on is not covered by a signed checkpoint yet, so the bundle ends at seq ${n(to)}.`;
+  }
+  if (to < r.firstSeq) return { from: null, to: null, note: 'No event of the verified range is covered by a signed checkpoint yet: wait for the next checkpoint to export it.' };
+  return { from: r.firstSeq, to, note };
+}
+
+function progressText(p: ExportProgress | null): string {
+  if (!p || p.phase === 'proofs') return 'Reading the range and computing its proofs…';
+  if (p.phase === 'events') return `Writing events: ${n(p.done)} of ${n(p.total)}`;
+  if (p.phase === 'signing') return 'Signing the manifest on your card…';
+  return 'Written.';
+}
+
+function progressValue(p: ExportProgress | null): number {
+  if (!p || p.phase === 'proofs') return 5;
+  if (p.phase === 'events') return 5 + Math.round((85 * p.done) / Math.max(1, p.total));
+  return p.phase === 'signing' ? 95 : 100;
+}
+
+/**
+ * The progress of the export the SignDialog is running: events from main, filtered to this export.
+ * Nothing shows until main starts (after the PIN was sent).
+ */
+function ExportProgressView({ tenantId, target }: { tenantId: string; target: ExportTarget }) {
+  const [p, setP] = useState<ExportProgress | null>(null);
+  const review = target.kind === 'review' ? target.id : null;
+  const from = target.kind === 'range' ? target.from : null;
+  const to = target.kind === 'range' ? target.to : null;
+  useEffect(
+    () =>
+      subscribeArx('bundle.exportProgress', (e) => {
+        if (e.tenantId !== tenantId || e.review !== review || (review === null && (e.from !== from || e.to !== to))) return;
+        setP({ phase: e.phase, done: e.done, total: e.total });
+      }),
+    [tenantId, review, from, to],
+  );
+  if (!p) return null;
+  const text = progressText(p);
+  return (
+    <Stack gap={4} data-testid="bundle-export-progress">
+      <Progress value={progressValue(p)} aria-label="Export progress" aria-valuetext={text} animated />
+      <Text size="xs" role="status">
+        {text}
+      </Text>
+    </Stack>
+  );
+}
+
+/** Where the bundle went: path, size and the file's SHA-256 (what an auditor compares on receipt). */
+export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
+  return (
+    <Stack gap={4} data-testid="bundle-exported" role="status">
+      <Text size="sm">
+        Exported events {exported.from}…{exported.to} ({n(exported.events)}) to <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> ({n(exported.bytes)} bytes).
+      </Text>
+      <Text size="sm">
+        SHA-256 of the file: <Code style={{ wordBreak: 'break-all' }}>{exported.sha256}</Code>
+      </Text>
+      <Text size="xs" c="dimmed">
+        It is listed under Bundles → Open bundle, where it can be verified offline.
+      </Text>
+    </Stack>
+  );
+}
+
+export interface ExportBundleButtonProps {
+  tenant: ExportTenant;
+  target: ExportTarget;
+  /** Button text (default "Export evidence bundle…"). */
+  label?: string;
+  /** Accessible name when the text alone is ambiguous (e.g. one button per table row). */
+  ariaLabel?: string;
+  disabled?: boolean;
+  size?: 'xs' | 'sm';
+  variant?: 'filled' | 'light' | 'default' | 'outline';
+  /** 'inline' shows the result under the button; 'dialog' in a dialog (for buttons in table rows); 'none' leaves it to onExported. */
+  result?: 'inline' | 'dialog' | 'none';
+  onExported?: (e: ExportedBundle) => void;
+}
+
+/**
+ * Export an evidence bundle (bundle.export) from any screen: the SignDialog shows what the card
+ * signs (the manifest of the tenant's range) and asks the PIN; while main writes the bundle, its
+ * progress; then the file's path, size and digest. Used by the Bundles, Audit and Certificates screens.
+ */
+export function ExportBundleButton({ tenant, target, label = 'Export evidence bundle…', ariaLabel, disabled, size = 'sm', variant = 'light', result = 'inline', onExported }: ExportBundleButtonProps) {
+  const [signing, setSigning] = useState(false);
+  const [exported, setExported] = useState<ExportedBundle | null>(null);
+  const [showResult, setShowResult] = useState(false);
+  const review = target.kind === 'review';
+  const details: [string, string][] = [
+    ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
+    ['Events', seqs(target)],
+    ...(review ? ([['Fidelity certificate', target.id]] as [string, string][]) : []),
+    ['Signed', 'SHA-256 of the DSSE PAE of the bundle manifest (every member’s size, SHA-256 and BLAKE3)'],
+  ];
+  return (
+    <Stack gap="xs" align="flex-start">
+      <Button
+        size={size}
+        variant={variant}
+        onClick={() => {
+          setExported(null);
+          setSigning(true);
+        }}
+        disabled={disabled}
+        aria-label={ariaLabel}
+      >
+        {label}
+      </Button>
+      <SignDialog
+        opened={signing}
+        title="Sign the evidence bundle"
+        purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}${review ? ' for this fidelity certificate' : ''}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
+        details={details}
+        extra={signing ? <ExportProgressView tenantId={tenant.id} target={target} /> : null}
+        onSign={(pin) =>
+          callArx((arx) =>
+            arx.bundle.export(
+              target.kind === 'review'
+                ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
+                : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null },
+            ),
+          )
+        }
+        onSigned={(v) => {
+          setSigning(false);
+          setExported(v);
+          setShowResult(true);
+          onExported?.(v);
+        }}
+        onCancel={() => setSigning(false)}
+      />
+      {exported && result === 'inline' && <ExportedBundleView exported={exported} />}
+      {exported && result === 'dialog' && (
+        <Modal opened={showResult} onClose={() => setShowResult(false)} title="Evidence bundle exported" size="lg" lockScroll={false}>
+          <Stack gap="sm">
+            <ExportedBundleView exported={exported} />
+            <Button onClick={() => setShowResult(false)} w="fit-content">
+              Close
+            </Button>
+          </Stack>
+        </Modal>
+      )}
+    </Stack>
+  );
+}
+
+
+/** Under a finished chain verification (Audit → Verify): export the verified range as an evidence bundle. */
+export function ExportVerifiedRange({ result }: { result: VerifyResult }) {
+  const range = exportRangeOf(result);
+  return (
+    <Stack gap="xs" component="section" aria-labelledby="verify-export-heading" data-testid="verify-export">
+      <Text fw={600} id="verify-export-heading">
+        Evidence bundle
+      </Text>
+      <Text size="sm">
+        {range.from === null
+          ? range.note
+          : `Export seq ${n(range.from)} … ${n(range.to)} of ${result.tenant.slug} as one signed file an auditor can verify offline (events, proofs, checkpoints, policies, certificates).`}
+      </Text>
+      {range.from !== null && range.note && (
+        <Text size="xs" c="dimmed">
+          {range.note}
+        </Text>
+      )}
+      {range.from !== null && <ExportBundleButton tenant={result.tenant} target={{ kind: 'range', from: range.from, to: range.to }} />}
+    </Stack>
+  );
+}
