@@ -1,17 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY, type GatewayRequest } from '../../../shared/policy';
 import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { simulate } from '../../../electron/main/simulator/simulate';
+import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 
 /**
@@ -85,23 +84,7 @@ beforeAll(async () => {
   tenantId = db.tenants.a;
   cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER, OTHER].includes(c.label)) });
   await registerTestOperators(db.admin, cards, [tenantId]);
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
-  const c = inject('pg');
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  const config = loadConfig({
-    HOME: '/tmp',
-    ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-lifecycle-')),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-  });
-  services = createConsoleServices(config);
-  await services.start();
+  ({ services } = await startCardConsole(db, cards, 'lifecycle'));
 }, 240_000);
 
 afterAll(async () => {

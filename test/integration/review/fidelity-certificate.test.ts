@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import { FIDELITY_PAYLOAD_TYPE, fidelityPayload, openFidelityCertificate, type FidelityStatement } from '../../../shared/review';
+import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from './support';
 
@@ -37,23 +37,7 @@ beforeAll(async () => {
   cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')));
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   await seedTenant(db.admin, db.gatewayPool, db.tenants.a, EVENTS);
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
-  const c = inject('pg');
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  const config = loadConfig({
-    HOME: '/tmp',
-    ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-review-')),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-  });
-  services = createConsoleServices(config);
-  await services.start();
+  ({ services } = await startCardConsole(db, cards, 'review'));
   const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
   const slot = readers.readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
   await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
