@@ -34,6 +34,8 @@ export interface Aead {
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /** null when authentication fails */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
+  /** Optional: header ‖ nonce ‖ seal(plaintext, aad = header) in one buffer (saves a copy). */
+  sealCell?(key: Uint8Array, header: Buffer, nonce: Buffer, plaintext: Uint8Array): Buffer;
 }
 
 export const nodeAead: Aead = {
@@ -45,6 +47,14 @@ export const nodeAead: Aead = {
     const b = c.final();
     return Buffer.concat([a, b, c.getAuthTag()]);
   },
+  sealCell(key, header, nonce, plaintext) {
+    // One copy of the value (into the cell) instead of two (ciphertext, then cell).
+    const c = createCipheriv('aes-256-gcm', key, nonce);
+    c.setAAD(header);
+    const a = c.update(plaintext);
+    const b = c.final();
+    return Buffer.concat([header, nonce, a, b, c.getAuthTag()], header.length + nonce.length + a.length + b.length + TAG);
+  },
   open(key, nonce, sealed, aad) {
     if (sealed.length < TAG) return null;
     const d = createDecipheriv('aes-256-gcm', key, nonce);
@@ -52,7 +62,8 @@ export const nodeAead: Aead = {
     d.setAuthTag(sealed.subarray(sealed.length - TAG));
     try {
       const a = d.update(sealed.subarray(0, sealed.length - TAG));
-      return Buffer.concat([a, d.final()]);
+      const b = d.final(); // empty for GCM: no second copy of the value then
+      return b.length === 0 ? a : Buffer.concat([a, b]);
     } catch {
       return null;
     }
@@ -71,11 +82,28 @@ export const nobleAead: Aead = {
   },
 };
 
+/**
+ * How many location tags and index digests a DataKey remembers (each a deterministic HMAC of its
+ * subkey; both are stored in clear in the file anyway: the tag in every cell's header, the digest
+ * as the row id). Remembering them saves two HMAC set-ups per repeated read (createHmac costs more
+ * than the AES-GCM of a 1 KB value, test/bench/cache.bench.ts). Bounded; first in, first out;
+ * emptied by wipe(), i.e. at every lock.
+ */
+export const DIGEST_MEMO_LIMIT = 8192;
+
+function remember<V>(memo: Map<string, V>, k: string, v: V): V {
+  if (memo.size >= DIGEST_MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  memo.set(k, v);
+  return v;
+}
+
 /** The subkeys of one data key generation. `wipe()` zero-fills them and the data key. */
 export class DataKey {
   readonly enc: Buffer;
   readonly index: Buffer;
   readonly location: Buffer;
+  private readonly tags = new Map<string, Buffer>();
+  private readonly digests = new Map<string, string>();
 
   constructor(
     readonly generation: number,
@@ -99,6 +127,20 @@ export class DataKey {
 
   wipe(): void {
     for (const b of [this.raw, this.enc, this.index, this.location]) b.fill(0);
+    this.tags.clear();
+    this.digests.clear();
+  }
+
+  /** HMAC-SHA-256(K_loc, "table\0row\0column")[0..16], remembered (see DIGEST_MEMO_LIMIT). Do not modify the result. */
+  locationTag(table: string, row: string, column: string): Buffer {
+    const m = `${table}\0${row}\0${column}`;
+    return this.tags.get(m) ?? remember(this.tags, m, createHmac('sha256', this.location).update(m).digest().subarray(0, 16));
+  }
+
+  /** HMAC-SHA-256(K_index, "domain\0value"), lowercase hex, remembered (see DIGEST_MEMO_LIMIT). */
+  indexDigest(domain: string, value: string): string {
+    const m = `${domain}\0${value}`;
+    return this.digests.get(m) ?? remember(this.digests, m, createHmac('sha256', this.index).update(m).digest('hex'));
   }
 }
 
@@ -109,12 +151,12 @@ export interface Location {
 }
 
 function locationTag(key: DataKey, loc: Location): Buffer {
-  return createHmac('sha256', key.location).update(`${loc.table}\0${loc.row}\0${loc.column}`).digest().subarray(0, 16);
+  return key.locationTag(loc.table, loc.row, loc.column);
 }
 
 /** Keyed digest for a searchable index (HMAC-SHA-256 under the index subkey), lowercase hex. */
 export function indexDigest(key: DataKey, domain: string, value: string): string {
-  return createHmac('sha256', key.index).update(`${domain}\0${value}`).digest('hex');
+  return key.indexDigest(domain, value);
 }
 
 /** The generation a sealed cell was made under (to pick the key during a rotation), or null. */
@@ -124,11 +166,12 @@ export function cellGeneration(cell: Uint8Array): number | null {
 }
 
 export function seal(key: DataKey, loc: Location, plaintext: Uint8Array, aead: Aead = nodeAead): Buffer {
-  const header = Buffer.alloc(HEADER);
+  const header = Buffer.allocUnsafe(HEADER);
   header[0] = CELL_VERSION;
   header.writeUInt32BE(key.generation, 1);
   locationTag(key, loc).copy(header, 5);
   const nonce = randomBytes(NONCE);
+  if (aead.sealCell) return aead.sealCell(key.enc, header, nonce, plaintext);
   return Buffer.concat([header, nonce, aead.seal(key.enc, nonce, plaintext, header)]);
 }
 

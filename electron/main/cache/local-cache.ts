@@ -25,6 +25,11 @@ export type RecordKind = 'event-page' | 'verification' | 'certificate' | 'bundle
 /** Kinds that are never evicted, whatever the caller says. */
 const NEVER_EVICTED = new Set<string>(['policy-draft']);
 
+/** Resolution of the LRU clock: a read moves a record's last access only when it is older than this. */
+export const LRU_RESOLUTION_MS = 60_000;
+/** Moved access times written on their own once this many are pending (else with the next change, or at lock). */
+export const TOUCH_BATCH = 4096;
+
 /** Ask for a rotation well before NIST's 2^32 random-nonce bound per key. */
 export const ROTATE_AFTER_ENCRYPTIONS = 2 ** 31;
 
@@ -167,15 +172,21 @@ export class LocalCache {
   }
 
   private setMeta(name: string, value: Buffer): void {
+    this.head = null;
     this.stmt('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
+  /** The clear header, read once per open file (it changes only through setMeta/clearMeta). */
+  private head: { cacheId: string; generation: number; rotatingTo: number | null } | null = null;
+
   private header(): { cacheId: string; generation: number; rotatingTo: number | null } {
+    if (this.head) return this.head;
     const id = this.meta('cache_id');
     const gen = this.meta('generation');
     if (!id || !gen) throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no header.`, { file: this.file });
     const rot = this.meta('rotating_to');
-    return { cacheId: id.toString('utf8'), generation: Number(gen.toString('utf8')), rotatingTo: rot ? Number(rot.toString('utf8')) : null };
+    this.head = { cacheId: id.toString('utf8'), generation: Number(gen.toString('utf8')), rotatingTo: rot ? Number(rot.toString('utf8')) : null };
+    return this.head;
   }
 
   /** The generation new cells are sealed under (the target of a rotation in progress). */
@@ -191,6 +202,15 @@ export class LocalCache {
   }
 
   private keyOf = (g: number) => this.keys.get(g) ?? null;
+
+  /** A transaction that changes the header: a rollback must not leave the remembered header behind. */
+  private tx(db: Database.Database, fn: () => void): void {
+    try {
+      db.transaction(fn)();
+    } finally {
+      this.head = null;
+    }
+  }
 
   private seal(loc: Location, plain: Uint8Array): Buffer {
     this.manifest.sealed++;
@@ -227,13 +247,13 @@ export class LocalCache {
     this.keys.set(1, key);
     this.manifest = { records: 0, outbox: 0, sealed: 0 };
     this.refetchableBytes = 0;
-    db.transaction(() => {
+    this.tx(db, () => {
       this.setMeta('cache_id', Buffer.from(this.cacheId));
       this.setMeta('generation', Buffer.from('1'));
       for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, key, r), r);
       this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
       this.writeManifest();
-    })();
+    });
     this.problem_ = null;
     this.unlockedBy = unlockedBy;
   }
@@ -321,7 +341,7 @@ export class LocalCache {
   /** Wipes every data key from memory and closes the file. */
   lock(): void {
     try {
-      if (this.db && this.touched.size) this.db.transaction(() => this.flushTouches())();
+      this.flushTouchesNow();
     } catch {
       // the LRU clock is advisory; losing it on a failing file changes nothing that matters
     }
@@ -331,6 +351,7 @@ export class LocalCache {
     this.unlockedBy = null;
     this.problem_ = null;
     this.statements.clear();
+    this.head = null;
     this.db?.close();
     this.db = null;
   }
@@ -385,7 +406,7 @@ export class LocalCache {
 
   private flushTouches(): void {
     if (this.touched.size === 0 || !this.db) return;
-    const upd = this.db.prepare('UPDATE records SET last_access = ? WHERE id = ?');
+    const upd = this.stmt('UPDATE records SET last_access = ? WHERE id = ?');
     for (const [id, t] of this.touched) upd.run(t, id);
     this.touched.clear();
   }
@@ -413,11 +434,17 @@ export class LocalCache {
   }
 
   get<T = unknown>(kind: RecordKind, key: string): T | null {
-    const db = this.requireUnlocked();
-    const ids = this.recordIds(kind, key);
-    const row = this.stmt(`SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as
-      | { id: string; value_cell: Buffer; last_access: number }
-      | undefined;
+    this.requireUnlocked();
+    let row: { id: string; value_cell: Buffer; last_access: number } | undefined;
+    if (this.keys.size === 1) {
+      // The usual case (no rotation in progress): one keyed digest, one primary-key lookup.
+      const id = this.recordIds(kind, key)[0]!;
+      const r = this.stmt('SELECT value_cell, last_access FROM records WHERE id = ?').raw(true).get(id) as [Buffer, number] | undefined;
+      row = r && { id, value_cell: r[0], last_access: r[1] };
+    } else {
+      const ids = this.recordIds(kind, key);
+      row = this.stmt(`SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as typeof row;
+    }
     if (!row) return null;
     let value: T;
     try {
@@ -425,14 +452,34 @@ export class LocalCache {
     } catch (err) {
       this.damaged(err);
     }
-    // The LRU clock is kept in memory and written with the next change (or every 256 reads, or at
-    // lock): a read never costs a synchronous write of its own.
-    const now = this.now();
-    if (now - row.last_access >= 1000) {
-      this.touched.set(row.id, now);
-      if (this.touched.size >= 256) db.transaction(() => this.flushTouches())();
-    }
+    this.touch(row.id, row.last_access);
     return value;
+  }
+
+  /**
+   * The LRU clock: kept in memory at LRU_RESOLUTION_MS and written with the next change, at lock,
+   * or when TOUCH_BATCH reads have moved it, in one transaction without fsync (see flushTouches):
+   * a read never costs a synchronous write of its own.
+   */
+  private touch(id: string, lastAccess: number): void {
+    const now = this.now();
+    if (now - lastAccess < LRU_RESOLUTION_MS) return;
+    this.touched.set(id, now);
+    if (this.touched.size >= TOUCH_BATCH) this.flushTouchesNow();
+  }
+
+  /** Writes the LRU clock on its own. synchronous=NORMAL for this transaction only: in WAL mode that
+   * skips the fsync but never corrupts (the next FULL commit syncs the WAL, these frames included);
+   * a crash loses at most these access times, which only order eviction. */
+  private flushTouchesNow(): void {
+    const db = this.db;
+    if (!db || this.touched.size === 0) return;
+    db.pragma('synchronous = NORMAL');
+    try {
+      db.transaction(() => this.flushTouches())();
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
   }
 
   /** Keys of the records of one kind (decrypted), e.g. to list the cached explorer pages. */
@@ -542,10 +589,10 @@ export class LocalCache {
     if (h.rotatingTo === null) {
       const next = DataKey.random(h.generation + 1);
       const recipients = this.recipients();
-      db.transaction(() => {
+      this.tx(db, () => {
         for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, next, r), r);
         this.setMeta('rotating_to', Buffer.from(String(next.generation)));
-      })();
+      });
       this.keys.set(next.generation, next);
       this.manifest.sealed = 0;
       h = this.header();
@@ -599,13 +646,14 @@ export class LocalCache {
     }
     const remaining = this.rotationRemaining();
     if (remaining === 0) {
-      db.transaction(() => {
+      this.tx(db, () => {
         this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
         this.setMeta('generation', Buffer.from(String(to)));
         this.stmt("DELETE FROM meta WHERE name = 'rotating_to'").run();
+        this.head = null;
         this.stmt('DELETE FROM key_wraps WHERE generation = ?').run(from);
         this.writeManifest();
-      })();
+      });
       this.keys.get(from)?.wipe();
       this.keys.delete(from);
       this.refetchableBytes = (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArxFailure } from '../../../shared/contract';
 import { DataKey, nobleAead, nodeAead, open, seal } from '../../../electron/main/cache/envelope';
 import { recipientFromRecoveryFile, recoveryUnwrapper, unwrapKey, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
-import { LocalCache } from '../../../electron/main/cache/local-cache';
+import { LocalCache, LRU_RESOLUTION_MS } from '../../../electron/main/cache/local-cache';
 
 // Software keys stand in for the card here (same Unwrapper interface); the card itself is tested
 // with SoftHSM2 in test/integration/cache/card-unlock.test.ts.
@@ -224,7 +224,8 @@ describe('local cache', () => {
   it('evicts least-recently-used re-fetchable records at the size limit, never drafts or the outbox', async () => {
     const { recipient } = keyPair('ec');
     let t = 1_000_000;
-    const c = new LocalCache({ file, workstationId: WS, limitBytes: 6000, now: () => (t += 2000) });
+    // every call of the clock is a minute later (the LRU clock's resolution is LRU_RESOLUTION_MS)
+    const c = new LocalCache({ file, workstationId: WS, limitBytes: 6000, now: () => (t += LRU_RESOLUTION_MS) });
     c.create([recipient], 'test');
     c.put('policy-draft', 'draft', { text: 'x'.repeat(3000) }, { refetchable: true });
     c.enqueue('review.signed', { big: 'y'.repeat(3000) }, null);
