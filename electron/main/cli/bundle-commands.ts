@@ -15,20 +15,34 @@ const int = (name: string, v: string | undefined): number | undefined => {
   return Number(v);
 };
 
-/** The PIN: from ARX_PIN, or the first line of stdin with --pin-stdin. Never a command-line argument. */
-async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise<string> {
+/**
+ * The PIN, never a command-line argument: the first line of stdin with --pin-stdin, else ARX_PIN,
+ * else a prompt without echo when stdin is a terminal; otherwise BUNDLE_PIN_REQUIRED (nothing to
+ * ask, e.g. a script with no terminal).
+ */
+export async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise<string> {
   if (pinStdin) {
     const line = (await io.readStdin()).split(/\r?\n/)[0] ?? '';
-    if (!line) throw new ArxFailure('PIN_INVALID', '--pin-stdin: stdin is empty.');
+    if (!line) throw new ArxFailure('BUNDLE_PIN_REQUIRED', '--pin-stdin: stdin is empty: pipe the card PIN on its first line.');
     return line;
   }
   if (io.env.ARX_PIN) return io.env.ARX_PIN;
-  throw new ArxFailure('PIN_INVALID', 'The card PIN is needed to sign the manifest: pipe it with --pin-stdin, or set ARX_PIN. It is never taken as an argument.');
+  let typed: string | null = null;
+  try {
+    typed = io.promptSecret ? await io.promptSecret('Card PIN (to sign the bundle manifest): ') : null;
+  } catch (e) {
+    throw new ArxFailure('BUNDLE_PIN_REQUIRED', `No PIN was entered: ${(e as Error).message}.`);
+  }
+  if (typed === null) {
+    throw new ArxFailure('BUNDLE_PIN_REQUIRED', 'The card PIN is needed to sign the manifest and stdin is not a terminal to ask it on: pipe it with --pin-stdin, or set ARX_PIN. It is never taken as an argument.');
+  }
+  if (!typed) throw new ArxFailure('BUNDLE_PIN_REQUIRED', 'No PIN was entered.');
+  return typed;
 }
 
 export const bundleExport: CliCommand = {
   name: ['bundle', 'export'],
-  summary: 'Export an evidence bundle of a tenant range or of a fidelity certificate, signed on your card (PIN from --pin-stdin or ARX_PIN).',
+  summary: 'Export an evidence bundle of a tenant range or of a fidelity certificate, signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
   usage: 'arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE [--token LABEL | --slot SLOT] [--pin-stdin] [--json]',
   async run(args, io) {
     const { values } = parseArgs({

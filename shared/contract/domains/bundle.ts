@@ -96,7 +96,7 @@ export const bundleCommands = {
 } as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const BUNDLE_ERROR_CODES = ['BUNDLE_OUT_EXISTS', 'BUNDLE_RANGE_UNAVAILABLE', 'BUNDLE_RANGE_NOT_CHECKPOINTED', 'BUNDLE_CHAIN_NOT_CONTIGUOUS', 'BUNDLE_TRUST_INVALID', 'BUNDLE_ROLE_REQUIRED'] as const;
+export const BUNDLE_ERROR_CODES = ['BUNDLE_OUT_EXISTS', 'BUNDLE_RANGE_UNAVAILABLE', 'BUNDLE_RANGE_NOT_CHECKPOINTED', 'BUNDLE_CHAIN_NOT_CONTIGUOUS', 'BUNDLE_TRUST_INVALID', 'BUNDLE_ROLE_REQUIRED', 'BUNDLE_PIN_REQUIRED'] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const bundleEvents = {

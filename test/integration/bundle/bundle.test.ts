@@ -270,7 +270,7 @@ describe('the arx command line', () => {
     const noPin = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'export', '--tenant', db.tenants.a, '--from', '0', '--to', '9', '--out', join(work, 'nopin.arxbundle')], { env, encoding: 'utf8', timeout: 60_000 });
     expect(noPin.status).toBe(2);
     expect(noPin.stderr.trim().split('\n')).toHaveLength(1);
-    expect(noPin.stderr).toContain('PIN_INVALID');
+    expect(noPin.stderr).toContain('BUNDLE_PIN_REQUIRED');
     // Not a bundle: exit 2, one message, no stack trace.
     writeFileSync(join(work, 'junk.arxbundle'), 'junk');
     const junk = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'verify', join(work, 'junk.arxbundle'), '--trust', trustDir], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000 });
