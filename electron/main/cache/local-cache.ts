@@ -41,6 +41,8 @@ export interface LocalCacheOptions {
   limitBytes: number;
   aead?: Aead;
   now?: () => number;
+  /** Pending LRU clock moves written on their own (default TOUCH_BATCH). */
+  touchBatch?: number;
 }
 
 export interface OutboxRow {
@@ -465,7 +467,7 @@ export class LocalCache {
     const now = this.now();
     if (now - lastAccess < LRU_RESOLUTION_MS) return;
     this.touched.set(id, now);
-    if (this.touched.size >= TOUCH_BATCH) this.flushTouchesNow();
+    if (this.touched.size >= (this.options.touchBatch ?? TOUCH_BATCH)) this.flushTouchesNow();
   }
 
   /** Writes the LRU clock on its own. synchronous=NORMAL for this transaction only: in WAL mode that
