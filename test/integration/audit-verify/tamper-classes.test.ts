@@ -8,11 +8,9 @@ import { policyVersionDigest } from '../../../shared/policy/version';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
 import { VerifyJobs } from '../../../electron/main/chain/verify-jobs';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
-import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
-import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
-import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
+import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
 
 /**
  * Every tamper class of issue 6, done the way a database owner could do it behind the console's
@@ -55,33 +53,12 @@ async function chainWith(events: number, tail = 0): Promise<string> {
      VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
     [Buffer.from(v.sha256, 'hex'), Buffer.from(v.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, author],
   );
-  const signer = ed25519Signer(key.name, key.secret);
-  await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
-  const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: events - tail, seed: 11, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 250 });
-  if (tail > 0) {
-    const plain = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test' });
-    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: tail, seed: 12, start: new Date('2026-11-20T00:00:00Z'), writer: plain });
-  }
+  await simulateCheckpointedChain(db, tenant, key, events, tail);
   return tenant;
 }
 
 /** SQL as the database owner with the append-only triggers switched off. */
-async function tamper(sql: string, params: unknown[] = []): Promise<void> {
-  const c = await db.admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SET LOCAL session_replication_role = 'replica'");
-    await c.query(sql, params);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK');
-    throw err;
-  } finally {
-    c.release();
-  }
-}
+const tamper = (sql: string, params: unknown[] = []) => tamperAsOwner(db.admin, sql, params);
 
 async function verify(tenant: string, range: Parameters<VerifyJobs['start']>[2] = { kind: 'all' }): Promise<VerifyResult> {
   const started = jobs.start(OWNER, tenantRows.get(tenant)!, range);

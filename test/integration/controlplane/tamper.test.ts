@@ -10,6 +10,7 @@ import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-
 import { runCli } from '../../../electron/main/cli/arx';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
+import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
 
 /**
  * Each tamper is what a DBA with superuser rights could do behind the console's back (triggers
@@ -29,33 +30,12 @@ afterAll(async () => {
 async function chainWith(events: number, tail = 0): Promise<string> {
   const tenant = randomUUID();
   await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, `t-${tenant.slice(0, 8)}`]);
-  const signer = ed25519Signer(key.name, key.secret);
-  await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
-  const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: events - tail, seed: 11, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 250 });
-  if (tail > 0) {
-    const plain = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test' });
-    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: tail, seed: 12, start: new Date('2026-11-20T00:00:00Z'), writer: plain });
-  }
+  await simulateCheckpointedChain(db, tenant, key, events, tail);
   return tenant;
 }
 
 /** Runs SQL as a superuser with the append-only triggers switched off. */
-async function tamper(sql: string, params: unknown[] = []): Promise<void> {
-  const c = await db.admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SET LOCAL session_replication_role = 'replica'");
-    await c.query(sql, params);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK');
-    throw err;
-  } finally {
-    c.release();
-  }
-}
+const tamper = (sql: string, params: unknown[] = []) => tamperAsOwner(db.admin, sql, params);
 
 const verify = (tenant: string) => verifyTenantChain(db.consolePool, tenant);
 const codes = (r: ChainVerification) => r.errors.map((e) => `${e.code}@${e.details.seq}`);
