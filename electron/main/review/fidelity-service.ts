@@ -9,6 +9,7 @@ import {
   FIDELITY_PAYLOAD_TYPE,
   FIDELITY_PREDICATE_TYPE,
   fidelityPayload,
+  FidelityStatementSchema,
   INTOTO_STATEMENT_V1,
   openFidelityCertificate,
   type DecisionReverificationSummary,
@@ -19,6 +20,7 @@ import { sharedDigestPool } from '../chain/digest-pool';
 import { verifyTenantChain } from '../chain/tenant-chain-verifier';
 import { toVerifyResult } from '../chain/verify-jobs';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { isTransient } from '../cache/outbox';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { withTenant } from '../controlplane/tenant-session';
 import type { OperatorSignature } from '../card/operator-auth';
@@ -27,6 +29,7 @@ import type { ValidationPolicy } from '../pki/validate';
 import { sha256, sha256Hex, verifyCardSignature } from './card-signature';
 import { rangeDigests } from './range-digest';
 import { reverifyDecisions, type DecisionReverification } from './reverify';
+import { insertCertificate, queuedReviewSummary, reviewSignedEvent, type QueuedReview } from './outbox-delivery';
 import { checkSigner, type SignerReport } from './signer-check';
 
 /**
@@ -48,8 +51,34 @@ export interface ReviewServiceDeps {
   policy: ValidationPolicy;
   /** A finished decision re-verification by job id (the Decisions tab's), or undefined. */
   reverifyResult?: (jobId: string, owner: string) => DecisionReverification | undefined;
+  /**
+   * Signing while the control plane is unreachable (issue 7 item 4), through the encrypted local
+   * cache: drafts are also sealed there (they survive a restart), and a review signed offline goes
+   * to its outbox (kind `review.signed`, electron/main/review/outbox-delivery.ts). Without it a
+   * review can only be signed online.
+   */
+  offline?: OfflineSigning;
   now?: () => Date;
 }
+
+export interface OfflineSigning {
+  /** The control plane is connected (otherwise a signed review is queued, not written). */
+  connected: () => boolean;
+  /** The cache is open (an item can be queued): checked before the card is asked for the PIN. */
+  canQueue: () => boolean;
+  enqueue: (payload: QueuedReview, summary: string) => { id: string };
+  putDraft: (draftId: string, draft: SealedDraft | { used: true }) => void;
+  getDraft: (draftId: string) => SealedDraft | { used: true } | null;
+}
+
+/** A draft as sealed in the local cache: the exact statement bytes (the statement is parsed from them). */
+export interface SealedDraft {
+  payload: string;
+  owner: string;
+  expires: number;
+}
+
+export type SignedReview = CertificateSummary & { delivery: 'stored' | 'queued'; outboxItemId: string | null };
 
 export interface ReviewDraft {
   draftId: string;
@@ -208,13 +237,65 @@ export class ReviewService {
     };
     for (const [id, d] of this.drafts) if (d.expires < Date.now()) this.drafts.delete(id);
     this.drafts.set(draft.draftId, draft);
+    this.sealDraft(draft.draftId, { payload: toBase64(payload), owner: draft.owner, expires: draft.expires });
     return { draftId: draft.draftId, statement, payloadSha256: draft.payloadSha256, signingInputSha256: draft.signingInputSha256 };
   }
 
-  /** Signs a prepared draft on the card (PIN for this signature), stores it and records it in the tenant's chain, atomically. */
-  async sign(req: { draftId: string; pin: string }): Promise<CertificateSummary> {
+  /** Best effort: a draft that is not sealed is still signable from memory while the console runs. */
+  private sealDraft(draftId: string, value: SealedDraft | { used: true }): void {
+    try {
+      this.deps.offline?.putDraft(draftId, value);
+    } catch {
+      // cache locked or damaged: the in-memory draft is enough
+    }
+  }
+
+  /** The draft from memory, or (after a restart) from the cache. */
+  private findDraft(draftId: string): StoredDraft | undefined {
+    const mem = this.drafts.get(draftId);
+    if (mem) return mem;
+    let sealed: SealedDraft | { used: true } | null = null;
+    try {
+      sealed = this.deps.offline?.getDraft(draftId) ?? null;
+    } catch {
+      return undefined;
+    }
+    if (!sealed || 'used' in sealed) return undefined;
+    const payload = fromBase64(sealed.payload);
+    if (!payload) return undefined;
+    let statement: FidelityStatement;
+    try {
+      const opened = FidelityStatementSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+      if (!opened.success) return undefined;
+      statement = opened.data;
+    } catch {
+      return undefined;
+    }
+    return {
+      draftId,
+      statement,
+      payload,
+      payloadSha256: sha256Hex(payload),
+      signingInputSha256: sha256Hex(pae(FIDELITY_PAYLOAD_TYPE, payload)),
+      owner: sealed.owner,
+      expires: sealed.expires,
+    };
+  }
+
+  private forgetDraft(draftId: string): void {
+    this.drafts.delete(draftId);
+    this.sealDraft(draftId, { used: true });
+  }
+
+  /**
+   * Signs a prepared draft on the card (PIN for this signature), stores it and records it in the
+   * tenant's chain, atomically. With the control plane unreachable (not connected, or the write
+   * fails with a transient error) the signed envelope goes to the outbox instead and is delivered
+   * once when it is back (`delivery: 'queued'`).
+   */
+  async sign(req: { draftId: string; pin: string }): Promise<SignedReview> {
     const s = this.operator(new Set([REVIEW_ROLE]), null);
-    const draft = this.drafts.get(req.draftId);
+    const draft = this.findDraft(req.draftId);
     if (!draft || draft.owner !== s.operatorId || draft.expires < Date.now()) {
       throw new ArxFailure('REVIEW_DRAFT_UNKNOWN', 'This review is no longer prepared (it expired or belongs to another session): prepare it again.', { path: 'draftId' });
     }
@@ -222,6 +303,12 @@ export class ReviewService {
     const a = st.subject[0]!.annotations;
     const tenantId = a.tenantId;
     this.operator(new Set([REVIEW_ROLE]), tenantId);
+    const offline = this.deps.offline;
+    const online = offline ? offline.connected() : true;
+    // Never ask for the PIN for a signature that could be neither stored nor queued.
+    if (!online && !offline?.canQueue()) {
+      throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local cache is not open: a review signed now could not be queued, so nothing was signed.');
+    }
     const signingInput = pae(FIDELITY_PAYLOAD_TYPE, draft.payload);
     const purpose = `Fidelity certificate: review of ${st.predicate.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${st.predicate.verdict})`;
     const signature = await this.deps.sign(purpose, sha256(signingInput), req.pin);
@@ -235,9 +322,23 @@ export class ReviewService {
       throw new ArxFailure('REVIEW_SIGNATURE_INVALID', 'The signature the card returned does not verify; nothing was stored.');
     }
     const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [{ keyid: signature.certificateSha256, sig: signature.signature }]) as FidelityEnvelope;
-    await storeCertificate(this.deps.pool(), envelope, st, s);
-    this.drafts.delete(req.draftId);
-    return summaryOf(st, st.predicate.verification.tenant.slug, this.now().toISOString());
+    const summary = summaryOf(st, st.predicate.verification.tenant.slug, this.now().toISOString());
+    const queue = (): SignedReview => {
+      const item = offline!.enqueue({ v: 1, envelope, operatorId: s.operatorId, edipi: s.edipi }, queuedReviewSummary(st));
+      this.forgetDraft(req.draftId);
+      return { ...summary, delivery: 'queued', outboxItemId: item.id };
+    };
+    if (!online) return queue();
+    try {
+      await storeCertificate(this.deps.pool(), envelope, st, s);
+    } catch (err) {
+      // Unreachable now (a write that failed before or during its commit): the outbox delivers it
+      // later; the rare commit that did land without an answer is refused there as REVIEW_ALREADY_STORED.
+      if (offline && isTransient(err)) return queue();
+      throw err;
+    }
+    this.forgetDraft(req.draftId);
+    return { ...summary, delivery: 'stored', outboxItemId: null };
   }
 
   async list(req: { tenantId: string }): Promise<CertificateSummary[]> {
@@ -383,24 +484,11 @@ export class ReviewService {
 
 /** Inserts the certificate inside the append transaction of its audit event: both or neither. */
 async function storeCertificate(pool: pg.Pool, envelope: FidelityEnvelope, st: FidelityStatement, s: OperatorSession): Promise<void> {
-  const a = st.subject[0]!.annotations;
-  const p = st.predicate;
-  const writer = new ChainWriter(pool, a.tenantId, {
+  const writer = new ChainWriter(pool, st.subject[0]!.annotations.tenantId, {
     source: CONSOLE_SOURCE,
-    afterAppend: async (client) => {
-      await client.query('INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)', [
-        p.reviewId,
-        a.tenantId,
-        s.operatorId,
-        a.fromSeq,
-        a.toSeq,
-        JSON.stringify(envelope),
-      ]);
-    },
+    afterAppend: (client) => insertCertificate(client, envelope, st, s.operatorId),
   });
-  await writer.append([
-    { type: 'com.arx.review.signed', subject: s.edipi, data: { reviewId: p.reviewId, fromSeq: a.fromSeq, toSeq: a.toSeq, signer: s.edipi, verdict: p.verdict } },
-  ]);
+  await writer.append([reviewSignedEvent(st, s.edipi)]);
 }
 
 export function summaryOf(st: FidelityStatement, tenantSlug: string, createdAt: string): CertificateSummary {

@@ -3,14 +3,19 @@ import { join } from 'node:path';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
 import { openFidelityCertificate } from '../../../shared/review';
+import { cacheFor } from '../cache/cache-service';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
-import { READ_ROLES, ReviewService } from './fidelity-service';
+import { READ_ROLES, ReviewService, type SealedDraft } from './fidelity-service';
+import { REVIEW_OUTBOX_KIND, reviewDelivery } from './outbox-delivery';
 import { ReverifyJobs } from './reverify-jobs';
 
 /** Handlers for the commands in shared/contract/domains/review.ts (groups `decisions` and `review`). */
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
+  // Reviews signed offline: the outbox delivers them when the control plane is back (registered once).
+  const cache = cacheFor(deps);
+  cache.outbox.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => deps.controlPlane.requirePool()));
   const jobs = new ReverifyJobs({ pool: () => deps.controlPlane.requirePool(), publish: (s) => deps.hub.publish('decisions.reverifyProgress', s) });
   const service = new ReviewService({
     pool: () => deps.controlPlane.requirePool(),
@@ -19,6 +24,14 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     trustStore: deps.trustStore,
     policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
     reverifyResult: (jobId, owner) => jobs.finished(jobId, owner),
+    offline: {
+      connected: () => deps.controlPlane.status().state === 'connected',
+      canQueue: () => cache.status().state === 'unlocked',
+      enqueue: (payload, summary) => cache.outbox.enqueue(REVIEW_OUTBOX_KIND, payload, { summary }),
+      // Not re-fetchable offline, but worthless after 15 minutes: evictable under size pressure.
+      putDraft: (draftId, draft) => cache.put('review-draft', draftId, draft, { refetchable: true }),
+      getDraft: (draftId) => cache.get<SealedDraft | { used: true }>('review-draft', draftId),
+    },
   });
   const operator = (tenantId: string | null): OperatorSession => {
     const s = deps.operatorAuth.session();

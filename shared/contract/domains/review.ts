@@ -64,6 +64,17 @@ export const CertificateSummarySchema = z
   .strict();
 export type CertificateSummary = z.infer<typeof CertificateSummarySchema>;
 
+/**
+ * What `review.sign` returns: the certificate, and whether it is stored in the control plane now
+ * (`stored`) or, the control plane being unreachable, sealed in the local cache's outbox
+ * (`queued`, with the outbox item's id) to be delivered exactly once when it is back.
+ */
+export const SignedReviewSchema = CertificateSummarySchema.extend({
+  delivery: z.enum(['stored', 'queued']),
+  outboxItemId: z.string().max(64).nullable(),
+}).strict();
+export type SignedReview = z.infer<typeof SignedReviewSchema>;
+
 export const ReviewDraftSchema = z
   .object({
     draftId: Uuid,
@@ -142,9 +153,10 @@ export const reviewCommands = {
     requiresConsent: true,
   }),
   'review.sign': def({
-    summary: 'Sign a prepared review with the card (PIN for this signature); stores it and records com.arx.review.signed.',
+    summary:
+      'Sign a prepared review with the card (PIN for this signature); stores it and records com.arx.review.signed, or, with the control plane unreachable, queues it in the outbox (delivered once when it is back).',
     request: z.object({ draftId: Uuid, pin: PinSchema }).strict(),
-    response: CertificateSummarySchema,
+    response: SignedReviewSchema,
     requiresConsent: true,
   }),
   'review.list': def({
@@ -198,6 +210,10 @@ export const REVIEW_ERROR_CODES = [
   'DECISION_TYPE_MISMATCH',
   'POLICY_VERSION_MISSING',
   'POLICY_VERSION_ALTERED',
+  // Outbox delivery of a review signed offline (the item is kept, rejected with one of these):
+  'REVIEW_TENANT_UNKNOWN',
+  'REVIEW_DUPLICATE_ID',
+  'REVIEW_ALREADY_STORED',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */

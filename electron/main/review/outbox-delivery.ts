@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { fromBase64 } from '../../../shared/bytes';
+import { ArxFailure } from '../../../shared/contract';
+import { openFidelityCertificate, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
+import type { Delivery } from '../cache/outbox';
+import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import type { NewEvent } from '../controlplane/chain-writer';
+import { withTenant } from '../controlplane/tenant-session';
+import { sha256Hex, verifyCardSignature } from './card-signature';
+import { rangeDigests } from './range-digest';
+
+/**
+ * Reviews signed while the control plane was unreachable (issue 7 item 4): the signed envelope is
+ * sealed in the local cache's outbox as kind `review.signed` and delivered when the database is
+ * back. Delivery writes exactly what an online `review.sign` writes — the same
+ * `com.arx.review.signed` event and the same `arx.review_certificates` row, in one transaction —
+ * through the outbox's exactly-once transaction (docs/cache.md "Outbox"). Before that, the
+ * control plane checks the item again; a refusal is an ArxFailure with its code, which the outbox
+ * keeps as a rejected item (never a silent loss).
+ */
+
+export const REVIEW_OUTBOX_KIND = 'review.signed';
+
+/** What is queued: the signed envelope and who signed it (the operator's console session at signing time). */
+export const QueuedReviewSchema = z
+  .object({
+    v: z.literal(1),
+    envelope: z.unknown(),
+    operatorId: z.string().uuid(),
+    edipi: z.string().regex(/^[0-9]{10}$/),
+  })
+  .strict();
+export type QueuedReview = z.infer<typeof QueuedReviewSchema>;
+
+/** The audit event of a stored review (online and delivered alike). */
+export function reviewSignedEvent(st: FidelityStatement, edipi: string): NewEvent {
+  const a = st.subject[0]!.annotations;
+  const p = st.predicate;
+  return { type: 'com.arx.review.signed', subject: edipi, data: { reviewId: p.reviewId, fromSeq: a.fromSeq, toSeq: a.toSeq, signer: edipi, verdict: p.verdict } };
+}
+
+/** The certificate row (online and delivered alike), inside the caller's append transaction. */
+export async function insertCertificate(client: pg.PoolClient, envelope: FidelityEnvelope, st: FidelityStatement, operatorId: string): Promise<void> {
+  const a = st.subject[0]!.annotations;
+  await client.query('INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)', [
+    st.predicate.reviewId,
+    a.tenantId,
+    operatorId,
+    a.fromSeq,
+    a.toSeq,
+    JSON.stringify(envelope),
+  ]);
+}
+
+/** The one-line description shown in the outbox list (Settings) and on the Certificates screen. */
+export function queuedReviewSummary(st: FidelityStatement): string {
+  const a = st.subject[0]!.annotations;
+  const p = st.predicate;
+  return `Review of ${p.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${p.verdict}), signed by ${p.reviewer.displayName} at ${p.reviewedAt}`;
+}
+
+/**
+ * The delivery of kind `review.signed`. Checks, in this order (each refusal rejects the item with
+ * its code): the payload and envelope parse and the signature verifies (REVIEW_ENVELOPE_INVALID /
+ * REVIEW_STATEMENT_INVALID / REVIEW_SIGNATURE_INVALID / REVIEW_SIGNER_MISMATCH); the tenant exists
+ * (REVIEW_TENANT_UNKNOWN); the chain today still has the reviewed root, head and predecessor
+ * (REVIEW_CHAIN_CHANGED); then inside the delivery transaction, the signer still holds the isso
+ * role there (REVIEW_ROLE_REQUIRED) and no certificate with this review id exists
+ * (REVIEW_ALREADY_STORED when it is this very envelope — an online write whose commit was not
+ * acknowledged — else REVIEW_DUPLICATE_ID). A database that is not reachable is transient: the
+ * item stays pending.
+ */
+export function reviewDelivery(pool: () => pg.Pool): Delivery {
+  return async (payload) => {
+    const parsed = QueuedReviewSchema.safeParse(payload);
+    if (!parsed.success) throw new ArxFailure('REVIEW_ENVELOPE_INVALID', 'The queued review is not in the expected form.', { path: parsed.error.issues[0]?.path.join('.') ?? '' });
+    const q = parsed.data;
+    const opened = openFidelityCertificate(q.envelope);
+    if (!opened.ok) throw new ArxFailure(opened.code, `The queued review does not parse: ${opened.message}`, { path: opened.path });
+    const st = opened.statement;
+    const p = st.predicate;
+    const a = st.subject[0]!.annotations;
+    const certDer = fromBase64(p.reviewer.certificate);
+    const sig = fromBase64(opened.envelope.signatures[0]!.sig);
+    if (!certDer || sha256Hex(certDer) !== p.reviewer.certificateSha256) {
+      throw new ArxFailure('REVIEW_CERTIFICATE_MISMATCH', "The reviewer's certificate in the queued statement is not the one named by its SHA-256.");
+    }
+    if (!sig || !verifyCardSignature(certDer, opened.signingInput, sig)) {
+      throw new ArxFailure('REVIEW_SIGNATURE_INVALID', 'The signature of the queued review does not verify over its statement.');
+    }
+    if (p.reviewer.operatorId !== q.operatorId || p.reviewer.edipi !== q.edipi) {
+      throw new ArxFailure('REVIEW_SIGNER_MISMATCH', 'The queued review names another reviewer than the operator who queued it.');
+    }
+    const b3 = await loadWasmBlake3();
+    // Outside the append transaction (the chain lock is not held while the range is hashed): the
+    // stored chain is append-only, so the range's digests cannot legitimately change meanwhile.
+    const today = await withTenant(pool(), a.tenantId, async (c) => {
+      const t = await c.query('SELECT 1 FROM arx.tenants WHERE id = $1', [a.tenantId]);
+      if (!t.rowCount) return null;
+      return rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
+    });
+    if (!today) throw new ArxFailure('REVIEW_TENANT_UNKNOWN', `The reviewed tenant ${a.tenantId} is not in this control plane (any more).`, { tenantId: a.tenantId });
+    const changed: string[] = [];
+    if (today.root !== st.subject[0]!.digest.sha256) changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.root}`);
+    if (today.head !== st.subject[0]!.digest.blake3) changed.push(`the chain hash at seq ${a.toSeq} is now ${today.head}`);
+    if (today.previousHead !== a.previousHead) changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.previousHead}`);
+    if (changed.length) throw new ArxFailure('REVIEW_CHAIN_CHANGED', `The chain no longer matches the queued review: ${changed.join('; ')}.`, { reviewId: p.reviewId });
+    const envelope = opened.envelope as FidelityEnvelope;
+
+    return {
+      tenantId: a.tenantId,
+      operatorId: q.operatorId,
+      events: [reviewSignedEvent(st, q.edipi)],
+      write: async (client) => {
+        const role = await client.query(`SELECT 1 FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'isso'`, [a.tenantId, q.operatorId]);
+        if (!role.rowCount) throw new ArxFailure('REVIEW_ROLE_REQUIRED', 'The reviewer no longer holds the isso role in this tenant: the queued review is refused.', { tenantId: a.tenantId });
+        const existing = await client.query<{ envelope: FidelityEnvelope }>('SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2', [a.tenantId, p.reviewId]);
+        const row = existing.rows[0];
+        if (row) {
+          const same = row.envelope.payload === envelope.payload && row.envelope.signatures[0]?.sig === envelope.signatures[0]!.sig;
+          throw same
+            ? new ArxFailure('REVIEW_ALREADY_STORED', 'This review is already stored (an earlier write did commit): nothing was written again.', { reviewId: p.reviewId })
+            : new ArxFailure('REVIEW_DUPLICATE_ID', `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`, { reviewId: p.reviewId });
+        }
+        try {
+          await insertCertificate(client, envelope, st, q.operatorId);
+        } catch (err) {
+          const e = err as { code?: string; constraint?: string };
+          // The id is taken in another tenant (invisible here under RLS).
+          if (e.code === '23505' && e.constraint === 'review_certificates_pkey') {
+            throw new ArxFailure('REVIEW_DUPLICATE_ID', `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`, { reviewId: p.reviewId });
+          }
+          throw err;
+        }
+      },
+    };
+  };
+}

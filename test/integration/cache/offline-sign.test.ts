@@ -1,0 +1,274 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import pg from 'pg';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cacheFileOf, workstationId } from '../../../electron/main/cache/cache-service';
+import { recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
+import { LocalCache } from '../../../electron/main/cache/local-cache';
+import { Outbox } from '../../../electron/main/cache/outbox';
+import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { loadConfig, type ArxConfig } from '../../../electron/main/config/config';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { ConsoleSession } from '../../../electron/main/core/registry';
+import { REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
+import { migratedDatabase } from '../../support/pg';
+import { reforgeEvent, seedTenant } from '../review/support';
+
+/**
+ * Issue 7 item 4: a fidelity review prepared online and signed on the (SoftHSM2) card while the
+ * control plane is unreachable goes to the encrypted outbox, and arrives exactly once when the
+ * database is back — with its com.arx.review.signed event — however often it is delivered, also
+ * from a copy of the cache (a second console). A delivery the control plane refuses is kept as
+ * rejected with its code.
+ *
+ * "Unreachable" is real: the console reaches the embedded PostgreSQL through a TCP relay that the
+ * test closes (every connection dropped, new ones refused) and opens again on the same port.
+ */
+
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let cards: ProvisionedTestCards;
+let services: ConsoleServices;
+let config: ArxConfig;
+let relay: Relay;
+let dir: string;
+let recoveryPem: string;
+/** The console role as the test's pools connect (its password is set here). */
+let consoleUrl = '';
+const session = new ConsoleSession();
+session.consentAcknowledgedAt = new Date();
+const EVENTS = 120;
+const ADAMS = TEST_CARDS.find((c) => c.label === 'ARX TEST ADAMS EC')!;
+
+type Ok<T> = { ok: true; value: T };
+async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
+  const r = await services.registry.invoke(name, req, { adapter: 'test', session });
+  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
+  return (r as Ok<T>).value;
+}
+
+/** A TCP relay to PostgreSQL that can be closed (the database "goes away") and opened again on the same port. */
+class Relay {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+  constructor(private readonly target: number) {}
+  async open(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((res) => server.listen(this.port, '127.0.0.1', () => res()));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    for (const sock of this.sockets) sock.destroy();
+    if (s) await new Promise<void>((res) => s.close(() => res()));
+  }
+}
+
+interface Draft {
+  draftId: string;
+  statement: { predicate: { reviewId: string }; subject: { annotations: { fromSeq: number; toSeq: number } }[] };
+}
+interface Signed {
+  id: string;
+  delivery: 'stored' | 'queued';
+  outboxItemId: string | null;
+  verdict: string;
+}
+interface OutboxItem {
+  id: string;
+  kind: string;
+  state: string;
+  lastError: { code: string; message: string } | null;
+  summary: string | null;
+}
+
+async function offline(): Promise<void> {
+  await relay.close();
+  expect(await services.controlPlane.ping()).toBe(false);
+  expect(services.controlPlane.status().state).toBe('unreachable');
+}
+async function online(): Promise<void> {
+  await relay.open();
+  expect(await services.controlPlane.ping()).toBe(true);
+}
+/** Rows and events for one review id, counted as the database owner (not through the relay). */
+async function stored(tenantId: string, reviewId: string): Promise<{ rows: number; events: number; receipts: number }> {
+  const rows = await db.admin.query('SELECT 1 FROM arx.review_certificates WHERE id = $1', [reviewId]);
+  const events = await db.admin.query(`SELECT 1 FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $2`, [tenantId, reviewId]);
+  const receipts = await db.admin.query(`SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND kind = $2`, [tenantId, REVIEW_OUTBOX_KIND]);
+  return { rows: rows.rowCount ?? 0, events: events.rowCount ?? 0, receipts: receipts.rowCount ?? 0 };
+}
+const outboxItems = async () => (await call<{ items: OutboxItem[] }>('cache.outboxList', {})).items;
+
+beforeAll(async () => {
+  db = await migratedDatabase('offsign');
+  dir = mkdtempSync(join(tmpdir(), 'arx-offline-sign-'));
+  cards = await provisionTestCards(join(dir, 'cards'), { specs: [ADAMS] });
+  await registerTestOperators(db.admin, cards, [db.tenants.a, db.tenants.b]);
+  await seedTenant(db.admin, db.gatewayPool, db.tenants.a, EVENTS);
+  await seedTenant(db.admin, db.gatewayPool, db.tenants.b, 40, 11);
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  writeFileSync(join(dir, 'recovery.pub.pem'), kp.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  recoveryPem = kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  relay = new Relay(inject('pg').port);
+  await relay.open();
+  const suffix = db.name.slice(-12);
+  const pw = randomBytes(18).toString('base64url');
+  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  consoleUrl = `postgres://console_${suffix}:${pw}@127.0.0.1:${inject('pg').port}/${db.name}`;
+  config = loadConfig({
+    HOME: '/tmp',
+    ARX_DATA_DIR: join(dir, 'data'),
+    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${relay.port}/${db.name}`,
+    ARX_PKCS11_MODULE: cards.module,
+    ARX_TRUST_ANCHORS: cards.trustAnchors,
+    ARX_INTERMEDIATES: cards.intermediates,
+    ARX_CRLS: cards.crls,
+    ARX_POLICY_ARCS: cards.policyArc,
+    ARX_CACHE_RECOVERY_KEY: join(dir, 'recovery.pub.pem'),
+  });
+  services = createConsoleServices(config);
+  await services.start();
+  const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
+  const slot = readers.readers.find((r) => r.tokenLabel === ADAMS.label)!.slot;
+  await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
+  // The cache opens with the card on login (asynchronously).
+  for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await call<{ state: string }>('cache.status', {})).state).toBe('unlocked');
+}, 300_000);
+
+afterAll(async () => {
+  await services?.stop();
+  await relay?.close();
+  await db?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+let delivered: { reviewId: string; itemId: string } | null = null;
+let cacheCopy = '';
+
+describe('signing a review offline (outbox kind review.signed)', () => {
+  it('prepared online, signed with the card offline: queued; delivered once when the database is back, with its audit event', async () => {
+    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.a, fromSeq: 0, toSeq: EVENTS - 1, reverifyJobId: null });
+    const reviewId = draft.statement.predicate.reviewId;
+    await offline();
+    await expect(call('review.prepare', { tenantId: db.tenants.a, fromSeq: 0, toSeq: 9, reverifyJobId: null })).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+
+    // The PIN is still asked for and checked by the card; the signing certificate is still validated (local trust store).
+    await expect(call('review.sign', { draftId: draft.draftId, pin: '999999' })).rejects.toMatchObject({ code: 'PIN_INCORRECT' });
+    const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    expect(signed).toMatchObject({ id: reviewId, delivery: 'queued', verdict: 'intact' });
+    expect(signed.outboxItemId).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(call('review.sign', { draftId: draft.draftId, pin: '123456' })).rejects.toMatchObject({ code: 'REVIEW_DRAFT_UNKNOWN' });
+
+    const items = await outboxItems();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ id: signed.outboxItemId, kind: REVIEW_OUTBOX_KIND, state: 'pending', lastError: null });
+    expect(items[0]!.summary).toContain(`seq 0–${EVENTS - 1} (intact)`);
+    expect(await stored(db.tenants.a, reviewId)).toEqual({ rows: 0, events: 0, receipts: 0 });
+    // Still offline, a delivery attempt is transient: the item stays pending.
+    expect(await call('cache.outboxDeliver', {})).toEqual({ delivered: 0, rejected: 0, pending: 1 });
+
+    // A copy of the cache as it is now (the item pending), for a second console below.
+    await call('cache.lock', {});
+    cacheCopy = join(dir, 'copy.db');
+    copyFileSync(cacheFileOf(config), cacheCopy);
+    await call('cache.unlock', {});
+
+    await online();
+    await call('cache.outboxDeliver', {}); // (the 3 s timer may have delivered it first)
+    expect((await outboxItems()).map((i) => [i.id, i.state])).toEqual([[signed.outboxItemId, 'delivered']]);
+    expect(await stored(db.tenants.a, reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
+    const ev = await db.admin.query<{ doc: { subject: string; data: unknown } }>(`SELECT doc FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed'`, [db.tenants.a]);
+    expect(ev.rows[0]!.doc.data).toEqual({ reviewId, fromSeq: 0, toSeq: EVENTS - 1, signer: ADAMS.person.edipi, verdict: 'intact' });
+    expect(ev.rows[0]!.doc.subject).toBe(ADAMS.person.edipi);
+
+    // Stored exactly as an online signature is: listed, and it verifies with its audit event.
+    const list = await call<{ certificates: { id: string }[] }>('review.list', { tenantId: db.tenants.a });
+    expect(list.certificates.map((c) => c.id)).toEqual([reviewId]);
+    const v = await call<{ valid: boolean; checks: { id: string; status: string }[] }>('review.verify', { source: { kind: 'stored', tenantId: db.tenants.a, id: reviewId } });
+    expect(v.valid).toBe(true);
+    expect(v.checks.find((c) => c.id === 'audit-event')?.status).toBe('pass');
+
+    // Delivering again writes nothing.
+    expect(await call('cache.outboxDeliver', {})).toEqual({ delivered: 0, rejected: 0, pending: 0 });
+    expect(await stored(db.tenants.a, reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
+    delivered = { reviewId, itemId: signed.outboxItemId! };
+  });
+
+  it('a second console delivering a copy of the same item writes nothing; the same review queued again is rejected REVIEW_ALREADY_STORED', async () => {
+    expect(delivered).not.toBeNull();
+    // The second console: its own connection, straight to the database.
+    const pool = new pg.Pool({ connectionString: consoleUrl, max: 2 });
+    const copy = new LocalCache({ file: cacheCopy, workstationId: workstationId(), limitBytes: 1 << 24 });
+    expect(await copy.unlock(recoveryUnwrapper(Buffer.from(recoveryPem), null, 'recovery'), 'recovery key')).toBeNull();
+    try {
+      expect(copy.outbox().map((i) => [i.id, i.state])).toEqual([[delivered!.itemId, 'pending']]);
+      const second = new Outbox(() => copy, () => pool, '/arx/console/second');
+      second.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => pool));
+      // The receipt says it was delivered before: marked delivered here, nothing written.
+      expect(await second.flush(), JSON.stringify(copy.outbox().map((i) => i.lastError))).toEqual({ delivered: 1, rejected: 0, pending: 0 });
+      expect(await stored(db.tenants.a, delivered!.reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
+
+      // The same signed review as a new item (another idempotency key): refused by the control plane, kept with its code.
+      const again = second.enqueue(REVIEW_OUTBOX_KIND, copy.outbox()[0]!.payload);
+      expect(await second.flush()).toEqual({ delivered: 0, rejected: 1, pending: 0 });
+      const item = copy.outbox().find((i) => i.id === again.id)!;
+      expect(item.state).toBe('rejected');
+      expect(item.lastError?.code).toBe('REVIEW_ALREADY_STORED');
+      expect(await stored(db.tenants.a, delivered!.reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
+    } finally {
+      copy.lock();
+      await pool.end();
+    }
+  });
+
+  it('a queued review whose chain changed before delivery is rejected REVIEW_CHAIN_CHANGED and kept; nothing is written', async () => {
+    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.b, fromSeq: 5, toSeq: 30, reverifyJobId: null });
+    await offline();
+    const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    expect(signed.delivery).toBe('queued');
+    // Meanwhile someone with the database owner's rights rewrites event 10 and re-forges the chain.
+    await reforgeEvent(db.admin, db.tenants.b, 10, (doc) => JSON.stringify({ ...doc, subject: 'forged' }));
+    await online();
+    await call('cache.outboxDeliver', {});
+    const item = (await outboxItems()).find((i) => i.id === signed.outboxItemId)!;
+    expect(item.state).toBe('rejected');
+    expect(item.lastError?.code).toBe('REVIEW_CHAIN_CHANGED');
+    expect(await stored(db.tenants.b, signed.id)).toMatchObject({ rows: 0, events: 0 });
+  });
+
+  it('the write failing with a transient error while the console still says connected: queued, then delivered', async () => {
+    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.a, fromSeq: 10, toSeq: 20, reverifyJobId: null });
+    await relay.close();
+    // The database went away between the last health check and this signature: the state still says connected.
+    (services.controlPlane as unknown as { set(s: object): void }).set({ state: 'connected', mode: 'external', detail: 'stale' });
+    const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    expect(signed.delivery).toBe('queued');
+    await online();
+    await call('cache.outboxDeliver', {});
+    expect((await outboxItems()).find((i) => i.id === signed.outboxItemId)?.state).toBe('delivered');
+    expect(await stored(db.tenants.a, signed.id)).toMatchObject({ rows: 1, events: 1 });
+  });
+
+  it('online, a signature is stored at once (delivery stored)', async () => {
+    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.a, fromSeq: 0, toSeq: 5, reverifyJobId: null });
+    const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    expect(signed).toMatchObject({ delivery: 'stored', outboxItemId: null });
+    expect(await stored(db.tenants.a, signed.id)).toMatchObject({ rows: 1, events: 1 });
+  });
+});
