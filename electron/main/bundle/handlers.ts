@@ -8,6 +8,7 @@ import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { exportBundle } from './export';
+import { loadGatewayPins } from './gateway-pins';
 import { verifyBundle } from './verify';
 
 export const BUNDLE_EXTENSION = '.arxbundle';
@@ -101,7 +102,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
       const store = deps.trustStore();
       const verified = await verifyBundle(path, {
-        trust: { store, policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl } },
+        trust: { store, policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl }, gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]) },
         blake3: await loadWasmBlake3(),
         collect: { maxEvents: req.maxEvents ?? 500 },
       });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ArxFailure } from '../../../shared/contract';
 import { DOD_POLICY_ARC } from '../pki/oids';
 import { loadTrustStore } from '../pki/trust-store';
+import { loadGatewayPins } from './gateway-pins';
 import type { BundleTrust } from './verify';
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
@@ -11,7 +12,8 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
  * The auditor's own trust for `arx bundle verify --trust DIR`. Layout: DIR/anchors/ (or the
  * certificate files directly in DIR), optional DIR/intermediates/ and DIR/crls/, and an optional
  * DIR/policy-arcs.txt (certificate policy OIDs a signer must assert, one per line; default
- * ARX_POLICY_ARCS, else the DoD arc). Nothing here ever comes from the bundle.
+ * ARX_POLICY_ARCS, else the DoD arc), and an optional DIR/gateway-keys.txt (or in DIR/anchors/): the
+ * gateway keys the auditor pins (gateway-pins.ts). Nothing here ever comes from the bundle.
  */
 export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): BundleTrust {
   if (!isDir(dir)) throw new ArxFailure('BUNDLE_TRUST_INVALID', `--trust ${dir} is not a directory of trust anchors.`, { path: 'trust' });
@@ -26,5 +28,5 @@ export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): Bundl
     ? readFileSync(arcsFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
     : (env.ARX_POLICY_ARCS ?? DOD_POLICY_ARC).split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of arcs) if (!/^[0-9]+(\.[0-9]+)+$/.test(a)) throw new ArxFailure('BUNDLE_TRUST_INVALID', `Not a policy OID: ${a.slice(0, 60)}.`, { path: 'trust' });
-  return { store, policy: { policyArcs: arcs } };
+  return { store, policy: { policyArcs: arcs }, gatewayPins: loadGatewayPins([dir, anchors]) };
 }

@@ -44,11 +44,15 @@ import { checkSignedVersion, compilePolicySet, policyVersionDigest, replayDecisi
 import { nodeEd25519Verifier } from '../chain/node-crypto';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
+import { isPinned, type GatewayPins } from './gateway-pins';
+import { checkReviewSubject, prefixRootFromTlogProof, subjectSeqs } from './review-subject';
 
 /** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
 export interface BundleTrust {
   store: TrustStore;
   policy: ValidationPolicy;
+  /** Gateway keys the auditor pins (gateway-pins.ts); absent: the bundle's keys, vouched for by the exporter only. */
+  gatewayPins?: GatewayPins | null;
 }
 
 export interface VerifyBundleOptions {
@@ -180,6 +184,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   // Parsed state, filled as members arrive (their order is fixed by the format).
   let range: BundleRange | null = null;
   const verifiers: NoteVerifier[] = [];
+  // Bundle keys the auditor did not pin (only when they pinned some): never trusted, only named.
+  const unpinned: NoteVerifier[] = [];
+  const pins = opts.trust.gatewayPins ?? null;
+  // Review subjects (check 7): MTH(h_0 … h_to) from the verified proof-end, and the chain hashes at the seqs they name.
+  let endRoot: Uint8Array | null = null;
+  const subjectHashes = new Map<number, Uint8Array | null>();
   const windows = new Map<string, { from: Date; to: Date | null }>();
   const checkpoints: (ChainCheckpoint & { member: string; time: string; verified: boolean })[] = [];
   const anchors: ChainAnchor[] = [];
@@ -249,7 +259,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
             checks.fail('checkpoints', 'GATEWAY_KEY_INVALID', `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`, { member: name, index: i });
             continue;
           }
-          verifiers.push(nodeEd25519Verifier(k.name, parsed.value.publicKey));
+          (pins && !isPinned(pins, k.name, parsed.value.publicKey) ? unpinned : verifiers).push(nodeEd25519Verifier(k.name, parsed.value.publicKey));
           windows.set(k.name, { from, to });
         }
         return;
@@ -261,6 +271,10 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           return;
         }
         const opened = openArxCheckpoint(bytes, verifiers, { tenantId: range.tenantId });
+        if (!opened.ok && unpinned.length && openArxCheckpoint(bytes, unpinned, { tenantId: range.tenantId }).ok) {
+          checks.fail('checkpoints', 'GATEWAY_KEY_NOT_PINNED', `${name} is signed by a gateway key from the bundle that is not among the auditor's pinned gateway keys (${pins!.file})`, { member: name });
+          return;
+        }
         if (!opened.ok) {
           const e = opened.error;
           const code = e.code === 'NOTE_UNVERIFIED' || e.code === 'NOTE_NO_SIGNATURES' ? 'CHECKPOINT_KEY_UNKNOWN' : e.code === 'NOTE_SIGNATURE_INVALID' ? 'CHECKPOINT_SIGNATURE_INVALID' : 'CHECKPOINT_MALFORMED';
@@ -309,7 +323,10 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           return;
         }
         if (start) startTrusted = hash;
-        else anchors.push({ seq: range.to, hash });
+        else {
+          anchors.push({ seq: range.to, hash });
+          endRoot = prefixRootFromTlogProof(text, hash);
+        }
         return;
       }
       case 'policy': {
@@ -380,6 +397,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     if (r.from === 0 && r.prevHash !== toHex(genesisHash(b3, r.tenantId))) checks.fail('chain', 'MANIFEST_RANGE_MISMATCH', 'range.json: prevHash is not the genesis hash of the tenant', { member: 'range.json' });
     if (!anchors.some((a) => a.seq === r.to)) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-end.tlog-proof ties h_${r.to} to a signed checkpoint`, { member: 'proof-end.tlog-proof' });
     const inRange = checkpoints.filter((c) => c.size - 1 >= r.from && c.size - 1 <= r.to).map((c) => ({ seq: c.size - 1, hash: c.head }));
+    for (const rv of reviews) for (const s of subjectSeqs(rv)) if (s >= r.from && s <= r.to) subjectHashes.set(s, null);
     chain = new ChainVerifier({
       start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
       blake3: b3,
@@ -391,6 +409,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       eventBytes += rec.bytes.length;
       lastSeq = rec.seq;
       chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash });
+      if (subjectHashes.size && subjectHashes.has(rec.seq)) subjectHashes.set(rec.seq, rec.hash.slice());
       const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
       const collect = contents && contents.events.length < opts.collect!.maxEvents;
       if (!collect && contents) contents.eventsOmitted++;
@@ -746,6 +765,17 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     if (!verifyDsse(r.envelope as DsseEnvelope, cert.node).ok) checks.fail('certificates', 'REVIEW_SIGNATURE_INVALID', `fidelity certificate ${r.id} does not verify with its signer's certificate`, { member: r.member });
     const rg = range as BundleRange | null;
     if (rg && (r.toSeq < rg.from || r.fromSeq > rg.to)) checks.fail('certificates', 'REVIEW_RANGE_MISMATCH', `fidelity certificate ${r.id} covers ${r.fromSeq}..${r.toSeq}, outside the bundle's range`, { member: r.member });
+    if (rg) {
+      // The signed subject against this bundle's own chain: only a subject about this chain counts.
+      const hashAt = (s: number) => (s === rg.from - 1 ? fromHex(rg.prevHash) : s === rg.to ? fromHex(rg.lastHash) : subjectHashes.get(s)) ?? undefined;
+      const sc = checkReviewSubject(r, { range: rg, genesis: toHex(genesisHash(b3, rg.tenantId)), checkpoints, hashAt, endRoot });
+      for (const f of sc.findings) {
+        checks.fail('certificates', f.code, `fidelity certificate ${r.id}: ${f.message}`, { member: r.member, field: f.field, ...(f.expected ? { expected: f.expected } : {}), ...(f.found ? { found: f.found } : {}) });
+      }
+      if (sc.unchecked.length) {
+        report.warnings.push({ code: 'REVIEW_SUBJECT_UNCHECKED', message: `fidelity certificate ${r.id} reaches outside the bundle: its ${sc.unchecked.join(', ')} could not be compared with the bundle's chain`, location: { member: r.member } });
+      }
+    }
     await checkPath(keyid, `the signer of fidelity certificate ${r.id}`, r.member);
     contents?.reviews.push({ id: r.id, fromSeq: r.fromSeq, toSeq: r.toSeq, createdAt: r.createdAt });
   }
@@ -760,6 +790,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   }
   void decisions;
 
+  if (!pins) {
+    report.warnings.push({
+      code: 'GATEWAY_KEYS_UNPINNED',
+      message: "gateway keys taken from the bundle, vouched for by the exporter's signature only (pin the gateway keys you trust in gateway-keys.txt of your trust directory)",
+      location: { member: 'gateway-keys.json' },
+    });
+  }
   report.checks = checks.report();
   report.ok = report.checks.every((c) => c.ok);
   Object.assign(report.summary, {
