@@ -1,4 +1,5 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { createHash } from 'node:crypto';
 import { compilePolicySet, replayDecision, type CedarRequest, type PolicyDecidedData, type PolicyDecision, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
 import type { ReviewDecisionEntry } from '../../../shared/review';
 
@@ -51,19 +52,69 @@ export interface ReplayBatchResult {
   /** Decisions per policy version as recorded (sha256 → count and recorded blake3). */
   perVersion: Record<string, { count: number; blake3: string }>;
   cacheHits: number;
+  /** Evaluations that went through the cache of identical requests (hits + misses). */
+  cacheLookups: number;
 }
 
 const DECIDED = 'com.arx.policy.decided';
 
+/** A compiled policy version, or why there is none. */
+type EngineEntry = { engine: PolicyEngine } | { code: string; message: string };
+
+/**
+ * Compiled policy versions of one thread (a worker keeps one for its whole life, shared by every
+ * job it serves). Keyed by the text, schema and tests given together with the digests claimed for
+ * them; an engine is only made when they compile to exactly those digests (otherwise the entry is
+ * the refusal), so a job can never be handed an engine for text other than the one it gave. Cedar
+ * keeps preparsed policy sets in its WASM instance and has no call to free one: `preparsedTexts`
+ * counts them so that the pool can replace a worker that holds too many (reverify-pool.ts).
+ */
+export class EngineCache {
+  private readonly entries = new Map<string, EngineEntry>();
+  private readonly texts = new Set<string>();
+  constructor(private readonly limit = 32) {}
+
+  get preparsedTexts(): number {
+    return this.texts.size;
+  }
+
+  get(v: ReplayVersion): EngineEntry {
+    // Keyed by what is given (text, schema, tests) as well as the digests claimed for it: an entry made
+    // from the genuine text must never answer for other text that claims the same digest.
+    const key = createHash('sha256').update(JSON.stringify([v.sha256, v.blake3, v.text, v.schema, v.tests])).digest('hex');
+    const found = this.entries.get(key);
+    if (found) {
+      // Least recently used goes first: re-insert on use.
+      this.entries.delete(key);
+      this.entries.set(key, found);
+      return found;
+    }
+    let entry: EngineEntry;
+    // validate: false — the version was validated when it was approved; replay needs its evaluation, under its own schema.
+    const compiled = compilePolicySet(cedar, v.text, { schema: v.schema, validate: false, tests: v.tests });
+    this.texts.add(createHash('sha256').update(v.text).digest('hex'));
+    if (!compiled.ok) entry = { code: compiled.error.code, message: `policy version ${v.sha256} does not compile: ${compiled.error.message}` };
+    else if (compiled.value.version.sha256 !== v.sha256 || compiled.value.version.blake3 !== v.blake3) {
+      entry = { code: 'POLICY_VERSION_ALTERED', message: `the text, schema and tests given for policy version ${v.sha256} hash to ${compiled.value.version.sha256}` };
+    } else entry = { engine: compiled.value };
+    if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, entry);
+    return entry;
+  }
+}
+
 /**
  * Identical requests (same version, principal, action, resource, context and entity set) decide
- * identically: Cedar is deterministic and has no clock. Their answer is kept, bounded, so that
- * retries and repeated requests cost one evaluation. The key is the request's JSON, so two
- * requests share an answer only when every value Cedar could read is the same.
+ * identically: Cedar is deterministic and has no clock. Within a job their answer is kept, bounded,
+ * so that retries and repeated requests cost one evaluation. The key is the SHA-256 of the version's
+ * digests and the JSON of exactly the values handed to Cedar (the parsed record, re-serialised in
+ * its own order), so two requests share an answer only when every value Cedar could read is the
+ * same; a request written with its keys in another order merely misses (costs an evaluation).
  */
-class CachingEngine implements PolicyEngine {
+export class CachingEngine implements PolicyEngine {
   private readonly cache = new Map<string, PolicyResult<PolicyDecision>>();
   hits = 0;
+  lookups = 0;
   constructor(
     private readonly inner: PolicyEngine,
     private readonly limit: number,
@@ -77,9 +128,15 @@ class CachingEngine implements PolicyEngine {
   get warnings() {
     return this.inner.warnings;
   }
+  /** The cache key of a request (exported for the test that proves a changed field misses). */
+  keyOf(request: CedarRequest): string {
+    const json = JSON.stringify([request.principal, request.action, request.resource, request.context, request.entities]);
+    return createHash('sha256').update(this.inner.version.sha256).update(this.inner.version.blake3).update(json).digest('base64');
+  }
   evaluate(request: CedarRequest): PolicyResult<PolicyDecision> {
     if (this.limit === 0) return this.inner.evaluate(request);
-    const key = JSON.stringify([request.principal, request.action, request.resource, request.context, request.entities]);
+    this.lookups++;
+    const key = this.keyOf(request);
     const found = this.cache.get(key);
     if (found) {
       this.hits++;
@@ -92,19 +149,33 @@ class CachingEngine implements PolicyEngine {
   }
 }
 
+/** How a replayed outcome is compared with the record. */
+export type ReplayComparison =
+  /** Determining and erroring policies as sorted sets (the console's re-verification, issue 6). */
+  | 'sets'
+  /** replayDecision's own verdict: lists as written (bundle verification, docs/bundle-format.md). */
+  | 'exact';
+
+const defaultEngines = new EngineCache();
+
 export class DecisionReplayer {
   private readonly versions = new Map<string, ReplayVersion>();
   private readonly problems = new Map<string, VersionProblem>();
   private readonly engines = new Map<string, CachingEngine | { code: string; message: string }>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly compiled: EngineCache;
+  private readonly compare: ReplayComparison;
 
   constructor(
     versions: readonly ReplayVersion[],
     problems: readonly VersionProblem[] = [],
     private readonly cacheLimit = 20_000,
+    opts: { engines?: EngineCache; compare?: ReplayComparison } = {},
   ) {
     for (const v of versions) this.versions.set(v.sha256, v);
     for (const p of problems) this.problems.set(p.sha256, p);
+    this.compiled = opts.engines ?? defaultEngines;
+    this.compare = opts.compare ?? 'sets';
   }
 
   private engine(sha256: string): CachingEngine | { code: string; message: string } {
@@ -115,12 +186,18 @@ export class DecisionReplayer {
     if (problem) e = { code: problem.code, message: problem.message };
     else if (!v) e = { code: 'POLICY_VERSION_MISSING', message: `policy version ${sha256} is not in the control plane` };
     else {
-      // validate: false — the version was validated when it was approved; replay needs its evaluation, under its own schema.
-      const compiled = compilePolicySet(cedar, v.text, { schema: v.schema, validate: false, tests: v.tests });
-      e = compiled.ok ? new CachingEngine(compiled.value, this.cacheLimit) : { code: compiled.error.code, message: `policy version ${sha256} does not compile: ${compiled.error.message}` };
+      const c = this.compiled.get(v);
+      e = 'engine' in c ? new CachingEngine(c.engine, this.cacheLimit) : c;
     }
     this.engines.set(sha256, e);
     return e;
+  }
+
+  /** Decisions looked up in the cache of identical requests (hits + misses), for the hit rate. */
+  get cacheLookups(): number {
+    let n = 0;
+    for (const e of this.engines.values()) if (e instanceof CachingEngine) n += e.lookups;
+    return n;
   }
 
   get cacheHits(): number {
@@ -131,7 +208,8 @@ export class DecisionReplayer {
 
   replay(rows: readonly DecisionRow[], cap = 1000): ReplayBatchResult {
     const hitsBefore = this.cacheHits;
-    const out: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0 };
+    const lookupsBefore = this.cacheLookups;
+    const out: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
     for (const row of rows) {
       const entry = this.replayOne(row);
       if (!entry) continue;
@@ -152,6 +230,7 @@ export class DecisionReplayer {
       }
     }
     out.cacheHits = this.cacheHits - hitsBefore;
+    out.cacheLookups = this.cacheLookups - lookupsBefore;
     return out;
   }
 
@@ -191,6 +270,9 @@ export class DecisionReplayer {
     if (!(engine instanceof CachingEngine)) return { ...base, recomputed: null, differences: [], problem: { code: engine.code, message: engine.message } };
     const r = replayDecision(engine, data);
     if (!r.ok) return { ...base, recomputed: null, differences: [], problem: { code: r.error.code, message: r.error.message } };
+    const recomputed = { decision: r.value.replayed.decision, determiningPolicies: r.value.replayed.determiningPolicies, errors: r.value.replayed.errors.map((e) => e.policyId) };
+    // Bundle verification keeps replayDecision's verdict (lists as written); message wording alone never counts.
+    if (this.compare === 'exact') return { ...base, recomputed, differences: r.value.matches ? [] : r.value.differences, problem: null };
     // Determining policies compared as sorted sets (the record keeps them sorted; a reordered record is the same set).
     const sortedSame = (a: readonly string[], b: readonly string[]) => {
       const x = [...new Set(a)].sort();
@@ -202,12 +284,7 @@ export class DecisionReplayer {
       if (d === 'errors') return !sortedSame(r.value.replayed.errors.map((e) => e.policyId), recorded.errors);
       return true;
     });
-    return {
-      ...base,
-      recomputed: { decision: r.value.replayed.decision, determiningPolicies: r.value.replayed.determiningPolicies, errors: r.value.replayed.errors.map((e) => e.policyId) },
-      differences,
-      problem: null,
-    };
+    return { ...base, recomputed, differences, problem: null };
   }
 }
 

@@ -1,28 +1,37 @@
 import { parentPort } from 'node:worker_threads';
-import { DecisionReplayer } from './decision-replayer';
-import type { ReverifyWorkerRequest, ReverifyWorkerResponse } from './reverify-protocol';
+import { DecisionReplayer, EngineCache } from './decision-replayer';
+import { unpackRows, type ReplayJobSpec, type ReverifyWorkerRequest, type ReverifyWorkerResponse } from './reverify-protocol';
 
 /**
- * A decision re-verification worker: holds the Cedar engines of the policy versions it has seen
- * (compiled once each) and replays batches of decision rows. One per core (reverify-pool.ts).
+ * A decision re-verification worker, long-lived (one per core, reverify-pool.ts): its compiled
+ * policy versions (EngineCache, content-addressed) outlive jobs; each open job has its own replayer
+ * (the versions it may use, its cache of identical requests), dropped when the job closes.
  */
-let replayer: DecisionReplayer | null = null;
-let cap = 1000;
+const engines = new EngineCache();
+const jobs = new Map<number, { replayer: DecisionReplayer; cap: number }>();
+
+function open(job: number, spec: ReplayJobSpec): void {
+  jobs.set(job, { replayer: new DecisionReplayer(spec.versions, spec.problems, spec.cacheLimit, { engines, compare: spec.compare }), cap: spec.cap });
+}
 
 parentPort!.on('message', (msg: ReverifyWorkerRequest) => {
-  if (msg.op === 'init') {
-    replayer = new DecisionReplayer(msg.versions, msg.problems, msg.cacheLimit);
-    cap = msg.cap;
+  if (msg.op === 'open') return open(msg.job, msg.spec);
+  if (msg.op === 'close') {
+    jobs.delete(msg.job);
     return;
   }
   let res: ReverifyWorkerResponse;
+  if (msg.op === 'ping') {
+    const result = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
+    parentPort!.postMessage({ id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts } satisfies ReverifyWorkerResponse);
+    return;
+  }
   try {
-    if (!replayer) throw new Error('the worker was not initialised');
-    const bytes = new Uint8Array(msg.buffer);
-    const rows = msg.rows.map((r, i) => ({ seq: r.seq, eventId: r.eventId, columnSaysDecided: r.column, bytes: bytes.subarray(msg.offsets[i]!, msg.offsets[i + 1]!) }));
-    res = { id: msg.id, ok: true, result: replayer.replay(rows, cap) };
+    const job = jobs.get(msg.job);
+    if (!job) throw new Error(`job ${msg.job} was not opened in this worker`);
+    res = { id: msg.id, ok: true, result: job.replayer.replay(unpackRows(msg), job.cap), preparsedTexts: engines.preparsedTexts };
   } catch (err) {
-    res = { id: msg.id, ok: false, code: 'INTERNAL', message: `re-verification worker: ${(err as Error).message}` };
+    res = { id: msg.id, ok: false, code: 'INTERNAL', message: `re-verification worker: ${(err as Error).message}`, preparsedTexts: engines.preparsedTexts };
   }
   parentPort!.postMessage(res);
 });

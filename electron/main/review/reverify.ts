@@ -5,14 +5,17 @@ import { checkSignedVersion, policyVersionDigest } from '../../../shared/policy'
 import { nodeSignatureVerifier } from '../policy/node-verify';
 import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
-import { DecisionReplayer, type DecisionRow, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
-import { ReverifyPool } from './reverify-pool';
+import { copyBinaryTuples } from '../chain/copy-rows';
+import { DecisionReplayer, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
+import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
+import { RowPacker, unpackRows } from './reverify-protocol';
 
 /**
  * Bulk decision re-verification of a range of one tenant's chain (issue 6 item 3): the policy
  * versions are loaded once and checked against their digests (the database is not trusted), the
- * decision rows stream from PostgreSQL in pages, and the worker pool (one per core) replays them
- * with the gateway's engine. Read-only: cancelling leaves nothing behind.
+ * decision rows stream from PostgreSQL by binary COPY, and the console's shared worker pool (one
+ * per core, reverify-pool.ts) replays them in batches with the gateway's engine. Read-only:
+ * cancelling leaves nothing behind. docs/reverify.md has the design and the figures.
  */
 
 /** The approval-signature check of a policy version used by the decisions being re-verified. */
@@ -45,8 +48,11 @@ export interface ReverifyProgress {
 export interface ReverifyOptions {
   from?: number;
   to?: number;
-  /** Worker threads (default: one per core); 0 replays inline on this thread (tests, tiny ranges). */
+  /** Worker threads of the pool to use (default: all, one per core); 0 replays inline on this thread (tests, tiny ranges). */
   workers?: number;
+  /** The pool (default: the console's shared pool). */
+  pool?: ReplayPool;
+  /** Decisions per worker batch. */
   pageSize?: number;
   cacheLimit?: number;
   /** Entries kept per list (mismatches, errored); the rest are counted in `omitted`. */
@@ -60,6 +66,8 @@ export interface DecisionReverification extends DecisionReverificationSummary {
   tenantId: string;
   policyVersions: PolicyVersionUse[];
   cacheHits: number;
+  /** Decisions that went through the cache of identical requests (hit rate = cacheHits / cacheLookups). */
+  cacheLookups: number;
   workers: number;
   durationMs: number;
   decisionsPerSecond: number;
@@ -98,13 +106,59 @@ export async function loadReplayVersions(client: pg.PoolClient): Promise<{ versi
   return { versions, problems };
 }
 
+/** Rows per batch sent to a worker: large enough that messages cost nothing next to Cedar, small enough to spread over the workers. */
+const BATCH_ROWS = 512;
+
+const emptyResult = (): ReplayBatchResult => ({
+  total: 0,
+  matched: 0,
+  mismatched: 0,
+  withErrors: 0,
+  unverifiable: 0,
+  mismatches: [],
+  errored: [],
+  perVersion: {},
+  cacheHits: 0,
+  cacheLookups: 0,
+});
+
+/** Adds a batch's result to the running total (lists capped later). */
+export function mergeReplay(total: ReplayBatchResult, r: ReplayBatchResult): void {
+  total.total += r.total;
+  total.matched += r.matched;
+  total.mismatched += r.mismatched;
+  total.withErrors += r.withErrors;
+  total.unverifiable += r.unverifiable;
+  total.cacheHits += r.cacheHits;
+  total.cacheLookups += r.cacheLookups;
+  for (const m of r.mismatches) total.mismatches.push(m);
+  for (const e of r.errored) total.errored.push(e);
+  for (const [sha, v] of Object.entries(r.perVersion)) {
+    const t = (total.perVersion[sha] ??= { count: 0, blake3: v.blake3 });
+    t.count += v.count;
+  }
+}
+
+const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
+const cancelled = () => new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
+
 export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: ReverifyOptions = {}): Promise<DecisionReverification> {
   const started = Date.now();
   if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenantId' });
   const cap = opts.cap ?? 1000;
-  const pageSize = opts.pageSize ?? 2000;
+  const batchRows = opts.pageSize ?? BATCH_ROWS;
+  const signal = opts.signal;
+  if (signal?.aborted) throw cancelled();
   const client = await pool.connect();
-  let workers: ReverifyPool | null = null;
+  let job: ReplayJob | null = null;
+  let destroy = false;
+  // Cancelling interrupts the COPY on the server; the connection is then dropped, not reused.
+  const abortListener = () => {
+    destroy = true;
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+  };
+  signal?.addEventListener('abort', abortListener);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
@@ -114,7 +168,7 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     const from = opts.from ?? 0;
     const to = opts.to ?? (head.rows[0]!.max === null ? -1 : Number(head.rows[0]!.max));
     if (!Number.isSafeInteger(from) || from < 0) throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
-    if (to >= 0 && to < from) throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
+    if (!Number.isSafeInteger(to) || (to >= 0 && to < from)) throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
     // The count comes from the type column (an estimate for the progress bar); the rows below are also
     // selected by their bytes, so a decision filed under another type is still found.
     const est = await client.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4', [
@@ -126,26 +180,14 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     const estimate = Number(est.rows[0]!.n);
     const { versions, problems } = await loadReplayVersions(client);
 
-    const threads = opts.workers ?? undefined;
-    const inline = threads === 0 ? new DecisionReplayer(versions, problems, opts.cacheLimit ?? 20_000) : null;
-    if (!inline) workers = new ReverifyPool({ versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap }, threads);
-    const maxInFlight = workers ? workers.size * 2 : 1;
+    const threads = opts.workers;
+    const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap, compare: 'sets' as const };
+    const inline = threads === 0 ? new DecisionReplayer(versions, problems, spec.cacheLimit) : null;
+    if (!inline) job = (opts.pool ?? sharedReplayPool()).openJob(spec, threads);
+    // Two batches queued per worker keep every worker busy while the next batch is read.
+    const maxInFlight = job ? job.workers * 2 : 1;
 
-    const total: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0 };
-    const merge = (r: ReplayBatchResult) => {
-      total.total += r.total;
-      total.matched += r.matched;
-      total.mismatched += r.mismatched;
-      total.withErrors += r.withErrors;
-      total.unverifiable += r.unverifiable;
-      total.cacheHits += r.cacheHits;
-      total.mismatches.push(...r.mismatches);
-      total.errored.push(...r.errored);
-      for (const [sha, v] of Object.entries(r.perVersion)) {
-        const t = (total.perVersion[sha] ??= { count: 0, blake3: v.blake3 });
-        t.count += v.count;
-      }
-    };
+    const total = emptyResult();
     const inFlight = new Set<Promise<void>>();
     let lastSeq = from - 1;
     let failure: unknown = null;
@@ -153,39 +195,52 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       opts.onProgress?.({ processed: total.total, total: Math.max(estimate, total.total), seq: lastSeq, decisionsPerSecond: Math.round(total.total / secs) });
     };
-    while (to >= 0 && lastSeq < to) {
-      if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
-      if (failure) throw failure;
-      const page = await client.query<{ seq: string; event_id: string; bytes: Buffer; column: boolean }>(
-        `SELECT seq, event_id, bytes, type = $2 AS column FROM arx.audit_events
-         WHERE tenant_id = $1 AND seq > $3 AND seq <= $4 AND (type = $2 OR position($5::bytea IN bytes) > 0)
-         ORDER BY seq LIMIT $6`,
-        [tenantId, DECIDED, lastSeq, to, MARKER, pageSize],
-      );
-      if (page.rows.length === 0) break;
-      const rows: DecisionRow[] = page.rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, bytes: r.bytes, columnSaysDecided: r.column }));
-      lastSeq = rows[rows.length - 1]!.seq;
+    const packer = new RowPacker();
+    const flush = async () => {
+      if (packer.count === 0) return;
       if (inline) {
-        merge(inline.replay(rows, cap));
+        mergeReplay(total, inline.replay(unpackRows(packer.take()), cap));
         report();
-      } else {
-        const p: Promise<void> = workers!
-          .replay(rows)
-          .then(merge, (err: unknown) => {
-            failure ??= err;
-          })
-          .finally(() => {
-            inFlight.delete(p);
-            report();
-          });
-        inFlight.add(p);
-        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        return;
       }
-      if (page.rows.length < pageSize) break;
+      const p: Promise<void> = job!
+        .replay(packer.take())
+        .then(
+          (r) => mergeReplay(total, r),
+          (err: unknown) => {
+            failure ??= err;
+          },
+        )
+        .finally(() => {
+          inFlight.delete(p);
+          report();
+        });
+      inFlight.add(p);
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    };
+    if (to >= 0) {
+      // Binary COPY: the stored bytes arrive as they are (no hex text, no driver row objects), in one
+      // stream under the snapshot; the worker batches are packed straight from the received chunks.
+      const marker = `'\\x${MARKER.toString('hex')}'::bytea`;
+      const sql = `SELECT seq, event_id, bytes, type = '${DECIDED}' FROM arx.audit_events
+        WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)} AND seq <= ${Math.trunc(to)}
+          AND (type = '${DECIDED}' OR position(${marker} IN bytes) > 0)
+        ORDER BY seq`;
+      for await (const tuples of copyBinaryTuples(client, sql, 4)) {
+        if (signal?.aborted) throw cancelled();
+        if (failure) throw failure;
+        for (const [s, id, bytes, column] of tuples) {
+          // int8 as two halves: no BigInt per row (seqs stay below 2^53).
+          lastSeq = s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4);
+          packer.add(lastSeq, bytes!, id!, column![0] === 1);
+          if (packer.count >= batchRows) await flush();
+        }
+      }
+      await flush();
     }
     await Promise.all(inFlight);
     if (failure) throw failure;
-    if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
+    if (signal?.aborted) throw cancelled();
 
     const check = opts.signatureCheck ?? approvalSignatures;
     const known = new Map(versions.map((v) => [v.sha256, v]));
@@ -222,15 +277,22 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
       omitted,
       policyVersions,
       cacheHits: total.cacheHits,
-      workers: workers?.size ?? 0,
+      cacheLookups: total.cacheLookups,
+      workers: job?.workers ?? 0,
       durationMs,
       decisionsPerSecond: Math.round(total.total / Math.max(0.001, durationMs / 1000)),
     };
   } catch (err) {
+    if (signal?.aborted || destroy) {
+      // Mid-COPY the connection cannot be reused: it is dropped, and the read-only transaction with it.
+      destroy = true;
+      throw err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
+    }
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
-    await workers?.close();
+    signal?.removeEventListener('abort', abortListener);
+    job?.close();
+    client.release(destroy ? true : undefined);
   }
 }

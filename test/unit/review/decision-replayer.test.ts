@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DecisionReplayer, type DecisionRow } from '../../../electron/main/review/decision-replayer';
+import { CachingEngine, DecisionReplayer, EngineCache, type DecisionRow } from '../../../electron/main/review/decision-replayer';
+import { packRows, unpackRows } from '../../../electron/main/review/reverify-protocol';
 import { Rng } from '../../../electron/main/simulator/population';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../../electron/main/simulator/simulate';
 import { gatewayTraffic } from '../../../electron/main/simulator/traffic';
-import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, type PolicyDecidedData } from '../../../shared/policy';
+import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, type CedarRequest, type PolicyDecidedData } from '../../../shared/policy';
 
 /** The replayer on simulated decisions, without a database: the bytes are built as the writer builds them. */
 const engine = compileEngine();
@@ -31,7 +32,8 @@ describe('DecisionReplayer', () => {
     expect(cached).toMatchObject({ total: rows.length, matched: rows.length, mismatched: 0, unverifiable: 0 });
     expect(cached.cacheHits).toBeGreaterThanOrEqual(20);
     expect(uncached.cacheHits).toBe(0);
-    expect({ ...cached, cacheHits: 0 }).toEqual({ ...uncached, cacheHits: 0 });
+    expect(cached.cacheLookups).toBe(rows.length);
+    expect({ ...cached, cacheHits: 0, cacheLookups: 0 }).toEqual({ ...uncached, cacheHits: 0, cacheLookups: 0 });
     expect(decisions.some((d) => d.decision === 'deny') && decisions.some((d) => d.decision === 'permit')).toBe(true);
   });
 
@@ -63,5 +65,89 @@ describe('DecisionReplayer', () => {
     expect(new DecisionReplayer([version]).replayOne(row(d, 4, 'com.arx.cost.recorded', false))).toBeUndefined();
     const broken = new DecisionReplayer([version]).replayOne(row({ ...d, policyVersion: { sha256: 'x', blake3: 'y' } }, 5))!;
     expect(broken.problem!.code).toBe('DECISION_RECORD_UNREADABLE');
+  });
+
+  it('the cache of identical requests: a hit answers exactly what evaluating answers, and changing any one field the engine reads misses', () => {
+    const cachingOf = () => {
+      const c = new EngineCache().get(version);
+      if (!('engine' in c)) throw new Error(c.message);
+      return { inner: c.engine, cached: new CachingEngine(c.engine, 1000) };
+    };
+    const { inner, cached } = cachingOf();
+    const asRequest = (d: PolicyDecidedData): CedarRequest => JSON.parse(JSON.stringify({ principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities })) as CedarRequest;
+    // Every leaf of the request, one at a time: a string gets a suffix, a number +1, a boolean flips.
+    const leaves = (v: unknown, path: (string | number)[] = []): (string | number)[][] => {
+      if (v === null || typeof v !== 'object') return [path];
+      return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => leaves(x, [...path, Array.isArray(v) ? Number(k) : k]));
+    };
+    const mutate = (r: CedarRequest, path: (string | number)[]): CedarRequest => {
+      const copy = JSON.parse(JSON.stringify(r)) as Record<string | number, unknown>;
+      let at = copy;
+      for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+      const last = path[path.length - 1]!;
+      const old = at[last];
+      at[last] = typeof old === 'number' ? old + 1 : typeof old === 'boolean' ? !old : `${String(old)}x`;
+      return copy as unknown as CedarRequest;
+    };
+    let checked = 0;
+    let decisionChanged = 0;
+    for (const d of decisions.slice(0, 12)) {
+      const base = asRequest(d);
+      const first = cached.evaluate(base);
+      const hitsBefore = cached.hits;
+      // The same values, as a fresh object: a hit, equal to a fresh evaluation.
+      expect(cached.evaluate(asRequest(d))).toEqual(inner.evaluate(base));
+      expect(cached.hits).toBe(hitsBefore + 1);
+      expect(first).toEqual(inner.evaluate(base));
+      for (const path of leaves(base)) {
+        const changed = mutate(base, path);
+        expect(cached.keyOf(changed), path.join('.')).not.toBe(cached.keyOf(base));
+        const h = cached.hits;
+        const answer = cached.evaluate(changed);
+        expect(cached.hits, `a changed ${path.join('.')} must miss`).toBe(h);
+        expect(answer).toEqual(inner.evaluate(changed));
+        if (answer.ok && first.ok && answer.value.decision !== first.value.decision) decisionChanged++;
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
+    // Some single-field changes do change the decision: a stale cached answer would have been caught.
+    expect(decisionChanged).toBeGreaterThan(0);
+  });
+
+  it('the cache is per policy version: the same request under another version is evaluated again', () => {
+    const other = compileEngine(`${DEFAULT_POLICY_TEXT}\n`);
+    const v2 = { ...other.version, text: `${DEFAULT_POLICY_TEXT}\n`, schema: GATEWAY_SCHEMA, tests: [] };
+    const e1 = new EngineCache().get(version);
+    const e2 = new EngineCache().get(v2);
+    if (!('engine' in e1) || !('engine' in e2)) throw new Error('compile');
+    const d = decisions[0]!;
+    const req = { principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities } as CedarRequest;
+    expect(new CachingEngine(e1.engine, 10).keyOf(req)).not.toBe(new CachingEngine(e2.engine, 10).keyOf(req));
+  });
+
+  it('a version whose text does not hash to its digest is refused by the engine cache (never compiled under that digest)', () => {
+    const forged = { ...version, text: DEFAULT_POLICY_TEXT.replace('permit', 'forbid') };
+    const e = new EngineCache().get(forged);
+    expect('engine' in e).toBe(false);
+    const r = new DecisionReplayer([forged]).replayOne(row(decisions[0]!, 1))!;
+    expect(r.problem).not.toBeNull();
+    expect(r.recomputed).toBeNull();
+  });
+
+  it('exact comparison (bundle verification) keeps the order of determining policies; set comparison does not', () => {
+    const d = decisions.find((x) => x.determiningPolicies.length >= 2) ?? decisions.find((x) => x.determiningPolicies.length >= 1)!;
+    const reordered = { ...d, determiningPolicies: [...d.determiningPolicies, d.determiningPolicies[0]!].slice(1) };
+    const sets = new DecisionReplayer([version]).replay([row(d, 1), row(reordered, 2)]);
+    const exact = new DecisionReplayer([version], [], 20_000, { compare: 'exact' }).replay([row(d, 1), row(reordered, 2)]);
+    expect(sets.matched).toBe(2);
+    if (d.determiningPolicies.length >= 2) expect(exact).toMatchObject({ matched: 1, mismatched: 1 });
+    else expect(exact.matched).toBe(1);
+  });
+
+  it('rows packed for a worker unpack to the same rows', () => {
+    const rows = decisions.slice(0, 5).map((d, i) => row(d, 1000 + i, 'com.arx.policy.decided', i % 2 === 0));
+    const back = unpackRows(packRows(rows));
+    expect(back.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() }))).toEqual(rows.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() })));
   });
 });
