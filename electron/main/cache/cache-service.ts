@@ -18,6 +18,10 @@ import type { DomainDeps } from '../core/domain-deps';
 import { recipientFromCertificate, recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from './key-wrap';
 import { LocalCache, type RecordKind } from './local-cache';
 import { Outbox, type FlushResult } from './outbox';
+import { checkAndAnchor, type AnchorResult } from './anchor';
+
+/** Anchors of the cache's change counter are appended at most this often (docs/cache.md "Rollback"). */
+export const ANCHOR_INTERVAL_MS = 60_000;
 
 /** This workstation's identity for the cache binding: a digest of the OS machine id (or the host name). */
 export function workstationId(): string {
@@ -54,6 +58,8 @@ export interface CacheServiceDeps {
   workstationId?: string;
   /** Outbox delivery check interval (ms); 0 disables the timer. */
   deliveryIntervalMs?: number;
+  /** Minimum time between two anchors of the change counter (default ANCHOR_INTERVAL_MS). */
+  anchorIntervalMs?: number;
 }
 
 export class CacheService {
@@ -62,6 +68,8 @@ export class CacheService {
   private damage: { code: string; message: string } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unlocking: Promise<unknown> | null = null;
+  private lastAnchorAt: number | null = null;
+  private anchoring: Promise<AnchorResult | null> | null = null;
 
   constructor(private readonly deps: CacheServiceDeps) {
     this.cache = new LocalCache({
@@ -89,7 +97,7 @@ export class CacheService {
     });
     const every = deps.deliveryIntervalMs ?? 3000;
     if (every > 0) {
-      this.timer = setInterval(() => void this.deliverIfOnline(), every);
+      this.timer = setInterval(() => void this.anchorIfOnline().then(() => this.deliverIfOnline()), every);
       this.timer.unref();
     }
   }
@@ -195,8 +203,12 @@ export class CacheService {
     }
     try {
       const problem = await this.cache.unlock(by, describe);
+      this.lastAnchorAt = null;
       if (problem) this.deps.log(`cache: opened but damaged (${problem.code}): ${problem.message}`);
-      else this.snapshotQuietly();
+      else {
+        await this.anchorIfOnline(); // a rolled-back copy is found before anything reads from it
+        this.snapshotQuietly();
+      }
     } catch (err) {
       if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')) this.damage = { code: err.code, message: err.message };
       this.changed();
@@ -286,6 +298,7 @@ export class CacheService {
     if (recipients.length === 0) throw new ArxFailure('SESSION_NONE', 'Log in with your card to rebuild the cache.');
     const r = this.cache.rebuild(recipients);
     this.damage = null;
+    this.lastAnchorAt = null;
     this.deps.log(`cache: rebuilt (${r.kept} outbox item(s) kept, ${r.unreadable} unreadable); the old file is ${r.quarantinedFile}`);
     this.changed();
     return { status: this.status(), outboxKept: r.kept, outboxUnreadable: r.unreadable, quarantinedFile: r.quarantinedFile };
@@ -297,6 +310,40 @@ export class CacheService {
 
   get<T = unknown>(kind: RecordKind, key: string): T | null {
     return this.cache.get<T>(kind, key);
+  }
+
+  /**
+   * While connected: compares the cache's change counter with its anchors in the control plane
+   * (CACHE_ROLLED_BACK when the file is an older copy) and appends a newer anchor (anchor.ts).
+   * Best effort: a failure is logged and tried again on the next tick.
+   */
+  anchorIfOnline(): Promise<AnchorResult | null> {
+    this.anchoring ??= this.anchorOnce().finally(() => (this.anchoring = null));
+    return this.anchoring;
+  }
+
+  private async anchorOnce(): Promise<AnchorResult | null> {
+    if (this.deps.controlPlane.status().state !== 'connected' || !this.cache.isUnlocked || this.cache.problem) return null;
+    try {
+      const session = this.deps.operatorAuth.session();
+      if (!session || session.locked) return null;
+      const tenants = [...new Set(session.roles.map((r) => r.tenantId))].sort();
+      const r = await checkAndAnchor(this.cache, this.deps.controlPlane.requirePool(), tenants, {
+        operatorId: session.operatorId,
+        lastAppendedAt: this.lastAnchorAt,
+        minIntervalMs: this.deps.anchorIntervalMs ?? ANCHOR_INTERVAL_MS,
+      });
+      if (r.appended) this.lastAnchorAt = Date.now();
+      if (r.forged) this.deps.log(`cache: ${r.forged} anchor row(s) for this cache do not verify (ignored)`);
+      if (r.rolledBack) {
+        this.deps.log(`cache: ${this.cache.problem?.message ?? 'rolled back'}`);
+        this.changed();
+      }
+      return r;
+    } catch (err) {
+      this.deps.log(`cache: anchor not checked (${(err as Error).message})`);
+      return null;
+    }
   }
 
   async deliverIfOnline(): Promise<FlushResult | null> {

@@ -12,7 +12,7 @@
  *   - a sealed cell fails to open                                      → CACHE_VALUE_TAMPERED / _MISPLACED / _TRUNCATED
  * A damaged cache still lists and delivers its outbox (every readable item) and can be rebuilt.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArxFailure } from '../../../shared/contract';
@@ -66,7 +66,15 @@ interface Manifest {
   outbox: number;
   /** Encryptions under the current writing generation (nonce budget). */
   sealed: number;
+  /**
+   * Changing transactions since the cache was made: +1 with every manifest write, never reset
+   * (absent in files made before it: 0). Anchored in the control plane (anchor.ts) so that a whole
+   * file rolled back to an older copy is found: CACHE_ROLLED_BACK.
+   */
+  counter?: number;
 }
+
+const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
 
 type Problem = { code: string; message: string };
 
@@ -224,6 +232,7 @@ export class LocalCache {
   }
 
   private writeManifest(): void {
+    this.manifest.counter = (this.manifest.counter ?? 0) + 1;
     this.setMeta('manifest', this.seal({ table: 'meta', row: 'manifest', column: 'value' }, json(this.manifest)));
   }
 
@@ -254,6 +263,7 @@ export class LocalCache {
       this.setMeta('generation', Buffer.from('1'));
       for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, key, r), r);
       this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
+      this.newAnchorKey();
       this.writeManifest();
     });
     this.problem_ = null;
@@ -307,7 +317,50 @@ export class LocalCache {
     this.cacheId = h.cacheId;
     this.unlockedBy = unlockedBy;
     this.problem_ = this.verify();
+    if (!this.problem_ && !this.anchorKey) {
+      // A file made before anchoring existed: give it its anchor key now (see anchor.ts for the limit).
+      this.tx(this.db!, () => {
+        this.newAnchorKey();
+        this.writeManifest();
+      });
+    }
     return this.problem_;
+  }
+
+  // ---------------------------------------------------------------- rollback anchor (anchor.ts)
+
+  /** A random 256-bit key, sealed in the file, made once per cache (copies share it): it MACs the anchors. */
+  private anchorKey: Buffer | null = null;
+
+  private newAnchorKey(): void {
+    this.anchorKey = randomBytes(32);
+    this.setMeta('anchor_key', this.seal(ANCHOR_LOCATION, this.anchorKey));
+  }
+
+  /** MAC of one anchored counter of this cache (HMAC-SHA-256 under the anchor key), hex. */
+  anchorMac(counter: number): string {
+    if (!this.anchorKey) throw new ArxFailure('CACHE_LOCKED', 'The cache is locked: log in with your card to open it.');
+    return createHmac('sha256', this.anchorKey).update(`arx-cache anchor v1\0${this.cacheId}\0${counter}`).digest('hex');
+  }
+
+  /**
+   * The cache id and the change counter of the committed file (read from the sealed manifest in the
+   * file, not from memory: a transaction that rolled back never reaches an anchor).
+   */
+  anchorState(): { cacheId: string; counter: number } {
+    this.requireUnlocked();
+    const m = this.meta('manifest');
+    if (!m) throw new ArxFailure('CACHE_FILE_CORRUPT', 'The cache file has no manifest.');
+    const manifest = parse(this.openCell({ table: 'meta', row: 'manifest', column: 'value' }, m)) as Manifest;
+    return { cacheId: this.cacheId, counter: manifest.counter ?? 0 };
+  }
+
+  /** The control plane has seen a later state of this cache than the file holds: it was rolled back. */
+  markRolledBack(counter: number, anchored: number): void {
+    this.problem_ = {
+      code: 'CACHE_ROLLED_BACK',
+      message: `This cache file is an older copy: the control plane has seen it at change ${anchored}, the file is at change ${counter} (it was restored from a copy).`,
+    };
   }
 
   private verify(): Problem | null {
@@ -318,6 +371,8 @@ export class LocalCache {
       const m = this.meta('manifest');
       if (!m) throw new ArxFailure('CACHE_FILE_CORRUPT', 'The cache file has no manifest.');
       this.manifest = parse(this.openCell({ table: 'meta', row: 'manifest', column: 'value' }, m)) as Manifest;
+      const ak = this.meta('anchor_key');
+      this.anchorKey = ak ? this.openCell(ANCHOR_LOCATION, ak) : null;
       if (bound !== this.options.workstationId) {
         throw new ArxFailure('CACHE_FOREIGN_WORKSTATION', 'This cache file was made on another workstation (it was copied here).');
       }
@@ -349,6 +404,8 @@ export class LocalCache {
     }
     this.touched.clear();
     for (const k of this.keys.values()) k.wipe();
+    this.anchorKey?.fill(0);
+    this.anchorKey = null;
     this.keys.clear();
     this.unlockedBy = null;
     this.problem_ = null;
@@ -650,6 +707,7 @@ export class LocalCache {
     if (remaining === 0) {
       this.tx(db, () => {
         this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
+        if (this.anchorKey) this.setMeta('anchor_key', this.seal(ANCHOR_LOCATION, this.anchorKey));
         this.setMeta('generation', Buffer.from(String(to)));
         this.stmt("DELETE FROM meta WHERE name = 'rotating_to'").run();
         this.head = null;

@@ -5,6 +5,7 @@ import { sql as m0004 } from './0004-operator-lookup';
 import { sql as m0005 } from './0005-policy-lifecycle';
 import { sql as m0006 } from './0006-explorer-indexes';
 import { sql as m0007 } from './0007-outbox-receipts';
+import { sql as m0008 } from './0008-cache-anchors';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'policy-lifecycle', sql: m0005 },
   { version: 6, name: 'explorer-indexes', sql: m0006 },
   { version: 7, name: 'outbox-receipts', sql: m0007 },
+  { version: 8, name: 'cache-anchors', sql: m0008 },
 ];

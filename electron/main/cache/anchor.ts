@@ -1,0 +1,95 @@
+/**
+ * Rollback detection for the local cache (issue 7, docs/cache.md "Rollback"): the change counter of
+ * the cache's sealed manifest is anchored in the control plane (migration 0008, arx.cache_anchors,
+ * append-only, RLS per tenant) while it is connected, and compared on every check:
+ *
+ *   file counter < latest authentic anchor  → CACHE_ROLLED_BACK (the file is an older copy put back)
+ *   file counter > latest authentic anchor  → a new anchor is appended (at most every minIntervalMs)
+ *
+ * "Authentic": the anchor's MAC verifies under the cache's anchor key (a random key sealed in the
+ * file when the cache was made; every copy of the file has it, nobody else does). A row another
+ * console inserted for this cache id without the key is ignored (counted in `forged`), so it can
+ * neither mark a good cache rolled back nor hide a rollback.
+ *
+ * Anchors go to every tenant of the logged-in operator's session and are read back from all of them.
+ * Limits (docs/cache.md): only changes anchored before the copy was put back count — a copy made
+ * after the last anchor (changes offline or within minIntervalMs) is not told apart; a workstation
+ * that never connects anchors nothing; a file made before anchoring existed, restored, gets a new
+ * anchor key and ignores the older anchors.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type pg from 'pg';
+import { withTenant } from '../controlplane/tenant-session';
+import type { LocalCache } from './local-cache';
+
+export interface AnchorResult {
+  /** The file's change counter. */
+  counter: number;
+  /** The latest authentic anchor found (null: none yet). */
+  anchored: number | null;
+  /** The file is an older copy (CACHE_ROLLED_BACK was set on the cache). */
+  rolledBack: boolean;
+  /** A new anchor was appended with the file's counter. */
+  appended: boolean;
+  /** Anchor rows for this cache id whose MAC does not verify (ignored). */
+  forged: number;
+}
+
+const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/**
+ * Compares the unlocked cache with its anchors and appends a newer one. `lastAppendedAt` (ms) and
+ * `minIntervalMs` throttle the appends; a check always runs.
+ */
+export async function checkAndAnchor(
+  cache: LocalCache,
+  pool: pg.Pool,
+  tenantIds: readonly string[],
+  opts: { operatorId?: string | null; now?: number; lastAppendedAt?: number | null; minIntervalMs?: number } = {},
+): Promise<AnchorResult> {
+  const { cacheId, counter } = cache.anchorState();
+  let anchored: number | null = null;
+  let forged = 0;
+  for (const tenant of tenantIds) {
+    // Newest first, a page at a time, down to the first authentic row (forged rows above it cannot hide it).
+    const latest = await withTenant(pool, tenant, async (c) => {
+      let after: [string, string] | null = null;
+      for (;;) {
+        const page: pg.QueryResult<{ counter: string; mac: string }> = after
+          ? await c.query('SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 AND (counter, mac) < ($3, $4) ORDER BY counter DESC, mac DESC LIMIT 64', [tenant, cacheId, ...after])
+          : await c.query('SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 ORDER BY counter DESC, mac DESC LIMIT 64', [tenant, cacheId]);
+        for (const r of page.rows) {
+          if (sameHex(r.mac, cache.anchorMac(Number(r.counter)))) return Number(r.counter);
+          forged++;
+        }
+        if (page.rows.length < 64) return null;
+        const last = page.rows[page.rows.length - 1]!;
+        after = [last.counter, last.mac];
+      }
+    });
+    if (latest !== null && (anchored === null || latest > anchored)) anchored = latest;
+  }
+  if (anchored !== null && counter < anchored) {
+    cache.markRolledBack(counter, anchored);
+    return { counter, anchored, rolledBack: true, appended: false, forged };
+  }
+  const now = opts.now ?? Date.now();
+  const due = opts.lastAppendedAt == null || now - opts.lastAppendedAt >= (opts.minIntervalMs ?? 0);
+  let appended = false;
+  if ((anchored === null || counter > anchored) && due && tenantIds.length > 0) {
+    const mac = cache.anchorMac(counter);
+    for (const tenant of tenantIds) {
+      await withTenant(pool, tenant, (c) =>
+        c.query('INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac, operator_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+          tenant,
+          cacheId,
+          counter,
+          mac,
+          opts.operatorId ?? null,
+        ]),
+      );
+    }
+    appended = true;
+  }
+  return { counter, anchored, rolledBack: false, appended, forged };
+}
