@@ -2,6 +2,7 @@ import { Group, Stack, Text } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import type { ExplorerFilter, ExplorerRow, ExplorerSort } from '../../../shared/contract/domains/audit-explorer';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { callArx, type ArxError } from '../app/arx-client';
 import { EventDrawer } from './explorer/EventDrawer';
 import { EventTable } from './explorer/EventTable';
@@ -17,6 +18,8 @@ interface Page {
   next: string | null;
   elapsedMs: number | null;
   error: ArxError | null;
+  /** Answered from the local cache (control plane unreachable): when it was fetched. */
+  cached: { at: string } | null;
 }
 
 /**
@@ -50,7 +53,11 @@ export function ExplorerPanel() {
     let live = true;
     void callArx((arx) => arx.explorer.query({ tenantId, filter, sort, cursor: null, limit: PAGE })).then((r) => {
       if (!live) return;
-      setPage(r.ok ? { key, rows: r.value.rows, next: r.value.next, elapsedMs: r.value.elapsedMs, error: null } : { key, rows: [], next: null, elapsedMs: null, error: r.error });
+      setPage(
+        r.ok
+          ? { key, rows: r.value.rows, next: r.value.next, elapsedMs: r.value.elapsedMs, error: null, cached: r.value.cached ?? null }
+          : { key, rows: [], next: null, elapsedMs: null, error: r.error, cached: null },
+      );
     });
     return () => {
       live = false;
@@ -67,7 +74,7 @@ export function ExplorerPanel() {
     setMoreLoading(true);
     void callArx((arx) => arx.explorer.query({ tenantId, filter, sort, cursor: next, limit: PAGE })).then((r) => {
       setMoreLoading(false);
-      setPage((p) => (p?.key !== key ? p : r.ok ? { ...p, rows: [...p.rows, ...r.value.rows], next: r.value.next } : { ...p, next: null, error: r.error }));
+      setPage((p) => (p?.key !== key ? p : r.ok ? { ...p, rows: [...p.rows, ...r.value.rows], next: r.value.next, cached: r.value.cached ?? p.cached } : { ...p, next: null, error: r.error }));
     });
   }, [tenantId, filter, sort, next, moreLoading, key]);
   const error = current?.error ?? null;
@@ -80,11 +87,12 @@ export function ExplorerPanel() {
         <Text size="sm" c="dimmed" role="status" aria-live="polite">
           {loading && rows.length === 0
             ? 'Loading…'
-            : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
+            : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
         </Text>
       </Group>
       <FilterBar filter={filter} facets={facets} onChange={setFilter} />
-      {error ? <ErrorNotice error={error} /> : null}
+      <OfflineBanner cached={current?.cached} what="events" />
+      {error ? <ErrorNotice error={error} title={errorTitle(error)} /> : null}
       <EventTable rows={rows} hasMore={next !== null} loading={loading} sort={sort} onSort={setSort} onLoadMore={loadMore} onOpen={(r) => setOpen(r.seq)} />
       {tenantId ? <EventDrawer tenantId={tenantId} seq={open} onClose={() => setOpen(null)} /> : null}
     </Stack>

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { CertificateSummary, CertificateVerification } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
 import { CertificateList } from '../certificates/CertificateList';
 import { ExportView } from '../certificates/ExportView';
@@ -78,9 +79,10 @@ export function CertificatesSection() {
       {outcome && (
         <Stack gap="sm" aria-live="polite" ref={outcomeRef}>
           <Title order={2}>{outcome.kind === 'exported' ? 'Export for OpenSSL' : 'Verification'}</Title>
+          {outcome.kind === 'verified' && <OfflineBanner cached={outcome.v.cached} what="this verification" />}
           {outcome.kind === 'verified' && <VerificationView v={outcome.v} />}
           {outcome.kind === 'exported' && <ExportView e={outcome.e} />}
-          {outcome.kind === 'error' && <ErrorNotice error={outcome.error} />}
+          {outcome.kind === 'error' && <ErrorNotice error={outcome.error} title={errorTitle(outcome.error)} />}
         </Stack>
       )}
       <ImportVerify onVerify={(envelope) => void verify({ kind: 'imported', envelope })} />
@@ -91,6 +93,11 @@ export function CertificatesSection() {
 function StoredCertificates({ tenantId, onVerify, onExport }: { tenantId: string; onVerify: (c: CertificateSummary) => void; onExport: (c: CertificateSummary) => void }) {
   const list = useArxResult((arx) => arx.review.list({ tenantId }));
   if (list.state === 'loading') return <Loader size="sm" aria-label="Loading certificates" />;
-  if (list.state === 'error') return <ErrorNotice error={list.error} title="The certificates could not be listed" />;
-  return <CertificateList items={list.value.certificates} onVerify={onVerify} onExport={onExport} />;
+  if (list.state === 'error') return <ErrorNotice error={list.error} title={errorTitle(list.error, 'The certificates could not be listed')} />;
+  return (
+    <>
+      <OfflineBanner cached={list.value.cached} what="certificates" />
+      <CertificateList items={list.value.certificates} onVerify={onVerify} onExport={onExport} />
+    </>
+  );
 }

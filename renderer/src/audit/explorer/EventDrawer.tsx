@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { ExplorerEvent } from '../../../../shared/contract/domains/audit-explorer';
 import { checkEvent, type Check, type EventCheck } from '../../../../shared/explorer/event-check';
 import { ErrorNotice } from '../../app/ErrorNotice';
+import { errorTitle, OfflineBanner } from '../../cache/OfflineBanner';
 import { callArx, type ArxError } from '../../app/arx-client';
 import classes from './explorer.module.css';
 
@@ -30,9 +31,10 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
     // lockScroll off: its scroll lock injects a <style> element without the CSP nonce.
     <Drawer opened={seq !== null} onClose={onClose} position="right" size="xl" lockScroll={false} title={<Title order={2} size="h4">Event {seq}</Title>}>
       {!state || (!state.event && !state.error) ? <Loader aria-label="Loading the event" /> : null}
-      {state?.error ? <ErrorNotice error={state.error} /> : null}
+      {state?.error ? <ErrorNotice error={state.error} title={errorTitle(state.error)} /> : null}
       {state?.event && checked ? (
         <Stack gap="md">
+          <OfflineBanner cached={state.event.cached} what="this event" />
           <Text size="sm" c="dimmed">
             {state.event.eventId}
           </Text>

@@ -1,0 +1,35 @@
+import { Alert, Text } from '@mantine/core';
+import type { CachedMark } from '../../../shared/contract/domains/cache';
+import type { ArxError } from '../app/arx-client';
+
+/** "14:32" today, "14:32 on 25 Nov 2026" another day (the workstation's local time). */
+export function cachedAtText(at: string, now = new Date()): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return sameDay ? time : `${time} on ${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })}`;
+}
+
+/**
+ * Shown above evidence answered from the encrypted local cache because the control plane is
+ * unreachable (docs/cache.md, "What is cached and when it is served"): when it was fetched, that
+ * it is this workstation's copy, and that nothing can be changed from it.
+ */
+export function OfflineBanner({ cached, what = 'evidence' }: { cached: CachedMark | null | undefined; what?: string }) {
+  if (!cached) return null;
+  const when = cachedAtText(cached.at);
+  return (
+    <Alert color="yellow" variant="light" role="status" aria-label="Offline: cached evidence" title="Offline" data-testid="offline-banner" data-cached-at={cached.at}>
+      <Text size="sm">
+        Offline — showing {what} cached at {when} on this workstation (read-only).
+      </Text>
+    </Alert>
+  );
+}
+
+/** The title for an error notice: an uncached read while offline is not a failure of the request as such. */
+export function errorTitle(error: ArxError, fallback?: string): string | undefined {
+  if (error.code === 'OFFLINE_NOT_CACHED') return 'Not available offline';
+  return fallback;
+}
