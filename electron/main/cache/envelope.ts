@@ -102,8 +102,8 @@ export class DataKey {
   readonly enc: Buffer;
   readonly index: Buffer;
   readonly location: Buffer;
-  /** "table\0column" → row → tag (the row ids come from the digest memo: same strings, hashes cached). */
-  private readonly tags = new Map<string, Map<string, Buffer>>();
+  /** table → column → row → tag (no string is built for a lookup; row ids from the digest memo are the same strings, hashes cached). */
+  private readonly tags = new Map<string, Map<string, Map<string, Buffer>>>();
   private tagCount = 0;
   private readonly digests = new Map<string, string>();
 
@@ -136,17 +136,17 @@ export class DataKey {
 
   /** HMAC-SHA-256(K_loc, "table\0row\0column")[0..16], remembered (see DIGEST_MEMO_LIMIT). Do not modify the result. */
   locationTag(table: string, row: string, column: string): Buffer {
-    const at = `${table}\0${column}`;
-    let rows = this.tags.get(at);
-    const known = rows?.get(row);
+    const known = this.tags.get(table)?.get(column)?.get(row);
     if (known) return known;
     const tag = createHmac('sha256', this.location).update(`${table}\0${row}\0${column}`).digest().subarray(0, 16);
     if (this.tagCount >= DIGEST_MEMO_LIMIT) {
       this.tags.clear();
       this.tagCount = 0;
-      rows = undefined;
     }
-    if (!rows) this.tags.set(at, (rows = new Map()));
+    let columns = this.tags.get(table);
+    if (!columns) this.tags.set(table, (columns = new Map()));
+    let rows = columns.get(column);
+    if (!rows) columns.set(column, (rows = new Map()));
     rows.set(row, tag);
     this.tagCount++;
     return tag;
@@ -190,21 +190,25 @@ export function seal(key: DataKey, loc: Location, plaintext: Uint8Array, aead: A
   return Buffer.concat([header, nonce, aead.seal(key.enc, nonce, plaintext, header)]);
 }
 
+/** The location of a failure, for its details (a copy: the caller's object is not kept). */
+function where(loc: Location) {
+  return { table: loc.table, row: loc.row, column: loc.column };
+}
+
 /** Opens a cell sealed for `loc`; throws the precise CACHE_* code otherwise (see the file comment). */
 export function open(keys: (generation: number) => DataKey | null, loc: Location, cell: Uint8Array, aead: Aead = nodeAead): Buffer {
-  const where = () => ({ table: loc.table, row: loc.row, column: loc.column });
-  if (cell.length < 1) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is empty.`, where());
-  if (cell[0] !== CELL_VERSION) throw new ArxFailure('CACHE_FORMAT_UNSUPPORTED', `The cached value at ${loc.table}/${loc.column} has an unknown format version ${cell[0]}.`, where());
-  if (cell.length < HEADER + NONCE + TAG) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is truncated.`, where());
+  if (cell.length < 1) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is empty.`, where(loc));
+  if (cell[0] !== CELL_VERSION) throw new ArxFailure('CACHE_FORMAT_UNSUPPORTED', `The cached value at ${loc.table}/${loc.column} has an unknown format version ${cell[0]}.`, where(loc));
+  if (cell.length < HEADER + NONCE + TAG) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is truncated.`, where(loc));
   const buf = Buffer.isBuffer(cell) ? cell : Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength);
   const header = buf.subarray(0, HEADER);
   const key = keys(header.readUInt32BE(1));
-  if (!key) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} names a key generation this cache does not have.`, where());
+  if (!key) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} names a key generation this cache does not have.`, where(loc));
   const plain = aead.open(key.enc, buf.subarray(HEADER, HEADER + NONCE), buf.subarray(HEADER + NONCE), header);
-  if (!plain) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} failed authentication: it was modified.`, where());
+  if (!plain) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} failed authentication: it was modified.`, where(loc));
   if (!timingSafeEqual(header.subarray(5, 21), locationTag(key, loc))) {
     plain.fill(0);
-    throw new ArxFailure('CACHE_VALUE_MISPLACED', `The cached value at ${loc.table}/${loc.column} belongs to another row or column: it was moved.`, where());
+    throw new ArxFailure('CACHE_VALUE_MISPLACED', `The cached value at ${loc.table}/${loc.column} belongs to another row or column: it was moved.`, where(loc));
   }
   return Buffer.isBuffer(plain) ? plain : Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
 }
