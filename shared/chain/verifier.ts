@@ -150,6 +150,31 @@ export class ChainVerifier {
   private frontierBroken = false;
   private readonly roots = new Map<number, Uint8Array>();
   private rootsChecked = 0;
+  /** The row being pushed: its computed digest, the stored one when they differ, its hash, a precomputed link. */
+  private readonly cur: { digest: Uint8Array; stored: Uint8Array | null; hash: Uint8Array; pre: ChainRow['computedLink'] } = {
+    digest: new Uint8Array(0),
+    stored: null,
+    hash: new Uint8Array(0),
+    pre: undefined,
+  };
+  /**
+   * Whether the stored `hash` (default: the current row's) is chainLink(t, prev, d) for one of the
+   * digests `d` (default: the current row's computed digest, and its stored one when they differ).
+   */
+  private readonly linksFn = (t: number, prev: Uint8Array, d?: readonly Uint8Array[], hash?: Uint8Array): boolean => {
+    if (t < 0) return false;
+    const cur = this.cur;
+    const h = hash ?? cur.hash;
+    if (d) {
+      for (const x of d) if (bytesEqual(chainLink(this.b3, t, prev, x), h)) return true;
+      return false;
+    }
+    // The worker's link is exactly chainLink(t, prev, computed) when these hold.
+    const pre = cur.pre;
+    if (pre && h === cur.hash && prev === pre.prev && t === pre.seq) return bytesEqual(pre.hash, h);
+    if (bytesEqual(chainLink(this.b3, t, prev, cur.digest), h)) return true;
+    return cur.stored !== null && bytesEqual(chainLink(this.b3, t, prev, cur.stored), h);
+  };
 
   constructor(options: ChainVerifierOptions) {
     this.b3 = options.blake3 ?? nobleBlake3;
@@ -227,14 +252,12 @@ export class ChainVerifier {
     if (!digestOk) this.report('EVENT_DIGEST_MISMATCH', { seq: s, expected: toHex(computed), found: toHex(row.digest) });
     // A link that holds with the stored digest shows the rest of the row is intact: the payload
     // alone was changed, which EVENT_DIGEST_MISMATCH already says.
-    const digests = digestOk ? [computed] : [computed, row.digest];
-    const pre = digestOk ? row.computedLink : undefined;
-    const links = (t: number, prev: Uint8Array, d: readonly Uint8Array[] = digests, hash = row.hash) => {
-      if (t < 0) return false;
-      // The worker's link is exactly chainLink(t, prev, computed) when these hold.
-      if (pre && d === digests && hash === row.hash && prev === pre.prev && t === pre.seq) return bytesEqual(pre.hash, hash);
-      return d.some((x) => bytesEqual(chainLink(this.b3, t, prev, x), hash));
-    };
+    // (The row's candidates live in fields, not in a closure: this runs once per row, millions of times.)
+    this.cur.digest = computed;
+    this.cur.stored = digestOk ? null : row.digest;
+    this.cur.hash = row.hash;
+    this.cur.pre = digestOk ? row.computedLink : undefined;
+    const links = this.linksFn;
 
     // 3. The link, and after a break the search that re-attaches the chain.
     const recent = this.recent;

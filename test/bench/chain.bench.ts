@@ -128,7 +128,7 @@ async function main() {
       return sec;
     };
     // Warm the workers (module load, WASM compile) outside the timing, as a running console has.
-    await digestPool.digest({ tenantId: a.id, n: 1, bytes: new Uint8Array(1), offsets: Uint32Array.of(0, 1), seqs: Float64Array.of(0), hashes: new Uint8Array(32), prev: new Uint8Array(0) });
+    await digestPool.ready();
     const chainOnly = await run(`engine, ${digestPool.size} worker(s), no jsonb:`, { pool: digestPool, checkDocuments: false });
     const full = await run(`engine, ${digestPool.size} worker(s), + jsonb:`, { pool: digestPool, checkDocuments: true });
     if (process.env.ARX_BENCH_SINGLE) await run('engine, no workers, no jsonb:', { pool: null, checkDocuments: false });

@@ -68,6 +68,146 @@ export async function* copyBinaryTuples(client: pg.PoolClient, sql: string, fiel
   if (!ended) throw new ArxFailure('DB_UNREACHABLE', 'The chain stream from the control plane ended early.');
 }
 
+/** A run of whole COPY tuples (binary format), in its own ArrayBuffer so that it can be transferred. */
+export interface TupleBlock {
+  bytes: Uint8Array;
+  rows: number;
+}
+
+/**
+ * Like copyBinaryTuples, but yields the raw bytes of whole tuples in blocks of at most `maxRows`
+ * tuples (or about `maxBytes`), without a view or an object per field: the verification engine
+ * parses them where it hashes them (possibly in a worker). Every received byte is copied once, into
+ * the block that holds its tuple. Header and trailer are checked and left out.
+ */
+export function copyTupleBlocks(client: pg.PoolClient, sql: string, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
+  return tupleBlocks(client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)), fieldCount, maxRows, maxBytes);
+}
+
+/** The framing of copyTupleBlocks over any stream of binary-COPY bytes. */
+export async function* tupleBlocks(stream: AsyncIterable<Uint8Array>, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
+  const framer = new TupleFramer(fieldCount, maxRows, maxBytes);
+  for await (const chunk of stream) {
+    for (const block of framer.push(chunk)) yield block;
+  }
+  const last = framer.end();
+  if (last) yield last;
+}
+
+/** A buffer of its own (transferable), not zero-filled: every byte handed out was written first. */
+const uninitialised = (n: number): Uint8Array => {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+};
+
+/** Cuts binary-COPY bytes into blocks of whole tuples (a class, not closures: its loop runs per row). */
+export class TupleFramer {
+  private acc: Uint8Array;
+  private view: DataView;
+  /** Bytes in acc. */
+  private len = 0;
+  /** Start of the first tuple not yet known to be complete. */
+  private scan = 0;
+  /** Complete tuples in acc[0, scan). */
+  private rows = 0;
+  private header = false;
+  private ended = false;
+
+  constructor(
+    private readonly fieldCount: number,
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+  ) {
+    this.acc = uninitialised(Math.max(maxBytes + (maxBytes >> 2), 1 << 16));
+    this.view = new DataView(this.acc.buffer);
+  }
+
+  push(chunk: Uint8Array): TupleBlock[] {
+    const out: TupleBlock[] = [];
+    if (this.ended) return out;
+    if (this.len + chunk.length > this.acc.length) this.grow(this.len + chunk.length);
+    this.acc.set(chunk, this.len);
+    this.len += chunk.length;
+    if (!this.header) {
+      const acc = this.acc;
+      if (this.len < 19) return out;
+      for (let i = 0; i < SIGNATURE.length; i++) if (acc[i] !== SIGNATURE[i]) throw new ArxFailure('INTERNAL', 'The database sent a COPY stream without the binary signature.');
+      const skip = 19 + this.view.getUint32(15);
+      if (this.len < skip) return out;
+      acc.copyWithin(0, skip, this.len);
+      this.len -= skip;
+      this.header = true;
+    }
+    const fieldCount = this.fieldCount;
+    for (;;) {
+      const view = this.view;
+      const len = this.len;
+      let scan = this.scan;
+      let rows = this.rows;
+      while (len - scan >= 2) {
+        const fields = view.getInt16(scan);
+        if (fields === -1) {
+          this.ended = true;
+          break;
+        }
+        if (fields !== fieldCount) throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
+        let p = scan + 2;
+        let i = 0;
+        for (; i < fieldCount; i++) {
+          if (len - p < 4) break;
+          const n = view.getInt32(p);
+          p += 4 + (n > 0 ? n : 0);
+          if (p > len) break;
+        }
+        if (i < fieldCount) break;
+        scan = p;
+        rows++;
+        if (rows >= this.maxRows || scan >= this.maxBytes) break;
+      }
+      this.scan = scan;
+      this.rows = rows;
+      if (rows > 0 && (rows >= this.maxRows || scan >= this.maxBytes)) {
+        out.push(this.take());
+        continue;
+      }
+      return out;
+    }
+  }
+
+  /** The last block (null if none); throws if the data ended without the COPY trailer. */
+  end(): TupleBlock | null {
+    if (!this.ended) throw new ArxFailure('DB_UNREACHABLE', 'The chain stream from the control plane ended early.');
+    return this.rows > 0 ? this.take() : null;
+  }
+
+  private take(): TupleBlock {
+    const block = { bytes: this.acc.subarray(0, this.scan), rows: this.rows };
+    const rest = this.len - this.scan;
+    const next = uninitialised(Math.max(this.acc.length, rest + (1 << 16)));
+    next.set(this.acc.subarray(this.scan, this.len), 0);
+    this.acc = next;
+    this.view = new DataView(next.buffer);
+    this.len = rest;
+    this.scan = 0;
+    this.rows = 0;
+    return block;
+  }
+
+  private grow(need: number): void {
+    const bigger = uninitialised(Math.max(2 * this.acc.length, need));
+    bigger.set(this.acc.subarray(0, this.len), 0);
+    this.acc = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+}
+
+/** The SQL of a tenant's chain rows (seq, bytes, event_digest, chain_hash), seq from..to inclusive, in seq order. */
+export function chainRowsSql(tenantId: string, from: number, to: number | null): string {
+  return `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
+    WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
+    ORDER BY seq`;
+}
+
 const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
 
 /** A tenant's chain rows, seq `from`..`to` (inclusive; null: to the end), in seq order. */

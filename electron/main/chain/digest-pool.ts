@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ArxFailure } from '../../../shared/contract';
-import type { DigestBatch, DigestResult, DigestWorkerMessage } from './digest-protocol';
+import type { DigestReply, DigestRequest } from './digest-protocol';
+import type { StreamInit, StreamResult, StreamStats } from './stream-verifier';
 
 /**
  * From source (tsx, vitest) the worker is `digest-worker.ts`, started through a tiny eval script
@@ -22,21 +23,98 @@ function spawnWorker(): Worker {
   return new Worker(join(dirname(here), 'chain-digest-worker.mjs'));
 }
 
-interface Pending {
-  resolve: (r: DigestResult) => void;
-  reject: (e: unknown) => void;
-  worker: Worker;
+/**
+ * One verification's stream of COPY blocks on one worker. Blocks are transferred (the caller's
+ * buffer is unusable afterwards) and acknowledged in order with the worker's progress.
+ */
+export class DigestStream {
+  /** Blocks sent and not yet acknowledged. */
+  inFlight = 0;
+  private failure: Error | null = null;
+  private waiter: (() => void) | null = null;
+  private done: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void } | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly pool: DigestPool,
+    readonly worker: Worker,
+    readonly id: number,
+    private readonly onProgress: (p: StreamStats) => void,
+  ) {}
+
+  send(bytes: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    this.inFlight++;
+    const m: DigestRequest = { kind: 'block', stream: this.id, bytes };
+    this.worker.postMessage(m, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Resolves once fewer than `n` blocks are unacknowledged (back-pressure); rejects if the worker failed. */
+  async below(n: number): Promise<void> {
+    while (this.inFlight >= n && !this.failure) await new Promise<void>((r) => (this.waiter = r));
+    if (this.failure) throw this.failure;
+  }
+
+  finish(): Promise<StreamResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<StreamResult>((resolve, reject) => {
+      this.done = { resolve, reject };
+      this.worker.postMessage({ kind: 'finish', stream: this.id } satisfies DigestRequest);
+    });
+  }
+
+  /** Abandons the stream (cancel): the worker discards what it still has of it. */
+  drop(): void {
+    if (this.closed) return;
+    this.worker.postMessage({ kind: 'drop', stream: this.id } satisfies DigestRequest);
+    this.close();
+  }
+
+  /** @internal */
+  receive(m: DigestReply): void {
+    if (m.kind === 'ack') {
+      this.inFlight--;
+      this.onProgress(m.progress);
+      this.wake();
+    } else if (m.kind === 'result') {
+      this.close();
+      this.done?.resolve(m.result);
+    } else if (m.kind === 'failed') {
+      this.fail(new ArxFailure('INTERNAL', `A chain digest worker failed: ${m.message.slice(0, 200)}`));
+    }
+  }
+
+  /** @internal */
+  fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.close();
+    this.done?.reject(e);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.closeStream(this);
+  }
 }
 
 /**
- * Worker threads that hash events for the verification engine. Batches go round-robin; each
- * worker answers in order. Workers are unref'd, so an idle pool never keeps a process alive.
+ * Worker threads that verify COPY streams for the verification engine: each stream runs on one
+ * worker (the chain is sequential; on the 2-core reference machine the database and one worker
+ * are the two busy threads). Workers are unref'd, so an idle pool never keeps a process alive.
  */
 export class DigestPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, DigestStream>();
   private nextId = 1;
-  private turn = 0;
   private closed = false;
 
   constructor(readonly size: number) {
@@ -45,21 +123,12 @@ export class DigestPool {
 
   private start(): Worker {
     const w = spawnWorker();
-    w.on('message', (m: DigestWorkerMessage) => {
-      const id = m.ok ? m.result.id : m.id;
-      const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
-      this.release(w);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new ArxFailure('INTERNAL', `A chain digest worker failed: ${m.message.slice(0, 200)}`));
+    w.on('message', (m: DigestReply) => {
+      if (m.kind === 'pong') return this.pongs.get(m.stream)?.();
+      this.streams.get(m.stream)?.receive(m);
     });
     const fail = (why: string) => {
-      for (const [id, p] of this.pending) {
-        if (p.worker !== w) continue;
-        this.pending.delete(id);
-        p.reject(new ArxFailure('INTERNAL', `A chain digest worker stopped: ${why}`));
-      }
+      for (const s of [...this.streams.values()]) if (s.worker === w) s.fail(new ArxFailure('INTERNAL', `A chain digest worker stopped: ${why}`));
       const i = this.workers.indexOf(w);
       if (i >= 0 && !this.closed) this.workers[i] = this.start();
     };
@@ -69,23 +138,48 @@ export class DigestPool {
     return w;
   }
 
-  /** An idle worker must not keep the process alive; a busy one must (its answer is awaited). */
-  private release(w: Worker): void {
-    for (const p of this.pending.values()) if (p.worker === w) return;
-    w.unref();
+  private readonly pongs = new Map<number, () => void>();
+
+  /** Resolves when every worker has loaded its code and WASM (a running console has; benchmarks warm up with it). */
+  async ready(): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => {
+        const id = this.nextId++;
+        w.ref();
+        return new Promise<void>((r) => {
+          this.pongs.set(id, r);
+          w.postMessage({ kind: 'ping', stream: id } satisfies DigestRequest);
+        }).finally(() => {
+          this.pongs.delete(id);
+          this.release(w);
+        });
+      }),
+    );
   }
 
-  /** Hashes one batch; the batch's buffers are transferred (unusable by the caller afterwards). */
-  digest(batch: Omit<DigestBatch, 'id'>): Promise<DigestResult> {
-    if (this.closed) return Promise.reject(new ArxFailure('INTERNAL', 'The chain digest pool is closed.'));
-    const id = this.nextId++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
-    return new Promise<DigestResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker });
-      worker.ref();
-      const msg: DigestBatch = { id, ...batch };
-      worker.postMessage(msg, [msg.bytes.buffer, msg.offsets.buffer, msg.seqs.buffer, msg.hashes.buffer] as ArrayBuffer[]);
-    });
+  /** Opens a verification stream on the least busy worker. */
+  open(init: StreamInit, onProgress: (p: StreamStats) => void): DigestStream {
+    if (this.closed) throw new ArxFailure('INTERNAL', 'The chain digest pool is closed.');
+    const load = (w: Worker) => [...this.streams.values()].filter((s) => s.worker === w).length;
+    const worker = this.workers.reduce((a, b) => (load(b) < load(a) ? b : a));
+    const s = new DigestStream(this, worker, this.nextId++, onProgress);
+    this.streams.set(s.id, s);
+    worker.ref();
+    worker.postMessage({ kind: 'open', stream: s.id, init } satisfies DigestRequest);
+    return s;
+  }
+
+  /** @internal */
+  closeStream(s: DigestStream): void {
+    this.streams.delete(s.id);
+    this.release(s.worker);
+  }
+
+  /** An idle worker must not keep the process alive; a busy one must (its answer is awaited). */
+  private release(w: Worker): void {
+    for (const s of this.streams.values()) if (s.worker === w) return;
+    if (this.pongs.size > 0) return;
+    w.unref();
   }
 
   async close(): Promise<void> {

@@ -1,47 +1,53 @@
 /**
- * A digest worker of the verification engine (digest-pool.ts): the per-event hashing of
- * docs/chain-format.md runs here, off the thread that reads the database and links the chain.
- * Preimages come from shared/chain/format.ts only; this file defines none.
+ * A digest worker of the verification engine (digest-pool.ts): the per-row work of
+ * docs/chain-format.md §5.2 runs here (ChainStreamVerifier), off the thread that reads the database.
+ * Preimages come from shared/chain/format.ts and hash-kernel.ts (tested equal); this file defines none.
  */
 import { parentPort } from 'node:worker_threads';
-import { chainLink, eventDigest } from '../../../shared/chain';
-import type { DigestBatch, DigestWorkerMessage } from './digest-protocol';
-import { loadWasmMerkleHasher } from './node-crypto';
-import { loadWasmBlake3 } from './wasm-blake3';
+import type { DigestReply, DigestRequest } from './digest-protocol';
+import { loadHashKernel } from './hash-kernel';
+import { ChainStreamVerifier } from './stream-verifier';
 
 const port = parentPort;
 if (!port) throw new Error('digest-worker must run in a worker thread');
 
-const ready = Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]);
-const encoder = new TextEncoder();
-let tenantNeedle: { tenantId: string; bytes: Buffer } | null = null;
+const kernel = loadHashKernel();
+const streams = new Map<number, ChainStreamVerifier | Error>();
+// Messages are handled strictly in order (the kernel loads once, asynchronously, at start).
+let queue: Promise<unknown> = Promise.resolve();
 
-port.on('message', (batch: DigestBatch) => {
-  void ready.then(([b3, merkle]) => {
-    try {
-      const { n, bytes, offsets, seqs, hashes, prev } = batch;
-      if (tenantNeedle?.tenantId !== batch.tenantId) tenantNeedle = { tenantId: batch.tenantId, bytes: Buffer.from(encoder.encode(`"arxtenant":"${batch.tenantId}"`)) };
-      const needle = tenantNeedle.bytes;
-      const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const digests = new Uint8Array(32 * n);
-      const links = new Uint8Array(32 * n);
-      const leaves = new Uint8Array(32 * n);
-      const ownTenant = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const ev = all.subarray(offsets[i]!, offsets[i + 1]!);
-        const d = eventDigest(b3, ev);
-        digests.set(d, 32 * i);
-        const h = hashes.subarray(32 * i, 32 * i + 32);
-        leaves.set(merkle.leafHash(h), 32 * i);
-        const p = i === 0 ? prev : hashes.subarray(32 * (i - 1), 32 * i);
-        if (p.length === 32) links.set(chainLink(b3, seqs[i]!, p, d), 32 * i);
-        ownTenant[i] = ev.indexOf(needle) >= 0 ? 1 : 0;
-      }
-      const msg: DigestWorkerMessage = { ok: true, result: { id: batch.id, digests, links, leaves, ownTenant } };
-      port.postMessage(msg, [digests.buffer, links.buffer, leaves.buffer, ownTenant.buffer]);
-    } catch (err) {
-      const msg: DigestWorkerMessage = { ok: false, id: batch.id, message: err instanceof Error ? err.message : String(err) };
-      port.postMessage(msg);
-    }
-  });
+const reply = (m: DigestReply) => port.postMessage(m);
+
+port.on('message', (m: DigestRequest) => {
+  queue = queue.then(() => kernel.then((k) => handle(m, k)));
 });
+
+function handle(m: DigestRequest, k: Awaited<typeof kernel>): void {
+  if (m.kind === 'ping') return reply({ kind: 'pong', stream: m.stream });
+  if (m.kind === 'drop') {
+    streams.delete(m.stream);
+    return;
+  }
+  try {
+    if (m.kind === 'open') {
+      streams.set(m.stream, new ChainStreamVerifier(m.init, k));
+      return;
+    }
+    const s = streams.get(m.stream);
+    // Dropped (cancelled) or already failed (reported once): the rest of its messages are ignored.
+    if (s === undefined || s instanceof Error) {
+      if (m.kind === 'finish') streams.delete(m.stream);
+      return;
+    }
+    if (m.kind === 'block') {
+      s.push(m.bytes);
+      return reply({ kind: 'ack', stream: m.stream, progress: s.progress });
+    }
+    streams.delete(m.stream);
+    reply({ kind: 'result', stream: m.stream, result: s.finish() });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (m.kind !== 'finish') streams.set(m.stream, e);
+    reply({ kind: 'failed', stream: m.stream, message: e.message });
+  }
+}

@@ -2,14 +2,11 @@ import type pg from 'pg';
 import { toHex } from '../../../shared/bytes';
 import {
   CHAIN_WARNING_CODES,
-  ChainVerifier,
   isTenantId,
-  nobleBlake3,
   problemMeaning,
   type Blake3,
   type ChainCheckpoint,
   type ChainIssue,
-  type ChainRow,
   type ChainStart,
 } from '../../../shared/chain';
 import { openArxCheckpoint, type NoteVerifier } from '../../../shared/checkpoint';
@@ -17,10 +14,11 @@ import { ArxFailure } from '../../../shared/contract';
 import { MerkleFrontier, verifyConsistency } from '../../../shared/merkle';
 import { policyVersionOf } from '../../../shared/policy/policy-set';
 import { policyVersionDigest } from '../../../shared/policy/version';
-import { copyChainHashes, copyChainRows, type StoredChainRow } from './copy-rows';
+import { chainRowsSql, copyChainHashes, copyTupleBlocks } from './copy-rows';
 import type { DigestPool } from './digest-pool';
-import type { DigestResult } from './digest-protocol';
-import { loadWasmMerkleHasher, nodeEd25519Verifier } from './node-crypto';
+import { loadHashKernel } from './hash-kernel';
+import { nodeEd25519Verifier } from './node-crypto';
+import { ChainStreamVerifier, type StreamInit, type StreamResult } from './stream-verifier';
 
 /** Problems found beside the chain's own codes (shared/chain/issues.ts); docs/chain-format.md §5.1. */
 export const ENGINE_ISSUE_CODES = [
@@ -108,8 +106,9 @@ export interface VerifyOptions {
   from?: number;
   to?: number;
   range?: VerifyRange;
+  /** Not used any more: the engine always hashes with its WASM kernel (hash-kernel.ts), on whichever thread. */
   blake3?: Blake3;
-  /** Worker threads for digests, links and leaf hashes; null or absent: everything on this thread. */
+  /** Worker threads for the per-row work (digests, links, tree, ChainVerifier); null or absent: everything on this thread. */
   pool?: DigestPool | null;
   /** Compare every jsonb copy with its stored bytes (default true). */
   checkDocuments?: boolean;
@@ -131,9 +130,9 @@ interface CheckpointRow {
   consistency_proof: Buffer[];
 }
 
-const BATCH_ROWS = 8192;
-const BATCH_BYTES = 8 << 20;
-const MAX_IN_FLIGHT = 6;
+const BATCH_ROWS = 4096;
+const BATCH_BYTES = 2 << 20;
+const MAX_IN_FLIGHT = 4;
 
 function issue(code: VerificationIssue['code'], message: string, details: VerificationIssue['details']): VerificationIssue {
   const severity = CHAIN_WARNING_CODES.has(code as ChainIssue['code']) || ENGINE_WARNINGS.has(code) ? 'warning' : 'error';
@@ -162,7 +161,6 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
   const startedAt = new Date();
   const t0 = performance.now();
   if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
-  const b3 = opts.blake3 ?? nobleBlake3;
   const requested: VerifyRange = opts.range ?? (opts.from !== undefined || opts.to !== undefined ? { kind: 'seq', from: opts.from ?? 0, to: opts.to ?? null } : { kind: 'all' });
   const signal = opts.signal;
   const errors: VerificationIssue[] = [];
@@ -321,7 +319,8 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     // 3. The chain. Checkpoints inside the range anchor it (heads) and are recomputed (roots) by
     //    ChainVerifier's one Merkle frontier; a range that starts later resumes the tree from the
     //    stored hashes before it.
-    const merkle = await loadWasmMerkleHasher();
+    const kernel = await loadHashKernel();
+    const merkle = kernel.merkle;
     const inRange = verified.filter((c) => to === null || c.size - 1 <= to);
     let start: ChainStart = { tenantId };
     if (from > 0) {
@@ -343,108 +342,52 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
         ...(prevOk ? { frontier: before.state() } : {}),
       };
     }
-    const verifier = new ChainVerifier({ start, blake3: b3, checkpoints: inRange, merkleHasher: merkle, ...(opts.maxIssues ? { maxIssues: opts.maxIssues } : {}) });
-    const startPrev: Uint8Array | null = 'prevHash' in start ? start.prevHash : null;
+    const init: StreamInit = {
+      tenantId,
+      start,
+      checkpoints: inRange.map((c) => ({ size: c.size, root: c.root, head: c.head })),
+      ...(opts.maxIssues ? { maxIssues: opts.maxIssues } : {}),
+    };
 
     progress.phase('events');
-    let rows = 0;
-    let bytes = 0;
-    let firstSeq: number | null = null;
-    let lastSeq: number | null = null;
-    let foreignCount = 0;
-    const foreign = (r: StoredChainRow) => {
-      foreignCount++;
-      if (foreignCount > 1000) return;
-      const m = /"arxtenant":"([^"]{1,64})"/.exec(r.bytes.subarray(0, 4096).toString('utf8'));
-      errors.push(
-        issue('EVENT_FOREIGN_TENANT', 'the event names another tenant in its own bytes: it was copied from another chain', {
-          seq: r.seq,
-          expected: tenantId,
-          found: m ? m[1]! : '(no tenant named)',
-        }),
-      );
-    };
-    const needle = Buffer.from(`"arxtenant":"${tenantId}"`);
-    const account = (r: StoredChainRow) => {
-      rows++;
-      bytes += r.bytes.length;
-      firstSeq ??= r.seq;
-      lastSeq = r.seq;
-    };
-
-    const digestPool = opts.pool ?? null;
     const batchRows = opts.batchRows ?? BATCH_ROWS;
+    const blocks = copyTupleBlocks(client, chainRowsSql(tenantId, from, to), 4, batchRows, BATCH_BYTES);
+    const digestPool = opts.pool ?? null;
+    let streamed: StreamResult;
     if (!digestPool) {
-      for await (const batch of copyChainRows(client, tenantId, from, to)) {
+      // On this thread: the same per-row code as in a worker.
+      const sv = new ChainStreamVerifier(init, kernel);
+      for await (const block of blocks) {
         if (signal?.aborted) throw cancelled();
-        for (const r of batch) {
-          verifier.push(r);
-          if (r.bytes.indexOf(needle) < 0) foreign(r);
-          account(r);
-        }
-        progress.events(rows, bytes, lastSeq ?? from);
+        sv.push(block.bytes);
+        const p = sv.progress;
+        progress.events(p.rows, p.bytes, p.lastSeq ?? from);
       }
+      streamed = sv.finish();
     } else {
-      type InFlight = { rows: StoredChainRow[]; prev: Uint8Array | null; result: Promise<DigestResult> };
-      const inflight: InFlight[] = [];
-      let batch: StoredChainRow[] = [];
-      let batchBytes = 0;
-      let prevOfBatch: Uint8Array | null = startPrev;
-      const send = () => {
-        if (batch.length === 0) return;
-        const n = batch.length;
-        const packed = new Uint8Array(batchBytes);
-        const offsets = new Uint32Array(n + 1);
-        const seqs = new Float64Array(n);
-        const hashes = new Uint8Array(32 * n);
-        let o = 0;
-        for (let i = 0; i < n; i++) {
-          const r = batch[i]!;
-          offsets[i] = o;
-          packed.set(r.bytes, o);
-          o += r.bytes.length;
-          seqs[i] = r.seq;
-          if (r.hash.length === 32) hashes.set(r.hash, 32 * i);
+      // This thread only moves whole tuples to one worker; the worker's acknowledgements are the
+      // progress and the back-pressure (at most MAX_IN_FLIGHT blocks queued).
+      const stream = digestPool.open(init, (p) => progress.events(p.rows, p.bytes, p.lastSeq ?? from));
+      try {
+        for await (const block of blocks) {
+          if (signal?.aborted) throw cancelled();
+          await stream.below(MAX_IN_FLIGHT);
+          if (signal?.aborted) throw cancelled();
+          stream.send(block.bytes);
         }
-        offsets[n] = o;
-        const prev = prevOfBatch && prevOfBatch.length === 32 ? Uint8Array.from(prevOfBatch) : new Uint8Array(0);
-        const result = digestPool.digest({ tenantId, n, bytes: packed, offsets, seqs, hashes, prev });
-        result.catch(() => {}); // awaited in order below; a cancelled run never awaits it
-        inflight.push({ rows: batch, prev: prevOfBatch, result });
-        prevOfBatch = batch[n - 1]!.hash;
-        batch = [];
-        batchBytes = 0;
-      };
-      const drain = async () => {
-        const x = inflight.shift()!;
-        const d = await x.result;
-        if (signal?.aborted) throw cancelled();
-        for (let i = 0; i < x.rows.length; i++) {
-          const r = x.rows[i]!;
-          const prev = i === 0 ? x.prev : x.rows[i - 1]!.hash;
-          // One object per row, no spreads: this loop runs a million times.
-          const row: ChainRow = { seq: r.seq, bytes: r.bytes, digest: r.digest, hash: r.hash, computedDigest: d.digests.subarray(32 * i, 32 * i + 32) };
-          if (r.hash.length === 32) row.leafHash = d.leaves.subarray(32 * i, 32 * i + 32);
-          if (prev && prev.length === 32) row.computedLink = { seq: r.seq, prev, hash: d.links.subarray(32 * i, 32 * i + 32) };
-          verifier.push(row);
-          if (d.ownTenant[i] === 0) foreign(r);
-          account(r);
-        }
-        progress.events(rows, bytes, lastSeq ?? from);
-      };
-      for await (const chunk of copyChainRows(client, tenantId, from, to)) {
-        if (signal?.aborted) throw cancelled();
-        for (const r of chunk) {
-          batch.push(r);
-          batchBytes += r.bytes.length;
-          if (batch.length >= batchRows || batchBytes >= BATCH_BYTES) send();
-        }
-        while (inflight.length > MAX_IN_FLIGHT) await drain();
+        streamed = await stream.finish();
+      } finally {
+        stream.drop();
       }
-      send();
-      while (inflight.length) await drain();
     }
-    if (foreignCount > 1000) warnings.push(issue('DOC_UNCHECKED', `${foreignCount - 1000} more events name another tenant`, { seq: lastSeq ?? from, count: foreignCount - 1000 }));
+    if (signal?.aborted) throw cancelled();
+    const { report, rows, bytes, firstSeq, lastSeq, foreign } = streamed;
+    for (const f of foreign.first) {
+      errors.push(issue('EVENT_FOREIGN_TENANT', 'the event names another tenant in its own bytes: it was copied from another chain', { seq: f.seq, expected: tenantId, found: f.found }));
+    }
+    if (foreign.count > foreign.first.length) {
+      warnings.push(issue('DOC_UNCHECKED', `${foreign.count - foreign.first.length} more events name another tenant`, { seq: lastSeq ?? from, count: foreign.count - foreign.first.length }));
+    }
 
     // 4. The jsonb copies: not evidence, but what the explorer searches; they must say what the bytes say.
     let documents: ChainVerification['documents'] = 'skipped';
@@ -458,7 +401,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
           [tenantId, from, to],
         );
         // Where the bytes themselves were modified the copy differs too; that is already said.
-        const modified = new Set(verifier.finishPreview().filter((i) => i.code === 'EVENT_DIGEST_MISMATCH').map((i) => i.details.seq));
+        const modified = new Set(report.errors.filter((i) => i.code === 'EVENT_DIGEST_MISMATCH').map((i) => i.details.seq));
         for (const d of docs.rows) {
           if (!modified.has(Number(d.seq))) errors.push(issue('DOC_MISMATCH', 'the jsonb copy of the event differs from its stored bytes', { seq: Number(d.seq) }));
         }
@@ -474,7 +417,6 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     if (signal?.aborted) throw cancelled();
     await client.query('COMMIT');
 
-    const report = verifier.finish();
     const all = [...report.errors.map(fromChain), ...errors].sort((a, b) => a.details.seq - b.details.seq);
     const warn = [...report.warnings.map(fromChain), ...warnings].sort((a, b) => a.details.seq - b.details.seq);
     const anchor = inRange.filter((c) => c.size > 0).pop() ?? null;
@@ -506,7 +448,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: Math.round(performance.now() - t0),
-      engine: { format: 'arx-chain-v1', blake3: b3.name, workers: digestPool?.size ?? 0 },
+      engine: { format: 'arx-chain-v1', blake3: kernel.blake3.name, workers: digestPool?.size ?? 0 },
     };
   } catch (err) {
     if (signal?.aborted || destroy) {

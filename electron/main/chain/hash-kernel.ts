@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Blake3 } from '../../../shared/chain';
+import type { MerkleHasher } from '../../../shared/merkle';
+import { loadWasmBlake3 } from './wasm-blake3';
+
+/**
+ * hash-wasm's own BLAKE3 and SHA-256 WebAssembly, driven directly through the C exports its
+ * wrapper uses (src/hash-wasm.h, src/blake3.c, src/sha256.c of the package: `Hash_GetBuffer`, a
+ * 16 KiB input buffer; `Hash_Calculate(len, init, digestBytes)` = init + update(len) + final, the
+ * digest written to the start of that buffer; `Hash_Init`/`Hash_Update`/`Hash_Final`).
+ *
+ * Why not the `IHasher` API: the chain hashes millions of small inputs (a ~600-byte event, an
+ * 84-byte link, a 33-byte leaf, a 65-byte node per row), and the wrapper's per-call work
+ * (a view per update, a chunking loop, a copy of every digest, init/update/final as separate
+ * calls) cost as much as the hashing itself (profile of `npm run bench -- chain`, 200k events:
+ * 1.9 s in the wrapper against 1.8 s in WASM). Here one event digest is two `set`s and one call, and a
+ * digest is compared where WASM wrote it, with no allocation. The WASM binaries are the package's
+ * (read from its per-algorithm UMD files, where they are embedded as base64), so the hashing code
+ * is still the maintained library's; tests check every function here against hash-wasm's API,
+ * @noble/hashes and the official vectors (test/unit/chain/hash-kernel.test.ts).
+ */
+const BUFFER = 16 * 1024;
+const EVENT_TAG = new TextEncoder().encode('arx/event/v1');
+const CHAIN_TAG = new TextEncoder().encode('arx/chain/v1');
+
+interface HashExports {
+  memory: WebAssembly.Memory;
+  Hash_GetBuffer(): number;
+  Hash_Init(param: number): void;
+  Hash_Update(len: number): void;
+  Hash_Final(param: number): void;
+  Hash_Calculate(len: number, init: number, digestBytes: number): void;
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+
+function wasmModule(name: 'blake3' | 'sha256'): WebAssembly.Module {
+  let m = modules.get(name);
+  if (!m) {
+    const file = createRequire(import.meta.url).resolve(`hash-wasm/dist/${name}.umd.min.js`);
+    const found = new RegExp(`name:"${name}",data:"([A-Za-z0-9+/=]+)"`).exec(readFileSync(file, 'utf8'));
+    if (!found) throw new Error(`hash-wasm: no embedded ${name} WebAssembly in ${file}`);
+    m = new WebAssembly.Module(Buffer.from(found[1]!, 'base64'));
+    modules.set(name, m);
+  }
+  return m;
+}
+
+class Instance {
+  readonly x: HashExports;
+  private buffer: ArrayBuffer;
+  private ptr: number;
+  mem: Uint8Array;
+  view: DataView;
+  constructor(name: 'blake3' | 'sha256') {
+    this.x = new WebAssembly.Instance(wasmModule(name), {}).exports as unknown as HashExports;
+    this.ptr = this.x.Hash_GetBuffer();
+    this.buffer = this.x.memory.buffer;
+    this.mem = new Uint8Array(this.buffer, this.ptr, BUFFER);
+    this.view = new DataView(this.buffer, this.ptr, BUFFER);
+  }
+  /** The views die if the memory ever grows (these modules do not allocate, but be safe). */
+  check(): void {
+    if (this.x.memory.buffer !== this.buffer) {
+      this.buffer = this.x.memory.buffer;
+      this.mem = new Uint8Array(this.buffer, this.ptr, BUFFER);
+      this.view = new DataView(this.buffer, this.ptr, BUFFER);
+    }
+  }
+}
+
+export class HashKernel {
+  private readonly b: Instance;
+  private readonly s: Instance;
+  /** BLAKE3 with the `Blake3` interface of shared/chain (hash, hashParts fast; streams via hash-wasm). */
+  readonly blake3: Blake3;
+  /** RFC 9162 leaf and node hashes (SHA-256). */
+  readonly merkle: MerkleHasher;
+
+  constructor(streaming: Blake3) {
+    this.b = new Instance('blake3');
+    this.s = new Instance('sha256');
+    this.blake3 = {
+      name: 'hash-wasm',
+      hash: (data) => this.blake3Parts([data]),
+      hashParts: (parts) => this.blake3Parts(parts),
+      createHasher: () => streaming.createHasher(),
+    };
+    this.merkle = {
+      leafHash: (leaf) => this.leafHash(leaf),
+      nodeHash: (left, right) => this.nodeHash(left, right),
+    };
+  }
+
+  private blake3Parts(parts: readonly Uint8Array[]): Uint8Array {
+    const b = this.b;
+    b.check();
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total <= BUFFER) {
+      let o = 0;
+      for (const p of parts) {
+        b.mem.set(p, o);
+        o += p.length;
+      }
+      b.x.Hash_Calculate(total, 0, 32);
+    } else {
+      b.x.Hash_Init(0);
+      for (const p of parts) {
+        for (let o = 0; o < p.length; o += BUFFER) {
+          const piece = p.subarray(o, o + BUFFER);
+          b.mem.set(piece, 0);
+          b.x.Hash_Update(piece.length);
+        }
+      }
+      b.x.Hash_Final(32);
+    }
+    return b.mem.slice(0, 32);
+  }
+
+  /**
+   * d = BLAKE3("arx/event/v1" ‖ src[start, start+len)) into the kernel's output (see outEquals,
+   * outCopy). Same preimage as shared/chain/format.ts eventDigest (checked by the tests).
+   */
+  eventDigest(src: Uint8Array, start: number, len: number): void {
+    const b = this.b;
+    b.check();
+    if (len + 12 <= BUFFER) {
+      b.mem.set(EVENT_TAG, 0);
+      b.mem.set(src.subarray(start, start + len), 12);
+      b.x.Hash_Calculate(len + 12, 0, 32);
+      return;
+    }
+    b.x.Hash_Init(0);
+    b.mem.set(EVENT_TAG, 0);
+    b.x.Hash_Update(12);
+    for (let o = 0; o < len; o += BUFFER) {
+      const n = Math.min(BUFFER, len - o);
+      b.mem.set(src.subarray(start + o, start + o + n), 0);
+      b.x.Hash_Update(n);
+    }
+    b.x.Hash_Final(32);
+  }
+
+  /**
+   * h = BLAKE3("arx/chain/v1" ‖ u64be(seq) ‖ prev ‖ digest) into the kernel's output; the same
+   * 84-byte preimage as shared/chain/format.ts chainLink. prev and digest must be 32 bytes.
+   */
+  chainLink(seq: number, prev: Uint8Array, digest: Uint8Array): void {
+    const b = this.b;
+    b.check();
+    b.mem.set(CHAIN_TAG, 0);
+    b.view.setUint32(12, Math.floor(seq / 0x1_0000_0000));
+    b.view.setUint32(16, seq >>> 0);
+    b.mem.set(prev, 20);
+    b.mem.set(digest, 52);
+    b.x.Hash_Calculate(84, 0, 32);
+  }
+
+  /** Whether the last eventDigest/chainLink output equals buf[off, off+32). */
+  outEquals(buf: Uint8Array, off: number): boolean {
+    const m = this.b.mem;
+    for (let i = 0; i < 32; i++) if (m[i] !== buf[off + i]) return false;
+    return true;
+  }
+
+  /** A copy of the last eventDigest/chainLink output. */
+  outCopy(): Uint8Array {
+    return this.b.mem.slice(0, 32);
+  }
+
+  leafHash(leaf: Uint8Array): Uint8Array {
+    const s = this.s;
+    s.check();
+    if (leaf.length + 1 > BUFFER) throw new RangeError('leafHash: leaf too large');
+    s.mem[0] = 0x00;
+    s.mem.set(leaf, 1);
+    s.x.Hash_Calculate(1 + leaf.length, 256, 32);
+    return s.mem.slice(0, 32);
+  }
+
+  nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+    if (left.length !== 32 || right.length !== 32) throw new RangeError('nodeHash: children must be 32-byte hashes');
+    const s = this.s;
+    s.check();
+    s.mem[0] = 0x01;
+    s.mem.set(left, 1);
+    s.mem.set(right, 33);
+    s.x.Hash_Calculate(65, 256, 32);
+    return s.mem.slice(0, 32);
+  }
+
+  /**
+   * Leaf hashes of n consecutive 32-byte leaves src[32i, 32i+32), written to out[32i, 32i+32)
+   * (one call per leaf, no allocation).
+   */
+  leafHashesInto(src: Uint8Array, n: number, out: Uint8Array): void {
+    const s = this.s;
+    s.check();
+    const m = s.mem;
+    for (let i = 0; i < n; i++) {
+      m[0] = 0x00;
+      m.set(src.subarray(32 * i, 32 * i + 32), 1);
+      s.x.Hash_Calculate(33, 256, 32);
+      out.set(m.subarray(0, 32), 32 * i);
+    }
+  }
+
+  /** One level up a perfect tree: out[32i..] = node(level[64i..], level[64i+32..]) for i < n/2. */
+  nodeLevelInto(level: Uint8Array, n: number, out: Uint8Array): void {
+    const s = this.s;
+    s.check();
+    const m = s.mem;
+    for (let i = 0; i < n / 2; i++) {
+      m[0] = 0x01;
+      m.set(level.subarray(64 * i, 64 * i + 64), 1);
+      s.x.Hash_Calculate(65, 256, 32);
+      out.set(m.subarray(0, 32), 32 * i);
+    }
+  }
+}
+
+let loading: Promise<HashKernel> | null = null;
+
+/** The thread's kernel (WASM instances are per thread; compiled modules are cached). */
+export function loadHashKernel(): Promise<HashKernel> {
+  loading ??= loadWasmBlake3().then((streaming) => new HashKernel(streaming));
+  return loading;
+}
