@@ -204,14 +204,19 @@ export class ReplayJob {
     return this.slotIndexes.length;
   }
 
-  /** Replays one batch on the least busy of the job's workers; a PackedRows batch is transferred (unusable afterwards). */
-  replay(rows: readonly DecisionRow[] | PackedRows): Promise<ReplayBatchResult> {
+  /**
+   * Replays one batch on the given one of the job's workers (0 .. workers-1), or else on the least
+   * busy one; a PackedRows batch is transferred (unusable afterwards).
+   */
+  replay(rows: readonly DecisionRow[] | PackedRows, worker?: number): Promise<ReplayBatchResult> {
     if (this.closed) return Promise.reject(new ArxFailure('CANCELLED', 'The decision replay job was closed.'));
     const packed = Array.isArray(rows) ? packRows(rows as readonly DecisionRow[]) : (rows as PackedRows);
-    let slot = this.pool.slotAt(this.slotIndexes[0]!);
-    for (const i of this.slotIndexes) {
-      const s = this.pool.slotAt(i);
-      if (s.pending < slot.pending) slot = s;
+    let slot = this.pool.slotAt(this.slotIndexes[(worker ?? 0) % this.slotIndexes.length]!);
+    if (worker === undefined) {
+      for (const i of this.slotIndexes) {
+        const s = this.pool.slotAt(i);
+        if (s.pending < slot.pending) slot = s;
+      }
     }
     // A worker learns the job's versions before its first batch (messages to one worker keep their order).
     this.pool.openIn(slot, this.id, this.spec);

@@ -42,13 +42,14 @@ export type ReverifyWorkerResponse =
  * packs them into one buffer that is transferred to the worker, not cloned.
  */
 export class RowPacker {
-  private seqs: number[] = [];
-  private columns: boolean[] = [];
+  private seqs = new Float64Array(1024);
+  private columns = new Uint8Array(1024);
   private parts: Uint8Array[] = [];
+  private n = 0;
   private size = 0;
 
   get count(): number {
-    return this.seqs.length;
+    return this.n;
   }
 
   get bytes(): number {
@@ -56,28 +57,37 @@ export class RowPacker {
   }
 
   add(seq: number, bytes: Uint8Array, eventId: Uint8Array, columnSaysDecided: boolean): void {
-    this.seqs.push(seq);
-    this.columns.push(columnSaysDecided);
+    if (this.n === this.seqs.length) {
+      const seqs = new Float64Array(this.n * 2);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
+      const columns = new Uint8Array(this.n * 2);
+      columns.set(this.columns);
+      this.columns = columns;
+    }
+    this.seqs[this.n] = seq;
+    this.columns[this.n] = columnSaysDecided ? 1 : 0;
+    this.n++;
     this.parts.push(bytes, eventId);
     this.size += bytes.length + eventId.length;
   }
 
   take(): PackedRows {
-    const count = this.seqs.length;
+    const count = this.n;
     const buffer = new ArrayBuffer(this.size);
     const view = new Uint8Array(buffer);
     const offsets = new Uint32Array(2 * count + 1);
     let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i]!;
       offsets[i] = at;
-      view.set(this.parts[i]!, at);
-      at += this.parts[i]!.length;
+      view.set(part, at);
+      at += part.length;
     }
     offsets[2 * count] = at;
-    const out: PackedRows = { count, seqs: Float64Array.from(this.seqs), columns: Uint8Array.from(this.columns, (c) => (c ? 1 : 0)), offsets, buffer };
-    this.seqs = [];
-    this.columns = [];
+    const out: PackedRows = { count, seqs: this.seqs.slice(0, count), columns: this.columns.slice(0, count), offsets, buffer };
     this.parts = [];
+    this.n = 0;
     this.size = 0;
     return out;
   }
@@ -104,3 +114,20 @@ export function unpackRows(p: PackedRows): DecisionRow[] {
 
 /** The buffers of a packed batch, for postMessage's transfer list. */
 export const transferList = (p: PackedRows): ArrayBuffer[] => [p.buffer, p.seqs.buffer as ArrayBuffer, p.columns.buffer as ArrayBuffer, p.offsets.buffer as ArrayBuffer];
+
+const PRINCIPAL = Buffer.from('"principal":');
+
+/**
+ * Which of `n` workers a decision goes to: a hash of its stored bytes from `"principal":` on (the
+ * request the engine reads, as the writer serialised it), so that identical requests meet the same
+ * worker's cache of identical requests. Only a routing choice: the cache key itself is exact
+ * (decision-replayer.ts), so a collision or an odd event costs a miss, never a wrong answer.
+ */
+export function routeOf(bytes: Buffer, n: number): number {
+  if (n <= 1) return 0;
+  const at = bytes.indexOf(PRINCIPAL);
+  let h = 0x811c9dc5;
+  // Every 4th byte is enough to spread requests; identical bytes always route alike.
+  for (let i = at < 0 ? 0 : at; i < bytes.length; i += 4) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h >>> 0) % n;
+}

@@ -8,7 +8,7 @@ import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEnt
 import { copyBinaryTuples } from '../chain/copy-rows';
 import { DecisionReplayer, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
-import { RowPacker, unpackRows } from './reverify-protocol';
+import { RowPacker, routeOf, unpackRows } from './reverify-protocol';
 
 /**
  * Bulk decision re-verification of a range of one tenant's chain (issue 6 item 3): the policy
@@ -195,8 +195,10 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       opts.onProgress?.({ processed: total.total, total: Math.max(estimate, total.total), seq: lastSeq, decisionsPerSecond: Math.round(total.total / secs) });
     };
-    const packer = new RowPacker();
-    const flush = async () => {
+    // One packer per worker: identical requests are routed to the same worker (its cache).
+    const packers = Array.from({ length: job?.workers ?? 1 }, () => new RowPacker());
+    const flush = async (w: number) => {
+      const packer = packers[w]!;
       if (packer.count === 0) return;
       if (inline) {
         mergeReplay(total, inline.replay(unpackRows(packer.take()), cap));
@@ -204,7 +206,7 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
         return;
       }
       const p: Promise<void> = job!
-        .replay(packer.take())
+        .replay(packer.take(), w)
         .then(
           (r) => mergeReplay(total, r),
           (err: unknown) => {
@@ -232,11 +234,13 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
         for (const [s, id, bytes, column] of tuples) {
           // int8 as two halves: no BigInt per row (seqs stay below 2^53).
           lastSeq = s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4);
+          const w = routeOf(bytes!, packers.length);
+          const packer = packers[w]!;
           packer.add(lastSeq, bytes!, id!, column![0] === 1);
-          if (packer.count >= batchRows) await flush();
+          if (packer.count >= batchRows) await flush(w);
         }
       }
-      await flush();
+      for (let w = 0; w < packers.length; w++) await flush(w);
     }
     await Promise.all(inFlight);
     if (failure) throw failure;
