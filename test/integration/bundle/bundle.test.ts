@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../../shared/bytes';
 import { ed25519Signer } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
@@ -11,17 +11,17 @@ import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, pol
 import type { BundleReport } from '../../../shared/bundle';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
-import { loadConfig } from '../../../electron/main/config/config';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
 import { loadBundleTrust } from '../../../electron/main/bundle/trust';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
 
@@ -139,22 +139,7 @@ beforeAll(async () => {
   writeFileSync(join(trustDir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
 
   // The console, as the exporter uses it.
-  const cpc = inject('pg');
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  consoleEnv = {
-    HOME: '/tmp',
-    ARX_DATA_DIR: join(work, 'data'),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${cpc.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-  };
-  services = createConsoleServices(loadConfig(consoleEnv));
-  await services.start();
+  ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundle', { ARX_DATA_DIR: join(work, 'data') }));
   const readers = await call('card.readers', {});
   if (!readers.ok) throw new Error(JSON.stringify(readers.error));
   const slot = (readers.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
