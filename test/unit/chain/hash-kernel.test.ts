@@ -44,7 +44,7 @@ describe('hash kernel (hash-wasm WASM driven directly)', () => {
       const stored = new Uint8Array(40);
       stored.set(d, 3);
       expect(k.outEquals(stored, 3)).toBe(true);
-      stored[34] ^= 1;
+      stored[34] = stored[34]! ^ 1;
       expect(k.outEquals(stored, 3)).toBe(false);
     }
     for (const seq of [0, 1, 255, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
