@@ -1,6 +1,6 @@
-import { Button, Card, Group, NumberInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, NumberInput, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import type { CertificateSummary, ReviewDraft } from '../../../shared/contract/domains/review';
+import type { ReviewDraft, SignedReview } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { SignDialog } from '../signing/SignDialog';
@@ -29,17 +29,19 @@ export function draftDetails(d: ReviewDraft): [string, string][] {
 }
 
 /** Prepare (in main) and sign a review of a range: the ISSO sees exactly what the card signs. */
-export function SignReview({ tenantId, events, onSigned }: { tenantId: string; events: number; onSigned: (c: CertificateSummary) => void }) {
+export function SignReview({ tenantId, events, onSigned }: { tenantId: string; events: number; onSigned: (c: SignedReview) => void }) {
   const [fromSeq, setFrom] = useState<number | string>(0);
   const [toSeq, setTo] = useState<number | string>(Math.max(0, events - 1));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);
   const [draft, setDraft] = useState<ReviewDraft | null>(null);
+  const [signed, setSigned] = useState<SignedReview | null>(null);
 
   const prepare = async () => {
     if (typeof fromSeq !== 'number' || typeof toSeq !== 'number') return;
     setBusy(true);
     setError(null);
+    setSigned(null);
     const r = await callArx((arx) => arx.review.prepare({ tenantId, fromSeq, toSeq, reverifyJobId: null }));
     setBusy(false);
     if (r.ok) setDraft(r.value);
@@ -62,6 +64,19 @@ export function SignReview({ tenantId, events, onSigned }: { tenantId: string; e
           </Button>
         </Group>
         {error && <ErrorNotice error={error} title="The review could not be prepared" />}
+        {signed && (
+          <Alert
+            role="status"
+            variant="light"
+            color={signed.delivery === 'queued' ? 'yellow' : 'green'}
+            title={signed.delivery === 'queued' ? 'Signed, queued in the outbox' : 'Signed and stored'}
+            data-delivery={signed.delivery}
+          >
+            {signed.delivery === 'queued'
+              ? 'Signed. The control plane is unreachable: this review is in the outbox and will be delivered when it is back.'
+              : `Signed. The review of seq ${n(signed.fromSeq)}–${n(signed.toSeq)} is stored and recorded in the tenant's audit chain.`}
+          </Alert>
+        )}
       </Stack>
       {draft && (
         <SignDialog
@@ -72,6 +87,7 @@ export function SignReview({ tenantId, events, onSigned }: { tenantId: string; e
           onSign={(pin) => callArx((arx) => arx.review.sign({ draftId: draft.draftId, pin }))}
           onSigned={(c) => {
             setDraft(null);
+            setSigned(c);
             onSigned(c);
           }}
           onCancel={() => setDraft(null)}

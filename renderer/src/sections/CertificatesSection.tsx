@@ -8,6 +8,7 @@ import { useArxResult } from '../app/use-arx-result';
 import { CertificateList } from '../certificates/CertificateList';
 import { ExportView } from '../certificates/ExportView';
 import { ImportVerify } from '../certificates/ImportVerify';
+import { QueuedReviews } from '../certificates/QueuedReviews';
 import { SignReview } from '../certificates/SignReview';
 import { VerificationView } from '../certificates/VerificationView';
 import { SectionHeader } from './SectionHeader';
@@ -67,6 +68,7 @@ export function CertificatesSection() {
       )}
       <Stack gap="sm">
         <Title order={2}>Stored certificates</Title>
+        {tenant && <QueuedReviews tenantSlug={tenant.slug} onDelivered={() => setListVersion((v) => v + 1)} />}
         {tenant && (
           <StoredCertificates
             key={`${tenant.id}/${listVersion}`}
