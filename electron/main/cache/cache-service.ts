@@ -336,7 +336,7 @@ export class CacheService {
       if (r.appended) this.lastAnchorAt = Date.now();
       if (r.forged) this.deps.log(`cache: ${r.forged} anchor row(s) for this cache do not verify (ignored)`);
       if (r.rolledBack) {
-        this.deps.log(`cache: ${this.cache.problem?.message ?? 'rolled back'}`);
+        this.deps.log(`cache: CACHE_ROLLED_BACK: the file is an older copy (change ${r.counter}; the control plane has seen change ${r.anchored})`);
         this.changed();
       }
       return r;

@@ -181,7 +181,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const status = await svc.recover(pemFile, null);
     expect(status.state).toBe('damaged');
     expect(status.problem?.code).toBe('CACHE_ROLLED_BACK');
-    expect(logs.some((l) => l.includes('older copy'))).toBe(true);
+    expect(logs.some((l) => l.includes('CACHE_ROLLED_BACK'))).toBe(true);
     expect(existsSync(file)).toBe(true);
     svc.close();
   });
