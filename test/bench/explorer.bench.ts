@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -71,7 +71,8 @@ function* cycle(base: { events: NewEvent[]; spanMs: number }, count: number): Ge
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arx-bench-explorer-'));
-  console.log(`ARX explorer benchmark: ${fmt(N)} events in one tenant, first page of 100 rows, median of ${RUNS} (goal < ${GOAL_MS} ms)`);
+  const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+  console.log(`ARX explorer benchmark: ${fmt(N)} events in one tenant, first page of 100 rows, median of ${RUNS} (goal < ${GOAL_MS} ms); ${load()}`);
   const server = await startEmbeddedPostgres(dir);
   const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
   try {
@@ -179,7 +180,7 @@ async function main() {
         await fn();
         ts.push(performance.now() - t);
       }
-      console.log(`${label.padEnd(pad)}${median(ts).toFixed(1).padStart(7)} ms${runs > 1 ? ` (median of ${runs})` : ''}`);
+      console.log(`${label.padEnd(pad)}${median(ts).toFixed(1).padStart(7)} ms${runs > 1 ? ` (median of ${runs})` : ''}; ${load()}`);
     };
     await timed('facets (loose index scans)', () => withTenant(consolePool, tenant, (cl) => loadFacets(cl, tenant)));
     await timed('dashboard, whole chain', () => withTenant(consolePool, tenant, (cl) => loadDashboard(cl, tenant, null, null)));
@@ -188,7 +189,9 @@ async function main() {
     const cache = new SubtreeCache();
     const seq = Math.floor(N * 0.9) + 17;
     let verdict = '';
-    await timed('event detail + proof, cold cache', async () => {
+    // Cold: nothing cached in this process; the first proof reads the chain hashes below the
+    // checkpoint once (binary COPY) and hashes them in WASM (electron/main/explorer/proof.ts).
+    await timed('event detail + proof, cold cache (first proof)', async () => {
       const e = await withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }));
       verdict = checkEvent(e).inclusion.state;
     }, 1);

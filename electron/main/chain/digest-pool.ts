@@ -191,9 +191,11 @@ export class DigestPool {
 let shared: DigestPool | null = null;
 
 /**
- * The process's pool: one worker per core beyond the one that reads and links (at least one), at
- * most `ARX_VERIFY_WORKERS` when set. On the 2-core reference machine that is one worker, so that
- * the database, the linking thread and the worker each have a core's share.
+ * The process's pool: one worker per core beyond the first (at least one), at most
+ * `ARX_VERIFY_WORKERS` when set. Each verification runs on one worker; more workers serve
+ * verifications running at the same time. On the 2-core reference machine that is one worker:
+ * PostgreSQL producing the COPY stream and the worker are the two busy threads, and the main thread
+ * only moves bytes.
  */
 export function sharedDigestPool(): DigestPool {
   if (!shared) {
