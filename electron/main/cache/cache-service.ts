@@ -207,7 +207,7 @@ export class CacheService {
       if (problem) this.deps.log(`cache: opened but damaged (${problem.code}): ${problem.message}`);
       else {
         await this.anchorIfOnline(); // a rolled-back copy is found before anything reads from it
-        this.snapshotQuietly();
+        if (!this.cache.problem) this.snapshotQuietly();
       }
     } catch (err) {
       if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')) this.damage = { code: err.code, message: err.message };
