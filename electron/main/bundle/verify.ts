@@ -40,7 +40,8 @@ import { ChainVerifier, genesisHash, type Blake3, type Blake3Hasher, type ChainA
 import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
 import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
 import { verifyConsistency } from '../../../shared/merkle';
-import { checkSignedVersion, compilePolicySet, policyVersionDigest, replayDecision, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
+import { checkSignedVersion, compilePolicySet, policyVersionDigest, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
+import { StreamingReplay, type DecisionFinding } from '../review/replay-stream';
 import { nodeEd25519Verifier } from '../chain/node-crypto';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
@@ -207,6 +208,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const contents: BundleContents | undefined = opts.collect ? { events: [], eventsOmitted: 0, policies: [], certificates: [], reviews: [], checkpoints: [] } : undefined;
   const missingVersions = new Set<string>();
   let decisions = 0;
+  // Decisions are replayed on the console's shared replay pool (review/replay-stream.ts), in batches.
+  let decisionReplay: StreamingReplay | null = null;
 
   const jsonOf = (name: string, bytes: Uint8Array): unknown => {
     const p = parseStrictJson(bytes, name, limits.maxJsonDepth);
@@ -387,6 +390,26 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     return p.engine;
   };
 
+  /** Waits for the replayed decisions and records their findings in seq order (as replaying them one by one here would). */
+  const finishReplay = async (): Promise<void> => {
+    const replay = decisionReplay;
+    if (!replay) return;
+    decisionReplay = null;
+    const { findings, omitted } = await replay.finish((e): DecisionFinding =>
+      e.problem
+        ? { seq: e.seq, code: 'DECISION_REPLAY_FAILED', message: `decision seq ${e.seq} could not be replayed: ${e.problem.message.slice(0, 200)}`, location: { member: 'events.bin', seq: e.seq, reason: e.problem.code } }
+        : {
+            seq: e.seq,
+            code: 'DECISION_MISMATCH',
+            message: `decision seq ${e.seq} replays differently (${e.differences.join(', ')}): recorded ${e.recorded?.decision}, replayed ${e.recomputed?.decision}`,
+            location: { member: 'events.bin', seq: e.seq },
+          },
+    );
+    for (const f of findings) checks.fail('decisions', f.code, f.message, f.location);
+    // Beyond the listed ones (the list is full by then): counted as omitted.
+    for (let i = 0; i < omitted; i++) checks.fail('decisions', 'DECISION_MISMATCH', '', {});
+  };
+
   const startEvents = (name: string): void => {
     if (!range) {
       checks.fail('chain', 'EVENTS_RANGE_MISMATCH', 'events.bin cannot be checked: range.json is missing or invalid', { member: name });
@@ -418,7 +441,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       try {
         ev = JSON.parse(bytes.toString('utf8')) as typeof ev;
       } catch {
-        checks.fail('decisions', 'EVENTS_MALFORMED', `event seq ${rec.seq} is not JSON`, { member: 'events.bin', seq: rec.seq, offset: rec.offset });
+        const f = { seq: rec.seq, code: 'EVENTS_MALFORMED', message: `event seq ${rec.seq} is not JSON`, location: { member: 'events.bin', seq: rec.seq, offset: rec.offset } };
+        if (decisionReplay) decisionReplay.defer(f);
+        else checks.fail('decisions', f.code, f.message, f.location);
         return;
       }
       if (collect) contents.events.push({ seq: rec.seq, type: String(ev.type ?? ''), time: String(ev.time ?? ''), json: bytes.toString('utf8') });
@@ -427,22 +452,25 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       checks.count('decisions');
       const sha = String(ev.data.policyVersion?.sha256 ?? '');
       const engine = engineFor(sha);
-      if (!engine) {
+      if (!engine || !decisionReplay) {
         if (!missingVersions.has(sha)) {
           missingVersions.add(sha);
-          checks.fail('decisions', 'POLICY_VERSION_MISSING', `decisions name policy version ${sha.slice(0, 64)}, which the bundle does not carry (or does not compile)`, { member: 'events.bin', seq: rec.seq });
+          decisionReplay?.defer({ seq: rec.seq, code: 'POLICY_VERSION_MISSING', message: `decisions name policy version ${sha.slice(0, 64)}, which the bundle does not carry (or does not compile)`, location: { member: 'events.bin', seq: rec.seq } });
         }
         return;
       }
-      const replay = replayDecision(engine, ev.data);
-      if (!replay.ok) checks.fail('decisions', 'DECISION_REPLAY_FAILED', `decision seq ${rec.seq} could not be replayed: ${replay.error.message.slice(0, 200)}`, { member: 'events.bin', seq: rec.seq, reason: replay.error.code });
-      else if (!replay.value.matches) {
-        checks.fail('decisions', 'DECISION_MISMATCH', `decision seq ${rec.seq} replays differently (${replay.value.differences.join(', ')}): recorded ${ev.data.decision}, replayed ${replay.value.replayed.decision}`, {
-          member: 'events.bin',
-          seq: rec.seq,
-        });
-      }
+      // Replayed in the pool's workers (the bytes are copied); findings come back in finishReplay.
+      decisionReplay.push(rec.seq, rec.bytes);
     }, limits.maxEventBytes);
+    if (opts.replayDecisions !== false) {
+      // Every version the bundle carries that compiles to its digest; a decision naming another is POLICY_VERSION_MISSING above.
+      const versions = [...policies.keys()].flatMap((sha) => {
+        const engine = engineFor(sha);
+        const p = policies.get(sha)!;
+        return engine && p.text && p.meta ? [{ sha256: sha, blake3: engine.version.blake3, text: new TextDecoder().decode(p.text), schema: p.meta.schemaText, tests: p.meta.tests }] : [];
+      });
+      decisionReplay = new StreamingReplay(versions, { cap: maxFindings, compare: 'exact' });
+    }
   };
 
   let current: { name: string; kind: string; size: number; sha: Hash; b3: Blake3Hasher; buf: Uint8Array | null; fill: number; index: number } | null = null;
@@ -536,6 +564,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           throw new BundleFatal('BUNDLE_COMPRESSION_RATIO', `the gzip stream expands more than ${limits.maxCompressionRatio}:1 (${outBytes} bytes from ${inBytes}): a compression bomb`, { offset: inBytes });
         }
         tar.push(chunk);
+        await (decisionReplay as StreamingReplay | null)?.drain();
         if (opts.onProgress && outBytes - lastProgress > 64 << 20) {
           lastProgress = outBytes;
           opts.onProgress({ bytes: inBytes, total: fileSize, events: eventCount });
@@ -545,7 +574,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       file.destroy();
     }
     tar.end();
+    await finishReplay();
   } catch (e) {
+    (decisionReplay as StreamingReplay | null)?.close();
     if (e instanceof BundleFatal) report.fatal = { code: e.code, message: e.message, location: e.location };
     else {
       const code = (e as { code?: string }).code;
