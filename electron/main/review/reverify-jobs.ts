@@ -13,9 +13,10 @@ interface Job {
 }
 
 /**
- * Decision re-verification jobs of the console: each is one reverifyDecisions run (worker threads,
- * read-only), visible only to the operator who started it; finished ones are kept (the newest 20)
- * so that a review can cite one.
+ * Decision re-verification jobs of the console: each is one reverifyDecisions run (read-only, on
+ * the console's shared replay pool: the workers are started once and stay warm across jobs, see
+ * docs/reverify.md), visible only to the operator who started it; finished ones are kept (the
+ * newest 20) so that a review can cite one.
  */
 export class ReverifyJobs {
   private readonly jobs = new Map<string, Job>();
