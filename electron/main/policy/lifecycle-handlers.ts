@@ -1,18 +1,27 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { policyLifecycleCommands } from '../../../shared/contract/domains/policy-lifecycle';
+import { cacheFor } from '../cache/cache-service';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { policyDiff } from './diff';
 import { ImpactJobs } from './impact';
-import { PolicyLifecycle } from './lifecycle';
+import { APPROVAL_OUTBOX_KIND, PolicyLifecycle } from './lifecycle';
 
 /** Handlers for the commands in shared/contract/domains/policy-lifecycle.ts. */
 export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<typeof policyLifecycleCommands> {
   const pool = () => deps.controlPlane.requirePool();
+  const cache = cacheFor(deps);
   const lifecycle = new PolicyLifecycle({
     pool,
     auth: deps.operatorAuth,
     onChanged: (e) => deps.hub.publish('policy.changed', e),
+    // Approvals signed offline go to the outbox (kind policy.approval) and are delivered when the control plane is back.
+    offline: {
+      connected: () => deps.controlPlane.status().state === 'connected',
+      canQueue: () => cache.status().state === 'unlocked',
+      enqueue: (payload, summary) => cache.outbox.enqueue(APPROVAL_OUTBOX_KIND, payload, { summary }),
+    },
   });
+  cache.outbox.register(APPROVAL_OUTBOX_KIND, lifecycle.approvalDelivery());
   const jobs = new ImpactJobs(pool, (p) => deps.hub.publish('policy.impactProgress', p));
   return {
     'policy.list': ({ tenantId }) => lifecycle.list(tenantId),

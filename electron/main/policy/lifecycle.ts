@@ -21,6 +21,8 @@ import {
   type SignatureCheck,
 } from '../../../shared/policy';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
+import type { Delivery } from '../cache/outbox';
+import { isTransient } from '../cache/outbox';
 import type { OperatorSignature } from '../card/operator-auth';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { withTenant } from '../controlplane/tenant-session';
@@ -59,7 +61,35 @@ export interface LifecycleDeps {
   auth: LifecycleAuth;
   /** Told after every step (the handlers push policy.changed to the renderer). */
   onChanged?: (e: { tenantId: string; policyName: string; sha256: string | null; step: 'submitted' | 'approved' | 'rejected' | 'published' | 'rollback-requested' | 'rolledback' }) => void;
+  /**
+   * Approving while the control plane is unreachable (issue 7 item 4): a version this console has
+   * shown (history, detail) can be approved; the signed approval goes to the cache's outbox as kind
+   * `policy.approval` and is delivered (signature, state, audit event) when the database is back.
+   */
+  offline?: {
+    connected: () => boolean;
+    canQueue: () => boolean;
+    enqueue: (payload: QueuedApproval, summary: string) => { id: string };
+  };
 }
+
+export const APPROVAL_OUTBOX_KIND = 'policy.approval';
+
+/** An approval signed offline, as queued: what `approve` would have written. */
+export interface QueuedApproval {
+  v: 1;
+  tenantId: string;
+  policyId: string;
+  policyName: string;
+  sha256: string;
+  blake3: string;
+  envelope: unknown;
+  certificateSha256: string;
+  operatorId: string;
+  edipi: string;
+}
+
+export type ApprovalResult = VersionSummary & { delivery: 'stored' | 'queued' };
 
 const SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
 
@@ -72,6 +102,8 @@ const SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'h
  * certificate before it is stored.
  */
 export class PolicyLifecycle {
+  /** Versions as last shown to this console (tenant/sha256 → summary): what can be approved offline. */
+  private readonly seen = new Map<string, VersionSummary>();
   constructor(private readonly deps: LifecycleDeps) {}
 
   private operator(tenantId: string, roles: readonly string[] | null, what: string): OperatorSession {
@@ -186,10 +218,31 @@ export class PolicyLifecycle {
     return this.summary(req.tenantId, draft.digest.sha256);
   }
 
-  async approve(req: { tenantId: string; sha256: string; pin: string }): Promise<VersionSummary> {
+  async approve(req: { tenantId: string; sha256: string; pin: string }): Promise<ApprovalResult> {
     const op = this.operator(req.tenantId, ['approver'], 'approve a policy version');
-    const pool = this.deps.pool();
-    const version = await withTenant(pool, req.tenantId, (c) => versionBySha(c, req.tenantId, req.sha256));
+    const offline = this.deps.offline;
+    let online = offline ? offline.connected() : true;
+    let version: Pick<VersionRow, 'sha256' | 'blake3' | 'policyId' | 'policyName' | 'state' | 'authorId'> | null = null;
+    if (online) {
+      try {
+        version = await withTenant(this.deps.pool(), req.tenantId, (c) => versionBySha(c, req.tenantId, req.sha256));
+      } catch (err) {
+        if (!offline || !isTransient(err)) throw err;
+        online = false;
+      }
+    }
+    if (!online) {
+      const known = this.seen.get(`${req.tenantId}/${req.sha256}`);
+      if (!known) {
+        throw new ArxFailure('DB_UNREACHABLE', 'The control plane is unreachable and this version was not loaded while it was connected: it cannot be approved offline.', {
+          sha256: req.sha256,
+        });
+      }
+      if (!offline!.canQueue()) {
+        throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local cache is not open: an approval signed now could not be queued, so nothing was signed.');
+      }
+      version = { sha256: known.sha256, blake3: known.blake3, policyId: known.policyId, policyName: known.policyName, state: known.state, authorId: known.author.operatorId };
+    }
     if (!version) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
     if (version.state !== 'submitted') throw new ArxFailure('POLICY_STATE_INVALID', `Version ${req.sha256} is ${version.state}; only a submitted version can be approved.`, { state: version.state });
     if (version.authorId === op.operatorId) {
@@ -204,7 +257,45 @@ export class PolicyLifecycle {
     };
     const signed = await this.signStatement(POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes(statement), `Approval of policy version ${version.sha256} of ${version.policyName}`, req.pin, op);
     if (signed.operator.operatorId === version.authorId) throw new ArxFailure('POLICY_SELF_APPROVAL', 'The card that signed belongs to the author of this version.');
-    await withTenant(pool, req.tenantId, async (c) => {
+    const v = version;
+    const queue = (): ApprovalResult => {
+      const payload: QueuedApproval = {
+        v: 1,
+        tenantId: req.tenantId,
+        policyId: v.policyId,
+        policyName: v.policyName,
+        sha256: v.sha256,
+        blake3: v.blake3,
+        envelope: signed.envelope,
+        certificateSha256: signed.certificateSha256,
+        operatorId: op.operatorId,
+        edipi: op.edipi,
+      };
+      offline!.enqueue(payload, `Approval of ${v.policyName} version ${v.sha256.slice(0, 16)}…, signed by ${op.displayName}`);
+      const shown = this.seen.get(`${req.tenantId}/${req.sha256}`);
+      if (!shown) throw new ArxFailure('INTERNAL', 'The queued approval has no version summary to show.');
+      return { ...shown, delivery: 'queued' };
+    };
+    if (!online) return queue();
+    try {
+      await this.storeApproval(req.tenantId, v, signed, op);
+    } catch (err) {
+      if (offline && isTransient(err) && this.seen.has(`${req.tenantId}/${req.sha256}`)) return queue();
+      throw err;
+    }
+    this.deps.onChanged?.({ tenantId: req.tenantId, policyName: version.policyName, sha256: version.sha256, step: 'approved' });
+    return { ...(await this.summary(req.tenantId, req.sha256)), delivery: 'stored' };
+  }
+
+  /** The approval's signature, the version's new state and com.arx.policy.approved: the online write (one transaction in the tenant). */
+  private async storeApproval(
+    tenantId: string,
+    version: Pick<VersionRow, 'sha256' | 'policyId'>,
+    signed: { envelope: unknown; certificateSha256: string; operator: OperatorSession },
+    op: OperatorSession,
+  ): Promise<void> {
+    const req = { tenantId, sha256: version.sha256 };
+    await withTenant(this.deps.pool(), req.tenantId, async (c) => {
       const locked = await c.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2 FOR UPDATE', [req.tenantId, bin(req.sha256)]);
       if (locked.rows[0]?.state !== 'submitted') throw new ArxFailure('POLICY_STATE_INVALID', `Version ${req.sha256} is no longer submitted.`);
       await insertSignature(c, req.tenantId, req.sha256, 'approver', signed);
@@ -216,8 +307,42 @@ export class PolicyLifecycle {
       await c.query(`UPDATE arx.policy_versions SET state = 'approved' WHERE tenant_id = $1 AND sha256 = $2`, [req.tenantId, bin(req.sha256)]);
       await this.audit(req.tenantId, 'com.arx.policy.approved', { policyId: version.policyId, versionSha256: version.sha256, approver: op.operatorId }, op.edipi);
     });
-    this.deps.onChanged?.({ tenantId: req.tenantId, policyName: version.policyName, sha256: version.sha256, step: 'approved' });
-    return this.summary(req.tenantId, req.sha256);
+  }
+
+  /**
+   * The delivery of kind `policy.approval` (an approval signed offline): the same signature row,
+   * state change and com.arx.policy.approved event as an online approval, in the outbox's
+   * exactly-once transaction. Refused (kept as rejected with the code): the version is gone
+   * (POLICY_VERSION_UNKNOWN), no longer submitted — approved, rejected or published meanwhile
+   * (POLICY_STATE_INVALID) — or the signature does not verify against the enrolled certificates
+   * and roles (POLICY_SIGNATURE_INVALID / POLICY_SELF_APPROVAL).
+   */
+  approvalDelivery(): Delivery {
+    return (payload) => {
+      const q = payload as QueuedApproval;
+      if (q?.v !== 1 || typeof q.tenantId !== 'string' || typeof q.sha256 !== 'string' || typeof q.operatorId !== 'string') {
+        throw new ArxFailure('INVALID_REQUEST', 'The queued approval is not in the expected form.');
+      }
+      return {
+        tenantId: q.tenantId,
+        operatorId: q.operatorId,
+        events: [{ type: 'com.arx.policy.approved', data: { policyId: q.policyId, versionSha256: q.sha256, approver: q.operatorId }, subject: q.edipi }],
+        write: async (c) => {
+          const locked = await c.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2 FOR UPDATE', [q.tenantId, bin(q.sha256)]);
+          if (!locked.rows[0]) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${q.sha256} in this tenant (any more).`);
+          if (locked.rows[0].state !== 'submitted') {
+            throw new ArxFailure('POLICY_STATE_INVALID', `Version ${q.sha256} is ${locked.rows[0].state} now; the approval signed offline is refused.`, { state: locked.rows[0].state });
+          }
+          await insertSignature(c, q.tenantId, q.sha256, 'approver', { envelope: q.envelope, certificateSha256: q.certificateSha256, operator: { operatorId: q.operatorId } });
+          const check = await this.checkVersion(c, q.tenantId, q.sha256);
+          if (!check.ok) {
+            const self = check.findings.some((f) => f.problem === 'SELF_APPROVAL');
+            throw new ArxFailure(self ? 'POLICY_SELF_APPROVAL' : 'POLICY_SIGNATURE_INVALID', `The approval does not verify: ${reasonsOf(check).join('; ')}`, { findings: check.findings });
+          }
+          await c.query(`UPDATE arx.policy_versions SET state = 'approved' WHERE tenant_id = $1 AND sha256 = $2`, [q.tenantId, bin(q.sha256)]);
+        },
+      };
+    };
   }
 
   async reject(req: { tenantId: string; sha256: string }): Promise<VersionSummary> {
@@ -399,7 +524,7 @@ export class PolicyLifecycle {
     const active = new Set((await listPolicies(c, tenantId)).map((p) => p.activeSha256).filter(Boolean));
     const counts = decisions ?? (await decisionCounts(c, tenantId, shas));
     const ref = (id: string): OperatorRef => people.get(id) ?? { operatorId: id, displayName: '(unknown operator)', edipi: '' };
-    return versions.map((v) => {
+    const out = versions.map((v): VersionSummary => {
       const list: SignatureRow[] = sigs.get(v.sha256) ?? [];
       const check = checkSignedVersion(v, list, (s) => certs.get(s), nodeSignatureVerifier);
       const approverSig = list.find((s) => s.role === 'approver');
@@ -430,6 +555,14 @@ export class PolicyLifecycle {
         decisions: counts.get(v.sha256) ?? 0,
       };
     });
+    // Remembered for approving offline (bounded: the oldest entries go first).
+    for (const x of out) {
+      const key = `${tenantId}/${x.sha256}`;
+      this.seen.delete(key);
+      this.seen.set(key, x);
+    }
+    while (this.seen.size > 2000) this.seen.delete(this.seen.keys().next().value!);
+    return out;
   }
 
   async list(tenantId: string) {
@@ -511,7 +644,7 @@ function rollbackStatement(rb: NonNullable<Awaited<ReturnType<typeof rollbackRow
   return { _type: 'arx.policy-rollback/v1', role: 'requester', rollbackId: rb.rollbackId, tenantId: rb.tenantId, policyId: rb.policyId, toSha256: rb.toSha256, fromSha256: rb.fromSha256 };
 }
 
-async function insertSignature(c: pg.ClientBase, tenantId: string, sha256: string, role: 'author' | 'approver', signed: { envelope: unknown; certificateSha256: string; operator: OperatorSession }) {
+async function insertSignature(c: pg.ClientBase, tenantId: string, sha256: string, role: 'author' | 'approver', signed: { envelope: unknown; certificateSha256: string; operator: Pick<OperatorSession, 'operatorId'> }) {
   await c.query(
     `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
     [bin(sha256), tenantId, signed.operator.operatorId, role, bin(signed.certificateSha256), JSON.stringify(signed.envelope)],

@@ -249,7 +249,8 @@ export const policyLifecycleCommands = {
   'policy.approve': def({
     summary: 'A different operator with the approver role signs a submitted version (PIN).',
     request: z.object({ ...tenantReq, sha256: hex32, pin: PinSchema }).strict(),
-    response: VersionSummarySchema,
+    // delivery: stored now, or (control plane unreachable) queued in the cache's outbox (kind policy.approval).
+    response: VersionSummarySchema.extend({ delivery: z.enum(['stored', 'queued']) }).strict(),
     requiresConsent: true,
   }),
   'policy.reject': def({

@@ -1,6 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { ConsoleSession } from '../../../electron/main/core/registry';
 import { REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from '../review/support';
+import { Relay } from './support/relay';
 
 /**
  * Issue 7 item 4: a fidelity review prepared online and signed on the (SoftHSM2) card while the
@@ -47,34 +47,6 @@ async function call<T = Record<string, unknown>>(name: string, req: unknown): Pr
   const r = await services.registry.invoke(name, req, { adapter: 'test', session });
   if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
   return (r as Ok<T>).value;
-}
-
-/** A TCP relay to PostgreSQL that can be closed (the database "goes away") and opened again on the same port. */
-class Relay {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-  constructor(private readonly target: number) {}
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((res) => server.listen(this.port, '127.0.0.1', () => res()));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-  async close(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    for (const sock of this.sockets) sock.destroy();
-    if (s) await new Promise<void>((res) => s.close(() => res()));
-  }
 }
 
 interface Draft {

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { loadConfig } from '../../../electron/main/config/config';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { ConsoleSession } from '../../../electron/main/core/registry';
+import { APPROVAL_OUTBOX_KIND } from '../../../electron/main/policy/lifecycle';
+import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
+import { migratedDatabase } from '../../support/pg';
+import { Relay } from './support/relay';
+
+/**
+ * Issue 7 item 4 for policy approvals: a submitted version the approver has seen while online
+ * (its history) is approved on the (SoftHSM2, RSA) card while the control plane is unreachable;
+ * the approval goes to the outbox as kind policy.approval and, when the database is back, arrives
+ * once: the approver's signature, the state `approved` and one com.arx.policy.approved event. A
+ * version that was rejected meanwhile refuses the queued approval (kept, POLICY_STATE_INVALID).
+ */
+
+let db: Awaited<ReturnType<typeof migratedDatabase>>;
+let cards: ProvisionedTestCards;
+let services: ConsoleServices;
+let relay: Relay;
+let dir: string;
+const session = new ConsoleSession();
+session.consentAcknowledgedAt = new Date();
+const ADAMS = 'ARX TEST ADAMS EC';
+const BAKER = 'ARX TEST BAKER RSA';
+const PIN = '123456';
+
+type Ok<T> = { ok: true; value: T };
+async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
+  const r = await services.registry.invoke(name, req, { adapter: 'test', session });
+  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
+  return (r as Ok<T>).value;
+}
+async function login(label: string): Promise<void> {
+  await call('card.logout', {});
+  const r = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
+  await call('card.login', { slot: r.readers.find((x) => x.tokenLabel === label)!.slot, certificateId: null, pin: PIN, confirmFinalTry: false });
+}
+async function cacheOpen(): Promise<void> {
+  for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await call<{ state: string }>('cache.status', {})).state).toBe('unlocked');
+}
+/** A version submitted by ADAMS (the author's card), returned by digest. */
+async function submitted(name: string, comment: string): Promise<string> {
+  const d = await call<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId: db.tenants.a, policyName: name, baseSha256: null, text: `${DEFAULT_POLICY_TEXT}\n// ${comment}\n`, schema: null, tests: [] });
+  await call('policy.submit', { tenantId: db.tenants.a, policyName: name, sha256: d.digest.sha256, pin: PIN });
+  return d.digest.sha256;
+}
+async function approvedIn(sha256: string): Promise<{ state: string; approverSignatures: number; events: number }> {
+  const v = await db.admin.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2', [db.tenants.a, Buffer.from(sha256, 'hex')]);
+  const s = await db.admin.query(`SELECT 1 FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = $2 AND role = 'approver'`, [db.tenants.a, Buffer.from(sha256, 'hex')]);
+  const e = await db.admin.query(`SELECT 1 FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.approved' AND doc->'data'->>'versionSha256' = $2`, [db.tenants.a, sha256]);
+  return { state: v.rows[0]!.state, approverSignatures: s.rowCount ?? 0, events: e.rowCount ?? 0 };
+}
+async function offline(): Promise<void> {
+  await relay.close();
+  expect(await services.controlPlane.ping()).toBe(false);
+}
+async function online(): Promise<void> {
+  await relay.open();
+  expect(await services.controlPlane.ping()).toBe(true);
+}
+const outbox = async () => (await call<{ items: { id: string; kind: string; state: string; lastError: { code: string } | null }[] }>('cache.outboxList', {})).items;
+
+beforeAll(async () => {
+  db = await migratedDatabase('offapprove');
+  dir = mkdtempSync(join(tmpdir(), 'arx-offline-approve-'));
+  cards = await provisionTestCards(join(dir, 'cards'), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER].includes(c.label)) });
+  await registerTestOperators(db.admin, cards, [db.tenants.a]);
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  relay = new Relay(inject('pg').port);
+  await relay.open();
+  const suffix = db.name.slice(-12);
+  const pw = randomBytes(18).toString('base64url');
+  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  services = createConsoleServices(
+    loadConfig({
+      HOME: '/tmp',
+      ARX_DATA_DIR: join(dir, 'data'),
+      ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${relay.port}/${db.name}`,
+      ARX_PKCS11_MODULE: cards.module,
+      ARX_TRUST_ANCHORS: cards.trustAnchors,
+      ARX_INTERMEDIATES: cards.intermediates,
+      ARX_CRLS: cards.crls,
+      ARX_POLICY_ARCS: cards.policyArc,
+    }),
+  );
+  await services.start();
+}, 300_000);
+
+afterAll(async () => {
+  await services?.stop();
+  await relay?.close();
+  await db?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('approving a policy version offline (outbox kind policy.approval)', () => {
+  let first = '';
+  let second = '';
+  it('seen online, approved with the card offline: queued; delivered once when the database is back', async () => {
+    await login(ADAMS);
+    first = await submitted('gateway', 'one');
+    second = await submitted('egress', 'two');
+    await call('card.logout', {});
+    // The cache is bound to the first card that opens it: this console's cache is the approver's.
+    await call('cache.wipe', { discardOutbox: true });
+    await login(BAKER);
+    await cacheOpen();
+    for (const name of ['gateway', 'egress']) await call('policy.history', { tenantId: db.tenants.a, policyName: name });
+
+    await offline();
+    // A version never shown while online cannot be approved offline (nothing to show what is signed).
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: 'a'.repeat(64), pin: PIN })).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: '000000' })).rejects.toMatchObject({ code: 'PIN_INCORRECT' });
+    const r = await call<{ sha256: string; state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: PIN });
+    expect(r).toMatchObject({ sha256: first, state: 'submitted', delivery: 'queued' });
+    const items = await outbox();
+    expect(items.map((i) => [i.kind, i.state])).toEqual([[APPROVAL_OUTBOX_KIND, 'pending']]);
+    expect(await approvedIn(first)).toEqual({ state: 'submitted', approverSignatures: 0, events: 0 });
+
+    await online();
+    await call('cache.outboxDeliver', {}); // (the 3 s timer may have delivered it first)
+    expect((await outbox()).map((i) => i.state)).toEqual(['delivered']);
+    expect(await approvedIn(first)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
+    // The delivered approval verifies as an online one does (author and approver, enrolled certificates, roles).
+    const h = await call<{ versions: { sha256: string; signaturesVerified: boolean; approver: { edipi: string } | null }[] }>('policy.history', { tenantId: db.tenants.a, policyName: 'gateway' });
+    expect(h.versions.find((v) => v.sha256 === first)).toMatchObject({ signaturesVerified: true, approver: { edipi: '1000000002' } });
+    expect(await call('cache.outboxDeliver', {})).toEqual({ delivered: 0, rejected: 0, pending: 0 });
+    expect(await approvedIn(first)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
+  });
+
+  it('a version rejected before the queued approval arrives: the approval is rejected POLICY_STATE_INVALID and kept; nothing written', async () => {
+    await offline();
+    const r = await call<{ delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: second, pin: PIN });
+    expect(r.delivery).toBe('queued');
+    await db.admin.query(`UPDATE arx.policy_versions SET state = 'rejected' WHERE tenant_id = $1 AND sha256 = $2`, [db.tenants.a, Buffer.from(second, 'hex')]);
+    await online();
+    await call('cache.outboxDeliver', {});
+    const item = (await outbox()).at(-1)!;
+    expect(item.state).toBe('rejected');
+    expect(item.lastError?.code).toBe('POLICY_STATE_INVALID');
+    expect(await approvedIn(second)).toEqual({ state: 'rejected', approverSignatures: 0, events: 0 });
+  });
+
+  it('online, an approval is stored at once (delivery stored)', async () => {
+    await login(ADAMS);
+    const third = await submitted('ingress', 'three');
+    await login(BAKER);
+    await cacheOpen();
+    const r = await call<{ state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: third, pin: PIN });
+    expect(r).toMatchObject({ state: 'approved', delivery: 'stored' });
+  });
+});
