@@ -77,6 +77,18 @@ export function BundleReportView({ path, report, contents }: { path: string; rep
           </Table.Tbody>
         </Table>
       )}
+      {report.warnings.length > 0 && (
+        <Alert color="yellow" variant="light" title={`Warnings (${report.warnings.length})`} data-testid="bundle-warnings">
+          <Stack gap={4}>
+            {report.warnings.map((w, i) => (
+              <Text size="sm" key={i} data-warning={w.code}>
+                <Code fw={700}>{w.code}</Code> {where(w.location) && <Text span c="dimmed">at {where(w.location)}: </Text>}
+                {w.message}
+              </Text>
+            ))}
+          </Stack>
+        </Alert>
+      )}
       {contents && <BundleContentsView contents={contents} />}
     </Stack>
   );
