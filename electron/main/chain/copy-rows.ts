@@ -80,7 +80,7 @@ export interface TupleBlock {
  * parses them where it hashes them (possibly in a worker). Every received byte is copied once, into
  * the block that holds its tuple. Header and trailer are checked and left out.
  */
-export function copyTupleBlocks(client: pg.PoolClient, sql: string, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
+export function copyTupleBlocks(client: pg.ClientBase, sql: string, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
   return tupleBlocks(client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)), fieldCount, maxRows, maxBytes);
 }
 
@@ -118,7 +118,7 @@ export class TupleFramer {
     private readonly maxRows: number,
     private readonly maxBytes: number,
   ) {
-    this.acc = uninitialised(Math.max(maxBytes + (maxBytes >> 2), 1 << 16));
+    this.acc = this.buffer(Math.max(maxBytes + (maxBytes >> 2), 1 << 16));
     this.view = new DataView(this.acc.buffer);
   }
 
@@ -183,7 +183,7 @@ export class TupleFramer {
   private take(): TupleBlock {
     const block = { bytes: this.acc.subarray(0, this.scan), rows: this.rows };
     const rest = this.len - this.scan;
-    const next = uninitialised(Math.max(this.acc.length, rest + (1 << 16)));
+    const next = this.buffer(Math.max(this.acc.length, rest + (1 << 16)));
     next.set(this.acc.subarray(this.scan, this.len), 0);
     this.acc = next;
     this.view = new DataView(next.buffer);
@@ -191,6 +191,10 @@ export class TupleFramer {
     this.scan = 0;
     this.rows = 0;
     return block;
+  }
+
+  private buffer(n: number): Uint8Array {
+    return uninitialised(n);
   }
 
   private grow(need: number): void {
