@@ -85,7 +85,9 @@ export function ExplorerPanel() {
       <Group align="flex-end" justify="space-between">
         <TenantSelect value={tenantId} onChange={setTenantId} />
         <Text size="sm" c="dimmed" role="status" aria-live="polite">
-          {loading && rows.length === 0
+          {error && rows.length === 0
+            ? 'No page shown'
+            : loading && rows.length === 0
             ? 'Loading…'
             : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
         </Text>
@@ -93,7 +95,10 @@ export function ExplorerPanel() {
       <FilterBar filter={filter} facets={facets} onChange={setFilter} />
       <OfflineBanner cached={current?.cached} what="events" />
       {error ? <ErrorNotice error={error} title={errorTitle(error)} /> : null}
-      <EventTable rows={rows} hasMore={next !== null} loading={loading} sort={sort} onSort={setSort} onLoadMore={loadMore} onOpen={(r) => setOpen(r.seq)} />
+      {/* A failed first page (e.g. not cached, offline) is not "no events match": no table then. */}
+      {error && rows.length === 0 ? null : (
+        <EventTable rows={rows} hasMore={next !== null} loading={loading} sort={sort} onSort={setSort} onLoadMore={loadMore} onOpen={(r) => setOpen(r.seq)} />
+      )}
       {tenantId ? <EventDrawer tenantId={tenantId} seq={open} onClose={() => setOpen(null)} /> : null}
     </Stack>
   );

@@ -20,9 +20,13 @@ export function OfflineBanner({ cached, what = 'evidence' }: { cached: CachedMar
   if (!cached) return null;
   const when = cachedAtText(cached.at);
   return (
-    <Alert color="yellow" variant="light" role="status" aria-label="Offline: cached evidence" title="Offline" data-testid="offline-banner" data-cached-at={cached.at}>
+    // No title: Mantine would label the alert by it (aria-labelledby), over the aria-label.
+    <Alert color="yellow" variant="light" role="status" aria-label="Offline — cached evidence" data-testid="offline-banner" data-cached-at={cached.at}>
       <Text size="sm">
-        Offline — showing {what} cached at {when} on this workstation (read-only).
+        <Text span fw={700} inherit>
+          Offline
+        </Text>{' '}
+        — showing {what} cached at {when} on this workstation (read-only).
       </Text>
     </Alert>
   );
