@@ -72,6 +72,8 @@ interface Manifest {
    * file rolled back to an older copy is found: CACHE_ROLLED_BACK.
    */
   counter?: number;
+  /** The file has an anchor key (meta/anchor_key): its removal is then CACHE_FILE_TRUNCATED. */
+  anchorKey?: boolean;
 }
 
 const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
@@ -334,6 +336,7 @@ export class LocalCache {
 
   private newAnchorKey(): void {
     this.anchorKey = randomBytes(32);
+    this.manifest.anchorKey = true; // written by the writeManifest of the same transaction
     this.setMeta('anchor_key', this.seal(ANCHOR_LOCATION, this.anchorKey));
   }
 
@@ -373,6 +376,10 @@ export class LocalCache {
       this.manifest = parse(this.openCell({ table: 'meta', row: 'manifest', column: 'value' }, m)) as Manifest;
       const ak = this.meta('anchor_key');
       this.anchorKey = ak ? this.openCell(ANCHOR_LOCATION, ak) : null;
+      if (!ak && this.manifest.anchorKey) {
+        // Removing it would make the next unlock start a new key and ignore every anchor (anchor.ts).
+        throw new ArxFailure('CACHE_FILE_TRUNCATED', 'The cache file lost its anchor key (the sealed manifest says it has one).');
+      }
       if (bound !== this.options.workstationId) {
         throw new ArxFailure('CACHE_FOREIGN_WORKSTATION', 'This cache file was made on another workstation (it was copied here).');
       }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recipientFromRecoveryFile, recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
+import { DataKey, seal } from '../../../electron/main/cache/envelope';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 
 // What the rollback anchor (anchor.ts, test/integration/cache/rollback-anchor.test.ts) relies on in
@@ -81,11 +82,19 @@ describe('change counter and anchor key', () => {
     const raw = new Database(file);
     const cell = (raw.prepare("SELECT value FROM meta WHERE name = 'anchor_key'").get() as { value: Buffer }).value;
     expect(cell.length).toBe(21 + 12 + 32 + 16);
-    // a file from before anchoring (no key): one is made at unlock, sealed, and counted as a change
+    // removed from a file that has one (the sealed manifest says so): the file is damaged, no new key
     raw.prepare("DELETE FROM meta WHERE name = 'anchor_key'").run();
+    expect((await a.unlock(unwrapper, 'test'))?.code).toBe('CACHE_FILE_TRUNCATED');
+    a.lock();
+    // a file from before anchoring (manifest without counter or anchor key, no key row): one is
+    // made at unlock, sealed, and counted as a change
+    const old = await a.unlock(unwrapper, 'test').then(() => (a as unknown as { keys: Map<number, DataKey> }).keys.get(1)!);
+    raw.prepare("UPDATE meta SET value = ? WHERE name = 'manifest'").run(seal(old, { table: 'meta', row: 'manifest', column: 'value' }, Buffer.from(JSON.stringify({ records: 0, outbox: 0, sealed: 3 }))));
     raw.close();
+    a.lock();
     expect(await a.unlock(unwrapper, 'test')).toBeNull();
     const before = a.anchorState().counter;
+    expect(before).toBe(1);
     expect(a.anchorMac(7)).not.toBe(mac);
     a.lock();
     expect(await a.unlock(unwrapper, 'test')).toBeNull();
