@@ -96,9 +96,8 @@ function AddTestDialog({ opened, onClose, onAdd, policyIds, taken }: { opened: b
     onClose();
   };
 
-  // lockScroll off: its scroll lock injects a <style> element without the CSP nonce.
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a policy test" size="lg" lockScroll={false}>
+    <Modal opened={opened} onClose={onClose} title="Add a policy test" size="lg">
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -49,8 +49,7 @@ export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigne
   };
 
   return (
-    // lockScroll off: its scroll lock injects a <style> element without the CSP nonce.
-    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} lockScroll={false} data-testid="sign-dialog">
+    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} data-testid="sign-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
