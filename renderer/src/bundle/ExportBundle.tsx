@@ -178,7 +178,7 @@ export function ExportBundleButton({ tenant, target, label = 'Export evidence bu
       />
       {exported && result === 'inline' && <ExportedBundleView exported={exported} />}
       {exported && result === 'dialog' && (
-        <Modal opened={showResult} onClose={() => setShowResult(false)} title="Evidence bundle exported" size="lg" lockScroll={false}>
+        <Modal opened={showResult} onClose={() => setShowResult(false)} title="Evidence bundle exported" size="lg">
           <Stack gap="sm">
             <ExportedBundleView exported={exported} />
             <Button onClick={() => setShowResult(false)} w="fit-content">

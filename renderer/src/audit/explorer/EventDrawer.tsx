@@ -28,8 +28,7 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
   const checked = state?.checked ?? null;
 
   return (
-    // lockScroll off: its scroll lock injects a <style> element without the CSP nonce.
-    <Drawer opened={seq !== null} onClose={onClose} position="right" size="xl" lockScroll={false} title={<Title order={2} size="h4">Event {seq}</Title>}>
+    <Drawer opened={seq !== null} onClose={onClose} position="right" size="xl" title={<Title order={2} size="h4">Event {seq}</Title>}>
       {!state || (!state.event && !state.error) ? <Loader aria-label="Loading the event" /> : null}
       {state?.error ? <ErrorNotice error={state.error} title={errorTitle(state.error)} /> : null}
       {state?.event && checked ? (
