@@ -1,10 +1,18 @@
 /**
- * Issue 8's figures: export and offline verification of evidence bundles of 100k and 1M simulated
- * events (about 1 KB each): events/s, MB/s, peak memory (RSS growth sampled during the run), the
- * bundle's size against the raw event bytes, and verification time against `b3sum` over the same
- * event bytes (events.bin) — the goal is within 2× of b3sum plus the signature checks.
+ * Issue 8's figures: export and `arx bundle verify` of evidence bundles of 100k and 1M simulated
+ * events (about 1 KB each): events/s, MB/s, peak memory, the bundle's size against the raw event
+ * bytes, and verification time against `b3sum` over the same event bytes (events.bin) — the goal
+ * is within 2× of b3sum plus the signature checks, and memory that stays flat as the range grows.
  *
- *   node --import tsx test/bench/bundle.bench.ts          (ARX_BENCH_BUNDLE_SIZES=100000,1000000)
+ *   npm run bench -- bundle            (ARX_BENCH_BUNDLE_SIZES=100000,1000000 by default)
+ *   ARX_BENCH_BUNDLE_KEEP=DIR          keeps the bundles and the auditor's trust directory in DIR
+ *
+ * Each export and each verification runs in a child process of its own (bundle-child.ts), so its
+ * peak RSS (resourceUsage().maxRSS, printed with the RSS after loading the modules and the growth
+ * between the two) and its CPU time are that run's alone. Verification runs twice: the CLI command
+ * as an auditor runs it (decisions re-verified with Cedar), and the API without decision replay.
+ * Times are wall-clock on a shared 2-core machine: the load average is printed with them, and the
+ * CPU-time ratios against b3sum are steadier than the wall-clock ones.
  *
  * The manifest is signed with a software P-256 key certified by the test PKI (the card is not what
  * is measured); decisions are re-verified with the default policy (its version is stored unsigned,
@@ -14,8 +22,9 @@ import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomUUID, webcrypto } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import pg from 'pg';
@@ -30,18 +39,21 @@ import { compileEngine, requestEvents, simulatorDirectory } from '../../electron
 import { Rng } from '../../electron/main/simulator/population';
 import { gatewayTraffic } from '../../electron/main/simulator/traffic';
 import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
-import { exportBundle } from '../../electron/main/bundle/export';
-import { loadBundleTrust } from '../../electron/main/bundle/trust';
-import { verifyBundle } from '../../electron/main/bundle/verify';
 import { createTestPki, issueCardCertificate, issueCrl } from '../../electron/main/pki/test-pki';
 import { ed25519Signer } from '../../shared/checkpoint';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA } from '../../shared/policy';
+import type { ChildFigures, ExportChildConfig } from './bundle-child';
 
 const SIZES = (process.env.ARX_BENCH_BUNDLE_SIZES ?? '100000,1000000').split(',').map(Number);
 const N = Math.max(...SIZES);
 const BATCH = 1000;
+const keep = process.env.ARX_BENCH_BUNDLE_KEEP;
+const here = dirname(fileURLToPath(import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (n: number) => (n / 1e6).toFixed(1);
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const growth = (f: ChildFigures) => ((f.maxRssKiB - f.baseRssKiB) / 1024).toFixed(0);
+const rss = (f: ChildFigures) => `peak RSS ${(f.maxRssKiB / 1024).toFixed(0)} MiB (${(f.baseRssKiB / 1024).toFixed(0)} MiB after loading, +${growth(f)} MiB)`;
 
 function samples(): NewEvent[] {
   const engine = compileEngine();
@@ -52,20 +64,23 @@ function samples(): NewEvent[] {
   return out;
 }
 
-/** Peak RSS growth while `fn` runs, sampled every 20 ms. */
-async function peak<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number; seconds: number }> {
-  global.gc?.();
-  const base = process.memoryUsage().rss;
-  let max = base;
-  const timer = setInterval(() => (max = Math.max(max, process.memoryUsage().rss)), 20);
-  const t0 = performance.now();
-  try {
-    const value = await fn();
-    max = Math.max(max, process.memoryUsage().rss);
-    return { value, peakMb: (max - base) / 2 ** 20, seconds: (performance.now() - t0) / 1000 };
-  } finally {
-    clearInterval(timer);
+/** Runs bundle-child.ts and returns the figures it prints on its last line. */
+function child(args: string[]): ChildFigures {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'bundle-child.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`bundle-child ${args[0]} failed (exit ${r.status}): ${r.stdout.slice(-2000)}`);
+  return JSON.parse(last) as ChildFigures;
+}
+
+/** Best of three runs of a native tool: wall-clock and CPU (user + system) seconds, from /usr/bin/time. */
+function timed(cmd: string, args: string[]): { wall: number; cpu: number } {
+  let best = { wall: Infinity, cpu: Infinity };
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', cmd, ...args], { encoding: 'utf8' });
+    const [wall, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+    if (wall < best.wall) best = { wall, cpu: user + sys };
   }
+  return best;
 }
 
 async function main() {
@@ -81,7 +96,6 @@ async function main() {
     c.release();
     const at = { host: server.host, port: server.port, database: server.database, max: 4 };
     const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
-    const consolePool = new pg.Pool({ ...at, user: 'bench_console', password: server.consolePassword });
     const b3 = await loadWasmBlake3();
 
     // A tenant with N events, a checkpoint every 10,000, and the policy version its decisions name.
@@ -128,69 +142,68 @@ async function main() {
     const publicKey = await webcrypto.subtle.importKey('raw', p256.getPublicKey(secretKey, false), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
     const cert = await issueCardCertificate(pki, { person: { last: 'BENCH', first: 'B', middle: 'B', edipi: '1999999999' }, usage: 'signature', case: 'good', publicKey, keyType: 'ec' });
     const certDer = new Uint8Array(cert.rawData);
-    const trustDir = join(dir, 'trust');
+    if (keep) mkdirSync(keep, { recursive: true });
+    const trustDir = join(keep ?? dir, 'trust');
+    rmSync(trustDir, { recursive: true, force: true });
     mkdirSync(join(trustDir, 'anchors'), { recursive: true });
     mkdirSync(join(trustDir, 'crls'));
     writeFileSync(join(trustDir, 'anchors', 'root.pem'), pki.root.cert.toString('pem'));
     writeFileSync(join(trustDir, 'crls', 'root.pem'), (await issueCrl(pki.root, [])).toString('pem'));
     writeFileSync(join(trustDir, 'crls', 'intermediate.pem'), (await issueCrl(pki.intermediate, [])).toString('pem'));
     writeFileSync(join(trustDir, 'policy-arcs.txt'), `${pki.policyArc}\n`);
-    const trust = loadBundleTrust(trustDir);
-    const store = { anchors: [], intermediates: [pki.intermediate.cert], crls: [] };
     const session = { operatorId: operator, edipi: '1999999999', displayName: 'BENCH', tokenLabel: 'soft', certificateSha256: createHash('sha256').update(certDer).digest('hex'), roles: [], startedAt: new Date().toISOString(), locked: false, lockReason: null };
 
+    const configPath = join(dir, 'export-child.json');
+    const childConfig: ExportChildConfig = {
+      pg: { host: server.host, port: server.port, database: server.database, user: 'bench_console', password: server.consolePassword },
+      tenantId: tenant,
+      session: { ...session, roles: [], locked: false, lockReason: null },
+      secretKeyHex: Buffer.from(secretKey).toString('hex'),
+      certDerBase64: Buffer.from(certDer).toString('base64'),
+      intermediatePem: pki.intermediate.cert.toString('pem'),
+    };
+    writeFileSync(configPath, JSON.stringify(childConfig));
+
     const b3sum = spawnSync('b3sum', ['--version'], { encoding: 'utf8' }).status === 0;
+    const rows: string[] = [];
     for (const size of SIZES) {
-      const out = join(dir, `bundle-${size}.arxbundle`);
-      const ex = await peak(() =>
-        exportBundle(consolePool, {
-          tenantId: tenant,
-          from: 0,
-          to: size - 1,
-          outPath: out,
-          session,
-          sign: async (_purpose, digest) => {
-            // The card signs the SHA-256 digest; here a software key signs the same digest (ECDSA, no second hash).
-            const sig = p256.sign(digest, secretKey, { prehash: false, format: 'der' });
-            return { operator: session, purpose: 'bench', algorithm: 'ECDSA', signature: sig, raw: new Uint8Array(), certificateDer: certDer, certificateSha256: session.certificateSha256 };
-          },
-          trustStore: store,
-          blake3: b3,
-        }),
-      );
-      const r = ex.value;
-      console.log(`\n${fmt(size)} events (${mb(r.eventBytes)} MB of event bytes)`);
-      console.log(`  export:  ${fmt(size / ex.seconds)} events/s, ${mb(r.eventBytes / ex.seconds)} MB/s, ${ex.seconds.toFixed(1)} s, peak RSS +${ex.peakMb.toFixed(0)} MiB`);
-      console.log(`  bundle:  ${mb(r.bytes)} MB = ${(r.bytes / r.eventBytes).toFixed(3)} × the raw event bytes`);
-      const v = await peak(() => verifyBundle(out, { trust, blake3: b3 }));
-      const failedChecks = v.value.checks.filter((x) => !x.ok).map((x) => x.id);
-      console.log(`  verify:  ${fmt(size / v.seconds)} events/s, ${mb(r.bytes / v.seconds)} MB/s, ${v.seconds.toFixed(1)} s, peak RSS +${v.peakMb.toFixed(0)} MiB (failed checks: ${failedChecks.join(', ') || 'none'}${v.value.fatal ? `, fatal ${v.value.fatal.code}` : ''})`);
-      const noDecisions = await peak(() => verifyBundle(out, { trust, blake3: b3, replayDecisions: false }));
-      console.log(`  verify without decision replay: ${fmt(size / noDecisions.seconds)} events/s, ${noDecisions.seconds.toFixed(1)} s`);
+      const out = join(keep ?? dir, `bundle-${size}.arxbundle`);
+      rmSync(out, { force: true });
+      console.log(`\n${fmt(size)} events — load average ${load()}`);
+      const ex = child(['export', configPath, '0', String(size - 1), out]);
+      const eventBytes = ex.eventBytes!;
+      const bytes = ex.bytes!;
+      console.log(`  export:  ${fmt(size / ex.seconds)} events/s, ${mb(eventBytes / ex.seconds)} MB/s of event bytes, ${ex.seconds.toFixed(1)} s (CPU ${ex.cpuSeconds.toFixed(1)} s), ${rss(ex)}`);
+      console.log(`  bundle:  ${mb(bytes)} MB = ${(bytes / eventBytes).toFixed(3)} × the raw event bytes (${mb(eventBytes)} MB)`);
+      const v = child(['verify', out, trustDir]);
+      const verdict = (x: ChildFigures) => `failed checks: ${x.failed?.join(', ') || 'none'}${x.fatal ? `, fatal ${x.fatal}` : ''}`;
+      console.log(`  verify (arx bundle verify, with decision replay): ${fmt(size / v.seconds)} events/s, ${mb(bytes / v.seconds)} MB/s, ${v.seconds.toFixed(2)} s (CPU ${v.cpuSeconds.toFixed(2)} s), ${rss(v)}, exit ${v.exit} (${verdict(v)})`);
+      const nr = child(['verify-no-replay', out, trustDir]);
+      console.log(`  verify without decision replay:                   ${fmt(size / nr.seconds)} events/s, ${mb(bytes / nr.seconds)} MB/s, ${nr.seconds.toFixed(2)} s (CPU ${nr.cpuSeconds.toFixed(2)} s), ${rss(nr)} (${verdict(nr)})`);
+      let line = `| ${fmt(size)} | ${fmt(size / ex.seconds)} ev/s, ${mb(eventBytes / ex.seconds)} MB/s, +${growth(ex)} MiB | ${(bytes / eventBytes).toFixed(3)}× | ${v.seconds.toFixed(2)} s, +${growth(v)} MiB | ${nr.seconds.toFixed(2)} s (${fmt(size / nr.seconds)} ev/s, ${mb(bytes / nr.seconds)} MB/s), +${growth(nr)} MiB |`;
       if (b3sum) {
+        // b3sum over the same event bytes: events.bin, extracted (b3sum reads a file by mmap).
         const x = join(dir, `x-${size}`);
         mkdirSync(x);
         execFileSync('tar', ['-xf', out, '-C', x, 'events.bin']);
         const ev = join(x, 'events.bin');
-        const time = (args: string[]) => {
-          let best = Infinity;
-          for (let i = 0; i < 3; i++) {
-            const s = performance.now();
-            execFileSync('b3sum', [...args, ev]);
-            best = Math.min(best, (performance.now() - s) / 1000);
-          }
-          return best;
-        };
-        const all = time([]);
-        const one = time(['--num-threads', '1']);
-        console.log(`  b3sum events.bin (${mb(statSync(ev).size)} MB): ${all.toFixed(2)} s all cores, ${one.toFixed(2)} s one thread`);
-        console.log(`  ratio verify / b3sum: ${(v.seconds / all).toFixed(1)}× (all cores), ${(v.seconds / one).toFixed(1)}× (one thread); without decision replay ${(noDecisions.seconds / one).toFixed(1)}× (one thread)`);
+        const all = timed('b3sum', [ev]);
+        const one = timed('b3sum', ['--num-threads', '1', ev]);
+        const sha = timed('sha256sum', [ev]);
+        console.log(`  b3sum events.bin (${mb(statSync(ev).size)} MB): ${all.wall.toFixed(2)} s all cores (CPU ${all.cpu.toFixed(2)} s), ${one.wall.toFixed(2)} s one thread; sha256sum ${sha.wall.toFixed(2)} s`);
+        console.log(`  ratio verify / b3sum (wall): with replay ${(v.seconds / all.wall).toFixed(1)}× all cores, ${(v.seconds / one.wall).toFixed(1)}× one thread; without replay ${(nr.seconds / all.wall).toFixed(1)}× all cores, ${(nr.seconds / one.wall).toFixed(1)}× one thread`);
+        console.log(`  ratio verify / b3sum (CPU):  with replay ${(v.cpuSeconds / all.cpu).toFixed(1)}×, without replay ${(nr.cpuSeconds / all.cpu).toFixed(1)}×; without replay / (b3sum + sha256sum) ${(nr.cpuSeconds / (all.cpu + sha.cpu)).toFixed(1)}×`);
+        line += ` ${one.wall.toFixed(2)} s | ${(nr.seconds / one.wall).toFixed(1)}× / ${(v.seconds / one.wall).toFixed(1)}× |`;
         rmSync(x, { recursive: true, force: true });
       }
-      rmSync(out, { force: true });
+      rows.push(line);
+      if (!keep) rmSync(out, { force: true });
     }
+    console.log(`\nload average at the end ${load()}`);
+    console.log('\n| events | export (rate, peak RSS growth) | bundle / raw | verify (replay), peak RSS growth | verify (no replay), peak RSS growth | b3sum one thread | ratio no replay / replay |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of rows) console.log(r);
     await gateway.end();
-    await consolePool.end();
   } finally {
     await admin.end();
     await server.stop();

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { X509Certificate, X509Crl } from '@peculiar/x509';
-import { createHash, X509Certificate as NodeX509, verify as cryptoVerify, type Hash } from 'node:crypto';
+import { createHash, X509Certificate as NodeX509, verify as cryptoVerify } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -36,7 +36,7 @@ import {
   type PolicyMeta,
   type BundleReview,
 } from '../../../shared/bundle';
-import { ChainVerifier, genesisHash, type Blake3, type Blake3Hasher, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
+import { ChainVerifier, genesisHash, type Blake3, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
 import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
 import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
 import { verifyConsistency } from '../../../shared/merkle';
@@ -47,6 +47,7 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import { isPinned, type GatewayPins } from './gateway-pins';
 import { checkReviewSubject, prefixRootFromTlogProof, subjectSeqs } from './review-subject';
+import { inlineMemberHasher, loadEventDigester, workerMemberHasher, type MemberStreamHasher } from './member-hasher';
 
 /** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
 export interface BundleTrust {
@@ -67,7 +68,12 @@ export interface VerifyBundleOptions {
   maxFindings?: number;
   /** Re-decide every com.arx.policy.decided event with Cedar (default true; off only for benchmarks). */
   replayDecisions?: boolean;
+  /** Hash events.bin (SHA-256 and BLAKE3 of the member) in the worker thread (default true). */
+  hashWorker?: boolean;
 }
+
+/** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
+const HASH_INFLIGHT_MAX = 16 << 20;
 
 export interface BundleContents {
   events: { seq: number; type: string; time: string; json: string }[];
@@ -176,6 +182,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const maxFindings = opts.maxFindings ?? 100;
   const checks = new Checks(maxFindings);
   const b3 = opts.blake3;
+  const eventDigestOf = await loadEventDigester();
   const seen = new Map<string, MemberSeen>();
   const order: MemberSeen[] = [];
   const small = new Map<string, Uint8Array>();
@@ -431,7 +438,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       eventCount++;
       eventBytes += rec.bytes.length;
       lastSeq = rec.seq;
-      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash });
+      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash, computedDigest: eventDigestOf(rec.bytes) });
       if (subjectHashes.size && subjectHashes.has(rec.seq)) subjectHashes.set(rec.seq, rec.hash.slice());
       const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
       const collect = contents && contents.events.length < opts.collect!.maxEvents;
@@ -473,7 +480,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     }
   };
 
-  let current: { name: string; kind: string; size: number; sha: Hash; b3: Blake3Hasher; buf: Uint8Array | null; fill: number; index: number } | null = null;
+  // Small members are hashed here as they pass; events.bin (nearly all the bytes) by the hash
+  // worker on another core, while this thread parses its records and checks the chain.
+  let current: { name: string; kind: string; size: number; hasher: MemberStreamHasher; buf: Uint8Array | null; fill: number; index: number } | null = null;
+  let streamHasher: MemberStreamHasher | null = null;
+  const pendingDigests: Promise<void>[] = [];
   const tar = new TarReader(
     {
       begin(name, size, index) {
@@ -490,13 +501,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           smallTotal += size;
           if (smallTotal > limits.maxSmallBytes) throw new BundleFatal('BUNDLE_TOO_LARGE', `the bundle's small members exceed ${limits.maxSmallBytes} bytes together`, { member: name });
         }
-        current = { name, kind, size, sha: createHash('sha256'), b3: b3.createHasher(), buf: streamed ? null : new Uint8Array(size), fill: 0, index };
+        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher()) : inlineMemberHasher(b3);
+        current = { name, kind, size, hasher, buf: streamed ? null : new Uint8Array(size), fill: 0, index };
         if (kind === 'events') startEvents(name);
       },
       data(chunk) {
         const c = current!;
-        c.sha.update(chunk);
-        c.b3.update(chunk);
+        c.hasher.update(chunk);
         if (c.buf) {
           c.buf.set(chunk, c.fill);
           c.fill += chunk.length;
@@ -513,7 +524,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       end() {
         const c = current!;
         current = null;
-        const m: MemberSeen = { name: c.name, size: c.size, sha256: c.sha.digest('hex'), blake3: toHex(c.b3.digest()), index: c.index };
+        const m: MemberSeen = { name: c.name, size: c.size, sha256: '', blake3: '', index: c.index };
+        const digested = c.hasher.digest().then((d) => void Object.assign(m, d));
+        digested.catch(() => {}); // awaited after the read; a bundle that turns out unusable never asks
+        pendingDigests.push(digested);
+        if (c.hasher === streamHasher) streamHasher = null;
         seen.set(c.name, m);
         order.push(m);
         if (c.buf) {
@@ -565,6 +580,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         }
         tar.push(chunk);
         await (decisionReplay as StreamingReplay | null)?.drain();
+        // Bounded hand-over to the hash worker: memory stays flat however large events.bin is.
+        const sh = streamHasher as MemberStreamHasher | null; // set by the tar callbacks
+        if (sh && sh.inflight > HASH_INFLIGHT_MAX) await sh.drain(HASH_INFLIGHT_MAX / 2);
         if (opts.onProgress && outBytes - lastProgress > 64 << 20) {
           lastProgress = outBytes;
           opts.onProgress({ bytes: inBytes, total: fileSize, events: eventCount });
@@ -572,8 +590,10 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       }
     } finally {
       file.destroy();
+      (streamHasher as MemberStreamHasher | null)?.abort();
     }
     tar.end();
+    await Promise.all(pendingDigests);
     await finishReplay();
   } catch (e) {
     (decisionReplay as StreamingReplay | null)?.close();

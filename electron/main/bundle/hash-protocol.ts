@@ -1,0 +1,12 @@
+/** Messages between the bundle verifier (member-hasher.ts) and its hash worker (hash-worker.ts). */
+export type HashWorkerRequest =
+  | { op: 'begin'; id: number }
+  /** `length` bytes at the start of `buffer` (transferred; the ack gives it back for reuse). */
+  | { op: 'data'; id: number; buffer: ArrayBuffer; length: number }
+  | { op: 'end'; id: number }
+  | { op: 'abort'; id: number };
+
+export type HashWorkerReply =
+  | { op: 'ack'; id: number; bytes: number; buffer: ArrayBuffer }
+  | { op: 'digest'; id: number; sha256: string; blake3: string }
+  | { op: 'error'; id: number; message: string };

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { toHex } from '../../../shared/bytes';
+import { createBLAKE3 } from 'hash-wasm';
+import { DOMAIN_TAGS, type Blake3 } from '../../../shared/chain';
+import type { HashWorkerReply, HashWorkerRequest } from './hash-protocol';
+
+/** SHA-256 and BLAKE3 of one bundle member, fed in order. */
+export interface MemberStreamHasher {
+  /** Hashes `chunk` (copied: the caller may reuse its buffer at once). */
+  update(chunk: Uint8Array): void;
+  /** Bytes handed over and not hashed yet. */
+  readonly inflight: number;
+  /** Resolves once at most `bytes` are in flight (rejects if the hasher failed). */
+  drain(bytes: number): Promise<void>;
+  digest(): Promise<{ sha256: string; blake3: string }>;
+  /** Forget the stream (the bundle turned out unusable). */
+  abort(): void;
+}
+
+/** In the calling thread: for the small members, and wherever a worker is not wanted. */
+export function inlineMemberHasher(b3: Blake3): MemberStreamHasher {
+  const sha = createHash('sha256');
+  const h = b3.createHasher();
+  return {
+    update(chunk) {
+      sha.update(chunk);
+      h.update(chunk);
+    },
+    inflight: 0,
+    drain: async () => {},
+    digest: async () => ({ sha256: sha.digest('hex'), blake3: toHex(h.digest()) }),
+    abort() {},
+  };
+}
+
+/**
+ * From source (tsx, vitest) the worker is `hash-worker.ts`, started through a tiny eval script
+ * that registers tsx first (worker threads do not inherit `--import tsx` on Node 20), as the
+ * chain digest pool does; from the esbuild bundle it is `bundle-hash-worker.mjs` next to the entry.
+ */
+function spawnWorker(): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    const source = pathToFileURL(join(dirname(here), 'hash-worker.ts')).href;
+    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+    return new Worker(boot, { eval: true });
+  }
+  return new Worker(join(dirname(here), 'bundle-hash-worker.mjs'));
+}
+
+const BUFFER_BYTES = 1 << 20;
+/** Enough for what the verifier lets be in flight (HASH_INFLIGHT_MAX in verify.ts) and a little more. */
+const MAX_FREE_BUFFERS = 24;
+
+interface StreamState {
+  inflight: number;
+  failed: Error | null;
+  waiters: { bytes: number; resolve: () => void; reject: (e: Error) => void }[];
+  done: { resolve: (d: { sha256: string; blake3: string }) => void; reject: (e: Error) => void } | null;
+}
+
+/**
+ * One worker thread for the process, started on first use, holding the process alive only while
+ * a stream is open. A worker that dies fails its open streams (the verification reports it) and
+ * is replaced on the next use.
+ */
+class HashWorkerClient {
+  private worker: Worker | null = null;
+  private readonly streams = new Map<number, StreamState>();
+  /** Buffers back from the worker, for the next chunks. */
+  private readonly free: ArrayBuffer[] = [];
+  private nextId = 1;
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const w = spawnWorker();
+    w.on('message', (m: HashWorkerReply) => this.onReply(m));
+    const fail = (why: string) => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      const err = new Error(`the bundle hash worker stopped: ${why}`);
+      for (const s of this.streams.values()) this.failStream(s, err);
+      this.streams.clear();
+    };
+    w.on('error', (e) => fail(e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : 'error'));
+    w.on('exit', (code) => fail(`exit code ${code}`));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private failStream(s: StreamState, err: Error): void {
+    s.failed = err;
+    for (const x of s.waiters.splice(0)) x.reject(err);
+    s.done?.reject(err);
+  }
+
+  private onReply(m: HashWorkerReply): void {
+    if (m.op === 'ack' && this.free.length < MAX_FREE_BUFFERS) this.free.push(m.buffer);
+    const s = this.streams.get(m.id);
+    if (!s) return;
+    if (m.op === 'ack') {
+      s.inflight -= m.bytes;
+      s.waiters = s.waiters.filter((x) => (s.inflight <= x.bytes ? (x.resolve(), false) : true));
+    } else if (m.op === 'digest') {
+      this.close(m.id);
+      s.done?.resolve({ sha256: m.sha256, blake3: m.blake3 });
+    } else {
+      this.close(m.id);
+      this.failStream(s, new Error(`the bundle hash worker failed: ${m.message.slice(0, 200)}`));
+    }
+  }
+
+  private close(id: number): void {
+    this.streams.delete(id);
+    if (this.streams.size === 0) this.worker?.unref();
+  }
+
+  open(): MemberStreamHasher {
+    const w = this.ensure();
+    const id = this.nextId++;
+    const s: StreamState = { inflight: 0, failed: null, waiters: [], done: null };
+    this.streams.set(id, s);
+    w.ref();
+    const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
+    post({ op: 'begin', id });
+    let ended = false;
+    return {
+      update: (chunk) => {
+        if (s.failed || ended) return;
+        // Copied into buffers that travel to the worker and back: the reader's buffer is never
+        // transferred, and fresh 1 MiB allocations (page faults) cost more than the copy itself.
+        for (let at = 0; at < chunk.length; at += BUFFER_BYTES) {
+          const n = Math.min(BUFFER_BYTES, chunk.length - at);
+          const buffer = this.free.pop() ?? new ArrayBuffer(BUFFER_BYTES);
+          new Uint8Array(buffer, 0, n).set(chunk.subarray(at, at + n));
+          s.inflight += n;
+          post({ op: 'data', id, buffer, length: n }, [buffer]);
+        }
+      },
+      get inflight() {
+        return s.inflight;
+      },
+      drain(bytes) {
+        if (s.failed) return Promise.reject(s.failed);
+        if (s.inflight <= bytes) return Promise.resolve();
+        return new Promise((resolve, reject) => s.waiters.push({ bytes, resolve, reject }));
+      },
+      digest: () => {
+        if (s.failed) return Promise.reject(s.failed);
+        ended = true;
+        return new Promise((resolve, reject) => {
+          s.done = { resolve, reject };
+          post({ op: 'end', id });
+        });
+      },
+      abort: () => {
+        if (ended || !this.streams.has(id)) return;
+        ended = true;
+        this.close(id);
+        post({ op: 'abort', id });
+      },
+    };
+  }
+}
+
+let client: HashWorkerClient | null = null;
+
+/** A hasher whose work runs in the process's bundle hash worker (another core). */
+export function workerMemberHasher(): MemberStreamHasher {
+  client ??= new HashWorkerClient();
+  return client.open();
+}
+
+const EVENT_TAG = new TextEncoder().encode(DOMAIN_TAGS.event);
+let digester: Promise<(bytes: Uint8Array) => Uint8Array> | null = null;
+
+/**
+ * d = BLAKE3("arx/event/v1" ‖ bytes) (docs/chain-format.md), straight on a hash-wasm instance of
+ * its own: the per-event step of the verifier's thread, without the generic Blake3 wrapper's
+ * per-call array and iterator (about a quarter of its cost on 1 KB events, by profile). The chain
+ * verifier takes it as the row's computed digest; the chain format tests pin it to eventDigest.
+ */
+export function loadEventDigester(): Promise<(bytes: Uint8Array) => Uint8Array> {
+  digester ??= createBLAKE3().then((h) => (bytes: Uint8Array) => h.init().update(EVENT_TAG).update(bytes).digest('binary'));
+  return digester;
+}

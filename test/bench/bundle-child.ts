@@ -1,0 +1,119 @@
+/**
+ * A child process of test/bench/bundle.bench.ts, so that each export and each verification is
+ * measured in a process of its own: its peak RSS (process.resourceUsage().maxRSS) is that run's
+ * and nothing else's, and its CPU time is its own.
+ *
+ *   node --import tsx test/bench/bundle-child.ts export CONFIG.json FROM TO OUT
+ *   node --import tsx test/bench/bundle-child.ts verify FILE TRUST_DIR          (the CLI command, `arx bundle verify FILE --trust DIR --json`)
+ *   node --import tsx test/bench/bundle-child.ts verify-no-replay FILE TRUST_DIR (verifyBundle without decision replay: the API option, not a CLI flag)
+ *
+ * The last line on stdout is one JSON object with the figures. Not a benchmark by itself (no
+ * `.bench.ts` suffix, so `npm run bench` does not run it alone).
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from '@peculiar/x509';
+import { p256 } from '@noble/curves/nist.js';
+import pg from 'pg';
+import { exportBundle } from '../../electron/main/bundle/export';
+import { loadBundleTrust } from '../../electron/main/bundle/trust';
+import { verifyBundle } from '../../electron/main/bundle/verify';
+import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { bundleVerify } from '../../electron/main/cli/bundle-commands';
+import type { BundleReport } from '../../shared/bundle';
+
+export interface ExportChildConfig {
+  pg: { host: string; port: number; database: string; user: string; password: string };
+  tenantId: string;
+  session: { operatorId: string; edipi: string; displayName: string; tokenLabel: string; certificateSha256: string; roles: never[]; startedAt: string; locked: false; lockReason: null };
+  secretKeyHex: string;
+  certDerBase64: string;
+  intermediatePem: string;
+}
+
+export interface ChildFigures {
+  seconds: number;
+  cpuSeconds: number;
+  /** RSS once the modules are loaded, before the measured run (KiB). */
+  baseRssKiB: number;
+  /** Peak RSS of the whole process (KiB). */
+  maxRssKiB: number;
+  exit?: number;
+  failed?: string[];
+  fatal?: string | null;
+  events?: number;
+  eventBytes?: number;
+  bytes?: number;
+}
+
+async function measure(fn: () => Promise<Partial<ChildFigures>>): Promise<ChildFigures> {
+  const baseRssKiB = Math.round(process.memoryUsage().rss / 1024);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const extra = await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, baseRssKiB, maxRssKiB: process.resourceUsage().maxRSS, ...extra };
+}
+
+const summary = (r: BundleReport) => ({ failed: r.checks.filter((c) => !c.ok).map((c) => c.id), fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes });
+
+async function main(): Promise<void> {
+  const [mode, ...args] = process.argv.slice(2);
+  let figures: ChildFigures;
+  if (mode === 'export') {
+    const [configPath, from, to, out] = args as [string, string, string, string];
+    const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as ExportChildConfig;
+    const pool = new pg.Pool({ ...cfg.pg, max: 2 });
+    const b3 = await loadWasmBlake3();
+    const secretKey = Buffer.from(cfg.secretKeyHex, 'hex');
+    const certDer = new Uint8Array(Buffer.from(cfg.certDerBase64, 'base64'));
+    const intermediate = new X509Certificate(cfg.intermediatePem);
+    await pool.query('SELECT 1');
+    figures = await measure(async () => {
+      const r = await exportBundle(pool, {
+        tenantId: cfg.tenantId,
+        from: Number(from),
+        to: Number(to),
+        outPath: out,
+        session: cfg.session,
+        // The card signs the SHA-256 digest; here a software key signs the same digest (ECDSA, no second hash).
+        sign: async (_purpose, digest) => ({
+          operator: cfg.session,
+          purpose: 'bench',
+          algorithm: 'ECDSA',
+          signature: p256.sign(digest, secretKey, { prehash: false, format: 'der' }),
+          raw: new Uint8Array(),
+          certificateDer: certDer,
+          certificateSha256: cfg.session.certificateSha256,
+        }),
+        trustStore: { anchors: [], intermediates: [intermediate], crls: [] },
+        blake3: b3,
+      });
+      return { events: r.events, eventBytes: r.eventBytes, bytes: r.bytes };
+    });
+    await pool.end();
+  } else if (mode === 'verify') {
+    const [file, trustDir] = args as [string, string];
+    let json = '';
+    const io = { out: (t: string) => (json += t), err: () => {}, readStdin: async () => '', env: process.env };
+    figures = await measure(async () => {
+      const exit = await bundleVerify.run([file, '--trust', trustDir, '--json'], io);
+      return { exit, ...summary(JSON.parse(json) as BundleReport) };
+    });
+  } else if (mode === 'verify-no-replay') {
+    const [file, trustDir] = args as [string, string];
+    const trust = loadBundleTrust(trustDir);
+    const b3 = await loadWasmBlake3();
+    figures = await measure(async () => summary(await verifyBundle(file, { trust, blake3: b3, replayDecisions: false })));
+  } else throw new Error(`bundle-child: unknown mode ${mode}`);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
