@@ -3,8 +3,10 @@
  * the cache's sealed manifest is anchored in the control plane (migration 0008, arx.cache_anchors,
  * append-only, RLS per tenant) while it is connected, and compared on every check:
  *
- *   file counter < latest authentic anchor  → CACHE_ROLLED_BACK (the file is an older copy put back)
- *   file counter > latest authentic anchor  → a new anchor is appended (at most every minIntervalMs)
+ *   file counter < latest authentic anchor, or the file's record of the last anchor it made is below
+ *   it (a copy put back that has since grown past it)  → CACHE_ROLLED_BACK
+ *   file counter > latest authentic anchor  → the file records the anchor (one transaction), then a
+ *                                              new anchor is appended (at most every minIntervalMs)
  *
  * "Authentic": the anchor's MAC verifies under the cache's anchor key (a random key sealed in the
  * file when the cache was made; every copy of the file has it, nobody else does). A row another
@@ -47,7 +49,9 @@ export async function checkAndAnchor(
   tenantIds: readonly string[],
   opts: { operatorId?: string | null; now?: number; lastAppendedAt?: number | null; minIntervalMs?: number } = {},
 ): Promise<AnchorResult> {
-  const { cacheId, counter } = cache.anchorState();
+  const state = cache.anchorState();
+  const { cacheId, anchored: known } = state;
+  let counter = state.counter;
   let anchored: number | null = null;
   let forged = 0;
   for (const tenant of tenantIds) {
@@ -69,14 +73,15 @@ export async function checkAndAnchor(
     });
     if (latest !== null && (anchored === null || latest > anchored)) anchored = latest;
   }
-  if (anchored !== null && counter < anchored) {
-    cache.markRolledBack(counter, anchored);
+  if (anchored !== null && (counter < anchored || (known ?? -1) < anchored)) {
+    cache.markRolledBack(counter, anchored, known);
     return { counter, anchored, rolledBack: true, appended: false, forged };
   }
   const now = opts.now ?? Date.now();
   const due = opts.lastAppendedAt == null || now - opts.lastAppendedAt >= (opts.minIntervalMs ?? 0);
   let appended = false;
   if ((anchored === null || counter > anchored) && due && tenantIds.length > 0) {
+    counter = cache.recordAnchor();
     const mac = cache.anchorMac(counter);
     for (const tenant of tenantIds) {
       await withTenant(pool, tenant, (c) =>

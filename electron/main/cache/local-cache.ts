@@ -74,6 +74,11 @@ interface Manifest {
   counter?: number;
   /** The file has an anchor key (meta/anchor_key): its removal is then CACHE_FILE_TRUNCATED. */
   anchorKey?: boolean;
+  /**
+   * The latest counter this file anchored, recorded before the anchor is sent: a copy put back
+   * does not know the anchors made after it was taken, even once its counter has grown past them.
+   */
+  anchored?: number;
 }
 
 const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
@@ -350,19 +355,37 @@ export class LocalCache {
    * The cache id and the change counter of the committed file (read from the sealed manifest in the
    * file, not from memory: a transaction that rolled back never reaches an anchor).
    */
-  anchorState(): { cacheId: string; counter: number } {
+  anchorState(): { cacheId: string; counter: number; anchored: number | null } {
     this.requireUnlocked();
     const m = this.meta('manifest');
     if (!m) throw new ArxFailure('CACHE_FILE_CORRUPT', 'The cache file has no manifest.');
     const manifest = parse(this.openCell({ table: 'meta', row: 'manifest', column: 'value' }, m)) as Manifest;
-    return { cacheId: this.cacheId, counter: manifest.counter ?? 0 };
+    return { cacheId: this.cacheId, counter: manifest.counter ?? 0, anchored: manifest.anchored ?? null };
+  }
+
+  /**
+   * Records in the file (one transaction) that it is about to anchor its counter, and returns that
+   * counter: the manifest written has `anchored` = `counter`. Sent only after this commits, so
+   * the file always knows every anchor it made (a crash in between leaves it ahead, never behind).
+   */
+  recordAnchor(): number {
+    const db = this.requireUnlocked();
+    let counter = 0;
+    this.tx(db, () => {
+      this.manifest.anchored = (this.manifest.counter ?? 0) + 1;
+      this.writeManifest();
+      counter = this.manifest.counter!;
+    });
+    return counter;
   }
 
   /** The control plane has seen a later state of this cache than the file holds: it was rolled back. */
-  markRolledBack(counter: number, anchored: number): void {
+  markRolledBack(counter: number, anchored: number, known: number | null): void {
     this.problem_ = {
       code: 'CACHE_ROLLED_BACK',
-      message: `This cache file is an older copy: the control plane has seen it at change ${anchored}, the file is at change ${counter} (it was restored from a copy).`,
+      message:
+        `This cache file is an older copy put back: the control plane holds an anchor of it at change ${anchored}, ` +
+        `the file is at change ${counter} and its last anchor is ${known ?? 'none'}.`,
     };
   }
 

@@ -125,6 +125,31 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     cache.lock();
   });
 
+  it('a copy put back and then changed past the anchored counter (offline) is still CACHE_ROLLED_BACK', async () => {
+    const file = join(dir, 'grown.db');
+    const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
+    cache.create([recipient], 'test');
+    const tenants = [db.tenants.a];
+    await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    cache.lock();
+    const old = join(dir, 'grown-old.db');
+    copyFileSync(file, old);
+    await cache.unlock(unwrapper, 'test');
+    for (let i = 0; i < 3; i++) cache.put('crl', `c${i}`, { i }, { refetchable: true });
+    const later = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    expect(later.appended).toBe(true);
+    cache.lock();
+    restore(old, file);
+    await cache.unlock(unwrapper, 'test');
+    // offline work on the restored copy: its counter passes the anchored one
+    for (let i = 0; i < 10; i++) cache.put('crl', `d${i}`, { i }, { refetchable: true });
+    expect(cache.anchorState().counter).toBeGreaterThan(later.counter);
+    const back = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    expect(back).toMatchObject({ anchored: later.counter, rolledBack: true, appended: false });
+    expect(cache.problem?.code).toBe('CACHE_ROLLED_BACK');
+    cache.lock();
+  });
+
   it('the anchor table is append-only and private to its tenant', async () => {
     const file = join(dir, 'rls.db');
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
