@@ -222,9 +222,11 @@ export class DecisionReplayer {
       else if (entry.differences.some((d) => d !== 'errorMessages')) out.mismatched++;
       else out.matched++;
       const bad = entry.problem !== null || entry.differences.some((d) => d !== 'errorMessages');
+      const flagged = entry.recorded !== null && entry.recorded.errors.length > 0;
+      if (!bad && !flagged) continue;
       const { policyBlake3: _b, ...listed } = entry;
       if (bad && out.mismatches.length < cap) out.mismatches.push(listed);
-      if (entry.recorded && entry.recorded.errors.length > 0) {
+      if (flagged) {
         out.withErrors++;
         if (out.errored.length < cap) out.errored.push(listed);
       }
