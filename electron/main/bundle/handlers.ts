@@ -7,6 +7,7 @@ import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import { EvidenceCache } from '../cache/evidence';
 import { exportBundle } from './export';
 import { loadGatewayPins } from './gateway-pins';
 import { verifyBundle } from './verify';
@@ -24,6 +25,10 @@ function timestamp(d: Date): string {
 
 /** Handlers for the commands in shared/contract/domains/bundle.ts. */
 export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bundleCommands> {
+  // A bundle report opened here is sealed in the local cache (issue 7 item 1; cache/evidence.ts),
+  // keyed by the file's path, size and modification time. Opening needs no control plane, so
+  // it is never answered from the cache: the file is verified each time.
+  const evidence = new EvidenceCache(deps);
   return {
     async 'bundle.export'(req, ctx) {
       const session = deps.operatorAuth.session();
@@ -107,7 +112,14 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         collect: { maxEvents: req.maxEvents ?? 500 },
       });
       const { contents, ...report } = verified;
-      return { path, report, contents: contents ?? null };
+      const answer = { path, report, contents: contents ?? null };
+      try {
+        const st = statSync(path);
+        evidence.store('bundle', { q: 'bundle.open', path, bytes: st.size, modifiedAt: st.mtime.toISOString(), maxEvents: req.maxEvents ?? 500 }, answer);
+      } catch {
+        // the file went away after verifying: nothing to key the report by
+      }
+      return answer;
     },
   };
 }

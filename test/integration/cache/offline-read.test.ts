@@ -169,6 +169,7 @@ const online: Record<string, Record<string, unknown> & { cached?: unknown }> = {
 let onlineTenants: { id: string; cached?: unknown }[] = [];
 let verifyResult: Record<string, unknown> & { jobId: string; cached?: { at: string } };
 let certificateId = '';
+let bundleReport: { report: { ok: boolean; checks: { id: string; ok: boolean; findings: { code: string }[] }[] }; contents: { events: { json: string }[] } | null };
 let fetchedAt = '';
 
 const reads = () =>
@@ -206,11 +207,18 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     verifyResult = await call('audit.verifyResult', { jobId: job.jobId });
     expect(verifyResult.verdict).toBe('intact');
 
+    // A bundle opened in the console: its report is sealed too (opening it needs no control plane).
+    const exported = await call<{ path: string }>('bundle.export', { tenant: tenant(), from: 0, to: 199, review: null, pin: '123456', out: null });
+    bundleReport = await call('bundle.open', { path: exported.path, maxEvents: 50 });
+    // (Whether the bundle passes every check is test/integration/bundle's concern; here: its report is sealed.)
+    expect(bundleReport.contents!.events.length).toBe(50);
+
     const entries = await call<{ kinds: { kind: string; count: number }[] }>('cache.entries', { limit: 0 });
     const count = (k: string) => entries.kinds.find((e) => e.kind === k)?.count ?? 0;
     expect(count('event-page')).toBe(5); // facets, three pages, one event
     expect(count('certificate')).toBe(2); // list, get
     expect(count('verification')).toBe(3); // the certificate's verification, the tenant list, the chain result
+    expect(count('bundle')).toBe(1);
   }, 180_000);
 
   it('a query that fails with a transient error before the console noticed answers from the cache', async () => {
@@ -292,6 +300,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
       tenant(),
       String((verifyResult.head as { hashBlake3: string }).hashBlake3),
       'com.arx.policy.decided',
+      bundleReport.contents!.events[0]!.json.slice(0, 60),
       '"cursor"',
     ];
     expect(bytes.length).toBeGreaterThan(20_000); // the evidence is in there (sealed)
