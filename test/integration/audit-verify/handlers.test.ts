@@ -24,7 +24,7 @@ beforeAll(async () => {
     if (name === 'audit.verifyProgress') events.push(payload);
   });
   const deps = {
-    controlPlane: { requirePool: () => db.consolePool },
+    controlPlane: { requirePool: () => db.consolePool, status: () => ({ state: 'connected', mode: 'external', detail: 'test' }) },
     operatorAuth: { session: () => session },
     hub,
     log: () => {},
