@@ -25,6 +25,8 @@ export function eventRecordHeader(seq: number, length: number, digest: Uint8Arra
   return h;
 }
 
+const u32be = (b: Uint8Array, at: number): number => ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+
 export class EventsMalformed extends Error {
   constructor(
     message: string,
@@ -60,9 +62,9 @@ export class EventRecordReader {
       if (this.body === null) {
         // Fast path: a whole record inside this chunk, no copy.
         if (this.headFill === 0 && chunk.length - i >= EVENT_RECORD_HEADER) {
-          const v = new DataView(chunk.buffer, chunk.byteOffset + i, EVENT_RECORD_HEADER);
-          const seq = v.getUint32(0) * 0x1_0000_0000 + v.getUint32(4);
-          const len = v.getUint32(8);
+          // Read in place (no DataView per record: this runs once per event).
+          const seq = u32be(chunk, i) * 0x1_0000_0000 + u32be(chunk, i + 4);
+          const len = u32be(chunk, i + 8);
           this.check(seq, len, this.offset);
           if (chunk.length - i - EVENT_RECORD_HEADER >= len) {
             const b = i + EVENT_RECORD_HEADER;
