@@ -110,6 +110,25 @@ describe('decision re-verification', () => {
     expect(r.omitted).toBeGreaterThan(0);
   });
 
+  it('cancelled mid-stream (during the COPY): CANCELLED, the connection is dropped, and the next run is whole', async () => {
+    const ac = new AbortController();
+    let seen = 0;
+    const run = reverifyDecisions(db.consolePool, db.tenants.a, {
+      workers: 1,
+      pageSize: 20,
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen = p.processed;
+        ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toBeGreaterThan(0);
+    const again = await reverifyDecisions(db.consolePool, db.tenants.a, { workers: 2 });
+    expect(again.total).toBeGreaterThan(seen);
+    expect(again.matched + again.mismatched + again.unverifiable).toBe(again.total);
+  });
+
   it('can be cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
