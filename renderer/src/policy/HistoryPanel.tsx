@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Loader, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { ArxError, Result } from '../app/arx-client';
 import { callArx, subscribeArx } from '../app/arx-client';
@@ -40,6 +40,8 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
   const [reload, setReload] = useState(0);
   const [signing, setSigning] = useState<Signing | null>(null);
   const [error, setError] = useState<{ title: string; error: ArxError } | null>(null);
+  // An approval signed while the control plane was unreachable: in the outbox (policy.approve delivery 'queued').
+  const [queued, setQueued] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -59,8 +61,11 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
     [tenant.tenantId, policyName],
   );
 
-  const done = () => {
+  const done = (value?: unknown) => {
     setSigning(null);
+    const isQueued = (value as { delivery?: string } | undefined)?.delivery === 'queued';
+    setQueued(isQueued);
+    if (isQueued) return; // nothing changed in the control plane yet: keep the history as shown
     setReload((n) => n + 1);
     onChanged();
   };
@@ -249,6 +254,11 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
         </section>
       )}
       {error && <ErrorNotice error={error.error} title={error.title} />}
+      {queued && (
+        <Alert role="status" color="yellow" variant="light" title="Approved, queued in the outbox">
+          Signed. The control plane is unreachable: this approval is in the outbox and will be delivered when it is back.
+        </Alert>
+      )}
       <DiffView tenantId={tenant.tenantId} policyName={policyName} versions={versions} />
       {signing && <SignDialog opened title={signing.title} purpose={signing.purpose} details={signing.details} onSign={signing.sign} onSigned={done} onCancel={() => setSigning(null)} />}
     </Stack>
