@@ -167,6 +167,9 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
   const warnings: VerificationIssue[] = [];
   const client = await pool.connect();
   let destroy = false;
+  // While the COPY streams, the connection can run nothing else: a failure then (a worker that
+  // died, a malformed tuple) drops it instead of queueing a ROLLBACK behind an unread COPY.
+  let midCopy = false;
   // Cancelling interrupts whatever the connection is running (a COPY, the jsonb comparison).
   const abortListener = () => {
     destroy = true;
@@ -352,6 +355,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     progress.phase('events');
     const batchRows = opts.batchRows ?? BATCH_ROWS;
     const blocks = copyTupleBlocks(client, chainRowsSql(tenantId, from, to), 4, batchRows, BATCH_BYTES);
+    midCopy = true;
     const digestPool = opts.pool ?? null;
     let streamed: StreamResult;
     if (!digestPool) {
@@ -381,6 +385,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       }
     }
     if (signal?.aborted) throw cancelled();
+    midCopy = false;
     const { report, rows, bytes, firstSeq, lastSeq, foreign } = streamed;
     for (const f of foreign.first) {
       errors.push(issue('EVENT_FOREIGN_TENANT', 'the event names another tenant in its own bytes: it was copied from another chain', { seq: f.seq, expected: tenantId, found: f.found }));
@@ -451,6 +456,10 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       engine: { format: 'arx-chain-v1', blake3: kernel.blake3.name, workers: digestPool?.size ?? 0 },
     };
   } catch (err) {
+    if (midCopy && !signal?.aborted) {
+      destroy = true;
+      throw err;
+    }
     if (signal?.aborted || destroy) {
       // Mid-COPY the connection cannot be reused: drop it. The read-only transaction dies with it.
       destroy = true;
