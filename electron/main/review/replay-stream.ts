@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DecisionReplayer, type DecisionRow, type ReplayBatchResult, type ReplayComparison, type ReplayVersion } from './decision-replayer';
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
 import { packRows, routeOf } from './reverify-protocol';
@@ -18,7 +19,8 @@ export interface DecisionFinding {
  * replayed on this thread instead: the answer never depends on the pool.
  */
 export class StreamingReplay {
-  private readonly job: ReplayJob;
+  private job: ReplayJob | null = null;
+  private jobFailed = false;
   private readonly batches: DecisionRow[][];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly total: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
@@ -30,8 +32,27 @@ export class StreamingReplay {
     private readonly versions: ReplayVersion[],
     private readonly opts: { cap: number; compare: ReplayComparison; pool?: ReplayPool; workers?: number; batchRows?: number; cacheLimit?: number },
   ) {
-    this.job = (opts.pool ?? sharedReplayPool()).openJob({ versions, problems: [], cacheLimit: opts.cacheLimit ?? 20_000, cap: opts.cap, compare: opts.compare }, opts.workers);
-    this.batches = Array.from({ length: this.job.workers }, () => []);
+    // Routing needs the number of workers before the pool is touched (it is only started once a batch is full).
+    this.batches = Array.from({ length: Math.max(1, opts.workers ?? opts.pool?.size ?? availableParallelism()) }, () => []);
+  }
+
+  /** The pool job, opened with the first full batch: a bundle with few decisions never starts the workers. */
+  private openJob(): ReplayJob | null {
+    if (this.job || this.jobFailed) return this.job;
+    try {
+      this.job = (this.opts.pool ?? sharedReplayPool()).openJob(
+        { versions: this.versions, problems: [], cacheLimit: this.opts.cacheLimit ?? 20_000, cap: this.opts.cap, compare: this.opts.compare },
+        this.batches.length,
+      );
+    } catch {
+      this.jobFailed = true;
+    }
+    return this.job;
+  }
+
+  private replayInline(rows: DecisionRow[]): void {
+    this.inline ??= new DecisionReplayer(this.versions, [], this.opts.cacheLimit ?? 20_000, { compare: this.opts.compare });
+    this.merge(this.inline.replay(rows, this.opts.cap));
   }
 
   /** Queues one decision event (its bytes are copied). */
@@ -52,14 +73,13 @@ export class StreamingReplay {
     const rows = this.batches[w]!;
     if (rows.length === 0) return;
     this.batches[w] = [];
-    const p: Promise<void> = this.job
+    const job = this.openJob();
+    if (!job) return this.replayInline(rows);
+    const p: Promise<void> = job
       .replay(packRows(rows), w)
       .then(
         (r) => this.merge(r),
-        () => {
-          this.inline ??= new DecisionReplayer(this.versions, [], 0, { compare: this.opts.compare });
-          this.merge(this.inline.replay(rows, this.opts.cap));
-        },
+        () => this.replayInline(rows),
       )
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
@@ -89,6 +109,13 @@ export class StreamingReplay {
    * included) and how many more there were than listed (`omitted`).
    */
   async finish(describe: (entry: ReplayBatchResult['mismatches'][number]) => DecisionFinding): Promise<{ result: ReplayBatchResult; findings: DecisionFinding[]; omitted: number }> {
+    if (!this.job && this.batches.every((b) => b.length < (this.opts.batchRows ?? 512))) {
+      // Never a full batch: fewer decisions than it costs to hand them over; replayed here.
+      for (let w = 0; w < this.batches.length; w++) {
+        this.replayInline(this.batches[w]!);
+        this.batches[w] = [];
+      }
+    }
     for (let w = 0; w < this.batches.length; w++) this.send(w);
     while (this.inFlight.size) await Promise.race(this.inFlight);
     this.close();
@@ -97,6 +124,6 @@ export class StreamingReplay {
   }
 
   close(): void {
-    this.job.close();
+    this.job?.close();
   }
 }

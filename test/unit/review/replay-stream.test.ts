@@ -60,4 +60,22 @@ describe('StreamingReplay', () => {
     expect(result).toMatchObject({ total: 20, mismatched: 1 });
     expect(findings.map((f) => f.seq)).toEqual([3]);
   });
+
+  it('fewer decisions than one batch are replayed on this thread: the pool is not touched', async () => {
+    let opened = 0;
+    const spy = {
+      size: 2,
+      openJob: () => {
+        opened++;
+        throw new Error('not expected');
+      },
+    } as unknown as ReplayPool;
+    const replay = new StreamingReplay([version], { cap: 10, compare: 'exact', pool: spy, batchRows: 512 });
+    const d = decisions[1]!;
+    for (let seq = 0; seq < 30; seq++) replay.push(seq, bytesOf(seq === 7 ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : decisions[seq]!, seq));
+    const { result, findings } = await replay.finish(describeEntry);
+    expect(opened).toBe(0);
+    expect(result).toMatchObject({ total: 30, mismatched: 1 });
+    expect(findings.map((f) => f.seq)).toEqual([7]);
+  });
 });
