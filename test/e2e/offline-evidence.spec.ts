@@ -24,6 +24,11 @@ async function openExplorer(page: Page) {
   await sectionsNav(page).getByRole('link', { name: 'Audit', exact: true }).click();
   await page.getByRole('tab', { name: 'Explorer' }).click();
 }
+async function openVerifyChain(page: Page) {
+  await sectionsNav(page).getByRole('link', { name: 'Audit', exact: true }).click();
+  await page.getByRole('tab', { name: 'Verify chain' }).click();
+  await expect(page.getByRole('button', { name: 'Verify chain' })).toBeEnabled();
+}
 async function openCertificates(page: Page) {
   await sectionsNav(page).getByRole('link', { name: 'Certificates', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Certificates' })).toBeVisible();
@@ -31,7 +36,7 @@ async function openCertificates(page: Page) {
 const BANNER = /^Offline — showing (events|this event|certificates) cached at \d\d:\d\d on this workstation \(read-only\)\.$/;
 
 test.describe('cached evidence offline (demo control plane, real card)', () => {
-  test('browse online; offline the same explorer page, event and certificate list show from the cache; an uncached filter says so', async ({ openConsole }) => {
+  test('browse online; offline the same explorer page, event, certificate list and chain verification show from the cache; an uncached filter says so', async ({ openConsole }) => {
     test.setTimeout(240_000);
     const { page, services, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     // The cache opens with the card at login (in the background): evidence is sealed from then on.
@@ -60,6 +65,13 @@ test.describe('cached evidence offline (demo control plane, real card)', () => {
     await openCertificates(page);
     const stored = page.getByRole('heading', { name: 'Stored certificates' }).locator('..');
     await expect(stored.getByText(/No fidelity certificates in this tenant yet|Fidelity certificates/).first()).toBeVisible();
+    await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+
+    // A chain verification of the whole chain.
+    await openVerifyChain(page);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect(page.locator('[data-verdict="intact"]')).toBeVisible({ timeout: 30_000 });
+    const summary = await page.getByRole('table', { name: 'Verification summary' }).textContent();
     await expect(page.getByTestId('offline-banner')).toHaveCount(0);
 
     // The database goes away: the status bar says so.
@@ -106,6 +118,14 @@ test.describe('cached evidence offline (demo control plane, real card)', () => {
     await expect(page.getByRole('status', { name: 'Offline — cached evidence' })).toContainText('showing certificates cached at');
     await expect(stored.getByText(/No fidelity certificates in this tenant yet|Fidelity certificates/).first()).toBeVisible();
     await saveScreenshot(page, 'offline-evidence-certificates');
+
+    // The same range verified again: the cached result, under the banner.
+    await openVerifyChain(page);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect(page.locator('[data-verdict="intact"]')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('status', { name: 'Offline — cached evidence' })).toContainText('showing the verification of this range cached at');
+    await expect(page.getByRole('table', { name: 'Verification summary' })).toHaveText(summary!);
+    await saveScreenshot(page, 'offline-evidence-verify');
 
     // The database comes back: live answers again, no banner.
     restart();

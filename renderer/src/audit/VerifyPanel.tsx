@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { VerifyResult, VerifyStatus } from '../../../shared/contract/domains/audit-verify';
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
 import { ExportVerifiedRange } from '../bundle/ExportBundle';
 import { num } from './verify/format';
@@ -135,7 +136,8 @@ export function VerifyPanel() {
           Stopped after {num(run.status.progress.rows)} events. A verification only reads, so nothing was changed or left half-written; no result was recorded.
         </Alert>
       )}
-      {run.state === 'error' && <ErrorNotice error={run.error} title="The verification could not run" />}
+      {run.state === 'error' && <ErrorNotice error={run.error} title={errorTitle(run.error, 'The verification could not run')} />}
+      {run.state === 'done' && <OfflineBanner cached={run.result.cached} what="the verification of this range" />}
       {run.state === 'done' && <ResultView result={run.result} />}
       {run.state === 'done' && <ExportVerifiedRange result={run.result} />}
     </Stack>
