@@ -21,6 +21,8 @@ export interface DecisionFinding {
 export class StreamingReplay {
   private job: ReplayJob | null = null;
   private jobFailed = false;
+  /** The job's workers have loaded (Cedar included); until then batches are replayed on this thread. */
+  private warm = false;
   private readonly batches: DecisionRow[][];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly total: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
@@ -40,7 +42,14 @@ export class StreamingReplay {
   private openJob(): ReplayJob | null {
     if (this.job || this.jobFailed) return this.job;
     try {
-      this.job = (this.opts.pool ?? sharedReplayPool()).openJob(
+      const pool = this.opts.pool ?? sharedReplayPool();
+      // Workers that are still loading (a CLI run starts them here) would only queue the batches: this
+      // thread keeps replaying until they answer, so their start-up overlaps work instead of delaying it.
+      pool.warm().then(
+        () => (this.warm = true),
+        () => (this.jobFailed = true),
+      );
+      this.job = pool.openJob(
         { versions: this.versions, problems: [], cacheLimit: this.opts.cacheLimit ?? 20_000, cap: this.opts.cap, compare: this.opts.compare },
         this.batches.length,
       );
@@ -74,7 +83,7 @@ export class StreamingReplay {
     if (rows.length === 0) return;
     this.batches[w] = [];
     const job = this.openJob();
-    if (!job) return this.replayInline(rows);
+    if (!job || !this.warm || this.jobFailed) return this.replayInline(rows);
     const p: Promise<void> = job
       .replay(packRows(rows), w)
       .then(

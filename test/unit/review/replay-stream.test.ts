@@ -32,6 +32,8 @@ afterAll(async () => {
 describe('StreamingReplay', () => {
   it('flipped decisions are found among many, with deferred findings, in seq order; the cap lists the first ones and counts the rest', async () => {
     const flipped = new Set([5, 17, 40, 41, 90, 150]);
+    // Warm workers: the batches after the first ping round trip go to the pool (before it, to this thread).
+    await pool.warm();
     const replay = new StreamingReplay([version], { cap: 4, compare: 'exact', pool, batchRows: 16 });
     const n = Math.min(decisions.length, 200);
     for (let seq = 0; seq < n; seq++) {
