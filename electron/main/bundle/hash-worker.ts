@@ -33,6 +33,11 @@ port.on('message', (m: HashWorkerRequest) => {
         s.sha.update(chunk);
         (await s.b3).update(chunk);
         port.postMessage({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer } satisfies HashWorkerReply, [m.buffer]);
+      } else if (m.op === 'shared') {
+        const chunk = new Uint8Array(m.sab, m.offset, m.length);
+        s.sha.update(chunk);
+        (await s.b3).update(chunk);
+        reply({ op: 'ack', id: m.id, bytes: m.length, buffer: null });
       } else if (m.op === 'end') {
         streams.delete(m.id);
         reply({ op: 'digest', id: m.id, sha256: s.sha.digest('hex'), blake3: (await s.b3).digest('hex') });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +60,8 @@ const MAX_FREE_BUFFERS = 24;
 
 interface StreamState {
   inflight: number;
+  /** The slot each message in flight reads (null: a copy), in the order the acks come back. */
+  pending: (SharedSlot | null)[];
   failed: Error | null;
   waiters: { bytes: number; resolve: () => void; reject: (e: Error) => void }[];
   done: { resolve: (d: { sha256: string; blake3: string }) => void; reject: (e: Error) => void } | null;
@@ -96,15 +99,17 @@ class HashWorkerClient {
 
   private failStream(s: StreamState, err: Error): void {
     s.failed = err;
+    for (const slot of s.pending.splice(0)) slot?.release();
     for (const x of s.waiters.splice(0)) x.reject(err);
     s.done?.reject(err);
   }
 
   private onReply(m: HashWorkerReply): void {
-    if (m.op === 'ack' && this.free.length < MAX_FREE_BUFFERS) this.free.push(m.buffer);
+    if (m.op === 'ack' && m.buffer && this.free.length < MAX_FREE_BUFFERS) this.free.push(m.buffer);
     const s = this.streams.get(m.id);
     if (!s) return;
     if (m.op === 'ack') {
+      s.pending.shift()?.release();
       s.inflight -= m.bytes;
       s.waiters = s.waiters.filter((x) => (s.inflight <= x.bytes ? (x.resolve(), false) : true));
     } else if (m.op === 'digest') {
@@ -124,7 +129,7 @@ class HashWorkerClient {
   open(): MemberStreamHasher {
     const w = this.ensure();
     const id = this.nextId++;
-    const s: StreamState = { inflight: 0, failed: null, waiters: [], done: null };
+    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null };
     this.streams.set(id, s);
     w.ref();
     const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
@@ -133,6 +138,16 @@ class HashWorkerClient {
     return {
       update: (chunk) => {
         if (s.failed || ended) return;
+        const slot = sharedSlots.get(chunk.buffer);
+        if (slot) {
+          // Bytes the reader put in shared memory: hashed where they lie; the slot is not
+          // refilled before the worker is done with it.
+          slot.refs++;
+          s.pending.push(slot);
+          s.inflight += chunk.length;
+          post({ op: 'shared', id, sab: chunk.buffer as SharedArrayBuffer, offset: chunk.byteOffset, length: chunk.length });
+          return;
+        }
         // Copied into buffers that travel to the worker and back: the reader's buffer is never
         // transferred, and fresh 1 MiB allocations (page faults) cost more than the copy itself.
         for (let at = 0; at < chunk.length; at += BUFFER_BYTES) {
@@ -140,6 +155,7 @@ class HashWorkerClient {
           const buffer = this.free.pop() ?? new ArrayBuffer(BUFFER_BYTES);
           new Uint8Array(buffer, 0, n).set(chunk.subarray(at, at + n));
           s.inflight += n;
+          s.pending.push(null);
           post({ op: 'data', id, buffer, length: n }, [buffer]);
         }
       },
@@ -162,10 +178,66 @@ class HashWorkerClient {
       abort: () => {
         if (ended || !this.streams.has(id)) return;
         ended = true;
+        // The reader is finished with its slots as well: nothing refills them any more.
+        for (const slot of s.pending.splice(0)) slot?.release();
         this.close(id);
         post({ op: 'abort', id });
       },
     };
+  }
+}
+
+/** A 1 MiB slot of shared memory the file reader fills and the hash worker reads in place. */
+class SharedSlot {
+  readonly sab = new SharedArrayBuffer(SLOT_BYTES);
+  readonly view = new Uint8Array(this.sab);
+  refs = 0;
+  private waiting: (() => void) | null = null;
+
+  release(): void {
+    if (--this.refs === 0 && this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w();
+    }
+  }
+
+  idle(): Promise<void> | null {
+    return this.refs === 0 ? null : new Promise((resolve) => (this.waiting = resolve));
+  }
+}
+
+const SLOT_BYTES = 1 << 20;
+/**
+ * Slots per file read. A slot is refilled only after the reader went round the ring, so views
+ * into it that the verifier keeps for a while (the chain verifier's last few rows) are long
+ * dropped by then; and only once the worker acknowledged its bytes (this bounds what is in flight).
+ */
+const RING_SLOTS = 32;
+const sharedSlots = new WeakMap<ArrayBufferLike, SharedSlot>();
+
+/**
+ * Reads a file once, in order, into a ring of shared-memory slots: the chunks it yields can go to
+ * the hash worker without a copy (see update above). Views into a chunk stay valid for the next
+ * RING_SLOTS − 1 chunks; keep a copy of anything needed longer.
+ */
+export async function* readFileShared(path: string): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const ring: SharedSlot[] = [];
+    for (let k = 0; ; k++) {
+      let slot = ring[k % RING_SLOTS];
+      if (!slot) {
+        slot = new SharedSlot();
+        sharedSlots.set(slot.sab, slot);
+        ring.push(slot);
+      } else await slot.idle();
+      const { bytesRead } = await fh.read(slot.view, 0, SLOT_BYTES, null);
+      if (bytesRead === 0) return;
+      yield slot.view.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
   }
 }
 

@@ -47,7 +47,7 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import { isPinned, type GatewayPins } from './gateway-pins';
 import { checkReviewSubject, prefixRootFromTlogProof, subjectSeqs } from './review-subject';
-import { inlineMemberHasher, loadEventDigester, workerMemberHasher, type MemberStreamHasher } from './member-hasher';
+import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from './member-hasher';
 
 /** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
 export interface BundleTrust {
@@ -557,11 +557,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       const header = await readHead(path, 10);
       if (header[2] !== 8 || header[3] !== 0) throw new BundleFatal('BUNDLE_COMPRESSION_INVALID', 'the gzip header uses flags or a method other than plain deflate', { offset: 2 });
     }
-    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    // Uncompressed (what the exporter writes): read into shared memory, so that the hash worker
+    // hashes events.bin where it lies; gzip: through the inflater, and the worker gets copies.
+    const file = compressed ? createReadStream(path, { highWaterMark: 1 << 20 }) : null;
     let inBytes = 0;
     let outBytes = 0;
-    let source: AsyncIterable<Buffer> = file;
-    if (compressed) {
+    let source: AsyncIterable<Uint8Array> = file ?? readFileShared(path);
+    if (file) {
       const counter = new Transform({
         transform(chunk: Buffer, _enc, done) {
           inBytes += chunk.length;
@@ -575,6 +577,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     try {
       for await (const chunk of source) {
         outBytes += chunk.length;
+        if (!compressed) inBytes = outBytes;
         if (compressed && outBytes > limits.ratioGraceBytes && outBytes > inBytes * limits.maxCompressionRatio) {
           throw new BundleFatal('BUNDLE_COMPRESSION_RATIO', `the gzip stream expands more than ${limits.maxCompressionRatio}:1 (${outBytes} bytes from ${inBytes}): a compression bomb`, { offset: inBytes });
         }
@@ -589,7 +592,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         }
       }
     } finally {
-      file.destroy();
+      file?.destroy();
       (streamHasher as MemberStreamHasher | null)?.abort();
     }
     tar.end();
