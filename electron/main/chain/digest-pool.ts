@@ -188,20 +188,24 @@ export class DigestPool {
   }
 }
 
-let shared: DigestPool | null = null;
+let shared: DigestPool | null | undefined;
 
 /**
- * The process's pool: one worker per core beyond the first (at least one), at most
- * `ARX_VERIFY_WORKERS` when set. Each verification runs on one worker; more workers serve
- * verifications running at the same time. On the 2-core reference machine that is one worker:
- * PostgreSQL producing the COPY stream and the worker are the two busy threads, and the main thread
- * only moves bytes.
+ * The process's pool, or null to verify on the calling thread. `ARX_VERIFY_WORKERS` sets the
+ * number of workers (0: none). Unset: none on a machine of two cores or fewer — PostgreSQL
+ * producing the COPY stream takes one core and the per-row work fits on the other; a worker only
+ * adds a third busy thread (measured on the 2-core reference machine, 200k events, alternating
+ * runs: one thread 3.4 s and 1.05 s of CPU, with a worker 5.1–5.3 s and 1.55 s of CPU; `npm run
+ * bench -- chain` prints both) — and one worker per core beyond the second otherwise. Each
+ * verification runs on one worker; more serve verifications running at the same time. The main
+ * thread stays responsive either way: it yields between blocks of at most 4,096 rows.
  */
-export function sharedDigestPool(): DigestPool {
-  if (!shared) {
-    const env = Number(process.env.ARX_VERIFY_WORKERS);
-    const n = Number.isInteger(env) && env > 0 ? Math.min(env, 16) : Math.max(1, availableParallelism() - 1);
-    shared = new DigestPool(n);
+export function sharedDigestPool(): DigestPool | null {
+  if (shared === undefined) {
+    const raw = process.env.ARX_VERIFY_WORKERS;
+    const env = raw === undefined || raw === '' ? Number.NaN : Number(raw);
+    const n = Number.isInteger(env) && env >= 0 ? Math.min(env, 16) : Math.max(0, availableParallelism() - 2);
+    shared = n > 0 ? new DigestPool(n) : null;
   }
   return shared;
 }
