@@ -21,11 +21,11 @@
 import { execSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
-import { DigestPool } from '../../electron/main/chain/digest-pool';
+import { DigestPool, sharedDigestPool } from '../../electron/main/chain/digest-pool';
 import { verifyTenantChain, type ChainVerification } from '../../electron/main/chain/tenant-chain-verifier';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../electron/main/controlplane/checkpointer';
@@ -122,7 +122,7 @@ async function main() {
     const floorBefore = await copyIntoB3sum(server, a.id);
 
     // 3. Verify the one-writer chain with the console's engine (workers as the console sizes them).
-    const digestPool = new DigestPool(Number(process.env.ARX_VERIFY_WORKERS ?? 1));
+    const digestPool = new DigestPool(Math.max(1, Number(process.env.ARX_VERIFY_WORKERS || 1)));
     const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
     const run = async (label: string, opts: Parameters<typeof verifyTenantChain>[2]): Promise<number> => {
       const t = performance.now();
@@ -149,6 +149,9 @@ async function main() {
     console.log(`floor (COPY binary | b3sum):       ${floor.toFixed(2)} s, ${fmt(N / floor)} events/s (best of two, one before and one after verify); load ${load()}`);
     console.log(`ratio engine (worker) / floor:     ${(withWorker / floor).toFixed(2)}x chain, checkpoints, tenants, policy versions (goal 1.5x)`);
     console.log(`ratio engine (one thread) / floor: ${(oneThread / floor).toFixed(2)}x`);
+    const dflt = sharedDigestPool();
+    console.log(`the console's default here (${availableParallelism()} cores, ARX_VERIFY_WORKERS=${process.env.ARX_VERIFY_WORKERS ?? 'unset'}): ${dflt ? `${dflt.size} worker(s)` : 'one thread'}`);
+    await dflt?.close();
     console.log(`ratio engine + jsonb / floor:      ${(full / floor).toFixed(2)}x with every jsonb copy compared to its bytes (in PostgreSQL: +${(full - withWorker).toFixed(2)} s)`);
     await gateway.end();
     await consolePool.end();
