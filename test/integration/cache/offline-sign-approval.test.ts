@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { loadConfig } from '../../../electron/main/config/config';
@@ -59,6 +60,9 @@ async function approvedIn(sha256: string): Promise<{ state: string; approverSign
   return { state: v.rows[0]!.state, approverSignatures: s.rowCount ?? 0, events: e.rowCount ?? 0 };
 }
 async function offline(): Promise<void> {
+  // Background reads first (a checked-out pg client between queries has no 'error' listener).
+  const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
+  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
   await relay.close();
   expect(await services.controlPlane.ping()).toBe(false);
 }

@@ -68,6 +68,10 @@ interface OutboxItem {
 }
 
 async function offline(): Promise<void> {
+  // Let background reads finish first: a pg client that is checked out but between queries has no
+  // 'error' listener, and the relay dropping its socket is then an uncaught exception (see the report).
+  const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
+  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
   await relay.close();
   expect(await services.controlPlane.ping()).toBe(false);
   expect(services.controlPlane.status().state).toBe('unreachable');
@@ -231,6 +235,25 @@ describe('signing a review offline (outbox kind review.signed)', () => {
     (services.controlPlane as unknown as { set(s: object): void }).set({ state: 'connected', mode: 'external', detail: 'stale' });
     const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
     expect(signed.delivery).toBe('queued');
+    await online();
+    await call('cache.outboxDeliver', {});
+    expect((await outboxItems()).find((i) => i.id === signed.outboxItemId)?.state).toBe('delivered');
+    expect(await stored(db.tenants.a, signed.id)).toMatchObject({ rows: 1, events: 1 });
+  });
+
+  it('a draft survives a console restart (sealed in the cache): signed offline by the restarted console, delivered once', async () => {
+    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.a, fromSeq: 20, toSeq: 40, reverifyJobId: null });
+    await services.stop();
+    services = createConsoleServices(config);
+    await services.start();
+    const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
+    await call('card.login', { slot: readers.readers.find((r) => r.tokenLabel === ADAMS.label)!.slot, certificateId: null, pin: '123456', confirmFinalTry: false });
+    for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
+    await offline();
+    const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    expect(signed).toMatchObject({ id: draft.statement.predicate.reviewId, delivery: 'queued' });
+    // Used: the sealed draft cannot be signed a second time.
+    await expect(call('review.sign', { draftId: draft.draftId, pin: '123456' })).rejects.toMatchObject({ code: 'REVIEW_DRAFT_UNKNOWN' });
     await online();
     await call('cache.outboxDeliver', {});
     expect((await outboxItems()).find((i) => i.id === signed.outboxItemId)?.state).toBe('delivered');
