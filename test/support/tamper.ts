@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ed25519Signer } from '../../shared/checkpoint';
 import { ChainWriter } from '../../electron/main/controlplane/chain-writer';
@@ -47,4 +48,27 @@ export async function tamperAsOwner(admin: pg.Pool, sql: string, params: unknown
   } finally {
     c.release();
   }
+}
+
+/**
+ * An event inserted at `seq`: the rows from `seq` on are renumbered one up (each step with the
+ * triggers off, as above), and a copy of event `seq - 1` with event_id 'forged' and a random chain
+ * hash is written at `seq`.
+ */
+export async function insertForgedEvent(admin: pg.Pool, tenant: string, seq: number): Promise<void> {
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= $2', [tenant, seq]);
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000', [tenant]);
+  await tamperAsOwner(
+    admin,
+    `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
+     SELECT tenant_id, $2::bigint, 'forged', type, time, bytes, doc, event_digest, $3 FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2::bigint - 1`,
+    [tenant, seq, randomBytes(32)],
+  );
+}
+
+/** Events `a` and `b` exchange their sequence numbers (through a free seq, 999999). */
+export async function swapEvents(admin: pg.Pool, tenant: string, a: number, b: number): Promise<void> {
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = $2', [tenant, a]);
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = $2 WHERE tenant_id = $1 AND seq = $3', [tenant, a, b]);
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = $2 WHERE tenant_id = $1 AND seq = 999999', [tenant, b]);
 }

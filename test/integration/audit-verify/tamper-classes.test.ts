@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519Signer, signNote } from '../../../shared/checkpoint';
@@ -10,7 +10,7 @@ import { VerifyJobs } from '../../../electron/main/chain/verify-jobs';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import { migratedDatabase } from '../../support/pg';
-import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
+import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';
 
 /**
  * Every tamper class of issue 6, done the way a database owner could do it behind the console's
@@ -122,13 +122,7 @@ describe('each tamper class is found through the service with its code, seq and 
 
   it('an inserted event (later rows shifted to make room): EVENT_INSERTED at the forged seq, then SEQ_RENUMBERED', async () => {
     const t = await chainWith(2000);
-    await tamper('UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= 900', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000', [t]);
-    await tamper(
-      `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
-       SELECT tenant_id, 900, 'forged', type, time, bytes, doc, event_digest, $2 FROM arx.audit_events WHERE tenant_id = $1 AND seq = 899`,
-      [t, randomBytes(32)],
-    );
+    await insertForgedEvent(db.admin, t, 900);
     const r = await verify(t);
     expect(r.verdict).toBe('broken');
     expect(codes(r)[0]).toBe('EVENT_INSERTED@900');
@@ -137,9 +131,7 @@ describe('each tamper class is found through the service with its code, seq and 
 
   it('reordered seqs: SEQ_SWAPPED at the first of the pair', async () => {
     const t = await chainWith(2000);
-    await tamper('UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = 1000', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = 1000 WHERE tenant_id = $1 AND seq = 1001', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = 1001 WHERE tenant_id = $1 AND seq = 999999', [t]);
+    await swapEvents(db.admin, t, 1000, 1001);
     const r = await verify(t);
     expect(codes(r)).toEqual(['SEQ_SWAPPED@1000']);
     expect(errors(r)[0]).toMatchObject({ lastSeq: 1001, meaning: 'Events 1,000 and 1,001 exchanged their places in the chain.' });

@@ -10,7 +10,7 @@ import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-
 import { runCli } from '../../../electron/main/cli/arx';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
-import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
+import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';
 
 /**
  * Each tamper is what a DBA with superuser rights could do behind the console's back (triggers
@@ -78,13 +78,7 @@ describe('tampering with the stored chain is detected with the right code and se
 
   it('an inserted event (later rows renumbered to make room): found at the inserted seq', async () => {
     const t = await chainWith(2000);
-    await tamper('UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= 900', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000', [t]);
-    await tamper(
-      `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
-       SELECT tenant_id, 900, 'forged', type, time, bytes, doc, event_digest, $2 FROM arx.audit_events WHERE tenant_id = $1 AND seq = 899`,
-      [t, randomBytes(32)],
-    );
+    await insertForgedEvent(db.admin, t, 900);
     const r = await verify(t);
     expect(r.ok).toBe(false);
     expect(r.errors[0]!.details.seq).toBe(900);
@@ -93,9 +87,7 @@ describe('tampering with the stored chain is detected with the right code and se
 
   it('swapped seqs: SEQ_SWAPPED at the first of the pair', async () => {
     const t = await chainWith(2000);
-    await tamper('UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = 1000', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = 1000 WHERE tenant_id = $1 AND seq = 1001', [t]);
-    await tamper('UPDATE arx.audit_events SET seq = 1001 WHERE tenant_id = $1 AND seq = 999999', [t]);
+    await swapEvents(db.admin, t, 1000, 1001);
     const r = await verify(t);
     expect(r.ok).toBe(false);
     expect(r.errors[0]).toMatchObject({ code: 'SEQ_SWAPPED', details: { seq: 1000 } });
