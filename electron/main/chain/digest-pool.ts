@@ -192,19 +192,17 @@ let shared: DigestPool | null | undefined;
 
 /**
  * The process's pool, or null to verify on the calling thread. `ARX_VERIFY_WORKERS` sets the
- * number of workers (0: none). Unset: none on a machine of two cores or fewer — PostgreSQL
- * producing the COPY stream takes one core and the per-row work fits on the other; a worker only
- * adds a third busy thread (measured on the 2-core reference machine, 200k events, alternating
- * runs: one thread 3.4 s and 1.05 s of CPU, with a worker 5.1–5.3 s and 1.55 s of CPU; `npm run
- * bench -- chain` prints both) — and one worker per core beyond the second otherwise. Each
- * verification runs on one worker; more serve verifications running at the same time. The main
- * thread stays responsive either way: it yields between blocks of at most 4,096 rows.
+ * number of workers (0: none, the per-row work on the calling thread); unset, one per core beyond
+ * the first (at least one), so that verification runs off the main thread. Each verification runs
+ * on one worker; more serve verifications running at the same time. On the 2-core reference
+ * machine, under other engineers' load, the worker and the one-thread variant each came out ahead
+ * in different runs (docs/chain-format.md §5.2); `npm run bench -- chain` prints both.
  */
 export function sharedDigestPool(): DigestPool | null {
   if (shared === undefined) {
     const raw = process.env.ARX_VERIFY_WORKERS;
     const env = raw === undefined || raw === '' ? Number.NaN : Number(raw);
-    const n = Number.isInteger(env) && env >= 0 ? Math.min(env, 16) : Math.max(0, availableParallelism() - 2);
+    const n = Number.isInteger(env) && env >= 0 ? Math.min(env, 16) : Math.max(1, availableParallelism() - 1);
     shared = n > 0 ? new DigestPool(n) : null;
   }
   return shared;
