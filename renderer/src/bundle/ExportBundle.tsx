@@ -132,6 +132,8 @@ export function ExportBundleButton({ tenant, target, label = 'Export evidence bu
   const [signing, setSigning] = useState(false);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [showResult, setShowResult] = useState(false);
+  // Progress shows only while main exports (after the PIN was sent); a failed attempt clears it.
+  const [running, setRunning] = useState(false);
   const review = target.kind === 'review';
   const details: [string, string][] = [
     ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
@@ -158,16 +160,19 @@ export function ExportBundleButton({ tenant, target, label = 'Export evidence bu
         title="Sign the evidence bundle"
         purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}${review ? ' for this fidelity certificate' : ''}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
         details={details}
-        extra={signing ? <ExportProgressView tenantId={tenant.id} target={target} /> : null}
-        onSign={(pin) =>
-          callArx((arx) =>
+        extra={running ? <ExportProgressView tenantId={tenant.id} target={target} /> : null}
+        onSign={async (pin) => {
+          setRunning(true);
+          const r = await callArx((arx) =>
             arx.bundle.export(
               target.kind === 'review'
                 ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
                 : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null },
             ),
-          )
-        }
+          );
+          setRunning(false);
+          return r;
+        }}
         onSigned={(v) => {
           setSigning(false);
           setExported(v);
