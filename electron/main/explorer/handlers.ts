@@ -95,9 +95,17 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       );
     },
     'explorer.dashboard': async (req) => {
-      const t0 = performance.now();
-      const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
-      return { ...d, elapsedMs: Math.round(performance.now() - t0) };
+      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
+      return evidence.read(
+        'event-page',
+        { q: 'explorer.dashboard', tenantId: req.tenantId, timeFrom: req.timeFrom, timeTo: req.timeTo },
+        async () => {
+          const t0 = performance.now();
+          const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
+          return { ...d, elapsedMs: Math.round(performance.now() - t0) };
+        },
+        { what: 'this dashboard (this tenant and time range)', location: { tenantId: req.tenantId, path: 'timeFrom' } },
+      );
     },
   };
 }

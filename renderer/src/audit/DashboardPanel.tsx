@@ -3,6 +3,7 @@ import { Group, Loader, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { ExplorerDashboard } from '../../../shared/contract/domains/audit-explorer';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { callArx, type ArxError } from '../app/arx-client';
 import { CostByTeamChart } from './dashboard/CostByTeamChart';
 import { CostOutliers } from './dashboard/CostOutliers';
@@ -68,11 +69,12 @@ export function DashboardPanel() {
         </Group>
         {d ? (
           <Text size="sm" c="dimmed">
-            Computed in {d.elapsedMs} ms · outliers: modified z-score above {d.threshold} (median absolute deviation)
+            {d.cached ? 'From the local cache' : `Computed in ${d.elapsedMs} ms`} · outliers: modified z-score above {d.threshold} (median absolute deviation)
           </Text>
         ) : null}
       </Group>
-      {data?.error ? <ErrorNotice error={data.error} /> : null}
+      {data?.error ? <ErrorNotice error={data.error} title={errorTitle(data.error)} /> : null}
+      <OfflineBanner cached={d?.cached} what="these dashboards" />
       {tenantId && !data ? <Loader aria-label="Loading the dashboards" /> : null}
       {tenantId && d ? (
         <>

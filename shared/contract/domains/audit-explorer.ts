@@ -153,6 +153,8 @@ export const ExplorerDashboardSchema = z
     userDays: z.array(z.object({ user: z.string(), day: z.string(), costCents: z.number(), score: z.number() }).strict()),
     threshold: z.number(),
     elapsedMs: z.number(),
+    /** Present when answered from the local cache (control plane unreachable). */
+    cached: CachedMarkSchema.optional(),
   })
   .strict();
 export type ExplorerDashboard = z.infer<typeof ExplorerDashboardSchema>;

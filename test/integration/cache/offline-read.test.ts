@@ -180,6 +180,7 @@ const reads = () =>
     // The same filter written in another key order is the same cached page.
     denials: ['explorer.query', { tenantId: tenant(), filter: { type: 'com.arx.policy.decided', decision: 'deny' }, sort: SORT, cursor: null, limit: 100 }],
     event: ['explorer.event', { tenantId: tenant(), seq: 123 }],
+    dashboard: ['explorer.dashboard', { tenantId: tenant(), timeFrom: null, timeTo: null }],
     list: ['review.list', { tenantId: tenant() }],
     get: ['review.get', { tenantId: tenant(), id: certificateId }],
     verify: ['review.verify', { source: { kind: 'stored', tenantId: tenant(), id: certificateId } }],
@@ -215,7 +216,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
 
     const entries = await call<{ kinds: { kind: string; count: number }[] }>('cache.entries', { limit: 0 });
     const count = (k: string) => entries.kinds.find((e) => e.kind === k)?.count ?? 0;
-    expect(count('event-page')).toBe(5); // facets, three pages, one event
+    expect(count('event-page')).toBe(6); // facets, three pages, one event, the dashboards
     expect(count('certificate')).toBe(2); // list, get
     expect(count('verification')).toBe(3); // the certificate's verification, the tenant list, the chain result
     expect(count('bundle')).toBe(1);

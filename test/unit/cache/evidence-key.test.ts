@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { stableKey } from '../../../electron/main/cache/evidence';
-import { cachedAtText } from '../../../renderer/src/cache/OfflineBanner';
 
 describe('cached evidence keys', () => {
   it('the same query in another key order, or with absent members spelled undefined, is the same key', () => {
@@ -16,14 +15,5 @@ describe('cached evidence keys', () => {
     expect(stableKey({ ...base, filter: {} })).not.toBe(k);
     expect(stableKey({ ...base, cursor: undefined })).not.toBe(k); // absent is not null
     expect(stableKey([1, 2])).not.toBe(stableKey([2, 1]));
-  });
-});
-
-describe('the offline banner time', () => {
-  it('says the time today, and the date another day', () => {
-    const now = new Date(2026, 10, 26, 18, 0);
-    expect(cachedAtText(new Date(2026, 10, 26, 14, 32).toISOString(), now)).toBe('14:32');
-    expect(cachedAtText(new Date(2026, 10, 25, 9, 5).toISOString(), now)).toBe('09:05 on 25 Nov 2026');
-    expect(cachedAtText('not a time', now)).toBe('not a time');
   });
 });
