@@ -84,6 +84,13 @@ export class ControlPlane {
       // An idle client's error (the server restarting, an admin terminating it) must not crash the
       // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
       for (const p of [this.adminPool, this.gatewayPool]) p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
+      // A CHECKED-OUT client has no pool listener: if its connection dies between two queries (a
+      // transaction waiting on other work, a COPY consumer), pg emits 'error' on the client and,
+      // with nobody listening, the process dies of an uncaught exception. Every client gets a
+      // listener from birth; the query in progress still fails, and the pool discards the client.
+      for (const p of [this.pool, this.adminPool, this.gatewayPool]) {
+        p?.on('connect', (client) => client.on('error', (err) => this.log(`control-plane connection lost: ${err.message}`)));
+      }
       this.pool.on('error', (err) => {
         this.log(`control-plane pool error: ${err.message}`);
         this.set({ state: 'unreachable', mode, detail: 'The control-plane database stopped answering' });

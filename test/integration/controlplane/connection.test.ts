@@ -46,6 +46,26 @@ describe('embedded control plane connection', () => {
     expect(states.at(-1)).toBe('connected');
   });
 
+  it('a connection that dies while checked out between two queries does not crash the process', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const client = await cp.requirePool().connect();
+      const lost = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      // The server ends this backend while the client sits checked out and idle (no query running).
+      await cp.requireAdminPool().query('SELECT pg_terminate_backend($1)', [pid]);
+      await lost;
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+      client.release(true);
+      expect(uncaught).toEqual([]);
+      expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('a second start of the same data directory after a stop finds its data', async () => {
     await cp.stop();
     cp = new ControlPlane(config, () => {}, () => {}, 200);
