@@ -46,8 +46,10 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof ArxFailure) return TRANSIENT_CODES.has(err.code);
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
-  // SQLSTATE 08 (connection), 57P (shutdown / admin), 53 (resources), 40 (serialization/deadlock): retry.
-  if (/^(08|57P|53|40)/.test(code)) return true;
+  // SQLSTATE 08 (connection), 57P (shutdown / admin), 53 (resources), 40 (serialization/deadlock),
+  // 28 (authentication: a rotated console password, pg_hba being edited): retry. None of them says
+  // anything about the item, and marking a signed artifact rejected for them would strand it.
+  if (/^(08|57P|53|40|28)/.test(code)) return true;
   if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT…
   const msg = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(msg);
