@@ -1,29 +1,22 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../../shared/bytes';
-import { ed25519Signer } from '../../../shared/checkpoint';
-import { envelopeOf, pae } from '../../../shared/dsse';
-import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, policyVersionDigest, statementBytes } from '../../../shared/policy';
 import type { BundleReport } from '../../../shared/bundle';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
-import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
-import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
-import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
-import { simulate } from '../../../electron/main/simulator/simulate';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
 import { loadBundleTrust } from '../../../electron/main/bundle/trust';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
-import { openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
+import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic, openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
 
 /**
  * Evidence bundles end to end with real parts: a simulated range in PostgreSQL with signed
@@ -79,64 +72,12 @@ beforeAll(async () => {
   expect(reg.operators).toBeGreaterThan(0);
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
 
-  // Gateway traffic with a checkpoint every 100 events.
+  // Gateway traffic with a checkpoint every 100 events; the policy version the decisions used, signed
+  // by its author (ADAMS) and approved (BAKER) on their cards; the auditor's own trust directory.
   const tenant = db.tenants.a;
-  const signer = ed25519Signer(`arx-gateway.bundle-test.1`, randomBytes(32));
-  await registerGatewayKey(db.admin, tenant, { name: signer.name, secretKey: new Uint8Array(32), publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
-  const cp = new Checkpointer(tenant, signer, { everyEvents: 100, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: EVENTS, seed: 5, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 50 });
-
-  // The policy version the decisions used, signed by its author (ADAMS) and approved (BAKER) on their cards.
-  const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
-  versionSha = version.sha256;
-  const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
-  const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
-  const policyId = randomUUID();
-  const c = await db.admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SELECT set_config('arx.tenant_id', $1, true)", [tenant]);
-    await c.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
-    await c.query(
-      `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, opId('1000000001')],
-    );
-    const hsm0 = await openCards(cards.module);
-    for (const [role, label, edipi] of [
-      ['author', 'ARX TEST ADAMS EC', '1000000001'],
-      ['approver', 'ARX TEST BAKER RSA', '1000000002'],
-    ] as const) {
-      const signer = await hsm0.signer(label, '123456');
-      const statement = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: tenant, policyId, version });
-      const signed = await signer.sign(new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()));
-      await signer.close();
-      const certSha = createHash('sha256').update(signed.certificateDer).digest('hex');
-      await c.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        Buffer.from(version.sha256, 'hex'),
-        tenant,
-        opId(edipi),
-        role,
-        Buffer.from(certSha, 'hex'),
-        JSON.stringify(envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }])),
-      ]);
-    }
-    await hsm0.close();
-    await c.query('COMMIT');
-  } finally {
-    c.release();
-  }
-
-  // The auditor's own trust directory.
-  trustDir = join(work, 'trust');
-  for (const [from, to] of [
-    [cards.trustAnchors, 'anchors'],
-    [cards.crls, 'crls'],
-  ] as const) {
-    mkdirSync(join(trustDir, to), { recursive: true });
-    for (const f of readdirSync(from)) copyFileSync(join(from, f), join(trustDir, to, f));
-  }
-  writeFileSync(join(trustDir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+  await seedCheckpointedTraffic(db, tenant, { keyName: 'arx-gateway.bundle-test.1', events: EVENTS, seed: 5, start: new Date('2026-11-02T00:00:00Z') });
+  versionSha = (await publishCardSignedDefaultPolicy(db, cards, tenant)).sha256;
+  trustDir = auditorTrustDir(cards, join(work, 'trust'));
 
   // The console, as the exporter uses it.
   ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundle', { ARX_DATA_DIR: join(work, 'data') }));

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,19 +8,14 @@ import { fromBase64, utf8 } from '../../../shared/bytes';
 import type { BundleReport } from '../../../shared/bundle';
 import { ed25519Signer, formatVerifierKey } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
-import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, policyVersionDigest, statementBytes } from '../../../shared/policy';
 import { FIDELITY_PAYLOAD_TYPE } from '../../../shared/review';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
-import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
-import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
-import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
-import { simulate } from '../../../electron/main/simulator/simulate';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
-import { openCards, readMembers, resign, type DigestSigner } from './support';
+import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic, openCards, readMembers, resign, type DigestSigner } from './support';
 
 /**
  * Issue 8 follow-ups, with real parts (PostgreSQL, SoftHSM2 cards, the console's contract and the
@@ -76,64 +71,13 @@ beforeAll(async () => {
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
 
-  // Gateway traffic with a signed checkpoint every 100 events.
+  // Gateway traffic with a signed checkpoint every 100 events; the policy version the decisions used,
+  // authored (ADAMS) and approved (BAKER) on their cards; the auditor's trust directory (no gateway keys pinned yet).
   const tenant = db.tenants.a;
-  const signer = ed25519Signer('arx-gateway.h4-test.1', randomBytes(32));
-  gatewayKeyText = formatVerifierKey(signer.name, signer.publicKey);
-  await registerGatewayKey(db.admin, tenant, { name: signer.name, secretKey: new Uint8Array(32), publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
-  const cp = new Checkpointer(tenant, signer, { everyEvents: 100, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: EVENTS, seed: 11, start: new Date('2026-11-03T00:00:00Z'), writer, batchSize: 50 });
-
-  // The policy version the decisions used, authored (ADAMS) and approved (BAKER) on their cards.
-  const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
-  const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
-  const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
-  const policyId = randomUUID();
-  const c = await db.admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SELECT set_config('arx.tenant_id', $1, true)", [tenant]);
-    await c.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
-    await c.query(
-      `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, opId('1000000001')],
-    );
-    const hsm0 = await openCards(cards.module);
-    for (const [role, label, edipi] of [
-      ['author', 'ARX TEST ADAMS EC', '1000000001'],
-      ['approver', 'ARX TEST BAKER RSA', '1000000002'],
-    ] as const) {
-      const card = await hsm0.signer(label, '123456');
-      const statement = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: tenant, policyId, version });
-      const signed = await card.sign(new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()));
-      await card.close();
-      const certSha = createHash('sha256').update(signed.certificateDer).digest('hex');
-      await c.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        Buffer.from(version.sha256, 'hex'),
-        tenant,
-        opId(edipi),
-        role,
-        Buffer.from(certSha, 'hex'),
-        JSON.stringify(envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }])),
-      ]);
-    }
-    await hsm0.close();
-    await c.query('COMMIT');
-  } finally {
-    c.release();
-  }
-
-  // The auditor's own trust directory (no gateway keys pinned yet).
-  trustDir = join(work, 'trust');
-  for (const [from, to] of [
-    [cards.trustAnchors, 'anchors'],
-    [cards.crls, 'crls'],
-  ] as const) {
-    mkdirSync(join(trustDir, to), { recursive: true });
-    for (const f of readdirSync(from)) copyFileSync(join(from, f), join(trustDir, to, f));
-  }
-  writeFileSync(join(trustDir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+  const gateway = await seedCheckpointedTraffic(db, tenant, { keyName: 'arx-gateway.h4-test.1', events: EVENTS, seed: 11, start: new Date('2026-11-03T00:00:00Z') });
+  gatewayKeyText = formatVerifierKey(gateway.name, gateway.publicKey);
+  await publishCardSignedDefaultPolicy(db, cards, tenant);
+  trustDir = auditorTrustDir(cards, join(work, 'trust'));
 
   ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundlerev', { ARX_DATA_DIR: join(work, 'data') }));
   const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});

@@ -1,9 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex, utf8 } from '../../../shared/bytes';
 import { END_OF_ARCHIVE, MANIFEST_PAYLOAD_TYPE, TarReader, TRAILER, padding, ustarHeader } from '../../../shared/bundle';
+import { ed25519Signer } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
+import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, policyVersionDigest, statementBytes } from '../../../shared/policy';
 import { CardService } from '../../../electron/main/card/card-service';
+import type { ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
+import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
+import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
+import { simulate } from '../../../electron/main/simulator/simulate';
+import type { MigratedDatabase } from '../../support/pg';
 
 export interface Member {
   name: string;
@@ -94,4 +104,79 @@ export function flipByte(bytes: Uint8Array, at: number): Buffer {
   const b = Buffer.from(bytes);
   b[at] = b[at]! ^ 0x01;
   return b;
+}
+
+/**
+ * The exporting side of a bundle test, shared by bundle.test.ts and review-pins-pin.test.ts:
+ * gateway traffic on `tenant` with a checkpoint signed every 100 events by a registered gateway key.
+ */
+export async function seedCheckpointedTraffic(
+  db: MigratedDatabase,
+  tenant: string,
+  opts: { keyName: string; events: number; seed: number; start: Date },
+): Promise<{ name: string; publicKey: Uint8Array }> {
+  const signer = ed25519Signer(opts.keyName, randomBytes(32));
+  await registerGatewayKey(db.admin, tenant, { name: signer.name, secretKey: new Uint8Array(32), publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+  const cp = new Checkpointer(tenant, signer, { everyEvents: 100, everyMs: 3_600_000 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
+  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: opts.events, seed: opts.seed, start: opts.start, writer, batchSize: 50 });
+  return { name: signer.name, publicKey: signer.publicKey };
+}
+
+/**
+ * The policy version the simulated decisions used (the default policy), published with its author
+ * signature (ADAMS, EC card) and approver signature (BAKER, RSA card) made on the SoftHSM2 cards.
+ */
+export async function publishCardSignedDefaultPolicy(db: MigratedDatabase, cards: ProvisionedTestCards, tenant: string): Promise<{ sha256: string }> {
+  const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
+  const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
+  const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
+  const policyId = randomUUID();
+  const c = await db.admin.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query("SELECT set_config('arx.tenant_id', $1, true)", [tenant]);
+    await c.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
+    await c.query(
+      `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
+      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, opId('1000000001')],
+    );
+    const hsm = await openCards(cards.module);
+    for (const [role, label, edipi] of [
+      ['author', 'ARX TEST ADAMS EC', '1000000001'],
+      ['approver', 'ARX TEST BAKER RSA', '1000000002'],
+    ] as const) {
+      const card = await hsm.signer(label, '123456');
+      const statement = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: tenant, policyId, version });
+      const signed = await card.sign(new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()));
+      await card.close();
+      const certSha = createHash('sha256').update(signed.certificateDer).digest('hex');
+      await c.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        Buffer.from(version.sha256, 'hex'),
+        tenant,
+        opId(edipi),
+        role,
+        Buffer.from(certSha, 'hex'),
+        JSON.stringify(envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }])),
+      ]);
+    }
+    await hsm.close();
+    await c.query('COMMIT');
+  } finally {
+    c.release();
+  }
+  return { sha256: version.sha256 };
+}
+
+/** The auditor's own trust directory (anchors, CRLs, policy arcs; no gateway keys pinned). */
+export function auditorTrustDir(cards: ProvisionedTestCards, dir: string): string {
+  for (const [from, to] of [
+    [cards.trustAnchors, 'anchors'],
+    [cards.crls, 'crls'],
+  ] as const) {
+    mkdirSync(join(dir, to), { recursive: true });
+    for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, to, f));
+  }
+  writeFileSync(join(dir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+  return dir;
 }
