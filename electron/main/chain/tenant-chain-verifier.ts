@@ -171,10 +171,11 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
   // died, a malformed tuple) drops it instead of queueing a ROLLBACK behind an unread COPY.
   let midCopy = false;
   // Cancelling interrupts whatever the connection is running (a COPY, the jsonb comparison).
+  const pid = (client as unknown as { processID?: number }).processID;
+  let cancelQuery: Promise<unknown> | null = null;
   const abortListener = () => {
     destroy = true;
-    const pid = (client as unknown as { processID?: number }).processID;
-    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    if (pid) cancelQuery = pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
   };
   signal?.addEventListener('abort', abortListener);
   try {
@@ -475,7 +476,24 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
   } finally {
     signal?.removeEventListener('abort', abortListener);
     client.release(destroy ? true : undefined);
+    // A cancel is over only when the server has stopped too: the cancel request itself has
+    // answered and the dropped backend has exited (PostgreSQL notices a closed socket only at
+    // its next read). Bounded, so a control plane that went away cannot hold the cancel.
+    if (signal?.aborted && pid) await settleBackend(pool, pid, cancelQuery);
   }
+}
+
+async function settleBackend(pool: pg.Pool, pid: number, cancelQuery: Promise<unknown> | null): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 6000)));
+  const work = (async () => {
+    await cancelQuery;
+    // pg_terminate_backend(pid, timeout) waits until that backend has exited (PostgreSQL ≥ 14);
+    // on a backend that is already gone it answers false with a warning.
+    await pool.query('SELECT pg_terminate_backend($1, 5000)', [pid]).catch(() => {});
+  })();
+  await Promise.race([work, bound]);
+  clearTimeout(timer);
 }
 
 async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Promise<{ checked: number; issues: VerificationIssue[] }> {
