@@ -43,7 +43,7 @@ export function cardKey(card: LoggedInCard): { recipient: Recipient; unwrapper: 
   const cert = card.keyManagementCertificate?.() ?? null;
   if (!cert) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Key Management certificate (9D): the cache key cannot be bound to it.');
   const recipient = recipientFromCertificate(cert.der, 'card');
-  const unwrapper: Unwrapper = { id: recipient.id, kind: recipient.kind, describe: 'card' };
+  const unwrapper: Unwrapper = { id: recipient.id, kind: recipient.kind, describe: 'card', self: recipient };
   if (card.deriveSharedSecret) unwrapper.deriveSharedSecret = (p) => card.deriveSharedSecret!(p);
   if (card.decryptOaep) unwrapper.decryptOaep = (c) => card.decryptOaep!(c);
   return { recipient, unwrapper };

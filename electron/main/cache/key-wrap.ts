@@ -25,10 +25,45 @@ export type RecipientRole = 'card' | 'recovery';
 export interface Recipient {
   role: RecipientRole;
   kind: RecipientKind;
+  /**
+   * Who it is, for the unlocked user: a card's certificate subject CN (for a CAC: name and EDIPI),
+   * or "organisation recovery key". Never stored in clear (docs/cache.md, "Key wraps").
+   */
   label: string;
   /** SHA-256 of the SubjectPublicKeyInfo (DER), hex. */
   id: string;
   publicKey: KeyObject;
+}
+
+/**
+ * A recipient as the unlocked cache knows it: a card wrap migrated from format 1 has lost its
+ * label and public key until that card opens the cache again (publicKey null, label by fingerprint).
+ */
+export interface StoredRecipient extends Omit<Recipient, 'publicKey'> {
+  publicKey: KeyObject | null;
+}
+
+/** The label of a card whose certificate the cache does not know (yet): its key fingerprint. */
+export const fingerprintLabel = (id: string) => `key ${id.slice(0, 16)}…`;
+
+/** What is sealed about a card recipient (key_wraps.about_cell): its label and public key. */
+export function aboutRecipient(r: Recipient): Buffer {
+  return Buffer.from(JSON.stringify({ v: 1, label: r.label, spki: r.publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }), 'utf8');
+}
+
+/** Reads a sealed about cell back; the public key must hash to the wrap's recipient id. */
+export function recipientFromAbout(plain: Buffer, w: { role: RecipientRole; kind: RecipientKind; recipient: string }): StoredRecipient {
+  let about: { label?: unknown; spki?: unknown };
+  try {
+    about = JSON.parse(plain.toString('utf8')) as typeof about;
+  } finally {
+    plain.fill(0);
+  }
+  const publicKey = typeof about.spki === 'string' ? createPublicKey({ key: Buffer.from(about.spki, 'base64'), format: 'der', type: 'spki' }) : null;
+  if (!publicKey || spkiSha256(publicKey) !== w.recipient || typeof about.label !== 'string') {
+    throw new ArxFailure('CACHE_VALUE_MISPLACED', 'A key wrap describes another key than the one it is wrapped to.', { recipient: w.recipient });
+  }
+  return { role: w.role, kind: w.kind, label: about.label, id: w.recipient, publicKey };
 }
 
 export interface WrapRecord {
@@ -36,7 +71,6 @@ export interface WrapRecord {
   recipient: string;
   role: RecipientRole;
   kind: RecipientKind;
-  label: string;
   /** EC: the ephemeral public key (uncompressed point). RSA: the OAEP ciphertext of Z. */
   exchange: Buffer;
   salt: Buffer;
@@ -49,6 +83,11 @@ export interface Unwrapper {
   id: string;
   kind: RecipientKind;
   describe: string;
+  /**
+   * The card's own recipient (public key and label, from the certificate it presents): at unlock,
+   * a wrap of it that does not hold them sealed yet (migrated from format 1) gets them.
+   */
+  self?: Recipient;
   /** EC: the raw ECDH shared secret with the given uncompressed point. */
   deriveSharedSecret?(point: Uint8Array): Promise<Uint8Array>;
   /** RSA: OAEP (SHA-1, MGF1-SHA-1) decryption. */
@@ -154,7 +193,7 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
   const nonce = randomBytes(12);
   const wrapped = Buffer.concat([nonce, nodeAead.seal(k, nonce, key.bytes(), aad(cacheId, key.generation, to.id, exchange))]);
   k.fill(0);
-  return { generation: key.generation, recipient: to.id, role: to.role, kind: to.kind, label: to.label, exchange, salt, wrapped };
+  return { generation: key.generation, recipient: to.id, role: to.role, kind: to.kind, exchange, salt, wrapped };
 }
 
 /** Unwraps with the card or the recovery key; CACHE_KEY_UNWRAP_FAILED when the key does not open it. */

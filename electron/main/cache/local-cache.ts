@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { ArxFailure } from '../../../shared/contract';
 import { CACHE_MIGRATIONS } from './migrations';
 import { DataKey, indexDigest, nodeAead, open, seal, type Aead, type Location } from './envelope';
-import { unwrapKey, wrapKey, type Recipient, type Unwrapper, type WrapRecord } from './key-wrap';
+import { aboutRecipient, fingerprintLabel, recipientFromAbout, unwrapKey, wrapKey, type Recipient, type StoredRecipient, type Unwrapper, type WrapRecord } from './key-wrap';
 import { createPublicKey } from 'node:crypto';
 
 export type RecordKind = 'event-page' | 'verification' | 'certificate' | 'bundle' | 'policy-draft' | 'trust-anchor' | 'crl' | (string & {});
@@ -82,6 +82,8 @@ interface Manifest {
 }
 
 const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
+/** Where a card wrap's sealed label and public key live (key_wraps.about_cell). */
+const aboutLocation = (generation: number, recipient: string): Location => ({ table: 'key_wraps', row: `${generation}:${recipient}`, column: 'about' });
 
 type Problem = { code: string; message: string };
 
@@ -159,12 +161,22 @@ export class LocalCache {
       db.close();
       throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no cache schema.`, { file: this.file });
     }
-    for (const m of CACHE_MIGRATIONS) {
-      if (m.version <= version) continue;
+    const pending = CACHE_MIGRATIONS.filter((m) => m.version > version);
+    // A migration that removes clear text from an existing file (format 1's card labels) leaves
+    // nothing of it behind: zeroed on delete, then the file rebuilt and the WAL emptied.
+    const scrub = version > 0 && pending.some((m) => m.scrub);
+    if (scrub) db.pragma('secure_delete = ON');
+    for (const m of pending) {
       db.transaction(() => {
         db.exec(m.sql);
         db.pragma(`user_version = ${m.version}`);
       })();
+    }
+    if (scrub) {
+      db.pragma('temp_store = MEMORY'); // VACUUM's copy stays out of a temporary file
+      db.exec('VACUUM');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.pragma('secure_delete = OFF');
     }
     this.db = db;
     return db;
@@ -268,7 +280,7 @@ export class LocalCache {
     this.tx(db, () => {
       this.setMeta('cache_id', Buffer.from(this.cacheId));
       this.setMeta('generation', Buffer.from('1'));
-      for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, key, r), r);
+      for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, key, r), r, key);
       this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
       this.newAnchorKey();
       this.writeManifest();
@@ -277,23 +289,51 @@ export class LocalCache {
     this.unlockedBy = unlockedBy;
   }
 
-  private insertWrap(w: WrapRecord, r: Recipient): void {
+  /**
+   * Stores one wrap (`key` is the data key it wraps). In clear: the recipient id (SHA-256 of the
+   * SPKI: how the card finds its wrap), role, kind, and the recovery key's public key. A card's
+   * label (certificate subject) and public key are sealed under `key` in about_cell.
+   */
+  private insertWrap(w: WrapRecord, r: Recipient, key: DataKey): void {
+    const spki = r.role === 'recovery' ? r.publicKey.export({ type: 'spki', format: 'der' }) : null;
+    const about = r.role === 'card' ? this.sealAbout(key, w.recipient, r) : null;
     this.stmt(
-      `INSERT INTO key_wraps (generation, recipient, role, kind, label, spki, exchange, salt, wrapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (generation, recipient) DO UPDATE SET exchange = excluded.exchange, salt = excluded.salt, wrapped = excluded.wrapped, label = excluded.label`,
-    ).run(w.generation, w.recipient, w.role, w.kind, w.label, r.publicKey.export({ type: 'spki', format: 'der' }), w.exchange, w.salt, w.wrapped);
+      `INSERT INTO key_wraps (generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (generation, recipient) DO UPDATE SET exchange = excluded.exchange, salt = excluded.salt, wrapped = excluded.wrapped, about_cell = excluded.about_cell`,
+    ).run(w.generation, w.recipient, w.role, w.kind, spki, w.exchange, w.salt, w.wrapped, about);
   }
 
-  private wraps(): (WrapRecord & { spki: Buffer })[] {
-    return this.stmt('SELECT generation, recipient, role, kind, label, spki, exchange, salt, wrapped FROM key_wraps ORDER BY generation, recipient').all() as (WrapRecord & { spki: Buffer })[];
+  private sealAbout(key: DataKey, recipient: string, r: Recipient): Buffer {
+    this.manifest.sealed++;
+    return seal(key, aboutLocation(key.generation, recipient), aboutRecipient(r), this.aead);
   }
 
-  /** The recipients of the current generation (for the status and for rotation). */
-  recipients(): Recipient[] {
+  private wraps(): (WrapRecord & { spki: Buffer | null; about_cell: Buffer | null })[] {
+    return this.stmt('SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell FROM key_wraps ORDER BY generation, recipient').all() as (WrapRecord & {
+      spki: Buffer | null;
+      about_cell: Buffer | null;
+    })[];
+  }
+
+  /**
+   * The recipients of the current generation (for the status and for rotation), unlocked only: a
+   * card's label and public key come from its sealed about cell; a card wrap migrated from format 1
+   * that its card has not opened since is known by its fingerprint alone (publicKey null).
+   */
+  recipients(): StoredRecipient[] {
+    this.requireUnlocked(true);
     const gen = this.header().generation;
     return this.wraps()
       .filter((w) => w.generation === gen)
-      .map((w) => ({ role: w.role, kind: w.kind, label: w.label, id: w.recipient, publicKey: createPublicKey({ key: w.spki, format: 'der', type: 'spki' }) }));
+      .map((w): StoredRecipient => {
+        if (w.role === 'recovery') return { role: w.role, kind: w.kind, label: 'organisation recovery key', id: w.recipient, publicKey: w.spki ? createPublicKey({ key: w.spki, format: 'der', type: 'spki' }) : null };
+        if (!w.about_cell) return { role: w.role, kind: w.kind, label: fingerprintLabel(w.recipient), id: w.recipient, publicKey: null };
+        try {
+          return recipientFromAbout(this.openCell(aboutLocation(w.generation, w.recipient), w.about_cell), w);
+        } catch (err) {
+          this.damaged(err);
+        }
+      });
   }
 
   /**
@@ -331,7 +371,25 @@ export class LocalCache {
         this.writeManifest();
       });
     }
+    if (!this.problem_) this.learnSelf(by, mine);
     return this.problem_;
+  }
+
+  /**
+   * A card's wraps migrated from format 1 lost its label and public key (they were in clear): the
+   * card that just opened them presents its certificate, so they are sealed in again, under the
+   * key of each wrap's generation.
+   */
+  private learnSelf(by: Unwrapper, mine: { generation: number; about_cell: Buffer | null }[]): void {
+    const self = by.self;
+    if (!self || self.id !== by.id || self.role !== 'card') return;
+    const missing = mine.filter((w) => !w.about_cell && this.keys.has(w.generation));
+    if (missing.length === 0) return;
+    this.tx(this.db!, () => {
+      const set = this.stmt('UPDATE key_wraps SET about_cell = ? WHERE generation = ? AND recipient = ?');
+      for (const w of missing) set.run(this.sealAbout(this.keys.get(w.generation)!, self.id, self), w.generation, self.id);
+      this.writeManifest();
+    });
   }
 
   // ---------------------------------------------------------------- rollback anchor (anchor.ts)
@@ -662,7 +720,7 @@ export class LocalCache {
   rewrap(to: Recipient, removeOtherCards: boolean): void {
     const db = this.requireUnlocked(true);
     db.transaction(() => {
-      for (const k of this.keys.values()) this.insertWrap(wrapKey(this.cacheId, k, to), to);
+      for (const k of this.keys.values()) this.insertWrap(wrapKey(this.cacheId, k, to), to, k);
       if (removeOtherCards) this.stmt("DELETE FROM key_wraps WHERE role = 'card' AND recipient <> ?").run(to.id);
     })();
   }
@@ -676,10 +734,18 @@ export class LocalCache {
     const db = this.requireUnlocked();
     let h = this.header();
     if (h.rotatingTo === null) {
-      const next = DataKey.random(h.generation + 1);
       const recipients = this.recipients();
+      const unknown = recipients.find((r) => !r.publicKey);
+      if (unknown) {
+        throw new ArxFailure(
+          'CARD_CERT_MISSING',
+          `The key is also wrapped to the card with ${unknown.label}, whose public key this cache no longer keeps in clear (format 1): open the cache once with that card, or re-wrap to your card with "Remove the other cards", then rotate.`,
+          { recipient: unknown.id },
+        );
+      }
+      const next = DataKey.random(h.generation + 1);
       this.tx(db, () => {
-        for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, next, r), r);
+        for (const r of recipients as Recipient[]) this.insertWrap(wrapKey(this.cacheId, next, r), r, next);
         this.setMeta('rotating_to', Buffer.from(String(next.generation)));
       });
       this.keys.set(next.generation, next);

@@ -2,11 +2,18 @@
  * Numbered, forward-only migrations of the local cache file (SQLite `PRAGMA user_version`).
  * Never edit a shipped one; add the next number. Nothing here holds plaintext of a cached value:
  * the `kind` and `state` columns and the row ids (keyed digests) are the only clear metadata.
+ * They run when the file is opened, before any key is unwrapped (local-cache.ts `openDb`).
  */
 export interface CacheMigration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The migration removed text that must not stay readable in the file: it runs with
+   * `secure_delete` on, then the file is VACUUMed and the WAL checkpointed and truncated, so that
+   * neither free pages nor old WAL frames keep the removed bytes (docs/cache.md, "Key wraps").
+   */
+  scrub?: boolean;
 }
 
 export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
@@ -55,6 +62,36 @@ CREATE TABLE outbox (
   error_cell BLOB
 ) STRICT;
 CREATE INDEX outbox_generation ON outbox (generation);
+`,
+  },
+  {
+    // Issue 7: version 1 kept each card's certificate subject (name, EDIPI) as the wrap's label and
+    // its public key in clear. A wrap is found by the recipient id (SHA-256 of the SPKI) alone; a
+    // card's label and public key are sealed in about_cell under the data key of the wrap's
+    // generation (location key_wraps / "<generation>:<recipient>" / about), written when the wrap is
+    // made or, for a wrap migrated from version 1, at the first unlock by that card (local-cache.ts).
+    // The recovery key's public key (the organisation's) stays in clear. Version-1 card labels and
+    // public keys cannot be sealed here (no key before unlock): they are dropped.
+    version: 2,
+    name: 'key wraps without clear labels',
+    scrub: true,
+    sql: `
+CREATE TABLE key_wraps_v2 (
+  generation INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('card', 'recovery')),
+  kind TEXT NOT NULL CHECK (kind IN ('ec', 'rsa')),
+  spki BLOB CHECK ((role = 'recovery') = (spki IS NOT NULL)),
+  exchange BLOB NOT NULL,
+  salt BLOB NOT NULL,
+  wrapped BLOB NOT NULL,
+  about_cell BLOB,
+  PRIMARY KEY (generation, recipient)
+) STRICT;
+INSERT INTO key_wraps_v2 (generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell)
+  SELECT generation, recipient, role, kind, CASE WHEN role = 'recovery' THEN spki END, exchange, salt, wrapped, NULL FROM key_wraps;
+DROP TABLE key_wraps;
+ALTER TABLE key_wraps_v2 RENAME TO key_wraps;
 `,
   },
 ];

@@ -151,7 +151,7 @@ describe('local cache', () => {
       // A wrap copied into another generation slot does not open either (the generation is bound).
       const raw = new Database(file);
       const w = raw.prepare('SELECT * FROM key_wraps WHERE recipient = ?').get(card.recipient.id) as { exchange: Buffer; salt: Buffer; wrapped: Buffer };
-      expect(await code(unwrapKey('another-cache', { generation: 1, recipient: card.recipient.id, role: 'card', kind, label: '', ...w }, card.unwrapper))).toBe('CACHE_KEY_UNWRAP_FAILED');
+      expect(await code(unwrapKey('another-cache', { generation: 1, recipient: card.recipient.id, role: 'card', kind, ...w }, card.unwrapper))).toBe('CACHE_KEY_UNWRAP_FAILED');
       raw.close();
     }
   });
