@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ed25519Signer } from '../../../shared/checkpoint';
 import { checkEvent } from '../../../shared/explorer';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
@@ -14,12 +11,12 @@ import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
-import { ConsoleSession } from '../../../electron/main/core/registry';
 import { simulate } from '../../../electron/main/simulator/simulate';
-import { loadConfig, type ArxConfig } from '../../../electron/main/config/config';
-import { createConsoleServices } from '../../../electron/main/core/console-services';
+import type { ArxConfig } from '../../../electron/main/config/config';
+import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { seedTenant } from '../review/support';
+import { Relay } from './support/relay';
 
 /**
  * Cached evidence, read side (issue 7 items 1 and 4), with the real console: a SoftHSM2 card
@@ -35,64 +32,10 @@ let services: ConsoleServices;
 let relay: Relay;
 let dataDir: string;
 let config: ArxConfig;
-const session = new ConsoleSession();
-session.consentAcknowledgedAt = new Date();
 const EVENTS = 600;
 const key = { secret: ed25519.utils.randomSecretKey(), name: 'arx-gateway.offline-read.1' };
 
-type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
-const invoke = <T = Record<string, unknown>>(name: string, req: unknown) => services.registry.invoke(name, req, { adapter: 'test', session }) as Promise<Result<T>>;
-async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
-  const r = await invoke<T>(name, req);
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
-  return r.value;
-}
-async function failure(name: string, req: unknown) {
-  const r = await invoke(name, req);
-  if (r.ok) throw new Error(`${name} answered instead of failing`);
-  return r.error;
-}
-
-/** A TCP relay to the test PostgreSQL that can be cut (listener closed, live connections destroyed) and restored on the same port. */
-interface Relay {
-  port: number;
-  cut(): Promise<void>;
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
-async function startRelay(target: { host: string; port: number }): Promise<Relay> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(target.port, target.host);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => {
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  const cut = async () => {
-    const s = server;
-    server = null;
-    for (const sock of sockets) sock.destroy();
-    await new Promise<void>((r) => (s ? s.close(() => r()) : r()));
-  };
-  await listen();
-  return { port, cut, restore: listen, close: cut };
-}
+const { call, failure } = consoleCaller(() => services);
 
 beforeAll(async () => {
   db = await migratedDatabase('offread');
@@ -111,34 +54,12 @@ beforeAll(async () => {
     start: new Date('2026-11-02T08:00:00Z'),
     writer: new ChainWriter(db.gatewayPool, db.tenants.a, { source: '/arx/simulator/test', afterAppend: cp.afterAppend }),
   });
-  const pg = inject('pg');
-  relay = await startRelay({ host: '127.0.0.1', port: pg.port });
-  // The console as startCardConsole (test/support/card-console.ts) makes it, but reaching the
-  // database through the relay.
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${db.name.slice(-12)} PASSWORD '${pw}'`);
+  relay = new Relay(inject('pg').port);
+  await relay.open();
   dataDir = mkdtempSync(join(tmpdir(), 'arx-offread-'));
-  config = loadConfig({
-    HOME: '/tmp',
-    ARX_DATA_DIR: dataDir,
-    ARX_DATABASE_URL: `postgres://console_${db.name.slice(-12)}:${pw}@127.0.0.1:${relay.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-  });
-  services = createConsoleServices(config);
-  await services.start();
-  const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-  const slot = readers.readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
-  await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
-  // The cache opens with the card on login.
-  for (let i = 0; (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) {
-    if (i > 300) throw new Error('the cache did not open on login');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  ({ services, config } = await startCardConsole(db, cards, 'offread', { ARX_DATA_DIR: dataDir }, relay.port));
+  await loginCard({ call }, 'ARX TEST ADAMS EC');
+  await cacheUnlocked({ call });
 }, 300_000);
 
 afterAll(async () => {
@@ -227,7 +148,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     // client whose connection drops between queries (see the report; not what is tested here).
     const pool = (services.controlPlane as unknown as { pool: { totalCount: number; idleCount: number } }).pool;
     await expect.poll(() => pool.totalCount - pool.idleCount, { timeout: 30_000 }).toBe(0);
-    await relay.cut();
+    await relay.close();
     await expect.poll(() => services.controlPlane.status().state, { timeout: 20_000 }).toBe('unreachable');
     // The console's view lags behind the network: status still says connected, the query fails.
     const cp = services.controlPlane;
@@ -316,12 +237,12 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
   });
 
   it('back online: live answers again (not marked cached); logged out, nothing is served', async () => {
-    await relay.restore();
+    await relay.open();
     await expect.poll(() => services.controlPlane.status().state, { timeout: 30_000 }).toBe('connected');
     const live = await call<Page>('explorer.query', { tenantId: tenant(), filter: { user: 'nobody-cached-this' }, sort: SORT, cursor: null, limit: 50 });
     expect(live).toMatchObject({ rows: [], next: null });
     expect(live.cached).toBeUndefined();
-    await relay.cut();
+    await relay.close();
     await expect.poll(() => services.controlPlane.status().state, { timeout: 20_000 }).toBe('unreachable');
     await call('card.logout', {});
     expect((await failure('explorer.query', reads().page1[1])).code).toBe('SESSION_NONE');

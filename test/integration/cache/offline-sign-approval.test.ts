@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
-import { ConsoleSession } from '../../../electron/main/core/registry';
+import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { APPROVAL_OUTBOX_KIND } from '../../../electron/main/policy/lifecycle';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
+import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
-import { Relay } from './support/relay';
+import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
 /**
  * Issue 7 item 4 for policy approvals: a submitted version the approver has seen while online
@@ -26,27 +23,13 @@ let cards: ProvisionedTestCards;
 let services: ConsoleServices;
 let relay: Relay;
 let dir: string;
-const session = new ConsoleSession();
-session.consentAcknowledgedAt = new Date();
 const ADAMS = 'ARX TEST ADAMS EC';
 const BAKER = 'ARX TEST BAKER RSA';
 const PIN = '123456';
 
-type Ok<T> = { ok: true; value: T };
-async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
-  const r = await services.registry.invoke(name, req, { adapter: 'test', session });
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
-  return (r as Ok<T>).value;
-}
-async function login(label: string): Promise<void> {
-  await call('card.logout', {});
-  const r = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-  await call('card.login', { slot: r.readers.find((x) => x.tokenLabel === label)!.slot, certificateId: null, pin: PIN, confirmFinalTry: false });
-}
-async function cacheOpen(): Promise<void> {
-  for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
-  expect((await call<{ state: string }>('cache.status', {})).state).toBe('unlocked');
-}
+const { call } = consoleCaller(() => services);
+const login = (label: string) => loginCard({ call }, label, PIN);
+const cacheOpen = () => cacheUnlocked({ call });
 /** A version submitted by ADAMS (the author's card), returned by digest. */
 async function submitted(name: string, comment: string): Promise<string> {
   const d = await call<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId: db.tenants.a, policyName: name, baseSha256: null, text: `${DEFAULT_POLICY_TEXT}\n// ${comment}\n`, schema: null, tests: [] });
@@ -59,17 +42,8 @@ async function approvedIn(sha256: string): Promise<{ state: string; approverSign
   const e = await db.admin.query(`SELECT 1 FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.approved' AND doc->'data'->>'versionSha256' = $2`, [db.tenants.a, sha256]);
   return { state: v.rows[0]!.state, approverSignatures: s.rowCount ?? 0, events: e.rowCount ?? 0 };
 }
-async function offline(): Promise<void> {
-  // Background reads first (a checked-out pg client between queries has no 'error' listener).
-  const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
-  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
-  await relay.close();
-  expect(await services.controlPlane.ping()).toBe(false);
-}
-async function online(): Promise<void> {
-  await relay.open();
-  expect(await services.controlPlane.ping()).toBe(true);
-}
+const offline = () => cutDatabase(services, relay);
+const online = () => restoreDatabase(services, relay);
 const outbox = async () => (await call<{ items: { id: string; kind: string; state: string; lastError: { code: string } | null }[] }>('cache.outboxList', {})).items;
 
 beforeAll(async () => {
@@ -77,25 +51,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-offline-approve-'));
   cards = await provisionTestCards(join(dir, 'cards'), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER].includes(c.label)) });
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
   relay = new Relay(inject('pg').port);
   await relay.open();
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  services = createConsoleServices(
-    loadConfig({
-      HOME: '/tmp',
-      ARX_DATA_DIR: join(dir, 'data'),
-      ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${relay.port}/${db.name}`,
-      ARX_PKCS11_MODULE: cards.module,
-      ARX_TRUST_ANCHORS: cards.trustAnchors,
-      ARX_INTERMEDIATES: cards.intermediates,
-      ARX_CRLS: cards.crls,
-      ARX_POLICY_ARCS: cards.policyArc,
-    }),
-  );
-  await services.start();
+  ({ services } = await startCardConsole(db, cards, 'offapprove', { ARX_DATA_DIR: join(dir, 'data') }, relay.port));
 }, 300_000);
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
@@ -9,13 +9,13 @@ import { recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { Outbox } from '../../../electron/main/cache/outbox';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { loadConfig, type ArxConfig } from '../../../electron/main/config/config';
+import type { ArxConfig } from '../../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
-import { ConsoleSession } from '../../../electron/main/core/registry';
 import { REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
+import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from '../review/support';
-import { Relay } from './support/relay';
+import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
 /**
  * Issue 7 item 4: a fidelity review prepared online and signed on the (SoftHSM2) card while the
@@ -37,17 +37,10 @@ let dir: string;
 let recoveryPem: string;
 /** The console role as the test's pools connect (its password is set here). */
 let consoleUrl = '';
-const session = new ConsoleSession();
-session.consentAcknowledgedAt = new Date();
 const EVENTS = 120;
 const ADAMS = TEST_CARDS.find((c) => c.label === 'ARX TEST ADAMS EC')!;
 
-type Ok<T> = { ok: true; value: T };
-async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
-  const r = await services.registry.invoke(name, req, { adapter: 'test', session });
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
-  return (r as Ok<T>).value;
-}
+const { call } = consoleCaller(() => services);
 
 interface Draft {
   draftId: string;
@@ -67,19 +60,8 @@ interface OutboxItem {
   summary: string | null;
 }
 
-async function offline(): Promise<void> {
-  // Let background reads finish first: a pg client that is checked out but between queries has no
-  // 'error' listener, and the relay dropping its socket is then an uncaught exception (see the report).
-  const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
-  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
-  await relay.close();
-  expect(await services.controlPlane.ping()).toBe(false);
-  expect(services.controlPlane.status().state).toBe('unreachable');
-}
-async function online(): Promise<void> {
-  await relay.open();
-  expect(await services.controlPlane.ping()).toBe(true);
-}
+const offline = () => cutDatabase(services, relay);
+const online = () => restoreDatabase(services, relay);
 /** Rows and events for one review id, counted as the database owner (not through the relay). */
 async function stored(tenantId: string, reviewId: string): Promise<{ rows: number; events: number; receipts: number }> {
   const rows = await db.admin.query('SELECT 1 FROM arx.review_certificates WHERE id = $1', [reviewId]);
@@ -96,35 +78,17 @@ beforeAll(async () => {
   await registerTestOperators(db.admin, cards, [db.tenants.a, db.tenants.b]);
   await seedTenant(db.admin, db.gatewayPool, db.tenants.a, EVENTS);
   await seedTenant(db.admin, db.gatewayPool, db.tenants.b, 40, 11);
-  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   writeFileSync(join(dir, 'recovery.pub.pem'), kp.publicKey.export({ type: 'spki', format: 'pem' }) as string);
   recoveryPem = kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   relay = new Relay(inject('pg').port);
   await relay.open();
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-  consoleUrl = `postgres://console_${suffix}:${pw}@127.0.0.1:${inject('pg').port}/${db.name}`;
-  config = loadConfig({
-    HOME: '/tmp',
-    ARX_DATA_DIR: join(dir, 'data'),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${relay.port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-    ARX_CACHE_RECOVERY_KEY: join(dir, 'recovery.pub.pem'),
-  });
-  services = createConsoleServices(config);
-  await services.start();
-  const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-  const slot = readers.readers.find((r) => r.tokenLabel === ADAMS.label)!.slot;
-  await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
-  // The cache opens with the card on login (asynchronously).
-  for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
-  expect((await call<{ state: string }>('cache.status', {})).state).toBe('unlocked');
+  const started = await startCardConsole(db, cards, 'offsign', { ARX_DATA_DIR: join(dir, 'data'), ARX_CACHE_RECOVERY_KEY: join(dir, 'recovery.pub.pem') }, relay.port);
+  ({ services, config } = started);
+  // The second console below reaches the database directly, as the same role.
+  consoleUrl = started.env.ARX_DATABASE_URL!.replace(`:${relay.port}/`, `:${inject('pg').port}/`);
+  await loginCard({ call }, ADAMS.label);
+  await cacheUnlocked({ call });
 }, 300_000);
 
 afterAll(async () => {
@@ -246,9 +210,8 @@ describe('signing a review offline (outbox kind review.signed)', () => {
     await services.stop();
     services = createConsoleServices(config);
     await services.start();
-    const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-    await call('card.login', { slot: readers.readers.find((r) => r.tokenLabel === ADAMS.label)!.slot, certificateId: null, pin: '123456', confirmFinalTry: false });
-    for (let i = 0; i < 200 && (await call<{ state: string }>('cache.status', {})).state !== 'unlocked'; i++) await new Promise((r) => setTimeout(r, 50));
+    await loginCard({ call }, ADAMS.label);
+    await cacheUnlocked({ call });
     await offline();
     const signed = await call<Signed>('review.sign', { draftId: draft.draftId, pin: '123456' });
     expect(signed).toMatchObject({ id: draft.statement.predicate.reviewId, delivery: 'queued' });

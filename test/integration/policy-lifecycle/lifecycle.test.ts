@@ -6,11 +6,10 @@ import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY, type GatewayRequest } from '../../
 import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
-import { ConsoleSession } from '../../../electron/main/core/registry';
 import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { simulate } from '../../../electron/main/simulator/simulate';
-import { startCardConsole } from '../../support/card-console';
+import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 
 /**
@@ -24,19 +23,7 @@ import { migratedDatabase } from '../../support/pg';
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let cards: ProvisionedTestCards;
 let services: ConsoleServices;
-const session = new ConsoleSession();
-session.consentAcknowledgedAt = new Date();
-const call = (name: string, req: unknown) => services.registry.invoke(name, req, { adapter: 'test', session });
-async function ok<T>(name: string, req: unknown): Promise<T> {
-  const r = await call(name, req);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-async function fails(name: string, req: unknown): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
-  const r = await call(name, req);
-  if (r.ok) throw new Error(`${name} succeeded`);
-  return r.error as { code: string; message: string; details?: Record<string, unknown> };
-}
+const { call: ok, failure: fails } = consoleCaller(() => services);
 
 const ADAMS = 'ARX TEST ADAMS EC';
 const BAKER = 'ARX TEST BAKER RSA';
@@ -44,12 +31,7 @@ const OTHER = 'ARX TEST NO UPN';
 const PIN = '123456';
 let tenantId: string;
 
-async function login(label: string) {
-  await call('card.logout', {});
-  const r = await ok<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-  const slot = r.readers.find((x) => x.tokenLabel === label)!.slot;
-  await ok('card.login', { slot, certificateId: null, pin: PIN, confirmFinalTry: false });
-}
+const login = (label: string) => loginCard({ call: ok }, label, PIN);
 
 const request: Omit<GatewayRequest, 'requestId'> = {
   user: 'carol',

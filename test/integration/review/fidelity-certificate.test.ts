@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
-import { ConsoleSession } from '../../../electron/main/core/registry';
 import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import { FIDELITY_PAYLOAD_TYPE, fidelityPayload, openFidelityCertificate, type FidelityStatement } from '../../../shared/review';
-import { startCardConsole } from '../../support/card-console';
+import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from './support';
 
@@ -22,15 +21,8 @@ import { reforgeEvent, seedTenant } from './support';
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let cards: ProvisionedTestCards;
 let services: ConsoleServices;
-const session = new ConsoleSession();
-session.consentAcknowledgedAt = new Date();
+const { call } = consoleCaller(() => services);
 const EVENTS = 400;
-type Ok<T> = { ok: true; value: T };
-async function call<T = Record<string, unknown>>(name: string, req: unknown): Promise<T> {
-  const r = await services.registry.invoke(name, req, { adapter: 'test', session });
-  if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.code} ${r.error.message}`), { code: r.error.code });
-  return (r as Ok<T>).value;
-}
 
 beforeAll(async () => {
   db = await migratedDatabase('review');
@@ -38,9 +30,7 @@ beforeAll(async () => {
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   await seedTenant(db.admin, db.gatewayPool, db.tenants.a, EVENTS);
   ({ services } = await startCardConsole(db, cards, 'review'));
-  const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
-  const slot = readers.readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
-  await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
+  await loginCard({ call }, 'ARX TEST ADAMS EC');
 }, 300_000);
 
 afterAll(async () => {

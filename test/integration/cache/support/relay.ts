@@ -1,4 +1,7 @@
 import net from 'node:net';
+import type pg from 'pg';
+import { expect } from 'vitest';
+import type { ConsoleServices } from '../../../../electron/main/core/console-services';
 
 /** A TCP relay to PostgreSQL that can be closed (the database "goes away") and opened again on the same port. */
 export class Relay {
@@ -12,7 +15,11 @@ export class Relay {
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
+        // One side failing ends the pair: the other must not linger half-open.
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
       }
       client.pipe(upstream).pipe(client);
     });
@@ -26,4 +33,23 @@ export class Relay {
     for (const sock of this.sockets) sock.destroy();
     if (s) await new Promise<void>((res) => s.close(() => res()));
   }
+}
+
+/**
+ * The control plane becomes unreachable for this console: the relay is closed (every connection
+ * dropped, new ones refused). Background reads are let finish first, so that what the test then
+ * does offline is not raced by a read that started online.
+ */
+export async function cutDatabase(services: ConsoleServices, relay: Relay): Promise<void> {
+  const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
+  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
+  await relay.close();
+  expect(await services.controlPlane.ping()).toBe(false);
+  expect(services.controlPlane.status().state).toBe('unreachable');
+}
+
+/** The control plane is reachable again on the same port. */
+export async function restoreDatabase(services: ConsoleServices, relay: Relay): Promise<void> {
+  await relay.open();
+  expect(await services.controlPlane.ping()).toBe(true);
 }
