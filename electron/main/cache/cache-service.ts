@@ -77,6 +77,11 @@ export class CacheService {
       workstationId: deps.workstationId ?? workstationId(),
       limitBytes: deps.config.cache?.limitBytes ?? 512 * 1024 * 1024,
     });
+    try {
+      this.cache.migrate(); // an older file loses its clear card labels now, not at the next login
+    } catch (err) {
+      deps.log(`cache: file not migrated (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+    }
     const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
     this.outbox = new Outbox(
       () => this.cache,

@@ -267,6 +267,16 @@ export class LocalCache {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /**
+   * Brings an existing file to the current format without unlocking it (the console does it at
+   * start: a format-1 file loses its clear card labels even if nobody logs in), then closes it.
+   */
+  migrate(): void {
+    if (this.db || !this.exists()) return;
+    this.openDb(false);
+    this.lock();
+  }
+
   /** Makes a new cache file with a fresh data key wrapped to every recipient. Unlocked afterwards. */
   create(recipients: Recipient[], unlockedBy: string): void {
     if (this.exists()) throw new ArxFailure('INVALID_REQUEST', `A cache file already exists at ${this.file}.`, { file: this.file });
