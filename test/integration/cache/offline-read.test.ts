@@ -219,7 +219,9 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
       eventText.slice(0, 48),
       event.bytesBase64.slice(0, 48),
       certificateId,
-      // (Not the reviewer's name: the card's subject is also the key wrap's label, which the cache keeps in clear.)
+      // The reviewer who unlocked it: the card's subject (name and EDIPI) is not the key wrap's label in clear any more.
+      'ADAMS.ALICE.ANN.1000000001',
+      '1000000001',
       list.certificates[0]!.reviewer.certificateSha256,
       `arx-chain:${tenant()}:0-399`,
       String(online.get!.envelope).slice(20, 80),
