@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { chainLink, eventDigest, nobleBlake3 } from '../../shared/chain';
+import { tamperAsOwner } from '../support/tamper';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
@@ -94,17 +95,7 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
         `SELECT seq, event_id, bytes FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 ORDER BY seq OFFSET $3 LIMIT 1`,
         [tenant, type, offset],
       )).rows[0]!;
-    const tamper = async (sql: string, params: unknown[]) => {
-      const c = await admin.connect();
-      try {
-        await c.query('BEGIN');
-        await c.query("SET LOCAL session_replication_role = 'replica'");
-        await c.query(sql, params);
-        await c.query('COMMIT');
-      } finally {
-        c.release();
-      }
-    };
+    const tamper = (sql: string, params: unknown[]) => tamperAsOwner(admin, sql, params);
     // A DBA lowers a recorded cost in the jsonb copy only.
     const cost = await row('com.arx.cost.recorded', 3);
     await tamper(`UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,costCents}', '0') WHERE tenant_id = $1 AND seq = $2`, [tenant, cost.seq]);

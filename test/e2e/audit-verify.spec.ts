@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import type pg from 'pg';
+import { tamperAsOwner } from '../support/tamper';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
@@ -13,19 +13,6 @@ async function openVerify(page: Page) {
   await sectionsNav(page).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('tab', { name: 'Verify chain' }).click();
   await expect(page.getByRole('button', { name: 'Verify chain' })).toBeEnabled();
-}
-
-/** SQL as the database owner with the append-only triggers switched off. */
-async function tamper(admin: pg.Pool, sql: string, params: unknown[]): Promise<void> {
-  const c = await admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SET LOCAL session_replication_role = 'replica'");
-    await c.query(sql, params);
-    await c.query('COMMIT');
-  } finally {
-    c.release();
-  }
 }
 
 const problem = (page: Page, code: string, seq: number) => page.locator(`tr[data-problem-code="${code}"][data-problem-seq="${seq}"]`);
@@ -52,18 +39,18 @@ test.describe('verify a tenant chain (demo control plane, real database, real ca
     await expect(page.getByRole('table', { name: 'Verification summary' })).toContainText('the signed checkpoint of');
     await saveScreenshot(page, 'audit-verify-intact');
 
-    await tamper(admin, `UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 500`, [tenant]);
-    await tamper(admin, 'DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 700', [tenant]);
-    await tamper(admin, 'UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = 1000', [tenant]);
-    await tamper(admin, 'UPDATE arx.audit_events SET seq = 1000 WHERE tenant_id = $1 AND seq = 1001', [tenant]);
-    await tamper(admin, 'UPDATE arx.audit_events SET seq = 1001 WHERE tenant_id = $1 AND seq = 999999', [tenant]);
+    await tamperAsOwner(admin, `UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 500`, [tenant]);
+    await tamperAsOwner(admin, 'DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 700', [tenant]);
+    await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = 999999 WHERE tenant_id = $1 AND seq = 1000', [tenant]);
+    await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = 1000 WHERE tenant_id = $1 AND seq = 1001', [tenant]);
+    await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = 1001 WHERE tenant_id = $1 AND seq = 999999', [tenant]);
     const cp = (await admin.query<{ tree_size: string; note: string }>('SELECT tree_size, note FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size > 0 ORDER BY tree_size LIMIT 1', [tenant])).rows[0]!;
     const forged = cp.note.replace(/(— \S+ )(\S+)\n$/, (_m, a: string, sig: string) => {
       const raw = Buffer.from(sig, 'base64');
       raw[30] = raw[30]! ^ 0x01;
       return `${a}${raw.toString('base64')}\n`;
     });
-    await tamper(admin, 'UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [tenant, forged, cp.tree_size]);
+    await tamperAsOwner(admin, 'UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [tenant, forged, cp.tree_size]);
 
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect(page.locator('[data-verdict="broken"]')).toBeVisible();
@@ -84,7 +71,7 @@ test.describe('verify a tenant chain (demo control plane, real database, real ca
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams', demoEvents: EVENTS });
     const admin = services.controlPlane.requireAdminPool();
     const ids = Object.fromEntries((await admin.query<{ id: string; slug: string }>('SELECT id, slug FROM arx.tenants')).rows.map((r) => [r.slug, r.id]));
-    await tamper(
+    await tamperAsOwner(
       admin,
       `UPDATE arx.audit_events AS dst SET bytes = src.bytes, doc = src.doc, event_digest = src.event_digest, chain_hash = src.chain_hash
        FROM arx.audit_events AS src WHERE dst.tenant_id = $1 AND dst.seq = 1200 AND src.tenant_id = $2 AND src.seq = 1200`,

@@ -18,6 +18,7 @@ import { queryPage } from '../../../electron/main/explorer/query';
 import { nobleBlake3 } from '../../../shared/chain';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
+import { tamperAsOwner } from '../../support/tamper';
 
 /**
  * The explorer against a known simulated data set (deterministic simulator, seed 11) in a real
@@ -226,18 +227,7 @@ const detail = async (seq: number, cache?: SubtreeCache) => {
   return withTenant(db.consolePool, tenant, (c) => loadEventDetail(c, tenant, seq, cache ? { ...deps, cache } : deps));
 };
 
-/** Runs SQL as a superuser with the append-only triggers switched off (what a DBA could do). */
-async function tamper(sql: string, params: unknown[]): Promise<void> {
-  const c = await db.admin.connect();
-  try {
-    await c.query('BEGIN');
-    await c.query("SET LOCAL session_replication_role = 'replica'");
-    await c.query(sql, params);
-    await c.query('COMMIT');
-  } finally {
-    c.release();
-  }
-}
+const tamper = (sql: string, params: unknown[]) => tamperAsOwner(db.admin, sql, params);
 
 describe('event detail: bytes, digest, link and an inclusion proof checked in shared/ code', () => {
   it('an untouched event: digest, link, inclusion and jsonb all check out, to the nearest checkpoint', async () => {

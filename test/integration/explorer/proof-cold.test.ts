@@ -6,6 +6,7 @@ import { withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { ChainHashesMissing, InclusionProver, SubtreeCache } from '../../../electron/main/explorer/proof';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
+import { tamperAsOwner } from '../../support/tamper';
 
 /**
  * The prover's one-pass subtrees (proof.ts computePerfect: chain hashes by binary COPY, hashed
@@ -61,15 +62,7 @@ describe('inclusion proofs from one-pass subtrees', () => {
 
   it('a chain with a deleted row yields no proof over it, and the connection is still good', async () => {
     const before = await db.admin.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1', [db.tenants.b]);
-    const c = await db.admin.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query("SET LOCAL session_replication_role = 'replica'");
-      await c.query('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 1500', [db.tenants.b]);
-      await c.query('COMMIT');
-    } finally {
-      c.release();
-    }
+    await tamperAsOwner(db.admin, 'DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 1500', [db.tenants.b]);
     const hasher = await loadWasmMerkleHasher();
     await withTenant(db.consolePool, db.tenants.b, async (client) => {
       const prover = new InclusionProver(client, db.tenants.b, hasher, new SubtreeCache());
