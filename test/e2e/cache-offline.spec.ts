@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_OPERATORS, DEMO_PIN, removeDemoCard } from './support/demo-console';
 import { stopDatabase } from './support/database';
@@ -19,6 +21,12 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     const details = panel.getByRole('table', { name: 'Cache details' });
     await expect(details).toContainText(`card EC — ${DEMO_OPERATORS.adams.displayName.split(' ')[0]}`);
     await expect(panel).toContainText(`opened with the card`);
+    // That name comes from the sealed part of the cache: the file and its WAL on disk do not hold
+    // the card holder's subject or EDIPI in clear (docs/cache.md, "Key wraps: what is in clear").
+    const cacheFile = join(dataDir, 'cache', 'evidence-cache.db');
+    const onDisk = Buffer.concat([cacheFile, `${cacheFile}-wal`].filter(existsSync).map((f) => readFileSync(f)));
+    expect(onDisk.length).toBeGreaterThan(4096); // the cache is there (sealed)
+    for (const n of [DEMO_OPERATORS.adams.displayName, DEMO_OPERATORS.adams.edipi]) expect(onDisk.includes(Buffer.from(n)), `${n} in clear in the cache file`).toBe(false);
     await expect(panel).toContainText('Nothing is waiting');
     await saveScreenshot(page, 'cache-open');
 
