@@ -56,6 +56,28 @@ export interface ReplayBatchResult {
   cacheLookups: number;
 }
 
+/**
+ * Adds a batch's result to a running total (lists capped later by the caller): the console's
+ * re-verification (reverify.ts) and bundle verification's StreamingReplay both merge with it.
+ * `keepErrored: false` counts decisions with errors without keeping their entries (a caller that
+ * never lists them keeps its memory bounded).
+ */
+export function mergeReplay(total: ReplayBatchResult, r: ReplayBatchResult, keepErrored = true): void {
+  total.total += r.total;
+  total.matched += r.matched;
+  total.mismatched += r.mismatched;
+  total.withErrors += r.withErrors;
+  total.unverifiable += r.unverifiable;
+  total.cacheHits += r.cacheHits;
+  total.cacheLookups += r.cacheLookups;
+  for (const m of r.mismatches) total.mismatches.push(m);
+  if (keepErrored) for (const e of r.errored) total.errored.push(e);
+  for (const [sha, v] of Object.entries(r.perVersion)) {
+    const t = (total.perVersion[sha] ??= { count: 0, blake3: v.blake3 });
+    t.count += v.count;
+  }
+}
+
 const DECIDED = 'com.arx.policy.decided';
 
 /** A compiled policy version, or why there is none. */

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DecisionReplayer, type DecisionRow, type ReplayBatchResult, type ReplayComparison, type ReplayVersion } from './decision-replayer';
+import { DecisionReplayer, mergeReplay, type DecisionRow, type ReplayBatchResult, type ReplayComparison, type ReplayVersion } from './decision-replayer';
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
 import { packRows, routeOf } from './reverify-protocol';
 
@@ -95,15 +95,8 @@ export class StreamingReplay {
   }
 
   private merge(r: ReplayBatchResult): void {
-    const t = this.total;
-    t.total += r.total;
-    t.matched += r.matched;
-    t.mismatched += r.mismatched;
-    t.unverifiable += r.unverifiable;
-    t.withErrors += r.withErrors;
-    t.cacheHits += r.cacheHits;
-    t.cacheLookups += r.cacheLookups;
-    for (const m of r.mismatches) t.mismatches.push(m);
+    // Bundle verification lists mismatches only: entries of decisions with errors are counted, not kept.
+    mergeReplay(this.total, r, false);
     // Entries beyond the cap of a batch are only counted; the caller lists the first ones by seq.
     this.dropped += r.mismatched + r.unverifiable - r.mismatches.length;
   }

@@ -6,7 +6,9 @@ import { nodeSignatureVerifier } from '../policy/node-verify';
 import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
 import { copyBinaryTuples } from '../chain/copy-rows';
-import { DecisionReplayer, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
+import { DecisionReplayer, mergeReplay, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
+
+export { mergeReplay };
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
 import { RowPacker, routeOf, unpackRows } from './reverify-protocol';
 
@@ -121,23 +123,6 @@ const emptyResult = (): ReplayBatchResult => ({
   cacheHits: 0,
   cacheLookups: 0,
 });
-
-/** Adds a batch's result to the running total (lists capped later). */
-export function mergeReplay(total: ReplayBatchResult, r: ReplayBatchResult): void {
-  total.total += r.total;
-  total.matched += r.matched;
-  total.mismatched += r.mismatched;
-  total.withErrors += r.withErrors;
-  total.unverifiable += r.unverifiable;
-  total.cacheHits += r.cacheHits;
-  total.cacheLookups += r.cacheLookups;
-  for (const m of r.mismatches) total.mismatches.push(m);
-  for (const e of r.errored) total.errored.push(e);
-  for (const [sha, v] of Object.entries(r.perVersion)) {
-    const t = (total.perVersion[sha] ??= { count: 0, blake3: v.blake3 });
-    t.count += v.count;
-  }
-}
 
 const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
 const cancelled = () => new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
