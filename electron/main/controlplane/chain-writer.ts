@@ -49,79 +49,112 @@ export class ChainWriter {
     try {
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [this.tenantId]);
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${this.tenantId}`]);
-      const last = await client.query<{ seq: string; chain_hash: Buffer }>(
-        'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
-        [this.tenantId],
-      );
-      const builder = last.rows[0]
-        ? new ChainBuilder(this.b3, { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) })
-        : new ChainBuilder(this.b3, { tenantId: this.tenantId });
-      const firstSeq = builder.head.size;
-
-      const seqs: string[] = [];
-      const ids: string[] = [];
-      const types: string[] = [];
-      const times: string[] = [];
-      const bytes: Buffer[] = [];
-      const digests: Buffer[] = [];
-      const hashes: Buffer[] = [];
-      const now = new Date();
-      events.forEach((e, i) => {
-        const seq = firstSeq + i;
-        const candidate = {
-          specversion: '1.0',
-          id: e.id ?? randomUUID(),
-          source: this.opts.source,
-          type: e.type,
-          ...(e.subject !== undefined ? { subject: e.subject } : {}),
-          time: e.time ?? eventTime(now, i % 1000),
-          datacontenttype: 'application/json',
-          sequence: String(seq),
-          arxtenant: this.tenantId,
-          data: e.data,
-        };
-        const v = validateEvent(candidate);
-        if (!v.ok) {
-          throw new ArxFailure('EVENT_INVALID', `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`, {
-            index: i,
-            path: v.issue.path,
-          });
-        }
-        const b = serializeEvent(v.event);
-        const entry = builder.append(b);
-        seqs.push(String(seq));
-        ids.push(v.event.id);
-        types.push(v.event.type);
-        times.push(v.event.time);
-        bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-        digests.push(Buffer.from(entry.digest));
-        hashes.push(Buffer.from(entry.hash));
-      });
-      await client.query(
-        `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
-         SELECT $1, s, i, t, tm::timestamptz, b, convert_from(b, 'UTF8')::jsonb, d, h
-         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u(s, i, t, tm, b, d, h)`,
-        [this.tenantId, seqs, ids, types, times, bytes, digests, hashes],
-      );
-      const head = builder.head;
-      if (this.opts.afterAppend) await this.opts.afterAppend(client, { size: head.size, head: head.hash, hashes });
+      const { result, hashes } = await this.write(client, events);
+      if (this.opts.afterAppend) await this.opts.afterAppend(client, { size: result.size, head: result.head, hashes });
       await client.query('COMMIT');
-      return { firstSeq, lastSeq: head.size - 1, size: head.size, head: head.hash };
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      const pgErr = err as { code?: string; constraint?: string };
-      if (pgErr.code === '23505' && pgErr.constraint === 'audit_events_tenant_id_event_id_key') {
-        throw new ArxFailure('EVENT_DUPLICATE_ID', 'An event with the same id is already in this tenant chain; nothing was written. (The simulator is deterministic: use another --seed to add more traffic.)');
-      }
-      throw err;
+      throw duplicateIdFailure(err);
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Appends inside the caller's transaction (already opened on `client`, with arx.tenant_id set to
+   * this tenant): the events commit or roll back with the caller's own writes — a state change and
+   * the audit event that records it are one transaction. The chain lock is held until that
+   * transaction ends; callers that also lock rows take `lockChain` first (the order every writer
+   * uses, so two steps cannot deadlock). afterAppend is not called here.
+   */
+  async appendIn(client: pg.ClientBase, events: readonly NewEvent[]): Promise<AppendResult> {
+    if (events.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Nothing to append.');
+    try {
+      return (await this.write(client, events)).result;
+    } catch (err) {
+      throw duplicateIdFailure(err);
+    }
+  }
+
+  private async write(client: pg.ClientBase, events: readonly NewEvent[]): Promise<{ result: AppendResult; hashes: Buffer[] }> {
+    await lockChain(client, this.tenantId);
+    const last = await client.query<{ seq: string; chain_hash: Buffer }>(
+      'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
+      [this.tenantId],
+    );
+    const builder = last.rows[0]
+      ? new ChainBuilder(this.b3, { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) })
+      : new ChainBuilder(this.b3, { tenantId: this.tenantId });
+    const firstSeq = builder.head.size;
+
+    const seqs: string[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    const times: string[] = [];
+    const bytes: Buffer[] = [];
+    const digests: Buffer[] = [];
+    const hashes: Buffer[] = [];
+    const now = new Date();
+    events.forEach((e, i) => {
+      const seq = firstSeq + i;
+      const candidate = {
+        specversion: '1.0',
+        id: e.id ?? randomUUID(),
+        source: this.opts.source,
+        type: e.type,
+        ...(e.subject !== undefined ? { subject: e.subject } : {}),
+        time: e.time ?? eventTime(now, i % 1000),
+        datacontenttype: 'application/json',
+        sequence: String(seq),
+        arxtenant: this.tenantId,
+        data: e.data,
+      };
+      const v = validateEvent(candidate);
+      if (!v.ok) {
+        throw new ArxFailure('EVENT_INVALID', `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`, {
+          index: i,
+          path: v.issue.path,
+        });
+      }
+      const b = serializeEvent(v.event);
+      const entry = builder.append(b);
+      seqs.push(String(seq));
+      ids.push(v.event.id);
+      types.push(v.event.type);
+      times.push(v.event.time);
+      bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      digests.push(Buffer.from(entry.digest));
+      hashes.push(Buffer.from(entry.hash));
+    });
+    await client.query(
+      `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
+       SELECT $1, s, i, t, tm::timestamptz, b, convert_from(b, 'UTF8')::jsonb, d, h
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u(s, i, t, tm, b, d, h)`,
+      [this.tenantId, seqs, ids, types, times, bytes, digests, hashes],
+    );
+    const head = builder.head;
+    return { result: { firstSeq, lastSeq: head.size - 1, size: head.size, head: head.hash }, hashes };
   }
 
   /** The predecessor of seq 0 for this tenant (for verifiers that start at the beginning). */
   genesis(): Uint8Array {
     return genesisHash(this.b3, this.tenantId);
   }
+}
+
+/**
+ * Takes the tenant chain's append lock for the rest of the caller's transaction (re-entrant: a
+ * later append in the same transaction takes it again at no cost).
+ */
+export async function lockChain(client: pg.ClientBase, tenantId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${tenantId}`]);
+}
+
+function duplicateIdFailure(err: unknown): unknown {
+  const pgErr = err as { code?: string; constraint?: string };
+  if (pgErr.code === '23505' && pgErr.constraint === 'audit_events_tenant_id_event_id_key') {
+    return new ArxFailure('EVENT_DUPLICATE_ID', 'An event with the same id is already in this tenant chain; nothing was written. (The simulator is deterministic: use another --seed to add more traffic.)');
+  }
+  return err;
 }

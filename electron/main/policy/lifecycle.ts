@@ -24,7 +24,7 @@ import { runPolicyTests } from '../../../shared/policy/policy-tests';
 import type { Delivery } from '../cache/outbox';
 import { isTransient } from '../cache/outbox';
 import type { OperatorSignature } from '../card/operator-auth';
-import { ChainWriter } from '../controlplane/chain-writer';
+import { ChainWriter, lockChain } from '../controlplane/chain-writer';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf, rollbackRow } from './gateway-policy';
 import { nodeSignatureVerifier } from './node-verify';
@@ -122,8 +122,21 @@ export class PolicyLifecycle {
     return s;
   }
 
-  private async audit(tenantId: string, type: EventType, data: unknown, subject: string): Promise<void> {
-    await new ChainWriter(this.deps.pool(), tenantId, { source: SOURCE }).append([{ type, data, subject }]);
+  /**
+   * One lifecycle step that writes: its rows and the audit event that records it commit or roll
+   * back together (one transaction in the tenant). The chain lock is taken first, before any row
+   * lock, in the order every chain writer (gateway, outbox deliveries) takes them.
+   */
+  private step<T>(tenantId: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTenant(this.deps.pool(), tenantId, async (c) => {
+      await lockChain(c, tenantId);
+      return fn(c);
+    });
+  }
+
+  /** The step's audit event, appended in the step's own transaction (see step). */
+  private async audit(c: pg.ClientBase, tenantId: string, type: EventType, data: unknown, subject: string): Promise<void> {
+    await new ChainWriter(this.deps.pool(), tenantId, { source: SOURCE }).appendIn(c, [{ type, data, subject }]);
   }
 
   // ---- drafts ----------------------------------------------------------------------------------
@@ -200,7 +213,7 @@ export class PolicyLifecycle {
     const statement: PolicySignatureStatement = { _type: 'arx.policy-signature/v1', role: 'author', tenantId: req.tenantId, policyId, version: draft.digest };
     const signed = await this.signStatement(POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes(statement), `Policy version ${draft.digest.sha256} of ${req.policyName} (author)`, req.pin, op);
 
-    await withTenant(pool, req.tenantId, async (c) => {
+    await this.step(req.tenantId, async (c) => {
       await c.query(
         `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, parent_sha256, policy_text, schema_text, tests, author_id, state)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, 'submitted')`,
@@ -212,7 +225,7 @@ export class PolicyLifecycle {
         throw new ArxFailure('POLICY_SIGNATURE_INVALID', `Your signature does not verify: ${reasonsOf(check).join('; ')}`, { findings: check.findings });
       }
       await c.query('DELETE FROM arx.policy_drafts WHERE tenant_id = $1 AND operator_id = $2 AND policy_name = $3', [req.tenantId, op.operatorId, req.policyName]);
-      await this.audit(req.tenantId, 'com.arx.policy.submitted', { policyId, versionSha256: draft.digest.sha256, versionBlake3: draft.digest.blake3, author: op.operatorId }, op.edipi);
+      await this.audit(c, req.tenantId, 'com.arx.policy.submitted', { policyId, versionSha256: draft.digest.sha256, versionBlake3: draft.digest.blake3, author: op.operatorId }, op.edipi);
     });
     this.deps.onChanged?.({ tenantId: req.tenantId, policyName: req.policyName, sha256: draft.digest.sha256, step: 'submitted' });
     return this.summary(req.tenantId, draft.digest.sha256);
@@ -295,7 +308,7 @@ export class PolicyLifecycle {
     op: OperatorSession,
   ): Promise<void> {
     const req = { tenantId, sha256: version.sha256 };
-    await withTenant(this.deps.pool(), req.tenantId, async (c) => {
+    await this.step(req.tenantId, async (c) => {
       const locked = await c.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2 FOR UPDATE', [req.tenantId, bin(req.sha256)]);
       if (locked.rows[0]?.state !== 'submitted') throw new ArxFailure('POLICY_STATE_INVALID', `Version ${req.sha256} is no longer submitted.`);
       await insertSignature(c, req.tenantId, req.sha256, 'approver', signed);
@@ -305,7 +318,7 @@ export class PolicyLifecycle {
         throw new ArxFailure(self ? 'POLICY_SELF_APPROVAL' : 'POLICY_SIGNATURE_INVALID', `The approval does not verify: ${reasonsOf(check).join('; ')}`, { findings: check.findings });
       }
       await c.query(`UPDATE arx.policy_versions SET state = 'approved' WHERE tenant_id = $1 AND sha256 = $2`, [req.tenantId, bin(req.sha256)]);
-      await this.audit(req.tenantId, 'com.arx.policy.approved', { policyId: version.policyId, versionSha256: version.sha256, approver: op.operatorId }, op.edipi);
+      await this.audit(c, req.tenantId, 'com.arx.policy.approved', { policyId: version.policyId, versionSha256: version.sha256, approver: op.operatorId }, op.edipi);
     });
   }
 
@@ -347,12 +360,12 @@ export class PolicyLifecycle {
 
   async reject(req: { tenantId: string; sha256: string }): Promise<VersionSummary> {
     const op = this.operator(req.tenantId, ['approver'], 'reject a policy version');
-    const name = await withTenant(this.deps.pool(), req.tenantId, async (c) => {
+    const name = await this.step(req.tenantId, async (c) => {
       const v = await versionBySha(c, req.tenantId, req.sha256);
       if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
       if (v.state !== 'submitted') throw new ArxFailure('POLICY_STATE_INVALID', `Version ${req.sha256} is ${v.state}; only a submitted version can be rejected.`, { state: v.state });
       await c.query(`UPDATE arx.policy_versions SET state = 'rejected' WHERE tenant_id = $1 AND sha256 = $2`, [req.tenantId, bin(req.sha256)]);
-      await this.audit(req.tenantId, 'com.arx.policy.rejected', { policyId: v.policyId, versionSha256: v.sha256, by: op.operatorId }, op.edipi);
+      await this.audit(c, req.tenantId, 'com.arx.policy.rejected', { policyId: v.policyId, versionSha256: v.sha256, by: op.operatorId }, op.edipi);
       return v.policyName;
     });
     this.deps.onChanged?.({ tenantId: req.tenantId, policyName: name, sha256: req.sha256, step: 'rejected' });
@@ -361,14 +374,14 @@ export class PolicyLifecycle {
 
   async publish(req: { tenantId: string; sha256: string }): Promise<VersionSummary> {
     const op = this.operator(req.tenantId, ['approver', 'policy-author'], 'publish a policy version');
-    const name = await withTenant(this.deps.pool(), req.tenantId, async (c) => {
+    const name = await this.step(req.tenantId, async (c) => {
       const v = await versionBySha(c, req.tenantId, req.sha256);
       if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
       if (v.state !== 'approved') throw new ArxFailure('POLICY_STATE_INVALID', `Version ${req.sha256} is ${v.state}; only an approved version can be published.`, { state: v.state });
       const check = await this.checkVersion(c, req.tenantId, req.sha256);
       if (!check.ok) throw new ArxFailure('POLICY_SIGNATURE_INVALID', `Version ${req.sha256} is not published: ${reasonsOf(check).join('; ')}`, { findings: check.findings });
       const previous = await this.activate(c, req.tenantId, v, op.operatorId, 'publish', null);
-      await this.audit(req.tenantId, 'com.arx.policy.published', { policyId: v.policyId, versionSha256: v.sha256, previousSha256: previous, publishedBy: op.operatorId }, op.edipi);
+      await this.audit(c, req.tenantId, 'com.arx.policy.published', { policyId: v.policyId, versionSha256: v.sha256, previousSha256: previous, publishedBy: op.operatorId }, op.edipi);
       return v.policyName;
     });
     this.deps.onChanged?.({ tenantId: req.tenantId, policyName: name, sha256: req.sha256, step: 'published' });
@@ -418,13 +431,14 @@ export class PolicyLifecycle {
       fromSha256: target.from,
     };
     const signed = await this.signStatement(POLICY_ROLLBACK_PAYLOAD_TYPE, statementBytes(statement), `Rollback of ${target.v.policyName} to version ${target.v.sha256} (request)`, req.pin, op);
-    await withTenant(pool, req.tenantId, async (c) => {
+    await this.step(req.tenantId, async (c) => {
       await c.query(
         `INSERT INTO arx.policy_rollbacks (id, tenant_id, policy_id, to_sha256, from_sha256, requested_by, request_certificate_sha256, request_envelope)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
         [rollbackId, req.tenantId, target.v.policyId, bin(target.v.sha256), target.from ? bin(target.from) : null, op.operatorId, bin(signed.certificateSha256), JSON.stringify(signed.envelope)],
       );
       await this.audit(
+        c,
         req.tenantId,
         'com.arx.policy.rollbackrequested',
         { policyId: target.v.policyId, versionSha256: target.v.sha256, rollbackId, fromSha256: target.from, requestedBy: op.operatorId },
@@ -445,7 +459,7 @@ export class PolicyLifecycle {
     const statement: PolicyRollbackStatement = { ...rollbackStatement(rb), role: 'approver' };
     const signed = await this.signStatement(POLICY_ROLLBACK_PAYLOAD_TYPE, statementBytes(statement), `Approval of the rollback to version ${rb.toSha256}`, req.pin, op);
     if (signed.operator.operatorId === rb.requester.operatorId) throw new ArxFailure('POLICY_SELF_APPROVAL', 'The card that signed belongs to the requester of this rollback.');
-    const name = await withTenant(pool, req.tenantId, async (c) => {
+    const name = await this.step(req.tenantId, async (c) => {
       const upd = await c.query(
         `UPDATE arx.policy_rollbacks SET approved_by = $2, approval_certificate_sha256 = $3, approval_envelope = $4::jsonb, approved_at = now(), state = 'applied'
          WHERE id = $1 AND state = 'requested'`,
@@ -466,7 +480,7 @@ export class PolicyLifecycle {
       if (previous !== rb.fromSha256) {
         throw new ArxFailure('POLICY_ROLLBACK_INVALID', `The active version changed since the rollback was requested (${previous ?? 'none'}, not ${rb.fromSha256 ?? 'none'}): request it again.`);
       }
-      await this.audit(req.tenantId, 'com.arx.policy.rolledback', { policyId: v.policyId, versionSha256: v.sha256, fromSha256: previous ?? v.sha256, by: op.operatorId }, op.edipi);
+      await this.audit(c, req.tenantId, 'com.arx.policy.rolledback', { policyId: v.policyId, versionSha256: v.sha256, fromSha256: previous ?? v.sha256, by: op.operatorId }, op.edipi);
       return v.policyName;
     });
     this.deps.onChanged?.({ tenantId: req.tenantId, policyName: name, sha256: rb.toSha256, step: 'rolledback' });

@@ -33,6 +33,17 @@ let tenantId: string;
 
 const login = (label: string) => loginCard({ call: ok }, label, PIN);
 
+/** The transaction ids (xmin) that last wrote the version's row and its newest event of `type`. */
+async function writtenBy(sha256: string, type: string): Promise<{ event: string; version: string; same: boolean }> {
+  const r = await db.admin.query<{ event: string; version: string }>(
+    `SELECT (SELECT xmin::text FROM arx.audit_events WHERE tenant_id = $1 AND type = $3 AND doc->'data'->>'versionSha256' = $2 ORDER BY seq DESC LIMIT 1) AS event,
+            (SELECT xmin::text FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = decode($2, 'hex')) AS version`,
+    [tenantId, sha256, type],
+  );
+  const { event, version } = r.rows[0]!;
+  return { event, version, same: event === version };
+}
+
 const request: Omit<GatewayRequest, 'requestId'> = {
   user: 'carol',
   team: 'research',
@@ -129,8 +140,11 @@ describe('policy lifecycle with two cards', () => {
     await login(BAKER);
     const a = await ok<Summary>('policy.approve', { tenantId, sha256: v.one, pin: PIN });
     expect(a).toMatchObject({ state: 'approved', signaturesVerified: true, approver: { edipi: '1000000002' } });
+    // The state change and the audit event that records it were written by one transaction.
+    expect(await writtenBy(v.one, 'com.arx.policy.approved')).toEqual({ event: expect.any(String), version: expect.any(String), same: true });
     const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one });
     expect(p).toMatchObject({ state: 'published', active: true });
+    expect((await writtenBy(v.one, 'com.arx.policy.published')).same).toBe(true);
     const events = await chain(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
     const [adams, baker] = [await operatorId('1000000001'), await operatorId('1000000002')];
     expect(events.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
