@@ -1,6 +1,10 @@
 /** Messages between the bundle verifier (member-hasher.ts) and its hash worker (hash-worker.ts). */
 export type HashWorkerRequest =
-  | { op: 'begin'; id: number }
+  /**
+   * A new stream. With `events`, the stream is events.bin: the worker also parses its records and
+   * checks each event digest d = BLAKE3("arx/event/v1" ‖ bytes) against the stored one.
+   */
+  | { op: 'begin'; id: number; events?: { maxEventBytes: number } }
   /** `length` bytes at the start of `buffer` (transferred; the ack gives it back for reuse). */
   | { op: 'data'; id: number; buffer: ArrayBuffer; length: number }
   /** `length` bytes at `offset` of a shared slot of the file reader (hashed in place, not copied). */
@@ -8,7 +12,15 @@ export type HashWorkerRequest =
   | { op: 'end'; id: number }
   | { op: 'abort'; id: number };
 
+/** What the worker found checking the event digests of events.bin (see `begin`). */
+export interface EventDigestTally {
+  /** Records whose digest was computed and compared (up to the first malformed record). */
+  checked: number;
+  /** Records whose bytes do not hash to their stored digest. */
+  mismatches: number;
+}
+
 export type HashWorkerReply =
   | { op: 'ack'; id: number; bytes: number; buffer: ArrayBuffer | null }
-  | { op: 'digest'; id: number; sha256: string; blake3: string }
+  | { op: 'digest'; id: number; sha256: string; blake3: string; engine: string; events: EventDigestTally | null }
   | { op: 'error'; id: number; message: string };

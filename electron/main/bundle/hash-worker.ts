@@ -1,46 +1,92 @@
 /**
  * The bundle verifier's member hasher (member-hasher.ts): SHA-256 and BLAKE3 of a streamed bundle
  * member (events.bin) in a worker thread, so that these two whole-member passes run on another
- * core while the verifier's thread parses the records and checks the chain. Streams are numbered;
- * their chunks arrive in order; each chunk is acknowledged (the sender bounds what is in flight).
+ * core while the verifier's thread parses the records and checks the chain. For events.bin it also
+ * parses the records and checks every event digest d_i (the verifier's thread then takes the
+ * stored digests as computed, and verifies again on its own thread if any differed: verify.ts).
+ * Streams are numbered; their chunks arrive in order; each chunk is acknowledged (the sender
+ * bounds what is in flight).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { createBLAKE3, type IHasher } from 'hash-wasm';
-import type { HashWorkerReply, HashWorkerRequest } from './hash-protocol';
+import { EventRecordReader } from '../../../shared/bundle/events';
+import type { Blake3Hasher } from '../../../shared/chain';
+import { loadHashKernel, type HashKernel } from '../chain/hash-kernel';
+import { loadLargeBlake3, type LargeBlake3 } from '../crypto/blake3-native';
+import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
-const streams = new Map<number, { sha: Hash; b3: Promise<IHasher> }>();
+interface Stream {
+  sha: Hash;
+  b3: Blake3Hasher;
+  events: { reader: EventRecordReader; tally: EventDigestTally; failed: boolean } | null;
+}
+const streams = new Map<number, Stream>();
 
-// One message at a time, in order: BLAKE3 instances are created asynchronously, so every step
-// waits for the stream's instance.
+let tools: Promise<{ large: LargeBlake3; kernel: HashKernel }> | null = null;
+const loadTools = () => (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
+
+function feed(s: Stream, chunk: Uint8Array): void {
+  s.sha.update(chunk);
+  s.b3.update(chunk);
+  const ev = s.events;
+  if (ev && !ev.failed) {
+    try {
+      ev.reader.push(chunk);
+    } catch {
+      // A malformed record: the verifier's thread finds and reports it (same parser, same bytes);
+      // digests are checked up to it, as the verifier's chain check does.
+      ev.failed = true;
+    }
+  }
+}
+
+// One message at a time, in order (the tools load asynchronously once; then every step is synchronous).
 let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (m: HashWorkerRequest) => {
   queue = queue.then(async () => {
     const reply = (r: HashWorkerReply) => port.postMessage(r);
     try {
+      const { large, kernel } = await loadTools();
       if (m.op === 'begin') {
-        streams.set(m.id, { sha: createHash('sha256'), b3: createBLAKE3().then((h) => h.init()) });
+        let events: Stream['events'] = null;
+        if (m.events) {
+          const tally: EventDigestTally = { checked: 0, mismatches: 0 };
+          const reader = new EventRecordReader((rec) => {
+            tally.checked++;
+            kernel.eventDigest(rec.bytes, 0, rec.bytes.length);
+            if (!kernel.outEquals(rec.digest, 0)) tally.mismatches++;
+          }, m.events.maxEventBytes);
+          events = { reader, tally, failed: false };
+        }
+        streams.set(m.id, { sha: createHash('sha256'), b3: large.blake3.createHasher(), events });
         return;
       }
       const s = streams.get(m.id);
       if (!s) return; // aborted
       if (m.op === 'data') {
-        const chunk = new Uint8Array(m.buffer, 0, m.length);
-        s.sha.update(chunk);
-        (await s.b3).update(chunk);
+        feed(s, new Uint8Array(m.buffer, 0, m.length));
         port.postMessage({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer } satisfies HashWorkerReply, [m.buffer]);
       } else if (m.op === 'shared') {
-        const chunk = new Uint8Array(m.sab, m.offset, m.length);
-        s.sha.update(chunk);
-        (await s.b3).update(chunk);
+        feed(s, new Uint8Array(m.sab, m.offset, m.length));
         reply({ op: 'ack', id: m.id, bytes: m.length, buffer: null });
       } else if (m.op === 'end') {
         streams.delete(m.id);
-        reply({ op: 'digest', id: m.id, sha256: s.sha.digest('hex'), blake3: (await s.b3).digest('hex') });
+        let events: EventDigestTally | null = null;
+        if (s.events) {
+          if (!s.events.failed) {
+            try {
+              s.events.reader.end();
+            } catch {
+              s.events.failed = true;
+            }
+          }
+          events = s.events.tally;
+        }
+        reply({ op: 'digest', id: m.id, sha256: s.sha.digest('hex'), blake3: Buffer.from(s.b3.digest()).toString('hex'), engine: large.engine, events });
       } else streams.delete(m.id);
     } catch (err) {
       streams.delete(m.id);

@@ -7,7 +7,14 @@ import { Worker } from 'node:worker_threads';
 import { toHex } from '../../../shared/bytes';
 import { createBLAKE3 } from 'hash-wasm';
 import { DOMAIN_TAGS, type Blake3 } from '../../../shared/chain';
-import type { HashWorkerReply, HashWorkerRequest } from './hash-protocol';
+import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';
+
+/** A member's digests; `events`: the event digests the worker checked (events.bin only, worker only). */
+export interface MemberDigests {
+  sha256: string;
+  blake3: string;
+  events?: EventDigestTally | null;
+}
 
 /** SHA-256 and BLAKE3 of one bundle member, fed in order. */
 export interface MemberStreamHasher {
@@ -17,7 +24,7 @@ export interface MemberStreamHasher {
   readonly inflight: number;
   /** Resolves once at most `bytes` are in flight (rejects if the hasher failed). */
   drain(bytes: number): Promise<void>;
-  digest(): Promise<{ sha256: string; blake3: string }>;
+  digest(): Promise<MemberDigests>;
   /** Forget the stream (the bundle turned out unusable). */
   abort(): void;
 }
@@ -64,7 +71,7 @@ interface StreamState {
   pending: (SharedSlot | null)[];
   failed: Error | null;
   waiters: { bytes: number; resolve: () => void; reject: (e: Error) => void }[];
-  done: { resolve: (d: { sha256: string; blake3: string }) => void; reject: (e: Error) => void } | null;
+  done: { resolve: (d: MemberDigests) => void; reject: (e: Error) => void } | null;
 }
 
 /**
@@ -114,7 +121,8 @@ class HashWorkerClient {
       s.waiters = s.waiters.filter((x) => (s.inflight <= x.bytes ? (x.resolve(), false) : true));
     } else if (m.op === 'digest') {
       this.close(m.id);
-      s.done?.resolve({ sha256: m.sha256, blake3: m.blake3 });
+      lastEngine = m.engine;
+      s.done?.resolve(m.events ? { sha256: m.sha256, blake3: m.blake3, events: m.events } : { sha256: m.sha256, blake3: m.blake3 });
     } else {
       this.close(m.id);
       this.failStream(s, new Error(`the bundle hash worker failed: ${m.message.slice(0, 200)}`));
@@ -126,14 +134,14 @@ class HashWorkerClient {
     if (this.streams.size === 0) this.worker?.unref();
   }
 
-  open(): MemberStreamHasher {
+  open(events?: { maxEventBytes: number }): MemberStreamHasher {
     const w = this.ensure();
     const id = this.nextId++;
     const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null };
     this.streams.set(id, s);
     w.ref();
     const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
-    post({ op: 'begin', id });
+    post(events ? { op: 'begin', id, events } : { op: 'begin', id });
     let ended = false;
     return {
       update: (chunk) => {
@@ -243,10 +251,20 @@ export async function* readFileShared(path: string): AsyncGenerator<Uint8Array> 
 
 let client: HashWorkerClient | null = null;
 
-/** A hasher whose work runs in the process's bundle hash worker (another core). */
-export function workerMemberHasher(): MemberStreamHasher {
+let lastEngine: string | null = null;
+
+/**
+ * A hasher whose work runs in the process's bundle hash worker (another core). With `events`, the
+ * member is events.bin and the worker also checks every event digest (MemberDigests.events).
+ */
+export function workerMemberHasher(events?: { maxEventBytes: number }): MemberStreamHasher {
   client ??= new HashWorkerClient();
-  return client.open();
+  return client.open(events);
+}
+
+/** The BLAKE3 engine the hash worker used for its last finished stream ('native' or 'wasm'; null before any). */
+export function hashWorkerEngine(): string | null {
+  return lastEngine;
 }
 
 const EVENT_TAG = new TextEncoder().encode(DOMAIN_TAGS.event);

@@ -15,6 +15,7 @@ import {
   BundleFatal,
   ConsistencySchema,
   DEFAULT_LIMITS,
+  EVENT_RECORD_HEADER,
   EventRecordReader,
   EventsMalformed,
   GatewayKeysSchema,
@@ -26,6 +27,7 @@ import {
   TarReader,
   TRAILER,
   memberKind,
+  isJsonText,
   parseStrictJson,
   type BundleCheckId,
   type BundleFinding,
@@ -47,6 +49,8 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import { isPinned, type GatewayPins } from './gateway-pins';
 import { checkReviewSubject, prefixRootFromTlogProof, subjectSeqs } from './review-subject';
+import { loadHashKernel } from '../chain/hash-kernel';
+import type { EventDigestTally } from './hash-protocol';
 import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from './member-hasher';
 
 /** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
@@ -70,6 +74,14 @@ export interface VerifyBundleOptions {
   replayDecisions?: boolean;
   /** Hash events.bin (SHA-256 and BLAKE3 of the member) in the worker thread (default true). */
   hashWorker?: boolean;
+  /**
+   * With the hash worker: the worker also checks every event digest d_i, and this thread takes the
+   * stored digests as the computed ones (default true). When the worker finds any digest that
+   * differs, the bundle is verified again with the digests computed on this thread, so that the
+   * report is exactly the one-thread report (the chain verifier classifies a changed event by
+   * its computed digest).
+   */
+  eventDigestsInWorker?: boolean;
 }
 
 /** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
@@ -183,6 +195,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const checks = new Checks(maxFindings);
   const b3 = opts.blake3;
   const eventDigestOf = await loadEventDigester();
+  // Chain links (one 84-byte BLAKE3 a row) through hash-wasm's C exports: a third of the cost of
+  // its IHasher wrapper per call (electron/main/chain/hash-kernel.ts). Same BLAKE3, same digests.
+  const linkBlake3 = (await loadHashKernel()).blake3;
+  const digestsInWorker = opts.hashWorker !== false && opts.eventDigestsInWorker !== false;
+  // What the worker found checking the event digests (set when events.bin's digests arrive).
+  let workerTally: EventDigestTally | null | undefined;
   const seen = new Map<string, MemberSeen>();
   const order: MemberSeen[] = [];
   const small = new Map<string, Uint8Array>();
@@ -215,6 +233,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const contents: BundleContents | undefined = opts.collect ? { events: [], eventsOmitted: 0, policies: [], certificates: [], reviews: [], checkpoints: [] } : undefined;
   const missingVersions = new Set<string>();
   let decisions = 0;
+  // The decision needle's offsets in the events.bin chunk being parsed, and that chunk's extent.
+  const needles: number[] = [];
+  let needleAt = 0;
+  let chunkFrom = 0;
+  let chunkTo = 0;
+  let eventsFed = 0;
   // Decisions are replayed on the console's shared replay pool (review/replay-stream.ts), in batches.
   let decisionReplay: StreamingReplay | null = null;
 
@@ -430,7 +454,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     for (const rv of reviews) for (const s of subjectSeqs(rv)) if (s >= r.from && s <= r.to) subjectHashes.set(s, null);
     chain = new ChainVerifier({
       start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
-      blake3: b3,
+      blake3: linkBlake3,
       anchors: [...anchors, ...inRange],
       maxIssues: maxFindings,
     });
@@ -438,12 +462,29 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       eventCount++;
       eventBytes += rec.bytes.length;
       lastSeq = rec.seq;
-      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash, computedDigest: eventDigestOf(rec.bytes) });
+      // With the worker checking every d_i, the stored digest stands for the computed one here;
+      // if any differs the whole bundle is verified again with d_i computed here (below).
+      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash, computedDigest: digestsInWorker ? rec.digest : eventDigestOf(rec.bytes) });
       if (subjectHashes.size && subjectHashes.has(rec.seq)) subjectHashes.set(rec.seq, rec.hash.slice());
-      const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
       const collect = contents && contents.events.length < opts.collect!.maxEvents;
       if (!collect && contents) contents.eventsOmitted++;
-      if (bytes.indexOf(DECIDED) < 0 && !collect) return;
+      // Does the event contain the decision needle? Found per chunk (below); per event only for
+      // an event that spans two chunks.
+      const start = rec.offset + EVENT_RECORD_HEADER;
+      const end = start + rec.bytes.length;
+      let decided: boolean;
+      if (start >= chunkFrom && end <= chunkTo) {
+        while (needleAt < needles.length && needles[needleAt]! < start) needleAt++;
+        decided = needleAt < needles.length && needles[needleAt]! + DECIDED.length <= end;
+      } else decided = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length).indexOf(DECIDED) >= 0;
+      if (!decided && !collect) return;
+      if (!collect && opts.replayDecisions === false) {
+        // Not re-decided: only whether it is JSON matters (EVENTS_MALFORMED), and that is checked
+        // without building the value (isJsonText says what JSON.parse would).
+        if (!isJsonText(rec.bytes)) checks.fail('decisions', 'EVENTS_MALFORMED', `event seq ${rec.seq} is not JSON`, { member: 'events.bin', seq: rec.seq, offset: rec.offset });
+        return;
+      }
+      const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
       let ev: { type?: string; time?: string; data?: PolicyDecidedData };
       try {
         ev = JSON.parse(bytes.toString('utf8')) as typeof ev;
@@ -501,9 +542,10 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           smallTotal += size;
           if (smallTotal > limits.maxSmallBytes) throw new BundleFatal('BUNDLE_TOO_LARGE', `the bundle's small members exceed ${limits.maxSmallBytes} bytes together`, { member: name });
         }
-        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher()) : inlineMemberHasher(b3);
-        current = { name, kind, size, hasher, buf: streamed ? null : new Uint8Array(size), fill: 0, index };
         if (kind === 'events') startEvents(name);
+        const checkDigests = kind === 'events' && events !== null && digestsInWorker;
+        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher(checkDigests ? { maxEventBytes: limits.maxEventBytes } : undefined)) : inlineMemberHasher(b3);
+        current = { name, kind, size, hasher, buf: streamed ? null : new Uint8Array(size), fill: 0, index };
       },
       data(chunk) {
         const c = current!;
@@ -512,6 +554,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           c.buf.set(chunk, c.fill);
           c.fill += chunk.length;
         } else if (c.kind === 'events' && events && !eventsProblem) {
+          // Where the decision needle occurs in this chunk (events.bin offsets), for the records it completes.
+          const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+          needles.length = 0;
+          needleAt = 0;
+          for (let p = buf.indexOf(DECIDED); p >= 0; p = buf.indexOf(DECIDED, p + 1)) needles.push(eventsFed + p);
+          chunkFrom = eventsFed;
+          chunkTo = eventsFed += chunk.length;
           try {
             events.push(chunk);
           } catch (e) {
@@ -525,7 +574,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         const c = current!;
         current = null;
         const m: MemberSeen = { name: c.name, size: c.size, sha256: '', blake3: '', index: c.index };
-        const digested = c.hasher.digest().then((d) => void Object.assign(m, d));
+        const digested = c.hasher.digest().then((d) => {
+          m.sha256 = d.sha256;
+          m.blake3 = d.blake3;
+          if (d.events !== undefined) workerTally = d.events;
+        });
         digested.catch(() => {}); // awaited after the read; a bundle that turns out unusable never asks
         pendingDigests.push(digested);
         if (c.hasher === streamHasher) streamHasher = null;
@@ -597,6 +650,15 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     }
     tar.end();
     await Promise.all(pendingDigests);
+    if (digestsInWorker && chain !== null) {
+      const t = workerTally as EventDigestTally | null | undefined;
+      if (!t || t.mismatches > 0 || t.checked !== eventCount) {
+        // Some event does not hash to its stored digest (or the worker could not say): verify
+        // again with every d_i computed on this thread, for the exact findings.
+        (decisionReplay as StreamingReplay | null)?.close();
+        return verifyBundle(path, { ...opts, eventDigestsInWorker: false });
+      }
+    }
     await finishReplay();
   } catch (e) {
     (decisionReplay as StreamingReplay | null)?.close();

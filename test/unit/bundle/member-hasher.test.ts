@@ -82,14 +82,14 @@ describe('member hashers', () => {
 });
 
 /** A structurally sound, unsigned bundle whose events.bin is a real chain of `count` events of ~1 KB. */
-function chainBundle(count: number, mutate?: (events: Uint8Array, eventAt: number[]) => void): Buffer {
+function chainBundle(count: number, mutate?: (events: Uint8Array, eventAt: number[]) => void, eventBytes?: (i: number, at: number) => Uint8Array | undefined): Buffer {
   const chain = new ChainBuilder(b3, { tenantId: TENANT });
   const parts: Uint8Array[] = [];
   const eventAt: number[] = [];
   let at = 0;
   let last = '';
   for (let i = 0; i < count; i++) {
-    const bytes = enc.encode(JSON.stringify({ arxtenant: TENANT, seq: i, type: 'com.arx.test', data: 'x'.repeat(900 + (i % 200)) }));
+    const bytes = eventBytes?.(i, at) ?? enc.encode(JSON.stringify({ arxtenant: TENANT, seq: i, type: 'com.arx.test', data: 'x'.repeat(900 + (i % 200)) }));
     const e = chain.append(bytes);
     parts.push(eventRecordHeader(e.seq, bytes.length, e.digest, e.hash), bytes);
     eventAt.push(at + 76);
@@ -151,4 +151,35 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
     expect(r.fatal).toBeNull();
     expect(findings(r, 'members')).toEqual([]);
   }, 60_000);
+
+  it('a changed stored digest (bytes intact), and decision events that are not JSON — inside a chunk and across a chunk boundary — give the one-thread findings', async () => {
+    const count = 3000;
+    // events.bin's bytes start at file offset 2560 (two small members before it); the reader reads 1 MiB at a time.
+    const FIRST = 2560;
+    const notJson = (i: number, pad: number) => enc.encode(`{"type":"com.arx.policy.decided","seq":${i},"data":{"x":"${'y'.repeat(pad)}"}`); // no closing brace
+    let across = -1;
+    const special = (i: number, at: number): Uint8Array | undefined => {
+      if (i === 10 || i === 2000) return notJson(i, 900);
+      if (i === 11) return enc.encode(JSON.stringify({ type: 'com.arx.policy.decided', seq: i, data: { x: 'y'.repeat(900) } }));
+      const body = FIRST + at + 76;
+      if (across < 0 && body < 1 << 20 && body + 2500 > 1 << 20) {
+        across = i; // its bytes run from before the first 1 MiB boundary to after it
+        return notJson(i, (1 << 20) - body + 100);
+      }
+      return undefined;
+    };
+    const file = join(dir, 'digest-and-json.arxbundle');
+    writeFileSync(file, chainBundle(count, (ev, eventAt) => void (ev[eventAt[2500]! - 64]! ^= 0x01), special)); // flips the stored d of event 2500 (in its record header)
+    expect(across).toBeGreaterThan(11);
+    expect(across).toBeLessThan(2000);
+    for (const replayDecisions of [false, true]) {
+      const inWorker = await verifyBundle(file, { trust, blake3: b3, replayDecisions });
+      const inline = await verifyBundle(file, { trust, blake3: b3, hashWorker: false, replayDecisions });
+      expect(inWorker).toEqual(inline);
+      expect(findings(inWorker, 'chain')).toEqual(['EVENT_DIGEST_MISMATCH']);
+      expect(inWorker.checks.find((c) => c.id === 'chain')!.findings[0]!.location.seq).toBe(2500);
+      const malformed = inWorker.checks.find((c) => c.id === 'decisions')!.findings.filter((f) => f.code === 'EVENTS_MALFORMED');
+      expect(malformed.map((f) => f.location.seq)).toEqual([10, across, 2000]);
+    }
+  }, 120_000);
 });
