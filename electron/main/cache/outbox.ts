@@ -29,6 +29,8 @@ export interface DeliveryPlan {
   write?: (client: pg.PoolClient) => Promise<void>;
   /** The operator who signed, recorded with the receipt. */
   operatorId?: string;
+  /** Told once the item is stored (by this delivery or an earlier one): e.g. to tell open screens. */
+  stored?: () => void;
 }
 
 export type Delivery = (payload: unknown, ctx: { id: string; idempotencyKey: string }) => Promise<DeliveryPlan> | DeliveryPlan;
@@ -102,6 +104,7 @@ export class Outbox {
           await deliverOnce(this.pool(), this.source, item.kind, item.idempotencyKey, plan);
           cache.settle(item.id, 'delivered', null);
           delivered++;
+          plan.stored?.();
         } catch (err) {
           if (isTransient(err)) break;
           const problem = err instanceof ArxFailure ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: `Delivery failed: ${(err as Error).message?.slice(0, 200) ?? 'error'}` };

@@ -340,6 +340,8 @@ export class PolicyLifecycle {
         tenantId: q.tenantId,
         operatorId: q.operatorId,
         events: [{ type: 'com.arx.policy.approved', data: { policyId: q.policyId, versionSha256: q.sha256, approver: q.operatorId }, subject: q.edipi }],
+        // The screens showing this version (submitted) learn it is approved, as after an online approval.
+        stored: () => this.deps.onChanged?.({ tenantId: q.tenantId, policyName: q.policyName, sha256: q.sha256, step: 'approved' }),
         write: async (c) => {
           const locked = await c.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2 FOR UPDATE', [q.tenantId, bin(q.sha256)]);
           if (!locked.rows[0]) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${q.sha256} in this tenant (any more).`);

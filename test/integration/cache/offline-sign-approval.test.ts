@@ -87,10 +87,17 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     expect(items.map((i) => [i.kind, i.state])).toEqual([[APPROVAL_OUTBOX_KIND, 'pending']]);
     expect(await approvedIn(first)).toEqual({ state: 'submitted', approverSignatures: 0, events: 0 });
 
+    // Open screens are told when the queued approval lands, as after an online one.
+    const changed: unknown[] = [];
+    const off = services.hub.subscribe((name, payload) => {
+      if (name === 'policy.changed') changed.push(payload);
+    });
     await online();
     await call('cache.outboxDeliver', {}); // (the 3 s timer may have delivered it first)
+    off();
     expect((await outbox()).map((i) => i.state)).toEqual(['delivered']);
     expect(await approvedIn(first)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
+    expect(changed).toEqual([{ tenantId: db.tenants.a, policyName: 'gateway', sha256: first, step: 'approved' }]);
     // The delivered approval verifies as an online one does (author and approver, enrolled certificates, roles).
     const h = await call<{ versions: { sha256: string; signaturesVerified: boolean; approver: { edipi: string } | null }[] }>('policy.history', { tenantId: db.tenants.a, policyName: 'gateway' });
     expect(h.versions.find((v) => v.sha256 === first)).toMatchObject({ signaturesVerified: true, approver: { edipi: '1000000002' } });
