@@ -444,6 +444,24 @@ export class ChainVerifier {
     return { ok: errors.length === 0 && this.omittedErrors === 0, rows: this.rows, size: head.t + 1, head: head.hash, errors, warnings, omitted: this.omitted };
   }
 
+  /**
+   * Gives the verifier its own copies of the stored hashes and digests it still holds from rows
+   * already pushed (the few it remembers to re-attach the chain after a break), so that the caller
+   * may reuse the buffers those rows were views into. A streaming caller that refills one buffer
+   * calls it after each block; nothing else changes.
+   */
+  retainCopies(): void {
+    for (const r of this.recent) {
+      r.hash = r.hash.slice();
+      r.digest = r.digest.slice();
+      if (r.leaf) r.leaf = r.leaf.slice();
+    }
+    const cur = this.cur;
+    cur.digest = cur.hash = new Uint8Array(0);
+    cur.stored = null;
+    cur.pre = undefined;
+  }
+
   /** The issues reported so far (before finish: without the end-of-chain checks). */
   finishPreview(): readonly ChainIssue[] {
     return this.issues;

@@ -79,14 +79,16 @@ export interface TupleBlock {
  * tuples (or about `maxBytes`), without a view or an object per field: the verification engine
  * parses them where it hashes them (possibly in a worker). Every received byte is copied once, into
  * the block that holds its tuple. Header and trailer are checked and left out.
+ * `reuse`: blocks are views into one framing buffer, valid only until the next block is asked for
+ * (no buffer allocated per block; the caller consumes or copies each block before going on).
  */
-export function copyTupleBlocks(client: pg.ClientBase, sql: string, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
-  return tupleBlocks(client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)), fieldCount, maxRows, maxBytes);
+export function copyTupleBlocks(client: pg.ClientBase, sql: string, fieldCount: number, maxRows: number, maxBytes: number, reuse = false): AsyncGenerator<TupleBlock> {
+  return tupleBlocks(client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)), fieldCount, maxRows, maxBytes, reuse);
 }
 
 /** The framing of copyTupleBlocks over any stream of binary-COPY bytes. */
-export async function* tupleBlocks(stream: AsyncIterable<Uint8Array>, fieldCount: number, maxRows: number, maxBytes: number): AsyncGenerator<TupleBlock> {
-  const framer = new TupleFramer(fieldCount, maxRows, maxBytes);
+export async function* tupleBlocks(stream: AsyncIterable<Uint8Array>, fieldCount: number, maxRows: number, maxBytes: number, reuse = false): AsyncGenerator<TupleBlock> {
+  const framer = new TupleFramer(fieldCount, maxRows, maxBytes, reuse);
   for await (const chunk of stream) {
     for (const block of framer.push(chunk)) yield block;
   }
@@ -100,15 +102,23 @@ const uninitialised = (n: number): Uint8Array => {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 };
 
-/** Cuts binary-COPY bytes into blocks of whole tuples (a class, not closures: its loop runs per row). */
+/**
+ * Cuts binary-COPY bytes into blocks of whole tuples (a class, not closures: its loop runs per row).
+ * By default each block is a buffer of its own (transferable); with `reuse`, blocks are views into
+ * the framing buffer, valid until the next push() or end() (which move the unfinished tuple to the
+ * front): no allocation and no page faults per block, for a consumer that copies or finishes each
+ * block at once (the verification engine: ChainStreamVerifier keeps no view, the worker's ring copies).
+ */
 export class TupleFramer {
   private acc: Uint8Array;
   private view: DataView;
   /** Bytes in acc. */
   private len = 0;
+  /** Start of the block being filled (0 unless reuse). */
+  private start = 0;
   /** Start of the first tuple not yet known to be complete. */
   private scan = 0;
-  /** Complete tuples in acc[0, scan). */
+  /** Complete tuples in acc[start, scan). */
   private rows = 0;
   private header = false;
   private ended = false;
@@ -117,6 +127,7 @@ export class TupleFramer {
     private readonly fieldCount: number,
     private readonly maxRows: number,
     private readonly maxBytes: number,
+    private readonly reuse = false,
   ) {
     this.acc = this.buffer(Math.max(maxBytes + (maxBytes >> 2), 1 << 16));
     this.view = new DataView(this.acc.buffer);
@@ -125,6 +136,13 @@ export class TupleFramer {
   push(chunk: Uint8Array): TupleBlock[] {
     const out: TupleBlock[] = [];
     if (this.ended) return out;
+    if (this.start > 0) {
+      // reuse: the blocks handed out last time are done with; keep only what follows them.
+      this.acc.copyWithin(0, this.start, this.len);
+      this.len -= this.start;
+      this.scan -= this.start;
+      this.start = 0;
+    }
     if (this.len + chunk.length > this.acc.length) this.grow(this.len + chunk.length);
     this.acc.set(chunk, this.len);
     this.len += chunk.length;
@@ -162,11 +180,11 @@ export class TupleFramer {
         if (i < fieldCount) break;
         scan = p;
         rows++;
-        if (rows >= this.maxRows || scan >= this.maxBytes) break;
+        if (rows >= this.maxRows || scan - this.start >= this.maxBytes) break;
       }
       this.scan = scan;
       this.rows = rows;
-      if (rows > 0 && (rows >= this.maxRows || scan >= this.maxBytes)) {
+      if (rows > 0 && (rows >= this.maxRows || scan - this.start >= this.maxBytes)) {
         out.push(this.take());
         continue;
       }
@@ -181,6 +199,12 @@ export class TupleFramer {
   }
 
   private take(): TupleBlock {
+    if (this.reuse) {
+      const block = { bytes: this.acc.subarray(this.start, this.scan), rows: this.rows };
+      this.start = this.scan;
+      this.rows = 0;
+      return block;
+    }
     const block = { bytes: this.acc.subarray(0, this.scan), rows: this.rows };
     const rest = this.len - this.scan;
     const next = this.buffer(Math.max(this.acc.length, rest + (1 << 16)));

@@ -23,13 +23,24 @@ function spawnWorker(): Worker {
   return new Worker(join(dirname(here), 'chain-digest-worker.mjs'));
 }
 
+/** The ring of one verification stream: `slots` shared slots of `slotBytes` each. */
+export interface RingSize {
+  slots: number;
+  slotBytes: number;
+}
+
 /**
- * One verification's stream of COPY blocks on one worker. Blocks are transferred (the caller's
- * buffer is unusable afterwards) and acknowledged in order with the worker's progress.
+ * One verification's stream of COPY blocks on one worker. Each block is copied into a free slot of
+ * the stream's shared ring (the caller may reuse its buffer at once; no buffer is allocated,
+ * transferred or collected per block, see docs/chain-format.md §5.2), or, if larger than a slot,
+ * into a buffer of its own that is transferred. Blocks are acknowledged in order with the worker's
+ * progress; an acknowledgement frees the block's slot.
  */
 export class DigestStream {
   /** Blocks sent and not yet acknowledged. */
   inFlight = 0;
+  private readonly ring: Uint8Array;
+  private readonly free: number[] = [];
   private failure: Error | null = null;
   private waiter: (() => void) | null = null;
   private done: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void } | null = null;
@@ -40,13 +51,26 @@ export class DigestStream {
     readonly worker: Worker,
     readonly id: number,
     private readonly onProgress: (p: StreamStats) => void,
-  ) {}
+    readonly shared: SharedArrayBuffer,
+    private readonly slotBytes: number,
+  ) {
+    this.ring = new Uint8Array(shared);
+    for (let i = shared.byteLength / slotBytes - 1; i >= 0; i--) this.free.push(i);
+  }
 
+  /** Sends a block of whole tuples; `bytes` is copied, the caller keeps it. */
   send(bytes: Uint8Array): void {
     if (this.failure) throw this.failure;
+    const slot = bytes.length <= this.slotBytes ? this.free.pop() : undefined;
     this.inFlight++;
-    const m: DigestRequest = { kind: 'block', stream: this.id, bytes };
-    this.worker.postMessage(m, [bytes.buffer as ArrayBuffer]);
+    if (slot !== undefined) {
+      this.ring.set(bytes, slot * this.slotBytes);
+      this.worker.postMessage({ kind: 'slot', stream: this.id, slot, length: bytes.length } satisfies DigestRequest);
+      return;
+    }
+    // Larger than a slot (a very large event), or every slot busy: a buffer of its own.
+    const own = bytes.slice();
+    this.worker.postMessage({ kind: 'block', stream: this.id, bytes: own } satisfies DigestRequest, [own.buffer as ArrayBuffer]);
   }
 
   /** Resolves once fewer than `n` blocks are unacknowledged (back-pressure); rejects if the worker failed. */
@@ -74,6 +98,7 @@ export class DigestStream {
   receive(m: DigestReply): void {
     if (m.kind === 'ack') {
       this.inFlight--;
+      if (m.slot !== null) this.free.push(m.slot);
       this.onProgress(m.progress);
       this.wake();
     } else if (m.kind === 'result') {
@@ -157,15 +182,16 @@ export class DigestPool {
     );
   }
 
-  /** Opens a verification stream on the least busy worker. */
-  open(init: StreamInit, onProgress: (p: StreamStats) => void): DigestStream {
+  /** Opens a verification stream on the least busy worker, with its ring of shared slots. */
+  open(init: StreamInit, onProgress: (p: StreamStats) => void, ring: RingSize = { slots: 4, slotBytes: 1 << 20 }): DigestStream {
     if (this.closed) throw new ArxFailure('INTERNAL', 'The chain digest pool is closed.');
     const load = (w: Worker) => [...this.streams.values()].filter((s) => s.worker === w).length;
     const worker = this.workers.reduce((a, b) => (load(b) < load(a) ? b : a));
-    const s = new DigestStream(this, worker, this.nextId++, onProgress);
+    const shared = new SharedArrayBuffer(ring.slots * ring.slotBytes);
+    const s = new DigestStream(this, worker, this.nextId++, onProgress, shared, ring.slotBytes);
     this.streams.set(s.id, s);
     worker.ref();
-    worker.postMessage({ kind: 'open', stream: s.id, init } satisfies DigestRequest);
+    worker.postMessage({ kind: 'open', stream: s.id, init, ring: shared, slotBytes: ring.slotBytes } satisfies DigestRequest);
     return s;
   }
 

@@ -12,7 +12,12 @@ const port = parentPort;
 if (!port) throw new Error('digest-worker must run in a worker thread');
 
 const kernel = loadHashKernel();
-const streams = new Map<number, ChainStreamVerifier | Error>();
+interface Open {
+  sv: ChainStreamVerifier;
+  ring: SharedArrayBuffer;
+  slotBytes: number;
+}
+const streams = new Map<number, Open | Error>();
 // Messages are handled strictly in order (the kernel loads once, asynchronously, at start).
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -30,7 +35,7 @@ function handle(m: DigestRequest, k: Awaited<typeof kernel>): void {
   }
   try {
     if (m.kind === 'open') {
-      streams.set(m.stream, new ChainStreamVerifier(m.init, k));
+      streams.set(m.stream, { sv: new ChainStreamVerifier(m.init, k), ring: m.ring, slotBytes: m.slotBytes });
       return;
     }
     const s = streams.get(m.stream);
@@ -39,12 +44,21 @@ function handle(m: DigestRequest, k: Awaited<typeof kernel>): void {
       if (m.kind === 'finish') streams.delete(m.stream);
       return;
     }
+    if (m.kind === 'slot') {
+      if (!Number.isInteger(m.slot) || m.slot < 0 || m.length < 0 || m.length > s.slotBytes || (m.slot + 1) * s.slotBytes > s.ring.byteLength) {
+        throw new Error(`slot ${m.slot} (${m.length} bytes) outside the ring`);
+      }
+      // In place: the engine refills this slot only after this acknowledgement, and
+      // ChainStreamVerifier keeps no view into a block once push() has returned.
+      s.sv.push(new Uint8Array(s.ring, m.slot * s.slotBytes, m.length));
+      return reply({ kind: 'ack', stream: m.stream, progress: s.sv.progress, slot: m.slot });
+    }
     if (m.kind === 'block') {
-      s.push(m.bytes);
-      return reply({ kind: 'ack', stream: m.stream, progress: s.progress });
+      s.sv.push(m.bytes);
+      return reply({ kind: 'ack', stream: m.stream, progress: s.sv.progress, slot: null });
     }
     streams.delete(m.stream);
-    reply({ kind: 'result', stream: m.stream, result: s.finish() });
+    reply({ kind: 'result', stream: m.stream, result: s.sv.finish() });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     if (m.kind !== 'finish') streams.set(m.stream, e);

@@ -66,7 +66,10 @@ export class ChainStreamVerifier {
     return { ...this.stats };
   }
 
-  /** Whole tuples of four fields, as copyTupleBlocks yields them. */
+  /**
+   * Whole tuples of four fields, as copyTupleBlocks yields them. Nothing keeps a view into `buf`
+   * after this returns: the caller may reuse it.
+   */
   push(buf: Uint8Array): void {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const end = buf.length;
@@ -91,6 +94,10 @@ export class ChainStreamVerifier {
       if (off > end) throw new Error('COPY block ends inside a tuple');
       this.row(buf, seq, bs, bl, ds, dl, hs, hl);
     }
+    // The caller may refill buf once this returns (a reused framing buffer, a shared slot of a
+    // worker's ring): keep copies of what outlives the block (a few bytes per block, not per row).
+    this.verifier.retainCopies();
+    if (this.prev) this.prev = this.prev.slice();
   }
 
   private row(buf: Uint8Array, seq: number, bs: number, bl: number, ds: number, dl: number, hs: number, hl: number): void {

@@ -131,7 +131,9 @@ interface CheckpointRow {
 }
 
 const BATCH_ROWS = 4096;
-const BATCH_BYTES = 2 << 20;
+/** Bytes per block; a block ends after the tuple that reaches it, so a slot holds that and one event of up to SLOT_BYTES - BATCH_BYTES. */
+const BATCH_BYTES = 512 << 10;
+const SLOT_BYTES = 1 << 20;
 const MAX_IN_FLIGHT = 4;
 
 function issue(code: VerificationIssue['code'], message: string, details: VerificationIssue['details']): VerificationIssue {
@@ -355,7 +357,9 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
 
     progress.phase('events');
     const batchRows = opts.batchRows ?? BATCH_ROWS;
-    const blocks = copyTupleBlocks(client, chainRowsSql(tenantId, from, to), 4, batchRows, BATCH_BYTES);
+    // Blocks are views into one framing buffer (no buffer per block): each is verified, or copied
+    // into the worker's ring, before the next is framed.
+    const blocks = copyTupleBlocks(client, chainRowsSql(tenantId, from, to), 4, batchRows, BATCH_BYTES, true);
     midCopy = true;
     const digestPool = opts.pool ?? null;
     let streamed: StreamResult;
@@ -372,7 +376,7 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     } else {
       // This thread only moves whole tuples to one worker; the worker's acknowledgements are the
       // progress and the back-pressure (at most MAX_IN_FLIGHT blocks queued).
-      const stream = digestPool.open(init, (p) => progress.events(p.rows, p.bytes, p.lastSeq ?? from));
+      const stream = digestPool.open(init, (p) => progress.events(p.rows, p.bytes, p.lastSeq ?? from), { slots: MAX_IN_FLIGHT, slotBytes: SLOT_BYTES });
       try {
         for await (const block of blocks) {
           if (signal?.aborted) throw cancelled();
