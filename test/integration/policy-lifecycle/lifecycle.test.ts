@@ -141,10 +141,10 @@ describe('policy lifecycle with two cards', () => {
     const a = await ok<Summary>('policy.approve', { tenantId, sha256: v.one, pin: PIN });
     expect(a).toMatchObject({ state: 'approved', signaturesVerified: true, approver: { edipi: '1000000002' } });
     // The state change and the audit event that records it were written by one transaction.
-    expect(await writtenBy(v.one, 'com.arx.policy.approved')).toEqual({ event: expect.any(String), version: expect.any(String), same: true });
+    expect(await writtenBy(v.one!, 'com.arx.policy.approved')).toEqual({ event: expect.any(String), version: expect.any(String), same: true });
     const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one });
     expect(p).toMatchObject({ state: 'published', active: true });
-    expect((await writtenBy(v.one, 'com.arx.policy.published')).same).toBe(true);
+    expect((await writtenBy(v.one!, 'com.arx.policy.published')).same).toBe(true);
     const events = await chain(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
     const [adams, baker] = [await operatorId('1000000001'), await operatorId('1000000002')];
     expect(events.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
