@@ -20,7 +20,7 @@
  * AEAD: node:crypto (OpenSSL, AES-NI) is the default, chosen by measurement against @noble/ciphers
  * (test/bench/cache.bench.ts prints both; see docs/cache.md for the figures).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { ArxFailure } from '../../../shared/contract';
 
@@ -184,12 +184,34 @@ export function cellGeneration(cell: Uint8Array): number | null {
   return Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength).readUInt32BE(1);
 }
 
+/**
+ * Random nonces are drawn from the CSPRNG in blocks of NONCE_POOL nonces: one call to
+ * node:crypto's random source costs ~5 µs whatever the length (measured, test/bench/cache.bench.ts
+ * prints it), i.e. as much as the AES-GCM of a 1 KB value. Every nonce is still 96 fresh random bits
+ * from the same CSPRNG, each byte of the pool handed out once, and the pool is refilled before any
+ * byte could be handed out twice. Nonces are public (they are in the cell): nothing to wipe.
+ */
+export const NONCE_POOL = 256;
+const noncePool = Buffer.alloc(NONCE * NONCE_POOL);
+let nonceNext = noncePool.length; // empty: filled on first use
+
+/** A fresh 96-bit random nonce (its own copy, not a view of the pool). */
+export function randomNonce(): Buffer {
+  if (nonceNext + NONCE > noncePool.length) {
+    randomFillSync(noncePool);
+    nonceNext = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(nonceNext, nonceNext + NONCE));
+  nonceNext += NONCE;
+  return nonce;
+}
+
 export function seal(key: DataKey, loc: Location, plaintext: Uint8Array, aead: Aead = nodeAead): Buffer {
   const header = Buffer.allocUnsafe(HEADER);
   header[0] = CELL_VERSION;
   header.writeUInt32BE(key.generation, 1);
   locationTag(key, loc).copy(header, 5);
-  const nonce = randomBytes(NONCE);
+  const nonce = randomNonce();
   if (aead.sealCell) return aead.sealCell(key.enc, header, nonce, plaintext);
   return Buffer.concat([header, nonce, aead.seal(key.enc, nonce, plaintext, header)]);
 }

@@ -82,6 +82,8 @@ interface Manifest {
 }
 
 const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
+/** The meta rows read by header(). */
+const HEADER_ROWS = new Set(['cache_id', 'generation', 'rotating_to']);
 /** Where a card wrap's sealed label and public key live (key_wraps.about_cell). */
 const aboutLocation = (generation: number, recipient: string): Location => ({ table: 'key_wraps', row: `${generation}:${recipient}`, column: 'about' });
 
@@ -201,7 +203,9 @@ export class LocalCache {
   }
 
   private setMeta(name: string, value: Buffer): void {
-    this.head = null;
+    // Only the clear header's rows invalidate the remembered header: the manifest, rewritten by
+    // every change, must not cost three meta reads at the next put (issue 7 write path).
+    if (HEADER_ROWS.has(name)) this.head = null;
     this.stmt('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
