@@ -1,4 +1,5 @@
-import { EVENT_RECORD_HEADER } from './format';
+/** The fixed part of an events.bin record: u64be(seq) ‖ u32be(n) ‖ d (32) ‖ h (32). */
+export const EVENT_RECORD_HEADER = 8 + 4 + 32 + 32;
 
 /** One record of events.bin. `bytes`, `digest` and `hash` may be views into the input: copy to keep. */
 export interface EventRecord {

@@ -302,4 +302,5 @@ export const ReviewSchema = z
 export type BundleReview = z.infer<typeof ReviewSchema>;
 
 /** events.bin record: u64be(seq) ‖ u32be(n) ‖ d (32) ‖ h (32) ‖ bytes (n). */
-export const EVENT_RECORD_HEADER = 8 + 4 + 32 + 32;
+// (defined in events.ts, which the hash worker loads without this module's zod schemas)
+export { EVENT_RECORD_HEADER } from './events';

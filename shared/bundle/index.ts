@@ -2,3 +2,4 @@ export * from './format';
 export * from './tar';
 export * from './json';
 export * from './events';
+export * from './needle';

@@ -19,6 +19,7 @@ import {
   EventRecordReader,
   EventsMalformed,
   GatewayKeysSchema,
+  Needle,
   MANIFEST_PAYLOAD_TYPE,
   ManifestSchema,
   PolicyMetaSchema,
@@ -106,7 +107,7 @@ interface MemberSeen {
   index: number;
 }
 
-const DECIDED = Buffer.from('"type":"com.arx.policy.decided"');
+const DECIDED = new Needle(new TextEncoder().encode('"type":"com.arx.policy.decided"'));
 
 class Checks {
   private readonly results = new Map<BundleCheckId, { checked: number; findings: BundleFinding[]; omitted: number }>();
@@ -476,7 +477,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       if (start >= chunkFrom && end <= chunkTo) {
         while (needleAt < needles.length && needles[needleAt]! < start) needleAt++;
         decided = needleAt < needles.length && needles[needleAt]! + DECIDED.length <= end;
-      } else decided = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length).indexOf(DECIDED) >= 0;
+      } else decided = DECIDED.indexIn(rec.bytes) >= 0;
       if (!decided && !collect) return;
       if (!collect && opts.replayDecisions === false) {
         // Not re-decided: only whether it is JSON matters (EVENTS_MALFORMED), and that is checked
@@ -555,10 +556,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           c.fill += chunk.length;
         } else if (c.kind === 'events' && events && !eventsProblem) {
           // Where the decision needle occurs in this chunk (events.bin offsets), for the records it completes.
-          const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
           needles.length = 0;
           needleAt = 0;
-          for (let p = buf.indexOf(DECIDED); p >= 0; p = buf.indexOf(DECIDED, p + 1)) needles.push(eventsFed + p);
+          for (let p = DECIDED.indexIn(chunk); p >= 0; p = DECIDED.indexIn(chunk, p + 1)) needles.push(eventsFed + p);
           chunkFrom = eventsFed;
           chunkTo = eventsFed += chunk.length;
           try {
