@@ -16,7 +16,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ArxFailure } from '../../../shared/contract';
-import { CACHE_MIGRATIONS } from './migrations';
+import { CACHE_MIGRATIONS, SCRUB_PENDING } from './migrations';
 import { DataKey, indexDigest, nodeAead, open, seal, type Aead, type Location } from './envelope';
 import { aboutRecipient, fingerprintLabel, recipientFromAbout, unwrapKey, wrapKey, type Recipient, type StoredRecipient, type Unwrapper, type WrapRecord } from './key-wrap';
 import { createPublicKey } from 'node:crypto';
@@ -164,24 +164,41 @@ export class LocalCache {
       throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no cache schema.`, { file: this.file });
     }
     const pending = CACHE_MIGRATIONS.filter((m) => m.version > version);
-    // A migration that removes clear text from an existing file (format 1's card labels) leaves
-    // nothing of it behind: zeroed on delete, then the file rebuilt and the WAL emptied.
-    const scrub = version > 0 && pending.some((m) => m.scrub);
-    if (scrub) db.pragma('secure_delete = ON');
-    for (const m of pending) {
-      db.transaction(() => {
-        db.exec(m.sql);
-        db.pragma(`user_version = ${m.version}`);
-      })();
-    }
-    if (scrub) {
-      db.pragma('temp_store = MEMORY'); // VACUUM's copy stays out of a temporary file
-      db.exec('VACUUM');
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.pragma('secure_delete = OFF');
+    // Migrating an existing file may remove clear text (format 1's card labels): zeroed on delete.
+    if (version > 0 && pending.length > 0) db.pragma('secure_delete = ON');
+    try {
+      for (const m of pending) {
+        db.transaction(() => {
+          db.exec(m.sql);
+          db.pragma(`user_version = ${m.version}`);
+        })();
+      }
+      this.scrubIfPending(db);
+    } finally {
+      db.pragma('secure_delete = OFF'); // the default: the records' write path stays as it was
     }
     this.db = db;
     return db;
+  }
+
+  /**
+   * After a migration that removed clear text (migrations.ts SCRUB_PENDING): VACUUM rebuilds the
+   * file (no free page or free cell keeps the old bytes), the WAL is checkpointed and truncated (no
+   * old frame either), then the marker goes. A failure (another process reading the file, a full
+   * disk) leaves the marker: tried again at the next open; the cache itself stays usable.
+   */
+  private scrubIfPending(db: Database.Database): void {
+    if (!db.prepare('SELECT 1 FROM meta WHERE name = ?').get(SCRUB_PENDING)) return;
+    try {
+      db.pragma('secure_delete = ON');
+      db.pragma('temp_store = MEMORY'); // VACUUM's copy stays out of a temporary file
+      db.exec('VACUUM');
+      const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (cp?.busy) return;
+      db.prepare('DELETE FROM meta WHERE name = ?').run(SCRUB_PENDING);
+    } catch {
+      // kept for the next open
+    }
   }
 
   private readonly statements = new Map<string, Database.Statement>();

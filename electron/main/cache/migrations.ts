@@ -8,13 +8,16 @@ export interface CacheMigration {
   version: number;
   name: string;
   sql: string;
-  /**
-   * The migration removed text that must not stay readable in the file: it runs with
-   * `secure_delete` on, then the file is VACUUMed and the WAL checkpointed and truncated, so that
-   * neither free pages nor old WAL frames keep the removed bytes (docs/cache.md, "Key wraps").
-   */
-  scrub?: boolean;
 }
+
+/**
+ * A migration that removes text which must not stay readable in the file ends by inserting this
+ * meta row: the file is then VACUUMed and its WAL checkpointed and truncated, and the row deleted
+ * only once that worked (retried at every open until it does; local-cache.ts `scrubIfPending`),
+ * so that neither free pages nor old WAL frames keep the removed bytes (docs/cache.md, "Key wraps").
+ * Migrations on an existing file also run with `secure_delete` on.
+ */
+export const SCRUB_PENDING = 'scrub_pending';
 
 export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   {
@@ -74,7 +77,6 @@ CREATE INDEX outbox_generation ON outbox (generation);
     // public keys cannot be sealed here (no key before unlock): they are dropped.
     version: 2,
     name: 'key wraps without clear labels',
-    scrub: true,
     sql: `
 CREATE TABLE key_wraps_v2 (
   generation INTEGER NOT NULL,
@@ -92,6 +94,7 @@ INSERT INTO key_wraps_v2 (generation, recipient, role, kind, spki, exchange, sal
   SELECT generation, recipient, role, kind, CASE WHEN role = 'recovery' THEN spki END, exchange, salt, wrapped, NULL FROM key_wraps;
 DROP TABLE key_wraps;
 ALTER TABLE key_wraps_v2 RENAME TO key_wraps;
+INSERT INTO meta (name, value) VALUES ('scrub_pending', X'01') ON CONFLICT (name) DO NOTHING;
 `,
   },
   {
