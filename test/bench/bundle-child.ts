@@ -17,6 +17,7 @@ import { p256 } from '@noble/curves/nist.js';
 import pg from 'pg';
 import { exportBundle } from '../../electron/main/bundle/export';
 import { loadBundleTrust } from '../../electron/main/bundle/trust';
+import { hashWorkerEngine } from '../../electron/main/bundle/member-hasher';
 import { verifyBundle } from '../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
 import { bundleVerify } from '../../electron/main/cli/bundle-commands';
@@ -34,6 +35,8 @@ export interface ExportChildConfig {
 export interface ChildFigures {
   seconds: number;
   cpuSeconds: number;
+  /** CPU seconds of the process's main (verifying) thread alone, where /proc tells (Linux); null elsewhere. */
+  mainCpuSeconds: number | null;
   /** RSS once the modules are loaded, before the measured run (KiB). */
   baseRssKiB: number;
   /** Peak RSS of the whole process (KiB). */
@@ -44,19 +47,34 @@ export interface ChildFigures {
   events?: number;
   eventBytes?: number;
   bytes?: number;
+  /** The BLAKE3 engine the bundle hash worker ran for events.bin ('native' or 'wasm'). */
+  engine?: string | null;
+}
+
+/** utime + stime of the main thread in seconds (/proc/self/task/<pid>/stat, fields 14 and 15), or null. */
+function mainThreadCpu(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 async function measure(fn: () => Promise<Partial<ChildFigures>>): Promise<ChildFigures> {
   const baseRssKiB = Math.round(process.memoryUsage().rss / 1024);
+  const main0 = mainThreadCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const extra = await fn();
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, baseRssKiB, maxRssKiB: process.resourceUsage().maxRSS, ...extra };
+  const main1 = mainThreadCpu();
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: main0 === null || main1 === null ? null : main1 - main0, baseRssKiB, maxRssKiB: process.resourceUsage().maxRSS, ...extra };
 }
 
-const summary = (r: BundleReport) => ({ failed: r.checks.filter((c) => !c.ok).map((c) => c.id), fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes });
+const summary = (r: BundleReport) => ({ failed: r.checks.filter((c) => !c.ok).map((c) => c.id), fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes, engine: hashWorkerEngine() });
 
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2);
