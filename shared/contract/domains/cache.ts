@@ -22,7 +22,7 @@ export const CacheRecipientSchema = z
     /** card: a card's Key Management key (9D); recovery: the organisation recovery key. */
     role: z.enum(['card', 'recovery']),
     kind: z.enum(['ec', 'rsa']),
-    /** Subject of the card certificate, or "organisation recovery key". */
+    /** Subject of the card certificate (sealed: shown only while unlocked), "key <fingerprint>…" for a card that has not opened a migrated cache yet, or "organisation recovery key". */
     label: z.string(),
     /** SHA-256 of the recipient's SubjectPublicKeyInfo, hex. */
     recipient: z.string(),
