@@ -27,9 +27,11 @@
  * side the row and its id index entry; page splits come on top on both).
  * Both sides reopen their file before the read passes and do not write before reading: until a
  * connection's first write SQLite checks for a WAL file (one stat) at every statement, on both sides.
- * The plain side has no LRU clock and no eviction. Figures: best of 5 (reads) or 3 (writes) passes,
- * wall time and process CPU time (user + system; less sensitive to other processes on a loaded
- * machine). The load average is printed with them.
+ * The plain side has no LRU clock and no eviction. Figures: best of 5 passes (reads; writes: 5
+ * rounds on fresh files, alternating which side goes first), wall time and process CPU time (user +
+ * system; less sensitive to other processes on a loaded machine, but a write's CPU includes the
+ * kernel's work for its fsync, which varies with the disk's other users). The load average is
+ * printed with them.
  *
  *   npm run bench -- cache
  */
@@ -146,7 +148,7 @@ async function throughput(dir: string) {
     const now = () => clock;
     let plain = plainStore(join(dir, `plain-${size}-0.db`));
     let cache = new LocalCache({ file: join(dir, `enc-${size}-0.db`), workstationId: 'bench', limitBytes: 1 << 30, now });
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       if (round > 0) {
         plain.close();
         cache.lock();
