@@ -38,6 +38,8 @@ interface Slot {
   /** Jobs opened in this worker (their replayers live there until the job closes). */
   jobs: Set<number>;
   preparsedTexts: number;
+  /** The worker's CPU time (µs) as of its last answer. */
+  cpuMicros: number;
   retiring: boolean;
 }
 
@@ -69,16 +71,22 @@ export class ReplayPool {
     return this.slots.length;
   }
 
+  /** CPU time (µs) of the current workers as of their last answers (NaN where the OS does not say): for figures. */
+  workerCpuMicros(): number {
+    return this.slots.reduce((sum, s) => sum + s.cpuMicros, 0);
+  }
+
   /** Batches queued across the workers. */
   get inFlight(): number {
     return this.pending.size;
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, retiring: false };
+    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, cpuMicros: 0, retiring: false };
     slot.worker.on('message', (res: ReverifyWorkerResponse) => {
       const p = this.pending.get(res.id);
       slot.preparsedTexts = res.preparsedTexts;
+      slot.cpuMicros = res.cpuMicros;
       if (!p) return;
       this.pending.delete(res.id);
       slot.pending--;

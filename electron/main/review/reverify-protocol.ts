@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { DecisionRow, ReplayBatchResult, ReplayComparison, ReplayVersion, VersionProblem } from './decision-replayer';
 
 /** What a replay job gives every worker it uses, once, before its first batch there. */
@@ -33,9 +34,23 @@ export type ReverifyWorkerRequest =
   /** Answered with an empty result once the worker has loaded (Cedar included): the pool's warm-up. */
   | { op: 'ping'; id: number };
 
+/** Every answer carries the worker's own CPU time so far (µs; NaN where the OS does not say): the bench's CPU split. */
 export type ReverifyWorkerResponse =
-  | { id: number; ok: true; result: ReplayBatchResult; preparsedTexts: number }
-  | { id: number; ok: false; code: string; message: string; preparsedTexts: number };
+  | { id: number; ok: true; result: ReplayBatchResult; preparsedTexts: number; cpuMicros: number }
+  | { id: number; ok: false; code: string; message: string; preparsedTexts: number; cpuMicros: number };
+
+/**
+ * CPU time of the calling thread in µs (Linux: /proc/thread-self/schedstat, nanoseconds on CPU);
+ * NaN elsewhere. process.cpuUsage() counts every thread of the process, and Node 20 has no
+ * per-thread call, so this is how a worker, or the main thread, reports its own share.
+ */
+export function threadCpuMicros(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1000;
+  } catch {
+    return NaN;
+  }
+}
 
 /**
  * Collects rows for one batch without copying them (views into the chunks they arrived in), then

@@ -170,7 +170,12 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     const inline = threads === 0 ? new DecisionReplayer(versions, problems, spec.cacheLimit) : null;
     if (!inline) job = (opts.pool ?? sharedReplayPool()).openJob(spec, threads);
     // Two batches queued per worker keep every worker busy while the next batch is read.
-    const maxInFlight = job ? job.workers * 2 : 1;
+    const perWorker = 2;
+    const queued = Array.from({ length: job?.workers ?? 1 }, () => 0);
+    const allFull = () => {
+      for (const q of queued) if (q < perWorker) return false;
+      return true;
+    };
 
     const total = emptyResult();
     const inFlight = new Set<Promise<void>>();
@@ -190,20 +195,30 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
         report();
         return;
       }
-      const p: Promise<void> = job!
-        .replay(packer.take(), w)
-        .then(
-          (r) => mergeReplay(total, r),
-          (err: unknown) => {
-            failure ??= err;
-          },
-        )
-        .finally(() => {
-          inFlight.delete(p);
-          report();
-        });
+      // A batch goes to the worker its requests were routed to (its cache of identical requests), unless
+      // that worker's queue is full and another's is not: then to the least busy one, so that no worker
+      // idles while this thread waits. Only a routing choice: it can cost a cache miss, never an answer.
+      let target = w;
+      if (queued[w]! >= perWorker) for (let i = 0; i < queued.length; i++) if (queued[i]! < queued[target]!) target = i;
+      queued[target]!++;
+      const settled = () => {
+        inFlight.delete(p);
+        queued[target]!--;
+        report();
+      };
+      const p: Promise<void> = job!.replay(packer.take(), target).then(
+        (r) => {
+          mergeReplay(total, r);
+          settled();
+        },
+        (err: unknown) => {
+          failure ??= err;
+          settled();
+        },
+      );
       inFlight.add(p);
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      // Wait only while every worker has its queue full (at most perWorker batches each in flight).
+      while (allFull()) await Promise.race(inFlight);
     };
     if (to >= 0) {
       // Binary COPY: the stored bytes arrive as they are (no hex text, no driver row objects), in one
