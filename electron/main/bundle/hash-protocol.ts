@@ -2,7 +2,8 @@
 export type HashWorkerRequest =
   /**
    * A new stream. With `events`, the stream is events.bin: the worker also parses its records and
-   * checks each event digest d = BLAKE3("arx/event/v1" ‖ bytes) against the stored one.
+   * checks each event digest d = BLAKE3("arx/event/v1" ‖ bytes) against the stored one, and leaves
+   * the member's SHA-256 to the sender (its reply's sha256 is empty): that balances the two threads.
    */
   | { op: 'begin'; id: number; events?: { maxEventBytes: number } }
   /** `length` bytes at the start of `buffer` (transferred; the ack gives it back for reuse). */

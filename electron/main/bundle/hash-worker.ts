@@ -19,7 +19,7 @@ const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 
 interface Stream {
-  sha: Hash;
+  sha: Hash | null;
   b3: Blake3Hasher;
   events: { reader: EventRecordReader; tally: EventDigestTally; failed: boolean } | null;
 }
@@ -29,7 +29,7 @@ let tools: Promise<{ large: LargeBlake3; kernel: HashKernel }> | null = null;
 const loadTools = () => (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
 
 function feed(s: Stream, chunk: Uint8Array): void {
-  s.sha.update(chunk);
+  s.sha?.update(chunk);
   s.b3.update(chunk);
   const ev = s.events;
   if (ev && !ev.failed) {
@@ -62,7 +62,7 @@ port.on('message', (m: HashWorkerRequest) => {
           }, m.events.maxEventBytes);
           events = { reader, tally, failed: false };
         }
-        streams.set(m.id, { sha: createHash('sha256'), b3: large.blake3.createHasher(), events });
+        streams.set(m.id, { sha: events ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
         return;
       }
       const s = streams.get(m.id);
@@ -86,7 +86,7 @@ port.on('message', (m: HashWorkerRequest) => {
           }
           events = s.events.tally;
         }
-        reply({ op: 'digest', id: m.id, sha256: s.sha.digest('hex'), blake3: Buffer.from(s.b3.digest()).toString('hex'), engine: large.engine, events });
+        reply({ op: 'digest', id: m.id, sha256: s.sha?.digest('hex') ?? '', blake3: Buffer.from(s.b3.digest()).toString('hex'), engine: large.engine, events });
       } else streams.delete(m.id);
     } catch (err) {
       streams.delete(m.id);

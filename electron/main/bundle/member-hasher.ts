@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -72,6 +72,8 @@ interface StreamState {
   failed: Error | null;
   waiters: { bytes: number; resolve: () => void; reject: (e: Error) => void }[];
   done: { resolve: (d: MemberDigests) => void; reject: (e: Error) => void } | null;
+  /** events.bin: its SHA-256 is computed on the sending thread (the worker has the event digests). */
+  sha: Hash | null;
 }
 
 /**
@@ -122,7 +124,8 @@ class HashWorkerClient {
     } else if (m.op === 'digest') {
       this.close(m.id);
       lastEngine = m.engine;
-      s.done?.resolve(m.events ? { sha256: m.sha256, blake3: m.blake3, events: m.events } : { sha256: m.sha256, blake3: m.blake3 });
+      const sha256 = s.sha ? s.sha.digest('hex') : m.sha256;
+      s.done?.resolve(m.events ? { sha256, blake3: m.blake3, events: m.events } : { sha256, blake3: m.blake3 });
     } else {
       this.close(m.id);
       this.failStream(s, new Error(`the bundle hash worker failed: ${m.message.slice(0, 200)}`));
@@ -137,7 +140,7 @@ class HashWorkerClient {
   open(events?: { maxEventBytes: number }): MemberStreamHasher {
     const w = this.ensure();
     const id = this.nextId++;
-    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null };
+    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null, sha: events ? createHash('sha256') : null };
     this.streams.set(id, s);
     w.ref();
     const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
@@ -146,6 +149,7 @@ class HashWorkerClient {
     return {
       update: (chunk) => {
         if (s.failed || ended) return;
+        s.sha?.update(chunk);
         const slot = sharedSlots.get(chunk.buffer);
         if (slot) {
           // Bytes the reader put in shared memory: hashed where they lie; the slot is not
