@@ -79,6 +79,14 @@ interface Manifest {
    * does not know the anchors made after it was taken, even once its counter has grown past them.
    */
   anchored?: number;
+  /**
+   * Bytes of re-fetchable records, with the counter it was written at: trusted at unlock only when
+   * that is the manifest's counter (a console that does not know the field keeps it stale while
+   * changing the file; the table is then summed once). Unlock otherwise summed `size` over every
+   * record, which sits after the cells in the row: it read the whole file (52 MB of 64 KB records:
+   * ~160 ms; the default limit is 512 MB).
+   */
+  refetchable?: { bytes: number; counter: number };
 }
 
 const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
@@ -104,6 +112,8 @@ export class LocalCache {
   private problem_: Problem | null = null;
   private manifest: Manifest = { records: 0, outbox: 0, sealed: 0 };
   private refetchableBytes = 0;
+  /** refetchableBytes was set for the open file (create, or an unlock whose checks passed). */
+  private refetchableKnown = false;
   private cacheId = '';
   /** Records read since the last write: id → last access time (see get). */
   private readonly touched = new Map<string, number>();
@@ -273,6 +283,9 @@ export class LocalCache {
 
   private writeManifest(): void {
     this.manifest.counter = (this.manifest.counter ?? 0) + 1;
+    // Only a figure known for this file (not on a cache whose checks failed before counting).
+    if (this.refetchableKnown) this.manifest.refetchable = { bytes: this.refetchableBytes, counter: this.manifest.counter };
+    else delete this.manifest.refetchable;
     this.setMeta('manifest', this.seal({ table: 'meta', row: 'manifest', column: 'value' }, json(this.manifest)));
   }
 
@@ -308,6 +321,7 @@ export class LocalCache {
     this.keys.set(1, key);
     this.manifest = { records: 0, outbox: 0, sealed: 0 };
     this.refetchableBytes = 0;
+    this.refetchableKnown = true;
     this.tx(db, () => {
       this.setMeta('cache_id', Buffer.from(this.cacheId));
       this.setMeta('generation', Buffer.from('1'));
@@ -506,7 +520,12 @@ export class LocalCache {
       for (const r of this.stmt('SELECT id, state, state_cell FROM outbox').all() as { id: string; state: string; state_cell: Buffer }[]) {
         this.openCell({ table: 'outbox', row: r.id, column: `state=${r.state}` }, r.state_cell);
       }
-      this.refetchableBytes = (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      const known = this.manifest.refetchable;
+      this.refetchableBytes =
+        known && known.counter === (this.manifest.counter ?? 0) && Number.isSafeInteger(known.bytes) && known.bytes >= 0
+          ? known.bytes
+          : (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      this.refetchableKnown = true;
       return null;
     } catch (err) {
       if (err instanceof ArxFailure) return { code: err.code, message: err.message };
@@ -522,6 +541,7 @@ export class LocalCache {
       // the LRU clock is advisory; losing it on a failing file changes nothing that matters
     }
     this.touched.clear();
+    this.refetchableKnown = false;
     for (const k of this.keys.values()) k.wipe();
     this.anchorKey?.fill(0);
     this.anchorKey = null;

@@ -129,3 +129,48 @@ describe('cache file format 3 (no generation index)', () => {
     db.close();
   });
 });
+
+describe('re-fetchable bytes kept in the sealed manifest', () => {
+  const sum = () => {
+    const r = new Database(file, { readonly: true });
+    try {
+      return (r.prepare('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+    } finally {
+      r.close();
+    }
+  };
+
+  it('match the table after puts, overwrites and evictions; unlock takes them from the manifest; a stale or missing figure is summed again', async () => {
+    const { recipient, unwrapper } = keys();
+    const c = new LocalCache({ file, workstationId: 'ws', limitBytes: 20_000 });
+    c.create([recipient], 'mem');
+    for (let i = 0; i < 40; i++) c.put('event-page', `p${i % 25}`, { i, pad: 'x'.repeat(700 + i) }, { refetchable: true }); // overwrites, evictions
+    c.put('policy-draft', 'd', { draft: true }, { refetchable: true }); // never re-fetchable
+    const bytes = c.stats().refetchableBytes;
+    expect(bytes).toBe(sum());
+    expect(bytes).toBeLessThanOrEqual(20_000);
+    c.lock();
+
+    // The clear size column edited: an unlock that trusted the table would see it; the sealed manifest wins.
+    const w = new Database(file);
+    w.prepare('UPDATE records SET size = size + 1000 WHERE rowid = (SELECT min(rowid) FROM records WHERE refetchable = 1)').run();
+    w.close();
+    expect(await c.unlock(unwrapper, 'mem')).toBeNull();
+    expect(c.stats().refetchableBytes).toBe(bytes);
+
+    // A manifest whose figure is from an older counter (a console that did not know the field kept
+    // it while changing the file): summed from the table instead.
+    const inner = c as unknown as { keyOf: (g: number) => DataKey | null; db: Database.Database };
+    const loc = { table: 'meta', row: 'manifest', column: 'value' };
+    const cell = inner.db.prepare("SELECT value FROM meta WHERE name = 'manifest'").pluck(true).get() as Buffer;
+    const manifest = JSON.parse(open(inner.keyOf, loc, cell).toString('utf8')) as { counter: number; refetchable?: { bytes: number; counter: number } };
+    expect(manifest.refetchable).toEqual({ bytes, counter: manifest.counter });
+    manifest.refetchable = { bytes: 1, counter: manifest.counter - 1 };
+    inner.db.prepare("UPDATE meta SET value = ? WHERE name = 'manifest'").run(seal(inner.keyOf(1)!, loc, Buffer.from(JSON.stringify(manifest))));
+    c.lock();
+    expect(await c.unlock(unwrapper, 'mem')).toBeNull();
+    expect(c.stats().refetchableBytes).toBe(sum());
+    expect(sum()).toBe(bytes + 1000);
+    c.lock();
+  });
+});
