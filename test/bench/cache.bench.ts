@@ -226,6 +226,20 @@ async function unlock(dir: string) {
         `cache unlock ${card.keyType.toUpperCase()} (${card.label}, ${card.keyType === 'ec' ? 'C_DeriveKey ECDH' : 'C_Decrypt RSA-OAEP'} + HKDF + unwrap + checks): ` +
           `median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (goal median < 300 ms; ${load()})`,
       );
+      if (card.keyType === 'ec') {
+        // A larger cache: 400 records of 64 KB (26 MB). Unlock must not read every record.
+        await cache.unlock(unwrapper, 'bench');
+        for (let i = 0; i < 400; i++) cache.put('event-page', `big${i}`, record(65536, i), { refetchable: true });
+        cache.lock();
+        const big: number[] = [];
+        for (let i = 0; i < 10; i++) {
+          const t0 = performance.now();
+          await cache.unlock(unwrapper, 'bench');
+          big.push(performance.now() - t0);
+          cache.lock();
+        }
+        console.log(`cache unlock EC with 400 more records of 64 KB (26 MB): median ${median(big).toFixed(1)} ms, max ${Math.max(...big).toFixed(1)} ms (goal median < 300 ms; ${load()})`);
+      }
       await session.logout();
     }
   } finally {
