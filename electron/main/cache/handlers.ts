@@ -16,10 +16,10 @@ export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cac
     'cache.rewrap': (req) => cache().rewrap(req.slot, req.removeOthers),
     'cache.rotate': (req) => cache().rotate(req.batchSize),
     'cache.rebuild': () => cache().rebuild(),
-    'cache.outboxList': () => ({
-      items: cache()
-        .cache.outbox()
-        .map((i) => ({
+    'cache.outboxList': () => {
+      const c = cache();
+      return {
+        items: c.cache.outbox().map((i) => ({
           seq: i.seq,
           id: i.id,
           kind: i.kind,
@@ -29,8 +29,10 @@ export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cac
           createdAt: i.createdAt,
           deliveredAt: i.deliveredAt,
           summary: i.summary,
+          tenantId: c.outbox.tenantOf(i),
         })),
-    }),
+      };
+    },
     'cache.entries': (req) => {
       const c = cache().cache;
       return { kinds: c.kinds().map((k) => ({ ...k, keys: c.keysOf(k.kind).slice(0, req.limit) })) };

@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
 import { withTenant } from '../controlplane/tenant-session';
-import type { LocalCache } from './local-cache';
+import type { LocalCache, OutboxRow } from './local-cache';
 
 export interface DeliveryPlan {
   /** The tenant whose chain gets the audit events (and whose RLS scope `write` runs in). */
@@ -34,6 +34,15 @@ export interface DeliveryPlan {
 }
 
 export type Delivery = (payload: unknown, ctx: { id: string; idempotencyKey: string }) => Promise<DeliveryPlan> | DeliveryPlan;
+
+/**
+ * What the owning service says about its kind beyond delivery. `tenantOf` reads the tenant an item
+ * belongs to from its payload (for lists that show one tenant's items); it must not throw — a
+ * payload it cannot read gives null — and the outbox turns a throw into null all the same.
+ */
+export interface KindOptions {
+  tenantOf?: (payload: unknown) => string | null;
+}
 
 export interface FlushResult {
   delivered: number;
@@ -59,6 +68,7 @@ export function isTransient(err: unknown): boolean {
 
 export class Outbox {
   private readonly kinds = new Map<string, Delivery>();
+  private readonly tenantReaders = new Map<string, (payload: unknown) => string | null>();
   private running: Promise<FlushResult> | null = null;
 
   constructor(
@@ -69,9 +79,27 @@ export class Outbox {
   ) {}
 
   /** The owning service registers how its kind is delivered (once, at start-up). */
-  register(kind: string, deliver: Delivery): void {
+  register(kind: string, deliver: Delivery, opts: KindOptions = {}): void {
     if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/.test(kind) || kind.length > 64) throw new ArxFailure('INVALID_REQUEST', `Not an outbox kind: ${kind.slice(0, 64)}`);
     this.kinds.set(kind, deliver);
+    if (opts.tenantOf) this.tenantReaders.set(kind, opts.tenantOf);
+    else this.tenantReaders.delete(kind);
+  }
+
+  /**
+   * The tenant an item belongs to, as its kind's service reads it: null for an unreadable payload,
+   * a kind whose service is not loaded or says nothing, or a reader that fails.
+   */
+  tenantOf(item: Pick<OutboxRow, 'kind' | 'payload' | 'unreadable'>): string | null {
+    if (item.unreadable) return null;
+    const read = this.tenantReaders.get(item.kind);
+    if (!read) return null;
+    try {
+      const t = read(item.payload);
+      return typeof t === 'string' && t.length > 0 ? t : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Queues a signed artifact (sealed in the cache). CACHE_LOCKED without an unlocked cache. */

@@ -8,14 +8,14 @@ import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
 import { READ_ROLES, ReviewService, type SealedDraft } from './fidelity-service';
-import { REVIEW_OUTBOX_KIND, reviewDelivery } from './outbox-delivery';
+import { queuedReviewTenant, REVIEW_OUTBOX_KIND, reviewDelivery } from './outbox-delivery';
 import { ReverifyJobs } from './reverify-jobs';
 
 /** Handlers for the commands in shared/contract/domains/review.ts (groups `decisions` and `review`). */
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
   // Reviews signed offline: the outbox delivers them when the control plane is back (registered once).
   const cache = cacheFor(deps);
-  cache.outbox.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => deps.controlPlane.requirePool()));
+  cache.outbox.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => deps.controlPlane.requirePool()), { tenantOf: queuedReviewTenant });
   const jobs = new ReverifyJobs({ pool: () => deps.controlPlane.requirePool(), publish: (s) => deps.hub.publish('decisions.reverifyProgress', s) });
   const service = new ReviewService({
     pool: () => deps.controlPlane.requirePool(),

@@ -61,6 +61,23 @@ export function queuedReviewSummary(st: FidelityStatement): string {
 }
 
 /**
+ * The tenant of a queued review (the outbox list's `tenantId`): the tenant id in the signed
+ * statement's subject annotations, read without checking the signature (the delivery does that;
+ * the payload was sealed by this console). A payload or envelope that does not parse gives null,
+ * never a throw.
+ */
+export function queuedReviewTenant(payload: unknown): string | null {
+  try {
+    const q = QueuedReviewSchema.safeParse(payload);
+    if (!q.success) return null;
+    const opened = openFidelityCertificate(q.data.envelope);
+    return opened.ok ? opened.statement.subject[0]!.annotations.tenantId : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The delivery of kind `review.signed`. Checks, in this order (each refusal rejects the item with
  * its code): the payload and envelope parse and the signature verifies (REVIEW_ENVELOPE_INVALID /
  * REVIEW_STATEMENT_INVALID / REVIEW_SIGNATURE_INVALID / REVIEW_SIGNER_MISMATCH); the tenant exists

@@ -9,12 +9,12 @@ const REVIEW_KIND = 'review.signed';
 /**
  * Reviews of this tenant signed offline and not delivered yet: read from the cache's outbox
  * (`cache.outboxList`), shown as "queued (outbox)" — or "rejected" with the control plane's code —
- * until the outbox delivers them; then `onDelivered` lets the stored list load again. The item's
- * summary (made in main by queuedReviewSummary) begins "Review of <tenant slug> ", which is how
- * items are matched to the tenant shown. Nothing is rendered when there are none or the cache is
- * locked.
+ * until the outbox delivers them; then `onDelivered` lets the stored list load again. Items are
+ * matched to the tenant shown by their `tenantId` (read in main from the signed statement's
+ * subject; null when the payload cannot be read — such items are listed in Settings only).
+ * Nothing is rendered when there are none or the cache is locked.
  */
-export function QueuedReviews({ tenantSlug, onDelivered }: { tenantSlug: string; onDelivered: () => void }) {
+export function QueuedReviews({ tenantId, onDelivered }: { tenantId: string; onDelivered: () => void }) {
   const [items, setItems] = useState<OutboxItem[]>([]);
   const delivered = useRef<Set<string> | null>(null);
   const notify = useRef(onDelivered);
@@ -27,7 +27,7 @@ export function QueuedReviews({ tenantSlug, onDelivered }: { tenantSlug: string;
     const load = async () => {
       const r = await callArx((arx) => arx.cache.outboxList({}));
       if (!live || !r.ok) return;
-      const mine = r.value.items.filter((i) => i.kind === REVIEW_KIND && (i.summary ?? '').startsWith(`Review of ${tenantSlug} `));
+      const mine = r.value.items.filter((i) => i.kind === REVIEW_KIND && i.tenantId === tenantId);
       const done = new Set(mine.filter((i) => i.state === 'delivered').map((i) => i.id));
       // An item seen waiting that is now delivered: the stored list has a new certificate.
       if (delivered.current && [...done].some((id) => !delivered.current!.has(id))) notify.current();
@@ -40,7 +40,7 @@ export function QueuedReviews({ tenantSlug, onDelivered }: { tenantSlug: string;
       live = false;
       off();
     };
-  }, [tenantSlug]);
+  }, [tenantId]);
 
   if (items.length === 0) return null;
   return (

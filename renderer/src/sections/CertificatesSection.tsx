@@ -68,7 +68,7 @@ export function CertificatesSection() {
       )}
       <Stack gap="sm">
         <Title order={2}>Stored certificates</Title>
-        {tenant && <QueuedReviews tenantSlug={tenant.slug} onDelivered={() => setListVersion((v) => v + 1)} />}
+        {tenant && <QueuedReviews tenantId={tenant.id} onDelivered={() => setListVersion((v) => v + 1)} />}
         {tenant && (
           <StoredCertificates
             key={`${tenant.id}/${listVersion}`}

@@ -69,6 +69,8 @@ export const OutboxItemSchema = z
     deliveredAt: z.string().nullable(),
     /** One line the enqueuing service gave ("review of alpha-command 0..499"); null when the payload cannot be read. */
     summary: z.string().nullable(),
+    /** The tenant the item belongs to, as its kind's owning service reads it from the payload; null when it cannot be read. */
+    tenantId: z.string().nullable(),
   })
   .strict();
 export type OutboxItem = z.infer<typeof OutboxItemSchema>;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { Outbox } from '../../../electron/main/cache/outbox';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import type { ArxConfig } from '../../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
-import { REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
+import { queuedReviewTenant, REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
 import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from '../review/support';
@@ -58,6 +59,7 @@ interface OutboxItem {
   state: string;
   lastError: { code: string; message: string } | null;
   summary: string | null;
+  tenantId: string | null;
 }
 
 const offline = () => cutDatabase(services, relay);
@@ -117,7 +119,8 @@ describe('signing a review offline (outbox kind review.signed)', () => {
 
     const items = await outboxItems();
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ id: signed.outboxItemId, kind: REVIEW_OUTBOX_KIND, state: 'pending', lastError: null });
+    // The tenant comes from the signed statement (not from the summary's text).
+    expect(items[0]).toMatchObject({ id: signed.outboxItemId, kind: REVIEW_OUTBOX_KIND, state: 'pending', lastError: null, tenantId: db.tenants.a });
     expect(items[0]!.summary).toContain(`seq 0–${EVENTS - 1} (intact)`);
     expect(await stored(db.tenants.a, reviewId)).toEqual({ rows: 0, events: 0, receipts: 0 });
     // Still offline, a delivery attempt is transient: the item stays pending.
@@ -159,7 +162,7 @@ describe('signing a review offline (outbox kind review.signed)', () => {
     try {
       expect(copy.outbox().map((i) => [i.id, i.state])).toEqual([[delivered!.itemId, 'pending']]);
       const second = new Outbox(() => copy, () => pool, '/arx/console/second');
-      second.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => pool));
+      second.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => pool), { tenantOf: queuedReviewTenant });
       // The receipt says it was delivered before: marked delivered here, nothing written.
       expect(await second.flush(), JSON.stringify(copy.outbox().map((i) => i.lastError))).toEqual({ delivered: 1, rejected: 0, pending: 0 });
       expect(await stored(db.tenants.a, delivered!.reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
@@ -171,6 +174,23 @@ describe('signing a review offline (outbox kind review.signed)', () => {
       expect(item.state).toBe('rejected');
       expect(item.lastError?.code).toBe('REVIEW_ALREADY_STORED');
       expect(await stored(db.tenants.a, delivered!.reviewId)).toEqual({ rows: 1, events: 1, receipts: 1 });
+
+      // tenantId of items whose payload does not parse, or whose sealed cell does not open: null, no throw.
+      const [first] = copy.outbox();
+      expect(second.tenantOf(first!)).toBe(db.tenants.a);
+      const bad = [{ v: 1, envelope: 'not an envelope' }, { v: 1, envelope: { payloadType: 'x', payload: '%%%', signatures: [] } }, null, 'text', { v: 2 }];
+      const badIds = bad.map((p) => second.enqueue(REVIEW_OUTBOX_KIND, p).id);
+      for (const i of copy.outbox().filter((x) => badIds.includes(x.id))) expect(second.tenantOf(i)).toBeNull();
+      copy.lock();
+      const raw = new Database(cacheCopy);
+      const cell = (raw.prepare('SELECT payload_cell FROM outbox WHERE id = ?').get(first!.id) as { payload_cell: Buffer }).payload_cell;
+      cell[cell.length - 1]! ^= 1;
+      raw.prepare('UPDATE outbox SET payload_cell = ? WHERE id = ?').run(cell, first!.id);
+      raw.close();
+      expect(await copy.unlock(recoveryUnwrapper(Buffer.from(recoveryPem), null, 'recovery'), 'recovery key')).toBeNull();
+      const damaged = copy.outbox().find((i) => i.id === first!.id)!;
+      expect(damaged.unreadable).not.toBeNull();
+      expect(second.tenantOf(damaged)).toBeNull();
     } finally {
       copy.lock();
       await pool.end();
@@ -189,6 +209,7 @@ describe('signing a review offline (outbox kind review.signed)', () => {
     const item = (await outboxItems()).find((i) => i.id === signed.outboxItemId)!;
     expect(item.state).toBe('rejected');
     expect(item.lastError?.code).toBe('REVIEW_CHAIN_CHANGED');
+    expect(item.tenantId).toBe(db.tenants.b);
     expect(await stored(db.tenants.b, signed.id)).toMatchObject({ rows: 0, events: 0 });
   });
 
