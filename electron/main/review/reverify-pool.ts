@@ -38,7 +38,7 @@ interface Slot {
   /** Jobs opened in this worker (their replayers live there until the job closes). */
   jobs: Set<number>;
   preparsedTexts: number;
-  /** The worker's CPU time (µs) as of its last answer. */
+  /** The worker's CPU time (µs) as of its last answer (NaN before its first: a double from the start). */
   cpuMicros: number;
   retiring: boolean;
 }
@@ -73,7 +73,11 @@ export class ReplayPool {
 
   /** CPU time (µs) of the current workers as of their last answers (NaN where the OS does not say): for figures. */
   workerCpuMicros(): number {
-    return this.slots.reduce((sum, s) => sum + s.cpuMicros, 0);
+    // A plain loop: Array.prototype.reduce here crashed Node 20's V8 (fatal "unreachable code" in
+    // Deoptimizer::DoComputeBuiltinContinuation) when a slot's field went from 0 to a fraction mid-run.
+    let sum = 0;
+    for (const s of this.slots) sum += s.cpuMicros;
+    return sum;
   }
 
   /** Batches queued across the workers. */
@@ -82,7 +86,7 @@ export class ReplayPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, cpuMicros: 0, retiring: false };
+    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, cpuMicros: NaN, retiring: false };
     slot.worker.on('message', (res: ReverifyWorkerResponse) => {
       const p = this.pending.get(res.id);
       slot.preparsedTexts = res.preparsedTexts;

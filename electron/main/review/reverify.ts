@@ -172,9 +172,15 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     // Two batches queued per worker keep every worker busy while the next batch is read.
     const perWorker = 2;
     const queued = Array.from({ length: job?.workers ?? 1 }, () => 0);
-    const allFull = () => {
-      for (const q of queued) if (q < perWorker) return false;
-      return true;
+    // Wait while every worker has its queue full, or one has a batch beyond it (the others are busy then).
+    const mustWait = () => {
+      let min = Infinity;
+      let max = 0;
+      for (const q of queued) {
+        if (q < min) min = q;
+        if (q > max) max = q;
+      }
+      return min >= perWorker || max > perWorker;
     };
 
     const total = emptyResult();
@@ -196,10 +202,14 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
         return;
       }
       // A batch goes to the worker its requests were routed to (its cache of identical requests), unless
-      // that worker's queue is full and another's is not: then to the least busy one, so that no worker
-      // idles while this thread waits. Only a routing choice: it can cost a cache miss, never an answer.
+      // that worker's queue is full and another worker has nothing left to do: then to that one, so that
+      // no worker idles while this thread waits. Only a routing choice: it can cost a cache miss, never
+      // an answer.
       let target = w;
-      if (queued[w]! >= perWorker) for (let i = 0; i < queued.length; i++) if (queued[i]! < queued[target]!) target = i;
+      if (queued[w]! >= perWorker) {
+        const idle = queued.indexOf(0);
+        if (idle >= 0) target = idle;
+      }
       queued[target]!++;
       const settled = () => {
         inFlight.delete(p);
@@ -217,8 +227,7 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
         },
       );
       inFlight.add(p);
-      // Wait only while every worker has its queue full (at most perWorker batches each in flight).
-      while (allFull()) await Promise.race(inFlight);
+      while (mustWait()) await Promise.race(inFlight);
     };
     if (to >= 0) {
       // Binary COPY: the stored bytes arrive as they are (no hex text, no driver row objects), in one
