@@ -185,8 +185,15 @@ export class DigestPool {
   /** Opens a verification stream on the least busy worker, with its ring of shared slots. */
   open(init: StreamInit, onProgress: (p: StreamStats) => void, ring: RingSize = { slots: 4, slotBytes: 1 << 20 }): DigestStream {
     if (this.closed) throw new ArxFailure('INTERNAL', 'The chain digest pool is closed.');
-    const load = (w: Worker) => [...this.streams.values()].filter((s) => s.worker === w).length;
-    const worker = this.workers.reduce((a, b) => (load(b) < load(a) ? b : a));
+    // Plain loops, not Array filter/reduce callbacks: Node 20's V8 has aborted the process
+    // ("unreachable code" in Deoptimizer::DoComputeBuiltinContinuation) deoptimizing those.
+    const load = (w: Worker) => {
+      let n = 0;
+      for (const s of this.streams.values()) if (s.worker === w) n++;
+      return n;
+    };
+    let worker = this.workers[0]!;
+    for (const w of this.workers) if (load(w) < load(worker)) worker = w;
     const shared = new SharedArrayBuffer(ring.slots * ring.slotBytes);
     const s = new DigestStream(this, worker, this.nextId++, onProgress, shared, ring.slotBytes);
     this.streams.set(s.id, s);
