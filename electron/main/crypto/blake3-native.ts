@@ -12,8 +12,8 @@ import { loadWasmBlake3 } from '../chain/wasm-blake3';
  * install time). N-API is ABI-stable, so the same binary loads in Node and in Electron's main
  * process and in worker threads. Measured here (test machine, one thread, Node 20): 4.8 GB/s on
  * 1 MiB blocks against 0.66 GB/s for hash-wasm's scalar WebAssembly; `b3sum --num-threads 1`
- * gives the same order. Per call it costs ~3 µs of CPU (the binding allocates a Buffer with a
- * finalizer per digest), against ~0.85 µs for a whole ~620-byte event in WebAssembly driven
+ * gives the same order. Per call it costs 3–4.5 µs of CPU (measured on 120- and 632-byte
+ * inputs; not profiled further — likely the Buffer the binding allocates per digest), against ~0.85 µs for a whole ~620-byte event in WebAssembly driven
  * through its C exports (electron/main/chain/hash-kernel.ts): so this is for large inputs only,
  * and small ones (event digests, chain links) stay in WebAssembly.
  *
