@@ -1,10 +1,13 @@
 import { ArxFailure } from '../../../shared/contract';
-import type { policyLifecycleCommands } from '../../../shared/contract/domains/policy-lifecycle';
+import type { policyLifecycleCommands, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { cacheFor } from '../cache/cache-service';
 import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
 import { policyDiff } from './diff';
 import { ImpactJobs } from './impact';
-import { APPROVAL_OUTBOX_KIND, PolicyLifecycle } from './lifecycle';
+import { APPROVAL_OUTBOX_KIND, PolicyLifecycle, queuedApprovalTenant } from './lifecycle';
+
+/** Record kind in the local cache of the version summaries shown (see LifecycleDeps.offline.remember). */
+export const VERSION_RECORD_KIND = 'policy.version';
 
 /** Handlers for the commands in shared/contract/domains/policy-lifecycle.ts. */
 export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<typeof policyLifecycleCommands> {
@@ -19,9 +22,32 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
       connected: () => deps.controlPlane.status().state === 'connected',
       canQueue: () => cache.status().state === 'unlocked',
       enqueue: (payload, summary) => cache.outbox.enqueue(APPROVAL_OUTBOX_KIND, payload, { summary }),
+      // Versions as shown, sealed in the cache (kind policy.version, key tenant/sha256) so that a
+      // console restarted while the control plane is unreachable can still approve them.
+      remember: (tenantId, summary) => {
+        if (!cache.cache.isUnlocked) return;
+        try {
+          const key = `${tenantId}/${summary.sha256}`;
+          // A read costs no fsync: write only when the sealed copy is missing or differs.
+          const kept = cache.get<VersionSummary>(VERSION_RECORD_KIND, key);
+          if (kept && JSON.stringify(kept) === JSON.stringify(summary)) return;
+          cache.put(VERSION_RECORD_KIND, key, summary, { refetchable: true });
+        } catch (err) {
+          deps.log(`cache: policy version not kept (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+        }
+      },
+      recall: (tenantId, sha256) => {
+        if (!cache.cache.isUnlocked) return null;
+        try {
+          return cache.get<VersionSummary>(VERSION_RECORD_KIND, `${tenantId}/${sha256}`);
+        } catch (err) {
+          deps.log(`cache: policy version not read (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+          return null;
+        }
+      },
     },
   });
-  cache.outbox.register(APPROVAL_OUTBOX_KIND, lifecycle.approvalDelivery());
+  cache.outbox.register(APPROVAL_OUTBOX_KIND, lifecycle.approvalDelivery(), { tenantOf: queuedApprovalTenant });
   const jobs = new ImpactJobs(pool, (p) => deps.hub.publish('policy.impactProgress', p));
   return {
     'policy.list': ({ tenantId }) => lifecycle.list(tenantId),

@@ -70,6 +70,13 @@ export interface LifecycleDeps {
     connected: () => boolean;
     canQueue: () => boolean;
     enqueue: (payload: QueuedApproval, summary: string) => { id: string };
+    /**
+     * Versions as shown, kept across restarts (sealed in the local cache, never plaintext on disk):
+     * `remember` is told each summary the console shows (best effort, must not throw; it writes
+     * only what changed); `recall` gives one back offline, or null (unknown, cache locked).
+     */
+    remember?: (tenantId: string, summary: VersionSummary) => void;
+    recall?: (tenantId: string, sha256: string) => VersionSummary | null;
   };
 }
 
@@ -89,6 +96,12 @@ export interface QueuedApproval {
   edipi: string;
 }
 
+/** The tenant of a queued approval (the outbox list's `tenantId`): its `tenantId` when it is a string, else null. */
+export function queuedApprovalTenant(payload: unknown): string | null {
+  const t = payload && typeof payload === 'object' ? (payload as { tenantId?: unknown }).tenantId : null;
+  return typeof t === 'string' && t.length > 0 ? t : null;
+}
+
 export type ApprovalResult = VersionSummary & { delivery: 'stored' | 'queued' };
 
 const SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
@@ -105,6 +118,17 @@ export class PolicyLifecycle {
   /** Versions as last shown to this console (tenant/sha256 → summary): what can be approved offline. */
   private readonly seen = new Map<string, VersionSummary>();
   constructor(private readonly deps: LifecycleDeps) {}
+
+  /** A version as last shown to this console: this run's memory, else the sealed copy in the local cache (null when neither has it). */
+  private shown(tenantId: string, sha256: string): VersionSummary | null {
+    const key = `${tenantId}/${sha256}`;
+    const mem = this.seen.get(key);
+    if (mem) return mem;
+    const kept = this.deps.offline?.recall?.(tenantId, sha256) ?? null;
+    if (!kept || kept.sha256 !== sha256) return null;
+    this.seen.set(key, kept);
+    return kept;
+  }
 
   private operator(tenantId: string, roles: readonly string[] | null, what: string): OperatorSession {
     const s = this.deps.auth.session();
@@ -245,14 +269,15 @@ export class PolicyLifecycle {
       }
     }
     if (!online) {
-      const known = this.seen.get(`${req.tenantId}/${req.sha256}`);
+      // The cache first: it holds both the outbox and the versions shown before a restart.
+      if (!offline!.canQueue()) {
+        throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local cache is not open: an approval signed now could not be queued, so nothing was signed.');
+      }
+      const known = this.shown(req.tenantId, req.sha256);
       if (!known) {
         throw new ArxFailure('DB_UNREACHABLE', 'The control plane is unreachable and this version was not loaded while it was connected: it cannot be approved offline.', {
           sha256: req.sha256,
         });
-      }
-      if (!offline!.canQueue()) {
-        throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local cache is not open: an approval signed now could not be queued, so nothing was signed.');
       }
       version = { sha256: known.sha256, blake3: known.blake3, policyId: known.policyId, policyName: known.policyName, state: known.state, authorId: known.author.operatorId };
     }
@@ -285,7 +310,7 @@ export class PolicyLifecycle {
         edipi: op.edipi,
       };
       offline!.enqueue(payload, `Approval of ${v.policyName} version ${v.sha256.slice(0, 16)}…, signed by ${op.displayName}`);
-      const shown = this.seen.get(`${req.tenantId}/${req.sha256}`);
+      const shown = this.shown(req.tenantId, req.sha256);
       if (!shown) throw new ArxFailure('INTERNAL', 'The queued approval has no version summary to show.');
       return { ...shown, delivery: 'queued' };
     };
@@ -293,7 +318,7 @@ export class PolicyLifecycle {
     try {
       await this.storeApproval(req.tenantId, v, signed, op);
     } catch (err) {
-      if (offline && isTransient(err) && this.seen.has(`${req.tenantId}/${req.sha256}`)) return queue();
+      if (offline && isTransient(err) && this.shown(req.tenantId, req.sha256)) return queue();
       throw err;
     }
     this.deps.onChanged?.({ tenantId: req.tenantId, policyName: version.policyName, sha256: version.sha256, step: 'approved' });
@@ -571,11 +596,13 @@ export class PolicyLifecycle {
         decisions: counts.get(v.sha256) ?? 0,
       };
     });
-    // Remembered for approving offline (bounded: the oldest entries go first).
+    // Remembered for approving offline (bounded: the oldest entries go first), and kept in the
+    // local cache (sealed), so that a console restarted while offline still knows it.
     for (const x of out) {
       const key = `${tenantId}/${x.sha256}`;
       this.seen.delete(key);
       this.seen.set(key, x);
+      this.deps.offline?.remember?.(tenantId, x);
     }
     while (this.seen.size > 2000) this.seen.delete(this.seen.keys().next().value!);
     return out;

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import { cacheFileOf } from '../../../electron/main/cache/cache-service';
+import type { ArxConfig } from '../../../electron/main/config/config';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
 import { APPROVAL_OUTBOX_KIND } from '../../../electron/main/policy/lifecycle';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
 import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
@@ -21,6 +23,7 @@ import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 let cards: ProvisionedTestCards;
 let services: ConsoleServices;
+let config: ArxConfig;
 let relay: Relay;
 let dir: string;
 const ADAMS = 'ARX TEST ADAMS EC';
@@ -44,7 +47,7 @@ async function approvedIn(sha256: string): Promise<{ state: string; approverSign
 }
 const offline = () => cutDatabase(services, relay);
 const online = () => restoreDatabase(services, relay);
-const outbox = async () => (await call<{ items: { id: string; kind: string; state: string; lastError: { code: string } | null }[] }>('cache.outboxList', {})).items;
+const outbox = async () => (await call<{ items: { id: string; kind: string; state: string; lastError: { code: string } | null; tenantId: string | null }[] }>('cache.outboxList', {})).items;
 
 beforeAll(async () => {
   db = await migratedDatabase('offapprove');
@@ -53,7 +56,7 @@ beforeAll(async () => {
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   relay = new Relay(inject('pg').port);
   await relay.open();
-  ({ services } = await startCardConsole(db, cards, 'offapprove', { ARX_DATA_DIR: join(dir, 'data') }, relay.port));
+  ({ services, config } = await startCardConsole(db, cards, 'offapprove', { ARX_DATA_DIR: join(dir, 'data') }, relay.port));
 }, 300_000);
 
 afterAll(async () => {
@@ -84,7 +87,7 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     const r = await call<{ sha256: string; state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: PIN });
     expect(r).toMatchObject({ sha256: first, state: 'submitted', delivery: 'queued' });
     const items = await outbox();
-    expect(items.map((i) => [i.kind, i.state])).toEqual([[APPROVAL_OUTBOX_KIND, 'pending']]);
+    expect(items.map((i) => [i.kind, i.state, i.tenantId])).toEqual([[APPROVAL_OUTBOX_KIND, 'pending', db.tenants.a]]);
     expect(await approvedIn(first)).toEqual({ state: 'submitted', approverSignatures: 0, events: 0 });
 
     // Open screens are told when the queued approval lands, as after an online one.
@@ -125,5 +128,48 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     await cacheOpen();
     const r = await call<{ state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: third, pin: PIN });
     expect(r).toMatchObject({ state: 'approved', delivery: 'stored' });
+  });
+
+  it('a version seen before a console restart is approved offline after it: queued, then delivered once (the summary kept sealed in the cache)', async () => {
+    await login(ADAMS);
+    const fourth = await submitted('restart', 'four');
+    const unseen = await submitted('restart-unseen', 'five');
+    await login(BAKER);
+    await cacheOpen();
+    await call('policy.history', { tenantId: db.tenants.a, policyName: 'restart' });
+    const entries = await call<{ kinds: { kind: string; keys: string[] }[] }>('cache.entries', { limit: 100 });
+    expect(entries.kinds.find((k) => k.kind === 'policy.version')?.keys).toContain(`${db.tenants.a}/${fourth}`);
+
+    await services.stop();
+    // Never in clear on disk: neither the version's digest nor the policy name is in the cache files.
+    for (const f of [cacheFileOf(config), `${cacheFileOf(config)}-wal`].filter((x) => existsSync(x))) {
+      const bytes = readFileSync(f);
+      expect(bytes.includes(fourth), f).toBe(false);
+      expect(bytes.includes(Buffer.from(fourth, 'hex')), f).toBe(false);
+      expect(bytes.includes('restart'), f).toBe(false);
+    }
+    services = createConsoleServices(config);
+    await services.start();
+    await login(BAKER);
+    await cacheOpen();
+    await offline();
+    // The cache locked: nothing could be queued, so nothing is signed.
+    await call('cache.lock', {});
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: fourth, pin: PIN })).rejects.toMatchObject({ code: 'CACHE_LOCKED' });
+    await call('cache.unlock', {});
+    // A version never shown (before or after the restart) still cannot be approved offline.
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: unseen, pin: PIN })).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+    const r = await call<{ sha256: string; state: string; delivery: string; policyName: string }>('policy.approve', { tenantId: db.tenants.a, sha256: fourth, pin: PIN });
+    expect(r).toMatchObject({ sha256: fourth, state: 'submitted', delivery: 'queued', policyName: 'restart' });
+    const queued = (await outbox()).at(-1)!;
+    expect(queued).toMatchObject({ kind: APPROVAL_OUTBOX_KIND, state: 'pending', tenantId: db.tenants.a });
+    expect(await approvedIn(fourth)).toEqual({ state: 'submitted', approverSignatures: 0, events: 0 });
+
+    await online();
+    await call('cache.outboxDeliver', {}); // (the 3 s timer may have delivered it first)
+    expect((await outbox()).find((i) => i.id === queued.id)?.state).toBe('delivered');
+    expect(await approvedIn(fourth)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
+    expect(await call('cache.outboxDeliver', {})).toEqual({ delivered: 0, rejected: 0, pending: 0 });
+    expect(await approvedIn(fourth)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
   });
 });
