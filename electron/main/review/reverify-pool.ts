@@ -38,8 +38,6 @@ interface Slot {
   /** Jobs opened in this worker (their replayers live there until the job closes). */
   jobs: Set<number>;
   preparsedTexts: number;
-  /** The worker's CPU time (µs) as of its last answer (NaN before its first: a double from the start). */
-  cpuMicros: number;
   retiring: boolean;
 }
 
@@ -71,26 +69,16 @@ export class ReplayPool {
     return this.slots.length;
   }
 
-  /** CPU time (µs) of the current workers as of their last answers (NaN where the OS does not say): for figures. */
-  workerCpuMicros(): number {
-    // A plain loop: Array.prototype.reduce here crashed Node 20's V8 (fatal "unreachable code" in
-    // Deoptimizer::DoComputeBuiltinContinuation) when a slot's field went from 0 to a fraction mid-run.
-    let sum = 0;
-    for (const s of this.slots) sum += s.cpuMicros;
-    return sum;
-  }
-
   /** Batches queued across the workers. */
   get inFlight(): number {
     return this.pending.size;
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, cpuMicros: NaN, retiring: false };
+    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, retiring: false };
     slot.worker.on('message', (res: ReverifyWorkerResponse) => {
       const p = this.pending.get(res.id);
       slot.preparsedTexts = res.preparsedTexts;
-      slot.cpuMicros = res.cpuMicros;
       if (!p) return;
       this.pending.delete(res.id);
       slot.pending--;

@@ -34,15 +34,16 @@ export type ReverifyWorkerRequest =
   /** Answered with an empty result once the worker has loaded (Cedar included): the pool's warm-up. */
   | { op: 'ping'; id: number };
 
-/** Every answer carries the worker's own CPU time so far (µs; NaN where the OS does not say): the bench's CPU split. */
 export type ReverifyWorkerResponse =
-  | { id: number; ok: true; result: ReplayBatchResult; preparsedTexts: number; cpuMicros: number }
-  | { id: number; ok: false; code: string; message: string; preparsedTexts: number; cpuMicros: number };
+  | { id: number; ok: true; result: ReplayBatchResult; preparsedTexts: number }
+  | { id: number; ok: false; code: string; message: string; preparsedTexts: number };
 
 /**
  * CPU time of the calling thread in µs (Linux: /proc/thread-self/schedstat, nanoseconds on CPU);
  * NaN elsewhere. process.cpuUsage() counts every thread of the process, and Node 20 has no
- * per-thread call, so this is how a worker, or the main thread, reports its own share.
+ * per-thread call: the bench takes the main thread's share with this and counts the rest of the
+ * process as the workers'. (Workers do not report their own: the bench crashed in V8 several times
+ * while they did, see docs/reverify.md.)
  */
 export function threadCpuMicros(): number {
   try {

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { DecisionReplayer, EngineCache } from './decision-replayer';
-import { threadCpuMicros, unpackRows, type ReplayJobSpec, type ReverifyWorkerRequest, type ReverifyWorkerResponse } from './reverify-protocol';
+import { unpackRows, type ReplayJobSpec, type ReverifyWorkerRequest, type ReverifyWorkerResponse } from './reverify-protocol';
 
 /**
  * A decision re-verification worker, long-lived (one per core, reverify-pool.ts): its compiled
@@ -23,16 +23,16 @@ parentPort!.on('message', (msg: ReverifyWorkerRequest) => {
   let res: ReverifyWorkerResponse;
   if (msg.op === 'ping') {
     const result = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
-    parentPort!.postMessage({ id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts, cpuMicros: threadCpuMicros() } satisfies ReverifyWorkerResponse);
+    parentPort!.postMessage({ id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts } satisfies ReverifyWorkerResponse);
     return;
   }
   try {
     const job = jobs.get(msg.job);
     if (!job) throw new Error(`job ${msg.job} was not opened in this worker`);
     const result = job.replayer.replay(unpackRows(msg), job.cap);
-    res = { id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts, cpuMicros: threadCpuMicros() };
+    res = { id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts };
   } catch (err) {
-    res = { id: msg.id, ok: false, code: 'INTERNAL', message: `re-verification worker: ${(err as Error).message}`, preparsedTexts: engines.preparsedTexts, cpuMicros: threadCpuMicros() };
+    res = { id: msg.id, ok: false, code: 'INTERNAL', message: `re-verification worker: ${(err as Error).message}`, preparsedTexts: engines.preparsedTexts };
   }
   parentPort!.postMessage(res);
 });
