@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArxFailure } from '../../../shared/contract';
 import { CardService, type CardSession } from '../../../electron/main/card/card-service';
 import { provisionTestCards, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { cardKey } from '../../../electron/main/cache/cache-service';
 import { recipientFromRecoveryFile, recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
+import { asyncFailureCode } from '../../support/failure-code';
 
 // The cache key bound to real (SoftHSM2) cards laid out like PIV cards: ECDH with the EC card's 9D
 // key through C_DeriveKey, RSA-OAEP decryption with the RSA card's 9D key through C_Decrypt.
@@ -28,15 +28,7 @@ async function login(label: string): Promise<CardSession> {
   return service.login(slot, new TextEncoder().encode('123456'));
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ArxFailure) return err.code;
-    throw err;
-  }
-  return 'NO_ERROR';
-}
+const code = asyncFailureCode;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-cache-cards-'));

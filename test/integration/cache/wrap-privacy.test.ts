@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ArxFailure } from '../../../shared/contract';
 import { CardService, type CardSession } from '../../../electron/main/card/card-service';
 import { provisionTestCards, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { CacheService, cardKey } from '../../../electron/main/cache/cache-service';
@@ -16,6 +15,7 @@ import type { ControlPlane } from '../../../electron/main/controlplane/control-p
 import { recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { CACHE_MIGRATIONS } from '../../../electron/main/cache/migrations';
+import { asyncFailureCode } from '../../support/failure-code';
 
 const LATEST = CACHE_MIGRATIONS[CACHE_MIGRATIONS.length - 1]!.version;
 
@@ -48,15 +48,7 @@ afterEach(async () => {
   for (const s of opened.splice(0)) await s.logout().catch(() => undefined);
 });
 
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    if (err instanceof ArxFailure) return err.code;
-    throw err;
-  }
-  return 'NO_ERROR';
-}
+const code = asyncFailureCode;
 
 /** The raw bytes of the cache file and of its WAL (when there is one), as a seized disk shows them. */
 function raw(file: string): { main: Buffer; wal: Buffer } {

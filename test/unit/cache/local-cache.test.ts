@@ -1,32 +1,17 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArxFailure } from '../../../shared/contract';
 import { DataKey, nobleAead, nodeAead, open, seal } from '../../../electron/main/cache/envelope';
-import { recipientFromRecoveryFile, recoveryUnwrapper, unwrapKey, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
+import { unwrapKey } from '../../../electron/main/cache/key-wrap';
 import { LocalCache, LRU_RESOLUTION_MS } from '../../../electron/main/cache/local-cache';
+import { asyncFailureCode, softwareKeys } from './support';
 
 // Software keys stand in for the card here (same Unwrapper interface); the card itself is tested
 // with SoftHSM2 in test/integration/cache/card-unlock.test.ts.
-function keyPair(kind: 'ec' | 'rsa'): { recipient: Recipient; unwrapper: Unwrapper; privatePem: string } {
-  const kp = kind === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const pub = (kp.publicKey as KeyObject).export({ type: 'spki', format: 'pem' }) as string;
-  const privatePem = (kp.privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string;
-  return { recipient: recipientFromRecoveryFile(Buffer.from(pub), 'mem'), unwrapper: recoveryUnwrapper(Buffer.from(privatePem), null, 'mem'), privatePem };
-}
-
-async function code(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    if (err instanceof ArxFailure) return err.code;
-    throw err;
-  }
-  return 'NO_ERROR';
-}
+const keyPair = softwareKeys;
+const code = asyncFailureCode;
 
 let dir: string;
 let file: string;

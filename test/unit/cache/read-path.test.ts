@@ -1,34 +1,19 @@
-import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArxFailure } from '../../../shared/contract';
 import { DataKey, DIGEST_MEMO_LIMIT, nobleAead, open, seal } from '../../../electron/main/cache/envelope';
-import { recipientFromRecoveryFile, recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
 import { LocalCache, LRU_RESOLUTION_MS } from '../../../electron/main/cache/local-cache';
+import { failureCode, softwareKeys } from './support';
 
 // The read path's shortcuts (issue 7 performance, docs/cache.md "Read path") must not weaken what
 // the cells guarantee: remembered digests and tags are exactly the HMACs, are forgotten at lock, and
 // a cell moved or changed under a cache that has already read it (warm memory) still fails.
 
-function keys() {
-  const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const pub = (kp.publicKey as KeyObject).export({ type: 'spki', format: 'pem' }) as string;
-  const pem = (kp.privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string;
-  return { recipient: recipientFromRecoveryFile(Buffer.from(pub), 'mem'), unwrapper: recoveryUnwrapper(Buffer.from(pem), null, 'mem') };
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ArxFailure) return err.code;
-    throw err;
-  }
-  return 'NO_ERROR';
-}
+const keys = () => softwareKeys('ec');
+const code = failureCode;
 
 const hmac = (key: Buffer, m: string) => createHmac('sha256', key).update(m).digest();
 

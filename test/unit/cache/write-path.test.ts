@@ -1,35 +1,19 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArxFailure } from '../../../shared/contract';
 import { cellGeneration, DataKey, NONCE_POOL, nobleAead, open, randomNonce, seal } from '../../../electron/main/cache/envelope';
-import { recipientFromRecoveryFile, recoveryUnwrapper } from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
+import { failureCode, softwareKeys } from './support';
 
 // The write path's shortcuts (issue 7 performance, docs/cache.md "Performance") must not weaken
 // the cells: nonces drawn in blocks are still fresh and never handed out twice; the generation
 // index is gone (migration 3) but an older file still opens and a rotation still finishes; the
 // remembered header follows a rotation.
 
-function keys() {
-  const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const pub = (kp.publicKey as KeyObject).export({ type: 'spki', format: 'pem' }) as string;
-  const pem = (kp.privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string;
-  return { recipient: recipientFromRecoveryFile(Buffer.from(pub), 'mem'), unwrapper: recoveryUnwrapper(Buffer.from(pem), null, 'mem') };
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ArxFailure) return err.code;
-    throw err;
-  }
-  return 'NO_ERROR';
-}
+const keys = () => softwareKeys('ec');
+const code = failureCode;
 
 let dir: string;
 let file: string;
