@@ -154,10 +154,11 @@ function cancelled(): ArxFailure {
  * digest, link and seq (ChainVerifier, which continues past every break), every checkpoint root
  * and head, the tenant each event names, the jsonb copies and the policy versions' texts.
  *
- * Rows stream from the database with binary COPY inside one read-only snapshot; event digests,
- * links and leaf hashes are computed in worker threads (DigestPool) while this thread parses and
- * links. Cancelling (signal) drops the connection: the read-only transaction ends with it, and
- * nothing is written by a verification at any point.
+ * Rows stream from the database with binary COPY inside one read-only snapshot. With a DigestPool
+ * (the console's default) this thread only frames whole tuples into a ring of shared slots and one
+ * worker runs the per-row pipeline (parse, digest, link, leaf hash, ChainVerifier) in place;
+ * without one, the same ChainStreamVerifier runs here. Cancelling (signal) drops the connection:
+ * the read-only transaction ends with it, and nothing is written by a verification at any point.
  */
 export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: VerifyOptions = {}): Promise<ChainVerification> {
   const startedAt = new Date();
