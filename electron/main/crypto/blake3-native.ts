@@ -9,7 +9,8 @@ import { loadWasmBlake3 } from '../chain/wasm-blake3';
  * Native: `@napi-rs/blake-hash` — the Rust `blake3` crate (the reference implementation's own,
  * with run-time SIMD dispatch: SSE4.1, AVX2, AVX-512) behind N-API, shipped as prebuilt binaries
  * in per-platform registry packages (optionalDependencies; nothing is compiled or downloaded at
- * install time). N-API is ABI-stable, so the same binary loads in Node and in Electron's main
+ * install time; pinned to 1.3.4 exactly: 1.3.6 names per-platform packages the registry does not
+ * have, so its lock file cannot be complete and `npm ci` refuses it). N-API is ABI-stable, so the same binary loads in Node and in Electron's main
  * process and in worker threads. Measured here (test machine, one thread, Node 20): 4.8 GB/s on
  * 1 MiB blocks against 0.66 GB/s for hash-wasm's scalar WebAssembly; `b3sum --num-threads 1`
  * gives the same order. Per call it costs 3–4.5 µs of CPU (measured on 120- and 632-byte
