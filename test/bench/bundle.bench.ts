@@ -35,14 +35,13 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { registerGatewayKey } from '../../electron/main/controlplane/gateway-keys';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
-import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
-import { Rng } from '../../electron/main/simulator/population';
-import { gatewayTraffic } from '../../electron/main/simulator/traffic';
 import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
 import { createTestPki, issueCardCertificate, issueCrl } from '../../electron/main/pki/test-pki';
 import { ed25519Signer } from '../../shared/checkpoint';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA } from '../../shared/policy';
 import type { ChildFigures, ExportChildConfig } from './bundle-child';
+import { compileEngine } from '../../electron/main/simulator/simulate';
+import { sampleGatewayEvents } from './sample-events';
 
 const SIZES = (process.env.ARX_BENCH_BUNDLE_SIZES ?? '100000,1000000').split(',').map(Number);
 const N = Math.max(...SIZES);
@@ -55,14 +54,7 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const growth = (f: ChildFigures) => ((f.maxRssKiB - f.baseRssKiB) / 1024).toFixed(0);
 const rss = (f: ChildFigures) => `peak RSS ${(f.maxRssKiB / 1024).toFixed(0)} MiB (${(f.baseRssKiB / 1024).toFixed(0)} MiB after loading, +${growth(f)} MiB)`;
 
-function samples(): NewEvent[] {
-  const engine = compileEngine();
-  const dir = simulatorDirectory(3);
-  const rng = new Rng(99);
-  const out: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: 2000 })) out.push(...requestEvents(req, engine, dir, rng));
-  return out;
-}
+const samples = sampleGatewayEvents;
 
 /** Runs bundle-child.ts and returns the figures it prints on its last line. */
 function child(args: string[]): ChildFigures {

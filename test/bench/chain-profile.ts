@@ -19,10 +19,8 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { registerGatewayKey } from '../../electron/main/controlplane/gateway-keys';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
-import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
-import { Rng } from '../../electron/main/simulator/population';
-import { gatewayTraffic } from '../../electron/main/simulator/traffic';
 import { ed25519Signer } from '../../shared/checkpoint';
+import { sampleGatewayEvents } from './sample-events';
 
 const DIR = process.env.ARX_PROF_DIR ?? join(tmpdir(), 'arx-chain-profile');
 const N = Number(process.env.ARX_PROF_EVENTS ?? 300_000);
@@ -59,14 +57,7 @@ function diff(a: Map<string, number>, b: Map<string, number>): string {
   return rows.map(([k, d]) => `${k}=${d.toFixed(2)}`).join(' ');
 }
 
-function samples(): NewEvent[] {
-  const engine = compileEngine();
-  const dir = simulatorDirectory(3);
-  const rng = new Rng(99);
-  const out: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: 2000 })) out.push(...requestEvents(req, engine, dir, rng));
-  return out;
-}
+const samples = sampleGatewayEvents;
 
 async function main() {
   const server = await startEmbeddedPostgres(DIR);

@@ -38,24 +38,15 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { registerGatewayKey } from '../../electron/main/controlplane/gateway-keys';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
-import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
-import { Rng } from '../../electron/main/simulator/population';
-import { gatewayTraffic } from '../../electron/main/simulator/traffic';
 import { ed25519Signer } from '../../shared/checkpoint';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { sampleGatewayEvents } from './sample-events';
 
 const N = Number(process.env.ARX_BENCH_EVENTS ?? 1_000_000);
 const BATCH = 1000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function samples(): NewEvent[] {
-  const engine = compileEngine();
-  const dir = simulatorDirectory(3);
-  const rng = new Rng(99);
-  const out: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: 2000 })) out.push(...requestEvents(req, engine, dir, rng));
-  return out;
-}
+const samples = sampleGatewayEvents;
 
 function* cycle(base: NewEvent[], count: number, tag: string): Generator<NewEvent[]> {
   let batch: NewEvent[] = [];
