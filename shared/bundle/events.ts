@@ -39,64 +39,76 @@ export class EventsMalformed extends Error {
 }
 
 /**
- * Push parser of events.bin. Holds at most one event's bytes (only when a record spans input
- * chunks), so memory stays flat however many events the bundle carries.
+ * Called for each record of events.bin: `buf[at, at+76)` is its header (u64be(seq) ‖ u32be(len) ‖
+ * d ‖ h) and `buf[at+76, at+76+len)` its event bytes; `offset` is the record's offset in events.bin.
+ * `buf` is the pushed chunk itself for a record inside one chunk (valid during the call only: copy
+ * what you keep), or a buffer of the record alone for one that spans chunks.
  */
-export class EventRecordReader {
+export type EventRecordSink = (buf: Uint8Array, at: number, seq: number, len: number, offset: number) => void;
+
+/**
+ * Push parser of events.bin that allocates nothing for a record inside one chunk: the sink gets
+ * positions, not views (this runs once per event, millions of times, on both verifying threads).
+ * Holds at most one event's bytes (only when a record spans input chunks), so memory stays flat
+ * however many events the bundle carries.
+ */
+export class EventRecordScanner {
   private readonly head = new Uint8Array(EVENT_RECORD_HEADER);
   private headFill = 0;
-  private body: Uint8Array | null = null;
-  private bodyFill = 0;
+  /** The record being assembled across chunks (header and body), once its header is complete. */
+  private record: Uint8Array | null = null;
+  private recordFill = 0;
   private offset = 0;
   private recordStart = 0;
   private seq = 0;
   private length = 0;
 
   constructor(
-    private readonly onRecord: (r: EventRecord) => void,
+    private readonly onRecord: EventRecordSink,
     private readonly maxEventBytes: number,
   ) {}
 
   push(chunk: Uint8Array): void {
+    const n = chunk.length;
     let i = 0;
-    while (i < chunk.length) {
-      if (this.body === null) {
-        // Fast path: a whole record inside this chunk, no copy.
-        if (this.headFill === 0 && chunk.length - i >= EVENT_RECORD_HEADER) {
-          // Read in place (no DataView per record: this runs once per event).
+    while (i < n) {
+      if (this.record === null) {
+        // Fast path: a whole record inside this chunk, read in place.
+        if (this.headFill === 0 && n - i >= EVENT_RECORD_HEADER) {
           const seq = u32be(chunk, i) * 0x1_0000_0000 + u32be(chunk, i + 4);
           const len = u32be(chunk, i + 8);
           this.check(seq, len, this.offset);
-          if (chunk.length - i - EVENT_RECORD_HEADER >= len) {
-            const b = i + EVENT_RECORD_HEADER;
-            this.onRecord({ seq, bytes: chunk.subarray(b, b + len), digest: chunk.subarray(i + 12, i + 44), hash: chunk.subarray(i + 44, i + 76), offset: this.offset });
-            i = b + len;
-            this.offset += EVENT_RECORD_HEADER + len;
+          if (n - i - EVENT_RECORD_HEADER >= len) {
+            this.onRecord(chunk, i, seq, len, this.offset);
+            const size = EVENT_RECORD_HEADER + len;
+            i += size;
+            this.offset += size;
             continue;
           }
         }
-        const n = Math.min(EVENT_RECORD_HEADER - this.headFill, chunk.length - i);
+        const k = Math.min(EVENT_RECORD_HEADER - this.headFill, n - i);
         if (this.headFill === 0) this.recordStart = this.offset;
-        this.head.set(chunk.subarray(i, i + n), this.headFill);
-        this.headFill += n;
-        i += n;
-        this.offset += n;
+        this.head.set(chunk.subarray(i, i + k), this.headFill);
+        this.headFill += k;
+        i += k;
+        this.offset += k;
         if (this.headFill === EVENT_RECORD_HEADER) {
-          const v = new DataView(this.head.buffer);
-          this.seq = v.getUint32(0) * 0x1_0000_0000 + v.getUint32(4);
-          this.length = v.getUint32(8);
+          const h = this.head;
+          this.seq = u32be(h, 0) * 0x1_0000_0000 + u32be(h, 4);
+          this.length = u32be(h, 8);
           this.check(this.seq, this.length, this.recordStart);
-          this.body = new Uint8Array(this.length);
-          this.bodyFill = 0;
+          this.record = new Uint8Array(EVENT_RECORD_HEADER + this.length);
+          this.record.set(h, 0);
+          this.recordFill = EVENT_RECORD_HEADER;
           if (this.length === 0) this.emit();
         }
       } else {
-        const n = Math.min(this.length - this.bodyFill, chunk.length - i);
-        this.body.set(chunk.subarray(i, i + n), this.bodyFill);
-        this.bodyFill += n;
-        i += n;
-        this.offset += n;
-        if (this.bodyFill === this.length) this.emit();
+        const k = Math.min(this.record.length - this.recordFill, n - i);
+        this.record.set(chunk.subarray(i, i + k), this.recordFill);
+        this.recordFill += k;
+        i += k;
+        this.offset += k;
+        if (this.recordFill === this.record.length) this.emit();
       }
     }
   }
@@ -107,14 +119,35 @@ export class EventRecordReader {
   }
 
   private emit(): void {
-    const h = this.head;
-    this.onRecord({ seq: this.seq, bytes: this.body!, digest: h.slice(12, 44), hash: h.slice(44, 76), offset: this.recordStart });
-    this.body = null;
+    const r = this.record!;
+    this.record = null;
     this.headFill = 0;
+    this.onRecord(r, 0, this.seq, this.length, this.recordStart);
   }
 
   /** events.bin ended: it must end on a record boundary. */
   end(): void {
-    if (this.headFill !== 0 || this.body !== null) throw new EventsMalformed(`events.bin ends inside the record at offset ${this.recordStart}`, this.recordStart);
+    if (this.headFill !== 0 || this.record !== null) throw new EventsMalformed(`events.bin ends inside the record at offset ${this.recordStart}`, this.recordStart);
+  }
+}
+
+/** The records of events.bin as objects with views (EventRecordScanner underneath). */
+export class EventRecordReader {
+  private readonly scanner: EventRecordScanner;
+
+  constructor(onRecord: (r: EventRecord) => void, maxEventBytes: number) {
+    this.scanner = new EventRecordScanner((buf, at, seq, len, offset) => {
+      const b = at + EVENT_RECORD_HEADER;
+      onRecord({ seq, bytes: buf.subarray(b, b + len), digest: buf.subarray(at + 12, at + 44), hash: buf.subarray(at + 44, b), offset });
+    }, maxEventBytes);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.scanner.push(chunk);
+  }
+
+  /** events.bin ended: it must end on a record boundary. */
+  end(): void {
+    this.scanner.end();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventRecordReader, eventRecordHeader, EventsMalformed } from '../../../shared/bundle';
+import { EventRecordReader, EventRecordScanner, eventRecordHeader, EventsMalformed, EVENT_RECORD_HEADER } from '../../../shared/bundle';
 
 /** events.bin records: u64be(seq) ‖ u32be(n) ‖ d ‖ h ‖ bytes, read in place or across chunks alike. */
 describe('EventRecordReader', () => {
@@ -31,5 +31,35 @@ describe('EventRecordReader', () => {
     expect(e).toBeInstanceOf(EventsMalformed);
     expect((e as EventsMalformed).code).toBe('BUNDLE_EVENT_TOO_LARGE');
     expect((e as EventsMalformed).offset).toBe(0);
+  });
+});
+
+describe('EventRecordScanner', () => {
+  const lens = [0, 1, 75, 76, 77, 300, 1000];
+  const file = Buffer.concat(lens.flatMap((n, i) => [eventRecordHeader(10 + i, n, new Uint8Array(32).fill(i + 1), new Uint8Array(32).fill(i + 50)), Buffer.alloc(n, i + 7)]));
+
+  for (const step of [file.length, 1, 13, 76, 77, 512]) {
+    it(`points at each record's exact header and bytes, in chunks of ${step} bytes (in place or assembled)`, () => {
+      const got: { seq: number; len: number; offset: number; record: string; inPlace: boolean }[] = [];
+      let chunk: Uint8Array = new Uint8Array(0);
+      const s = new EventRecordScanner((buf, at, seq, len, offset) => got.push({ seq, len, offset, record: Buffer.from(buf.subarray(at, at + EVENT_RECORD_HEADER + len)).toString('hex'), inPlace: buf === chunk }), 1 << 20);
+      for (let i = 0; i < file.length; i += step) s.push((chunk = file.subarray(i, i + step)));
+      s.end();
+      let offset = 0;
+      const want = lens.map((len, i) => {
+        const r = { seq: 10 + i, len, offset, record: file.subarray(offset, offset + EVENT_RECORD_HEADER + len).toString('hex') };
+        offset += EVENT_RECORD_HEADER + len;
+        return r;
+      });
+      expect(got.map(({ inPlace: _, ...r }) => r)).toEqual(want);
+      // Records inside one chunk are handed over in place (no copy); with the whole file as one chunk, all are.
+      if (step === file.length) expect(got.every((r) => r.inPlace)).toBe(true);
+    });
+  }
+
+  it('refuses a file that ends inside a record, with the record offset', () => {
+    const s = new EventRecordScanner(() => {}, 1 << 20);
+    s.push(file.subarray(0, EVENT_RECORD_HEADER + 5));
+    expect(() => s.end()).toThrow(/ends inside the record at offset 76/);
   });
 });
