@@ -158,6 +158,23 @@ export class HashKernel {
     b.x.Hash_Calculate(84, 0, 32);
   }
 
+  /**
+   * chainLink with prev = prevBuf[prevAt, prevAt+32) and digest = digestBuf[digestAt, digestAt+32),
+   * copied byte by byte: no view is made (the bundle verifier's intact-chain path runs this once
+   * per event, shared/chain/intact.ts).
+   */
+  chainLinkAt(seq: number, prevBuf: Uint8Array, prevAt: number, digestBuf: Uint8Array, digestAt: number): void {
+    const b = this.b;
+    b.check();
+    const m = b.mem;
+    m.set(CHAIN_TAG, 0);
+    b.view.setUint32(12, Math.floor(seq / 0x1_0000_0000));
+    b.view.setUint32(16, seq >>> 0);
+    for (let i = 0; i < 32; i++) m[20 + i] = prevBuf[prevAt + i]!;
+    for (let i = 0; i < 32; i++) m[52 + i] = digestBuf[digestAt + i]!;
+    b.x.Hash_Calculate(84, 0, 32);
+  }
+
   /** Whether the last eventDigest/chainLink output equals buf[off, off+32). */
   outEquals(buf: Uint8Array, off: number): boolean {
     const m = this.b.mem;
