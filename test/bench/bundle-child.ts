@@ -11,9 +11,9 @@
  * `.bench.ts` suffix, so `npm run bench` does not run it alone).
  */
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from '@peculiar/x509';
-import { p256 } from '@noble/curves/nist.js';
 import pg from 'pg';
 import { exportBundle } from '../../electron/main/bundle/export';
 import { loadBundleTrust } from '../../electron/main/bundle/trust';
@@ -22,13 +22,14 @@ import { verifyBundle } from '../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
 import { bundleVerify } from '../../electron/main/cli/bundle-commands';
 import type { BundleReport } from '../../shared/bundle';
+import { openCards } from '../integration/bundle/support';
 
 export interface ExportChildConfig {
   pg: { host: string; port: number; database: string; user: string; password: string };
   tenantId: string;
   session: { operatorId: string; edipi: string; displayName: string; tokenLabel: string; certificateSha256: string; roles: never[]; startedAt: string; locked: false; lockReason: null };
-  secretKeyHex: string;
-  certDerBase64: string;
+  /** The exporter's SoftHSM2 test card (its Digital Signature key signs the manifest, as `bundle.export` does on a card). */
+  card: { module: string; softhsm2Conf: string; label: string; pin: string };
   intermediatePem: string;
 }
 
@@ -42,7 +43,11 @@ export interface ChildFigures {
   /** Peak RSS of the whole process (KiB). */
   maxRssKiB: number;
   exit?: number;
+  /** verify modes: the report's verdict, the ids of failed checks, the first few findings (code and message), the warnings' codes. */
+  ok?: boolean;
   failed?: string[];
+  findings?: string[];
+  warnings?: string[];
   fatal?: string | null;
   events?: number;
   eventBytes?: number;
@@ -74,7 +79,12 @@ async function measure(fn: () => Promise<Partial<ChildFigures>>): Promise<ChildF
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: main0 === null || main1 === null ? null : main1 - main0, baseRssKiB, maxRssKiB: process.resourceUsage().maxRSS, ...extra };
 }
 
-const summary = (r: BundleReport) => ({ failed: r.checks.filter((c) => !c.ok).map((c) => c.id), fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes, engine: hashWorkerEngine() });
+const summary = (r: BundleReport) => ({
+  ok: r.ok,
+  failed: r.checks.filter((c) => !c.ok).map((c) => c.id),
+  findings: r.checks.flatMap((c) => c.findings.map((f) => `${f.code}: ${f.message}`)).slice(0, 5),
+  warnings: r.warnings.map((w) => w.code),
+  fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes, engine: hashWorkerEngine() });
 
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2);
@@ -84,9 +94,11 @@ async function main(): Promise<void> {
     const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as ExportChildConfig;
     const pool = new pg.Pool({ ...cfg.pg, max: 2 });
     const b3 = await loadWasmBlake3();
-    const secretKey = Buffer.from(cfg.secretKeyHex, 'hex');
-    const certDer = new Uint8Array(Buffer.from(cfg.certDerBase64, 'base64'));
     const intermediate = new X509Certificate(cfg.intermediatePem);
+    // The card is opened and logged in before the measured run; the one signature is made in it.
+    process.env.SOFTHSM2_CONF = cfg.card.softhsm2Conf;
+    const hsm = await openCards(cfg.card.module);
+    const card = await hsm.signer(cfg.card.label, cfg.card.pin);
     await pool.query('SELECT 1');
     figures = await measure(async () => {
       const r = await exportBundle(pool, {
@@ -95,21 +107,18 @@ async function main(): Promise<void> {
         to: Number(to),
         outPath: out,
         session: cfg.session,
-        // The card signs the SHA-256 digest; here a software key signs the same digest (ECDSA, no second hash).
-        sign: async (_purpose, digest) => ({
-          operator: cfg.session,
-          purpose: 'bench',
-          algorithm: 'ECDSA',
-          signature: p256.sign(digest, secretKey, { prehash: false, format: 'der' }),
-          raw: new Uint8Array(),
-          certificateDer: certDer,
-          certificateSha256: cfg.session.certificateSha256,
-        }),
+        // The card signs the SHA-256 digest (ECDSA, no second hash), as OperatorAuth.sign does.
+        sign: async (purpose, digest) => {
+          const s = await card.sign(digest);
+          return { operator: cfg.session, purpose, algorithm: 'ECDSA', signature: s.signature, raw: new Uint8Array(), certificateDer: s.certificateDer, certificateSha256: createHash('sha256').update(s.certificateDer).digest('hex') };
+        },
         trustStore: { anchors: [], intermediates: [intermediate], crls: [] },
         blake3: b3,
       });
       return { events: r.events, eventBytes: r.eventBytes, bytes: r.bytes };
     });
+    await card.close();
+    await hsm.close();
     await pool.end();
   } else if (mode === 'verify') {
     const [file, trustDir] = args as [string, string];

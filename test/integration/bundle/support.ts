@@ -127,7 +127,7 @@ export async function seedCheckpointedTraffic(
  * The policy version the simulated decisions used (the default policy), published with its author
  * signature (ADAMS, EC card) and approver signature (BAKER, RSA card) made on the SoftHSM2 cards.
  */
-export async function publishCardSignedDefaultPolicy(db: MigratedDatabase, cards: ProvisionedTestCards, tenant: string): Promise<{ sha256: string }> {
+export async function publishCardSignedDefaultPolicy(db: Pick<MigratedDatabase, 'admin'>, cards: ProvisionedTestCards, tenant: string): Promise<{ sha256: string }> {
   const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
   const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
   const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
