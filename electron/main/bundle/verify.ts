@@ -16,7 +16,7 @@ import {
   ConsistencySchema,
   DEFAULT_LIMITS,
   EVENT_RECORD_HEADER,
-  EventRecordReader,
+  EventRecordScanner,
   EventsMalformed,
   GatewayKeysSchema,
   Needle,
@@ -39,7 +39,7 @@ import {
   type PolicyMeta,
   type BundleReview,
 } from '../../../shared/bundle';
-import { ChainVerifier, genesisHash, type Blake3, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
+import { ChainVerifier, genesisHash, IntactChain, type Blake3, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
 import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
 import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
 import { verifyConsistency } from '../../../shared/merkle';
@@ -83,7 +83,17 @@ export interface VerifyBundleOptions {
    * its computed digest).
    */
   eventDigestsInWorker?: boolean;
+  /**
+   * With the event digests checked in the worker: the chain is checked by IntactChain (shared/chain/
+   * intact.ts), which allocates nothing per event but only tells whether everything is intact
+   * (default true). At the first row it does not accept, reading stops and the bundle is verified
+   * again with ChainVerifier and the digests computed on this thread, for the exact findings.
+   */
+  chainFastPath?: boolean;
 }
+
+/** Thrown inside the read loop when the intact-chain path meets a row it does not accept. */
+class ChainNotIntact extends Error {}
 
 /** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
 const HASH_INFLIGHT_MAX = 16 << 20;
@@ -198,8 +208,10 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const eventDigestOf = await loadEventDigester();
   // Chain links (one 84-byte BLAKE3 a row) through hash-wasm's C exports: a third of the cost of
   // its IHasher wrapper per call (electron/main/chain/hash-kernel.ts). Same BLAKE3, same digests.
-  const linkBlake3 = (await loadHashKernel()).blake3;
+  const kernel = await loadHashKernel();
+  const linkBlake3 = kernel.blake3;
   const digestsInWorker = opts.hashWorker !== false && opts.eventDigestsInWorker !== false;
+  const fastChain = digestsInWorker && opts.chainFastPath !== false;
   // What the worker found checking the event digests (set when events.bin's digests arrive).
   let workerTally: EventDigestTally | null | undefined;
   const seen = new Map<string, MemberSeen>();
@@ -226,7 +238,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const certs = new Map<string, { der: Uint8Array; x: X509Certificate; node: NodeX509; member: string }>();
   const crls: X509Crl[] = [];
   let chain: ChainVerifier | null = null;
-  let events: EventRecordReader | null = null;
+  let intact: IntactChain | null = null;
+  let events: EventRecordScanner | null = null;
   let eventCount = 0;
   let eventBytes = 0;
   let lastSeq = -1;
@@ -453,32 +466,46 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     if (!anchors.some((a) => a.seq === r.to)) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-end.tlog-proof ties h_${r.to} to a signed checkpoint`, { member: 'proof-end.tlog-proof' });
     const inRange = checkpoints.filter((c) => c.size - 1 >= r.from && c.size - 1 <= r.to).map((c) => ({ seq: c.size - 1, hash: c.head }));
     for (const rv of reviews) for (const s of subjectSeqs(rv)) if (s >= r.from && s <= r.to) subjectHashes.set(s, null);
-    chain = new ChainVerifier({
-      start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
-      blake3: linkBlake3,
-      anchors: [...anchors, ...inRange],
-      maxIssues: maxFindings,
-    });
-    events = new EventRecordReader((rec) => {
+    const allAnchors = [...anchors, ...inRange];
+    if (fastChain) intact = new IntactChain({ start: { seq: r.from, prevHash: r.from === 0 ? genesisHash(b3, r.tenantId) : fromHex(r.prevHash)! }, anchors: allAnchors, hasher: kernel });
+    else {
+      chain = new ChainVerifier({
+        start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
+        blake3: linkBlake3,
+        anchors: allAnchors,
+        maxIssues: maxFindings,
+      });
+    }
+    // One call per event, with positions (EventRecordScanner): a view is made only where one is used.
+    events = new EventRecordScanner((buf, at, seq, len, offset) => {
       eventCount++;
-      eventBytes += rec.bytes.length;
-      lastSeq = rec.seq;
-      // With the worker checking every d_i, the stored digest stands for the computed one here;
-      // if any differs the whole bundle is verified again with d_i computed here (below).
-      chain!.push({ seq: rec.seq, bytes: rec.bytes, digest: rec.digest, hash: rec.hash, computedDigest: digestsInWorker ? rec.digest : eventDigestOf(rec.bytes) });
-      if (subjectHashes.size && subjectHashes.has(rec.seq)) subjectHashes.set(rec.seq, rec.hash.slice());
+      eventBytes += len;
+      lastSeq = seq;
+      const b = at + EVENT_RECORD_HEADER;
+      if (intact) {
+        // The worker checks every d_i; here the links from the stored digests, and the anchors.
+        if (!intact.row(seq, buf, at + 12, at + 44)) throw new ChainNotIntact();
+      } else {
+        // With the worker checking every d_i, the stored digest stands for the computed one here;
+        // if any differs the whole bundle is verified again with d_i computed here (below).
+        const bytes = buf.subarray(b, b + len);
+        const digest = buf.subarray(at + 12, at + 44);
+        chain!.push({ seq, bytes, digest, hash: buf.subarray(at + 44, b), computedDigest: digestsInWorker ? digest : eventDigestOf(bytes) });
+      }
+      if (subjectHashes.size && subjectHashes.has(seq)) subjectHashes.set(seq, buf.slice(at + 44, b));
       const collect = contents && contents.events.length < opts.collect!.maxEvents;
       if (!collect && contents) contents.eventsOmitted++;
       // Does the event contain the decision needle? Found per chunk (below); per event only for
       // an event that spans two chunks.
-      const start = rec.offset + EVENT_RECORD_HEADER;
-      const end = start + rec.bytes.length;
+      const start = offset + EVENT_RECORD_HEADER;
+      const end = start + len;
       let decided: boolean;
       if (start >= chunkFrom && end <= chunkTo) {
         while (needleAt < needles.length && needles[needleAt]! < start) needleAt++;
         decided = needleAt < needles.length && needles[needleAt]! + DECIDED.length <= end;
-      } else decided = DECIDED.indexIn(rec.bytes) >= 0;
+      } else decided = DECIDED.indexIn(buf, b, b + len) >= 0;
       if (!decided && !collect) return;
+      const rec = { seq, bytes: buf.subarray(b, b + len), offset };
       if (!collect && opts.replayDecisions === false) {
         // Not re-decided: only whether it is JSON matters (EVENTS_MALFORMED), and that is checked
         // without building the value (isJsonText says what JSON.parse would).
@@ -650,11 +677,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     }
     tar.end();
     await Promise.all(pendingDigests);
-    if (digestsInWorker && chain !== null) {
+    if (digestsInWorker && (chain !== null || intact !== null)) {
       const t = workerTally as EventDigestTally | null | undefined;
-      if (!t || t.mismatches > 0 || t.checked !== eventCount) {
-        // Some event does not hash to its stored digest (or the worker could not say): verify
-        // again with every d_i computed on this thread, for the exact findings.
+      // Some event does not hash to its stored digest (or the worker could not say), or the chain
+      // is not intact to its end (an anchor beyond the last row; events.bin malformed): verify
+      // again with every d_i computed on this thread and ChainVerifier, for the exact findings.
+      const notIntact = intact !== null && (eventsProblem || !(intact as IntactChain).finish().ok);
+      if (!t || t.mismatches > 0 || t.checked !== eventCount || notIntact) {
         (decisionReplay as StreamingReplay | null)?.close();
         return verifyBundle(path, { ...opts, eventDigestsInWorker: false });
       }
@@ -662,6 +691,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     await finishReplay();
   } catch (e) {
     (decisionReplay as StreamingReplay | null)?.close();
+    // A row the intact-chain path does not accept: reading stopped there; verify again for the findings.
+    if (e instanceof ChainNotIntact) return verifyBundle(path, { ...opts, eventDigestsInWorker: false });
     if (e instanceof BundleFatal) report.fatal = { code: e.code, message: e.message, location: e.location };
     else {
       const code = (e as { code?: string }).code;
@@ -748,11 +779,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   if (small.get('ARX-BUNDLE') === undefined) checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no ARX-BUNDLE marker', { member: 'ARX-BUNDLE' });
 
   // Chain links.
-  const chainRan = chain !== null;
+  if (chain !== null || intact !== null) {
+    checks.count('chain', eventCount);
+  }
   if (chain) {
     const c: ChainVerifier = chain;
     const rep = c.finish();
-    checks.count('chain', eventCount);
     for (const e of rep.errors) {
       checks.fail('chain', e.code, e.message, {
         member: 'events.bin',
@@ -763,12 +795,14 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       });
     }
     for (const w of rep.warnings) if (w.code !== 'TAIL_NOT_CHECKPOINTED') report.warnings.push({ code: w.code, message: w.message, location: { member: 'events.bin', seq: w.details.seq } });
+  }
+  // (IntactChain accepted every row: ChainVerifier would have reported nothing; see above.)
+  if (chain !== null || intact !== null) {
     const r = range!;
     if (!eventsProblem && (eventCount !== r.count || (eventCount > 0 && lastSeq !== r.to))) {
       checks.fail('chain', 'EVENTS_RANGE_MISMATCH', `events.bin holds ${eventCount} events ending at seq ${lastSeq}; the range is ${r.from}..${r.to} (${r.count})`, { member: 'events.bin' });
     }
   } else if (!seen.has('events.bin')) checks.fail('chain', 'BUNDLE_MEMBER_MISSING', 'the bundle has no events.bin', { member: 'events.bin' });
-  void chainRan;
 
   // Signature and path checks (certificates come from the bundle; trust only from the auditor).
   const store: TrustStore = {
