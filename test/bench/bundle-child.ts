@@ -43,7 +43,7 @@ export interface ChildFigures {
   /** Peak RSS of the whole process (KiB). */
   maxRssKiB: number;
   exit?: number;
-  /** verify modes: the report's verdict, the ids of failed checks, the first few findings (code and message), the warnings' codes. */
+  /** verify modes: the report's verdict, the ids of failed checks, the first few findings and warnings (code and message), the warnings' codes. */
   ok?: boolean;
   failed?: string[];
   findings?: string[];
@@ -82,7 +82,7 @@ async function measure(fn: () => Promise<Partial<ChildFigures>>): Promise<ChildF
 const summary = (r: BundleReport) => ({
   ok: r.ok,
   failed: r.checks.filter((c) => !c.ok).map((c) => c.id),
-  findings: r.checks.flatMap((c) => c.findings.map((f) => `${f.code}: ${f.message}`)).slice(0, 5),
+  findings: [...r.checks.flatMap((c) => c.findings), ...r.warnings].map((f) => `${f.code}: ${f.message}`).slice(0, 5),
   warnings: r.warnings.map((w) => w.code),
   fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes, engine: hashWorkerEngine() });
 
