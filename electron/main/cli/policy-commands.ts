@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../policy/cedar-node';
 import { ArxFailure } from '../../../shared/contract';
 import { PolicyTestSchema } from '../../../shared/contract/domains/policy-lifecycle';
 import { canonicalText, GATEWAY_SCHEMA, policyVersionDigest, validatePolicies, type PolicyDiagnostic } from '../../../shared/policy';

@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import { ArxFailure } from '../../../shared/contract';
 import type { policyAuthoringCommands } from '../../../shared/contract/domains/policy-authoring';
 import { validatePolicies } from '../../../shared/policy';

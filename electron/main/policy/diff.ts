@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import canonicalize from 'canonicalize';
 import { createTwoFilesPatch, diffLines } from 'diff';
 import { canonicalTests } from '../../../shared/policy';

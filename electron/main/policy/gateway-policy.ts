@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { loadSignedPolicy, type EnrolledCertificate, type PolicyEngine, type PublicationCandidate, type SignatureCheck } from '../../../shared/policy';

@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import { parentPort } from 'node:worker_threads';
 import { compilePolicySet, type CedarRequest, type PolicyEngine } from '../../../shared/policy';
 import { emptyTally, MAX_EXAMPLES, trimExamples, type FromWorker, type ToWorker } from './impact-protocol';

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { IMPACT_DEFAULT_DECISIONS, type ImpactResult } from '../../../shared/contract/domains/policy-lifecycle';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from './cedar-node';
 import type pg from 'pg';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { Draft, PolicyTest, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';

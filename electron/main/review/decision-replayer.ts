@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../policy/cedar-node';
 import { createHash } from 'node:crypto';
 import { compilePolicySet, replayDecision, type CedarRequest, type PolicyDecidedData, type PolicyDecision, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
 import type { ReviewDecisionEntry } from '../../../shared/review';

@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../policy/cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { eventTime, type EventData } from '../../../shared/events';
