@@ -1,6 +1,6 @@
 // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../policy/cedar-node';
 import { X509Certificate, X509Crl } from '@peculiar/x509';
 import { createHash, X509Certificate as NodeX509, verify as cryptoVerify } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
