@@ -121,6 +121,10 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
         if (problem !== undefined) return policyFail('POLICY_REQUEST_INVALID', problem.message, { path: problem.path });
         let answer: AuthorizationAnswer;
         try {
+          // Under Node 20 (V8 11.3) this call aborts the process if TurboFan inlined it and this
+          // function is deoptimized while Cedar runs (it is: Cedar's JSON.parse of its answer can
+          // invalidate this code's map dependencies). Node callers pass the bindings of
+          // electron/main/policy/cedar-node.ts, which turns that inlining off; see there.
           answer = cedar.statefulIsAuthorized({
             principal: request.principal,
             action: request.action,
