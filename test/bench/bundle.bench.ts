@@ -154,9 +154,15 @@ async function seed(dir: string, out: string): Promise<Seeded> {
   const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
   const at = { host: server.host, port: server.port, database: server.database, max: 4 };
   let gateway: pg.Pool | null = null;
-  const close = async () => {
+  // The pools are only for seeding: ended before the exports, so that no idle client is left to
+  // fail (and crash the bench) when the server goes away.
+  const endPools = async () => {
     await gateway?.end();
-    await admin.end();
+    gateway = null;
+    if (!admin.ended) await admin.end();
+  };
+  const close = async () => {
+    await endPools();
     await server.stop();
   };
   try {
@@ -230,6 +236,7 @@ async function seed(dir: string, out: string): Promise<Seeded> {
       intermediatePem: readdirSync(cards.intermediates).map((f) => readFileSync(join(cards.intermediates, f), 'utf8'))[0]!,
     };
     writeFileSync(configPath, JSON.stringify(childConfig));
+    await endPools();
     return { configPath, trustDir, close };
   } catch (err) {
     await close();
@@ -267,15 +274,21 @@ async function main() {
       seeded = await seed(dir, out);
       trustDir = seeded.trustDir;
     }
-    const exportTo = (file: string, size: number): ChildFigures | null => {
-      if (reuse) return null;
-      rmSync(file, { force: true });
-      return child(['export', seeded!.configPath, '0', String(size - 1), file]);
-    };
+    // Every export first (the baseline's small bundle, then the sizes); the database is then stopped,
+    // so that nothing of it runs while verification is measured.
+    const exports = new Map<number, ChildFigures>();
+    if (seeded) {
+      for (const [file, size] of [[baselineFile(out), BASELINE_EVENTS] as const, ...sizes.map((s) => [bundleFile(out, s), s] as const)]) {
+        rmSync(file, { force: true });
+        exports.set(size, child(['export', seeded.configPath, '0', String(size - 1), file]));
+      }
+      const stopping = seeded;
+      seeded = null;
+      await stopping.close();
+    }
 
     // The baseline's signature checks: a 1,000-event bundle of the same shape, verified both ways.
     const small = baselineFile(out);
-    exportTo(small, BASELINE_EVENTS);
     const smallCli = bestOf3('cli', small, trustDir);
     const smallApi = bestOf3('api', small, trustDir);
     const sig = (f: ChildFigures) => `${f.seconds.toFixed(3)} s (CPU ${f.cpuSeconds.toFixed(3)} s)`;
@@ -287,7 +300,7 @@ async function main() {
     for (const size of sizes) {
       const file = bundleFile(out, size);
       console.log(`\n${fmt(size)} events — load average ${load()}`);
-      const ex = exportTo(file, size);
+      const ex = exports.get(size) ?? null;
       const v = verifyOnce('cli', file, trustDir);
       const nr = verifyOnce('api', file, trustDir);
       const eventBytes = nr.eventBytes!;
