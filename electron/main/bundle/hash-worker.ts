@@ -6,10 +6,14 @@
  * stored digests as computed, and verifies again on its own thread if any differed: verify.ts).
  * Streams are numbered; their chunks arrive in order; each chunk is acknowledged (the sender
  * bounds what is in flight).
+ *
+ * Per event (a million times for 1M events) nothing is allocated but the view of the event bytes
+ * that HashKernel.eventDigest copies into WebAssembly memory: EventRecordScanner hands the record's
+ * position, d_i is computed from there and compared with the stored digest where it lies.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { EventRecordReader } from '../../../shared/bundle/events';
+import { EVENT_RECORD_HEADER, EventRecordScanner } from '../../../shared/bundle/events';
 import type { Blake3Hasher } from '../../../shared/chain';
 import { loadHashKernel, type HashKernel } from '../chain/hash-kernel';
 import { loadLargeBlake3, type LargeBlake3 } from '../crypto/blake3-native';
@@ -21,20 +25,36 @@ if (!port) throw new Error('hash-worker must run in a worker thread');
 interface Stream {
   sha: Hash | null;
   b3: Blake3Hasher;
-  events: { reader: EventRecordReader; tally: EventDigestTally; failed: boolean } | null;
+  events: { scanner: EventRecordScanner; tally: EventDigestTally; failed: boolean } | null;
 }
 const streams = new Map<number, Stream>();
 
 let tools: Promise<{ large: LargeBlake3; kernel: HashKernel }> | null = null;
 const loadTools = () => (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
 
+/**
+ * This thread's copy of a shared chunk's bytes, for parsing: V8 copies out of a SharedArrayBuffer
+ * (TypedArray#set, as eventDigest does per event) with relaxed atomic loads, byte by byte when
+ * source and target are not aligned alike; the ~620-byte copy of an event cost ~0.35 µs that way,
+ * against ~0.1 µs from ordinary memory after one bulk copy of the chunk, done word by word with
+ * the chunk's alignment kept (measured: 1M events, 1.45 s against 1.25 s of this thread's CPU).
+ */
+let local = new Uint8Array(0);
+
 function feed(s: Stream, chunk: Uint8Array): void {
   s.sha?.update(chunk);
   s.b3.update(chunk);
   const ev = s.events;
   if (ev && !ev.failed) {
+    let bytes = chunk;
+    if (chunk.buffer instanceof SharedArrayBuffer) {
+      const align = chunk.byteOffset & 7;
+      if (local.length < align + chunk.length) local = new Uint8Array(align + Math.max(chunk.length, 1 << 20));
+      local.set(chunk, align);
+      bytes = local.subarray(align, align + chunk.length);
+    }
     try {
-      ev.reader.push(chunk);
+      ev.scanner.push(bytes);
     } catch {
       // A malformed record: the verifier's thread finds and reports it (same parser, same bytes);
       // digests are checked up to it, as the verifier's chain check does.
@@ -55,12 +75,13 @@ port.on('message', (m: HashWorkerRequest) => {
         let events: Stream['events'] = null;
         if (m.events) {
           const tally: EventDigestTally = { checked: 0, mismatches: 0 };
-          const reader = new EventRecordReader((rec) => {
+          // buf[at, at+76) is the record's header (u64be seq ‖ u32be len ‖ d ‖ h), the event's bytes follow.
+          const scanner = new EventRecordScanner((buf, at, _seq, len) => {
             tally.checked++;
-            kernel.eventDigest(rec.bytes, 0, rec.bytes.length);
-            if (!kernel.outEquals(rec.digest, 0)) tally.mismatches++;
+            kernel.eventDigest(buf, at + EVENT_RECORD_HEADER, len);
+            if (!kernel.outEquals(buf, at + 12)) tally.mismatches++;
           }, m.events.maxEventBytes);
-          events = { reader, tally, failed: false };
+          events = { scanner, tally, failed: false };
         }
         streams.set(m.id, { sha: events ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
         return;
@@ -79,7 +100,7 @@ port.on('message', (m: HashWorkerRequest) => {
         if (s.events) {
           if (!s.events.failed) {
             try {
-              s.events.reader.end();
+              s.events.scanner.end();
             } catch {
               s.events.failed = true;
             }

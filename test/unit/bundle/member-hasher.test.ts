@@ -7,7 +7,7 @@ import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
 import { BUNDLE_MAGIC_TEXT, END_OF_ARCHIVE, eventRecordHeader, padding, ustarHeader } from '../../../shared/bundle';
 import { ChainBuilder, eventDigest, nobleBlake3, type Blake3 } from '../../../shared/chain';
-import { inlineMemberHasher, loadEventDigester, workerMemberHasher } from '../../../electron/main/bundle/member-hasher';
+import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from '../../../electron/main/bundle/member-hasher';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 
@@ -79,6 +79,151 @@ describe('member hashers', () => {
       expect(toHex(digest(bytes))).toBe(toHex(eventDigest(nobleBlake3, bytes)));
     }
   });
+});
+
+/**
+ * The worker's check of the event digests (hash-worker.ts: EventRecordScanner positions, d_i
+ * computed from the record in place or from the scanner's copy of a record that spans chunks,
+ * compared with the stored digest where it lies). Its tally must be exact: a missed mismatch
+ * would let the verifier take a wrong stored digest as computed.
+ */
+describe('the hash worker’s event digest tally', () => {
+  const MAX = 1 << 20;
+  /** events.bin of `sizes.length` records (stored d correct), and where each record starts. */
+  function eventsBin(sizes: number[]): { bin: Uint8Array; at: number[] } {
+    const parts: Uint8Array[] = [];
+    const at: number[] = [];
+    let o = 0;
+    sizes.forEach((n, i) => {
+      const bytes = new Uint8Array(randomBytes(n));
+      parts.push(eventRecordHeader(1000 + i, n, eventDigest(nobleBlake3, bytes), new Uint8Array(randomBytes(32))), bytes);
+      at.push(o);
+      o += 76 + n;
+    });
+    return { bin: new Uint8Array(Buffer.concat(parts)), at };
+  }
+  // Sizes around the kernel's 16 KiB input buffer (16,372 = 16 KiB − the 12-byte tag), empty events, and many small ones.
+  const sizes = [620, 0, 1, 63, 64, 1024, 16_372, 16_373, 40_000, ...Array.from({ length: 400 }, (_, i) => 200 + ((i * 7919) % 1500)), 0, 620];
+  // For byte-sized chunks (a message each): the same classes, fewer small records (~100 KB).
+  const few = [...sizes.slice(0, 9), ...sizes.slice(9, 40), 0, 620];
+
+  /** Flips one bit of the stored d of records `digests` and one event byte of records `bytes`. */
+  function tamper(bin: Uint8Array, at: number[], digests: number[], bytes: number[]): Uint8Array {
+    const t = bin.slice();
+    for (const r of digests) t[at[r]! + 12 + (r % 32)]! ^= 0x10;
+    for (const r of bytes) t[at[r]! + 76 + Math.floor(((at[r + 1] ?? bin.length) - at[r]! - 76) / 2)]! ^= 0x01;
+    return t;
+  }
+
+  async function tally(h: MemberStreamHasher, whole: Uint8Array) {
+    const d = await h.digest();
+    expect({ sha256: d.sha256, blake3: d.blake3 }).toEqual(reference(whole));
+    return d.events;
+  }
+
+  /** Fed as copies (the `data` path), cut at `cuts()` bytes each. */
+  async function copied(bin: Uint8Array, cuts: () => number) {
+    const h = workerMemberHasher({ maxEventBytes: MAX });
+    for (let o = 0, k = 0; o < bin.length; k++) {
+      const n = Math.max(1, cuts());
+      h.update(bin.subarray(o, o + n));
+      o += n;
+      if (k % 16 === 15) await h.drain(0); // each message carries a 1 MiB buffer, however few bytes
+    }
+    return tally(h, bin);
+  }
+
+  /** Fed in place from the file reader's shared slots (the `shared` path), each slot's bytes cut again at `cuts()`. */
+  async function shared(bin: Uint8Array, cuts: () => number) {
+    const file = join(dir, `events-${Math.random().toString(36).slice(2)}.bin`);
+    writeFileSync(file, bin);
+    const h = workerMemberHasher({ maxEventBytes: MAX });
+    for await (const chunk of readFileShared(file)) {
+      for (let o = 0; o < chunk.length; ) {
+        const n = Math.max(1, cuts());
+        h.update(chunk.subarray(o, o + n));
+        o += n;
+      }
+      await h.drain(4 << 20);
+    }
+    return tally(h, bin);
+  }
+
+  let seed = 11;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const chunkings: [string, () => number, number[]][] = [
+    ['whole', () => 1 << 30, sizes],
+    ['1-7 bytes', () => 1 + rand(7), few],
+    ['random up to 3,000 bytes (odd offsets)', () => 1 + rand(3000), sizes],
+    ['76 bytes (a header at a time)', () => 76, few],
+  ];
+
+  for (const [feed, how] of [['copies', copied], ['shared slots', shared]] as const) {
+    for (const [name, cuts, list] of chunkings) {
+      it(`${feed}, chunks of ${name}: every record checked, every changed digest and changed event counted`, async () => {
+        const { bin, at } = eventsBin(list);
+        const last = list.length - 1;
+        expect(await how(bin, cuts)).toEqual({ checked: list.length, mismatches: 0 });
+        // Changed stored digests and changed event bytes: first and last records, the large ones, an empty event's digest.
+        const digests = [0, 1, 8, 20, last];
+        const bytes = [2, 6, 7, 8, 30, last];
+        expect(await how(tamper(bin, at, digests, bytes), cuts)).toEqual({ checked: list.length, mismatches: 9 }); // 8 and the last are in both lists
+        // One record only, in turn each size class: the tally must move by exactly one.
+        for (const r of [1, 3, 7, 8, 25]) {
+          expect(await how(tamper(bin, at, [r], []), cuts)).toEqual({ checked: list.length, mismatches: 1 });
+          if (list[r]! > 0) expect(await how(tamper(bin, at, [], [r]), cuts)).toEqual({ checked: list.length, mismatches: 1 });
+        }
+      }, 60_000);
+    }
+  }
+
+  it('records that span the reader’s 1 MiB slots, in place and assembled: a changed digest on either side of every boundary is counted', async () => {
+    // ~3.2 MiB of ~1 KB records: some record spans each slot boundary.
+    const big = Array.from({ length: 3200 }, (_, i) => 900 + ((i * 131) % 300));
+    const parts: Uint8Array[] = [];
+    const at: number[] = [];
+    let o = 0;
+    big.forEach((n, i) => {
+      const bytes = new Uint8Array(randomBytes(n));
+      parts.push(eventRecordHeader(i, n, eventDigest(nobleBlake3, bytes), new Uint8Array(32)), bytes);
+      at.push(o);
+      o += 76 + n;
+    });
+    const bin = new Uint8Array(Buffer.concat(parts));
+    // The records containing each 1 MiB boundary, and their neighbours.
+    const spanning = [1, 2, 3].map((k) => at.findIndex((a, i) => a < k << 20 && a + 76 + big[i]! > k << 20));
+    expect(spanning.every((r) => r > 0)).toBe(true);
+    const hit = spanning.flatMap((r) => [r - 1, r, r + 1]);
+    const t = bin.slice();
+    for (const r of hit) t[at[r]! + 12]! ^= 0x80;
+    for (const cuts of [() => 1 << 30, () => 1 + rand(5000)]) {
+      expect(await shared(bin, cuts)).toEqual({ checked: big.length, mismatches: 0 });
+      expect(await shared(t, cuts)).toEqual({ checked: big.length, mismatches: hit.length });
+      expect(await copied(t, cuts)).toEqual({ checked: big.length, mismatches: hit.length });
+    }
+  }, 60_000);
+
+  it('a malformed events.bin stops the check at the bad record (the verifier’s thread reports it), and the stream still ends with a digest', async () => {
+    const { bin, at } = eventsBin(sizes);
+    const t = tamper(bin, at, [2], [4]);
+    // Cut inside record 300 (its header, then its bytes), and record 300 declaring more than the limit.
+    for (const [name, bad] of [
+      ['cut in the header', t.subarray(0, at[300]! + 30)],
+      ['cut in the bytes', t.subarray(0, at[300]! + 76 + 5)],
+      ['too large', (() => {
+        const x = t.slice();
+        new DataView(x.buffer).setUint32(at[300]! + 8, MAX + 1);
+        return x;
+      })()],
+    ] as const) {
+      for (const how of [copied, shared]) {
+        expect(await how(bad, () => 1 + rand(3000)), name).toEqual({ checked: 300, mismatches: 2 });
+      }
+    }
+  }, 60_000);
 });
 
 /** A structurally sound, unsigned bundle whose events.bin is a real chain of `count` events of ~1 KB. */
