@@ -2,7 +2,7 @@
 // one and on both cores (goal: at least 10,000/s on both), and strict validation time of a
 // 200-policy set (the editor's feedback after a keystroke; goal: median under 100 ms). Not a test:
 // numbers depend on the machine. Run: npm run bench -- policy-lifecycle (ARX_BENCH_DECISIONS=N to change N).
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../electron/main/policy/cedar-node';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

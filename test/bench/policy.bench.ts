@@ -1,7 +1,7 @@
 // Throughput of policy decisions: Cedar's preparsed policy set (what the engine uses) against
 // plain isAuthorized, which parses the policy text and the schema on every call. Not a test:
 // numbers depend on the machine. Run: npx tsx test/bench/policy.bench.ts
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../electron/main/policy/cedar-node';
 import { performance } from 'node:perf_hooks';
 import {
   compilePolicySet,
