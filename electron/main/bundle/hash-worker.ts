@@ -7,9 +7,9 @@
  * Streams are numbered; their chunks arrive in order; each chunk is acknowledged (the sender
  * bounds what is in flight).
  *
- * Per event (a million times for 1M events) nothing is allocated but the view of the event bytes
- * that HashKernel.eventDigest copies into WebAssembly memory: EventRecordScanner hands the record's
- * position, d_i is computed from there and compared with the stored digest where it lies.
+ * Per event (a million times for 1M events) nothing is allocated: EventRecordScanner hands the
+ * record's position, and HashKernel.eventDigestMatches computes d_i from there (through a window of
+ * the chunk in WebAssembly memory) and compares it with the stored digest where it lies.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
@@ -25,7 +25,7 @@ if (!port) throw new Error('hash-worker must run in a worker thread');
 interface Stream {
   sha: Hash | null;
   b3: Blake3Hasher;
-  events: { scanner: EventRecordScanner; tally: EventDigestTally; failed: boolean } | null;
+  events: { scanner: EventRecordScanner; tally: EventDigestTally; failed: boolean; kernel: HashKernel } | null;
 }
 const streams = new Map<number, Stream>();
 
@@ -53,6 +53,7 @@ function feed(s: Stream, chunk: Uint8Array): void {
       local.set(chunk, align);
       bytes = local.subarray(align, align + chunk.length);
     }
+    ev.kernel.restage(); // the bytes of `local` (or of a reused transfer buffer) are new
     try {
       ev.scanner.push(bytes);
     } catch {
@@ -78,10 +79,9 @@ port.on('message', (m: HashWorkerRequest) => {
           // buf[at, at+76) is the record's header (u64be seq ‖ u32be len ‖ d ‖ h), the event's bytes follow.
           const scanner = new EventRecordScanner((buf, at, _seq, len) => {
             tally.checked++;
-            kernel.eventDigest(buf, at + EVENT_RECORD_HEADER, len);
-            if (!kernel.outEquals(buf, at + 12)) tally.mismatches++;
+            if (!kernel.eventDigestMatches(buf, at + EVENT_RECORD_HEADER, len, buf, at + 12)) tally.mismatches++;
           }, m.events.maxEventBytes);
-          events = { scanner, tally, failed: false };
+          events = { scanner, tally, failed: false, kernel };
         }
         streams.set(m.id, { sha: events ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
         return;

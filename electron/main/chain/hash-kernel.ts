@@ -21,6 +21,8 @@ import { loadWasmBlake3 } from './wasm-blake3';
  * @noble/hashes and the official vectors (test/unit/chain/hash-kernel.test.ts).
  */
 const BUFFER = 16 * 1024;
+/** eventDigestMatches' window: the upper half of the input buffer (events up to STAGE − 12 bytes are hashed from the lower half). */
+const STAGE = BUFFER / 2;
 const EVENT_TAG = new TextEncoder().encode('arx/event/v1');
 const CHAIN_TAG = new TextEncoder().encode('arx/chain/v1');
 
@@ -73,6 +75,12 @@ class Instance {
 export class HashKernel {
   private readonly b: Instance;
   private readonly s: Instance;
+  /** BLAKE3 for eventDigestMatches alone: the upper half of its input buffer holds a window of the caller's bytes. */
+  private staged: Instance | null = null;
+  private stagedSrc: Uint8Array | null = null;
+  private stagedFrom = 0;
+  private stagedTo = 0;
+  private stagedMem: ArrayBufferLike | null = null;
   /** BLAKE3 with the `Blake3` interface of shared/chain (hash, hashParts fast; streams via hash-wasm). */
   readonly blake3: Blake3;
   /** RFC 9162 leaf and node hashes (SHA-256). */
@@ -185,6 +193,53 @@ export class HashKernel {
   /** A copy of the last eventDigest/chainLink output. */
   outCopy(): Uint8Array {
     return this.b.mem.slice(0, 32);
+  }
+
+  /**
+   * Whether d = BLAKE3("arx/event/v1" ‖ src[start, start+len)) equals stored[storedAt, storedAt+32):
+   * the bundle hash worker's check of each event digest, for events read in order from one buffer,
+   * without a view per event (eventDigest makes one for its copy: a million short-lived objects for
+   * 1M events). A window of up to 8 KiB of `src` is copied into the upper half of the input buffer
+   * of a BLAKE3 instance of its own, and each event's bytes are moved down behind the tag inside
+   * WebAssembly memory (copyWithin); longer events are copied as by eventDigest. The window is
+   * reused while the next event lies in it: the caller calls restage() whenever the bytes of a
+   * buffer it passed may have changed. The other methods' output (outEquals, outCopy) is not touched.
+   */
+  eventDigestMatches(src: Uint8Array, start: number, len: number, stored: Uint8Array, storedAt: number): boolean {
+    const b = (this.staged ??= new Instance('blake3'));
+    b.check();
+    const m = b.mem;
+    if (len <= STAGE - 12) {
+      const end = start + len;
+      if (src !== this.stagedSrc || start < this.stagedFrom || end > this.stagedTo || m.buffer !== this.stagedMem) {
+        this.stagedSrc = src;
+        this.stagedFrom = start;
+        this.stagedTo = Math.min(src.length, start + STAGE);
+        this.stagedMem = m.buffer;
+        m.set(src.subarray(this.stagedFrom, this.stagedTo), STAGE);
+      }
+      m.copyWithin(12, STAGE + start - this.stagedFrom, STAGE + end - this.stagedFrom);
+      m.set(EVENT_TAG, 0);
+      b.x.Hash_Calculate(len + 12, 0, 32);
+    } else {
+      this.stagedSrc = null; // the copy below overwrites the window
+      b.x.Hash_Init(0);
+      m.set(EVENT_TAG, 0);
+      b.x.Hash_Update(12);
+      for (let o = 0; o < len; o += BUFFER) {
+        const n = Math.min(BUFFER, len - o);
+        m.set(src.subarray(start + o, start + o + n), 0);
+        b.x.Hash_Update(n);
+      }
+      b.x.Hash_Final(32);
+    }
+    for (let i = 0; i < 32; i++) if (m[i] !== stored[storedAt + i]) return false;
+    return true;
+  }
+
+  /** The bytes of a buffer passed to eventDigestMatches may have changed (e.g. it was refilled). */
+  restage(): void {
+    this.stagedSrc = null;
   }
 
   leafHash(leaf: Uint8Array): Uint8Array {

@@ -56,6 +56,65 @@ describe('hash kernel (hash-wasm WASM driven directly)', () => {
     }
   });
 
+  it('eventDigestMatches: the same d as eventDigest for events read in order from one buffer (in shared memory too), around its 8 KiB window and the 16 KiB buffer', async () => {
+    const k = await loadHashKernel();
+    // Records laid out as in events.bin (a 76-byte header, d at +12, then the bytes), sizes around the window (8,180 = 8 KiB − the tag) and the buffer.
+    const sizes = [0, 1, 620, 8179, 8180, 8181, 5, 16_372, 16_373, 700, 40_000, 3, ...Array.from({ length: 300 }, () => rand(2000))];
+    const total = sizes.reduce((a, n) => a + 76 + n, 0);
+    for (const shared of [false, true]) {
+      const buf = new Uint8Array(shared ? new SharedArrayBuffer(total + 3) : new ArrayBuffer(total + 3)).subarray(3); // odd offset
+      const at: number[] = [];
+      let o = 0;
+      for (const n of sizes) {
+        at.push(o);
+        const ev = bytes(n);
+        buf.set(ev, o + 76);
+        buf.set(eventDigest(nobleBlake3, ev), o + 12);
+        o += 76 + n;
+      }
+      k.restage();
+      sizes.forEach((n, i) => expect(k.eventDigestMatches(buf, at[i]! + 76, n, buf, at[i]! + 12)).toBe(true));
+      // A changed stored digest, and a changed event byte, each exactly where it is.
+      for (const i of [0, 2, 4, 5, 7, 8, 10, 100, sizes.length - 1]) {
+        buf[at[i]! + 12 + (i % 32)]! ^= 0x04;
+        expect(k.eventDigestMatches(buf, at[i]! + 76, sizes[i]!, buf, at[i]! + 12)).toBe(false);
+        buf[at[i]! + 12 + (i % 32)]! ^= 0x04;
+        expect(k.eventDigestMatches(buf, at[i]! + 76, sizes[i]!, buf, at[i]! + 12)).toBe(true);
+      }
+      // Backwards and at random: the window is taken again where needed.
+      for (let j = 0; j < 200; j++) {
+        const i = rand(sizes.length);
+        expect(k.eventDigestMatches(buf, at[i]! + 76, sizes[i]!, buf, at[i]! + 12)).toBe(true);
+      }
+      // The buffer refilled with other records at the same offsets: restage() drops the window.
+      const i = 20;
+      expect(k.eventDigestMatches(buf, at[i]! + 76, sizes[i]!, buf, at[i]! + 12)).toBe(true);
+      const ev = bytes(sizes[i]!);
+      buf.set(ev, at[i]! + 76);
+      buf.set(eventDigest(nobleBlake3, ev), at[i]! + 12);
+      k.restage();
+      expect(k.eventDigestMatches(buf, at[i]! + 76, sizes[i]!, buf, at[i]! + 12)).toBe(true);
+    }
+  });
+
+  it('eventDigestMatches leaves the output of eventDigest and chainLink alone', async () => {
+    const k = await loadHashKernel();
+    const ev = bytes(600);
+    k.eventDigest(ev, 0, ev.length);
+    const d = k.outCopy();
+    const rec = new Uint8Array(76 + 300);
+    rec.set(bytes(300), 76);
+    rec.set(eventDigest(nobleBlake3, rec.subarray(76)), 12);
+    k.restage();
+    expect(k.eventDigestMatches(rec, 76, 300, rec, 12)).toBe(true);
+    expect(k.outCopy()).toEqual(d);
+    expect(k.outEquals(d, 0)).toBe(true);
+    // And the other way: eventDigest between two eventDigestMatches of one window.
+    expect(k.eventDigestMatches(rec, 76, 300, rec, 12)).toBe(true);
+    k.eventDigest(ev, 0, ev.length);
+    expect(k.eventDigestMatches(rec, 76, 300, rec, 12)).toBe(true);
+  });
+
   it('RFC 9162 leaf and node hashes equal shared/merkle, one by one and by level', async () => {
     const k = await loadHashKernel();
     const leaves = bytes(32 * 8);
