@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ArxFailure } from '../../../shared/contract';
 import type { ConsoleServices } from '../core/console-services';
 import { attachBridge, type BridgeHandle } from './chromium-bridge';
@@ -56,6 +56,9 @@ export async function launchChromiumConsole(opts: {
   const profile = mkdtempSync(join(tmpdir(), 'arx-chromium-'));
   const args = [...CHROMIUM_QUIET_FLAGS, '--no-sandbox'];
   if (!opts.headless) args.push('--app=about:blank');
+  // Loaded here, not at the top: every `arx` command imports this module (through the launcher),
+  // and loading playwright-core cost ~0.5 s of each command's start-up (arx --help: 2.1 s).
+  const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumExecutable(),
     headless: opts.headless,

@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../../electron/main/policy/cedar-node';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY, validatePolicies } from '../../../shared/policy';
 import { memoizedBindings } from '../../../shared/policy/editor-validation';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
 import { POLICY_TEMPLATE_LIBRARY } from '../../../shared/policy/template-library';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../../electron/main/policy/cedar-node';
 import { ArxFailure } from '../../../shared/contract';
 import { call } from './support';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../../electron/main/policy/cedar-node';
 import { runCli } from '../../../electron/main/cli/arx';
 import { DEFAULT_POLICIES, DEMO_DIRECTORY, GATEWAY_SCHEMA, policyVersionDigest } from '../../../shared/policy';
 import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';

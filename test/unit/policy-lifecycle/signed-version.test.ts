@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../../electron/main/policy/cedar-node';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envelopeOf, pae } from '../../../shared/dsse';

@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as cedar from '../../../electron/main/policy/cedar-node';
 import { expect } from 'vitest';
 import { compilePolicySet, type CompileOptions, type GatewayRequest, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
 
