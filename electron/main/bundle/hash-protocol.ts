@@ -2,10 +2,11 @@
 export type HashWorkerRequest =
   /**
    * A new stream. With `events`, the stream is events.bin: the worker also parses its records and
-   * checks each event digest d = BLAKE3("arx/event/v1" ‖ bytes) against the stored one, and leaves
-   * the member's SHA-256 to the sender (its reply's sha256 is empty): that balances the two threads.
+   * checks each event digest d = BLAKE3("arx/event/v1" ‖ bytes) against the stored one; with
+   * `sha256OnSender` it leaves the member's SHA-256 to the sender (its reply's sha256 is empty), to
+   * balance the two threads.
    */
-  | { op: 'begin'; id: number; events?: { maxEventBytes: number } }
+  | { op: 'begin'; id: number; events?: { maxEventBytes: number; sha256OnSender?: boolean } }
   /** `length` bytes at the start of `buffer` (transferred; the ack gives it back for reuse). */
   | { op: 'data'; id: number; buffer: ArrayBuffer; length: number }
   /** `length` bytes at `offset` of a shared slot of the file reader (hashed in place, not copied). */

@@ -83,7 +83,7 @@ port.on('message', (m: HashWorkerRequest) => {
           }, m.events.maxEventBytes);
           events = { scanner, tally, failed: false, kernel };
         }
-        streams.set(m.id, { sha: events ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
+        streams.set(m.id, { sha: m.events?.sha256OnSender ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
         return;
       }
       const s = streams.get(m.id);

@@ -137,10 +137,10 @@ class HashWorkerClient {
     if (this.streams.size === 0) this.worker?.unref();
   }
 
-  open(events?: { maxEventBytes: number }): MemberStreamHasher {
+  open(events?: { maxEventBytes: number; sha256OnSender?: boolean }): MemberStreamHasher {
     const w = this.ensure();
     const id = this.nextId++;
-    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null, sha: events ? createHash('sha256') : null };
+    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null, sha: events?.sha256OnSender ? createHash('sha256') : null };
     this.streams.set(id, s);
     w.ref();
     const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
@@ -265,7 +265,7 @@ let lastEngine: string | null = null;
  * A hasher whose work runs in the process's bundle hash worker (another core). With `events`, the
  * member is events.bin and the worker also checks every event digest (MemberDigests.events).
  */
-export function workerMemberHasher(events?: { maxEventBytes: number }): MemberStreamHasher {
+export function workerMemberHasher(events?: { maxEventBytes: number; sha256OnSender?: boolean }): MemberStreamHasher {
   client ??= new HashWorkerClient();
   return client.open(events);
 }

@@ -572,7 +572,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         }
         if (kind === 'events') startEvents(name);
         const checkDigests = kind === 'events' && events !== null && digestsInWorker;
-        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher(checkDigests ? { maxEventBytes: limits.maxEventBytes } : undefined)) : inlineMemberHasher(b3);
+        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher(checkDigests ? { maxEventBytes: limits.maxEventBytes, sha256OnSender: true } : undefined)) : inlineMemberHasher(b3);
         current = { name, kind, size, hasher, buf: streamed ? null : new Uint8Array(size), fill: 0, index };
       },
       data(chunk) {
