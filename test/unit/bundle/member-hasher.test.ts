@@ -1,15 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
-import { BUNDLE_MAGIC_TEXT, END_OF_ARCHIVE, eventRecordHeader, padding, ustarHeader } from '../../../shared/bundle';
-import { ChainBuilder, eventDigest, nobleBlake3, type Blake3 } from '../../../shared/chain';
+import { eventRecordHeader } from '../../../shared/bundle';
+import { eventDigest, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from '../../../electron/main/bundle/member-hasher';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { chainBundle, reference } from './chain-bundle';
 
 /**
  * The verifier hashes events.bin (SHA-256 and BLAKE3 of the member) in a worker thread and the
@@ -21,7 +21,6 @@ let dir: string;
 let b3: Blake3;
 const trust = { store: { anchors: [], intermediates: [], crls: [] }, policy: {} };
 const enc = new TextEncoder();
-const TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-member-hasher-'));
@@ -29,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const reference = (data: Uint8Array) => ({ sha256: createHash('sha256').update(data).digest('hex'), blake3: toHex(blake3(data)) });
 
 describe('member hashers', () => {
   it('the worker gives the reference SHA-256 and BLAKE3 for any chunking, also chunks above its 1 MiB buffers', async () => {
@@ -226,35 +224,6 @@ describe('the hash worker’s event digest tally', () => {
   }, 60_000);
 });
 
-/** A structurally sound, unsigned bundle whose events.bin is a real chain of `count` events of ~1 KB. */
-function chainBundle(count: number, mutate?: (events: Uint8Array, eventAt: number[]) => void, eventBytes?: (i: number, at: number) => Uint8Array | undefined): Buffer {
-  const chain = new ChainBuilder(b3, { tenantId: TENANT });
-  const parts: Uint8Array[] = [];
-  const eventAt: number[] = [];
-  let at = 0;
-  let last = '';
-  for (let i = 0; i < count; i++) {
-    const bytes = eventBytes?.(i, at) ?? enc.encode(JSON.stringify({ arxtenant: TENANT, seq: i, type: 'com.arx.test', data: 'x'.repeat(900 + (i % 200)) }));
-    const e = chain.append(bytes);
-    parts.push(eventRecordHeader(e.seq, bytes.length, e.digest, e.hash), bytes);
-    eventAt.push(at + 76);
-    at += 76 + bytes.length;
-    last = toHex(e.hash);
-  }
-  const events = new Uint8Array(Buffer.concat(parts));
-  const genesis = toHex(new ChainBuilder(nobleBlake3, { tenantId: TENANT }).head.hash);
-  const range = { tenantId: TENANT, tenantSlug: 't', from: 0, to: count - 1, count, prevHash: genesis, lastHash: last, review: null };
-  const body: [string, Uint8Array][] = [
-    ['ARX-BUNDLE', enc.encode(BUNDLE_MAGIC_TEXT)],
-    ['range.json', enc.encode(JSON.stringify(range))],
-    ['events.bin', events],
-  ];
-  const members = body.map(([name, d]) => ({ name, size: d.length, ...reference(d) }));
-  mutate?.(events, eventAt);
-  const manifest = { format: 'arx-bundle', version: 1, createdAt: '2026-11-25T00:00:00.000Z', tenant: { id: TENANT, slug: 't' }, range: { from: 0, to: count - 1, count }, review: null, exporter: { operatorId: 'x', edipi: '1', displayName: 'x', loginCertificateSha256: '00'.repeat(32) }, members };
-  const member = (name: string, d: Uint8Array) => [ustarHeader(name, d.length), d, new Uint8Array(padding(d.length))];
-  return Buffer.concat([...body.flatMap(([k, d]) => member(k, d)), ...member('manifest.json', enc.encode(JSON.stringify(manifest))), ...member('manifest.dsse.json', enc.encode('{}')), ...member('manifest-signer.der', enc.encode('x')), END_OF_ARCHIVE]);
-}
 
 const findings = (r: VerifiedBundle, id: string) => r.checks.find((c) => c.id === id)?.findings.map((f) => f.code) ?? [];
 
@@ -264,10 +233,10 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
   it('an intact chain of 40,000 events (~42 MB), and the same with one event byte flipped', async () => {
     const count = 40_000;
     const intact = join(dir, 'intact.arxbundle');
-    writeFileSync(intact, chainBundle(count));
+    writeFileSync(intact, chainBundle(b3, count));
     const flipped = join(dir, 'flipped.arxbundle');
     // Inside the bytes of event 38,000: after the ring of slots went round.
-    writeFileSync(flipped, chainBundle(count, (ev, eventAt) => void (ev[eventAt[38_000]! + 10]! ^= 0x01)));
+    writeFileSync(flipped, chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[38_000]! + 10]! ^= 0x01)));
     for (const file of [intact, flipped]) {
       const inWorker = await verifyBundle(file, { trust, blake3: b3 });
       const inline = await verifyBundle(file, { trust, blake3: b3, hashWorker: false });
@@ -286,7 +255,7 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
   }, 120_000);
 
   it('a bundle cut inside events.bin is BUNDLE_TRUNCATED with the worker, and the next verification is unaffected', async () => {
-    const whole = chainBundle(3000);
+    const whole = chainBundle(b3, 3000);
     const cut = join(dir, 'cut.arxbundle');
     writeFileSync(cut, whole.subarray(0, 2 << 20));
     expect((await verifyBundle(cut, { trust, blake3: b3 })).fatal?.code).toBe('BUNDLE_TRUNCATED');
@@ -314,7 +283,7 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
       return undefined;
     };
     const file = join(dir, 'digest-and-json.arxbundle');
-    writeFileSync(file, chainBundle(count, (ev, eventAt) => void (ev[eventAt[2500]! - 64]! ^= 0x01), special)); // flips the stored d of event 2500 (in its record header)
+    writeFileSync(file, chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[2500]! - 64]! ^= 0x01), special)); // flips the stored d of event 2500 (in its record header)
     expect(across).toBeGreaterThan(11);
     expect(across).toBeLessThan(2000);
     for (const replayDecisions of [false, true]) {
