@@ -66,7 +66,8 @@ export interface VerifyBundleOptions {
   trust: BundleTrust;
   blake3: Blake3;
   limits?: Partial<BundleLimits>;
-  onProgress?: (p: { bytes: number; total: number; events: number }) => void;
+  /** `again`: the second pass of a bundle that is not intact (one thread, for the exact findings; see eventDigestsInWorker). */
+  onProgress?: (p: { bytes: number; total: number; events: number; again?: boolean }) => void;
   /** Keep the bundle's events (up to this many), policies and certificates for a read-only view. */
   collect?: { maxEvents: number };
   /** Findings listed per check; the rest are counted. */
@@ -94,6 +95,12 @@ export interface VerifyBundleOptions {
 
 /** Thrown inside the read loop when the intact-chain path meets a row it does not accept. */
 class ChainNotIntact extends Error {}
+
+/** The second pass: every d_i on this thread and ChainVerifier from the first row; its progress says so. */
+function verifyAgain(path: string, opts: VerifyBundleOptions): Promise<VerifiedBundle> {
+  const progress = opts.onProgress;
+  return verifyBundle(path, { ...opts, eventDigestsInWorker: false, ...(progress ? { onProgress: (p) => progress({ ...p, again: true }) } : {}) });
+}
 
 /** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
 const HASH_INFLIGHT_MAX = 16 << 20;
@@ -691,14 +698,14 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       const notIntact = intact !== null && (eventsProblem || !(intact as IntactChain).finish().ok);
       if (!t || t.mismatches > 0 || t.checked !== eventCount || notIntact) {
         (decisionReplay as StreamingReplay | null)?.close();
-        return verifyBundle(path, { ...opts, eventDigestsInWorker: false });
+        return verifyAgain(path, opts);
       }
     }
     await finishReplay();
   } catch (e) {
     (decisionReplay as StreamingReplay | null)?.close();
     // A row the intact-chain path does not accept: reading stopped there; verify again for the findings.
-    if (e instanceof ChainNotIntact) return verifyBundle(path, { ...opts, eventDigestsInWorker: false });
+    if (e instanceof ChainNotIntact) return verifyAgain(path, opts);
     if (e instanceof BundleFatal) report.fatal = { code: e.code, message: e.message, location: e.location };
     else {
       const code = (e as { code?: string }).code;

@@ -141,14 +141,17 @@ export const bundleVerify: CliCommand = {
     const trust = loadBundleTrust(values.trust, io.env);
     const started = Date.now();
     let last = 0;
+    let again = false;
     const report = await verifyBundle(positionals[0]!, {
       trust,
       blake3: await loadWasmBlake3(),
       onProgress: (p) => {
         const now = Date.now();
-        if (now - last < 1000) return;
+        if (now - last < 1000 && !(p.again && !again)) return;
         last = now;
-        io.err(`verifying: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`);
+        if (p.again && !again) io.err('something is not intact: verifying again on one thread, for the exact findings');
+        again ||= p.again === true;
+        io.err(`${again ? 'verifying again' : 'verifying'}: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`);
       },
     });
     io.out(values.json ? JSON.stringify(report, null, 2) : formatBundleReport(report));

@@ -63,6 +63,20 @@ describe('verifyBundle: the intact-chain path and its fall-back give the one-thr
     }, 60_000);
   }
 
+  it('the second pass says so in its progress (the CLI prints "verifying again"); an intact bundle has one pass', async () => {
+    const tampered = join(dir, 'progress-tampered.arxbundle');
+    writeFileSync(tampered, chainBundle(b3, COUNT, undefined, undefined, (r) => ((r[2500] = { ...r[2500]!, hash: flip(r[2500]!.hash) }), r)));
+    const intact = join(dir, 'progress-intact.arxbundle');
+    writeFileSync(intact, chainBundle(b3, COUNT));
+    for (const [file, again] of [[tampered, true], [intact, false]] as const) {
+      const seen: { events: number; again?: boolean }[] = [];
+      await verifyBundle(file, { trust, blake3: b3, onProgress: (p) => seen.push({ events: p.events, ...(p.again ? { again: p.again } : {}) }) });
+      // A 3 MB bundle reports once, at the end of the pass that completes (the first pass of the
+      // tampered one stopped at seq 2500).
+      expect(seen).toEqual([again ? { events: COUNT, again: true } : { events: COUNT }]);
+    }
+  }, 60_000);
+
   it('a chain hash changed at seq 38,000 of 40,000 (after the reader’s ring of 32 slots went round): same report, found at its seq', async () => {
     const file = join(dir, 'late.arxbundle');
     writeFileSync(file, chainBundle(b3, 40_000, undefined, undefined, (r) => ((r[38_000] = { ...r[38_000]!, hash: flip(r[38_000]!.hash, 31) }), r)));
