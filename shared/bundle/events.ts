@@ -1,16 +1,6 @@
 /** The fixed part of an events.bin record: u64be(seq) ‖ u32be(n) ‖ d (32) ‖ h (32). */
 export const EVENT_RECORD_HEADER = 8 + 4 + 32 + 32;
 
-/** One record of events.bin. `bytes`, `digest` and `hash` may be views into the input: copy to keep. */
-export interface EventRecord {
-  seq: number;
-  bytes: Uint8Array;
-  digest: Uint8Array;
-  hash: Uint8Array;
-  /** Offset of the record in events.bin. */
-  offset: number;
-}
-
 /** Encodes the 76-byte record header: u64be(seq) ‖ u32be(n) ‖ d ‖ h. */
 export function eventRecordHeader(seq: number, length: number, digest: Uint8Array, hash: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError('seq must be a non-negative safe integer');
@@ -128,26 +118,5 @@ export class EventRecordScanner {
   /** events.bin ended: it must end on a record boundary. */
   end(): void {
     if (this.headFill !== 0 || this.record !== null) throw new EventsMalformed(`events.bin ends inside the record at offset ${this.recordStart}`, this.recordStart);
-  }
-}
-
-/** The records of events.bin as objects with views (EventRecordScanner underneath). */
-export class EventRecordReader {
-  private readonly scanner: EventRecordScanner;
-
-  constructor(onRecord: (r: EventRecord) => void, maxEventBytes: number) {
-    this.scanner = new EventRecordScanner((buf, at, seq, len, offset) => {
-      const b = at + EVENT_RECORD_HEADER;
-      onRecord({ seq, bytes: buf.subarray(b, b + len), digest: buf.subarray(at + 12, at + 44), hash: buf.subarray(at + 44, b), offset });
-    }, maxEventBytes);
-  }
-
-  push(chunk: Uint8Array): void {
-    this.scanner.push(chunk);
-  }
-
-  /** events.bin ended: it must end on a record boundary. */
-  end(): void {
-    this.scanner.end();
   }
 }
