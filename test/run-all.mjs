@@ -18,11 +18,17 @@ function step(name, cmd, args) {
 const readJson = (p) => (existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null);
 
 step('typecheck', 'npx', ['tsc', '-b']);
-step('lint', 'npx', ['eslint', '--max-warnings', '0', '.']);
+step('lint', 'npm', ['run', 'lint', '--silent']);
 step('build', 'npm', ['run', 'build', '--silent']);
 
 rmSync('test-results/vitest.json', { force: true });
-step('unit and integration (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
+step('unit and integration (vitest)', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/vitest.json',
+]);
 const v = readJson('test-results/vitest.json');
 if (v) {
   totals.passed += v.numPassedTests;

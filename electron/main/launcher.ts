@@ -54,7 +54,9 @@ export async function runConsole(): Promise<number> {
       console.log(`First start: seeding demo data, ${m[1]}%`);
     }
   });
-  void services.demoReady.then(() => lastTenth >= 0 && console.log('Demo data ready: tenants alpha-command and bravo-finance.'));
+  void services.demoReady.then(
+    () => lastTenth >= 0 && console.log('Demo data ready: tenants alpha-command and bravo-finance.'),
+  );
   const started = services.start();
   const ui = await launchChromiumConsole({ services, rendererDir: rendererDistDir(here), headless });
   await started;
@@ -74,4 +76,3 @@ export async function runConsole(): Promise<number> {
   await services.stop();
   return 0;
 }
-

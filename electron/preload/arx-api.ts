@@ -44,7 +44,8 @@ export function createPreloadApi(ipc: IpcRendererPort): ArxApi {
   };
 
   const subscribe = (event: EventName, listener: (payload: unknown) => void): (() => void) => {
-    if (!isEventName(event) || typeof listener !== 'function') throw new TypeError(`unknown event ${String(event).slice(0, 80)}`);
+    if (!isEventName(event) || typeof listener !== 'function')
+      throw new TypeError(`unknown event ${String(event).slice(0, 80)}`);
     let set = listeners.get(event);
     if (!set) listeners.set(event, (set = new Set()));
     set.add(listener);

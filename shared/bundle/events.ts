@@ -16,7 +16,8 @@ export function eventRecordHeader(seq: number, length: number, digest: Uint8Arra
   return h;
 }
 
-const u32be = (b: Uint8Array, at: number): number => ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
+const u32be = (b: Uint8Array, at: number): number =>
+  ((b[at]! << 24) >>> 0) + (b[at + 1]! << 16) + (b[at + 2]! << 8) + b[at + 3]!;
 
 export class EventsMalformed extends Error {
   constructor(
@@ -105,7 +106,12 @@ export class EventRecordScanner {
 
   private check(seq: number, len: number, at: number): void {
     if (!Number.isSafeInteger(seq)) throw new EventsMalformed(`the record at offset ${at} has a seq beyond 2^53`, at);
-    if (len > this.maxEventBytes) throw new EventsMalformed(`the record at offset ${at} declares an event of ${len} bytes (limit ${this.maxEventBytes})`, at, 'BUNDLE_EVENT_TOO_LARGE');
+    if (len > this.maxEventBytes)
+      throw new EventsMalformed(
+        `the record at offset ${at} declares an event of ${len} bytes (limit ${this.maxEventBytes})`,
+        at,
+        'BUNDLE_EVENT_TOO_LARGE',
+      );
   }
 
   private emit(): void {
@@ -117,6 +123,7 @@ export class EventRecordScanner {
 
   /** events.bin ended: it must end on a record boundary. */
   end(): void {
-    if (this.headFill !== 0 || this.record !== null) throw new EventsMalformed(`events.bin ends inside the record at offset ${this.recordStart}`, this.recordStart);
+    if (this.headFill !== 0 || this.record !== null)
+      throw new EventsMalformed(`events.bin ends inside the record at offset ${this.recordStart}`, this.recordStart);
   }
 }

@@ -223,7 +223,12 @@ export const ManifestSchema = z
     range: z.object({ from: SEQ, to: SEQ, count: SEQ }).strict(),
     review: z.string().max(36).nullable(),
     exporter: z
-      .object({ operatorId: z.string().max(64), edipi: z.string().max(16), displayName: z.string().max(256), loginCertificateSha256: HEX32 })
+      .object({
+        operatorId: z.string().max(64),
+        edipi: z.string().max(16),
+        displayName: z.string().max(256),
+        loginCertificateSha256: HEX32,
+      })
       .strict(),
     members: z.array(ManifestMemberSchema).min(1).max(DEFAULT_LIMITS.maxMembers),
   })
@@ -263,14 +268,26 @@ export const GatewayKeysSchema = z
 export type BundleGatewayKey = z.infer<typeof GatewayKeysSchema>[number];
 
 export const ConsistencySchema = z
-  .array(z.object({ checkpoint: z.number().int().min(1).max(999_999), fromSize: SEQ, toSize: SEQ, proof: z.array(z.string().max(64)).max(64) }).strict())
+  .array(
+    z
+      .object({
+        checkpoint: z.number().int().min(1).max(999_999),
+        fromSize: SEQ,
+        toSize: SEQ,
+        proof: z.array(z.string().max(64)).max(64),
+      })
+      .strict(),
+  )
   .max(DEFAULT_LIMITS.maxMembers);
 
 const DsseSchema = z
   .object({
     payloadType: z.string().min(1).max(256),
     payload: z.string().max(16 * 2 ** 20),
-    signatures: z.array(z.object({ keyid: z.string().max(128), sig: z.string().max(4096) }).strict()).min(1).max(16),
+    signatures: z
+      .array(z.object({ keyid: z.string().max(128), sig: z.string().max(4096) }).strict())
+      .min(1)
+      .max(16),
   })
   .strict();
 
@@ -287,17 +304,46 @@ export const PolicyMetaSchema = z
     authorId: z.string().max(64),
     schemaText: z.string().max(4 * 2 ** 20),
     tests: z.array(z.unknown()).max(10_000),
-    signatures: z.array(z.object({ role: z.enum(['author', 'approver']), operatorId: z.string().max(64), certificateSha256: HEX32, signedAt: TIME, envelope: DsseSchema }).strict()).max(64),
+    signatures: z
+      .array(
+        z
+          .object({
+            role: z.enum(['author', 'approver']),
+            operatorId: z.string().max(64),
+            certificateSha256: HEX32,
+            signedAt: TIME,
+            envelope: DsseSchema,
+          })
+          .strict(),
+      )
+      .max(64),
     /** What the control plane knew of each signing certificate when the bundle was exported (attested by the manifest signature). */
     enrolments: z
-      .array(z.object({ certificateSha256: HEX32, operatorId: z.string().max(64), usage: z.string().max(32), operatorActive: z.boolean(), roles: z.array(z.string().max(32)).max(16) }).strict())
+      .array(
+        z
+          .object({
+            certificateSha256: HEX32,
+            operatorId: z.string().max(64),
+            usage: z.string().max(32),
+            operatorActive: z.boolean(),
+            roles: z.array(z.string().max(32)).max(16),
+          })
+          .strict(),
+      )
       .max(64),
   })
   .strict();
 export type PolicyMeta = z.infer<typeof PolicyMetaSchema>;
 
 export const ReviewSchema = z
-  .object({ id: z.string().max(36), signerId: z.string().max(64), fromSeq: SEQ, toSeq: SEQ, createdAt: TIME, envelope: DsseSchema })
+  .object({
+    id: z.string().max(36),
+    signerId: z.string().max(64),
+    fromSeq: SEQ,
+    toSeq: SEQ,
+    createdAt: TIME,
+    envelope: DsseSchema,
+  })
   .strict();
 export type BundleReview = z.infer<typeof ReviewSchema>;
 

@@ -10,13 +10,18 @@ export type StrictJson = { ok: true; value: unknown } | { ok: false; error: Bund
  * ever sees the text, so hostile nesting cannot exhaust the stack.
  */
 export function parseStrictJson(bytes: Uint8Array, member: string, maxDepth = 32): StrictJson {
-  const fail = (code: ConstructorParameters<typeof BundleFatal>[0], message: string, extra: Record<string, number> = {}): StrictJson => ({
+  const fail = (
+    code: ConstructorParameters<typeof BundleFatal>[0],
+    message: string,
+    extra: Record<string, number> = {},
+  ): StrictJson => ({
     ok: false,
     error: new BundleFatal(code, `${member}: ${message}`, { member, ...extra }),
   });
   let text: string;
   try {
-    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return fail('BUNDLE_UTF8_INVALID', 'starts with a byte order mark', { offset: 0 });
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+      return fail('BUNDLE_UTF8_INVALID', 'starts with a byte order mark', { offset: 0 });
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return fail('BUNDLE_UTF8_INVALID', 'is not valid UTF-8');
@@ -39,14 +44,26 @@ export function parseStrictJson(bytes: Uint8Array, member: string, maxDepth = 32
         } catch {
           return fail('BUNDLE_JSON_INVALID', 'an invalid string', { offset: i });
         }
-        if (top.has(key)) return fail('BUNDLE_JSON_INVALID', `the key ${JSON.stringify(key.slice(0, 40))} appears twice in one object`, { offset: i });
+        if (top.has(key))
+          return fail(
+            'BUNDLE_JSON_INVALID',
+            `the key ${JSON.stringify(key.slice(0, 40))} appears twice in one object`,
+            { offset: i },
+          );
         top.add(key);
         expectKey = false;
       }
       i = j;
     } else if (c === 0x7b || c === 0x5b) {
       stack.push(c === 0x7b ? new Set() : null);
-      if (stack.length > maxDepth) return { ok: false, error: new BundleFatal('BUNDLE_JSON_TOO_DEEP', `${member}: nested more than ${maxDepth} levels`, { member, offset: i }) };
+      if (stack.length > maxDepth)
+        return {
+          ok: false,
+          error: new BundleFatal('BUNDLE_JSON_TOO_DEEP', `${member}: nested more than ${maxDepth} levels`, {
+            member,
+            offset: i,
+          }),
+        };
       expectKey = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
@@ -62,7 +79,14 @@ export function parseStrictJson(bytes: Uint8Array, member: string, maxDepth = 32
     return fail('BUNDLE_JSON_INVALID', `is not valid JSON (${(e as Error).message.slice(0, 120)})`);
   }
   const bad = badNumber(value, '');
-  if (bad !== undefined) return { ok: false, error: new BundleFatal('BUNDLE_NUMBER_TOO_LARGE', `${member}: ${bad || '(root)'} is not an integer below 2^53`, { member, path: bad || '(root)' }) };
+  if (bad !== undefined)
+    return {
+      ok: false,
+      error: new BundleFatal('BUNDLE_NUMBER_TOO_LARGE', `${member}: ${bad || '(root)'} is not an integer below 2^53`, {
+        member,
+        path: bad || '(root)',
+      }),
+    };
   return { ok: true, value };
 }
 
@@ -181,8 +205,10 @@ function jsonStringEnd(b: Uint8Array, i: number): number {
     if (c === 0x22) return i + 1;
     // An escape.
     const e = b[i + 1];
-    if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i += 2;
-    else if (e === 0x75 && i + 5 < n && isHex(b[i + 2]!) && isHex(b[i + 3]!) && isHex(b[i + 4]!) && isHex(b[i + 5]!)) i += 6;
+    if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)
+      i += 2;
+    else if (e === 0x75 && i + 5 < n && isHex(b[i + 2]!) && isHex(b[i + 3]!) && isHex(b[i + 4]!) && isHex(b[i + 5]!))
+      i += 6;
     else return -1;
   }
 }

@@ -37,7 +37,8 @@ function octal(buf: Uint8Array, at: number, width: number, value: number): void 
 /** The one header our exporter writes for a regular file `name` of `size` bytes. */
 export function ustarHeader(name: string, size: number): Uint8Array {
   if (!MEMBER_NAME.test(name)) throw new RangeError(`tar: invalid member name ${JSON.stringify(name)}`);
-  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_TAR_MEMBER) throw new RangeError(`tar: size ${size} out of range`);
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_TAR_MEMBER)
+    throw new RangeError(`tar: size ${size} out of range`);
   const h = new Uint8Array(BLOCK);
   h.set(enc.encode(name), 0);
   octal(h, 100, 8, 0o644);
@@ -120,7 +121,11 @@ export class TarReader {
   push(chunk: Uint8Array): void {
     let i = 0;
     if (this.offset + chunk.length > this.limits.maxTotalBytes) {
-      throw new BundleFatal('BUNDLE_TOO_LARGE', `the bundle is larger than the limit of ${this.limits.maxTotalBytes} bytes`, { offset: this.limits.maxTotalBytes });
+      throw new BundleFatal(
+        'BUNDLE_TOO_LARGE',
+        `the bundle is larger than the limit of ${this.limits.maxTotalBytes} bytes`,
+        { offset: this.limits.maxTotalBytes },
+      );
     }
     while (i < chunk.length) {
       switch (this.state) {
@@ -149,7 +154,10 @@ export class TarReader {
         case 'pad': {
           const n = Math.min(this.padLeft, chunk.length - i);
           for (let k = 0; k < n; k++) {
-            if (chunk[i + k] !== 0) throw new BundleFatal('BUNDLE_PADDING_NONZERO', 'the padding after a member is not zero bytes', { offset: this.offset + k });
+            if (chunk[i + k] !== 0)
+              throw new BundleFatal('BUNDLE_PADDING_NONZERO', 'the padding after a member is not zero bytes', {
+                offset: this.offset + k,
+              });
           }
           this.padLeft -= n;
           i += n;
@@ -158,7 +166,9 @@ export class TarReader {
           break;
         }
         case 'done':
-          throw new BundleFatal('BUNDLE_TRAILING_DATA', 'there are bytes after the end-of-archive blocks', { offset: this.offset });
+          throw new BundleFatal('BUNDLE_TRAILING_DATA', 'there are bytes after the end-of-archive blocks', {
+            offset: this.offset,
+          });
       }
     }
   }
@@ -166,9 +176,18 @@ export class TarReader {
   /** The input ended: it must end exactly after the two zero blocks. */
   end(): void {
     if (this.offset === 0) throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the file is empty', { offset: 0 });
-    if (this.members === 0) throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', `the file is not an ARX bundle (${this.offset} bytes, less than one tar header)`, { offset: 0 });
+    if (this.members === 0)
+      throw new BundleFatal(
+        'BUNDLE_NOT_A_BUNDLE',
+        `the file is not an ARX bundle (${this.offset} bytes, less than one tar header)`,
+        { offset: 0 },
+      );
     if (this.state !== 'done') {
-      throw new BundleFatal('BUNDLE_TRUNCATED', `the bundle ends early (after ${this.offset} bytes, ${this.describeState()})`, { offset: this.offset });
+      throw new BundleFatal(
+        'BUNDLE_TRUNCATED',
+        `the bundle ends early (after ${this.offset} bytes, ${this.describeState()})`,
+        { offset: this.offset },
+      );
     }
   }
 
@@ -187,44 +206,89 @@ export class TarReader {
     const h = this.header;
     const at = this.offset - BLOCK;
     if (this.state === 'end2') {
-      if (!isZero(h)) throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', 'the second end-of-archive block is not zero', { offset: at });
+      if (!isZero(h))
+        throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', 'the second end-of-archive block is not zero', {
+          offset: at,
+        });
       this.state = 'done';
       return;
     }
     if (isZero(h)) {
-      if (this.members === 0) throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the file is not a tar archive of members (it starts with a zero block)', { offset: at });
+      if (this.members === 0)
+        throw new BundleFatal(
+          'BUNDLE_NOT_A_BUNDLE',
+          'the file is not a tar archive of members (it starts with a zero block)',
+          { offset: at },
+        );
       this.state = 'end2';
       return;
     }
     const first = this.members === 0;
     const notTar = (message: string): never => {
-      throw new BundleFatal(first ? 'BUNDLE_NOT_A_BUNDLE' : 'BUNDLE_TAR_HEADER_INVALID', first ? `the file is not an ARX bundle: ${message}` : message, { offset: at });
+      throw new BundleFatal(
+        first ? 'BUNDLE_NOT_A_BUNDLE' : 'BUNDLE_TAR_HEADER_INVALID',
+        first ? `the file is not an ARX bundle: ${message}` : message,
+        { offset: at },
+      );
     };
     // Checksum first: it says whether this block is a header at all.
     const stored = parseOctal(h, 148, 8);
     let sum = 0;
     for (let k = 0; k < BLOCK; k++) sum += k >= 148 && k < 156 ? 0x20 : h[k]!;
     if (stored === undefined || stored !== sum) notTar('a tar header checksum does not match');
-    if (field(h, 257, 6) !== 'ustar' || h[262] !== 0 || h[263] !== 0x30 || h[264] !== 0x30) notTar('the header is not POSIX ustar');
+    if (field(h, 257, 6) !== 'ustar' || h[262] !== 0 || h[263] !== 0x30 || h[264] !== 0x30)
+      notTar('the header is not POSIX ustar');
 
     const prefix = field(h, 345, 155);
     const name = prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100);
     const loc = { offset: at, member: name.slice(0, 200) };
     const type = String.fromCharCode(h[156]!);
-    if (type === '1' || type === '2') throw new BundleFatal('BUNDLE_MEMBER_LINK', `member "${name.slice(0, 100)}" is a ${type === '1' ? 'hard' : 'symbolic'} link`, loc);
-    if (type !== '0') throw new BundleFatal('BUNDLE_MEMBER_TYPE', `member "${name.slice(0, 100)}" is not a regular file (type ${JSON.stringify(type)})`, loc);
-    if (name.startsWith('/')) throw new BundleFatal('BUNDLE_PATH_ABSOLUTE', `member "${name.slice(0, 100)}" has an absolute path`, loc);
-    if (name.split(/[\\/]/).includes('..')) throw new BundleFatal('BUNDLE_PATH_TRAVERSAL', `member "${name.slice(0, 100)}" climbs out of the bundle with ".."`, loc);
-    if (!MEMBER_NAME.test(name)) throw new BundleFatal('BUNDLE_MEMBER_NAME_INVALID', `member name "${name.slice(0, 100)}" is not a plain bundle member name`, loc);
+    if (type === '1' || type === '2')
+      throw new BundleFatal(
+        'BUNDLE_MEMBER_LINK',
+        `member "${name.slice(0, 100)}" is a ${type === '1' ? 'hard' : 'symbolic'} link`,
+        loc,
+      );
+    if (type !== '0')
+      throw new BundleFatal(
+        'BUNDLE_MEMBER_TYPE',
+        `member "${name.slice(0, 100)}" is not a regular file (type ${JSON.stringify(type)})`,
+        loc,
+      );
+    if (name.startsWith('/'))
+      throw new BundleFatal('BUNDLE_PATH_ABSOLUTE', `member "${name.slice(0, 100)}" has an absolute path`, loc);
+    if (name.split(/[\\/]/).includes('..'))
+      throw new BundleFatal(
+        'BUNDLE_PATH_TRAVERSAL',
+        `member "${name.slice(0, 100)}" climbs out of the bundle with ".."`,
+        loc,
+      );
+    if (!MEMBER_NAME.test(name))
+      throw new BundleFatal(
+        'BUNDLE_MEMBER_NAME_INVALID',
+        `member name "${name.slice(0, 100)}" is not a plain bundle member name`,
+        loc,
+      );
     const size = parseOctal(h, 124, 12);
-    if (size === undefined) throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', `member "${name}" has an invalid size field`, loc);
+    if (size === undefined)
+      throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', `member "${name}" has an invalid size field`, loc);
     const canonical = ustarHeader(name, size);
     for (let k = 0; k < BLOCK; k++) {
-      if (canonical[k] !== h[k]) throw new BundleFatal('BUNDLE_HEADER_NONCANONICAL', `the header of member "${name}" differs from the canonical one at byte ${k}`, { ...loc, offset: at + k });
+      if (canonical[k] !== h[k])
+        throw new BundleFatal(
+          'BUNDLE_HEADER_NONCANONICAL',
+          `the header of member "${name}" differs from the canonical one at byte ${k}`,
+          { ...loc, offset: at + k },
+        );
     }
-    if (++this.members > this.limits.maxMembers) throw new BundleFatal('BUNDLE_TOO_MANY_MEMBERS', `more than ${this.limits.maxMembers} members`, loc);
+    if (++this.members > this.limits.maxMembers)
+      throw new BundleFatal('BUNDLE_TOO_MANY_MEMBERS', `more than ${this.limits.maxMembers} members`, loc);
     if (this.offset + size > this.limits.maxTotalBytes) {
-      throw new BundleFatal('BUNDLE_TOO_LARGE', `member "${name}" declares ${size} bytes, beyond the limit of ${this.limits.maxTotalBytes} bytes for a bundle`, loc);
+      throw new BundleFatal(
+        'BUNDLE_TOO_LARGE',
+        `member "${name}" declares ${size} bytes, beyond the limit of ${this.limits.maxTotalBytes} bytes for a bundle`,
+        loc,
+      );
     }
     this.sink.begin(name, size, this.members - 1);
     this.remaining = size;

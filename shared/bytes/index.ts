@@ -78,7 +78,8 @@ export function fromBase64(text: string): Uint8Array | undefined {
     if (o < out.length) out[o++] = (n >> 8) & 255;
     if (o < out.length) out[o++] = n & 255;
     // Non-zero bits under the padding would give a second spelling of the same bytes.
-    if (i + 4 === text.length && ((pad === 2 && (n & 0xffff) !== 0) || (pad === 1 && (n & 0xff) !== 0))) return undefined;
+    if (i + 4 === text.length && ((pad === 2 && (n & 0xffff) !== 0) || (pad === 1 && (n & 0xff) !== 0)))
+      return undefined;
   }
   return out;
 }
@@ -116,7 +117,8 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
 
 /** Big-endian unsigned 64-bit encoding of a safe integer (JavaScript numbers are exact to 2^53). */
 export function u64be(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`u64be: ${value} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`u64be: ${value} is not a non-negative safe integer`);
   const out = new Uint8Array(8);
   const view = new DataView(out.buffer);
   view.setUint32(0, Math.floor(value / 0x1_0000_0000));

@@ -37,7 +37,8 @@ export function isTenantId(value: string): boolean {
 }
 
 function checkTenantId(tenantId: string): void {
-  if (!isTenantId(tenantId)) throw new RangeError(`tenant id must be a lowercase hyphenated UUID, got ${JSON.stringify(tenantId)}`);
+  if (!isTenantId(tenantId))
+    throw new RangeError(`tenant id must be a lowercase hyphenated UUID, got ${JSON.stringify(tenantId)}`);
 }
 
 /** "arx/genesis/v1" ‖ tenantId — the bytes that `b3sum` hashes to G. */
@@ -67,7 +68,8 @@ export function eventDigest(b3: Blake3, eventBytes: Uint8Array): Uint8Array {
 
 /** "arx/chain/v1" ‖ u64be(seq) ‖ prev ‖ digest: 84 bytes. */
 export function linkPreimage(seq: number, prev: Uint8Array, digest: Uint8Array): Uint8Array {
-  if (prev.length !== HASH_LEN || digest.length !== HASH_LEN) throw new RangeError('linkPreimage: prev and digest must be 32 bytes');
+  if (prev.length !== HASH_LEN || digest.length !== HASH_LEN)
+    throw new RangeError('linkPreimage: prev and digest must be 32 bytes');
   return concatBytes(CHAIN_TAG, u64be(seq), prev, digest);
 }
 
@@ -79,8 +81,10 @@ const linkView = new DataView(linkScratch.buffer);
 
 /** h_i: the cheap sequential step, BLAKE3 of linkPreimage(seq, prev, digest). */
 export function chainLink(b3: Blake3, seq: number, prev: Uint8Array, digest: Uint8Array): Uint8Array {
-  if (prev.length !== HASH_LEN || digest.length !== HASH_LEN) throw new RangeError('chainLink: prev and digest must be 32 bytes');
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`chainLink: seq ${seq} is not a non-negative safe integer`);
+  if (prev.length !== HASH_LEN || digest.length !== HASH_LEN)
+    throw new RangeError('chainLink: prev and digest must be 32 bytes');
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new RangeError(`chainLink: seq ${seq} is not a non-negative safe integer`);
   linkView.setUint32(12, Math.floor(seq / 0x1_0000_0000));
   linkView.setUint32(16, seq >>> 0);
   linkScratch.set(prev, 20);
@@ -111,7 +115,8 @@ export class ChainBuilder {
       this.nextSeq = 0;
       this.prev = genesisHash(b3, start.tenantId);
     } else {
-      if (!Number.isSafeInteger(start.seq) || start.seq < 0 || start.prevHash.length !== HASH_LEN) throw new RangeError('ChainBuilder: start needs a seq >= 0 and a 32-byte prevHash');
+      if (!Number.isSafeInteger(start.seq) || start.seq < 0 || start.prevHash.length !== HASH_LEN)
+        throw new RangeError('ChainBuilder: start needs a seq >= 0 and a 32-byte prevHash');
       this.nextSeq = start.seq;
       this.prev = start.prevHash;
     }

@@ -47,7 +47,8 @@ export class IntactChain {
 
   constructor(options: IntactChainOptions) {
     const { seq, prevHash } = options.start;
-    if (!Number.isSafeInteger(seq) || seq < 0 || prevHash.length !== HASH_LEN) throw new RangeError('IntactChain: start needs a seq >= 0 and a 32-byte prevHash');
+    if (!Number.isSafeInteger(seq) || seq < 0 || prevHash.length !== HASH_LEN)
+      throw new RangeError('IntactChain: start needs a seq >= 0 and a 32-byte prevHash');
     this.hasher = options.hasher;
     this.prev.set(prevHash);
     this.nextSeq = seq;

@@ -24,7 +24,10 @@ export const CHAIN_ISSUE_CODES = [
 export type ChainIssueCode = (typeof CHAIN_ISSUE_CODES)[number];
 
 /** Warnings alone do not fail a verification (DESIGN.md: events after the newest checkpoint). */
-export const CHAIN_WARNING_CODES: ReadonlySet<ChainIssueCode> = new Set(['TAIL_NOT_CHECKPOINTED', 'CHECKPOINT_ROOT_UNCHECKED']);
+export const CHAIN_WARNING_CODES: ReadonlySet<ChainIssueCode> = new Set([
+  'TAIL_NOT_CHECKPOINTED',
+  'CHECKPOINT_ROOT_UNCHECKED',
+]);
 
 export interface ChainIssueDetails {
   /** Where: the stored seq of the (first) row concerned; for CHAIN_TRUNCATED the first missing seq. */

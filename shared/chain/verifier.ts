@@ -104,18 +104,21 @@ interface Tracked {
 const MESSAGES: Record<ChainIssueCode, string> = {
   ROW_MALFORMED: 'the row is malformed (seq not a non-negative integer, or digest/hash not 32 bytes)',
   EVENT_DIGEST_MISMATCH: 'the stored event bytes do not hash to the stored event digest: the event was modified',
-  CHAIN_LINK_MISMATCH: 'the stored chain hash does not follow from the previous row: a row was altered, replaced or removed here',
+  CHAIN_LINK_MISMATCH:
+    'the stored chain hash does not follow from the previous row: a row was altered, replaced or removed here',
   SEQ_GAP: 'seq numbers are missing: events were deleted',
   SEQ_DUPLICATE: 'two rows carry the same seq: an event was inserted',
   SEQ_OUT_OF_ORDER: 'the row comes after a row with a higher seq; it was not checked',
   SEQ_RENUMBERED: 'from here the stored seq differs from the seq the rows were chained with: rows were renumbered',
   SEQ_SWAPPED: 'two rows exchanged their seq numbers',
   EVENT_INSERTED: 'the row(s) are not part of the chain: the next row links past them',
-  ANCHOR_MISMATCH: 'the stored chain hash differs from the trusted (checkpointed) one: the chain was rewritten up to here',
+  ANCHOR_MISMATCH:
+    'the stored chain hash differs from the trusted (checkpointed) one: the chain was rewritten up to here',
   CHAIN_TRUNCATED: 'the chain ends before the newest checkpoint: events at the end were deleted',
   TAIL_NOT_CHECKPOINTED: 'events after the newest checkpoint are not yet provable',
   CHECKPOINT_ROOT_MISMATCH: 'the Merkle root over the stored chain hashes differs from the checkpoint root',
-  CHECKPOINT_ROOT_UNCHECKED: 'checkpoint roots could not be recomputed (the rows do not line up after an earlier issue, or the segment has no start frontier)',
+  CHECKPOINT_ROOT_UNCHECKED:
+    'checkpoint roots could not be recomputed (the rows do not line up after an earlier issue, or the segment has no start frontier)',
 };
 
 /**
@@ -151,7 +154,12 @@ export class ChainVerifier {
   private readonly roots = new Map<number, Uint8Array>();
   private rootsChecked = 0;
   /** The row being pushed: its computed digest, the stored one when they differ, its hash, a precomputed link. */
-  private readonly cur: { digest: Uint8Array; stored: Uint8Array | null; hash: Uint8Array; pre: ChainRow['computedLink'] } = {
+  private readonly cur: {
+    digest: Uint8Array;
+    stored: Uint8Array | null;
+    hash: Uint8Array;
+    pre: ChainRow['computedLink'];
+  } = {
     digest: new Uint8Array(0),
     stored: null,
     hash: new Uint8Array(0),
@@ -184,15 +192,31 @@ export class ChainVerifier {
       this.startSeq = 0;
       this.genesis = genesisHash(this.b3, options.start.tenantId);
     } else {
-      if (!Number.isSafeInteger(options.start.seq) || options.start.seq < 0 || options.start.prevHash.length !== HASH_LEN) {
+      if (
+        !Number.isSafeInteger(options.start.seq) ||
+        options.start.seq < 0 ||
+        options.start.prevHash.length !== HASH_LEN
+      ) {
         throw new RangeError('ChainVerifier: start needs a seq >= 0 and a 32-byte prevHash');
       }
       this.startSeq = options.start.seq;
       this.genesis = options.start.prevHash;
     }
-    this.recent = [{ s: this.startSeq - 1, t: this.startSeq - 1, hash: this.genesis, digest: new Uint8Array(0), linked: true, dupLabel: false }];
+    this.recent = [
+      {
+        s: this.startSeq - 1,
+        t: this.startSeq - 1,
+        hash: this.genesis,
+        digest: new Uint8Array(0),
+        linked: true,
+        dupLabel: false,
+      },
+    ];
     const checkpoints = options.checkpoints ?? [];
-    const anchors = [...(options.anchors ?? []), ...checkpoints.filter((c) => c.size > 0).map((c) => ({ seq: c.size - 1, hash: c.head }))];
+    const anchors = [
+      ...(options.anchors ?? []),
+      ...checkpoints.filter((c) => c.size > 0).map((c) => ({ seq: c.size - 1, hash: c.head })),
+    ];
     if (options.anchors || options.checkpoints) {
       this.anchors = new Map(anchors.map((a) => [a.seq, a.hash]));
       this.lastAnchorSeq = anchors.reduce((m, a) => Math.max(m, a.seq), this.startSeq - 1);
@@ -205,13 +229,21 @@ export class ChainVerifier {
     else if ('tenantId' in options.start) this.frontier = new MerkleFrontier(undefined, options.merkleHasher);
     else if (options.start.frontier) {
       this.frontier = new MerkleFrontier(options.start.frontier, options.merkleHasher);
-      if (this.frontier.size !== this.startSeq) throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
+      if (this.frontier.size !== this.startSeq)
+        throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
     } else this.frontier = undefined;
     for (const c of checkpoints) {
       if (c.size === 0) {
         // The empty checkpoint: the empty tree, and the chain's starting hash as its head.
-        if (!bytesEqual(c.root, EMPTY_ROOT)) this.report('CHECKPOINT_ROOT_MISMATCH', { seq: -1, count: 0, expected: toHex(EMPTY_ROOT), found: toHex(c.root) });
-        if (this.startSeq === 0 && !bytesEqual(c.head, this.genesis)) this.report('ANCHOR_MISMATCH', { seq: -1, expected: toHex(c.head), found: toHex(this.genesis) });
+        if (!bytesEqual(c.root, EMPTY_ROOT))
+          this.report('CHECKPOINT_ROOT_MISMATCH', {
+            seq: -1,
+            count: 0,
+            expected: toHex(EMPTY_ROOT),
+            found: toHex(c.root),
+          });
+        if (this.startSeq === 0 && !bytesEqual(c.head, this.genesis))
+          this.report('ANCHOR_MISMATCH', { seq: -1, expected: toHex(c.head), found: toHex(this.genesis) });
       } else if (!this.frontier || c.size > this.frontier.size) this.roots.set(c.size, c.root);
     }
   }
@@ -224,7 +256,13 @@ export class ChainVerifier {
       return;
     }
     const s = row.seq;
-    if (!Number.isSafeInteger(s) || s < 0 || row.digest?.length !== HASH_LEN || row.hash?.length !== HASH_LEN || !(row.bytes instanceof Uint8Array)) {
+    if (
+      !Number.isSafeInteger(s) ||
+      s < 0 ||
+      row.digest?.length !== HASH_LEN ||
+      row.hash?.length !== HASH_LEN ||
+      !(row.bytes instanceof Uint8Array)
+    ) {
       this.report('ROW_MALFORMED', { seq: Number.isSafeInteger(s) ? s : -1 });
       return;
     }
@@ -242,14 +280,21 @@ export class ChainVerifier {
       this.report('SEQ_DUPLICATE', { seq: s, count: 2 });
     } else if (s > expectedLabel) {
       labelGap = s - expectedLabel;
-      this.report('SEQ_GAP', { seq: expectedLabel, lastSeq: s - 1, count: labelGap, expected: String(expectedLabel), found: String(s) });
+      this.report('SEQ_GAP', {
+        seq: expectedLabel,
+        lastSeq: s - 1,
+        count: labelGap,
+        expected: String(expectedLabel),
+        found: String(s),
+      });
     }
     this.lastLabel = Math.max(this.lastLabel ?? s, s);
 
     // 2. The event digest, over the exact stored bytes.
     const computed = row.computedDigest ?? eventDigest(this.b3, row.bytes);
     const digestOk = bytesEqual(computed, row.digest);
-    if (!digestOk) this.report('EVENT_DIGEST_MISMATCH', { seq: s, expected: toHex(computed), found: toHex(row.digest) });
+    if (!digestOk)
+      this.report('EVENT_DIGEST_MISMATCH', { seq: s, expected: toHex(computed), found: toHex(row.digest) });
     // A link that holds with the stored digest shows the rest of the row is intact: the payload
     // alone was changed, which EVENT_DIGEST_MISMATCH already says.
     // (The row's candidates live in fields, not in a closure: this runs once per row, millions of times.)
@@ -304,7 +349,13 @@ export class ChainVerifier {
         tracked.issue = run;
       } else {
         const expected = toHex(chainLink(this.b3, Math.max(0, head.t + 1), head.hash, computed));
-        tracked.issue = this.report('CHAIN_LINK_MISMATCH', { seq: s, lastSeq: s, count: 1, expected, found: toHex(row.hash) });
+        tracked.issue = this.report('CHAIN_LINK_MISMATCH', {
+          seq: s,
+          lastSeq: s,
+          count: 1,
+          expected,
+          found: toHex(row.hash),
+        });
       }
     }
     this.remember(tracked, row.hash);
@@ -319,7 +370,13 @@ export class ChainVerifier {
     head.t += delta;
     this.offset = head.t - head.s;
     const run = head.issue;
-    const renumbered = { seq: head.s, delta: this.offset, count: delta, expected: String(head.t), found: String(head.s) };
+    const renumbered = {
+      seq: head.s,
+      delta: this.offset,
+      count: delta,
+      expected: String(head.t),
+      found: String(head.s),
+    };
     if (run && delta > 0 && run.details.lastSeq === head.s) {
       if ((run.details.count ?? 1) > 1) {
         run.details.count = (run.details.count ?? 1) - 1;
@@ -350,9 +407,17 @@ export class ChainVerifier {
     const skipped = fork ? recent.slice(recent.length - back) : recent.splice(recent.length - back, back);
     const x = skipped[0]!;
     // Two rows that exchanged labels: x (labelled s-1) is chained right after this row.
-    if (!fork && back === 1 && !x.linked && !x.dupLabel && x.s === row.seq - 1 && links(tracked.t + 1, row.hash, [x.digest], x.hash)) {
+    if (
+      !fork &&
+      back === 1 &&
+      !x.linked &&
+      !x.dupLabel &&
+      x.s === row.seq - 1 &&
+      links(tracked.t + 1, row.hash, [x.digest], x.hash)
+    ) {
       const swap = { seq: x.s, lastSeq: row.seq, count: 2, expected: String(tracked.t + 1), found: String(x.s) };
-      if (x.issue && x.issue.details.lastSeq === x.s && (x.issue.details.count ?? 1) === 1) this.replace(x.issue, 'SEQ_SWAPPED', swap);
+      if (x.issue && x.issue.details.lastSeq === x.s && (x.issue.details.count ?? 1) === 1)
+        this.replace(x.issue, 'SEQ_SWAPPED', swap);
       else this.report('SEQ_SWAPPED', swap);
       this.remember(tracked, row.hash);
       x.t = tracked.t + 1;
@@ -383,7 +448,8 @@ export class ChainVerifier {
   private remember(tracked: Tracked, hash: Uint8Array): void {
     if (this.anchors) {
       const anchor = this.anchors.get(tracked.t);
-      if (anchor && !bytesEqual(anchor, hash)) this.report('ANCHOR_MISMATCH', { seq: tracked.s, expected: toHex(anchor), found: toHex(hash) });
+      if (anchor && !bytesEqual(anchor, hash))
+        this.report('ANCHOR_MISMATCH', { seq: tracked.s, expected: toHex(anchor), found: toHex(hash) });
       if (tracked.t > this.lastAnchorSeq && !tracked.dupLabel) this.tailRows++;
     }
     this.extendTree(tracked, hash);
@@ -413,7 +479,13 @@ export class ChainVerifier {
     if (!root) return;
     this.rootsChecked++;
     const computed = f.root();
-    if (!bytesEqual(computed, root)) this.report('CHECKPOINT_ROOT_MISMATCH', { seq: tracked.s, count: f.size, expected: toHex(root), found: toHex(computed) });
+    if (!bytesEqual(computed, root))
+      this.report('CHECKPOINT_ROOT_MISMATCH', {
+        seq: tracked.s,
+        count: f.size,
+        expected: toHex(root),
+        found: toHex(computed),
+      });
   }
 
   finish(): ChainReport {
@@ -441,7 +513,15 @@ export class ChainVerifier {
     const errors = sorted.filter((i) => !CHAIN_WARNING_CODES.has(i.code));
     const warnings = sorted.filter((i) => CHAIN_WARNING_CODES.has(i.code));
     const head = this.headRow();
-    return { ok: errors.length === 0 && this.omittedErrors === 0, rows: this.rows, size: head.t + 1, head: head.hash, errors, warnings, omitted: this.omitted };
+    return {
+      ok: errors.length === 0 && this.omittedErrors === 0,
+      rows: this.rows,
+      size: head.t + 1,
+      head: head.hash,
+      errors,
+      warnings,
+      omitted: this.omitted,
+    };
   }
 
   /**
@@ -500,7 +580,10 @@ export function verifyChain(rows: Iterable<ChainRow>, options: ChainVerifierOpti
   return v.finish();
 }
 
-export async function verifyChainAsync(rows: AsyncIterable<ChainRow>, options: ChainVerifierOptions): Promise<ChainReport> {
+export async function verifyChainAsync(
+  rows: AsyncIterable<ChainRow>,
+  options: ChainVerifierOptions,
+): Promise<ChainReport> {
   const v = new ChainVerifier(options);
   for await (const row of rows) v.push(row);
   return v.finish();

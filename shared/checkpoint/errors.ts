@@ -41,5 +41,9 @@ export interface NoteError {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: NoteError };
 
 export const noteOk = <T>(value: T): Parsed<T> => ({ ok: true, value });
-export const noteFail = (code: NoteErrorCode, message: string, details?: NoteError['details']): { ok: false; error: NoteError } =>
+export const noteFail = (
+  code: NoteErrorCode,
+  message: string,
+  details?: NoteError['details'],
+): { ok: false; error: NoteError } =>
   details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };

@@ -38,12 +38,14 @@ export interface NoteSigner {
 
 export function ed25519Verifier(name: string, publicKey: Uint8Array): NoteVerifier {
   if (!isValidKeyName(name)) throw new RangeError(`invalid key name ${JSON.stringify(name)}`);
-  if (publicKey.length !== 32 || !isUsablePublicKey(publicKey)) throw new RangeError('not a canonical Ed25519 public key of large order');
+  if (publicKey.length !== 32 || !isUsablePublicKey(publicKey))
+    throw new RangeError('not a canonical Ed25519 public key of large order');
   return {
     name,
     keyId: ed25519KeyId(name, publicKey),
     // Strict RFC 8032 (no ZIP-215 leniency), the same acceptance as OpenSSL's Ed25519 verify.
-    verify: (message, signature) => signature.length === 64 && ed25519.verify(signature, message, publicKey, { zip215: false }),
+    verify: (message, signature) =>
+      signature.length === 64 && ed25519.verify(signature, message, publicKey, { zip215: false }),
   };
 }
 
@@ -77,7 +79,8 @@ export function formatSignerKey(name: string, seed: Uint8Array): string {
 
 export function parseSignerKey(text: string): Parsed<NoteSigner & { publicKey: Uint8Array }> {
   const parts = splitPlus(text, 5);
-  if (!parts || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') return noteFail('KEY_MALFORMED', 'a signer key is PRIVATE+KEY+<name>+<hash>+<key>');
+  if (!parts || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY')
+    return noteFail('KEY_MALFORMED', 'a signer key is PRIVATE+KEY+<name>+<hash>+<key>');
   const [, , name, hash, key] = parts as [string, string, string, string, string];
   const parsed = parseKeyParts(name, hash, key, 'signer');
   if (!parsed.ok) return parsed;
@@ -97,19 +100,35 @@ function splitPlus(text: string, fields: number): string[] | undefined {
   return out;
 }
 
-function parseKeyParts(name: string, hash: string, key: string, kind: 'verifier'): Parsed<NoteVerifier & { publicKey: Uint8Array }>;
+function parseKeyParts(
+  name: string,
+  hash: string,
+  key: string,
+  kind: 'verifier',
+): Parsed<NoteVerifier & { publicKey: Uint8Array }>;
 function parseKeyParts(name: string, hash: string, key: string, kind: 'signer'): Parsed<{ material: Uint8Array }>;
-function parseKeyParts(name: string, hash: string, key: string, kind: 'verifier' | 'signer'): Parsed<(NoteVerifier & { publicKey: Uint8Array }) | { material: Uint8Array }> {
+function parseKeyParts(
+  name: string,
+  hash: string,
+  key: string,
+  kind: 'verifier' | 'signer',
+): Parsed<(NoteVerifier & { publicKey: Uint8Array }) | { material: Uint8Array }> {
   if (!isValidKeyName(name)) return noteFail('KEY_MALFORMED', 'the key name is empty or contains a space or +');
   if (!/^[0-9a-f]{8}$/.test(hash)) return noteFail('KEY_MALFORMED', 'the key hash is not 8 lowercase hex digits');
   const bytes = fromBase64(key);
   if (!bytes || bytes.length === 0) return noteFail('KEY_MALFORMED', 'the key is not base64');
-  if (bytes[0] !== ALG_ED25519) return noteFail('KEY_UNSUPPORTED_ALGORITHM', `signature type 0x${bytes[0]!.toString(16).padStart(2, '0')} is not supported (only Ed25519, 0x01)`);
+  if (bytes[0] !== ALG_ED25519)
+    return noteFail(
+      'KEY_UNSUPPORTED_ALGORITHM',
+      `signature type 0x${bytes[0]!.toString(16).padStart(2, '0')} is not supported (only Ed25519, 0x01)`,
+    );
   if (bytes.length !== 33) return noteFail('KEY_MALFORMED', 'an Ed25519 key is 32 bytes');
   const material = bytes.subarray(1);
   const publicKey = kind === 'verifier' ? material : ed25519.getPublicKey(material);
-  if (kind === 'verifier' && !isUsablePublicKey(publicKey)) return noteFail('KEY_MALFORMED', 'not a canonical Ed25519 public key of large order');
-  if (hex8(ed25519KeyId(name, publicKey)) !== hash) return noteFail('KEY_HASH_MISMATCH', 'the key hash does not match the name and key');
+  if (kind === 'verifier' && !isUsablePublicKey(publicKey))
+    return noteFail('KEY_MALFORMED', 'not a canonical Ed25519 public key of large order');
+  if (hex8(ed25519KeyId(name, publicKey)) !== hash)
+    return noteFail('KEY_HASH_MISMATCH', 'the key hash does not match the name and key');
   return noteOk(kind === 'verifier' ? { ...ed25519Verifier(name, publicKey), publicKey } : { material });
 }
 

@@ -44,9 +44,16 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
 }
 
 function checkText(text: string): NoteError | undefined {
-  if (!text.endsWith('\n')) return { code: 'NOTE_SIGNATURE_MALFORMED', message: 'the note text must end with a newline' };
+  if (!text.endsWith('\n'))
+    return { code: 'NOTE_SIGNATURE_MALFORMED', message: 'the note text must end with a newline' };
   const bad = findControl(text);
-  return bad ? { code: 'NOTE_CONTROL_CHARACTER', message: 'control characters other than newline are not allowed', details: { line: bad.line } } : undefined;
+  return bad
+    ? {
+        code: 'NOTE_CONTROL_CHARACTER',
+        message: 'control characters other than newline are not allowed',
+        details: { line: bad.line },
+      }
+    : undefined;
 }
 
 function findControl(text: string): { line: number } | undefined {
@@ -77,7 +84,8 @@ export function parseNote(note: string | Uint8Array): Parsed<ParsedNote> {
   // Lone surrogates cannot be UTF-8: a string that would not survive encoding is not a note.
   if (LONE_SURROGATE.test(text)) return noteFail('NOTE_NOT_UTF8', 'the note is not valid UTF-8 (lone surrogate)');
   const control = findControl(text);
-  if (control) return noteFail('NOTE_CONTROL_CHARACTER', 'control characters other than newline are not allowed', control);
+  if (control)
+    return noteFail('NOTE_CONTROL_CHARACTER', 'control characters other than newline are not allowed', control);
 
   // The text is separated from the signatures by the last empty line.
   const split = text.lastIndexOf('\n\n');
@@ -85,26 +93,40 @@ export function parseNote(note: string | Uint8Array): Parsed<ParsedNote> {
   const body = text.slice(0, split + 1);
   const sigBlock = text.slice(split + 2);
   const firstSigLine = body.split('\n').length + 1;
-  if (sigBlock.length === 0) return noteFail('NOTE_NO_SIGNATURES', 'no signature lines after the blank line', { line: firstSigLine });
-  if (!sigBlock.endsWith('\n')) return noteFail('NOTE_SIGNATURE_MALFORMED', 'the last signature line does not end with a newline', { line: firstSigLine + sigBlock.split('\n').length - 1 });
+  if (sigBlock.length === 0)
+    return noteFail('NOTE_NO_SIGNATURES', 'no signature lines after the blank line', { line: firstSigLine });
+  if (!sigBlock.endsWith('\n'))
+    return noteFail('NOTE_SIGNATURE_MALFORMED', 'the last signature line does not end with a newline', {
+      line: firstSigLine + sigBlock.split('\n').length - 1,
+    });
 
   const lines = sigBlock.slice(0, -1).split('\n');
-  if (lines.length > MAX_NOTE_SIGNATURES) return noteFail('NOTE_TOO_MANY_SIGNATURES', `at most ${MAX_NOTE_SIGNATURES} signatures`, { line: firstSigLine + MAX_NOTE_SIGNATURES });
+  if (lines.length > MAX_NOTE_SIGNATURES)
+    return noteFail('NOTE_TOO_MANY_SIGNATURES', `at most ${MAX_NOTE_SIGNATURES} signatures`, {
+      line: firstSigLine + MAX_NOTE_SIGNATURES,
+    });
   const signatures: NoteSignature[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = firstSigLine + i;
     const l = lines[i]!;
-    if (!l.startsWith(`${EM_DASH} `)) return noteFail('NOTE_SIGNATURE_MALFORMED', 'a signature line starts with an em dash (U+2014) and a space', { line });
+    if (!l.startsWith(`${EM_DASH} `))
+      return noteFail('NOTE_SIGNATURE_MALFORMED', 'a signature line starts with an em dash (U+2014) and a space', {
+        line,
+      });
     const rest = l.slice(2);
     const space = rest.indexOf(' ');
-    if (space < 0) return noteFail('NOTE_SIGNATURE_MALFORMED', 'a signature line is "— <key name> <signature>"', { line });
+    if (space < 0)
+      return noteFail('NOTE_SIGNATURE_MALFORMED', 'a signature line is "— <key name> <signature>"', { line });
     const name = rest.slice(0, space);
-    if (!isValidKeyName(name)) return noteFail('NOTE_KEY_NAME_INVALID', 'the key name is empty or contains a space or +', { line });
+    if (!isValidKeyName(name))
+      return noteFail('NOTE_KEY_NAME_INVALID', 'the key name is empty or contains a space or +', { line });
     const blob = fromBase64(rest.slice(space + 1));
     if (!blob) return noteFail('NOTE_SIGNATURE_MALFORMED', 'the signature is not canonical base64', { line });
-    if (blob.length < 5) return noteFail('NOTE_SIGNATURE_MALFORMED', 'the signature is shorter than a key ID and one byte', { line });
+    if (blob.length < 5)
+      return noteFail('NOTE_SIGNATURE_MALFORMED', 'the signature is shorter than a key ID and one byte', { line });
     const keyId = new DataView(blob.buffer, blob.byteOffset).getUint32(0);
-    if (signatures.some((s) => s.name === name && s.keyId === keyId)) return noteFail('NOTE_DUPLICATE_SIGNATURE', `key ${name} signed twice`, { line });
+    if (signatures.some((s) => s.name === name && s.keyId === keyId))
+      return noteFail('NOTE_DUPLICATE_SIGNATURE', `key ${name} signed twice`, { line });
     signatures.push({ name, keyId, signature: blob.slice(4), line });
   }
   return noteOk({ text: body, signatures });
@@ -136,7 +158,11 @@ export function openNote(note: string | Uint8Array, verifiers: readonly NoteVeri
       unknown.push({ name: s.name, keyId: s.keyId, line: s.line });
       continue;
     }
-    if (!v.verify(message, s.signature)) return noteFail('NOTE_SIGNATURE_INVALID', `the signature of ${s.name} does not verify`, { line: s.line, key: s.name });
+    if (!v.verify(message, s.signature))
+      return noteFail('NOTE_SIGNATURE_INVALID', `the signature of ${s.name} does not verify`, {
+        line: s.line,
+        key: s.name,
+      });
     verifiedBy.push({ name: s.name, keyId: s.keyId });
   }
   if (verifiedBy.length === 0) {

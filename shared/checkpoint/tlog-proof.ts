@@ -44,7 +44,11 @@ export function parseTlogProof(text: string): Parsed<TlogProof> {
     i++;
   }
   const indexLine = head[i];
-  if (!indexLine?.startsWith('index ') || !DECIMAL.test(indexLine.slice(6)) || !Number.isSafeInteger(Number(indexLine.slice(6)))) {
+  if (
+    !indexLine?.startsWith('index ') ||
+    !DECIMAL.test(indexLine.slice(6)) ||
+    !Number.isSafeInteger(Number(indexLine.slice(6)))
+  ) {
     return bad('expected "index <decimal without leading zeros>"', i + 1);
   }
   const index = Number(indexLine.slice(6));
@@ -72,16 +76,26 @@ export function verifyTlogProof(
   const parsed = parseTlogProof(text);
   if (!parsed.ok) return parsed;
   const { index, proof, checkpoint } = parsed.value;
-  if (expect.index !== undefined && expect.index !== index) return noteFail('TLOG_PROOF_INVALID', `the proof is for index ${index}, not ${expect.index}`);
+  if (expect.index !== undefined && expect.index !== index)
+    return noteFail('TLOG_PROOF_INVALID', `the proof is for index ${index}, not ${expect.index}`);
   const opened = openArxCheckpoint(checkpoint, verifiers, { tenantId: expect.tenantId });
   if (!opened.ok) {
     const line = opened.error.details?.line;
     // Report lines in terms of the proof file, not of the embedded checkpoint.
     const offset = text.slice(0, text.indexOf('\n\n') + 2).split('\n').length - 1;
-    return { ok: false, error: { ...opened.error, details: { ...opened.error.details, ...(line === undefined ? {} : { line: line + offset }) } } };
+    return {
+      ok: false,
+      error: {
+        ...opened.error,
+        details: { ...opened.error.details, ...(line === undefined ? {} : { line: line + offset }) },
+      },
+    };
   }
   const cp = opened.value.checkpoint;
   const verdict = verifyInclusion(index, cp.size, leafHash(chainHash), proof, cp.root);
-  if (!verdict.ok) return noteFail('TLOG_PROOF_INVALID', `the inclusion proof does not verify: ${verdict.error.message}`, { merkle: verdict.error.code });
+  if (!verdict.ok)
+    return noteFail('TLOG_PROOF_INVALID', `the inclusion proof does not verify: ${verdict.error.message}`, {
+      merkle: verdict.error.code,
+    });
   return noteOk({ index, checkpoint: cp });
 }

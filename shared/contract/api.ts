@@ -12,7 +12,9 @@ type Group<N extends CommandName> = Split<N>[0];
 
 export type ArxApi = {
   [G in Group<CommandName>]: {
-    [N in CommandName as Split<N>[0] extends G ? Split<N>[1] : never]: (request: RequestOf<N>) => Promise<Result<ResponseOf<N>>>;
+    [N in CommandName as Split<N>[0] extends G ? Split<N>[1] : never]: (
+      request: RequestOf<N>,
+    ) => Promise<Result<ResponseOf<N>>>;
   };
 } & {
   /** Returns an unsubscribe function. */

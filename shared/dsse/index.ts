@@ -44,8 +44,16 @@ export const DsseEnvelopeSchema = z
   .strict();
 export type DsseEnvelope = z.infer<typeof DsseEnvelopeSchema>;
 
-export function envelopeOf(payloadType: string, payload: Uint8Array, signatures: { keyid: string; sig: Uint8Array }[]): DsseEnvelope {
-  return { payloadType, payload: toBase64(payload), signatures: signatures.map((s) => ({ keyid: s.keyid, sig: toBase64(s.sig) })) };
+export function envelopeOf(
+  payloadType: string,
+  payload: Uint8Array,
+  signatures: { keyid: string; sig: Uint8Array }[],
+): DsseEnvelope {
+  return {
+    payloadType,
+    payload: toBase64(payload),
+    signatures: signatures.map((s) => ({ keyid: s.keyid, sig: toBase64(s.sig) })),
+  };
 }
 
 /** The payload bytes and the PAE that each signature must verify over; undefined when the base64 is not canonical. */

@@ -53,7 +53,10 @@ export function validateEvent(input: unknown): { ok: true; event: ArxEvent } | {
   if (!env.success) {
     const i = env.error.issues[0]!;
     const p = i.code === 'unrecognized_keys' && i.keys[0] ? [...i.path, i.keys[0]] : i.path;
-    return { ok: false, issue: { code: 'EVENT_INVALID', message: i.message, path: pathOf(p, '').replace(/^\./, '') || '(event)' } };
+    return {
+      ok: false,
+      issue: { code: 'EVENT_INVALID', message: i.message, path: pathOf(p, '').replace(/^\./, '') || '(event)' },
+    };
   }
   const type = env.data.type as EventType;
   const data = EVENT_DATA[type].safeParse(env.data.data);

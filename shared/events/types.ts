@@ -62,8 +62,12 @@ export const EVENT_DATA = {
       entities: z.array(EntityJson),
     })
     .strict(),
-  'com.arx.request.routed': z.object({ ...requestRef, ...modelRef, region: z.string().min(1), reason: z.string().min(1) }).strict(),
-  'com.arx.provider.called': z.object({ ...requestRef, ...modelRef, attempt: z.number().int().min(1).max(10) }).strict(),
+  'com.arx.request.routed': z
+    .object({ ...requestRef, ...modelRef, region: z.string().min(1), reason: z.string().min(1) })
+    .strict(),
+  'com.arx.provider.called': z
+    .object({ ...requestRef, ...modelRef, attempt: z.number().int().min(1).max(10) })
+    .strict(),
   'com.arx.provider.responded': z
     .object({
       ...requestRef,
@@ -75,23 +79,51 @@ export const EVENT_DATA = {
     })
     .strict(),
   'com.arx.response.returned': z
-    .object({ ...requestRef, status: z.enum(['ok', 'denied', 'error']), latencyMs: z.number().int().min(0), totalTokens: tokens })
+    .object({
+      ...requestRef,
+      status: z.enum(['ok', 'denied', 'error']),
+      latencyMs: z.number().int().min(0),
+      totalTokens: tokens,
+    })
     .strict(),
   'com.arx.content.redacted': z
-    .object({ ...requestRef, direction: z.enum(['prompt', 'completion']), categories: z.array(z.string().min(1)).min(1), count: z.number().int().min(1) })
+    .object({
+      ...requestRef,
+      direction: z.enum(['prompt', 'completion']),
+      categories: z.array(z.string().min(1)).min(1),
+      count: z.number().int().min(1),
+    })
     .strict(),
   'com.arx.cost.recorded': z
-    .object({ ...requestRef, user: id, team: id, ...modelRef, costCents: cents, promptTokens: tokens, completionTokens: tokens })
+    .object({
+      ...requestRef,
+      user: id,
+      team: id,
+      ...modelRef,
+      costCents: cents,
+      promptTokens: tokens,
+      completionTokens: tokens,
+    })
     .strict(),
   'com.arx.budget.exceeded': z
-    .object({ team: id, period: z.string().regex(/^\d{4}-\d{2}$/), budgetCents: cents, spentCents: cents, requestId: id.optional() })
+    .object({
+      team: id,
+      period: z.string().regex(/^\d{4}-\d{2}$/),
+      budgetCents: cents,
+      spentCents: cents,
+      requestId: id.optional(),
+    })
     .strict(),
   // Operator sessions on the console.
   'com.arx.session.opened': z
     .object({ operatorId: id, edipi, certificateSha256: hex32, tokenLabel: z.string(), roles: z.array(RoleSchema) })
     .strict(),
   'com.arx.session.refused': z
-    .object({ edipi: edipi.nullable(), certificateSha256: hex32.nullable(), reason: z.string().regex(/^[A-Z][A-Z0-9_]+$/) })
+    .object({
+      edipi: edipi.nullable(),
+      certificateSha256: hex32.nullable(),
+      reason: z.string().regex(/^[A-Z][A-Z0-9_]+$/),
+    })
     .strict(),
   'com.arx.session.closed': z
     .object({ operatorId: id, edipi, reason: z.enum(['logout', 'lock', 'idle', 'card-removed']) })
@@ -107,11 +139,21 @@ export const EVENT_DATA = {
   /** A submitted version refused by an approver (no signature; the version stays, as rejected). */
   'com.arx.policy.rejected': z.object({ ...policyRef, by: id }).strict(),
   /** A rollback to an earlier version, signed by its requester, waiting for a different approver. */
-  'com.arx.policy.rollbackrequested': z.object({ ...policyRef, rollbackId: id, fromSha256: hex32.nullable(), requestedBy: id }).strict(),
+  'com.arx.policy.rollbackrequested': z
+    .object({ ...policyRef, rollbackId: id, fromSha256: hex32.nullable(), requestedBy: id })
+    .strict(),
   // Evidence.
-  'com.arx.checkpoint.issued': z.object({ treeSize: z.number().int().min(0), rootSha256: hex32, keyName: z.string().min(1) }).strict(),
+  'com.arx.checkpoint.issued': z
+    .object({ treeSize: z.number().int().min(0), rootSha256: hex32, keyName: z.string().min(1) })
+    .strict(),
   'com.arx.review.signed': z
-    .object({ reviewId: id, fromSeq: z.number().int().min(0), toSeq: z.number().int().min(0), signer: id, verdict: z.enum(['intact', 'broken']) })
+    .object({
+      reviewId: id,
+      fromSeq: z.number().int().min(0),
+      toSeq: z.number().int().min(0),
+      signer: id,
+      verdict: z.enum(['intact', 'broken']),
+    })
     .strict(),
   'com.arx.bundle.exported': z
     .object({ bundleSha256: hex32, fromSeq: z.number().int().min(0), toSeq: z.number().int().min(0), exporter: id })
@@ -121,4 +163,5 @@ export const EVENT_DATA = {
 export type EventType = keyof typeof EVENT_DATA;
 export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA)[T]>;
 export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
-export const isEventType = (t: unknown): t is EventType => typeof t === 'string' && Object.prototype.hasOwnProperty.call(EVENT_DATA, t);
+export const isEventType = (t: unknown): t is EventType =>
+  typeof t === 'string' && Object.prototype.hasOwnProperty.call(EVENT_DATA, t);

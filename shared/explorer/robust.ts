@@ -38,7 +38,10 @@ export interface RobustScore {
  * the values equal to it are not (score 0). Fewer than `minCount` values flag nothing: a median of
  * two days is not a norm.
  */
-export function madScores(values: readonly number[], opts: { threshold?: number; minCount?: number } = {}): RobustScore[] {
+export function madScores(
+  values: readonly number[],
+  opts: { threshold?: number; minCount?: number } = {},
+): RobustScore[] {
   const threshold = opts.threshold ?? DEFAULT_MAD_THRESHOLD;
   const minCount = opts.minCount ?? 5;
   if (values.some((v) => !Number.isFinite(v))) throw new RangeError('madScores: every value must be a finite number');
@@ -52,7 +55,12 @@ export function madScores(values: readonly number[], opts: { threshold?: number;
 }
 
 /** Upper outliers only (spending far above the norm), grouped by series: each series is its own norm. */
-export function upperOutliersBySeries<T>(points: readonly T[], series: (p: T) => string, value: (p: T) => number, opts?: { threshold?: number; minCount?: number }): { point: T; score: RobustScore }[] {
+export function upperOutliersBySeries<T>(
+  points: readonly T[],
+  series: (p: T) => string,
+  value: (p: T) => number,
+  opts?: { threshold?: number; minCount?: number },
+): { point: T; score: RobustScore }[] {
   const groups = new Map<string, T[]>();
   for (const p of points) {
     const k = series(p);

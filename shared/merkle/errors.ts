@@ -16,10 +16,21 @@ export type MerkleErrorCode = (typeof MERKLE_ERROR_CODES)[number];
 export interface MerkleError {
   code: MerkleErrorCode;
   message: string;
-  details?: { expected?: string; found?: string; index?: number; size?: number; proofLength?: number; [key: string]: unknown };
+  details?: {
+    expected?: string;
+    found?: string;
+    index?: number;
+    size?: number;
+    proofLength?: number;
+    [key: string]: unknown;
+  };
 }
 
 export type MerkleVerdict = { ok: true } | { ok: false; error: MerkleError };
 
-export const merkleFail = (code: MerkleErrorCode, message: string, details?: MerkleError['details']): { ok: false; error: MerkleError } =>
+export const merkleFail = (
+  code: MerkleErrorCode,
+  message: string,
+  details?: MerkleError['details'],
+): { ok: false; error: MerkleError } =>
   details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };

@@ -22,7 +22,12 @@ export class MerkleFrontier {
       return;
     }
     const hashes = state.hashes.map((h) => fromHex(h));
-    if (!Number.isSafeInteger(state.size) || state.size < 0 || hashes.some((h) => h?.length !== HASH_SIZE) || hashes.length !== popcount(state.size)) {
+    if (
+      !Number.isSafeInteger(state.size) ||
+      state.size < 0 ||
+      hashes.some((h) => h?.length !== HASH_SIZE) ||
+      hashes.length !== popcount(state.size)
+    ) {
       throw new RangeError('MerkleFrontier: the saved state is inconsistent (one 32-byte hash per set bit of size)');
     }
     this.count = state.size;

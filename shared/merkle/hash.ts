@@ -28,7 +28,8 @@ const nodeBuf = new Uint8Array(1 + 2 * HASH_SIZE);
 
 /** SHA-256(0x01 ‖ left ‖ right), for two 32-byte hashes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) throw new RangeError('nodeHash: children must be 32-byte hashes');
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE)
+    throw new RangeError('nodeHash: children must be 32-byte hashes');
   nodeBuf[0] = NODE_PREFIX;
   nodeBuf.set(left, 1);
   nodeBuf.set(right, 1 + HASH_SIZE);

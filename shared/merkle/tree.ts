@@ -51,7 +51,8 @@ export class MerkleTree {
   /** PATH(index, D[0:size]), §2.1.3.1: sibling hashes from the leaf up to the root. */
   inclusionProof(index: number, size = this.size): Uint8Array[] {
     this.checkSize(size);
-    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf index ${index} is not in a tree of size ${size}`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+      throw new RangeError(`leaf index ${index} is not in a tree of size ${size}`);
     const out: Uint8Array[] = [];
     this.path(index, 0, size, out);
     return out;
@@ -60,7 +61,8 @@ export class MerkleTree {
   /** PROOF(size1, D[0:size2]), §2.1.4.1. Empty when size1 is 0 or equals size2. */
   consistencyProof(size1: number, size2 = this.size): Uint8Array[] {
     this.checkSize(size2);
-    if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > size2) throw new RangeError(`size ${size1} is not between 0 and ${size2}`);
+    if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > size2)
+      throw new RangeError(`size ${size1} is not between 0 and ${size2}`);
     const out: Uint8Array[] = [];
     if (size1 > 0) this.subproof(size1, 0, size2, true, out);
     return out;
@@ -111,7 +113,8 @@ export class MerkleTree {
   }
 
   private checkSize(size: number): void {
-    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) throw new RangeError(`tree size ${size} is not between 0 and ${this.size}`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size)
+      throw new RangeError(`tree size ${size} is not between 0 and ${this.size}`);
   }
 }
 

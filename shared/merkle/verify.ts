@@ -22,18 +22,32 @@ export function rootFromInclusionProof(
   leafHashValue: Uint8Array,
   proof: readonly Uint8Array[],
 ): { ok: true; root: Uint8Array } | { ok: false; error: MerkleError } {
-  if (!isSize(index) || !isSize(size)) return merkleFail('MERKLE_BAD_SIZE', 'index and tree size must be non-negative integers', { index, size });
+  if (!isSize(index) || !isSize(size))
+    return merkleFail('MERKLE_BAD_SIZE', 'index and tree size must be non-negative integers', { index, size });
   // Step 1.
-  if (index >= size) return merkleFail('MERKLE_INDEX_OUT_OF_RANGE', `leaf index ${index} is not below tree size ${size}`, { index, size });
+  if (index >= size)
+    return merkleFail('MERKLE_INDEX_OUT_OF_RANGE', `leaf index ${index} is not below tree size ${size}`, {
+      index,
+      size,
+    });
   const bad = badHash([leafHashValue, ...proof]);
-  if (bad >= 0) return merkleFail('MERKLE_BAD_HASH_LENGTH', `hash ${bad === 0 ? 'of the leaf' : `#${bad - 1} of the proof`} is not ${HASH_SIZE} bytes`);
+  if (bad >= 0)
+    return merkleFail(
+      'MERKLE_BAD_HASH_LENGTH',
+      `hash ${bad === 0 ? 'of the leaf' : `#${bad - 1} of the proof`} is not ${HASH_SIZE} bytes`,
+    );
   // Steps 2–3.
   let fn = index;
   let sn = size - 1;
   let r = leafHashValue;
   // Step 4.
   for (const p of proof) {
-    if (sn === 0) return merkleFail('MERKLE_PROOF_TOO_LONG', 'the proof has more hashes than the tree is deep', { index, size, proofLength: proof.length });
+    if (sn === 0)
+      return merkleFail('MERKLE_PROOF_TOO_LONG', 'the proof has more hashes than the tree is deep', {
+        index,
+        size,
+        proofLength: proof.length,
+      });
     if (odd(fn) || fn === sn) {
       r = nodeHash(p, r);
       if (!odd(fn)) {
@@ -49,18 +63,34 @@ export function rootFromInclusionProof(
     sn = half(sn);
   }
   // Step 5, first half.
-  if (sn !== 0) return merkleFail('MERKLE_PROOF_TOO_SHORT', 'the proof has fewer hashes than the path to the root', { index, size, proofLength: proof.length });
+  if (sn !== 0)
+    return merkleFail('MERKLE_PROOF_TOO_SHORT', 'the proof has fewer hashes than the path to the root', {
+      index,
+      size,
+      proofLength: proof.length,
+    });
   return { ok: true, root: r };
 }
 
 /** RFC 9162 §2.1.3.2: does `proof` show that `leafHashValue` is leaf `index` of the tree of `size` with `root`? */
-export function verifyInclusion(index: number, size: number, leafHashValue: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): MerkleVerdict {
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHashValue: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): MerkleVerdict {
   const computed = rootFromInclusionProof(index, size, leafHashValue, proof);
   if (!computed.ok) return computed;
   if (root.length !== HASH_SIZE) return merkleFail('MERKLE_BAD_HASH_LENGTH', `the root is not ${HASH_SIZE} bytes`);
   // Step 5, second half.
   if (!bytesEqual(computed.root, root)) {
-    return merkleFail('MERKLE_ROOT_MISMATCH', 'the proof leads to another root', { index, size, expected: toHex(root), found: toHex(computed.root) });
+    return merkleFail('MERKLE_ROOT_MISMATCH', 'the proof leads to another root', {
+      index,
+      size,
+      expected: toHex(root),
+      found: toHex(computed.root),
+    });
   }
   return { ok: true };
 }
@@ -71,20 +101,44 @@ export function verifyInclusion(index: number, size: number, leafHashValue: Uint
  * decided first and demand an empty proof (the RFC's PROOF(m, D[m]) is empty, §2.1.4.1):
  *   size1 == size2: the roots must be equal;  size1 == 0: root1 must be the empty tree's root.
  */
-export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): MerkleVerdict {
-  if (!isSize(size1) || !isSize(size2)) return merkleFail('MERKLE_BAD_SIZE', 'tree sizes must be non-negative integers', { size1, size2 });
-  if (size2 < size1) return merkleFail('MERKLE_BAD_SIZE', `the second tree (${size2}) is smaller than the first (${size1})`, { size1, size2 });
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array,
+): MerkleVerdict {
+  if (!isSize(size1) || !isSize(size2))
+    return merkleFail('MERKLE_BAD_SIZE', 'tree sizes must be non-negative integers', { size1, size2 });
+  if (size2 < size1)
+    return merkleFail('MERKLE_BAD_SIZE', `the second tree (${size2}) is smaller than the first (${size1})`, {
+      size1,
+      size2,
+    });
   const bad = badHash([root1, root2, ...proof]);
-  if (bad >= 0) return merkleFail('MERKLE_BAD_HASH_LENGTH', `${bad < 2 ? `root${bad + 1}` : `hash #${bad - 2} of the proof`} is not ${HASH_SIZE} bytes`);
+  if (bad >= 0)
+    return merkleFail(
+      'MERKLE_BAD_HASH_LENGTH',
+      `${bad < 2 ? `root${bad + 1}` : `hash #${bad - 2} of the proof`} is not ${HASH_SIZE} bytes`,
+    );
 
   if (size1 === size2 || size1 === 0) {
-    if (proof.length > 0) return merkleFail('MERKLE_PROOF_NOT_EMPTY', 'a consistency proof between these sizes must be empty', { size1, size2, proofLength: proof.length });
+    if (proof.length > 0)
+      return merkleFail('MERKLE_PROOF_NOT_EMPTY', 'a consistency proof between these sizes must be empty', {
+        size1,
+        size2,
+        proofLength: proof.length,
+      });
     const want = size1 === 0 ? EMPTY_ROOT : root2;
     if (!bytesEqual(root1, want)) {
-      return merkleFail('MERKLE_OLD_ROOT_MISMATCH', size1 === 0 ? 'root1 is not the root of the empty tree' : 'equal sizes with different roots', {
-        expected: toHex(want),
-        found: toHex(root1),
-      });
+      return merkleFail(
+        'MERKLE_OLD_ROOT_MISMATCH',
+        size1 === 0 ? 'root1 is not the root of the empty tree' : 'equal sizes with different roots',
+        {
+          expected: toHex(want),
+          found: toHex(root1),
+        },
+      );
     }
     return { ok: true };
   }
@@ -106,7 +160,12 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
   let sr = path[0]!;
   // Step 6.
   for (const c of path.slice(1)) {
-    if (sn === 0) return merkleFail('MERKLE_PROOF_TOO_LONG', 'the proof has more hashes than the trees need', { size1, size2, proofLength: proof.length });
+    if (sn === 0)
+      return merkleFail('MERKLE_PROOF_TOO_LONG', 'the proof has more hashes than the trees need', {
+        size1,
+        size2,
+        proofLength: proof.length,
+      });
     if (odd(fn) || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
@@ -123,9 +182,22 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
     sn = half(sn);
   }
   // Step 7.
-  if (sn !== 0) return merkleFail('MERKLE_PROOF_TOO_SHORT', 'the proof has fewer hashes than the trees need', { size1, size2, proofLength: proof.length });
-  if (!bytesEqual(fr, root1)) return merkleFail('MERKLE_OLD_ROOT_MISMATCH', 'the proof does not lead to the old root', { expected: toHex(root1), found: toHex(fr) });
-  if (!bytesEqual(sr, root2)) return merkleFail('MERKLE_ROOT_MISMATCH', 'the proof does not lead to the new root', { expected: toHex(root2), found: toHex(sr) });
+  if (sn !== 0)
+    return merkleFail('MERKLE_PROOF_TOO_SHORT', 'the proof has fewer hashes than the trees need', {
+      size1,
+      size2,
+      proofLength: proof.length,
+    });
+  if (!bytesEqual(fr, root1))
+    return merkleFail('MERKLE_OLD_ROOT_MISMATCH', 'the proof does not lead to the old root', {
+      expected: toHex(root1),
+      found: toHex(fr),
+    });
+  if (!bytesEqual(sr, root2))
+    return merkleFail('MERKLE_ROOT_MISMATCH', 'the proof does not lead to the new root', {
+      expected: toHex(root2),
+      found: toHex(sr),
+    });
   return { ok: true };
 }
 

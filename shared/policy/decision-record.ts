@@ -15,7 +15,12 @@ export type PolicyDecidedData = EventData<'com.arx.policy.decided'>;
  * Builds the event data. The request is copied through JSON so that what is recorded is exactly
  * what a reader of the event will get back (no undefined members, no shared references).
  */
-export function decisionEventData(version: PolicyVersion, requestId: string, request: CedarRequest, decided: PolicyDecision): PolicyDecidedData {
+export function decisionEventData(
+  version: PolicyVersion,
+  requestId: string,
+  request: CedarRequest,
+  decided: PolicyDecision,
+): PolicyDecidedData {
   const r = JSON.parse(JSON.stringify(request)) as CedarRequest;
   return {
     requestId,
@@ -38,13 +43,20 @@ export interface GatewayDecision {
 }
 
 /** Decides a gateway request and returns the record of the decision. */
-export function decideGatewayRequest(engine: PolicyEngine, input: unknown, directory: GatewayDirectory): PolicyResult<GatewayDecision> {
+export function decideGatewayRequest(
+  engine: PolicyEngine,
+  input: unknown,
+  directory: GatewayDirectory,
+): PolicyResult<GatewayDecision> {
   const request = toCedarRequest(input, directory);
   if (!request.ok) return request;
   const decided = engine.evaluate(request.value);
   if (!decided.ok) return decided;
   const requestId = (input as { requestId: string }).requestId;
-  return policyOk({ decision: decided.value, event: decisionEventData(engine.version, requestId, request.value, decided.value) });
+  return policyOk({
+    decision: decided.value,
+    event: decisionEventData(engine.version, requestId, request.value, decided.value),
+  });
 }
 
 export type ReplayDifference =
@@ -78,10 +90,14 @@ export function replayDecision(engine: PolicyEngine, recorded: PolicyDecidedData
 function replayUnguarded(engine: PolicyEngine, recorded: PolicyDecidedData): PolicyResult<ReplayReport> {
   const v = recorded.policyVersion;
   if (v.sha256 !== engine.version.sha256 || v.blake3 !== engine.version.blake3) {
-    return policyFail('POLICY_VERSION_MISMATCH', `the decision was made by policy version ${v.sha256}, not ${engine.version.sha256}`, {
-      recorded: v,
-      loaded: engine.version,
-    });
+    return policyFail(
+      'POLICY_VERSION_MISMATCH',
+      `the decision was made by policy version ${v.sha256}, not ${engine.version.sha256}`,
+      {
+        recorded: v,
+        loaded: engine.version,
+      },
+    );
   }
   const replayed = engine.evaluate({
     principal: recorded.principal,
@@ -96,9 +112,22 @@ function replayUnguarded(engine: PolicyEngine, recorded: PolicyDecidedData): Pol
   if (now.decision !== recorded.decision) differences.push('decision');
   // Both lists are sorted when recorded; compared as written, so a reordered record does not match.
   if (!sameList(now.determiningPolicies, recorded.determiningPolicies)) differences.push('determiningPolicies');
-  if (!sameList(now.errors.map((e) => e.policyId), recorded.errors.map((e) => e.policyId))) differences.push('errors');
-  else if (!sameList(now.errors.map((e) => e.message), recorded.errors.map((e) => e.message))) differences.push('errorMessages');
+  if (
+    !sameList(
+      now.errors.map((e) => e.policyId),
+      recorded.errors.map((e) => e.policyId),
+    )
+  )
+    differences.push('errors');
+  else if (
+    !sameList(
+      now.errors.map((e) => e.message),
+      recorded.errors.map((e) => e.message),
+    )
+  )
+    differences.push('errorMessages');
   return policyOk({ matches: differences.every((d) => d === 'errorMessages'), differences, replayed: now });
 }
 
-const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);

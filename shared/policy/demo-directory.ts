@@ -19,8 +19,16 @@ export const DEMO_DIRECTORY: GatewayDirectory = {
   models: {
     'anthropic/claude-sonnet-4': { maxClassification: 'cui', jurisdictions: ['US'], maxTokensPerRequest: 200_000 },
     'openai/gpt-4o': { maxClassification: 'internal', jurisdictions: ['US', 'IE'], maxTokensPerRequest: 128_000 },
-    'google-vertex/gemini-2.5-pro': { maxClassification: 'cui', jurisdictions: ['US', 'DE'], maxTokensPerRequest: 1_000_000 },
-    'mistral/mistral-large-enclave': { maxClassification: 'secret', jurisdictions: ['US', 'FR'], maxTokensPerRequest: 128_000 },
+    'google-vertex/gemini-2.5-pro': {
+      maxClassification: 'cui',
+      jurisdictions: ['US', 'DE'],
+      maxTokensPerRequest: 1_000_000,
+    },
+    'mistral/mistral-large-enclave': {
+      maxClassification: 'secret',
+      jurisdictions: ['US', 'FR'],
+      maxTokensPerRequest: 128_000,
+    },
     'groq/llama-3.3-70b': { maxClassification: 'public', jurisdictions: ['US'], maxTokensPerRequest: 32_000 },
   },
 };

@@ -25,12 +25,24 @@ export function toEditorDiagnostic(d: PolicyDiagnostic, severity: EditorDiagnost
     message: d.message,
     help: d.help ?? null,
     policyId: d.policyId ?? null,
-    range: loc ? { from: loc.start, to: loc.end, line: loc.line, column: loc.column, endLine: loc.endLine, endColumn: loc.endColumn } : null,
+    range: loc
+      ? {
+          from: loc.start,
+          to: loc.end,
+          line: loc.line,
+          column: loc.column,
+          endLine: loc.endLine,
+          endColumn: loc.endColumn,
+        }
+      : null,
   };
 }
 
 export function editorDiagnostics(report: PolicyValidationReport): EditorDiagnostic[] {
-  const all = [...report.errors.map((d) => toEditorDiagnostic(d, 'error')), ...report.warnings.map((d) => toEditorDiagnostic(d, 'warning'))];
+  const all = [
+    ...report.errors.map((d) => toEditorDiagnostic(d, 'error')),
+    ...report.warnings.map((d) => toEditorDiagnostic(d, 'warning')),
+  ];
   const at = (d: EditorDiagnostic) => d.range?.from ?? -1;
   return all.sort((a, b) => at(a) - at(b) || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
 }

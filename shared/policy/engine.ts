@@ -76,7 +76,11 @@ export interface CompileOptions {
  * schema, and hand the set to Cedar's preparsed-policy-set cache. Evaluations then reuse the parsed
  * set (statefulIsAuthorized) instead of parsing the text on every call as isAuthorized does.
  */
-export function compilePolicySet(cedar: CedarBindings, text: string, options: CompileOptions = {}): PolicyResult<PolicyEngine> {
+export function compilePolicySet(
+  cedar: CedarBindings,
+  text: string,
+  options: CompileOptions = {},
+): PolicyResult<PolicyEngine> {
   const schema = options.schema ?? GATEWAY_SCHEMA;
   try {
     let warnings: PolicyDiagnostic[] = [];
@@ -91,7 +95,8 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
       split = checked.split;
     } else {
       split = splitPolicySet(cedar, text);
-      if (split.errors.length > 0) return policyFail(split.errors[0]!.code, summarise(split.errors), { diagnostics: split.errors });
+      if (split.errors.length > 0)
+        return policyFail(split.errors[0]!.code, summarise(split.errors), { diagnostics: split.errors });
     }
 
     const version = policyVersionDigest({ policies: text, schema, tests: options.tests ?? [] });
@@ -117,7 +122,8 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
       policyIds,
       warnings: Object.freeze(warnings),
       evaluate(request) {
-        const problem = checkJsonLongs(request.context, 'context', 0) ?? checkJsonLongs(request.entities, 'entities', 0);
+        const problem =
+          checkJsonLongs(request.context, 'context', 0) ?? checkJsonLongs(request.entities, 'entities', 0);
         if (problem !== undefined) return policyFail('POLICY_REQUEST_INVALID', problem.message, { path: problem.path });
         let answer: AuthorizationAnswer;
         try {
@@ -138,7 +144,8 @@ export function compilePolicySet(cedar: CedarBindings, text: string, options: Co
         } catch (e) {
           // cedar-wasm throws (rather than answers) when the call itself does not deserialize, e.g. a
           // request without a context; a trap inside the WASM is a RuntimeError, and our problem.
-          if (e instanceof WebAssembly.RuntimeError) return policyFail('POLICY_ENGINE_ERROR', `Cedar failed while deciding: ${String(e)}`);
+          if (e instanceof WebAssembly.RuntimeError)
+            return policyFail('POLICY_ENGINE_ERROR', `Cedar failed while deciding: ${String(e)}`);
           return policyFail('POLICY_REQUEST_INVALID', e instanceof Error ? e.message : String(e));
         }
         return decisionFromAnswer(answer);
@@ -188,7 +195,9 @@ export const MAX_VALUE_DEPTH = 32;
  */
 function checkJsonLongs(value: unknown, path: string, depth: number): { path: string; message: string } | undefined {
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) ? undefined : { path, message: `${path} is ${value}: Cedar Longs here must be safe integers (|n| < 2^53)` };
+    return Number.isSafeInteger(value)
+      ? undefined
+      : { path, message: `${path} is ${value}: Cedar Longs here must be safe integers (|n| < 2^53)` };
   }
   if (value === null || typeof value !== 'object') return undefined;
   if (depth >= MAX_VALUE_DEPTH) return { path, message: `${path} is nested more than ${MAX_VALUE_DEPTH} levels deep` };

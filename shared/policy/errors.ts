@@ -57,6 +57,12 @@ export type PolicyResult<T> = { ok: true; value: T } | { ok: false; error: Polic
 
 export const policyOk = <T>(value: T): PolicyResult<T> => ({ ok: true, value });
 
-export function policyFail(code: PolicyErrorCode, message: string, details?: PolicyError['details']): PolicyResult<never> {
-  return details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };
+export function policyFail(
+  code: PolicyErrorCode,
+  message: string,
+  details?: PolicyError['details'],
+): PolicyResult<never> {
+  return details === undefined
+    ? { ok: false, error: { code, message } }
+    : { ok: false, error: { code, message, details } };
 }

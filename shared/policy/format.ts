@@ -10,7 +10,8 @@ export type CedarFormatter = Pick<typeof CedarWasm, 'formatPolicies'>;
 export const FORMAT_LINE_WIDTH = 100;
 export const FORMAT_INDENT_WIDTH = 2;
 
-export type FormatOutcome = { ok: true; text: string; changed: boolean } | { ok: false; diagnostics: PolicyDiagnostic[] };
+export type FormatOutcome =
+  { ok: true; text: string; changed: boolean } | { ok: false; diagnostics: PolicyDiagnostic[] };
 
 /**
  * Formats a policy text with Cedar's own formatter (comments kept). Text that does not parse is
@@ -18,13 +19,23 @@ export type FormatOutcome = { ok: true; text: string; changed: boolean } | { ok:
  */
 export function formatPolicyText(cedar: CedarFormatter, text: string): FormatOutcome {
   try {
-    const answer = cedar.formatPolicies({ policyText: text, lineWidth: FORMAT_LINE_WIDTH, indentWidth: FORMAT_INDENT_WIDTH });
+    const answer = cedar.formatPolicies({
+      policyText: text,
+      lineWidth: FORMAT_LINE_WIDTH,
+      indentWidth: FORMAT_INDENT_WIDTH,
+    });
     if (answer.type === 'failure') {
       const locator = createByteLocator(text);
-      return { ok: false, diagnostics: answer.errors.map((e) => diagnosticFromCedar('POLICY_PARSE_ERROR', e, locator, 'policies')) };
+      return {
+        ok: false,
+        diagnostics: answer.errors.map((e) => diagnosticFromCedar('POLICY_PARSE_ERROR', e, locator, 'policies')),
+      };
     }
     return { ok: true, text: answer.formatted_policy, changed: answer.formatted_policy !== text };
   } catch (e) {
-    return { ok: false, diagnostics: [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while formatting: ${String(e)}` }] };
+    return {
+      ok: false,
+      diagnostics: [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while formatting: ${String(e)}` }],
+    };
   }
 }

@@ -32,7 +32,10 @@ export const GatewayRequestSchema = z
     time: z.string().regex(RFC3339_UTC, 'expected RFC 3339 UTC, e.g. 2025-03-04T09:15:00Z'),
     /** The enclave's offset from UTC at `time`, in minutes (e.g. -300 for EST). */
     utcOffsetMinutes: z.number().int().min(-720).max(840),
-    breakGlass: z.object({ justification: z.string().min(1).max(2000) }).strict().optional(),
+    breakGlass: z
+      .object({ justification: z.string().min(1).max(2000) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -73,7 +76,13 @@ export function localTimeOf(time: string, utcOffsetMinutes: number): LocalTime |
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const utc = new Date(ms);
   // Date.UTC rolls 2025-02-30 over into March; a date that does not exist is refused instead.
-  if (utc.getUTCFullYear() !== y || utc.getUTCMonth() !== mo - 1 || utc.getUTCDate() !== d || utc.getUTCHours() !== h || utc.getUTCMinutes() !== mi) {
+  if (
+    utc.getUTCFullYear() !== y ||
+    utc.getUTCMonth() !== mo - 1 ||
+    utc.getUTCDate() !== d ||
+    utc.getUTCHours() !== h ||
+    utc.getUTCMinutes() !== mi
+  ) {
     return undefined;
   }
   const local = new Date(ms + utcOffsetMinutes * 60_000);
@@ -102,15 +111,22 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
   }
   const req = parsed.data;
   const time = localTimeOf(req.time, req.utcOffsetMinutes);
-  if (!time) return policyFail('POLICY_REQUEST_INVALID', `time: ${req.time} is not a date that exists`, { path: 'time' });
+  if (!time)
+    return policyFail('POLICY_REQUEST_INVALID', `time: ${req.time} is not a date that exists`, { path: 'time' });
 
-  if (!has(directory.users, req.user)) return policyFail('POLICY_ENTITY_UNKNOWN', `unknown user ${JSON.stringify(req.user)}`, { path: 'user' });
+  if (!has(directory.users, req.user))
+    return policyFail('POLICY_ENTITY_UNKNOWN', `unknown user ${JSON.stringify(req.user)}`, { path: 'user' });
   const user = directory.users[req.user]!;
   if (!user.teams.includes(req.team)) {
-    return policyFail('POLICY_REQUEST_INVALID', `user ${JSON.stringify(req.user)} is not a member of team ${JSON.stringify(req.team)}`, { path: 'team' });
+    return policyFail(
+      'POLICY_REQUEST_INVALID',
+      `user ${JSON.stringify(req.user)} is not a member of team ${JSON.stringify(req.team)}`,
+      { path: 'team' },
+    );
   }
   const modelId = modelEntityId(req.provider, req.model);
-  if (!has(directory.models, modelId)) return policyFail('POLICY_ENTITY_UNKNOWN', `unknown model ${JSON.stringify(modelId)}`, { path: 'model' });
+  if (!has(directory.models, modelId))
+    return policyFail('POLICY_ENTITY_UNKNOWN', `unknown model ${JSON.stringify(modelId)}`, { path: 'model' });
   const model = directory.models[modelId]!;
 
   const principal = { type: ENTITY_TYPES.user, id: req.user };
@@ -133,12 +149,22 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
   ];
   const organisations = new Set<string>();
   for (const t of [...new Set(user.teams)].sort()) {
-    if (!has(directory.teams, t)) return policyFail('POLICY_ENTITY_UNKNOWN', `unknown team ${JSON.stringify(t)} of user ${JSON.stringify(req.user)}`, { path: 'team' });
+    if (!has(directory.teams, t))
+      return policyFail(
+        'POLICY_ENTITY_UNKNOWN',
+        `unknown team ${JSON.stringify(t)} of user ${JSON.stringify(req.user)}`,
+        { path: 'team' },
+      );
     const org = directory.teams[t]!.organisation;
     organisations.add(org);
-    entities.push({ uid: { type: ENTITY_TYPES.team, id: t }, attrs: {}, parents: [{ type: ENTITY_TYPES.organisation, id: org }] });
+    entities.push({
+      uid: { type: ENTITY_TYPES.team, id: t },
+      attrs: {},
+      parents: [{ type: ENTITY_TYPES.organisation, id: org }],
+    });
   }
-  for (const o of [...organisations].sort()) entities.push({ uid: { type: ENTITY_TYPES.organisation, id: o }, attrs: {}, parents: [] });
+  for (const o of [...organisations].sort())
+    entities.push({ uid: { type: ENTITY_TYPES.organisation, id: o }, attrs: {}, parents: [] });
 
   const context: Record<string, CedarValue> = {
     classification: entityRef({ type: ENTITY_TYPES.classification, id: req.classification }),
@@ -154,7 +180,10 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
     localWeekday: time.localWeekday,
   };
   if (req.breakGlass) {
-    context['breakGlass'] = { justification: req.breakGlass.justification, justificationLength: [...req.breakGlass.justification.trim()].length };
+    context['breakGlass'] = {
+      justification: req.breakGlass.justification,
+      justificationLength: [...req.breakGlass.justification.trim()].length,
+    };
   }
   return policyOk({ principal, action: { ...INVOKE_MODEL }, resource, context, entities });
 }

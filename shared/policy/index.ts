@@ -17,7 +17,13 @@ export {
   type PolicyEngine,
   type PolicyEvaluationError,
 } from './engine';
-export { POLICY_ERROR_CODES, type PolicyDiagnostic, type PolicyError, type PolicyErrorCode, type PolicyResult } from './errors';
+export {
+  POLICY_ERROR_CODES,
+  type PolicyDiagnostic,
+  type PolicyError,
+  type PolicyErrorCode,
+  type PolicyResult,
+} from './errors';
 export { createByteLocator, type ByteLocator, type SourceLocation } from './locations';
 export { POLICY_ID_PATTERN, policyVersionOf, type PolicyVersion } from './policy-set';
 export { validatePolicies, type PolicyValidationReport } from './validate';

@@ -77,7 +77,8 @@ export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicyS
       parts.policy_templates.map((t) => {
         const d: PolicyDiagnostic = {
           code: 'POLICY_TEMPLATE_UNSUPPORTED',
-          message: 'templates (policies with ?principal or ?resource slots) are not supported in a gateway policy version',
+          message:
+            'templates (policies with ?principal or ?resource slots) are not supported in a gateway policy version',
         };
         const at = text.indexOf(t);
         if (at >= 0) d.location = locator.locateText(at, at + t.length);
@@ -100,18 +101,33 @@ export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicyS
     const policyText = byName.get(cedarName)!;
     const start = text.indexOf(policyText, cursor);
     if (start < 0) {
-      return fail([{ code: 'POLICY_ENGINE_ERROR', message: `could not find ${cedarName} in the policy text (Cedar changed how it names policies?)` }]);
+      return fail([
+        {
+          code: 'POLICY_ENGINE_ERROR',
+          message: `could not find ${cedarName} in the policy text (Cedar changed how it names policies?)`,
+        },
+      ]);
     }
     cursor = start + policyText.length;
     const location = locator.locateText(start, cursor);
     const json = cedar.policyToJson(policyText);
     if (json.type === 'failure') {
-      errors.push(...json.errors.map((e) => ({ ...diagnosticFromCedar('POLICY_PARSE_ERROR', e, undefined, 'policies'), location })));
+      errors.push(
+        ...json.errors.map((e) => ({
+          ...diagnosticFromCedar('POLICY_PARSE_ERROR', e, undefined, 'policies'),
+          location,
+        })),
+      );
       continue;
     }
     const id = json.json.annotations?.['id'];
     if (id === undefined) {
-      errors.push({ code: 'POLICY_ID_MISSING', message: `policy ${k + 1} has no @id("…") annotation`, source: 'policies', location });
+      errors.push({
+        code: 'POLICY_ID_MISSING',
+        message: `policy ${k + 1} has no @id("…") annotation`,
+        source: 'policies',
+        location,
+      });
       continue;
     }
     if (!POLICY_ID_PATTERN.test(id)) {

@@ -1,5 +1,11 @@
 import type { CedarBindings } from './cedar';
-import { decisionFromAnswer, type CedarEntity, type CedarValue, type EntityUid, type PolicyEvaluationError } from './engine';
+import {
+  decisionFromAnswer,
+  type CedarEntity,
+  type CedarValue,
+  type EntityUid,
+  type PolicyEvaluationError,
+} from './engine';
 import { policyOk, type PolicyResult } from './errors';
 import { toCedarRequest, type GatewayDirectory, type GatewayRequest } from './gateway-request';
 import { GATEWAY_SCHEMA } from './schema';
@@ -76,11 +82,7 @@ const TEST_POLICY_SLOT = 'arx/editor/tests';
 const TEST_SCHEMA_SLOT = 'arx/editor/tests-schema';
 
 /** Runs the tests against a policy text. Never throws. */
-export function runPolicyTests(
-  cedar: CedarBindings,
-  text: string,
-  tests: readonly PolicyTestInput[],
-): PolicyTestRun {
+export function runPolicyTests(cedar: CedarBindings, text: string, tests: readonly PolicyTestInput[]): PolicyTestRun {
   const { report, split } = validateAndSplit(cedar, text, GATEWAY_SCHEMA);
   if (!report.ok || !split) {
     const n = report.errors.length;
@@ -97,9 +99,16 @@ export function runPolicyTests(
     const schemaAnswer = cedar.preparseSchema(TEST_SCHEMA_SLOT, GATEWAY_SCHEMA);
     const setAnswer = cedar.preparsePolicySet(TEST_POLICY_SLOT, { staticPolicies });
     const failed = schemaAnswer.type === 'failure' ? schemaAnswer : setAnswer.type === 'failure' ? setAnswer : null;
-    if (failed) return tally(false, tests.map((t) => errored(t.name, `not run: ${failed.errors.map((e) => e.message).join('; ')}`)));
+    if (failed)
+      return tally(
+        false,
+        tests.map((t) => errored(t.name, `not run: ${failed.errors.map((e) => e.message).join('; ')}`)),
+      );
   } catch (e) {
-    return tally(false, tests.map((t) => errored(t.name, `not run: Cedar failed while compiling: ${String(e)}`)));
+    return tally(
+      false,
+      tests.map((t) => errored(t.name, `not run: Cedar failed while compiling: ${String(e)}`)),
+    );
   }
   const seen = new Set<string>();
   const results = tests.map((t): PolicyTestResult => {
@@ -124,7 +133,12 @@ export function runPolicyTests(
     }
     if (!decided.ok) return errored(t.name, decided.error.message);
     const d = decided.value;
-    const base = { name: t.name, decision: d.decision, determiningPolicies: d.determiningPolicies, evaluationErrors: d.errors };
+    const base = {
+      name: t.name,
+      decision: d.decision,
+      determiningPolicies: d.determiningPolicies,
+      evaluationErrors: d.errors,
+    };
     if (d.errors.length > 0) {
       const ids = d.errors.map((e) => e.policyId).join(', ');
       return { ...base, status: 'error', message: `evaluation errors in ${ids}: ${d.errors[0]!.message}` };

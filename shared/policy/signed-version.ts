@@ -121,7 +121,11 @@ export function checkSignedVersion(
   const verified: Record<SignerRole, boolean> = { author: false, approver: false };
   const digest = policyVersionDigest({ policies: version.text, schema: version.schema, tests: version.tests });
   if (digest.sha256 !== version.sha256 || digest.blake3 !== version.blake3) {
-    findings.push({ role: null, problem: 'DIGEST_MISMATCH', message: `the stored text, schema and tests hash to ${digest.sha256}, not ${version.sha256}: the version was changed after it was signed` });
+    findings.push({
+      role: null,
+      problem: 'DIGEST_MISMATCH',
+      message: `the stored text, schema and tests hash to ${digest.sha256}, not ${version.sha256}: the version was changed after it was signed`,
+    });
     return { ok: false, verified, findings };
   }
   const good: Partial<Record<SignerRole, { operatorId: string; cert: string }>> = {};
@@ -138,11 +142,23 @@ export function checkSignedVersion(
     }
   }
   if (good.author && good.author.operatorId !== version.authorId) {
-    findings.push({ role: 'author', problem: 'AUTHOR_MISMATCH', message: 'the author signature is not by the operator recorded as the author' });
+    findings.push({
+      role: 'author',
+      problem: 'AUTHOR_MISMATCH',
+      message: 'the author signature is not by the operator recorded as the author',
+    });
     delete good.author;
   }
-  if (good.author && good.approver && (good.author.operatorId === good.approver.operatorId || good.author.cert === good.approver.cert)) {
-    findings.push({ role: 'approver', problem: 'SELF_APPROVAL', message: 'the approver is the author: two different operators must sign' });
+  if (
+    good.author &&
+    good.approver &&
+    (good.author.operatorId === good.approver.operatorId || good.author.cert === good.approver.cert)
+  ) {
+    findings.push({
+      role: 'approver',
+      problem: 'SELF_APPROVAL',
+      message: 'the approver is the author: two different operators must sign',
+    });
     delete good.approver;
   }
   verified.author = good.author !== undefined;
@@ -163,20 +179,37 @@ function checkOne(
   if (!parsed.success) return fail('ENVELOPE_INVALID', 'the stored signature is not a DSSE envelope');
   const env: DsseEnvelope = parsed.data;
   const opened = openEnvelope(env);
-  if (!opened || env.payloadType !== POLICY_SIGNATURE_PAYLOAD_TYPE) return fail('ENVELOPE_INVALID', 'the envelope payload is not a policy signature statement');
-  const expected = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: version.tenantId, policyId: version.policyId, version: digest });
+  if (!opened || env.payloadType !== POLICY_SIGNATURE_PAYLOAD_TYPE)
+    return fail('ENVELOPE_INVALID', 'the envelope payload is not a policy signature statement');
+  const expected = statementBytes({
+    _type: 'arx.policy-signature/v1',
+    role,
+    tenantId: version.tenantId,
+    policyId: version.policyId,
+    version: digest,
+  });
   if (!bytesEqual(opened.payload, expected)) {
-    return fail('STATEMENT_MISMATCH', `the signed statement is not "${role} of version ${digest.sha256} in this tenant and policy"`);
+    return fail(
+      'STATEMENT_MISMATCH',
+      `the signed statement is not "${role} of version ${digest.sha256} in this tenant and policy"`,
+    );
   }
   const sig = env.signatures.find((x) => x.keyid === s.certificateSha256);
   if (!sig) return fail('ENVELOPE_INVALID', 'the envelope has no signature by the recorded certificate');
   const cert = certificate(s.certificateSha256);
-  if (!cert || cert.usage !== 'signature') return fail('CERTIFICATE_NOT_ENROLLED', `certificate ${s.certificateSha256.slice(0, 16)}… is not an enrolled signing certificate`);
-  if (cert.operatorId !== s.operatorId) return fail('CERTIFICATE_OTHER_OPERATOR', 'the signing certificate is enrolled for another operator');
+  if (!cert || cert.usage !== 'signature')
+    return fail(
+      'CERTIFICATE_NOT_ENROLLED',
+      `certificate ${s.certificateSha256.slice(0, 16)}… is not an enrolled signing certificate`,
+    );
+  if (cert.operatorId !== s.operatorId)
+    return fail('CERTIFICATE_OTHER_OPERATOR', 'the signing certificate is enrolled for another operator');
   if (!cert.operatorActive) return fail('OPERATOR_DISABLED', 'the signer is disabled');
-  if (!cert.roles.includes(REQUIRED_ROLE[role])) return fail('ROLE_MISSING', `the signer does not hold the ${REQUIRED_ROLE[role]} role in this tenant`);
+  if (!cert.roles.includes(REQUIRED_ROLE[role]))
+    return fail('ROLE_MISSING', `the signer does not hold the ${REQUIRED_ROLE[role]} role in this tenant`);
   const sigBytes = fromBase64(sig.sig);
-  if (!sigBytes || !verify(cert.der, opened.signingInput, sigBytes)) return fail('SIGNATURE_INVALID', 'the signature does not verify with the enrolled certificate');
+  if (!sigBytes || !verify(cert.der, opened.signingInput, sigBytes))
+    return fail('SIGNATURE_INVALID', 'the signature does not verify with the enrolled certificate');
   return undefined;
 }
 
@@ -219,7 +252,11 @@ export function checkRollbackSignatures(
   verify: SignatureVerifier,
 ): { ok: boolean; findings: string[] } {
   const findings: string[] = [];
-  const one = (role: 'requester' | 'approver', s: StoredRollback['requester'] | null, roles: readonly string[]): boolean => {
+  const one = (
+    role: 'requester' | 'approver',
+    s: StoredRollback['requester'] | null,
+    roles: readonly string[],
+  ): boolean => {
     if (!s) {
       findings.push(`no ${role} signature`);
       return false;
@@ -262,7 +299,12 @@ export function checkRollbackSignatures(
   };
   const a = one('requester', rollback.requester, ['policy-author', 'approver']);
   const b = one('approver', rollback.approver, ['approver']);
-  if (a && b && (rollback.requester.operatorId === rollback.approver!.operatorId || rollback.requester.certificateSha256 === rollback.approver!.certificateSha256)) {
+  if (
+    a &&
+    b &&
+    (rollback.requester.operatorId === rollback.approver!.operatorId ||
+      rollback.requester.certificateSha256 === rollback.approver!.certificateSha256)
+  ) {
     findings.push('the rollback was approved by its requester');
     return { ok: false, findings };
   }
@@ -303,7 +345,8 @@ export function loadSignedPolicy<P extends PublicationCandidate>(
       const c = checkSignedVersion(p.version, p.signatures, certificate, verify);
       if (!c.ok) reasons.push(...c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`));
       if (p.kind === 'rollback') {
-        if (!p.rollback || p.rollback.toSha256 !== p.version.sha256) reasons.push('ROLLBACK_MISSING: the rollback this publication names is missing');
+        if (!p.rollback || p.rollback.toSha256 !== p.version.sha256)
+          reasons.push('ROLLBACK_MISSING: the rollback this publication names is missing');
         else {
           const r = checkRollbackSignatures(p.rollback, certificate, verify);
           if (!r.ok) reasons.push(...r.findings.map((f) => `ROLLBACK_UNSIGNED: ${f}`));
@@ -312,7 +355,8 @@ export function loadSignedPolicy<P extends PublicationCandidate>(
     }
     if (reasons.length === 0 && p.version) {
       const compiled = compilePolicySet(cedar, p.version.text, { schema: p.version.schema, tests: p.version.tests });
-      if (compiled.ok && compiled.value.version.sha256 === p.version.sha256) return { ok: true, value: { engine: compiled.value, publication: p, refused } };
+      if (compiled.ok && compiled.value.version.sha256 === p.version.sha256)
+        return { ok: true, value: { engine: compiled.value, publication: p, refused } };
       reasons.push(`COMPILE_FAILED: ${compiled.ok ? 'the compiled digest differs' : compiled.error.message}`);
     }
     refused.push({ publication: p, reasons });

@@ -29,7 +29,8 @@ export const POLICY_TEMPLATE_LIBRARY: readonly LibraryTemplate[] = [
     key: 'classification.approved-models',
     category: 'classification',
     title: 'Models allowed per classification level',
-    description: 'CUI and above may go only to the listed models, whatever their own accreditation says. Edit the level and the list.',
+    description:
+      'CUI and above may go only to the listed models, whatever their own accreditation says. Edit the level and the list.',
     policyId: 'classification.cui-approved-models',
     text: `// CUI (level 2) and above only to models this enclave approved for it.
 @id("classification.cui-approved-models")
@@ -57,7 +58,8 @@ when { context.classificationLevel > 0 };`,
     key: 'cost.team-cap',
     category: 'cost',
     title: 'Cost cap per team',
-    description: 'A per-request cost cap, in cents, for one billing team; break-glass lifts it. Edit the team and the amount.',
+    description:
+      'A per-request cost cap, in cents, for one billing team; break-glass lifts it. Edit the team and the amount.',
     policyId: 'cost.operations-cap',
     text: `// Operations: at most $5.00 per request unless break-glass with a justification.
 @id("cost.operations-cap")
@@ -69,7 +71,8 @@ unless { ${breakGlass} };`,
     key: 'cost.token-cap',
     category: 'cost',
     title: 'Prompt size cap per team',
-    description: 'A per-request limit on prompt tokens for one team, below the model limit. Edit the team and the number.',
+    description:
+      'A per-request limit on prompt tokens for one team, below the model limit. Edit the team and the number.',
     policyId: 'cost.operations-token-cap',
     text: `@id("cost.operations-token-cap")
 forbid (principal, action == Arx::Action::"InvokeModel", resource)
@@ -100,7 +103,8 @@ when { context.jurisdiction == "DE" && !resource.jurisdictions.contains("DE") };
     key: 'hours.off-hours',
     category: 'hours',
     title: 'Off-hours restriction',
-    description: 'Internal data and above only on weekdays within office hours (enclave local time); break-glass lifts it. Edit the level and the hours.',
+    description:
+      'Internal data and above only on weekdays within office hours (enclave local time); break-glass lifts it. Edit the level and the hours.',
     policyId: 'hours.internal-office-hours',
     text: `// Weekdays 06:00-20:00 local time for internal (level 1) and above.
 @id("hours.internal-office-hours")
@@ -115,7 +119,8 @@ unless { ${breakGlass} };`,
     key: 'break-glass.justification',
     category: 'break-glass',
     title: 'Break-glass with a justification',
-    description: 'Break-glass counts only for eligible users with a justification of at least the given length (code points, trimmed). Edit the length.',
+    description:
+      'Break-glass counts only for eligible users with a justification of at least the given length (code points, trimmed). Edit the length.',
     policyId: 'break-glass.justification-required',
     text: `// A refused break-glass is its own determining policy, so the audit shows why.
 @id("break-glass.justification-required")

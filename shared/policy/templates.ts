@@ -48,7 +48,7 @@ unless { resource in Arx::Provider::"mistral" };`,
   },
   {
     id: 'arx.jurisdiction.model-region',
-    title: "Data stays in its jurisdiction: the model must process data there",
+    title: 'Data stays in its jurisdiction: the model must process data there',
     text: `@id("arx.jurisdiction.model-region")
 forbid (principal, action == Arx::Action::"InvokeModel", resource is Arx::Model)
 unless { resource.jurisdictions.contains(context.jurisdiction) };`,

@@ -19,24 +19,44 @@ export interface PolicyValidationReport {
  * there is one, and a location as character line/column and UTF-16 offsets into `text`.
  * Never throws: a failure inside Cedar is reported as POLICY_ENGINE_ERROR.
  */
-export function validatePolicies(cedar: CedarBindings, text: string, schema: string = GATEWAY_SCHEMA): PolicyValidationReport {
+export function validatePolicies(
+  cedar: CedarBindings,
+  text: string,
+  schema: string = GATEWAY_SCHEMA,
+): PolicyValidationReport {
   return validateAndSplit(cedar, text, schema).report;
 }
 
 /** validatePolicies, also returning the split text so that compilePolicySet does not split it twice. */
-export function validateAndSplit(cedar: CedarBindings, text: string, schema: string): { report: PolicyValidationReport; split?: SplitPolicySet } {
+export function validateAndSplit(
+  cedar: CedarBindings,
+  text: string,
+  schema: string,
+): { report: PolicyValidationReport; split?: SplitPolicySet } {
   try {
     return validateUnguarded(cedar, text, schema);
   } catch (e) {
-    return { report: report([], [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while validating: ${String(e)}` }], []) };
+    return {
+      report: report([], [{ code: 'POLICY_ENGINE_ERROR', message: `Cedar failed while validating: ${String(e)}` }], []),
+    };
   }
 }
 
-function validateUnguarded(cedar: CedarBindings, text: string, schema: string): { report: PolicyValidationReport; split?: SplitPolicySet } {
+function validateUnguarded(
+  cedar: CedarBindings,
+  text: string,
+  schema: string,
+): { report: PolicyValidationReport; split?: SplitPolicySet } {
   const schemaParsed = cedar.checkParseSchema(schema);
   if (schemaParsed.type === 'failure') {
     const locator = createByteLocator(schema);
-    return { report: report([], schemaParsed.errors.map((e) => diagnosticFromCedar('POLICY_SCHEMA_ERROR', e, locator, 'schema')), []) };
+    return {
+      report: report(
+        [],
+        schemaParsed.errors.map((e) => diagnosticFromCedar('POLICY_SCHEMA_ERROR', e, locator, 'schema')),
+        [],
+      ),
+    };
   }
 
   const split = splitPolicySet(cedar, text);
@@ -65,14 +85,10 @@ function validateUnguarded(cedar: CedarBindings, text: string, schema: string): 
     }
     return d;
   };
-  const r = report(
-    ids,
-    answer.validationErrors.map(named('POLICY_VALIDATION_ERROR')),
-    [
-      ...answer.validationWarnings.map(named('POLICY_VALIDATION_WARNING')),
-      ...answer.otherWarnings.map((e) => diagnosticFromCedar('POLICY_VALIDATION_WARNING', e, split.locator, 'policies')),
-    ],
-  );
+  const r = report(ids, answer.validationErrors.map(named('POLICY_VALIDATION_ERROR')), [
+    ...answer.validationWarnings.map(named('POLICY_VALIDATION_WARNING')),
+    ...answer.otherWarnings.map((e) => diagnosticFromCedar('POLICY_VALIDATION_WARNING', e, split.locator, 'policies')),
+  ]);
   return { report: r, split };
 }
 
@@ -83,5 +99,10 @@ function report(policyIds: string[], errors: PolicyDiagnostic[], warnings: Polic
 /** Cedar reports validation findings in hash-map order; sort them by position so reports are stable. */
 function sortDiagnostics(ds: PolicyDiagnostic[]): PolicyDiagnostic[] {
   const key = (d: PolicyDiagnostic) => d.location?.start ?? Number.MAX_SAFE_INTEGER;
-  return [...ds].sort((a, b) => key(a) - key(b) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return [...ds].sort(
+    (a, b) =>
+      key(a) - key(b) ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
 }

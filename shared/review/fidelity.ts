@@ -154,7 +154,13 @@ export function fidelityPayload(statement: FidelityStatement): Uint8Array {
 }
 
 export type OpenedFidelityCertificate =
-  | { ok: true; envelope: FidelityEnvelope; statement: FidelityStatement; payload: Uint8Array; signingInput: Uint8Array }
+  | {
+      ok: true;
+      envelope: FidelityEnvelope;
+      statement: FidelityStatement;
+      payload: Uint8Array;
+      signingInput: Uint8Array;
+    }
   | { ok: false; code: 'REVIEW_ENVELOPE_INVALID' | 'REVIEW_STATEMENT_INVALID'; message: string; path: string };
 
 /**
@@ -176,12 +182,23 @@ export function openFidelityCertificate(input: unknown): OpenedFidelityCertifica
     return { ok: false, code: 'REVIEW_ENVELOPE_INVALID', message: issue.message, path: issue.path.join('.') };
   }
   const opened = openEnvelope(env.data as DsseEnvelope);
-  if (!opened) return { ok: false, code: 'REVIEW_ENVELOPE_INVALID', message: 'the payload is not canonical base64', path: 'payload' };
+  if (!opened)
+    return {
+      ok: false,
+      code: 'REVIEW_ENVELOPE_INVALID',
+      message: 'the payload is not canonical base64',
+      path: 'payload',
+    };
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(opened.payload));
   } catch (e) {
-    return { ok: false, code: 'REVIEW_STATEMENT_INVALID', message: `the payload is not UTF-8 JSON: ${(e as Error).message}`, path: 'payload' };
+    return {
+      ok: false,
+      code: 'REVIEW_STATEMENT_INVALID',
+      message: `the payload is not UTF-8 JSON: ${(e as Error).message}`,
+      path: 'payload',
+    };
   }
   const st = FidelityStatementSchema.safeParse(json);
   if (!st.success) {
@@ -190,11 +207,26 @@ export function openFidelityCertificate(input: unknown): OpenedFidelityCertifica
   }
   const s = st.data;
   const a = s.subject[0]!.annotations;
-  if (a.toSeq < a.fromSeq || a.treeSize !== a.toSeq + 1 || s.subject[0]!.name !== `arx-chain:${a.tenantId}:${a.fromSeq}-${a.toSeq}` || s.predicate.verification.tenant.id !== a.tenantId) {
-    return { ok: false, code: 'REVIEW_STATEMENT_INVALID', message: 'the subject name, range, tree size and tenant do not agree', path: 'subject.0' };
+  if (
+    a.toSeq < a.fromSeq ||
+    a.treeSize !== a.toSeq + 1 ||
+    s.subject[0]!.name !== `arx-chain:${a.tenantId}:${a.fromSeq}-${a.toSeq}` ||
+    s.predicate.verification.tenant.id !== a.tenantId
+  ) {
+    return {
+      ok: false,
+      code: 'REVIEW_STATEMENT_INVALID',
+      message: 'the subject name, range, tree size and tenant do not agree',
+      path: 'subject.0',
+    };
   }
   if (env.data.signatures[0]!.keyid !== s.predicate.reviewer.certificateSha256) {
-    return { ok: false, code: 'REVIEW_STATEMENT_INVALID', message: "the signature's keyid is not the reviewer's certificate", path: 'signatures.0.keyid' };
+    return {
+      ok: false,
+      code: 'REVIEW_STATEMENT_INVALID',
+      message: "the signature's keyid is not the reviewer's certificate",
+      path: 'signatures.0.keyid',
+    };
   }
   return { ok: true, envelope: env.data, statement: s, payload: opened.payload, signingInput: opened.signingInput };
 }

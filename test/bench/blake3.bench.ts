@@ -77,7 +77,10 @@ async function optionalCandidates(): Promise<Blake3[]> {
   const jit = await load('blake3-jit');
   if (jit) out.push(simple('blake3-jit (JS + WASM SIMD)', jit.hash as (d: Uint8Array) => Uint8Array));
   const napi = await load('@napi-rs/blake-hash');
-  if (napi) out.push(simple('@napi-rs/blake-hash (native)', (d) => new Uint8Array((napi.blake3 as (d: Uint8Array) => Uint8Array)(d))));
+  if (napi)
+    out.push(
+      simple('@napi-rs/blake-hash (native)', (d) => new Uint8Array((napi.blake3 as (d: Uint8Array) => Uint8Array)(d))),
+    );
   try {
     const b3w = req('blake3-wasm/dist/node') as { hash: (d: Uint8Array) => Uint8Array };
     out.push(simple('blake3-wasm 2.x (WASM)', (d) => new Uint8Array(b3w.hash(d))));
@@ -100,13 +103,18 @@ async function main(): Promise<void> {
   const prev = new Uint8Array(32).fill(1);
   const digest = new Uint8Array(32).fill(2);
 
-  console.log(`BLAKE3 benchmark — Node ${process.version}, ${EVENTS} events of ${EVENT_SIZE} B, ${LARGE >> 20} MiB buffer, ~${SECONDS}s per figure\n`);
+  console.log(
+    `BLAKE3 benchmark — Node ${process.version}, ${EVENTS} events of ${EVENT_SIZE} B, ${LARGE >> 20} MiB buffer, ~${SECONDS}s per figure\n`,
+  );
   const impls: Blake3[] = [nobleBlake3, await loadWasmBlake3(), ...(await optionalCandidates())];
   const reference = toHex(eventDigest(nobleBlake3, events[7]!)) + toHex(nobleBlake3.hash(large));
 
-  const rows: string[][] = [['implementation', '1 KB events MB/s', 'events/s', 'chain links/s', `${LARGE >> 20} MiB MB/s`]];
+  const rows: string[][] = [
+    ['implementation', '1 KB events MB/s', 'events/s', 'chain links/s', `${LARGE >> 20} MiB MB/s`],
+  ];
   for (const b3 of impls) {
-    if (toHex(eventDigest(b3, events[7]!)) + toHex(b3.hash(large)) !== reference) throw new Error(`${b3.name} disagrees with @noble/hashes`);
+    if (toHex(eventDigest(b3, events[7]!)) + toHex(b3.hash(large)) !== reference)
+      throw new Error(`${b3.name} disagrees with @noble/hashes`);
     const ev = rate(() => {
       for (const e of events) eventDigest(b3, e);
       return EVENTS;
@@ -119,7 +127,13 @@ async function main(): Promise<void> {
       b3.hash(large);
       return 1;
     });
-    rows.push([b3.name, ((ev * EVENT_SIZE) / 1e6).toFixed(0), ev.toFixed(0), links.toFixed(0), ((big * LARGE) / 1e6).toFixed(0)]);
+    rows.push([
+      b3.name,
+      ((ev * EVENT_SIZE) / 1e6).toFixed(0),
+      ev.toFixed(0),
+      links.toFixed(0),
+      ((big * LARGE) / 1e6).toFixed(0),
+    ]);
   }
 
   // Native b3sum over the same bytes, minus its start-up time (measured on an empty file).
@@ -135,11 +149,18 @@ async function main(): Promise<void> {
       return f;
     });
     const startup = Math.min(...[0, 1, 2].map(() => b3sumSeconds(['--no-names', path.join(dir, 'empty')])));
-    const best = (args: string[]) => Math.max(1e-6, Math.min(...[0, 1, 2, 3, 4].map(() => b3sumSeconds(args))) - startup);
+    const best = (args: string[]) =>
+      Math.max(1e-6, Math.min(...[0, 1, 2, 3, 4].map(() => b3sumSeconds(args))) - startup);
     const filesS = best(['--no-names', ...files]);
     const oneThread = best(['--no-names', '--num-threads', '1', path.join(dir, 'large')]);
     const allThreads = best(['--no-names', path.join(dir, 'large')]);
-    rows.push(['b3sum, 1 thread (files of 1 KB / one file)', ((EVENTS * EVENT_SIZE) / filesS / 1e6).toFixed(0), (EVENTS / filesS).toFixed(0), '-', ((REPEAT * LARGE) / oneThread / 1e6).toFixed(0)]);
+    rows.push([
+      'b3sum, 1 thread (files of 1 KB / one file)',
+      ((EVENTS * EVENT_SIZE) / filesS / 1e6).toFixed(0),
+      (EVENTS / filesS).toFixed(0),
+      '-',
+      ((REPEAT * LARGE) / oneThread / 1e6).toFixed(0),
+    ]);
     rows.push(['b3sum, all cores', '-', '-', '-', ((REPEAT * LARGE) / allThreads / 1e6).toFixed(0)]);
   } catch (e) {
     rows.push(['b3sum', `not available: ${(e as Error).message.split('\n')[0]}`, '', '', '']);
@@ -148,7 +169,8 @@ async function main(): Promise<void> {
   }
 
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  for (const r of rows)
+    console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
 }
 
 await main();

@@ -29,7 +29,17 @@ import { openCards } from '../integration/bundle/support';
 export interface ExportChildConfig {
   pg: { host: string; port: number; database: string; user: string; password: string };
   tenantId: string;
-  session: { operatorId: string; edipi: string; displayName: string; tokenLabel: string; certificateSha256: string; roles: never[]; startedAt: string; locked: false; lockReason: null };
+  session: {
+    operatorId: string;
+    edipi: string;
+    displayName: string;
+    tokenLabel: string;
+    certificateSha256: string;
+    roles: never[];
+    startedAt: string;
+    locked: false;
+    lockReason: null;
+  };
   /** The exporter's SoftHSM2 test card (its Digital Signature key signs the manifest, as `bundle.export` does on a card). */
   card: { module: string; softhsm2Conf: string; label: string; pin: string };
   intermediatePem: string;
@@ -78,7 +88,14 @@ async function measure(fn: () => Promise<Partial<ChildFigures>>): Promise<ChildF
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpu();
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, mainCpuSeconds: main0 === null || main1 === null ? null : main1 - main0, baseRssKiB, maxRssKiB: process.resourceUsage().maxRSS, ...extra };
+  return {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    mainCpuSeconds: main0 === null || main1 === null ? null : main1 - main0,
+    baseRssKiB,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    ...extra,
+  };
 }
 
 const summary = (r: BundleReport) => ({
@@ -86,7 +103,12 @@ const summary = (r: BundleReport) => ({
   failed: r.checks.filter((c) => !c.ok).map((c) => c.id),
   findings: [...r.checks.flatMap((c) => c.findings), ...r.warnings].map((f) => `${f.code}: ${f.message}`).slice(0, 5),
   warnings: r.warnings.map((w) => w.code),
-  fatal: r.fatal?.code ?? null, events: r.summary.events, eventBytes: r.summary.eventBytes, bytes: r.summary.bytes, engine: hashWorkerEngine() });
+  fatal: r.fatal?.code ?? null,
+  events: r.summary.events,
+  eventBytes: r.summary.eventBytes,
+  bytes: r.summary.bytes,
+  engine: hashWorkerEngine(),
+});
 
 async function main(): Promise<void> {
   const [mode, ...args] = process.argv.slice(2);
@@ -112,7 +134,15 @@ async function main(): Promise<void> {
         // The card signs the SHA-256 digest (ECDSA, no second hash), as OperatorAuth.sign does.
         sign: async (purpose, digest) => {
           const s = await card.sign(digest);
-          return { operator: cfg.session, purpose, algorithm: 'ECDSA', signature: s.signature, raw: new Uint8Array(), certificateDer: s.certificateDer, certificateSha256: createHash('sha256').update(s.certificateDer).digest('hex') };
+          return {
+            operator: cfg.session,
+            purpose,
+            algorithm: 'ECDSA',
+            signature: s.signature,
+            raw: new Uint8Array(),
+            certificateDer: s.certificateDer,
+            certificateSha256: createHash('sha256').update(s.certificateDer).digest('hex'),
+          };
         },
         trustStore: { anchors: [], intermediates: [intermediate], crls: [] },
         blake3: b3,

@@ -42,7 +42,16 @@
 import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,17 +85,26 @@ const BAKER = 'ARX TEST BAKER RSA';
 const here = dirname(fileURLToPath(import.meta.url));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (n: number) => (n / 1e6).toFixed(1);
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const growth = (f: ChildFigures) => ((f.maxRssKiB - f.baseRssKiB) / 1024).toFixed(0);
-const rss = (f: ChildFigures) => `peak RSS ${(f.maxRssKiB / 1024).toFixed(0)} MiB (${(f.baseRssKiB / 1024).toFixed(0)} MiB after loading, +${growth(f)} MiB)`;
+const rss = (f: ChildFigures) =>
+  `peak RSS ${(f.maxRssKiB / 1024).toFixed(0)} MiB (${(f.baseRssKiB / 1024).toFixed(0)} MiB after loading, +${growth(f)} MiB)`;
 
 const samples = sampleGatewayEvents;
 
 /** Runs bundle-child.ts and returns the figures it prints on its last line. */
 function child(args: string[]): ChildFigures {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'bundle-child.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'bundle-child.ts'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const last = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`bundle-child ${args[0]} failed (exit ${r.status}): ${r.stdout.slice(-2000)}`);
+  if (r.status !== 0 || !last.startsWith('{'))
+    throw new Error(`bundle-child ${args[0]} failed (exit ${r.status}): ${r.stdout.slice(-2000)}`);
   return JSON.parse(last) as ChildFigures;
 }
 
@@ -103,7 +121,9 @@ function assertGreen(what: string, f: ChildFigures): void {
     ...(f.warnings?.length ? [`warnings ${f.warnings.join(', ')}`] : []),
   ];
   if (bad.length) {
-    throw new Error(`bench: ${what} is NOT green (${bad.join('; ')}): a bench that measures a failing verification measures the wrong path.\n  ${(f.findings ?? []).join('\n  ')}`);
+    throw new Error(
+      `bench: ${what} is NOT green (${bad.join('; ')}): a bench that measures a failing verification measures the wrong path.\n  ${(f.findings ?? []).join('\n  ')}`,
+    );
   }
 }
 
@@ -156,7 +176,14 @@ interface Seeded {
  */
 async function seed(dir: string, out: string): Promise<Seeded> {
   const server = await startEmbeddedPostgres(dir);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   const at = { host: server.host, port: server.port, database: server.database, max: 4 };
   let gateway: pg.Pool | null = null;
   // The pools are only for seeding: ended before the exports, so that no idle client is left to
@@ -184,24 +211,41 @@ async function seed(dir: string, out: string): Promise<Seeded> {
 
     // The test cards of the policy's author (ADAMS, who also exports) and approver (BAKER), their
     // operators and certificates; the policy version signed on the cards.
-    const cards = await provisionTestCards(join(dir, 'cards'), { specs: TEST_CARDS.filter((s) => s.label === ADAMS || s.label === BAKER) });
+    const cards = await provisionTestCards(join(dir, 'cards'), {
+      specs: TEST_CARDS.filter((s) => s.label === ADAMS || s.label === BAKER),
+    });
     await registerTestOperators(admin, cards, [tenant]);
     process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
     const version = await publishCardSignedDefaultPolicy({ admin }, cards, tenant);
     const engine = compileEngine();
-    if (version.sha256 !== engine.version.sha256) throw new Error(`bench: the signed policy version ${version.sha256} is not the one the sample decisions name (${engine.version.sha256})`);
+    if (version.sha256 !== engine.version.sha256)
+      throw new Error(
+        `bench: the signed policy version ${version.sha256} is not the one the sample decisions name (${engine.version.sha256})`,
+      );
 
     // The gateway's checkpoint key, registered, and pinned in the auditor's trust directory.
     const secret = ed25519.utils.randomSecretKey();
     const signer = ed25519Signer('arx-gateway.bench', secret);
-    await registerGatewayKey(admin, tenant, { name: signer.name, secretKey: secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 3_600_000) });
+    await registerGatewayKey(admin, tenant, {
+      name: signer.name,
+      secretKey: secret,
+      publicKey: signer.publicKey,
+      validFrom: new Date(Date.now() - 3_600_000),
+    });
     const trustDir = join(out, 'trust');
     rmSync(trustDir, { recursive: true, force: true });
     auditorTrustDir(cards, trustDir);
-    writeFileSync(join(trustDir, GATEWAY_KEYS_FILE), `# the bench's gateway\n${formatVerifierKey(signer.name, signer.publicKey)}\n`);
+    writeFileSync(
+      join(trustDir, GATEWAY_KEYS_FILE),
+      `# the bench's gateway\n${formatVerifierKey(signer.name, signer.publicKey)}\n`,
+    );
 
     const cp = new Checkpointer(tenant, signer, { everyEvents: 10_000, everyMs: 3_600_000 }, () => new Date(), b3);
-    const writer = new ChainWriter(gateway, tenant, { source: '/arx/gateway/bench', blake3: b3, afterAppend: cp.afterAppend });
+    const writer = new ChainWriter(gateway, tenant, {
+      source: '/arx/gateway/bench',
+      blake3: b3,
+      afterAppend: cp.afterAppend,
+    });
     const base = samples();
     const t0 = performance.now();
     let batch: NewEvent[] = [];
@@ -234,11 +278,19 @@ async function seed(dir: string, out: string): Promise<Seeded> {
     };
     const configPath = join(dir, 'export-child.json');
     const childConfig: ExportChildConfig = {
-      pg: { host: server.host, port: server.port, database: server.database, user: 'bench_console', password: server.consolePassword },
+      pg: {
+        host: server.host,
+        port: server.port,
+        database: server.database,
+        user: 'bench_console',
+        password: server.consolePassword,
+      },
       tenantId: tenant,
       session,
       card: { module: cards.module, softhsm2Conf: cards.softhsm2Conf, label: adams.label, pin: adams.pin },
-      intermediatePem: readdirSync(cards.intermediates).map((f) => readFileSync(join(cards.intermediates, f), 'utf8'))[0]!,
+      intermediatePem: readdirSync(cards.intermediates).map((f) =>
+        readFileSync(join(cards.intermediates, f), 'utf8'),
+      )[0]!,
     };
     writeFileSync(configPath, JSON.stringify(childConfig));
     await endPools();
@@ -268,12 +320,22 @@ async function main() {
     if (reuse) {
       out = reuse;
       trustDir = join(reuse, 'trust');
-      const missing = [trustDir, baselineFile(reuse), ...sizes.map((s) => bundleFile(reuse, s))].filter((f) => !existsSync(f));
-      if (!sizes.length || missing.length) throw new Error(`bench: ARX_BENCH_BUNDLE_REUSE=${reuse} lacks ${missing.join(', ') || 'any bundle-N.arxbundle'} (keep them first with ARX_BENCH_BUNDLE_KEEP=${reuse})`);
-      console.log(`ARX bundle benchmark, REUSING the bundles kept in ${reuse} (no seeding, no export; trust ${trustDir}): sizes ${sizes.map(fmt).join(', ')} events ${process.env.ARX_BENCH_NOTE ?? ''}`);
-      for (const f of [baselineFile(reuse), ...sizes.map((s) => bundleFile(reuse, s))]) console.log(`  ${f}: ${mb(statSync(f).size)} MB, written ${statSync(f).mtime.toISOString()}`);
+      const missing = [trustDir, baselineFile(reuse), ...sizes.map((s) => bundleFile(reuse, s))].filter(
+        (f) => !existsSync(f),
+      );
+      if (!sizes.length || missing.length)
+        throw new Error(
+          `bench: ARX_BENCH_BUNDLE_REUSE=${reuse} lacks ${missing.join(', ') || 'any bundle-N.arxbundle'} (keep them first with ARX_BENCH_BUNDLE_KEEP=${reuse})`,
+        );
+      console.log(
+        `ARX bundle benchmark, REUSING the bundles kept in ${reuse} (no seeding, no export; trust ${trustDir}): sizes ${sizes.map(fmt).join(', ')} events ${process.env.ARX_BENCH_NOTE ?? ''}`,
+      );
+      for (const f of [baselineFile(reuse), ...sizes.map((s) => bundleFile(reuse, s))])
+        console.log(`  ${f}: ${mb(statSync(f).size)} MB, written ${statSync(f).mtime.toISOString()}`);
     } else {
-      console.log(`ARX bundle benchmark: sizes ${sizes.map(fmt).join(', ')} events ${process.env.ARX_BENCH_NOTE ?? ''}`);
+      console.log(
+        `ARX bundle benchmark: sizes ${sizes.map(fmt).join(', ')} events ${process.env.ARX_BENCH_NOTE ?? ''}`,
+      );
       out = keep ?? dir;
       if (keep) mkdirSync(keep, { recursive: true });
       seeded = await seed(dir, out);
@@ -283,7 +345,10 @@ async function main() {
     // so that nothing of it runs while verification is measured.
     const exports = new Map<number, ChildFigures>();
     if (seeded) {
-      for (const [file, size] of [[baselineFile(out), BASELINE_EVENTS] as const, ...sizes.map((s) => [bundleFile(out, s), s] as const)]) {
+      for (const [file, size] of [
+        [baselineFile(out), BASELINE_EVENTS] as const,
+        ...sizes.map((s) => [bundleFile(out, s), s] as const),
+      ]) {
         rmSync(file, { force: true });
         exports.set(size, child(['export', seeded.configPath, '0', String(size - 1), file]));
       }
@@ -299,8 +364,12 @@ async function main() {
     const warmCli = bestOf3('cli', small, trustDir, true);
     const warmApi = bestOf3('api', small, trustDir, true);
     const sig = (f: ChildFigures) => `${f.seconds.toFixed(3)} s (CPU ${f.cpuSeconds.toFixed(3)} s)`;
-    console.log(`\nverify of a ${fmt(BASELINE_EVENTS)}-event bundle of the same shape (the signature checks and fixed costs; best of 3; green): with replay ${sig(smallCli)}, without replay ${sig(smallApi)}; load average ${load()}`);
-    console.log(`the same, second verification in a warm process (the signature checks; best of 3): with replay ${sig(warmCli)}, without replay ${sig(warmApi)}`);
+    console.log(
+      `\nverify of a ${fmt(BASELINE_EVENTS)}-event bundle of the same shape (the signature checks and fixed costs; best of 3; green): with replay ${sig(smallCli)}, without replay ${sig(smallApi)}; load average ${load()}`,
+    );
+    console.log(
+      `the same, second verification in a warm process (the signature checks; best of 3): with replay ${sig(warmCli)}, without replay ${sig(warmApi)}`,
+    );
 
     const b3sum = spawnSync('b3sum', ['--version'], { encoding: 'utf8' }).status === 0;
     if (!b3sum) console.log('b3sum is not installed: no baseline and no ratios (apt-get install b3sum)');
@@ -314,13 +383,26 @@ async function main() {
       const eventBytes = nr.eventBytes!;
       const bytes = nr.bytes!;
       if (nr.events !== size) throw new Error(`bench: ${file} holds ${nr.events} events, not ${size}`);
-      if (ex) console.log(`  export:  ${fmt(size / ex.seconds)} events/s, ${mb(eventBytes / ex.seconds)} MB/s of event bytes, ${ex.seconds.toFixed(1)} s (CPU ${ex.cpuSeconds.toFixed(1)} s), ${rss(ex)}`);
+      if (ex)
+        console.log(
+          `  export:  ${fmt(size / ex.seconds)} events/s, ${mb(eventBytes / ex.seconds)} MB/s of event bytes, ${ex.seconds.toFixed(1)} s (CPU ${ex.cpuSeconds.toFixed(1)} s), ${rss(ex)}`,
+        );
       else console.log('  export:  not run (reusing a kept bundle)');
-      console.log(`  bundle:  ${mb(bytes)} MB = ${(bytes / eventBytes).toFixed(3)} × the raw event bytes (${mb(eventBytes)} MB)`);
-      const verdict = (x: ChildFigures) => `green: no failed check, no warning; BLAKE3 of events.bin: ${x.engine ?? '?'}`;
-      console.log(`  ${verifyModes.cli.label}: ${fmt(size / v.seconds)} events/s, ${mb(bytes / v.seconds)} MB/s, ${v.seconds.toFixed(2)} s (CPU ${v.cpuSeconds.toFixed(2)} s), ${rss(v)}, exit ${v.exit} (${verdict(v)})`);
-      const mainCpu = nr.mainCpuSeconds === null ? '' : `; the verifying thread ${nr.mainCpuSeconds.toFixed(2)} s, the rest (hash worker, GC, I/O) ${(nr.cpuSeconds - nr.mainCpuSeconds).toFixed(2)} s`;
-      console.log(`  ${verifyModes.api.label}:                   ${fmt(size / nr.seconds)} events/s, ${mb(bytes / nr.seconds)} MB/s, ${nr.seconds.toFixed(2)} s (CPU ${nr.cpuSeconds.toFixed(2)} s${mainCpu}), ${rss(nr)} (${verdict(nr)})`);
+      console.log(
+        `  bundle:  ${mb(bytes)} MB = ${(bytes / eventBytes).toFixed(3)} × the raw event bytes (${mb(eventBytes)} MB)`,
+      );
+      const verdict = (x: ChildFigures) =>
+        `green: no failed check, no warning; BLAKE3 of events.bin: ${x.engine ?? '?'}`;
+      console.log(
+        `  ${verifyModes.cli.label}: ${fmt(size / v.seconds)} events/s, ${mb(bytes / v.seconds)} MB/s, ${v.seconds.toFixed(2)} s (CPU ${v.cpuSeconds.toFixed(2)} s), ${rss(v)}, exit ${v.exit} (${verdict(v)})`,
+      );
+      const mainCpu =
+        nr.mainCpuSeconds === null
+          ? ''
+          : `; the verifying thread ${nr.mainCpuSeconds.toFixed(2)} s, the rest (hash worker, GC, I/O) ${(nr.cpuSeconds - nr.mainCpuSeconds).toFixed(2)} s`;
+      console.log(
+        `  ${verifyModes.api.label}:                   ${fmt(size / nr.seconds)} events/s, ${mb(bytes / nr.seconds)} MB/s, ${nr.seconds.toFixed(2)} s (CPU ${nr.cpuSeconds.toFixed(2)} s${mainCpu}), ${rss(nr)} (${verdict(nr)})`,
+      );
       let line = `| ${fmt(size)} | ${ex ? `${fmt(size / ex.seconds)} ev/s, ${mb(eventBytes / ex.seconds)} MB/s, +${growth(ex)} MiB` : 'reused'} | ${(bytes / eventBytes).toFixed(3)}× | ${v.seconds.toFixed(2)} s, +${growth(v)} MiB | ${nr.seconds.toFixed(2)} s (${fmt(size / nr.seconds)} ev/s, ${mb(bytes / nr.seconds)} MB/s), +${growth(nr)} MiB |`;
       if (b3sum) {
         // b3sum over the same event bytes: events.bin, extracted (b3sum reads a file by mmap).
@@ -331,19 +413,33 @@ async function main() {
         const all = timed('b3sum', [ev]);
         const one = timed('b3sum', ['--num-threads', '1', ev]);
         const sha = timed('sha256sum', [ev]);
-        console.log(`  b3sum events.bin (${mb(statSync(ev).size)} MB): ${all.wall.toFixed(2)} s all cores (CPU ${all.cpu.toFixed(2)} s), ${one.wall.toFixed(2)} s one thread (CPU ${one.cpu.toFixed(2)} s); sha256sum ${sha.wall.toFixed(2)} s (CPU ${sha.cpu.toFixed(2)} s)`);
-        console.log(`  ratio verify / b3sum alone (wall): with replay ${(v.seconds / all.wall).toFixed(1)}× all cores, ${(v.seconds / one.wall).toFixed(1)}× one thread; without replay ${(nr.seconds / all.wall).toFixed(1)}× all cores, ${(nr.seconds / one.wall).toFixed(1)}× one thread`);
-        console.log(`  ratio verify / b3sum alone (CPU):  with replay ${(v.cpuSeconds / all.cpu).toFixed(1)}×, without replay ${(nr.cpuSeconds / all.cpu).toFixed(1)}×; without replay / (b3sum + sha256sum) ${(nr.cpuSeconds / (all.cpu + sha.cpu)).toFixed(1)}×`);
+        console.log(
+          `  b3sum events.bin (${mb(statSync(ev).size)} MB): ${all.wall.toFixed(2)} s all cores (CPU ${all.cpu.toFixed(2)} s), ${one.wall.toFixed(2)} s one thread (CPU ${one.cpu.toFixed(2)} s); sha256sum ${sha.wall.toFixed(2)} s (CPU ${sha.cpu.toFixed(2)} s)`,
+        );
+        console.log(
+          `  ratio verify / b3sum alone (wall): with replay ${(v.seconds / all.wall).toFixed(1)}× all cores, ${(v.seconds / one.wall).toFixed(1)}× one thread; without replay ${(nr.seconds / all.wall).toFixed(1)}× all cores, ${(nr.seconds / one.wall).toFixed(1)}× one thread`,
+        );
+        console.log(
+          `  ratio verify / b3sum alone (CPU):  with replay ${(v.cpuSeconds / all.cpu).toFixed(1)}×, without replay ${(nr.cpuSeconds / all.cpu).toFixed(1)}×; without replay / (b3sum + sha256sum) ${(nr.cpuSeconds / (all.cpu + sha.cpu)).toFixed(1)}×`,
+        );
         // The issue's baseline: b3sum of events.bin (all cores) + the verification of the small bundle of the same shape, in the same mode.
         const base = (s: ChildFigures) => ({ wall: all.wall + s.seconds, cpu: all.cpu + s.cpuSeconds });
         const bc = base(smallCli);
         const ba = base(smallApi);
-        console.log(`  baseline = b3sum events.bin all cores + verify of the ${fmt(BASELINE_EVENTS)}-event bundle (same mode): with replay ${bc.wall.toFixed(2)} s (CPU ${bc.cpu.toFixed(2)} s), without replay ${ba.wall.toFixed(2)} s (CPU ${ba.cpu.toFixed(2)} s)`);
-        console.log(`  ratio verify(${fmt(size)}) / baseline (goal ≤ 2×): with replay ${(v.seconds / bc.wall).toFixed(2)}× wall, ${(v.cpuSeconds / bc.cpu).toFixed(2)}× CPU; without replay ${(nr.seconds / ba.wall).toFixed(2)}× wall, ${(nr.cpuSeconds / ba.cpu).toFixed(2)}× CPU`);
+        console.log(
+          `  baseline = b3sum events.bin all cores + verify of the ${fmt(BASELINE_EVENTS)}-event bundle (same mode): with replay ${bc.wall.toFixed(2)} s (CPU ${bc.cpu.toFixed(2)} s), without replay ${ba.wall.toFixed(2)} s (CPU ${ba.cpu.toFixed(2)} s)`,
+        );
+        console.log(
+          `  ratio verify(${fmt(size)}) / baseline (goal ≤ 2×): with replay ${(v.seconds / bc.wall).toFixed(2)}× wall, ${(v.cpuSeconds / bc.cpu).toFixed(2)}× CPU; without replay ${(nr.seconds / ba.wall).toFixed(2)}× wall, ${(nr.cpuSeconds / ba.cpu).toFixed(2)}× CPU`,
+        );
         const sc = base(warmCli);
         const sa = base(warmApi);
-        console.log(`  strict baseline = b3sum events.bin all cores + the warm verify of the ${fmt(BASELINE_EVENTS)}-event bundle: with replay ${sc.wall.toFixed(2)} s (CPU ${sc.cpu.toFixed(2)} s), without replay ${sa.wall.toFixed(2)} s (CPU ${sa.cpu.toFixed(2)} s)`);
-        console.log(`  ratio verify(${fmt(size)}) / strict baseline (goal ≤ 2×): with replay ${(v.seconds / sc.wall).toFixed(2)}× wall, ${(v.cpuSeconds / sc.cpu).toFixed(2)}× CPU; without replay ${(nr.seconds / sa.wall).toFixed(2)}× wall, ${(nr.cpuSeconds / sa.cpu).toFixed(2)}× CPU`);
+        console.log(
+          `  strict baseline = b3sum events.bin all cores + the warm verify of the ${fmt(BASELINE_EVENTS)}-event bundle: with replay ${sc.wall.toFixed(2)} s (CPU ${sc.cpu.toFixed(2)} s), without replay ${sa.wall.toFixed(2)} s (CPU ${sa.cpu.toFixed(2)} s)`,
+        );
+        console.log(
+          `  ratio verify(${fmt(size)}) / strict baseline (goal ≤ 2×): with replay ${(v.seconds / sc.wall).toFixed(2)}× wall, ${(v.cpuSeconds / sc.cpu).toFixed(2)}× CPU; without replay ${(nr.seconds / sa.wall).toFixed(2)}× wall, ${(nr.cpuSeconds / sa.cpu).toFixed(2)}× CPU`,
+        );
         line += ` ${one.wall.toFixed(2)} s | ${(nr.seconds / one.wall).toFixed(1)}× / ${(v.seconds / one.wall).toFixed(1)}× | ${(nr.seconds / ba.wall).toFixed(2)}× / ${(nr.cpuSeconds / ba.cpu).toFixed(2)}× | ${(v.seconds / bc.wall).toFixed(2)}× / ${(v.cpuSeconds / bc.cpu).toFixed(2)}× | ${(nr.seconds / sa.wall).toFixed(2)}× / ${(v.seconds / sc.wall).toFixed(2)}× |`;
         rmSync(x, { recursive: true, force: true });
       }
@@ -351,11 +447,18 @@ async function main() {
       if (!keep && !reuse) rmSync(file, { force: true });
     }
     console.log(`\nload average at the end ${load()}`);
-    console.log(`\nbaseline = b3sum events.bin (all cores) + verify of a ${fmt(BASELINE_EVENTS)}-event bundle of the same shape, same mode; every verification green`);
-    console.log('| events | export (rate, peak RSS growth) | bundle / raw | verify (replay), peak RSS growth | verify (no replay), peak RSS growth | b3sum one thread | ratio to b3sum one thread, no replay / replay | no replay / baseline, wall / CPU | replay / baseline, wall / CPU | wall / strict baseline, no replay / replay |');
+    console.log(
+      `\nbaseline = b3sum events.bin (all cores) + verify of a ${fmt(BASELINE_EVENTS)}-event bundle of the same shape, same mode; every verification green`,
+    );
+    console.log(
+      '| events | export (rate, peak RSS growth) | bundle / raw | verify (replay), peak RSS growth | verify (no replay), peak RSS growth | b3sum one thread | ratio to b3sum one thread, no replay / replay | no replay / baseline, wall / CPU | replay / baseline, wall / CPU | wall / strict baseline, no replay / replay |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of rows) console.log(r);
-    if (keep && !reuse) console.log(`\nkept in ${keep}: the bundles and trust/; re-measure without seeding: ARX_BENCH_BUNDLE_REUSE=${keep} npm run bench -- bundle`);
+    if (keep && !reuse)
+      console.log(
+        `\nkept in ${keep}: the bundles and trust/; re-measure without seeding: ARX_BENCH_BUNDLE_REUSE=${keep} npm run bench -- bundle`,
+      );
   } finally {
     await seeded?.close();
     rmSync(dir, { recursive: true, force: true });

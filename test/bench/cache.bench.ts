@@ -49,7 +49,10 @@ import { recipientFromRecoveryFile, recoveryUnwrapper } from '../../electron/mai
 import { LocalCache, LRU_RESOLUTION_MS } from '../../electron/main/cache/local-cache';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${'2'} cores shared)`;
+const load = () =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (${'2'} cores shared)`;
 
 interface Cost {
   wall: number;
@@ -63,7 +66,10 @@ function measure(f: () => void): Cost {
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1000 };
 }
-const best = (xs: Cost[]): Cost => ({ wall: Math.min(...xs.map((x) => x.wall)), cpu: Math.min(...xs.map((x) => x.cpu)) });
+const best = (xs: Cost[]): Cost => ({
+  wall: Math.min(...xs.map((x) => x.wall)),
+  cpu: Math.min(...xs.map((x) => x.cpu)),
+});
 
 function aeadBench(aead: Aead, size: number, iterations: number): number {
   const key = DataKey.random(1);
@@ -80,7 +86,11 @@ function aeadBench(aead: Aead, size: number, iterations: number): number {
 
 function record(size: number, i: number) {
   // JSON of about `size` bytes, different per record
-  return { id: `rec-${i}`, tenant: 'alpha-command', pad: randomBytes(Math.max(1, Math.floor((size - 60) * 0.75))).toString('base64') };
+  return {
+    id: `rec-${i}`,
+    tenant: 'alpha-command',
+    pad: randomBytes(Math.max(1, Math.floor((size - 60) * 0.75))).toString('base64'),
+  };
 }
 
 function plainStore(file: string) {
@@ -88,17 +98,25 @@ function plainStore(file: string) {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec('CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, kind TEXT NOT NULL, value BLOB NOT NULL, last_access INTEGER NOT NULL) STRICT');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, kind TEXT NOT NULL, value BLOB NOT NULL, last_access INTEGER NOT NULL) STRICT',
+    );
     return {
       db,
-      ins: db.prepare('INSERT INTO records (id, kind, value, last_access) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value'),
+      ins: db.prepare(
+        'INSERT INTO records (id, kind, value, last_access) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value',
+      ),
       sel: db.prepare('SELECT value FROM records WHERE id = ?'),
     };
   };
   let s = open();
   return {
-    put: (key: string, v: unknown) => s.db.transaction(() => s.ins.run(`event-page\0${key}`, 'event-page', Buffer.from(JSON.stringify(v)), Date.now()))(),
-    get: (key: string) => JSON.parse((s.sel.get(`event-page\0${key}`) as { value: Buffer }).value.toString('utf8')) as unknown,
+    put: (key: string, v: unknown) =>
+      s.db.transaction(() =>
+        s.ins.run(`event-page\0${key}`, 'event-page', Buffer.from(JSON.stringify(v)), Date.now()),
+      )(),
+    get: (key: string) =>
+      JSON.parse((s.sel.get(`event-page\0${key}`) as { value: Buffer }).value.toString('utf8')) as unknown,
     reopen: () => {
       s.db.close();
       s = open();
@@ -112,7 +130,12 @@ function plainStore(file: string) {
  * `count` writes to fresh files, few enough that no automatic checkpoint runs in between. Every
  * frame is checksummed, written and (synchronous=FULL) synced, and later copied back by a checkpoint.
  */
-function framesPerWrite(dir: string, size: number, count: number, recovery: Parameters<LocalCache['create']>[0][number]) {
+function framesPerWrite(
+  dir: string,
+  size: number,
+  count: number,
+  recovery: Parameters<LocalCache['create']>[0][number],
+) {
   const wal = (f: string) => statSync(`${f}-wal`).size;
   const records = Array.from({ length: count }, (_, i) => record(size, i));
   const pf = join(dir, `frames-plain-${size}.db`);
@@ -135,28 +158,59 @@ function framesPerWrite(dir: string, size: number, count: number, recovery: Para
 
 async function throughput(dir: string) {
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const recovery = recipientFromRecoveryFile(Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'bench');
-  const unwrapper = recoveryUnwrapper(Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), null, 'bench');
+  const recovery = recipientFromRecoveryFile(
+    Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    'bench',
+  );
+  const unwrapper = recoveryUnwrapper(
+    Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    null,
+    'bench',
+  );
   for (const [size, n] of [
     [1024, 1500],
     [65536, 200],
   ] as const) {
     const records = Array.from({ length: n }, (_, i) => record(size, i));
     const keys = records.map((_, i) => `k${i}`);
-    const c = { plainW: [] as Cost[], encW: [] as Cost[], plainCold: [] as Cost[], encCold: [] as Cost[], plainWarm: [] as Cost[], encWarm: [] as Cost[], encClock: [] as Cost[] };
+    const c = {
+      plainW: [] as Cost[],
+      encW: [] as Cost[],
+      plainCold: [] as Cost[],
+      encCold: [] as Cost[],
+      plainWarm: [] as Cost[],
+      encWarm: [] as Cost[],
+      encClock: [] as Cost[],
+    };
     let clock = Date.now();
     const now = () => clock;
     let plain = plainStore(join(dir, `plain-${size}-0.db`));
-    let cache = new LocalCache({ file: join(dir, `enc-${size}-0.db`), workstationId: 'bench', limitBytes: 1 << 30, now });
+    let cache = new LocalCache({
+      file: join(dir, `enc-${size}-0.db`),
+      workstationId: 'bench',
+      limitBytes: 1 << 30,
+      now,
+    });
     for (let round = 0; round < 5; round++) {
       if (round > 0) {
         plain.close();
         cache.lock();
         plain = plainStore(join(dir, `plain-${size}-${round}.db`));
-        cache = new LocalCache({ file: join(dir, `enc-${size}-${round}.db`), workstationId: 'bench', limitBytes: 1 << 30, now });
+        cache = new LocalCache({
+          file: join(dir, `enc-${size}-${round}.db`),
+          workstationId: 'bench',
+          limitBytes: 1 << 30,
+          now,
+        });
       }
       cache.create([recovery], 'bench');
-      const writes = [() => c.plainW.push(measure(() => records.forEach((r, i) => plain.put(keys[i]!, r)))), () => c.encW.push(measure(() => records.forEach((r, i) => cache.put('event-page', keys[i]!, r, { refetchable: true }))))];
+      const writes = [
+        () => c.plainW.push(measure(() => records.forEach((r, i) => plain.put(keys[i]!, r)))),
+        () =>
+          c.encW.push(
+            measure(() => records.forEach((r, i) => cache.put('event-page', keys[i]!, r, { refetchable: true }))),
+          ),
+      ];
       if (round % 2) writes.reverse();
       for (const w of writes) w();
     }
@@ -164,8 +218,14 @@ async function throughput(dir: string) {
       plain.reopen();
       cache.lock();
       await cache.unlock(unwrapper, 'bench');
-      const cold = [() => c.plainCold.push(measure(() => keys.forEach((k) => plain.get(k)))), () => c.encCold.push(measure(() => keys.forEach((k) => cache.get('event-page', k))))];
-      const warm = [() => c.plainWarm.push(measure(() => keys.forEach((k) => plain.get(k)))), () => c.encWarm.push(measure(() => keys.forEach((k) => cache.get('event-page', k))))];
+      const cold = [
+        () => c.plainCold.push(measure(() => keys.forEach((k) => plain.get(k)))),
+        () => c.encCold.push(measure(() => keys.forEach((k) => cache.get('event-page', k)))),
+      ];
+      const warm = [
+        () => c.plainWarm.push(measure(() => keys.forEach((k) => plain.get(k)))),
+        () => c.encWarm.push(measure(() => keys.forEach((k) => cache.get('event-page', k)))),
+      ];
       if (pass % 2) {
         cold.reverse();
         warm.reverse();
@@ -193,7 +253,9 @@ async function throughput(dir: string) {
     };
     line('write', c.plainW, c.encW);
     const fr = framesPerWrite(dir, size, size === 1024 ? 120 : 30, recovery);
-    console.log(`${'  pages committed per write'.padEnd(26)} ${String(kb).padStart(2)} KB: plain ${fr.plain.toFixed(2)}, encrypted ${fr.enc.toFixed(2)} WAL frames (= ${(fr.enc / fr.plain).toFixed(2)}×)`);
+    console.log(
+      `${'  pages committed per write'.padEnd(26)} ${String(kb).padStart(2)} KB: plain ${fr.plain.toFixed(2)}, encrypted ${fr.enc.toFixed(2)} WAL frames (= ${(fr.enc / fr.plain).toFixed(2)}×)`,
+    );
     line('read cold', c.plainCold, c.encCold);
     line('read warm', c.plainWarm, c.encWarm);
     line('read, clock moving', c.plainWarm, c.encClock);
@@ -208,9 +270,16 @@ async function unlock(dir: string) {
   try {
     const slots = await service.listSlots();
     for (const card of cards.cards) {
-      const session = await service.login(slots.find((s) => s.token?.label === card.label)!.slot, new TextEncoder().encode(card.pin));
+      const session = await service.login(
+        slots.find((s) => s.token?.label === card.label)!.slot,
+        new TextEncoder().encode(card.pin),
+      );
       const { recipient, unwrapper } = cardKey(session);
-      const cache = new LocalCache({ file: join(dir, `unlock-${card.keyType}.db`), workstationId: 'bench', limitBytes: 1 << 30 });
+      const cache = new LocalCache({
+        file: join(dir, `unlock-${card.keyType}.db`),
+        workstationId: 'bench',
+        limitBytes: 1 << 30,
+      });
       cache.create([recipient], 'bench');
       for (let i = 0; i < 200; i++) cache.put('event-page', `p${i}`, record(1024, i), { refetchable: true });
       for (let i = 0; i < 5; i++) cache.enqueue('review.signed', { i }, null);
@@ -237,7 +306,9 @@ async function unlock(dir: string) {
         for (let i = 0; i < 400; i++) cache.put('event-page', `big${i}`, record(65536, i), { refetchable: true });
         cache.lock();
         const big = await timeUnlocks(10);
-        console.log(`cache unlock EC with 400 more records of 64 KB (26 MB): median ${median(big).toFixed(1)} ms, max ${Math.max(...big).toFixed(1)} ms (goal median < 300 ms; ${load()})`);
+        console.log(
+          `cache unlock EC with 400 more records of 64 KB (26 MB): median ${median(big).toFixed(1)} ms, max ${Math.max(...big).toFixed(1)} ms (goal median < 300 ms; ${load()})`,
+        );
       }
       await session.logout();
     }
@@ -251,7 +322,9 @@ async function main() {
     const it = size === 1024 ? 20_000 : 400;
     const node = Math.max(aeadBench(nodeAead, size, it), aeadBench(nodeAead, size, it));
     const noble = Math.max(aeadBench(nobleAead, size, it), aeadBench(nobleAead, size, it));
-    console.log(`AES-256-GCM seal+open ${size / 1024} KB: node:crypto ${node.toFixed(0)} MB/s, @noble/ciphers ${noble.toFixed(0)} MB/s (node:crypto ${(node / noble).toFixed(1)}× faster; envelope.ts uses ${node >= noble ? 'node:crypto' : '@noble/ciphers — CHANGE the default'})`);
+    console.log(
+      `AES-256-GCM seal+open ${size / 1024} KB: node:crypto ${node.toFixed(0)} MB/s, @noble/ciphers ${noble.toFixed(0)} MB/s (node:crypto ${(node / noble).toFixed(1)}× faster; envelope.ts uses ${node >= noble ? 'node:crypto' : '@noble/ciphers — CHANGE the default'})`,
+    );
   }
   {
     // What envelope.ts's nonce pool saves: one call to the random source per nonce, or per 256.
@@ -264,7 +337,9 @@ async function main() {
     };
     const each = Math.min(...[0, 1, 2].map(() => Number(cost(() => randomBytes(12)))));
     const pooled = Math.min(...[0, 1, 2].map(() => Number(cost(() => randomNonce()))));
-    console.log(`96-bit nonce: randomBytes(12) ${each.toFixed(2)} µs cpu, from envelope.ts's pool ${pooled.toFixed(2)} µs cpu (a 1 KB write seals 3 cells)`);
+    console.log(
+      `96-bit nonce: randomBytes(12) ${each.toFixed(2)} µs cpu, from envelope.ts's pool ${pooled.toFixed(2)} µs cpu (a 1 KB write seals 3 cells)`,
+    );
   }
   console.log(`  (${load()})`);
   const dir = mkdtempSync(join(tmpdir(), 'arx-cache-bench-'));

@@ -31,7 +31,9 @@ async function main() {
       }
       // SoftHSM2 always offers one more slot with an uninitialised token (empty label): not a card.
       const present = slots.filter((s) => s.token?.label);
-      console.log(`card enumeration, ${present.length} tokens: median ${median(enumeration).toFixed(1)} ms (goal < 200 ms)`);
+      console.log(
+        `card enumeration, ${present.length} tokens: median ${median(enumeration).toFixed(1)} ms (goal < 200 ms)`,
+      );
       for (const card of cards.cards.filter((c) => c.expect === null)) {
         const slot = present.find((s) => s.token!.label === card.label)!.slot;
         const logins: number[] = [];
@@ -42,7 +44,9 @@ async function main() {
           logins.push(performance.now() - t0);
           await session.logout();
         }
-        console.log(`login ${card.keyType.toUpperCase()} (${card.label}): median ${median(logins).toFixed(1)} ms (goal < 300 ms)`);
+        console.log(
+          `login ${card.keyType.toUpperCase()} (${card.label}): median ${median(logins).toFixed(1)} ms (goal < 300 ms)`,
+        );
       }
     } finally {
       await service.close();

@@ -61,7 +61,14 @@ const samples = sampleGatewayEvents;
 
 async function main() {
   const server = await startEmbeddedPostgres(DIR);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   const stateFile = join(DIR, 'tenant.json');
   try {
     const at = { host: server.host, port: server.port, database: server.database, max: 4 };
@@ -75,12 +82,24 @@ async function main() {
       const b3 = await loadWasmBlake3();
       const base = samples();
       const id = randomUUID();
-      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [id, `b-${id.slice(0, 8)}`]);
+      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [
+        id,
+        `b-${id.slice(0, 8)}`,
+      ]);
       const secret = ed25519.utils.randomSecretKey();
       const signer = ed25519Signer('arx-gateway.bench', secret);
-      await registerGatewayKey(admin, id, { name: signer.name, secretKey: secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 3_600_000) });
+      await registerGatewayKey(admin, id, {
+        name: signer.name,
+        secretKey: secret,
+        publicKey: signer.publicKey,
+        validFrom: new Date(Date.now() - 3_600_000),
+      });
       const cp = new Checkpointer(id, signer, { everyEvents: 10_000, everyMs: 3_600_000 }, () => new Date(), b3);
-      const writer = new ChainWriter(gateway, id, { source: '/arx/gateway/bench', blake3: b3, afterAppend: cp.afterAppend });
+      const writer = new ChainWriter(gateway, id, {
+        source: '/arx/gateway/bench',
+        blake3: b3,
+        afterAppend: cp.afterAppend,
+      });
       let batch: NewEvent[] = [];
       for (let i = 0; i < N; i++) {
         batch.push({ ...base[i % base.length]!, id: `p-${i}` });
@@ -110,7 +129,10 @@ async function main() {
       const b0 = threadTimes(backend);
       const cpu0 = process.cpuUsage();
       const w0 = performance.now();
-      const r = await verifyTenantChain(consolePool, id, { pool: mode === 'worker' ? workers : null, checkDocuments: false });
+      const r = await verifyTenantChain(consolePool, id, {
+        pool: mode === 'worker' ? workers : null,
+        checkDocuments: false,
+      });
       const sec = (performance.now() - w0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       if (!r.ok) throw new Error('does not verify');
@@ -132,7 +154,9 @@ async function main() {
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     for (const [mode, e] of summary) {
       const f = (xs: number[]) => `min ${Math.min(...xs).toFixed(2)} med ${med(xs).toFixed(2)}`;
-      console.log(`${mode.padEnd(7)} n=${e.wall.length} wall s ${f(e.wall)} | cpu µs/event ${f(e.cpu)} | main thread ${f(e.main)} | other threads ${f(e.other)}`);
+      console.log(
+        `${mode.padEnd(7)} n=${e.wall.length} wall s ${f(e.wall)} | cpu µs/event ${f(e.cpu)} | main thread ${f(e.main)} | other threads ${f(e.other)}`,
+      );
     }
     await workers.close();
     await consolePool.end();

@@ -63,9 +63,20 @@ function* cycle(base: NewEvent[], count: number, tag: string): Generator<NewEven
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arx-bench-'));
-  console.log(`ARX chain benchmark: ${fmt(N)} events, batches of ${BATCH}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} ${process.env.ARX_BENCH_NOTE ?? ''}`);
+  console.log(
+    `ARX chain benchmark: ${fmt(N)} events, batches of ${BATCH}, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} ${process.env.ARX_BENCH_NOTE ?? ''}`,
+  );
   const server = await startEmbeddedPostgres(dir);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   try {
     const c = await admin.connect();
     await migrate(c);
@@ -83,11 +94,22 @@ async function main() {
     const secret = ed25519.utils.randomSecretKey();
     const mkTenant = async () => {
       const id = randomUUID();
-      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [id, `b-${id.slice(0, 8)}`]);
+      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [
+        id,
+        `b-${id.slice(0, 8)}`,
+      ]);
       const signer = ed25519Signer('arx-gateway.bench', secret);
-      await registerGatewayKey(admin, id, { name: signer.name, secretKey: secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 3_600_000) });
+      await registerGatewayKey(admin, id, {
+        name: signer.name,
+        secretKey: secret,
+        publicKey: signer.publicKey,
+        validFrom: new Date(Date.now() - 3_600_000),
+      });
       const cp = new Checkpointer(id, signer, { everyEvents: 10_000, everyMs: 3_600_000 }, () => new Date(), b3);
-      return { id, writer: new ChainWriter(gateway, id, { source: '/arx/gateway/bench', blake3: b3, afterAppend: cp.afterAppend }) };
+      return {
+        id,
+        writer: new ChainWriter(gateway, id, { source: '/arx/gateway/bench', blake3: b3, afterAppend: cp.afterAppend }),
+      };
     };
 
     // 1. One writer, N events.
@@ -106,7 +128,11 @@ async function main() {
     if (!process.env.ARX_BENCH_VERIFY_ONLY) {
       const four = await Promise.all([0, 1, 2, 3].map(() => mkTenant()));
       t0 = performance.now();
-      await Promise.all(four.map(async (t, k) => { for (const batch of cycle(base, Math.floor(N / 4), `f${k}`)) await t.writer.append(batch); }));
+      await Promise.all(
+        four.map(async (t, k) => {
+          for (const batch of cycle(base, Math.floor(N / 4), `f${k}`)) await t.writer.append(batch);
+        }),
+      );
       const fourRate = (Math.floor(N / 4) * 4) / ((performance.now() - t0) / 1000);
       console.log(`append, 4 writers:           ${fmt(fourRate)} events/s (aggregate)`);
     }
@@ -119,7 +145,10 @@ async function main() {
 
     // 3. Verify the one-writer chain with the console's engine (workers as the console sizes them).
     const digestPool = new DigestPool(Math.max(1, Number(process.env.ARX_VERIFY_WORKERS || 1)));
-    const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+    const load = () =>
+      loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ');
     const run = async (label: string, opts: Parameters<typeof verifyTenantChain>[2]): Promise<number> => {
       const t = performance.now();
       const cpu0 = process.cpuUsage();
@@ -128,7 +157,8 @@ async function main() {
       const sec = (performance.now() - t) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const main = mainThreadCpu() - main0;
-      if (!report.ok) throw new Error(`the benchmark chain does not verify: ${JSON.stringify(report.errors.slice(0, 3))}`);
+      if (!report.ok)
+        throw new Error(`the benchmark chain does not verify: ${JSON.stringify(report.errors.slice(0, 3))}`);
       const all = (cpu.user + cpu.system) / 1e6;
       const per = (x: number) => ((1e6 * x) / report.rows).toFixed(2);
       console.log(
@@ -147,23 +177,36 @@ async function main() {
     const workerRuns: number[] = [];
     const threadRuns: number[] = [];
     for (let i = 0; i < 2; i++) {
-      workerRuns.push(await run(`engine, ${digestPool.size} worker(s), no jsonb:`, { pool: digestPool, checkDocuments: false }));
+      workerRuns.push(
+        await run(`engine, ${digestPool.size} worker(s), no jsonb:`, { pool: digestPool, checkDocuments: false }),
+      );
       threadRuns.push(await run('engine, no worker, no jsonb:', { pool: null, checkDocuments: false }));
     }
     const withWorker = Math.min(...workerRuns);
     const oneThread = Math.min(...threadRuns);
-    const full = await run(`engine, ${digestPool.size} worker(s), + jsonb:`, { pool: digestPool, checkDocuments: true });
+    const full = await run(`engine, ${digestPool.size} worker(s), + jsonb:`, {
+      pool: digestPool,
+      checkDocuments: true,
+    });
     await digestPool.close();
 
     // 4. The floor: binary COPY of the stored bytes piped into b3sum.
     const floor = Math.min(floorBefore, await copyIntoB3sum(server, a.id));
-    console.log(`floor (COPY binary | b3sum):       ${floor.toFixed(2)} s, ${fmt(N / floor)} events/s (best of two, one before and one after verify); load ${load()}`);
-    console.log(`ratio engine (worker) / floor:     ${(withWorker / floor).toFixed(2)}x chain, checkpoints, tenants, policy versions (goal 1.5x; best of two runs)`);
+    console.log(
+      `floor (COPY binary | b3sum):       ${floor.toFixed(2)} s, ${fmt(N / floor)} events/s (best of two, one before and one after verify); load ${load()}`,
+    );
+    console.log(
+      `ratio engine (worker) / floor:     ${(withWorker / floor).toFixed(2)}x chain, checkpoints, tenants, policy versions (goal 1.5x; best of two runs)`,
+    );
     console.log(`ratio engine (one thread) / floor: ${(oneThread / floor).toFixed(2)}x (best of two runs)`);
     const dflt = sharedDigestPool();
-    console.log(`the console's default here (${availableParallelism()} cores, ARX_VERIFY_WORKERS=${process.env.ARX_VERIFY_WORKERS ?? 'unset'}): ${dflt ? `${dflt.size} worker(s)` : 'one thread'}`);
+    console.log(
+      `the console's default here (${availableParallelism()} cores, ARX_VERIFY_WORKERS=${process.env.ARX_VERIFY_WORKERS ?? 'unset'}): ${dflt ? `${dflt.size} worker(s)` : 'one thread'}`,
+    );
     await dflt?.close();
-    console.log(`ratio engine + jsonb / floor:      ${(full / floor).toFixed(2)}x with every jsonb copy compared to its bytes (in PostgreSQL: +${(full - withWorker).toFixed(2)} s)`);
+    console.log(
+      `ratio engine + jsonb / floor:      ${(full / floor).toFixed(2)}x with every jsonb copy compared to its bytes (in PostgreSQL: +${(full - withWorker).toFixed(2)} s)`,
+    );
     await gateway.end();
     await consolePool.end();
   } finally {
@@ -185,7 +228,10 @@ function mainThreadCpu(): number {
   }
 }
 
-async function copyIntoB3sum(server: { host: string; port: number; user: string; password: string; database: string }, tenant: string): Promise<number> {
+async function copyIntoB3sum(
+  server: { host: string; port: number; user: string; password: string; database: string },
+  tenant: string,
+): Promise<number> {
   try {
     execSync('command -v psql && command -v b3sum', { stdio: 'ignore' });
   } catch {
@@ -195,10 +241,17 @@ async function copyIntoB3sum(server: { host: string; port: number; user: string;
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const sql = `\\copy (SELECT bytes FROM arx.audit_events WHERE tenant_id = '${tenant}' ORDER BY seq) TO STDOUT (FORMAT binary)`;
-    const p = spawn('sh', ['-c', `psql -X -q -h ${server.host} -p ${server.port} -U ${server.user} -d ${server.database} -c "${sql}" | b3sum > /dev/null`], {
-      env: { ...process.env, PGPASSWORD: server.password },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const p = spawn(
+      'sh',
+      [
+        '-c',
+        `psql -X -q -h ${server.host} -p ${server.port} -U ${server.user} -d ${server.database} -c "${sql}" | b3sum > /dev/null`,
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: server.password },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`floor pipeline exited ${code}`))));
   });
   return (performance.now() - t0) / 1000;

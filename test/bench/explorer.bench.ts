@@ -48,7 +48,8 @@ function samples(): { events: NewEvent[]; spanMs: number } {
   const dir = simulatorDirectory(3);
   const rng = new Rng(99);
   const events: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2024-01-01T00:00:00Z'), spanDays: 14, requests: 3000 })) events.push(...requestEvents(req, engine, dir, rng));
+  for (const req of gatewayTraffic({ seed: 3, start: new Date('2024-01-01T00:00:00Z'), spanDays: 14, requests: 3000 }))
+    events.push(...requestEvents(req, engine, dir, rng));
   const times = events.map((e) => Date.parse(e.time!));
   return { events, spanMs: Math.max(...times) - Math.min(...times) + 86_400_000 };
 }
@@ -71,10 +72,22 @@ function* cycle(base: { events: NewEvent[]; spanMs: number }, count: number): Ge
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arx-bench-explorer-'));
-  const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
-  console.log(`ARX explorer benchmark: ${fmt(N)} events in one tenant, first page of 100 rows, median of ${RUNS} (goal < ${GOAL_MS} ms); ${load()}`);
+  const load = () =>
+    `load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`;
+  console.log(
+    `ARX explorer benchmark: ${fmt(N)} events in one tenant, first page of 100 rows, median of ${RUNS} (goal < ${GOAL_MS} ms); ${load()}`,
+  );
   const server = await startEmbeddedPostgres(dir);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   try {
     const c = await admin.connect();
     await migrate(c);
@@ -91,9 +104,18 @@ async function main() {
     await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, 'bench', 'bench')`, [tenant]);
     const secret = ed25519.utils.randomSecretKey();
     const signer = ed25519Signer('arx-gateway.bench', secret);
-    await registerGatewayKey(admin, tenant, { name: signer.name, secretKey: secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 3_600_000) });
+    await registerGatewayKey(admin, tenant, {
+      name: signer.name,
+      secretKey: secret,
+      publicKey: signer.publicKey,
+      validFrom: new Date(Date.now() - 3_600_000),
+    });
     const cp = new Checkpointer(tenant, signer, { everyEvents: 10_000, everyMs: 3_600_000 }, () => new Date(), b3);
-    const writer = new ChainWriter(gateway, tenant, { source: '/arx/gateway/bench', blake3: b3, afterAppend: cp.afterAppend });
+    const writer = new ChainWriter(gateway, tenant, {
+      source: '/arx/gateway/bench',
+      blake3: b3,
+      afterAppend: cp.afterAppend,
+    });
     const base = samples();
     let t0 = performance.now();
     let done = 0;
@@ -102,9 +124,13 @@ async function main() {
       done += batch.length;
       if (done % 100_000 === 0) process.stderr.write(`  appended ${fmt(done)}\r`);
     }
-    console.log(`seeded ${fmt(N)} events through the chain writer (with the 0006 indexes): ${fmt(N / ((performance.now() - t0) / 1000))} events/s`);
+    console.log(
+      `seeded ${fmt(N)} events through the chain writer (with the 0006 indexes): ${fmt(N / ((performance.now() - t0) / 1000))} events/s`,
+    );
     await admin.query('VACUUM (ANALYZE) arx.audit_events');
-    const size = await admin.query<{ t: string; i: string }>(`SELECT pg_size_pretty(pg_table_size('arx.audit_events')) AS t, pg_size_pretty(pg_indexes_size('arx.audit_events')) AS i`);
+    const size = await admin.query<{ t: string; i: string }>(
+      `SELECT pg_size_pretty(pg_table_size('arx.audit_events')) AS t, pg_size_pretty(pg_indexes_size('arx.audit_events')) AS i`,
+    );
     console.log(`table ${size.rows[0]!.t}, all indexes ${size.rows[0]!.i}`);
 
     const facets = await withTenant(consolePool, tenant, (cl) => loadFacets(cl, tenant));
@@ -136,8 +162,16 @@ async function main() {
       ['search: event id', { search: mid.event_id }, desc],
       ['search: request id', { search: mid.x_request }, desc],
       ['search: subject', { search: mid.x_subject }, desc],
-      [`team + provider + cost.recorded`, { team: facets.team[1]!, provider: facets.provider[2]!, type: 'com.arx.cost.recorded' }, desc],
-      [`deny + team, one day`, { decision: 'deny', team: facets.team[0]!, timeFrom: `${day}T00:00:00Z`, timeTo: `${nextDay}T00:00:00Z` }, desc],
+      [
+        `team + provider + cost.recorded`,
+        { team: facets.team[1]!, provider: facets.provider[2]!, type: 'com.arx.cost.recorded' },
+        desc,
+      ],
+      [
+        `deny + team, one day`,
+        { decision: 'deny', team: facets.team[0]!, timeFrom: `${day}T00:00:00Z`, timeTo: `${nextDay}T00:00:00Z` },
+        desc,
+      ],
     ];
 
     const pad = Math.max(...cases.map(([n]) => n.length)) + 2;
@@ -155,16 +189,28 @@ async function main() {
       const plan = await withTenant(consolePool, tenant, async (cl) => {
         const q = pageSql(tenant, filter, sort, null, 100);
         const r = await cl.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN ${q.text}`, values: q.values });
-        return r.rows.map((x) => x['QUERY PLAN']).filter((l) => /Scan|Sort|BitmapOr/.test(l)).map((l) => l.trim().replace(/\s+\(cost=.*$/, '').replace(/^->\s*/, '')).join(' ← ');
+        return r.rows
+          .map((x) => x['QUERY PLAN'])
+          .filter((l) => /Scan|Sort|BitmapOr/.test(l))
+          .map((l) =>
+            l
+              .trim()
+              .replace(/\s+\(cost=.*$/, '')
+              .replace(/^->\s*/, ''),
+          )
+          .join(' ← ');
       });
       const m = median(times);
       worst.push(m);
-      console.log(`${name.padEnd(pad)}${m.toFixed(1).padStart(7)} ms ${String(rows).padStart(5)}   ${m < GOAL_MS ? '' : 'OVER GOAL  '}${plan.slice(0, 150)}`);
+      console.log(
+        `${name.padEnd(pad)}${m.toFixed(1).padStart(7)} ms ${String(rows).padStart(5)}   ${m < GOAL_MS ? '' : 'OVER GOAL  '}${plan.slice(0, 150)}`,
+      );
     }
 
     // A deep page: the 51st page of the unfiltered list, reached by keyset (no OFFSET).
     let cursor: string | null = null;
-    for (let i = 0; i < 50; i++) cursor = (await withTenant(consolePool, tenant, (cl) => queryPage(cl, tenant, {}, desc, cursor, 100))).next;
+    for (let i = 0; i < 50; i++)
+      cursor = (await withTenant(consolePool, tenant, (cl) => queryPage(cl, tenant, {}, desc, cursor, 100))).next;
     const deep: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const t = performance.now();
@@ -180,34 +226,65 @@ async function main() {
         await fn();
         ts.push(performance.now() - t);
       }
-      console.log(`${label.padEnd(pad)}${median(ts).toFixed(1).padStart(7)} ms${runs > 1 ? ` (median of ${runs})` : ''}; ${load()}`);
+      console.log(
+        `${label.padEnd(pad)}${median(ts).toFixed(1).padStart(7)} ms${runs > 1 ? ` (median of ${runs})` : ''}; ${load()}`,
+      );
     };
     await timed('facets (loose index scans)', () => withTenant(consolePool, tenant, (cl) => loadFacets(cl, tenant)));
-    await timed('dashboard, whole chain', () => withTenant(consolePool, tenant, (cl) => loadDashboard(cl, tenant, null, null)));
+    await timed('dashboard, whole chain', () =>
+      withTenant(consolePool, tenant, (cl) => loadDashboard(cl, tenant, null, null)),
+    );
     const last30 = new Date(Date.parse(facets.lastTime!) - 30 * 86_400_000).toISOString();
-    await timed('dashboard, last 30 days (default)', () => withTenant(consolePool, tenant, (cl) => loadDashboard(cl, tenant, last30, null)));
+    await timed('dashboard, last 30 days (default)', () =>
+      withTenant(consolePool, tenant, (cl) => loadDashboard(cl, tenant, last30, null)),
+    );
     const cache = new SubtreeCache();
     const seq = Math.floor(N * 0.9) + 17;
     let verdict = '';
     // Cold: nothing cached in this process; the first proof reads the chain hashes below the
     // checkpoint once (binary COPY) and hashes them in WASM (electron/main/explorer/proof.ts).
-    await timed('event detail + proof, cold cache (first proof)', async () => {
-      const e = await withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }));
-      verdict = checkEvent(e).inclusion.state;
-    }, 1);
+    await timed(
+      'event detail + proof, cold cache (first proof)',
+      async () => {
+        const e = await withTenant(consolePool, tenant, (cl) =>
+          loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }),
+        );
+        verdict = checkEvent(e).inclusion.state;
+      },
+      1,
+    );
     const warmCache = new SubtreeCache();
-    await timed('proof cache warm-up (background, whole chain)', () =>
-      withTenant(consolePool, tenant, async (cl) => {
-        const r = await cl.query<{ size: string }>('SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1', [tenant]);
-        await new InclusionProver(cl, tenant, hasher, warmCache).warm(Number(r.rows[0]!.size));
-      }), 1);
-    await timed('event detail + proof after warm-up', () => withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq - 123_457 % N, { blake3: b3, hasher, cache: warmCache })));
-    await timed('event detail + proof, warm cache', () => withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq - 5000, { blake3: b3, hasher, cache })));
-    const e = await withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }));
+    await timed(
+      'proof cache warm-up (background, whole chain)',
+      () =>
+        withTenant(consolePool, tenant, async (cl) => {
+          const r = await cl.query<{ size: string }>(
+            'SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1',
+            [tenant],
+          );
+          await new InclusionProver(cl, tenant, hasher, warmCache).warm(Number(r.rows[0]!.size));
+        }),
+      1,
+    );
+    await timed('event detail + proof after warm-up', () =>
+      withTenant(consolePool, tenant, (cl) =>
+        loadEventDetail(cl, tenant, seq - (123_457 % N), { blake3: b3, hasher, cache: warmCache }),
+      ),
+    );
+    await timed('event detail + proof, warm cache', () =>
+      withTenant(consolePool, tenant, (cl) => loadEventDetail(cl, tenant, seq - 5000, { blake3: b3, hasher, cache })),
+    );
+    const e = await withTenant(consolePool, tenant, (cl) =>
+      loadEventDetail(cl, tenant, seq, { blake3: b3, hasher, cache }),
+    );
     t0 = performance.now();
     const check = checkEvent(e);
-    console.log(`${'checkEvent in shared/ (renderer)'.padEnd(pad)}${(performance.now() - t0).toFixed(1).padStart(7)} ms  (inclusion ${check.inclusion.state}, cold run ${verdict})`);
-    console.log(`\nfirst pages: median of medians ${median(worst).toFixed(1)} ms, slowest ${Math.max(...worst).toFixed(1)} ms, ${worst.filter((w) => w >= GOAL_MS).length} of ${worst.length} over ${GOAL_MS} ms`);
+    console.log(
+      `${'checkEvent in shared/ (renderer)'.padEnd(pad)}${(performance.now() - t0).toFixed(1).padStart(7)} ms  (inclusion ${check.inclusion.state}, cold run ${verdict})`,
+    );
+    console.log(
+      `\nfirst pages: median of medians ${median(worst).toFixed(1)} ms, slowest ${Math.max(...worst).toFixed(1)} ms, ${worst.filter((w) => w >= GOAL_MS).length} of ${worst.length} over ${GOAL_MS} ms`,
+    );
     await Promise.all([gateway.end(), consolePool.end()]);
   } finally {
     await admin.end();

@@ -25,7 +25,10 @@ async function callTest(text: string, tests: unknown[]) {
 
 /** 200 policies: the defaults and the template library repeated with distinct @ids, ~ a large tenant's set. */
 function policySet(n: number): string {
-  const bodies = [...DEFAULT_POLICIES.map((p) => ({ id: p.id, text: p.text })), ...POLICY_TEMPLATE_LIBRARY.map((t) => ({ id: t.policyId, text: t.text }))];
+  const bodies = [
+    ...DEFAULT_POLICIES.map((p) => ({ id: p.id, text: p.text })),
+    ...POLICY_TEMPLATE_LIBRARY.map((t) => ({ id: t.policyId, text: t.text })),
+  ];
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const b = bodies[i % bodies.length]!;
@@ -41,7 +44,9 @@ function median(xs: number[]): number {
 
 const N = 200;
 const text = policySet(N);
-console.log(`policy set: ${N} policies, ${text.length.toLocaleString()} characters; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (figures scale with it)`);
+console.log(
+  `policy set: ${N} policies, ${text.length.toLocaleString()} characters; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (figures scale with it)`,
+);
 
 // Warm up Cedar's WASM and the JIT.
 for (let i = 0; i < 3; i++) await callValidate(text);
@@ -58,8 +63,12 @@ for (let i = 0; i < 31; i++) {
   (r.ok ? samples : typoSamples).push(ms);
 }
 const all = [...samples, ...typoSamples];
-console.log(`policy.validate after a keystroke (valid text)       median ${median(samples).toFixed(1)} ms  (n=${samples.length}, max ${Math.max(...samples).toFixed(1)} ms)`);
-console.log(`policy.validate after a keystroke (with an error)    median ${median(typoSamples).toFixed(1)} ms  (n=${typoSamples.length}, max ${Math.max(...typoSamples).toFixed(1)} ms)`);
+console.log(
+  `policy.validate after a keystroke (valid text)       median ${median(samples).toFixed(1)} ms  (n=${samples.length}, max ${Math.max(...samples).toFixed(1)} ms)`,
+);
+console.log(
+  `policy.validate after a keystroke (with an error)    median ${median(typoSamples).toFixed(1)} ms  (n=${typoSamples.length}, max ${Math.max(...typoSamples).toFixed(1)} ms)`,
+);
 console.log(`goal: under 100 ms median; ratio goal/median = ${(100 / median(all)).toFixed(2)}x`);
 
 const weekday = {
@@ -76,7 +85,9 @@ const weekday = {
   utcOffsetMinutes: -300,
 };
 const tests = Array.from({ length: 20 }, (_, i) => {
-  const t = testFromGatewayRequest(`t${i}`, { ...weekday, estimatedCostCents: i * 50 }, DEMO_DIRECTORY, { decision: 'deny' });
+  const t = testFromGatewayRequest(`t${i}`, { ...weekday, estimatedCostCents: i * 50 }, DEMO_DIRECTORY, {
+    decision: 'deny',
+  });
   if (!t.ok) throw new Error(t.error.message);
   return t.value;
 });
@@ -86,4 +97,6 @@ for (let i = 0; i < 11; i++) {
   await callTest(text, tests);
   testSamples.push(performance.now() - t0);
 }
-console.log(`policy.test, 20 tests on the ${N}-policy set            median ${median(testSamples).toFixed(1)} ms  (n=${testSamples.length})`);
+console.log(
+  `policy.test, 20 tests on the ${N}-policy set            median ${median(testSamples).toFixed(1)} ms  (n=${testSamples.length})`,
+);

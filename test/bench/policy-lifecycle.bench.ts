@@ -21,7 +21,10 @@ import { DEFAULT_POLICIES, DEFAULT_POLICY_TEXT, validatePolicies } from '../../s
 
 const N = Number(process.env.ARX_BENCH_DECISIONS ?? 100_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const TIGHT = DEFAULT_POLICY_TEXT.replace('when { context.estimatedCostCents > 200 }', 'when { context.estimatedCostCents > 10 }');
+const TIGHT = DEFAULT_POLICY_TEXT.replace(
+  'when { context.estimatedCostCents > 200 }',
+  'when { context.estimatedCostCents > 10 }',
+);
 
 /** 200 policies: the default set repeated with fresh ids and shifted thresholds (so none is a duplicate). */
 function policySet200(): string {
@@ -38,7 +41,8 @@ function policySet200(): string {
 function validationFigures() {
   const text = policySet200();
   const report = validatePolicies(cedar, text);
-  if (!report.ok || report.policyIds.length !== 200) throw new Error(`the 200-policy set does not validate: ${report.errors[0]?.message}`);
+  if (!report.ok || report.policyIds.length !== 200)
+    throw new Error(`the 200-policy set does not validate: ${report.errors[0]?.message}`);
   const times: number[] = [];
   for (let k = 0; k < 30; k++) {
     // A keystroke changes the text: vary one character so nothing can be cached between runs.
@@ -48,20 +52,36 @@ function validationFigures() {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  console.log(`validate 200 policies (${fmt(text.length)} chars): median ${times[15]!.toFixed(1)} ms, p90 ${times[27]!.toFixed(1)} ms (goal < 100 ms)`);
+  console.log(
+    `validate 200 policies (${fmt(text.length)} chars): median ${times[15]!.toFixed(1)} ms, p90 ${times[27]!.toFixed(1)} ms (goal < 100 ms)`,
+  );
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arx-bench-policy-'));
   const server = await startEmbeddedPostgres(dir);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   admin.on('error', () => {});
   try {
     const c = await admin.connect();
     await migrate(c);
     await createLoginRole(c, 'bench_console', server.consolePassword, 'arx_console');
     c.release();
-    const consolePool = new pg.Pool({ host: server.host, port: server.port, database: server.database, user: 'bench_console', password: server.consolePassword, max: 8 });
+    const consolePool = new pg.Pool({
+      host: server.host,
+      port: server.port,
+      database: server.database,
+      user: 'bench_console',
+      password: server.consolePassword,
+      max: 8,
+    });
     consolePool.on('error', () => {});
     const tenant = randomUUID();
     await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, 'bench-policy', 'bench')`, [tenant]);

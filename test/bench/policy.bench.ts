@@ -27,7 +27,9 @@ function bench(name: string, run: (i: number) => unknown): number {
     elapsed = performance.now() - t0;
   }
   const perSecond = (n / elapsed) * 1000;
-  console.log(`${name.padEnd(52)} ${Math.round(perSecond).toString().padStart(8)} decisions/s  (${((elapsed * 1000) / n).toFixed(1)} µs each)`);
+  console.log(
+    `${name.padEnd(52)} ${Math.round(perSecond).toString().padStart(8)} decisions/s  (${((elapsed * 1000) / n).toFixed(1)} µs each)`,
+  );
   return perSecond;
 }
 
@@ -63,7 +65,9 @@ const t = performance.now();
 const compiled = compilePolicySet(cedar, DEFAULT_POLICY_TEXT);
 if (!compiled.ok) throw new Error(compiled.error.message);
 const engine = compiled.value;
-console.log(`Cedar ${cedar.getCedarVersion()}, ${DEFAULT_POLICIES.length} default policies, ${requests.length} distinct requests`);
+console.log(
+  `Cedar ${cedar.getCedarVersion()}, ${DEFAULT_POLICIES.length} default policies, ${requests.length} distinct requests`,
+);
 console.log(`compile (parse, @id, strict validation, preparse): ${(performance.now() - t).toFixed(1)} ms`);
 
 const staticPolicies = Object.fromEntries(DEFAULT_POLICIES.map((p) => [p.id, p.text]));
@@ -75,7 +79,8 @@ let permits = 0;
 for (const r of requests) {
   const a = engine.evaluate(r);
   const b = decisionFromAnswer(plain(r));
-  if (!a.ok || !b.ok || JSON.stringify(a.value) !== JSON.stringify(b.value)) throw new Error('preparsed and plain disagree');
+  if (!a.ok || !b.ok || JSON.stringify(a.value) !== JSON.stringify(b.value))
+    throw new Error('preparsed and plain disagree');
   if (a.value.decision === 'permit') permits++;
 }
 console.log(`${permits} of ${requests.length} requests are permitted; both paths agree on every decision`);
@@ -88,7 +93,11 @@ for (let i = 0; performance.now() - settle < 3000; i++) {
   if (i % 10 === 0) plain(requests[i % requests.length]!);
 }
 
-const preparsed = bench('preparsed (statefulIsAuthorized, engine.evaluate)', (i) => engine.evaluate(requests[i % requests.length]!));
+const preparsed = bench('preparsed (statefulIsAuthorized, engine.evaluate)', (i) =>
+  engine.evaluate(requests[i % requests.length]!),
+);
 const reparsed = bench('plain isAuthorized (parses policies + schema)', (i) => plain(requests[i % requests.length]!));
-bench('gateway request -> decision + event (decideGatewayRequest)', (i) => decideGatewayRequest(engine, gatewayRequests[i % gatewayRequests.length]!, DEMO_DIRECTORY));
+bench('gateway request -> decision + event (decideGatewayRequest)', (i) =>
+  decideGatewayRequest(engine, gatewayRequests[i % gatewayRequests.length]!, DEMO_DIRECTORY),
+);
 console.log(`preparsed / plain: ${(preparsed / reparsed).toFixed(1)}x`);

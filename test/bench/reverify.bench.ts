@@ -41,7 +41,10 @@ import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, type CedarRequest, type PolicyDeci
 
 const DECISIONS = Number(process.env.ARX_BENCH_DECISIONS ?? 100_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 
 /**
@@ -52,7 +55,10 @@ const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
 function postgresCpuMicros(clusterDir: string): number {
   try {
     const pm = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const fields = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
+    const fields = (pid: string) =>
+      readFileSync(`/proc/${pid}/stat`, 'latin1')
+        .replace(/^.*\) /, '')
+        .split(' ');
     let ticks = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
@@ -77,7 +83,12 @@ function decisionSamples(distinct: number): NewEvent[] {
   const dir = simulatorDirectory(3);
   const rng = new Rng(99);
   const out: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: distinct })) {
+  for (const req of gatewayTraffic({
+    seed: 3,
+    start: new Date('2026-11-01T00:00:00Z'),
+    spanDays: 14,
+    requests: distinct,
+  })) {
     out.push(...requestEvents(req, engine, dir, rng).filter((e) => e.type === 'com.arx.policy.decided'));
   }
   return out;
@@ -97,9 +108,18 @@ async function fill(writer: ChainWriter, base: NewEvent[], count: number, tag: s
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arx-bench-reverify-'));
-  console.log(`ARX decision re-verification: ${fmt(DECISIONS)} decisions, ${availableParallelism()} cores, load average ${load()}`);
+  console.log(
+    `ARX decision re-verification: ${fmt(DECISIONS)} decisions, ${availableParallelism()} cores, load average ${load()}`,
+  );
   const server = await startEmbeddedPostgres(dir);
-  const admin = new pg.Pool({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database, max: 2 });
+  const admin = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: server.database,
+    max: 2,
+  });
   try {
     const c = await admin.connect();
     await migrate(c);
@@ -112,16 +132,29 @@ async function main() {
     const b3 = await loadWasmBlake3();
     const engine = compileEngine();
     const op = randomUUID();
-    await admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1999999999', 'BENCH.AUTHOR')`, [op]);
+    await admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1999999999', 'BENCH.AUTHOR')`, [
+      op,
+    ]);
 
     const mkTenant = async (base: NewEvent[], tag: string) => {
       const id = randomUUID();
       const policyId = randomUUID();
-      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [id, `b-${id.slice(0, 8)}`]);
+      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [
+        id,
+        `b-${id.slice(0, 8)}`,
+      ]);
       await admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, id]);
       await admin.query(
         `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-        [Buffer.from(engine.version.sha256, 'hex'), Buffer.from(engine.version.blake3, 'hex'), id, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, op],
+        [
+          Buffer.from(engine.version.sha256, 'hex'),
+          Buffer.from(engine.version.blake3, 'hex'),
+          id,
+          policyId,
+          DEFAULT_POLICY_TEXT,
+          GATEWAY_SCHEMA,
+          op,
+        ],
       );
       await fill(new ChainWriter(gateway, id, { source: '/arx/gateway/bench', blake3: b3 }), base, DECISIONS, tag);
       return id;
@@ -131,10 +164,12 @@ async function main() {
     const distinct = decisionSamples(DECISIONS);
     process.stderr.write(`  ${fmt(distinct.length)} decisions simulated\n`);
     {
-      const keys = new Set(distinct.map((e) => {
-        const d = e.data as PolicyDecidedData;
-        return JSON.stringify([d.policyVersion, d.principal, d.action, d.resource, d.context, d.entities]);
-      }));
+      const keys = new Set(
+        distinct.map((e) => {
+          const d = e.data as PolicyDecidedData;
+          return JSON.stringify([d.policyVersion, d.principal, d.action, d.resource, d.context, d.entities]);
+        }),
+      );
       const entitySets = new Set(distinct.map((e) => JSON.stringify((e.data as PolicyDecidedData).entities)));
       console.log(
         `simulated traffic: ${fmt(distinct.length)} decisions, ${(100 * (1 - keys.size / distinct.length)).toFixed(1)}% identical to an earlier request (the context carries the time and token count); ${fmt(entitySets.size)} distinct entity sets`,
@@ -148,18 +183,27 @@ async function main() {
     // The engine alone, one thread, no database: the floor per core (wall and CPU time per decision).
     const requests = distinct.slice(0, 2000).map((e) => {
       const d = e.data as PolicyDecidedData;
-      return { principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities } as CedarRequest;
+      return {
+        principal: d.principal,
+        action: d.action,
+        resource: d.resource,
+        context: d.context,
+        entities: d.entities,
+      } as CedarRequest;
     });
     let n = 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    while (performance.now() - t0 < 2000) for (const r of requests) {
-      engine.evaluate(r);
-      n++;
-    }
+    while (performance.now() - t0 < 2000)
+      for (const r of requests) {
+        engine.evaluate(r);
+        n++;
+      }
     const floor = n / ((performance.now() - t0) / 1000);
     const floorCpu = cpuMicros(process.cpuUsage(cpu0)) / n;
-    console.log(`engine.evaluate, 1 thread, no database:      ${fmt(floor)} decisions/s (${floorCpu.toFixed(0)} µs CPU per decision)  [load ${load()}]`);
+    console.log(
+      `engine.evaluate, 1 thread, no database:      ${fmt(floor)} decisions/s (${floorCpu.toFixed(0)} µs CPU per decision)  [load ${load()}]`,
+    );
 
     // The console's pool is started once and kept (warm); this is its one-time start-up.
     const tw = performance.now();
@@ -173,20 +217,35 @@ async function main() {
       seq: i,
       eventId: `m-${i}`,
       columnSaysDecided: true,
-      bytes: Buffer.from(JSON.stringify({ specversion: '1.0', id: `m-${i}`, source: '/arx/gateway/bench', type: e.type, time: '2026-11-01T00:00:00Z', data: e.data })),
+      bytes: Buffer.from(
+        JSON.stringify({
+          specversion: '1.0',
+          id: `m-${i}`,
+          source: '/arx/gateway/bench',
+          type: e.type,
+          time: '2026-11-01T00:00:00Z',
+          data: e.data,
+        }),
+      ),
     }));
     const poolOnly = async (workers: number) => {
       let best = 0;
       let cpuPer = 0;
       for (let i = 0; i < 2; i++) {
-        const job = pool.openJob({ versions: [version], problems: [], cacheLimit: 0, cap: 10, compare: 'sets' }, workers);
+        const job = pool.openJob(
+          { versions: [version], problems: [], cacheLimit: 0, cap: 10, compare: 'sets' },
+          workers,
+        );
         const c0 = process.cpuUsage();
         const m0 = threadCpuMicros();
         const t = performance.now();
         const inFlight = new Set<Promise<unknown>>();
         let done = 0;
         for (let at = 0; at < memRows.length; at += 512) {
-          const p: Promise<unknown> = job.replay(packRows(memRows.slice(at, at + 512))).then((r) => (done += r.matched)).finally(() => inFlight.delete(p));
+          const p: Promise<unknown> = job
+            .replay(packRows(memRows.slice(at, at + 512)))
+            .then((r) => (done += r.matched))
+            .finally(() => inFlight.delete(p));
           inFlight.add(p);
           while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
         }
@@ -194,14 +253,19 @@ async function main() {
         job.close();
         if (done !== memRows.length) throw new Error(`pool only: ${done} of ${memRows.length} matched`);
         const rate = memRows.length / ((performance.now() - t) / 1000);
-        if (rate > best) [best, cpuPer] = [rate, (cpuMicros(process.cpuUsage(c0)) - (threadCpuMicros() - m0)) / memRows.length];
+        if (rate > best)
+          [best, cpuPer] = [rate, (cpuMicros(process.cpuUsage(c0)) - (threadCpuMicros() - m0)) / memRows.length];
       }
-      console.log(`${`replay pool alone, ${workers} worker${workers > 1 ? 's' : ''}, no database:`.padEnd(44)} ${fmt(best).padStart(7)} decisions/s (${cpuPer.toFixed(0)} µs CPU per decision outside the main thread, cache off)  [load ${load()}]`);
+      console.log(
+        `${`replay pool alone, ${workers} worker${workers > 1 ? 's' : ''}, no database:`.padEnd(44)} ${fmt(best).padStart(7)} decisions/s (${cpuPer.toFixed(0)} µs CPU per decision outside the main thread, cache off)  [load ${load()}]`,
+      );
       return best;
     };
     const alone1 = await poolOnly(1);
     const alone2 = await poolOnly(2);
-    console.log(`replay pool alone, 2 workers / 1 worker: ${(alone2 / alone1).toFixed(2)}x (how this machine runs Cedar on two threads at once)`);
+    console.log(
+      `replay pool alone, 2 workers / 1 worker: ${(alone2 / alone1).toFixed(2)}x (how this machine runs Cedar on two threads at once)`,
+    );
 
     const run = async (label: string, tenant: string, workers: number, cacheLimit?: number) => {
       let best = 0;
@@ -213,13 +277,18 @@ async function main() {
         process.stderr.write(`  ${label} run ${i + 1}\n`);
         const c0 = process.cpuUsage();
         const [main0, pg0] = [threadCpuMicros(), postgresCpuMicros(server.clusterDir)];
-        const r = await reverifyDecisions(consolePool, tenant, { workers, pool, ...(cacheLimit !== undefined ? { cacheLimit } : {}) });
+        const r = await reverifyDecisions(consolePool, tenant, {
+          workers,
+          pool,
+          ...(cacheLimit !== undefined ? { cacheLimit } : {}),
+        });
         const cpu = cpuMicros(process.cpuUsage(c0)) / r.total;
         const per = (a: number, b: number) => (a - b) / r.total;
         const [mainT, pgT] = [per(threadCpuMicros(), main0), per(postgresCpuMicros(server.clusterDir), pg0)];
         // The rest of this process: the workers (and V8's helper threads, GC and compilers).
         const workersT = cpu - mainT;
-        if (r.total !== DECISIONS || r.matched !== DECISIONS) throw new Error(`${label}: ${r.matched} of ${r.total} matched, expected ${DECISIONS}`);
+        if (r.total !== DECISIONS || r.matched !== DECISIONS)
+          throw new Error(`${label}: ${r.matched} of ${r.total} matched, expected ${DECISIONS}`);
         const rate = r.total / (r.durationMs / 1000);
         if (rate > best) {
           [best, bestCpu, hits, lookups] = [rate, cpu, r.cacheHits, r.cacheLookups];
@@ -228,7 +297,9 @@ async function main() {
         }
       }
       const hitRate = lookups ? `, cache hit rate ${((100 * hits) / lookups).toFixed(1)}%` : ', cache off';
-      console.log(`${label.padEnd(44)} ${fmt(best).padStart(7)} decisions/s (${bestCpu.toFixed(0)} µs CPU per decision, this process${hitRate})  [load ${load()}]`);
+      console.log(
+        `${label.padEnd(44)} ${fmt(best).padStart(7)} decisions/s (${bestCpu.toFixed(0)} µs CPU per decision, this process${hitRate})  [load ${load()}]`,
+      );
       console.log(`${''.padEnd(44)}   ${split}`);
       return best;
     };
@@ -237,8 +308,12 @@ async function main() {
     const two = await run('re-verify, 2 workers, varied:', varied, 2);
     await run('re-verify, 2 workers, varied, cache off:', varied, 2, 0);
     const cached = await run('re-verify, 2 workers, repeated requests:', repeated, 2);
-    console.log(`2 workers / 1 worker: ${(two / one).toFixed(2)}x; 2 workers / engine floor (1 thread): ${(two / floor).toFixed(2)}x; repeated / varied: ${(cached / two).toFixed(2)}x`);
-    console.log(`goal 10,000 decisions/s on both cores: ${two >= 10_000 ? 'met' : 'NOT met'} (varied traffic), ${cached >= 10_000 ? 'met' : 'NOT met'} (repeated)  [load ${load()}]`);
+    console.log(
+      `2 workers / 1 worker: ${(two / one).toFixed(2)}x; 2 workers / engine floor (1 thread): ${(two / floor).toFixed(2)}x; repeated / varied: ${(cached / two).toFixed(2)}x`,
+    );
+    console.log(
+      `goal 10,000 decisions/s on both cores: ${two >= 10_000 ? 'met' : 'NOT met'} (varied traffic), ${cached >= 10_000 ? 'met' : 'NOT met'} (repeated)  [load ${load()}]`,
+    );
     await pool.close();
     await Promise.all([gateway.end(), consolePool.end()]);
   } finally {

@@ -13,6 +13,7 @@ export function sampleGatewayEvents(): NewEvent[] {
   const dir = simulatorDirectory(3);
   const rng = new Rng(99);
   const out: NewEvent[] = [];
-  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: 2000 })) out.push(...requestEvents(req, engine, dir, rng));
+  for (const req of gatewayTraffic({ seed: 3, start: new Date('2026-11-01T00:00:00Z'), spanDays: 14, requests: 2000 }))
+    out.push(...requestEvents(req, engine, dir, rng));
   return out;
 }

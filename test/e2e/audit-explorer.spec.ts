@@ -22,7 +22,8 @@ const cellsOf = async (page: Page, col: number, n = 8) => {
   const out: string[] = [];
   const rows = bodyRows(page);
   const count = Math.min(n, await rows.count());
-  for (let i = 0; i < count; i++) out.push(((await rows.nth(i).getByRole('gridcell').nth(col).textContent()) ?? '').trim());
+  for (let i = 0; i < count; i++)
+    out.push(((await rows.nth(i).getByRole('gridcell').nth(col).textContent()) ?? '').trim());
   return out;
 };
 /** A Mantine Select's input, by its label. */
@@ -33,12 +34,20 @@ async function choose(page: Page, label: string, option: string) {
 }
 
 test.describe('audit event explorer (demo control plane, real database)', () => {
-  test('filters and sorts on the server, opens an event with the keyboard, and every check passes', async ({ openConsole }) => {
+  test('filters and sorts on the server, opens an event with the keyboard, and every check passes', async ({
+    openConsole,
+  }) => {
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams', demoEvents: EVENTS });
     const admin = services.controlPlane.requireAdminPool();
-    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`)).rows[0]!.id;
+    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`))
+      .rows[0]!.id;
     const newest = async (where: string, order = 'time DESC, seq DESC') =>
-      (await admin.query<{ seq: string }>(`SELECT seq FROM arx.audit_events WHERE tenant_id = $1 ${where} ORDER BY ${order} LIMIT 8`, [tenant])).rows.map((r) => r.seq);
+      (
+        await admin.query<{ seq: string }>(
+          `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 ${where} ORDER BY ${order} LIMIT 8`,
+          [tenant],
+        )
+      ).rows.map((r) => r.seq);
 
     await openAudit(page, 'Explorer');
     await expect(select(page, 'Tenant')).toHaveValue(/alpha/i);
@@ -57,7 +66,10 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
 
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await grid(page).getByRole('button', { name: /^Cost/ }).click();
-    const costly = await newest(`AND doc #>> '{data,costCents}' IS NOT NULL`, `(doc #>> '{data,costCents}')::int DESC, seq DESC`);
+    const costly = await newest(
+      `AND doc #>> '{data,costCents}' IS NOT NULL`,
+      `(doc #>> '{data,costCents}')::int DESC, seq DESC`,
+    );
     await expect.poll(() => cellsOf(page, 0)).toEqual(costly);
     await expect(grid(page).getByRole('columnheader', { name: /Cost/ })).toHaveAttribute('aria-sort', 'descending');
 
@@ -75,7 +87,12 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     await expect(checks).toContainText('Chain link (from the previous event): verified');
     await expect(checks).toContainText('Inclusion proof (to the signed checkpoint): verified');
     await expect(checks).toContainText('jsonb copy agrees with the bytes: verified');
-    const stored = (await admin.query<{ bytes: Buffer }>('SELECT bytes FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [tenant, second])).rows[0]!.bytes;
+    const stored = (
+      await admin.query<{ bytes: Buffer }>('SELECT bytes FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [
+        tenant,
+        second,
+      ])
+    ).rows[0]!.bytes;
     await expect(drawer.getByTestId('event-bytes')).toHaveText(stored.toString('utf8'));
     await saveScreenshot(page, 'audit-explorer-detail');
     await drawer.getByRole('tab', { name: 'Inclusion proof' }).click();
@@ -86,19 +103,27 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     await expect(drawer).toBeHidden();
   });
 
-  test('a jsonb copy changed behind the chain, and a re-forged row whose proof no longer verifies, are shown as such', async ({ openConsole }) => {
+  test('a jsonb copy changed behind the chain, and a re-forged row whose proof no longer verifies, are shown as such', async ({
+    openConsole,
+  }) => {
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams', demoEvents: EVENTS });
     const admin = services.controlPlane.requireAdminPool();
-    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`)).rows[0]!.id;
+    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`))
+      .rows[0]!.id;
     const row = async (type: string, offset: number) =>
-      (await admin.query<{ seq: string; event_id: string; bytes: Buffer }>(
-        `SELECT seq, event_id, bytes FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 ORDER BY seq OFFSET $3 LIMIT 1`,
-        [tenant, type, offset],
-      )).rows[0]!;
+      (
+        await admin.query<{ seq: string; event_id: string; bytes: Buffer }>(
+          `SELECT seq, event_id, bytes FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 ORDER BY seq OFFSET $3 LIMIT 1`,
+          [tenant, type, offset],
+        )
+      ).rows[0]!;
     const tamper = (sql: string, params: unknown[]) => tamperAsOwner(admin, sql, params);
     // A DBA lowers a recorded cost in the jsonb copy only.
     const cost = await row('com.arx.cost.recorded', 3);
-    await tamper(`UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,costCents}', '0') WHERE tenant_id = $1 AND seq = $2`, [tenant, cost.seq]);
+    await tamper(
+      `UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,costCents}', '0') WHERE tenant_id = $1 AND seq = $2`,
+      [tenant, cost.seq],
+    );
     await openAudit(page, 'Explorer');
     const search = page.getByRole('textbox', { name: 'Search', exact: true });
     await search.fill(cost.event_id);
@@ -106,7 +131,9 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     await expect.poll(() => cellsOf(page, 0)).toEqual([cost.seq]);
     await bodyRows(page).first().click();
     let drawer = page.getByRole('dialog', { name: `Event ${cost.seq}` });
-    await expect(drawer.getByRole('alert').or(drawer.getByText('The jsonb copy disagrees with the stored bytes')).first()).toBeVisible();
+    await expect(
+      drawer.getByRole('alert').or(drawer.getByText('The jsonb copy disagrees with the stored bytes')).first(),
+    ).toBeVisible();
     const checks = drawer.getByRole('table', { name: 'Checks of this event' });
     await expect(checks).toContainText('jsonb copy agrees with the bytes: failed');
     await expect(checks).toContainText('JSONB_DISAGREES');
@@ -119,18 +146,24 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     // Then a decision rewritten consistently: new bytes, digest and chain hash (the next row's link breaks, and the signed root no longer matches).
     const decided = await row('com.arx.policy.decided', 2);
     const text = decided.bytes.toString('utf8');
-    const bytes = Buffer.from(text.includes('"decision":"deny"') ? text.replace('"decision":"deny"', '"decision":"permit"') : text.replace('"decision":"permit"', '"decision":"deny"'));
-    const prev = (await admin.query<{ chain_hash: Buffer }>('SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [tenant, Number(decided.seq) - 1])).rows[0]!.chain_hash;
+    const bytes = Buffer.from(
+      text.includes('"decision":"deny"')
+        ? text.replace('"decision":"deny"', '"decision":"permit"')
+        : text.replace('"decision":"permit"', '"decision":"deny"'),
+    );
+    const prev = (
+      await admin.query<{ chain_hash: Buffer }>(
+        'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
+        [tenant, Number(decided.seq) - 1],
+      )
+    ).rows[0]!.chain_hash;
     const d = eventDigest(nobleBlake3, bytes);
     const h = chainLink(nobleBlake3, Number(decided.seq), prev, d);
     expect(bytes.equals(decided.bytes)).toBe(false);
-    await tamper(`UPDATE arx.audit_events SET bytes = $3, doc = convert_from($3, 'UTF8')::jsonb, event_digest = $4, chain_hash = $5 WHERE tenant_id = $1 AND seq = $2`, [
-      tenant,
-      decided.seq,
-      bytes,
-      Buffer.from(d),
-      Buffer.from(h),
-    ]);
+    await tamper(
+      `UPDATE arx.audit_events SET bytes = $3, doc = convert_from($3, 'UTF8')::jsonb, event_digest = $4, chain_hash = $5 WHERE tenant_id = $1 AND seq = $2`,
+      [tenant, decided.seq, bytes, Buffer.from(d), Buffer.from(h)],
+    );
 
     await search.fill(decided.event_id);
     await search.press('Enter');
@@ -148,7 +181,8 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
   test('dashboards: a click on a denial reason opens the explorer filtered to it', async ({ openConsole }) => {
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams', demoEvents: EVENTS });
     const admin = services.controlPlane.requireAdminPool();
-    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`)).rows[0]!.id;
+    const tenant = (await admin.query<{ id: string }>(`SELECT id FROM arx.tenants WHERE slug = 'alpha-command'`))
+      .rows[0]!.id;
     await openAudit(page, 'Dashboards');
     await expect(page.getByRole('heading', { name: 'Events over time' })).toBeVisible({ timeout: 20_000 });
     await expect(page.getByRole('heading', { name: 'Cost by team and provider' })).toBeVisible();
@@ -157,20 +191,24 @@ test.describe('audit event explorer (demo control plane, real database)', () => 
     await page.getByRole('heading', { name: 'Cost outliers' }).scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'audit-dashboards-outliers');
 
-    const top = (await admin.query<{ reason: string; n: string }>(
-      `SELECT x_reason AS reason, count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND x_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
-      [tenant],
-    )).rows[0]!;
+    const top = (
+      await admin.query<{ reason: string; n: string }>(
+        `SELECT x_reason AS reason, count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND x_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
+        [tenant],
+      )
+    ).rows[0]!;
     const button = page.getByRole('group', { name: 'Open denials in the explorer' }).getByRole('button').first();
     await expect(button).toContainText(`: ${top.n}`);
     await button.focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('tab', { name: 'Explorer' })).toHaveAttribute('aria-selected', 'true');
     await expect(select(page, 'Decision')).toHaveValue('deny');
-    const want = (await admin.query<{ seq: string }>(
-      `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided' AND x_reason = $2 ORDER BY time DESC, seq DESC LIMIT 8`,
-      [tenant, top.reason],
-    )).rows.map((r) => r.seq);
+    const want = (
+      await admin.query<{ seq: string }>(
+        `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided' AND x_reason = $2 ORDER BY time DESC, seq DESC LIMIT 8`,
+        [tenant, top.reason],
+      )
+    ).rows.map((r) => r.seq);
     await expect.poll(() => cellsOf(page, 0)).toEqual(want);
     await saveScreenshot(page, 'audit-dashboards-to-explorer');
   });

@@ -12,7 +12,8 @@ type Envelope = { ok: boolean; error?: { code: string; message: string; details?
 /** Calls a window.arx function from the page with an arbitrary (possibly malformed) argument. */
 const call = (page: Page, group: string, method: string, request: unknown): Promise<Envelope> =>
   page.evaluate(
-    ([g, m, r]) => (window as unknown as { arx: Record<string, Record<string, (r: unknown) => Promise<Envelope>>> }).arx[g]![m]!(r),
+    ([g, m, r]) =>
+      (window as unknown as { arx: Record<string, Record<string, (r: unknown) => Promise<Envelope>>> }).arx[g]![m]!(r),
     [group, method, request] as const,
   );
 
@@ -41,10 +42,15 @@ test.describe('window.arx boundary', () => {
     expect(extraField).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', details: { path: 'verbose' } } });
 
     const notAnObject = await call(page, 'session', 'acknowledgeConsent', 'yes');
-    expect(notAnObject).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', details: { path: '(request)' } } });
+    expect(notAnObject).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST', details: { path: '(request)' } },
+    });
 
     // Validation comes before the consent check, and a refused request changes nothing.
-    expect(await call(page, 'status', 'get', { extra: 1 })).toMatchObject({ error: { code: 'INVALID_REQUEST', details: { path: 'extra' } } });
+    expect(await call(page, 'status', 'get', { extra: 1 })).toMatchObject({
+      error: { code: 'INVALID_REQUEST', details: { path: 'extra' } },
+    });
     expect(await call(page, 'session', 'state', {})).toMatchObject({ ok: true, value: { consentAcknowledged: false } });
     // Errors are values, never stack traces.
     expect(JSON.stringify(wrongValue)).not.toMatch(/at .*\.ts:\d+/);
@@ -99,24 +105,36 @@ test.describe('window.arx boundary', () => {
         await attempt('fetch http://127.0.0.1', () => fetch(`${loopback}/`));
         await attempt('fetch https://example.com', () => fetch('https://example.com/'));
         await attempt('fetch http://127.0.0.1:1', () => fetch('http://127.0.0.1:1/'));
-        await attempt('XMLHttpRequest', () => new Promise((resolve, reject) => {
-          const x = new XMLHttpRequest();
-          x.open('GET', `${loopback}/xhr`);
-          x.onload = resolve;
-          x.onerror = () => reject(new Error('xhr'));
-          x.send();
-        }));
-        await attempt('WebSocket', () => new Promise((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
-          ws.onopen = resolve;
-          ws.onerror = () => reject(new Error('ws'));
-        }));
-        await attempt('image', () => new Promise((resolve, reject) => {
-          const img = new Image();
-          img.onload = resolve;
-          img.onerror = () => reject(new Error('img'));
-          img.src = `${loopback}/pixel.png`;
-        }));
+        await attempt(
+          'XMLHttpRequest',
+          () =>
+            new Promise((resolve, reject) => {
+              const x = new XMLHttpRequest();
+              x.open('GET', `${loopback}/xhr`);
+              x.onload = resolve;
+              x.onerror = () => reject(new Error('xhr'));
+              x.send();
+            }),
+        );
+        await attempt(
+          'WebSocket',
+          () =>
+            new Promise((resolve, reject) => {
+              const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+              ws.onopen = resolve;
+              ws.onerror = () => reject(new Error('ws'));
+            }),
+        );
+        await attempt(
+          'image',
+          () =>
+            new Promise((resolve, reject) => {
+              const img = new Image();
+              img.onload = resolve;
+              img.onerror = () => reject(new Error('img'));
+              img.src = `${loopback}/pixel.png`;
+            }),
+        );
         try {
           navigator.sendBeacon(`${loopback}/beacon`, 'x');
         } catch {
@@ -127,7 +145,7 @@ test.describe('window.arx boundary', () => {
 
       for (const [name, outcome] of Object.entries(results)) expect(outcome, name).toMatch(/^blocked/);
       // The CSP is what stopped them, in the renderer, before any socket was opened.
-      expect(problems.some((p) => p.includes("Content Security Policy") && p.includes('connect-src'))).toBe(true);
+      expect(problems.some((p) => p.includes('Content Security Policy') && p.includes('connect-src'))).toBe(true);
 
       // A top-level navigation away is aborted by the bridge.
       await page.evaluate((port) => {
@@ -144,7 +162,9 @@ test.describe('window.arx boundary', () => {
     }
   });
 
-  test('the CSP header is present, and the console runs under it without a single violation', async ({ openConsole }) => {
+  test('the CSP header is present, and the console runs under it without a single violation', async ({
+    openConsole,
+  }) => {
     const { page, bridge, problems } = await openConsole();
     const response = await page.goto(bridge.url);
     const csp = response!.headers()['content-security-policy'] ?? '';
@@ -185,7 +205,11 @@ test.describe('window.arx boundary', () => {
 });
 
 test('without window.arx the renderer says so and shows nothing of the console', async () => {
-  const browser = await chromium.launch({ executablePath: chromiumExecutable(), headless: true, args: [...CHROMIUM_QUIET_FLAGS, '--no-sandbox'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumExecutable(),
+    headless: true,
+    args: [...CHROMIUM_QUIET_FLAGS, '--no-sandbox'],
+  });
   try {
     const context = await browser.newContext();
     await context.route(

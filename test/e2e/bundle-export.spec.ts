@@ -37,7 +37,9 @@ async function openInBundles(page: Page, path: string, shot: string) {
 }
 
 test.describe('export evidence bundles from the Audit and Certificates screens (demo card, embedded control plane)', () => {
-  test('Audit → Verify chain, then export the verified range with the keyboard: progress, path, size, digest; it opens green in Bundles', async ({ openConsole }) => {
+  test('Audit → Verify chain, then export the verified range with the keyboard: progress, path, size, digest; it opens green in Bundles', async ({
+    openConsole,
+  }) => {
     test.setTimeout(240_000);
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     const last = await lastCheckpointed(services);
@@ -76,7 +78,9 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await expect(verdict).toContainText(`events 0…${last}`);
   });
 
-  test('Certificates: sign a review of a checkpointed range, export a bundle for it (progress, result dialog); it opens green with the review inside', async ({ openConsole }) => {
+  test('Certificates: sign a review of a checkpointed range, export a bundle for it (progress, result dialog); it opens green with the review inside', async ({
+    openConsole,
+  }) => {
     test.setTimeout(240_000);
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     const last = await lastCheckpointed(services);

@@ -12,7 +12,9 @@ import { TarReader } from '../../shared/bundle';
  * report and the bundle's contents; a copy with one changed event byte shows its ✗ and where.
  */
 test.describe('Bundles screen', () => {
-  test('export a range signed on the card, open it: every check ✓, then events, policies and certificates; a tampered copy shows ✗ with its code and location', async ({ openConsole }) => {
+  test('export a range signed on the card, open it: every check ✓, then events, policies and certificates; a tampered copy shows ✗ with its code and location', async ({
+    openConsole,
+  }) => {
     test.setTimeout(180_000);
     const { page, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
@@ -37,7 +39,16 @@ test.describe('Bundles screen', () => {
     const checks = page.getByRole('table', { name: 'Checks' });
     await expect(checks.getByRole('row')).toHaveCount(10);
     await expect(checks.locator('[data-ok="false"]')).toHaveCount(0);
-    for (const label of ['Manifest signature', 'Members and digests', 'Chain links', 'Inclusion and consistency proofs', 'Checkpoint signatures and key windows', 'Policy-version signatures', 'Signer paths and CRLs', 'Decision re-verification']) {
+    for (const label of [
+      'Manifest signature',
+      'Members and digests',
+      'Chain links',
+      'Inclusion and consistency proofs',
+      'Checkpoint signatures and key windows',
+      'Policy-version signatures',
+      'Signer paths and CRLs',
+      'Decision re-verification',
+    ]) {
       await expect(checks.getByRole('row', { name: new RegExp(label) })).toContainText('✓');
     }
     await checks.scrollIntoViewIfNeeded();
@@ -57,7 +68,11 @@ test.describe('Bundles screen', () => {
     // A copy with one byte of one event changed: the chain check fails and says where.
     const original = readFileSync(join(bundlesDir(dataDir), name));
     let eventsAt = -1;
-    const reader: TarReader = new TarReader({ begin: (n) => n === 'events.bin' && (eventsAt = reader.bytesRead), data: () => {}, end: () => {} });
+    const reader: TarReader = new TarReader({
+      begin: (n) => n === 'events.bin' && (eventsAt = reader.bytesRead),
+      data: () => {},
+      end: () => {},
+    });
     reader.push(original);
     const tampered = Buffer.from(original);
     tampered[eventsAt + 76 + 30] = tampered[eventsAt + 76 + 30]! ^ 0x01;
@@ -70,7 +85,9 @@ test.describe('Bundles screen', () => {
     await expect(chainRow).toContainText('✗');
     await expect(chainRow).toContainText('EVENT_DIGEST_MISMATCH');
     await expect(chainRow).toContainText('seq 0');
-    await expect(checks.getByRole('row', { name: /Members and digests/ })).toContainText('BUNDLE_MEMBER_DIGEST_MISMATCH');
+    await expect(checks.getByRole('row', { name: /Members and digests/ })).toContainText(
+      'BUNDLE_MEMBER_DIGEST_MISMATCH',
+    );
     await chainRow.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundles-tampered');
   });

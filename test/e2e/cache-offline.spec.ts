@@ -26,7 +26,8 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     const cacheFile = join(dataDir, 'cache', 'evidence-cache.db');
     const onDisk = Buffer.concat([cacheFile, `${cacheFile}-wal`].filter(existsSync).map((f) => readFileSync(f)));
     expect(onDisk.length).toBeGreaterThan(4096); // the cache is there (sealed)
-    for (const n of [DEMO_OPERATORS.adams.displayName, DEMO_OPERATORS.adams.edipi]) expect(onDisk.includes(Buffer.from(n)), `${n} in clear in the cache file`).toBe(false);
+    for (const n of [DEMO_OPERATORS.adams.displayName, DEMO_OPERATORS.adams.edipi])
+      expect(onDisk.includes(Buffer.from(n)), `${n} in clear in the cache file`).toBe(false);
     await expect(panel).toContainText('Nothing is waiting');
     await saveScreenshot(page, 'cache-open');
 
@@ -50,17 +51,28 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     removeDemoCard(dataDir, 'adams');
     await expect(page.getByRole('heading', { name: /locked/i }).first()).toBeVisible({ timeout: 20_000 });
     // The lock screen replaces the console; the cache's key went with the card session.
-    const status = await page.evaluate(async () => (window as unknown as { arx: { cache: { status(r: object): Promise<{ ok: boolean; value: { state: string } }> } } }).arx.cache.status({}));
+    const status = await page.evaluate(async () =>
+      (
+        window as unknown as {
+          arx: { cache: { status(r: object): Promise<{ ok: boolean; value: { state: string } }> } };
+        }
+      ).arx.cache.status({}),
+    );
     expect(status.ok && status.value.state).toBe('locked');
   });
 
-  test('a review prepared online and signed while the database is stopped is queued, then arrives once when it is back', async ({ openConsole }) => {
+  test('a review prepared online and signed while the database is stopped is queued, then arrives once when it is back', async ({
+    openConsole,
+  }) => {
     test.setTimeout(240_000);
     const { page, dataDir, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     const nav = sectionsNav(page);
     const cp = page.getByRole('status', { name: 'Connection status' }).getByRole('group', { name: 'Control plane' });
     await nav.getByRole('link', { name: 'Settings' }).click();
-    await expect(page.getByRole('region', { name: 'Local evidence cache' }).getByTestId('cache-state')).toHaveText('Open', { timeout: 20_000 });
+    await expect(page.getByRole('region', { name: 'Local evidence cache' }).getByTestId('cache-state')).toHaveText(
+      'Open',
+      { timeout: 20_000 },
+    );
 
     // Prepared online: the chain verified, decisions re-verified and digests computed by the control plane's data.
     await nav.getByRole('link', { name: 'Certificates', exact: true }).click();
@@ -77,7 +89,9 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     await expect(dialog).toBeHidden({ timeout: 30_000 });
     await expect(cp).toContainText('Control plane: Unreachable (offline)');
     const signed = page.getByRole('status').filter({ hasText: 'Signed' });
-    await expect(signed).toContainText('Signed. The control plane is unreachable: this review is in the outbox and will be delivered when it is back.');
+    await expect(signed).toContainText(
+      'Signed. The control plane is unreachable: this review is in the outbox and will be delivered when it is back.',
+    );
     const queued = page.getByRole('table', { name: 'Reviews waiting in the outbox' });
     await expect(queued.getByRole('row')).toHaveCount(2);
     await expect(queued).toContainText('queued (outbox)');
@@ -111,9 +125,14 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
 
     // In the database: exactly one certificate and one com.arx.review.signed event naming it.
     const admin = services.controlPlane.requireAdminPool();
-    const rows = await admin.query<{ id: string; tenant_id: string }>('SELECT id, tenant_id FROM arx.review_certificates');
+    const rows = await admin.query<{ id: string; tenant_id: string }>(
+      'SELECT id, tenant_id FROM arx.review_certificates',
+    );
     expect(rows.rows).toHaveLength(1);
-    const events = await admin.query(`SELECT seq FROM arx.audit_events WHERE type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $1`, [rows.rows[0]!.id]);
+    const events = await admin.query(
+      `SELECT seq FROM arx.audit_events WHERE type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $1`,
+      [rows.rows[0]!.id],
+    );
     expect(events.rowCount).toBe(1);
     const receipts = await admin.query(`SELECT 1 FROM arx.outbox_receipts WHERE kind = 'review.signed'`);
     expect(receipts.rowCount).toBe(1);

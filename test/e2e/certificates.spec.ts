@@ -9,7 +9,9 @@ import { DEMO_PIN } from './support/demo-console';
  * with openssl running the exported commands; an edited imported certificate fails with its code.
  */
 test.describe('fidelity certificates (real card, embedded control plane)', () => {
-  test('re-verify decisions, sign a review, verify it, export it for openssl, refuse an edited copy', async ({ openConsole }) => {
+  test('re-verify decisions, sign a review, verify it, export it for openssl, refuse an edited copy', async ({
+    openConsole,
+  }) => {
     test.setTimeout(240_000);
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     const nav = page.getByRole('navigation');
@@ -43,16 +45,24 @@ test.describe('fidelity certificates (real card, embedded control plane)', () =>
     await expect(list).toContainText('ADAMS.ALICE.ANN.1000000001');
 
     // Verify it.
-    await list.getByRole('button', { name: /^Verify the review/ }).first().click();
+    await list
+      .getByRole('button', { name: /^Verify the review/ })
+      .first()
+      .click();
     const verification = page.getByTestId('certificate-verification');
     await expect(verification).toContainText('The certificate is valid');
     await expect(verification.getByRole('list', { name: 'Checks' })).toContainText('Recorded in the audit chain');
     await saveScreenshot(page, 'certificate-verified');
 
     // Export for OpenSSL, and run the commands shown.
-    await list.getByRole('button', { name: /for OpenSSL$/ }).first().click();
+    await list
+      .getByRole('button', { name: /for OpenSSL$/ })
+      .first()
+      .click();
     const exported = page.getByTestId('certificate-export');
-    await expect(exported).toContainText('openssl dgst -sha256 -verify signer-pub.pem -signature signature.der pae.bin');
+    await expect(exported).toContainText(
+      'openssl dgst -sha256 -verify signer-pub.pem -signature signature.der pae.bin',
+    );
     await saveScreenshot(page, 'certificate-exported');
     const dir = (await exported.locator('code').first().textContent())!;
     const commands = (await exported.getByLabel('OpenSSL commands').textContent())!;
@@ -62,12 +72,20 @@ test.describe('fidelity certificates (real card, embedded control plane)', () =>
     expect(out).toContain('signer.pem: OK');
 
     // An edited copy, imported: the signature no longer verifies.
-    const row = await services.controlPlane.requireAdminPool().query<{ envelope: { payloadType: string; payload: string; signatures: unknown[] } }>(
-      'SELECT envelope FROM arx.review_certificates LIMIT 1',
-    );
+    const row = await services.controlPlane
+      .requireAdminPool()
+      .query<{ envelope: { payloadType: string; payload: string; signatures: unknown[] } }>(
+        'SELECT envelope FROM arx.review_certificates LIMIT 1',
+      );
     const env = row.rows[0]!.envelope;
-    const edited = Buffer.from(env.payload, 'base64').toString('utf8').replace('"verdict":"intact"}', '"verdict":"broken"}');
-    const forged = JSON.stringify({ payloadType: env.payloadType, payload: Buffer.from(edited).toString('base64'), signatures: env.signatures });
+    const edited = Buffer.from(env.payload, 'base64')
+      .toString('utf8')
+      .replace('"verdict":"intact"}', '"verdict":"broken"}');
+    const forged = JSON.stringify({
+      payloadType: env.payloadType,
+      payload: Buffer.from(edited).toString('base64'),
+      signatures: env.signatures,
+    });
     await page.getByLabel('Certificate envelope (JSON)').fill(forged);
     await page.getByRole('button', { name: 'Verify imported certificate' }).click();
     await expect(verification).toContainText('The certificate does not verify');

@@ -3,7 +3,8 @@ import { acknowledgeConsent, consentButton, expect, sectionsNav, test } from './
 /** Calls window.arx from the page, as the renderer would. */
 const callFromPage = (page: import('@playwright/test').Page, group: string, method: string, request: unknown) =>
   page.evaluate(
-    ([g, m, r]) => (window as unknown as { arx: Record<string, Record<string, (r: unknown) => Promise<unknown>>> }).arx[g]![m]!(r),
+    ([g, m, r]) =>
+      (window as unknown as { arx: Record<string, Record<string, (r: unknown) => Promise<unknown>>> }).arx[g]![m]!(r),
     [group, method, request] as const,
   );
 
@@ -11,7 +12,9 @@ test.describe('notice and consent', () => {
   test('blocks the console until it is acknowledged', async ({ openConsole }) => {
     const { page, bridge } = await openConsole();
 
-    await expect(page.getByRole('heading', { level: 1, name: 'U.S. Government Information System — Notice and Consent' })).toBeVisible();
+    await expect(
+      page.getByRole('heading', { level: 1, name: 'U.S. Government Information System — Notice and Consent' }),
+    ).toBeVisible();
     await expect(page.getByText('You are accessing a U.S. Government (USG) Information System (IS)')).toBeVisible();
     await expect(page.getByText('See User Agreement for details.')).toBeVisible();
 
@@ -21,8 +24,14 @@ test.describe('notice and consent', () => {
     await expect(page.getByRole('status', { name: 'Connection status' })).toHaveCount(0);
 
     // Main refuses the console's commands until then; the screen is the way through, not the guard.
-    expect(await callFromPage(page, 'status', 'get', {})).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
-    expect(await callFromPage(page, 'settings', 'get', {})).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    expect(await callFromPage(page, 'status', 'get', {})).toMatchObject({
+      ok: false,
+      error: { code: 'CONSENT_REQUIRED' },
+    });
+    expect(await callFromPage(page, 'settings', 'get', {})).toMatchObject({
+      ok: false,
+      error: { code: 'CONSENT_REQUIRED' },
+    });
 
     // A deep link does not get past it either.
     await page.goto(`${bridge.url}#/settings`);

@@ -8,7 +8,9 @@ import { expect, saveScreenshot, test } from './support/console-fixture';
  * nonce and the body stops scrolling. Had the style been blocked, the body would still scroll and
  * the fixture would fail the test on the CSP violation Chromium reports.
  */
-test('an open dialog locks scrolling with a nonced style, under the CSP, and releases it when closed', async ({ openConsole }) => {
+test('an open dialog locks scrolling with a nonced style, under the CSP, and releases it when closed', async ({
+  openConsole,
+}) => {
   test.setTimeout(240_000);
   const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
   await expect(page.getByRole('heading', { level: 1, name: 'Policies' })).toBeVisible();
@@ -24,7 +26,9 @@ test('an open dialog locks scrolling with a nonced style, under the CSP, and rel
   // The lock's style element is in the document with a nonce (Chromium hides the nonce's value
   // from the attribute, the `nonce` property keeps it).
   const lockStyles = await page.evaluate(() =>
-    [...document.querySelectorAll('style')].filter((s) => s.textContent?.includes('data-scroll-locked')).map((s) => s.nonce.length),
+    [...document.querySelectorAll('style')]
+      .filter((s) => s.textContent?.includes('data-scroll-locked'))
+      .map((s) => s.nonce.length),
   );
   expect(lockStyles.length).toBeGreaterThan(0);
   for (const n of lockStyles) expect(n).toBeGreaterThan(0);

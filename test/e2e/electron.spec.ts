@@ -61,10 +61,17 @@ test.describe('Electron shell', () => {
   test('the page gets window.arx and nothing of Node or IPC', async () => {
     const globals = await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
-      return { require: typeof w.require, process: typeof w.process, ipcRenderer: typeof w.ipcRenderer, arx: typeof w.arx };
+      return {
+        require: typeof w.require,
+        process: typeof w.process,
+        ipcRenderer: typeof w.ipcRenderer,
+        arx: typeof w.arx,
+      };
     });
     expect(globals).toEqual({ require: 'undefined', process: 'undefined', ipcRenderer: 'undefined', arx: 'object' });
-    const info = await page.evaluate(() => (window as unknown as { arx: { app: { info(r: object): Promise<unknown> } } }).arx.app.info({}));
+    const info = await page.evaluate(() =>
+      (window as unknown as { arx: { app: { info(r: object): Promise<unknown> } } }).arx.app.info({}),
+    );
     expect(info).toMatchObject({ ok: true, value: { product: 'ARX Console', consentTitle: CONSENT_TITLE } });
   });
 

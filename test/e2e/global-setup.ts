@@ -27,8 +27,16 @@ export default function globalSetup(): void {
   );
   if (existsSync(index) && statSync(index).mtimeMs > sources) return;
   console.log('e2e: building the renderer (vite build)…');
-  const vite = [process.execPath, join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'];
+  const vite = [
+    process.execPath,
+    join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--logLevel',
+    'warn',
+  ];
   // Several checkouts' test runs may share a machine; one build at a time into dist/renderer.
-  const [cmd, ...args] = existsSync('/usr/bin/flock') ? ['/usr/bin/flock', '/tmp/arx-renderer-build.lock', ...vite] : vite;
+  const [cmd, ...args] = existsSync('/usr/bin/flock')
+    ? ['/usr/bin/flock', '/tmp/arx-renderer-build.lock', ...vite]
+    : vite;
   execFileSync(cmd!, args, { cwd: REPO_ROOT, stdio: 'inherit' });
 }

@@ -1,6 +1,14 @@
 import type { Page } from '@playwright/test';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
-import { chooseReader, DEMO_OPERATORS, DEMO_PIN, loginAs, logout, removeDemoCard, switchOperator } from './support/demo-console';
+import {
+  chooseReader,
+  DEMO_OPERATORS,
+  DEMO_PIN,
+  loginAs,
+  logout,
+  removeDemoCard,
+  switchOperator,
+} from './support/demo-console';
 
 /**
  * Operator login for real: the demo control plane (embedded PostgreSQL, demo tenants) and the
@@ -13,15 +21,20 @@ const statusBar = (page: Page) => page.getByRole('status', { name: 'Connection s
 const lockHeading = (page: Page, reason: string) => page.getByRole('heading', { name: `Console locked (${reason})` });
 
 test.describe('real card login (SoftHSM2, embedded control plane)', () => {
-  test('EC card (ADAMS) logs in; the header and status bar say who, with which card and roles per tenant; then the RSA card (BAKER)', async ({ openConsole }) => {
+  test('EC card (ADAMS) logs in; the header and status bar say who, with which card and roles per tenant; then the RSA card (BAKER)', async ({
+    openConsole,
+  }) => {
     const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     await expect(operatorGroup(page)).toContainText(`${DEMO_OPERATORS.adams.displayName} (EDIPI 1000000001)`);
     await expect(operatorGroup(page)).toContainText('alpha-command: ');
     const card = statusBar(page).getByRole('group', { name: 'Card' });
     await expect(card).toContainText('Card: Logged in');
-    await expect(card).toContainText(`${DEMO_OPERATORS.adams.displayName} (EDIPI 1000000001) with card ARX TEST ADAMS EC`);
+    await expect(card).toContainText(
+      `${DEMO_OPERATORS.adams.displayName} (EDIPI 1000000001) with card ARX TEST ADAMS EC`,
+    );
     for (const tenant of ['alpha-command', 'bravo-finance']) {
-      for (const role of DEMO_OPERATORS.adams.roles) await expect(card).toContainText(new RegExp(`${tenant}: [a-z, -]*${role}`));
+      for (const role of DEMO_OPERATORS.adams.roles)
+        await expect(card).toContainText(new RegExp(`${tenant}: [a-z, -]*${role}`));
     }
     await saveScreenshot(page, 'login-real-adams');
 
@@ -33,7 +46,9 @@ test.describe('real card login (SoftHSM2, embedded control plane)', () => {
     await saveScreenshot(page, 'login-real-baker');
   });
 
-  test('a wrong PIN is refused with PIN_INCORRECT (the card says so), the right one is accepted', async ({ openConsole }) => {
+  test('a wrong PIN is refused with PIN_INCORRECT (the card says so), the right one is accepted', async ({
+    openConsole,
+  }) => {
     const { page } = await openConsole({ controlPlane: 'demo' });
     await page.getByRole('button', { name: 'I acknowledge' }).click();
     await chooseReader(page, DEMO_OPERATORS.baker.label);
@@ -58,7 +73,9 @@ test.describe('real card login (SoftHSM2, embedded control plane)', () => {
     await expect(sectionsNav(page)).toHaveCount(0);
   });
 
-  test('Lock hides the console; a wrong PIN does not unlock it, the right PIN does; Log out returns to the login screen', async ({ openConsole }) => {
+  test('Lock hides the console; a wrong PIN does not unlock it, the right PIN does; Log out returns to the login screen', async ({
+    openConsole,
+  }) => {
     const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     await operatorGroup(page).getByRole('button', { name: 'Lock' }).click();
     await expect(lockHeading(page, 'by you')).toBeVisible();
@@ -82,7 +99,9 @@ test.describe('real card login (SoftHSM2, embedded control plane)', () => {
     await expect(sectionsNav(page)).toHaveCount(0);
   });
 
-  test('pulling the card out locks the console (SoftHSM2: the token is deleted between two polls)', async ({ openConsole }) => {
+  test('pulling the card out locks the console (SoftHSM2: the token is deleted between two polls)', async ({
+    openConsole,
+  }) => {
     const { page, services, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     // SoftHSM2 has no reader to unplug: `softhsm2-util --delete-token` with the console's own
     // SOFTHSM2_CONF makes the token unreadable, which is what a removed card looks like to the

@@ -25,7 +25,10 @@ const submit = (page: Page) => page.getByRole('button', { name: 'Log in' });
 
 test.describe('operator login', () => {
   test('no card in the reader: no PIN field, the console is not rendered', async ({ openConsole }) => {
-    const { page } = await openConsole({ operator: null, cardBackend: fakeCardBackend([{ description: 'Test reader 0', card: null }]) });
+    const { page } = await openConsole({
+      operator: null,
+      cardBackend: fakeCardBackend([{ description: 'Test reader 0', card: null }]),
+    });
     await toLogin(page);
     await expect(page.getByText('No card in the reader (Test reader 0). Insert your card.')).toBeVisible();
     await expect(pinField(page)).toHaveCount(0);
@@ -69,9 +72,14 @@ test.describe('operator login', () => {
     await expect(pinField(page)).toBeVisible();
   });
 
-  test('final try: submit stays disabled until the confirmation is ticked, then sends confirmFinalTry', async ({ openConsole }) => {
+  test('final try: submit stays disabled until the confirmation is ticked, then sends confirmFinalTry', async ({
+    openConsole,
+  }) => {
     const calls: FakeLoginCall[] = [];
-    const { page } = await openConsole({ operator: null, cardBackend: fakeCardBackend([card('final-try')], [], calls) });
+    const { page } = await openConsole({
+      operator: null,
+      cardBackend: fakeCardBackend([card('final-try')], [], calls),
+    });
     await toLogin(page);
     await pinField(page).fill('123456');
     await expect(submit(page)).toBeDisabled();
@@ -91,7 +99,9 @@ test.describe('operator login', () => {
   test('locked card: no PIN field, the issuing office must unblock it', async ({ openConsole }) => {
     const { page } = await openConsole({ operator: null, cardBackend: fakeCardBackend([card('locked')]) });
     await toLogin(page);
-    await expect(page.getByRole('alert').filter({ hasText: 'The card is locked' })).toContainText('unblocked by the issuing office');
+    await expect(page.getByRole('alert').filter({ hasText: 'The card is locked' })).toContainText(
+      'unblocked by the issuing office',
+    );
     await expect(pinField(page)).toHaveCount(0);
     await expect(submit(page)).toBeDisabled();
     await saveScreenshot(page, 'login-locked');
@@ -99,7 +109,10 @@ test.describe('operator login', () => {
 
   test('PIN pad reader: no PIN field, pin null is sent', async ({ openConsole }) => {
     const calls: FakeLoginCall[] = [];
-    const { page } = await openConsole({ operator: null, cardBackend: fakeCardBackend([card('ok', { pinPad: true })], [], calls) });
+    const { page } = await openConsole({
+      operator: null,
+      cardBackend: fakeCardBackend([card('ok', { pinPad: true })], [], calls),
+    });
     await toLogin(page);
     await expect(page.getByText('Enter the PIN on the reader')).toBeVisible();
     await expect(pinField(page)).toHaveCount(0);
@@ -110,7 +123,10 @@ test.describe('operator login', () => {
 
   test('several login certificates: a picker, and the chosen one is sent', async ({ openConsole }) => {
     const calls: FakeLoginCall[] = [];
-    const { page } = await openConsole({ operator: null, cardBackend: fakeCardBackend([card('ok')], [{}, { role: 'cac-id', keyReference: null }], calls) });
+    const { page } = await openConsole({
+      operator: null,
+      cardBackend: fakeCardBackend([card('ok')], [{}, { role: 'cac-id', keyReference: null }], calls),
+    });
     await toLogin(page);
     const picker = page.getByRole('combobox', { name: 'Login certificate' });
     await expect(picker).toBeVisible();
@@ -138,7 +154,9 @@ test.describe('operator login', () => {
 });
 
 test.describe('logged in and locked (stub operator session)', () => {
-  test('the header shows the operator and roles; Lock covers the console; Log out returns to login', async ({ openConsole }) => {
+  test('the header shows the operator and roles; Lock covers the console; Log out returns to login', async ({
+    openConsole,
+  }) => {
     const { page, services } = await openConsole({ cardBackend: fakeCardBackend([card('ok')]) });
     await consentButton(page).click();
     await expect(sectionsNav(page)).toBeVisible();
@@ -178,7 +196,9 @@ test.describe('logged in and locked (stub operator session)', () => {
 });
 
 test.describe('the operator session cannot be read', () => {
-  test('a failing card.session is reported as such (not as app.info), and Try again asks again', async ({ openConsole }) => {
+  test('a failing card.session is reported as such (not as app.info), and Try again asks again', async ({
+    openConsole,
+  }) => {
     let calls = 0;
     const { page } = await openConsole({
       operator: null,
@@ -188,7 +208,8 @@ test.describe('the operator session cannot be read', () => {
         ...s,
         registry: {
           invoke: (async (name: string, req: unknown, ctx: Parameters<typeof s.registry.invoke>[2]) => {
-            if (name === 'card.session' && calls++ === 0) return { ok: false, error: { code: 'CARD_WORKER_FAILED', message: 'The card worker stopped.' } };
+            if (name === 'card.session' && calls++ === 0)
+              return { ok: false, error: { code: 'CARD_WORKER_FAILED', message: 'The card worker stopped.' } };
             return s.registry.invoke(name, req, ctx);
           }) as typeof s.registry.invoke,
         },

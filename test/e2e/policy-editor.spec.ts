@@ -18,12 +18,16 @@ async function openPolicies(page: Page): Promise<void> {
 }
 
 test.describe('policy editor', () => {
-  test('a typo is underlined with Cedar help, fixed, and the tests run again; keyboard only', async ({ openConsole }) => {
+  test('a typo is underlined with Cedar help, fixed, and the tests run again; keyboard only', async ({
+    openConsole,
+  }) => {
     const { page } = await openConsole();
     await openPolicies(page);
     await editor(page).focus();
     await page.keyboard.press('Control+End');
-    await page.keyboard.type('\n// Überprüfung 東京 🚀\n@id("typo")\nforbid (principal, action, resource)\nwhen { context.estimatedCost > 100 };\n');
+    await page.keyboard.type(
+      '\n// Überprüfung 東京 🚀\n@id("typo")\nforbid (principal, action, resource)\nwhen { context.estimatedCost > 100 };\n',
+    );
     const underline = page.locator('.cm-lintRange-error');
     await expect(underline).toHaveText('context.estimatedCost');
     await expect(page.getByTestId('validation-badge')).toHaveText(/^\d+ errors?$/);
@@ -75,7 +79,11 @@ test.describe('policy editor', () => {
     await expect(page.getByTestId('submit-blockers')).toContainText('1 test not passing');
     await saveScreenshot(page, 'policy-editor-template-test');
     const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    expect(
+      axe.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    ).toEqual([]);
   });
 
   test('the draft survives the lock screen replacing the console', async ({ openConsole }) => {

@@ -11,7 +11,9 @@ import { DEMO_OPERATORS, DEMO_PIN, switchOperator } from './support/demo-console
 const editor = (page: Page) => page.getByRole('textbox', { name: /Policy text \(Cedar\)/ });
 const versionRows = (page: Page) => page.getByTestId('policy-version-row');
 
-test('author, validate, test, submit with the author card, approve with a second card, publish', async ({ openConsole }) => {
+test('author, validate, test, submit with the author card, approve with a second card, publish', async ({
+  openConsole,
+}) => {
   test.setTimeout(300_000);
   const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
   await expect(page.getByRole('heading', { level: 1, name: 'Policies' })).toBeVisible();
@@ -23,7 +25,9 @@ test('author, validate, test, submit with the author card, approve with a second
   // 1. Author: a new rule with a typo in an attribute name.
   await editor(page).focus();
   await page.keyboard.press('Control+End');
-  await page.keyboard.type('\n// Operations: $3.00 cap per request (Büro-Entscheidung)\n@id("cost.operations-tight")\nforbid (principal, action, resource)\nwhen { context.billingTeam == Arx::Team::"operations" && context.estimatedCost > 300 };\n');
+  await page.keyboard.type(
+    '\n// Operations: $3.00 cap per request (Büro-Entscheidung)\n@id("cost.operations-tight")\nforbid (principal, action, resource)\nwhen { context.billingTeam == Arx::Team::"operations" && context.estimatedCost > 300 };\n',
+  );
   const underline = page.locator('.cm-lintRange-error');
   await expect(underline).toHaveText('context.estimatedCost');
   await expect(page.getByTestId('policy-diagnostics')).toContainText(/Help: .*estimatedCostCents/);
@@ -91,7 +95,9 @@ test('author, validate, test, submit with the author card, approve with a second
   await row.getByRole('button', { name: 'Approve…' }).click();
   const approve = page.getByRole('dialog', { name: 'Sign and approve the policy version' });
   await expect(approve).toBeVisible();
-  await expect(approve.getByRole('table', { name: 'What is signed' })).toContainText(`Approval of policy version ${sha256} of gateway`);
+  await expect(approve.getByRole('table', { name: 'What is signed' })).toContainText(
+    `Approval of policy version ${sha256} of gateway`,
+  );
   await approve.getByLabel('Card PIN').fill(DEMO_PIN);
   await approve.getByRole('button', { name: 'Sign with card' }).click();
   await expect(approve).toHaveCount(0, { timeout: 30_000 });

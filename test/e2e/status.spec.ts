@@ -22,7 +22,10 @@ test.describe('status bar', () => {
     await expect(bar).not.toContainText('Logged in');
 
     const barBox = (await bar.boundingBox())!;
-    const bottomBanner = (await page.getByRole('note', { name: /^Classification/ }).last().boundingBox())!;
+    const bottomBanner = (await page
+      .getByRole('note', { name: /^Classification/ })
+      .last()
+      .boundingBox())!;
     expect(Math.round(barBox.y + barBox.height)).toBeLessThanOrEqual(Math.round(bottomBanner.y));
   });
 
@@ -33,7 +36,11 @@ test.describe('status bar', () => {
     await expect(bar).toContainText('Control plane: Not connected');
 
     const unreachable: Status = {
-      controlPlane: { state: 'unreachable', mode: 'external', detail: 'The control-plane database is unreachable: connection refused' },
+      controlPlane: {
+        state: 'unreachable',
+        mode: 'external',
+        detail: 'The control-plane database is unreachable: connection refused',
+      },
       card: { state: 'no-card', detail: 'Reader present, no card inserted' },
     };
     services.hub.publish('status.changed', unreachable);

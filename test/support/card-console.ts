@@ -59,7 +59,8 @@ export async function startCardConsole(
   return { services, config, env };
 }
 
-type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
+type Result<T> =
+  { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /** Commands as one session of the console answers them: `invoke` the envelope, `call` the value (an error thrown with its code), `failure` the error (throws if it answered). */
 export interface ConsoleCaller {
@@ -73,7 +74,8 @@ export interface ConsoleCaller {
 export function consoleCaller(services: () => ConsoleServices, adapter: 'test' | 'cli' = 'test'): ConsoleCaller {
   const session = new ConsoleSession();
   session.consentAcknowledgedAt = new Date();
-  const invoke = <T,>(name: string, req: unknown) => services().registry.invoke(name, req, { adapter, session }) as Promise<Result<T>>;
+  const invoke = <T>(name: string, req: unknown) =>
+    services().registry.invoke(name, req, { adapter, session }) as Promise<Result<T>>;
   return {
     session,
     invoke,
@@ -95,7 +97,8 @@ export async function loginCard(c: Pick<ConsoleCaller, 'call'>, label: string, p
   await c.call('card.logout', {});
   const { readers } = await c.call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
   const reader = readers.find((r) => r.tokenLabel === label);
-  if (!reader) throw new Error(`no reader holds the card ${label} (readers: ${readers.map((r) => r.tokenLabel).join(', ')})`);
+  if (!reader)
+    throw new Error(`no reader holds the card ${label} (readers: ${readers.map((r) => r.tokenLabel).join(', ')})`);
   await c.call('card.login', { slot: reader.slot, certificateId: null, pin, confirmFinalTry: false });
 }
 

@@ -56,10 +56,14 @@ export function createSoftHsm(): SoftHsmFixture {
   const tokenDir = join(dir, 'tokens');
   mkdirSync(tokenDir);
   const conf = join(dir, 'softhsm2.conf');
-  writeFileSync(conf, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = true\n`);
+  writeFileSync(
+    conf,
+    `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = true\n`,
+  );
   process.env.SOFTHSM2_CONF = conf;
   const env = { ...process.env, SOFTHSM2_CONF: conf };
-  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (cmd: string, args: string[]) =>
+    execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const p11 = (label: string, pin: string, args: string[]) =>
     run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', label, '--login', '--pin', pin, ...args]);
   const certs = new Map<string, Uint8Array>();
@@ -74,8 +78,22 @@ export function createSoftHsm(): SoftHsmFixture {
     return new Uint8Array(readFileSync(outFile));
   }
 
-  async function makeCert(spec: TokenSpec, id: string, subject: string, publicKeyDer: Uint8Array, selfSignOnToken: boolean): Promise<Uint8Array> {
-    const alg = spec.keyType === 'ec' ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  async function makeCert(
+    spec: TokenSpec,
+    id: string,
+    subject: string,
+    publicKeyDer: Uint8Array,
+    selfSignOnToken: boolean,
+  ): Promise<Uint8Array> {
+    const alg =
+      spec.keyType === 'ec'
+        ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
+        : {
+            name: 'RSASSA-PKCS1-v1_5',
+            hash: 'SHA-256',
+            publicExponent: new Uint8Array([1, 0, 1]),
+            modulusLength: 2048,
+          };
     // A throwaway software key signs a first version; its signature is replaced by the token's.
     const placeholder = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
     const publicKey = selfSignOnToken ? new x509.PublicKey(publicKeyDer.slice().buffer) : placeholder.publicKey;
@@ -88,7 +106,9 @@ export function createSoftHsm(): SoftHsmFixture {
       signingAlgorithm: alg,
       publicKey,
       signingKey: placeholder.privateKey,
-      extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)],
+      extensions: [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+      ],
     });
     if (!selfSignOnToken) return new Uint8Array(cert.rawData);
     const parsed = AsnConvert.parse(cert.rawData, Certificate);
@@ -108,7 +128,17 @@ export function createSoftHsm(): SoftHsmFixture {
       for (const o of PIV_OBJECTS) {
         const keyType = spec.keyType === 'ec' ? 'EC:prime256v1' : 'rsa:2048';
         const always = o.alwaysAuth ? ['--always-auth'] : [];
-        p11(spec.label, spec.pin, ['--keypairgen', '--key-type', keyType, '--id', o.id, '--label', o.key, '--usage-sign', ...always]);
+        p11(spec.label, spec.pin, [
+          '--keypairgen',
+          '--key-type',
+          keyType,
+          '--id',
+          o.id,
+          '--label',
+          o.key,
+          '--usage-sign',
+          ...always,
+        ]);
         const pubFile = join(dir, 'pub.der');
         p11(spec.label, spec.pin, ['--read-object', '--type', 'pubkey', '--id', o.id, '--output-file', pubFile]);
         const spki = new Uint8Array(readFileSync(pubFile));

@@ -20,13 +20,36 @@ export async function simulateCheckpointedChain(
   tail = 0,
 ): Promise<void> {
   const signer = ed25519Signer(key.name, key.secret);
-  await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+  await registerGatewayKey(db.admin, tenant, {
+    name: key.name,
+    secretKey: key.secret,
+    publicKey: signer.publicKey,
+    validFrom: new Date(Date.now() - 86_400_000),
+  });
   const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: events - tail, seed: 11, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 250 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, {
+    source: '/arx/simulator/test',
+    afterAppend: cp.afterAppend,
+  });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: tenant,
+    events: events - tail,
+    seed: 11,
+    start: new Date('2026-11-02T00:00:00Z'),
+    writer,
+    batchSize: 250,
+  });
   if (tail > 0) {
     const plain = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test' });
-    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: tail, seed: 12, start: new Date('2026-11-20T00:00:00Z'), writer: plain });
+    await simulate({
+      pool: db.gatewayPool,
+      tenantId: tenant,
+      events: tail,
+      seed: 12,
+      start: new Date('2026-11-20T00:00:00Z'),
+      writer: plain,
+    });
   }
 }
 
@@ -56,8 +79,15 @@ export async function tamperAsOwner(admin: pg.Pool, sql: string, params: unknown
  * hash is written at `seq`.
  */
 export async function insertForgedEvent(admin: pg.Pool, tenant: string, seq: number): Promise<void> {
-  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= $2', [tenant, seq]);
-  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000', [tenant]);
+  await tamperAsOwner(admin, 'UPDATE arx.audit_events SET seq = seq + 100000 WHERE tenant_id = $1 AND seq >= $2', [
+    tenant,
+    seq,
+  ]);
+  await tamperAsOwner(
+    admin,
+    'UPDATE arx.audit_events SET seq = seq - 100000 + 1 WHERE tenant_id = $1 AND seq >= 100000',
+    [tenant],
+  );
   await tamperAsOwner(
     admin,
     `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)

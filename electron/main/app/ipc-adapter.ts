@@ -50,7 +50,11 @@ const untrusted: Result<never> = {
   error: { code: 'UNTRUSTED_SENDER', message: 'Request from an untrusted frame was refused.' },
 };
 
-export function registerIpcAdapter(ipcMain: IpcMainPort, services: ConsoleServices, log: (line: string) => void = () => {}): IpcAdapter {
+export function registerIpcAdapter(
+  ipcMain: IpcMainPort,
+  services: ConsoleServices,
+  log: (line: string) => void = () => {},
+): IpcAdapter {
   const windows = new Map<number, { contents: WindowContents; session: ConsoleSession }>();
 
   for (const name of COMMAND_NAMES) {
@@ -67,7 +71,10 @@ export function registerIpcAdapter(ipcMain: IpcMainPort, services: ConsoleServic
       } catch (err) {
         // The registry returns envelopes by design; this only keeps a bug from crossing as an exception.
         log(`ipc: ${channel} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        return { ok: false, error: { code: 'INTERNAL', message: `Internal error in ${name}.` } } satisfies Result<never>;
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `Internal error in ${name}.` },
+        } satisfies Result<never>;
       }
     });
   }

@@ -29,7 +29,9 @@ if (!app.requestSingleInstanceLock()) {
   app.enableSandbox();
   // Must happen before `ready`. No bypassCSP: the renderer's CSP applies in full.
   // corsEnabled: Vite emits <script type="module" crossorigin>, which Chromium loads in CORS mode.
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+  ]);
   app.on('web-contents-created', (_event, contents) => guardContents(contents, log));
   app.on('window-all-closed', () => app.quit());
   // Any failure while starting ends in one dialog and exit code 2, never an unhandled rejection.
@@ -44,7 +46,9 @@ async function start(devTools: boolean): Promise<void> {
   Menu.setApplicationMenu(null);
   hardenSession(session.defaultSession, { devTools, log });
   const rendererDir = rendererDistDir(here);
-  protocol.handle(APP_SCHEME, (request) => toFetchResponse(appProtocolResponse(rendererDir, request.method, request.url), request.method));
+  protocol.handle(APP_SCHEME, (request) =>
+    toFetchResponse(appProtocolResponse(rendererDir, request.method, request.url), request.method),
+  );
 
   let config;
   try {
@@ -81,7 +85,8 @@ async function start(devTools: boolean): Promise<void> {
 }
 
 function fatal(err: unknown): void {
-  const message = err instanceof ArxFailure ? `${err.code}: ${err.message}` : `ARX Console could not start: ${String(err)}`;
+  const message =
+    err instanceof ArxFailure ? `${err.code}: ${err.message}` : `ARX Console could not start: ${String(err)}`;
   console.error(message);
   dialog.showErrorBox('ARX Console', message);
   app.exit(2);

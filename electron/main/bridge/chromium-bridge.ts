@@ -51,7 +51,11 @@ export interface BridgeHandle {
  * request is aborted, and `window.arx` calls travel over Playwright's CDP pipe into the same
  * handler registry that Electron's IPC uses.
  */
-export async function attachBridge(context: BrowserContext, services: ConsoleServices, rendererDir: string): Promise<BridgeHandle> {
+export async function attachBridge(
+  context: BrowserContext,
+  services: ConsoleServices,
+  rendererDir: string,
+): Promise<BridgeHandle> {
   const session = new ConsoleSession();
   await context.route(
     () => true,
@@ -66,7 +70,10 @@ export async function attachBridge(context: BrowserContext, services: ConsoleSer
     // Only the console's own top-level document may call in (VS Code's validatedIpcMain, here).
     const frameUrl = source.frame.url();
     if (source.frame !== source.page.mainFrame() || !frameUrl.startsWith(BRIDGE_ORIGIN + '/')) {
-      return { ok: false, error: { code: 'UNTRUSTED_SENDER', message: 'Request from an untrusted frame was refused.' } };
+      return {
+        ok: false,
+        error: { code: 'UNTRUSTED_SENDER', message: 'Request from an untrusted frame was refused.' },
+      };
     }
     return services.registry.invoke(String(name), request, { adapter: 'bridge', session });
   });
@@ -81,10 +88,10 @@ export async function attachBridge(context: BrowserContext, services: ConsoleSer
 async function dispatch(page: Page, event: string, payload: unknown): Promise<void> {
   if (!page.url().startsWith(BRIDGE_ORIGIN)) return;
   try {
-    await page.evaluate(([e, p]) => (window as unknown as { __arxDispatch?: (e: string, p: unknown) => void }).__arxDispatch?.(e, p), [
-      event,
-      payload,
-    ] as const);
+    await page.evaluate(
+      ([e, p]) => (window as unknown as { __arxDispatch?: (e: string, p: unknown) => void }).__arxDispatch?.(e, p),
+      [event, payload] as const,
+    );
   } catch {
     // The page navigated or closed; the next status.get picks the state up.
   }

@@ -31,10 +31,15 @@ export const CHROMIUM_QUIET_FLAGS = [
 ] as const;
 
 export function chromiumExecutable(env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = [env.ARX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [env.ARX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new ArxFailure('INTERNAL', `No Chromium found (tried ${candidates.join(', ')}). Install it with: apt-get install chromium`);
+    throw new ArxFailure(
+      'INTERNAL',
+      `No Chromium found (tried ${candidates.join(', ')}). Install it with: apt-get install chromium`,
+    );
   }
   return found;
 }

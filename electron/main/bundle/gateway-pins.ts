@@ -38,21 +38,35 @@ export function loadGatewayPins(dirs: readonly (string | null | undefined)[]): G
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new ArxFailure('BUNDLE_TRUST_INVALID', `Cannot read ${file}: ${(e as Error).message}.`, { path: 'trust', file });
+      throw new ArxFailure('BUNDLE_TRUST_INVALID', `Cannot read ${file}: ${(e as Error).message}.`, {
+        path: 'trust',
+        file,
+      });
     }
     const keys: PinnedGatewayKey[] = [];
     for (const [i, raw] of text.split('\n').entries()) {
       const line = raw.trim();
       if (!line || line.startsWith('#')) continue;
       const k = parseVerifierKey(line);
-      if (!k.ok) throw new ArxFailure('BUNDLE_TRUST_INVALID', `${file} line ${i + 1} is not a gateway verifier key (<name>+<key id>+<base64>): ${k.error.message}`, { path: 'trust', file, line: i + 1 });
+      if (!k.ok)
+        throw new ArxFailure(
+          'BUNDLE_TRUST_INVALID',
+          `${file} line ${i + 1} is not a gateway verifier key (<name>+<key id>+<base64>): ${k.error.message}`,
+          { path: 'trust', file, line: i + 1 },
+        );
       keys.push({ name: k.value.name, publicKey: k.value.publicKey });
     }
     // An empty pin file would silently trust no gateway (every checkpoint fails): say so instead.
-    if (keys.length === 0) throw new ArxFailure('BUNDLE_TRUST_INVALID', `${file} holds no gateway key: add the gateway verifier keys you trust, or remove the file.`, { path: 'trust', file });
+    if (keys.length === 0)
+      throw new ArxFailure(
+        'BUNDLE_TRUST_INVALID',
+        `${file} holds no gateway key: add the gateway verifier keys you trust, or remove the file.`,
+        { path: 'trust', file },
+      );
     return { file, keys };
   }
   return null;
 }
 
-export const isPinned = (pins: GatewayPins, name: string, publicKey: Uint8Array): boolean => pins.keys.some((k) => k.name === name && bytesEqual(k.publicKey, publicKey));
+export const isPinned = (pins: GatewayPins, name: string, publicKey: Uint8Array): boolean =>
+  pins.keys.some((k) => k.name === name && bytesEqual(k.publicKey, publicKey));

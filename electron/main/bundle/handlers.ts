@@ -20,7 +20,10 @@ export const bundlesDir = (dataDir: string) => join(dataDir, 'bundles');
 const consoleSource = () => `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
 
 function timestamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Handlers for the commands in shared/contract/domains/bundle.ts. */
@@ -32,22 +35,43 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
   return {
     async 'bundle.export'(req, ctx) {
       const session = deps.operatorAuth.session();
-      if (!session) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to export a bundle.');
-      if (session.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to export a bundle.');
-      if (req.out !== null && ctx.adapter !== 'cli') throw new ArxFailure('INVALID_REQUEST', 'Only the command line chooses the output file; the console writes into its bundles folder.', { path: 'out' });
+      if (!session)
+        throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to export a bundle.');
+      if (session.locked)
+        throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to export a bundle.');
+      if (req.out !== null && ctx.adapter !== 'cli')
+        throw new ArxFailure(
+          'INVALID_REQUEST',
+          'Only the command line chooses the output file; the console writes into its bundles folder.',
+          { path: 'out' },
+        );
       if ((req.review === null) === (req.from === null || req.to === null)) {
-        throw new ArxFailure('INVALID_REQUEST', 'Give either a range (from and to) or a fidelity certificate id, not both.', { path: req.review === null ? 'from' : 'review' });
+        throw new ArxFailure(
+          'INVALID_REQUEST',
+          'Give either a range (from and to) or a fidelity certificate id, not both.',
+          { path: req.review === null ? 'from' : 'review' },
+        );
       }
       const pool = deps.controlPlane.requirePool();
       const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
-      const may = session.roles.some((r) => r.tenantId === tenant.id && ['isso', 'auditor', 'administrator'].includes(r.role));
-      if (!may) throw new ArxFailure('BUNDLE_ROLE_REQUIRED', `Exporting evidence of ${tenant.slug} needs the ISSO, auditor or administrator role there.`, { path: 'tenant' });
+      const may = session.roles.some(
+        (r) => r.tenantId === tenant.id && ['isso', 'auditor', 'administrator'].includes(r.role),
+      );
+      if (!may)
+        throw new ArxFailure(
+          'BUNDLE_ROLE_REQUIRED',
+          `Exporting evidence of ${tenant.slug} needs the ISSO, auditor or administrator role there.`,
+          { path: 'tenant' },
+        );
       let out: string;
       if (req.out !== null) out = isAbsolute(req.out) ? req.out : resolve(req.out);
       else {
         mkdirSync(bundlesDir(deps.config.dataDir), { recursive: true });
         const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
-        out = join(bundlesDir(deps.config.dataDir), `${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`);
+        out = join(
+          bundlesDir(deps.config.dataDir),
+          `${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`,
+        );
       }
       let trustStore = null;
       try {
@@ -80,7 +104,13 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       publish('done', 1, 1);
       // The export itself is evidence: an audit event in the tenant's chain.
       await new ChainWriter(pool, tenant.id, { source: consoleSource() })
-        .append([{ type: 'com.arx.bundle.exported', data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId }, subject: session.edipi }])
+        .append([
+          {
+            type: 'com.arx.bundle.exported',
+            data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId },
+            subject: session.edipi,
+          },
+        ])
         .catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
       const { exporter, ...rest } = result;
       void exporter;
@@ -107,7 +137,11 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
       const store = deps.trustStore();
       const verified = await verifyBundle(path, {
-        trust: { store, policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl }, gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]) },
+        trust: {
+          store,
+          policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
+          gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]),
+        },
         blake3: await loadWasmBlake3(),
         collect: { maxEvents: req.maxEvents ?? 500 },
       });
@@ -115,7 +149,17 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       const answer = { path, report, contents: contents ?? null };
       try {
         const st = statSync(path);
-        evidence.store('bundle', { q: 'bundle.open', path, bytes: st.size, modifiedAt: st.mtime.toISOString(), maxEvents: req.maxEvents ?? 500 }, answer);
+        evidence.store(
+          'bundle',
+          {
+            q: 'bundle.open',
+            path,
+            bytes: st.size,
+            modifiedAt: st.mtime.toISOString(),
+            maxEvents: req.maxEvents ?? 500,
+          },
+          answer,
+        );
       } catch {
         // the file went away after verifying: nothing to key the report by
       }

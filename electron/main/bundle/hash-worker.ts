@@ -30,7 +30,8 @@ interface Stream {
 const streams = new Map<number, Stream>();
 
 let tools: Promise<{ large: LargeBlake3; kernel: HashKernel }> | null = null;
-const loadTools = () => (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
+const loadTools = () =>
+  (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
 
 /**
  * This thread's copy of a shared chunk's bytes, for parsing: V8 copies out of a SharedArrayBuffer
@@ -83,14 +84,20 @@ port.on('message', (m: HashWorkerRequest) => {
           }, m.events.maxEventBytes);
           events = { scanner, tally, failed: false, kernel };
         }
-        streams.set(m.id, { sha: m.events?.sha256OnSender ? null : createHash('sha256'), b3: large.blake3.createHasher(), events });
+        streams.set(m.id, {
+          sha: m.events?.sha256OnSender ? null : createHash('sha256'),
+          b3: large.blake3.createHasher(),
+          events,
+        });
         return;
       }
       const s = streams.get(m.id);
       if (!s) return; // aborted
       if (m.op === 'data') {
         feed(s, new Uint8Array(m.buffer, 0, m.length));
-        port.postMessage({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer } satisfies HashWorkerReply, [m.buffer]);
+        port.postMessage({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer } satisfies HashWorkerReply, [
+          m.buffer,
+        ]);
       } else if (m.op === 'shared') {
         feed(s, new Uint8Array(m.sab, m.offset, m.length));
         reply({ op: 'ack', id: m.id, bytes: m.length, buffer: null });
@@ -107,7 +114,14 @@ port.on('message', (m: HashWorkerRequest) => {
           }
           events = s.events.tally;
         }
-        reply({ op: 'digest', id: m.id, sha256: s.sha?.digest('hex') ?? '', blake3: Buffer.from(s.b3.digest()).toString('hex'), engine: large.engine, events });
+        reply({
+          op: 'digest',
+          id: m.id,
+          sha256: s.sha?.digest('hex') ?? '',
+          blake3: Buffer.from(s.b3.digest()).toString('hex'),
+          engine: large.engine,
+          events,
+        });
       } else streams.delete(m.id);
     } catch (err) {
       streams.delete(m.id);

@@ -54,7 +54,11 @@ function spawnWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     const source = pathToFileURL(join(dirname(here), 'hash-worker.ts')).href;
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
     return new Worker(boot, { eval: true });
   }
@@ -140,7 +144,14 @@ class HashWorkerClient {
   open(events?: { maxEventBytes: number; sha256OnSender?: boolean }): MemberStreamHasher {
     const w = this.ensure();
     const id = this.nextId++;
-    const s: StreamState = { inflight: 0, pending: [], failed: null, waiters: [], done: null, sha: events?.sha256OnSender ? createHash('sha256') : null };
+    const s: StreamState = {
+      inflight: 0,
+      pending: [],
+      failed: null,
+      waiters: [],
+      done: null,
+      sha: events?.sha256OnSender ? createHash('sha256') : null,
+    };
     this.streams.set(id, s);
     w.ref();
     const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
@@ -157,7 +168,13 @@ class HashWorkerClient {
           slot.refs++;
           s.pending.push(slot);
           s.inflight += chunk.length;
-          post({ op: 'shared', id, sab: chunk.buffer as SharedArrayBuffer, offset: chunk.byteOffset, length: chunk.length });
+          post({
+            op: 'shared',
+            id,
+            sab: chunk.buffer as SharedArrayBuffer,
+            offset: chunk.byteOffset,
+            length: chunk.length,
+          });
           return;
         }
         // Copied into buffers that travel to the worker and back: the reader's buffer is never
@@ -285,6 +302,8 @@ let digester: Promise<(bytes: Uint8Array) => Uint8Array> | null = null;
  * verifier takes it as the row's computed digest; the chain format tests pin it to eventDigest.
  */
 export function loadEventDigester(): Promise<(bytes: Uint8Array) => Uint8Array> {
-  digester ??= createBLAKE3().then((h) => (bytes: Uint8Array) => h.init().update(EVENT_TAG).update(bytes).digest('binary'));
+  digester ??= createBLAKE3().then(
+    (h) => (bytes: Uint8Array) => h.init().update(EVENT_TAG).update(bytes).digest('binary'),
+  );
   return digester;
 }

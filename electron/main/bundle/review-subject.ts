@@ -63,7 +63,12 @@ export function subjectSeqs(review: BundleReview): number[] {
  * D[0 : index], so folding them onto the leaf, smallest first, gives that prefix's root. Which
  * elements are left siblings is decided exactly as RFC 9162 §2.1.3.2 walks the path.
  */
-export function prefixRootFromPath(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Array | null {
+export function prefixRootFromPath(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  path: readonly Uint8Array[],
+): Uint8Array | null {
   if (index >= size) return null;
   let fn = index;
   let sn = size - 1;
@@ -100,14 +105,24 @@ export function checkReviewSubject(review: BundleReview, ctx: SubjectContext): S
   const out: SubjectCheck = { findings: [], checked: [], unchecked: [] };
   const opened = openFidelityCertificate(review.envelope);
   if (!opened.ok) {
-    out.findings.push({ code: 'REVIEW_STATEMENT_INVALID', field: opened.path || 'statement', message: `its statement does not parse: ${opened.message}` });
+    out.findings.push({
+      code: 'REVIEW_STATEMENT_INVALID',
+      field: opened.path || 'statement',
+      message: `its statement does not parse: ${opened.message}`,
+    });
     return out;
   }
   const s = opened.statement.subject[0]!;
   const a = s.annotations;
   const r = ctx.range;
   const mismatch = (field: string, what: string, expected: string, found: string) => {
-    out.findings.push({ code: 'REVIEW_SUBJECT_MISMATCH', field, message: `its signed subject ${what} (${found.slice(0, 64)}) is not the bundle's (${expected.slice(0, 64)})`, expected, found });
+    out.findings.push({
+      code: 'REVIEW_SUBJECT_MISMATCH',
+      field,
+      message: `its signed subject ${what} (${found.slice(0, 64)}) is not the bundle's (${expected.slice(0, 64)})`,
+      expected,
+      found,
+    });
   };
   const compare = (field: string, what: string, bundle: Uint8Array | string | null | undefined, signed: string) => {
     if (bundle === null || bundle === undefined) {
@@ -122,12 +137,18 @@ export function checkReviewSubject(review: BundleReview, ctx: SubjectContext): S
   out.checked.push('tenantId');
   if (a.tenantId !== r.tenantId) mismatch('tenantId', 'names tenant', r.tenantId, a.tenantId);
   out.checked.push('range');
-  if (a.fromSeq !== review.fromSeq || a.toSeq !== review.toSeq) mismatch('range', 'covers seqs', `${review.fromSeq}-${review.toSeq}`, `${a.fromSeq}-${a.toSeq}`);
+  if (a.fromSeq !== review.fromSeq || a.toSeq !== review.toSeq)
+    mismatch('range', 'covers seqs', `${review.fromSeq}-${review.toSeq}`, `${a.fromSeq}-${a.toSeq}`);
   out.checked.push('treeSize');
   if (a.treeSize !== a.toSeq + 1) mismatch('treeSize', 'has tree size', String(a.toSeq + 1), String(a.treeSize));
 
   const exact = ctx.checkpoints.find((c) => c.size === a.toSeq + 1);
-  compare('previousHead', 'hangs on the chain after', a.fromSeq === 0 ? ctx.genesis : ctx.hashAt(a.fromSeq - 1), a.previousHead);
+  compare(
+    'previousHead',
+    'hangs on the chain after',
+    a.fromSeq === 0 ? ctx.genesis : ctx.hashAt(a.fromSeq - 1),
+    a.previousHead,
+  );
   compare('digest.blake3', 'has chain head h_toSeq', ctx.hashAt(a.toSeq) ?? exact?.head, s.digest.blake3);
   compare('digest.sha256', 'has tree root', exact?.root ?? (a.toSeq === r.to ? ctx.endRoot : null), s.digest.sha256);
   return out;

@@ -65,7 +65,8 @@ export class BundleTarWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     const c = this.current!;
-    if (c.written + chunk.length > c.size) throw new Error(`tar: member ${c.name} is longer than its declared ${c.size} bytes`);
+    if (c.written + chunk.length > c.size)
+      throw new Error(`tar: member ${c.name} is longer than its declared ${c.size} bytes`);
     c.written += chunk.length;
     if (this.pendingLength + chunk.length > this.pending.length) await this.flush();
     if (chunk.length >= this.pending.length) {

@@ -16,7 +16,10 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
  * gateway keys the auditor pins (gateway-pins.ts). Nothing here ever comes from the bundle.
  */
 export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): BundleTrust {
-  if (!isDir(dir)) throw new ArxFailure('BUNDLE_TRUST_INVALID', `--trust ${dir} is not a directory of trust anchors.`, { path: 'trust' });
+  if (!isDir(dir))
+    throw new ArxFailure('BUNDLE_TRUST_INVALID', `--trust ${dir} is not a directory of trust anchors.`, {
+      path: 'trust',
+    });
   const anchors = isDir(join(dir, 'anchors')) ? join(dir, 'anchors') : dir;
   const store = loadTrustStore({
     anchors,
@@ -25,8 +28,16 @@ export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): Bundl
   });
   const arcsFile = join(dir, 'policy-arcs.txt');
   const arcs = existsSync(arcsFile)
-    ? readFileSync(arcsFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    : (env.ARX_POLICY_ARCS ?? DOD_POLICY_ARC).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const a of arcs) if (!/^[0-9]+(\.[0-9]+)+$/.test(a)) throw new ArxFailure('BUNDLE_TRUST_INVALID', `Not a policy OID: ${a.slice(0, 60)}.`, { path: 'trust' });
+    ? readFileSync(arcsFile, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+    : (env.ARX_POLICY_ARCS ?? DOD_POLICY_ARC)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+  for (const a of arcs)
+    if (!/^[0-9]+(\.[0-9]+)+$/.test(a))
+      throw new ArxFailure('BUNDLE_TRUST_INVALID', `Not a policy OID: ${a.slice(0, 60)}.`, { path: 'trust' });
   return { store, policy: { policyArcs: arcs }, gatewayPins: loadGatewayPins([dir, anchors]) };
 }

@@ -39,11 +39,24 @@ import {
   type PolicyMeta,
   type BundleReview,
 } from '../../../shared/bundle';
-import { ChainVerifier, genesisHash, IntactChain, type Blake3, type ChainAnchor, type ChainCheckpoint } from '../../../shared/chain';
+import {
+  ChainVerifier,
+  genesisHash,
+  IntactChain,
+  type Blake3,
+  type ChainAnchor,
+  type ChainCheckpoint,
+} from '../../../shared/chain';
 import { openArxCheckpoint, parseVerifierKey, verifyTlogProof, type NoteVerifier } from '../../../shared/checkpoint';
 import { DsseEnvelopeSchema, pae, type DsseEnvelope } from '../../../shared/dsse';
 import { verifyConsistency } from '../../../shared/merkle';
-import { checkSignedVersion, compilePolicySet, policyVersionDigest, type PolicyDecidedData, type PolicyEngine } from '../../../shared/policy';
+import {
+  checkSignedVersion,
+  compilePolicySet,
+  policyVersionDigest,
+  type PolicyDecidedData,
+  type PolicyEngine,
+} from '../../../shared/policy';
 import { StreamingReplay, type DecisionFinding } from '../review/replay-stream';
 import { nodeEd25519Verifier } from '../chain/node-crypto';
 import type { TrustStore } from '../pki/trust-store';
@@ -52,7 +65,13 @@ import { isPinned, type GatewayPins } from './gateway-pins';
 import { checkReviewSubject, prefixRootFromTlogProof, subjectSeqs } from './review-subject';
 import { loadHashKernel } from '../chain/hash-kernel';
 import type { EventDigestTally } from './hash-protocol';
-import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from './member-hasher';
+import {
+  inlineMemberHasher,
+  loadEventDigester,
+  readFileShared,
+  workerMemberHasher,
+  type MemberStreamHasher,
+} from './member-hasher';
 
 /** What the auditor trusts: their own anchors (and CRLs/intermediates), never the bundle's. */
 export interface BundleTrust {
@@ -99,7 +118,11 @@ class ChainNotIntact extends Error {}
 /** The second pass: every d_i on this thread and ChainVerifier from the first row; its progress says so. */
 function verifyAgain(path: string, opts: VerifyBundleOptions): Promise<VerifiedBundle> {
   const progress = opts.onProgress;
-  return verifyBundle(path, { ...opts, eventDigestsInWorker: false, ...(progress ? { onProgress: (p) => progress({ ...p, again: true }) } : {}) });
+  return verifyBundle(path, {
+    ...opts,
+    eventDigestsInWorker: false,
+    ...(progress ? { onProgress: (p) => progress({ ...p, again: true }) } : {}),
+  });
 }
 
 /** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
@@ -108,8 +131,21 @@ const HASH_INFLIGHT_MAX = 16 << 20;
 export interface BundleContents {
   events: { seq: number; type: string; time: string; json: string }[];
   eventsOmitted: number;
-  policies: { sha256: string; name: string; state: string; text: string; signatures: { role: string; operatorId: string; certificateSha256: string; signedAt: string }[] }[];
-  certificates: { sha256: string; subject: string; issuer: string; notBefore: string; notAfter: string; member: string }[];
+  policies: {
+    sha256: string;
+    name: string;
+    state: string;
+    text: string;
+    signatures: { role: string; operatorId: string; certificateSha256: string; signedAt: string }[];
+  }[];
+  certificates: {
+    sha256: string;
+    subject: string;
+    issuer: string;
+    notBefore: string;
+    notAfter: string;
+    member: string;
+  }[];
   reviews: { id: string; fromSeq: number; toSeq: number; createdAt: string }[];
   checkpoints: { member: string; size: number; time: string }[];
 }
@@ -142,7 +178,14 @@ class Checks {
   report() {
     return BUNDLE_CHECKS.map((c) => {
       const r = this.results.get(c.id)!;
-      return { id: c.id, label: c.label, ok: r.findings.length === 0 && r.omitted === 0, checked: r.checked, findings: r.findings, omitted: r.omitted };
+      return {
+        id: c.id,
+        label: c.label,
+        ok: r.findings.length === 0 && r.omitted === 0,
+        checked: r.checked,
+        findings: r.findings,
+        omitted: r.omitted,
+      };
     });
   }
 }
@@ -205,7 +248,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     fileSize = st.size;
   } catch (e) {
     const r = emptyReport(0, false);
-    r.fatal = { code: 'BUNDLE_UNREADABLE', message: `Cannot read ${path}: ${(e as Error).message}`, location: { file: path } };
+    r.fatal = {
+      code: 'BUNDLE_UNREADABLE',
+      message: `Cannot read ${path}: ${(e as Error).message}`,
+      location: { file: path },
+    };
     return r;
   }
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -251,7 +298,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   let eventBytes = 0;
   let lastSeq = -1;
   let eventsProblem = false;
-  const contents: BundleContents | undefined = opts.collect ? { events: [], eventsOmitted: 0, policies: [], certificates: [], reviews: [], checkpoints: [] } : undefined;
+  const contents: BundleContents | undefined = opts.collect
+    ? { events: [], eventsOmitted: 0, policies: [], certificates: [], reviews: [], checkpoints: [] }
+    : undefined;
   const missingVersions = new Set<string>();
   let decisions = 0;
   // The decision needle's offsets in the events.bin chunk being parsed, and that chunk's extent.
@@ -271,12 +320,25 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     }
     return p.value;
   };
-  const schemaOf = <T>(name: string, v: unknown, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): T | undefined => {
+  const schemaOf = <T>(
+    name: string,
+    v: unknown,
+    schema: {
+      safeParse(
+        v: unknown,
+      ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+    },
+  ): T | undefined => {
     if (v === undefined) return undefined;
     const r = schema.safeParse(v);
     if (r.success) return r.data;
     const i = r.error.issues[0]!;
-    checks.fail('members', 'BUNDLE_MEMBER_INVALID', `${name}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`, { member: name, path: i.path.map(String).join('.') });
+    checks.fail(
+      'members',
+      'BUNDLE_MEMBER_INVALID',
+      `${name}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+      { member: name, path: i.path.map(String).join('.') },
+    );
     return undefined;
   };
 
@@ -292,8 +354,15 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         const text = new TextDecoder('latin1').decode(bytes);
         if (text !== BUNDLE_MAGIC_TEXT) {
           const v = /^arx-bundle\/([^\n]{0,20})\n?$/.exec(text);
-          if (v) throw new BundleFatal('BUNDLE_VERSION_UNKNOWN', `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows version ${BUNDLE_VERSION})`, { member: name });
-          throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the first member is not the ARX bundle marker', { member: name });
+          if (v)
+            throw new BundleFatal(
+              'BUNDLE_VERSION_UNKNOWN',
+              `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows version ${BUNDLE_VERSION})`,
+              { member: name },
+            );
+          throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the first member is not the ARX bundle marker', {
+            member: name,
+          });
         }
         return;
       }
@@ -305,16 +374,28 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         for (const [i, k] of keys.entries()) {
           const parsed = parseVerifierKey(k.verifierKey);
           if (!parsed.ok || parsed.value.name !== k.name) {
-            checks.fail('checkpoints', 'GATEWAY_KEY_INVALID', `gateway key ${k.name.slice(0, 80)}: ${parsed.ok ? 'the key text names another key' : parsed.error.message}`, { member: name, index: i });
+            checks.fail(
+              'checkpoints',
+              'GATEWAY_KEY_INVALID',
+              `gateway key ${k.name.slice(0, 80)}: ${parsed.ok ? 'the key text names another key' : parsed.error.message}`,
+              { member: name, index: i },
+            );
             continue;
           }
           const from = new Date(k.validFrom);
           const to = k.validTo === null ? null : new Date(k.validTo);
           if (Number.isNaN(from.getTime()) || (to && Number.isNaN(to.getTime()))) {
-            checks.fail('checkpoints', 'GATEWAY_KEY_INVALID', `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`, { member: name, index: i });
+            checks.fail(
+              'checkpoints',
+              'GATEWAY_KEY_INVALID',
+              `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`,
+              { member: name, index: i },
+            );
             continue;
           }
-          (pins && !isPinned(pins, k.name, parsed.value.publicKey) ? unpinned : verifiers).push(nodeEd25519Verifier(k.name, parsed.value.publicKey));
+          (pins && !isPinned(pins, k.name, parsed.value.publicKey) ? unpinned : verifiers).push(
+            nodeEd25519Verifier(k.name, parsed.value.publicKey),
+          );
           windows.set(k.name, { from, to });
         }
         return;
@@ -322,24 +403,48 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       case 'checkpoint': {
         checks.count('checkpoints');
         if (!range) {
-          checks.fail('checkpoints', 'CHECKPOINT_MALFORMED', `${name}: no valid range.json names the tenant it must belong to`, { member: name });
+          checks.fail(
+            'checkpoints',
+            'CHECKPOINT_MALFORMED',
+            `${name}: no valid range.json names the tenant it must belong to`,
+            { member: name },
+          );
           return;
         }
         const opened = openArxCheckpoint(bytes, verifiers, { tenantId: range.tenantId });
         if (!opened.ok && unpinned.length && openArxCheckpoint(bytes, unpinned, { tenantId: range.tenantId }).ok) {
-          checks.fail('checkpoints', 'GATEWAY_KEY_NOT_PINNED', `${name} is signed by a gateway key from the bundle that is not among the auditor's pinned gateway keys (${pins!.file})`, { member: name });
+          checks.fail(
+            'checkpoints',
+            'GATEWAY_KEY_NOT_PINNED',
+            `${name} is signed by a gateway key from the bundle that is not among the auditor's pinned gateway keys (${pins!.file})`,
+            { member: name },
+          );
           return;
         }
         if (!opened.ok) {
           const e = opened.error;
-          const code = e.code === 'NOTE_UNVERIFIED' || e.code === 'NOTE_NO_SIGNATURES' ? 'CHECKPOINT_KEY_UNKNOWN' : e.code === 'NOTE_SIGNATURE_INVALID' ? 'CHECKPOINT_SIGNATURE_INVALID' : 'CHECKPOINT_MALFORMED';
-          checks.fail('checkpoints', code, `${name}: ${e.message}`, { member: name, ...(e.details?.line !== undefined ? { line: e.details.line } : {}), reason: e.code });
+          const code =
+            e.code === 'NOTE_UNVERIFIED' || e.code === 'NOTE_NO_SIGNATURES'
+              ? 'CHECKPOINT_KEY_UNKNOWN'
+              : e.code === 'NOTE_SIGNATURE_INVALID'
+                ? 'CHECKPOINT_SIGNATURE_INVALID'
+                : 'CHECKPOINT_MALFORMED';
+          checks.fail('checkpoints', code, `${name}: ${e.message}`, {
+            member: name,
+            ...(e.details?.line !== undefined ? { line: e.details.line } : {}),
+            reason: e.code,
+          });
           return;
         }
         const cp = opened.value.checkpoint;
         const signer = opened.value.note.verifiedBy[0]!.name;
         if (!keyWindowOk(signer, cp.time)) {
-          checks.fail('checkpoints', 'CHECKPOINT_KEY_OUTSIDE_WINDOW', `${name} was signed at ${cp.time}, outside the validity window of key ${signer}`, { member: name, key: signer });
+          checks.fail(
+            'checkpoints',
+            'CHECKPOINT_KEY_OUTSIDE_WINDOW',
+            `${name} was signed at ${cp.time}, outside the validity window of key ${signer}`,
+            { member: name, key: signer },
+          );
           return;
         }
         checkpoints.push({ size: cp.size, root: cp.root, head: cp.head, member: name, time: cp.time, verified: true });
@@ -354,15 +459,32 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
           const a = byIndex.get(c.checkpoint - 1);
           const b = byIndex.get(c.checkpoint);
           if (!a || !b || a.size !== c.fromSize || b.size !== c.toSize) {
-            checks.fail('proofs', 'CHECKPOINT_CONSISTENCY_INVALID', `consistency proof #${i} does not name two consecutive verified checkpoints of sizes ${c.fromSize} and ${c.toSize}`, { member: name, index: i });
+            checks.fail(
+              'proofs',
+              'CHECKPOINT_CONSISTENCY_INVALID',
+              `consistency proof #${i} does not name two consecutive verified checkpoints of sizes ${c.fromSize} and ${c.toSize}`,
+              { member: name, index: i },
+            );
             continue;
           }
           const proof = c.proof.map((p) => fromBase64(p) ?? new Uint8Array(0));
           const v = verifyConsistency(a.size, b.size, proof, a.root, b.root);
-          if (!v.ok) checks.fail('proofs', 'CHECKPOINT_CONSISTENCY_INVALID', `checkpoint of size ${b.size} is not an append-only extension of the one of size ${a.size}: ${v.error.message}`, { member: name, index: i, reason: v.error.code });
+          if (!v.ok)
+            checks.fail(
+              'proofs',
+              'CHECKPOINT_CONSISTENCY_INVALID',
+              `checkpoint of size ${b.size} is not an append-only extension of the one of size ${a.size}: ${v.error.message}`,
+              { member: name, index: i, reason: v.error.code },
+            );
         }
         const verified = checkpoints.length;
-        if (list.length < verified - 1) checks.fail('proofs', 'PROOF_MISSING', `${verified - 1 - list.length} consistency proof(s) between the bundle's checkpoints are missing`, { member: name });
+        if (list.length < verified - 1)
+          checks.fail(
+            'proofs',
+            'PROOF_MISSING',
+            `${verified - 1 - list.length} consistency proof(s) between the bundle's checkpoints are missing`,
+            { member: name },
+          );
         return;
       }
       case 'proof': {
@@ -374,7 +496,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         const hash = fromHex(start ? range.prevHash : range.lastHash)!;
         const v = verifyTlogProof(text, hash, verifiers, { tenantId: range.tenantId, index });
         if (!v.ok) {
-          checks.fail('proofs', 'PROOF_INVALID', `${name}: ${v.error.message}`, { member: name, reason: v.error.code, ...(v.error.details?.line !== undefined ? { line: v.error.details.line } : {}) });
+          checks.fail('proofs', 'PROOF_INVALID', `${name}: ${v.error.message}`, {
+            member: name,
+            reason: v.error.code,
+            ...(v.error.details?.line !== undefined ? { line: v.error.details.line } : {}),
+          });
           return;
         }
         if (start) startTrusted = hash;
@@ -401,14 +527,24 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       case 'signer': {
         const sha = createHash('sha256').update(bytes).digest('hex');
         if (kind === 'cert' && sha !== name.slice(5, 69)) {
-          checks.fail('certificates', 'BUNDLE_MEMBER_INVALID', `${name}: its SHA-256 is ${sha}, not the one in its name`, { member: name });
+          checks.fail(
+            'certificates',
+            'BUNDLE_MEMBER_INVALID',
+            `${name}: its SHA-256 is ${sha}, not the one in its name`,
+            { member: name },
+          );
           return;
         }
         try {
           const x = new X509Certificate(bytes.slice() as Uint8Array<ArrayBuffer>);
           certs.set(sha, { der: bytes, x, node: new NodeX509(bytes), member: name });
         } catch (e) {
-          checks.fail('certificates', 'CERT_MALFORMED', `${name} is not a DER X.509 certificate: ${(e as Error).message.slice(0, 120)}`, { member: name });
+          checks.fail(
+            'certificates',
+            'CERT_MALFORMED',
+            `${name} is not a DER X.509 certificate: ${(e as Error).message.slice(0, 120)}`,
+            { member: name },
+          );
         }
         return;
       }
@@ -416,7 +552,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         try {
           crls.push(new X509Crl(bytes.slice() as Uint8Array<ArrayBuffer>));
         } catch (e) {
-          checks.fail('certificates', 'CRL_MALFORMED', `${name} is not a DER CRL: ${(e as Error).message.slice(0, 120)}`, { member: name });
+          checks.fail(
+            'certificates',
+            'CRL_MALFORMED',
+            `${name} is not a DER CRL: ${(e as Error).message.slice(0, 120)}`,
+            { member: name },
+          );
         }
         return;
       default:
@@ -431,7 +572,9 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     p.engine = null;
     if (!p.text || !p.meta) return null;
     const text = new TextDecoder().decode(p.text);
-    const key = createHash('sha256').update(JSON.stringify([text, p.meta.schemaText, p.meta.tests])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([text, p.meta.schemaText, p.meta.tests]))
+      .digest('hex');
     let compiled = engineCache.get(key);
     if (!compiled) {
       compiled = compilePolicySet(cedar, text, { schema: p.meta.schemaText, tests: p.meta.tests, validate: false });
@@ -449,7 +592,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     decisionReplay = null;
     const { findings, omitted } = await replay.finish((e): DecisionFinding =>
       e.problem
-        ? { seq: e.seq, code: 'DECISION_REPLAY_FAILED', message: `decision seq ${e.seq} could not be replayed: ${e.problem.message.slice(0, 200)}`, location: { member: 'events.bin', seq: e.seq, reason: e.problem.code } }
+        ? {
+            seq: e.seq,
+            code: 'DECISION_REPLAY_FAILED',
+            message: `decision seq ${e.seq} could not be replayed: ${e.problem.message.slice(0, 200)}`,
+            location: { member: 'events.bin', seq: e.seq, reason: e.problem.code },
+          }
         : {
             seq: e.seq,
             code: 'DECISION_MISMATCH',
@@ -464,17 +612,38 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
 
   const startEvents = (name: string): void => {
     if (!range) {
-      checks.fail('chain', 'EVENTS_RANGE_MISMATCH', 'events.bin cannot be checked: range.json is missing or invalid', { member: name });
+      checks.fail('chain', 'EVENTS_RANGE_MISMATCH', 'events.bin cannot be checked: range.json is missing or invalid', {
+        member: name,
+      });
       return;
     }
     const r = range;
-    if (r.from > 0 && !startTrusted) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-start.tlog-proof ties h_${r.from - 1} to a signed checkpoint`, { member: 'proof-start.tlog-proof' });
-    if (r.from === 0 && r.prevHash !== toHex(genesisHash(b3, r.tenantId))) checks.fail('chain', 'MANIFEST_RANGE_MISMATCH', 'range.json: prevHash is not the genesis hash of the tenant', { member: 'range.json' });
-    if (!anchors.some((a) => a.seq === r.to)) checks.fail('proofs', 'PROOF_MISSING', `no verified proof-end.tlog-proof ties h_${r.to} to a signed checkpoint`, { member: 'proof-end.tlog-proof' });
-    const inRange = checkpoints.filter((c) => c.size - 1 >= r.from && c.size - 1 <= r.to).map((c) => ({ seq: c.size - 1, hash: c.head }));
+    if (r.from > 0 && !startTrusted)
+      checks.fail(
+        'proofs',
+        'PROOF_MISSING',
+        `no verified proof-start.tlog-proof ties h_${r.from - 1} to a signed checkpoint`,
+        { member: 'proof-start.tlog-proof' },
+      );
+    if (r.from === 0 && r.prevHash !== toHex(genesisHash(b3, r.tenantId)))
+      checks.fail('chain', 'MANIFEST_RANGE_MISMATCH', 'range.json: prevHash is not the genesis hash of the tenant', {
+        member: 'range.json',
+      });
+    if (!anchors.some((a) => a.seq === r.to))
+      checks.fail('proofs', 'PROOF_MISSING', `no verified proof-end.tlog-proof ties h_${r.to} to a signed checkpoint`, {
+        member: 'proof-end.tlog-proof',
+      });
+    const inRange = checkpoints
+      .filter((c) => c.size - 1 >= r.from && c.size - 1 <= r.to)
+      .map((c) => ({ seq: c.size - 1, hash: c.head }));
     for (const rv of reviews) for (const s of subjectSeqs(rv)) if (s >= r.from && s <= r.to) subjectHashes.set(s, null);
     const allAnchors = [...anchors, ...inRange];
-    if (fastChain) intact = new IntactChain({ start: { seq: r.from, prevHash: r.from === 0 ? genesisHash(b3, r.tenantId) : fromHex(r.prevHash)! }, anchors: allAnchors, hasher: kernel });
+    if (fastChain)
+      intact = new IntactChain({
+        start: { seq: r.from, prevHash: r.from === 0 ? genesisHash(b3, r.tenantId) : fromHex(r.prevHash)! },
+        anchors: allAnchors,
+        hasher: kernel,
+      });
     else {
       chain = new ChainVerifier({
         start: r.from === 0 ? { tenantId: r.tenantId } : { seq: r.from, prevHash: fromHex(r.prevHash)! },
@@ -497,7 +666,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         // if any differs the whole bundle is verified again with d_i computed here (below).
         const bytes = buf.subarray(b, b + len);
         const digest = buf.subarray(at + 12, at + 44);
-        chain!.push({ seq, bytes, digest, hash: buf.subarray(at + 44, b), computedDigest: digestsInWorker ? digest : eventDigestOf(bytes) });
+        chain!.push({
+          seq,
+          bytes,
+          digest,
+          hash: buf.subarray(at + 44, b),
+          computedDigest: digestsInWorker ? digest : eventDigestOf(bytes),
+        });
       }
       if (subjectHashes.size && subjectHashes.has(seq)) subjectHashes.set(seq, buf.slice(at + 44, b));
       const collect = contents && contents.events.length < opts.collect!.maxEvents;
@@ -516,7 +691,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       if (!collect && opts.replayDecisions === false) {
         // Not re-decided: only whether it is JSON matters (EVENTS_MALFORMED), and that is checked
         // without building the value (isJsonText says what JSON.parse would).
-        if (!isJsonText(rec.bytes)) checks.fail('decisions', 'EVENTS_MALFORMED', `event seq ${rec.seq} is not JSON`, { member: 'events.bin', seq: rec.seq, offset: rec.offset });
+        if (!isJsonText(rec.bytes))
+          checks.fail('decisions', 'EVENTS_MALFORMED', `event seq ${rec.seq} is not JSON`, {
+            member: 'events.bin',
+            seq: rec.seq,
+            offset: rec.offset,
+          });
         return;
       }
       const bytes = Buffer.from(rec.bytes.buffer, rec.bytes.byteOffset, rec.bytes.length);
@@ -524,12 +704,23 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       try {
         ev = JSON.parse(bytes.toString('utf8')) as typeof ev;
       } catch {
-        const f = { seq: rec.seq, code: 'EVENTS_MALFORMED', message: `event seq ${rec.seq} is not JSON`, location: { member: 'events.bin', seq: rec.seq, offset: rec.offset } };
+        const f = {
+          seq: rec.seq,
+          code: 'EVENTS_MALFORMED',
+          message: `event seq ${rec.seq} is not JSON`,
+          location: { member: 'events.bin', seq: rec.seq, offset: rec.offset },
+        };
         if (decisionReplay) decisionReplay.defer(f);
         else checks.fail('decisions', f.code, f.message, f.location);
         return;
       }
-      if (collect) contents.events.push({ seq: rec.seq, type: String(ev.type ?? ''), time: String(ev.time ?? ''), json: bytes.toString('utf8') });
+      if (collect)
+        contents.events.push({
+          seq: rec.seq,
+          type: String(ev.type ?? ''),
+          time: String(ev.time ?? ''),
+          json: bytes.toString('utf8'),
+        });
       if (ev.type !== 'com.arx.policy.decided' || !ev.data || opts.replayDecisions === false) return;
       decisions++;
       checks.count('decisions');
@@ -538,7 +729,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       if (!engine || !decisionReplay) {
         if (!missingVersions.has(sha)) {
           missingVersions.add(sha);
-          decisionReplay?.defer({ seq: rec.seq, code: 'POLICY_VERSION_MISSING', message: `decisions name policy version ${sha.slice(0, 64)}, which the bundle does not carry (or does not compile)`, location: { member: 'events.bin', seq: rec.seq } });
+          decisionReplay?.defer({
+            seq: rec.seq,
+            code: 'POLICY_VERSION_MISSING',
+            message: `decisions name policy version ${sha.slice(0, 64)}, which the bundle does not carry (or does not compile)`,
+            location: { member: 'events.bin', seq: rec.seq },
+          });
         }
         return;
       }
@@ -550,7 +746,17 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
       const versions = [...policies.keys()].flatMap((sha) => {
         const engine = engineFor(sha);
         const p = policies.get(sha)!;
-        return engine && p.text && p.meta ? [{ sha256: sha, blake3: engine.version.blake3, text: new TextDecoder().decode(p.text), schema: p.meta.schemaText, tests: p.meta.tests }] : [];
+        return engine && p.text && p.meta
+          ? [
+              {
+                sha256: sha,
+                blake3: engine.version.blake3,
+                text: new TextDecoder().decode(p.text),
+                schema: p.meta.schemaText,
+                tests: p.meta.tests,
+              },
+            ]
+          : [];
       });
       decisionReplay = new StreamingReplay(versions, { cap: maxFindings, compare: 'exact' });
     }
@@ -558,28 +764,62 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
 
   // Small members are hashed here as they pass; events.bin (nearly all the bytes) by the hash
   // worker on another core, while this thread parses its records and checks the chain.
-  let current: { name: string; kind: string; size: number; hasher: MemberStreamHasher; buf: Uint8Array | null; fill: number; index: number } | null = null;
+  let current: {
+    name: string;
+    kind: string;
+    size: number;
+    hasher: MemberStreamHasher;
+    buf: Uint8Array | null;
+    fill: number;
+    index: number;
+  } | null = null;
   let streamHasher: MemberStreamHasher | null = null;
   const pendingDigests: Promise<void>[] = [];
   const tar = new TarReader(
     {
       begin(name, size, index) {
-        if (index === 0 && name !== 'ARX-BUNDLE') throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', `the file is a tar archive but not an ARX bundle (its first member is "${name.slice(0, 60)}", not ARX-BUNDLE)`, { member: name });
-        if (seen.has(name)) throw new BundleFatal('BUNDLE_MEMBER_DUPLICATE', `member "${name}" appears twice`, { member: name, index });
+        if (index === 0 && name !== 'ARX-BUNDLE')
+          throw new BundleFatal(
+            'BUNDLE_NOT_A_BUNDLE',
+            `the file is a tar archive but not an ARX bundle (its first member is "${name.slice(0, 60)}", not ARX-BUNDLE)`,
+            { member: name },
+          );
+        if (seen.has(name))
+          throw new BundleFatal('BUNDLE_MEMBER_DUPLICATE', `member "${name}" appears twice`, { member: name, index });
         const { kind, rank } = memberKind(name);
         if (rank >= 0) {
-          if (rank < lastRank) throw new BundleFatal('BUNDLE_MEMBER_ORDER', `member "${name}" is out of order (docs/bundle-format.md §3 fixes the order)`, { member: name, index });
+          if (rank < lastRank)
+            throw new BundleFatal(
+              'BUNDLE_MEMBER_ORDER',
+              `member "${name}" is out of order (docs/bundle-format.md §3 fixes the order)`,
+              { member: name, index },
+            );
           lastRank = rank;
         }
         const streamed = kind === 'events' || kind === 'unknown';
         if (!streamed) {
-          if (size > limits.maxMemberBytes) throw new BundleFatal('BUNDLE_MEMBER_TOO_LARGE', `member "${name}" declares ${size} bytes (limit ${limits.maxMemberBytes})`, { member: name });
+          if (size > limits.maxMemberBytes)
+            throw new BundleFatal(
+              'BUNDLE_MEMBER_TOO_LARGE',
+              `member "${name}" declares ${size} bytes (limit ${limits.maxMemberBytes})`,
+              { member: name },
+            );
           smallTotal += size;
-          if (smallTotal > limits.maxSmallBytes) throw new BundleFatal('BUNDLE_TOO_LARGE', `the bundle's small members exceed ${limits.maxSmallBytes} bytes together`, { member: name });
+          if (smallTotal > limits.maxSmallBytes)
+            throw new BundleFatal(
+              'BUNDLE_TOO_LARGE',
+              `the bundle's small members exceed ${limits.maxSmallBytes} bytes together`,
+              { member: name },
+            );
         }
         if (kind === 'events') startEvents(name);
         const checkDigests = kind === 'events' && events !== null && digestsInWorker;
-        const hasher = streamed && opts.hashWorker !== false ? (streamHasher = workerMemberHasher(checkDigests ? { maxEventBytes: limits.maxEventBytes, sha256OnSender: true } : undefined)) : inlineMemberHasher(b3);
+        const hasher =
+          streamed && opts.hashWorker !== false
+            ? (streamHasher = workerMemberHasher(
+                checkDigests ? { maxEventBytes: limits.maxEventBytes, sha256OnSender: true } : undefined,
+              ))
+            : inlineMemberHasher(b3);
         current = { name, kind, size, hasher, buf: streamed ? null : new Uint8Array(size), fill: 0, index };
       },
       data(chunk) {
@@ -599,7 +839,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
             events.push(chunk);
           } catch (e) {
             eventsProblem = true;
-            if (e instanceof EventsMalformed) checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
+            if (e instanceof EventsMalformed)
+              checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
             else throw e;
           }
         }
@@ -626,7 +867,8 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
             events.end();
           } catch (e) {
             eventsProblem = true;
-            if (e instanceof EventsMalformed) checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
+            if (e instanceof EventsMalformed)
+              checks.fail('chain', e.code, e.message, { member: 'events.bin', offset: e.offset });
             else throw e;
           }
         }
@@ -642,7 +884,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   try {
     if (compressed) {
       const header = await readHead(path, 10);
-      if (header[2] !== 8 || header[3] !== 0) throw new BundleFatal('BUNDLE_COMPRESSION_INVALID', 'the gzip header uses flags or a method other than plain deflate', { offset: 2 });
+      if (header[2] !== 8 || header[3] !== 0)
+        throw new BundleFatal(
+          'BUNDLE_COMPRESSION_INVALID',
+          'the gzip header uses flags or a method other than plain deflate',
+          { offset: 2 },
+        );
     }
     // Uncompressed (what the exporter writes): read into shared memory, so that the hash worker
     // hashes events.bin where it lies; gzip: through the inflater, and the worker gets copies.
@@ -666,7 +913,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         outBytes += chunk.length;
         if (!compressed) inBytes = outBytes;
         if (compressed && outBytes > limits.ratioGraceBytes && outBytes > inBytes * limits.maxCompressionRatio) {
-          throw new BundleFatal('BUNDLE_COMPRESSION_RATIO', `the gzip stream expands more than ${limits.maxCompressionRatio}:1 (${outBytes} bytes from ${inBytes}): a compression bomb`, { offset: inBytes });
+          throw new BundleFatal(
+            'BUNDLE_COMPRESSION_RATIO',
+            `the gzip stream expands more than ${limits.maxCompressionRatio}:1 (${outBytes} bytes from ${inBytes}): a compression bomb`,
+            { offset: inBytes },
+          );
         }
         tar.push(chunk);
         await (decisionReplay as StreamingReplay | null)?.drain();
@@ -709,9 +960,24 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     if (e instanceof BundleFatal) report.fatal = { code: e.code, message: e.message, location: e.location };
     else {
       const code = (e as { code?: string }).code;
-      if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test((e as Error).message)) report.fatal = { code: 'BUNDLE_TRUNCATED', message: 'the gzip stream ends early', location: { offset: fileSize } };
-      else if (typeof code === 'string' && code.startsWith('Z_')) report.fatal = { code: 'BUNDLE_COMPRESSION_INVALID', message: `the gzip stream is corrupt: ${(e as Error).message}`, location: {} };
-      else report.fatal = { code: 'BUNDLE_UNREADABLE', message: `Cannot read ${path}: ${(e as Error).message}`, location: { file: path } };
+      if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test((e as Error).message))
+        report.fatal = {
+          code: 'BUNDLE_TRUNCATED',
+          message: 'the gzip stream ends early',
+          location: { offset: fileSize },
+        };
+      else if (typeof code === 'string' && code.startsWith('Z_'))
+        report.fatal = {
+          code: 'BUNDLE_COMPRESSION_INVALID',
+          message: `the gzip stream is corrupt: ${(e as Error).message}`,
+          location: {},
+        };
+      else
+        report.fatal = {
+          code: 'BUNDLE_UNREADABLE',
+          message: `Cannot read ${path}: ${(e as Error).message}`,
+          location: { file: path },
+        };
     }
     return report;
   }
@@ -720,7 +986,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   // The manifest (fatal when missing or unreadable: it is what every digest is checked against).
   const manifestBytes = small.get('manifest.json');
   if (!manifestBytes) {
-    report.fatal = { code: 'BUNDLE_MANIFEST_MISSING', message: 'the bundle has no manifest.json', location: { member: 'manifest.json' } };
+    report.fatal = {
+      code: 'BUNDLE_MANIFEST_MISSING',
+      message: 'the bundle has no manifest.json',
+      location: { member: 'manifest.json' },
+    };
     return report;
   }
   const parsed = parseStrictJson(manifestBytes, 'manifest.json', limits.maxJsonDepth);
@@ -730,13 +1000,21 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   }
   const mv = parsed.value as { format?: unknown; version?: unknown };
   if (mv && typeof mv === 'object' && mv.format === BUNDLE_FORMAT && mv.version !== BUNDLE_VERSION) {
-    report.fatal = { code: 'BUNDLE_VERSION_UNKNOWN', message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier`, location: { member: 'manifest.json', path: 'version' } };
+    report.fatal = {
+      code: 'BUNDLE_VERSION_UNKNOWN',
+      message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier`,
+      location: { member: 'manifest.json', path: 'version' },
+    };
     return report;
   }
   const ms = ManifestSchema.safeParse(parsed.value);
   if (!ms.success) {
     const i = ms.error.issues[0]!;
-    report.fatal = { code: 'BUNDLE_MANIFEST_INVALID', message: `manifest.json: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`, location: { member: 'manifest.json', path: i.path.map(String).join('.') } };
+    report.fatal = {
+      code: 'BUNDLE_MANIFEST_INVALID',
+      message: `manifest.json: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+      location: { member: 'manifest.json', path: i.path.map(String).join('.') },
+    };
     return report;
   }
   const manifest: Manifest = ms.data;
@@ -751,7 +1029,11 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const k = act.findIndex((n, i) => n !== exp[i]);
   const firstDiff = k < 0 ? -1 : actualOrder.indexOf(act[k]!);
   if (firstDiff >= 0) {
-    report.fatal = { code: 'BUNDLE_MEMBER_ORDER', message: `member "${actualOrder[firstDiff]}" is not where the manifest lists it: the members were reordered`, location: { member: actualOrder[firstDiff]!, index: firstDiff } };
+    report.fatal = {
+      code: 'BUNDLE_MEMBER_ORDER',
+      message: `member "${actualOrder[firstDiff]}" is not where the manifest lists it: the members were reordered`,
+      location: { member: actualOrder[firstDiff]!, index: firstDiff },
+    };
     return report;
   }
   const listed = new Map(manifest.members.map((m) => [m.name, m]));
@@ -759,18 +1041,39 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     checks.count('members');
     const got = seen.get(m.name);
     if (!got) {
-      checks.fail('members', 'BUNDLE_MEMBER_MISSING', `member "${m.name}" is listed in the manifest but not in the bundle`, { member: m.name, index: i });
+      checks.fail(
+        'members',
+        'BUNDLE_MEMBER_MISSING',
+        `member "${m.name}" is listed in the manifest but not in the bundle`,
+        { member: m.name, index: i },
+      );
       continue;
     }
-    if (got.size !== m.size) checks.fail('members', 'BUNDLE_MEMBER_SIZE_MISMATCH', `member "${m.name}" has ${got.size} bytes, the manifest says ${m.size}`, { member: m.name });
+    if (got.size !== m.size)
+      checks.fail(
+        'members',
+        'BUNDLE_MEMBER_SIZE_MISMATCH',
+        `member "${m.name}" has ${got.size} bytes, the manifest says ${m.size}`,
+        { member: m.name },
+      );
     else if (got.sha256 !== m.sha256 || got.blake3 !== m.blake3) {
-      checks.fail('members', 'BUNDLE_MEMBER_DIGEST_MISMATCH', `member "${m.name}" does not hash to the manifest's digests: it was changed`, { member: m.name, expected: m.sha256, found: got.sha256 });
+      checks.fail(
+        'members',
+        'BUNDLE_MEMBER_DIGEST_MISMATCH',
+        `member "${m.name}" does not hash to the manifest's digests: it was changed`,
+        { member: m.name, expected: m.sha256, found: got.sha256 },
+      );
     }
   }
   for (const m of order) {
-    if (!listed.has(m.name) && !(TRAILER as readonly string[]).includes(m.name)) checks.fail('members', 'BUNDLE_MEMBER_UNLISTED', `member "${m.name}" is not listed in the signed manifest`, { member: m.name, index: m.index });
+    if (!listed.has(m.name) && !(TRAILER as readonly string[]).includes(m.name))
+      checks.fail('members', 'BUNDLE_MEMBER_UNLISTED', `member "${m.name}" is not listed in the signed manifest`, {
+        member: m.name,
+        index: m.index,
+      });
   }
-  for (const t of TRAILER) if (!seen.has(t)) checks.fail('members', 'BUNDLE_MEMBER_MISSING', `the bundle has no ${t}`, { member: t });
+  for (const t of TRAILER)
+    if (!seen.has(t)) checks.fail('members', 'BUNDLE_MEMBER_MISSING', `the bundle has no ${t}`, { member: t });
   const sumsOf = (field: 'sha256' | 'blake3', upTo: string) => {
     const members: { name: string; sha256: string; blake3: string }[] = [];
     for (const m of manifest.members) {
@@ -779,17 +1082,39 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     }
     return members.map((m) => `${m[field]}  ${m.name}\n`).join('');
   };
-  for (const [name, field] of [['SHA256SUMS', 'sha256'], ['B3SUMS', 'blake3']] as const) {
+  for (const [name, field] of [
+    ['SHA256SUMS', 'sha256'],
+    ['B3SUMS', 'blake3'],
+  ] as const) {
     const got = small.get(name);
-    if (got && new TextDecoder().decode(got) !== sumsOf(field, 'SHA256SUMS')) checks.fail('members', 'BUNDLE_SUMS_MISMATCH', `${name} does not list exactly the manifest's members and digests`, { member: name });
+    if (got && new TextDecoder().decode(got) !== sumsOf(field, 'SHA256SUMS'))
+      checks.fail(
+        'members',
+        'BUNDLE_SUMS_MISMATCH',
+        `${name} does not list exactly the manifest's members and digests`,
+        { member: name },
+      );
   }
   if (range) {
     const r: BundleRange = range;
-    if (r.tenantId !== manifest.tenant.id || r.from !== manifest.range.from || r.to !== manifest.range.to || r.count !== manifest.range.count || r.count !== r.to - r.from + 1) {
-      checks.fail('members', 'MANIFEST_RANGE_MISMATCH', 'range.json and the manifest disagree on the tenant or the range', { member: 'range.json' });
+    if (
+      r.tenantId !== manifest.tenant.id ||
+      r.from !== manifest.range.from ||
+      r.to !== manifest.range.to ||
+      r.count !== manifest.range.count ||
+      r.count !== r.to - r.from + 1
+    ) {
+      checks.fail(
+        'members',
+        'MANIFEST_RANGE_MISMATCH',
+        'range.json and the manifest disagree on the tenant or the range',
+        { member: 'range.json' },
+      );
     }
-  } else checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no valid range.json', { member: 'range.json' });
-  if (small.get('ARX-BUNDLE') === undefined) checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no ARX-BUNDLE marker', { member: 'ARX-BUNDLE' });
+  } else
+    checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no valid range.json', { member: 'range.json' });
+  if (small.get('ARX-BUNDLE') === undefined)
+    checks.fail('members', 'BUNDLE_MEMBER_MISSING', 'the bundle has no ARX-BUNDLE marker', { member: 'ARX-BUNDLE' });
 
   // Chain links.
   if (chain !== null || intact !== null) {
@@ -807,15 +1132,27 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         ...(e.details.found !== undefined ? { found: e.details.found } : {}),
       });
     }
-    for (const w of rep.warnings) if (w.code !== 'TAIL_NOT_CHECKPOINTED') report.warnings.push({ code: w.code, message: w.message, location: { member: 'events.bin', seq: w.details.seq } });
+    for (const w of rep.warnings)
+      if (w.code !== 'TAIL_NOT_CHECKPOINTED')
+        report.warnings.push({
+          code: w.code,
+          message: w.message,
+          location: { member: 'events.bin', seq: w.details.seq },
+        });
   }
   // (IntactChain accepted every row: ChainVerifier would have reported nothing; see above.)
   if (chain !== null || intact !== null) {
     const r = range!;
     if (!eventsProblem && (eventCount !== r.count || (eventCount > 0 && lastSeq !== r.to))) {
-      checks.fail('chain', 'EVENTS_RANGE_MISMATCH', `events.bin holds ${eventCount} events ending at seq ${lastSeq}; the range is ${r.from}..${r.to} (${r.count})`, { member: 'events.bin' });
+      checks.fail(
+        'chain',
+        'EVENTS_RANGE_MISMATCH',
+        `events.bin holds ${eventCount} events ending at seq ${lastSeq}; the range is ${r.from}..${r.to} (${r.count})`,
+        { member: 'events.bin' },
+      );
     }
-  } else if (!seen.has('events.bin')) checks.fail('chain', 'BUNDLE_MEMBER_MISSING', 'the bundle has no events.bin', { member: 'events.bin' });
+  } else if (!seen.has('events.bin'))
+    checks.fail('chain', 'BUNDLE_MEMBER_MISSING', 'the bundle has no events.bin', { member: 'events.bin' });
 
   // Signature and path checks (certificates come from the bundle; trust only from the auditor).
   const store: TrustStore = {
@@ -829,7 +1166,12 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     const c = certs.get(sha);
     checks.count('signer-paths');
     if (!c) {
-      checks.fail('signer-paths', 'SIGNER_CERT_MISSING', `the certificate of ${what} (SHA-256 ${sha.slice(0, 16)}…) is not in the bundle`, { member });
+      checks.fail(
+        'signer-paths',
+        'SIGNER_CERT_MISSING',
+        `the certificate of ${what} (SHA-256 ${sha.slice(0, 16)}…) is not in the bundle`,
+        { member },
+      );
       pathChecked.set(sha, false);
       return false;
     }
@@ -845,23 +1187,49 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
   const signerDer = small.get('manifest-signer.der');
   const signerSha = signerDer ? createHash('sha256').update(signerDer).digest('hex') : null;
   report.summary.signer = signerSha ? (certs.get(signerSha)?.x.subject ?? null) : null;
-  if (!envBytes) checks.fail('manifest-signature', 'BUNDLE_MEMBER_MISSING', 'the bundle has no manifest.dsse.json', { member: 'manifest.dsse.json' });
+  if (!envBytes)
+    checks.fail('manifest-signature', 'BUNDLE_MEMBER_MISSING', 'the bundle has no manifest.dsse.json', {
+      member: 'manifest.dsse.json',
+    });
   else {
     const ev = parseStrictJson(envBytes, 'manifest.dsse.json', limits.maxJsonDepth);
     const env = ev.ok ? DsseEnvelopeSchema.safeParse(ev.value) : null;
     if (!ev.ok) checks.fail('manifest-signature', ev.error.code, ev.error.message, ev.error.location);
-    else if (!env?.success) checks.fail('manifest-signature', 'MANIFEST_ENVELOPE_MISMATCH', 'manifest.dsse.json is not a DSSE envelope', { member: 'manifest.dsse.json' });
+    else if (!env?.success)
+      checks.fail('manifest-signature', 'MANIFEST_ENVELOPE_MISMATCH', 'manifest.dsse.json is not a DSSE envelope', {
+        member: 'manifest.dsse.json',
+      });
     else {
       const e = env.data;
       const payload = fromBase64(e.payload);
       if (e.payloadType !== MANIFEST_PAYLOAD_TYPE || !payload || !bytesEqual(payload, manifestBytes)) {
-        checks.fail('manifest-signature', 'MANIFEST_ENVELOPE_MISMATCH', 'the envelope does not carry manifest.json as a bundle manifest', { member: 'manifest.dsse.json' });
+        checks.fail(
+          'manifest-signature',
+          'MANIFEST_ENVELOPE_MISMATCH',
+          'the envelope does not carry manifest.json as a bundle manifest',
+          { member: 'manifest.dsse.json' },
+        );
       } else if (!signerSha || !certs.get(signerSha)) {
-        checks.fail('manifest-signature', 'SIGNER_CERT_MISSING', 'manifest-signer.der is missing or not a certificate', { member: 'manifest-signer.der' });
+        checks.fail(
+          'manifest-signature',
+          'SIGNER_CERT_MISSING',
+          'manifest-signer.der is missing or not a certificate',
+          { member: 'manifest-signer.der' },
+        );
       } else if (!e.signatures.every((s) => s.keyid === signerSha)) {
-        checks.fail('manifest-signature', 'MANIFEST_SIGNATURE_INVALID', 'the envelope names a key other than manifest-signer.der', { member: 'manifest.dsse.json' });
+        checks.fail(
+          'manifest-signature',
+          'MANIFEST_SIGNATURE_INVALID',
+          'the envelope names a key other than manifest-signer.der',
+          { member: 'manifest.dsse.json' },
+        );
       } else if (!verifyDsse(e, certs.get(signerSha)!.node).ok) {
-        checks.fail('manifest-signature', 'MANIFEST_SIGNATURE_INVALID', 'the manifest signature does not verify with the key of manifest-signer.der', { member: 'manifest.dsse.json' });
+        checks.fail(
+          'manifest-signature',
+          'MANIFEST_SIGNATURE_INVALID',
+          'the manifest signature does not verify with the key of manifest-signer.der',
+          { member: 'manifest.dsse.json' },
+        );
       }
     }
   }
@@ -873,28 +1241,54 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     const member = `policy-${sha}.json`;
     checks.count('policy-signatures');
     if (!p.text || !p.meta) {
-      checks.fail('policy-signatures', 'BUNDLE_MEMBER_MISSING', `policy version ${sha.slice(0, 16)}… lacks its ${p.text ? '.json' : '.cedar'} member`, { member });
+      checks.fail(
+        'policy-signatures',
+        'BUNDLE_MEMBER_MISSING',
+        `policy version ${sha.slice(0, 16)}… lacks its ${p.text ? '.json' : '.cedar'} member`,
+        { member },
+      );
       continue;
     }
     const meta = p.meta;
     const text = new TextDecoder().decode(p.text);
     const digest = policyVersionDigest({ policies: text, schema: meta.schemaText, tests: meta.tests });
     if (digest.sha256 !== sha || meta.sha256 !== sha || meta.blake3 !== digest.blake3) {
-      checks.fail('policy-signatures', 'POLICY_DIGEST_MISMATCH', `policy version ${sha.slice(0, 16)}…: its text, schema and tests hash to ${digest.sha256.slice(0, 16)}…, not the version it is named after`, {
-        member: `policy-${sha}.cedar`,
-        expected: sha,
-        found: digest.sha256,
-      });
+      checks.fail(
+        'policy-signatures',
+        'POLICY_DIGEST_MISMATCH',
+        `policy version ${sha.slice(0, 16)}…: its text, schema and tests hash to ${digest.sha256.slice(0, 16)}…, not the version it is named after`,
+        {
+          member: `policy-${sha}.cedar`,
+          expected: sha,
+          found: digest.sha256,
+        },
+      );
       continue;
     }
     const enrolment = new Map(meta.enrolments.map((e) => [e.certificateSha256, e]));
     const check = checkSignedVersion(
-      { tenantId: meta.tenantId, policyId: meta.policyId, sha256: meta.sha256, blake3: meta.blake3, text, schema: meta.schemaText, tests: meta.tests, authorId: meta.authorId },
-      meta.signatures.map((x) => ({ role: x.role, operatorId: x.operatorId, certificateSha256: x.certificateSha256, envelope: x.envelope })),
+      {
+        tenantId: meta.tenantId,
+        policyId: meta.policyId,
+        sha256: meta.sha256,
+        blake3: meta.blake3,
+        text,
+        schema: meta.schemaText,
+        tests: meta.tests,
+        authorId: meta.authorId,
+      },
+      meta.signatures.map((x) => ({
+        role: x.role,
+        operatorId: x.operatorId,
+        certificateSha256: x.certificateSha256,
+        envelope: x.envelope,
+      })),
       (certSha) => {
         const e = enrolment.get(certSha);
         const c = certs.get(certSha);
-        return e && c ? { operatorId: e.operatorId, usage: e.usage, der: c.der, operatorActive: e.operatorActive, roles: e.roles } : undefined;
+        return e && c
+          ? { operatorId: e.operatorId, usage: e.usage, der: c.der, operatorActive: e.operatorActive, roles: e.roles }
+          : undefined;
       },
       (der, data, sig) => {
         try {
@@ -904,16 +1298,39 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
         }
       },
     );
-    if (meta.tenantId !== (range as BundleRange | null)?.tenantId) checks.fail('policy-signatures', 'POLICY_SIGNATURE_INVALID', `policy version ${sha.slice(0, 16)}… belongs to another tenant`, { member });
+    if (meta.tenantId !== (range as BundleRange | null)?.tenantId)
+      checks.fail(
+        'policy-signatures',
+        'POLICY_SIGNATURE_INVALID',
+        `policy version ${sha.slice(0, 16)}… belongs to another tenant`,
+        { member },
+      );
     for (const f of check.findings) {
-      checks.fail('policy-signatures', f.problem === 'SIGNATURE_MISSING' ? 'POLICY_UNSIGNED' : 'POLICY_SIGNATURE_INVALID', `policy version ${sha.slice(0, 16)}… (${meta.name}): ${f.message}`, {
-        member,
-        problem: f.problem,
-        ...(f.role ? { role: f.role } : {}),
-      });
+      checks.fail(
+        'policy-signatures',
+        f.problem === 'SIGNATURE_MISSING' ? 'POLICY_UNSIGNED' : 'POLICY_SIGNATURE_INVALID',
+        `policy version ${sha.slice(0, 16)}… (${meta.name}): ${f.message}`,
+        {
+          member,
+          problem: f.problem,
+          ...(f.role ? { role: f.role } : {}),
+        },
+      );
     }
-    for (const x of meta.signatures) await checkPath(x.certificateSha256, `the ${x.role} of policy version ${sha.slice(0, 16)}…`, member);
-    contents?.policies.push({ sha256: sha, name: meta.name, state: meta.state, text, signatures: meta.signatures.map((x) => ({ role: x.role, operatorId: x.operatorId, certificateSha256: x.certificateSha256, signedAt: x.signedAt })) });
+    for (const x of meta.signatures)
+      await checkPath(x.certificateSha256, `the ${x.role} of policy version ${sha.slice(0, 16)}…`, member);
+    contents?.policies.push({
+      sha256: sha,
+      name: meta.name,
+      state: meta.state,
+      text,
+      signatures: meta.signatures.map((x) => ({
+        role: x.role,
+        operatorId: x.operatorId,
+        certificateSha256: x.certificateSha256,
+        signedAt: x.signedAt,
+      })),
+    });
   }
 
   // Certificates: fidelity certificates' signatures, and each X.509 certificate's signature by an issuer we hold.
@@ -922,41 +1339,94 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     const keyid = r.envelope.signatures[0]!.keyid;
     const cert = certs.get(keyid);
     if (!cert) {
-      checks.fail('certificates', 'SIGNER_CERT_MISSING', `fidelity certificate ${r.id} names a signing certificate the bundle does not carry`, { member: r.member });
+      checks.fail(
+        'certificates',
+        'SIGNER_CERT_MISSING',
+        `fidelity certificate ${r.id} names a signing certificate the bundle does not carry`,
+        { member: r.member },
+      );
       continue;
     }
-    if (!verifyDsse(r.envelope as DsseEnvelope, cert.node).ok) checks.fail('certificates', 'REVIEW_SIGNATURE_INVALID', `fidelity certificate ${r.id} does not verify with its signer's certificate`, { member: r.member });
+    if (!verifyDsse(r.envelope as DsseEnvelope, cert.node).ok)
+      checks.fail(
+        'certificates',
+        'REVIEW_SIGNATURE_INVALID',
+        `fidelity certificate ${r.id} does not verify with its signer's certificate`,
+        { member: r.member },
+      );
     const rg = range as BundleRange | null;
-    if (rg && (r.toSeq < rg.from || r.fromSeq > rg.to)) checks.fail('certificates', 'REVIEW_RANGE_MISMATCH', `fidelity certificate ${r.id} covers ${r.fromSeq}..${r.toSeq}, outside the bundle's range`, { member: r.member });
+    if (rg && (r.toSeq < rg.from || r.fromSeq > rg.to))
+      checks.fail(
+        'certificates',
+        'REVIEW_RANGE_MISMATCH',
+        `fidelity certificate ${r.id} covers ${r.fromSeq}..${r.toSeq}, outside the bundle's range`,
+        { member: r.member },
+      );
     if (rg) {
       // The signed subject against this bundle's own chain: only a subject about this chain counts.
-      const hashAt = (s: number) => (s === rg.from - 1 ? fromHex(rg.prevHash) : s === rg.to ? fromHex(rg.lastHash) : subjectHashes.get(s)) ?? undefined;
-      const sc = checkReviewSubject(r, { range: rg, genesis: toHex(genesisHash(b3, rg.tenantId)), checkpoints, hashAt, endRoot });
+      const hashAt = (s: number) =>
+        (s === rg.from - 1 ? fromHex(rg.prevHash) : s === rg.to ? fromHex(rg.lastHash) : subjectHashes.get(s)) ??
+        undefined;
+      const sc = checkReviewSubject(r, {
+        range: rg,
+        genesis: toHex(genesisHash(b3, rg.tenantId)),
+        checkpoints,
+        hashAt,
+        endRoot,
+      });
       for (const f of sc.findings) {
-        checks.fail('certificates', f.code, `fidelity certificate ${r.id}: ${f.message}`, { member: r.member, field: f.field, ...(f.expected ? { expected: f.expected } : {}), ...(f.found ? { found: f.found } : {}) });
+        checks.fail('certificates', f.code, `fidelity certificate ${r.id}: ${f.message}`, {
+          member: r.member,
+          field: f.field,
+          ...(f.expected ? { expected: f.expected } : {}),
+          ...(f.found ? { found: f.found } : {}),
+        });
       }
       if (sc.unchecked.length) {
-        report.warnings.push({ code: 'REVIEW_SUBJECT_UNCHECKED', message: `fidelity certificate ${r.id} reaches outside the bundle: its ${sc.unchecked.join(', ')} could not be compared with the bundle's chain`, location: { member: r.member } });
+        report.warnings.push({
+          code: 'REVIEW_SUBJECT_UNCHECKED',
+          message: `fidelity certificate ${r.id} reaches outside the bundle: its ${sc.unchecked.join(', ')} could not be compared with the bundle's chain`,
+          location: { member: r.member },
+        });
       }
     }
     await checkPath(keyid, `the signer of fidelity certificate ${r.id}`, r.member);
     contents?.reviews.push({ id: r.id, fromSeq: r.fromSeq, toSeq: r.toSeq, createdAt: r.createdAt });
   }
-  const issuers = [...opts.trust.store.anchors, ...opts.trust.store.intermediates, ...[...certs.values()].map((c) => c.x)];
+  const issuers = [
+    ...opts.trust.store.anchors,
+    ...opts.trust.store.intermediates,
+    ...[...certs.values()].map((c) => c.x),
+  ];
   for (const [sha, c] of certs) {
     checks.count('certificates');
-    const issuer = issuers.find((i) => i.subject === c.x.issuer && !(i.subject === c.x.subject && bytesEqual(new Uint8Array(i.rawData), c.der)));
+    const issuer = issuers.find(
+      (i) => i.subject === c.x.issuer && !(i.subject === c.x.subject && bytesEqual(new Uint8Array(i.rawData), c.der)),
+    );
     if (issuer && !(await c.x.verify({ publicKey: issuer, signatureOnly: true }).catch(() => false))) {
-      checks.fail('certificates', 'CERT_SIGNATURE_INVALID', `the signature on ${c.member} ("${c.x.subject}") does not verify with the key of "${issuer.subject}"`, { member: c.member });
+      checks.fail(
+        'certificates',
+        'CERT_SIGNATURE_INVALID',
+        `the signature on ${c.member} ("${c.x.subject}") does not verify with the key of "${issuer.subject}"`,
+        { member: c.member },
+      );
     }
-    contents?.certificates.push({ sha256: sha, subject: c.x.subject, issuer: c.x.issuer, notBefore: c.x.notBefore.toISOString(), notAfter: c.x.notAfter.toISOString(), member: c.member });
+    contents?.certificates.push({
+      sha256: sha,
+      subject: c.x.subject,
+      issuer: c.x.issuer,
+      notBefore: c.x.notBefore.toISOString(),
+      notAfter: c.x.notAfter.toISOString(),
+      member: c.member,
+    });
   }
   void decisions;
 
   if (!pins) {
     report.warnings.push({
       code: 'GATEWAY_KEYS_UNPINNED',
-      message: "gateway keys taken from the bundle, vouched for by the exporter's signature only (pin the gateway keys you trust in gateway-keys.txt of your trust directory)",
+      message:
+        "gateway keys taken from the bundle, vouched for by the exporter's signature only (pin the gateway keys you trust in gateway-keys.txt of your trust directory)",
       location: { member: 'gateway-keys.json' },
     });
   }

@@ -37,7 +37,8 @@ export interface AnchorResult {
   forged: number;
 }
 
-const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+const sameHex = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /**
  * Compares the unlocked cache with its anchors and appends a newer one. `lastAppendedAt` (ms) and
@@ -60,8 +61,14 @@ export async function checkAndAnchor(
       let after: [string, string] | null = null;
       for (;;) {
         const page: pg.QueryResult<{ counter: string; mac: string }> = after
-          ? await c.query('SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 AND (counter, mac) < ($3, $4) ORDER BY counter DESC, mac DESC LIMIT 64', [tenant, cacheId, ...after])
-          : await c.query('SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 ORDER BY counter DESC, mac DESC LIMIT 64', [tenant, cacheId]);
+          ? await c.query(
+              'SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 AND (counter, mac) < ($3, $4) ORDER BY counter DESC, mac DESC LIMIT 64',
+              [tenant, cacheId, ...after],
+            )
+          : await c.query(
+              'SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 ORDER BY counter DESC, mac DESC LIMIT 64',
+              [tenant, cacheId],
+            );
         for (const r of page.rows) {
           if (sameHex(r.mac, cache.anchorMac(Number(r.counter)))) return Number(r.counter);
           forged++;
@@ -85,13 +92,10 @@ export async function checkAndAnchor(
     const mac = cache.anchorMac(counter);
     for (const tenant of tenantIds) {
       await withTenant(pool, tenant, (c) =>
-        c.query('INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac, operator_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
-          tenant,
-          cacheId,
-          counter,
-          mac,
-          opts.operatorId ?? null,
-        ]),
+        c.query(
+          'INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac, operator_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+          [tenant, cacheId, counter, mac, opts.operatorId ?? null],
+        ),
       );
     }
     appended = true;

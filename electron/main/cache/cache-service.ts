@@ -15,7 +15,13 @@ import type { LoggedInCard, OperatorAuth } from '../card/operator-auth';
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
 import type { DomainDeps } from '../core/domain-deps';
-import { recipientFromCertificate, recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from './key-wrap';
+import {
+  recipientFromCertificate,
+  recipientFromRecoveryFile,
+  recoveryUnwrapper,
+  type Recipient,
+  type Unwrapper,
+} from './key-wrap';
 import { LocalCache, type RecordKind } from './local-cache';
 import { Outbox, type FlushResult } from './outbox';
 import { checkAndAnchor, type AnchorResult } from './anchor';
@@ -41,7 +47,11 @@ export const cacheFileOf = (config: ArxConfig) => join(config.dataDir, 'cache', 
 /** The card as an unwrapper and a recipient (its 9D key). CARD_CERT_MISSING without one. */
 export function cardKey(card: LoggedInCard): { recipient: Recipient; unwrapper: Unwrapper } {
   const cert = card.keyManagementCertificate?.() ?? null;
-  if (!cert) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Key Management certificate (9D): the cache key cannot be bound to it.');
+  if (!cert)
+    throw new ArxFailure(
+      'CARD_CERT_MISSING',
+      'The card has no Key Management certificate (9D): the cache key cannot be bound to it.',
+    );
   const recipient = recipientFromCertificate(cert.der, 'card');
   const unwrapper: Unwrapper = { id: recipient.id, kind: recipient.kind, describe: 'card', self: recipient };
   if (card.deriveSharedSecret) unwrapper.deriveSharedSecret = (p) => card.deriveSharedSecret!(p);
@@ -97,7 +107,9 @@ export class CacheService {
           this.changed();
         }
       } else if (!this.cache.isUnlocked) {
-        void this.unlock().catch((err: Error) => deps.log(`cache: not opened (${(err as ArxFailure).code ?? 'error'}: ${err.message})`));
+        void this.unlock().catch((err: Error) =>
+          deps.log(`cache: not opened (${(err as ArxFailure).code ?? 'error'}: ${err.message})`),
+        );
       }
     });
     const every = deps.deliveryIntervalMs ?? 3000;
@@ -150,7 +162,15 @@ export class CacheService {
     }
     const problem = c.problem ?? this.damage;
     return {
-      state: !c.exists() ? 'absent' : !c.isUnlocked ? (problem ? 'damaged' : 'locked') : problem ? 'damaged' : 'unlocked',
+      state: !c.exists()
+        ? 'absent'
+        : !c.isUnlocked
+          ? problem
+            ? 'damaged'
+            : 'locked'
+          : problem
+            ? 'damaged'
+            : 'unlocked',
       problem,
       file: c.file,
       fileBytes: s.fileBytes,
@@ -182,11 +202,14 @@ export class CacheService {
     try {
       content = readFileSync(privateKeyFile);
     } catch {
-      throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery private key ${privateKeyFile} cannot be read.`, { file: privateKeyFile });
+      throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery private key ${privateKeyFile} cannot be read.`, {
+        file: privateKeyFile,
+      });
     }
     try {
       const unwrapper = recoveryUnwrapper(content, passphrase, privateKeyFile);
-      if (!this.cache.exists()) throw new ArxFailure('NOT_FOUND', 'There is no cache to recover.', { file: this.cache.file });
+      if (!this.cache.exists())
+        throw new ArxFailure('NOT_FOUND', 'There is no cache to recover.', { file: this.cache.file });
       await this.open(unwrapper, 'recovery key', []);
       return this.status();
     } finally {
@@ -215,7 +238,8 @@ export class CacheService {
         if (!this.cache.problem) this.snapshotQuietly();
       }
     } catch (err) {
-      if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')) this.damage = { code: err.code, message: err.message };
+      if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW'))
+        this.damage = { code: err.code, message: err.message };
       this.changed();
       throw err;
     }
@@ -246,7 +270,12 @@ export class CacheService {
         try {
           if (!statSync(file).isFile()) continue;
           const bytes = readFileSync(file);
-          this.cache.put(kind, file, { file, sha256: createHash('sha256').update(bytes).digest('hex'), base64: bytes.toString('base64') }, { refetchable: true });
+          this.cache.put(
+            kind,
+            file,
+            { file, sha256: createHash('sha256').update(bytes).digest('hex'), base64: bytes.toString('base64') },
+            { refetchable: true },
+          );
           n++;
         } catch (err) {
           if (err instanceof ArxFailure) throw err;
@@ -266,9 +295,17 @@ export class CacheService {
   wipe(discardOutbox: boolean): CacheStatus {
     if (!discardOutbox && this.cache.isUnlocked) {
       const pending = this.cache.outbox({ state: 'pending' }).length;
-      if (pending > 0) throw new ArxFailure('CACHE_OUTBOX_NOT_EMPTY', `The outbox holds ${pending} unsent item(s): deliver them first, or wipe with discardOutbox.`, { pending });
+      if (pending > 0)
+        throw new ArxFailure(
+          'CACHE_OUTBOX_NOT_EMPTY',
+          `The outbox holds ${pending} unsent item(s): deliver them first, or wipe with discardOutbox.`,
+          { pending },
+        );
     } else if (!discardOutbox && this.cache.exists()) {
-      throw new ArxFailure('CACHE_LOCKED', 'Unlock the cache first (its outbox may hold unsent items), or wipe with discardOutbox.');
+      throw new ArxFailure(
+        'CACHE_LOCKED',
+        'Unlock the cache first (its outbox may hold unsent items), or wipe with discardOutbox.',
+      );
     }
     this.cache.wipe();
     this.damage = null;
@@ -281,7 +318,10 @@ export class CacheService {
   async rewrap(slot: string, removeOthers: boolean): Promise<CacheStatus> {
     const certs = await this.deps.operatorAuth.cardCertificates(slot);
     const km = certs.find((c) => c.role === 'key-management' || c.role === 'cac-email-encryption');
-    if (!km) throw new ArxFailure('CARD_CERT_MISSING', 'The card in that reader has no Key Management certificate (9D).', { slot });
+    if (!km)
+      throw new ArxFailure('CARD_CERT_MISSING', 'The card in that reader has no Key Management certificate (9D).', {
+        slot,
+      });
     this.cache.rewrap(recipientFromCertificate(km.der, 'card'), removeOthers);
     this.changed();
     return this.status();
@@ -304,9 +344,16 @@ export class CacheService {
     const r = this.cache.rebuild(recipients);
     this.damage = null;
     this.lastAnchorAt = null;
-    this.deps.log(`cache: rebuilt (${r.kept} outbox item(s) kept, ${r.unreadable} unreadable); the old file is ${r.quarantinedFile}`);
+    this.deps.log(
+      `cache: rebuilt (${r.kept} outbox item(s) kept, ${r.unreadable} unreadable); the old file is ${r.quarantinedFile}`,
+    );
     this.changed();
-    return { status: this.status(), outboxKept: r.kept, outboxUnreadable: r.unreadable, quarantinedFile: r.quarantinedFile };
+    return {
+      status: this.status(),
+      outboxKept: r.kept,
+      outboxUnreadable: r.unreadable,
+      quarantinedFile: r.quarantinedFile,
+    };
   }
 
   put(kind: RecordKind, key: string, value: unknown, opts: { refetchable: boolean } = { refetchable: true }): void {
@@ -328,7 +375,8 @@ export class CacheService {
   }
 
   private async anchorOnce(): Promise<AnchorResult | null> {
-    if (this.deps.controlPlane.status().state !== 'connected' || !this.cache.isUnlocked || this.cache.problem) return null;
+    if (this.deps.controlPlane.status().state !== 'connected' || !this.cache.isUnlocked || this.cache.problem)
+      return null;
     try {
       const session = this.deps.operatorAuth.session();
       if (!session || session.locked) return null;
@@ -341,7 +389,9 @@ export class CacheService {
       if (r.appended) this.lastAnchorAt = Date.now();
       if (r.forged) this.deps.log(`cache: ${r.forged} anchor row(s) for this cache do not verify (ignored)`);
       if (r.rolledBack) {
-        this.deps.log(`cache: CACHE_ROLLED_BACK: the file is an older copy (change ${r.counter}; the control plane has seen change ${r.anchored})`);
+        this.deps.log(
+          `cache: CACHE_ROLLED_BACK: the file is an older copy (change ${r.counter}; the control plane has seen change ${r.anchored})`,
+        );
         this.changed();
       }
       return r;
@@ -375,7 +425,13 @@ const services = new WeakMap<OperatorAuth, CacheService>();
 export function cacheFor(deps: DomainDeps): CacheService {
   let s = services.get(deps.operatorAuth);
   if (!s) {
-    s = new CacheService({ config: deps.config, operatorAuth: deps.operatorAuth, controlPlane: deps.controlPlane, log: deps.log, onChange: (st) => deps.hub.publish('cache.changed', st) });
+    s = new CacheService({
+      config: deps.config,
+      operatorAuth: deps.operatorAuth,
+      controlPlane: deps.controlPlane,
+      log: deps.log,
+      onChange: (st) => deps.hub.publish('cache.changed', st),
+    });
     services.set(deps.operatorAuth, s);
   }
   return s;

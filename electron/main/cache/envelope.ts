@@ -20,7 +20,15 @@
  * AEAD: node:crypto (OpenSSL, AES-NI) is the default, chosen by measurement against @noble/ciphers
  * (test/bench/cache.bench.ts prints both; see docs/cache.md for the figures).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { ArxFailure } from '../../../shared/contract';
 
@@ -57,7 +65,10 @@ export const nodeAead: Aead = {
     c.setAAD(header);
     const a = c.update(plaintext);
     const b = c.final();
-    return Buffer.concat([header, nonce, a, b, c.getAuthTag()], header.length + nonce.length + a.length + b.length + TAG);
+    return Buffer.concat(
+      [header, nonce, a, b, c.getAuthTag()],
+      header.length + nonce.length + a.length + b.length + TAG,
+    );
   },
   open(key, nonce, sealed, aad) {
     if (sealed.length < TAG) return null;
@@ -222,19 +233,53 @@ function where(loc: Location) {
 }
 
 /** Opens a cell sealed for `loc`; throws the precise CACHE_* code otherwise (see the file comment). */
-export function open(keys: (generation: number) => DataKey | null, loc: Location, cell: Uint8Array, aead: Aead = nodeAead): Buffer {
-  if (cell.length < 1) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is empty.`, where(loc));
-  if (cell[0] !== CELL_VERSION) throw new ArxFailure('CACHE_FORMAT_UNSUPPORTED', `The cached value at ${loc.table}/${loc.column} has an unknown format version ${cell[0]}.`, where(loc));
-  if (cell.length < HEADER + NONCE + TAG) throw new ArxFailure('CACHE_VALUE_TRUNCATED', `The cached value at ${loc.table}/${loc.column} is truncated.`, where(loc));
+export function open(
+  keys: (generation: number) => DataKey | null,
+  loc: Location,
+  cell: Uint8Array,
+  aead: Aead = nodeAead,
+): Buffer {
+  if (cell.length < 1)
+    throw new ArxFailure(
+      'CACHE_VALUE_TRUNCATED',
+      `The cached value at ${loc.table}/${loc.column} is empty.`,
+      where(loc),
+    );
+  if (cell[0] !== CELL_VERSION)
+    throw new ArxFailure(
+      'CACHE_FORMAT_UNSUPPORTED',
+      `The cached value at ${loc.table}/${loc.column} has an unknown format version ${cell[0]}.`,
+      where(loc),
+    );
+  if (cell.length < HEADER + NONCE + TAG)
+    throw new ArxFailure(
+      'CACHE_VALUE_TRUNCATED',
+      `The cached value at ${loc.table}/${loc.column} is truncated.`,
+      where(loc),
+    );
   const buf = Buffer.isBuffer(cell) ? cell : Buffer.from(cell.buffer, cell.byteOffset, cell.byteLength);
   const header = buf.subarray(0, HEADER);
   const key = keys(header.readUInt32BE(1));
-  if (!key) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} names a key generation this cache does not have.`, where(loc));
+  if (!key)
+    throw new ArxFailure(
+      'CACHE_VALUE_TAMPERED',
+      `The cached value at ${loc.table}/${loc.column} names a key generation this cache does not have.`,
+      where(loc),
+    );
   const plain = aead.open(key.enc, buf.subarray(HEADER, HEADER + NONCE), buf.subarray(HEADER + NONCE), header);
-  if (!plain) throw new ArxFailure('CACHE_VALUE_TAMPERED', `The cached value at ${loc.table}/${loc.column} failed authentication: it was modified.`, where(loc));
+  if (!plain)
+    throw new ArxFailure(
+      'CACHE_VALUE_TAMPERED',
+      `The cached value at ${loc.table}/${loc.column} failed authentication: it was modified.`,
+      where(loc),
+    );
   if (!timingSafeEqual(header.subarray(5, 21), locationTag(key, loc))) {
     plain.fill(0);
-    throw new ArxFailure('CACHE_VALUE_MISPLACED', `The cached value at ${loc.table}/${loc.column} belongs to another row or column: it was moved.`, where(loc));
+    throw new ArxFailure(
+      'CACHE_VALUE_MISPLACED',
+      `The cached value at ${loc.table}/${loc.column} belongs to another row or column: it was moved.`,
+      where(loc),
+    );
   }
   return Buffer.isBuffer(plain) ? plain : Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
 }

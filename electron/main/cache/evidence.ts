@@ -90,7 +90,10 @@ export class EvidenceCache {
   lookup<T>(kind: RecordKind, key: unknown): Sealed<T> | null {
     const service = cacheFor(this.deps);
     if (!service.cache.isUnlocked) {
-      throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local evidence cache is locked: log in with your card to read what was cached on this workstation.');
+      throw new ArxFailure(
+        'CACHE_LOCKED',
+        'The control plane is unreachable and the local evidence cache is locked: log in with your card to read what was cached on this workstation.',
+      );
     }
     return service.get<Sealed<T>>(kind, stableKey(key));
   }
@@ -99,7 +102,11 @@ export class EvidenceCache {
   fromCache<T extends object>(kind: RecordKind, key: unknown, opts: CachedReadOptions): WithCached<T> {
     const hit = this.lookup<T>(kind, key);
     if (!hit) {
-      throw new ArxFailure('OFFLINE_NOT_CACHED', `The control plane is unreachable and ${opts.what} was not cached on this workstation.`, { ...(opts.location ?? {}) });
+      throw new ArxFailure(
+        'OFFLINE_NOT_CACHED',
+        `The control plane is unreachable and ${opts.what} was not cached on this workstation.`,
+        { ...(opts.location ?? {}) },
+      );
     }
     return { ...hit.value, cached: { at: hit.at } };
   }
@@ -109,13 +116,19 @@ export class EvidenceCache {
    * failure of `fetch`), the cached answer of the same key marked cached, or OFFLINE_NOT_CACHED.
    * Any other failure of `fetch` (not found, forbidden, invalid) is the answer, as online.
    */
-  async read<T extends object>(kind: RecordKind, key: unknown, fetch: () => Promise<T>, opts: CachedReadOptions): Promise<WithCached<T>> {
+  async read<T extends object>(
+    kind: RecordKind,
+    key: unknown,
+    fetch: () => Promise<T>,
+    opts: CachedReadOptions,
+  ): Promise<WithCached<T>> {
     if (this.offline()) return this.fromCache<T>(kind, key, opts);
     let value: T;
     try {
       value = await fetch();
     } catch (err) {
-      if (isTransient(err) && !(err instanceof ArxFailure && err.code === 'CACHE_LOCKED')) return this.fromCache<T>(kind, key, opts);
+      if (isTransient(err) && !(err instanceof ArxFailure && err.code === 'CACHE_LOCKED'))
+        return this.fromCache<T>(kind, key, opts);
       throw err;
     }
     this.store(kind, key, value);

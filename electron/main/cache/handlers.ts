@@ -25,7 +25,9 @@ export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cac
           kind: i.kind,
           state: i.state,
           attempts: i.attempts,
-          lastError: i.unreadable ? { code: i.unreadable, message: 'This item cannot be read (its sealed payload does not open).' } : i.lastError,
+          lastError: i.unreadable
+            ? { code: i.unreadable, message: 'This item cannot be read (its sealed payload does not open).' }
+            : i.lastError,
           createdAt: i.createdAt,
           deliveredAt: i.deliveredAt,
           summary: i.summary,

@@ -15,7 +15,20 @@
  * The AEAD (rather than RFC 3394 key wrap) binds the wrap to this cache, this key generation and
  * this recipient: a wrap copied from another cache or generation does not open.
  */
-import { X509Certificate, constants, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { ArxFailure } from '../../../shared/contract';
 import { DataKey, nodeAead } from './envelope';
 
@@ -48,20 +61,35 @@ export const fingerprintLabel = (id: string) => `key ${id.slice(0, 16)}…`;
 
 /** What is sealed about a card recipient (key_wraps.about_cell): its label and public key. */
 export function aboutRecipient(r: Recipient): Buffer {
-  return Buffer.from(JSON.stringify({ v: 1, label: r.label, spki: r.publicKey.export({ type: 'spki', format: 'der' }).toString('base64') }), 'utf8');
+  return Buffer.from(
+    JSON.stringify({
+      v: 1,
+      label: r.label,
+      spki: r.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    }),
+    'utf8',
+  );
 }
 
 /** Reads a sealed about cell back; the public key must hash to the wrap's recipient id. */
-export function recipientFromAbout(plain: Buffer, w: { role: RecipientRole; kind: RecipientKind; recipient: string }): StoredRecipient {
+export function recipientFromAbout(
+  plain: Buffer,
+  w: { role: RecipientRole; kind: RecipientKind; recipient: string },
+): StoredRecipient {
   let about: { label?: unknown; spki?: unknown };
   try {
     about = JSON.parse(plain.toString('utf8')) as typeof about;
   } finally {
     plain.fill(0);
   }
-  const publicKey = typeof about.spki === 'string' ? createPublicKey({ key: Buffer.from(about.spki, 'base64'), format: 'der', type: 'spki' }) : null;
+  const publicKey =
+    typeof about.spki === 'string'
+      ? createPublicKey({ key: Buffer.from(about.spki, 'base64'), format: 'der', type: 'spki' })
+      : null;
   if (!publicKey || spkiSha256(publicKey) !== w.recipient || typeof about.label !== 'string') {
-    throw new ArxFailure('CACHE_VALUE_MISPLACED', 'A key wrap describes another key than the one it is wrapped to.', { recipient: w.recipient });
+    throw new ArxFailure('CACHE_VALUE_MISPLACED', 'A key wrap describes another key than the one it is wrapped to.', {
+      recipient: w.recipient,
+    });
   }
   return { role: w.role, kind: w.kind, label: about.label, id: w.recipient, publicKey };
 }
@@ -94,12 +122,18 @@ export interface Unwrapper {
   decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
 }
 
-export const spkiSha256 = (key: KeyObject) => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+export const spkiSha256 = (key: KeyObject) =>
+  createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
 function kindOf(key: KeyObject): RecipientKind {
   if (key.asymmetricKeyType === 'ec') return 'ec';
   if (key.asymmetricKeyType === 'rsa') return 'rsa';
-  throw new ArxFailure('CARD_KEY_UNSUPPORTED', `A ${key.asymmetricKeyType ?? 'unknown'} key cannot receive the cache key (EC or RSA only).`);
+  throw new ArxFailure(
+    'CARD_KEY_UNSUPPORTED',
+    `A ${key.asymmetricKeyType ?? 'unknown'} key cannot receive the cache key (EC or RSA only).`,
+  );
 }
 
 export function recipientFromCertificate(der: Uint8Array, role: RecipientRole): Recipient {
@@ -118,11 +152,23 @@ export function recipientFromCertificate(der: Uint8Array, role: RecipientRole): 
 export function recipientFromRecoveryFile(content: Buffer, file: string): Recipient {
   let publicKey: KeyObject;
   try {
-    publicKey = content.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(content).publicKey : createPublicKey(content.includes('-----BEGIN') ? content : { key: content, format: 'der', type: 'spki' });
+    publicKey = content.includes('-----BEGIN CERTIFICATE-----')
+      ? new X509Certificate(content).publicKey
+      : createPublicKey(content.includes('-----BEGIN') ? content : { key: content, format: 'der', type: 'spki' });
   } catch {
-    throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery public key ${file} is not a PEM/DER public key or certificate.`, { file });
+    throw new ArxFailure(
+      'CACHE_RECOVERY_KEY_INVALID',
+      `The recovery public key ${file} is not a PEM/DER public key or certificate.`,
+      { file },
+    );
   }
-  return { role: 'recovery', kind: kindOf(publicKey), label: 'organisation recovery key', id: spkiSha256(publicKey), publicKey };
+  return {
+    role: 'recovery',
+    kind: kindOf(publicKey),
+    label: 'organisation recovery key',
+    id: spkiSha256(publicKey),
+    publicKey,
+  };
 }
 
 /** The recovery private key (PEM, optionally encrypted) as an Unwrapper. */
@@ -131,7 +177,11 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
   try {
     privateKey = createPrivateKey(passphrase === null ? content : { key: content, passphrase });
   } catch {
-    throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery private key ${file} cannot be read (wrong file or passphrase).`, { file });
+    throw new ArxFailure(
+      'CACHE_RECOVERY_KEY_INVALID',
+      `The recovery private key ${file} cannot be read (wrong file or passphrase).`,
+      { file },
+    );
   }
   const publicKey = createPublicKey(privateKey);
   const kind = kindOf(publicKey);
@@ -143,7 +193,10 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
       return diffieHellman({ privateKey, publicKey: pointToKey(point, publicKey.asymmetricKeyDetails!.namedCurve!) });
     },
     async decryptOaep(ciphertext) {
-      return privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, ciphertext);
+      return privateDecrypt(
+        { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+        ciphertext,
+      );
     },
   };
 }
@@ -161,15 +214,29 @@ function keyToPoint(key: KeyObject): Buffer {
 
 function pointToKey(point: Uint8Array, namedCurve: string): KeyObject {
   const c = CURVE_JWK[namedCurve];
-  if (!c || point.length !== 1 + 2 * c.size || point[0] !== 4) throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', 'The key wrap holds a malformed ephemeral key.');
+  if (!c || point.length !== 1 + 2 * c.size || point[0] !== 4)
+    throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', 'The key wrap holds a malformed ephemeral key.');
   const b = Buffer.from(point);
-  return createPublicKey({ key: { kty: 'EC', crv: c.crv, x: b.subarray(1, 1 + c.size).toString('base64url'), y: b.subarray(1 + c.size).toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: c.crv,
+      x: b.subarray(1, 1 + c.size).toString('base64url'),
+      y: b.subarray(1 + c.size).toString('base64url'),
+    },
+    format: 'jwk',
+  });
 }
 
 function aad(cacheId: string, generation: number, recipient: string, exchange: Buffer): Buffer {
   const g = Buffer.alloc(4);
   g.writeUInt32BE(generation);
-  return Buffer.concat([Buffer.from(`arx-cache key wrap v1\0${cacheId}\0`), g, Buffer.from(`\0${recipient}\0`), exchange]);
+  return Buffer.concat([
+    Buffer.from(`arx-cache key wrap v1\0${cacheId}\0`),
+    g,
+    Buffer.from(`\0${recipient}\0`),
+    exchange,
+  ]);
 }
 
 const kek = (z: Uint8Array, salt: Buffer) => Buffer.from(hkdfSync('sha256', z, salt, 'arx-cache key wrap v1', 32));
@@ -179,7 +246,8 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
   let exchange: Buffer;
   if (to.kind === 'ec') {
     const curve = to.publicKey.asymmetricKeyDetails?.namedCurve;
-    if (!curve || !CURVE_JWK[curve]) throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The EC curve ${curve ?? '?'} is not supported for the cache key.`);
+    if (!curve || !CURVE_JWK[curve])
+      throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The EC curve ${curve ?? '?'} is not supported for the cache key.`);
     const eph = generateKeyPairSync('ec', { namedCurve: curve });
     z = diffieHellman({ privateKey: eph.privateKey, publicKey: to.publicKey });
     exchange = keyToPoint(eph.publicKey);
@@ -191,7 +259,10 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
   const k = kek(z, salt);
   z.fill(0);
   const nonce = randomBytes(12);
-  const wrapped = Buffer.concat([nonce, nodeAead.seal(k, nonce, key.bytes(), aad(cacheId, key.generation, to.id, exchange))]);
+  const wrapped = Buffer.concat([
+    nonce,
+    nodeAead.seal(k, nonce, key.bytes(), aad(cacheId, key.generation, to.id, exchange)),
+  ]);
   k.fill(0);
   return { generation: key.generation, recipient: to.id, role: to.role, kind: to.kind, exchange, salt, wrapped };
 }
@@ -200,22 +271,34 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
 export async function unwrapKey(cacheId: string, record: WrapRecord, by: Unwrapper): Promise<DataKey> {
   let z: Uint8Array;
   if (record.kind === 'ec') {
-    if (!by.deriveSharedSecret) throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do ECDH.`);
+    if (!by.deriveSharedSecret)
+      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do ECDH.`);
     z = await by.deriveSharedSecret(record.exchange);
   } else {
-    if (!by.decryptOaep) throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do RSA-OAEP decryption.`);
+    if (!by.decryptOaep)
+      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do RSA-OAEP decryption.`);
     try {
       z = await by.decryptOaep(record.exchange);
     } catch (err) {
       if (err instanceof ArxFailure && !['CARD_ERROR'].includes(err.code)) throw err;
-      throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} could not decrypt the cache key.`, { recipient: record.recipient });
+      throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} could not decrypt the cache key.`, {
+        recipient: record.recipient,
+      });
     }
   }
   const k = kek(z, record.salt);
   z.fill(0);
-  const plain = nodeAead.open(k, record.wrapped.subarray(0, 12), record.wrapped.subarray(12), aad(cacheId, record.generation, record.recipient, record.exchange));
+  const plain = nodeAead.open(
+    k,
+    record.wrapped.subarray(0, 12),
+    record.wrapped.subarray(12),
+    aad(cacheId, record.generation, record.recipient, record.exchange),
+  );
   k.fill(0);
-  if (!plain || plain.length !== 32) throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} does not open this cache's key.`, { recipient: record.recipient });
+  if (!plain || plain.length !== 32)
+    throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} does not open this cache's key.`, {
+      recipient: record.recipient,
+    });
   const raw = Buffer.alloc(32);
   Buffer.from(plain).copy(raw);
   plain.fill(0);

@@ -18,10 +18,21 @@ import Database from 'better-sqlite3';
 import { ArxFailure } from '../../../shared/contract';
 import { CACHE_MIGRATIONS, SCRUB_PENDING } from './migrations';
 import { DataKey, indexDigest, nodeAead, open, seal, type Aead, type Location } from './envelope';
-import { aboutRecipient, fingerprintLabel, recipientFromAbout, unwrapKey, wrapKey, type Recipient, type StoredRecipient, type Unwrapper, type WrapRecord } from './key-wrap';
+import {
+  aboutRecipient,
+  fingerprintLabel,
+  recipientFromAbout,
+  unwrapKey,
+  wrapKey,
+  type Recipient,
+  type StoredRecipient,
+  type Unwrapper,
+  type WrapRecord,
+} from './key-wrap';
 import { createPublicKey } from 'node:crypto';
 
-export type RecordKind = 'event-page' | 'verification' | 'certificate' | 'bundle' | 'policy-draft' | 'trust-anchor' | 'crl' | (string & {});
+export type RecordKind =
+  'event-page' | 'verification' | 'certificate' | 'bundle' | 'policy-draft' | 'trust-anchor' | 'crl' | (string & {});
 /** Kinds that are never evicted, whatever the caller says. */
 const NEVER_EVICTED = new Set<string>(['policy-draft']);
 
@@ -93,7 +104,11 @@ const ANCHOR_LOCATION = { table: 'meta', row: 'anchor_key', column: 'value' };
 /** The meta rows read by header(). */
 const HEADER_ROWS = new Set(['cache_id', 'generation', 'rotating_to']);
 /** Where a card wrap's sealed label and public key live (key_wraps.about_cell). */
-const aboutLocation = (generation: number, recipient: string): Location => ({ table: 'key_wraps', row: `${generation}:${recipient}`, column: 'about' });
+const aboutLocation = (generation: number, recipient: string): Location => ({
+  table: 'key_wraps',
+  row: `${generation}:${recipient}`,
+  column: 'about',
+});
 
 type Problem = { code: string; message: string };
 
@@ -147,7 +162,8 @@ export class LocalCache {
   /** Opens the file (no key needed): WAL, migrations, quick_check. */
   private openDb(create: boolean): Database.Database {
     if (this.db) return this.db;
-    if (!create && !this.exists()) throw new ArxFailure('NOT_FOUND', 'There is no cache file yet.', { file: this.file });
+    if (!create && !this.exists())
+      throw new ArxFailure('NOT_FOUND', 'There is no cache file yet.', { file: this.file });
     let db: Database.Database;
     try {
       db = new Database(this.file, { fileMustExist: !create });
@@ -157,21 +173,35 @@ export class LocalCache {
       const check = db.pragma('quick_check', { simple: true });
       if (check !== 'ok') {
         db.close();
-        throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} is damaged (SQLite: ${String(check).slice(0, 200)}).`, { file: this.file });
+        throw new ArxFailure(
+          'CACHE_FILE_CORRUPT',
+          `The cache file ${this.file} is damaged (SQLite: ${String(check).slice(0, 200)}).`,
+          { file: this.file },
+        );
       }
     } catch (err) {
       if (err instanceof ArxFailure) throw err;
-      throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} cannot be read as a cache (${(err as Error).message.slice(0, 200)}).`, { file: this.file });
+      throw new ArxFailure(
+        'CACHE_FILE_CORRUPT',
+        `The cache file ${this.file} cannot be read as a cache (${(err as Error).message.slice(0, 200)}).`,
+        { file: this.file },
+      );
     }
     const version = db.pragma('user_version', { simple: true }) as number;
     const latest = CACHE_MIGRATIONS[CACHE_MIGRATIONS.length - 1]!.version;
     if (version > latest) {
       db.close();
-      throw new ArxFailure('CACHE_TOO_NEW', `The cache file is at format ${version}, newer than this console knows (${latest}).`, { file: this.file });
+      throw new ArxFailure(
+        'CACHE_TOO_NEW',
+        `The cache file is at format ${version}, newer than this console knows (${latest}).`,
+        { file: this.file },
+      );
     }
     if (!create && version === 0) {
       db.close();
-      throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no cache schema.`, { file: this.file });
+      throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no cache schema.`, {
+        file: this.file,
+      });
     }
     const pending = CACHE_MIGRATIONS.filter((m) => m.version > version);
     // Migrating an existing file may remove clear text (format 1's card labels): zeroed on delete.
@@ -233,7 +263,9 @@ export class LocalCache {
     // Only the clear header's rows invalidate the remembered header: the manifest, rewritten by
     // every change, must not cost three meta reads at the next put (issue 7 write path).
     if (HEADER_ROWS.has(name)) this.head = null;
-    this.stmt('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+    this.stmt(
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    ).run(name, value);
   }
 
   /** The clear header, read once per open file (it changes only through setMeta/clearMeta). */
@@ -243,9 +275,14 @@ export class LocalCache {
     if (this.head) return this.head;
     const id = this.meta('cache_id');
     const gen = this.meta('generation');
-    if (!id || !gen) throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no header.`, { file: this.file });
+    if (!id || !gen)
+      throw new ArxFailure('CACHE_FILE_CORRUPT', `The cache file ${this.file} has no header.`, { file: this.file });
     const rot = this.meta('rotating_to');
-    this.head = { cacheId: id.toString('utf8'), generation: Number(gen.toString('utf8')), rotatingTo: rot ? Number(rot.toString('utf8')) : null };
+    this.head = {
+      cacheId: id.toString('utf8'),
+      generation: Number(gen.toString('utf8')),
+      rotatingTo: rot ? Number(rot.toString('utf8')) : null,
+    };
     return this.head;
   }
 
@@ -284,17 +321,23 @@ export class LocalCache {
   private writeManifest(): void {
     this.manifest.counter = (this.manifest.counter ?? 0) + 1;
     // Only a figure known for this file (not on a cache whose checks failed before counting).
-    if (this.refetchableKnown) this.manifest.refetchable = { bytes: this.refetchableBytes, counter: this.manifest.counter };
+    if (this.refetchableKnown)
+      this.manifest.refetchable = { bytes: this.refetchableBytes, counter: this.manifest.counter };
     else delete this.manifest.refetchable;
     this.setMeta('manifest', this.seal({ table: 'meta', row: 'manifest', column: 'value' }, json(this.manifest)));
   }
 
   private requireUnlocked(allowDamaged = false): Database.Database {
-    if (!this.isUnlocked || !this.db) throw new ArxFailure('CACHE_LOCKED', 'The cache is locked: log in with your card to open it.');
+    if (!this.isUnlocked || !this.db)
+      throw new ArxFailure('CACHE_LOCKED', 'The cache is locked: log in with your card to open it.');
     // A file-level problem stops every use but the outbox; a bad cell (found while reading) is
     // reported in the status and fails alone, the other values still read.
     if (this.problem_ && !allowDamaged && !this.problem_.code.startsWith('CACHE_VALUE_')) {
-      throw new ArxFailure('CACHE_DAMAGED', `The cache cannot be used: ${this.problem_.message} Rebuild it (the unsent outbox is kept).`, { problem: this.problem_.code });
+      throw new ArxFailure(
+        'CACHE_DAMAGED',
+        `The cache cannot be used: ${this.problem_.message} Rebuild it (the unsent outbox is kept).`,
+        { problem: this.problem_.code },
+      );
     }
     return this.db;
   }
@@ -313,8 +356,10 @@ export class LocalCache {
 
   /** Makes a new cache file with a fresh data key wrapped to every recipient. Unlocked afterwards. */
   create(recipients: Recipient[], unlockedBy: string): void {
-    if (this.exists()) throw new ArxFailure('INVALID_REQUEST', `A cache file already exists at ${this.file}.`, { file: this.file });
-    if (recipients.length === 0) throw new ArxFailure('INVALID_REQUEST', 'A cache needs at least one recipient for its key.');
+    if (this.exists())
+      throw new ArxFailure('INVALID_REQUEST', `A cache file already exists at ${this.file}.`, { file: this.file });
+    if (recipients.length === 0)
+      throw new ArxFailure('INVALID_REQUEST', 'A cache needs at least one recipient for its key.');
     const db = this.openDb(true);
     const key = DataKey.random(1);
     this.cacheId = randomUUID();
@@ -326,7 +371,10 @@ export class LocalCache {
       this.setMeta('cache_id', Buffer.from(this.cacheId));
       this.setMeta('generation', Buffer.from('1'));
       for (const r of recipients) this.insertWrap(wrapKey(this.cacheId, key, r), r, key);
-      this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
+      this.setMeta(
+        'workstation',
+        this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)),
+      );
       this.newAnchorKey();
       this.writeManifest();
     });
@@ -354,7 +402,9 @@ export class LocalCache {
   }
 
   private wraps(): (WrapRecord & { spki: Buffer | null; about_cell: Buffer | null })[] {
-    return this.stmt('SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell FROM key_wraps ORDER BY generation, recipient').all() as (WrapRecord & {
+    return this.stmt(
+      'SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell FROM key_wraps ORDER BY generation, recipient',
+    ).all() as (WrapRecord & {
       spki: Buffer | null;
       about_cell: Buffer | null;
     })[];
@@ -371,8 +421,16 @@ export class LocalCache {
     return this.wraps()
       .filter((w) => w.generation === gen)
       .map((w): StoredRecipient => {
-        if (w.role === 'recovery') return { role: w.role, kind: w.kind, label: 'organisation recovery key', id: w.recipient, publicKey: w.spki ? createPublicKey({ key: w.spki, format: 'der', type: 'spki' }) : null };
-        if (!w.about_cell) return { role: w.role, kind: w.kind, label: fingerprintLabel(w.recipient), id: w.recipient, publicKey: null };
+        if (w.role === 'recovery')
+          return {
+            role: w.role,
+            kind: w.kind,
+            label: 'organisation recovery key',
+            id: w.recipient,
+            publicKey: w.spki ? createPublicKey({ key: w.spki, format: 'der', type: 'spki' }) : null,
+          };
+        if (!w.about_cell)
+          return { role: w.role, kind: w.kind, label: fingerprintLabel(w.recipient), id: w.recipient, publicKey: null };
         try {
           return recipientFromAbout(this.openCell(aboutLocation(w.generation, w.recipient), w.about_cell), w);
         } catch (err) {
@@ -393,13 +451,20 @@ export class LocalCache {
     const mine = this.wraps().filter((w) => w.recipient === by.id);
     if (mine.length === 0) {
       this.lock();
-      throw new ArxFailure('CACHE_WRONG_CARD', `This cache was not made for this ${by.describe}: its key is not wrapped to it.`, { recipient: by.id });
+      throw new ArxFailure(
+        'CACHE_WRONG_CARD',
+        `This cache was not made for this ${by.describe}: its key is not wrapped to it.`,
+        { recipient: by.id },
+      );
     }
     const needed = [h.generation, ...(h.rotatingTo !== null ? [h.rotatingTo] : [])];
     try {
       for (const g of needed) {
         const w = mine.find((x) => x.generation === g);
-        if (!w) throw new ArxFailure('CACHE_WRONG_CARD', `The ${by.describe} has no wrap of the key generation ${g}.`, { generation: g });
+        if (!w)
+          throw new ArxFailure('CACHE_WRONG_CARD', `The ${by.describe} has no wrap of the key generation ${g}.`, {
+            generation: g,
+          });
         this.keys.set(g, await unwrapKey(h.cacheId, w, by));
       }
     } catch (err) {
@@ -432,7 +497,8 @@ export class LocalCache {
     if (missing.length === 0) return;
     this.tx(this.db!, () => {
       const set = this.stmt('UPDATE key_wraps SET about_cell = ? WHERE generation = ? AND recipient = ?');
-      for (const w of missing) set.run(this.sealAbout(this.keys.get(w.generation)!, self.id, self), w.generation, self.id);
+      for (const w of missing)
+        set.run(this.sealAbout(this.keys.get(w.generation)!, self.id, self), w.generation, self.id);
       this.writeManifest();
     });
   }
@@ -451,7 +517,9 @@ export class LocalCache {
   /** MAC of one anchored counter of this cache (HMAC-SHA-256 under the anchor key), hex. */
   anchorMac(counter: number): string {
     if (!this.anchorKey) throw new ArxFailure('CACHE_LOCKED', 'The cache is locked: log in with your card to open it.');
-    return createHmac('sha256', this.anchorKey).update(`arx-cache anchor v1\0${this.cacheId}\0${counter}`).digest('hex');
+    return createHmac('sha256', this.anchorKey)
+      .update(`arx-cache anchor v1\0${this.cacheId}\0${counter}`)
+      .digest('hex');
   }
 
   /**
@@ -504,10 +572,16 @@ export class LocalCache {
       this.anchorKey = ak ? this.openCell(ANCHOR_LOCATION, ak) : null;
       if (!ak && this.manifest.anchorKey) {
         // Removing it would make the next unlock start a new key and ignore every anchor (anchor.ts).
-        throw new ArxFailure('CACHE_FILE_TRUNCATED', 'The cache file lost its anchor key (the sealed manifest says it has one).');
+        throw new ArxFailure(
+          'CACHE_FILE_TRUNCATED',
+          'The cache file lost its anchor key (the sealed manifest says it has one).',
+        );
       }
       if (bound !== this.options.workstationId) {
-        throw new ArxFailure('CACHE_FOREIGN_WORKSTATION', 'This cache file was made on another workstation (it was copied here).');
+        throw new ArxFailure(
+          'CACHE_FOREIGN_WORKSTATION',
+          'This cache file was made on another workstation (it was copied here).',
+        );
       }
       const records = (this.stmt('SELECT count(*) AS n FROM records').get() as { n: number }).n;
       const outbox = (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
@@ -517,19 +591,27 @@ export class LocalCache {
           `The cache file lost rows: it should hold ${this.manifest.records} records and ${this.manifest.outbox} outbox items, it holds ${records} and ${outbox}.`,
         );
       }
-      for (const r of this.stmt('SELECT id, state, state_cell FROM outbox').all() as { id: string; state: string; state_cell: Buffer }[]) {
+      for (const r of this.stmt('SELECT id, state, state_cell FROM outbox').all() as {
+        id: string;
+        state: string;
+        state_cell: Buffer;
+      }[]) {
         this.openCell({ table: 'outbox', row: r.id, column: `state=${r.state}` }, r.state_cell);
       }
       const known = this.manifest.refetchable;
       this.refetchableBytes =
         known && known.counter === (this.manifest.counter ?? 0) && Number.isSafeInteger(known.bytes) && known.bytes >= 0
           ? known.bytes
-          : (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+          : (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number })
+              .n;
       this.refetchableKnown = true;
       return null;
     } catch (err) {
       if (err instanceof ArxFailure) return { code: err.code, message: err.message };
-      return { code: 'CACHE_FILE_CORRUPT', message: `The cache file cannot be checked: ${(err as Error).message.slice(0, 200)}` };
+      return {
+        code: 'CACHE_FILE_CORRUPT',
+        message: `The cache file cannot be checked: ${(err as Error).message.slice(0, 200)}`,
+      };
     }
   }
 
@@ -562,7 +644,8 @@ export class LocalCache {
 
   /** Records a problem found while using the cache (a cell that did not open): the panel offers a rebuild. */
   private damaged(err: unknown): never {
-    if (err instanceof ArxFailure && err.code.startsWith('CACHE_VALUE_')) this.problem_ ??= { code: err.code, message: err.message };
+    if (err instanceof ArxFailure && err.code.startsWith('CACHE_VALUE_'))
+      this.problem_ ??= { code: err.code, message: err.message };
     throw err;
   }
 
@@ -583,16 +666,9 @@ export class LocalCache {
       const keyCell = this.seal({ table: 'records', row: id, column: 'key' }, Buffer.from(key, 'utf8'));
       const valueCell = this.seal({ table: 'records', row: id, column: 'value' }, json(value));
       const size = keyCell.length + valueCell.length;
-      this.stmt('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        id,
-        kind,
-        gen,
-        keyCell,
-        valueCell,
-        size,
-        refetchable,
-        this.now(),
-      );
+      this.stmt(
+        'INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(id, kind, gen, keyCell, valueCell, size, refetchable, this.now());
       this.manifest.records++;
       if (refetchable) {
         this.refetchableBytes += size;
@@ -610,7 +686,8 @@ export class LocalCache {
   }
 
   private deleteRecord(id: string): void {
-    const row = this.stmt('DELETE FROM records WHERE id = ? RETURNING size, refetchable').get(id) as { size: number; refetchable: number } | undefined;
+    const row = this.stmt('DELETE FROM records WHERE id = ? RETURNING size, refetchable').get(id) as
+      { size: number; refetchable: number } | undefined;
     if (!row) return;
     this.manifest.records--;
     if (row.refetchable) this.refetchableBytes -= row.size;
@@ -619,7 +696,9 @@ export class LocalCache {
   /** Least-recently-used eviction of re-fetchable records down to the limit (never the outbox or drafts). */
   private evict(keep: string): void {
     if (this.refetchableBytes <= this.options.limitBytes) return;
-    const victims = this.stmt('SELECT id FROM records WHERE refetchable = 1 AND id <> ? ORDER BY last_access, rowid').iterate(keep) as Iterable<{ id: string }>;
+    const victims = this.stmt(
+      'SELECT id FROM records WHERE refetchable = 1 AND id <> ? ORDER BY last_access, rowid',
+    ).iterate(keep) as Iterable<{ id: string }>;
     const ids: string[] = [];
     let bytes = this.refetchableBytes;
     const sizeOf = this.stmt('SELECT size FROM records WHERE id = ?');
@@ -637,11 +716,14 @@ export class LocalCache {
     if (this.keys.size === 1) {
       // The usual case (no rotation in progress): one keyed digest, one primary-key lookup.
       const id = this.recordIds(kind, key)[0]!;
-      const r = this.stmt('SELECT value_cell, last_access FROM records WHERE id = ?').raw(true).get(id) as [Buffer, number] | undefined;
+      const r = this.stmt('SELECT value_cell, last_access FROM records WHERE id = ?').raw(true).get(id) as
+        [Buffer, number] | undefined;
       row = r && { id, value_cell: r[0], last_access: r[1] };
     } else {
       const ids = this.recordIds(kind, key);
-      row = this.stmt(`SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`).get(...ids) as typeof row;
+      row = this.stmt(
+        `SELECT id, value_cell, last_access FROM records WHERE id IN (${ids.map(() => '?').join(',')})`,
+      ).get(...ids) as typeof row;
     }
     if (!row) return null;
     let value: T;
@@ -683,9 +765,14 @@ export class LocalCache {
   /** Keys of the records of one kind (decrypted), e.g. to list the cached explorer pages. */
   keysOf(kind: RecordKind): string[] {
     this.requireUnlocked();
-    const rows = this.stmt('SELECT id, key_cell FROM records WHERE kind = ? ORDER BY last_access DESC').all(kind) as { id: string; key_cell: Buffer }[];
+    const rows = this.stmt('SELECT id, key_cell FROM records WHERE kind = ? ORDER BY last_access DESC').all(kind) as {
+      id: string;
+      key_cell: Buffer;
+    }[];
     try {
-      return rows.map((r) => this.openCell({ table: 'records', row: r.id, column: 'key' }, r.key_cell).toString('utf8'));
+      return rows.map((r) =>
+        this.openCell({ table: 'records', row: r.id, column: 'key' }, r.key_cell).toString('utf8'),
+      );
     } catch (err) {
       this.damaged(err);
     }
@@ -694,7 +781,10 @@ export class LocalCache {
   /** Record counts by kind (kinds are clear metadata). */
   kinds(): { kind: string; count: number }[] {
     this.requireUnlocked();
-    return this.stmt('SELECT kind, count(*) AS count FROM records GROUP BY kind ORDER BY kind').all() as { kind: string; count: number }[];
+    return this.stmt('SELECT kind, count(*) AS count FROM records GROUP BY kind ORDER BY kind').all() as {
+      kind: string;
+      count: number;
+    }[];
   }
 
   // ---------------------------------------------------------------- outbox
@@ -706,10 +796,15 @@ export class LocalCache {
     const gen = this.writingGeneration();
     let seq = 0;
     db.transaction(() => {
-      const cell = this.seal({ table: 'outbox', row: id, column: 'payload' }, json({ payload, summary, createdAt: new Date(this.now()).toISOString() }));
+      const cell = this.seal(
+        { table: 'outbox', row: id, column: 'payload' },
+        json({ payload, summary, createdAt: new Date(this.now()).toISOString() }),
+      );
       const stateCell = this.seal({ table: 'outbox', row: id, column: 'state=pending' }, Buffer.alloc(0));
       const r = db
-        .prepare('INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(id, idempotencyKey, kind, gen, cell, 'pending', stateCell);
       seq = Number(r.lastInsertRowid);
       this.manifest.outbox++;
@@ -722,8 +817,19 @@ export class LocalCache {
   outbox(filter?: { state: OutboxRow['state'] }): OutboxRow[] {
     const db = this.requireUnlocked(true);
     const rows = db
-      .prepare(`SELECT seq, id, idempotency_key, kind, state, attempts, payload_cell, error_cell FROM outbox ${filter ? 'WHERE state = ?' : ''} ORDER BY seq`)
-      .all(...(filter ? [filter.state] : [])) as { seq: number; id: string; idempotency_key: string; kind: string; state: OutboxRow['state']; attempts: number; payload_cell: Buffer; error_cell: Buffer | null }[];
+      .prepare(
+        `SELECT seq, id, idempotency_key, kind, state, attempts, payload_cell, error_cell FROM outbox ${filter ? 'WHERE state = ?' : ''} ORDER BY seq`,
+      )
+      .all(...(filter ? [filter.state] : [])) as {
+      seq: number;
+      id: string;
+      idempotency_key: string;
+      kind: string;
+      state: OutboxRow['state'];
+      attempts: number;
+      payload_cell: Buffer;
+      error_cell: Buffer | null;
+    }[];
     return rows.map((r) => {
       const out: OutboxRow = {
         seq: r.seq,
@@ -740,10 +846,17 @@ export class LocalCache {
         unreadable: null,
       };
       try {
-        const p = parse(this.openCell({ table: 'outbox', row: r.id, column: 'payload' }, r.payload_cell)) as { payload: unknown; summary: string | null; createdAt: string };
+        const p = parse(this.openCell({ table: 'outbox', row: r.id, column: 'payload' }, r.payload_cell)) as {
+          payload: unknown;
+          summary: string | null;
+          createdAt: string;
+        };
         Object.assign(out, { payload: p.payload, summary: p.summary, createdAt: p.createdAt });
         if (r.error_cell) {
-          const e = parse(this.openCell({ table: 'outbox', row: r.id, column: 'error' }, r.error_cell)) as { error: Problem | null; deliveredAt: string | null };
+          const e = parse(this.openCell({ table: 'outbox', row: r.id, column: 'error' }, r.error_cell)) as {
+            error: Problem | null;
+            deliveredAt: string | null;
+          };
           out.lastError = e.error;
           out.deliveredAt = e.deliveredAt;
         }
@@ -759,8 +872,13 @@ export class LocalCache {
     const db = this.requireUnlocked(true);
     db.transaction(() => {
       const stateCell = this.seal({ table: 'outbox', row: id, column: `state=${state}` }, Buffer.alloc(0));
-      const errorCell = this.seal({ table: 'outbox', row: id, column: 'error' }, json({ error, deliveredAt: state === 'delivered' ? new Date(this.now()).toISOString() : null }));
-      this.stmt('UPDATE outbox SET state = ?, state_cell = ?, error_cell = ?, attempts = attempts + 1 WHERE id = ?').run(state, stateCell, errorCell, id);
+      const errorCell = this.seal(
+        { table: 'outbox', row: id, column: 'error' },
+        json({ error, deliveredAt: state === 'delivered' ? new Date(this.now()).toISOString() : null }),
+      );
+      this.stmt(
+        'UPDATE outbox SET state = ?, state_cell = ?, error_cell = ?, attempts = attempts + 1 WHERE id = ?',
+      ).run(state, stateCell, errorCell, id);
       this.writeManifest();
     })();
   }
@@ -805,11 +923,30 @@ export class LocalCache {
     }
     const from = h.generation;
     const to = h.rotatingTo!;
-    const selectRecords = this.stmt('SELECT id, kind, key_cell, value_cell, refetchable, last_access FROM records WHERE generation = ? LIMIT ?');
-    const selectOutbox = this.stmt('SELECT id, payload_cell, state, error_cell FROM outbox WHERE generation = ? LIMIT ?');
+    const selectRecords = this.stmt(
+      'SELECT id, kind, key_cell, value_cell, refetchable, last_access FROM records WHERE generation = ? LIMIT ?',
+    );
+    const selectOutbox = this.stmt(
+      'SELECT id, payload_cell, state, error_cell FROM outbox WHERE generation = ? LIMIT ?',
+    );
     for (let batch = 0; batch < maxBatches; batch++) {
-      const records = selectRecords.all(from, batchSize) as { id: string; kind: string; key_cell: Buffer; value_cell: Buffer; refetchable: number; last_access: number }[];
-      const items = records.length < batchSize ? (selectOutbox.all(from, batchSize - records.length) as { id: string; payload_cell: Buffer; state: string; error_cell: Buffer | null }[]) : [];
+      const records = selectRecords.all(from, batchSize) as {
+        id: string;
+        kind: string;
+        key_cell: Buffer;
+        value_cell: Buffer;
+        refetchable: number;
+        last_access: number;
+      }[];
+      const items =
+        records.length < batchSize
+          ? (selectOutbox.all(from, batchSize - records.length) as {
+              id: string;
+              payload_cell: Buffer;
+              state: string;
+              error_cell: Buffer | null;
+            }[])
+          : [];
       if (records.length === 0 && items.length === 0) break;
       db.transaction(() => {
         for (const r of records) {
@@ -822,22 +959,22 @@ export class LocalCache {
           value.fill(0);
           this.stmt('DELETE FROM records WHERE id = ?').run(r.id);
           const size = keyCell.length + valueCell.length;
-          this.stmt('INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-            id,
-            r.kind,
-            to,
-            keyCell,
-            valueCell,
-            size,
-            r.refetchable,
-            r.last_access,
-          );
+          this.stmt(
+            'INSERT INTO records (id, kind, generation, key_cell, value_cell, size, refetchable, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          ).run(id, r.kind, to, keyCell, valueCell, size, r.refetchable, r.last_access);
         }
         for (const o of items) {
           const payload = this.openCell({ table: 'outbox', row: o.id, column: 'payload' }, o.payload_cell);
-          this.openCell({ table: 'outbox', row: o.id, column: `state=${o.state}` }, (this.stmt('SELECT state_cell FROM outbox WHERE id = ?').get(o.id) as { state_cell: Buffer }).state_cell);
-          const error = o.error_cell ? this.openCell({ table: 'outbox', row: o.id, column: 'error' }, o.error_cell) : null;
-          this.stmt('UPDATE outbox SET generation = ?, payload_cell = ?, state_cell = ?, error_cell = ? WHERE id = ?').run(
+          this.openCell(
+            { table: 'outbox', row: o.id, column: `state=${o.state}` },
+            (this.stmt('SELECT state_cell FROM outbox WHERE id = ?').get(o.id) as { state_cell: Buffer }).state_cell,
+          );
+          const error = o.error_cell
+            ? this.openCell({ table: 'outbox', row: o.id, column: 'error' }, o.error_cell)
+            : null;
+          this.stmt(
+            'UPDATE outbox SET generation = ?, payload_cell = ?, state_cell = ?, error_cell = ? WHERE id = ?',
+          ).run(
             to,
             this.seal({ table: 'outbox', row: o.id, column: 'payload' }, payload),
             this.seal({ table: 'outbox', row: o.id, column: `state=${o.state}` }, Buffer.alloc(0)),
@@ -853,7 +990,10 @@ export class LocalCache {
     const remaining = this.rotationRemaining();
     if (remaining === 0) {
       this.tx(db, () => {
-        this.setMeta('workstation', this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)));
+        this.setMeta(
+          'workstation',
+          this.seal({ table: 'meta', row: 'workstation', column: 'value' }, Buffer.from(this.options.workstationId)),
+        );
         if (this.anchorKey) this.setMeta('anchor_key', this.seal(ANCHOR_LOCATION, this.anchorKey));
         this.setMeta('generation', Buffer.from(String(to)));
         this.stmt("DELETE FROM meta WHERE name = 'rotating_to'").run();
@@ -863,7 +1003,9 @@ export class LocalCache {
       });
       this.keys.get(from)?.wipe();
       this.keys.delete(from);
-      this.refetchableBytes = (this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      this.refetchableBytes = (
+        this.stmt('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }
+      ).n;
     }
     return remaining;
   }
@@ -878,7 +1020,8 @@ export class LocalCache {
   private rotationRemaining(): number {
     const h = this.header();
     if (h.rotatingTo === null) return 0;
-    const n = (t: string) => (this.stmt(`SELECT count(*) AS n FROM ${t} WHERE generation = ?`).get(h.generation) as { n: number }).n;
+    const n = (t: string) =>
+      (this.stmt(`SELECT count(*) AS n FROM ${t} WHERE generation = ?`).get(h.generation) as { n: number }).n;
     return n('records') + n('outbox');
   }
 
@@ -916,10 +1059,21 @@ export class LocalCache {
     const db = this.db!;
     db.transaction(() => {
       for (const i of readable) {
-        const cell = this.seal({ table: 'outbox', row: i.id, column: 'payload' }, json({ payload: i.payload, summary: i.summary, createdAt: i.createdAt }));
+        const cell = this.seal(
+          { table: 'outbox', row: i.id, column: 'payload' },
+          json({ payload: i.payload, summary: i.summary, createdAt: i.createdAt }),
+        );
         const stateCell = this.seal({ table: 'outbox', row: i.id, column: `state=${i.state}` }, Buffer.alloc(0));
-        const errorCell = i.lastError || i.deliveredAt ? this.seal({ table: 'outbox', row: i.id, column: 'error' }, json({ error: i.lastError, deliveredAt: i.deliveredAt })) : null;
-        this.stmt('INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell, attempts, error_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        const errorCell =
+          i.lastError || i.deliveredAt
+            ? this.seal(
+                { table: 'outbox', row: i.id, column: 'error' },
+                json({ error: i.lastError, deliveredAt: i.deliveredAt }),
+              )
+            : null;
+        this.stmt(
+          'INSERT INTO outbox (id, idempotency_key, kind, generation, payload_cell, state, state_cell, attempts, error_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
           i.id,
           i.idempotencyKey,
           i.kind,
@@ -939,10 +1093,24 @@ export class LocalCache {
 
   stats() {
     const db = this.db;
-    const fileBytes = this.exists() ? statSync(this.file).size + (existsSync(`${this.file}-wal`) ? statSync(`${this.file}-wal`).size : 0) : 0;
-    if (!db || !this.isUnlocked) return { fileBytes, records: 0, refetchableBytes: 0, outbox: { pending: 0, delivered: 0, rejected: 0 }, generation: 0, sealed: 0 };
+    const fileBytes = this.exists()
+      ? statSync(this.file).size + (existsSync(`${this.file}-wal`) ? statSync(`${this.file}-wal`).size : 0)
+      : 0;
+    if (!db || !this.isUnlocked)
+      return {
+        fileBytes,
+        records: 0,
+        refetchableBytes: 0,
+        outbox: { pending: 0, delivered: 0, rejected: 0 },
+        generation: 0,
+        sealed: 0,
+      };
     const counts = { pending: 0, delivered: 0, rejected: 0 };
-    for (const r of this.stmt('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as { state: keyof typeof counts; n: number }[]) counts[r.state] = r.n;
+    for (const r of this.stmt('SELECT state, count(*) AS n FROM outbox GROUP BY state').all() as {
+      state: keyof typeof counts;
+      n: number;
+    }[])
+      counts[r.state] = r.n;
     let generation = 0;
     try {
       generation = this.header().generation;

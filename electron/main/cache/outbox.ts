@@ -33,7 +33,10 @@ export interface DeliveryPlan {
   stored?: () => void;
 }
 
-export type Delivery = (payload: unknown, ctx: { id: string; idempotencyKey: string }) => Promise<DeliveryPlan> | DeliveryPlan;
+export type Delivery = (
+  payload: unknown,
+  ctx: { id: string; idempotencyKey: string },
+) => Promise<DeliveryPlan> | DeliveryPlan;
 
 /**
  * What the owning service says about its kind beyond delivery. `tenantOf` reads the tenant an item
@@ -80,7 +83,8 @@ export class Outbox {
 
   /** The owning service registers how its kind is delivered (once, at start-up). */
   register(kind: string, deliver: Delivery, opts: KindOptions = {}): void {
-    if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/.test(kind) || kind.length > 64) throw new ArxFailure('INVALID_REQUEST', `Not an outbox kind: ${kind.slice(0, 64)}`);
+    if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/.test(kind) || kind.length > 64)
+      throw new ArxFailure('INVALID_REQUEST', `Not an outbox kind: ${kind.slice(0, 64)}`);
     this.kinds.set(kind, deliver);
     if (opts.tenantOf) this.tenantReaders.set(kind, opts.tenantOf);
     else this.tenantReaders.delete(kind);
@@ -103,8 +107,15 @@ export class Outbox {
   }
 
   /** Queues a signed artifact (sealed in the cache). CACHE_LOCKED without an unlocked cache. */
-  enqueue(kind: string, payload: unknown, opts: { summary?: string } = {}): { id: string; idempotencyKey: string; seq: number } {
-    if (!this.kinds.has(kind)) throw new ArxFailure('CACHE_OUTBOX_KIND_UNKNOWN', `No delivery is registered for outbox items of kind ${kind}.`, { kind });
+  enqueue(
+    kind: string,
+    payload: unknown,
+    opts: { summary?: string } = {},
+  ): { id: string; idempotencyKey: string; seq: number } {
+    if (!this.kinds.has(kind))
+      throw new ArxFailure('CACHE_OUTBOX_KIND_UNKNOWN', `No delivery is registered for outbox items of kind ${kind}.`, {
+        kind,
+      });
     const r = this.cache().enqueue(kind, payload, opts.summary ?? null);
     this.onChange();
     return r;
@@ -135,7 +146,10 @@ export class Outbox {
           plan.stored?.();
         } catch (err) {
           if (isTransient(err)) break;
-          const problem = err instanceof ArxFailure ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: `Delivery failed: ${(err as Error).message?.slice(0, 200) ?? 'error'}` };
+          const problem =
+            err instanceof ArxFailure
+              ? { code: err.code, message: err.message }
+              : { code: 'INTERNAL', message: `Delivery failed: ${(err as Error).message?.slice(0, 200) ?? 'error'}` };
           cache.settle(item.id, 'rejected', problem);
           rejected++;
         }
@@ -151,23 +165,30 @@ export class Outbox {
  * One delivery transaction (see the file comment). Returns 'duplicate' when the receipt shows that
  * this item was delivered before (nothing is written again).
  */
-export async function deliverOnce(pool: pg.Pool, source: string, kind: string, idempotencyKey: string, plan: DeliveryPlan): Promise<'delivered' | 'duplicate'> {
-  if (plan.events.length === 0) throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
+export async function deliverOnce(
+  pool: pg.Pool,
+  source: string,
+  kind: string,
+  idempotencyKey: string,
+  plan: DeliveryPlan,
+): Promise<'delivered' | 'duplicate'> {
+  if (plan.events.length === 0)
+    throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
   const seen = await withTenant(pool, plan.tenantId, (c) =>
-    c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [plan.tenantId, idempotencyKey]),
+    c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [
+      plan.tenantId,
+      idempotencyKey,
+    ]),
   );
   if (seen.rowCount) return 'duplicate';
   try {
     await new ChainWriter(pool, plan.tenantId, {
       source,
       afterAppend: async (client, appended) => {
-        await client.query('INSERT INTO arx.outbox_receipts (tenant_id, idempotency_key, kind, operator_id, first_seq) VALUES ($1, $2, $3, $4, $5)', [
-          plan.tenantId,
-          idempotencyKey,
-          kind,
-          plan.operatorId ?? null,
-          appended.size - plan.events.length,
-        ]);
+        await client.query(
+          'INSERT INTO arx.outbox_receipts (tenant_id, idempotency_key, kind, operator_id, first_seq) VALUES ($1, $2, $3, $4, $5)',
+          [plan.tenantId, idempotencyKey, kind, plan.operatorId ?? null, appended.size - plan.events.length],
+        );
         await plan.write?.(client);
       },
     }).append(plan.events);
@@ -178,7 +199,10 @@ export async function deliverOnce(pool: pg.Pool, source: string, kind: string, i
     // Deterministic event ids of a concurrent delivery of the same item: the receipt tells.
     if (err instanceof ArxFailure && err.code === 'EVENT_DUPLICATE_ID') {
       const again = await withTenant(pool, plan.tenantId, (c) =>
-        c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [plan.tenantId, idempotencyKey]),
+        c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [
+          plan.tenantId,
+          idempotencyKey,
+        ]),
       );
       if (again.rowCount) return 'duplicate';
     }

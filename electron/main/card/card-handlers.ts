@@ -2,7 +2,8 @@ import { ArxFailure } from '../../../shared/contract';
 import type { Handlers } from '../core/registry';
 import type { OperatorAuth } from './operator-auth';
 
-type CardHandlerNames = 'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
+type CardHandlerNames =
+  'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
 
 /** The contract's card commands over OperatorAuth; a module that cannot load is reported, not thrown. */
 export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, CardHandlerNames> {
@@ -11,7 +12,8 @@ export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, Car
       try {
         return { module: 'ready' as const, detail: '', readers: await auth().readers() };
       } catch (err) {
-        if (err instanceof ArxFailure && err.code === 'CARD_MODULE_UNAVAILABLE') return { module: 'unavailable' as const, detail: err.message, readers: [] };
+        if (err instanceof ArxFailure && err.code === 'CARD_MODULE_UNAVAILABLE')
+          return { module: 'unavailable' as const, detail: err.message, readers: [] };
         throw err;
       }
     },

@@ -3,7 +3,14 @@
  * with the Digital Signature key. All PKCS#11 calls go through the worker (`pkcs11-client.ts`).
  * PINs arrive as Uint8Array, go to C_Login only, and are zero-filled on every path.
  */
-import { X509Certificate, constants as cryptoConstants, createHash, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  constants as cryptoConstants,
+  createHash,
+  randomBytes,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ArxFailure } from '../../../shared/contract';
 import { Pkcs11Client } from './pkcs11-client';
@@ -97,7 +104,11 @@ function publicKeyOf(cert: CardCertificate): KeyObject {
   try {
     return new X509Certificate(cert.der).publicKey;
   } catch {
-    throw new ArxFailure('CARD_CERT_INVALID', `The certificate "${cert.label}" (id ${cert.id}) on the card cannot be parsed.`, { id: cert.id });
+    throw new ArxFailure(
+      'CARD_CERT_INVALID',
+      `The certificate "${cert.label}" (id ${cert.id}) on the card cannot be parsed.`,
+      { id: cert.id },
+    );
   }
 }
 
@@ -107,9 +118,20 @@ function signingPlan(key: KeyObject, keyType: number | undefined, digest: Uint8A
   if (key.asymmetricKeyType === 'ec') {
     if (keyType !== undefined && keyType !== CKK_EC) return null;
     const curve = curveOf(key.asymmetricKeyDetails?.namedCurve);
-    if (!curve) throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The card's EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`);
+    if (!curve)
+      throw new ArxFailure(
+        'CARD_KEY_UNSUPPORTED',
+        `The card's EC curve ${key.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`,
+      );
     const size = { 'P-256': 64, 'P-384': 96, 'P-521': 132 }[curve];
-    return { mechanism: { mechanism: CKM_ECDSA } as MechanismParams, data: digest, maxLength: size, curve, hash, algorithm: 'ECDSA' as const };
+    return {
+      mechanism: { mechanism: CKM_ECDSA } as MechanismParams,
+      data: digest,
+      maxLength: size,
+      curve,
+      hash,
+      algorithm: 'ECDSA' as const,
+    };
   }
   if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') {
     if (keyType !== undefined && keyType !== CKK_RSA) return null;
@@ -120,7 +142,14 @@ function signingPlan(key: KeyObject, keyType: number | undefined, digest: Uint8A
       const mechanism: MechanismParams = { mechanism: CKM_RSA_PKCS_PSS, pss: { hashAlg, mgf, saltLen: digest.length } };
       return { mechanism, data: digest, maxLength: bytes, curve: null, hash, algorithm: 'RSASSA-PSS' as const };
     }
-    return { mechanism: { mechanism: CKM_RSA_PKCS } as MechanismParams, data: digestInfo(digest), maxLength: bytes, curve: null, hash, algorithm: 'RSASSA-PKCS1-v1_5' as const };
+    return {
+      mechanism: { mechanism: CKM_RSA_PKCS } as MechanismParams,
+      data: digestInfo(digest),
+      maxLength: bytes,
+      curve: null,
+      hash,
+      algorithm: 'RSASSA-PKCS1-v1_5' as const,
+    };
   }
   throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The card's key type ${key.asymmetricKeyType ?? '?'} is not supported.`);
 }
@@ -129,10 +158,21 @@ function signingPlan(key: KeyObject, keyType: number | undefined, digest: Uint8A
  * Proof of possession: the card signs SHA-256 of a fresh 32-byte challenge, and node:crypto checks
  * the signature over the challenge against the certificate's public key.
  */
-function verifyChallenge(key: KeyObject, challenge: Uint8Array, raw: Uint8Array, algorithm: SignatureResult['algorithm']): boolean {
+function verifyChallenge(
+  key: KeyObject,
+  challenge: Uint8Array,
+  raw: Uint8Array,
+  algorithm: SignatureResult['algorithm'],
+): boolean {
   try {
     if (algorithm === 'ECDSA') return verifySignature('sha256', challenge, { key, dsaEncoding: 'ieee-p1363' }, raw);
-    if (algorithm === 'RSASSA-PSS') return verifySignature('sha256', challenge, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, raw);
+    if (algorithm === 'RSASSA-PSS')
+      return verifySignature(
+        'sha256',
+        challenge,
+        { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        raw,
+      );
     return verifySignature('sha256', challenge, { key, padding: cryptoConstants.RSA_PKCS1_PADDING }, raw);
   } catch {
     return false;
@@ -197,25 +237,37 @@ export class CardService {
       const token = await this.client.call({ op: 'getTokenInfo', slot });
       const pinState = pinStateFromFlags(token.flags);
       if (pinState.refuse) throw new ArxFailure('PIN_LOCKED', pinState.message, { slot });
-      if (pinState.needsConfirmation && !options.confirmFinalTry) throw new ArxFailure('PIN_FINAL_TRY_UNCONFIRMED', pinState.message, { slot });
-      if (!pinState.pinPad && (!pin || pin.length === 0)) throw new ArxFailure('PIN_INVALID', 'Enter the PIN of the card.');
+      if (pinState.needsConfirmation && !options.confirmFinalTry)
+        throw new ArxFailure('PIN_FINAL_TRY_UNCONFIRMED', pinState.message, { slot });
+      if (!pinState.pinPad && (!pin || pin.length === 0))
+        throw new ArxFailure('PIN_INVALID', 'Enter the PIN of the card.');
       session = await this.client.call({ op: 'openSession', slot });
       const loginPin = pinState.pinPad ? null : pin;
       await this.client.call({ op: 'login', session, userType: CKU_USER, pin: loginPin });
       zero(pin);
 
-      const certs = (await this.client.call({ op: 'findObjects', session, objectClass: CKO_CERTIFICATE })).map(describeCert);
+      const certs = (await this.client.call({ op: 'findObjects', session, objectClass: CKO_CERTIFICATE })).map(
+        describeCert,
+      );
       const keys = await this.client.call({ op: 'findObjects', session, objectClass: CKO_PRIVATE_KEY });
       const certificate = pickLoginCertificate(certs, options.certificateId);
       const key = keys.find((k) => k.id === certificate.id);
-      if (!key) throw new ArxFailure('CARD_KEY_MISSING', `The card has no private key for "${certificate.label}" (id ${certificate.id}).`, { id: certificate.id });
+      if (!key)
+        throw new ArxFailure(
+          'CARD_KEY_MISSING',
+          `The card has no private key for "${certificate.label}" (id ${certificate.id}).`,
+          { id: certificate.id },
+        );
 
       const challenge = randomBytes(32);
       const publicKey = publicKeyOf(certificate);
       const plan = signingPlan(publicKey, key.keyType, createHash('sha256').update(challenge).digest(), 'pkcs1');
       if (!plan) throw mismatch(certificate);
       if (key.alwaysAuthenticate) {
-        throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The login key (id ${certificate.id}) requires a PIN for every use; a PIV Authentication key must not.`);
+        throw new ArxFailure(
+          'CARD_KEY_UNSUPPORTED',
+          `The login key (id ${certificate.id}) requires a PIN for every use; a PIV Authentication key must not.`,
+        );
       }
       await this.client.call({ op: 'signInit', session, key: key.handle, mechanism: plan.mechanism });
       const raw = await this.client.call({ op: 'sign', session, data: plan.data, maxLength: plan.maxLength });
@@ -248,10 +300,12 @@ function pickLoginCertificate(certs: CardCertificate[], wanted: string | undefin
   const candidates = certs.filter((c) => LOGIN_ROLES.includes(c.role));
   if (wanted !== undefined) {
     const found = candidates.find((c) => c.id === wanted);
-    if (!found) throw new ArxFailure('CARD_CERT_MISSING', `The card has no login certificate with id ${wanted}.`, { id: wanted });
+    if (!found)
+      throw new ArxFailure('CARD_CERT_MISSING', `The card has no login certificate with id ${wanted}.`, { id: wanted });
     return found;
   }
-  if (candidates.length === 0) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no PIV Authentication or CAC ID certificate.');
+  if (candidates.length === 0)
+    throw new ArxFailure('CARD_CERT_MISSING', 'The card has no PIV Authentication or CAC ID certificate.');
   if (candidates.length > 1) {
     throw new ArxFailure('CARD_CERT_AMBIGUOUS', 'Several certificates on the card can log in: choose one.', {
       candidates: candidates.map((c) => ({ id: c.id, label: c.label, subject: c.subject })),
@@ -304,17 +358,29 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
    * `purpose` says what is being signed (shown to the user, never the PIN). The PIN buffer is
    * zero-filled on every path.
    */
-  async signDigest(purpose: string, digest: Uint8Array, pin: Uint8Array | null, options: { rsa?: 'pss' | 'pkcs1' } = {}): Promise<SignatureResult> {
+  async signDigest(
+    purpose: string,
+    digest: Uint8Array,
+    pin: Uint8Array | null,
+    options: { rsa?: 'pss' | 'pkcs1' } = {},
+  ): Promise<SignatureResult> {
     try {
       this.assertOpen();
       if (purpose.trim() === '') throw new ArxFailure('INVALID_REQUEST', 'Say what is being signed.');
       const certificate = this.certificates.find((c) => SIGNING_ROLES.includes(c.role));
-      if (!certificate) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Digital Signature certificate (9C).');
+      if (!certificate)
+        throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Digital Signature certificate (9C).');
       const key = this.keys.find((k) => k.id === certificate.id);
-      if (!key) throw new ArxFailure('CARD_KEY_MISSING', `The card has no private key for "${certificate.label}" (id ${certificate.id}).`, { id: certificate.id });
+      if (!key)
+        throw new ArxFailure(
+          'CARD_KEY_MISSING',
+          `The card has no private key for "${certificate.label}" (id ${certificate.id}).`,
+          { id: certificate.id },
+        );
       const plan = signingPlan(publicKeyOf(certificate), key.keyType, digest, options.rsa ?? 'pss');
       if (!plan) throw mismatch(certificate);
-      if (key.alwaysAuthenticate && (!pin || pin.length === 0)) throw new ArxFailure('PIN_INVALID', `Enter the PIN to sign: ${purpose}.`);
+      if (key.alwaysAuthenticate && (!pin || pin.length === 0))
+        throw new ArxFailure('PIN_INVALID', `Enter the PIN to sign: ${purpose}.`);
       await this.client.call({ op: 'signInit', session: this.session, key: key.handle, mechanism: plan.mechanism });
       if (key.alwaysAuthenticate) {
         try {
@@ -322,11 +388,18 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
         } catch (err) {
           // End the pending operation: "a call to C_Sign always terminates the active signing
           // operation" (PKCS#11 v2.40 §5.12); without the context login it fails, as intended.
-          await this.client.call({ op: 'sign', session: this.session, data: plan.data, maxLength: plan.maxLength }).catch(() => undefined);
+          await this.client
+            .call({ op: 'sign', session: this.session, data: plan.data, maxLength: plan.maxLength })
+            .catch(() => undefined);
           throw err;
         }
       }
-      const raw = await this.client.call({ op: 'sign', session: this.session, data: plan.data, maxLength: plan.maxLength });
+      const raw = await this.client.call({
+        op: 'sign',
+        session: this.session,
+        data: plan.data,
+        maxLength: plan.maxLength,
+      });
       const result: SignatureResult = { purpose, algorithm: plan.algorithm, raw, certificate };
       if (plan.curve) result.der = ecdsaRawToDer(plan.curve, raw);
       return result;
@@ -345,9 +418,18 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     const certificate = this.keyManagementCertificate();
     if (!certificate) throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Key Management certificate (9D).');
     const key = this.keys.find((k) => k.id === certificate.id);
-    if (!key) throw new ArxFailure('CARD_KEY_MISSING', `The card has no private key for "${certificate.label}" (id ${certificate.id}).`, { id: certificate.id });
+    if (!key)
+      throw new ArxFailure(
+        'CARD_KEY_MISSING',
+        `The card has no private key for "${certificate.label}" (id ${certificate.id}).`,
+        { id: certificate.id },
+      );
     if (key.keyType !== undefined && key.keyType !== expected) {
-      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The Key Management key (id ${certificate.id}) is not of the type this operation needs.`, { id: certificate.id });
+      throw new ArxFailure(
+        'CARD_MECHANISM_UNSUPPORTED',
+        `The Key Management key (id ${certificate.id}) is not of the type this operation needs.`,
+        { id: certificate.id },
+      );
     }
     return { certificate, key, publicKey: publicKeyOf(certificate) };
   }
@@ -360,9 +442,19 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
   async deriveSharedSecret(peerPoint: Uint8Array): Promise<Uint8Array> {
     const { key, publicKey } = this.keyManagementKey(CKK_EC);
     const curve = curveOf(publicKey.asymmetricKeyDetails?.namedCurve);
-    if (!curve) throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The card's EC curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`);
+    if (!curve)
+      throw new ArxFailure(
+        'CARD_KEY_UNSUPPORTED',
+        `The card's EC curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`,
+      );
     const length = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curve];
-    return this.client.call({ op: 'deriveEcdh', session: this.session, key: key.handle, publicData: peerPoint, length });
+    return this.client.call({
+      op: 'deriveEcdh',
+      session: this.session,
+      key: key.handle,
+      publicData: peerPoint,
+      length,
+    });
   }
 
   /**

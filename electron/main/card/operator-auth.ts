@@ -27,7 +27,12 @@ export interface LoggedInCard {
   once(event: 'removed', listener: () => void): unknown;
   logout(): Promise<void>;
   /** The Digital Signature key (9C); absent on UI stand-ins that cannot sign. */
-  signDigest?(purpose: string, digest: Uint8Array, pin: Uint8Array | null, options?: { rsa?: 'pss' | 'pkcs1' }): Promise<SignatureResult>;
+  signDigest?(
+    purpose: string,
+    digest: Uint8Array,
+    pin: Uint8Array | null,
+    options?: { rsa?: 'pss' | 'pkcs1' },
+  ): Promise<SignatureResult>;
   /** The Key Management key (9D), for the local cache's data key (electron/main/cache); absent on UI stand-ins. */
   keyManagementCertificate?(): CardCertificate | null;
   deriveSharedSecret?(peerPoint: Uint8Array): Promise<Uint8Array>;
@@ -57,9 +62,21 @@ export interface EnrolledOperator {
 }
 
 export type SessionAuditEvent =
-  | { type: 'com.arx.session.opened'; tenants: string[]; data: { operatorId: string; edipi: string; certificateSha256: string; tokenLabel: string; roles: string[] } }
-  | { type: 'com.arx.session.refused'; tenants: string[]; data: { edipi: string | null; certificateSha256: string | null; reason: string } }
-  | { type: 'com.arx.session.closed'; tenants: string[]; data: { operatorId: string; edipi: string; reason: 'logout' | 'lock' | 'idle' | 'card-removed' } };
+  | {
+      type: 'com.arx.session.opened';
+      tenants: string[];
+      data: { operatorId: string; edipi: string; certificateSha256: string; tokenLabel: string; roles: string[] };
+    }
+  | {
+      type: 'com.arx.session.refused';
+      tenants: string[];
+      data: { edipi: string | null; certificateSha256: string | null; reason: string };
+    }
+  | {
+      type: 'com.arx.session.closed';
+      tenants: string[];
+      data: { operatorId: string; edipi: string; reason: 'logout' | 'lock' | 'idle' | 'card-removed' };
+    };
 
 export interface OperatorAuthDeps {
   backend: () => Promise<CardBackend>;
@@ -142,8 +159,14 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     }));
   }
 
-  async login(req: { slot: string; certificateId: string | null; pin: string | null; confirmFinalTry: boolean }): Promise<OperatorSession> {
-    if (this.current && !this.current.session.locked) throw new ArxFailure('SESSION_ACTIVE', 'An operator is already logged in; log out first.');
+  async login(req: {
+    slot: string;
+    certificateId: string | null;
+    pin: string | null;
+    confirmFinalTry: boolean;
+  }): Promise<OperatorSession> {
+    if (this.current && !this.current.session.locked)
+      throw new ArxFailure('SESSION_ACTIVE', 'An operator is already logged in; log out first.');
     const backend = await this.deps.backend();
     const pin = req.pin === null ? null : new TextEncoder().encode(req.pin);
     let card: LoggedInCard;
@@ -158,7 +181,13 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       // (session-audit.ts); on an on-prem control plane they go to the local log only.
       const code = err instanceof ArxFailure ? err.code : 'CARD_ERROR';
       if (code === 'PIN_INCORRECT' || code === 'PIN_LOCKED' || code === 'CARD_KEY_MISMATCH') {
-        await this.deps.audit({ type: 'com.arx.session.refused', tenants: [], data: { edipi: null, certificateSha256: null, reason: code } }).catch(() => {});
+        await this.deps
+          .audit({
+            type: 'com.arx.session.refused',
+            tenants: [],
+            data: { edipi: null, certificateSha256: null, reason: code },
+          })
+          .catch(() => {});
       }
       throw err;
     } finally {
@@ -190,23 +219,55 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
 
   /** Validates the login certificate and finds the enrolled operator; refusals are audited with their reason. */
   private async admit(card: LoggedInCard): Promise<{ session: OperatorSession; tenants: string[] }> {
-    const refuse = async (code: string, message: string, edipi: string | null, sha256: string | null, details: Record<string, unknown> = {}): Promise<never> => {
-      await this.deps.audit({ type: 'com.arx.session.refused', tenants: [], data: { edipi, certificateSha256: sha256, reason: code } }).catch(() => {});
+    const refuse = async (
+      code: string,
+      message: string,
+      edipi: string | null,
+      sha256: string | null,
+      details: Record<string, unknown> = {},
+    ): Promise<never> => {
+      await this.deps
+        .audit({
+          type: 'com.arx.session.refused',
+          tenants: [],
+          data: { edipi, certificateSha256: sha256, reason: code },
+        })
+        .catch(() => {});
       throw new ArxFailure(code, message, details);
     };
     const cert = new X509Certificate(new Uint8Array(card.certificate.der));
     const validated = await validateCertificate(cert, this.deps.trustStore(), 'login', this.deps.policy);
-    if (!validated.ok) return refuse(validated.error.code, validated.error.message, null, card.certificate.fingerprint, validated.error.details);
+    if (!validated.ok)
+      return refuse(
+        validated.error.code,
+        validated.error.message,
+        null,
+        card.certificate.fingerprint,
+        validated.error.details,
+      );
     const identity = validated.value.identity;
-    if (!identity) return refuse('EDIPI_MISSING', 'The login certificate carries no EDIPI.', null, validated.value.sha256);
+    if (!identity)
+      return refuse('EDIPI_MISSING', 'The login certificate carries no EDIPI.', null, validated.value.sha256);
     const operator = await this.deps.findOperator(identity.edipi, validated.value.sha256);
     if (!operator) {
-      return refuse('OPERATOR_UNKNOWN', `No operator is enrolled with EDIPI ${identity.edipi} and this certificate.`, identity.edipi, validated.value.sha256, {
-        edipi: identity.edipi,
-      });
+      return refuse(
+        'OPERATOR_UNKNOWN',
+        `No operator is enrolled with EDIPI ${identity.edipi} and this certificate.`,
+        identity.edipi,
+        validated.value.sha256,
+        {
+          edipi: identity.edipi,
+        },
+      );
     }
     if (operator.status !== 'active') {
-      return refuse('OPERATOR_DISABLED', `The operator with EDIPI ${identity.edipi} is disabled.`, identity.edipi, validated.value.sha256, { edipi: identity.edipi });
+      return refuse(
+        'OPERATOR_DISABLED',
+        `The operator with EDIPI ${identity.edipi} is disabled.`,
+        identity.edipi,
+        validated.value.sha256,
+        { edipi: identity.edipi },
+      );
     }
     const tenants = [...new Set(operator.roles.map((r) => r.tenantId))];
     return {
@@ -242,7 +303,11 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       .audit({
         type: 'com.arx.session.closed',
         tenants: [...new Set(cur.session.roles.map((r) => r.tenantId))],
-        data: { operatorId: cur.session.operatorId, edipi: cur.session.edipi, reason: reason === 'user' ? 'lock' : reason },
+        data: {
+          operatorId: cur.session.operatorId,
+          edipi: cur.session.edipi,
+          reason: reason === 'user' ? 'lock' : reason,
+        },
       })
       .catch(() => {});
     return this.session()!;
@@ -294,12 +359,18 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
    * validated for the signature purpose (digitalSignature + nonRepudiation, path, CRL) first: a
    * card whose signing certificate is revoked cannot sign. Needs an unlocked session.
    */
-  async sign(purpose: string, digest: Uint8Array, pin: string | null, options: { rsa?: 'pss' | 'pkcs1' } = {}): Promise<OperatorSignature> {
+  async sign(
+    purpose: string,
+    digest: Uint8Array,
+    pin: string | null,
+    options: { rsa?: 'pss' | 'pkcs1' } = {},
+  ): Promise<OperatorSignature> {
     const cur = this.current;
     const pinBytes = pin === null ? null : new TextEncoder().encode(pin);
     try {
       if (!cur) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to sign.');
-      if (cur.session.locked || !cur.card) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to sign.');
+      if (cur.session.locked || !cur.card)
+        throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to sign.');
       if (!cur.card.signDigest) throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', 'This card cannot sign.');
       // The signing certificate is validated BEFORE the card is asked (a revoked one never gets
       // the PIN), and the one the card signed with is checked to be that same certificate.
@@ -308,7 +379,10 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       const result = await cur.card.signDigest(purpose, digest, pinBytes, options);
       const validated = await this.validateSigning(result.certificate.der);
       if (before && validated.sha256 !== before.sha256) {
-        throw new ArxFailure('CARD_KEY_MISMATCH', 'The card signed with another certificate than the one it presented.');
+        throw new ArxFailure(
+          'CARD_KEY_MISMATCH',
+          'The card signed with another certificate than the one it presented.',
+        );
       }
       this.touch();
       return {
@@ -326,7 +400,12 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
   }
 
   private async validateSigning(der: Uint8Array): Promise<{ sha256: string }> {
-    const validated = await validateCertificate(new X509Certificate(new Uint8Array(der)), this.deps.trustStore(), 'signature', this.deps.policy);
+    const validated = await validateCertificate(
+      new X509Certificate(new Uint8Array(der)),
+      this.deps.trustStore(),
+      'signature',
+      this.deps.policy,
+    );
     if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
     return { sha256: validated.value.sha256 };
   }

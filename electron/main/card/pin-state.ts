@@ -24,7 +24,13 @@ export interface PinState {
 export function pinStateFromFlags(flags: number): PinState {
   const pinPad = (flags & CKF_PROTECTED_AUTHENTICATION_PATH) !== 0;
   if (flags & CKF_USER_PIN_LOCKED) {
-    return { level: 'locked', pinPad, needsConfirmation: false, refuse: true, message: 'The PIN is locked. The card must be unblocked by the issuing office.' };
+    return {
+      level: 'locked',
+      pinPad,
+      needsConfirmation: false,
+      refuse: true,
+      message: 'The PIN is locked. The card must be unblocked by the issuing office.',
+    };
   }
   if (flags & CKF_USER_PIN_FINAL_TRY) {
     return {
@@ -36,7 +42,13 @@ export function pinStateFromFlags(flags: number): PinState {
     };
   }
   if (flags & CKF_USER_PIN_COUNT_LOW) {
-    return { level: 'warning', pinPad, needsConfirmation: false, refuse: false, message: 'A wrong PIN was entered recently: few tries are left before the card locks.' };
+    return {
+      level: 'warning',
+      pinPad,
+      needsConfirmation: false,
+      refuse: false,
+      message: 'A wrong PIN was entered recently: few tries are left before the card locks.',
+    };
   }
   return { level: 'ok', pinPad, needsConfirmation: false, refuse: false, message: '' };
 }

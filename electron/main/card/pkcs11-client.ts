@@ -7,7 +7,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ArxFailure } from '../../../shared/contract';
-import type { Pkcs11Op, Pkcs11Request, Pkcs11Results, RequestFor, WorkerRequest, WorkerResponse } from './pkcs11-protocol';
+import type {
+  Pkcs11Op,
+  Pkcs11Request,
+  Pkcs11Results,
+  RequestFor,
+  WorkerRequest,
+  WorkerResponse,
+} from './pkcs11-protocol';
 
 /**
  * From source (tsx, vitest) the worker is `pkcs11-worker.ts`, started through a tiny eval script
@@ -19,7 +26,11 @@ function spawnWorker(): Worker {
   if (here.endsWith('.ts')) {
     const source = pathToFileURL(join(dirname(here), 'pkcs11-worker.ts')).href;
     // The ESM build of tsx's register API (package exports './esm/api' → import).
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
     return new Worker(boot, { eval: true });
   }
@@ -44,7 +55,9 @@ export class Pkcs11Client {
       for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
     };
-    worker.on('error', (err) => fail(err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]!.slice(0, 200)}` : 'error'));
+    worker.on('error', (err) =>
+      fail(err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]!.slice(0, 200)}` : 'error'),
+    );
     worker.on('exit', (code) => fail(`exit code ${code}`));
     worker.unref();
   }

@@ -9,7 +9,10 @@ const CKR_TO_CODE: Readonly<Record<string, { code: ErrorCode; message: string }>
   CKR_PIN_INCORRECT: { code: 'PIN_INCORRECT', message: 'The PIN is incorrect.' },
   CKR_PIN_INVALID: { code: 'PIN_INVALID', message: 'The PIN contains characters the card does not accept.' },
   CKR_PIN_LEN_RANGE: { code: 'PIN_INVALID', message: 'The PIN is too short or too long for this card.' },
-  CKR_PIN_LOCKED: { code: 'PIN_LOCKED', message: 'The PIN is locked. The card must be unblocked by the issuing office.' },
+  CKR_PIN_LOCKED: {
+    code: 'PIN_LOCKED',
+    message: 'The PIN is locked. The card must be unblocked by the issuing office.',
+  },
   CKR_PIN_EXPIRED: { code: 'PIN_EXPIRED', message: 'The PIN has expired and must be changed at the issuing office.' },
   CKR_TOKEN_NOT_PRESENT: { code: 'CARD_REMOVED', message: 'The card was removed.' },
   CKR_DEVICE_REMOVED: { code: 'CARD_REMOVED', message: 'The card or reader was removed.' },
@@ -19,9 +22,18 @@ const CKR_TO_CODE: Readonly<Record<string, { code: ErrorCode; message: string }>
   CKR_SESSION_CLOSED: { code: 'CARD_SESSION_CLOSED', message: 'The card session was closed.' },
   CKR_USER_NOT_LOGGED_IN: { code: 'CARD_NOT_LOGGED_IN', message: 'The card requires a PIN for this operation.' },
   CKR_FUNCTION_CANCELED: { code: 'CANCELLED', message: 'The operation was cancelled.' },
-  CKR_MECHANISM_INVALID: { code: 'CARD_MECHANISM_UNSUPPORTED', message: 'The card does not support this signature mechanism.' },
-  CKR_MECHANISM_PARAM_INVALID: { code: 'CARD_MECHANISM_UNSUPPORTED', message: 'The card refused the signature mechanism parameters.' },
-  CKR_KEY_TYPE_INCONSISTENT: { code: 'CARD_MECHANISM_UNSUPPORTED', message: 'The key type does not fit the signature mechanism.' },
+  CKR_MECHANISM_INVALID: {
+    code: 'CARD_MECHANISM_UNSUPPORTED',
+    message: 'The card does not support this signature mechanism.',
+  },
+  CKR_MECHANISM_PARAM_INVALID: {
+    code: 'CARD_MECHANISM_UNSUPPORTED',
+    message: 'The card refused the signature mechanism parameters.',
+  },
+  CKR_KEY_TYPE_INCONSISTENT: {
+    code: 'CARD_MECHANISM_UNSUPPORTED',
+    message: 'The key type does not fit the signature mechanism.',
+  },
   CKR_DATA_LEN_RANGE: { code: 'CARD_ERROR', message: 'The data to sign has a length the card does not accept.' },
   CKR_CRYPTOKI_NOT_INITIALIZED: { code: 'CARD_MODULE_UNAVAILABLE', message: 'The PKCS#11 module is not initialised.' },
 };

@@ -69,7 +69,14 @@ export type Pkcs11Request =
    */
   | { op: 'deriveEcdh'; session: HandleHex; key: HandleHex; publicData: Uint8Array; length: number }
   /** C_DecryptInit + C_Decrypt in one step (RSA-OAEP with the key management key, 9D). */
-  | { op: 'decrypt'; session: HandleHex; key: HandleHex; mechanism: DecryptMechanism; data: Uint8Array; maxLength: number }
+  | {
+      op: 'decrypt';
+      session: HandleHex;
+      key: HandleHex;
+      mechanism: DecryptMechanism;
+      data: Uint8Array;
+      maxLength: number;
+    }
   | { op: 'finalize' };
 
 export interface DecryptMechanism {
@@ -104,5 +111,4 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; value: Pkcs11Results[Pkcs11Op] }
-  | { id: number; ok: false; error: ArxError };
+  { id: number; ok: true; value: Pkcs11Results[Pkcs11Op] } | { id: number; ok: false; error: ArxError };

@@ -8,7 +8,16 @@
 import { parentPort } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
 import { toCardError } from './pkcs11-errors';
-import type { HandleHex, ObjectView, Pkcs11Request, Pkcs11Results, SlotView, TokenView, WorkerRequest, WorkerResponse } from './pkcs11-protocol';
+import type {
+  HandleHex,
+  ObjectView,
+  Pkcs11Request,
+  Pkcs11Results,
+  SlotView,
+  TokenView,
+  WorkerRequest,
+  WorkerResponse,
+} from './pkcs11-protocol';
 
 // CK_SLOT_INFO.flags bit (PKCS#11 v2.40 §3.2); pkcs11js 2.1.7 does not export it.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -31,14 +40,22 @@ function initialize(path: string): Pkcs11Results['initialize'] {
       const info = module.C_GetInfo();
       return { library: trim(info.libraryDescription), manufacturer: trim(info.manufacturerID) };
     }
-    throw { code: 'CARD_MODULE_UNAVAILABLE', message: `A different PKCS#11 module (${modulePath}) is already loaded in this process.`, details: { path } };
+    throw {
+      code: 'CARD_MODULE_UNAVAILABLE',
+      message: `A different PKCS#11 module (${modulePath}) is already loaded in this process.`,
+      details: { path },
+    };
   }
   const m = new pkcs11js.PKCS11();
   try {
     m.load(path);
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
-    throw { code: 'CARD_MODULE_UNAVAILABLE', message: `Cannot load the PKCS#11 module ${path}: ${reason}`, details: { path } };
+    throw {
+      code: 'CARD_MODULE_UNAVAILABLE',
+      message: `Cannot load the PKCS#11 module ${path}: ${reason}`,
+      details: { path },
+    };
   }
   try {
     m.C_Initialize();
@@ -49,7 +66,11 @@ function initialize(path: string): Pkcs11Results['initialize'] {
     } catch {
       // the library is being abandoned; a failure to unload it changes nothing for the caller
     }
-    throw { code: 'CARD_MODULE_UNAVAILABLE', message: `The PKCS#11 module ${path} loaded but did not initialise (${String(e.details?.ckr ?? e.message)}).`, details: { path } };
+    throw {
+      code: 'CARD_MODULE_UNAVAILABLE',
+      message: `The PKCS#11 module ${path} loaded but did not initialise (${String(e.details?.ckr ?? e.message)}).`,
+      details: { path },
+    };
   }
   module = m;
   modulePath = path;
@@ -73,14 +94,24 @@ function getSlots(tokenPresent: boolean): SlotView[] {
 
 function getTokenInfo(slot: HandleHex): TokenView {
   const t = loaded().C_GetTokenInfo(handle(slot));
-  return { label: trim(t.label), manufacturer: trim(t.manufacturerID), model: trim(t.model), serialNumber: trim(t.serialNumber), flags: t.flags };
+  return {
+    label: trim(t.label),
+    manufacturer: trim(t.manufacturerID),
+    model: trim(t.model),
+    serialNumber: trim(t.serialNumber),
+    flags: t.flags,
+  };
 }
 
 function login(session: HandleHex, userType: number, pin: Uint8Array | null): null {
   // pkcs11js 2.1.7 accepts the PIN only as a JS string: the string lives only inside this call and
   // the bytes it was made from are zero-filled in `finally`. A PIN pad login passes an empty PIN.
   try {
-    loaded().C_Login(handle(session), userType, pin ? Buffer.from(pin.buffer, pin.byteOffset, pin.byteLength).toString('utf8') : '');
+    loaded().C_Login(
+      handle(session),
+      userType,
+      pin ? Buffer.from(pin.buffer, pin.byteOffset, pin.byteLength).toString('utf8') : '',
+    );
     return null;
   } finally {
     pin?.fill(0);
@@ -125,10 +156,19 @@ function findObjects(session: HandleHex, objectClass: number): ObjectView[] {
   });
 }
 
-function signInit(session: HandleHex, key: HandleHex, mech: Extract<Pkcs11Request, { op: 'signInit' }>['mechanism']): null {
+function signInit(
+  session: HandleHex,
+  key: HandleHex,
+  mech: Extract<Pkcs11Request, { op: 'signInit' }>['mechanism'],
+): null {
   const mechanism: pkcs11js.Mechanism = { mechanism: mech.mechanism };
   if (mech.pss) {
-    const pss: pkcs11js.RsaPSS = { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: mech.pss.hashAlg, mgf: mech.pss.mgf, saltLen: mech.pss.saltLen };
+    const pss: pkcs11js.RsaPSS = {
+      type: pkcs11js.CK_PARAMS_RSA_PSS,
+      hashAlg: mech.pss.hashAlg,
+      mgf: mech.pss.mgf,
+      saltLen: mech.pss.saltLen,
+    };
     mechanism.parameter = pss;
   }
   loaded().C_SignInit(handle(session), mechanism, handle(key));
@@ -141,7 +181,11 @@ const CKZ_DATA_SPECIFIED = 0x1;
 function deriveEcdh(session: HandleHex, key: HandleHex, publicData: Uint8Array, length: number): Uint8Array {
   const m = loaded();
   const s = handle(session);
-  const parameter: pkcs11js.ECDH1 = { type: pkcs11js.CK_PARAMS_EC_DH, kdf: pkcs11js.CKD_NULL, publicData: Buffer.from(publicData) };
+  const parameter: pkcs11js.ECDH1 = {
+    type: pkcs11js.CK_PARAMS_EC_DH,
+    kdf: pkcs11js.CKD_NULL,
+    publicData: Buffer.from(publicData),
+  };
   // A session object (never CKA_TOKEN), extractable and not sensitive: its value is read once and
   // the object destroyed right after, on every path.
   const derived = m.C_DeriveKey(s, { mechanism: pkcs11js.CKM_ECDH1_DERIVE, parameter }, handle(key), [
@@ -155,7 +199,8 @@ function deriveEcdh(session: HandleHex, key: HandleHex, publicData: Uint8Array, 
   try {
     const [value] = m.C_GetAttributeValue(s, derived, [{ type: pkcs11js.CKA_VALUE }]);
     const buf = value?.value as Buffer | undefined;
-    if (!buf || buf.length === 0) throw { code: 'CARD_ERROR', message: 'The card derived no shared secret (C_DeriveKey: empty CKA_VALUE).' };
+    if (!buf || buf.length === 0)
+      throw { code: 'CARD_ERROR', message: 'The card derived no shared secret (C_DeriveKey: empty CKA_VALUE).' };
     const out = new Uint8Array(buf);
     buf.fill(0);
     return out;
@@ -173,7 +218,12 @@ function decrypt(req: Extract<Pkcs11Request, { op: 'decrypt' }>): Uint8Array {
   const s = handle(req.session);
   const mechanism: pkcs11js.Mechanism = { mechanism: req.mechanism.mechanism };
   if (req.mechanism.oaep) {
-    const oaep: pkcs11js.RsaOAEP = { type: pkcs11js.CK_PARAMS_RSA_OAEP, hashAlg: req.mechanism.oaep.hashAlg, mgf: req.mechanism.oaep.mgf, source: CKZ_DATA_SPECIFIED };
+    const oaep: pkcs11js.RsaOAEP = {
+      type: pkcs11js.CK_PARAMS_RSA_OAEP,
+      hashAlg: req.mechanism.oaep.hashAlg,
+      mgf: req.mechanism.oaep.mgf,
+      source: CKZ_DATA_SPECIFIED,
+    };
     mechanism.parameter = oaep;
   }
   m.C_DecryptInit(s, mechanism, handle(req.key));
@@ -252,4 +302,3 @@ parentPort?.on('message', ({ id, request }: WorkerRequest) => {
   }
   parentPort!.postMessage(response);
 });
-

@@ -8,7 +8,11 @@ import type { SessionAuditEvent } from './operator-auth';
  * A refusal before the operator is known concerns no tenant yet; on the embedded default it is
  * written to every tenant (the admin can list them), elsewhere it stays in the local log only.
  */
-export function sessionAuditWriter(consolePool: () => pg.Pool, allTenants: () => Promise<string[]>, log: (line: string) => void) {
+export function sessionAuditWriter(
+  consolePool: () => pg.Pool,
+  allTenants: () => Promise<string[]>,
+  log: (line: string) => void,
+) {
   const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
   return async (event: SessionAuditEvent): Promise<void> => {
     const tenants = event.tenants.length ? event.tenants : await allTenants().catch(() => []);
@@ -17,7 +21,13 @@ export function sessionAuditWriter(consolePool: () => pg.Pool, allTenants: () =>
       return;
     }
     for (const t of tenants) {
-      await new ChainWriter(consolePool(), t, { source }).append([{ type: event.type, data: event.data, subject: 'edipi' in event.data && event.data.edipi ? event.data.edipi : 'unknown' }]);
+      await new ChainWriter(consolePool(), t, { source }).append([
+        {
+          type: event.type,
+          data: event.data,
+          subject: 'edipi' in event.data && event.data.edipi ? event.data.edipi : 'unknown',
+        },
+      ]);
     }
   };
 }

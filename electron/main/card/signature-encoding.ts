@@ -31,7 +31,10 @@ export function ecdsaRawToDer(curve: EcCurve, raw: Uint8Array): Uint8Array {
   try {
     return CURVES[curve].Signature.fromBytes(raw, 'compact').toBytes('der');
   } catch {
-    throw new ArxFailure('CARD_ERROR', `The card returned an ECDSA signature of ${raw.length} bytes, not a ${curve} r‖s value.`);
+    throw new ArxFailure(
+      'CARD_ERROR',
+      `The card returned an ECDSA signature of ${raw.length} bytes, not a ${curve} r‖s value.`,
+    );
   }
 }
 
@@ -45,7 +48,10 @@ export function hashNameOfDigest(digest: Uint8Array): 'sha256' | 'sha384' | 'sha
   if (digest.length === 32) return 'sha256';
   if (digest.length === 48) return 'sha384';
   if (digest.length === 64) return 'sha512';
-  throw new ArxFailure('INVALID_REQUEST', `A digest must be 32, 48 or 64 bytes (SHA-256/384/512); got ${digest.length}.`);
+  throw new ArxFailure(
+    'INVALID_REQUEST',
+    `A digest must be 32, 48 or 64 bytes (SHA-256/384/512); got ${digest.length}.`,
+  );
 }
 
 /** DER DigestInfo for CKM_RSA_PKCS. */

@@ -8,7 +8,15 @@ import { promisify } from 'node:util';
 import type { X509Certificate } from '@peculiar/x509';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import { createTestPki, commonName, issueCardCertificate, issueCrl, type TestCardCase, type TestCertUsage, type TestPerson } from '../pki/test-pki';
+import {
+  createTestPki,
+  commonName,
+  issueCardCertificate,
+  issueCrl,
+  type TestCardCase,
+  type TestCertUsage,
+  type TestPerson,
+} from '../pki/test-pki';
 import { certificateSha256 } from '../pki/validate';
 
 /**
@@ -24,14 +32,43 @@ export const TEST_CARD_PIN = '123456';
 export const TEST_CARD_SO_PIN = '12345678';
 
 /** The PIV key slots as OpenSC exposes them (id, key label, certificate label). */
-export const PIV_SLOTS: readonly { id: string; usage: TestCertUsage; keyLabel: string; certLabel: string; pivKey: string }[] = [
-  { id: '01', usage: 'piv-auth', keyLabel: 'PIV AUTH key', certLabel: 'Certificate for PIV Authentication', pivKey: '9A' },
+export const PIV_SLOTS: readonly {
+  id: string;
+  usage: TestCertUsage;
+  keyLabel: string;
+  certLabel: string;
+  pivKey: string;
+}[] = [
+  {
+    id: '01',
+    usage: 'piv-auth',
+    keyLabel: 'PIV AUTH key',
+    certLabel: 'Certificate for PIV Authentication',
+    pivKey: '9A',
+  },
   { id: '02', usage: 'signature', keyLabel: 'SIGN key', certLabel: 'Certificate for Digital Signature', pivKey: '9C' },
-  { id: '03', usage: 'key-management', keyLabel: 'KEY MAN key', certLabel: 'Certificate for Key Management', pivKey: '9D' },
-  { id: '04', usage: 'card-auth', keyLabel: 'CARD AUTH key', certLabel: 'Certificate for Card Authentication', pivKey: '9E' },
+  {
+    id: '03',
+    usage: 'key-management',
+    keyLabel: 'KEY MAN key',
+    certLabel: 'Certificate for Key Management',
+    pivKey: '9D',
+  },
+  {
+    id: '04',
+    usage: 'card-auth',
+    keyLabel: 'CARD AUTH key',
+    certLabel: 'Certificate for Card Authentication',
+    pivKey: '9E',
+  },
 ];
 
-const USAGE_COLUMN: Record<TestCertUsage, string> = { 'piv-auth': 'piv-auth', signature: 'signature', 'key-management': 'key-management', 'card-auth': 'card-auth' };
+const USAGE_COLUMN: Record<TestCertUsage, string> = {
+  'piv-auth': 'piv-auth',
+  signature: 'signature',
+  'key-management': 'key-management',
+  'card-auth': 'card-auth',
+};
 
 export interface TestCardSpec {
   label: string;
@@ -45,13 +82,62 @@ export interface TestCardSpec {
 }
 
 export const TEST_CARDS: readonly TestCardSpec[] = [
-  { label: 'ARX TEST ADAMS EC', keyType: 'ec', case: 'good', person: { last: 'ADAMS', first: 'ALICE', middle: 'ANN', edipi: '1000000001' }, roles: ['policy-author', 'isso', 'administrator'], expect: null },
-  { label: 'ARX TEST BAKER RSA', keyType: 'rsa', case: 'good', person: { last: 'BAKER', first: 'BRUCE', middle: 'BO', edipi: '1000000002' }, roles: ['approver', 'auditor'], expect: null },
-  { label: 'ARX TEST REVOKED', keyType: 'ec', case: 'revoked', person: { last: 'CARTER', first: 'CORA', middle: 'C', edipi: '1000000003' }, roles: ['policy-author'], expect: 'CERT_REVOKED' },
-  { label: 'ARX TEST EXPIRED', keyType: 'ec', case: 'expired', person: { last: 'DAVIS', first: 'DREW', middle: 'D', edipi: '1000000004' }, roles: ['policy-author'], expect: 'CERT_EXPIRED' },
-  { label: 'ARX TEST UNTRUSTED', keyType: 'ec', case: 'untrusted', person: { last: 'EVANS', first: 'ELI', middle: 'E', edipi: '1000000005' }, roles: ['policy-author'], expect: 'CERT_UNTRUSTED' },
-  { label: 'ARX TEST WRONG EKU', keyType: 'ec', case: 'wrong-eku', person: { last: 'FOSTER', first: 'FAY', middle: 'F', edipi: '1000000006' }, roles: ['policy-author'], expect: 'CERT_WRONG_EKU' },
-  { label: 'ARX TEST NO UPN', keyType: 'ec', case: 'no-upn', person: { last: 'GRANT', first: 'GUS', middle: 'G', edipi: '1000000007' }, roles: ['policy-author'], expect: 'CERT_UPN_MISSING' },
+  {
+    label: 'ARX TEST ADAMS EC',
+    keyType: 'ec',
+    case: 'good',
+    person: { last: 'ADAMS', first: 'ALICE', middle: 'ANN', edipi: '1000000001' },
+    roles: ['policy-author', 'isso', 'administrator'],
+    expect: null,
+  },
+  {
+    label: 'ARX TEST BAKER RSA',
+    keyType: 'rsa',
+    case: 'good',
+    person: { last: 'BAKER', first: 'BRUCE', middle: 'BO', edipi: '1000000002' },
+    roles: ['approver', 'auditor'],
+    expect: null,
+  },
+  {
+    label: 'ARX TEST REVOKED',
+    keyType: 'ec',
+    case: 'revoked',
+    person: { last: 'CARTER', first: 'CORA', middle: 'C', edipi: '1000000003' },
+    roles: ['policy-author'],
+    expect: 'CERT_REVOKED',
+  },
+  {
+    label: 'ARX TEST EXPIRED',
+    keyType: 'ec',
+    case: 'expired',
+    person: { last: 'DAVIS', first: 'DREW', middle: 'D', edipi: '1000000004' },
+    roles: ['policy-author'],
+    expect: 'CERT_EXPIRED',
+  },
+  {
+    label: 'ARX TEST UNTRUSTED',
+    keyType: 'ec',
+    case: 'untrusted',
+    person: { last: 'EVANS', first: 'ELI', middle: 'E', edipi: '1000000005' },
+    roles: ['policy-author'],
+    expect: 'CERT_UNTRUSTED',
+  },
+  {
+    label: 'ARX TEST WRONG EKU',
+    keyType: 'ec',
+    case: 'wrong-eku',
+    person: { last: 'FOSTER', first: 'FAY', middle: 'F', edipi: '1000000006' },
+    roles: ['policy-author'],
+    expect: 'CERT_WRONG_EKU',
+  },
+  {
+    label: 'ARX TEST NO UPN',
+    keyType: 'ec',
+    case: 'no-upn',
+    person: { last: 'GRANT', first: 'GUS', middle: 'G', edipi: '1000000007' },
+    roles: ['policy-author'],
+    expect: 'CERT_UPN_MISSING',
+  },
 ];
 
 export interface ProvisionedCertificate {
@@ -104,10 +190,16 @@ async function tool(bin: string, args: string[], env: NodeJS.ProcessEnv, what: s
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === 'ENOENT') {
-      throw new ArxFailure('TEST_CARD_PROVISION_FAILED', `${bin} is not installed; test cards need SoftHSM2 (softhsm2-util) and OpenSC (pkcs11-tool).`, { tool: bin });
+      throw new ArxFailure(
+        'TEST_CARD_PROVISION_FAILED',
+        `${bin} is not installed; test cards need SoftHSM2 (softhsm2-util) and OpenSC (pkcs11-tool).`,
+        { tool: bin },
+      );
     }
     const stderr = e.stderr?.toString('utf8').trim().split('\n').slice(-3).join(' ') ?? '';
-    throw new ArxFailure('TEST_CARD_PROVISION_FAILED', `${what} failed: ${bin} ${stderr || e.message}`.slice(0, 600), { tool: bin });
+    throw new ArxFailure('TEST_CARD_PROVISION_FAILED', `${what} failed: ${bin} ${stderr || e.message}`.slice(0, 600), {
+      tool: bin,
+    });
   }
 }
 
@@ -122,7 +214,12 @@ export async function provisionTestCards(
 ): Promise<ProvisionedTestCards> {
   const dir = resolve(dirArg);
   const module = opts.module ?? SOFTHSM2_MODULE;
-  if (!existsSync(module)) throw new ArxFailure('TEST_CARD_PROVISION_FAILED', `The SoftHSM2 module ${module} does not exist (install softhsm2).`, { module });
+  if (!existsSync(module))
+    throw new ArxFailure(
+      'TEST_CARD_PROVISION_FAILED',
+      `The SoftHSM2 module ${module} does not exist (install softhsm2).`,
+      { module },
+    );
   const specs = opts.specs ?? TEST_CARDS;
   const now = opts.now ?? new Date();
   const tokenDir = join(dir, 'tokens');
@@ -136,7 +233,10 @@ export async function provisionTestCards(
   for (const p of [tokenDir, pkiDir, join(dir, 'cards')]) rmSync(p, { recursive: true, force: true });
   for (const p of [tokenDir, ...Object.values(paths)]) mkdirSync(p, { recursive: true });
   const softhsm2Conf = join(dir, 'softhsm2.conf');
-  writeFileSync(softhsm2Conf, `# ARX test cards (test data only)\ndirectories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = true\n`);
+  writeFileSync(
+    softhsm2Conf,
+    `# ARX test cards (test data only)\ndirectories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = true\n`,
+  );
   const env = { ...process.env, SOFTHSM2_CONF: softhsm2Conf };
 
   const pki = await createTestPki(now);
@@ -148,25 +248,82 @@ export async function provisionTestCards(
   const revoked: X509Certificate[] = [];
   for (const spec of specs) {
     opts.onProgress?.(`provisioning ${spec.label} (${spec.keyType.toUpperCase()}, ${spec.case})`);
-    await tool('softhsm2-util', ['--init-token', '--free', '--label', spec.label, '--pin', TEST_CARD_PIN, '--so-pin', TEST_CARD_SO_PIN], env, `Initialising token "${spec.label}"`);
-    const p11 = (args: string[], what: string) => tool('pkcs11-tool', ['--module', module, '--token-label', spec.label, ...args], env, `${what} on "${spec.label}"`);
+    await tool(
+      'softhsm2-util',
+      ['--init-token', '--free', '--label', spec.label, '--pin', TEST_CARD_PIN, '--so-pin', TEST_CARD_SO_PIN],
+      env,
+      `Initialising token "${spec.label}"`,
+    );
+    const p11 = (args: string[], what: string) =>
+      tool(
+        'pkcs11-tool',
+        ['--module', module, '--token-label', spec.label, ...args],
+        env,
+        `${what} on "${spec.label}"`,
+      );
     const cardDir = join(dir, 'cards', spec.label.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
     mkdirSync(cardDir, { recursive: true });
     const certificates: ProvisionedCertificate[] = [];
     for (const slot of PIV_SLOTS) {
       const keyType = spec.keyType === 'ec' ? 'EC:prime256v1' : 'rsa:2048';
-      const usage = slot.usage === 'key-management' ? (spec.keyType === 'ec' ? ['--usage-derive'] : ['--usage-decrypt']) : ['--usage-sign'];
+      const usage =
+        slot.usage === 'key-management'
+          ? spec.keyType === 'ec'
+            ? ['--usage-derive']
+            : ['--usage-decrypt']
+          : ['--usage-sign'];
       // The Digital Signature key needs a context-specific login for each use, as on a real card.
       const always = slot.usage === 'signature' ? ['--always-auth'] : [];
-      await p11(['--login', '--pin', TEST_CARD_PIN, '--keypairgen', '--key-type', keyType, '--id', slot.id, '--label', slot.keyLabel, ...usage, ...always], `Generating ${slot.keyLabel}`);
+      await p11(
+        [
+          '--login',
+          '--pin',
+          TEST_CARD_PIN,
+          '--keypairgen',
+          '--key-type',
+          keyType,
+          '--id',
+          slot.id,
+          '--label',
+          slot.keyLabel,
+          ...usage,
+          ...always,
+        ],
+        `Generating ${slot.keyLabel}`,
+      );
       const pubFile = join(cardDir, `${slot.id}.pub.der`);
-      await p11(['--read-object', '--type', 'pubkey', '--id', slot.id, '-o', pubFile], `Reading the public key ${slot.id}`);
+      await p11(
+        ['--read-object', '--type', 'pubkey', '--id', slot.id, '-o', pubFile],
+        `Reading the public key ${slot.id}`,
+      );
       const spki = readFileSync(pubFile);
-      const cert = await issueCardCertificate(pki, { person: spec.person, usage: slot.usage, case: spec.case, publicKey: new Uint8Array(spki), keyType: spec.keyType, now });
+      const cert = await issueCardCertificate(pki, {
+        person: spec.person,
+        usage: slot.usage,
+        case: spec.case,
+        publicKey: new Uint8Array(spki),
+        keyType: spec.keyType,
+        now,
+      });
       if (spec.case === 'revoked') revoked.push(cert);
       const file = join(cardDir, `${slot.id}.der`);
       writeFileSync(file, new Uint8Array(cert.rawData));
-      await p11(['--login', '--pin', TEST_CARD_PIN, '--write-object', file, '--type', 'cert', '--id', slot.id, '--label', slot.certLabel], `Writing ${slot.certLabel}`);
+      await p11(
+        [
+          '--login',
+          '--pin',
+          TEST_CARD_PIN,
+          '--write-object',
+          file,
+          '--type',
+          'cert',
+          '--id',
+          slot.id,
+          '--label',
+          slot.certLabel,
+        ],
+        `Writing ${slot.certLabel}`,
+      );
       certificates.push({
         id: slot.id,
         pivKey: slot.pivKey,
@@ -193,10 +350,24 @@ export async function provisionTestCards(
       certificates,
     });
   }
-  writeFileSync(join(paths.crls, 'arx-test-root-ca-1.crl'), new Uint8Array((await issueCrl(pki.root, [], { thisUpdate: now })).rawData));
-  writeFileSync(join(paths.crls, 'arx-test-id-ca-1.crl'), new Uint8Array((await issueCrl(pki.intermediate, revoked, { thisUpdate: now })).rawData));
+  writeFileSync(
+    join(paths.crls, 'arx-test-root-ca-1.crl'),
+    new Uint8Array((await issueCrl(pki.root, [], { thisUpdate: now })).rawData),
+  );
+  writeFileSync(
+    join(paths.crls, 'arx-test-id-ca-1.crl'),
+    new Uint8Array((await issueCrl(pki.intermediate, revoked, { thisUpdate: now })).rawData),
+  );
 
-  const result: ProvisionedTestCards = { dir, module, softhsm2Conf, tokenDir, ...paths, policyArc: pki.policyArc, cards };
+  const result: ProvisionedTestCards = {
+    dir,
+    module,
+    softhsm2Conf,
+    tokenDir,
+    ...paths,
+    policyArc: pki.policyArc,
+    cards,
+  };
   writeFileSync(join(dir, 'test-cards.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
 }
@@ -212,11 +383,17 @@ export interface RegisteredOperators {
  * Registers the test cards' operators, their certificates and role grants. Re-provisioning
  * replaces an operator's certificates (the keys are new). Runs as the control-plane owner.
  */
-export async function registerTestOperators(admin: pg.Pool, provisioned: ProvisionedTestCards, tenantIds?: readonly string[]): Promise<RegisteredOperators> {
+export async function registerTestOperators(
+  admin: pg.Pool,
+  provisioned: ProvisionedTestCards,
+  tenantIds?: readonly string[],
+): Promise<RegisteredOperators> {
   const client = await admin.connect();
   try {
     await client.query('BEGIN');
-    const tenants = tenantIds ?? (await client.query<{ id: string }>('SELECT id FROM arx.tenants ORDER BY slug')).rows.map((r) => r.id);
+    const tenants =
+      tenantIds ??
+      (await client.query<{ id: string }>('SELECT id FROM arx.tenants ORDER BY slug')).rows.map((r) => r.id);
     let certificates = 0;
     let grants = 0;
     for (const card of provisioned.cards) {
@@ -230,7 +407,14 @@ export async function registerTestOperators(admin: pg.Pool, provisioned: Provisi
       for (const c of card.certificates) {
         await client.query(
           `INSERT INTO arx.operator_certificates (sha256, operator_id, usage, subject, not_after, der) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [Buffer.from(c.sha256, 'hex'), operatorId, USAGE_COLUMN[c.usage], c.subject, c.notAfter, readFileSync(c.file)],
+          [
+            Buffer.from(c.sha256, 'hex'),
+            operatorId,
+            USAGE_COLUMN[c.usage],
+            c.subject,
+            c.notAfter,
+            readFileSync(c.file),
+          ],
         );
         certificates++;
       }
@@ -238,7 +422,10 @@ export async function registerTestOperators(admin: pg.Pool, provisioned: Provisi
         // role_grants is under forced row-level security: open the tenant for this transaction.
         await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
         for (const role of card.roles) {
-          const r = await client.query('INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, operatorId, role]);
+          const r = await client.query(
+            'INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [tenantId, operatorId, role],
+          );
           grants += r.rowCount ?? 0;
         }
       }

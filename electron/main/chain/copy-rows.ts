@@ -21,7 +21,11 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * Yields the tuples of each received chunk; fields are views into the chunk (no copy).
  * Must run inside the caller's transaction (tenant set, snapshot fixed).
  */
-export async function* copyBinaryTuples(client: pg.PoolClient, sql: string, fieldCount: number): AsyncGenerator<Buffer[][]> {
+export async function* copyBinaryTuples(
+  client: pg.PoolClient,
+  sql: string,
+  fieldCount: number,
+): AsyncGenerator<Buffer[][]> {
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
   let pending: Buffer = Buffer.alloc(0);
   let headerDone = false;
@@ -34,7 +38,8 @@ export async function* copyBinaryTuples(client: pg.PoolClient, sql: string, fiel
         pending = buf;
         continue;
       }
-      if (!buf.subarray(0, 11).equals(SIGNATURE)) throw new ArxFailure('INTERNAL', 'The database sent a COPY stream without the binary signature.');
+      if (!buf.subarray(0, 11).equals(SIGNATURE))
+        throw new ArxFailure('INTERNAL', 'The database sent a COPY stream without the binary signature.');
       off = 19 + buf.readUInt32BE(15);
       headerDone = true;
     }
@@ -46,7 +51,8 @@ export async function* copyBinaryTuples(client: pg.PoolClient, sql: string, fiel
         off += 2;
         break;
       }
-      if (fields !== fieldCount) throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
+      if (fields !== fieldCount)
+        throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
       // A tuple is complete when all its length-prefixed fields are in the buffer.
       let p = off + 2;
       const tuple: Buffer[] = [];
@@ -82,8 +88,21 @@ export interface TupleBlock {
  * `reuse`: blocks are views into one framing buffer, valid only until the next block is asked for
  * (no buffer allocated per block; the caller consumes or copies each block before going on).
  */
-export function copyTupleBlocks(client: pg.ClientBase, sql: string, fieldCount: number, maxRows: number, maxBytes: number, reuse = false): AsyncGenerator<TupleBlock> {
-  return tupleBlocks(client.query(leanCopyOut(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`))), fieldCount, maxRows, maxBytes, reuse);
+export function copyTupleBlocks(
+  client: pg.ClientBase,
+  sql: string,
+  fieldCount: number,
+  maxRows: number,
+  maxBytes: number,
+  reuse = false,
+): AsyncGenerator<TupleBlock> {
+  return tupleBlocks(
+    client.query(leanCopyOut(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`))),
+    fieldCount,
+    maxRows,
+    maxBytes,
+    reuse,
+  );
 }
 
 /** The parts of pg-copy-streams' CopyStreamQuery (7.x, copy-to.js) that leanCopyOut relies on. */
@@ -112,7 +131,14 @@ interface CopyOutInternals {
  */
 export function leanCopyOut<T extends object>(query: T): T {
   const q = query as unknown as CopyOutInternals;
-  if (typeof q._parse !== 'function' || typeof q._detach !== 'function' || typeof q._cleanup !== 'function' || !q._buffer || typeof q._buffer.take !== 'function') return query;
+  if (
+    typeof q._parse !== 'function' ||
+    typeof q._detach !== 'function' ||
+    typeof q._cleanup !== 'function' ||
+    !q._buffer ||
+    typeof q._buffer.take !== 'function'
+  )
+    return query;
   q._parse = leanParse;
   return query;
 }
@@ -177,7 +203,13 @@ function leanParse(this: CopyOutInternals, chunk: Buffer): boolean | undefined {
 }
 
 /** The framing of copyTupleBlocks over any stream of binary-COPY bytes. */
-export async function* tupleBlocks(stream: AsyncIterable<Uint8Array>, fieldCount: number, maxRows: number, maxBytes: number, reuse = false): AsyncGenerator<TupleBlock> {
+export async function* tupleBlocks(
+  stream: AsyncIterable<Uint8Array>,
+  fieldCount: number,
+  maxRows: number,
+  maxBytes: number,
+  reuse = false,
+): AsyncGenerator<TupleBlock> {
   const framer = new TupleFramer(fieldCount, maxRows, maxBytes, reuse);
   for await (const chunk of stream) {
     for (const block of framer.push(chunk)) yield block;
@@ -239,7 +271,9 @@ export class TupleFramer {
     if (!this.header) {
       const acc = this.acc;
       if (this.len < 19) return out;
-      for (let i = 0; i < SIGNATURE.length; i++) if (acc[i] !== SIGNATURE[i]) throw new ArxFailure('INTERNAL', 'The database sent a COPY stream without the binary signature.');
+      for (let i = 0; i < SIGNATURE.length; i++)
+        if (acc[i] !== SIGNATURE[i])
+          throw new ArxFailure('INTERNAL', 'The database sent a COPY stream without the binary signature.');
       const skip = 19 + this.view.getUint32(15);
       if (this.len < skip) return out;
       acc.copyWithin(0, skip, this.len);
@@ -258,7 +292,8 @@ export class TupleFramer {
           this.ended = true;
           break;
         }
-        if (fields !== fieldCount) throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
+        if (fields !== fieldCount)
+          throw new ArxFailure('INTERNAL', `COPY tuple with ${fields} fields, expected ${fieldCount}.`);
         let p = scan + 2;
         let i = 0;
         for (; i < fieldCount; i++) {
@@ -329,18 +364,33 @@ export function chainRowsSql(tenantId: string, from: number, to: number | null):
 const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
 
 /** A tenant's chain rows, seq `from`..`to` (inclusive; null: to the end), in seq order. */
-export async function* copyChainRows(client: pg.PoolClient, tenantId: string, from: number, to: number | null): AsyncGenerator<StoredChainRow[]> {
+export async function* copyChainRows(
+  client: pg.PoolClient,
+  tenantId: string,
+  from: number,
+  to: number | null,
+): AsyncGenerator<StoredChainRow[]> {
   const sql = `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
     WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
     ORDER BY seq`;
   for await (const tuples of copyBinaryTuples(client, sql, 4)) {
     // int8 as two halves: no BigInt per row (seqs stay below 2^53).
-    yield tuples.map(([s, b, d, h]) => ({ seq: s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4), bytes: b!, digest: d!, hash: h! }));
+    yield tuples.map(([s, b, d, h]) => ({
+      seq: s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4),
+      bytes: b!,
+      digest: d!,
+      hash: h!,
+    }));
   }
 }
 
 /** The stored chain hashes before seq `before`, in seq order (for the Merkle tree before a range). */
-export async function* copyChainHashes(client: pg.PoolClient, tenantId: string, before: number): AsyncGenerator<{ seq: number; hash: Buffer }[]> {
+export async function* copyChainHashes(
+  client: pg.PoolClient,
+  tenantId: string,
+  before: number,
+): AsyncGenerator<{ seq: number; hash: Buffer }[]> {
   const sql = `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq < ${Math.trunc(before)} ORDER BY seq`;
-  for await (const tuples of copyBinaryTuples(client, sql, 2)) yield tuples.map(([s, h]) => ({ seq: Number(s!.readBigInt64BE(0)), hash: h! }));
+  for await (const tuples of copyBinaryTuples(client, sql, 2))
+    yield tuples.map(([s, h]) => ({ seq: Number(s!.readBigInt64BE(0)), hash: h! }));
 }

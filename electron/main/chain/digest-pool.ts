@@ -16,7 +16,11 @@ function spawnWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     const source = pathToFileURL(join(dirname(here), 'digest-worker.ts')).href;
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
     return new Worker(boot, { eval: true });
   }
@@ -70,7 +74,9 @@ export class DigestStream {
     }
     // Larger than a slot (a very large event), or every slot busy: a buffer of its own.
     const own = bytes.slice();
-    this.worker.postMessage({ kind: 'block', stream: this.id, bytes: own } satisfies DigestRequest, [own.buffer as ArrayBuffer]);
+    this.worker.postMessage({ kind: 'block', stream: this.id, bytes: own } satisfies DigestRequest, [
+      own.buffer as ArrayBuffer,
+    ]);
   }
 
   /** Resolves once fewer than `n` blocks are unacknowledged (back-pressure); rejects if the worker failed. */
@@ -153,7 +159,8 @@ export class DigestPool {
       this.streams.get(m.stream)?.receive(m);
     });
     const fail = (why: string) => {
-      for (const s of [...this.streams.values()]) if (s.worker === w) s.fail(new ArxFailure('INTERNAL', `A chain digest worker stopped: ${why}`));
+      for (const s of [...this.streams.values()])
+        if (s.worker === w) s.fail(new ArxFailure('INTERNAL', `A chain digest worker stopped: ${why}`));
       const i = this.workers.indexOf(w);
       if (i >= 0 && !this.closed) this.workers[i] = this.start();
     };
@@ -183,7 +190,11 @@ export class DigestPool {
   }
 
   /** Opens a verification stream on the least busy worker, with its ring of shared slots. */
-  open(init: StreamInit, onProgress: (p: StreamStats) => void, ring: RingSize = { slots: 4, slotBytes: 1 << 20 }): DigestStream {
+  open(
+    init: StreamInit,
+    onProgress: (p: StreamStats) => void,
+    ring: RingSize = { slots: 4, slotBytes: 1 << 20 },
+  ): DigestStream {
     if (this.closed) throw new ArxFailure('INTERNAL', 'The chain digest pool is closed.');
     // Plain loops, not Array filter/reduce callbacks: Node 20's V8 has aborted the process
     // ("unreachable code" in Deoptimizer::DoComputeBuiltinContinuation) deoptimizing those.
@@ -198,7 +209,13 @@ export class DigestPool {
     const s = new DigestStream(this, worker, this.nextId++, onProgress, shared, ring.slotBytes);
     this.streams.set(s.id, s);
     worker.ref();
-    worker.postMessage({ kind: 'open', stream: s.id, init, ring: shared, slotBytes: ring.slotBytes } satisfies DigestRequest);
+    worker.postMessage({
+      kind: 'open',
+      stream: s.id,
+      init,
+      ring: shared,
+      slotBytes: ring.slotBytes,
+    } satisfies DigestRequest);
     return s;
   }
 

@@ -45,7 +45,13 @@ function handle(m: DigestRequest, k: Awaited<typeof kernel>): void {
       return;
     }
     if (m.kind === 'slot') {
-      if (!Number.isInteger(m.slot) || m.slot < 0 || m.length < 0 || m.length > s.slotBytes || (m.slot + 1) * s.slotBytes > s.ring.byteLength) {
+      if (
+        !Number.isInteger(m.slot) ||
+        m.slot < 0 ||
+        m.length < 0 ||
+        m.length > s.slotBytes ||
+        (m.slot + 1) * s.slotBytes > s.ring.byteLength
+      ) {
         throw new Error(`slot ${m.slot} (${m.length} bytes) outside the ring`);
       }
       // In place: the engine refills this slot only after this acknowledgement, and

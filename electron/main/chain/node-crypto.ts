@@ -31,7 +31,10 @@ export async function loadWasmMerkleHasher(): Promise<MerkleHasher> {
  */
 export function nodeEd25519Verifier(name: string, publicKey: Uint8Array): NoteVerifier {
   const vetted = ed25519Verifier(name, publicKey);
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+    format: 'jwk',
+  });
   return {
     name: vetted.name,
     keyId: vetted.keyId,

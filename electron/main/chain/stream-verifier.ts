@@ -1,4 +1,10 @@
-import { ChainVerifier, type ChainCheckpoint, type ChainReport, type ChainRow, type ChainStart } from '../../../shared/chain';
+import {
+  ChainVerifier,
+  type ChainCheckpoint,
+  type ChainReport,
+  type ChainRow,
+  type ChainStart,
+} from '../../../shared/chain';
 import type { HashKernel } from './hash-kernel';
 
 /** What a stream verification needs to start (structured-cloneable: it crosses to a worker). */
@@ -100,7 +106,16 @@ export class ChainStreamVerifier {
     if (this.prev) this.prev = this.prev.slice();
   }
 
-  private row(buf: Uint8Array, seq: number, bs: number, bl: number, ds: number, dl: number, hs: number, hl: number): void {
+  private row(
+    buf: Uint8Array,
+    seq: number,
+    bs: number,
+    bl: number,
+    ds: number,
+    dl: number,
+    hs: number,
+    hl: number,
+  ): void {
     const k = this.kernel;
     const bytes = buf.subarray(bs, bs + bl);
     const digest = buf.subarray(ds, ds + dl);

@@ -48,7 +48,8 @@ export interface VerificationIssue {
 }
 
 /** What to verify. Seq bounds are inclusive; a time range is resolved to the seqs it covers. */
-export type VerifyRange = { kind: 'all' } | { kind: 'seq'; from: number; to: number | null } | { kind: 'time'; from: string; to: string };
+export type VerifyRange =
+  { kind: 'all' } | { kind: 'seq'; from: number; to: number | null } | { kind: 'time'; from: string; to: string };
 
 export interface VerifyProgress {
   phase: 'checkpoints' | 'events' | 'documents';
@@ -70,7 +71,13 @@ export interface ChainVerification {
   ok: boolean;
   verdict: 'intact' | 'broken';
   tenantId: string;
-  range: { kind: VerifyRange['kind']; fromSeq: number; toSeq: number | null; fromTime: string | null; toTime: string | null };
+  range: {
+    kind: VerifyRange['kind'];
+    fromSeq: number;
+    toSeq: number | null;
+    fromTime: string | null;
+    toTime: string | null;
+  };
   /** Same as range.fromSeq / range.toSeq (first version of this result). */
   from: number;
   to: number | null;
@@ -82,7 +89,14 @@ export interface ChainVerification {
   head: { size: number; hash: string };
   checkpoints: { total: number; verified: number; newestSize: number | null };
   /** The newest verified checkpoint inside the range: the events up to its size are anchored on it. */
-  checkpoint: { treeSize: number; rootSha256: string; headBlake3: string; issuedAt: string; keyName: string; note: string } | null;
+  checkpoint: {
+    treeSize: number;
+    rootSha256: string;
+    headBlake3: string;
+    issuedAt: string;
+    keyName: string;
+    note: string;
+  } | null;
   /**
    * Events after that checkpoint: chained, but not covered by a signed checkpoint checked here.
    * `laterCheckpointSize`: a verified checkpoint beyond the range's end that covers them, whose
@@ -136,8 +150,13 @@ const BATCH_BYTES = 512 << 10;
 const SLOT_BYTES = 1 << 20;
 const MAX_IN_FLIGHT = 4;
 
-function issue(code: VerificationIssue['code'], message: string, details: VerificationIssue['details']): VerificationIssue {
-  const severity = CHAIN_WARNING_CODES.has(code as ChainIssue['code']) || ENGINE_WARNINGS.has(code) ? 'warning' : 'error';
+function issue(
+  code: VerificationIssue['code'],
+  message: string,
+  details: VerificationIssue['details'],
+): VerificationIssue {
+  const severity =
+    CHAIN_WARNING_CODES.has(code as ChainIssue['code']) || ENGINE_WARNINGS.has(code) ? 'warning' : 'error';
   return { code, message, meaning: problemMeaning({ code, details }), severity, details };
 }
 
@@ -160,11 +179,20 @@ function cancelled(): ArxFailure {
  * without one, the same ChainStreamVerifier runs here. Cancelling (signal) drops the connection:
  * the read-only transaction ends with it, and nothing is written by a verification at any point.
  */
-export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: VerifyOptions = {}): Promise<ChainVerification> {
+export async function verifyTenantChain(
+  pool: pg.Pool,
+  tenantId: string,
+  opts: VerifyOptions = {},
+): Promise<ChainVerification> {
   const startedAt = new Date();
   const t0 = performance.now();
-  if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
-  const requested: VerifyRange = opts.range ?? (opts.from !== undefined || opts.to !== undefined ? { kind: 'seq', from: opts.from ?? 0, to: opts.to ?? null } : { kind: 'all' });
+  if (!isTenantId(tenantId))
+    throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
+  const requested: VerifyRange =
+    opts.range ??
+    (opts.from !== undefined || opts.to !== undefined
+      ? { kind: 'seq', from: opts.from ?? 0, to: opts.to ?? null }
+      : { kind: 'all' });
   const signal = opts.signal;
   const errors: VerificationIssue[] = [];
   const warnings: VerificationIssue[] = [];
@@ -186,7 +214,8 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
     const tenant = await client.query('SELECT 1 FROM arx.tenants WHERE id = $1', [tenantId]);
-    if (tenant.rowCount === 0) throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or it is not visible to this session).`);
+    if (tenant.rowCount === 0)
+      throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or it is not visible to this session).`);
 
     // 0. The range, in seqs.
     let from = 0;
@@ -204,7 +233,10 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       toTime = requested.to;
       const a = new Date(fromTime);
       const b = new Date(toTime);
-      if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime()) || b < a) throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'A time range needs two times, from ≤ to.', { path: 'range' });
+      if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime()) || b < a)
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'A time range needs two times, from ≤ to.', {
+          path: 'range',
+        });
       // The events' stored times choose the seqs; the chain itself is then checked by seq.
       // The smallest seq range that holds every event stored with a time inside the window.
       const bounds = await client.query<{ lo: string | null; hi: string | null }>(
@@ -214,12 +246,17 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       const lo = bounds.rows[0]?.lo ?? null;
       const hi = bounds.rows[0]?.hi ?? null;
       if (lo === null || hi === null) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_EMPTY', `No events between ${fromTime} and ${toTime}.`, { path: 'range' });
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_EMPTY', `No events between ${fromTime} and ${toTime}.`, {
+          path: 'range',
+        });
       }
       from = Number(lo);
       to = Number(hi);
     }
-    const maxSeq = await client.query<{ m: string | null }>('SELECT max(seq) AS m FROM arx.audit_events WHERE tenant_id = $1', [tenantId]);
+    const maxSeq = await client.query<{ m: string | null }>(
+      'SELECT max(seq) AS m FROM arx.audit_events WHERE tenant_id = $1',
+      [tenantId],
+    );
     const storedMax = maxSeq.rows[0]?.m === null || maxSeq.rows[0]?.m === undefined ? -1 : Number(maxSeq.rows[0].m);
     const total = Math.max(0, (to === null ? storedMax : Math.min(to, storedMax)) - from + 1);
 
@@ -259,11 +296,28 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       if (!opened.ok) {
         const e = opened.error;
         if (e.code === 'NOTE_UNVERIFIED' || e.code === 'NOTE_NO_SIGNATURES') {
-          errors.push(issue('CHECKPOINT_KEY_UNKNOWN', `the checkpoint of size ${size} is not signed by any registered gateway key`, { ...at, found: row.key_name }));
+          errors.push(
+            issue(
+              'CHECKPOINT_KEY_UNKNOWN',
+              `the checkpoint of size ${size} is not signed by any registered gateway key`,
+              { ...at, found: row.key_name },
+            ),
+          );
         } else if (e.code === 'NOTE_SIGNATURE_INVALID') {
-          errors.push(issue('CHECKPOINT_SIGNATURE_INVALID', `the signature on the checkpoint of size ${size} does not verify: it was altered or replaced`, { ...at, found: row.key_name }));
+          errors.push(
+            issue(
+              'CHECKPOINT_SIGNATURE_INVALID',
+              `the signature on the checkpoint of size ${size} does not verify: it was altered or replaced`,
+              { ...at, found: row.key_name },
+            ),
+          );
         } else {
-          errors.push(issue('CHECKPOINT_MALFORMED', `the checkpoint of size ${size} is malformed: ${e.message}`, { ...at, reason: e.code }));
+          errors.push(
+            issue('CHECKPOINT_MALFORMED', `the checkpoint of size ${size} is malformed: ${e.message}`, {
+              ...at,
+              reason: e.code,
+            }),
+          );
         }
         continue;
       }
@@ -273,25 +327,41 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       const t = new Date(cp.time);
       if (t < w.from || (w.to !== null && t >= w.to)) {
         errors.push(
-          issue('CHECKPOINT_KEY_OUTSIDE_WINDOW', `the checkpoint of size ${cp.size} was signed at ${cp.time}, outside the validity of key ${signer}`, {
-            ...at,
-            key: signer,
-            expected: `${w.from.toISOString()} .. ${w.to ? w.to.toISOString() : 'open'}`,
-            found: cp.time,
-          }),
+          issue(
+            'CHECKPOINT_KEY_OUTSIDE_WINDOW',
+            `the checkpoint of size ${cp.size} was signed at ${cp.time}, outside the validity of key ${signer}`,
+            {
+              ...at,
+              key: signer,
+              expected: `${w.from.toISOString()} .. ${w.to ? w.to.toISOString() : 'open'}`,
+              found: cp.time,
+            },
+          ),
         );
         continue;
       }
       if (cp.size !== size || toHex(cp.root) !== toHex(new Uint8Array(row.root))) {
         errors.push(
-          issue('CHECKPOINT_ROW_MISMATCH', `the checkpoint row says size ${size}, but its signed note says size ${cp.size}`, {
-            ...at,
-            expected: `${cp.size}:${toHex(cp.root)}`,
-            found: `${size}:${toHex(new Uint8Array(row.root))}`,
-          }),
+          issue(
+            'CHECKPOINT_ROW_MISMATCH',
+            `the checkpoint row says size ${size}, but its signed note says size ${cp.size}`,
+            {
+              ...at,
+              expected: `${cp.size}:${toHex(cp.root)}`,
+              found: `${size}:${toHex(new Uint8Array(row.root))}`,
+            },
+          ),
         );
       }
-      const v: Verified = { size: cp.size, root: cp.root, head: cp.head, proof: row.consistency_proof.map((p) => new Uint8Array(p)), time: cp.time, keyName: signer, note: row.note };
+      const v: Verified = {
+        size: cp.size,
+        root: cp.root,
+        head: cp.head,
+        proof: row.consistency_proof.map((p) => new Uint8Array(p)),
+        time: cp.time,
+        keyName: signer,
+        note: row.note,
+      };
       verified.push(v);
       pairs.push({ a: prior, b: v });
       previous = v;
@@ -302,18 +372,28 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       if (!a) continue;
       if (a.size === 0 || a.size === b.size) {
         if (a.size === b.size && toHex(a.root) !== toHex(b.root)) {
-          errors.push(issue('CHECKPOINT_CONSISTENCY_INVALID', `two signed checkpoints of size ${a.size} disagree on the root: the log forked`, { seq: a.size - 1, treeSize: b.size }));
+          errors.push(
+            issue(
+              'CHECKPOINT_CONSISTENCY_INVALID',
+              `two signed checkpoints of size ${a.size} disagree on the root: the log forked`,
+              { seq: a.size - 1, treeSize: b.size },
+            ),
+          );
         }
         continue;
       }
       const c = verifyConsistency(a.size, b.size, b.proof, a.root, b.root);
       if (!c.ok) {
         errors.push(
-          issue('CHECKPOINT_CONSISTENCY_INVALID', `the checkpoint of size ${b.size} is not an extension of the one of size ${a.size}: ${c.error.message}`, {
-            seq: b.size - 1,
-            treeSize: b.size,
-            from: a.size,
-          }),
+          issue(
+            'CHECKPOINT_CONSISTENCY_INVALID',
+            `the checkpoint of size ${b.size} is not an extension of the one of size ${a.size}: ${c.error.message}`,
+            {
+              seq: b.size - 1,
+              treeSize: b.size,
+              from: a.size,
+            },
+          ),
         );
       }
     }
@@ -377,7 +457,10 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     } else {
       // This thread only moves whole tuples to one worker; the worker's acknowledgements are the
       // progress and the back-pressure (at most MAX_IN_FLIGHT blocks queued).
-      const stream = digestPool.open(init, (p) => progress.events(p.rows, p.bytes, p.lastSeq ?? from), { slots: MAX_IN_FLIGHT, slotBytes: SLOT_BYTES });
+      const stream = digestPool.open(init, (p) => progress.events(p.rows, p.bytes, p.lastSeq ?? from), {
+        slots: MAX_IN_FLIGHT,
+        slotBytes: SLOT_BYTES,
+      });
       try {
         for await (const block of blocks) {
           if (signal?.aborted) throw cancelled();
@@ -394,10 +477,21 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     midCopy = false;
     const { report, rows, bytes, firstSeq, lastSeq, foreign } = streamed;
     for (const f of foreign.first) {
-      errors.push(issue('EVENT_FOREIGN_TENANT', 'the event names another tenant in its own bytes: it was copied from another chain', { seq: f.seq, expected: tenantId, found: f.found }));
+      errors.push(
+        issue(
+          'EVENT_FOREIGN_TENANT',
+          'the event names another tenant in its own bytes: it was copied from another chain',
+          { seq: f.seq, expected: tenantId, found: f.found },
+        ),
+      );
     }
     if (foreign.count > foreign.first.length) {
-      warnings.push(issue('DOC_UNCHECKED', `${foreign.count - foreign.first.length} more events name another tenant`, { seq: lastSeq ?? from, count: foreign.count - foreign.first.length }));
+      warnings.push(
+        issue('DOC_UNCHECKED', `${foreign.count - foreign.first.length} more events name another tenant`, {
+          seq: lastSeq ?? from,
+          count: foreign.count - foreign.first.length,
+        }),
+      );
     }
 
     // 4. The jsonb copies: not evidence, but what the explorer searches; they must say what the bytes say.
@@ -412,9 +506,16 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
           [tenantId, from, to],
         );
         // Where the bytes themselves were modified the copy differs too; that is already said.
-        const modified = new Set(report.errors.filter((i) => i.code === 'EVENT_DIGEST_MISMATCH').map((i) => i.details.seq));
+        const modified = new Set(
+          report.errors.filter((i) => i.code === 'EVENT_DIGEST_MISMATCH').map((i) => i.details.seq),
+        );
         for (const d of docs.rows) {
-          if (!modified.has(Number(d.seq))) errors.push(issue('DOC_MISMATCH', 'the jsonb copy of the event differs from its stored bytes', { seq: Number(d.seq) }));
+          if (!modified.has(Number(d.seq)))
+            errors.push(
+              issue('DOC_MISMATCH', 'the jsonb copy of the event differs from its stored bytes', {
+                seq: Number(d.seq),
+              }),
+            );
         }
         documents = 'checked';
         await client.query('RELEASE SAVEPOINT documents');
@@ -422,7 +523,11 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
         if (signal?.aborted) throw cancelled();
         await client.query('ROLLBACK TO SAVEPOINT documents');
         documents = 'unchecked';
-        warnings.push(issue('DOC_UNCHECKED', `the jsonb copies could not be compared: ${(err as Error).message.slice(0, 200)}`, { seq: from }));
+        warnings.push(
+          issue('DOC_UNCHECKED', `the jsonb copies could not be compared: ${(err as Error).message.slice(0, 200)}`, {
+            seq: from,
+          }),
+        );
       }
     }
     if (signal?.aborted) throw cancelled();
@@ -446,11 +551,28 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
       firstSeq,
       lastSeq,
       head: { size: report.size, hash: toHex(report.head) },
-      checkpoints: { total: cps.rows.length, verified: verified.length, newestSize: verified.length ? verified[verified.length - 1]!.size : null },
+      checkpoints: {
+        total: cps.rows.length,
+        verified: verified.length,
+        newestSize: verified.length ? verified[verified.length - 1]!.size : null,
+      },
       checkpoint: anchor
-        ? { treeSize: anchor.size, rootSha256: toHex(anchor.root), headBlake3: toHex(anchor.head), issuedAt: anchor.time, keyName: anchor.keyName, note: anchor.note }
+        ? {
+            treeSize: anchor.size,
+            rootSha256: toHex(anchor.root),
+            headBlake3: toHex(anchor.head),
+            issuedAt: anchor.time,
+            keyName: anchor.keyName,
+            note: anchor.note,
+          }
         : null,
-      tail: tailIssue ? { fromSeq: tailIssue.details.seq, count: tailIssue.details.count ?? 0, laterCheckpointSize: later ? later.size : null } : null,
+      tail: tailIssue
+        ? {
+            fromSeq: tailIssue.details.seq,
+            count: tailIssue.details.count ?? 0,
+            laterCheckpointSize: later ? later.size : null,
+          }
+        : null,
       errors: all,
       warnings: warn,
       omitted: report.omitted,
@@ -475,7 +597,10 @@ export async function verifyTenantChain(pool: pg.Pool, tenantId: string, opts: V
     if (err instanceof ArxFailure) throw err;
     const code = (err as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01') {
-      throw new ArxFailure('DB_UNREACHABLE', `The control plane went away during verification: ${(err as Error).message}`);
+      throw new ArxFailure(
+        'DB_UNREACHABLE',
+        `The control plane went away during verification: ${(err as Error).message}`,
+      );
     }
     throw err;
   } finally {
@@ -501,8 +626,18 @@ async function settleBackend(pool: pg.Pool, pid: number, cancelQuery: Promise<un
   clearTimeout(timer);
 }
 
-async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Promise<{ checked: number; issues: VerificationIssue[] }> {
-  const versions = await client.query<{ policy_id: string; sha256: Buffer; blake3: Buffer; policy_text: string; schema_text: string; tests: unknown[] }>(
+async function checkPolicyVersions(
+  client: pg.PoolClient,
+  tenantId: string,
+): Promise<{ checked: number; issues: VerificationIssue[] }> {
+  const versions = await client.query<{
+    policy_id: string;
+    sha256: Buffer;
+    blake3: Buffer;
+    policy_text: string;
+    schema_text: string;
+    tests: unknown[];
+  }>(
     'SELECT policy_id, sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions WHERE tenant_id = $1 ORDER BY created_at, sha256',
     [tenantId],
   );
@@ -514,7 +649,11 @@ async function checkPolicyVersions(client: pg.PoolClient, tenantId: string): Pro
     // that format (demo data) carry the digest of the policy text alone, which is accepted too.
     let now: { sha256: string; blake3: string };
     try {
-      now = policyVersionDigest({ policies: v.policy_text, schema: v.schema_text, tests: Array.isArray(v.tests) ? v.tests : [] });
+      now = policyVersionDigest({
+        policies: v.policy_text,
+        schema: v.schema_text,
+        tests: Array.isArray(v.tests) ? v.tests : [],
+      });
     } catch {
       now = { sha256: '', blake3: '' };
     }
@@ -554,7 +693,13 @@ function progressReporter(onProgress: VerifyOptions['onProgress'], total: number
     const secs = (now - started) / 1000;
     const rate = secs > 0 ? state.rows / secs : 0;
     const left = rate > 0 && total > 0 ? Math.max(0, (total - state.rows) / rate) : null;
-    onProgress({ phase, ...state, total, eventsPerSecond: Math.round(rate), secondsLeft: left === null ? null : Math.round(left * 10) / 10 });
+    onProgress({
+      phase,
+      ...state,
+      total,
+      eventsPerSecond: Math.round(rate),
+      secondsLeft: left === null ? null : Math.round(left * 10) / 10,
+    });
   };
   return {
     phase(p: VerifyProgress['phase']) {

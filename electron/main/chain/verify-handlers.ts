@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { OperatorSession } from '../../../shared/contract';
 import { ArxFailure } from '../../../shared/contract';
-import type { auditVerifyCommands, VerifyRange, VerifyResult, VerifyStatus, VerifyTenantSchema } from '../../../shared/contract/domains/audit-verify';
+import type {
+  auditVerifyCommands,
+  VerifyRange,
+  VerifyResult,
+  VerifyStatus,
+  VerifyTenantSchema,
+} from '../../../shared/contract/domains/audit-verify';
 import type { z } from 'zod';
 import { EvidenceCache } from '../cache/evidence';
 import { isTransient } from '../cache/outbox';
@@ -46,7 +52,11 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
   const offlineJob = (owner: string, tenantId: string, range: VerifyRange): VerifyStatus => {
     const hit = evidence.lookup<VerifyResult>('verification', resultKey(tenantId, range));
     if (!hit) {
-      throw new ArxFailure('OFFLINE_NOT_CACHED', 'The control plane is unreachable and no verification of this range was cached on this workstation.', { tenantId, path: 'range' });
+      throw new ArxFailure(
+        'OFFLINE_NOT_CACHED',
+        'The control plane is unreachable and no verification of this range was cached on this workstation.',
+        { tenantId, path: 'range' },
+      );
     }
     const jobId = `vj-${randomBytes(8).toString('hex')}`;
     const cached = { at: hit.at };
@@ -55,7 +65,15 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
       jobId,
       tenantId,
       state: 'done',
-      progress: { phase: 'done', rows: r.counts.events, bytes: r.counts.bytes, seq: r.lastSeq ?? -1, total: r.counts.events, eventsPerSecond: 0, secondsLeft: 0 },
+      progress: {
+        phase: 'done',
+        rows: r.counts.events,
+        bytes: r.counts.bytes,
+        seq: r.lastSeq ?? -1,
+        total: r.counts.events,
+        eventsPerSecond: 0,
+        secondsLeft: 0,
+      },
       verdict: r.verdict,
       error: null,
       startedAt: r.startedAt,
@@ -72,7 +90,12 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
   type Tenant = z.infer<typeof VerifyTenantSchema>;
   const cachedTenants = (s: OperatorSession): Tenant[] => {
     const hit = evidence.lookup<Tenant[]>('verification', tenantsKey(s));
-    if (!hit) throw new ArxFailure('OFFLINE_NOT_CACHED', 'The control plane is unreachable and your list of tenants was not cached on this workstation.', {});
+    if (!hit)
+      throw new ArxFailure(
+        'OFFLINE_NOT_CACHED',
+        'The control plane is unreachable and your list of tenants was not cached on this workstation.',
+        {},
+      );
     return hit.value.map((t) => ({ ...t, cached: { at: hit.at } }));
   };
 
@@ -92,19 +115,35 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     'audit.verifyStart': async (req) => {
       const s = operator();
       if (!verifiableTenants(s).includes(req.tenantId)) {
-        throw new ArxFailure('AUDIT_VERIFY_FORBIDDEN', 'You hold no ISSO or auditor role in this tenant.', { path: 'tenantId' });
+        throw new ArxFailure('AUDIT_VERIFY_FORBIDDEN', 'You hold no ISSO or auditor role in this tenant.', {
+          path: 'tenantId',
+        });
       }
       if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', { path: 'range.to' });
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', {
+          path: 'range.to',
+        });
       }
       if (req.range.kind === 'time' && new Date(req.range.to) < new Date(req.range.from)) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', { path: 'range.to' });
+        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', {
+          path: 'range.to',
+        });
       }
       if (evidence.offline()) return offlineJob(s.operatorId, req.tenantId, req.range);
       let tenant: { id: string; slug: string; name: string } | undefined;
       try {
         const pool = deps.controlPlane.requirePool();
-        tenant = await withTenant(pool, req.tenantId, async (c) => (await c.query<{ id: string; slug: string; name: string }>('SELECT id, slug, name FROM arx.tenants WHERE id = $1', [req.tenantId])).rows[0]);
+        tenant = await withTenant(
+          pool,
+          req.tenantId,
+          async (c) =>
+            (
+              await c.query<{ id: string; slug: string; name: string }>(
+                'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
+                [req.tenantId],
+              )
+            ).rows[0],
+        );
       } catch (err) {
         if (isTransient(err)) return offlineJob(s.operatorId, req.tenantId, req.range);
         throw err;
@@ -128,29 +167,38 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
       if (off) return off.result;
       const result = jobs.result(s.operatorId, req.jobId);
       const asked = requested.get(req.jobId);
-      if (asked) evidence.store('verification', resultKey(asked.tenantId, asked.range), result, new Date(result.finishedAt));
+      if (asked)
+        evidence.store('verification', resultKey(asked.tenantId, asked.range), result, new Date(result.finishedAt));
       return result;
     },
   };
 
   async function liveTenants(s: OperatorSession) {
-      const pool = deps.controlPlane.requirePool();
-      const out = [];
-      for (const id of verifiableTenants(s)) {
-        const t = await withTenant(pool, id, async (c) => {
-          const row = await c.query<{ id: string; slug: string; name: string }>('SELECT id, slug, name FROM arx.tenants WHERE id = $1', [id]);
-          if (!row.rows[0]) return null;
-          const stats = await c.query<{ m: string | null; a: Date | null; z: Date | null }>(
-            `SELECT (SELECT max(seq) FROM arx.audit_events WHERE tenant_id = $1) AS m,
+    const pool = deps.controlPlane.requirePool();
+    const out = [];
+    for (const id of verifiableTenants(s)) {
+      const t = await withTenant(pool, id, async (c) => {
+        const row = await c.query<{ id: string; slug: string; name: string }>(
+          'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
+          [id],
+        );
+        if (!row.rows[0]) return null;
+        const stats = await c.query<{ m: string | null; a: Date | null; z: Date | null }>(
+          `SELECT (SELECT max(seq) FROM arx.audit_events WHERE tenant_id = $1) AS m,
                     (SELECT min(time) FROM arx.audit_events WHERE tenant_id = $1) AS a,
                     (SELECT max(time) FROM arx.audit_events WHERE tenant_id = $1) AS z`,
-            [id],
-          );
-          const st = stats.rows[0]!;
-          return { ...row.rows[0], events: st.m === null ? 0 : Number(st.m) + 1, firstTime: st.a?.toISOString() ?? null, lastTime: st.z?.toISOString() ?? null };
-        });
-        if (t) out.push(t);
-      }
-      return out.sort((a, b) => a.slug.localeCompare(b.slug));
+          [id],
+        );
+        const st = stats.rows[0]!;
+        return {
+          ...row.rows[0],
+          events: st.m === null ? 0 : Number(st.m) + 1,
+          firstTime: st.a?.toISOString() ?? null,
+          lastTime: st.z?.toISOString() ?? null,
+        };
+      });
+      if (t) out.push(t);
+    }
+    return out.sort((a, b) => a.slug.localeCompare(b.slug));
   }
 }

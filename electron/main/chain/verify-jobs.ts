@@ -2,9 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Blake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
-import type { VerifyProblem, VerifyRange, VerifyResult, VerifyStatus } from '../../../shared/contract/domains/audit-verify';
+import type {
+  VerifyProblem,
+  VerifyRange,
+  VerifyResult,
+  VerifyStatus,
+} from '../../../shared/contract/domains/audit-verify';
 import type { DigestPool } from './digest-pool';
-import { verifyTenantChain, type ChainVerification, type VerificationIssue, type VerifyProgress } from './tenant-chain-verifier';
+import {
+  verifyTenantChain,
+  type ChainVerification,
+  type VerificationIssue,
+  type VerifyProgress,
+} from './tenant-chain-verifier';
 
 export interface VerifyJobsDeps {
   pool: () => pg.Pool;
@@ -80,9 +90,22 @@ export class VerifyJobs {
       });
       job.result = toVerifyResult(job.id, job.tenant, report);
       job.state = 'done';
-      job.progress = { ...job.progress, phase: 'done', rows: report.rows, bytes: report.bytes, seq: report.lastSeq ?? job.progress.seq, secondsLeft: 0 };
+      job.progress = {
+        ...job.progress,
+        phase: 'done',
+        rows: report.rows,
+        bytes: report.bytes,
+        seq: report.lastSeq ?? job.progress.seq,
+        secondsLeft: 0,
+      };
     } catch (err) {
-      const f = err instanceof ArxFailure ? err : new ArxFailure('AUDIT_VERIFY_FAILED', `The verification stopped: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`);
+      const f =
+        err instanceof ArxFailure
+          ? err
+          : new ArxFailure(
+              'AUDIT_VERIFY_FAILED',
+              `The verification stopped: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`,
+            );
       job.state = f.code === 'CANCELLED' ? 'cancelled' : 'failed';
       job.error = { code: f.code, message: f.message };
     }
@@ -99,7 +122,8 @@ export class VerifyJobs {
 
   private find(owner: string, jobId: string): Job {
     const job = this.jobs.get(jobId);
-    if (!job || job.owner !== owner) throw new ArxFailure('AUDIT_VERIFY_JOB_UNKNOWN', `No verification ${jobId} in this session.`, { jobId });
+    if (!job || job.owner !== owner)
+      throw new ArxFailure('AUDIT_VERIFY_JOB_UNKNOWN', `No verification ${jobId} in this session.`, { jobId });
     return job;
   }
 
@@ -131,8 +155,14 @@ export class VerifyJobs {
 
   result(owner: string, jobId: string): VerifyResult {
     const job = this.find(owner, jobId);
-    if (job.state === 'running') throw new ArxFailure('AUDIT_VERIFY_NOT_FINISHED', 'The verification is still running.', { jobId });
-    if (!job.result) throw new ArxFailure(job.error?.code ?? 'AUDIT_VERIFY_FAILED', job.error?.message ?? 'The verification has no result.', { jobId });
+    if (job.state === 'running')
+      throw new ArxFailure('AUDIT_VERIFY_NOT_FINISHED', 'The verification is still running.', { jobId });
+    if (!job.result)
+      throw new ArxFailure(
+        job.error?.code ?? 'AUDIT_VERIFY_FAILED',
+        job.error?.message ?? 'The verification has no result.',
+        { jobId },
+      );
     return job.result;
   }
 
@@ -170,7 +200,11 @@ function problem(i: VerificationIssue): VerifyProblem {
 }
 
 /** The engine's report as the contract's result: the complete record a reviewer signs. */
-export function toVerifyResult(jobId: string, tenant: { id: string; slug: string; name: string }, r: ChainVerification): VerifyResult {
+export function toVerifyResult(
+  jobId: string,
+  tenant: { id: string; slug: string; name: string },
+  r: ChainVerification,
+): VerifyResult {
   return {
     jobId,
     tenant,

@@ -60,7 +60,16 @@ const demo: CliCommand = {
   run: () => runConsole(),
 };
 
-export const CLI_COMMANDS: CliCommand[] = [demo, dbMigrate, simulateCommand, chainVerify, cardProvisionTest, policyCheck, ...BUNDLE_CLI_COMMANDS, ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand)];
+export const CLI_COMMANDS: CliCommand[] = [
+  demo,
+  dbMigrate,
+  simulateCommand,
+  chainVerify,
+  cardProvisionTest,
+  policyCheck,
+  ...BUNDLE_CLI_COMMANDS,
+  ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand),
+];
 
 export function helpText(): string {
   const width = Math.max(...CLI_COMMANDS.map((c) => c.name.join(' ').length));
@@ -87,7 +96,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(APP_VERSION);
     return EXIT_OK;
   }
-  const cmd = CLI_COMMANDS.filter((c) => c.name.every((w, i) => argv[i] === w)).sort((a, b) => b.name.length - a.name.length)[0];
+  const cmd = CLI_COMMANDS.filter((c) => c.name.every((w, i) => argv[i] === w)).sort(
+    (a, b) => b.name.length - a.name.length,
+  )[0];
   if (!cmd) {
     io.err(`Unknown command: ${argv.slice(0, 2).join(' ')}. Run \`arx --help\` for the list.`);
     return EXIT_CANNOT_RUN;
@@ -102,7 +113,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     // One clear line, never a stack trace.
     if (err instanceof ArxFailure) io.err(`${err.code}: ${err.message}`);
-    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) io.err(`INVALID_REQUEST: ${(err as Error).message}`);
+    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      io.err(`INVALID_REQUEST: ${(err as Error).message}`);
     else io.err(`INTERNAL: ${(err as Error).message}`);
     if (io.env.ARX_DEBUG) io.err(String((err as Error).stack));
     return EXIT_CANNOT_RUN;

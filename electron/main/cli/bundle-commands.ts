@@ -11,7 +11,10 @@ import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliI
 
 const int = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new ArxFailure('INVALID_REQUEST', `--${name} must be a whole number; got "${v.slice(0, 40)}".`, { path: name });
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new ArxFailure('INVALID_REQUEST', `--${name} must be a whole number; got "${v.slice(0, 40)}".`, {
+      path: name,
+    });
   return Number(v);
 };
 
@@ -23,7 +26,8 @@ const int = (name: string, v: string | undefined): number | undefined => {
 export async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise<string> {
   if (pinStdin) {
     const line = (await io.readStdin()).split(/\r?\n/)[0] ?? '';
-    if (!line) throw new ArxFailure('BUNDLE_PIN_REQUIRED', '--pin-stdin: stdin is empty: pipe the card PIN on its first line.');
+    if (!line)
+      throw new ArxFailure('BUNDLE_PIN_REQUIRED', '--pin-stdin: stdin is empty: pipe the card PIN on its first line.');
     return line;
   }
   if (io.env.ARX_PIN) return io.env.ARX_PIN;
@@ -34,7 +38,10 @@ export async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise
     throw new ArxFailure('BUNDLE_PIN_REQUIRED', `No PIN was entered: ${(e as Error).message}.`);
   }
   if (typed === null) {
-    throw new ArxFailure('BUNDLE_PIN_REQUIRED', 'The card PIN is needed to sign the manifest and stdin is not a terminal to ask it on: pipe it with --pin-stdin, or set ARX_PIN. It is never taken as an argument.');
+    throw new ArxFailure(
+      'BUNDLE_PIN_REQUIRED',
+      'The card PIN is needed to sign the manifest and stdin is not a terminal to ask it on: pipe it with --pin-stdin, or set ARX_PIN. It is never taken as an argument.',
+    );
   }
   if (!typed) throw new ArxFailure('BUNDLE_PIN_REQUIRED', 'No PIN was entered.');
   return typed;
@@ -42,8 +49,10 @@ export async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise
 
 export const bundleExport: CliCommand = {
   name: ['bundle', 'export'],
-  summary: 'Export an evidence bundle of a tenant range or of a fidelity certificate, signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
-  usage: 'arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE [--token LABEL | --slot SLOT] [--pin-stdin] [--json]',
+  summary:
+    'Export an evidence bundle of a tenant range or of a fidelity certificate, signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
+  usage:
+    'arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE [--token LABEL | --slot SLOT] [--pin-stdin] [--json]',
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -64,7 +73,8 @@ export const bundleExport: CliCommand = {
     if (!values.out) throw new ArxFailure('INVALID_REQUEST', '--out is required.', { path: 'out' });
     const from = int('from', values.from);
     const to = int('to', values.to);
-    if ((values.review === undefined) === (from === undefined || to === undefined)) throw new ArxFailure('INVALID_REQUEST', 'Give --from and --to, or --review.', { path: 'from' });
+    if ((values.review === undefined) === (from === undefined || to === undefined))
+      throw new ArxFailure('INVALID_REQUEST', 'Give --from and --to, or --review.', { path: 'from' });
     const pin = await readPin(io, values['pin-stdin']);
     const services = createConsoleServices(loadConfig(io.env), (l) => io.env.ARX_DEBUG && io.err(l));
     const session = new ConsoleSession();
@@ -76,7 +86,9 @@ export const bundleExport: CliCommand = {
     };
     try {
       await services.start();
-      const readers = (await call('card.readers', {})) as { readers: { slot: string; tokenPresent: boolean; tokenLabel: string | null }[] };
+      const readers = (await call('card.readers', {})) as {
+        readers: { slot: string; tokenPresent: boolean; tokenLabel: string | null }[];
+      };
       const present = readers.readers.filter((r) => r.tokenPresent);
       const chosen = values.slot
         ? present.find((r) => r.slot === values.slot)
@@ -86,12 +98,23 @@ export const bundleExport: CliCommand = {
             ? present[0]
             : undefined;
       if (!chosen) {
-        throw new ArxFailure('CARD_ERROR', `Choose the card with --token LABEL or --slot SLOT (cards present: ${present.map((r) => `${r.tokenLabel ?? '?'} in slot ${r.slot}`).join(', ') || 'none'}).`, { path: 'token' });
+        throw new ArxFailure(
+          'CARD_ERROR',
+          `Choose the card with --token LABEL or --slot SLOT (cards present: ${present.map((r) => `${r.tokenLabel ?? '?'} in slot ${r.slot}`).join(', ') || 'none'}).`,
+          { path: 'token' },
+        );
       }
       io.err(`Logging in with ${chosen.tokenLabel} …`);
       await call('card.login', { slot: chosen.slot, certificateId: null, pin, confirmFinalTry: false });
       io.err('Exporting …');
-      const result = (await call('bundle.export', { tenant: values.tenant, from: from ?? null, to: to ?? null, review: values.review ?? null, pin, out: values.out })) as {
+      const result = (await call('bundle.export', {
+        tenant: values.tenant,
+        from: from ?? null,
+        to: to ?? null,
+        review: values.review ?? null,
+        pin,
+        out: values.out,
+      })) as {
         path: string;
         sha256: string;
         bytes: number;
@@ -99,7 +122,11 @@ export const bundleExport: CliCommand = {
         from: number;
         to: number;
       };
-      io.out(values.json ? JSON.stringify(result, null, 2) : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.`);
+      io.out(
+        values.json
+          ? JSON.stringify(result, null, 2)
+          : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.`,
+      );
       await call('card.logout', {}).catch(() => {});
       return EXIT_OK;
     } finally {
@@ -112,14 +139,18 @@ export function formatBundleReport(r: BundleReport): string {
   const lines: string[] = [];
   if (r.fatal) return `NOT A USABLE BUNDLE — ${r.fatal.code}: ${r.fatal.message}${locationText(r.fatal.location)}`;
   const s = r.summary;
-  lines.push(`Bundle v${r.format?.version}: tenant ${s.tenantSlug} (${s.tenantId}), events ${s.from}..${s.to} (${s.events}), ${s.checkpoints} checkpoints, ${s.policyVersions} policy versions, ${s.reviews} fidelity certificates, ${s.certificates} certificates; signed by ${s.signer ?? '(unknown)'} at ${s.createdAt}.`);
+  lines.push(
+    `Bundle v${r.format?.version}: tenant ${s.tenantSlug} (${s.tenantId}), events ${s.from}..${s.to} (${s.events}), ${s.checkpoints} checkpoints, ${s.policyVersions} policy versions, ${s.reviews} fidelity certificates, ${s.certificates} certificates; signed by ${s.signer ?? '(unknown)'} at ${s.createdAt}.`,
+  );
   for (const c of r.checks) {
     lines.push(`${c.ok ? '✓' : '✗'} ${c.label} (${c.checked} checked)`);
     for (const f of c.findings) lines.push(`    ${f.code}${locationText(f.location)}: ${f.message}`);
     if (c.omitted) lines.push(`    … and ${c.omitted} more (see --json)`);
   }
   for (const w of r.warnings) lines.push(`  warning ${w.code}${locationText(w.location)}: ${w.message}`);
-  lines.push(r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${r.checks.filter((c) => !c.ok).length} check(s) failed.`);
+  lines.push(
+    r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${r.checks.filter((c) => !c.ok).length} check(s) failed.`,
+  );
   return lines.join('\n');
 }
 
@@ -132,12 +163,21 @@ function locationText(loc: Record<string, string | number>): string {
 
 export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
-  summary: 'Verify an evidence bundle offline against your own trust anchors (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage: 'arx bundle verify FILE --trust DIR [--json]   (DIR: anchors/ [intermediates/] [crls/] [policy-arcs.txt], or anchor files directly)',
+  summary:
+    'Verify an evidence bundle offline against your own trust anchors (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
+  usage:
+    'arx bundle verify FILE --trust DIR [--json]   (DIR: anchors/ [intermediates/] [crls/] [policy-arcs.txt], or anchor files directly)',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { trust: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true });
-    if (positionals.length !== 1) throw new ArxFailure('INVALID_REQUEST', 'Give exactly one bundle file.', { path: 'file' });
-    if (!values.trust) throw new ArxFailure('INVALID_REQUEST', '--trust DIR (your own trust anchors) is required.', { path: 'trust' });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { trust: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1)
+      throw new ArxFailure('INVALID_REQUEST', 'Give exactly one bundle file.', { path: 'file' });
+    if (!values.trust)
+      throw new ArxFailure('INVALID_REQUEST', '--trust DIR (your own trust anchors) is required.', { path: 'trust' });
     const trust = loadBundleTrust(values.trust, io.env);
     const started = Date.now();
     let last = 0;
@@ -151,7 +191,9 @@ export const bundleVerify: CliCommand = {
         last = now;
         if (p.again && !again) io.err('something is not intact: verifying again on one thread, for the exact findings');
         again ||= p.again === true;
-        io.err(`${again ? 'verifying again' : 'verifying'}: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`);
+        io.err(
+          `${again ? 'verifying again' : 'verifying'}: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`,
+        );
       },
     });
     io.out(values.json ? JSON.stringify(report, null, 2) : formatBundleReport(report));

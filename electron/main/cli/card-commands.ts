@@ -9,10 +9,15 @@ import { EXIT_OK, type CliCommand } from './cli-command';
 
 export const cardProvisionTest: CliCommand = {
   name: ['card', 'provision-test'],
-  summary: 'Create the test PKI and SoftHSM2 test cards (EC and RSA, plus revoked/expired/untrusted/wrong-EKU/no-UPN), and register their operators.',
+  summary:
+    'Create the test PKI and SoftHSM2 test cards (EC and RSA, plus revoked/expired/untrusted/wrong-EKU/no-UPN), and register their operators.',
   usage: 'arx card provision-test [--dir D] [--tenant T] [--json]   (default D: ~/.arx/test-cards; T: every tenant)',
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { dir: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { dir: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+    });
     const dir = values.dir ?? join(homedir(), '.arx', 'test-cards');
     const result = await provisionTestCards(dir, { onProgress: (l) => !values.json && io.err(l) });
 
@@ -20,7 +25,11 @@ export const cardProvisionTest: CliCommand = {
     let registered: RegisteredOperators | null = null;
     const config = loadConfig(io.env);
     if (config.controlPlane.mode !== 'none') {
-      const cp = new ControlPlane(config, () => {}, (l) => io.env.ARX_DEBUG && io.err(l));
+      const cp = new ControlPlane(
+        config,
+        () => {},
+        (l) => io.env.ARX_DEBUG && io.err(l),
+      );
       try {
         await cp.start();
         const admin = cp.requireAdminPool();
@@ -45,7 +54,8 @@ export const cardProvisionTest: CliCommand = {
       `  policy arc:      ${result.policyArc}`,
       '',
       ...result.cards.map(
-        (c) => `  ${c.label.padEnd(20)} ${c.keyType.toUpperCase().padEnd(3)} PIN ${c.pin}  EDIPI ${c.edipi}  ${c.expect ? `refused: ${c.expect}` : 'valid'}  PIV Auth sha256 ${c.certificates[0]!.sha256.slice(0, 16)}…`,
+        (c) =>
+          `  ${c.label.padEnd(20)} ${c.keyType.toUpperCase().padEnd(3)} PIN ${c.pin}  EDIPI ${c.edipi}  ${c.expect ? `refused: ${c.expect}` : 'valid'}  PIV Auth sha256 ${c.certificates[0]!.sha256.slice(0, 16)}…`,
       ),
       '',
       registered

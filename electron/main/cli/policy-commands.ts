@@ -4,7 +4,13 @@ import { parseArgs } from 'node:util';
 import * as cedar from '../policy/cedar-node';
 import { ArxFailure } from '../../../shared/contract';
 import { PolicyTestSchema } from '../../../shared/contract/domains/policy-lifecycle';
-import { canonicalText, GATEWAY_SCHEMA, policyVersionDigest, validatePolicies, type PolicyDiagnostic } from '../../../shared/policy';
+import {
+  canonicalText,
+  GATEWAY_SCHEMA,
+  policyVersionDigest,
+  validatePolicies,
+  type PolicyDiagnostic,
+} from '../../../shared/policy';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 
@@ -40,9 +46,11 @@ const listFiles = (dir: string, ext: string): string[] =>
 
 /** Reads a policy directory; ArxFailure INVALID_REQUEST when it cannot be used at all. */
 export function readPolicyDirectory(root: string): PolicyDirectory {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new ArxFailure('INVALID_REQUEST', `${root} is not a directory.`, { path: root });
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new ArxFailure('INVALID_REQUEST', `${root} is not a directory.`, { path: root });
   const policyFiles = listFiles(join(root, 'policies'), '.cedar');
-  if (policyFiles.length === 0) throw new ArxFailure('INVALID_REQUEST', `${root} has no policies/*.cedar files.`, { path: join(root, 'policies') });
+  if (policyFiles.length === 0)
+    throw new ArxFailure('INVALID_REQUEST', `${root} has no policies/*.cedar files.`, { path: join(root, 'policies') });
   const files: PolicyDirectory['files'] = [];
   let line = 1;
   const parts: string[] = [];
@@ -94,9 +102,11 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 /** The file, line and column of a diagnostic located in the concatenated policy text. */
 function where(dir: PolicyDirectory, d: PolicyDiagnostic, root: string): string {
   const rel = (p: string) => relative(process.cwd(), p) || p;
-  if (d.source === 'schema') return `${rel(dir.schemaPath ?? join(root, 'schema.cedarschema'))}:${d.location?.line ?? 1}:${d.location?.column ?? 1}`;
+  if (d.source === 'schema')
+    return `${rel(dir.schemaPath ?? join(root, 'schema.cedarschema'))}:${d.location?.line ?? 1}:${d.location?.column ?? 1}`;
   const line = d.location?.line ?? 1;
-  const file = dir.files.find((f) => line >= f.startLine && line < f.startLine + f.lines) ?? dir.files[dir.files.length - 1]!;
+  const file =
+    dir.files.find((f) => line >= f.startLine && line < f.startLine + f.lines) ?? dir.files[dir.files.length - 1]!;
   return `${rel(file.path)}:${line - file.startLine + 1}:${d.location?.column ?? 1}`;
 }
 
@@ -123,7 +133,9 @@ export function checkPolicyDirectory(root: string): PolicyCheckReport {
     const rel = relative(process.cwd(), t.file) || t.file;
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      lines.push(`${rel}:${t.line}:1: POLICY_TEST_INVALID test ${t.index + 1}: ${issue.path.join('.') || '(test)'}: ${issue.message}`);
+      lines.push(
+        `${rel}:${t.line}:1: POLICY_TEST_INVALID test ${t.index + 1}: ${issue.path.join('.') || '(test)'}: ${issue.message}`,
+      );
       errors++;
       continue;
     }
@@ -135,7 +147,9 @@ export function checkPolicyDirectory(root: string): PolicyCheckReport {
     const run = runPolicyTests(cedar, dir.text, valid);
     for (const r of run.results) {
       if (r.status === 'pass') continue;
-      lines.push(`${origin.get(r.name) ?? root}: ${r.status === 'fail' ? 'POLICY_TEST_FAILED' : 'POLICY_TEST_ERROR'} ${r.name}: ${r.message}`);
+      lines.push(
+        `${origin.get(r.name) ?? root}: ${r.status === 'fail' ? 'POLICY_TEST_FAILED' : 'POLICY_TEST_ERROR'} ${r.name}: ${r.message}`,
+      );
     }
     tests.passed = run.passed;
     tests.failed = run.failed;
@@ -151,10 +165,16 @@ export function checkPolicyDirectory(root: string): PolicyCheckReport {
 
 export const policyCheck: CliCommand = {
   name: ['policy', 'check'],
-  summary: 'Validate a policy directory (policies/*.cedar, schema.cedarschema, tests/*.json) and run its tests, like a compiler.',
+  summary:
+    'Validate a policy directory (policies/*.cedar, schema.cedarschema, tests/*.json) and run its tests, like a compiler.',
   usage: 'arx policy check PATH [--json]',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length !== 1) {
       io.err('INVALID_REQUEST: give exactly one policy directory: arx policy check PATH');
       return EXIT_CANNOT_RUN;

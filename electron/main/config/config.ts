@@ -33,14 +33,23 @@ export const ConfigFileSchema = z
         intermediates: z.string().min(1).optional(),
         crls: z.string().min(1).optional(),
         /** Certificate policy arcs a login certificate must assert (default: DoD 2.16.840.1.101.2.1.11). */
-        policyArcs: z.array(z.string().regex(/^\d+(\.\d+)+$/)).min(1).optional(),
+        policyArcs: z
+          .array(z.string().regex(/^\d+(\.\d+)+$/))
+          .min(1)
+          .optional(),
         staleCrl: z.enum(['fail', 'warn']).optional(),
       })
       .strict()
       .optional(),
     idleLockMinutes: z.number().int().min(1).max(240).optional(),
     /** The encrypted local cache (docs/cache.md): organisation recovery public key (PEM/DER key or certificate file), size limit of re-fetchable data. */
-    cache: z.object({ recoveryPublicKey: z.string().min(1).optional(), limitMegabytes: z.number().int().min(1).max(1_000_000).optional() }).strict().optional(),
+    cache: z
+      .object({
+        recoveryPublicKey: z.string().min(1).optional(),
+        limitMegabytes: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -51,7 +60,12 @@ export interface ArxConfig {
   consentText: string;
   dataDir: string;
   configFile: string | null;
-  controlPlane: { mode: 'embedded' | 'external' | 'none'; url: string | null; caFile: string | null; embeddedPort: number };
+  controlPlane: {
+    mode: 'embedded' | 'external' | 'none';
+    url: string | null;
+    caFile: string | null;
+    embeddedPort: number;
+  };
   card: {
     module: string;
     trustAnchors: string | null;
@@ -73,7 +87,10 @@ export function defaultCardModule(platform: NodeJS.Platform = process.platform):
 }
 
 /** Where the console keeps its data when nobody says otherwise (XDG on Linux, APPDATA on Windows). */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (platform === 'win32' && env.APPDATA) return join(env.APPDATA, 'ARX Console');
   const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return join(base, 'arx-console');
@@ -133,12 +150,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
   }
   const envMode = env.ARX_CONTROL_PLANE;
   if (envMode !== undefined && !['embedded', 'external', 'none'].includes(envMode)) {
-    throw new ArxFailure('CONFIG_INVALID', `ARX_CONTROL_PLANE must be embedded, external or none; got "${envMode.slice(0, 40)}".`, {
-      variable: 'ARX_CONTROL_PLANE',
-    });
+    throw new ArxFailure(
+      'CONFIG_INVALID',
+      `ARX_CONTROL_PLANE must be embedded, external or none; got "${envMode.slice(0, 40)}".`,
+      {
+        variable: 'ARX_CONTROL_PLANE',
+      },
+    );
   }
   const url = env.ARX_DATABASE_URL ?? file.controlPlane?.url ?? null;
-  const mode = (envMode as ArxConfig['controlPlane']['mode'] | undefined) ?? file.controlPlane?.mode ?? (url ? 'external' : 'embedded');
+  const mode =
+    (envMode as ArxConfig['controlPlane']['mode'] | undefined) ??
+    file.controlPlane?.mode ??
+    (url ? 'external' : 'embedded');
   return {
     classification: (envLevel as ArxConfig['classification'] | undefined) ?? file.classification ?? 'UNCLASSIFIED',
     classificationCaveat: file.classificationCaveat ?? '',
@@ -157,7 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
       trustAnchors: env.ARX_TRUST_ANCHORS ?? file.card?.trustAnchors ?? null,
       intermediates: env.ARX_INTERMEDIATES ?? file.card?.intermediates ?? null,
       crls: env.ARX_CRLS ?? file.card?.crls ?? null,
-      policyArcs: env.ARX_POLICY_ARCS ? env.ARX_POLICY_ARCS.split(',') : (file.card?.policyArcs ?? ['2.16.840.1.101.2.1.11']),
+      policyArcs: env.ARX_POLICY_ARCS
+        ? env.ARX_POLICY_ARCS.split(',')
+        : (file.card?.policyArcs ?? ['2.16.840.1.101.2.1.11']),
       staleCrl: file.card?.staleCrl ?? 'fail',
     },
     idleLockMinutes: file.idleLockMinutes ?? 15,

@@ -23,7 +23,10 @@ export interface AppendResult {
 }
 
 /** Called inside the append transaction, with the lock held, after the rows are written. */
-export type AfterAppend = (client: pg.PoolClient, appended: { size: number; head: Uint8Array; hashes: Uint8Array[] }) => Promise<void>;
+export type AfterAppend = (
+  client: pg.PoolClient,
+  appended: { size: number; head: Uint8Array; hashes: Uint8Array[] },
+) => Promise<void>;
 
 /**
  * The audit chain writer (the library the gateway links, and the simulator uses). One writer per
@@ -38,7 +41,7 @@ export class ChainWriter {
   constructor(
     private readonly pool: pg.Pool,
     readonly tenantId: string,
-    private readonly opts: { source: string; blake3?: Blake3; afterAppend?: AfterAppend } ,
+    private readonly opts: { source: string; blake3?: Blake3; afterAppend?: AfterAppend },
   ) {
     this.b3 = opts.blake3 ?? nobleBlake3;
   }
@@ -77,14 +80,20 @@ export class ChainWriter {
     }
   }
 
-  private async write(client: pg.ClientBase, events: readonly NewEvent[]): Promise<{ result: AppendResult; hashes: Buffer[] }> {
+  private async write(
+    client: pg.ClientBase,
+    events: readonly NewEvent[],
+  ): Promise<{ result: AppendResult; hashes: Buffer[] }> {
     await lockChain(client, this.tenantId);
     const last = await client.query<{ seq: string; chain_hash: Buffer }>(
       'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
       [this.tenantId],
     );
     const builder = last.rows[0]
-      ? new ChainBuilder(this.b3, { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) })
+      ? new ChainBuilder(this.b3, {
+          seq: Number(last.rows[0].seq) + 1,
+          prevHash: new Uint8Array(last.rows[0].chain_hash),
+        })
       : new ChainBuilder(this.b3, { tenantId: this.tenantId });
     const firstSeq = builder.head.size;
 
@@ -112,10 +121,14 @@ export class ChainWriter {
       };
       const v = validateEvent(candidate);
       if (!v.ok) {
-        throw new ArxFailure('EVENT_INVALID', `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`, {
-          index: i,
-          path: v.issue.path,
-        });
+        throw new ArxFailure(
+          'EVENT_INVALID',
+          `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`,
+          {
+            index: i,
+            path: v.issue.path,
+          },
+        );
       }
       const b = serializeEvent(v.event);
       const entry = builder.append(b);
@@ -154,7 +167,10 @@ export async function lockChain(client: pg.ClientBase, tenantId: string): Promis
 function duplicateIdFailure(err: unknown): unknown {
   const pgErr = err as { code?: string; constraint?: string };
   if (pgErr.code === '23505' && pgErr.constraint === 'audit_events_tenant_id_event_id_key') {
-    return new ArxFailure('EVENT_DUPLICATE_ID', 'An event with the same id is already in this tenant chain; nothing was written. (The simulator is deterministic: use another --seed to add more traffic.)');
+    return new ArxFailure(
+      'EVENT_DUPLICATE_ID',
+      'An event with the same id is already in this tenant chain; nothing was written. (The simulator is deterministic: use another --seed to add more traffic.)',
+    );
   }
   return err;
 }

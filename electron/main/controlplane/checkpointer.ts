@@ -55,7 +55,8 @@ export class Checkpointer {
     await this.syncTree(client, size - hashes.length);
     for (const h of hashes) this.tree.append(h);
     const last = await this.lastCheckpoint(client);
-    const crossed = Math.floor(size / this.policy.everyEvents) > Math.floor((last?.size ?? 0) / this.policy.everyEvents);
+    const crossed =
+      Math.floor(size / this.policy.everyEvents) > Math.floor((last?.size ?? 0) / this.policy.everyEvents);
     const stale = !last || this.now().getTime() - last.issuedAt.getTime() >= this.policy.everyMs;
     if (crossed || stale) await this.issue(client, size, head, last);
   };
@@ -98,12 +99,13 @@ export class Checkpointer {
   private async syncTree(client: pg.ClientBase, size: number): Promise<void> {
     if (this.tree.size > 0 && this.tree.size <= size) {
       // A rolled-back append of ours may have left leaves that are not the committed ones: check the newest.
-      const r = await client.query<{ chain_hash: Buffer }>('SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [
-        this.tenantId,
-        this.tree.size - 1,
-      ]);
+      const r = await client.query<{ chain_hash: Buffer }>(
+        'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
+        [this.tenantId, this.tree.size - 1],
+      );
       const stored = r.rows[0]?.chain_hash;
-      if (!stored || !bytesEqual(leafHash(new Uint8Array(stored)), this.tree.leafHash(this.tree.size - 1))) this.tree = new MerkleTree();
+      if (!stored || !bytesEqual(leafHash(new Uint8Array(stored)), this.tree.leafHash(this.tree.size - 1)))
+        this.tree = new MerkleTree();
     } else if (this.tree.size > size) {
       this.tree = new MerkleTree();
     }
@@ -113,7 +115,8 @@ export class Checkpointer {
       [this.tenantId, this.tree.size, size],
     );
     for (const row of r.rows) this.tree.append(new Uint8Array(row.chain_hash));
-    if (this.tree.size !== size) throw new Error(`checkpointer: the chain has ${this.tree.size} rows below seq ${size}: it is not contiguous`);
+    if (this.tree.size !== size)
+      throw new Error(`checkpointer: the chain has ${this.tree.size} rows below seq ${size}: it is not contiguous`);
   }
 
   private async lastCheckpoint(client: pg.ClientBase): Promise<{ size: number; issuedAt: Date } | null> {
@@ -124,7 +127,12 @@ export class Checkpointer {
     return r.rows[0] ? { size: Number(r.rows[0].tree_size), issuedAt: r.rows[0].issued_at } : null;
   }
 
-  private async issue(client: pg.ClientBase, size: number, head: Uint8Array, last: { size: number } | null): Promise<IssuedCheckpoint> {
+  private async issue(
+    client: pg.ClientBase,
+    size: number,
+    head: Uint8Array,
+    last: { size: number } | null,
+  ): Promise<IssuedCheckpoint> {
     const root = this.tree.root(size);
     const proof = last && last.size > 0 && last.size <= size ? this.tree.consistencyProof(last.size, size) : [];
     const time = eventTime(this.now(), 0);
@@ -139,5 +147,3 @@ export class Checkpointer {
     return issued;
   }
 }
-
-

@@ -25,7 +25,9 @@ export function checkConnectionSecurity(url: string, caFile: string | null): Con
   try {
     u = new URL(url);
   } catch {
-    throw new ArxFailure('CONFIG_INVALID', 'ARX_DATABASE_URL is not a valid postgres:// URL.', { variable: 'ARX_DATABASE_URL' });
+    throw new ArxFailure('CONFIG_INVALID', 'ARX_DATABASE_URL is not a valid postgres:// URL.', {
+      variable: 'ARX_DATABASE_URL',
+    });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     throw new ArxFailure('CONFIG_INVALID', `ARX_DATABASE_URL must start with postgres://; got ${u.protocol}//.`, {
@@ -50,9 +52,13 @@ export function checkConnectionSecurity(url: string, caFile: string | null): Con
     );
   }
   if (!caFile) {
-    throw new ArxFailure('DB_TLS_REQUIRED', `Refusing to connect to ${host}: sslmode=verify-full needs a CA file (ARX_DATABASE_CA).`, {
-      host,
-    });
+    throw new ArxFailure(
+      'DB_TLS_REQUIRED',
+      `Refusing to connect to ${host}: sslmode=verify-full needs a CA file (ARX_DATABASE_CA).`,
+      {
+        host,
+      },
+    );
   }
   return target;
 }

@@ -51,7 +51,11 @@ export class ControlPlane {
   async start(): Promise<void> {
     const { mode } = this.config.controlPlane;
     if (mode === 'none') return;
-    this.set({ state: 'starting', mode, detail: mode === 'embedded' ? 'Starting the embedded database' : 'Connecting' });
+    this.set({
+      state: 'starting',
+      mode,
+      detail: mode === 'embedded' ? 'Starting the embedded database' : 'Connecting',
+    });
     try {
       if (mode === 'embedded') {
         this.embedded = await startEmbeddedPostgres(this.config.dataDir, this.log);
@@ -72,10 +76,15 @@ export class ControlPlane {
         this.gatewayPool = new pg.Pool({ ...at, user: EMBEDDED_GATEWAY_ROLE, password: e.gatewayPassword, max: 8 });
       } else {
         const url = this.config.controlPlane.url;
-        if (!url) throw new ArxFailure('DB_NOT_CONFIGURED', 'Control-plane mode is external but ARX_DATABASE_URL is not set.');
+        if (!url)
+          throw new ArxFailure('DB_NOT_CONFIGURED', 'Control-plane mode is external but ARX_DATABASE_URL is not set.');
         const target = checkConnectionSecurity(url, this.config.controlPlane.caFile);
         const ssl = target.verifyFull
-          ? { ca: readFileSync(this.config.controlPlane.caFile!, 'utf8'), rejectUnauthorized: true, servername: target.host }
+          ? {
+              ca: readFileSync(this.config.controlPlane.caFile!, 'utf8'),
+              rejectUnauthorized: true,
+              servername: target.host,
+            }
           : false;
         const parsed = new URL(url);
         parsed.search = '';
@@ -83,13 +92,16 @@ export class ControlPlane {
       }
       // An idle client's error (the server restarting, an admin terminating it) must not crash the
       // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
-      for (const p of [this.adminPool, this.gatewayPool]) p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
+      for (const p of [this.adminPool, this.gatewayPool])
+        p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
       // A CHECKED-OUT client has no pool listener: if its connection dies between two queries (a
       // transaction waiting on other work, a COPY consumer), pg emits 'error' on the client and,
       // with nobody listening, the process dies of an uncaught exception. Every client gets a
       // listener from birth; the query in progress still fails, and the pool discards the client.
       for (const p of [this.pool, this.adminPool, this.gatewayPool]) {
-        p?.on('connect', (client) => client.on('error', (err) => this.log(`control-plane connection lost: ${err.message}`)));
+        p?.on('connect', (client) =>
+          client.on('error', (err) => this.log(`control-plane connection lost: ${err.message}`)),
+        );
       }
       this.pool.on('error', (err) => {
         this.log(`control-plane pool error: ${err.message}`);
@@ -124,7 +136,11 @@ export class ControlPlane {
       return true;
     } catch (err) {
       if (this.current.state !== 'unreachable') {
-        this.set({ state: 'unreachable', mode, detail: `The control-plane database is not answering (${(err as Error).message})` });
+        this.set({
+          state: 'unreachable',
+          mode,
+          detail: `The control-plane database is not answering (${(err as Error).message})`,
+        });
       }
       return false;
     }
@@ -157,7 +173,11 @@ export class ControlPlane {
   /** The embedded cluster's admin pool (tenants, operators, demo data); elsewhere that is the DBA's job. */
   requireAdminPool(): pg.Pool {
     this.requirePool();
-    if (!this.adminPool) throw new ArxFailure('DB_NOT_CONFIGURED', 'Administrative changes need the embedded control plane or `arx db` with an admin URL.');
+    if (!this.adminPool)
+      throw new ArxFailure(
+        'DB_NOT_CONFIGURED',
+        'Administrative changes need the embedded control plane or `arx db` with an admin URL.',
+      );
     return this.adminPool;
   }
 
@@ -169,7 +189,8 @@ export class ControlPlane {
   /** A pool as the gateway role (simulator, demo data); embedded default only. */
   requireGatewayPool(): pg.Pool {
     this.requirePool();
-    if (!this.gatewayPool) throw new ArxFailure('DB_NOT_CONFIGURED', 'The gateway role is available on the embedded control plane only.');
+    if (!this.gatewayPool)
+      throw new ArxFailure('DB_NOT_CONFIGURED', 'The gateway role is available on the embedded control plane only.');
     return this.gatewayPool;
   }
 

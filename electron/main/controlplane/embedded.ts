@@ -96,7 +96,10 @@ export function runningPostmaster(clusterDir: string): number | null {
  * Starts the embedded control-plane database: loopback only, no Unix socket, a random password
  * kept in the data directory (mode 0600), a port chosen at each start.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => {}): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (line: string) => void = () => {},
+): Promise<EmbeddedServer> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const clusterDir = clusterDirFor(dataDir);
   const creds = loadOrCreateCredentials(dataDir);
@@ -175,7 +178,9 @@ function stopperFor(pg: EmbeddedPostgres, clusterDir: string): () => Promise<voi
   const lib = pg as unknown as { process?: ChildProcess };
   const child = lib.process;
   const hasExited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-  const exited = child ? new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once('exit', () => resolve()))) : null;
+  const exited = child
+    ? new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once('exit', () => resolve())))
+    : null;
   return async () => {
     if (!child || !exited) {
       if (runningPostmaster(clusterDir) === null) return;

@@ -26,15 +26,33 @@ export function loadOrCreateGatewayKey(dataDir: string, tenantSlug: string, now 
     return { name: j.name, secretKey, publicKey: ed25519.getPublicKey(secretKey), validFrom: new Date(j.validFrom) };
   }
   const secretKey = ed25519.utils.randomSecretKey();
-  const key = { name: `arx-gateway.${tenantSlug}.1`, secretKey, publicKey: ed25519.getPublicKey(secretKey), validFrom: now };
-  writeFileSync(file, JSON.stringify({ name: key.name, secretKey: Buffer.from(secretKey).toString('base64'), validFrom: now.toISOString() }), {
-    mode: 0o600,
-  });
+  const key = {
+    name: `arx-gateway.${tenantSlug}.1`,
+    secretKey,
+    publicKey: ed25519.getPublicKey(secretKey),
+    validFrom: now,
+  };
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: key.name,
+      secretKey: Buffer.from(secretKey).toString('base64'),
+      validFrom: now.toISOString(),
+    }),
+    {
+      mode: 0o600,
+    },
+  );
   return key;
 }
 
 /** Registers a public key with its validity window (admin role: the gateway may not enrol its own keys). */
-export async function registerGatewayKey(admin: pg.Pool | pg.ClientBase, tenantId: string, key: GatewayKey, validTo: Date | null = null): Promise<void> {
+export async function registerGatewayKey(
+  admin: pg.Pool | pg.ClientBase,
+  tenantId: string,
+  key: GatewayKey,
+  validTo: Date | null = null,
+): Promise<void> {
   await admin.query(
     `INSERT INTO arx.gateway_keys (tenant_id, key_name, algorithm, public_key, valid_from, valid_to)
      VALUES ($1, $2, 'ed25519', $3, $4, $5) ON CONFLICT (tenant_id, key_name) DO NOTHING`,

@@ -19,7 +19,10 @@ export interface MigrationReport {
  * Refuses to run when an applied migration's checksum differs from the shipped one, or when the
  * database is newer than this console (forward-only: no downgrades).
  */
-export async function migrate(client: pg.ClientBase, opts: { target?: number; migrations?: readonly Migration[] } = {}): Promise<MigrationReport> {
+export async function migrate(
+  client: pg.ClientBase,
+  opts: { target?: number; migrations?: readonly Migration[] } = {},
+): Promise<MigrationReport> {
   const migrations = opts.migrations ?? MIGRATIONS;
   const target = opts.target ?? migrations[migrations.length - 1]!.version;
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
@@ -34,14 +37,22 @@ export async function migrate(client: pg.ClientBase, opts: { target?: number; mi
     for (const r of rows) {
       const m = known.get(r.version);
       if (!m) {
-        throw new ArxFailure('DB_MIGRATION_FAILED', `The database is at schema version ${from}, newer than this console knows (${migrations.length}).`, {
-          version: r.version,
-        });
+        throw new ArxFailure(
+          'DB_MIGRATION_FAILED',
+          `The database is at schema version ${from}, newer than this console knows (${migrations.length}).`,
+          {
+            version: r.version,
+          },
+        );
       }
       if (checksum(m) !== r.checksum) {
-        throw new ArxFailure('DB_MIGRATION_FAILED', `Migration ${r.version} (${r.name}) differs from the one applied to this database.`, {
-          version: r.version,
-        });
+        throw new ArxFailure(
+          'DB_MIGRATION_FAILED',
+          `Migration ${r.version} (${r.name}) differs from the one applied to this database.`,
+          {
+            version: r.version,
+          },
+        );
       }
     }
     // A known migration below the newest applied one that this database never got (a number
@@ -61,11 +72,19 @@ export async function migrate(client: pg.ClientBase, opts: { target?: number; mi
       try {
         await client.query('BEGIN');
         await client.query(m.sql);
-        await client.query('INSERT INTO public.arx_schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, checksum(m)]);
+        await client.query('INSERT INTO public.arx_schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          checksum(m),
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw new ArxFailure('DB_MIGRATION_FAILED', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { version: m.version });
+        throw new ArxFailure(
+          'DB_MIGRATION_FAILED',
+          `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`,
+          { version: m.version },
+        );
       }
       applied.push({ version: m.version, name: m.name });
     }

@@ -8,8 +8,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * so row-level security shows and accepts that tenant's rows only, and nothing leaks into the
  * next use of the pooled connection.
  */
-export async function withTenant<T>(pool: pg.Pool, tenantId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  if (!UUID.test(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
+export async function withTenant<T>(
+  pool: pg.Pool,
+  tenantId: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  if (!UUID.test(tenantId))
+    throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -26,7 +31,12 @@ export async function withTenant<T>(pool: pg.Pool, tenantId: string, fn: (client
 }
 
 /** Creates a login role that is a member of arx_console or arx_gateway (never a superuser, never BYPASSRLS). */
-export async function createLoginRole(admin: pg.ClientBase | pg.Pool, name: string, password: string, member: 'arx_console' | 'arx_gateway'): Promise<void> {
+export async function createLoginRole(
+  admin: pg.ClientBase | pg.Pool,
+  name: string,
+  password: string,
+  member: 'arx_console' | 'arx_gateway',
+): Promise<void> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad role name ${name}`);
   // Generated passwords only (base64url): nothing here needs quoting, and nothing can break out.
   if (!/^[A-Za-z0-9_-]{16,}$/.test(password)) throw new Error('login role passwords must be generated base64url');

@@ -31,11 +31,18 @@ export async function resolveTenant(pool: pg.Pool, ref: string, admin?: pg.Pool)
       c.release();
     }
   }
-  throw new ArxFailure('NOT_FOUND', `No tenant "${ref.slice(0, 64)}"${admin ? '' : ' (on an on-prem control plane, give the tenant id)'}.`, { tenant: ref });
+  throw new ArxFailure(
+    'NOT_FOUND',
+    `No tenant "${ref.slice(0, 64)}"${admin ? '' : ' (on an on-prem control plane, give the tenant id)'}.`,
+    { tenant: ref },
+  );
 }
 
 export async function createTenant(admin: pg.Pool, slug: string, name: string): Promise<Tenant> {
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant slug: ${slug.slice(0, 64)} (a-z, 0-9 and -).`, { path: 'tenant' });
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug))
+    throw new ArxFailure('INVALID_REQUEST', `Not a tenant slug: ${slug.slice(0, 64)} (a-z, 0-9 and -).`, {
+      path: 'tenant',
+    });
   const r = await admin.query<Tenant>(
     `INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id, slug, name`,
     [randomUUID(), slug, name],

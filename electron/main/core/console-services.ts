@@ -64,13 +64,19 @@ export function createConsoleServices(
   // The card module is loaded on first use (listing readers), in its own worker thread.
   let backend: Promise<CardBackend> | null = null;
   const openBackend = () =>
-    (backend ??= options.cardBackend ? options.cardBackend() : CardService.open({ modulePath: config.card.module }).catch((err) => {
-      backend = null;
-      throw err;
-    }));
+    (backend ??= options.cardBackend
+      ? options.cardBackend()
+      : CardService.open({ modulePath: config.card.module }).catch((err) => {
+          backend = null;
+          throw err;
+        }));
   let trust: TrustStore | null = null;
   const trustStore = (): TrustStore => {
-    if (!config.card.trustAnchors) throw new ArxFailure('CARD_TRUST_NOT_CONFIGURED', 'No trust anchors are configured (card.trustAnchors / ARX_TRUST_ANCHORS): no login certificate can be validated.');
+    if (!config.card.trustAnchors)
+      throw new ArxFailure(
+        'CARD_TRUST_NOT_CONFIGURED',
+        'No trust anchors are configured (card.trustAnchors / ARX_TRUST_ANCHORS): no login certificate can be validated.',
+      );
     return (trust ??= loadTrustStore({
       anchors: config.card.trustAnchors,
       ...(config.card.intermediates ? { intermediates: config.card.intermediates } : {}),
@@ -96,7 +102,10 @@ export function createConsoleServices(
     card = !session
       ? { state: 'not-connected', detail: 'No operator logged in' }
       : session.locked
-        ? { state: 'locked', detail: `${session.displayName} (EDIPI ${session.edipi}) — locked (${session.lockReason})` }
+        ? {
+            state: 'locked',
+            detail: `${session.displayName} (EDIPI ${session.edipi}) — locked (${session.lockReason})`,
+          }
         : { state: 'logged-in', detail: `${session.displayName} (EDIPI ${session.edipi}) with ${session.tokenLabel}` };
     hub.publish('session.changed', session);
     hub.publish('status.changed', status());

@@ -55,7 +55,11 @@ export function invalidRequest(error: z.ZodError): Result<never> {
 }
 
 export interface Registry {
-  invoke<N extends CommandName>(name: N, request: RequestOf<N> | unknown, ctx: CallContext): Promise<Result<ResponseOf<N>>>;
+  invoke<N extends CommandName>(
+    name: N,
+    request: RequestOf<N> | unknown,
+    ctx: CallContext,
+  ): Promise<Result<ResponseOf<N>>>;
   invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>>;
 }
 
@@ -68,7 +72,10 @@ export interface Registry {
 export function createRegistry(handlers: Handlers, log: (line: string) => void = () => {}): Registry {
   async function invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>> {
     if (!isCommandName(name)) {
-      return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command: ${String(name).slice(0, 80)}` } };
+      return {
+        ok: false,
+        error: { code: 'UNKNOWN_COMMAND', message: `Unknown command: ${String(name).slice(0, 80)}` },
+      };
     }
     const def = commands[name];
     const parsed = def.request.safeParse(request);

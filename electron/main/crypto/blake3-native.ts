@@ -52,7 +52,12 @@ function checkedNative(load: () => unknown): NativeModule {
   // One known answer before trusting it: BLAKE3("abc"), and a streamed one.
   const abc = new TextEncoder().encode('abc');
   const want = '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85';
-  if (Buffer.from(m.blake3(abc)).toString('hex') !== want || Buffer.from(new m.Blake3Hasher().update(abc.subarray(0, 1)).update(abc.subarray(1)).digestBuffer()).toString('hex') !== want) {
+  if (
+    Buffer.from(m.blake3(abc)).toString('hex') !== want ||
+    Buffer.from(new m.Blake3Hasher().update(abc.subarray(0, 1)).update(abc.subarray(1)).digestBuffer()).toString(
+      'hex',
+    ) !== want
+  ) {
     throw new Error('the native module gives a wrong BLAKE3 digest');
   }
   return m;

@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { ArxConfig } from '../config/config';
-import { provisionTestCards, registerTestOperators, SOFTHSM2_MODULE, type ProvisionedTestCards } from '../card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  SOFTHSM2_MODULE,
+  type ProvisionedTestCards,
+} from '../card/test-cards';
 
 /**
  * The demo card of the embedded default: SoftHSM2 test tokens (`arx card provision-test`) under
@@ -10,7 +15,11 @@ import { provisionTestCards, registerTestOperators, SOFTHSM2_MODULE, type Provis
  * demo tenants. Used only when no trust anchors are configured and SoftHSM2 is installed; the
  * configuration in memory is pointed at it (module, anchors, CRLs, the test policy arc).
  */
-export async function prepareDemoCard(config: ArxConfig, admin: pg.Pool, log: (line: string) => void): Promise<ProvisionedTestCards | null> {
+export async function prepareDemoCard(
+  config: ArxConfig,
+  admin: pg.Pool,
+  log: (line: string) => void,
+): Promise<ProvisionedTestCards | null> {
   if (config.card.trustAnchors || !existsSync(SOFTHSM2_MODULE)) return null;
   const dir = join(config.dataDir, 'demo-card');
   const saved = join(dir, 'test-cards.json');

@@ -6,8 +6,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { envelopeOf, pae } from '../../../shared/dsse';
-import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicyVersion, type SignerRole } from '../../../shared/policy';
-import { provisionTestCards, registerTestOperators, SOFTHSM2_MODULE, type ProvisionedCard, type ProvisionedTestCards } from '../card/test-cards';
+import {
+  POLICY_SIGNATURE_PAYLOAD_TYPE,
+  statementBytes,
+  type PolicyVersion,
+  type SignerRole,
+} from '../../../shared/policy';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  SOFTHSM2_MODULE,
+  type ProvisionedCard,
+  type ProvisionedTestCards,
+} from '../card/test-cards';
 import type { ArxConfig } from '../config/config';
 
 const run = promisify(execFile);
@@ -24,11 +35,18 @@ export const DEMO_AUTHOR_LABEL = 'ARX TEST ADAMS EC';
 export const DEMO_APPROVER_LABEL = 'ARX TEST BAKER RSA';
 
 /** The demo test cards (provisioned once under the data directory, as the demo card uses them), enrolled in `tenantIds`; null without SoftHSM2 or with real trust anchors configured. */
-export async function demoSigningCards(config: ArxConfig, admin: pg.Pool, tenantIds: readonly string[], log: (line: string) => void): Promise<ProvisionedTestCards | null> {
+export async function demoSigningCards(
+  config: ArxConfig,
+  admin: pg.Pool,
+  tenantIds: readonly string[],
+  log: (line: string) => void,
+): Promise<ProvisionedTestCards | null> {
   if (config.card.trustAnchors || !existsSync(SOFTHSM2_MODULE)) return null;
   const dir = join(config.dataDir, 'demo-card');
   const saved = join(dir, 'test-cards.json');
-  const cards = existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as ProvisionedTestCards) : await provisionTestCards(dir, { onProgress: log });
+  const cards = existsSync(saved)
+    ? (JSON.parse(readFileSync(saved, 'utf8')) as ProvisionedTestCards)
+    : await provisionTestCards(dir, { onProgress: log });
   await registerTestOperators(admin, cards, tenantIds);
   return cards;
 }
@@ -53,11 +71,31 @@ export async function signOnDemoCard(
     const mech = card.keyType === 'ec' ? ['-m', 'ECDSA', '--signature-format', 'openssl'] : ['-m', 'SHA256-RSA-PKCS'];
     await run(
       'pkcs11-tool',
-      ['--module', cards.module, '--token-label', card.label, '--login', '--pin', card.pin, '--sign', '--id', cert.id, ...mech, '--input-file', inFile, '--output-file', outFile],
+      [
+        '--module',
+        cards.module,
+        '--token-label',
+        card.label,
+        '--login',
+        '--pin',
+        card.pin,
+        '--sign',
+        '--id',
+        cert.id,
+        ...mech,
+        '--input-file',
+        inFile,
+        '--output-file',
+        outFile,
+      ],
       { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf } },
     );
     const sig = new Uint8Array(readFileSync(outFile));
-    return { envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: cert.sha256, sig }]), certificateSha256: cert.sha256, card };
+    return {
+      envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: cert.sha256, sig }]),
+      certificateSha256: cert.sha256,
+      card,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -12,7 +12,12 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '.00
  * statistics over them (shared/explorer/robust.ts): events per bucket with its modified z-score,
  * and each user's (and team's) daily cost against that user's own median day. Run inside withTenant.
  */
-export async function loadDashboard(client: pg.ClientBase, tenantId: string, timeFrom: string | null, timeTo: string | null): Promise<Omit<ExplorerDashboard, 'elapsedMs'>> {
+export async function loadDashboard(
+  client: pg.ClientBase,
+  tenantId: string,
+  timeFrom: string | null,
+  timeTo: string | null,
+): Promise<Omit<ExplorerDashboard, 'elapsedMs'>> {
   const span = await client.query<{ first: Date | null; last: Date | null }>(
     `SELECT (SELECT time FROM arx.audit_events WHERE tenant_id = $1 ORDER BY time ASC LIMIT 1) AS first,
             (SELECT time FROM arx.audit_events WHERE tenant_id = $1 ORDER BY time DESC LIMIT 1) AS last`,
@@ -33,7 +38,8 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
   const counts = new Map(overTime.rows.map((r) => [r.b.getTime(), Number(r.n)]));
   const buckets: { start: number; count: number }[] = [];
   const first = Math.floor(from / width) * width;
-  for (let t = first; t < to && buckets.length < 2000; t += width) buckets.push({ start: t, count: counts.get(t) ?? 0 });
+  for (let t = first; t < to && buckets.length < 2000; t += width)
+    buckets.push({ start: t, count: counts.get(t) ?? 0 });
   // Scored among the buckets that saw traffic: a quiet night or weekend is not an anomaly, and
   // with more empty buckets than busy ones the median and MAD would both be 0. Only spikes count.
   const busy = buckets.filter((b) => b.count > 0);
@@ -53,14 +59,22 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
     `SELECT x_reason AS reason, count(*) AS n FROM arx.audit_events WHERE ${inRange} AND x_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
     range,
   );
-  const denialsByReason = denials.rows.map((r) => ({ reason: r.reason, label: reasonLabel(r.reason), count: Number(r.n) }));
+  const denialsByReason = denials.rows.map((r) => ({
+    reason: r.reason,
+    label: reasonLabel(r.reason),
+    count: Number(r.n),
+  }));
 
   const costs = await client.query<{ team: string | null; provider: string | null; cents: string }>(
     `SELECT x_team AS team, x_provider AS provider, sum(x_cost) AS cents FROM arx.audit_events
      WHERE ${inRange} AND x_cost IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
     range,
   );
-  const costByTeamProvider = costs.rows.map((r) => ({ team: r.team ?? '(none)', provider: r.provider ?? '(none)', costCents: Number(r.cents) }));
+  const costByTeamProvider = costs.rows.map((r) => ({
+    team: r.team ?? '(none)',
+    provider: r.provider ?? '(none)',
+    costCents: Number(r.cents),
+  }));
 
   const days = await client.query<{ user: string | null; team: string | null; day: Date; cents: string }>(
     `SELECT x_user AS user, x_team AS team, date_bin('1 day', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, sum(x_cost) AS cents FROM arx.audit_events
@@ -85,7 +99,16 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
       entries.forEach(([day, cents], i) => {
         const sc = s[i]!;
         if (kind === 'user') userDays.push({ user: name, day, costCents: cents, score: finite(sc.score) });
-        if (sc.outlier && sc.score > 0) costOutliers.push({ series: name, seriesKind: kind, day, costCents: cents, median: sc.median, mad: sc.mad, score: finite(sc.score) });
+        if (sc.outlier && sc.score > 0)
+          costOutliers.push({
+            series: name,
+            seriesKind: kind,
+            day,
+            costCents: cents,
+            median: sc.median,
+            mad: sc.mad,
+            score: finite(sc.score),
+          });
       });
     }
   };
@@ -93,9 +116,16 @@ export async function loadDashboard(client: pg.ClientBase, tenantId: string, tim
   series('team', (r) => r.team);
   costOutliers.sort((a, b) => b.score - a.score);
 
-  return { bucket, eventsOverTime, denialsByReason, costByTeamProvider, costOutliers, userDays, threshold: DEFAULT_MAD_THRESHOLD };
+  return {
+    bucket,
+    eventsOverTime,
+    denialsByReason,
+    costByTeamProvider,
+    costOutliers,
+    userDays,
+    threshold: DEFAULT_MAD_THRESHOLD,
+  };
 }
 
 /** JSON has no Infinity: a MAD of 0 gives an unbounded score, sent as a large finite one. */
 const finite = (x: number) => (Number.isFinite(x) ? x : x > 0 ? 1e9 : -1e9);
-

@@ -19,17 +19,26 @@ export async function loadEventDetail(
   seq: number,
   deps: { blake3: Blake3; hasher: MerkleHasher; cache: SubtreeCache },
 ): Promise<ExplorerEvent> {
-  const row = await client.query<{ event_id: string; bytes: Buffer; doc: unknown; event_digest: Buffer; chain_hash: Buffer }>(
-    'SELECT event_id, bytes, doc, event_digest, chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
-    [tenantId, seq],
-  );
+  const row = await client.query<{
+    event_id: string;
+    bytes: Buffer;
+    doc: unknown;
+    event_digest: Buffer;
+    chain_hash: Buffer;
+  }>('SELECT event_id, bytes, doc, event_digest, chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [
+    tenantId,
+    seq,
+  ]);
   const r = row.rows[0];
   if (!r) throw new ArxFailure('NOT_FOUND', `There is no event ${seq} in this tenant's chain.`, { seq });
 
   let previousHash: string | null;
   if (seq === 0) previousHash = toHex(genesisHash(deps.blake3, tenantId));
   else {
-    const p = await client.query<{ chain_hash: Buffer }>('SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2', [tenantId, seq - 1]);
+    const p = await client.query<{ chain_hash: Buffer }>(
+      'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
+      [tenantId, seq - 1],
+    );
     previousHash = p.rows[0] ? toHex(p.rows[0].chain_hash) : null;
   }
 
@@ -39,7 +48,13 @@ export async function loadEventDetail(
   );
   const verifierKeys = keys.rows.flatMap((k) => {
     try {
-      return [{ key: formatVerifierKey(k.key_name, new Uint8Array(k.public_key)), validFrom: k.valid_from.toISOString(), validTo: k.valid_to?.toISOString() ?? null }];
+      return [
+        {
+          key: formatVerifierKey(k.key_name, new Uint8Array(k.public_key)),
+          validFrom: k.valid_from.toISOString(),
+          validTo: k.valid_to?.toISOString() ?? null,
+        },
+      ];
     } catch {
       return []; // a malformed stored key verifies nothing; the chain verifier reports it
     }
@@ -54,12 +69,17 @@ export async function loadEventDetail(
   let proofUnavailable: string | null = null;
   const c = cp.rows[0];
   if (!c) {
-    proofUnavailable = 'No signed checkpoint covers this event yet: it is in the tail after the newest checkpoint (not yet provable).';
+    proofUnavailable =
+      'No signed checkpoint covers this event yet: it is in the tail after the newest checkpoint (not yet provable).';
   } else {
     const size = Number(c.tree_size);
     try {
       const hashes = await new InclusionProver(client, tenantId, deps.hasher, deps.cache).inclusionProof(seq, size);
-      proof = { tlogProof: formatTlogProof({ index: seq, proof: hashes, checkpoint: c.note }), treeSize: size, issuedAt: c.issued_at.toISOString() };
+      proof = {
+        tlogProof: formatTlogProof({ index: seq, proof: hashes, checkpoint: c.note }),
+        treeSize: size,
+        issuedAt: c.issued_at.toISOString(),
+      };
     } catch (err) {
       if (!(err instanceof ChainHashesMissing)) throw err;
       proofUnavailable = `No inclusion proof can be built from the stored chain: ${err.message} (events were deleted).`;

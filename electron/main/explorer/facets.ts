@@ -2,7 +2,13 @@ import type pg from 'pg';
 import { TIME_SQL } from './query';
 
 /** Columns the explorer offers as pick lists (each indexed by migration 0006). */
-const FACET_COLUMNS = { user: 'x_user', team: 'x_team', provider: 'x_provider', model: 'x_model', reason: 'x_reason' } as const;
+const FACET_COLUMNS = {
+  user: 'x_user',
+  team: 'x_team',
+  provider: 'x_provider',
+  model: 'x_model',
+  reason: 'x_reason',
+} as const;
 const MAX_VALUES = 500;
 
 /**

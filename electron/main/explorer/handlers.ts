@@ -17,11 +17,18 @@ import { InclusionProver, SubtreeCache } from './proof';
  * Who may look at a tenant's events: a logged-in, unlocked operator with any role in that tenant.
  * Row-level security then confines every query to it (withTenant).
  */
-export function requireTenantAccess(session: ReturnType<DomainDeps['operatorAuth']['session']>, tenantId: string): void {
+export function requireTenantAccess(
+  session: ReturnType<DomainDeps['operatorAuth']['session']>,
+  tenantId: string,
+): void {
   if (!session) throw new ArxFailure('SESSION_NONE', 'Log in with your card to explore audit events.');
   if (session.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
   if (!session.roles.some((r) => r.tenantId === tenantId)) {
-    throw new ArxFailure('EXPLORER_TENANT_FORBIDDEN', 'You hold no role in this tenant, so its audit events are not shown to you.', { path: 'tenantId' });
+    throw new ArxFailure(
+      'EXPLORER_TENANT_FORBIDDEN',
+      'You hold no role in this tenant, so its audit events are not shown to you.',
+      { path: 'tenantId' },
+    );
   }
 }
 
@@ -32,7 +39,11 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
   // answered from it (marked cached) or refused with OFFLINE_NOT_CACHED (cache/evidence.ts).
   const evidence = new EvidenceCache(deps);
   let crypto: Promise<{ blake3: Blake3; hasher: MerkleHasher }> | null = null;
-  const hashing = () => (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({ blake3, hasher })));
+  const hashing = () =>
+    (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({
+      blake3,
+      hasher,
+    })));
   const run = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[2]) => {
     requireTenantAccess(deps.operatorAuth.session(), tenantId);
     return withTenant(deps.controlPlane.requirePool(), tenantId, fn);
@@ -46,7 +57,10 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
     try {
       const h = await hashing();
       await withTenant(deps.controlPlane.requirePool(), tenantId, async (c) => {
-        const r = await c.query<{ size: string }>('SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1', [tenantId]);
+        const r = await c.query<{ size: string }>(
+          'SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1',
+          [tenantId],
+        );
         await new InclusionProver(c, tenantId, h.hasher, cache).warm(Number(r.rows[0]?.size ?? 0));
       });
     } catch (err) {
@@ -57,16 +71,31 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
   return {
     'explorer.query': async (req) => {
       requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
-      const key = { q: 'explorer.query', tenantId: req.tenantId, filter: req.filter, sort: req.sort, cursor: req.cursor, limit: req.limit };
+      const key = {
+        q: 'explorer.query',
+        tenantId: req.tenantId,
+        filter: req.filter,
+        sort: req.sort,
+        cursor: req.cursor,
+        limit: req.limit,
+      };
       return evidence.read(
         'event-page',
         key,
         async () => {
           const t0 = performance.now();
-          const page = await run(req.tenantId, (c) => queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit));
+          const page = await run(req.tenantId, (c) =>
+            queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit),
+          );
           return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
         },
-        { what: req.cursor === null ? 'this explorer page (this tenant, filter and sort)' : 'this next page of the explorer', location: { tenantId: req.tenantId, path: 'filter' } },
+        {
+          what:
+            req.cursor === null
+              ? 'this explorer page (this tenant, filter and sort)'
+              : 'this next page of the explorer',
+          location: { tenantId: req.tenantId, path: 'filter' },
+        },
       );
     },
     'explorer.event': async (req) => {

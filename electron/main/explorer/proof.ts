@@ -50,7 +50,7 @@ export class InclusionProver {
 
   /** Computes (and caches) every aligned subtree of at least CHUNK leaves below `size`. */
   async warm(size: number): Promise<void> {
-    for (let start = 0, n = 2 ** Math.floor(Math.log2(Math.max(1, size))); start + CHUNK <= size; ) {
+    for (let start = 0, n = 2 ** Math.floor(Math.log2(Math.max(1, size))); start + CHUNK <= size;) {
       while (start + n > size) n /= 2;
       await this.mth(start, start + n);
       start += n;
@@ -87,7 +87,10 @@ export class InclusionProver {
       if (hit) return hit;
       // Half of it known already (a proof before, a warm-up under way): combine, do not re-read.
       const half = n / 2;
-      if (half >= CHUNK && (this.cache.get(this.tenantId, start, half) || this.cache.get(this.tenantId, start + half, half))) {
+      if (
+        half >= CHUNK &&
+        (this.cache.get(this.tenantId, start, half) || this.cache.get(this.tenantId, start + half, half))
+      ) {
         const h = this.hasher.nodeHash(await this.mth(start, start + half), await this.mth(start + half, end));
         this.cache.set(this.tenantId, start, n, h);
         return h;
@@ -124,7 +127,7 @@ export class InclusionProver {
     for await (const block of copyTupleBlocks(this.client as pg.PoolClient, sql, 2, COPY_ROWS, 1 << 20)) {
       const buf = block.bytes;
       const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      for (let off = 0; off < buf.length; ) {
+      for (let off = 0; off < buf.length;) {
         const sl = dv.getInt32(off + 2);
         const seq = sl === 8 ? dv.getUint32(off + 6) * 0x1_0000_0000 + dv.getUint32(off + 10) : -1;
         const p = off + 6 + Math.max(0, sl);
@@ -144,7 +147,9 @@ export class InclusionProver {
       }
     }
     if (missing || expected !== start + n) {
-      throw new ChainHashesMissing(`the chain has no row at seq ${expected} (between seq ${start} and ${start + n - 1})`);
+      throw new ChainHashesMissing(
+        `the chain has no row at seq ${expected} (between seq ${start} and ${start + n - 1})`,
+      );
     }
     // Chunk roots up to the subtree's root, caching every aligned node on the way.
     let level = roots;
@@ -156,13 +161,20 @@ export class InclusionProver {
       level = up;
       count /= 2;
       width *= 2;
-      for (let i = 0; i < count; i++) this.cache.set(this.tenantId, start + i * width, width, level.slice(32 * i, 32 * i + 32));
+      for (let i = 0; i < count; i++)
+        this.cache.set(this.tenantId, start + i * width, width, level.slice(32 * i, 32 * i + 32));
     }
     return level.slice(0, 32);
   }
 
   /** The root of CHUNK leaves (raw chain hashes), cached; a and b are scratch levels. */
-  private chunkRoot(k: Awaited<ReturnType<typeof loadHashKernel>>, at: number, raw: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
+  private chunkRoot(
+    k: Awaited<ReturnType<typeof loadHashKernel>>,
+    at: number,
+    raw: Uint8Array,
+    a: Uint8Array,
+    b: Uint8Array,
+  ): Uint8Array {
     k.leafHashesInto(raw, CHUNK, a);
     let from = a;
     let to = b;
@@ -196,7 +208,9 @@ export class InclusionProver {
     );
     const buf = Buffer.from(r.rows[0]?.hashes ?? '', 'hex');
     if (Number(r.rows[0]?.n ?? 0) !== end - start || buf.length !== 32 * (end - start)) {
-      throw new ChainHashesMissing(`the chain has ${r.rows[0]?.n ?? 0} rows between seq ${start} and ${end - 1}, not ${end - start}`);
+      throw new ChainHashesMissing(
+        `the chain has ${r.rows[0]?.n ?? 0} rows between seq ${start} and ${end - 1}, not ${end - start}`,
+      );
     }
     const out: Uint8Array[] = new Array(end - start);
     for (let i = 0; i < out.length; i++) out[i] = this.hasher.leafHash(buf.subarray(32 * i, 32 * i + 32));

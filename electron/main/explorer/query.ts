@@ -56,8 +56,17 @@ function decodeCursor(text: string, sort: ExplorerSort): Cursor {
     o.k === sort.key &&
     o.d === sort.direction &&
     Number.isSafeInteger(o.s) &&
-    (sort.key === 'time' ? typeof o.v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(o.v) : sort.key === 'cost' ? Number.isSafeInteger(o.v) : o.v === null);
-  if (!valid) throw new ArxFailure('EXPLORER_CURSOR_INVALID', 'The page cursor does not belong to this sort order; start again from the first page.', { path: 'cursor' });
+    (sort.key === 'time'
+      ? typeof o.v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(o.v)
+      : sort.key === 'cost'
+        ? Number.isSafeInteger(o.v)
+        : o.v === null);
+  if (!valid)
+    throw new ArxFailure(
+      'EXPLORER_CURSOR_INVALID',
+      'The page cursor does not belong to this sort order; start again from the first page.',
+      { path: 'cursor' },
+    );
   return o as Cursor;
 }
 
@@ -84,10 +93,18 @@ export function filterClauses(f: ExplorerFilter, params: unknown[]): string[] {
   if (f.costMin !== undefined) where.push(`x_cost >= ${p(f.costMin)}`);
   if (f.costMax !== undefined) where.push(`x_cost <= ${p(f.costMax)}`);
   if (f.costMin !== undefined && f.costMax !== undefined && f.costMin > f.costMax) {
-    throw new ArxFailure('EXPLORER_FILTER_INVALID', `The cost range is empty: from ${f.costMin} to ${f.costMax} cents.`, { path: 'filter.costMin' });
+    throw new ArxFailure(
+      'EXPLORER_FILTER_INVALID',
+      `The cost range is empty: from ${f.costMin} to ${f.costMax} cents.`,
+      { path: 'filter.costMin' },
+    );
   }
   if (f.timeFrom !== undefined && f.timeTo !== undefined && Date.parse(f.timeFrom) >= Date.parse(f.timeTo)) {
-    throw new ArxFailure('EXPLORER_FILTER_INVALID', `The time range is empty: ${f.timeFrom} is not before ${f.timeTo}.`, { path: 'filter.timeFrom' });
+    throw new ArxFailure(
+      'EXPLORER_FILTER_INVALID',
+      `The time range is empty: ${f.timeFrom} is not before ${f.timeTo}.`,
+      { path: 'filter.timeFrom' },
+    );
   }
   if (f.search !== undefined) {
     const s = p(f.search);
@@ -116,7 +133,13 @@ export function toRow(r: RawRow): ExplorerRow {
 }
 
 /** The SQL and parameters of one page (exported for EXPLAIN in tests and the bench). */
-export function pageSql(tenantId: string, filter: ExplorerFilter, sort: ExplorerSort, cursor: string | null, limit: number): { text: string; values: unknown[] } {
+export function pageSql(
+  tenantId: string,
+  filter: ExplorerFilter,
+  sort: ExplorerSort,
+  cursor: string | null,
+  limit: number,
+): { text: string; values: unknown[] } {
   const values: unknown[] = [tenantId];
   const where = ['tenant_id = $1', ...filterClauses(filter, values)];
   const desc = sort.direction === 'desc';
@@ -146,7 +169,10 @@ export function pageSql(tenantId: string, filter: ExplorerFilter, sort: Explorer
     }
   }
   values.push(limit + 1);
-  return { text: `SELECT ${ROW_COLUMNS} FROM arx.audit_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${values.length}`, values };
+  return {
+    text: `SELECT ${ROW_COLUMNS} FROM arx.audit_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${values.length}`,
+    values,
+  };
 }
 
 /** One page; run inside withTenant (row-level security is the tenant boundary, the WHERE is for the index). */
@@ -165,7 +191,12 @@ export async function queryPage(
   const last = rows[rows.length - 1];
   const next =
     more && last
-      ? encodeCursor({ k: sort.key, d: sort.direction, v: sort.key === 'time' ? last.time : sort.key === 'cost' ? last.costCents : null, s: last.seq })
+      ? encodeCursor({
+          k: sort.key,
+          d: sort.direction,
+          v: sort.key === 'time' ? last.time : sort.key === 'cost' ? last.costCents : null,
+          s: last.seq,
+        })
       : null;
   return { rows, next };
 }

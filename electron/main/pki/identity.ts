@@ -35,18 +35,28 @@ export function upnsOf(cert: X509Certificate): string[] {
     san = new SubjectAlternativeNameExtension(raw.rawData);
   } catch (err) {
     // e.g. a UPN otherName whose value is not a UTF8String
-    throw new ArxFailure('EDIPI_MALFORMED', `The subject alternative name of "${cert.subject}" cannot be parsed: ${(err as Error).message}.`, {
-      subject: cert.subject,
-    });
+    throw new ArxFailure(
+      'EDIPI_MALFORMED',
+      `The subject alternative name of "${cert.subject}" cannot be parsed: ${(err as Error).message}.`,
+      {
+        subject: cert.subject,
+      },
+    );
   }
   const upns = san.names.items.filter((n) => n.type === 'upn').map((n) => n.value);
   // @peculiar/x509 drops a general name it cannot decode; count the raw UPN otherNames to notice
   // (`asn` is the parsed ASN.1 GeneralNames the wrapper was built from; protected in its typings only).
-  const rawUpns = [...(san.names as unknown as { asn: Iterable<{ otherName?: { typeId: string } }> }).asn].filter((n) => n.otherName?.typeId === OID.upn).length;
+  const rawUpns = [...(san.names as unknown as { asn: Iterable<{ otherName?: { typeId: string } }> }).asn].filter(
+    (n) => n.otherName?.typeId === OID.upn,
+  ).length;
   if (rawUpns !== upns.length) {
-    throw new ArxFailure('EDIPI_MALFORMED', `A UPN in the subject alternative name of "${cert.subject}" is not a UTF8String (or another DirectoryString).`, {
-      subject: cert.subject,
-    });
+    throw new ArxFailure(
+      'EDIPI_MALFORMED',
+      `A UPN in the subject alternative name of "${cert.subject}" is not a UTF8String (or another DirectoryString).`,
+      {
+        subject: cert.subject,
+      },
+    );
   }
   return upns;
 }
@@ -56,9 +66,13 @@ export function cardIdentity(cert: X509Certificate): CardIdentity {
   const subject = cert.subject;
   const upns = upnsOf(cert);
   if (upns.length === 0) {
-    throw new ArxFailure('CERT_UPN_MISSING', `The certificate "${subject}" has no UPN (otherName ${OID.upn}) in its subject alternative name, so it names no EDIPI.`, {
-      subject,
-    });
+    throw new ArxFailure(
+      'CERT_UPN_MISSING',
+      `The certificate "${subject}" has no UPN (otherName ${OID.upn}) in its subject alternative name, so it names no EDIPI.`,
+      {
+        subject,
+      },
+    );
   }
   const parsed = upns.map((upn) => {
     const cac = UPN_CAC.exec(upn);
@@ -74,32 +88,53 @@ export function cardIdentity(cert: X509Certificate): CardIdentity {
   const first = parsed[0]!;
   const other = parsed.find((p) => p.edipi !== first.edipi);
   if (other) {
-    throw new ArxFailure('EDIPI_MISMATCH', `The certificate "${subject}" carries UPNs for two EDIPIs (${first.edipi} and ${other.edipi}).`, {
-      subject,
-      edipi: first.edipi,
-      found: other.edipi,
-    });
+    throw new ArxFailure(
+      'EDIPI_MISMATCH',
+      `The certificate "${subject}" carries UPNs for two EDIPIs (${first.edipi} and ${other.edipi}).`,
+      {
+        subject,
+        edipi: first.edipi,
+        found: other.edipi,
+      },
+    );
   }
 
   const cns = cert.subjectName.getField('CN');
   if (cns.length !== 1) {
-    throw new ArxFailure('EDIPI_MISSING', `The certificate "${subject}" must have exactly one CN of the form LAST.FIRST.MIDDLE.EDIPI; it has ${cns.length}.`, { subject });
+    throw new ArxFailure(
+      'EDIPI_MISSING',
+      `The certificate "${subject}" must have exactly one CN of the form LAST.FIRST.MIDDLE.EDIPI; it has ${cns.length}.`,
+      { subject },
+    );
   }
   const commonName = cns[0]!;
   const parts = commonName.split('.');
   const cnEdipi = parts[parts.length - 1]!;
-  if (parts.length < 3 || parts.length > 4 || !/^\d+$/.test(cnEdipi) || parts.slice(0, -1).some((p) => p.length === 0)) {
-    throw new ArxFailure('EDIPI_MISSING', `The CN "${commonName}" is not of the form LAST.FIRST.MIDDLE.EDIPI.`, { subject });
+  if (
+    parts.length < 3 ||
+    parts.length > 4 ||
+    !/^\d+$/.test(cnEdipi) ||
+    parts.slice(0, -1).some((p) => p.length === 0)
+  ) {
+    throw new ArxFailure('EDIPI_MISSING', `The CN "${commonName}" is not of the form LAST.FIRST.MIDDLE.EDIPI.`, {
+      subject,
+    });
   }
   if (!/^\d{10}$/.test(cnEdipi)) {
-    throw new ArxFailure('EDIPI_MALFORMED', `The EDIPI "${cnEdipi}" in the CN "${commonName}" is not 10 digits.`, { subject });
+    throw new ArxFailure('EDIPI_MALFORMED', `The EDIPI "${cnEdipi}" in the CN "${commonName}" is not 10 digits.`, {
+      subject,
+    });
   }
   if (cnEdipi !== first.edipi) {
-    throw new ArxFailure('EDIPI_MISMATCH', `The CN "${commonName}" names EDIPI ${cnEdipi} but the UPN names ${first.edipi}.`, {
-      subject,
-      edipi: first.edipi,
-      found: cnEdipi,
-    });
+    throw new ArxFailure(
+      'EDIPI_MISMATCH',
+      `The CN "${commonName}" names EDIPI ${cnEdipi} but the UPN names ${first.edipi}.`,
+      {
+        subject,
+        edipi: first.edipi,
+        found: cnEdipi,
+      },
+    );
   }
   return {
     edipi: first.edipi,

@@ -150,7 +150,10 @@ export async function issueCardCertificate(pki: TestPki, req: CardCertificateReq
   const email = `${person.first.toLowerCase()}.${person.last.toLowerCase()}.test@mail.mil`;
   let san: JsonGeneralNames | null = {
     'piv-auth': [{ type: 'upn' as const, value: `${person.edipi}000001@mil` }],
-    signature: [{ type: 'email' as const, value: email }, { type: 'upn' as const, value: `${person.edipi}@mil` }],
+    signature: [
+      { type: 'email' as const, value: email },
+      { type: 'upn' as const, value: `${person.edipi}@mil` },
+    ],
     'key-management': [{ type: 'email' as const, value: email }],
     'card-auth': null,
   }[usage];
@@ -180,13 +183,21 @@ export async function issueCardCertificate(pki: TestPki, req: CardCertificateReq
 }
 
 /** A CRL from `ca` listing `revoked`; nextUpdate in the past makes an expired CRL. */
-export async function issueCrl(ca: TestCa, revoked: readonly X509Certificate[], opts: { thisUpdate?: Date; nextUpdate?: Date } = {}): Promise<X509Crl> {
+export async function issueCrl(
+  ca: TestCa,
+  revoked: readonly X509Certificate[],
+  opts: { thisUpdate?: Date; nextUpdate?: Date } = {},
+): Promise<X509Crl> {
   const thisUpdate = opts.thisUpdate ?? new Date(Date.now() - 60_000);
   return X509CrlGenerator.create({
     issuer: ca.cert.subjectName,
     thisUpdate,
     nextUpdate: opts.nextUpdate ?? new Date(thisUpdate.getTime() + 30 * DAY),
-    entries: revoked.map((c) => ({ serialNumber: c.serialNumber, revocationDate: thisUpdate, reason: X509CrlReason.keyCompromise })),
+    entries: revoked.map((c) => ({
+      serialNumber: c.serialNumber,
+      revocationDate: thisUpdate,
+      reason: X509CrlReason.keyCompromise,
+    })),
     signingKey: ca.keys.privateKey,
     signingAlgorithm: CA_SIGN,
     extensions: [await AuthorityKeyIdentifierExtension.create(ca.keys.publicKey)],

@@ -42,7 +42,11 @@ function decodeFile<T>(path: string, pemTags: readonly string[], make: (der: Arr
     }
     return [make(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)];
   } catch (err) {
-    throw new ArxFailure('PKI_FILE_INVALID', `${path} is not a valid ${pemTags[0]!.toLowerCase()} (PEM or DER): ${(err as Error).message}.`, { file: path });
+    throw new ArxFailure(
+      'PKI_FILE_INVALID',
+      `${path} is not a valid ${pemTags[0]!.toLowerCase()} (PEM or DER): ${(err as Error).message}.`,
+      { file: path },
+    );
   }
 }
 
@@ -51,7 +55,9 @@ function filesIn(dir: string, exts: Set<string>): string[] {
   try {
     names = readdirSync(dir);
   } catch (err) {
-    throw new ArxFailure('PKI_FILE_INVALID', `Cannot read the directory ${dir}: ${(err as Error).message}.`, { file: dir });
+    throw new ArxFailure('PKI_FILE_INVALID', `Cannot read the directory ${dir}: ${(err as Error).message}.`, {
+      file: dir,
+    });
   }
   return names
     .filter((n) => exts.has(extname(n).toLowerCase()))
@@ -61,12 +67,18 @@ function filesIn(dir: string, exts: Set<string>): string[] {
 }
 
 export function loadTrustStore(dirs: TrustStoreDirs): TrustStore {
-  const certs = (dir: string | undefined) => (dir ? filesIn(dir, CERT_EXT).flatMap((f) => decodeFile(f, ['CERTIFICATE'], (d) => new X509Certificate(d))) : []);
+  const certs = (dir: string | undefined) =>
+    dir ? filesIn(dir, CERT_EXT).flatMap((f) => decodeFile(f, ['CERTIFICATE'], (d) => new X509Certificate(d))) : [];
   const anchors = certs(dirs.anchors);
-  if (anchors.length === 0) throw new ArxFailure('PKI_FILE_INVALID', `No trust anchor certificates in ${dirs.anchors}.`, { file: dirs.anchors });
+  if (anchors.length === 0)
+    throw new ArxFailure('PKI_FILE_INVALID', `No trust anchor certificates in ${dirs.anchors}.`, {
+      file: dirs.anchors,
+    });
   return {
     anchors,
     intermediates: certs(dirs.intermediates),
-    crls: dirs.crls ? filesIn(dirs.crls, CRL_EXT).flatMap((f) => decodeFile(f, ['X509 CRL', 'CRL'], (d) => new X509Crl(d))) : [],
+    crls: dirs.crls
+      ? filesIn(dirs.crls, CRL_EXT).flatMap((f) => decodeFile(f, ['X509 CRL', 'CRL'], (d) => new X509Crl(d)))
+      : [],
   };
 }

@@ -74,7 +74,13 @@ export async function validateCertificate(
     return { ok: true, value: await validateOrThrow(cert, store, purpose, policy, presented) };
   } catch (err) {
     if (err instanceof ArxFailure) return { ok: false, error: err.toError() };
-    return { ok: false, error: { code: 'CERT_MALFORMED', message: `The certificate "${safeSubject(cert)}" could not be validated: ${(err as Error).message}.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'CERT_MALFORMED',
+        message: `The certificate "${safeSubject(cert)}" could not be validated: ${(err as Error).message}.`,
+      },
+    };
   }
 }
 
@@ -98,7 +104,11 @@ async function validateOrThrow(
   const warnings: ArxError[] = [];
 
   // 1. A path to a trust anchor (RFC 5280 §6.1: the path must end at a trust anchor).
-  const chain = [...(await new X509ChainBuilder({ certificates: [...store.anchors, ...store.intermediates, ...presented] }).build(cert))];
+  const chain = [
+    ...(await new X509ChainBuilder({ certificates: [...store.anchors, ...store.intermediates, ...presented] }).build(
+      cert,
+    )),
+  ];
   const top = chain[chain.length - 1]!;
   if (!store.anchors.some((a) => sameDer(a, top))) {
     // An issuer by name (and key id) that is present but whose signature does not verify is a forgery, not a stranger.
@@ -107,18 +117,34 @@ async function validateOrThrow(
       (c) => c.subject === top.issuer && (!aki || c.getExtension(SubjectKeyIdentifierExtension)?.keyId === aki),
     );
     if (named && !(await top.isSelfSigned())) {
-      fail('CERT_SIGNATURE_INVALID', `The signature on "${top.subject}" does not verify with the key of its issuer "${top.issuer}".`, { subject: top.subject, issuer: top.issuer });
+      fail(
+        'CERT_SIGNATURE_INVALID',
+        `The signature on "${top.subject}" does not verify with the key of its issuer "${top.issuer}".`,
+        { subject: top.subject, issuer: top.issuer },
+      );
     }
-    fail('CERT_UNTRUSTED', `No path from "${subject}" to a configured trust anchor: "${top.subject}" was issued by "${top.issuer}", which is not trusted.`, {
-      subject,
-      issuer: top.issuer,
-    });
+    fail(
+      'CERT_UNTRUSTED',
+      `No path from "${subject}" to a configured trust anchor: "${top.subject}" was issued by "${top.issuer}", which is not trusted.`,
+      {
+        subject,
+        issuer: top.issuer,
+      },
+    );
   }
 
   // 2. Validity of every certificate on the path (RFC 5280 §6.1.3 (a)(2)).
   for (const c of chain) {
-    if (c.notAfter < at) fail('CERT_EXPIRED', `The certificate "${c.subject}" expired on ${c.notAfter.toISOString()}.`, { subject: c.subject, notAfter: c.notAfter.toISOString() });
-    if (c.notBefore > at) fail('CERT_NOT_YET_VALID', `The certificate "${c.subject}" is not valid before ${c.notBefore.toISOString()}.`, { subject: c.subject, notBefore: c.notBefore.toISOString() });
+    if (c.notAfter < at)
+      fail('CERT_EXPIRED', `The certificate "${c.subject}" expired on ${c.notAfter.toISOString()}.`, {
+        subject: c.subject,
+        notAfter: c.notAfter.toISOString(),
+      });
+    if (c.notBefore > at)
+      fail('CERT_NOT_YET_VALID', `The certificate "${c.subject}" is not valid before ${c.notBefore.toISOString()}.`, {
+        subject: c.subject,
+        notBefore: c.notBefore.toISOString(),
+      });
   }
 
   // 3. Issuers are CAs allowed to sign certificates, within their path length (RFC 5280 §6.1.4 (k), (l), (m), (n)).
@@ -126,20 +152,43 @@ async function validateOrThrow(
     const ca = chain[i]!;
     const bc = ca.getExtension(BasicConstraintsExtension);
     const ku = ca.getExtension(KeyUsagesExtension);
-    if (!bc?.ca) fail('CERT_NOT_CA', `"${ca.subject}" issued "${chain[i - 1]!.subject}" but is not a CA (basicConstraints cA is not set).`, { subject: ca.subject });
-    if (ku && !(ku.usages & KeyUsageFlags.keyCertSign)) fail('CERT_NOT_CA', `"${ca.subject}" may not sign certificates (no keyCertSign key usage).`, { subject: ca.subject });
+    if (!bc?.ca)
+      fail(
+        'CERT_NOT_CA',
+        `"${ca.subject}" issued "${chain[i - 1]!.subject}" but is not a CA (basicConstraints cA is not set).`,
+        { subject: ca.subject },
+      );
+    if (ku && !(ku.usages & KeyUsageFlags.keyCertSign))
+      fail('CERT_NOT_CA', `"${ca.subject}" may not sign certificates (no keyCertSign key usage).`, {
+        subject: ca.subject,
+      });
     const below = i - 1; // intermediate CAs beneath this one
     if (bc?.pathLength !== undefined && i < chain.length && below > bc.pathLength) {
-      fail('CERT_NOT_CA', `"${ca.subject}" allows ${bc.pathLength} intermediate CA(s) below it; this path has ${below}.`, { subject: ca.subject });
+      fail(
+        'CERT_NOT_CA',
+        `"${ca.subject}" allows ${bc.pathLength} intermediate CA(s) below it; this path has ${below}.`,
+        { subject: ca.subject },
+      );
     }
   }
 
   // 4. Revocation of every certificate below the anchor, from local CRLs only.
-  for (let i = 0; i < chain.length - 1; i++) checkRevocation(chain[i]!, chain[i + 1]!, await crlsOf(chain[i + 1]!, store.crls), at, policy.staleCrl ?? 'fail', warnings);
+  for (let i = 0; i < chain.length - 1; i++)
+    checkRevocation(
+      chain[i]!,
+      chain[i + 1]!,
+      await crlsOf(chain[i + 1]!, store.crls),
+      at,
+      policy.staleCrl ?? 'fail',
+      warnings,
+    );
 
   // 5. Our policy for the end entity: key usage, extended key usage, certificate policy, identity.
   const ku = cert.getExtension(KeyUsagesExtension)?.usages ?? 0;
-  const needKu = purpose === 'login' ? [KeyUsageFlags.digitalSignature] : [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation];
+  const needKu =
+    purpose === 'login'
+      ? [KeyUsageFlags.digitalSignature]
+      : [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation];
   if (!needKu.every((f) => ku & f)) {
     fail(
       'CERT_WRONG_KEY_USAGE',
@@ -150,20 +199,28 @@ async function validateOrThrow(
   if (purpose === 'login') {
     const eku = (cert.getExtension(ExtendedKeyUsageExtension)?.usages ?? []).map(String);
     if (!eku.includes(OID.ekuSmartcardLogon) && !eku.includes(OID.ekuClientAuth)) {
-      fail('CERT_WRONG_EKU', `The certificate "${subject}" is not for login: its extended key usage has neither smartcardLogon nor clientAuth${eku.length ? ` (it has ${eku.join(', ')})` : ''}.`, {
-        subject,
-        eku,
-      });
+      fail(
+        'CERT_WRONG_EKU',
+        `The certificate "${subject}" is not for login: its extended key usage has neither smartcardLogon nor clientAuth${eku.length ? ` (it has ${eku.join(', ')})` : ''}.`,
+        {
+          subject,
+          eku,
+        },
+      );
     }
   }
   const arcs = policy.policyArcs ?? [DOD_POLICY_ARC];
   const asserted = cert.getExtension(CertificatePolicyExtension)?.policies ?? [];
   const policies = asserted.filter((p) => arcs.some((arc) => isUnderArc(p, arc)));
   if (policies.length === 0) {
-    fail('CERT_POLICY_MISSING', `The certificate "${subject}" asserts no certificate policy under ${arcs.join(' or ')}${asserted.length ? ` (it asserts ${asserted.join(', ')})` : ''}.`, {
-      subject,
-      asserted,
-    });
+    fail(
+      'CERT_POLICY_MISSING',
+      `The certificate "${subject}" asserts no certificate policy under ${arcs.join(' or ')}${asserted.length ? ` (it asserts ${asserted.join(', ')})` : ''}.`,
+      {
+        subject,
+        asserted,
+      },
+    );
   }
   const identity = purpose === 'login' ? cardIdentity(cert) : undefined;
 
@@ -181,16 +238,38 @@ async function validateOrThrow(
   };
 }
 
-async function crlsOf(issuer: X509Certificate, crls: readonly X509Crl[]): Promise<{ crl: X509Crl; verified: boolean }[]> {
+async function crlsOf(
+  issuer: X509Certificate,
+  crls: readonly X509Crl[],
+): Promise<{ crl: X509Crl; verified: boolean }[]> {
   const named = crls.filter((c) => c.issuer === issuer.subject);
-  return Promise.all(named.map(async (crl) => ({ crl, verified: await crl.verify({ publicKey: issuer }).catch(() => false) })));
+  return Promise.all(
+    named.map(async (crl) => ({ crl, verified: await crl.verify({ publicKey: issuer }).catch(() => false) })),
+  );
 }
 
-function checkRevocation(cert: X509Certificate, issuer: X509Certificate, crls: { crl: X509Crl; verified: boolean }[], at: Date, stale: 'fail' | 'warn', warnings: ArxError[]): void {
+function checkRevocation(
+  cert: X509Certificate,
+  issuer: X509Certificate,
+  crls: { crl: X509Crl; verified: boolean }[],
+  at: Date,
+  stale: 'fail' | 'warn',
+  warnings: ArxError[],
+): void {
   const subject = cert.subject;
-  if (crls.length === 0) fail('CRL_MISSING', `No CRL from "${issuer.subject}" is loaded, so the revocation status of "${subject}" is unknown.`, { subject, issuer: issuer.subject });
+  if (crls.length === 0)
+    fail(
+      'CRL_MISSING',
+      `No CRL from "${issuer.subject}" is loaded, so the revocation status of "${subject}" is unknown.`,
+      { subject, issuer: issuer.subject },
+    );
   const good = crls.filter((c) => c.verified && c.crl.thisUpdate <= at).map((c) => c.crl);
-  if (good.length === 0) fail('CRL_SIGNATURE_INVALID', `No CRL from "${issuer.subject}" verifies with the issuer's key (needed for "${subject}").`, { subject, issuer: issuer.subject });
+  if (good.length === 0)
+    fail(
+      'CRL_SIGNATURE_INVALID',
+      `No CRL from "${issuer.subject}" verifies with the issuer's key (needed for "${subject}").`,
+      { subject, issuer: issuer.subject },
+    );
   const newest = good.reduce((a, b) => (b.thisUpdate > a.thisUpdate ? b : a));
   if (newest.nextUpdate === undefined || newest.nextUpdate < at) {
     const message = `The newest CRL from "${issuer.subject}" ${newest.nextUpdate ? `expired on ${newest.nextUpdate.toISOString()}` : 'has no nextUpdate'}; the revocation status of "${subject}" is not current.`;
@@ -200,16 +279,25 @@ function checkRevocation(cert: X509Certificate, issuer: X509Certificate, crls: {
   }
   const entry = newest.findRevoked(cert);
   if (entry) {
-    fail('CERT_REVOKED', `The certificate "${subject}" was revoked on ${entry.revocationDate.toISOString()} (CRL of "${issuer.subject}").`, {
-      subject,
-      serialNumber: cert.serialNumber,
-      revocationDate: entry.revocationDate.toISOString(),
-      ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
-    });
+    fail(
+      'CERT_REVOKED',
+      `The certificate "${subject}" was revoked on ${entry.revocationDate.toISOString()} (CRL of "${issuer.subject}").`,
+      {
+        subject,
+        serialNumber: cert.serialNumber,
+        revocationDate: entry.revocationDate.toISOString(),
+        ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+      },
+    );
   }
 }
 
-async function libraryPathValidation(chain: X509Certificate[], at: Date, policies: string[], subject: string): Promise<void> {
+async function libraryPathValidation(
+  chain: X509Certificate[],
+  at: Date,
+  policies: string[],
+  subject: string,
+): Promise<void> {
   const toPkijs = (c: X509Certificate) => pkijs.Certificate.fromBER(new Uint8Array(c.rawData));
   const anchor = chain[chain.length - 1]!;
   const engine = new pkijs.CertificateChainValidationEngine({
@@ -220,6 +308,10 @@ async function libraryPathValidation(chain: X509Certificate[], at: Date, policie
   });
   const r = await engine.verify({ initialPolicySet: policies, initialExplicitPolicy: true });
   if (!r.result) {
-    fail('CERT_UNTRUSTED', `RFC 5280 path validation of "${subject}" failed: ${r.resultMessage} (pkijs code ${r.resultCode}).`, { subject, libraryCode: r.resultCode });
+    fail(
+      'CERT_UNTRUSTED',
+      `RFC 5280 path validation of "${subject}" failed: ${r.resultMessage} (pkijs code ${r.resultCode}).`,
+      { subject, libraryCode: r.resultCode },
+    );
   }
 }

@@ -37,10 +37,14 @@ export function createPolicyAuthoringHandlers(deps: DomainDeps): DomainHandlers<
         const diagnostics = r.diagnostics.map((d) => toEditorDiagnostic(d, 'error'));
         const first = diagnostics[0];
         const at = first?.range ? ` at line ${first.range.line}, column ${first.range.column}` : '';
-        throw new ArxFailure('POLICY_FORMAT_UNPARSABLE', `The policy text does not parse${at}; fix it before formatting: ${first?.message ?? 'no reason given'}`, {
-          diagnostics,
-          ...(first?.range ? { line: first.range.line, column: first.range.column } : {}),
-        });
+        throw new ArxFailure(
+          'POLICY_FORMAT_UNPARSABLE',
+          `The policy text does not parse${at}; fix it before formatting: ${first?.message ?? 'no reason given'}`,
+          {
+            diagnostics,
+            ...(first?.range ? { line: first.range.line, column: first.range.column } : {}),
+          },
+        );
       }
       return { text: r.text, changed: r.changed };
     },

@@ -14,10 +14,23 @@ import type { DiffSide } from './lifecycle';
 export function policyDiff(from: DiffSide | null, to: DiffSide | null) {
   const a = from?.text ?? '';
   const b = to?.text ?? '';
-  const unified = createTwoFilesPatch(from ? `a/${from.digest.sha256.slice(0, 12)}.cedar` : '/dev/null', to ? `b/${to.digest.sha256.slice(0, 12)}.cedar` : '/dev/null', a, b, undefined, undefined, {
-    context: 3,
-  });
-  const lines: { kind: 'context' | 'added' | 'removed'; text: string; oldLine: number | null; newLine: number | null }[] = [];
+  const unified = createTwoFilesPatch(
+    from ? `a/${from.digest.sha256.slice(0, 12)}.cedar` : '/dev/null',
+    to ? `b/${to.digest.sha256.slice(0, 12)}.cedar` : '/dev/null',
+    a,
+    b,
+    undefined,
+    undefined,
+    {
+      context: 3,
+    },
+  );
+  const lines: {
+    kind: 'context' | 'added' | 'removed';
+    text: string;
+    oldLine: number | null;
+    newLine: number | null;
+  }[] = [];
   let o = 1;
   let n = 1;
   for (const part of diffLines(a, b)) {
@@ -39,7 +52,7 @@ export function policyDiff(from: DiffSide | null, to: DiffSide | null) {
     }
     for (const p of split.policies) {
       const json = cedar.policyToJson(p.text);
-      out.set(p.id, json.type === 'success' ? canonicalize(json.json) ?? p.text : p.text);
+      out.set(p.id, json.type === 'success' ? (canonicalize(json.json) ?? p.text) : p.text);
     }
     return out;
   };

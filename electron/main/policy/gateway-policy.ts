@@ -1,10 +1,24 @@
 import * as cedar from './cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import { loadSignedPolicy, type EnrolledCertificate, type PolicyEngine, type PublicationCandidate, type SignatureCheck } from '../../../shared/policy';
+import {
+  loadSignedPolicy,
+  type EnrolledCertificate,
+  type PolicyEngine,
+  type PublicationCandidate,
+  type SignatureCheck,
+} from '../../../shared/policy';
 import { withTenant } from '../controlplane/tenant-session';
 import { nodeSignatureVerifier } from './node-verify';
-import { enrolledCertificates, policyByName, publicationsOf, signaturesOf, versionBySha, type PublicationRow, type VersionRow } from './policy-store';
+import {
+  enrolledCertificates,
+  policyByName,
+  publicationsOf,
+  signaturesOf,
+  versionBySha,
+  type PublicationRow,
+  type VersionRow,
+} from './policy-store';
 
 /**
  * The gateway side of two-person integrity (issue 5 item 6). The gateway (and the simulator that
@@ -32,7 +46,8 @@ export interface LoadedPolicy {
 export const GATEWAY_POLICY_NAME = 'gateway';
 
 /** Why a version does not pass, one line per finding. */
-export const reasonsOf = (c: SignatureCheck): string[] => c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`);
+export const reasonsOf = (c: SignatureCheck): string[] =>
+  c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`);
 
 /**
  * Reads every publication of the policy (newest first) with its version, signatures, rollback and
@@ -40,7 +55,11 @@ export const reasonsOf = (c: SignatureCheck): string[] => c.findings.map((f) => 
  * only path from stored versions to an engine. POLICY_NO_VERIFIED_VERSION when none passes
  * (details.refused says why each was refused).
  */
-export async function loadVerifiedPolicy(pool: pg.Pool, tenantId: string, policyName = GATEWAY_POLICY_NAME): Promise<LoadedPolicy> {
+export async function loadVerifiedPolicy(
+  pool: pg.Pool,
+  tenantId: string,
+  policyName = GATEWAY_POLICY_NAME,
+): Promise<LoadedPolicy> {
   const gathered = await withTenant(pool, tenantId, async (c) => {
     const policy = await policyByName(c, tenantId, policyName);
     if (!policy) return null;
@@ -59,7 +78,12 @@ export async function loadVerifiedPolicy(pool: pg.Pool, tenantId: string, policy
     return { candidates, certs: await enrolledCertificates(c, tenantId, shas.filter(Boolean)) };
   });
   const loaded = gathered
-    ? loadSignedPolicy(cedar, gathered.candidates, (sha): EnrolledCertificate | undefined => gathered.certs.get(sha), nodeSignatureVerifier)
+    ? loadSignedPolicy(
+        cedar,
+        gathered.candidates,
+        (sha): EnrolledCertificate | undefined => gathered.certs.get(sha),
+        nodeSignatureVerifier,
+      )
     : ({ ok: false, refused: [] } as const);
   const refused = (list: readonly { publication: Candidate; reasons: string[] }[]): RefusedPublication[] =>
     list.map((r) => ({ seq: r.publication.seq, sha256: r.publication.pub.sha256, reasons: r.reasons }));
@@ -74,7 +98,12 @@ export async function loadVerifiedPolicy(pool: pg.Pool, tenantId: string, policy
     );
   }
   const chosen = loaded.value.publication;
-  return { engine: loaded.value.engine, version: chosen.version!, publication: chosen.pub, refused: refused(loaded.value.refused) };
+  return {
+    engine: loaded.value.engine,
+    version: chosen.version!,
+    publication: chosen.pub,
+    refused: refused(loaded.value.refused),
+  };
 }
 
 interface Candidate extends PublicationCandidate {
@@ -112,10 +141,18 @@ export async function rollbackRow(c: pg.ClientBase, id: string) {
     policyId: x.policy_id,
     toSha256: x.to_sha256.toString('hex'),
     fromSha256: x.from_sha256 ? x.from_sha256.toString('hex') : null,
-    requester: { operatorId: x.requested_by, certificateSha256: x.request_certificate_sha256.toString('hex'), envelope: x.request_envelope },
+    requester: {
+      operatorId: x.requested_by,
+      certificateSha256: x.request_certificate_sha256.toString('hex'),
+      envelope: x.request_envelope,
+    },
     approver:
       x.approved_by && x.approval_certificate_sha256
-        ? { operatorId: x.approved_by, certificateSha256: x.approval_certificate_sha256.toString('hex'), envelope: x.approval_envelope }
+        ? {
+            operatorId: x.approved_by,
+            certificateSha256: x.approval_certificate_sha256.toString('hex'),
+            envelope: x.approval_envelope,
+          }
         : null,
     state: x.state,
     requestedAt: x.requested_at,

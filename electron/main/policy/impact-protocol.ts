@@ -44,7 +44,16 @@ export type FromWorker =
 export const MAX_EXAMPLES = 50;
 
 export function emptyTally(): ImpactTally {
-  return { replayed: 0, errors: 0, flagged: 0, totals: { permitToDeny: 0, denyToPermit: 0 }, byTeam: {}, byModel: {}, byProvider: {}, examples: [] };
+  return {
+    replayed: 0,
+    errors: 0,
+    flagged: 0,
+    totals: { permitToDeny: 0, denyToPermit: 0 },
+    byTeam: {},
+    byModel: {},
+    byProvider: {},
+    examples: [],
+  };
 }
 
 /** Adds `b` into `a` (examples: the most recent MAX_EXAMPLES by seq, in chain order). */

@@ -13,7 +13,11 @@ let engine: PolicyEngine | null = null;
 const tally = emptyTally();
 const post = (m: FromWorker) => port.postMessage(m);
 
-const bump = (rec: Record<string, { permitToDeny: number; denyToPermit: number }>, key: string, dir: 'permitToDeny' | 'denyToPermit') => {
+const bump = (
+  rec: Record<string, { permitToDeny: number; denyToPermit: number }>,
+  key: string,
+  dir: 'permitToDeny' | 'denyToPermit',
+) => {
   (rec[key] ??= { permitToDeny: 0, denyToPermit: 0 })[dir]++;
 };
 
@@ -47,7 +51,13 @@ port.on('message', (m: ToWorker) => {
       tally.errors++;
       continue;
     }
-    const r = engine.evaluate({ principal: data.principal, action: data.action, resource: data.resource, context: data.context, entities: data.entities });
+    const r = engine.evaluate({
+      principal: data.principal,
+      action: data.action,
+      resource: data.resource,
+      context: data.context,
+      entities: data.entities,
+    });
     if (!r.ok) {
       tally.errors++;
       continue;

@@ -38,7 +38,11 @@ function spawnWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     const source = pathToFileURL(join(dirname(here), 'impact-worker.ts')).href;
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
     return new Worker(boot, { eval: true });
   }
@@ -59,7 +63,8 @@ class WorkerHandle {
   ) {
     worker.on('message', (m: FromWorker) => {
       if (m.op === 'ready') this.onReady?.();
-      else if (m.op === 'failed') this.fail(new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy cannot be replayed: ${m.message}`));
+      else if (m.op === 'failed')
+        this.fail(new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy cannot be replayed: ${m.message}`));
       else if (m.op === 'done-batch') {
         this.inFlight--;
         this.progress(m.processed);
@@ -122,7 +127,11 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
   const schema = opts.schema ?? GATEWAY_SCHEMA;
   const report = validatePolicies(cedar, opts.text, schema);
   if (!report.ok) {
-    throw new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy has ${report.errors.length} validation error(s); fix them before replaying.`, { validation: report.errors });
+    throw new ArxFailure(
+      'POLICY_SUBMIT_BLOCKED',
+      `The policy has ${report.errors.length} validation error(s); fix them before replaying.`,
+      { validation: report.errors },
+    );
   }
   const window = opts.window ?? { lastDecisions: IMPACT_DEFAULT_DECISIONS };
   const nWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), 16));
@@ -143,13 +152,22 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
     }
     await Promise.all(handles.map((h) => h.init(opts.text, schema)));
     const range = await withTenant(pool, opts.tenantId, async (c) => {
-      const where = `tenant_id = $1 AND type = 'com.arx.policy.decided'` + ('fromTime' in window ? ` AND time >= $2::timestamptz AND time < $3::timestamptz` : '');
-      const params: unknown[] = 'fromTime' in window ? [opts.tenantId, window.fromTime, window.toTime] : [opts.tenantId];
+      const where =
+        `tenant_id = $1 AND type = 'com.arx.policy.decided'` +
+        ('fromTime' in window ? ` AND time >= $2::timestamptz AND time < $3::timestamptz` : '');
+      const params: unknown[] =
+        'fromTime' in window ? [opts.tenantId, window.fromTime, window.toTime] : [opts.tenantId];
       const limit = 'lastDecisions' in window ? ` LIMIT ${Math.floor(window.lastDecisions)}` : '';
-      const count = await c.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM arx.audit_events WHERE ${where}${limit}) x`, params);
+      const count = await c.query<{ n: string }>(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM arx.audit_events WHERE ${where}${limit}) x`,
+        params,
+      );
       total = Number(count.rows[0]!.n);
       opts.onProgress?.(0, total);
-      await c.query(`DECLARE impact_rows NO SCROLL CURSOR FOR SELECT seq, convert_from(bytes, 'UTF8') AS j FROM arx.audit_events WHERE ${where} ORDER BY seq DESC${limit}`, params);
+      await c.query(
+        `DECLARE impact_rows NO SCROLL CURSOR FOR SELECT seq, convert_from(bytes, 'UTF8') AS j FROM arx.audit_events WHERE ${where} ORDER BY seq DESC${limit}`,
+        params,
+      );
       let id = 0;
       let fromSeq: number | null = null;
       let toSeq: number | null = null;
@@ -168,7 +186,11 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
         }
         const failed = handles.find((x) => x.failure);
         if (failed) throw failed.failure!;
-        h.batch(id++, seqs, r.rows.map((x) => x.j));
+        h.batch(
+          id++,
+          seqs,
+          r.rows.map((x) => x.j),
+        );
       }
       await c.query('CLOSE impact_rows');
       return { fromSeq, toSeq };
@@ -216,12 +238,25 @@ export class ImpactJobs {
 
   constructor(
     private readonly pool: () => pg.Pool,
-    private readonly publish: (p: { jobId: string; state: JobState; processed: number; total: number }) => void = () => {},
+    private readonly publish: (p: {
+      jobId: string;
+      state: JobState;
+      processed: number;
+      total: number;
+    }) => void = () => {},
   ) {}
 
   start(req: { tenantId: string; text: string; schema: string | null; window: ImpactWindow }): string {
     const pool = this.pool();
-    const job: Job = { jobId: randomUUID(), state: 'running', processed: 0, total: 0, result: null, error: null, controller: new AbortController() };
+    const job: Job = {
+      jobId: randomUUID(),
+      state: 'running',
+      processed: 0,
+      total: 0,
+      result: null,
+      error: null,
+      controller: new AbortController(),
+    };
     this.jobs.set(job.jobId, job);
     let last = 0;
     const tell = () => this.publish({ jobId: job.jobId, state: job.state, processed: job.processed, total: job.total });
@@ -262,13 +297,15 @@ export class ImpactJobs {
 
   status(jobId: string) {
     const j = this.jobs.get(jobId);
-    if (!j) throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+    if (!j)
+      throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
     return { jobId: j.jobId, state: j.state, processed: j.processed, total: j.total, result: j.result, error: j.error };
   }
 
   cancel(jobId: string) {
     const j = this.jobs.get(jobId);
-    if (!j) throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+    if (!j)
+      throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
     if (j.state === 'running') {
       j.state = 'cancelled';
       j.controller.abort();

@@ -33,7 +33,9 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
           if (kept && JSON.stringify(kept) === JSON.stringify(summary)) return;
           cache.put(VERSION_RECORD_KIND, key, summary, { refetchable: true });
         } catch (err) {
-          deps.log(`cache: policy version not kept (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+          deps.log(
+            `cache: policy version not kept (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`,
+          );
         }
       },
       recall: (tenantId, sha256) => {
@@ -41,7 +43,9 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
         try {
           return cache.get<VersionSummary>(VERSION_RECORD_KIND, `${tenantId}/${sha256}`);
         } catch (err) {
-          deps.log(`cache: policy version not read (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+          deps.log(
+            `cache: policy version not read (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`,
+          );
           return null;
         }
       },
@@ -55,17 +59,23 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
     'policy.get': ({ tenantId, sha256 }) => lifecycle.detail(tenantId, sha256),
     'policy.getDraft': ({ tenantId, policyName }) => lifecycle.getDraft(tenantId, policyName),
     'policy.saveDraft': (req) => lifecycle.saveDraft(req),
-    'policy.discardDraft': async ({ tenantId, policyName }) => ({ discarded: await lifecycle.discardDraft(tenantId, policyName) }),
+    'policy.discardDraft': async ({ tenantId, policyName }) => ({
+      discarded: await lifecycle.discardDraft(tenantId, policyName),
+    }),
     'policy.submit': (req) => lifecycle.submit(req),
     'policy.approve': (req) => lifecycle.approve(req),
     'policy.reject': (req) => lifecycle.reject(req),
     'policy.publish': (req) => lifecycle.publish(req),
     'policy.rollback': (req) => lifecycle.requestRollback(req),
     'policy.approveRollback': (req) => lifecycle.approveRollback(req),
-    'policy.diff': async ({ tenantId, from, to }) => policyDiff(await lifecycle.resolveRef(tenantId, from), await lifecycle.resolveRef(tenantId, to)),
+    'policy.diff': async ({ tenantId, from, to }) =>
+      policyDiff(await lifecycle.resolveRef(tenantId, from), await lifecycle.resolveRef(tenantId, to)),
     'policy.impactStart': async ({ tenantId, target, window }) => {
       const side = await lifecycle.resolveRef(tenantId, target);
-      if (!side) throw new ArxFailure('INVALID_REQUEST', 'Impact analysis needs a draft or a version to replay against.', { path: 'target' });
+      if (!side)
+        throw new ArxFailure('INVALID_REQUEST', 'Impact analysis needs a draft or a version to replay against.', {
+          path: 'target',
+        });
       return { jobId: jobs.start({ tenantId, text: side.text, schema: side.schema, window }) };
     },
     'policy.impactStatus': ({ jobId }) => jobs.status(jobId),

@@ -92,10 +92,21 @@ export async function versionsOfPolicy(c: pg.ClientBase, tenantId: string, polic
   return r.rows.map(toVersion);
 }
 
-export async function signaturesOf(c: pg.ClientBase, tenantId: string, sha256s: readonly string[]): Promise<Map<string, SignatureRow[]>> {
+export async function signaturesOf(
+  c: pg.ClientBase,
+  tenantId: string,
+  sha256s: readonly string[],
+): Promise<Map<string, SignatureRow[]>> {
   const out = new Map<string, SignatureRow[]>();
   if (sha256s.length === 0) return out;
-  const r = await c.query<{ version_sha256: Buffer; role: 'author' | 'approver'; operator_id: string; certificate_sha256: Buffer; envelope: unknown; signed_at: string }>(
+  const r = await c.query<{
+    version_sha256: Buffer;
+    role: 'author' | 'approver';
+    operator_id: string;
+    certificate_sha256: Buffer;
+    envelope: unknown;
+    signed_at: string;
+  }>(
     `SELECT version_sha256, role, operator_id, certificate_sha256, envelope,
             to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at
      FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = ANY($2::bytea[]) ORDER BY signed_at`,
@@ -104,18 +115,35 @@ export async function signaturesOf(c: pg.ClientBase, tenantId: string, sha256s: 
   for (const row of r.rows) {
     const k = row.version_sha256.toString('hex');
     const list = out.get(k) ?? [];
-    list.push({ role: row.role, operatorId: row.operator_id, certificateSha256: row.certificate_sha256.toString('hex'), envelope: row.envelope, signedAt: row.signed_at });
+    list.push({
+      role: row.role,
+      operatorId: row.operator_id,
+      certificateSha256: row.certificate_sha256.toString('hex'),
+      envelope: row.envelope,
+      signedAt: row.signed_at,
+    });
     out.set(k, list);
   }
   return out;
 }
 
 /** Enrolled certificates (by SHA-256 hex) with their operator's status and roles in this tenant. */
-export async function enrolledCertificates(c: pg.ClientBase, tenantId: string, sha256s: readonly string[]): Promise<Map<string, EnrolledCertificate>> {
+export async function enrolledCertificates(
+  c: pg.ClientBase,
+  tenantId: string,
+  sha256s: readonly string[],
+): Promise<Map<string, EnrolledCertificate>> {
   const out = new Map<string, EnrolledCertificate>();
   const unique = [...new Set(sha256s)];
   if (unique.length === 0) return out;
-  const r = await c.query<{ sha256: Buffer; operator_id: string; usage: string; der: Buffer; status: string; roles: string[] | null }>(
+  const r = await c.query<{
+    sha256: Buffer;
+    operator_id: string;
+    usage: string;
+    der: Buffer;
+    status: string;
+    roles: string[] | null;
+  }>(
     `SELECT oc.sha256, oc.operator_id, oc.usage, oc.der, o.status,
             (SELECT array_agg(g.role ORDER BY g.role) FROM arx.role_grants g WHERE g.tenant_id = $1 AND g.operator_id = oc.operator_id) AS roles
      FROM arx.operator_certificates oc JOIN arx.operators o ON o.id = oc.operator_id
@@ -144,7 +172,10 @@ export async function operatorRefs(c: pg.ClientBase, ids: readonly string[]): Pr
   const unique = [...new Set(ids)];
   const out = new Map<string, OperatorRef>();
   if (unique.length === 0) return out;
-  const r = await c.query<{ id: string; display_name: string; edipi: string }>('SELECT id, display_name, edipi FROM arx.operators WHERE id = ANY($1::uuid[])', [unique]);
+  const r = await c.query<{ id: string; display_name: string; edipi: string }>(
+    'SELECT id, display_name, edipi FROM arx.operators WHERE id = ANY($1::uuid[])',
+    [unique],
+  );
   for (const row of r.rows) out.set(row.id, { operatorId: row.id, displayName: row.display_name, edipi: row.edipi });
   return out;
 }
@@ -160,11 +191,25 @@ export interface PublicationRow {
 
 /** The publication history of a policy, newest first. */
 export async function publicationsOf(c: pg.ClientBase, tenantId: string, policyId: string): Promise<PublicationRow[]> {
-  const r = await c.query<{ seq: number; version_sha256: Buffer; kind: 'publish' | 'rollback'; rollback_id: string | null; published_by: string; published_at: string }>(
+  const r = await c.query<{
+    seq: number;
+    version_sha256: Buffer;
+    kind: 'publish' | 'rollback';
+    rollback_id: string | null;
+    published_by: string;
+    published_at: string;
+  }>(
     `SELECT seq, version_sha256, kind, rollback_id, published_by,
             to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS published_at
      FROM arx.policy_publications WHERE tenant_id = $1 AND policy_id = $2 ORDER BY seq DESC`,
     [tenantId, policyId],
   );
-  return r.rows.map((x) => ({ seq: x.seq, sha256: x.version_sha256.toString('hex'), kind: x.kind, rollbackId: x.rollback_id, publishedBy: x.published_by, publishedAt: x.published_at }));
+  return r.rows.map((x) => ({
+    seq: x.seq,
+    sha256: x.version_sha256.toString('hex'),
+    kind: x.kind,
+    rollbackId: x.rollback_id,
+    publishedBy: x.published_by,
+    publishedAt: x.published_at,
+  }));
 }

@@ -1,6 +1,14 @@
 import * as cedar from '../policy/cedar-node';
 import { createHash } from 'node:crypto';
-import { compilePolicySet, replayDecision, type CedarRequest, type PolicyDecidedData, type PolicyDecision, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
+import {
+  compilePolicySet,
+  replayDecision,
+  type CedarRequest,
+  type PolicyDecidedData,
+  type PolicyDecision,
+  type PolicyEngine,
+  type PolicyResult,
+} from '../../../shared/policy';
 import type { ReviewDecisionEntry } from '../../../shared/review';
 
 /**
@@ -103,7 +111,9 @@ export class EngineCache {
   get(v: ReplayVersion): EngineEntry {
     // Keyed by what is given (text, schema, tests) as well as the digests claimed for it: an entry made
     // from the genuine text must never answer for other text that claims the same digest.
-    const key = createHash('sha256').update(JSON.stringify([v.sha256, v.blake3, v.text, v.schema, v.tests])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([v.sha256, v.blake3, v.text, v.schema, v.tests]))
+      .digest('hex');
     const found = this.entries.get(key);
     if (found) {
       // Least recently used goes first: re-insert on use.
@@ -115,9 +125,16 @@ export class EngineCache {
     // validate: false — the version was validated when it was approved; replay needs its evaluation, under its own schema.
     const compiled = compilePolicySet(cedar, v.text, { schema: v.schema, validate: false, tests: v.tests });
     this.texts.add(createHash('sha256').update(v.text).digest('hex'));
-    if (!compiled.ok) entry = { code: compiled.error.code, message: `policy version ${v.sha256} does not compile: ${compiled.error.message}` };
+    if (!compiled.ok)
+      entry = {
+        code: compiled.error.code,
+        message: `policy version ${v.sha256} does not compile: ${compiled.error.message}`,
+      };
     else if (compiled.value.version.sha256 !== v.sha256 || compiled.value.version.blake3 !== v.blake3) {
-      entry = { code: 'POLICY_VERSION_ALTERED', message: `the text, schema and tests given for policy version ${v.sha256} hash to ${compiled.value.version.sha256}` };
+      entry = {
+        code: 'POLICY_VERSION_ALTERED',
+        message: `the text, schema and tests given for policy version ${v.sha256} hash to ${compiled.value.version.sha256}`,
+      };
     } else entry = { engine: compiled.value };
     if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, entry);
@@ -152,8 +169,18 @@ export class CachingEngine implements PolicyEngine {
   }
   /** The cache key of a request (exported for the test that proves a changed field misses). */
   keyOf(request: CedarRequest): string {
-    const json = JSON.stringify([request.principal, request.action, request.resource, request.context, request.entities]);
-    return createHash('sha256').update(this.inner.version.sha256).update(this.inner.version.blake3).update(json).digest('base64');
+    const json = JSON.stringify([
+      request.principal,
+      request.action,
+      request.resource,
+      request.context,
+      request.entities,
+    ]);
+    return createHash('sha256')
+      .update(this.inner.version.sha256)
+      .update(this.inner.version.blake3)
+      .update(json)
+      .digest('base64');
   }
   evaluate(request: CedarRequest): PolicyResult<PolicyDecision> {
     if (this.limit === 0) return this.inner.evaluate(request);
@@ -206,7 +233,8 @@ export class DecisionReplayer {
     const problem = this.problems.get(sha256);
     const v = this.versions.get(sha256);
     if (problem) e = { code: problem.code, message: problem.message };
-    else if (!v) e = { code: 'POLICY_VERSION_MISSING', message: `policy version ${sha256} is not in the control plane` };
+    else if (!v)
+      e = { code: 'POLICY_VERSION_MISSING', message: `policy version ${sha256} is not in the control plane` };
     else {
       const c = this.compiled.get(v);
       e = 'engine' in c ? new CachingEngine(c.engine, this.cacheLimit) : c;
@@ -231,7 +259,18 @@ export class DecisionReplayer {
   replay(rows: readonly DecisionRow[], cap = 1000): ReplayBatchResult {
     const hitsBefore = this.cacheHits;
     const lookupsBefore = this.cacheLookups;
-    const out: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
+    const out: ReplayBatchResult = {
+      total: 0,
+      matched: 0,
+      mismatched: 0,
+      withErrors: 0,
+      unverifiable: 0,
+      mismatches: [],
+      errored: [],
+      perVersion: {},
+      cacheHits: 0,
+      cacheLookups: 0,
+    };
     for (const row of rows) {
       const entry = this.replayOne(row);
       if (!entry) continue;
@@ -264,13 +303,21 @@ export class DecisionReplayer {
     try {
       event = JSON.parse(this.decoder.decode(row.bytes)) as typeof event;
     } catch (e) {
-      return unreadable(row, 'DECISION_RECORD_UNREADABLE', `the stored bytes are not UTF-8 JSON: ${(e as Error).message}`);
+      return unreadable(
+        row,
+        'DECISION_RECORD_UNREADABLE',
+        `the stored bytes are not UTF-8 JSON: ${(e as Error).message}`,
+      );
     }
     if (event === null || typeof event !== 'object' || event.type !== DECIDED) {
       // Rows are selected by the type column or by the bytes; the column is not evidence, the bytes are.
       if (!row.columnSaysDecided) return undefined;
       const found = event && typeof event === 'object' ? String(event.type) : typeof event;
-      return unreadable(row, 'DECISION_TYPE_MISMATCH', `the row is filed as ${DECIDED} but its stored bytes are a ${found.slice(0, 80)} event`);
+      return unreadable(
+        row,
+        'DECISION_TYPE_MISMATCH',
+        `the row is filed as ${DECIDED} but its stored bytes are a ${found.slice(0, 80)} event`,
+      );
     }
     const data = event.data as PolicyDecidedData | undefined;
     const HEX32 = /^[0-9a-f]{64}$/;
@@ -282,21 +329,39 @@ export class DecisionReplayer {
       !Array.isArray(data.determiningPolicies) ||
       !Array.isArray(data.errors)
     ) {
-      return unreadable(row, 'DECISION_RECORD_UNREADABLE', 'the decision record lacks its policy version, determining policies or errors');
+      return unreadable(
+        row,
+        'DECISION_RECORD_UNREADABLE',
+        'the decision record lacks its policy version, determining policies or errors',
+      );
     }
     const recorded = {
       decision: data.decision,
       determiningPolicies: [...data.determiningPolicies],
       errors: data.errors.map((e) => e.policyId),
     };
-    const base = { seq: row.seq, eventId: String(event.id ?? row.eventId), requestId: String(data.requestId ?? ''), policySha256: data.policyVersion.sha256, policyBlake3: data.policyVersion.blake3, recorded };
+    const base = {
+      seq: row.seq,
+      eventId: String(event.id ?? row.eventId),
+      requestId: String(data.requestId ?? ''),
+      policySha256: data.policyVersion.sha256,
+      policyBlake3: data.policyVersion.blake3,
+      recorded,
+    };
     const engine = this.engine(data.policyVersion.sha256);
-    if (!(engine instanceof CachingEngine)) return { ...base, recomputed: null, differences: [], problem: { code: engine.code, message: engine.message } };
+    if (!(engine instanceof CachingEngine))
+      return { ...base, recomputed: null, differences: [], problem: { code: engine.code, message: engine.message } };
     const r = replayDecision(engine, data);
-    if (!r.ok) return { ...base, recomputed: null, differences: [], problem: { code: r.error.code, message: r.error.message } };
-    const recomputed = { decision: r.value.replayed.decision, determiningPolicies: r.value.replayed.determiningPolicies, errors: r.value.replayed.errors.map((e) => e.policyId) };
+    if (!r.ok)
+      return { ...base, recomputed: null, differences: [], problem: { code: r.error.code, message: r.error.message } };
+    const recomputed = {
+      decision: r.value.replayed.decision,
+      determiningPolicies: r.value.replayed.determiningPolicies,
+      errors: r.value.replayed.errors.map((e) => e.policyId),
+    };
     // Bundle verification keeps replayDecision's verdict (lists as written); message wording alone never counts.
-    if (this.compare === 'exact') return { ...base, recomputed, differences: r.value.matches ? [] : r.value.differences, problem: null };
+    if (this.compare === 'exact')
+      return { ...base, recomputed, differences: r.value.matches ? [] : r.value.differences, problem: null };
     // Determining policies compared as sorted sets (the record keeps them sorted; a reordered record is the same set).
     const sortedSame = (a: readonly string[], b: readonly string[]) => {
       const x = [...new Set(a)].sort();
@@ -304,8 +369,13 @@ export class DecisionReplayer {
       return x.length === y.length && x.every((v, i) => v === y[i]);
     };
     const differences = r.value.differences.filter((d) => {
-      if (d === 'determiningPolicies') return !sortedSame(r.value.replayed.determiningPolicies, recorded.determiningPolicies);
-      if (d === 'errors') return !sortedSame(r.value.replayed.errors.map((e) => e.policyId), recorded.errors);
+      if (d === 'determiningPolicies')
+        return !sortedSame(r.value.replayed.determiningPolicies, recorded.determiningPolicies);
+      if (d === 'errors')
+        return !sortedSame(
+          r.value.replayed.errors.map((e) => e.policyId),
+          recorded.errors,
+        );
       return true;
     });
     return { ...base, recomputed, differences, problem: null };

@@ -25,11 +25,13 @@ const pem = (label: string, der: Uint8Array): string => {
 
 export function exportForOpenssl(envelopeText: string, signer: SignerReport, directory: string): ExportedCertificate {
   const opened = openFidelityCertificate(envelopeText);
-  if (!opened.ok) throw new ArxFailure(opened.code, `The certificate cannot be exported: ${opened.message}`, { path: opened.path });
+  if (!opened.ok)
+    throw new ArxFailure(opened.code, `The certificate cannot be exported: ${opened.message}`, { path: opened.path });
   const certDer = fromBase64(opened.statement.predicate.reviewer.certificate)!;
   const sig = fromBase64(opened.envelope.signatures[0]!.sig)!;
   const kind = certificateKeyKind(certDer);
-  if (!kind) throw new ArxFailure('REVIEW_EXPORT_FAILED', "The reviewer's certificate has a key type the export does not know.");
+  if (!kind)
+    throw new ArxFailure('REVIEW_EXPORT_FAILED', "The reviewer's certificate has a key type the export does not know.");
   const chain = signer.chain;
   const anchor = chain.length > 1 ? chain[chain.length - 1]! : null;
   const intermediates = chain.slice(1, -1);
@@ -43,9 +45,14 @@ export function exportForOpenssl(envelopeText: string, signer: SignerReport, dir
       ['signature.der', sig],
       ['signer.pem', pem('CERTIFICATE', certDer)],
     ];
-    if (intermediates.length) files.push(['intermediates.pem', intermediates.map((c) => pem('CERTIFICATE', new Uint8Array(c.rawData))).join('')]);
+    if (intermediates.length)
+      files.push([
+        'intermediates.pem',
+        intermediates.map((c) => pem('CERTIFICATE', new Uint8Array(c.rawData))).join(''),
+      ]);
     if (anchor) files.push(['root.pem', pem('CERTIFICATE', new Uint8Array(anchor.rawData))]);
-    if (signer.crls.length) files.push(['crls.pem', signer.crls.map((c) => pem('X509 CRL', new Uint8Array(c.rawData))).join('')]);
+    if (signer.crls.length)
+      files.push(['crls.pem', signer.crls.map((c) => pem('X509 CRL', new Uint8Array(c.rawData))).join('')]);
 
     const payloadType = opened.envelope.payloadType;
     const commands = [
@@ -76,8 +83,10 @@ export function exportForOpenssl(envelopeText: string, signer: SignerReport, dir
       '| `envelope.json` | the DSSE envelope as stored (payload base64, one signature) |',
       '| `statement.json` | the in-toto Statement v1: the envelope payload, decoded (these bytes are what was reviewed) |',
       '| `pae.bin` | what the card signed the SHA-256 of: `DSSEv1 <len(type)> <type> <len(payload)> <payload>` |',
-      '| `signature.der` | the signature: ' + (kind === 'ec' ? 'ECDSA-Sig-Value (DER)' : 'RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32)') + ' |',
-      '| `signer.pem` | the reviewer\'s Digital Signature certificate |',
+      '| `signature.der` | the signature: ' +
+        (kind === 'ec' ? 'ECDSA-Sig-Value (DER)' : 'RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32)') +
+        ' |',
+      "| `signer.pem` | the reviewer's Digital Signature certificate |",
       ...(intermediates.length ? ['| `intermediates.pem` | the issuing CA certificates |'] : []),
       ...(anchor ? ['| `root.pem` | the trust anchor the path ends at (compare it with your own copy) |'] : []),
       ...(signer.crls.length ? ['| `crls.pem` | the CRLs of the issuers, as loaded by the console |'] : []),
@@ -94,10 +103,15 @@ export function exportForOpenssl(envelopeText: string, signer: SignerReport, dir
     ].join('\n');
     files.push(['VERIFY.md', md]);
     files.push(['verify.sh', `#!/usr/bin/env bash\nset -euo pipefail\ncd "$(dirname "$0")"\n${commands.join('\n')}\n`]);
-    for (const [name, content] of files) writeFileSync(join(directory, name), content, name === 'verify.sh' ? { mode: 0o755 } : {});
+    for (const [name, content] of files)
+      writeFileSync(join(directory, name), content, name === 'verify.sh' ? { mode: 0o755 } : {});
     return { directory, files: files.map(([n]) => n), commands };
   } catch (err) {
     if (err instanceof ArxFailure) throw err;
-    throw new ArxFailure('REVIEW_EXPORT_FAILED', `Could not write the export to ${directory}: ${(err as Error).message}`, { directory });
+    throw new ArxFailure(
+      'REVIEW_EXPORT_FAILED',
+      `Could not write the export to ${directory}: ${(err as Error).message}`,
+      { directory },
+    );
   }
 }

@@ -123,7 +123,14 @@ export interface CertificateVerification {
   code: string | null;
   checks: CertificateCheck[];
   certificate: CertificateSummary | null;
-  signer: { subject: string; issuer: string; serialNumber: string; notBefore: string; notAfter: string; path: string[] } | null;
+  signer: {
+    subject: string;
+    issuer: string;
+    serialNumber: string;
+    notBefore: string;
+    notAfter: string;
+    path: string[];
+  } | null;
   auditEvent: { seq: number; time: string } | null;
 }
 
@@ -142,48 +149,89 @@ export class ReviewService {
     if (!s) throw new ArxFailure('SESSION_NONE', 'Log in with your card to work with fidelity certificates.');
     if (s.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
     if (tenantId !== null && !s.roles.some((r) => r.tenantId === tenantId && roles.has(r.role))) {
-      throw new ArxFailure('REVIEW_ROLE_REQUIRED', `You need the ${[...roles].join(' or ')} role in this tenant.`, { tenantId });
+      throw new ArxFailure('REVIEW_ROLE_REQUIRED', `You need the ${[...roles].join(' or ')} role in this tenant.`, {
+        tenantId,
+      });
     }
     return s;
   }
 
   /** Everything a reviewer signs, computed here; the renderer shows it and then asks for the PIN. */
-  async prepare(req: { tenantId: string; fromSeq: number; toSeq: number; reverifyJobId: string | null }): Promise<ReviewDraft> {
+  async prepare(req: {
+    tenantId: string;
+    fromSeq: number;
+    toSeq: number;
+    reverifyJobId: string | null;
+  }): Promise<ReviewDraft> {
     const s = this.operator(new Set([REVIEW_ROLE]), req.tenantId);
     const pool = this.deps.pool();
-    if (req.toSeq < req.fromSeq) throw new ArxFailure('REVIEW_RANGE_INVALID', `toSeq ${req.toSeq} is before fromSeq ${req.fromSeq}.`, { path: 'toSeq' });
+    if (req.toSeq < req.fromSeq)
+      throw new ArxFailure('REVIEW_RANGE_INVALID', `toSeq ${req.toSeq} is before fromSeq ${req.fromSeq}.`, {
+        path: 'toSeq',
+      });
     const b3 = await loadWasmBlake3();
     const { tenant, size, signingCert } = await withTenant(pool, req.tenantId, async (c) => {
-      const t = await c.query<{ id: string; slug: string; name: string }>('SELECT id, slug, name FROM arx.tenants WHERE id = $1', [req.tenantId]);
-      const n = await c.query<{ n: string | null }>('SELECT max(seq) AS n FROM arx.audit_events WHERE tenant_id = $1', [req.tenantId]);
+      const t = await c.query<{ id: string; slug: string; name: string }>(
+        'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
+        [req.tenantId],
+      );
+      const n = await c.query<{ n: string | null }>('SELECT max(seq) AS n FROM arx.audit_events WHERE tenant_id = $1', [
+        req.tenantId,
+      ]);
       const cert = await c.query<{ der: Buffer; sha256: Buffer }>(
         `SELECT der, sha256 FROM arx.operator_certificates WHERE operator_id = $1 AND usage = 'signature' ORDER BY not_after DESC LIMIT 1`,
         [s.operatorId],
       );
-      return { tenant: t.rows[0], size: n.rows[0]?.n === null || n.rows[0] === undefined ? 0 : Number(n.rows[0].n) + 1, signingCert: cert.rows[0] };
+      return {
+        tenant: t.rows[0],
+        size: n.rows[0]?.n === null || n.rows[0] === undefined ? 0 : Number(n.rows[0].n) + 1,
+        signingCert: cert.rows[0],
+      };
     });
     if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { tenantId: req.tenantId });
-    if (req.toSeq >= size) throw new ArxFailure('REVIEW_RANGE_INVALID', `The chain has ${size} events: seq ${req.toSeq} does not exist yet.`, { path: 'toSeq', size });
-    if (!signingCert) throw new ArxFailure('REVIEW_SIGNER_NOT_ENROLLED', 'No Digital Signature certificate is enrolled for you: a review cannot be signed.');
+    if (req.toSeq >= size)
+      throw new ArxFailure(
+        'REVIEW_RANGE_INVALID',
+        `The chain has ${size} events: seq ${req.toSeq} does not exist yet.`,
+        { path: 'toSeq', size },
+      );
+    if (!signingCert)
+      throw new ArxFailure(
+        'REVIEW_SIGNER_NOT_ENROLLED',
+        'No Digital Signature certificate is enrolled for you: a review cannot be signed.',
+      );
 
-    const report = await verifyTenantChain(pool, req.tenantId, { range: { kind: 'seq', from: req.fromSeq, to: req.toSeq }, blake3: b3, pool: sharedDigestPool() });
+    const report = await verifyTenantChain(pool, req.tenantId, {
+      range: { kind: 'seq', from: req.fromSeq, to: req.toSeq },
+      blake3: b3,
+      pool: sharedDigestPool(),
+    });
     const { jobId: _job, ...verification } = toVerifyResult(`vj-${randomBytes(8).toString('hex')}`, tenant, report);
     void _job;
 
     let decisions: DecisionReverification;
     if (req.reverifyJobId !== null) {
       const r = this.deps.reverifyResult?.(req.reverifyJobId, s.operatorId);
-      if (!r) throw new ArxFailure('REVIEW_JOB_UNKNOWN', `No finished decision re-verification ${req.reverifyJobId}.`, { path: 'reverifyJobId' });
-      if (r.tenantId !== req.tenantId || r.fromSeq !== req.fromSeq || r.toSeq !== req.toSeq) {
-        throw new ArxFailure('REVIEW_DECISIONS_RANGE_MISMATCH', `That re-verification covered seq ${r.fromSeq}–${r.toSeq}, not the reviewed range ${req.fromSeq}–${req.toSeq}.`, {
+      if (!r)
+        throw new ArxFailure('REVIEW_JOB_UNKNOWN', `No finished decision re-verification ${req.reverifyJobId}.`, {
           path: 'reverifyJobId',
         });
+      if (r.tenantId !== req.tenantId || r.fromSeq !== req.fromSeq || r.toSeq !== req.toSeq) {
+        throw new ArxFailure(
+          'REVIEW_DECISIONS_RANGE_MISMATCH',
+          `That re-verification covered seq ${r.fromSeq}–${r.toSeq}, not the reviewed range ${req.fromSeq}–${req.toSeq}.`,
+          {
+            path: 'reverifyJobId',
+          },
+        );
       }
       decisions = r;
     } else {
       decisions = await reverifyDecisions(pool, req.tenantId, { from: req.fromSeq, to: req.toSeq, cap: 200 });
     }
-    const digests = await withTenant(pool, req.tenantId, (c) => rangeDigests(c, req.tenantId, req.fromSeq, req.toSeq, b3));
+    const digests = await withTenant(pool, req.tenantId, (c) =>
+      rangeDigests(c, req.tenantId, req.fromSeq, req.toSeq, b3),
+    );
 
     const summary: DecisionReverificationSummary = {
       fromSeq: decisions.fromSeq,
@@ -204,7 +252,13 @@ export class ReviewService {
         {
           name: `arx-chain:${req.tenantId}:${req.fromSeq}-${req.toSeq}`,
           digest: { sha256: digests.root, blake3: digests.head },
-          annotations: { tenantId: req.tenantId, fromSeq: req.fromSeq, toSeq: req.toSeq, treeSize: req.toSeq + 1, previousHead: digests.previousHead },
+          annotations: {
+            tenantId: req.tenantId,
+            fromSeq: req.fromSeq,
+            toSeq: req.toSeq,
+            treeSize: req.toSeq + 1,
+            previousHead: digests.previousHead,
+          },
         },
       ],
       predicateType: FIDELITY_PREDICATE_TYPE,
@@ -238,7 +292,12 @@ export class ReviewService {
     for (const [id, d] of this.drafts) if (d.expires < Date.now()) this.drafts.delete(id);
     this.drafts.set(draft.draftId, draft);
     this.sealDraft(draft.draftId, { payload: toBase64(payload), owner: draft.owner, expires: draft.expires });
-    return { draftId: draft.draftId, statement, payloadSha256: draft.payloadSha256, signingInputSha256: draft.signingInputSha256 };
+    return {
+      draftId: draft.draftId,
+      statement,
+      payloadSha256: draft.payloadSha256,
+      signingInputSha256: draft.signingInputSha256,
+    };
   }
 
   /** Best effort: a draft that is not sealed is still signable from memory while the console runs. */
@@ -297,7 +356,11 @@ export class ReviewService {
     const s = this.operator(new Set([REVIEW_ROLE]), null);
     const draft = this.findDraft(req.draftId);
     if (!draft || draft.owner !== s.operatorId || draft.expires < Date.now()) {
-      throw new ArxFailure('REVIEW_DRAFT_UNKNOWN', 'This review is no longer prepared (it expired or belongs to another session): prepare it again.', { path: 'draftId' });
+      throw new ArxFailure(
+        'REVIEW_DRAFT_UNKNOWN',
+        'This review is no longer prepared (it expired or belongs to another session): prepare it again.',
+        { path: 'draftId' },
+      );
     }
     const st = draft.statement;
     const a = st.subject[0]!.annotations;
@@ -307,24 +370,39 @@ export class ReviewService {
     const online = offline ? offline.connected() : true;
     // Never ask for the PIN for a signature that could be neither stored nor queued.
     if (!online && !offline?.canQueue()) {
-      throw new ArxFailure('CACHE_LOCKED', 'The control plane is unreachable and the local cache is not open: a review signed now could not be queued, so nothing was signed.');
+      throw new ArxFailure(
+        'CACHE_LOCKED',
+        'The control plane is unreachable and the local cache is not open: a review signed now could not be queued, so nothing was signed.',
+      );
     }
     const signingInput = pae(FIDELITY_PAYLOAD_TYPE, draft.payload);
     const purpose = `Fidelity certificate: review of ${st.predicate.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${st.predicate.verdict})`;
     const signature = await this.deps.sign(purpose, sha256(signingInput), req.pin);
     if (signature.certificateSha256 !== st.predicate.reviewer.certificateSha256) {
-      throw new ArxFailure('REVIEW_SIGNER_MISMATCH', 'The card signed with a certificate other than your enrolled Digital Signature certificate; nothing was stored.', {
-        signed: signature.certificateSha256,
-        enrolled: st.predicate.reviewer.certificateSha256,
-      });
+      throw new ArxFailure(
+        'REVIEW_SIGNER_MISMATCH',
+        'The card signed with a certificate other than your enrolled Digital Signature certificate; nothing was stored.',
+        {
+          signed: signature.certificateSha256,
+          enrolled: st.predicate.reviewer.certificateSha256,
+        },
+      );
     }
     if (!verifyCardSignature(signature.certificateDer, signingInput, signature.signature)) {
-      throw new ArxFailure('REVIEW_SIGNATURE_INVALID', 'The signature the card returned does not verify; nothing was stored.');
+      throw new ArxFailure(
+        'REVIEW_SIGNATURE_INVALID',
+        'The signature the card returned does not verify; nothing was stored.',
+      );
     }
-    const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [{ keyid: signature.certificateSha256, sig: signature.signature }]) as FidelityEnvelope;
+    const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [
+      { keyid: signature.certificateSha256, sig: signature.signature },
+    ]) as FidelityEnvelope;
     const summary = summaryOf(st, st.predicate.verification.tenant.slug, this.now().toISOString());
     const queue = (): SignedReview => {
-      const item = offline!.enqueue({ v: 1, envelope, operatorId: s.operatorId, edipi: s.edipi }, queuedReviewSummary(st));
+      const item = offline!.enqueue(
+        { v: 1, envelope, operatorId: s.operatorId, edipi: s.edipi },
+        queuedReviewSummary(st),
+      );
       this.forgetDraft(req.draftId);
       return { ...summary, delivery: 'queued', outboxItemId: item.id };
     };
@@ -352,7 +430,8 @@ export class ReviewService {
       const out: CertificateSummary[] = [];
       for (const row of r.rows) {
         const o = openFidelityCertificate(row.envelope);
-        if (o.ok) out.push({ ...summaryOf(o.statement, t.rows[0]?.slug ?? '', row.created_at.toISOString()), id: row.id });
+        if (o.ok)
+          out.push({ ...summaryOf(o.statement, t.rows[0]?.slug ?? '', row.created_at.toISOString()), id: row.id });
       }
       return out;
     });
@@ -362,11 +441,22 @@ export class ReviewService {
   async envelopeText(id: string, tenantId: string): Promise<string> {
     this.operator(READ_ROLES, tenantId);
     return withTenant(this.deps.pool(), tenantId, async (c) => {
-      const r = await c.query<{ envelope: FidelityEnvelope }>('SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+      const r = await c.query<{ envelope: FidelityEnvelope }>(
+        'SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2',
+        [tenantId, id],
+      );
       if (!r.rows[0]) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${id} in this tenant.`, { id });
       const e = r.rows[0].envelope;
       // The DSSE field order, whatever order jsonb returned the keys in.
-      return JSON.stringify({ payloadType: e.payloadType, payload: e.payload, signatures: e.signatures.map((x) => ({ keyid: x.keyid, sig: x.sig })) }, null, 2);
+      return JSON.stringify(
+        {
+          payloadType: e.payloadType,
+          payload: e.payload,
+          signatures: e.signatures.map((x) => ({ keyid: x.keyid, sig: x.sig })),
+        },
+        null,
+        2,
+      );
     });
   }
 
@@ -378,7 +468,11 @@ export class ReviewService {
   async verify(input: { envelope: unknown }): Promise<CertificateVerification & { report: SignerReport | null }> {
     const s = this.operator(READ_ROLES, null);
     const checks: CertificateCheck[] = [];
-    const finish = (certificate: CertificateSummary | null, signer: SignerReport | null, auditEvent: CertificateVerification['auditEvent']) => {
+    const finish = (
+      certificate: CertificateSummary | null,
+      signer: SignerReport | null,
+      auditEvent: CertificateVerification['auditEvent'],
+    ) => {
       const failed = checks.find((c) => c.status === 'fail');
       return {
         valid: !failed,
@@ -386,7 +480,14 @@ export class ReviewService {
         checks,
         certificate,
         signer: signer
-          ? { subject: signer.subject, issuer: signer.issuer, serialNumber: signer.serialNumber, notBefore: signer.notBefore, notAfter: signer.notAfter, path: signer.chain.map((c) => c.subject) }
+          ? {
+              subject: signer.subject,
+              issuer: signer.issuer,
+              serialNumber: signer.serialNumber,
+              notBefore: signer.notBefore,
+              notAfter: signer.notAfter,
+              path: signer.chain.map((c) => c.subject),
+            }
           : null,
         auditEvent,
         report: signer,
@@ -394,17 +495,32 @@ export class ReviewService {
     };
     const opened = openFidelityCertificate(input.envelope);
     if (!opened.ok) {
-      checks.push({ id: 'envelope', status: 'fail', code: opened.code, message: `${opened.message}${opened.path ? ` (at ${opened.path})` : ''}` });
+      checks.push({
+        id: 'envelope',
+        status: 'fail',
+        code: opened.code,
+        message: `${opened.message}${opened.path ? ` (at ${opened.path})` : ''}`,
+      });
       return finish(null, null, null);
     }
-    checks.push({ id: 'envelope', status: 'pass', code: null, message: 'A DSSE envelope with one signature over an in-toto Statement v1 of the fidelity-certificate type.' });
+    checks.push({
+      id: 'envelope',
+      status: 'pass',
+      code: null,
+      message: 'A DSSE envelope with one signature over an in-toto Statement v1 of the fidelity-certificate type.',
+    });
     const st = opened.statement;
     const p = st.predicate;
     const a = st.subject[0]!.annotations;
     const certDer = fromBase64(p.reviewer.certificate);
     const summary = summaryOf(st, p.verification.tenant.slug, p.reviewedAt);
     if (!certDer || sha256Hex(certDer) !== p.reviewer.certificateSha256) {
-      checks.push({ id: 'signature', status: 'fail', code: 'REVIEW_CERTIFICATE_MISMATCH', message: "The reviewer's certificate in the statement is not the one named by its SHA-256 and keyid." });
+      checks.push({
+        id: 'signature',
+        status: 'fail',
+        code: 'REVIEW_CERTIFICATE_MISMATCH',
+        message: "The reviewer's certificate in the statement is not the one named by its SHA-256 and keyid.",
+      });
       return finish(summary, null, null);
     }
     const sig = fromBase64(opened.envelope.signatures[0]!.sig);
@@ -413,28 +529,59 @@ export class ReviewService {
         id: 'signature',
         status: 'fail',
         code: 'REVIEW_SIGNATURE_INVALID',
-        message: "The signature does not verify over the statement with the reviewer's certificate: the statement or the signature was changed after signing.",
+        message:
+          "The signature does not verify over the statement with the reviewer's certificate: the statement or the signature was changed after signing.",
       });
     } else {
-      checks.push({ id: 'signature', status: 'pass', code: null, message: `The signature verifies over the DSSE PAE of the statement (SHA-256 ${sha256Hex(opened.payload).slice(0, 16)}…).` });
+      checks.push({
+        id: 'signature',
+        status: 'pass',
+        code: null,
+        message: `The signature verifies over the DSSE PAE of the statement (SHA-256 ${sha256Hex(opened.payload).slice(0, 16)}…).`,
+      });
     }
 
     const signedAt = new Date(p.reviewedAt);
     let signer: SignerReport | null = null;
     try {
       signer = await checkSigner(certDer, this.deps.trustStore(), this.deps.policy, signedAt);
-      checks.push({ id: 'signer-path', status: signer.path.status, code: signer.path.code, message: signer.path.message });
-      checks.push({ id: 'signer-revocation', status: signer.revocation.status, code: signer.revocation.code, message: signer.revocation.message });
+      checks.push({
+        id: 'signer-path',
+        status: signer.path.status,
+        code: signer.path.code,
+        message: signer.path.message,
+      });
+      checks.push({
+        id: 'signer-revocation',
+        status: signer.revocation.status,
+        code: signer.revocation.code,
+        message: signer.revocation.message,
+      });
     } catch (err) {
       const code = err instanceof ArxFailure ? err.code : 'REVIEW_SIGNER_UNTRUSTED';
-      checks.push({ id: 'signer-path', status: 'fail', code: code === 'CARD_TRUST_NOT_CONFIGURED' ? code : 'REVIEW_SIGNER_UNTRUSTED', message: (err as Error).message });
+      checks.push({
+        id: 'signer-path',
+        status: 'fail',
+        code: code === 'CARD_TRUST_NOT_CONFIGURED' ? code : 'REVIEW_SIGNER_UNTRUSTED',
+        message: (err as Error).message,
+      });
     }
 
     // The chain today: only where this operator may read the tenant.
     let auditEvent: CertificateVerification['auditEvent'] = null;
     if (!s.roles.some((r) => r.tenantId === a.tenantId && READ_ROLES.has(r.role))) {
-      checks.push({ id: 'chain', status: 'skipped', code: 'REVIEW_CHAIN_UNAVAILABLE', message: 'The reviewed tenant is not one you may read here: the chain was not compared.' });
-      checks.push({ id: 'audit-event', status: 'skipped', code: null, message: 'Not looked up (tenant not readable here).' });
+      checks.push({
+        id: 'chain',
+        status: 'skipped',
+        code: 'REVIEW_CHAIN_UNAVAILABLE',
+        message: 'The reviewed tenant is not one you may read here: the chain was not compared.',
+      });
+      checks.push({
+        id: 'audit-event',
+        status: 'skipped',
+        code: null,
+        message: 'Not looked up (tenant not readable here).',
+      });
       return finish(summary, signer, null);
     }
     const pool = this.deps.pool();
@@ -450,16 +597,28 @@ export class ReviewService {
       return { d, ev: ev.rows[0] };
     });
     if (!today) {
-      checks.push({ id: 'chain', status: 'skipped', code: 'REVIEW_CHAIN_UNAVAILABLE', message: 'The reviewed tenant is not in this control plane.' });
+      checks.push({
+        id: 'chain',
+        status: 'skipped',
+        code: 'REVIEW_CHAIN_UNAVAILABLE',
+        message: 'The reviewed tenant is not in this control plane.',
+      });
       return finish(summary, signer, null);
     }
     const changed: string[] = [];
-    if (today.d.root !== st.subject[0]!.digest.sha256) changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.d.root}`);
-    if (today.d.head !== st.subject[0]!.digest.blake3) changed.push(`the chain hash at seq ${a.toSeq} is now ${today.d.head}`);
-    if (today.d.previousHead !== a.previousHead) changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.d.previousHead}`);
+    if (today.d.root !== st.subject[0]!.digest.sha256)
+      changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.d.root}`);
+    if (today.d.head !== st.subject[0]!.digest.blake3)
+      changed.push(`the chain hash at seq ${a.toSeq} is now ${today.d.head}`);
+    if (today.d.previousHead !== a.previousHead)
+      changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.d.previousHead}`);
     let nowBroken = 0;
     if (changed.length === 0) {
-      const r = await verifyTenantChain(pool, a.tenantId, { range: { kind: 'seq', from: a.fromSeq, to: a.toSeq }, blake3: b3, pool: sharedDigestPool() });
+      const r = await verifyTenantChain(pool, a.tenantId, {
+        range: { kind: 'seq', from: a.fromSeq, to: a.toSeq },
+        blake3: b3,
+        pool: sharedDigestPool(),
+      });
       if (r.verdict === 'broken' && p.verification.verdict === 'intact') nowBroken = r.errors.length;
     }
     if (changed.length > 0 || nowBroken > 0) {
@@ -467,23 +626,46 @@ export class ReviewService {
         id: 'chain',
         status: 'fail',
         code: 'REVIEW_CHAIN_CHANGED',
-        message: changed.length ? `The chain no longer matches the statement: ${changed.join('; ')}.` : `The digests still match, but the range no longer verifies today (${nowBroken} problem(s)).`,
+        message: changed.length
+          ? `The chain no longer matches the statement: ${changed.join('; ')}.`
+          : `The digests still match, but the range no longer verifies today (${nowBroken} problem(s)).`,
       });
     } else {
-      checks.push({ id: 'chain', status: 'pass', code: null, message: `The chain today still has the reviewed root, head and predecessor for seq ${a.fromSeq}–${a.toSeq}, and the range verifies as it did.` });
+      checks.push({
+        id: 'chain',
+        status: 'pass',
+        code: null,
+        message: `The chain today still has the reviewed root, head and predecessor for seq ${a.fromSeq}–${a.toSeq}, and the range verifies as it did.`,
+      });
     }
     if (today.ev) {
       auditEvent = { seq: Number(today.ev.seq), time: today.ev.time.toISOString() };
-      checks.push({ id: 'audit-event', status: 'pass', code: null, message: `Recorded in the chain as event ${auditEvent.seq} (com.arx.review.signed).` });
+      checks.push({
+        id: 'audit-event',
+        status: 'pass',
+        code: null,
+        message: `Recorded in the chain as event ${auditEvent.seq} (com.arx.review.signed).`,
+      });
     } else {
-      checks.push({ id: 'audit-event', status: 'warn', code: 'REVIEW_EVENT_MISSING', message: 'No com.arx.review.signed event names this review in the tenant chain (an imported certificate, or one stored elsewhere).' });
+      checks.push({
+        id: 'audit-event',
+        status: 'warn',
+        code: 'REVIEW_EVENT_MISSING',
+        message:
+          'No com.arx.review.signed event names this review in the tenant chain (an imported certificate, or one stored elsewhere).',
+      });
     }
     return finish(summary, signer, auditEvent);
   }
 }
 
 /** Inserts the certificate inside the append transaction of its audit event: both or neither. */
-async function storeCertificate(pool: pg.Pool, envelope: FidelityEnvelope, st: FidelityStatement, s: OperatorSession): Promise<void> {
+async function storeCertificate(
+  pool: pg.Pool,
+  envelope: FidelityEnvelope,
+  st: FidelityStatement,
+  s: OperatorSession,
+): Promise<void> {
   const writer = new ChainWriter(pool, st.subject[0]!.annotations.tenantId, {
     source: CONSOLE_SOURCE,
     afterAppend: (client) => insertCertificate(client, envelope, st, s.operatorId),
@@ -502,10 +684,21 @@ export function summaryOf(st: FidelityStatement, tenantSlug: string, createdAt: 
     toSeq: a.toSeq,
     verdict: p.verdict,
     reviewedAt: p.reviewedAt,
-    reviewer: { displayName: p.reviewer.displayName, edipi: p.reviewer.edipi, certificateSha256: p.reviewer.certificateSha256 },
+    reviewer: {
+      displayName: p.reviewer.displayName,
+      edipi: p.reviewer.edipi,
+      certificateSha256: p.reviewer.certificateSha256,
+    },
     subject: { sha256: st.subject[0]!.digest.sha256, blake3: st.subject[0]!.digest.blake3 },
     problems: p.verification.problems.filter((x) => x.severity === 'error').length,
-    decisions: p.decisions ? { total: p.decisions.total, mismatched: p.decisions.mismatched, unverifiable: p.decisions.unverifiable, withErrors: p.decisions.withErrors } : null,
+    decisions: p.decisions
+      ? {
+          total: p.decisions.total,
+          mismatched: p.decisions.mismatched,
+          unverifiable: p.decisions.unverifiable,
+          withErrors: p.decisions.withErrors,
+        }
+      : null,
     createdAt,
   };
 }

@@ -15,8 +15,15 @@ import { ReverifyJobs } from './reverify-jobs';
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
   // Reviews signed offline: the outbox delivers them when the control plane is back (registered once).
   const cache = cacheFor(deps);
-  cache.outbox.register(REVIEW_OUTBOX_KIND, reviewDelivery(() => deps.controlPlane.requirePool()), { tenantOf: queuedReviewTenant });
-  const jobs = new ReverifyJobs({ pool: () => deps.controlPlane.requirePool(), publish: (s) => deps.hub.publish('decisions.reverifyProgress', s) });
+  cache.outbox.register(
+    REVIEW_OUTBOX_KIND,
+    reviewDelivery(() => deps.controlPlane.requirePool()),
+    { tenantOf: queuedReviewTenant },
+  );
+  const jobs = new ReverifyJobs({
+    pool: () => deps.controlPlane.requirePool(),
+    publish: (s) => deps.hub.publish('decisions.reverifyProgress', s),
+  });
   const service = new ReviewService({
     pool: () => deps.controlPlane.requirePool(),
     session: () => deps.operatorAuth.session(),
@@ -43,8 +50,9 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     return s;
   };
   const evidence = new EvidenceCache(deps);
-  const envelopeOf = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) =>
-    source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope;
+  const envelopeOf = async (
+    source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string },
+  ) => (source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope);
 
   return {
     'decisions.reverifyStart': (req) => jobs.start(operator(req.tenantId).operatorId, req),
@@ -57,10 +65,15 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     // (marked cached) when the control plane is unreachable, else OFFLINE_NOT_CACHED (cache/evidence.ts).
     'review.list': async (req) => {
       operator(req.tenantId);
-      return evidence.read('certificate', { q: 'review.list', tenantId: req.tenantId }, async () => ({ certificates: await service.list(req) }), {
-        what: "this tenant's list of fidelity certificates",
-        location: { tenantId: req.tenantId },
-      });
+      return evidence.read(
+        'certificate',
+        { q: 'review.list', tenantId: req.tenantId },
+        async () => ({ certificates: await service.list(req) }),
+        {
+          what: "this tenant's list of fidelity certificates",
+          location: { tenantId: req.tenantId },
+        },
+      );
     },
     'review.get': async (req) => {
       operator(req.tenantId);
@@ -70,9 +83,15 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
         async () => {
           const envelope = await service.envelopeText(req.id, req.tenantId);
           const opened = openFidelityCertificate(envelope);
-          if (!opened.ok) throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, { path: opened.path });
+          if (!opened.ok)
+            throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, {
+              path: opened.path,
+            });
           const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
-          if (!summary) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, { id: req.id });
+          if (!summary)
+            throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, {
+              id: req.id,
+            });
           return { envelope, statement: opened.statement, summary };
         },
         { what: 'this fidelity certificate', location: { tenantId: req.tenantId, id: req.id } },
@@ -93,14 +112,21 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
           void _report;
           return result;
         },
-        { what: src.kind === 'stored' ? "this certificate's verification" : "this imported certificate's verification", location: src.kind === 'stored' ? { tenantId: src.tenantId, id: src.id } : { path: 'source.envelope' } },
+        {
+          what: src.kind === 'stored' ? "this certificate's verification" : "this imported certificate's verification",
+          location: src.kind === 'stored' ? { tenantId: src.tenantId, id: src.id } : { path: 'source.envelope' },
+        },
       );
     },
     'review.export': async (req) => {
       const text = await envelopeOf(req.source);
       const verified = await service.verify({ envelope: text });
       if (!verified.report || !verified.certificate) {
-        throw new ArxFailure(verified.code ?? 'REVIEW_ENVELOPE_INVALID', 'The certificate cannot be exported: it does not parse.', {});
+        throw new ArxFailure(
+          verified.code ?? 'REVIEW_ENVELOPE_INVALID',
+          'The certificate cannot be exported: it does not parse.',
+          {},
+        );
       }
       const dir = join(deps.config.dataDir, 'exports', `review-${verified.certificate.id}`);
       return exportForOpenssl(text, verified.report, dir);

@@ -37,20 +37,25 @@ export type QueuedReview = z.infer<typeof QueuedReviewSchema>;
 export function reviewSignedEvent(st: FidelityStatement, edipi: string): NewEvent {
   const a = st.subject[0]!.annotations;
   const p = st.predicate;
-  return { type: 'com.arx.review.signed', subject: edipi, data: { reviewId: p.reviewId, fromSeq: a.fromSeq, toSeq: a.toSeq, signer: edipi, verdict: p.verdict } };
+  return {
+    type: 'com.arx.review.signed',
+    subject: edipi,
+    data: { reviewId: p.reviewId, fromSeq: a.fromSeq, toSeq: a.toSeq, signer: edipi, verdict: p.verdict },
+  };
 }
 
 /** The certificate row (online and delivered alike), inside the caller's append transaction. */
-export async function insertCertificate(client: pg.PoolClient, envelope: FidelityEnvelope, st: FidelityStatement, operatorId: string): Promise<void> {
+export async function insertCertificate(
+  client: pg.PoolClient,
+  envelope: FidelityEnvelope,
+  st: FidelityStatement,
+  operatorId: string,
+): Promise<void> {
   const a = st.subject[0]!.annotations;
-  await client.query('INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)', [
-    st.predicate.reviewId,
-    a.tenantId,
-    operatorId,
-    a.fromSeq,
-    a.toSeq,
-    JSON.stringify(envelope),
-  ]);
+  await client.query(
+    'INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)',
+    [st.predicate.reviewId, a.tenantId, operatorId, a.fromSeq, a.toSeq, JSON.stringify(envelope)],
+  );
 }
 
 /** The one-line description shown in the outbox list (Settings) and on the Certificates screen. */
@@ -91,23 +96,36 @@ export function queuedReviewTenant(payload: unknown): string | null {
 export function reviewDelivery(pool: () => pg.Pool): Delivery {
   return async (payload) => {
     const parsed = QueuedReviewSchema.safeParse(payload);
-    if (!parsed.success) throw new ArxFailure('REVIEW_ENVELOPE_INVALID', 'The queued review is not in the expected form.', { path: parsed.error.issues[0]?.path.join('.') ?? '' });
+    if (!parsed.success)
+      throw new ArxFailure('REVIEW_ENVELOPE_INVALID', 'The queued review is not in the expected form.', {
+        path: parsed.error.issues[0]?.path.join('.') ?? '',
+      });
     const q = parsed.data;
     const opened = openFidelityCertificate(q.envelope);
-    if (!opened.ok) throw new ArxFailure(opened.code, `The queued review does not parse: ${opened.message}`, { path: opened.path });
+    if (!opened.ok)
+      throw new ArxFailure(opened.code, `The queued review does not parse: ${opened.message}`, { path: opened.path });
     const st = opened.statement;
     const p = st.predicate;
     const a = st.subject[0]!.annotations;
     const certDer = fromBase64(p.reviewer.certificate);
     const sig = fromBase64(opened.envelope.signatures[0]!.sig);
     if (!certDer || sha256Hex(certDer) !== p.reviewer.certificateSha256) {
-      throw new ArxFailure('REVIEW_CERTIFICATE_MISMATCH', "The reviewer's certificate in the queued statement is not the one named by its SHA-256.");
+      throw new ArxFailure(
+        'REVIEW_CERTIFICATE_MISMATCH',
+        "The reviewer's certificate in the queued statement is not the one named by its SHA-256.",
+      );
     }
     if (!sig || !verifyCardSignature(certDer, opened.signingInput, sig)) {
-      throw new ArxFailure('REVIEW_SIGNATURE_INVALID', 'The signature of the queued review does not verify over its statement.');
+      throw new ArxFailure(
+        'REVIEW_SIGNATURE_INVALID',
+        'The signature of the queued review does not verify over its statement.',
+      );
     }
     if (p.reviewer.operatorId !== q.operatorId || p.reviewer.edipi !== q.edipi) {
-      throw new ArxFailure('REVIEW_SIGNER_MISMATCH', 'The queued review names another reviewer than the operator who queued it.');
+      throw new ArxFailure(
+        'REVIEW_SIGNER_MISMATCH',
+        'The queued review names another reviewer than the operator who queued it.',
+      );
     }
     const b3 = await loadWasmBlake3();
     // Outside the append transaction (the chain lock is not held while the range is hashed): the
@@ -117,12 +135,25 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
       if (!t.rowCount) return null;
       return rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
     });
-    if (!today) throw new ArxFailure('REVIEW_TENANT_UNKNOWN', `The reviewed tenant ${a.tenantId} is not in this control plane (any more).`, { tenantId: a.tenantId });
+    if (!today)
+      throw new ArxFailure(
+        'REVIEW_TENANT_UNKNOWN',
+        `The reviewed tenant ${a.tenantId} is not in this control plane (any more).`,
+        { tenantId: a.tenantId },
+      );
     const changed: string[] = [];
-    if (today.root !== st.subject[0]!.digest.sha256) changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.root}`);
-    if (today.head !== st.subject[0]!.digest.blake3) changed.push(`the chain hash at seq ${a.toSeq} is now ${today.head}`);
-    if (today.previousHead !== a.previousHead) changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.previousHead}`);
-    if (changed.length) throw new ArxFailure('REVIEW_CHAIN_CHANGED', `The chain no longer matches the queued review: ${changed.join('; ')}.`, { reviewId: p.reviewId });
+    if (today.root !== st.subject[0]!.digest.sha256)
+      changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.root}`);
+    if (today.head !== st.subject[0]!.digest.blake3)
+      changed.push(`the chain hash at seq ${a.toSeq} is now ${today.head}`);
+    if (today.previousHead !== a.previousHead)
+      changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.previousHead}`);
+    if (changed.length)
+      throw new ArxFailure(
+        'REVIEW_CHAIN_CHANGED',
+        `The chain no longer matches the queued review: ${changed.join('; ')}.`,
+        { reviewId: p.reviewId },
+      );
     const envelope = opened.envelope as FidelityEnvelope;
 
     return {
@@ -130,15 +161,36 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
       operatorId: q.operatorId,
       events: [reviewSignedEvent(st, q.edipi)],
       write: async (client) => {
-        const role = await client.query(`SELECT 1 FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'isso'`, [a.tenantId, q.operatorId]);
-        if (!role.rowCount) throw new ArxFailure('REVIEW_ROLE_REQUIRED', 'The reviewer no longer holds the isso role in this tenant: the queued review is refused.', { tenantId: a.tenantId });
-        const existing = await client.query<{ envelope: FidelityEnvelope }>('SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2', [a.tenantId, p.reviewId]);
+        const role = await client.query(
+          `SELECT 1 FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'isso'`,
+          [a.tenantId, q.operatorId],
+        );
+        if (!role.rowCount)
+          throw new ArxFailure(
+            'REVIEW_ROLE_REQUIRED',
+            'The reviewer no longer holds the isso role in this tenant: the queued review is refused.',
+            { tenantId: a.tenantId },
+          );
+        const existing = await client.query<{ envelope: FidelityEnvelope }>(
+          'SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2',
+          [a.tenantId, p.reviewId],
+        );
         const row = existing.rows[0];
         if (row) {
-          const same = row.envelope.payload === envelope.payload && row.envelope.signatures[0]?.sig === envelope.signatures[0]!.sig;
+          const same =
+            row.envelope.payload === envelope.payload &&
+            row.envelope.signatures[0]?.sig === envelope.signatures[0]!.sig;
           throw same
-            ? new ArxFailure('REVIEW_ALREADY_STORED', 'This review is already stored (an earlier write did commit): nothing was written again.', { reviewId: p.reviewId })
-            : new ArxFailure('REVIEW_DUPLICATE_ID', `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`, { reviewId: p.reviewId });
+            ? new ArxFailure(
+                'REVIEW_ALREADY_STORED',
+                'This review is already stored (an earlier write did commit): nothing was written again.',
+                { reviewId: p.reviewId },
+              )
+            : new ArxFailure(
+                'REVIEW_DUPLICATE_ID',
+                `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`,
+                { reviewId: p.reviewId },
+              );
         }
         try {
           await insertCertificate(client, envelope, st, q.operatorId);
@@ -146,7 +198,11 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
           const e = err as { code?: string; constraint?: string };
           // The id is taken in another tenant (invisible here under RLS).
           if (e.code === '23505' && e.constraint === 'review_certificates_pkey') {
-            throw new ArxFailure('REVIEW_DUPLICATE_ID', `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`, { reviewId: p.reviewId });
+            throw new ArxFailure(
+              'REVIEW_DUPLICATE_ID',
+              `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`,
+              { reviewId: p.reviewId },
+            );
           }
           throw err;
         }

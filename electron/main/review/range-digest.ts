@@ -20,7 +20,14 @@ export interface RangeDigests {
  * (tenant set). The tree is always rooted at seq 0, so that a certificate over 1000…1999 still
  * commits to everything before it, exactly as a checkpoint of size 2000 does.
  */
-export async function rangeDigests(client: pg.PoolClient, tenantId: string, fromSeq: number, toSeq: number, b3: Blake3, hasher?: MerkleHasher): Promise<RangeDigests> {
+export async function rangeDigests(
+  client: pg.PoolClient,
+  tenantId: string,
+  fromSeq: number,
+  toSeq: number,
+  b3: Blake3,
+  hasher?: MerkleHasher,
+): Promise<RangeDigests> {
   const frontier = new MerkleFrontier(undefined, hasher);
   let head: Uint8Array | null = null;
   let previous: Uint8Array | null = fromSeq === 0 ? genesisHash(b3, tenantId) : null;
@@ -42,5 +49,10 @@ export async function rangeDigests(client: pg.PoolClient, tenantId: string, from
     if (r.rows.length < PAGE) break;
   }
   const zero = '0'.repeat(64);
-  return { root: toHex(frontier.root()), head: head ? toHex(head) : zero, previousHead: previous ? toHex(previous) : zero, rows: frontier.size };
+  return {
+    root: toHex(frontier.root()),
+    head: head ? toHex(head) : zero,
+    previousHead: previous ? toHex(previous) : zero,
+    rows: frontier.size,
+  };
 }

@@ -1,5 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { DecisionReplayer, mergeReplay, type DecisionRow, type ReplayBatchResult, type ReplayComparison, type ReplayVersion } from './decision-replayer';
+import {
+  DecisionReplayer,
+  mergeReplay,
+  type DecisionRow,
+  type ReplayBatchResult,
+  type ReplayComparison,
+  type ReplayVersion,
+} from './decision-replayer';
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
 import { packRows, routeOf } from './reverify-protocol';
 
@@ -25,17 +32,38 @@ export class StreamingReplay {
   private warm = false;
   private readonly batches: DecisionRow[][];
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly total: ReplayBatchResult = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
+  private readonly total: ReplayBatchResult = {
+    total: 0,
+    matched: 0,
+    mismatched: 0,
+    withErrors: 0,
+    unverifiable: 0,
+    mismatches: [],
+    errored: [],
+    perVersion: {},
+    cacheHits: 0,
+    cacheLookups: 0,
+  };
   private readonly deferred: DecisionFinding[] = [];
   private inline: DecisionReplayer | null = null;
   private dropped = 0;
 
   constructor(
     private readonly versions: ReplayVersion[],
-    private readonly opts: { cap: number; compare: ReplayComparison; pool?: ReplayPool; workers?: number; batchRows?: number; cacheLimit?: number },
+    private readonly opts: {
+      cap: number;
+      compare: ReplayComparison;
+      pool?: ReplayPool;
+      workers?: number;
+      batchRows?: number;
+      cacheLimit?: number;
+    },
   ) {
     // Routing needs the number of workers before the pool is touched (it is only started once a batch is full).
-    this.batches = Array.from({ length: Math.max(1, opts.workers ?? opts.pool?.size ?? availableParallelism()) }, () => []);
+    this.batches = Array.from(
+      { length: Math.max(1, opts.workers ?? opts.pool?.size ?? availableParallelism()) },
+      () => [],
+    );
   }
 
   /** The pool job, opened with the first full batch: a bundle with few decisions never starts the workers. */
@@ -50,7 +78,13 @@ export class StreamingReplay {
         () => (this.jobFailed = true),
       );
       this.job = pool.openJob(
-        { versions: this.versions, problems: [], cacheLimit: this.opts.cacheLimit ?? 20_000, cap: this.opts.cap, compare: this.opts.compare },
+        {
+          versions: this.versions,
+          problems: [],
+          cacheLimit: this.opts.cacheLimit ?? 20_000,
+          cap: this.opts.cap,
+          compare: this.opts.compare,
+        },
         this.batches.length,
       );
     } catch {
@@ -60,7 +94,9 @@ export class StreamingReplay {
   }
 
   private replayInline(rows: DecisionRow[]): void {
-    this.inline ??= new DecisionReplayer(this.versions, [], this.opts.cacheLimit ?? 20_000, { compare: this.opts.compare });
+    this.inline ??= new DecisionReplayer(this.versions, [], this.opts.cacheLimit ?? 20_000, {
+      compare: this.opts.compare,
+    });
     this.merge(this.inline.replay(rows, this.opts.cap));
   }
 
@@ -110,7 +146,9 @@ export class StreamingReplay {
    * Waits for every batch; returns the totals, the findings in seq order (the caller's deferred ones
    * included) and how many more there were than listed (`omitted`).
    */
-  async finish(describe: (entry: ReplayBatchResult['mismatches'][number]) => DecisionFinding): Promise<{ result: ReplayBatchResult; findings: DecisionFinding[]; omitted: number }> {
+  async finish(
+    describe: (entry: ReplayBatchResult['mismatches'][number]) => DecisionFinding,
+  ): Promise<{ result: ReplayBatchResult; findings: DecisionFinding[]; omitted: number }> {
     if (!this.job && this.batches.every((b) => b.length < (this.opts.batchRows ?? 512))) {
       // Never a full batch: fewer decisions than it costs to hand them over; replayed here.
       for (let w = 0; w < this.batches.length; w++) {

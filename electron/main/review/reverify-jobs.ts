@@ -61,7 +61,13 @@ export class ReverifyJobs {
       onProgress: (p) => {
         if (job.status.state !== 'running') return;
         const left = p.decisionsPerSecond > 0 ? Math.max(0, (p.total - p.processed) / p.decisionsPerSecond) : null;
-        job.status = { ...job.status, processed: p.processed, total: p.total, decisionsPerSecond: p.decisionsPerSecond, secondsLeft: left };
+        job.status = {
+          ...job.status,
+          processed: p.processed,
+          total: p.total,
+          decisionsPerSecond: p.decisionsPerSecond,
+          secondsLeft: left,
+        };
         if (Date.now() - last > 150) {
           last = Date.now();
           this.deps.publish(job.status);
@@ -71,12 +77,24 @@ export class ReverifyJobs {
       (r) => {
         if (job.status.state === 'cancelled') return;
         job.result = r;
-        job.status = { ...job.status, state: 'done', toSeq: r.toSeq, processed: r.total, total: r.total, mismatched: r.mismatched + r.unverifiable, secondsLeft: 0, decisionsPerSecond: r.decisionsPerSecond };
+        job.status = {
+          ...job.status,
+          state: 'done',
+          toSeq: r.toSeq,
+          processed: r.total,
+          total: r.total,
+          mismatched: r.mismatched + r.unverifiable,
+          secondsLeft: 0,
+          decisionsPerSecond: r.decisionsPerSecond,
+        };
         this.deps.publish(job.status);
       },
       (err: unknown) => {
         if (job.status.state === 'cancelled') return;
-        const e = err instanceof ArxFailure ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: `Re-verification failed: ${(err as Error).message}` };
+        const e =
+          err instanceof ArxFailure
+            ? { code: err.code, message: err.message }
+            : { code: 'INTERNAL', message: `Re-verification failed: ${(err as Error).message}` };
         job.status = { ...job.status, state: e.code === 'CANCELLED' ? 'cancelled' : 'failed', error: e };
         this.deps.publish(job.status);
       },
@@ -86,7 +104,8 @@ export class ReverifyJobs {
 
   private get(jobId: string, owner: string): Job {
     const j = this.jobs.get(jobId);
-    if (!j || j.owner !== owner) throw new ArxFailure('REVIEW_JOB_UNKNOWN', `No decision re-verification ${jobId} of yours.`, { jobId });
+    if (!j || j.owner !== owner)
+      throw new ArxFailure('REVIEW_JOB_UNKNOWN', `No decision re-verification ${jobId} of yours.`, { jobId });
     return j;
   }
 
@@ -98,7 +117,11 @@ export class ReverifyJobs {
     const j = this.get(jobId, owner);
     if (j.status.state === 'running') {
       j.controller.abort();
-      j.status = { ...j.status, state: 'cancelled', error: { code: 'CANCELLED', message: 'Cancelled; nothing was written.' } };
+      j.status = {
+        ...j.status,
+        state: 'cancelled',
+        error: { code: 'CANCELLED', message: 'Cancelled; nothing was written.' },
+      };
       // Resolves once the run let go of its connection and workers.
       await j.done.catch(() => {});
       this.deps.publish(j.status);
@@ -108,8 +131,14 @@ export class ReverifyJobs {
 
   result(jobId: string, owner: string): ReverifyResult {
     const j = this.get(jobId, owner);
-    if (j.status.state === 'running') throw new ArxFailure('REVIEW_JOB_NOT_FINISHED', 'The re-verification is still running.', { jobId });
-    if (!j.result) throw new ArxFailure(j.status.error?.code ?? 'CANCELLED', j.status.error?.message ?? 'The re-verification did not finish.', { jobId });
+    if (j.status.state === 'running')
+      throw new ArxFailure('REVIEW_JOB_NOT_FINISHED', 'The re-verification is still running.', { jobId });
+    if (!j.result)
+      throw new ArxFailure(
+        j.status.error?.code ?? 'CANCELLED',
+        j.status.error?.message ?? 'The re-verification did not finish.',
+        { jobId },
+      );
     const r = j.result;
     return {
       jobId,

@@ -5,7 +5,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ArxFailure } from '../../../shared/contract';
 import type { DecisionRow, ReplayBatchResult } from './decision-replayer';
-import { packRows, transferList, type PackedRows, type ReplayJobSpec, type ReverifyWorkerRequest, type ReverifyWorkerResponse } from './reverify-protocol';
+import {
+  packRows,
+  transferList,
+  type PackedRows,
+  type ReplayJobSpec,
+  type ReverifyWorkerRequest,
+  type ReverifyWorkerResponse,
+} from './reverify-protocol';
 
 /**
  * From source (tsx, vitest, Playwright) the worker is reverify-worker.ts behind a boot script that
@@ -16,7 +23,11 @@ function spawnWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     const source = pathToFileURL(join(dirname(here), 'reverify-worker.ts')).href;
-    const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    const tsxApi = pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
     return new Worker(boot, { eval: true });
   }
@@ -106,7 +117,14 @@ export class ReplayPool {
 
   /** Replaces an idle worker whose Cedar instance holds too many preparsed policy sets. */
   private maybeRecycle(slot: Slot): void {
-    if (this.closed || slot.retiring || slot.pending > 0 || slot.jobs.size > 0 || slot.preparsedTexts <= PREPARSED_LIMIT) return;
+    if (
+      this.closed ||
+      slot.retiring ||
+      slot.pending > 0 ||
+      slot.jobs.size > 0 ||
+      slot.preparsedTexts <= PREPARSED_LIMIT
+    )
+      return;
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     slot.retiring = true;
@@ -119,7 +137,11 @@ export class ReplayPool {
   }
 
   /** Sends one message expecting one answer, holding the process while it is pending. */
-  request(slot: Slot, make: (id: number) => ReverifyWorkerRequest, transfer: ArrayBuffer[] = []): Promise<ReplayBatchResult> {
+  request(
+    slot: Slot,
+    make: (id: number) => ReverifyWorkerRequest,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<ReplayBatchResult> {
     if (this.closed) return Promise.reject(new ArxFailure('CANCELLED', 'The decision replay pool is closed.'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { DecisionRow, ReplayBatchResult, ReplayComparison, ReplayVersion, VersionProblem } from './decision-replayer';
+import type {
+  DecisionRow,
+  ReplayBatchResult,
+  ReplayComparison,
+  ReplayVersion,
+  VersionProblem,
+} from './decision-replayer';
 
 /** What a replay job gives every worker it uses, once, before its first batch there. */
 export interface ReplayJobSpec {
@@ -101,7 +107,13 @@ export class RowPacker {
       at += part.length;
     }
     offsets[2 * count] = at;
-    const out: PackedRows = { count, seqs: this.seqs.slice(0, count), columns: this.columns.slice(0, count), offsets, buffer };
+    const out: PackedRows = {
+      count,
+      seqs: this.seqs.slice(0, count),
+      columns: this.columns.slice(0, count),
+      offsets,
+      buffer,
+    };
     this.parts = [];
     this.n = 0;
     this.size = 0;
@@ -123,13 +135,23 @@ export function unpackRows(p: PackedRows): DecisionRow[] {
   const o = p.offsets;
   const rows: DecisionRow[] = new Array<DecisionRow>(p.count);
   for (let i = 0; i < p.count; i++) {
-    rows[i] = { seq: p.seqs[i]!, eventId: utf8Decoder.decode(bytes.subarray(o[2 * i + 1]!, o[2 * i + 2]!)), columnSaysDecided: p.columns[i] === 1, bytes: bytes.subarray(o[2 * i]!, o[2 * i + 1]!) };
+    rows[i] = {
+      seq: p.seqs[i]!,
+      eventId: utf8Decoder.decode(bytes.subarray(o[2 * i + 1]!, o[2 * i + 2]!)),
+      columnSaysDecided: p.columns[i] === 1,
+      bytes: bytes.subarray(o[2 * i]!, o[2 * i + 1]!),
+    };
   }
   return rows;
 }
 
 /** The buffers of a packed batch, for postMessage's transfer list. */
-export const transferList = (p: PackedRows): ArrayBuffer[] => [p.buffer, p.seqs.buffer as ArrayBuffer, p.columns.buffer as ArrayBuffer, p.offsets.buffer as ArrayBuffer];
+export const transferList = (p: PackedRows): ArrayBuffer[] => [
+  p.buffer,
+  p.seqs.buffer as ArrayBuffer,
+  p.columns.buffer as ArrayBuffer,
+  p.offsets.buffer as ArrayBuffer,
+];
 
 const PRINCIPAL = Buffer.from('"principal":');
 

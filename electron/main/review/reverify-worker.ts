@@ -1,6 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import { DecisionReplayer, EngineCache } from './decision-replayer';
-import { unpackRows, type ReplayJobSpec, type ReverifyWorkerRequest, type ReverifyWorkerResponse } from './reverify-protocol';
+import {
+  unpackRows,
+  type ReplayJobSpec,
+  type ReverifyWorkerRequest,
+  type ReverifyWorkerResponse,
+} from './reverify-protocol';
 
 /**
  * A decision re-verification worker, long-lived (one per core, reverify-pool.ts): its compiled
@@ -11,7 +16,10 @@ const engines = new EngineCache();
 const jobs = new Map<number, { replayer: DecisionReplayer; cap: number }>();
 
 function open(job: number, spec: ReplayJobSpec): void {
-  jobs.set(job, { replayer: new DecisionReplayer(spec.versions, spec.problems, spec.cacheLimit, { engines, compare: spec.compare }), cap: spec.cap });
+  jobs.set(job, {
+    replayer: new DecisionReplayer(spec.versions, spec.problems, spec.cacheLimit, { engines, compare: spec.compare }),
+    cap: spec.cap,
+  });
 }
 
 parentPort!.on('message', (msg: ReverifyWorkerRequest) => {
@@ -22,8 +30,24 @@ parentPort!.on('message', (msg: ReverifyWorkerRequest) => {
   }
   let res: ReverifyWorkerResponse;
   if (msg.op === 'ping') {
-    const result = { total: 0, matched: 0, mismatched: 0, withErrors: 0, unverifiable: 0, mismatches: [], errored: [], perVersion: {}, cacheHits: 0, cacheLookups: 0 };
-    parentPort!.postMessage({ id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts } satisfies ReverifyWorkerResponse);
+    const result = {
+      total: 0,
+      matched: 0,
+      mismatched: 0,
+      withErrors: 0,
+      unverifiable: 0,
+      mismatches: [],
+      errored: [],
+      perVersion: {},
+      cacheHits: 0,
+      cacheLookups: 0,
+    };
+    parentPort!.postMessage({
+      id: msg.id,
+      ok: true,
+      result,
+      preparsedTexts: engines.preparsedTexts,
+    } satisfies ReverifyWorkerResponse);
     return;
   }
   try {
@@ -32,7 +56,13 @@ parentPort!.on('message', (msg: ReverifyWorkerRequest) => {
     const result = job.replayer.replay(unpackRows(msg), job.cap);
     res = { id: msg.id, ok: true, result, preparsedTexts: engines.preparsedTexts };
   } catch (err) {
-    res = { id: msg.id, ok: false, code: 'INTERNAL', message: `re-verification worker: ${(err as Error).message}`, preparsedTexts: engines.preparsedTexts };
+    res = {
+      id: msg.id,
+      ok: false,
+      code: 'INTERNAL',
+      message: `re-verification worker: ${(err as Error).message}`,
+      preparsedTexts: engines.preparsedTexts,
+    };
   }
   parentPort!.postMessage(res);
 });

@@ -6,7 +6,13 @@ import { nodeSignatureVerifier } from '../policy/node-verify';
 import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
 import { copyBinaryTuples } from '../chain/copy-rows';
-import { DecisionReplayer, mergeReplay, type ReplayBatchResult, type ReplayVersion, type VersionProblem } from './decision-replayer';
+import {
+  DecisionReplayer,
+  mergeReplay,
+  type ReplayBatchResult,
+  type ReplayVersion,
+  type VersionProblem,
+} from './decision-replayer';
 
 export { mergeReplay };
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
@@ -21,7 +27,11 @@ import { RowPacker, routeOf, unpackRows } from './reverify-protocol';
  */
 
 /** The approval-signature check of a policy version used by the decisions being re-verified. */
-export type PolicySignatureCheck = (client: pg.PoolClient, tenantId: string, version: { sha256: string; blake3: string }) => Promise<{ status: PolicyVersionUse['signatures']; detail: string }>;
+export type PolicySignatureCheck = (
+  client: pg.PoolClient,
+  tenantId: string,
+  version: { sha256: string; blake3: string },
+) => Promise<{ status: PolicyVersionUse['signatures']; detail: string }>;
 
 /**
  * Engineer B's two-person-integrity verifier (shared/policy checkSignedVersion, with the policy
@@ -33,11 +43,23 @@ export const approvalSignatures: PolicySignatureCheck = async (client, tenantId,
   const stored = await versionBySha(client, tenantId, version.sha256);
   if (!stored) return { status: 'missing-version', detail: 'the version is not in the control plane' };
   const signatures = (await signaturesOf(client, tenantId, [version.sha256])).get(version.sha256) ?? [];
-  if (signatures.length === 0) return { status: 'unsigned', detail: 'no author or approver signature is recorded for this version' };
-  const certs = await enrolledCertificates(client, tenantId, signatures.map((x) => x.certificateSha256));
+  if (signatures.length === 0)
+    return { status: 'unsigned', detail: 'no author or approver signature is recorded for this version' };
+  const certs = await enrolledCertificates(
+    client,
+    tenantId,
+    signatures.map((x) => x.certificateSha256),
+  );
   const check = checkSignedVersion(stored, signatures, (sha) => certs.get(sha), nodeSignatureVerifier);
-  if (check.ok) return { status: 'verified', detail: 'author and approver signatures verify (two different operators, enrolled certificates, roles held)' };
-  return { status: 'invalid', detail: check.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`).join('; ') };
+  if (check.ok)
+    return {
+      status: 'verified',
+      detail: 'author and approver signatures verify (two different operators, enrolled certificates, roles held)',
+    };
+  return {
+    status: 'invalid',
+    detail: check.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`).join('; '),
+  };
 };
 
 export interface ReverifyProgress {
@@ -87,8 +109,12 @@ interface VersionRow {
 }
 
 /** Loads every policy version of the tenant and checks each text against the digests it is keyed by. */
-export async function loadReplayVersions(client: pg.PoolClient): Promise<{ versions: ReplayVersion[]; problems: VersionProblem[] }> {
-  const rows = (await client.query<VersionRow>('SELECT sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions')).rows;
+export async function loadReplayVersions(
+  client: pg.PoolClient,
+): Promise<{ versions: ReplayVersion[]; problems: VersionProblem[] }> {
+  const rows = (
+    await client.query<VersionRow>('SELECT sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions')
+  ).rows;
   const versions: ReplayVersion[] = [];
   const problems: VersionProblem[] = [];
   for (const r of rows) {
@@ -127,9 +153,14 @@ const emptyResult = (): ReplayBatchResult => ({
 const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
 const cancelled = () => new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
 
-export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: ReverifyOptions = {}): Promise<DecisionReverification> {
+export async function reverifyDecisions(
+  pool: pg.Pool,
+  tenantId: string,
+  opts: ReverifyOptions = {},
+): Promise<DecisionReverification> {
   const started = Date.now();
-  if (!isTenantId(tenantId)) throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenantId' });
+  if (!isTenantId(tenantId))
+    throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenantId' });
   const cap = opts.cap ?? 1000;
   const batchRows = opts.pageSize ?? BATCH_ROWS;
   const signal = opts.signal;
@@ -148,20 +179,24 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
     const tenant = await client.query('SELECT 1 FROM arx.tenants WHERE id = $1', [tenantId]);
-    if (tenant.rowCount === 0) throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or no access to it).`, { tenantId });
-    const head = await client.query<{ max: string | null }>('SELECT max(seq) AS max FROM arx.audit_events WHERE tenant_id = $1', [tenantId]);
+    if (tenant.rowCount === 0)
+      throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or no access to it).`, { tenantId });
+    const head = await client.query<{ max: string | null }>(
+      'SELECT max(seq) AS max FROM arx.audit_events WHERE tenant_id = $1',
+      [tenantId],
+    );
     const from = opts.from ?? 0;
     const to = opts.to ?? (head.rows[0]!.max === null ? -1 : Number(head.rows[0]!.max));
-    if (!Number.isSafeInteger(from) || from < 0) throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
-    if (!Number.isSafeInteger(to) || (to >= 0 && to < from)) throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
+    if (!Number.isSafeInteger(from) || from < 0)
+      throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
+    if (!Number.isSafeInteger(to) || (to >= 0 && to < from))
+      throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
     // The count comes from the type column (an estimate for the progress bar); the rows below are also
     // selected by their bytes, so a decision filed under another type is still found.
-    const est = await client.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4', [
-      tenantId,
-      DECIDED,
-      from,
-      to,
-    ]);
+    const est = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4',
+      [tenantId, DECIDED, from, to],
+    );
     const estimate = Number(est.rows[0]!.n);
     const { versions, problems } = await loadReplayVersions(client);
 
@@ -189,7 +224,12 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
     let failure: unknown = null;
     const report = () => {
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
-      opts.onProgress?.({ processed: total.total, total: Math.max(estimate, total.total), seq: lastSeq, decisionsPerSecond: Math.round(total.total / secs) });
+      opts.onProgress?.({
+        processed: total.total,
+        total: Math.max(estimate, total.total),
+        seq: lastSeq,
+        decisionsPerSecond: Math.round(total.total / secs),
+      });
     };
     // One packer per worker: identical requests are routed to the same worker (its cache).
     const packers = Array.from({ length: job?.workers ?? 1 }, () => new RowPacker());
@@ -263,7 +303,13 @@ export async function reverifyDecisions(pool: pg.Pool, tenantId: string, opts: R
       const v = known.get(sha256);
       if (!v) {
         const p = altered.get(sha256);
-        policyVersions.push({ sha256, blake3: use.blake3, decisions: use.count, signatures: 'missing-version', detail: p ? p.message : 'the version is not in the control plane' });
+        policyVersions.push({
+          sha256,
+          blake3: use.blake3,
+          decisions: use.count,
+          signatures: 'missing-version',
+          detail: p ? p.message : 'the version is not in the control plane',
+        });
         continue;
       }
       const s = await check(client, tenantId, v);

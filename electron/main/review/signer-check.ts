@@ -31,7 +31,12 @@ export interface SignerReport {
   crls: X509Crl[];
 }
 
-export async function checkSigner(certificateDer: Uint8Array, store: TrustStore, policy: ValidationPolicy, signedAt: Date): Promise<SignerReport> {
+export async function checkSigner(
+  certificateDer: Uint8Array,
+  store: TrustStore,
+  policy: ValidationPolicy,
+  signedAt: Date,
+): Promise<SignerReport> {
   const cert = new X509Certificate(new Uint8Array(certificateDer));
   let chain: X509Certificate[] = [cert];
   try {
@@ -56,23 +61,44 @@ export async function checkSigner(certificateDer: Uint8Array, store: TrustStore,
   if (v.ok) {
     const warn = v.value.warnings[0];
     path = warn
-      ? { status: 'warn', code: warn.code, message: `Valid at ${signedAt.toISOString()} (${v.value.path.join(' → ')}); ${warn.message}` }
+      ? {
+          status: 'warn',
+          code: warn.code,
+          message: `Valid at ${signedAt.toISOString()} (${v.value.path.join(' → ')}); ${warn.message}`,
+        }
       : { status: 'pass', code: null, message: `Valid at ${signedAt.toISOString()}: ${v.value.path.join(' → ')}.` };
   } else if (v.error.code === 'CERT_REVOKED') {
-    path = { status: 'fail', code: 'REVIEW_SIGNER_REVOKED', message: `The signer's certificate was revoked when it signed: ${v.error.message}` };
+    path = {
+      status: 'fail',
+      code: 'REVIEW_SIGNER_REVOKED',
+      message: `The signer's certificate was revoked when it signed: ${v.error.message}`,
+    };
   } else {
-    path = { status: 'fail', code: 'REVIEW_SIGNER_UNTRUSTED', message: `The signer's certificate was not valid at ${signedAt.toISOString()}: ${v.error.message} (${v.error.code})` };
+    path = {
+      status: 'fail',
+      code: 'REVIEW_SIGNER_UNTRUSTED',
+      message: `The signer's certificate was not valid at ${signedAt.toISOString()}: ${v.error.message} (${v.error.code})`,
+    };
   }
 
   // Revocation by today's CRLs, judged by the revocation date.
-  let revocation: SignerFinding = { status: 'pass', code: null, message: 'Not revoked according to the newest CRLs loaded.' };
+  let revocation: SignerFinding = {
+    status: 'pass',
+    code: null,
+    message: 'Not revoked according to the newest CRLs loaded.',
+  };
   for (let i = 0; i + 1 < chain.length; i++) {
     const c = chain[i]!;
     const issuer = chain[i + 1]!;
     const verified: X509Crl[] = [];
-    for (const crl of crls.filter((x) => x.issuer === issuer.subject)) if (await crl.verify({ publicKey: issuer }).catch(() => false)) verified.push(crl);
+    for (const crl of crls.filter((x) => x.issuer === issuer.subject))
+      if (await crl.verify({ publicKey: issuer }).catch(() => false)) verified.push(crl);
     if (verified.length === 0) {
-      revocation = { status: 'warn', code: 'CRL_MISSING', message: `No CRL from "${issuer.subject}" that verifies is loaded: the revocation of "${c.subject}" could not be checked today.` };
+      revocation = {
+        status: 'warn',
+        code: 'CRL_MISSING',
+        message: `No CRL from "${issuer.subject}" that verifies is loaded: the revocation of "${c.subject}" could not be checked today.`,
+      };
       continue;
     }
     const newest = verified.reduce((a, b) => (b.thisUpdate > a.thisUpdate ? b : a));
@@ -86,7 +112,11 @@ export async function checkSigner(certificateDer: Uint8Array, store: TrustStore,
       };
       break;
     }
-    revocation = { status: 'warn', code: 'CERT_REVOKED', message: `"${c.subject}" was revoked on ${entry.revocationDate.toISOString()}, after it signed this certificate.` };
+    revocation = {
+      status: 'warn',
+      code: 'CERT_REVOKED',
+      message: `"${c.subject}" was revoked on ${entry.revocationDate.toISOString()}, after it signed this certificate.`,
+    };
   }
   return { ...base, path, revocation };
 }

@@ -5,7 +5,8 @@
  * style-src-attr only. Nothing may connect anywhere: the renderer talks to main through window.arx.
  */
 export function contentSecurityPolicy(styleNonce: string): string {
-  if (!/^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(styleNonce)) throw new Error('style nonce must be base64 of at least 12 bytes');
+  if (!/^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(styleNonce))
+    throw new Error('style nonce must be base64 of at least 12 bytes');
   return [
     "default-src 'none'",
     "script-src 'self'",

@@ -102,7 +102,9 @@ export function isAllowedNavigation(url: unknown): boolean {
   } catch {
     return false;
   }
-  return parsed.protocol === `${APP_SCHEME}:` && parsed.host === 'arx' && parsed.username === '' && parsed.password === '';
+  return (
+    parsed.protocol === `${APP_SCHEME}:` && parsed.host === 'arx' && parsed.username === '' && parsed.password === ''
+  );
 }
 
 /** The renderer never opens windows, popups or external links (`setWindowOpenHandler`). */

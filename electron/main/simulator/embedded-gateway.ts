@@ -19,11 +19,21 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { everyEvents: 1000, 
  * The gateway side of the embedded default: a chain writer for one tenant with its checkpointer,
  * signing with the tenant's demo gateway key (registered with the control plane on first use).
  */
-export async function embeddedGateway(cp: GatewayPools, config: ArxConfig, tenant: Tenant, blake3: Blake3, policy = DEFAULT_CHECKPOINT_POLICY) {
+export async function embeddedGateway(
+  cp: GatewayPools,
+  config: ArxConfig,
+  tenant: Tenant,
+  blake3: Blake3,
+  policy = DEFAULT_CHECKPOINT_POLICY,
+) {
   const key = loadOrCreateGatewayKey(config.dataDir, tenant.slug);
   await registerGatewayKey(cp.requireAdminPool(), tenant.id, key);
   const signer = ed25519Signer(key.name, key.secretKey);
   const checkpointer = new Checkpointer(tenant.id, signer, policy, () => new Date(), blake3);
-  const writer = new ChainWriter(cp.requireGatewayPool(), tenant.id, { source: '/arx/simulator/gw-sim', blake3, afterAppend: checkpointer.afterAppend });
+  const writer = new ChainWriter(cp.requireGatewayPool(), tenant.id, {
+    source: '/arx/simulator/gw-sim',
+    blake3,
+    afterAppend: checkpointer.afterAppend,
+  });
   return { writer, checkpointer, key };
 }

@@ -30,7 +30,10 @@ export class Rng {
     return median * Math.exp(u * spread * 2);
   }
   uuid(): string {
-    const h = () => Math.floor(this.next() * 0x100000000).toString(16).padStart(8, '0');
+    const h = () =>
+      Math.floor(this.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     const a = h() + h() + h() + h();
     return `${a.slice(0, 8)}-${a.slice(8, 12)}-4${a.slice(13, 16)}-${'89ab'[this.int(0, 3)]}${a.slice(17, 20)}-${a.slice(20, 32)}`;
   }
@@ -56,16 +59,82 @@ export interface SimUser {
 }
 
 export const MODELS: SimModel[] = [
-  { provider: 'anthropic', model: 'claude-opus', maxClassification: 'cui', jurisdictions: ['US'], centsPer1kTokens: 7, region: 'us-gov-east' },
-  { provider: 'anthropic', model: 'claude-sonnet', maxClassification: 'cui', jurisdictions: ['US', 'GB'], centsPer1kTokens: 2, region: 'us-gov-west' },
-  { provider: 'openai', model: 'gpt-large', maxClassification: 'internal', jurisdictions: ['US'], centsPer1kTokens: 5, region: 'us-east' },
-  { provider: 'openai', model: 'gpt-mini', maxClassification: 'internal', jurisdictions: ['US', 'GB', 'DE'], centsPer1kTokens: 1, region: 'us-east' },
-  { provider: 'google-vertex', model: 'gemini-pro', maxClassification: 'cui', jurisdictions: ['US'], centsPer1kTokens: 4, region: 'us-central' },
-  { provider: 'mistral', model: 'mistral-large', maxClassification: 'internal', jurisdictions: ['DE', 'FR'], centsPer1kTokens: 3, region: 'eu-west' },
-  { provider: 'groq', model: 'llama-70b', maxClassification: 'public', jurisdictions: ['US'], centsPer1kTokens: 1, region: 'us-west' },
+  {
+    provider: 'anthropic',
+    model: 'claude-opus',
+    maxClassification: 'cui',
+    jurisdictions: ['US'],
+    centsPer1kTokens: 7,
+    region: 'us-gov-east',
+  },
+  {
+    provider: 'anthropic',
+    model: 'claude-sonnet',
+    maxClassification: 'cui',
+    jurisdictions: ['US', 'GB'],
+    centsPer1kTokens: 2,
+    region: 'us-gov-west',
+  },
+  {
+    provider: 'openai',
+    model: 'gpt-large',
+    maxClassification: 'internal',
+    jurisdictions: ['US'],
+    centsPer1kTokens: 5,
+    region: 'us-east',
+  },
+  {
+    provider: 'openai',
+    model: 'gpt-mini',
+    maxClassification: 'internal',
+    jurisdictions: ['US', 'GB', 'DE'],
+    centsPer1kTokens: 1,
+    region: 'us-east',
+  },
+  {
+    provider: 'google-vertex',
+    model: 'gemini-pro',
+    maxClassification: 'cui',
+    jurisdictions: ['US'],
+    centsPer1kTokens: 4,
+    region: 'us-central',
+  },
+  {
+    provider: 'mistral',
+    model: 'mistral-large',
+    maxClassification: 'internal',
+    jurisdictions: ['DE', 'FR'],
+    centsPer1kTokens: 3,
+    region: 'eu-west',
+  },
+  {
+    provider: 'groq',
+    model: 'llama-70b',
+    maxClassification: 'public',
+    jurisdictions: ['US'],
+    centsPer1kTokens: 1,
+    region: 'us-west',
+  },
 ];
 
-const FIRST = ['ada', 'ben', 'cara', 'dev', 'eli', 'fay', 'gus', 'hana', 'ivo', 'june', 'kai', 'lena', 'milo', 'nia', 'otto', 'pia'];
+const FIRST = [
+  'ada',
+  'ben',
+  'cara',
+  'dev',
+  'eli',
+  'fay',
+  'gus',
+  'hana',
+  'ivo',
+  'june',
+  'kai',
+  'lena',
+  'milo',
+  'nia',
+  'otto',
+  'pia',
+];
 const TEAMS: [string, string][] = [
   ['intel-analysis', 'j2-directorate'],
   ['cyber-defense', 'j6-directorate'],

@@ -2,7 +2,13 @@ import * as cedar from '../policy/cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { eventTime, type EventData } from '../../../shared/events';
-import { compilePolicySet, decideGatewayRequest, DEFAULT_POLICY_TEXT, type GatewayDirectory, type PolicyEngine } from '../../../shared/policy';
+import {
+  compilePolicySet,
+  decideGatewayRequest,
+  DEFAULT_POLICY_TEXT,
+  type GatewayDirectory,
+  type PolicyEngine,
+} from '../../../shared/policy';
 import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
 import { MODELS, population, Rng } from './population';
 import { gatewayTraffic, type SimRequest } from './traffic';
@@ -36,10 +42,18 @@ export interface SimulateOptions {
 export function simulatorDirectory(seed: number): GatewayDirectory {
   const users = population(new Rng(seed));
   return {
-    users: Object.fromEntries(users.map((u) => [u.id, { clearance: u.clearance, breakGlassEligible: u.clearance === 'secret', teams: [u.team] }])),
+    users: Object.fromEntries(
+      users.map((u) => [
+        u.id,
+        { clearance: u.clearance, breakGlassEligible: u.clearance === 'secret', teams: [u.team] },
+      ]),
+    ),
     teams: Object.fromEntries(users.map((u) => [u.team, { organisation: u.organisation }])),
     models: Object.fromEntries(
-      MODELS.map((m) => [`${m.provider}/${m.model}`, { maxClassification: m.maxClassification, jurisdictions: m.jurisdictions, maxTokensPerRequest: 200_000 }]),
+      MODELS.map((m) => [
+        `${m.provider}/${m.model}`,
+        { maxClassification: m.maxClassification, jurisdictions: m.jurisdictions, maxTokensPerRequest: 200_000 },
+      ]),
     ),
   };
 }
@@ -55,7 +69,12 @@ export function compileEngine(policyText = DEFAULT_POLICY_TEXT): PolicyEngine {
  * request routed, called (and called again after a provider error), responded, sometimes
  * redacted, returned and costed. Deterministic for the request and the rng state.
  */
-export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: GatewayDirectory, rng: Rng): NewEvent[] {
+export function requestEvents(
+  req: SimRequest,
+  engine: PolicyEngine,
+  directory: GatewayDirectory,
+  rng: Rng,
+): NewEvent[] {
   let t = req.timeMs;
   let micro = req.micros;
   const at = (advanceMs: number) => {
@@ -67,7 +86,8 @@ export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: 
   const base = { requestId: req.requestId };
   const model = { provider: req.model.provider, model: req.model.model };
   const out: NewEvent[] = [];
-  const push = <T extends NewEvent['type']>(type: T, data: EventData<T>, time: string) => out.push({ type, data, time, subject: req.user.id, id: `${req.requestId}:${out.length}` });
+  const push = <T extends NewEvent['type']>(type: T, data: EventData<T>, time: string) =>
+    out.push({ type, data, time, subject: req.user.id, id: `${req.requestId}:${out.length}` });
 
   // The request as the gateway saw it: recorded as received, then decided with its time added.
   const request = {
@@ -92,29 +112,71 @@ export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: 
     },
     directory,
   );
-  if (!decided.ok) throw new ArxFailure(decided.error.code, `simulator request ${req.requestId}: ${decided.error.message}`);
+  if (!decided.ok)
+    throw new ArxFailure(decided.error.code, `simulator request ${req.requestId}: ${decided.error.message}`);
   push('com.arx.policy.decided', decided.value.event, at(rng.int(0, 2)));
   if (decided.value.decision.decision === 'deny') {
-    push('com.arx.response.returned', { ...base, status: 'denied', latencyMs: rng.int(2, 9), totalTokens: 0 }, at(rng.int(1, 5)));
+    push(
+      'com.arx.response.returned',
+      { ...base, status: 'denied', latencyMs: rng.int(2, 9), totalTokens: 0 },
+      at(rng.int(1, 5)),
+    );
     return out;
   }
-  push('com.arx.request.routed', { ...base, ...model, region: req.model.region, reason: 'policy-permit' }, at(rng.int(1, 3)));
+  push(
+    'com.arx.request.routed',
+    { ...base, ...model, region: req.model.region, reason: 'policy-permit' },
+    at(rng.int(1, 3)),
+  );
   let attempt = 1;
   push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(1, 4)));
   const completionTokens = Math.round(rng.around(req.promptTokens * 0.4, 0.5));
   if (rng.next() < 0.02) {
-    push('com.arx.provider.responded', { ...base, ...model, status: 'timeout', latencyMs: 30_000, promptTokens: req.promptTokens, completionTokens: 0 }, at(30_000));
+    push(
+      'com.arx.provider.responded',
+      { ...base, ...model, status: 'timeout', latencyMs: 30_000, promptTokens: req.promptTokens, completionTokens: 0 },
+      at(30_000),
+    );
     attempt++;
     push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(50, 250)));
   }
   const latencyMs = Math.round(rng.around(900 + req.promptTokens * 0.3, 0.4));
-  push('com.arx.provider.responded', { ...base, ...model, status: 'ok', latencyMs, promptTokens: req.promptTokens, completionTokens }, at(latencyMs));
+  push(
+    'com.arx.provider.responded',
+    { ...base, ...model, status: 'ok', latencyMs, promptTokens: req.promptTokens, completionTokens },
+    at(latencyMs),
+  );
   if (rng.next() < 0.06) {
-    push('com.arx.content.redacted', { ...base, direction: rng.next() < 0.5 ? 'prompt' : 'completion', categories: [rng.pick(['pii', 'cui-marking', 'credential', 'phi'])], count: rng.int(1, 4) }, at(rng.int(1, 8)));
+    push(
+      'com.arx.content.redacted',
+      {
+        ...base,
+        direction: rng.next() < 0.5 ? 'prompt' : 'completion',
+        categories: [rng.pick(['pii', 'cui-marking', 'credential', 'phi'])],
+        count: rng.int(1, 4),
+      },
+      at(rng.int(1, 8)),
+    );
   }
-  push('com.arx.response.returned', { ...base, status: 'ok', latencyMs: latencyMs + rng.int(5, 40), totalTokens: req.promptTokens + completionTokens }, at(rng.int(5, 40)));
+  push(
+    'com.arx.response.returned',
+    { ...base, status: 'ok', latencyMs: latencyMs + rng.int(5, 40), totalTokens: req.promptTokens + completionTokens },
+    at(rng.int(5, 40)),
+  );
   const costCents = Math.ceil(((req.promptTokens + completionTokens) * req.model.centsPer1kTokens) / 1000);
-  push('com.arx.cost.recorded', { ...base, user: req.user.id, team: req.user.team, ...model, costCents, promptTokens: req.promptTokens, completionTokens }, at(1));
+  push(
+    'com.arx.cost.recorded',
+    {
+      ...base,
+      user: req.user.id,
+      team: req.user.team,
+      ...model,
+      costCents,
+      promptTokens: req.promptTokens,
+      completionTokens,
+    },
+    at(1),
+  );
   return out;
 }
 
@@ -122,7 +184,9 @@ export function requestEvents(req: SimRequest, engine: PolicyEngine, directory: 
  * `arx simulate`: realistic gateway traffic through the real chain writer and the real policy
  * engine, deterministic for a given seed. Writes exactly `events` events, in batches.
  */
-export async function simulate(opts: SimulateOptions): Promise<{ written: number; firstSeq: number | null; lastSeq: number | null }> {
+export async function simulate(
+  opts: SimulateOptions,
+): Promise<{ written: number; firstSeq: number | null; lastSeq: number | null }> {
   const engine = opts.engine ?? compileEngine();
   const directory = simulatorDirectory(opts.seed);
   const rng = new Rng(opts.seed ^ 0x5eed);
@@ -152,7 +216,12 @@ export async function simulate(opts: SimulateOptions): Promise<{ written: number
   };
 
   // Requests are ~7 events each; ask for enough, and stop at exactly `events`.
-  const traffic = gatewayTraffic({ seed: opts.seed, start: opts.start, spanDays: opts.spanDays ?? 14, requests: Math.ceil(opts.events / 3) + 10 });
+  const traffic = gatewayTraffic({
+    seed: opts.seed,
+    start: opts.start,
+    spanDays: opts.spanDays ?? 14,
+    requests: Math.ceil(opts.events / 3) + 10,
+  });
   for (const req of traffic) {
     const evs = requestEvents(req, engine, directory, rng);
     const cost = evs.find((e) => e.type === 'com.arx.cost.recorded');
@@ -164,13 +233,21 @@ export async function simulate(opts: SimulateOptions): Promise<{ written: number
       const after = before + d.costCents;
       budgets.set(key, after);
       if (before <= BUDGET_CENTS && after > BUDGET_CENTS) {
-        evs.push({ type: 'com.arx.budget.exceeded', data: { team: d.team, period, budgetCents: BUDGET_CENTS, spentCents: after, requestId: d.requestId }, time: cost.time! });
+        evs.push({
+          type: 'com.arx.budget.exceeded',
+          data: { team: d.team, period, budgetCents: BUDGET_CENTS, spentCents: after, requestId: d.requestId },
+          time: cost.time!,
+        });
       }
     }
     for (const cp of opts.drainCheckpoints?.() ?? []) {
       evs.unshift({
         type: 'com.arx.checkpoint.issued',
-        data: { treeSize: cp.size, rootSha256: Buffer.from(cp.root).toString('hex'), keyName: opts.keyName ?? 'unknown' },
+        data: {
+          treeSize: cp.size,
+          rootSha256: Buffer.from(cp.root).toString('hex'),
+          keyName: opts.keyName ?? 'unknown',
+        },
         time: evs[0]!.time!,
       });
     }

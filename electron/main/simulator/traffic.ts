@@ -36,7 +36,12 @@ const isWorkingHour = (ms: number) => {
  * and costs, and two planted anomalies a reviewer should find: one user spending about 20x their
  * norm for a day, and an off-hours burst from another.
  */
-export function* gatewayTraffic(opts: { seed: number; start: Date; spanDays: number; requests: number }): Generator<SimRequest> {
+export function* gatewayTraffic(opts: {
+  seed: number;
+  start: Date;
+  spanDays: number;
+  requests: number;
+}): Generator<SimRequest> {
   const rng = new Rng(opts.seed);
   const users = population(rng);
   const totalWeight = users.reduce((a, u) => a + u.weight, 0);
@@ -70,7 +75,11 @@ export function* gatewayTraffic(opts: { seed: number; start: Date; spanDays: num
       if (!isWorkingHour(t) && rng.next() > 0.03) continue;
       let r = rng.next() * totalWeight;
       user = users[users.length - 1]!;
-      for (const u of users) if ((r -= u.weight) <= 0) { user = u; break; }
+      for (const u of users)
+        if ((r -= u.weight) <= 0) {
+          user = u;
+          break;
+        }
     }
     const model = rng.pick(MODELS);
     let promptTokens = Math.max(16, Math.round(rng.around(user.typicalTokens, 0.5)));

@@ -40,7 +40,10 @@ export async function callArx<T>(invoke: (arx: ArxApi) => Promise<Result<T>>): P
   } catch (err) {
     return {
       ok: false,
-      error: { code: BRIDGE_FAILED, message: `The console bridge failed: ${err instanceof Error ? err.message : String(err)}` },
+      error: {
+        code: BRIDGE_FAILED,
+        message: `The console bridge failed: ${err instanceof Error ? err.message : String(err)}`,
+      },
     };
   }
 }

@@ -6,7 +6,8 @@ import { createTheme, type CSSVariablesResolver, type MantineColorsTuple } from 
  */
 const SYSTEM_SANS =
   'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans", "DejaVu Sans", Arial, sans-serif';
-const SYSTEM_MONO = 'ui-monospace, "Cascadia Mono", Consolas, "SFMono-Regular", Menlo, "Liberation Mono", "DejaVu Sans Mono", monospace';
+const SYSTEM_MONO =
+  'ui-monospace, "Cascadia Mono", Consolas, "SFMono-Regular", Menlo, "Liberation Mono", "DejaVu Sans Mono", monospace';
 
 /** A sober slate blue; shade 8 (light) and 7 (dark) carry white text at better than 4.5:1. */
 const arx: MantineColorsTuple = [

@@ -69,7 +69,8 @@ export function DashboardPanel() {
         </Group>
         {d ? (
           <Text size="sm" c="dimmed">
-            {d.cached ? 'From the local cache' : `Computed in ${d.elapsedMs} ms`} · outliers: modified z-score above {d.threshold} (median absolute deviation)
+            {d.cached ? 'From the local cache' : `Computed in ${d.elapsedMs} ms`} · outliers: modified z-score above{' '}
+            {d.threshold} (median absolute deviation)
           </Text>
         ) : null}
       </Group>

@@ -46,7 +46,8 @@ export function DecisionsPanel() {
     const off = subscribeArx('decisions.reverifyProgress', (s) => void settle(s));
     const timer = setInterval(() => {
       const id = jobRef.current;
-      if (id) void callArx((arx) => arx.decisions.reverifyStatus({ jobId: id })).then((r) => r.ok && void settle(r.value));
+      if (id)
+        void callArx((arx) => arx.decisions.reverifyStatus({ jobId: id })).then((r) => r.ok && void settle(r.value));
     }, 400);
     return () => {
       off();
@@ -57,7 +58,11 @@ export function DecisionsPanel() {
   const start = async () => {
     if (!tenantId) return;
     const r = await callArx((arx) =>
-      arx.decisions.reverifyStart({ tenantId, fromSeq: typeof fromSeq === 'number' ? fromSeq : null, toSeq: typeof toSeq === 'number' ? toSeq : null }),
+      arx.decisions.reverifyStart({
+        tenantId,
+        fromSeq: typeof fromSeq === 'number' ? fromSeq : null,
+        toSeq: typeof toSeq === 'number' ? toSeq : null,
+      }),
     );
     if (!r.ok) return setRun({ state: 'error', error: r.error });
     jobRef.current = r.value.jobId;
@@ -76,21 +81,42 @@ export function DecisionsPanel() {
   return (
     <Stack gap="md">
       <Text size="sm">
-        Every recorded decision is evaluated again with the policy version it names (loaded by digest, its text and approval signatures checked) and the same engine; the decision
-        and the determining policies are compared as sets. Nothing is written.
+        Every recorded decision is evaluated again with the policy version it names (loaded by digest, its text and
+        approval signatures checked) and the same engine; the decision and the determining policies are compared as
+        sets. Nothing is written.
       </Text>
       <Group align="flex-end" gap="sm">
         <Select
           label="Tenant"
-          data={tenants.state === 'ok' ? tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` })) : []}
+          data={
+            tenants.state === 'ok' ? tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` })) : []
+          }
           value={tenantId}
           onChange={setChosen}
           allowDeselect={false}
           disabled={running}
           w={280}
         />
-        <NumberInput label="From seq" placeholder="0" min={0} value={fromSeq} onChange={setFrom} disabled={running} w={140} allowDecimal={false} />
-        <NumberInput label="To seq" placeholder="end of chain" min={0} value={toSeq} onChange={setTo} disabled={running} w={140} allowDecimal={false} />
+        <NumberInput
+          label="From seq"
+          placeholder="0"
+          min={0}
+          value={fromSeq}
+          onChange={setFrom}
+          disabled={running}
+          w={140}
+          allowDecimal={false}
+        />
+        <NumberInput
+          label="To seq"
+          placeholder="end of chain"
+          min={0}
+          value={toSeq}
+          onChange={setTo}
+          disabled={running}
+          w={140}
+          allowDecimal={false}
+        />
         <Button onClick={() => void start()} disabled={!tenantId || running}>
           Re-verify decisions
         </Button>
@@ -102,9 +128,14 @@ export function DecisionsPanel() {
       </Group>
       {run.state === 'running' && (
         <Stack gap={4} aria-live="polite">
-          <Progress value={run.status.total ? (100 * run.status.processed) / run.status.total : 0} aria-label="Re-verification progress" animated />
+          <Progress
+            value={run.status.total ? (100 * run.status.processed) / run.status.total : 0}
+            aria-label="Re-verification progress"
+            animated
+          />
           <Text size="sm">
-            {n(run.status.processed)} of {n(run.status.total)} decisions · {n(run.status.decisionsPerSecond)} decisions/s
+            {n(run.status.processed)} of {n(run.status.total)} decisions · {n(run.status.decisionsPerSecond)}{' '}
+            decisions/s
             {run.status.secondsLeft !== null ? ` · about ${Math.ceil(run.status.secondsLeft)} s left` : ''}
           </Text>
         </Stack>

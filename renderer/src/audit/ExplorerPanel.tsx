@@ -55,7 +55,14 @@ export function ExplorerPanel() {
       if (!live) return;
       setPage(
         r.ok
-          ? { key, rows: r.value.rows, next: r.value.next, elapsedMs: r.value.elapsedMs, error: null, cached: r.value.cached ?? null }
+          ? {
+              key,
+              rows: r.value.rows,
+              next: r.value.next,
+              elapsedMs: r.value.elapsedMs,
+              error: null,
+              cached: r.value.cached ?? null,
+            }
           : { key, rows: [], next: null, elapsedMs: null, error: r.error, cached: null },
       );
     });
@@ -74,7 +81,13 @@ export function ExplorerPanel() {
     setMoreLoading(true);
     void callArx((arx) => arx.explorer.query({ tenantId, filter, sort, cursor: next, limit: PAGE })).then((r) => {
       setMoreLoading(false);
-      setPage((p) => (p?.key !== key ? p : r.ok ? { ...p, rows: [...p.rows, ...r.value.rows], next: r.value.next, cached: r.value.cached ?? p.cached } : { ...p, next: null, error: r.error }));
+      setPage((p) =>
+        p?.key !== key
+          ? p
+          : r.ok
+            ? { ...p, rows: [...p.rows, ...r.value.rows], next: r.value.next, cached: r.value.cached ?? p.cached }
+            : { ...p, next: null, error: r.error },
+      );
     });
   }, [tenantId, filter, sort, next, moreLoading, key]);
   const error = current?.error ?? null;
@@ -88,8 +101,8 @@ export function ExplorerPanel() {
           {error && rows.length === 0
             ? 'No page shown'
             : loading && rows.length === 0
-            ? 'Loading…'
-            : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
+              ? 'Loading…'
+              : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
         </Text>
       </Group>
       <FilterBar filter={filter} facets={facets} onChange={setFilter} />
@@ -97,7 +110,15 @@ export function ExplorerPanel() {
       {error ? <ErrorNotice error={error} title={errorTitle(error)} /> : null}
       {/* A failed first page (e.g. not cached, offline) is not "no events match": no table then. */}
       {error && rows.length === 0 ? null : (
-        <EventTable rows={rows} hasMore={next !== null} loading={loading} sort={sort} onSort={setSort} onLoadMore={loadMore} onOpen={(r) => setOpen(r.seq)} />
+        <EventTable
+          rows={rows}
+          hasMore={next !== null}
+          loading={loading}
+          sort={sort}
+          onSort={setSort}
+          onLoadMore={loadMore}
+          onOpen={(r) => setOpen(r.seq)}
+        />
       )}
       {tenantId ? <EventDrawer tenantId={tenantId} seq={open} onClose={() => setOpen(null)} /> : null}
     </Stack>

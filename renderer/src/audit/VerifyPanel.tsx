@@ -66,7 +66,7 @@ export function VerifyPanel() {
   }, [run.state, settle]);
 
   const range = toRange(draft);
-  const selected = tenants.state === 'ok' ? tenants.value.find((t) => t.id === tenantId) ?? null : null;
+  const selected = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? null) : null;
 
   const start = async () => {
     if (!tenantId || !range.ok) return;
@@ -98,7 +98,11 @@ export function VerifyPanel() {
   }
   if (tenants.state === 'error') return <ErrorNotice error={tenants.error} title="The tenants could not be listed" />;
   if (tenants.value.length === 0) {
-    return <Alert color="gray">You hold no ISSO or auditor role in any tenant, so there is no chain for you to verify.</Alert>;
+    return (
+      <Alert color="gray">
+        You hold no ISSO or auditor role in any tenant, so there is no chain for you to verify.
+      </Alert>
+    );
   }
 
   const running = run.state === 'running';
@@ -118,7 +122,12 @@ export function VerifyPanel() {
             Events from {selected.firstTime} to {selected.lastTime}, seq 0 to {num(Math.max(0, selected.events - 1))}.
           </Text>
         )}
-        <RangePicker value={draft} onChange={setDraft} maxSeq={selected ? Math.max(0, selected.events - 1) : null} disabled={running} />
+        <RangePicker
+          value={draft}
+          onChange={setDraft}
+          maxSeq={selected ? Math.max(0, selected.events - 1) : null}
+          disabled={running}
+        />
         {!range.ok && (
           <Text size="sm" c="red" role="status">
             {range.problem}
@@ -130,13 +139,18 @@ export function VerifyPanel() {
           </Button>
         </Group>
       </Stack>
-      {run.state === 'running' && <ProgressView status={run.status} onCancel={() => void cancel()} cancelling={run.cancelling} />}
+      {run.state === 'running' && (
+        <ProgressView status={run.status} onCancel={() => void cancel()} cancelling={run.cancelling} />
+      )}
       {run.state === 'cancelled' && (
         <Alert color="gray" variant="light" title="Verification cancelled" role="status" data-testid="verify-cancelled">
-          Stopped after {num(run.status.progress.rows)} events. A verification only reads, so nothing was changed or left half-written; no result was recorded.
+          Stopped after {num(run.status.progress.rows)} events. A verification only reads, so nothing was changed or
+          left half-written; no result was recorded.
         </Alert>
       )}
-      {run.state === 'error' && <ErrorNotice error={run.error} title={errorTitle(run.error, 'The verification could not run')} />}
+      {run.state === 'error' && (
+        <ErrorNotice error={run.error} title={errorTitle(run.error, 'The verification could not run')} />
+      )}
       {run.state === 'done' && <OfflineBanner cached={run.result.cached} what="the verification of this range" />}
       {run.state === 'done' && <ResultView result={run.result} />}
       {run.state === 'done' && <ExportVerifiedRange result={run.result} />}

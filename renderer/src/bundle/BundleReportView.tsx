@@ -13,7 +13,15 @@ const where = (loc: Record<string, string | number>) =>
     .join(', ');
 
 /** The verification report of one bundle: the verdict, every check ✓/✗ with its findings, then what the bundle holds (read-only). */
-export function BundleReportView({ path, report, contents }: { path: string; report: BundleReport; contents: BundleContents | null }) {
+export function BundleReportView({
+  path,
+  report,
+  contents,
+}: {
+  path: string;
+  report: BundleReport;
+  contents: BundleContents | null;
+}) {
   const s = report.summary;
   return (
     <Stack gap="md" aria-label="Bundle verification report" role="region">
@@ -22,16 +30,31 @@ export function BundleReportView({ path, report, contents }: { path: string; rep
         <Code>{path}</Code>
       </Text>
       {report.fatal ? (
-        <Alert color="red" variant="outline" role="alert" title="Not a usable bundle" data-testid="bundle-verdict" data-verdict="unusable">
+        <Alert
+          color="red"
+          variant="outline"
+          role="alert"
+          title="Not a usable bundle"
+          data-testid="bundle-verdict"
+          data-verdict="unusable"
+        >
           <Text size="sm">
             <Code fw={700}>{report.fatal.code}</Code> {report.fatal.message}
             {where(report.fatal.location) && ` (at ${where(report.fatal.location)})`}
           </Text>
         </Alert>
       ) : (
-        <Alert color={report.ok ? 'green' : 'red'} variant="outline" title={report.ok ? 'Verified: every check holds' : 'Verification failed'} data-testid="bundle-verdict" data-verdict={report.ok ? 'verified' : 'failed'}>
+        <Alert
+          color={report.ok ? 'green' : 'red'}
+          variant="outline"
+          title={report.ok ? 'Verified: every check holds' : 'Verification failed'}
+          data-testid="bundle-verdict"
+          data-verdict={report.ok ? 'verified' : 'failed'}
+        >
           <Text size="sm">
-            Tenant {s.tenantSlug} ({s.tenantId}), events {s.from}…{s.to} ({s.events}), {s.checkpoints} checkpoints, {s.policyVersions} policy versions, {s.reviews} fidelity certificates. Signed by {s.signer ?? 'an unknown signer'} at {s.createdAt}.
+            Tenant {s.tenantSlug} ({s.tenantId}), events {s.from}…{s.to} ({s.events}), {s.checkpoints} checkpoints,{' '}
+            {s.policyVersions} policy versions, {s.reviews} fidelity certificates. Signed by{' '}
+            {s.signer ?? 'an unknown signer'} at {s.createdAt}.
           </Text>
         </Alert>
       )}
@@ -64,7 +87,12 @@ export function BundleReportView({ path, report, contents }: { path: string; rep
                     <Stack gap={4}>
                       {c.findings.map((f, i) => (
                         <Text size="sm" key={i}>
-                          <Code fw={700}>{f.code}</Code> {where(f.location) && <Text span c="dimmed">at {where(f.location)}: </Text>}
+                          <Code fw={700}>{f.code}</Code>{' '}
+                          {where(f.location) && (
+                            <Text span c="dimmed">
+                              at {where(f.location)}:{' '}
+                            </Text>
+                          )}
                           {f.message}
                         </Text>
                       ))}
@@ -78,11 +106,21 @@ export function BundleReportView({ path, report, contents }: { path: string; rep
         </Table>
       )}
       {report.warnings.length > 0 && (
-        <Alert color="yellow" variant="light" title={`Warnings (${report.warnings.length})`} data-testid="bundle-warnings">
+        <Alert
+          color="yellow"
+          variant="light"
+          title={`Warnings (${report.warnings.length})`}
+          data-testid="bundle-warnings"
+        >
           <Stack gap={4}>
             {report.warnings.map((w, i) => (
               <Text size="sm" key={i} data-warning={w.code}>
-                <Code fw={700}>{w.code}</Code> {where(w.location) && <Text span c="dimmed">at {where(w.location)}: </Text>}
+                <Code fw={700}>{w.code}</Code>{' '}
+                {where(w.location) && (
+                  <Text span c="dimmed">
+                    at {where(w.location)}:{' '}
+                  </Text>
+                )}
                 {w.message}
               </Text>
             ))}
@@ -104,7 +142,9 @@ function BundleContentsView({ contents }: { contents: BundleContents }) {
         <Tabs.List aria-label="Bundle contents">
           <Tabs.Tab value="events">Events ({contents.events.length + contents.eventsOmitted})</Tabs.Tab>
           <Tabs.Tab value="policies">Policies ({contents.policies.length})</Tabs.Tab>
-          <Tabs.Tab value="certificates">Certificates ({contents.certificates.length + contents.reviews.length})</Tabs.Tab>
+          <Tabs.Tab value="certificates">
+            Certificates ({contents.certificates.length + contents.reviews.length})
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="events" pt="sm">
           <Group align="flex-start" grow>
@@ -145,7 +185,11 @@ function BundleContentsView({ contents }: { contents: BundleContents }) {
                 {shown ? `Event seq ${shown.seq}: stored bytes` : 'Select an event to see its stored bytes'}
               </Text>
               {shown && (
-                <Code block aria-label={`Event ${shown.seq}`} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+                <Code
+                  block
+                  aria-label={`Event ${shown.seq}`}
+                  style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
+                >
                   {shown.json}
                 </Code>
               )}
@@ -159,7 +203,14 @@ function BundleContentsView({ contents }: { contents: BundleContents }) {
                 <Text size="sm" fw={600}>
                   {p.name} — {p.state} — version <Code>{p.sha256}</Code>
                 </Text>
-                <Text size="sm">{p.signatures.map((s) => `${s.role}: operator ${s.operatorId}, certificate ${s.certificateSha256.slice(0, 16)}…, ${s.signedAt}`).join('; ') || 'no signatures'}</Text>
+                <Text size="sm">
+                  {p.signatures
+                    .map(
+                      (s) =>
+                        `${s.role}: operator ${s.operatorId}, certificate ${s.certificateSha256.slice(0, 16)}…, ${s.signedAt}`,
+                    )
+                    .join('; ') || 'no signatures'}
+                </Text>
                 <ScrollArea h={200}>
                   <Code block aria-label={`Policy text of ${p.name}`}>
                     {p.text}
@@ -196,7 +247,8 @@ function BundleContentsView({ contents }: { contents: BundleContents }) {
           </Table>
           {contents.reviews.length > 0 && (
             <Text size="sm" mt="sm">
-              Fidelity certificates: {contents.reviews.map((r) => `${r.id} (seq ${r.fromSeq}…${r.toSeq}, ${r.createdAt})`).join('; ')}
+              Fidelity certificates:{' '}
+              {contents.reviews.map((r) => `${r.id} (seq ${r.fromSeq}…${r.toSeq}, ${r.createdAt})`).join('; ')}
             </Text>
           )}
         </Tabs.Panel>

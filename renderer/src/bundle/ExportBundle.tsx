@@ -5,7 +5,8 @@ import { callArx, subscribeArx } from '../app/arx-client';
 import { SignDialog } from '../signing/SignDialog';
 
 /** What a bundle is exported of: a seq range, or the range of one fidelity certificate (`--review`). */
-export type ExportTarget = { kind: 'range'; from: number; to: number } | { kind: 'review'; id: string; fromSeq: number; toSeq: number };
+export type ExportTarget =
+  { kind: 'range'; from: number; to: number } | { kind: 'review'; id: string; fromSeq: number; toSeq: number };
 
 export interface ExportedBundle {
   path: string;
@@ -37,15 +38,23 @@ const seqs = (t: ExportTarget) => (t.kind === 'range' ? `seq ${t.from} … ${t.t
  * event a signed checkpoint covers (a bundle proves its last event under a checkpoint), or null
  * with the reason when nothing in it is covered yet.
  */
-export function exportRangeOf(r: VerifyResult): { from: number; to: number; note: string | null } | { from: null; to: null; note: string } {
-  if (r.firstSeq === null || r.lastSeq === null) return { from: null, to: null, note: 'The verified range holds no events.' };
+export function exportRangeOf(
+  r: VerifyResult,
+): { from: number; to: number; note: string | null } | { from: null; to: null; note: string } {
+  if (r.firstSeq === null || r.lastSeq === null)
+    return { from: null, to: null, note: 'The verified range holds no events.' };
   let to = r.lastSeq;
   let note: string | null = null;
   if (r.tail && r.tail.laterCheckpointSize === null) {
     to = r.tail.fromSeq - 1;
     note = `Seq ${n(r.tail.fromSeq)} on is not covered by a signed checkpoint yet, so the bundle ends at seq ${n(to)}.`;
   }
-  if (to < r.firstSeq) return { from: null, to: null, note: 'No event of the verified range is covered by a signed checkpoint yet: wait for the next checkpoint to export it.' };
+  if (to < r.firstSeq)
+    return {
+      from: null,
+      to: null,
+      note: 'No event of the verified range is covered by a signed checkpoint yet: wait for the next checkpoint to export it.',
+    };
   return { from: r.firstSeq, to, note };
 }
 
@@ -74,7 +83,8 @@ function ExportProgressView({ tenantId, target }: { tenantId: string; target: Ex
   useEffect(
     () =>
       subscribeArx('bundle.exportProgress', (e) => {
-        if (e.tenantId !== tenantId || e.review !== review || (review === null && (e.from !== from || e.to !== to))) return;
+        if (e.tenantId !== tenantId || e.review !== review || (review === null && (e.from !== from || e.to !== to)))
+          return;
         setP({ phase: e.phase, done: e.done, total: e.total });
       }),
     [tenantId, review, from, to],
@@ -96,7 +106,8 @@ export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
   return (
     <Stack gap={4} data-testid="bundle-exported" role="status">
       <Text size="sm">
-        Exported events {exported.from}…{exported.to} ({n(exported.events)}) to <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> ({n(exported.bytes)} bytes).
+        Exported events {exported.from}…{exported.to} ({n(exported.events)}) to{' '}
+        <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> ({n(exported.bytes)} bytes).
       </Text>
       <Text size="sm">
         SHA-256 of the file: <Code style={{ wordBreak: 'break-all' }}>{exported.sha256}</Code>
@@ -128,7 +139,17 @@ export interface ExportBundleButtonProps {
  * signs (the manifest of the tenant's range) and asks the PIN; while main writes the bundle, its
  * progress; then the file's path, size and digest. Used by the Bundles, Audit and Certificates screens.
  */
-export function ExportBundleButton({ tenant, target, label = 'Export evidence bundle…', ariaLabel, disabled, size = 'sm', variant = 'light', result = 'inline', onExported }: ExportBundleButtonProps) {
+export function ExportBundleButton({
+  tenant,
+  target,
+  label = 'Export evidence bundle…',
+  ariaLabel,
+  disabled,
+  size = 'sm',
+  variant = 'light',
+  result = 'inline',
+  onExported,
+}: ExportBundleButtonProps) {
   const [signing, setSigning] = useState(false);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [showResult, setShowResult] = useState(false);
@@ -196,7 +217,6 @@ export function ExportBundleButton({ tenant, target, label = 'Export evidence bu
   );
 }
 
-
 /** Under a finished chain verification (Audit → Verify): export the verified range as an evidence bundle. */
 export function ExportVerifiedRange({ result }: { result: VerifyResult }) {
   const range = exportRangeOf(result);
@@ -215,7 +235,9 @@ export function ExportVerifiedRange({ result }: { result: VerifyResult }) {
           {range.note}
         </Text>
       )}
-      {range.from !== null && <ExportBundleButton tenant={result.tenant} target={{ kind: 'range', from: range.from, to: range.to }} />}
+      {range.from !== null && (
+        <ExportBundleButton tenant={result.tenant} target={{ kind: 'range', from: range.from, to: range.to }} />
+      )}
     </Stack>
   );
 }

@@ -1,4 +1,20 @@
-import { Alert, Badge, Button, Checkbox, Code, Group, Loader, Modal, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  PasswordInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import type { CacheStatus, OutboxItem } from '../../../shared/contract/domains/cache';
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
@@ -75,7 +91,11 @@ export function CachePanel() {
     };
   }, [apply, refresh]);
 
-  async function run<T>(label: string, action: () => Promise<{ ok: true; value: T } | { ok: false; error: ArxError }>, done?: (v: T) => string | null) {
+  async function run<T>(
+    label: string,
+    action: () => Promise<{ ok: true; value: T } | { ok: false; error: ArxError }>,
+    done?: (v: T) => string | null,
+  ) {
     setBusy(label);
     setError(null);
     setNotice(null);
@@ -88,7 +108,12 @@ export function CachePanel() {
 
   async function loadReaders() {
     const r = await callArx((arx) => arx.card.readers({}));
-    if (r.ok) setReaders(r.value.readers.filter((x) => x.tokenPresent).map((x) => ({ slot: x.slot, tokenLabel: x.tokenLabel, tokenPresent: x.tokenPresent })));
+    if (r.ok)
+      setReaders(
+        r.value.readers
+          .filter((x) => x.tokenPresent)
+          .map((x) => ({ slot: x.slot, tokenLabel: x.tokenLabel, tokenPresent: x.tokenPresent })),
+      );
     else setError(r.error);
   }
 
@@ -125,14 +150,34 @@ export function CachePanel() {
             )}
           </Group>
           {status.problem && (
-            <Alert color="red" variant="outline" role="alert" title="The cache file failed a check" data-error-code={status.problem.code}>
+            <Alert
+              color="red"
+              variant="outline"
+              role="alert"
+              title="The cache file failed a check"
+              data-error-code={status.problem.code}
+            >
               <Stack gap="xs">
                 <Text size="sm">
                   <Code fw={700}>{status.problem.code}</Code> {status.problem.message}
                 </Text>
-                <Text size="sm">Rebuilding makes a new cache (filled again from the control plane) and keeps every readable unsent outbox item. The old file is kept aside.</Text>
+                <Text size="sm">
+                  Rebuilding makes a new cache (filled again from the control plane) and keeps every readable unsent
+                  outbox item. The old file is kept aside.
+                </Text>
                 <Group>
-                  <Button color="red" loading={busy === 'rebuild'} onClick={() => void run('rebuild', () => callArx((arx) => arx.cache.rebuild({})), (v) => `Rebuilt: ${v.outboxKept} outbox item(s) kept, ${v.outboxUnreadable} unreadable. Old file: ${v.quarantinedFile}`)}>
+                  <Button
+                    color="red"
+                    loading={busy === 'rebuild'}
+                    onClick={() =>
+                      void run(
+                        'rebuild',
+                        () => callArx((arx) => arx.cache.rebuild({})),
+                        (v) =>
+                          `Rebuilt: ${v.outboxKept} outbox item(s) kept, ${v.outboxUnreadable} unreadable. Old file: ${v.quarantinedFile}`,
+                      )
+                    }
+                  >
                     Rebuild the cache
                   </Button>
                 </Group>
@@ -146,10 +191,33 @@ export function CachePanel() {
                   ['File', status.file],
                   ['Size on disk', mb(status.fileBytes)],
                   ['Cached records', String(status.records)],
-                  ['Re-fetchable data', `${mb(status.refetchableBytes)} of ${mb(status.limitBytes)} (least recently used evicted first; never the outbox or drafts)`],
-                  ['Key generation', status.generation ? String(status.generation) + (status.rotation ? ` (rotating to ${status.rotation.to}: ${status.rotation.remaining} left)` : '') : '—'],
-                  ['Key wrapped to', status.recipients.length ? status.recipients.map((r) => `${r.role === 'card' ? 'card' : 'recovery'} ${r.kind.toUpperCase()} — ${r.label}`).join('; ') : open ? '—' : 'shown when open'],
-                  ['Recovery key', status.recoveryConfigured ? 'configured' : 'not configured (cache.recoveryPublicKey)'],
+                  [
+                    'Re-fetchable data',
+                    `${mb(status.refetchableBytes)} of ${mb(status.limitBytes)} (least recently used evicted first; never the outbox or drafts)`,
+                  ],
+                  [
+                    'Key generation',
+                    status.generation
+                      ? String(status.generation) +
+                        (status.rotation
+                          ? ` (rotating to ${status.rotation.to}: ${status.rotation.remaining} left)`
+                          : '')
+                      : '—',
+                  ],
+                  [
+                    'Key wrapped to',
+                    status.recipients.length
+                      ? status.recipients
+                          .map((r) => `${r.role === 'card' ? 'card' : 'recovery'} ${r.kind.toUpperCase()} — ${r.label}`)
+                          .join('; ')
+                      : open
+                        ? '—'
+                        : 'shown when open',
+                  ],
+                  [
+                    'Recovery key',
+                    status.recoveryConfigured ? 'configured' : 'not configured (cache.recoveryPublicKey)',
+                  ],
                 ] as const
               ).map(([k, v]) => (
                 <Table.Tr key={k}>
@@ -161,22 +229,49 @@ export function CachePanel() {
           </Table>
           <Group gap="sm">
             {!open && (
-              <Button loading={busy === 'unlock'} onClick={() => void run('unlock', () => callArx((arx) => arx.cache.unlock({})))}>
+              <Button
+                loading={busy === 'unlock'}
+                onClick={() => void run('unlock', () => callArx((arx) => arx.cache.unlock({})))}
+              >
                 Open with my card
               </Button>
             )}
             {open && (
-              <Button variant="default" loading={busy === 'lock'} onClick={() => void run('lock', () => callArx((arx) => arx.cache.lock({})))}>
+              <Button
+                variant="default"
+                loading={busy === 'lock'}
+                onClick={() => void run('lock', () => callArx((arx) => arx.cache.lock({})))}
+              >
                 Lock the cache
               </Button>
             )}
             {status.state === 'unlocked' && (
-              <Button variant="default" loading={busy === 'rotate'} onClick={() => void run('rotate', () => callArx((arx) => arx.cache.rotate({ batchSize: 500 })), () => 'The data key was rotated.')}>
+              <Button
+                variant="default"
+                loading={busy === 'rotate'}
+                onClick={() =>
+                  void run(
+                    'rotate',
+                    () => callArx((arx) => arx.cache.rotate({ batchSize: 500 })),
+                    () => 'The data key was rotated.',
+                  )
+                }
+              >
                 {status.rotation ? 'Resume key rotation' : 'Rotate the data key'}
               </Button>
             )}
             {open && (
-              <Button variant="default" loading={busy === 'deliver'} onClick={() => void run('deliver', () => callArx((arx) => arx.cache.outboxDeliver({})), (v) => `Delivered ${v.delivered}, rejected ${v.rejected}, still pending ${v.pending}.`)}>
+              <Button
+                variant="default"
+                loading={busy === 'deliver'}
+                onClick={() =>
+                  void run(
+                    'deliver',
+                    () => callArx((arx) => arx.cache.outboxDeliver({})),
+                    (v) => `Delivered ${v.delivered}, rejected ${v.rejected}, still pending ${v.pending}.`,
+                  )
+                }
+              >
                 Deliver the outbox now
               </Button>
             )}
@@ -252,7 +347,10 @@ export function CachePanel() {
                 <Table.Tr key={i.id} data-outbox-state={i.state}>
                   <Table.Td>{i.seq}</Table.Td>
                   <Table.Td>
-                    {i.summary ?? i.kind} <Text span size="xs" c="dimmed">({i.kind})</Text>
+                    {i.summary ?? i.kind}{' '}
+                    <Text span size="xs" c="dimmed">
+                      ({i.kind})
+                    </Text>
                   </Table.Td>
                   <Table.Td>{i.state}</Table.Td>
                   <Table.Td>{i.createdAt ?? '—'}</Table.Td>
@@ -282,8 +380,24 @@ export function CachePanel() {
             onDropdownOpen={() => void loadReaders()}
             disabled={!open}
           />
-          <Checkbox label="Remove the other cards" checked={removeOthers} onChange={(e) => setRemoveOthers(e.currentTarget.checked)} disabled={!open} />
-          <Button variant="default" disabled={!open || !slot} loading={busy === 'rewrap'} onClick={() => void run('rewrap', () => callArx((arx) => arx.cache.rewrap({ slot: slot!, removeOthers })), () => 'The key is now wrapped to that card.')}>
+          <Checkbox
+            label="Remove the other cards"
+            checked={removeOthers}
+            onChange={(e) => setRemoveOthers(e.currentTarget.checked)}
+            disabled={!open}
+          />
+          <Button
+            variant="default"
+            disabled={!open || !slot}
+            loading={busy === 'rewrap'}
+            onClick={() =>
+              void run(
+                'rewrap',
+                () => callArx((arx) => arx.cache.rewrap({ slot: slot!, removeOthers })),
+                () => 'The key is now wrapped to that card.',
+              )
+            }
+          >
             Wrap to this card
           </Button>
         </Group>
@@ -294,17 +408,37 @@ export function CachePanel() {
           Open with the organisation recovery key
         </Title>
         <Group align="flex-end" gap="sm">
-          <TextInput label="Recovery private key file (PEM)" value={recoveryFile} onChange={(e) => setRecoveryFile(e.currentTarget.value)} w={360} />
-          <PasswordInput label="Passphrase (if any)" value={passphrase} onChange={(e) => setPassphrase(e.currentTarget.value)} w={220} />
+          <TextInput
+            label="Recovery private key file (PEM)"
+            value={recoveryFile}
+            onChange={(e) => setRecoveryFile(e.currentTarget.value)}
+            w={360}
+          />
+          <PasswordInput
+            label="Passphrase (if any)"
+            value={passphrase}
+            onChange={(e) => setPassphrase(e.currentTarget.value)}
+            w={220}
+          />
           <Button
             variant="default"
             disabled={recoveryFile.trim() === ''}
             loading={busy === 'recover'}
             onClick={() =>
-              void run('recover', () => callArx((arx) => arx.cache.recover({ privateKeyFile: recoveryFile.trim(), passphrase: passphrase === '' ? null : passphrase })), () => {
-                setPassphrase('');
-                return 'Opened with the recovery key.';
-              })
+              void run(
+                'recover',
+                () =>
+                  callArx((arx) =>
+                    arx.cache.recover({
+                      privateKeyFile: recoveryFile.trim(),
+                      passphrase: passphrase === '' ? null : passphrase,
+                    }),
+                  ),
+                () => {
+                  setPassphrase('');
+                  return 'Opened with the recovery key.';
+                },
+              )
             }
           >
             Open with the recovery key
@@ -314,7 +448,10 @@ export function CachePanel() {
 
       <Modal opened={wipeOpen} onClose={() => setWipeOpen(false)} title="Wipe the local cache?">
         <Stack gap="sm">
-          <Text size="sm">The cache file and its keys are deleted. Cached evidence is fetched again from the control plane when needed.</Text>
+          <Text size="sm">
+            The cache file and its keys are deleted. Cached evidence is fetched again from the control plane when
+            needed.
+          </Text>
           {status && status.outbox.pending > 0 && (
             <Alert color="red" variant="outline" title="Unsent items">
               {status.outbox.pending} signed item(s) have not reached the control plane yet. Wiping now loses them.
@@ -329,7 +466,11 @@ export function CachePanel() {
               loading={busy === 'wipe'}
               onClick={() => {
                 setWipeOpen(false);
-                void run('wipe', () => callArx((arx) => arx.cache.wipe({ discardOutbox: (status?.outbox.pending ?? 0) > 0 })), () => 'The cache was wiped.');
+                void run(
+                  'wipe',
+                  () => callArx((arx) => arx.cache.wipe({ discardOutbox: (status?.outbox.pending ?? 0) > 0 })),
+                  () => 'The cache was wiped.',
+                );
               }}
             >
               Wipe

@@ -13,7 +13,14 @@ export function OfflineBanner({ cached, what = 'evidence' }: { cached: CachedMar
   const when = cachedAtText(cached.at);
   return (
     // No title: Mantine would label the alert by it (aria-labelledby), over the aria-label.
-    <Alert color="yellow" variant="light" role="status" aria-label="Offline — cached evidence" data-testid="offline-banner" data-cached-at={cached.at}>
+    <Alert
+      color="yellow"
+      variant="light"
+      role="status"
+      aria-label="Offline — cached evidence"
+      data-testid="offline-banner"
+      data-cached-at={cached.at}
+    >
       <Text size="sm">
         <Text span fw={700} inherit>
           Offline

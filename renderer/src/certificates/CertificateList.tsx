@@ -2,7 +2,15 @@ import { Badge, Button, Group, Table, Text } from '@mantine/core';
 import type { CertificateSummary } from '../../../shared/contract/domains/review';
 import { ExportBundleButton } from '../bundle/ExportBundle';
 
-export function CertificateList({ items, onVerify, onExport }: { items: readonly CertificateSummary[]; onVerify: (c: CertificateSummary) => void; onExport: (c: CertificateSummary) => void }) {
+export function CertificateList({
+  items,
+  onVerify,
+  onExport,
+}: {
+  items: readonly CertificateSummary[];
+  onVerify: (c: CertificateSummary) => void;
+  onExport: (c: CertificateSummary) => void;
+}) {
   if (items.length === 0) return <Text size="sm">No fidelity certificates in this tenant yet.</Text>;
   return (
     <Table striped withTableBorder aria-label="Fidelity certificates" verticalSpacing="xs">
@@ -32,10 +40,20 @@ export function CertificateList({ items, onVerify, onExport }: { items: readonly
             <Table.Td>{c.decisions ? `${c.decisions.total} (${c.decisions.mismatched} mismatched)` : '—'}</Table.Td>
             <Table.Td>
               <Group gap="xs">
-                <Button size="xs" variant="light" onClick={() => onVerify(c)} aria-label={`Verify the review of seq ${c.fromSeq}–${c.toSeq}`}>
+                <Button
+                  size="xs"
+                  variant="light"
+                  onClick={() => onVerify(c)}
+                  aria-label={`Verify the review of seq ${c.fromSeq}–${c.toSeq}`}
+                >
                   Verify
                 </Button>
-                <Button size="xs" variant="default" onClick={() => onExport(c)} aria-label={`Export the review of seq ${c.fromSeq}–${c.toSeq} for OpenSSL`}>
+                <Button
+                  size="xs"
+                  variant="default"
+                  onClick={() => onExport(c)}
+                  aria-label={`Export the review of seq ${c.fromSeq}–${c.toSeq} for OpenSSL`}
+                >
                   Export for OpenSSL
                 </Button>
                 <ExportBundleButton

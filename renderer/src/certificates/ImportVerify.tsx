@@ -9,7 +9,14 @@ export function ImportVerify({ onVerify }: { onVerify: (envelope: string) => voi
       <Stack gap="sm">
         <Title order={3}>Verify an imported certificate</Title>
         <Text size="sm">Paste a fidelity certificate (the DSSE envelope JSON, as exported in envelope.json).</Text>
-        <Textarea label="Certificate envelope (JSON)" autosize minRows={3} maxRows={8} value={text} onChange={(e) => setText(e.currentTarget.value)} />
+        <Textarea
+          label="Certificate envelope (JSON)"
+          autosize
+          minRows={3}
+          maxRows={8}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+        />
         <Button w="fit-content" disabled={text.trim().length < 2} onClick={() => onVerify(text)}>
           Verify imported certificate
         </Button>

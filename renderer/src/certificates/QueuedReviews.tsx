@@ -57,12 +57,20 @@ export function QueuedReviews({ tenantId, onDelivered }: { tenantId: string; onD
             <Table.Td>{i.summary ?? 'A review (its sealed payload cannot be read)'}</Table.Td>
             <Table.Td miw={170}>
               {i.state === 'pending' ? (
-                <Badge color="yellow" variant="light" styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}>
+                <Badge
+                  color="yellow"
+                  variant="light"
+                  styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}
+                >
                   queued (outbox)
                 </Badge>
               ) : (
                 <>
-                  <Badge color="red" variant="light" styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}>
+                  <Badge
+                    color="red"
+                    variant="light"
+                    styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}
+                  >
                     rejected
                   </Badge>
                   {i.lastError && (

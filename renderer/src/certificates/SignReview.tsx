@@ -15,12 +15,26 @@ export function draftDetails(d: ReviewDraft): [string, string][] {
   const dec = p.decisions;
   return [
     ['Tenant', `${p.verification.tenant.name} (${p.verification.tenant.slug})`],
-    ['Reviewed range', `seq ${n(s.annotations.fromSeq)}–${n(s.annotations.toSeq)} (tree size ${n(s.annotations.treeSize)})`],
+    [
+      'Reviewed range',
+      `seq ${n(s.annotations.fromSeq)}–${n(s.annotations.toSeq)} (tree size ${n(s.annotations.treeSize)})`,
+    ],
     ['Chain root (SHA-256)', s.digest.sha256],
     ['Chain head (BLAKE3)', s.digest.blake3],
-    ['Chain verification', `${p.verification.verdict}: ${n(p.verification.counts.events)} events, ${n(p.verification.counts.errors)} errors, ${n(p.verification.counts.warnings)} warnings`],
-    ['Decisions re-verified', dec ? `${n(dec.total)}: ${n(dec.matched)} match, ${n(dec.mismatched)} mismatch, ${n(dec.unverifiable)} unverifiable, ${n(dec.withErrors)} with errors` : 'not run'],
-    ['Policy versions', p.policyVersions.map((v) => `${v.sha256.slice(0, 16)}… (${v.signatures})`).join(', ') || 'none'],
+    [
+      'Chain verification',
+      `${p.verification.verdict}: ${n(p.verification.counts.events)} events, ${n(p.verification.counts.errors)} errors, ${n(p.verification.counts.warnings)} warnings`,
+    ],
+    [
+      'Decisions re-verified',
+      dec
+        ? `${n(dec.total)}: ${n(dec.matched)} match, ${n(dec.mismatched)} mismatch, ${n(dec.unverifiable)} unverifiable, ${n(dec.withErrors)} with errors`
+        : 'not run',
+    ],
+    [
+      'Policy versions',
+      p.policyVersions.map((v) => `${v.sha256.slice(0, 16)}… (${v.signatures})`).join(', ') || 'none',
+    ],
     ['Verdict', p.verdict],
     ['Reviewer', `${p.reviewer.displayName} (EDIPI ${p.reviewer.edipi})`],
     ['Time', p.reviewedAt],
@@ -29,7 +43,15 @@ export function draftDetails(d: ReviewDraft): [string, string][] {
 }
 
 /** Prepare (in main) and sign a review of a range: the ISSO sees exactly what the card signs. */
-export function SignReview({ tenantId, events, onSigned }: { tenantId: string; events: number; onSigned: (c: SignedReview) => void }) {
+export function SignReview({
+  tenantId,
+  events,
+  onSigned,
+}: {
+  tenantId: string;
+  events: number;
+  onSigned: (c: SignedReview) => void;
+}) {
   const [fromSeq, setFrom] = useState<number | string>(0);
   const [toSeq, setTo] = useState<number | string>(Math.max(0, events - 1));
   const [busy, setBusy] = useState(false);
@@ -53,13 +75,17 @@ export function SignReview({ tenantId, events, onSigned }: { tenantId: string; e
       <Stack gap="sm">
         <Title order={3}>Sign a review</Title>
         <Text size="sm">
-          The console verifies the range, re-verifies its decisions and computes its digests; you then see the statement and sign it with your card (Digital Signature key, PIN
-          for this signature).
+          The console verifies the range, re-verifies its decisions and computes its digests; you then see the statement
+          and sign it with your card (Digital Signature key, PIN for this signature).
         </Text>
         <Group align="flex-end" gap="sm">
           <NumberInput label="From seq" min={0} value={fromSeq} onChange={setFrom} w={140} allowDecimal={false} />
           <NumberInput label="To seq" min={0} value={toSeq} onChange={setTo} w={140} allowDecimal={false} />
-          <Button onClick={() => void prepare()} loading={busy} disabled={typeof fromSeq !== 'number' || typeof toSeq !== 'number'}>
+          <Button
+            onClick={() => void prepare()}
+            loading={busy}
+            disabled={typeof fromSeq !== 'number' || typeof toSeq !== 'number'}
+          >
             Prepare review
           </Button>
         </Group>

@@ -14,7 +14,12 @@ const COLOR = { pass: 'teal', fail: 'red', warn: 'yellow', skipped: 'gray' } as 
 export function VerificationView({ v }: { v: CertificateVerification }) {
   return (
     <Stack gap="sm" data-testid="certificate-verification">
-      <Alert color={v.valid ? 'teal' : 'red'} variant="light" title={v.valid ? 'The certificate is valid' : 'The certificate does not verify'} data-code={v.code ?? ''}>
+      <Alert
+        color={v.valid ? 'teal' : 'red'}
+        variant="light"
+        title={v.valid ? 'The certificate is valid' : 'The certificate does not verify'}
+        data-code={v.code ?? ''}
+      >
         {v.code && (
           <Text size="sm">
             <Code fw={700}>{v.code}</Code>
@@ -22,7 +27,8 @@ export function VerificationView({ v }: { v: CertificateVerification }) {
         )}
         {v.certificate && (
           <Text size="sm">
-            Review of {v.certificate.tenantSlug} seq {v.certificate.fromSeq}–{v.certificate.toSeq} ({v.certificate.verdict}) by {v.certificate.reviewer.displayName}, {v.certificate.reviewedAt}
+            Review of {v.certificate.tenantSlug} seq {v.certificate.fromSeq}–{v.certificate.toSeq} (
+            {v.certificate.verdict}) by {v.certificate.reviewer.displayName}, {v.certificate.reviewedAt}
           </Text>
         )}
       </Alert>
@@ -48,7 +54,8 @@ export function VerificationView({ v }: { v: CertificateVerification }) {
       </List>
       {v.signer && (
         <Text size="xs" c="dimmed">
-          Signer: {v.signer.subject} · serial {v.signer.serialNumber} · valid {v.signer.notBefore} to {v.signer.notAfter} · path {v.signer.path.join(' → ')}
+          Signer: {v.signer.subject} · serial {v.signer.serialNumber} · valid {v.signer.notBefore} to{' '}
+          {v.signer.notAfter} · path {v.signer.path.join(' → ')}
         </Text>
       )}
     </Stack>

@@ -57,35 +57,35 @@ export function LockScreen({
 
   return (
     <GateScreen info={info} maxWidth={560}>
-          <form onSubmit={(e) => void unlock(e)} autoComplete="off" aria-labelledby="lock-heading">
-            <Stack gap="md">
-              <Title order={1} id="lock-heading" ref={heading} tabIndex={-1} className={gateHeading}>
-                Console locked ({session.lockReason ? REASON[session.lockReason] : 'locked'})
-              </Title>
-              <Text size="sm">
-                {session.displayName} (EDIPI {session.edipi}). Enter the PIN of the same card to resume, or log out.
-              </Text>
-              <PasswordInput
-                label="PIN"
-                description="4 to 16 letters or digits"
-                value={pin}
-                onChange={(e) => setPin(e.currentTarget.value)}
-                autoComplete="off"
-                minLength={4}
-                maxLength={16}
-                required
-              />
-              {error && <ErrorNotice error={error} title="Unlock failed" />}
-              <Group justify="space-between">
-                <Button variant="default" onClick={() => void logout()} disabled={busy}>
-                  Log out
-                </Button>
-                <Button type="submit" disabled={busy || !PIN_PATTERN.test(pin)} loading={busy}>
-                  Unlock
-                </Button>
-              </Group>
-            </Stack>
-          </form>
+      <form onSubmit={(e) => void unlock(e)} autoComplete="off" aria-labelledby="lock-heading">
+        <Stack gap="md">
+          <Title order={1} id="lock-heading" ref={heading} tabIndex={-1} className={gateHeading}>
+            Console locked ({session.lockReason ? REASON[session.lockReason] : 'locked'})
+          </Title>
+          <Text size="sm">
+            {session.displayName} (EDIPI {session.edipi}). Enter the PIN of the same card to resume, or log out.
+          </Text>
+          <PasswordInput
+            label="PIN"
+            description="4 to 16 letters or digits"
+            value={pin}
+            onChange={(e) => setPin(e.currentTarget.value)}
+            autoComplete="off"
+            minLength={4}
+            maxLength={16}
+            required
+          />
+          {error && <ErrorNotice error={error} title="Unlock failed" />}
+          <Group justify="space-between">
+            <Button variant="default" onClick={() => void logout()} disabled={busy}>
+              Log out
+            </Button>
+            <Button type="submit" disabled={busy || !PIN_PATTERN.test(pin)} loading={busy}>
+              Unlock
+            </Button>
+          </Group>
+        </Stack>
+      </form>
     </GateScreen>
   );
 }

@@ -40,11 +40,13 @@ function cardSlot(readers: Readers, chosen: string | null): Reader | null {
   return present.find((r) => r.slot === chosen) ?? present[0] ?? null;
 }
 
-const readerName = (r: Reader) => `${r.tokenLabel ?? 'unlabelled card'}${r.serial ? ` (serial ${r.serial})` : ''} in ${r.description}`;
+const readerName = (r: Reader) =>
+  `${r.tokenLabel ?? 'unlabelled card'}${r.serial ? ` (serial ${r.serial})` : ''} in ${r.description}`;
 
 function ReaderState({ readers, chosen }: { readers: Loadable<Readers>; chosen: string | null }) {
   if (readers.state === 'loading') return <Text size="sm">Looking for card readers…</Text>;
-  if (readers.state === 'error') return <ErrorNotice error={readers.error} title="The card readers could not be read" />;
+  if (readers.state === 'error')
+    return <ErrorNotice error={readers.error} title="The card readers could not be read" />;
   const r = readers.value;
   if (r.module === 'unavailable') {
     return (
@@ -53,9 +55,19 @@ function ReaderState({ readers, chosen }: { readers: Loadable<Readers>; chosen: 
       </Alert>
     );
   }
-  if (r.readers.length === 0) return <Text size="sm" fw={600} data-reader-state="no-reader">No card reader found. Connect a reader.</Text>;
+  if (r.readers.length === 0)
+    return (
+      <Text size="sm" fw={600} data-reader-state="no-reader">
+        No card reader found. Connect a reader.
+      </Text>
+    );
   const present = cardSlot(r, chosen);
-  if (!present) return <Text size="sm" fw={600} data-reader-state="no-card">No card in the reader ({r.readers.map((x) => x.description).join(', ')}). Insert your card.</Text>;
+  if (!present)
+    return (
+      <Text size="sm" fw={600} data-reader-state="no-card">
+        No card in the reader ({r.readers.map((x) => x.description).join(', ')}). Insert your card.
+      </Text>
+    );
   return (
     <Text size="sm" fw={600} data-reader-state="card-present">
       Card present: {readerName(present)}
@@ -126,7 +138,12 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
     setBusy(true);
     setError(null);
     const r = await callArx((arx) =>
-      arx.card.login({ slot, certificateId: certificates.length > 1 ? certificateId : null, pin: sent, confirmFinalTry: finalTry && confirmFinal }),
+      arx.card.login({
+        slot,
+        certificateId: certificates.length > 1 ? certificateId : null,
+        pin: sent,
+        confirmFinalTry: finalTry && confirmFinal,
+      }),
     );
     setBusy(false);
     setConfirmFinal(false);
@@ -139,91 +156,91 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
 
   return (
     <GateScreen info={info} maxWidth={560}>
-          <form onSubmit={(e) => void submit(e)} autoComplete="off" aria-labelledby="login-heading">
-            <Stack gap="md">
-              <Title order={1} id="login-heading" ref={heading} tabIndex={-1} className={gateHeading}>
-                Operator login
-              </Title>
-              <Group justify="space-between" align="flex-start" wrap="nowrap" role="group" aria-label="Card reader">
-                <div aria-live="polite">
-                  <ReaderState readers={readers} chosen={chosenSlot} />
-                </div>
-                <Button variant="default" size="xs" onClick={refresh} style={{ flex: 'none' }}>
-                  Refresh readers
-                </Button>
-              </Group>
-              {withCard.length > 1 && (
-                <Select
-                  label="Card reader"
-                  description={`${withCard.length} readers hold a card: choose yours`}
-                  data={withCard.map((r) => ({ value: r.slot, label: readerName(r) }))}
-                  value={reader?.slot ?? null}
-                  onChange={(v) => {
-                    setChosenSlot(v);
-                    setError(null);
-                  }}
-                  allowDeselect={false}
+      <form onSubmit={(e) => void submit(e)} autoComplete="off" aria-labelledby="login-heading">
+        <Stack gap="md">
+          <Title order={1} id="login-heading" ref={heading} tabIndex={-1} className={gateHeading}>
+            Operator login
+          </Title>
+          <Group justify="space-between" align="flex-start" wrap="nowrap" role="group" aria-label="Card reader">
+            <div aria-live="polite">
+              <ReaderState readers={readers} chosen={chosenSlot} />
+            </div>
+            <Button variant="default" size="xs" onClick={refresh} style={{ flex: 'none' }}>
+              Refresh readers
+            </Button>
+          </Group>
+          {withCard.length > 1 && (
+            <Select
+              label="Card reader"
+              description={`${withCard.length} readers hold a card: choose yours`}
+              data={withCard.map((r) => ({ value: r.slot, label: readerName(r) }))}
+              value={reader?.slot ?? null}
+              onChange={(v) => {
+                setChosenSlot(v);
+                setError(null);
+              }}
+              allowDeselect={false}
+            />
+          )}
+          {certificates.length > 1 && (
+            <Select
+              label="Login certificate"
+              placeholder="Choose a certificate"
+              data={certificates.map((c) => ({ value: c.id, label: `${c.label} — ${c.subject}` }))}
+              value={certificateId}
+              onChange={setCertificateId}
+              allowDeselect={false}
+            />
+          )}
+          {reader && pinState && pinState.level === 'warning' && (
+            <Alert color="yellow" variant="light" title="Few PIN tries left" styles={READABLE_TITLE}>
+              <Text size="sm">{pinState.message}</Text>
+            </Alert>
+          )}
+          {reader && locked && (
+            <Alert color="red" variant="outline" role="alert" title="The card is locked">
+              <Text size="sm">
+                {pinState?.message} The card must be unblocked by the issuing office; it cannot be used to log in.
+              </Text>
+            </Alert>
+          )}
+          {reader && !locked && pinPad && (
+            <Alert color="blue" variant="light" title="Reader with a PIN pad" styles={READABLE_TITLE}>
+              <Text size="sm">Enter the PIN on the reader after you press Log in.</Text>
+            </Alert>
+          )}
+          {reader && !locked && !pinPad && (
+            <PasswordInput
+              label="PIN"
+              description="4 to 16 letters or digits"
+              value={pin}
+              onChange={(e) => setPin(e.currentTarget.value)}
+              autoComplete="off"
+              minLength={4}
+              maxLength={16}
+              required
+            />
+          )}
+          {reader && !locked && finalTry && (
+            <Alert color="red" variant="light" title="Final PIN try" styles={READABLE_TITLE}>
+              <Stack gap="xs">
+                <Text size="sm">{pinState?.message}</Text>
+                <Checkbox
+                  label="The next wrong PIN locks the card. I understand."
+                  checked={confirmFinal}
+                  onChange={(e) => setConfirmFinal(e.currentTarget.checked)}
                 />
-              )}
-              {certificates.length > 1 && (
-                <Select
-                  label="Login certificate"
-                  placeholder="Choose a certificate"
-                  data={certificates.map((c) => ({ value: c.id, label: `${c.label} — ${c.subject}` }))}
-                  value={certificateId}
-                  onChange={setCertificateId}
-                  allowDeselect={false}
-                />
-              )}
-              {reader && pinState && pinState.level === 'warning' && (
-                <Alert color="yellow" variant="light" title="Few PIN tries left" styles={READABLE_TITLE}>
-                  <Text size="sm">{pinState.message}</Text>
-                </Alert>
-              )}
-              {reader && locked && (
-                <Alert color="red" variant="outline" role="alert" title="The card is locked">
-                  <Text size="sm">
-                    {pinState?.message} The card must be unblocked by the issuing office; it cannot be used to log in.
-                  </Text>
-                </Alert>
-              )}
-              {reader && !locked && pinPad && (
-                <Alert color="blue" variant="light" title="Reader with a PIN pad" styles={READABLE_TITLE}>
-                  <Text size="sm">Enter the PIN on the reader after you press Log in.</Text>
-                </Alert>
-              )}
-              {reader && !locked && !pinPad && (
-                <PasswordInput
-                  label="PIN"
-                  description="4 to 16 letters or digits"
-                  value={pin}
-                  onChange={(e) => setPin(e.currentTarget.value)}
-                  autoComplete="off"
-                  minLength={4}
-                  maxLength={16}
-                  required
-                />
-              )}
-              {reader && !locked && finalTry && (
-                <Alert color="red" variant="light" title="Final PIN try" styles={READABLE_TITLE}>
-                  <Stack gap="xs">
-                    <Text size="sm">{pinState?.message}</Text>
-                    <Checkbox
-                      label="The next wrong PIN locks the card. I understand."
-                      checked={confirmFinal}
-                      onChange={(e) => setConfirmFinal(e.currentTarget.checked)}
-                    />
-                  </Stack>
-                </Alert>
-              )}
-              {error && <ErrorNotice error={error} title="Login failed" />}
-              <Group justify="flex-end">
-                <Button type="submit" size="md" disabled={!canSubmit} loading={busy}>
-                  Log in
-                </Button>
-              </Group>
-            </Stack>
-          </form>
+              </Stack>
+            </Alert>
+          )}
+          {error && <ErrorNotice error={error} title="Login failed" />}
+          <Group justify="flex-end">
+            <Button type="submit" size="md" disabled={!canSubmit} loading={busy}>
+              Log in
+            </Button>
+          </Group>
+        </Stack>
+      </form>
     </GateScreen>
   );
 }

@@ -11,13 +11,26 @@ export function rolesByTenant(roles: OperatorSession['roles']): string {
 }
 
 /** Who is logged in, in the product bar, with Lock and Log out. Main announces the result by session.changed. */
-export function OperatorActions({ session, onChanged }: { session: OperatorSession; onChanged: (s: OperatorSession | null) => void }) {
+export function OperatorActions({
+  session,
+  onChanged,
+}: {
+  session: OperatorSession;
+  onChanged: (s: OperatorSession | null) => void;
+}) {
   const [busy, setBusy] = useState(false);
   const roles = rolesByTenant(session.roles);
   return (
     <Group gap="sm" wrap="nowrap" role="group" aria-label="Operator" style={{ minWidth: 0 }}>
       {/* Long role lists are cut with an ellipsis (full text in the title) rather than squeezing the product name. */}
-      <Text span size="sm" data-testid="operator" truncate="end" maw={720} title={`${session.displayName} (EDIPI ${session.edipi}) · ${roles || 'no roles'}`}>
+      <Text
+        span
+        size="sm"
+        data-testid="operator"
+        truncate="end"
+        maw={720}
+        title={`${session.displayName} (EDIPI ${session.edipi}) · ${roles || 'no roles'}`}
+      >
         <Text span inherit fw={700}>
           {session.displayName}
         </Text>{' '}

@@ -20,6 +20,10 @@ export function OperatorGate({ info, acknowledgedAt }: { info: AppInfo; acknowle
   if (!s) return <LoginScreen info={info} onLoggedIn={setSession} />;
   if (s.locked) return <LockScreen info={info} session={s} onChanged={setSession} />;
   return (
-    <ConsoleShell info={info} acknowledgedAt={acknowledgedAt} operator={<OperatorActions session={s} onChanged={setSession} />} />
+    <ConsoleShell
+      info={info}
+      acknowledgedAt={acknowledgedAt}
+      operator={<OperatorActions session={s} onChanged={setSession} />}
+    />
   );
 }

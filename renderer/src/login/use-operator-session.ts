@@ -8,7 +8,11 @@ import { toLoadable, type Loadable } from '../app/use-arx-result';
  * session.changed event (login, lock, unlock, logout). Null means nobody is logged in.
  * The third element reads card.session again (after it failed).
  */
-export function useOperatorSession(): [Loadable<OperatorSession | null>, (s: OperatorSession | null) => void, () => void] {
+export function useOperatorSession(): [
+  Loadable<OperatorSession | null>,
+  (s: OperatorSession | null) => void,
+  () => void,
+] {
   const [session, setSession] = useState<Loadable<OperatorSession | null>>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {

@@ -7,7 +7,13 @@ import { READABLE_BADGE } from './readable';
  * The validation findings as a list: the keyboard and screen-reader path to what the editor
  * underlines. Activating one puts the cursor on its range.
  */
-export function DiagnosticsList({ diagnostics, onReveal }: { diagnostics: readonly EditorDiagnostic[]; onReveal: (from: number, to: number) => void }) {
+export function DiagnosticsList({
+  diagnostics,
+  onReveal,
+}: {
+  diagnostics: readonly EditorDiagnostic[];
+  onReveal: (from: number, to: number) => void;
+}) {
   return (
     <section aria-labelledby="policy-diagnostics-heading">
       <Title order={3} size="h5" id="policy-diagnostics-heading" mb={4}>
@@ -16,9 +22,18 @@ export function DiagnosticsList({ diagnostics, onReveal }: { diagnostics: readon
       <ul className={classes.diagnostics} data-testid="policy-diagnostics">
         {diagnostics.map((d, i) => (
           <li key={i}>
-            <button type="button" className={classes.diagButton} onClick={() => d.range && onReveal(d.range.from, d.range.to)}>
+            <button
+              type="button"
+              className={classes.diagButton}
+              onClick={() => d.range && onReveal(d.range.from, d.range.to)}
+            >
               <Group gap={6} wrap="nowrap" align="flex-start">
-                <Badge styles={READABLE_BADGE} size="sm" color={d.severity === 'error' ? 'red' : 'yellow'} variant="light">
+                <Badge
+                  styles={READABLE_BADGE}
+                  size="sm"
+                  color={d.severity === 'error' ? 'red' : 'yellow'}
+                  variant="light"
+                >
                   {d.severity}
                 </Badge>
                 <div>

@@ -11,14 +11,26 @@ import { READABLE_BADGE } from './readable';
 type Diff = ResponseOf<'policy.diff'>;
 type Ref = { sha256: string } | { draft: string } | { empty: true };
 
-const refOf = (value: string, policyName: string): Ref => (value === 'draft' ? { draft: policyName } : value === 'empty' ? { empty: true } : { sha256: value });
+const refOf = (value: string, policyName: string): Ref =>
+  value === 'draft' ? { draft: policyName } : value === 'empty' ? { empty: true } : { sha256: value };
 const short = (sha: string) => sha.slice(0, 12);
 
 /** Text diff and the policies added, removed or changed by @id between two versions or a version and the draft (policy.diff). */
-export function DiffView({ tenantId, policyName, versions }: { tenantId: string; policyName: string; versions: VersionSummary[] }) {
+export function DiffView({
+  tenantId,
+  policyName,
+  versions,
+}: {
+  tenantId: string;
+  policyName: string;
+  versions: VersionSummary[];
+}) {
   const options = [
     { value: 'draft', label: 'My draft' },
-    ...versions.map((v) => ({ value: v.sha256, label: `${short(v.sha256)} · ${v.state}${v.active ? ' (active)' : ''}` })),
+    ...versions.map((v) => ({
+      value: v.sha256,
+      label: `${short(v.sha256)} · ${v.state}${v.active ? ' (active)' : ''}`,
+    })),
     { value: 'empty', label: 'Nothing (empty)' },
   ];
   // By default: what the newest version changes against the active one (what an approver reviews),
@@ -26,16 +38,23 @@ export function DiffView({ tenantId, policyName, versions }: { tenantId: string;
   const newest = versions[0];
   const active = versions.find((v) => v.active);
   const [to, setTo] = useState<string>(newest?.sha256 ?? 'draft');
-  const [from, setFrom] = useState<string>(active && active !== newest ? active.sha256 : (versions[1]?.sha256 ?? 'empty'));
+  const [from, setFrom] = useState<string>(
+    active && active !== newest ? active.sha256 : (versions[1]?.sha256 ?? 'empty'),
+  );
   const key = `${tenantId}|${policyName}|${from}|${to}`;
-  const [answer, setAnswer] = useState<{ key: string; diff: { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError } } | null>(null);
+  const [answer, setAnswer] = useState<{
+    key: string;
+    diff: { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError };
+  } | null>(null);
   const diff = answer && answer.key === key ? answer.diff : { state: 'loading' as const };
 
   useEffect(() => {
     let live = true;
-    void callArx((arx) => arx.policy.diff({ tenantId, from: refOf(from, policyName), to: refOf(to, policyName) })).then((r) => {
-      if (live) setAnswer({ key, diff: r.ok ? { state: 'ok', value: r.value } : { state: 'error', error: r.error } });
-    });
+    void callArx((arx) => arx.policy.diff({ tenantId, from: refOf(from, policyName), to: refOf(to, policyName) })).then(
+      (r) => {
+        if (live) setAnswer({ key, diff: r.ok ? { state: 'ok', value: r.value } : { state: 'error', error: r.error } });
+      },
+    );
     return () => {
       live = false;
     };
@@ -47,7 +66,14 @@ export function DiffView({ tenantId, policyName, versions }: { tenantId: string;
         Compare versions
       </Title>
       <Group gap="sm" mb="sm">
-        <Select label="From" data={options} value={from} onChange={(v) => v && setFrom(v)} allowDeselect={false} w={280} />
+        <Select
+          label="From"
+          data={options}
+          value={from}
+          onChange={(v) => v && setFrom(v)}
+          allowDeselect={false}
+          w={280}
+        />
         <Select label="To" data={options} value={to} onChange={(v) => v && setTo(v)} allowDeselect={false} w={280} />
       </Group>
       {diff.state === 'loading' && <Loader size="xs" aria-label="Computing the diff" />}
@@ -82,7 +108,10 @@ export function DiffView({ tenantId, policyName, versions }: { tenantId: string;
           )}
           <div className={classes.diffBox} role="region" aria-label="Text diff" tabIndex={0}>
             {diff.value.lines.map((l, i) => (
-              <div key={i} className={`${classes.diffLine} ${l.kind === 'added' ? classes.diffAdded : l.kind === 'removed' ? classes.diffRemoved : ''}`}>
+              <div
+                key={i}
+                className={`${classes.diffLine} ${l.kind === 'added' ? classes.diffAdded : l.kind === 'removed' ? classes.diffRemoved : ''}`}
+              >
                 {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
                 {l.text}
               </div>

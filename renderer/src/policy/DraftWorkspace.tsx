@@ -52,9 +52,16 @@ export function DraftWorkspace({
   const start = useCallback(async () => {
     if (active) {
       const v = await callArx((arx) => arx.policy.get({ tenantId: tenant.tenantId, sha256: active.sha256 }));
-      if (v.ok) return { content: { text: v.value.text, tests: v.value.tests, baseSha256: active.sha256 }, origin: 'version' as const };
+      if (v.ok)
+        return {
+          content: { text: v.value.text, tests: v.value.tests, baseSha256: active.sha256 },
+          origin: 'version' as const,
+        };
     }
-    return { content: { text: DEFAULT_POLICY_TEXT, tests: defaultPolicyTests(), baseSha256: null }, origin: 'new' as const };
+    return {
+      content: { text: DEFAULT_POLICY_TEXT, tests: defaultPolicyTests(), baseSha256: null },
+      origin: 'new' as const,
+    };
   }, [active, tenant.tenantId]);
   const draft = useDraft(operatorId, tenant.tenantId, policyName, start);
   const editor = useRef<PolicyEditorHandle>(null);
@@ -125,14 +132,18 @@ export function DraftWorkspace({
   if (!current) blockers.push('validation has not finished');
   else if (!current.ok) blockers.push(`${current.errorCount} validation error${current.errorCount === 1 ? '' : 's'}`);
   if (!currentRun) blockers.push('the tests have not finished');
-  else if (currentRun.failed + currentRun.errored > 0) blockers.push(`${currentRun.failed + currentRun.errored} test${currentRun.failed + currentRun.errored === 1 ? '' : 's'} not passing`);
+  else if (currentRun.failed + currentRun.errored > 0)
+    blockers.push(
+      `${currentRun.failed + currentRun.errored} test${currentRun.failed + currentRun.errored === 1 ? '' : 's'} not passing`,
+    );
   else if (currentRun.results.length === 0) blockers.push('the draft has no tests');
 
   const submit = async () => {
     setActionError(null);
     const saved = await draft.flush();
     if (saved.state === 'saved') setSigning(saved.draft.digest);
-    else if (saved.state === 'local') setActionError({ title: 'The draft could not be saved, so it cannot be submitted', error: saved.error });
+    else if (saved.state === 'local')
+      setActionError({ title: 'The draft could not be saved, so it cannot be submitted', error: saved.error });
   };
 
   if (draft.loading || !draft.content) {
@@ -180,8 +191,17 @@ export function DraftWorkspace({
             {saveText}
           </Text>
           {current && (
-            <Badge styles={READABLE_BADGE} color={current.ok ? (current.warningCount ? 'yellow' : 'green') : 'red'} variant="light" data-testid="validation-badge">
-              {current.ok ? (current.warningCount ? `valid, ${current.warningCount} warning${current.warningCount === 1 ? '' : 's'}` : 'valid') : `${current.errorCount} error${current.errorCount === 1 ? '' : 's'}`}
+            <Badge
+              styles={READABLE_BADGE}
+              color={current.ok ? (current.warningCount ? 'yellow' : 'green') : 'red'}
+              variant="light"
+              data-testid="validation-badge"
+            >
+              {current.ok
+                ? current.warningCount
+                  ? `valid, ${current.warningCount} warning${current.warningCount === 1 ? '' : 's'}`
+                  : 'valid'
+                : `${current.errorCount} error${current.errorCount === 1 ? '' : 's'}`}
             </Badge>
           )}
         </Group>
@@ -189,7 +209,8 @@ export function DraftWorkspace({
       {draft.save.state === 'local' && (
         <Alert color="yellow" variant="light" title="Draft not saved in the control plane" styles={READABLE_ALERT}>
           <Text size="sm">
-            {draft.save.error.code}: {draft.save.error.message} The draft stays in this window (also across a lock), but is lost if the console closes.
+            {draft.save.error.code}: {draft.save.error.message} The draft stays in this window (also across a lock), but
+            is lost if the console closes.
           </Text>
         </Alert>
       )}
@@ -198,7 +219,8 @@ export function DraftWorkspace({
           Policy text (Cedar) — {tenant.tenant} / {policyName}
         </Text>
         <Text size="xs" c="dimmed" id="policy-editor-hint">
-          Validated against the gateway schema as you type. Ctrl-Shift-M lists the problems, F8 goes to the next one; Tab leaves the editor.
+          Validated against the gateway schema as you type. Ctrl-Shift-M lists the problems, F8 goes to the next one;
+          Tab leaves the editor.
         </Text>
         <PolicyEditor
           ref={editor}
@@ -210,12 +232,22 @@ export function DraftWorkspace({
           describedBy="policy-editor-hint"
         />
       </Stack>
-      {current && current.diagnostics.length > 0 && <DiagnosticsList diagnostics={current.diagnostics} onReveal={(from, to) => editor.current?.reveal(from, to)} />}
-      <TestsPanel tests={draft.content.tests} run={currentRun} running={!ranCurrent} policyIds={current?.policyIds ?? []} onChange={(t) => draft.update({ tests: t })} />
+      {current && current.diagnostics.length > 0 && (
+        <DiagnosticsList diagnostics={current.diagnostics} onReveal={(from, to) => editor.current?.reveal(from, to)} />
+      )}
+      <TestsPanel
+        tests={draft.content.tests}
+        run={currentRun}
+        running={!ranCurrent}
+        policyIds={current?.policyIds ?? []}
+        onChange={(t) => draft.update({ tests: t })}
+      />
       {actionError && <ErrorNotice error={actionError.error} title={actionError.title} />}
       <Group justify="space-between">
         <Text size="sm" c="dimmed" data-testid="submit-blockers">
-          {blockers.length ? `Cannot submit yet: ${blockers.join('; ')}.` : 'Ready to submit: you sign the version digest with your card.'}
+          {blockers.length
+            ? `Cannot submit yet: ${blockers.join('; ')}.`
+            : 'Ready to submit: you sign the version digest with your card.'}
         </Text>
         <Button onClick={() => void submit()} disabled={blockers.length > 0}>
           Submit for approval…
@@ -234,7 +266,9 @@ export function DraftWorkspace({
             ['Policies', (current?.policyIds ?? []).join(', ')],
             ['Tests', currentRun ? `${currentRun.passed} of ${currentRun.results.length} pass` : ''],
           ]}
-          onSign={(pin) => callArx((arx) => arx.policy.submit({ tenantId: tenant.tenantId, policyName, sha256: signing.sha256, pin }))}
+          onSign={(pin) =>
+            callArx((arx) => arx.policy.submit({ tenantId: tenant.tenantId, policyName, sha256: signing.sha256, pin }))
+          }
           onSigned={(v) => {
             setSigning(null);
             onSubmitted(v);

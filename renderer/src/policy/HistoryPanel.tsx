@@ -35,8 +35,20 @@ interface Signing {
  * and the decisions it produced (issue 5 item 8); the two-person steps (approve, publish,
  * rollback) for the operator's roles; and the diff between any two versions or the draft.
  */
-export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { operatorId: string; tenant: WorkspaceTenant; policyName: string; onChanged: () => void }) {
-  const [history, setHistory] = useState<{ state: 'loading' } | { state: 'ok'; value: History } | { state: 'error'; error: ArxError }>({ state: 'loading' });
+export function HistoryPanel({
+  operatorId,
+  tenant,
+  policyName,
+  onChanged,
+}: {
+  operatorId: string;
+  tenant: WorkspaceTenant;
+  policyName: string;
+  onChanged: () => void;
+}) {
+  const [history, setHistory] = useState<
+    { state: 'loading' } | { state: 'ok'; value: History } | { state: 'error'; error: ArxError }
+  >({ state: 'loading' });
   const [reload, setReload] = useState(0);
   const [signing, setSigning] = useState<Signing | null>(null);
   const [error, setError] = useState<{ title: string; error: ArxError } | null>(null);
@@ -104,114 +116,152 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
           </Text>
         ) : (
           <Table.ScrollContainer minWidth={860}>
-          <Table withTableBorder verticalSpacing={4} aria-label="Policy versions" data-testid="policy-versions">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Version</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Actions</Table.Th>
-                <Table.Th>Author</Table.Th>
-                <Table.Th>Approver</Table.Th>
-                <Table.Th>Signatures</Table.Th>
-                <Table.Th>Decisions</Table.Th>
-                <Table.Th>Created</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {versions.map((v) => {
-                const mine = v.author.operatorId === operatorId;
-                const problems = v.signatures.filter((s) => !s.verified).map((s) => `${s.role}: ${s.problem ?? 'does not verify'}`);
-                return (
-                  <Table.Tr key={v.sha256} data-testid="policy-version-row" data-sha256={v.sha256}>
-                    <Table.Td>
-                      <Text size="xs" ff="monospace" title={v.sha256}>
-                        {short(v.sha256)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        <Badge styles={READABLE_BADGE} color={STATE_COLOR[v.state]} variant="light">
-                          {v.state}
-                        </Badge>
-                        {v.active && <Badge styles={READABLE_BADGE} variant="outline">active</Badge>}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4}>
-                        {v.state === 'submitted' && approver && (
-                          <Button
-                            size="xs"
-                            disabled={mine}
-                            title={mine ? 'You are the author: another operator must approve' : undefined}
-                            onClick={() =>
-                              setSigning({
-                                title: 'Sign and approve the policy version',
-                                purpose: `You approve this version of ${tenant.tenant}'s ${policyName} policy as the second person. Review the diff first.`,
-                                details: versionDetails(v, `Approval of policy version ${v.sha256} of ${policyName}`),
-                                sign: (pin) => callArx((arx) => arx.policy.approve({ tenantId: tenant.tenantId, sha256: v.sha256, pin })),
-                              })
-                            }
-                          >
-                            Approve…
-                          </Button>
-                        )}
-                        {v.state === 'submitted' && approver && !mine && (
-                          <Button size="xs" variant="default" onClick={() => void act('Not rejected', () => callArx((arx) => arx.policy.reject({ tenantId: tenant.tenantId, sha256: v.sha256 })))}>
-                            Reject
-                          </Button>
-                        )}
-                        {v.state === 'approved' && (
-                          <Button size="xs" onClick={() => void act('Not published', () => callArx((arx) => arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256 })))}>
-                            Publish
-                          </Button>
-                        )}
-                        {v.state === 'superseded' && v.signaturesVerified && (
-                          <Button
-                            size="xs"
-                            variant="default"
-                            onClick={() =>
-                              setSigning({
-                                title: 'Sign a rollback request',
-                                purpose: `You request that ${tenant.tenant}'s ${policyName} policy go back to this earlier version. A different approver must approve the rollback.`,
-                                details: versionDetails(v, `Rollback of ${policyName} to version ${v.sha256} (request)`),
-                                sign: (pin) => callArx((arx) => arx.policy.rollback({ tenantId: tenant.tenantId, sha256: v.sha256, pin })),
-                              })
-                            }
-                          >
-                            Roll back to this…
-                          </Button>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>{v.author.displayName}</Table.Td>
-                    <Table.Td>{v.approver?.displayName ?? '—'}</Table.Td>
-                    <Table.Td>
-                      <Tooltip label={problems.join('; ') || v.signatures.map((s) => `${s.role}: ${s.operator.displayName}, verified`).join('; ') || 'none'} multiline w={320}>
-                        <Badge
-                          styles={READABLE_BADGE}
-                          color={v.signaturesVerified ? 'green' : problems.length ? 'red' : 'blue'}
-                          variant="light"
-                          tabIndex={0}
+            <Table withTableBorder verticalSpacing={4} aria-label="Policy versions" data-testid="policy-versions">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Version</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Actions</Table.Th>
+                  <Table.Th>Author</Table.Th>
+                  <Table.Th>Approver</Table.Th>
+                  <Table.Th>Signatures</Table.Th>
+                  <Table.Th>Decisions</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {versions.map((v) => {
+                  const mine = v.author.operatorId === operatorId;
+                  const problems = v.signatures
+                    .filter((s) => !s.verified)
+                    .map((s) => `${s.role}: ${s.problem ?? 'does not verify'}`);
+                  return (
+                    <Table.Tr key={v.sha256} data-testid="policy-version-row" data-sha256={v.sha256}>
+                      <Table.Td>
+                        <Text size="xs" ff="monospace" title={v.sha256}>
+                          {short(v.sha256)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          <Badge styles={READABLE_BADGE} color={STATE_COLOR[v.state]} variant="light">
+                            {v.state}
+                          </Badge>
+                          {v.active && (
+                            <Badge styles={READABLE_BADGE} variant="outline">
+                              active
+                            </Badge>
+                          )}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td>
+                        <Group gap={4}>
+                          {v.state === 'submitted' && approver && (
+                            <Button
+                              size="xs"
+                              disabled={mine}
+                              title={mine ? 'You are the author: another operator must approve' : undefined}
+                              onClick={() =>
+                                setSigning({
+                                  title: 'Sign and approve the policy version',
+                                  purpose: `You approve this version of ${tenant.tenant}'s ${policyName} policy as the second person. Review the diff first.`,
+                                  details: versionDetails(v, `Approval of policy version ${v.sha256} of ${policyName}`),
+                                  sign: (pin) =>
+                                    callArx((arx) =>
+                                      arx.policy.approve({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
+                                    ),
+                                })
+                              }
+                            >
+                              Approve…
+                            </Button>
+                          )}
+                          {v.state === 'submitted' && approver && !mine && (
+                            <Button
+                              size="xs"
+                              variant="default"
+                              onClick={() =>
+                                void act('Not rejected', () =>
+                                  callArx((arx) => arx.policy.reject({ tenantId: tenant.tenantId, sha256: v.sha256 })),
+                                )
+                              }
+                            >
+                              Reject
+                            </Button>
+                          )}
+                          {v.state === 'approved' && (
+                            <Button
+                              size="xs"
+                              onClick={() =>
+                                void act('Not published', () =>
+                                  callArx((arx) => arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256 })),
+                                )
+                              }
+                            >
+                              Publish
+                            </Button>
+                          )}
+                          {v.state === 'superseded' && v.signaturesVerified && (
+                            <Button
+                              size="xs"
+                              variant="default"
+                              onClick={() =>
+                                setSigning({
+                                  title: 'Sign a rollback request',
+                                  purpose: `You request that ${tenant.tenant}'s ${policyName} policy go back to this earlier version. A different approver must approve the rollback.`,
+                                  details: versionDetails(
+                                    v,
+                                    `Rollback of ${policyName} to version ${v.sha256} (request)`,
+                                  ),
+                                  sign: (pin) =>
+                                    callArx((arx) =>
+                                      arx.policy.rollback({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
+                                    ),
+                                })
+                              }
+                            >
+                              Roll back to this…
+                            </Button>
+                          )}
+                        </Group>
+                      </Table.Td>
+                      <Table.Td>{v.author.displayName}</Table.Td>
+                      <Table.Td>{v.approver?.displayName ?? '—'}</Table.Td>
+                      <Table.Td>
+                        <Tooltip
+                          label={
+                            problems.join('; ') ||
+                            v.signatures.map((s) => `${s.role}: ${s.operator.displayName}, verified`).join('; ') ||
+                            'none'
+                          }
+                          multiline
+                          w={320}
                         >
-                          {v.signaturesVerified
-                            ? 'verified'
-                            : problems.length
-                              ? `${problems.length} invalid`
-                              : `${v.signatures.length} of 2 verified`}
-                        </Badge>
-                      </Tooltip>
-                    </Table.Td>
-                    <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
-                        {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
+                          <Badge
+                            styles={READABLE_BADGE}
+                            color={v.signaturesVerified ? 'green' : problems.length ? 'red' : 'blue'}
+                            variant="light"
+                            tabIndex={0}
+                          >
+                            {v.signaturesVerified
+                              ? 'verified'
+                              : problems.length
+                                ? `${problems.length} invalid`
+                                : `${v.signatures.length} of 2 verified`}
+                          </Badge>
+                        </Tooltip>
+                      </Table.Td>
+                      <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
+                      <Table.Td>
+                        <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
+                          {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
+                        </Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
           </Table.ScrollContainer>
         )}
       </section>
@@ -223,7 +273,8 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
           {pendingRollbacks.map((r: Rollback) => (
             <Group key={r.rollbackId} gap="sm">
               <Text size="sm">
-                Back to <code>{short(r.toSha256)}</code>, requested by {r.requestedBy.displayName} at {r.requestedAt.slice(0, 19).replace('T', ' ')} UTC
+                Back to <code>{short(r.toSha256)}</code>, requested by {r.requestedBy.displayName} at{' '}
+                {r.requestedAt.slice(0, 19).replace('T', ' ')} UTC
               </Text>
               {approver && (
                 <Button
@@ -242,7 +293,10 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
                         ['From version SHA-256', r.fromSha256 ?? 'none'],
                         ['Requested by', r.requestedBy.displayName],
                       ],
-                      sign: (pin) => callArx((arx) => arx.policy.approveRollback({ tenantId: tenant.tenantId, rollbackId: r.rollbackId, pin })),
+                      sign: (pin) =>
+                        callArx((arx) =>
+                          arx.policy.approveRollback({ tenantId: tenant.tenantId, rollbackId: r.rollbackId, pin }),
+                        ),
                     })
                   }
                 >
@@ -256,11 +310,22 @@ export function HistoryPanel({ operatorId, tenant, policyName, onChanged }: { op
       {error && <ErrorNotice error={error.error} title={error.title} />}
       {queued && (
         <Alert role="status" color="yellow" variant="light" title="Approved, queued in the outbox">
-          Signed. The control plane is unreachable: this approval is in the outbox and will be delivered when it is back.
+          Signed. The control plane is unreachable: this approval is in the outbox and will be delivered when it is
+          back.
         </Alert>
       )}
       <DiffView tenantId={tenant.tenantId} policyName={policyName} versions={versions} />
-      {signing && <SignDialog opened title={signing.title} purpose={signing.purpose} details={signing.details} onSign={signing.sign} onSigned={done} onCancel={() => setSigning(null)} />}
+      {signing && (
+        <SignDialog
+          opened
+          title={signing.title}
+          purpose={signing.purpose}
+          details={signing.details}
+          onSign={signing.sign}
+          onSigned={done}
+          onCancel={() => setSigning(null)}
+        />
+      )}
     </Stack>
   );
 }

@@ -47,7 +47,10 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
   useEffect(
     () =>
       subscribeArx('policy.impactProgress', (p) => {
-        if (p.jobId === jobId.current) setJob((j) => (j ? { ...j, processed: p.processed, total: p.total, state: p.state === 'done' ? j.state : p.state } : j));
+        if (p.jobId === jobId.current)
+          setJob((j) =>
+            j ? { ...j, processed: p.processed, total: p.total, state: p.state === 'done' ? j.state : p.state } : j,
+          );
       }),
     [],
   );
@@ -65,7 +68,9 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
 
   const start = async () => {
     setError(null);
-    const r = await callArx((arx) => arx.policy.impactStart({ tenantId, target: { draft: policyName }, window: { lastDecisions: last } }));
+    const r = await callArx((arx) =>
+      arx.policy.impactStart({ tenantId, target: { draft: policyName }, window: { lastDecisions: last } }),
+    );
     if (!r.ok) return setError(r.error);
     jobId.current = r.value.jobId;
     setJob({ jobId: r.value.jobId, state: 'running', processed: 0, total: 0, result: null, error: null });
@@ -87,7 +92,16 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
         Replays recorded decisions of this tenant against your draft and counts those that would change.
       </Text>
       <Group align="flex-end" gap="sm" mb="sm">
-        <NumberInput label="Last decisions" min={1} max={5_000_000} step={10_000} value={last} onChange={(v) => setLast(Number(v) || IMPACT_DEFAULT_DECISIONS)} w={200} thousandSeparator="," />
+        <NumberInput
+          label="Last decisions"
+          min={1}
+          max={5_000_000}
+          step={10_000}
+          value={last}
+          onChange={(v) => setLast(Number(v) || IMPACT_DEFAULT_DECISIONS)}
+          w={200}
+          thousandSeparator=","
+        />
         <Button onClick={() => void start()} loading={job?.state === 'running'}>
           Run impact analysis
         </Button>
@@ -100,9 +114,15 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
       {error && <ErrorNotice error={error} title="Impact analysis failed" />}
       {job && (
         <Stack gap="xs">
-          <Progress value={job.state === 'running' ? pct : 100} animated={job.state === 'running'} aria-label="Impact analysis progress" />
+          <Progress
+            value={job.state === 'running' ? pct : 100}
+            animated={job.state === 'running'}
+            aria-label="Impact analysis progress"
+          />
           <Text size="sm" role="status" aria-live="polite" data-testid="impact-status">
-            {job.state === 'running' ? `${job.processed.toLocaleString()} of ${job.total.toLocaleString()} decisions replayed` : job.state}
+            {job.state === 'running'
+              ? `${job.processed.toLocaleString()} of ${job.total.toLocaleString()} decisions replayed`
+              : job.state}
             {job.error ? `: ${job.error}` : ''}
           </Text>
         </Stack>
@@ -110,8 +130,9 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
       {result && (
         <Stack gap="sm" mt="sm" data-testid="impact-result">
           <Text size="sm">
-            {result.replayed.toLocaleString()} decisions replayed in {(result.elapsedMs / 1000).toFixed(1)} s on {result.workers} workers:{' '}
-            <strong>{result.totals.permitToDeny}</strong> would flip permit → deny, <strong>{result.totals.denyToPermit}</strong> deny → permit
+            {result.replayed.toLocaleString()} decisions replayed in {(result.elapsedMs / 1000).toFixed(1)} s on{' '}
+            {result.workers} workers: <strong>{result.totals.permitToDeny}</strong> would flip permit → deny,{' '}
+            <strong>{result.totals.denyToPermit}</strong> deny → permit
             {result.errors ? `; ${result.errors} could not be replayed` : ''}
             {result.flagged ? `; ${result.flagged} flagged with evaluation errors` : ''}.
           </Text>

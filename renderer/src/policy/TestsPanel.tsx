@@ -1,4 +1,20 @@
-import { ActionIcon, Badge, Button, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import type { PolicyTest } from '../../../shared/contract/domains/policy-lifecycle';
@@ -59,7 +75,19 @@ function emptyForm(): TestForm {
   };
 }
 
-function AddTestDialog({ opened, onClose, onAdd, policyIds, taken }: { opened: boolean; onClose: () => void; onAdd: (t: PolicyTest) => void; policyIds: string[]; taken: Set<string> }) {
+function AddTestDialog({
+  opened,
+  onClose,
+  onAdd,
+  policyIds,
+  taken,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  onAdd: (t: PolicyTest) => void;
+  policyIds: string[];
+  taken: Set<string>;
+}) {
   const [f, setF] = useState<TestForm>(emptyForm);
   const [error, setError] = useState<string | null>(null);
   const set = <K extends keyof TestForm>(k: K, v: TestForm[K]) => setF((p) => ({ ...p, [k]: v }));
@@ -105,22 +133,77 @@ function AddTestDialog({ opened, onClose, onAdd, policyIds, taken }: { opened: b
         }}
       >
         <Stack gap="xs">
-          <TextInput label="Test name" data-autofocus value={f.name} onChange={(e) => set('name', e.currentTarget.value)} required />
+          <TextInput
+            label="Test name"
+            data-autofocus
+            value={f.name}
+            onChange={(e) => set('name', e.currentTarget.value)}
+            required
+          />
           <Group grow>
-            <Select label="User" data={users} value={f.user} allowDeselect={false} onChange={(v) => v && setF((p) => ({ ...p, user: v, team: DEMO_DIRECTORY.users[v]!.teams[0]! }))} />
-            <Select label="Billing team" data={teams} value={f.team} allowDeselect={false} onChange={(v) => v && set('team', v)} />
+            <Select
+              label="User"
+              data={users}
+              value={f.user}
+              allowDeselect={false}
+              onChange={(v) => v && setF((p) => ({ ...p, user: v, team: DEMO_DIRECTORY.users[v]!.teams[0]! }))}
+            />
+            <Select
+              label="Billing team"
+              data={teams}
+              value={f.team}
+              allowDeselect={false}
+              onChange={(v) => v && set('team', v)}
+            />
           </Group>
           <Group grow>
-            <Select label="Model" data={models} value={f.model} allowDeselect={false} onChange={(v) => v && set('model', v)} />
-            <Select label="Classification" data={[...DATA_CLASSIFICATIONS]} value={f.classification} allowDeselect={false} onChange={(v) => v && set('classification', v)} />
+            <Select
+              label="Model"
+              data={models}
+              value={f.model}
+              allowDeselect={false}
+              onChange={(v) => v && set('model', v)}
+            />
+            <Select
+              label="Classification"
+              data={[...DATA_CLASSIFICATIONS]}
+              value={f.classification}
+              allowDeselect={false}
+              onChange={(v) => v && set('classification', v)}
+            />
           </Group>
           <Group grow>
-            <TextInput label="Jurisdiction" description="ISO 3166-1 alpha-2" value={f.jurisdiction} onChange={(e) => set('jurisdiction', e.currentTarget.value.toUpperCase())} />
-            <NumberInput label="Estimated cost (cents)" min={0} value={f.cost} onChange={(v) => set('cost', Number(v) || 0)} />
-            <NumberInput label="Prompt tokens" min={0} value={f.tokens} onChange={(v) => set('tokens', Number(v) || 0)} />
+            <TextInput
+              label="Jurisdiction"
+              description="ISO 3166-1 alpha-2"
+              value={f.jurisdiction}
+              onChange={(e) => set('jurisdiction', e.currentTarget.value.toUpperCase())}
+            />
+            <NumberInput
+              label="Estimated cost (cents)"
+              min={0}
+              value={f.cost}
+              onChange={(v) => set('cost', Number(v) || 0)}
+            />
+            <NumberInput
+              label="Prompt tokens"
+              min={0}
+              value={f.tokens}
+              onChange={(v) => set('tokens', Number(v) || 0)}
+            />
           </Group>
-          <TextInput label="Request time (UTC)" description="RFC 3339; the enclave is at UTC-05:00" value={f.time} onChange={(e) => set('time', e.currentTarget.value)} />
-          <TextInput label="Break-glass justification" description="Leave empty for a normal request" value={f.justification} onChange={(e) => set('justification', e.currentTarget.value)} />
+          <TextInput
+            label="Request time (UTC)"
+            description="RFC 3339; the enclave is at UTC-05:00"
+            value={f.time}
+            onChange={(e) => set('time', e.currentTarget.value)}
+          />
+          <TextInput
+            label="Break-glass justification"
+            description="Leave empty for a normal request"
+            value={f.justification}
+            onChange={(e) => set('justification', e.currentTarget.value)}
+          />
           <Stack gap={4}>
             <Text size="sm" fw={500} id="expected-decision-label">
               Expected decision
@@ -135,7 +218,14 @@ function AddTestDialog({ opened, onClose, onAdd, policyIds, taken }: { opened: b
               ]}
             />
           </Stack>
-          <MultiSelect label="Expected determining policies" description="Optional: exactly these policies must decide" data={policyIds} value={f.determining} onChange={(v) => set('determining', v)} searchable />
+          <MultiSelect
+            label="Expected determining policies"
+            description="Optional: exactly these policies must decide"
+            data={policyIds}
+            value={f.determining}
+            onChange={(v) => set('determining', v)}
+            searchable
+          />
           {error && (
             <Text c="red" size="sm" role="alert">
               {error}
@@ -245,7 +335,12 @@ export function TestsPanel({
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <ActionIcon variant="subtle" color="red" aria-label={`Remove test ${t.name}`} onClick={() => onChange(tests.filter((_, k) => k !== i))}>
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Remove test ${t.name}`}
+                      onClick={() => onChange(tests.filter((_, k) => k !== i))}
+                    >
                       ×
                     </ActionIcon>
                   </Table.Td>
@@ -255,7 +350,13 @@ export function TestsPanel({
           </Table.Tbody>
         </Table>
       )}
-      <AddTestDialog opened={adding} onClose={() => setAdding(false)} onAdd={(t) => onChange([...tests, t])} policyIds={policyIds} taken={new Set(tests.map((t) => t.name))} />
+      <AddTestDialog
+        opened={adding}
+        onClose={() => setAdding(false)}
+        onAdd={(t) => onChange([...tests, t])}
+        policyIds={policyIds}
+        taken={new Set(tests.map((t) => t.name))}
+      />
     </section>
   );
 }

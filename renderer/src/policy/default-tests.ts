@@ -27,8 +27,19 @@ const make = (name: string, r: Omit<GatewayRequest, 'requestId'>, expect: Policy
 /** The tests a new draft of the default policies starts with (they pass against DEFAULT_POLICY_TEXT). */
 export function defaultPolicyTests(): PolicyTest[] {
   return [
-    make('CUI to an accredited model on a weekday', weekday, { decision: 'permit', determiningPolicies: ['arx.permit.within-clearance'] }),
-    make('CUI on a Saturday is refused', { ...weekday, time: '2025-03-08T14:15:00Z' }, { decision: 'deny', determiningPolicies: ['arx.hours.cui-off-hours'] }),
-    make('Secret never leaves the enclave', { ...weekday, user: 'alice', team: 'research', classification: 'secret' }, { decision: 'deny' }),
+    make('CUI to an accredited model on a weekday', weekday, {
+      decision: 'permit',
+      determiningPolicies: ['arx.permit.within-clearance'],
+    }),
+    make(
+      'CUI on a Saturday is refused',
+      { ...weekday, time: '2025-03-08T14:15:00Z' },
+      { decision: 'deny', determiningPolicies: ['arx.hours.cui-off-hours'] },
+    ),
+    make(
+      'Secret never leaves the enclave',
+      { ...weekday, user: 'alice', team: 'research', classification: 'secret' },
+      { decision: 'deny' },
+    ),
   ];
 }

@@ -17,7 +17,8 @@ export interface DraftContent {
  */
 const drafts = new Map<string, DraftContent>();
 
-export const draftKey = (operatorId: string, tenantId: string, policyName: string): string => `${operatorId}\u0000${tenantId}\u0000${policyName}`;
+export const draftKey = (operatorId: string, tenantId: string, policyName: string): string =>
+  `${operatorId}\u0000${tenantId}\u0000${policyName}`;
 
 let watching = false;
 

@@ -54,8 +54,19 @@ export function useDraft(
     const c = current.current;
     if (!c) return { state: 'idle' };
     setSave({ state: 'saving' });
-    const r = await callArx((arx) => arx.policy.saveDraft({ tenantId, policyName, baseSha256: c.baseSha256, text: c.text, schema: null, tests: c.tests }));
-    const next: DraftSaveState = r.ok ? { state: 'saved', draft: r.value, text: c.text, tests: c.tests } : { state: 'local', error: r.error };
+    const r = await callArx((arx) =>
+      arx.policy.saveDraft({
+        tenantId,
+        policyName,
+        baseSha256: c.baseSha256,
+        text: c.text,
+        schema: null,
+        tests: c.tests,
+      }),
+    );
+    const next: DraftSaveState = r.ok
+      ? { state: 'saved', draft: r.value, text: c.text, tests: c.tests }
+      : { state: 'local', error: r.error };
     // Only the answer for what is still the current content counts.
     if (current.current === c) setSave(next);
     return next;
@@ -103,7 +114,17 @@ export function useDraft(
         clearTimeout(timer.current);
         timer.current = null;
         const c = current.current;
-        if (c) void callArx((arx) => arx.policy.saveDraft({ tenantId, policyName, baseSha256: c.baseSha256, text: c.text, schema: null, tests: c.tests }));
+        if (c)
+          void callArx((arx) =>
+            arx.policy.saveDraft({
+              tenantId,
+              policyName,
+              baseSha256: c.baseSha256,
+              text: c.text,
+              schema: null,
+              tests: c.tests,
+            }),
+          );
       }
     },
     [tenantId, policyName],

@@ -14,7 +14,10 @@ export function AuditSection() {
   useExplorerLinks(useCallback(() => setTab('explorer'), []));
   return (
     <>
-      <SectionHeader title="Audit" lead="The tamper-evident record of every gateway decision, chained per tenant and checkpointed in a Merkle tree." />
+      <SectionHeader
+        title="Audit"
+        lead="The tamper-evident record of every gateway decision, chained per tenant and checkpointed in a Merkle tree."
+      />
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List aria-label="Audit views">
           <Tabs.Tab value="verify">Verify chain</Tabs.Tab>

@@ -18,14 +18,17 @@ interface Listed {
 export function BundlesSection() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
   const [tenantId, setTenantId] = useState<string | null>(null);
-  const tenant = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? tenants.value[0] ?? null) : null;
+  const tenant =
+    tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? tenants.value[0] ?? null) : null;
   const [from, setFrom] = useState<number>(0);
   const [to, setTo] = useState<number>(99);
   const [listVersion, setListVersion] = useState(0);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [path, setPath] = useState('');
   const [opening, setOpening] = useState(false);
-  const [opened, setOpened] = useState<{ path: string; report: BundleReport; contents: BundleContents | null } | null>(null);
+  const [opened, setOpened] = useState<{ path: string; report: BundleReport; contents: BundleContents | null } | null>(
+    null,
+  );
   const [openError, setOpenError] = useState<ArxError | null>(null);
 
   const open = async (p: string) => {
@@ -62,8 +65,22 @@ export function BundlesSection() {
                 allowDeselect={false}
                 w={320}
               />
-              <NumberInput label="From seq" min={0} value={from} onChange={(v) => setFrom(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
-              <NumberInput label="To seq" min={0} value={to} onChange={(v) => setTo(typeof v === 'number' ? v : Number(v))} w={140} allowDecimal={false} />
+              <NumberInput
+                label="From seq"
+                min={0}
+                value={from}
+                onChange={(v) => setFrom(typeof v === 'number' ? v : Number(v))}
+                w={140}
+                allowDecimal={false}
+              />
+              <NumberInput
+                label="To seq"
+                min={0}
+                value={to}
+                onChange={(v) => setTo(typeof v === 'number' ? v : Number(v))}
+                w={140}
+                allowDecimal={false}
+              />
               {tenant && (
                 <ExportBundleButton
                   tenant={tenant}
@@ -82,7 +99,8 @@ export function BundlesSection() {
           )}
           {tenant && (
             <Text size="xs" c="dimmed">
-              {tenant.events.toLocaleString('en-US')} events in this tenant. The range must be covered by a signed checkpoint.
+              {tenant.events.toLocaleString('en-US')} events in this tenant. The range must be covered by a signed
+              checkpoint.
             </Text>
           )}
           {exported && <ExportedBundleView exported={exported} />}
@@ -103,7 +121,13 @@ export function BundlesSection() {
             }}
           >
             <Group align="flex-end">
-              <TextInput label="Bundle file (path)" value={path} onChange={(e) => setPath(e.currentTarget.value)} w={520} placeholder="/media/usb/alpha-0-999.arxbundle" />
+              <TextInput
+                label="Bundle file (path)"
+                value={path}
+                onChange={(e) => setPath(e.currentTarget.value)}
+                w={520}
+                placeholder="/media/usb/alpha-0-999.arxbundle"
+              />
               <Button type="submit" disabled={!path.trim() || opening} loading={opening}>
                 Open bundle
               </Button>
@@ -143,7 +167,13 @@ function BundleList({ onOpen, disabled }: { onOpen: (path: string) => void; disa
             <Table.Td>{b.bytes.toLocaleString('en-US')} bytes</Table.Td>
             <Table.Td>{b.modifiedAt}</Table.Td>
             <Table.Td>
-              <Button size="xs" variant="light" onClick={() => onOpen(b.path)} aria-label={`Open ${b.name}`} disabled={disabled}>
+              <Button
+                size="xs"
+                variant="light"
+                onClick={() => onOpen(b.path)}
+                aria-label={`Open ${b.name}`}
+                disabled={disabled}
+              >
                 Open
               </Button>
             </Table.Td>

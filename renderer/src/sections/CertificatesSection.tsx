@@ -13,13 +13,17 @@ import { SignReview } from '../certificates/SignReview';
 import { VerificationView } from '../certificates/VerificationView';
 import { SectionHeader } from './SectionHeader';
 
-type Outcome = { kind: 'verified'; v: CertificateVerification } | { kind: 'exported'; e: { directory: string; files: string[]; commands: string[] } } | { kind: 'error'; error: ArxError };
+type Outcome =
+  | { kind: 'verified'; v: CertificateVerification }
+  | { kind: 'exported'; e: { directory: string; files: string[]; commands: string[] } }
+  | { kind: 'error'; error: ArxError };
 
 /** Fidelity certificates (issue 6 items 5 and 6): sign a review of a range, list, verify, export for OpenSSL. */
 export function CertificatesSection() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
   const [chosen, setChosen] = useState<string | null>(null);
-  const tenant = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === chosen) ?? tenants.value[0] ?? null) : null;
+  const tenant =
+    tenants.state === 'ok' ? (tenants.value.find((t) => t.id === chosen) ?? tenants.value[0] ?? null) : null;
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   // Bumped after a signature: remounts the list, which loads again.
   const [listVersion, setListVersion] = useState(0);
@@ -29,7 +33,9 @@ export function CertificatesSection() {
     if (outcome) outcomeRef.current?.scrollIntoView({ block: 'start' });
   }, [outcome]);
 
-  const verify = async (source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string }) => {
+  const verify = async (
+    source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string },
+  ) => {
     const r = await callArx((arx) => arx.review.verify({ source }));
     setOutcome(r.ok ? { kind: 'verified', v: r.value } : { kind: 'error', error: r.error });
   };
@@ -92,10 +98,19 @@ export function CertificatesSection() {
   );
 }
 
-function StoredCertificates({ tenantId, onVerify, onExport }: { tenantId: string; onVerify: (c: CertificateSummary) => void; onExport: (c: CertificateSummary) => void }) {
+function StoredCertificates({
+  tenantId,
+  onVerify,
+  onExport,
+}: {
+  tenantId: string;
+  onVerify: (c: CertificateSummary) => void;
+  onExport: (c: CertificateSummary) => void;
+}) {
   const list = useArxResult((arx) => arx.review.list({ tenantId }));
   if (list.state === 'loading') return <Loader size="sm" aria-label="Loading certificates" />;
-  if (list.state === 'error') return <ErrorNotice error={list.error} title={errorTitle(list.error, 'The certificates could not be listed')} />;
+  if (list.state === 'error')
+    return <ErrorNotice error={list.error} title={errorTitle(list.error, 'The certificates could not be listed')} />;
   return (
     <>
       <OfflineBanner cached={list.value.cached} what="certificates" />

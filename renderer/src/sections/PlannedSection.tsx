@@ -12,8 +12,8 @@ export function PlannedSection({ title, lead, planned }: { title: string; lead: 
     <Stack gap="lg">
       <SectionHeader title={title} lead={lead} />
       <Alert variant="light" color="gray" title="Not built yet" icon={<InfoIcon />} className={classes.notBuilt}>
-        This section is a placeholder. It does not read or change anything, and an empty screen here
-        does not mean there is nothing to see.
+        This section is a placeholder. It does not read or change anything, and an empty screen here does not mean there
+        is nothing to see.
       </Alert>
       <section aria-labelledby={`planned-${title}`}>
         <Title order={2} id={`planned-${title}`} mb="xs">

@@ -34,7 +34,10 @@ export function PoliciesSection() {
   const [listed, setListed] = useState(0);
   const listKey = tenant ? `${tenant.tenantId}|${listed}` : '';
   const [listedActive, setListedActive] = useState<{ key: string; value: VersionSummary | null } | null>(null);
-  const active = listedActive && listedActive.key === listKey ? { state: 'ok' as const, value: listedActive.value } : { state: 'loading' as const };
+  const active =
+    listedActive && listedActive.key === listKey
+      ? { state: 'ok' as const, value: listedActive.value }
+      : { state: 'loading' as const };
 
   useEffect(() => {
     if (!tenant) return;
@@ -57,12 +60,13 @@ export function PoliciesSection() {
     />
   );
   if (session.state === 'loading') return header;
-  if (session.state === 'error') return (
-    <Stack gap="lg">
-      {header}
-      <ErrorNotice error={session.error} title="The operator session could not be read" />
-    </Stack>
-  );
+  if (session.state === 'error')
+    return (
+      <Stack gap="lg">
+        {header}
+        <ErrorNotice error={session.error} title="The operator session could not be read" />
+      </Stack>
+    );
   if (!session.value || !tenant) {
     return (
       <Stack gap="lg">
@@ -87,7 +91,8 @@ export function PoliciesSection() {
         />
         <Text size="sm" c="dimmed" pb={6}>
           Your roles here: {tenant.roles.join(', ')}. Policy: {GATEWAY_POLICY}
-          {active.state === 'ok' && (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
+          {active.state === 'ok' &&
+            (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
         </Text>
       </Group>
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
@@ -117,7 +122,13 @@ export function PoliciesSection() {
           <ImpactPanel tenantId={tenant.tenantId} policyName={GATEWAY_POLICY} />
         </Tabs.Panel>
         <Tabs.Panel value="history" pt="md">
-          <HistoryPanel key={tenant.tenantId} operatorId={operatorId} tenant={tenant} policyName={GATEWAY_POLICY} onChanged={() => setListed((n) => n + 1)} />
+          <HistoryPanel
+            key={tenant.tenantId}
+            operatorId={operatorId}
+            tenant={tenant}
+            policyName={GATEWAY_POLICY}
+            onChanged={() => setListed((n) => n + 1)}
+          />
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -1,4 +1,14 @@
-import { Loader, Group, SegmentedControl, Stack, Table, Text, Title, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
+import {
+  Loader,
+  Group,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  Title,
+  useMantineColorScheme,
+  type MantineColorScheme,
+} from '@mantine/core';
 import type { ResponseOf } from '../../../shared/contract';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { CachePanel } from '../cache/CachePanel';
@@ -23,7 +33,13 @@ function SettingsTable({ settings }: { settings: SettingsView }) {
     ['Idle lock', `${settings.idleLockMinutes} minutes`],
   ];
   return (
-    <Table withTableBorder withRowBorders className={classes.settingsTable} aria-labelledby="settings-config-heading" verticalSpacing={8}>
+    <Table
+      withTableBorder
+      withRowBorders
+      className={classes.settingsTable}
+      aria-labelledby="settings-config-heading"
+      verticalSpacing={8}
+    >
       <Table.Tbody>
         {rows.map(([label, value]) => (
           <Table.Tr key={label}>
@@ -70,7 +86,9 @@ export function SettingsSection() {
             <Text size="sm">Reading the configuration…</Text>
           </Group>
         )}
-        {settings.state === 'error' && <ErrorNotice error={settings.error} title="The configuration could not be read" />}
+        {settings.state === 'error' && (
+          <ErrorNotice error={settings.error} title="The configuration could not be read" />
+        )}
         {settings.state === 'ok' && <SettingsTable settings={settings.value} />}
       </section>
       <section aria-labelledby="settings-cache-heading">

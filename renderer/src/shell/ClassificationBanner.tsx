@@ -18,7 +18,13 @@ export function markingText(m: ClassificationMarking): string {
  * customary ones from shared/config/classification.ts; the text is never abbreviated. When the
  * marking is unknown (app.info failed) the banner says so instead of guessing a level.
  */
-export function ClassificationBanner({ marking, position }: { marking: ClassificationMarking | null; position: 'top' | 'bottom' }) {
+export function ClassificationBanner({
+  marking,
+  position,
+}: {
+  marking: ClassificationMarking | null;
+  position: 'top' | 'bottom';
+}) {
   const text = marking ? markingText(marking) : 'CLASSIFICATION UNAVAILABLE';
   const colours = marking ? BANNER_COLOURS[marking.classification] : { background: '#3b3b3b', text: '#ffffff' };
   return (

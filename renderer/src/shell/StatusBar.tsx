@@ -23,12 +23,28 @@ const CARD: Record<Status['card']['state'], { label: string; tone: Tone }> = {
   locked: { label: 'Locked', tone: 'bad' },
 };
 
-const MODE: Record<Status['controlPlane']['mode'], string> = { none: 'none', embedded: 'embedded', external: 'on-prem' };
+const MODE: Record<Status['controlPlane']['mode'], string> = {
+  none: 'none',
+  embedded: 'embedded',
+  external: 'on-prem',
+};
 
 /** Names and states never wrap: the details give way (truncated, full text in the title). */
 const NOWRAP = { whiteSpace: 'nowrap', flex: 'none' } as const;
 
-function Indicator({ name, label, tone, detail, wide }: { name: string; label: string; tone: Tone; detail: string; wide?: boolean }) {
+function Indicator({
+  name,
+  label,
+  tone,
+  detail,
+  wide,
+}: {
+  name: string;
+  label: string;
+  tone: Tone;
+  detail: string;
+  wide?: boolean;
+}) {
   return (
     <Group gap={6} wrap="nowrap" className={classes.statusItem} role="group" aria-label={name}>
       <span className={classes.dot} data-tone={tone} aria-hidden="true" />
@@ -39,7 +55,15 @@ function Indicator({ name, label, tone, detail, wide }: { name: string; label: s
       <Text span size="xs" fw={700} data-role="state" style={NOWRAP}>
         {label}
       </Text>{' '}
-      <Text span size="xs" c="dimmed" truncate="end" className={classes.statusDetail} style={wide ? { maxWidth: 720 } : undefined} title={detail}>
+      <Text
+        span
+        size="xs"
+        c="dimmed"
+        truncate="end"
+        className={classes.statusDetail}
+        style={wide ? { maxWidth: 720 } : undefined}
+        title={detail}
+      >
         ({detail})
       </Text>
     </Group>

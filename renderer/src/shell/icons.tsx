@@ -26,7 +26,11 @@ function Icon({ d, size = 18 }: { d: readonly string[]; size?: number }) {
 }
 
 const PATHS: Record<SectionId | 'shield' | 'sun' | 'moon' | 'info', readonly string[]> = {
-  policies: ['M14 3v4a1 1 0 0 0 1 1h4', 'M17 21H7a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h7l5 5v11a2 2 0 0 1-2 2z', 'M9 15l2 2l4-4'],
+  policies: [
+    'M14 3v4a1 1 0 0 0 1 1h4',
+    'M17 21H7a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h7l5 5v11a2 2 0 0 1-2 2z',
+    'M9 15l2 2l4-4',
+  ],
   audit: [
     'M9 15l6-6',
     'M11 6l.463-.536a5 5 0 0 1 7.071 7.072l-.534.464',
@@ -40,7 +44,11 @@ const PATHS: Record<SectionId | 'shield' | 'sun' | 'moon' | 'info', readonly str
     'M6 12h3',
     'M6 15h2',
   ],
-  bundles: ['M3 6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2a2 2 0 0 1-2 2h-14a2 2 0 0 1-2-2z', 'M5 8v10a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-10', 'M10 12h4'],
+  bundles: [
+    'M3 6a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2a2 2 0 0 1-2 2h-14a2 2 0 0 1-2-2z',
+    'M5 8v10a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-10',
+    'M10 12h4',
+  ],
   settings: [
     'M12 6a2 2 0 1 0 4 0a2 2 0 1 0-4 0',
     'M4 6h8',
@@ -53,7 +61,10 @@ const PATHS: Record<SectionId | 'shield' | 'sun' | 'moon' | 'info', readonly str
     'M19 18h1',
   ],
   shield: ['M12 3a12 12 0 0 0 8.5 3a12 12 0 0 1-8.5 15a12 12 0 0 1-8.5-15a12 12 0 0 0 8.5-3', 'M9 12l2 2l4-4'],
-  sun: ['M8 12a4 4 0 1 0 8 0a4 4 0 1 0-8 0', 'M3 12h1m8-9v1m8 8h1m-9 8v1m-6.4-15.4l.7.7m12.1-.7l-.7.7m0 11.4l.7.7m-12.1-.7l-.7.7'],
+  sun: [
+    'M8 12a4 4 0 1 0 8 0a4 4 0 1 0-8 0',
+    'M3 12h1m8-9v1m8 8h1m-9 8v1m-6.4-15.4l.7.7m12.1-.7l-.7.7m0 11.4l.7.7m-12.1-.7l-.7.7',
+  ],
   info: ['M3 12a9 9 0 1 0 18 0a9 9 0 1 0-18 0', 'M12 9h.01', 'M11 12h1v4h1'],
   moon: ['M12 3c.132 0 .263 0 .393 0a7.5 7.5 0 0 0 7.92 12.446a9 9 0 1 1-8.313-12.454z'],
 };

@@ -26,7 +26,16 @@ export interface SignDialogProps<T> {
  * component's state only until it is sent, and is cleared on every outcome. Cancel cancels: it
  * never re-prompts.
  */
-export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigned, onCancel, extra }: SignDialogProps<T>) {
+export function SignDialog<T>({
+  opened,
+  title,
+  purpose,
+  details,
+  onSign,
+  onSigned,
+  onCancel,
+  extra,
+}: SignDialogProps<T>) {
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);
@@ -49,7 +58,14 @@ export function SignDialog<T>({ opened, title, purpose, details, onSign, onSigne
   };
 
   return (
-    <Modal opened={opened} onClose={close} title={title} size="lg" closeOnClickOutside={false} data-testid="sign-dialog">
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={title}
+      size="lg"
+      closeOnClickOutside={false}
+      data-testid="sign-dialog"
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();

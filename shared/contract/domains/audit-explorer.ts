@@ -9,9 +9,13 @@ import { CachedMarkSchema } from './cache';
  * must hold a role in that tenant.
  */
 
-const TenantId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a tenant id is a lowercase UUID');
+const TenantId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a tenant id is a lowercase UUID');
 /** RFC 3339 in UTC (Z), up to microseconds. */
-const Instant = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z$/, 'a UTC time like 2026-11-25T12:00:00Z');
+const Instant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z$/, 'a UTC time like 2026-11-25T12:00:00Z');
 const Text = z.string().min(1).max(200);
 const Cents = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -40,7 +44,9 @@ export const ExplorerFilterSchema = z
 export type ExplorerFilter = z.infer<typeof ExplorerFilterSchema>;
 
 export const EXPLORER_SORT_KEYS = ['time', 'seq', 'cost'] as const;
-export const ExplorerSortSchema = z.object({ key: z.enum(EXPLORER_SORT_KEYS), direction: z.enum(['asc', 'desc']) }).strict();
+export const ExplorerSortSchema = z
+  .object({ key: z.enum(EXPLORER_SORT_KEYS), direction: z.enum(['asc', 'desc']) })
+  .strict();
 export type ExplorerSort = z.infer<typeof ExplorerSortSchema>;
 
 export const ExplorerRowSchema = z
@@ -105,7 +111,9 @@ export const ExplorerEventSchema = z
       .nullable(),
     /** Why there is no proof (the event is newer than the newest checkpoint, or the proof could not be built). */
     proofUnavailable: z.string().nullable(),
-    verifierKeys: z.array(z.object({ key: z.string(), validFrom: z.string(), validTo: z.string().nullable() }).strict()),
+    verifierKeys: z.array(
+      z.object({ key: z.string(), validFrom: z.string(), validTo: z.string().nullable() }).strict(),
+    ),
     /** Present when answered from the local cache (control plane unreachable); the renderer re-checks it all the same. */
     cached: CachedMarkSchema.optional(),
   })
@@ -150,7 +158,9 @@ export const ExplorerDashboardSchema = z
     costByTeamProvider: z.array(CostCell),
     costOutliers: z.array(OutlierPointSchema),
     /** User-days whose cost is inside their norm, for the scatter next to the outliers. */
-    userDays: z.array(z.object({ user: z.string(), day: z.string(), costCents: z.number(), score: z.number() }).strict()),
+    userDays: z.array(
+      z.object({ user: z.string(), day: z.string(), costCents: z.number(), score: z.number() }).strict(),
+    ),
     threshold: z.number(),
     elapsedMs: z.number(),
     /** Present when answered from the local cache (control plane unreachable). */
@@ -175,7 +185,8 @@ export const auditExplorerCommands = {
     requiresConsent: true,
   }),
   'explorer.event': def({
-    summary: 'One event: stored bytes, jsonb copy, digest, chain link and an inclusion proof to the nearest signed checkpoint.',
+    summary:
+      'One event: stored bytes, jsonb copy, digest, chain link and an inclusion proof to the nearest signed checkpoint.',
     request: z.object({ tenantId: TenantId, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     response: ExplorerEventSchema,
     requiresConsent: true,
@@ -187,7 +198,8 @@ export const auditExplorerCommands = {
     requiresConsent: true,
   }),
   'explorer.dashboard': def({
-    summary: 'Events over time, denials by reason, cost by team and provider, and cost outliers (median absolute deviation).',
+    summary:
+      'Events over time, denials by reason, cost by team and provider, and cost outliers (median absolute deviation).',
     request: z.object({ tenantId: TenantId, timeFrom: Instant.nullable(), timeTo: Instant.nullable() }).strict(),
     response: ExplorerDashboardSchema,
     requiresConsent: true,
@@ -195,7 +207,11 @@ export const auditExplorerCommands = {
 } as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const AUDIT_EXPLORER_ERROR_CODES = ['EXPLORER_CURSOR_INVALID', 'EXPLORER_TENANT_FORBIDDEN', 'EXPLORER_FILTER_INVALID'] as const;
+export const AUDIT_EXPLORER_ERROR_CODES = [
+  'EXPLORER_CURSOR_INVALID',
+  'EXPLORER_TENANT_FORBIDDEN',
+  'EXPLORER_FILTER_INVALID',
+] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const auditExplorerEvents = {} as const;

@@ -8,7 +8,9 @@ import { CachedMarkSchema } from './cache';
  * complete record a reviewer signs (docs/chain-format.md §5.3, /tmp/team/VERIFY-API.md).
  */
 
-const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
+const Uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const IsoTime = z.string().datetime({ offset: true });
 const JobId = z.string().regex(/^vj-[0-9a-f]{16}$/, 'a verification job id');
@@ -85,7 +87,13 @@ export const VerifyResultSchema = z
     tenant: z.object({ id: Uuid, slug: z.string(), name: z.string() }).strict(),
     verdict: z.enum(['intact', 'broken']),
     range: z
-      .object({ kind: z.enum(['all', 'seq', 'time']), fromSeq: z.number().int(), toSeq: z.number().int().nullable(), fromTime: z.string().nullable(), toTime: z.string().nullable() })
+      .object({
+        kind: z.enum(['all', 'seq', 'time']),
+        fromSeq: z.number().int(),
+        toSeq: z.number().int().nullable(),
+        fromTime: z.string().nullable(),
+        toTime: z.string().nullable(),
+      })
       .strict(),
     counts: z
       .object({
@@ -105,14 +113,24 @@ export const VerifyResultSchema = z
     head: z.object({ size: z.number().int(), hashBlake3: z.string() }).strict(),
     /** The newest verified signed checkpoint inside the range, on which the events are anchored. */
     checkpoint: z
-      .object({ treeSize: z.number().int(), rootSha256: z.string(), headBlake3: z.string(), issuedAt: z.string(), keyName: z.string(), note: z.string() })
+      .object({
+        treeSize: z.number().int(),
+        rootSha256: z.string(),
+        headBlake3: z.string(),
+        issuedAt: z.string(),
+        keyName: z.string(),
+        note: z.string(),
+      })
       .strict()
       .nullable(),
     /**
      * Events after that checkpoint: not yet covered by a signed checkpoint. laterCheckpointSize: a
      * verified checkpoint beyond the range's end covers them, but this range did not check its root.
      */
-    tail: z.object({ fromSeq: z.number().int(), count: z.number().int(), laterCheckpointSize: z.number().int().nullable() }).strict().nullable(),
+    tail: z
+      .object({ fromSeq: z.number().int(), count: z.number().int(), laterCheckpointSize: z.number().int().nullable() })
+      .strict()
+      .nullable(),
     problems: z.array(VerifyProblemSchema),
     documents: z.enum(['checked', 'skipped', 'unchecked']),
     startedAt: z.string(),
@@ -180,5 +198,8 @@ export const AUDIT_VERIFY_ERROR_CODES = [
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const auditVerifyEvents = {
-  'audit.verifyProgress': { payload: VerifyStatusSchema, summary: 'A verification job progressed, finished, failed or was cancelled.' },
+  'audit.verifyProgress': {
+    payload: VerifyStatusSchema,
+    summary: 'A verification job progressed, finished, failed or was cancelled.',
+  },
 } as const;

@@ -29,7 +29,18 @@ export const BundleReportSchema = z
         compressed: z.boolean(),
       })
       .strict(),
-    checks: z.array(z.object({ id: z.string(), label: z.string(), ok: z.boolean(), checked: z.number(), findings: z.array(finding), omitted: z.number() }).strict()),
+    checks: z.array(
+      z
+        .object({
+          id: z.string(),
+          label: z.string(),
+          ok: z.boolean(),
+          checked: z.number(),
+          findings: z.array(finding),
+          omitted: z.number(),
+        })
+        .strict(),
+    ),
     warnings: z.array(finding),
   })
   .strict();
@@ -45,12 +56,29 @@ export const BundleContentsSchema = z
           name: z.string(),
           state: z.string(),
           text: z.string(),
-          signatures: z.array(z.object({ role: z.string(), operatorId: z.string(), certificateSha256: z.string(), signedAt: z.string() }).strict()),
+          signatures: z.array(
+            z
+              .object({ role: z.string(), operatorId: z.string(), certificateSha256: z.string(), signedAt: z.string() })
+              .strict(),
+          ),
         })
         .strict(),
     ),
-    certificates: z.array(z.object({ sha256: z.string(), subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string(), member: z.string() }).strict()),
-    reviews: z.array(z.object({ id: z.string(), fromSeq: z.number(), toSeq: z.number(), createdAt: z.string() }).strict()),
+    certificates: z.array(
+      z
+        .object({
+          sha256: z.string(),
+          subject: z.string(),
+          issuer: z.string(),
+          notBefore: z.string(),
+          notAfter: z.string(),
+          member: z.string(),
+        })
+        .strict(),
+    ),
+    reviews: z.array(
+      z.object({ id: z.string(), fromSeq: z.number(), toSeq: z.number(), createdAt: z.string() }).strict(),
+    ),
     checkpoints: z.array(z.object({ member: z.string(), size: z.number(), time: z.string() }).strict()),
   })
   .strict();
@@ -75,7 +103,17 @@ export const bundleCommands = {
       })
       .strict(),
     response: z
-      .object({ path: z.string(), sha256: z.string(), bytes: z.number(), tenantId: z.string(), from: z.number(), to: z.number(), events: z.number(), eventBytes: z.number(), members: z.number() })
+      .object({
+        path: z.string(),
+        sha256: z.string(),
+        bytes: z.number(),
+        tenantId: z.string(),
+        from: z.number(),
+        to: z.number(),
+        events: z.number(),
+        eventBytes: z.number(),
+        members: z.number(),
+      })
       .strict(),
     requiresConsent: true,
   }),
@@ -83,20 +121,38 @@ export const bundleCommands = {
     summary: 'List the evidence bundles in the data directory.',
     request: empty,
     response: z
-      .object({ dir: z.string(), bundles: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number(), modifiedAt: z.string() }).strict()) })
+      .object({
+        dir: z.string(),
+        bundles: z.array(
+          z.object({ name: z.string(), path: z.string(), bytes: z.number(), modifiedAt: z.string() }).strict(),
+        ),
+      })
       .strict(),
     requiresConsent: true,
   }),
   'bundle.open': def({
-    summary: 'Verify an evidence bundle offline against the configured trust anchors and show what it holds (read-only).',
-    request: z.object({ path: z.string().min(1).max(4096), maxEvents: z.number().int().min(0).max(5000).nullable() }).strict(),
-    response: z.object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() }).strict(),
+    summary:
+      'Verify an evidence bundle offline against the configured trust anchors and show what it holds (read-only).',
+    request: z
+      .object({ path: z.string().min(1).max(4096), maxEvents: z.number().int().min(0).max(5000).nullable() })
+      .strict(),
+    response: z
+      .object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() })
+      .strict(),
     requiresConsent: true,
   }),
 } as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
-export const BUNDLE_ERROR_CODES = ['BUNDLE_OUT_EXISTS', 'BUNDLE_RANGE_UNAVAILABLE', 'BUNDLE_RANGE_NOT_CHECKPOINTED', 'BUNDLE_CHAIN_NOT_CONTIGUOUS', 'BUNDLE_TRUST_INVALID', 'BUNDLE_ROLE_REQUIRED', 'BUNDLE_PIN_REQUIRED'] as const;
+export const BUNDLE_ERROR_CODES = [
+  'BUNDLE_OUT_EXISTS',
+  'BUNDLE_RANGE_UNAVAILABLE',
+  'BUNDLE_RANGE_NOT_CHECKPOINTED',
+  'BUNDLE_CHAIN_NOT_CONTIGUOUS',
+  'BUNDLE_TRUST_INVALID',
+  'BUNDLE_ROLE_REQUIRED',
+  'BUNDLE_PIN_REQUIRED',
+] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const bundleEvents = {

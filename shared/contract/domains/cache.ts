@@ -44,10 +44,19 @@ export const CacheStatusSchema = z
     limitBytes: z.number().int().min(0),
     records: z.number().int().min(0),
     refetchableBytes: z.number().int().min(0),
-    outbox: z.object({ pending: z.number().int().min(0), delivered: z.number().int().min(0), rejected: z.number().int().min(0) }).strict(),
+    outbox: z
+      .object({
+        pending: z.number().int().min(0),
+        delivered: z.number().int().min(0),
+        rejected: z.number().int().min(0),
+      })
+      .strict(),
     generation: z.number().int().min(0),
     /** A data-key rotation that was started and not finished (resumed by cache.rotate). */
-    rotation: z.object({ to: z.number().int(), remaining: z.number().int().min(0) }).strict().nullable(),
+    rotation: z
+      .object({ to: z.number().int(), remaining: z.number().int().min(0) })
+      .strict()
+      .nullable(),
     recipients: z.array(CacheRecipientSchema),
     recoveryConfigured: z.boolean(),
     /** Who unlocked it: "card <subject>" or "recovery key"; null when locked. */
@@ -76,7 +85,12 @@ export const OutboxItemSchema = z
 export type OutboxItem = z.infer<typeof OutboxItemSchema>;
 
 export const cacheCommands = {
-  'cache.status': def({ summary: 'State of the encrypted local cache and its outbox.', request: empty, response: CacheStatusSchema, requiresConsent: true }),
+  'cache.status': def({
+    summary: 'State of the encrypted local cache and its outbox.',
+    request: empty,
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
   'cache.unlock': def({
     summary: "Open the cache with the logged-in operator's card (Key Management key, 9D); creates it on first use.",
     request: empty,
@@ -85,11 +99,18 @@ export const cacheCommands = {
   }),
   'cache.recover': def({
     summary: 'Open the cache with the organisation recovery private key (PEM file), e.g. after a lost card.',
-    request: z.object({ privateKeyFile: z.string().min(1).max(4096), passphrase: z.string().max(1024).nullable() }).strict(),
+    request: z
+      .object({ privateKeyFile: z.string().min(1).max(4096), passphrase: z.string().max(1024).nullable() })
+      .strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
   }),
-  'cache.lock': def({ summary: 'Wipe the data key from memory.', request: empty, response: CacheStatusSchema, requiresConsent: true }),
+  'cache.lock': def({
+    summary: 'Wipe the data key from memory.',
+    request: empty,
+    response: CacheStatusSchema,
+    requiresConsent: true,
+  }),
   'cache.wipe': def({
     summary: 'Delete the cache file and its keys (refused while the outbox holds unsent items, unless discardOutbox).',
     request: z.object({ discardOutbox: z.boolean() }).strict(),
@@ -97,7 +118,8 @@ export const cacheCommands = {
     requiresConsent: true,
   }),
   'cache.rewrap': def({
-    summary: "Wrap the data key to another card's Key Management key (the card in `slot`); optionally drop the current card.",
+    summary:
+      "Wrap the data key to another card's Key Management key (the card in `slot`); optionally drop the current card.",
     request: z.object({ slot: z.string().min(1).max(64), removeOthers: z.boolean() }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
@@ -112,7 +134,12 @@ export const cacheCommands = {
     summary: 'Replace a damaged cache with a new one, keeping every readable outbox item; the old file is kept aside.',
     request: empty,
     response: z
-      .object({ status: CacheStatusSchema, outboxKept: z.number().int().min(0), outboxUnreadable: z.number().int().min(0), quarantinedFile: z.string() })
+      .object({
+        status: CacheStatusSchema,
+        outboxKept: z.number().int().min(0),
+        outboxUnreadable: z.number().int().min(0),
+        quarantinedFile: z.string(),
+      })
       .strict(),
     requiresConsent: true,
   }),
@@ -123,15 +150,28 @@ export const cacheCommands = {
     requiresConsent: true,
   }),
   'cache.entries': def({
-    summary: 'What the cache holds, by kind, with the keys of each (decrypted, newest first, at most `limit` per kind).',
+    summary:
+      'What the cache holds, by kind, with the keys of each (decrypted, newest first, at most `limit` per kind).',
     request: z.object({ limit: z.number().int().min(0).max(1000) }).strict(),
-    response: z.object({ kinds: z.array(z.object({ kind: z.string(), count: z.number().int().min(0), keys: z.array(z.string()) }).strict()) }).strict(),
+    response: z
+      .object({
+        kinds: z.array(
+          z.object({ kind: z.string(), count: z.number().int().min(0), keys: z.array(z.string()) }).strict(),
+        ),
+      })
+      .strict(),
     requiresConsent: true,
   }),
   'cache.outboxDeliver': def({
     summary: 'Deliver the pending outbox items now, in order.',
     request: empty,
-    response: z.object({ delivered: z.number().int().min(0), rejected: z.number().int().min(0), pending: z.number().int().min(0) }).strict(),
+    response: z
+      .object({
+        delivered: z.number().int().min(0),
+        rejected: z.number().int().min(0),
+        pending: z.number().int().min(0),
+      })
+      .strict(),
     requiresConsent: true,
   }),
 } as const satisfies Record<string, CommandDef>;
@@ -160,5 +200,8 @@ export const CACHE_ERROR_CODES = [
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const cacheEvents = {
-  'cache.changed': { payload: CacheStatusSchema, summary: 'The cache was unlocked, locked, damaged, or its outbox changed.' },
+  'cache.changed': {
+    payload: CacheStatusSchema,
+    summary: 'The cache was unlocked, locked, damaged, or its outbox changed.',
+  },
 } as const;

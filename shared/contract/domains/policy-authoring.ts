@@ -84,7 +84,8 @@ export const PolicyTestRunSchema = z
 
 export const policyAuthoringCommands = {
   'policy.validate': def({
-    summary: 'Parse and strictly validate a policy text against the gateway schema; diagnostics in editor positions with Cedar help.',
+    summary:
+      'Parse and strictly validate a policy text against the gateway schema; diagnostics in editor positions with Cedar help.',
     request: z.object({ text: PolicyTextSchema }).strict(),
     response: PolicyValidationSchema,
     requiresConsent: true,
@@ -102,7 +103,8 @@ export const policyAuthoringCommands = {
     requiresConsent: true,
   }),
   'policy.test': def({
-    summary: "Run a draft's named test requests: expected decision and determining policies; pass, fail or evaluation error.",
+    summary:
+      "Run a draft's named test requests: expected decision and determining policies; pass, fail or evaluation error.",
     request: z.object({ text: PolicyTextSchema, tests: PolicyTestsSchema }).strict(),
     response: PolicyTestRunSchema,
     requiresConsent: true,

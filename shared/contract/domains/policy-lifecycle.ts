@@ -30,7 +30,9 @@ export const PolicyTestSchema = z
         action: CedarUid,
         resource: CedarUid,
         context: z.record(z.string(), z.unknown()),
-        entities: z.array(z.object({ uid: CedarUid, attrs: z.record(z.string(), z.unknown()), parents: z.array(CedarUid) }).strict()),
+        entities: z.array(
+          z.object({ uid: CedarUid, attrs: z.record(z.string(), z.unknown()), parents: z.array(CedarUid) }).strict(),
+        ),
       })
       .strict(),
     expect: z
@@ -48,7 +50,9 @@ export const PolicyTestsSchema = z.array(PolicyTestSchema).max(1000);
 
 export const VersionDigestSchema = z.object({ sha256: hex32, blake3: hex32 }).strict();
 
-export const OperatorRefSchema = z.object({ operatorId: z.string(), displayName: z.string(), edipi: z.string() }).strict();
+export const OperatorRefSchema = z
+  .object({ operatorId: z.string(), displayName: z.string(), edipi: z.string() })
+  .strict();
 
 export const VERSION_STATES = ['submitted', 'approved', 'published', 'superseded', 'rejected'] as const;
 
@@ -128,7 +132,11 @@ export const RollbackSchema = z
   })
   .strict();
 
-const VersionRefSchema = z.union([z.object({ sha256: hex32 }).strict(), z.object({ draft: policyName }).strict(), z.object({ empty: z.literal(true) }).strict()]);
+const VersionRefSchema = z.union([
+  z.object({ sha256: hex32 }).strict(),
+  z.object({ draft: policyName }).strict(),
+  z.object({ empty: z.literal(true) }).strict(),
+]);
 
 export const PolicyDiffSchema = z
   .object({
@@ -137,7 +145,16 @@ export const PolicyDiffSchema = z
     /** Unified diff of the policy text (3 lines of context). */
     unified: z.string(),
     /** Line hunks for a side-by-side view: each line once, marked added/removed/context. */
-    lines: z.array(z.object({ kind: z.enum(['context', 'added', 'removed']), text: z.string(), oldLine: z.number().int().nullable(), newLine: z.number().int().nullable() }).strict()),
+    lines: z.array(
+      z
+        .object({
+          kind: z.enum(['context', 'added', 'removed']),
+          text: z.string(),
+          oldLine: z.number().int().nullable(),
+          newLine: z.number().int().nullable(),
+        })
+        .strict(),
+    ),
     added: z.array(z.string()),
     removed: z.array(z.string()),
     changed: z.array(z.string()),
@@ -151,7 +168,9 @@ export const PolicyDiffSchema = z
 
 export const IMPACT_DEFAULT_DECISIONS = 100_000;
 
-const FlipCountsSchema = z.object({ permitToDeny: z.number().int().min(0), denyToPermit: z.number().int().min(0) }).strict();
+const FlipCountsSchema = z
+  .object({ permitToDeny: z.number().int().min(0), denyToPermit: z.number().int().min(0) })
+  .strict();
 export const ImpactExampleSchema = z
   .object({
     seq: z.number().int().min(0),
@@ -205,13 +224,26 @@ export const policyLifecycleCommands = {
   'policy.list': def({
     summary: "The tenant's policies with their active version.",
     request: z.object(tenantReq).strict(),
-    response: z.object({ policies: z.array(z.object({ policyId: uuid, name: policyName, active: VersionSummarySchema.nullable() }).strict()) }).strict(),
+    response: z
+      .object({
+        policies: z.array(
+          z.object({ policyId: uuid, name: policyName, active: VersionSummarySchema.nullable() }).strict(),
+        ),
+      })
+      .strict(),
     requiresConsent: true,
   }),
   'policy.history': def({
-    summary: 'Every version of a policy (newest first) with status, signatures verified and decisions produced; rollbacks and lifecycle events.',
+    summary:
+      'Every version of a policy (newest first) with status, signatures verified and decisions produced; rollbacks and lifecycle events.',
     request: z.object({ ...tenantReq, policyName }).strict(),
-    response: z.object({ versions: z.array(VersionSummarySchema), rollbacks: z.array(RollbackSchema), events: z.array(LifecycleEventSchema) }).strict(),
+    response: z
+      .object({
+        versions: z.array(VersionSummarySchema),
+        rollbacks: z.array(RollbackSchema),
+        events: z.array(LifecycleEventSchema),
+      })
+      .strict(),
     requiresConsent: true,
   }),
   'policy.get': def({
@@ -227,9 +259,17 @@ export const policyLifecycleCommands = {
     requiresConsent: true,
   }),
   'policy.saveDraft': def({
-    summary: "Saves the operator's draft (call on every change; survives a crash or card removal). Returns the digest it would have.",
+    summary:
+      "Saves the operator's draft (call on every change; survives a crash or card removal). Returns the digest it would have.",
     request: z
-      .object({ ...tenantReq, policyName, baseSha256: hex32.nullable(), text: z.string().max(1_000_000), schema: z.string().max(1_000_000).nullable(), tests: PolicyTestsSchema })
+      .object({
+        ...tenantReq,
+        policyName,
+        baseSha256: hex32.nullable(),
+        text: z.string().max(1_000_000),
+        schema: z.string().max(1_000_000).nullable(),
+        tests: PolicyTestsSchema,
+      })
       .strict(),
     response: DraftSchema,
     requiresConsent: true,
@@ -241,7 +281,8 @@ export const policyLifecycleCommands = {
     requiresConsent: true,
   }),
   'policy.submit': def({
-    summary: 'Submits the draft: validated, tests run, then the author signs the version digest with the card (PIN). `sha256` is the digest shown to the author.',
+    summary:
+      'Submits the draft: validated, tests run, then the author signs the version digest with the card (PIN). `sha256` is the digest shown to the author.',
     request: z.object({ ...tenantReq, policyName, sha256: hex32, pin: PinSchema }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
@@ -260,38 +301,45 @@ export const policyLifecycleCommands = {
     requiresConsent: true,
   }),
   'policy.publish': def({
-    summary: "Publishes an approved version whose signatures verify: it becomes the tenant's active version; the previous one is superseded.",
+    summary:
+      "Publishes an approved version whose signatures verify: it becomes the tenant's active version; the previous one is superseded.",
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
   }),
   'policy.rollback': def({
-    summary: 'Requests a rollback to an earlier verified version: the requester signs it (PIN); a different approver must approve it.',
+    summary:
+      'Requests a rollback to an earlier verified version: the requester signs it (PIN); a different approver must approve it.',
     request: z.object({ ...tenantReq, sha256: hex32, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
   }),
   'policy.approveRollback': def({
-    summary: 'A different operator with the approver role signs a requested rollback (PIN); the earlier version is published again.',
+    summary:
+      'A different operator with the approver role signs a requested rollback (PIN); the earlier version is published again.',
     request: z.object({ ...tenantReq, rollbackId: uuid, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
   }),
   'policy.diff': def({
-    summary: 'Text diff and the policies added, removed or changed (by @id) between two versions, a version and a draft, or nothing and a version.',
+    summary:
+      'Text diff and the policies added, removed or changed (by @id) between two versions, a version and a draft, or nothing and a version.',
     request: z.object({ ...tenantReq, from: VersionRefSchema, to: VersionRefSchema }).strict(),
     response: PolicyDiffSchema,
     requiresConsent: true,
   }),
   'policy.impactStart': def({
-    summary: "Starts replaying the tenant's recorded decisions (default the last 100,000) against a draft or version, off the UI thread.",
+    summary:
+      "Starts replaying the tenant's recorded decisions (default the last 100,000) against a draft or version, off the UI thread.",
     request: z
       .object({
         ...tenantReq,
         target: VersionRefSchema,
         window: z.union([
           z.object({ lastDecisions: z.number().int().min(1).max(5_000_000) }).strict(),
-          z.object({ fromTime: z.string().datetime({ offset: true }), toTime: z.string().datetime({ offset: true }) }).strict(),
+          z
+            .object({ fromTime: z.string().datetime({ offset: true }), toTime: z.string().datetime({ offset: true }) })
+            .strict(),
         ]),
       })
       .strict(),
@@ -343,11 +391,25 @@ export const POLICY_LIFECYCLE_ERROR_CODES = [
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const policyLifecycleEvents = {
   'policy.impactProgress': {
-    payload: z.object({ jobId: uuid, state: z.enum(['running', 'done', 'cancelled', 'failed']), processed: z.number().int().min(0), total: z.number().int().min(0) }).strict(),
+    payload: z
+      .object({
+        jobId: uuid,
+        state: z.enum(['running', 'done', 'cancelled', 'failed']),
+        processed: z.number().int().min(0),
+        total: z.number().int().min(0),
+      })
+      .strict(),
     summary: 'Progress of an impact job (at most a few times a second, and once when it ends).',
   },
   'policy.changed': {
-    payload: z.object({ tenantId: uuid, policyName, sha256: hex32.nullable(), step: z.enum(['submitted', 'approved', 'rejected', 'published', 'rollback-requested', 'rolledback']) }).strict(),
+    payload: z
+      .object({
+        tenantId: uuid,
+        policyName,
+        sha256: hex32.nullable(),
+        step: z.enum(['submitted', 'approved', 'rejected', 'published', 'rollback-requested', 'rolledback']),
+      })
+      .strict(),
     summary: 'A lifecycle step happened in a tenant (refresh history and lists).',
   },
 } as const;

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DecisionReverificationSummarySchema, FidelityStatementSchema, PolicyVersionUseSchema } from '../../review/fidelity';
+import {
+  DecisionReverificationSummarySchema,
+  FidelityStatementSchema,
+  PolicyVersionUseSchema,
+} from '../../review/fidelity';
 import { def, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 
@@ -8,7 +12,9 @@ import { CachedMarkSchema } from './cache';
  * and 6, group `review`). Formats: docs/fidelity-certificates.md.
  */
 
-const Uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
+const Uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const JobId = z.string().regex(/^dj-[0-9a-f]{16}$/, 'a re-verification job id');
 const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
@@ -58,7 +64,15 @@ export const CertificateSummarySchema = z
     subject: z.object({ sha256: hex32, blake3: hex32 }).strict(),
     /** Chain verification errors recorded in the certificate. */
     problems: z.number().int().min(0),
-    decisions: z.object({ total: z.number().int(), mismatched: z.number().int(), unverifiable: z.number().int(), withErrors: z.number().int() }).strict().nullable(),
+    decisions: z
+      .object({
+        total: z.number().int(),
+        mismatched: z.number().int(),
+        unverifiable: z.number().int(),
+        withErrors: z.number().int(),
+      })
+      .strict()
+      .nullable(),
     createdAt: z.string(),
   })
   .strict();
@@ -103,7 +117,14 @@ export const CertificateVerificationSchema = z
     checks: z.array(CertificateCheckSchema),
     certificate: CertificateSummarySchema.nullable(),
     signer: z
-      .object({ subject: z.string(), issuer: z.string(), serialNumber: z.string(), notBefore: z.string(), notAfter: z.string(), path: z.array(z.string()) })
+      .object({
+        subject: z.string(),
+        issuer: z.string(),
+        serialNumber: z.string(),
+        notBefore: z.string(),
+        notAfter: z.string(),
+        path: z.array(z.string()),
+      })
       .strict()
       .nullable(),
     auditEvent: z.object({ seq: z.number().int(), time: z.string() }).strict().nullable(),
@@ -123,7 +144,8 @@ const JobRequest = z.object({ jobId: JobId }).strict();
 
 export const reviewCommands = {
   'decisions.reverifyStart': def({
-    summary: 'Re-verify the recorded policy decisions of a range (policy version by digest, same engine, worker threads); returns a job.',
+    summary:
+      'Re-verify the recorded policy decisions of a range (policy version by digest, same engine, worker threads); returns a job.',
     request: z.object({ tenantId: Uuid, fromSeq: Seq.nullable(), toSeq: Seq.nullable() }).strict(),
     response: ReverifyStatusSchema,
     requiresConsent: true,
@@ -141,13 +163,15 @@ export const reviewCommands = {
     requiresConsent: true,
   }),
   'decisions.reverifyResult': def({
-    summary: 'The mismatch report of a finished re-verification: each mismatch recorded vs recomputed, decisions with evaluation errors, policy versions.',
+    summary:
+      'The mismatch report of a finished re-verification: each mismatch recorded vs recomputed, decisions with evaluation errors, policy versions.',
     request: JobRequest,
     response: ReverifyResultSchema,
     requiresConsent: true,
   }),
   'review.prepare': def({
-    summary: 'Prepare a fidelity certificate for a range: chain verification, decision re-verification and digests computed in main; returns the statement to show before signing.',
+    summary:
+      'Prepare a fidelity certificate for a range: chain verification, decision re-verification and digests computed in main; returns the statement to show before signing.',
     request: z.object({ tenantId: Uuid, fromSeq: Seq, toSeq: Seq, reverifyJobId: JobId.nullable() }).strict(),
     response: ReviewDraftSchema,
     requiresConsent: true,
@@ -162,23 +186,34 @@ export const reviewCommands = {
   'review.list': def({
     summary: "The tenant's fidelity certificates, newest first.",
     request: z.object({ tenantId: Uuid }).strict(),
-    response: z.object({ certificates: z.array(CertificateSummarySchema), cached: CachedMarkSchema.optional() }).strict(),
+    response: z
+      .object({ certificates: z.array(CertificateSummarySchema), cached: CachedMarkSchema.optional() })
+      .strict(),
     requiresConsent: true,
   }),
   'review.get': def({
     summary: 'A stored certificate: its DSSE envelope (JSON text) and statement.',
     request: z.object({ tenantId: Uuid, id: Uuid }).strict(),
-    response: z.object({ envelope: z.string(), statement: FidelityStatementSchema, summary: CertificateSummarySchema, cached: CachedMarkSchema.optional() }).strict(),
+    response: z
+      .object({
+        envelope: z.string(),
+        statement: FidelityStatementSchema,
+        summary: CertificateSummarySchema,
+        cached: CachedMarkSchema.optional(),
+      })
+      .strict(),
     requiresConsent: true,
   }),
   'review.verify': def({
-    summary: "Verify a stored or imported certificate: DSSE signature, signer's path and CRL status at signing time, the chain today, its audit event.",
+    summary:
+      "Verify a stored or imported certificate: DSSE signature, signer's path and CRL status at signing time, the chain today, its audit event.",
     request: z.object({ source: CertificateSource }).strict(),
     response: CertificateVerificationSchema,
     requiresConsent: true,
   }),
   'review.export': def({
-    summary: 'Export a certificate for OpenSSL: statement, signed PAE bytes, DER signature, signer chain, CRLs and the exact openssl commands.',
+    summary:
+      'Export a certificate for OpenSSL: statement, signed PAE bytes, DER signature, signer chain, CRLs and the exact openssl commands.',
     request: z.object({ source: CertificateSource }).strict(),
     response: z.object({ directory: z.string(), files: z.array(z.string()), commands: z.array(z.string()) }).strict(),
     requiresConsent: true,
@@ -218,5 +253,8 @@ export const REVIEW_ERROR_CODES = [
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
 export const reviewEvents = {
-  'decisions.reverifyProgress': { payload: ReverifyStatusSchema, summary: 'A decision re-verification progressed, finished, failed or was cancelled.' },
+  'decisions.reverifyProgress': {
+    payload: ReverifyStatusSchema,
+    summary: 'A decision re-verification progressed, finished, failed or was cancelled.',
+  },
 } as const;

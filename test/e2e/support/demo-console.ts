@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -31,9 +41,24 @@ import { REPO_ROOT } from './paths';
 export type DemoOperator = 'adams' | 'baker';
 
 /** The two good demo cards (electron/main/card/test-cards.ts TEST_CARDS), PIN 123456. */
-export const DEMO_OPERATORS: Record<DemoOperator, { label: string; edipi: string; displayName: string; keyType: 'ec' | 'rsa'; roles: string[] }> = {
-  adams: { label: 'ARX TEST ADAMS EC', edipi: '1000000001', displayName: 'ADAMS.ALICE.ANN.1000000001', keyType: 'ec', roles: ['policy-author', 'isso', 'administrator'] },
-  baker: { label: 'ARX TEST BAKER RSA', edipi: '1000000002', displayName: 'BAKER.BRUCE.BO.1000000002', keyType: 'rsa', roles: ['approver', 'auditor'] },
+export const DEMO_OPERATORS: Record<
+  DemoOperator,
+  { label: string; edipi: string; displayName: string; keyType: 'ec' | 'rsa'; roles: string[] }
+> = {
+  adams: {
+    label: 'ARX TEST ADAMS EC',
+    edipi: '1000000001',
+    displayName: 'ADAMS.ALICE.ANN.1000000001',
+    keyType: 'ec',
+    roles: ['policy-author', 'isso', 'administrator'],
+  },
+  baker: {
+    label: 'ARX TEST BAKER RSA',
+    edipi: '1000000002',
+    displayName: 'BAKER.BRUCE.BO.1000000002',
+    keyType: 'rsa',
+    roles: ['approver', 'auditor'],
+  },
 };
 export const DEMO_PIN = '123456';
 
@@ -90,7 +115,8 @@ const CACHE_KEEP = 6;
 /** One file per running demo console: who (pid) owns which cluster, so that a killed worker's server is found. */
 const LIVE_DIR = join(CACHE_ROOT, 'live');
 
-const liveFile = (dataDir: string) => join(LIVE_DIR, `${process.pid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.json`);
+const liveFile = (dataDir: string) =>
+  join(LIVE_DIR, `${process.pid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.json`);
 
 /** Interrupts a postmaster left on `cluster` (fast shutdown, then immediate) and waits for it to go. */
 async function stopPostmaster(cluster: string): Promise<void> {
@@ -164,7 +190,10 @@ function pruneCache(): void {
     if (age < CACHE_MAX_AGE_MS && (i < CACHE_KEEP || age < 10 * 60_000)) continue;
     try {
       const meta = join(d.dir, 'template.json');
-      removeCached(d.dir, existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir : clusterDirFor(d.dir));
+      removeCached(
+        d.dir,
+        existsSync(meta) ? (JSON.parse(readFileSync(meta, 'utf8')) as Template).clusterDir : clusterDirFor(d.dir),
+      );
     } catch {
       /* another process pruned it */
     }
@@ -229,13 +258,23 @@ async function buildTemplate(events: number, dataDir: string): Promise<Template>
   const logs: string[] = [];
   const before = process.env.ARX_DEMO_EVENTS;
   process.env.ARX_DEMO_EVENTS = String(events);
-  const services = createConsoleServices(loadConfig({ ARX_DATA_DIR: dataDir }), (l) => logs.push(l), { seedDemo: true });
+  const services = createConsoleServices(loadConfig({ ARX_DATA_DIR: dataDir }), (l) => logs.push(l), {
+    seedDemo: true,
+  });
   try {
     await services.start();
     await services.demoReady;
-    if (services.status().controlPlane.state !== 'connected' || !existsSync(join(dataDir, 'demo-card', 'test-cards.json'))) {
+    if (
+      services.status().controlPlane.state !== 'connected' ||
+      !existsSync(join(dataDir, 'demo-card', 'test-cards.json'))
+    ) {
       const cp = services.status().controlPlane;
-      throw new Error(`demo control plane could not be prepared (${cp.state}): ${cp.detail}\n${logs.filter((l) => /demo|control plane|card/i.test(l)).slice(-8).join('\n')}`);
+      throw new Error(
+        `demo control plane could not be prepared (${cp.state}): ${cp.detail}\n${logs
+          .filter((l) => /demo|control plane|card/i.test(l))
+          .slice(-8)
+          .join('\n')}`,
+      );
     }
   } finally {
     if (before === undefined) delete process.env.ARX_DEMO_EVENTS;
@@ -287,7 +326,11 @@ export async function demoDataDir(dataDir: string, events = DEFAULT_DEMO_EVENTS)
  * Stops a console's services and makes sure its embedded PostgreSQL is gone (a postmaster that
  * outlived stop() is interrupted), then removes the cluster when it lives outside the data dir.
  */
-export async function stopServices(services: ConsoleServices, dataDir: string, opts: { keepCluster?: boolean } = {}): Promise<void> {
+export async function stopServices(
+  services: ConsoleServices,
+  dataDir: string,
+  opts: { keepCluster?: boolean } = {},
+): Promise<void> {
   await services.stop().catch(() => {});
   const cluster = clusterDirFor(dataDir);
   await stopPostmaster(cluster);

@@ -6,7 +6,9 @@ import type { ConsoleServices } from '../../../electron/main/core/console-servic
 import type { Registry } from '../../../electron/main/core/registry';
 
 /** What a slot of the fake card backend holds: no card, or a card with a PIN state. */
-export type FakeSlot = { description: string; card: null } | { description: string; card: { label: string; serial: string; pinState: PinState } };
+export type FakeSlot =
+  | { description: string; card: null }
+  | { description: string; card: { label: string; serial: string; pinState: PinState } };
 
 export const pinState = (level: PinState['level'], extra: Partial<PinState> = {}): PinState => ({
   level,
@@ -35,7 +37,11 @@ export interface FakeLoginCall {
  * PIN_INCORRECT. It exercises the login screen's states; it cannot produce a logged-in session,
  * because login also validates the certificate path and looks the operator up in a control plane.
  */
-export function fakeCardBackend(slots: FakeSlot[], certificates: Partial<CardCertificate>[] = [], calls: FakeLoginCall[] = []): () => Promise<CardBackend> {
+export function fakeCardBackend(
+  slots: FakeSlot[],
+  certificates: Partial<CardCertificate>[] = [],
+  calls: FakeLoginCall[] = [],
+): () => Promise<CardBackend> {
   const backend: CardBackend = {
     async listSlots(): Promise<CardSlot[]> {
       return slots.map((s, i) => ({
@@ -44,7 +50,15 @@ export function fakeCardBackend(slots: FakeSlot[], certificates: Partial<CardCer
         manufacturer: 'ARX test',
         flags: 0,
         tokenPresent: s.card !== null,
-        token: s.card ? { label: s.card.label, manufacturer: 'ARX test', model: 'PIV', serialNumber: s.card.serial, flags: 0x400 /* CKF_TOKEN_INITIALIZED */ } : null,
+        token: s.card
+          ? {
+              label: s.card.label,
+              manufacturer: 'ARX test',
+              model: 'PIV',
+              serialNumber: s.card.serial,
+              flags: 0x400 /* CKF_TOKEN_INITIALIZED */,
+            }
+          : null,
         pinState: s.card?.pinState ?? null,
       }));
     },
@@ -61,7 +75,12 @@ export function fakeCardBackend(slots: FakeSlot[], certificates: Partial<CardCer
       })) as CardCertificate[];
     },
     async login(slot, pin, options) {
-      calls.push({ slot, pin: pin ? new TextDecoder().decode(pin) : null, certificateId: options.certificateId, confirmFinalTry: options.confirmFinalTry });
+      calls.push({
+        slot,
+        pin: pin ? new TextDecoder().decode(pin) : null,
+        certificateId: options.certificateId,
+        confirmFinalTry: options.confirmFinalTry,
+      });
       throw new ArxFailure('PIN_INCORRECT', 'The PIN is incorrect.');
     },
     async close() {},
@@ -101,7 +120,8 @@ export function withStubOperator(services: ConsoleServices, initial: OperatorSes
     invoke: (async (name: string, request: unknown, ctx: Parameters<Registry['invoke']>[2]) => {
       const result = await inner.invoke(name, request, ctx);
       // The real registry validated the request and enforced consent; only its answer is replaced.
-      if (!result.ok && (result.error.code === 'INVALID_REQUEST' || result.error.code === 'CONSENT_REQUIRED')) return result;
+      if (!result.ok && (result.error.code === 'INVALID_REQUEST' || result.error.code === 'CONSENT_REQUIRED'))
+        return result;
       switch (name) {
         case 'card.session':
           return { ok: true, value: session };

@@ -18,13 +18,23 @@ const ctx: CallContext = { adapter: 'test', session: new ConsoleSession() };
 beforeAll(async () => {
   db = await migratedDatabase('avhandlers');
   const writer = new ChainWriter(db.gatewayPool, db.tenants.a, { source: '/arx/simulator/test' });
-  await simulate({ pool: db.gatewayPool, tenantId: db.tenants.a, events: 300, seed: 3, start: new Date('2026-11-02T00:00:00Z'), writer });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: db.tenants.a,
+    events: 300,
+    seed: 3,
+    start: new Date('2026-11-02T00:00:00Z'),
+    writer,
+  });
   const hub = new EventHub();
   hub.subscribe((name, payload) => {
     if (name === 'audit.verifyProgress') events.push(payload);
   });
   const deps = {
-    controlPlane: { requirePool: () => db.consolePool, status: () => ({ state: 'connected', mode: 'external', detail: 'test' }) },
+    controlPlane: {
+      requirePool: () => db.consolePool,
+      status: () => ({ state: 'connected', mode: 'external', detail: 'test' }),
+    },
     operatorAuth: { session: () => session },
     hub,
     log: () => {},
@@ -50,11 +60,25 @@ const operator = (roles: OperatorSession['roles']): OperatorSession => ({
 describe('audit verify handlers', () => {
   it('refuse without a session, when locked, and without an ISSO or auditor role in the tenant', async () => {
     session = null;
-    await expect(Promise.resolve().then(() => handlers['audit.tenants']({}, ctx))).rejects.toMatchObject({ code: 'SESSION_NONE' });
-    session = { ...operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'isso' }]), locked: true, lockReason: 'user' };
-    await expect(Promise.resolve().then(() => handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx))).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
+    await expect(Promise.resolve().then(() => handlers['audit.tenants']({}, ctx))).rejects.toMatchObject({
+      code: 'SESSION_NONE',
+    });
+    session = {
+      ...operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'isso' }]),
+      locked: true,
+      lockReason: 'user',
+    };
+    await expect(
+      Promise.resolve().then(() =>
+        handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx),
+      ),
+    ).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
     session = operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'policy-author' }]);
-    await expect(Promise.resolve().then(() => handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx))).rejects.toMatchObject({ code: 'AUDIT_VERIFY_FORBIDDEN' });
+    await expect(
+      Promise.resolve().then(() =>
+        handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx),
+      ),
+    ).rejects.toMatchObject({ code: 'AUDIT_VERIFY_FORBIDDEN' });
     expect(await handlers['audit.tenants']({}, ctx)).toEqual([]);
   });
 
@@ -64,16 +88,36 @@ describe('audit verify handlers', () => {
       { tenantId: db.tenants.b, tenant: 'b', role: 'auditor' },
     ]);
     const tenants = await handlers['audit.tenants']({}, ctx);
-    expect(tenants.map((t) => [t.id, t.events])).toEqual(expect.arrayContaining([[db.tenants.a, 300], [db.tenants.b, 0]]));
-    await expect(Promise.resolve().then(() => handlers['audit.verifyStart']({ tenantId: db.tenants.b, range: { kind: 'seq', from: 10, to: 5 } }, ctx))).rejects.toMatchObject({ code: 'AUDIT_VERIFY_RANGE_INVALID' });
+    expect(tenants.map((t) => [t.id, t.events])).toEqual(
+      expect.arrayContaining([
+        [db.tenants.a, 300],
+        [db.tenants.b, 0],
+      ]),
+    );
+    await expect(
+      Promise.resolve().then(() =>
+        handlers['audit.verifyStart']({ tenantId: db.tenants.b, range: { kind: 'seq', from: 10, to: 5 } }, ctx),
+      ),
+    ).rejects.toMatchObject({ code: 'AUDIT_VERIFY_RANGE_INVALID' });
     const started = await handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx);
     expect(started.state).toBe('running');
-    await expect.poll(async () => (await handlers['audit.verifyStatus']({ jobId: started.jobId }, ctx)).state, { timeout: 30_000 }).toBe('done');
+    await expect
+      .poll(async () => (await handlers['audit.verifyStatus']({ jobId: started.jobId }, ctx)).state, {
+        timeout: 30_000,
+      })
+      .toBe('done');
     const result = await handlers['audit.verifyResult']({ jobId: started.jobId }, ctx);
     expect(result).toMatchObject({ verdict: 'intact', tenant: { id: db.tenants.a }, counts: { events: 300 } });
-    expect(events.some((e) => (e as { jobId: string; state: string }).jobId === started.jobId && (e as { state: string }).state === 'done')).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          (e as { jobId: string; state: string }).jobId === started.jobId && (e as { state: string }).state === 'done',
+      ),
+    ).toBe(true);
     // Another operator does not see the job.
     session = { ...operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'isso' }]), operatorId: 'op-2' };
-    await expect(Promise.resolve().then(() => handlers['audit.verifyResult']({ jobId: started.jobId }, ctx))).rejects.toMatchObject({ code: 'AUDIT_VERIFY_JOB_UNKNOWN' });
+    await expect(
+      Promise.resolve().then(() => handlers['audit.verifyResult']({ jobId: started.jobId }, ctx)),
+    ).rejects.toMatchObject({ code: 'AUDIT_VERIFY_JOB_UNKNOWN' });
   });
 });

@@ -29,7 +29,12 @@ beforeAll(async () => {
   db = await migratedDatabase('avtamper');
   digestPool = new DigestPool(1);
   const b3 = loadWasmBlake3();
-  jobs = new VerifyJobs({ pool: () => db.consolePool, digestPool: () => digestPool, blake3: () => b3, progressIntervalMs: 0 });
+  jobs = new VerifyJobs({
+    pool: () => db.consolePool,
+    digestPool: () => digestPool,
+    blake3: () => b3,
+    progressIntervalMs: 0,
+  });
 });
 afterAll(async () => {
   await jobs?.cancelAll();
@@ -44,14 +49,25 @@ async function chainWith(events: number, tail = 0): Promise<string> {
   await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, slug]);
   tenantRows.set(tenant, { id: tenant, slug, name: 'T' });
   const author = randomUUID();
-  await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'AUTHOR')`, [author, String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10)]);
+  await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'AUTHOR')`, [
+    author,
+    String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10),
+  ]);
   const policyId = randomUUID();
   const v = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
   await db.admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
   await db.admin.query(
     `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state)
      VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-    [Buffer.from(v.sha256, 'hex'), Buffer.from(v.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, author],
+    [
+      Buffer.from(v.sha256, 'hex'),
+      Buffer.from(v.blake3, 'hex'),
+      tenant,
+      policyId,
+      DEFAULT_POLICY_TEXT,
+      GATEWAY_SCHEMA,
+      author,
+    ],
   );
   await simulateCheckpointedChain(db, tenant, key, events, tail);
   return tenant;
@@ -60,7 +76,10 @@ async function chainWith(events: number, tail = 0): Promise<string> {
 /** SQL as the database owner with the append-only triggers switched off. */
 const tamper = (sql: string, params: unknown[] = []) => tamperAsOwner(db.admin, sql, params);
 
-async function verify(tenant: string, range: Parameters<VerifyJobs['start']>[2] = { kind: 'all' }): Promise<VerifyResult> {
+async function verify(
+  tenant: string,
+  range: Parameters<VerifyJobs['start']>[2] = { kind: 'all' },
+): Promise<VerifyResult> {
   const started = jobs.start(OWNER, tenantRows.get(tenant)!, range);
   await jobs.settled(started.jobId);
   const status = jobs.status(OWNER, started.jobId);
@@ -78,13 +97,20 @@ describe('each tamper class is found through the service with its code, seq and 
     const r = await verify(t);
     expect(errors(r)).toEqual([]);
     expect(r.verdict).toBe('intact');
-    expect(r.counts).toMatchObject({ events: 2300, errors: 0, checkpointsVerified: r.counts.checkpointsTotal, policyVersionsChecked: 1 });
+    expect(r.counts).toMatchObject({
+      events: 2300,
+      errors: 0,
+      checkpointsVerified: r.counts.checkpointsTotal,
+      policyVersionsChecked: 1,
+    });
     expect(r.checkpoint).toMatchObject({ treeSize: 2000, keyName: key.name });
     expect(r.checkpoint!.rootSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.tail).toEqual({ fromSeq: 2000, count: 300, laterCheckpointSize: null });
     const tail = r.problems.find((p) => p.code === 'TAIL_NOT_CHECKPOINTED')!;
     expect(tail.severity).toBe('warning');
-    expect(tail.meaning).toBe('300 events from event 2,000 on are not yet covered by a signed checkpoint: they are chained, but not yet provable.');
+    expect(tail.meaning).toBe(
+      '300 events from event 2,000 on are not yet covered by a signed checkpoint: they are chained, but not yet provable.',
+    );
     expect(r.documents).toBe('checked');
     expect(r.engine.workers).toBe(1);
     expect(r.head.size).toBe(2300);
@@ -92,7 +118,10 @@ describe('each tamper class is found through the service with its code, seq and 
 
   it('modified payload bytes: EVENT_DIGEST_MISMATCH at that seq, "modified after it was written"', async () => {
     const t = await chainWith(2000);
-    await tamper(`UPDATE arx.audit_events SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"promptTokens":', '"promptTokens":9'), 'UTF8') WHERE tenant_id = $1 AND seq = 500`, [t]);
+    await tamper(
+      `UPDATE arx.audit_events SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"promptTokens":', '"promptTokens":9'), 'UTF8') WHERE tenant_id = $1 AND seq = 500`,
+      [t],
+    );
     const r = await verify(t);
     expect(r.verdict).toBe('broken');
     expect(codes(r)).toEqual(['EVENT_DIGEST_MISMATCH@500']);
@@ -105,8 +134,14 @@ describe('each tamper class is found through the service with its code, seq and 
 
   it('modified jsonb only: DOC_MISMATCH at that seq (the chain itself holds: the bytes are the evidence)', async () => {
     const t = await chainWith(2000);
-    await tamper(`UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,decision}', '"permit"') WHERE tenant_id = $1 AND seq = (SELECT min(seq) FROM arx.audit_events WHERE tenant_id = $1 AND seq > 300 AND type = 'com.arx.policy.decided' AND doc->'data'->>'decision' = 'deny')`, [t]);
-    const changed = await db.admin.query<{ seq: string }>(`SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND doc IS DISTINCT FROM convert_from(bytes, 'UTF8')::jsonb`, [t]);
+    await tamper(
+      `UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,decision}', '"permit"') WHERE tenant_id = $1 AND seq = (SELECT min(seq) FROM arx.audit_events WHERE tenant_id = $1 AND seq > 300 AND type = 'com.arx.policy.decided' AND doc->'data'->>'decision' = 'deny')`,
+      [t],
+    );
+    const changed = await db.admin.query<{ seq: string }>(
+      `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND doc IS DISTINCT FROM convert_from(bytes, 'UTF8')::jsonb`,
+      [t],
+    );
     expect(changed.rows).toHaveLength(1);
     const r = await verify(t);
     expect(codes(r)).toEqual([`DOC_MISMATCH@${changed.rows[0]!.seq}`]);
@@ -134,7 +169,10 @@ describe('each tamper class is found through the service with its code, seq and 
     await swapEvents(db.admin, t, 1000, 1001);
     const r = await verify(t);
     expect(codes(r)).toEqual(['SEQ_SWAPPED@1000']);
-    expect(errors(r)[0]).toMatchObject({ lastSeq: 1001, meaning: 'Events 1,000 and 1,001 exchanged their places in the chain.' });
+    expect(errors(r)[0]).toMatchObject({
+      lastSeq: 1001,
+      meaning: 'Events 1,000 and 1,001 exchanged their places in the chain.',
+    });
   });
 
   it('the newest checkpointed events deleted: CHAIN_TRUNCATED at the first missing seq', async () => {
@@ -147,7 +185,12 @@ describe('each tamper class is found through the service with its code, seq and 
 
   it('a replaced checkpoint signature: CHECKPOINT_SIGNATURE_INVALID at the checkpoint’s last seq', async () => {
     const t = await chainWith(2000);
-    const note = (await db.admin.query<{ note: string }>('SELECT note FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size = 1000', [t])).rows[0]!.note;
+    const note = (
+      await db.admin.query<{ note: string }>(
+        'SELECT note FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size = 1000',
+        [t],
+      )
+    ).rows[0]!.note;
     const forged = note.replace(/(— \S+ )(\S+)\n$/, (_m, a: string, sig: string) => {
       const raw = Buffer.from(sig, 'base64');
       raw[20] = raw[20]! ^ 0x01;
@@ -164,10 +207,29 @@ describe('each tamper class is found through the service with its code, seq and 
     // A retired key of the same gateway, valid ten to five days ago, signs today's checkpoint body.
     const old = { name: 'arx-gateway.tamper.0', secret: ed25519.utils.randomSecretKey() };
     const oldSigner = ed25519Signer(old.name, old.secret);
-    await registerGatewayKey(db.admin, t, { name: old.name, secretKey: old.secret, publicKey: oldSigner.publicKey, validFrom: new Date(Date.now() - 10 * 86_400_000) }, new Date(Date.now() - 5 * 86_400_000));
-    const note = (await db.admin.query<{ note: string }>('SELECT note FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size = 2000', [t])).rows[0]!.note;
+    await registerGatewayKey(
+      db.admin,
+      t,
+      {
+        name: old.name,
+        secretKey: old.secret,
+        publicKey: oldSigner.publicKey,
+        validFrom: new Date(Date.now() - 10 * 86_400_000),
+      },
+      new Date(Date.now() - 5 * 86_400_000),
+    );
+    const note = (
+      await db.admin.query<{ note: string }>(
+        'SELECT note FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size = 2000',
+        [t],
+      )
+    ).rows[0]!.note;
     const resigned = signNote(note.slice(0, note.indexOf('\n\n') + 1), [oldSigner]);
-    await tamper('UPDATE arx.checkpoints SET note = $2, key_name = $3 WHERE tenant_id = $1 AND tree_size = 2000', [t, resigned, old.name]);
+    await tamper('UPDATE arx.checkpoints SET note = $2, key_name = $3 WHERE tenant_id = $1 AND tree_size = 2000', [
+      t,
+      resigned,
+      old.name,
+    ]);
     const r = await verify(t);
     expect(codes(r)).toEqual(['CHECKPOINT_KEY_OUTSIDE_WINDOW@1999']);
     expect(errors(r)[0]!.details).toMatchObject({ key: old.name, treeSize: 2000 });
@@ -192,9 +254,17 @@ describe('each tamper class is found through the service with its code, seq and 
     const t = await chainWith(1000);
     const v = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
     // 0003's content trigger refuses even the table owner; only switching triggers off gets past it.
-    await expect(db.admin.query(`UPDATE arx.policy_versions SET policy_text = policy_text || ' ' WHERE tenant_id = $1`, [t])).rejects.toThrow(/immutable/);
-    await tamper(`UPDATE arx.policy_versions SET policy_text = replace(policy_text, 'permit', 'permit ') WHERE tenant_id = $1`, [t]);
-    const first = await db.admin.query<{ seq: string }>(`SELECT min(seq) AS seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`, [t]);
+    await expect(
+      db.admin.query(`UPDATE arx.policy_versions SET policy_text = policy_text || ' ' WHERE tenant_id = $1`, [t]),
+    ).rejects.toThrow(/immutable/);
+    await tamper(
+      `UPDATE arx.policy_versions SET policy_text = replace(policy_text, 'permit', 'permit ') WHERE tenant_id = $1`,
+      [t],
+    );
+    const first = await db.admin.query<{ seq: string }>(
+      `SELECT min(seq) AS seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`,
+      [t],
+    );
     const r = await verify(t);
     expect(codes(r)).toEqual([`POLICY_VERSION_MODIFIED@${first.rows[0]!.seq}`]);
     expect(errors(r)[0]).toMatchObject({ expected: v.sha256 });
@@ -204,7 +274,10 @@ describe('each tamper class is found through the service with its code, seq and 
   it('several tampers at once are all listed, in seq order (verification continues past the first break)', async () => {
     const t = await chainWith(2000);
     await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 300', [t]);
-    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq IN (1200, 1500)`, [t]);
+    await tamper(
+      `UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq IN (1200, 1500)`,
+      [t],
+    );
     const r = await verify(t);
     expect(codes(r)).toEqual(['SEQ_GAP@300', 'EVENT_DIGEST_MISMATCH@1200', 'EVENT_DIGEST_MISMATCH@1500']);
   });
@@ -213,7 +286,9 @@ describe('each tamper class is found through the service with its code, seq and 
 describe('ranges', () => {
   it('a seq range reads only its events, still checks the checkpoint roots inside it, and finds a break inside it', async () => {
     const t = await chainWith(3000);
-    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 2500`, [t]);
+    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 2500`, [
+      t,
+    ]);
     const inside = await verify(t, { kind: 'seq', from: 1500, to: 2999 });
     expect(inside.counts.events).toBe(1500);
     expect(inside).toMatchObject({ firstSeq: 1500, lastSeq: 2999, range: { kind: 'seq', fromSeq: 1500, toSeq: 2999 } });
@@ -228,19 +303,32 @@ describe('ranges', () => {
   it('a time range is resolved to the seqs of the events inside it', async () => {
     const t = await chainWith(1000);
     // Event times carry microseconds: take them as the events wrote them.
-    const times = await db.admin.query<{ seq: string; time: string }>(`SELECT seq, doc->>'time' AS time FROM arx.audit_events WHERE tenant_id = $1 AND seq IN (200, 700) ORDER BY seq`, [t]);
+    const times = await db.admin.query<{ seq: string; time: string }>(
+      `SELECT seq, doc->>'time' AS time FROM arx.audit_events WHERE tenant_id = $1 AND seq IN (200, 700) ORDER BY seq`,
+      [t],
+    );
     const [a, b] = times.rows as [{ seq: string; time: string }, { seq: string; time: string }];
     const r = await verify(t, { kind: 'time', from: a.time, to: b.time });
-    const inside = await db.admin.query<{ lo: string; hi: string }>('SELECT min(seq) AS lo, max(seq) AS hi FROM arx.audit_events WHERE tenant_id = $1 AND time BETWEEN $2::timestamptz AND $3::timestamptz', [t, a.time, b.time]);
+    const inside = await db.admin.query<{ lo: string; hi: string }>(
+      'SELECT min(seq) AS lo, max(seq) AS hi FROM arx.audit_events WHERE tenant_id = $1 AND time BETWEEN $2::timestamptz AND $3::timestamptz',
+      [t, a.time, b.time],
+    );
     expect(r.range.fromSeq).toBe(Number(inside.rows[0]!.lo));
     expect(r.range.toSeq).toBe(Number(inside.rows[0]!.hi));
     expect(r.range.fromSeq).toBeLessThanOrEqual(200);
     expect(r.range.toSeq).toBeGreaterThanOrEqual(700);
     expect(r.counts.events).toBe(r.range.toSeq! - r.range.fromSeq + 1);
     expect(r.verdict).toBe('intact');
-    const empty = jobs.start(OWNER, tenantRows.get(t)!, { kind: 'time', from: '2001-01-01T00:00:00Z', to: '2001-01-02T00:00:00Z' });
+    const empty = jobs.start(OWNER, tenantRows.get(t)!, {
+      kind: 'time',
+      from: '2001-01-01T00:00:00Z',
+      to: '2001-01-02T00:00:00Z',
+    });
     await jobs.settled(empty.jobId);
-    expect(jobs.status(OWNER, empty.jobId)).toMatchObject({ state: 'failed', error: { code: 'AUDIT_VERIFY_RANGE_EMPTY' } });
+    expect(jobs.status(OWNER, empty.jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'AUDIT_VERIFY_RANGE_EMPTY' },
+    });
   });
 });
 
@@ -248,7 +336,11 @@ describe('progress and cancel', () => {
   it('reports progress with a rate and time left; a cancelled verification stops, holds no connection and wrote nothing', async () => {
     const t = await chainWith(6000);
     const counts = async () =>
-      (await db.admin.query<{ n: string }>(`SELECT (SELECT count(*) FROM arx.audit_events) + (SELECT count(*) FROM arx.checkpoints) + (SELECT count(*) FROM arx.policy_versions) AS n`)).rows[0]!.n;
+      (
+        await db.admin.query<{ n: string }>(
+          `SELECT (SELECT count(*) FROM arx.audit_events) + (SELECT count(*) FROM arx.checkpoints) + (SELECT count(*) FROM arx.policy_versions) AS n`,
+        )
+      ).rows[0]!.n;
     const before = await counts();
     const seen: VerifyStatus[] = [];
     let cancelAt: ((s: VerifyStatus) => void) | null = null;
@@ -297,7 +389,9 @@ describe('progress and cancel', () => {
   it('jobs belong to the operator who started them', async () => {
     const t = await chainWith(500);
     const job = jobs.start(OWNER, tenantRows.get(t)!, { kind: 'all' });
-    expect(() => jobs.status('someone-else', job.jobId)).toThrow(expect.objectContaining({ code: 'AUDIT_VERIFY_JOB_UNKNOWN' }));
+    expect(() => jobs.status('someone-else', job.jobId)).toThrow(
+      expect.objectContaining({ code: 'AUDIT_VERIFY_JOB_UNKNOWN' }),
+    );
     expect(() => jobs.result(OWNER, job.jobId)).toThrow(expect.objectContaining({ code: 'AUDIT_VERIFY_NOT_FINISHED' }));
     await jobs.settled(job.jobId);
     expect(jobs.result(OWNER, job.jobId).verdict).toBe('intact');

@@ -15,7 +15,14 @@ let pool: DigestPool;
 
 beforeAll(async () => {
   db = await migratedDatabase('verifyworker');
-  await simulate({ pool: db.gatewayPool, tenantId: db.tenants.a, events: 3000, seed: 31, start: new Date('2026-11-02T00:00:00Z'), batchSize: 1000 });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: db.tenants.a,
+    events: 3000,
+    seed: 31,
+    start: new Date('2026-11-02T00:00:00Z'),
+    batchSize: 1000,
+  });
   pool = new DigestPool(1);
 }, 240_000);
 afterAll(async () => {
@@ -41,9 +48,14 @@ describe('a digest worker that dies mid-verification', () => {
     await expect(run).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(killed).toBe(true);
     const again = await verifyTenantChain(db.consolePool, db.tenants.a, { pool, checkDocuments: false });
-    const stored = await db.admin.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1', [db.tenants.a]);
+    const stored = await db.admin.query<{ n: string }>(
+      'SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1',
+      [db.tenants.a],
+    );
     expect([again.verdict, again.rows]).toEqual(['intact', Number(stored.rows[0]!.n)]);
-    const busy = await db.admin.query(`SELECT state FROM pg_stat_activity WHERE datname = current_database() AND usename LIKE 'console_%' AND state <> 'idle'`);
+    const busy = await db.admin.query(
+      `SELECT state FROM pg_stat_activity WHERE datname = current_database() AND usename LIKE 'console_%' AND state <> 'idle'`,
+    );
     expect(busy.rows).toEqual([]);
   });
 });

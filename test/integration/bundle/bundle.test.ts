@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8 } from '../../../shared/bytes';
 import type { BundleReport } from '../../../shared/bundle';
-import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
@@ -16,7 +20,17 @@ import { verifyBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
-import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic, openCards, flipByte, readMembers, resign, writeTar, type DigestSigner } from './support';
+import {
+  auditorTrustDir,
+  publishCardSignedDefaultPolicy,
+  seedCheckpointedTraffic,
+  openCards,
+  flipByte,
+  readMembers,
+  resign,
+  writeTar,
+  type DigestSigner,
+} from './support';
 
 /**
  * Evidence bundles end to end with real parts: a simulated range in PostgreSQL with signed
@@ -46,11 +60,19 @@ const TO = 449;
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {}, readStdin: async () => '' });
+  const code = await runCli(args, {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+    env: {},
+    readStdin: async () => '',
+  });
   return { code, out, err };
 }
 
-async function verifyFile(file: string, trust = trustDir): Promise<{ code: number; report: BundleReport; err: string }> {
+async function verifyFile(
+  file: string,
+  trust = trustDir,
+): Promise<{ code: number; report: BundleReport; err: string }> {
   const r = await cli(['bundle', 'verify', file, '--trust', trust, '--json']);
   return { code: r.code, report: JSON.parse(r.out) as BundleReport, err: r.err };
 }
@@ -75,7 +97,12 @@ beforeAll(async () => {
   // Gateway traffic with a checkpoint every 100 events; the policy version the decisions used, signed
   // by its author (ADAMS) and approved (BAKER) on their cards; the auditor's own trust directory.
   const tenant = db.tenants.a;
-  await seedCheckpointedTraffic(db, tenant, { keyName: 'arx-gateway.bundle-test.1', events: EVENTS, seed: 5, start: new Date('2026-11-02T00:00:00Z') });
+  await seedCheckpointedTraffic(db, tenant, {
+    keyName: 'arx-gateway.bundle-test.1',
+    events: EVENTS,
+    seed: 5,
+    start: new Date('2026-11-02T00:00:00Z'),
+  });
   versionSha = (await publishCardSignedDefaultPolicy(db, cards, tenant)).sha256;
   trustDir = auditorTrustDir(cards, join(work, 'trust'));
 
@@ -83,18 +110,55 @@ beforeAll(async () => {
   ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundle', { ARX_DATA_DIR: join(work, 'data') }));
   const readers = await call('card.readers', {});
   if (!readers.ok) throw new Error(JSON.stringify(readers.error));
-  const slot = (readers.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
+  const slot = (readers.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find(
+    (r) => r.tokenLabel === 'ARX TEST ADAMS EC',
+  )!.slot;
   const login = await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
   if (!login.ok) throw new Error(JSON.stringify(login.error));
   bundle = join(work, 'range.arxbundle');
-  const exported = await call('bundle.export', { tenant: db.tenants.a, from: FROM, to: TO, review: null, pin: '123456', out: bundle });
+  const exported = await call('bundle.export', {
+    tenant: db.tenants.a,
+    from: FROM,
+    to: TO,
+    review: null,
+    pin: '123456',
+    out: bundle,
+  });
   if (!exported.ok) throw new Error(JSON.stringify(exported.error));
   bundleBytes = readFileSync(bundle);
   // The other exports of the tests below, made while the console holds the card module.
-  results.small = await call('bundle.export', { tenant: db.tenants.a, from: 3, to: 12, review: null, pin: '123456', out: join(work, 'small.arxbundle') });
-  results.zero = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 99, review: null, pin: '123456', out: join(work, 'zero.arxbundle') });
-  results.unavailable = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: EVENTS + 500, review: null, pin: '123456', out: join(work, 'x.arxbundle') });
-  results.exists = await call('bundle.export', { tenant: db.tenants.a, from: 0, to: 10, review: null, pin: '123456', out: bundle });
+  results.small = await call('bundle.export', {
+    tenant: db.tenants.a,
+    from: 3,
+    to: 12,
+    review: null,
+    pin: '123456',
+    out: join(work, 'small.arxbundle'),
+  });
+  results.zero = await call('bundle.export', {
+    tenant: db.tenants.a,
+    from: 0,
+    to: 99,
+    review: null,
+    pin: '123456',
+    out: join(work, 'zero.arxbundle'),
+  });
+  results.unavailable = await call('bundle.export', {
+    tenant: db.tenants.a,
+    from: 0,
+    to: EVENTS + 500,
+    review: null,
+    pin: '123456',
+    out: join(work, 'x.arxbundle'),
+  });
+  results.exists = await call('bundle.export', {
+    tenant: db.tenants.a,
+    from: 0,
+    to: 10,
+    review: null,
+    pin: '123456',
+    out: bundle,
+  });
   await services.stop();
   hsm = await openCards(cards.module);
   adams = await hsm.signer('ARX TEST ADAMS EC', '123456');
@@ -114,11 +178,22 @@ describe('export and offline verification', () => {
       [db.tenants.a, String(FROM)],
     );
     expect(r.rows).toHaveLength(1);
-    expect(r.rows[0]!.doc.data).toMatchObject({ bundleSha256: createHash('sha256').update(bundleBytes).digest('hex'), fromSeq: FROM, toSeq: TO });
+    expect(r.rows[0]!.doc.data).toMatchObject({
+      bundleSha256: createHash('sha256').update(bundleBytes).digest('hex'),
+      fromSeq: FROM,
+      toSeq: TO,
+    });
     const names = readMembers(bundleBytes).map((m) => m.name);
     expect(names[0]).toBe('ARX-BUNDLE');
     expect(names.slice(-3)).toEqual(['manifest.json', 'manifest.dsse.json', 'manifest-signer.der']);
-    expect(names).toEqual(expect.arrayContaining(['proof-start.tlog-proof', 'proof-end.tlog-proof', 'events.bin', `policy-${versionSha}.cedar`]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'proof-start.tlog-proof',
+        'proof-end.tlog-proof',
+        'events.bin',
+        `policy-${versionSha}.cedar`,
+      ]),
+    );
   });
 
   it('verifies with arx bundle verify: exit 0, every check holds and covered something', async () => {
@@ -128,7 +203,13 @@ describe('export and offline verification', () => {
     const { code, report } = await verifyFile(bundle);
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.summary).toMatchObject({ tenantId: db.tenants.a, from: FROM, to: TO, events: TO - FROM + 1, policyVersions: 1 });
+    expect(report.summary).toMatchObject({
+      tenantId: db.tenants.a,
+      from: FROM,
+      to: TO,
+      events: TO - FROM + 1,
+      policyVersions: 1,
+    });
     for (const c of report.checks) {
       expect(c.ok, `${c.id}: ${JSON.stringify(c.findings)}`).toBe(true);
       if (c.id !== 'certificates' || report.summary.certificates > 0) expect(c.checked, c.id).toBeGreaterThan(0);
@@ -155,13 +236,43 @@ describe('export and offline verification', () => {
     mkdirSync(dir);
     execFileSync('tar', ['-xf', bundle, '-C', dir]);
     const md = readFileSync(join(dir, 'VERIFY.md'), 'utf8');
-    const script = md.slice(md.indexOf(SCRIPT_BEGIN) + SCRIPT_BEGIN.length, md.indexOf(SCRIPT_END)).replace(/^\s*```bash\n/, '').replace(/```\s*$/, '');
+    const script = md
+      .slice(md.indexOf(SCRIPT_BEGIN) + SCRIPT_BEGIN.length, md.indexOf(SCRIPT_END))
+      .replace(/^\s*```bash\n/, '')
+      .replace(/```\s*$/, '');
     const anchors = join(work, 'anchors.pem');
-    writeFileSync(anchors, readdirSync(cards.trustAnchors).map((f) => execFileSync('openssl', ['x509', '-in', join(cards.trustAnchors, f), '-inform', f.endsWith('.der') ? 'DER' : 'PEM']).toString()).join(''));
-    const r = spawnSync('bash', ['-c', script], { cwd: dir, env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors }, encoding: 'utf8' });
+    writeFileSync(
+      anchors,
+      readdirSync(cards.trustAnchors)
+        .map((f) =>
+          execFileSync('openssl', [
+            'x509',
+            '-in',
+            join(cards.trustAnchors, f),
+            '-inform',
+            f.endsWith('.der') ? 'DER' : 'PEM',
+          ]).toString(),
+        )
+        .join(''),
+    );
+    const r = spawnSync('bash', ['-c', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors },
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const lines = r.stdout.split('\n');
-    for (const want of ['SHA256SUMS=OK', 'B3SUMS=OK', 'SUMS_IN_MANIFEST=OK', 'ENVELOPE_PAYLOAD=OK', 'SIGNER_KEYID=OK', 'MANIFEST_SIGNATURE=Verified OK', 'SIGNER_PATH=signer.pem: OK', 'CHECKPOINT_SIGNATURE=Signature Verified Successfully', `FIRST_EVENT_SEQ=${FROM}`]) {
+    for (const want of [
+      'SHA256SUMS=OK',
+      'B3SUMS=OK',
+      'SUMS_IN_MANIFEST=OK',
+      'ENVELOPE_PAYLOAD=OK',
+      'SIGNER_KEYID=OK',
+      'MANIFEST_SIGNATURE=Verified OK',
+      'SIGNER_PATH=signer.pem: OK',
+      'CHECKPOINT_SIGNATURE=Signature Verified Successfully',
+      `FIRST_EVENT_SEQ=${FROM}`,
+    ]) {
       expect(lines, r.stdout).toContain(want);
     }
     expect(lines.some((l) => l.startsWith('FIRST_EVENT_DIGEST=OK '))).toBe(true);
@@ -170,7 +281,11 @@ describe('export and offline verification', () => {
     const ev = readFileSync(join(dir, 'events.bin'));
     ev[80] = ev[80]! ^ 0x01;
     writeFileSync(join(dir, 'events.bin'), ev);
-    const bad = spawnSync('bash', ['-c', script.replace('set -euo pipefail', 'set -uo pipefail')], { cwd: dir, env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors }, encoding: 'utf8' });
+    const bad = spawnSync('bash', ['-c', script.replace('set -euo pipefail', 'set -uo pipefail')], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, ARX_AUDITOR_ANCHORS: anchors },
+      encoding: 'utf8',
+    });
     expect(bad.stdout).not.toContain('FIRST_EVENT_DIGEST=OK');
     expect(bad.stdout).not.toContain('SHA256SUMS=OK');
   });
@@ -181,25 +296,72 @@ describe('the arx command line', () => {
     const out = join(work, 'cli.arxbundle');
     const env = { ...consoleEnv, PATH: process.env.PATH ?? '', SOFTHSM2_CONF: cards.softhsm2Conf };
     const main = join(process.cwd(), 'electron/main/cli/main.ts');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'export', '--tenant', db.tenants.a, '--from', '200', '--to', '299', '--out', out, '--token', 'ARX TEST ADAMS EC', '--pin-stdin'], {
-      env,
-      input: '123456\n',
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        main,
+        'bundle',
+        'export',
+        '--tenant',
+        db.tenants.a,
+        '--from',
+        '200',
+        '--to',
+        '299',
+        '--out',
+        out,
+        '--token',
+        'ARX TEST ADAMS EC',
+        '--pin-stdin',
+      ],
+      {
+        env,
+        input: '123456\n',
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Wrote ${out}`);
+    const v = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'verify', out, '--trust', trustDir], {
+      env: { PATH: process.env.PATH ?? '' },
       encoding: 'utf8',
       timeout: 120_000,
     });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Wrote ${out}`);
-    const v = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'verify', out, '--trust', trustDir], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 120_000 });
     expect(v.status, v.stdout + v.stderr).toBe(0);
     expect(v.stdout).toContain('VERIFIED');
     // Without a PIN it refuses in one line, before touching the card.
-    const noPin = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'export', '--tenant', db.tenants.a, '--from', '0', '--to', '9', '--out', join(work, 'nopin.arxbundle')], { env, encoding: 'utf8', timeout: 60_000 });
+    const noPin = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        main,
+        'bundle',
+        'export',
+        '--tenant',
+        db.tenants.a,
+        '--from',
+        '0',
+        '--to',
+        '9',
+        '--out',
+        join(work, 'nopin.arxbundle'),
+      ],
+      { env, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(noPin.status).toBe(2);
     expect(noPin.stderr.trim().split('\n')).toHaveLength(1);
     expect(noPin.stderr).toContain('BUNDLE_PIN_REQUIRED');
     // Not a bundle: exit 2, one message, no stack trace.
     writeFileSync(join(work, 'junk.arxbundle'), 'junk');
-    const junk = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'verify', join(work, 'junk.arxbundle'), '--trust', trustDir], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000 });
+    const junk = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', main, 'bundle', 'verify', join(work, 'junk.arxbundle'), '--trust', trustDir],
+      { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(junk.status).toBe(2);
     expect(junk.stdout).toContain('BUNDLE_NOT_A_BUNDLE');
     expect(junk.stdout + junk.stderr).not.toMatch(/\n\s+at /);
@@ -209,7 +371,8 @@ describe('the arx command line', () => {
 describe('every check fails on its own corruption', () => {
   const members = () => readMembers(bundleBytes);
   const member = (name: string) => members().find((m) => m.name === name)!;
-  const replace = (name: string, f: (d: Uint8Array) => Uint8Array) => (ms: { name: string; data: Uint8Array }[]) => ms.map((m) => (m.name === name ? { name, data: f(m.data) } : m));
+  const replace = (name: string, f: (d: Uint8Array) => Uint8Array) => (ms: { name: string; data: Uint8Array }[]) =>
+    ms.map((m) => (m.name === name ? { name, data: f(m.data) } : m));
   const flipAt = (at: number) => (d: Uint8Array) => flipByte(d, at);
 
   it('a flipped byte in an event: members and chain fail; re-signed, only the chain (and that decision) fails', async () => {
@@ -218,17 +381,31 @@ describe('every check fails on its own corruption', () => {
     expect(plain.code).toBe(1);
     expect(failed(plain.report)).toEqual(expect.arrayContaining(['members', 'chain']));
     expect(codes(plain.report, 'members')).toContain('BUNDLE_MEMBER_DIGEST_MISMATCH');
-    const signed = await verifyFile(save('ev2.arxbundle', await resign(bundleBytes, replace('events.bin', flipAt(200)), adams.sign)));
+    const signed = await verifyFile(
+      save('ev2.arxbundle', await resign(bundleBytes, replace('events.bin', flipAt(200)), adams.sign)),
+    );
     expect(signed.code).toBe(1);
     expect(failed(signed.report).filter((id) => id !== 'decisions')).toEqual(['chain']);
     expect(codes(signed.report, 'chain')).toContain('EVENT_DIGEST_MISMATCH');
-    expect(signed.report.checks.find((c) => c.id === 'chain')!.findings[0]!.location).toMatchObject({ member: 'events.bin', seq: FROM });
+    expect(signed.report.checks.find((c) => c.id === 'chain')!.findings[0]!.location).toMatchObject({
+      member: 'events.bin',
+      seq: FROM,
+    });
   });
 
   it('a flipped byte in a proof fails the proofs check', async () => {
     const proof = new TextDecoder().decode(member('proof-end.tlog-proof').data);
     const at = proof.indexOf('\n', proof.indexOf('index ')) + 3; // inside the first proof hash
-    const r = await verifyFile(save('proof.arxbundle', await resign(bundleBytes, replace('proof-end.tlog-proof', (d) => flipByte(d, at)), adams.sign)));
+    const r = await verifyFile(
+      save(
+        'proof.arxbundle',
+        await resign(
+          bundleBytes,
+          replace('proof-end.tlog-proof', (d) => flipByte(d, at)),
+          adams.sign,
+        ),
+      ),
+    );
     expect(r.code).toBe(1);
     expect(failed(r.report)).toContain('proofs');
     expect(codes(r.report, 'proofs')).toContain('PROOF_INVALID');
@@ -236,16 +413,22 @@ describe('every check fails on its own corruption', () => {
   });
 
   it('a flipped byte in a checkpoint fails the checkpoints check', async () => {
-    const r = await verifyFile(save('cp.arxbundle', await resign(bundleBytes, replace('checkpoint-000002.note', flipAt(60)), adams.sign)));
+    const r = await verifyFile(
+      save('cp.arxbundle', await resign(bundleBytes, replace('checkpoint-000002.note', flipAt(60)), adams.sign)),
+    );
     expect(r.code).toBe(1);
     expect(failed(r.report)).toContain('checkpoints');
-    expect(r.report.checks.find((c) => c.id === 'checkpoints')!.findings[0]!.location).toMatchObject({ member: 'checkpoint-000002.note' });
+    expect(r.report.checks.find((c) => c.id === 'checkpoints')!.findings[0]!.location).toMatchObject({
+      member: 'checkpoint-000002.note',
+    });
     expect(failed(r.report)).not.toContain('members');
   });
 
   it('a flipped byte in a policy version fails the policy check and decision re-verification', async () => {
     const sha = versionSha;
-    const r = await verifyFile(save('pol.arxbundle', await resign(bundleBytes, replace(`policy-${sha}.cedar`, flipAt(40)), adams.sign)));
+    const r = await verifyFile(
+      save('pol.arxbundle', await resign(bundleBytes, replace(`policy-${sha}.cedar`, flipAt(40)), adams.sign)),
+    );
     expect(r.code).toBe(1);
     expect(codes(r.report, 'policy-signatures')).toContain('POLICY_DIGEST_MISMATCH');
     expect(codes(r.report, 'decisions')).toContain('POLICY_VERSION_MISSING');
@@ -260,7 +443,9 @@ describe('every check fails on its own corruption', () => {
         await resign(
           bundleBytes,
           replace(`policy-${sha}.json`, (d) => {
-            const meta = JSON.parse(Buffer.from(d).toString('utf8')) as { signatures: { envelope: { signatures: { sig: string }[] } }[] };
+            const meta = JSON.parse(Buffer.from(d).toString('utf8')) as {
+              signatures: { envelope: { signatures: { sig: string }[] } }[];
+            };
             const sig = Buffer.from(meta.signatures[0]!.envelope.signatures[0]!.sig, 'base64');
             sig[10] = sig[10]! ^ 1;
             meta.signatures[0]!.envelope.signatures[0]!.sig = sig.toString('base64');
@@ -276,7 +461,9 @@ describe('every check fails on its own corruption', () => {
 
   it('a flipped byte in a certificate fails the certificate check', async () => {
     const cert = members().find((m) => m.name.startsWith('cert-'))!;
-    const r = await verifyFile(save('cert.arxbundle', await resign(bundleBytes, replace(cert.name, flipAt(cert.data.length - 20)), adams.sign)));
+    const r = await verifyFile(
+      save('cert.arxbundle', await resign(bundleBytes, replace(cert.name, flipAt(cert.data.length - 20)), adams.sign)),
+    );
     expect(r.code).toBe(1);
     expect(failed(r.report)).toContain('certificates');
     expect(failed(r.report)).not.toContain('members');
@@ -289,7 +476,11 @@ describe('every check fails on its own corruption', () => {
     expect(a.code).toBe(1);
     expect(codes(a.report, 'members')).toContain('BUNDLE_MEMBER_MISSING');
     const i = all.findIndex((m) => m.name === 'events.bin');
-    const withExtra = writeTar([...all.slice(0, i), { name: 'extra.txt', data: utf8('not listed'), offset: 0 }, ...all.slice(i)]);
+    const withExtra = writeTar([
+      ...all.slice(0, i),
+      { name: 'extra.txt', data: utf8('not listed'), offset: 0 },
+      ...all.slice(i),
+    ]);
     const b = await verifyFile(save('added.arxbundle', withExtra));
     expect(b.code).toBe(1);
     expect(codes(b.report, 'members')).toEqual(['BUNDLE_MEMBER_UNLISTED']);
@@ -315,11 +506,18 @@ describe('every check fails on its own corruption', () => {
 
   it('a manifest signature that does not verify fails the manifest-signature check', async () => {
     const all = members();
-    const env = JSON.parse(Buffer.from(all.find((m) => m.name === 'manifest.dsse.json')!.data).toString('utf8')) as { signatures: { sig: string }[] };
+    const env = JSON.parse(Buffer.from(all.find((m) => m.name === 'manifest.dsse.json')!.data).toString('utf8')) as {
+      signatures: { sig: string }[];
+    };
     const sig = Buffer.from(env.signatures[0]!.sig, 'base64');
     sig[sig.length - 3] = sig[sig.length - 3]! ^ 1;
     env.signatures[0]!.sig = sig.toString('base64');
-    const r = await verifyFile(save('sig.arxbundle', writeTar(all.map((m) => (m.name === 'manifest.dsse.json' ? { ...m, data: utf8(JSON.stringify(env)) } : m)))));
+    const r = await verifyFile(
+      save(
+        'sig.arxbundle',
+        writeTar(all.map((m) => (m.name === 'manifest.dsse.json' ? { ...m, data: utf8(JSON.stringify(env)) } : m))),
+      ),
+    );
     expect(r.code).toBe(1);
     expect(failed(r.report)).toEqual(['manifest-signature']);
   });
@@ -334,8 +532,6 @@ describe('every check fails on its own corruption', () => {
     expect(codes(r.report, 'signer-paths')).toContain('CERT_UNTRUSTED');
   });
 });
-
-
 
 describe('mutation fuzz', () => {
   it('thousands of byte flips, truncations and member swaps: always exit 1 or 2 with a clean message, never 0', async () => {
@@ -365,7 +561,12 @@ describe('mutation fuzz', () => {
         m = Buffer.from(base);
         const flips = 1 + rnd(3);
         for (let i = 0; i < flips; i++) {
-          const target = rnd(2) ? rnd(m.length) : (() => { const mem = layout[rnd(layout.length)]!; return mem.offset + rnd(Math.max(1, mem.data.length)); })();
+          const target = rnd(2)
+            ? rnd(m.length)
+            : (() => {
+                const mem = layout[rnd(layout.length)]!;
+                return mem.offset + rnd(Math.max(1, mem.data.length));
+              })();
           m[target] = m[target]! ^ (1 + rnd(255));
         }
       } else if (kind < 9) {
@@ -402,7 +603,9 @@ describe('mutation fuzz', () => {
       expect(code, text).toBeTruthy();
       codesSeen.add(code!);
     }
-    console.log(`bundle fuzz: ${runs} mutations in ${((Date.now() - started) / 1000).toFixed(1)} s; exit 1: ${seen[1]}, exit 2: ${seen[2]}; ${codesSeen.size} distinct first codes`);
+    console.log(
+      `bundle fuzz: ${runs} mutations in ${((Date.now() - started) / 1000).toFixed(1)} s; exit 1: ${seen[1]}, exit 2: ${seen[2]}; ${codesSeen.size} distinct first codes`,
+    );
     expect(runs).toBeGreaterThanOrEqual(1000);
     expect(seen[1]).toBeGreaterThan(0);
     expect(seen[2]).toBeGreaterThan(0);

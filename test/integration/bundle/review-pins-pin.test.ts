@@ -9,13 +9,25 @@ import type { BundleReport } from '../../../shared/bundle';
 import { ed25519Signer, formatVerifierKey } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import { FIDELITY_PAYLOAD_TYPE } from '../../../shared/review';
-import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
-import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic, openCards, readMembers, resign, type DigestSigner } from './support';
+import {
+  auditorTrustDir,
+  publishCardSignedDefaultPolicy,
+  seedCheckpointedTraffic,
+  openCards,
+  readMembers,
+  resign,
+  type DigestSigner,
+} from './support';
 
 /**
  * Issue 8 follow-ups, with real parts (PostgreSQL, SoftHSM2 cards, the console's contract and the
@@ -47,10 +59,18 @@ async function call<T>(name: string, req: unknown): Promise<T> {
   return r.value as T;
 }
 
-async function verify(file: string, trust = trustDir): Promise<{ code: number; report: BundleReport | null; err: string; out: string }> {
+async function verify(
+  file: string,
+  trust = trustDir,
+): Promise<{ code: number; report: BundleReport | null; err: string; out: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(['bundle', 'verify', file, '--trust', trust, '--json'], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {}, readStdin: async () => '' });
+  const code = await runCli(['bundle', 'verify', file, '--trust', trust, '--json'], {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+    env: {},
+    readStdin: async () => '',
+  });
   let report: BundleReport | null = null;
   try {
     report = JSON.parse(out) as BundleReport;
@@ -74,12 +94,19 @@ beforeAll(async () => {
   // Gateway traffic with a signed checkpoint every 100 events; the policy version the decisions used,
   // authored (ADAMS) and approved (BAKER) on their cards; the auditor's trust directory (no gateway keys pinned yet).
   const tenant = db.tenants.a;
-  const gateway = await seedCheckpointedTraffic(db, tenant, { keyName: 'arx-gateway.h4-test.1', events: EVENTS, seed: 11, start: new Date('2026-11-03T00:00:00Z') });
+  const gateway = await seedCheckpointedTraffic(db, tenant, {
+    keyName: 'arx-gateway.h4-test.1',
+    events: EVENTS,
+    seed: 11,
+    start: new Date('2026-11-03T00:00:00Z'),
+  });
   gatewayKeyText = formatVerifierKey(gateway.name, gateway.publicKey);
   await publishCardSignedDefaultPolicy(db, cards, tenant);
   trustDir = auditorTrustDir(cards, join(work, 'trust'));
 
-  ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundlerev', { ARX_DATA_DIR: join(work, 'data') }));
+  ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundlerev', {
+    ARX_DATA_DIR: join(work, 'data'),
+  }));
   const readers = await call<{ readers: { slot: string; tokenLabel: string | null }[] }>('card.readers', {});
   const slot = readers.readers.find((r) => r.tokenLabel === 'ARX TEST ADAMS EC')!.slot;
   await call('card.login', { slot, certificateId: null, pin: '123456', confirmFinalTry: false });
@@ -89,7 +116,12 @@ beforeAll(async () => {
     [0, 299],
     [150, 249],
   ] as const) {
-    const draft = await call<{ draftId: string }>('review.prepare', { tenantId: tenant, fromSeq: from, toSeq: to, reverifyJobId: null });
+    const draft = await call<{ draftId: string }>('review.prepare', {
+      tenantId: tenant,
+      fromSeq: from,
+      toSeq: to,
+      reverifyJobId: null,
+    });
     const signed = await call<{ id: string }>('review.sign', { draftId: draft.draftId, pin: '123456' });
     if (from === 0) reviewFull = signed.id;
     else reviewInner = signed.id;
@@ -102,12 +134,27 @@ beforeAll(async () => {
 
   // The console's Open bundle with a pinned key in its configured trust-anchor directory: an unknown key, then none.
   const pinFile = join(cards.trustAnchors, 'gateway-keys.txt');
-  writeFileSync(pinFile, `# not our gateway\n${formatVerifierKey('arx-gateway.other', ed25519Signer('arx-gateway.other', randomBytes(32)).publicKey)}\n`);
-  opened.otherPinned = await services.registry.invoke('bundle.open', { path: reviewBundle, maxEvents: 0 }, { adapter: 'cli', session });
+  writeFileSync(
+    pinFile,
+    `# not our gateway\n${formatVerifierKey('arx-gateway.other', ed25519Signer('arx-gateway.other', randomBytes(32)).publicKey)}\n`,
+  );
+  opened.otherPinned = await services.registry.invoke(
+    'bundle.open',
+    { path: reviewBundle, maxEvents: 0 },
+    { adapter: 'cli', session },
+  );
   writeFileSync(pinFile, `${gatewayKeyText}\n`);
-  opened.pinned = await services.registry.invoke('bundle.open', { path: reviewBundle, maxEvents: 0 }, { adapter: 'cli', session });
+  opened.pinned = await services.registry.invoke(
+    'bundle.open',
+    { path: reviewBundle, maxEvents: 0 },
+    { adapter: 'cli', session },
+  );
   rmSync(pinFile);
-  opened.unpinned = await services.registry.invoke('bundle.open', { path: reviewBundle, maxEvents: 0 }, { adapter: 'cli', session });
+  opened.unpinned = await services.registry.invoke(
+    'bundle.open',
+    { path: reviewBundle, maxEvents: 0 },
+    { adapter: 'cli', session },
+  );
   await services.stop();
 
   hsm = await openCards(cards.module);
@@ -131,18 +178,32 @@ interface EditableMember {
 }
 
 /** Edits the statement of review `id` in the bundle and signs it again on ADAMS's card (a trusted signer), then re-signs the manifest. */
-async function editReview(file: string, id: string, edit: (statement: EditableStatement, member: EditableMember) => void): Promise<string> {
+async function editReview(
+  file: string,
+  id: string,
+  edit: (statement: EditableStatement, member: EditableMember) => void,
+): Promise<string> {
   const bytes = readFileSync(file);
   const name = `review-${id}.json`;
-  const member = JSON.parse(Buffer.from(readMembers(bytes).find((m) => m.name === name)!.data).toString('utf8')) as EditableMember;
+  const member = JSON.parse(
+    Buffer.from(readMembers(bytes).find((m) => m.name === name)!.data).toString('utf8'),
+  ) as EditableMember;
   const statement = JSON.parse(Buffer.from(fromBase64(member.envelope.payload)!).toString('utf8')) as EditableStatement;
   edit(statement, member);
   const payload = utf8(JSON.stringify(statement));
-  const signed = await adams.sign(new Uint8Array(createHash('sha256').update(pae(FIDELITY_PAYLOAD_TYPE, payload)).digest()));
+  const signed = await adams.sign(
+    new Uint8Array(createHash('sha256').update(pae(FIDELITY_PAYLOAD_TYPE, payload)).digest()),
+  );
   const keyid = createHash('sha256').update(signed.certificateDer).digest('hex');
   expect(keyid).toBe(member.envelope.signatures[0]!.keyid);
-  member.envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, payload, [{ keyid, sig: signed.signature }]) as EditableMember['envelope'];
-  const out = await resign(bytes, (ms) => ms.map((m) => (m.name === name ? { name, data: utf8(JSON.stringify(member)) } : m)), adams.sign);
+  member.envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, payload, [
+    { keyid, sig: signed.signature },
+  ]) as EditableMember['envelope'];
+  const out = await resign(
+    bytes,
+    (ms) => ms.map((m) => (m.name === name ? { name, data: utf8(JSON.stringify(member)) } : m)),
+    adams.sign,
+  );
   const path = join(work, `edited-${randomBytes(4).toString('hex')}.arxbundle`);
   writeFileSync(path, out);
   return path;
@@ -156,7 +217,10 @@ describe("a fidelity certificate's subject against the bundle's chain", () => {
     expect(r.summary).toMatchObject({ from: 0, to: 299, reviews: 2 });
     // MTH(h_0…h_249) is neither a checkpoint of this bundle nor its last seq: said, not assumed.
     expect(r.warnings.filter((w) => w.code === 'REVIEW_SUBJECT_UNCHECKED')).toEqual([
-      expect.objectContaining({ location: { member: `review-${reviewInner}.json` }, message: expect.stringMatching(/its digest\.sha256 could not/) }),
+      expect.objectContaining({
+        location: { member: `review-${reviewInner}.json` },
+        message: expect.stringMatching(/its digest\.sha256 could not/),
+      }),
     ]);
     expect(r.checks.find((c) => c.id === 'certificates')!.checked).toBeGreaterThanOrEqual(2);
   });
@@ -164,7 +228,11 @@ describe("a fidelity certificate's subject against the bundle's chain", () => {
   for (const [field, edit] of [
     ['digest.sha256', (s: EditableStatement) => (s.subject[0]!.digest.sha256 = flipHex(s.subject[0]!.digest.sha256))],
     ['digest.blake3', (s: EditableStatement) => (s.subject[0]!.digest.blake3 = flipHex(s.subject[0]!.digest.blake3))],
-    ['previousHead', (s: EditableStatement) => (s.subject[0]!.annotations.previousHead = flipHex(s.subject[0]!.annotations.previousHead))],
+    [
+      'previousHead',
+      (s: EditableStatement) =>
+        (s.subject[0]!.annotations.previousHead = flipHex(s.subject[0]!.annotations.previousHead)),
+    ],
   ] as const) {
     it(`a subject whose ${field} was edited and re-signed by a trusted card fails only the subject check, at that review and field`, async () => {
       const edited = await editReview(reviewBundle, reviewFull, edit);
@@ -173,22 +241,36 @@ describe("a fidelity certificate's subject against the bundle's chain", () => {
       expect(failed(v.report!)).toEqual(['certificates']);
       const f = findings(v.report!, 'certificates');
       expect(f).toHaveLength(1);
-      expect(f[0]).toMatchObject({ code: 'REVIEW_SUBJECT_MISMATCH', location: { member: `review-${reviewFull}.json`, field } });
+      expect(f[0]).toMatchObject({
+        code: 'REVIEW_SUBJECT_MISMATCH',
+        location: { member: `review-${reviewFull}.json`, field },
+      });
     });
   }
 
   it('the inner review (150…249) is checked against the hashes of events.bin: an edited head fails', async () => {
-    const edited = await editReview(reviewBundle, reviewInner, (s) => (s.subject[0]!.digest.blake3 = flipHex(s.subject[0]!.digest.blake3)));
+    const edited = await editReview(
+      reviewBundle,
+      reviewInner,
+      (s) => (s.subject[0]!.digest.blake3 = flipHex(s.subject[0]!.digest.blake3)),
+    );
     const v = await verify(edited);
     expect(v.code).toBe(1);
-    expect(findings(v.report!, 'certificates')).toEqual([expect.objectContaining({ code: 'REVIEW_SUBJECT_MISMATCH', location: expect.objectContaining({ member: `review-${reviewInner}.json`, field: 'digest.blake3' }) })]);
+    expect(findings(v.report!, 'certificates')).toEqual([
+      expect.objectContaining({
+        code: 'REVIEW_SUBJECT_MISMATCH',
+        location: expect.objectContaining({ member: `review-${reviewInner}.json`, field: 'digest.blake3' }),
+      }),
+    ]);
   });
 
   it('the member fields that say which range a review covers must be its signed ones', async () => {
     const edited = await editReview(reviewBundle, reviewFull, (_s, member) => (member.toSeq = 298));
     const v = await verify(edited);
     expect(v.code).toBe(1);
-    expect(findings(v.report!, 'certificates').map((f) => [f.code, f.location.field])).toEqual([['REVIEW_SUBJECT_MISMATCH', 'range']]);
+    expect(findings(v.report!, 'certificates').map((f) => [f.code, f.location.field])).toEqual([
+      ['REVIEW_SUBJECT_MISMATCH', 'range'],
+    ]);
   });
 
   it('a bundle of 200…299 holds both reviews; what lies outside it is a warning naming the fields, never a pass or a failure', async () => {
@@ -197,7 +279,12 @@ describe("a fidelity certificate's subject against the bundle's chain", () => {
     const unchecked = v.report!.warnings.filter((w) => w.code === 'REVIEW_SUBJECT_UNCHECKED');
     // Review 0…299: previousHead is G (known), head and root (checkpoint of 300) known: nothing unchecked.
     // Review 150…249: h_149 lies before the bundle, and no checkpoint has size 250.
-    expect(unchecked).toEqual([expect.objectContaining({ location: { member: `review-${reviewInner}.json` }, message: expect.stringMatching(/previousHead, digest\.sha256/) })]);
+    expect(unchecked).toEqual([
+      expect.objectContaining({
+        location: { member: `review-${reviewInner}.json` },
+        message: expect.stringMatching(/previousHead, digest\.sha256/),
+      }),
+    ]);
   });
 });
 
@@ -225,7 +312,10 @@ describe('gateway keys pinned by the auditor', () => {
   });
 
   it('another key pinned: every checkpoint fails with GATEWAY_KEY_NOT_PINNED, and what rests on them fails too', async () => {
-    const other = formatVerifierKey('arx-gateway.h4-test.1', ed25519Signer('arx-gateway.h4-test.1', randomBytes(32)).publicKey);
+    const other = formatVerifierKey(
+      'arx-gateway.h4-test.1',
+      ed25519Signer('arx-gateway.h4-test.1', randomBytes(32)).publicKey,
+    );
     const v = await verify(reviewBundle, trustWith(`${other}\n`));
     expect(v.code).toBe(1);
     const cps = findings(v.report!, 'checkpoints');
@@ -260,11 +350,32 @@ describe('gateway keys pinned by the auditor', () => {
 describe('arx bundle export asks the PIN on a terminal', () => {
   const main = join(process.cwd(), 'electron/main/cli/main.ts');
   const pty = join(process.cwd(), 'test/integration/bundle/pty-run.py');
-  const args = (out: string) => [process.execPath, '--import', 'tsx', main, 'bundle', 'export', '--tenant', db.tenants.a, '--from', '100', '--to', '199', '--out', out, '--token', 'ARX TEST ADAMS EC'];
+  const args = (out: string) => [
+    process.execPath,
+    '--import',
+    'tsx',
+    main,
+    'bundle',
+    'export',
+    '--tenant',
+    db.tenants.a,
+    '--from',
+    '100',
+    '--to',
+    '199',
+    '--out',
+    out,
+    '--token',
+    'ARX TEST ADAMS EC',
+  ];
 
   it('in a pseudo-terminal: prompts on stderr, echoes nothing, signs, and the bundle verifies', async () => {
     const out = join(work, 'tty.arxbundle');
-    const r = spawnSync('python3', [pty, ...args(out)], { env: { ...consoleEnv, PATH: process.env.PATH ?? '', SOFTHSM2_CONF: cards.softhsm2Conf, H4_TYPE: '123456' }, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync('python3', [pty, ...args(out)], {
+      env: { ...consoleEnv, PATH: process.env.PATH ?? '', SOFTHSM2_CONF: cards.softhsm2Conf, H4_TYPE: '123456' },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('Card PIN (to sign the bundle manifest): ');
     expect(r.stdout).not.toContain('123456');
@@ -274,7 +385,11 @@ describe('arx bundle export asks the PIN on a terminal', () => {
 
   it('a wrong PIN typed at the prompt: PIN_INCORRECT, nothing written', () => {
     const out = join(work, 'tty-wrong.arxbundle');
-    const r = spawnSync('python3', [pty, ...args(out)], { env: { ...consoleEnv, PATH: process.env.PATH ?? '', SOFTHSM2_CONF: cards.softhsm2Conf, H4_TYPE: '999999' }, encoding: 'utf8', timeout: 180_000 });
+    const r = spawnSync('python3', [pty, ...args(out)], {
+      env: { ...consoleEnv, PATH: process.env.PATH ?? '', SOFTHSM2_CONF: cards.softhsm2Conf, H4_TYPE: '999999' },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('PIN_INCORRECT');
     expect(r.stdout).not.toContain('999999');
@@ -282,7 +397,12 @@ describe('arx bundle export asks the PIN on a terminal', () => {
   }, 200_000);
 
   it('no terminal, no --pin-stdin, no ARX_PIN: one line, BUNDLE_PIN_REQUIRED, exit 2', () => {
-    const r = spawnSync(args('x')[0]!, args(join(work, 'none.arxbundle')).slice(1), { env: { ...consoleEnv, PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'] });
+    const r = spawnSync(args('x')[0]!, args(join(work, 'none.arxbundle')).slice(1), {
+      env: { ...consoleEnv, PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^BUNDLE_PIN_REQUIRED: /);
@@ -291,7 +411,12 @@ describe('arx bundle export asks the PIN on a terminal', () => {
 
 async function runText(argv: string[]): Promise<string> {
   let out = '';
-  await runCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`), env: {}, readStdin: async () => '' });
+  await runCli(argv, {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (out += `${t}\n`),
+    env: {},
+    readStdin: async () => '',
+  });
   return out;
 }
 

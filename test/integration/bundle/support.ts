@@ -3,10 +3,23 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex, utf8 } from '../../../shared/bytes';
-import { END_OF_ARCHIVE, MANIFEST_PAYLOAD_TYPE, TarReader, TRAILER, padding, ustarHeader } from '../../../shared/bundle';
+import {
+  END_OF_ARCHIVE,
+  MANIFEST_PAYLOAD_TYPE,
+  TarReader,
+  TRAILER,
+  padding,
+  ustarHeader,
+} from '../../../shared/bundle';
 import { ed25519Signer } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
-import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, POLICY_SIGNATURE_PAYLOAD_TYPE, policyVersionDigest, statementBytes } from '../../../shared/policy';
+import {
+  DEFAULT_POLICY_TEXT,
+  GATEWAY_SCHEMA,
+  POLICY_SIGNATURE_PAYLOAD_TYPE,
+  policyVersionDigest,
+  statementBytes,
+} from '../../../shared/policy';
 import { CardService } from '../../../electron/main/card/card-service';
 import type { ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
@@ -55,24 +68,50 @@ export type DigestSigner = (digest: Uint8Array) => Promise<{ signature: Uint8Arr
  * What a dishonest exporter with a card can do: change members, then write fresh checksum lists
  * and a freshly signed manifest, so that only the check that looks at the changed content fails.
  */
-export async function resign(bytes: Uint8Array, mutate: (members: { name: string; data: Uint8Array }[]) => { name: string; data: Uint8Array }[], sign: DigestSigner): Promise<Buffer> {
+export async function resign(
+  bytes: Uint8Array,
+  mutate: (members: { name: string; data: Uint8Array }[]) => { name: string; data: Uint8Array }[],
+  sign: DigestSigner,
+): Promise<Buffer> {
   const all = readMembers(bytes);
-  const oldManifest = JSON.parse(Buffer.from(all.find((m) => m.name === 'manifest.json')!.data).toString('utf8')) as Record<string, unknown>;
-  const body = mutate(all.filter((m) => !(TRAILER as readonly string[]).includes(m.name) && m.name !== 'SHA256SUMS' && m.name !== 'B3SUMS').map((m) => ({ name: m.name, data: m.data })));
-  const digests = body.map((m) => ({ name: m.name, size: m.data.length, sha256: createHash('sha256').update(m.data).digest('hex'), blake3: toHex(blake3(m.data)) }));
+  const oldManifest = JSON.parse(
+    Buffer.from(all.find((m) => m.name === 'manifest.json')!.data).toString('utf8'),
+  ) as Record<string, unknown>;
+  const body = mutate(
+    all
+      .filter((m) => !(TRAILER as readonly string[]).includes(m.name) && m.name !== 'SHA256SUMS' && m.name !== 'B3SUMS')
+      .map((m) => ({ name: m.name, data: m.data })),
+  );
+  const digests = body.map((m) => ({
+    name: m.name,
+    size: m.data.length,
+    sha256: createHash('sha256').update(m.data).digest('hex'),
+    blake3: toHex(blake3(m.data)),
+  }));
   const sums = [
     { name: 'SHA256SUMS', data: utf8(digests.map((d) => `${d.sha256}  ${d.name}\n`).join('')) },
     { name: 'B3SUMS', data: utf8(digests.map((d) => `${d.blake3}  ${d.name}\n`).join('')) },
   ];
   const members = [...body, ...sums];
-  const manifest = { ...oldManifest, members: members.map((m) => ({ name: m.name, size: m.data.length, sha256: createHash('sha256').update(m.data).digest('hex'), blake3: toHex(blake3(m.data)) })) };
+  const manifest = {
+    ...oldManifest,
+    members: members.map((m) => ({
+      name: m.name,
+      size: m.data.length,
+      sha256: createHash('sha256').update(m.data).digest('hex'),
+      blake3: toHex(blake3(m.data)),
+    })),
+  };
   const payload = utf8(JSON.stringify(manifest));
   const signed = await sign(new Uint8Array(createHash('sha256').update(pae(MANIFEST_PAYLOAD_TYPE, payload)).digest()));
   const keyid = createHash('sha256').update(signed.certificateDer).digest('hex');
   return writeTar([
     ...members,
     { name: 'manifest.json', data: payload },
-    { name: 'manifest.dsse.json', data: utf8(JSON.stringify(envelopeOf(MANIFEST_PAYLOAD_TYPE, payload, [{ keyid, sig: signed.signature }]))) },
+    {
+      name: 'manifest.dsse.json',
+      data: utf8(JSON.stringify(envelopeOf(MANIFEST_PAYLOAD_TYPE, payload, [{ keyid, sig: signed.signature }]))),
+    },
     { name: 'manifest-signer.der', data: signed.certificateDer },
   ]);
 }
@@ -116,10 +155,26 @@ export async function seedCheckpointedTraffic(
   opts: { keyName: string; events: number; seed: number; start: Date },
 ): Promise<{ name: string; publicKey: Uint8Array }> {
   const signer = ed25519Signer(opts.keyName, randomBytes(32));
-  await registerGatewayKey(db.admin, tenant, { name: signer.name, secretKey: new Uint8Array(32), publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+  await registerGatewayKey(db.admin, tenant, {
+    name: signer.name,
+    secretKey: new Uint8Array(32),
+    publicKey: signer.publicKey,
+    validFrom: new Date(Date.now() - 86_400_000),
+  });
   const cp = new Checkpointer(tenant, signer, { everyEvents: 100, everyMs: 3_600_000 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: opts.events, seed: opts.seed, start: opts.start, writer, batchSize: 50 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, {
+    source: '/arx/simulator/test',
+    afterAppend: cp.afterAppend,
+  });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: tenant,
+    events: opts.events,
+    seed: opts.seed,
+    start: opts.start,
+    writer,
+    batchSize: 50,
+  });
   return { name: signer.name, publicKey: signer.publicKey };
 }
 
@@ -127,7 +182,11 @@ export async function seedCheckpointedTraffic(
  * The policy version the simulated decisions used (the default policy), published with its author
  * signature (ADAMS, EC card) and approver signature (BAKER, RSA card) made on the SoftHSM2 cards.
  */
-export async function publishCardSignedDefaultPolicy(db: Pick<MigratedDatabase, 'admin'>, cards: ProvisionedTestCards, tenant: string): Promise<{ sha256: string }> {
+export async function publishCardSignedDefaultPolicy(
+  db: Pick<MigratedDatabase, 'admin'>,
+  cards: ProvisionedTestCards,
+  tenant: string,
+): Promise<{ sha256: string }> {
   const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
   const ops = await db.admin.query<{ id: string; edipi: string }>('SELECT id, edipi FROM arx.operators');
   const opId = (edipi: string) => ops.rows.find((o) => o.edipi === edipi)!.id;
@@ -139,7 +198,15 @@ export async function publishCardSignedDefaultPolicy(db: Pick<MigratedDatabase, 
     await c.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, 'gateway')`, [policyId, tenant]);
     await c.query(
       `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state) VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'published')`,
-      [Buffer.from(version.sha256, 'hex'), Buffer.from(version.blake3, 'hex'), tenant, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, opId('1000000001')],
+      [
+        Buffer.from(version.sha256, 'hex'),
+        Buffer.from(version.blake3, 'hex'),
+        tenant,
+        policyId,
+        DEFAULT_POLICY_TEXT,
+        GATEWAY_SCHEMA,
+        opId('1000000001'),
+      ],
     );
     const hsm = await openCards(cards.module);
     for (const [role, label, edipi] of [
@@ -148,17 +215,24 @@ export async function publishCardSignedDefaultPolicy(db: Pick<MigratedDatabase, 
     ] as const) {
       const card = await hsm.signer(label, '123456');
       const statement = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: tenant, policyId, version });
-      const signed = await card.sign(new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()));
+      const signed = await card.sign(
+        new Uint8Array(createHash('sha256').update(pae(POLICY_SIGNATURE_PAYLOAD_TYPE, statement)).digest()),
+      );
       await card.close();
       const certSha = createHash('sha256').update(signed.certificateDer).digest('hex');
-      await c.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        Buffer.from(version.sha256, 'hex'),
-        tenant,
-        opId(edipi),
-        role,
-        Buffer.from(certSha, 'hex'),
-        JSON.stringify(envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }])),
-      ]);
+      await c.query(
+        `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          Buffer.from(version.sha256, 'hex'),
+          tenant,
+          opId(edipi),
+          role,
+          Buffer.from(certSha, 'hex'),
+          JSON.stringify(
+            envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, statement, [{ keyid: certSha, sig: signed.signature }]),
+          ),
+        ],
+      );
     }
     await hsm.close();
     await c.query('COMMIT');

@@ -19,8 +19,16 @@ let cards: ProvisionedTestCards;
 let service: CardService;
 const ADAMS = TEST_CARDS.find((c) => c.label === 'ARX TEST ADAMS EC')!;
 const BAKER = TEST_CARDS.find((c) => c.label === 'ARX TEST BAKER RSA')!;
-const OTHER_EC = { ...ADAMS, label: 'ARX TEST OTHER EC', person: { last: 'OTHER', first: 'OLIVE', middle: 'O', edipi: '1000000099' } };
-const OTHER_RSA = { ...BAKER, label: 'ARX TEST OTHER RSA', person: { last: 'RIVERS', first: 'ROY', middle: 'R', edipi: '1000000098' } };
+const OTHER_EC = {
+  ...ADAMS,
+  label: 'ARX TEST OTHER EC',
+  person: { last: 'OTHER', first: 'OLIVE', middle: 'O', edipi: '1000000099' },
+};
+const OTHER_RSA = {
+  ...BAKER,
+  label: 'ARX TEST OTHER RSA',
+  person: { last: 'RIVERS', first: 'ROY', middle: 'R', edipi: '1000000098' },
+};
 
 async function login(label: string): Promise<CardSession> {
   const slots = await service.listSlots();
@@ -50,7 +58,10 @@ describe('cache key on the card (9D)', () => {
     it(`${own}: opens with its own card, not with another person's card; opens with the recovery key`, async () => {
       const file = join(dir, `${own.replace(/\W+/g, '-')}.db`);
       const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const recovery = recipientFromRecoveryFile(Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'mem');
+      const recovery = recipientFromRecoveryFile(
+        Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+        'mem',
+      );
       const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
 
       const mine = await login(own);
@@ -74,7 +85,10 @@ describe('cache key on the card (9D)', () => {
       await mine.logout();
       expect(await code(cache.unlock(unwrapper, 'card'))).toBe('CARD_SESSION_CLOSED');
 
-      await cache.unlock(recoveryUnwrapper(Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), null, 'mem'), 'recovery');
+      await cache.unlock(
+        recoveryUnwrapper(Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), null, 'mem'),
+        'recovery',
+      );
       expect(cache.get('event-page', 'p')).toEqual({ secret: 'evidence' });
       // Re-wrap to the other card (both present: this cache is unlocked, the other card is in a reader).
       cache.rewrap(them.recipient, true);

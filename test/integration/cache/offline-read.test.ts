@@ -5,7 +5,11 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ed25519Signer } from '../../../shared/checkpoint';
 import { checkEvent } from '../../../shared/explorer';
-import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { cacheFileOf } from '../../../electron/main/cache/cache-service';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
@@ -43,7 +47,12 @@ beforeAll(async () => {
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   // Signed checkpoints every 200 events, so that an event detail carries an inclusion proof.
   const signer = ed25519Signer(key.name, key.secret);
-  await registerGatewayKey(db.admin, db.tenants.a, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date('2026-01-01T00:00:00Z') });
+  await registerGatewayKey(db.admin, db.tenants.a, {
+    name: key.name,
+    secretKey: key.secret,
+    publicKey: signer.publicKey,
+    validFrom: new Date('2026-01-01T00:00:00Z'),
+  });
   await seedTenant(db.admin, db.gatewayPool, db.tenants.a, 0);
   const cp = new Checkpointer(db.tenants.a, signer, { everyEvents: 200, everyMs: 3_600_000 * 24 * 365 });
   await simulate({
@@ -52,7 +61,10 @@ beforeAll(async () => {
     events: EVENTS,
     seed: 5,
     start: new Date('2026-11-02T08:00:00Z'),
-    writer: new ChainWriter(db.gatewayPool, db.tenants.a, { source: '/arx/simulator/test', afterAppend: cp.afterAppend }),
+    writer: new ChainWriter(db.gatewayPool, db.tenants.a, {
+      source: '/arx/simulator/test',
+      afterAppend: cp.afterAppend,
+    }),
   });
   relay = new Relay(inject('pg').port);
   await relay.open();
@@ -90,16 +102,37 @@ const online: Record<string, Record<string, unknown> & { cached?: unknown }> = {
 let onlineTenants: { id: string; cached?: unknown }[] = [];
 let verifyResult: Record<string, unknown> & { jobId: string; cached?: { at: string } };
 let certificateId = '';
-let bundleReport: { report: { ok: boolean; checks: { id: string; ok: boolean; findings: { code: string }[] }[] }; contents: { events: { json: string }[] } | null };
+let bundleReport: {
+  report: { ok: boolean; checks: { id: string; ok: boolean; findings: { code: string }[] }[] };
+  contents: { events: { json: string }[] } | null;
+};
 let fetchedAt = '';
 
 const reads = () =>
   ({
     facets: ['explorer.facets', { tenantId: tenant() }],
     page1: ['explorer.query', { tenantId: tenant(), filter: {}, sort: SORT, cursor: null, limit: 50 }],
-    page2: ['explorer.query', { tenantId: tenant(), filter: {}, sort: SORT, cursor: (online.page1 as unknown as Page | undefined)?.next ?? null, limit: 50 }],
+    page2: [
+      'explorer.query',
+      {
+        tenantId: tenant(),
+        filter: {},
+        sort: SORT,
+        cursor: (online.page1 as unknown as Page | undefined)?.next ?? null,
+        limit: 50,
+      },
+    ],
     // The same filter written in another key order is the same cached page.
-    denials: ['explorer.query', { tenantId: tenant(), filter: { type: 'com.arx.policy.decided', decision: 'deny' }, sort: SORT, cursor: null, limit: 100 }],
+    denials: [
+      'explorer.query',
+      {
+        tenantId: tenant(),
+        filter: { type: 'com.arx.policy.decided', decision: 'deny' },
+        sort: SORT,
+        cursor: null,
+        limit: 100,
+      },
+    ],
     event: ['explorer.event', { tenantId: tenant(), seq: 123 }],
     dashboard: ['explorer.dashboard', { tenantId: tenant(), timeFrom: null, timeTo: null }],
     list: ['review.list', { tenantId: tenant() }],
@@ -109,7 +142,12 @@ const reads = () =>
 
 describe('cached evidence: online reads are sealed, unreachable reads answer from the cache', () => {
   it('online: every read answers live (not marked cached) and is sealed in the cache', async () => {
-    const draft = await call<{ draftId: string }>('review.prepare', { tenantId: tenant(), fromSeq: 0, toSeq: 399, reverifyJobId: null });
+    const draft = await call<{ draftId: string }>('review.prepare', {
+      tenantId: tenant(),
+      fromSeq: 0,
+      toSeq: 399,
+      reverifyJobId: null,
+    });
     certificateId = (await call<{ id: string }>('review.sign', { draftId: draft.draftId, pin: '123456' })).id;
     online.page1 = await call('explorer.query', reads().page1[1]);
     fetchedAt = new Date().toISOString();
@@ -120,17 +158,33 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     expect((online.page2 as unknown as Page).rows[0]!.seq).not.toBe((online.page1 as unknown as Page).rows[0]!.seq);
     expect((online.denials as unknown as Page).rows.length).toBeGreaterThan(0);
     expect((online.event as unknown as EventDetail).proof?.treeSize).toBeGreaterThan(123);
-    expect((online.list as unknown as { certificates: { id: string }[] }).certificates.map((c) => c.id)).toEqual([certificateId]);
+    expect((online.list as unknown as { certificates: { id: string }[] }).certificates.map((c) => c.id)).toEqual([
+      certificateId,
+    ]);
     expect(online.verify!.valid).toBe(true);
     onlineTenants = await call('audit.tenants', {});
     expect(onlineTenants.map((t) => t.id)).toEqual([tenant()]);
-    const job = await call<{ jobId: string }>('audit.verifyStart', { tenantId: tenant(), range: { kind: 'seq', from: 0, to: 299 } });
-    await expect.poll(async () => (await call<{ state: string }>('audit.verifyStatus', { jobId: job.jobId })).state, { timeout: 60_000 }).toBe('done');
+    const job = await call<{ jobId: string }>('audit.verifyStart', {
+      tenantId: tenant(),
+      range: { kind: 'seq', from: 0, to: 299 },
+    });
+    await expect
+      .poll(async () => (await call<{ state: string }>('audit.verifyStatus', { jobId: job.jobId })).state, {
+        timeout: 60_000,
+      })
+      .toBe('done');
     verifyResult = await call('audit.verifyResult', { jobId: job.jobId });
     expect(verifyResult.verdict).toBe('intact');
 
     // A bundle opened in the console: its report is sealed too (opening it needs no control plane).
-    const exported = await call<{ path: string }>('bundle.export', { tenant: tenant(), from: 0, to: 199, review: null, pin: '123456', out: null });
+    const exported = await call<{ path: string }>('bundle.export', {
+      tenant: tenant(),
+      from: 0,
+      to: 199,
+      review: null,
+      pin: '123456',
+      out: null,
+    });
     bundleReport = await call('bundle.open', { path: exported.path, maxEvents: 50 });
     // (Whether the bundle passes every check is test/integration/bundle's concern; here: its report is sealed.)
     expect(bundleReport.contents!.events.length).toBe(50);
@@ -166,11 +220,16 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
   it('unreachable: the same reads answer the same evidence, marked with when it was fetched', async () => {
     expect(services.controlPlane.status().state).toBe('unreachable');
     for (const [name, [command, req]] of Object.entries(reads())) {
-      const r = await call<Record<string, unknown> & { cached?: { at: string } }>(command, name === 'denials' ? { ...req, filter: { decision: 'deny', type: 'com.arx.policy.decided' } } : req);
+      const r = await call<Record<string, unknown> & { cached?: { at: string } }>(
+        command,
+        name === 'denials' ? { ...req, filter: { decision: 'deny', type: 'com.arx.policy.decided' } } : req,
+      );
       expect(strip(r), name).toEqual(online[name]);
       expect(r.cached, name).toBeDefined();
       // Fetched online before the test noted the time (page1 just after it).
-      expect(Date.parse(r.cached!.at), name).toBeLessThanOrEqual(Date.parse(fetchedAt) + (name === 'page1' ? 1000 : 60_000));
+      expect(Date.parse(r.cached!.at), name).toBeLessThanOrEqual(
+        Date.parse(fetchedAt) + (name === 'page1' ? 1000 : 60_000),
+      );
     }
     // The renderer re-checks a cached event exactly as a live one: digest, link and the inclusion proof to the signed checkpoint.
     const event = await call<EventDetail>('explorer.event', reads().event[1]);
@@ -181,7 +240,10 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     expect(tenants.map(strip)).toEqual(onlineTenants);
     expect(tenants.every((t) => t.cached)).toBe(true);
     // Verifying the same range again: a finished job holding the cached result.
-    const job = await call<{ jobId: string; state: string; verdict: string; cached?: { at: string } }>('audit.verifyStart', { tenantId: tenant(), range: { kind: 'seq', from: 0, to: 299 } });
+    const job = await call<{ jobId: string; state: string; verdict: string; cached?: { at: string } }>(
+      'audit.verifyStart',
+      { tenantId: tenant(), range: { kind: 'seq', from: 0, to: 299 } },
+    );
     expect(job).toMatchObject({ state: 'done', verdict: 'intact', cached: { at: verifyResult.finishedAt } });
     expect(await call('audit.verifyStatus', { jobId: job.jobId })).toEqual(job);
     const again = await call<typeof verifyResult>('audit.verifyResult', { jobId: job.jobId });
@@ -190,20 +252,41 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
   });
 
   it('unreachable: an uncached read is OFFLINE_NOT_CACHED with its location; access checks and writes are unchanged', async () => {
-    const q = await failure('explorer.query', { tenantId: tenant(), filter: { user: 'nobody-cached-this' }, sort: SORT, cursor: null, limit: 50 });
+    const q = await failure('explorer.query', {
+      tenantId: tenant(),
+      filter: { user: 'nobody-cached-this' },
+      sort: SORT,
+      cursor: null,
+      limit: 50,
+    });
     expect(q.code).toBe('OFFLINE_NOT_CACHED');
-    expect(q.message).toMatch(/control plane is unreachable and this explorer page .* was not cached on this workstation/);
+    expect(q.message).toMatch(
+      /control plane is unreachable and this explorer page .* was not cached on this workstation/,
+    );
     expect(q.details).toMatchObject({ tenantId: tenant() });
     // Another page size of a cached query is another query.
     expect((await failure('explorer.query', { ...reads().page1[1], limit: 51 })).code).toBe('OFFLINE_NOT_CACHED');
     const e = await failure('explorer.event', { tenantId: tenant(), seq: 7 });
     expect(e).toMatchObject({ code: 'OFFLINE_NOT_CACHED', details: { tenantId: tenant(), seq: 7 } });
-    expect((await failure('audit.verifyStart', { tenantId: tenant(), range: { kind: 'seq', from: 0, to: 300 } })).code).toBe('OFFLINE_NOT_CACHED');
-    expect((await failure('review.verify', { source: { kind: 'stored', tenantId: tenant(), id: '00000000-0000-4000-8000-000000000000' } })).code).toBe('OFFLINE_NOT_CACHED');
+    expect(
+      (await failure('audit.verifyStart', { tenantId: tenant(), range: { kind: 'seq', from: 0, to: 300 } })).code,
+    ).toBe('OFFLINE_NOT_CACHED');
+    expect(
+      (
+        await failure('review.verify', {
+          source: { kind: 'stored', tenantId: tenant(), id: '00000000-0000-4000-8000-000000000000' },
+        })
+      ).code,
+    ).toBe('OFFLINE_NOT_CACHED');
     // A tenant the operator holds no role in stays forbidden, cached or not.
-    expect((await failure('explorer.query', { ...reads().page1[1], tenantId: db.tenants.b })).code).toBe('EXPLORER_TENANT_FORBIDDEN');
+    expect((await failure('explorer.query', { ...reads().page1[1], tenantId: db.tenants.b })).code).toBe(
+      'EXPLORER_TENANT_FORBIDDEN',
+    );
     // Read-only: a write still fails as before.
-    expect((await failure('bundle.export', { tenant: tenant(), from: 0, to: 99, review: null, pin: '123456', out: null })).code).toBe('DB_UNREACHABLE');
+    expect(
+      (await failure('bundle.export', { tenant: tenant(), from: 0, to: 99, review: null, pin: '123456', out: null }))
+        .code,
+    ).toBe('DB_UNREACHABLE');
   });
 
   it('the cache file holds none of the cached evidence in clear', async () => {
@@ -241,7 +324,13 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
   it('back online: live answers again (not marked cached); logged out, nothing is served', async () => {
     await relay.open();
     await expect.poll(() => services.controlPlane.status().state, { timeout: 30_000 }).toBe('connected');
-    const live = await call<Page>('explorer.query', { tenantId: tenant(), filter: { user: 'nobody-cached-this' }, sort: SORT, cursor: null, limit: 50 });
+    const live = await call<Page>('explorer.query', {
+      tenantId: tenant(),
+      filter: { user: 'nobody-cached-this' },
+      sort: SORT,
+      cursor: null,
+      limit: 50,
+    });
     expect(live).toMatchObject({ rows: [], next: null });
     expect(live.cached).toBeUndefined();
     await relay.close();

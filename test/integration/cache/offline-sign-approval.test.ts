@@ -2,7 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  TEST_CARDS,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { cacheFileOf } from '../../../electron/main/cache/cache-service';
 import type { ArxConfig } from '../../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
@@ -35,28 +40,57 @@ const login = (label: string) => loginCard({ call }, label, PIN);
 const cacheOpen = () => cacheUnlocked({ call });
 /** A version submitted by ADAMS (the author's card), returned by digest. */
 async function submitted(name: string, comment: string): Promise<string> {
-  const d = await call<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId: db.tenants.a, policyName: name, baseSha256: null, text: `${DEFAULT_POLICY_TEXT}\n// ${comment}\n`, schema: null, tests: [] });
+  const d = await call<{ digest: { sha256: string } }>('policy.saveDraft', {
+    tenantId: db.tenants.a,
+    policyName: name,
+    baseSha256: null,
+    text: `${DEFAULT_POLICY_TEXT}\n// ${comment}\n`,
+    schema: null,
+    tests: [],
+  });
   await call('policy.submit', { tenantId: db.tenants.a, policyName: name, sha256: d.digest.sha256, pin: PIN });
   return d.digest.sha256;
 }
 async function approvedIn(sha256: string): Promise<{ state: string; approverSignatures: number; events: number }> {
-  const v = await db.admin.query<{ state: string }>('SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2', [db.tenants.a, Buffer.from(sha256, 'hex')]);
-  const s = await db.admin.query(`SELECT 1 FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = $2 AND role = 'approver'`, [db.tenants.a, Buffer.from(sha256, 'hex')]);
-  const e = await db.admin.query(`SELECT 1 FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.approved' AND doc->'data'->>'versionSha256' = $2`, [db.tenants.a, sha256]);
+  const v = await db.admin.query<{ state: string }>(
+    'SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2',
+    [db.tenants.a, Buffer.from(sha256, 'hex')],
+  );
+  const s = await db.admin.query(
+    `SELECT 1 FROM arx.policy_signatures WHERE tenant_id = $1 AND version_sha256 = $2 AND role = 'approver'`,
+    [db.tenants.a, Buffer.from(sha256, 'hex')],
+  );
+  const e = await db.admin.query(
+    `SELECT 1 FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.approved' AND doc->'data'->>'versionSha256' = $2`,
+    [db.tenants.a, sha256],
+  );
   return { state: v.rows[0]!.state, approverSignatures: s.rowCount ?? 0, events: e.rowCount ?? 0 };
 }
 const offline = () => cutDatabase(services, relay);
 const online = () => restoreDatabase(services, relay);
-const outbox = async () => (await call<{ items: { id: string; kind: string; state: string; lastError: { code: string } | null; tenantId: string | null }[] }>('cache.outboxList', {})).items;
+const outbox = async () =>
+  (
+    await call<{
+      items: { id: string; kind: string; state: string; lastError: { code: string } | null; tenantId: string | null }[];
+    }>('cache.outboxList', {})
+  ).items;
 
 beforeAll(async () => {
   db = await migratedDatabase('offapprove');
   dir = mkdtempSync(join(tmpdir(), 'arx-offline-approve-'));
-  cards = await provisionTestCards(join(dir, 'cards'), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER].includes(c.label)) });
+  cards = await provisionTestCards(join(dir, 'cards'), {
+    specs: TEST_CARDS.filter((c) => [ADAMS, BAKER].includes(c.label)),
+  });
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
   relay = new Relay(inject('pg').port);
   await relay.open();
-  ({ services, config } = await startCardConsole(db, cards, 'offapprove', { ARX_DATA_DIR: join(dir, 'data') }, relay.port));
+  ({ services, config } = await startCardConsole(
+    db,
+    cards,
+    'offapprove',
+    { ARX_DATA_DIR: join(dir, 'data') },
+    relay.port,
+  ));
 }, 300_000);
 
 afterAll(async () => {
@@ -78,13 +112,22 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     await call('cache.wipe', { discardOutbox: true });
     await login(BAKER);
     await cacheOpen();
-    for (const name of ['gateway', 'egress']) await call('policy.history', { tenantId: db.tenants.a, policyName: name });
+    for (const name of ['gateway', 'egress'])
+      await call('policy.history', { tenantId: db.tenants.a, policyName: name });
 
     await offline();
     // A version never shown while online cannot be approved offline (nothing to show what is signed).
-    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: 'a'.repeat(64), pin: PIN })).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
-    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: '000000' })).rejects.toMatchObject({ code: 'PIN_INCORRECT' });
-    const r = await call<{ sha256: string; state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: PIN });
+    await expect(
+      call('policy.approve', { tenantId: db.tenants.a, sha256: 'a'.repeat(64), pin: PIN }),
+    ).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
+    await expect(
+      call('policy.approve', { tenantId: db.tenants.a, sha256: first, pin: '000000' }),
+    ).rejects.toMatchObject({ code: 'PIN_INCORRECT' });
+    const r = await call<{ sha256: string; state: string; delivery: string }>('policy.approve', {
+      tenantId: db.tenants.a,
+      sha256: first,
+      pin: PIN,
+    });
     expect(r).toMatchObject({ sha256: first, state: 'submitted', delivery: 'queued' });
     const items = await outbox();
     expect(items.map((i) => [i.kind, i.state, i.tenantId])).toEqual([[APPROVAL_OUTBOX_KIND, 'pending', db.tenants.a]]);
@@ -102,8 +145,13 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     expect(await approvedIn(first)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
     expect(changed).toEqual([{ tenantId: db.tenants.a, policyName: 'gateway', sha256: first, step: 'approved' }]);
     // The delivered approval verifies as an online one does (author and approver, enrolled certificates, roles).
-    const h = await call<{ versions: { sha256: string; signaturesVerified: boolean; approver: { edipi: string } | null }[] }>('policy.history', { tenantId: db.tenants.a, policyName: 'gateway' });
-    expect(h.versions.find((v) => v.sha256 === first)).toMatchObject({ signaturesVerified: true, approver: { edipi: '1000000002' } });
+    const h = await call<{
+      versions: { sha256: string; signaturesVerified: boolean; approver: { edipi: string } | null }[];
+    }>('policy.history', { tenantId: db.tenants.a, policyName: 'gateway' });
+    expect(h.versions.find((v) => v.sha256 === first)).toMatchObject({
+      signaturesVerified: true,
+      approver: { edipi: '1000000002' },
+    });
     expect(await call('cache.outboxDeliver', {})).toEqual({ delivered: 0, rejected: 0, pending: 0 });
     expect(await approvedIn(first)).toEqual({ state: 'approved', approverSignatures: 1, events: 1 });
   });
@@ -112,7 +160,10 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     await offline();
     const r = await call<{ delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: second, pin: PIN });
     expect(r.delivery).toBe('queued');
-    await db.admin.query(`UPDATE arx.policy_versions SET state = 'rejected' WHERE tenant_id = $1 AND sha256 = $2`, [db.tenants.a, Buffer.from(second, 'hex')]);
+    await db.admin.query(`UPDATE arx.policy_versions SET state = 'rejected' WHERE tenant_id = $1 AND sha256 = $2`, [
+      db.tenants.a,
+      Buffer.from(second, 'hex'),
+    ]);
     await online();
     await call('cache.outboxDeliver', {});
     const item = (await outbox()).at(-1)!;
@@ -126,7 +177,11 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     const third = await submitted('ingress', 'three');
     await login(BAKER);
     await cacheOpen();
-    const r = await call<{ state: string; delivery: string }>('policy.approve', { tenantId: db.tenants.a, sha256: third, pin: PIN });
+    const r = await call<{ state: string; delivery: string }>('policy.approve', {
+      tenantId: db.tenants.a,
+      sha256: third,
+      pin: PIN,
+    });
     expect(r).toMatchObject({ state: 'approved', delivery: 'stored' });
   });
 
@@ -155,11 +210,19 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
     await offline();
     // The cache locked: nothing could be queued, so nothing is signed.
     await call('cache.lock', {});
-    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: fourth, pin: PIN })).rejects.toMatchObject({ code: 'CACHE_LOCKED' });
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: fourth, pin: PIN })).rejects.toMatchObject({
+      code: 'CACHE_LOCKED',
+    });
     await call('cache.unlock', {});
     // A version never shown (before or after the restart) still cannot be approved offline.
-    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: unseen, pin: PIN })).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
-    const r = await call<{ sha256: string; state: string; delivery: string; policyName: string }>('policy.approve', { tenantId: db.tenants.a, sha256: fourth, pin: PIN });
+    await expect(call('policy.approve', { tenantId: db.tenants.a, sha256: unseen, pin: PIN })).rejects.toMatchObject({
+      code: 'DB_UNREACHABLE',
+    });
+    const r = await call<{ sha256: string; state: string; delivery: string; policyName: string }>('policy.approve', {
+      tenantId: db.tenants.a,
+      sha256: fourth,
+      pin: PIN,
+    });
     expect(r).toMatchObject({ sha256: fourth, state: 'submitted', delivery: 'queued', policyName: 'restart' });
     const queued = (await outbox()).at(-1)!;
     expect(queued).toMatchObject({ kind: APPROVAL_OUTBOX_KIND, state: 'pending', tenantId: db.tenants.a });

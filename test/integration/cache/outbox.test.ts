@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
+import {
+  recipientFromRecoveryFile,
+  recoveryUnwrapper,
+  type Recipient,
+  type Unwrapper,
+} from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { Outbox } from '../../../electron/main/cache/outbox';
 import { migratedDatabase } from '../../support/pg';
@@ -29,8 +34,15 @@ beforeAll(async () => {
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   pem = join(dir, 'recovery.pem');
   writeFileSync(pem, kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-  recipient = recipientFromRecoveryFile(Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'mem');
-  unwrapper = recoveryUnwrapper(Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), null, 'mem');
+  recipient = recipientFromRecoveryFile(
+    Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    'mem',
+  );
+  unwrapper = recoveryUnwrapper(
+    Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    null,
+    'mem',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -39,14 +51,20 @@ afterAll(async () => {
 });
 
 /** reviewId → number of audit events, and the reviewIds in chain order. */
-async function arrived(tenant: string, prefix: string): Promise<{ counts: Map<string, number>; order: string[]; receipts: number }> {
+async function arrived(
+  tenant: string,
+  prefix: string,
+): Promise<{ counts: Map<string, number>; order: string[]; receipts: number }> {
   const r = await db.admin.query<{ rid: string }>(
     `SELECT doc->'data'->>'reviewId' AS rid FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' LIKE $2 ORDER BY seq`,
     [tenant, `${prefix}%`],
   );
   const counts = new Map<string, number>();
   for (const row of r.rows) counts.set(row.rid, (counts.get(row.rid) ?? 0) + 1);
-  const receipts = await db.admin.query<{ n: string }>('SELECT count(*) AS n FROM arx.outbox_receipts WHERE tenant_id = $1', [tenant]);
+  const receipts = await db.admin.query<{ n: string }>(
+    'SELECT count(*) AS n FROM arx.outbox_receipts WHERE tenant_id = $1',
+    [tenant],
+  );
   return { counts, order: r.rows.map((x) => x.rid), receipts: Number(receipts.rows[0]!.n) };
 }
 
@@ -74,7 +92,14 @@ function child(mode: 'write' | 'deliver', file: string, env: Record<string, stri
 
 const pgEnv = (pool: pg.Pool) => {
   const o = pool.options;
-  return JSON.stringify({ host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, max: 2 });
+  return JSON.stringify({
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    password: o.password,
+    database: o.database,
+    max: 2,
+  });
 };
 
 describe('outbox delivery (real PostgreSQL)', () => {
@@ -82,11 +107,20 @@ describe('outbox delivery (real PostgreSQL)', () => {
     const file = join(dir, 'order.db');
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
     cache.create([recipient], 'test');
-    const outbox = new Outbox(() => cache, () => db.consolePool, '/arx/console/test');
+    const outbox = new Outbox(
+      () => cache,
+      () => db.consolePool,
+      '/arx/console/test',
+    );
     outbox.register('test.review', testReviewDelivery(db.tenants.a));
-    for (let i = 0; i < 5; i++) outbox.enqueue('test.review', { reviewId: `order-${i}`, reject: i === 2 }, { summary: `review ${i}` });
+    for (let i = 0; i < 5; i++)
+      outbox.enqueue('test.review', { reviewId: `order-${i}`, reject: i === 2 }, { summary: `review ${i}` });
     const flushed = await outbox.flush();
-    expect(flushed, JSON.stringify(cache.outbox().map((i) => i.lastError))).toEqual({ delivered: 4, rejected: 1, pending: 0 });
+    expect(flushed, JSON.stringify(cache.outbox().map((i) => i.lastError))).toEqual({
+      delivered: 4,
+      rejected: 1,
+      pending: 0,
+    });
     const got = await arrived(db.tenants.a, 'order-');
     expect(got.order).toEqual(['order-0', 'order-1', 'order-3', 'order-4']);
     const items = cache.outbox();
@@ -110,7 +144,15 @@ describe('outbox delivery (real PostgreSQL)', () => {
     // Direct redelivery with the same keys (what a lost "delivered" mark amounts to):
     const { deliverOnce } = await import('../../../electron/main/cache/outbox');
     for (const i of items.filter((x) => x.state === 'delivered')) {
-      expect(await deliverOnce(db.consolePool, '/arx/console/test', i.kind, i.idempotencyKey, await testReviewDelivery(db.tenants.a)(i.payload, i))).toBe('duplicate');
+      expect(
+        await deliverOnce(
+          db.consolePool,
+          '/arx/console/test',
+          i.kind,
+          i.idempotencyKey,
+          await testReviewDelivery(db.tenants.a)(i.payload, i),
+        ),
+      ).toBe('duplicate');
     }
     const after = await arrived(db.tenants.a, 'order-');
     expect(after.order).toEqual(before.order);
@@ -158,7 +200,8 @@ describe('crash consistency (SIGKILL)', () => {
       const raw = new Database(file, { readonly: true });
       expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
       raw.close();
-      for (let i = 0; i <= committed; i++) expect(cache.get<{ i: number }>('event-page', `page-${i}`)?.i, `page-${i}`).toBe(i);
+      for (let i = 0; i <= committed; i++)
+        expect(cache.get<{ i: number }>('event-page', `page-${i}`)?.i, `page-${i}`).toBe(i);
       // at most the one in flight beyond what was printed
       expect(cache.stats().records).toBeLessThanOrEqual(committed + 2);
       cache.lock();
@@ -170,7 +213,11 @@ describe('crash consistency (SIGKILL)', () => {
     const cache = new LocalCache({ file, workstationId: 'crash-ws', limitBytes: 1 << 30 });
     cache.create([recipient], 'test');
     const N = 40;
-    const outbox = new Outbox(() => cache, () => db.consolePool, '/arx/console/test');
+    const outbox = new Outbox(
+      () => cache,
+      () => db.consolePool,
+      '/arx/console/test',
+    );
     outbox.register('test.review', testReviewDelivery(db.tenants.a));
     for (let i = 0; i < N; i++) outbox.enqueue('test.review', { reviewId: `crash-${String(i).padStart(3, '0')}` });
     cache.lock();

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAndAnchor } from '../../../electron/main/cache/anchor';
 import { CacheService, cacheFileOf } from '../../../electron/main/cache/cache-service';
-import { recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
+import {
+  recipientFromRecoveryFile,
+  recoveryUnwrapper,
+  type Recipient,
+  type Unwrapper,
+} from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import type { OperatorAuth } from '../../../electron/main/card/operator-auth';
 import type { ArxConfig } from '../../../electron/main/config/config';
@@ -31,10 +36,16 @@ beforeAll(async () => {
   const pem = kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   pemFile = join(dir, 'recovery.pem');
   writeFileSync(pemFile, pem);
-  recipient = recipientFromRecoveryFile(Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'mem');
+  recipient = recipientFromRecoveryFile(
+    Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    'mem',
+  );
   unwrapper = recoveryUnwrapper(Buffer.from(pem), null, 'mem');
   operatorId = randomUUID();
-  await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'ANCHOR.TEST')`, [operatorId, String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10)]);
+  await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'ANCHOR.TEST')`, [
+    operatorId,
+    String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -72,7 +83,11 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     expect(second.appended).toBe(true);
     expect(second.counter).toBeGreaterThan(first.counter);
     // the same file again: nothing new to anchor, not rolled back
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({ anchored: second.counter, rolledBack: false, appended: false });
+    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+      anchored: second.counter,
+      rolledBack: false,
+      appended: false,
+    });
     cache.lock();
 
     // put the old copy back: it unlocks cleanly (a consistent older cache) …
@@ -86,13 +101,20 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     expect(() => cache.get('event-page', 'p0')).toThrow(expect.objectContaining({ code: 'CACHE_DAMAGED' }));
     expect(cache.outbox().map((i) => i.payload)).toEqual([{ reviewId: 'kept-in-old-copy' }]);
     // and nothing lower was anchored by the check
-    const rows = await db.admin.query<{ counter: string }>('SELECT counter FROM arx.cache_anchors WHERE cache_id = $1 ORDER BY counter', [await idOf(file)]);
+    const rows = await db.admin.query<{ counter: string }>(
+      'SELECT counter FROM arx.cache_anchors WHERE cache_id = $1 ORDER BY counter',
+      [await idOf(file)],
+    );
     expect(rows.rows.map((r) => Number(r.counter))).toEqual([first.counter, second.counter]);
 
     // rebuild: a new cache (new id) with the readable outbox, which passes
     const rebuilt = cache.rebuild([recipient]);
     expect(rebuilt.kept).toBe(1);
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({ anchored: null, rolledBack: false, appended: true });
+    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+      anchored: null,
+      rolledBack: false,
+      appended: true,
+    });
     cache.lock();
   });
 
@@ -121,7 +143,10 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     cache.lock();
     restore(old, file);
     await cache.unlock(unwrapper, 'test');
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({ anchored: later.counter, rolledBack: true });
+    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+      anchored: later.counter,
+      rolledBack: true,
+    });
     cache.lock();
   });
 
@@ -161,7 +186,9 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     try {
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.a]);
-      await expect(client.query('UPDATE arx.cache_anchors SET counter = 0 WHERE cache_id = $1', [cacheId])).rejects.toThrow();
+      await expect(
+        client.query('UPDATE arx.cache_anchors SET counter = 0 WHERE cache_id = $1', [cacheId]),
+      ).rejects.toThrow();
       await client.query('ROLLBACK');
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.a]);
@@ -170,7 +197,12 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.b]);
       expect((await client.query('SELECT * FROM arx.cache_anchors WHERE cache_id = $1', [cacheId])).rowCount).toBe(0);
-      await expect(client.query(`INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac) VALUES ($1, $2, 5, repeat('a', 64))`, [db.tenants.a, cacheId])).rejects.toThrow();
+      await expect(
+        client.query(
+          `INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac) VALUES ($1, $2, 5, repeat('a', 64))`,
+          [db.tenants.a, cacheId],
+        ),
+      ).rejects.toThrow();
       await client.query('ROLLBACK');
     } finally {
       client.release();
@@ -181,11 +213,35 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const dataDir = join(dir, 'svc');
     const config = { dataDir, cache: { recoveryPublicKey: null, limitBytes: 1 << 20 } } as unknown as ArxConfig;
     const file = cacheFileOf(config);
-    const session = { operatorId, edipi: '1', displayName: 'A', tokenLabel: 't', certificateSha256: 'x', roles: [{ tenantId: db.tenants.a, tenant: 'alpha', role: 'auditor' }, { tenantId: db.tenants.b, tenant: 'bravo', role: 'auditor' }], startedAt: '', locked: false, lockReason: null };
+    const session = {
+      operatorId,
+      edipi: '1',
+      displayName: 'A',
+      tokenLabel: 't',
+      certificateSha256: 'x',
+      roles: [
+        { tenantId: db.tenants.a, tenant: 'alpha', role: 'auditor' },
+        { tenantId: db.tenants.b, tenant: 'bravo', role: 'auditor' },
+      ],
+      startedAt: '',
+      locked: false,
+      lockReason: null,
+    };
     const auth = Object.assign(new EventEmitter(), { activeCard: () => null, session: () => session });
-    const controlPlane = { status: () => ({ state: 'connected', mode: 'embedded', detail: '' }), requirePool: () => db.consolePool } as unknown as ControlPlane;
+    const controlPlane = {
+      status: () => ({ state: 'connected', mode: 'embedded', detail: '' }),
+      requirePool: () => db.consolePool,
+    } as unknown as ControlPlane;
     const logs: string[] = [];
-    const svc = new CacheService({ config, operatorAuth: auth as unknown as OperatorAuth, controlPlane, log: (l) => logs.push(l), workstationId: 'ws', deliveryIntervalMs: 0, anchorIntervalMs: 0 });
+    const svc = new CacheService({
+      config,
+      operatorAuth: auth as unknown as OperatorAuth,
+      controlPlane,
+      log: (l) => logs.push(l),
+      workstationId: 'ws',
+      deliveryIntervalMs: 0,
+      anchorIntervalMs: 0,
+    });
     // made elsewhere with the recovery key (no card here), opened by the service with it
     mkdirSync(join(dataDir, 'cache'), { recursive: true });
     const made = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
@@ -199,7 +255,10 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     svc.put('event-page', 'later', { v: 1 });
     expect((await svc.anchorIfOnline())?.appended).toBe(true);
     // anchored in both tenants of the session
-    const n = await db.admin.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM arx.cache_anchors WHERE cache_id = $1', [svc.cache.anchorState().cacheId]);
+    const n = await db.admin.query<{ tenant_id: string }>(
+      'SELECT DISTINCT tenant_id FROM arx.cache_anchors WHERE cache_id = $1',
+      [svc.cache.anchorState().cacheId],
+    );
     expect(n.rows.map((r) => r.tenant_id).sort()).toEqual([db.tenants.a, db.tenants.b].sort());
     svc.lock();
     restore(old, file);

@@ -12,7 +12,12 @@ import { CacheService, cardKey } from '../../../electron/main/cache/cache-servic
 import type { ArxConfig } from '../../../electron/main/config/config';
 import type { OperatorAuth } from '../../../electron/main/card/operator-auth';
 import type { ControlPlane } from '../../../electron/main/controlplane/control-plane';
-import { recipientFromRecoveryFile, recoveryUnwrapper, type Recipient, type Unwrapper } from '../../../electron/main/cache/key-wrap';
+import {
+  recipientFromRecoveryFile,
+  recoveryUnwrapper,
+  type Recipient,
+  type Unwrapper,
+} from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { CACHE_MIGRATIONS } from '../../../electron/main/cache/migrations';
 import { asyncFailureCode } from '../../support/failure-code';
@@ -30,9 +35,18 @@ let cards: ProvisionedTestCards;
 let service: CardService;
 const ADAMS = TEST_CARDS.find((c) => c.label === 'ARX TEST ADAMS EC')!;
 const BAKER = TEST_CARDS.find((c) => c.label === 'ARX TEST BAKER RSA')!;
-const OTHER = { ...ADAMS, label: 'ARX TEST OTHER EC', person: { last: 'OTHER', first: 'OLIVE', middle: 'O', edipi: '1000000099' } };
+const OTHER = {
+  ...ADAMS,
+  label: 'ARX TEST OTHER EC',
+  person: { last: 'OTHER', first: 'OLIVE', middle: 'O', edipi: '1000000099' },
+};
 
-type Card = { session: CardSession; recipient: Recipient; unwrapper: Unwrapper; person: { last: string; first: string; edipi: string } };
+type Card = {
+  session: CardSession;
+  recipient: Recipient;
+  unwrapper: Unwrapper;
+  person: { last: string; first: string; edipi: string };
+};
 
 const opened: CardSession[] = [];
 
@@ -59,7 +73,8 @@ function raw(file: string): { main: Buffer; wal: Buffer } {
 function needles(c: Card): Record<string, Buffer> {
   const spki = c.recipient.publicKey.export({ type: 'spki', format: 'der' });
   const jwk = (c.recipient.publicKey as KeyObject).export({ format: 'jwk' });
-  const bare = c.recipient.kind === 'ec' ? Buffer.from(jwk.x!, 'base64url') : Buffer.from(jwk.n!, 'base64url').subarray(0, 64);
+  const bare =
+    c.recipient.kind === 'ec' ? Buffer.from(jwk.x!, 'base64url') : Buffer.from(jwk.n!, 'base64url').subarray(0, 64);
   return {
     subject: Buffer.from(c.recipient.label),
     surname: Buffer.from(c.person.last),
@@ -84,7 +99,9 @@ function expectClean(file: string, who: Card[], when: string): void {
 /** What is still in clear, as the docs say: the recipient id (SHA-256 of the SPKI) finds the wrap. */
 function expectFindable(file: string, c: Card): void {
   const { main, wal } = raw(file);
-  expect(Buffer.concat([main, wal]).includes(Buffer.from(c.recipient.id)), 'the recipient id is in the file').toBe(true);
+  expect(Buffer.concat([main, wal]).includes(Buffer.from(c.recipient.id)), 'the recipient id is in the file').toBe(
+    true,
+  );
 }
 
 const labels = (cache: LocalCache) =>
@@ -115,7 +132,9 @@ function format1(file: string, adams: Card, baker: Card): string {
   const v1 = new Database(made);
   v1.pragma('journal_mode = WAL');
   v1.pragma('wal_autocheckpoint = 0');
-  const spkis = new Map([adams, baker].map((c) => [c.recipient.id, c.recipient.publicKey.export({ type: 'spki', format: 'der' })]));
+  const spkis = new Map(
+    [adams, baker].map((c) => [c.recipient.id, c.recipient.publicKey.export({ type: 'spki', format: 'der' })]),
+  );
   const names = new Map([adams, baker].map((c) => [c.recipient.id, c.recipient.label]));
   v1.transaction(() => {
     v1.exec(`CREATE TABLE key_wraps_v1 (
@@ -123,7 +142,9 @@ function format1(file: string, adams: Card, baker: Card): string {
       role TEXT NOT NULL CHECK (role IN ('card', 'recovery')), kind TEXT NOT NULL CHECK (kind IN ('ec', 'rsa')),
       label TEXT NOT NULL, spki BLOB NOT NULL, exchange BLOB NOT NULL, salt BLOB NOT NULL, wrapped BLOB NOT NULL,
       PRIMARY KEY (generation, recipient)) STRICT`);
-    const rows = v1.prepare('SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped FROM key_wraps').all() as {
+    const rows = v1
+      .prepare('SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped FROM key_wraps')
+      .all() as {
       generation: number;
       recipient: string;
       role: string;
@@ -134,8 +155,21 @@ function format1(file: string, adams: Card, baker: Card): string {
       wrapped: Buffer;
     }[];
     const ins = v1.prepare('INSERT INTO key_wraps_v1 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const r of rows) ins.run(r.generation, r.recipient, r.role, r.kind, names.get(r.recipient) ?? 'organisation recovery key', r.spki ?? spkis.get(r.recipient)!, r.exchange, r.salt, r.wrapped);
-    v1.exec('DROP TABLE key_wraps; ALTER TABLE key_wraps_v1 RENAME TO key_wraps; CREATE INDEX IF NOT EXISTS records_generation ON records (generation)');
+    for (const r of rows)
+      ins.run(
+        r.generation,
+        r.recipient,
+        r.role,
+        r.kind,
+        names.get(r.recipient) ?? 'organisation recovery key',
+        r.spki ?? spkis.get(r.recipient)!,
+        r.exchange,
+        r.salt,
+        r.wrapped,
+      );
+    v1.exec(
+      'DROP TABLE key_wraps; ALTER TABLE key_wraps_v1 RENAME TO key_wraps; CREATE INDEX IF NOT EXISTS records_generation ON records (generation)',
+    );
     v1.pragma('user_version = 1');
   })();
   v1.pragma('wal_checkpoint(TRUNCATE)'); // the labels are in the main file...
@@ -161,8 +195,15 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
   service = await CardService.open({ modulePath: cards.module });
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  recovery = recipientFromRecoveryFile(Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'mem');
-  recoveryKey = recoveryUnwrapper(Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), null, 'mem');
+  recovery = recipientFromRecoveryFile(
+    Buffer.from(kp.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    'mem',
+  );
+  recoveryKey = recoveryUnwrapper(
+    Buffer.from(kp.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    null,
+    'mem',
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -184,7 +225,11 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     expectClean(file, [adams, baker], 'open after create and re-wrap');
     expectFindable(file, adams);
     expectFindable(file, baker);
-    const named = [`card ec ${adams.recipient.label}`, `card rsa ${baker.recipient.label}`, 'recovery ec organisation recovery key'].sort();
+    const named = [
+      `card ec ${adams.recipient.label}`,
+      `card rsa ${baker.recipient.label}`,
+      'recovery ec organisation recovery key',
+    ].sort();
     expect(labels(cache)).toEqual(named);
     expect(adams.recipient.label).toContain(ADAMS.person.edipi); // the label shown is the useful one
 
@@ -212,10 +257,11 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
 
     // Another person's card still cannot open it, with the stable code, and the cache stays locked.
     expect(await code(cache.unlock(other.unwrapper, 'card'))).toBe('CACHE_WRONG_CARD');
-    expect(await code(cache.unlock({ ...other.unwrapper, id: adams.recipient.id }, 'card'))).toBe('CACHE_KEY_UNWRAP_FAILED');
+    expect(await code(cache.unlock({ ...other.unwrapper, id: adams.recipient.id }, 'card'))).toBe(
+      'CACHE_KEY_UNWRAP_FAILED',
+    );
     expect(cache.isUnlocked).toBe(false);
     expectClean(file, [adams, baker, other], 'after the wrong card');
-
   }, 120_000);
 
   it('a file in the old format (labels and card public keys in clear, in the file and in its WAL) is cleaned when opened, before any unlock; each card gets its name back when it opens it', async () => {
@@ -237,23 +283,39 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     // rotation is refused until then (it could not wrap the new key to them).
     await cache.unlock(recoveryKey, 'recovery');
     expect(cache.get('event-page', 'p')).toEqual({ secret: 'evidence' });
-    expect(labels(cache)).toEqual([`card ec ${fp(adams)}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort());
+    expect(labels(cache)).toEqual(
+      [`card ec ${fp(adams)}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort(),
+    );
     expect(await code(() => cache.rotate(10))).toBe('CARD_CERT_MISSING');
     cache.lock();
 
     await cache.unlock(adams.unwrapper, 'card');
-    expect(labels(cache)).toEqual([`card ec ${adams.recipient.label}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort());
+    expect(labels(cache)).toEqual(
+      [`card ec ${adams.recipient.label}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort(),
+    );
     expectClean(file, [adams, baker], 'the EC card sealed its name back in');
     cache.lock();
     await cache.unlock(baker.unwrapper, 'card');
-    expect(labels(cache)).toEqual([`card ec ${adams.recipient.label}`, `card rsa ${baker.recipient.label}`, 'recovery ec organisation recovery key'].sort());
+    expect(labels(cache)).toEqual(
+      [
+        `card ec ${adams.recipient.label}`,
+        `card rsa ${baker.recipient.label}`,
+        'recovery ec organisation recovery key',
+      ].sort(),
+    );
     expect(cache.rotate(10)).toBe(0);
     expectClean(file, [adams, baker], 'both cards named again, rotated, open');
     cache.lock();
     expectClean(file, [adams, baker], 'locked at the end');
     await cache.unlock(adams.unwrapper, 'card');
     expect(cache.get('event-page', 'p')).toEqual({ secret: 'evidence' });
-    expect(labels(cache)).toEqual([`card ec ${adams.recipient.label}`, `card rsa ${baker.recipient.label}`, 'recovery ec organisation recovery key'].sort());
+    expect(labels(cache)).toEqual(
+      [
+        `card ec ${adams.recipient.label}`,
+        `card rsa ${baker.recipient.label}`,
+        'recovery ec organisation recovery key',
+      ].sort(),
+    );
     cache.lock();
   }, 120_000);
 
@@ -267,7 +329,10 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
     cache.migrate(); // migrated, but neither the VACUUM nor the WAL truncation can finish under the reader
     const { main, wal } = raw(file);
-    expect(Buffer.concat([main, wal]).includes(Buffer.from(adams.recipient.label)), 'the old bytes are still there while the reader holds them').toBe(true);
+    expect(
+      Buffer.concat([main, wal]).includes(Buffer.from(adams.recipient.label)),
+      'the old bytes are still there while the reader holds them',
+    ).toBe(true);
     reader.exec('COMMIT');
     reader.close();
     cache.migrate(); // the next open: the marker is still there, the scrub runs
@@ -290,7 +355,9 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     const s = new CacheService({
       config: { dataDir, cache: { recoveryPublicKey: null, limitBytes: 1 << 20 } } as unknown as ArxConfig,
       operatorAuth: auth as unknown as OperatorAuth,
-      controlPlane: { status: () => ({ state: 'unreachable', mode: 'embedded', detail: '' }) } as unknown as ControlPlane,
+      controlPlane: {
+        status: () => ({ state: 'unreachable', mode: 'embedded', detail: '' }),
+      } as unknown as ControlPlane,
       log: (l) => lines.push(l),
       workstationId: 'ws',
       deliveryIntervalMs: 0,
@@ -302,7 +369,9 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     const st = await s.unlock();
     expect(st.state).toBe('unlocked');
     expect(st.unlockedBy).toBe(`card ${adams.recipient.label}`);
-    expect(st.recipients.map((r) => `${r.role} ${r.kind} ${r.label}`).sort()).toEqual([`card ec ${adams.recipient.label}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort());
+    expect(st.recipients.map((r) => `${r.role} ${r.kind} ${r.label}`).sort()).toEqual(
+      [`card ec ${adams.recipient.label}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort(),
+    );
     s.close();
     expectClean(file, [adams, baker], 'after the service unlocked and closed');
     expect(lines.filter((l) => l.includes('not migrated'))).toEqual([]);

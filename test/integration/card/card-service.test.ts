@@ -66,8 +66,16 @@ describe('card service (SoftHSM2)', () => {
   it('lists the certificates with their PIV roles', async () => {
     const certs = await service.listCertificates(await slotOf('arx-ec'));
     const byId = Object.fromEntries(certs.map((c) => [c.id, c]));
-    expect(byId['01']).toMatchObject({ role: 'piv-authentication', keyReference: '9A', label: 'Certificate for PIV Authentication' });
-    expect(byId['02']).toMatchObject({ role: 'digital-signature', keyReference: '9C', label: 'Certificate for Digital Signature' });
+    expect(byId['01']).toMatchObject({
+      role: 'piv-authentication',
+      keyReference: '9A',
+      label: 'Certificate for PIV Authentication',
+    });
+    expect(byId['02']).toMatchObject({
+      role: 'digital-signature',
+      keyReference: '9C',
+      label: 'Certificate for Digital Signature',
+    });
     expect(byId['01']!.fingerprint).toBe(createHash('sha256').update(hsm.certificate('arx-ec', '01')).digest('hex'));
   });
 
@@ -119,7 +127,10 @@ describe('card service (SoftHSM2)', () => {
           expect(p.every((b) => b === 0)).toBe(true);
           expect(sig.certificate.role).toBe('digital-signature');
           const dir = hsm.dir;
-          const certPem = new X509Certificate(hsm.certificate(label, '02')).publicKey.export({ type: 'spki', format: 'pem' });
+          const certPem = new X509Certificate(hsm.certificate(label, '02')).publicKey.export({
+            type: 'spki',
+            format: 'pem',
+          });
           writeFileSync(join(dir, 'pub.pem'), certPem);
           writeFileSync(join(dir, 'msg.bin'), message);
           const sigFile = join(dir, 'sig.der');
@@ -133,7 +144,11 @@ describe('card service (SoftHSM2)', () => {
             writeFileSync(sigFile, sig.raw);
           }
           const verify = (file: string) =>
-            execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), ...opts, '-signature', file, join(dir, 'msg.bin')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+            execFileSync(
+              'openssl',
+              ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), ...opts, '-signature', file, join(dir, 'msg.bin')],
+              { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+            );
           expect(verify(sigFile)).toContain('Verified OK');
           // The check can fail: a different message does not verify.
           writeFileSync(join(dir, 'msg.bin'), Buffer.from('another statement'));
@@ -154,7 +169,10 @@ describe('card service (SoftHSM2)', () => {
     const removed = new Promise<number>((resolve) => session.once('removed', () => resolve(Date.now())));
     const t0 = Date.now();
     hsm.util(['--delete-token', '--token', 'arx-removable']);
-    const at = await Promise.race([removed, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not noticed in 2 s')), 2000))]);
+    const at = await Promise.race([
+      removed,
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('not noticed in 2 s')), 2000)),
+    ]);
     expect(at - t0).toBeLessThan(2000);
     expect(session.isOpen).toBe(false);
     const err = await failure(session.signDigest('after removal', createHash('sha256').digest(), pin()));

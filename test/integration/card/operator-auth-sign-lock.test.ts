@@ -8,7 +8,12 @@ import { CardService } from '../../../electron/main/card/card-service';
 import { OperatorAuth, type SessionAuditEvent } from '../../../electron/main/card/operator-auth';
 import { findOperator } from '../../../electron/main/card/operator-directory';
 import type { Pkcs11Client } from '../../../electron/main/card/pkcs11-client';
-import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  TEST_CARDS,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
 import { migratedDatabase } from '../../support/pg';
@@ -76,7 +81,8 @@ async function slotOf(label: string): Promise<string> {
   return slot.slot;
 }
 
-const login = async (label: string) => auth.login({ slot: await slotOf(label), certificateId: null, pin: PIN, confirmFinalTry: false });
+const login = async (label: string) =>
+  auth.login({ slot: await slotOf(label), certificateId: null, pin: PIN, confirmFinalTry: false });
 
 /** `openssl dgst -verify` with the public key of the signing certificate (DER), over `message`. */
 function opensslVerify(certDer: Uint8Array, message: Buffer, signature: Uint8Array, opts: string[] = []): boolean {
@@ -85,10 +91,23 @@ function opensslVerify(certDer: Uint8Array, message: Buffer, signature: Uint8Arr
   writeFileSync(join(dir, 'msg.bin'), message);
   writeFileSync(join(dir, 'sig.bin'), signature);
   try {
-    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), ...opts, '-signature', join(dir, 'sig.bin'), join(dir, 'msg.bin')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      'openssl',
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        join(dir, 'pub.pem'),
+        ...opts,
+        '-signature',
+        join(dir, 'sig.bin'),
+        join(dir, 'msg.bin'),
+      ],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return out.includes('Verified OK');
   } catch {
     return false;
@@ -110,10 +129,24 @@ beforeAll(async () => {
   // The swapped card: its own 9C certificate object is replaced by the revoked card's 9C
   // certificate (issued by the trusted CA, listed on its CRL). Its login certificate stays good.
   const env = { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf };
-  const p11 = (args: string[]) => execFileSync('pkcs11-tool', ['--module', cards.module, '--token-label', SWAPPED, '--login', '--pin', PIN, ...args], { env, stdio: 'pipe' });
+  const p11 = (args: string[]) =>
+    execFileSync(
+      'pkcs11-tool',
+      ['--module', cards.module, '--token-label', SWAPPED, '--login', '--pin', PIN, ...args],
+      { env, stdio: 'pipe' },
+    );
   p11(['--delete-object', '--type', 'cert', '--id', '02']);
   const revokedSign = cards.cards.find((c) => c.label === 'ARX TEST REVOKED')!.certificates.find((c) => c.id === '02')!;
-  p11(['--write-object', revokedSign.file, '--type', 'cert', '--id', '02', '--label', 'Certificate for Digital Signature']);
+  p11([
+    '--write-object',
+    revokedSign.file,
+    '--type',
+    'cert',
+    '--id',
+    '02',
+    '--label',
+    'Certificate for Digital Signature',
+  ]);
   await registerTestOperators(db.admin, cards, [db.tenants.a]);
 
   // SoftHSM2 reads its configuration from the environment of the process that loads it.
@@ -197,10 +230,15 @@ describe('a lock wipes the card session', () => {
     expect(card.isOpen).toBe(false);
     expect(auth.activeCard()).toBeNull();
     expect((await failure(auth.sign('a statement', digest, PIN))).code).toBe('SESSION_LOCKED');
-    expect((await failure(card.signDigest!('a statement', digest, new TextEncoder().encode(PIN)))).code).toBe('CARD_SESSION_CLOSED');
+    expect((await failure(card.signDigest!('a statement', digest, new TextEncoder().encode(PIN)))).code).toBe(
+      'CARD_SESSION_CLOSED',
+    );
     expect((await failure(card.deriveSharedSecret!(new Uint8Array(65)))).code).toBe('CARD_SESSION_CLOSED');
     // The module itself says the session handle is no longer valid (CKR_SESSION_HANDLE_INVALID).
-    expect((await failure(inner.client.call({ op: 'findObjects', session: inner.session, objectClass: CKO_PRIVATE_KEY }))).code).toBe('CARD_SESSION_CLOSED');
+    expect(
+      (await failure(inner.client.call({ op: 'findObjects', session: inner.session, objectClass: CKO_PRIVATE_KEY })))
+        .code,
+    ).toBe('CARD_SESSION_CLOSED');
 
     await auth.unlock(PIN);
     expect(auth.activeCard()).not.toBe(card);
@@ -221,7 +259,12 @@ describe('operatorAuth.sign with the Digital Signature key (9C)', () => {
       expect((await failure(auth.sign('approve policy v3', digest, '999111'))).code).toBe('PIN_INCORRECT');
       const sig = await auth.sign('approve policy v3', digest, PIN);
       const provisioned = cards.cards.find((c) => c.label === ADAMS)!.certificates.find((c) => c.id === '02')!;
-      expect(sig).toMatchObject({ purpose: 'approve policy v3', algorithm: 'ECDSA', certificateSha256: provisioned.sha256, operator: { edipi: '1000000001' } });
+      expect(sig).toMatchObject({
+        purpose: 'approve policy v3',
+        algorithm: 'ECDSA',
+        certificateSha256: provisioned.sha256,
+        operator: { edipi: '1000000001' },
+      });
       expect(sig.raw.length).toBe(64);
       expect(new Uint8Array(readFileSync(provisioned.file))).toEqual(sig.certificateDer);
       expect(opensslVerify(sig.certificateDer, message, sig.signature)).toBe(true);
@@ -240,7 +283,14 @@ describe('operatorAuth.sign with the Digital Signature key (9C)', () => {
       const pss = await auth.sign('approve policy v3', digest, PIN);
       expect(pss.algorithm).toBe('RSASSA-PSS');
       expect(pss.signature.length).toBe(256);
-      expect(opensslVerify(pss.certificateDer, message, pss.signature, ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'])).toBe(true);
+      expect(
+        opensslVerify(pss.certificateDer, message, pss.signature, [
+          '-sigopt',
+          'rsa_padding_mode:pss',
+          '-sigopt',
+          'rsa_pss_saltlen:32',
+        ]),
+      ).toBe(true);
       expect(opensslVerify(pss.certificateDer, message, pss.signature)).toBe(false);
       const pkcs1 = await auth.sign('approve policy v3', digest, PIN, { rsa: 'pkcs1' });
       expect(pkcs1.algorithm).toBe('RSASSA-PKCS1-v1_5');

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
-import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 
@@ -36,7 +40,9 @@ afterAll(async () => {
 async function slotOf(label: string): Promise<string> {
   const r = await call('card.readers', {});
   if (!r.ok) throw new Error(JSON.stringify(r.error));
-  const reader = (r.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find((x) => x.tokenLabel === label);
+  const reader = (r.value as { readers: { slot: string; tokenLabel: string | null }[] }).readers.find(
+    (x) => x.tokenLabel === label,
+  );
   if (!reader) throw new Error(`no token ${label}`);
   return reader.slot;
 }
@@ -48,7 +54,10 @@ describe('operator login with a card', () => {
     const r = await call('card.readers', {});
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const v = r.value as { module: string; readers: { tokenLabel: string | null; pinState: { level: string } | null }[] };
+    const v = r.value as {
+      module: string;
+      readers: { tokenLabel: string | null; pinState: { level: string } | null }[];
+    };
     expect(v.module).toBe('ready');
     const labels = v.readers.map((x) => x.tokenLabel).filter(Boolean);
     expect(labels).toEqual(expect.arrayContaining(['ARX TEST ADAMS EC', 'ARX TEST BAKER RSA', 'ARX TEST REVOKED']));
@@ -56,7 +65,12 @@ describe('operator login with a card', () => {
   });
 
   it('refuses a wrong PIN with PIN_INCORRECT, and the PIN appears nowhere in the answer', async () => {
-    const r = await call('card.login', { slot: await slotOf('ARX TEST ADAMS EC'), certificateId: null, pin: '999111', confirmFinalTry: false });
+    const r = await call('card.login', {
+      slot: await slotOf('ARX TEST ADAMS EC'),
+      certificateId: null,
+      pin: '999111',
+      confirmFinalTry: false,
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('PIN_INCORRECT');
     expect(JSON.stringify(r)).not.toContain('999111');
@@ -71,7 +85,12 @@ describe('operator login with a card', () => {
   ] as const) {
     it(`refuses ${label} with ${code}`, async () => {
       const c = card(label);
-      const r = await call('card.login', { slot: await slotOf(label), certificateId: null, pin: c.pin, confirmFinalTry: false });
+      const r = await call('card.login', {
+        slot: await slotOf(label),
+        certificateId: null,
+        pin: c.pin,
+        confirmFinalTry: false,
+      });
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe(code);
       expect((await call('card.session', {})).ok && (await call('card.session', {}))).toMatchObject({ value: null });
@@ -80,7 +99,12 @@ describe('operator login with a card', () => {
 
   it('logs in an enrolled operator (EC card), records it, and logs out', async () => {
     const c = card('ARX TEST ADAMS EC');
-    const r = await call('card.login', { slot: await slotOf(c.label), certificateId: null, pin: c.pin, confirmFinalTry: false });
+    const r = await call('card.login', {
+      slot: await slotOf(c.label),
+      certificateId: null,
+      pin: c.pin,
+      confirmFinalTry: false,
+    });
     expect(r).toMatchObject({ ok: true, value: { edipi: '1000000001', tokenLabel: c.label, locked: false } });
     if (!r.ok) return;
     const v = r.value as { roles: { tenantId: string; role: string }[] };
@@ -100,7 +124,12 @@ describe('operator login with a card', () => {
   it('refuses an operator whose certificate is not enrolled, showing the EDIPI', async () => {
     const c = card('ARX TEST BAKER RSA');
     await db.admin.query(`UPDATE arx.operators SET status = 'disabled' WHERE edipi = $1`, [c.edipi]);
-    const r = await call('card.login', { slot: await slotOf(c.label), certificateId: null, pin: c.pin, confirmFinalTry: false });
+    const r = await call('card.login', {
+      slot: await slotOf(c.label),
+      certificateId: null,
+      pin: c.pin,
+      confirmFinalTry: false,
+    });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.code).toBe('OPERATOR_DISABLED');
@@ -111,13 +140,21 @@ describe('operator login with a card', () => {
 
   it('locks the console within 2 seconds of the card leaving the reader (RSA card)', async () => {
     const c = card('ARX TEST BAKER RSA');
-    const r = await call('card.login', { slot: await slotOf(c.label), certificateId: null, pin: c.pin, confirmFinalTry: false });
+    const r = await call('card.login', {
+      slot: await slotOf(c.label),
+      certificateId: null,
+      pin: c.pin,
+      confirmFinalTry: false,
+    });
     expect(r).toMatchObject({ ok: true, value: { edipi: c.edipi } });
     // SoftHSM2 has no reader to unplug: deleting the token between polls is what removal looks
     // like to the card service (the token becomes unreadable).
     const removedAt = Date.now();
-    execFileSync('softhsm2-util', ['--delete-token', '--token', c.label], { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf } });
-    while (services.status().card.state !== 'locked' && Date.now() - removedAt < 5000) await new Promise((res) => setTimeout(res, 50));
+    execFileSync('softhsm2-util', ['--delete-token', '--token', c.label], {
+      env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf },
+    });
+    while (services.status().card.state !== 'locked' && Date.now() - removedAt < 5000)
+      await new Promise((res) => setTimeout(res, 50));
     expect(services.status().card.state).toBe('locked');
     expect(Date.now() - removedAt).toBeLessThan(2000);
     const s = await call('card.session', {});

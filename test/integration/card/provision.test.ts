@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerTestOperators, SOFTHSM2_MODULE, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  registerTestOperators,
+  SOFTHSM2_MODULE,
+  TEST_CARDS,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
 import { validateCertificate } from '../../../electron/main/pki/validate';
@@ -50,9 +55,16 @@ afterAll(async () => {
 describe('arx card provision-test', () => {
   it('prints the module, SOFTHSM2_CONF, trust directories and, per token, label, PIN, EDIPI, key type and fingerprints', () => {
     expect(exitCode).toBe(0);
-    expect(out).toMatchObject({ module: SOFTHSM2_MODULE, softhsm2Conf: join(dir, 'softhsm2.conf'), trustAnchors: join(dir, 'pki', 'anchors'), crls: join(dir, 'pki', 'crls') });
+    expect(out).toMatchObject({
+      module: SOFTHSM2_MODULE,
+      softhsm2Conf: join(dir, 'softhsm2.conf'),
+      trustAnchors: join(dir, 'pki', 'anchors'),
+      crls: join(dir, 'pki', 'crls'),
+    });
     expect(readFileSync(out.softhsm2Conf, 'utf8')).toContain(`directories.tokendir = ${join(dir, 'tokens')}`);
-    expect(out.cards.map((c) => [c.label, c.keyType, c.edipi, c.case])).toEqual(TEST_CARDS.map((c) => [c.label, c.keyType, c.person.edipi, c.case]));
+    expect(out.cards.map((c) => [c.label, c.keyType, c.edipi, c.case])).toEqual(
+      TEST_CARDS.map((c) => [c.label, c.keyType, c.person.edipi, c.case]),
+    );
     for (const c of out.cards) {
       expect(c.pin).toMatch(/^\d{6,}$/);
       expect(c.certificates.map((x) => x.id)).toEqual(['01', '02', '03', '04']);
@@ -75,8 +87,14 @@ describe('arx card provision-test', () => {
         ['03', 'KEY MAN key', 'Certificate for Key Management'],
         ['04', 'CARD AUTH key', 'Certificate for Card Authentication'],
       ]) {
-        expect(objects).toMatch(new RegExp(`Private Key Object; ${c.keyType === 'ec' ? 'EC' : 'RSA'}[^\\n]*\\n\\s+label:\\s+${key}\\n\\s+ID:\\s+${id}\\n`));
-        expect(objects).toMatch(new RegExp(`Certificate Object;[^\\n]*\\n\\s+label:\\s+${cert}\\n[\\s\\S]*?ID:\\s+${id}\\n`));
+        expect(objects).toMatch(
+          new RegExp(
+            `Private Key Object; ${c.keyType === 'ec' ? 'EC' : 'RSA'}[^\\n]*\\n\\s+label:\\s+${key}\\n\\s+ID:\\s+${id}\\n`,
+          ),
+        );
+        expect(objects).toMatch(
+          new RegExp(`Certificate Object;[^\\n]*\\n\\s+label:\\s+${cert}\\n[\\s\\S]*?ID:\\s+${id}\\n`),
+        );
       }
       const sign = /Private Key Object;[^\n]*\n\s+label:\s+SIGN key\n[\s\S]*?Access:([^\n]*)/.exec(objects)!;
       expect(sign[1]).toContain('always authenticate');
@@ -90,9 +108,13 @@ describe('arx card provision-test', () => {
         const pub = join(dir, `pub-${c.edipi}-${x.id}.der`);
         p11(['--token-label', c.label, '--read-object', '--type', 'pubkey', '--id', x.id, '-o', pub]);
         const onToken = readFileSync(pub);
-        const onCard = execFileSync('pkcs11-tool', ['--module', SOFTHSM2_MODULE, '--token-label', c.label, '--read-object', '--type', 'cert', '--id', x.id], {
-          env: { PATH: process.env.PATH, SOFTHSM2_CONF: out.softhsm2Conf },
-        });
+        const onCard = execFileSync(
+          'pkcs11-tool',
+          ['--module', SOFTHSM2_MODULE, '--token-label', c.label, '--read-object', '--type', 'cert', '--id', x.id],
+          {
+            env: { PATH: process.env.PATH, SOFTHSM2_CONF: out.softhsm2Conf },
+          },
+        );
         const cert = new X509Certificate(new Uint8Array(onCard));
         expect(Buffer.from(cert.publicKey.rawData).equals(onToken)).toBe(true);
         expect(Buffer.from(cert.rawData).equals(readFileSync(x.file))).toBe(true);
@@ -109,12 +131,33 @@ describe('arx card provision-test', () => {
       // SoftHSM2 has raw CKM_ECDSA only: hash here, sign the digest on the token (as the card service does).
       const digest = join(dir, `digest-${c.edipi}`);
       writeFileSync(digest, createHash('sha256').update(readFileSync(data)).digest());
-      const [mech, input] = c.keyType === 'ec' ? [['--mechanism', 'ECDSA', '--signature-format', 'openssl'], digest] : [['--mechanism', 'SHA256-RSA-PKCS'], data];
-      p11(['--token-label', c.label, '--login', '--pin', c.pin, '--sign', '--id', '01', ...mech, '-i', input, '-o', sig]);
+      const [mech, input] =
+        c.keyType === 'ec'
+          ? [['--mechanism', 'ECDSA', '--signature-format', 'openssl'], digest]
+          : [['--mechanism', 'SHA256-RSA-PKCS'], data];
+      p11([
+        '--token-label',
+        c.label,
+        '--login',
+        '--pin',
+        c.pin,
+        '--sign',
+        '--id',
+        '01',
+        ...mech,
+        '-i',
+        input,
+        '-o',
+        sig,
+      ]);
       execFileSync('openssl', ['x509', '-inform', 'DER', '-in', c.certificates[0]!.file, '-out', certPem]);
       const pubPem = execFileSync('openssl', ['x509', '-in', certPem, '-noout', '-pubkey']);
       writeFileSync(`${certPem}.pub`, pubPem);
-      const verified = execFileSync('openssl', ['dgst', '-sha256', '-verify', `${certPem}.pub`, '-signature', sig, data], { encoding: 'utf8' });
+      const verified = execFileSync(
+        'openssl',
+        ['dgst', '-sha256', '-verify', `${certPem}.pub`, '-signature', sig, data],
+        { encoding: 'utf8' },
+      );
       expect(verified.trim()).toBe('Verified OK');
     }
   });
@@ -123,7 +166,12 @@ describe('arx card provision-test', () => {
     const store = loadTrustStore({ anchors: out.trustAnchors, intermediates: out.intermediates, crls: out.crls });
     const codes = [];
     for (const c of out.cards) {
-      const r = await validateCertificate(new X509Certificate(new Uint8Array(readFileSync(c.certificates[0]!.file))), store, 'login', { policyArcs: [out.policyArc] });
+      const r = await validateCertificate(
+        new X509Certificate(new Uint8Array(readFileSync(c.certificates[0]!.file))),
+        store,
+        'login',
+        { policyArcs: [out.policyArc] },
+      );
       codes.push([c.label, r.ok ? null : r.error.code]);
       if (r.ok) expect(r.value.identity?.edipi).toBe(c.edipi);
     }
@@ -139,8 +187,12 @@ describe('arx card provision-test', () => {
     const ops = await db.admin.query<{ edipi: string; display_name: string; n: string }>(
       `SELECT o.edipi, o.display_name, count(c.*) AS n FROM arx.operators o JOIN arx.operator_certificates c ON c.operator_id = o.id GROUP BY o.id ORDER BY o.edipi`,
     );
-    expect(ops.rows.map((r) => [r.edipi, r.display_name, Number(r.n)])).toEqual(out.cards.map((c) => [c.edipi, c.displayName, 4]));
-    const certs = await db.admin.query<{ sha256: Buffer; usage: string; der: Buffer }>('SELECT sha256, usage, der FROM arx.operator_certificates');
+    expect(ops.rows.map((r) => [r.edipi, r.display_name, Number(r.n)])).toEqual(
+      out.cards.map((c) => [c.edipi, c.displayName, 4]),
+    );
+    const certs = await db.admin.query<{ sha256: Buffer; usage: string; der: Buffer }>(
+      'SELECT sha256, usage, der FROM arx.operator_certificates',
+    );
     const expected = new Map(out.cards.flatMap((c) => c.certificates.map((x) => [x.sha256, x] as const)));
     for (const row of certs.rows) {
       const x = expected.get(row.sha256.toString('hex'))!;

@@ -43,14 +43,23 @@ async function readRows(tenant: string): Promise<ChainRow[]> {
 describe('chain writer', () => {
   it('refuses an invalid event with its index and field path, and writes nothing', async () => {
     const w = new ChainWriter(db.gatewayPool, db.tenants.b, { source: '/arx/gateway/test' });
-    const bad = { type: 'com.arx.request.received', data: { ...(received(1).data as object), promptTokens: -5 } } as NewEvent;
-    await expect(w.append([received(0), bad])).rejects.toMatchObject({ code: 'EVENT_INVALID', details: { index: 1, path: 'data.promptTokens' } });
+    const bad = {
+      type: 'com.arx.request.received',
+      data: { ...(received(1).data as object), promptTokens: -5 },
+    } as NewEvent;
+    await expect(w.append([received(0), bad])).rejects.toMatchObject({
+      code: 'EVENT_INVALID',
+      details: { index: 1, path: 'data.promptTokens' },
+    });
     expect(await readRows(db.tenants.b)).toEqual([]);
   });
 
   it('8 concurrent writers x 1,000 events: contiguous and verifiable', async () => {
     const tenant = db.tenants.a;
-    const writers = Array.from({ length: 8 }, (_, w) => new ChainWriter(db.gatewayPool, tenant, { source: `/arx/gateway/gw-${w}` }));
+    const writers = Array.from(
+      { length: 8 },
+      (_, w) => new ChainWriter(db.gatewayPool, tenant, { source: `/arx/gateway/gw-${w}` }),
+    );
     await Promise.all(
       writers.map(async (w, wi) => {
         for (let batch = 0; batch < 20; batch++) {
@@ -89,7 +98,10 @@ describe('chain writer', () => {
     let appended = 0;
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
-        appended += d.toString().split('\n').filter((l) => l === 'ok').length;
+        appended += d
+          .toString()
+          .split('\n')
+          .filter((l) => l === 'ok').length;
         if (appended >= 5) {
           child.kill('SIGKILL');
           resolve();

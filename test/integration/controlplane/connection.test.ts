@@ -14,7 +14,12 @@ import { clusterDirFor } from '../../../electron/main/controlplane/embedded';
 const dataDir = mkdtempSync(join(tmpdir(), 'arx-conn-'));
 const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: dataDir });
 const states: string[] = [];
-let cp = new ControlPlane(config, (s) => states.push(s.state), () => {}, 200);
+let cp = new ControlPlane(
+  config,
+  (s) => states.push(s.state),
+  () => {},
+  200,
+);
 
 afterAll(async () => {
   await cp.stop();
@@ -26,7 +31,9 @@ describe('embedded control plane connection', () => {
   it('starts, migrates and connects as a role that row-level security binds', async () => {
     await cp.start();
     expect(cp.status().state).toBe('connected');
-    const r = await cp.requirePool().query('SELECT current_user AS u, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user');
+    const r = await cp
+      .requirePool()
+      .query('SELECT current_user AS u, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user');
     expect(r.rows[0]).toEqual({ u: 'arx_console_app', rolsuper: false, rolbypassrls: false });
   });
 
@@ -68,7 +75,12 @@ describe('embedded control plane connection', () => {
 
   it('a second start of the same data directory after a stop finds its data', async () => {
     await cp.stop();
-    cp = new ControlPlane(config, () => {}, () => {}, 200);
+    cp = new ControlPlane(
+      config,
+      () => {},
+      () => {},
+      200,
+    );
     await cp.start();
     const v = await cp.requireAdminPool().query('SELECT max(version) AS v FROM public.arx_schema_migrations');
     expect(v.rows[0].v).toBeGreaterThanOrEqual(3);
@@ -77,7 +89,12 @@ describe('embedded control plane connection', () => {
 
 describe('one process per embedded database', () => {
   it('a second start while the first runs is refused with DB_IN_USE naming the process, and the first keeps working', async () => {
-    const other = new ControlPlane(config, () => {}, () => {}, 200);
+    const other = new ControlPlane(
+      config,
+      () => {},
+      () => {},
+      200,
+    );
     const err = await other.start().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'DB_IN_USE' });
     expect((err as Error).message).toMatch(/process \d+/);

@@ -22,7 +22,12 @@ async function startedPlane(): Promise<{ cp: ControlPlane; postmaster: number; c
   const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: dataDir });
   const cluster = clusterDirFor(config.dataDir);
   dirs.push(cluster);
-  const cp = new ControlPlane(config, () => {}, () => {}, 60_000);
+  const cp = new ControlPlane(
+    config,
+    () => {},
+    () => {},
+    60_000,
+  );
   planes.push(cp);
   await cp.start();
   const postmaster = runningPostmaster(cluster);

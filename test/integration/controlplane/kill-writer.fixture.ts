@@ -9,7 +9,16 @@ for (;;) {
   await w.append(
     Array.from({ length: 200 }, () => ({
       type: 'com.arx.cost.recorded' as const,
-      data: { requestId: `k-${n++}`, user: 'u', team: 't', provider: 'groq', model: 'llama-70b', costCents: 1, promptTokens: 1, completionTokens: 1 },
+      data: {
+        requestId: `k-${n++}`,
+        user: 'u',
+        team: 't',
+        provider: 'groq',
+        model: 'llama-70b',
+        costCents: 1,
+        promptTokens: 1,
+        completionTokens: 1,
+      },
     })),
   );
   process.stdout.write('ok\n');

@@ -8,8 +8,15 @@ import { ArxFailure } from '../../../shared/contract';
 import { freshDatabase } from '../../support/pg';
 
 const TABLES_WITH_TENANT = [
-  'org_units', 'role_grants', 'gateway_keys', 'audit_events', 'checkpoints',
-  'policies', 'policy_versions', 'policy_signatures', 'review_certificates',
+  'org_units',
+  'role_grants',
+  'gateway_keys',
+  'audit_events',
+  'checkpoints',
+  'policies',
+  'policy_versions',
+  'policy_signatures',
+  'review_certificates',
 ];
 
 describe('migrations', () => {
@@ -66,7 +73,10 @@ describe('migrations', () => {
         await migrate(client, { target: 1 });
         const tampered = MIGRATIONS.map((m) => (m.version === 1 ? { ...m, sql: m.sql + '\n-- edited' } : m));
         await expect(migrate(client, { migrations: tampered })).rejects.toMatchObject({ code: 'DB_MIGRATION_FAILED' });
-        const broken = [...MIGRATIONS.slice(0, 1), { version: 2, name: 'broken', sql: 'CREATE TABLE arx.half (x int); SELECT nonsense_fn();' }];
+        const broken = [
+          ...MIGRATIONS.slice(0, 1),
+          { version: 2, name: 'broken', sql: 'CREATE TABLE arx.half (x int); SELECT nonsense_fn();' },
+        ];
         const err = await migrate(client, { migrations: broken }).catch((e) => e);
         expect(err).toBeInstanceOf(ArxFailure);
         expect(err.code).toBe('DB_MIGRATION_FAILED');
@@ -123,8 +133,14 @@ describe('tenant isolation and the append-only log (as the application roles)', 
       await createLoginRole(admin, `gateway_${suffix}`, gpw, 'arx_gateway');
       consolePool = db.connect(`console_${suffix}`, cpw);
       gatewayPool = db.connect(`gateway_${suffix}`, gpw);
-      await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, 'alpha', 'Alpha'), ($2, 'bravo', 'Bravo')`, [tenantA, tenantB]);
-      for (const [t, n] of [[tenantA, 1], [tenantB, 2]] as const) {
+      await admin.query(
+        `INSERT INTO arx.tenants (id, slug, name) VALUES ($1, 'alpha', 'Alpha'), ($2, 'bravo', 'Bravo')`,
+        [tenantA, tenantB],
+      );
+      for (const [t, n] of [
+        [tenantA, 1],
+        [tenantB, 2],
+      ] as const) {
         const bytes = Buffer.from(JSON.stringify({ n }));
         await admin.query(
           `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
@@ -146,14 +162,18 @@ describe('tenant isolation and the append-only log (as the application roles)', 
   });
 
   it('a session sees only its own tenant', async () => {
-    const seen = await withTenant(consolePool, tenantA, (c) => c.query('SELECT tenant_id, event_id FROM arx.audit_events'));
+    const seen = await withTenant(consolePool, tenantA, (c) =>
+      c.query('SELECT tenant_id, event_id FROM arx.audit_events'),
+    );
     expect(seen.rows).toEqual([{ tenant_id: tenantA, event_id: 'ev-1' }]);
     const tenants = await withTenant(consolePool, tenantA, (c) => c.query('SELECT id FROM arx.tenants'));
     expect(tenants.rows).toEqual([{ id: tenantA }]);
   });
 
   it("a query for another tenant's rows returns nothing", async () => {
-    const r = await withTenant(consolePool, tenantA, (c) => c.query('SELECT * FROM arx.audit_events WHERE tenant_id = $1', [tenantB]));
+    const r = await withTenant(consolePool, tenantA, (c) =>
+      c.query('SELECT * FROM arx.audit_events WHERE tenant_id = $1', [tenantB]),
+    );
     expect(r.rowCount).toBe(0);
   });
 
@@ -189,7 +209,9 @@ describe('tenant isolation and the append-only log (as the application roles)', 
   }
 
   it('even the owner is stopped by the append-only triggers (only a superuser disabling them gets through, which the chain then exposes)', async () => {
-    await expect(db.admin.query(`UPDATE arx.audit_events SET bytes = '\\x01' WHERE event_id = 'ev-1'`)).rejects.toThrow(/append-only/);
+    await expect(db.admin.query(`UPDATE arx.audit_events SET bytes = '\\x01' WHERE event_id = 'ev-1'`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.admin.query(`DELETE FROM arx.audit_events`)).rejects.toThrow(/append-only/);
     await expect(db.admin.query(`TRUNCATE arx.audit_events CASCADE`)).rejects.toThrow(/append-only/);
   });
@@ -201,6 +223,7 @@ describe('tenant isolation and the append-only log (as the application roles)', 
       [TABLES_WITH_TENANT],
     );
     expect(r.rows).toHaveLength(TABLES_WITH_TENANT.length);
-    for (const row of r.rows) expect([row.relname, row.relrowsecurity, row.relforcerowsecurity]).toEqual([row.relname, true, true]);
+    for (const row of r.rows)
+      expect([row.relname, row.relrowsecurity, row.relforcerowsecurity]).toEqual([row.relname, true, true]);
   });
 });

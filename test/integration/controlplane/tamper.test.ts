@@ -29,7 +29,10 @@ afterAll(async () => {
 /** A tenant with `events` simulated events, a checkpoint every 1000 events, the last at `events - tail`. */
 async function chainWith(events: number, tail = 0): Promise<string> {
   const tenant = randomUUID();
-  await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, `t-${tenant.slice(0, 8)}`]);
+  await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [
+    tenant,
+    `t-${tenant.slice(0, 8)}`,
+  ]);
   await simulateCheckpointedChain(db, tenant, key, events, tail);
   return tenant;
 }
@@ -53,7 +56,10 @@ describe('tampering with the stored chain is detected with the right code and se
 
   it('changed payload bytes: EVENT_DIGEST_MISMATCH at that seq', async () => {
     const t = await chainWith(2000);
-    await tamper(`UPDATE arx.audit_events SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"promptTokens":', '"promptTokens":9'), 'UTF8') WHERE tenant_id = $1 AND seq = 500`, [t]);
+    await tamper(
+      `UPDATE arx.audit_events SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '"promptTokens":', '"promptTokens":9'), 'UTF8') WHERE tenant_id = $1 AND seq = 500`,
+      [t],
+    );
     const r = await verify(t);
     expect(r.ok).toBe(false);
     expect(codes(r)).toEqual(['EVENT_DIGEST_MISMATCH@500']);
@@ -61,7 +67,10 @@ describe('tampering with the stored chain is detected with the right code and se
 
   it('changed payload with recomputed digest and link: the link breaks at the next row, and the checkpoint root no longer matches', async () => {
     const t = await chainWith(2000);
-    await tamper(`UPDATE arx.audit_events SET event_digest = $2, chain_hash = $2 WHERE tenant_id = $1 AND seq = 600`, [t, randomBytes(32)]);
+    await tamper(`UPDATE arx.audit_events SET event_digest = $2, chain_hash = $2 WHERE tenant_id = $1 AND seq = 600`, [
+      t,
+      randomBytes(32),
+    ]);
     const r = await verify(t);
     expect(r.ok).toBe(false);
     expect(r.errors.map((e) => e.code)).toContain('CHECKPOINT_ROOT_MISMATCH');
@@ -104,7 +113,10 @@ describe('tampering with the stored chain is detected with the right code and se
 
   it('a replaced checkpoint signature: CHECKPOINT_SIGNATURE_INVALID; a note signed by another key: CHECKPOINT_KEY_UNKNOWN', async () => {
     const t = await chainWith(2000);
-    const notes = await db.admin.query<{ note: string; tree_size: string }>('SELECT note, tree_size FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size IN (1000, 2000) ORDER BY tree_size', [t]);
+    const notes = await db.admin.query<{ note: string; tree_size: string }>(
+      'SELECT note, tree_size FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size IN (1000, 2000) ORDER BY tree_size',
+      [t],
+    );
     const [first, second] = notes.rows as [{ note: string; tree_size: string }, { note: string; tree_size: string }];
     // Same key name and id, other signature bytes.
     const forged = first.note.replace(/(— \S+ )(\S+)\n$/, (_m, a: string, sig: string) => {
@@ -113,14 +125,24 @@ describe('tampering with the stored chain is detected with the right code and se
       return `${a}${raw.toString('base64')}\n`;
     });
     expect(forged).not.toBe(first.note);
-    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [t, forged, first.tree_size]);
+    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [
+      t,
+      forged,
+      first.tree_size,
+    ]);
     // Re-signed by someone else's key under the same name.
     const body = second.note.slice(0, second.note.indexOf('\n\n') + 1);
     const other = signNote(body, [ed25519Signer(key.name, ed25519.utils.randomSecretKey())]);
-    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [t, other, second.tree_size]);
+    await tamper('UPDATE arx.checkpoints SET note = $2 WHERE tenant_id = $1 AND tree_size = $3', [
+      t,
+      other,
+      second.tree_size,
+    ]);
     const r = await verify(t);
     expect(r.ok).toBe(false);
-    expect(codes(r)).toEqual(expect.arrayContaining([`CHECKPOINT_SIGNATURE_INVALID@999`, `CHECKPOINT_KEY_UNKNOWN@1999`]));
+    expect(codes(r)).toEqual(
+      expect.arrayContaining([`CHECKPOINT_SIGNATURE_INVALID@999`, `CHECKPOINT_KEY_UNKNOWN@1999`]),
+    );
   });
 
   it('an event copied from another tenant: found at that seq', async () => {
@@ -141,7 +163,12 @@ describe('tampering with the stored chain is detected with the right code and se
     const r = await verify(t);
     expect(r.ok).toBe(true);
     expect(r.errors).toEqual([]);
-    expect(r.warnings).toEqual([expect.objectContaining({ code: 'TAIL_NOT_CHECKPOINTED', details: expect.objectContaining({ seq: 1000, count: 300 }) })]);
+    expect(r.warnings).toEqual([
+      expect.objectContaining({
+        code: 'TAIL_NOT_CHECKPOINTED',
+        details: expect.objectContaining({ seq: 1000, count: 300 }),
+      }),
+    ]);
   });
 });
 
@@ -150,7 +177,11 @@ describe('arx chain verify (CLI)', () => {
   const capture = () => {
     const out: string[] = [];
     const err: string[] = [];
-    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env, readStdin: async () => '' } };
+    return {
+      out,
+      err,
+      io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env, readStdin: async () => '' },
+    };
   };
   beforeAll(async () => {
     const c = inject('pg');
@@ -158,7 +189,11 @@ describe('arx chain verify (CLI)', () => {
     // The console's own login role: the CLI verifies as a role that row-level security binds.
     const pw = randomBytes(18).toString('base64url');
     await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-    env = { ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`, ARX_DATA_DIR: '/tmp/arx-cli-test', HOME: '/tmp' };
+    env = {
+      ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
+      ARX_DATA_DIR: '/tmp/arx-cli-test',
+      HOME: '/tmp',
+    };
   });
 
   it('exit 0 and INTACT on a good chain; --json has the same content', async () => {
@@ -175,7 +210,9 @@ describe('arx chain verify (CLI)', () => {
   it('exit 1 listing every problem with code and seq', async () => {
     const t = await chainWith(2000);
     await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 300', [t]);
-    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 1500`, [t]);
+    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 1500`, [
+      t,
+    ]);
     const h = capture();
     expect(await runCli(['chain', 'verify', '--tenant', t], h.io)).toBe(1);
     const text = h.out.join('\n');
@@ -183,7 +220,9 @@ describe('arx chain verify (CLI)', () => {
     expect(text).toMatch(/EVENT_DIGEST_MISMATCH at seq 1500/);
     const j = capture();
     expect(await runCli(['chain', 'verify', '--tenant', t, '--json'], j.io)).toBe(1);
-    expect(JSON.parse(j.out.join('\n')).errors.map((e: { code: string }) => e.code)).toEqual(expect.arrayContaining(['SEQ_GAP', 'EVENT_DIGEST_MISMATCH']));
+    expect(JSON.parse(j.out.join('\n')).errors.map((e: { code: string }) => e.code)).toEqual(
+      expect.arrayContaining(['SEQ_GAP', 'EVENT_DIGEST_MISMATCH']),
+    );
   });
 
   it('exit 2 with one clear line when it cannot run', async () => {
@@ -204,13 +243,31 @@ describe('arx chain verify (CLI)', () => {
 describe('checkpoints on a timer', () => {
   it('are issued when T has passed even if nothing happened (silence is provable), and not before', async () => {
     const tenant = randomUUID();
-    await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [tenant, `q-${tenant.slice(0, 8)}`]);
+    await db.admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'T')`, [
+      tenant,
+      `q-${tenant.slice(0, 8)}`,
+    ]);
     const signer = ed25519Signer(key.name, key.secret);
-    await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date(Date.now() - 86_400_000) });
+    await registerGatewayKey(db.admin, tenant, {
+      name: key.name,
+      secretKey: key.secret,
+      publicKey: signer.publicKey,
+      validFrom: new Date(Date.now() - 86_400_000),
+    });
     let now = new Date();
     const cp = new Checkpointer(tenant, signer, { everyEvents: 1000, everyMs: 60_000 }, () => now);
-    const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-    await simulate({ pool: db.gatewayPool, tenantId: tenant, events: 120, seed: 5, start: new Date('2026-11-02T00:00:00Z'), writer });
+    const writer = new ChainWriter(db.gatewayPool, tenant, {
+      source: '/arx/simulator/test',
+      afterAppend: cp.afterAppend,
+    });
+    await simulate({
+      pool: db.gatewayPool,
+      tenantId: tenant,
+      events: 120,
+      seed: 5,
+      start: new Date('2026-11-02T00:00:00Z'),
+      writer,
+    });
     const first = await db.admin.query('SELECT tree_size FROM arx.checkpoints WHERE tenant_id = $1', [tenant]);
     expect(first.rows).toEqual([{ tree_size: '120' }]);
     now = new Date(now.getTime() + 30_000);
@@ -218,7 +275,10 @@ describe('checkpoints on a timer', () => {
     now = new Date(now.getTime() + 31_000);
     const quiet = await cp.tick(db.gatewayPool);
     expect(quiet).toMatchObject({ size: 120 });
-    const all = await db.admin.query('SELECT tree_size, issued_at FROM arx.checkpoints WHERE tenant_id = $1 ORDER BY issued_at', [tenant]);
+    const all = await db.admin.query(
+      'SELECT tree_size, issued_at FROM arx.checkpoints WHERE tenant_id = $1 ORDER BY issued_at',
+      [tenant],
+    );
     expect(all.rows.map((r) => r.tree_size)).toEqual(['120', '120']);
     const r = await verify(tenant);
     expect(r.ok).toBe(true);

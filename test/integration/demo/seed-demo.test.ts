@@ -26,7 +26,9 @@ describe('first-start demo data', () => {
     const progress: number[] = [];
     expect(await seedDemoIfEmpty(pools, config, nobleBlake3, (f) => progress.push(f), 1200)).toBe(true);
     expect(progress.at(-1)).toBeCloseTo(1, 5);
-    const tenants = await db.admin.query<{ id: string; slug: string }>('SELECT id, slug FROM arx.tenants ORDER BY slug');
+    const tenants = await db.admin.query<{ id: string; slug: string }>(
+      'SELECT id, slug FROM arx.tenants ORDER BY slug',
+    );
     expect(tenants.rows.map((t) => t.slug)).toEqual(DEMO_TENANTS.map((t) => t.slug));
     for (const t of tenants.rows) {
       const p = await db.admin.query(
@@ -49,8 +51,15 @@ describe('first-start demo data', () => {
       expect(r.errors).toEqual([]);
       // The three lifecycle events, then the simulated traffic decided by the verified version.
       expect(r.rows).toBe(1203);
-      const types = await db.admin.query<{ type: string }>('SELECT type FROM arx.audit_events WHERE tenant_id = $1 AND seq < 3 ORDER BY seq', [t.id]);
-      expect(types.rows.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
+      const types = await db.admin.query<{ type: string }>(
+        'SELECT type FROM arx.audit_events WHERE tenant_id = $1 AND seq < 3 ORDER BY seq',
+        [t.id],
+      );
+      expect(types.rows.map((x) => x.type)).toEqual([
+        'com.arx.policy.submitted',
+        'com.arx.policy.approved',
+        'com.arx.policy.published',
+      ]);
       const decided = await db.admin.query<{ v: string }>(
         `SELECT DISTINCT doc->'data'->'policyVersion'->>'sha256' AS v FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`,
         [t.id],

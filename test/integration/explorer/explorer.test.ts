@@ -49,19 +49,57 @@ beforeAll(async () => {
   tenant = db.tenants.a;
   other = db.tenants.b;
   const signer = ed25519Signer(key.name, key.secret);
-  await registerGatewayKey(db.admin, tenant, { name: key.name, secretKey: key.secret, publicKey: signer.publicKey, validFrom: new Date('2026-01-01T00:00:00Z') });
+  await registerGatewayKey(db.admin, tenant, {
+    name: key.name,
+    secretKey: key.secret,
+    publicKey: signer.publicKey,
+    validFrom: new Date('2026-01-01T00:00:00Z'),
+  });
   const cp = new Checkpointer(tenant, signer, { everyEvents: 500, everyMs: 3_600_000 * 24 * 365 });
-  const writer = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test', afterAppend: cp.afterAppend });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: CHECKPOINTED, seed: 11, start: new Date('2026-11-02T00:00:00Z'), writer, batchSize: 500 });
+  const writer = new ChainWriter(db.gatewayPool, tenant, {
+    source: '/arx/simulator/test',
+    afterAppend: cp.afterAppend,
+  });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: tenant,
+    events: CHECKPOINTED,
+    seed: 11,
+    start: new Date('2026-11-02T00:00:00Z'),
+    writer,
+    batchSize: 500,
+  });
   // A tail after the newest checkpoint, not yet provable.
   const plain = new ChainWriter(db.gatewayPool, tenant, { source: '/arx/simulator/test' });
-  await simulate({ pool: db.gatewayPool, tenantId: tenant, events: EVENTS - CHECKPOINTED, seed: 12, start: new Date('2026-11-20T00:00:00Z'), writer: plain });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: tenant,
+    events: EVENTS - CHECKPOINTED,
+    seed: 12,
+    start: new Date('2026-11-20T00:00:00Z'),
+    writer: plain,
+  });
   // Another tenant's traffic, with the same users: it must never show up.
-  await simulate({ pool: db.gatewayPool, tenantId: other, events: 700, seed: 11, start: new Date('2026-11-02T00:00:00Z') });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: other,
+    events: 700,
+    seed: 11,
+    start: new Date('2026-11-02T00:00:00Z'),
+  });
 
-  const rows = await db.admin.query<{ seq: string; bytes: Buffer }>('SELECT seq, bytes FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq', [tenant]);
+  const rows = await db.admin.query<{ seq: string; bytes: Buffer }>(
+    'SELECT seq, bytes FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq',
+    [tenant],
+  );
   oracle = rows.rows.map((r) => {
-    const e = JSON.parse(r.bytes.toString('utf8')) as { id: string; type: string; time: string; subject?: string; data: Record<string, unknown> };
+    const e = JSON.parse(r.bytes.toString('utf8')) as {
+      id: string;
+      type: string;
+      time: string;
+      subject?: string;
+      data: Record<string, unknown>;
+    };
     return { seq: Number(r.seq), id: e.id, type: e.type, time: e.time, subject: e.subject ?? null, data: e.data };
   });
   reasons = (await withTenant(db.consolePool, tenant, (c) => loadFacets(c, tenant))).reason;
@@ -70,7 +108,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function all(filter: ExplorerFilter, sort: ExplorerSort, limit = 97, tenantId = tenant, asTenant = tenantId): Promise<ExplorerRow[]> {
+async function all(
+  filter: ExplorerFilter,
+  sort: ExplorerSort,
+  limit = 97,
+  tenantId = tenant,
+  asTenant = tenantId,
+): Promise<ExplorerRow[]> {
   const out: ExplorerRow[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 1000; pages++) {
@@ -83,12 +127,17 @@ async function all(filter: ExplorerFilter, sort: ExplorerSort, limit = 97, tenan
   throw new Error('pagination did not end');
 }
 
-const REQUEST_PATH = /^com\.arx\.(request|provider)\.|^com\.arx\.(policy\.decided|response\.returned|content\.redacted)$/;
+const REQUEST_PATH =
+  /^com\.arx\.(request|provider)\.|^com\.arx\.(policy\.decided|response\.returned|content\.redacted)$/;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const userOf = (e: OracleEvent) => str(e.data.user) ?? (REQUEST_PATH.test(e.type) ? (e.subject ?? undefined) : undefined);
+const userOf = (e: OracleEvent) =>
+  str(e.data.user) ?? (REQUEST_PATH.test(e.type) ? (e.subject ?? undefined) : undefined);
 const entityId = (v: unknown) => str((v as { __entity?: { id?: unknown } } | undefined)?.__entity?.id);
 const ctx = (e: OracleEvent) => e.data.context as Record<string, unknown> | undefined;
-const decidedModel = (e: OracleEvent, part: 0 | 1) => (e.type === 'com.arx.policy.decided' ? (str((e.data.resource as { id?: unknown }).id)?.split('/')[part] ?? undefined) : undefined);
+const decidedModel = (e: OracleEvent, part: 0 | 1) =>
+  e.type === 'com.arx.policy.decided'
+    ? (str((e.data.resource as { id?: unknown }).id)?.split('/')[part] ?? undefined)
+    : undefined;
 const classOf = (e: OracleEvent) => str(e.data.classification) ?? entityId(ctx(e)?.classification);
 const teamOf = (e: OracleEvent) => str(e.data.team) ?? entityId(ctx(e)?.billingTeam);
 const providerOf = (e: OracleEvent) => str(e.data.provider) ?? decidedModel(e, 0);
@@ -113,46 +162,78 @@ describe('explorer filters and sorts a known simulated data set', () => {
   it('seq ascending and descending', async () => {
     expect((await all({}, { key: 'seq', direction: 'asc' }, 500)).map((r) => r.seq)).toEqual(oracle.map((e) => e.seq));
     const desc = await all({ type: 'com.arx.policy.decided' }, { key: 'seq', direction: 'desc' });
-    expect(desc.map((r) => r.seq)).toEqual(oracle.filter((e) => e.type === 'com.arx.policy.decided').map((e) => e.seq).reverse());
+    expect(desc.map((r) => r.seq)).toEqual(
+      oracle
+        .filter((e) => e.type === 'com.arx.policy.decided')
+        .map((e) => e.seq)
+        .reverse(),
+    );
   });
 
   const pick = <K extends keyof OracleEvent['data']>(k: K) => {
     const counts = new Map<string, number>();
-    for (const e of oracle) if (typeof e.data[k] === 'string') counts.set(e.data[k] as string, (counts.get(e.data[k] as string) ?? 0) + 1);
+    for (const e of oracle)
+      if (typeof e.data[k] === 'string') counts.set(e.data[k] as string, (counts.get(e.data[k] as string) ?? 0) + 1);
     // A value that is neither the most nor the least common: a real filter, not everything.
     return [...counts].sort((a, b) => b[1] - a[1])[Math.min(1, counts.size - 1)]![0];
   };
 
   const cases: [string, () => ExplorerFilter, (e: OracleEvent, f: ExplorerFilter) => boolean][] = [
     ['type', () => ({ type: 'com.arx.cost.recorded' }), (e, f) => e.type === f.type],
-    ['time range', () => ({ timeFrom: oracle[800]!.time, timeTo: oracle[1900]!.time }), (e, f) => e.time >= f.timeFrom! && e.time < f.timeTo!],
+    [
+      'time range',
+      () => ({ timeFrom: oracle[800]!.time, timeTo: oracle[1900]!.time }),
+      (e, f) => e.time >= f.timeFrom! && e.time < f.timeTo!,
+    ],
     ['user', () => ({ user: pick('user') }), (e, f) => userOf(e) === f.user],
     ['team', () => ({ team: pick('team') }), (e, f) => teamOf(e) === f.team],
     ['provider', () => ({ provider: pick('provider') }), (e, f) => providerOf(e) === f.provider],
     ['model', () => ({ model: pick('model') }), (e, f) => modelOf(e) === f.model],
     ['decision', () => ({ decision: 'deny' }), (e) => e.data.decision === 'deny'],
     ['classification', () => ({ classification: 'cui' }), (e) => classOf(e) === 'cui'],
-    ['team of denials (read from the Cedar context)', () => ({ team: pick('team'), decision: 'deny' }), (e, f) => teamOf(e) === f.team && e.data.decision === 'deny'],
+    [
+      'team of denials (read from the Cedar context)',
+      () => ({ team: pick('team'), decision: 'deny' }),
+      (e, f) => teamOf(e) === f.team && e.data.decision === 'deny',
+    ],
     [
       'denial reason',
       // The value as the explorer lists it (PostgreSQL's jsonb text), matched by meaning.
       () => ({ reason: reasons.find((r) => (JSON.parse(r) as string[]).length === 2) ?? reasons[0]! }),
-      (e, f) => e.data.decision === 'deny' && JSON.stringify(e.data.determiningPolicies) === JSON.stringify(JSON.parse(f.reason!)),
+      (e, f) =>
+        e.data.decision === 'deny' &&
+        JSON.stringify(e.data.determiningPolicies) === JSON.stringify(JSON.parse(f.reason!)),
     ],
-    ['cost range', () => ({ costMin: 2, costMax: 9 }), (e) => costOf(e) !== undefined && costOf(e)! >= 2 && costOf(e)! <= 9],
+    [
+      'cost range',
+      () => ({ costMin: 2, costMax: 9 }),
+      (e) => costOf(e) !== undefined && costOf(e)! >= 2 && costOf(e)! <= 9,
+    ],
     ['search by event id', () => ({ search: oracle[1234]!.id }), (e) => e.seq === 1234],
-    ['search by request id', () => ({ search: oracle[1234]!.data.requestId as string }), (e) => e.data.requestId === oracle[1234]!.data.requestId],
+    [
+      'search by request id',
+      () => ({ search: oracle[1234]!.data.requestId as string }),
+      (e) => e.data.requestId === oracle[1234]!.data.requestId,
+    ],
     ['search by subject', () => ({ search: oracle[1234]!.subject! }), (e) => e.subject === oracle[1234]!.subject],
     [
       'several at once',
-      () => ({ team: pick('team'), provider: pick('provider'), type: 'com.arx.cost.recorded', timeFrom: oracle[200]!.time }),
+      () => ({
+        team: pick('team'),
+        provider: pick('provider'),
+        type: 'com.arx.cost.recorded',
+        timeFrom: oracle[200]!.time,
+      }),
       (e, f) => teamOf(e) === f.team && providerOf(e) === f.provider && e.type === f.type && e.time >= f.timeFrom!,
     ],
   ];
   for (const [name, make, match] of cases) {
     it(`filter: ${name}`, async () => {
       const f = make();
-      const want = oracle.filter((e) => match(e, f)).sort(byTimeDesc).map((e) => e.seq);
+      const want = oracle
+        .filter((e) => match(e, f))
+        .sort(byTimeDesc)
+        .map((e) => e.seq);
       expect(want.length).toBeGreaterThan(0);
       expect(want.length).toBeLessThan(EVENTS);
       expect((await all(f, { key: 'time', direction: 'desc' })).map((r) => r.seq)).toEqual(want);
@@ -168,15 +249,32 @@ describe('explorer filters and sorts a known simulated data set', () => {
     expect(got.map((r) => r.seq)).toEqual(want);
     expect(got[0]!.costCents).toBe(costOf(costed.find((e) => e.seq === want[0])!));
     const asc = await all({ team: pick('team') }, { key: 'cost', direction: 'asc' }, 40);
-    const wantAsc = costed.filter((e) => teamOf(e) === pick('team')).sort((a, b) => costOf(a)! - costOf(b)! || a.seq - b.seq).map((e) => e.seq);
+    const wantAsc = costed
+      .filter((e) => teamOf(e) === pick('team'))
+      .sort((a, b) => costOf(a)! - costOf(b)! || a.seq - b.seq)
+      .map((e) => e.seq);
     expect(asc.map((r) => r.seq)).toEqual(wantAsc);
   });
 
   it('a cursor from another sort order is refused with its code; empty ranges are refused', async () => {
-    const first = await withTenant(db.consolePool, tenant, (c) => queryPage(c, tenant, {}, { key: 'time', direction: 'desc' }, null, 10));
-    await expect(withTenant(db.consolePool, tenant, (c) => queryPage(c, tenant, {}, { key: 'cost', direction: 'desc' }, first.next, 10))).rejects.toMatchObject({ code: 'EXPLORER_CURSOR_INVALID' });
-    await expect(withTenant(db.consolePool, tenant, (c) => queryPage(c, tenant, {}, { key: 'seq', direction: 'desc' }, 'garbage!', 10))).rejects.toMatchObject({ code: 'EXPLORER_CURSOR_INVALID' });
-    await expect(withTenant(db.consolePool, tenant, (c) => queryPage(c, tenant, { costMin: 9, costMax: 2 }, { key: 'seq', direction: 'desc' }, null, 10))).rejects.toMatchObject({ code: 'EXPLORER_FILTER_INVALID' });
+    const first = await withTenant(db.consolePool, tenant, (c) =>
+      queryPage(c, tenant, {}, { key: 'time', direction: 'desc' }, null, 10),
+    );
+    await expect(
+      withTenant(db.consolePool, tenant, (c) =>
+        queryPage(c, tenant, {}, { key: 'cost', direction: 'desc' }, first.next, 10),
+      ),
+    ).rejects.toMatchObject({ code: 'EXPLORER_CURSOR_INVALID' });
+    await expect(
+      withTenant(db.consolePool, tenant, (c) =>
+        queryPage(c, tenant, {}, { key: 'seq', direction: 'desc' }, 'garbage!', 10),
+      ),
+    ).rejects.toMatchObject({ code: 'EXPLORER_CURSOR_INVALID' });
+    await expect(
+      withTenant(db.consolePool, tenant, (c) =>
+        queryPage(c, tenant, { costMin: 9, costMax: 2 }, { key: 'seq', direction: 'desc' }, null, 10),
+      ),
+    ).rejects.toMatchObject({ code: 'EXPLORER_FILTER_INVALID' });
   });
 
   it('tenant isolation: row-level security hides another tenant’s events even when asked for by id', async () => {
@@ -193,7 +291,8 @@ describe('explorer filters and sorts a known simulated data set', () => {
 
   it('facets list the values of each filter and the span of the chain', async () => {
     const f = await withTenant(db.consolePool, tenant, (c) => loadFacets(c, tenant));
-    const distinct = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
+    const distinct = (xs: (string | undefined)[]) =>
+      [...new Set(xs.filter((x): x is string => x !== undefined))].sort();
     const sortC = (xs: string[]) => [...xs].sort();
     expect(sortC(f.team)).toEqual(distinct(oracle.map(teamOf)));
     expect(sortC(f.model)).toEqual(distinct(oracle.map(modelOf)));
@@ -234,7 +333,13 @@ describe('event detail: bytes, digest, link and an inclusion proof checked in sh
     for (const seq of [0, 1, 499, 500, 1777, 3499]) {
       const e = await detail(seq);
       const c = checkEvent(e);
-      expect([seq, c.digest.state, c.link.state, c.inclusion.state, c.jsonb.state]).toEqual([seq, 'ok', 'ok', 'ok', 'ok']);
+      expect([seq, c.digest.state, c.link.state, c.inclusion.state, c.jsonb.state]).toEqual([
+        seq,
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+      ]);
       // The nearest checkpoint: the first tree size above the seq (one every 500 events).
       expect(e.proof!.treeSize).toBe(Math.floor(seq / 500) * 500 + 500);
       expect(c.text).toBe(Buffer.from(e.bytesBase64, 'base64').toString('utf8'));
@@ -245,12 +350,17 @@ describe('event detail: bytes, digest, link and an inclusion proof checked in sh
   it('proofs built from a warm subtree cache equal those built cold', async () => {
     const cache = new SubtreeCache();
     const warmed = new SubtreeCache();
-    await withTenant(db.consolePool, tenant, async (c) => new InclusionProver(c, tenant, (await detailDeps()).hasher, warmed).warm(3500));
+    await withTenant(db.consolePool, tenant, async (c) =>
+      new InclusionProver(c, tenant, (await detailDeps()).hasher, warmed).warm(3500),
+    );
     const warm = [await detail(2100, cache), await detail(2999, cache), await detail(1024, warmed)];
     const cold = [await detail(2100), await detail(2999), await detail(1024)];
     expect(warm.map((e) => e.proof!.tlogProof)).toEqual(cold.map((e) => e.proof!.tlogProof));
     // And both equal shared/merkle's in-memory tree over the same chain hashes (RFC 9162 PATH).
-    const hashes = await db.admin.query<{ chain_hash: Buffer }>('SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq < 3000 ORDER BY seq', [tenant]);
+    const hashes = await db.admin.query<{ chain_hash: Buffer }>(
+      'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq < 3000 ORDER BY seq',
+      [tenant],
+    );
     const tree = MerkleTree.fromLeaves(hashes.rows.map((r) => new Uint8Array(r.chain_hash)));
     const proof2999 = parseTlogProof(warm[1]!.proof!.tlogProof);
     expect(proof2999.ok && proof2999.value.proof.map(toBase64)).toEqual(tree.inclusionProof(2999, 3000).map(toBase64));
@@ -293,14 +403,20 @@ describe('event detail: bytes, digest, link and an inclusion proof checked in sh
     const c = checkEvent({ ...e, proof: { ...e.proof!, tlogProof: resigned } });
     expect(c.inclusion).toMatchObject({ state: 'fail', code: 'NOTE_UNVERIFIED' });
     // And a key outside its validity window.
-    const late = checkEvent({ ...e, verifierKeys: e.verifierKeys.map((k) => ({ ...k, validFrom: '2030-01-01T00:00:00.000Z' })) });
+    const late = checkEvent({
+      ...e,
+      verifierKeys: e.verifierKeys.map((k) => ({ ...k, validFrom: '2030-01-01T00:00:00.000Z' })),
+    });
     expect(late.inclusion).toMatchObject({ state: 'fail', code: 'CHECKPOINT_KEY_NOT_VALID' });
   });
 
   it('the jsonb copy changed behind the chain: the detail says it disagrees with the bytes, which still verify', async () => {
     const seq = 2222;
     const team = oracle.find((e) => e.type === 'com.arx.cost.recorded' && e.seq > 2200 && e.seq < 2400)!;
-    await tamper(`UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,costCents}', '0') WHERE tenant_id = $1 AND seq = $2`, [tenant, team.seq]);
+    await tamper(
+      `UPDATE arx.audit_events SET doc = jsonb_set(doc, '{data,costCents}', '0') WHERE tenant_id = $1 AND seq = $2`,
+      [tenant, team.seq],
+    );
     const c = checkEvent(await detail(team.seq));
     expect(c.jsonb).toMatchObject({ state: 'fail', code: 'JSONB_DISAGREES' });
     expect(c.jsonb.detail).toContain('data.costCents');
@@ -326,7 +442,10 @@ describe('event detail: bytes, digest, link and an inclusion proof checked in sh
     const { eventDigest, chainLink } = await import('../../../shared/chain');
     const d = eventDigest(nobleBlake3, bytes);
     const h = chainLink(nobleBlake3, seq, Buffer.from(row.previousHash!, 'hex'), d);
-    await tamper(`UPDATE arx.audit_events SET event_digest = $3, chain_hash = $4, doc = convert_from(bytes, 'UTF8')::jsonb WHERE tenant_id = $1 AND seq = $2`, [tenant, seq, Buffer.from(d), Buffer.from(h)]);
+    await tamper(
+      `UPDATE arx.audit_events SET event_digest = $3, chain_hash = $4, doc = convert_from(bytes, 'UTF8')::jsonb WHERE tenant_id = $1 AND seq = $2`,
+      [tenant, seq, Buffer.from(d), Buffer.from(h)],
+    );
     const forged = checkEvent(await detail(seq, new SubtreeCache()));
     expect([forged.digest.state, forged.link.state, forged.jsonb.state]).toEqual(['ok', 'ok', 'ok']);
     expect(forged.inclusion).toMatchObject({ state: 'fail', code: 'TLOG_PROOF_INVALID' });

@@ -12,19 +12,33 @@ import { migratedDatabase } from '../../support/pg';
  */
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const EVENTS = 9000;
-const TIGHT = DEFAULT_POLICY_TEXT.replace('when { context.estimatedCostCents > 200 }', 'when { context.estimatedCostCents > 10 }');
+const TIGHT = DEFAULT_POLICY_TEXT.replace(
+  'when { context.estimatedCostCents > 200 }',
+  'when { context.estimatedCostCents > 10 }',
+);
 
 interface Decided {
   decision: 'permit' | 'deny';
   principal: { id: string };
   resource: { id: string };
-  context: { estimatedCostCents: number; billingTeam: { __entity: { id: string } }; breakGlass?: { justificationLength: number } };
+  context: {
+    estimatedCostCents: number;
+    billingTeam: { __entity: { id: string } };
+    breakGlass?: { justificationLength: number };
+  };
   entities: { uid: { type: string; id: string }; attrs: Record<string, unknown> }[];
 }
 
 beforeAll(async () => {
   db = await migratedDatabase('impact');
-  await simulate({ pool: db.gatewayPool, tenantId: db.tenants.a, events: EVENTS, seed: 7, start: new Date('2026-11-02T00:00:00Z'), engine: compileEngine(DEFAULT_POLICY_TEXT) });
+  await simulate({
+    pool: db.gatewayPool,
+    tenantId: db.tenants.a,
+    events: EVENTS,
+    seed: 7,
+    start: new Date('2026-11-02T00:00:00Z'),
+    engine: compileEngine(DEFAULT_POLICY_TEXT),
+  });
 }, 120_000);
 afterAll(async () => {
   await db?.drop();
@@ -46,7 +60,10 @@ function flipsUnderTightCap(ds: Decided[]) {
     if (d.decision !== 'permit') continue;
     const team = d.context.billingTeam.__entity.id;
     const user = d.entities.find((e) => e.uid.type === 'Arx::User' && e.uid.id === d.principal.id)!;
-    const breakGlass = d.context.breakGlass !== undefined && user.attrs['breakGlassEligible'] === true && d.context.breakGlass.justificationLength >= 20;
+    const breakGlass =
+      d.context.breakGlass !== undefined &&
+      user.attrs['breakGlassEligible'] === true &&
+      d.context.breakGlass.justificationLength >= 20;
     if (d.context.estimatedCostCents > 10 && team !== 'research' && team !== 'intel-analysis' && !breakGlass) {
       n++;
       byTeam[team] = (byTeam[team] ?? 0) + 1;
@@ -62,7 +79,14 @@ describe('impact analysis', () => {
     const expected = flipsUnderTightCap(all);
     expect(expected.n).toBeGreaterThan(20);
     const progress: number[] = [];
-    const r = await runImpact(db.consolePool, { tenantId: db.tenants.a, text: TIGHT, schema: null, workers: 2, batchSize: 250, onProgress: (p) => progress.push(p) });
+    const r = await runImpact(db.consolePool, {
+      tenantId: db.tenants.a,
+      text: TIGHT,
+      schema: null,
+      workers: 2,
+      batchSize: 250,
+      onProgress: (p) => progress.push(p),
+    });
     expect(r.workers).toBe(2);
     expect(r.replayed).toBe(all.length);
     expect(r.errors).toBe(0);
@@ -80,10 +104,22 @@ describe('impact analysis', () => {
   }, 120_000);
 
   it('the same text replays with no flips; a window of the last N decisions replays exactly N', async () => {
-    const same = await runImpact(db.consolePool, { tenantId: db.tenants.a, text: DEFAULT_POLICY_TEXT, schema: null, workers: 2 });
+    const same = await runImpact(db.consolePool, {
+      tenantId: db.tenants.a,
+      text: DEFAULT_POLICY_TEXT,
+      schema: null,
+      workers: 2,
+    });
     expect(same.totals).toEqual({ permitToDeny: 0, denyToPermit: 0 });
     const last = await recorded(300);
-    const r = await runImpact(db.consolePool, { tenantId: db.tenants.a, text: TIGHT, schema: null, window: { lastDecisions: 300 }, workers: 2, batchSize: 64 });
+    const r = await runImpact(db.consolePool, {
+      tenantId: db.tenants.a,
+      text: TIGHT,
+      schema: null,
+      window: { lastDecisions: 300 },
+      workers: 2,
+      batchSize: 64,
+    });
     expect(r.replayed).toBe(300);
     expect(r.totals.permitToDeny).toBe(flipsUnderTightCap(last).n);
   }, 120_000);
@@ -92,14 +128,25 @@ describe('impact analysis', () => {
     const loose = DEFAULT_POLICY_TEXT.replace(/@id\("arx\.jurisdiction\.model-region"\)[\s\S]*?;\n/, '');
     expect(loose).not.toContain('arx.jurisdiction.model-region');
     const all = await recorded();
-    const onlyJurisdiction = all.filter((d) => d.decision === 'deny' && JSON.stringify((d as unknown as { determiningPolicies: string[] }).determiningPolicies) === '["arx.jurisdiction.model-region"]').length;
+    const onlyJurisdiction = all.filter(
+      (d) =>
+        d.decision === 'deny' &&
+        JSON.stringify((d as unknown as { determiningPolicies: string[] }).determiningPolicies) ===
+          '["arx.jurisdiction.model-region"]',
+    ).length;
     const r = await runImpact(db.consolePool, { tenantId: db.tenants.a, text: loose, schema: null, workers: 2 });
     expect(r.totals).toEqual({ permitToDeny: 0, denyToPermit: onlyJurisdiction });
     expect(onlyJurisdiction).toBeGreaterThan(0);
   }, 120_000);
 
   it('refuses a draft with validation errors, and can be cancelled', async () => {
-    await expect(runImpact(db.consolePool, { tenantId: db.tenants.a, text: '@id("x") permit (principal, action, resource) when { context.nope };', schema: null })).rejects.toMatchObject({
+    await expect(
+      runImpact(db.consolePool, {
+        tenantId: db.tenants.a,
+        text: '@id("x") permit (principal, action, resource) when { context.nope };',
+        schema: null,
+      }),
+    ).rejects.toMatchObject({
       code: 'POLICY_SUBMIT_BLOCKED',
     });
     const controller = new AbortController();

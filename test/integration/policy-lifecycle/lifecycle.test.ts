@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_TEXT, DEMO_DIRECTORY, type GatewayRequest } from '../../../shared/policy';
 import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
-import { provisionTestCards, registerTestOperators, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  TEST_CARDS,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
 import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
@@ -70,12 +75,15 @@ async function chain(types: string[]) {
   );
   return r.rows;
 }
-const operatorId = async (edipi: string) => (await db.admin.query<{ id: string }>('SELECT id FROM arx.operators WHERE edipi = $1', [edipi])).rows[0]!.id;
+const operatorId = async (edipi: string) =>
+  (await db.admin.query<{ id: string }>('SELECT id FROM arx.operators WHERE edipi = $1', [edipi])).rows[0]!.id;
 
 beforeAll(async () => {
   db = await migratedDatabase('lifecycle');
   tenantId = db.tenants.a;
-  cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')), { specs: TEST_CARDS.filter((c) => [ADAMS, BAKER, OTHER].includes(c.label)) });
+  cards = await provisionTestCards(mkdtempSync(join(tmpdir(), 'arx-cards-')), {
+    specs: TEST_CARDS.filter((c) => [ADAMS, BAKER, OTHER].includes(c.label)),
+  });
   await registerTestOperators(db.admin, cards, [tenantId]);
   ({ services } = await startCardConsole(db, cards, 'lifecycle'));
 }, 240_000);
@@ -99,23 +107,59 @@ const v: Record<string, string> = {};
 describe('policy lifecycle with two cards', () => {
   it('blocks submission on failing tests and on validation errors; submits with the author card', async () => {
     await login(ADAMS);
-    const good = [test('carol may send internal data', 'permit'), test('carol may not send secret data', 'deny', { classification: 'secret' })];
+    const good = [
+      test('carol may send internal data', 'permit'),
+      test('carol may not send secret data', 'deny', { classification: 'secret' }),
+    ];
     const failing = [...good, test('wrong expectation', 'deny')];
-    let d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: DEFAULT_POLICY_TEXT, schema: null, tests: failing });
+    let d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', {
+      tenantId,
+      policyName: 'gateway',
+      baseSha256: null,
+      text: DEFAULT_POLICY_TEXT,
+      schema: null,
+      tests: failing,
+    });
     let e = await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
     expect(e.code).toBe('POLICY_SUBMIT_BLOCKED');
     expect(e.details?.tests).toEqual([expect.objectContaining({ name: 'wrong expectation', status: 'fail' })]);
 
-    d = await ok('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: `${DEFAULT_POLICY_TEXT}\n@id("typo") forbid (principal, action, resource) when { context.nope > 1 };\n`, schema: null, tests: good });
+    d = await ok('policy.saveDraft', {
+      tenantId,
+      policyName: 'gateway',
+      baseSha256: null,
+      text: `${DEFAULT_POLICY_TEXT}\n@id("typo") forbid (principal, action, resource) when { context.nope > 1 };\n`,
+      schema: null,
+      tests: good,
+    });
     e = await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
     expect(e.code).toBe('POLICY_SUBMIT_BLOCKED');
     expect((e.details?.validation as unknown[]).length).toBeGreaterThan(0);
 
-    const draft = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text: DEFAULT_POLICY_TEXT, schema: null, tests: good });
+    const draft = await ok<{ digest: { sha256: string } }>('policy.saveDraft', {
+      tenantId,
+      policyName: 'gateway',
+      baseSha256: null,
+      text: DEFAULT_POLICY_TEXT,
+      schema: null,
+      tests: good,
+    });
     // The digest the author was shown must be the one signed.
-    expect((await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: 'f'.repeat(64), pin: PIN })).code).toBe('POLICY_DRAFT_CHANGED');
-    const s = await ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: draft.digest.sha256, pin: PIN });
-    expect(s).toMatchObject({ sha256: draft.digest.sha256, state: 'submitted', signaturesVerified: false, author: { edipi: '1000000001' } });
+    expect(
+      (await fails('policy.submit', { tenantId, policyName: 'gateway', sha256: 'f'.repeat(64), pin: PIN })).code,
+    ).toBe('POLICY_DRAFT_CHANGED');
+    const s = await ok<Summary>('policy.submit', {
+      tenantId,
+      policyName: 'gateway',
+      sha256: draft.digest.sha256,
+      pin: PIN,
+    });
+    expect(s).toMatchObject({
+      sha256: draft.digest.sha256,
+      state: 'submitted',
+      signaturesVerified: false,
+      author: { edipi: '1000000001' },
+    });
     expect(s.signatures).toEqual([expect.objectContaining({ role: 'author', verified: true })]);
     v.one = s.sha256;
     expect(await ok('policy.getDraft', { tenantId, policyName: 'gateway' })).toBeNull();
@@ -125,12 +169,18 @@ describe('policy lifecycle with two cards', () => {
     expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('POLICY_ROLE_REQUIRED');
     const adams = await operatorId('1000000001');
     await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
-    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [tenantId, adams]);
+    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [
+      tenantId,
+      adams,
+    ]);
     try {
       await login(ADAMS); // roles are read at login
       expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('POLICY_SELF_APPROVAL');
     } finally {
-      await db.admin.query(`DELETE FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'approver'`, [tenantId, adams]);
+      await db.admin.query(
+        `DELETE FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'approver'`,
+        [tenantId, adams],
+      );
       await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
     }
     expect((await chain(['com.arx.policy.approved'])).length).toBe(0);
@@ -141,13 +191,21 @@ describe('policy lifecycle with two cards', () => {
     const a = await ok<Summary>('policy.approve', { tenantId, sha256: v.one, pin: PIN });
     expect(a).toMatchObject({ state: 'approved', signaturesVerified: true, approver: { edipi: '1000000002' } });
     // The state change and the audit event that records it were written by one transaction.
-    expect(await writtenBy(v.one!, 'com.arx.policy.approved')).toEqual({ event: expect.any(String), version: expect.any(String), same: true });
+    expect(await writtenBy(v.one!, 'com.arx.policy.approved')).toEqual({
+      event: expect.any(String),
+      version: expect.any(String),
+      same: true,
+    });
     const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one });
     expect(p).toMatchObject({ state: 'published', active: true });
     expect((await writtenBy(v.one!, 'com.arx.policy.published')).same).toBe(true);
     const events = await chain(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
     const [adams, baker] = [await operatorId('1000000001'), await operatorId('1000000002')];
-    expect(events.map((x) => x.type)).toEqual(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
+    expect(events.map((x) => x.type)).toEqual([
+      'com.arx.policy.submitted',
+      'com.arx.policy.approved',
+      'com.arx.policy.published',
+    ]);
     expect(events[0]!.data).toMatchObject({ versionSha256: v.one, author: adams });
     expect(events[1]!.data).toMatchObject({ versionSha256: v.one, approver: baker });
     expect(events[2]!.data).toMatchObject({ versionSha256: v.one, previousSha256: null, publishedBy: baker });
@@ -159,9 +217,22 @@ describe('policy lifecycle with two cards', () => {
   it('publishes a second version (the first is superseded), then rolls back under the two-person rule', async () => {
     await login(ADAMS);
     const tighter = DEFAULT_POLICY_TEXT.replace('context.estimatedCostCents > 200', 'context.estimatedCostCents > 100');
-    const d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: v.one, text: tighter, schema: null, tests: [] });
-    v.two = (await ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN })).sha256;
-    const diff = await ok<{ changed: string[]; added: string[]; removed: string[] }>('policy.diff', { tenantId, from: { sha256: v.one }, to: { sha256: v.two } });
+    const d = await ok<{ digest: { sha256: string } }>('policy.saveDraft', {
+      tenantId,
+      policyName: 'gateway',
+      baseSha256: v.one,
+      text: tighter,
+      schema: null,
+      tests: [],
+    });
+    v.two = (
+      await ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN })
+    ).sha256;
+    const diff = await ok<{ changed: string[]; added: string[]; removed: string[] }>('policy.diff', {
+      tenantId,
+      from: { sha256: v.one },
+      to: { sha256: v.two },
+    });
     expect(diff).toMatchObject({ changed: ['arx.cost.default-cap'], added: [], removed: [] });
     await login(BAKER);
     await ok('policy.approve', { tenantId, sha256: v.two, pin: PIN });
@@ -170,12 +241,22 @@ describe('policy lifecycle with two cards', () => {
     expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
 
     await login(ADAMS);
-    const rb = await ok<{ rollbackId: string; state: string }>('policy.rollback', { tenantId, sha256: v.one, pin: PIN });
+    const rb = await ok<{ rollbackId: string; state: string }>('policy.rollback', {
+      tenantId,
+      sha256: v.one,
+      pin: PIN,
+    });
     expect(rb.state).toBe('requested');
-    expect((await fails('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN })).code).toBe('POLICY_ROLE_REQUIRED');
+    expect((await fails('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN })).code).toBe(
+      'POLICY_ROLE_REQUIRED',
+    );
     expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
     await login(BAKER);
-    const applied = await ok<{ state: string; approvedBy: { edipi: string } }>('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN });
+    const applied = await ok<{ state: string; approvedBy: { edipi: string } }>('policy.approveRollback', {
+      tenantId,
+      rollbackId: rb.rollbackId,
+      pin: PIN,
+    });
     expect(applied).toMatchObject({ state: 'applied', approvedBy: { edipi: '1000000002' } });
     const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
     expect(loaded.version.sha256).toBe(v.one);
@@ -183,8 +264,15 @@ describe('policy lifecycle with two cards', () => {
     const events = await chain(['com.arx.policy.rollbackrequested', 'com.arx.policy.rolledback']);
     expect(events.map((x) => x.type)).toEqual(['com.arx.policy.rollbackrequested', 'com.arx.policy.rolledback']);
     expect(events[0]!.data).toMatchObject({ versionSha256: v.one, fromSha256: v.two, rollbackId: rb.rollbackId });
-    expect(events[1]!.data).toMatchObject({ versionSha256: v.one, fromSha256: v.two, by: await operatorId('1000000002') });
-    const h = await ok<{ versions: Summary[]; rollbacks: unknown[]; events: unknown[] }>('policy.history', { tenantId, policyName: 'gateway' });
+    expect(events[1]!.data).toMatchObject({
+      versionSha256: v.one,
+      fromSha256: v.two,
+      by: await operatorId('1000000002'),
+    });
+    const h = await ok<{ versions: Summary[]; rollbacks: unknown[]; events: unknown[] }>('policy.history', {
+      tenantId,
+      policyName: 'gateway',
+    });
     expect(h.versions.map((x) => [x.sha256, x.state, x.signaturesVerified])).toEqual(
       expect.arrayContaining([
         [v.one, 'published', true],
@@ -199,28 +287,53 @@ describe('policy lifecycle with two cards', () => {
 describe('impact jobs over the contract', () => {
   it('starts a job against a version, reports progress and the result, cancels, and names unknown jobs', async () => {
     const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
-    await simulate({ pool: db.gatewayPool, tenantId, events: 1500, seed: 3, start: new Date('2026-11-02T00:00:00Z'), engine: loaded.engine });
+    await simulate({
+      pool: db.gatewayPool,
+      tenantId,
+      events: 1500,
+      seed: 3,
+      start: new Date('2026-11-02T00:00:00Z'),
+      engine: loaded.engine,
+    });
     await login(ADAMS);
     const progress: unknown[] = [];
     const off = services.hub.subscribe((name, p) => {
       if (name === 'policy.impactProgress') progress.push(p);
     });
-    const { jobId } = await ok<{ jobId: string }>('policy.impactStart', { tenantId, target: { sha256: v.two }, window: { lastDecisions: 100_000 } });
-    let job = await ok<{ state: string; processed: number; total: number; result: { replayed: number; totals: { permitToDeny: number; denyToPermit: number } } | null }>('policy.impactStatus', { jobId });
+    const { jobId } = await ok<{ jobId: string }>('policy.impactStart', {
+      tenantId,
+      target: { sha256: v.two },
+      window: { lastDecisions: 100_000 },
+    });
+    let job = await ok<{
+      state: string;
+      processed: number;
+      total: number;
+      result: { replayed: number; totals: { permitToDeny: number; denyToPermit: number } } | null;
+    }>('policy.impactStatus', { jobId });
     for (let i = 0; i < 600 && job.state === 'running'; i++) {
       await new Promise((r) => setTimeout(r, 100));
       job = await ok('policy.impactStatus', { jobId });
     }
     off();
     expect(job.state).toBe('done');
-    const decided = await db.admin.query<{ n: string }>(`SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`, [tenantId]);
+    const decided = await db.admin.query<{ n: string }>(
+      `SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.policy.decided'`,
+      [tenantId],
+    );
     expect(job.total).toBe(Number(decided.rows[0]!.n));
     expect(job.result!.replayed).toBe(job.total);
     expect(progress.at(-1)).toMatchObject({ jobId, state: 'done' });
     // v.two is v.one with a lower cost cap: replaying v.one's decisions can only deny more.
     expect(job.result!.totals.denyToPermit).toBe(0);
-    expect((await fails('policy.impactStatus', { jobId: '99999999-9999-4999-8999-999999999999' })).code).toBe('POLICY_IMPACT_UNKNOWN');
-    const second = await ok<{ jobId: string }>('policy.impactStart', { tenantId, target: { sha256: v.two }, window: { lastDecisions: 100_000 } });
+    expect((await fails('policy.impactStatus', { jobId: '99999999-9999-4999-8999-999999999999' })).code).toBe(
+      'POLICY_IMPACT_UNKNOWN',
+    );
+    const second = await ok<{ jobId: string }>('policy.impactStart', {
+      tenantId,
+      target: { sha256: v.two },
+      window: { lastDecisions: 100_000 },
+    });
     const cancelled = await ok<{ state: string }>('policy.impactCancel', { jobId: second.jobId });
     expect(['cancelled', 'done']).toContain(cancelled.state);
   }, 120_000);
@@ -230,37 +343,63 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
   /** Submits a version with ADAMS's card (a real author signature), returning its digest and policy id. */
   async function submitted(text: string) {
     await login(ADAMS);
-    const d = await ok<{ digest: { sha256: string; blake3: string } }>('policy.saveDraft', { tenantId, policyName: 'gateway', baseSha256: null, text, schema: null, tests: [] });
-    const s = await ok<Summary & { policyId: string }>('policy.submit', { tenantId, policyName: 'gateway', sha256: d.digest.sha256, pin: PIN });
+    const d = await ok<{ digest: { sha256: string; blake3: string } }>('policy.saveDraft', {
+      tenantId,
+      policyName: 'gateway',
+      baseSha256: null,
+      text,
+      schema: null,
+      tests: [],
+    });
+    const s = await ok<Summary & { policyId: string }>('policy.submit', {
+      tenantId,
+      policyName: 'gateway',
+      sha256: d.digest.sha256,
+      pin: PIN,
+    });
     return { sha256: s.sha256, blake3: d.digest.blake3, policyId: s.policyId };
   }
   /** Publishes straight in the database, as an attacker with write access would (no lifecycle checks). */
   async function forcePublish(sha256: string, policyId: string) {
     await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
     try {
-      const seq = await db.admin.query<{ n: number }>('SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1', [tenantId]);
-      await db.admin.query(`INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, $3, $4, 'publish', $5)`, [
+      const seq = await db.admin.query<{ n: number }>(
+        'SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1',
+        [tenantId],
+      );
+      await db.admin.query(
+        `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, $3, $4, 'publish', $5)`,
+        [tenantId, policyId, seq.rows[0]!.n, Buffer.from(sha256, 'hex'), await operatorId('1000000002')],
+      );
+      await db.admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [
         tenantId,
-        policyId,
-        seq.rows[0]!.n,
         Buffer.from(sha256, 'hex'),
-        await operatorId('1000000002'),
       ]);
-      await db.admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [tenantId, Buffer.from(sha256, 'hex')]);
-      await db.admin.query(`UPDATE arx.policies SET active_version_sha256 = $2 WHERE id = $1`, [policyId, Buffer.from(sha256, 'hex')]);
+      await db.admin.query(`UPDATE arx.policies SET active_version_sha256 = $2 WHERE id = $1`, [
+        policyId,
+        Buffer.from(sha256, 'hex'),
+      ]);
     } finally {
       await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
     }
   }
-  async function addSignature(sha256: string, role: 'approver', edipi: string, signed: { envelope: unknown; certificateSha256: string }) {
-    await db.admin.query(`INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
-      Buffer.from(sha256, 'hex'),
-      tenantId,
-      await operatorId(edipi),
-      role,
-      Buffer.from(signed.certificateSha256, 'hex'),
-      JSON.stringify(signed.envelope),
-    ]);
+  async function addSignature(
+    sha256: string,
+    role: 'approver',
+    edipi: string,
+    signed: { envelope: unknown; certificateSha256: string },
+  ) {
+    await db.admin.query(
+      `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+      [
+        Buffer.from(sha256, 'hex'),
+        tenantId,
+        await operatorId(edipi),
+        role,
+        Buffer.from(signed.certificateSha256, 'hex'),
+        JSON.stringify(signed.envelope),
+      ],
+    );
   }
 
   it('text changed after signing: refused (digest mismatch), the previous publication stays', async () => {
@@ -272,10 +411,10 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
     const current = await loadVerifiedPolicy(db.gatewayPool, tenantId);
     await db.admin.query('ALTER TABLE arx.policy_versions DISABLE TRIGGER policy_versions_content_immutable');
     try {
-      await db.admin.query(`UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100', '> 100000') WHERE tenant_id = $1 AND sha256 = $2`, [
-        tenantId,
-        Buffer.from(current.version.sha256, 'hex'),
-      ]);
+      await db.admin.query(
+        `UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100', '> 100000') WHERE tenant_id = $1 AND sha256 = $2`,
+        [tenantId, Buffer.from(current.version.sha256, 'hex')],
+      );
       const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
       expect(loaded.version.sha256).not.toBe(current.version.sha256);
       expect(loaded.refused[0]).toMatchObject({ sha256: current.version.sha256 });
@@ -285,10 +424,10 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
       expect((await h2.refresh()).version.sha256).toBe(loaded.version.sha256);
       expect(refused.length).toBeGreaterThan(0);
     } finally {
-      await db.admin.query(`UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100000', '> 100') WHERE tenant_id = $1 AND sha256 = $2`, [
-        tenantId,
-        Buffer.from(current.version.sha256, 'hex'),
-      ]);
+      await db.admin.query(
+        `UPDATE arx.policy_versions SET policy_text = replace(policy_text, '> 100000', '> 100') WHERE tenant_id = $1 AND sha256 = $2`,
+        [tenantId, Buffer.from(current.version.sha256, 'hex')],
+      );
       await db.admin.query('ALTER TABLE arx.policy_versions ENABLE TRIGGER policy_versions_content_immutable');
     }
     expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(current.version.sha256);
@@ -296,13 +435,20 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
 
   it('an approver signature from a card that is not enrolled: refused, the previous version stays', async () => {
     const before = await loadVerifiedPolicy(db.gatewayPool, tenantId);
-    const x = await submitted(`${DEFAULT_POLICY_TEXT}\n@id("extra.unenrolled") forbid (principal, action, resource) when { context.tokens > 150000 };\n`);
+    const x = await submitted(
+      `${DEFAULT_POLICY_TEXT}\n@id("extra.unenrolled") forbid (principal, action, resource) when { context.tokens > 150000 };\n`,
+    );
     // A real card signature of the right statement, by a card whose certificate is not enrolled,
     // recorded as BAKER's approval (BAKER holds the approver role).
     const other = cards.cards.find((c) => c.label === OTHER)!;
     const sign = other.certificates.find((c) => c.usage === 'signature')!;
     await db.admin.query('DELETE FROM arx.operator_certificates WHERE sha256 = $1', [Buffer.from(sign.sha256, 'hex')]);
-    const signed = await signOnDemoCard(cards, OTHER, { role: 'approver', tenantId, policyId: x.policyId, version: { sha256: x.sha256, blake3: x.blake3 } });
+    const signed = await signOnDemoCard(cards, OTHER, {
+      role: 'approver',
+      tenantId,
+      policyId: x.policyId,
+      version: { sha256: x.sha256, blake3: x.blake3 },
+    });
     await addSignature(x.sha256, 'approver', '1000000002', signed);
     await forcePublish(x.sha256, x.policyId);
     const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
@@ -316,12 +462,22 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
 
   it('self-approval (the author signs the approval with their own card, holding both roles): refused', async () => {
     const before = await loadVerifiedPolicy(db.gatewayPool, tenantId);
-    const x = await submitted(`${DEFAULT_POLICY_TEXT}\n@id("extra.self") forbid (principal, action, resource) when { context.tokens > 160000 };\n`);
+    const x = await submitted(
+      `${DEFAULT_POLICY_TEXT}\n@id("extra.self") forbid (principal, action, resource) when { context.tokens > 160000 };\n`,
+    );
     const adams = await operatorId('1000000001');
     await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
-    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [tenantId, adams]);
+    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [
+      tenantId,
+      adams,
+    ]);
     await db.admin.query(`SELECT set_config('arx.tenant_id', '', false)`);
-    const signed = await signOnDemoCard(cards, ADAMS, { role: 'approver', tenantId, policyId: x.policyId, version: { sha256: x.sha256, blake3: x.blake3 } });
+    const signed = await signOnDemoCard(cards, ADAMS, {
+      role: 'approver',
+      tenantId,
+      policyId: x.policyId,
+      version: { sha256: x.sha256, blake3: x.blake3 },
+    });
     await addSignature(x.sha256, 'approver', '1000000001', signed);
     await forcePublish(x.sha256, x.policyId);
     const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);

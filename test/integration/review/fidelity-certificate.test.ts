@@ -5,9 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleServices } from '../../../electron/main/core/console-services';
-import { provisionTestCards, registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  provisionTestCards,
+  registerTestOperators,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { envelopeOf, pae } from '../../../shared/dsse';
-import { FIDELITY_PAYLOAD_TYPE, fidelityPayload, openFidelityCertificate, type FidelityStatement } from '../../../shared/review';
+import {
+  FIDELITY_PAYLOAD_TYPE,
+  fidelityPayload,
+  openFidelityCertificate,
+  type FidelityStatement,
+} from '../../../shared/review';
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from './support';
@@ -56,39 +65,70 @@ let envelopeText = '';
 
 describe('fidelity certificates', () => {
   it('prepares a review in main and signs it on the card; it is stored, listed and recorded in the chain', async () => {
-    const draft = await call<Draft>('review.prepare', { tenantId: db.tenants.a, fromSeq: 0, toSeq: EVENTS - 1, reverifyJobId: null });
+    const draft = await call<Draft>('review.prepare', {
+      tenantId: db.tenants.a,
+      fromSeq: 0,
+      toSeq: EVENTS - 1,
+      reverifyJobId: null,
+    });
     const st = draft.statement;
-    expect(st.subject[0]).toMatchObject({ name: `arx-chain:${db.tenants.a}:0-${EVENTS - 1}`, annotations: { fromSeq: 0, toSeq: EVENTS - 1, treeSize: EVENTS } });
+    expect(st.subject[0]).toMatchObject({
+      name: `arx-chain:${db.tenants.a}:0-${EVENTS - 1}`,
+      annotations: { fromSeq: 0, toSeq: EVENTS - 1, treeSize: EVENTS },
+    });
     expect(st.predicate.verification.verdict).toBe('intact');
     expect(st.predicate.decisions!.total).toBeGreaterThan(20);
     expect(st.predicate.decisions!.mismatched).toBe(0);
     expect(st.predicate.policyVersions).toHaveLength(1);
     expect(st.predicate.reviewer).toMatchObject({ edipi: '1000000001', roles: expect.arrayContaining(['isso']) });
-    const adamsSig = cards.cards.find((c) => c.label === 'ARX TEST ADAMS EC')!.certificates.find((c) => c.usage === 'signature')!;
+    const adamsSig = cards.cards
+      .find((c) => c.label === 'ARX TEST ADAMS EC')!
+      .certificates.find((c) => c.usage === 'signature')!;
     expect(st.predicate.reviewer.certificateSha256).toBe(adamsSig.sha256);
     // The shown digest is the SHA-256 of the PAE over the exact statement bytes.
-    expect(draft.signingInputSha256).toBe(createHash('sha256').update(pae(FIDELITY_PAYLOAD_TYPE, fidelityPayload(st))).digest('hex'));
+    expect(draft.signingInputSha256).toBe(
+      createHash('sha256')
+        .update(pae(FIDELITY_PAYLOAD_TYPE, fidelityPayload(st)))
+        .digest('hex'),
+    );
 
-    await expect(call('review.sign', { draftId: draft.draftId, pin: '999999' })).rejects.toMatchObject({ code: 'PIN_INCORRECT' });
-    const signed = await call<{ id: string; verdict: string }>('review.sign', { draftId: draft.draftId, pin: '123456' });
+    await expect(call('review.sign', { draftId: draft.draftId, pin: '999999' })).rejects.toMatchObject({
+      code: 'PIN_INCORRECT',
+    });
+    const signed = await call<{ id: string; verdict: string }>('review.sign', {
+      draftId: draft.draftId,
+      pin: '123456',
+    });
     expect(signed).toMatchObject({ id: st.predicate.reviewId, verdict: 'intact' });
     certificateId = signed.id;
-    await expect(call('review.sign', { draftId: draft.draftId, pin: '123456' })).rejects.toMatchObject({ code: 'REVIEW_DRAFT_UNKNOWN' });
+    await expect(call('review.sign', { draftId: draft.draftId, pin: '123456' })).rejects.toMatchObject({
+      code: 'REVIEW_DRAFT_UNKNOWN',
+    });
 
-    const list = await call<{ certificates: { id: string; fromSeq: number; toSeq: number }[] }>('review.list', { tenantId: db.tenants.a });
+    const list = await call<{ certificates: { id: string; fromSeq: number; toSeq: number }[] }>('review.list', {
+      tenantId: db.tenants.a,
+    });
     expect(list.certificates.map((c) => c.id)).toEqual([certificateId]);
     const ev = await db.admin.query<{ seq: string; doc: { data: Record<string, unknown> } }>(
       `SELECT seq, doc FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed'`,
       [db.tenants.a],
     );
     expect(ev.rows).toHaveLength(1);
-    expect(ev.rows[0]!.doc.data).toEqual({ reviewId: certificateId, fromSeq: 0, toSeq: EVENTS - 1, signer: '1000000001', verdict: 'intact' });
+    expect(ev.rows[0]!.doc.data).toEqual({
+      reviewId: certificateId,
+      fromSeq: 0,
+      toSeq: EVENTS - 1,
+      signer: '1000000001',
+      verdict: 'intact',
+    });
     const got = await call<{ envelope: string }>('review.get', { tenantId: db.tenants.a, id: certificateId });
     envelopeText = got.envelope;
   });
 
   it('the console verifies the stored certificate: signature, signer path and CRLs at signing time, chain today, audit event', async () => {
-    const v = await call<Verification>('review.verify', { source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId } });
+    const v = await call<Verification>('review.verify', {
+      source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId },
+    });
     expect(v.checks.map((c) => [c.id, c.status])).toEqual([
       ['envelope', 'pass'],
       ['signature', 'pass'],
@@ -97,21 +137,45 @@ describe('fidelity certificates', () => {
       ['chain', 'pass'],
       ['audit-event', 'pass'],
     ]);
-    const ev = await db.admin.query<{ seq: string }>(`SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed'`, [db.tenants.a]);
+    const ev = await db.admin.query<{ seq: string }>(
+      `SELECT seq FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed'`,
+      [db.tenants.a],
+    );
     expect(v).toMatchObject({ valid: true, code: null, auditEvent: { seq: Number(ev.rows[0]!.seq) } });
   });
 
   it('openssl verifies the exported statement, signature and signer chain with the exported commands', async () => {
-    const exp = await call<{ directory: string; files: string[]; commands: string[] }>('review.export', { source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId } });
-    expect(exp.files).toEqual(expect.arrayContaining(['statement.json', 'pae.bin', 'signature.der', 'signer.pem', 'intermediates.pem', 'root.pem', 'crls.pem', 'VERIFY.md']));
-    const out = execFileSync('bash', ['-euo', 'pipefail', '-c', exp.commands.join('\n')], { cwd: exp.directory, encoding: 'utf8' });
+    const exp = await call<{ directory: string; files: string[]; commands: string[] }>('review.export', {
+      source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId },
+    });
+    expect(exp.files).toEqual(
+      expect.arrayContaining([
+        'statement.json',
+        'pae.bin',
+        'signature.der',
+        'signer.pem',
+        'intermediates.pem',
+        'root.pem',
+        'crls.pem',
+        'VERIFY.md',
+      ]),
+    );
+    const out = execFileSync('bash', ['-euo', 'pipefail', '-c', exp.commands.join('\n')], {
+      cwd: exp.directory,
+      encoding: 'utf8',
+    });
     expect(out).toContain('PAE OK');
     expect(out).toContain('Verified OK');
     expect(out).toContain('signer.pem: OK');
-    const adamsSig = cards.cards.find((c) => c.label === 'ARX TEST ADAMS EC')!.certificates.find((c) => c.usage === 'signature')!;
+    const adamsSig = cards.cards
+      .find((c) => c.label === 'ARX TEST ADAMS EC')!
+      .certificates.find((c) => c.usage === 'signature')!;
     expect(out).toContain(adamsSig.sha256);
     // An edited statement fails in openssl too.
-    const edited = readFileSync(join(exp.directory, 'pae.bin'), 'latin1').replace('"verdict":"intact"', '"verdict":"broken"');
+    const edited = readFileSync(join(exp.directory, 'pae.bin'), 'latin1').replace(
+      '"verdict":"intact"',
+      '"verdict":"broken"',
+    );
     writeFileSync(join(exp.directory, 'pae.bin'), edited, 'latin1');
     let failed = '';
     try {
@@ -134,7 +198,9 @@ describe('fidelity certificates', () => {
     expect(v).toMatchObject({ valid: false, code: 'REVIEW_SIGNATURE_INVALID' });
     expect(v.checks.find((c) => c.id === 'signature')!.status).toBe('fail');
     // Unparseable or foreign input has its own codes.
-    expect(await call<Verification>('review.verify', { source: { kind: 'imported', envelope: '{"payloadType":"x"}' } })).toMatchObject({ valid: false, code: 'REVIEW_ENVELOPE_INVALID' });
+    expect(
+      await call<Verification>('review.verify', { source: { kind: 'imported', envelope: '{"payloadType":"x"}' } }),
+    ).toMatchObject({ valid: false, code: 'REVIEW_ENVELOPE_INVALID' });
   });
 
   it('a certificate signed by a revoked card fails with REVIEW_SIGNER_REVOKED (the signature itself verifies)', async () => {
@@ -143,25 +209,54 @@ describe('fidelity certificates', () => {
     const st = openFidelityCertificate(envelopeText);
     if (!st.ok) throw new Error(st.message);
     const statement = structuredClone(st.statement);
-    statement.predicate.reviewer = { ...statement.predicate.reviewer, certificateSha256: cert.sha256, certificate: readFileSync(cert.file).toString('base64') };
+    statement.predicate.reviewer = {
+      ...statement.predicate.reviewer,
+      certificateSha256: cert.sha256,
+      certificate: readFileSync(cert.file).toString('base64'),
+    };
     const payload = fidelityPayload(statement);
     const dir = mkdtempSync(join(tmpdir(), 'arx-revoked-'));
     writeFileSync(join(dir, 'digest.bin'), createHash('sha256').update(pae(FIDELITY_PAYLOAD_TYPE, payload)).digest());
     // Signed on the revoked card itself, outside the console (which refuses to sign with it).
     execFileSync(
       'pkcs11-tool',
-      ['--module', cards.module, '--token-label', revoked.label, '--login', '--pin', revoked.pin, '--sign', '--mechanism', 'ECDSA', '--id', cert.id, '--signature-format', 'openssl', '-i', join(dir, 'digest.bin'), '-o', join(dir, 'sig.der')],
+      [
+        '--module',
+        cards.module,
+        '--token-label',
+        revoked.label,
+        '--login',
+        '--pin',
+        revoked.pin,
+        '--sign',
+        '--mechanism',
+        'ECDSA',
+        '--id',
+        cert.id,
+        '--signature-format',
+        'openssl',
+        '-i',
+        join(dir, 'digest.bin'),
+        '-o',
+        join(dir, 'sig.der'),
+      ],
       { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf }, stdio: 'pipe' },
     );
-    const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, payload, [{ keyid: cert.sha256, sig: new Uint8Array(readFileSync(join(dir, 'sig.der'))) }]);
-    const v = await call<Verification>('review.verify', { source: { kind: 'imported', envelope: JSON.stringify(envelope) } });
+    const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, payload, [
+      { keyid: cert.sha256, sig: new Uint8Array(readFileSync(join(dir, 'sig.der'))) },
+    ]);
+    const v = await call<Verification>('review.verify', {
+      source: { kind: 'imported', envelope: JSON.stringify(envelope) },
+    });
     expect(v.checks.find((c) => c.id === 'signature')!.status).toBe('pass');
     expect(v).toMatchObject({ valid: false, code: 'REVIEW_SIGNER_REVOKED' });
   });
 
   it('a chain changed after the review fails with REVIEW_CHAIN_CHANGED', async () => {
     await reforgeEvent(db.admin, db.tenants.a, 5, (doc) => JSON.stringify({ ...doc, subject: 'someone-else' }));
-    const v = await call<Verification>('review.verify', { source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId } });
+    const v = await call<Verification>('review.verify', {
+      source: { kind: 'stored', tenantId: db.tenants.a, id: certificateId },
+    });
     expect(v).toMatchObject({ valid: false, code: 'REVIEW_CHAIN_CHANGED' });
     expect(v.checks.find((c) => c.id === 'signature')!.status).toBe('pass');
   });

@@ -28,13 +28,21 @@ async function decidedSeqs(decision: 'permit' | 'deny'): Promise<number[]> {
 describe('decision re-verification', () => {
   it('an unchanged chain: every decision matches, in worker threads and inline alike', async () => {
     const progress: number[] = [];
-    const r = await reverifyDecisions(db.consolePool, db.tenants.a, { workers: 2, pageSize: 100, onProgress: (p) => progress.push(p.processed) });
+    const r = await reverifyDecisions(db.consolePool, db.tenants.a, {
+      workers: 2,
+      pageSize: 100,
+      onProgress: (p) => progress.push(p.processed),
+    });
     const decided = (await decidedSeqs('permit')).length + (await decidedSeqs('deny')).length;
     expect(r.total).toBe(decided);
     expect(r.total).toBeGreaterThan(200);
     expect(r).toMatchObject({ matched: decided, mismatched: 0, unverifiable: 0, mismatches: [], workers: 2 });
     expect(r.policyVersions).toHaveLength(1);
-    expect(r.policyVersions[0]).toMatchObject({ decisions: decided, signatures: 'unsigned', detail: expect.stringContaining('no author or approver signature') });
+    expect(r.policyVersions[0]).toMatchObject({
+      decisions: decided,
+      signatures: 'unsigned',
+      detail: expect.stringContaining('no author or approver signature'),
+    });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress[progress.length - 1]).toBe(decided);
     const inline = await reverifyDecisions(db.consolePool, db.tenants.a, { workers: 0 });
@@ -57,7 +65,10 @@ describe('decision re-verification', () => {
     }
     const seqs = await decidedSeqs('deny');
     const r = await reverifyDecisions(db.consolePool, db.tenants.a, { from: seqs[0]!, to: seqs[0]!, workers: 0 });
-    expect(r.policyVersions[0]).toMatchObject({ signatures: 'invalid', detail: expect.stringContaining('ENVELOPE_INVALID') });
+    expect(r.policyVersions[0]).toMatchObject({
+      signatures: 'invalid',
+      detail: expect.stringContaining('ENVELOPE_INVALID'),
+    });
   });
 
   it('a range counts only the decisions inside it', async () => {
@@ -96,7 +107,9 @@ describe('decision re-verification', () => {
       await c.query('BEGIN');
       await c.query("SET LOCAL session_replication_role = 'replica'");
       await c.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.a]);
-      await c.query(`UPDATE arx.policy_versions SET policy_text = policy_text || ' ' WHERE tenant_id = $1`, [db.tenants.a]);
+      await c.query(`UPDATE arx.policy_versions SET policy_text = policy_text || ' ' WHERE tenant_id = $1`, [
+        db.tenants.a,
+      ]);
       await c.query('COMMIT');
     } finally {
       c.release();
@@ -132,6 +145,8 @@ describe('decision re-verification', () => {
   it('can be cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(reverifyDecisions(db.consolePool, db.tenants.a, { workers: 1, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(
+      reverifyDecisions(db.consolePool, db.tenants.a, { workers: 1, signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chainLink, eventDigest, nobleBlake3, problemMeaning, verifyChain, type ChainCheckpoint, type ChainRow } from '../../../shared/chain';
+import {
+  chainLink,
+  eventDigest,
+  nobleBlake3,
+  problemMeaning,
+  verifyChain,
+  type ChainCheckpoint,
+  type ChainRow,
+} from '../../../shared/chain';
 import { defaultMerkleHasher, MerkleFrontier } from '../../../shared/merkle';
 import { buildRows, clone, TENANT_A } from '../chain/fixtures';
 
@@ -53,7 +61,8 @@ const tampers: Record<string, (rows: ChainRow[]) => ChainRow[]> = {
     return r;
   },
   truncated: (r) => r.slice(0, 240),
-  'renumbered after a deletion': (r) => r.filter((x) => x.seq !== 180).map((x) => (x.seq > 180 ? { ...x, seq: x.seq - 1 } : x)),
+  'renumbered after a deletion': (r) =>
+    r.filter((x) => x.seq !== 180).map((x) => (x.seq > 180 ? { ...x, seq: x.seq - 1 } : x)),
 };
 
 describe('precomputed digests, links and leaves give the same report as the verifier alone', () => {
@@ -87,7 +96,9 @@ describe('plain meanings', () => {
     expect(problemMeaning({ code: 'EVENT_DIGEST_MISMATCH', details: { seq: 48213 } })).toBe(
       'Event 48,213 was modified after it was written: its stored bytes no longer hash to the digest recorded with it.',
     );
-    expect(problemMeaning({ code: 'SEQ_GAP', details: { seq: 10, lastSeq: 12, count: 3 } })).toBe('Events 10 to 12 were deleted: their sequence numbers are missing from the chain.');
+    expect(problemMeaning({ code: 'SEQ_GAP', details: { seq: 10, lastSeq: 12, count: 3 } })).toBe(
+      'Events 10 to 12 were deleted: their sequence numbers are missing from the chain.',
+    );
     expect(problemMeaning({ code: 'TAIL_NOT_CHECKPOINTED', details: { seq: 2000, count: 1 } })).toBe(
       '1 event from event 2,000 on is not yet covered by a signed checkpoint: it is chained, but not yet provable.',
     );

@@ -8,7 +8,10 @@ export const TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const enc = new TextEncoder();
 
 /** SHA-256 and BLAKE3 (hex) of a member, by the reference implementations. */
-export const reference = (data: Uint8Array) => ({ sha256: createHash('sha256').update(data).digest('hex'), blake3: toHex(blake3(data)) });
+export const reference = (data: Uint8Array) => ({
+  sha256: createHash('sha256').update(data).digest('hex'),
+  blake3: toHex(blake3(data)),
+});
 
 /**
  * A structurally sound, unsigned bundle whose events.bin is a real chain of `count` events of ~1 KB.
@@ -21,13 +24,19 @@ export function chainBundle(
   count: number,
   mutate?: (events: Uint8Array, eventAt: number[]) => void,
   eventBytes?: (i: number, at: number) => Uint8Array | undefined,
-  records?: (r: { seq: number; bytes: Uint8Array; digest: Uint8Array; hash: Uint8Array }[]) => { seq: number; bytes: Uint8Array; digest: Uint8Array; hash: Uint8Array }[],
+  records?: (
+    r: { seq: number; bytes: Uint8Array; digest: Uint8Array; hash: Uint8Array }[],
+  ) => { seq: number; bytes: Uint8Array; digest: Uint8Array; hash: Uint8Array }[],
 ): Buffer {
   const chain = new ChainBuilder(b3, { tenantId: TENANT });
   let rows: { seq: number; bytes: Uint8Array; digest: Uint8Array; hash: Uint8Array }[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
-    const bytes = eventBytes?.(i, at) ?? enc.encode(JSON.stringify({ arxtenant: TENANT, seq: i, type: 'com.arx.test', data: 'x'.repeat(900 + (i % 200)) }));
+    const bytes =
+      eventBytes?.(i, at) ??
+      enc.encode(
+        JSON.stringify({ arxtenant: TENANT, seq: i, type: 'com.arx.test', data: 'x'.repeat(900 + (i % 200)) }),
+      );
     rows.push({ ...chain.append(bytes), bytes });
     at += 76 + bytes.length;
   }
@@ -43,7 +52,16 @@ export function chainBundle(
   }
   const events = new Uint8Array(Buffer.concat(parts));
   const genesis = toHex(new ChainBuilder(nobleBlake3, { tenantId: TENANT }).head.hash);
-  const range = { tenantId: TENANT, tenantSlug: 't', from: 0, to: count - 1, count, prevHash: genesis, lastHash: last, review: null };
+  const range = {
+    tenantId: TENANT,
+    tenantSlug: 't',
+    from: 0,
+    to: count - 1,
+    count,
+    prevHash: genesis,
+    lastHash: last,
+    review: null,
+  };
   const body: [string, Uint8Array][] = [
     ['ARX-BUNDLE', enc.encode(BUNDLE_MAGIC_TEXT)],
     ['range.json', enc.encode(JSON.stringify(range))],
@@ -51,7 +69,22 @@ export function chainBundle(
   ];
   const members = body.map(([name, d]) => ({ name, size: d.length, ...reference(d) }));
   mutate?.(events, eventAt);
-  const manifest = { format: 'arx-bundle', version: 1, createdAt: '2026-11-25T00:00:00.000Z', tenant: { id: TENANT, slug: 't' }, range: { from: 0, to: count - 1, count }, review: null, exporter: { operatorId: 'x', edipi: '1', displayName: 'x', loginCertificateSha256: '00'.repeat(32) }, members };
+  const manifest = {
+    format: 'arx-bundle',
+    version: 1,
+    createdAt: '2026-11-25T00:00:00.000Z',
+    tenant: { id: TENANT, slug: 't' },
+    range: { from: 0, to: count - 1, count },
+    review: null,
+    exporter: { operatorId: 'x', edipi: '1', displayName: 'x', loginCertificateSha256: '00'.repeat(32) },
+    members,
+  };
   const member = (name: string, d: Uint8Array) => [ustarHeader(name, d.length), d, new Uint8Array(padding(d.length))];
-  return Buffer.concat([...body.flatMap(([k, d]) => member(k, d)), ...member('manifest.json', enc.encode(JSON.stringify(manifest))), ...member('manifest.dsse.json', enc.encode('{}')), ...member('manifest-signer.der', enc.encode('x')), END_OF_ARCHIVE]);
+  return Buffer.concat([
+    ...body.flatMap(([k, d]) => member(k, d)),
+    ...member('manifest.json', enc.encode(JSON.stringify(manifest))),
+    ...member('manifest.dsse.json', enc.encode('{}')),
+    ...member('manifest-signer.der', enc.encode('x')),
+    END_OF_ARCHIVE,
+  ]);
 }

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../shared/bytes';
 import { eventRecordHeader } from '../../../shared/bundle';
 import { eventDigest, nobleBlake3, type Blake3 } from '../../../shared/chain';
-import { inlineMemberHasher, loadEventDigester, readFileShared, workerMemberHasher, type MemberStreamHasher } from '../../../electron/main/bundle/member-hasher';
+import {
+  inlineMemberHasher,
+  loadEventDigester,
+  readFileShared,
+  workerMemberHasher,
+  type MemberStreamHasher,
+} from '../../../electron/main/bundle/member-hasher';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
 import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import { chainBundle, reference } from './chain-bundle';
@@ -27,7 +33,6 @@ beforeAll(async () => {
   b3 = await loadWasmBlake3();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 
 describe('member hashers', () => {
   it('the worker gives the reference SHA-256 and BLAKE3 for any chunking, also chunks above its 1 MiB buffers', async () => {
@@ -94,14 +99,30 @@ describe('the hash worker’s event digest tally', () => {
     let o = 0;
     sizes.forEach((n, i) => {
       const bytes = new Uint8Array(randomBytes(n));
-      parts.push(eventRecordHeader(1000 + i, n, eventDigest(nobleBlake3, bytes), new Uint8Array(randomBytes(32))), bytes);
+      parts.push(
+        eventRecordHeader(1000 + i, n, eventDigest(nobleBlake3, bytes), new Uint8Array(randomBytes(32))),
+        bytes,
+      );
       at.push(o);
       o += 76 + n;
     });
     return { bin: new Uint8Array(Buffer.concat(parts)), at };
   }
   // Sizes around the kernel's 16 KiB input buffer (16,372 = 16 KiB − the 12-byte tag), empty events, and many small ones.
-  const sizes = [620, 0, 1, 63, 64, 1024, 16_372, 16_373, 40_000, ...Array.from({ length: 400 }, (_, i) => 200 + ((i * 7919) % 1500)), 0, 620];
+  const sizes = [
+    620,
+    0,
+    1,
+    63,
+    64,
+    1024,
+    16_372,
+    16_373,
+    40_000,
+    ...Array.from({ length: 400 }, (_, i) => 200 + ((i * 7919) % 1500)),
+    0,
+    620,
+  ];
   // For byte-sized chunks (a message each): the same classes, fewer small records (~100 KB).
   const few = [...sizes.slice(0, 9), ...sizes.slice(9, 40), 0, 620];
 
@@ -137,7 +158,7 @@ describe('the hash worker’s event digest tally', () => {
     writeFileSync(file, bin);
     const h = workerMemberHasher({ maxEventBytes: MAX });
     for await (const chunk of readFileShared(file)) {
-      for (let o = 0; o < chunk.length; ) {
+      for (let o = 0; o < chunk.length;) {
         const n = Math.max(1, cuts());
         h.update(chunk.subarray(o, o + n));
         o += n;
@@ -159,7 +180,10 @@ describe('the hash worker’s event digest tally', () => {
     ['76 bytes (a header at a time)', () => 76, few],
   ];
 
-  for (const [feed, how] of [['copies', copied], ['shared slots', shared]] as const) {
+  for (const [feed, how] of [
+    ['copies', copied],
+    ['shared slots', shared],
+  ] as const) {
     for (const [name, cuts, list] of chunkings) {
       it(`${feed}, chunks of ${name}: every record checked, every changed digest and changed event counted`, async () => {
         const { bin, at } = eventsBin(list);
@@ -172,7 +196,8 @@ describe('the hash worker’s event digest tally', () => {
         // One record only, in turn each size class: the tally must move by exactly one.
         for (const r of [1, 3, 7, 8, 25]) {
           expect(await how(tamper(bin, at, [r], []), cuts)).toEqual({ checked: list.length, mismatches: 1 });
-          if (list[r]! > 0) expect(await how(tamper(bin, at, [], [r]), cuts)).toEqual({ checked: list.length, mismatches: 1 });
+          if (list[r]! > 0)
+            expect(await how(tamper(bin, at, [], [r]), cuts)).toEqual({ checked: list.length, mismatches: 1 });
         }
       }, 60_000);
     }
@@ -211,11 +236,14 @@ describe('the hash worker’s event digest tally', () => {
     for (const [name, bad] of [
       ['cut in the header', t.subarray(0, at[300]! + 30)],
       ['cut in the bytes', t.subarray(0, at[300]! + 76 + 5)],
-      ['too large', (() => {
-        const x = t.slice();
-        new DataView(x.buffer).setUint32(at[300]! + 8, MAX + 1);
-        return x;
-      })()],
+      [
+        'too large',
+        (() => {
+          const x = t.slice();
+          new DataView(x.buffer).setUint32(at[300]! + 8, MAX + 1);
+          return x;
+        })(),
+      ],
     ] as const) {
       for (const how of [copied, shared]) {
         expect(await how(bad, () => 1 + rand(3000)), name).toEqual({ checked: 300, mismatches: 2 });
@@ -224,8 +252,8 @@ describe('the hash worker’s event digest tally', () => {
   }, 60_000);
 });
 
-
-const findings = (r: VerifiedBundle, id: string) => r.checks.find((c) => c.id === id)?.findings.map((f) => f.code) ?? [];
+const findings = (r: VerifiedBundle, id: string) =>
+  r.checks.find((c) => c.id === id)?.findings.map((f) => f.code) ?? [];
 
 describe('verifyBundle: the same report whether events.bin is hashed in the worker (in place, in shared memory) or inline', () => {
   // ~42 MB: more than the 16 MiB the verifier lets be in flight, and more than the reader's ring of
@@ -236,7 +264,10 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
     writeFileSync(intact, chainBundle(b3, count));
     const flipped = join(dir, 'flipped.arxbundle');
     // Inside the bytes of event 38,000: after the ring of slots went round.
-    writeFileSync(flipped, chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[38_000]! + 10]! ^= 0x01)));
+    writeFileSync(
+      flipped,
+      chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[38_000]! + 10]! ^= 0x01)),
+    );
     for (const file of [intact, flipped]) {
       const inWorker = await verifyBundle(file, { trust, blake3: b3 });
       const inline = await verifyBundle(file, { trust, blake3: b3, hashWorker: false });
@@ -270,11 +301,13 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
     const count = 3000;
     // events.bin's bytes start at file offset 2560 (two small members before it); the reader reads 1 MiB at a time.
     const FIRST = 2560;
-    const notJson = (i: number, pad: number) => enc.encode(`{"type":"com.arx.policy.decided","seq":${i},"data":{"x":"${'y'.repeat(pad)}"}`); // no closing brace
+    const notJson = (i: number, pad: number) =>
+      enc.encode(`{"type":"com.arx.policy.decided","seq":${i},"data":{"x":"${'y'.repeat(pad)}"}`); // no closing brace
     let across = -1;
     const special = (i: number, at: number): Uint8Array | undefined => {
       if (i === 10 || i === 2000) return notJson(i, 900);
-      if (i === 11) return enc.encode(JSON.stringify({ type: 'com.arx.policy.decided', seq: i, data: { x: 'y'.repeat(900) } }));
+      if (i === 11)
+        return enc.encode(JSON.stringify({ type: 'com.arx.policy.decided', seq: i, data: { x: 'y'.repeat(900) } }));
       const body = FIRST + at + 76;
       if (across < 0 && body < 1 << 20 && body + 2500 > 1 << 20) {
         across = i; // its bytes run from before the first 1 MiB boundary to after it
@@ -283,7 +316,10 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
       return undefined;
     };
     const file = join(dir, 'digest-and-json.arxbundle');
-    writeFileSync(file, chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[2500]! - 64]! ^= 0x01), special)); // flips the stored d of event 2500 (in its record header)
+    writeFileSync(
+      file,
+      chainBundle(b3, count, (ev, eventAt) => void (ev[eventAt[2500]! - 64]! ^= 0x01), special),
+    ); // flips the stored d of event 2500 (in its record header)
     expect(across).toBeGreaterThan(11);
     expect(across).toBeLessThan(2000);
     for (const replayDecisions of [false, true]) {
@@ -292,7 +328,9 @@ describe('verifyBundle: the same report whether events.bin is hashed in the work
       expect(inWorker).toEqual(inline);
       expect(findings(inWorker, 'chain')).toEqual(['EVENT_DIGEST_MISMATCH']);
       expect(inWorker.checks.find((c) => c.id === 'chain')!.findings[0]!.location.seq).toBe(2500);
-      const malformed = inWorker.checks.find((c) => c.id === 'decisions')!.findings.filter((f) => f.code === 'EVENTS_MALFORMED');
+      const malformed = inWorker.checks
+        .find((c) => c.id === 'decisions')!
+        .findings.filter((f) => f.code === 'EVENTS_MALFORMED');
       expect(malformed.map((f) => f.location.seq)).toEqual([10, across, 2000]);
     }
   }, 120_000);

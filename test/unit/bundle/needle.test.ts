@@ -32,7 +32,10 @@ describe('Needle', () => {
     for (let k = 0; k < 300; k++) {
       const alphabet = 1 + Math.floor(rand() * 4);
       const hay = Uint8Array.from({ length: Math.floor(rand() * 2000) }, () => 0x61 + Math.floor(rand() * alphabet));
-      const needle = Uint8Array.from({ length: 1 + Math.floor(rand() * 6) }, () => 0x61 + Math.floor(rand() * alphabet));
+      const needle = Uint8Array.from(
+        { length: 1 + Math.floor(rand() * 6) },
+        () => 0x61 + Math.floor(rand() * alphabet),
+      );
       cases.push([needle, hay]);
     }
     const big = new Uint8Array(randomBytes(1 << 20));

@@ -16,7 +16,10 @@ function keys() {
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const pub = (kp.publicKey as KeyObject).export({ type: 'spki', format: 'pem' }) as string;
   const pem = (kp.privateKey as KeyObject).export({ type: 'pkcs8', format: 'pem' }) as string;
-  return { recipient: recipientFromRecoveryFile(Buffer.from(pub), 'mem'), unwrapper: recoveryUnwrapper(Buffer.from(pem), null, 'mem') };
+  return {
+    recipient: recipientFromRecoveryFile(Buffer.from(pub), 'mem'),
+    unwrapper: recoveryUnwrapper(Buffer.from(pem), null, 'mem'),
+  };
 }
 
 let dir: string;
@@ -88,8 +91,18 @@ describe('change counter and anchor key', () => {
     a.lock();
     // a file from before anchoring (manifest without counter or anchor key, no key row): one is
     // made at unlock, sealed, and counted as a change
-    const old = await a.unlock(unwrapper, 'test').then(() => (a as unknown as { keys: Map<number, DataKey> }).keys.get(1)!);
-    raw.prepare("UPDATE meta SET value = ? WHERE name = 'manifest'").run(seal(old, { table: 'meta', row: 'manifest', column: 'value' }, Buffer.from(JSON.stringify({ records: 0, outbox: 0, sealed: 3 }))));
+    const old = await a
+      .unlock(unwrapper, 'test')
+      .then(() => (a as unknown as { keys: Map<number, DataKey> }).keys.get(1)!);
+    raw
+      .prepare("UPDATE meta SET value = ? WHERE name = 'manifest'")
+      .run(
+        seal(
+          old,
+          { table: 'meta', row: 'manifest', column: 'value' },
+          Buffer.from(JSON.stringify({ records: 0, outbox: 0, sealed: 3 })),
+        ),
+      );
     raw.close();
     a.lock();
     expect(await a.unlock(unwrapper, 'test')).toBeNull();

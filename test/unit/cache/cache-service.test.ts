@@ -20,20 +20,66 @@ let dir: string;
 function softCard(name: string) {
   const keyFile = join(dir, `${name}.key`);
   const certFile = join(dir, `${name}.der`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-outform', 'DER', '-out', certFile, '-subj', `/CN=${name}`, '-days', '2'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-outform',
+      'DER',
+      '-out',
+      certFile,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '2',
+    ],
+    { stdio: 'ignore' },
+  );
   const privateKey = createPrivateKey(readFileSync(keyFile));
   const der = new Uint8Array(readFileSync(certFile));
   return {
     slot: '1',
     token: { label: name, serialNumber: name },
     isOpen: true,
-    certificate: { id: '01', label: 'x', role: 'piv-authentication', keyReference: '9A', der, subject: `CN=${name}`, fingerprint: '' },
+    certificate: {
+      id: '01',
+      label: 'x',
+      role: 'piv-authentication',
+      keyReference: '9A',
+      der,
+      subject: `CN=${name}`,
+      fingerprint: '',
+    },
     once: () => undefined,
     logout: async () => undefined,
-    keyManagementCertificate: () => ({ id: '03', label: 'Certificate for Key Management', role: 'key-management' as const, keyReference: '9D', der, subject: `CN=${name}`, fingerprint: '' }),
+    keyManagementCertificate: () => ({
+      id: '03',
+      label: 'Certificate for Key Management',
+      role: 'key-management' as const,
+      keyReference: '9D',
+      der,
+      subject: `CN=${name}`,
+      fingerprint: '',
+    }),
     deriveSharedSecret: async (point: Uint8Array) => {
       const b = Buffer.from(point);
-      const pub = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b.subarray(1, 33).toString('base64url'), y: b.subarray(33).toString('base64url') }, format: 'jwk' });
+      const pub = createPublicKey({
+        key: {
+          kty: 'EC',
+          crv: 'P-256',
+          x: b.subarray(1, 33).toString('base64url'),
+          y: b.subarray(33).toString('base64url'),
+        },
+        format: 'jwk',
+      });
       return new Uint8Array(diffieHellman({ privateKey, publicKey: pub }));
     },
   };
@@ -50,12 +96,31 @@ class FakeAuth extends EventEmitter {
   other: ReturnType<typeof softCard> | null = null;
 }
 
-const session = (locked: boolean) => ({ operatorId: 'o', edipi: '1000000001', displayName: 'A', tokenLabel: 't', certificateSha256: 'x', roles: [], startedAt: '', locked, lockReason: locked ? 'user' : null });
+const session = (locked: boolean) => ({
+  operatorId: 'o',
+  edipi: '1000000001',
+  displayName: 'A',
+  tokenLabel: 't',
+  certificateSha256: 'x',
+  roles: [],
+  startedAt: '',
+  locked,
+  lockReason: locked ? 'user' : null,
+});
 
 function service(auth: FakeAuth, recoveryPublicKey: string | null = null) {
   const config = { dataDir: dir, cache: { recoveryPublicKey, limitBytes: 1 << 20 } } as unknown as ArxConfig;
-  const controlPlane = { status: () => ({ state: 'unreachable', mode: 'embedded', detail: '' }) } as unknown as ControlPlane;
-  return new CacheService({ config, operatorAuth: auth as unknown as OperatorAuth, controlPlane, log: () => {}, workstationId: 'ws', deliveryIntervalMs: 0 });
+  const controlPlane = {
+    status: () => ({ state: 'unreachable', mode: 'embedded', detail: '' }),
+  } as unknown as ControlPlane;
+  return new CacheService({
+    config,
+    operatorAuth: auth as unknown as OperatorAuth,
+    controlPlane,
+    log: () => {},
+    workstationId: 'ws',
+    deliveryIntervalMs: 0,
+  });
 }
 
 const settle = async (s: CacheService, state: string) => {
@@ -107,13 +172,23 @@ describe('CacheService', () => {
     const s = service(auth, pub);
     auth.card = softCard('ADAMS');
     await s.unlock();
-    expect(s.status().recipients.map((r) => r.role).sort()).toEqual(['card', 'recovery']);
+    expect(
+      s
+        .status()
+        .recipients.map((r) => r.role)
+        .sort(),
+    ).toEqual(['card', 'recovery']);
     s.cache.enqueue('review.signed', { r: 1 }, null);
     expect(() => s.wipe(false)).toThrow(expect.objectContaining({ code: 'CACHE_OUTBOX_NOT_EMPTY' }));
 
     auth.other = softCard('CARTER');
     await s.rewrap('2', true);
-    expect(s.status().recipients.map((r) => r.label).sort()).toEqual(['CARTER', 'organisation recovery key']);
+    expect(
+      s
+        .status()
+        .recipients.map((r) => r.label)
+        .sort(),
+    ).toEqual(['CARTER', 'organisation recovery key']);
     s.lock();
     auth.card = auth.other;
     await s.unlock();

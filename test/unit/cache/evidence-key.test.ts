@@ -3,8 +3,18 @@ import { stableKey } from '../../../electron/main/cache/evidence';
 
 describe('cached evidence keys', () => {
   it('the same query in another key order, or with absent members spelled undefined, is the same key', () => {
-    const a = stableKey({ tenantId: 't', filter: { type: 'x', decision: 'deny' }, sort: { key: 'time', direction: 'desc' }, cursor: null });
-    const b = stableKey({ cursor: null, sort: { direction: 'desc', key: 'time' }, filter: { decision: 'deny', user: undefined, type: 'x' }, tenantId: 't' });
+    const a = stableKey({
+      tenantId: 't',
+      filter: { type: 'x', decision: 'deny' },
+      sort: { key: 'time', direction: 'desc' },
+      cursor: null,
+    });
+    const b = stableKey({
+      cursor: null,
+      sort: { direction: 'desc', key: 'time' },
+      filter: { decision: 'deny', user: undefined, type: 'x' },
+      tenantId: 't',
+    });
     expect(a).toBe(b);
   });
   it('a different value, cursor, null or array order is a different key', () => {

@@ -16,7 +16,8 @@ const code = asyncFailureCode;
 let dir: string;
 let file: string;
 const WS = 'workstation-a';
-const mk = (opts: Partial<{ workstationId: string; limitBytes: number }> = {}) => new LocalCache({ file, workstationId: opts.workstationId ?? WS, limitBytes: opts.limitBytes ?? 1 << 30 });
+const mk = (opts: Partial<{ workstationId: string; limitBytes: number }> = {}) =>
+  new LocalCache({ file, workstationId: opts.workstationId ?? WS, limitBytes: opts.limitBytes ?? 1 << 30 });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'arx-cache-unit-'));
@@ -37,7 +38,9 @@ describe('envelope', () => {
   it('uses a fresh nonce for every seal of the same value', () => {
     const k = DataKey.random(1);
     const loc = { table: 't', row: 'r', column: 'c' };
-    const nonces = new Set(Array.from({ length: 200 }, () => seal(k, loc, Buffer.from('same')).subarray(21, 33).toString('hex')));
+    const nonces = new Set(
+      Array.from({ length: 200 }, () => seal(k, loc, Buffer.from('same')).subarray(21, 33).toString('hex')),
+    );
     expect(nonces.size).toBe(200);
   });
 
@@ -54,11 +57,32 @@ describe('local cache', () => {
     const c = mk();
     c.create([recipient], 'test');
     const eventId = '7f3c9a10-5b2e-4e61-9d0b-secretevent01';
-    c.put('event-page', 'alpha-command/0-99', { events: [{ id: eventId, type: 'com.arx.request.received', data: { prompt: 'TOPSECRETPROMPTTEXT' } }] }, { refetchable: true });
-    c.put('policy-draft', 'draft-policy-42', { text: 'permit(principal == User::"CLASSIFIEDDRAFTWORD", action, resource);' }, { refetchable: false });
+    c.put(
+      'event-page',
+      'alpha-command/0-99',
+      { events: [{ id: eventId, type: 'com.arx.request.received', data: { prompt: 'TOPSECRETPROMPTTEXT' } }] },
+      { refetchable: true },
+    );
+    c.put(
+      'policy-draft',
+      'draft-policy-42',
+      { text: 'permit(principal == User::"CLASSIFIEDDRAFTWORD", action, resource);' },
+      { refetchable: false },
+    );
     c.put('certificate', 'cert-sha-1234', { subject: 'CN=ADAMS.ALICE.ANN.1000000001' }, { refetchable: true });
     c.enqueue('review.signed', { reviewId: 'review-UNIQUEOUTBOXID', verdict: 'intact' }, 'review UNIQUESUMMARYLINE');
-    const needles = [eventId, 'TOPSECRETPROMPTTEXT', 'CLASSIFIEDDRAFTWORD', 'ADAMS.ALICE', '1000000001', 'alpha-command', 'draft-policy-42', 'cert-sha-1234', 'UNIQUEOUTBOXID', 'UNIQUESUMMARYLINE'];
+    const needles = [
+      eventId,
+      'TOPSECRETPROMPTTEXT',
+      'CLASSIFIEDDRAFTWORD',
+      'ADAMS.ALICE',
+      '1000000001',
+      'alpha-command',
+      'draft-policy-42',
+      'cert-sha-1234',
+      'UNIQUEOUTBOXID',
+      'UNIQUESUMMARYLINE',
+    ];
     const scan = () => {
       const bytes = Buffer.concat([file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
       expect(bytes.length).toBeGreaterThan(4096);
@@ -83,7 +107,11 @@ describe('local cache', () => {
     c.put('event-page', 'b', { v: 'B' }, { refetchable: true });
     c.lock();
     const raw = new Database(file);
-    const rows = raw.prepare('SELECT id, key_cell, value_cell FROM records ORDER BY rowid').all() as { id: string; key_cell: Buffer; value_cell: Buffer }[];
+    const rows = raw.prepare('SELECT id, key_cell, value_cell FROM records ORDER BY rowid').all() as {
+      id: string;
+      key_cell: Buffer;
+      value_cell: Buffer;
+    }[];
     const reopen = async () => {
       c.lock();
       await c.unlock(unwrapper, 'test');
@@ -131,12 +159,26 @@ describe('local cache', () => {
       expect(await code(c.unlock(other.unwrapper, 'other'))).toBe('CACHE_WRONG_CARD');
       expect(c.isUnlocked).toBe(false);
       // The other key pretends to be the card: the wrap is the card's, the ECDH/OAEP result is not.
-      expect(await code(c.unlock({ ...other.unwrapper, id: card.recipient.id }, 'impostor'))).toBe('CACHE_KEY_UNWRAP_FAILED');
+      expect(await code(c.unlock({ ...other.unwrapper, id: card.recipient.id }, 'impostor'))).toBe(
+        'CACHE_KEY_UNWRAP_FAILED',
+      );
       expect(c.isUnlocked).toBe(false);
       // A wrap copied into another generation slot does not open either (the generation is bound).
       const raw = new Database(file);
-      const w = raw.prepare('SELECT * FROM key_wraps WHERE recipient = ?').get(card.recipient.id) as { exchange: Buffer; salt: Buffer; wrapped: Buffer };
-      expect(await code(unwrapKey('another-cache', { generation: 1, recipient: card.recipient.id, role: 'card', kind, ...w }, card.unwrapper))).toBe('CACHE_KEY_UNWRAP_FAILED');
+      const w = raw.prepare('SELECT * FROM key_wraps WHERE recipient = ?').get(card.recipient.id) as {
+        exchange: Buffer;
+        salt: Buffer;
+        wrapped: Buffer;
+      };
+      expect(
+        await code(
+          unwrapKey(
+            'another-cache',
+            { generation: 1, recipient: card.recipient.id, role: 'card', kind, ...w },
+            card.unwrapper,
+          ),
+        ),
+      ).toBe('CACHE_KEY_UNWRAP_FAILED');
       raw.close();
     }
   });
@@ -203,7 +245,7 @@ describe('local cache', () => {
     expect(raw.prepare('SELECT DISTINCT generation FROM records').all()).toEqual([{ generation: 2 }]);
     raw.close();
     c.lock();
-    expect((await c.unlock(unwrapper, 'test'))).toBeNull();
+    expect(await c.unlock(unwrapper, 'test')).toBeNull();
   });
 
   it('evicts least-recently-used re-fetchable records at the size limit, never drafts or the outbox', async () => {

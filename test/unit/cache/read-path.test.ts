@@ -31,8 +31,14 @@ describe('remembered digests and location tags', () => {
     const n = DIGEST_MEMO_LIMIT + 500;
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < n; i += 97) {
-        expect(k.indexDigest('record:event-page', `key-${i}`)).toBe(hmac(k.index, `record:event-page\0key-${i}`).toString('hex'));
-        expect(k.locationTag('records', `row-${i}`, 'value').equals(hmac(k.location, `records\0row-${i}\0value`).subarray(0, 16))).toBe(true);
+        expect(k.indexDigest('record:event-page', `key-${i}`)).toBe(
+          hmac(k.index, `record:event-page\0key-${i}`).toString('hex'),
+        );
+        expect(
+          k
+            .locationTag('records', `row-${i}`, 'value')
+            .equals(hmac(k.location, `records\0row-${i}\0value`).subarray(0, 16)),
+        ).toBe(true);
       }
       for (let i = 0; i < n; i++) k.locationTag('records', `row-${i}`, 'key');
     }
@@ -71,8 +77,13 @@ describe('a warm cache (digests and tags remembered) still detects', () => {
     expect(c.get('event-page', 'a')).toEqual({ v: 'A' });
     expect(c.get('event-page', 'b')).toEqual({ v: 'B' });
     const raw = new Database(file);
-    const rows = raw.prepare('SELECT id, key_cell, value_cell FROM records ORDER BY rowid').all() as { id: string; key_cell: Buffer; value_cell: Buffer }[];
-    const set = (cell: Buffer, id: string) => raw.prepare('UPDATE records SET value_cell = ? WHERE id = ?').run(cell, id);
+    const rows = raw.prepare('SELECT id, key_cell, value_cell FROM records ORDER BY rowid').all() as {
+      id: string;
+      key_cell: Buffer;
+      value_cell: Buffer;
+    }[];
+    const set = (cell: Buffer, id: string) =>
+      raw.prepare('UPDATE records SET value_cell = ? WHERE id = ?').run(cell, id);
     set(rows[0]!.value_cell, rows[1]!.id);
     expect(code(() => c.get('event-page', 'b'))).toBe('CACHE_VALUE_MISPLACED');
     set(rows[1]!.key_cell, rows[1]!.id);
@@ -81,7 +92,10 @@ describe('a warm cache (digests and tags remembered) still detects', () => {
       const flipped = Buffer.from(rows[1]!.value_cell);
       flipped[at]! ^= 0x01;
       set(flipped, rows[1]!.id);
-      expect(code(() => c.get('event-page', 'b')), `bit at ${at}`).toBe('CACHE_VALUE_TAMPERED');
+      expect(
+        code(() => c.get('event-page', 'b')),
+        `bit at ${at}`,
+      ).toBe('CACHE_VALUE_TAMPERED');
     }
     set(rows[1]!.value_cell, rows[1]!.id);
     expect(c.get('event-page', 'b')).toEqual({ v: 'B' });
@@ -100,7 +114,8 @@ describe('the LRU clock', () => {
     c.create([recipient], 'test');
     for (let i = 0; i < TOUCH_BATCH + 10; i++) c.put('crl', `c${i}`, { i }, { refetchable: true });
     const raw = new Database(file, { readonly: true });
-    const access = (n: number) => (raw.prepare('SELECT count(*) AS n FROM records WHERE last_access = ?').get(n) as { n: number }).n;
+    const access = (n: number) =>
+      (raw.prepare('SELECT count(*) AS n FROM records WHERE last_access = ?').get(n) as { n: number }).n;
     t += LRU_RESOLUTION_MS - 1;
     c.get('crl', 'c0');
     c.lock();

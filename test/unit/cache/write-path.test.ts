@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cellGeneration, DataKey, NONCE_POOL, nobleAead, open, randomNonce, seal } from '../../../electron/main/cache/envelope';
+import {
+  cellGeneration,
+  DataKey,
+  NONCE_POOL,
+  nobleAead,
+  open,
+  randomNonce,
+  seal,
+} from '../../../electron/main/cache/envelope';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { failureCode, softwareKeys } from './support';
 
@@ -61,7 +69,9 @@ describe('cache file format 3 (no generation index)', () => {
     await c.unlock(unwrapper, 'mem');
     const db = new Database(file, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(3);
-    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'records_generation'").get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'records_generation'").get()).toEqual({
+      n: 0,
+    });
     db.close();
     for (let i = 0; i < 30; i++) expect(c.get('event-page', `p${i}`)).toEqual({ i, text: `page ${i}` });
 
@@ -72,7 +82,11 @@ describe('cache file format 3 (no generation index)', () => {
     const gens = () => {
       const r = new Database(file, { readonly: true });
       try {
-        return r.prepare('SELECT value_cell FROM records').pluck(true).all().map((v) => cellGeneration(v as Buffer));
+        return r
+          .prepare('SELECT value_cell FROM records')
+          .pluck(true)
+          .all()
+          .map((v) => cellGeneration(v as Buffer));
       } finally {
         r.close();
       }
@@ -90,13 +104,17 @@ describe('cache file format 3 (no generation index)', () => {
     await c.unlock(unwrapper, 'mem');
     expect(c.get('event-page', 'p1')).toEqual({ i: 1, text: 'page 1' }); // warm memory of tags
     const w = new Database(file);
-    const rows = w.prepare('SELECT id, value_cell FROM records ORDER BY id LIMIT 2').all() as { id: string; value_cell: Buffer }[];
+    const rows = w.prepare('SELECT id, value_cell FROM records ORDER BY id LIMIT 2').all() as {
+      id: string;
+      value_cell: Buffer;
+    }[];
     const upd = w.prepare('UPDATE records SET value_cell = ? WHERE id = ?');
     upd.run(rows[1]!.value_cell, rows[0]!.id);
     upd.run(rows[0]!.value_cell, rows[1]!.id);
     w.close();
     const outcomes = new Set<string>();
-    for (const k of [...Array.from({ length: 30 }, (_, i) => `p${i}`), 'during', 'after']) outcomes.add(code(() => c.get('event-page', k)));
+    for (const k of [...Array.from({ length: 30 }, (_, i) => `p${i}`), 'during', 'after'])
+      outcomes.add(code(() => c.get('event-page', k)));
     expect(outcomes).toEqual(new Set(['NO_ERROR', 'CACHE_VALUE_MISPLACED']));
     c.lock();
   });
@@ -109,7 +127,12 @@ describe('cache file format 3 (no generation index)', () => {
     c.lock();
     const db = new Database(file, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(3);
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL").pluck(true).all()).toEqual(['records_lru']);
+    expect(
+      db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL")
+        .pluck(true)
+        .all(),
+    ).toEqual(['records_lru']);
     db.close();
   });
 });
@@ -118,7 +141,8 @@ describe('re-fetchable bytes kept in the sealed manifest', () => {
   const sum = () => {
     const r = new Database(file, { readonly: true });
     try {
-      return (r.prepare('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number }).n;
+      return (r.prepare('SELECT coalesce(sum(size), 0) AS n FROM records WHERE refetchable = 1').get() as { n: number })
+        .n;
     } finally {
       r.close();
     }
@@ -128,7 +152,8 @@ describe('re-fetchable bytes kept in the sealed manifest', () => {
     const { recipient, unwrapper } = keys();
     const c = new LocalCache({ file, workstationId: 'ws', limitBytes: 20_000 });
     c.create([recipient], 'mem');
-    for (let i = 0; i < 40; i++) c.put('event-page', `p${i % 25}`, { i, pad: 'x'.repeat(700 + i) }, { refetchable: true }); // overwrites, evictions
+    for (let i = 0; i < 40; i++)
+      c.put('event-page', `p${i % 25}`, { i, pad: 'x'.repeat(700 + i) }, { refetchable: true }); // overwrites, evictions
     c.put('policy-draft', 'd', { draft: true }, { refetchable: true }); // never re-fetchable
     const bytes = c.stats().refetchableBytes;
     expect(bytes).toBe(sum());
@@ -137,7 +162,9 @@ describe('re-fetchable bytes kept in the sealed manifest', () => {
 
     // The clear size column edited: an unlock that trusted the table would see it; the sealed manifest wins.
     const w = new Database(file);
-    w.prepare('UPDATE records SET size = size + 1000 WHERE rowid = (SELECT min(rowid) FROM records WHERE refetchable = 1)').run();
+    w.prepare(
+      'UPDATE records SET size = size + 1000 WHERE rowid = (SELECT min(rowid) FROM records WHERE refetchable = 1)',
+    ).run();
     w.close();
     expect(await c.unlock(unwrapper, 'mem')).toBeNull();
     expect(c.stats().refetchableBytes).toBe(bytes);
@@ -147,10 +174,15 @@ describe('re-fetchable bytes kept in the sealed manifest', () => {
     const inner = c as unknown as { keyOf: (g: number) => DataKey | null; db: Database.Database };
     const loc = { table: 'meta', row: 'manifest', column: 'value' };
     const cell = inner.db.prepare("SELECT value FROM meta WHERE name = 'manifest'").pluck(true).get() as Buffer;
-    const manifest = JSON.parse(open(inner.keyOf, loc, cell).toString('utf8')) as { counter: number; refetchable?: { bytes: number; counter: number } };
+    const manifest = JSON.parse(open(inner.keyOf, loc, cell).toString('utf8')) as {
+      counter: number;
+      refetchable?: { bytes: number; counter: number };
+    };
     expect(manifest.refetchable).toEqual({ bytes, counter: manifest.counter });
     manifest.refetchable = { bytes: 1, counter: manifest.counter - 1 };
-    inner.db.prepare("UPDATE meta SET value = ? WHERE name = 'manifest'").run(seal(inner.keyOf(1)!, loc, Buffer.from(JSON.stringify(manifest))));
+    inner.db
+      .prepare("UPDATE meta SET value = ? WHERE name = 'manifest'")
+      .run(seal(inner.keyOf(1)!, loc, Buffer.from(JSON.stringify(manifest))));
     c.lock();
     expect(await c.unlock(unwrapper, 'mem')).toBeNull();
     expect(c.stats().refetchableBytes).toBe(sum());

@@ -15,7 +15,13 @@ describe('pinStateFromFlags', () => {
   });
 
   it('ok when no PIN flag is set', () => {
-    expect(pin.pinStateFromFlags(INITIALIZED)).toEqual({ level: 'ok', pinPad: false, needsConfirmation: false, refuse: false, message: '' });
+    expect(pin.pinStateFromFlags(INITIALIZED)).toEqual({
+      level: 'ok',
+      pinPad: false,
+      needsConfirmation: false,
+      refuse: false,
+      message: '',
+    });
   });
 
   it('count low is a warning', () => {
@@ -37,8 +43,13 @@ describe('pinStateFromFlags', () => {
   });
 
   it('a protected authentication path means a PIN pad login, whatever the PIN level', () => {
-    expect(pin.pinStateFromFlags(INITIALIZED | pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH)).toMatchObject({ level: 'ok', pinPad: true });
-    expect(pin.pinStateFromFlags(INITIALIZED | pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH | pkcs11js.CKF_USER_PIN_FINAL_TRY)).toMatchObject({
+    expect(pin.pinStateFromFlags(INITIALIZED | pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH)).toMatchObject({
+      level: 'ok',
+      pinPad: true,
+    });
+    expect(
+      pin.pinStateFromFlags(INITIALIZED | pkcs11js.CKF_PROTECTED_AUTHENTICATION_PATH | pkcs11js.CKF_USER_PIN_FINAL_TRY),
+    ).toMatchObject({
       level: 'final-try',
       pinPad: true,
     });

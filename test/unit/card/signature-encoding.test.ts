@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { digestInfo, ecdsaRawToDer } from '../../../electron/main/card/signature-encoding';
 
 describe('ECDSA r‖s to DER', () => {
-  for (const [curve, nodeCurve] of [['P-256', 'prime256v1'], ['P-384', 'secp384r1']] as const) {
+  for (const [curve, nodeCurve] of [
+    ['P-256', 'prime256v1'],
+    ['P-384', 'secp384r1'],
+  ] as const) {
     it(`${curve}: the DER form verifies where the raw form does`, () => {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: nodeCurve });
       const msg = Buffer.from('statement');
@@ -29,7 +32,9 @@ describe('DigestInfo for CKM_RSA_PKCS', () => {
     const sig = sign('sha256', msg, privateKey);
     const di = digestInfo(createHash('sha256').update(msg).digest());
     // The RSA public operation with PKCS#1 v1.5 type 1 padding recovers exactly the DigestInfo.
-    expect(Buffer.from(publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, sig))).toEqual(Buffer.from(di));
+    expect(Buffer.from(publicDecrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, sig))).toEqual(
+      Buffer.from(di),
+    );
   });
 
   it('refuses a digest of a length no SHA-2 hash has', () => {

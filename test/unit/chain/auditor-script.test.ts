@@ -40,8 +40,17 @@ describe('docs/chain-format.md', () => {
 
   it('its script, run with bash, b3sum, sha256sum and openssl, reproduces the library values and verifies the checkpoint', () => {
     writeFileSync(path.join(dir, 'recompute.sh'), script!);
-    const out = execFileSync('bash', ['recompute.sh'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' } });
-    const got = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const out = execFileSync('bash', ['recompute.sh'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' },
+    });
+    const got = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const { v } = library();
     for (const [name, value] of Object.entries(v)) expect(got[name], name).toBe(value);
     expect(got.CHECKPOINT_ROOT).toBe(v.ROOT3);
@@ -52,7 +61,8 @@ describe('docs/chain-format.md', () => {
 
   it('its tables show the library values', () => {
     const { v } = library();
-    const row = (label: string) => new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} \\| \`([0-9a-f]{64})\` \\|$`, 'm').exec(doc)?.[1];
+    const row = (label: string) =>
+      new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} \\| \`([0-9a-f]{64})\` \\|$`, 'm').exec(doc)?.[1];
     expect(row('G')).toBe(v.G);
     for (const i of [0, 1, 2]) {
       expect(row(`d_${i}`), `d_${i}`).toBe(v[`D${i}`]);

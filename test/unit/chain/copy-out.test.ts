@@ -58,7 +58,7 @@ async function feed(lean: boolean, all: Buffer, sizes: number[]) {
 
 function cuts(total: number, pick: () => number): number[] {
   const out: number[] = [];
-  for (let o = 0; o < total; ) {
+  for (let o = 0; o < total;) {
     const n = Math.max(1, pick());
     out.push(n);
     o += n;
@@ -87,7 +87,10 @@ describe('leanCopyOut (the COPY out parsing loop)', () => {
   }
 
   it('an ErrorResponse mid-copy: the same bytes delivered before it, and it handed to pg with what follows', async () => {
-    const error = Buffer.concat([message('E', Buffer.from('SERROR\0C57014\0Mcanceling statement due to user request\0\0')), message('Z', Buffer.from('E'))]);
+    const error = Buffer.concat([
+      message('E', Buffer.from('SERROR\0C57014\0Mcanceling statement due to user request\0\0')),
+      message('Z', Buffer.from('E')),
+    ]);
     const { all } = wire(200, [error]);
     for (const pick of [() => 1 + rand(65536), () => 1 + rand(500)]) {
       const sizes = cuts(all.length, pick);

@@ -14,7 +14,11 @@ export function eventBytes(tenantId: string, seq: number, extra = ''): Uint8Arra
 }
 
 /** A valid chain of n rows for a tenant (seq 0..n-1). */
-export function buildRows(tenantId: string, n: number, makeBytes = (seq: number) => eventBytes(tenantId, seq)): ChainRow[] {
+export function buildRows(
+  tenantId: string,
+  n: number,
+  makeBytes = (seq: number) => eventBytes(tenantId, seq),
+): ChainRow[] {
   const b = new ChainBuilder(nobleBlake3, { tenantId });
   const rows: ChainRow[] = [];
   for (let i = 0; i < n; i++) {

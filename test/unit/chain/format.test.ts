@@ -70,7 +70,9 @@ describe('b3sum agrees with the library on the documented preimages', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const b3sum = (...files: string[]) =>
-    execFileSync('b3sum', ['--no-names', ...files.map((f) => path.join(dir, f))], { encoding: 'utf8' }).trim().split('\n');
+    execFileSync('b3sum', ['--no-names', ...files.map((f) => path.join(dir, f))], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
 
   it('event digests, genesis and chain links, for events of many sizes', () => {
     // Sizes around BLAKE3's 64-byte block and 1 KiB chunk boundaries, and one large enough for

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chainLink, eventDigest, nobleBlake3, verifyChain, type ChainCheckpoint, type ChainRow } from '../../../shared/chain';
+import {
+  chainLink,
+  eventDigest,
+  nobleBlake3,
+  verifyChain,
+  type ChainCheckpoint,
+  type ChainRow,
+} from '../../../shared/chain';
 import { defaultMerkleHasher, MerkleFrontier } from '../../../shared/merkle';
 import { tupleBlocks } from '../../../electron/main/chain/copy-rows';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
@@ -59,7 +66,21 @@ describe('hash kernel (hash-wasm WASM driven directly)', () => {
   it('eventDigestMatches: the same d as eventDigest for events read in order from one buffer (in shared memory too), around its 8 KiB window and the 16 KiB buffer', async () => {
     const k = await loadHashKernel();
     // Records laid out as in events.bin (a 76-byte header, d at +12, then the bytes), sizes around the window (8,180 = 8 KiB − the tag) and the buffer.
-    const sizes = [0, 1, 620, 8179, 8180, 8181, 5, 16_372, 16_373, 700, 40_000, 3, ...Array.from({ length: 300 }, () => rand(2000))];
+    const sizes = [
+      0,
+      1,
+      620,
+      8179,
+      8180,
+      8181,
+      5,
+      16_372,
+      16_373,
+      700,
+      40_000,
+      3,
+      ...Array.from({ length: 300 }, () => rand(2000)),
+    ];
     const total = sizes.reduce((a, n) => a + 76 + n, 0);
     for (const shared of [false, true]) {
       const buf = new Uint8Array(shared ? new SharedArrayBuffer(total + 3) : new ArrayBuffer(total + 3)).subarray(3); // odd offset
@@ -128,7 +149,10 @@ describe('hash kernel (hash-wasm WASM driven directly)', () => {
     const up = new Uint8Array(32 * 4);
     k.nodeLevelInto(out, 8, up);
     for (let i = 0; i < 4; i++) {
-      const want = defaultMerkleHasher.nodeHash(out.subarray(64 * i, 64 * i + 32), out.subarray(64 * i + 32, 64 * i + 64));
+      const want = defaultMerkleHasher.nodeHash(
+        out.subarray(64 * i, 64 * i + 32),
+        out.subarray(64 * i + 32, 64 * i + 64),
+      );
       expect(k.nodeHash(out.subarray(64 * i, 64 * i + 32), out.subarray(64 * i + 32, 64 * i + 64))).toEqual(want);
       expect(up.subarray(32 * i, 32 * i + 32)).toEqual(want);
     }
@@ -138,7 +162,9 @@ describe('hash kernel (hash-wasm WASM driven directly)', () => {
 
 /** The binary COPY stream PostgreSQL sends for (seq, bytes, event_digest, chain_hash). */
 function copyStream(rows: ChainRow[], trailer = true): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.from([...Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), 0, 0, 0, 0, 0, 0, 0, 0])];
+  const parts: Uint8Array[] = [
+    Uint8Array.from([...Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), 0, 0, 0, 0, 0, 0, 0, 0]),
+  ];
   const u32 = (n: number) => Uint8Array.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
   for (const r of rows) {
     parts.push(Uint8Array.of(0, 4), u32(8), u32(Math.floor(r.seq / 2 ** 32)), u32(r.seq >>> 0));
@@ -149,7 +175,7 @@ function copyStream(rows: ChainRow[], trailer = true): Uint8Array {
 }
 
 async function* chunked(all: Uint8Array, sizes: () => number) {
-  for (let o = 0; o < all.length; ) {
+  for (let o = 0; o < all.length;) {
     const n = Math.max(1, sizes());
     yield all.subarray(o, o + n);
     o += n;
@@ -202,7 +228,8 @@ const tampers: Record<string, (r: ChainRow[]) => ChainRow[]> = {
     return r;
   },
   truncated: (r) => r.slice(0, 240),
-  'renumbered after a deletion': (r) => r.filter((x) => x.seq !== 180).map((x) => (x.seq > 180 ? { ...x, seq: x.seq - 1 } : x)),
+  'renumbered after a deletion': (r) =>
+    r.filter((x) => x.seq !== 180).map((x) => (x.seq > 180 ? { ...x, seq: x.seq - 1 } : x)),
   inserted: (r) => [...r.slice(0, 90), { ...r[95]!, seq: 90 }, ...r.slice(90).map((x) => ({ ...x, seq: x.seq + 1 }))],
 };
 
@@ -231,7 +258,13 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
       const sv = new ChainStreamVerifier({ tenantId: TENANT_A, start: { tenantId: TENANT_A }, checkpoints: cps }, k);
       let n = 0;
       let buffer: ArrayBufferLike | null = null;
-      for await (const b of tupleBlocks(chunked(copyStream(rows), () => 1 + rand(3000)), 4, 1 + rand(3), 1 << 20, true)) {
+      for await (const b of tupleBlocks(
+        chunked(copyStream(rows), () => 1 + rand(3000)),
+        4,
+        1 + rand(3),
+        1 << 20,
+        true,
+      )) {
         buffer ??= b.bytes.buffer;
         expect(b.bytes.buffer).toBe(buffer); // reused, not a buffer per block
         n += b.rows;
@@ -249,13 +282,27 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
     try {
       let big = 0;
       let small = 0;
-      for (const [name, maxRows] of [['intact', 9], ['swapped', 2], ['inserted', 6], ['renumbered after a deletion', 4]] as const) {
+      for (const [name, maxRows] of [
+        ['intact', 9],
+        ['swapped', 2],
+        ['inserted', 6],
+        ['renumbered after a deletion', 4],
+      ] as const) {
         const rows = tampers[name]!(clone(good));
         const plain = verifyChain(rows, { start: { tenantId: TENANT_A }, checkpoints: cps });
         // Two slots of 2 KiB: blocks of 2-9 rows of ~400 bytes are sometimes larger than a slot;
         // up to three blocks are sent before waiting, so sometimes no slot is free.
-        const stream = pool.open({ tenantId: TENANT_A, start: { tenantId: TENANT_A }, checkpoints: cps }, () => {}, { slots: 2, slotBytes: 2048 });
-        for await (const b of tupleBlocks(chunked(copyStream(rows), () => 1 + rand(3000)), 4, maxRows, 1 << 20, true)) {
+        const stream = pool.open({ tenantId: TENANT_A, start: { tenantId: TENANT_A }, checkpoints: cps }, () => {}, {
+          slots: 2,
+          slotBytes: 2048,
+        });
+        for await (const b of tupleBlocks(
+          chunked(copyStream(rows), () => 1 + rand(3000)),
+          4,
+          maxRows,
+          1 << 20,
+          true,
+        )) {
           await stream.below(3);
           if (b.bytes.length > 2048) big++;
           else small++;
@@ -278,24 +325,42 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
       const { n, result } = await streamed(rows, [], sizes, 3);
       expect(n).toBe(40);
       const reused: number[] = [];
-      for await (const b of tupleBlocks(chunked(copyStream(rows), sizes), 4, 3, 1 << 20, true)) reused.push(b.rows, b.bytes.length);
+      for await (const b of tupleBlocks(chunked(copyStream(rows), sizes), 4, 3, 1 << 20, true))
+        reused.push(b.rows, b.bytes.length);
       const fresh: number[] = [];
-      for await (const b of tupleBlocks(chunked(copyStream(rows), sizes), 4, 3, 1 << 20)) fresh.push(b.rows, b.bytes.length);
+      for await (const b of tupleBlocks(chunked(copyStream(rows), sizes), 4, 3, 1 << 20))
+        fresh.push(b.rows, b.bytes.length);
       expect(reused).toEqual(fresh);
       expect(result.report.ok).toBe(true);
-      expect([result.firstSeq, result.lastSeq, result.bytes]).toEqual([0, 39, rows.reduce((a, r) => a + r.bytes.length, 0)]);
+      expect([result.firstSeq, result.lastSeq, result.bytes]).toEqual([
+        0,
+        39,
+        rows.reduce((a, r) => a + r.bytes.length, 0),
+      ]);
     }
   });
 
   it('a stream without the COPY trailer is DB_UNREACHABLE, one without the signature INTERNAL', async () => {
     const cut = copyStream(good.slice(0, 5), false);
     await expect(async () => {
-      for await (const _ of tupleBlocks(chunked(cut, () => 64), 4, 100, 1 << 20)) void _;
+      for await (const _ of tupleBlocks(
+        chunked(cut, () => 64),
+        4,
+        100,
+        1 << 20,
+      ))
+        void _;
     }).rejects.toMatchObject({ code: 'DB_UNREACHABLE' });
     const bad = copyStream(good.slice(0, 5));
     bad[0] = 0x51;
     await expect(async () => {
-      for await (const _ of tupleBlocks(chunked(bad, () => 64), 4, 100, 1 << 20)) void _;
+      for await (const _ of tupleBlocks(
+        chunked(bad, () => 64),
+        4,
+        100,
+        1 << 20,
+      ))
+        void _;
     }).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
@@ -308,6 +373,12 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
     });
     const { result } = await streamed(rows, [], () => 100, 8);
     expect(result.report.ok).toBe(true);
-    expect(result.foreign).toEqual({ count: 2, first: [{ seq: 12, found: TENANT_B }, { seq: 20, found: '(no tenant named)' }] });
+    expect(result.foreign).toEqual({
+      count: 2,
+      first: [
+        { seq: 12, found: TENANT_B },
+        { seq: 20, found: '(no tenant named)' },
+      ],
+    });
   });
 });

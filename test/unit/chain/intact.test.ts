@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChainVerifier, ChainBuilder, genesisHash, IntactChain, nobleBlake3, type ChainAnchor, type ChainRow } from '../../../shared/chain';
+import {
+  ChainVerifier,
+  ChainBuilder,
+  genesisHash,
+  IntactChain,
+  nobleBlake3,
+  type ChainAnchor,
+  type ChainRow,
+} from '../../../shared/chain';
 import { loadHashKernel, type HashKernel } from '../../../electron/main/chain/hash-kernel';
 import { buildRows, clone, TENANT_A } from './fixtures';
 
@@ -21,7 +29,11 @@ beforeAll(async () => {
  * computed (the hash worker checks them), the anchors given, no checkpoint roots.
  */
 function both(rows: readonly ChainRow[], anchors: ChainAnchor[], start: { seq: number; prevHash: Uint8Array }) {
-  const full = new ChainVerifier({ start: start.seq === 0 ? { tenantId: TENANT_A } : start, blake3: kernel.blake3, anchors });
+  const full = new ChainVerifier({
+    start: start.seq === 0 ? { tenantId: TENANT_A } : start,
+    blake3: kernel.blake3,
+    anchors,
+  });
   for (const r of rows) full.push({ ...r, computedDigest: r.digest });
   const report = full.finish();
   const fast = new IntactChain({ start, anchors, hasher: kernel });
@@ -69,14 +81,24 @@ describe('IntactChain (the bundle verifier fast path) says "intact" exactly when
     ['a flipped bit in a stored digest', (r) => ((r[12] = { ...r[12]!, digest: flip(r[12]!.digest, 31) }), r)],
     ['a deleted row', (r) => (r.splice(5, 1), r)],
     ['a deleted row, later rows renumbered', (r) => (r.splice(5, 1), r.map((x, i) => ({ ...x, seq: i })))],
-    ['two rows swapped', (r) => ([r[7], r[8]] = [r[8]!, r[7]!], r)],
+    ['two rows swapped', (r) => (([r[7], r[8]] = [r[8]!, r[7]!]), r)],
     ['two seq labels swapped', (r) => ((r[7] = { ...r[7]!, seq: 8 }), (r[8] = { ...r[8]!, seq: 7 }), r)],
     ['a duplicated row', (r) => (r.splice(6, 0, { ...r[6]! }), r)],
-    ['an inserted foreign row', (r) => (r.splice(6, 0, { ...buildRows(TENANT_A, 7, (s) => new TextEncoder().encode(`x${s}`))[6]! }), r)],
+    [
+      'an inserted foreign row',
+      (r) => (r.splice(6, 0, { ...buildRows(TENANT_A, 7, (s) => new TextEncoder().encode(`x${s}`))[6]! }), r),
+    ],
     ['the tail cut before the last anchor', (r) => r.slice(0, 30)],
     ['the chain rewritten from seq 20 (re-linked, anchors no longer hold)', (r) => relink(r, 20)],
     ['an anchor that does not hold', (r) => r, [{ seq: 17, hash: rows[18]!.hash }]],
-    ['two anchors for one seq that disagree', (r) => r, [{ seq: 17, hash: rows[17]!.hash }, { seq: 17, hash: rows[18]!.hash }]],
+    [
+      'two anchors for one seq that disagree',
+      (r) => r,
+      [
+        { seq: 17, hash: rows[17]!.hash },
+        { seq: 17, hash: rows[18]!.hash },
+      ],
+    ],
   ];
   for (const [name, tamper, extra] of cases) {
     it(`falls back on ${name} (and ChainVerifier reports it)`, () => {

@@ -18,7 +18,8 @@ import { buildRows, clone, eventBytes, TENANT_A, TENANT_B } from './fixtures';
 const b3 = nobleBlake3;
 const N = 40;
 const start = { tenantId: TENANT_A };
-const verify = (rows: ChainRow[], anchors?: { seq: number; hash: Uint8Array }[]) => verifyChain(rows, anchors ? { start, anchors } : { start });
+const verify = (rows: ChainRow[], anchors?: { seq: number; hash: Uint8Array }[]) =>
+  verifyChain(rows, anchors ? { start, anchors } : { start });
 const codes = (r: ReturnType<typeof verify>) => r.errors.map((i) => `${i.code}@${i.details.seq}`);
 
 describe('ChainVerifier on an intact chain', () => {
@@ -265,8 +266,13 @@ describe('ChainVerifier on tampered chains: one break, one issue, located', () =
 describe('ChainVerifier against verified checkpoints (heads and Merkle roots)', () => {
   const rows = buildRows(TENANT_A, N);
   const tree = MerkleTree.fromLeaves(rows.map((r) => r.hash));
-  const cp = (size: number): ChainCheckpoint => ({ size, root: tree.root(size), head: size === 0 ? genesisHash(b3, TENANT_A) : rows[size - 1]!.hash });
-  const run = (rs: ChainRow[], checkpoints: ChainCheckpoint[], s: ChainStart = start) => verifyChain(rs, { start: s, checkpoints });
+  const cp = (size: number): ChainCheckpoint => ({
+    size,
+    root: tree.root(size),
+    head: size === 0 ? genesisHash(b3, TENANT_A) : rows[size - 1]!.hash,
+  });
+  const run = (rs: ChainRow[], checkpoints: ChainCheckpoint[], s: ChainStart = start) =>
+    verifyChain(rs, { start: s, checkpoints });
 
   it('an intact chain matches every checkpoint root and head; the tail after the newest is a warning', () => {
     const r = run(rows, [cp(0), cp(1), cp(10), cp(25), cp(30)]);
@@ -282,9 +288,13 @@ describe('ChainVerifier against verified checkpoints (heads and Merkle roots)', 
     expect(r.errors[0]!.details.expected).toBe(toHex(other.root(25)));
   });
 
-  it('an empty-chain checkpoint must carry the empty root and this tenant\'s genesis as head', () => {
-    expect(run(rows, [{ ...cp(0), head: genesisHash(b3, TENANT_B) }]).errors.map((e) => e.code)).toEqual(['ANCHOR_MISMATCH']);
-    expect(run(rows, [{ ...cp(0), root: tree.root(1) }]).errors.map((e) => e.code)).toEqual(['CHECKPOINT_ROOT_MISMATCH']);
+  it("an empty-chain checkpoint must carry the empty root and this tenant's genesis as head", () => {
+    expect(run(rows, [{ ...cp(0), head: genesisHash(b3, TENANT_B) }]).errors.map((e) => e.code)).toEqual([
+      'ANCHOR_MISMATCH',
+    ]);
+    expect(run(rows, [{ ...cp(0), root: tree.root(1) }]).errors.map((e) => e.code)).toEqual([
+      'CHECKPOINT_ROOT_MISMATCH',
+    ]);
   });
 
   it('the tail rewritten after a checkpoint is caught by the next one, and a cut tail by the newest', () => {
@@ -297,19 +307,33 @@ describe('ChainVerifier against verified checkpoints (heads and Merkle roots)', 
   });
 
   it('after a gap the roots cannot be recomputed: a warning says so, next to the error', () => {
-    const r = run(rows.filter((x) => x.seq !== 5), [cp(10), cp(25)]);
+    const r = run(
+      rows.filter((x) => x.seq !== 5),
+      [cp(10), cp(25)],
+    );
     expect(codes(r)).toEqual(['SEQ_GAP@5']);
-    expect(r.warnings.map((w) => `${w.code}:${w.details.count}`)).toEqual(['CHECKPOINT_ROOT_UNCHECKED:2', `TAIL_NOT_CHECKPOINTED:${N - 25}`]);
+    expect(r.warnings.map((w) => `${w.code}:${w.details.count}`)).toEqual([
+      'CHECKPOINT_ROOT_UNCHECKED:2',
+      `TAIL_NOT_CHECKPOINTED:${N - 25}`,
+    ]);
   });
 
   it('a segment checks roots when given the frontier before it, and warns when not', () => {
     const before = new MerkleFrontier();
     for (const x of rows.slice(0, 20)) before.append(x.hash);
     const seg = rows.slice(20);
-    const withFrontier = run(seg, [cp(10), cp(25), cp(N)], { seq: 20, prevHash: rows[19]!.hash, frontier: before.state() });
+    const withFrontier = run(seg, [cp(10), cp(25), cp(N)], {
+      seq: 20,
+      prevHash: rows[19]!.hash,
+      frontier: before.state(),
+    });
     expect(withFrontier.errors).toEqual([]);
     expect(withFrontier.warnings).toEqual([]);
-    const bad = run(seg, [{ ...cp(25), root: tree.root(24) }], { seq: 20, prevHash: rows[19]!.hash, frontier: before.state() });
+    const bad = run(seg, [{ ...cp(25), root: tree.root(24) }], {
+      seq: 20,
+      prevHash: rows[19]!.hash,
+      frontier: before.state(),
+    });
     expect(codes(bad)).toEqual(['CHECKPOINT_ROOT_MISMATCH@24']);
     const without = run(seg, [cp(25), cp(N)], { seq: 20, prevHash: rows[19]!.hash });
     expect(without.errors).toEqual([]);

@@ -37,7 +37,13 @@ function fixture() {
     hashes.push(e.hash);
     tree.append(e.hash);
   }
-  const cp: ArxCheckpoint = { tenantId: TENANT, size: tree.size, root: tree.root(), time: '2026-11-25T18:00:00.123456Z', head: chain.head.hash };
+  const cp: ArxCheckpoint = {
+    tenantId: TENANT,
+    size: tree.size,
+    root: tree.root(),
+    time: '2026-11-25T18:00:00.123456Z',
+    head: chain.head.hash,
+  };
   return { chain, tree, hashes, cp, note: signNote(formatArxCheckpoint(cp), [gatewayKey]) };
 }
 
@@ -62,7 +68,12 @@ describe('checkpoint bodies (c2sp.org/tlog-checkpoint)', () => {
       ['beyond 2^53', `o\n18446744073709551615\n${b}\n`, 'CHECKPOINT_SIZE_INVALID', 2],
       ['short root', `o\n1\n${toBase64(root.subarray(1))}\n`, 'CHECKPOINT_ROOT_INVALID', 3],
       ['unpadded root', `o\n1\n${b.slice(0, -1)}\n`, 'CHECKPOINT_ROOT_INVALID', 3],
-      ['URL-safe root', `o\n1\n${toBase64(new Uint8Array(32).fill(0xfb))}\n`.replaceAll('+', '-').replaceAll('/', '_'), 'CHECKPOINT_ROOT_INVALID', 3],
+      [
+        'URL-safe root',
+        `o\n1\n${toBase64(new Uint8Array(32).fill(0xfb))}\n`.replaceAll('+', '-').replaceAll('/', '_'),
+        'CHECKPOINT_ROOT_INVALID',
+        3,
+      ],
       ['empty extension line', `o\n1\n${b}\next\n\n`, 'CHECKPOINT_EXTENSION_INVALID', 5],
     ];
     for (const [what, text, want, wantLine] of cases) {
@@ -78,7 +89,13 @@ describe('ARX checkpoints: signed, verified, strict', () => {
   const { cp, note } = fixture();
 
   it('round-trips: sign, open, and read back every field', () => {
-    expect(note.split('\n').slice(0, 5)).toEqual([`arx.gateway/${TENANT}`, '13', toBase64(cp.root), `arx-time ${cp.time}`, `arx-head ${toBase64(cp.head)}`]);
+    expect(note.split('\n').slice(0, 5)).toEqual([
+      `arx.gateway/${TENANT}`,
+      '13',
+      toBase64(cp.root),
+      `arx-time ${cp.time}`,
+      `arx-head ${toBase64(cp.head)}`,
+    ]);
     const r = openArxCheckpoint(note, [gw], { tenantId: TENANT });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -100,7 +117,9 @@ describe('ARX checkpoints: signed, verified, strict', () => {
   });
 
   it('rejects an unknown key, a wrong tenant, and accepts a witness cosignature alongside', () => {
-    expect(code(openArxCheckpoint(note, [ed25519Verifier(strangerKey.name, strangerKey.publicKey)], { tenantId: TENANT }))).toBe('NOTE_UNVERIFIED');
+    expect(
+      code(openArxCheckpoint(note, [ed25519Verifier(strangerKey.name, strangerKey.publicKey)], { tenantId: TENANT })),
+    ).toBe('NOTE_UNVERIFIED');
     expect(code(openArxCheckpoint(note, [gw], { tenantId: OTHER_TENANT }))).toBe('CHECKPOINT_ORIGIN_MISMATCH');
     const cosigned = signNote(formatArxCheckpoint(cp), [gatewayKey, witnessKey]);
     expect(openArxCheckpoint(cosigned, [gw], { tenantId: TENANT }).ok).toBe(true);
@@ -118,12 +137,27 @@ describe('ARX checkpoints: signed, verified, strict', () => {
       ['foreign origin', variant(0, `example.com/${TENANT}`), 'CHECKPOINT_ORIGIN_INVALID', 1],
       ['uppercase tenant', variant(0, `arx.gateway/${TENANT.toUpperCase()}`), 'CHECKPOINT_ORIGIN_INVALID', 1],
       ['milliseconds only', variant(3, 'arx-time 2026-11-25T18:00:00.123Z'), 'CHECKPOINT_EXTENSION_INVALID', 4],
-      ['offset instead of Z', variant(3, 'arx-time 2026-11-25T18:00:00.123456+00:00'), 'CHECKPOINT_EXTENSION_INVALID', 4],
+      [
+        'offset instead of Z',
+        variant(3, 'arx-time 2026-11-25T18:00:00.123456+00:00'),
+        'CHECKPOINT_EXTENSION_INVALID',
+        4,
+      ],
       ['30 February', variant(3, 'arx-time 2026-02-30T18:00:00.123456Z'), 'CHECKPOINT_EXTENSION_INVALID', 4],
-      ['head first', signNote([...body.slice(0, 3), body[4], body[3]].map((l) => `${l}\n`).join(''), [gatewayKey]), 'CHECKPOINT_EXTENSION_INVALID', 4],
+      [
+        'head first',
+        signNote([...body.slice(0, 3), body[4], body[3]].map((l) => `${l}\n`).join(''), [gatewayKey]),
+        'CHECKPOINT_EXTENSION_INVALID',
+        4,
+      ],
       ['short head', variant(4, `arx-head ${toBase64(cp.head.subarray(1))}`), 'CHECKPOINT_EXTENSION_INVALID', 5],
       ['no head', variant(4, null), 'CHECKPOINT_EXTENSION_INVALID', 5],
-      ['extra line', signNote([...body, 'arx-extra 1'].map((l) => `${l}\n`).join(''), [gatewayKey]), 'CHECKPOINT_EXTENSION_INVALID', 6],
+      [
+        'extra line',
+        signNote([...body, 'arx-extra 1'].map((l) => `${l}\n`).join(''), [gatewayKey]),
+        'CHECKPOINT_EXTENSION_INVALID',
+        6,
+      ],
     ];
     for (const [what, n, want, wantLine] of cases) {
       const r = openArxCheckpoint(n, [gw], { tenantId: TENANT });
@@ -135,7 +169,13 @@ describe('ARX checkpoints: signed, verified, strict', () => {
 
   it('an empty chain checkpoints with the empty root and the genesis hash as head', () => {
     const chain = new ChainBuilder(nobleBlake3, { tenantId: TENANT });
-    const empty: ArxCheckpoint = { tenantId: TENANT, size: 0, root: new MerkleTree().root(), time: '2026-11-25T18:05:00.000000Z', head: chain.head.hash };
+    const empty: ArxCheckpoint = {
+      tenantId: TENANT,
+      size: 0,
+      root: new MerkleTree().root(),
+      time: '2026-11-25T18:05:00.000000Z',
+      head: chain.head.hash,
+    };
     const r = openArxCheckpoint(signNote(formatArxCheckpoint(empty), [gatewayKey]), [gw], { tenantId: TENANT });
     expect(r.ok && r.value.checkpoint).toEqual(empty);
     expect(toBase64(empty.root)).toBe('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=');
@@ -162,9 +202,19 @@ describe('offline proofs (c2sp.org/tlog-proof)', () => {
     const text = proofFor(5);
     expect(code(verifyTlogProof(text, hashes[6]!, [gw], { tenantId: TENANT }))).toBe('TLOG_PROOF_INVALID');
     expect(code(verifyTlogProof(text, hashes[5]!, [gw], { tenantId: TENANT, index: 6 }))).toBe('TLOG_PROOF_INVALID');
-    expect(code(verifyTlogProof(text.replace('index 5', 'index 4'), hashes[5]!, [gw], { tenantId: TENANT }))).toBe('TLOG_PROOF_INVALID');
-    expect(code(verifyTlogProof(text, hashes[5]!, [gw], { tenantId: OTHER_TENANT }))).toBe('CHECKPOINT_ORIGIN_MISMATCH');
-    expect(code(verifyTlogProof(text, hashes[5]!, [ed25519Verifier(witnessKey.name, witnessKey.publicKey)], { tenantId: TENANT }))).toBe('NOTE_UNVERIFIED');
+    expect(code(verifyTlogProof(text.replace('index 5', 'index 4'), hashes[5]!, [gw], { tenantId: TENANT }))).toBe(
+      'TLOG_PROOF_INVALID',
+    );
+    expect(code(verifyTlogProof(text, hashes[5]!, [gw], { tenantId: OTHER_TENANT }))).toBe(
+      'CHECKPOINT_ORIGIN_MISMATCH',
+    );
+    expect(
+      code(
+        verifyTlogProof(text, hashes[5]!, [ed25519Verifier(witnessKey.name, witnessKey.publicKey)], {
+          tenantId: TENANT,
+        }),
+      ),
+    ).toBe('NOTE_UNVERIFIED');
     const lines = text.split('\n');
     lines[3] = toBase64(concatBytes(new Uint8Array(1), fromBase64(lines[3]!)!.subarray(1)));
     expect(code(verifyTlogProof(lines.join('\n'), hashes[5]!, [gw], { tenantId: TENANT }))).toBe('TLOG_PROOF_INVALID');
@@ -180,7 +230,12 @@ describe('offline proofs (c2sp.org/tlog-proof)', () => {
       ['index with leading zero', text.replace('index 5', 'index 05'), 'TLOG_PROOF_MALFORMED', 2],
       ['no index', text.replace('index 5\n', ''), 'TLOG_PROOF_MALFORMED', 2],
       ['bad extra', text.replace('index 5', 'extra !!\nindex 5'), 'TLOG_PROOF_MALFORMED', 2],
-      ['short hash', text.replace(/\nindex 5\n[^\n]+\n/, `\nindex 5\n${toBase64(new Uint8Array(31))}\n`), 'TLOG_PROOF_MALFORMED', 3],
+      [
+        'short hash',
+        text.replace(/\nindex 5\n[^\n]+\n/, `\nindex 5\n${toBase64(new Uint8Array(31))}\n`),
+        'TLOG_PROOF_MALFORMED',
+        3,
+      ],
       ['no checkpoint', `${text.slice(0, text.indexOf('\n\n'))}\n\n`, 'TLOG_PROOF_MALFORMED', 8],
     ];
     for (const [what, t, want, wantLine] of cases) {
@@ -207,13 +262,23 @@ describe('interop: stock OpenSSL verifies the checkpoint signature', () => {
     const parsed = parseNote(note);
     if (!parsed.ok) throw new Error(parsed.error.message);
     // SubjectPublicKeyInfo for Ed25519 (RFC 8410): a fixed 12-byte DER prefix, then the 32-byte key.
-    const spki = concatBytes(Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00), gatewayKey.publicKey);
-    writeFileSync(path.join(dir, 'gateway.pem'), `-----BEGIN PUBLIC KEY-----\n${toBase64(spki)}\n-----END PUBLIC KEY-----\n`);
+    const spki = concatBytes(
+      Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00),
+      gatewayKey.publicKey,
+    );
+    writeFileSync(
+      path.join(dir, 'gateway.pem'),
+      `-----BEGIN PUBLIC KEY-----\n${toBase64(spki)}\n-----END PUBLIC KEY-----\n`,
+    );
     writeFileSync(path.join(dir, 'body.txt'), parsed.value.text);
     // The signature line carries key ID (4 bytes) ‖ signature (64 bytes): drop the key ID.
     writeFileSync(path.join(dir, 'sig.bin'), parsed.value.signatures[0]!.signature);
     const verify = () =>
-      execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'gateway.pem', '-rawin', '-in', 'body.txt', '-sigfile', 'sig.bin'], { cwd: dir, encoding: 'utf8' });
+      execFileSync(
+        'openssl',
+        ['pkeyutl', '-verify', '-pubin', '-inkey', 'gateway.pem', '-rawin', '-in', 'body.txt', '-sigfile', 'sig.bin'],
+        { cwd: dir, encoding: 'utf8' },
+      );
     expect(verify()).toContain('Signature Verified Successfully');
     writeFileSync(path.join(dir, 'body.txt'), parsed.value.text.replace('13', '14'));
     expect(verify).toThrow();

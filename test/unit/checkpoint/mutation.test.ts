@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519Verifier, formatArxCheckpoint, formatTlogProof, openArxCheckpoint, openNote, signNote, verifyTlogProof } from '../../../shared/checkpoint';
+import {
+  ed25519Verifier,
+  formatArxCheckpoint,
+  formatTlogProof,
+  openArxCheckpoint,
+  openNote,
+  signNote,
+  verifyTlogProof,
+} from '../../../shared/checkpoint';
 import { MerkleTree } from '../../../shared/merkle';
 import { gatewayKey, TENANT, witnessKey } from './fixtures';
 
@@ -23,7 +31,13 @@ function mutate(text: string, rand: () => number): string {
 
 describe('hostile notes and proofs: never a crash, never a forged acceptance', () => {
   const tree = MerkleTree.fromLeaves(Array.from({ length: 9 }, (_, i) => new Uint8Array(32).fill(i)));
-  const cp = { tenantId: TENANT, size: 9, root: tree.root(), time: '2026-11-25T18:00:00.000000Z', head: new Uint8Array(32).fill(8) };
+  const cp = {
+    tenantId: TENANT,
+    size: 9,
+    root: tree.root(),
+    time: '2026-11-25T18:00:00.000000Z',
+    head: new Uint8Array(32).fill(8),
+  };
   const body = formatArxCheckpoint(cp);
   const note = signNote(body, [gatewayKey, witnessKey]);
   const verifiers = [ed25519Verifier(gatewayKey.name, gatewayKey.publicKey)];

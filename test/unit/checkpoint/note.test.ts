@@ -51,7 +51,12 @@ describe('signed notes: the Go reference example', () => {
 
 describe('keys', () => {
   it('key ID = SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], big-endian', () => {
-    const want = createHash('sha256').update(gatewayKey.name).update(Buffer.from([0x0a, 0x01])).update(gatewayKey.publicKey).digest().readUInt32BE(0);
+    const want = createHash('sha256')
+      .update(gatewayKey.name)
+      .update(Buffer.from([0x0a, 0x01]))
+      .update(gatewayKey.publicKey)
+      .digest()
+      .readUInt32BE(0);
     expect(ed25519KeyId(gatewayKey.name, gatewayKey.publicKey)).toBe(want);
     expect(gatewayKey.keyId).toBe(want);
   });
@@ -60,7 +65,11 @@ describe('keys', () => {
     const vkey = formatVerifierKey(witnessKey.name, witnessKey.publicKey);
     const parsed = parseVerifierKey(vkey);
     expect(parsed.ok && parsed.value.keyId).toBe(witnessKey.keyId);
-    const [name, hash, key] = [witnessKey.name, vkey.split('+')[1]!, vkey.slice(vkey.indexOf('+', witnessKey.name.length + 1) + 1)];
+    const [name, hash, key] = [
+      witnessKey.name,
+      vkey.split('+')[1]!,
+      vkey.slice(vkey.indexOf('+', witnessKey.name.length + 1) + 1),
+    ];
     const wrongHash = ((parseInt(hash, 16) ^ 1) >>> 0).toString(16).padStart(8, '0');
     const otherAlg = toBase64(Uint8Array.of(0x02, ...witnessKey.publicKey));
     const cases: [string, string][] = [
@@ -90,7 +99,9 @@ describe('signed notes: ours', () => {
     if (!r.ok) return;
     expect(r.value.verifiedBy.map((v) => v.name)).toEqual([gatewayKey.name]);
     expect(r.value.unknown.map((u) => u.name)).toEqual([witnessKey.name, strangerKey.name]);
-    expect(openNote(note, [gw, wit]).ok && openNote(note, [gw, wit])).toMatchObject({ value: { verifiedBy: [{ name: gatewayKey.name }, { name: witnessKey.name }] } });
+    expect(openNote(note, [gw, wit]).ok && openNote(note, [gw, wit])).toMatchObject({
+      value: { verifiedBy: [{ name: gatewayKey.name }, { name: witnessKey.name }] },
+    });
   });
 
   it('rejects a note signed only by unknown keys, including one with a trusted key name', () => {
@@ -110,7 +121,9 @@ describe('signed notes: ours', () => {
     // A failing known signature rejects the note even when another known one verifies.
     const both = signNote(text, [gatewayKey, witnessKey]);
     const lines = both.split('\n');
-    const broken = lines.map((l, i) => (i === 5 ? l.slice(0, -6) + (l.slice(-6, -5) === 'A' ? 'B' : 'A') + l.slice(-5) : l)).join('\n');
+    const broken = lines
+      .map((l, i) => (i === 5 ? l.slice(0, -6) + (l.slice(-6, -5) === 'A' ? 'B' : 'A') + l.slice(-5) : l))
+      .join('\n');
     expect(code(openNote(broken, [gw, wit]))).toBe('NOTE_SIGNATURE_INVALID');
   });
 
@@ -128,14 +141,24 @@ describe('signed notes: ours', () => {
       ['en dash instead of em dash', good.replace('—', '–'), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['no space after the dash', good.replace('— ', '—'), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['key name with +', good.replace(`— ${gatewayKey.name}`, '— a+b'), 'NOTE_KEY_NAME_INVALID', 5],
-      ['key name with a no-break space', good.replace(`— ${gatewayKey.name}`, '— a\u00a0b'), 'NOTE_KEY_NAME_INVALID', 5],
+      [
+        'key name with a no-break space',
+        good.replace(`— ${gatewayKey.name}`, '— a\u00a0b'),
+        'NOTE_KEY_NAME_INVALID',
+        5,
+      ],
       ['two spaces', good.replace(` ${blob}`, `  ${blob}`), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['trailing space', good.replace(`${blob}\n`, `${blob} \n`), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['base64 without padding', good.replace(blob, blob.replace(/=+$/, '')), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['base64 with non-zero pad bits', good.replace(blob, `${blob.slice(0, -2)}B=`), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['signature shorter than a key ID', good.replace(blob, 'AAAA'), 'NOTE_SIGNATURE_MALFORMED', 5],
       ['the same key twice', good + sigLine + '\n', 'NOTE_DUPLICATE_SIGNATURE', 6],
-      ['101 signatures', `${text}\n${Array.from({ length: 101 }, (_, i) => `— k${i} ${blob}\n`).join('')}`, 'NOTE_TOO_MANY_SIGNATURES', 105],
+      [
+        '101 signatures',
+        `${text}\n${Array.from({ length: 101 }, (_, i) => `— k${i} ${blob}\n`).join('')}`,
+        'NOTE_TOO_MANY_SIGNATURES',
+        105,
+      ],
       ['invalid UTF-8', Uint8Array.of(...utf8(good).subarray(0, 3), 0xff, ...utf8(good).subarray(3)), 'NOTE_NOT_UTF8'],
       ['a lone surrogate', good.replace('42', '4\ud8002'), 'NOTE_NOT_UTF8'],
     ];

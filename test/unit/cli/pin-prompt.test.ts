@@ -73,7 +73,13 @@ describe('promptHidden (the CLI PIN prompt)', () => {
 });
 
 describe('readPin (arx bundle export)', () => {
-  const io = (over: Partial<CliIo>): CliIo => ({ out: () => {}, err: () => {}, env: {}, readStdin: async () => '', ...over });
+  const io = (over: Partial<CliIo>): CliIo => ({
+    out: () => {},
+    err: () => {},
+    env: {},
+    readStdin: async () => '',
+    ...over,
+  });
 
   it('--pin-stdin first, then ARX_PIN, then the terminal prompt', async () => {
     let asked = 0;
@@ -81,7 +87,9 @@ describe('readPin (arx bundle export)', () => {
       asked++;
       return '777777';
     };
-    await expect(readPin(io({ readStdin: async () => '111111\nrest', env: { ARX_PIN: '222222' }, promptSecret }), true)).resolves.toBe('111111');
+    await expect(
+      readPin(io({ readStdin: async () => '111111\nrest', env: { ARX_PIN: '222222' }, promptSecret }), true),
+    ).resolves.toBe('111111');
     await expect(readPin(io({ env: { ARX_PIN: '222222' }, promptSecret }), false)).resolves.toBe('222222');
     expect(asked).toBe(0);
     await expect(readPin(io({ promptSecret }), false)).resolves.toBe('777777');
@@ -89,10 +97,21 @@ describe('readPin (arx bundle export)', () => {
   });
 
   it('no terminal and neither --pin-stdin nor ARX_PIN: BUNDLE_PIN_REQUIRED; an empty or aborted entry too', async () => {
-    await expect(readPin(io({ promptSecret: async () => null }), false)).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED' });
-    await expect(readPin(io({}), false)).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED', message: expect.stringContaining('--pin-stdin') });
-    await expect(readPin(io({ promptSecret: async () => '' }), false)).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED' });
-    await expect(readPin(io({ promptSecret: () => Promise.reject(new PromptAborted('cancelled (Ctrl-C)')) }), false)).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED' });
-    await expect(readPin(io({ readStdin: async () => '' }), true)).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED' });
+    await expect(readPin(io({ promptSecret: async () => null }), false)).rejects.toMatchObject({
+      code: 'BUNDLE_PIN_REQUIRED',
+    });
+    await expect(readPin(io({}), false)).rejects.toMatchObject({
+      code: 'BUNDLE_PIN_REQUIRED',
+      message: expect.stringContaining('--pin-stdin'),
+    });
+    await expect(readPin(io({ promptSecret: async () => '' }), false)).rejects.toMatchObject({
+      code: 'BUNDLE_PIN_REQUIRED',
+    });
+    await expect(
+      readPin(io({ promptSecret: () => Promise.reject(new PromptAborted('cancelled (Ctrl-C)')) }), false),
+    ).rejects.toMatchObject({ code: 'BUNDLE_PIN_REQUIRED' });
+    await expect(readPin(io({ readStdin: async () => '' }), true)).rejects.toMatchObject({
+      code: 'BUNDLE_PIN_REQUIRED',
+    });
   });
 });

@@ -37,9 +37,17 @@ describe('configuration', () => {
   });
 
   it('reads a config file and lets ARX_* variables override it', () => {
-    const p = file('ok.json', JSON.stringify({ classification: 'SECRET', classificationCaveat: 'NOFORN', idleLockMinutes: 5 }));
+    const p = file(
+      'ok.json',
+      JSON.stringify({ classification: 'SECRET', classificationCaveat: 'NOFORN', idleLockMinutes: 5 }),
+    );
     const c = loadConfig({ HOME: dir, ARX_CONFIG: p });
-    expect([c.classification, c.classificationCaveat, c.idleLockMinutes, c.configFile]).toEqual(['SECRET', 'NOFORN', 5, p]);
+    expect([c.classification, c.classificationCaveat, c.idleLockMinutes, c.configFile]).toEqual([
+      'SECRET',
+      'NOFORN',
+      5,
+      p,
+    ]);
     expect(loadConfig({ HOME: dir, ARX_CONFIG: p, ARX_CLASSIFICATION: 'CUI' }).classification).toBe('CUI');
   });
 

@@ -29,7 +29,10 @@ function agreesWithVectors(large: LargeBlake3): void {
     const want = c.hash.slice(0, 64);
     expect(toHex(large.blake3.hash(data)), `${large.engine} ${c.input_len}`).toBe(want);
     const cut = Math.floor(c.input_len / 3);
-    expect(toHex(large.blake3.hashParts([data.subarray(0, cut), data.subarray(cut)])), `${large.engine} parts ${c.input_len}`).toBe(want);
+    expect(
+      toHex(large.blake3.hashParts([data.subarray(0, cut), data.subarray(cut)])),
+      `${large.engine} parts ${c.input_len}`,
+    ).toBe(want);
     const h = large.blake3.createHasher();
     for (let at = 0; at < data.length; at += 1000) h.update(data.subarray(at, at + 1000));
     expect(toHex(h.digest()), `${large.engine} streamed ${c.input_len}`).toBe(want);
@@ -55,7 +58,13 @@ describe('BLAKE3 for large inputs', () => {
     shared.set(data);
     for (const src of [data, shared]) {
       const h = large.blake3.createHasher();
-      for (const [a, b] of [[0, 1], [1, 65536], [65536, (1 << 20) + 3], [(1 << 20) + 3, data.length]] as const) h.update(src.subarray(a, b));
+      for (const [a, b] of [
+        [0, 1],
+        [1, 65536],
+        [65536, (1 << 20) + 3],
+        [(1 << 20) + 3, data.length],
+      ] as const)
+        h.update(src.subarray(a, b));
       expect(toHex(h.digest())).toBe(b3sum);
     }
   });

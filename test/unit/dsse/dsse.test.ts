@@ -30,7 +30,17 @@ describe('DSSE PAE', () => {
 
   it('refuses an envelope with no signature, extra fields or non-base64 payload', () => {
     expect(DsseEnvelopeSchema.safeParse({ payloadType: 'x', payload: 'AA==', signatures: [] }).success).toBe(false);
-    expect(DsseEnvelopeSchema.safeParse({ payloadType: 'x', payload: 'AA==', signatures: [{ keyid: 'k', sig: 'AA==' }], extra: 1 }).success).toBe(false);
-    expect(DsseEnvelopeSchema.safeParse({ payloadType: 'x', payload: '%%', signatures: [{ keyid: 'k', sig: 'AA==' }] }).success).toBe(false);
+    expect(
+      DsseEnvelopeSchema.safeParse({
+        payloadType: 'x',
+        payload: 'AA==',
+        signatures: [{ keyid: 'k', sig: 'AA==' }],
+        extra: 1,
+      }).success,
+    ).toBe(false);
+    expect(
+      DsseEnvelopeSchema.safeParse({ payloadType: 'x', payload: '%%', signatures: [{ keyid: 'k', sig: 'AA==' }] })
+        .success,
+    ).toBe(false);
   });
 });

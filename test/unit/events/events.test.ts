@@ -46,7 +46,11 @@ describe('audit events', () => {
     ['extra envelope attribute', { ...base, secret: 'x' }, 'secret'],
     ['data missing a field', { ...base, data: { ...base.data, team: undefined } }, 'data.team'],
     ['data with a wrong type', { ...base, data: { ...base.data, promptTokens: '1200' } }, 'data.promptTokens'],
-    ['data with a negative cost', { ...base, data: { ...base.data, estimatedCostCents: -1 } }, 'data.estimatedCostCents'],
+    [
+      'data with a negative cost',
+      { ...base, data: { ...base.data, estimatedCostCents: -1 } },
+      'data.estimatedCostCents',
+    ],
     ['data with an unknown provider', { ...base, data: { ...base.data, provider: 'acme' } }, 'data.provider'],
     ['data with an extra field', { ...base, data: { ...base.data, prompt: 'the secret prompt' } }, 'data.prompt'],
     [

@@ -22,8 +22,12 @@ describe('explorer access: a logged-in operator with a role in the tenant, nobod
     expect(() => requireTenantAccess(session(), A)).not.toThrow();
   });
   it('refuses another tenant, nobody logged in, and a locked console, each with its code', () => {
-    expect(() => requireTenantAccess(session(), B)).toThrow(expect.objectContaining({ code: 'EXPLORER_TENANT_FORBIDDEN' }));
+    expect(() => requireTenantAccess(session(), B)).toThrow(
+      expect.objectContaining({ code: 'EXPLORER_TENANT_FORBIDDEN' }),
+    );
     expect(() => requireTenantAccess(null, A)).toThrow(expect.objectContaining({ code: 'SESSION_NONE' }));
-    expect(() => requireTenantAccess(session({ locked: true, lockReason: 'idle' }), A)).toThrow(expect.objectContaining({ code: 'SESSION_LOCKED' }));
+    expect(() => requireTenantAccess(session({ locked: true, lockReason: 'idle' }), A)).toThrow(
+      expect.objectContaining({ code: 'SESSION_LOCKED' }),
+    );
   });
 });

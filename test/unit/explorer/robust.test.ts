@@ -33,7 +33,11 @@ describe('modified z-scores (Iglewicz–Hoaglin, |M| > 3.5)', () => {
     const mean = xs.reduce((a, b) => a + b) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
     expect(Math.abs(60 - mean) / sd).toBeLessThan(3); // the classical rule misses 60
-    expect(madScores(xs).filter((x) => x.outlier).map((x) => x.value)).toEqual([500, 60]);
+    expect(
+      madScores(xs)
+        .filter((x) => x.outlier)
+        .map((x) => x.value),
+    ).toEqual([500, 60]);
   });
 
   it('low outliers have negative scores; the threshold is configurable', () => {
@@ -63,7 +67,11 @@ describe('modified z-scores (Iglewicz–Hoaglin, |M| > 3.5)', () => {
       { user: 'low', day: 9, v: 900 }, // ordinary for "high", 9× the norm of "low"
       { user: 'high', day: 9, v: 10 }, // far below: not flagged as spending
     ];
-    const out = upperOutliersBySeries(points, (p) => p.user, (p) => p.v);
+    const out = upperOutliersBySeries(
+      points,
+      (p) => p.user,
+      (p) => p.v,
+    );
     expect(out.map((o) => [o.point.user, o.point.day])).toEqual([['low', 9]]);
   });
 });
@@ -74,11 +82,16 @@ describe('jsonb comparison and labels', () => {
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(jsonEqual({ a: 1 }, { a: 1, b: null })).toBe(false);
     expect(jsonEqual({ a: '1' }, { a: 1 })).toBe(false);
-    expect(jsonDifferences({ data: { cost: 5, team: 'x' } }, { data: { cost: 0, team: 'x' }, extra: true })).toEqual(['data.cost', 'extra']);
+    expect(jsonDifferences({ data: { cost: 5, team: 'x' } }, { data: { cost: 0, team: 'x' }, extra: true })).toEqual([
+      'data.cost',
+      'extra',
+    ]);
   });
 
   it('denial reasons read as policy ids', () => {
-    expect(reasonLabel('["arx.cost.default-cap", "arx.hours.cui-off-hours"]')).toBe('arx.cost.default-cap + arx.hours.cui-off-hours');
+    expect(reasonLabel('["arx.cost.default-cap", "arx.hours.cui-off-hours"]')).toBe(
+      'arx.cost.default-cap + arx.hours.cui-off-hours',
+    );
     expect(reasonLabel('[]')).toBe('no permit applied (default deny)');
     expect(reasonLabel('odd')).toBe('odd');
   });

@@ -13,7 +13,9 @@ const eslint = new ESLint({ cwd: root });
 async function layeringErrors(fixture: string, virtualPath: string): Promise<string[]> {
   const code = readFileSync(join(root, 'test', 'fixtures', 'layering', fixture), 'utf8');
   const [result] = await eslint.lintText(code, { filePath: join(root, virtualPath) });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals').map((m) => m.message);
+  return result!.messages
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals')
+    .map((m) => m.message);
 }
 
 const forbidden: [string, string, RegExp][] = [

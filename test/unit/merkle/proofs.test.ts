@@ -25,7 +25,16 @@ const flip = (h: Uint8Array, bit = 3) => {
 
 // RFC 6962 reference vectors, as used by the Certificate Transparency and transparency-dev/merkle
 // test suites: leaves, the roots of the trees of size 1..8, and some published proofs.
-const RFC_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hx);
+const RFC_LEAVES = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(hx);
 const RFC_ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -37,16 +46,71 @@ const RFC_ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 const RFC_INCLUSION: [number, number, string[]][] = [
-  [0, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [5, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [
+    0,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    5,
+    8,
+    [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
   [2, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-  [1, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    1,
+    5,
+    [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 const RFC_CONSISTENCY: [number, number, string[]][] = [
-  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [6, 8, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
-  [2, 5, ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
-  [6, 7, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [
+    1,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    6,
+    8,
+    [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
+  [
+    2,
+    5,
+    [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
+  [
+    6,
+    7,
+    [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
 ];
 
 describe('RFC 6962 / RFC 9162 reference vectors', () => {
@@ -61,13 +125,17 @@ describe('RFC 6962 / RFC 9162 reference vectors', () => {
   it('published inclusion proofs are generated and verify', () => {
     for (const [index, size, proof] of RFC_INCLUSION) {
       expect(tree.inclusionProof(index, size).map(toHex)).toEqual(proof);
-      expect(verifyInclusion(index, size, leafHash(RFC_LEAVES[index]!), proof.map(hx), hx(RFC_ROOTS[size - 1]!))).toEqual({ ok: true });
+      expect(
+        verifyInclusion(index, size, leafHash(RFC_LEAVES[index]!), proof.map(hx), hx(RFC_ROOTS[size - 1]!)),
+      ).toEqual({ ok: true });
     }
   });
   it('published consistency proofs are generated and verify', () => {
     for (const [m, n, proof] of RFC_CONSISTENCY) {
       expect(tree.consistencyProof(m, n).map(toHex)).toEqual(proof);
-      expect(verifyConsistency(m, n, proof.map(hx), hx(RFC_ROOTS[m - 1]!), hx(RFC_ROOTS[n - 1]!))).toEqual({ ok: true });
+      expect(verifyConsistency(m, n, proof.map(hx), hx(RFC_ROOTS[m - 1]!), hx(RFC_ROOTS[n - 1]!))).toEqual({
+        ok: true,
+      });
     }
   });
 });
@@ -89,8 +157,14 @@ describe(`every tree size 1..${MAX}: roots, frontier, and generation against a n
   });
   it('inclusion proofs for every index and consistency proofs for every old size', () => {
     for (let n = 1; n <= MAX; n++) {
-      for (let i = 0; i < n; i++) expect(tree.inclusionProof(i, n).map(toHex), `PATH(${i}, ${n})`).toEqual(refPath(i, hashes.slice(0, n)).map(toHex));
-      for (let m = 0; m <= n; m++) expect(tree.consistencyProof(m, n).map(toHex), `PROOF(${m}, ${n})`).toEqual(refConsistency(m, hashes.slice(0, n)).map(toHex));
+      for (let i = 0; i < n; i++)
+        expect(tree.inclusionProof(i, n).map(toHex), `PATH(${i}, ${n})`).toEqual(
+          refPath(i, hashes.slice(0, n)).map(toHex),
+        );
+      for (let m = 0; m <= n; m++)
+        expect(tree.consistencyProof(m, n).map(toHex), `PROOF(${m}, ${n})`).toEqual(
+          refConsistency(m, hashes.slice(0, n)).map(toHex),
+        );
     }
   });
 });
@@ -114,30 +188,62 @@ describe(`inclusion proofs, every size 1..${MAX} and every index: valid ones ver
 
         const forged: [string, MerkleVerdict, string?][] = [
           ['index - 1', verifyInclusion(i - 1, n, leaf, proof, root), i === 0 ? 'MERKLE_BAD_SIZE' : undefined],
-          ['index + 1', verifyInclusion(i + 1, n, leaf, proof, root), i + 1 === n ? 'MERKLE_INDEX_OUT_OF_RANGE' : undefined],
+          [
+            'index + 1',
+            verifyInclusion(i + 1, n, leaf, proof, root),
+            i + 1 === n ? 'MERKLE_INDEX_OUT_OF_RANGE' : undefined,
+          ],
           ['index ^ 2', verifyInclusion(i ^ 2, n, leaf, proof, root)],
           ['index = size', verifyInclusion(n, n, leaf, proof, root), 'MERKLE_INDEX_OUT_OF_RANGE'],
           ['size * 2', verifyInclusion(i, n * 2, leaf, proof, root)],
           ['size / 2', verifyInclusion(i, Math.floor(n / 2), leaf, proof, root)],
           ['wrong leaf', verifyInclusion(i, n, tree.leafHash((i + 1) % MAX), proof, root), 'MERKLE_ROOT_MISMATCH'],
           ['wrong root (empty tree)', verifyInclusion(i, n, leaf, proof, EMPTY_ROOT), 'MERKLE_ROOT_MISMATCH'],
-          ['wrong root (next size)', verifyInclusion(i, n, leaf, proof, tree.root(n + 1 <= MAX ? n + 1 : n - 1)), 'MERKLE_ROOT_MISMATCH'],
+          [
+            'wrong root (next size)',
+            verifyInclusion(i, n, leaf, proof, tree.root(n + 1 <= MAX ? n + 1 : n - 1)),
+            'MERKLE_ROOT_MISMATCH',
+          ],
           ['trailing hash', verifyInclusion(i, n, leaf, [...proof, someHash], root), 'MERKLE_PROOF_TOO_LONG'],
           ['trailing root', verifyInclusion(i, n, leaf, [...proof, root], root), 'MERKLE_PROOF_TOO_LONG'],
           ['preceding hash', verifyInclusion(i, n, leaf, [someHash, ...proof], root), 'MERKLE_PROOF_TOO_LONG'],
           ['short hash', verifyInclusion(i, n, leaf, [...proof, new Uint8Array(0)], root), 'MERKLE_BAD_HASH_LENGTH'],
-          ['proof from another tree', verifyInclusion(i, n, leaf, other.inclusionProof(i, n), root), proof.length ? 'MERKLE_ROOT_MISMATCH' : undefined],
+          [
+            'proof from another tree',
+            verifyInclusion(i, n, leaf, other.inclusionProof(i, n), root),
+            proof.length ? 'MERKLE_ROOT_MISMATCH' : undefined,
+          ],
           ['root of another tree', verifyInclusion(i, n, leaf, proof, other.root(n)), 'MERKLE_ROOT_MISMATCH'],
         ];
         if (proof.length > 0) {
-          forged.push(['removed last', verifyInclusion(i, n, leaf, proof.slice(0, -1), root), 'MERKLE_PROOF_TOO_SHORT']);
+          forged.push([
+            'removed last',
+            verifyInclusion(i, n, leaf, proof.slice(0, -1), root),
+            'MERKLE_PROOF_TOO_SHORT',
+          ]);
           forged.push(['removed first', verifyInclusion(i, n, leaf, proof.slice(1), root), 'MERKLE_PROOF_TOO_SHORT']);
-          proof.forEach((_, j) => forged.push([`flipped bit in proof[${j}]`, verifyInclusion(i, n, leaf, proof.map((p, k) => (k === j ? flip(p) : p)), root), 'MERKLE_ROOT_MISMATCH']));
+          proof.forEach((_, j) =>
+            forged.push([
+              `flipped bit in proof[${j}]`,
+              verifyInclusion(
+                i,
+                n,
+                leaf,
+                proof.map((p, k) => (k === j ? flip(p) : p)),
+                root,
+              ),
+              'MERKLE_ROOT_MISMATCH',
+            ]),
+          );
         }
         for (let j = 0; j + 1 < proof.length; j++) {
           const swapped = proof.slice();
           [swapped[j], swapped[j + 1]] = [swapped[j + 1]!, swapped[j]!];
-          forged.push([`swapped siblings ${j},${j + 1}`, verifyInclusion(i, n, leaf, swapped, root), 'MERKLE_ROOT_MISMATCH']);
+          forged.push([
+            `swapped siblings ${j},${j + 1}`,
+            verifyInclusion(i, n, leaf, swapped, root),
+            'MERKLE_ROOT_MISMATCH',
+          ]);
         }
         for (const [what, verdict, code] of forged) {
           if (what === 'proof from another tree' && proof.length === 0) continue; // a 1-leaf tree has no proof to swap
@@ -178,13 +284,22 @@ describe(`consistency proofs, every pair of sizes 1..${MAX}: valid ones verify, 
         const forged: [string, MerkleVerdict, string?][] = [
           ['size2 < size1', verifyConsistency(n + 1, n, proof, root1, root2), 'MERKLE_BAD_SIZE'],
           ['wrong root1', verifyConsistency(m, n, proof, someHash, root2)],
-          ['trailing hash', verifyConsistency(m, n, [...proof, someHash], root1, root2), m === 0 || m === n ? 'MERKLE_PROOF_NOT_EMPTY' : 'MERKLE_PROOF_TOO_LONG'],
+          [
+            'trailing hash',
+            verifyConsistency(m, n, [...proof, someHash], root1, root2),
+            m === 0 || m === n ? 'MERKLE_PROOF_NOT_EMPTY' : 'MERKLE_PROOF_TOO_LONG',
+          ],
           ['trailing root2', verifyConsistency(m, n, [...proof, root2], root1, root2)],
           ['preceding root1', verifyConsistency(m, n, [root1, ...proof], root1, root2)],
         ];
         if (m !== n) forged.push(['swapped roots', verifyConsistency(m, n, proof, root2, root1)]);
         // Every tree extends the empty one, so for m = 0 any root2 is consistent: nothing to forge.
-        if (m > 0) forged.push(['root1 of another tree', verifyConsistency(m, n, proof, other.root(m), root2)], ['wrong root2', verifyConsistency(m, n, proof, root1, someHash)], ['root2 of another tree', verifyConsistency(m, n, proof, root1, other.root(n))]);
+        if (m > 0)
+          forged.push(
+            ['root1 of another tree', verifyConsistency(m, n, proof, other.root(m), root2)],
+            ['wrong root2', verifyConsistency(m, n, proof, root1, someHash)],
+            ['root2 of another tree', verifyConsistency(m, n, proof, root1, other.root(n))],
+          );
         if (m > 0 && m < n) {
           forged.push(
             ['size1 - 1', verifyConsistency(m - 1, n, proof, root1, root2)],
@@ -193,11 +308,27 @@ describe(`consistency proofs, every pair of sizes 1..${MAX}: valid ones verify, 
             ['size2 * 2', verifyConsistency(m, n * 2, proof, root1, root2)],
             ['empty proof', verifyConsistency(m, n, [], root1, root2), 'MERKLE_PROOF_EMPTY'],
             ['truncated', verifyConsistency(m, n, proof.slice(0, -1), root1, root2)],
-            ['preceding proof[0]', verifyConsistency(m, n, [proof[0]!, ...proof], root1, root2), 'MERKLE_PROOF_TOO_LONG'],
+            [
+              'preceding proof[0]',
+              verifyConsistency(m, n, [proof[0]!, ...proof], root1, root2),
+              'MERKLE_PROOF_TOO_LONG',
+            ],
             ['proof from another tree', verifyConsistency(m, n, other.consistencyProof(m, n), root1, root2)],
           );
-          if (Math.floor(n / 2) >= m) forged.push(['size2 / 2', verifyConsistency(m, Math.floor(n / 2), proof, root1, root2)]);
-          proof.forEach((_, j) => forged.push([`flipped bit in proof[${j}]`, verifyConsistency(m, n, proof.map((p, k) => (k === j ? flip(p, 4) : p)), root1, root2)]));
+          if (Math.floor(n / 2) >= m)
+            forged.push(['size2 / 2', verifyConsistency(m, Math.floor(n / 2), proof, root1, root2)]);
+          proof.forEach((_, j) =>
+            forged.push([
+              `flipped bit in proof[${j}]`,
+              verifyConsistency(
+                m,
+                n,
+                proof.map((p, k) => (k === j ? flip(p, 4) : p)),
+                root1,
+                root2,
+              ),
+            ]),
+          );
           for (let j = 0; j + 1 < proof.length; j++) {
             const swapped = proof.slice();
             [swapped[j], swapped[j + 1]] = [swapped[j + 1]!, swapped[j]!];

@@ -30,7 +30,9 @@ export function refMth(d: readonly Uint8Array[]): Uint8Array {
 export function refPath(m: number, d: readonly Uint8Array[]): Uint8Array[] {
   if (d.length <= 1) return [];
   const s = k(d.length);
-  return m < s ? [...refPath(m, d.slice(0, s)), refMth(d.slice(s))] : [...refPath(m - s, d.slice(s)), refMth(d.slice(0, s))];
+  return m < s
+    ? [...refPath(m, d.slice(0, s)), refMth(d.slice(s))]
+    : [...refPath(m - s, d.slice(s)), refMth(d.slice(0, s))];
 }
 
 function refSubproof(m: number, d: readonly Uint8Array[], b: boolean): Uint8Array[] {

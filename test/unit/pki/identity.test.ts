@@ -1,10 +1,18 @@
 import 'reflect-metadata';
-import { Extension, SubjectAlternativeNameExtension, X509CertificateGenerator, type JsonGeneralNames } from '@peculiar/x509';
+import {
+  Extension,
+  SubjectAlternativeNameExtension,
+  X509CertificateGenerator,
+  type JsonGeneralNames,
+} from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { ArxFailure } from '../../../shared/contract';
 import { cardIdentity } from '../../../electron/main/pki/identity';
 
-const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+const keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+  'sign',
+  'verify',
+])) as CryptoKeyPair;
 
 async function cert(cn: string, san: JsonGeneralNames | Extension | null) {
   const ext = san === null ? [] : [san instanceof Extension ? san : new SubjectAlternativeNameExtension(san)];
@@ -37,8 +45,20 @@ function upnSanWithStringTag(stringTag: number, upn: string): Extension {
 
 describe('EDIPI from the UPN in the subject alternative name', () => {
   it('reads a CAC ID style certificate (10 digits @mil) and cross-checks the CN', async () => {
-    const id = cardIdentity(await cert('DOE.JOHN.QUINCY.1234567890', [{ type: 'email', value: 'john.doe@mail.mil' }, { type: 'upn', value: '1234567890@mil' }]));
-    expect(id).toMatchObject({ edipi: '1234567890', upnForm: 'cac-id', lastName: 'DOE', firstName: 'JOHN', middleName: 'QUINCY', upn: '1234567890@mil' });
+    const id = cardIdentity(
+      await cert('DOE.JOHN.QUINCY.1234567890', [
+        { type: 'email', value: 'john.doe@mail.mil' },
+        { type: 'upn', value: '1234567890@mil' },
+      ]),
+    );
+    expect(id).toMatchObject({
+      edipi: '1234567890',
+      upnForm: 'cac-id',
+      lastName: 'DOE',
+      firstName: 'JOHN',
+      middleName: 'QUINCY',
+      upn: '1234567890@mil',
+    });
   });
 
   it('reads a PIV Authentication style certificate (16 digits, the first 10 are the EDIPI)', async () => {
@@ -47,7 +67,9 @@ describe('EDIPI from the UPN in the subject alternative name', () => {
   });
 
   it('accepts a UPN written as a UTF8String by hand (the encoding real cards use)', async () => {
-    expect(cardIdentity(await cert('DOE.JOHN.Q.1234567890', upnSanWithStringTag(0x0c, '1234567890@mil'))).edipi).toBe('1234567890');
+    expect(cardIdentity(await cert('DOE.JOHN.Q.1234567890', upnSanWithStringTag(0x0c, '1234567890@mil'))).edipi).toBe(
+      '1234567890',
+    );
   });
 
   it.each([
@@ -57,7 +79,14 @@ describe('EDIPI from the UPN in the subject alternative name', () => {
     ['11 digits', [{ type: 'upn', value: '12345678901@mil' }], 'EDIPI_MALFORMED'],
     ['another domain', [{ type: 'upn', value: '1234567890@army.mil' }], 'EDIPI_MALFORMED'],
     ['letters', [{ type: 'upn', value: '12345A7890@mil' }], 'EDIPI_MALFORMED'],
-    ['two UPNs for two EDIPIs', [{ type: 'upn', value: '1234567890@mil' }, { type: 'upn', value: '9999999999@mil' }], 'EDIPI_MISMATCH'],
+    [
+      'two UPNs for two EDIPIs',
+      [
+        { type: 'upn', value: '1234567890@mil' },
+        { type: 'upn', value: '9999999999@mil' },
+      ],
+      'EDIPI_MISMATCH',
+    ],
     ['a UPN for another EDIPI than the CN', [{ type: 'upn', value: '1111111111000001@mil' }], 'EDIPI_MISMATCH'],
   ] as const)('refuses %s', async (_what, san, code) => {
     const c = await cert('DOE.JOHN.Q.1234567890', san as JsonGeneralNames | null);

@@ -2,10 +2,21 @@ import 'reflect-metadata';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthorityKeyIdentifierExtension, X509CertificateGenerator, type X509Certificate, type X509Crl } from '@peculiar/x509';
+import {
+  AuthorityKeyIdentifierExtension,
+  X509CertificateGenerator,
+  type X509Certificate,
+  type X509Crl,
+} from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOD_POLICY_ARC, TEST_POLICY_ARC } from '../../../electron/main/pki/oids';
-import { createTestPki, issueCardCertificate, issueCrl, type TestCardCase, type TestPki } from '../../../electron/main/pki/test-pki';
+import {
+  createTestPki,
+  issueCardCertificate,
+  issueCrl,
+  type TestCardCase,
+  type TestPki,
+} from '../../../electron/main/pki/test-pki';
 import { loadTrustStore, type TrustStore } from '../../../electron/main/pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../../../electron/main/pki/validate';
 
@@ -19,21 +30,44 @@ const certs = {} as Record<TestCardCase, X509Certificate>;
 let signatureCert: X509Certificate;
 
 async function cardKey() {
-  return ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair).publicKey;
+  return (
+    (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+  ).publicKey;
 }
 
 beforeAll(async () => {
   pki = await createTestPki();
   const cases: TestCardCase[] = ['good', 'revoked', 'expired', 'untrusted', 'wrong-eku', 'no-upn'];
   for (const [i, c] of cases.entries()) {
-    certs[c] = await issueCardCertificate(pki, { person: person(`100000000${i}`), usage: 'piv-auth', case: c, publicKey: await cardKey(), keyType: 'ec' });
+    certs[c] = await issueCardCertificate(pki, {
+      person: person(`100000000${i}`),
+      usage: 'piv-auth',
+      case: c,
+      publicKey: await cardKey(),
+      keyType: 'ec',
+    });
   }
-  signatureCert = await issueCardCertificate(pki, { person: person('1000000000'), usage: 'signature', case: 'good', publicKey: await cardKey(), keyType: 'ec' });
+  signatureCert = await issueCardCertificate(pki, {
+    person: person('1000000000'),
+    usage: 'signature',
+    case: 'good',
+    publicKey: await cardKey(),
+    keyType: 'ec',
+  });
   rootCrl = await issueCrl(pki.root, []);
-  store = { anchors: [pki.root.cert], intermediates: [pki.intermediate.cert], crls: [rootCrl, await issueCrl(pki.intermediate, [certs.revoked])] };
+  store = {
+    anchors: [pki.root.cert],
+    intermediates: [pki.intermediate.cert],
+    crls: [rootCrl, await issueCrl(pki.intermediate, [certs.revoked])],
+  };
 });
 
-const codeOf = async (cert: X509Certificate, s: TrustStore = store, p: ValidationPolicy = policy, purpose: 'login' | 'signature' = 'login') => {
+const codeOf = async (
+  cert: X509Certificate,
+  s: TrustStore = store,
+  p: ValidationPolicy = policy,
+  purpose: 'login' | 'signature' = 'login',
+) => {
   const r = await validateCertificate(cert, s, purpose, p);
   return r.ok ? 'OK' : r.error.code;
 };
@@ -65,7 +99,10 @@ describe('offline path validation against the test PKI', () => {
   });
 
   it('fails closed on a CRL past its nextUpdate (CRL_EXPIRED), and only warns when configured to', async () => {
-    const stale = await issueCrl(pki.intermediate, [], { thisUpdate: new Date(Date.now() - 40 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000) });
+    const stale = await issueCrl(pki.intermediate, [], {
+      thisUpdate: new Date(Date.now() - 40 * 86_400_000),
+      nextUpdate: new Date(Date.now() - 86_400_000),
+    });
     const s = { ...store, crls: [rootCrl, stale] };
     expect(await codeOf(certs.good, s)).toBe('CRL_EXPIRED');
     const r = await validateCertificate(certs.good, s, 'login', { ...policy, staleCrl: 'warn' });
@@ -86,7 +123,10 @@ describe('offline path validation against the test PKI', () => {
       publicKey: await cardKey(),
       signingKey: pki.untrustedRoot.keys.privateKey,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' },
-      extensions: [...certs.good.extensions.filter((e) => e.type !== '2.5.29.35'), await AuthorityKeyIdentifierExtension.create(pki.intermediate.keys.publicKey)],
+      extensions: [
+        ...certs.good.extensions.filter((e) => e.type !== '2.5.29.35'),
+        await AuthorityKeyIdentifierExtension.create(pki.intermediate.keys.publicKey),
+      ],
     });
     expect(await codeOf(forged)).toBe('CERT_SIGNATURE_INVALID');
   });
@@ -124,14 +164,21 @@ describe('offline path validation against the test PKI', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('loads PEM and DER anchors, intermediates and CRLs from directories', async () => {
-      const s = loadTrustStore({ anchors: join(dir, 'anchors'), intermediates: join(dir, 'intermediates'), crls: join(dir, 'crls') });
+      const s = loadTrustStore({
+        anchors: join(dir, 'anchors'),
+        intermediates: join(dir, 'intermediates'),
+        crls: join(dir, 'crls'),
+      });
       expect([s.anchors.length, s.intermediates.length, s.crls.length]).toEqual([1, 1, 2]);
       expect(await codeOf(certs.good, s)).toBe('OK');
       expect(await codeOf(certs.revoked, s)).toBe('CERT_REVOKED');
     });
 
     it('names the file that is not a certificate (PKI_FILE_INVALID)', () => {
-      writeFileSync(join(dir, 'anchors', 'broken.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+      writeFileSync(
+        join(dir, 'anchors', 'broken.pem'),
+        '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+      );
       expect(() => loadTrustStore({ anchors: join(dir, 'anchors') })).toThrow(/broken\.pem/);
       rmSync(join(dir, 'anchors', 'broken.pem'));
     });

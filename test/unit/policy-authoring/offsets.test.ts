@@ -6,7 +6,8 @@ import { call } from './support';
  * code-point columns. Cedar counts UTF-8 bytes, so any non-ASCII text before an error would shift
  * a naive mapping; each case below puts some there and checks the range lands on the bad token.
  */
-const permit = (cond: string) => `@id("p")\npermit (principal is Arx::User, action == Arx::Action::"InvokeModel", resource is Arx::Model)\nwhen { ${cond} };\n`;
+const permit = (cond: string) =>
+  `@id("p")\npermit (principal is Arx::User, action == Arx::Action::"InvokeModel", resource is Arx::Model)\nwhen { ${cond} };\n`;
 
 describe('policy.validate positions', () => {
   const cases: [string, string][] = [
@@ -63,7 +64,9 @@ describe('policy.validate positions', () => {
   });
 
   it('a clean text answers ok with its ids and no diagnostics', async () => {
-    const r = await call('policy.validate', { text: permit('context.classificationLevel <= principal.clearanceLevel') });
+    const r = await call('policy.validate', {
+      text: permit('context.classificationLevel <= principal.clearanceLevel'),
+    });
     expect(r).toMatchObject({ ok: true, policyIds: ['p'], diagnostics: [], errorCount: 0, warningCount: 0 });
     expect(r.cedarVersion).toMatch(/^\d+\.\d+/);
   });

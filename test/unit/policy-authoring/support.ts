@@ -11,7 +11,10 @@ const handlers = createPolicyAuthoringHandlers({} as DomainDeps);
  * first, and the answer checked against the response schema (a handler that answers outside its
  * contract fails the test, not the user).
  */
-export async function call<N extends AuthoringCommand & CommandName>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>> {
+export async function call<N extends AuthoringCommand & CommandName>(
+  name: N,
+  request: RequestOf<N>,
+): Promise<ResponseOf<N>> {
   const req = commands[name].request.parse(request);
   const handler = handlers[name] as (r: unknown, ctx: never) => unknown;
   const res = await handler(req, undefined as never);

@@ -6,7 +6,9 @@ import { call } from './support';
 describe('template library', () => {
   it('covers every category the issue names', async () => {
     const templates = await call('policy.templates', {});
-    expect(new Set(templates.map((t) => t.category))).toEqual(new Set(['classification', 'cost', 'jurisdiction', 'hours', 'break-glass']));
+    expect(new Set(templates.map((t) => t.category))).toEqual(
+      new Set(['classification', 'cost', 'jurisdiction', 'hours', 'break-glass']),
+    );
     expect(new Set(templates.map((t) => t.key)).size).toBe(templates.length);
   });
 
@@ -30,7 +32,11 @@ describe('template library', () => {
     const once = insertTemplate('', t);
     const twice = insertTemplate(once.text, t);
     const thrice = insertTemplate(twice.text, t);
-    expect([once.policyId, twice.policyId, thrice.policyId]).toEqual([t.policyId, `${t.policyId}-2`, `${t.policyId}-3`]);
+    expect([once.policyId, twice.policyId, thrice.policyId]).toEqual([
+      t.policyId,
+      `${t.policyId}-2`,
+      `${t.policyId}-3`,
+    ]);
     expect(thrice.text.slice(thrice.from, thrice.to)).toContain(`@id("${t.policyId}-3")`);
     expect(policyIdsIn(thrice.text)).toEqual(new Set([t.policyId, `${t.policyId}-2`, `${t.policyId}-3`]));
     const r = await call('policy.validate', { text: thrice.text });

@@ -18,7 +18,11 @@ const weekday: Omit<GatewayRequest, 'requestId'> = {
   utcOffsetMinutes: -300,
 };
 
-function test(name: string, request: Omit<GatewayRequest, 'requestId'>, expectation: PolicyTestInput['expect']): PolicyTestInput {
+function test(
+  name: string,
+  request: Omit<GatewayRequest, 'requestId'>,
+  expectation: PolicyTestInput['expect'],
+): PolicyTestInput {
   const t = testFromGatewayRequest(name, request, DEMO_DIRECTORY, expectation);
   if (!t.ok) throw new Error(t.error.message);
   return t.value;
@@ -27,10 +31,21 @@ function test(name: string, request: Omit<GatewayRequest, 'requestId'>, expectat
 describe('policy.test', () => {
   it('pass, wrong decision, and wrong determining policies are told apart', async () => {
     const tests = [
-      test('bob summarises CUI on a weekday', weekday, { decision: 'permit', determiningPolicies: ['arx.permit.within-clearance'] }),
-      test('bob on a Saturday is denied', { ...weekday, time: '2025-03-08T14:15:00Z' }, { decision: 'deny', determiningPolicies: ['arx.hours.cui-off-hours'] }),
+      test('bob summarises CUI on a weekday', weekday, {
+        decision: 'permit',
+        determiningPolicies: ['arx.permit.within-clearance'],
+      }),
+      test(
+        'bob on a Saturday is denied',
+        { ...weekday, time: '2025-03-08T14:15:00Z' },
+        { decision: 'deny', determiningPolicies: ['arx.hours.cui-off-hours'] },
+      ),
       test('wrong decision expected', { ...weekday, time: '2025-03-08T14:15:00Z' }, { decision: 'permit' }),
-      test('wrong determining policy expected', { ...weekday, classification: 'secret' }, { decision: 'deny', determiningPolicies: ['arx.cost.default-cap'] }),
+      test(
+        'wrong determining policy expected',
+        { ...weekday, classification: 'secret' },
+        { decision: 'deny', determiningPolicies: ['arx.cost.default-cap'] },
+      ),
     ];
     const r = await call('policy.test', { text: DEFAULT_POLICY_TEXT, tests });
     expect(r.evaluated).toBe(true);
@@ -48,7 +63,10 @@ describe('policy.test', () => {
 
   it('determining policies compare as a set: order and repeats do not matter', async () => {
     const text = '@id("b")\npermit (principal, action, resource);\n@id("a")\npermit (principal, action, resource);\n';
-    const r = await call('policy.test', { text, tests: [test('both', weekday, { decision: 'permit', determiningPolicies: ['b', 'a', 'b'] })] });
+    const r = await call('policy.test', {
+      text,
+      tests: [test('both', weekday, { decision: 'permit', determiningPolicies: ['b', 'a', 'b'] })],
+    });
     expect(r.results[0]!.status).toBe('pass');
   });
 
@@ -72,7 +90,11 @@ describe('policy.test', () => {
 
   it('a request that does not fit the schema is an error, not a deny', async () => {
     const good = test('ok', weekday, { decision: 'permit' });
-    const bad: PolicyTestInput = { ...good, name: 'bad context', request: { ...good.request, context: { ...good.request.context, tokens: 'many' } } };
+    const bad: PolicyTestInput = {
+      ...good,
+      name: 'bad context',
+      request: { ...good.request, context: { ...good.request.context, tokens: 'many' } },
+    };
     const r = await call('policy.test', { text: DEFAULT_POLICY_TEXT, tests: [bad] });
     expect(r.results[0]!.status).toBe('error');
     expect(r.results[0]!.decision).toBeNull();

@@ -3,7 +3,12 @@ import { DEFAULT_POLICIES, DEFAULT_POLICY_TEXT } from '../../../shared/policy';
 import { policyDiff } from '../../../electron/main/policy/diff';
 import type { DiffSide } from '../../../electron/main/policy/lifecycle';
 
-const side = (text: string, tests: unknown[] = []): DiffSide => ({ text, schema: 's', tests, digest: { sha256: 'a'.repeat(64), blake3: 'b'.repeat(64) } });
+const side = (text: string, tests: unknown[] = []): DiffSide => ({
+  text,
+  schema: 's',
+  tests,
+  digest: { sha256: 'a'.repeat(64), blake3: 'b'.repeat(64) },
+});
 
 describe('policy diff', () => {
   it('names policies added, removed and changed by @id; re-indenting is not a change', () => {

@@ -11,7 +11,12 @@ import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
 async function check(dir: string) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(['policy', 'check', dir], { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '', env: { HOME: '/tmp' } });
+  const code = await runCli(['policy', 'check', dir], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readStdin: async () => '',
+    env: { HOME: '/tmp' },
+  });
   return { code, out, err };
 }
 
@@ -47,12 +52,18 @@ const [permit, ceiling] = [DEFAULT_POLICIES[0]!.text, DEFAULT_POLICIES[1]!.text]
 describe('arx policy check', () => {
   it('exit 0 for valid policies split over files with passing tests, and prints the version digest', async () => {
     const tests = [test('permit')];
-    const dir = policyDir({ 'policies/10-permit.cedar': permit, 'policies/20-ceiling.cedar': ceiling, 'tests/basic.json': JSON.stringify(tests, null, 2) });
+    const dir = policyDir({
+      'policies/10-permit.cedar': permit,
+      'policies/20-ceiling.cedar': ceiling,
+      'tests/basic.json': JSON.stringify(tests, null, 2),
+    });
     const r = await check(dir);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const digest = policyVersionDigest({ policies: `${permit}\n${ceiling}\n`, schema: GATEWAY_SCHEMA, tests });
-    expect(r.out.at(-1)).toBe(`OK: 0 error(s), 0 warning(s); tests 1 passed, 0 failed, 0 with errors; version sha256 ${digest.sha256}`);
+    expect(r.out.at(-1)).toBe(
+      `OK: 0 error(s), 0 warning(s); tests 1 passed, 0 failed, 0 with errors; version sha256 ${digest.sha256}`,
+    );
   });
 
   it('exit 1 with file:line:column CODE for a type error in the second file, after non-ASCII text', async () => {
@@ -68,16 +79,27 @@ describe('arx policy check', () => {
   });
 
   it('exit 1 for a failing test, naming the test file and the test', async () => {
-    const dir = policyDir({ 'policies/p.cedar': permit, 'tests/t.json': JSON.stringify([test('deny', 'wrongly expects deny')], null, 2) });
+    const dir = policyDir({
+      'policies/p.cedar': permit,
+      'tests/t.json': JSON.stringify([test('deny', 'wrongly expects deny')], null, 2),
+    });
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(r.out.some((l) => /t\.json:\d+:1: POLICY_TEST_FAILED wrongly expects deny: expected deny, got permit/.test(l))).toBe(true);
+    expect(
+      r.out.some((l) => /t\.json:\d+:1: POLICY_TEST_FAILED wrongly expects deny: expected deny, got permit/.test(l)),
+    ).toBe(true);
   });
 
   it('exit 1 for a test that cannot be evaluated (its request does not conform to the schema)', async () => {
     const erroring = `@id("errs") forbid (principal, action, resource) when { principal.clearanceLevel > 1 };\n${permit}\n`;
     const t = test('permit', 'entity without attributes');
-    const noAttrs = { ...t, request: { ...t.request, entities: t.request.entities.map((e) => (e.uid.type === 'Arx::User' ? { ...e, attrs: {} } : e)) } };
+    const noAttrs = {
+      ...t,
+      request: {
+        ...t.request,
+        entities: t.request.entities.map((e) => (e.uid.type === 'Arx::User' ? { ...e, attrs: {} } : e)),
+      },
+    };
     const dir = policyDir({ 'policies/p.cedar': erroring, 'tests/t.json': JSON.stringify([noAttrs]) });
     const r = await check(dir);
     expect(r.code).toBe(1);

@@ -35,7 +35,14 @@ interface Signer {
 }
 async function signer(name: string, operatorId: string): Promise<Signer> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '01', name: `CN=${name}`, keys, signingAlgorithm: alg, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${name}`,
+    keys,
+    signingAlgorithm: alg,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+  });
   const der = new Uint8Array(cert.rawData);
   return { operatorId, keys, der, sha256: createHash('sha256').update(der).digest('hex') };
 }
@@ -45,15 +52,46 @@ let approver: Signer;
 let stranger: Signer;
 const version = (text = DEFAULT_POLICY_TEXT, tests: unknown[] = []): StoredVersion => {
   const d = policyVersionDigest({ policies: text, schema: GATEWAY_SCHEMA, tests });
-  return { tenantId, policyId, sha256: d.sha256, blake3: d.blake3, text, schema: GATEWAY_SCHEMA, tests, authorId: author.operatorId };
+  return {
+    tenantId,
+    policyId,
+    sha256: d.sha256,
+    blake3: d.blake3,
+    text,
+    schema: GATEWAY_SCHEMA,
+    tests,
+    authorId: author.operatorId,
+  };
 };
 
-async function sign(s: Signer, role: 'author' | 'approver', v: StoredVersion, over: { tenantId?: string } = {}): Promise<StoredSignature> {
-  const payload = statementBytes({ _type: 'arx.policy-signature/v1', role, tenantId: over.tenantId ?? tenantId, policyId, version: { sha256: v.sha256, blake3: v.blake3 } });
-  const sig = new Uint8Array(await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, s.keys.privateKey, pae(POLICY_SIGNATURE_PAYLOAD_TYPE, payload)));
+async function sign(
+  s: Signer,
+  role: 'author' | 'approver',
+  v: StoredVersion,
+  over: { tenantId?: string } = {},
+): Promise<StoredSignature> {
+  const payload = statementBytes({
+    _type: 'arx.policy-signature/v1',
+    role,
+    tenantId: over.tenantId ?? tenantId,
+    policyId,
+    version: { sha256: v.sha256, blake3: v.blake3 },
+  });
+  const sig = new Uint8Array(
+    await webcrypto.subtle.sign(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      s.keys.privateKey,
+      pae(POLICY_SIGNATURE_PAYLOAD_TYPE, payload),
+    ),
+  );
   // WebCrypto gives r||s; DSSE here carries DER, as the card service produces.
   const der = x509ToDer(sig);
-  return { role, operatorId: s.operatorId, certificateSha256: s.sha256, envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: s.sha256, sig: der }]) };
+  return {
+    role,
+    operatorId: s.operatorId,
+    certificateSha256: s.sha256,
+    envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: s.sha256, sig: der }]),
+  };
 }
 function x509ToDer(raw: Uint8Array): Uint8Array {
   const int = (b: Uint8Array) => {
@@ -78,20 +116,50 @@ beforeAll(async () => {
   approver = await signer('APPROVER', 'op-approver');
   stranger = await signer('STRANGER', 'op-stranger');
   enrolled = new Map([
-    [author.sha256, { operatorId: author.operatorId, usage: 'signature', der: author.der, operatorActive: true, roles: ['policy-author'] }],
-    [approver.sha256, { operatorId: approver.operatorId, usage: 'signature', der: approver.der, operatorActive: true, roles: ['approver'] }],
+    [
+      author.sha256,
+      {
+        operatorId: author.operatorId,
+        usage: 'signature',
+        der: author.der,
+        operatorActive: true,
+        roles: ['policy-author'],
+      },
+    ],
+    [
+      approver.sha256,
+      {
+        operatorId: approver.operatorId,
+        usage: 'signature',
+        der: approver.der,
+        operatorActive: true,
+        roles: ['approver'],
+      },
+    ],
   ]);
 });
 
 describe('the version digest', () => {
   it('is canonical over line ends and a BOM, and independent of the key order of the tests', () => {
-    const a = policyVersionDigest({ policies: 'x\ny\n', schema: 's', tests: [{ name: 'n', expect: { decision: 'permit' } }] });
-    expect(policyVersionDigest({ policies: '\ufeffx\r\ny\r', schema: 's', tests: [{ expect: { decision: 'permit' }, name: 'n' }] })).toEqual(a);
+    const a = policyVersionDigest({
+      policies: 'x\ny\n',
+      schema: 's',
+      tests: [{ name: 'n', expect: { decision: 'permit' } }],
+    });
+    expect(
+      policyVersionDigest({
+        policies: '\ufeffx\r\ny\r',
+        schema: 's',
+        tests: [{ expect: { decision: 'permit' }, name: 'n' }],
+      }),
+    ).toEqual(a);
     expect(policyVersionDigest({ policies: 'x\ny\n', schema: 's', tests: [] })).not.toEqual(a);
   });
 
   it('length prefixes keep the parts apart: moving bytes from the text into the schema changes it', () => {
-    expect(policyVersionDigest({ policies: 'ab', schema: '', tests: [] })).not.toEqual(policyVersionDigest({ policies: 'a', schema: 'b', tests: [] }));
+    expect(policyVersionDigest({ policies: 'ab', schema: '', tests: [] })).not.toEqual(
+      policyVersionDigest({ policies: 'a', schema: 'b', tests: [] }),
+    );
   });
 });
 
@@ -139,12 +207,17 @@ describe('checkSignedVersion', () => {
     expect(problems(v, [a, await sign(approver, 'approver', v)])).toEqual(['OPERATOR_DISABLED']);
     enrolled.set(approver.sha256, { ...enrolled.get(approver.sha256)!, operatorActive: true });
     expect(problems(v, [a, { ...a, role: 'approver' }])).toEqual(['STATEMENT_MISMATCH']);
-    expect(problems(v, [a, await sign(approver, 'approver', v, { tenantId: '33333333-3333-4333-8333-333333333333' })])).toEqual(['STATEMENT_MISMATCH']);
+    expect(
+      problems(v, [a, await sign(approver, 'approver', v, { tenantId: '33333333-3333-4333-8333-333333333333' })]),
+    ).toEqual(['STATEMENT_MISMATCH']);
     const good = await sign(approver, 'approver', v);
     const env = good.envelope as { signatures: { keyid: string; sig: string }[] };
     const bytes = Buffer.from(env.signatures[0]!.sig, 'base64');
     bytes[bytes.length - 1]! ^= 1;
-    const broken = { ...good, envelope: { ...env, signatures: [{ keyid: env.signatures[0]!.keyid, sig: bytes.toString('base64') }] } };
+    const broken = {
+      ...good,
+      envelope: { ...env, signatures: [{ keyid: env.signatures[0]!.keyid, sig: bytes.toString('base64') }] },
+    };
     expect(problems(v, [a, broken])).toEqual(['SIGNATURE_INVALID']);
     expect(problems(v, [a])).toEqual(['SIGNATURE_MISSING']);
     expect(problems(v, [a, { ...good, envelope: { nope: true } }])).toEqual(['ENVELOPE_INVALID']);

@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
  */
 const fixture = fileURLToPath(new URL('./fixtures/lazy-deopt-at-cedar-call.ts', import.meta.url));
 const run = (mode: 'raw' | 'guarded') =>
-  spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', fixture, mode], { encoding: 'utf8', timeout: 60_000 });
+  spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', fixture, mode], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 // The V8 of Node 20 (11.3) has the bug; a later one may not, and then the unguarded run survives.
 const v8HasTheBug = process.versions.v8.startsWith('11.3.');
 

@@ -28,23 +28,69 @@ describe('the default policies decide', () => {
   it.each<[string, Partial<GatewayRequest>, PolicyDecision['decision'], string[]]>([
     ['CUI within clearance, model, region, hours and budget', {}, 'permit', ['arx.permit.within-clearance']],
     ['data above the user clearance: nothing permits it', { user: 'dave' }, 'deny', []],
-    ['CUI to a model accredited only for internal data', { provider: 'openai', model: 'gpt-4o' }, 'deny', ['arx.classification.model-ceiling']],
-    ['data from a jurisdiction the model does not process in', { provider: 'google-vertex', model: 'gemini-2.5-pro', jurisdiction: 'FR' }, 'deny', ['arx.jurisdiction.model-region']],
+    [
+      'CUI to a model accredited only for internal data',
+      { provider: 'openai', model: 'gpt-4o' },
+      'deny',
+      ['arx.classification.model-ceiling'],
+    ],
+    [
+      'data from a jurisdiction the model does not process in',
+      { provider: 'google-vertex', model: 'gemini-2.5-pro', jurisdiction: 'FR' },
+      'deny',
+      ['arx.jurisdiction.model-region'],
+    ],
     [
       'secret data to a cloud model',
       { user: 'alice', team: 'research', classification: 'secret' },
       'deny',
       ['arx.classification.model-ceiling', 'arx.classification.secret-on-premises'],
     ],
-    ['secret data to the enclave model', { user: 'alice', team: 'research', classification: 'secret', provider: 'mistral', model: 'mistral-large-enclave' }, 'permit', ['arx.permit.within-clearance']],
-    ['a prompt above the model token limit', { provider: 'groq', model: 'llama-3.3-70b', classification: 'public', promptTokens: 40_000 }, 'deny', ['arx.limits.model-tokens']],
+    [
+      'secret data to the enclave model',
+      {
+        user: 'alice',
+        team: 'research',
+        classification: 'secret',
+        provider: 'mistral',
+        model: 'mistral-large-enclave',
+      },
+      'permit',
+      ['arx.permit.within-clearance'],
+    ],
+    [
+      'a prompt above the model token limit',
+      { provider: 'groq', model: 'llama-3.3-70b', classification: 'public', promptTokens: 40_000 },
+      'deny',
+      ['arx.limits.model-tokens'],
+    ],
     ['above the default cost cap', { estimatedCostCents: 201 }, 'deny', ['arx.cost.default-cap']],
-    ['within the research cap, above the default', { user: 'alice', team: 'research', estimatedCostCents: 1500 }, 'permit', ['arx.permit.within-clearance']],
-    ['the same cost billed to intel-analysis', { user: 'alice', team: 'intel-analysis', estimatedCostCents: 1500 }, 'deny', ['arx.cost.intel-analysis-cap']],
+    [
+      'within the research cap, above the default',
+      { user: 'alice', team: 'research', estimatedCostCents: 1500 },
+      'permit',
+      ['arx.permit.within-clearance'],
+    ],
+    [
+      'the same cost billed to intel-analysis',
+      { user: 'alice', team: 'intel-analysis', estimatedCostCents: 1500 },
+      'deny',
+      ['arx.cost.intel-analysis-cap'],
+    ],
     ['CUI on a Saturday', SATURDAY_NOON_NY, 'deny', ['arx.hours.cui-off-hours']],
     ['CUI at 19:00 local on a weekday', { time: '2025-03-05T00:00:00Z' }, 'deny', ['arx.hours.cui-off-hours']],
-    ['internal data on a Saturday', { ...SATURDAY_NOON_NY, classification: 'internal' }, 'permit', ['arx.permit.within-clearance']],
-    ['CUI on a Saturday with break-glass by an eligible user', { ...SATURDAY_NOON_NY, user: 'alice', team: 'research', breakGlass: GOOD_REASON }, 'permit', ['arx.permit.within-clearance']],
+    [
+      'internal data on a Saturday',
+      { ...SATURDAY_NOON_NY, classification: 'internal' },
+      'permit',
+      ['arx.permit.within-clearance'],
+    ],
+    [
+      'CUI on a Saturday with break-glass by an eligible user',
+      { ...SATURDAY_NOON_NY, user: 'alice', team: 'research', breakGlass: GOOD_REASON },
+      'permit',
+      ['arx.permit.within-clearance'],
+    ],
     [
       'break-glass by a user who may not',
       { ...SATURDAY_NOON_NY, breakGlass: GOOD_REASON },
@@ -57,7 +103,12 @@ describe('the default policies decide', () => {
       'deny',
       ['arx.break-glass.misuse', 'arx.hours.cui-off-hours'],
     ],
-    ['break-glass lifts a cost cap', { user: 'alice', team: 'intel-analysis', estimatedCostCents: 1500, breakGlass: GOOD_REASON }, 'permit', ['arx.permit.within-clearance']],
+    [
+      'break-glass lifts a cost cap',
+      { user: 'alice', team: 'intel-analysis', estimatedCostCents: 1500, breakGlass: GOOD_REASON },
+      'permit',
+      ['arx.permit.within-clearance'],
+    ],
     [
       'break-glass never lifts classification',
       { user: 'alice', team: 'research', classification: 'secret', breakGlass: GOOD_REASON },
@@ -90,7 +141,10 @@ describe('a policy that fails to evaluate', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
       expect(refused.error.code).toBe('POLICY_VALIDATION_ERROR');
-      expect(refused.error.details?.diagnostics?.[0]).toMatchObject({ policyId: 'zz.unguarded', location: { line: expect.any(Number) } });
+      expect(refused.error.details?.diagnostics?.[0]).toMatchObject({
+        policyId: 'zz.unguarded',
+        location: { line: expect.any(Number) },
+      });
     }
     const e = compile(text, { validate: false });
     const d = decide({}, e);
@@ -120,7 +174,16 @@ describe('a policy that fails to evaluate', () => {
 });
 
 describe('determining policies', () => {
-  const many = { ...SATURDAY_NOON_NY, user: 'bob', provider: 'openai', model: 'gpt-4o', jurisdiction: 'DE', estimatedCostCents: 999, promptTokens: 200_000, breakGlass: GOOD_REASON } as const;
+  const many = {
+    ...SATURDAY_NOON_NY,
+    user: 'bob',
+    provider: 'openai',
+    model: 'gpt-4o',
+    jurisdiction: 'DE',
+    estimatedCostCents: 999,
+    promptTokens: 200_000,
+    breakGlass: GOOD_REASON,
+  } as const;
   const expected = [
     'arx.break-glass.misuse',
     'arx.classification.model-ceiling',
@@ -138,7 +201,9 @@ describe('determining policies', () => {
     const orders = [
       [...DEFAULT_POLICIES].reverse(),
       [...DEFAULT_POLICIES].sort((a, b) => (a.id < b.id ? 1 : -1)),
-      DEFAULT_POLICIES.map((p, i) => ({ p, k: (i * 7) % DEFAULT_POLICIES.length })).sort((a, b) => a.k - b.k).map((x) => x.p),
+      DEFAULT_POLICIES.map((p, i) => ({ p, k: (i * 7) % DEFAULT_POLICIES.length }))
+        .sort((a, b) => a.k - b.k)
+        .map((x) => x.p),
     ];
     for (const order of orders) {
       const e = compile(order.map((p) => p.text).join('\n'));
@@ -169,7 +234,9 @@ describe('compiling', () => {
   });
 
   it('an id that is also an Object.prototype member is an ordinary id', () => {
-    const e = compile(`${DEFAULT_POLICY_TEXT}@id("__proto__") forbid (principal, action, resource);\n@id("constructor") forbid (principal, action, resource);\n`);
+    const e = compile(
+      `${DEFAULT_POLICY_TEXT}@id("__proto__") forbid (principal, action, resource);\n@id("constructor") forbid (principal, action, resource);\n`,
+    );
     expect(decide({}, e).determiningPolicies).toEqual(['__proto__', 'constructor']);
   });
 
@@ -192,14 +259,20 @@ describe('requests that do not fit the schema', () => {
     expect(extra).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
     const wrongType = engine.evaluate({ ...request, context: { ...request.context, tokens: '1200' } });
     expect(wrongType).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
-    const badEntity = engine.evaluate({ ...request, entities: [{ uid: { type: 'Arx::Bogus', id: 'x' }, attrs: {}, parents: [] }] });
+    const badEntity = engine.evaluate({
+      ...request,
+      entities: [{ uid: { type: 'Arx::Bogus', id: 'x' }, attrs: {}, parents: [] }],
+    });
     expect(badEntity).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
   });
 
   it('refuses numbers JSON cannot carry exactly, naming the path', () => {
     for (const tokens of [2 ** 53, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       const r = engine.evaluate({ ...request, context: { ...request.context, tokens } });
-      expect(r).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID', details: { path: 'context.tokens' } } });
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: 'POLICY_REQUEST_INVALID', details: { path: 'context.tokens' } },
+      });
     }
   });
 

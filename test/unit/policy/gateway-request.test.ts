@@ -12,7 +12,14 @@ describe('local time for off-hours policies', () => {
   });
 
   it('refuses dates that do not exist and times that are not RFC 3339 UTC', () => {
-    for (const t of ['2025-02-30T10:00:00Z', '2025-13-01T10:00:00Z', '2025-03-04T24:00:00Z', '2025-03-04T10:00:00+01:00', '2025-03-04 10:00:00Z', '']) {
+    for (const t of [
+      '2025-02-30T10:00:00Z',
+      '2025-13-01T10:00:00Z',
+      '2025-03-04T24:00:00Z',
+      '2025-03-04T10:00:00+01:00',
+      '2025-03-04 10:00:00Z',
+      '',
+    ]) {
       expect(localTimeOf(t, 0)).toBeUndefined();
     }
   });
@@ -55,7 +62,9 @@ describe('toCedarRequest', () => {
   });
 
   it('records the break-glass justification and its trimmed length in code points', () => {
-    const r = unwrap(toCedarRequest({ ...baseRequest, breakGlass: { justification: '  Störung 🚀 ' } }, DEMO_DIRECTORY));
+    const r = unwrap(
+      toCedarRequest({ ...baseRequest, breakGlass: { justification: '  Störung 🚀 ' } }, DEMO_DIRECTORY),
+    );
     expect(r.context['breakGlass']).toEqual({ justification: '  Störung 🚀 ', justificationLength: 9 });
   });
 
@@ -71,20 +80,31 @@ describe('toCedarRequest', () => {
     ['a local time offset beyond +14:00', { utcOffsetMinutes: 900 }, 'POLICY_REQUEST_INVALID', 'utcOffsetMinutes'],
     ['a date that does not exist', { time: '2025-02-29T10:00:00Z' }, 'POLICY_REQUEST_INVALID', 'time'],
     ['an unexpected field', { sneaky: true }, 'POLICY_REQUEST_INVALID', ''],
-    ['an empty justification', { breakGlass: { justification: '' } }, 'POLICY_REQUEST_INVALID', 'breakGlass.justification'],
+    [
+      'an empty justification',
+      { breakGlass: { justification: '' } },
+      'POLICY_REQUEST_INVALID',
+      'breakGlass.justification',
+    ],
   ])('refuses %s with a code and the field', (_name, over, code, path) => {
     const r = toCedarRequest({ ...baseRequest, ...over }, DEMO_DIRECTORY);
     expect(r).toMatchObject({ ok: false, error: { code, details: { path } } });
   });
 
   it('a malformed directory entry is an error value, not an exception', () => {
-    const broken = { ...DEMO_DIRECTORY, users: { ...DEMO_DIRECTORY.users, bob: { clearance: 'cui', breakGlassEligible: false } } } as never;
+    const broken = {
+      ...DEMO_DIRECTORY,
+      users: { ...DEMO_DIRECTORY.users, bob: { clearance: 'cui', breakGlassEligible: false } },
+    } as never;
     expect(toCedarRequest(baseRequest, broken)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
   });
 
   it('refuses input that is not an object at all', () => {
     for (const input of [null, undefined, 42, 'req', []]) {
-      expect(toCedarRequest(input, DEMO_DIRECTORY)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
+      expect(toCedarRequest(input, DEMO_DIRECTORY)).toMatchObject({
+        ok: false,
+        error: { code: 'POLICY_REQUEST_INVALID' },
+      });
     }
   });
 });

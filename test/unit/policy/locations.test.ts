@@ -33,6 +33,11 @@ describe('byte offsets to character locations', () => {
   it('a location at the very start of a line is column 1 of that line', () => {
     const text = 'one\ntwo\n\nfour';
     const loc = createByteLocator(text);
-    expect(loc.locateText(text.indexOf('four'), text.length)).toMatchObject({ line: 4, column: 1, endLine: 4, endColumn: 5 });
+    expect(loc.locateText(text.indexOf('four'), text.length)).toMatchObject({
+      line: 4,
+      column: 1,
+      endLine: 4,
+      endColumn: 5,
+    });
   });
 });

@@ -19,9 +19,21 @@ function record(over: Partial<GatewayRequest>, e = engine): PolicyDecidedData {
 
 const cases: [string, Partial<GatewayRequest>][] = [
   ['a permit', {}],
-  ['a deny by several policies', { provider: 'openai', model: 'gpt-4o', jurisdiction: 'DE', estimatedCostCents: 999, time: '2025-03-08T17:00:00Z' }],
+  [
+    'a deny by several policies',
+    { provider: 'openai', model: 'gpt-4o', jurisdiction: 'DE', estimatedCostCents: 999, time: '2025-03-08T17:00:00Z' },
+  ],
   ['a default deny', { user: 'dave' }],
-  ['a break-glass permit with non-ASCII text', { user: 'alice', team: 'research', time: '2025-03-08T17:00:00Z', purpose: 'Lagebild für 東京 🚀', breakGlass: { justification: 'Störfall 4711 — Bereitschaft entschieden' } }],
+  [
+    'a break-glass permit with non-ASCII text',
+    {
+      user: 'alice',
+      team: 'research',
+      time: '2025-03-08T17:00:00Z',
+      purpose: 'Lagebild für 東京 🚀',
+      breakGlass: { justification: 'Störfall 4711 — Bereitschaft entschieden' },
+    },
+  ],
 ];
 
 describe('the com.arx.policy.decided record', () => {
@@ -48,7 +60,10 @@ describe('the com.arx.policy.decided record', () => {
   it('a record that was changed afterwards does not replay to itself', () => {
     const event = roundTrip(record({}));
     const raisedCost = { ...event, context: { ...event.context, estimatedCostCents: 5000 } };
-    expect(unwrap(replayDecision(engine, raisedCost))).toMatchObject({ matches: false, differences: ['decision', 'determiningPolicies'] });
+    expect(unwrap(replayDecision(engine, raisedCost))).toMatchObject({
+      matches: false,
+      differences: ['decision', 'determiningPolicies'],
+    });
     const flipped = { ...event, decision: 'deny' as const };
     expect(unwrap(replayDecision(engine, flipped)).differences).toEqual(['decision']);
     const hiddenError = { ...event, errors: [{ policyId: 'arx.cost.default-cap', message: 'x' }] };
@@ -71,7 +86,10 @@ describe('the com.arx.policy.decided record', () => {
     const notAnEntity = { ...event, entities: [{ uid: 'Arx::User::bob' }] } as unknown as PolicyDecidedData;
     expect(replayDecision(engine, notAnEntity)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
     for (const junk of [null, {}, { policyVersion: engine.version }, { ...event, errors: 'none' }]) {
-      expect(replayDecision(engine, junk as unknown as PolicyDecidedData)).toMatchObject({ ok: false, error: { code: 'POLICY_REQUEST_INVALID' } });
+      expect(replayDecision(engine, junk as unknown as PolicyDecidedData)).toMatchObject({
+        ok: false,
+        error: { code: 'POLICY_REQUEST_INVALID' },
+      });
     }
   });
 });

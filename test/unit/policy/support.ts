@@ -1,6 +1,12 @@
 import * as cedar from '../../../electron/main/policy/cedar-node';
 import { expect } from 'vitest';
-import { compilePolicySet, type CompileOptions, type GatewayRequest, type PolicyEngine, type PolicyResult } from '../../../shared/policy';
+import {
+  compilePolicySet,
+  type CompileOptions,
+  type GatewayRequest,
+  type PolicyEngine,
+  type PolicyResult,
+} from '../../../shared/policy';
 
 /** Tests run under Node: the nodejs build reads its .wasm with fs, nothing is fetched. */
 export { cedar };
@@ -10,7 +16,8 @@ export function unwrap<T>(r: PolicyResult<T>): T {
   return r.value;
 }
 
-export const compile = (text: string, options?: CompileOptions): PolicyEngine => unwrap(compilePolicySet(cedar, text, options));
+export const compile = (text: string, options?: CompileOptions): PolicyEngine =>
+  unwrap(compilePolicySet(cedar, text, options));
 
 /** A weekday, working hours in New York (UTC-5): 09:15 local on Tuesday 2025-03-04. */
 export const baseRequest: GatewayRequest = {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, validatePolicies } from '../../../shared/policy';
 import { cedar } from './support';
 
-const permit = (id: string, when = 'true') => `@id("${id}")\npermit (principal, action == Arx::Action::"InvokeModel", resource)\nwhen { ${when} };\n`;
+const permit = (id: string, when = 'true') =>
+  `@id("${id}")\npermit (principal, action == Arx::Action::"InvokeModel", resource)\nwhen { ${when} };\n`;
 
 describe('validatePolicies', () => {
   it('accepts the default policies under strict validation, with their ids in text order', () => {
@@ -28,7 +29,9 @@ describe('validatePolicies', () => {
 
   it('locates a validation error after non-ASCII text and names it by our @id', () => {
     // Eleven policies so that Cedar's own names sort differently from their order (policy10 < policy2).
-    const filler = Array.from({ length: 10 }, (_, i) => permit(`filler-${i}`, `context.purpose == "Zweck ${i}: Überprüfung 東京 🚀"`)).join('');
+    const filler = Array.from({ length: 10 }, (_, i) =>
+      permit(`filler-${i}`, `context.purpose == "Zweck ${i}: Überprüfung 東京 🚀"`),
+    ).join('');
     const text = `${filler}@id("the-bad-one")\nforbid (principal, action, resource)\nwhen { context.clasification == Arx::Classification::"cui" };\n`;
     const r = validatePolicies(cedar, text);
     expect(r.ok).toBe(false);
@@ -96,7 +99,12 @@ describe('validatePolicies', () => {
   });
 
   it('never throws on hostile text', () => {
-    for (const text of ['@id("x")'.repeat(10_000), '('.repeat(100_000), 'permit (principal, action, resource) when { "\\u{110000}" };', '\u0000\uffff\ud800']) {
+    for (const text of [
+      '@id("x")'.repeat(10_000),
+      '('.repeat(100_000),
+      'permit (principal, action, resource) when { "\\u{110000}" };',
+      '\u0000\uffff\ud800',
+    ]) {
       const r = validatePolicies(cedar, text);
       expect(r.ok).toBe(false);
       expect(r.errors.length).toBeGreaterThan(0);

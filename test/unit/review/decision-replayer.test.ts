@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CachingEngine, DecisionReplayer, EngineCache, type DecisionRow } from '../../../electron/main/review/decision-replayer';
+import {
+  CachingEngine,
+  DecisionReplayer,
+  EngineCache,
+  type DecisionRow,
+} from '../../../electron/main/review/decision-replayer';
 import { packRows, unpackRows } from '../../../electron/main/review/reverify-protocol';
 import { Rng } from '../../../electron/main/simulator/population';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../../electron/main/simulator/simulate';
@@ -14,7 +19,8 @@ const decisions: PolicyDecidedData[] = [];
   const dir = simulatorDirectory(5);
   const rng = new Rng(5);
   for (const req of gatewayTraffic({ seed: 5, start: new Date('2026-11-02T08:00:00Z'), spanDays: 3, requests: 150 })) {
-    for (const e of requestEvents(req, engine, dir, rng)) if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
+    for (const e of requestEvents(req, engine, dir, rng))
+      if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
   }
 }
 const row = (data: unknown, seq: number, type = 'com.arx.policy.decided', column = true): DecisionRow => ({
@@ -40,7 +46,9 @@ describe('DecisionReplayer', () => {
   it('compares determining policies as sets: a reordered list still matches, a missing or extra policy does not', () => {
     const d = decisions.find((x) => x.determiningPolicies.length >= 1)!;
     const r = new DecisionReplayer([version]);
-    expect(r.replayOne(row({ ...d, determiningPolicies: [...d.determiningPolicies].reverse() }, 1))!.differences).toEqual([]);
+    expect(
+      r.replayOne(row({ ...d, determiningPolicies: [...d.determiningPolicies].reverse() }, 1))!.differences,
+    ).toEqual([]);
     const extra = r.replayOne(row({ ...d, determiningPolicies: [...d.determiningPolicies, 'arx.extra'] }, 2))!;
     expect(extra.differences).toContain('determiningPolicies');
     expect(extra.recomputed!.determiningPolicies).toEqual(d.determiningPolicies);
@@ -51,7 +59,11 @@ describe('DecisionReplayer', () => {
     const r = new DecisionReplayer([version]);
     const out = r.replay([row(d, 1), row({ ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' }, 2)]);
     expect(out).toMatchObject({ matched: 1, mismatched: 1 });
-    expect(out.mismatches[0]).toMatchObject({ seq: 2, recomputed: { decision: d.decision }, differences: ['decision'] });
+    expect(out.mismatches[0]).toMatchObject({
+      seq: 2,
+      recomputed: { decision: d.decision },
+      differences: ['decision'],
+    });
   });
 
   it('unknown versions, unreadable bytes and rows filed as decisions that are not are unverifiable, with their codes', () => {
@@ -60,10 +72,14 @@ describe('DecisionReplayer', () => {
     expect(r.replayOne(row(d, 1))!.problem!.code).toBe('POLICY_VERSION_MISSING');
     const bad: DecisionRow = { seq: 2, eventId: 'x', columnSaysDecided: true, bytes: new Uint8Array([0xff, 0xfe]) };
     expect(new DecisionReplayer([version]).replayOne(bad)!.problem!.code).toBe('DECISION_RECORD_UNREADABLE');
-    expect(new DecisionReplayer([version]).replayOne(row(d, 3, 'com.arx.cost.recorded'))!.problem!.code).toBe('DECISION_TYPE_MISMATCH');
+    expect(new DecisionReplayer([version]).replayOne(row(d, 3, 'com.arx.cost.recorded'))!.problem!.code).toBe(
+      'DECISION_TYPE_MISMATCH',
+    );
     // A row picked only because its bytes mention the type is skipped when it is another event.
     expect(new DecisionReplayer([version]).replayOne(row(d, 4, 'com.arx.cost.recorded', false))).toBeUndefined();
-    const broken = new DecisionReplayer([version]).replayOne(row({ ...d, policyVersion: { sha256: 'x', blake3: 'y' } }, 5))!;
+    const broken = new DecisionReplayer([version]).replayOne(
+      row({ ...d, policyVersion: { sha256: 'x', blake3: 'y' } }, 5),
+    )!;
     expect(broken.problem!.code).toBe('DECISION_RECORD_UNREADABLE');
   });
 
@@ -74,11 +90,22 @@ describe('DecisionReplayer', () => {
       return { inner: c.engine, cached: new CachingEngine(c.engine, 1000) };
     };
     const { inner, cached } = cachingOf();
-    const asRequest = (d: PolicyDecidedData): CedarRequest => JSON.parse(JSON.stringify({ principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities })) as CedarRequest;
+    const asRequest = (d: PolicyDecidedData): CedarRequest =>
+      JSON.parse(
+        JSON.stringify({
+          principal: d.principal,
+          action: d.action,
+          resource: d.resource,
+          context: d.context,
+          entities: d.entities,
+        }),
+      ) as CedarRequest;
     // Every leaf of the request, one at a time: a string gets a suffix, a number +1, a boolean flips.
     const leaves = (v: unknown, path: (string | number)[] = []): (string | number)[][] => {
       if (v === null || typeof v !== 'object') return [path];
-      return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => leaves(x, [...path, Array.isArray(v) ? Number(k) : k]));
+      return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) =>
+        leaves(x, [...path, Array.isArray(v) ? Number(k) : k]),
+      );
     };
     const mutate = (r: CedarRequest, path: (string | number)[]): CedarRequest => {
       const copy = JSON.parse(JSON.stringify(r)) as Record<string | number, unknown>;
@@ -122,7 +149,13 @@ describe('DecisionReplayer', () => {
     const e2 = new EngineCache().get(v2);
     if (!('engine' in e1) || !('engine' in e2)) throw new Error('compile');
     const d = decisions[0]!;
-    const req = { principal: d.principal, action: d.action, resource: d.resource, context: d.context, entities: d.entities } as CedarRequest;
+    const req = {
+      principal: d.principal,
+      action: d.action,
+      resource: d.resource,
+      context: d.context,
+      entities: d.entities,
+    } as CedarRequest;
     expect(new CachingEngine(e1.engine, 10).keyOf(req)).not.toBe(new CachingEngine(e2.engine, 10).keyOf(req));
   });
 
@@ -136,10 +169,15 @@ describe('DecisionReplayer', () => {
   });
 
   it('exact comparison (bundle verification) keeps the order of determining policies; set comparison does not', () => {
-    const d = decisions.find((x) => x.determiningPolicies.length >= 2) ?? decisions.find((x) => x.determiningPolicies.length >= 1)!;
+    const d =
+      decisions.find((x) => x.determiningPolicies.length >= 2) ??
+      decisions.find((x) => x.determiningPolicies.length >= 1)!;
     const reordered = { ...d, determiningPolicies: [...d.determiningPolicies, d.determiningPolicies[0]!].slice(1) };
     const sets = new DecisionReplayer([version]).replay([row(d, 1), row(reordered, 2)]);
-    const exact = new DecisionReplayer([version], [], 20_000, { compare: 'exact' }).replay([row(d, 1), row(reordered, 2)]);
+    const exact = new DecisionReplayer([version], [], 20_000, { compare: 'exact' }).replay([
+      row(d, 1),
+      row(reordered, 2),
+    ]);
     expect(sets.matched).toBe(2);
     if (d.determiningPolicies.length >= 2) expect(exact).toMatchObject({ matched: 1, mismatched: 1 });
     else expect(exact.matched).toBe(1);
@@ -148,6 +186,8 @@ describe('DecisionReplayer', () => {
   it('rows packed for a worker unpack to the same rows', () => {
     const rows = decisions.slice(0, 5).map((d, i) => row(d, 1000 + i, 'com.arx.policy.decided', i % 2 === 0));
     const back = unpackRows(packRows(rows));
-    expect(back.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() }))).toEqual(rows.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() })));
+    expect(back.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() }))).toEqual(
+      rows.map((r) => ({ ...r, bytes: Buffer.from(r.bytes).toString() })),
+    );
   });
 });

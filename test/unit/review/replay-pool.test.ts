@@ -14,7 +14,8 @@ const decisions: PolicyDecidedData[] = [];
   const dir = simulatorDirectory(6);
   const rng = new Rng(6);
   for (const req of gatewayTraffic({ seed: 6, start: new Date('2026-11-03T08:00:00Z'), spanDays: 2, requests: 120 })) {
-    for (const e of requestEvents(req, engine, dir, rng)) if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
+    for (const e of requestEvents(req, engine, dir, rng))
+      if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
   }
 }
 const rows = (list: PolicyDecidedData[], from = 0): DecisionRow[] =>
@@ -22,9 +23,17 @@ const rows = (list: PolicyDecidedData[], from = 0): DecisionRow[] =>
     seq: from + i,
     eventId: `e-${from + i}`,
     columnSaysDecided: true,
-    bytes: new TextEncoder().encode(JSON.stringify({ specversion: '1.0', id: `e-${from + i}`, type: 'com.arx.policy.decided', data })),
+    bytes: new TextEncoder().encode(
+      JSON.stringify({ specversion: '1.0', id: `e-${from + i}`, type: 'com.arx.policy.decided', data }),
+    ),
   }));
-const spec = (versions: (typeof version)[]) => ({ versions, problems: [], cacheLimit: 1000, cap: 50, compare: 'sets' as const });
+const spec = (versions: (typeof version)[]) => ({
+  versions,
+  problems: [],
+  cacheLimit: 1000,
+  cap: 50,
+  compare: 'sets' as const,
+});
 
 const pool = new ReplayPool(2);
 afterAll(async () => {
@@ -69,7 +78,10 @@ describe('ReplayPool', () => {
       const job = small.openJob(spec([version]), 2);
       expect(job.workers).toBe(2);
       expect(small.size).toBe(2);
-      const r = await Promise.all([job.replay(rows(decisions.slice(0, 10)), 0), job.replay(rows(decisions.slice(10, 20)), 1)]);
+      const r = await Promise.all([
+        job.replay(rows(decisions.slice(0, 10)), 0),
+        job.replay(rows(decisions.slice(10, 20)), 1),
+      ]);
       expect(r.map((x) => x.matched)).toEqual([10, 10]);
       job.close();
     } finally {

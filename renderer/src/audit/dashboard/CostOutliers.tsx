@@ -9,7 +9,12 @@ type Outlier = ExplorerDashboard['costOutliers'][number];
 const DAY = 86_400_000;
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
 const open = (tenantId: string, kind: 'user' | 'team', name: string, day: string) =>
-  openInExplorer(tenantId, { type: 'com.arx.cost.recorded', [kind]: name, timeFrom: `${day}T00:00:00Z`, timeTo: `${nextDay(day)}T00:00:00Z` });
+  openInExplorer(tenantId, {
+    type: 'com.arx.cost.recorded',
+    [kind]: name,
+    timeFrom: `${day}T00:00:00Z`,
+    timeTo: `${nextDay(day)}T00:00:00Z`,
+  });
 
 export function CostOutliers({ tenantId, data }: { tenantId: string; data: ExplorerDashboard }) {
   const dayNumber = (day: string) => Math.round(Date.parse(`${day}T00:00:00Z`) / DAY);
@@ -28,8 +33,16 @@ export function CostOutliers({ tenantId, data }: { tenantId: string; data: Explo
         xAxisProps={{ domain: ['dataMin', 'dataMax'], type: 'number' }}
         valueFormatter={{ x: (d) => new Date(d * DAY).toISOString().slice(5, 10), y: (v) => `$${v.toFixed(2)}` }}
         data={[
-          { name: 'User-days', color: 'blue.4', data: data.userDays.filter((u) => !flagged.has(`${u.user}/${u.day}`)).map(point) },
-          { name: 'Outliers', color: 'red.7', data: data.userDays.filter((u) => flagged.has(`${u.user}/${u.day}`)).map(point) },
+          {
+            name: 'User-days',
+            color: 'blue.4',
+            data: data.userDays.filter((u) => !flagged.has(`${u.user}/${u.day}`)).map(point),
+          },
+          {
+            name: 'Outliers',
+            color: 'red.7',
+            data: data.userDays.filter((u) => flagged.has(`${u.user}/${u.day}`)).map(point),
+          },
         ]}
         withLegend
         scatterProps={{
@@ -66,7 +79,12 @@ export function CostOutliers({ tenantId, data }: { tenantId: string; data: Explo
                 <Table.Td>{cents(o.median)}</Table.Td>
                 <Table.Td>{o.score >= 1e9 ? '∞' : o.score.toFixed(1)}</Table.Td>
                 <Table.Td>
-                  <Button size="compact-xs" variant="light" onClick={() => open(tenantId, o.seriesKind, o.series, o.day)} aria-label={`Open the costs of ${o.seriesKind} ${o.series} on ${o.day} in the explorer`}>
+                  <Button
+                    size="compact-xs"
+                    variant="light"
+                    onClick={() => open(tenantId, o.seriesKind, o.series, o.day)}
+                    aria-label={`Open the costs of ${o.seriesKind} ${o.series} on ${o.day} in the explorer`}
+                  >
                     Open
                   </Button>
                 </Table.Td>

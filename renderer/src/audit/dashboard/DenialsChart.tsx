@@ -5,7 +5,8 @@ import { openInExplorer } from '../explorer/link';
 import { ChartCard } from './ChartCard';
 
 type Denial = ExplorerDashboard['denialsByReason'][number];
-const open = (tenantId: string, d: Denial) => openInExplorer(tenantId, { type: 'com.arx.policy.decided', decision: 'deny', reason: d.reason });
+const open = (tenantId: string, d: Denial) =>
+  openInExplorer(tenantId, { type: 'com.arx.policy.decided', decision: 'deny', reason: d.reason });
 
 export function DenialsChart({ tenantId, data }: { tenantId: string; data: ExplorerDashboard }) {
   const rows = data.denialsByReason.map((d) => ({ reason: d.label, denials: d.count, raw: d }));
@@ -19,7 +20,10 @@ export function DenialsChart({ tenantId, data }: { tenantId: string; data: Explo
           orientation="vertical"
           yAxisProps={{ width: 300 }}
           series={[{ name: 'denials', color: 'red.6', label: 'Denials' }]}
-          barProps={{ cursor: 'pointer', onClick: (entry: { payload?: { raw?: Denial } }) => entry.payload?.raw && open(tenantId, entry.payload.raw) }}
+          barProps={{
+            cursor: 'pointer',
+            onClick: (entry: { payload?: { raw?: Denial } }) => entry.payload?.raw && open(tenantId, entry.payload.raw),
+          }}
           aria-label="Bar chart of denials by reason"
         />
       )}

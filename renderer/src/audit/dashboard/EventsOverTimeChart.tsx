@@ -5,15 +5,24 @@ import { openInExplorer } from '../explorer/link';
 import { ChartCard } from './ChartCard';
 
 type Bucket = ExplorerDashboard['eventsOverTime'][number];
-const label = (b: Bucket, unit: 'hour' | 'day') => (unit === 'day' ? b.start.slice(0, 10) : `${b.start.slice(5, 10)} ${b.start.slice(11, 16)}`);
+const label = (b: Bucket, unit: 'hour' | 'day') =>
+  unit === 'day' ? b.start.slice(0, 10) : `${b.start.slice(5, 10)} ${b.start.slice(11, 16)}`;
 /** The explorer's range for a bucket: its start, inclusive, to its end, exclusive. */
 const open = (tenantId: string, b: Bucket) => openInExplorer(tenantId, { timeFrom: b.start, timeTo: b.end });
 
 export function EventsOverTimeChart({ tenantId, data }: { tenantId: string; data: ExplorerDashboard }) {
-  const rows = data.eventsOverTime.map((b) => ({ bucket: label(b, data.bucket), events: b.outlier ? 0 : b.count, outlier: b.outlier ? b.count : 0, raw: b }));
+  const rows = data.eventsOverTime.map((b) => ({
+    bucket: label(b, data.bucket),
+    events: b.outlier ? 0 : b.count,
+    outlier: b.outlier ? b.count : 0,
+    raw: b,
+  }));
   const outliers = data.eventsOverTime.filter((b) => b.outlier);
   return (
-    <ChartCard title="Events over time" lead={`Events per ${data.bucket}; busy buckets far above the median busy bucket (MAD) are marked as outliers. Click a bar to see its events.`}>
+    <ChartCard
+      title="Events over time"
+      lead={`Events per ${data.bucket}; busy buckets far above the median busy bucket (MAD) are marked as outliers. Click a bar to see its events.`}
+    >
       <BarChart
         h={240}
         data={rows}
@@ -24,7 +33,10 @@ export function EventsOverTimeChart({ tenantId, data }: { tenantId: string; data
           { name: 'outlier', color: 'red.6', label: 'Outlier bucket' },
         ]}
         withLegend
-        barProps={{ cursor: 'pointer', onClick: (entry: { payload?: { raw?: Bucket } }) => entry.payload?.raw && open(tenantId, entry.payload.raw) }}
+        barProps={{
+          cursor: 'pointer',
+          onClick: (entry: { payload?: { raw?: Bucket } }) => entry.payload?.raw && open(tenantId, entry.payload.raw),
+        }}
         aria-label="Bar chart of events over time"
       />
       <Group gap="xs" wrap="wrap" aria-label="Open a bucket in the explorer" role="group">

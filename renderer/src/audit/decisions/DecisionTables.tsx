@@ -5,14 +5,23 @@ import type { ReviewDecisionEntry } from '../../../../shared/review';
 const n = (x: number) => x.toLocaleString('en-US');
 
 function Outcome({ o }: { o: ReviewDecisionEntry['recorded'] }) {
-  if (!o) return <Text size="sm" c="dimmed">unreadable</Text>;
+  if (!o)
+    return (
+      <Text size="sm" c="dimmed">
+        unreadable
+      </Text>
+    );
   return (
     <Stack gap={2}>
       <Badge color={o.decision === 'permit' ? 'teal' : 'red'} variant="light" w="fit-content">
         {o.decision}
       </Badge>
       <Text size="xs">{o.determiningPolicies.length ? o.determiningPolicies.join(', ') : 'no determining policy'}</Text>
-      {o.errors.length > 0 && <Text size="xs" c="orange">errors: {o.errors.join(', ')}</Text>}
+      {o.errors.length > 0 && (
+        <Text size="xs" c="orange">
+          errors: {o.errors.join(', ')}
+        </Text>
+      )}
     </Stack>
   );
 }
@@ -40,7 +49,15 @@ export function DecisionTable({ label, entries }: { label: string; entries: read
             <Table.Td>
               <Outcome o={e.recorded} />
             </Table.Td>
-            <Table.Td>{e.recomputed ? <Outcome o={e.recomputed} /> : <Text size="sm" c="dimmed">not evaluated</Text>}</Table.Td>
+            <Table.Td>
+              {e.recomputed ? (
+                <Outcome o={e.recomputed} />
+              ) : (
+                <Text size="sm" c="dimmed">
+                  not evaluated
+                </Text>
+              )}
+            </Table.Td>
             <Table.Td>
               {e.problem ? (
                 <Text size="sm">
@@ -70,19 +87,28 @@ export function ReverifyResultView({ result }: { result: ReverifyResult }) {
           {clean ? 'All decisions match' : `${n(result.mismatched + result.unverifiable)} decision(s) do not re-verify`}
         </Badge>
         <Text size="sm">
-          {n(result.total)} decisions in seq {n(result.fromSeq)}–{n(result.toSeq)}: {n(result.matched)} match, {n(result.mismatched)} mismatch, {n(result.unverifiable)} could not
-          be evaluated, {n(result.withErrors)} carried evaluation errors. {n(result.decisionsPerSecond)} decisions/s on {result.workers} worker(s).
+          {n(result.total)} decisions in seq {n(result.fromSeq)}–{n(result.toSeq)}: {n(result.matched)} match,{' '}
+          {n(result.mismatched)} mismatch, {n(result.unverifiable)} could not be evaluated, {n(result.withErrors)}{' '}
+          carried evaluation errors. {n(result.decisionsPerSecond)} decisions/s on {result.workers} worker(s).
         </Text>
       </Group>
       <Title order={4}>Mismatches</Title>
-      {result.mismatches.length ? <DecisionTable label="Mismatched decisions" entries={result.mismatches} /> : <Text size="sm">None: every recorded decision is what the recorded policy version decides.</Text>}
+      {result.mismatches.length ? (
+        <DecisionTable label="Mismatched decisions" entries={result.mismatches} />
+      ) : (
+        <Text size="sm">None: every recorded decision is what the recorded policy version decides.</Text>
+      )}
       <Title order={4}>Decisions that carried evaluation errors</Title>
       {result.errored.length ? (
         <DecisionTable label="Decisions with evaluation errors" entries={result.errored} />
       ) : (
         <Text size="sm">None.</Text>
       )}
-      {result.omitted > 0 && <Text size="sm" c="orange">{n(result.omitted)} more entries were counted but not listed.</Text>}
+      {result.omitted > 0 && (
+        <Text size="sm" c="orange">
+          {n(result.omitted)} more entries were counted but not listed.
+        </Text>
+      )}
       <Title order={4}>Policy versions</Title>
       <Table withTableBorder aria-label="Policy versions involved">
         <Table.Thead>
@@ -100,7 +126,16 @@ export function ReverifyResultView({ result }: { result: ReverifyResult }) {
               </Table.Td>
               <Table.Td>{n(v.decisions)}</Table.Td>
               <Table.Td>
-                <Badge color={v.signatures === 'verified' ? 'teal' : v.signatures === 'unsigned' || v.signatures === 'unchecked' ? 'yellow' : 'red'} variant="light">
+                <Badge
+                  color={
+                    v.signatures === 'verified'
+                      ? 'teal'
+                      : v.signatures === 'unsigned' || v.signatures === 'unchecked'
+                        ? 'yellow'
+                        : 'red'
+                  }
+                  variant="light"
+                >
                   {v.signatures}
                 </Badge>{' '}
                 <Text span size="xs">

@@ -12,7 +12,12 @@ import classes from './explorer.module.css';
  * stored bytes, the stored hashes, the proof and the signed checkpoint that main handed over.
  */
 export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq: number | null; onClose: () => void }) {
-  const [answer, setAnswer] = useState<{ seq: number; event?: ExplorerEvent; checked?: EventCheck; error?: ArxError } | null>(null);
+  const [answer, setAnswer] = useState<{
+    seq: number;
+    event?: ExplorerEvent;
+    checked?: EventCheck;
+    error?: ArxError;
+  } | null>(null);
   useEffect(() => {
     if (seq === null) return;
     let live = true;
@@ -28,7 +33,17 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
   const checked = state?.checked ?? null;
 
   return (
-    <Drawer opened={seq !== null} onClose={onClose} position="right" size="xl" title={<Title order={2} size="h4">Event {seq}</Title>}>
+    <Drawer
+      opened={seq !== null}
+      onClose={onClose}
+      position="right"
+      size="xl"
+      title={
+        <Title order={2} size="h4">
+          Event {seq}
+        </Title>
+      }
+    >
       {!state || (!state.event && !state.error) ? <Loader aria-label="Loading the event" /> : null}
       {state?.error ? <ErrorNotice error={state.error} title={errorTitle(state.error)} /> : null}
       {state?.event && checked ? (
@@ -96,7 +111,8 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
               {state.event.proof ? (
                 <>
                   <Text size="xs" c="dimmed" mb={4}>
-                    c2sp.org/tlog-proof@v1 to the checkpoint of size {state.event.proof.treeSize} issued {state.event.proof.issuedAt}.
+                    c2sp.org/tlog-proof@v1 to the checkpoint of size {state.event.proof.treeSize} issued{' '}
+                    {state.event.proof.issuedAt}.
                   </Text>
                   <ScrollArea.Autosize mah={420}>
                     <Code block className={classes.hex} data-testid="event-proof">
@@ -150,4 +166,5 @@ function Hex({ name, value }: { name: string; value: string }) {
   );
 }
 
-const atobLength = (b64: string) => Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+const atobLength = (b64: string) =>
+  Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);

@@ -38,7 +38,12 @@ export function EventTable(props: {
   const count = rows.length + (hasMore ? 1 : 0);
   // TanStack Virtual returns functions React Compiler cannot memoize; this component is left to plain React.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length > 0 ? items[items.length - 1]!.index : -1;
 
@@ -57,7 +62,14 @@ export function EventTable(props: {
   };
   const onKey = (e: KeyboardEvent<HTMLDivElement>, i: number) => {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1);
-    const moves: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: rows.length - 1 };
+    const moves: Record<string, number> = {
+      ArrowDown: i + 1,
+      ArrowUp: i - 1,
+      PageDown: i + page,
+      PageUp: i - page,
+      Home: 0,
+      End: rows.length - 1,
+    };
     if (e.key in moves) {
       e.preventDefault();
       focusRow(moves[e.key]!);
@@ -68,16 +80,32 @@ export function EventTable(props: {
   };
 
   return (
-    <div role="grid" aria-label="Audit events" aria-rowcount={hasMore ? -1 : rows.length + 1} aria-busy={loading} className={classes.grid}>
+    <div
+      role="grid"
+      aria-label="Audit events"
+      aria-rowcount={hasMore ? -1 : rows.length + 1}
+      aria-busy={loading}
+      className={classes.grid}
+    >
       <div role="row" aria-rowindex={1} className={`${classes.row} ${classes.header}`}>
         {COLUMNS.map((c) => {
           const sorted = c.sort !== undefined && props.sort.key === c.sort;
           return (
-            <div key={c.key} role="columnheader" aria-sort={sorted ? (props.sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'} className={classes.cell}>
+            <div
+              key={c.key}
+              role="columnheader"
+              aria-sort={sorted ? (props.sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
+              className={classes.cell}
+            >
               {c.sort ? (
                 <UnstyledButton
                   className={classes.sortButton}
-                  onClick={() => props.onSort({ key: c.sort!, direction: sorted && props.sort.direction === 'desc' ? 'asc' : 'desc' })}
+                  onClick={() =>
+                    props.onSort({
+                      key: c.sort!,
+                      direction: sorted && props.sort.direction === 'desc' ? 'asc' : 'desc',
+                    })
+                  }
                 >
                   {c.label} {sorted ? (props.sort.direction === 'asc' ? '▲' : '▼') : ''}
                 </UnstyledButton>
@@ -95,7 +123,13 @@ export function EventTable(props: {
             const style = { transform: `translateY(${v.start}px)`, height: ROW_HEIGHT };
             if (!r) {
               return (
-                <div key="more" role="row" aria-rowindex={v.index + 2} className={`${classes.row} ${classes.abs}`} style={style}>
+                <div
+                  key="more"
+                  role="row"
+                  aria-rowindex={v.index + 2}
+                  className={`${classes.row} ${classes.abs}`}
+                  style={style}
+                >
                   <div role="gridcell" className={classes.cell}>
                     <Loader size="xs" aria-label="Loading more events" />
                   </div>
@@ -119,12 +153,24 @@ export function EventTable(props: {
                 onFocus={() => setActive(v.index)}
                 onKeyDown={(e) => onKey(e, v.index)}
               >
-                <div role="gridcell" className={classes.cell}>{r.seq}</div>
-                <div role="gridcell" className={classes.cell}>{when(r.time)}</div>
-                <div role="gridcell" className={classes.cell}>{shortType(r.type)}</div>
-                <div role="gridcell" className={classes.cell}>{r.user ?? r.subject ?? ''}</div>
-                <div role="gridcell" className={classes.cell}>{r.team ?? ''}</div>
-                <div role="gridcell" className={classes.cell}>{r.provider ? `${r.provider} / ${r.model ?? ''}` : ''}</div>
+                <div role="gridcell" className={classes.cell}>
+                  {r.seq}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {when(r.time)}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {shortType(r.type)}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {r.user ?? r.subject ?? ''}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {r.team ?? ''}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {r.provider ? `${r.provider} / ${r.model ?? ''}` : ''}
+                </div>
                 <div role="gridcell" className={classes.cell}>
                   {r.decision ? (
                     <Badge size="sm" color={r.decision === 'deny' ? 'red' : 'green'} variant="light">
@@ -132,8 +178,12 @@ export function EventTable(props: {
                     </Badge>
                   ) : null}
                 </div>
-                <div role="gridcell" className={classes.cell}>{r.classification ?? ''}</div>
-                <div role="gridcell" className={classes.cell}>{cents(r.costCents)}</div>
+                <div role="gridcell" className={classes.cell}>
+                  {r.classification ?? ''}
+                </div>
+                <div role="gridcell" className={classes.cell}>
+                  {cents(r.costCents)}
+                </div>
               </div>
             );
           })}

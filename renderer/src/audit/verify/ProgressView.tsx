@@ -11,7 +11,15 @@ const PHASE: Record<VerifyStatus['progress']['phase'], string> = {
 };
 
 /** The running verification: a progress bar with events per second and time left, and Cancel. */
-export function ProgressView({ status, onCancel, cancelling }: { status: VerifyStatus; onCancel: () => void; cancelling: boolean }) {
+export function ProgressView({
+  status,
+  onCancel,
+  cancelling,
+}: {
+  status: VerifyStatus;
+  onCancel: () => void;
+  cancelling: boolean;
+}) {
   const p = status.progress;
   const pct = p.total ? Math.min(100, (p.rows / p.total) * 100) : 0;
   return (
@@ -19,11 +27,23 @@ export function ProgressView({ status, onCancel, cancelling }: { status: VerifyS
       <Text size="sm" fw={500}>
         {PHASE[p.phase]}
       </Text>
-      <Progress value={p.phase === 'documents' ? 100 : pct} animated striped aria-label="Verification progress" size="lg" />
+      <Progress
+        value={p.phase === 'documents' ? 100 : pct}
+        animated
+        striped
+        aria-label="Verification progress"
+        size="lg"
+      />
       <Group justify="space-between" wrap="nowrap">
         <Text size="sm" data-testid="verify-progress-text">
           {num(p.rows)}
-          {p.total !== null ? ` of ${num(p.total)}` : ''} events ({bytes(p.bytes)}) · {num(Math.round(p.eventsPerSecond))} events/s · {p.phase === 'events' ? duration(p.secondsLeft) : p.phase === 'documents' ? 'almost done' : 'estimating time left'}
+          {p.total !== null ? ` of ${num(p.total)}` : ''} events ({bytes(p.bytes)}) ·{' '}
+          {num(Math.round(p.eventsPerSecond))} events/s ·{' '}
+          {p.phase === 'events'
+            ? duration(p.secondsLeft)
+            : p.phase === 'documents'
+              ? 'almost done'
+              : 'estimating time left'}
         </Text>
         <Button variant="outline" color="red" onClick={onCancel} loading={cancelling}>
           Cancel verification

@@ -17,18 +17,30 @@ export function toRange(d: RangeDraft): { ok: true; range: VerifyRange } | { ok:
   if (d.kind === 'all') return { ok: true, range: { kind: 'all' } };
   if (d.kind === 'seq') {
     if (d.fromSeq === '') return { ok: false, problem: 'Enter the first seq.' };
-    if (d.toSeq !== '' && d.toSeq < d.fromSeq) return { ok: false, problem: 'The last seq must not be below the first.' };
+    if (d.toSeq !== '' && d.toSeq < d.fromSeq)
+      return { ok: false, problem: 'The last seq must not be below the first.' };
     return { ok: true, range: { kind: 'seq', from: d.fromSeq, to: d.toSeq === '' ? null : d.toSeq } };
   }
   const a = new Date(d.fromTime);
   const b = new Date(d.toTime);
-  if (!d.fromTime || !d.toTime || Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return { ok: false, problem: 'Enter a start and an end time.' };
+  if (!d.fromTime || !d.toTime || Number.isNaN(a.getTime()) || Number.isNaN(b.getTime()))
+    return { ok: false, problem: 'Enter a start and an end time.' };
   if (b < a) return { ok: false, problem: 'The end time must not be before the start time.' };
   return { ok: true, range: { kind: 'time', from: a.toISOString(), to: b.toISOString() } };
 }
 
 /** All events, a seq range, or a time range. */
-export function RangePicker({ value, onChange, maxSeq, disabled }: { value: RangeDraft; onChange: (d: RangeDraft) => void; maxSeq: number | null; disabled: boolean }) {
+export function RangePicker({
+  value,
+  onChange,
+  maxSeq,
+  disabled,
+}: {
+  value: RangeDraft;
+  onChange: (d: RangeDraft) => void;
+  maxSeq: number | null;
+  disabled: boolean;
+}) {
   return (
     <Stack gap="xs">
       <Text size="sm" fw={500} id="verify-range-label">
@@ -73,8 +85,22 @@ export function RangePicker({ value, onChange, maxSeq, disabled }: { value: Rang
       )}
       {value.kind === 'time' && (
         <Group grow align="flex-start">
-          <TextInput type="datetime-local" step={1} label="From (local time)" value={value.fromTime} disabled={disabled} onChange={(e) => onChange({ ...value, fromTime: e.currentTarget.value })} />
-          <TextInput type="datetime-local" step={1} label="To (local time)" value={value.toTime} disabled={disabled} onChange={(e) => onChange({ ...value, toTime: e.currentTarget.value })} />
+          <TextInput
+            type="datetime-local"
+            step={1}
+            label="From (local time)"
+            value={value.fromTime}
+            disabled={disabled}
+            onChange={(e) => onChange({ ...value, fromTime: e.currentTarget.value })}
+          />
+          <TextInput
+            type="datetime-local"
+            step={1}
+            label="To (local time)"
+            value={value.toTime}
+            disabled={disabled}
+            onChange={(e) => onChange({ ...value, toTime: e.currentTarget.value })}
+          />
         </Group>
       )}
     </Stack>

@@ -11,7 +11,8 @@ function rangeText(r: VerifyResult): string {
 }
 
 function ProblemRow({ p }: { p: VerifyProblem }) {
-  const seq = p.seq < 0 ? '—' : p.lastSeq !== null && p.lastSeq !== p.seq ? `${num(p.seq)}–${num(p.lastSeq)}` : num(p.seq);
+  const seq =
+    p.seq < 0 ? '—' : p.lastSeq !== null && p.lastSeq !== p.seq ? `${num(p.seq)}–${num(p.lastSeq)}` : num(p.seq);
   return (
     <Table.Tr data-problem-code={p.code} data-problem-seq={p.seq}>
       <Table.Td>
@@ -42,12 +43,27 @@ export function ResultView({ result }: { result: VerifyResult }) {
     ['Tenant', `${result.tenant.name} (${result.tenant.slug})`],
     ['Range', rangeText(result)],
     ['Events verified', `${num(result.counts.events)} (${bytes(result.counts.bytes)})`],
-    ['Checkpoints', `${num(result.counts.checkpointsVerified)} of ${num(result.counts.checkpointsTotal)} signatures verified`],
-    ['Anchored on', cp ? `the signed checkpoint of ${num(cp.treeSize)} events, issued ${cp.issuedAt} by ${cp.keyName}` : 'no signed checkpoint in this range'],
+    [
+      'Checkpoints',
+      `${num(result.counts.checkpointsVerified)} of ${num(result.counts.checkpointsTotal)} signatures verified`,
+    ],
+    [
+      'Anchored on',
+      cp
+        ? `the signed checkpoint of ${num(cp.treeSize)} events, issued ${cp.issuedAt} by ${cp.keyName}`
+        : 'no signed checkpoint in this range',
+    ],
     ['Checkpoint root (SHA-256)', cp ? cp.rootSha256 : '—'],
     ['Chain head (BLAKE3)', `${result.head.hashBlake3} after ${num(result.head.size)} events`],
     ['Policy versions', `${num(result.counts.policyVersionsChecked)} checked`],
-    ['Searchable copies', result.documents === 'checked' ? 'compared with the stored bytes' : result.documents === 'skipped' ? 'not compared' : 'could not be compared'],
+    [
+      'Searchable copies',
+      result.documents === 'checked'
+        ? 'compared with the stored bytes'
+        : result.documents === 'skipped'
+          ? 'not compared'
+          : 'could not be compared',
+    ],
     ['Duration', `${(result.durationMs / 1000).toFixed(1)} s`],
   ];
   return (
@@ -57,14 +73,21 @@ export function ResultView({ result }: { result: VerifyResult }) {
           Every event digest, chain link, sequence number, checkpoint signature and checkpoint root in this range holds.
         </Alert>
       ) : (
-        <Alert color="red" variant="light" title={`Broken: ${num(errors.length + result.counts.omitted)} problem${errors.length + result.counts.omitted === 1 ? '' : 's'} found`} role="alert" data-verdict="broken">
-          The chain does not verify. Every problem is listed below with where it is and what it means; verification continued past each one.
+        <Alert
+          color="red"
+          variant="light"
+          title={`Broken: ${num(errors.length + result.counts.omitted)} problem${errors.length + result.counts.omitted === 1 ? '' : 's'} found`}
+          role="alert"
+          data-verdict="broken"
+        >
+          The chain does not verify. Every problem is listed below with where it is and what it means; verification
+          continued past each one.
         </Alert>
       )}
       {result.tail && (
         <Alert color="yellow" variant="light" title="Not yet covered by a signed checkpoint" data-testid="verify-tail">
-          {num(result.tail.count)} event{result.tail.count === 1 ? '' : 's'} from seq {num(result.tail.fromSeq)} on {result.tail.count === 1 ? 'is' : 'are'} chained but not covered by a
-          signed checkpoint checked here:{' '}
+          {num(result.tail.count)} event{result.tail.count === 1 ? '' : 's'} from seq {num(result.tail.fromSeq)} on{' '}
+          {result.tail.count === 1 ? 'is' : 'are'} chained but not covered by a signed checkpoint checked here:{' '}
           {result.tail.laterCheckpointSize === null
             ? "they become provable with the gateway's next checkpoint."
             : `the checkpoint of ${num(result.tail.laterCheckpointSize)} events covers them, but it lies beyond this range; verify a range up to seq ${num(result.tail.laterCheckpointSize - 1)} to check it.`}

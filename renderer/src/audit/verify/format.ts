@@ -10,7 +10,11 @@ export function duration(seconds: number | null): string {
 }
 
 export function bytes(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
+  return n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${(n / 1e3).toFixed(0)} kB`;
 }
 
 /** Long hashes shortened for the table; the full value stays in the title and the copy. */

@@ -14,7 +14,10 @@ import { testReviewDelivery } from './test-kind';
 
 const mode = process.argv[2];
 const cache = new LocalCache({ file: process.env.CACHE_FILE!, workstationId: 'crash-ws', limitBytes: 1 << 30 });
-const problem = await cache.unlock(recoveryUnwrapper(readFileSync(process.env.RECOVERY_PEM!), null, 'recovery'), 'child');
+const problem = await cache.unlock(
+  recoveryUnwrapper(readFileSync(process.env.RECOVERY_PEM!), null, 'recovery'),
+  'child',
+);
 if (problem) {
   process.stdout.write(`problem ${problem.code}\n`);
   process.exit(3);
@@ -29,7 +32,11 @@ if (mode === 'write') {
   }
 } else {
   const pool = new pg.Pool(JSON.parse(process.env.PG!) as pg.PoolConfig);
-  const outbox = new Outbox(() => cache, () => pool, '/arx/console/crash-child');
+  const outbox = new Outbox(
+    () => cache,
+    () => pool,
+    '/arx/console/crash-child',
+  );
   outbox.register('test.review', testReviewDelivery(process.env.TENANT!, 0.01));
   await pool.query('SELECT 1');
   process.stdout.write('ready\n');

@@ -42,7 +42,8 @@ export class Relay {
  */
 export async function cutDatabase(services: ConsoleServices, relay: Relay): Promise<void> {
   const pool = (services.controlPlane as unknown as { pool: pg.Pool | null }).pool;
-  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && pool && pool.totalCount !== pool.idleCount; i++)
+    await new Promise((r) => setTimeout(r, 50));
   await relay.close();
   expect(await services.controlPlane.ping()).toBe(false);
   expect(services.controlPlane.status().state).toBe('unreachable');

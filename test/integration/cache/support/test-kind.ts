@@ -10,8 +10,22 @@ export function testReviewDelivery(tenantId: string, sleepSeconds = 0): Delivery
     const p = payload as { reviewId: string; reject?: boolean };
     return {
       tenantId,
-      events: [{ type: 'com.arx.review.signed', subject: p.reviewId, data: { reviewId: p.reviewId, fromSeq: 0, toSeq: p.reject ? -1 : 0, signer: 'test-signer', verdict: 'intact' } }],
-      ...(sleepSeconds > 0 ? { write: async (client) => void (await client.query('SELECT pg_sleep($1)', [sleepSeconds])) } : {}),
+      events: [
+        {
+          type: 'com.arx.review.signed',
+          subject: p.reviewId,
+          data: {
+            reviewId: p.reviewId,
+            fromSeq: 0,
+            toSeq: p.reject ? -1 : 0,
+            signer: 'test-signer',
+            verdict: 'intact',
+          },
+        },
+      ],
+      ...(sleepSeconds > 0
+        ? { write: async (client) => void (await client.query('SELECT pg_sleep($1)', [sleepSeconds])) }
+        : {}),
     };
   };
 }
