@@ -1,5 +1,6 @@
 import { concatBytes, u64be, utf8 } from '../bytes';
 import type { Blake3 } from './blake3';
+import { isUuid } from '../ids';
 
 /**
  * The audit chain's hash format, v1. Normative text and worked examples: docs/chain-format.md.
@@ -30,10 +31,9 @@ export const LINK_PREIMAGE_LEN = CHAIN_TAG.length + 8 + HASH_LEN + HASH_LEN;
  * Tenant ids are the lowercase, hyphenated UUID text (36 ASCII bytes) as PostgreSQL prints a
  * `uuid`. One spelling only: an uppercase id would silently give another genesis and another chain.
  */
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isTenantId(value: string): boolean {
-  return TENANT_ID.test(value);
+  return isUuid(value);
 }
 
 function checkTenantId(tenantId: string): void {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
-import { def, empty, type CommandDef } from './define';
+import { PinSchema, def, empty, type CommandDef } from './define';
 import { auditExplorerCommands } from './domains/audit-explorer';
 import { auditVerifyCommands } from './domains/audit-verify';
 import { bundleCommands } from './domains/bundle';
@@ -125,7 +125,6 @@ export const OperatorSessionSchema = z
 export type OperatorSession = z.infer<typeof OperatorSessionSchema>;
 
 /** A PIN crosses the boundary once, to the card service, and is never echoed, logged or stored. */
-const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
 
 export const commands = {
   'app.info': def({

@@ -12,3 +12,6 @@ export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
 
 export const def = <Req extends z.ZodType, Res extends z.ZodType>(d: CommandDef<Req, Res>) => d;
 export const empty = z.object({}).strict();
+
+/** A card PIN as commands carry it (never logged, never stored). */
+export const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');

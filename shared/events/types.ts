@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { hex32Schema } from '../ids';
 
 /**
  * The 23 audit event types of ARX (docs/events.md). Each type's `data` is a strict zod schema:
  * an event whose data does not match is refused at write time with the field path.
  * Names follow `com.arx.<area>.<verb>` (DESIGN.md, Naming). Digests are lowercase hex.
  */
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+const hex32 = hex32Schema('expected 64 lowercase hex digits');
 const id = z.string().min(1).max(128);
 const edipi = z.string().regex(/^[0-9]{10}$/, 'expected a 10-digit EDIPI');
 const cents = z.number().int().min(0);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VerifyResultSchema } from '../contract/domains/audit-verify';
 import { DSSE_PAYLOAD_TYPE_INTOTO, DsseEnvelopeSchema, openEnvelope, type DsseEnvelope } from '../dsse';
+import { hex32Schema, uuidSchema } from '../ids';
 
 /**
  * Fidelity certificates (issue 6, docs/fidelity-certificates.md): an ISSO's signed review of a
@@ -16,10 +17,10 @@ export const INTOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 export const FIDELITY_PREDICATE_TYPE = 'https://arx.invalid/fidelity-certificate/v1';
 export const FIDELITY_PAYLOAD_TYPE = DSSE_PAYLOAD_TYPE_INTOTO;
 
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '32 bytes, lowercase hex');
+const hex32 = hex32Schema('32 bytes, lowercase hex');
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase UUID');
+const uuid = uuidSchema('a lowercase UUID');
 /** RFC 3339 UTC with exactly six fraction digits, as audit events carry them. */
 const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, 'RFC 3339 UTC with six fraction digits');
 

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../../shared/ids';
 
 /**
  * Runs `fn` in a transaction opened for one tenant: `arx.tenant_id` is set transaction-locally,
@@ -13,7 +12,7 @@ export async function withTenant<T>(
   tenantId: string,
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  if (!UUID.test(tenantId))
+  if (!isUuid(tenantId))
     throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   const client = await pool.connect();
   try {

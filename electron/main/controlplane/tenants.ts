@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../../../shared/ids';
 
 export interface Tenant {
   id: string;
@@ -19,7 +18,7 @@ export async function resolveTenant(pool: pg.Pool, ref: string, admin?: pg.Pool)
   if (admin) {
     const r = await q.query<Tenant>('SELECT id, slug, name FROM arx.tenants WHERE id::text = $1 OR slug = $1', [ref]);
     if (r.rows[0]) return r.rows[0];
-  } else if (UUID.test(ref)) {
+  } else if (isUuid(ref)) {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');

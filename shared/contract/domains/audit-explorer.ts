@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, DATA_CLASSIFICATIONS, type EventType } from '../../events';
 import { def, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
+import { uuidSchema } from '../../ids';
 
 /**
  * The event explorer and the audit dashboards (issue 6, items 2 and 4; docs/explorer.md).
@@ -9,9 +10,7 @@ import { CachedMarkSchema } from './cache';
  * must hold a role in that tenant.
  */
 
-const TenantId = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a tenant id is a lowercase UUID');
+const TenantId = uuidSchema('a tenant id is a lowercase UUID');
 /** RFC 3339 in UTC (Z), up to microseconds. */
 const Instant = z
   .string()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { def, empty, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
+import { SeqSchema, uuidSchema } from '../../ids';
 
 /**
  * Verify a tenant's audit chain (issue 6, item 1). A verification is a job in main: start it, poll
@@ -8,10 +9,8 @@ import { CachedMarkSchema } from './cache';
  * complete record a reviewer signs (docs/chain-format.md §5.3, /tmp/team/VERIFY-API.md).
  */
 
-const Uuid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
-const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Uuid = uuidSchema();
+const Seq = SeqSchema;
 const IsoTime = z.string().datetime({ offset: true });
 const JobId = z.string().regex(/^vj-[0-9a-f]{16}$/, 'a verification job id');
 

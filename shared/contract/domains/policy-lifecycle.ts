@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { def, type CommandDef } from '../define';
+import { PinSchema, def, type CommandDef } from '../define';
+import { hex32Schema, uuidSchema } from '../../ids';
 
 /**
  * The policy lifecycle (issue 5, items 3-8): drafts saved continuously per author, immutable
@@ -8,11 +9,10 @@ import { def, type CommandDef } from '../define';
  * docs/policy-versions.md describes the version digest and the signed statements.
  */
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a UUID');
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
+const uuid = uuidSchema('a UUID');
+const hex32 = hex32Schema('64 lowercase hex digits');
 /** A policy's name within its tenant; the gateway's is "gateway". */
 const policyName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -');
-const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
 const CedarUid = z.object({ type: z.string().min(1).max(256), id: z.string().max(1024) }).strict();
 
 /**

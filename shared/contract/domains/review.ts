@@ -4,21 +4,19 @@ import {
   FidelityStatementSchema,
   PolicyVersionUseSchema,
 } from '../../review/fidelity';
-import { def, type CommandDef } from '../define';
+import { PinSchema, def, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
+import { SeqSchema, hex32Schema, uuidSchema } from '../../ids';
 
 /**
  * Decision re-verification (issue 6 item 3, group `decisions`) and fidelity certificates (items 5
  * and 6, group `review`). Formats: docs/fidelity-certificates.md.
  */
 
-const Uuid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase hyphenated UUID');
-const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Uuid = uuidSchema();
+const Seq = SeqSchema;
 const JobId = z.string().regex(/^dj-[0-9a-f]{16}$/, 'a re-verification job id');
-const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+const hex32 = hex32Schema();
 
 export const ReverifyStatusSchema = z
   .object({
