@@ -206,6 +206,9 @@ export const simulateCommand: CliCommand = {
         drainCheckpoints: () => gw.checkpointer.drainIssued(),
         keyName: gw.key.name,
       });
+      // A checkpoint refused over rows that do not recompute is the alarm: say it, once per cause.
+      for (const why of new Set(gw.checkpointer.drainRefusals().map((f) => `${f.code}: ${f.message}`)))
+        io.err(`warning: no checkpoint signed: ${why}`);
       return { tenant: tenant.slug, tenantId: tenant.id, ...r };
     });
     io.out(

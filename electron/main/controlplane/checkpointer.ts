@@ -1,10 +1,18 @@
 import type pg from 'pg';
 import { genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
-import { formatArxCheckpoint, signNote, type NoteSigner } from '../../../shared/checkpoint';
+import {
+  ed25519Verifier,
+  formatArxCheckpoint,
+  signNote,
+  type NoteSigner,
+  type NoteVerifier,
+} from '../../../shared/checkpoint';
+import { ArxFailure } from '../../../shared/contract';
 import { eventTime } from '../../../shared/events';
-import { bytesEqual } from '../../../shared/bytes';
-import { leafHash, MerkleTree } from '../../../shared/merkle';
+import { MerkleTree } from '../../../shared/merkle';
 import type { AfterAppend } from './chain-writer';
+import { VerifiedChainReader, type ChainRefusal } from './checkpoint-sync';
+import { newestVerifiedCheckpoint, VerifiedNotes, type PreviousCheckpoint } from './checkpoint-previous';
 
 export interface CheckpointPolicy {
   /** Issue a checkpoint whenever the chain crosses a multiple of this many events. */
@@ -12,6 +20,8 @@ export interface CheckpointPolicy {
   /** …and whenever this long has passed since the last one, also when nothing happened. */
   everyMs: number;
 }
+
+export type { ChainRefusal } from './checkpoint-sync';
 
 export interface IssuedCheckpoint {
   size: number;
@@ -28,20 +38,38 @@ export interface IssuedCheckpoint {
  * It runs inside the chain writer's transaction (as its afterAppend hook), so a checkpoint and
  * the events it covers commit together, under the same per-tenant lock. It keeps the tree in
  * memory and catches up from the database when another writer appended in between.
+ *
+ * It trusts no row it did not write itself: rows are recomputed from their stored bytes before
+ * they enter the tree (a mismatch refuses the checkpoint), and the previous checkpoint is the
+ * newest one whose signature verifies with this gateway's keys and whose root this tree
+ * reproduces, never merely the newest row.
  */
 export class Checkpointer {
-  private tree = new MerkleTree();
-  private readonly b3: Blake3;
+  private readonly chain: VerifiedChainReader;
+  private readonly verifiers: NoteVerifier[];
   private issued: IssuedCheckpoint[] = [];
+  private refusals: ChainRefusal[] = [];
+  private readonly notes = new VerifiedNotes();
 
+  /**
+   * `verifiers` are the keys whose earlier checkpoints this one builds on (after a key rotation,
+   * the previous keys too); by default the signer's own key when it exposes its public half.
+   */
   constructor(
     readonly tenantId: string,
-    private readonly signer: NoteSigner,
+    private readonly signer: NoteSigner & { publicKey?: Uint8Array },
     private readonly policy: CheckpointPolicy,
     private readonly now: () => Date = () => new Date(),
     blake3: Blake3 = nobleBlake3,
+    verifiers?: NoteVerifier[],
   ) {
-    this.b3 = blake3;
+    this.chain = new VerifiedChainReader(tenantId, blake3, genesisHash(blake3, tenantId));
+    this.verifiers = verifiers ?? (signer.publicKey ? [ed25519Verifier(signer.name, signer.publicKey)] : []);
+    if (this.verifiers.length === 0) throw new RangeError('checkpointer: no key to verify its earlier checkpoints');
+  }
+
+  private get tree(): MerkleTree {
+    return this.chain.tree;
   }
 
   /** Checkpoints issued since the last call, for the caller to record as com.arx.checkpoint.issued events. */
@@ -51,10 +79,23 @@ export class Checkpointer {
     return out;
   }
 
+  /** Checkpoints refused since the last call: rows that do not recompute, or a history that was rewritten. */
+  drainRefusals(): ChainRefusal[] {
+    const out = this.refusals;
+    this.refusals = [];
+    return out;
+  }
+
+  /**
+   * After the writer's own rows: a refusal leaves the append standing (the events are recorded and
+   * verification reports the bad rows) but signs nothing over them.
+   */
   readonly afterAppend: AfterAppend = async (client, { size, head, hashes }) => {
-    await this.syncTree(client, size - hashes.length);
-    for (const h of hashes) this.tree.append(h);
-    const last = await this.lastCheckpoint(client);
+    const refused = await this.chain.sync(client, size - hashes.length);
+    if (refused) return void this.refusals.push(refused);
+    this.chain.appendOwn(hashes);
+    const last = await this.previous(client, size);
+    if (last && 'refusal' in last) return void this.refusals.push(last.refusal);
     const crossed =
       Math.floor(size / this.policy.everyEvents) > Math.floor((last?.size ?? 0) / this.policy.everyEvents);
     const stale = !last || this.now().getTime() - last.issuedAt.getTime() >= this.policy.everyMs;
@@ -71,67 +112,47 @@ export class Checkpointer {
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [this.tenantId]);
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${this.tenantId}`]);
-      const last = await this.lastCheckpoint(client);
+      const headRow = await client.query<{ seq: string }>(
+        'SELECT seq FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
+        [this.tenantId],
+      );
+      const size = headRow.rows[0] ? Number(headRow.rows[0].seq) + 1 : 0;
+      const refused = await this.chain.sync(client, size);
+      if (refused) throw this.refuse(refused);
+      const last = await this.previous(client, size);
+      if (last && 'refusal' in last) throw this.refuse(last.refusal);
       if (last && this.now().getTime() - last.issuedAt.getTime() < this.policy.everyMs) {
         await client.query('COMMIT');
         return null;
       }
-      const headRow = await client.query<{ seq: string; chain_hash: Buffer }>(
-        'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
-        [this.tenantId],
-      );
-      const size = headRow.rows[0] ? Number(headRow.rows[0].seq) + 1 : 0;
-      const head = headRow.rows[0] ? new Uint8Array(headRow.rows[0].chain_hash) : genesisHash(this.b3, this.tenantId);
-      await this.syncTree(client, size);
-      const issued = await this.issue(client, size, head, last);
+      const issued = await this.issue(client, size, this.chain.head, last);
       await client.query('COMMIT');
       return issued;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      this.tree = new MerkleTree();
+      // A refusal keeps the verified prefix; anything else may have left leaves that did not commit.
+      if (!(err instanceof ArxFailure)) this.chain.reset();
       throw err;
     } finally {
       client.release();
     }
   }
 
-  /** Brings the in-memory tree to exactly `size` leaves of what is committed in the database. */
-  private async syncTree(client: pg.ClientBase, size: number): Promise<void> {
-    if (this.tree.size > 0 && this.tree.size <= size) {
-      // A rolled-back append of ours may have left leaves that are not the committed ones: check the newest.
-      const r = await client.query<{ chain_hash: Buffer }>(
-        'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
-        [this.tenantId, this.tree.size - 1],
-      );
-      const stored = r.rows[0]?.chain_hash;
-      if (!stored || !bytesEqual(leafHash(new Uint8Array(stored)), this.tree.leafHash(this.tree.size - 1)))
-        this.tree = new MerkleTree();
-    } else if (this.tree.size > size) {
-      this.tree = new MerkleTree();
-    }
-    if (this.tree.size === size) return;
-    const r = await client.query<{ chain_hash: Buffer }>(
-      'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
-      [this.tenantId, this.tree.size, size],
-    );
-    for (const row of r.rows) this.tree.append(new Uint8Array(row.chain_hash));
-    if (this.tree.size !== size)
-      throw new Error(`checkpointer: the chain has ${this.tree.size} rows below seq ${size}: it is not contiguous`);
+  private refuse(r: ChainRefusal): ArxFailure {
+    this.refusals.push(r);
+    return new ArxFailure('CHECKPOINT_REFUSED', `No checkpoint signed: ${r.message}`, { ...r });
   }
 
-  private async lastCheckpoint(client: pg.ClientBase): Promise<{ size: number; issuedAt: Date } | null> {
-    const r = await client.query<{ tree_size: string; issued_at: Date }>(
-      'SELECT tree_size, issued_at FROM arx.checkpoints WHERE tenant_id = $1 ORDER BY issued_at DESC, tree_size DESC LIMIT 1',
-      [this.tenantId],
-    );
-    return r.rows[0] ? { size: Number(r.rows[0].tree_size), issuedAt: r.rows[0].issued_at } : null;
+  private previous(client: pg.ClientBase, size: number) {
+    const { tenantId, verifiers, tree, notes } = this;
+    return newestVerifiedCheckpoint(client, { tenantId, size, verifiers, tree, notes });
   }
 
   private async issue(
     client: pg.ClientBase,
     size: number,
     head: Uint8Array,
-    last: { size: number } | null,
+    last: PreviousCheckpoint | null,
   ): Promise<IssuedCheckpoint> {
     const root = this.tree.root(size);
     const proof = last && last.size > 0 && last.size <= size ? this.tree.consistencyProof(last.size, size) : [];
@@ -142,6 +163,7 @@ export class Checkpointer {
        VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::bytea[])`,
       [this.tenantId, size, Buffer.from(root), note, this.signer.name, time, proof.map((p) => Buffer.from(p))],
     );
+    this.notes.remember(note, size, root);
     const issued = { size, root, note, time };
     this.issued.push(issued);
     return issued;
