@@ -1,6 +1,41 @@
 import { z } from 'zod';
+import { ROLES } from '../events/types';
 
-/** One command of the contract: request and response schemas, a summary, and whether consent is needed. */
+/** A role an operator holds in a tenant (role grants are per tenant). */
+export type Role = (typeof ROLES)[number];
+export { ROLES };
+
+/** Keys of T (each member of a union) whose value is a string: the fields that can name a tenant. */
+type StringKeys<T> = T extends object
+  ? { [K in keyof T & string]-?: NonNullable<T[K]> extends string ? K : never }[keyof T & string]
+  : never;
+
+/** A request field naming the tenant: `tenantId`, or one level down (`source.tenantId`). */
+export type TenantField<T> =
+  StringKeys<T> | { [K in keyof T & string]-?: `${K}.${StringKeys<NonNullable<T[K]>>}` }[keyof T & string];
+
+/**
+ * Who may run a command. The registry enforces it after the request is validated and before any
+ * handler runs; every command must declare it (deny by default).
+ *
+ * - `session: 'none'`: anyone, logged in or not (consent still applies); `why` says why that is safe.
+ * - `session: 'operator'` without roles: a logged-in, unlocked operator, whatever their roles.
+ * - `session: 'operator'` with `roles`: one of them held in the tenant the field `tenant` names
+ *   (its id or slug). With `tenant: null`, or a field the request leaves out (a union member
+ *   without it), one of them held in any tenant; `why` then says where the tenant is checked.
+ */
+export type Access<Req = unknown> =
+  | { readonly session: 'none'; readonly why: string }
+  | { readonly session: 'operator'; readonly roles?: undefined; readonly why: string }
+  | { readonly session: 'operator'; readonly roles: readonly [Role, ...Role[]]; readonly tenant: TenantField<Req> }
+  | {
+      readonly session: 'operator';
+      readonly roles: readonly [Role, ...Role[]];
+      readonly tenant: null;
+      readonly why: string;
+    };
+
+/** One command of the contract: request and response schemas, a summary, consent and access. */
 export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   readonly request: Req;
   readonly response: Res;
@@ -8,10 +43,17 @@ export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   readonly summary: string;
   /** Refused with CONSENT_REQUIRED until the notice and consent banner was acknowledged. */
   readonly requiresConsent: boolean;
+  /** Who may run it (see Access); required, so a command without a declaration does not compile. */
+  readonly access: Access<z.input<Req>>;
 }
 
 export const def = <Req extends z.ZodType, Res extends z.ZodType>(d: CommandDef<Req, Res>) => d;
 export const empty = z.object({}).strict();
+
+/** Any role in the tenant: reading what the tenant holds. */
+export const ANY_ROLE = ROLES;
+/** Those who check the evidence of a tenant: the ISSO, and an auditor who reads the same evidence. */
+export const EVIDENCE_READERS = ['isso', 'auditor'] as const satisfies readonly Role[];
 
 /** A card PIN as commands carry it (never logged, never stored). */
 export const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');

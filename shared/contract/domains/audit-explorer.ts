@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES, DATA_CLASSIFICATIONS, type EventType } from '../../events';
-import { def, type CommandDef } from '../define';
+import { ANY_ROLE, def, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 import { uuidSchema } from '../../ids';
 
@@ -182,6 +182,7 @@ export const auditExplorerCommands = {
       .strict(),
     response: ExplorerPageSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.event': def({
     summary:
@@ -189,12 +190,14 @@ export const auditExplorerCommands = {
     request: z.object({ tenantId: TenantId, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     response: ExplorerEventSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.facets': def({
     summary: 'The values each explorer filter can take in a tenant, and its time span.',
     request: z.object({ tenantId: TenantId }).strict(),
     response: ExplorerFacetsSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.dashboard': def({
     summary:
@@ -202,6 +205,7 @@ export const auditExplorerCommands = {
     request: z.object({ tenantId: TenantId, timeFrom: Instant.nullable(), timeTo: Instant.nullable() }).strict(),
     response: ExplorerDashboardSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
 } as const satisfies Record<string, CommandDef>;
 

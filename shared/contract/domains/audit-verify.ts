@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { def, empty, type CommandDef } from '../define';
+import { EVIDENCE_READERS, def, empty, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 import { SeqSchema, uuidSchema } from '../../ids';
 
@@ -158,30 +158,50 @@ export const auditVerifyCommands = {
     request: empty,
     response: z.array(VerifyTenantSchema),
     requiresConsent: true,
+    access: { session: 'operator', why: 'Lists only the tenants where the operator holds the isso or auditor role.' },
   }),
   'audit.verifyStart': def({
     summary: "Start verifying a tenant's audit chain over a range (all, seq or time); returns a job id.",
     request: z.object({ tenantId: Uuid, range: VerifyRangeSchema }).strict(),
     response: VerifyStatusSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'audit.verifyStatus': def({
     summary: 'Progress of a verification: events verified, events per second, time left, state.',
     request: JobRequest,
     response: VerifyStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
   'audit.verifyCancel': def({
     summary: 'Cancel a running verification (it writes nothing, so nothing is left half-done).',
     request: JobRequest,
     response: VerifyStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
   'audit.verifyResult': def({
     summary: 'The complete result of a finished verification: verdict, counts, every problem, the checkpoint used.',
     request: JobRequest,
     response: VerifyResultSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
 } as const satisfies Record<string, CommandDef>;
 

@@ -116,6 +116,7 @@ export const bundleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ['isso', 'auditor', 'administrator'], tenant: 'tenant' },
   }),
   'bundle.list': def({
     summary: 'List the evidence bundles in the data directory.',
@@ -129,6 +130,10 @@ export const bundleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: {
+      session: 'none',
+      why: "Offline auditors work without a card: names and sizes of files in this workstation's bundles folder.",
+    },
   }),
   'bundle.open': def({
     summary:
@@ -140,6 +145,10 @@ export const bundleCommands = {
       .object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() })
       .strict(),
     requiresConsent: true,
+    access: {
+      session: 'none',
+      why: 'Offline auditors verify bundles without a card or database: the file and the pinned trust anchors decide. The path is checked at the boundary.',
+    },
   }),
 } as const satisfies Record<string, CommandDef>;
 

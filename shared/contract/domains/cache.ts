@@ -90,12 +90,20 @@ export const cacheCommands = {
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'none',
+      why: 'State and recipients only, never cached content; needed to recover without a card.',
+    },
   }),
   'cache.unlock': def({
     summary: "Open the cache with the logged-in operator's card (Key Management key, 9D); creates it on first use.",
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      why: "Opens with the logged-in operator's card; this workstation's cache, no tenant.",
+    },
   }),
   'cache.recover': def({
     summary: 'Open the cache with the organisation recovery private key (PEM file), e.g. after a lost card.',
@@ -104,18 +112,27 @@ export const cacheCommands = {
       .strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'none',
+      why: 'For a lost card: the recovery private key and its passphrase are the credential. The path is checked at the boundary.',
+    },
   }),
   'cache.lock': def({
     summary: 'Wipe the data key from memory.',
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: { session: 'none', why: 'Only takes access away.' },
   }),
   'cache.wipe': def({
     summary: 'Delete the cache file and its keys (refused while the outbox holds unsent items, unless discardOutbox).',
     request: z.object({ discardOutbox: z.boolean() }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      why: "This workstation's cache, no tenant; destroying it needs a logged-in operator.",
+    },
   }),
   'cache.rewrap': def({
     summary:
@@ -123,12 +140,17 @@ export const cacheCommands = {
     request: z.object({ slot: z.string().min(1).max(64), removeOthers: z.boolean() }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      why: "This workstation's cache, no tenant; changing who can open it needs a logged-in operator.",
+    },
   }),
   'cache.rotate': def({
     summary: 'Rotate the data key: re-encrypt everything in batches (resumes an interrupted rotation).',
     request: z.object({ batchSize: z.number().int().min(1).max(10_000) }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.rebuild': def({
     summary: 'Replace a damaged cache with a new one, keeping every readable outbox item; the old file is kept aside.',
@@ -142,12 +164,17 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.outboxList': def({
     summary: 'Artifacts signed while offline and their delivery state, in order.',
     request: empty,
     response: z.object({ items: z.array(OutboxItemSchema) }).strict(),
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      why: "This workstation's outbox; items are delivered under their own tenant checks.",
+    },
   }),
   'cache.entries': def({
     summary:
@@ -161,6 +188,7 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.outboxDeliver': def({
     summary: 'Deliver the pending outbox items now, in order.',
@@ -173,6 +201,10 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      why: 'Each item is checked again when delivered (signature and role in its tenant).',
+    },
   }),
 } as const satisfies Record<string, CommandDef>;
 

@@ -89,18 +89,21 @@ export const policyAuthoringCommands = {
     request: z.object({ text: PolicyTextSchema }).strict(),
     response: PolicyValidationSchema,
     requiresConsent: true,
+    access: { session: 'none', why: 'Pure computation on the text in the request; reads no tenant data.' },
   }),
   'policy.format': def({
     summary: "Format a policy text with Cedar's formatter (comments kept); parse errors are located.",
     request: z.object({ text: PolicyTextSchema }).strict(),
     response: z.object({ text: z.string(), changed: z.boolean() }).strict(),
     requiresConsent: true,
+    access: { session: 'none', why: 'Pure computation on the text in the request; reads no tenant data.' },
   }),
   'policy.templates': def({
     summary: 'The library of policy templates (classification, cost, jurisdiction, hours, break-glass).',
     request: empty,
     response: z.array(PolicyTemplateSchema),
     requiresConsent: true,
+    access: { session: 'none', why: 'Built-in examples; no tenant data.' },
   }),
   'policy.test': def({
     summary:
@@ -108,6 +111,7 @@ export const policyAuthoringCommands = {
     request: z.object({ text: PolicyTextSchema, tests: PolicyTestsSchema }).strict(),
     response: PolicyTestRunSchema,
     requiresConsent: true,
+    access: { session: 'none', why: 'Pure computation on the text and tests in the request; reads no tenant data.' },
   }),
 } as const satisfies Record<string, CommandDef>;
 

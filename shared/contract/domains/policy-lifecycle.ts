@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PinSchema, def, type CommandDef } from '../define';
+import { ANY_ROLE, PinSchema, def, type CommandDef } from '../define';
 import { hex32Schema, uuidSchema } from '../../ids';
 
 /**
@@ -232,6 +232,7 @@ export const policyLifecycleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.history': def({
     summary:
@@ -245,18 +246,21 @@ export const policyLifecycleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.get': def({
     summary: 'One version: text, schema, tests, signatures (verified now) and envelopes.',
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionDetailSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.getDraft': def({
     summary: "The logged-in operator's draft of a policy, or null.",
     request: z.object({ ...tenantReq, policyName }).strict(),
     response: DraftSchema.nullable(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.saveDraft': def({
     summary:
@@ -273,12 +277,14 @@ export const policyLifecycleCommands = {
       .strict(),
     response: DraftSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['policy-author'], tenant: 'tenantId' },
   }),
   'policy.discardDraft': def({
     summary: "Deletes the operator's draft of a policy.",
     request: z.object({ ...tenantReq, policyName }).strict(),
     response: z.object({ discarded: z.boolean() }).strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.submit': def({
     summary:
@@ -286,6 +292,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, policyName, sha256: hex32, pin: PinSchema }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['policy-author'], tenant: 'tenantId' },
   }),
   'policy.approve': def({
     summary: 'A different operator with the approver role signs a submitted version (PIN).',
@@ -293,12 +300,14 @@ export const policyLifecycleCommands = {
     // delivery: stored now, or (control plane unreachable) queued in the cache's outbox (kind policy.approval).
     response: VersionSummarySchema.extend({ delivery: z.enum(['stored', 'queued']) }).strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.reject': def({
     summary: 'An approver rejects a submitted version (no signature; recorded as state rejected).',
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.publish': def({
     summary:
@@ -306,6 +315,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['approver', 'policy-author'], tenant: 'tenantId' },
   }),
   'policy.rollback': def({
     summary:
@@ -313,6 +323,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['policy-author', 'approver'], tenant: 'tenantId' },
   }),
   'policy.approveRollback': def({
     summary:
@@ -320,6 +331,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, rollbackId: uuid, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.diff': def({
     summary:
@@ -327,6 +339,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, from: VersionRefSchema, to: VersionRefSchema }).strict(),
     response: PolicyDiffSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.impactStart': def({
     summary:
@@ -345,18 +358,31 @@ export const policyLifecycleCommands = {
       .strict(),
     response: z.object({ jobId: uuid }).strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.impactStatus': def({
     summary: 'Progress of an impact job, and its result when done.',
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: ANY_ROLE,
+      tenant: null,
+      why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
+    },
   }),
   'policy.impactCancel': def({
     summary: 'Cancels an impact job (its workers stop; the state becomes cancelled).',
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: ANY_ROLE,
+      tenant: null,
+      why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
+    },
   }),
 } as const satisfies Record<string, CommandDef>;
 

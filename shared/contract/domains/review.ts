@@ -4,7 +4,7 @@ import {
   FidelityStatementSchema,
   PolicyVersionUseSchema,
 } from '../../review/fidelity';
-import { PinSchema, def, type CommandDef } from '../define';
+import { EVIDENCE_READERS, PinSchema, def, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 import { SeqSchema, hex32Schema, uuidSchema } from '../../ids';
 
@@ -147,18 +147,31 @@ export const reviewCommands = {
     request: z.object({ tenantId: Uuid, fromSeq: Seq.nullable(), toSeq: Seq.nullable() }).strict(),
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'decisions.reverifyStatus': def({
     summary: 'Progress of a decision re-verification: decisions done, per second, time left, mismatches so far.',
     request: JobRequest,
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
   'decisions.reverifyCancel': def({
     summary: 'Cancel a decision re-verification (read-only: nothing is left half-written).',
     request: JobRequest,
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
   'decisions.reverifyResult': def({
     summary:
@@ -166,6 +179,12 @@ export const reviewCommands = {
     request: JobRequest,
     response: ReverifyResultSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: EVIDENCE_READERS,
+      tenant: null,
+      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
+    },
   }),
   'review.prepare': def({
     summary:
@@ -173,6 +192,7 @@ export const reviewCommands = {
     request: z.object({ tenantId: Uuid, fromSeq: Seq, toSeq: Seq, reverifyJobId: JobId.nullable() }).strict(),
     response: ReviewDraftSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: ['isso'], tenant: 'tenantId' },
   }),
   'review.sign': def({
     summary:
@@ -180,6 +200,12 @@ export const reviewCommands = {
     request: z.object({ draftId: Uuid, pin: PinSchema }).strict(),
     response: SignedReviewSchema,
     requiresConsent: true,
+    access: {
+      session: 'operator',
+      roles: ['isso'],
+      tenant: null,
+      why: "The tenant is the prepared draft's: the review service applies this declaration to it.",
+    },
   }),
   'review.list': def({
     summary: "The tenant's fidelity certificates, newest first.",
@@ -188,6 +214,7 @@ export const reviewCommands = {
       .object({ certificates: z.array(CertificateSummarySchema), cached: CachedMarkSchema.optional() })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'review.get': def({
     summary: 'A stored certificate: its DSSE envelope (JSON text) and statement.',
@@ -201,6 +228,7 @@ export const reviewCommands = {
       })
       .strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'review.verify': def({
     summary:
@@ -208,6 +236,7 @@ export const reviewCommands = {
     request: z.object({ source: CertificateSource }).strict(),
     response: CertificateVerificationSchema,
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'source.tenantId' },
   }),
   'review.export': def({
     summary:
@@ -215,6 +244,7 @@ export const reviewCommands = {
     request: z.object({ source: CertificateSource }).strict(),
     response: z.object({ directory: z.string(), files: z.array(z.string()), commands: z.array(z.string()) }).strict(),
     requiresConsent: true,
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'source.tenantId' },
   }),
 } as const satisfies Record<string, CommandDef>;
 
