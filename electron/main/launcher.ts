@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ArxFailure } from '../../shared/contract';
 import { launchChromiumConsole } from './bridge/launch-chromium';
 import { loadConfig } from './config/config';
-import { createConsoleServices } from './core/console-services';
+import { createConsoleServices } from './composition/console-services';
 import { rendererDistDir } from './shell/renderer-assets';
 
 /**

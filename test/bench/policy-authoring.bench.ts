@@ -6,7 +6,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { commands } from '../../shared/contract';
-import type { DomainDeps } from '../../electron/main/core/domain-deps';
+import type { DomainDeps } from '../../electron/main/handlers/domain-deps';
 import { createPolicyAuthoringHandlers } from '../../electron/main/policy/authoring-handlers';
 import { DEFAULT_POLICIES, DEMO_DIRECTORY } from '../../shared/policy';
 import { testFromGatewayRequest } from '../../shared/policy/policy-tests';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Page } from '@playwright/test';
-import type { ConsoleServices } from '../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../electron/main/composition/console-services';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_PIN } from './support/demo-console';
 

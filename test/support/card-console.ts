@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { ProvisionedTestCards } from '../../electron/main/card/test-cards';
 import { loadConfig, type ArxConfig } from '../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../electron/main/core/registry';
 import type { MigratedDatabase } from './pg';
 

@@ -1,5 +1,5 @@
 import { COMMAND_NAMES, type Result } from '../../../shared/contract';
-import type { ConsoleServices } from '../core/console-services';
+import type { ConsoleServices } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { isTrustedSender } from '../shell/window-policy';
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArxFailure } from '../../../shared/contract';
 import { loadConfig } from '../config/config';
-import { createConsoleServices } from '../core/console-services';
+import { createConsoleServices } from '../composition/console-services';
 import { appProtocolResponse, toFetchResponse } from '../shell/app-protocol';
 import { rendererDistDir } from '../shell/renderer-assets';
 import { APP_SCHEME, devToolsAllowed } from '../shell/window-policy';

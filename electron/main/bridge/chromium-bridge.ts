@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { COMMAND_NAMES, EVENT_NAMES } from '../../../shared/contract';
-import type { ConsoleServices } from '../core/console-services';
+import type { ConsoleServices } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { BRIDGE_ORIGIN, serveRendererAsset } from '../shell/renderer-assets';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ArxFailure } from '../../../shared/contract';
-import type { ConsoleServices } from '../core/console-services';
+import type { ConsoleServices } from '../composition/console-services';
 import { attachBridge, type BridgeHandle } from './chromium-bridge';
 
 /**

@@ -6,7 +6,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportBundle } from './export';
 import { loadGatewayPins } from './gateway-pins';

@@ -14,7 +14,7 @@ import type { CacheStatus } from '../../../shared/contract/domains/cache';
 import type { LoggedInCard, OperatorAuth } from '../card/operator-auth';
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
-import type { DomainDeps } from '../core/domain-deps';
+import type { DomainDeps } from '../handlers/domain-deps';
 import {
   recipientFromCertificate,
   recipientFromRecoveryFile,

@@ -15,7 +15,7 @@
  */
 import { ArxFailure } from '../../../shared/contract';
 import type { CachedMark } from '../../../shared/contract/domains/cache';
-import type { DomainDeps } from '../core/domain-deps';
+import type { DomainDeps } from '../handlers/domain-deps';
 import { cacheFor } from './cache-service';
 import type { RecordKind } from './local-cache';
 import { isTransient } from './outbox';

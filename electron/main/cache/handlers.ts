@@ -1,5 +1,5 @@
 import type { cacheCommands } from '../../../shared/contract/domains/cache';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { cacheFor } from './cache-service';
 
 /** Handlers for the commands in shared/contract/domains/cache.ts. */

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { EvidenceCache } from '../cache/evidence';
 import { isTransient } from '../cache/outbox';
 import { withTenant } from '../controlplane/tenant-session';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
 import { VerifyJobs } from './verify-jobs';
 import { loadWasmBlake3 } from './wasm-blake3';

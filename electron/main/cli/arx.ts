@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ArxFailure, commands, type CommandName } from '../../../shared/contract';
 import { loadConfig } from '../config/config';
-import { createConsoleServices, APP_VERSION } from '../core/console-services';
+import { createConsoleServices, APP_VERSION } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { runConsole } from '../launcher';
 import { EXIT_CANNOT_RUN, EXIT_OK, type CliCommand, type CliIo } from './cli-command';

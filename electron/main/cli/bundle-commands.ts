@@ -5,7 +5,7 @@ import { loadBundleTrust } from '../bundle/trust';
 import { verifyBundle } from '../bundle/verify';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { loadConfig } from '../config/config';
-import { createConsoleServices } from '../core/console-services';
+import { createConsoleServices } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
 

@@ -5,7 +5,7 @@ import type { auditExplorerCommands } from '../../../shared/contract/domains/aud
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { withTenant } from '../controlplane/tenant-session';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { loadDashboard } from './dashboard';
 import { loadEventDetail } from './event-detail';

@@ -7,7 +7,7 @@ import { editorDiagnostics, toEditorDiagnostic } from '../../../shared/policy/ed
 import { formatPolicyText } from '../../../shared/policy/format';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
 import { POLICY_TEMPLATE_LIBRARY } from '../../../shared/policy/template-library';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 
 /**
  * Handlers for the commands in shared/contract/domains/policy-authoring.ts. Cedar runs here, in

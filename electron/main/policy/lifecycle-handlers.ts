@@ -1,7 +1,7 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { policyLifecycleCommands, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { cacheFor } from '../cache/cache-service';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { policyDiff } from './diff';
 import { ImpactJobs } from './impact';
 import { APPROVAL_OUTBOX_KIND, PolicyLifecycle, queuedApprovalTenant } from './lifecycle';

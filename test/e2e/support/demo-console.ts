@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import { clusterDirFor, runningPostmaster } from '../../../electron/main/controlplane/embedded';
 import type { ProvisionedCard, ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { REPO_ROOT } from './paths';

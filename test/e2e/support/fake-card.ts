@@ -2,7 +2,7 @@ import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { CardBackend } from '../../../electron/main/card/operator-auth';
 import type { CardCertificate, CardSlot } from '../../../electron/main/card/card-service';
 import type { PinState } from '../../../electron/main/card/pin-state';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import type { Registry } from '../../../electron/main/core/registry';
 
 /** What a slot of the fake card backend holds: no card, or a card with a PIN state. */

@@ -3,7 +3,7 @@ import type { OperatorSession } from '../../../shared/contract';
 import { createAuditVerifyHandlers } from '../../../electron/main/chain/verify-handlers';
 import { EventHub } from '../../../electron/main/core/event-hub';
 import { ConsoleSession, type CallContext } from '../../../electron/main/core/registry';
-import type { DomainDeps } from '../../../electron/main/core/domain-deps';
+import type { DomainDeps } from '../../../electron/main/handlers/domain-deps';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';

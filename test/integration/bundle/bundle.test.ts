@@ -12,7 +12,7 @@ import {
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
 import { loadBundleTrust } from '../../../electron/main/bundle/trust';

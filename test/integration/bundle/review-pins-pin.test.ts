@@ -15,7 +15,7 @@ import {
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
 import { runCli } from '../../../electron/main/cli/arx';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';

@@ -14,7 +14,7 @@ import { cacheFileOf } from '../../../electron/main/cache/cache-service';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import type { ArxConfig } from '../../../electron/main/config/config';
 import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';

@@ -10,7 +10,7 @@ import {
 } from '../../../electron/main/card/test-cards';
 import { cacheFileOf } from '../../../electron/main/cache/cache-service';
 import type { ArxConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import { APPROVAL_OUTBOX_KIND } from '../../../electron/main/policy/lifecycle';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
 import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';

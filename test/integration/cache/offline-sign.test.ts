@@ -16,7 +16,7 @@ import {
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
 import type { ArxConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import { queuedReviewTenant, REVIEW_OUTBOX_KIND, reviewDelivery } from '../../../electron/main/review/outbox-delivery';
 import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';

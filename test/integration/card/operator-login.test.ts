@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../../electron/main/core/registry';
 import {
   provisionTestCards,

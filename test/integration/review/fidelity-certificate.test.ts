@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleServices } from '../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import {
   provisionTestCards,
   registerTestOperators,

@@ -1,5 +1,5 @@
 import { commands, type CommandName, type RequestOf, type ResponseOf } from '../../../shared/contract';
-import type { DomainDeps } from '../../../electron/main/core/domain-deps';
+import type { DomainDeps } from '../../../electron/main/handlers/domain-deps';
 import { createPolicyAuthoringHandlers } from '../../../electron/main/policy/authoring-handlers';
 
 type AuthoringCommand = 'policy.validate' | 'policy.format' | 'policy.templates' | 'policy.test';

@@ -13,7 +13,7 @@ import {
   type WindowContents,
 } from '../../../electron/main/app/ipc-adapter';
 import { loadConfig } from '../../../electron/main/config/config';
-import { createConsoleServices, type ConsoleServices } from '../../../electron/main/core/console-services';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import * as preload from '../../../electron/preload/arx-api';
 
 /**

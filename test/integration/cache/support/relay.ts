@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type pg from 'pg';
 import { expect } from 'vitest';
-import type { ConsoleServices } from '../../../../electron/main/core/console-services';
+import type { ConsoleServices } from '../../../../electron/main/composition/console-services';
 
 /** A TCP relay to PostgreSQL that can be closed (the database "goes away") and opened again on the same port. */
 export class Relay {

@@ -2,9 +2,9 @@ import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
 import type { OperatorAuth } from '../card/operator-auth';
 import type { TrustStore } from '../pki/trust-store';
-import type { EventHub } from './event-hub';
+import type { EventHub } from '../core/event-hub';
 import type { CommandName } from '../../../shared/contract';
-import type { Handler } from './registry';
+import type { Handler } from '../core/registry';
 
 /** What every domain's handlers get from the console services (console-services.ts wires them). */
 export interface DomainDeps {

@@ -18,9 +18,9 @@ import { createAuditExplorerHandlers } from '../explorer/handlers';
 import { createPolicyAuthoringHandlers } from '../policy/authoring-handlers';
 import { createPolicyLifecycleHandlers } from '../policy/lifecycle-handlers';
 import { createReviewHandlers } from '../review/handlers';
-import type { DomainDeps } from './domain-deps';
-import { EventHub } from './event-hub';
-import { createRegistry, type Handlers, type Registry } from './registry';
+import type { DomainDeps } from '../handlers/domain-deps';
+import { EventHub } from '../core/event-hub';
+import { createRegistry, type Handlers, type Registry } from '../core/registry';
 
 /** Every call from the operator counts as activity for the idle lock. */
 function touchingRegistry(inner: Registry, touch: () => void): Registry {
