@@ -4,8 +4,10 @@
 //   renderer/          browser: no node:*, no electron, nothing from electron/
 //   electron/preload/  only shared/ and electron (contextBridge, ipcRenderer)
 //   electron/main/     Node; only electron/main/app/ may import electron; never contextBridge/ipcRenderer
+// and, inside electron/main, the zone table below (MAIN_ZONES, rule arx/main-zones in lint/main-zones.js).
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import arx from './lint/main-zones.js';
 
 const NODE_BUILTINS = [
   'assert',
@@ -69,6 +71,46 @@ const notInto = (folder) => [
     group: [`**/${folder}/**`, `**/${folder}`],
     message: `Nothing here may import from ${folder}/ (DESIGN.md, Layers).`,
   },
+];
+
+// Zones inside electron/main, lowest first. An import goes down the table or stays inside its own unit
+// (a folder; for the handler file patterns, the handler files of one folder); it never goes up. Between two
+// units of the same zone only the pairs in MAIN_PEERS are allowed. electron/preload is outside electron/main
+// and may import none of it (see above).
+const MAIN_ZONES = [
+  // Base services that know no domain: settings, hashing, the worker module, X.509, the database, the
+  // registry and event hub that every handler plugs into, and the shell's pure security decisions.
+  { name: 'foundation', members: ['config/', 'crypto/', 'workers/', 'pki/', 'controlplane/', 'core/', 'shell/'] },
+  // The domain services: the card, the audit chain, policies, the evidence cache.
+  { name: 'domain', members: ['card/', 'chain/', 'policy/', 'cache/'] },
+  // What is built from them: reviews, the explorer, evidence bundles, and the gateway simulator that
+  // writes events the way the gateway does (policy decisions into the chain).
+  { name: 'evidence', members: ['review/', 'explorer/', 'bundle/', 'simulator/'] },
+  // The files that turn contract commands into service calls, and the deps they are given.
+  { name: 'handlers', members: ['handlers/', '**/handlers.ts', '**/*-handlers.ts'] },
+  // Wires services to handlers; demo/ is the first-start seeding only the composition root runs.
+  { name: 'composition root', members: ['composition/', 'demo/'] },
+  // Adapters over the registry and the entry points that start them.
+  { name: 'adapters', members: ['cli/', 'app/', 'bridge/', 'launcher.ts', 'start.ts'] },
+];
+const MAIN_PEERS = [
+  { from: '*', to: 'handlers/', why: 'DomainDeps: what the composition root gives every handler' },
+  { from: 'composition/', to: 'demo/', why: 'the root runs the first-start demo seeding' },
+  { from: 'cache/', to: 'card/', why: 'the cache key is unwrapped with the card and dropped on lock' },
+  { from: 'policy/', to: 'card/', why: 'approvals are signatures made on the card' },
+  { from: 'controlplane/', to: 'config/', why: 'the connection settings are part of the configuration' },
+  { from: 'cli/', to: 'launcher.ts', why: '`arx demo` opens the console the way `npm start` does' },
+  { from: 'launcher.ts', to: 'bridge/', why: 'without an Electron binary the console opens through the bridge' },
+  { from: 'start.ts', to: 'launcher.ts', why: '`npm start` is the launcher' },
+];
+// Upward imports that exist today and are being moved; each entry goes when its import does.
+const MAIN_ZONES_TEMPORARY_ALLOWLIST = [
+  { file: 'electron/main/bundle/verify.ts', imports: 'review/replay-stream', why: 'decision replay moves to policy/' },
+  { file: 'electron/main/cache/cache-service.ts', imports: 'handlers/domain-deps', why: 'cacheFor(deps) goes' },
+  { file: 'electron/main/cache/evidence.ts', imports: 'handlers/domain-deps', why: 'takes its deps narrowly' },
+  { file: 'electron/main/config/config.ts', imports: 'core/registry', why: 'formatPath moves to shared/contract' },
+  { file: 'electron/main/crypto/blake3-native.ts', imports: 'chain/wasm-blake3', why: 'one BLAKE3 facade in crypto/' },
+  { file: 'electron/main/policy/lifecycle.ts', imports: 'cache/outbox', why: 'isTransient moves to controlplane/' },
 ];
 
 export default tseslint.config(
@@ -163,6 +205,16 @@ export default tseslint.config(
           ],
           patterns: [...noUi, ...notInto('renderer')],
         },
+      ],
+    },
+  },
+  {
+    files: ['electron/main/**/*.ts'],
+    plugins: { arx },
+    rules: {
+      'arx/main-zones': [
+        'error',
+        { root: 'electron/main', zones: MAIN_ZONES, peers: MAIN_PEERS, allowlist: MAIN_ZONES_TEMPORARY_ALLOWLIST },
       ],
     },
   },
