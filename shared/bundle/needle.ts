@@ -1,8 +1,8 @@
 /**
  * Finding a fixed byte string (the verifier's decision needle `"type":"com.arx.policy.decided"`)
- * in event bytes: Boyer–Moore–Horspool. Why not Buffer#indexOf: it is as fast once warm, but in a
- * fresh process its first ~15,000 calls cost ~40 µs each (measured, Node 20: 0.65 s for the first
- * pass over 100k events against 0.03 s for the second), and a verification runs once per process.
+ * in event bytes: Boyer–Moore–Horspool. Why not Buffer#indexOf: it is as fast once warm, but its
+ * first thousands of calls in a fresh process are slow, and a verification runs once per process
+ * (docs/benchmarks.md, "Measurements behind code choices").
  * Tested against Buffer#indexOf on random and adversarial inputs (test/unit/bundle/needle.test.ts).
  */
 export class Needle {

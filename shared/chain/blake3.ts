@@ -2,8 +2,8 @@ import { blake3 as nobleBlake3Fn } from '@noble/hashes/blake3.js';
 
 /**
  * The BLAKE3 implementation the chain uses, chosen by the caller. shared/ defaults to
- * @noble/hashes (pure JS, runs everywhere, ~40 MB/s here); the main process and its workers plug
- * in the WASM one from electron/main/chain (~15x faster on 1 KB events, see test/bench/blake3.bench.ts).
+ * @noble/hashes (pure JS, runs everywhere); the main process and its workers plug in the faster
+ * WASM one from electron/main/chain (chosen by test/bench/blake3.bench.ts; docs/benchmarks.md).
  * Every implementation must give the same 32-byte default-length output as `b3sum`.
  */
 export interface Blake3 {

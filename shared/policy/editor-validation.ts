@@ -19,8 +19,8 @@ function memo<A, R>(f: (a: A) => R, maxEntries: number): (a: A) => R {
 
 /**
  * Cedar bindings for the editor's validate-on-every-keystroke loop. A keystroke changes one policy
- * of a set, but splitting the set by @id converts every policy to JSON again (policyToJson, about
- * 1 ms each: for 200 policies more than the strict validation itself), and the gateway schema is
+ * of a set, but splitting the set by @id converts every policy to JSON again (for a large set that
+ * costs more than the strict validation itself), and the gateway schema is
  * checked again each time. Both answers depend only on their input text, so they are memoized;
  * validatePolicies is unchanged and gets the same answers, faster.
  */

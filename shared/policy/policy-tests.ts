@@ -12,7 +12,7 @@ import { GATEWAY_SCHEMA } from './schema';
 import { validateAndSplit } from './validate';
 
 /**
- * Policy tests (issue 5 item 2): each draft carries named requests with the decision they must
+ * Policy tests: each draft carries named requests with the decision they must
  * reach and, optionally, the exact policies that must determine it. The editor runs them on every
  * change; a version with a failing test, or a test whose evaluation reports errors, cannot be
  * submitted. The stored shape is the lifecycle's (PolicyTestSchema in

@@ -1,7 +1,7 @@
 import { MIN_JUSTIFICATION_LENGTH } from './templates';
 
 /**
- * The editor's library of common rules (issue 5 item 1). Each is one policy with an @id and a
+ * The editor's library of common rules. Each is one policy with an @id and a
  * comment, written against the gateway schema, with the values an officer changes (models, teams,
  * amounts, hours, countries) spelled out in the text: a template is inserted as text and edited,
  * not filled in through a form, so what is signed is exactly what the officer read. Every template

@@ -4,7 +4,7 @@ import { DSSE_PAYLOAD_TYPE_INTOTO, DsseEnvelopeSchema, openEnvelope, type DsseEn
 import { hex32Schema, uuidSchema } from '../ids';
 
 /**
- * Fidelity certificates (issue 6, docs/fidelity-certificates.md): an ISSO's signed review of a
+ * Fidelity certificates (docs/fidelity-certificates.md): an ISSO's signed review of a
  * range of one tenant's audit chain. An in-toto Statement v1 whose subject is the reviewed range
  * and whose predicate records who reviewed it, what verification found, the decisions re-verified
  * and the policy versions involved; carried in a DSSE envelope signed on the reviewer's card.

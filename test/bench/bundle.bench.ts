@@ -1,5 +1,5 @@
 /**
- * Issue 8's figures: export and `arx bundle verify` of evidence bundles of 100k and 1M simulated
+ * Export and `arx bundle verify` of evidence bundles of 100k and 1M simulated
  * events (about 620 bytes each): events/s, MB/s, peak memory, the bundle's size against the raw event
  * bytes, and verification time against `b3sum` over the same event bytes (events.bin) plus the
  * signature checks — the goal is within 2× of that, and memory that stays flat as the range grows.

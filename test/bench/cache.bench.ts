@@ -1,5 +1,5 @@
 /**
- * Issue 7's figures (docs/cache.md):
+ * The local cache's figures (docs/benchmarks.md, cache):
  *   - AEAD alone: AES-256-GCM seal+open of 1 KB and 64 KB with node:crypto and with @noble/ciphers
  *     (the measurement behind envelope.ts's choice);
  *   - the encrypted cache (LocalCache) against plain better-sqlite3 on the same records in the same

@@ -1,5 +1,5 @@
 /**
- * Issue 4's figures with SoftHSM2 (test cards from `arx card provision-test`):
+ * Card figures with SoftHSM2 (test cards from `arx card provision-test`):
  *   - login, from PIN submitted to session open (module loaded; C_Login, proof of possession with
  *     the PIV Authentication key and its software check included): median of 20 (goal < 300 ms);
  *   - card enumeration with 4 tokens present (slots, token info, PIN state): median of 20 (goal < 200 ms).

@@ -1,5 +1,5 @@
 /**
- * Profiling harness for the chain verification engine (issue 6): a persistent embedded database
+ * Profiling harness for the chain verification engine: a persistent embedded database
  * seeded once (ARX_PROF_DIR, ARX_PROF_EVENTS), then verifications with per-thread CPU times read
  * from /proc (main thread, worker threads, V8 helper threads, the PostgreSQL backend).
  *   node --import tsx test/bench/chain-profile.ts worker thread worker thread

@@ -1,5 +1,5 @@
 /**
- * Issue 3's and issue 6's figures, in one run on simulated events of about 1 KB:
+ * The audit chain's figures, in one run on simulated events of about 1 KB:
  *   - append throughput with one writer, and with four writers on four tenant chains at once;
  *   - the console's verification engine (the one behind the Verify screen and `arx chain verify`:
  *     binary COPY, digests/links/leaves in worker threads, checkpoints, tenants, policy versions),

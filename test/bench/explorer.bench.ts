@@ -1,5 +1,5 @@
 /**
- * Issue 6's explorer figures: on N simulated events (default 1,000,000) in one tenant chain, the
+ * The explorer's figures: on N simulated events (default 1,000,000) in one tenant chain, the
  * first page (100 rows) of the explorer's query for no filter and for each filter alone, a deep
  * keyset page, facets, dashboard and an event's detail with its inclusion proof — medians of 7
  * runs, and the plan's access path, so that an index that stopped being used shows. Goal: each

@@ -1,4 +1,4 @@
-// Policy lifecycle figures (issue 5): impact replay throughput in recorded decisions per second on
+// Policy lifecycle figures: impact replay throughput in recorded decisions per second on
 // one and on both cores (goal: at least 10,000/s on both), and strict validation time of a
 // 200-policy set (the editor's feedback after a keystroke; goal: median under 100 ms). Not a test:
 // numbers depend on the machine. Run: npm run bench -- policy-lifecycle (ARX_BENCH_DECISIONS=N to change N).

@@ -1,5 +1,5 @@
 /**
- * Issue 6 item 3's figure: bulk decision re-verification, decisions per second, on an embedded
+ * Bulk decision re-verification, decisions per second, on an embedded
  * PostgreSQL with simulated gateway traffic (about one decision in seven events).
  *
  *   npx tsx test/bench/reverify.bench.ts        (ARX_BENCH_DECISIONS, default 100,000 decisions)
@@ -18,7 +18,7 @@
  * identical requests: the context carries the request time and token count), over a bounded set of
  * users, teams and models (the number of distinct entity sets is printed); the "repeated" tenant
  * repeats each of DECISIONS/12 of those requests 12 times (retries; 91.7 % hits at most).
- * Goal: 10,000/s on both cores. docs/reverify.md records the figures.
+ * Goal: 10,000/s on both cores. docs/benchmarks.md records the figures.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

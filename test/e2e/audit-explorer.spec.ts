@@ -4,7 +4,7 @@ import { tamperAsOwner } from '../support/tamper';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
- * The event explorer and the dashboards (issue 6, items 2 and 4) on the demo control plane
+ * The event explorer and the dashboards on the demo control plane
  * (embedded PostgreSQL, simulated traffic, real card login): what the table shows is checked
  * against the database, the detail's checks are recomputed in the renderer, and rows changed
  * behind the console's back are shown as such.

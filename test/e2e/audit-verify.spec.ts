@@ -3,7 +3,7 @@ import { tamperAsOwner } from '../support/tamper';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
- * Verify a chain in the console (issue 6, item 1) on the demo control plane (embedded PostgreSQL,
+ * Verify a chain in the console on the demo control plane (embedded PostgreSQL,
  * simulated gateway traffic, real card login as the ISSO ADAMS): the database owner tampers behind
  * the console's back, and the result screen names every problem with its code, seq and meaning.
  */

@@ -3,7 +3,7 @@ import { expect, saveScreenshot, test } from './support/console-fixture';
 import { DEMO_PIN } from './support/demo-console';
 
 /**
- * Issue 6 items 3, 5 and 6 in Chromium, on the demo control plane with the demo SoftHSM2 card
+ * Decision re-verification and fidelity certificates in Chromium, on the demo control plane with the demo SoftHSM2 card
  * (ADAMS, EC, isso): re-verify the decisions of a tenant; sign a review of its chain on the card
  * (the PIN dialog shows what is signed); verify the stored certificate; export it and check it
  * with openssl running the exported commands; an edited imported certificate fails with its code.

@@ -3,7 +3,7 @@ import { expect, saveScreenshot, sectionsNav, test } from './support/console-fix
 import { stopDatabase } from './support/database';
 
 /**
- * Cached evidence offline (issue 7 item 4, read side) with the demo control plane and the real
+ * Cached evidence offline, read side, with the demo control plane and the real
  * demo card: what the officer browsed online (an explorer page, an event, the certificate list)
  * is sealed in the encrypted local cache; with the database stopped the status bar says offline
  * and the same views show the same evidence under an "Offline — … cached at …" banner, an

@@ -3,7 +3,7 @@ import { expect, saveScreenshot, test } from './support/console-fixture';
 import { DEMO_OPERATORS, DEMO_PIN, switchOperator } from './support/demo-console';
 
 /**
- * Issue 5 end to end, on the demo control plane with real SoftHSM2 cards and main's real operator
+ * Policy authoring and the two-person lifecycle end to end, on the demo control plane with real SoftHSM2 cards and main's real operator
  * login: ADAMS (policy-author) authors a policy, sees a validation error underlined, fixes it,
  * runs its tests and submits it with his card; BAKER (approver) approves it with hers and
  * publishes it. Screenshots of each step in test-results/screenshots/policy-e2e-*.png.

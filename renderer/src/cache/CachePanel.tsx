@@ -50,7 +50,7 @@ async function load() {
 }
 
 /**
- * The encrypted local evidence cache (issue 7): its state, the outbox of artifacts signed while
+ * The encrypted local evidence cache: its state, the outbox of artifacts signed while
  * offline, and its maintenance (unlock, lock, recovery key, re-wrap to another card, key rotation,
  * rebuild, wipe). Every action goes through window.arx; errors are shown with their code.
  */

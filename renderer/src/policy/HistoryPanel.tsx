@@ -32,7 +32,7 @@ interface Signing {
 
 /**
  * Every version of the policy with its state, author, approver, whether the signatures verify,
- * and the decisions it produced (issue 5 item 8); the two-person steps (approve, publish,
+ * and the decisions it produced; the two-person steps (approve, publish,
  * rollback) for the operator's roles; and the diff between any two versions or the draft.
  */
 export function HistoryPanel({

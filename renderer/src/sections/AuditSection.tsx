@@ -7,7 +7,7 @@ import { useExplorerLinks } from '../audit/explorer/link';
 import { VerifyPanel } from '../audit/VerifyPanel';
 import { SectionHeader } from './SectionHeader';
 
-/** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards (issue 6). */
+/** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards. */
 export function AuditSection() {
   const [tab, setTab] = useState<string | null>('verify');
   // A dashboard point opens the explorer filtered to it.

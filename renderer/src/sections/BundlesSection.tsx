@@ -14,7 +14,7 @@ interface Listed {
   modifiedAt: string;
 }
 
-/** Evidence bundles (issue 8): export a signed bundle of a range; open one and verify it offline, then read it. */
+/** Evidence bundles: export a signed bundle of a range; open one and verify it offline, then read it. */
 export function BundlesSection() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
   const [tenantId, setTenantId] = useState<string | null>(null);

@@ -18,7 +18,7 @@ type Outcome =
   | { kind: 'exported'; e: { directory: string; files: string[]; commands: string[] } }
   | { kind: 'error'; error: ArxError };
 
-/** Fidelity certificates (issue 6 items 5 and 6): sign a review of a range, list, verify, export for OpenSSL. */
+/** Fidelity certificates: sign a review of a range, list, verify, export for OpenSSL. */
 export function CertificatesSection() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
   const [chosen, setChosen] = useState<string | null>(null);

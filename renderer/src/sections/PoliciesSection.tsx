@@ -13,7 +13,7 @@ import { SectionHeader } from './SectionHeader';
 const GATEWAY_POLICY = 'gateway';
 
 /**
- * Policies (issue 5): pick a tenant among those where the operator holds a role, then the draft
+ * Policies: pick a tenant among those where the operator holds a role, then the draft
  * (editor, tests, submit), impact, and history with the two-person steps and the diff.
  */
 export function PoliciesSection() {

@@ -21,7 +21,7 @@ export interface SignDialogProps<T> {
 }
 
 /**
- * The one place the console asks for the PIN for a signature (issue 4 item 7: the Digital Signature
+ * The one place the console asks for the PIN for a signature (the Digital Signature
  * key needs the PIN for every signature, and the user sees what is signed). The PIN lives in this
  * component's state only until it is sent, and is cleared on every outcome. Cancel cancels: it
  * never re-prompts.

@@ -13,7 +13,7 @@ import { migratedDatabase } from '../../support/pg';
 import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';
 
 /**
- * Every tamper class of issue 6, done the way a database owner could do it behind the console's
+ * Every tamper class, done the way a database owner could do it behind the console's
  * back (append-only triggers switched off with session_replication_role, as the admin pool), each
  * found through the verification service (VerifyJobs: worker threads, binary COPY) with its code
  * and seq, and a plain meaning.

@@ -24,7 +24,7 @@ import { asyncFailureCode } from '../../support/failure-code';
 
 const LATEST = CACHE_MIGRATIONS[CACHE_MIGRATIONS.length - 1]!.version;
 
-// Issue 7, privacy of the key wraps (docs/cache.md "Key wraps: what is in clear"): a seized cache
+// Privacy of the key wraps (docs/cache.md "Key wraps: what is in clear"): a seized cache
 // file must not say whose cards open it. With real SoftHSM2 cards (EC: ECDH on the card, RSA:
 // OAEP on the card), the raw bytes of the file and of its WAL are searched for the card holder's
 // subject (name, EDIPI) and the card's public key (SPKI DER, base64, and the bare key bytes), on a

@@ -4,7 +4,7 @@ import { reverifyDecisions } from '../../../electron/main/review/reverify';
 import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from './support';
 
-/** Decision re-verification (issue 6 item 3) against a real control plane and simulated gateway traffic. */
+/** Decision re-verification against a real control plane and simulated gateway traffic. */
 let db: Awaited<ReturnType<typeof migratedDatabase>>;
 const EVENTS = 3000;
 

@@ -21,7 +21,7 @@ import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
 import type { Blake3 } from '../../../shared/chain';
 
 /**
- * The reader assumes an attacker made the file (issue 8, "Hostile input"): every case gets its own
+ * The reader assumes an attacker made the file: every case gets its own
  * stable code, nothing throws, hangs or writes anywhere (the verifier never extracts).
  */
 let dir: string;

@@ -8,7 +8,7 @@ import { DataKey, DIGEST_MEMO_LIMIT, nobleAead, open, seal } from '../../../elec
 import { LocalCache, LRU_RESOLUTION_MS } from '../../../electron/main/cache/local-cache';
 import { failureCode, softwareKeys } from './support';
 
-// The read path's shortcuts (issue 7 performance, docs/cache.md "Read path") must not weaken what
+// The read path's shortcuts (docs/cache.md "Performance") must not weaken what
 // the cells guarantee: remembered digests and tags are exactly the HMACs, are forgotten at lock, and
 // a cell moved or changed under a cache that has already read it (warm memory) still fails.
 

@@ -15,7 +15,7 @@ import {
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { failureCode, softwareKeys } from './support';
 
-// The write path's shortcuts (issue 7 performance, docs/cache.md "Performance") must not weaken
+// The write path's shortcuts (docs/cache.md "Performance") must not weaken
 // the cells: nonces drawn in blocks are still fresh and never handed out twice; the generation
 // index is gone (migration 3) but an older file still opens and a rotation still finishes; the
 // remembered header follows a rotation.

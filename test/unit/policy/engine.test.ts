@@ -222,7 +222,7 @@ describe('determining policies', () => {
 
 describe('compiling', () => {
   it('the version is SHA-256 and BLAKE3 of the version preimage (text, schema, tests; docs/policy-versions.md)', async () => {
-    // Deliberate format change (issue 5): the version covers the schema and the tests too, so a
+    // Deliberate format change: the version covers the schema and the tests too, so a
     // decision names the exact signed version. The preimage is spelled out here independently.
     const text = `// Prüfung 🚀\n${DEFAULT_POLICY_TEXT}`;
     const e = compile(text);

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { ExplorerFilter } from '../../../../shared/contract/domains/audit-explorer';
 
 /**
- * How the dashboards open the explorer filtered to a point (issue 6, item 4), and the tenant the
+ * How the dashboards open the explorer filtered to a point, and the tenant the
  * two tabs share. Module state, because the Audit tabs unmount hidden panels.
  */
 type Listener = () => void;
