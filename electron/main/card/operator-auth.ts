@@ -104,7 +104,7 @@ function defaultSchedule(fn: () => void, ms: number): () => void {
 }
 
 /**
- * Operator login with a CAC/PIV card (issue 4): PIN to C_Login only, proof of possession (in the
+ * Operator login with a CAC/PIV card: PIN to C_Login only, proof of possession (in the
  * card service), offline path validation of the login certificate, EDIPI from its UPN, and the
  * operator looked up by EDIPI and certificate fingerprint. Card removal, the idle timeout or the
  * user lock the session: the card session is closed (its secrets gone) and only the same card

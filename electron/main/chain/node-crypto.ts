@@ -5,10 +5,9 @@ import type { MerkleHasher } from '../../../shared/merkle';
 
 /**
  * Faster stand-ins for the pure-JS primitives of shared/, for the main process and the CLI,
- * chosen by profile and micro-benchmark (150k rows; 33-byte inputs):
- *   SHA-256 for the Merkle tree: @noble 1.94 µs, node:crypto 1.83 µs (object per hash), hash-wasm
- *   0.73 µs per hash — hash-wasm is kept;
- *   Ed25519 for checkpoint notes: node:crypto (OpenSSL) instead of @noble, ~0.25 s less per 150 checkpoints.
+ * chosen by profile and micro-benchmark (docs/benchmarks.md, "Measurements behind code choices"):
+ *   SHA-256 for the Merkle tree: hash-wasm, faster than @noble and than node:crypto's object per hash;
+ *   Ed25519 for checkpoint notes: node:crypto (OpenSSL) instead of @noble.
  * Both give the same bytes and the same accept/reject decisions (test/unit/chain/node-crypto.test.ts).
  */
 const LEAF = Uint8Array.of(0x00);

@@ -15,7 +15,7 @@ import { runPolicyTests } from '../../../shared/policy/policy-tests';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 
 /**
- * `arx policy check PATH` (issue 5 item 7): a policy directory as officers keep it under version
+ * `arx policy check PATH`: a policy directory as officers keep it under version
  * control, checked like a compiler would.
  *
  *   PATH/policies/*.cedar      the policy set (files in name order; one version is their concatenation)

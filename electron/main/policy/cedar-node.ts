@@ -19,7 +19,7 @@ import { setFlagsFromString } from 'node:v8';
  * call (it is inside cedar-wasm's own JS), so the inlining itself is turned off:
  * --no-turbo-inline-js-wasm-calls. V8 flags are per process, so this covers every worker thread too;
  * it must run before TurboFan optimizes a Cedar caller, which loading this module before the first
- * decision guarantees. Cost: within the noise of a decision's ~250 µs (docs/reverify.md).
+ * decision guarantees. Its cost is within the noise of a decision (docs/reverify.md).
  * test/unit/policy/cedar-node.test.ts reproduces the abort and checks that this prevents it.
  */
 setFlagsFromString('--no-turbo-inline-js-wasm-calls');

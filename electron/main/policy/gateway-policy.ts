@@ -21,7 +21,7 @@ import {
 } from './policy-store';
 
 /**
- * The gateway side of two-person integrity (issue 5 item 6). The gateway (and the simulator that
+ * The gateway side of two-person integrity. The gateway (and the simulator that
  * plays it) loads the newest PUBLISHED version of a tenant's policy whose author and approver
  * signatures verify against enrolled operator certificates with the right roles, the approver not
  * being the author; for a rollback, the rollback's own two signatures too. A publication that does

@@ -12,7 +12,7 @@ import {
 import type { ReviewDecisionEntry } from '../../../shared/review';
 
 /**
- * Evaluates recorded `com.arx.policy.decided` events again (issue 6 item 3) with the gateway's own
+ * Evaluates recorded `com.arx.policy.decided` events again with the gateway's own
  * engine (shared/policy: compilePolicySet + replayDecision), one policy version at a time. Runs in
  * the re-verification workers; pure apart from the Cedar bindings, so tests use it inline too.
  *
@@ -200,7 +200,7 @@ export class CachingEngine implements PolicyEngine {
 
 /** How a replayed outcome is compared with the record. */
 export type ReplayComparison =
-  /** Determining and erroring policies as sorted sets (the console's re-verification, issue 6). */
+  /** Determining and erroring policies as sorted sets (the console's re-verification). */
   | 'sets'
   /** replayDecision's own verdict: lists as written (bundle verification, docs/bundle-format.md). */
   | 'exact';

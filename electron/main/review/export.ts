@@ -7,7 +7,7 @@ import { certificateKeyKind } from './card-signature';
 import type { SignerReport } from './signer-check';
 
 /**
- * "Export for OpenSSL" (issue 6 item 6): the statement, the exact bytes that were signed (the
+ * "Export for OpenSSL": the statement, the exact bytes that were signed (the
  * DSSE PAE), the signature in DER, the signer's chain and the CRLs, and a VERIFY.md with the
  * exact `openssl` commands that check them — nothing from ARX is needed to run them.
  */

@@ -5,7 +5,7 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 
 /**
- * The signer of a fidelity certificate, judged at the time it signed (issue 6 item 6): the
+ * The signer of a fidelity certificate, judged at the time it signed: the
  * certificate path and its validity at that time (the PKI service's validateCertificate with
  * `at` = signing time), and revocation by the newest CRLs loaded today — a revocation dated
  * at or before the signature fails it; one dated after is reported but does not (the signature

@@ -1,5 +1,5 @@
 /**
- * 0005: the policy lifecycle (issue 5). Drafts saved continuously per author; the publication
+ * 0005: the policy lifecycle. Drafts saved continuously per author; the publication
  * history (append-only: which version became active when, by whom, and whether by rollback), from
  * which the gateway picks the newest version whose signatures verify; and rollbacks, which need a
  * requester's and a different approver's card signatures like a version does.

@@ -1,5 +1,5 @@
 /**
- * 0007: receipts of artifacts delivered from a workstation's outbox (issue 7, docs/cache.md).
+ * 0007: receipts of artifacts delivered from a workstation's outbox (docs/cache.md).
  * The console inserts the receipt in the same transaction as the artifact and its audit events;
  * the primary key makes a second delivery of the same item (a retry after a crash, or a copy of
  * the cache on another workstation) fail instead of writing twice: exactly once, server-side.

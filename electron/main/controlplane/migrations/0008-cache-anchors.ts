@@ -1,5 +1,5 @@
 /**
- * 0008: anchors of workstation caches (issue 7, docs/cache.md "Rollback"). While the control plane
+ * 0008: anchors of workstation caches (docs/cache.md "Rollback"). While the control plane
  * is connected, the console appends the change counter of its local cache's sealed manifest, with a
  * MAC under a key only that cache holds (electron/main/cache/anchor.ts). A cache file whose counter
  * is below its latest authentic anchor is an older copy put back: CACHE_ROLLED_BACK.
