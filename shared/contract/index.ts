@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './issue-path';
 export * from './result';
 export * from './commands';
 export * from './events';

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, formatPath } from '../../../shared/contract';
 import { ClassificationLevelSchema } from '../../../shared/config/classification';
 import { DOD_NOTICE_AND_CONSENT } from '../../../shared/config/consent';
-import { formatPath } from '../core/registry';
 
 export const ConfigFileSchema = z
   .object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ArxFailure,
   commands,
+  formatPath,
   isCommandName,
   type CommandName,
   type RequestOf,
@@ -29,13 +30,6 @@ export type Handler<N extends CommandName> = (
 ) => Promise<ResponseOf<N>> | ResponseOf<N>;
 
 export type Handlers = { [N in CommandName]: Handler<N> };
-
-/** Formats a zod issue path as `a.b[2].c` so that a user can find the bad field. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out === '' ? '(request)' : out;
-}
 
 export function invalidRequest(error: z.ZodError): Result<never> {
   const issues = error.issues.map((i) => {
