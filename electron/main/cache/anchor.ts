@@ -21,6 +21,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
+import {
+  CACHE_ANCHOR_PAGE,
+  insertCacheAnchor,
+  listCacheAnchors,
+  type CacheAnchorRow,
+} from '../controlplane/repos/cache-anchors';
 import { withTenant } from '../controlplane/tenant-session';
 import type { LocalCache } from './local-cache';
 
@@ -58,24 +64,15 @@ export async function checkAndAnchor(
   for (const tenant of tenantIds) {
     // Newest first, a page at a time, down to the first authentic row (forged rows above it cannot hide it).
     const latest = await withTenant(pool, tenant, async (c) => {
-      let after: [string, string] | null = null;
+      let before: CacheAnchorRow | null = null;
       for (;;) {
-        const page: pg.QueryResult<{ counter: string; mac: string }> = after
-          ? await c.query(
-              'SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 AND (counter, mac) < ($3, $4) ORDER BY counter DESC, mac DESC LIMIT 64',
-              [tenant, cacheId, ...after],
-            )
-          : await c.query(
-              'SELECT counter, mac FROM arx.cache_anchors WHERE tenant_id = $1 AND cache_id = $2 ORDER BY counter DESC, mac DESC LIMIT 64',
-              [tenant, cacheId],
-            );
-        for (const r of page.rows) {
+        const page = await listCacheAnchors(c, tenant, cacheId, before);
+        for (const r of page) {
           if (sameHex(r.mac, cache.anchorMac(Number(r.counter)))) return Number(r.counter);
           forged++;
         }
-        if (page.rows.length < 64) return null;
-        const last = page.rows[page.rows.length - 1]!;
-        after = [last.counter, last.mac];
+        if (page.length < CACHE_ANCHOR_PAGE) return null;
+        before = page[page.length - 1]!;
       }
     });
     if (latest !== null && (anchored === null || latest > anchored)) anchored = latest;
@@ -92,10 +89,7 @@ export async function checkAndAnchor(
     const mac = cache.anchorMac(counter);
     for (const tenant of tenantIds) {
       await withTenant(pool, tenant, (c) =>
-        c.query(
-          'INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac, operator_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-          [tenant, cacheId, counter, mac, opts.operatorId ?? null],
-        ),
+        insertCacheAnchor(c, { tenantId: tenant, cacheId, counter, mac, operatorId: opts.operatorId ?? null }),
       );
     }
     appended = true;

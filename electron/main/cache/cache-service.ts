@@ -2,8 +2,8 @@
  * The cache service: one encrypted local cache per console (electron/main/cache/local-cache.ts),
  * unlocked with the logged-in operator's card (its Key Management key, 9D) and locked — the data
  * key wiped from memory — on lock, logout or card removal; and the outbox that delivers artifacts
- * signed while offline. Other services reach it with `cacheFor(deps)` (/tmp/team/CACHE-API.md,
- * docs/cache.md).
+ * signed while offline. Built once by the composition root (composition/console-services.ts); other
+ * services get it as `deps.cache` (docs/cache.md).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -14,7 +14,6 @@ import type { CacheStatus } from '../../../shared/contract/domains/cache';
 import type { LoggedInCard, OperatorAuth } from '../card/operator-auth';
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
-import type { DomainDeps } from '../handlers/domain-deps';
 import {
   recipientFromCertificate,
   recipientFromRecoveryFile,
@@ -417,22 +416,4 @@ export class CacheService {
     this.timer = null;
     this.cache.lock();
   }
-}
-
-const services = new WeakMap<OperatorAuth, CacheService>();
-
-/** The console's one CacheService (made on first use from the domain deps). */
-export function cacheFor(deps: DomainDeps): CacheService {
-  let s = services.get(deps.operatorAuth);
-  if (!s) {
-    s = new CacheService({
-      config: deps.config,
-      operatorAuth: deps.operatorAuth,
-      controlPlane: deps.controlPlane,
-      log: deps.log,
-      onChange: (st) => deps.hub.publish('cache.changed', st),
-    });
-    services.set(deps.operatorAuth, s);
-  }
-  return s;
 }

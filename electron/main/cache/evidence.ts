@@ -15,8 +15,8 @@
  */
 import { ArxFailure } from '../../../shared/contract';
 import type { CachedMark } from '../../../shared/contract/domains/cache';
-import type { DomainDeps } from '../handlers/domain-deps';
-import { cacheFor } from './cache-service';
+import type { ControlPlane } from '../controlplane/control-plane';
+import type { CacheService } from './cache-service';
 import type { RecordKind } from './local-cache';
 import { isTransient } from './outbox';
 
@@ -56,11 +56,17 @@ export function stableKey(value: unknown): string {
 
 export type WithCached<T> = T & { cached?: CachedMark };
 
-/** The per-console evidence reader (one per handler factory; the cache itself is cacheFor(deps)). */
+/** The per-console evidence reader (one per handler factory; the cache itself is deps.cache). */
 export class EvidenceCache {
   private lockedLogged = false;
 
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(
+    private readonly deps: {
+      cache: CacheService;
+      controlPlane: Pick<ControlPlane, 'status'>;
+      log: (line: string) => void;
+    },
+  ) {}
 
   /** True when reads must come from the cache: the control plane is not connected. */
   offline(): boolean {
@@ -70,7 +76,7 @@ export class EvidenceCache {
   /** Seals an answer fetched online (best effort; never throws). */
   store(kind: RecordKind, key: unknown, value: unknown, at = new Date()): void {
     try {
-      const service = cacheFor(this.deps);
+      const service = this.deps.cache;
       if (!service.cache.isUnlocked) {
         if (!this.lockedLogged) this.deps.log('cache: evidence not cached (the cache is locked)');
         this.lockedLogged = true;
@@ -88,7 +94,7 @@ export class EvidenceCache {
 
   /** The cached answer and when it was fetched, or null. Throws CACHE_LOCKED / CACHE_DAMAGED / CACHE_VALUE_*. */
   lookup<T>(kind: RecordKind, key: unknown): Sealed<T> | null {
-    const service = cacheFor(this.deps);
+    const service = this.deps.cache;
     if (!service.cache.isUnlocked) {
       throw new ArxFailure(
         'CACHE_LOCKED',

@@ -1,12 +1,9 @@
 import type { cacheCommands } from '../../../shared/contract/domains/cache';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
-import { cacheFor } from './cache-service';
 
 /** Handlers for the commands in shared/contract/domains/cache.ts. */
 export function createCacheHandlers(deps: DomainDeps): DomainHandlers<typeof cacheCommands> {
-  const cache = () => cacheFor(deps);
-  // Made now, so that lock and card removal wipe the key from the first login on.
-  cache();
+  const cache = () => deps.cache;
   return {
     'cache.status': () => cache().status(),
     'cache.unlock': () => cache().unlock(),

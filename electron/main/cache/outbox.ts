@@ -17,6 +17,7 @@
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
+import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { withTenant } from '../controlplane/tenant-session';
 import type { LocalCache, OutboxRow } from './local-cache';
 
@@ -174,37 +175,30 @@ export async function deliverOnce(
 ): Promise<'delivered' | 'duplicate'> {
   if (plan.events.length === 0)
     throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
-  const seen = await withTenant(pool, plan.tenantId, (c) =>
-    c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [
-      plan.tenantId,
-      idempotencyKey,
-    ]),
-  );
-  if (seen.rowCount) return 'duplicate';
+  const seen = await withTenant(pool, plan.tenantId, (c) => hasOutboxReceipt(c, plan.tenantId, idempotencyKey));
+  if (seen) return 'duplicate';
   try {
     await new ChainWriter(pool, plan.tenantId, {
       source,
       afterAppend: async (client, appended) => {
-        await client.query(
-          'INSERT INTO arx.outbox_receipts (tenant_id, idempotency_key, kind, operator_id, first_seq) VALUES ($1, $2, $3, $4, $5)',
-          [plan.tenantId, idempotencyKey, kind, plan.operatorId ?? null, appended.size - plan.events.length],
-        );
+        await insertOutboxReceipt(client, {
+          tenantId: plan.tenantId,
+          idempotencyKey,
+          kind,
+          operatorId: plan.operatorId ?? null,
+          firstSeq: appended.size - plan.events.length,
+        });
         await plan.write?.(client);
       },
     }).append(plan.events);
     return 'delivered';
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505' && e.constraint === 'outbox_receipts_pkey') return 'duplicate';
+    if (e.code === '23505' && e.constraint === OUTBOX_RECEIPT_KEY) return 'duplicate';
     // Deterministic event ids of a concurrent delivery of the same item: the receipt tells.
     if (err instanceof ArxFailure && err.code === 'EVENT_DUPLICATE_ID') {
-      const again = await withTenant(pool, plan.tenantId, (c) =>
-        c.query('SELECT 1 FROM arx.outbox_receipts WHERE tenant_id = $1 AND idempotency_key = $2', [
-          plan.tenantId,
-          idempotencyKey,
-        ]),
-      );
-      if (again.rowCount) return 'duplicate';
+      const again = await withTenant(pool, plan.tenantId, (c) => hasOutboxReceipt(c, plan.tenantId, idempotencyKey));
+      if (again) return 'duplicate';
     }
     throw err;
   }

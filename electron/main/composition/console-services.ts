@@ -12,6 +12,7 @@ import { sessionAuditWriter } from '../card/session-audit';
 import { loadTrustStore, type TrustStore } from '../pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
 import { createBundleHandlers } from '../bundle/handlers';
+import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
 import { createAuditVerifyHandlers } from '../chain/verify-handlers';
 import { createAuditExplorerHandlers } from '../explorer/handlers';
@@ -111,7 +112,15 @@ export function createConsoleServices(
     hub.publish('status.changed', status());
   });
   const cardHandlers = createCardHandlers(() => operatorAuth);
-  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log };
+  // The one cache of this console: lock, logout and card removal wipe its key from the first login on.
+  const cache = new CacheService({
+    config,
+    operatorAuth,
+    controlPlane,
+    log,
+    onChange: (st) => hub.publish('cache.changed', st),
+  });
+  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache };
   const handlers: Handlers = {
     'app.info': () => ({
       product: 'ARX Console',
@@ -191,6 +200,7 @@ export function createConsoleServices(
       else resolveDemo();
     },
     async stop() {
+      cache.close();
       await operatorAuth.close().catch(() => {});
       if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
       await controlPlane.stop();

@@ -1,5 +1,6 @@
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
+import type { CacheService } from '../cache/cache-service';
 import type { OperatorAuth } from '../card/operator-auth';
 import type { TrustStore } from '../pki/trust-store';
 import type { EventHub } from '../core/event-hub';
@@ -15,6 +16,8 @@ export interface DomainDeps {
   /** The configured trust anchors and CRLs (CARD_TRUST_NOT_CONFIGURED when none). */
   trustStore: () => TrustStore;
   hub: EventHub;
+  /** The console's one encrypted evidence cache and its outbox (cache/cache-service.ts). */
+  cache: CacheService;
   log: (line: string) => void;
 }
 

@@ -1,6 +1,5 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { policyLifecycleCommands, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
-import { cacheFor } from '../cache/cache-service';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { policyDiff } from './diff';
 import { ImpactJobs } from './impact';
@@ -12,7 +11,7 @@ export const VERSION_RECORD_KIND = 'policy.version';
 /** Handlers for the commands in shared/contract/domains/policy-lifecycle.ts. */
 export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<typeof policyLifecycleCommands> {
   const pool = () => deps.controlPlane.requirePool();
-  const cache = cacheFor(deps);
+  const cache = deps.cache;
   const lifecycle = new PolicyLifecycle({
     pool,
     auth: deps.operatorAuth,

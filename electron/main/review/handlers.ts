@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
 import { openFidelityCertificate } from '../../../shared/review';
-import { cacheFor } from '../cache/cache-service';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
@@ -14,7 +13,7 @@ import { ReverifyJobs } from './reverify-jobs';
 /** Handlers for the commands in shared/contract/domains/review.ts (groups `decisions` and `review`). */
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
   // Reviews signed offline: the outbox delivers them when the control plane is back (registered once).
-  const cache = cacheFor(deps);
+  const cache = deps.cache;
   cache.outbox.register(
     REVIEW_OUTBOX_KIND,
     reviewDelivery(() => deps.controlPlane.requirePool()),
