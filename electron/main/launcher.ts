@@ -58,7 +58,12 @@ export async function runConsole(): Promise<number> {
     () => lastTenth >= 0 && console.log('Demo data ready: tenants alpha-command and bravo-finance.'),
   );
   const started = services.start();
-  const ui = await launchChromiumConsole({ services, rendererDir: rendererDistDir(here), headless });
+  const ui = await launchChromiumConsole({
+    services,
+    rendererDir: rendererDistDir(here),
+    headless,
+    log: (line) => console.log(line),
+  });
   await started;
   const cp = services.status().controlPlane;
   console.log(`Control plane: ${cp.state} (${cp.detail}). Data: ${config.dataDir}`);

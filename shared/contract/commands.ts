@@ -36,7 +36,12 @@ export const CardStatusSchema = z
   })
   .strict();
 
-export const StatusSchema = z.object({ controlPlane: ControlPlaneStatusSchema, card: CardStatusSchema }).strict();
+/** The window itself, shown only when something about it is weaker than it should be (Chromium without its sandbox). */
+export const WindowStatusSchema = z.object({ sandbox: z.boolean(), detail: z.string() }).strict();
+
+export const StatusSchema = z
+  .object({ controlPlane: ControlPlaneStatusSchema, card: CardStatusSchema, window: WindowStatusSchema.optional() })
+  .strict();
 export type Status = z.infer<typeof StatusSchema>;
 
 export const AppInfoSchema = z

@@ -1,8 +1,9 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { COMMAND_NAMES, EVENT_NAMES } from '../../../shared/contract';
 import type { ConsoleServices } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { BRIDGE_ORIGIN, serveRendererAsset } from '../shell/renderer-assets';
+import { bridgePagePolicy } from '../shell/window-policy';
 
 /**
  * The page-side half of the bridge, injected before any renderer script runs. It captures the
@@ -15,6 +16,8 @@ export function bridgePageScript(commandNames: readonly string[], eventNames: re
   if (location.origin !== ${JSON.stringify(BRIDGE_ORIGIN)} || window.top !== window) return;
   const invoke = window.__arxInvoke;
   try { delete window.__arxInvoke; } catch {}
+  // The console opens no windows (shell/window-policy.ts); the bridge closes any page that appears anyway.
+  Object.defineProperty(window, 'open', { value: () => null, writable: false, configurable: false });
   const commandNames = ${JSON.stringify(commandNames)};
   const eventNames = new Set(${JSON.stringify(eventNames)});
   const listeners = new Map();
@@ -41,6 +44,8 @@ export function bridgePageScript(commandNames: readonly string[], eventNames: re
 
 export interface BridgeHandle {
   session: ConsoleSession;
+  /** The console's one page; any other page of the context is closed (bridgePagePolicy). */
+  page: Page;
   url: string;
   detach(): void;
 }
@@ -57,10 +62,28 @@ export async function attachBridge(
   rendererDir: string,
 ): Promise<BridgeHandle> {
   const session = new ConsoleSession();
+  const consolePage = context.pages()[0] ?? (await context.newPage());
+  const close = (page: Page) => void page.close().catch(() => {});
+  const onPage = (page: Page) =>
+    void page.opener().then(
+      (opener) =>
+        bridgePagePolicy({ isConsolePage: page === consolePage, hasOpener: opener !== null, loads: false }) ===
+          'close' && close(page),
+      () => {},
+    );
+  context.on('page', onPage);
   await context.route(
     () => true,
     async (route) => {
       const url = new URL(route.request().url());
+      const page = pageOf(route.request());
+      if (
+        page &&
+        bridgePagePolicy({ isConsolePage: page === consolePage, hasOpener: false, loads: true }) === 'close'
+      ) {
+        close(page);
+        return route.abort('blockedbyclient');
+      }
       if (url.origin !== BRIDGE_ORIGIN) return route.abort('blockedbyclient');
       const res = serveRendererAsset(rendererDir, url.pathname);
       return route.fulfill({ status: res.status, headers: res.headers, body: res.body });
@@ -69,7 +92,11 @@ export async function attachBridge(
   await context.exposeBinding('__arxInvoke', async (source, name: unknown, request: unknown) => {
     // Only the console's own top-level document may call in (VS Code's validatedIpcMain, here).
     const frameUrl = source.frame.url();
-    if (source.frame !== source.page.mainFrame() || !frameUrl.startsWith(BRIDGE_ORIGIN + '/')) {
+    const trusted =
+      source.page === consolePage &&
+      source.frame === source.page.mainFrame() &&
+      frameUrl.startsWith(BRIDGE_ORIGIN + '/');
+    if (!trusted) {
       return {
         ok: false,
         error: { code: 'UNTRUSTED_SENDER', message: 'Request from an untrusted frame was refused.' },
@@ -80,9 +107,25 @@ export async function attachBridge(
   await context.addInitScript({ content: bridgePageScript(COMMAND_NAMES, EVENT_NAMES) });
 
   const unsubscribe = services.hub.subscribe((event, payload) => {
-    for (const page of context.pages()) void dispatch(page, event, payload);
+    void dispatch(consolePage, event, payload);
   });
-  return { session, url: `${BRIDGE_ORIGIN}/`, detach: unsubscribe };
+  return {
+    session,
+    page: consolePage,
+    url: `${BRIDGE_ORIGIN}/`,
+    detach: () => {
+      unsubscribe();
+      context.off('page', onPage);
+    },
+  };
+}
+
+function pageOf(request: Request): Page | null {
+  try {
+    return request.frame().page();
+  } catch {
+    return null; // not from a frame (a service worker's; they are blocked)
+  }
 }
 
 async function dispatch(page: Page, event: string, payload: unknown): Promise<void> {

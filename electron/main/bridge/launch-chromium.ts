@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ArxFailure } from '../../../shared/contract';
 import type { ConsoleServices } from '../composition/console-services';
 import { attachBridge, type BridgeHandle } from './chromium-bridge';
+import { chromiumSandboxDecision, probeSandboxHost, type SandboxDecision, type SandboxHost } from './chromium-sandbox';
 
 /**
  * Flags that keep Chromium from talking to anyone: no background networking, no component or
@@ -48,6 +49,8 @@ export interface ChromiumConsole {
   context: BrowserContext;
   page: Page;
   bridge: BridgeHandle;
+  /** Whether Chromium kept its sandbox, and why not when it did not. */
+  sandbox: SandboxDecision;
   close(): Promise<void>;
 }
 
@@ -57,9 +60,18 @@ export async function launchChromiumConsole(opts: {
   rendererDir: string;
   headless: boolean;
   viewport?: { width: number; height: number };
+  /** Told once when Chromium cannot keep its sandbox. */
+  log?: (line: string) => void;
+  /** The host the sandbox decision is made for; this one by default. */
+  host?: SandboxHost;
 }): Promise<ChromiumConsole> {
+  const sandbox = chromiumSandboxDecision(opts.host ?? probeSandboxHost());
+  if (!sandbox.sandbox) {
+    opts.log?.(sandbox.reason);
+    opts.services.setWindowStatus({ sandbox: false, detail: sandbox.reason });
+  }
   const profile = mkdtempSync(join(tmpdir(), 'arx-chromium-'));
-  const args = [...CHROMIUM_QUIET_FLAGS, '--no-sandbox'];
+  const args: string[] = [...CHROMIUM_QUIET_FLAGS];
   if (!opts.headless) args.push('--app=about:blank');
   // Loaded here, not at the top: every `arx` command imports this module (through the launcher),
   // and loading playwright-core cost ~0.5 s of each command's start-up (arx --help: 2.1 s).
@@ -68,18 +80,21 @@ export async function launchChromiumConsole(opts: {
     executablePath: chromiumExecutable(),
     headless: opts.headless,
     args,
+    // Playwright adds --no-sandbox unless told otherwise.
+    chromiumSandbox: sandbox.sandbox,
     viewport: opts.viewport ?? { width: 1440, height: 900 },
     serviceWorkers: 'block',
     acceptDownloads: false,
     offline: false,
   });
   const bridge = await attachBridge(context, opts.services, opts.rendererDir);
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = bridge.page;
   await page.goto(bridge.url);
   return {
     context,
     page,
     bridge,
+    sandbox,
     async close() {
       bridge.detach();
       await context.close().catch(() => {});

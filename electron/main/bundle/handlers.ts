@@ -66,7 +66,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       let out: string;
       if (req.out !== null) out = isAbsolute(req.out) ? req.out : resolve(req.out);
       else {
-        mkdirSync(bundlesDir(deps.config.dataDir), { recursive: true });
+        mkdirSync(bundlesDir(deps.config.dataDir), { recursive: true, mode: 0o700 });
         const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
         out = join(
           bundlesDir(deps.config.dataDir),

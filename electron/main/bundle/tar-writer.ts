@@ -5,6 +5,9 @@ import type { Blake3, Blake3Hasher } from '../../../shared/chain';
 import { toHex } from '../../../shared/bytes';
 import { END_OF_ARCHIVE, padding, ustarHeader } from '../../../shared/bundle';
 
+/** Permissions of a written bundle. */
+export const BUNDLE_FILE_MODE = 0o600;
+
 export interface WrittenMember {
   name: string;
   size: number;
@@ -31,7 +34,8 @@ export class BundleTarWriter {
     private readonly blake3: Blake3,
   ) {
     this.tmp = `${outPath}.partial-${randomBytes(4).toString('hex')}`;
-    this.stream = createWriteStream(this.tmp, { flags: 'wx', mode: 0o644 });
+    // Owner only: a bundle holds a tenant's raw events (the umask can only narrow this).
+    this.stream = createWriteStream(this.tmp, { flags: 'wx', mode: BUNDLE_FILE_MODE });
     this.stream.on('error', (e) => (this.failed = e));
   }
 

@@ -41,6 +41,8 @@ export interface ConsoleServices {
   hub: EventHub;
   controlPlane: ControlPlane;
   status(): Status;
+  /** What the window adapter reports about itself (e.g. Chromium without its sandbox), shown in the status bar. */
+  setWindowStatus(window: NonNullable<Status['window']>): void;
   /** Starts the parts that take time (the database). Failures are reported in the status, not thrown. */
   start(): Promise<void>;
   /** Settles when first-start demo data is in place (embedded default only). */
@@ -59,7 +61,8 @@ export function createConsoleServices(
 ): ConsoleServices {
   const hub = new EventHub();
   let card: Status['card'] = { state: 'not-connected', detail: 'No operator logged in' };
-  const status = (): Status => ({ controlPlane: controlPlane.status(), card });
+  let window: Status['window'];
+  const status = (): Status => ({ controlPlane: controlPlane.status(), card, ...(window ? { window } : {}) });
   const controlPlane = new ControlPlane(config, () => hub.publish('status.changed', status()), log);
 
   // The card module is loaded on first use (listing readers), in its own worker thread.
@@ -187,6 +190,10 @@ export function createConsoleServices(
     hub,
     controlPlane,
     status,
+    setWindowStatus(w) {
+      window = w;
+      hub.publish('status.changed', status());
+    },
     demoReady,
     async start() {
       try {

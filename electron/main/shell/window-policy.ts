@@ -113,6 +113,21 @@ export function windowOpenPolicy(): { action: 'deny' } {
 }
 
 /**
+ * The Chromium bridge's equivalent of `setWindowOpenHandler`. Chromium opens a renderer's popups
+ * (`window.open`, `target=_blank` links) as new pages of the context: with an opener, or, with
+ * `noopener`, as a page that loads something. Such a page is closed at once and never served; only
+ * the console's own page is kept (a blank page a test harness opens itself loads nothing).
+ */
+export function bridgePagePolicy(page: {
+  isConsolePage: boolean;
+  hasOpener: boolean;
+  loads: boolean;
+}): 'keep' | 'close' {
+  if (page.isConsolePage || windowOpenPolicy().action !== 'deny') return 'keep';
+  return page.hasOpener || page.loads ? 'close' : 'keep';
+}
+
+/**
  * Camera, microphone, notifications, clipboard, HID, serial, USB, … are all refused: the console
  * needs none of them, and the card is reached from main through PKCS#11, never through the page.
  */

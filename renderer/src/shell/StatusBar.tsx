@@ -111,6 +111,9 @@ export function StatusBar({ status, version }: { status: Loadable<Status>; versi
               detail={cardDetail(status.value, operator)}
               wide
             />
+            {status.value.window && !status.value.window.sandbox && (
+              <Indicator name="Window" label="No sandbox" tone="bad" detail={status.value.window.detail} />
+            )}
           </>
         )}
       </Group>

@@ -1,6 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +187,7 @@ describe('export and offline verification', () => {
       [db.tenants.a, String(FROM)],
     );
     expect(r.rows).toHaveLength(1);
+    expect(statSync(bundle).mode & 0o777, 'the console writes bundles for their owner only').toBe(0o600);
     expect(r.rows[0]!.doc.data).toMatchObject({
       bundleSha256: createHash('sha256').update(bundleBytes).digest('hex'),
       fromSeq: FROM,
@@ -325,6 +335,7 @@ describe('the arx command line', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`Wrote ${out}`);
+    expect(statSync(out).mode & 0o777, 'owner only').toBe(0o600);
     const v = spawnSync(process.execPath, ['--import', 'tsx', main, 'bundle', 'verify', out, '--trust', trustDir], {
       env: { PATH: process.env.PATH ?? '' },
       encoding: 'utf8',

@@ -11,6 +11,7 @@ import {
   permissionCheckPolicy,
   permissionRequestPolicy,
   windowOpenPolicy,
+  bridgePagePolicy,
 } from '../../../electron/main/shell/window-policy';
 
 /** URLs a compromised or confused renderer might try to reach; none is the console's own origin. */
@@ -134,6 +135,15 @@ describe('navigation policy', () => {
 
   it('always denies new windows', () => {
     expect(windowOpenPolicy()).toEqual({ action: 'deny' });
+  });
+
+  it('the Chromium bridge closes popups: pages with an opener, or that load anything, but the console', () => {
+    const page = { isConsolePage: false, hasOpener: false, loads: false };
+    expect(bridgePagePolicy({ ...page, isConsolePage: true, hasOpener: true, loads: true })).toBe('keep');
+    expect(bridgePagePolicy({ ...page, hasOpener: true })).toBe('close');
+    expect(bridgePagePolicy({ ...page, loads: true })).toBe('close');
+    // A blank page opened by whoever drives the browser (a test harness), loading nothing.
+    expect(bridgePagePolicy(page)).toBe('keep');
   });
 });
 
