@@ -89,65 +89,13 @@ export class ChainWriter {
       'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
       [this.tenantId],
     );
-    const builder = last.rows[0]
-      ? new ChainBuilder(this.b3, {
-          seq: Number(last.rows[0].seq) + 1,
-          prevHash: new Uint8Array(last.rows[0].chain_hash),
-        })
-      : new ChainBuilder(this.b3, { tenantId: this.tenantId });
-    const firstSeq = builder.head.size;
-
-    const seqs: string[] = [];
-    const ids: string[] = [];
-    const types: string[] = [];
-    const times: string[] = [];
-    const bytes: Buffer[] = [];
-    const digests: Buffer[] = [];
-    const hashes: Buffer[] = [];
-    const now = new Date();
-    events.forEach((e, i) => {
-      const seq = firstSeq + i;
-      const candidate = {
-        specversion: '1.0',
-        id: e.id ?? randomUUID(),
-        source: this.opts.source,
-        type: e.type,
-        ...(e.subject !== undefined ? { subject: e.subject } : {}),
-        time: e.time ?? eventTime(now, i % 1000),
-        datacontenttype: 'application/json',
-        sequence: String(seq),
-        arxtenant: this.tenantId,
-        data: e.data,
-      };
-      const v = validateEvent(candidate);
-      if (!v.ok) {
-        throw new ArxFailure(
-          'EVENT_INVALID',
-          `Event ${i} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`,
-          {
-            index: i,
-            path: v.issue.path,
-          },
-        );
-      }
-      const b = serializeEvent(v.event);
-      const entry = builder.append(b);
-      seqs.push(String(seq));
-      ids.push(v.event.id);
-      types.push(v.event.type);
-      times.push(v.event.time);
-      bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-      digests.push(Buffer.from(entry.digest));
-      hashes.push(Buffer.from(entry.hash));
-    });
-    await client.query(
-      `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
-       SELECT $1, s, i, t, tm::timestamptz, b, convert_from(b, 'UTF8')::jsonb, d, h
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u(s, i, t, tm, b, d, h)`,
-      [this.tenantId, seqs, ids, types, times, bytes, digests, hashes],
-    );
-    const head = builder.head;
-    return { result: { firstSeq, lastSeq: head.size - 1, size: head.size, head: head.hash }, hashes };
+    const head = last.rows[0]
+      ? { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) }
+      : null;
+    const rows = prepareRows(this.b3, this.tenantId, this.opts.source, head, events);
+    // The only way into the log: the database checks continuity, the bytes and who may write each type.
+    await client.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', rowParams(this.tenantId, rows));
+    return { result: rows.result, hashes: rows.hashes };
   }
 
   /** The predecessor of seq 0 for this tenant (for verifiers that start at the beginning). */
@@ -165,7 +113,9 @@ export async function lockChain(client: pg.ClientBase, tenantId: string): Promis
 }
 
 function duplicateIdFailure(err: unknown): unknown {
-  const pgErr = err as { code?: string; constraint?: string };
+  const pgErr = err as { code?: string; constraint?: string; message?: string };
+  if (pgErr.code === '42501' && pgErr.message?.startsWith('arx: '))
+    return new ArxFailure('CHAIN_APPEND_REFUSED', `The control plane refused the append: ${pgErr.message.slice(5)}`);
   if (pgErr.code === '23505' && pgErr.constraint === 'audit_events_tenant_id_event_id_key') {
     return new ArxFailure(
       'EVENT_DUPLICATE_ID',
@@ -173,4 +123,83 @@ function duplicateIdFailure(err: unknown): unknown {
     );
   }
   return err;
+}
+
+/** The columns of an append, as arrays in the order arx.append_events takes them. */
+export interface PreparedRows {
+  seqs: string[];
+  ids: string[];
+  types: string[];
+  times: string[];
+  bytes: Buffer[];
+  digests: Buffer[];
+  hashes: Buffer[];
+  result: AppendResult;
+}
+
+export const rowParams = (tenantId: string, r: PreparedRows) => [
+  tenantId,
+  r.seqs,
+  r.ids,
+  r.types,
+  r.times,
+  r.bytes,
+  r.digests,
+  r.hashes,
+];
+
+/**
+ * Validates and serializes `events` as the rows that follow `head` (null: the chain is empty):
+ * envelope filled in, exact bytes, digests and links. Nothing is written.
+ */
+export function prepareRows(
+  b3: Blake3,
+  tenantId: string,
+  source: string,
+  head: { seq: number; prevHash: Uint8Array } | null,
+  events: readonly NewEvent[],
+): PreparedRows {
+  const builder = head ? new ChainBuilder(b3, head) : new ChainBuilder(b3, { tenantId });
+  const firstSeq = builder.head.size;
+  const cols = { seqs: [] as string[], ids: [] as string[], types: [] as string[], times: [] as string[] };
+  const blobs = { bytes: [] as Buffer[], digests: [] as Buffer[], hashes: [] as Buffer[] };
+  const now = new Date();
+  events.forEach((e, i) => {
+    const seq = firstSeq + i;
+    const event = envelope(e, i, { seq, tenantId, source, time: e.time ?? eventTime(now, i % 1000) });
+    const b = serializeEvent(event);
+    const entry = builder.append(b);
+    cols.seqs.push(String(seq));
+    cols.ids.push(event.id);
+    cols.types.push(event.type);
+    cols.times.push(event.time);
+    blobs.bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    blobs.digests.push(Buffer.from(entry.digest));
+    blobs.hashes.push(Buffer.from(entry.hash));
+  });
+  const result = { firstSeq, lastSeq: builder.head.size - 1, size: builder.head.size, head: builder.head.hash };
+  return { ...cols, ...blobs, result };
+}
+
+/** The CloudEvents envelope around one new event, validated (EVENT_INVALID names the field). */
+function envelope(e: NewEvent, index: number, at: { seq: number; tenantId: string; source: string; time: string }) {
+  const v = validateEvent({
+    specversion: '1.0',
+    id: e.id ?? randomUUID(),
+    source: at.source,
+    type: e.type,
+    ...(e.subject !== undefined ? { subject: e.subject } : {}),
+    time: at.time,
+    datacontenttype: 'application/json',
+    sequence: String(at.seq),
+    arxtenant: at.tenantId,
+    data: e.data,
+  });
+  if (!v.ok)
+    throw new ArxFailure(
+      'EVENT_INVALID',
+      `Event ${index} (${String(e.type)}) refused at ${v.issue.path}: ${v.issue.message}`,
+      { index, path: v.issue.path },
+    );
+  return v.event;
 }

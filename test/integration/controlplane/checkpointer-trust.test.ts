@@ -7,6 +7,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
+import type { Queryable } from '../../../electron/main/controlplane/repos/queryable';
 import { withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase, type MigratedDatabase } from '../../support/pg';
@@ -112,7 +113,7 @@ describe('the checkpointer recomputes every row it did not write', () => {
 });
 
 describe('the previous checkpoint is taken by its signature', () => {
-  it('a fake checkpoint inserted with the console role (size 10^12, dated 2099) does not stop checkpointing', async () => {
+  it('a fake checkpoint (size 10^12, dated 2099) does not stop checkpointing; the console role cannot insert one', async () => {
     const tenant = await tenantWithKey();
     const gw = gateway(tenant);
     await gw.run(5, 4);
@@ -128,13 +129,14 @@ describe('the previous checkpoint is taken by its signature', () => {
       }),
       [other],
     );
-    // What anyone with the console's password could do: pick the tenant and insert.
-    await withTenant(db.consolePool, tenant, (c) =>
+    // The console role may not insert checkpoints at all; a superuser can, and is not believed either.
+    const insert = (c: Queryable) =>
       c.query(
         `INSERT INTO arx.checkpoints (tenant_id, tree_size, root, note, key_name, issued_at) VALUES ($1, $2, $3, $4, $5, '2099-01-01')`,
         [tenant, 1e12, root, note, key.name],
-      ),
-    );
+      );
+    await expect(withTenant(db.consolePool, tenant, insert)).rejects.toThrow(/permission denied for table checkpoints/);
+    await insert(db.admin);
     await gw.run(30, 5);
     const real = (await sizes(tenant)).filter((s) => s < 1e12);
     expect(real).toEqual([5, 35]);

@@ -182,15 +182,28 @@ describe('tenant isolation and the append-only log (as the application roles)', 
     expect((await gatewayPool.query('SELECT * FROM arx.tenants')).rowCount).toBe(0);
   });
 
-  it('a write into another tenant is refused', async () => {
-    const write = withTenant(gatewayPool, tenantA, (c) =>
+  it('a write into another tenant is refused: no direct INSERT, and the append function checks the tenant', async () => {
+    const direct = withTenant(gatewayPool, tenantA, (c) =>
       c.query(
         `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
          VALUES ($1, 1, 'smuggled', 'com.arx.request.received', now(), '\\x00', '{}', $2, $2)`,
         [tenantB, Buffer.alloc(32)],
       ),
     );
-    await expect(write).rejects.toThrow(/row-level security/);
+    await expect(direct).rejects.toThrow(/permission denied for table audit_events/);
+    const viaFunction = withTenant(gatewayPool, tenantA, (c) =>
+      c.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', [
+        tenantB,
+        ['1'],
+        ['smuggled'],
+        ['com.arx.request.received'],
+        [new Date().toISOString()],
+        [Buffer.from('{}')],
+        [Buffer.alloc(32)],
+        [Buffer.alloc(32)],
+      ]),
+    );
+    await expect(viaFunction).rejects.toThrow(/not opened for tenant/);
   });
 
   for (const [what, sql] of [

@@ -6,6 +6,7 @@ import { sql as m0005 } from './0005-policy-lifecycle';
 import { sql as m0006 } from './0006-explorer-indexes';
 import { sql as m0007 } from './0007-outbox-receipts';
 import { sql as m0008 } from './0008-cache-anchors';
+import { sql as m0009 } from './0009-chain-append-function';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'explorer-indexes', sql: m0006 },
   { version: 7, name: 'outbox-receipts', sql: m0007 },
   { version: 8, name: 'cache-anchors', sql: m0008 },
+  { version: 9, name: 'chain-append-function', sql: m0009 },
 ];
