@@ -1,0 +1,91 @@
+import { GatewayKeysSchema } from '../../../../shared/bundle';
+import { openArxCheckpoint, parseVerifierKey, verifyCheckpointNote } from '../../../../shared/checkpoint';
+import { nodeEd25519Verifier } from '../../chain/node-crypto';
+import { isPinned } from '../gateway-pins';
+import { memberOf } from './parse';
+import type { VerifyState } from './state';
+
+/** gateway-keys.json: the keys checkpoints are verified with, each with its validity window. */
+export function readGatewayKeys(s: VerifyState, name: string, bytes: Uint8Array): void {
+  const keys = memberOf(s, name, bytes, GatewayKeysSchema) ?? [];
+  for (const [i, k] of keys.entries()) {
+    const parsed = parseVerifierKey(k.verifierKey);
+    if (!parsed.ok || parsed.value.name !== k.name) {
+      s.checks.fail(
+        'checkpoints',
+        'GATEWAY_KEY_INVALID',
+        `gateway key ${k.name.slice(0, 80)}: ${parsed.ok ? 'the key text names another key' : parsed.error.message}`,
+        { member: name, index: i },
+      );
+      continue;
+    }
+    const from = new Date(k.validFrom);
+    const to = k.validTo === null ? null : new Date(k.validTo);
+    if (Number.isNaN(from.getTime()) || (to && Number.isNaN(to.getTime()))) {
+      s.checks.fail(
+        'checkpoints',
+        'GATEWAY_KEY_INVALID',
+        `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`,
+        { member: name, index: i },
+      );
+      continue;
+    }
+    (s.pins && !isPinned(s.pins, k.name, parsed.value.publicKey) ? s.unpinned : s.verifiers).push(
+      nodeEd25519Verifier(k.name, parsed.value.publicKey),
+    );
+    s.windows.set(k.name, { from, to });
+  }
+}
+
+/** checkpoint-NNNNNN.note: signed by a trusted gateway key, inside that key's window, for this tenant. */
+export function checkCheckpoint(s: VerifyState, name: string, bytes: Uint8Array): void {
+  s.checks.count('checkpoints');
+  if (!s.range) {
+    s.checks.fail(
+      'checkpoints',
+      'CHECKPOINT_MALFORMED',
+      `${name}: no valid range.json names the tenant it must belong to`,
+      {
+        member: name,
+      },
+    );
+    return;
+  }
+  const tenantId = s.range.tenantId;
+  const keys = s.verifiers.map((verifier) => {
+    const w = s.windows.get(verifier.name)!;
+    return { verifier, validFrom: w.from, validTo: w.to };
+  });
+  const outcome = verifyCheckpointNote(bytes, keys, { tenantId });
+  const opened = outcome.ok || outcome.problem === 'CHECKPOINT_KEY_OUTSIDE_WINDOW';
+  if (!opened && s.unpinned.length && openArxCheckpoint(bytes, s.unpinned, { tenantId }).ok) {
+    s.checks.fail(
+      'checkpoints',
+      'GATEWAY_KEY_NOT_PINNED',
+      `${name} is signed by a gateway key from the bundle that is not among the auditor's pinned gateway keys (${s.pins!.file})`,
+      { member: name },
+    );
+    return;
+  }
+  if (!outcome.ok && outcome.problem !== 'CHECKPOINT_KEY_OUTSIDE_WINDOW') {
+    const e = outcome.error;
+    s.checks.fail('checkpoints', outcome.problem, `${name}: ${e.message}`, {
+      member: name,
+      ...(e.details?.line !== undefined ? { line: e.details.line } : {}),
+      reason: e.code,
+    });
+    return;
+  }
+  const { checkpoint: cp, signer } = outcome;
+  if (!outcome.ok) {
+    s.checks.fail(
+      'checkpoints',
+      'CHECKPOINT_KEY_OUTSIDE_WINDOW',
+      `${name} was signed at ${cp.time}, outside the validity window of key ${signer}`,
+      { member: name, key: signer },
+    );
+    return;
+  }
+  s.checkpoints.push({ size: cp.size, root: cp.root, head: cp.head, member: name, time: cp.time, verified: true });
+  s.contents?.checkpoints.push({ member: name, size: cp.size, time: cp.time });
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { bytesEqual, fromBase64 } from '../../../../shared/bytes';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_MAGIC_TEXT,
+  BUNDLE_VERSION,
+  BundleFatal,
+  MANIFEST_PAYLOAD_TYPE,
+  ManifestSchema,
+  parseStrictJson,
+  type BundleReport,
+  type Manifest,
+} from '../../../../shared/bundle';
+import { DsseEnvelopeSchema } from '../../../../shared/dsse';
+import { verifyDsse, type SignerPaths } from './certificates';
+import type { VerifyState } from './state';
+
+export type Fatal = NonNullable<BundleReport['fatal']>;
+
+/** ARX-BUNDLE: the marker with a version this verifier knows; anything else is fatal. */
+export function checkMagic(name: string, bytes: Uint8Array): void {
+  const text = new TextDecoder('latin1').decode(bytes);
+  if (text === BUNDLE_MAGIC_TEXT) return;
+  const v = /^arx-bundle\/([^\n]{0,20})\n?$/.exec(text);
+  if (v)
+    throw new BundleFatal(
+      'BUNDLE_VERSION_UNKNOWN',
+      `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows version ${BUNDLE_VERSION})`,
+      { member: name },
+    );
+  throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the first member is not the ARX bundle marker', { member: name });
+}
+
+/** manifest.json, fatal when missing or unreadable: it is what every digest is checked against. */
+export function readManifest(s: VerifyState): { ok: true; manifest: Manifest } | { ok: false; fatal: Fatal } {
+  const bytes = s.small.get('manifest.json');
+  if (!bytes)
+    return {
+      ok: false,
+      fatal: {
+        code: 'BUNDLE_MANIFEST_MISSING',
+        message: 'the bundle has no manifest.json',
+        location: { member: 'manifest.json' },
+      },
+    };
+  const parsed = parseStrictJson(bytes, 'manifest.json', s.limits.maxJsonDepth);
+  if (!parsed.ok)
+    return {
+      ok: false,
+      fatal: { code: parsed.error.code, message: parsed.error.message, location: parsed.error.location },
+    };
+  const mv = parsed.value as { format?: unknown; version?: unknown };
+  if (mv && typeof mv === 'object' && mv.format === BUNDLE_FORMAT && mv.version !== BUNDLE_VERSION)
+    return {
+      ok: false,
+      fatal: {
+        code: 'BUNDLE_VERSION_UNKNOWN',
+        message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier`,
+        location: { member: 'manifest.json', path: 'version' },
+      },
+    };
+  const ms = ManifestSchema.safeParse(parsed.value);
+  if (!ms.success) {
+    const i = ms.error.issues[0]!;
+    return {
+      ok: false,
+      fatal: {
+        code: 'BUNDLE_MANIFEST_INVALID',
+        message: `manifest.json: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+        location: { member: 'manifest.json', path: i.path.map(String).join('.') },
+      },
+    };
+  }
+  return { ok: true, manifest: ms.data };
+}
+
+/** The SHA-256 of manifest-signer.der, or null when the bundle has none. */
+export function signerSha(s: VerifyState): string | null {
+  const der = s.small.get('manifest-signer.der');
+  return der ? createHash('sha256').update(der).digest('hex') : null;
+}
+
+/** manifest.dsse.json: carries manifest.json, signed by the key of manifest-signer.der, whose path is then checked. */
+export async function checkManifestSignature(s: VerifyState, paths: SignerPaths): Promise<void> {
+  s.checks.count('manifest-signature');
+  const sha = signerSha(s);
+  const problem = envelopeProblem(s, sha);
+  if (problem) s.checks.fail('manifest-signature', problem.code, problem.message, problem.location);
+  if (sha) await paths.check(sha, 'the exporter', 'manifest-signer.der');
+}
+
+function envelopeProblem(s: VerifyState, sha: string | null): Fatal | null {
+  const envBytes = s.small.get('manifest.dsse.json');
+  const at = { member: 'manifest.dsse.json' };
+  if (!envBytes)
+    return { code: 'BUNDLE_MEMBER_MISSING', message: 'the bundle has no manifest.dsse.json', location: at };
+  const ev = parseStrictJson(envBytes, 'manifest.dsse.json', s.limits.maxJsonDepth);
+  if (!ev.ok) return { code: ev.error.code, message: ev.error.message, location: ev.error.location };
+  const env = DsseEnvelopeSchema.safeParse(ev.value);
+  if (!env.success)
+    return { code: 'MANIFEST_ENVELOPE_MISMATCH', message: 'manifest.dsse.json is not a DSSE envelope', location: at };
+  const e = env.data;
+  const payload = fromBase64(e.payload);
+  if (e.payloadType !== MANIFEST_PAYLOAD_TYPE || !payload || !bytesEqual(payload, s.small.get('manifest.json')!))
+    return {
+      code: 'MANIFEST_ENVELOPE_MISMATCH',
+      message: 'the envelope does not carry manifest.json as a bundle manifest',
+      location: at,
+    };
+  const cert = sha ? s.certs.get(sha) : undefined;
+  if (!sha || !cert)
+    return {
+      code: 'SIGNER_CERT_MISSING',
+      message: 'manifest-signer.der is missing or not a certificate',
+      location: { member: 'manifest-signer.der' },
+    };
+  if (!e.signatures.every((x) => x.keyid === sha))
+    return {
+      code: 'MANIFEST_SIGNATURE_INVALID',
+      message: 'the envelope names a key other than manifest-signer.der',
+      location: at,
+    };
+  if (!verifyDsse(e, cert.node).ok)
+    return {
+      code: 'MANIFEST_SIGNATURE_INVALID',
+      message: 'the manifest signature does not verify with the key of manifest-signer.der',
+      location: at,
+    };
+  return null;
+}
