@@ -18,6 +18,9 @@ import {
   type TestPerson,
 } from '../pki/test-pki';
 import { certificateSha256 } from '../pki/validate';
+import { allTenantIds } from '../controlplane/repos/tenants';
+import { grantRoles, replaceCertificates, upsertOperator } from '../controlplane/repos/operators';
+import { inTransaction, withTenant } from '../controlplane/tenant-session';
 
 /**
  * Test cards: SoftHSM2 tokens laid out like PIV cards (OpenSC's PIV labels and ids), with keys
@@ -388,54 +391,36 @@ export async function registerTestOperators(
   provisioned: ProvisionedTestCards,
   tenantIds?: readonly string[],
 ): Promise<RegisteredOperators> {
-  const client = await admin.connect();
-  try {
-    await client.query('BEGIN');
-    const tenants =
-      tenantIds ??
-      (await client.query<{ id: string }>('SELECT id FROM arx.tenants ORDER BY slug')).rows.map((r) => r.id);
-    let certificates = 0;
-    let grants = 0;
+  const tenants = tenantIds ?? (await allTenantIds(admin));
+  const operatorIds = await inTransaction(admin, async (client) => {
+    const ids: string[] = [];
     for (const card of provisioned.cards) {
-      const op = await client.query<{ id: string }>(
-        `INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, $3)
-         ON CONFLICT (edipi) DO UPDATE SET display_name = EXCLUDED.display_name RETURNING id`,
-        [randomUUID(), card.edipi, card.displayName],
+      const operatorId = await upsertOperator(client, randomUUID(), card.edipi, card.displayName);
+      await replaceCertificates(
+        client,
+        operatorId,
+        card.certificates.map((c) => ({
+          sha256: c.sha256,
+          usage: USAGE_COLUMN[c.usage],
+          subject: c.subject,
+          notAfter: c.notAfter,
+          der: readFileSync(c.file),
+        })),
       );
-      const operatorId = op.rows[0]!.id;
-      await client.query('DELETE FROM arx.operator_certificates WHERE operator_id = $1', [operatorId]);
-      for (const c of card.certificates) {
-        await client.query(
-          `INSERT INTO arx.operator_certificates (sha256, operator_id, usage, subject, not_after, der) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            Buffer.from(c.sha256, 'hex'),
-            operatorId,
-            USAGE_COLUMN[c.usage],
-            c.subject,
-            c.notAfter,
-            readFileSync(c.file),
-          ],
-        );
-        certificates++;
-      }
-      for (const tenantId of tenants) {
-        // role_grants is under forced row-level security: open the tenant for this transaction.
-        await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
-        for (const role of card.roles) {
-          const r = await client.query(
-            'INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [tenantId, operatorId, role],
-          );
-          grants += r.rowCount ?? 0;
-        }
-      }
+      ids.push(operatorId);
     }
-    await client.query('COMMIT');
-    return { operators: provisioned.cards.length, certificates, grants, tenants: [...tenants] };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+    return ids;
+  });
+  let grants = 0;
+  // role_grants is under forced row-level security: one transaction per tenant (re-running adds what is missing).
+  for (const tenantId of tenants) {
+    grants += await withTenant(admin, tenantId, async (client) => {
+      let added = 0;
+      for (const [i, card] of provisioned.cards.entries())
+        added += await grantRoles(client, tenantId, operatorIds[i]!, card.roles);
+      return added;
+    });
   }
+  const certificates = provisioned.cards.reduce((n, card) => n + card.certificates.length, 0);
+  return { operators: provisioned.cards.length, certificates, grants, tenants: [...tenants] };
 }

@@ -11,6 +11,8 @@ import type {
 import type { z } from 'zod';
 import { EvidenceCache } from '../cache/evidence';
 import { isTransient } from '../cache/outbox';
+import { chainStats } from '../controlplane/repos/events';
+import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
@@ -133,17 +135,7 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
       let tenant: { id: string; slug: string; name: string } | undefined;
       try {
         const pool = deps.controlPlane.requirePool();
-        tenant = await withTenant(
-          pool,
-          req.tenantId,
-          async (c) =>
-            (
-              await c.query<{ id: string; slug: string; name: string }>(
-                'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
-                [req.tenantId],
-              )
-            ).rows[0],
-        );
+        tenant = (await withTenant(pool, req.tenantId, (c) => tenantById(c, req.tenantId))) ?? undefined;
       } catch (err) {
         if (isTransient(err)) return offlineJob(s.operatorId, req.tenantId, req.range);
         throw err;
@@ -178,23 +170,14 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     const out = [];
     for (const id of verifiableTenants(s)) {
       const t = await withTenant(pool, id, async (c) => {
-        const row = await c.query<{ id: string; slug: string; name: string }>(
-          'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
-          [id],
-        );
-        if (!row.rows[0]) return null;
-        const stats = await c.query<{ m: string | null; a: Date | null; z: Date | null }>(
-          `SELECT (SELECT max(seq) FROM arx.audit_events WHERE tenant_id = $1) AS m,
-                    (SELECT min(time) FROM arx.audit_events WHERE tenant_id = $1) AS a,
-                    (SELECT max(time) FROM arx.audit_events WHERE tenant_id = $1) AS z`,
-          [id],
-        );
-        const st = stats.rows[0]!;
+        const row = await tenantById(c, id);
+        if (!row) return null;
+        const st = await chainStats(c, id);
         return {
-          ...row.rows[0],
-          events: st.m === null ? 0 : Number(st.m) + 1,
-          firstTime: st.a?.toISOString() ?? null,
-          lastTime: st.z?.toISOString() ?? null,
+          ...row,
+          events: st.size,
+          firstTime: st.firstTime?.toISOString() ?? null,
+          lastTime: st.lastTime?.toISOString() ?? null,
         };
       });
       if (t) out.push(t);

@@ -2,6 +2,7 @@ import type { Status } from '../../../shared/contract';
 import type { ArxConfig } from '../config/config';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { ControlPlane } from '../controlplane/control-plane';
+import { allTenantIds } from '../controlplane/repos/tenants';
 import { prepareDemoCard } from '../demo/demo-card';
 import { seedDemoIfEmpty } from '../demo/seed-demo';
 import { createCardHandlers } from '../card/card-handlers';
@@ -96,7 +97,7 @@ export function createConsoleServices(
       () => controlPlane.requirePool(),
       async () => {
         const admin = controlPlane.adminPoolIfEmbedded();
-        return admin ? (await admin.query<{ id: string }>('SELECT id FROM arx.tenants')).rows.map((r) => r.id) : [];
+        return admin ? allTenantIds(admin) : [];
       },
       log,
     ),

@@ -3,6 +3,10 @@ import type pg from 'pg';
 import { ChainBuilder, genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import { eventTime, serializeEvent, validateEvent, type EventType } from '../../../shared/events';
+import { appendEvents, chainHead, lockChain } from './repos/events';
+import { withTenant } from './tenant-session';
+
+export { lockChain } from './repos/events';
 
 /** An event as a writer receives it: the chain position, tenant and envelope are filled in here. */
 export interface NewEvent {
@@ -48,19 +52,15 @@ export class ChainWriter {
 
   async append(events: readonly NewEvent[]): Promise<AppendResult> {
     if (events.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Nothing to append.');
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('arx.tenant_id', $1, true)", [this.tenantId]);
-      const { result, hashes } = await this.write(client, events);
-      if (this.opts.afterAppend) await this.opts.afterAppend(client, { size: result.size, head: result.head, hashes });
-      await client.query('COMMIT');
-      return result;
+      return await withTenant(this.pool, this.tenantId, async (client) => {
+        const { result, hashes } = await this.write(client, events);
+        if (this.opts.afterAppend)
+          await this.opts.afterAppend(client, { size: result.size, head: result.head, hashes });
+        return result;
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       throw duplicateIdFailure(err);
-    } finally {
-      client.release();
     }
   }
 
@@ -85,16 +85,10 @@ export class ChainWriter {
     events: readonly NewEvent[],
   ): Promise<{ result: AppendResult; hashes: Buffer[] }> {
     await lockChain(client, this.tenantId);
-    const last = await client.query<{ seq: string; chain_hash: Buffer }>(
-      'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
-      [this.tenantId],
-    );
-    const head = last.rows[0]
-      ? { seq: Number(last.rows[0].seq) + 1, prevHash: new Uint8Array(last.rows[0].chain_hash) }
-      : null;
+    const last = await chainHead(client, this.tenantId);
+    const head = last ? { seq: last.seq + 1, prevHash: new Uint8Array(last.chainHash) } : null;
     const rows = prepareRows(this.b3, this.tenantId, this.opts.source, head, events);
-    // The only way into the log: the database checks continuity, the bytes and who may write each type.
-    await client.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', rowParams(this.tenantId, rows));
+    await appendEvents(client, this.tenantId, rows);
     return { result: rows.result, hashes: rows.hashes };
   }
 
@@ -102,14 +96,6 @@ export class ChainWriter {
   genesis(): Uint8Array {
     return genesisHash(this.b3, this.tenantId);
   }
-}
-
-/**
- * Takes the tenant chain's append lock for the rest of the caller's transaction (re-entrant: a
- * later append in the same transaction takes it again at no cost).
- */
-export async function lockChain(client: pg.ClientBase, tenantId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${tenantId}`]);
 }
 
 function duplicateIdFailure(err: unknown): unknown {

@@ -3,6 +3,7 @@ import { openArxCheckpoint, type NoteVerifier } from '../../../shared/checkpoint
 import { bytesEqual } from '../../../shared/bytes';
 import type { MerkleTree } from '../../../shared/merkle';
 import type { ChainRefusal } from './checkpoint-sync';
+import { checkpointsNewestFirst } from './repos/checkpoints';
 
 export interface PreviousCheckpoint {
   size: number;
@@ -51,16 +52,12 @@ export async function newestVerifiedCheckpoint(
   j: Judge,
 ): Promise<PreviousCheckpoint | { refusal: ChainRefusal } | null> {
   for (let offset = 0; ; offset += PAGE_ROWS) {
-    const r = await client.query<{ tree_size: string; root: Buffer; note: string; issued_at: Date }>(
-      `SELECT tree_size, root, note, issued_at FROM arx.checkpoints WHERE tenant_id = $1
-       ORDER BY issued_at DESC, tree_size DESC LIMIT ${PAGE_ROWS} OFFSET $2`,
-      [j.tenantId, offset],
-    );
-    for (const row of r.rows) {
+    const rows = await checkpointsNewestFirst(client, j.tenantId, PAGE_ROWS, offset);
+    for (const row of rows) {
       const found = judge(row, j);
       if (found) return found;
     }
-    if (r.rows.length < PAGE_ROWS) return null;
+    if (rows.length < PAGE_ROWS) return null;
   }
 }
 

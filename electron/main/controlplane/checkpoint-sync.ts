@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { chainLink, eventDigest, type Blake3 } from '../../../shared/chain';
 import { bytesEqual } from '../../../shared/bytes';
 import { MerkleTree } from '../../../shared/merkle';
+import { chainHashAt, storedRows } from './repos/events';
 
 /** Why a checkpoint was not signed; `seq` or `size` locate the problem. */
 export interface ChainRefusal {
@@ -57,22 +58,13 @@ export class VerifiedChainReader {
   private async dropUncommitted(client: pg.ClientBase, size: number): Promise<void> {
     if (this.tree.size > size) return this.reset();
     if (this.tree.size === 0) return;
-    const r = await client.query<{ chain_hash: Buffer }>(
-      'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
-      [this.tenantId, this.tree.size - 1],
-    );
-    const stored = r.rows[0]?.chain_hash;
+    const stored = await chainHashAt(client, this.tenantId, this.tree.size - 1);
     if (!stored || !bytesEqual(new Uint8Array(stored), this.head)) this.reset();
   }
 
   private async readPage(client: pg.ClientBase, to: number): Promise<ChainRefusal | null> {
-    const r = await client.query<{ seq: string; bytes: Buffer; event_digest: Buffer; chain_hash: Buffer }>(
-      `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
-       WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
-      [this.tenantId, this.tree.size, to],
-    );
-    for (const row of r.rows) {
-      const refused = this.admit(Number(row.seq), row);
+    for (const row of await storedRows(client, this.tenantId, this.tree.size, to)) {
+      const refused = this.admit(row.seq, row);
       if (refused) return refused;
     }
     if (this.tree.size < to) {
@@ -82,14 +74,14 @@ export class VerifiedChainReader {
     return null;
   }
 
-  private admit(seq: number, row: { bytes: Buffer; event_digest: Buffer; chain_hash: Buffer }): ChainRefusal | null {
+  private admit(seq: number, row: { bytes: Buffer; eventDigest: Buffer; chainHash: Buffer }): ChainRefusal | null {
     if (seq !== this.tree.size)
       return { code: 'CHAIN_NOT_CONTIGUOUS', seq: this.tree.size, message: `no row at seq ${this.tree.size}` };
     const digest = eventDigest(this.b3, new Uint8Array(row.bytes));
-    if (!bytesEqual(digest, new Uint8Array(row.event_digest)))
+    if (!bytesEqual(digest, new Uint8Array(row.eventDigest)))
       return { code: 'CHAIN_ROW_MISMATCH', seq, message: `the stored digest of seq ${seq} is not that of its bytes` };
     const link = chainLink(this.b3, seq, this.head, digest);
-    if (!bytesEqual(link, new Uint8Array(row.chain_hash)))
+    if (!bytesEqual(link, new Uint8Array(row.chainHash)))
       return { code: 'CHAIN_ROW_MISMATCH', seq, message: `the stored chain hash of seq ${seq} does not follow` };
     this.tree.append(link);
     this.head = link;

@@ -11,6 +11,9 @@ import { ArxFailure } from '../../../shared/contract';
 import { eventTime } from '../../../shared/events';
 import { MerkleTree } from '../../../shared/merkle';
 import type { AfterAppend } from './chain-writer';
+import { insertCheckpoint } from './repos/checkpoints';
+import { chainSize, lockChain } from './repos/events';
+import { withTenant } from './tenant-session';
 import { VerifiedChainReader, type ChainRefusal } from './checkpoint-sync';
 import { newestVerifiedCheckpoint, VerifiedNotes, type PreviousCheckpoint } from './checkpoint-previous';
 
@@ -107,34 +110,21 @@ export class Checkpointer {
    * that silence is provable. Takes the same lock as the writer.
    */
   async tick(pool: pg.Pool): Promise<IssuedCheckpoint | null> {
-    const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('arx.tenant_id', $1, true)", [this.tenantId]);
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${this.tenantId}`]);
-      const headRow = await client.query<{ seq: string }>(
-        'SELECT seq FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
-        [this.tenantId],
-      );
-      const size = headRow.rows[0] ? Number(headRow.rows[0].seq) + 1 : 0;
-      const refused = await this.chain.sync(client, size);
-      if (refused) throw this.refuse(refused);
-      const last = await this.previous(client, size);
-      if (last && 'refusal' in last) throw this.refuse(last.refusal);
-      if (last && this.now().getTime() - last.issuedAt.getTime() < this.policy.everyMs) {
-        await client.query('COMMIT');
-        return null;
-      }
-      const issued = await this.issue(client, size, this.chain.head, last);
-      await client.query('COMMIT');
-      return issued;
+      return await withTenant(pool, this.tenantId, async (client) => {
+        await lockChain(client, this.tenantId);
+        const size = await chainSize(client, this.tenantId);
+        const refused = await this.chain.sync(client, size);
+        if (refused) throw this.refuse(refused);
+        const last = await this.previous(client, size);
+        if (last && 'refusal' in last) throw this.refuse(last.refusal);
+        if (last && this.now().getTime() - last.issuedAt.getTime() < this.policy.everyMs) return null;
+        return this.issue(client, size, this.chain.head, last);
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       // A refusal keeps the verified prefix; anything else may have left leaves that did not commit.
       if (!(err instanceof ArxFailure)) this.chain.reset();
       throw err;
-    } finally {
-      client.release();
     }
   }
 
@@ -158,11 +148,14 @@ export class Checkpointer {
     const proof = last && last.size > 0 && last.size <= size ? this.tree.consistencyProof(last.size, size) : [];
     const time = eventTime(this.now(), 0);
     const note = signNote(formatArxCheckpoint({ tenantId: this.tenantId, size, root, time, head }), [this.signer]);
-    await client.query(
-      `INSERT INTO arx.checkpoints (tenant_id, tree_size, root, note, key_name, issued_at, consistency_proof)
-       VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::bytea[])`,
-      [this.tenantId, size, Buffer.from(root), note, this.signer.name, time, proof.map((p) => Buffer.from(p))],
-    );
+    await insertCheckpoint(client, this.tenantId, {
+      size,
+      root,
+      note,
+      keyName: this.signer.name,
+      issuedAt: time,
+      consistencyProof: proof,
+    });
     this.notes.remember(note, size, root);
     const issued = { size, root, note, time };
     this.issued.push(issued);

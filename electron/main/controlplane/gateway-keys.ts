@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type pg from 'pg';
+import { insertGatewayKey } from './repos/checkpoints';
 
 /** A gateway's checkpoint signing key. The private half never enters the database. */
 export interface GatewayKey {
@@ -53,9 +54,10 @@ export async function registerGatewayKey(
   key: GatewayKey,
   validTo: Date | null = null,
 ): Promise<void> {
-  await admin.query(
-    `INSERT INTO arx.gateway_keys (tenant_id, key_name, algorithm, public_key, valid_from, valid_to)
-     VALUES ($1, $2, 'ed25519', $3, $4, $5) ON CONFLICT (tenant_id, key_name) DO NOTHING`,
-    [tenantId, key.name, Buffer.from(key.publicKey), key.validFrom, validTo],
-  );
+  await insertGatewayKey(admin, tenantId, {
+    keyName: key.name,
+    publicKey: key.publicKey,
+    validFrom: key.validFrom,
+    validTo,
+  });
 }

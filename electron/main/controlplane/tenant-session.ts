@@ -2,30 +2,64 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { isUuid } from '../../../shared/ids';
 
+export interface TenantTransactionOptions {
+  /** One REPEATABLE READ READ ONLY snapshot (exports, verifications, re-verification). */
+  snapshot?: boolean;
+  /**
+   * Aborting cancels the statement the connection is running (a COPY, a long scan); the connection
+   * is then dropped, not rolled back and reused. The caller maps the resulting error.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Runs `fn` in a transaction opened for one tenant: `arx.tenant_id` is set transaction-locally,
  * so row-level security shows and accepts that tenant's rows only, and nothing leaks into the
- * next use of the pooled connection.
+ * next use of the pooled connection. This is the only place a tenant is set.
  */
 export async function withTenant<T>(
   pool: pg.Pool,
   tenantId: string,
   fn: (client: pg.PoolClient) => Promise<T>,
+  opts: TenantTransactionOptions = {},
 ): Promise<T> {
   if (!isUuid(tenantId))
     throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
+      return fn(client);
+    },
+    opts,
+  );
+}
+
+/** A transaction with no tenant set: administrative writes as the owner, and tables without row policies. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  opts: TenantTransactionOptions = {},
+): Promise<T> {
   const client = await pool.connect();
+  let dropped = false;
+  const cancel = () => {
+    dropped = true;
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+  };
+  opts.signal?.addEventListener('abort', cancel);
   try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
+    await client.query(opts.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     const out = await fn(client);
     await client.query('COMMIT');
     return out;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!dropped) await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
+    opts.signal?.removeEventListener('abort', cancel);
+    client.release(dropped ? true : undefined);
   }
 }
 

@@ -4,6 +4,7 @@ import { eventTime } from '../../../shared/events';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../../shared/policy';
 import type { ArxConfig } from '../config/config';
 import { ChainWriter } from '../controlplane/chain-writer';
+import { allTenantIds } from '../controlplane/repos/tenants';
 import { createTenant } from '../controlplane/tenants';
 import { GATEWAY_POLICY_NAME, loadVerifiedPolicy } from '../policy/gateway-policy';
 import { embeddedGateway, type GatewayPools } from '../simulator/embedded-gateway';
@@ -35,8 +36,7 @@ export async function seedDemoIfEmpty(
   log: (line: string) => void = () => {},
 ): Promise<boolean> {
   const admin = cp.requireAdminPool();
-  const existing = await admin.query('SELECT 1 FROM arx.tenants LIMIT 1');
-  if (existing.rowCount) return false;
+  if ((await allTenantIds(admin)).length > 0) return false;
   const tenants = [];
   for (const t of DEMO_TENANTS) {
     const tenant = await createTenant(admin, t.slug, t.name);

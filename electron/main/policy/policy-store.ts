@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EnrolledCertificate, StoredSignature, StoredVersion } from '../../../shared/policy';
+import type { StoredSignature, StoredVersion } from '../../../shared/policy';
 
 /**
  * Reads of the policy tables inside a tenant transaction (withTenant / the gateway's own), shared
@@ -127,58 +127,7 @@ export async function signaturesOf(
   return out;
 }
 
-/** Enrolled certificates (by SHA-256 hex) with their operator's status and roles in this tenant. */
-export async function enrolledCertificates(
-  c: pg.ClientBase,
-  tenantId: string,
-  sha256s: readonly string[],
-): Promise<Map<string, EnrolledCertificate>> {
-  const out = new Map<string, EnrolledCertificate>();
-  const unique = [...new Set(sha256s)];
-  if (unique.length === 0) return out;
-  const r = await c.query<{
-    sha256: Buffer;
-    operator_id: string;
-    usage: string;
-    der: Buffer;
-    status: string;
-    roles: string[] | null;
-  }>(
-    `SELECT oc.sha256, oc.operator_id, oc.usage, oc.der, o.status,
-            (SELECT array_agg(g.role ORDER BY g.role) FROM arx.role_grants g WHERE g.tenant_id = $1 AND g.operator_id = oc.operator_id) AS roles
-     FROM arx.operator_certificates oc JOIN arx.operators o ON o.id = oc.operator_id
-     WHERE oc.sha256 = ANY($2::bytea[])`,
-    [tenantId, unique.map(bin)],
-  );
-  for (const row of r.rows) {
-    out.set(row.sha256.toString('hex'), {
-      operatorId: row.operator_id,
-      usage: row.usage,
-      der: new Uint8Array(row.der),
-      operatorActive: row.status === 'active',
-      roles: row.roles ?? [],
-    });
-  }
-  return out;
-}
-
-export interface OperatorRef {
-  operatorId: string;
-  displayName: string;
-  edipi: string;
-}
-
-export async function operatorRefs(c: pg.ClientBase, ids: readonly string[]): Promise<Map<string, OperatorRef>> {
-  const unique = [...new Set(ids)];
-  const out = new Map<string, OperatorRef>();
-  if (unique.length === 0) return out;
-  const r = await c.query<{ id: string; display_name: string; edipi: string }>(
-    'SELECT id, display_name, edipi FROM arx.operators WHERE id = ANY($1::uuid[])',
-    [unique],
-  );
-  for (const row of r.rows) out.set(row.id, { operatorId: row.id, displayName: row.display_name, edipi: row.edipi });
-  return out;
-}
+export { enrolledCertificates, operatorRefs, type OperatorRef } from '../controlplane/repos/operators';
 
 export interface PublicationRow {
   seq: number;

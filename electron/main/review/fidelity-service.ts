@@ -22,6 +22,9 @@ import { toVerifyResult } from '../chain/verify-jobs';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import { isTransient } from '../cache/outbox';
 import { ChainWriter } from '../controlplane/chain-writer';
+import { chainSize } from '../controlplane/repos/events';
+import { signingCertificateOf } from '../controlplane/repos/operators';
+import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import type { OperatorSignature } from '../card/operator-auth';
 import type { TrustStore } from '../pki/trust-store';
@@ -171,21 +174,10 @@ export class ReviewService {
       });
     const b3 = await loadWasmBlake3();
     const { tenant, size, signingCert } = await withTenant(pool, req.tenantId, async (c) => {
-      const t = await c.query<{ id: string; slug: string; name: string }>(
-        'SELECT id, slug, name FROM arx.tenants WHERE id = $1',
-        [req.tenantId],
-      );
-      const n = await c.query<{ n: string | null }>('SELECT max(seq) AS n FROM arx.audit_events WHERE tenant_id = $1', [
-        req.tenantId,
-      ]);
-      const cert = await c.query<{ der: Buffer; sha256: Buffer }>(
-        `SELECT der, sha256 FROM arx.operator_certificates WHERE operator_id = $1 AND usage = 'signature' ORDER BY not_after DESC LIMIT 1`,
-        [s.operatorId],
-      );
       return {
-        tenant: t.rows[0],
-        size: n.rows[0]?.n === null || n.rows[0] === undefined ? 0 : Number(n.rows[0].n) + 1,
-        signingCert: cert.rows[0],
+        tenant: await tenantById(c, req.tenantId),
+        size: await chainSize(c, req.tenantId),
+        signingCert: await signingCertificateOf(c, s.operatorId),
       };
     });
     if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { tenantId: req.tenantId });
@@ -269,7 +261,7 @@ export class ReviewService {
           operatorId: s.operatorId,
           edipi: s.edipi,
           displayName: s.displayName,
-          certificateSha256: signingCert.sha256.toString('hex'),
+          certificateSha256: signingCert.sha256,
           certificate: toBase64(new Uint8Array(signingCert.der)),
           roles: [...new Set(s.roles.filter((r) => r.tenantId === req.tenantId).map((r) => r.role))].sort(),
         },
@@ -426,12 +418,11 @@ export class ReviewService {
         'SELECT id, envelope, created_at FROM arx.review_certificates WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT 500',
         [req.tenantId],
       );
-      const t = await c.query<{ slug: string }>('SELECT slug FROM arx.tenants WHERE id = $1', [req.tenantId]);
+      const t = await tenantById(c, req.tenantId);
       const out: CertificateSummary[] = [];
       for (const row of r.rows) {
         const o = openFidelityCertificate(row.envelope);
-        if (o.ok)
-          out.push({ ...summaryOf(o.statement, t.rows[0]?.slug ?? '', row.created_at.toISOString()), id: row.id });
+        if (o.ok) out.push({ ...summaryOf(o.statement, t?.slug ?? '', row.created_at.toISOString()), id: row.id });
       }
       return out;
     });
@@ -587,8 +578,7 @@ export class ReviewService {
     const pool = this.deps.pool();
     const b3 = await loadWasmBlake3();
     const today = await withTenant(pool, a.tenantId, async (c) => {
-      const exists = await c.query('SELECT 1 FROM arx.tenants WHERE id = $1', [a.tenantId]);
-      if (exists.rowCount === 0) return null;
+      if (!(await tenantById(c, a.tenantId))) return null;
       const d = await rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
       const ev = await c.query<{ seq: string; time: Date }>(
         `SELECT seq, time FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $2 ORDER BY seq LIMIT 1`,

@@ -6,6 +6,8 @@ import { openFidelityCertificate, type FidelityEnvelope, type FidelityStatement 
 import type { Delivery } from '../cache/outbox';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
 import type { NewEvent } from '../controlplane/chain-writer';
+import { holdsRole } from '../controlplane/repos/operators';
+import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import { sha256Hex, verifyCardSignature } from './card-signature';
 import { rangeDigests } from './range-digest';
@@ -131,8 +133,7 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
     // Outside the append transaction (the chain lock is not held while the range is hashed): the
     // stored chain is append-only, so the range's digests cannot legitimately change meanwhile.
     const today = await withTenant(pool(), a.tenantId, async (c) => {
-      const t = await c.query('SELECT 1 FROM arx.tenants WHERE id = $1', [a.tenantId]);
-      if (!t.rowCount) return null;
+      if (!(await tenantById(c, a.tenantId))) return null;
       return rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
     });
     if (!today)
@@ -161,11 +162,7 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
       operatorId: q.operatorId,
       events: [reviewSignedEvent(st, q.edipi)],
       write: async (client) => {
-        const role = await client.query(
-          `SELECT 1 FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = 'isso'`,
-          [a.tenantId, q.operatorId],
-        );
-        if (!role.rowCount)
+        if (!(await holdsRole(client, a.tenantId, q.operatorId, 'isso')))
           throw new ArxFailure(
             'REVIEW_ROLE_REQUIRED',
             'The reviewer no longer holds the isso role in this tenant: the queued review is refused.',

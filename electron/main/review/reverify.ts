@@ -6,6 +6,9 @@ import { nodeSignatureVerifier } from '../policy/node-verify';
 import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
 import { copyBinaryTuples } from '../chain/copy-rows';
+import { chainSize, decidedCountInRange, decisionRowsCopySql } from '../controlplane/repos/events';
+import { tenantById } from '../controlplane/repos/tenants';
+import { withTenant } from '../controlplane/tenant-session';
 import {
   DecisionReplayer,
   mergeReplay,
@@ -97,9 +100,6 @@ export interface DecisionReverification extends DecisionReverificationSummary {
   decisionsPerSecond: number;
 }
 
-const DECIDED = 'com.arx.policy.decided';
-const MARKER = Buffer.from(`"type":"${DECIDED}"`);
-
 interface VersionRow {
   sha256: Buffer;
   blake3: Buffer;
@@ -150,7 +150,6 @@ const emptyResult = (): ReplayBatchResult => ({
   cacheLookups: 0,
 });
 
-const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
 const cancelled = () => new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
 
 export async function reverifyDecisions(
@@ -165,193 +164,174 @@ export async function reverifyDecisions(
   const batchRows = opts.pageSize ?? BATCH_ROWS;
   const signal = opts.signal;
   if (signal?.aborted) throw cancelled();
-  const client = await pool.connect();
-  let job: ReplayJob | null = null;
-  let destroy = false;
-  // Cancelling interrupts the COPY on the server; the connection is then dropped, not reused.
-  const abortListener = () => {
-    destroy = true;
-    const pid = (client as unknown as { processID?: number }).processID;
-    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
-  };
-  signal?.addEventListener('abort', abortListener);
+  let job = null as ReplayJob | null;
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
-    const tenant = await client.query('SELECT 1 FROM arx.tenants WHERE id = $1', [tenantId]);
-    if (tenant.rowCount === 0)
-      throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or no access to it).`, { tenantId });
-    const head = await client.query<{ max: string | null }>(
-      'SELECT max(seq) AS max FROM arx.audit_events WHERE tenant_id = $1',
-      [tenantId],
-    );
-    const from = opts.from ?? 0;
-    const to = opts.to ?? (head.rows[0]!.max === null ? -1 : Number(head.rows[0]!.max));
-    if (!Number.isSafeInteger(from) || from < 0)
-      throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
-    if (!Number.isSafeInteger(to) || (to >= 0 && to < from))
-      throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
-    // The count comes from the type column (an estimate for the progress bar); the rows below are also
-    // selected by their bytes, so a decision filed under another type is still found.
-    const est = await client.query<{ n: string }>(
-      'SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4',
-      [tenantId, DECIDED, from, to],
-    );
-    const estimate = Number(est.rows[0]!.n);
-    const { versions, problems } = await loadReplayVersions(client);
-
-    const threads = opts.workers;
-    const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap, compare: 'sets' as const };
-    const inline = threads === 0 ? new DecisionReplayer(versions, problems, spec.cacheLimit) : null;
-    if (!inline) job = (opts.pool ?? sharedReplayPool()).openJob(spec, threads);
-    // Two batches queued per worker keep every worker busy while the next batch is read.
-    const perWorker = 2;
-    const queued = Array.from({ length: job?.workers ?? 1 }, () => 0);
-    // Wait while every worker has its queue full, or one has a batch beyond it (the others are busy then).
-    const mustWait = () => {
-      let min = Infinity;
-      let max = 0;
-      for (const q of queued) {
-        if (q < min) min = q;
-        if (q > max) max = q;
-      }
-      return min >= perWorker || max > perWorker;
-    };
-
-    const total = emptyResult();
-    const inFlight = new Set<Promise<void>>();
-    let lastSeq = from - 1;
-    let failure: unknown = null;
-    const report = () => {
-      const secs = Math.max(0.001, (Date.now() - started) / 1000);
-      opts.onProgress?.({
-        processed: total.total,
-        total: Math.max(estimate, total.total),
-        seq: lastSeq,
-        decisionsPerSecond: Math.round(total.total / secs),
-      });
-    };
-    // One packer per worker: identical requests are routed to the same worker (its cache).
-    const packers = Array.from({ length: job?.workers ?? 1 }, () => new RowPacker());
-    const flush = async (w: number) => {
-      const packer = packers[w]!;
-      if (packer.count === 0) return;
-      if (inline) {
-        mergeReplay(total, inline.replay(unpackRows(packer.take()), cap));
-        report();
-        return;
-      }
-      // A batch goes to the worker its requests were routed to (its cache of identical requests), unless
-      // that worker's queue is full and another worker has nothing left to do: then to that one, so that
-      // no worker idles while this thread waits. Only a routing choice: it can cost a cache miss, never
-      // an answer.
-      let target = w;
-      if (queued[w]! >= perWorker) {
-        const idle = queued.indexOf(0);
-        if (idle >= 0) target = idle;
-      }
-      queued[target]!++;
-      const settled = () => {
-        inFlight.delete(p);
-        queued[target]!--;
-        report();
-      };
-      const p: Promise<void> = job!.replay(packer.take(), target).then(
-        (r) => {
-          mergeReplay(total, r);
-          settled();
-        },
-        (err: unknown) => {
-          failure ??= err;
-          settled();
-        },
-      );
-      inFlight.add(p);
-      while (mustWait()) await Promise.race(inFlight);
-    };
-    if (to >= 0) {
-      // Binary COPY: the stored bytes arrive as they are (no hex text, no driver row objects), in one
-      // stream under the snapshot; the worker batches are packed straight from the received chunks.
-      const marker = `'\\x${MARKER.toString('hex')}'::bytea`;
-      const sql = `SELECT seq, event_id, bytes, type = '${DECIDED}' FROM arx.audit_events
-        WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)} AND seq <= ${Math.trunc(to)}
-          AND (type = '${DECIDED}' OR position(${marker} IN bytes) > 0)
-        ORDER BY seq`;
-      for await (const tuples of copyBinaryTuples(client, sql, 4)) {
-        if (signal?.aborted) throw cancelled();
-        if (failure) throw failure;
-        for (const [s, id, bytes, column] of tuples) {
-          // int8 as two halves: no BigInt per row (seqs stay below 2^53).
-          lastSeq = s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4);
-          const w = routeOf(bytes!, packers.length);
-          const packer = packers[w]!;
-          packer.add(lastSeq, bytes!, id!, column![0] === 1);
-          if (packer.count >= batchRows) await flush(w);
-        }
-      }
-      for (let w = 0; w < packers.length; w++) await flush(w);
-    }
-    await Promise.all(inFlight);
-    if (failure) throw failure;
-    if (signal?.aborted) throw cancelled();
-
-    const check = opts.signatureCheck ?? approvalSignatures;
-    const known = new Map(versions.map((v) => [v.sha256, v]));
-    const altered = new Map(problems.map((p) => [p.sha256, p]));
-    const policyVersions: PolicyVersionUse[] = [];
-    for (const [sha256, use] of Object.entries(total.perVersion).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const v = known.get(sha256);
-      if (!v) {
-        const p = altered.get(sha256);
-        policyVersions.push({
-          sha256,
-          blake3: use.blake3,
-          decisions: use.count,
-          signatures: 'missing-version',
-          detail: p ? p.message : 'the version is not in the control plane',
-        });
-        continue;
-      }
-      const s = await check(client, tenantId, v);
-      policyVersions.push({ sha256, blake3: v.blake3, decisions: use.count, signatures: s.status, detail: s.detail });
-    }
-    await client.query('COMMIT');
-
-    const bySeq = (a: ReviewDecisionEntry, b: ReviewDecisionEntry) => a.seq - b.seq;
-    const mismatches = total.mismatches.sort(bySeq).slice(0, cap);
-    const errored = total.errored.sort(bySeq).slice(0, cap);
-    const omitted = total.mismatched + total.unverifiable - mismatches.length + (total.withErrors - errored.length);
-    const durationMs = Date.now() - started;
-    return {
+    return await withTenant(
+      pool,
       tenantId,
-      fromSeq: from,
-      toSeq: Math.max(to, from),
-      total: total.total,
-      matched: total.matched,
-      mismatched: total.mismatched,
-      withErrors: total.withErrors,
-      unverifiable: total.unverifiable,
-      mismatches,
-      errored,
-      omitted,
-      policyVersions,
-      cacheHits: total.cacheHits,
-      cacheLookups: total.cacheLookups,
-      workers: job?.workers ?? 0,
-      durationMs,
-      decisionsPerSecond: Math.round(total.total / Math.max(0.001, durationMs / 1000)),
-    };
+      async (client) => {
+        if (!(await tenantById(client, tenantId)))
+          throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or no access to it).`, { tenantId });
+        const from = opts.from ?? 0;
+        const to = opts.to ?? (await chainSize(client, tenantId)) - 1;
+        if (!Number.isSafeInteger(from) || from < 0)
+          throw new ArxFailure('INVALID_REQUEST', 'fromSeq must be a non-negative integer.', { path: 'fromSeq' });
+        if (!Number.isSafeInteger(to) || (to >= 0 && to < from))
+          throw new ArxFailure('INVALID_REQUEST', `toSeq ${to} is before fromSeq ${from}.`, { path: 'toSeq' });
+        // The count comes from the type column (an estimate for the progress bar); the rows below are also
+        // selected by their bytes, so a decision filed under another type is still found.
+        const estimate = await decidedCountInRange(client, tenantId, from, to);
+        const { versions, problems } = await loadReplayVersions(client);
+
+        const threads = opts.workers;
+        const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap, compare: 'sets' as const };
+        const inline = threads === 0 ? new DecisionReplayer(versions, problems, spec.cacheLimit) : null;
+        if (!inline) job = (opts.pool ?? sharedReplayPool()).openJob(spec, threads);
+        // Two batches queued per worker keep every worker busy while the next batch is read.
+        const perWorker = 2;
+        const queued = Array.from({ length: job?.workers ?? 1 }, () => 0);
+        // Wait while every worker has its queue full, or one has a batch beyond it (the others are busy then).
+        const mustWait = () => {
+          let min = Infinity;
+          let max = 0;
+          for (const q of queued) {
+            if (q < min) min = q;
+            if (q > max) max = q;
+          }
+          return min >= perWorker || max > perWorker;
+        };
+
+        const total = emptyResult();
+        const inFlight = new Set<Promise<void>>();
+        let lastSeq = from - 1;
+        let failure: unknown = null;
+        const report = () => {
+          const secs = Math.max(0.001, (Date.now() - started) / 1000);
+          opts.onProgress?.({
+            processed: total.total,
+            total: Math.max(estimate, total.total),
+            seq: lastSeq,
+            decisionsPerSecond: Math.round(total.total / secs),
+          });
+        };
+        // One packer per worker: identical requests are routed to the same worker (its cache).
+        const packers = Array.from({ length: job?.workers ?? 1 }, () => new RowPacker());
+        const flush = async (w: number) => {
+          const packer = packers[w]!;
+          if (packer.count === 0) return;
+          if (inline) {
+            mergeReplay(total, inline.replay(unpackRows(packer.take()), cap));
+            report();
+            return;
+          }
+          // A batch goes to the worker its requests were routed to (its cache of identical requests), unless
+          // that worker's queue is full and another worker has nothing left to do: then to that one, so that
+          // no worker idles while this thread waits. Only a routing choice: it can cost a cache miss, never
+          // an answer.
+          let target = w;
+          if (queued[w]! >= perWorker) {
+            const idle = queued.indexOf(0);
+            if (idle >= 0) target = idle;
+          }
+          queued[target]!++;
+          const settled = () => {
+            inFlight.delete(p);
+            queued[target]!--;
+            report();
+          };
+          const p: Promise<void> = job!.replay(packer.take(), target).then(
+            (r) => {
+              mergeReplay(total, r);
+              settled();
+            },
+            (err: unknown) => {
+              failure ??= err;
+              settled();
+            },
+          );
+          inFlight.add(p);
+          while (mustWait()) await Promise.race(inFlight);
+        };
+        if (to >= 0) {
+          // Binary COPY: the stored bytes arrive as they are (no hex text, no driver row objects), in one
+          // stream under the snapshot; the worker batches are packed straight from the received chunks.
+          for await (const tuples of copyBinaryTuples(client, decisionRowsCopySql(tenantId, from, to), 4)) {
+            if (signal?.aborted) throw cancelled();
+            if (failure) throw failure;
+            for (const [s, id, bytes, column] of tuples) {
+              // int8 as two halves: no BigInt per row (seqs stay below 2^53).
+              lastSeq = s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4);
+              const w = routeOf(bytes!, packers.length);
+              const packer = packers[w]!;
+              packer.add(lastSeq, bytes!, id!, column![0] === 1);
+              if (packer.count >= batchRows) await flush(w);
+            }
+          }
+          for (let w = 0; w < packers.length; w++) await flush(w);
+        }
+        await Promise.all(inFlight);
+        if (failure) throw failure;
+        if (signal?.aborted) throw cancelled();
+
+        const check = opts.signatureCheck ?? approvalSignatures;
+        const known = new Map(versions.map((v) => [v.sha256, v]));
+        const altered = new Map(problems.map((p) => [p.sha256, p]));
+        const policyVersions: PolicyVersionUse[] = [];
+        for (const [sha256, use] of Object.entries(total.perVersion).sort(([a], [b]) => (a < b ? -1 : 1))) {
+          const v = known.get(sha256);
+          if (!v) {
+            const p = altered.get(sha256);
+            policyVersions.push({
+              sha256,
+              blake3: use.blake3,
+              decisions: use.count,
+              signatures: 'missing-version',
+              detail: p ? p.message : 'the version is not in the control plane',
+            });
+            continue;
+          }
+          const s = await check(client, tenantId, v);
+          policyVersions.push({
+            sha256,
+            blake3: v.blake3,
+            decisions: use.count,
+            signatures: s.status,
+            detail: s.detail,
+          });
+        }
+
+        const bySeq = (a: ReviewDecisionEntry, b: ReviewDecisionEntry) => a.seq - b.seq;
+        const mismatches = total.mismatches.sort(bySeq).slice(0, cap);
+        const errored = total.errored.sort(bySeq).slice(0, cap);
+        const omitted = total.mismatched + total.unverifiable - mismatches.length + (total.withErrors - errored.length);
+        const durationMs = Date.now() - started;
+        return {
+          tenantId,
+          fromSeq: from,
+          toSeq: Math.max(to, from),
+          total: total.total,
+          matched: total.matched,
+          mismatched: total.mismatched,
+          withErrors: total.withErrors,
+          unverifiable: total.unverifiable,
+          mismatches,
+          errored,
+          omitted,
+          policyVersions,
+          cacheHits: total.cacheHits,
+          cacheLookups: total.cacheLookups,
+          workers: job?.workers ?? 0,
+          durationMs,
+          decisionsPerSecond: Math.round(total.total / Math.max(0.001, durationMs / 1000)),
+        };
+      },
+      { snapshot: true, ...(signal ? { signal } : {}) },
+    );
   } catch (err) {
-    if (signal?.aborted || destroy) {
-      // Mid-COPY the connection cannot be reused: it is dropped, and the read-only transaction with it.
-      destroy = true;
-      throw err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
-    }
-    await client.query('ROLLBACK').catch(() => {});
+    // Cancelled mid-COPY: the connection was dropped, and the read-only transaction with it.
+    if (signal?.aborted) throw err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
     throw err;
   } finally {
-    signal?.removeEventListener('abort', abortListener);
     job?.close();
-    client.release(destroy ? true : undefined);
   }
 }

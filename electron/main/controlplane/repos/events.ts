@@ -1,9 +1,28 @@
 import type { Queryable } from './queryable';
 
 /**
- * The audit chain's rows (arx.audit_events). Always called inside a tenant transaction (row-level
- * security is the tenant boundary; the tenant_id condition is for the indexes).
+ * The audit chain's rows (arx.audit_events): its head, appends, stored chain hashes and the
+ * lookups the services make by type. Always called inside withTenant (row-level security is the
+ * tenant boundary; the tenant_id condition is for the indexes).
  */
+
+/**
+ * Takes the tenant chain's append lock for the rest of the caller's transaction (re-entrant: a
+ * later append in the same transaction takes it again at no cost).
+ */
+export async function lockChain(q: Queryable, tenantId: string): Promise<void> {
+  await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`arx-chain:${tenantId}`]);
+}
+
+/** The newest row's seq and chain hash, or null on an empty chain. */
+export async function chainHead(q: Queryable, tenantId: string): Promise<{ seq: number; chainHash: Buffer } | null> {
+  const r = await q.query<{ seq: string; chain_hash: Buffer }>(
+    'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1',
+    [tenantId],
+  );
+  const row = r.rows[0];
+  return row ? { seq: Number(row.seq), chainHash: row.chain_hash } : null;
+}
 
 /** The chain's length (max seq + 1; 0 when empty). */
 export async function chainSize(q: Queryable, tenantId: string): Promise<number> {
@@ -12,6 +31,103 @@ export async function chainSize(q: Queryable, tenantId: string): Promise<number>
   ]);
   const n = r.rows[0]?.n;
   return n === null || n === undefined ? 0 : Number(n) + 1;
+}
+
+/** Rows as the writer built them, column by column, in the order arx.append_events takes them. */
+export interface EventColumns {
+  seqs: string[];
+  ids: string[];
+  types: string[];
+  times: string[];
+  bytes: Buffer[];
+  digests: Buffer[];
+  hashes: Buffer[];
+}
+
+/** The only way into the log: the database function checks continuity, the bytes and who may write each type. */
+export async function appendEvents(q: Queryable, tenantId: string, c: EventColumns): Promise<void> {
+  await q.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', [
+    tenantId,
+    c.seqs,
+    c.ids,
+    c.types,
+    c.times,
+    c.bytes,
+    c.digests,
+    c.hashes,
+  ]);
+}
+
+/** The stored chain hash h_seq, or null. */
+export async function chainHashAt(q: Queryable, tenantId: string, seq: number): Promise<Buffer | null> {
+  const r = await q.query<{ chain_hash: Buffer }>(
+    'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq = $2',
+    [tenantId, seq],
+  );
+  return r.rows[0]?.chain_hash ?? null;
+}
+
+/** Stored chain hashes of seq in [from, to), in seq order. */
+export async function chainHashes(q: Queryable, tenantId: string, from: number, to: number): Promise<Buffer[]> {
+  const r = await q.query<{ chain_hash: Buffer }>(
+    'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+    [tenantId, from, to],
+  );
+  return r.rows.map((x) => x.chain_hash);
+}
+
+/** One page of (seq, chain hash) after `afterSeq` up to `toSeq` inclusive: at most `limit` rows, in seq order. */
+export async function chainHashPage(
+  q: Queryable,
+  tenantId: string,
+  afterSeq: number,
+  toSeq: number,
+  limit: number,
+): Promise<{ seq: number; chainHash: Buffer }[]> {
+  const r = await q.query<{ seq: string; chain_hash: Buffer }>(
+    'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+    [tenantId, afterSeq, toSeq, limit],
+  );
+  return r.rows.map((x) => ({ seq: Number(x.seq), chainHash: x.chain_hash }));
+}
+
+const DECIDED = 'com.arx.policy.decided';
+
+/** Events typed com.arx.policy.decided with seq in [from, to] (the progress bar's estimate). */
+export async function decidedCountInRange(q: Queryable, tenantId: string, from: number, to: number): Promise<number> {
+  const r = await q.query<{ n: string }>(
+    'SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND type = $2 AND seq BETWEEN $3 AND $4',
+    [tenantId, DECIDED, from, to],
+  );
+  return Number(r.rows[0]!.n);
+}
+
+/**
+ * The binary COPY of (seq, event_id, bytes, is-decided-type) for seq in [from, to]: the rows typed
+ * as decisions and, by their bytes, any decision filed under another type. COPY takes no bound
+ * parameters, so the values are inlined from a checked uuid and integers.
+ */
+export function decisionRowsCopySql(tenantId: string, from: number, to: number): string {
+  const marker = `'\\x${Buffer.from(`"type":"${DECIDED}"`).toString('hex')}'::bytea`;
+  return `SELECT seq, event_id, bytes, type = '${DECIDED}' FROM arx.audit_events
+        WHERE tenant_id = '${tenantId.replace(/[^0-9a-f-]/g, '')}' AND seq >= ${Math.trunc(from)} AND seq <= ${Math.trunc(to)}
+          AND (type = '${DECIDED}' OR position(${marker} IN bytes) > 0)
+        ORDER BY seq`;
+}
+
+/** The chain's length and the times of its oldest and newest events (by event time). */
+export async function chainStats(
+  q: Queryable,
+  tenantId: string,
+): Promise<{ size: number; firstTime: Date | null; lastTime: Date | null }> {
+  const r = await q.query<{ m: string | null; a: Date | null; z: Date | null }>(
+    `SELECT (SELECT max(seq) FROM arx.audit_events WHERE tenant_id = $1) AS m,
+            (SELECT min(time) FROM arx.audit_events WHERE tenant_id = $1) AS a,
+            (SELECT max(time) FROM arx.audit_events WHERE tenant_id = $1) AS z`,
+    [tenantId],
+  );
+  const st = r.rows[0]!;
+  return { size: st.m === null ? 0 : Number(st.m) + 1, firstTime: st.a, lastTime: st.z };
 }
 
 /**
@@ -61,4 +177,24 @@ export async function firstSeqNamingPolicyVersion(
     [tenantId, sha256],
   );
   return r.rows[0] ? Number(r.rows[0].seq) : null;
+}
+
+/** Stored rows of seq in [from, to) with their bytes, digest and link, in seq order. */
+export async function storedRows(
+  q: Queryable,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<{ seq: number; bytes: Buffer; eventDigest: Buffer; chainHash: Buffer }[]> {
+  const r = await q.query<{ seq: string; bytes: Buffer; event_digest: Buffer; chain_hash: Buffer }>(
+    `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
+     WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`,
+    [tenantId, from, to],
+  );
+  return r.rows.map((x) => ({
+    seq: Number(x.seq),
+    bytes: x.bytes,
+    eventDigest: x.event_digest,
+    chainHash: x.chain_hash,
+  }));
 }
