@@ -7,6 +7,7 @@ import { sql as m0006 } from './0006-explorer-indexes';
 import { sql as m0007 } from './0007-outbox-receipts';
 import { sql as m0008 } from './0008-cache-anchors';
 import { sql as m0009 } from './0009-chain-append-function';
+import { sql as m0010 } from './0010-operator-identities';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'outbox-receipts', sql: m0007 },
   { version: 8, name: 'cache-anchors', sql: m0008 },
   { version: 9, name: 'chain-append-function', sql: m0009 },
+  { version: 10, name: 'operator-identities', sql: m0010 },
 ];

@@ -1,0 +1,60 @@
+import { ArxFailure } from '../../../../shared/contract';
+import { isUuid } from '../../../../shared/ids';
+import type { Queryable } from './queryable';
+
+const VERIFIER = /^SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/;
+
+/** The login role of an operator: arx_op_ and the operator id's 32 hex digits. */
+export function operatorRoleName(operatorId: string): string {
+  if (!isUuid(operatorId)) throw new ArxFailure('INVALID_REQUEST', 'Not an operator id.', { path: 'operatorId' });
+  return `arx_op_${operatorId.replace(/-/g, '')}`;
+}
+
+export interface OperatorLoginEnrolment {
+  operatorId: string;
+  /** scramSha256Verifier of the random password; the password itself never reaches the server. */
+  scramVerifier: string;
+  /** The password wrapped to the operator's card key-management key. */
+  wrap: Uint8Array;
+  /** SHA-256 of the key-management certificate the wrap is for. */
+  wrapKeySha256: Uint8Array;
+}
+
+/**
+ * Creates an operator's login role (member of arx_operator only) and records its wrapped
+ * password. Runs with the DBA's rights (CREATEROLE), in the caller's transaction.
+ */
+export async function enrolOperatorLogin(admin: Queryable, e: OperatorLoginEnrolment): Promise<string> {
+  const role = operatorRoleName(e.operatorId);
+  if (!VERIFIER.test(e.scramVerifier)) throw new RangeError('enrolOperatorLogin: not a SCRAM-SHA-256 verifier');
+  // Identifiers and the verifier are checked above: both are safe to place in the statement.
+  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${e.scramVerifier}' IN ROLE arx_operator`);
+  await admin.query(
+    'INSERT INTO arx.operator_logins (operator_id, db_role, wrap, wrap_key_sha256) VALUES ($1, $2, $3, $4)',
+    [e.operatorId, role, Buffer.from(e.wrap), Buffer.from(e.wrapKeySha256)],
+  );
+  return role;
+}
+
+/** Disables an operator: the status, NOLOGIN at once, and their open sessions ended. */
+export async function disableOperator(admin: Queryable, operatorId: string): Promise<void> {
+  const role = operatorRoleName(operatorId);
+  await admin.query(`UPDATE arx.operators SET status = 'disabled' WHERE id = $1`, [operatorId]);
+  await admin.query(`ALTER ROLE ${role} NOLOGIN`);
+  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+}
+
+/** What a workstation may read before a card login: the wrap of one EDIPI (arx_bootstrap). */
+export async function loginWrap(
+  bootstrap: Queryable,
+  edipi: string,
+): Promise<{ dbRole: string; wrap: Uint8Array; wrapKeySha256: Uint8Array } | null> {
+  const r = await bootstrap.query<{ db_role: string; wrap: Buffer; wrap_key_sha256: Buffer }>(
+    'SELECT db_role, wrap, wrap_key_sha256 FROM arx.login_wrap($1)',
+    [edipi],
+  );
+  const row = r.rows[0];
+  return row
+    ? { dbRole: row.db_role, wrap: new Uint8Array(row.wrap), wrapKeySha256: new Uint8Array(row.wrap_key_sha256) }
+    : null;
+}
