@@ -107,7 +107,7 @@ async function checkWholeBundle(s: VerifyState, report: BundleReport): Promise<V
   const paths = new SignerPaths(s);
   const sha = signerSha(s);
   report.summary.signer = sha ? (s.certs.get(sha)?.x.subject ?? null) : null;
-  await checkManifestSignature(s, paths);
+  await checkManifestSignature(s, paths, manifest);
   await checkPolicies(s, paths);
   await checkReviews(s, paths, report.warnings);
   await checkCertificateSignatures(s);

@@ -17,6 +17,7 @@ import { utf8 } from '../../../shared/bytes';
 import type { BundleReport } from '../../../shared/bundle';
 import {
   provisionTestCards,
+  TEST_CARDS,
   registerTestOperators,
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
@@ -504,14 +505,59 @@ describe('every check fails on its own corruption', () => {
       ['ARX TEST REVOKED', 'CERT_REVOKED'],
     ] as const) {
       const s = await hsm.signer(label, '123456');
+      // The manifest names the card's holder as the exporter: only the path is wrong.
+      const edipi = TEST_CARDS.find((c) => c.label === label)!.person.edipi;
       try {
-        const r = await verifyFile(save(`${code}.arxbundle`, await resign(bundleBytes, (m) => m, s.sign)));
+        const r = await verifyFile(save(`${code}.arxbundle`, await resign(bundleBytes, (m) => m, s.sign, { edipi })));
         expect(r.code, label).toBe(1);
         expect(failed(r.report)).toEqual(['signer-paths']);
         expect(codes(r.report, 'signer-paths')).toContain(code);
       } finally {
         await s.close();
       }
+    }
+  });
+
+  it("a manifest naming one operator but signed with another's card fails, in the console and in arx bundle verify", async () => {
+    const baker = await hsm.signer('ARX TEST BAKER RSA', '123456');
+    let forged: string;
+    try {
+      forged = save('exporter.arxbundle', await resign(bundleBytes, (m) => m, baker.sign));
+    } finally {
+      await baker.close();
+    }
+    const adamsEdipi = TEST_CARDS.find((c) => c.label === 'ARX TEST ADAMS EC')!.person.edipi;
+    const bakerEdipi = TEST_CARDS.find((c) => c.label === 'ARX TEST BAKER RSA')!.person.edipi;
+    const expected = {
+      code: 'BUNDLE_EXPORTER_MISMATCH',
+      location: { member: 'manifest.json', path: 'exporter.edipi', expected: adamsEdipi, found: bakerEdipi },
+    };
+    // The console's verifier (what bundle.verify runs).
+    const b3 = await loadWasmBlake3();
+    const report = await verifyBundle(forged, { trust: loadBundleTrust(trustDir), blake3: b3 });
+    expect(report.ok).toBe(false);
+    expect(report.fatal).toBeNull();
+    expect(failed(report)).toEqual(['manifest-signature']);
+    expect(report.checks.find((c) => c.id === 'manifest-signature')!.findings).toEqual([
+      expect.objectContaining(expected),
+    ]);
+    // arx bundle verify: exit 1, the same finding.
+    const r = await verifyFile(forged);
+    expect(r.code).toBe(1);
+    expect(failed(r.report)).toEqual(['manifest-signature']);
+    expect(r.report.checks.find((c) => c.id === 'manifest-signature')!.findings).toEqual([
+      expect.objectContaining(expected),
+    ]);
+    // The same card as the exporter named in the manifest: it verifies.
+    const named = await hsm.signer('ARX TEST BAKER RSA', '123456');
+    try {
+      const ok = await verifyFile(
+        save('exporter-consistent.arxbundle', await resign(bundleBytes, (m) => m, named.sign, { edipi: bakerEdipi })),
+      );
+      expect(failed(ok.report)).toEqual([]);
+      expect(ok.code).toBe(0);
+    } finally {
+      await named.close();
     }
   });
 

@@ -72,6 +72,8 @@ export async function resign(
   bytes: Uint8Array,
   mutate: (members: { name: string; data: Uint8Array }[]) => { name: string; data: Uint8Array }[],
   sign: DigestSigner,
+  /** Fields of the manifest's exporter to replace (a consistent bundle signed by another card). */
+  exporter?: Record<string, string>,
 ): Promise<Buffer> {
   const all = readMembers(bytes);
   const oldManifest = JSON.parse(
@@ -95,6 +97,7 @@ export async function resign(
   const members = [...body, ...sums];
   const manifest = {
     ...oldManifest,
+    ...(exporter ? { exporter: { ...(oldManifest.exporter as Record<string, string>), ...exporter } } : {}),
     members: members.map((m) => ({
       name: m.name,
       size: m.data.length,

@@ -12,8 +12,9 @@ import {
   type Manifest,
 } from '../../../../shared/bundle';
 import { DsseEnvelopeSchema } from '../../../../shared/dsse';
+import { cardIdentity } from '../../pki/identity';
 import { verifyDsse, type SignerPaths } from './certificates';
-import type { VerifyState } from './state';
+import type { BundleCert, VerifyState } from './state';
 
 export type Fatal = NonNullable<BundleReport['fatal']>;
 
@@ -80,15 +81,39 @@ export function signerSha(s: VerifyState): string | null {
   return der ? createHash('sha256').update(der).digest('hex') : null;
 }
 
-/** manifest.dsse.json: carries manifest.json, signed by the key of manifest-signer.der, whose path is then checked. */
-export async function checkManifestSignature(s: VerifyState, paths: SignerPaths): Promise<void> {
+/**
+ * manifest.dsse.json: carries manifest.json, signed by the key of manifest-signer.der, whose path is
+ * then checked; and the exporter the manifest names is the person that certificate names.
+ */
+export async function checkManifestSignature(s: VerifyState, paths: SignerPaths, manifest: Manifest): Promise<void> {
   s.checks.count('manifest-signature');
   const sha = signerSha(s);
-  const problem = envelopeProblem(s, sha);
+  const problem = envelopeProblem(s, sha) ?? exporterProblem(manifest, s.certs.get(sha!)!);
   if (problem) s.checks.fail('manifest-signature', problem.code, problem.message, problem.location);
   if (sha) await paths.check(sha, 'the exporter', 'manifest-signer.der');
 }
 
+/**
+ * A manifest naming one operator but signed with another's card: the signing certificate's EDIPI
+ * (its UPN, cross-checked with its CN) must be the exporter's.
+ */
+function exporterProblem(manifest: Manifest, cert: BundleCert): Fatal | null {
+  const named = manifest.exporter.edipi;
+  let edipi: string | null = null;
+  try {
+    edipi = cardIdentity(cert.x).edipi;
+  } catch {
+    // A certificate that names no EDIPI names no exporter either.
+  }
+  if (edipi === named) return null;
+  return {
+    code: 'BUNDLE_EXPORTER_MISMATCH',
+    message: `manifest.json names the exporter ${manifest.exporter.displayName.slice(0, 80)} (EDIPI ${named}), but manifest-signer.der ("${cert.x.subject}") ${edipi ? `belongs to EDIPI ${edipi}` : 'names no EDIPI'}`,
+    location: { member: 'manifest.json', path: 'exporter.edipi', expected: named, found: edipi ?? '' },
+  };
+}
+
+/** Why the envelope does not stand for manifest.json, or null (then the signer's certificate is in the bundle). */
 function envelopeProblem(s: VerifyState, sha: string | null): Fatal | null {
   const envBytes = s.small.get('manifest.dsse.json');
   const at = { member: 'manifest.dsse.json' };
