@@ -98,6 +98,7 @@ const MAIN_PEERS = [
   { from: 'composition/', to: 'demo/', why: 'the root runs the first-start demo seeding' },
   { from: 'cache/', to: 'card/', why: 'the cache key is unwrapped with the card and dropped on lock' },
   { from: 'policy/', to: 'card/', why: 'approvals are signatures made on the card' },
+  { from: 'policy/', to: 'cache/', why: 'approvals signed offline are delivered by the outbox' },
   { from: 'controlplane/', to: 'config/', why: 'the connection settings are part of the configuration' },
   { from: 'cli/', to: 'launcher.ts', why: '`arx demo` opens the console the way `npm start` does' },
   { from: 'launcher.ts', to: 'bridge/', why: 'without an Electron binary the console opens through the bridge' },
@@ -111,7 +112,6 @@ const MAIN_ZONES_TEMPORARY_ALLOWLIST = [
     why: 'decision replay moves to policy/',
   },
   { file: 'electron/main/crypto/blake3-native.ts', imports: 'chain/wasm-blake3', why: 'one BLAKE3 facade in crypto/' },
-  { file: 'electron/main/policy/lifecycle.ts', imports: 'cache/outbox', why: 'isTransient moves to controlplane/' },
 ];
 
 export default tseslint.config(

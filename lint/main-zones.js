@@ -6,8 +6,8 @@
 //   a peer's `from` is a unit, or '*' for every unit of the zone of `to`
 //   member 'x/'           a folder of root, with everything under it
 //   member 'x.ts'         one file (a path under root)
-//   member '**/name.ts'   every file of that name in any folder ('*' matches within the name);
-//                         its unit is the folder it sits in
+//   member '**/name.ts'   every file of that name in any folder ('*' matches within the name); its unit is
+//                         the folder it sits in, named 'folder/ [zone]' so a peer pair of folders does not cover it
 // A file path beats a name pattern, and a name pattern beats a folder. Imports are resolved from the
 // importing file's path, so the rule needs no file system and lints virtual paths (the fixtures) alike.
 import path from 'node:path';
@@ -43,7 +43,7 @@ function compile(zones) {
     const slash = rel.lastIndexOf('/');
     const dir = slash < 0 ? '' : rel.slice(0, slash);
     const byName = names.find((n) => n.test.test(rel.slice(slash + 1)));
-    if (byName) return { zone: byName.zone, rank: byName.rank, unit: `${dir}/` };
+    if (byName) return { zone: byName.zone, rank: byName.rank, unit: `${dir}/ [${byName.zone}]` };
     const folder = folders.get(rel.split('/')[0]);
     return folder ?? null;
   };

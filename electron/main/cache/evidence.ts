@@ -18,7 +18,7 @@ import type { CachedMark } from '../../../shared/contract/domains/cache';
 import type { ControlPlane } from '../controlplane/control-plane';
 import type { CacheService } from './cache-service';
 import type { RecordKind } from './local-cache';
-import { isTransient } from './outbox';
+import { isTransient } from '../controlplane/transient-failure';
 
 /** What is sealed per entry: when it was fetched online, and the command's answer as it was. */
 interface Sealed<T> {

@@ -19,6 +19,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
 import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { withTenant } from '../controlplane/tenant-session';
+import { isTransient } from '../controlplane/transient-failure';
 import type { LocalCache, OutboxRow } from './local-cache';
 
 export interface DeliveryPlan {
@@ -52,22 +53,6 @@ export interface FlushResult {
   delivered: number;
   rejected: number;
   pending: number;
-}
-
-const TRANSIENT_CODES = new Set(['DB_UNREACHABLE', 'DB_NOT_CONFIGURED', 'CACHE_LOCKED']);
-
-/** A failure that says "try later" rather than "this item is refused". */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof ArxFailure) return TRANSIENT_CODES.has(err.code);
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : '';
-  // SQLSTATE 08 (connection), 57P (shutdown / admin), 53 (resources), 40 (serialization/deadlock),
-  // 28 (authentication: a rotated console password, pg_hba being edited): retry. None of them says
-  // anything about the item, and marking a signed artifact rejected for them would strand it.
-  if (/^(08|57P|53|40|28)/.test(code)) return true;
-  if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT…
-  const msg = typeof e?.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(msg);
 }
 
 export class Outbox {

@@ -10,9 +10,9 @@ import type {
 } from '../../../shared/contract/domains/audit-verify';
 import type { z } from 'zod';
 import { EvidenceCache } from '../cache/evidence';
-import { isTransient } from '../cache/outbox';
 import { chainStats } from '../controlplane/repos/events';
 import { tenantById } from '../controlplane/repos/tenants';
+import { isTransient } from '../controlplane/transient-failure';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';

@@ -22,7 +22,7 @@ import {
 } from '../../../shared/policy';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
 import type { Delivery } from '../cache/outbox';
-import { isTransient } from '../cache/outbox';
+import { isTransient } from '../controlplane/transient-failure';
 import type { OperatorSignature } from '../card/operator-auth';
 import { ChainWriter, lockChain } from '../controlplane/chain-writer';
 import { withTenant } from '../controlplane/tenant-session';

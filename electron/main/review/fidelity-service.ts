@@ -20,7 +20,7 @@ import { sharedDigestPool } from '../chain/digest-pool';
 import { verifyTenantChain } from '../chain/tenant-chain-verifier';
 import { toVerifyResult } from '../chain/verify-jobs';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
-import { isTransient } from '../cache/outbox';
+import { isTransient } from '../controlplane/transient-failure';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { chainSize } from '../controlplane/repos/events';
 import { signingCertificateOf } from '../controlplane/repos/operators';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArxFailure } from '../../../shared/contract';
-import { isTransient } from '../../../electron/main/cache/outbox';
+import { isTransient } from '../../../electron/main/controlplane/transient-failure';
 
 /** What stops an outbox run to retry later, versus what rejects the item for good. */
 describe('outbox: transient failures', () => {
