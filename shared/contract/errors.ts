@@ -79,6 +79,11 @@ export const ERROR_CODES = [
   'OPERATOR_UNKNOWN',
   'OPERATOR_DISABLED',
   'CARD_TRUST_NOT_CONFIGURED',
+  // command line
+  'CLI_PIN_IN_ARGUMENTS',
+  'CARD_PIN_REQUIRED',
+  'CARD_NOT_CHOSEN',
+  'PROVISION_NOT_DEMO',
   // domains (each in its own table under ./domains)
   ...POLICY_AUTHORING_ERROR_CODES,
   ...POLICY_LIFECYCLE_ERROR_CODES,

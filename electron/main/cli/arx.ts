@@ -5,52 +5,79 @@ import { createConsoleServices, APP_VERSION } from '../composition/console-servi
 import { ConsoleSession } from '../core/registry';
 import { runConsole } from '../launcher';
 import { EXIT_CANNOT_RUN, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
+import { CARD_OPTIONS, CARD_USAGE, refusePinInRequest, withOperator } from './operator-login';
 import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
 
+/** Commands anyone may run, logged in or not: the contract declares them `access.session: 'none'`. */
+const isPublic = (name: CommandName): boolean => commands[name].access.session === 'none';
+
+/** Whether the command's request carries the card PIN (a signature made on the card). */
+function takesPin(name: CommandName): boolean {
+  const shape = (commands[name].request as { shape?: Record<string, unknown> }).shape;
+  return !!shape && 'pin' in shape;
+}
+
+function parseRequest(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  let request: unknown;
+  try {
+    request = JSON.parse(text);
+  } catch {
+    throw new ArxFailure('INVALID_REQUEST', '--request is not valid JSON.', { path: 'request' });
+  }
+  refusePinInRequest(request);
+  return request;
+}
+
 /**
  * The `arx` CLI: the third adapter over the same handler registry. Every contract command is
- * available as `arx <group> <name>`; the commands below that have no window (demo, and later
- * verify/export/simulate) are listed with them in `arx --help`.
+ * available as `arx <group> <name>` and prints the contract's response; unless the contract makes
+ * it public, it runs for the operator logged in with the card in this process, under the same
+ * rules as the window. A PIN the command needs is read like the login PIN, never from --request.
  */
 function contractCommand(name: CommandName): CliCommand {
   const [group, method] = name.split('.') as [string, string];
+  const open = isPublic(name) && !takesPin(name);
   return {
     name: [group, method],
     summary: commands[name].summary,
-    usage: `arx ${group} ${method} [--request JSON]`,
+    usage: `arx ${group} ${method} [--request JSON]${open ? '' : ` ${CARD_USAGE}`} [--json]`,
     async run(args, io) {
-      const { values } = parseArgs({ args, options: { request: { type: 'string' } }, strict: true });
-      let request: unknown = {};
-      if (values.request !== undefined) {
-        try {
-          request = JSON.parse(values.request);
-        } catch {
-          io.err('INVALID_REQUEST: --request is not valid JSON.');
-          return EXIT_CANNOT_RUN;
-        }
-      }
-      const services = createConsoleServices(loadConfig(io.env), (l) => io.env.ARX_DEBUG && io.err(l));
-      try {
-        if (commands[name].requiresConsent && name !== 'settings.get') await services.start();
-        // Scripts accept the notice by running the CLI on a system whose banner they were shown at login.
-        const session = new ConsoleSession();
-        session.consentAcknowledgedAt = new Date();
-        const result = await services.registry.invoke(name, request, { adapter: 'cli', session });
-        if (!result.ok) {
-          io.err(`${result.error.code}: ${result.error.message}`);
-          return EXIT_CANNOT_RUN;
-        }
-        io.out(JSON.stringify(result.value, null, 2));
-        return EXIT_OK;
-      } finally {
-        await services.stop();
-      }
+      const { values } = parseArgs({
+        args,
+        options: { request: { type: 'string' }, json: { type: 'boolean' }, ...CARD_OPTIONS },
+        strict: true,
+      });
+      const request = parseRequest(values.request);
+      const value = open
+        ? await runPublic(name, request, io)
+        : await withOperator(io, values, (c, pin) =>
+            c.call(name, (takesPin(name) ? { ...(request as object), pin } : request) as never),
+          );
+      io.out(JSON.stringify(value, null, 2));
+      return EXIT_OK;
     },
   };
+}
+
+/** A public command: no card; the control plane only when the command is past the notice. */
+async function runPublic(name: CommandName, request: unknown, io: CliIo): Promise<unknown> {
+  const services = createConsoleServices(loadConfig(io.env), (l) => io.env.ARX_DEBUG && io.err(l));
+  try {
+    if (commands[name].requiresConsent && name !== 'settings.get') await services.start();
+    // Scripts accept the notice by running the CLI on a system whose banner they were shown at login.
+    const session = new ConsoleSession();
+    session.consentAcknowledgedAt = new Date();
+    const result = await services.registry.invoke(name, request, { adapter: 'cli', session });
+    if (!result.ok) throw new ArxFailure(result.error.code, result.error.message, result.error.details);
+    return result.value;
+  } finally {
+    await services.stop();
+  }
 }
 
 const demo: CliCommand = {

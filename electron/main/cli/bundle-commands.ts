@@ -4,10 +4,8 @@ import { ArxFailure } from '../../../shared/contract';
 import { loadBundleTrust } from '../bundle/trust';
 import { verifyBundle } from '../bundle/verify';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
-import { loadConfig } from '../config/config';
-import { createConsoleServices } from '../composition/console-services';
-import { ConsoleSession } from '../core/registry';
-import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
+import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
+import { CARD_OPTIONS, CARD_USAGE, withOperator, type PinSource } from './operator-login';
 
 const int = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
@@ -18,41 +16,16 @@ const int = (name: string, v: string | undefined): number | undefined => {
   return Number(v);
 };
 
-/**
- * The PIN, never a command-line argument: the first line of stdin with --pin-stdin, else ARX_PIN,
- * else a prompt without echo when stdin is a terminal; otherwise BUNDLE_PIN_REQUIRED (nothing to
- * ask, e.g. a script with no terminal).
- */
-export async function readPin(io: CliIo, pinStdin: boolean | undefined): Promise<string> {
-  if (pinStdin) {
-    const line = (await io.readStdin()).split(/\r?\n/)[0] ?? '';
-    if (!line)
-      throw new ArxFailure('BUNDLE_PIN_REQUIRED', '--pin-stdin: stdin is empty: pipe the card PIN on its first line.');
-    return line;
-  }
-  if (io.env.ARX_PIN) return io.env.ARX_PIN;
-  let typed: string | null = null;
-  try {
-    typed = io.promptSecret ? await io.promptSecret('Card PIN (to sign the bundle manifest): ') : null;
-  } catch (e) {
-    throw new ArxFailure('BUNDLE_PIN_REQUIRED', `No PIN was entered: ${(e as Error).message}.`);
-  }
-  if (typed === null) {
-    throw new ArxFailure(
-      'BUNDLE_PIN_REQUIRED',
-      'The card PIN is needed to sign the manifest and stdin is not a terminal to ask it on: pipe it with --pin-stdin, or set ARX_PIN. It is never taken as an argument.',
-    );
-  }
-  if (!typed) throw new ArxFailure('BUNDLE_PIN_REQUIRED', 'No PIN was entered.');
-  return typed;
-}
+export const BUNDLE_PIN: PinSource = {
+  code: 'BUNDLE_PIN_REQUIRED',
+  prompt: 'Card PIN (to sign the bundle manifest): ',
+};
 
 export const bundleExport: CliCommand = {
   name: ['bundle', 'export'],
   summary:
-    'Export an evidence bundle of a tenant range or of a fidelity certificate, signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
-  usage:
-    'arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE [--token LABEL | --slot SLOT] [--pin-stdin] [--json]',
+    'Export an evidence bundle of a tenant range or of a fidelity certificate, logged in and signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
+  usage: `arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE ${CARD_USAGE} [--json]`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -62,10 +35,8 @@ export const bundleExport: CliCommand = {
         to: { type: 'string' },
         review: { type: 'string' },
         out: { type: 'string' },
-        token: { type: 'string' },
-        slot: { type: 'string' },
-        'pin-stdin': { type: 'boolean' },
         json: { type: 'boolean' },
+        ...CARD_OPTIONS,
       },
       strict: true,
     });
@@ -75,63 +46,28 @@ export const bundleExport: CliCommand = {
     const to = int('to', values.to);
     if ((values.review === undefined) === (from === undefined || to === undefined))
       throw new ArxFailure('INVALID_REQUEST', 'Give --from and --to, or --review.', { path: 'from' });
-    const pin = await readPin(io, values['pin-stdin']);
-    const services = createConsoleServices(loadConfig(io.env), (l) => io.env.ARX_DEBUG && io.err(l));
-    const session = new ConsoleSession();
-    session.consentAcknowledgedAt = new Date();
-    const call = async (name: string, req: unknown) => {
-      const r = await services.registry.invoke(name, req, { adapter: 'cli', session });
-      if (!r.ok) throw new ArxFailure(r.error.code, r.error.message, r.error.details);
-      return r.value as never;
-    };
-    try {
-      await services.start();
-      const readers = (await call('card.readers', {})) as {
-        readers: { slot: string; tokenPresent: boolean; tokenLabel: string | null }[];
-      };
-      const present = readers.readers.filter((r) => r.tokenPresent);
-      const chosen = values.slot
-        ? present.find((r) => r.slot === values.slot)
-        : values.token
-          ? present.find((r) => r.tokenLabel === values.token)
-          : present.length === 1
-            ? present[0]
-            : undefined;
-      if (!chosen) {
-        throw new ArxFailure(
-          'CARD_ERROR',
-          `Choose the card with --token LABEL or --slot SLOT (cards present: ${present.map((r) => `${r.tokenLabel ?? '?'} in slot ${r.slot}`).join(', ') || 'none'}).`,
-          { path: 'token' },
-        );
-      }
-      io.err(`Logging in with ${chosen.tokenLabel} …`);
-      await call('card.login', { slot: chosen.slot, certificateId: null, pin, confirmFinalTry: false });
-      io.err('Exporting …');
-      const result = (await call('bundle.export', {
-        tenant: values.tenant,
-        from: from ?? null,
-        to: to ?? null,
-        review: values.review ?? null,
-        pin,
-        out: values.out,
-      })) as {
-        path: string;
-        sha256: string;
-        bytes: number;
-        events: number;
-        from: number;
-        to: number;
-      };
-      io.out(
-        values.json
-          ? JSON.stringify(result, null, 2)
-          : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.`,
-      );
-      await call('card.logout', {}).catch(() => {});
-      return EXIT_OK;
-    } finally {
-      await services.stop();
-    }
+    const result = await withOperator(
+      io,
+      values,
+      async (c, pin) => {
+        io.err('Exporting …');
+        return c.call('bundle.export', {
+          tenant: values.tenant!,
+          from: from ?? null,
+          to: to ?? null,
+          review: values.review ?? null,
+          pin,
+          out: values.out!,
+        });
+      },
+      BUNDLE_PIN,
+    );
+    io.out(
+      values.json
+        ? JSON.stringify(result, null, 2)
+        : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.`,
+    );
+    return EXIT_OK;
   },
 };
 

@@ -2,15 +2,32 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { provisionTestCards, registerTestOperators, type RegisteredOperators } from '../card/test-cards';
-import { loadConfig } from '../config/config';
+import { ArxFailure } from '../../../shared/contract';
+import { loadConfig, type ArxConfig } from '../config/config';
 import { ControlPlane } from '../controlplane/control-plane';
 import { resolveTenant } from '../controlplane/tenants';
 import { EXIT_OK, type CliCommand } from './cli-command';
 
+/**
+ * Test operators (known PINs, roles in every tenant) belong only in the embedded demo: a control
+ * plane reached by URL, or one with real trust anchors configured, is refused before anything is
+ * made or written.
+ */
+export function refuseUnlessDemo(config: ArxConfig): void {
+  const { mode } = config.controlPlane;
+  if (mode === 'none') return;
+  if (mode === 'external' || config.card.trustAnchors) {
+    throw new ArxFailure(
+      'PROVISION_NOT_DEMO',
+      `arx card provision-test registers test operators only in the embedded demo control plane (no trust anchors configured); this one is ${mode === 'external' ? 'an on-prem database' : 'configured with trust anchors'}. To make test cards without registering them, run it with ARX_CONTROL_PLANE=none.`,
+    );
+  }
+}
+
 export const cardProvisionTest: CliCommand = {
   name: ['card', 'provision-test'],
   summary:
-    'Create the test PKI and SoftHSM2 test cards (EC and RSA, plus revoked/expired/untrusted/wrong-EKU/no-UPN), and register their operators.',
+    'Create the test PKI and SoftHSM2 test cards (EC and RSA, plus revoked/expired/untrusted/wrong-EKU/no-UPN), and register their operators in the embedded demo (refused on any other control plane).',
   usage: 'arx card provision-test [--dir D] [--tenant T] [--json]   (default D: ~/.arx/test-cards; T: every tenant)',
   async run(args, io) {
     const { values } = parseArgs({
@@ -18,13 +35,14 @@ export const cardProvisionTest: CliCommand = {
       options: { dir: { type: 'string' }, tenant: { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
     });
+    const config = loadConfig(io.env);
+    refuseUnlessDemo(config);
     const dir = values.dir ?? join(homedir(), '.arx', 'test-cards');
     const result = await provisionTestCards(dir, { onProgress: (l) => !values.json && io.err(l) });
 
-    // Register the operators when a control plane is configured (the embedded default needs nothing else).
+    // Register the operators in the embedded demo's control plane (none configured: the cards only).
     let registered: RegisteredOperators | null = null;
-    const config = loadConfig(io.env);
-    if (config.controlPlane.mode !== 'none') {
+    if (config.controlPlane.mode === 'embedded') {
       const cp = new ControlPlane(
         config,
         () => {},

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ArxFailure } from '../../../shared/contract';
 import { loadWasmBlake3 } from '../chain/wasm-blake3';
-import { sharedDigestPool } from '../chain/digest-pool';
-import { verifyTenantChain, type ChainVerification, type VerifyRange } from '../chain/tenant-chain-verifier';
+import { isUuid } from '../../../shared/ids';
+import type { VerifyProblem, VerifyRange, VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { loadConfig } from '../config/config';
 import { ControlPlane } from '../controlplane/control-plane';
 import { createTenant, resolveTenant } from '../controlplane/tenants';
@@ -10,6 +10,7 @@ import { embeddedGateway } from '../simulator/embedded-gateway';
 import { simulate } from '../simulator/simulate';
 import { loadVerifiedPolicy } from '../policy/gateway-policy';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
+import { CARD_OPTIONS, CARD_USAGE, withOperator, type CliConsole } from './operator-login';
 
 const int = (name: string, v: string | undefined, min = 0): number | undefined => {
   if (v === undefined) return undefined;
@@ -55,35 +56,37 @@ function progressLine(io: CliIo, label: string) {
   };
 }
 
-export function formatVerification(r: ChainVerification): string {
-  const lines: string[] = [];
+/** One problem as a line (and its plain meaning below it). */
+function problemLines(p: VerifyProblem): string[] {
+  const ev = [p.expected !== null ? `expected ${p.expected}` : '', p.found !== null ? `found ${p.found}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const count = p.count !== null && p.count > 1 ? ` (${p.count} events)` : '';
+  return [`  ${p.code} at seq ${p.seq}${count}: ${p.message}${ev ? ` (${ev})` : ''}`, `      ${p.meaning}`];
+}
+
+/** The verification result (the contract's `audit.verifyResult`) as a person reads it. */
+export function formatVerification(r: VerifyResult): string {
+  const g = r.range;
   const range =
-    r.range.kind === 'time'
-      ? `events from ${r.range.fromTime} to ${r.range.toTime} (seq ${r.range.fromSeq}..${r.range.toSeq})`
-      : r.to === null
-        ? r.from
-          ? `from seq ${r.from}`
-          : 'all events'
-        : `seq ${r.from}..${r.to}`;
-  lines.push(
-    `Tenant ${r.tenantId}, ${range}: ${r.rows.toLocaleString('en-US')} events, ${(r.bytes / 1e6).toFixed(1)} MB, ${r.checkpoints.verified}/${r.checkpoints.total} checkpoints verified.`,
-  );
-  if (r.ok) lines.push('INTACT: every digest, link, sequence number, checkpoint signature and checkpoint root holds.');
-  else lines.push(`BROKEN: ${r.errors.length + r.omitted} problem(s).`);
-  for (const e of r.errors) {
-    const ev = [
-      e.details.expected !== undefined ? `expected ${e.details.expected}` : '',
-      e.details.found !== undefined ? `found ${e.details.found}` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    lines.push(
-      `  ${e.code} at seq ${e.details.seq}${typeof e.details.count === 'number' && e.details.count > 1 ? ` (${e.details.count} events)` : ''}: ${e.message}${ev ? ` (${ev})` : ''}`,
-    );
-    lines.push(`      ${e.meaning}`);
-  }
-  if (r.omitted) lines.push(`  … and ${r.omitted} more (see --json).`);
-  for (const w of r.warnings) lines.push(`  warning ${w.code} from seq ${w.details.seq}: ${w.meaning}`);
+    g.kind === 'time'
+      ? `events from ${g.fromTime} to ${g.toTime} (seq ${g.fromSeq}..${g.toSeq})`
+      : g.kind === 'all'
+        ? 'all events'
+        : g.toSeq === null
+          ? `from seq ${g.fromSeq}`
+          : `seq ${g.fromSeq}..${g.toSeq}`;
+  const n = r.counts;
+  const lines = [
+    `Tenant ${r.tenant.slug} (${r.tenant.id}), ${range}: ${n.events.toLocaleString('en-US')} events, ${(n.bytes / 1e6).toFixed(1)} MB, ${n.checkpointsVerified}/${n.checkpointsTotal} checkpoints verified.`,
+    r.verdict === 'intact'
+      ? 'INTACT: every digest, link, sequence number, checkpoint signature and checkpoint root holds.'
+      : `BROKEN: ${n.errors + n.omitted} problem(s).`,
+  ];
+  for (const p of r.problems.filter((p) => p.severity === 'error')) lines.push(...problemLines(p));
+  if (n.omitted) lines.push(`  … and ${n.omitted} more (see --json).`);
+  for (const w of r.problems.filter((p) => p.severity === 'warning'))
+    lines.push(`  warning ${w.code} from seq ${w.seq}: ${w.meaning}`);
   if (r.checkpoint)
     lines.push(
       `Anchored on the signed checkpoint of size ${r.checkpoint.treeSize} (root ${r.checkpoint.rootSha256}, issued ${r.checkpoint.issuedAt}).`,
@@ -91,11 +94,71 @@ export function formatVerification(r: ChainVerification): string {
   return lines.join('\n');
 }
 
+function verifyRange(values: { from?: string; to?: string; since?: string; until?: string }): VerifyRange {
+  const from = int('from', values.from);
+  const to = int('to', values.to);
+  if (from !== undefined && to !== undefined && to < from)
+    throw new ArxFailure('INVALID_REQUEST', '--to must not be below --from.', { path: 'to' });
+  if (values.since === undefined && values.until === undefined)
+    return from !== undefined || to !== undefined ? { kind: 'seq', from: from ?? 0, to: to ?? null } : { kind: 'all' };
+  if (from !== undefined || to !== undefined)
+    throw new ArxFailure('INVALID_REQUEST', 'Give either --from/--to or --since/--until.', { path: 'since' });
+  if (
+    !values.since ||
+    !values.until ||
+    Number.isNaN(Date.parse(values.since)) ||
+    Number.isNaN(Date.parse(values.until))
+  )
+    throw new ArxFailure('INVALID_REQUEST', '--since and --until must both be ISO 8601 times.', {
+      path: values.since ? 'until' : 'since',
+    });
+  return { kind: 'time', from: new Date(values.since).toISOString(), to: new Date(values.until).toISOString() };
+}
+
+/** The tenant's id: given as such, or its slug among the tenants this operator may verify. */
+async function tenantToVerify(c: CliConsole, tenant: string): Promise<string> {
+  if (isUuid(tenant.toLowerCase())) return tenant.toLowerCase();
+  const tenants = await c.call('audit.tenants', {});
+  const found = tenants.find((t) => t.slug === tenant);
+  if (found) return found.id;
+  throw new ArxFailure(
+    'AUDIT_VERIFY_FORBIDDEN',
+    `No tenant "${tenant.slice(0, 80)}" among those where you hold the ISSO or auditor role (${tenants.map((t) => t.slug).join(', ') || 'none'}).`,
+    { path: 'tenant' },
+  );
+}
+
+/** Runs a verification job to its end through the registry, printing its progress on stderr. */
+async function runVerification(c: CliConsole, tenantId: string, range: VerifyRange, io: CliIo): Promise<VerifyResult> {
+  let status = await c.call('audit.verifyStart', { tenantId, range });
+  let lastPrint = 0;
+  while (status.state === 'running') {
+    await new Promise((r) => setTimeout(r, 100));
+    status = await c.call('audit.verifyStatus', { jobId: status.jobId });
+    const p = status.progress;
+    if (p.phase !== 'events' || Date.now() - lastPrint < 500) continue;
+    lastPrint = Date.now();
+    const of = p.total
+      ? ` / ${p.total.toLocaleString('en-US')} (${Math.floor((p.rows / Math.max(1, p.total)) * 100)}%)`
+      : '';
+    const left = p.secondsLeft === null ? '' : `, ${p.secondsLeft.toFixed(0)} s left`;
+    io.err(
+      `verified: ${p.rows.toLocaleString('en-US')}${of}, ${p.eventsPerSecond.toLocaleString('en-US')}/s${left} (seq ${p.seq})`,
+    );
+  }
+  if (status.state !== 'done')
+    throw new ArxFailure(
+      status.error?.code ?? 'AUDIT_VERIFY_FAILED',
+      status.error?.message ?? `The verification was ${status.state}.`,
+    );
+  return c.call('audit.verifyResult', { jobId: status.jobId });
+}
+
 export const chainVerify: CliCommand = {
   name: ['chain', 'verify'],
   summary:
-    'Verify a tenant audit chain: digests, links, seq, checkpoint signatures and roots, tenants, jsonb copies, policy versions.',
-  usage: 'arx chain verify --tenant T [--from SEQ] [--to SEQ | --since ISO --until ISO] [--json]',
+    'Verify a tenant audit chain as an ISSO or auditor logged in with the card: digests, links, seq, checkpoint signatures and roots, tenants, jsonb copies, policy versions.',
+  usage: `arx chain verify --tenant T [--from SEQ] [--to SEQ | --since ISO --until ISO] ${CARD_USAGE} [--json]`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -106,54 +169,17 @@ export const chainVerify: CliCommand = {
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
+        ...CARD_OPTIONS,
       },
       strict: true,
     });
     if (!values.tenant) throw new ArxFailure('INVALID_REQUEST', '--tenant is required.', { path: 'tenant' });
-    const from = int('from', values.from);
-    const to = int('to', values.to);
-    if (from !== undefined && to !== undefined && to < from)
-      throw new ArxFailure('INVALID_REQUEST', '--to must not be below --from.', { path: 'to' });
-    let range: VerifyRange =
-      from !== undefined || to !== undefined ? { kind: 'seq', from: from ?? 0, to: to ?? null } : { kind: 'all' };
-    if (values.since !== undefined || values.until !== undefined) {
-      if (range.kind !== 'all')
-        throw new ArxFailure('INVALID_REQUEST', 'Give either --from/--to or --since/--until.', { path: 'since' });
-      if (
-        !values.since ||
-        !values.until ||
-        Number.isNaN(Date.parse(values.since)) ||
-        Number.isNaN(Date.parse(values.until))
-      ) {
-        throw new ArxFailure('INVALID_REQUEST', '--since and --until must both be ISO 8601 times.', {
-          path: values.since ? 'until' : 'since',
-        });
-      }
-      range = { kind: 'time', from: values.since, to: values.until };
-    }
-    const b3 = await loadWasmBlake3();
-    const report = await withControlPlane(io, async (cp) => {
-      const tenant = await resolveTenant(cp.requirePool(), values.tenant!, cp.adminPoolIfEmbedded());
-      let lastPrint = 0;
-      return verifyTenantChain(cp.requirePool(), tenant.id, {
-        blake3: b3,
-        range,
-        pool: sharedDigestPool(),
-        onProgress: (p) => {
-          if (p.phase !== 'events' || Date.now() - lastPrint < 500) return;
-          lastPrint = Date.now();
-          const of = p.total
-            ? ` / ${p.total.toLocaleString('en-US')} (${Math.floor((p.rows / Math.max(1, p.total)) * 100)}%)`
-            : '';
-          const left = p.secondsLeft === null ? '' : `, ${p.secondsLeft.toFixed(0)} s left`;
-          io.err(
-            `verified: ${p.rows.toLocaleString('en-US')}${of}, ${p.eventsPerSecond.toLocaleString('en-US')}/s${left} (seq ${p.seq})`,
-          );
-        },
-      });
-    });
-    io.out(values.json ? JSON.stringify(report, null, 2) : formatVerification(report));
-    return report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+    const range = verifyRange(values);
+    const result = await withOperator(io, values, async (c) =>
+      runVerification(c, await tenantToVerify(c, values.tenant!), range, io),
+    );
+    io.out(values.json ? JSON.stringify(result, null, 2) : formatVerification(result));
+    return result.verdict === 'intact' ? EXIT_OK : EXIT_CHECK_FAILED;
   },
 };
 

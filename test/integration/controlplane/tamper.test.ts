@@ -1,13 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { ed25519Signer, signNote } from '../../../shared/checkpoint';
 import { verifyTenantChain, type ChainVerification } from '../../../electron/main/chain/tenant-chain-verifier';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
-import { runCli } from '../../../electron/main/cli/arx';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
 import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';
@@ -169,74 +167,6 @@ describe('tampering with the stored chain is detected with the right code and se
         details: expect.objectContaining({ seq: 1000, count: 300 }),
       }),
     ]);
-  });
-});
-
-describe('arx chain verify (CLI)', () => {
-  let env: NodeJS.ProcessEnv;
-  const capture = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      out,
-      err,
-      io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env, readStdin: async () => '' },
-    };
-  };
-  beforeAll(async () => {
-    const c = inject('pg');
-    const suffix = db.name.slice(-12);
-    // The console's own login role: the CLI verifies as a role that row-level security binds.
-    const pw = randomBytes(18).toString('base64url');
-    await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
-    env = {
-      ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${c.port}/${db.name}`,
-      ARX_DATA_DIR: '/tmp/arx-cli-test',
-      HOME: '/tmp',
-    };
-  });
-
-  it('exit 0 and INTACT on a good chain; --json has the same content', async () => {
-    const t = await chainWith(1000);
-    const h = capture();
-    expect(await runCli(['chain', 'verify', '--tenant', t], h.io)).toBe(0);
-    expect(h.out.join('\n')).toContain('INTACT');
-    const j = capture();
-    expect(await runCli(['chain', 'verify', '--tenant', t, '--json'], j.io)).toBe(0);
-    const doc = JSON.parse(j.out.join('\n'));
-    expect(doc).toMatchObject({ ok: true, rows: 1000, tenantId: t });
-  });
-
-  it('exit 1 listing every problem with code and seq', async () => {
-    const t = await chainWith(2000);
-    await tamper('DELETE FROM arx.audit_events WHERE tenant_id = $1 AND seq = 300', [t]);
-    await tamper(`UPDATE arx.audit_events SET bytes = bytes || '\\x20'::bytea WHERE tenant_id = $1 AND seq = 1500`, [
-      t,
-    ]);
-    const h = capture();
-    expect(await runCli(['chain', 'verify', '--tenant', t], h.io)).toBe(1);
-    const text = h.out.join('\n');
-    expect(text).toMatch(/SEQ_GAP at seq 300/);
-    expect(text).toMatch(/EVENT_DIGEST_MISMATCH at seq 1500/);
-    const j = capture();
-    expect(await runCli(['chain', 'verify', '--tenant', t, '--json'], j.io)).toBe(1);
-    expect(JSON.parse(j.out.join('\n')).errors.map((e: { code: string }) => e.code)).toEqual(
-      expect.arrayContaining(['SEQ_GAP', 'EVENT_DIGEST_MISMATCH']),
-    );
-  });
-
-  it('exit 2 with one clear line when it cannot run', async () => {
-    const bad = capture();
-    expect(await runCli(['chain', 'verify'], bad.io)).toBe(2);
-    expect(bad.err).toEqual(['INVALID_REQUEST: --tenant is required.']);
-    const range = capture();
-    expect(await runCli(['chain', 'verify', '--tenant', randomUUID(), '--from', 'x'], range.io)).toBe(2);
-    expect(range.err[0]).toMatch(/^INVALID_REQUEST: --from/);
-    const down = capture();
-    down.io.env = { ...env, ARX_DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' };
-    expect(await runCli(['chain', 'verify', '--tenant', randomUUID()], down.io)).toBe(2);
-    expect(down.err.join('\n')).toMatch(/^DB_UNREACHABLE/);
-    expect(down.err.join('\n')).not.toMatch(/\n\s+at /);
   });
 });
 

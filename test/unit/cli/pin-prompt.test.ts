@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { readPin } from '../../../electron/main/cli/bundle-commands';
+import { BUNDLE_PIN } from '../../../electron/main/cli/bundle-commands';
+import { readPin as readAnyPin } from '../../../electron/main/cli/operator-login';
 import type { CliIo } from '../../../electron/main/cli/cli-command';
 import { canPrompt, promptHidden, PromptAborted, type TtyInput } from '../../../electron/main/cli/pin-prompt';
 
@@ -73,6 +74,7 @@ describe('promptHidden (the CLI PIN prompt)', () => {
 });
 
 describe('readPin (arx bundle export)', () => {
+  const readPin = (io: CliIo, pinStdin: boolean) => readAnyPin(io, pinStdin, BUNDLE_PIN);
   const io = (over: Partial<CliIo>): CliIo => ({
     out: () => {},
     err: () => {},
