@@ -5,6 +5,8 @@ import { ControlPlane } from '../controlplane/control-plane';
 import { allTenantIds } from '../controlplane/repos/tenants';
 import { prepareDemoCard } from '../demo/demo-card';
 import { seedDemoIfEmpty } from '../demo/seed-demo';
+import { allTenants } from '../controlplane/repos/tenants';
+import { startCheckpointTimer, type CheckpointTimer } from '../simulator/checkpoint-timer';
 import { createCardHandlers } from '../card/card-handlers';
 import { CardService } from '../card/card-service';
 import { OperatorAuth, type CardBackend } from '../card/operator-auth';
@@ -58,7 +60,12 @@ export interface ConsoleServices {
 export function createConsoleServices(
   config: ArxConfig,
   log: (line: string) => void = () => {},
-  options: { seedDemo?: boolean; cardBackend?: () => Promise<CardBackend> } = {},
+  options: {
+    seedDemo?: boolean;
+    cardBackend?: () => Promise<CardBackend>;
+    /** How often the embedded default's gateway timer looks for a checkpoint to issue. */
+    checkpointTickMs?: number;
+  } = {},
 ): ConsoleServices {
   const hub = new EventHub();
   let card: Status['card'] = { state: 'not-connected', detail: 'No operator logged in' };
@@ -183,6 +190,22 @@ export function createConsoleServices(
     } finally {
       resolveDemo();
     }
+    void startGatewayTimer();
+  }
+
+  /** The embedded default's gateway issues checkpoints on a timer, as a real gateway does. */
+  let checkpointTimer: CheckpointTimer | null = null;
+  async function startGatewayTimer(): Promise<void> {
+    const b3 = await loadWasmBlake3();
+    const admin = controlPlane.requireAdminPool();
+    checkpointTimer = startCheckpointTimer(
+      controlPlane,
+      config,
+      b3,
+      () => allTenants(admin),
+      { log, refused: (tenant, why) => controlPlane.annotate(`checkpoints of ${tenant} refused: ${why}`) },
+      options.checkpointTickMs,
+    );
   }
 
   return {
@@ -208,6 +231,7 @@ export function createConsoleServices(
       else resolveDemo();
     },
     async stop() {
+      checkpointTimer?.stop();
       cache.close();
       await operatorAuth.close().catch(() => {});
       if (backend) await (await backend.catch(() => null))?.close().catch(() => {});

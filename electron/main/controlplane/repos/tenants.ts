@@ -27,6 +27,11 @@ export async function allTenantIds(admin: Queryable): Promise<string[]> {
   return r.rows.map((x) => x.id);
 }
 
+/** Every tenant, ordered by slug (the owner's pool). */
+export async function allTenants(admin: Queryable): Promise<Tenant[]> {
+  return (await admin.query<Tenant>('SELECT id, slug, name FROM arx.tenants ORDER BY slug')).rows;
+}
+
 /** Inserts a tenant, or returns the one with this slug. */
 export async function insertTenant(admin: Queryable, id: string, slug: string, name: string): Promise<Tenant> {
   const r = await admin.query<Tenant>(
