@@ -1,31 +1,12 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ArxFailure } from '../../../shared/contract';
+import { WorkerPool, type PoolWorker } from '../workers/pool';
 import type { DigestReply, DigestRequest } from './digest-protocol';
 import type { StreamInit, StreamResult, StreamStats } from './stream-verifier';
 
-/**
- * From source (tsx, vitest) the worker is `digest-worker.ts`, started through a tiny eval script
- * that registers tsx first (worker threads do not inherit `--import tsx` on Node 20), as the card
- * worker does; from the esbuild bundle it is `chain-digest-worker.mjs` next to the entry point.
- */
-function spawnWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = pathToFileURL(join(dirname(here), 'digest-worker.ts')).href;
-    const tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(join(dirname(here), 'chain-digest-worker.mjs'));
-}
+const ENTRY = { source: new URL('./digest-worker.ts', import.meta.url), bundled: 'chain-digest-worker.mjs' };
+type DigestWorker = PoolWorker<DigestRequest, DigestReply | null>;
 
 /** The ring of one verification stream: `slots` shared slots of `slotBytes` each. */
 export interface RingSize {
@@ -47,12 +28,10 @@ export class DigestStream {
   private readonly free: number[] = [];
   private failure: Error | null = null;
   private waiter: (() => void) | null = null;
-  private done: { resolve: (r: StreamResult) => void; reject: (e: unknown) => void } | null = null;
   private closed = false;
 
   constructor(
-    private readonly pool: DigestPool,
-    readonly worker: Worker,
+    readonly worker: DigestWorker,
     readonly id: number,
     private readonly onProgress: (p: StreamStats) => void,
     readonly shared: SharedArrayBuffer,
@@ -67,16 +46,19 @@ export class DigestStream {
     if (this.failure) throw this.failure;
     const slot = bytes.length <= this.slotBytes ? this.free.pop() : undefined;
     this.inFlight++;
+    let acked: Promise<DigestReply | null>;
     if (slot !== undefined) {
       this.ring.set(bytes, slot * this.slotBytes);
-      this.worker.postMessage({ kind: 'slot', stream: this.id, slot, length: bytes.length } satisfies DigestRequest);
-      return;
+      acked = this.worker.call({ kind: 'slot', stream: this.id, slot, length: bytes.length });
+    } else {
+      // Larger than a slot (a very large event), or every slot busy: a buffer of its own.
+      const own = bytes.slice();
+      acked = this.worker.call({ kind: 'block', stream: this.id, bytes: own }, [own.buffer as ArrayBuffer]);
     }
-    // Larger than a slot (a very large event), or every slot busy: a buffer of its own.
-    const own = bytes.slice();
-    this.worker.postMessage({ kind: 'block', stream: this.id, bytes: own } satisfies DigestRequest, [
-      own.buffer as ArrayBuffer,
-    ]);
+    acked.then(
+      (m) => this.acknowledged(m),
+      (e: unknown) => this.fail(e as Error),
+    );
   }
 
   /** Resolves once fewer than `n` blocks are unacknowledged (back-pressure); rejects if the worker failed. */
@@ -85,42 +67,38 @@ export class DigestStream {
     if (this.failure) throw this.failure;
   }
 
-  finish(): Promise<StreamResult> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<StreamResult>((resolve, reject) => {
-      this.done = { resolve, reject };
-      this.worker.postMessage({ kind: 'finish', stream: this.id } satisfies DigestRequest);
-    });
+  async finish(): Promise<StreamResult> {
+    if (this.failure) throw this.failure;
+    try {
+      const m = await this.worker.call({ kind: 'finish', stream: this.id });
+      if (m?.kind !== 'result') throw new ArxFailure('INTERNAL', 'A chain digest worker answered out of turn.');
+      this.close();
+      return m.result;
+    } catch (e) {
+      this.fail(e as Error);
+      throw this.failure ?? e;
+    }
   }
 
   /** Abandons the stream (cancel): the worker discards what it still has of it. */
   drop(): void {
     if (this.closed) return;
-    this.worker.postMessage({ kind: 'drop', stream: this.id } satisfies DigestRequest);
+    this.worker.post({ kind: 'drop', stream: this.id });
     this.close();
   }
 
-  /** @internal */
-  receive(m: DigestReply): void {
-    if (m.kind === 'ack') {
-      this.inFlight--;
-      if (m.slot !== null) this.free.push(m.slot);
-      this.onProgress(m.progress);
-      this.wake();
-    } else if (m.kind === 'result') {
-      this.close();
-      this.done?.resolve(m.result);
-    } else if (m.kind === 'failed') {
-      this.fail(new ArxFailure('INTERNAL', `A chain digest worker failed: ${m.message.slice(0, 200)}`));
-    }
+  private acknowledged(m: DigestReply | null): void {
+    if (m?.kind !== 'ack') return;
+    this.inFlight--;
+    if (m.slot !== null) this.free.push(m.slot);
+    this.onProgress(m.progress);
+    this.wake();
   }
 
-  /** @internal */
-  fail(e: Error): void {
+  private fail(e: Error): void {
     if (this.failure) return;
     this.failure = e;
     this.close();
-    this.done?.reject(e);
     this.wake();
   }
 
@@ -133,7 +111,7 @@ export class DigestStream {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pool.closeStream(this);
+    this.worker.release();
   }
 }
 
@@ -143,50 +121,21 @@ export class DigestStream {
  * are the two busy threads). Workers are unref'd, so an idle pool never keeps a process alive.
  */
 export class DigestPool {
-  private readonly workers: Worker[] = [];
-  private readonly streams = new Map<number, DigestStream>();
+  private readonly pool: WorkerPool<DigestRequest, DigestReply | null>;
   private nextId = 1;
-  private closed = false;
 
   constructor(readonly size: number) {
-    for (let i = 0; i < size; i++) this.workers.push(this.start());
+    this.pool = new WorkerPool(ENTRY, { size, label: 'chain digest' });
   }
 
-  private start(): Worker {
-    const w = spawnWorker();
-    w.on('message', (m: DigestReply) => {
-      if (m.kind === 'pong') return this.pongs.get(m.stream)?.();
-      this.streams.get(m.stream)?.receive(m);
-    });
-    const fail = (why: string) => {
-      for (const s of [...this.streams.values()])
-        if (s.worker === w) s.fail(new ArxFailure('INTERNAL', `A chain digest worker stopped: ${why}`));
-      const i = this.workers.indexOf(w);
-      if (i >= 0 && !this.closed) this.workers[i] = this.start();
-    };
-    w.on('error', (err) => fail(err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'error'));
-    w.on('exit', (code) => fail(`exit code ${code}`));
-    w.unref();
-    return w;
+  /** The running threads (diagnostics and tests). */
+  get workers(): Worker[] {
+    return this.pool.running().map((w) => w.thread);
   }
-
-  private readonly pongs = new Map<number, () => void>();
 
   /** Resolves when every worker has loaded its code and WASM (a running console has; benchmarks warm up with it). */
-  async ready(): Promise<void> {
-    await Promise.all(
-      this.workers.map((w) => {
-        const id = this.nextId++;
-        w.ref();
-        return new Promise<void>((r) => {
-          this.pongs.set(id, r);
-          w.postMessage({ kind: 'ping', stream: id } satisfies DigestRequest);
-        }).finally(() => {
-          this.pongs.delete(id);
-          this.release(w);
-        });
-      }),
-    );
+  ready(): Promise<void> {
+    return this.pool.ready();
   }
 
   /** Opens a verification stream on the least busy worker, with its ring of shared slots. */
@@ -195,46 +144,16 @@ export class DigestPool {
     onProgress: (p: StreamStats) => void,
     ring: RingSize = { slots: 4, slotBytes: 1 << 20 },
   ): DigestStream {
-    if (this.closed) throw new ArxFailure('INTERNAL', 'The chain digest pool is closed.');
-    // Plain loops, not Array filter/reduce callbacks: Node 20's V8 has aborted the process
-    // ("unreachable code" in Deoptimizer::DoComputeBuiltinContinuation) deoptimizing those.
-    const load = (w: Worker) => {
-      let n = 0;
-      for (const s of this.streams.values()) if (s.worker === w) n++;
-      return n;
-    };
-    let worker = this.workers[0]!;
-    for (const w of this.workers) if (load(w) < load(worker)) worker = w;
+    const worker = this.pool.at(this.pool.leastBusy());
     const shared = new SharedArrayBuffer(ring.slots * ring.slotBytes);
-    const s = new DigestStream(this, worker, this.nextId++, onProgress, shared, ring.slotBytes);
-    this.streams.set(s.id, s);
-    worker.ref();
-    worker.postMessage({
-      kind: 'open',
-      stream: s.id,
-      init,
-      ring: shared,
-      slotBytes: ring.slotBytes,
-    } satisfies DigestRequest);
+    const s = new DigestStream(worker, this.nextId++, onProgress, shared, ring.slotBytes);
+    worker.hold();
+    worker.post({ kind: 'open', stream: s.id, init, ring: shared, slotBytes: ring.slotBytes });
     return s;
   }
 
-  /** @internal */
-  closeStream(s: DigestStream): void {
-    this.streams.delete(s.id);
-    this.release(s.worker);
-  }
-
-  /** An idle worker must not keep the process alive; a busy one must (its answer is awaited). */
-  private release(w: Worker): void {
-    for (const s of this.streams.values()) if (s.worker === w) return;
-    if (this.pongs.size > 0) return;
-    w.unref();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 

@@ -1,38 +1,18 @@
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { ArxFailure } from '../../../shared/contract';
+import { WorkerPool, type PoolWorker } from '../workers/pool';
 import type { DecisionRow, ReplayBatchResult } from './decision-replayer';
 import {
   packRows,
   transferList,
   type PackedRows,
   type ReplayJobSpec,
+  type ReverifyWorkerReply,
   type ReverifyWorkerRequest,
-  type ReverifyWorkerResponse,
 } from './reverify-protocol';
 
-/**
- * From source (tsx, vitest, Playwright) the worker is reverify-worker.ts behind a boot script that
- * registers tsx (worker threads do not inherit `--import tsx` on Node 20, as in pkcs11-client.ts);
- * from the esbuild bundle it is reverify-worker.mjs beside the entry point.
- */
-function spawnWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = pathToFileURL(join(dirname(here), 'reverify-worker.ts')).href;
-    const tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(join(dirname(here), 'reverify-worker.mjs'));
-}
+const ENTRY = { source: new URL('./reverify-worker.ts', import.meta.url), bundled: 'reverify-worker.mjs' };
+type ReplayWorker = PoolWorker<ReverifyWorkerRequest, ReverifyWorkerReply>;
 
 /**
  * Cedar keeps every preparsed policy set in its WASM instance and cannot free one; a worker that has
@@ -42,20 +22,11 @@ const PREPARSED_LIMIT = 64;
 /** More threads than this are never started, whatever a caller asks for. */
 const MAX_WORKERS = 16;
 
-interface Slot {
-  worker: Worker;
-  /** Batches sent and not yet answered. */
-  pending: number;
+/** What the pool knows of one worker beyond the module's view. */
+interface SlotState {
   /** Jobs opened in this worker (their replayers live there until the job closes). */
   jobs: Set<number>;
   preparsedTexts: number;
-  retiring: boolean;
-}
-
-interface Pending {
-  resolve: (r: ReplayBatchResult) => void;
-  reject: (e: unknown) => void;
-  slot: Slot;
 }
 
 /**
@@ -63,98 +34,60 @@ interface Pending {
  * once, warm (Cedar loaded, compiled policy versions kept across jobs), shared by every job. A job
  * opens on some of the workers (`workers`), sends batches to the least busy of them, and closes,
  * which frees its per-job state in the workers. Workers are unref'd while idle, so the pool never
- * keeps a process (the CLI, a test) alive; a worker that dies is replaced and its batches fail.
+ * keeps a process (the CLI, a test) alive; a worker that dies fails its batches and is replaced.
  */
 export class ReplayPool {
-  private readonly slots: Slot[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly pool: WorkerPool<ReverifyWorkerRequest, ReverifyWorkerReply>;
+  private readonly state = new WeakMap<ReplayWorker, SlotState>();
   private nextJob = 1;
-  private closed = false;
 
   constructor(size = defaultPoolSize()) {
-    for (let i = 0; i < Math.max(1, Math.min(size, MAX_WORKERS)); i++) this.slots.push(this.spawn());
+    this.pool = new WorkerPool(ENTRY, { size: Math.min(size, MAX_WORKERS), label: 'decision replay' });
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.pool.size;
   }
 
   /** Batches queued across the workers. */
   get inFlight(): number {
-    return this.pending.size;
+    let n = 0;
+    for (const w of this.pool.running()) n += w.pending;
+    return n;
   }
 
-  private spawn(): Slot {
-    const slot: Slot = { worker: spawnWorker(), pending: 0, jobs: new Set(), preparsedTexts: 0, retiring: false };
-    slot.worker.on('message', (res: ReverifyWorkerResponse) => {
-      const p = this.pending.get(res.id);
-      slot.preparsedTexts = res.preparsedTexts;
-      if (!p) return;
-      this.pending.delete(res.id);
-      slot.pending--;
-      if (slot.pending === 0) slot.worker.unref();
-      if (res.ok) p.resolve(res.result);
-      else p.reject(new ArxFailure(res.code, res.message));
-      this.maybeRecycle(slot);
-    });
-    const fail = (why: string) => {
-      if (slot.retiring) return;
-      slot.retiring = true;
-      for (const [id, p] of this.pending) {
-        if (p.slot !== slot) continue;
-        this.pending.delete(id);
-        p.reject(new ArxFailure('INTERNAL', `A decision replay worker stopped: ${why}`));
-      }
-      const i = this.slots.indexOf(slot);
-      if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
-    };
-    slot.worker.on('error', (err) => fail(err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'error'));
-    slot.worker.on('exit', (code) => fail(`exit code ${code}`));
-    slot.worker.unref();
-    return slot;
+  /** @internal the worker of slot `i` and what the pool knows of it. */
+  slotAt(i: number): { worker: ReplayWorker; state: SlotState } {
+    const worker = this.pool.at(i);
+    let state = this.state.get(worker);
+    if (!state) this.state.set(worker, (state = { jobs: new Set(), preparsedTexts: 0 }));
+    return { worker, state };
+  }
+
+  /** @internal the least busy of the given slots. */
+  leastBusy(indexes: readonly number[]): number {
+    return this.pool.leastBusy(indexes);
   }
 
   /** Replaces an idle worker whose Cedar instance holds too many preparsed policy sets. */
-  private maybeRecycle(slot: Slot): void {
-    if (
-      this.closed ||
-      slot.retiring ||
-      slot.pending > 0 ||
-      slot.jobs.size > 0 ||
-      slot.preparsedTexts <= PREPARSED_LIMIT
-    )
-      return;
-    const i = this.slots.indexOf(slot);
-    if (i < 0) return;
-    slot.retiring = true;
-    this.slots[i] = this.spawn();
-    void slot.worker.terminate();
+  private maybeRecycle(i: number, worker: ReplayWorker): void {
+    const st = this.state.get(worker);
+    if (!st || worker.failure || worker.pending > 0 || st.jobs.size > 0 || st.preparsedTexts <= PREPARSED_LIMIT) return;
+    if (this.pool.peek(i) === worker) this.pool.replace(i);
   }
 
-  private post(slot: Slot, msg: ReverifyWorkerRequest, transfer: ArrayBuffer[] = []): void {
-    slot.worker.postMessage(msg, transfer);
-  }
-
-  /** Sends one message expecting one answer, holding the process while it is pending. */
-  request(
-    slot: Slot,
-    make: (id: number) => ReverifyWorkerRequest,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<ReplayBatchResult> {
-    if (this.closed) return Promise.reject(new ArxFailure('CANCELLED', 'The decision replay pool is closed.'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, slot });
-      slot.pending++;
-      slot.worker.ref();
-      this.post(slot, make(id), transfer);
-    });
+  /** @internal Sends one batch to slot `i`, holding the process while it is pending. */
+  async request(i: number, req: ReverifyWorkerRequest, transfer: ArrayBuffer[] = []): Promise<ReplayBatchResult> {
+    const { worker, state } = this.slotAt(i);
+    const res = await worker.call(req, transfer);
+    state.preparsedTexts = res.preparsedTexts;
+    this.maybeRecycle(i, worker);
+    return res.result;
   }
 
   /** Resolves once every worker has loaded (Cedar included): call at start-up so that the first job does not wait. */
-  async warm(): Promise<void> {
-    await Promise.all(this.slots.map((s) => this.request(s, (id) => ({ op: 'ping', id }))));
+  warm(): Promise<void> {
+    return this.pool.ready();
   }
 
   /**
@@ -162,51 +95,39 @@ export class ReplayPool {
    * up to 16). The job must be closed (finally) to free its state in the workers.
    */
   openJob(spec: ReplayJobSpec, workers?: number): ReplayJob {
-    if (this.closed) throw new ArxFailure('CANCELLED', 'The decision replay pool is closed.');
-    const n = Math.max(1, Math.min(workers ?? this.slots.length, MAX_WORKERS));
-    while (this.slots.length < n) this.slots.push(this.spawn());
+    const n = Math.max(1, Math.min(workers ?? this.pool.size, MAX_WORKERS));
+    this.pool.grow(n);
     // The workers with the fewest open jobs (ties: the first ones).
-    const chosen = this.slots
-      .map((s, i) => ({ i, load: s.jobs.size }))
+    const loads: { i: number; load: number }[] = [];
+    for (let i = 0; i < this.pool.size; i++) loads.push({ i, load: this.slotAt(i).state.jobs.size });
+    const chosen = loads
       .sort((a, b) => a.load - b.load || a.i - b.i)
       .slice(0, n)
       .map((x) => x.i);
     return new ReplayJob(this, this.nextJob++, spec, chosen);
   }
 
-  /** @internal the job's view of the pool. */
-  slotAt(i: number): Slot {
-    return this.slots[i]!;
+  /** @internal */
+  openIn(i: number, job: number, spec: ReplayJobSpec): void {
+    const { worker, state } = this.slotAt(i);
+    if (state.jobs.has(job)) return;
+    state.jobs.add(job);
+    worker.post({ op: 'open', job, spec });
   }
 
   /** @internal */
-  openIn(slot: Slot, job: number, spec: ReplayJobSpec): void {
-    if (slot.jobs.has(job)) return;
-    slot.jobs.add(job);
-    this.post(slot, { op: 'open', job, spec });
-  }
-
-  /** @internal */
-  closeIn(job: number): void {
-    for (const slot of this.slots) {
-      if (!slot.jobs.delete(job)) continue;
-      if (!slot.retiring) this.post(slot, { op: 'close', job });
-      this.maybeRecycle(slot);
+  closeIn(job: number, indexes: readonly number[]): void {
+    for (const i of indexes) {
+      const worker = this.pool.peek(i);
+      const st = worker && this.state.get(worker);
+      if (!worker || !st?.jobs.delete(job)) continue;
+      worker.post({ op: 'close', job });
+      this.maybeRecycle(i, worker);
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(new ArxFailure('CANCELLED', 'The decision replay pool was closed.'));
-    }
-    await Promise.all(
-      this.slots.map((s) => {
-        s.retiring = true;
-        return s.worker.terminate();
-      }),
-    );
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
@@ -233,22 +154,23 @@ export class ReplayJob {
   replay(rows: readonly DecisionRow[] | PackedRows, worker?: number): Promise<ReplayBatchResult> {
     if (this.closed) return Promise.reject(new ArxFailure('CANCELLED', 'The decision replay job was closed.'));
     const packed = Array.isArray(rows) ? packRows(rows as readonly DecisionRow[]) : (rows as PackedRows);
-    let slot = this.pool.slotAt(this.slotIndexes[(worker ?? 0) % this.slotIndexes.length]!);
-    if (worker === undefined) {
-      for (const i of this.slotIndexes) {
-        const s = this.pool.slotAt(i);
-        if (s.pending < slot.pending) slot = s;
-      }
+    const i =
+      worker === undefined
+        ? this.pool.leastBusy(this.slotIndexes)
+        : this.slotIndexes[worker % this.slotIndexes.length]!;
+    try {
+      // A worker learns the job's versions before its first batch (messages to one worker keep their order).
+      this.pool.openIn(i, this.id, this.spec);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    // A worker learns the job's versions before its first batch (messages to one worker keep their order).
-    this.pool.openIn(slot, this.id, this.spec);
-    return this.pool.request(slot, (id) => ({ op: 'batch', job: this.id, id, ...packed }), transferList(packed));
+    return this.pool.request(i, { op: 'batch', job: this.id, ...packed }, transferList(packed));
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pool.closeIn(this.id);
+    this.pool.closeIn(this.id, this.slotIndexes);
   }
 }
 

@@ -32,17 +32,20 @@ export interface PackedRows {
   buffer: ArrayBuffer;
 }
 
-/** Messages between the re-verification pool (main) and its workers. */
+/**
+ * Requests from the re-verification pool (main) to its workers, in the envelope of
+ * workers/protocol.ts: `open` and `close` are one-way, a batch is answered with its result.
+ */
 export type ReverifyWorkerRequest =
   | { op: 'open'; job: number; spec: ReplayJobSpec }
-  | ({ op: 'batch'; job: number; id: number } & PackedRows)
-  | { op: 'close'; job: number }
-  /** Answered with an empty result once the worker has loaded (Cedar included): the pool's warm-up. */
-  | { op: 'ping'; id: number };
+  | ({ op: 'batch'; job: number } & PackedRows)
+  | { op: 'close'; job: number };
 
-export type ReverifyWorkerResponse =
-  | { id: number; ok: true; result: ReplayBatchResult; preparsedTexts: number }
-  | { id: number; ok: false; code: string; message: string; preparsedTexts: number };
+/** A batch's result, and how many policy texts the worker's Cedar instance holds (the pool recycles it past a limit). */
+export interface ReverifyWorkerReply {
+  result: ReplayBatchResult;
+  preparsedTexts: number;
+}
 
 /**
  * CPU time of the calling thread in µs (Linux: /proc/thread-self/schedstat, nanoseconds on CPU);
