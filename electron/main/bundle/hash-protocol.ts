@@ -1,4 +1,8 @@
-/** Messages between the bundle verifier (member-hasher.ts) and its hash worker (hash-worker.ts). */
+/**
+ * Requests from the bundle verifier (member-hasher.ts) to its hash worker (hash-worker.ts), in the
+ * envelope of workers/protocol.ts: `begin` and `abort` are one-way, `data` and `shared` are answered
+ * with an ack, `end` with the digests.
+ */
 export type HashWorkerRequest =
   /**
    * A new stream. With `events`, the stream is events.bin: the worker also parses its records and
@@ -24,5 +28,4 @@ export interface EventDigestTally {
 
 export type HashWorkerReply =
   | { op: 'ack'; id: number; bytes: number; buffer: ArrayBuffer | null }
-  | { op: 'digest'; id: number; sha256: string; blake3: string; engine: string; events: EventDigestTally | null }
-  | { op: 'error'; id: number; message: string };
+  | { op: 'digest'; id: number; sha256: string; blake3: string; engine: string; events: EventDigestTally | null };

@@ -12,15 +12,13 @@
  * the chunk in WebAssembly memory) and compares it with the stored digest where it lies.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
 import { EVENT_RECORD_HEADER, EventRecordScanner } from '../../../shared/bundle/events';
 import type { Blake3Hasher } from '../../../shared/chain';
 import { loadHashKernel, type HashKernel } from '../chain/hash-kernel';
 import { loadLargeBlake3, type LargeBlake3 } from '../crypto/blake3-native';
+import { ArxFailure } from '../../../shared/contract';
+import { serveWorker, Transfer } from '../workers/serve';
 import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';
-
-const port = parentPort;
-if (!port) throw new Error('hash-worker must run in a worker thread');
 
 interface Stream {
   sha: Hash | null;
@@ -29,9 +27,12 @@ interface Stream {
 }
 const streams = new Map<number, Stream>();
 
-let tools: Promise<{ large: LargeBlake3; kernel: HashKernel }> | null = null;
-const loadTools = () =>
-  (tools ??= Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel })));
+interface Tools {
+  large: LargeBlake3;
+  kernel: HashKernel;
+}
+const loadTools = (): Promise<Tools> =>
+  Promise.all([loadLargeBlake3(), loadHashKernel()]).then(([large, kernel]) => ({ large, kernel }));
 
 /**
  * This thread's copy of a shared chunk's bytes, for parsing: V8 copies out of a SharedArrayBuffer
@@ -65,67 +66,75 @@ function feed(s: Stream, chunk: Uint8Array): void {
   }
 }
 
-// One message at a time, in order (the tools load asynchronously once; then every step is synchronous).
-let queue: Promise<void> = Promise.resolve();
-
-port.on('message', (m: HashWorkerRequest) => {
-  queue = queue.then(async () => {
-    const reply = (r: HashWorkerReply) => port.postMessage(r);
-    try {
-      const { large, kernel } = await loadTools();
-      if (m.op === 'begin') {
-        let events: Stream['events'] = null;
-        if (m.events) {
-          const tally: EventDigestTally = { checked: 0, mismatches: 0 };
-          // buf[at, at+76) is the record's header (u64be seq ‖ u32be len ‖ d ‖ h), the event's bytes follow.
-          const scanner = new EventRecordScanner((buf, at, _seq, len) => {
-            tally.checked++;
-            if (!kernel.eventDigestMatches(buf, at + EVENT_RECORD_HEADER, len, buf, at + 12)) tally.mismatches++;
-          }, m.events.maxEventBytes);
-          events = { scanner, tally, failed: false, kernel };
-        }
-        streams.set(m.id, {
-          sha: m.events?.sha256OnSender ? null : createHash('sha256'),
-          b3: large.blake3.createHasher(),
-          events,
-        });
-        return;
-      }
-      const s = streams.get(m.id);
-      if (!s) return; // aborted
-      if (m.op === 'data') {
-        feed(s, new Uint8Array(m.buffer, 0, m.length));
-        port.postMessage({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer } satisfies HashWorkerReply, [
-          m.buffer,
-        ]);
-      } else if (m.op === 'shared') {
-        feed(s, new Uint8Array(m.sab, m.offset, m.length));
-        reply({ op: 'ack', id: m.id, bytes: m.length, buffer: null });
-      } else if (m.op === 'end') {
-        streams.delete(m.id);
-        let events: EventDigestTally | null = null;
-        if (s.events) {
-          if (!s.events.failed) {
-            try {
-              s.events.scanner.end();
-            } catch {
-              s.events.failed = true;
-            }
-          }
-          events = s.events.tally;
-        }
-        reply({
-          op: 'digest',
-          id: m.id,
-          sha256: s.sha?.digest('hex') ?? '',
-          blake3: Buffer.from(s.b3.digest()).toString('hex'),
-          engine: large.engine,
-          events,
-        });
-      } else streams.delete(m.id);
-    } catch (err) {
-      streams.delete(m.id);
-      reply({ op: 'error', id: m.id, message: err instanceof Error ? err.message : String(err) });
-    }
+function begin(m: Extract<HashWorkerRequest, { op: 'begin' }>, { large, kernel }: Tools): void {
+  let events: Stream['events'] = null;
+  if (m.events) {
+    const tally: EventDigestTally = { checked: 0, mismatches: 0 };
+    // buf[at, at+76) is the record's header (u64be seq ‖ u32be len ‖ d ‖ h), the event's bytes follow.
+    const scanner = new EventRecordScanner((buf, at, _seq, len) => {
+      tally.checked++;
+      if (!kernel.eventDigestMatches(buf, at + EVENT_RECORD_HEADER, len, buf, at + 12)) tally.mismatches++;
+    }, m.events.maxEventBytes);
+    events = { scanner, tally, failed: false, kernel };
+  }
+  streams.set(m.id, {
+    sha: m.events?.sha256OnSender ? null : createHash('sha256'),
+    b3: large.blake3.createHasher(),
+    events,
   });
-});
+}
+
+function end(id: number, s: Stream, large: LargeBlake3): HashWorkerReply {
+  streams.delete(id);
+  let events: EventDigestTally | null = null;
+  if (s.events) {
+    if (!s.events.failed) {
+      try {
+        s.events.scanner.end();
+      } catch {
+        s.events.failed = true;
+      }
+    }
+    events = s.events.tally;
+  }
+  return {
+    op: 'digest',
+    id,
+    sha256: s.sha?.digest('hex') ?? '',
+    blake3: Buffer.from(s.b3.digest()).toString('hex'),
+    engine: large.engine,
+    events,
+  };
+}
+
+// Messages are handled one at a time, in order (serveWorker), after the tools have loaded.
+function handle(m: HashWorkerRequest, tools: Tools): HashWorkerReply | Transfer<HashWorkerReply> | null {
+  if (m.op === 'begin') {
+    begin(m, tools);
+    return null;
+  }
+  const s = streams.get(m.id);
+  const length = m.op === 'data' || m.op === 'shared' ? m.length : 0;
+  // Aborted or failed before: acknowledged so that the sender's accounting ends, nothing hashed.
+  if (!s && m.op === 'data') return new Transfer({ op: 'ack', id: m.id, bytes: length, buffer: m.buffer }, [m.buffer]);
+  if (!s) return m.op === 'shared' ? { op: 'ack', id: m.id, bytes: length, buffer: null } : null;
+  try {
+    if (m.op === 'data') {
+      feed(s, new Uint8Array(m.buffer, 0, m.length));
+      return new Transfer({ op: 'ack', id: m.id, bytes: m.length, buffer: m.buffer }, [m.buffer]);
+    }
+    if (m.op === 'shared') {
+      feed(s, new Uint8Array(m.sab, m.offset, m.length));
+      return { op: 'ack', id: m.id, bytes: m.length, buffer: null };
+    }
+    if (m.op === 'end') return end(m.id, s, tools.large);
+    streams.delete(m.id);
+    return null;
+  } catch (err) {
+    streams.delete(m.id);
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ArxFailure('INTERNAL', `the bundle hash worker failed: ${message.slice(0, 200)}`);
+  }
+}
+
+serveWorker<HashWorkerRequest, HashWorkerReply | null, Tools>({ init: loadTools, handle });

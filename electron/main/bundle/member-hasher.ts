@@ -1,13 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { toHex } from '../../../shared/bytes';
 import { createBLAKE3 } from 'hash-wasm';
 import { DOMAIN_TAGS, type Blake3 } from '../../../shared/chain';
+import { WorkerPool } from '../workers/pool';
 import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';
+
+const ENTRY = { source: new URL('./hash-worker.ts', import.meta.url), bundled: 'bundle-hash-worker.mjs' };
 
 /** A member's digests; `events`: the event digests the worker checked (events.bin only, worker only). */
 export interface MemberDigests {
@@ -45,26 +44,6 @@ export function inlineMemberHasher(b3: Blake3): MemberStreamHasher {
   };
 }
 
-/**
- * From source (tsx, vitest) the worker is `hash-worker.ts`, started through a tiny eval script
- * that registers tsx first (worker threads do not inherit `--import tsx` on Node 20), as the
- * chain digest pool does; from the esbuild bundle it is `bundle-hash-worker.mjs` next to the entry.
- */
-function spawnWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = pathToFileURL(join(dirname(here), 'hash-worker.ts')).href;
-    const tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(join(dirname(here), 'bundle-hash-worker.mjs'));
-}
-
 const BUFFER_BYTES = 1 << 20;
 /** Enough for what the verifier lets be in flight (HASH_INFLIGHT_MAX in verify.ts) and a little more. */
 const MAX_FREE_BUFFERS = 24;
@@ -86,63 +65,25 @@ interface StreamState {
  * is replaced on the next use.
  */
 class HashWorkerClient {
-  private worker: Worker | null = null;
-  private readonly streams = new Map<number, StreamState>();
+  private readonly pool = new WorkerPool<HashWorkerRequest, HashWorkerReply | null>(ENTRY, {
+    size: 1,
+    label: 'bundle hash',
+    eager: false,
+  });
   /** Buffers back from the worker, for the next chunks. */
   private readonly free: ArrayBuffer[] = [];
   private nextId = 1;
 
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const w = spawnWorker();
-    w.on('message', (m: HashWorkerReply) => this.onReply(m));
-    const fail = (why: string) => {
-      if (this.worker !== w) return;
-      this.worker = null;
-      const err = new Error(`the bundle hash worker stopped: ${why}`);
-      for (const s of this.streams.values()) this.failStream(s, err);
-      this.streams.clear();
-    };
-    w.on('error', (e) => fail(e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : 'error'));
-    w.on('exit', (code) => fail(`exit code ${code}`));
-    w.unref();
-    this.worker = w;
-    return w;
-  }
-
   private failStream(s: StreamState, err: Error): void {
+    if (s.failed) return;
     s.failed = err;
     for (const slot of s.pending.splice(0)) slot?.release();
     for (const x of s.waiters.splice(0)) x.reject(err);
     s.done?.reject(err);
   }
 
-  private onReply(m: HashWorkerReply): void {
-    if (m.op === 'ack' && m.buffer && this.free.length < MAX_FREE_BUFFERS) this.free.push(m.buffer);
-    const s = this.streams.get(m.id);
-    if (!s) return;
-    if (m.op === 'ack') {
-      s.pending.shift()?.release();
-      s.inflight -= m.bytes;
-      s.waiters = s.waiters.filter((x) => (s.inflight <= x.bytes ? (x.resolve(), false) : true));
-    } else if (m.op === 'digest') {
-      this.close(m.id);
-      lastEngine = m.engine;
-      const sha256 = s.sha ? s.sha.digest('hex') : m.sha256;
-      s.done?.resolve(m.events ? { sha256, blake3: m.blake3, events: m.events } : { sha256, blake3: m.blake3 });
-    } else {
-      this.close(m.id);
-      this.failStream(s, new Error(`the bundle hash worker failed: ${m.message.slice(0, 200)}`));
-    }
-  }
-
-  private close(id: number): void {
-    this.streams.delete(id);
-    if (this.streams.size === 0) this.worker?.unref();
-  }
-
   open(events?: { maxEventBytes: number; sha256OnSender?: boolean }): MemberStreamHasher {
-    const w = this.ensure();
+    const w = this.pool.at(0);
     const id = this.nextId++;
     const s: StreamState = {
       inflight: 0,
@@ -152,10 +93,26 @@ class HashWorkerClient {
       done: null,
       sha: events?.sha256OnSender ? createHash('sha256') : null,
     };
-    this.streams.set(id, s);
-    w.ref();
-    const post = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => (this.worker ?? w).postMessage(m, transfer);
-    post(events ? { op: 'begin', id, events } : { op: 'begin', id });
+    let open = true;
+    const close = () => {
+      if (open) w.release();
+      open = false;
+    };
+    const fail = (e: unknown) => {
+      close();
+      this.failStream(s, e as Error);
+    };
+    const acked = (m: HashWorkerReply | null) => {
+      if (m?.op !== 'ack') return;
+      if (m.buffer && this.free.length < MAX_FREE_BUFFERS) this.free.push(m.buffer);
+      if (!open) return;
+      s.pending.shift()?.release();
+      s.inflight -= m.bytes;
+      s.waiters = s.waiters.filter((x) => (s.inflight <= x.bytes ? (x.resolve(), false) : true));
+    };
+    const send = (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => void w.call(m, transfer).then(acked, fail);
+    w.hold();
+    w.post(events ? { op: 'begin', id, events } : { op: 'begin', id });
     let ended = false;
     return {
       update: (chunk) => {
@@ -168,14 +125,8 @@ class HashWorkerClient {
           slot.refs++;
           s.pending.push(slot);
           s.inflight += chunk.length;
-          post({
-            op: 'shared',
-            id,
-            sab: chunk.buffer as SharedArrayBuffer,
-            offset: chunk.byteOffset,
-            length: chunk.length,
-          });
-          return;
+          const sab = chunk.buffer as SharedArrayBuffer;
+          return send({ op: 'shared', id, sab, offset: chunk.byteOffset, length: chunk.length });
         }
         // Copied into buffers that travel to the worker and back: the reader's buffer is never
         // transferred, and fresh 1 MiB allocations (page faults) cost more than the copy itself.
@@ -185,7 +136,7 @@ class HashWorkerClient {
           new Uint8Array(buffer, 0, n).set(chunk.subarray(at, at + n));
           s.inflight += n;
           s.pending.push(null);
-          post({ op: 'data', id, buffer, length: n }, [buffer]);
+          send({ op: 'data', id, buffer, length: n }, [buffer]);
         }
       },
       get inflight() {
@@ -201,16 +152,22 @@ class HashWorkerClient {
         ended = true;
         return new Promise((resolve, reject) => {
           s.done = { resolve, reject };
-          post({ op: 'end', id });
+          w.call({ op: 'end', id }).then((m) => {
+            if (m?.op !== 'digest') return;
+            close();
+            lastEngine = m.engine;
+            const sha256 = s.sha ? s.sha.digest('hex') : m.sha256;
+            resolve(m.events ? { sha256, blake3: m.blake3, events: m.events } : { sha256, blake3: m.blake3 });
+          }, fail);
         });
       },
       abort: () => {
-        if (ended || !this.streams.has(id)) return;
+        if (ended || !open) return;
         ended = true;
         // The reader is finished with its slots as well: nothing refills them any more.
         for (const slot of s.pending.splice(0)) slot?.release();
-        this.close(id);
-        post({ op: 'abort', id });
+        close();
+        w.post({ op: 'abort', id });
       },
     };
   }

@@ -2,77 +2,38 @@
  * Main-thread side of the PKCS#11 worker: spawns it, sends typed requests, and turns error
  * responses into ArxFailure. The main thread never calls into the PKCS#11 module itself.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ArxFailure } from '../../../shared/contract';
-import type {
-  Pkcs11Op,
-  Pkcs11Request,
-  Pkcs11Results,
-  RequestFor,
-  WorkerRequest,
-  WorkerResponse,
-} from './pkcs11-protocol';
+import { WorkerPool, type PoolWorker } from '../workers/pool';
+import type { Pkcs11Op, Pkcs11Request, Pkcs11Results, RequestFor } from './pkcs11-protocol';
+
+const ENTRY = { source: new URL('./pkcs11-worker.ts', import.meta.url), bundled: 'pkcs11-worker.mjs' };
+type Results = Pkcs11Results[Pkcs11Op];
 
 /**
- * From source (tsx, vitest) the worker is `pkcs11-worker.ts`, started through a tiny eval script
- * that registers tsx first (`execArgv: ['--import', 'tsx']` does not apply to worker threads on
- * Node 20). From the esbuild bundle it is `pkcs11-worker.mjs` next to the bundled entry point.
+ * One worker for one loaded module. It is never replaced: a new worker would hold a module that
+ * was never initialised, so once it stops every call fails with CARD_WORKER_FAILED.
  */
-function spawnWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = pathToFileURL(join(dirname(here), 'pkcs11-worker.ts')).href;
-    // The ESM build of tsx's register API (package exports './esm/api' → import).
-    const tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(join(dirname(here), 'pkcs11-worker.mjs'));
-}
-
 export class Pkcs11Client {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  private dead: ArxFailure | null = null;
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (res: WorkerResponse) => {
-      const p = this.pending.get(res.id);
-      if (!p) return;
-      this.pending.delete(res.id);
-      if (res.ok) p.resolve(res.value);
-      else p.reject(new ArxFailure(res.error.code, res.error.message, res.error.details));
-    });
-    const fail = (reason: string) => {
-      this.dead = new ArxFailure('CARD_WORKER_FAILED', `The card worker stopped: ${reason}`);
-      for (const p of this.pending.values()) p.reject(this.dead);
-      this.pending.clear();
-    };
-    worker.on('error', (err) =>
-      fail(err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]!.slice(0, 200)}` : 'error'),
-    );
-    worker.on('exit', (code) => fail(`exit code ${code}`));
-    worker.unref();
-  }
+  private constructor(
+    private readonly pool: WorkerPool<Pkcs11Request, Results>,
+    private readonly worker: PoolWorker<Pkcs11Request, Results>,
+  ) {}
 
   /**
    * Starts the worker and loads and initialises the module once. A missing or unloadable module
    * is CARD_MODULE_UNAVAILABLE naming the path tried.
    */
   static async start(modulePath: string): Promise<{ client: Pkcs11Client; library: string }> {
-    const client = new Pkcs11Client(spawnWorker());
+    const pool = new WorkerPool<Pkcs11Request, Results>(ENTRY, {
+      size: 1,
+      label: 'card',
+      failureCode: 'CARD_WORKER_FAILED',
+    });
+    const client = new Pkcs11Client(pool, pool.at(0));
     try {
       const info = await client.call({ op: 'initialize', modulePath });
       return { client, library: info.library };
     } catch (err) {
-      await client.worker.terminate();
+      await pool.close();
       throw err;
     }
   }
@@ -83,37 +44,30 @@ export class Pkcs11Client {
    */
   call<Op extends Pkcs11Op>(request: RequestFor<Op>): Promise<Pkcs11Results[Op]> {
     const transfer: ArrayBuffer[] = [];
-    const req = request as Pkcs11Request;
-    let message: WorkerRequest = { id: this.nextId++, request: req };
+    let req = request as Pkcs11Request;
     if (req.op === 'login' && req.pin) {
       const copy = new Uint8Array(req.pin.byteLength);
       copy.set(req.pin);
       req.pin.fill(0);
-      message = { id: message.id, request: { ...req, pin: copy } };
+      req = { ...req, pin: copy };
       transfer.push(copy.buffer);
     }
-    if (this.dead) {
+    if (this.worker.failure) {
       for (const b of transfer) new Uint8Array(b).fill(0);
-      return Promise.reject(this.dead);
+      return Promise.reject(this.worker.failure);
     }
-    return new Promise((resolve, reject) => {
-      this.pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.ref();
-      this.worker.postMessage(message, transfer);
-    }).finally(() => {
-      if (this.pending.size === 0) this.worker.unref();
-    }) as Promise<Pkcs11Results[Op]>;
+    return this.worker.call<Pkcs11Results[Op]>(req, transfer);
   }
 
   /** C_Finalize and stop the worker. */
   async close(): Promise<void> {
-    if (!this.dead) {
+    if (!this.worker.failure) {
       try {
         await this.call({ op: 'finalize' });
       } catch {
         // closing anyway
       }
     }
-    await this.worker.terminate();
+    await this.pool.close();
   }
 }

@@ -2,9 +2,9 @@
  * The message protocol between the card service (main thread) and the PKCS#11 worker. Each request
  * is one PKCS#11 primitive or a read of plain attributes; the worker holds no card logic (which key,
  * which certificate, when to log in: that is `card-service.ts`). Handles cross as hex strings,
- * binary data as Uint8Array. Every response is a value or an ArxError; nothing is thrown across.
+ * binary data as Uint8Array. Requests travel in the envelope of workers/protocol.ts; every answer is
+ * a value or an ArxError, nothing is thrown across.
  */
-import type { ArxError } from '../../../shared/contract';
 
 /** A PKCS#11 handle (slot, session, object) as lowercase hex of pkcs11js's handle buffer. */
 export type HandleHex = string;
@@ -104,11 +104,3 @@ export interface Pkcs11Results {
 
 export type Pkcs11Op = Pkcs11Request['op'];
 export type RequestFor<Op extends Pkcs11Op> = Extract<Pkcs11Request, { op: Op }>;
-
-export interface WorkerRequest {
-  id: number;
-  request: Pkcs11Request;
-}
-
-export type WorkerResponse =
-  { id: number; ok: true; value: Pkcs11Results[Pkcs11Op] } | { id: number; ok: false; error: ArxError };

@@ -5,19 +5,10 @@
  *
  * Never log a request: a `login` request carries the PIN.
  */
-import { parentPort } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
+import { serveWorker } from '../workers/serve';
 import { toCardError } from './pkcs11-errors';
-import type {
-  HandleHex,
-  ObjectView,
-  Pkcs11Request,
-  Pkcs11Results,
-  SlotView,
-  TokenView,
-  WorkerRequest,
-  WorkerResponse,
-} from './pkcs11-protocol';
+import type { HandleHex, ObjectView, Pkcs11Request, Pkcs11Results, SlotView, TokenView } from './pkcs11-protocol';
 
 // CK_SLOT_INFO.flags bit (PKCS#11 v2.40 §3.2); pkcs11js 2.1.7 does not export it.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -292,13 +283,13 @@ const FUNCTION_OF: Record<Pkcs11Request['op'], string> = {
 const isArxError = (v: unknown): v is { code: string; message: string } =>
   typeof v === 'object' && v !== null && typeof (v as { code?: unknown }).code === 'string' && !(v instanceof Error);
 
-parentPort?.on('message', ({ id, request }: WorkerRequest) => {
-  let response: WorkerResponse;
-  try {
-    response = { id, ok: true, value: execute(request) };
-  } catch (err) {
-    if (request.op === 'login') request.pin?.fill(0);
-    response = { id, ok: false, error: isArxError(err) ? err : toCardError(err, FUNCTION_OF[request.op]) };
-  }
-  parentPort!.postMessage(response);
+serveWorker<Pkcs11Request, Pkcs11Results[keyof Pkcs11Results]>({
+  handle(request) {
+    try {
+      return execute(request);
+    } catch (err) {
+      if (request.op === 'login') request.pin?.fill(0);
+      throw isArxError(err) ? err : toCardError(err, FUNCTION_OF[request.op]);
+    }
+  },
 });

@@ -29,6 +29,7 @@ export interface ImpactTally {
   examples: ImpactExample[];
 }
 
+/** Requests in the envelope of workers/protocol.ts, each answered with one FromWorker. */
 export type ToWorker =
   | { op: 'init'; text: string; schema: string }
   /** Rows: seq and the event's stored JSON bytes (as text). */
@@ -36,10 +37,7 @@ export type ToWorker =
   | { op: 'finish' };
 
 export type FromWorker =
-  | { op: 'ready' }
-  | { op: 'failed'; message: string }
-  | { op: 'done-batch'; id: number; processed: number }
-  | { op: 'tally'; tally: ImpactTally };
+  { op: 'ready' } | { op: 'done-batch'; id: number; processed: number } | { op: 'tally'; tally: ImpactTally };
 
 export const MAX_EXAMPLES = 50;
 

@@ -1,6 +1,7 @@
 import * as cedar from './cedar-node';
-import { parentPort } from 'node:worker_threads';
+import { ArxFailure } from '../../../shared/contract';
 import { compilePolicySet, type CedarRequest, type PolicyEngine } from '../../../shared/policy';
+import { serveWorker } from '../workers/serve';
 import { emptyTally, MAX_EXAMPLES, trimExamples, type FromWorker, type ToWorker } from './impact-protocol';
 
 /**
@@ -8,10 +9,8 @@ import { emptyTally, MAX_EXAMPLES, trimExamples, type FromWorker, type ToWorker 
  * (com.arx.policy.decided carries the whole Cedar request) and counts the flips. Runs on its own
  * core; the main thread only streams rows from PostgreSQL.
  */
-const port = parentPort!;
 let engine: PolicyEngine | null = null;
 const tally = emptyTally();
-const post = (m: FromWorker) => port.postMessage(m);
 
 const bump = (
   rec: Record<string, { permitToDeny: number; denyToPermit: number }>,
@@ -31,15 +30,15 @@ interface DecidedData {
   entities: CedarRequest['entities'];
 }
 
-port.on('message', (m: ToWorker) => {
+function handle(m: ToWorker): FromWorker {
   if (m.op === 'init') {
     const compiled = compilePolicySet(cedar, m.text, { schema: m.schema });
-    if (!compiled.ok) return post({ op: 'failed', message: compiled.error.message });
+    if (!compiled.ok) throw cannotReplay(compiled.error.message);
     engine = compiled.value;
-    return post({ op: 'ready' });
+    return { op: 'ready' };
   }
-  if (m.op === 'finish') return post({ op: 'tally', tally });
-  if (!engine) return post({ op: 'failed', message: 'batch before init' });
+  if (m.op === 'finish') return { op: 'tally', tally };
+  if (!engine) throw cannotReplay('batch before init');
   for (let i = 0; i < m.events.length; i++) {
     let data: DecidedData;
     let eventId: string;
@@ -88,8 +87,13 @@ port.on('message', (m: ToWorker) => {
     if (tally.examples.length > 4 * MAX_EXAMPLES) tally.examples = trimExamples(tally.examples);
   }
   tally.examples = trimExamples(tally.examples);
-  post({ op: 'done-batch', id: m.id, processed: m.events.length });
-});
+  return { op: 'done-batch', id: m.id, processed: m.events.length };
+}
+
+const cannotReplay = (message: string) =>
+  new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy cannot be replayed: ${message}`);
+
+serveWorker<ToWorker, FromWorker>({ handle });
 
 function teamOf(context: Record<string, unknown>): string {
   const t = context['billingTeam'] as { __entity?: { id?: string } } | undefined;

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import * as cedar from './cedar-node';
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { IMPACT_DEFAULT_DECISIONS, type ImpactResult } from '../../../shared/contract/domains/policy-lifecycle';
 import { GATEWAY_SCHEMA, validatePolicies } from '../../../shared/policy';
 import { withTenant } from '../controlplane/tenant-session';
+import { WorkerPool } from '../workers/pool';
 import { emptyTally, mergeTally, type FromWorker, type ImpactTally, type ToWorker } from './impact-protocol';
+
+const ENTRY = { source: new URL('./impact-worker.ts', import.meta.url), bundled: 'policy-impact-worker.mjs' };
 
 /**
  * Impact analysis (issue 5 item 4): the tenant's recorded decisions (com.arx.policy.decided, the
@@ -33,92 +32,51 @@ export interface ImpactOptions {
   signal?: AbortSignal;
 }
 
-/** From source (tsx, vitest) the worker is the .ts file behind a tsx loader; from the bundle, impact-worker.mjs beside it. */
-function spawnWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const source = pathToFileURL(join(dirname(here), 'impact-worker.ts')).href;
-    const tsxApi = pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href;
-    const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(join(dirname(here), 'policy-impact-worker.mjs'));
-}
-
-class WorkerHandle {
-  private waiting: (() => void)[] = [];
-  private onReady: (() => void) | null = null;
-  private onTally: ((t: ImpactTally) => void) | null = null;
-  failure: Error | null = null;
-  private failWaiters: ((e: Error) => void)[] = [];
-  inFlight = 0;
+/**
+ * The run's workers: each compiled the draft once (init) and replays the batches dealt to it, at
+ * most two queued per worker; the first failure (a refusal or a stopped worker) ends the run.
+ */
+class ImpactCrew {
+  readonly pool: WorkerPool<ToWorker, FromWorker>;
+  private readonly inFlight = new Set<Promise<void>>();
+  failure: unknown = null;
 
   constructor(
-    readonly worker: Worker,
+    size: number,
     private readonly progress: (n: number) => void,
   ) {
-    worker.on('message', (m: FromWorker) => {
-      if (m.op === 'ready') this.onReady?.();
-      else if (m.op === 'failed')
-        this.fail(new ArxFailure('POLICY_SUBMIT_BLOCKED', `The policy cannot be replayed: ${m.message}`));
-      else if (m.op === 'done-batch') {
-        this.inFlight--;
-        this.progress(m.processed);
-        const ws = this.waiting;
-        this.waiting = [];
-        for (const w of ws) w();
-      } else if (m.op === 'tally') this.onTally?.(m.tally);
-    });
-    worker.on('error', (e) => this.fail(e));
+    this.pool = new WorkerPool(ENTRY, { size, label: 'policy impact' });
   }
 
-  private fail(e: Error) {
-    this.failure ??= e;
-    for (const f of this.failWaiters) f(e);
-    this.failWaiters = [];
+  init(text: string, schema: string): Promise<unknown> {
+    const all = [];
+    for (let i = 0; i < this.pool.size; i++) all.push(this.pool.at(i).call({ op: 'init', text, schema }));
+    return Promise.all(all);
   }
 
-  private guarded<T>(fn: (resolve: (v: T) => void) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      this.failWaiters.push(reject);
-      fn(resolve);
-    });
+  /** Deals one batch to the least busy worker, waiting while every worker has two batches queued. */
+  async deal(id: number, seqs: number[], events: string[]): Promise<void> {
+    while (this.pool.at(this.pool.leastBusy()).pending >= 2 && !this.failure) await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure;
+    const p: Promise<void> = this.pool
+      .call({ op: 'batch', id, seqs, events })
+      .then(
+        (m) => this.progress(m.op === 'done-batch' ? m.processed : 0),
+        (e: unknown) => void (this.failure ??= e),
+      )
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
-  send(m: ToWorker) {
-    this.worker.postMessage(m);
-  }
-
-  init(text: string, schema: string) {
-    return this.guarded<void>((resolve) => {
-      this.onReady = resolve;
-      this.send({ op: 'init', text, schema });
-    });
-  }
-
-  batch(id: number, seqs: number[], events: string[]) {
-    this.inFlight++;
-    this.send({ op: 'batch', id, seqs, events });
-  }
-
-  /** Resolves when fewer than `max` batches are queued in this worker (checked after each finished batch). */
-  drain(max: number): Promise<void> {
-    if (this.inFlight < max) return Promise.resolve();
-    return this.guarded<void>((resolve) => {
-      this.waiting.push(() => void this.drain(max).then(resolve));
-    });
-  }
-
-  finish() {
-    return this.guarded<ImpactTally>((resolve) => {
-      this.onTally = resolve;
-      this.send({ op: 'finish' });
-    });
+  async finish(): Promise<ImpactTally> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+    const tallies: ImpactTally[] = [];
+    for (let i = 0; i < this.pool.size; i++) {
+      const m = await this.pool.at(i).call({ op: 'finish' });
+      if (m.op === 'tally') tallies.push(m.tally);
+    }
+    return tallies.reduce((a, b) => mergeTally(a, b), emptyTally());
   }
 }
 
@@ -138,19 +96,14 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
   const batchSize = opts.batchSize ?? 2000;
   let processed = 0;
   let total = 0;
-  const handles: WorkerHandle[] = [];
-  const abort = () => handles.forEach((h) => void h.worker.terminate());
+  const crew = new ImpactCrew(nWorkers, (n) => {
+    processed += n;
+    opts.onProgress?.(processed, total);
+  });
+  const abort = () => void crew.pool.close();
   opts.signal?.addEventListener('abort', abort, { once: true });
   try {
-    for (let i = 0; i < nWorkers; i++) {
-      handles.push(
-        new WorkerHandle(spawnWorker(), (n) => {
-          processed += n;
-          opts.onProgress?.(processed, total);
-        }),
-      );
-    }
-    await Promise.all(handles.map((h) => h.init(opts.text, schema)));
+    await crew.init(opts.text, schema);
     const range = await withTenant(pool, opts.tenantId, async (c) => {
       const where =
         `tenant_id = $1 AND type = 'com.arx.policy.decided'` +
@@ -178,15 +131,7 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
         const seqs = r.rows.map((x) => Number(x.seq));
         toSeq ??= seqs[0]!;
         fromSeq = seqs[seqs.length - 1]!;
-        // Deal to the least busy worker, waiting while every worker has two batches queued.
-        let h = handles.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-        while (h.inFlight >= 2) {
-          await Promise.race(handles.map((x) => x.drain(2)));
-          h = handles.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-        }
-        const failed = handles.find((x) => x.failure);
-        if (failed) throw failed.failure!;
-        h.batch(
+        await crew.deal(
           id++,
           seqs,
           r.rows.map((x) => x.j),
@@ -196,8 +141,7 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
       return { fromSeq, toSeq };
     });
     if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');
-    const tallies = await Promise.all(handles.map((h) => h.finish()));
-    const t = tallies.reduce((a, b) => mergeTally(a, b), emptyTally());
+    const t = await crew.finish();
     return {
       replayed: t.replayed,
       errors: t.errors,
@@ -217,7 +161,7 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', abort);
-    await Promise.all(handles.map((h) => h.worker.terminate()));
+    await crew.pool.close();
   }
 }
 
