@@ -5,7 +5,7 @@ import { expect, saveScreenshot, sectionsNav, test } from './support/console-fix
 import { DEMO_PIN } from './support/demo-console';
 
 /**
- * Evidence bundles exported from where the evidence is looked at (issue 8 item 1): Audit → Verify
+ * Evidence bundles exported from where the evidence is looked at: Audit → Verify
  * (the verified range) and Certificates (the `--review` form), each through the one SignDialog on
  * the demo SoftHSM2 card, with progress and the file's path, size and SHA-256; then the file is
  * opened in the Bundles screen and verifies offline, every check ✓.

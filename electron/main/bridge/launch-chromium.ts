@@ -74,7 +74,7 @@ export async function launchChromiumConsole(opts: {
   const args: string[] = [...CHROMIUM_QUIET_FLAGS];
   if (!opts.headless) args.push('--app=about:blank');
   // Loaded here, not at the top: every `arx` command imports this module (through the launcher),
-  // and loading playwright-core cost ~0.5 s of each command's start-up (arx --help: 2.1 s).
+  // and loading playwright-core was a large share of each command's start-up (docs/benchmarks.md).
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumExecutable(),

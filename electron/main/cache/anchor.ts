@@ -1,5 +1,5 @@
 /**
- * Rollback detection for the local cache (issue 7, docs/cache.md "Rollback"): the change counter of
+ * Rollback detection for the local cache (docs/cache.md "Rollback"): the change counter of
  * the cache's sealed manifest is anchored in the control plane (migration 0008, arx.cache_anchors,
  * append-only, RLS per tenant) while it is connected, and compared on every check:
  *

@@ -197,8 +197,8 @@ export function cellGeneration(cell: Uint8Array): number | null {
 
 /**
  * Random nonces are drawn from the CSPRNG in blocks of NONCE_POOL nonces: one call to
- * node:crypto's random source costs ~5 µs whatever the length (measured, test/bench/cache.bench.ts
- * prints it), i.e. as much as the AES-GCM of a 1 KB value. Every nonce is still 96 fresh random bits
+ * node:crypto's random source costs as much as the AES-GCM of a 1 KB value whatever the length
+ * (test/bench/cache.bench.ts prints it; docs/benchmarks.md). Every nonce is still 96 fresh random bits
  * from the same CSPRNG, each byte of the pool handed out once, and the pool is refilled before any
  * byte could be handed out twice. Nonces are public (they are in the cell): nothing to wipe.
  */

@@ -68,7 +68,7 @@ CREATE INDEX outbox_generation ON outbox (generation);
 `,
   },
   {
-    // Issue 7: version 1 kept each card's certificate subject (name, EDIPI) as the wrap's label and
+    // Version 1 kept each card's certificate subject (name, EDIPI) as the wrap's label and
     // its public key in clear. A wrap is found by the recipient id (SHA-256 of the SPKI) alone; a
     // card's label and public key are sealed in about_cell under the data key of the wrap's
     // generation (location key_wraps / "<generation>:<recipient>" / about), written when the wrap is
@@ -98,8 +98,8 @@ INSERT INTO meta (name, value) VALUES ('scrub_pending', X'01') ON CONFLICT (name
 `,
   },
   {
-    // Issue 7 write cost: every put also wrote a page of records_generation (one of ~6 WAL frames
-    // per 1 KB write, test/bench/cache.bench.ts). The index only served a key rotation, which now
+    // Write cost: every put also wrote a page of records_generation (one of the few WAL frames of a
+    // 1 KB write, test/bench/cache.bench.ts). The index only served a key rotation, which now
     // scans the table (re-sealed rows are re-inserted at the end, so the rows still under the old
     // generation stay at the front: each batch finds them at once). No format change of a cell.
     version: 3,

@@ -140,8 +140,8 @@ export class ChainStreamVerifier {
 
   private namesTenant(buf: Uint8Array, start: number, len: number): boolean {
     // Around where it was in the previous event first (a few bytes either way: ids, types and
-    // subjects differ in length), then anywhere. Buffer.indexOf costs ~0.7 µs a row here (JSON is
-    // full of the needle's first byte); this finds it in a few comparisons.
+    // subjects differ in length), then anywhere. Buffer.indexOf is slow here (event JSON is full of
+    // the needle's first byte); this finds it in a few comparisons.
     const n = this.needle;
     const last = len - n.length;
     const h = this.hint;

@@ -13,7 +13,7 @@ import { sha256Hex, verifyCardSignature } from './card-signature';
 import { rangeDigests } from './range-digest';
 
 /**
- * Reviews signed while the control plane was unreachable (issue 7 item 4): the signed envelope is
+ * Reviews signed while the control plane was unreachable: the signed envelope is
  * sealed in the local cache's outbox as kind `review.signed` and delivered when the database is
  * back. Delivery writes exactly what an online `review.sign` writes — the same
  * `com.arx.review.signed` event and the same `arx.review_certificates` row, in one transaction —

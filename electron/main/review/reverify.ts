@@ -22,7 +22,7 @@ import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-po
 import { RowPacker, routeOf, unpackRows } from './reverify-protocol';
 
 /**
- * Bulk decision re-verification of a range of one tenant's chain (issue 6 item 3): the policy
+ * Bulk decision re-verification of a range of one tenant's chain: the policy
  * versions are loaded once and checked against their digests (the database is not trusted), the
  * decision rows stream from PostgreSQL by binary COPY, and the console's shared worker pool (one
  * per core, reverify-pool.ts) replays them in batches with the gateway's engine. Read-only:

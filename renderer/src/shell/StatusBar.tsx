@@ -70,7 +70,7 @@ function Indicator({
   );
 }
 
-/** Who is logged in, with which card, and the roles per tenant (issue 4 item 10); main's detail otherwise. */
+/** Who is logged in, with which card, and the roles per tenant; main's detail otherwise. */
 function cardDetail(status: Status, session: OperatorSession | null): string {
   if (!session || session.locked || status.card.state !== 'logged-in') return status.card.detail;
   return `${session.displayName} (EDIPI ${session.edipi}) with card ${session.tokenLabel} · ${rolesByTenant(session.roles) || 'no roles'}`;

@@ -25,10 +25,10 @@ import { REPO_ROOT } from './paths';
  * (electron/main/demo/seed-demo.ts) and the demo card (SoftHSM2 test tokens, their test PKI as
  * trust anchors, operators enrolled in the demo tenants: electron/main/demo/demo-card.ts).
  *
- * Speed: seeding and provisioning seven SoftHSM2 tokens take ~10 s, so each Playwright worker
+ * Speed: seeding and provisioning seven SoftHSM2 tokens is slow, so each Playwright worker
  * builds that data directory ONCE per demo event count (a template, through the real
  * createConsoleServices path with seedDemo), stops it cleanly, and every test gets a copy of it
- * (data directory, PostgreSQL cluster, token files) with its paths rewritten: ~1 s per console.
+ * (data directory, PostgreSQL cluster, token files) with its paths rewritten, which is quick.
  * A copy is a real cluster with its own port and its own tokens; what one test does (log in,
  * delete a token, write events) is invisible to the others.
  *

@@ -30,7 +30,7 @@ import {
 } from './support';
 
 /**
- * Issue 8 follow-ups, with real parts (PostgreSQL, SoftHSM2 cards, the console's contract and the
+ * Bundle reviews, pins and the PIN prompt, with real parts (PostgreSQL, SoftHSM2 cards, the console's contract and the
  * `arx` CLI): a fidelity certificate's signed subject against the bundle's chain (an edited
  * subject re-signed by a trusted card fails only that check), gateway keys pinned by the auditor,
  * and `arx bundle export` asking the PIN on a terminal (a real pseudo-terminal) without echo.

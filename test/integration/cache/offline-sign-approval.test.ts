@@ -18,7 +18,7 @@ import { migratedDatabase } from '../../support/pg';
 import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
 /**
- * Issue 7 item 4 for policy approvals: a submitted version the approver has seen while online
+ * Offline signing of policy approvals: a submitted version the approver has seen while online
  * (its history) is approved on the (SoftHSM2, RSA) card while the control plane is unreachable;
  * the approval goes to the outbox as kind policy.approval and, when the database is back, arrives
  * once: the approver's signature, the state `approved` and one com.arx.policy.approved event. A

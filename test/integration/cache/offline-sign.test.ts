@@ -24,7 +24,7 @@ import { reforgeEvent, seedTenant } from '../review/support';
 import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
 /**
- * Issue 7 item 4: a fidelity review prepared online and signed on the (SoftHSM2) card while the
+ * Offline signing: a fidelity review prepared online and signed on the (SoftHSM2) card while the
  * control plane is unreachable goes to the encrypted outbox, and arrives exactly once when the
  * database is back — with its com.arx.review.signed event — however often it is delivered, also
  * from a copy of the cache (a second console). A delivery the control plane refuses is kept as
