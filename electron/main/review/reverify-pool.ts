@@ -30,7 +30,7 @@ interface SlotState {
 }
 
 /**
- * The console's decision replay workers (issue 6 item 3, and bundle verification's replay): started
+ * The console's decision replay workers (re-verification and bundle verification's replay): started
  * once, warm (Cedar loaded, compiled policy versions kept across jobs), shared by every job. A job
  * opens on some of the workers (`workers`), sends batches to the least busy of them, and closes,
  * which frees its per-job state in the workers. Workers are unref'd while idle, so the pool never
