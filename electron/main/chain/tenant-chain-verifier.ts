@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { toHex } from '../../../shared/bytes';
 import { isTenantId } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
-import { cancelBackend, terminateBackend } from '../controlplane/repos/backends';
+import { terminateBackend } from '../controlplane/repos/backends';
+import { withTenant } from '../controlplane/tenant-session';
 import { tenantById } from '../controlplane/repos/tenants';
 import { checkCheckpointSeries, type CheckpointSeriesResult } from './checkpoint-series';
 import { compareDocuments, type DocumentsResult } from './compare-documents';
@@ -32,11 +33,6 @@ export {
   type VerifyRange,
 } from './verification';
 
-/** What a failure needs to know about the connection: drop it instead of rolling back. */
-interface Connection extends CopyState {
-  destroy: boolean;
-}
-
 /**
  * The console's verification engine for one tenant's audit chain (the ISSO's Verify screen,
  * `arx chain verify`, reviews), in four steps inside one read-only snapshot: resolve the range
@@ -58,31 +54,37 @@ export async function verifyTenantChain(
     throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   const requested = requestedRange(opts);
   const signal = opts.signal;
-  const client = await pool.connect();
+  if (signal?.aborted) throw cancelled();
   // While the COPY streams, the connection can run nothing else: a failure then (a worker that
   // died, a malformed tuple) drops it instead of queueing a ROLLBACK behind an unread COPY.
-  const conn: Connection = { destroy: false, midCopy: false };
-  // Cancelling interrupts whatever the connection is running (a COPY, the jsonb comparison).
-  const pid = (client as unknown as { processID?: number }).processID;
-  let cancelQuery: Promise<unknown> | null = null;
-  const abortListener = () => {
-    conn.destroy = true;
-    if (pid) cancelQuery = cancelBackend(pool, pid).catch(() => {});
-  };
-  signal?.addEventListener('abort', abortListener);
+  const conn: CopyState & { dropped: boolean } = { midCopy: false, dropped: false };
+  let pid: number | undefined;
   try {
-    if (signal?.aborted) throw cancelled();
-    const parts = await verifyInSnapshot(client, tenantId, requested, opts, conn);
+    const parts = await withTenant(
+      pool,
+      tenantId,
+      async (client, tx) => {
+        pid = (client as unknown as { processID?: number }).processID;
+        try {
+          return await verifyInSnapshot(client, tenantId, requested, opts, conn);
+        } catch (err) {
+          if (conn.midCopy && !signal?.aborted) {
+            conn.dropped = true;
+            tx.drop();
+          }
+          throw err;
+        }
+      },
+      { snapshot: true, ...(signal ? { signal } : {}) },
+    );
     return assemble(tenantId, requested, parts, { startedAt, t0, workers: opts.pool?.size ?? 0 });
   } catch (err) {
-    throw await failure(err, client, conn, signal);
+    throw failure(err, conn.dropped, signal);
   } finally {
-    signal?.removeEventListener('abort', abortListener);
-    client.release(conn.destroy ? true : undefined);
-    // A cancel is over only when the server has stopped too: the cancel request itself has
-    // answered and the dropped backend has exited (PostgreSQL notices a closed socket only at
-    // its next read). Bounded, so a control plane that went away cannot hold the cancel.
-    if (signal?.aborted && pid) await settleBackend(pool, pid, cancelQuery);
+    // A cancel is over only when the server has stopped too: the dropped backend has exited
+    // (PostgreSQL notices a closed socket only at its next read). Bounded, so a control plane
+    // that went away cannot hold the cancel.
+    if (signal?.aborted && pid) await settleBackend(pool, pid);
   }
 }
 
@@ -96,17 +98,15 @@ interface Parts {
   docs: DocumentsResult;
 }
 
-/** The four steps, in one REPEATABLE READ READ ONLY transaction for the tenant. */
+/** The four steps, inside the tenant's read-only snapshot (withTenant). */
 async function verifyInSnapshot(
   client: pg.PoolClient,
   tenantId: string,
   requested: VerifyRange,
   opts: VerifyOptions,
-  conn: Connection,
+  conn: CopyState,
 ): Promise<Parts> {
   const signal = opts.signal;
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
   if (!(await tenantById(client, tenantId)))
     throw new ArxFailure('NOT_FOUND', `No tenant ${tenantId} (or it is not visible to this session).`);
   const range = await resolveRange(client, tenantId, requested);
@@ -139,7 +139,6 @@ async function verifyInSnapshot(
     docs = await compareDocuments(client, tenantId, range, modified, signal);
   }
   if (signal?.aborted) throw cancelled();
-  await client.query('COMMIT');
   return { range, series, policy, streamed, blake3: kernel.blake3.name, foreign, docs };
 }
 
@@ -231,23 +230,10 @@ function assemble(
   };
 }
 
-/** The error to throw for a failed verification, after ending the transaction the right way. */
-async function failure(
-  err: unknown,
-  client: pg.PoolClient,
-  conn: Connection,
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  if (conn.midCopy && !signal?.aborted) {
-    conn.destroy = true;
-    return err;
-  }
-  if (signal?.aborted || conn.destroy) {
-    // Mid-COPY the connection cannot be reused: drop it. The read-only transaction dies with it.
-    conn.destroy = true;
-    return err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
-  }
-  await client.query('ROLLBACK').catch(() => {});
+/** The error to throw for a failed verification (withTenant has ended the transaction). */
+function failure(err: unknown, droppedMidCopy: boolean, signal: AbortSignal | undefined): unknown {
+  if (droppedMidCopy) return err;
+  if (signal?.aborted) return err instanceof ArxFailure && err.code === 'CANCELLED' ? err : cancelled();
   if (err instanceof ArxFailure) return err;
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01') {
@@ -259,13 +245,10 @@ async function failure(
   return err;
 }
 
-async function settleBackend(pool: pg.Pool, pid: number, cancelQuery: Promise<unknown> | null): Promise<void> {
+async function settleBackend(pool: pg.Pool, pid: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 6000)));
-  const work = (async () => {
-    await cancelQuery;
-    await terminateBackend(pool, pid, 5000).catch(() => {});
-  })();
+  const work = terminateBackend(pool, pid, 5000).catch(() => {});
   await Promise.race([work, bound]);
   clearTimeout(timer);
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { isUuid } from '../../../shared/ids';
+import { cancelBackend } from './repos/backends';
 
 export interface TenantTransactionOptions {
   /** One REPEATABLE READ READ ONLY snapshot (exports, verifications, re-verification). */
@@ -12,6 +13,15 @@ export interface TenantTransactionOptions {
   signal?: AbortSignal;
 }
 
+/** What `fn` may do to the transaction besides querying. */
+export interface TransactionControl {
+  /**
+   * The connection can run nothing more (a COPY left unread after a failure): on the error `fn`
+   * then throws, the connection is dropped instead of rolled back and reused.
+   */
+  drop(): void;
+}
+
 /**
  * Runs `fn` in a transaction opened for one tenant: `arx.tenant_id` is set transaction-locally,
  * so row-level security shows and accepts that tenant's rows only, and nothing leaks into the
@@ -20,16 +30,16 @@ export interface TenantTransactionOptions {
 export async function withTenant<T>(
   pool: pg.Pool,
   tenantId: string,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: pg.PoolClient, tx: TransactionControl) => Promise<T>,
   opts: TenantTransactionOptions = {},
 ): Promise<T> {
   if (!isUuid(tenantId))
     throw new ArxFailure('INVALID_REQUEST', `Not a tenant id: ${tenantId.slice(0, 40)}`, { path: 'tenant' });
   return inTransaction(
     pool,
-    async (client) => {
+    async (client, tx) => {
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [tenantId]);
-      return fn(client);
+      return fn(client, tx);
     },
     opts,
   );
@@ -38,7 +48,7 @@ export async function withTenant<T>(
 /** A transaction with no tenant set: administrative writes as the owner, and tables without row policies. */
 export async function inTransaction<T>(
   pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: pg.PoolClient, tx: TransactionControl) => Promise<T>,
   opts: TenantTransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
@@ -46,12 +56,17 @@ export async function inTransaction<T>(
   const cancel = () => {
     dropped = true;
     const pid = (client as unknown as { processID?: number }).processID;
-    if (pid) pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    if (pid) cancelBackend(pool, pid).catch(() => {});
   };
   opts.signal?.addEventListener('abort', cancel);
   try {
     await client.query(opts.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-    const out = await fn(client);
+    const tx: TransactionControl = {
+      drop: () => {
+        dropped = true;
+      },
+    };
+    const out = await fn(client, tx);
     await client.query('COMMIT');
     return out;
   } catch (err) {
