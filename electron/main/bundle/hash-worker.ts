@@ -37,9 +37,9 @@ const loadTools = (): Promise<Tools> =>
 /**
  * This thread's copy of a shared chunk's bytes, for parsing: V8 copies out of a SharedArrayBuffer
  * (TypedArray#set, as eventDigest does per event) with relaxed atomic loads, byte by byte when
- * source and target are not aligned alike; the ~620-byte copy of an event cost ~0.35 µs that way,
- * against ~0.1 µs from ordinary memory after one bulk copy of the chunk, done word by word with
- * the chunk's alignment kept (measured: 1M events, 1.45 s against 1.25 s of this thread's CPU).
+ * source and target are not aligned alike, several times slower per event than copying from
+ * ordinary memory after one bulk copy of the chunk, done word by word with the chunk's alignment
+ * kept (figures: docs/benchmarks.md).
  */
 let local = new Uint8Array(0);
 

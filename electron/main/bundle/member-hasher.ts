@@ -208,9 +208,8 @@ const sharedSlots = new WeakMap<ArrayBufferLike, SharedSlot>();
  * RING_SLOTS − 1 chunks; keep a copy of anything needed longer.
  */
 export async function* readFileShared(path: string): AsyncGenerator<Uint8Array> {
-  // Synchronous reads: ~0.2 ms of CPU per 1 MiB from the page cache, against ~2 ms for
-  // FileHandle#read's round trip through the thread pool (measured, Node 20: 12 ms against 150 ms
-  // for 69 MB). The verifier's thread still yields between chunks whenever it waits for the hash
+  // Synchronous reads: from the page cache they cost a fraction of FileHandle#read's round trip
+  // through the thread pool (figures: docs/benchmarks.md). The verifier's thread still yields between chunks whenever it waits for the hash
   // worker (a slot to come back, or the bytes in flight to drain).
   const fd = openSync(path, 'r');
   try {

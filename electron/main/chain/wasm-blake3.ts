@@ -3,8 +3,8 @@ import type { Blake3, Blake3Hasher } from '../../../shared/chain';
 
 /**
  * BLAKE3 in WebAssembly (hash-wasm), for the main process and its worker threads. Chosen by
- * benchmark (test/bench/blake3.bench.ts): on ~1 KB events it runs ~15x faster than the pure-JS
- * default, needs no native binary (so it packages for Windows and Linux alike) and no download at
+ * benchmark (test/bench/blake3.bench.ts): on ~1 KB events it runs an order of magnitude faster
+ * than the pure-JS default, needs no native binary (so it packages for Windows and Linux alike) and no download at
  * install time. It is cross-checked against @noble/hashes and the official vectors in the tests.
  *
  * Loading is asynchronous (the module is compiled once); hashing afterwards is synchronous.

@@ -22,7 +22,7 @@ import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from './support';
 
 /**
- * Fidelity certificates end to end (issue 6 items 5 and 6): prepared and signed through the
+ * Fidelity certificates end to end: prepared and signed through the
  * contract with a SoftHSM2 card, stored with its audit event, verified by the console and by
  * `openssl` running the exported commands; an edited statement, a revoked signer and a chain
  * changed after the review each fail with their own code.
