@@ -111,7 +111,6 @@ const MAIN_ZONES_TEMPORARY_ALLOWLIST = [
     imports: 'review/replay-stream',
     why: 'decision replay moves to policy/',
   },
-  { file: 'electron/main/crypto/blake3-native.ts', imports: 'chain/wasm-blake3', why: 'one BLAKE3 facade in crypto/' },
 ];
 
 export default tseslint.config(

@@ -21,7 +21,7 @@ import { exportBundle } from '../../electron/main/bundle/export';
 import { loadBundleTrust } from '../../electron/main/bundle/trust';
 import { hashWorkerEngine } from '../../electron/main/bundle/member-hasher';
 import { verifyBundle } from '../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { bundleVerify } from '../../electron/main/cli/bundle-commands';
 import type { BundleReport } from '../../shared/bundle';
 import { openCards } from '../integration/bundle/support';

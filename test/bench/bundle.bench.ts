@@ -66,7 +66,7 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { registerGatewayKey } from '../../electron/main/controlplane/gateway-keys';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { compileEngine } from '../../electron/main/simulator/simulate';
 import { ed25519Signer, formatVerifierKey } from '../../shared/checkpoint';
 import { auditorTrustDir, publishCardSignedDefaultPolicy } from '../integration/bundle/support';

@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { lockChain, prepareRows, rowParams, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
 import { migrate } from '../../electron/main/controlplane/migrate';

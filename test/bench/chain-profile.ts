@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { DigestPool } from '../../electron/main/chain/digest-pool';
 import { verifyTenantChain } from '../../electron/main/chain/tenant-chain-verifier';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../electron/main/controlplane/checkpointer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';

@@ -29,7 +29,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { DigestPool, sharedDigestPool } from '../../electron/main/chain/digest-pool';
 import { verifyTenantChain, type ChainVerification } from '../../electron/main/chain/tenant-chain-verifier';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';

@@ -21,7 +21,7 @@ import { ed25519Signer } from '../../shared/checkpoint';
 import type { ExplorerFilter, ExplorerSort } from '../../shared/contract/domains/audit-explorer';
 import { checkEvent } from '../../shared/explorer';
 import { loadWasmMerkleHasher } from '../../electron/main/chain/node-crypto';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../electron/main/controlplane/checkpointer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';

@@ -25,7 +25,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
 import { migrate } from '../../electron/main/controlplane/migrate';

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
 import { ArxFailure } from '../../../shared/contract';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Blake3 } from '../../../shared/chain';
 import type { MerkleHasher } from '../../../shared/merkle';
-import { loadWasmBlake3 } from './wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 
 /**
  * hash-wasm's own BLAKE3 and SHA-256 WebAssembly, driven directly through the C exports its

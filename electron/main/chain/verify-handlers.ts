@@ -17,7 +17,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
 import { VerifyJobs } from './verify-jobs';
-import { loadWasmBlake3 } from './wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 
 /** Roles that may verify a tenant's chain (DESIGN.md: the ISSO; an auditor reads the same evidence). */
 export const VERIFY_ROLES: ReadonlySet<string> = new Set(['isso', 'auditor']);

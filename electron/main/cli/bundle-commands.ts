@@ -3,7 +3,7 @@ import type { BundleReport } from '../../../shared/bundle';
 import { ArxFailure } from '../../../shared/contract';
 import { loadBundleTrust } from '../bundle/trust';
 import { verifyBundle } from '../bundle/verify';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type PinSource } from './operator-login';
 

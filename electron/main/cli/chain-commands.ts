@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ArxFailure } from '../../../shared/contract';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { isUuid } from '../../../shared/ids';
 import type { VerifyProblem, VerifyRange, VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { loadConfig } from '../config/config';

@@ -1,6 +1,6 @@
 import type { Status } from '../../../shared/contract';
 import type { ArxConfig } from '../config/config';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { ControlPlane } from '../controlplane/control-plane';
 import { allTenantIds } from '../controlplane/repos/tenants';
 import { prepareDemoCard } from '../demo/demo-card';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Blake3, Blake3Hasher } from '../../../shared/chain';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from './wasm-blake3';
 
 /**
  * BLAKE3 for large inputs (whole files, bundle members): native when the prebuilt N-API module

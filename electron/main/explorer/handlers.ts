@@ -2,7 +2,7 @@ import type { MerkleHasher } from '../../../shared/merkle';
 import type { Blake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import type { auditExplorerCommands } from '../../../shared/contract/domains/audit-explorer';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';

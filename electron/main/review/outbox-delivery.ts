@@ -4,7 +4,7 @@ import { fromBase64 } from '../../../shared/bytes';
 import { ArxFailure } from '../../../shared/contract';
 import { openFidelityCertificate, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
 import type { Delivery } from '../cache/outbox';
-import { loadWasmBlake3 } from '../chain/wasm-blake3';
+import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import type { NewEvent } from '../controlplane/chain-writer';
 import { holdsRole } from '../controlplane/repos/operators';
 import { tenantById } from '../controlplane/repos/tenants';

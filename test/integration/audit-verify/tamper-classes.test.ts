@@ -7,7 +7,7 @@ import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA } from '../../../shared/policy';
 import { policyVersionDigest } from '../../../shared/policy/version';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
 import { VerifyJobs } from '../../../electron/main/chain/verify-jobs';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import { migratedDatabase } from '../../support/pg';
 import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';

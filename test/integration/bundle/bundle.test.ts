@@ -27,7 +27,7 @@ import { ConsoleSession } from '../../../electron/main/core/registry';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
 import { loadBundleTrust } from '../../../electron/main/bundle/trust';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import {

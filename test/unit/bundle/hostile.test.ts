@@ -17,7 +17,7 @@ import {
   type BundleLimits,
 } from '../../../shared/bundle';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import type { Blake3 } from '../../../shared/chain';
 
 /**

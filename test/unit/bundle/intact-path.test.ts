@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChainVerifier, type Blake3 } from '../../../shared/chain';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { chainBundle } from './chain-bundle';
 
 /**

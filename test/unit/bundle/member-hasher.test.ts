@@ -14,7 +14,7 @@ import {
   type MemberStreamHasher,
 } from '../../../electron/main/bundle/member-hasher';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { chainBundle, reference } from './chain-bundle';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FILE_MODE, BundleTarWriter } from '../../../electron/main/bundle/tar-writer';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 
 const dir = mkdtempSync(join(tmpdir(), 'arx-tar-mode-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

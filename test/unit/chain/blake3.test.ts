@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { blake3 as nobleFn } from '@noble/hashes/blake3.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBLAKE3 } from 'hash-wasm';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { toHex, utf8 } from '../../../shared/bytes';
 import { sharedVectors } from './paths';

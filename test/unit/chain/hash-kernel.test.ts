@@ -12,7 +12,7 @@ import { tupleBlocks } from '../../../electron/main/chain/copy-rows';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
 import { loadHashKernel } from '../../../electron/main/chain/hash-kernel';
 import { ChainStreamVerifier } from '../../../electron/main/chain/stream-verifier';
-import { loadWasmBlake3 } from '../../../electron/main/chain/wasm-blake3';
+import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { buildRows, clone, eventBytes, TENANT_A, TENANT_B } from './fixtures';
 
 /**
