@@ -11,12 +11,11 @@ import { loadWasmBlake3 } from './wasm-blake3';
  * in per-platform registry packages (optionalDependencies; nothing is compiled or downloaded at
  * install time; pinned to 1.3.4 exactly: 1.3.6 names per-platform packages the registry does not
  * have, so its lock file cannot be complete and `npm ci` refuses it). N-API is ABI-stable, so the same binary loads in Node and in Electron's main
- * process and in worker threads. Measured here (test machine, one thread, Node 20): 4.8 GB/s on
- * 1 MiB blocks against 0.66 GB/s for hash-wasm's scalar WebAssembly; `b3sum --num-threads 1`
- * gives the same order. Per call it costs 3–4.5 µs of CPU (measured on 120- and 632-byte
- * inputs; not profiled further — likely the Buffer the binding allocates per digest), against ~0.85 µs for a whole ~620-byte event in WebAssembly driven
- * through its C exports (electron/main/chain/hash-kernel.ts): so this is for large inputs only,
- * and small ones (event digests, chain links) stay in WebAssembly.
+ * process and in worker threads. On 1 MiB blocks it is several times faster than hash-wasm's scalar
+ * WebAssembly, in the order of `b3sum --num-threads 1`; but one call costs more CPU than a whole
+ * ~620-byte event in WebAssembly driven through its C exports (electron/main/chain/hash-kernel.ts;
+ * figures: docs/benchmarks.md), so this is for large inputs only, and small ones (event digests,
+ * chain links) stay in WebAssembly.
  *
  * Fallback: when the native module cannot be loaded (a platform without a prebuilt package, a
  * packaging mistake, or ARX_BLAKE3=wasm), hash-wasm — same digests, slower. `engine` says which

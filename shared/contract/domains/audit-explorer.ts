@@ -5,7 +5,7 @@ import { CachedMarkSchema } from './cache';
 import { uuidSchema } from '../../ids';
 
 /**
- * The event explorer and the audit dashboards (issue 6, items 2 and 4; docs/explorer.md).
+ * The event explorer and the audit dashboards (docs/explorer.md).
  * Every query is for one tenant and runs under row-level security (withTenant); the operator
  * must hold a role in that tenant.
  */

@@ -4,7 +4,7 @@ import { CachedMarkSchema } from './cache';
 import { SeqSchema, uuidSchema } from '../../ids';
 
 /**
- * Verify a tenant's audit chain (issue 6, item 1). A verification is a job in main: start it, poll
+ * Verify a tenant's audit chain. A verification is a job in main: start it, poll
  * its status (or listen to `audit.verifyProgress`), cancel it, fetch its result. The result is the
  * complete record a reviewer signs (docs/chain-format.md §5.3, /tmp/team/VERIFY-API.md).
  */

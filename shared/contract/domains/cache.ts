@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { def, empty, type CommandDef } from '../define';
 
 /**
- * The encrypted local evidence cache (issue 7, docs/cache.md): its state, unlocking with the
+ * The encrypted local evidence cache (docs/cache.md): its state, unlocking with the
  * operator's card (or the organisation recovery key), maintenance, and the outbox of artifacts
  * signed while the control plane was unreachable.
  */

@@ -3,7 +3,7 @@ import { def, empty, type CommandDef } from '../define';
 import { PolicyTestsSchema } from './policy-lifecycle';
 
 /**
- * Policy authoring (issue 5 items 1 and 2): validation, formatting, the template library and the
+ * Policy authoring: validation, formatting, the template library and the
  * policy tests of a draft. Everything runs in main with Cedar's WASM, so the renderer's CSP needs
  * no 'wasm-unsafe-eval'. Nothing here stores anything: drafts and versions are the lifecycle's
  * (./policy-lifecycle.ts).

@@ -3,7 +3,7 @@ import { ANY_ROLE, PinSchema, def, type CommandDef } from '../define';
 import { hex32Schema, uuidSchema } from '../../ids';
 
 /**
- * The policy lifecycle (issue 5, items 3-8): drafts saved continuously per author, immutable
+ * The policy lifecycle: drafts saved continuously per author, immutable
  * content-addressed versions, card signatures (DSSE) of the author and of a different approver,
  * publication, rollback under the same two-person rule, diff, impact replay and history.
  * docs/policy-versions.md describes the version digest and the signed statements.

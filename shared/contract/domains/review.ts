@@ -9,8 +9,7 @@ import { CachedMarkSchema } from './cache';
 import { SeqSchema, hex32Schema, uuidSchema } from '../../ids';
 
 /**
- * Decision re-verification (issue 6 item 3, group `decisions`) and fidelity certificates (items 5
- * and 6, group `review`). Formats: docs/fidelity-certificates.md.
+ * Decision re-verification (group `decisions`) and fidelity certificates (group `review`). Formats: docs/fidelity-certificates.md.
  */
 
 const Uuid = uuidSchema();

@@ -23,7 +23,7 @@ import { seedTenant } from '../review/support';
 import { Relay } from './support/relay';
 
 /**
- * Cached evidence, read side (issue 7 items 1 and 4), with the real console: a SoftHSM2 card
+ * Cached evidence, read side, with the real console: a SoftHSM2 card
  * (the cache opens on login, its key wrapped to the card's 9D key) and a real PostgreSQL reached
  * through a TCP relay that the test cuts to make the control plane unreachable. Online reads are
  * sealed into the cache; unreachable, the same reads answer the same evidence marked cached, an
