@@ -4,6 +4,7 @@ import { ArxFailure } from '../../../shared/contract';
 import type { auditExplorerCommands } from '../../../shared/contract/domains/audit-explorer';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
+import { largestCheckpointSize } from '../controlplane/repos/checkpoints';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
@@ -56,13 +57,9 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
     warmed.add(tenantId);
     try {
       const h = await hashing();
-      await withTenant(deps.controlPlane.requirePool(), tenantId, async (c) => {
-        const r = await c.query<{ size: string }>(
-          'SELECT max(tree_size) AS size FROM arx.checkpoints WHERE tenant_id = $1',
-          [tenantId],
-        );
-        await new InclusionProver(c, tenantId, h.hasher, cache).warm(Number(r.rows[0]?.size ?? 0));
-      });
+      await withTenant(deps.controlPlane.requirePool(), tenantId, async (c) =>
+        new InclusionProver(c, tenantId, h.hasher, cache).warm(await largestCheckpointSize(c, tenantId)),
+      );
     } catch (err) {
       warmed.delete(tenantId);
       deps.log(`explorer: warming the proof cache of ${tenantId} failed: ${(err as Error).message}`);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { EMPTY_ROOT, splitPoint, type MerkleHasher } from '../../../shared/merkle';
 import { copyTupleBlocks } from '../chain/copy-rows';
 import { loadHashKernel } from '../chain/hash-kernel';
+import { chainHashesCopySql, chainHashesPacked } from '../controlplane/repos/explorer';
 
 /**
  * RFC 9162 §2.1.3.1 inclusion proofs (PATH) for one leaf, built from the stored chain hashes
@@ -121,8 +122,7 @@ export class InclusionProver {
     let chunk = 0;
     let expected = start;
     let missing = false;
-    const sql = `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = '${this.tenantId.replace(/[^0-9a-f-]/g, '')}'
-      AND seq >= ${Math.trunc(start)} AND seq < ${Math.trunc(start + n)} ORDER BY seq`;
+    const sql = chainHashesCopySql(this.tenantId, start, start + n);
     // The whole stream is read even when rows are missing: a COPY left half-read spoils the connection.
     for await (const block of copyTupleBlocks(this.client as pg.PoolClient, sql, 2, COPY_ROWS, 1 << 20)) {
       const buf = block.bytes;
@@ -201,15 +201,11 @@ export class InclusionProver {
   private async leafHashes(start: number, end: number): Promise<Uint8Array[]> {
     // Hex text decoded by Buffer.from: node-postgres's bytea parser took ~10x longer than the
     // query itself on 32k hashes (measured). The covering index (0006) makes it an index-only scan.
-    const r = await this.client.query<{ hashes: string | null; n: string }>(
-      `SELECT encode(string_agg(chain_hash, ''::bytea ORDER BY seq), 'hex') AS hashes, count(*) AS n
-       FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3`,
-      [this.tenantId, start, end],
-    );
-    const buf = Buffer.from(r.rows[0]?.hashes ?? '', 'hex');
-    if (Number(r.rows[0]?.n ?? 0) !== end - start || buf.length !== 32 * (end - start)) {
+    const r = await chainHashesPacked(this.client, this.tenantId, start, end);
+    const buf = Buffer.from(r.hex, 'hex');
+    if (r.count !== end - start || buf.length !== 32 * (end - start)) {
       throw new ChainHashesMissing(
-        `the chain has ${r.rows[0]?.n ?? 0} rows between seq ${start} and ${end - 1}, not ${end - start}`,
+        `the chain has ${r.count} rows between seq ${start} and ${end - 1}, not ${end - start}`,
       );
     }
     const out: Uint8Array[] = new Array(end - start);

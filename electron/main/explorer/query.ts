@@ -1,34 +1,13 @@
-import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import type { ExplorerFilter, ExplorerRow, ExplorerSort } from '../../../shared/contract/domains/audit-explorer';
+import { eventPage, eventPageSql, type EventPageRow } from '../controlplane/repos/explorer';
+import type { Queryable } from '../controlplane/repos/queryable';
 
 /**
  * Server-side filtering and sorting over a tenant's audit events with keyset pagination
- * (docs/explorer.md). Every filter is an equality or a range on a column that migration 0006
- * indexes; the page continues after the last row's sort key and seq, so page 1,000 costs what
- * page 1 does (no OFFSET). Values are always bound parameters.
+ * (docs/explorer.md): the page continues after the last row's sort key and seq, so page 1,000
+ * costs what page 1 does (no OFFSET). The SQL is in the explorer repository.
  */
-
-/** The formatted time: exactly the event's microseconds, in the events' own format (RFC 3339, Z). */
-export const TIME_SQL = `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-const ROW_COLUMNS = `seq, event_id, type, ${TIME_SQL} AS time_text, x_subject, x_user, x_team, x_provider, x_model, x_decision, x_classification, x_reason, x_cost`;
-
-interface RawRow {
-  seq: string;
-  event_id: string;
-  type: string;
-  time_text: string;
-  x_subject: string | null;
-  x_user: string | null;
-  x_team: string | null;
-  x_provider: string | null;
-  x_model: string | null;
-  x_decision: string | null;
-  x_classification: string | null;
-  x_reason: string | null;
-  x_cost: string | null;
-}
 
 /** Cursor: the last row's sort value and seq, as JSON in base64url. Opaque to the renderer. */
 interface Cursor {
@@ -70,28 +49,8 @@ function decodeCursor(text: string, sort: ExplorerSort): Cursor {
   return o as Cursor;
 }
 
-/** Builds the WHERE clause (after the tenant) for a filter; `params` receives the values. */
-export function filterClauses(f: ExplorerFilter, params: unknown[]): string[] {
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where: string[] = [];
-  if (f.type !== undefined) where.push(`type = ${p(f.type)}`);
-  if (f.timeFrom !== undefined) where.push(`time >= ${p(f.timeFrom)}::timestamptz`);
-  if (f.timeTo !== undefined) where.push(`time < ${p(f.timeTo)}::timestamptz`);
-  const eq: [keyof ExplorerFilter, string][] = [
-    ['user', 'x_user'],
-    ['team', 'x_team'],
-    ['provider', 'x_provider'],
-    ['model', 'x_model'],
-    ['decision', 'x_decision'],
-    ['classification', 'x_classification'],
-    ['reason', 'x_reason'],
-  ];
-  for (const [key, col] of eq) if (f[key] !== undefined) where.push(`${col} = ${p(f[key])}`);
-  if (f.costMin !== undefined) where.push(`x_cost >= ${p(f.costMin)}`);
-  if (f.costMax !== undefined) where.push(`x_cost <= ${p(f.costMax)}`);
+/** Refuses a filter whose range is empty (the page would be empty for a reason the user cannot see). */
+function checkFilter(f: ExplorerFilter): void {
   if (f.costMin !== undefined && f.costMax !== undefined && f.costMin > f.costMax) {
     throw new ArxFailure(
       'EXPLORER_FILTER_INVALID',
@@ -106,15 +65,9 @@ export function filterClauses(f: ExplorerFilter, params: unknown[]): string[] {
       { path: 'filter.timeFrom' },
     );
   }
-  if (f.search !== undefined) {
-    const s = p(f.search);
-    // Three exact matches, each on its own index (a BitmapOr), never a scan of the payloads.
-    where.push(`(event_id = ${s} OR x_subject = ${s} OR x_request = ${s})`);
-  }
-  return where;
 }
 
-export function toRow(r: RawRow): ExplorerRow {
+export function toRow(r: EventPageRow): ExplorerRow {
   return {
     seq: Number(r.seq),
     eventId: r.event_id,
@@ -140,54 +93,23 @@ export function pageSql(
   cursor: string | null,
   limit: number,
 ): { text: string; values: unknown[] } {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1', ...filterClauses(filter, values)];
-  const desc = sort.direction === 'desc';
-  const cmp = desc ? '<' : '>';
-  const dir = desc ? 'DESC' : 'ASC';
+  checkFilter(filter);
   const c = cursor === null ? null : decodeCursor(cursor, sort);
-  let order: string;
-  if (sort.key === 'time') {
-    order = `time ${dir}, seq ${dir}`;
-    if (c) {
-      values.push(c.v, c.s);
-      where.push(`(time, seq) ${cmp} ($${values.length - 1}::timestamptz, $${values.length}::bigint)`);
-    }
-  } else if (sort.key === 'cost') {
-    // Sorting by cost lists the events that carry a cost (com.arx.cost.recorded).
-    where.push('x_cost IS NOT NULL');
-    order = `x_cost ${dir}, seq ${dir}`;
-    if (c) {
-      values.push(c.v, c.s);
-      where.push(`(x_cost, seq) ${cmp} ($${values.length - 1}::bigint, $${values.length}::bigint)`);
-    }
-  } else {
-    order = `seq ${dir}`;
-    if (c) {
-      values.push(c.s);
-      where.push(`seq ${cmp} $${values.length}::bigint`);
-    }
-  }
-  values.push(limit + 1);
-  return {
-    text: `SELECT ${ROW_COLUMNS} FROM arx.audit_events WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $${values.length}`,
-    values,
-  };
+  return eventPageSql(tenantId, filter, sort, c, limit);
 }
 
 /** One page; run inside withTenant (row-level security is the tenant boundary, the WHERE is for the index). */
 export async function queryPage(
-  client: pg.ClientBase,
+  client: Queryable,
   tenantId: string,
   filter: ExplorerFilter,
   sort: ExplorerSort,
   cursor: string | null,
   limit: number,
 ): Promise<{ rows: ExplorerRow[]; next: string | null }> {
-  const q = pageSql(tenantId, filter, sort, cursor, limit);
-  const r = await client.query<RawRow>(q);
-  const more = r.rows.length > limit;
-  const rows = r.rows.slice(0, limit).map(toRow);
+  const found = await eventPage(client, pageSql(tenantId, filter, sort, cursor, limit));
+  const more = found.length > limit;
+  const rows = found.slice(0, limit).map(toRow);
   const last = rows[rows.length - 1];
   const next =
     more && last
