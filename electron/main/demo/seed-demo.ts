@@ -4,7 +4,16 @@ import { eventTime } from '../../../shared/events';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../../shared/policy';
 import type { ArxConfig } from '../config/config';
 import { ChainWriter } from '../controlplane/chain-writer';
-import { allTenantIds } from '../controlplane/repos/tenants';
+import { insertOperatorIfAbsent, operatorIdByEdipi } from '../controlplane/repos/operators';
+import {
+  appendPublication,
+  insertPolicy,
+  insertSignature,
+  insertVersion,
+  setActiveVersion,
+  setVersionState,
+} from '../controlplane/repos/policy-versions';
+import { allTenantIds, insertOrgUnit } from '../controlplane/repos/tenants';
 import { createTenant } from '../controlplane/tenants';
 import { GATEWAY_POLICY_NAME, loadVerifiedPolicy } from '../policy/gateway-policy';
 import { embeddedGateway, type GatewayPools } from '../simulator/embedded-gateway';
@@ -40,11 +49,7 @@ export async function seedDemoIfEmpty(
   const tenants = [];
   for (const t of DEMO_TENANTS) {
     const tenant = await createTenant(admin, t.slug, t.name);
-    await admin.query(`INSERT INTO arx.org_units (id, tenant_id, kind, name) VALUES ($1, $2, 'organisation', $3)`, [
-      randomUUID(),
-      tenant.id,
-      t.name,
-    ]);
+    await insertOrgUnit(admin, { id: randomUUID(), tenantId: tenant.id, kind: 'organisation', name: t.name });
     tenants.push({ ...t, tenant });
   }
   const cards = await demoSigningCards(
@@ -54,29 +59,25 @@ export async function seedDemoIfEmpty(
     log,
   );
   if (!cards) {
-    await admin.query(
-      `INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1000000001', 'ADAMS.ALICE.ANN.1000000001') ON CONFLICT (edipi) DO NOTHING`,
-      [randomUUID()],
-    );
+    await insertOperatorIfAbsent(admin, randomUUID(), '1000000001', 'ADAMS.ALICE.ANN.1000000001');
   }
-  const authorId = (await admin.query<{ id: string }>(`SELECT id FROM arx.operators WHERE edipi = '1000000001'`))
-    .rows[0]!.id;
+  const authorId = (await operatorIdByEdipi(admin, '1000000001'))!;
   const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
   const start = new Date(Date.now() - 14 * 86_400_000);
   for (const [i, t] of tenants.entries()) {
     const tenantId = t.tenant.id;
     const policyId = randomUUID();
-    const sha = Buffer.from(version.sha256, 'hex');
-    await admin.query(`INSERT INTO arx.policies (id, tenant_id, name) VALUES ($1, $2, $3)`, [
-      policyId,
+    await insertPolicy(admin, policyId, tenantId, GATEWAY_POLICY_NAME);
+    await insertVersion(admin, {
+      ...version,
       tenantId,
-      GATEWAY_POLICY_NAME,
-    ]);
-    await admin.query(
-      `INSERT INTO arx.policy_versions (sha256, blake3, tenant_id, policy_id, policy_text, schema_text, tests, author_id, state)
-       VALUES ($1, $2, $3, $4, $5, $6, '[]', $7, 'submitted')`,
-      [sha, Buffer.from(version.blake3, 'hex'), tenantId, policyId, DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, authorId],
-    );
+      policyId,
+      parentSha256: null,
+      text: DEFAULT_POLICY_TEXT,
+      schema: GATEWAY_SCHEMA,
+      tests: [],
+      authorId,
+    });
     if (!cards) {
       log(
         `demo policy of ${t.slug} left unsigned: no demo card to sign it (SoftHSM2 missing or real trust anchors configured); no traffic simulated`,
@@ -92,24 +93,27 @@ export async function seedDemoIfEmpty(
     const ids: Record<string, string> = {};
     for (const s of signers) {
       const signed = await signOnDemoCard(cards, s.label, { role: s.role, tenantId, policyId, version });
-      const op = (
-        await admin.query<{ id: string }>('SELECT id FROM arx.operators WHERE edipi = $1', [signed.card.edipi])
-      ).rows[0]!.id;
+      const op = (await operatorIdByEdipi(admin, signed.card.edipi))!;
       ids[s.role] = op;
-      await admin.query(
-        `INSERT INTO arx.policy_signatures (version_sha256, tenant_id, operator_id, role, certificate_sha256, envelope) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-        [sha, tenantId, op, s.role, Buffer.from(signed.certificateSha256, 'hex'), JSON.stringify(signed.envelope)],
-      );
+      await insertSignature(admin, {
+        tenantId,
+        sha256: version.sha256,
+        operatorId: op,
+        role: s.role,
+        certificateSha256: signed.certificateSha256,
+        envelope: signed.envelope,
+      });
     }
-    await admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [
+    await setVersionState(admin, tenantId, version.sha256, 'published');
+    await setActiveVersion(admin, tenantId, policyId, version.sha256);
+    await appendPublication(admin, {
       tenantId,
-      sha,
-    ]);
-    await admin.query(`UPDATE arx.policies SET active_version_sha256 = $1 WHERE id = $2`, [sha, policyId]);
-    await admin.query(
-      `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, 0, $3, 'publish', $4)`,
-      [tenantId, policyId, sha, ids['approver']],
-    );
+      policyId,
+      sha256: version.sha256,
+      kind: 'publish',
+      rollbackId: null,
+      by: ids['approver']!,
+    });
     // Dated just before the simulated traffic, which starts 14 days ago.
     const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);
     await lifecycle.append([

@@ -11,14 +11,15 @@ import {
 import { withTenant } from '../controlplane/tenant-session';
 import { nodeSignatureVerifier } from './node-verify';
 import {
-  enrolledCertificates,
   policyByName,
   publicationsOf,
   signaturesOf,
   versionBySha,
   type PublicationRow,
   type VersionRow,
-} from './policy-store';
+} from '../controlplane/repos/policy-versions';
+import { enrolledCertificates } from '../controlplane/repos/operators';
+import { rollbackRow } from '../controlplane/repos/policy-rollbacks';
 
 /**
  * The gateway side of two-person integrity. The gateway (and the simulator that
@@ -109,54 +110,6 @@ export async function loadVerifiedPolicy(
 interface Candidate extends PublicationCandidate {
   version: VersionRow | null;
   pub: PublicationRow;
-}
-
-export async function rollbackRow(c: pg.ClientBase, id: string) {
-  const r = await c.query<{
-    id: string;
-    tenant_id: string;
-    policy_id: string;
-    to_sha256: Buffer;
-    from_sha256: Buffer | null;
-    requested_by: string;
-    request_certificate_sha256: Buffer;
-    request_envelope: unknown;
-    approved_by: string | null;
-    approval_certificate_sha256: Buffer | null;
-    approval_envelope: unknown;
-    state: 'requested' | 'applied' | 'refused';
-    requested_at: string;
-  }>(
-    `SELECT id, tenant_id, policy_id, to_sha256, from_sha256, requested_by, request_certificate_sha256, request_envelope,
-            approved_by, approval_certificate_sha256, approval_envelope, state,
-            to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS requested_at
-     FROM arx.policy_rollbacks WHERE id = $1`,
-    [id],
-  );
-  const x = r.rows[0];
-  if (!x) return null;
-  return {
-    rollbackId: x.id,
-    tenantId: x.tenant_id,
-    policyId: x.policy_id,
-    toSha256: x.to_sha256.toString('hex'),
-    fromSha256: x.from_sha256 ? x.from_sha256.toString('hex') : null,
-    requester: {
-      operatorId: x.requested_by,
-      certificateSha256: x.request_certificate_sha256.toString('hex'),
-      envelope: x.request_envelope,
-    },
-    approver:
-      x.approved_by && x.approval_certificate_sha256
-        ? {
-            operatorId: x.approved_by,
-            certificateSha256: x.approval_certificate_sha256.toString('hex'),
-            envelope: x.approval_envelope,
-          }
-        : null,
-    state: x.state,
-    requestedAt: x.requested_at,
-  };
 }
 
 /**

@@ -5,6 +5,12 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { IMPACT_DEFAULT_DECISIONS, type ImpactResult } from '../../../shared/contract/domains/policy-lifecycle';
 import { GATEWAY_SCHEMA, validatePolicies } from '../../../shared/policy';
+import {
+  closeDecisionCursor,
+  decisionWindowCount,
+  fetchDecisions,
+  openDecisionCursor,
+} from '../controlplane/repos/events';
 import { withTenant } from '../controlplane/tenant-session';
 import { WorkerPool } from '../workers/pool';
 import { emptyTally, mergeTally, type FromWorker, type ImpactTally, type ToWorker } from './impact-protocol';
@@ -105,39 +111,26 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
   try {
     await crew.init(opts.text, schema);
     const range = await withTenant(pool, opts.tenantId, async (c) => {
-      const where =
-        `tenant_id = $1 AND type = 'com.arx.policy.decided'` +
-        ('fromTime' in window ? ` AND time >= $2::timestamptz AND time < $3::timestamptz` : '');
-      const params: unknown[] =
-        'fromTime' in window ? [opts.tenantId, window.fromTime, window.toTime] : [opts.tenantId];
-      const limit = 'lastDecisions' in window ? ` LIMIT ${Math.floor(window.lastDecisions)}` : '';
-      const count = await c.query<{ n: string }>(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM arx.audit_events WHERE ${where}${limit}) x`,
-        params,
-      );
-      total = Number(count.rows[0]!.n);
+      total = await decisionWindowCount(c, opts.tenantId, window);
       opts.onProgress?.(0, total);
-      await c.query(
-        `DECLARE impact_rows NO SCROLL CURSOR FOR SELECT seq, convert_from(bytes, 'UTF8') AS j FROM arx.audit_events WHERE ${where} ORDER BY seq DESC${limit}`,
-        params,
-      );
+      await openDecisionCursor(c, opts.tenantId, window);
       let id = 0;
       let fromSeq: number | null = null;
       let toSeq: number | null = null;
       for (;;) {
         if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');
-        const r = await c.query<{ seq: string; j: string }>(`FETCH ${batchSize} FROM impact_rows`);
-        if (r.rows.length === 0) break;
-        const seqs = r.rows.map((x) => Number(x.seq));
+        const rows = await fetchDecisions(c, batchSize);
+        if (rows.length === 0) break;
+        const seqs = rows.map((x) => x.seq);
         toSeq ??= seqs[0]!;
         fromSeq = seqs[seqs.length - 1]!;
         await crew.deal(
           id++,
           seqs,
-          r.rows.map((x) => x.j),
+          rows.map((x) => x.json),
         );
       }
-      await c.query('CLOSE impact_rows');
+      await closeDecisionCursor(c);
       return { fromSeq, toSeq };
     });
     if (opts.signal?.aborted) throw new ArxFailure('CANCELLED', 'The impact analysis was cancelled.');

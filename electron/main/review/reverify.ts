@@ -3,7 +3,8 @@ import { isTenantId } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import { checkSignedVersion, policyVersionDigest } from '../../../shared/policy';
 import { nodeSignatureVerifier } from '../policy/node-verify';
-import { enrolledCertificates, signaturesOf, versionBySha } from '../policy/policy-store';
+import { enrolledCertificates } from '../controlplane/repos/operators';
+import { policyVersionTexts, signaturesOf, versionBySha } from '../controlplane/repos/policy-versions';
 import type { DecisionReverificationSummary, PolicyVersionUse, ReviewDecisionEntry } from '../../../shared/review';
 import { copyBinaryTuples } from '../chain/copy-rows';
 import { chainSize, decidedCountInRange, decisionRowsCopySql } from '../controlplane/repos/events';
@@ -100,21 +101,12 @@ export interface DecisionReverification extends DecisionReverificationSummary {
   decisionsPerSecond: number;
 }
 
-interface VersionRow {
-  sha256: Buffer;
-  blake3: Buffer;
-  policy_text: string;
-  schema_text: string;
-  tests: unknown[];
-}
-
 /** Loads every policy version of the tenant and checks each text against the digests it is keyed by. */
 export async function loadReplayVersions(
   client: pg.PoolClient,
+  tenantId: string,
 ): Promise<{ versions: ReplayVersion[]; problems: VersionProblem[] }> {
-  const rows = (
-    await client.query<VersionRow>('SELECT sha256, blake3, policy_text, schema_text, tests FROM arx.policy_versions')
-  ).rows;
+  const rows = await policyVersionTexts(client, tenantId);
   const versions: ReplayVersion[] = [];
   const problems: VersionProblem[] = [];
   for (const r of rows) {
@@ -181,7 +173,7 @@ export async function reverifyDecisions(
         // The count comes from the type column (an estimate for the progress bar); the rows below are also
         // selected by their bytes, so a decision filed under another type is still found.
         const estimate = await decidedCountInRange(client, tenantId, from, to);
-        const { versions, problems } = await loadReplayVersions(client);
+        const { versions, problems } = await loadReplayVersions(client, tenantId);
 
         const threads = opts.workers;
         const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap, compare: 'sets' as const };

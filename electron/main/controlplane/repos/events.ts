@@ -198,3 +198,75 @@ export async function storedRows(
     chainHash: x.chain_hash,
   }));
 }
+
+/** com.arx.policy.decided events per version digest (the history screen's "decisions produced"). */
+export async function decisionCounts(
+  q: Queryable,
+  tenantId: string,
+  shas: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (shas.length === 0) return out;
+  const r = await q.query<{ v: string; n: string }>(
+    `SELECT doc->'data'->'policyVersion'->>'sha256' AS v, count(*) AS n FROM arx.audit_events
+     WHERE tenant_id = $1 AND type = 'com.arx.policy.decided' AND doc->'data'->'policyVersion'->>'sha256' = ANY($2::text[]) GROUP BY 1`,
+    [tenantId, [...shas]],
+  );
+  for (const row of r.rows) out.set(row.v, Number(row.n));
+  return out;
+}
+
+/** The newest events of these types whose data names this policy id (at most `limit`). */
+export async function eventsNamingPolicy(
+  q: Queryable,
+  tenantId: string,
+  types: readonly string[],
+  policyId: string,
+  limit: number,
+): Promise<{ seq: number; type: string; time: Date; data: Record<string, unknown> }[]> {
+  const r = await q.query<{ seq: string; type: string; time: Date; data: Record<string, unknown> }>(
+    `SELECT seq, type, time, doc->'data' AS data FROM arx.audit_events
+     WHERE tenant_id = $1 AND type = ANY($2::text[]) AND doc->'data'->>'policyId' = $3 ORDER BY seq DESC LIMIT $4`,
+    [tenantId, [...types], policyId, limit],
+  );
+  return r.rows.map((e) => ({ seq: Number(e.seq), type: e.type, time: e.time, data: e.data }));
+}
+
+/** The decisions an impact replay reads: the newest N, or those in a time window. */
+export type DecisionWindow = { lastDecisions: number } | { fromTime: string; toTime: string };
+
+function decisionWindowSql(tenantId: string, w: DecisionWindow): { where: string; params: unknown[]; limit: string } {
+  const where =
+    `tenant_id = $1 AND type = 'com.arx.policy.decided'` +
+    ('fromTime' in w ? ` AND time >= $2::timestamptz AND time < $3::timestamptz` : '');
+  const params: unknown[] = 'fromTime' in w ? [tenantId, w.fromTime, w.toTime] : [tenantId];
+  const limit = 'lastDecisions' in w ? ` LIMIT ${Math.floor(w.lastDecisions)}` : '';
+  return { where, params, limit };
+}
+
+export async function decisionWindowCount(q: Queryable, tenantId: string, w: DecisionWindow): Promise<number> {
+  const { where, params, limit } = decisionWindowSql(tenantId, w);
+  const r = await q.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM arx.audit_events WHERE ${where}${limit}) x`,
+    params,
+  );
+  return Number(r.rows[0]!.n);
+}
+
+/** Opens a cursor over the window's decisions, newest first (seq and JSON text); read it with fetchDecisions. */
+export async function openDecisionCursor(q: Queryable, tenantId: string, w: DecisionWindow): Promise<void> {
+  const { where, params, limit } = decisionWindowSql(tenantId, w);
+  await q.query(
+    `DECLARE impact_rows NO SCROLL CURSOR FOR SELECT seq, convert_from(bytes, 'UTF8') AS j FROM arx.audit_events WHERE ${where} ORDER BY seq DESC${limit}`,
+    params,
+  );
+}
+
+export async function fetchDecisions(q: Queryable, n: number): Promise<{ seq: number; json: string }[]> {
+  const r = await q.query<{ seq: string; j: string }>(`FETCH ${Math.trunc(n)} FROM impact_rows`);
+  return r.rows.map((x) => ({ seq: Number(x.seq), json: x.j }));
+}
+
+export async function closeDecisionCursor(q: Queryable): Promise<void> {
+  await q.query('CLOSE impact_rows');
+}

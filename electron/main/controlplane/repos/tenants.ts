@@ -41,3 +41,16 @@ export async function insertTenant(admin: Queryable, id: string, slug: string, n
   );
   return r.rows[0]!;
 }
+
+/** Adds an organisational unit of the tenant (the owner's pool). */
+export async function insertOrgUnit(
+  admin: Queryable,
+  u: { id: string; tenantId: string; kind: 'organisation'; name: string },
+): Promise<void> {
+  await admin.query('INSERT INTO arx.org_units (id, tenant_id, kind, name) VALUES ($1, $2, $3, $4)', [
+    u.id,
+    u.tenantId,
+    u.kind,
+    u.name,
+  ]);
+}

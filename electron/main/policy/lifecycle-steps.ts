@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { ArxFailure } from '../../../shared/contract';
+import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
+import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
+import { deleteDraft } from '../controlplane/repos/policy-drafts';
+import {
+  appendPublication,
+  insertPolicy,
+  insertSignature,
+  insertVersion,
+  lockActiveVersion,
+  policyByName,
+  setActiveVersion,
+  setVersionState,
+  versionBySha,
+  type VersionRow,
+} from '../controlplane/repos/policy-versions';
+import { withTenant } from '../controlplane/tenant-session';
+import { reasonsOf } from './gateway-policy';
+import { checkVersion, type LifecycleContext } from './lifecycle-context';
+import { getDraft, submissionBlockers } from './lifecycle-drafts';
+import { summary } from './lifecycle-read';
+
+/** Submitting a draft (author's signature), rejecting and publishing a version. */
+
+export async function submit(
+  ctx: LifecycleContext,
+  req: { tenantId: string; policyName: string; sha256: string; pin: string },
+): Promise<VersionSummary> {
+  const op = ctx.operator(req.tenantId, ['policy-author'], 'submit a policy version');
+  const draft = await getDraft(ctx, req.tenantId, req.policyName);
+  if (!draft)
+    throw new ArxFailure('POLICY_DRAFT_MISSING', `You have no draft of the ${req.policyName} policy in this tenant.`);
+  if (draft.digest.sha256 !== req.sha256) {
+    throw new ArxFailure(
+      'POLICY_DRAFT_CHANGED',
+      `The draft changed since its digest was shown: it is now ${draft.digest.sha256}, not ${req.sha256}. Review it and submit again.`,
+      { current: draft.digest.sha256 },
+    );
+  }
+  const blockers = submissionBlockers(draft.text, draft.schema, draft.tests);
+  if (blockers) throw blockers;
+  const policyId = await policyFor(ctx, req.tenantId, req.policyName, draft.digest.sha256);
+  const statement: PolicySignatureStatement = {
+    _type: 'arx.policy-signature/v1',
+    role: 'author',
+    tenantId: req.tenantId,
+    policyId,
+    version: draft.digest,
+  };
+  const signed = await ctx.signStatement(
+    POLICY_SIGNATURE_PAYLOAD_TYPE,
+    statementBytes(statement),
+    `Policy version ${draft.digest.sha256} of ${req.policyName} (author)`,
+    req.pin,
+    op,
+  );
+  await ctx.step(req.tenantId, async (c) => {
+    await insertVersion(c, {
+      sha256: draft.digest.sha256,
+      blake3: draft.digest.blake3,
+      tenantId: req.tenantId,
+      policyId,
+      parentSha256: draft.baseSha256,
+      text: draft.text,
+      schema: draft.schema,
+      tests: draft.tests,
+      authorId: op.operatorId,
+    });
+    await insertSignature(c, {
+      tenantId: req.tenantId,
+      sha256: draft.digest.sha256,
+      role: 'author',
+      ...signedBy(signed),
+    });
+    const check = await checkVersion(c, req.tenantId, draft.digest.sha256);
+    if (!check.verified.author) {
+      throw new ArxFailure(
+        'POLICY_SIGNATURE_INVALID',
+        `Your signature does not verify: ${reasonsOf(check).join('; ')}`,
+        {
+          findings: check.findings,
+        },
+      );
+    }
+    await deleteDraft(c, req.tenantId, op.operatorId, req.policyName);
+    const data = {
+      policyId,
+      versionSha256: draft.digest.sha256,
+      versionBlake3: draft.digest.blake3,
+      author: op.operatorId,
+    };
+    await ctx.audit(c, req.tenantId, 'com.arx.policy.submitted', data, op.edipi);
+  });
+  ctx.changed(req.tenantId, req.policyName, draft.digest.sha256, 'submitted');
+  return summary(ctx, req.tenantId, draft.digest.sha256);
+}
+
+/** The signature row's operator, certificate and envelope. */
+export const signedBy = (s: { envelope: unknown; certificateSha256: string; operator: { operatorId: string } }) => ({
+  operatorId: s.operator.operatorId,
+  certificateSha256: s.certificateSha256,
+  envelope: s.envelope,
+});
+
+/**
+ * The policy row (created with the first version of a policy) and the refusal of a duplicate come
+ * before the card is asked: nobody should type a PIN for a step that cannot happen.
+ */
+async function policyFor(ctx: LifecycleContext, tenantId: string, policyName: string, sha256: string): Promise<string> {
+  return withTenant(ctx.pool(), tenantId, async (c) => {
+    if (await versionBySha(c, tenantId, sha256)) {
+      throw new ArxFailure(
+        'POLICY_VERSION_EXISTS',
+        `Version ${sha256} already exists in this tenant (same text, schema and tests).`,
+      );
+    }
+    const existing = await policyByName(c, tenantId, policyName);
+    if (existing) return existing.id;
+    const id = randomUUID();
+    await insertPolicy(c, id, tenantId, policyName);
+    return id;
+  });
+}
+
+export async function reject(
+  ctx: LifecycleContext,
+  req: { tenantId: string; sha256: string },
+): Promise<VersionSummary> {
+  const op = ctx.operator(req.tenantId, ['approver'], 'reject a policy version');
+  const name = await ctx.step(req.tenantId, async (c) => {
+    const v = await versionBySha(c, req.tenantId, req.sha256);
+    if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
+    if (v.state !== 'submitted')
+      throw new ArxFailure(
+        'POLICY_STATE_INVALID',
+        `Version ${req.sha256} is ${v.state}; only a submitted version can be rejected.`,
+        { state: v.state },
+      );
+    await setVersionState(c, req.tenantId, req.sha256, 'rejected');
+    const data = { policyId: v.policyId, versionSha256: v.sha256, by: op.operatorId };
+    await ctx.audit(c, req.tenantId, 'com.arx.policy.rejected', data, op.edipi);
+    return v.policyName;
+  });
+  ctx.changed(req.tenantId, name, req.sha256, 'rejected');
+  return summary(ctx, req.tenantId, req.sha256);
+}
+
+export async function publish(
+  ctx: LifecycleContext,
+  req: { tenantId: string; sha256: string },
+): Promise<VersionSummary> {
+  const op = ctx.operator(req.tenantId, ['approver', 'policy-author'], 'publish a policy version');
+  const name = await ctx.step(req.tenantId, async (c) => {
+    const v = await versionBySha(c, req.tenantId, req.sha256);
+    if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
+    if (v.state !== 'approved')
+      throw new ArxFailure(
+        'POLICY_STATE_INVALID',
+        `Version ${req.sha256} is ${v.state}; only an approved version can be published.`,
+        { state: v.state },
+      );
+    const check = await checkVersion(c, req.tenantId, req.sha256);
+    if (!check.ok)
+      throw new ArxFailure(
+        'POLICY_SIGNATURE_INVALID',
+        `Version ${req.sha256} is not published: ${reasonsOf(check).join('; ')}`,
+        { findings: check.findings },
+      );
+    const previous = await activate(c, req.tenantId, v, op.operatorId, 'publish', null);
+    const data = {
+      policyId: v.policyId,
+      versionSha256: v.sha256,
+      previousSha256: previous,
+      publishedBy: op.operatorId,
+    };
+    await ctx.audit(c, req.tenantId, 'com.arx.policy.published', data, op.edipi);
+    return v.policyName;
+  });
+  ctx.changed(req.tenantId, name, req.sha256, 'published');
+  return summary(ctx, req.tenantId, req.sha256);
+}
+
+/** Makes `v` the active version: the one active before is superseded; a publication row records it. Returns the previous digest. */
+export async function activate(
+  c: pg.ClientBase,
+  tenantId: string,
+  v: VersionRow,
+  by: string,
+  kind: 'publish' | 'rollback',
+  rollbackId: string | null,
+): Promise<string | null> {
+  const previous = await lockActiveVersion(c, tenantId, v.policyId);
+  if (previous === v.sha256)
+    throw new ArxFailure('POLICY_STATE_INVALID', `Version ${v.sha256} is already the active version.`);
+  if (previous) await setVersionState(c, tenantId, previous, 'superseded');
+  await setVersionState(c, tenantId, v.sha256, 'published');
+  await setActiveVersion(c, tenantId, v.policyId, v.sha256);
+  await appendPublication(c, { tenantId, policyId: v.policyId, sha256: v.sha256, kind, rollbackId, by });
+  return previous;
+}
