@@ -3,7 +3,7 @@ import { blake3 as nobleBlake3Fn } from '@noble/hashes/blake3.js';
 /**
  * The BLAKE3 implementation the chain uses, chosen by the caller. shared/ defaults to
  * @noble/hashes (pure JS, runs everywhere); the main process and its workers plug in the faster
- * WASM one from electron/main/chain (chosen by test/bench/blake3.bench.ts; docs/benchmarks.md).
+ * WASM one from electron/main/crypto (chosen by test/bench/blake3.bench.ts; docs/benchmarks.md).
  * Every implementation must give the same 32-byte default-length output as `b3sum`.
  */
 export interface Blake3 {
