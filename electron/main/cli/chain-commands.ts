@@ -136,7 +136,7 @@ async function runVerification(c: CliConsole, tenantId: string, range: VerifyRan
     await new Promise((r) => setTimeout(r, 100));
     status = await c.call('audit.verifyStatus', { jobId: status.jobId });
     const p = status.progress;
-    if (p.phase !== 'events' || Date.now() - lastPrint < 500) continue;
+    if (p.phase !== 'events' || p.rows === 0 || Date.now() - lastPrint < 500) continue;
     lastPrint = Date.now();
     const of = p.total
       ? ` / ${p.total.toLocaleString('en-US')} (${Math.floor((p.rows / Math.max(1, p.total)) * 100)}%)`
