@@ -109,7 +109,7 @@ export class InclusionProver {
    * COPY (from the covering index, 32 bytes a row, no text), CHUNK leaves at a time hashed level by
    * level in WASM (hash-kernel.ts, no object per hash), then the chunk roots up to the top. Every
    * aligned subtree of at least CHUNK leaves inside it is cached. Memory: one chunk and the chunk roots.
-   * (Before: 64k-leaf blocks as hex text, a query each, and a Uint8Array per hash — 16 s for 1M.)
+   * (Before: 64k-leaf blocks as hex text, a query each, and a Uint8Array per hash: far slower.)
    */
   private async computePerfect(start: number, n: number): Promise<Uint8Array> {
     const k = await loadHashKernel();
@@ -199,8 +199,8 @@ export class InclusionProver {
 
   /** Leaf hashes SHA-256(0x00 ‖ h_i) of seq start … end−1, from one aggregated bytea (no row objects). */
   private async leafHashes(start: number, end: number): Promise<Uint8Array[]> {
-    // Hex text decoded by Buffer.from: node-postgres's bytea parser took ~10x longer than the
-    // query itself on 32k hashes (measured). The covering index (0006) makes it an index-only scan.
+    // Hex text decoded by Buffer.from: node-postgres's bytea parser took far longer than the
+    // query itself (figures: docs/benchmarks.md). The covering index (0006) makes it an index-only scan.
     const r = await chainHashesPacked(this.client, this.tenantId, start, end);
     const buf = Buffer.from(r.hex, 'hex');
     if (r.count !== end - start || buf.length !== 32 * (end - start)) {

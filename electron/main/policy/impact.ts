@@ -18,7 +18,7 @@ import { emptyTally, mergeTally, type FromWorker, type ImpactTally, type ToWorke
 const ENTRY = { source: new URL('./impact-worker.ts', import.meta.url), bundled: 'policy-impact-worker.mjs' };
 
 /**
- * Impact analysis (issue 5 item 4): the tenant's recorded decisions (com.arx.policy.decided, the
+ * Impact analysis: the tenant's recorded decisions (com.arx.policy.decided, the
  * last N by chain position, or a time window) decided again against a draft, in worker threads
  * (one per core), with progress and cancellation. The main thread streams the stored event bytes
  * from PostgreSQL through a cursor and deals batches to the workers; each worker compiles the draft
