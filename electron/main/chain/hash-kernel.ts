@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Blake3 } from '../../../shared/chain';
 import type { MerkleHasher } from '../../../shared/merkle';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
@@ -15,10 +17,10 @@ import { loadWasmBlake3 } from '../crypto/wasm-blake3';
  * (a view per update, a chunking loop, a copy of every digest, init/update/final as separate
  * calls) cost as much as the hashing itself (profile of `npm run bench -- chain`, 200k events:
  * 1.9 s in the wrapper against 1.8 s in WASM). Here one event digest is two `set`s and one call, and a
- * digest is compared where WASM wrote it, with no allocation. The WASM binaries are the package's
- * (read from its per-algorithm UMD files, where they are embedded as base64), so the hashing code
- * is still the maintained library's; tests check every function here against hash-wasm's API,
- * @noble/hashes and the official vectors (test/unit/chain/hash-kernel.test.ts).
+ * digest is compared where WASM wrote it, with no allocation. The WASM binaries are hash-wasm's own
+ * build, vendored with their checksums and provenance (vendor/hash-wasm/PROVENANCE.md) and checked
+ * at load; tests check every function here against hash-wasm's API, @noble/hashes and the official
+ * vectors (test/unit/chain/hash-kernel.test.ts).
  */
 const BUFFER = 16 * 1024;
 /** eventDigestMatches' window: the upper half of the input buffer (events up to STAGE − 12 bytes are hashed from the lower half). */
@@ -37,13 +39,31 @@ interface HashExports {
 
 const modules = new Map<string, WebAssembly.Module>();
 
+/** SHA-256 of each vendored module (vendor/hash-wasm/PROVENANCE.md says how to reproduce them). */
+export const VENDORED_WASM_SHA256 = {
+  blake3: 'c6c8d4e499fde057c89df0461b560fe68f1fac1b384c444870c3490c31bf41fe',
+  sha256: '7ad88dae37c322722a047435058ffc5e4f3315762c7114dfa740e5db6b474c87',
+} as const;
+
+/** From source the folder beside this file; in the esbuild bundle the copy build/bundle-node.mjs puts beside it. */
+function vendorDir(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(dirname(here), 'vendor', 'hash-wasm');
+}
+
+/** Compiles a vendored module after checking its bytes against the pinned digest. */
+export function checkedWasm(name: keyof typeof VENDORED_WASM_SHA256, bytes: Uint8Array): WebAssembly.Module {
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== VENDORED_WASM_SHA256[name]) {
+    throw new Error(`vendored ${name}.wasm has SHA-256 ${got}, expected ${VENDORED_WASM_SHA256[name]}`);
+  }
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
 function wasmModule(name: 'blake3' | 'sha256'): WebAssembly.Module {
   let m = modules.get(name);
   if (!m) {
-    const file = createRequire(import.meta.url).resolve(`hash-wasm/dist/${name}.umd.min.js`);
-    const found = new RegExp(`name:"${name}",data:"([A-Za-z0-9+/=]+)"`).exec(readFileSync(file, 'utf8'));
-    if (!found) throw new Error(`hash-wasm: no embedded ${name} WebAssembly in ${file}`);
-    m = new WebAssembly.Module(Buffer.from(found[1]!, 'base64'));
+    m = checkedWasm(name, readFileSync(join(vendorDir(), `${name}.wasm`)));
     modules.set(name, m);
   }
   return m;

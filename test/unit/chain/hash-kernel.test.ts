@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   chainLink,
@@ -10,7 +11,7 @@ import {
 import { defaultMerkleHasher, MerkleFrontier } from '../../../shared/merkle';
 import { tupleBlocks } from '../../../electron/main/chain/copy-rows';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
-import { loadHashKernel } from '../../../electron/main/chain/hash-kernel';
+import { checkedWasm, loadHashKernel } from '../../../electron/main/chain/hash-kernel';
 import { ChainStreamVerifier } from '../../../electron/main/chain/stream-verifier';
 import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { buildRows, clone, eventBytes, TENANT_A, TENANT_B } from './fixtures';
@@ -380,5 +381,19 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
         { seq: 20, found: '(no tenant named)' },
       ],
     });
+  });
+});
+
+describe('the vendored WebAssembly (vendor/hash-wasm)', () => {
+  const file = (n: string) =>
+    readFileSync(new URL(`../../../electron/main/chain/vendor/hash-wasm/${n}.wasm`, import.meta.url));
+  it('loads only with its pinned SHA-256: one changed byte is refused', () => {
+    for (const name of ['blake3', 'sha256'] as const) {
+      const bytes = file(name);
+      expect(checkedWasm(name, bytes)).toBeInstanceOf(WebAssembly.Module);
+      const changed = Uint8Array.from(bytes);
+      changed[changed.length - 1]! ^= 1;
+      expect(() => checkedWasm(name, changed)).toThrow(/SHA-256/);
+    }
   });
 });
