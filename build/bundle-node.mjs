@@ -18,7 +18,7 @@ const esm = [
   ['electron/main/cli/main.ts', 'dist/electron/arx.mjs'],
   ['electron/main/start.ts', 'dist/electron/start.mjs'],
   ['electron/main/card/pkcs11-worker.ts', 'dist/electron/pkcs11-worker.mjs'],
-  ['electron/main/review/reverify-worker.ts', 'dist/electron/reverify-worker.mjs'],
+  ['electron/main/policy/reverify-worker.ts', 'dist/electron/reverify-worker.mjs'],
   ['electron/main/chain/digest-worker.ts', 'dist/electron/chain-digest-worker.mjs'],
   ['electron/main/bundle/hash-worker.ts', 'dist/electron/bundle-hash-worker.mjs'],
   ['electron/main/policy/impact-worker.ts', 'dist/electron/policy-impact-worker.mjs'],

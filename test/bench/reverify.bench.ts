@@ -31,9 +31,9 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
 import { reverifyDecisions } from '../../electron/main/review/reverify';
-import { ReplayPool } from '../../electron/main/review/reverify-pool';
-import { packRows, threadCpuMicros } from '../../electron/main/review/reverify-protocol';
-import type { DecisionRow } from '../../electron/main/review/decision-replayer';
+import { ReplayPool } from '../../electron/main/policy/reverify-pool';
+import { packRows, threadCpuMicros } from '../../electron/main/policy/reverify-protocol';
+import type { DecisionRow } from '../../electron/main/policy/decision-replayer';
 import { Rng } from '../../electron/main/simulator/population';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
 import { gatewayTraffic } from '../../electron/main/simulator/traffic';

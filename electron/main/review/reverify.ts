@@ -16,11 +16,11 @@ import {
   type ReplayBatchResult,
   type ReplayVersion,
   type VersionProblem,
-} from './decision-replayer';
+} from '../policy/decision-replayer';
 
 export { mergeReplay };
-import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
-import { RowPacker, routeOf, unpackRows } from './reverify-protocol';
+import { sharedReplayPool, type ReplayJob, type ReplayPool } from '../policy/reverify-pool';
+import { RowPacker, routeOf, unpackRows } from '../policy/reverify-protocol';
 
 /**
  * Bulk decision re-verification of a range of one tenant's chain: the policy

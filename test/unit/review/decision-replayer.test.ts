@@ -4,8 +4,8 @@ import {
   DecisionReplayer,
   EngineCache,
   type DecisionRow,
-} from '../../../electron/main/review/decision-replayer';
-import { packRows, unpackRows } from '../../../electron/main/review/reverify-protocol';
+} from '../../../electron/main/policy/decision-replayer';
+import { packRows, unpackRows } from '../../../electron/main/policy/reverify-protocol';
 import { Rng } from '../../../electron/main/simulator/population';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../../electron/main/simulator/simulate';
 import { gatewayTraffic } from '../../../electron/main/simulator/traffic';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { StreamingReplay, type DecisionFinding } from '../../../electron/main/review/replay-stream';
-import { ReplayPool } from '../../../electron/main/review/reverify-pool';
+import { StreamingReplay, type DecisionFinding } from '../../../electron/main/policy/replay-stream';
+import { ReplayPool } from '../../../electron/main/policy/reverify-pool';
 import { Rng } from '../../../electron/main/simulator/population';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../../electron/main/simulator/simulate';
 import { gatewayTraffic } from '../../../electron/main/simulator/traffic';

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { isJsonText } from '../../../../shared/bundle';
 import { compilePolicySet, type PolicyDecidedData, type PolicyEngine } from '../../../../shared/policy';
 import * as cedar from '../../policy/cedar-node';
-import { StreamingReplay, type DecisionFinding } from '../../review/replay-stream';
+import { StreamingReplay, type DecisionFinding } from '../../policy/replay-stream';
 import type { VerifyState } from './state';
 
-/** Decisions re-decided on the console's shared replay pool (review/replay-stream.ts), in batches. */
+/** Decisions re-decided on the console's shared replay pool (policy/replay-stream.ts), in batches. */
 export interface ReplayState {
   replay: StreamingReplay | null;
   missingVersions: Set<string>;

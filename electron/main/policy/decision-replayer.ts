@@ -1,4 +1,4 @@
-import * as cedar from '../policy/cedar-node';
+import * as cedar from './cedar-node';
 import { createHash } from 'node:crypto';
 import {
   compilePolicySet,
