@@ -24,6 +24,7 @@ import { isTransient } from '../controlplane/transient-failure';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { chainSize } from '../controlplane/repos/events';
 import { signingCertificateOf } from '../controlplane/repos/operators';
+import { reviewCertificates, reviewEnvelope, reviewEventOf } from '../controlplane/repos/reviews';
 import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import type { OperatorSignature } from '../card/operator-auth';
@@ -414,15 +415,12 @@ export class ReviewService {
   async list(req: { tenantId: string }): Promise<CertificateSummary[]> {
     this.operator(READ_ROLES, req.tenantId);
     return withTenant(this.deps.pool(), req.tenantId, async (c) => {
-      const r = await c.query<{ id: string; envelope: unknown; created_at: Date }>(
-        'SELECT id, envelope, created_at FROM arx.review_certificates WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT 500',
-        [req.tenantId],
-      );
+      const rows = await reviewCertificates(c, req.tenantId, 500);
       const t = await tenantById(c, req.tenantId);
       const out: CertificateSummary[] = [];
-      for (const row of r.rows) {
+      for (const row of rows) {
         const o = openFidelityCertificate(row.envelope);
-        if (o.ok) out.push({ ...summaryOf(o.statement, t?.slug ?? '', row.created_at.toISOString()), id: row.id });
+        if (o.ok) out.push({ ...summaryOf(o.statement, t?.slug ?? '', row.createdAt.toISOString()), id: row.id });
       }
       return out;
     });
@@ -432,12 +430,8 @@ export class ReviewService {
   async envelopeText(id: string, tenantId: string): Promise<string> {
     this.operator(READ_ROLES, tenantId);
     return withTenant(this.deps.pool(), tenantId, async (c) => {
-      const r = await c.query<{ envelope: FidelityEnvelope }>(
-        'SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2',
-        [tenantId, id],
-      );
-      if (!r.rows[0]) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${id} in this tenant.`, { id });
-      const e = r.rows[0].envelope;
+      const e = await reviewEnvelope<FidelityEnvelope>(c, tenantId, id);
+      if (!e) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${id} in this tenant.`, { id });
       // The DSSE field order, whatever order jsonb returned the keys in.
       return JSON.stringify(
         {
@@ -580,11 +574,7 @@ export class ReviewService {
     const today = await withTenant(pool, a.tenantId, async (c) => {
       if (!(await tenantById(c, a.tenantId))) return null;
       const d = await rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
-      const ev = await c.query<{ seq: string; time: Date }>(
-        `SELECT seq, time FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $2 ORDER BY seq LIMIT 1`,
-        [a.tenantId, p.reviewId],
-      );
-      return { d, ev: ev.rows[0] };
+      return { d, ev: await reviewEventOf(c, a.tenantId, p.reviewId) };
     });
     if (!today) {
       checks.push({
@@ -629,7 +619,7 @@ export class ReviewService {
       });
     }
     if (today.ev) {
-      auditEvent = { seq: Number(today.ev.seq), time: today.ev.time.toISOString() };
+      auditEvent = { seq: today.ev.seq, time: today.ev.time.toISOString() };
       checks.push({
         id: 'audit-event',
         status: 'pass',

@@ -7,6 +7,7 @@ import type { Delivery } from '../cache/outbox';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import type { NewEvent } from '../controlplane/chain-writer';
 import { holdsRole } from '../controlplane/repos/operators';
+import { insertReviewCertificate, reviewEnvelope } from '../controlplane/repos/reviews';
 import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import { sha256Hex, verifyCardSignature } from './card-signature';
@@ -54,10 +55,14 @@ export async function insertCertificate(
   operatorId: string,
 ): Promise<void> {
   const a = st.subject[0]!.annotations;
-  await client.query(
-    'INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)',
-    [st.predicate.reviewId, a.tenantId, operatorId, a.fromSeq, a.toSeq, JSON.stringify(envelope)],
-  );
+  await insertReviewCertificate(client, {
+    id: st.predicate.reviewId,
+    tenantId: a.tenantId,
+    signerId: operatorId,
+    fromSeq: a.fromSeq,
+    toSeq: a.toSeq,
+    envelope,
+  });
 }
 
 /** The one-line description shown in the outbox list (Settings) and on the Certificates screen. */
@@ -168,15 +173,9 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
             'The reviewer no longer holds the isso role in this tenant: the queued review is refused.',
             { tenantId: a.tenantId },
           );
-        const existing = await client.query<{ envelope: FidelityEnvelope }>(
-          'SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2',
-          [a.tenantId, p.reviewId],
-        );
-        const row = existing.rows[0];
-        if (row) {
-          const same =
-            row.envelope.payload === envelope.payload &&
-            row.envelope.signatures[0]?.sig === envelope.signatures[0]!.sig;
+        const stored = await reviewEnvelope<FidelityEnvelope>(client, a.tenantId, p.reviewId);
+        if (stored) {
+          const same = stored.payload === envelope.payload && stored.signatures[0]?.sig === envelope.signatures[0]!.sig;
           throw same
             ? new ArxFailure(
                 'REVIEW_ALREADY_STORED',

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { toHex } from '../../../shared/bytes';
 import { genesisHash, type Blake3 } from '../../../shared/chain';
 import { MerkleFrontier, type MerkleHasher } from '../../../shared/merkle';
+import { chainHashPage } from '../controlplane/repos/events';
 
 /** What a fidelity certificate's subject commits to (docs/fidelity-certificates.md §Subject). */
 export interface RangeDigests {
@@ -34,19 +35,16 @@ export async function rangeDigests(
   let last = -1;
   const PAGE = 50_000;
   for (;;) {
-    const r = await client.query<{ seq: string; chain_hash: Buffer }>(
-      'SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
-      [tenantId, last, toSeq, PAGE],
-    );
-    for (const row of r.rows) {
-      const seq = Number(row.seq);
-      const h = new Uint8Array(row.chain_hash);
+    const rows = await chainHashPage(client, tenantId, last, toSeq, PAGE);
+    for (const row of rows) {
+      const seq = row.seq;
+      const h = new Uint8Array(row.chainHash);
       frontier.append(h);
       if (seq === fromSeq - 1) previous = h;
       if (seq === toSeq) head = h;
       last = seq;
     }
-    if (r.rows.length < PAGE) break;
+    if (rows.length < PAGE) break;
   }
   const zero = '0'.repeat(64);
   return {

@@ -1,0 +1,49 @@
+import type { Queryable } from './queryable';
+
+/** Fidelity certificates (arx.review_certificates) and their audit events, inside a tenant transaction. */
+
+/** Stores a certificate, inside the append transaction of its com.arx.review.signed event. */
+export async function insertReviewCertificate(
+  q: Queryable,
+  c: { id: string; tenantId: string; signerId: string; fromSeq: number; toSeq: number; envelope: unknown },
+): Promise<void> {
+  await q.query(
+    'INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)',
+    [c.id, c.tenantId, c.signerId, c.fromSeq, c.toSeq, JSON.stringify(c.envelope)],
+  );
+}
+
+/** The newest certificates of the tenant (at most `limit`), newest first. */
+export async function reviewCertificates(
+  q: Queryable,
+  tenantId: string,
+  limit: number,
+): Promise<{ id: string; envelope: unknown; createdAt: Date }[]> {
+  const r = await q.query<{ id: string; envelope: unknown; created_at: Date }>(
+    'SELECT id, envelope, created_at FROM arx.review_certificates WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2',
+    [tenantId, limit],
+  );
+  return r.rows.map((x) => ({ id: x.id, envelope: x.envelope, createdAt: x.created_at }));
+}
+
+/** The stored envelope of one certificate, or null. */
+export async function reviewEnvelope<E = unknown>(q: Queryable, tenantId: string, id: string): Promise<E | null> {
+  const r = await q.query<{ envelope: E }>(
+    'SELECT envelope FROM arx.review_certificates WHERE tenant_id = $1 AND id = $2',
+    [tenantId, id],
+  );
+  return r.rows[0]?.envelope ?? null;
+}
+
+/** The first com.arx.review.signed event naming this review, or null. */
+export async function reviewEventOf(
+  q: Queryable,
+  tenantId: string,
+  reviewId: string,
+): Promise<{ seq: number; time: Date } | null> {
+  const r = await q.query<{ seq: string; time: Date }>(
+    `SELECT seq, time FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' = $2 ORDER BY seq LIMIT 1`,
+    [tenantId, reviewId],
+  );
+  return r.rows[0] ? { seq: Number(r.rows[0].seq), time: r.rows[0].time } : null;
+}
