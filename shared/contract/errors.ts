@@ -72,7 +72,9 @@ export const ERROR_CODES = [
   'PIN_EXPIRED',
   'PIN_FINAL_TRY_UNCONFIRMED',
   // operator session
+  /** Card-level session steps (lock, unlock, sign) with nobody logged in; commands answer SESSION_REQUIRED. */
   'SESSION_NONE',
+  /** Signing with the console locked; commands answer SESSION_REQUIRED (details.locked). */
   'SESSION_LOCKED',
   'SESSION_ACTIVE',
   'SESSION_OTHER_CARD',
@@ -84,6 +86,11 @@ export const ERROR_CODES = [
   'CARD_PIN_REQUIRED',
   'CARD_NOT_CHOSEN',
   'PROVISION_NOT_DEMO',
+  // authorization (the registry, from each command's access declaration)
+  /** Nobody is logged in, or the console is locked (details.locked). */
+  'SESSION_REQUIRED',
+  /** The operator holds none of the roles the command needs in its tenant (details.roles, details.tenant). */
+  'ROLE_REQUIRED',
   // domains (each in its own table under ./domains)
   ...POLICY_AUTHORING_ERROR_CODES,
   ...POLICY_LIFECYCLE_ERROR_CODES,

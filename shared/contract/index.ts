@@ -4,3 +4,5 @@ export * from './result';
 export * from './commands';
 export * from './events';
 export * from './api';
+export * from './access';
+export { ANY_ROLE, EVIDENCE_READERS, ROLES, type Access, type Role } from './define';

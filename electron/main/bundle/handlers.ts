@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, requireOperator } from '../../../shared/contract';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
@@ -34,11 +34,8 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
   const evidence = new EvidenceCache(deps);
   return {
     async 'bundle.export'(req, ctx) {
-      const session = deps.operatorAuth.session();
-      if (!session)
-        throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to export a bundle.');
-      if (session.locked)
-        throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to export a bundle.');
+      // The isso, auditor or administrator role in req.tenant was checked by the registry (contract).
+      const session = requireOperator(deps.operatorAuth.session());
       if (req.out !== null && ctx.adapter !== 'cli')
         throw new ArxFailure(
           'INVALID_REQUEST',
@@ -54,15 +51,6 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       }
       const pool = deps.controlPlane.requirePool();
       const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
-      const may = session.roles.some(
-        (r) => r.tenantId === tenant.id && ['isso', 'auditor', 'administrator'].includes(r.role),
-      );
-      if (!may)
-        throw new ArxFailure(
-          'BUNDLE_ROLE_REQUIRED',
-          `Exporting evidence of ${tenant.slug} needs the ISSO, auditor or administrator role there.`,
-          { path: 'tenant' },
-        );
       let out: string;
       if (req.out !== null) out = isAbsolute(req.out) ? req.out : resolve(req.out);
       else {

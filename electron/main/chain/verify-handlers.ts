@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { OperatorSession } from '../../../shared/contract';
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, commands, declaredRoles, requireOperator } from '../../../shared/contract';
 import type {
   auditVerifyCommands,
   VerifyRange,
@@ -19,8 +19,8 @@ import { sharedDigestPool } from './digest-pool';
 import { VerifyJobs } from './verify-jobs';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 
-/** Roles that may verify a tenant's chain (DESIGN.md: the ISSO; an auditor reads the same evidence). */
-export const VERIFY_ROLES: ReadonlySet<string> = new Set(['isso', 'auditor']);
+/** Roles that may verify a tenant's chain: audit.verifyStart's declaration in the contract. */
+export const VERIFY_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['audit.verifyStart'].access));
 
 /** The operator's tenants where they hold a verifying role. */
 export function verifiableTenants(session: OperatorSession): string[] {
@@ -36,12 +36,8 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     blake3: () => (b3 ??= loadWasmBlake3()),
     publish: (s) => deps.hub.publish('audit.verifyProgress', s),
   });
-  const operator = (): OperatorSession => {
-    const s = deps.operatorAuth.session();
-    if (!s) throw new ArxFailure('SESSION_NONE', 'Log in with your card to verify audit chains.');
-    if (s.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your PIN.');
-    return s;
-  };
+  // Session and roles are checked by the registry from the contract's declarations.
+  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
 
   // Caching (cache/evidence.ts): the tenant list and every finished result are sealed in the local
   // cache (a result under its tenant and requested range). With the control plane unreachable,
@@ -116,11 +112,6 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     },
     'audit.verifyStart': async (req) => {
       const s = operator();
-      if (!verifiableTenants(s).includes(req.tenantId)) {
-        throw new ArxFailure('AUDIT_VERIFY_FORBIDDEN', 'You hold no ISSO or auditor role in this tenant.', {
-          path: 'tenantId',
-        });
-      }
       if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
         throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', {
           path: 'range.to',

@@ -210,7 +210,10 @@ export function createConsoleServices(
 
   return {
     config,
-    registry: touchingRegistry(createRegistry(handlers, log), () => operatorAuth.touch()),
+    registry: touchingRegistry(
+      createRegistry(handlers, log, () => operatorAuth.session()),
+      () => operatorAuth.touch(),
+    ),
     hub,
     controlPlane,
     status,

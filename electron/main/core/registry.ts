@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   ArxFailure,
+  authorize,
   commands,
   formatPath,
   isCommandName,
   type CommandName,
+  type OperatorSession,
   type RequestOf,
   type ResponseOf,
   type Result,
@@ -59,11 +61,17 @@ export interface Registry {
 
 /**
  * The single place where requests cross into the services. Every adapter calls `invoke`; it
- * validates the request, enforces consent, runs the handler and always returns an envelope.
- * Thrown errors become INTERNAL without their stack (which is logged locally instead), except
- * ArxFailure, whose code and message were written for the user.
+ * validates the request, enforces consent and the command's access declaration (session, roles in
+ * the request's tenant), runs the handler and always returns an envelope. Thrown errors become
+ * INTERNAL without their stack (which is logged locally instead), except ArxFailure, whose code
+ * and message were written for the user. `operator` is the console's operator session (null when
+ * nobody is logged in).
  */
-export function createRegistry(handlers: Handlers, log: (line: string) => void = () => {}): Registry {
+export function createRegistry(
+  handlers: Handlers,
+  log: (line: string) => void = () => {},
+  operator: () => OperatorSession | null = () => null,
+): Registry {
   async function invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>> {
     if (!isCommandName(name)) {
       return {
@@ -81,6 +89,7 @@ export function createRegistry(handlers: Handlers, log: (line: string) => void =
       };
     }
     try {
+      authorize(name, def.access, operator(), parsed.data);
       const handler = handlers[name] as (req: unknown, c: CallContext) => unknown;
       const value = await handler(parsed.data, ctx);
       const checked = def.response.safeParse(value);

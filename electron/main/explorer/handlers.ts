@@ -1,6 +1,5 @@
 import type { MerkleHasher } from '../../../shared/merkle';
 import type { Blake3 } from '../../../shared/chain';
-import { ArxFailure } from '../../../shared/contract';
 import type { auditExplorerCommands } from '../../../shared/contract/domains/audit-explorer';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
@@ -15,25 +14,10 @@ import { queryPage } from './query';
 import { InclusionProver, SubtreeCache } from './proof';
 
 /**
- * Who may look at a tenant's events: a logged-in, unlocked operator with any role in that tenant.
- * Row-level security then confines every query to it (withTenant).
+ * Handlers for the commands in shared/contract/domains/audit-explorer.ts. Who may look at a
+ * tenant's events (an operator with a role there) is declared in the contract and enforced by the
+ * registry; row-level security then confines every query to that tenant (withTenant).
  */
-export function requireTenantAccess(
-  session: ReturnType<DomainDeps['operatorAuth']['session']>,
-  tenantId: string,
-): void {
-  if (!session) throw new ArxFailure('SESSION_NONE', 'Log in with your card to explore audit events.');
-  if (session.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
-  if (!session.roles.some((r) => r.tenantId === tenantId)) {
-    throw new ArxFailure(
-      'EXPLORER_TENANT_FORBIDDEN',
-      'You hold no role in this tenant, so its audit events are not shown to you.',
-      { path: 'tenantId' },
-    );
-  }
-}
-
-/** Handlers for the commands in shared/contract/domains/audit-explorer.ts. */
 export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<typeof auditExplorerCommands> {
   const cache = new SubtreeCache();
   // Pages, events and facets fetched online are sealed in the local cache; unreachable, they are
@@ -45,10 +29,8 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       blake3,
       hasher,
     })));
-  const run = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[2]) => {
-    requireTenantAccess(deps.operatorAuth.session(), tenantId);
-    return withTenant(deps.controlPlane.requirePool(), tenantId, fn);
-  };
+  const run = <T>(tenantId: string, fn: Parameters<typeof withTenant<T>>[2]) =>
+    withTenant(deps.controlPlane.requirePool(), tenantId, fn);
   // Opening a tenant in the explorer warms the proof cache up to its newest checkpoint in the
   // background, so that the first event a user opens does not read the whole chain. Once per tenant.
   const warmed = new Set<string>();
@@ -67,7 +49,6 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
   };
   return {
     'explorer.query': async (req) => {
-      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
       const key = {
         q: 'explorer.query',
         tenantId: req.tenantId,
@@ -96,7 +77,6 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       );
     },
     'explorer.event': async (req) => {
-      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
       return evidence.read(
         'event-page',
         { q: 'explorer.event', tenantId: req.tenantId, seq: req.seq },
@@ -108,7 +88,6 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       );
     },
     'explorer.facets': async (req) => {
-      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
       return evidence.read(
         'event-page',
         { q: 'explorer.facets', tenantId: req.tenantId },
@@ -121,7 +100,6 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       );
     },
     'explorer.dashboard': async (req) => {
-      requireTenantAccess(deps.operatorAuth.session(), req.tenantId);
       return evidence.read(
         'event-page',
         { q: 'explorer.dashboard', tenantId: req.tenantId, timeFrom: req.timeFrom, timeTo: req.timeTo },

@@ -39,7 +39,7 @@ export async function approve(
   ctx: LifecycleContext,
   req: { tenantId: string; sha256: string; pin: string },
 ): Promise<ApprovalResult> {
-  const op = ctx.operator(req.tenantId, ['approver'], 'approve a policy version');
+  const op = ctx.operator();
   const { version, online } = await approvable(ctx, req.tenantId, req.sha256);
   if (version.state !== 'submitted')
     throw new ArxFailure(

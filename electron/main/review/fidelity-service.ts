@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { fromBase64, toBase64 } from '../../../shared/bytes';
-import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import {
+  ArxFailure,
+  commands,
+  declaredRoles,
+  requireOperator,
+  requireRole,
+  type OperatorSession,
+} from '../../../shared/contract';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import { eventTime } from '../../../shared/events';
 import {
@@ -43,9 +50,8 @@ import { checkSigner, type SignerReport } from './signer-check';
  * event in one transaction; and the verification of any certificate, stored or imported.
  */
 
-export const REVIEW_ROLE = 'isso';
-/** Roles that may list and verify certificates. */
-export const READ_ROLES: ReadonlySet<string> = new Set(['isso', 'auditor']);
+/** Roles that may list and verify certificates: review.list's declaration in the contract. */
+export const READ_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['review.list'].access));
 
 export interface ReviewServiceDeps {
   pool: () => pg.Pool;
@@ -148,16 +154,9 @@ export class ReviewService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  private operator(roles: ReadonlySet<string>, tenantId: string | null): OperatorSession {
-    const s = this.deps.session();
-    if (!s) throw new ArxFailure('SESSION_NONE', 'Log in with your card to work with fidelity certificates.');
-    if (s.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
-    if (tenantId !== null && !s.roles.some((r) => r.tenantId === tenantId && roles.has(r.role))) {
-      throw new ArxFailure('REVIEW_ROLE_REQUIRED', `You need the ${[...roles].join(' or ')} role in this tenant.`, {
-        tenantId,
-      });
-    }
-    return s;
+  /** The operator acting; session and roles were checked by the registry (contract declarations). */
+  private operator(): OperatorSession {
+    return requireOperator(this.deps.session());
   }
 
   /** Everything a reviewer signs, computed here; the renderer shows it and then asks for the PIN. */
@@ -167,7 +166,7 @@ export class ReviewService {
     toSeq: number;
     reverifyJobId: string | null;
   }): Promise<ReviewDraft> {
-    const s = this.operator(new Set([REVIEW_ROLE]), req.tenantId);
+    const s = this.operator();
     const pool = this.deps.pool();
     if (req.toSeq < req.fromSeq)
       throw new ArxFailure('REVIEW_RANGE_INVALID', `toSeq ${req.toSeq} is before fromSeq ${req.fromSeq}.`, {
@@ -346,7 +345,7 @@ export class ReviewService {
    * once when it is back (`delivery: 'queued'`).
    */
   async sign(req: { draftId: string; pin: string }): Promise<SignedReview> {
-    const s = this.operator(new Set([REVIEW_ROLE]), null);
+    const s = this.operator();
     const draft = this.findDraft(req.draftId);
     if (!draft || draft.owner !== s.operatorId || draft.expires < Date.now()) {
       throw new ArxFailure(
@@ -358,7 +357,8 @@ export class ReviewService {
     const st = draft.statement;
     const a = st.subject[0]!.annotations;
     const tenantId = a.tenantId;
-    this.operator(new Set([REVIEW_ROLE]), tenantId);
+    // The registry cannot see the draft's tenant: review.sign's declaration is applied to it here.
+    requireRole(s, declaredRoles(commands['review.sign'].access), tenantId, { command: 'review.sign' });
     const offline = this.deps.offline;
     const online = offline ? offline.connected() : true;
     // Never ask for the PIN for a signature that could be neither stored nor queued.
@@ -413,7 +413,6 @@ export class ReviewService {
   }
 
   async list(req: { tenantId: string }): Promise<CertificateSummary[]> {
-    this.operator(READ_ROLES, req.tenantId);
     return withTenant(this.deps.pool(), req.tenantId, async (c) => {
       const rows = await reviewCertificates(c, req.tenantId, 500);
       const t = await tenantById(c, req.tenantId);
@@ -428,7 +427,6 @@ export class ReviewService {
 
   /** The stored envelope of a certificate (JSON text, as exported and imported). */
   async envelopeText(id: string, tenantId: string): Promise<string> {
-    this.operator(READ_ROLES, tenantId);
     return withTenant(this.deps.pool(), tenantId, async (c) => {
       const e = await reviewEnvelope<FidelityEnvelope>(c, tenantId, id);
       if (!e) throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${id} in this tenant.`, { id });
@@ -451,7 +449,7 @@ export class ReviewService {
    * event. Every check runs and is reported; the first failure gives the code.
    */
   async verify(input: { envelope: unknown }): Promise<CertificateVerification & { report: SignerReport | null }> {
-    const s = this.operator(READ_ROLES, null);
+    const s = this.operator();
     const checks: CertificateCheck[] = [];
     const finish = (
       certificate: CertificateSummary | null,

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { reviewCommands } from '../../../shared/contract/domains/review';
 import { openFidelityCertificate } from '../../../shared/review';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportForOpenssl } from './export';
-import { READ_ROLES, ReviewService, type SealedDraft } from './fidelity-service';
+import { ReviewService, type SealedDraft } from './fidelity-service';
 import { queuedReviewTenant, REVIEW_OUTBOX_KIND, reviewDelivery } from './outbox-delivery';
 import { ReverifyJobs } from './reverify-jobs';
 
@@ -39,31 +39,23 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
       getDraft: (draftId) => cache.get<SealedDraft | { used: true }>('review-draft', draftId),
     },
   });
-  const operator = (tenantId: string | null): OperatorSession => {
-    const s = deps.operatorAuth.session();
-    if (!s) throw new ArxFailure('SESSION_NONE', 'Log in with your card to re-verify decisions.');
-    if (s.locked) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card.');
-    if (tenantId !== null && !s.roles.some((r) => r.tenantId === tenantId && READ_ROLES.has(r.role))) {
-      throw new ArxFailure('REVIEW_ROLE_REQUIRED', 'You need the isso or auditor role in this tenant.', { tenantId });
-    }
-    return s;
-  };
+  // Session and roles in the request's tenant are checked by the registry (contract declarations).
+  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
   const evidence = new EvidenceCache(deps);
   const envelopeOf = async (
     source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string },
   ) => (source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope);
 
   return {
-    'decisions.reverifyStart': (req) => jobs.start(operator(req.tenantId).operatorId, req),
-    'decisions.reverifyStatus': (req) => jobs.status(req.jobId, operator(null).operatorId),
-    'decisions.reverifyCancel': (req) => jobs.cancel(req.jobId, operator(null).operatorId),
-    'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator(null).operatorId),
+    'decisions.reverifyStart': (req) => jobs.start(operator().operatorId, req),
+    'decisions.reverifyStatus': (req) => jobs.status(req.jobId, operator().operatorId),
+    'decisions.reverifyCancel': (req) => jobs.cancel(req.jobId, operator().operatorId),
+    'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator().operatorId),
     'review.prepare': (req) => service.prepare(req),
     'review.sign': (req) => service.sign(req),
     // Reads (list, get, verify) go through the evidence cache: sealed online, answered from it
     // (marked cached) when the control plane is unreachable, else OFFLINE_NOT_CACHED (cache/evidence.ts).
     'review.list': async (req) => {
-      operator(req.tenantId);
       return evidence.read(
         'certificate',
         { q: 'review.list', tenantId: req.tenantId },
@@ -75,7 +67,6 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
       );
     },
     'review.get': async (req) => {
-      operator(req.tenantId);
       return evidence.read(
         'certificate',
         { q: 'review.get', tenantId: req.tenantId, id: req.id },
@@ -98,7 +89,6 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     },
     'review.verify': async (req) => {
       const src = req.source;
-      operator(src.kind === 'stored' ? src.tenantId : null);
       const key =
         src.kind === 'stored'
           ? { q: 'review.verify', tenantId: src.tenantId, id: src.id }

@@ -212,6 +212,7 @@ export const auditExplorerCommands = {
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
 export const AUDIT_EXPLORER_ERROR_CODES = [
   'EXPLORER_CURSOR_INVALID',
+  /** Retired: the registry answers ROLE_REQUIRED from the command's access declaration. */
   'EXPLORER_TENANT_FORBIDDEN',
   'EXPLORER_FILTER_INVALID',
 ] as const;

@@ -207,6 +207,7 @@ export const auditVerifyCommands = {
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
 export const AUDIT_VERIFY_ERROR_CODES = [
+  /** Retired: the registry answers ROLE_REQUIRED from the command's access declaration. */
   'AUDIT_VERIFY_FORBIDDEN',
   'AUDIT_VERIFY_RANGE_INVALID',
   'AUDIT_VERIFY_RANGE_EMPTY',

@@ -159,6 +159,7 @@ export const BUNDLE_ERROR_CODES = [
   'BUNDLE_RANGE_NOT_CHECKPOINTED',
   'BUNDLE_CHAIN_NOT_CONTIGUOUS',
   'BUNDLE_TRUST_INVALID',
+  /** Retired: the registry answers ROLE_REQUIRED from the command's access declaration. */
   'BUNDLE_ROLE_REQUIRED',
   'BUNDLE_PIN_REQUIRED',
 ] as const;

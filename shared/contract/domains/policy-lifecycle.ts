@@ -402,7 +402,7 @@ export const POLICY_LIFECYCLE_ERROR_CODES = [
   'POLICY_STATE_INVALID',
   /** The author of a version (or the requester of a rollback) may not approve it. */
   'POLICY_SELF_APPROVAL',
-  /** The operator does not hold the role the step needs in this tenant. */
+  /** Retired: the registry answers ROLE_REQUIRED from the command's access declaration. */
   'POLICY_ROLE_REQUIRED',
   /** A signature does not verify (details say which and why); the version is not published. */
   'POLICY_SIGNATURE_INVALID',

@@ -249,6 +249,7 @@ export const reviewCommands = {
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */
 export const REVIEW_ERROR_CODES = [
+  /** A queued review delivered after its signer lost the isso role (for commands, see ROLE_REQUIRED). */
   'REVIEW_ROLE_REQUIRED',
   'REVIEW_RANGE_INVALID',
   'REVIEW_DRAFT_UNKNOWN',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorSession } from '../../../shared/contract';
 import { createAuditVerifyHandlers } from '../../../electron/main/chain/verify-handlers';
 import { EventHub } from '../../../electron/main/core/event-hub';
-import { ConsoleSession, type CallContext } from '../../../electron/main/core/registry';
+import { ConsoleSession, createRegistry, type CallContext, type Handlers } from '../../../electron/main/core/registry';
 import type { DomainDeps } from '../../../electron/main/handlers/domain-deps';
 import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
 import { simulate } from '../../../electron/main/simulator/simulate';
@@ -41,6 +41,20 @@ beforeAll(async () => {
   } as unknown as DomainDeps;
   handlers = createAuditVerifyHandlers(deps);
 });
+
+/** A command through the registry (where session and roles are checked), rejecting with its error. */
+const viaRegistry = async (name: string, req: unknown) => {
+  const registry = createRegistry(
+    handlers as unknown as Handlers,
+    () => {},
+    () => session,
+  );
+  const consented = new ConsoleSession();
+  consented.consentAcknowledgedAt = new Date();
+  const r = await registry.invoke(name, req, { adapter: 'test', session: consented });
+  if (!r.ok) throw r.error;
+  return r.value;
+};
 afterAll(async () => {
   await db?.drop();
 });
@@ -60,8 +74,8 @@ const operator = (roles: OperatorSession['roles']): OperatorSession => ({
 describe('audit verify handlers', () => {
   it('refuse without a session, when locked, and without an ISSO or auditor role in the tenant', async () => {
     session = null;
-    await expect(Promise.resolve().then(() => handlers['audit.tenants']({}, ctx))).rejects.toMatchObject({
-      code: 'SESSION_NONE',
+    await expect(viaRegistry('audit.tenants', {})).rejects.toMatchObject({
+      code: 'SESSION_REQUIRED',
     });
     session = {
       ...operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'isso' }]),
@@ -69,16 +83,12 @@ describe('audit verify handlers', () => {
       lockReason: 'user',
     };
     await expect(
-      Promise.resolve().then(() =>
-        handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx),
-      ),
-    ).rejects.toMatchObject({ code: 'SESSION_LOCKED' });
+      viaRegistry('audit.verifyStart', { tenantId: db.tenants.a, range: { kind: 'all' } }),
+    ).rejects.toMatchObject({ code: 'SESSION_REQUIRED', details: { locked: true } });
     session = operator([{ tenantId: db.tenants.a, tenant: 'a', role: 'policy-author' }]);
     await expect(
-      Promise.resolve().then(() =>
-        handlers['audit.verifyStart']({ tenantId: db.tenants.a, range: { kind: 'all' } }, ctx),
-      ),
-    ).rejects.toMatchObject({ code: 'AUDIT_VERIFY_FORBIDDEN' });
+      viaRegistry('audit.verifyStart', { tenantId: db.tenants.a, range: { kind: 'all' } }),
+    ).rejects.toMatchObject({ code: 'ROLE_REQUIRED', details: { roles: ['isso', 'auditor'], tenant: db.tenants.a } });
     expect(await handlers['audit.tenants']({}, ctx)).toEqual([]);
   });
 

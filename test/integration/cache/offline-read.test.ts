@@ -280,7 +280,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     ).toBe('OFFLINE_NOT_CACHED');
     // A tenant the operator holds no role in stays forbidden, cached or not.
     expect((await failure('explorer.query', { ...reads().page1[1], tenantId: db.tenants.b })).code).toBe(
-      'EXPLORER_TENANT_FORBIDDEN',
+      'ROLE_REQUIRED',
     );
     // Read-only: a write still fails as before.
     expect(
@@ -336,7 +336,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     await relay.close();
     await expect.poll(() => services.controlPlane.status().state, { timeout: 20_000 }).toBe('unreachable');
     await call('card.logout', {});
-    expect((await failure('explorer.query', reads().page1[1])).code).toBe('SESSION_NONE');
+    expect((await failure('explorer.query', reads().page1[1])).code).toBe('SESSION_REQUIRED');
     expect((await call<{ state: string }>('cache.status', {})).state).toBe('locked');
   });
 });

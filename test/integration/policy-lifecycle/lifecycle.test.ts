@@ -166,7 +166,7 @@ describe('policy lifecycle with two cards', () => {
   }, 60_000);
 
   it('refuses approval by an operator without the approver role, and self-approval even with the role', async () => {
-    expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('POLICY_ROLE_REQUIRED');
+    expect((await fails('policy.approve', { tenantId, sha256: v.one, pin: PIN })).code).toBe('ROLE_REQUIRED');
     const adams = await operatorId('1000000001');
     await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
     await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [
@@ -248,7 +248,7 @@ describe('policy lifecycle with two cards', () => {
     });
     expect(rb.state).toBe('requested');
     expect((await fails('policy.approveRollback', { tenantId, rollbackId: rb.rollbackId, pin: PIN })).code).toBe(
-      'POLICY_ROLE_REQUIRED',
+      'ROLE_REQUIRED',
     );
     expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
     await login(BAKER);

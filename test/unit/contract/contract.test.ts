@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ArxFailure, COMMAND_NAMES, commands, type CommandName } from '../../../shared/contract';
 import { ConsoleSession, createRegistry, type Handlers } from '../../../electron/main/core/registry';
+import { everyRoleSession } from '../../support/operator-session';
 import { VALID_REQUESTS } from '../../support/valid-requests';
 
 /** A registry whose handlers only record that they ran: a refused request must never reach one. */
@@ -16,7 +17,16 @@ function spyRegistry() {
       },
     ]),
   ) as unknown as Handlers;
-  return { calls, registry: createRegistry(handlers) };
+  // An operator holding every role in the samples' tenants: access is tested in access.test.ts.
+  const operator = everyRoleSession();
+  return {
+    calls,
+    registry: createRegistry(
+      handlers,
+      () => {},
+      () => operator,
+    ),
+  };
 }
 
 const ctx = () => {
