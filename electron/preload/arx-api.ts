@@ -1,11 +1,19 @@
-import { buildApi, isEventName, type ArxApi, type EventName, type Result } from '../../shared/contract';
+import {
+  IPC_EVENT_CHANNEL,
+  buildApi,
+  ipcChannelOf,
+  isEventName,
+  type ArxApi,
+  type CommandName,
+  type EventName,
+  type Result,
+} from '../../shared/contract';
 
 /**
  * The preload's side of Electron IPC, apart from the contextBridge call so that it is tested
- * without Electron. Main owns the same channel names (electron/main/app/ipc-adapter.ts).
+ * without Electron. Channel names come from the contract (shared/contract/ipc-channels.ts), as
+ * main's do.
  */
-export const IPC_COMMAND_PREFIX = 'arx:';
-export const IPC_EVENT_CHANNEL = 'arx:event';
 
 /** The two ipcRenderer members used; the object itself never reaches the page. */
 export interface IpcRendererPort {
@@ -33,10 +41,10 @@ export function createPreloadApi(ipc: IpcRendererPort): ArxApi {
     }
   });
 
-  const invoke = async (name: string, request: unknown): Promise<Result<unknown>> => {
+  const invoke = async (name: CommandName, request: unknown): Promise<Result<unknown>> => {
     try {
       // Validation happens in main; undefined becomes {} like the Chromium bridge does.
-      return (await ipc.invoke(IPC_COMMAND_PREFIX + name, request === undefined ? {} : request)) as Result<unknown>;
+      return (await ipc.invoke(ipcChannelOf(name), request === undefined ? {} : request)) as Result<unknown>;
     } catch {
       // Nothing is thrown across the boundary (DESIGN.md, "The contract"), not even a lost IPC.
       return noAnswer;

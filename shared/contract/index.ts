@@ -6,3 +6,4 @@ export * from './events';
 export * from './api';
 export * from './access';
 export { ANY_ROLE, EVIDENCE_READERS, ROLES, type Access, type Role } from './define';
+export * from './ipc-channels';

@@ -1,4 +1,4 @@
-import { COMMAND_NAMES, type Result } from '../../../shared/contract';
+import { COMMAND_NAMES, IPC_EVENT_CHANNEL, ipcChannelOf, type Result } from '../../../shared/contract';
 import type { ConsoleServices } from '../composition/console-services';
 import { ConsoleSession } from '../core/registry';
 import { isTrustedSender } from '../shell/window-policy';
@@ -10,10 +10,9 @@ import { isTrustedSender } from '../shell/window-policy';
  *
  * The Electron objects are described by the few members used here, so that this file runs under
  * vitest with fakes; main.ts hands in the real ipcMain and WebContents, which tsc checks against
- * these shapes. The preload holds the same channel names (test/unit/shell/ipc-adapter.test.ts).
+ * these shapes. Channel names come from the contract (shared/contract/ipc-channels.ts), as the
+ * preload's do.
  */
-export const IPC_COMMAND_PREFIX = 'arx:';
-export const IPC_EVENT_CHANNEL = 'arx:event';
 
 export interface SenderFrame {
   readonly url: string;
@@ -58,7 +57,7 @@ export function registerIpcAdapter(
   const windows = new Map<number, { contents: WindowContents; session: ConsoleSession }>();
 
   for (const name of COMMAND_NAMES) {
-    const channel = IPC_COMMAND_PREFIX + name;
+    const channel = ipcChannelOf(name);
     ipcMain.handle(channel, async (event, request) => {
       const entry = windows.get(event.sender.id);
       const frame = event.senderFrame;
@@ -96,7 +95,7 @@ export function registerIpcAdapter(
     },
     dispose() {
       unsubscribe();
-      for (const name of COMMAND_NAMES) ipcMain.removeHandler(IPC_COMMAND_PREFIX + name);
+      for (const name of COMMAND_NAMES) ipcMain.removeHandler(ipcChannelOf(name));
       windows.clear();
     },
   };

@@ -2,10 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { COMMAND_NAMES, type ArxApi } from '../../../shared/contract';
+import { COMMAND_NAMES, IPC_EVENT_CHANNEL, ipcChannelOf, type ArxApi } from '../../../shared/contract';
 import {
-  IPC_COMMAND_PREFIX,
-  IPC_EVENT_CHANNEL,
   registerIpcAdapter,
   type IpcInvokeEvent,
   type IpcMainPort,
@@ -105,9 +103,20 @@ describe('Electron IPC adapter', () => {
     expect([...ipcMain.handlers.keys()].sort()).toEqual(COMMAND_NAMES.map((n) => `arx:${n}`).sort());
   });
 
-  it('uses the same channel names as the preload', () => {
-    expect(IPC_COMMAND_PREFIX).toBe(preload.IPC_COMMAND_PREFIX);
-    expect(IPC_EVENT_CHANNEL).toBe(preload.IPC_EVENT_CHANNEL);
+  it('uses the same channel names as the preload: the contract’s', async () => {
+    const { ipcMain } = setup();
+    const sent: string[] = [];
+    const port: preload.IpcRendererPort = {
+      invoke: async (channel) => (sent.push(channel), { ok: true, value: null }),
+      on: () => {},
+    };
+    const arx = preload.createPreloadApi(port) as unknown as Record<string, Record<string, (r: unknown) => unknown>>;
+    for (const name of COMMAND_NAMES) {
+      const [group, method] = name.split('.') as [string, string];
+      await arx[group]![method]!({});
+    }
+    expect(sent).toEqual(COMMAND_NAMES.map(ipcChannelOf));
+    expect([...ipcMain.handlers.keys()].sort()).toEqual([...sent].sort());
   });
 
   it('answers a trusted window through the registry, with its own console session', async () => {
