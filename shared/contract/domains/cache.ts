@@ -130,8 +130,8 @@ export const cacheCommands = {
     response: CacheStatusSchema,
     requiresConsent: true,
     access: {
-      session: 'operator',
-      why: "This workstation's cache, no tenant; destroying it needs a logged-in operator.",
+      session: 'none',
+      why: "Deletes only this workstation's encrypted file (which its account can delete anyway), so that a lost or other card never leaves it stuck.",
     },
   }),
   'cache.rewrap': def({
