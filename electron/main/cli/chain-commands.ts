@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, commands, declaredRoles } from '../../../shared/contract';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 import { isUuid } from '../../../shared/ids';
 import type { VerifyProblem, VerifyRange, VerifyResult } from '../../../shared/contract/domains/audit-verify';
@@ -121,10 +121,11 @@ async function tenantToVerify(c: CliConsole, tenant: string): Promise<string> {
   const tenants = await c.call('audit.tenants', {});
   const found = tenants.find((t) => t.slug === tenant);
   if (found) return found.id;
+  const roles = declaredRoles(commands['audit.verifyStart'].access);
   throw new ArxFailure(
-    'AUDIT_VERIFY_FORBIDDEN',
-    `No tenant "${tenant.slice(0, 80)}" among those where you hold the ISSO or auditor role (${tenants.map((t) => t.slug).join(', ') || 'none'}).`,
-    { path: 'tenant' },
+    'ROLE_REQUIRED',
+    `No tenant "${tenant.slice(0, 80)}" among those where you hold the ${roles.join(' or ')} role (${tenants.map((t) => t.slug).join(', ') || 'none'}).`,
+    { command: 'audit.verifyStart', roles: [...roles], tenant, path: 'tenant' },
   );
 }
 
