@@ -35,6 +35,20 @@ export type Access<Req = unknown> =
       readonly why: string;
     };
 
+/**
+ * A file a request names, checked by main before the handler runs: a regular file (no directory,
+ * FIFO or device), at most `maxBytes`. With `inside`, relative paths are taken in that folder,
+ * `..` is refused, and the file must resolve (symlinks followed) inside it; only the CLI may also
+ * name an absolute path elsewhere, as its user does in their own shell.
+ */
+export interface FileArg {
+  readonly maxBytes: number;
+  readonly inside?: 'bundles';
+}
+
+/** The request fields that name files read by the command. */
+export type FileArgs<T> = { readonly [K in StringKeys<T>]?: FileArg };
+
 /** One command of the contract: request and response schemas, a summary, consent and access. */
 export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   readonly request: Req;
@@ -45,6 +59,8 @@ export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   readonly requiresConsent: boolean;
   /** Who may run it (see Access); required, so a command without a declaration does not compile. */
   readonly access: Access<z.input<Req>>;
+  /** Request fields naming files it reads, checked at the boundary (see FileArg). */
+  readonly files?: FileArgs<z.input<Req>>;
 }
 
 export const def = <Req extends z.ZodType, Res extends z.ZodType>(d: CommandDef<Req, Res>) => d;

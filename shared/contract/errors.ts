@@ -91,6 +91,17 @@ export const ERROR_CODES = [
   'SESSION_REQUIRED',
   /** The operator holds none of the roles the command needs in its tenant (details.roles, details.tenant). */
   'ROLE_REQUIRED',
+  // file arguments (checked by main before the handler runs; details.path names the field)
+  /** Empty, a NUL byte, or a relative path where only an absolute one is taken. */
+  'FILE_PATH_INVALID',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  /** A directory, FIFO, device or socket (details.kind). */
+  'FILE_NOT_REGULAR',
+  /** Larger than the command takes (details.bytes, details.maxBytes). */
+  'FILE_TOO_LARGE',
+  /** Outside the folder it must be in, or `..` in the path (details.folder). */
+  'FILE_OUTSIDE_FOLDER',
   // domains (each in its own table under ./domains)
   ...POLICY_AUTHORING_ERROR_CODES,
   ...POLICY_LIFECYCLE_ERROR_CODES,

@@ -5,5 +5,5 @@ export * from './commands';
 export * from './events';
 export * from './api';
 export * from './access';
-export { ANY_ROLE, EVIDENCE_READERS, ROLES, type Access, type Role } from './define';
+export { ANY_ROLE, EVIDENCE_READERS, ROLES, type Access, type FileArg, type Role } from './define';
 export * from './ipc-channels';

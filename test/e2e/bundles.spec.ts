@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_PIN } from './support/demo-console';
@@ -76,7 +76,7 @@ test.describe('Bundles screen', () => {
     reader.push(original);
     const tampered = Buffer.from(original);
     tampered[eventsAt + 76 + 30] = tampered[eventsAt + 76 + 30]! ^ 0x01;
-    const tamperedPath = join(dataDir, 'tampered.arxbundle');
+    const tamperedPath = join(bundlesDir(dataDir), 'tampered.arxbundle');
     writeFileSync(tamperedPath, tampered);
     await page.getByLabel('Bundle file (path)').fill(tamperedPath);
     await page.getByRole('button', { name: 'Open bundle', exact: true }).click();
@@ -95,7 +95,8 @@ test.describe('Bundles screen', () => {
   test('a file that is not a bundle: one clear message, no report', async ({ openConsole }) => {
     const { page, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
     await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
-    const junk = join(dataDir, 'junk.arxbundle');
+    mkdirSync(bundlesDir(dataDir), { recursive: true });
+    const junk = join(bundlesDir(dataDir), 'junk.arxbundle');
     writeFileSync(junk, 'this is not a bundle');
     await page.getByLabel('Bundle file (path)').fill(junk);
     await page.getByRole('button', { name: 'Open bundle', exact: true }).click();

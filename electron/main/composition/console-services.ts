@@ -14,7 +14,7 @@ import { findOperator } from '../card/operator-directory';
 import { sessionAuditWriter } from '../card/session-audit';
 import { loadTrustStore, type TrustStore } from '../pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
-import { createBundleHandlers } from '../bundle/handlers';
+import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
 import { createAuditVerifyHandlers } from '../chain/verify-handlers';
@@ -211,7 +211,10 @@ export function createConsoleServices(
   return {
     config,
     registry: touchingRegistry(
-      createRegistry(handlers, log, () => operatorAuth.session()),
+      createRegistry(handlers, log, {
+        operator: () => operatorAuth.session(),
+        folders: { bundles: bundlesDir(config.dataDir) },
+      }),
       () => operatorAuth.touch(),
     ),
     hub,

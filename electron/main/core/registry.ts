@@ -11,6 +11,7 @@ import {
   type ResponseOf,
   type Result,
 } from '../../../shared/contract';
+import { checkFileArgs, type FileFolders } from './file-args';
 
 /** Who is asking: the adapter and the console session it belongs to. */
 export interface CallContext {
@@ -59,19 +60,27 @@ export interface Registry {
   invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>>;
 }
 
+export interface RegistryOptions {
+  /** The console's operator session (null when nobody is logged in; the default). */
+  operator?: () => OperatorSession | null;
+  /** Folders that file arguments may be bound to (none: such arguments are refused). */
+  folders?: FileFolders;
+}
+
 /**
  * The single place where requests cross into the services. Every adapter calls `invoke`; it
  * validates the request, enforces consent and the command's access declaration (session, roles in
  * the request's tenant), runs the handler and always returns an envelope. Thrown errors become
  * INTERNAL without their stack (which is logged locally instead), except ArxFailure, whose code
- * and message were written for the user. `operator` is the console's operator session (null when
- * nobody is logged in).
+ * and message were written for the user. File arguments are checked on disk last (file-args.ts).
  */
 export function createRegistry(
   handlers: Handlers,
   log: (line: string) => void = () => {},
-  operator: () => OperatorSession | null = () => null,
+  options: RegistryOptions = {},
 ): Registry {
+  const operator = options.operator ?? (() => null);
+  const folders = options.folders ?? null;
   async function invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>> {
     if (!isCommandName(name)) {
       return {
@@ -90,8 +99,9 @@ export function createRegistry(
     }
     try {
       authorize(name, def.access, operator(), parsed.data);
+      const request = checkFileArgs(def.files, parsed.data, ctx.adapter, folders);
       const handler = handlers[name] as (req: unknown, c: CallContext) => unknown;
-      const value = await handler(parsed.data, ctx);
+      const value = await handler(request, ctx);
       const checked = def.response.safeParse(value);
       if (!checked.success) {
         log(`response of ${name} does not match its schema: ${checked.error.message}`);

@@ -149,6 +149,8 @@ export const bundleCommands = {
       session: 'none',
       why: 'Offline auditors verify bundles without a card or database: the file and the pinned trust anchors decide. The path is checked at the boundary.',
     },
+    // The verifier's own limit on a whole bundle (docs/bundle-format.md, limits).
+    files: { path: { maxBytes: 64 * 2 ** 30, inside: 'bundles' } },
   }),
 } as const satisfies Record<string, CommandDef>;
 

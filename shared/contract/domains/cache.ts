@@ -116,6 +116,8 @@ export const cacheCommands = {
       session: 'none',
       why: 'For a lost card: the recovery private key and its passphrase are the credential. The path is checked at the boundary.',
     },
+    // A PEM private key is a few kilobytes.
+    files: { privateKeyFile: { maxBytes: 64 * 1024 } },
   }),
   'cache.lock': def({
     summary: 'Wipe the data key from memory.',

@@ -44,11 +44,7 @@ beforeAll(async () => {
 
 /** A command through the registry (where session and roles are checked), rejecting with its error. */
 const viaRegistry = async (name: string, req: unknown) => {
-  const registry = createRegistry(
-    handlers as unknown as Handlers,
-    () => {},
-    () => session,
-  );
+  const registry = createRegistry(handlers as unknown as Handlers, () => {}, { operator: () => session });
   const consented = new ConsoleSession();
   consented.consentAcknowledgedAt = new Date();
   const r = await registry.invoke(name, req, { adapter: 'test', session: consented });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArxFailure, COMMAND_NAMES, ROLES, commands, type OperatorSession } from '../../../shared/contract';
 import { ConsoleSession, createRegistry, type Handlers } from '../../../electron/main/core/registry';
 import { everyRoleSession, operatorSession, sampleTenant } from '../../support/operator-session';
+import { SAMPLE_FOLDERS } from '../../support/sample-files';
 import { VALID_REQUESTS } from '../../support/valid-requests';
 
 /** A registry as `operator` sees it, whose handlers only record that they ran. */
@@ -18,11 +19,7 @@ function registryAs(operator: OperatorSession | null) {
   ) as unknown as Handlers;
   return {
     calls,
-    registry: createRegistry(
-      handlers,
-      () => {},
-      () => operator,
-    ),
+    registry: createRegistry(handlers, () => {}, { operator: () => operator, folders: SAMPLE_FOLDERS }),
   };
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ArxFailure, COMMAND_NAMES, commands, type CommandName } from '../../../shared/contract';
 import { ConsoleSession, createRegistry, type Handlers } from '../../../electron/main/core/registry';
 import { everyRoleSession } from '../../support/operator-session';
+import { SAMPLE_FOLDERS } from '../../support/sample-files';
 import { VALID_REQUESTS } from '../../support/valid-requests';
 
 /** A registry whose handlers only record that they ran: a refused request must never reach one. */
@@ -21,11 +22,7 @@ function spyRegistry() {
   const operator = everyRoleSession();
   return {
     calls,
-    registry: createRegistry(
-      handlers,
-      () => {},
-      () => operator,
-    ),
+    registry: createRegistry(handlers, () => {}, { operator: () => operator, folders: SAMPLE_FOLDERS }),
   };
 }
 
