@@ -28,7 +28,7 @@ function timestamp(d: Date): string {
 
 /** Handlers for the commands in shared/contract/domains/bundle.ts. */
 export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bundleCommands> {
-  // A bundle report opened here is sealed in the local cache (issue 7 item 1; cache/evidence.ts),
+  // A bundle report opened here is sealed in the local cache (cache/evidence.ts),
   // keyed by the file's path, size and modification time. Opening needs no control plane, so
   // it is never answered from the cache: the file is verified each time.
   const evidence = new EvidenceCache(deps);

@@ -1,5 +1,5 @@
 /**
- * Cached evidence for read commands (issue 7, items 1 and 4; docs/cache.md "What is cached and
+ * Cached evidence for read commands (docs/cache.md "What is cached and
  * when it is served").
  *
  * Online, a read command's answer is sealed into the encrypted local cache after it was fetched

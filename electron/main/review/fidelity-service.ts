@@ -44,7 +44,7 @@ import { insertCertificate, queuedReviewSummary, reviewSignedEvent, type QueuedR
 import { checkSigner, type SignerReport } from './signer-check';
 
 /**
- * Fidelity certificates (issue 6 items 5 and 6): an ISSO's review of a range, prepared in main
+ * Fidelity certificates: an ISSO's review of a range, prepared in main
  * (chain verification, decision re-verification and the range digests all computed here, never
  * taken from the renderer), shown, signed on the card over the DSSE PAE, stored with its audit
  * event in one transaction; and the verification of any certificate, stored or imported.
@@ -62,7 +62,7 @@ export interface ReviewServiceDeps {
   /** A finished decision re-verification by job id (the Decisions tab's), or undefined. */
   reverifyResult?: (jobId: string, owner: string) => DecisionReverification | undefined;
   /**
-   * Signing while the control plane is unreachable (issue 7 item 4), through the encrypted local
+   * Signing while the control plane is unreachable, through the encrypted local
    * cache: drafts are also sealed there (they survive a restart), and a review signed offline goes
    * to its outbox (kind `review.signed`, electron/main/review/outbox-delivery.ts). Without it a
    * review can only be signed online.
