@@ -190,19 +190,23 @@ export function createConsoleServices(
     } finally {
       resolveDemo();
     }
-    void startGatewayTimer();
+    startGatewayTimer().catch((err: Error) => log(`checkpoint timer not started: ${err.message}`));
   }
 
-  /** The embedded default's gateway issues checkpoints on a timer, as a real gateway does. */
+  /**
+   * The embedded default's gateway issues checkpoints on a timer, as a real gateway does. Pools are
+   * looked up at each tick: a control plane that is down then costs a logged tick, not the console.
+   */
   let checkpointTimer: CheckpointTimer | null = null;
+  let stopped = false;
   async function startGatewayTimer(): Promise<void> {
     const b3 = await loadWasmBlake3();
-    const admin = controlPlane.requireAdminPool();
+    if (stopped) return;
     checkpointTimer = startCheckpointTimer(
       controlPlane,
       config,
       b3,
-      () => allTenants(admin),
+      () => allTenants(controlPlane.requireAdminPool()),
       { log, refused: (tenant, why) => controlPlane.annotate(`checkpoints of ${tenant} refused: ${why}`) },
       options.checkpointTickMs,
     );
@@ -237,6 +241,7 @@ export function createConsoleServices(
       else resolveDemo();
     },
     async stop() {
+      stopped = true;
       checkpointTimer?.stop();
       cache.close();
       await operatorAuth.close().catch(() => {});
