@@ -9,7 +9,7 @@ import { policyAuthoringCommands } from './domains/policy-authoring';
 import { policyLifecycleCommands } from './domains/policy-lifecycle';
 import { reviewCommands } from './domains/review';
 
-export type { CommandDef } from './define';
+export type { CommandDef, OfflineMode } from './define';
 
 /**
  * The one list of every command the console offers. The Electron IPC adapter, the Chromium test
@@ -137,6 +137,7 @@ export const commands = {
     request: empty,
     response: AppInfoSchema,
     requiresConsent: false,
+    offline: 'none',
     access: { session: 'none', why: 'Product, version and the notice text, shown before anyone logs in.' },
   }),
   'session.state': def({
@@ -144,6 +145,7 @@ export const commands = {
     request: empty,
     response: SessionStateSchema,
     requiresConsent: false,
+    offline: 'none',
     access: { session: 'none', why: 'Consent state of this window or CLI run only.' },
   }),
   'session.acknowledgeConsent': def({
@@ -151,6 +153,7 @@ export const commands = {
     request: z.object({ accept: z.literal(true) }).strict(),
     response: SessionStateSchema,
     requiresConsent: false,
+    offline: 'none',
     access: { session: 'none', why: 'The notice is acknowledged before anyone logs in.' },
   }),
   'status.get': def({
@@ -158,6 +161,7 @@ export const commands = {
     request: empty,
     response: StatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Connection and card state, shown on the login screen; no tenant data.' },
   }),
   'settings.get': def({
@@ -165,6 +169,7 @@ export const commands = {
     request: empty,
     response: SettingsViewSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'The configuration in force holds no secrets and no tenant data.' },
   }),
   'card.readers': def({
@@ -172,6 +177,7 @@ export const commands = {
     request: empty,
     response: CardReadersSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Login starts here: readers and PIN state, no tenant data.' },
   }),
   'card.certificates': def({
@@ -179,6 +185,7 @@ export const commands = {
     request: z.object({ slot: z.string().min(1).max(32) }).strict(),
     response: z.array(CardCertificateSchema),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Login picks its certificate here; certificates on a card are public.' },
   }),
   'card.login': def({
@@ -194,6 +201,7 @@ export const commands = {
       .strict(),
     response: OperatorSessionSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'The card, its PIN and the control plane decide; this is how a session starts.' },
   }),
   'card.session': def({
@@ -201,6 +209,7 @@ export const commands = {
     request: empty,
     response: OperatorSessionSchema.nullable(),
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: 'Answers who is logged in (null when nobody is), so the window can show login or lock.',
@@ -211,6 +220,7 @@ export const commands = {
     request: empty,
     response: OperatorSessionSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: 'Only takes access away; the operator service refuses it when nobody is logged in.',
@@ -221,6 +231,7 @@ export const commands = {
     request: z.object({ pin: PinSchema.nullable() }).strict(),
     response: OperatorSessionSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: "The card and its PIN are the credential; only the locked session's own card resumes it.",
@@ -231,6 +242,7 @@ export const commands = {
     request: empty,
     response: z.object({ loggedOut: z.literal(true) }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Only takes access away.' },
   }),
   ...policyAuthoringCommands,

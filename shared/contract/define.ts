@@ -49,7 +49,18 @@ export interface FileArg {
 /** The request fields that name files read by the command. */
 export type FileArgs<T> = { readonly [K in StringKeys<T>]?: FileArg };
 
-/** One command of the contract: request and response schemas, a summary, consent and access. */
+/**
+ * What a command does while the control plane is unreachable; the registry applies it to every
+ * handler (electron/main/cache/offline.ts):
+ * - `cache`: a read whose online answer is sealed in the local evidence cache and served from it,
+ *   marked `cached`, when the control plane is unreachable (else OFFLINE_NOT_CACHED);
+ * - `queue`: a signed write that goes to the outbox while the control plane is unreachable, and is
+ *   refused with CACHE_LOCKED before any PIN is asked when nothing could be queued;
+ * - `none`: no offline answer: what needs the control plane fails with DB_UNREACHABLE.
+ */
+export type OfflineMode = 'cache' | 'queue' | 'none';
+
+/** One command of the contract: request and response schemas, a summary, consent, access and offline behaviour. */
 export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   readonly request: Req;
   readonly response: Res;
@@ -61,6 +72,8 @@ export interface CommandDef<Req extends z.ZodType = z.ZodType, Res extends z.Zod
   readonly access: Access<z.input<Req>>;
   /** Request fields naming files it reads, checked at the boundary (see FileArg). */
   readonly files?: FileArgs<z.input<Req>>;
+  /** Its behaviour while the control plane is unreachable (see OfflineMode); required. */
+  readonly offline: OfflineMode;
 }
 
 export const def = <Req extends z.ZodType, Res extends z.ZodType>(d: CommandDef<Req, Res>) => d;

@@ -6,13 +6,11 @@ import type {
   VerifyRange,
   VerifyResult,
   VerifyStatus,
-  VerifyTenantSchema,
 } from '../../../shared/contract/domains/audit-verify';
-import type { z } from 'zod';
-import { EvidenceCache } from '../cache/evidence';
+import type { Sealed } from '../cache/evidence';
+import { notCachedHere } from '../cache/offline';
 import { chainStats } from '../controlplane/repos/events';
 import { tenantById } from '../controlplane/repos/tenants';
-import { isTransient } from '../controlplane/transient-failure';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
@@ -39,23 +37,15 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
   // Session and roles are checked by the registry from the contract's declarations.
   const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
 
-  // Caching (cache/evidence.ts): the tenant list and every finished result are sealed in the local
-  // cache (a result under its tenant and requested range). With the control plane unreachable,
-  // audit.tenants answers from the cache, and audit.verifyStart of a range whose result is cached
-  // makes a finished job holding that result, marked cached; otherwise OFFLINE_NOT_CACHED.
-  const evidence = new EvidenceCache(deps);
+  // audit.tenants and audit.verifyStart are declared offline: 'cache' (shared/contract). The tenant
+  // list is sealed per operator; a finished result under its tenant and requested range (by
+  // audit.verifyResult). With the control plane unreachable, audit.verifyStart of a range whose
+  // result is cached makes a finished job holding that result, marked cached.
+  const evidence = deps.offline.evidence;
   const requested = new Map<string, { tenantId: string; range: VerifyRange }>();
   const offlineJobs = new Map<string, { owner: string; status: VerifyStatus; result: VerifyResult }>();
   const resultKey = (tenantId: string, range: VerifyRange) => ({ q: 'audit.verify', tenantId, range });
-  const offlineJob = (owner: string, tenantId: string, range: VerifyRange): VerifyStatus => {
-    const hit = evidence.lookup<VerifyResult>('verification', resultKey(tenantId, range));
-    if (!hit) {
-      throw new ArxFailure(
-        'OFFLINE_NOT_CACHED',
-        'The control plane is unreachable and no verification of this range was cached on this workstation.',
-        { tenantId, path: 'range' },
-      );
-    }
+  const offlineJob = (owner: string, tenantId: string, hit: Sealed<VerifyResult>): VerifyStatus => {
     const jobId = `vj-${randomBytes(8).toString('hex')}`;
     const cached = { at: hit.at };
     const r = { ...hit.value, jobId, cached };
@@ -84,32 +74,27 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     const j = offlineJobs.get(jobId);
     return j && j.owner === owner ? j : null;
   };
-  const tenantsKey = (s: OperatorSession) => ({ q: 'audit.tenants', operatorId: s.operatorId });
-  type Tenant = z.infer<typeof VerifyTenantSchema>;
-  const cachedTenants = (s: OperatorSession): Tenant[] => {
-    const hit = evidence.lookup<Tenant[]>('verification', tenantsKey(s));
-    if (!hit)
-      throw new ArxFailure(
-        'OFFLINE_NOT_CACHED',
-        'The control plane is unreachable and your list of tenants was not cached on this workstation.',
-        {},
-      );
-    return hit.value.map((t) => ({ ...t, cached: { at: hit.at } }));
-  };
+  deps.offline.describe({
+    'audit.tenants': {
+      kind: 'verification',
+      key: (_req, session) => ({ q: 'audit.tenants', operatorId: session?.operatorId }),
+      notCached: () => notCachedHere('your list of tenants'),
+    },
+    'audit.verifyStart': {
+      kind: 'verification',
+      key: (req) => resultKey(req.tenantId, req.range),
+      // What is sealed is the finished result (audit.verifyResult), not the job just started.
+      store: false,
+      notCached: (req) => ({
+        message: 'The control plane is unreachable and no verification of this range was cached on this workstation.',
+        location: { tenantId: req.tenantId, path: 'range' },
+      }),
+      serve: (hit, req, session) => offlineJob(session!.operatorId, req.tenantId, hit as Sealed<VerifyResult>),
+    },
+  });
 
   return {
-    'audit.tenants': async () => {
-      const s = operator();
-      if (evidence.offline()) return cachedTenants(s);
-      try {
-        const list = await liveTenants(s);
-        evidence.store('verification', tenantsKey(s), list);
-        return list;
-      } catch (err) {
-        if (isTransient(err)) return cachedTenants(s);
-        throw err;
-      }
-    },
+    'audit.tenants': () => liveTenants(operator()),
     'audit.verifyStart': async (req) => {
       const s = operator();
       if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
@@ -122,15 +107,9 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
           path: 'range.to',
         });
       }
-      if (evidence.offline()) return offlineJob(s.operatorId, req.tenantId, req.range);
-      let tenant: { id: string; slug: string; name: string } | undefined;
-      try {
-        const pool = deps.controlPlane.requirePool();
-        tenant = (await withTenant(pool, req.tenantId, (c) => tenantById(c, req.tenantId))) ?? undefined;
-      } catch (err) {
-        if (isTransient(err)) return offlineJob(s.operatorId, req.tenantId, req.range);
-        throw err;
-      }
+      const tenant = await withTenant(deps.controlPlane.requirePool(), req.tenantId, (c) =>
+        tenantById(c, req.tenantId),
+      );
       if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { path: 'tenantId' });
       const status = jobs.start(s.operatorId, tenant, req.range);
       requested.set(status.jobId, { tenantId: req.tenantId, range: req.range });

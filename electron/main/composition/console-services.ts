@@ -17,6 +17,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
+import { OfflineCommands } from '../cache/offline';
 import { createAuditVerifyHandlers } from '../chain/verify-handlers';
 import { createAuditExplorerHandlers } from '../explorer/handlers';
 import { createPolicyAuthoringHandlers } from '../policy/authoring-handlers';
@@ -131,7 +132,9 @@ export function createConsoleServices(
     log,
     onChange: (st) => hub.publish('cache.changed', st),
   });
-  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache };
+  // Each command's declared offline behaviour, applied by the registry around its handler.
+  const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
+  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
   const handlers: Handlers = {
     'app.info': () => ({
       product: 'ARX Console',
@@ -166,6 +169,9 @@ export function createConsoleServices(
     ...createCacheHandlers(domain),
     ...createBundleHandlers(domain),
   };
+
+  const undescribed = offline.undescribed();
+  if (undescribed.length > 0) throw new Error(`offline: 'cache' reads not described: ${undescribed.join(', ')}`);
 
   let resolveDemo: () => void = () => {};
   const demoReady = new Promise<void>((r) => (resolveDemo = r));
@@ -218,6 +224,7 @@ export function createConsoleServices(
       createRegistry(handlers, log, {
         operator: () => operatorAuth.session(),
         folders: { bundles: bundlesDir(config.dataDir) },
+        wrap: (name, handler) => offline.wrap(name, handler),
       }),
       () => operatorAuth.touch(),
     ),

@@ -65,7 +65,12 @@ export interface RegistryOptions {
   operator?: () => OperatorSession | null;
   /** Folders that file arguments may be bound to (none: such arguments are refused). */
   folders?: FileFolders;
+  /** Wraps each handler with what its declaration asks beyond access (offline: cache/offline.ts). */
+  wrap?: HandlerWrapper;
 }
+
+/** Wraps one command's handler (the registry applies it to every command). */
+export type HandlerWrapper = <N extends CommandName>(name: N, handler: Handler<N>) => Handler<N>;
 
 /**
  * The single place where requests cross into the services. Every adapter calls `invoke`; it
@@ -81,6 +86,11 @@ export function createRegistry(
 ): Registry {
   const operator = options.operator ?? (() => null);
   const folders = options.folders ?? null;
+  const run: Handlers = options.wrap
+    ? (Object.fromEntries(
+        Object.entries(handlers).map(([n, f]) => [n, options.wrap!(n as CommandName, f)]),
+      ) as Handlers)
+    : handlers;
   async function invoke(name: string, request: unknown, ctx: CallContext): Promise<Result<unknown>> {
     if (!isCommandName(name)) {
       return {
@@ -100,7 +110,7 @@ export function createRegistry(
     try {
       authorize(name, def.access, operator(), parsed.data);
       const request = checkFileArgs(def.files, parsed.data, ctx.adapter, folders);
-      const handler = handlers[name] as (req: unknown, c: CallContext) => unknown;
+      const handler = run[name] as (req: unknown, c: CallContext) => unknown;
       const value = await handler(request, ctx);
       const checked = def.response.safeParse(value);
       if (!checked.success) {

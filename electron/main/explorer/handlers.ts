@@ -6,7 +6,7 @@ import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { largestCheckpointSize } from '../controlplane/repos/checkpoints';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
-import { EvidenceCache } from '../cache/evidence';
+import { notCachedHere } from '../cache/offline';
 import { loadDashboard } from './dashboard';
 import { loadEventDetail } from './event-detail';
 import { loadFacets } from './facets';
@@ -20,9 +20,6 @@ import { InclusionProver, SubtreeCache } from './proof';
  */
 export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<typeof auditExplorerCommands> {
   const cache = new SubtreeCache();
-  // Pages, events and facets fetched online are sealed in the local cache; unreachable, they are
-  // answered from it (marked cached) or refused with OFFLINE_NOT_CACHED (cache/evidence.ts).
-  const evidence = new EvidenceCache(deps);
   let crypto: Promise<{ blake3: Blake3; hasher: MerkleHasher }> | null = null;
   const hashing = () =>
     (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({
@@ -47,69 +44,63 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       deps.log(`explorer: warming the proof cache of ${tenantId} failed: ${(err as Error).message}`);
     }
   };
-  return {
-    'explorer.query': async (req) => {
-      const key = {
+  // Pages, events, facets and dashboards are declared offline: 'cache' (shared/contract): sealed
+  // online, answered from the local cache (marked cached) when the control plane is unreachable.
+  deps.offline.describe({
+    'explorer.query': {
+      kind: 'event-page',
+      key: (req) => ({
         q: 'explorer.query',
         tenantId: req.tenantId,
         filter: req.filter,
         sort: req.sort,
         cursor: req.cursor,
         limit: req.limit,
-      };
-      return evidence.read(
-        'event-page',
-        key,
-        async () => {
-          const t0 = performance.now();
-          const page = await run(req.tenantId, (c) =>
-            queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit),
-          );
-          return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
-        },
-        {
-          what:
-            req.cursor === null
-              ? 'this explorer page (this tenant, filter and sort)'
-              : 'this next page of the explorer',
-          location: { tenantId: req.tenantId, path: 'filter' },
-        },
+      }),
+      notCached: (req) =>
+        notCachedHere(
+          req.cursor === null ? 'this explorer page (this tenant, filter and sort)' : 'this next page of the explorer',
+          { tenantId: req.tenantId, path: 'filter' },
+        ),
+    },
+    'explorer.event': {
+      kind: 'event-page',
+      key: (req) => ({ q: 'explorer.event', tenantId: req.tenantId, seq: req.seq }),
+      notCached: (req) => notCachedHere(`event ${req.seq}`, { tenantId: req.tenantId, seq: req.seq }),
+    },
+    'explorer.facets': {
+      kind: 'event-page',
+      key: (req) => ({ q: 'explorer.facets', tenantId: req.tenantId }),
+      notCached: (req) => notCachedHere("this tenant's filter values", { tenantId: req.tenantId }),
+    },
+    'explorer.dashboard': {
+      kind: 'event-page',
+      key: (req) => ({ q: 'explorer.dashboard', tenantId: req.tenantId, timeFrom: req.timeFrom, timeTo: req.timeTo }),
+      notCached: (req) =>
+        notCachedHere('this dashboard (this tenant and time range)', { tenantId: req.tenantId, path: 'timeFrom' }),
+    },
+  });
+  return {
+    'explorer.query': async (req) => {
+      const t0 = performance.now();
+      const page = await run(req.tenantId, (c) =>
+        queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit),
       );
+      return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
     },
     'explorer.event': async (req) => {
-      return evidence.read(
-        'event-page',
-        { q: 'explorer.event', tenantId: req.tenantId, seq: req.seq },
-        async () => {
-          const h = await hashing();
-          return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
-        },
-        { what: `event ${req.seq}`, location: { tenantId: req.tenantId, seq: req.seq } },
-      );
+      const h = await hashing();
+      return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
     },
     'explorer.facets': async (req) => {
-      return evidence.read(
-        'event-page',
-        { q: 'explorer.facets', tenantId: req.tenantId },
-        async () => {
-          const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
-          void warmProofs(req.tenantId);
-          return facets;
-        },
-        { what: "this tenant's filter values", location: { tenantId: req.tenantId } },
-      );
+      const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
+      void warmProofs(req.tenantId);
+      return facets;
     },
     'explorer.dashboard': async (req) => {
-      return evidence.read(
-        'event-page',
-        { q: 'explorer.dashboard', tenantId: req.tenantId, timeFrom: req.timeFrom, timeTo: req.timeTo },
-        async () => {
-          const t0 = performance.now();
-          const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
-          return { ...d, elapsedMs: Math.round(performance.now() - t0) };
-        },
-        { what: 'this dashboard (this tenant and time range)', location: { tenantId: req.tenantId, path: 'timeFrom' } },
-      );
+      const t0 = performance.now();
+      const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
+      return { ...d, elapsedMs: Math.round(performance.now() - t0) };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
 import type { CacheService } from '../cache/cache-service';
+import type { OfflineCommands } from '../cache/offline';
 import type { OperatorAuth } from '../card/operator-auth';
 import type { TrustStore } from '../pki/trust-store';
 import type { EventHub } from '../core/event-hub';
@@ -18,6 +19,8 @@ export interface DomainDeps {
   hub: EventHub;
   /** The console's one encrypted evidence cache and its outbox (cache/cache-service.ts). */
   cache: CacheService;
+  /** How cached reads are described and signed writes stored or queued (the contract's `offline`). */
+  offline: OfflineCommands;
   log: (line: string) => void;
 }
 

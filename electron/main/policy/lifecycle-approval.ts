@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
 import type { Delivery } from '../cache/outbox';
-import { isTransient } from '../controlplane/transient-failure';
 import {
   insertSignature,
   lockVersionState,
@@ -69,14 +68,12 @@ export async function approve(
   );
   if (signed.operator.operatorId === version.authorId)
     throw new ArxFailure('POLICY_SELF_APPROVAL', 'The card that signed belongs to the author of this version.');
-  if (!online) return queueApproval(ctx, req.tenantId, version, signed, op);
-  try {
-    await storeApproval(ctx, req.tenantId, version, signed, op);
-  } catch (err) {
-    if (ctx.deps.offline && isTransient(err) && ctx.shown(req.tenantId, req.sha256))
-      return queueApproval(ctx, req.tenantId, version, signed, op);
-    throw err;
-  }
+  const writes = ctx.deps.offline?.writes;
+  const store = () => storeApproval(ctx, req.tenantId, version, signed, op);
+  const queue = () => queueApproval(ctx, req.tenantId, version, signed, op);
+  const mayQueue = () => ctx.shown(req.tenantId, req.sha256) !== null;
+  const queued = writes ? await writes.storeOrQueue(online, store, queue, mayQueue) : (await store(), null);
+  if (queued) return queued.queued;
   ctx.changed(req.tenantId, version.policyName, version.sha256, 'approved');
   return { ...(await summary(ctx, req.tenantId, req.sha256)), delivery: 'stored' };
 }
@@ -105,24 +102,19 @@ async function approvable(
   sha256: string,
 ): Promise<{ version: Approvable; online: boolean }> {
   const offline = ctx.deps.offline;
-  let online = offline ? offline.connected() : true;
+  let online = offline ? offline.writes.connected() : true;
   let version: Approvable | null = null;
   if (online) {
     try {
       version = await withTenant(ctx.pool(), tenantId, (c) => versionBySha(c, tenantId, sha256));
     } catch (err) {
-      if (!offline || !isTransient(err)) throw err;
+      if (!offline || !offline.writes.unreachable(err)) throw err;
       online = false;
     }
   }
   if (!online) {
     // The cache first: it holds both the outbox and the versions shown before a restart.
-    if (!offline!.canQueue()) {
-      throw new ArxFailure(
-        'CACHE_LOCKED',
-        'The control plane is unreachable and the local cache is not open: an approval signed now could not be queued, so nothing was signed.',
-      );
-    }
+    offline!.writes.requireQueueable();
     const known = ctx.shown(tenantId, sha256);
     if (!known) {
       throw new ArxFailure(

@@ -39,8 +39,20 @@ export interface LifecycleDeps {
    * `policy.approval` and is delivered (signature, state, audit event) when the database is back.
    */
   offline?: {
-    connected: () => boolean;
-    canQueue: () => boolean;
+    /** Store or queue (policy.approve is declared offline: 'queue'; cache/offline.ts OfflineWrites). */
+    writes: {
+      connected(): boolean;
+      /** CACHE_LOCKED when nothing could be queued (before the card is asked for its PIN). */
+      requireQueueable(): void;
+      /** The failure says the control plane is unreachable. */
+      unreachable(err: unknown): boolean;
+      storeOrQueue<Q>(
+        online: boolean,
+        store: () => Promise<unknown>,
+        queue: () => Q,
+        mayQueue?: () => boolean,
+      ): Promise<{ queued: Q } | null>;
+    };
     enqueue: (payload: QueuedApproval, summary: string) => { id: string };
     /**
      * Versions as shown, kept across restarts (sealed in the local cache, never plaintext on disk):

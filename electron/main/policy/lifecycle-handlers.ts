@@ -18,9 +18,8 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
     onChanged: (e) => deps.hub.publish('policy.changed', e),
     // Approvals signed offline go to the outbox (kind policy.approval) and are delivered when the control plane is back.
     offline: {
-      connected: () => deps.controlPlane.status().state === 'connected',
-      canQueue: () => cache.status().state === 'unlocked',
-      enqueue: (payload, summary) => cache.outbox.enqueue(APPROVAL_OUTBOX_KIND, payload, { summary }),
+      writes: deps.offline.writes,
+      enqueue: (payload, summary) => deps.offline.writes.enqueue(APPROVAL_OUTBOX_KIND, payload, summary),
       // Versions as shown, sealed in the cache (kind policy.version, key tenant/sha256) so that a
       // console restarted while the control plane is unreachable can still approve them.
       remember: (tenantId, summary) => {

@@ -27,7 +27,7 @@ import { sharedDigestPool } from '../chain/digest-pool';
 import { verifyTenantChain } from '../chain/tenant-chain-verifier';
 import { toVerifyResult } from '../chain/verify-jobs';
 import { loadWasmBlake3 } from '../crypto/wasm-blake3';
-import { isTransient } from '../controlplane/transient-failure';
+import type { OfflineWrites } from '../cache/offline';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { chainSize } from '../controlplane/repos/events';
 import { signingCertificateOf } from '../controlplane/repos/operators';
@@ -72,10 +72,8 @@ export interface ReviewServiceDeps {
 }
 
 export interface OfflineSigning {
-  /** The control plane is connected (otherwise a signed review is queued, not written). */
-  connected: () => boolean;
-  /** The cache is open (an item can be queued): checked before the card is asked for the PIN. */
-  canQueue: () => boolean;
+  /** Store or queue (review.sign is declared offline: 'queue'; the registry refuses it before the PIN when nothing could be queued). */
+  writes: Pick<OfflineWrites, 'connected' | 'storeOrQueue'>;
   enqueue: (payload: QueuedReview, summary: string) => { id: string };
   putDraft: (draftId: string, draft: SealedDraft | { used: true }) => void;
   getDraft: (draftId: string) => SealedDraft | { used: true } | null;
@@ -360,14 +358,7 @@ export class ReviewService {
     // The registry cannot see the draft's tenant: review.sign's declaration is applied to it here.
     requireRole(s, declaredRoles(commands['review.sign'].access), tenantId, { command: 'review.sign' });
     const offline = this.deps.offline;
-    const online = offline ? offline.connected() : true;
-    // Never ask for the PIN for a signature that could be neither stored nor queued.
-    if (!online && !offline?.canQueue()) {
-      throw new ArxFailure(
-        'CACHE_LOCKED',
-        'The control plane is unreachable and the local cache is not open: a review signed now could not be queued, so nothing was signed.',
-      );
-    }
+    const online = offline ? offline.writes.connected() : true;
     const signingInput = pae(FIDELITY_PAYLOAD_TYPE, draft.payload);
     const purpose = `Fidelity certificate: review of ${st.predicate.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${st.predicate.verdict})`;
     const signature = await this.deps.sign(purpose, sha256(signingInput), req.pin);
@@ -399,15 +390,11 @@ export class ReviewService {
       this.forgetDraft(req.draftId);
       return { ...summary, delivery: 'queued', outboxItemId: item.id };
     };
-    if (!online) return queue();
-    try {
-      await storeCertificate(this.deps.pool(), envelope, st, s);
-    } catch (err) {
-      // Unreachable now (a write that failed before or during its commit): the outbox delivers it
-      // later; the rare commit that did land without an answer is refused there as REVIEW_ALREADY_STORED.
-      if (offline && isTransient(err)) return queue();
-      throw err;
-    }
+    const store = () => storeCertificate(this.deps.pool(), envelope, st, s);
+    // Unreachable (before, or a write that failed before or during its commit): the outbox delivers
+    // it later; the rare commit that did land without an answer is refused there as REVIEW_ALREADY_STORED.
+    const queued = offline ? await offline.writes.storeOrQueue(online, store, queue) : (await store(), null);
+    if (queued) return queued.queued;
     this.forgetDraft(req.draftId);
     return { ...summary, delivery: 'stored', outboxItemId: null };
   }

@@ -182,6 +182,7 @@ export const auditExplorerCommands = {
       .strict(),
     response: ExplorerPageSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.event': def({
@@ -190,6 +191,7 @@ export const auditExplorerCommands = {
     request: z.object({ tenantId: TenantId, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
     response: ExplorerEventSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.facets': def({
@@ -197,6 +199,7 @@ export const auditExplorerCommands = {
     request: z.object({ tenantId: TenantId }).strict(),
     response: ExplorerFacetsSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'explorer.dashboard': def({
@@ -205,6 +208,7 @@ export const auditExplorerCommands = {
     request: z.object({ tenantId: TenantId, timeFrom: Instant.nullable(), timeTo: Instant.nullable() }).strict(),
     response: ExplorerDashboardSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
 } as const satisfies Record<string, CommandDef>;

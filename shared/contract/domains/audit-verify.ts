@@ -158,6 +158,7 @@ export const auditVerifyCommands = {
     request: empty,
     response: z.array(VerifyTenantSchema),
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', why: 'Lists only the tenants where the operator holds the isso or auditor role.' },
   }),
   'audit.verifyStart': def({
@@ -165,6 +166,7 @@ export const auditVerifyCommands = {
     request: z.object({ tenantId: Uuid, range: VerifyRangeSchema }).strict(),
     response: VerifyStatusSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'audit.verifyStatus': def({
@@ -172,6 +174,7 @@ export const auditVerifyCommands = {
     request: JobRequest,
     response: VerifyStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,
@@ -184,6 +187,7 @@ export const auditVerifyCommands = {
     request: JobRequest,
     response: VerifyStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,
@@ -196,6 +200,7 @@ export const auditVerifyCommands = {
     request: JobRequest,
     response: VerifyResultSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,

@@ -116,6 +116,7 @@ export const bundleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['isso', 'auditor', 'administrator'], tenant: 'tenant' },
   }),
   'bundle.list': def({
@@ -130,6 +131,7 @@ export const bundleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: "Offline auditors work without a card: names and sizes of files in this workstation's bundles folder.",
@@ -145,6 +147,7 @@ export const bundleCommands = {
       .object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: 'Offline auditors verify bundles without a card or database: the file and the pinned trust anchors decide. The path is checked at the boundary.',

@@ -90,6 +90,7 @@ export const cacheCommands = {
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: 'State and recipients only, never cached content; needed to recover without a card.',
@@ -100,6 +101,7 @@ export const cacheCommands = {
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       why: "Opens with the logged-in operator's card; this workstation's cache, no tenant.",
@@ -112,6 +114,7 @@ export const cacheCommands = {
       .strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: 'For a lost card: the recovery private key and its passphrase are the credential. The path is checked at the boundary.',
@@ -124,6 +127,7 @@ export const cacheCommands = {
     request: empty,
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Only takes access away.' },
   }),
   'cache.wipe': def({
@@ -131,6 +135,7 @@ export const cacheCommands = {
     request: z.object({ discardOutbox: z.boolean() }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'none',
       why: "Deletes only this workstation's encrypted file (which its account can delete anyway), so that a lost or other card never leaves it stuck.",
@@ -142,6 +147,7 @@ export const cacheCommands = {
     request: z.object({ slot: z.string().min(1).max(64), removeOthers: z.boolean() }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       why: "This workstation's cache, no tenant; changing who can open it needs a logged-in operator.",
@@ -152,6 +158,7 @@ export const cacheCommands = {
     request: z.object({ batchSize: z.number().int().min(1).max(10_000) }).strict(),
     response: CacheStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.rebuild': def({
@@ -166,6 +173,7 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.outboxList': def({
@@ -173,6 +181,7 @@ export const cacheCommands = {
     request: empty,
     response: z.object({ items: z.array(OutboxItemSchema) }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       why: "This workstation's outbox; items are delivered under their own tenant checks.",
@@ -190,6 +199,7 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', why: "This workstation's cache, no tenant." },
   }),
   'cache.outboxDeliver': def({
@@ -203,6 +213,7 @@ export const cacheCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       why: 'Each item is checked again when delivered (signature and role in its tenant).',

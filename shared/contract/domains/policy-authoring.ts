@@ -89,6 +89,7 @@ export const policyAuthoringCommands = {
     request: z.object({ text: PolicyTextSchema }).strict(),
     response: PolicyValidationSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Pure computation on the text in the request; reads no tenant data.' },
   }),
   'policy.format': def({
@@ -96,6 +97,7 @@ export const policyAuthoringCommands = {
     request: z.object({ text: PolicyTextSchema }).strict(),
     response: z.object({ text: z.string(), changed: z.boolean() }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Pure computation on the text in the request; reads no tenant data.' },
   }),
   'policy.templates': def({
@@ -103,6 +105,7 @@ export const policyAuthoringCommands = {
     request: empty,
     response: z.array(PolicyTemplateSchema),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Built-in examples; no tenant data.' },
   }),
   'policy.test': def({
@@ -111,6 +114,7 @@ export const policyAuthoringCommands = {
     request: z.object({ text: PolicyTextSchema, tests: PolicyTestsSchema }).strict(),
     response: PolicyTestRunSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'none', why: 'Pure computation on the text and tests in the request; reads no tenant data.' },
   }),
 } as const satisfies Record<string, CommandDef>;

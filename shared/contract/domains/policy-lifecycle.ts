@@ -232,6 +232,7 @@ export const policyLifecycleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.history': def({
@@ -246,6 +247,7 @@ export const policyLifecycleCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.get': def({
@@ -253,6 +255,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionDetailSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.getDraft': def({
@@ -260,6 +263,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, policyName }).strict(),
     response: DraftSchema.nullable(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.saveDraft': def({
@@ -277,6 +281,7 @@ export const policyLifecycleCommands = {
       .strict(),
     response: DraftSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['policy-author'], tenant: 'tenantId' },
   }),
   'policy.discardDraft': def({
@@ -284,6 +289,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, policyName }).strict(),
     response: z.object({ discarded: z.boolean() }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.submit': def({
@@ -292,6 +298,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, policyName, sha256: hex32, pin: PinSchema }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['policy-author'], tenant: 'tenantId' },
   }),
   'policy.approve': def({
@@ -300,6 +307,7 @@ export const policyLifecycleCommands = {
     // delivery: stored now, or (control plane unreachable) queued in the cache's outbox (kind policy.approval).
     response: VersionSummarySchema.extend({ delivery: z.enum(['stored', 'queued']) }).strict(),
     requiresConsent: true,
+    offline: 'queue',
     access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.reject': def({
@@ -307,6 +315,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.publish': def({
@@ -315,6 +324,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['approver', 'policy-author'], tenant: 'tenantId' },
   }),
   'policy.rollback': def({
@@ -323,6 +333,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, sha256: hex32, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['policy-author', 'approver'], tenant: 'tenantId' },
   }),
   'policy.approveRollback': def({
@@ -331,6 +342,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, rollbackId: uuid, pin: PinSchema }).strict(),
     response: RollbackSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['approver'], tenant: 'tenantId' },
   }),
   'policy.diff': def({
@@ -339,6 +351,7 @@ export const policyLifecycleCommands = {
     request: z.object({ ...tenantReq, from: VersionRefSchema, to: VersionRefSchema }).strict(),
     response: PolicyDiffSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.impactStart': def({
@@ -358,6 +371,7 @@ export const policyLifecycleCommands = {
       .strict(),
     response: z.object({ jobId: uuid }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
   'policy.impactStatus': def({
@@ -365,6 +379,7 @@ export const policyLifecycleCommands = {
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: ANY_ROLE,
@@ -377,6 +392,7 @@ export const policyLifecycleCommands = {
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: ANY_ROLE,

@@ -146,6 +146,7 @@ export const reviewCommands = {
     request: z.object({ tenantId: Uuid, fromSeq: Seq.nullable(), toSeq: Seq.nullable() }).strict(),
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'decisions.reverifyStatus': def({
@@ -153,6 +154,7 @@ export const reviewCommands = {
     request: JobRequest,
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,
@@ -165,6 +167,7 @@ export const reviewCommands = {
     request: JobRequest,
     response: ReverifyStatusSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,
@@ -178,6 +181,7 @@ export const reviewCommands = {
     request: JobRequest,
     response: ReverifyResultSchema,
     requiresConsent: true,
+    offline: 'none',
     access: {
       session: 'operator',
       roles: EVIDENCE_READERS,
@@ -191,6 +195,7 @@ export const reviewCommands = {
     request: z.object({ tenantId: Uuid, fromSeq: Seq, toSeq: Seq, reverifyJobId: JobId.nullable() }).strict(),
     response: ReviewDraftSchema,
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: ['isso'], tenant: 'tenantId' },
   }),
   'review.sign': def({
@@ -199,6 +204,7 @@ export const reviewCommands = {
     request: z.object({ draftId: Uuid, pin: PinSchema }).strict(),
     response: SignedReviewSchema,
     requiresConsent: true,
+    offline: 'queue',
     access: {
       session: 'operator',
       roles: ['isso'],
@@ -213,6 +219,7 @@ export const reviewCommands = {
       .object({ certificates: z.array(CertificateSummarySchema), cached: CachedMarkSchema.optional() })
       .strict(),
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'review.get': def({
@@ -227,6 +234,7 @@ export const reviewCommands = {
       })
       .strict(),
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
   'review.verify': def({
@@ -235,6 +243,7 @@ export const reviewCommands = {
     request: z.object({ source: CertificateSource }).strict(),
     response: CertificateVerificationSchema,
     requiresConsent: true,
+    offline: 'cache',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'source.tenantId' },
   }),
   'review.export': def({
@@ -243,6 +252,7 @@ export const reviewCommands = {
     request: z.object({ source: CertificateSource }).strict(),
     response: z.object({ directory: z.string(), files: z.array(z.string()), commands: z.array(z.string()) }).strict(),
     requiresConsent: true,
+    offline: 'none',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'source.tenantId' },
   }),
 } as const satisfies Record<string, CommandDef>;

@@ -38,6 +38,8 @@ beforeAll(async () => {
     operatorAuth: { session: () => session },
     hub,
     log: () => {},
+    // Handlers called directly: the registry's offline wrapper (and so the cache) is not in the way.
+    offline: { describe: () => {}, evidence: { store: () => {} } },
   } as unknown as DomainDeps;
   handlers = createAuditVerifyHandlers(deps);
 });
