@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
-import { lockChain, prepareRows, rowParams, type NewEvent } from '../../electron/main/controlplane/chain-writer';
+import { lockChain, prepareRows, type NewEvent } from '../../electron/main/controlplane/chain-writer';
+import { eventColumnParams } from '../../electron/main/controlplane/repos/events';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
@@ -100,7 +101,7 @@ async function appendOnce(
     await client.query("SELECT set_config('arx.tenant_id', $1, true)", [v.tenant]);
     await lockChain(client, v.tenant);
     const t0 = performance.now();
-    await client.query(v.sql, rowParams(v.tenant, rows));
+    await client.query(v.sql, eventColumnParams(v.tenant, rows));
     const ms = performance.now() - t0;
     await client.query('COMMIT');
     heads.set(v.tenant, { seq: rows.result.size, prevHash: rows.result.head });

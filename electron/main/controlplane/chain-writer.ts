@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { ChainBuilder, genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import { eventTime, serializeEvent, validateEvent, type EventType } from '../../../shared/events';
-import { appendEvents, chainHead, lockChain } from './repos/events';
+import { appendEvents, chainHead, lockChain, type EventColumns } from './repos/events';
 import { withTenant } from './tenant-session';
 
 export { lockChain } from './repos/events';
@@ -111,28 +111,10 @@ function duplicateIdFailure(err: unknown): unknown {
   return err;
 }
 
-/** The columns of an append, as arrays in the order arx.append_events takes them. */
-export interface PreparedRows {
-  seqs: string[];
-  ids: string[];
-  types: string[];
-  times: string[];
-  bytes: Buffer[];
-  digests: Buffer[];
-  hashes: Buffer[];
+/** The rows of an append, and where the chain stands after it. */
+export interface PreparedRows extends EventColumns {
   result: AppendResult;
 }
-
-export const rowParams = (tenantId: string, r: PreparedRows) => [
-  tenantId,
-  r.seqs,
-  r.ids,
-  r.types,
-  r.times,
-  r.bytes,
-  r.digests,
-  r.hashes,
-];
 
 /**
  * Validates and serializes `events` as the rows that follow `head` (null: the chain is empty):

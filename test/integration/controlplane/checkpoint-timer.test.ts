@@ -38,20 +38,26 @@ async function until<T>(f: () => Promise<T | null>, ms = 20_000): Promise<T> {
   }
 }
 
+/** The timer on one tenant, ticking every 50 ms, with the refusals it reports. */
+function timerFor(tenantId: string) {
+  const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-timer-')) });
+  const pools = { requireAdminPool: () => db.admin, requireGatewayPool: () => db.gatewayPool };
+  const refused: string[] = [];
+  const timer = startCheckpointTimer(
+    pools,
+    config,
+    nobleBlake3,
+    async () => (await allTenants(db.admin)).filter((t) => t.id === tenantId),
+    { log: () => {}, refused: (t, why) => refused.push(`${t}: ${why}`) },
+    50,
+  );
+  return { timer, refused };
+}
+
 describe('the embedded gateway timer', () => {
   it('makes console events provable: a checkpoint covers them without any gateway traffic', async () => {
     await new ChainWriter(db.consolePool, db.tenants.a, { source: '/arx/console/test' }).append([sessionEvent]);
-    const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-timer-')) });
-    const pools = { requireAdminPool: () => db.admin, requireGatewayPool: () => db.gatewayPool };
-    const refused: string[] = [];
-    const timer = startCheckpointTimer(
-      pools,
-      config,
-      nobleBlake3,
-      async () => (await allTenants(db.admin)).filter((t) => t.id === db.tenants.a),
-      { log: () => {}, refused: (t, why) => refused.push(`${t}: ${why}`) },
-      50,
-    );
+    const { timer, refused } = timerFor(db.tenants.a);
     try {
       const size = await until(async () => {
         const r = await db.admin.query<{ s: string | null }>(
@@ -74,17 +80,7 @@ describe('the embedded gateway timer', () => {
        SELECT tenant_id, 1, 'planted', type, time, bytes, doc, event_digest, $2 FROM arx.audit_events WHERE tenant_id = $1 AND seq = 0`,
       [db.tenants.b, randomBytes(32)],
     );
-    const config = loadConfig({ HOME: '/tmp', ARX_DATA_DIR: mkdtempSync(join(tmpdir(), 'arx-timer-')) });
-    const pools = { requireAdminPool: () => db.admin, requireGatewayPool: () => db.gatewayPool };
-    const refused: string[] = [];
-    const timer = startCheckpointTimer(
-      pools,
-      config,
-      nobleBlake3,
-      async () => (await allTenants(db.admin)).filter((t) => t.id === db.tenants.b),
-      { log: () => {}, refused: (t, why) => refused.push(`${t}: ${why}`) },
-      50,
-    );
+    const { timer, refused } = timerFor(db.tenants.b);
     try {
       const first = await until(async () => refused[0] ?? null);
       expect(first).toMatch(/No checkpoint signed: the stored chain hash of seq 1 does not follow/);

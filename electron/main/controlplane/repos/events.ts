@@ -44,18 +44,21 @@ export interface EventColumns {
   hashes: Buffer[];
 }
 
+/** The parameters of an append, in the order arx.append_events takes them. */
+export const eventColumnParams = (tenantId: string, c: EventColumns): unknown[] => [
+  tenantId,
+  c.seqs,
+  c.ids,
+  c.types,
+  c.times,
+  c.bytes,
+  c.digests,
+  c.hashes,
+];
+
 /** The only way into the log: the database function checks continuity, the bytes and who may write each type. */
 export async function appendEvents(q: Queryable, tenantId: string, c: EventColumns): Promise<void> {
-  await q.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', [
-    tenantId,
-    c.seqs,
-    c.ids,
-    c.types,
-    c.times,
-    c.bytes,
-    c.digests,
-    c.hashes,
-  ]);
+  await q.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', eventColumnParams(tenantId, c));
 }
 
 /** The stored chain hash h_seq, or null. */
