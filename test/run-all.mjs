@@ -41,6 +41,7 @@ step('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 't
 const e = readJson('test-results/e2e-results.json');
 if (e) {
   totals.passed += e.stats.expected + e.stats.flaky;
+  if (e.stats.flaky) console.log(`\nflaky (passed on retry): ${e.stats.flaky} — ${flakyTitles(e).join('; ')}`);
   totals.failed += e.stats.unexpected;
   totals.skipped += e.stats.skipped;
 } else failedSteps.push('playwright report missing');
@@ -48,3 +49,15 @@ if (e) {
 console.log(`\n${failedSteps.length ? `Failed steps: ${failedSteps.join(', ')}` : 'All steps passed.'}`);
 console.log(`total: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedSteps.length || totals.failed ? 1 : 0);
+
+/** Titles of the e2e tests that passed only on their retry, so that a flake is named, not hidden. */
+function flakyTitles(report) {
+  const out = [];
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? []) if (t.status === 'flaky') out.push(`${spec.file}: ${spec.title}`);
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const s of report.suites ?? []) walk(s);
+  return out;
+}
