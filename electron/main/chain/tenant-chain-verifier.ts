@@ -3,7 +3,7 @@ import { toHex } from '../../../shared/bytes';
 import { isTenantId } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import { terminateBackend } from '../controlplane/repos/backends';
-import { withTenant } from '../controlplane/tenant-session';
+import { withTenant, type TransactionControl } from '../controlplane/tenant-session';
 import { tenantById } from '../controlplane/repos/tenants';
 import { checkCheckpointSeries, type CheckpointSeriesResult } from './checkpoint-series';
 import { compareDocuments, type DocumentsResult } from './compare-documents';
@@ -59,12 +59,14 @@ export async function verifyTenantChain(
   // died, a malformed tuple) drops it instead of queueing a ROLLBACK behind an unread COPY.
   const conn: CopyState & { dropped: boolean } = { midCopy: false, dropped: false };
   let pid: number | undefined;
+  let control: TransactionControl | undefined;
   try {
     const parts = await withTenant(
       pool,
       tenantId,
       async (client, tx) => {
         pid = (client as unknown as { processID?: number }).processID;
+        control = tx;
         try {
           return await verifyInSnapshot(client, tenantId, requested, opts, conn);
         } catch (err) {
@@ -84,7 +86,9 @@ export async function verifyTenantChain(
     // A cancel is over only when the server has stopped too: the dropped backend has exited
     // (PostgreSQL notices a closed socket only at its next read). Bounded, so a control plane
     // that went away cannot hold the cancel.
-    if (signal?.aborted && pid) await settleBackend(pool, pid);
+    // Only a dropped connection: one returned to the pool is idle, and killing it would make the
+    // pool report the control plane unreachable.
+    if (signal?.aborted && pid && control?.dropped) await settleBackend(pool, pid);
   }
 }
 

@@ -20,6 +20,8 @@ export interface TransactionControl {
    * then throws, the connection is dropped instead of rolled back and reused.
    */
   drop(): void;
+  /** Whether the connection was dropped (by drop() or a cancel) rather than returned to the pool. */
+  readonly dropped: boolean;
 }
 
 /**
@@ -64,6 +66,9 @@ export async function inTransaction<T>(
     const tx: TransactionControl = {
       drop: () => {
         dropped = true;
+      },
+      get dropped() {
+        return dropped;
       },
     };
     const out = await fn(client, tx);
