@@ -19,7 +19,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   // Unit and integration tests (vitest). End-to-end tests run under Playwright: test/e2e.
-  // Integration tests share one real PostgreSQL per run (globalSetup); unit tests start nothing.
+  // Integration tests share one real PostgreSQL per run (globalSetup); unit tests start nothing;
+  // the onprem tests share one external-style cluster (Debian's postgresql, TLS, SCRAM only).
   test: {
     root: '.',
     environment: 'node',
@@ -33,7 +34,17 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/onprem/**'],
           globalSetup: ['test/support/pg-global.ts'],
+        },
+      },
+      {
+        // Against an external-style PostgreSQL (Debian's server, TLS verify-full, SCRAM only).
+        extends: true,
+        test: {
+          name: 'onprem',
+          include: ['test/integration/onprem/**/*.test.ts'],
+          globalSetup: ['test/support/external-pg-global.ts'],
         },
       },
     ],

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const APT = ['chromium', 'softhsm2', 'opensc', 'b3sum', 'openssl'];
+const APT = ['chromium', 'softhsm2', 'opensc', 'b3sum', 'openssl', 'postgresql'];
 const run = (cmd, args, env = {}) => {
   console.log(`> ${[cmd, ...args].join(' ')}`);
   const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
