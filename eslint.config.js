@@ -66,6 +66,19 @@ const noUi = [
     message: 'UI libraries belong in renderer/ only.',
   },
 ];
+// BLAKE3 comes only from crypto/blake3.ts, which alone chooses the engine (crypto/README.md).
+const oneBlake3 = {
+  paths: [
+    { name: 'hash-wasm', importNames: ['blake3', 'createBLAKE3'], message: 'BLAKE3 comes from crypto/blake3.ts.' },
+    { name: '@napi-rs/blake-hash', message: 'BLAKE3 comes from crypto/blake3.ts.' },
+  ],
+  patterns: [
+    {
+      group: ['**/crypto/blake3-*', '**/crypto/hash-kernel', '**/crypto/vendor/**'],
+      message: 'BLAKE3 comes from crypto/blake3.ts.',
+    },
+  ],
+};
 const notInto = (folder) => [
   {
     group: [`**/${folder}/**`, `**/${folder}`],
@@ -179,7 +192,19 @@ export default tseslint.config(
   },
   {
     files: ['electron/main/**/*.ts'],
-    ignores: ['electron/main/app/**'],
+    ignores: ['electron/main/app/**', 'electron/main/crypto/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: oneBlake3.paths,
+          patterns: [...noElectron, ...noUi, ...notInto('renderer'), ...oneBlake3.patterns],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/main/crypto/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [...noElectron, ...noUi, ...notInto('renderer')] }],
     },
@@ -196,8 +221,9 @@ export default tseslint.config(
               importNames: ['contextBridge', 'ipcRenderer'],
               message: 'Only electron/preload touches contextBridge and ipcRenderer.',
             },
+            ...oneBlake3.paths,
           ],
-          patterns: [...noUi, ...notInto('renderer')],
+          patterns: [...noUi, ...notInto('renderer'), ...oneBlake3.patterns],
         },
       ],
     },

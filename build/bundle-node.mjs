@@ -38,7 +38,7 @@ await Promise.all(
 );
 
 // Vendored WebAssembly (checked against its pinned SHA-256 at load) beside the bundles that load it.
-cpSync('electron/main/chain/vendor', 'dist/electron/vendor', { recursive: true });
+cpSync('electron/main/crypto/vendor', 'dist/electron/vendor', { recursive: true });
 
 // A sandboxed preload must be a single CommonJS file that requires nothing but `electron`.
 if (existsSync('electron/preload/index.ts')) {

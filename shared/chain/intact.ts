@@ -1,7 +1,7 @@
 import { HASH_LEN } from './format';
 import type { ChainAnchor } from './verifier';
 
-/** The chain link hash, computed from bytes where they lie (electron/main/chain/hash-kernel.ts). */
+/** The chain link hash, computed from bytes where they lie (electron/main/crypto/hash-kernel.ts). */
 export interface LinkHasher {
   /** h = chainLink(seq, prev[prevAt, prevAt+32), digest[digestAt, digestAt+32)) into the hasher's output. */
   chainLinkAt(seq: number, prev: Uint8Array, prevAt: number, digest: Uint8Array, digestAt: number): void;

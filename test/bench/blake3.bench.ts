@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { chainLink, eventDigest, nobleBlake3, type Blake3 } from '../../shared/chain';
 import { toHex, utf8 } from '../../shared/bytes';
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   console.log(
     `BLAKE3 benchmark — Node ${process.version}, ${EVENTS} events of ${EVENT_SIZE} B, ${LARGE >> 20} MiB buffer, ~${SECONDS}s per figure\n`,
   );
-  const impls: Blake3[] = [nobleBlake3, await loadWasmBlake3(), ...(await optionalCandidates())];
+  const impls: Blake3[] = [nobleBlake3, await loadBlake3(), ...(await optionalCandidates())];
   const reference = toHex(eventDigest(nobleBlake3, events[7]!)) + toHex(nobleBlake3.hash(large));
 
   const rows: string[][] = [

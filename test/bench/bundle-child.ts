@@ -21,7 +21,7 @@ import { exportBundle } from '../../electron/main/bundle/export';
 import { loadBundleTrust } from '../../electron/main/bundle/trust';
 import { hashWorkerEngine } from '../../electron/main/bundle/member-hasher';
 import { verifyBundle } from '../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { bundleVerify } from '../../electron/main/cli/bundle-commands';
 import type { BundleReport } from '../../shared/bundle';
 import { openCards } from '../integration/bundle/support';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const [configPath, from, to, out] = args as [string, string, string, string];
     const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as ExportChildConfig;
     const pool = new pg.Pool({ ...cfg.pg, max: 2 });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const intermediate = new X509Certificate(cfg.intermediatePem);
     // The card is opened and logged in before the measured run; the one signature is made in it.
     process.env.SOFTHSM2_CONF = cfg.card.softhsm2Conf;
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   } else if (mode === 'verify-no-replay') {
     const [file, trustDir, warm] = args as [string, string, string?];
     const trust = loadBundleTrust(trustDir);
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const run = async () => summary(await verifyBundle(file, { trust, blake3: b3, replayDecisions: false }));
     if (warm === 'warm') await run();
     figures = await measure(run);

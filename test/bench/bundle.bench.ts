@@ -66,7 +66,7 @@ import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded
 import { registerGatewayKey } from '../../electron/main/controlplane/gateway-keys';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { compileEngine } from '../../electron/main/simulator/simulate';
 import { ed25519Signer, formatVerifierKey } from '../../shared/checkpoint';
 import { auditorTrustDir, publishCardSignedDefaultPolicy } from '../integration/bundle/support';
@@ -204,7 +204,7 @@ async function seed(dir: string, out: string): Promise<Seeded> {
     await createLoginRole(c, 'bench_console', server.consolePassword, 'arx_console');
     c.release();
     gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
 
     const tenant = randomUUID();
     await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, 'bench', 'bench')`, [tenant]);

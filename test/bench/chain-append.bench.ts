@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { lockChain, prepareRows, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { eventColumnParams } from '../../electron/main/controlplane/repos/events';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
@@ -61,7 +61,7 @@ async function main() {
         v.tenant,
         `a-${v.tenant.slice(0, 8)}`,
       ]);
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const base = sampleGatewayEvents();
     const heads = new Map<string, { seq: number; prevHash: Uint8Array } | null>();
     for (let done = 0, k = 0; done < N; done += BATCH, k++) {
@@ -91,7 +91,7 @@ async function main() {
 async function appendOnce(
   v: { sql: string; pool: pg.Pool; tenant: string },
   batch: NewEvent[],
-  b3: Awaited<ReturnType<typeof loadWasmBlake3>>,
+  b3: Awaited<ReturnType<typeof loadBlake3>>,
   heads: Map<string, { seq: number; prevHash: Uint8Array } | null>,
 ): Promise<number> {
   const rows = prepareRows(b3, v.tenant, '/arx/gateway/bench', heads.get(v.tenant) ?? null, batch);

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { DigestPool } from '../../electron/main/chain/digest-pool';
 import { verifyTenantChain } from '../../electron/main/chain/tenant-chain-verifier';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../electron/main/controlplane/checkpointer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
@@ -79,7 +79,7 @@ async function main() {
       await createLoginRole(c, 'bench_console', server.consolePassword, 'arx_console');
       c.release();
       const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
-      const b3 = await loadWasmBlake3();
+      const b3 = await loadBlake3();
       const base = samples();
       const id = randomUUID();
       await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [

@@ -29,7 +29,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { DigestPool, sharedDigestPool } from '../../electron/main/chain/digest-pool';
 import { verifyTenantChain, type ChainVerification } from '../../electron/main/chain/tenant-chain-verifier';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
@@ -86,7 +86,7 @@ async function main() {
     const at = { host: server.host, port: server.port, database: server.database, max: 8 };
     const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
     const consolePool = new pg.Pool({ ...at, user: 'bench_console', password: server.consolePassword });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const base = samples();
     const avg = base.reduce((a, e) => a + JSON.stringify(e.data).length + 260, 0) / base.length;
     console.log(`sample events: ${fmt(base.length)}, about ${fmt(avg)} bytes each`);

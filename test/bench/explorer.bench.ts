@@ -21,7 +21,7 @@ import { ed25519Signer } from '../../shared/checkpoint';
 import type { ExplorerFilter, ExplorerSort } from '../../shared/contract/domains/audit-explorer';
 import { checkEvent } from '../../shared/explorer';
 import { loadWasmMerkleHasher } from '../../electron/main/chain/node-crypto';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../electron/main/controlplane/checkpointer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
@@ -97,7 +97,7 @@ async function main() {
     const at = { host: server.host, port: server.port, database: server.database, max: 4 };
     const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
     const consolePool = new pg.Pool({ ...at, user: 'bench_console', password: server.consolePassword });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const hasher = await loadWasmMerkleHasher();
 
     const tenant = randomUUID();

@@ -25,7 +25,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { loadWasmBlake3 } from '../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
 import { ChainWriter, type NewEvent } from '../../electron/main/controlplane/chain-writer';
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
 import { migrate } from '../../electron/main/controlplane/migrate';
@@ -129,7 +129,7 @@ async function main() {
     const at = { host: server.host, port: server.port, database: server.database, max: 8 };
     const gateway = new pg.Pool({ ...at, user: 'bench_gateway', password: server.gatewayPassword });
     const consolePool = new pg.Pool({ ...at, user: 'bench_console', password: server.consolePassword });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const engine = compileEngine();
     const op = randomUUID();
     await admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1999999999', 'BENCH.AUTHOR')`, [

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
 import { ArxFailure, requireOperator } from '../../../shared/contract';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
@@ -86,7 +86,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
           return deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' });
         },
         trustStore,
-        blake3: await loadWasmBlake3(),
+        blake3: await loadBlake3(),
         onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
       });
       publish('done', 1, 1);
@@ -130,7 +130,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
           policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
           gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]),
         },
-        blake3: await loadWasmBlake3(),
+        blake3: await loadBlake3(),
         collect: { maxEvents: req.maxEvents ?? 500 },
       });
       const { contents, ...report } = verified;

@@ -14,8 +14,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { EVENT_RECORD_HEADER, EventRecordScanner } from '../../../shared/bundle/events';
 import type { Blake3Hasher } from '../../../shared/chain';
-import { loadHashKernel, type HashKernel } from '../chain/hash-kernel';
-import { loadLargeBlake3, type LargeBlake3 } from '../crypto/blake3-native';
+import { loadHashKernel, loadLargeBlake3, type HashKernel, type LargeBlake3 } from '../crypto/blake3';
 import { ArxFailure } from '../../../shared/contract';
 import { serveWorker, Transfer } from '../workers/serve';
 import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';

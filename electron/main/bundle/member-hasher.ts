@@ -1,8 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { toHex } from '../../../shared/bytes';
-import { createBLAKE3 } from 'hash-wasm';
-import { DOMAIN_TAGS, type Blake3 } from '../../../shared/chain';
+import type { Blake3 } from '../../../shared/chain';
 import { WorkerPool } from '../workers/pool';
 import type { EventDigestTally, HashWorkerReply, HashWorkerRequest } from './hash-protocol';
 
@@ -246,20 +245,4 @@ export function workerMemberHasher(events?: { maxEventBytes: number; sha256OnSen
 /** The BLAKE3 engine the hash worker used for its last finished stream ('native' or 'wasm'; null before any). */
 export function hashWorkerEngine(): string | null {
   return lastEngine;
-}
-
-const EVENT_TAG = new TextEncoder().encode(DOMAIN_TAGS.event);
-let digester: Promise<(bytes: Uint8Array) => Uint8Array> | null = null;
-
-/**
- * d = BLAKE3("arx/event/v1" ‖ bytes) (docs/chain-format.md), straight on a hash-wasm instance of
- * its own: the per-event step of the verifier's thread, without the generic Blake3 wrapper's
- * per-call array and iterator (about a quarter of its cost on 1 KB events, by profile). The chain
- * verifier takes it as the row's computed digest; the chain format tests pin it to eventDigest.
- */
-export function loadEventDigester(): Promise<(bytes: Uint8Array) => Uint8Array> {
-  digester ??= createBLAKE3().then(
-    (h) => (bytes: Uint8Array) => h.init().update(EVENT_TAG).update(bytes).digest('binary'),
-  );
-  return digester;
 }

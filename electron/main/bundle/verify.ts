@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createReadStream, statSync } from 'node:fs';
 import { BundleFatal, type BundleReport } from '../../../shared/bundle';
-import { loadHashKernel } from '../chain/hash-kernel';
+import { loadHashKernel } from '../crypto/blake3';
 import { checkCertificateSignatures, SignerPaths } from './verify/certificates';
 import { emptyReport } from './verify/checks';
 import { closeReplay, finishReplay } from './verify/decisions';

@@ -6,7 +6,7 @@
 import { ArxFailure } from '../../../shared/contract';
 import { serveWorker } from '../workers/serve';
 import type { DigestReply, DigestRequest } from './digest-protocol';
-import { loadHashKernel, type HashKernel } from './hash-kernel';
+import { loadHashKernel, type HashKernel } from '../crypto/blake3';
 import { ChainStreamVerifier } from './stream-verifier';
 
 interface Open {

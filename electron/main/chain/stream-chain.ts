@@ -3,7 +3,7 @@ import type { ChainStart } from '../../../shared/chain';
 import { MerkleFrontier } from '../../../shared/merkle';
 import { chainRowsSql, copyChainHashes, copyTupleBlocks, type TupleBlock } from './copy-rows';
 import type { DigestPool } from './digest-pool';
-import { loadHashKernel, type HashKernel } from './hash-kernel';
+import { loadHashKernel, type HashKernel } from '../crypto/blake3';
 import { ChainStreamVerifier, type StreamInit, type StreamResult } from './stream-verifier';
 import { cancelled, type VerifyOptions } from './verification';
 import type { VerifiedCheckpoint } from './checkpoint-series';

@@ -5,7 +5,7 @@ import {
   type ChainRow,
   type ChainStart,
 } from '../../../shared/chain';
-import type { HashKernel } from './hash-kernel';
+import type { HashKernel } from '../crypto/blake3';
 
 /** What a stream verification needs to start (structured-cloneable: it crosses to a worker). */
 export interface StreamInit {

@@ -15,7 +15,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
 import { VerifyJobs } from './verify-jobs';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 
 /** Roles that may verify a tenant's chain: audit.verifyStart's declaration in the contract. */
 export const VERIFY_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['audit.verifyStart'].access));
@@ -27,11 +27,11 @@ export function verifiableTenants(session: OperatorSession): string[] {
 
 /** Handlers for the commands in shared/contract/domains/audit-verify.ts. */
 export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<typeof auditVerifyCommands> {
-  let b3: ReturnType<typeof loadWasmBlake3> | null = null;
+  let b3: ReturnType<typeof loadBlake3> | null = null;
   const jobs = new VerifyJobs({
     pool: () => deps.controlPlane.requirePool(),
     digestPool: () => sharedDigestPool(),
-    blake3: () => (b3 ??= loadWasmBlake3()),
+    blake3: () => (b3 ??= loadBlake3()),
     publish: (s) => deps.hub.publish('audit.verifyProgress', s),
   });
   // Session and roles are checked by the registry from the contract's declarations.

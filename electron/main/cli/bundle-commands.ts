@@ -3,7 +3,7 @@ import type { BundleReport } from '../../../shared/bundle';
 import { ArxFailure } from '../../../shared/contract';
 import { loadBundleTrust } from '../bundle/trust';
 import { verifyBundle } from '../bundle/verify';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type PinSource } from './operator-login';
 
@@ -120,7 +120,7 @@ export const bundleVerify: CliCommand = {
     let again = false;
     const report = await verifyBundle(positionals[0]!, {
       trust,
-      blake3: await loadWasmBlake3(),
+      blake3: await loadBlake3(),
       onProgress: (p) => {
         const now = Date.now();
         if (now - last < 1000 && !(p.again && !again)) return;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ArxFailure, commands, declaredRoles } from '../../../shared/contract';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import { isUuid } from '../../../shared/ids';
 import type { VerifyProblem, VerifyRange, VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { loadConfig } from '../config/config';
@@ -210,7 +210,7 @@ export const simulateCommand: CliCommand = {
     if (Number.isNaN(start.getTime()))
       throw new ArxFailure('INVALID_REQUEST', '--start must be an ISO 8601 time.', { path: 'start' });
     const config = loadConfig(io.env);
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const result = await withControlPlane(io, async (cp) => {
       const admin = cp.requireAdminPool(); // the simulator plays the gateway of the embedded default only
       const tenant = await resolveTenant(cp.requirePool(), values.tenant!, admin).catch(() =>

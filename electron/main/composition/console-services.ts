@@ -1,6 +1,6 @@
 import type { Status } from '../../../shared/contract';
 import type { ArxConfig } from '../config/config';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import { ControlPlane } from '../controlplane/control-plane';
 import { allTenantIds } from '../controlplane/repos/tenants';
 import { prepareDemoCard } from '../demo/demo-card';
@@ -179,7 +179,7 @@ export function createConsoleServices(
   /** First start of the embedded default seeds demo tenants in the background, with progress in the status bar. */
   async function seedDemo(): Promise<void> {
     try {
-      const b3 = await loadWasmBlake3();
+      const b3 = await loadBlake3();
       let shown = -1;
       const seeded = await seedDemoIfEmpty(controlPlane, config, b3, (f) => {
         const pct = Math.floor(f * 100);
@@ -206,7 +206,7 @@ export function createConsoleServices(
   let checkpointTimer: CheckpointTimer | null = null;
   let stopped = false;
   async function startGatewayTimer(): Promise<void> {
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     if (stopped) return;
     checkpointTimer = startCheckpointTimer(
       controlPlane,

@@ -1,7 +1,7 @@
 import type { MerkleHasher } from '../../../shared/merkle';
 import type { Blake3 } from '../../../shared/chain';
 import type { auditExplorerCommands } from '../../../shared/contract/domains/audit-explorer';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { largestCheckpointSize } from '../controlplane/repos/checkpoints';
 import { withTenant } from '../controlplane/tenant-session';
@@ -22,7 +22,7 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
   const cache = new SubtreeCache();
   let crypto: Promise<{ blake3: Blake3; hasher: MerkleHasher }> | null = null;
   const hashing = () =>
-    (crypto ??= Promise.all([loadWasmBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({
+    (crypto ??= Promise.all([loadBlake3(), loadWasmMerkleHasher()]).then(([blake3, hasher]) => ({
       blake3,
       hasher,
     })));

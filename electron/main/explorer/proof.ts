@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { EMPTY_ROOT, splitPoint, type MerkleHasher } from '../../../shared/merkle';
 import { copyTupleBlocks } from '../chain/copy-rows';
-import { loadHashKernel } from '../chain/hash-kernel';
+import { loadHashKernel } from '../crypto/blake3';
 import { chainHashesCopySql, chainHashesPacked } from '../controlplane/repos/explorer';
 
 /**

@@ -26,7 +26,7 @@ import {
 import { sharedDigestPool } from '../chain/digest-pool';
 import { verifyTenantChain } from '../chain/tenant-chain-verifier';
 import { toVerifyResult } from '../chain/verify-jobs';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import type { OfflineWrites } from '../cache/offline';
 import { ChainWriter } from '../controlplane/chain-writer';
 import { chainSize } from '../controlplane/repos/events';
@@ -170,7 +170,7 @@ export class ReviewService {
       throw new ArxFailure('REVIEW_RANGE_INVALID', `toSeq ${req.toSeq} is before fromSeq ${req.fromSeq}.`, {
         path: 'toSeq',
       });
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const { tenant, size, signingCert } = await withTenant(pool, req.tenantId, async (c) => {
       return {
         tenant: await tenantById(c, req.tenantId),
@@ -555,7 +555,7 @@ export class ReviewService {
       return finish(summary, signer, null);
     }
     const pool = this.deps.pool();
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const today = await withTenant(pool, a.tenantId, async (c) => {
       if (!(await tenantById(c, a.tenantId))) return null;
       const d = await rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);

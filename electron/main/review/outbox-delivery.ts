@@ -4,7 +4,7 @@ import { fromBase64 } from '../../../shared/bytes';
 import { ArxFailure } from '../../../shared/contract';
 import { openFidelityCertificate, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
 import type { Delivery } from '../cache/outbox';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
+import { loadBlake3 } from '../crypto/blake3';
 import type { NewEvent } from '../controlplane/chain-writer';
 import { holdsRole } from '../controlplane/repos/operators';
 import { insertReviewCertificate, reviewEnvelope } from '../controlplane/repos/reviews';
@@ -134,7 +134,7 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
         'The queued review names another reviewer than the operator who queued it.',
       );
     }
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     // Outside the append transaction (the chain lock is not held while the range is hashed): the
     // stored chain is append-only, so the range's digests cannot legitimately change meanwhile.
     const today = await withTenant(pool(), a.tenantId, async (c) => {

@@ -83,7 +83,7 @@ const TEMPLATE_SOURCES = [
   'electron/main/controlplane',
   'electron/main/demo',
   'electron/main/simulator',
-  'electron/main/crypto/wasm-blake3.ts',
+  'electron/main/crypto/blake3-wasm.ts',
   'electron/main/pki/test-pki.ts',
   'electron/main/card/test-cards.ts',
   'shared/chain/format.ts',

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA } from '../../../shared/policy';
 import { policyVersionDigest } from '../../../shared/policy/version';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
 import { VerifyJobs } from '../../../electron/main/chain/verify-jobs';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
 import { migratedDatabase } from '../../support/pg';
 import { insertForgedEvent, simulateCheckpointedChain, swapEvents, tamperAsOwner } from '../../support/tamper';
@@ -28,7 +28,7 @@ const tenantRows = new Map<string, { id: string; slug: string; name: string }>()
 beforeAll(async () => {
   db = await migratedDatabase('avtamper');
   digestPool = new DigestPool(1);
-  const b3 = loadWasmBlake3();
+  const b3 = loadBlake3();
   jobs = new VerifyJobs({
     pool: () => db.consolePool,
     digestPool: () => digestPool,
@@ -352,7 +352,7 @@ describe('progress and cancel', () => {
     const local = new VerifyJobs({
       pool: () => db.consolePool,
       digestPool: () => digestPool,
-      blake3: () => loadWasmBlake3(),
+      blake3: () => loadBlake3(),
       progressIntervalMs: 0,
       // 6000 rows would be one batch at the default size: nothing to cancel between batches.
       batchRows: 500,

@@ -27,7 +27,7 @@ import { ConsoleSession } from '../../../electron/main/core/registry';
 import { SCRIPT_BEGIN, SCRIPT_END } from '../../../electron/main/bundle/verify-md';
 import { loadBundleTrust } from '../../../electron/main/bundle/trust';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 import {
@@ -533,7 +533,7 @@ describe('every check fails on its own corruption', () => {
       location: { member: 'manifest.json', path: 'exporter.edipi', expected: adamsEdipi, found: bakerEdipi },
     };
     // The console's verifier (what bundle.verify runs).
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const report = await verifyBundle(forged, { trust: loadBundleTrust(trustDir), blake3: b3 });
     expect(report.ok).toBe(false);
     expect(report.fatal).toBeNull();
@@ -605,7 +605,7 @@ describe('mutation fuzz', () => {
     };
     const file = join(work, 'fuzz.arxbundle');
     const trust = loadBundleTrust(trustDir);
-    const b3 = await loadWasmBlake3();
+    const b3 = await loadBlake3();
     const started = Date.now();
     const seen = { 1: 0, 2: 0 } as Record<number, number>;
     const codesSeen = new Set<string>();

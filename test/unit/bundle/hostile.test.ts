@@ -17,7 +17,7 @@ import {
   type BundleLimits,
 } from '../../../shared/bundle';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import type { Blake3 } from '../../../shared/chain';
 
 /**
@@ -31,7 +31,7 @@ const enc = new TextEncoder();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-hostile-'));
-  b3 = await loadWasmBlake3();
+  b3 = await loadBlake3();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChainVerifier, type Blake3 } from '../../../shared/chain';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { chainBundle } from './chain-bundle';
 
 /**
@@ -19,7 +19,7 @@ const trust = { store: { anchors: [], intermediates: [], crls: [] }, policy: {} 
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-intact-path-'));
-  b3 = await loadWasmBlake3();
+  b3 = await loadBlake3();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());

@@ -8,13 +8,12 @@ import { eventRecordHeader } from '../../../shared/bundle';
 import { eventDigest, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import {
   inlineMemberHasher,
-  loadEventDigester,
   readFileShared,
   workerMemberHasher,
   type MemberStreamHasher,
 } from '../../../electron/main/bundle/member-hasher';
 import { verifyBundle, type VerifiedBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3, loadEventDigester } from '../../../electron/main/crypto/blake3';
 import { chainBundle, reference } from './chain-bundle';
 
 /**
@@ -30,7 +29,7 @@ const enc = new TextEncoder();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arx-member-hasher-'));
-  b3 = await loadWasmBlake3();
+  b3 = await loadBlake3();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FILE_MODE, BundleTarWriter } from '../../../electron/main/bundle/tar-writer';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 
 const dir = mkdtempSync(join(tmpdir(), 'arx-tar-mode-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,7 +13,7 @@ describe('a written bundle', () => {
     const before = process.umask(0);
     try {
       const out = join(dir, 'a.arxbundle');
-      const w = new BundleTarWriter(out, await loadWasmBlake3());
+      const w = new BundleTarWriter(out, await loadBlake3());
       await w.add('hello.txt', new TextEncoder().encode('hello\n'));
       await w.finish();
       expect(BUNDLE_FILE_MODE).toBe(0o600);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { blake3 as nobleFn } from '@noble/hashes/blake3.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBLAKE3 } from 'hash-wasm';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { toHex, utf8 } from '../../../shared/bytes';
 import { sharedVectors } from './paths';
@@ -20,7 +20,7 @@ const input = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 251);
 
 let wasm: Blake3;
 beforeAll(async () => {
-  wasm = await loadWasmBlake3();
+  wasm = await loadBlake3();
 });
 
 describe('official BLAKE3 vectors', () => {

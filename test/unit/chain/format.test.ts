@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import {
   chainLink,
   DOMAIN_TAGS,
@@ -66,7 +66,7 @@ describe('b3sum agrees with the library on the documented preimages', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'arx-b3sum-'));
   let wasm: Blake3;
   beforeAll(async () => {
-    wasm = await loadWasmBlake3();
+    wasm = await loadBlake3();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const b3sum = (...files: string[]) =>

@@ -11,9 +11,9 @@ import {
 import { defaultMerkleHasher, MerkleFrontier } from '../../../shared/merkle';
 import { tupleBlocks } from '../../../electron/main/chain/copy-rows';
 import { DigestPool } from '../../../electron/main/chain/digest-pool';
-import { checkedWasm, loadHashKernel } from '../../../electron/main/chain/hash-kernel';
+import { loadBlake3, loadHashKernel } from '../../../electron/main/crypto/blake3';
+import { checkedWasm } from '../../../electron/main/crypto/hash-kernel';
 import { ChainStreamVerifier } from '../../../electron/main/chain/stream-verifier';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
 import { buildRows, clone, eventBytes, TENANT_A, TENANT_B } from './fixtures';
 
 /**
@@ -31,7 +31,7 @@ const bytes = (n: number) => Uint8Array.from({ length: n }, () => rand(256));
 describe('hash kernel (hash-wasm WASM driven directly)', () => {
   it('BLAKE3 hash and hashParts equal @noble/hashes and hash-wasm, across the 16 KiB buffer', async () => {
     const k = await loadHashKernel();
-    const wasm = await loadWasmBlake3();
+    const wasm = await loadBlake3();
     for (const n of [0, 1, 12, 63, 64, 65, 84, 1023, 1024, 1025, 16_383, 16_384, 16_385, 40_000]) {
       const x = bytes(n);
       expect(k.blake3.hash(x)).toEqual(nobleBlake3.hash(x));
@@ -386,7 +386,7 @@ describe('ChainStreamVerifier over framed COPY blocks', () => {
 
 describe('the vendored WebAssembly (vendor/hash-wasm)', () => {
   const file = (n: string) =>
-    readFileSync(new URL(`../../../electron/main/chain/vendor/hash-wasm/${n}.wasm`, import.meta.url));
+    readFileSync(new URL(`../../../electron/main/crypto/vendor/hash-wasm/${n}.wasm`, import.meta.url));
   it('loads only with its pinned SHA-256: one changed byte is refused', () => {
     for (const name of ['blake3', 'sha256'] as const) {
       const bytes = file(name);

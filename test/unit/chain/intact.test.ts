@@ -8,7 +8,7 @@ import {
   type ChainAnchor,
   type ChainRow,
 } from '../../../shared/chain';
-import { loadHashKernel, type HashKernel } from '../../../electron/main/chain/hash-kernel';
+import { loadHashKernel, type HashKernel } from '../../../electron/main/crypto/blake3';
 import { buildRows, clone, TENANT_A } from './fixtures';
 
 // xorshift32: failures reproduce from the seed.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArxFailure, COMMAND_NAMES } from '../../../shared/contract';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
-import { loadWasmBlake3 } from '../../../electron/main/crypto/wasm-blake3';
+import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { ConsoleSession, createRegistry, type Handlers } from '../../../electron/main/core/registry';
 
 /** File arguments are checked on disk before the handler runs: stat only, never a read. */
@@ -123,7 +123,7 @@ describe('a 10 GB sparse bundle (under the 64 GiB cap) reaches the verifier', ()
     const rss0 = process.memoryUsage().rss;
     const r = await verifyBundle(join(dir, 'sparse'), {
       trust: { store: null, policy: { policyArcs: [], staleCrl: 'refuse' }, gatewayPins: [] },
-      blake3: await loadWasmBlake3(),
+      blake3: await loadBlake3(),
       collect: { maxEvents: 10 },
     } as unknown as Parameters<typeof verifyBundle>[1]);
     expect(r.fatal).toMatchObject({ code: 'BUNDLE_NOT_A_BUNDLE' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
-import { largeBlake3From, loadLargeBlake3, type LargeBlake3 } from '../../../electron/main/crypto/blake3-native';
+import { largeBlake3From, loadLargeBlake3, type LargeBlake3 } from '../../../electron/main/crypto/blake3';
 import { sharedVectors } from '../chain/paths';
 
 /**

@@ -11,10 +11,9 @@ import {
 import type { Blake3, ChainAnchor, ChainCheckpoint, ChainVerifier, IntactChain } from '../../../../shared/chain';
 import type { NoteVerifier } from '../../../../shared/checkpoint';
 import type { PolicyEngine } from '../../../../shared/policy';
-import type { HashKernel } from '../../chain/hash-kernel';
+import { loadEventDigester, type HashKernel } from '../../crypto/blake3';
 import type { GatewayPins } from '../gateway-pins';
 import type { EventDigestTally } from '../hash-protocol';
-import { loadEventDigester } from '../member-hasher';
 import { Checks } from './checks';
 import type { ReplayState } from './decisions';
 import type { BundleContents, VerifyBundleOptions } from './types';
@@ -61,7 +60,7 @@ export interface VerifyState {
   readonly maxFindings: number;
   readonly checks: Checks;
   readonly b3: Blake3;
-  /** Chain links through the hash kernel's C exports (electron/main/chain/hash-kernel.ts): same BLAKE3, same digests. */
+  /** Chain links through the hash kernel's C exports (electron/main/crypto/hash-kernel.ts): same BLAKE3, same digests. */
   readonly kernel: HashKernel;
   readonly eventDigestOf: (bytes: Uint8Array) => Uint8Array;
   /** The hash worker checks every d_i; this thread takes the stored digests as computed. */

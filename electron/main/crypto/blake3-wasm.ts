@@ -2,7 +2,7 @@ import { createBLAKE3, type IHasher } from 'hash-wasm';
 import type { Blake3, Blake3Hasher } from '../../../shared/chain';
 
 /**
- * BLAKE3 in WebAssembly (hash-wasm), for the main process and its worker threads. Chosen by
+ * BLAKE3 in WebAssembly through hash-wasm's public API (blake3.ts decides where it is used). Chosen by
  * benchmark (test/bench/blake3.bench.ts): on ~1 KB events it runs an order of magnitude faster
  * than the pure-JS default, needs no native binary (so it packages for Windows and Linux alike) and no download at
  * install time. It is cross-checked against @noble/hashes and the official vectors in the tests.

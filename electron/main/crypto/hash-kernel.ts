@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Blake3 } from '../../../shared/chain';
 import type { MerkleHasher } from '../../../shared/merkle';
-import { loadWasmBlake3 } from '../crypto/wasm-blake3';
 
 /**
  * hash-wasm's own BLAKE3 and SHA-256 WebAssembly, driven directly through the C exports its
@@ -20,7 +19,7 @@ import { loadWasmBlake3 } from '../crypto/wasm-blake3';
  * digest is compared where WASM wrote it, with no allocation. The WASM binaries are hash-wasm's own
  * build, vendored with their checksums and provenance (vendor/hash-wasm/PROVENANCE.md) and checked
  * at load; tests check every function here against hash-wasm's API, @noble/hashes and the official
- * vectors (test/unit/chain/hash-kernel.test.ts).
+ * vectors (test/unit/chain/hash-kernel.test.ts). Callers reach it through blake3.ts.
  */
 const BUFFER = 16 * 1024;
 /** eventDigestMatches' window: the upper half of the input buffer (events up to STAGE − 12 bytes are hashed from the lower half). */
@@ -311,12 +310,4 @@ export class HashKernel {
       out.set(m.subarray(0, 32), 32 * i);
     }
   }
-}
-
-let loading: Promise<HashKernel> | null = null;
-
-/** The thread's kernel (WASM instances are per thread; compiled modules are cached). */
-export function loadHashKernel(): Promise<HashKernel> {
-  loading ??= loadWasmBlake3().then((streaming) => new HashKernel(streaming));
-  return loading;
 }
