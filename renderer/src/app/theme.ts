@@ -1,4 +1,5 @@
-import { createTheme, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
+import { createTheme, Portal, type CSSVariablesResolver, type MantineColorsTuple } from '@mantine/core';
+import { OVERLAY_LAYER_ID } from '../shell/overlay-layer';
 
 /**
  * System fonts only: the CSP admits no remote fonts, and an air-gapped workstation has none to
@@ -43,6 +44,10 @@ export const theme = createTheme({
   focusRing: 'auto',
   cursorType: 'pointer',
   respectReducedMotion: true,
+  components: {
+    // Every overlay lives in the band between the classification banners (shell/overlay-layer.ts).
+    Portal: Portal.extend({ defaultProps: { target: `#${OVERLAY_LAYER_ID}` } }),
+  },
 });
 
 /**

@@ -182,5 +182,7 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.mouse.move(0, 0);
   await page.waitForTimeout(100);
   await page.screenshot({ path, fullPage: false });
+  // Also a test artefact, next to the test in the report.
+  await test.info().attach(name, { path, contentType: 'image/png' });
   return path;
 }
