@@ -88,3 +88,11 @@ export {
   type StoredSignature,
   type StoredVersion,
 } from './signed-version';
+export {
+  checkPublication,
+  POLICY_PUBLICATION_PAYLOAD_TYPE,
+  publicationBytes,
+  verifiedPublicationChain,
+  type PolicyPublicationStatement,
+  type StoredPublication,
+} from './publication';

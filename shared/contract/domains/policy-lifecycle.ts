@@ -428,6 +428,8 @@ export const POLICY_LIFECYCLE_ERROR_CODES = [
   'POLICY_ROLLBACK_INVALID',
   /** No verified published version: the gateway refuses to load any (docs/policy-versions.md). */
   'POLICY_NO_VERIFIED_VERSION',
+  /** The active version or the publication sequence moved since the publication was signed: sign it again. */
+  'POLICY_PUBLICATION_STALE',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */

@@ -8,6 +8,7 @@ import { sql as m0007 } from './0007-outbox-receipts';
 import { sql as m0008 } from './0008-cache-anchors';
 import { sql as m0009 } from './0009-chain-append-function';
 import { sql as m0010 } from './0010-operator-identities';
+import { sql as m0011 } from './0011-definer-functions';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'cache-anchors', sql: m0008 },
   { version: 9, name: 'chain-append-function', sql: m0009 },
   { version: 10, name: 'operator-identities', sql: m0010 },
+  { version: 11, name: 'definer-functions', sql: m0011 },
 ];
