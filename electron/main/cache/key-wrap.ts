@@ -12,27 +12,34 @@
  *   KEK = HKDF-SHA-256(ikm Z, salt 32 random bytes, info "arx-cache key wrap v1")
  *   wrapped = nonce(12) ‖ AES-256-GCM(KEK, nonce, data key, aad = cacheId ‖ generation ‖ recipient ‖ ephemeral/OAEP blob)
  *
+ * The sealing itself is crypto/recipient-wrap.ts, shared with the operators' database credentials.
+ *
  * The AEAD (rather than RFC 3394 key wrap) binds the wrap to this cache, this key generation and
  * this recipient: a wrap copied from another cache or generation does not open.
  */
 import {
   X509Certificate,
   constants,
-  createHash,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
   privateDecrypt,
-  publicEncrypt,
-  randomBytes,
   type KeyObject,
 } from 'node:crypto';
 import { ArxFailure } from '../../../shared/contract';
-import { DataKey, nodeAead } from './envelope';
+import {
+  openWithKey,
+  pointToKey,
+  recipientKind,
+  sealToKey,
+  spkiSha256,
+  type KeyUnwrapper,
+  type RecipientKind,
+} from '../crypto/recipient-wrap';
+import { DataKey } from './envelope';
 
-export type RecipientKind = 'ec' | 'rsa';
+export { spkiSha256, type RecipientKind };
+
 export type RecipientRole = 'card' | 'recovery';
 
 export interface Recipient {
@@ -105,36 +112,18 @@ export interface WrapRecord {
   wrapped: Buffer;
 }
 
-/** What unwrapping needs from whoever holds the private key: the card, or a recovery key file. */
-export interface Unwrapper {
+/** The card or a recovery key, as the cache knows it. */
+export interface Unwrapper extends KeyUnwrapper {
   /** SHA-256 of its SubjectPublicKeyInfo, hex. */
   id: string;
-  kind: RecipientKind;
-  describe: string;
   /**
    * The card's own recipient (public key and label, from the certificate it presents): at unlock,
    * a wrap of it that does not hold them sealed yet (migrated from format 1) gets them.
    */
   self?: Recipient;
-  /** EC: the raw ECDH shared secret with the given uncompressed point. */
-  deriveSharedSecret?(point: Uint8Array): Promise<Uint8Array>;
-  /** RSA: OAEP (SHA-1, MGF1-SHA-1) decryption. */
-  decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
 }
 
-export const spkiSha256 = (key: KeyObject) =>
-  createHash('sha256')
-    .update(key.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
-
-function kindOf(key: KeyObject): RecipientKind {
-  if (key.asymmetricKeyType === 'ec') return 'ec';
-  if (key.asymmetricKeyType === 'rsa') return 'rsa';
-  throw new ArxFailure(
-    'CARD_KEY_UNSUPPORTED',
-    `A ${key.asymmetricKeyType ?? 'unknown'} key cannot receive the cache key (EC or RSA only).`,
-  );
-}
+const kindOf = (key: KeyObject) => recipientKind(key);
 
 export function recipientFromCertificate(der: Uint8Array, role: RecipientRole): Recipient {
   let cert: X509Certificate;
@@ -190,7 +179,10 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
     kind,
     describe: 'recovery key',
     async deriveSharedSecret(point) {
-      return diffieHellman({ privateKey, publicKey: pointToKey(point, publicKey.asymmetricKeyDetails!.namedCurve!) });
+      return diffieHellman({
+        privateKey,
+        publicKey: pointToKey(point, publicKey.asymmetricKeyDetails!.namedCurve!, 'CACHE_KEY_UNWRAP_FAILED'),
+      });
     },
     async decryptOaep(ciphertext) {
       return privateDecrypt(
@@ -199,33 +191,6 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
       );
     },
   };
-}
-
-const CURVE_JWK: Record<string, { crv: string; size: number }> = {
-  prime256v1: { crv: 'P-256', size: 32 },
-  secp384r1: { crv: 'P-384', size: 48 },
-  secp521r1: { crv: 'P-521', size: 66 },
-};
-
-function keyToPoint(key: KeyObject): Buffer {
-  const jwk = key.export({ format: 'jwk' });
-  return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-}
-
-function pointToKey(point: Uint8Array, namedCurve: string): KeyObject {
-  const c = CURVE_JWK[namedCurve];
-  if (!c || point.length !== 1 + 2 * c.size || point[0] !== 4)
-    throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', 'The key wrap holds a malformed ephemeral key.');
-  const b = Buffer.from(point);
-  return createPublicKey({
-    key: {
-      kty: 'EC',
-      crv: c.crv,
-      x: b.subarray(1, 1 + c.size).toString('base64url'),
-      y: b.subarray(1 + c.size).toString('base64url'),
-    },
-    format: 'jwk',
-  });
 }
 
 function aad(cacheId: string, generation: number, recipient: string, exchange: Buffer): Buffer {
@@ -239,68 +204,49 @@ function aad(cacheId: string, generation: number, recipient: string, exchange: B
   ]);
 }
 
-const kek = (z: Uint8Array, salt: Buffer) => Buffer.from(hkdfSync('sha256', z, salt, 'arx-cache key wrap v1', 32));
+const INFO = 'arx-cache key wrap v1';
 
 export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecord {
-  let z: Buffer;
-  let exchange: Buffer;
-  if (to.kind === 'ec') {
-    const curve = to.publicKey.asymmetricKeyDetails?.namedCurve;
-    if (!curve || !CURVE_JWK[curve])
-      throw new ArxFailure('CARD_KEY_UNSUPPORTED', `The EC curve ${curve ?? '?'} is not supported for the cache key.`);
-    const eph = generateKeyPairSync('ec', { namedCurve: curve });
-    z = diffieHellman({ privateKey: eph.privateKey, publicKey: to.publicKey });
-    exchange = keyToPoint(eph.publicKey);
-  } else {
-    z = randomBytes(32);
-    exchange = publicEncrypt({ key: to.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, z);
-  }
-  const salt = randomBytes(32);
-  const k = kek(z, salt);
-  z.fill(0);
-  const nonce = randomBytes(12);
-  const wrapped = Buffer.concat([
-    nonce,
-    nodeAead.seal(k, nonce, key.bytes(), aad(cacheId, key.generation, to.id, exchange)),
-  ]);
-  k.fill(0);
-  return { generation: key.generation, recipient: to.id, role: to.role, kind: to.kind, exchange, salt, wrapped };
+  const s = sealToKey(to.publicKey, key.bytes(), {
+    info: INFO,
+    aad: (exchange) => aad(cacheId, key.generation, to.id, exchange),
+  });
+  return {
+    generation: key.generation,
+    recipient: to.id,
+    role: to.role,
+    kind: s.kind,
+    exchange: s.exchange,
+    salt: s.salt,
+    wrapped: s.sealed,
+  };
 }
 
 /** Unwraps with the card or the recovery key; CACHE_KEY_UNWRAP_FAILED when the key does not open it. */
 export async function unwrapKey(cacheId: string, record: WrapRecord, by: Unwrapper): Promise<DataKey> {
-  let z: Uint8Array;
-  if (record.kind === 'ec') {
-    if (!by.deriveSharedSecret)
-      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do ECDH.`);
-    z = await by.deriveSharedSecret(record.exchange);
-  } else {
-    if (!by.decryptOaep)
-      throw new ArxFailure('CARD_MECHANISM_UNSUPPORTED', `The ${by.describe} cannot do RSA-OAEP decryption.`);
-    try {
-      z = await by.decryptOaep(record.exchange);
-    } catch (err) {
-      if (err instanceof ArxFailure && !['CARD_ERROR'].includes(err.code)) throw err;
-      throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} could not decrypt the cache key.`, {
+  const sealed = { kind: record.kind, exchange: record.exchange, salt: record.salt, sealed: record.wrapped };
+  let plain: Buffer | null;
+  try {
+    plain = await openWithKey(sealed, by, {
+      info: INFO,
+      aad: (exchange) => aad(cacheId, record.generation, record.recipient, exchange),
+      failureCode: 'CACHE_KEY_UNWRAP_FAILED',
+    });
+  } catch (err) {
+    if (err instanceof ArxFailure && err.code === 'CACHE_KEY_UNWRAP_FAILED')
+      throw new ArxFailure(err.code, `The ${by.describe} could not decrypt the cache key.`, {
         recipient: record.recipient,
       });
-    }
+    throw err;
   }
-  const k = kek(z, record.salt);
-  z.fill(0);
-  const plain = nodeAead.open(
-    k,
-    record.wrapped.subarray(0, 12),
-    record.wrapped.subarray(12),
-    aad(cacheId, record.generation, record.recipient, record.exchange),
-  );
-  k.fill(0);
-  if (!plain || plain.length !== 32)
+  if (!plain || plain.length !== 32) {
+    plain?.fill(0);
     throw new ArxFailure('CACHE_KEY_UNWRAP_FAILED', `The ${by.describe} does not open this cache's key.`, {
       recipient: record.recipient,
     });
+  }
   const raw = Buffer.alloc(32);
-  Buffer.from(plain).copy(raw);
+  plain.copy(raw);
   plain.fill(0);
   return new DataKey(record.generation, raw);
 }

@@ -20,6 +20,8 @@ import {
 import { certificateSha256 } from '../pki/validate';
 import { allTenantIds } from '../controlplane/repos/tenants';
 import { grantRoles, replaceCertificates, upsertOperator } from '../controlplane/repos/operators';
+import { enrolOrRotateOperatorLogin, operatorRoleName } from '../controlplane/repos/operator-logins';
+import { prepareOperatorLogin } from '../crypto/operator-login-wrap';
 import { inTransaction, withTenant } from '../controlplane/tenant-session';
 
 /**
@@ -377,6 +379,8 @@ export async function provisionTestCards(
 
 export interface RegisteredOperators {
   operators: number;
+  /** Operators given a login role with its password wrapped to their card's 9D key. */
+  logins: number;
   certificates: number;
   grants: number;
   tenants: string[];
@@ -384,7 +388,8 @@ export interface RegisteredOperators {
 
 /**
  * Registers the test cards' operators, their certificates and role grants. Re-provisioning
- * replaces an operator's certificates (the keys are new). Runs as the control-plane owner.
+ * replaces an operator's certificates (the keys are new) and re-wraps a fresh database password
+ * to the new key-management key. Runs as the control-plane owner (CREATEROLE).
  */
 export async function registerTestOperators(
   admin: pg.Pool,
@@ -392,6 +397,7 @@ export async function registerTestOperators(
   tenantIds?: readonly string[],
 ): Promise<RegisteredOperators> {
   const tenants = tenantIds ?? (await allTenantIds(admin));
+  let logins = 0;
   const operatorIds = await inTransaction(admin, async (client) => {
     const ids: string[] = [];
     for (const card of provisioned.cards) {
@@ -408,6 +414,12 @@ export async function registerTestOperators(
         })),
       );
       ids.push(operatorId);
+      const km = card.certificates.find((c) => c.usage === 'key-management');
+      if (km) {
+        const prepared = prepareOperatorLogin(operatorRoleName(operatorId), readFileSync(km.file));
+        await enrolOrRotateOperatorLogin(client, { operatorId, ...prepared });
+        logins++;
+      }
     }
     return ids;
   });
@@ -422,5 +434,5 @@ export async function registerTestOperators(
     });
   }
   const certificates = provisioned.cards.reduce((n, card) => n + card.certificates.length, 0);
-  return { operators: provisioned.cards.length, certificates, grants, tenants: [...tenants] };
+  return { operators: provisioned.cards.length, logins, certificates, grants, tenants: [...tenants] };
 }

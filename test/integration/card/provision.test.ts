@@ -182,7 +182,17 @@ describe('arx card provision-test', () => {
   it('registers the operators, their certificates and role grants in the control plane (again without duplicates)', async () => {
     const first = await registerTestOperators(db.admin, out, [db.tenants.a]);
     const again = await registerTestOperators(db.admin, out, [db.tenants.a]);
-    expect(first).toMatchObject({ operators: out.cards.length, certificates: out.cards.length * 4 });
+    expect(first).toMatchObject({
+      operators: out.cards.length,
+      logins: out.cards.length,
+      certificates: out.cards.length * 4,
+    });
+    // Each operator has a login role whose password is wrapped to that card's key-management certificate.
+    const logins = await db.admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM arx.operator_logins l JOIN arx.operator_certificates c
+         ON c.operator_id = l.operator_id AND c.usage = 'key-management' AND sha256(c.der) = l.wrap_key_sha256`,
+    );
+    expect(logins.rows[0]!.n).toBe(out.cards.length);
     expect(again.grants).toBe(0);
     const ops = await db.admin.query<{ edipi: string; display_name: string; n: string }>(
       `SELECT o.edipi, o.display_name, count(c.*) AS n FROM arx.operators o JOIN arx.operator_certificates c ON c.operator_id = o.id GROUP BY o.id ORDER BY o.edipi`,

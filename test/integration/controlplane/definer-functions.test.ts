@@ -10,6 +10,7 @@ import {
   publicationBytes,
   statementBytes,
 } from '../../../shared/policy';
+import { TRANSITIONAL_OPERATOR_WRITES } from '../../../electron/main/controlplane/migrations/0012-operator-transitional-writes';
 import { prepareRows } from '../../../electron/main/controlplane/chain-writer';
 import { ArxFailure } from '../../../shared/contract';
 import {
@@ -394,6 +395,7 @@ describe('definer functions as the operator behind the login role', () => {
     expect(String(helper)).toMatch(/permission denied for function acting_operator/);
   });
 
+  // Migration 0012's transitional grants are left out until the repositories move onto these functions.
   it('with operator credentials every INSERT, UPDATE and DELETE on every arx table is refused', async () => {
     const tables = (
       await db.admin.query<{ t: string; col: string }>(
@@ -405,7 +407,7 @@ describe('definer functions as the operator behind the login role', () => {
     expect(tables.map((r) => r.t)).toEqual(
       expect.arrayContaining(['policy_publications', 'policies', 'audit_events', 'checkpoints', 'operator_logins']),
     );
-    for (const { t, col } of tables) {
+    for (const { t, col } of tables.filter((r) => !TRANSITIONAL_OPERATOR_WRITES.includes(r.t))) {
       for (const sql of [
         `INSERT INTO arx.${t} DEFAULT VALUES`,
         `UPDATE arx.${t} SET ${col} = ${col} WHERE false`,

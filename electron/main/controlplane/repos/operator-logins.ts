@@ -36,6 +36,29 @@ export async function enrolOperatorLogin(admin: Queryable, e: OperatorLoginEnrol
   return role;
 }
 
+/**
+ * Enrols the operator's login, or, when it exists, rotates it: a new verifier and a new wrap (e.g.
+ * for a re-issued card), LOGIN again. Runs with the DBA's rights, in the caller's transaction.
+ */
+export async function enrolOrRotateOperatorLogin(admin: Queryable, e: OperatorLoginEnrolment): Promise<string> {
+  const role = operatorRoleName(e.operatorId);
+  const known = await admin.query('SELECT 1 FROM arx.operator_logins WHERE operator_id = $1', [e.operatorId]);
+  if ((known.rowCount ?? 0) === 0) return enrolOperatorLogin(admin, e);
+  if (!VERIFIER.test(e.scramVerifier)) throw new RangeError('enrolOrRotateOperatorLogin: not a SCRAM-SHA-256 verifier');
+  await admin.query(`ALTER ROLE ${role} LOGIN PASSWORD '${e.scramVerifier}'`);
+  await admin.query(
+    'UPDATE arx.operator_logins SET wrap = $2, wrap_key_sha256 = $3, rotated_at = now() WHERE operator_id = $1',
+    [e.operatorId, Buffer.from(e.wrap), Buffer.from(e.wrapKeySha256)],
+  );
+  return role;
+}
+
+/** The login role of the connection (an operator pool's first query). */
+export async function connectedRole(q: Queryable): Promise<string> {
+  const r = await q.query<{ u: string }>('SELECT current_user AS u');
+  return r.rows[0]!.u;
+}
+
 /** Disables an operator: the status, NOLOGIN at once, and their open sessions ended. */
 export async function disableOperator(admin: Queryable, operatorId: string): Promise<void> {
   const role = operatorRoleName(operatorId);

@@ -42,6 +42,16 @@ export async function grantsOfOperator(
   return r.rows.map((g) => ({ tenantId: g.tenant_id, tenantSlug: g.tenant_slug, role: g.role }));
 }
 
+/** The tenants and roles of the operator behind the connection (an operator's own login role). */
+export async function grantsOfCurrentOperator(
+  q: Queryable,
+): Promise<{ tenantId: string; tenantSlug: string; role: string }[]> {
+  const r = await q.query<{ tenant_id: string; tenant_slug: string; role: string }>(
+    'SELECT tenant_id, tenant_slug, role FROM arx.current_operator_grants()',
+  );
+  return r.rows.map((g) => ({ tenantId: g.tenant_id, tenantSlug: g.tenant_slug, role: g.role }));
+}
+
 /** Whether the operator holds the role in the tenant set on this transaction. */
 export async function holdsRole(q: Queryable, tenantId: string, operatorId: string, role: string): Promise<boolean> {
   const r = await q.query('SELECT 1 FROM arx.role_grants WHERE tenant_id = $1 AND operator_id = $2 AND role = $3', [
