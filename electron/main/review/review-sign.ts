@@ -1,0 +1,105 @@
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { ArxFailure, commands, declaredRoles, requireRole, type OperatorSession } from '../../../shared/contract';
+import { envelopeOf, pae } from '../../../shared/dsse';
+import { FIDELITY_PAYLOAD_TYPE, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
+import type { OfflineWrites } from '../cache/offline';
+import type { OperatorSignature } from '../card/operator-auth';
+import { ChainWriter } from '../controlplane/chain-writer';
+import { sha256, verifyCardSignature } from './card-signature';
+import { summaryOf, type CertificateSummary } from './certificate-summary';
+import { insertCertificate, queuedReviewSummary, reviewSignedEvent, type QueuedReview } from './outbox-delivery';
+import type { StoredDraft } from './review-drafts';
+
+export type SignedReview = CertificateSummary & { delivery: 'stored' | 'queued'; outboxItemId: string | null };
+
+export interface SignDeps {
+  pool: () => pg.Pool;
+  sign: (purpose: string, digest: Uint8Array, pin: string | null) => Promise<OperatorSignature>;
+  /** Store or queue (review.sign is declared offline: 'queue'); absent: online only. */
+  offline?: {
+    writes: Pick<OfflineWrites, 'connected' | 'storeOrQueue'>;
+    enqueue: (payload: QueuedReview, summary: string) => { id: string };
+  };
+  now: () => Date;
+}
+
+const CONSOLE_SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
+
+/** Inserts the certificate inside the append transaction of its audit event: both or neither. */
+async function storeCertificate(
+  pool: pg.Pool,
+  envelope: FidelityEnvelope,
+  st: FidelityStatement,
+  s: OperatorSession,
+): Promise<void> {
+  const writer = new ChainWriter(pool, st.subject[0]!.annotations.tenantId, {
+    source: CONSOLE_SOURCE,
+    afterAppend: (client) => insertCertificate(client, envelope, st, s.operatorId),
+  });
+  await writer.append([reviewSignedEvent(st, s.edipi)]);
+}
+
+/** The draft's statement signed on the card (PIN for this signature), checked before anything is stored. */
+async function signedEnvelope(deps: SignDeps, draft: StoredDraft, pin: string): Promise<FidelityEnvelope> {
+  const st = draft.statement;
+  const a = st.subject[0]!.annotations;
+  const signingInput = pae(FIDELITY_PAYLOAD_TYPE, draft.payload);
+  const purpose = `Fidelity certificate: review of ${st.predicate.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${st.predicate.verdict})`;
+  const signature = await deps.sign(purpose, sha256(signingInput), pin);
+  if (signature.certificateSha256 !== st.predicate.reviewer.certificateSha256) {
+    throw new ArxFailure(
+      'REVIEW_SIGNER_MISMATCH',
+      'The card signed with a certificate other than your enrolled Digital Signature certificate; nothing was stored.',
+      { signed: signature.certificateSha256, enrolled: st.predicate.reviewer.certificateSha256 },
+    );
+  }
+  if (!verifyCardSignature(signature.certificateDer, signingInput, signature.signature)) {
+    throw new ArxFailure(
+      'REVIEW_SIGNATURE_INVALID',
+      'The signature the card returned does not verify; nothing was stored.',
+    );
+  }
+  return envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [
+    { keyid: signature.certificateSha256, sig: signature.signature },
+  ]) as FidelityEnvelope;
+}
+
+/**
+ * Signs a prepared draft, stores it and records it in the tenant's chain, atomically. With the
+ * control plane unreachable (not connected, or the write fails with a transient error) the signed
+ * envelope goes to the outbox instead and is delivered once when it is back (`delivery: 'queued'`).
+ * `forget` is called once the draft is stored or queued.
+ */
+export async function signDraft(
+  deps: SignDeps,
+  s: OperatorSession,
+  draft: StoredDraft,
+  pin: string,
+  forget: () => void,
+): Promise<SignedReview> {
+  const st = draft.statement;
+  // The registry cannot see the draft's tenant: review.sign's declaration is applied to it here.
+  requireRole(s, declaredRoles(commands['review.sign'].access), st.subject[0]!.annotations.tenantId, {
+    command: 'review.sign',
+  });
+  const offline = deps.offline;
+  const online = offline ? offline.writes.connected() : true;
+  const envelope = await signedEnvelope(deps, draft, pin);
+  const summary = summaryOf(st, st.predicate.verification.tenant.slug, deps.now().toISOString());
+  const queue = (): SignedReview => {
+    const item = offline!.enqueue(
+      { v: 1, envelope, operatorId: s.operatorId, edipi: s.edipi },
+      queuedReviewSummary(st),
+    );
+    forget();
+    return { ...summary, delivery: 'queued', outboxItemId: item.id };
+  };
+  const store = () => storeCertificate(deps.pool(), envelope, st, s);
+  // Unreachable (before, or a write that failed before or during its commit): the outbox delivers
+  // it later; the rare commit that did land without an answer is refused there as REVIEW_ALREADY_STORED.
+  const queued = offline ? await offline.writes.storeOrQueue(online, store, queue) : (await store(), null);
+  if (queued) return queued.queued;
+  forget();
+  return { ...summary, delivery: 'stored', outboxItemId: null };
+}
