@@ -97,109 +97,12 @@ export function copyTupleBlocks(
   reuse = false,
 ): AsyncGenerator<TupleBlock> {
   return tupleBlocks(
-    client.query(leanCopyOut(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`))),
+    client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)),
     fieldCount,
     maxRows,
     maxBytes,
     reuse,
   );
-}
-
-/** The parts of pg-copy-streams' CopyStreamQuery (7.x, copy-to.js) that leanCopyOut relies on. */
-interface CopyOutInternals {
-  _parse(chunk: Buffer): boolean | undefined;
-  _buffer: { push(b: Buffer): void; take(n: number): Buffer; size: number } | null;
-  _detach(): void;
-  _cleanup(): void;
-  push(chunk: Buffer | null): boolean;
-  /** Ours: payload bytes of the current CopyData message not received yet. */
-  _leanLeft?: number;
-}
-
-/**
- * pg-copy-streams reads the PostgreSQL protocol messages of a COPY out with a buffer list: per
- * CopyData message (one per row) a slice object and a list entry, and per socket chunk a
- * concatenation of the payloads. Profiled on the engine's thread that was about half of its
- * per-row cost. This replaces only that parsing loop on the one query object: the payloads of a
- * received chunk are moved to its front in place (one memmove per row, no object per row) and
- * pushed as one Buffer; the library's attach, flow control, error and end handling are unchanged
- * (an ErrorResponse and whatever follows CopyDone are handed back to pg exactly as it does).
- * Messages are: a type byte, an int32 length that counts itself, the content (PostgreSQL docs,
- * "Message Formats"); CopyData 'd' carries the COPY bytes, and NoticeResponse, ParameterStatus and
- * NotificationResponse may be interspersed ("COPY Operations"). If the library's internals are not
- * the expected ones, its own parser is kept.
- */
-export function leanCopyOut<T extends object>(query: T): T {
-  const q = query as unknown as CopyOutInternals;
-  if (
-    typeof q._parse !== 'function' ||
-    typeof q._detach !== 'function' ||
-    typeof q._cleanup !== 'function' ||
-    !q._buffer ||
-    typeof q._buffer.take !== 'function'
-  )
-    return query;
-  q._parse = leanParse;
-  return query;
-}
-
-const COPY_DATA = 0x64;
-const ERROR_RESPONSE = 0x45;
-/** CopyOutResponse, ParameterStatus, NoticeResponse, NotificationResponse: skipped, the copy goes on. */
-const SKIPPED = new Set([0x48, 0x53, 0x4e, 0x41]);
-
-function leanParse(this: CopyOutInternals, chunk: Buffer): boolean | undefined {
-  const pending = this._buffer!;
-  let buf = chunk;
-  if (pending.size > 0) {
-    // An incomplete header or non-data message from the previous chunk (rare): in front.
-    pending.push(chunk);
-    buf = pending.take(pending.size);
-  }
-  const end = buf.length;
-  let off = 0;
-  let w = 0;
-  let left = this._leanLeft ?? 0;
-  let done = false;
-  for (;;) {
-    if (left > 0) {
-      const n = Math.min(left, end - off);
-      if (w !== off) buf.copyWithin(w, off, off + n);
-      w += n;
-      off += n;
-      left -= n;
-      if (left > 0) break;
-    }
-    if (end - off < 5) break;
-    const code = buf[off]!;
-    const len = buf.readUInt32BE(off + 1) - 4;
-    if (code === COPY_DATA) {
-      off += 5;
-      left = len;
-      continue;
-    }
-    if (code === ERROR_RESPONSE) {
-      // As the library does: pg reads the error (and the rest) and fails the query.
-      this._leanLeft = 0;
-      pending.push(buf.subarray(off));
-      this._detach();
-      return undefined;
-    }
-    if (end - off < 5 + len) break;
-    off += 5 + len;
-    if (SKIPPED.has(code)) continue;
-    done = true; // CopyDone, or any other message: the copy is over
-    break;
-  }
-  this._leanLeft = left;
-  if (off < end) pending.push(buf.subarray(off));
-  const drained = w > 0 ? this.push(buf.subarray(0, w)) : true;
-  if (done) {
-    this._detach();
-    this.push(null);
-    this._cleanup();
-  }
-  return drained;
 }
 
 /** The framing of copyTupleBlocks over any stream of binary-COPY bytes. */
@@ -370,10 +273,7 @@ export async function* copyChainRows(
   from: number,
   to: number | null,
 ): AsyncGenerator<StoredChainRow[]> {
-  const sql = `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
-    WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
-    ORDER BY seq`;
-  for await (const tuples of copyBinaryTuples(client, sql, 4)) {
+  for await (const tuples of copyBinaryTuples(client, chainRowsSql(tenantId, from, to), 4)) {
     // int8 as two halves: no BigInt per row (seqs stay below 2^53).
     yield tuples.map(([s, b, d, h]) => ({
       seq: s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4),
