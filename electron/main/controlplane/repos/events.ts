@@ -273,3 +273,33 @@ export async function fetchDecisions(q: Queryable, n: number): Promise<{ seq: nu
 export async function closeDecisionCursor(q: Queryable): Promise<void> {
   await q.query('CLOSE impact_rows');
 }
+
+/** How many events seq [from, to] holds, and their stored bytes in all. */
+export async function rangeSize(
+  q: Queryable,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<{ count: number; bytes: number }> {
+  const r = await q.query<{ n: string; bytes: string | null }>(
+    `SELECT count(*) AS n, sum(length(bytes)) AS bytes
+     FROM arx.audit_events WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3`,
+    [tenantId, from, to],
+  );
+  return { count: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.bytes ?? 0) };
+}
+
+/** The policy version digests (as written, unchecked) that the decisions of seq [from, to] name. */
+export async function policyShasDecidedIn(
+  q: Queryable,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<unknown[]> {
+  const r = await q.query<{ sha256: unknown }>(
+    `SELECT DISTINCT doc->'data'->'policyVersion'->>'sha256' AS sha256 FROM arx.audit_events
+     WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 AND type = $4`,
+    [tenantId, from, to, DECIDED],
+  );
+  return r.rows.map((x) => x.sha256);
+}

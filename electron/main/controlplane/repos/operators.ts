@@ -194,3 +194,32 @@ export async function certificateDers(q: Queryable, sha256s: readonly string[]):
   for (const row of r.rows) out.set(row.sha256.toString('hex'), new Uint8Array(row.der));
   return out;
 }
+
+/** The enrolment behind each certificate (hex SHA-256): operator, usage, whether active, roles in the tenant. */
+export async function certificateEnrolments(
+  q: Queryable,
+  tenantId: string,
+  sha256s: readonly string[],
+): Promise<
+  { certificateSha256: string; operatorId: string; usage: string; operatorActive: boolean; roles: string[] }[]
+> {
+  const r = await q.query<{
+    sha256: Buffer;
+    operator_id: string;
+    usage: string;
+    status: string;
+    roles: string[] | null;
+  }>(
+    `SELECT c.sha256, c.operator_id, c.usage, o.status,
+            (SELECT array_agg(g.role ORDER BY g.role) FROM arx.role_grants g WHERE g.tenant_id = $1 AND g.operator_id = c.operator_id) AS roles
+     FROM arx.operator_certificates c JOIN arx.operators o ON o.id = c.operator_id WHERE encode(c.sha256, 'hex') = ANY($2::text[])`,
+    [tenantId, sha256s],
+  );
+  return r.rows.map((e) => ({
+    certificateSha256: e.sha256.toString('hex'),
+    operatorId: e.operator_id,
+    usage: e.usage,
+    operatorActive: e.status === 'active',
+    roles: e.roles ?? [],
+  }));
+}

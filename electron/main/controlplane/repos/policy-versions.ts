@@ -292,3 +292,55 @@ export async function policyVersionTexts(q: Queryable, tenantId: string): Promis
   );
   return r.rows;
 }
+
+/** A version as an evidence bundle carries it: with its policy's name. */
+export interface BundledVersion {
+  sha256: Buffer;
+  blake3: Buffer;
+  policy_id: string;
+  name: string;
+  state: string;
+  parent_sha256: Buffer | null;
+  policy_text: string;
+  schema_text: string;
+  tests: unknown[];
+  author_id: string;
+}
+
+/** The versions with these digests (hex), with their policy's name, by digest. */
+export async function versionsWithPolicyName(
+  q: Queryable,
+  tenantId: string,
+  sha256s: readonly string[],
+): Promise<BundledVersion[]> {
+  const r = await q.query<BundledVersion>(
+    `SELECT v.sha256, v.blake3, v.policy_id, p.name, v.state, v.parent_sha256, v.policy_text, v.schema_text, v.tests, v.author_id
+     FROM arx.policy_versions v JOIN arx.policies p ON p.id = v.policy_id
+     WHERE v.tenant_id = $1 AND encode(v.sha256, 'hex') = ANY($2::text[]) ORDER BY encode(v.sha256, 'hex')`,
+    [tenantId, sha256s],
+  );
+  return r.rows;
+}
+
+export interface BundledSignature {
+  version_sha256: Buffer;
+  operator_id: string;
+  role: string;
+  certificate_sha256: Buffer;
+  envelope: unknown;
+  signed_at: Date;
+}
+
+/** The signatures of the versions with these digests (hex), in signing order. */
+export async function signaturesInSigningOrder(
+  q: Queryable,
+  tenantId: string,
+  sha256s: readonly string[],
+): Promise<BundledSignature[]> {
+  const r = await q.query<BundledSignature>(
+    `SELECT version_sha256, operator_id, role, certificate_sha256, envelope, signed_at FROM arx.policy_signatures
+     WHERE tenant_id = $1 AND encode(version_sha256, 'hex') = ANY($2::text[]) ORDER BY signed_at, role`,
+    [tenantId, sha256s],
+  );
+  return r.rows;
+}

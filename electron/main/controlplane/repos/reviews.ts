@@ -47,3 +47,55 @@ export async function reviewEventOf(
   );
   return r.rows[0] ? { seq: Number(r.rows[0].seq), time: r.rows[0].time } : null;
 }
+
+/** A certificate's range by its id (compared as text), or null. */
+export async function reviewRange(
+  q: Queryable,
+  tenantId: string,
+  reviewId: string,
+): Promise<{ id: string; fromSeq: number; toSeq: number } | null> {
+  const r = await q.query<{ id: string; from_seq: string; to_seq: string }>(
+    'SELECT id, from_seq, to_seq FROM arx.review_certificates WHERE tenant_id = $1 AND id::text = $2',
+    [tenantId, reviewId],
+  );
+  const row = r.rows[0];
+  return row ? { id: row.id, fromSeq: Number(row.from_seq), toSeq: Number(row.to_seq) } : null;
+}
+
+export interface StoredReview {
+  id: string;
+  signerId: string;
+  fromSeq: number;
+  toSeq: number;
+  envelope: { signatures?: { keyid?: string }[] };
+  createdAt: Date;
+}
+
+/** The certificates whose range overlaps seq [from, to], by id. */
+export async function reviewsOverlapping(
+  q: Queryable,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<StoredReview[]> {
+  const r = await q.query<{
+    id: string;
+    signer_id: string;
+    from_seq: string;
+    to_seq: string;
+    envelope: StoredReview['envelope'];
+    created_at: Date;
+  }>(
+    `SELECT id, signer_id, from_seq, to_seq, envelope, created_at FROM arx.review_certificates
+     WHERE tenant_id = $1 AND from_seq <= $3 AND to_seq >= $2 ORDER BY id`,
+    [tenantId, from, to],
+  );
+  return r.rows.map((x) => ({
+    id: x.id,
+    signerId: x.signer_id,
+    fromSeq: Number(x.from_seq),
+    toSeq: Number(x.to_seq),
+    envelope: x.envelope,
+    createdAt: x.created_at,
+  }));
+}
