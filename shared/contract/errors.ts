@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADMINISTRATION_ERROR_CODES } from './domains/administration';
 import { AUDIT_EXPLORER_ERROR_CODES } from './domains/audit-explorer';
 import { AUDIT_VERIFY_ERROR_CODES } from './domains/audit-verify';
 import { BUNDLE_ERROR_CODES } from './domains/bundle';
@@ -110,6 +111,7 @@ export const ERROR_CODES = [
   ...REVIEW_ERROR_CODES,
   ...CACHE_ERROR_CODES,
   ...BUNDLE_ERROR_CODES,
+  ...ADMINISTRATION_ERROR_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -129,9 +129,24 @@ export const EVENT_DATA = {
   'com.arx.session.closed': z
     .object({ operatorId: id, edipi, reason: z.enum(['logout', 'lock', 'idle', 'card-removed']) })
     .strict(),
-  // Role changes.
-  'com.arx.role.granted': z.object({ operatorId: id, edipi, role: RoleSchema, by: id }).strict(),
+  // Administration (docs/deployment.md): written only through the administration functions.
+  // `by` is null for the first administrators, enrolled by the DBA at bootstrap without a card.
+  'com.arx.role.granted': z
+    .object({ operatorId: id, edipi, role: RoleSchema, by: id.nullable(), approvedBy: id.nullable().optional() })
+    .strict(),
   'com.arx.role.revoked': z.object({ operatorId: id, edipi, role: RoleSchema, by: id }).strict(),
+  'com.arx.tenant.created': z
+    .object({ tenantId: id, slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), name: z.string(), by: id.nullable() })
+    .strict(),
+  'com.arx.operator.enrolled': z
+    .object({
+      operatorId: id,
+      edipi,
+      displayName: z.string(),
+      certificates: z.array(z.object({ usage: z.string(), sha256: hex32, notAfter: z.string() }).strict()),
+      by: id.nullable(),
+    })
+    .strict(),
   // The policy lifecycle (two-person integrity).
   'com.arx.policy.submitted': z.object({ ...policyRef, versionBlake3: hex32, author: id }).strict(),
   'com.arx.policy.approved': z.object({ ...policyRef, approver: id }).strict(),

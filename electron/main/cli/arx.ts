@@ -9,6 +9,7 @@ import { CARD_OPTIONS, CARD_USAGE, refusePinInRequest, withOperator } from './op
 import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
+import { dbBootstrap } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
 
@@ -90,6 +91,7 @@ const demo: CliCommand = {
 export const CLI_COMMANDS: CliCommand[] = [
   demo,
   dbMigrate,
+  dbBootstrap,
   simulateCommand,
   chainVerify,
   cardProvisionTest,

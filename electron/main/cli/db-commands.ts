@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
@@ -41,18 +42,15 @@ export const dbMigrate: CliCommand = {
         await cp.stop();
       }
     } else {
-      const url = config.controlPlane.url;
+      // The DBA's URL when given (changing the schema is the DBA's job), else the configured one.
+      const url = io.env.ARX_ADMIN_DATABASE_URL ?? config.controlPlane.url;
       if (!url)
-        throw new ArxFailure('DB_NOT_CONFIGURED', 'Set ARX_DATABASE_URL to the control-plane database to migrate.');
+        throw new ArxFailure(
+          'DB_NOT_CONFIGURED',
+          'Set ARX_ADMIN_DATABASE_URL (or ARX_DATABASE_URL) to the control-plane database to migrate.',
+        );
+      const client = new pg.Client(clientConfig(url, config.controlPlane.caFile));
       const target = checkConnectionSecurity(url, config.controlPlane.caFile);
-      const u = new URL(url);
-      u.search = '';
-      const client = new pg.Client({
-        connectionString: u.toString(),
-        ssl: target.verifyFull
-          ? { ca: readFileSync(config.controlPlane.caFile!, 'utf8'), rejectUnauthorized: true, servername: target.host }
-          : false,
-      });
       try {
         await client.connect();
       } catch (err) {
@@ -73,3 +71,20 @@ export const dbMigrate: CliCommand = {
     return EXIT_OK;
   },
 };
+
+/** A client for a control-plane URL under the console's TLS rules (verify-full against ARX_DATABASE_CA off this machine). */
+export function clientConfig(url: string, caFile: string | null): pg.ClientConfig {
+  const target = checkConnectionSecurity(url, caFile);
+  const u = new URL(url);
+  u.search = '';
+  return {
+    connectionString: u.toString(),
+    ssl: target.verifyFull
+      ? {
+          ca: readFileSync(caFile!, 'utf8'),
+          rejectUnauthorized: true,
+          servername: isIP(target.host) ? undefined : target.host,
+        }
+      : false,
+  };
+}

@@ -26,8 +26,11 @@ import type { TrustStore } from './trust-store';
  * here is our policy and the mapping of each failure to its own stable code.
  */
 
-/** login: the PIV Authentication (or CAC ID) certificate; signature: the Digital Signature (9C) one. */
-export type CertificatePurpose = 'login' | 'signature';
+/**
+ * login: the PIV Authentication (or CAC ID) certificate; signature: the Digital Signature (9C) one;
+ * key-management: the Key Management (9D) one, which database credentials are wrapped to.
+ */
+export type CertificatePurpose = 'login' | 'signature' | 'key-management';
 
 export interface ValidationPolicy {
   /** Certificate policy arcs the end-entity must assert one OID under (default: the DoD arc). */
@@ -185,15 +188,25 @@ async function validateOrThrow(
 
   // 5. Our policy for the end entity: key usage, extended key usage, certificate policy, identity.
   const ku = cert.getExtension(KeyUsagesExtension)?.usages ?? 0;
-  const needKu =
-    purpose === 'login'
-      ? [KeyUsageFlags.digitalSignature]
-      : [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation];
-  if (!needKu.every((f) => ku & f)) {
+  const needKu = {
+    login: { all: [KeyUsageFlags.digitalSignature], text: 'digitalSignature' },
+    signature: {
+      all: [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation],
+      text: 'digitalSignature and nonRepudiation',
+    },
+    // EC keys agree (ECDH), RSA keys encipher (OAEP): either is a key-management key.
+    'key-management': { all: [], text: 'keyAgreement or keyEncipherment' },
+  }[purpose];
+  const kmOk =
+    purpose !== 'key-management' || (ku & (KeyUsageFlags.keyAgreement | KeyUsageFlags.keyEncipherment)) !== 0;
+  if (!needKu.all.every((f) => ku & f) || !kmOk) {
     fail(
       'CERT_WRONG_KEY_USAGE',
-      `The certificate "${subject}" lacks the key usage ${purpose === 'login' ? 'digitalSignature' : 'digitalSignature and nonRepudiation'} needed for ${purpose}.`,
-      { subject, purpose },
+      `The certificate "${subject}" lacks the key usage ${needKu.text} needed for ${purpose}.`,
+      {
+        subject,
+        purpose,
+      },
     );
   }
   if (purpose === 'login') {

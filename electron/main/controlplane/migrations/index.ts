@@ -10,6 +10,7 @@ import { sql as m0009 } from './0009-chain-append-function';
 import { sql as m0010 } from './0010-operator-identities';
 import { sql as m0011 } from './0011-definer-functions';
 import { sql as m0012 } from './0012-operator-transitional-writes';
+import { sql as m0013 } from './0013-administration';
 
 export interface Migration {
   version: number;
@@ -35,4 +36,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'operator-identities', sql: m0010 },
   { version: 11, name: 'definer-functions', sql: m0011 },
   { version: 12, name: 'operator-transitional-writes', sql: m0012 },
+  { version: 13, name: 'administration', sql: m0013 },
 ];

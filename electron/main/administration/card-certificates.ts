@@ -1,0 +1,124 @@
+import 'reflect-metadata';
+import { readFileSync, statSync } from 'node:fs';
+import { KeyUsageFlags, KeyUsagesExtension, X509Certificate } from '@peculiar/x509';
+import { ArxFailure } from '../../../shared/contract';
+import type { TrustStore } from '../pki/trust-store';
+import { validateCertificate, type CertificatePurpose, type ValidationPolicy } from '../pki/validate';
+
+/** One certificate of a card, validated, as arx.operator_certificates records it. */
+export interface CardCertificate {
+  usage: 'piv-auth' | 'signature' | 'key-management';
+  sha256: string;
+  subject: string;
+  notAfter: Date;
+  der: Uint8Array;
+}
+
+/** A card's certificates (PIV Authentication, Digital Signature, Key Management) and whom they name. */
+export interface EnrolmentCard {
+  edipi: string;
+  displayName: string;
+  certificates: CardCertificate[];
+  /** The Key Management certificate: database credentials are wrapped to its key. */
+  keyManagement: CardCertificate;
+}
+
+const MAX_FILE = 256 * 1024;
+const PEM = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
+
+/** The certificates in a file: a PEM bundle, or one DER certificate. */
+export function readCertificateFile(file: string): X509Certificate[] {
+  let bytes: Buffer;
+  try {
+    const st = statSync(file);
+    if (!st.isFile() || st.size > MAX_FILE) throw new Error('not a regular file under 256 KiB');
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new ArxFailure('CERT_FILE_INVALID', `Cannot read ${file}: ${(err as Error).message}.`, { file });
+  }
+  try {
+    const text = bytes.toString('latin1');
+    const pems = [...text.matchAll(PEM)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+    const ders = pems.length > 0 ? pems : [bytes];
+    return ders.map((d) => new X509Certificate(new Uint8Array(d)));
+  } catch (err) {
+    throw new ArxFailure(
+      'CERT_FILE_INVALID',
+      `${file} holds no readable X.509 certificate: ${(err as Error).message}.`,
+      {
+        file,
+      },
+    );
+  }
+}
+
+/** Which PIV slot a certificate is for, from its key usage (nonRepudiation: 9C; agreement/encipherment: 9D). */
+function usageOf(cert: X509Certificate): CardCertificate['usage'] | null {
+  const ku = cert.getExtension(KeyUsagesExtension)?.usages ?? 0;
+  if (ku & (KeyUsageFlags.keyAgreement | KeyUsageFlags.keyEncipherment)) return 'key-management';
+  if (ku & KeyUsageFlags.nonRepudiation) return 'signature';
+  if (ku & KeyUsageFlags.digitalSignature) return 'piv-auth';
+  return null;
+}
+
+const PURPOSE: Record<CardCertificate['usage'], CertificatePurpose> = {
+  'piv-auth': 'login',
+  signature: 'signature',
+  'key-management': 'key-management',
+};
+
+/**
+ * Validates one card's certificates against the trust anchors, CRLs and policy arcs: one each of
+ * PIV Authentication, Digital Signature and Key Management, all naming the same person (the
+ * EDIPI from the PIV Authentication certificate's UPN, cross-checked with its CN).
+ */
+export async function enrolmentCard(
+  certs: readonly X509Certificate[],
+  store: TrustStore,
+  policy: ValidationPolicy,
+  file: string,
+): Promise<EnrolmentCard> {
+  const byUsage = new Map<CardCertificate['usage'], X509Certificate>();
+  for (const c of certs) {
+    const u = usageOf(c);
+    if (u && !byUsage.has(u)) byUsage.set(u, c);
+  }
+  const missing = (['piv-auth', 'signature', 'key-management'] as const).filter((u) => !byUsage.has(u));
+  if (missing.length > 0)
+    throw new ArxFailure('ENROLMENT_CERTIFICATES_INCOMPLETE', `${file} lacks the ${missing.join(', ')} certificate.`, {
+      file,
+      missing,
+    });
+  const out: CardCertificate[] = [];
+  let edipi = '';
+  let displayName = '';
+  for (const [usage, cert] of byUsage) {
+    const r = await validateCertificate(cert, store, PURPOSE[usage], policy, certs);
+    if (!r.ok) throw new ArxFailure(r.error.code, r.error.message, { ...r.error.details, file, usage });
+    if (r.value.identity) {
+      edipi = r.value.identity.edipi;
+      const i = r.value.identity;
+      displayName = [i.firstName, i.middleName, i.lastName].filter(Boolean).join(' ');
+    }
+    out.push({
+      usage,
+      sha256: r.value.sha256,
+      subject: cert.subject,
+      notAfter: cert.notAfter,
+      der: new Uint8Array(cert.rawData),
+    });
+  }
+  // The other certificates must name the same person: the CN carries the EDIPI last.
+  for (const c of out) {
+    if (!c.subject.includes(`.${edipi}`))
+      throw new ArxFailure(
+        'EDIPI_MISMATCH',
+        `The ${c.usage} certificate in ${file} names another person (${c.subject}).`,
+        {
+          file,
+          usage: c.usage,
+        },
+      );
+  }
+  return { edipi, displayName, certificates: out, keyManagement: out.find((c) => c.usage === 'key-management')! };
+}
