@@ -20,7 +20,7 @@ const problem = (page: Page, code: string, seq: number) =>
 
 async function chooseTenant(page: Page, slug: string) {
   await page.getByRole('combobox', { name: 'Tenant' }).click();
-  await page.getByRole('option', { name: new RegExp(`\\(${slug}\\)`) }).click();
+  await page.getByRole('option', { name: slug, exact: true }).click();
 }
 
 test.describe('verify a tenant chain (demo control plane, real database, real card login)', () => {

@@ -9,8 +9,7 @@ import { CostByTeamChart } from './dashboard/CostByTeamChart';
 import { CostOutliers } from './dashboard/CostOutliers';
 import { DenialsChart } from './dashboard/DenialsChart';
 import { EventsOverTimeChart } from './dashboard/EventsOverTimeChart';
-import { selectedTenant } from './explorer/link';
-import { TenantSelect } from './explorer/TenantSelect';
+import { useTenant } from '../tenant/tenant-context';
 
 type Range = '24h' | '7d' | '30d' | 'all';
 const RANGES: Record<Range, { label: string; ms: number }> = {
@@ -25,7 +24,7 @@ const RANGES: Record<Range, { label: string; ms: number }> = {
  * its button) opens the explorer filtered to exactly the events behind it.
  */
 export function DashboardPanel() {
-  const [tenantId, setTenantId] = useState<string | null>(selectedTenant);
+  const tenantId = useTenant().current?.tenantId ?? null;
   const [range, setRange] = useState<Range>('30d');
   const [span, setSpan] = useState<{ tenantId: string; lastTime: string | null } | null>(null);
   const [answer, setAnswer] = useState<{ key: string; value?: ExplorerDashboard; error?: ArxError } | null>(null);
@@ -59,7 +58,6 @@ export function DashboardPanel() {
     <Stack gap="lg">
       <Group align="flex-end" justify="space-between">
         <Group align="flex-end">
-          <TenantSelect value={tenantId} onChange={setTenantId} />
           <SegmentedControl
             aria-label="Time range"
             value={range}

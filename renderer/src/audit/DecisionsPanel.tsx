@@ -1,10 +1,11 @@
-import { Button, Group, NumberInput, Progress, Select, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, NumberInput, Progress, Stack, Text } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ReverifyResult, ReverifyStatus } from '../../../shared/contract/domains/review';
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { useArxResult } from '../app/use-arx-result';
 import { ReverifyResultView } from './decisions/DecisionTables';
+import { useTenant, useTenantLock } from '../tenant/tenant-context';
 
 type Run =
   | { state: 'idle' }
@@ -22,8 +23,9 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
  */
 export function DecisionsPanel() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
-  const [chosen, setChosen] = useState<string | null>(null);
-  const tenantId = chosen ?? (tenants.state === 'ok' ? (tenants.value[0]?.id ?? null) : null);
+  const current = useTenant().current;
+  const selected = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === current?.tenantId) ?? null) : null;
+  const tenantId = selected?.id ?? null;
   const [fromSeq, setFrom] = useState<number | string>('');
   const [toSeq, setTo] = useState<number | string>('');
   const [run, setRun] = useState<Run>({ state: 'idle' });
@@ -76,8 +78,16 @@ export function DecisionsPanel() {
     setRun(r.ok ? { state: 'cancelled' } : { state: 'error', error: r.error });
   };
 
-  if (tenants.state === 'error') return <ErrorNotice error={tenants.error} title="No tenants to re-verify" />;
   const running = run.state === 'running';
+  useTenantLock(running ? 'A re-verification is running in this tenant; cancel it to switch.' : null);
+  if (tenants.state === 'error') return <ErrorNotice error={tenants.error} title="No tenants to re-verify" />;
+  if (tenants.state === 'ok' && !selected)
+    return (
+      <Alert color="gray">
+        You hold no ISSO or auditor role in {current?.tenant ?? 'this tenant'}, so there are no decisions here for you
+        to re-verify.
+      </Alert>
+    );
   return (
     <Stack gap="md">
       <Text size="sm">
@@ -86,17 +96,6 @@ export function DecisionsPanel() {
         sets. Nothing is written.
       </Text>
       <Group align="flex-end" gap="sm">
-        <Select
-          label="Tenant"
-          data={
-            tenants.state === 'ok' ? tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` })) : []
-          }
-          value={tenantId}
-          onChange={setChosen}
-          allowDeselect={false}
-          disabled={running}
-          w={280}
-        />
         <NumberInput
           label="From seq"
           placeholder="0"

@@ -7,8 +7,8 @@ import { callArx, type ArxError } from '../app/arx-client';
 import { EventDrawer } from './explorer/EventDrawer';
 import { EventTable } from './explorer/EventTable';
 import { FilterBar, type Facets } from './explorer/FilterBar';
-import { selectedTenant, takePendingFilter } from './explorer/link';
-import { TenantSelect } from './explorer/TenantSelect';
+import { takePendingFilter } from './explorer/link';
+import { useTenant } from '../tenant/tenant-context';
 
 const PAGE = 200;
 
@@ -27,8 +27,8 @@ interface Page {
  * the table is virtualized; an event opens in a drawer that checks it in shared/ code.
  */
 export function ExplorerPanel() {
-  const [tenantId, setTenantId] = useState<string | null>(selectedTenant);
-  const [filter, setFilter] = useState<ExplorerFilter>(() => takePendingFilter() ?? {});
+  const tenantId = useTenant().current?.tenantId ?? null;
+  const [filter, setFilter] = useState<ExplorerFilter>(() => takePendingFilter(tenantId) ?? {});
   const [sort, setSort] = useState<ExplorerSort>({ key: 'time', direction: 'desc' });
   const [facets, setFacets] = useState<Facets | null>(null);
   const [open, setOpen] = useState<number | null>(null);
@@ -96,7 +96,6 @@ export function ExplorerPanel() {
   return (
     <Stack gap="md">
       <Group align="flex-end" justify="space-between">
-        <TenantSelect value={tenantId} onChange={setTenantId} />
         <Text size="sm" c="dimmed" role="status" aria-live="polite">
           {error && rows.length === 0
             ? 'No page shown'

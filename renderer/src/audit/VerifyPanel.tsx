@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Loader, Select, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Loader, Stack, Text } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { VerifyResult, VerifyStatus } from '../../../shared/contract/domains/audit-verify';
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
@@ -6,6 +6,7 @@ import { ErrorNotice } from '../app/ErrorNotice';
 import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
 import { ExportVerifiedRange } from '../bundle/ExportBundle';
+import { useTenant, useTenantLock } from '../tenant/tenant-context';
 import { num } from './verify/format';
 import { ProgressView } from './verify/ProgressView';
 import { RangePicker, toRange, type RangeDraft } from './verify/RangePicker';
@@ -26,9 +27,7 @@ type Run =
  */
 export function VerifyPanel() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
-  const [chosenTenant, setTenantId] = useState<string | null>(null);
-  // The first tenant until the operator picks one.
-  const tenantId = chosenTenant ?? (tenants.state === 'ok' ? (tenants.value[0]?.id ?? null) : null);
+  const current = useTenant().current;
   const [draft, setDraft] = useState<RangeDraft>({ kind: 'all', fromSeq: 0, toSeq: '', fromTime: '', toTime: '' });
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const jobRef = useRef<string | null>(null);
@@ -66,7 +65,10 @@ export function VerifyPanel() {
   }, [run.state, settle]);
 
   const range = toRange(draft);
-  const selected = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? null) : null;
+  // Only tenants where the operator is ISSO or auditor are listed: the header's may not be one.
+  const selected = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === current?.tenantId) ?? null) : null;
+  const tenantId = selected?.id ?? null;
+  useTenantLock(run.state === 'running' ? 'A verification is running in this tenant; cancel it to switch.' : null);
 
   const start = async () => {
     if (!tenantId || !range.ok) return;
@@ -97,10 +99,12 @@ export function VerifyPanel() {
     );
   }
   if (tenants.state === 'error') return <ErrorNotice error={tenants.error} title="The tenants could not be listed" />;
-  if (tenants.value.length === 0) {
+  if (!selected) {
     return (
       <Alert color="gray">
-        You hold no ISSO or auditor role in any tenant, so there is no chain for you to verify.
+        You hold no ISSO or auditor role in {current?.tenant ?? 'this tenant'}, so there is no chain here for you to
+        verify.
+        {tenants.value.length > 0 ? ` You may verify ${tenants.value.map((t) => t.slug).join(', ')}.` : ''}
       </Alert>
     );
   }
@@ -109,15 +113,10 @@ export function VerifyPanel() {
   return (
     <Stack gap="lg">
       <Stack gap="sm" className={classes.form}>
-        <Select
-          label="Tenant"
-          data={tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug}) — ${num(t.events)} events` }))}
-          value={tenantId}
-          onChange={setTenantId}
-          allowDeselect={false}
-          disabled={running}
-        />
-        {selected && selected.firstTime && (
+        <Text size="sm" fw={650} data-testid="verify-tenant">
+          {selected.name} ({selected.slug}) — {num(selected.events)} events
+        </Text>
+        {selected.firstTime && (
           <Text size="xs" c="dimmed">
             Events from {selected.firstTime} to {selected.lastTime}, seq 0 to {num(Math.max(0, selected.events - 1))}.
           </Text>

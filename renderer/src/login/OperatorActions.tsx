@@ -2,6 +2,7 @@ import { Button, Group, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { OperatorSession } from '../../../shared/contract';
 import { callArx } from '../app/arx-client';
+import { useTenant } from '../tenant/tenant-context';
 
 /** "alpha-command: isso, policy-author; bravo: auditor" */
 export function rolesByTenant(roles: OperatorSession['roles']): string {
@@ -19,7 +20,10 @@ export function OperatorActions({
   onChanged: (s: OperatorSession | null) => void;
 }) {
   const [busy, setBusy] = useState(false);
-  const roles = rolesByTenant(session.roles);
+  const { current } = useTenant();
+  // The header names the roles held in the tenant the console shows; the status bar lists them all.
+  const roles = current ? `${current.tenant}: ${current.roles.join(', ')}` : '';
+  const all = rolesByTenant(session.roles);
   return (
     <Group gap="sm" wrap="nowrap" role="group" aria-label="Operator" style={{ minWidth: 0 }}>
       {/* Long role lists are cut with an ellipsis (full text in the title) rather than squeezing the product name. */}
@@ -28,8 +32,8 @@ export function OperatorActions({
         size="sm"
         data-testid="operator"
         truncate="end"
-        maw={720}
-        title={`${session.displayName} (EDIPI ${session.edipi}) · ${roles || 'no roles'}`}
+        maw={560}
+        title={`${session.displayName} (EDIPI ${session.edipi}) · ${all || 'no roles'}`}
       >
         <Text span inherit fw={700}>
           {session.displayName}

@@ -1,6 +1,8 @@
 import type { AppInfo } from '../../../shared/contract';
 import { StartupProblem } from '../app/StartupProblem';
 import { ConsoleShell } from '../shell/ConsoleShell';
+import { TenantPicker } from '../tenant/TenantPicker';
+import { TenantProvider } from '../tenant/tenant-context';
 import { LockScreen } from './LockScreen';
 import { LoginScreen } from './LoginScreen';
 import { OperatorActions } from './OperatorActions';
@@ -20,10 +22,18 @@ export function OperatorGate({ info, acknowledgedAt }: { info: AppInfo; acknowle
   if (!s) return <LoginScreen info={info} onLoggedIn={setSession} />;
   if (s.locked) return <LockScreen info={info} session={s} onChanged={setSession} />;
   return (
-    <ConsoleShell
-      info={info}
-      acknowledgedAt={acknowledgedAt}
-      operator={<OperatorActions session={s} onChanged={setSession} />}
-    />
+    // Keyed by operator: the next operator at the workstation starts from their own tenant.
+    <TenantProvider key={s.operatorId} session={s}>
+      <ConsoleShell
+        info={info}
+        acknowledgedAt={acknowledgedAt}
+        operator={
+          <>
+            <TenantPicker />
+            <OperatorActions session={s} onChanged={setSession} />
+          </>
+        }
+      />
+    </TenantProvider>
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Card, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, NumberInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -6,6 +6,7 @@ import { useArxResult } from '../app/use-arx-result';
 import { BundleReportView, type BundleContents, type BundleReport } from '../bundle/BundleReportView';
 import { ExportBundleButton, ExportedBundleView, type ExportedBundle } from '../bundle/ExportBundle';
 import { SectionHeader } from './SectionHeader';
+import { noEvidenceRole, useEvidenceTenant } from '../tenant/use-evidence-tenant';
 
 interface Listed {
   name: string;
@@ -16,10 +17,7 @@ interface Listed {
 
 /** Evidence bundles: export a signed bundle of a range; open one and verify it offline, then read it. */
 export function BundlesSection() {
-  const tenants = useArxResult((arx) => arx.audit.tenants({}));
-  const [tenantId, setTenantId] = useState<string | null>(null);
-  const tenant =
-    tenants.state === 'ok' ? (tenants.value.find((t) => t.id === tenantId) ?? tenants.value[0] ?? null) : null;
+  const { list: tenants, current, tenant } = useEvidenceTenant();
   const [from, setFrom] = useState<number>(0);
   const [to, setTo] = useState<number>(99);
   const [listVersion, setListVersion] = useState(0);
@@ -55,16 +53,11 @@ export function BundlesSection() {
           </Title>
           {tenants.state === 'loading' && <Loader size="sm" aria-label="Loading tenants" />}
           {tenants.state === 'error' && <ErrorNotice error={tenants.error} title="No tenants" />}
-          {tenants.state === 'ok' && (
+          {tenants.state === 'ok' && !tenant && (
+            <Alert color="gray">{noEvidenceRole(current, 'there is no chain here for you to export')}</Alert>
+          )}
+          {tenant && (
             <Group align="flex-end">
-              <Select
-                label="Tenant"
-                data={tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` }))}
-                value={tenant?.id ?? null}
-                onChange={setTenantId}
-                allowDeselect={false}
-                w={320}
-              />
               <NumberInput
                 label="From seq"
                 min={0}
@@ -81,20 +74,18 @@ export function BundlesSection() {
                 w={140}
                 allowDecimal={false}
               />
-              {tenant && (
-                <ExportBundleButton
-                  tenant={tenant}
-                  target={{ kind: 'range', from, to }}
-                  label="Export and sign…"
-                  variant="filled"
-                  disabled={!rangeOk}
-                  result="none"
-                  onExported={(e) => {
-                    setExported(e);
-                    setListVersion((n) => n + 1);
-                  }}
-                />
-              )}
+              <ExportBundleButton
+                tenant={tenant}
+                target={{ kind: 'range', from, to }}
+                label="Export and sign…"
+                variant="filled"
+                disabled={!rangeOk}
+                result="none"
+                onExported={(e) => {
+                  setExported(e);
+                  setListVersion((n) => n + 1);
+                }}
+              />
             </Group>
           )}
           {tenant && (

@@ -1,10 +1,11 @@
-import { Loader, Select, Stack, Title } from '@mantine/core';
+import { Alert, Loader, Stack, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import type { CertificateSummary, CertificateVerification } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
+import { noEvidenceRole, useEvidenceTenant } from '../tenant/use-evidence-tenant';
 import { CertificateList } from '../certificates/CertificateList';
 import { ExportView } from '../certificates/ExportView';
 import { ImportVerify } from '../certificates/ImportVerify';
@@ -20,11 +21,14 @@ type Outcome =
 
 /** Fidelity certificates: sign a review of a range, list, verify, export for OpenSSL. */
 export function CertificatesSection() {
-  const tenants = useArxResult((arx) => arx.audit.tenants({}));
-  const [chosen, setChosen] = useState<string | null>(null);
-  const tenant =
-    tenants.state === 'ok' ? (tenants.value.find((t) => t.id === chosen) ?? tenants.value[0] ?? null) : null;
+  const { list: tenants, current, tenant } = useEvidenceTenant();
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // A result belongs to the tenant it was asked in.
+  const [outcomeTenant, setOutcomeTenant] = useState(tenant?.id);
+  if (outcomeTenant !== tenant?.id) {
+    setOutcomeTenant(tenant?.id);
+    setOutcome(null);
+  }
   // Bumped after a signature: remounts the list, which loads again.
   const [listVersion, setListVersion] = useState(0);
   const outcomeRef = useRef<HTMLDivElement>(null);
@@ -51,18 +55,9 @@ export function CertificatesSection() {
         lead="Fidelity certificates: an ISSO's signed review of a range of a tenant's audit chain (an in-toto statement in a DSSE envelope, signed on the card), checkable by the console and by OpenSSL."
       />
       {tenants.state === 'error' && <ErrorNotice error={tenants.error} title="No tenants" />}
-      {tenants.state === 'ok' && (
-        <Select
-          label="Tenant"
-          data={tenants.value.map((t) => ({ value: t.id, label: `${t.name} (${t.slug})` }))}
-          value={tenant?.id ?? null}
-          onChange={(v) => {
-            setChosen(v);
-            setOutcome(null);
-          }}
-          allowDeselect={false}
-          w={320}
-        />
+      {tenants.state === 'loading' && <Loader size="sm" aria-label="Loading tenants" />}
+      {tenants.state === 'ok' && !tenant && (
+        <Alert color="gray">{noEvidenceRole(current, 'there is no range here for you to review')}</Alert>
       )}
       {tenant && (
         <SignReview

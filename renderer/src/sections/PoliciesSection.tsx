@@ -1,10 +1,11 @@
-import { Group, Loader, Select, Stack, Tabs, Text } from '@mantine/core';
-import { useEffect, useMemo, useState } from 'react';
+import { Loader, Stack, Tabs, Text } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { callArx } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { useOperatorSession } from '../login/use-operator-session';
-import { DraftWorkspace, type WorkspaceTenant } from '../policy/DraftWorkspace';
+import { DraftWorkspace } from '../policy/DraftWorkspace';
+import { useTenant } from '../tenant/tenant-context';
 import { HistoryPanel } from '../policy/HistoryPanel';
 import { ImpactPanel } from '../policy/ImpactPanel';
 import { SectionHeader } from './SectionHeader';
@@ -13,23 +14,12 @@ import { SectionHeader } from './SectionHeader';
 const GATEWAY_POLICY = 'gateway';
 
 /**
- * Policies: pick a tenant among those where the operator holds a role, then the draft
+ * Policies of the console's tenant (chosen in the header): the draft
  * (editor, tests, submit), impact, and history with the two-person steps and the diff.
  */
 export function PoliciesSection() {
   const [session] = useOperatorSession();
-  const tenants = useMemo<WorkspaceTenant[]>(() => {
-    if (session.state !== 'ok' || !session.value) return [];
-    const by = new Map<string, WorkspaceTenant>();
-    for (const r of session.value.roles) {
-      const t = by.get(r.tenantId) ?? { tenantId: r.tenantId, tenant: r.tenant, roles: [] };
-      t.roles.push(r.role);
-      by.set(r.tenantId, t);
-    }
-    return [...by.values()].sort((a, b) => a.tenant.localeCompare(b.tenant));
-  }, [session]);
-  const [tenantId, setTenantId] = useState<string | null>(null);
-  const tenant = tenants.find((t) => t.tenantId === tenantId) ?? tenants[0] ?? null;
+  const tenant = useTenant().current;
   const [tab, setTab] = useState<string | null>('draft');
   const [listed, setListed] = useState(0);
   const listKey = tenant ? `${tenant.tenantId}|${listed}` : '';
@@ -80,21 +70,11 @@ export function PoliciesSection() {
   return (
     <Stack gap="lg">
       {header}
-      <Group align="flex-end" gap="md">
-        <Select
-          label="Tenant"
-          data={tenants.map((t) => ({ value: t.tenantId, label: t.tenant }))}
-          value={tenant.tenantId}
-          onChange={(v) => v && setTenantId(v)}
-          allowDeselect={false}
-          w={260}
-        />
-        <Text size="sm" c="dimmed" pb={6}>
-          Your roles here: {tenant.roles.join(', ')}. Policy: {GATEWAY_POLICY}
-          {active.state === 'ok' &&
-            (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
-        </Text>
-      </Group>
+      <Text size="sm" c="dimmed" data-testid="policy-context">
+        Tenant {tenant.tenant} · your roles here: {tenant.roles.join(', ')} · policy {GATEWAY_POLICY}
+        {active.state === 'ok' &&
+          (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
+      </Text>
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List aria-label="Policy views">
           <Tabs.Tab value="draft">My draft</Tabs.Tab>

@@ -13,6 +13,7 @@ import classes from './explorer.module.css';
  */
 export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq: number | null; onClose: () => void }) {
   const [answer, setAnswer] = useState<{
+    tenantId: string;
     seq: number;
     event?: ExplorerEvent;
     checked?: EventCheck;
@@ -23,13 +24,17 @@ export function EventDrawer({ tenantId, seq, onClose }: { tenantId: string; seq:
     let live = true;
     void callArx((arx) => arx.explorer.event({ tenantId, seq })).then((r) => {
       // The verdict is computed here, from what main sent, as the user opens the event.
-      if (live) setAnswer(r.ok ? { seq, event: r.value, checked: checkEvent(r.value) } : { seq, error: r.error });
+      if (live)
+        setAnswer(
+          r.ok ? { tenantId, seq, event: r.value, checked: checkEvent(r.value) } : { tenantId, seq, error: r.error },
+        );
     });
     return () => {
       live = false;
     };
   }, [tenantId, seq]);
-  const state = answer?.seq === seq ? answer : null;
+  // An answer for the same seq in another tenant is not this event.
+  const state = answer?.seq === seq && answer.tenantId === tenantId ? answer : null;
   const checked = state?.checked ?? null;
 
   return (

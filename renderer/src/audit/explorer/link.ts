@@ -2,8 +2,8 @@ import { useEffect } from 'react';
 import type { ExplorerFilter } from '../../../../shared/contract/domains/audit-explorer';
 
 /**
- * How the dashboards open the explorer filtered to a point, and the tenant the
- * two tabs share. Module state, because the Audit tabs unmount hidden panels.
+ * How the dashboards open the explorer filtered to a point. Module state, because the Audit tabs
+ * unmount hidden panels. The tenant itself is the console's (renderer/src/tenant).
  */
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -17,18 +17,12 @@ export function openInExplorer(tenantId: string, filter: ExplorerFilter): void {
   for (const l of listeners) l();
 }
 
-/** The filter a dashboard asked for, once. */
-export function takePendingFilter(): ExplorerFilter | null {
-  const f = pending;
+/** The filter a dashboard asked for, once, if it was asked for this tenant. */
+export function takePendingFilter(tenantId: string | null): ExplorerFilter | null {
+  const f = tenant === tenantId ? pending : null;
   pending = null;
+  tenant = null;
   return f;
-}
-
-export function selectedTenant(): string | null {
-  return tenant;
-}
-export function selectTenant(id: string | null): void {
-  tenant = id;
 }
 
 /** For the Audit section: switch to the explorer tab when a dashboard point is opened. */
