@@ -1,13 +1,24 @@
 // `npm run setup`: prepares a fresh Debian machine to run and test ARX Console. Uses nothing but
 // Node built-ins (dependencies are not installed yet when it runs).
 //   1. Debian packages: chromium (the console runs in it when there is no Electron binary),
-//      softhsm2 + opensc (demo and test smart cards), b3sum + openssl (auditor interop checks).
+//      softhsm2 + opensc (demo and test smart cards), pcscd + vsmartcard-vpcd + pcsc-tools (the real
+//      card stack the virtual PIV card tests run on), b3sum + openssl (auditor interop checks).
 //   2. npm ci, with the Electron binary download skipped (air-gapped: it cannot be fetched).
 //   3. npm run build.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const APT = ['chromium', 'softhsm2', 'opensc', 'b3sum', 'openssl', 'postgresql'];
+const APT = [
+  'chromium',
+  'softhsm2',
+  'opensc',
+  'pcscd',
+  'vsmartcard-vpcd',
+  'pcsc-tools',
+  'b3sum',
+  'openssl',
+  'postgresql',
+];
 const run = (cmd, args, env = {}) => {
   console.log(`> ${[cmd, ...args].join(' ')}`);
   const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
