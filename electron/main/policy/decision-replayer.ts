@@ -64,6 +64,20 @@ export interface ReplayBatchResult {
   cacheLookups: number;
 }
 
+/** A result with nothing counted yet: a batch's start, or a running total's. */
+export const emptyReplayResult = (): ReplayBatchResult => ({
+  total: 0,
+  matched: 0,
+  mismatched: 0,
+  withErrors: 0,
+  unverifiable: 0,
+  mismatches: [],
+  errored: [],
+  perVersion: {},
+  cacheHits: 0,
+  cacheLookups: 0,
+});
+
 /**
  * Adds a batch's result to a running total (lists capped later by the caller): the console's
  * re-verification (reverify.ts) and bundle verification's StreamingReplay both merge with it.
@@ -259,18 +273,7 @@ export class DecisionReplayer {
   replay(rows: readonly DecisionRow[], cap = 1000): ReplayBatchResult {
     const hitsBefore = this.cacheHits;
     const lookupsBefore = this.cacheLookups;
-    const out: ReplayBatchResult = {
-      total: 0,
-      matched: 0,
-      mismatched: 0,
-      withErrors: 0,
-      unverifiable: 0,
-      mismatches: [],
-      errored: [],
-      perVersion: {},
-      cacheHits: 0,
-      cacheLookups: 0,
-    };
+    const out = emptyReplayResult();
     for (const row of rows) {
       const entry = this.replayOne(row);
       if (!entry) continue;

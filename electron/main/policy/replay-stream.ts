@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   DecisionReplayer,
+  emptyReplayResult,
   mergeReplay,
   type DecisionRow,
   type ReplayBatchResult,
@@ -32,18 +33,7 @@ export class StreamingReplay {
   private warm = false;
   private readonly batches: DecisionRow[][];
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly total: ReplayBatchResult = {
-    total: 0,
-    matched: 0,
-    mismatched: 0,
-    withErrors: 0,
-    unverifiable: 0,
-    mismatches: [],
-    errored: [],
-    perVersion: {},
-    cacheHits: 0,
-    cacheLookups: 0,
-  };
+  private readonly total: ReplayBatchResult = emptyReplayResult();
   private readonly deferred: DecisionFinding[] = [];
   private inline: DecisionReplayer | null = null;
   private dropped = 0;

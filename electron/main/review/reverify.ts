@@ -12,8 +12,8 @@ import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import {
   DecisionReplayer,
+  emptyReplayResult,
   mergeReplay,
-  type ReplayBatchResult,
   type ReplayVersion,
   type VersionProblem,
 } from '../policy/decision-replayer';
@@ -129,19 +129,6 @@ export async function loadReplayVersions(
 /** Rows per batch sent to a worker: large enough that messages cost nothing next to Cedar, small enough to spread over the workers. */
 const BATCH_ROWS = 512;
 
-const emptyResult = (): ReplayBatchResult => ({
-  total: 0,
-  matched: 0,
-  mismatched: 0,
-  withErrors: 0,
-  unverifiable: 0,
-  mismatches: [],
-  errored: [],
-  perVersion: {},
-  cacheHits: 0,
-  cacheLookups: 0,
-});
-
 const cancelled = () => new ArxFailure('CANCELLED', 'The decision re-verification was cancelled; nothing was written.');
 
 export async function reverifyDecisions(
@@ -193,7 +180,7 @@ export async function reverifyDecisions(
           return min >= perWorker || max > perWorker;
         };
 
-        const total = emptyResult();
+        const total = emptyReplayResult();
         const inFlight = new Set<Promise<void>>();
         let lastSeq = from - 1;
         let failure: unknown = null;
