@@ -12,6 +12,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import {
   checkVersion,
+  requireState,
   type ApprovalResult,
   type LifecycleContext,
   type QueuedApproval,
@@ -40,12 +41,7 @@ export async function approve(
 ): Promise<ApprovalResult> {
   const op = ctx.operator();
   const { version, online } = await approvable(ctx, req.tenantId, req.sha256);
-  if (version.state !== 'submitted')
-    throw new ArxFailure(
-      'POLICY_STATE_INVALID',
-      `Version ${req.sha256} is ${version.state}; only a submitted version can be approved.`,
-      { state: version.state },
-    );
+  requireState(version, req.sha256, 'submitted', 'approved');
   if (version.authorId === op.operatorId) {
     throw new ArxFailure(
       'POLICY_SELF_APPROVAL',

@@ -9,7 +9,7 @@ import { checkSignedVersion, type SignatureCheck } from '../../../shared/policy'
 import type { OperatorSignature } from '../card/operator-auth';
 import { ChainWriter, lockChain } from '../controlplane/chain-writer';
 import { enrolledCertificates } from '../controlplane/repos/operators';
-import { signaturesOf, versionBySha } from '../controlplane/repos/policy-versions';
+import { signaturesOf, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import { nodeSignatureVerifier } from './node-verify';
 
@@ -177,10 +177,31 @@ export class LifecycleContext {
   }
 }
 
-/** The two-person check of a stored version against the enrolled certificates (POLICY_VERSION_UNKNOWN when absent). */
-export async function checkVersion(c: pg.ClientBase, tenantId: string, sha256: string): Promise<SignatureCheck> {
+/** The stored version, or POLICY_VERSION_UNKNOWN. */
+export async function storedVersion(c: pg.ClientBase, tenantId: string, sha256: string): Promise<VersionRow> {
   const v = await versionBySha(c, tenantId, sha256);
   if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${sha256} in this tenant.`);
+  return v;
+}
+
+/** POLICY_STATE_INVALID unless the version is `state`; `step` says what only such a version can be (rejected, …). */
+export function requireState(
+  v: { state: string },
+  sha256: string,
+  state: 'submitted' | 'approved',
+  step: string,
+): void {
+  if (v.state !== state)
+    throw new ArxFailure(
+      'POLICY_STATE_INVALID',
+      `Version ${sha256} is ${v.state}; only ${state === 'approved' ? 'an' : 'a'} ${state} version can be ${step}.`,
+      { state: v.state },
+    );
+}
+
+/** The two-person check of a stored version against the enrolled certificates (POLICY_VERSION_UNKNOWN when absent). */
+export async function checkVersion(c: pg.ClientBase, tenantId: string, sha256: string): Promise<SignatureCheck> {
+  const v = await storedVersion(c, tenantId, sha256);
   const sigs = (await signaturesOf(c, tenantId, [sha256])).get(sha256) ?? [];
   const certs = await enrolledCertificates(
     c,

@@ -18,7 +18,7 @@ import {
 } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
-import { checkVersion, type LifecycleContext } from './lifecycle-context';
+import { checkVersion, requireState, storedVersion, type LifecycleContext } from './lifecycle-context';
 import { getDraft, submissionBlockers } from './lifecycle-drafts';
 import { summary } from './lifecycle-read';
 
@@ -130,14 +130,8 @@ export async function reject(
 ): Promise<VersionSummary> {
   const op = ctx.operator();
   const name = await ctx.step(req.tenantId, async (c) => {
-    const v = await versionBySha(c, req.tenantId, req.sha256);
-    if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
-    if (v.state !== 'submitted')
-      throw new ArxFailure(
-        'POLICY_STATE_INVALID',
-        `Version ${req.sha256} is ${v.state}; only a submitted version can be rejected.`,
-        { state: v.state },
-      );
+    const v = await storedVersion(c, req.tenantId, req.sha256);
+    requireState(v, req.sha256, 'submitted', 'rejected');
     await setVersionState(c, req.tenantId, req.sha256, 'rejected');
     const data = { policyId: v.policyId, versionSha256: v.sha256, by: op.operatorId };
     await ctx.audit(c, req.tenantId, 'com.arx.policy.rejected', data, op.edipi);
@@ -153,14 +147,8 @@ export async function publish(
 ): Promise<VersionSummary> {
   const op = ctx.operator();
   const name = await ctx.step(req.tenantId, async (c) => {
-    const v = await versionBySha(c, req.tenantId, req.sha256);
-    if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${req.sha256} in this tenant.`);
-    if (v.state !== 'approved')
-      throw new ArxFailure(
-        'POLICY_STATE_INVALID',
-        `Version ${req.sha256} is ${v.state}; only an approved version can be published.`,
-        { state: v.state },
-      );
+    const v = await storedVersion(c, req.tenantId, req.sha256);
+    requireState(v, req.sha256, 'approved', 'published');
     const check = await checkVersion(c, req.tenantId, req.sha256);
     if (!check.ok)
       throw new ArxFailure(
