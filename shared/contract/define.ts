@@ -86,3 +86,26 @@ export const EVIDENCE_READERS = ['isso', 'auditor'] as const satisfies readonly 
 
 /** A card PIN as commands carry it (never logged, never stored). */
 export const PinSchema = z.string().regex(/^[0-9A-Za-z]{4,16}$/, 'a PIN is 4 to 16 letters or digits');
+
+const OWN_JOB = "The operator's own job (the job store checks its owner); its tenant was checked at start.";
+
+/**
+ * A command on a job the operator started (its progress, cancel or result): consent, no offline
+ * answer, and `roles` in any tenant, since the job's tenant was checked when it started; `why`
+ * says so when the default wording does not fit.
+ */
+export const jobCommand = <Req extends z.ZodType, Res extends z.ZodType>(d: {
+  summary: string;
+  request: Req;
+  response: Res;
+  roles: readonly [Role, ...Role[]];
+  why?: string;
+}) =>
+  def({
+    summary: d.summary,
+    request: d.request,
+    response: d.response,
+    requiresConsent: true,
+    offline: 'none',
+    access: { session: 'operator', roles: d.roles, tenant: null, why: d.why ?? OWN_JOB },
+  });

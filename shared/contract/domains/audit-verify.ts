@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVIDENCE_READERS, def, empty, type CommandDef } from '../define';
+import { EVIDENCE_READERS, def, empty, jobCommand, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 import { SeqSchema, uuidSchema } from '../../ids';
 
@@ -169,44 +169,23 @@ export const auditVerifyCommands = {
     offline: 'cache',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
-  'audit.verifyStatus': def({
+  'audit.verifyStatus': jobCommand({
     summary: 'Progress of a verification: events verified, events per second, time left, state.',
     request: JobRequest,
     response: VerifyStatusSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
-  'audit.verifyCancel': def({
+  'audit.verifyCancel': jobCommand({
     summary: 'Cancel a running verification (it writes nothing, so nothing is left half-done).',
     request: JobRequest,
     response: VerifyStatusSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
-  'audit.verifyResult': def({
+  'audit.verifyResult': jobCommand({
     summary: 'The complete result of a finished verification: verdict, counts, every problem, the checkpoint used.',
     request: JobRequest,
     response: VerifyResultSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
 } as const satisfies Record<string, CommandDef>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANY_ROLE, PinSchema, def, type CommandDef } from '../define';
+import { ANY_ROLE, PinSchema, def, jobCommand, type CommandDef } from '../define';
 import { hex32Schema, uuidSchema } from '../../ids';
 
 /**
@@ -374,31 +374,19 @@ export const policyLifecycleCommands = {
     offline: 'none',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
   }),
-  'policy.impactStatus': def({
+  'policy.impactStatus': jobCommand({
     summary: 'Progress of an impact job, and its result when done.',
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: ANY_ROLE,
-      tenant: null,
-      why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
-    },
+    roles: ANY_ROLE,
+    why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
   }),
-  'policy.impactCancel': def({
+  'policy.impactCancel': jobCommand({
     summary: 'Cancels an impact job (its workers stop; the state becomes cancelled).',
     request: z.object({ jobId: uuid }).strict(),
     response: ImpactJobSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: ANY_ROLE,
-      tenant: null,
-      why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
-    },
+    roles: ANY_ROLE,
+    why: 'A job id from policy.impactStart, whose tenant was checked when it started.',
   }),
 } as const satisfies Record<string, CommandDef>;
 

@@ -4,7 +4,7 @@ import {
   FidelityStatementSchema,
   PolicyVersionUseSchema,
 } from '../../review/fidelity';
-import { EVIDENCE_READERS, PinSchema, def, type CommandDef } from '../define';
+import { EVIDENCE_READERS, PinSchema, def, jobCommand, type CommandDef } from '../define';
 import { CachedMarkSchema } from './cache';
 import { SeqSchema, hex32Schema, uuidSchema } from '../../ids';
 
@@ -149,45 +149,24 @@ export const reviewCommands = {
     offline: 'none',
     access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
   }),
-  'decisions.reverifyStatus': def({
+  'decisions.reverifyStatus': jobCommand({
     summary: 'Progress of a decision re-verification: decisions done, per second, time left, mismatches so far.',
     request: JobRequest,
     response: ReverifyStatusSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
-  'decisions.reverifyCancel': def({
+  'decisions.reverifyCancel': jobCommand({
     summary: 'Cancel a decision re-verification (read-only: nothing is left half-written).',
     request: JobRequest,
     response: ReverifyStatusSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
-  'decisions.reverifyResult': def({
+  'decisions.reverifyResult': jobCommand({
     summary:
       'The mismatch report of a finished re-verification: each mismatch recorded vs recomputed, decisions with evaluation errors, policy versions.',
     request: JobRequest,
     response: ReverifyResultSchema,
-    requiresConsent: true,
-    offline: 'none',
-    access: {
-      session: 'operator',
-      roles: EVIDENCE_READERS,
-      tenant: null,
-      why: "The operator's own job (the job store checks its owner); its tenant was checked at start.",
-    },
+    roles: EVIDENCE_READERS,
   }),
   'review.prepare': def({
     summary:
