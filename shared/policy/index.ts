@@ -67,16 +67,13 @@ export {
   type PolicyVersionInput,
 } from './version';
 export {
-  checkRollbackSignatures,
   checkSignedVersion,
   loadSignedPolicy,
-  POLICY_ROLLBACK_PAYLOAD_TYPE,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
   REQUIRED_ROLE,
   selectVerifiedPublication,
   statementBytes,
   type EnrolledCertificate,
-  type PolicyRollbackStatement,
   type PolicySignatureStatement,
   type SignatureCheck,
   type SignatureFinding,
@@ -84,7 +81,6 @@ export {
   type SignerRole,
   type PublicationCandidate,
   type SignedPolicy,
-  type StoredRollback,
   type StoredSignature,
   type StoredVersion,
 } from './signed-version';

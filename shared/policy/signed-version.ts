@@ -4,6 +4,7 @@ import { DsseEnvelopeSchema, openEnvelope, type DsseEnvelope } from '../dsse';
 import type { CedarBindings } from './cedar';
 import { compilePolicySet, type PolicyEngine } from './engine';
 import type { PolicyVersion } from './policy-set';
+import { verifiedPublicationChain, type StoredPublication } from './publication';
 import { policyVersionDigest } from './version';
 
 /**
@@ -15,7 +16,6 @@ import { policyVersionDigest } from './version';
  */
 
 export const POLICY_SIGNATURE_PAYLOAD_TYPE = 'application/vnd.arx.policy-signature+json';
-export const POLICY_ROLLBACK_PAYLOAD_TYPE = 'application/vnd.arx.policy-rollback+json';
 
 export type SignerRole = 'author' | 'approver';
 
@@ -28,19 +28,8 @@ export interface PolicySignatureStatement {
   version: PolicyVersion;
 }
 
-/** What the requester and the approver of a rollback sign. */
-export interface PolicyRollbackStatement {
-  _type: 'arx.policy-rollback/v1';
-  role: 'requester' | 'approver';
-  rollbackId: string;
-  tenantId: string;
-  policyId: string;
-  toSha256: string;
-  fromSha256: string | null;
-}
-
 /** The payload bytes of a statement: RFC 8785 JSON, so that any verifier can rebuild and compare it. */
-export function statementBytes(statement: PolicySignatureStatement | PolicyRollbackStatement): Uint8Array {
+export function statementBytes(statement: PolicySignatureStatement): Uint8Array {
   return utf8(canonicalize(statement)!);
 }
 
@@ -231,93 +220,11 @@ export function selectVerifiedPublication<P extends { sha256: string }>(
   return { chosen: null, refused };
 }
 
-export interface StoredRollback {
-  rollbackId: string;
-  tenantId: string;
-  policyId: string;
-  toSha256: string;
-  fromSha256: string | null;
-  requester: { operatorId: string; certificateSha256: string; envelope: unknown };
-  approver: { operatorId: string; certificateSha256: string; envelope: unknown } | null;
-}
-
-/**
- * A rollback publishes an earlier version under the same two-person rule: the requester (policy
- * author or approver) and a different operator holding the approver role both signed the rollback
- * statement. The earlier version itself must still pass `checkSignedVersion`.
- */
-export function checkRollbackSignatures(
-  rollback: StoredRollback,
-  certificate: (sha256: string) => EnrolledCertificate | undefined,
-  verify: SignatureVerifier,
-): { ok: boolean; findings: string[] } {
-  const findings: string[] = [];
-  const one = (
-    role: 'requester' | 'approver',
-    s: StoredRollback['requester'] | null,
-    roles: readonly string[],
-  ): boolean => {
-    if (!s) {
-      findings.push(`no ${role} signature`);
-      return false;
-    }
-    const parsed = DsseEnvelopeSchema.safeParse(s.envelope);
-    const opened = parsed.success ? openEnvelope(parsed.data) : undefined;
-    if (!parsed.success || !opened || parsed.data.payloadType !== POLICY_ROLLBACK_PAYLOAD_TYPE) {
-      findings.push(`the ${role} envelope is not a rollback statement`);
-      return false;
-    }
-    const expected = statementBytes({
-      _type: 'arx.policy-rollback/v1',
-      role,
-      rollbackId: rollback.rollbackId,
-      tenantId: rollback.tenantId,
-      policyId: rollback.policyId,
-      toSha256: rollback.toSha256,
-      fromSha256: rollback.fromSha256,
-    });
-    if (!bytesEqual(opened.payload, expected)) {
-      findings.push(`the ${role} signed another rollback`);
-      return false;
-    }
-    const sig = parsed.data.signatures.find((x) => x.keyid === s.certificateSha256);
-    const cert = certificate(s.certificateSha256);
-    if (!sig || !cert || cert.usage !== 'signature' || cert.operatorId !== s.operatorId || !cert.operatorActive) {
-      findings.push(`the ${role} certificate is not an enrolled signing certificate of that operator`);
-      return false;
-    }
-    if (!roles.some((r) => cert.roles.includes(r))) {
-      findings.push(`the ${role} does not hold the ${roles.join(' or ')} role`);
-      return false;
-    }
-    const bytes = fromBase64(sig.sig);
-    if (!bytes || !verify(cert.der, opened.signingInput, bytes)) {
-      findings.push(`the ${role} signature does not verify`);
-      return false;
-    }
-    return true;
-  };
-  const a = one('requester', rollback.requester, ['policy-author', 'approver']);
-  const b = one('approver', rollback.approver, ['approver']);
-  if (
-    a &&
-    b &&
-    (rollback.requester.operatorId === rollback.approver!.operatorId ||
-      rollback.requester.certificateSha256 === rollback.approver!.certificateSha256)
-  ) {
-    findings.push('the rollback was approved by its requester');
-    return { ok: false, findings };
-  }
-  return { ok: a && b, findings };
-}
-
-/** A publication with everything needed to check it: the version, its signatures and, for a rollback, the rollback. */
+/** A publication with everything needed to check it: the signed publication and its version with its signatures. */
 export interface PublicationCandidate {
-  seq: number;
-  kind: 'publish' | 'rollback';
+  publication: StoredPublication;
   version: StoredVersion | null;
   signatures: readonly StoredSignature[];
-  rollback: StoredRollback | null;
 }
 
 export interface SignedPolicy<P extends PublicationCandidate> {
@@ -327,9 +234,12 @@ export interface SignedPolicy<P extends PublicationCandidate> {
 }
 
 /**
- * The gateway's only way from stored publications to a PolicyEngine: the newest publication whose
- * version passes `checkSignedVersion` (and, for a rollback, `checkRollbackSignatures`) is compiled;
- * newer ones are refused with their reasons; none passing → `ok: false` with the reasons per publication. Publications are given newest first.
+ * The gateway's only way from stored publications to a PolicyEngine. The publications must form a
+ * verified chain (`verifiedPublicationChain`: each signed, sequence contiguous from 0, each naming
+ * the one before as previous); a publication that breaks it is refused with every later one. Of
+ * the verified publications, the newest whose version passes `checkSignedVersion` and compiles is
+ * loaded; newer ones are refused with their reasons, so an older good version stays in force.
+ * Candidates are given newest first; none passing → `ok: false` with the reasons per publication.
  */
 export function loadSignedPolicy<P extends PublicationCandidate>(
   cedar: CedarBindings,
@@ -337,21 +247,20 @@ export function loadSignedPolicy<P extends PublicationCandidate>(
   certificate: (sha256: string) => EnrolledCertificate | undefined,
   verify: SignatureVerifier,
 ): { ok: true; value: SignedPolicy<P> } | { ok: false; refused: { publication: P; reasons: string[] }[] } {
-  const refused: { publication: P; reasons: string[] }[] = [];
-  for (const p of newestFirst) {
+  const byPublication = new Map(newestFirst.map((c) => [c.publication, c]));
+  const oldestFirst = [...newestFirst].reverse().map((c) => c.publication);
+  const chain = verifiedPublicationChain(oldestFirst, certificate, verify);
+  const refused: { publication: P; reasons: string[] }[] = chain.refused
+    .map((r) => ({ publication: byPublication.get(r.publication)!, reasons: [r.reason] }))
+    .reverse();
+  for (const pub of [...chain.verified].reverse()) {
+    const p = byPublication.get(pub)!;
     const reasons: string[] = [];
-    if (!p.version) reasons.push('VERSION_MISSING: the published version is missing');
+    if (!p.version || p.version.sha256 !== pub.version.sha256)
+      reasons.push('VERSION_MISSING: the published version is missing');
     else {
       const c = checkSignedVersion(p.version, p.signatures, certificate, verify);
       if (!c.ok) reasons.push(...c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`));
-      if (p.kind === 'rollback') {
-        if (!p.rollback || p.rollback.toSha256 !== p.version.sha256)
-          reasons.push('ROLLBACK_MISSING: the rollback this publication names is missing');
-        else {
-          const r = checkRollbackSignatures(p.rollback, certificate, verify);
-          if (!r.ok) reasons.push(...r.findings.map((f) => `ROLLBACK_UNSIGNED: ${f}`));
-        }
-      }
     }
     if (reasons.length === 0 && p.version) {
       const compiled = compilePolicySet(cedar, p.version.text, { schema: p.version.schema, tests: p.version.tests });

@@ -105,8 +105,15 @@ test('author, validate, test, submit with the author card, approve with a second
   await expect(row).toContainText('verified');
   await saveScreenshot(page, 'policy-e2e-5-approved');
 
-  // 6. Publish: it becomes the tenant's active version.
-  await row.getByRole('button', { name: 'Publish' }).click();
+  // 6. Publish, signed with her card: it becomes the tenant's active version.
+  await row.getByRole('button', { name: 'Publish…' }).click();
+  const publish = page.getByRole('dialog', { name: 'Sign and publish the policy version' });
+  await expect(publish.getByRole('table', { name: 'What is signed' })).toContainText(
+    `Publication of gateway version ${sha256}`,
+  );
+  await publish.getByLabel('Card PIN').fill(DEMO_PIN);
+  await publish.getByRole('button', { name: 'Sign with card' }).click();
+  await expect(publish).toHaveCount(0, { timeout: 30_000 });
   await expect(row).toContainText('published');
   await expect(row).toContainText('active');
   await expect(page.getByText(`active version ${sha256.slice(0, 12)}`)).toBeVisible();

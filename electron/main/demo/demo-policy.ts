@@ -7,8 +7,11 @@ import { promisify } from 'node:util';
 import type pg from 'pg';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import {
+  POLICY_PUBLICATION_PAYLOAD_TYPE,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
+  publicationBytes,
   statementBytes,
+  type PolicyPublicationStatement,
   type PolicyVersion,
   type SignerRole,
 } from '../../../shared/policy';
@@ -57,11 +60,25 @@ export async function signOnDemoCard(
   label: string,
   statement: { role: SignerRole; tenantId: string; policyId: string; version: PolicyVersion },
 ): Promise<{ envelope: ReturnType<typeof envelopeOf>; certificateSha256: string; card: ProvisionedCard }> {
+  const payload = statementBytes({ _type: 'arx.policy-signature/v1', ...statement });
+  return signPayloadOnDemoCard(cards, label, POLICY_SIGNATURE_PAYLOAD_TYPE, payload);
+}
+
+/** Signs a publication statement on a demo card (the publisher's signature). */
+export function signPublicationOnDemoCard(cards: ProvisionedTestCards, label: string, st: PolicyPublicationStatement) {
+  return signPayloadOnDemoCard(cards, label, POLICY_PUBLICATION_PAYLOAD_TYPE, publicationBytes(st));
+}
+
+async function signPayloadOnDemoCard(
+  cards: ProvisionedTestCards,
+  label: string,
+  payloadType: string,
+  payload: Uint8Array,
+): Promise<{ envelope: ReturnType<typeof envelopeOf>; certificateSha256: string; card: ProvisionedCard }> {
   const card = cards.cards.find((c) => c.label === label);
   const cert = card?.certificates.find((c) => c.usage === 'signature');
   if (!card || !cert) throw new Error(`demo card ${label} has no signing certificate`);
-  const payload = statementBytes({ _type: 'arx.policy-signature/v1', ...statement });
-  const input = pae(POLICY_SIGNATURE_PAYLOAD_TYPE, payload);
+  const input = pae(payloadType, payload);
   const work = mkdtempSync(join(tmpdir(), 'arx-demo-sign-'));
   try {
     const inFile = join(work, 'in.bin');
@@ -92,7 +109,7 @@ export async function signOnDemoCard(
     );
     const sig = new Uint8Array(readFileSync(outFile));
     return {
-      envelope: envelopeOf(POLICY_SIGNATURE_PAYLOAD_TYPE, payload, [{ keyid: cert.sha256, sig }]),
+      envelope: envelopeOf(payloadType, payload, [{ keyid: cert.sha256, sig }]),
       certificateSha256: cert.sha256,
       card,
     };

@@ -18,7 +18,13 @@ import { createTenant } from '../controlplane/tenants';
 import { GATEWAY_POLICY_NAME, loadVerifiedPolicy } from '../policy/gateway-policy';
 import { embeddedGateway, type GatewayPools } from '../simulator/embedded-gateway';
 import { simulate } from '../simulator/simulate';
-import { DEMO_APPROVER_LABEL, DEMO_AUTHOR_LABEL, demoSigningCards, signOnDemoCard } from './demo-policy';
+import {
+  DEMO_APPROVER_LABEL,
+  DEMO_AUTHOR_LABEL,
+  demoSigningCards,
+  signOnDemoCard,
+  signPublicationOnDemoCard,
+} from './demo-policy';
 
 export const DEMO_TENANTS = [
   { slug: 'alpha-command', name: 'Alpha Command (demo)', seed: 1 },
@@ -106,13 +112,26 @@ export async function seedDemoIfEmpty(
     }
     await setVersionState(admin, tenantId, version.sha256, 'published');
     await setActiveVersion(admin, tenantId, policyId, version.sha256);
+    const publication = await signPublicationOnDemoCard(cards, DEMO_APPROVER_LABEL, {
+      _type: 'arx.policy-publication/v1',
+      kind: 'publish',
+      tenantId,
+      policyId,
+      version,
+      previousSha256: null,
+      sequence: 0,
+      rollbackId: null,
+    });
     await appendPublication(admin, {
       tenantId,
       policyId,
+      seq: 0,
       sha256: version.sha256,
+      previousSha256: null,
       kind: 'publish',
       rollbackId: null,
       by: ids['approver']!,
+      envelope: publication.envelope,
     });
     // Dated just before the simulated traffic, which starts 14 days ago.
     const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);

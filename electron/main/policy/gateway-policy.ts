@@ -7,6 +7,7 @@ import {
   type PolicyEngine,
   type PublicationCandidate,
   type SignatureCheck,
+  type StoredPublication,
 } from '../../../shared/policy';
 import { withTenant } from '../controlplane/tenant-session';
 import { nodeSignatureVerifier } from './node-verify';
@@ -22,12 +23,13 @@ import { enrolledCertificates } from '../controlplane/repos/operators';
 import { rollbackRow } from '../controlplane/repos/policy-rollbacks';
 
 /**
- * The gateway side of two-person integrity. The gateway (and the simulator that
- * plays it) loads the newest PUBLISHED version of a tenant's policy whose author and approver
- * signatures verify against enrolled operator certificates with the right roles, the approver not
- * being the author; for a rollback, the rollback's own two signatures too. A publication that does
- * not pass is refused and reported, and the one before it stays in force. This is the only path
- * from the control plane to a PolicyEngine: there is no flag that skips the check.
+ * The gateway side of two-person integrity. The gateway (and the simulator that plays it) loads
+ * a version only through the policy's chain of signed publications (each signed by its publisher,
+ * or a rollback by its requester and a different approver; sequence contiguous; each naming the
+ * one before): of those, the newest whose author and approver signatures verify against enrolled
+ * operator certificates with the right roles, the approver not being the author. A publication
+ * that does not pass is refused and reported, and the one before it stays in force. This is the
+ * only path from the control plane to a PolicyEngine: there is no flag that skips the check.
  */
 
 export interface RefusedPublication {
@@ -51,7 +53,7 @@ export const reasonsOf = (c: SignatureCheck): string[] =>
   c.findings.map((f) => `${f.problem}${f.role ? ` (${f.role})` : ''}: ${f.message}`);
 
 /**
- * Reads every publication of the policy (newest first) with its version, signatures, rollback and
+ * Reads the policy's publications (newest first) with their versions, signatures, rollbacks and
  * the enrolled certificates they name, and hands them to shared/policy's `loadSignedPolicy`, the
  * only path from stored versions to an engine. POLICY_NO_VERIFIED_VERSION when none passes
  * (details.refused says why each was refused).
@@ -61,33 +63,12 @@ export async function loadVerifiedPolicy(
   tenantId: string,
   policyName = GATEWAY_POLICY_NAME,
 ): Promise<LoadedPolicy> {
-  const gathered = await withTenant(pool, tenantId, async (c) => {
+  const loaded = await withTenant(pool, tenantId, async (c) => {
     const policy = await policyByName(c, tenantId, policyName);
-    if (!policy) return null;
-    const pubs = await publicationsOf(c, tenantId, policy.id);
-    const candidates: Candidate[] = [];
-    for (const pub of pubs) {
-      const version = await versionBySha(c, tenantId, pub.sha256);
-      const signatures = version ? ((await signaturesOf(c, tenantId, [version.sha256])).get(version.sha256) ?? []) : [];
-      const rollback = pub.kind === 'rollback' && pub.rollbackId ? await rollbackRow(c, pub.rollbackId) : null;
-      candidates.push({ seq: pub.seq, kind: pub.kind, version, signatures, rollback, pub });
-    }
-    const shas = candidates.flatMap((x) => [
-      ...x.signatures.map((s) => s.certificateSha256),
-      ...(x.rollback ? [x.rollback.requester.certificateSha256, x.rollback.approver?.certificateSha256 ?? ''] : []),
-    ]);
-    return { candidates, certs: await enrolledCertificates(c, tenantId, shas.filter(Boolean)) };
+    return policy ? chooseVersion(c, tenantId, policy.id) : ({ ok: false, refused: [] } as const);
   });
-  const loaded = gathered
-    ? loadSignedPolicy(
-        cedar,
-        gathered.candidates,
-        (sha): EnrolledCertificate | undefined => gathered.certs.get(sha),
-        nodeSignatureVerifier,
-      )
-    : ({ ok: false, refused: [] } as const);
   const refused = (list: readonly { publication: Candidate; reasons: string[] }[]): RefusedPublication[] =>
-    list.map((r) => ({ seq: r.publication.seq, sha256: r.publication.pub.sha256, reasons: r.reasons }));
+    list.map((r) => ({ seq: r.publication.pub.seq, sha256: r.publication.pub.sha256, reasons: r.reasons }));
   if (!loaded.ok) {
     const why = refused(loaded.refused);
     throw new ArxFailure(
@@ -105,6 +86,61 @@ export async function loadVerifiedPolicy(
     publication: chosen.pub,
     refused: refused(loaded.value.refused),
   };
+}
+
+/**
+ * The version a gateway would load for this policy (inside the caller's tenant transaction), or
+ * null: what the console shows as active, so it never shows a version the gateway refuses.
+ */
+export async function gatewayActiveVersion(
+  c: pg.ClientBase,
+  tenantId: string,
+  policyId: string,
+): Promise<string | null> {
+  const r = await chooseVersion(c, tenantId, policyId);
+  return r.ok ? r.value.publication.pub.sha256 : null;
+}
+
+async function chooseVersion(c: pg.ClientBase, tenantId: string, policyId: string) {
+  const candidates: Candidate[] = [];
+  for (const pub of await publicationsOf(c, tenantId, policyId)) {
+    const version = await versionBySha(c, tenantId, pub.sha256);
+    const signatures = version ? ((await signaturesOf(c, tenantId, [version.sha256])).get(version.sha256) ?? []) : [];
+    const rollback = pub.kind === 'rollback' && pub.rollbackId ? await rollbackRow(c, pub.rollbackId) : null;
+    const publication: StoredPublication = {
+      seq: pub.seq,
+      kind: pub.kind,
+      tenantId,
+      policyId,
+      version: { sha256: pub.sha256, blake3: version?.blake3 ?? '' },
+      previousSha256: pub.previousSha256,
+      rollbackId: pub.rollbackId,
+      publishedBy: pub.publishedBy,
+      requestedBy: rollback?.requester.operatorId ?? null,
+      envelope: pub.envelope,
+    };
+    candidates.push({ publication, version, signatures, pub });
+  }
+  const shas = candidates.flatMap((x) => [
+    ...x.signatures.map((s) => s.certificateSha256),
+    ...envelopeKeyIds(x.publication.envelope),
+  ]);
+  const certs = await enrolledCertificates(c, tenantId, [...new Set(shas)]);
+  return loadSignedPolicy(
+    cedar,
+    candidates,
+    (sha): EnrolledCertificate | undefined => certs.get(sha),
+    nodeSignatureVerifier,
+  );
+}
+
+/** The key ids (certificate SHA-256) an envelope names, if it has any. */
+function envelopeKeyIds(envelope: unknown): string[] {
+  const sigs = (envelope as { signatures?: unknown } | null)?.signatures;
+  if (!Array.isArray(sigs)) return [];
+  return sigs
+    .map((s) => (s as { keyid?: unknown } | null)?.keyid)
+    .filter((k): k is string => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k));
 }
 
 interface Candidate extends PublicationCandidate {

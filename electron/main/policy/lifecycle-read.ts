@@ -16,6 +16,7 @@ import {
 } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DiffSide, LifecycleContext } from './lifecycle-context';
+import { gatewayActiveVersion } from './gateway-policy';
 import { getDraft } from './lifecycle-drafts';
 import { nodeSignatureVerifier } from './node-verify';
 
@@ -91,7 +92,12 @@ async function summaries(
     allSigs.map((s) => s.certificateSha256),
   );
   const people = await operatorRefs(c, [...versions.map((v) => v.authorId), ...allSigs.map((s) => s.operatorId)]);
-  const active = new Set((await listPolicies(c, tenantId)).map((p) => p.activeSha256).filter(Boolean));
+  // Active is what a gateway would load through the signed publication chain, not the stored pointer.
+  const active = new Set<string>();
+  for (const policyId of new Set(versions.map((v) => v.policyId))) {
+    const sha = await gatewayActiveVersion(c, tenantId, policyId);
+    if (sha) active.add(sha);
+  }
   const counts = await decisionCounts(c, tenantId, shas);
   const ref = unknownOperator(people);
   const out = versions.map((v): VersionSummary => {
@@ -134,7 +140,8 @@ export async function list(ctx: LifecycleContext, tenantId: string) {
     const policies = await listPolicies(c, tenantId);
     const out = [];
     for (const p of policies) {
-      const v = p.activeSha256 ? await versionBySha(c, tenantId, p.activeSha256) : null;
+      const loaded = await gatewayActiveVersion(c, tenantId, p.id);
+      const v = loaded ? await versionBySha(c, tenantId, loaded) : null;
       out.push({ policyId: p.id, name: p.name, active: v ? (await summaries(ctx, c, tenantId, [v]))[0]! : null });
     }
     return { policies: out };

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { bytesEqual } from '../../../shared/bytes';
 import { ArxFailure } from '../../../shared/contract';
+import { DsseEnvelopeSchema, openEnvelope } from '../../../shared/dsse';
 import {
-  checkRollbackSignatures,
-  POLICY_ROLLBACK_PAYLOAD_TYPE,
-  statementBytes,
-  type PolicyRollbackStatement,
+  POLICY_PUBLICATION_PAYLOAD_TYPE,
+  publicationBytes,
+  type PolicyPublicationStatement,
 } from '../../../shared/policy';
-import { enrolledCertificates } from '../controlplane/repos/operators';
 import {
   insertRollback,
   markRollbackApplied,
@@ -17,29 +17,23 @@ import { policyByName, publicationsOf, versionBySha } from '../controlplane/repo
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import { checkVersion, type LifecycleContext } from './lifecycle-context';
+import { activate, planPublication, signPublication } from './lifecycle-publication';
 import { rollbackView } from './lifecycle-read';
-import { activate } from './lifecycle-steps';
-import { nodeSignatureVerifier } from './node-verify';
 
-/** Rollback to an earlier published version: a requester's and a different approver's signatures. */
+/**
+ * Rollback to an earlier published version: a publication (kind rollback) signed by its requester
+ * and, on approval, by a different approver; both sign the same statement, which names the
+ * version active at the request and the sequence the rollback takes.
+ */
 
 export async function requestRollback(ctx: LifecycleContext, req: { tenantId: string; sha256: string; pin: string }) {
   const op = ctx.operator();
   const rollbackId = randomUUID();
-  const target = await rollbackTarget(ctx, req.tenantId, req.sha256);
-  const statement: PolicyRollbackStatement = {
-    _type: 'arx.policy-rollback/v1',
-    role: 'requester',
-    rollbackId,
-    tenantId: req.tenantId,
-    policyId: target.v.policyId,
-    toSha256: target.v.sha256,
-    fromSha256: target.from,
-  };
-  const signed = await ctx.signStatement(
-    POLICY_ROLLBACK_PAYLOAD_TYPE,
-    statementBytes(statement),
-    `Rollback of ${target.v.policyName} to version ${target.v.sha256} (request)`,
+  const { v, statement } = await rollbackTarget(ctx, req.tenantId, req.sha256, rollbackId);
+  const signed = await signPublication(
+    ctx,
+    statement,
+    `Rollback of ${v.policyName} to version ${v.sha256} (request)`,
     req.pin,
     op,
   );
@@ -47,28 +41,28 @@ export async function requestRollback(ctx: LifecycleContext, req: { tenantId: st
     await insertRollback(c, {
       id: rollbackId,
       tenantId: req.tenantId,
-      policyId: target.v.policyId,
-      toSha256: target.v.sha256,
-      fromSha256: target.from,
+      policyId: v.policyId,
+      toSha256: v.sha256,
+      fromSha256: statement.previousSha256,
       requestedBy: op.operatorId,
       certificateSha256: signed.certificateSha256,
       envelope: signed.envelope,
     });
     const data = {
-      policyId: target.v.policyId,
-      versionSha256: target.v.sha256,
+      policyId: v.policyId,
+      versionSha256: v.sha256,
       rollbackId,
-      fromSha256: target.from,
+      fromSha256: statement.previousSha256,
       requestedBy: op.operatorId,
     };
     await ctx.audit(c, req.tenantId, 'com.arx.policy.rollbackrequested', data, op.edipi);
   });
-  ctx.changed(req.tenantId, target.v.policyName, target.v.sha256, 'rollback-requested');
+  ctx.changed(req.tenantId, v.policyName, v.sha256, 'rollback-requested');
   return rollbackView(ctx, req.tenantId, rollbackId);
 }
 
-/** The version to return to: published once, not active now, and still passing the signature check. */
-async function rollbackTarget(ctx: LifecycleContext, tenantId: string, sha256: string) {
+/** The version to return to (published once, not active now, still passing the signature check) and the statement to sign. */
+async function rollbackTarget(ctx: LifecycleContext, tenantId: string, sha256: string, rollbackId: string) {
   return withTenant(ctx.pool(), tenantId, async (c) => {
     const v = await versionBySha(c, tenantId, sha256);
     if (!v) throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${sha256} in this tenant.`);
@@ -88,7 +82,7 @@ async function rollbackTarget(ctx: LifecycleContext, tenantId: string, sha256: s
         `Version ${v.sha256} does not pass the signature check: ${reasonsOf(check).join('; ')}`,
         { findings: check.findings },
       );
-    return { v, from: policy?.activeSha256 ?? null };
+    return { v, statement: await planPublication(c, tenantId, v, 'rollback', rollbackId) };
   });
 }
 
@@ -106,10 +100,10 @@ export async function approveRollback(
       'POLICY_SELF_APPROVAL',
       'You requested this rollback: a different operator with the approver role must approve it.',
     );
-  const statement: PolicyRollbackStatement = { ...rollbackStatement(rb), role: 'approver' };
-  const signed = await ctx.signStatement(
-    POLICY_ROLLBACK_PAYLOAD_TYPE,
-    statementBytes(statement),
+  const statement = requestedStatement(rb);
+  const signed = await signPublication(
+    ctx,
+    statement,
     `Approval of the rollback to version ${rb.toSha256}`,
     req.pin,
     op,
@@ -123,30 +117,17 @@ export async function approveRollback(
       envelope: signed.envelope,
     });
     if (!applied) throw new ArxFailure('POLICY_STATE_INVALID', `Rollback ${req.rollbackId} is no longer requested.`);
-    const now = (await rollbackRow(c, req.rollbackId))!;
-    const certs = await enrolledCertificates(c, req.tenantId, [
-      now.requester.certificateSha256,
-      now.approver!.certificateSha256,
-    ]);
-    const r = checkRollbackSignatures(now, (s) => certs.get(s), nodeSignatureVerifier);
-    if (!r.ok) {
-      const self = r.findings.some((f) => f.includes('approved by its requester'));
-      throw new ArxFailure(
-        self ? 'POLICY_SELF_APPROVAL' : 'POLICY_SIGNATURE_INVALID',
-        `The rollback does not verify: ${r.findings.join('; ')}`,
-      );
-    }
     const v = await versionBySha(c, req.tenantId, rb.toSha256);
     const check = await checkVersion(c, req.tenantId, rb.toSha256);
     if (!v || !check.ok)
       throw new ArxFailure('POLICY_ROLLBACK_INVALID', `Version ${rb.toSha256} no longer passes the signature check.`);
-    const previous = await activate(c, req.tenantId, v, op.operatorId, 'rollback', req.rollbackId);
-    if (previous !== rb.fromSha256) {
-      throw new ArxFailure(
-        'POLICY_ROLLBACK_INVALID',
-        `The active version changed since the rollback was requested (${previous ?? 'none'}, not ${rb.fromSha256 ?? 'none'}): request it again.`,
-      );
-    }
+    const request = rb.requester.envelope as { signatures: unknown[] };
+    const both = { ...request, signatures: [...request.signatures, ...(signed.envelope as typeof request).signatures] };
+    const previous = await activate(c, statement, {
+      envelope: both,
+      publishedBy: op.operatorId,
+      requestedBy: rb.requester.operatorId,
+    });
     const data = { policyId: v.policyId, versionSha256: v.sha256, fromSha256: previous ?? v.sha256, by: op.operatorId };
     await ctx.audit(c, req.tenantId, 'com.arx.policy.rolledback', data, op.edipi);
     return v.policyName;
@@ -155,14 +136,33 @@ export async function approveRollback(
   return rollbackView(ctx, req.tenantId, req.rollbackId);
 }
 
-function rollbackStatement(rb: RollbackRow): PolicyRollbackStatement {
-  return {
-    _type: 'arx.policy-rollback/v1',
-    role: 'requester',
-    rollbackId: rb.rollbackId,
+/**
+ * The statement the requester signed, read back from the request and compared with the one this
+ * rollback's fields give (POLICY_ROLLBACK_INVALID otherwise): the approver signs the same bytes.
+ */
+function requestedStatement(rb: RollbackRow): PolicyPublicationStatement {
+  const refused = () =>
+    new ArxFailure('POLICY_ROLLBACK_INVALID', `Rollback ${rb.rollbackId} does not carry its signed request.`);
+  const parsed = DsseEnvelopeSchema.safeParse(rb.requester.envelope);
+  const opened = parsed.success ? openEnvelope(parsed.data) : undefined;
+  if (!parsed.success || !opened || parsed.data.payloadType !== POLICY_PUBLICATION_PAYLOAD_TYPE) throw refused();
+  let signed: Partial<PolicyPublicationStatement>;
+  try {
+    signed = JSON.parse(new TextDecoder().decode(opened.payload)) as Partial<PolicyPublicationStatement>;
+  } catch {
+    throw refused();
+  }
+  if (!signed.version || !Number.isInteger(signed.sequence)) throw refused();
+  const expected: PolicyPublicationStatement = {
+    _type: 'arx.policy-publication/v1',
+    kind: 'rollback',
     tenantId: rb.tenantId,
     policyId: rb.policyId,
-    toSha256: rb.toSha256,
-    fromSha256: rb.fromSha256,
+    version: { sha256: rb.toSha256, blake3: String(signed.version.blake3) },
+    previousSha256: rb.fromSha256,
+    sequence: signed.sequence!,
+    rollbackId: rb.rollbackId,
   };
+  if (!bytesEqual(publicationBytes(expected), opened.payload)) throw refused();
+  return expected;
 }

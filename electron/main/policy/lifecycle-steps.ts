@@ -5,13 +5,11 @@ import type { VersionSummary } from '../../../shared/contract/domains/policy-lif
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
 import { deleteDraft } from '../controlplane/repos/policy-drafts';
 import {
-  appendPublication,
   insertPolicy,
   insertSignature,
   insertVersion,
-  lockActiveVersion,
+  lockVersionState,
   policyByName,
-  setActiveVersion,
   setVersionState,
   versionBySha,
   type VersionRow,
@@ -20,6 +18,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import { checkVersion, requireState, storedVersion, type LifecycleContext } from './lifecycle-context';
 import { getDraft, submissionBlockers } from './lifecycle-drafts';
+import { activate, planPublication, signPublication } from './lifecycle-publication';
 import { summary } from './lifecycle-read';
 
 /** Submitting a draft (author's signature), rejecting and publishing a version. */
@@ -143,20 +142,29 @@ export async function reject(
 
 export async function publish(
   ctx: LifecycleContext,
-  req: { tenantId: string; sha256: string },
+  req: { tenantId: string; sha256: string; pin: string },
 ): Promise<VersionSummary> {
   const op = ctx.operator();
-  const name = await ctx.step(req.tenantId, async (c) => {
-    const v = await storedVersion(c, req.tenantId, req.sha256);
-    requireState(v, req.sha256, 'approved', 'published');
-    const check = await checkVersion(c, req.tenantId, req.sha256);
-    if (!check.ok)
-      throw new ArxFailure(
-        'POLICY_SIGNATURE_INVALID',
-        `Version ${req.sha256} is not published: ${reasonsOf(check).join('; ')}`,
-        { findings: check.findings },
-      );
-    const previous = await activate(c, req.tenantId, v, op.operatorId, 'publish', null);
+  // Refused before the card is asked: nobody should type a PIN for a step that cannot happen.
+  const { v, statement } = await withTenant(ctx.pool(), req.tenantId, async (c) => {
+    const v = await publishable(c, req.tenantId, req.sha256);
+    return { v, statement: await planPublication(c, req.tenantId, v, 'publish', null) };
+  });
+  const signed = await signPublication(
+    ctx,
+    statement,
+    `Publication of ${v.policyName} version ${v.sha256}`,
+    req.pin,
+    op,
+  );
+  await ctx.step(req.tenantId, async (c) => {
+    await lockVersionState(c, req.tenantId, req.sha256);
+    await publishable(c, req.tenantId, req.sha256);
+    const previous = await activate(c, statement, {
+      envelope: signed.envelope,
+      publishedBy: op.operatorId,
+      requestedBy: null,
+    });
     const data = {
       policyId: v.policyId,
       versionSha256: v.sha256,
@@ -164,27 +172,23 @@ export async function publish(
       publishedBy: op.operatorId,
     };
     await ctx.audit(c, req.tenantId, 'com.arx.policy.published', data, op.edipi);
-    return v.policyName;
   });
-  ctx.changed(req.tenantId, name, req.sha256, 'published');
+  ctx.changed(req.tenantId, v.policyName, req.sha256, 'published');
   return summary(ctx, req.tenantId, req.sha256);
 }
 
-/** Makes `v` the active version: the one active before is superseded; a publication row records it. Returns the previous digest. */
-export async function activate(
-  c: pg.ClientBase,
-  tenantId: string,
-  v: VersionRow,
-  by: string,
-  kind: 'publish' | 'rollback',
-  rollbackId: string | null,
-): Promise<string | null> {
-  const previous = await lockActiveVersion(c, tenantId, v.policyId);
-  if (previous === v.sha256)
-    throw new ArxFailure('POLICY_STATE_INVALID', `Version ${v.sha256} is already the active version.`);
-  if (previous) await setVersionState(c, tenantId, previous, 'superseded');
-  await setVersionState(c, tenantId, v.sha256, 'published');
-  await setActiveVersion(c, tenantId, v.policyId, v.sha256);
-  await appendPublication(c, { tenantId, policyId: v.policyId, sha256: v.sha256, kind, rollbackId, by });
-  return previous;
+/** An approved version whose two signatures verify, or the refusal. */
+async function publishable(c: pg.ClientBase, tenantId: string, sha256: string): Promise<VersionRow> {
+  const v = await storedVersion(c, tenantId, sha256);
+  requireState(v, sha256, 'approved', 'published');
+  const check = await checkVersion(c, tenantId, sha256);
+  if (!check.ok)
+    throw new ArxFailure(
+      'POLICY_SIGNATURE_INVALID',
+      `Version ${sha256} is not published: ${reasonsOf(check).join('; ')}`,
+      {
+        findings: check.findings,
+      },
+    );
+  return v;
 }

@@ -61,7 +61,7 @@ export class PolicyLifecycle {
     return reject(this.ctx, req);
   }
 
-  publish(req: { tenantId: string; sha256: string }): Promise<VersionSummary> {
+  publish(req: { tenantId: string; sha256: string; pin: string }): Promise<VersionSummary> {
     return publish(this.ctx, req);
   }
 

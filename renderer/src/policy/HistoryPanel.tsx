@@ -193,12 +193,18 @@ export function HistoryPanel({
                             <Button
                               size="xs"
                               onClick={() =>
-                                void act('Not published', () =>
-                                  callArx((arx) => arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256 })),
-                                )
+                                setSigning({
+                                  title: 'Sign and publish the policy version',
+                                  purpose: `You publish this version of ${tenant.tenant}'s ${policyName} policy: the gateway loads it only through this signed publication.`,
+                                  details: versionDetails(v, `Publication of ${policyName} version ${v.sha256}`),
+                                  sign: (pin) =>
+                                    callArx((arx) =>
+                                      arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
+                                    ),
+                                })
                               }
                             >
-                              Publish
+                              Publish…
                             </Button>
                           )}
                           {v.state === 'superseded' && v.signaturesVerified && (

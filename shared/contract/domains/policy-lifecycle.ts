@@ -320,8 +320,8 @@ export const policyLifecycleCommands = {
   }),
   'policy.publish': def({
     summary:
-      "Publishes an approved version whose signatures verify: it becomes the tenant's active version; the previous one is superseded.",
-    request: z.object({ ...tenantReq, sha256: hex32 }).strict(),
+      "Publishes an approved version whose signatures verify: the publisher signs the publication (PIN); it becomes the tenant's active version; the previous one is superseded.",
+    request: z.object({ ...tenantReq, sha256: hex32, pin: PinSchema }).strict(),
     response: VersionSummarySchema,
     requiresConsent: true,
     offline: 'none',

@@ -11,7 +11,7 @@ import {
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
 import type { ConsoleServices } from '../../../electron/main/composition/console-services';
-import { signOnDemoCard } from '../../../electron/main/demo/demo-policy';
+import { signOnDemoCard, signPublicationOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
@@ -196,7 +196,7 @@ describe('policy lifecycle with two cards', () => {
       version: expect.any(String),
       same: true,
     });
-    const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one });
+    const p = await ok<Summary>('policy.publish', { tenantId, sha256: v.one, pin: PIN });
     expect(p).toMatchObject({ state: 'published', active: true });
     expect((await writtenBy(v.one!, 'com.arx.policy.published')).same).toBe(true);
     const events = await chain(['com.arx.policy.submitted', 'com.arx.policy.approved', 'com.arx.policy.published']);
@@ -236,7 +236,7 @@ describe('policy lifecycle with two cards', () => {
     expect(diff).toMatchObject({ changed: ['arx.cost.default-cap'], added: [], removed: [] });
     await login(BAKER);
     await ok('policy.approve', { tenantId, sha256: v.two, pin: PIN });
-    await ok('policy.publish', { tenantId, sha256: v.two });
+    await ok('policy.publish', { tenantId, sha256: v.two, pin: PIN });
     expect((await ok<Summary>('policy.get', { tenantId, sha256: v.one })).state).toBe('superseded');
     expect((await loadVerifiedPolicy(db.gatewayPool, tenantId)).version.sha256).toBe(v.two);
 
@@ -359,17 +359,50 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
     });
     return { sha256: s.sha256, blake3: d.digest.blake3, policyId: s.policyId };
   }
-  /** Publishes straight in the database, as an attacker with write access would (no lifecycle checks). */
-  async function forcePublish(sha256: string, policyId: string) {
+  /**
+   * Publishes straight in the database, as an attacker with write access would (no lifecycle
+   * checks): with BAKER's publication signature (`signed`), or with none.
+   */
+  async function forcePublish(sha256: string, policyId: string, signed = true) {
     await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
     try {
-      const seq = await db.admin.query<{ n: number }>(
-        'SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1',
+      const last = await db.admin.query<{ n: number; previous: Buffer | null }>(
+        `SELECT coalesce(max(seq) + 1, 0)::int AS n,
+                (SELECT version_sha256 FROM arx.policy_publications WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1) AS previous
+           FROM arx.policy_publications WHERE tenant_id = $1`,
         [tenantId],
       );
+      const { n, previous } = last.rows[0]!;
+      const version = await db.admin.query<{ blake3: Buffer }>(
+        'SELECT blake3 FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2',
+        [tenantId, Buffer.from(sha256, 'hex')],
+      );
+      const envelope = signed
+        ? (
+            await signPublicationOnDemoCard(cards, BAKER, {
+              _type: 'arx.policy-publication/v1',
+              kind: 'publish',
+              tenantId,
+              policyId,
+              version: { sha256, blake3: version.rows[0]!.blake3.toString('hex') },
+              previousSha256: previous ? previous.toString('hex') : null,
+              sequence: n,
+              rollbackId: null,
+            })
+          ).envelope
+        : null;
       await db.admin.query(
-        `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by) VALUES ($1, $2, $3, $4, 'publish', $5)`,
-        [tenantId, policyId, seq.rows[0]!.n, Buffer.from(sha256, 'hex'), await operatorId('1000000002')],
+        `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by, previous_sha256, envelope)
+         VALUES ($1, $2, $3, $4, 'publish', $5, $6, $7::jsonb)`,
+        [
+          tenantId,
+          policyId,
+          n,
+          Buffer.from(sha256, 'hex'),
+          await operatorId('1000000002'),
+          previous,
+          JSON.stringify(envelope),
+        ],
       );
       await db.admin.query(`UPDATE arx.policy_versions SET state = 'published' WHERE tenant_id = $1 AND sha256 = $2`, [
         tenantId,
@@ -407,7 +440,7 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
     expect((await holder.refresh()).version.sha256).toBe(v.one);
     // Publish v.two again properly, then change its text behind the lifecycle's back.
     await login(BAKER);
-    await ok('policy.publish', { tenantId, sha256: v.two }).catch(() => undefined);
+    await ok('policy.publish', { tenantId, sha256: v.two, pin: PIN }).catch(() => undefined);
     const current = await loadVerifiedPolicy(db.gatewayPool, tenantId);
     await db.admin.query('ALTER TABLE arx.policy_versions DISABLE TRIGGER policy_versions_content_immutable');
     try {
@@ -486,6 +519,28 @@ describe('the gateway refuses tampered versions and keeps the previous good one'
     expect(loaded.refused[0]!.reasons.join(' ')).toContain('SELF_APPROVAL');
     // Not even publishable through the lifecycle: it was never approved (and would not verify).
     await login(BAKER);
-    expect((await fails('policy.publish', { tenantId, sha256: x.sha256 })).code).toBe('POLICY_STATE_INVALID');
+    expect((await fails('policy.publish', { tenantId, sha256: x.sha256, pin: PIN })).code).toBe('POLICY_STATE_INVALID');
+  }, 90_000);
+
+  it('a publication planted by SQL without a signature: not loaded by the gateway, not shown as active', async () => {
+    const before = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    // A version the two-person rule fully signed earlier: only the publication is forged.
+    const target = before.version.sha256 === v.one ? v.two! : v.one!;
+    await forcePublish(target, before.version.policyId, false);
+    const stored = await db.admin.query<{ active: Buffer }>(
+      'SELECT active_version_sha256 AS active FROM arx.policies WHERE id = $1',
+      [before.version.policyId],
+    );
+    expect(stored.rows[0]!.active.toString('hex')).toBe(target);
+    const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
+    expect(loaded.version.sha256).toBe(before.version.sha256);
+    expect(loaded.refused[0]).toMatchObject({ sha256: target });
+    expect(loaded.refused[0]!.reasons.join(' ')).toContain('PUBLICATION_UNSIGNED');
+    // The console shows what the gateway loads, not the stored pointer.
+    await login(BAKER);
+    const list = await ok<{ policies: { name: string; active: Summary | null }[] }>('policy.list', { tenantId });
+    expect(list.policies.find((p) => p.name === 'gateway')!.active!.sha256).toBe(before.version.sha256);
+    expect((await ok<Summary>('policy.get', { tenantId, sha256: target })).active).toBe(false);
+    expect((await ok<Summary>('policy.get', { tenantId, sha256: before.version.sha256 })).active).toBe(true);
   }, 90_000);
 });

@@ -33,7 +33,7 @@ export const POLICY_LIFECYCLE_SAMPLES: { [N in keyof typeof policyLifecycleComma
   'policy.submit': { tenantId, policyName: 'gateway', sha256, pin: '123456' },
   'policy.approve': { tenantId, sha256, pin: '123456' },
   'policy.reject': { tenantId, sha256 },
-  'policy.publish': { tenantId, sha256 },
+  'policy.publish': { tenantId, sha256, pin: '123456' },
   'policy.rollback': { tenantId, sha256, pin: '123456' },
   'policy.approveRollback': { tenantId, rollbackId: tenantId, pin: '123456' },
   'policy.diff': { tenantId, from: { sha256 }, to: { draft: 'gateway' } },

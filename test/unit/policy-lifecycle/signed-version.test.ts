@@ -9,10 +9,13 @@ import {
   DEFAULT_POLICY_TEXT,
   GATEWAY_SCHEMA,
   loadSignedPolicy,
+  POLICY_PUBLICATION_PAYLOAD_TYPE,
   POLICY_SIGNATURE_PAYLOAD_TYPE,
+  publicationBytes,
   policyVersionDigest,
   statementBytes,
   type EnrolledCertificate,
+  type StoredPublication,
   type StoredSignature,
   type StoredVersion,
 } from '../../../shared/policy';
@@ -224,8 +227,51 @@ describe('checkSignedVersion', () => {
   });
 });
 
+/** A publication signed by `signers` (DER ECDSA over the DSSE PAE of the publication statement). */
+async function publication(
+  seq: number,
+  v: StoredVersion,
+  previous: string | null,
+  signers: Signer[],
+  over: Partial<StoredPublication> = {},
+): Promise<StoredPublication> {
+  const kind = over.kind ?? 'publish';
+  const rollbackId = over.rollbackId ?? (kind === 'rollback' ? '33333333-3333-4333-8333-333333333333' : null);
+  const payload = publicationBytes({
+    _type: 'arx.policy-publication/v1',
+    kind,
+    tenantId,
+    policyId,
+    version: { sha256: v.sha256, blake3: v.blake3 },
+    previousSha256: previous,
+    sequence: seq,
+    rollbackId,
+  });
+  const input = pae(POLICY_PUBLICATION_PAYLOAD_TYPE, payload);
+  const sigs = [];
+  for (const s of signers) {
+    const raw = new Uint8Array(
+      await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, s.keys.privateKey, input),
+    );
+    sigs.push({ keyid: s.sha256, sig: x509ToDer(raw) });
+  }
+  return {
+    seq,
+    kind,
+    tenantId,
+    policyId,
+    version: { sha256: v.sha256, blake3: v.blake3 },
+    previousSha256: previous,
+    rollbackId,
+    publishedBy: signers[signers.length - 1]?.operatorId ?? approver.operatorId,
+    requestedBy: kind === 'rollback' ? (signers[0]?.operatorId ?? null) : null,
+    envelope: envelopeOf(POLICY_PUBLICATION_PAYLOAD_TYPE, payload, sigs),
+    ...over,
+  };
+}
+
 describe('loadSignedPolicy (the gateway path)', () => {
-  it('compiles the newest publication that passes; newer ones (tampered, approved by the author, a rollback without its signatures) are refused and the older stays', async () => {
+  it('compiles the newest publication that passes; newer ones (tampered, approved by the author, a rollback without its approver) are refused and the older stays', async () => {
     const good = version();
     const goodSigs = [await sign(author, 'author', good), await sign(approver, 'approver', good)];
     const newer = version(DEFAULT_POLICY_TEXT.replace('> 200', '> 100'));
@@ -233,22 +279,93 @@ describe('loadSignedPolicy (the gateway path)', () => {
     const tampered = { ...newer, text: newer.text.replace('> 100', '> 1') };
     const newerSigs = [await sign(author, 'author', newer), await sign(approver, 'approver', newer)];
     const pubs = [
-      { seq: 3, kind: 'publish' as const, version: tampered, signatures: newerSigs, rollback: null },
-      { seq: 2, kind: 'publish' as const, version: newer, signatures: selfApproved, rollback: null },
-      { seq: 1, kind: 'rollback' as const, version: newer, signatures: newerSigs, rollback: null },
-      { seq: 0, kind: 'publish' as const, version: good, signatures: goodSigs, rollback: null },
+      {
+        publication: await publication(3, good, newer.sha256, [author], {
+          kind: 'rollback',
+          publishedBy: approver.operatorId,
+        }),
+        version: good,
+        signatures: goodSigs,
+      },
+      { publication: await publication(2, newer, newer.sha256, [approver]), version: tampered, signatures: newerSigs },
+      { publication: await publication(1, newer, good.sha256, [approver]), version: newer, signatures: selfApproved },
+      { publication: await publication(0, good, null, [approver]), version: good, signatures: goodSigs },
     ];
     const r = loadSignedPolicy(cedar, pubs, lookup, nodeSignatureVerifier);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.publication.seq).toBe(0);
+    expect(r.value.publication.publication.seq).toBe(0);
     expect(r.value.engine.version.sha256).toBe(good.sha256);
-    expect(r.value.refused.map((x) => [x.publication.seq, x.reasons[0]!.split(':')[0]])).toEqual([
-      [3, 'DIGEST_MISMATCH'],
-      [2, 'ROLE_MISSING (approver)'],
-      [1, 'ROLLBACK_MISSING'],
+    expect(r.value.refused.map((x) => [x.publication.publication.seq, x.reasons[0]!.split(':')[0]])).toEqual([
+      [3, 'PUBLICATION_SIGNATURE_INVALID'],
+      [2, 'DIGEST_MISMATCH'],
+      [1, 'ROLE_MISSING (approver)'],
     ]);
     const none = loadSignedPolicy(cedar, pubs.slice(0, 3), lookup, nodeSignatureVerifier);
     expect(none.ok).toBe(false);
+    if (!none.ok) expect(none.refused.at(-1)!.reasons[0]).toMatch(/^SEQUENCE_GAP/);
+  });
+
+  it('loads only through the signed publication chain: unsigned, misplaced, self-approved or foreign links break it', async () => {
+    const good = version();
+    const newer = version(DEFAULT_POLICY_TEXT.replace('> 200', '> 100'));
+    const goodSigs = [await sign(author, 'author', good), await sign(approver, 'approver', good)];
+    const newerSigs = [await sign(author, 'author', newer), await sign(approver, 'approver', newer)];
+    const first = { publication: await publication(0, good, null, [approver]), version: good, signatures: goodSigs };
+    const second = {
+      publication: await publication(1, newer, good.sha256, [author]),
+      version: newer,
+      signatures: newerSigs,
+    };
+    const load = (...newestFirst: (typeof first)[]) =>
+      loadSignedPolicy(cedar, newestFirst, lookup, nodeSignatureVerifier);
+    const loaded = (r: ReturnType<typeof load>) => (r.ok ? r.value.publication.publication.seq : null);
+    const reason = (r: ReturnType<typeof load>) => (r.ok ? r.value.refused : r.refused)[0]?.reasons[0]?.split(':')[0];
+    expect(loaded(load(second, first))).toBe(1);
+
+    const planted = (p: Partial<StoredPublication>) => ({ ...second, publication: { ...second.publication, ...p } });
+    const cases: [string, typeof first, string][] = [
+      ['no signature (a row planted by SQL)', planted({ envelope: null }), 'PUBLICATION_UNSIGNED'],
+      ['another previous version', planted({ previousSha256: newer.sha256 }), 'PREVIOUS_MISMATCH'],
+      ['a gap in the sequence', planted({ seq: 2 }), 'SEQUENCE_GAP'],
+      [
+        'published by someone else than the signer',
+        planted({ publishedBy: approver.operatorId }),
+        'PUBLICATION_SIGNATURE_INVALID',
+      ],
+      [
+        'signed by a certificate that is not enrolled',
+        {
+          ...second,
+          publication: await publication(1, newer, good.sha256, [stranger], { publishedBy: author.operatorId }),
+        },
+        'PUBLICATION_SIGNATURE_INVALID',
+      ],
+      [
+        'a rollback approved by its requester',
+        {
+          ...second,
+          publication: await publication(1, newer, good.sha256, [approver, approver], { kind: 'rollback' }),
+        },
+        'PUBLICATION_SELF_APPROVAL',
+      ],
+    ];
+    for (const [what, bad, code] of cases) {
+      const r = load(bad, first);
+      expect({ what, loaded: loaded(r), reason: reason(r) }).toEqual({ what, loaded: 0, reason: code });
+    }
+    // A signed rollback (requester, then a different approver) loads; whatever follows a broken link does not.
+    const rollback = {
+      publication: await publication(2, good, newer.sha256, [author, approver], { kind: 'rollback' }),
+      version: good,
+      signatures: goodSigs,
+    };
+    expect(loaded(load(rollback, second, first))).toBe(2);
+    const afterBroken = load(rollback, planted({ envelope: null }), first);
+    expect(loaded(afterBroken)).toBe(0);
+    expect(afterBroken.ok && afterBroken.value.refused.map((x) => x.reasons[0]!.split(':')[0])).toEqual([
+      'CHAIN_BROKEN',
+      'PUBLICATION_UNSIGNED',
+    ]);
   });
 });

@@ -135,6 +135,9 @@ export interface PublicationRow {
   rollbackId: string | null;
   publishedBy: string;
   publishedAt: string;
+  previousSha256: string | null;
+  /** The signed publication statement (DSSE); null on rows written before publications were signed. */
+  envelope: unknown;
 }
 
 /** The publication history of a policy, newest first. */
@@ -146,8 +149,10 @@ export async function publicationsOf(q: Queryable, tenantId: string, policyId: s
     rollback_id: string | null;
     published_by: string;
     published_at: string;
+    previous_sha256: Buffer | null;
+    envelope: unknown;
   }>(
-    `SELECT seq, version_sha256, kind, rollback_id, published_by,
+    `SELECT seq, version_sha256, kind, rollback_id, published_by, previous_sha256, envelope,
             to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS published_at
      FROM arx.policy_publications WHERE tenant_id = $1 AND policy_id = $2 ORDER BY seq DESC`,
     [tenantId, policyId],
@@ -159,7 +164,18 @@ export async function publicationsOf(q: Queryable, tenantId: string, policyId: s
     rollbackId: x.rollback_id,
     publishedBy: x.published_by,
     publishedAt: x.published_at,
+    previousSha256: hex(x.previous_sha256),
+    envelope: x.envelope,
   }));
+}
+
+/** The sequence number the policy's next publication takes. */
+export async function nextPublicationSeq(q: Queryable, tenantId: string, policyId: string): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    'SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1 AND policy_id = $2',
+    [tenantId, policyId],
+  );
+  return r.rows[0]!.n;
 }
 
 export async function insertPolicy(q: Queryable, id: string, tenantId: string, name: string): Promise<void> {
@@ -253,25 +269,35 @@ export async function setActiveVersion(q: Queryable, tenantId: string, policyId:
   ]);
 }
 
-/** Appends a publication with the next seq of this policy. */
+/** Appends a signed publication at `seq` (the sequence its statement names). */
 export async function appendPublication(
   q: Queryable,
   p: {
     tenantId: string;
     policyId: string;
+    seq: number;
     sha256: string;
+    previousSha256: string | null;
     kind: 'publish' | 'rollback';
     rollbackId: string | null;
     by: string;
+    envelope: unknown;
   },
 ): Promise<void> {
-  const seq = await q.query<{ n: number }>(
-    'SELECT coalesce(max(seq) + 1, 0)::int AS n FROM arx.policy_publications WHERE tenant_id = $1 AND policy_id = $2',
-    [p.tenantId, p.policyId],
-  );
   await q.query(
-    `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, rollback_id, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [p.tenantId, p.policyId, seq.rows[0]!.n, bin(p.sha256), p.kind, p.rollbackId, p.by],
+    `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, rollback_id, published_by, previous_sha256, envelope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+    [
+      p.tenantId,
+      p.policyId,
+      p.seq,
+      bin(p.sha256),
+      p.kind,
+      p.rollbackId,
+      p.by,
+      p.previousSha256 ? bin(p.previousSha256) : null,
+      JSON.stringify(p.envelope),
+    ],
   );
 }
 
