@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nobleBlake3 } from '../../../shared/chain';
 import { envelopeOf } from '../../../shared/dsse';
 import type { EventType } from '../../../shared/events';
 import {
@@ -11,7 +10,6 @@ import {
   statementBytes,
 } from '../../../shared/policy';
 import { TRANSITIONAL_OPERATOR_WRITES } from '../../../electron/main/controlplane/migrations/0012-operator-transitional-writes';
-import { prepareRows } from '../../../electron/main/controlplane/chain-writer';
 import { ArxFailure } from '../../../shared/contract';
 import {
   callDefiner,
@@ -19,7 +17,16 @@ import {
   type DefinerFunction,
 } from '../../../electron/main/controlplane/repos/definer-errors';
 import { enrolOperatorLogin } from '../../../electron/main/controlplane/repos/operator-logins';
-import { chainHead, lockChain } from '../../../electron/main/controlplane/repos/events';
+import {
+  approveRollback,
+  approveVersion,
+  discardDraft,
+  publishVersion,
+  requestRollback,
+  saveDraft,
+  submitVersion,
+} from '../../../electron/main/controlplane/repos/policy-steps';
+import { stepEventRows } from '../../../electron/main/controlplane/step-events';
 import { withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { randomDatabasePassword, scramSha256Verifier } from '../../../electron/main/crypto/scram';
 import { migratedDatabase, type MigratedDatabase } from '../../support/pg';
@@ -78,25 +85,22 @@ async function operator(roles: string[], certificates = 1): Promise<Op> {
 
 type Event = { type: EventType; data: unknown };
 
-/** Calls arx.<fn>(args…, event columns…) as the operator in `t`, the event prepared on the stored head. */
-async function call(op: Op, fn: DefinerFunction, args: unknown[], event?: Event, t = tenant): Promise<void> {
+/** Runs `write` as the operator in tenant `t`, given the step's event rows prepared on the stored head. */
+async function step(
+  op: Op,
+  event: Event | undefined,
+  write: (c: pg.PoolClient, rows: unknown[]) => Promise<unknown>,
+  t = tenant,
+): Promise<void> {
   await withTenant(op.pool, t, async (c) => {
-    const cols: unknown[] = [];
-    if (event) {
-      await lockChain(c, t);
-      const head = await chainHead(c, t);
-      const rows = prepareRows(
-        nobleBlake3,
-        t,
-        '/arx/console/test',
-        head ? { seq: head.seq + 1, prevHash: new Uint8Array(head.chainHash) } : null,
-        [{ ...event, subject: op.edipi }],
-      );
-      cols.push(rows.seqs, rows.ids, rows.types, rows.times, rows.bytes, rows.digests, rows.hashes);
-    }
-    await callDefiner(c, fn, [...args, ...cols]);
+    const rows = event ? await stepEventRows(c, t, '/arx/console/test', { ...event, subject: op.edipi }) : [];
+    await write(c, rows);
   });
 }
+
+/** Calls arx.<fn>(args…, event rows…) as the operator in `t`. */
+const call = (op: Op, fn: DefinerFunction, args: unknown[], event?: Event, t = tenant) =>
+  step(op, event, (c, rows) => callDefiner(c, fn, [...args, ...rows]), t);
 
 /** The SQLSTATE a call fails with ('' when it succeeds); the ArxFailure carries it and its mapped code. */
 const state = (p: Promise<unknown>) =>
@@ -149,55 +153,38 @@ function publicationEnvelope(
 const policyId = randomUUID();
 
 async function submit(op: Op, v = digest(), cert = op.certs[0]!): Promise<{ sha256: string; blake3: string }> {
-  await call(
-    op,
-    'submit_version',
-    [
-      tenant,
-      policyId,
-      'gateway',
-      hexBuf(v.sha256),
-      hexBuf(v.blake3),
-      null,
-      'permit(principal, action, resource);',
-      '',
-      '[]',
-      hexBuf(cert),
-      versionEnvelope('author', policyId, v, cert),
-    ],
-    {
-      type: 'com.arx.policy.submitted',
-      data: { policyId, versionSha256: v.sha256, versionBlake3: v.blake3, author: op.id },
-    },
-  );
+  const event = {
+    type: 'com.arx.policy.submitted' as const,
+    data: { policyId, versionSha256: v.sha256, versionBlake3: v.blake3, author: op.id },
+  };
+  const version = { tenantId: tenant, policyId, policyName: 'gateway', ...v, parentSha256: null };
+  const text = { text: 'permit(principal, action, resource);', schema: '', tests: [] };
+  const signed = { certificateSha256: cert, envelope: versionEnvelope('author', policyId, v, cert) };
+  await step(op, event, (c, rows) => submitVersion(c, { ...version, ...text }, signed, rows));
   return v;
 }
 
 function approve(op: Op, v: { sha256: string; blake3: string }, cert = op.certs[0]!, event?: Event) {
-  return call(
-    op,
-    'approve_version',
-    [tenant, hexBuf(v.sha256), hexBuf(cert), versionEnvelope('approver', policyId, v, cert)],
-    event ?? { type: 'com.arx.policy.approved', data: { policyId, versionSha256: v.sha256, approver: op.id } },
-  );
+  const signed = { certificateSha256: cert, envelope: versionEnvelope('approver', policyId, v, cert) };
+  const approved = {
+    type: 'com.arx.policy.approved' as const,
+    data: { policyId, versionSha256: v.sha256, approver: op.id },
+  };
+  return step(op, event ?? approved, (c, rows) => approveVersion(c, tenant, v.sha256, signed, rows));
 }
 
 function publish(op: Op, v: { sha256: string; blake3: string }, previous: string | null, sequence: number) {
-  return call(
-    op,
-    'publish_version',
-    [
-      tenant,
-      hexBuf(v.sha256),
-      hexBuf(previous),
-      sequence,
-      hexBuf(op.certs[0]!),
-      publicationEnvelope('publish', policyId, v, previous, sequence, null, op.certs[0]!),
-    ],
-    {
-      type: 'com.arx.policy.published',
-      data: { policyId, versionSha256: v.sha256, previousSha256: previous, publishedBy: op.id },
-    },
+  const cert = op.certs[0]!;
+  const signed = {
+    certificateSha256: cert,
+    envelope: publicationEnvelope('publish', policyId, v, previous, sequence, null, cert),
+  };
+  const event = {
+    type: 'com.arx.policy.published' as const,
+    data: { policyId, versionSha256: v.sha256, previousSha256: previous, publishedBy: op.id },
+  };
+  return step(op, event, (c, rows) =>
+    publishVersion(c, { tenantId: tenant, sha256: v.sha256, previousSha256: previous, sequence }, signed, rows),
   );
 }
 
@@ -214,7 +201,8 @@ afterAll(async () => {
 
 describe('definer functions as the operator behind the login role', () => {
   it('drafts: an author saves and discards their own; an auditor may not save one', async () => {
-    await call(author, 'save_draft', [tenant, 'gateway', null, 'permit(principal, action, resource);', '', '[]']);
+    const draft = { tenantId: tenant, policyName: 'gateway', baseSha256: null, schema: '', tests: [] };
+    await step(author, undefined, (c) => saveDraft(c, { ...draft, text: 'permit(principal, action, resource);' }));
     const rows = await db.admin.query('SELECT operator_id FROM arx.policy_drafts WHERE tenant_id = $1', [tenant]);
     expect(rows.rows).toEqual([{ operator_id: author.id }]);
     expect(await state(call(auditor, 'save_draft', [tenant, 'gateway', null, 'x', '', '[]']))).toBe('AX403');
@@ -224,7 +212,7 @@ describe('definer functions as the operator behind the login role', () => {
     expect(
       await state(call(author, 'save_draft', [db.tenants.b, 'gateway', null, 'x', '', '[]'], undefined, db.tenants.b)),
     ).toBe('AX403');
-    await call(author, 'discard_draft', [tenant, 'gateway']);
+    await step(author, undefined, async (c) => expect(await discardDraft(c, tenant, 'gateway')).toBe(true));
     expect((await db.admin.query('SELECT 1 FROM arx.policy_drafts')).rowCount).toBe(0);
   });
 
@@ -307,37 +295,27 @@ describe('definer functions as the operator behind the login role', () => {
     await approve(approver, v2);
     await publish(approver, v2, v1.sha256, 1);
     const id = randomUUID();
-    const request = (op: Op, sequence = 2) =>
-      call(
-        op,
-        'request_rollback',
-        [
-          tenant,
-          id,
-          hexBuf(v1.sha256),
-          hexBuf(v2.sha256),
-          sequence,
-          hexBuf(op.certs[0]!),
-          publicationEnvelope('rollback', policyId, v1, v2.sha256, sequence, id, op.certs[0]!),
-        ],
-        {
-          type: 'com.arx.policy.rollbackrequested',
-          data: { policyId, versionSha256: v1.sha256, rollbackId: id, fromSha256: v2.sha256, requestedBy: op.id },
-        },
-      );
+    const request = (op: Op, sequence = 2) => {
+      const cert = op.certs[0]!;
+      const envelope = publicationEnvelope('rollback', policyId, v1, v2.sha256, sequence, id, cert);
+      const event = {
+        type: 'com.arx.policy.rollbackrequested' as const,
+        data: { policyId, versionSha256: v1.sha256, rollbackId: id, fromSha256: v2.sha256, requestedBy: op.id },
+      };
+      const r = { tenantId: tenant, rollbackId: id, toSha256: v1.sha256, previousSha256: v2.sha256, sequence };
+      return step(op, event, (c, rows) => requestRollback(c, r, { certificateSha256: cert, envelope }, rows));
+    };
     expect(await state(request(auditor))).toBe('AX403');
     expect(await state(request(author, 3))).toBe('AX412');
     await request(author);
-    const approveRb = (op: Op, cert = op.certs[0]!) =>
-      call(
-        op,
-        'approve_rollback',
-        [tenant, id, hexBuf(cert), publicationEnvelope('rollback', policyId, v1, v2.sha256, 2, id, cert)],
-        {
-          type: 'com.arx.policy.rolledback',
-          data: { policyId, versionSha256: v1.sha256, fromSha256: v2.sha256, by: op.id },
-        },
-      );
+    const approveRb = (op: Op, cert = op.certs[0]!) => {
+      const envelope = publicationEnvelope('rollback', policyId, v1, v2.sha256, 2, id, cert);
+      const event = {
+        type: 'com.arx.policy.rolledback' as const,
+        data: { policyId, versionSha256: v1.sha256, fromSha256: v2.sha256, by: op.id },
+      };
+      return step(op, event, (c, rows) => approveRollback(c, tenant, id, { certificateSha256: cert, envelope }, rows));
+    };
     expect(await state(approveRb(author))).toBe('AX410');
     expect(await state(approveRb(author, author.certs[1]!))).toBe('AX410');
     expect(await state(approveRb(auditor))).toBe('AX403');
