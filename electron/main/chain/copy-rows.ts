@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ArxFailure } from '../../../shared/contract';
+import { chainHashesBeforeCopySql, chainRowsCopySql } from '../controlplane/repos/events';
 
 export interface StoredChainRow {
   seq: number;
@@ -257,15 +258,6 @@ export class TupleFramer {
   }
 }
 
-/** The SQL of a tenant's chain rows (seq, bytes, event_digest, chain_hash), seq from..to inclusive, in seq order. */
-export function chainRowsSql(tenantId: string, from: number, to: number | null): string {
-  return `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
-    WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
-    ORDER BY seq`;
-}
-
-const uuidLiteral = (tenantId: string) => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
-
 /** A tenant's chain rows, seq `from`..`to` (inclusive; null: to the end), in seq order. */
 export async function* copyChainRows(
   client: pg.PoolClient,
@@ -273,7 +265,7 @@ export async function* copyChainRows(
   from: number,
   to: number | null,
 ): AsyncGenerator<StoredChainRow[]> {
-  for await (const tuples of copyBinaryTuples(client, chainRowsSql(tenantId, from, to), 4)) {
+  for await (const tuples of copyBinaryTuples(client, chainRowsCopySql(tenantId, from, to), 4)) {
     // int8 as two halves: no BigInt per row (seqs stay below 2^53).
     yield tuples.map(([s, b, d, h]) => ({
       seq: s!.readUInt32BE(0) * 0x1_0000_0000 + s!.readUInt32BE(4),
@@ -290,7 +282,6 @@ export async function* copyChainHashes(
   tenantId: string,
   before: number,
 ): AsyncGenerator<{ seq: number; hash: Buffer }[]> {
-  const sql = `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = ${uuidLiteral(tenantId)} AND seq < ${Math.trunc(before)} ORDER BY seq`;
-  for await (const tuples of copyBinaryTuples(client, sql, 2))
+  for await (const tuples of copyBinaryTuples(client, chainHashesBeforeCopySql(tenantId, before), 2))
     yield tuples.map(([s, h]) => ({ seq: Number(s!.readBigInt64BE(0)), hash: h! }));
 }

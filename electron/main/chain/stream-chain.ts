@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { ChainStart } from '../../../shared/chain';
 import { MerkleFrontier } from '../../../shared/merkle';
-import { chainRowsSql, copyChainHashes, copyTupleBlocks, type TupleBlock } from './copy-rows';
+import { chainRowsCopySql } from '../controlplane/repos/events';
+import { copyChainHashes, copyTupleBlocks, type TupleBlock } from './copy-rows';
 import type { DigestPool } from './digest-pool';
 import { loadHashKernel, type HashKernel } from '../crypto/blake3';
 import { ChainStreamVerifier, type StreamInit, type StreamResult } from './stream-verifier';
@@ -53,7 +54,7 @@ export async function streamChain(
   const batchRows = input.opts.batchRows ?? BATCH_ROWS;
   // Blocks are views into one framing buffer (no buffer per block): each is verified, or copied
   // into the worker's ring, before the next is framed.
-  const blocks = copyTupleBlocks(client, chainRowsSql(tenantId, from, to), 4, batchRows, BATCH_BYTES, true);
+  const blocks = copyTupleBlocks(client, chainRowsCopySql(tenantId, from, to), 4, batchRows, BATCH_BYTES, true);
   state.midCopy = true;
   const pool = input.opts.pool ?? null;
   const streamed = pool

@@ -105,6 +105,21 @@ export async function decidedCountInRange(q: Queryable, tenantId: string, from: 
   return Number(r.rows[0]!.n);
 }
 
+/** A tenant id as a literal for COPY, which binds no parameters: only uuid characters are kept. */
+export const tenantLiteral = (tenantId: string): string => `'${tenantId.replace(/[^0-9a-f-]/g, '')}'`;
+
+/** The binary COPY of (seq, bytes, event_digest, chain_hash), seq from..to inclusive (null: to the end), in seq order. */
+export function chainRowsCopySql(tenantId: string, from: number, to: number | null): string {
+  return `SELECT seq, bytes, event_digest, chain_hash FROM arx.audit_events
+    WHERE tenant_id = ${tenantLiteral(tenantId)} AND seq >= ${Math.trunc(from)}${to === null ? '' : ` AND seq <= ${Math.trunc(to)}`}
+    ORDER BY seq`;
+}
+
+/** The binary COPY of (seq, chain_hash) before seq `before`, in seq order. */
+export function chainHashesBeforeCopySql(tenantId: string, before: number): string {
+  return `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = ${tenantLiteral(tenantId)} AND seq < ${Math.trunc(before)} ORDER BY seq`;
+}
+
 /**
  * The binary COPY of (seq, event_id, bytes, is-decided-type) for seq in [from, to]: the rows typed
  * as decisions and, by their bytes, any decision filed under another type. COPY takes no bound
@@ -113,7 +128,7 @@ export async function decidedCountInRange(q: Queryable, tenantId: string, from: 
 export function decisionRowsCopySql(tenantId: string, from: number, to: number): string {
   const marker = `'\\x${Buffer.from(`"type":"${DECIDED}"`).toString('hex')}'::bytea`;
   return `SELECT seq, event_id, bytes, type = '${DECIDED}' FROM arx.audit_events
-        WHERE tenant_id = '${tenantId.replace(/[^0-9a-f-]/g, '')}' AND seq >= ${Math.trunc(from)} AND seq <= ${Math.trunc(to)}
+        WHERE tenant_id = ${tenantLiteral(tenantId)} AND seq >= ${Math.trunc(from)} AND seq <= ${Math.trunc(to)}
           AND (type = '${DECIDED}' OR position(${marker} IN bytes) > 0)
         ORDER BY seq`;
 }

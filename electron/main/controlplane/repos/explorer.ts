@@ -1,5 +1,6 @@
 import type { ExplorerFilter, ExplorerSort } from '../../../../shared/contract/domains/audit-explorer';
 import type { Queryable } from './queryable';
+import { tenantLiteral } from './events';
 
 /**
  * The explorer's reads of arx.audit_events (docs/explorer.md): keyset pages, facet values and the
@@ -267,6 +268,6 @@ export async function chainHashesPacked(
 
 /** The binary COPY of (seq, chain_hash) for seq in [start, end) (COPY binds no parameters: checked values inline). */
 export function chainHashesCopySql(tenantId: string, start: number, end: number): string {
-  return `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = '${tenantId.replace(/[^0-9a-f-]/g, '')}'
+  return `SELECT seq, chain_hash FROM arx.audit_events WHERE tenant_id = ${tenantLiteral(tenantId)}
       AND seq >= ${Math.trunc(start)} AND seq < ${Math.trunc(end)} ORDER BY seq`;
 }
