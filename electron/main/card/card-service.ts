@@ -334,13 +334,49 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
   ) {
     super();
     this.poller = new RemovalPoller(client, slot, token.serialNumber, pollIntervalMs);
-    this.poller.once('removed', () => {
-      if (this.state !== 'open') return;
-      this.state = 'removed';
-      void this.client.call({ op: 'closeSession', session: this.session }).catch(() => undefined);
-      this.emit('removed');
-    });
+    this.poller.once('removed', () => this.markRemoved());
     this.poller.start();
+  }
+
+  /** PC/SC notices a pulled card at its next poll: a few checks over ~1.5 s tell a removal from a card error. */
+  private async confirmGone(): Promise<boolean> {
+    for (let i = 0; i < 4; i++) {
+      if (await this.poller.check()) return true;
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    return false;
+  }
+
+  private markRemoved(): void {
+    if (this.state !== 'open') return;
+    this.state = 'removed';
+    this.poller.stop();
+    void this.client.call({ op: 'closeSession', session: this.session }).catch(() => undefined);
+    this.emit('removed');
+  }
+
+  /**
+   * Runs one card operation. A card pulled in the middle of it makes OpenSC answer
+   * CKR_DEVICE_REMOVED or, depending on when PC/SC noticed, CKR_GENERAL_ERROR: a generic
+   * failure while the card is no longer in its slot is reported as the removal it is.
+   */
+  private async operation<T>(what: string, run: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof ArxFailure) || (err.code !== 'CARD_ERROR' && err.code !== 'CARD_REMOVED')) throw err;
+      if (err.code === 'CARD_ERROR' && !(await this.confirmGone())) throw err;
+      this.markRemoved();
+      throw new ArxFailure(
+        'CARD_REMOVED',
+        `The card was removed during the ${what}; nothing was ${what === 'signature' ? 'signed' : 'done'}.`,
+        {
+          operation: what,
+          ckr: err.details?.ckr,
+        },
+      );
+    }
   }
 
   get isOpen(): boolean {
@@ -365,44 +401,46 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     options: { rsa?: 'pss' | 'pkcs1' } = {},
   ): Promise<SignatureResult> {
     try {
-      this.assertOpen();
-      if (purpose.trim() === '') throw new ArxFailure('INVALID_REQUEST', 'Say what is being signed.');
-      const certificate = this.certificates.find((c) => SIGNING_ROLES.includes(c.role));
-      if (!certificate)
-        throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Digital Signature certificate (9C).');
-      const key = this.keys.find((k) => k.id === certificate.id);
-      if (!key)
-        throw new ArxFailure(
-          'CARD_KEY_MISSING',
-          `The card has no private key for "${certificate.label}" (id ${certificate.id}).`,
-          { id: certificate.id },
-        );
-      const plan = signingPlan(publicKeyOf(certificate), key.keyType, digest, options.rsa ?? 'pss');
-      if (!plan) throw mismatch(certificate);
-      if (key.alwaysAuthenticate && (!pin || pin.length === 0))
-        throw new ArxFailure('PIN_INVALID', `Enter the PIN to sign: ${purpose}.`);
-      await this.client.call({ op: 'signInit', session: this.session, key: key.handle, mechanism: plan.mechanism });
-      if (key.alwaysAuthenticate) {
-        try {
-          await this.client.call({ op: 'login', session: this.session, userType: CKU_CONTEXT_SPECIFIC, pin });
-        } catch (err) {
-          // End the pending operation: "a call to C_Sign always terminates the active signing
-          // operation" (PKCS#11 v2.40 §5.12); without the context login it fails, as intended.
-          await this.client
-            .call({ op: 'sign', session: this.session, data: plan.data, maxLength: plan.maxLength })
-            .catch(() => undefined);
-          throw err;
+      return await this.operation('signature', async () => {
+        this.assertOpen();
+        if (purpose.trim() === '') throw new ArxFailure('INVALID_REQUEST', 'Say what is being signed.');
+        const certificate = this.certificates.find((c) => SIGNING_ROLES.includes(c.role));
+        if (!certificate)
+          throw new ArxFailure('CARD_CERT_MISSING', 'The card has no Digital Signature certificate (9C).');
+        const key = this.keys.find((k) => k.id === certificate.id);
+        if (!key)
+          throw new ArxFailure(
+            'CARD_KEY_MISSING',
+            `The card has no private key for "${certificate.label}" (id ${certificate.id}).`,
+            { id: certificate.id },
+          );
+        const plan = signingPlan(publicKeyOf(certificate), key.keyType, digest, options.rsa ?? 'pss');
+        if (!plan) throw mismatch(certificate);
+        if (key.alwaysAuthenticate && (!pin || pin.length === 0))
+          throw new ArxFailure('PIN_INVALID', `Enter the PIN to sign: ${purpose}.`);
+        await this.client.call({ op: 'signInit', session: this.session, key: key.handle, mechanism: plan.mechanism });
+        if (key.alwaysAuthenticate) {
+          try {
+            await this.client.call({ op: 'login', session: this.session, userType: CKU_CONTEXT_SPECIFIC, pin });
+          } catch (err) {
+            // End the pending operation: "a call to C_Sign always terminates the active signing
+            // operation" (PKCS#11 v2.40 §5.12); without the context login it fails, as intended.
+            await this.client
+              .call({ op: 'sign', session: this.session, data: plan.data, maxLength: plan.maxLength })
+              .catch(() => undefined);
+            throw err;
+          }
         }
-      }
-      const raw = await this.client.call({
-        op: 'sign',
-        session: this.session,
-        data: plan.data,
-        maxLength: plan.maxLength,
+        const raw = await this.client.call({
+          op: 'sign',
+          session: this.session,
+          data: plan.data,
+          maxLength: plan.maxLength,
+        });
+        const result: SignatureResult = { purpose, algorithm: plan.algorithm, raw, certificate };
+        if (plan.curve) result.der = ecdsaRawToDer(plan.curve, raw);
+        return result;
       });
-      const result: SignatureResult = { purpose, algorithm: plan.algorithm, raw, certificate };
-      if (plan.curve) result.der = ecdsaRawToDer(plan.curve, raw);
-      return result;
     } finally {
       zero(pin);
     }
@@ -448,13 +486,9 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
         `The card's EC curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? '?'} is not supported.`,
       );
     const length = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curve];
-    return this.client.call({
-      op: 'deriveEcdh',
-      session: this.session,
-      key: key.handle,
-      publicData: peerPoint,
-      length,
-    });
+    return this.operation('key agreement', () =>
+      this.client.call({ op: 'deriveEcdh', session: this.session, key: key.handle, publicData: peerPoint, length }),
+    );
   }
 
   /**
@@ -465,14 +499,16 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
   async decryptOaep(ciphertext: Uint8Array): Promise<Uint8Array> {
     const { key, publicKey } = this.keyManagementKey(CKK_RSA);
     const bytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 4096) / 8);
-    return this.client.call({
-      op: 'decrypt',
-      session: this.session,
-      key: key.handle,
-      mechanism: { mechanism: CKM_RSA_PKCS_OAEP, oaep: { hashAlg: CKM_SHA_1, mgf: CKG_MGF1_SHA1 } },
-      data: ciphertext,
-      maxLength: bytes,
-    });
+    return this.operation('decryption', () =>
+      this.client.call({
+        op: 'decrypt',
+        session: this.session,
+        key: key.handle,
+        mechanism: { mechanism: CKM_RSA_PKCS_OAEP, oaep: { hashAlg: CKM_SHA_1, mgf: CKG_MGF1_SHA1 } },
+        data: ciphertext,
+        maxLength: bytes,
+      }),
+    );
   }
 
   /** C_Logout and C_CloseSession; stops removal polling. */

@@ -49,7 +49,8 @@ export class RemovalPoller extends EventEmitter<{ removed: [reason: string] }> {
     }
   }
 
-  private async check(): Promise<string | null> {
+  /** Why the card counts as gone from its slot, or null while it is there. */
+  async check(): Promise<string | null> {
     try {
       const present = await this.client.call({ op: 'getSlots', tokenPresent: true });
       if (!present.some((s) => s.slot === this.slot && s.tokenPresent)) return 'no token in the slot';

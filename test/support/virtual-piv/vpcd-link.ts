@@ -26,7 +26,7 @@ export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number] }>
   apduDelayMs = 0;
 
   constructor(
-    readonly card: PivCard,
+    public card: PivCard,
     readonly port: number,
     readonly host = '127.0.0.1',
   ) {
