@@ -41,7 +41,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('contentinfo')).toBeVisible();
       await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
 
-      await expectNoSeriousViolations(page, `shell, Policies (${scheme})`);
+      await expectNoSeriousViolations(page, `shell, Home (${scheme})`);
       await saveScreenshot(page, `shell-${scheme}`);
 
       await sectionsNav(page).getByRole('link', { name: 'Settings' }).click();

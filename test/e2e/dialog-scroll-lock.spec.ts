@@ -1,4 +1,4 @@
-import { expect, saveScreenshot, test } from './support/console-fixture';
+import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
  * Mantine's Modal and Drawer lock the page's scrolling with a <style> element that
@@ -13,6 +13,7 @@ test('an open dialog locks scrolling with a nonced style, under the CSP, and rel
 }) => {
   test.setTimeout(240_000);
   const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+  await sectionsNav(page).getByRole('link', { name: 'Policies' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Policies' })).toBeVisible();
   const bodyOverflow = () => page.evaluate(() => getComputedStyle(document.body).overflow);
   const before = await bodyOverflow();

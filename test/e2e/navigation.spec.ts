@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import { acknowledgeConsent, expect, sectionsNav, test } from './support/console-fixture';
 
 const SECTIONS = [
+  { label: 'Home', hash: '#/home' },
   { label: 'Policies', hash: '#/policies' },
   { label: 'Audit', hash: '#/audit' },
   { label: 'Certificates', hash: '#/certificates' },

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { acknowledgeConsent, expect, saveScreenshot, test } from './support/console-fixture';
+import { acknowledgeConsent, expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 
 /**
  * The Cedar editor of the Policies screen with the stub operator (no control plane, so no
@@ -11,6 +11,7 @@ const editor = (page: Page) => page.getByRole('textbox', { name: /Policy text \(
 
 async function openPolicies(page: Page): Promise<void> {
   await acknowledgeConsent(page);
+  await sectionsNav(page).getByRole('link', { name: 'Policies' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Policies' })).toBeVisible();
   await expect(editor(page)).toBeVisible();
   await expect(page.getByTestId('validation-badge')).toHaveText('valid');

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, saveScreenshot, test } from './support/console-fixture';
+import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_OPERATORS, DEMO_PIN, switchOperator } from './support/demo-console';
 
 /**
@@ -16,6 +16,7 @@ test('author, validate, test, submit with the author card, approve with a second
 }) => {
   test.setTimeout(300_000);
   const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+  await sectionsNav(page).getByRole('link', { name: 'Policies' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Policies' })).toBeVisible();
   await expect(page.getByRole('combobox', { name: 'Tenant' })).toHaveValue('alpha-command');
   await expect(editor(page)).toBeVisible();

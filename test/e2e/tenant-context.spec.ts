@@ -25,6 +25,7 @@ async function open(page: Page, section: string, tab?: string): Promise<void> {
 test('one tenant in the header drives every screen and is remembered per operator', async ({ openConsole }) => {
   test.setTimeout(300_000);
   const { page } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+  await open(page, 'Policies');
   await expect(picker(page)).toHaveValue('alpha-command');
   await expect(operator(page)).toContainText('alpha-command: ');
   await expect(operator(page)).not.toContainText('bravo-finance');

@@ -8,6 +8,7 @@ import { useArxResult } from '../app/use-arx-result';
 import { ExportVerifiedRange } from '../bundle/ExportBundle';
 import { useTenant, useTenantLock } from '../tenant/tenant-context';
 import { num } from './verify/format';
+import { recordVerification } from './verify/last-verification';
 import { ProgressView } from './verify/ProgressView';
 import { RangePicker, toRange, type RangeDraft } from './verify/RangePicker';
 import { ResultView } from './verify/ResultView';
@@ -27,25 +28,30 @@ type Run =
  */
 export function VerifyPanel() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
-  const current = useTenant().current;
+  const { current, operatorId } = useTenant();
   const [draft, setDraft] = useState<RangeDraft>({ kind: 'all', fromSeq: 0, toSeq: '', fromTime: '', toTime: '' });
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const jobRef = useRef<string | null>(null);
 
-  const settle = useCallback(async (status: VerifyStatus) => {
-    if (jobRef.current !== status.jobId) return;
-    if (status.state === 'running') {
-      setRun((r) => (r.state === 'running' ? { ...r, status } : r));
-      return;
-    }
-    jobRef.current = null;
-    if (status.state === 'cancelled') {
-      setRun({ state: 'cancelled', status });
-      return;
-    }
-    const res = await callArx((arx) => arx.audit.verifyResult({ jobId: status.jobId }));
-    setRun(res.ok ? { state: 'done', result: res.value } : { state: 'error', error: res.error });
-  }, []);
+  const settle = useCallback(
+    async (status: VerifyStatus) => {
+      if (jobRef.current !== status.jobId) return;
+      if (status.state === 'running') {
+        setRun((r) => (r.state === 'running' ? { ...r, status } : r));
+        return;
+      }
+      jobRef.current = null;
+      if (status.state === 'cancelled') {
+        setRun({ state: 'cancelled', status });
+        return;
+      }
+      const res = await callArx((arx) => arx.audit.verifyResult({ jobId: status.jobId }));
+      // Home shows the last run per tenant; a whole-chain run or a range, it is what was checked last.
+      if (res.ok && operatorId) recordVerification(operatorId, res.value);
+      setRun(res.ok ? { state: 'done', result: res.value } : { state: 'error', error: res.error });
+    },
+    [operatorId],
+  );
 
   // Progress arrives as events; a poll covers a missed one and the end of the job.
   useEffect(() => {

@@ -6,10 +6,11 @@ import { ExplorerPanel } from '../audit/ExplorerPanel';
 import { useExplorerLinks } from '../audit/explorer/link';
 import { VerifyPanel } from '../audit/VerifyPanel';
 import { SectionHeader } from './SectionHeader';
+import { takeTab } from '../shell/go-to';
 
 /** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards. */
 export function AuditSection() {
-  const [tab, setTab] = useState<string | null>('verify');
+  const [tab, setTab] = useState<string | null>(() => takeTab('audit', 'verify'));
   // A dashboard point opens the explorer filtered to it.
   useExplorerLinks(useCallback(() => setTab('explorer'), []));
   return (

@@ -9,6 +9,7 @@ import { useTenant } from '../tenant/tenant-context';
 import { HistoryPanel } from '../policy/HistoryPanel';
 import { ImpactPanel } from '../policy/ImpactPanel';
 import { SectionHeader } from './SectionHeader';
+import { takeTab } from '../shell/go-to';
 
 /** The gateway's policy in each tenant (the lifecycle names it so). */
 const GATEWAY_POLICY = 'gateway';
@@ -20,7 +21,7 @@ const GATEWAY_POLICY = 'gateway';
 export function PoliciesSection() {
   const [session] = useOperatorSession();
   const tenant = useTenant().current;
-  const [tab, setTab] = useState<string | null>('draft');
+  const [tab, setTab] = useState<string | null>(() => takeTab('policies', 'draft'));
   const [listed, setListed] = useState(0);
   const listKey = tenant ? `${tenant.tenantId}|${listed}` : '';
   const [listedActive, setListedActive] = useState<{ key: string; value: VersionSummary | null } | null>(null);
@@ -49,7 +50,9 @@ export function PoliciesSection() {
       lead="The Cedar policy the AI gateway enforces in each tenant. Drafts are validated and tested as you type; a version goes live only after its author and a different approver have signed it with their cards."
     />
   );
-  if (session.state === 'loading') return header;
+  // Every branch keeps the header first in the same Stack: a remounted heading would lose the focus
+  // that navigation gives it.
+  if (session.state === 'loading') return <Stack gap="lg">{header}</Stack>;
   if (session.state === 'error')
     return (
       <Stack gap="lg">

@@ -1,3 +1,4 @@
+import { HomeSection } from '../home/HomeSection';
 import { AuditSection } from './AuditSection';
 import { BundlesSection } from './BundlesSection';
 import { CertificatesSection } from './CertificatesSection';
@@ -7,6 +8,8 @@ import { SettingsSection } from './SettingsSection';
 
 export function SectionView({ section }: { section: SectionId }) {
   switch (section) {
+    case 'home':
+      return <HomeSection />;
     case 'policies':
       return <PoliciesSection />;
     case 'audit':

@@ -1,5 +1,6 @@
 /** The console's sections, in navigation order. The id is the URL fragment (#/audit). */
 export const SECTIONS = [
+  { id: 'home', label: 'Home', summary: 'What waits for you, chain health, alerts and connection' },
   { id: 'policies', label: 'Policies', summary: 'Author, test and approve routing policies' },
   { id: 'audit', label: 'Audit', summary: 'Verify the audit chain and explore events' },
   { id: 'certificates', label: 'Certificates', summary: 'Trust anchors, signers and revocation lists' },
@@ -9,7 +10,7 @@ export const SECTIONS = [
 
 export type SectionId = (typeof SECTIONS)[number]['id'];
 
-export const DEFAULT_SECTION: SectionId = 'policies';
+export const DEFAULT_SECTION: SectionId = 'home';
 
 export function sectionFromHash(hash: string): SectionId {
   const id = hash.replace(/^#\/?/, '');

@@ -26,6 +26,7 @@ function Icon({ d, size = 18 }: { d: readonly string[]; size?: number }) {
 }
 
 const PATHS: Record<SectionId | 'shield' | 'sun' | 'moon' | 'info', readonly string[]> = {
+  home: ['M5 12H3l9-9l9 9h-2', 'M5 12v7a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-7', 'M9 21v-6a2 2 0 0 1 2-2h2a2 2 0 0 1 2 2v6'],
   policies: [
     'M14 3v4a1 1 0 0 0 1 1h4',
     'M17 21H7a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h7l5 5v11a2 2 0 0 1-2 2z',

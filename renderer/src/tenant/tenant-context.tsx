@@ -10,6 +10,8 @@ export interface TenantRoles {
 }
 
 interface TenantContextValue {
+  /** The logged-in operator (what per-operator memories are keyed by). */
+  operatorId: string | null;
   tenants: TenantRoles[];
   current: TenantRoles | null;
   select: (tenantId: string) => void;
@@ -19,6 +21,7 @@ interface TenantContextValue {
 }
 
 const TenantContext = createContext<TenantContextValue>({
+  operatorId: null,
   tenants: [],
   current: null,
   select: () => {},
@@ -69,8 +72,8 @@ export function TenantProvider({ session, children }: { session: OperatorSession
     [session.operatorId],
   );
   const value = useMemo(
-    () => ({ tenants, current, select, lockedBecause, setLock }),
-    [tenants, current, select, lockedBecause],
+    () => ({ operatorId: session.operatorId, tenants, current, select, lockedBecause, setLock }),
+    [session.operatorId, tenants, current, select, lockedBecause],
   );
   return <TenantContext.Provider value={value}>{children}</TenantContext.Provider>;
 }
