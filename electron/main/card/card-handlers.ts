@@ -1,6 +1,7 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { Handlers } from '../core/registry';
 import type { OperatorAuth } from './operator-auth';
+import { noReaderDetail } from './reader-hints';
 
 type CardHandlerNames =
   'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
@@ -10,7 +11,8 @@ export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, Car
   return {
     'card.readers': async () => {
       try {
-        return { module: 'ready' as const, detail: '', readers: await auth().readers() };
+        const readers = await auth().readers();
+        return { module: 'ready' as const, detail: readers.length === 0 ? noReaderDetail() : '', readers };
       } catch (err) {
         if (err instanceof ArxFailure && err.code === 'CARD_MODULE_UNAVAILABLE')
           return { module: 'unavailable' as const, detail: err.message, readers: [] };

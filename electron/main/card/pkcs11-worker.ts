@@ -8,6 +8,7 @@
 import pkcs11js from 'pkcs11js';
 import { serveWorker } from '../workers/serve';
 import { toCardError } from './pkcs11-errors';
+import { modulePackageHint } from './reader-hints';
 import type { HandleHex, ObjectView, Pkcs11Request, Pkcs11Results, SlotView, TokenView } from './pkcs11-protocol';
 
 // CK_SLOT_INFO.flags bit (PKCS#11 v2.40 §3.2); pkcs11js 2.1.7 does not export it.
@@ -44,7 +45,7 @@ function initialize(path: string): Pkcs11Results['initialize'] {
     const reason = err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
     throw {
       code: 'CARD_MODULE_UNAVAILABLE',
-      message: `Cannot load the PKCS#11 module ${path}: ${reason}`,
+      message: `Cannot load the PKCS#11 module ${path}: ${reason}.${modulePackageHint(path)}`,
       details: { path },
     };
   }

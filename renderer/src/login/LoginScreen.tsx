@@ -58,7 +58,7 @@ function ReaderState({ readers, chosen }: { readers: Loadable<Readers>; chosen: 
   if (r.readers.length === 0)
     return (
       <Text size="sm" fw={600} data-reader-state="no-reader">
-        No card reader found. Connect a reader.
+        No card reader found. Connect a reader.{r.detail ? ` ${r.detail}` : ''}
       </Text>
     );
   const present = cardSlot(r, chosen);

@@ -38,14 +38,14 @@ function alive(pid: number): boolean {
   }
 }
 
-/** mkdir is atomic: the lock holds the owner's pid, and a dead owner's lock is taken over. */
-async function acquireLock(timeoutMs: number): Promise<void> {
+/** Whoever holds it may run pcscd. mkdir is atomic: the lock holds the owner's pid, and a dead owner's lock is taken over. */
+export async function acquirePcscdLock(timeoutMs: number): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       mkdirSync(LOCK);
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return;
+      return () => rmSync(LOCK, { recursive: true, force: true });
     } catch {
       const owner = Number(existsSync(join(LOCK, 'pid')) ? readFileSync(join(LOCK, 'pid'), 'utf8') : 0);
       if (owner && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
@@ -102,7 +102,11 @@ function waitFor(child: ChildProcess, output: () => string, text: string, timeou
 export async function startPcscStack(cards: readonly VirtualCardData[]): Promise<PcscStack> {
   if (!existsSync(PCSCD) || !existsSync(VPCD_DRIVER))
     throw new Error(`pcscd and vpcd are needed: apt-get install -y pcscd vsmartcard-vpcd (${PCSCD}, ${VPCD_DRIVER})`);
-  await acquireLock(180_000);
+  const release = await acquirePcscdLock(180_000);
+  if (existsSync('/run/pcscd/pcscd.comm')) {
+    release();
+    throw new Error('a pcscd not started by these tests is running: stop it first (systemctl stop pcscd.socket pcscd)');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'arx-pcscd-'));
   let child: ChildProcess | null = null;
   const kill = () => {
@@ -137,14 +141,14 @@ export async function startPcscStack(cards: readonly VirtualCardData[]): Promise
         await stopChild(proc);
         process.removeListener('exit', kill);
         rmSync(dir, { recursive: true, force: true });
-        rmSync(LOCK, { recursive: true, force: true });
+        release();
       },
     };
   } catch (err) {
     if (child) await stopChild(child);
     process.removeListener('exit', kill);
     rmSync(dir, { recursive: true, force: true });
-    rmSync(LOCK, { recursive: true, force: true });
+    release();
     throw err;
   }
 }
