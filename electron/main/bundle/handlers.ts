@@ -10,7 +10,8 @@ import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { exportBundle } from './export';
 import { loadGatewayPins } from './gateway-pins';
-import { verifyBundle } from './verify';
+import { loadBundleTrust } from './trust';
+import { verifyBundle, type BundleTrust } from './verify';
 
 export const BUNDLE_EXTENSION = '.arxbundle';
 
@@ -24,6 +25,25 @@ function timestamp(d: Date): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The trust a bundle is opened with, asked the same way as `arx bundle verify --trust DIR`: the
+ * auditor's directory when given, else the configured trust anchors (and gateway-keys.txt there).
+ */
+function openTrust(deps: DomainDeps, dir: string | null, allowUnpinnedGatewayKeys: boolean): BundleTrust {
+  if (dir !== null)
+    return loadBundleTrust(
+      dir,
+      { ARX_POLICY_ARCS: deps.config.card.policyArcs.join(',') },
+      { allowUnpinnedGatewayKeys },
+    );
+  return {
+    store: deps.trustStore(),
+    policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
+    gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]),
+    allowUnpinnedGatewayKeys,
+  };
 }
 
 /** Handlers for the commands in shared/contract/domains/bundle.ts. */
@@ -123,13 +143,8 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
     },
     async 'bundle.open'(req) {
       const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
-      const store = deps.trustStore();
       const verified = await verifyBundle(path, {
-        trust: {
-          store,
-          policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
-          gatewayPins: loadGatewayPins([deps.config.card.trustAnchors]),
-        },
+        trust: openTrust(deps, req.trust, req.allowUnpinnedGatewayKeys),
         blake3: await loadBlake3(),
         collect: { maxEvents: req.maxEvents ?? 500 },
       });
@@ -145,6 +160,8 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
             bytes: st.size,
             modifiedAt: st.mtime.toISOString(),
             maxEvents: req.maxEvents ?? 500,
+            trust: req.trust,
+            allowUnpinnedGatewayKeys: req.allowUnpinnedGatewayKeys,
           },
           answer,
         );

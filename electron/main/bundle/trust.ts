@@ -13,9 +13,14 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
  * certificate files directly in DIR), optional DIR/intermediates/ and DIR/crls/, and an optional
  * DIR/policy-arcs.txt (certificate policy OIDs a signer must assert, one per line; default
  * ARX_POLICY_ARCS, else the DoD arc), and an optional DIR/gateway-keys.txt (or in DIR/anchors/): the
- * gateway keys the auditor pins (gateway-pins.ts). Nothing here ever comes from the bundle.
+ * gateway keys the auditor pins (gateway-pins.ts; without them verification fails unless
+ * `allowUnpinnedGatewayKeys`). Nothing here ever comes from the bundle.
  */
-export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): BundleTrust {
+export function loadBundleTrust(
+  dir: string,
+  env: NodeJS.ProcessEnv = {},
+  opts: { allowUnpinnedGatewayKeys?: boolean } = {},
+): BundleTrust {
   if (!isDir(dir))
     throw new ArxFailure('BUNDLE_TRUST_INVALID', `--trust ${dir} is not a directory of trust anchors.`, {
       path: 'trust',
@@ -39,5 +44,10 @@ export function loadBundleTrust(dir: string, env: NodeJS.ProcessEnv = {}): Bundl
   for (const a of arcs)
     if (!/^[0-9]+(\.[0-9]+)+$/.test(a))
       throw new ArxFailure('BUNDLE_TRUST_INVALID', `Not a policy OID: ${a.slice(0, 60)}.`, { path: 'trust' });
-  return { store, policy: { policyArcs: arcs }, gatewayPins: loadGatewayPins([dir, anchors]) };
+  return {
+    store,
+    policy: { policyArcs: arcs },
+    gatewayPins: loadGatewayPins([dir, anchors]),
+    allowUnpinnedGatewayKeys: opts.allowUnpinnedGatewayKeys === true,
+  };
 }

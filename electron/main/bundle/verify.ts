@@ -70,7 +70,7 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     return report;
   }
   opts.onProgress?.({ bytes: fileSize, total: fileSize, events: s.events.count });
-  return checkWholeBundle(s, report);
+  return checkWholeBundle(s, report, opts);
 }
 
 /**
@@ -96,7 +96,11 @@ function verifyAgain(path: string, opts: VerifyBundleOptions): Promise<VerifiedB
 }
 
 /** The checks that need every member: manifest, members, chain, signatures, paths, certificates. */
-async function checkWholeBundle(s: VerifyState, report: BundleReport): Promise<VerifiedBundle> {
+async function checkWholeBundle(
+  s: VerifyState,
+  report: BundleReport,
+  opts: VerifyBundleOptions,
+): Promise<VerifiedBundle> {
   const m = readManifest(s);
   if (!m.ok) return withFatal(report, m.fatal);
   const manifest = m.manifest;
@@ -111,14 +115,7 @@ async function checkWholeBundle(s: VerifyState, report: BundleReport): Promise<V
   await checkPolicies(s, paths);
   await checkReviews(s, paths, report.warnings);
   await checkCertificateSignatures(s);
-  if (!s.pins) {
-    report.warnings.push({
-      code: 'GATEWAY_KEYS_UNPINNED',
-      message:
-        "gateway keys taken from the bundle, vouched for by the exporter's signature only (pin the gateway keys you trust in gateway-keys.txt of your trust directory)",
-      location: { member: 'gateway-keys.json' },
-    });
-  }
+  if (!s.pins) noteUnpinned(s, report, opts);
   report.checks = s.checks.report();
   report.ok = report.checks.every((c) => c.ok);
   Object.assign(report.summary, {
@@ -136,6 +133,17 @@ async function checkWholeBundle(s: VerifyState, report: BundleReport): Promise<V
     createdAt: manifest.createdAt,
   });
   return s.contents ? { ...report, contents: s.contents } : report;
+}
+
+export const UNPINNED_MESSAGE =
+  "gateway keys taken from the bundle, vouched for by the exporter's signature only: an exporter with a valid card could have forged them (pin the gateway keys you trust in gateway-keys.txt of your trust directory)";
+
+/** No gateway key pinned: a failed checkpoints check, or with the auditor's explicit consent a warning. */
+function noteUnpinned(s: VerifyState, report: BundleReport, opts: VerifyBundleOptions): void {
+  const location = { member: 'gateway-keys.json' };
+  if (opts.trust.allowUnpinnedGatewayKeys)
+    report.warnings.push({ code: 'GATEWAY_KEYS_UNPINNED', message: UNPINNED_MESSAGE, location });
+  else s.checks.fail('checkpoints', 'GATEWAY_KEYS_UNPINNED', UNPINNED_MESSAGE, location);
 }
 
 function withFatal(report: BundleReport, fatal: Fatal): BundleReport {

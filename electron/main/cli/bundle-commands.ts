@@ -87,6 +87,11 @@ export function formatBundleReport(r: BundleReport): string {
   lines.push(
     r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${r.checks.filter((c) => !c.ok).length} check(s) failed.`,
   );
+  // Accepted only on the auditor's explicit flag: the last thing they read.
+  if (r.warnings.some((w) => w.code === 'GATEWAY_KEYS_UNPINNED'))
+    lines.push(
+      "WARNING: GATEWAY KEYS NOT PINNED, ACCEPTED ON REQUEST: THE CHECKPOINTS ARE VOUCHED FOR BY THE EXPORTER'S SIGNATURE ONLY.",
+    );
   return lines.join('\n');
 }
 
@@ -97,16 +102,37 @@ function locationText(loc: Record<string, string | number>): string {
   return parts.length ? ` at ${parts.join(', ')}` : '';
 }
 
+/** What `arx bundle verify --help` says about the auditor's trust directory (docs/bundle-format.md §5.1). */
+export const TRUST_DIR_HELP = `The trust directory (--trust DIR) is yours, never taken from a bundle:
+  DIR/anchors/            root CA certificates you trust (.pem .crt .cer .der); or the files directly in DIR
+  DIR/intermediates/      optional: intermediate CA certificates
+  DIR/crls/               optional: CRLs (DER or PEM) of your CAs; a signer's path needs a current CRL per CA
+  DIR/policy-arcs.txt     optional: certificate policy OIDs a signer must assert, one per line
+                          (default ARX_POLICY_ARCS, else the DoD arc 2.16.840.1.101.2.1.11)
+  DIR/gateway-keys.txt    the gateway verifier keys you pin, one a line (also read from DIR/anchors/):
+                          <name>+<key id, 8 hex>+<base64(0x01 || Ed25519 public key)>, # comments allowed
+Example:
+  trust/anchors/dod-root-ca-3.pem
+  trust/intermediates/dod-id-ca-59.pem
+  trust/crls/dod-id-ca-59.crl
+  trust/policy-arcs.txt        2.16.840.1.101.2.1.11.42
+  trust/gateway-keys.txt       arx-gateway.alpha-command.1+6f1c2a9e+AcQ3...=
+Without gateway-keys.txt verification fails with GATEWAY_KEYS_UNPINNED: an exporter with a valid card
+could forge a gateway key. --allow-unpinned-gateway-keys takes the bundle's keys instead, with a warning.`;
+
 export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
   summary:
-    'Verify an evidence bundle offline against your own trust anchors (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage:
-    'arx bundle verify FILE --trust DIR [--json]   (DIR: anchors/ [intermediates/] [crls/] [policy-arcs.txt], or anchor files directly)',
+    'Verify an evidence bundle offline against your own trust directory and pinned gateway keys (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
+  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--json]\n\n${TRUST_DIR_HELP}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { trust: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        trust: { type: 'string' },
+        json: { type: 'boolean' },
+        'allow-unpinned-gateway-keys': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -114,7 +140,9 @@ export const bundleVerify: CliCommand = {
       throw new ArxFailure('INVALID_REQUEST', 'Give exactly one bundle file.', { path: 'file' });
     if (!values.trust)
       throw new ArxFailure('INVALID_REQUEST', '--trust DIR (your own trust anchors) is required.', { path: 'trust' });
-    const trust = loadBundleTrust(values.trust, io.env);
+    const trust = loadBundleTrust(values.trust, io.env, {
+      allowUnpinnedGatewayKeys: values['allow-unpinned-gateway-keys'] === true,
+    });
     const started = Date.now();
     let last = 0;
     let again = false;

@@ -1,4 +1,17 @@
-import { Alert, Button, Card, Group, Loader, NumberInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Loader,
+  NumberInput,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -23,6 +36,8 @@ export function BundlesSection() {
   const [listVersion, setListVersion] = useState(0);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [path, setPath] = useState('');
+  const [trustDir, setTrustDir] = useState('');
+  const [allowUnpinned, setAllowUnpinned] = useState(false);
   const [opening, setOpening] = useState(false);
   const [opened, setOpened] = useState<{ path: string; report: BundleReport; contents: BundleContents | null } | null>(
     null,
@@ -33,7 +48,14 @@ export function BundlesSection() {
     setOpening(true);
     setOpenError(null);
     setOpened(null);
-    const r = await callArx((arx) => arx.bundle.open({ path: p, maxEvents: 500 }));
+    const r = await callArx((arx) =>
+      arx.bundle.open({
+        path: p,
+        maxEvents: 500,
+        trust: trustDir.trim() || null,
+        allowUnpinnedGatewayKeys: allowUnpinned,
+      }),
+    );
     setOpening(false);
     if (r.ok) setOpened(r.value);
     else setOpenError(r.error);
@@ -103,8 +125,27 @@ export function BundlesSection() {
             Open bundle
           </Title>
           <Text size="sm" c="dimmed">
-            Verification runs offline, against this console's configured trust anchors — never anchors from the bundle.
+            Verification runs offline, against your trust directory — never anchors or gateway keys from the bundle. Its
+            layout is that of <code>arx bundle verify --trust DIR</code>: <code>anchors/</code>, optional{' '}
+            <code>intermediates/</code>, <code>crls/</code>, <code>policy-arcs.txt</code>, and{' '}
+            <code>gateway-keys.txt</code> with the gateway keys you pin. Without pinned gateway keys a bundle does not
+            verify (<code>GATEWAY_KEYS_UNPINNED</code>).
           </Text>
+          <Group align="flex-end">
+            <TextInput
+              label="Trust directory"
+              description="Empty: this console's configured trust anchors (and gateway-keys.txt there)"
+              value={trustDir}
+              onChange={(e) => setTrustDir(e.currentTarget.value)}
+              w={520}
+              placeholder="/media/usb/auditor-trust"
+            />
+            <Checkbox
+              label="Allow unpinned gateway keys (the bundle's own, vouched for by the exporter only)"
+              checked={allowUnpinned}
+              onChange={(e) => setAllowUnpinned(e.currentTarget.checked)}
+            />
+          </Group>
           <form
             onSubmit={(e) => {
               e.preventDefault();

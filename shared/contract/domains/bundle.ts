@@ -141,7 +141,14 @@ export const bundleCommands = {
     summary:
       'Verify an evidence bundle offline against the configured trust anchors and show what it holds (read-only).',
     request: z
-      .object({ path: z.string().min(1).max(4096), maxEvents: z.number().int().min(0).max(5000).nullable() })
+      .object({
+        path: z.string().min(1).max(4096),
+        maxEvents: z.number().int().min(0).max(5000).nullable(),
+        /** The auditor's trust directory (layout of `arx bundle verify --trust`); null: the configured trust anchors. */
+        trust: z.string().min(1).max(4096).nullable().default(null),
+        /** Accept the bundle's own gateway keys (a warning) when the trust directory pins none. */
+        allowUnpinnedGatewayKeys: z.boolean().default(false),
+      })
       .strict(),
     response: z
       .object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() })

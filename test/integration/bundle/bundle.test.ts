@@ -107,14 +107,14 @@ beforeAll(async () => {
   // Gateway traffic with a checkpoint every 100 events; the policy version the decisions used, signed
   // by its author (ADAMS) and approved (BAKER) on their cards; the auditor's own trust directory.
   const tenant = db.tenants.a;
-  await seedCheckpointedTraffic(db, tenant, {
+  const gateway = await seedCheckpointedTraffic(db, tenant, {
     keyName: 'arx-gateway.bundle-test.1',
     events: EVENTS,
     seed: 5,
     start: new Date('2026-11-02T00:00:00Z'),
   });
   versionSha = (await publishCardSignedDefaultPolicy(db, cards, tenant)).sha256;
-  trustDir = auditorTrustDir(cards, join(work, 'trust'));
+  trustDir = auditorTrustDir(cards, join(work, 'trust'), [gateway]);
 
   // The console, as the exporter uses it.
   ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundle', { ARX_DATA_DIR: join(work, 'data') }));

@@ -92,7 +92,7 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
 
   // Gateway traffic with a signed checkpoint every 100 events; the policy version the decisions used,
-  // authored (ADAMS) and approved (BAKER) on their cards; the auditor's trust directory (no gateway keys pinned yet).
+  // authored (ADAMS) and approved (BAKER) on their cards; the auditor's trust directory, the gateway key pinned.
   const tenant = db.tenants.a;
   const gateway = await seedCheckpointedTraffic(db, tenant, {
     keyName: 'arx-gateway.h4-test.1',
@@ -102,7 +102,7 @@ beforeAll(async () => {
   });
   gatewayKeyText = formatVerifierKey(gateway.name, gateway.publicKey);
   await publishCardSignedDefaultPolicy(db, cards, tenant);
-  trustDir = auditorTrustDir(cards, join(work, 'trust'));
+  trustDir = auditorTrustDir(cards, join(work, 'trust'), [gateway]);
 
   ({ services, env: consoleEnv } = await startCardConsole(db, cards, 'bundlerev', {
     ARX_DATA_DIR: join(work, 'data'),
@@ -153,6 +153,17 @@ beforeAll(async () => {
   opened.unpinned = await services.registry.invoke(
     'bundle.open',
     { path: reviewBundle, maxEvents: 0 },
+    { adapter: 'cli', session },
+  );
+  opened.allowed = await services.registry.invoke(
+    'bundle.open',
+    { path: reviewBundle, maxEvents: 0, allowUnpinnedGatewayKeys: true },
+    { adapter: 'cli', session },
+  );
+  // The screen's trust directory, laid out as for `arx bundle verify --trust`.
+  opened.trustDir = await services.registry.invoke(
+    'bundle.open',
+    { path: reviewBundle, maxEvents: 0, trust: trustDir, allowUnpinnedGatewayKeys: false },
     { adapter: 'cli', session },
   );
   await services.stop();
@@ -293,16 +304,47 @@ describe('gateway keys pinned by the auditor', () => {
     const dir = join(work, `trust-${randomBytes(4).toString('hex')}`);
     cpSync(trustDir, dir, { recursive: true });
     if (pins !== null) writeFileSync(join(dir, 'gateway-keys.txt'), pins);
+    else rmSync(join(dir, 'gateway-keys.txt'));
     return dir;
   };
 
-  it('without a pin file the report warns that the gateway keys are vouched for by the exporter only', async () => {
-    const v = await verify(reviewBundle);
-    expect(v.code).toBe(0);
-    const w = v.report!.warnings.find((x) => x.code === 'GATEWAY_KEYS_UNPINNED')!;
-    expect(w.message).toContain("gateway keys taken from the bundle, vouched for by the exporter's signature only");
-    const text = await runText(['bundle', 'verify', reviewBundle, '--trust', trustDir]);
-    expect(text).toContain('warning GATEWAY_KEYS_UNPINNED');
+  it('without a pin file verification fails with GATEWAY_KEYS_UNPINNED; the explicit flag accepts with a warning in capitals', async () => {
+    const unpinned = trustWith(null);
+    const v = await verify(reviewBundle, unpinned);
+    expect(v.code, v.out).toBe(1);
+    expect(failed(v.report!)).toEqual(['checkpoints']);
+    const f = findings(v.report!, 'checkpoints').find((x) => x.code === 'GATEWAY_KEYS_UNPINNED')!;
+    expect(f.message).toContain("gateway keys taken from the bundle, vouched for by the exporter's signature only");
+    expect(f.location).toEqual({ member: 'gateway-keys.json' });
+
+    const allowed = await runText([
+      'bundle',
+      'verify',
+      reviewBundle,
+      '--trust',
+      unpinned,
+      '--allow-unpinned-gateway-keys',
+    ]);
+    const lines = allowed.trim().split('\n');
+    expect(lines.at(-2)).toBe('VERIFIED: every check holds.');
+    expect(lines.at(-1)).toMatch(/^WARNING: GATEWAY KEYS NOT PINNED/);
+    expect(lines.at(-1)).toBe(lines.at(-1)!.toUpperCase());
+    let code = -1;
+    await runCli(['bundle', 'verify', reviewBundle, '--trust', unpinned, '--allow-unpinned-gateway-keys', '--json'], {
+      out: () => {},
+      err: () => {},
+      env: {},
+      readStdin: async () => '',
+    }).then((c) => (code = c));
+    expect(code).toBe(0);
+  });
+
+  it('--help documents the trust directory: anchors, intermediates, CRLs, policy arcs, gateway-keys.txt, an example', async () => {
+    const help = await runText(['bundle', 'verify', '--help']);
+    for (const part of ['anchors/', 'intermediates/', 'crls/', 'policy-arcs.txt', 'gateway-keys.txt', 'Example:'])
+      expect(help).toContain(part);
+    expect(help).toContain('--allow-unpinned-gateway-keys');
+    expect(help).toMatch(/arx-gateway\.[a-z-]+\.1\+[0-9a-f]{8}\+/);
   });
 
   it('the gateway key pinned (with comments and blank lines): verified, no warning', async () => {
@@ -335,15 +377,19 @@ describe('gateway keys pinned by the auditor', () => {
     expect(empty.err).toContain('BUNDLE_TRUST_INVALID');
   });
 
-  it("the console's Open bundle reads gateway-keys.txt from its configured trust-anchor directory", () => {
+  it("the console's Open bundle reads gateway-keys.txt from the trust directory asked for, else its configured anchors", () => {
     const report = (r: (typeof opened)[string]) => (r.value as { report: BundleReport }).report;
     expect(opened.otherPinned!.ok).toBe(true);
     expect(report(opened.otherPinned!).ok).toBe(false);
     expect(findings(report(opened.otherPinned!), 'checkpoints')[0]!.code).toBe('GATEWAY_KEY_NOT_PINNED');
     expect(report(opened.pinned!).ok).toBe(true);
     expect(warningCodes(report(opened.pinned!))).not.toContain('GATEWAY_KEYS_UNPINNED');
-    expect(report(opened.unpinned!).ok).toBe(true);
-    expect(warningCodes(report(opened.unpinned!))).toContain('GATEWAY_KEYS_UNPINNED');
+    expect(report(opened.unpinned!).ok).toBe(false);
+    expect(findings(report(opened.unpinned!), 'checkpoints').map((f) => f.code)).toEqual(['GATEWAY_KEYS_UNPINNED']);
+    expect(report(opened.allowed!).ok).toBe(true);
+    expect(warningCodes(report(opened.allowed!))).toContain('GATEWAY_KEYS_UNPINNED');
+    expect(report(opened.trustDir!).ok).toBe(true);
+    expect(warningCodes(report(opened.trustDir!))).not.toContain('GATEWAY_KEYS_UNPINNED');
   });
 });
 

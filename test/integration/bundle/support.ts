@@ -11,7 +11,7 @@ import {
   padding,
   ustarHeader,
 } from '../../../shared/bundle';
-import { ed25519Signer } from '../../../shared/checkpoint';
+import { ed25519Signer, formatVerifierKey } from '../../../shared/checkpoint';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import {
   DEFAULT_POLICY_TEXT,
@@ -245,8 +245,12 @@ export async function publishCardSignedDefaultPolicy(
   return { sha256: version.sha256 };
 }
 
-/** The auditor's own trust directory (anchors, CRLs, policy arcs; no gateway keys pinned). */
-export function auditorTrustDir(cards: ProvisionedTestCards, dir: string): string {
+/** The auditor's own trust directory (anchors, CRLs, policy arcs) and, when given, the gateway keys it pins. */
+export function auditorTrustDir(
+  cards: ProvisionedTestCards,
+  dir: string,
+  pins: readonly { name: string; publicKey: Uint8Array }[] = [],
+): string {
   for (const [from, to] of [
     [cards.trustAnchors, 'anchors'],
     [cards.crls, 'crls'],
@@ -255,5 +259,10 @@ export function auditorTrustDir(cards: ProvisionedTestCards, dir: string): strin
     for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, to, f));
   }
   writeFileSync(join(dir, 'policy-arcs.txt'), `${cards.policyArc}\n`);
+  if (pins.length)
+    writeFileSync(
+      join(dir, 'gateway-keys.txt'),
+      pins.map((k) => `${formatVerifierKey(k.name, k.publicKey)}\n`).join(''),
+    );
   return dir;
 }

@@ -113,7 +113,8 @@ describe('bundle.open: path, inside the bundles folder', () => {
   it('a bundle in the folder reaches the handler with its full path', async () => {
     const { ran } = await failure('bundle.open', open('ok.arxbundle'));
     expect(ran).toBe(true);
-    expect(calls[0]).toEqual(open(join(bundles, 'ok.arxbundle')));
+    // The trust fields take their defaults: the configured trust anchors, unpinned keys refused.
+    expect(calls[0]).toEqual({ ...open(join(bundles, 'ok.arxbundle')), trust: null, allowUnpinnedGatewayKeys: false });
   });
 });
 

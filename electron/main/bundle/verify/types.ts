@@ -10,6 +10,11 @@ export interface BundleTrust {
   policy: ValidationPolicy;
   /** Gateway keys the auditor pins (gateway-pins.ts); absent: the bundle's keys, vouched for by the exporter only. */
   gatewayPins?: GatewayPins | null;
+  /**
+   * Without pins the checkpoints check fails with GATEWAY_KEYS_UNPINNED, since an exporter with a
+   * valid card could forge a gateway key; true accepts the bundle's keys with a warning instead.
+   */
+  allowUnpinnedGatewayKeys?: boolean;
 }
 
 export interface VerifyBundleOptions {
