@@ -32,6 +32,9 @@ const forbidden: [string, string, RegExp][] = [
   ['main-app-imports-ipcrenderer.ts', 'electron/main/app/bad.ts', /preload/],
   ['main-imports-react.ts', 'electron/main/core/bad.ts', /UI libraries/],
   ['preload-imports-main.ts', 'electron/preload/bad.ts', /preload may import only/],
+  // BLAKE3 comes only through crypto/blake3.ts, which alone chooses the engine.
+  ['main-imports-hash-wasm-blake3.ts', 'electron/main/chain/bad.ts', /BLAKE3 comes from crypto\/blake3\.ts/],
+  ['main-imports-blake3-part.ts', 'electron/main/bundle/bad.ts', /BLAKE3 comes from crypto\/blake3\.ts/],
 ];
 
 describe('layering (DESIGN.md "Layers and what may import what")', () => {
@@ -45,6 +48,11 @@ describe('layering (DESIGN.md "Layers and what may import what")', () => {
 
   it('lets shared/ import zod and other shared/ modules', async () => {
     expect(await layeringErrors('shared-allowed.ts', 'shared/allowed.ts')).toEqual([]);
+  });
+
+  it('lets any service take BLAKE3 from crypto/blake3.ts, and crypto/ use its own parts', async () => {
+    expect(await layeringErrors('main-imports-blake3-facade.ts', 'electron/main/chain/ok.ts')).toEqual([]);
+    expect(await layeringErrors('main-imports-hash-wasm-blake3.ts', 'electron/main/crypto/ok.ts')).toEqual([]);
   });
 
   it('lets electron/main/app import electron', async () => {
