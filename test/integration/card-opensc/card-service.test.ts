@@ -12,6 +12,9 @@ import {
   verify,
 } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardService, type CardSession } from '../../../electron/main/card/card-service';
@@ -141,6 +144,48 @@ describe('card service through OpenSC and pcscd', () => {
       expect(Buffer.from(await session.decryptOaep(new Uint8Array(wrapped)))).toEqual(key);
     } finally {
       await session.logout();
+    }
+  });
+
+  it('signs and co-signs with two cards in two readers at once; stock openssl checks both', async () => {
+    const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', policy: 'v9' }));
+    const digest = createHash('sha256').update(statement).digest();
+    const author = await service.login(await slotOf(READER_A), pin(fx.cards[0]!.pin));
+    const approver = await service.login(await slotOf(READER_B), pin(fx.cards[1]!.pin));
+    const dir = mkdtempSync(join(tmpdir(), 'arx-opensc-sig-'));
+    try {
+      const [a, b] = await Promise.all([
+        author.signDigest('policy v9', digest, pin(fx.cards[0]!.pin)),
+        approver.signDigest('approve policy v9', digest, pin(fx.cards[1]!.pin)),
+      ]);
+      expect(a.algorithm).toBe('ECDSA');
+      expect(b.algorithm).toBe('RSASSA-PSS');
+      writeFileSync(join(dir, 'statement'), statement);
+      const check = async (name: string, cardIndex: number, sig: Uint8Array, extra: string[]) => {
+        const cert = new X509Certificate(fx.cards[cardIndex]!.certificates.get(0x9c)!.der);
+        writeFileSync(join(dir, `${name}.pem`), cert.publicKey.export({ type: 'spki', format: 'pem' }));
+        writeFileSync(join(dir, `${name}.sig`), sig);
+        const { stdout } = await run('openssl', [
+          'dgst',
+          '-sha256',
+          '-verify',
+          join(dir, `${name}.pem`),
+          ...extra,
+          '-signature',
+          join(dir, `${name}.sig`),
+          join(dir, 'statement'),
+        ]);
+        return stdout.trim();
+      };
+      expect(await check('author', 0, a.der!, [])).toBe('Verified OK');
+      const pss = ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'];
+      expect(await check('approver', 1, b.raw, pss)).toBe('Verified OK');
+      // The other card's key does not verify: the two signatures are the two people's.
+      await expect(check('approver', 1, a.der!, [])).rejects.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await author.logout();
+      await approver.logout();
     }
   });
 
