@@ -3,6 +3,8 @@ import type { BundleReport } from '../../../shared/bundle';
 import { ArxFailure } from '../../../shared/contract';
 import { loadBundleTrust } from '../bundle/trust';
 import { verifyBundle } from '../bundle/verify';
+import { VERIFY_SH_SHA256 } from '../bundle/verify-md';
+import { VERIFY_SH } from '../bundle/verify-script';
 import { loadBlake3 } from '../crypto/blake3';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type PinSource } from './operator-login';
@@ -118,13 +120,17 @@ Example:
   trust/policy-arcs.txt        2.16.840.1.101.2.1.11.42
   trust/gateway-keys.txt       arx-gateway.alpha-command.1+6f1c2a9e+AcQ3...=
 Without gateway-keys.txt verification fails with GATEWAY_KEYS_UNPINNED: an exporter with a valid card
-could forge a gateway key. --allow-unpinned-gateway-keys takes the bundle's keys instead, with a warning.`;
+could forge a gateway key. --allow-unpinned-gateway-keys takes the bundle's keys instead, with a warning.
+
+arx bundle verify --print-script writes verify.sh, the manual check built into this verifier (the
+copy docs/verify.sh publishes, SHA-256 ${VERIFY_SH_SHA256}): sh verify.sh BUNDLE TRUST_DIR, with
+the same trust directory, never a key from the bundle.`;
 
 export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
   summary:
     'Verify an evidence bundle offline against your own trust directory and pinned gateway keys (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--json]\n\n${TRUST_DIR_HELP}`,
+  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -132,10 +138,16 @@ export const bundleVerify: CliCommand = {
         trust: { type: 'string' },
         json: { type: 'boolean' },
         'allow-unpinned-gateway-keys': { type: 'boolean' },
+        'print-script': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: true,
     });
+    if (values['print-script']) {
+      // Exactly the published bytes: out() adds the final newline back.
+      io.out(VERIFY_SH.replace(/\n$/, ''));
+      return EXIT_OK;
+    }
     if (positionals.length !== 1)
       throw new ArxFailure('INVALID_REQUEST', 'Give exactly one bundle file.', { path: 'file' });
     if (!values.trust)
