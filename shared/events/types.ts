@@ -147,6 +147,8 @@ export const EVENT_DATA = {
       by: id.nullable(),
     })
     .strict(),
+  'com.arx.operator.disabled': z.object({ operatorId: id, edipi, by: id }).strict(),
+  'com.arx.operator.enabled': z.object({ operatorId: id, edipi, by: id }).strict(),
   // The policy lifecycle (two-person integrity).
   'com.arx.policy.submitted': z.object({ ...policyRef, versionBlake3: hex32, author: id }).strict(),
   'com.arx.policy.approved': z.object({ ...policyRef, approver: id }).strict(),

@@ -32,6 +32,7 @@ export async function onpremDatabase(prefix = 'op'): Promise<OnpremDatabase> {
   const pools: pg.Pool[] = [];
   const open = (user: string, password: string, max = 4) => {
     const p = new pg.Pool({ ...base, user, password, database: name, max });
+    p.on('error', () => {}); // an idle client whose session the server ended (a disabled operator's)
     pools.push(p);
     return p;
   };

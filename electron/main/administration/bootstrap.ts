@@ -99,3 +99,36 @@ export function enrolledEvent(operatorId: string, card: EnrolmentCard, by: strin
     },
   };
 }
+
+/**
+ * Operators enrolled by the DBA from their card certificates (already validated): operator,
+ * certificates, login role, each recorded as operator.enrolled in the system tenant's chain. No
+ * role is granted here: grants are the administrators' (card-signed, two-person where it applies).
+ */
+export async function enrolOperators(
+  admin: pg.Pool,
+  cards: readonly EnrolmentCard[],
+  enrolLogin: LoginEnroller,
+): Promise<BootstrapReport['administrators']> {
+  const tenantId = await systemTenant(admin);
+  if (!tenantId)
+    throw new ArxFailure('DB_NOT_CONFIGURED', 'This control plane is not bootstrapped (arx db bootstrap).');
+  return withTenant(admin, tenantId, async (c) => {
+    const out: BootstrapReport['administrators'] = [];
+    for (const card of cards) {
+      const operatorId = randomUUID();
+      if (!(await insertOperator(c, operatorId, card.edipi, card.displayName)))
+        throw new ArxFailure('OPERATOR_ALREADY_ENROLLED', `An operator with EDIPI ${card.edipi} is already enrolled.`, {
+          edipi: card.edipi,
+        });
+      await replaceCertificates(c, operatorId, card.certificates);
+      const loginRole = await enrolLogin(c, operatorId, card.keyManagement.der);
+      out.push({ operatorId, edipi: card.edipi, displayName: card.displayName, loginRole });
+    }
+    await new ChainWriter(admin, tenantId, { source: SOURCE }).appendIn(
+      c,
+      out.map((o, i) => enrolledEvent(o.operatorId, cards[i]!)),
+    );
+    return out;
+  });
+}

@@ -9,7 +9,7 @@ import { CARD_OPTIONS, CARD_USAGE, refusePinInRequest, withOperator } from './op
 import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
-import { dbBootstrap } from './bootstrap-command';
+import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
 
@@ -92,6 +92,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   demo,
   dbMigrate,
   dbBootstrap,
+  dbEnrol,
   simulateCommand,
   chainVerify,
   cardProvisionTest,

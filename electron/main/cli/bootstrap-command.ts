@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import { bootstrapControlPlane, type BootstrapReport } from '../administration/bootstrap';
+import { bootstrapControlPlane, enrolOperators, type BootstrapReport } from '../administration/bootstrap';
 import { enrolmentCard, readCertificateFile, type EnrolmentCard } from '../administration/card-certificates';
 import { enrolCardLogin } from '../administration/login-enrolment';
 import { loadConfig, type ArxConfig } from '../config/config';
@@ -81,6 +81,41 @@ export const dbBootstrap: CliCommand = {
       io.out(`Control plane bootstrapped: system tenant ${report.systemTenant.slug} (${report.systemTenant.id}).`);
       for (const a of report.administrators)
         io.out(`Administrator ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
+    }
+    return EXIT_OK;
+  },
+};
+
+/**
+ * `arx db enrol`: operators enrolled by the DBA from their card certificate files (login role,
+ * credential wrapped to the card, operator.enrolled in the system chain). They hold no role until
+ * an administrator grants one with their card.
+ */
+export const dbEnrol: CliCommand = {
+  name: ['db', 'enrol'],
+  summary: 'Enrol operators from their card certificate files (DBA only; no role granted).',
+  usage: 'arx db enrol --cert FILE [--cert FILE] [--json]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { cert: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      strict: true,
+    });
+    const files = values.cert ?? [];
+    if (files.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --cert FILE.');
+    const url = adminDatabaseUrl(io.env);
+    const config = loadConfig(io.env);
+    const cards = await validatedCards(config, files);
+    const pool = new pg.Pool({ ...clientConfig(url, config.controlPlane.caFile), max: 2 });
+    pool.on('error', () => {});
+    try {
+      const enrolled = await enrolOperators(pool, cards, enrolCardLogin);
+      if (values.json) io.out(JSON.stringify(enrolled, null, 2));
+      else
+        for (const a of enrolled)
+          io.out(`Enrolled ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
+    } finally {
+      await pool.end().catch(() => {});
     }
     return EXIT_OK;
   },

@@ -11,4 +11,14 @@ export const ADMINISTRATION_ERROR_CODES = [
   'ENROLMENT_CERTIFICATES_INCOMPLETE',
   /** An operator with this EDIPI is already enrolled. */
   'OPERATOR_ALREADY_ENROLLED',
+  /** The acting operator is not a control-plane administrator (the database's word). */
+  'ADMINISTRATOR_REQUIRED',
+  /** The tenant, grant or request exists already. */
+  'ADMINISTRATION_CONFLICT',
+  /** A rule of the step: a grant needing approval, a request not pending, the last administrator. */
+  'ADMINISTRATION_REFUSED',
+  /** A self-grant, a self-approval or an administrator disabling themselves. */
+  'ADMINISTRATION_SELF_REFUSED',
+  /** The signed statement is not this step's, or not signed by the acting administrator's certificate. */
+  'ADMINISTRATION_SIGNATURE_INVALID',
 ] as const;

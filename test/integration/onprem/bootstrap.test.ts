@@ -143,4 +143,12 @@ describe('arx db bootstrap', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^DB_ALREADY_BOOTSTRAPPED: /);
   });
+
+  it('enrols an operator by the DBA with no role, and refuses the same person twice', async () => {
+    // BAKER is enrolled already (an administrator): enrolling the card again is refused.
+    const again = await arx('db', 'enrol', '--cert', bundle['ARX TEST BAKER RSA']!);
+    expect(again.err).toMatch(/^OPERATOR_ALREADY_ENROLLED: /);
+    const revoked = await arx('db', 'enrol', '--cert', bundle['ARX TEST REVOKED']!);
+    expect(revoked.err).toMatch(/^CERT_REVOKED: /);
+  });
 });

@@ -26,8 +26,8 @@ const base = {
 };
 
 describe('audit events', () => {
-  it('there are exactly 25 documented com.arx.* types', () => {
-    expect(EVENT_TYPES).toHaveLength(25);
+  it('there are exactly 27 documented com.arx.* types', () => {
+    expect(EVENT_TYPES).toHaveLength(27);
     for (const t of EVENT_TYPES) expect(t).toMatch(/^com\.arx\.[a-z]+\.[a-z]+$/);
   });
 

@@ -11,6 +11,7 @@ import { sql as m0010 } from './0010-operator-identities';
 import { sql as m0011 } from './0011-definer-functions';
 import { sql as m0012 } from './0012-operator-transitional-writes';
 import { sql as m0013 } from './0013-administration';
+import { sql as m0014 } from './0014-administration-functions';
 
 export interface Migration {
   version: number;
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'definer-functions', sql: m0011 },
   { version: 12, name: 'operator-transitional-writes', sql: m0012 },
   { version: 13, name: 'administration', sql: m0013 },
+  { version: 14, name: 'administration-functions', sql: m0014 },
 ];

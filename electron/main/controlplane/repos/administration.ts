@@ -1,3 +1,4 @@
+import { definerFailure, type DefinerOverrides } from './definer-errors';
 import type { Queryable } from './queryable';
 
 /**
@@ -44,4 +45,70 @@ export async function insertGrant(
     'INSERT INTO arx.role_grants (tenant_id, operator_id, role, granted_by, approved_by) VALUES ($1, $2, $3, $4, $5)',
     [g.tenantId, g.operatorId, g.role, g.grantedBy, g.approvedBy],
   );
+}
+
+/** The event columns of one administration step (prepared by the caller: PostgreSQL has no BLAKE3). */
+export interface AdminEventRow {
+  seqs: string[];
+  ids: string[];
+  types: string[];
+  times: string[];
+  bytes: Buffer[];
+  digests: Buffer[];
+  hashes: Buffer[];
+}
+
+export type AdminFunction =
+  'create_tenant' | 'grant_role' | 'request_role_grant' | 'approve_role_grant' | 'revoke_role' | 'set_operator_status';
+
+/**
+ * Calls an administration definer function (migration 0014) with its arguments, then, unless the
+ * step records no event, the event columns. Refusals come back as ArxFailure values.
+ */
+export async function callAdminFunction(
+  q: Queryable,
+  fn: AdminFunction,
+  args: readonly unknown[],
+  event: AdminEventRow | null,
+): Promise<void> {
+  const params = event
+    ? [...args, event.seqs, event.ids, event.types, event.times, event.bytes, event.digests, event.hashes]
+    : [...args];
+  try {
+    await q.query(`SELECT arx.${fn}(${params.map((_, i) => `$${i + 1}`).join(', ')})`, params);
+  } catch (err) {
+    throw definerFailure(err, ADMIN_CODES);
+  }
+}
+
+const ADMIN_CODES: DefinerOverrides = {
+  AX403: 'ADMINISTRATOR_REQUIRED',
+  AX405: 'ADMINISTRATION_CONFLICT',
+  AX409: 'ADMINISTRATION_REFUSED',
+  AX410: 'ADMINISTRATION_SELF_REFUSED',
+  AX422: 'ADMINISTRATION_SIGNATURE_INVALID',
+  AX423: 'ADMINISTRATION_SIGNATURE_INVALID',
+};
+
+/** The head of a tenant's chain as an administrator reads it (they may hold no role there). */
+export async function adminChainHead(
+  q: Queryable,
+  tenantId: string,
+): Promise<{ seq: number; chainHash: Buffer } | null> {
+  try {
+    const r = await q.query<{ seq: string; chain_hash: Buffer }>(
+      'SELECT seq, chain_hash FROM arx.admin_chain_head($1)',
+      [tenantId],
+    );
+    const row = r.rows[0];
+    return row ? { seq: Number(row.seq), chainHash: row.chain_hash } : null;
+  } catch (err) {
+    throw definerFailure(err, ADMIN_CODES);
+  }
+}
+
+/** The system tenant, as any operator reads it. */
+export async function systemTenantId(q: Queryable): Promise<string | null> {
+  const r = await q.query<{ t: string | null }>('SELECT arx.system_tenant() AS t');
+  return r.rows[0]?.t ?? null;
 }

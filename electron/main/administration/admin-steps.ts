@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { nobleBlake3 } from '../../../shared/chain';
+import { ArxFailure } from '../../../shared/contract';
+import { envelopeOf, pae, type DsseEnvelope } from '../../../shared/dsse';
+import { prepareRows, type NewEvent } from '../controlplane/chain-writer';
+import {
+  adminChainHead,
+  callAdminFunction,
+  systemTenantId,
+  type AdminFunction,
+} from '../controlplane/repos/administration';
+import { lockChain } from '../controlplane/repos/events';
+import { withTenant } from '../controlplane/tenant-session';
+
+/** The payload type of every administration statement (the definer functions check it). */
+export const ADMIN_PAYLOAD_TYPE = 'application/vnd.arx.administration+json';
+const SOURCE = '/arx/console/administration';
+
+/** The acting administrator's card: their Digital Signature certificate and a signature over a SHA-256 digest. */
+export interface AdminSigner {
+  certificateSha256: string;
+  signDigest(digest: Uint8Array): Promise<Uint8Array>;
+}
+
+export type Role = 'policy-author' | 'approver' | 'isso' | 'auditor' | 'administrator';
+
+/**
+ * Administration steps as the logged-in administrator (their own operator pool): each signs its
+ * statement on the card and calls its definer function with the one event that records it, in
+ * one transaction opened for the tenant whose chain gets the event. The database decides.
+ */
+export class Administration {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly signer: AdminSigner,
+  ) {}
+
+  private async sign(statement: Record<string, unknown>): Promise<DsseEnvelope> {
+    const payload = new TextEncoder().encode(JSON.stringify(statement));
+    const digest = createHash('sha256').update(pae(ADMIN_PAYLOAD_TYPE, payload)).digest();
+    const sig = await this.signer.signDigest(new Uint8Array(digest));
+    return envelopeOf(ADMIN_PAYLOAD_TYPE, payload, [{ keyid: this.signer.certificateSha256, sig }]);
+  }
+
+  private async step(
+    tenantId: string,
+    fn: AdminFunction,
+    args: (envelope: DsseEnvelope) => unknown[],
+    statement: Record<string, unknown>,
+    event: NewEvent | null,
+  ): Promise<void> {
+    const envelope = await this.sign(statement);
+    await withTenant(this.pool, tenantId, async (c) => {
+      let rows = null;
+      if (event) {
+        await lockChain(c, tenantId);
+        const head = await adminChainHead(c, tenantId);
+        const prepared = prepareRows(
+          nobleBlake3,
+          tenantId,
+          SOURCE,
+          head && { seq: head.seq + 1, prevHash: new Uint8Array(head.chainHash) },
+          [event],
+        );
+        rows = { ...prepared, seqs: prepared.seqs.map(String) };
+      }
+      await callAdminFunction(c, fn, args(envelope), rows);
+    });
+  }
+
+  private async systemTenant(): Promise<string> {
+    const t = await systemTenantId(this.pool);
+    if (!t) throw new ArxFailure('DB_NOT_CONFIGURED', 'This control plane is not bootstrapped (arx db bootstrap).');
+    return t;
+  }
+
+  async createTenant(slug: string, name: string, by: string): Promise<string> {
+    const tenantId = randomUUID();
+    const statement = { action: 'tenant.create', tenantId, slug, name };
+    await this.step(
+      await this.systemTenant(),
+      'create_tenant',
+      (e) => [tenantId, slug, name, this.cert(), e],
+      statement,
+      {
+        type: 'com.arx.tenant.created',
+        data: { tenantId, slug, name, by },
+      },
+    );
+    return tenantId;
+  }
+
+  /** A role that needs no second administrator (not isso, not administrator). */
+  async grantRole(g: { tenantId: string; operatorId: string; edipi: string; role: Role; by: string }): Promise<void> {
+    const statement = { action: 'role.grant', tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
+    await this.step(g.tenantId, 'grant_role', (e) => [g.tenantId, g.operatorId, g.role, this.cert(), e], statement, {
+      type: 'com.arx.role.granted',
+      subject: g.operatorId,
+      data: { operatorId: g.operatorId, edipi: g.edipi, role: g.role, by: g.by, approvedBy: null },
+    });
+  }
+
+  /** isso or administrator, step one; returns the request a second administrator approves. */
+  async requestGrant(g: { tenantId: string; operatorId: string; role: Role }): Promise<string> {
+    const requestId = randomUUID();
+    const statement = { action: 'role.grant', requestId, tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
+    const args = (e: DsseEnvelope) => [requestId, g.tenantId, g.operatorId, g.role, this.cert(), e];
+    await this.step(g.tenantId, 'request_role_grant', args, statement, null);
+    return requestId;
+  }
+
+  async approveGrant(r: {
+    requestId: string;
+    tenantId: string;
+    operatorId: string;
+    edipi: string;
+    role: Role;
+    requestedBy: string;
+    by: string;
+  }): Promise<void> {
+    const statement = {
+      action: 'role.approve',
+      requestId: r.requestId,
+      tenantId: r.tenantId,
+      operatorId: r.operatorId,
+      role: r.role,
+    };
+    await this.step(r.tenantId, 'approve_role_grant', (e) => [r.requestId, this.cert(), e], statement, {
+      type: 'com.arx.role.granted',
+      subject: r.operatorId,
+      data: { operatorId: r.operatorId, edipi: r.edipi, role: r.role, by: r.requestedBy, approvedBy: r.by },
+    });
+  }
+
+  async revokeRole(g: { tenantId: string; operatorId: string; edipi: string; role: Role; by: string }): Promise<void> {
+    const statement = { action: 'role.revoke', tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
+    await this.step(g.tenantId, 'revoke_role', (e) => [g.tenantId, g.operatorId, g.role, this.cert(), e], statement, {
+      type: 'com.arx.role.revoked',
+      subject: g.operatorId,
+      data: { operatorId: g.operatorId, edipi: g.edipi, role: g.role, by: g.by },
+    });
+  }
+
+  /** Disable (login refused at once, open sessions ended) or enable an operator. */
+  async setOperatorActive(o: { operatorId: string; edipi: string; active: boolean; by: string }): Promise<void> {
+    const statement = { action: o.active ? 'operator.enable' : 'operator.disable', operatorId: o.operatorId };
+    await this.step(
+      await this.systemTenant(),
+      'set_operator_status',
+      (e) => [o.operatorId, o.active, this.cert(), e],
+      statement,
+      {
+        type: o.active ? 'com.arx.operator.enabled' : 'com.arx.operator.disabled',
+        subject: o.operatorId,
+        data: { operatorId: o.operatorId, edipi: o.edipi, by: o.by },
+      },
+    );
+  }
+
+  private cert(): Buffer {
+    return Buffer.from(this.signer.certificateSha256, 'hex');
+  }
+}
