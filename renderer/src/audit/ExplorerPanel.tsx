@@ -12,6 +12,14 @@ import { useTenant } from '../tenant/tenant-context';
 
 const PAGE = 200;
 
+/** "200 of 50,010 events shown", "12 events", "200 matching events shown, more match". */
+function shownCount(shown: number, more: boolean, total: number | null, filtered: boolean): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (!more) return `${n(shown)} ${filtered ? 'matching ' : ''}event${shown === 1 ? '' : 's'}`;
+  if (!filtered && total !== null) return `${n(shown)} of ${n(total)} events shown`;
+  return `${n(shown)} matching events shown, more match (scroll to load them)`;
+}
+
 interface Page {
   key: string;
   rows: ExplorerRow[];
@@ -31,6 +39,8 @@ export function ExplorerPanel() {
   const [filter, setFilter] = useState<ExplorerFilter>(() => takePendingFilter(tenantId) ?? {});
   const [sort, setSort] = useState<ExplorerSort>({ key: 'time', direction: 'desc' });
   const [facets, setFacets] = useState<Facets | null>(null);
+  // Events in the tenant's chain (exact: the highest seq + 1), to say what a page is a part of.
+  const [total, setTotal] = useState<number | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [page, setPage] = useState<Page | null>(null);
   const [moreLoading, setMoreLoading] = useState(false);
@@ -41,7 +51,10 @@ export function ExplorerPanel() {
     if (!tenantId) return;
     let live = true;
     void callArx((arx) => arx.explorer.facets({ tenantId })).then((r) => {
-      if (live && r.ok) setFacets(r.value);
+      if (live && r.ok) {
+        setFacets(r.value);
+        setTotal(r.value.events);
+      }
     });
     return () => {
       live = false;
@@ -101,7 +114,12 @@ export function ExplorerPanel() {
             ? 'No page shown'
             : loading && rows.length === 0
               ? 'Loading…'
-              : `${rows.length.toLocaleString('en-US')}${next ? '+' : ''} events${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
+              : `${shownCount(
+                  rows.length,
+                  next !== null,
+                  total,
+                  Object.values(filter).some((v) => v !== undefined && v !== null && v !== ''),
+                )}${current?.cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
         </Text>
       </Group>
       <FilterBar filter={filter} facets={facets} onChange={setFilter} />

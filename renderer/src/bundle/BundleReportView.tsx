@@ -1,4 +1,5 @@
 import { Alert, Badge, Code, Group, ScrollArea, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { plural } from '../app/format';
 import { useState } from 'react';
 import type { z } from 'zod';
 import type { BundleContentsSchema, BundleReportSchema } from '../../../shared/contract/domains/bundle';
@@ -52,9 +53,9 @@ export function BundleReportView({
           data-verdict={report.ok ? 'verified' : 'failed'}
         >
           <Text size="sm">
-            Tenant {s.tenantSlug} ({s.tenantId}), events {s.from}…{s.to} ({s.events}), {s.checkpoints} checkpoints,{' '}
-            {s.policyVersions} policy versions, {s.reviews} fidelity certificates. Signed by{' '}
-            {s.signer ?? 'an unknown signer'} at {s.createdAt}.
+            Tenant {s.tenantSlug} ({s.tenantId}), events {s.from}…{s.to} ({plural(s.events, 'event')}),{' '}
+            {plural(s.checkpoints, 'checkpoint')}, {plural(s.policyVersions, 'policy version')},{' '}
+            {plural(s.reviews, 'fidelity certificate')}. Signed by {s.signer ?? 'an unknown signer'} at {s.createdAt}.
           </Text>
         </Alert>
       )}

@@ -1,4 +1,5 @@
 import { Button, Code, Modal, Progress, Stack, Text } from '@mantine/core';
+import { exactBytes, humanSize } from '../app/format';
 import { useEffect, useState } from 'react';
 import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { callArx, subscribeArx } from '../app/arx-client';
@@ -107,7 +108,8 @@ export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
     <Stack gap={4} data-testid="bundle-exported" role="status">
       <Text size="sm">
         Exported events {exported.from}…{exported.to} ({n(exported.events)}) to{' '}
-        <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> ({n(exported.bytes)} bytes).
+        <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> (
+        <span title={exactBytes(exported.bytes)}>{humanSize(exported.bytes)}</span>).
       </Text>
       <Text size="sm">
         SHA-256 of the file: <Code style={{ wordBreak: 'break-all' }}>{exported.sha256}</Code>

@@ -15,6 +15,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { plural } from '../app/format';
 import { useCallback, useEffect, useState } from 'react';
 import type { CacheStatus, OutboxItem } from '../../../shared/contract/domains/cache';
 import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
@@ -174,7 +175,7 @@ export function CachePanel() {
                         'rebuild',
                         () => callArx((arx) => arx.cache.rebuild({})),
                         (v) =>
-                          `Rebuilt: ${v.outboxKept} outbox item(s) kept, ${v.outboxUnreadable} unreadable. Old file: ${v.quarantinedFile}`,
+                          `Rebuilt: ${plural(v.outboxKept, 'outbox item')} kept, ${v.outboxUnreadable} unreadable. Old file: ${v.quarantinedFile}`,
                       )
                     }
                   >
@@ -454,7 +455,10 @@ export function CachePanel() {
           </Text>
           {status && status.outbox.pending > 0 && (
             <Alert color="red" variant="outline" title="Unsent items">
-              {status.outbox.pending} signed item(s) have not reached the control plane yet. Wiping now loses them.
+              {status.outbox.pending === 1
+                ? '1 signed item has'
+                : `${plural(status.outbox.pending, 'signed item')} have`}{' '}
+              not reached the control plane yet. Wiping now loses them.
             </Alert>
           )}
           <Group justify="flex-end">

@@ -1,7 +1,8 @@
 import { Badge, Button, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useArxResult } from '../app/use-arx-result';
 import { ErrorNotice } from '../app/ErrorNotice';
-import { plural, relativeTime, utcTime } from '../app/time';
+import { plural } from '../app/format';
+import { relativeTime, utcTime } from '../app/time';
 import { lastVerification, type LastVerification } from '../audit/verify/last-verification';
 import { goTo } from '../shell/go-to';
 import { useTenant } from '../tenant/tenant-context';

@@ -12,6 +12,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { exactBytes, humanSize } from '../app/format';
 import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -196,7 +197,7 @@ function BundleList({ onOpen, disabled }: { onOpen: (path: string) => void; disa
         {bundles.map((b) => (
           <Table.Tr key={b.path}>
             <Table.Td>{b.name}</Table.Td>
-            <Table.Td>{b.bytes.toLocaleString('en-US')} bytes</Table.Td>
+            <Table.Td title={exactBytes(b.bytes)}>{humanSize(b.bytes)}</Table.Td>
             <Table.Td>{b.modifiedAt}</Table.Td>
             <Table.Td>
               <Button

@@ -1,4 +1,5 @@
 import { Badge, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { plural } from '../../app/format';
 import type { ReverifyResult } from '../../../../shared/contract/domains/review';
 import type { ReviewDecisionEntry } from '../../../../shared/review';
 
@@ -84,12 +85,16 @@ export function ReverifyResultView({ result }: { result: ReverifyResult }) {
     <Stack gap="md" data-testid="reverify-result">
       <Group gap="sm">
         <Badge size="lg" color={clean ? 'teal' : 'red'}>
-          {clean ? 'All decisions match' : `${n(result.mismatched + result.unverifiable)} decision(s) do not re-verify`}
+          {clean
+            ? 'All decisions match'
+            : result.mismatched + result.unverifiable === 1
+              ? '1 decision does not re-verify'
+              : `${n(result.mismatched + result.unverifiable)} decisions do not re-verify`}
         </Badge>
         <Text size="sm">
           {n(result.total)} decisions in seq {n(result.fromSeq)}–{n(result.toSeq)}: {n(result.matched)} match,{' '}
           {n(result.mismatched)} mismatch, {n(result.unverifiable)} could not be evaluated, {n(result.withErrors)}{' '}
-          carried evaluation errors. {n(result.decisionsPerSecond)} decisions/s on {result.workers} worker(s).
+          carried evaluation errors. {n(result.decisionsPerSecond)} decisions/s on {plural(result.workers, 'worker')}.
         </Text>
       </Group>
       <Title order={4}>Mismatches</Title>
