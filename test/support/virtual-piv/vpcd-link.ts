@@ -24,6 +24,8 @@ export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number] }>
   private dropWhen: ((apdu: Uint8Array) => boolean) | null = null;
   /** Milliseconds each APDU takes (a real card takes a few to a few hundred). */
   apduDelayMs = 0;
+  /** Milliseconds spent answering APDUs (the card's own time, delay included). */
+  cardMs = 0;
 
   constructor(
     public card: PivCard,
@@ -109,8 +111,10 @@ export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number] }>
       return;
     }
     this.emit('apdu', message[1] ?? 0);
+    const t0 = performance.now();
     const response = this.card.transmit(message);
     if (this.apduDelayMs > 0) await new Promise((r) => setTimeout(r, this.apduDelayMs));
+    this.cardMs += performance.now() - t0;
     if (this.socket === socket) this.send(socket, response);
   }
 
