@@ -8,11 +8,11 @@
 # (one certificate policy OID a line), and gateway-keys.txt: the gateway verifier keys you pin,
 # one a line, "<name>+<key id>+<base64(0x01 || Ed25519 key)>" (also read from anchors/).
 #
-# Needs a POSIX shell and utilities (awk sed od cmp wc tr sort xargs ls head tail mktemp) and
-# openssl 3, sha256sum, b3sum and tar. Prints one line per check, "OK" or "FAIL" first; exits 0
-# when every check holds, 1 when one fails, 2 when it cannot run. Compare this file's SHA-256 with
-# the one ARX publishes (docs/bundle-format.md) or use `arx bundle verify --print-script`: never
-# run the copy that travels inside a bundle without that comparison.
+# Needs a POSIX shell and utilities (awk sed grep od cmp cut wc tr sort uniq xargs ls head tail
+# mktemp), openssl 3, sha256sum, b3sum and tar. Prints one line per check, "OK" or "FAIL" first;
+# exits 0 when every check holds, 1 when one fails, 2 when it cannot run. Compare this file's
+# SHA-256 with the one ARX publishes (docs/bundle-format.md) or use `arx bundle verify
+# --print-script`: never run the copy that travels inside a bundle without that comparison.
 set -u
 LC_ALL=C
 export LC_ALL
