@@ -23,7 +23,7 @@ export const dbMigrate: CliCommand = {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
     const config = loadConfig(io.env);
     let report: { from: number; to: number; applied: { version: number; name: string }[] };
-    if (config.controlPlane.mode === 'embedded') {
+    if (config.controlPlane.mode === 'embedded' && !io.env.ARX_ADMIN_DATABASE_URL) {
       const cp = new ControlPlane(
         config,
         () => {},
