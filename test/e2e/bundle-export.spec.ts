@@ -70,7 +70,7 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     const exported = section.getByTestId('bundle-exported');
     await expect(exported).toContainText(`Exported events 0…${last} (${(last + 1).toLocaleString('en-US')})`);
     await expect(exported).toContainText(/SHA-256 of the file: [0-9a-f]{64}/);
-    await expect(exported).toContainText(/\(\d[\d,]* bytes\)/);
+    await expect(exported).toContainText(/\(\d[\d,.]* (bytes|KiB|MiB|GiB)\)/);
     await section.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundle-export-audit-done');
     const path = (await exported.locator('code').first().textContent())!;
@@ -114,6 +114,6 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await expect(done).toBeHidden();
 
     const verdict = await openInBundles(page, path, 'bundle-export-review-opened');
-    await expect(verdict).toContainText('1 fidelity certificates');
+    await expect(verdict).toContainText('1 fidelity certificate.');
   });
 });
