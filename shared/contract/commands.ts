@@ -66,6 +66,8 @@ export const SettingsViewSchema = z
     dataDir: z.string(),
     configFile: z.string().nullable(),
     controlPlaneMode: z.enum(['none', 'embedded', 'external']),
+    /** Where the embedded PostgreSQL cluster really is (as root: under /var/lib/arx-console); null otherwise. */
+    databaseDir: z.string().nullable(),
     cardModule: z.string(),
     idleLockMinutes: z.number().int().positive(),
   })

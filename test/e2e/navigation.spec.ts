@@ -80,6 +80,7 @@ test.describe('navigation', () => {
     const table = page.getByRole('table', { name: 'Configuration in force' });
     await expect(table.getByRole('row', { name: /Data directory/ })).toContainText(services.config.dataDir);
     await expect(table.getByRole('row', { name: /Control plane/ })).toContainText('none (no control plane)');
+    await expect(table.getByRole('row', { name: /Database/ })).toContainText('none');
     await expect(table.getByRole('row', { name: /Idle lock/ })).toContainText('15 minutes');
     await expect(table.getByRole('textbox')).toHaveCount(0);
     await expect(page.getByRole('radiogroup', { name: 'Colour scheme' })).toBeVisible();

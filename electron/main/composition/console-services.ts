@@ -1,4 +1,5 @@
 import type { Status } from '../../../shared/contract';
+import { clusterDirFor } from '../controlplane/embedded';
 import type { ArxConfig } from '../config/config';
 import { loadBlake3 } from '../crypto/blake3';
 import { ControlPlane } from '../controlplane/control-plane';
@@ -158,6 +159,7 @@ export function createConsoleServices(
       dataDir: config.dataDir,
       configFile: config.configFile,
       controlPlaneMode: config.controlPlane.mode,
+      databaseDir: config.controlPlane.mode === 'embedded' ? clusterDirFor(config.dataDir) : null,
       cardModule: config.card.module,
       idleLockMinutes: config.idleLockMinutes,
     }),

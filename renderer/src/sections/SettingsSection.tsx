@@ -20,7 +20,7 @@ type SettingsView = ResponseOf<'settings.get'>;
 
 const MODE_LABEL: Record<SettingsView['controlPlaneMode'], string> = {
   none: 'none (no control plane)',
-  embedded: 'embedded (PostgreSQL under the data directory)',
+  embedded: 'embedded (PostgreSQL started and stopped by the console)',
   external: 'external (on-prem PostgreSQL)',
 };
 
@@ -29,6 +29,11 @@ function SettingsTable({ settings }: { settings: SettingsView }) {
     ['Data directory', settings.dataDir],
     ['Configuration file', settings.configFile ?? 'none (built-in defaults and ARX_* environment variables)'],
     ['Control plane', MODE_LABEL[settings.controlPlaneMode]],
+    [
+      'Database',
+      settings.databaseDir ??
+        (settings.controlPlaneMode === 'external' ? 'on the PostgreSQL server the configuration names' : 'none'),
+    ],
     ['Card module (PKCS#11)', settings.cardModule],
     ['Idle lock', `${settings.idleLockMinutes} minutes`],
   ];
