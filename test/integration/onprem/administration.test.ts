@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pae } from '../../../shared/dsse';
+import { accessReview, accessReviewCsv } from '../../../electron/main/administration/access-review';
 import { Administration, ADMIN_PAYLOAD_TYPE } from '../../../electron/main/administration/admin-steps';
+import { certificatesForReview, grantsForReview } from '../../../electron/main/controlplane/repos/administration';
 import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
 import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
@@ -220,5 +222,45 @@ describe('administration through the definer functions', () => {
       'com.arx.operator.disabled',
       'com.arx.operator.enabled',
     ]);
+  });
+
+  it('flags in the access review a grant a superuser inserted without a signature', async () => {
+    await db.admin.query('BEGIN');
+    await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [
+      ops,
+      ids.c!.operatorId,
+    ]);
+    await db.admin.query('COMMIT');
+    const review = accessReview(await grantsForReview(db.admin), await certificatesForReview(db.admin));
+    const row = (edipi: string, role: string) =>
+      review.find((r) => r.edipi === edipi && r.role === role && r.tenant === 'ops');
+    expect(row(ids.c!.edipi, 'approver')).toMatchObject({ grant: 'missing', grantedBy: null });
+    expect(row(ids.d!.edipi, 'isso')).toMatchObject({
+      grant: 'verified',
+      approval: 'verified',
+      approvedBy: ids.b!.operatorId,
+    });
+    expect(row(ids.e!.edipi, 'auditor')).toMatchObject({
+      grant: 'verified',
+      approval: 'not-required',
+      expiresSoon: false,
+    });
+    const boot = review.filter((r) => r.tenant === 'control-plane');
+    expect(boot.map((r) => [r.edipi, r.role, r.grant])).toEqual([
+      [ids.a!.edipi, 'administrator', 'bootstrap'],
+      [ids.b!.edipi, 'administrator', 'bootstrap'],
+    ]);
+    const csv = accessReviewCsv(review).split('\r\n');
+    expect(csv[0]).toBe(
+      'tenant,edipi,displayName,operatorStatus,role,since,grantedBy,approvedBy,grant,approval,certificatesExpire,expiresSoon',
+    );
+    expect(csv).toHaveLength(review.length + 2);
+    // A DBA who rewrites who approved the grant: the signature no longer matches the approver named.
+    await db.admin.query(`UPDATE arx.role_grants SET approved_by = $1 WHERE tenant_id = $2 AND role = 'isso'`, [
+      ids.a!.operatorId,
+      ops,
+    ]);
+    const after = accessReview(await grantsForReview(db.admin), await certificatesForReview(db.admin));
+    expect(after.find((r) => r.role === 'isso' && r.tenant === 'ops')).toMatchObject({ approval: 'invalid' });
   });
 });

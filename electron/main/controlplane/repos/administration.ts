@@ -112,3 +112,62 @@ export async function systemTenantId(q: Queryable): Promise<string | null> {
   const r = await q.query<{ t: string | null }>('SELECT arx.system_tenant() AS t');
   return r.rows[0]?.t ?? null;
 }
+
+export interface GrantForReview {
+  tenantId: string;
+  tenantSlug: string;
+  operatorId: string;
+  edipi: string;
+  displayName: string;
+  status: string;
+  role: string;
+  grantedAt: Date;
+  grantedBy: string | null;
+  approvedBy: string | null;
+  grantEnvelope: unknown;
+  approvalEnvelope: unknown;
+  /** Whether the system chain records this grant as made at bootstrap (role.granted with by = null). */
+  bootstrapRecorded: boolean;
+}
+
+/** Every role grant with its provenance, for the access review (the DBA's or the owner's reading). */
+export async function grantsForReview(q: Queryable): Promise<GrantForReview[]> {
+  const r = await q.query(
+    `SELECT g.tenant_id, t.slug, g.operator_id, o.edipi, o.display_name, o.status, g.role, g.granted_at,
+            g.granted_by, g.approved_by, g.grant_envelope, g.approval_envelope,
+            EXISTS (SELECT 1 FROM arx.audit_events e JOIN arx.control_plane c ON c.system_tenant = e.tenant_id
+                     WHERE g.tenant_id = c.system_tenant AND e.type = 'com.arx.role.granted'
+                       AND e.doc->'data'->>'operatorId' = g.operator_id::text AND e.doc->'data'->>'role' = g.role
+                       AND e.doc->'data'->'by' = 'null'::jsonb) AS bootstrap_recorded
+       FROM arx.role_grants g JOIN arx.operators o ON o.id = g.operator_id JOIN arx.tenants t ON t.id = g.tenant_id
+      ORDER BY t.slug, o.edipi, g.role`,
+  );
+  return r.rows.map((x) => ({
+    tenantId: x.tenant_id,
+    tenantSlug: x.slug,
+    operatorId: x.operator_id,
+    edipi: x.edipi,
+    displayName: x.display_name,
+    status: x.status,
+    role: x.role,
+    grantedAt: x.granted_at,
+    grantedBy: x.granted_by,
+    approvedBy: x.approved_by,
+    grantEnvelope: x.grant_envelope,
+    approvalEnvelope: x.approval_envelope,
+    bootstrapRecorded: x.bootstrap_recorded,
+  }));
+}
+
+/** Every enrolled certificate (DER and expiry) by SHA-256 hex. */
+export async function certificatesForReview(
+  q: Queryable,
+): Promise<Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date }>> {
+  const r = await q.query('SELECT sha256, operator_id, usage, der, not_after FROM arx.operator_certificates');
+  return new Map(
+    r.rows.map((x) => [
+      (x.sha256 as Buffer).toString('hex'),
+      { operatorId: x.operator_id, usage: x.usage, der: x.der, notAfter: x.not_after },
+    ]),
+  );
+}
