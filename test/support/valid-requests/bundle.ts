@@ -5,5 +5,5 @@ import type { bundleCommands } from '../../../shared/contract/domains/bundle';
 export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> } = {
   'bundle.export': { tenant: 'alpha-command', from: 0, to: 99, review: null, pin: '123456', out: null },
   'bundle.list': {},
-  'bundle.open': { path: 'example.arxbundle', maxEvents: 200 },
+  'bundle.open': { path: 'example.arxbundle', maxEvents: 200, trust: null, allowUnpinnedGatewayKeys: false },
 };
