@@ -165,7 +165,7 @@ test.describe('verify a tenant chain (demo control plane, real database, real ca
       holder.release();
     }
     const busy = async () =>
-      (await admin.query(`SELECT pid FROM pg_stat_activity WHERE usename = 'arx_console_app' AND state <> 'idle'`))
+      (await admin.query(`SELECT pid FROM pg_stat_activity WHERE usename LIKE 'arx_op_%' AND state <> 'idle'`))
         .rowCount;
     await expect.poll(busy).toBe(0);
     await page.getByRole('button', { name: 'Verify chain' }).click();

@@ -7,6 +7,7 @@ import type { ProvisionedTestCards } from '../../electron/main/card/test-cards';
 import { loadConfig, type ArxConfig } from '../../electron/main/config/config';
 import { createConsoleServices, type ConsoleServices } from '../../electron/main/composition/console-services';
 import { ConsoleSession } from '../../electron/main/core/registry';
+import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
 import type { MigratedDatabase } from './pg';
 
 export interface CardConsole {
@@ -17,8 +18,8 @@ export interface CardConsole {
 }
 
 /**
- * The console as an operator runs it, on a migrated test database (as its console_<suffix> login
- * role, given a fresh password here) with SoftHSM2 test cards as the card module, their trust
+ * The console as an operator runs it, on a migrated test database (given only a bootstrap login,
+ * bootstrap_<suffix>, with a fresh password: operators log in as their own roles with their cards) with SoftHSM2 test cards as the card module, their trust
  * anchors, intermediates, CRLs and policy arc; started. `prefix` names its temporary data
  * directory; `overrides` replace or add environment entries (e.g. ARX_DATA_DIR). The caller stops
  * it (`services.stop()`) before dropping the database.
@@ -30,16 +31,19 @@ export async function startCardConsole(
   overrides: Record<string, string> = {},
   /** The port the console reaches PostgreSQL on (e.g. a relay the test can cut); the test server's by default. */
   port = inject('pg').port,
+  /** Receives the console's log lines. */
+  log: (line: string) => void = () => {},
 ): Promise<CardConsole> {
   // SoftHSM2 reads its configuration from the environment of the process that loads it.
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  // The console holds only the bootstrap login; each operator's own login is unwrapped by their card.
   const suffix = db.name.slice(-12);
   const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  await createLoginRole(db.admin, `bootstrap_${suffix}`, pw, 'arx_bootstrap');
   const env: Record<string, string> = {
     HOME: '/tmp',
     ARX_DATA_DIR: overrides.ARX_DATA_DIR ?? mkdtempSync(join(tmpdir(), `arx-${prefix}-`)),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${port}/${db.name}`,
+    ARX_DATABASE_URL: `postgres://bootstrap_${suffix}:${pw}@127.0.0.1:${port}/${db.name}`,
     ARX_PKCS11_MODULE: cards.module,
     ARX_TRUST_ANCHORS: cards.trustAnchors,
     ARX_INTERMEDIATES: cards.intermediates,
@@ -48,7 +52,7 @@ export async function startCardConsole(
     ...overrides,
   };
   const config = loadConfig(env);
-  const services = createConsoleServices(config);
+  const services = createConsoleServices(config, log);
   try {
     await services.start();
   } catch (err) {

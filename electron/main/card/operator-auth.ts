@@ -82,6 +82,13 @@ export interface OperatorAuthDeps {
   backend: () => Promise<CardBackend>;
   trustStore: () => TrustStore;
   policy: ValidationPolicy;
+  /**
+   * Connects the operator's own database identity once the card is logged in and the certificate
+   * validated, before the operator is looked up (operator-database.ts); absent without a control plane.
+   */
+  connect?: (edipi: string, card: LoggedInCard) => Promise<void>;
+  /** Ends that connection (lock, logout, card removal, a refused login) and wipes its credential. */
+  disconnect?: (reason: 'locked' | 'none') => Promise<void>;
   /** The operator enrolled with this EDIPI and certificate, or null. DB_UNREACHABLE propagates. */
   findOperator: (edipi: string, certificateSha256: string) => Promise<EnrolledOperator | null>;
   audit: (event: SessionAuditEvent) => Promise<void>;
@@ -213,6 +220,7 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       return this.session()!;
     } catch (err) {
       await card.logout().catch(() => {});
+      await this.deps.disconnect?.('none').catch(() => {});
       throw err;
     }
   }
@@ -248,6 +256,14 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     const identity = validated.value.identity;
     if (!identity)
       return refuse('EDIPI_MISSING', 'The login certificate carries no EDIPI.', null, validated.value.sha256);
+    try {
+      await this.deps.connect?.(identity.edipi, card);
+    } catch (err) {
+      // A refused database login is a refused login (audited); an unreachable database is not.
+      if (err instanceof ArxFailure && err.code.startsWith('OPERATOR_'))
+        return refuse(err.code, err.message, identity.edipi, validated.value.sha256, err.details ?? {});
+      throw err;
+    }
     const operator = await this.deps.findOperator(identity.edipi, validated.value.sha256);
     if (!operator) {
       return refuse(
@@ -299,6 +315,7 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     // the lock recorded: neither a slow worker nor an unreachable database may delay the lock.
     this.emit('changed', this.session());
     await card?.logout().catch(() => {});
+    // Recorded as the operator, then their database session ends and its credential is wiped.
     await this.deps
       .audit({
         type: 'com.arx.session.closed',
@@ -310,6 +327,7 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
         },
       })
       .catch(() => {});
+    await this.deps.disconnect?.('locked').catch(() => {});
     return this.session()!;
   }
 
@@ -349,6 +367,7 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
         })
         .catch(() => {});
     }
+    await this.deps.disconnect?.('none').catch(() => {});
     this.emit('changed', null);
   }
 

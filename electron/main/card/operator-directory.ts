@@ -1,10 +1,12 @@
 import type pg from 'pg';
-import { grantsOfOperator, operatorByLogin } from '../controlplane/repos/operators';
+import { currentOperatorId, grantsOfCurrentOperator, operatorByLogin } from '../controlplane/repos/operators';
 import type { EnrolledOperator } from './operator-auth';
 
 /**
  * The operator enrolled with this EDIPI and this login certificate (PIV Authentication or CAC ID),
- * with every tenant role they hold; null when there is none.
+ * with every tenant role they hold; null when there is none. Asked on the operator's own pool: the
+ * login certificate's operator must be the one the database connected (the card unwrapped their
+ * credential), and the grants are the database's answer for that operator.
  */
 export async function findOperator(
   pool: pg.Pool,
@@ -13,7 +15,8 @@ export async function findOperator(
 ): Promise<EnrolledOperator | null> {
   const op = await operatorByLogin(pool, edipi, certificateSha256);
   if (!op) return null;
-  const grants = await grantsOfOperator(pool, op.id);
+  if (op.status === 'active' && (await currentOperatorId(pool)) !== op.id) return null;
+  const grants = op.status === 'active' ? await grantsOfCurrentOperator(pool) : [];
   return {
     operatorId: op.id,
     displayName: op.displayName,

@@ -4,24 +4,27 @@ import { ChainWriter } from '../controlplane/chain-writer';
 import type { SessionAuditEvent } from './operator-auth';
 
 /**
- * Writes operator-session events into the audit chain of each tenant concerned, as the console.
- * A refusal before the operator is known concerns no tenant yet; on the embedded default it is
- * written to every tenant (the admin can list them), elsewhere it stays in the local log only.
+ * Writes operator-session events into the audit chain of each tenant concerned, as the operator
+ * (their own pool: opened, closed). A refusal before the operator is known concerns no tenant and
+ * has no operator connection; on the embedded default it is written to every tenant through the
+ * cluster's admin (the admin can list them), elsewhere it stays in the local log only.
  */
 export function sessionAuditWriter(
-  consolePool: () => pg.Pool,
+  operatorPool: () => pg.Pool,
+  refusalPool: () => pg.Pool | undefined,
   allTenants: () => Promise<string[]>,
   log: (line: string) => void,
 ) {
   const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
   return async (event: SessionAuditEvent): Promise<void> => {
-    const tenants = event.tenants.length ? event.tenants : await allTenants().catch(() => []);
-    if (tenants.length === 0) {
+    const pool = event.tenants.length ? operatorPool() : refusalPool();
+    const tenants = event.tenants.length ? event.tenants : pool ? await allTenants().catch(() => []) : [];
+    if (!pool || tenants.length === 0) {
       log(`audit (no tenant): ${event.type} ${JSON.stringify(event.data)}`);
       return;
     }
     for (const t of tenants) {
-      await new ChainWriter(consolePool(), t, { source }).append([
+      await new ChainWriter(pool, t, { source }).append([
         {
           type: event.type,
           data: event.data,

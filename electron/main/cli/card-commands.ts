@@ -51,7 +51,7 @@ export const cardProvisionTest: CliCommand = {
       try {
         await cp.start();
         const admin = cp.requireAdminPool();
-        const tenants = values.tenant ? [(await resolveTenant(cp.requirePool(), values.tenant, admin)).id] : undefined;
+        const tenants = values.tenant ? [(await resolveTenant(admin, values.tenant, admin)).id] : undefined;
         registered = await registerTestOperators(admin, result, tenants);
       } finally {
         await cp.stop();

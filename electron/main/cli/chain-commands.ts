@@ -213,7 +213,7 @@ export const simulateCommand: CliCommand = {
     const b3 = await loadBlake3();
     const result = await withControlPlane(io, async (cp) => {
       const admin = cp.requireAdminPool(); // the simulator plays the gateway of the embedded default only
-      const tenant = await resolveTenant(cp.requirePool(), values.tenant!, admin).catch(() =>
+      const tenant = await resolveTenant(admin, values.tenant!, admin).catch(() =>
         createTenant(admin, values.tenant!, values.tenant!),
       );
       // Like any gateway: the newest published version whose two signatures verify, or nothing.

@@ -12,6 +12,7 @@ import { createCardHandlers } from '../card/card-handlers';
 import { CardService } from '../card/card-service';
 import { OperatorAuth, type CardBackend } from '../card/operator-auth';
 import { findOperator } from '../card/operator-directory';
+import { connectOperator } from '../card/operator-database';
 import { sessionAuditWriter } from '../card/session-audit';
 import { loadTrustStore, type TrustStore } from '../pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
@@ -101,9 +102,13 @@ export function createConsoleServices(
     backend: openBackend,
     trustStore,
     policy: { policyArcs: config.card.policyArcs, staleCrl: config.card.staleCrl },
+    // The operator's own database identity: unwrapped on the card after the PIN, ended on lock.
+    connect: async (edipi, card) => void (await connectOperator(controlPlane, edipi, card)),
+    disconnect: (reason) => controlPlane.closeOperatorPool(reason),
     findOperator: (edipi, sha256) => findOperator(controlPlane.requirePool(), edipi, sha256),
     audit: sessionAuditWriter(
       () => controlPlane.requirePool(),
+      () => controlPlane.adminPoolIfEmbedded(),
       async () => {
         const admin = controlPlane.adminPoolIfEmbedded();
         return admin ? allTenantIds(admin) : [];

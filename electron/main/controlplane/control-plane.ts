@@ -5,21 +5,29 @@ import type { ArxConfig } from '../config/config';
 import { checkConnectionSecurity } from './connection-policy';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 import { migrate } from './migrate';
+import { OperatorPool, type ServerTarget } from './operator-pool';
 import { createLoginRole } from './tenant-session';
 
 /** Login roles of the embedded default; on-prem deployments create their own (docs/control-plane.md). */
-export const EMBEDDED_CONSOLE_ROLE = 'arx_console_app';
+export const EMBEDDED_BOOTSTRAP_ROLE = 'arx_bootstrap_app';
 export const EMBEDDED_GATEWAY_ROLE = 'arx_gateway_app';
+/** The shared console login of earlier versions: it may no longer log in. */
+const RETIRED_CONSOLE_ROLE = 'arx_console_app';
 
 type CpStatus = Status['controlPlane'];
 
 /**
  * The connection to the control-plane database: the embedded default, an on-prem server, or none.
- * It reports its state honestly ("not connected" is never dressed up as an empty result) and
- * hands out the pool to the services that query it.
+ * It reports its state honestly ("not connected" is never dressed up as an empty result). Before a
+ * card login it holds only the bootstrap credential (the health check, and the wrapped credential
+ * of one EDIPI); after it, the operator's own pool, which every operator-facing service uses.
  */
 export class ControlPlane {
+  /** The bootstrap login (arx_bootstrap): health checks and arx.login_wrap only. */
   private pool: pg.Pool | null = null;
+  private target: ServerTarget | null = null;
+  private operator: OperatorPool | null = null;
+  private operatorEnded: 'locked' | 'none' = 'none';
   private health: NodeJS.Timeout | null = null;
   private adminPool: pg.Pool | null = null;
   private gatewayPool: pg.Pool | null = null;
@@ -67,12 +75,18 @@ export class ControlPlane {
         const admin = await this.adminPool.connect();
         try {
           await migrate(admin);
-          await createLoginRole(admin, EMBEDDED_CONSOLE_ROLE, e.consolePassword, 'arx_console');
+          await createLoginRole(admin, EMBEDDED_BOOTSTRAP_ROLE, e.bootstrapPassword, 'arx_bootstrap');
           await createLoginRole(admin, EMBEDDED_GATEWAY_ROLE, e.gatewayPassword, 'arx_gateway');
+          await admin.query(`DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RETIRED_CONSOLE_ROLE}') THEN
+              ALTER ROLE ${RETIRED_CONSOLE_ROLE} NOLOGIN;
+            END IF;
+          END $$`);
         } finally {
           admin.release();
         }
-        this.pool = new pg.Pool({ ...at, user: EMBEDDED_CONSOLE_ROLE, password: e.consolePassword, max: 8 });
+        this.target = { ...at, ssl: false };
+        this.pool = new pg.Pool({ ...at, user: EMBEDDED_BOOTSTRAP_ROLE, password: e.bootstrapPassword, max: 2 });
         this.gatewayPool = new pg.Pool({ ...at, user: EMBEDDED_GATEWAY_ROLE, password: e.gatewayPassword, max: 8 });
       } else {
         const url = this.config.controlPlane.url;
@@ -88,7 +102,9 @@ export class ControlPlane {
           : false;
         const parsed = new URL(url);
         parsed.search = '';
-        this.pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 8 });
+        // The configured URL is the bootstrap login; operators reach the same server and database.
+        this.target = { host: target.host, port: target.port, database: target.database, ssl };
+        this.pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 2 });
       }
       // An idle client's error (the server restarting, an admin terminating it) must not crash the
       // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
@@ -161,8 +177,26 @@ export class ControlPlane {
     return `${u.hostname}:${u.port || 5432}/${u.pathname.replace(/^\//, '')}`;
   }
 
-  /** The pool, or DB_UNREACHABLE / DB_NOT_CONFIGURED: callers never get an empty answer instead. */
+  /**
+   * The logged-in operator's pool (their own login role), or DB_UNREACHABLE / DB_NOT_CONFIGURED,
+   * then SESSION_REQUIRED (details.locked when the session is locked): callers never get an empty
+   * answer, and nothing runs as anyone but the operator.
+   */
   requirePool(): pg.Pool {
+    this.requireBootstrapPool();
+    if (this.operator) return this.operator.pool;
+    const locked = this.operatorEnded === 'locked';
+    throw new ArxFailure(
+      'SESSION_REQUIRED',
+      locked
+        ? 'The console is locked: unlock it with your card to reach the control plane.'
+        : 'Log in with your card to reach the control plane.',
+      { locked },
+    );
+  }
+
+  /** The bootstrap pool (arx.login_wrap before a card login), or DB_UNREACHABLE / DB_NOT_CONFIGURED. */
+  requireBootstrapPool(): pg.Pool {
     if (this.pool && this.current.state === 'connected') return this.pool;
     if (this.config.controlPlane.mode === 'none') {
       throw new ArxFailure('DB_NOT_CONFIGURED', 'No control plane is configured.');
@@ -170,9 +204,33 @@ export class ControlPlane {
     throw new ArxFailure('DB_UNREACHABLE', `The control plane is not connected: ${this.current.detail}`);
   }
 
+  /**
+   * Opens the operator's pool with the password the card unwrapped (this takes ownership of its
+   * bytes and wipes them when the pool ends) and runs its first query as that role.
+   */
+  async openOperatorPool(role: string, password: Buffer): Promise<void> {
+    this.requireBootstrapPool();
+    if (!this.target) throw new ArxFailure('DB_NOT_CONFIGURED', 'No control plane is configured.');
+    await this.closeOperatorPool('none');
+    this.operator = await OperatorPool.open(this.target, role, password, this.log);
+  }
+
+  /** Ends the operator's pool and wipes its password: after lock, logout or card removal. */
+  async closeOperatorPool(reason: 'locked' | 'none'): Promise<void> {
+    const op = this.operator;
+    this.operator = null;
+    this.operatorEnded = reason;
+    await op?.end();
+  }
+
+  /** The login role of the operator pool, while one is open. */
+  operatorIdentity(): { role: string } | null {
+    return this.operator ? { role: this.operator.role } : null;
+  }
+
   /** The embedded cluster's admin pool (tenants, operators, demo data); elsewhere that is the DBA's job. */
   requireAdminPool(): pg.Pool {
-    this.requirePool();
+    this.requireBootstrapPool();
     if (!this.adminPool)
       throw new ArxFailure(
         'DB_NOT_CONFIGURED',
@@ -188,7 +246,7 @@ export class ControlPlane {
 
   /** A pool as the gateway role (simulator, demo data); embedded default only. */
   requireGatewayPool(): pg.Pool {
-    this.requirePool();
+    this.requireBootstrapPool();
     if (!this.gatewayPool)
       throw new ArxFailure('DB_NOT_CONFIGURED', 'The gateway role is available on the embedded control plane only.');
     return this.gatewayPool;
@@ -197,6 +255,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (this.health) clearInterval(this.health);
     this.health = null;
+    await this.closeOperatorPool('none');
     const pools = [this.pool, this.adminPool, this.gatewayPool];
     this.pool = this.adminPool = this.gatewayPool = null;
     await Promise.all(pools.map((p) => p?.end().catch(() => {})));

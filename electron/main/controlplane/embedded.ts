@@ -13,6 +13,7 @@ export interface EmbeddedServer {
   password: string;
   consolePassword: string;
   gatewayPassword: string;
+  bootstrapPassword: string;
   database: string;
   clusterDir: string;
   stop(): Promise<void>;
@@ -42,12 +43,18 @@ export function clusterDirFor(dataDir: string, isRoot = process.getuid?.() === 0
   return join('/var/lib/arx-console', `pg-${tag}`);
 }
 
-/** Passwords of the embedded cluster: the admin (superuser, migrations only) and the two application login roles. */
+/**
+ * Passwords of the embedded cluster: the admin (superuser: migrations, demo seeding, and the
+ * gateway simulator's keys), the gateway's login, and the bootstrap login the console holds before
+ * a card login. consolePassword is kept for the benches' shared console role; the console itself
+ * no longer logs in with it.
+ */
 export interface EmbeddedCredentials {
   user: string;
   password: string;
   consolePassword: string;
   gatewayPassword: string;
+  bootstrapPassword: string;
 }
 
 function loadOrCreateCredentials(dataDir: string): EmbeddedCredentials {
@@ -59,6 +66,7 @@ function loadOrCreateCredentials(dataDir: string): EmbeddedCredentials {
     password: old.password ?? gen(),
     consolePassword: old.consolePassword ?? gen(),
     gatewayPassword: old.gatewayPassword ?? gen(),
+    bootstrapPassword: old.bootstrapPassword ?? gen(),
   };
   writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
   return creds;
@@ -157,6 +165,7 @@ export async function startEmbeddedPostgres(
     password: creds.password,
     consolePassword: creds.consolePassword,
     gatewayPassword: creds.gatewayPassword,
+    bootstrapPassword: creds.bootstrapPassword,
     database,
     clusterDir,
     stop: stopperFor(pg, clusterDir),

@@ -88,7 +88,7 @@ export async function createLoginRole(
   admin: pg.ClientBase | pg.Pool,
   name: string,
   password: string,
-  member: 'arx_console' | 'arx_gateway',
+  member: 'arx_console' | 'arx_gateway' | 'arx_bootstrap',
 ): Promise<void> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad role name ${name}`);
   // Generated passwords only (base64url): nothing here needs quoting, and nothing can break out.

@@ -104,8 +104,14 @@ beforeAll(async () => {
     relay.port,
   );
   ({ services, config } = started);
-  // The second console below reaches the database directly, as the same role.
-  consoleUrl = started.env.ARX_DATABASE_URL!.replace(`:${relay.port}/`, `:${inject('pg').port}/`);
+  // The second console below reaches the database directly, as the same operator's login role
+  // (the credential the card unwraps at login, copied here as that console would hold it).
+  const cp = services.controlPlane;
+  const open = cp.openOperatorPool.bind(cp);
+  cp.openOperatorPool = async (role, password) => {
+    consoleUrl = `postgres://${role}:${password.toString('ascii')}@127.0.0.1:${inject('pg').port}/${db.name}`;
+    return open(role, password);
+  };
   await loginCard({ call }, ADAMS.label);
   await cacheUnlocked({ call });
 }, 300_000);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardService } from '../../../electron/main/card/card-service';
 import { OperatorAuth, type SessionAuditEvent } from '../../../electron/main/card/operator-auth';
 import { findOperator } from '../../../electron/main/card/operator-directory';
+import { connectOperator } from '../../../electron/main/card/operator-database';
 import type { Pkcs11Client } from '../../../electron/main/card/pkcs11-client';
 import {
   provisionTestCards,
@@ -17,6 +18,7 @@ import {
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
 import { migratedDatabase } from '../../support/pg';
+import { operatorPools } from '../../support/operator-pools';
 
 /**
  * OperatorAuth with SoftHSM2 test cards through the real card service (pkcs11js in its worker),
@@ -153,11 +155,14 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
   service = await CardService.open({ modulePath: cards.module, pollIntervalMs: 200 });
   const trust = loadTrustStore({ anchors: cards.trustAnchors, intermediates: cards.intermediates, crls: cards.crls });
+  const pools = await operatorPools(db);
   auth = new OperatorAuth({
     backend: async () => service,
     trustStore: () => trust,
     policy: { policyArcs: [cards.policyArc], staleCrl: 'fail' },
-    findOperator: (edipi, sha) => findOperator(db.consolePool, edipi, sha),
+    connect: async (edipi, card) => void (await connectOperator(pools, edipi, card)),
+    disconnect: () => pools.closeOperatorPool('none'),
+    findOperator: (edipi, sha) => findOperator(pools.pool(), edipi, sha),
     audit: async (e) => {
       audit.push(e);
     },

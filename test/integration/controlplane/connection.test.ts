@@ -7,7 +7,8 @@ import { ControlPlane } from '../../../electron/main/controlplane/control-plane'
 import { clusterDirFor } from '../../../electron/main/controlplane/embedded';
 
 /**
- * The embedded default end to end: started, migrated, connected as the RLS-bound console role;
+ * The embedded default end to end: started, migrated, connected with the bootstrap login only
+ * (operators connect as themselves after a card login: test/integration/card/operator-pool.test.ts);
  * a lost server is reported as DB_UNREACHABLE (never an empty result), and the pool recovers when
  * the server is back.
  */
@@ -32,23 +33,29 @@ describe('embedded control plane connection', () => {
     await cp.start();
     expect(cp.status().state).toBe('connected');
     const r = await cp
-      .requirePool()
+      .requireBootstrapPool()
       .query('SELECT current_user AS u, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user');
-    expect(r.rows[0]).toEqual({ u: 'arx_console_app', rolsuper: false, rolbypassrls: false });
+    expect(r.rows[0]).toEqual({ u: 'arx_bootstrap_app', rolsuper: false, rolbypassrls: false });
+    // Without a card login there is no operator pool, and the shared console login of earlier versions is retired.
+    expect(() => cp.requirePool()).toThrow(expect.objectContaining({ code: 'SESSION_REQUIRED' }));
+    const retired = await cp
+      .requireAdminPool()
+      .query(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'arx_console_app'`);
+    expect(retired.rows.every((x: { rolcanlogin: boolean }) => !x.rolcanlogin)).toBe(true);
   });
 
   it('reports a lost server as DB_UNREACHABLE and recovers when it returns', async () => {
     const admin = cp.requireAdminPool();
-    // Kick every connection of the console role, as a restarting server or a network cut would.
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'arx_console_app'`);
-    await admin.query(`ALTER ROLE arx_console_app NOLOGIN`);
+    // Kick every connection of the bootstrap login, as a restarting server or a network cut would.
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'arx_bootstrap_app'`);
+    await admin.query(`ALTER ROLE arx_bootstrap_app NOLOGIN`);
     expect(await cp.ping()).toBe(false);
     expect(cp.status().state).toBe('unreachable');
     expect(() => cp.requirePool()).toThrow(expect.objectContaining({ code: 'DB_UNREACHABLE' }));
-    await admin.query(`ALTER ROLE arx_console_app LOGIN`);
+    await admin.query(`ALTER ROLE arx_bootstrap_app LOGIN`);
     expect(await cp.ping()).toBe(true);
     expect(cp.status().state).toBe('connected');
-    expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect((await cp.requireBootstrapPool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     expect(states).toEqual(expect.arrayContaining(['starting', 'connected', 'unreachable']));
     expect(states.at(-1)).toBe('connected');
   });
@@ -58,7 +65,7 @@ describe('embedded control plane connection', () => {
     const onUncaught = (err: unknown) => uncaught.push(err);
     process.on('uncaughtException', onUncaught);
     try {
-      const client = await cp.requirePool().connect();
+      const client = await cp.requireBootstrapPool().connect();
       const lost = new Promise<void>((resolve) => client.once('end', () => resolve()));
       const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       // The server ends this backend while the client sits checked out and idle (no query running).
@@ -67,7 +74,7 @@ describe('embedded control plane connection', () => {
       await expect(client.query('SELECT 1')).rejects.toThrow();
       client.release(true);
       expect(uncaught).toEqual([]);
-      expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect((await cp.requireBootstrapPool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     } finally {
       process.off('uncaughtException', onUncaught);
     }
@@ -100,6 +107,6 @@ describe('one process per embedded database', () => {
     expect((err as Error).message).toMatch(/process \d+/);
     expect(other.status().state).toBe('unreachable');
     await other.stop();
-    expect((await cp.requirePool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect((await cp.requireBootstrapPool().query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 });

@@ -12,6 +12,7 @@ import { sql as m0011 } from './0011-definer-functions';
 import { sql as m0012 } from './0012-operator-transitional-writes';
 import { sql as m0013 } from './0013-administration';
 import { sql as m0014 } from './0014-administration-functions';
+import { sql as m0015 } from './0015-operator-login-state';
 
 export interface Migration {
   version: number;
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'operator-transitional-writes', sql: m0012 },
   { version: 13, name: 'administration', sql: m0013 },
   { version: 14, name: 'administration-functions', sql: m0014 },
+  { version: 15, name: 'operator-login-state', sql: m0015 },
 ];

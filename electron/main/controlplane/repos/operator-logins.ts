@@ -81,3 +81,9 @@ export async function loginWrap(
     ? { dbRole: row.db_role, wrap: new Uint8Array(row.wrap), wrapKeySha256: new Uint8Array(row.wrap_key_sha256) }
     : null;
 }
+
+/** Before a card login: whether an EDIPI's operator has a login and is active or disabled (arx_bootstrap). */
+export async function loginState(bootstrap: Queryable, edipi: string): Promise<'active' | 'disabled' | null> {
+  const r = await bootstrap.query<{ s: 'active' | 'disabled' | null }>('SELECT arx.login_state($1) AS s', [edipi]);
+  return r.rows[0]?.s ?? null;
+}

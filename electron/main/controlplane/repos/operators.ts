@@ -42,6 +42,12 @@ export async function grantsOfOperator(
   return r.rows.map((g) => ({ tenantId: g.tenant_id, tenantSlug: g.tenant_slug, role: g.role }));
 }
 
+/** The operator behind the connection (an operator's own login role, enrolled and active), or null. */
+export async function currentOperatorId(q: Queryable): Promise<string | null> {
+  const r = await q.query<{ id: string | null }>('SELECT arx.current_operator() AS id');
+  return r.rows[0]?.id ?? null;
+}
+
 /** The tenants and roles of the operator behind the connection (an operator's own login role). */
 export async function grantsOfCurrentOperator(
   q: Queryable,
