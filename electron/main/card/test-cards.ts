@@ -19,7 +19,8 @@ import {
 } from '../pki/test-pki';
 import { certificateSha256 } from '../pki/validate';
 import { allTenantIds } from '../controlplane/repos/tenants';
-import { grantRoles, replaceCertificates, upsertOperator } from '../controlplane/repos/operators';
+import { grantRoles, operatorIdByEdipi, replaceCertificates, upsertOperator } from '../controlplane/repos/operators';
+import type { Queryable } from '../controlplane/repos/queryable';
 import { enrolOrRotateOperatorLogin, operatorRoleName } from '../controlplane/repos/operator-logins';
 import { prepareOperatorLogin } from '../crypto/operator-login-wrap';
 import { inTransaction, withTenant } from '../controlplane/tenant-session';
@@ -414,12 +415,7 @@ export async function registerTestOperators(
         })),
       );
       ids.push(operatorId);
-      const km = card.certificates.find((c) => c.usage === 'key-management');
-      if (km) {
-        const prepared = prepareOperatorLogin(operatorRoleName(operatorId), readFileSync(km.file));
-        await enrolOrRotateOperatorLogin(client, { operatorId, ...prepared });
-        logins++;
-      }
+      if (await enrolTestLogin(client, operatorId, card)) logins++;
     }
     return ids;
   });
@@ -435,4 +431,30 @@ export async function registerTestOperators(
   }
   const certificates = provisioned.cards.reduce((n, card) => n + card.certificates.length, 0);
   return { operators: provisioned.cards.length, logins, certificates, grants, tenants: [...tenants] };
+}
+
+/** A fresh database login for the card's operator, wrapped to its key-management certificate. */
+async function enrolTestLogin(admin: Queryable, operatorId: string, card: ProvisionedCard): Promise<boolean> {
+  const km = card.certificates.find((c) => c.usage === 'key-management');
+  if (!km) return false;
+  const prepared = prepareOperatorLogin(operatorRoleName(operatorId), readFileSync(km.file));
+  await enrolOrRotateOperatorLogin(admin, { operatorId, ...prepared });
+  return true;
+}
+
+/**
+ * Enrols the database login of every test-card operator that has none yet (a demo data directory
+ * provisioned before operators had their own logins); returns how many were enrolled.
+ */
+export async function enrolMissingTestLogins(admin: pg.Pool, provisioned: ProvisionedTestCards): Promise<number> {
+  return inTransaction(admin, async (client) => {
+    let n = 0;
+    for (const card of provisioned.cards) {
+      const id = await operatorIdByEdipi(client, card.edipi);
+      if (!id) continue;
+      const has = await client.query('SELECT 1 FROM arx.operator_logins WHERE operator_id = $1', [id]);
+      if ((has.rowCount ?? 0) === 0 && (await enrolTestLogin(client, id, card))) n++;
+    }
+    return n;
+  });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { ArxConfig } from '../config/config';
 import {
+  enrolMissingTestLogins,
   provisionTestCards,
   registerTestOperators,
   SOFTHSM2_MODULE,
@@ -26,6 +27,8 @@ export async function prepareDemoCard(
   let cards: ProvisionedTestCards;
   if (existsSync(saved)) {
     cards = JSON.parse(readFileSync(saved, 'utf8')) as ProvisionedTestCards;
+    const enrolled = await enrolMissingTestLogins(admin, cards);
+    if (enrolled) log(`demo card: enrolled ${enrolled} operator database login(s)`);
   } else {
     cards = await provisionTestCards(dir, { onProgress: log });
     await registerTestOperators(admin, cards);

@@ -8,6 +8,7 @@ import { X509Certificate } from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   registerTestOperators,
+  enrolMissingTestLogins,
   SOFTHSM2_MODULE,
   TEST_CARDS,
   type ProvisionedTestCards,
@@ -193,6 +194,13 @@ describe('arx card provision-test', () => {
          ON c.operator_id = l.operator_id AND c.usage = 'key-management' AND sha256(c.der) = l.wrap_key_sha256`,
     );
     expect(logins.rows[0]!.n).toBe(out.cards.length);
+    // A data directory provisioned before operators had logins: the missing ones are enrolled, once.
+    await db.admin.query(
+      'DELETE FROM arx.operator_logins WHERE operator_id = (SELECT id FROM arx.operators WHERE edipi = $1)',
+      [out.cards[0]!.edipi],
+    );
+    expect(await enrolMissingTestLogins(db.admin, out)).toBe(1);
+    expect(await enrolMissingTestLogins(db.admin, out)).toBe(0);
     expect(again.grants).toBe(0);
     const ops = await db.admin.query<{ edipi: string; display_name: string; n: string }>(
       `SELECT o.edipi, o.display_name, count(c.*) AS n FROM arx.operators o JOIN arx.operator_certificates c ON c.operator_id = o.id GROUP BY o.id ORDER BY o.edipi`,

@@ -42,13 +42,15 @@ export async function enrolOperatorLogin(admin: Queryable, e: OperatorLoginEnrol
  */
 export async function enrolOrRotateOperatorLogin(admin: Queryable, e: OperatorLoginEnrolment): Promise<string> {
   const role = operatorRoleName(e.operatorId);
-  const known = await admin.query('SELECT 1 FROM arx.operator_logins WHERE operator_id = $1', [e.operatorId]);
-  if ((known.rowCount ?? 0) === 0) return enrolOperatorLogin(admin, e);
   if (!VERIFIER.test(e.scramVerifier)) throw new RangeError('enrolOrRotateOperatorLogin: not a SCRAM-SHA-256 verifier');
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  if ((exists.rowCount ?? 0) === 0) return enrolOperatorLogin(admin, e);
   await admin.query(`ALTER ROLE ${role} LOGIN PASSWORD '${e.scramVerifier}'`);
+  await admin.query(`GRANT arx_operator TO ${role}`);
   await admin.query(
-    'UPDATE arx.operator_logins SET wrap = $2, wrap_key_sha256 = $3, rotated_at = now() WHERE operator_id = $1',
-    [e.operatorId, Buffer.from(e.wrap), Buffer.from(e.wrapKeySha256)],
+    `INSERT INTO arx.operator_logins (operator_id, db_role, wrap, wrap_key_sha256) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (operator_id) DO UPDATE SET wrap = EXCLUDED.wrap, wrap_key_sha256 = EXCLUDED.wrap_key_sha256, rotated_at = now()`,
+    [e.operatorId, role, Buffer.from(e.wrap), Buffer.from(e.wrapKeySha256)],
   );
   return role;
 }
