@@ -12,6 +12,7 @@ import {
   SOFTHSM2_MODULE,
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
+import { createLoginRole } from '../../../electron/main/controlplane/tenant-session';
 import { migratedDatabase } from '../../support/pg';
 import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
 
@@ -71,14 +72,15 @@ beforeAll(async () => {
     ]),
     { env: { PATH: process.env.PATH, SOFTHSM2_CONF: cards.softhsm2Conf }, stdio: 'ignore' },
   );
+  // The workstation holds the bootstrap login only; each operator's own login is unwrapped by their card.
   const suffix = db.name.slice(-12);
   const pw = randomBytes(18).toString('base64url');
-  await db.admin.query(`ALTER ROLE console_${suffix} PASSWORD '${pw}'`);
+  await createLoginRole(db.admin, `bootstrap_${suffix}`, pw, 'arx_bootstrap');
   env = {
     PATH: process.env.PATH ?? '',
     HOME: work,
     ARX_DATA_DIR: join(work, 'data'),
-    ARX_DATABASE_URL: `postgres://console_${suffix}:${pw}@127.0.0.1:${inject('pg').port}/${db.name}`,
+    ARX_DATABASE_URL: `postgres://bootstrap_${suffix}:${pw}@127.0.0.1:${inject('pg').port}/${db.name}`,
     ARX_PKCS11_MODULE: cards.module,
     ARX_TRUST_ANCHORS: cards.trustAnchors,
     ARX_INTERMEDIATES: cards.intermediates,
