@@ -4,7 +4,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
 import { ArxFailure, requireOperator } from '../../../shared/contract';
 import { loadBlake3 } from '../crypto/blake3';
-import { ChainWriter } from '../controlplane/chain-writer';
+import { recordBundleExport } from '../controlplane/repos/reviews';
+import { stepEventRows } from '../controlplane/step-events';
+import { withTenant } from '../controlplane/tenant-session';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
@@ -111,15 +113,14 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       });
       publish('done', 1, 1);
       // The export itself is evidence: an audit event in the tenant's chain.
-      await new ChainWriter(pool, tenant.id, { source: consoleSource() })
-        .append([
-          {
-            type: 'com.arx.bundle.exported',
-            data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId },
-            subject: session.edipi,
-          },
-        ])
-        .catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
+      const exported = {
+        type: 'com.arx.bundle.exported' as const,
+        data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId },
+        subject: session.edipi,
+      };
+      await withTenant(pool, tenant.id, async (c) =>
+        recordBundleExport(c, tenant.id, await stepEventRows(c, tenant.id, consoleSource(), exported)),
+      ).catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
       const { exporter, ...rest } = result;
       void exporter;
       return rest;

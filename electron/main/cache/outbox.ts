@@ -18,6 +18,7 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
 import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
+import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
 import { isTransient } from '../controlplane/transient-failure';
 import type { LocalCache, OutboxRow } from './local-cache';
@@ -29,6 +30,11 @@ export interface DeliveryPlan {
   events: NewEvent[];
   /** The kind's own rows, written with `client` inside the delivery transaction (never its own transaction). */
   write?: (client: pg.PoolClient) => Promise<void>;
+  /**
+   * Instead of `write`: the kind's definer function, which writes its rows and appends the one event
+   * in `events` itself, given as prepared rows (controlplane/step-events.ts).
+   */
+  writeWithEvents?: (client: pg.PoolClient, eventRows: unknown[]) => Promise<void>;
   /** The operator who signed, recorded with the receipt. */
   operatorId?: string;
   /** Told once the item is stored (by this delivery or an earlier one): e.g. to tell open screens. */
@@ -163,6 +169,19 @@ export async function deliverOnce(
   const seen = await withTenant(pool, plan.tenantId, (c) => hasOutboxReceipt(c, plan.tenantId, idempotencyKey));
   if (seen) return 'duplicate';
   try {
+    if (plan.writeWithEvents) {
+      const write = plan.writeWithEvents;
+      await withTenant(pool, plan.tenantId, async (client) => {
+        if (plan.events.length !== 1)
+          throw new ArxFailure('INVALID_REQUEST', `A delivery of ${kind} records one event.`);
+        const rows = await stepEventRows(client, plan.tenantId, source, plan.events[0]!);
+        await write(client, rows);
+        const firstSeq = Number((rows[0] as string[])[0]);
+        const receipt = { tenantId: plan.tenantId, idempotencyKey, kind, firstSeq };
+        await insertOutboxReceipt(client, { ...receipt, operatorId: plan.operatorId ?? null });
+      });
+      return 'delivered';
+    }
     await new ChainWriter(pool, plan.tenantId, {
       source,
       afterAppend: async (client, appended) => {

@@ -2,12 +2,8 @@ import type pg from 'pg';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
 import type { Delivery } from '../cache/outbox';
-import {
-  insertSignature,
-  lockVersionState,
-  setVersionState,
-  versionBySha,
-} from '../controlplane/repos/policy-versions';
+import { lockVersionState, versionBySha } from '../controlplane/repos/policy-versions';
+import { approveVersion } from '../controlplane/repos/policy-steps';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import {
@@ -85,9 +81,9 @@ async function storeApproval(
   await ctx.step(tenantId, async (client) => {
     if ((await lockVersionState(client, tenantId, v.sha256)) !== 'submitted')
       throw new ArxFailure('POLICY_STATE_INVALID', `Version ${v.sha256} is no longer submitted.`);
-    await writeApproval(client, tenantId, v.sha256, signedBy(signed));
     const data = { policyId: v.policyId, versionSha256: v.sha256, approver: by.operatorId };
-    await ctx.audit(client, tenantId, 'com.arx.policy.approved', data, by.edipi);
+    const event = await ctx.eventRows(client, tenantId, 'com.arx.policy.approved', data, by.edipi);
+    await writeApproval(client, tenantId, v.sha256, signedBy(signed), event);
   });
 }
 
@@ -159,9 +155,9 @@ async function writeApproval(
   tenantId: string,
   sha256: string,
   signed: { operatorId: string; certificateSha256: string; envelope: unknown },
+  event: unknown[],
 ): Promise<void> {
-  await insertSignature(c, { tenantId, sha256, role: 'approver', ...signed });
-  const check = await checkVersion(c, tenantId, sha256);
+  const check = await checkVersion(c, tenantId, sha256, [{ role: 'approver', ...signed }]);
   if (!check.ok) {
     const self = check.findings.some((f) => f.problem === 'SELF_APPROVAL');
     throw new ArxFailure(
@@ -170,7 +166,7 @@ async function writeApproval(
       { findings: check.findings },
     );
   }
-  await setVersionState(c, tenantId, sha256, 'approved');
+  await approveVersion(c, tenantId, sha256, signed, event);
 }
 
 /**
@@ -203,7 +199,7 @@ export function approvalDelivery(ctx: LifecycleContext): Delivery {
       ],
       // The screens showing this version (submitted) learn it is approved, as after an online approval.
       stored: () => ctx.changed(q.tenantId, q.policyName, q.sha256, 'approved'),
-      write: async (c) => {
+      writeWithEvents: async (c, event) => {
         const state = await lockVersionState(c, q.tenantId, q.sha256);
         if (state === null)
           throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${q.sha256} in this tenant (any more).`);
@@ -215,7 +211,7 @@ export function approvalDelivery(ctx: LifecycleContext): Delivery {
           );
         }
         const signed = { operatorId: q.operatorId, certificateSha256: q.certificateSha256, envelope: q.envelope };
-        await writeApproval(c, q.tenantId, q.sha256, signed);
+        await writeApproval(c, q.tenantId, q.sha256, signed, event);
       },
     };
   };

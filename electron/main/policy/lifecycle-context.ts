@@ -5,9 +5,15 @@ import { ArxFailure, requireOperator, type OperatorSession } from '../../../shar
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import type { EventType } from '../../../shared/events';
-import { checkSignedVersion, type SignatureCheck } from '../../../shared/policy';
+import {
+  checkSignedVersion,
+  type SignatureCheck,
+  type StoredSignature,
+  type StoredVersion,
+} from '../../../shared/policy';
 import type { OperatorSignature } from '../card/operator-auth';
-import { ChainWriter, lockChain } from '../controlplane/chain-writer';
+import { lockChain } from '../controlplane/chain-writer';
+import { stepEventRows } from '../controlplane/step-events';
 import { enrolledCertificates } from '../controlplane/repos/operators';
 import { signaturesOf, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
@@ -155,9 +161,12 @@ export class LifecycleContext {
     });
   }
 
-  /** The step's audit event, appended in the step's own transaction (see step). */
-  async audit(c: pg.ClientBase, tenantId: string, type: EventType, data: unknown, subject: string): Promise<void> {
-    await new ChainWriter(this.pool(), tenantId, { source: SOURCE }).appendIn(c, [{ type, data, subject }]);
+  /**
+   * The rows of the step's audit event on the chain head (see step); the step's definer function
+   * checks them and appends them in the same transaction as its change.
+   */
+  eventRows(c: pg.ClientBase, tenantId: string, type: EventType, data: unknown, subject: string): Promise<unknown[]> {
+    return stepEventRows(c, tenantId, SOURCE, { type, data, subject });
   }
 
   /** Signs a statement as a DSSE envelope on the operator's card: the card signs SHA-256 of the PAE. */
@@ -199,10 +208,28 @@ export function requireState(
     );
 }
 
-/** The two-person check of a stored version against the enrolled certificates (POLICY_VERSION_UNKNOWN when absent). */
-export async function checkVersion(c: pg.ClientBase, tenantId: string, sha256: string): Promise<SignatureCheck> {
+/**
+ * The two-person check of a stored version against the enrolled certificates, with `extra`
+ * signatures not stored yet (POLICY_VERSION_UNKNOWN when the version is absent).
+ */
+export async function checkVersion(
+  c: pg.ClientBase,
+  tenantId: string,
+  sha256: string,
+  extra: readonly StoredSignature[] = [],
+): Promise<SignatureCheck> {
   const v = await storedVersion(c, tenantId, sha256);
-  const sigs = (await signaturesOf(c, tenantId, [sha256])).get(sha256) ?? [];
+  const sigs = [...((await signaturesOf(c, tenantId, [sha256])).get(sha256) ?? []), ...extra];
+  return checkCandidate(c, tenantId, v, sigs);
+}
+
+/** The two-person check of a version and signatures (stored or about to be) against the enrolled certificates. */
+export async function checkCandidate(
+  c: pg.ClientBase,
+  tenantId: string,
+  v: StoredVersion,
+  sigs: readonly StoredSignature[],
+): Promise<SignatureCheck> {
   const certs = await enrolledCertificates(
     c,
     tenantId,

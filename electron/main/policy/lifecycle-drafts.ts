@@ -2,7 +2,8 @@ import { ArxFailure } from '../../../shared/contract';
 import type { Draft, PolicyTest } from '../../../shared/contract/domains/policy-lifecycle';
 import { canonicalText, GATEWAY_SCHEMA, policyVersionDigest, validatePolicies } from '../../../shared/policy';
 import { runPolicyTests } from '../../../shared/policy/policy-tests';
-import { deleteDraft, draftOf as draftRow, saveDraftRow } from '../controlplane/repos/policy-drafts';
+import { draftOf as draftRow } from '../controlplane/repos/policy-drafts';
+import { discardDraft as discardDraftRow, saveDraft as saveDraftRow } from '../controlplane/repos/policy-steps';
 import { versionBySha } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import * as cedar from './cedar-node';
@@ -28,7 +29,7 @@ export async function saveDraft(
     tests: PolicyTest[];
   },
 ): Promise<Draft> {
-  const op = ctx.operator();
+  ctx.operator();
   const text = canonicalText(req.text);
   const schema = canonicalText(req.schema ?? GATEWAY_SCHEMA);
   return withTenant(ctx.pool(), req.tenantId, async (c) => {
@@ -41,7 +42,6 @@ export async function saveDraft(
     }
     const savedAt = await saveDraftRow(c, {
       tenantId: req.tenantId,
-      operatorId: op.operatorId,
       policyName: req.policyName,
       baseSha256: req.baseSha256,
       text,
@@ -53,8 +53,8 @@ export async function saveDraft(
 }
 
 export async function discardDraft(ctx: LifecycleContext, tenantId: string, policyName: string): Promise<boolean> {
-  const op = ctx.operator();
-  return withTenant(ctx.pool(), tenantId, (c) => deleteDraft(c, tenantId, op.operatorId, policyName));
+  ctx.operator();
+  return withTenant(ctx.pool(), tenantId, (c) => discardDraftRow(c, tenantId, policyName));
 }
 
 function draftOf(

@@ -7,13 +7,7 @@ import {
   type PolicyPublicationStatement,
 } from '../../../shared/policy';
 import { enrolledCertificates } from '../controlplane/repos/operators';
-import {
-  appendPublication,
-  lockActiveVersion,
-  nextPublicationSeq,
-  setActiveVersion,
-  setVersionState,
-} from '../controlplane/repos/policy-versions';
+import { lockActiveVersion, nextPublicationSeq } from '../controlplane/repos/policy-versions';
 import type { LifecycleContext, SignedStatement } from './lifecycle-context';
 import { nodeSignatureVerifier } from './node-verify';
 
@@ -55,12 +49,12 @@ export function signPublication(
 }
 
 /**
- * Makes the statement's version active, inside the step's transaction: refused when the active
- * version or the sequence moved since it was signed (POLICY_PUBLICATION_STALE), or when the
- * signatures would not pass the gateway's check (checked before anything is written). The one
- * active before is superseded. Returns the previous digest.
+ * Checks, inside the step's transaction, that the statement's version can become active: refused
+ * when it is active already (POLICY_STATE_INVALID), when the active version or the sequence moved
+ * since it was signed (POLICY_PUBLICATION_STALE), or when the signatures would not pass the
+ * gateway's check. Returns the previous digest; the step's definer function makes the change.
  */
-export async function activate(
+export async function verifyActivation(
   c: pg.ClientBase,
   s: PolicyPublicationStatement,
   signed: { envelope: unknown; publishedBy: string; requestedBy: string | null },
@@ -96,19 +90,5 @@ export async function activate(
       `The publication does not verify: ${why}`,
     );
   }
-  if (previous) await setVersionState(c, s.tenantId, previous, 'superseded');
-  await setVersionState(c, s.tenantId, s.version.sha256, 'published');
-  await setActiveVersion(c, s.tenantId, s.policyId, s.version.sha256);
-  await appendPublication(c, {
-    tenantId: s.tenantId,
-    policyId: s.policyId,
-    seq: s.sequence,
-    sha256: s.version.sha256,
-    previousSha256: s.previousSha256,
-    kind: s.kind,
-    rollbackId: s.rollbackId,
-    by: signed.publishedBy,
-    envelope: signed.envelope,
-  });
   return previous;
 }

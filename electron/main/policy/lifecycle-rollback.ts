@@ -7,17 +7,16 @@ import {
   publicationBytes,
   type PolicyPublicationStatement,
 } from '../../../shared/policy';
+import { rollbackRow, type RollbackRow } from '../controlplane/repos/policy-rollbacks';
 import {
-  insertRollback,
-  markRollbackApplied,
-  rollbackRow,
-  type RollbackRow,
-} from '../controlplane/repos/policy-rollbacks';
+  approveRollback as approveRollbackRow,
+  requestRollback as requestRollbackRow,
+} from '../controlplane/repos/policy-steps';
 import { policyByName, publicationsOf, versionBySha } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import { checkVersion, type LifecycleContext } from './lifecycle-context';
-import { activate, planPublication, signPublication } from './lifecycle-publication';
+import { planPublication, signPublication, verifyActivation } from './lifecycle-publication';
 import { rollbackView } from './lifecycle-read';
 
 /**
@@ -38,16 +37,6 @@ export async function requestRollback(ctx: LifecycleContext, req: { tenantId: st
     op,
   );
   await ctx.step(req.tenantId, async (c) => {
-    await insertRollback(c, {
-      id: rollbackId,
-      tenantId: req.tenantId,
-      policyId: v.policyId,
-      toSha256: v.sha256,
-      fromSha256: statement.previousSha256,
-      requestedBy: op.operatorId,
-      certificateSha256: signed.certificateSha256,
-      envelope: signed.envelope,
-    });
     const data = {
       policyId: v.policyId,
       versionSha256: v.sha256,
@@ -55,7 +44,15 @@ export async function requestRollback(ctx: LifecycleContext, req: { tenantId: st
       fromSha256: statement.previousSha256,
       requestedBy: op.operatorId,
     };
-    await ctx.audit(c, req.tenantId, 'com.arx.policy.rollbackrequested', data, op.edipi);
+    const event = await ctx.eventRows(c, req.tenantId, 'com.arx.policy.rollbackrequested', data, op.edipi);
+    const at = {
+      tenantId: req.tenantId,
+      rollbackId,
+      toSha256: v.sha256,
+      previousSha256: statement.previousSha256,
+      sequence: statement.sequence,
+    };
+    await requestRollbackRow(c, at, signed, event);
   });
   ctx.changed(req.tenantId, v.policyName, v.sha256, 'rollback-requested');
   return rollbackView(ctx, req.tenantId, rollbackId);
@@ -111,25 +108,24 @@ export async function approveRollback(
   if (signed.operator.operatorId === rb.requester.operatorId)
     throw new ArxFailure('POLICY_SELF_APPROVAL', 'The card that signed belongs to the requester of this rollback.');
   const name = await ctx.step(req.tenantId, async (c) => {
-    const applied = await markRollbackApplied(c, req.rollbackId, {
-      approvedBy: op.operatorId,
-      certificateSha256: signed.certificateSha256,
-      envelope: signed.envelope,
-    });
-    if (!applied) throw new ArxFailure('POLICY_STATE_INVALID', `Rollback ${req.rollbackId} is no longer requested.`);
+    const now = await rollbackRow(c, req.rollbackId);
+    if (now?.state !== 'requested')
+      throw new ArxFailure('POLICY_STATE_INVALID', `Rollback ${req.rollbackId} is no longer requested.`);
     const v = await versionBySha(c, req.tenantId, rb.toSha256);
     const check = await checkVersion(c, req.tenantId, rb.toSha256);
     if (!v || !check.ok)
       throw new ArxFailure('POLICY_ROLLBACK_INVALID', `Version ${rb.toSha256} no longer passes the signature check.`);
+    // The publication as the function will store it: the request's envelope with both signatures.
     const request = rb.requester.envelope as { signatures: unknown[] };
     const both = { ...request, signatures: [...request.signatures, ...(signed.envelope as typeof request).signatures] };
-    const previous = await activate(c, statement, {
+    const previous = await verifyActivation(c, statement, {
       envelope: both,
       publishedBy: op.operatorId,
       requestedBy: rb.requester.operatorId,
     });
     const data = { policyId: v.policyId, versionSha256: v.sha256, fromSha256: previous ?? v.sha256, by: op.operatorId };
-    await ctx.audit(c, req.tenantId, 'com.arx.policy.rolledback', data, op.edipi);
+    const event = await ctx.eventRows(c, req.tenantId, 'com.arx.policy.rolledback', data, op.edipi);
+    await approveRollbackRow(c, req.tenantId, req.rollbackId, signed, event);
     return v.policyName;
   });
   ctx.changed(req.tenantId, name, rb.toSha256, 'rolledback');

@@ -3,22 +3,13 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
-import { deleteDraft } from '../controlplane/repos/policy-drafts';
-import {
-  insertPolicy,
-  insertSignature,
-  insertVersion,
-  lockVersionState,
-  policyByName,
-  setVersionState,
-  versionBySha,
-  type VersionRow,
-} from '../controlplane/repos/policy-versions';
+import { publishVersion, rejectVersion, submitVersion } from '../controlplane/repos/policy-steps';
+import { lockVersionState, policyByName, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
-import { checkVersion, requireState, storedVersion, type LifecycleContext } from './lifecycle-context';
+import { checkCandidate, checkVersion, requireState, storedVersion, type LifecycleContext } from './lifecycle-context';
 import { getDraft, submissionBlockers } from './lifecycle-drafts';
-import { activate, planPublication, signPublication } from './lifecycle-publication';
+import { planPublication, signPublication, verifyActivation } from './lifecycle-publication';
 import { summary } from './lifecycle-read';
 
 /** Submitting a draft (author's signature), rejecting and publishing a version. */
@@ -55,42 +46,36 @@ export async function submit(
     req.pin,
     op,
   );
+  const version = {
+    sha256: draft.digest.sha256,
+    blake3: draft.digest.blake3,
+    tenantId: req.tenantId,
+    policyId,
+    policyName: req.policyName,
+    parentSha256: draft.baseSha256,
+    text: draft.text,
+    schema: draft.schema,
+    tests: draft.tests,
+  };
   await ctx.step(req.tenantId, async (c) => {
-    await insertVersion(c, {
-      sha256: draft.digest.sha256,
-      blake3: draft.digest.blake3,
-      tenantId: req.tenantId,
-      policyId,
-      parentSha256: draft.baseSha256,
-      text: draft.text,
-      schema: draft.schema,
-      tests: draft.tests,
-      authorId: op.operatorId,
-    });
-    await insertSignature(c, {
-      tenantId: req.tenantId,
-      sha256: draft.digest.sha256,
-      role: 'author',
-      ...signedBy(signed),
-    });
-    const check = await checkVersion(c, req.tenantId, draft.digest.sha256);
+    // Verified before anything is stored, as the gateway will verify it.
+    const author = { role: 'author' as const, ...signedBy(signed) };
+    const check = await checkCandidate(c, req.tenantId, { ...version, authorId: op.operatorId }, [author]);
     if (!check.verified.author) {
       throw new ArxFailure(
         'POLICY_SIGNATURE_INVALID',
         `Your signature does not verify: ${reasonsOf(check).join('; ')}`,
-        {
-          findings: check.findings,
-        },
+        { findings: check.findings },
       );
     }
-    await deleteDraft(c, req.tenantId, op.operatorId, req.policyName);
     const data = {
       policyId,
       versionSha256: draft.digest.sha256,
       versionBlake3: draft.digest.blake3,
       author: op.operatorId,
     };
-    await ctx.audit(c, req.tenantId, 'com.arx.policy.submitted', data, op.edipi);
+    const event = await ctx.eventRows(c, req.tenantId, 'com.arx.policy.submitted', data, op.edipi);
+    await submitVersion(c, version, signed, event);
   });
   ctx.changed(req.tenantId, req.policyName, draft.digest.sha256, 'submitted');
   return summary(ctx, req.tenantId, draft.digest.sha256);
@@ -104,7 +89,7 @@ export const signedBy = (s: { envelope: unknown; certificateSha256: string; oper
 });
 
 /**
- * The policy row (created with the first version of a policy) and the refusal of a duplicate come
+ * The policy's id (a new one for a policy's first version) and the refusal of a duplicate come
  * before the card is asked: nobody should type a PIN for a step that cannot happen.
  */
 async function policyFor(ctx: LifecycleContext, tenantId: string, policyName: string, sha256: string): Promise<string> {
@@ -115,11 +100,8 @@ async function policyFor(ctx: LifecycleContext, tenantId: string, policyName: st
         `Version ${sha256} already exists in this tenant (same text, schema and tests).`,
       );
     }
-    const existing = await policyByName(c, tenantId, policyName);
-    if (existing) return existing.id;
-    const id = randomUUID();
-    await insertPolicy(c, id, tenantId, policyName);
-    return id;
+    // A new policy's row is created with its first version (submit_version), under this id.
+    return (await policyByName(c, tenantId, policyName))?.id ?? randomUUID();
   });
 }
 
@@ -131,9 +113,13 @@ export async function reject(
   const name = await ctx.step(req.tenantId, async (c) => {
     const v = await storedVersion(c, req.tenantId, req.sha256);
     requireState(v, req.sha256, 'submitted', 'rejected');
-    await setVersionState(c, req.tenantId, req.sha256, 'rejected');
     const data = { policyId: v.policyId, versionSha256: v.sha256, by: op.operatorId };
-    await ctx.audit(c, req.tenantId, 'com.arx.policy.rejected', data, op.edipi);
+    await rejectVersion(
+      c,
+      req.tenantId,
+      req.sha256,
+      await ctx.eventRows(c, req.tenantId, 'com.arx.policy.rejected', data, op.edipi),
+    );
     return v.policyName;
   });
   ctx.changed(req.tenantId, name, req.sha256, 'rejected');
@@ -160,7 +146,7 @@ export async function publish(
   await ctx.step(req.tenantId, async (c) => {
     await lockVersionState(c, req.tenantId, req.sha256);
     await publishable(c, req.tenantId, req.sha256);
-    const previous = await activate(c, statement, {
+    const previous = await verifyActivation(c, statement, {
       envelope: signed.envelope,
       publishedBy: op.operatorId,
       requestedBy: null,
@@ -171,7 +157,9 @@ export async function publish(
       previousSha256: previous,
       publishedBy: op.operatorId,
     };
-    await ctx.audit(c, req.tenantId, 'com.arx.policy.published', data, op.edipi);
+    const event = await ctx.eventRows(c, req.tenantId, 'com.arx.policy.published', data, op.edipi);
+    const at = { tenantId: req.tenantId, sha256: v.sha256, previousSha256: previous, sequence: statement.sequence };
+    await publishVersion(c, at, signed, event);
   });
   ctx.changed(req.tenantId, v.policyName, req.sha256, 'published');
   return summary(ctx, req.tenantId, req.sha256);

@@ -7,7 +7,7 @@ import type { Delivery } from '../cache/outbox';
 import { loadBlake3 } from '../crypto/blake3';
 import type { NewEvent } from '../controlplane/chain-writer';
 import { holdsRole } from '../controlplane/repos/operators';
-import { insertReviewCertificate, reviewEnvelope } from '../controlplane/repos/reviews';
+import { recordReview, reviewEnvelope } from '../controlplane/repos/reviews';
 import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import { sha256Hex, verifyCardSignature } from './card-signature';
@@ -47,22 +47,19 @@ export function reviewSignedEvent(st: FidelityStatement, edipi: string): NewEven
   };
 }
 
-/** The certificate row (online and delivered alike), inside the caller's append transaction. */
+/** The certificate row and its event (prepared rows), online and delivered alike, signed by the connected operator. */
 export async function insertCertificate(
   client: pg.PoolClient,
   envelope: FidelityEnvelope,
   st: FidelityStatement,
-  operatorId: string,
+  event: unknown[],
 ): Promise<void> {
   const a = st.subject[0]!.annotations;
-  await insertReviewCertificate(client, {
-    id: st.predicate.reviewId,
-    tenantId: a.tenantId,
-    signerId: operatorId,
-    fromSeq: a.fromSeq,
-    toSeq: a.toSeq,
-    envelope,
-  });
+  await recordReview(
+    client,
+    { id: st.predicate.reviewId, tenantId: a.tenantId, fromSeq: a.fromSeq, toSeq: a.toSeq, envelope },
+    event,
+  );
 }
 
 /** The one-line description shown in the outbox list (Settings) and on the Certificates screen. */
@@ -166,7 +163,7 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
       tenantId: a.tenantId,
       operatorId: q.operatorId,
       events: [reviewSignedEvent(st, q.edipi)],
-      write: async (client) => {
+      writeWithEvents: async (client, event) => {
         if (!(await holdsRole(client, a.tenantId, q.operatorId, 'isso')))
           throw new ArxFailure(
             'REVIEW_ROLE_REQUIRED',
@@ -189,7 +186,7 @@ export function reviewDelivery(pool: () => pg.Pool): Delivery {
               );
         }
         try {
-          await insertCertificate(client, envelope, st, q.operatorId);
+          await insertCertificate(client, envelope, st, event);
         } catch (err) {
           const e = err as { code?: string; constraint?: string };
           // The id is taken in another tenant (invisible here under RLS).

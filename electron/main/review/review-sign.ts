@@ -5,7 +5,8 @@ import { envelopeOf, pae } from '../../../shared/dsse';
 import { FIDELITY_PAYLOAD_TYPE, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
 import type { OfflineWrites } from '../cache/offline';
 import type { OperatorSignature } from '../card/operator-auth';
-import { ChainWriter } from '../controlplane/chain-writer';
+import { stepEventRows } from '../controlplane/step-events';
+import { withTenant } from '../controlplane/tenant-session';
 import { sha256, verifyCardSignature } from './card-signature';
 import { summaryOf, type CertificateSummary } from './certificate-summary';
 import { insertCertificate, queuedReviewSummary, reviewSignedEvent, type QueuedReview } from './outbox-delivery';
@@ -26,18 +27,18 @@ export interface SignDeps {
 
 const CONSOLE_SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
 
-/** Inserts the certificate inside the append transaction of its audit event: both or neither. */
+/** Stores the certificate with its audit event in one transaction: both or neither. */
 async function storeCertificate(
   pool: pg.Pool,
   envelope: FidelityEnvelope,
   st: FidelityStatement,
   s: OperatorSession,
 ): Promise<void> {
-  const writer = new ChainWriter(pool, st.subject[0]!.annotations.tenantId, {
-    source: CONSOLE_SOURCE,
-    afterAppend: (client) => insertCertificate(client, envelope, st, s.operatorId),
+  const tenantId = st.subject[0]!.annotations.tenantId;
+  await withTenant(pool, tenantId, async (client) => {
+    const event = await stepEventRows(client, tenantId, CONSOLE_SOURCE, reviewSignedEvent(st, s.edipi));
+    await insertCertificate(client, envelope, st, event);
   });
-  await writer.append([reviewSignedEvent(st, s.edipi)]);
 }
 
 /** The draft's statement signed on the card (PIN for this signature), checked before anything is stored. */

@@ -1,5 +1,4 @@
 import type { Queryable } from './queryable';
-import { bin } from './policy-versions';
 
 /** Rollback requests and their approvals (arx.policy_rollbacks), inside a tenant transaction. */
 
@@ -61,47 +60,4 @@ export async function rollbackIdsOfPolicy(q: Queryable, tenantId: string, policy
     [tenantId, policyId],
   );
   return r.rows.map((x) => x.id);
-}
-
-export async function insertRollback(
-  q: Queryable,
-  r: {
-    id: string;
-    tenantId: string;
-    policyId: string;
-    toSha256: string;
-    fromSha256: string | null;
-    requestedBy: string;
-    certificateSha256: string;
-    envelope: unknown;
-  },
-): Promise<void> {
-  await q.query(
-    `INSERT INTO arx.policy_rollbacks (id, tenant_id, policy_id, to_sha256, from_sha256, requested_by, request_certificate_sha256, request_envelope)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-    [
-      r.id,
-      r.tenantId,
-      r.policyId,
-      bin(r.toSha256),
-      r.fromSha256 ? bin(r.fromSha256) : null,
-      r.requestedBy,
-      bin(r.certificateSha256),
-      JSON.stringify(r.envelope),
-    ],
-  );
-}
-
-/** Records the approval of a requested rollback; false when it is no longer requested. */
-export async function markRollbackApplied(
-  q: Queryable,
-  id: string,
-  a: { approvedBy: string; certificateSha256: string; envelope: unknown },
-): Promise<boolean> {
-  const r = await q.query(
-    `UPDATE arx.policy_rollbacks SET approved_by = $2, approval_certificate_sha256 = $3, approval_envelope = $4::jsonb, approved_at = now(), state = 'applied'
-     WHERE id = $1 AND state = 'requested'`,
-    [id, a.approvedBy, bin(a.certificateSha256), JSON.stringify(a.envelope)],
-  );
-  return r.rowCount === 1;
 }

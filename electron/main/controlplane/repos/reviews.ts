@@ -1,16 +1,25 @@
+import { callDefiner } from './definer-errors';
 import type { Queryable } from './queryable';
 
 /** Fidelity certificates (arx.review_certificates) and their audit events, inside a tenant transaction. */
 
-/** Stores a certificate, inside the append transaction of its com.arx.review.signed event. */
-export async function insertReviewCertificate(
+/**
+ * Stores a certificate signed by the connected operator with its com.arx.review.signed event
+ * (prepared rows), through arx.record_review: both or neither.
+ */
+export async function recordReview(
   q: Queryable,
-  c: { id: string; tenantId: string; signerId: string; fromSeq: number; toSeq: number; envelope: unknown },
+  c: { id: string; tenantId: string; fromSeq: number; toSeq: number; envelope: unknown },
+  event: unknown[],
 ): Promise<void> {
-  await q.query(
-    'INSERT INTO arx.review_certificates (id, tenant_id, signer_id, from_seq, to_seq, envelope) VALUES ($1, $2, $3, $4, $5, $6)',
-    [c.id, c.tenantId, c.signerId, c.fromSeq, c.toSeq, JSON.stringify(c.envelope)],
-  );
+  await callDefiner(q, 'record_review', [c.tenantId, c.id, c.fromSeq, c.toSeq, JSON.stringify(c.envelope), ...event], {
+    AX403: 'REVIEW_ROLE_REQUIRED',
+  });
+}
+
+/** Records the export of a bundle by the connected operator: its com.arx.bundle.exported event (prepared rows). */
+export async function recordBundleExport(q: Queryable, tenantId: string, event: unknown[]): Promise<void> {
+  await callDefiner(q, 'record_bundle_export', [tenantId, ...event]);
 }
 
 /** The newest certificates of the tenant (at most `limit`), newest first. */
