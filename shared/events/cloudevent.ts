@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { EVENT_DATA, isEventType, type EventData, type EventType } from './types';
+import { WRITER_PATTERN } from './writer';
 
 /**
  * CloudEvents v1.0 (JSON format) as ARX stores them. Extension attributes (CloudEvents §3.1.1:
  * lowercase a-z0-9, at most 20 characters): `sequence` (the Sequence extension: the event's seq in
  * its tenant chain, as a decimal string) and `arxtenant` (the tenant id, so that an event copied
- * into another tenant's chain is caught by its own content).
+ * into another tenant's chain is caught by its own content), `arxwriter`, `arxcert` and `arxsig`
+ * (who wrote the event, and their card signature: writer.ts).
  */
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
@@ -20,7 +22,16 @@ export const CloudEventEnvelopeSchema = z
     datacontenttype: z.literal('application/json'),
     sequence: z.string().regex(/^(0|[1-9][0-9]{0,18})$/),
     arxtenant: z.string().uuid(),
+    arxwriter: z.string().regex(WRITER_PATTERN, 'expected operator/<uuid> or gateway/<login role>').optional(),
+    arxcert: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     data: z.unknown(),
+    arxsig: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .optional(),
   })
   .strict();
 
@@ -34,7 +45,13 @@ export interface ArxEvent<T extends EventType = EventType> {
   datacontenttype: 'application/json';
   sequence: string;
   arxtenant: string;
+  /** Who appended the event: `operator/<operator id>` or `gateway/<login role>` (writer.ts); every writer sets it, and the control plane refuses an append without it. */
+  arxwriter?: string;
+  /** SHA-256 (hex) of the certificate whose key made `arxsig`. */
+  arxcert?: string;
   data: EventData<T>;
+  /** The writer's card signature over the event's bytes without this attribute (writer.ts). */
+  arxsig?: string;
 }
 
 export interface EventIssue {
@@ -83,7 +100,10 @@ export function serializeEvent(e: ArxEvent): Uint8Array {
     datacontenttype: e.datacontenttype,
     sequence: e.sequence,
     arxtenant: e.arxtenant,
+    ...(e.arxwriter !== undefined ? { arxwriter: e.arxwriter } : {}),
+    ...(e.arxcert !== undefined ? { arxcert: e.arxcert } : {}),
     data: e.data,
+    ...(e.arxsig !== undefined ? { arxsig: e.arxsig } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(ordered));
 }

@@ -1,6 +1,6 @@
 /**
- * Appending through the database function (arx.append_events: continuity, bytes and writer-class
- * checks under the chain lock) against the direct INSERT the writer used before, in one run, on
+ * Appending through the database function (arx.append_events: continuity, bytes, writer-class and
+ * named-writer checks under the chain lock) against the direct INSERT the writer used before, in one run, on
  * the same rows, alternating batches on two tenant chains so that load and cache state are shared.
  * Goal: the function keeps at least 80% of the direct INSERT's events/s.
  *
@@ -17,6 +17,7 @@ import { eventColumnParams } from '../../electron/main/controlplane/repos/events
 import { startEmbeddedPostgres } from '../../electron/main/controlplane/embedded';
 import { migrate } from '../../electron/main/controlplane/migrate';
 import { createLoginRole } from '../../electron/main/controlplane/tenant-session';
+import { gatewayWriter } from '../../shared/events';
 import { sampleGatewayEvents } from './sample-events';
 
 const N = Number(process.env.ARX_BENCH_EVENTS ?? 100_000);
@@ -53,8 +54,22 @@ async function main() {
       return p;
     };
     const variants = [
-      { name: 'database function', sql: FUNCTION_SQL, pool: pool('bench_gateway'), tenant: randomUUID(), ms: 0 },
-      { name: 'direct INSERT (before)', sql: DIRECT_SQL, pool: pool('bench_direct'), tenant: randomUUID(), ms: 0 },
+      {
+        name: 'database function',
+        sql: FUNCTION_SQL,
+        pool: pool('bench_gateway'),
+        user: 'bench_gateway',
+        tenant: randomUUID(),
+        ms: 0,
+      },
+      {
+        name: 'direct INSERT (before)',
+        sql: DIRECT_SQL,
+        pool: pool('bench_direct'),
+        user: 'bench_direct',
+        tenant: randomUUID(),
+        ms: 0,
+      },
     ];
     for (const v of variants)
       await admin.query(`INSERT INTO arx.tenants (id, slug, name) VALUES ($1, $2, 'bench')`, [
@@ -89,12 +104,13 @@ async function main() {
 
 /** One batch in one transaction; only the statement that writes is timed (row building is shared). */
 async function appendOnce(
-  v: { sql: string; pool: pg.Pool; tenant: string },
+  v: { sql: string; pool: pg.Pool; user: string; tenant: string },
   batch: NewEvent[],
   b3: Awaited<ReturnType<typeof loadBlake3>>,
   heads: Map<string, { seq: number; prevHash: Uint8Array } | null>,
 ): Promise<number> {
-  const rows = prepareRows(b3, v.tenant, '/arx/gateway/bench', heads.get(v.tenant) ?? null, batch);
+  const at = { tenantId: v.tenant, source: '/arx/gateway/bench', writer: gatewayWriter(v.user) };
+  const rows = prepareRows(b3, at, heads.get(v.tenant) ?? null, batch);
   const client = await v.pool.connect();
   try {
     await client.query('BEGIN');

@@ -10,7 +10,7 @@ import {
   systemTenantId,
   type AdminFunction,
 } from '../controlplane/repos/administration';
-import { lockChain } from '../controlplane/repos/events';
+import { expectedWriter, lockChain } from '../controlplane/repos/events';
 import { withTenant } from '../controlplane/tenant-session';
 
 /** The payload type of every administration statement (the definer functions check it). */
@@ -58,8 +58,7 @@ export class Administration {
         const head = await adminChainHead(c, tenantId);
         const prepared = prepareRows(
           nobleBlake3,
-          tenantId,
-          SOURCE,
+          { tenantId, source: SOURCE, writer: await expectedWriter(c) },
           head && { seq: head.seq + 1, prevHash: new Uint8Array(head.chainHash) },
           [event],
         );

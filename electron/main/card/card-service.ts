@@ -446,6 +446,35 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     }
   }
 
+  /**
+   * Signs `digest` (SHA-256) with the login key (PIV Authentication, 9A): ECDSA, or RSA PKCS#1
+   * v1.5 as in the proof of possession. It needs no PIN per signature (PIV's 9A is "PIN once per
+   * session"): this is what signs the operator's audit events (docs/events.md, "Writers").
+   */
+  async signWithLoginKey(digest: Uint8Array): Promise<SignatureResult> {
+    this.assertOpen();
+    const certificate = this.certificate;
+    const key = this.keys.find((k) => k.id === certificate.id);
+    if (!key) throw new ArxFailure('CARD_KEY_MISSING', `The card has no private key for "${certificate.label}".`);
+    if (key.alwaysAuthenticate)
+      throw new ArxFailure(
+        'CARD_KEY_UNSUPPORTED',
+        'The login key requires a PIN for every use; it cannot sign events.',
+      );
+    const plan = signingPlan(publicKeyOf(certificate), key.keyType, digest, 'pkcs1');
+    if (!plan) throw mismatch(certificate);
+    await this.client.call({ op: 'signInit', session: this.session, key: key.handle, mechanism: plan.mechanism });
+    const raw = await this.client.call({
+      op: 'sign',
+      session: this.session,
+      data: plan.data,
+      maxLength: plan.maxLength,
+    });
+    const result: SignatureResult = { purpose: 'audit event', algorithm: plan.algorithm, raw, certificate };
+    if (plan.curve) result.der = ecdsaRawToDer(plan.curve, raw);
+    return result;
+  }
+
   /** The key management certificate (PIV 9D, or CAC Email Encryption), or null when the card has none. */
   keyManagementCertificate(): CardCertificate | null {
     return this.certificates.find((c) => KEY_MANAGEMENT_ROLES.includes(c.role)) ?? null;

@@ -1,8 +1,11 @@
 // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import { operatorWriter } from '../../../shared/events';
+import type { WriterIdentity } from '../controlplane/chain-writer';
 import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
@@ -33,6 +36,8 @@ export interface LoggedInCard {
     pin: Uint8Array | null,
     options?: { rsa?: 'pss' | 'pkcs1' },
   ): Promise<SignatureResult>;
+  /** The login key (9A), which signs the operator's audit events; absent on UI stand-ins. */
+  signWithLoginKey?(digest: Uint8Array): Promise<SignatureResult>;
   /** The Key Management key (9D), for the local cache's data key (electron/main/cache); absent on UI stand-ins. */
   keyManagementCertificate?(): CardCertificate | null;
   deriveSharedSecret?(peerPoint: Uint8Array): Promise<Uint8Array>;
@@ -427,6 +432,30 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     );
     if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
     return { sha256: validated.value.sha256 };
+  }
+
+  /**
+   * Who the console's audit events name as their writer, and the card signer that authenticates
+   * them (docs/events.md, "Writers"): the logged-in operator and their login key (9A). The signer
+   * is absent when the card is gone or cannot sign (a locked session, a UI stand-in).
+   */
+  eventWriter(): WriterIdentity | null {
+    const cur = this.current;
+    if (!cur) return null;
+    const card = cur.session.locked ? null : cur.card;
+    const writer = operatorWriter(cur.session.operatorId);
+    if (!card?.signWithLoginKey) return { writer };
+    const certificateSha256 = createHash('sha256').update(card.certificate.der).digest('hex');
+    return {
+      writer,
+      signer: {
+        certificateSha256,
+        sign: async (preimage) => {
+          const r = await card.signWithLoginKey!(new Uint8Array(createHash('sha256').update(preimage).digest()));
+          return r.der ?? r.raw;
+        },
+      },
+    };
   }
 
   /** The logged-in, unlocked card (for services that need more of it than a signature, e.g. the cache key); null otherwise. */

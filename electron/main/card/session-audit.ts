@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { ChainWriter } from '../controlplane/chain-writer';
+import { ChainWriter, type WriterIdentity } from '../controlplane/chain-writer';
 import type { SessionAuditEvent } from './operator-auth';
 
 /**
@@ -14,8 +14,13 @@ export function sessionAuditWriter(
   refusalPool: () => pg.Pool | undefined,
   allTenants: () => Promise<string[]>,
   log: (line: string) => void,
+  writerOf: () => WriterIdentity | null = () => null,
 ) {
-  const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 64) || 'host';
+  const source = `/arx/console/${host}`;
   return async (event: SessionAuditEvent): Promise<void> => {
     const pool = event.tenants.length ? operatorPool() : refusalPool();
     const tenants = event.tenants.length ? event.tenants : pool ? await allTenants().catch(() => []) : [];
@@ -23,8 +28,13 @@ export function sessionAuditWriter(
       log(`audit (no tenant): ${event.type} ${JSON.stringify(event.data)}`);
       return;
     }
+    // A refused login has no operator: the console host names itself (docs/events.md, "Writers").
+    const identity = event.type === 'com.arx.session.refused' ? null : writerOf();
+    const named = 'operatorId' in event.data ? { writer: `operator/${event.data.operatorId}` } : null;
+    const who =
+      identity && named && identity.writer === named.writer ? identity : (named ?? { writer: `console/${host}` });
     for (const t of tenants) {
-      await new ChainWriter(pool, t, { source }).append([
+      await new ChainWriter(pool, t, { source, ...who }).append([
         {
           type: event.type,
           data: event.data,

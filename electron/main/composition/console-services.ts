@@ -14,6 +14,7 @@ import { OperatorAuth, type CardBackend } from '../card/operator-auth';
 import { findOperator } from '../card/operator-directory';
 import { connectOperator } from '../card/operator-database';
 import { sessionAuditWriter } from '../card/session-audit';
+import type { WriterIdentity } from '../controlplane/chain-writer';
 import { loadTrustStore, type TrustStore } from '../pki/trust-store';
 import { ArxFailure } from '../../../shared/contract';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
@@ -98,7 +99,7 @@ export function createConsoleServices(
       ...(config.card.crls ? { crls: config.card.crls } : {}),
     }));
   };
-  const operatorAuth = new OperatorAuth({
+  const operatorAuth: OperatorAuth = new OperatorAuth({
     backend: openBackend,
     trustStore,
     policy: { policyArcs: config.card.policyArcs, staleCrl: config.card.staleCrl },
@@ -114,6 +115,7 @@ export function createConsoleServices(
         return admin ? allTenantIds(admin) : [];
       },
       log,
+      (): WriterIdentity | null => operatorAuth.eventWriter(),
     ),
     idleLockMs: config.idleLockMinutes * 60_000,
   });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ChainBuilder, genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
-import { eventTime, serializeEvent, validateEvent, type EventType } from '../../../shared/events';
-import { appendEvents, chainHead, lockChain, type EventColumns } from './repos/events';
+import { eventTime, serializeEvent, validateEvent, type ArxEvent, type EventType } from '../../../shared/events';
+import { appendEvents, chainHead, expectedWriter, lockChain, type EventColumns } from './repos/events';
 import { withTenant } from './tenant-session';
 
 export { lockChain } from './repos/events';
@@ -26,6 +26,22 @@ export interface AppendResult {
   head: Uint8Array;
 }
 
+/**
+ * Signs console events with the operator's card (docs/events.md, "Writers"): `sign` receives the
+ * event's bytes without `arxsig` and returns the signature (ECDSA in DER, or RSA-PSS).
+ */
+export interface EventSigner {
+  /** SHA-256 (hex) of the certificate whose key signs: the event's `arxcert`. */
+  certificateSha256: string;
+  sign(preimage: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Who appends: `writer` is the event's `arxwriter`; without it, the one the control plane expects of the login. */
+export interface WriterIdentity {
+  writer?: string;
+  signer?: EventSigner;
+}
+
 /** Called inside the append transaction, with the lock held, after the rows are written. */
 export type AfterAppend = (
   client: pg.PoolClient,
@@ -45,7 +61,7 @@ export class ChainWriter {
   constructor(
     private readonly pool: pg.Pool,
     readonly tenantId: string,
-    private readonly opts: { source: string; blake3?: Blake3; afterAppend?: AfterAppend },
+    private readonly opts: { source: string; blake3?: Blake3; afterAppend?: AfterAppend } & WriterIdentity,
   ) {
     this.b3 = opts.blake3 ?? nobleBlake3;
   }
@@ -87,7 +103,12 @@ export class ChainWriter {
     await lockChain(client, this.tenantId);
     const last = await chainHead(client, this.tenantId);
     const head = last ? { seq: last.seq + 1, prevHash: new Uint8Array(last.chainHash) } : null;
-    const rows = prepareRows(this.b3, this.tenantId, this.opts.source, head, events);
+    const writer = this.opts.writer ?? (await expectedWriter(client));
+    const at = { tenantId: this.tenantId, source: this.opts.source, writer };
+    const signer = this.opts.signer;
+    const rows = signer
+      ? await prepareSignedRows(this.b3, { ...at, signer }, head, events)
+      : prepareRows(this.b3, at, head, events);
     await appendEvents(client, this.tenantId, rows);
     return { result: rows.result, hashes: rows.hashes };
   }
@@ -116,41 +137,84 @@ export interface PreparedRows extends EventColumns {
   result: AppendResult;
 }
 
+interface EnvelopeContext {
+  tenantId: string;
+  source: string;
+  writer: string;
+  signer?: EventSigner | undefined;
+}
+
 /**
  * Validates and serializes `events` as the rows that follow `head` (null: the chain is empty):
  * envelope filled in, exact bytes, digests and links. Nothing is written.
  */
 export function prepareRows(
   b3: Blake3,
-  tenantId: string,
-  source: string,
+  at: EnvelopeContext,
   head: { seq: number; prevHash: Uint8Array } | null,
   events: readonly NewEvent[],
+): PreparedRows {
+  const firstSeq = head ? head.seq : 0;
+  return chainRows(
+    b3,
+    at.tenantId,
+    head,
+    envelopes(at, firstSeq, events).map((event) => ({ event, bytes: serializeEvent(event) })),
+  );
+}
+
+/** As prepareRows, each event signed by `at.signer` (under the caller's chain lock: the seq is signed). */
+export async function prepareSignedRows(
+  b3: Blake3,
+  at: EnvelopeContext & { signer: EventSigner },
+  head: { seq: number; prevHash: Uint8Array } | null,
+  events: readonly NewEvent[],
+): Promise<PreparedRows> {
+  const signed: { event: ArxEvent; bytes: Uint8Array }[] = [];
+  for (const e of envelopes(at, head ? head.seq : 0, events)) {
+    const event = { ...e, arxcert: at.signer.certificateSha256 };
+    const signature = await at.signer.sign(serializeEvent(event));
+    signed.push({ event, bytes: serializeEvent({ ...event, arxsig: Buffer.from(signature).toString('base64') }) });
+  }
+  return chainRows(b3, at.tenantId, head, signed);
+}
+
+function envelopes(at: EnvelopeContext, firstSeq: number, events: readonly NewEvent[]): ArxEvent[] {
+  const now = new Date();
+  return events.map((e, i) => envelope(e, i, { ...at, seq: firstSeq + i, time: e.time ?? eventTime(now, i % 1000) }));
+}
+
+function chainRows(
+  b3: Blake3,
+  tenantId: string,
+  head: { seq: number; prevHash: Uint8Array } | null,
+  serialized: readonly { event: ArxEvent; bytes: Uint8Array }[],
 ): PreparedRows {
   const builder = head ? new ChainBuilder(b3, head) : new ChainBuilder(b3, { tenantId });
   const firstSeq = builder.head.size;
   const cols = { seqs: [] as string[], ids: [] as string[], types: [] as string[], times: [] as string[] };
   const blobs = { bytes: [] as Buffer[], digests: [] as Buffer[], hashes: [] as Buffer[] };
-  const now = new Date();
-  events.forEach((e, i) => {
-    const seq = firstSeq + i;
-    const event = envelope(e, i, { seq, tenantId, source, time: e.time ?? eventTime(now, i % 1000) });
-    const b = serializeEvent(event);
+  for (let i = 0; i < serialized.length; i++) {
+    const { event: meta, bytes: b } = serialized[i]!;
     const entry = builder.append(b);
-    cols.seqs.push(String(seq));
-    cols.ids.push(event.id);
-    cols.types.push(event.type);
-    cols.times.push(event.time);
+    cols.seqs.push(String(firstSeq + i));
+    cols.ids.push(meta.id);
+    cols.types.push(meta.type);
+    cols.times.push(meta.time);
     blobs.bytes.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     blobs.digests.push(Buffer.from(entry.digest));
     blobs.hashes.push(Buffer.from(entry.hash));
-  });
+  }
   const result = { firstSeq, lastSeq: builder.head.size - 1, size: builder.head.size, head: builder.head.hash };
   return { ...cols, ...blobs, result };
 }
 
 /** The CloudEvents envelope around one new event, validated (EVENT_INVALID names the field). */
-function envelope(e: NewEvent, index: number, at: { seq: number; tenantId: string; source: string; time: string }) {
+function envelope(
+  e: NewEvent,
+  index: number,
+  at: { seq: number; tenantId: string; source: string; time: string; writer: string },
+) {
   const v = validateEvent({
     specversion: '1.0',
     id: e.id ?? randomUUID(),
@@ -161,6 +225,7 @@ function envelope(e: NewEvent, index: number, at: { seq: number; tenantId: strin
     datacontenttype: 'application/json',
     sequence: String(at.seq),
     arxtenant: at.tenantId,
+    arxwriter: at.writer,
     data: e.data,
   });
   if (!v.ok)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Blake3 } from '../../../shared/chain';
-import { eventTime } from '../../../shared/events';
+import { eventTime, operatorWriter } from '../../../shared/events';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../../shared/policy';
 import type { ArxConfig } from '../config/config';
 import { ChainWriter } from '../controlplane/chain-writer';
@@ -91,7 +91,6 @@ export async function seedDemoIfEmpty(
       onProgress((i + 1) / tenants.length);
       continue;
     }
-    const lifecycle = new ChainWriter(admin, tenantId, { source: '/arx/console/demo-seed', blake3 });
     const signers: { role: 'author' | 'approver'; label: string }[] = [
       { role: 'author', label: DEMO_AUTHOR_LABEL },
       { role: 'approver', label: DEMO_APPROVER_LABEL },
@@ -135,13 +134,22 @@ export async function seedDemoIfEmpty(
     });
     // Dated just before the simulated traffic, which starts 14 days ago.
     const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);
-    await lifecycle.append([
+    // Each step names its operator as writer (docs/events.md, "Writers").
+    const lifecycle = (role: string) =>
+      new ChainWriter(admin, tenantId, {
+        source: '/arx/console/demo-seed',
+        blake3,
+        writer: operatorWriter(ids[role]!),
+      });
+    await lifecycle('author').append([
       {
         type: 'com.arx.policy.submitted',
         data: { policyId, versionSha256: version.sha256, versionBlake3: version.blake3, author: ids['author'] },
         subject: 'demo-seed',
         time: at(30),
       },
+    ]);
+    await lifecycle('approver').append([
       {
         type: 'com.arx.policy.approved',
         data: { policyId, versionSha256: version.sha256, approver: ids['approver'] },

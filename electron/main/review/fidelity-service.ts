@@ -17,6 +17,7 @@ import { DraftStore, type ReviewDraft, type SealedDraft } from './review-drafts'
 import { prepareStatement, type ReviewRequest } from './review-prepare';
 import { signDraft, type SignedReview } from './review-sign';
 import type { SignerReport } from './signer-check';
+import type { WriterIdentity } from '../controlplane/chain-writer';
 
 /**
  * Fidelity certificates: an ISSO's review of a range, prepared in main (review-prepare.ts), shown,
@@ -34,6 +35,8 @@ export interface ReviewServiceDeps {
   pool: () => pg.Pool;
   session: () => OperatorSession | null;
   sign: (purpose: string, digest: Uint8Array, pin: string | null) => Promise<OperatorSignature>;
+  /** The writer a review's audit event names, with its card signer (OperatorAuth.eventWriter). */
+  eventWriter?: () => WriterIdentity | null;
   trustStore: () => TrustStore;
   policy: ValidationPolicy;
   /** A finished decision re-verification by job id (the Decisions tab's), or undefined. */
@@ -97,7 +100,13 @@ export class ReviewService {
         { path: 'draftId' },
       );
     }
-    const deps = { pool: this.deps.pool, sign: this.deps.sign, offline: this.deps.offline, now: this.now };
+    const deps = {
+      pool: this.deps.pool,
+      sign: this.deps.sign,
+      ...(this.deps.eventWriter ? { eventWriter: this.deps.eventWriter } : {}),
+      offline: this.deps.offline,
+      now: this.now,
+    };
     return signDraft(deps, s, draft, req.pin, () => this.drafts.forget(req.draftId));
   }
 

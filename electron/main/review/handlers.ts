@@ -27,6 +27,7 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     pool: () => deps.controlPlane.requirePool(),
     session: () => deps.operatorAuth.session(),
     sign: (purpose, digest, pin) => deps.operatorAuth.sign(purpose, digest, pin),
+    eventWriter: () => deps.operatorAuth.eventWriter(),
     trustStore: deps.trustStore,
     policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
     reverifyResult: (jobId, owner) => jobs.finished(jobId, owner),

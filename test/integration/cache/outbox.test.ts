@@ -16,7 +16,7 @@ import {
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { Outbox } from '../../../electron/main/cache/outbox';
 import { migratedDatabase } from '../../support/pg';
-import { testReviewDelivery } from './support/test-kind';
+import { enrolTestReviewer, testReviewDelivery } from './support/test-kind';
 
 // The outbox against the real control plane (embedded PostgreSQL, migration 0007), and a child
 // process SIGKILLed in the middle of writing the cache and of delivering the outbox.
@@ -30,6 +30,7 @@ let unwrapper: Unwrapper;
 
 beforeAll(async () => {
   db = await migratedDatabase('outbox');
+  await enrolTestReviewer(db.admin);
   dir = mkdtempSync(join(tmpdir(), 'arx-outbox-'));
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   pem = join(dir, 'recovery.pem');

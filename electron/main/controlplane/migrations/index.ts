@@ -13,6 +13,7 @@ import { sql as m0012 } from './0012-operator-transitional-writes';
 import { sql as m0013 } from './0013-administration';
 import { sql as m0014 } from './0014-administration-functions';
 import { sql as m0015 } from './0015-operator-login-state';
+import { sql as m0016 } from './0016-chain-writer-identity';
 
 export interface Migration {
   version: number;
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'administration', sql: m0013 },
   { version: 14, name: 'administration-functions', sql: m0014 },
   { version: 15, name: 'operator-login-state', sql: m0015 },
+  { version: 16, name: 'chain-writer-identity', sql: m0016 },
 ];

@@ -61,6 +61,16 @@ export async function appendEvents(q: Queryable, tenantId: string, c: EventColum
   await q.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', eventColumnParams(tenantId, c));
 }
 
+/**
+ * The writer arx.append_events expects the connection's events to name (`gateway/<login role>`,
+ * `operator/<id>`); for a login that may name several (the shared console role, a superuser),
+ * `gateway/<login role>`, which only a superuser may use.
+ */
+export async function expectedWriter(q: Queryable): Promise<string> {
+  const r = await q.query<{ w: string }>(`SELECT coalesce(arx.expected_writer(), 'gateway/' || session_user) AS w`);
+  return r.rows[0]!.w;
+}
+
 /** The stored chain hash h_seq, or null. */
 export async function chainHashAt(q: Queryable, tenantId: string, seq: number): Promise<Buffer | null> {
   const r = await q.query<{ chain_hash: Buffer }>(
