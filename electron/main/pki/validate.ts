@@ -105,38 +105,67 @@ async function validateOrThrow(
   const at = policy.at ?? new Date();
   const subject = cert.subject;
   const warnings: ArxError[] = [];
-
-  // 1. A path to a trust anchor (RFC 5280 §6.1: the path must end at a trust anchor).
-  const chain = [
-    ...(await new X509ChainBuilder({ certificates: [...store.anchors, ...store.intermediates, ...presented] }).build(
-      cert,
-    )),
-  ];
-  const top = chain[chain.length - 1]!;
-  if (!store.anchors.some((a) => sameDer(a, top))) {
-    // An issuer by name (and key id) that is present but whose signature does not verify is a forgery, not a stranger.
-    const aki = top.getExtension(AuthorityKeyIdentifierExtension)?.keyId;
-    const named = [...store.anchors, ...store.intermediates, ...presented].some(
-      (c) => c.subject === top.issuer && (!aki || c.getExtension(SubjectKeyIdentifierExtension)?.keyId === aki),
+  const chain = await pathToAnchor(cert, store, presented);
+  checkValidity(chain, at);
+  checkIssuers(chain);
+  // Revocation of every certificate below the anchor, from local CRLs only.
+  for (let i = 0; i < chain.length - 1; i++)
+    checkRevocation(
+      chain[i]!,
+      chain[i + 1]!,
+      await crlsOf(chain[i + 1]!, store.crls),
+      at,
+      policy.staleCrl ?? 'fail',
+      warnings,
     );
-    if (named && !(await top.isSelfSigned())) {
-      fail(
-        'CERT_SIGNATURE_INVALID',
-        `The signature on "${top.subject}" does not verify with the key of its issuer "${top.issuer}".`,
-        { subject: top.subject, issuer: top.issuer },
-      );
-    }
+  checkKeyUsage(cert, purpose);
+  if (purpose === 'login') checkLoginEku(cert);
+  const policies = assertedPolicies(cert, policy.policyArcs ?? [DOD_POLICY_ARC]);
+  const identity = purpose === 'login' ? cardIdentity(cert) : undefined;
+  // The library's RFC 5280 path validation over the same path, including policy processing
+  // (§6.1.3 (d)–(f)) with our policies as the initial set: the CAs must assert them too.
+  await libraryPathValidation(chain, at, policies, subject);
+  return {
+    subject,
+    sha256: certificateSha256(cert),
+    path: chain.map((c) => c.subject),
+    policies,
+    ...(identity ? { identity } : {}),
+    warnings,
+  };
+}
+
+/** A path to a trust anchor (RFC 5280 §6.1: the path must end at a trust anchor). */
+async function pathToAnchor(
+  cert: X509Certificate,
+  store: TrustStore,
+  presented: readonly X509Certificate[],
+): Promise<X509Certificate[]> {
+  const known = [...store.anchors, ...store.intermediates, ...presented];
+  const chain = [...(await new X509ChainBuilder({ certificates: known }).build(cert))];
+  const top = chain[chain.length - 1]!;
+  if (store.anchors.some((a) => sameDer(a, top))) return chain;
+  // An issuer by name (and key id) that is present but whose signature does not verify is a forgery, not a stranger.
+  const aki = top.getExtension(AuthorityKeyIdentifierExtension)?.keyId;
+  const named = known.some(
+    (c) => c.subject === top.issuer && (!aki || c.getExtension(SubjectKeyIdentifierExtension)?.keyId === aki),
+  );
+  if (named && !(await top.isSelfSigned())) {
     fail(
-      'CERT_UNTRUSTED',
-      `No path from "${subject}" to a configured trust anchor: "${top.subject}" was issued by "${top.issuer}", which is not trusted.`,
-      {
-        subject,
-        issuer: top.issuer,
-      },
+      'CERT_SIGNATURE_INVALID',
+      `The signature on "${top.subject}" does not verify with the key of its issuer "${top.issuer}".`,
+      { subject: top.subject, issuer: top.issuer },
     );
   }
+  return fail(
+    'CERT_UNTRUSTED',
+    `No path from "${cert.subject}" to a configured trust anchor: "${top.subject}" was issued by "${top.issuer}", which is not trusted.`,
+    { subject: cert.subject, issuer: top.issuer },
+  );
+}
 
-  // 2. Validity of every certificate on the path (RFC 5280 §6.1.3 (a)(2)).
+/** Validity of every certificate on the path (RFC 5280 §6.1.3 (a)(2)). */
+function checkValidity(chain: readonly X509Certificate[], at: Date): void {
   for (const c of chain) {
     if (c.notAfter < at)
       fail('CERT_EXPIRED', `The certificate "${c.subject}" expired on ${c.notAfter.toISOString()}.`, {
@@ -149,8 +178,10 @@ async function validateOrThrow(
         notBefore: c.notBefore.toISOString(),
       });
   }
+}
 
-  // 3. Issuers are CAs allowed to sign certificates, within their path length (RFC 5280 §6.1.4 (k), (l), (m), (n)).
+/** Issuers are CAs allowed to sign certificates, within their path length (RFC 5280 §6.1.4 (k)–(n)). */
+function checkIssuers(chain: readonly X509Certificate[]): void {
   for (let i = 1; i < chain.length; i++) {
     const ca = chain[i]!;
     const bc = ca.getExtension(BasicConstraintsExtension);
@@ -166,7 +197,7 @@ async function validateOrThrow(
         subject: ca.subject,
       });
     const below = i - 1; // intermediate CAs beneath this one
-    if (bc?.pathLength !== undefined && i < chain.length && below > bc.pathLength) {
+    if (bc?.pathLength !== undefined && below > bc.pathLength) {
       fail(
         'CERT_NOT_CA',
         `"${ca.subject}" allows ${bc.pathLength} intermediate CA(s) below it; this path has ${below}.`,
@@ -174,81 +205,56 @@ async function validateOrThrow(
       );
     }
   }
+}
 
-  // 4. Revocation of every certificate below the anchor, from local CRLs only.
-  for (let i = 0; i < chain.length - 1; i++)
-    checkRevocation(
-      chain[i]!,
-      chain[i + 1]!,
-      await crlsOf(chain[i + 1]!, store.crls),
-      at,
-      policy.staleCrl ?? 'fail',
-      warnings,
-    );
+const NEEDED_KEY_USAGE = {
+  login: { all: [KeyUsageFlags.digitalSignature], text: 'digitalSignature' },
+  signature: {
+    all: [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation],
+    text: 'digitalSignature and nonRepudiation',
+  },
+  // EC keys agree (ECDH), RSA keys encipher (OAEP): either is a key-management key.
+  'key-management': { all: [], text: 'keyAgreement or keyEncipherment' },
+} as const;
 
-  // 5. Our policy for the end entity: key usage, extended key usage, certificate policy, identity.
+/** Our policy for the end entity's key usage. */
+function checkKeyUsage(cert: X509Certificate, purpose: CertificatePurpose): void {
   const ku = cert.getExtension(KeyUsagesExtension)?.usages ?? 0;
-  const needKu = {
-    login: { all: [KeyUsageFlags.digitalSignature], text: 'digitalSignature' },
-    signature: {
-      all: [KeyUsageFlags.digitalSignature, KeyUsageFlags.nonRepudiation],
-      text: 'digitalSignature and nonRepudiation',
-    },
-    // EC keys agree (ECDH), RSA keys encipher (OAEP): either is a key-management key.
-    'key-management': { all: [], text: 'keyAgreement or keyEncipherment' },
-  }[purpose];
+  const need = NEEDED_KEY_USAGE[purpose];
   const kmOk =
     purpose !== 'key-management' || (ku & (KeyUsageFlags.keyAgreement | KeyUsageFlags.keyEncipherment)) !== 0;
-  if (!needKu.all.every((f) => ku & f) || !kmOk) {
+  if (!need.all.every((f) => ku & f) || !kmOk) {
     fail(
       'CERT_WRONG_KEY_USAGE',
-      `The certificate "${subject}" lacks the key usage ${needKu.text} needed for ${purpose}.`,
-      {
-        subject,
-        purpose,
-      },
+      `The certificate "${cert.subject}" lacks the key usage ${need.text} needed for ${purpose}.`,
+      { subject: cert.subject, purpose },
     );
   }
-  if (purpose === 'login') {
-    const eku = (cert.getExtension(ExtendedKeyUsageExtension)?.usages ?? []).map(String);
-    if (!eku.includes(OID.ekuSmartcardLogon) && !eku.includes(OID.ekuClientAuth)) {
-      fail(
-        'CERT_WRONG_EKU',
-        `The certificate "${subject}" is not for login: its extended key usage has neither smartcardLogon nor clientAuth${eku.length ? ` (it has ${eku.join(', ')})` : ''}.`,
-        {
-          subject,
-          eku,
-        },
-      );
-    }
+}
+
+function checkLoginEku(cert: X509Certificate): void {
+  const eku = (cert.getExtension(ExtendedKeyUsageExtension)?.usages ?? []).map(String);
+  if (!eku.includes(OID.ekuSmartcardLogon) && !eku.includes(OID.ekuClientAuth)) {
+    fail(
+      'CERT_WRONG_EKU',
+      `The certificate "${cert.subject}" is not for login: its extended key usage has neither smartcardLogon nor clientAuth${eku.length ? ` (it has ${eku.join(', ')})` : ''}.`,
+      { subject: cert.subject, eku },
+    );
   }
-  const arcs = policy.policyArcs ?? [DOD_POLICY_ARC];
+}
+
+/** The certificate policies the end entity asserts under the accepted arcs; none is a failure. */
+function assertedPolicies(cert: X509Certificate, arcs: readonly string[]): string[] {
   const asserted = cert.getExtension(CertificatePolicyExtension)?.policies ?? [];
   const policies = asserted.filter((p) => arcs.some((arc) => isUnderArc(p, arc)));
   if (policies.length === 0) {
     fail(
       'CERT_POLICY_MISSING',
-      `The certificate "${subject}" asserts no certificate policy under ${arcs.join(' or ')}${asserted.length ? ` (it asserts ${asserted.join(', ')})` : ''}.`,
-      {
-        subject,
-        asserted,
-      },
+      `The certificate "${cert.subject}" asserts no certificate policy under ${arcs.join(' or ')}${asserted.length ? ` (it asserts ${asserted.join(', ')})` : ''}.`,
+      { subject: cert.subject, asserted },
     );
   }
-  const identity = purpose === 'login' ? cardIdentity(cert) : undefined;
-
-  // 6. The library's RFC 5280 path validation over the same path, including policy processing
-  //    (§6.1.3 (d)–(f)) with our policies as the initial set: the CAs must assert them too.
-  await libraryPathValidation(chain, at, policies, subject);
-
-  return {
-    subject,
-    sha256: certificateSha256(cert),
-    path: chain.map((c) => c.subject),
-    policies,
-    ...(identity ? { identity } : {}),
-    warnings,
-  };
+  return policies;
 }
 
 async function crlsOf(
