@@ -1,13 +1,7 @@
 import type { Status } from '../../../shared/contract';
-import { clusterDirFor } from '../controlplane/embedded';
 import type { ArxConfig } from '../config/config';
-import { loadBlake3 } from '../crypto/blake3';
 import { ControlPlane } from '../controlplane/control-plane';
 import { allTenantIds } from '../controlplane/repos/tenants';
-import { prepareDemoCard } from '../demo/demo-card';
-import { seedDemoIfEmpty } from '../demo/seed-demo';
-import { allTenants } from '../controlplane/repos/tenants';
-import { startCheckpointTimer, type CheckpointTimer } from '../simulator/checkpoint-timer';
 import { createCardHandlers } from '../card/card-handlers';
 import { CardService } from '../card/card-service';
 import { OperatorAuth, type CardBackend } from '../card/operator-auth';
@@ -15,8 +9,6 @@ import { findOperator } from '../card/operator-directory';
 import { connectOperator } from '../card/operator-database';
 import { sessionAuditWriter } from '../card/session-audit';
 import type { WriterIdentity } from '../controlplane/chain-writer';
-import { loadTrustStore, type TrustStore } from '../pki/trust-store';
-import { ArxFailure } from '../../../shared/contract';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
@@ -28,6 +20,8 @@ import { createPolicyLifecycleHandlers } from '../policy/lifecycle-handlers';
 import { createReviewHandlers } from '../review/handlers';
 import type { DomainDeps } from '../handlers/domain-deps';
 import { EventHub } from '../core/event-hub';
+import { createShellHandlers, trustStoreOf } from './shell-handlers';
+import { demoStarter } from './demo-start';
 import { createRegistry, type Handlers, type Registry } from '../core/registry';
 
 /** Every call from the operator counts as activity for the idle lock. */
@@ -40,7 +34,7 @@ function touchingRegistry(inner: Registry, touch: () => void): Registry {
   };
 }
 
-export const APP_VERSION = '0.1.0';
+export { APP_VERSION } from './shell-handlers';
 
 export interface ConsoleServices {
   config: ArxConfig;
@@ -86,19 +80,7 @@ export function createConsoleServices(
           backend = null;
           throw err;
         }));
-  let trust: TrustStore | null = null;
-  const trustStore = (): TrustStore => {
-    if (!config.card.trustAnchors)
-      throw new ArxFailure(
-        'CARD_TRUST_NOT_CONFIGURED',
-        'No trust anchors are configured (card.trustAnchors / ARX_TRUST_ANCHORS): no login certificate can be validated.',
-      );
-    return (trust ??= loadTrustStore({
-      anchors: config.card.trustAnchors,
-      ...(config.card.intermediates ? { intermediates: config.card.intermediates } : {}),
-      ...(config.card.crls ? { crls: config.card.crls } : {}),
-    }));
-  };
+  const trustStore = trustStoreOf(config);
   const operatorAuth: OperatorAuth = new OperatorAuth({
     backend: openBackend,
     trustStore,
@@ -144,32 +126,8 @@ export function createConsoleServices(
   const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
   const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
   const handlers: Handlers = {
-    'app.info': () => ({
-      product: 'ARX Console',
-      version: APP_VERSION,
-      classification: config.classification,
-      classificationCaveat: config.classificationCaveat,
-      consentTitle: config.consentTitle,
-      consentText: config.consentText,
-    }),
-    'session.state': (_req, ctx) => ({
-      consentAcknowledged: ctx.session.consentAcknowledged,
-      acknowledgedAt: ctx.session.consentAcknowledgedAt?.toISOString() ?? null,
-    }),
-    'session.acknowledgeConsent': (_req, ctx) => {
-      ctx.session.consentAcknowledgedAt ??= new Date();
-      return { consentAcknowledged: true, acknowledgedAt: ctx.session.consentAcknowledgedAt.toISOString() };
-    },
-    'status.get': () => status(),
+    ...createShellHandlers(config, status),
     ...cardHandlers,
-    'settings.get': () => ({
-      dataDir: config.dataDir,
-      configFile: config.configFile,
-      controlPlaneMode: config.controlPlane.mode,
-      databaseDir: config.controlPlane.mode === 'embedded' ? clusterDirFor(config.dataDir) : null,
-      cardModule: config.card.module,
-      idleLockMinutes: config.idleLockMinutes,
-    }),
     ...createPolicyAuthoringHandlers(domain),
     ...createPolicyLifecycleHandlers(domain),
     ...createAuditVerifyHandlers(domain),
@@ -185,47 +143,7 @@ export function createConsoleServices(
   let resolveDemo: () => void = () => {};
   const demoReady = new Promise<void>((r) => (resolveDemo = r));
 
-  /** First start of the embedded default seeds demo tenants in the background, with progress in the status bar. */
-  async function seedDemo(): Promise<void> {
-    try {
-      const b3 = await loadBlake3();
-      let shown = -1;
-      const seeded = await seedDemoIfEmpty(controlPlane, config, b3, (f) => {
-        const pct = Math.floor(f * 100);
-        if (pct !== shown) controlPlane.annotate(`seeding demo data ${(shown = pct)}%`);
-      });
-      if (seeded) log('demo data seeded');
-      controlPlane.annotate('preparing the demo card');
-      const demo = await prepareDemoCard(config, controlPlane.requireAdminPool(), log);
-      if (demo) log(`demo card ready: ${demo.cards.map((c) => `${c.label} (PIN ${c.pin})`).join(', ')}`);
-      controlPlane.annotate(null);
-    } catch (err) {
-      log(`demo seeding failed: ${(err as Error).message}`);
-      controlPlane.annotate(`demo data could not be seeded: ${(err as Error).message}`);
-    } finally {
-      resolveDemo();
-    }
-    startGatewayTimer().catch((err: Error) => log(`checkpoint timer not started: ${err.message}`));
-  }
-
-  /**
-   * The embedded default's gateway issues checkpoints on a timer, as a real gateway does. Pools are
-   * looked up at each tick: a control plane that is down then costs a logged tick, not the console.
-   */
-  let checkpointTimer: CheckpointTimer | null = null;
-  let stopped = false;
-  async function startGatewayTimer(): Promise<void> {
-    const b3 = await loadBlake3();
-    if (stopped) return;
-    checkpointTimer = startCheckpointTimer(
-      controlPlane,
-      config,
-      b3,
-      () => allTenants(controlPlane.requireAdminPool()),
-      { log, refused: (tenant, why) => controlPlane.annotate(`checkpoints of ${tenant} refused: ${why}`) },
-      options.checkpointTickMs,
-    );
-  }
+  const demo = demoStarter(controlPlane, config, log, resolveDemo, options.checkpointTickMs);
 
   return {
     config,
@@ -253,12 +171,11 @@ export function createConsoleServices(
         resolveDemo();
         return;
       }
-      if (options.seedDemo && config.controlPlane.mode === 'embedded') void seedDemo();
+      if (options.seedDemo && config.controlPlane.mode === 'embedded') void demo.seed();
       else resolveDemo();
     },
     async stop() {
-      stopped = true;
-      checkpointTimer?.stop();
+      demo.stop();
       cache.close();
       await operatorAuth.close().catch(() => {});
       if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
