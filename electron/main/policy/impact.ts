@@ -160,6 +160,8 @@ export async function runImpact(pool: pg.Pool, opts: ImpactOptions): Promise<Imp
 
 type JobState = 'running' | 'done' | 'cancelled' | 'failed';
 interface Job {
+  /** The operator who started it: only they may see or cancel it. */
+  owner: string;
   jobId: string;
   state: JobState;
   processed: number;
@@ -183,9 +185,10 @@ export class ImpactJobs {
     }) => void = () => {},
   ) {}
 
-  start(req: { tenantId: string; text: string; schema: string | null; window: ImpactWindow }): string {
+  start(owner: string, req: { tenantId: string; text: string; schema: string | null; window: ImpactWindow }): string {
     const pool = this.pool();
     const job: Job = {
+      owner,
       jobId: randomUUID(),
       state: 'running',
       processed: 0,
@@ -232,21 +235,25 @@ export class ImpactJobs {
     return job.jobId;
   }
 
-  status(jobId: string) {
-    const j = this.jobs.get(jobId);
-    if (!j)
-      throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+  status(owner: string, jobId: string) {
+    const j = this.find(owner, jobId);
     return { jobId: j.jobId, state: j.state, processed: j.processed, total: j.total, result: j.result, error: j.error };
   }
 
-  cancel(jobId: string) {
-    const j = this.jobs.get(jobId);
-    if (!j)
-      throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+  cancel(owner: string, jobId: string) {
+    const j = this.find(owner, jobId);
     if (j.state === 'running') {
       j.state = 'cancelled';
       j.controller.abort();
     }
-    return this.status(jobId);
+    return this.status(owner, jobId);
+  }
+
+  /** Another operator's job is as unknown as a job that never was: its existence is not disclosed. */
+  private find(owner: string, jobId: string): Job {
+    const j = this.jobs.get(jobId);
+    if (!j || j.owner !== owner)
+      throw new ArxFailure('POLICY_IMPACT_UNKNOWN', `No impact job ${jobId} (finished jobs are kept for 10 minutes).`);
+    return j;
   }
 }

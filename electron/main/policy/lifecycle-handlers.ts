@@ -1,4 +1,4 @@
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, requireOperator } from '../../../shared/contract';
 import type { policyLifecycleCommands, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { policyDiff } from './diff';
@@ -50,6 +50,7 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
     },
   });
   cache.outbox.register(APPROVAL_OUTBOX_KIND, lifecycle.approvalDelivery(), { tenantOf: queuedApprovalTenant });
+  const owner = () => requireOperator(deps.operatorAuth.session()).operatorId;
   const jobs = new ImpactJobs(pool, (p) => deps.hub.publish('policy.impactProgress', p));
   return {
     'policy.list': ({ tenantId }) => lifecycle.list(tenantId),
@@ -74,9 +75,9 @@ export function createPolicyLifecycleHandlers(deps: DomainDeps): DomainHandlers<
         throw new ArxFailure('INVALID_REQUEST', 'Impact analysis needs a draft or a version to replay against.', {
           path: 'target',
         });
-      return { jobId: jobs.start({ tenantId, text: side.text, schema: side.schema, window }) };
+      return { jobId: jobs.start(owner(), { tenantId, text: side.text, schema: side.schema, window }) };
     },
-    'policy.impactStatus': ({ jobId }) => jobs.status(jobId),
-    'policy.impactCancel': ({ jobId }) => jobs.cancel(jobId),
+    'policy.impactStatus': ({ jobId }) => jobs.status(owner(), jobId),
+    'policy.impactCancel': ({ jobId }) => jobs.cancel(owner(), jobId),
   };
 }
