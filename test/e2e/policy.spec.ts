@@ -79,6 +79,11 @@ test('author, validate, test, submit with the author card, approve with a second
   await sign.getByRole('button', { name: 'Sign with card' }).click();
   await expect(sign).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByRole('tab', { name: 'History and approvals' })).toHaveAttribute('aria-selected', 'true');
+  // The step ends with a confirmation saying where the result is.
+  await expect(page.getByTestId('action-outcome')).toContainText(
+    `Submitted version ${sha256.slice(0, 12)} for approval`,
+  );
+  await expect(page.getByTestId('action-outcome')).toContainText('History and approvals');
   const mine = versionRows(page).and(page.locator(`[data-sha256="${sha256}"]`));
   await expect(mine).toContainText('submitted');
   await expect(mine).toContainText(DEMO_OPERATORS.adams.displayName);
@@ -99,11 +104,18 @@ test('author, validate, test, submit with the author card, approve with a second
   await expect(approve.getByRole('table', { name: 'What is signed' })).toContainText(
     `Approval of policy version ${sha256} of gateway`,
   );
+  // The dialog shows the diff it asks her to review, against the active version.
+  const review = approve.getByRole('region', { name: 'What will change' });
+  await expect(review.getByTestId('diff-summary')).toContainText('added cost.operations-tight');
+  await expect(review.getByRole('region', { name: 'Text diff' })).toContainText('+ @id("cost.operations-tight")');
+  await expect(review).toContainText('Changes against the active version');
+  await saveScreenshot(page, 'policy-e2e-5b-approve-dialog-diff');
   await approve.getByLabel('Card PIN').fill(DEMO_PIN);
   await approve.getByRole('button', { name: 'Sign with card' }).click();
   await expect(approve).toHaveCount(0, { timeout: 30_000 });
   await expect(row).toContainText('approved');
   await expect(row).toContainText('verified');
+  await expect(page.getByTestId('action-outcome')).toContainText('can now be published');
   await saveScreenshot(page, 'policy-e2e-5-approved');
 
   // 6. Publish, signed with her card: it becomes the tenant's active version.
@@ -112,11 +124,34 @@ test('author, validate, test, submit with the author card, approve with a second
   await expect(publish.getByRole('table', { name: 'What is signed' })).toContainText(
     `Publication of gateway version ${sha256}`,
   );
+  // What changes, where, and the effect; the card signs only after the officer confirms it.
+  const number = await versionRows(page).count();
+  const effect = `Every gateway of tenant alpha-command will enforce version ${number} (${sha256.slice(0, 12)})`;
+  await expect(publish.getByTestId('change-effect')).toContainText(effect);
+  await expect(publish.getByTestId('diff-summary')).toContainText('added cost.operations-tight');
   await publish.getByLabel('Card PIN').fill(DEMO_PIN);
-  await publish.getByRole('button', { name: 'Sign with card' }).click();
+  const sign6 = publish.getByRole('button', { name: 'Sign with card' });
+  await expect(sign6).toBeDisabled();
+  await publish.getByRole('checkbox', { name: /I understand that every gateway of tenant alpha-command/ }).check();
+  await expect(sign6).toBeEnabled();
+  await saveScreenshot(page, 'policy-e2e-6a-publish-dialog');
+  await sign6.click();
   await expect(publish).toHaveCount(0, { timeout: 30_000 });
   await expect(row).toContainText('published');
   await expect(row).toContainText('active');
+  const outcome = page.getByTestId('action-outcome');
+  await expect(outcome).toContainText(`Every gateway of tenant alpha-command now enforces version ${number}`);
+  await expect(outcome.getByRole('button', { name: 'Open in the audit explorer' })).toBeVisible();
   await expect(page.getByText(`active version ${sha256.slice(0, 12)}`)).toBeVisible();
   await saveScreenshot(page, 'policy-e2e-6-published');
+
+  // Where to see it: the publication event, in the audit explorer of the same tenant.
+  await outcome.getByRole('button', { name: 'Open in the audit explorer' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Explorer' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('combobox', { name: 'Event type' })).toHaveValue('policy.published');
+  await expect(page.getByRole('grid', { name: 'Audit events' }).getByText('policy.published').first()).toBeVisible({
+    timeout: 30_000,
+  });
+  await saveScreenshot(page, 'policy-e2e-7-publication-in-explorer');
 });

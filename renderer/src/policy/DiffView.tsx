@@ -9,7 +9,7 @@ import classes from './policy.module.css';
 import { READABLE_BADGE } from './readable';
 
 type Diff = ResponseOf<'policy.diff'>;
-type Ref = { sha256: string } | { draft: string } | { empty: true };
+export type Ref = { sha256: string } | { draft: string } | { empty: true };
 
 const refOf = (value: string, policyName: string): Ref =>
   value === 'draft' ? { draft: policyName } : value === 'empty' ? { empty: true } : { sha256: value };
@@ -41,24 +41,7 @@ export function DiffView({
   const [from, setFrom] = useState<string>(
     active && active !== newest ? active.sha256 : (versions[1]?.sha256 ?? 'empty'),
   );
-  const key = `${tenantId}|${policyName}|${from}|${to}`;
-  const [answer, setAnswer] = useState<{
-    key: string;
-    diff: { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError };
-  } | null>(null);
-  const diff = answer && answer.key === key ? answer.diff : { state: 'loading' as const };
-
-  useEffect(() => {
-    let live = true;
-    void callArx((arx) => arx.policy.diff({ tenantId, from: refOf(from, policyName), to: refOf(to, policyName) })).then(
-      (r) => {
-        if (live) setAnswer({ key, diff: r.ok ? { state: 'ok', value: r.value } : { state: 'error', error: r.error } });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [key, tenantId, policyName, from, to]);
+  const diff = useVersionDiff(tenantId, refOf(from, policyName), refOf(to, policyName));
 
   return (
     <section aria-labelledby="policy-diff-heading">
@@ -76,6 +59,42 @@ export function DiffView({
         />
         <Select label="To" data={options} value={to} onChange={(v) => v && setTo(v)} allowDeselect={false} w={280} />
       </Group>
+      <DiffBody diff={diff} />
+    </section>
+  );
+}
+
+type DiffState = { state: 'loading' } | { state: 'ok'; value: Diff } | { state: 'error'; error: ArxError };
+
+/** policy.diff between two references; a stale answer is dropped. */
+export function useVersionDiff(tenantId: string, from: Ref, to: Ref): DiffState {
+  // The references as text, so that equal references given as new objects do not ask again.
+  const fromText = JSON.stringify(from);
+  const toText = JSON.stringify(to);
+  const key = `${tenantId}|${fromText}|${toText}`;
+  const [answer, setAnswer] = useState<{ key: string; diff: DiffState } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const request = { tenantId, from: JSON.parse(fromText) as Ref, to: JSON.parse(toText) as Ref };
+    void callArx((arx) => arx.policy.diff(request)).then((r) => {
+      if (live)
+        setAnswer({
+          key: `${request.tenantId}|${fromText}|${toText}`,
+          diff: r.ok ? { state: 'ok', value: r.value } : { state: 'error', error: r.error },
+        });
+    });
+    return () => {
+      live = false;
+    };
+  }, [tenantId, fromText, toText]);
+  return answer && answer.key === key ? answer.diff : { state: 'loading' };
+}
+
+/** The summary by @id and the text diff of one policy.diff answer. */
+export function DiffBody({ diff, maxHeight, context }: { diff: DiffState; maxHeight?: number; context?: number }) {
+  const lines = diff.state === 'ok' ? nearChanges(diff.value.lines, context) : [];
+  return (
+    <>
       {diff.state === 'loading' && <Loader size="xs" aria-label="Computing the diff" />}
       {diff.state === 'error' && <ErrorNotice error={diff.error} title="The diff could not be computed" />}
       {diff.state === 'ok' && (
@@ -106,16 +125,28 @@ export function DiffView({
               {diff.value.problem}
             </Text>
           )}
-          <div className={classes.diffBox} role="region" aria-label="Text diff" tabIndex={0}>
-            {diff.value.lines.map((l, i) => (
-              <div
-                key={i}
-                className={`${classes.diffLine} ${l.kind === 'added' ? classes.diffAdded : l.kind === 'removed' ? classes.diffRemoved : ''}`}
-              >
-                {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
-                {l.text}
-              </div>
-            ))}
+          <div
+            className={classes.diffBox}
+            role="region"
+            aria-label="Text diff"
+            tabIndex={0}
+            style={maxHeight ? { maxHeight, overflow: 'auto' } : undefined}
+          >
+            {lines.map((l, i) =>
+              typeof l === 'number' ? (
+                <div key={i} className={classes.diffLine}>
+                  {`  … ${l} unchanged line${l === 1 ? '' : 's'}`}
+                </div>
+              ) : (
+                <div
+                  key={i}
+                  className={`${classes.diffLine} ${l.kind === 'added' ? classes.diffAdded : l.kind === 'removed' ? classes.diffRemoved : ''}`}
+                >
+                  {l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '- ' : '  '}
+                  {l.text}
+                </div>
+              ),
+            )}
             {diff.value.lines.length === 0 && (
               <Text size="sm" c="dimmed" p="xs">
                 No differences in the text.
@@ -124,6 +155,26 @@ export function DiffView({
           </div>
         </Stack>
       )}
-    </section>
+    </>
   );
+}
+
+type DiffLine = Diff['lines'][number];
+
+/** With `context`, only the changed lines and that many around them; a number stands for the lines left out. */
+function nearChanges(lines: readonly DiffLine[], context: number | undefined): (DiffLine | number)[] {
+  if (context === undefined) return [...lines];
+  const keep = lines.map(() => false);
+  lines.forEach((l, i) => {
+    if (l.kind === 'context') return;
+    for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) keep[j] = true;
+  });
+  const out: (DiffLine | number)[] = [];
+  lines.forEach((l, i) => {
+    const last = out[out.length - 1];
+    if (keep[i]) out.push(l);
+    else if (typeof last === 'number') out[out.length - 1] = last + 1;
+    else out.push(1);
+  });
+  return out;
 }

@@ -6,7 +6,10 @@ import { ErrorNotice } from '../app/ErrorNotice';
 import type { ResponseOf } from '../../../shared/contract';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { SignDialog } from '../signing/SignDialog';
+import { ActionOutcome, type Outcome } from './ActionOutcome';
+import { ChangeReview } from './ChangeReview';
 import { DiffView } from './DiffView';
+import { lifecycleSteps, type Signing } from './lifecycle-steps';
 import type { WorkspaceTenant } from './DraftWorkspace';
 import { READABLE_BADGE } from './readable';
 
@@ -22,13 +25,6 @@ const STATE_COLOR: Record<VersionSummary['state'], string> = {
 };
 
 const short = (sha: string) => sha.slice(0, 12);
-
-interface Signing {
-  title: string;
-  purpose: string;
-  details: [string, string][];
-  sign: (pin: string) => Promise<Result<unknown>>;
-}
 
 /**
  * Every version of the policy with its state, author, approver, whether the signatures verify,
@@ -54,6 +50,7 @@ export function HistoryPanel({
   const [error, setError] = useState<{ title: string; error: ArxError } | null>(null);
   // An approval signed while the control plane was unreachable: in the outbox (policy.approve delivery 'queued').
   const [queued, setQueued] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -73,39 +70,34 @@ export function HistoryPanel({
     [tenant.tenantId, policyName],
   );
 
-  const done = (value?: unknown) => {
+  const done = (value: unknown, result: Outcome | null) => {
     setSigning(null);
     const isQueued = (value as { delivery?: string } | undefined)?.delivery === 'queued';
     setQueued(isQueued);
+    setOutcome(isQueued ? null : result);
     if (isQueued) return; // nothing changed in the control plane yet: keep the history as shown
     setReload((n) => n + 1);
     onChanged();
   };
   const approver = tenant.roles.includes('approver');
 
-  const act = async (title: string, call: () => Promise<Result<unknown>>) => {
+  const act = async (title: string, call: () => Promise<Result<unknown>>, result: Outcome) => {
     setError(null);
+    setOutcome(null);
     const r = await call();
-    if (r.ok) done();
+    if (r.ok) done(r.value, result);
     else setError({ title, error: r.error });
   };
-
-  // The first row is the purpose main records with the signature (electron/main/policy/lifecycle.ts).
-  const versionDetails = (v: VersionSummary, statement: string): [string, string][] => [
-    ['Statement', statement],
-    ['Tenant', tenant.tenant],
-    ['Version SHA-256', v.sha256],
-    ['Version BLAKE3', v.blake3],
-    ['Author', `${v.author.displayName} (EDIPI ${v.author.edipi})`],
-  ];
 
   if (history.state === 'loading') return <Loader size="xs" aria-label="Reading the history" />;
   if (history.state === 'error') return <ErrorNotice error={history.error} title="The history could not be read" />;
   const { versions, rollbacks } = history.value;
   const pendingRollbacks = rollbacks.filter((r) => r.state === 'requested');
+  const steps = lifecycleSteps(tenant, policyName, versions);
 
   return (
     <Stack gap="lg">
+      {outcome && <ActionOutcome outcome={outcome} onClose={() => setOutcome(null)} />}
       <section aria-labelledby="policy-history-heading">
         <Title order={3} size="h4" id="policy-history-heading" mb="xs">
           Versions
@@ -161,17 +153,7 @@ export function HistoryPanel({
                               size="xs"
                               disabled={mine}
                               title={mine ? 'You are the author: another operator must approve' : undefined}
-                              onClick={() =>
-                                setSigning({
-                                  title: 'Sign and approve the policy version',
-                                  purpose: `You approve this version of ${tenant.tenant}'s ${policyName} policy as the second person. Review the diff first.`,
-                                  details: versionDetails(v, `Approval of policy version ${v.sha256} of ${policyName}`),
-                                  sign: (pin) =>
-                                    callArx((arx) =>
-                                      arx.policy.approve({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
-                                    ),
-                                })
-                              }
+                              onClick={() => setSigning(steps.approve(v))}
                             >
                               Approve…
                             </Button>
@@ -181,8 +163,13 @@ export function HistoryPanel({
                               size="xs"
                               variant="default"
                               onClick={() =>
-                                void act('Not rejected', () =>
-                                  callArx((arx) => arx.policy.reject({ tenantId: tenant.tenantId, sha256: v.sha256 })),
+                                void act(
+                                  'Not rejected',
+                                  () =>
+                                    callArx((arx) =>
+                                      arx.policy.reject({ tenantId: tenant.tenantId, sha256: v.sha256 }),
+                                    ),
+                                  steps.rejected(v),
                                 )
                               }
                             >
@@ -190,42 +177,12 @@ export function HistoryPanel({
                             </Button>
                           )}
                           {v.state === 'approved' && (
-                            <Button
-                              size="xs"
-                              onClick={() =>
-                                setSigning({
-                                  title: 'Sign and publish the policy version',
-                                  purpose: `You publish this version of ${tenant.tenant}'s ${policyName} policy: the gateway loads it only through this signed publication.`,
-                                  details: versionDetails(v, `Publication of ${policyName} version ${v.sha256}`),
-                                  sign: (pin) =>
-                                    callArx((arx) =>
-                                      arx.policy.publish({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
-                                    ),
-                                })
-                              }
-                            >
+                            <Button size="xs" onClick={() => setSigning(steps.publish(v))}>
                               Publish…
                             </Button>
                           )}
                           {v.state === 'superseded' && v.signaturesVerified && (
-                            <Button
-                              size="xs"
-                              variant="default"
-                              onClick={() =>
-                                setSigning({
-                                  title: 'Sign a rollback request',
-                                  purpose: `You request that ${tenant.tenant}'s ${policyName} policy go back to this earlier version. A different approver must approve the rollback.`,
-                                  details: versionDetails(
-                                    v,
-                                    `Rollback of ${policyName} to version ${v.sha256} (request)`,
-                                  ),
-                                  sign: (pin) =>
-                                    callArx((arx) =>
-                                      arx.policy.rollback({ tenantId: tenant.tenantId, sha256: v.sha256, pin }),
-                                    ),
-                                })
-                              }
-                            >
+                            <Button size="xs" variant="default" onClick={() => setSigning(steps.rollback(v))}>
                               Roll back to this…
                             </Button>
                           )}
@@ -286,25 +243,7 @@ export function HistoryPanel({
                 <Button
                   size="xs"
                   disabled={r.requestedBy.operatorId === operatorId}
-                  onClick={() =>
-                    setSigning({
-                      title: 'Sign and approve the rollback',
-                      purpose: `You approve that ${tenant.tenant}'s ${policyName} policy goes back to an earlier version; it is published at once.`,
-                      details: [
-                        ['Statement', `Approval of the rollback to version ${r.toSha256}`],
-                        ['Tenant', tenant.tenant],
-                        ['Policy', policyName],
-                        ['Rollback', r.rollbackId],
-                        ['To version SHA-256', r.toSha256],
-                        ['From version SHA-256', r.fromSha256 ?? 'none'],
-                        ['Requested by', r.requestedBy.displayName],
-                      ],
-                      sign: (pin) =>
-                        callArx((arx) =>
-                          arx.policy.approveRollback({ tenantId: tenant.tenantId, rollbackId: r.rollbackId, pin }),
-                        ),
-                    })
-                  }
+                  onClick={() => setSigning(steps.approveRollback(r))}
                 >
                   Approve rollback…
                 </Button>
@@ -327,8 +266,10 @@ export function HistoryPanel({
           title={signing.title}
           purpose={signing.purpose}
           details={signing.details}
+          review={<ChangeReview tenantId={tenant.tenantId} {...signing.review} />}
+          confirmation={signing.confirmation}
           onSign={signing.sign}
-          onSigned={done}
+          onSigned={(value) => done(value, signing.outcome)}
           onCancel={() => setSigning(null)}
         />
       )}

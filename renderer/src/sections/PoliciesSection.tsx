@@ -8,6 +8,7 @@ import { DraftWorkspace } from '../policy/DraftWorkspace';
 import { useTenant } from '../tenant/tenant-context';
 import { HistoryPanel } from '../policy/HistoryPanel';
 import { ImpactPanel } from '../policy/ImpactPanel';
+import { ActionOutcome, type Outcome } from '../policy/ActionOutcome';
 import { SectionHeader } from './SectionHeader';
 import { takeTab } from '../shell/go-to';
 
@@ -23,6 +24,7 @@ export function PoliciesSection() {
   const tenant = useTenant().current;
   const [tab, setTab] = useState<string | null>(() => takeTab('policies', 'draft'));
   const [listed, setListed] = useState(0);
+  const [submitted, setSubmitted] = useState<Outcome | null>(null);
   const listKey = tenant ? `${tenant.tenantId}|${listed}` : '';
   const [listedActive, setListedActive] = useState<{ key: string; value: VersionSummary | null } | null>(null);
   const active =
@@ -78,6 +80,7 @@ export function PoliciesSection() {
         {active.state === 'ok' &&
           (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
       </Text>
+      {submitted && <ActionOutcome outcome={submitted} onClose={() => setSubmitted(null)} />}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List aria-label="Policy views">
           <Tabs.Tab value="draft">My draft</Tabs.Tab>
@@ -94,7 +97,12 @@ export function PoliciesSection() {
               tenant={tenant}
               policyName={GATEWAY_POLICY}
               active={active.value}
-              onSubmitted={() => {
+              onSubmitted={(v) => {
+                setSubmitted({
+                  title: `Submitted version ${v.sha256.slice(0, 12)} for approval`,
+                  text: `It waits for a different operator with the approver role in ${tenant.tenant}; it is listed as submitted under History and approvals. Nothing changes on the gateways until it is approved and published.`,
+                  event: { tenantId: tenant.tenantId, type: 'com.arx.policy.submitted' },
+                });
                 setListed((n) => n + 1);
                 setTab('history');
               }}

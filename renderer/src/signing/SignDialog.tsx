@@ -1,4 +1,4 @@
-import { Button, Code, Group, Modal, PasswordInput, Stack, Table, Text } from '@mantine/core';
+import { Button, Checkbox, Code, Group, Modal, PasswordInput, Stack, Table, Text } from '@mantine/core';
 import { useState, type ReactNode } from 'react';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { ArxError, Result } from '../app/arx-client';
@@ -18,6 +18,10 @@ export interface SignDialogProps<T> {
   onCancel: () => void;
   /** Shown above the buttons (e.g. the progress of the work the signature finishes). */
   extra?: ReactNode;
+  /** What will change, shown before what is signed (the diff, the tenant, the effect). */
+  review?: ReactNode;
+  /** A sentence the signer ticks before the card may sign (for changes every gateway enforces). */
+  confirmation?: string;
 }
 
 /**
@@ -35,8 +39,12 @@ export function SignDialog<T>({
   onSigned,
   onCancel,
   extra,
+  review,
+  confirmation,
 }: SignDialogProps<T>) {
   const [pin, setPin] = useState('');
+  const [confirmed, setConfirmed] = useState(false);
+  const ready = PIN_PATTERN.test(pin) && (confirmation === undefined || confirmed);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);
 
@@ -46,7 +54,7 @@ export function SignDialog<T>({
     onCancel();
   };
   const submit = async () => {
-    if (!PIN_PATTERN.test(pin) || busy) return;
+    if (!ready || busy) return;
     const sent = pin;
     setPin('');
     setBusy(true);
@@ -62,7 +70,7 @@ export function SignDialog<T>({
       opened={opened}
       onClose={close}
       title={title}
-      size="lg"
+      size={review ? 'xl' : 'lg'}
       closeOnClickOutside={false}
       data-testid="sign-dialog"
     >
@@ -74,6 +82,7 @@ export function SignDialog<T>({
       >
         <Stack gap="sm">
           <Text size="sm">{purpose}</Text>
+          {review}
           <Table withTableBorder withColumnBorders aria-label="What is signed">
             <Table.Tbody>
               {details.map(([label, value]) => (
@@ -97,13 +106,20 @@ export function SignDialog<T>({
             onChange={(e) => setPin(e.currentTarget.value)}
             error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 4 to 16 letters or digits' : undefined}
           />
+          {confirmation !== undefined && (
+            <Checkbox
+              label={confirmation}
+              checked={confirmed}
+              onChange={(e) => setConfirmed(e.currentTarget.checked)}
+            />
+          )}
           {extra}
           {error && <ErrorNotice error={error} title="The signature was not made" />}
           <Group justify="flex-end">
             <Button variant="default" onClick={close} disabled={busy}>
               Cancel
             </Button>
-            <Button type="submit" loading={busy} disabled={!PIN_PATTERN.test(pin)}>
+            <Button type="submit" loading={busy} disabled={!ready}>
               Sign with card
             </Button>
           </Group>
