@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
 import { PinSchema, def, empty, type CommandDef } from './define';
+import { adminCommands } from './domains/admin';
 import { auditExplorerCommands } from './domains/audit-explorer';
 import { auditVerifyCommands } from './domains/audit-verify';
 import { bundleCommands } from './domains/bundle';
@@ -254,6 +255,7 @@ export const commands = {
   ...reviewCommands,
   ...cacheCommands,
   ...bundleCommands,
+  ...adminCommands,
 } as const satisfies Record<string, CommandDef>;
 
 export type Commands = typeof commands;

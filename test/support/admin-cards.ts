@@ -40,7 +40,6 @@ export function cardSigner(cards: ProvisionedTestCards, label: string): AdminSig
   const card = cards.cards.find((c) => c.label === label)!;
   const cert = card.certificates.find((c) => c.usage === 'signature')!;
   return {
-    certificateSha256: cert.sha256,
     async signDigest(digest) {
       const dir = mkdtempSync(join(tmpdir(), 'arx-sign-'));
       try {
@@ -54,7 +53,7 @@ export function cardSigner(cards: ProvisionedTestCards, label: string): AdminSig
           ],
           { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf }, stdio: ['ignore', 'ignore', 'pipe'] },
         );
-        return new Uint8Array(readFileSync(join(dir, 'sig')));
+        return { signature: new Uint8Array(readFileSync(join(dir, 'sig'))), certificateSha256: cert.sha256 };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -6,6 +6,7 @@ import { AUDIT_EXPLORER_SAMPLES } from './valid-requests/audit-explorer';
 import { REVIEW_SAMPLES } from './valid-requests/review';
 import { CACHE_SAMPLES } from './valid-requests/cache';
 import { BUNDLE_SAMPLES } from './valid-requests/bundle';
+import { ADMIN_SAMPLES } from './valid-requests/admin';
 
 /**
  * One valid request per contract command. Typed so that adding a command without a sample here
@@ -31,4 +32,5 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   ...REVIEW_SAMPLES,
   ...CACHE_SAMPLES,
   ...BUNDLE_SAMPLES,
+  ...ADMIN_SAMPLES,
 };

@@ -17,10 +17,9 @@ import { withTenant } from '../controlplane/tenant-session';
 export const ADMIN_PAYLOAD_TYPE = 'application/vnd.arx.administration+json';
 const SOURCE = '/arx/console/administration';
 
-/** The acting administrator's card: their Digital Signature certificate and a signature over a SHA-256 digest. */
+/** The acting administrator's card: a signature over a SHA-256 digest and the Digital Signature certificate that made it. */
 export interface AdminSigner {
-  certificateSha256: string;
-  signDigest(digest: Uint8Array): Promise<Uint8Array>;
+  signDigest(digest: Uint8Array): Promise<{ signature: Uint8Array; certificateSha256: string }>;
 }
 
 export type Role = 'policy-author' | 'approver' | 'isso' | 'auditor' | 'administrator';
@@ -36,21 +35,22 @@ export class Administration {
     private readonly signer: AdminSigner,
   ) {}
 
-  private async sign(statement: Record<string, unknown>): Promise<DsseEnvelope> {
+  private async sign(statement: Record<string, unknown>): Promise<{ envelope: DsseEnvelope; cert: Buffer }> {
     const payload = new TextEncoder().encode(JSON.stringify(statement));
     const digest = createHash('sha256').update(pae(ADMIN_PAYLOAD_TYPE, payload)).digest();
-    const sig = await this.signer.signDigest(new Uint8Array(digest));
-    return envelopeOf(ADMIN_PAYLOAD_TYPE, payload, [{ keyid: this.signer.certificateSha256, sig }]);
+    const { signature, certificateSha256 } = await this.signer.signDigest(new Uint8Array(digest));
+    const envelope = envelopeOf(ADMIN_PAYLOAD_TYPE, payload, [{ keyid: certificateSha256, sig: signature }]);
+    return { envelope, cert: Buffer.from(certificateSha256, 'hex') };
   }
 
   private async step(
     tenantId: string,
     fn: AdminFunction,
-    args: (envelope: DsseEnvelope) => unknown[],
+    args: (envelope: DsseEnvelope, cert: Buffer) => unknown[],
     statement: Record<string, unknown>,
     event: NewEvent | null,
   ): Promise<void> {
-    const envelope = await this.sign(statement);
+    const { envelope, cert } = await this.sign(statement);
     await withTenant(this.pool, tenantId, async (c) => {
       let rows = null;
       if (event) {
@@ -64,7 +64,7 @@ export class Administration {
         );
         rows = { ...prepared, seqs: prepared.seqs.map(String) };
       }
-      await callAdminFunction(c, fn, args(envelope), rows);
+      await callAdminFunction(c, fn, args(envelope, cert), rows);
     });
   }
 
@@ -77,23 +77,17 @@ export class Administration {
   async createTenant(slug: string, name: string, by: string): Promise<string> {
     const tenantId = randomUUID();
     const statement = { action: 'tenant.create', tenantId, slug, name };
-    await this.step(
-      await this.systemTenant(),
-      'create_tenant',
-      (e) => [tenantId, slug, name, this.cert(), e],
-      statement,
-      {
-        type: 'com.arx.tenant.created',
-        data: { tenantId, slug, name, by },
-      },
-    );
+    await this.step(await this.systemTenant(), 'create_tenant', (e, c) => [tenantId, slug, name, c, e], statement, {
+      type: 'com.arx.tenant.created',
+      data: { tenantId, slug, name, by },
+    });
     return tenantId;
   }
 
   /** A role that needs no second administrator (not isso, not administrator). */
   async grantRole(g: { tenantId: string; operatorId: string; edipi: string; role: Role; by: string }): Promise<void> {
     const statement = { action: 'role.grant', tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
-    await this.step(g.tenantId, 'grant_role', (e) => [g.tenantId, g.operatorId, g.role, this.cert(), e], statement, {
+    await this.step(g.tenantId, 'grant_role', (e, c) => [g.tenantId, g.operatorId, g.role, c, e], statement, {
       type: 'com.arx.role.granted',
       subject: g.operatorId,
       data: { operatorId: g.operatorId, edipi: g.edipi, role: g.role, by: g.by, approvedBy: null },
@@ -104,7 +98,7 @@ export class Administration {
   async requestGrant(g: { tenantId: string; operatorId: string; role: Role }): Promise<string> {
     const requestId = randomUUID();
     const statement = { action: 'role.grant', requestId, tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
-    const args = (e: DsseEnvelope) => [requestId, g.tenantId, g.operatorId, g.role, this.cert(), e];
+    const args = (e: DsseEnvelope, c: Buffer) => [requestId, g.tenantId, g.operatorId, g.role, c, e];
     await this.step(g.tenantId, 'request_role_grant', args, statement, null);
     return requestId;
   }
@@ -125,7 +119,7 @@ export class Administration {
       operatorId: r.operatorId,
       role: r.role,
     };
-    await this.step(r.tenantId, 'approve_role_grant', (e) => [r.requestId, this.cert(), e], statement, {
+    await this.step(r.tenantId, 'approve_role_grant', (e, c) => [r.requestId, c, e], statement, {
       type: 'com.arx.role.granted',
       subject: r.operatorId,
       data: { operatorId: r.operatorId, edipi: r.edipi, role: r.role, by: r.requestedBy, approvedBy: r.by },
@@ -134,7 +128,7 @@ export class Administration {
 
   async revokeRole(g: { tenantId: string; operatorId: string; edipi: string; role: Role; by: string }): Promise<void> {
     const statement = { action: 'role.revoke', tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
-    await this.step(g.tenantId, 'revoke_role', (e) => [g.tenantId, g.operatorId, g.role, this.cert(), e], statement, {
+    await this.step(g.tenantId, 'revoke_role', (e, c) => [g.tenantId, g.operatorId, g.role, c, e], statement, {
       type: 'com.arx.role.revoked',
       subject: g.operatorId,
       data: { operatorId: g.operatorId, edipi: g.edipi, role: g.role, by: g.by },
@@ -147,7 +141,7 @@ export class Administration {
     await this.step(
       await this.systemTenant(),
       'set_operator_status',
-      (e) => [o.operatorId, o.active, this.cert(), e],
+      (e, c) => [o.operatorId, o.active, c, e],
       statement,
       {
         type: o.active ? 'com.arx.operator.enabled' : 'com.arx.operator.disabled',
@@ -155,9 +149,5 @@ export class Administration {
         data: { operatorId: o.operatorId, edipi: o.edipi, by: o.by },
       },
     );
-  }
-
-  private cert(): Buffer {
-    return Buffer.from(this.signer.certificateSha256, 'hex');
   }
 }

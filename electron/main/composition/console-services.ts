@@ -9,6 +9,7 @@ import { findOperator } from '../card/operator-directory';
 import { connectOperator } from '../card/operator-database';
 import { sessionAuditWriter } from '../card/session-audit';
 import type { WriterIdentity } from '../controlplane/chain-writer';
+import { createAdminHandlers } from '../administration/handlers';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
@@ -135,6 +136,7 @@ export function createConsoleServices(
     ...createReviewHandlers(domain),
     ...createCacheHandlers(domain),
     ...createBundleHandlers(domain),
+    ...createAdminHandlers(domain),
   };
 
   const undescribed = offline.undescribed();

@@ -14,6 +14,7 @@ import { sql as m0013 } from './0013-administration';
 import { sql as m0014 } from './0014-administration-functions';
 import { sql as m0015 } from './0015-operator-login-state';
 import { sql as m0016 } from './0016-chain-writer-identity';
+import { sql as m0017 } from './0017-administration-reads';
 
 export interface Migration {
   version: number;
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'administration-functions', sql: m0014 },
   { version: 15, name: 'operator-login-state', sql: m0015 },
   { version: 16, name: 'chain-writer-identity', sql: m0016 },
+  { version: 17, name: 'administration-reads', sql: m0017 },
 ];

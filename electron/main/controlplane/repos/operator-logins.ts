@@ -29,11 +29,22 @@ export async function enrolOperatorLogin(admin: Queryable, e: OperatorLoginEnrol
   if (!VERIFIER.test(e.scramVerifier)) throw new RangeError('enrolOperatorLogin: not a SCRAM-SHA-256 verifier');
   // Identifiers and the verifier are checked above: both are safe to place in the statement.
   await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${e.scramVerifier}' IN ROLE arx_operator`);
+  await letLoginAdminAlter(admin, role);
   await admin.query(
     'INSERT INTO arx.operator_logins (operator_id, db_role, wrap, wrap_key_sha256) VALUES ($1, $2, $3, $4)',
     [e.operatorId, role, Buffer.from(e.wrap), Buffer.from(e.wrapKeySha256)],
   );
   return role;
+}
+
+/**
+ * From PostgreSQL 16 a CREATEROLE role alters only the roles it holds ADMIN OPTION on: give it to
+ * arx_login_admin (which disables and enables logins), without inheriting the role's rights.
+ */
+async function letLoginAdminAlter(admin: Queryable, role: string): Promise<void> {
+  const v = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  if (Number(v.rows[0]!.v) < 160000) return;
+  await admin.query(`GRANT ${role} TO arx_login_admin WITH ADMIN OPTION, INHERIT FALSE, SET FALSE`);
 }
 
 /**
@@ -47,6 +58,7 @@ export async function enrolOrRotateOperatorLogin(admin: Queryable, e: OperatorLo
   if ((exists.rowCount ?? 0) === 0) return enrolOperatorLogin(admin, e);
   await admin.query(`ALTER ROLE ${role} LOGIN PASSWORD '${e.scramVerifier}'`);
   await admin.query(`GRANT arx_operator TO ${role}`);
+  await letLoginAdminAlter(admin, role);
   await admin.query(
     `INSERT INTO arx.operator_logins (operator_id, db_role, wrap, wrap_key_sha256) VALUES ($1, $2, $3, $4)
      ON CONFLICT (operator_id) DO UPDATE SET wrap = EXCLUDED.wrap, wrap_key_sha256 = EXCLUDED.wrap_key_sha256, rotated_at = now()`,

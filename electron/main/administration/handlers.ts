@@ -1,0 +1,108 @@
+import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
+import type { adminCommands } from '../../../shared/contract/domains/admin';
+import { systemTenantId } from '../controlplane/repos/administration';
+import {
+  adminCertificates,
+  adminGrantRequests,
+  adminGrants,
+  adminOperators,
+  adminTenants,
+} from '../controlplane/repos/administration-reads';
+import { withTenant } from '../controlplane/tenant-session';
+import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
+import { accessReview, accessReviewCsv } from './access-review';
+import { Administration, type AdminSigner, type Role } from './admin-steps';
+
+const TWO_PERSON: readonly string[] = ['isso', 'administrator'];
+
+/** Handlers for shared/contract/domains/admin.ts: the logged-in administrator's own pool and card. */
+export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adminCommands> {
+  const pool = () => deps.controlPlane.requirePool();
+  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
+
+  /** Signs on the logged-in card; the card that signed must be the session's own. */
+  const signer = (op: OperatorSession, purpose: string, pin: string | null): AdminSigner => ({
+    async signDigest(digest) {
+      const sig = await deps.operatorAuth.sign(purpose, digest, pin);
+      if (sig.operator.operatorId !== op.operatorId)
+        throw new ArxFailure('SESSION_OTHER_CARD', 'The card that signed is not the logged-in operator’s.');
+      return { signature: sig.signature, certificateSha256: sig.certificateSha256 };
+    },
+  });
+  const steps = (purpose: string, pin: string | null) => {
+    const op = operator();
+    return { op, admin: new Administration(pool(), signer(op, purpose, pin)) };
+  };
+
+  const operatorById = async (operatorId: string) => {
+    const found = (await adminOperators(pool())).find((o) => o.operatorId === operatorId);
+    if (!found) throw new ArxFailure('NOT_FOUND', `No operator ${operatorId}.`, { path: 'operatorId' });
+    return found;
+  };
+
+  const review = async () => {
+    const p = pool();
+    const system = await systemTenantId(p);
+    if (!system)
+      throw new ArxFailure('DB_NOT_CONFIGURED', 'This control plane is not bootstrapped (arx db bootstrap).');
+    const { grants, certs } = await withTenant(p, system, async (c) => ({
+      grants: await adminGrants(c),
+      certs: await adminCertificates(c),
+    }));
+    return accessReview(grants, certs);
+  };
+
+  const setActive = async (operatorId: string, active: boolean, pin: string | null) => {
+    const target = await operatorById(operatorId);
+    const { op, admin } = steps(`${active ? 'Enable' : 'Disable'} operator ${target.edipi}`, pin);
+    await admin.setOperatorActive({ operatorId, edipi: target.edipi, active, by: op.operatorId });
+  };
+
+  return {
+    'admin.tenantList': async () =>
+      (await adminTenants(pool())).map((t) => ({ ...t, createdAt: t.createdAt.toISOString() })),
+    'admin.tenantCreate': async ({ slug, name, pin }) => {
+      const { op, admin } = steps(`Create tenant ${slug}`, pin);
+      return { tenantId: await admin.createTenant(slug, name, op.operatorId) };
+    },
+    'admin.operatorList': async () =>
+      (await adminOperators(pool())).map((o) => ({
+        ...o,
+        createdAt: o.createdAt.toISOString(),
+        certificatesExpire: o.certificatesExpire?.toISOString() ?? null,
+      })),
+    'admin.operatorDisable': async ({ operatorId, pin }) => {
+      await setActive(operatorId, false, pin);
+      return { operatorId, status: 'disabled' as const };
+    },
+    'admin.operatorEnable': async ({ operatorId, pin }) => {
+      await setActive(operatorId, true, pin);
+      return { operatorId, status: 'active' as const };
+    },
+    'admin.grant': async ({ tenantId, operatorId, role, pin }) => {
+      const target = await operatorById(operatorId);
+      const { op, admin } = steps(`Grant ${role} to ${target.edipi}`, pin);
+      if (TWO_PERSON.includes(role))
+        return { state: 'requested' as const, requestId: await admin.requestGrant({ tenantId, operatorId, role }) };
+      await admin.grantRole({ tenantId, operatorId, edipi: target.edipi, role, by: op.operatorId });
+      return { state: 'granted' as const, requestId: null };
+    },
+    'admin.grantRequests': async () =>
+      (await adminGrantRequests(pool())).map((r) => ({ ...r, requestedAt: r.requestedAt.toISOString() })),
+    'admin.approve': async ({ requestId, pin }) => {
+      const r = (await adminGrantRequests(pool())).find((x) => x.requestId === requestId);
+      if (!r) throw new ArxFailure('NOT_FOUND', `No pending grant request ${requestId}.`, { path: 'requestId' });
+      const { op, admin } = steps(`Approve ${r.role} for ${r.edipi} in ${r.tenant}`, pin);
+      await admin.approveGrant({ ...r, role: r.role as Role, by: op.operatorId });
+      return { state: 'granted' as const };
+    },
+    'admin.revoke': async ({ tenantId, operatorId, role, pin }) => {
+      const target = await operatorById(operatorId);
+      const { op, admin } = steps(`Revoke ${role} from ${target.edipi}`, pin);
+      await admin.revokeRole({ tenantId, operatorId, edipi: target.edipi, role, by: op.operatorId });
+      return { state: 'revoked' as const };
+    },
+    'admin.accessReview': review,
+    'admin.accessReviewCsv': async () => ({ csv: accessReviewCsv(await review()) }),
+  };
+}
