@@ -66,6 +66,16 @@ export function problemMeaning(p: ProblemForMeaning): string {
       return `The checkpoint of ${events(size)} is not an extension of the previous one: the log was forked or rewritten between them.`;
     case 'EVENT_FOREIGN_TENANT':
       return `Event ${n(seq)} belongs to another tenant${typeof d.found === 'string' ? ` (${d.found})` : ''}: it was copied into this chain.`;
+    case 'EVENT_WRITER_UNAUTHENTICATED':
+      return `Event ${n(seq)} is a console event whose writer cannot be authenticated${typeof d.found === 'string' ? ` (it names ${d.found})` : ''}: no valid card signature of that operator. It was not written by the console.`;
+    case 'EVENT_SIGNATURE_INVALID':
+      return `The card signature on event ${n(seq)} does not verify: the event was altered after it was signed, or the signature was forged.`;
+    case 'EVENT_WRITER_UNSIGNED':
+      return `Event ${n(seq)} records a refused login or a session closed without the card: it carries no card signature, so its writer is not authenticated.`;
+    case 'EVENT_WRITER_NOT_NAMED':
+      return `Event ${n(seq)} was written before events named their writer: its writer is not authenticated.`;
+    case 'EVENT_WRITER_CERTS_UNVALIDATED':
+      return `No trust anchors are configured: operators' signatures were checked against their enrolled certificates, not against a trusted authority.`;
     case 'DOC_MISMATCH':
       return `The searchable (jsonb) copy of event ${n(seq)} disagrees with its stored bytes: the copy was edited. The stored bytes are the evidence.`;
     case 'DOC_UNCHECKED':

@@ -6,6 +6,7 @@ import {
   type ChainStart,
 } from '../../../shared/chain';
 import type { HashKernel } from '../crypto/blake3';
+import { WriterCollector } from './writer-auth';
 
 /** What a stream verification needs to start (structured-cloneable: it crosses to a worker). */
 export interface StreamInit {
@@ -27,6 +28,8 @@ export interface StreamResult extends StreamStats {
   report: ChainReport;
   /** Events whose bytes do not carry `"arxtenant":"<tenant>"`: how many, and the first 1000 (seq, the tenant they name). */
   foreign: { count: number; first: { seq: number; found: string }[] };
+  /** Events that are not certainly gateway events, for writer authentication (writer-auth.ts). */
+  writers: { rows: { seq: number; bytes: Uint8Array }[]; overflow: number; firstNamed: number | null };
 }
 
 const FOREIGN_LISTED = 1000;
@@ -52,6 +55,7 @@ export class ChainStreamVerifier {
   private hint = 0;
   private readonly stats: StreamStats = { rows: 0, bytes: 0, firstSeq: null, lastSeq: null };
   private readonly foreign: StreamResult['foreign'] = { count: 0, first: [] };
+  private readonly writers = new WriterCollector();
 
   constructor(
     init: StreamInit,
@@ -136,6 +140,7 @@ export class ChainStreamVerifier {
     st.firstSeq ??= seq;
     st.lastSeq = seq;
     if (!this.namesTenant(buf, bs, bl)) this.foreignRow(seq, bytes);
+    this.writers.push(seq, bytes);
   }
 
   private namesTenant(buf: Uint8Array, start: number, len: number): boolean {
@@ -174,6 +179,12 @@ export class ChainStreamVerifier {
   }
 
   finish(): StreamResult {
-    return { ...this.stats, report: this.verifier.finish(), foreign: this.foreign };
+    const w = this.writers;
+    return {
+      ...this.stats,
+      report: this.verifier.finish(),
+      foreign: this.foreign,
+      writers: { rows: w.rows, overflow: w.overflow, firstNamed: w.firstNamed },
+    };
   }
 }

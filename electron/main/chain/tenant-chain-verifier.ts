@@ -10,6 +10,7 @@ import { compareDocuments, type DocumentsResult } from './compare-documents';
 import { checkPolicyVersions } from './policy-rehash';
 import { streamChain, type CopyState } from './stream-chain';
 import type { StreamResult } from './stream-verifier';
+import { writerIssues } from './writer-check';
 import {
   cancelled,
   fromChain,
@@ -37,7 +38,8 @@ export {
  * The console's verification engine for one tenant's audit chain (the ISSO's Verify screen,
  * `arx chain verify`, reviews), in four steps inside one read-only snapshot: resolve the range
  * (verify-range.ts), check the checkpoint series (checkpoint-series.ts) and the policy versions
- * (policy-rehash.ts), stream the chain (stream-chain.ts), compare the jsonb copies
+ * (policy-rehash.ts), stream the chain (stream-chain.ts) and authenticate its console writers
+ * (writer-check.ts), compare the jsonb copies
  * (compare-documents.ts).
  *
  * Cancelling (signal) interrupts what the connection runs and drops it: the read-only transaction
@@ -99,6 +101,7 @@ interface Parts {
   streamed: StreamResult;
   blake3: string;
   foreign: { errors: VerificationIssue[]; warnings: VerificationIssue[] };
+  writers: { errors: VerificationIssue[]; warnings: VerificationIssue[] };
   docs: DocumentsResult;
 }
 
@@ -134,6 +137,7 @@ async function verifyInSnapshot(
     conn,
   );
   const foreign = foreignIssues(tenantId, streamed, range.from);
+  const writers = await writerIssues(client, streamed, opts.writerTrust ?? null);
   let docs: DocumentsResult = { documents: 'skipped', errors: [], warnings: [] };
   if (opts.checkDocuments !== false) {
     progress.phase('documents');
@@ -143,7 +147,7 @@ async function verifyInSnapshot(
     docs = await compareDocuments(client, tenantId, range, modified, signal);
   }
   if (signal?.aborted) throw cancelled();
-  return { range, series, policy, streamed, blake3: kernel.blake3.name, foreign, docs };
+  return { range, series, policy, streamed, blake3: kernel.blake3.name, foreign, writers, docs };
 }
 
 /** Events that name another tenant in their own bytes: the first few listed, the rest counted. */
@@ -179,8 +183,8 @@ function assemble(
   const { report, rows, bytes, firstSeq, lastSeq } = p.streamed;
   const verified = p.series.verified;
   // Same order as found: checkpoints, policy versions, foreign tenants, documents; then by seq (stable).
-  const errors = [...p.series.issues, ...p.policy.issues, ...p.foreign.errors, ...p.docs.errors];
-  const warnings = [...p.foreign.warnings, ...p.docs.warnings];
+  const errors = [...p.series.issues, ...p.policy.issues, ...p.foreign.errors, ...p.writers.errors, ...p.docs.errors];
+  const warnings = [...p.foreign.warnings, ...p.writers.warnings, ...p.docs.warnings];
   const all = [...report.errors.map(fromChain), ...errors].sort((a, b) => a.details.seq - b.details.seq);
   const warn = [...report.warnings.map(fromChain), ...warnings].sort((a, b) => a.details.seq - b.details.seq);
   const inRange = verified.filter((c) => to === null || c.size - 1 <= to);

@@ -1,6 +1,7 @@
 import { CHAIN_WARNING_CODES, problemMeaning, type Blake3, type ChainIssue } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import type { DigestPool } from './digest-pool';
+import type { WriterTrust } from './writer-check';
 
 /** Problems found beside the chain's own codes (shared/chain/issues.ts); docs/chain-format.md §5.1. */
 export const ENGINE_ISSUE_CODES = [
@@ -14,11 +15,21 @@ export const ENGINE_ISSUE_CODES = [
   'DOC_MISMATCH',
   'DOC_UNCHECKED',
   'POLICY_VERSION_MODIFIED',
+  'EVENT_WRITER_UNAUTHENTICATED',
+  'EVENT_SIGNATURE_INVALID',
+  'EVENT_WRITER_UNSIGNED',
+  'EVENT_WRITER_NOT_NAMED',
+  'EVENT_WRITER_CERTS_UNVALIDATED',
 ] as const;
 export type EngineIssueCode = (typeof ENGINE_ISSUE_CODES)[number];
 /** Kept for callers of the first version of this module. */
 export const CHECKPOINT_ISSUE_CODES = ENGINE_ISSUE_CODES;
-const ENGINE_WARNINGS: ReadonlySet<string> = new Set(['DOC_UNCHECKED']);
+const ENGINE_WARNINGS: ReadonlySet<string> = new Set([
+  'DOC_UNCHECKED',
+  'EVENT_WRITER_UNSIGNED',
+  'EVENT_WRITER_NOT_NAMED',
+  'EVENT_WRITER_CERTS_UNVALIDATED',
+]);
 
 export interface VerificationIssue {
   code: ChainIssue['code'] | EngineIssueCode;
@@ -113,6 +124,8 @@ export interface VerifyOptions {
   maxIssues?: number;
   /** Minimum time between two progress reports (default 200 ms; 0: after every batch). */
   progressIntervalMs?: number;
+  /** Trust anchors that authenticate console writers' certificates (writer-check.ts); absent: enrolled certificates as they are. */
+  writerTrust?: WriterTrust | null;
   /** Rows per worker batch (default 8192); smaller batches mean finer progress and cancel points. */
   batchRows?: number;
 }

@@ -16,6 +16,7 @@ import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
 import { VerifyJobs } from './verify-jobs';
 import { loadBlake3 } from '../crypto/blake3';
+import { writerTrustOf } from './writer-check';
 
 /** Roles that may verify a tenant's chain: audit.verifyStart's declaration in the contract. */
 export const VERIFY_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['audit.verifyStart'].access));
@@ -32,6 +33,11 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     pool: () => deps.controlPlane.requirePool(),
     digestPool: () => sharedDigestPool(),
     blake3: () => (b3 ??= loadBlake3()),
+    writerTrust: () =>
+      writerTrustOf(
+        () => deps.trustStore(),
+        () => ({ policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl }),
+      ),
     publish: (s) => deps.hub.publish('audit.verifyProgress', s),
   });
   // Session and roles are checked by the registry from the contract's declarations.

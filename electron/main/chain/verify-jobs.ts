@@ -9,6 +9,7 @@ import type {
   VerifyStatus,
 } from '../../../shared/contract/domains/audit-verify';
 import type { DigestPool } from './digest-pool';
+import type { WriterTrust } from './writer-check';
 import {
   verifyTenantChain,
   type ChainVerification,
@@ -20,6 +21,8 @@ export interface VerifyJobsDeps {
   pool: () => pg.Pool;
   digestPool: () => DigestPool | null;
   blake3: () => Promise<Blake3>;
+  /** Trust that authenticates console writers (null: none configured; see VerifyOptions.writerTrust). */
+  writerTrust?: () => WriterTrust | null;
   /** Called on every progress step and at the end (the audit.verifyProgress event). */
   publish?: (status: VerifyStatus) => void;
   /** Finished jobs kept for verifyResult (oldest dropped first). */
@@ -80,6 +83,7 @@ export class VerifyJobs {
         range,
         blake3: b3,
         pool: this.deps.digestPool(),
+        writerTrust: this.deps.writerTrust?.() ?? null,
         signal: job.controller.signal,
         ...(this.deps.progressIntervalMs !== undefined ? { progressIntervalMs: this.deps.progressIntervalMs } : {}),
         ...(this.deps.batchRows !== undefined ? { batchRows: this.deps.batchRows } : {}),

@@ -23,6 +23,7 @@ import {
   type ProvisionedTestCards,
 } from '../card/test-cards';
 import type { ArxConfig } from '../config/config';
+import type { EventSigner } from '../controlplane/chain-writer';
 
 const run = promisify(execFile);
 
@@ -79,11 +80,28 @@ async function signPayloadOnDemoCard(
   const cert = card?.certificates.find((c) => c.usage === 'signature');
   if (!card || !cert) throw new Error(`demo card ${label} has no signing certificate`);
   const input = pae(payloadType, payload);
+  const sig = await signWithDemoKey(cards, card, cert.id, input);
+  return {
+    envelope: envelopeOf(payloadType, payload, [{ keyid: cert.sha256, sig }]),
+    certificateSha256: cert.sha256,
+    card,
+  };
+}
+
+/**
+ * Signs `input` with key `id` of a demo card through pkcs11-tool: EC as ECDSA over SHA-256 (SoftHSM2
+ * has no CKM_ECDSA_SHA256: the digest is made here; DER out), RSA as PKCS#1 v1.5 with SHA-256.
+ */
+async function signWithDemoKey(
+  cards: ProvisionedTestCards,
+  card: ProvisionedCard,
+  id: string,
+  input: Uint8Array,
+): Promise<Uint8Array> {
   const work = mkdtempSync(join(tmpdir(), 'arx-demo-sign-'));
   try {
     const inFile = join(work, 'in.bin');
     const outFile = join(work, 'sig.bin');
-    // EC: SoftHSM2 has no CKM_ECDSA_SHA256, so hash here and sign the digest (DER out); RSA: PKCS#1 v1.5 with SHA-256.
     writeFileSync(inFile, card.keyType === 'ec' ? createHash('sha256').update(input).digest() : input);
     const mech = card.keyType === 'ec' ? ['-m', 'ECDSA', '--signature-format', 'openssl'] : ['-m', 'SHA256-RSA-PKCS'];
     await run(
@@ -98,7 +116,7 @@ async function signPayloadOnDemoCard(
         card.pin,
         '--sign',
         '--id',
-        cert.id,
+        id,
         ...mech,
         '--input-file',
         inFile,
@@ -107,13 +125,16 @@ async function signPayloadOnDemoCard(
       ],
       { env: { ...process.env, SOFTHSM2_CONF: cards.softhsm2Conf } },
     );
-    const sig = new Uint8Array(readFileSync(outFile));
-    return {
-      envelope: envelopeOf(payloadType, payload, [{ keyid: cert.sha256, sig }]),
-      certificateSha256: cert.sha256,
-      card,
-    };
+    return new Uint8Array(readFileSync(outFile));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The event signer of a demo card's operator: its PIV Authentication key (docs/events.md, "Writers"). */
+export function demoEventSigner(cards: ProvisionedTestCards, label: string): EventSigner {
+  const card = cards.cards.find((c) => c.label === label);
+  const cert = card?.certificates.find((c) => c.usage === 'piv-auth');
+  if (!card || !cert) throw new Error(`demo card ${label} has no PIV Authentication certificate`);
+  return { certificateSha256: cert.sha256, sign: (preimage) => signWithDemoKey(cards, card, cert.id, preimage) };
 }

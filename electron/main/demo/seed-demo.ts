@@ -21,6 +21,7 @@ import { simulate } from '../simulator/simulate';
 import {
   DEMO_APPROVER_LABEL,
   DEMO_AUTHOR_LABEL,
+  demoEventSigner,
   demoSigningCards,
   signOnDemoCard,
   signPublicationOnDemoCard,
@@ -135,11 +136,13 @@ export async function seedDemoIfEmpty(
     // Dated just before the simulated traffic, which starts 14 days ago.
     const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);
     // Each step names its operator as writer (docs/events.md, "Writers").
+    const labels: Record<string, string> = { author: DEMO_AUTHOR_LABEL, approver: DEMO_APPROVER_LABEL };
     const lifecycle = (role: string) =>
       new ChainWriter(admin, tenantId, {
         source: '/arx/console/demo-seed',
         blake3,
         writer: operatorWriter(ids[role]!),
+        signer: demoEventSigner(cards, labels[role]!),
       });
     await lifecycle('author').append([
       {

@@ -14,6 +14,7 @@ import { sha256Hex, verifyCardSignature } from './card-signature';
 import { summaryOf, type CertificateSummary } from './certificate-summary';
 import { rangeDigests } from './range-digest';
 import { checkSigner, type SignerReport } from './signer-check';
+import { writerTrustOf, type WriterTrust } from '../chain/writer-check';
 
 /** Roles that may list and verify certificates: review.list's declaration in the contract. */
 export const READ_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['review.list'].access));
@@ -124,7 +125,12 @@ function changedDigests(st: FidelityStatement, d: Awaited<ReturnType<typeof rang
  * Whether the chain today still holds the reviewed range (digests, and a verification that is not
  * newly broken), and the review's audit event; null when the tenant is not in this control plane.
  */
-async function chainToday(pool: pg.Pool, st: FidelityStatement, checks: CertificateCheck[]) {
+async function chainToday(
+  pool: pg.Pool,
+  st: FidelityStatement,
+  checks: CertificateCheck[],
+  writerTrust: WriterTrust | null,
+) {
   const a = st.subject[0]!.annotations;
   const p = st.predicate;
   const b3 = await loadBlake3();
@@ -146,6 +152,7 @@ async function chainToday(pool: pg.Pool, st: FidelityStatement, checks: Certific
       range: { kind: 'seq', from: a.fromSeq, to: a.toSeq },
       blake3: b3,
       pool: sharedDigestPool(),
+      writerTrust,
     });
     if (r.verdict === 'broken' && p.verification.verdict === 'intact') nowBroken = r.errors.length;
   }
@@ -220,7 +227,7 @@ export async function verifyCertificate(deps: VerifyDeps, s: OperatorSession, en
     checks.push(check('audit-event', 'skipped', null, 'Not looked up (tenant not readable here).'));
     return finish(checks, summary, signer, null);
   }
-  const today = await chainToday(deps.pool(), st, checks);
+  const today = await chainToday(deps.pool(), st, checks, writerTrustOf(deps.trustStore, deps.policy));
   if (!today) return finish(checks, summary, signer, null);
   return finish(checks, summary, signer, auditEventCheck(today.ev, checks));
 }

@@ -18,6 +18,7 @@ import { prepareStatement, type ReviewRequest } from './review-prepare';
 import { signDraft, type SignedReview } from './review-sign';
 import type { SignerReport } from './signer-check';
 import type { WriterIdentity } from '../controlplane/chain-writer';
+import { writerTrustOf } from '../chain/writer-check';
 
 /**
  * Fidelity certificates: an ISSO's review of a range, prepared in main (review-prepare.ts), shown,
@@ -75,7 +76,12 @@ export class ReviewService {
   /** Everything a reviewer signs, computed here; the renderer shows it and then asks for the PIN. */
   async prepare(req: ReviewRequest): Promise<ReviewDraft> {
     const s = this.operator();
-    const deps = { pool: this.deps.pool(), reverifyResult: this.deps.reverifyResult, now: this.now };
+    const deps = {
+      pool: this.deps.pool(),
+      reverifyResult: this.deps.reverifyResult,
+      writerTrust: writerTrustOf(this.deps.trustStore, this.deps.policy),
+      now: this.now,
+    };
     const statement = await prepareStatement(deps, s, req);
     const draft = this.drafts.add(statement, s.operatorId);
     return {

@@ -20,6 +20,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import { loadBlake3 } from '../crypto/blake3';
 import { rangeDigests, type RangeDigests } from './range-digest';
 import { reverifyDecisions, type DecisionReverification } from './reverify';
+import type { WriterTrust } from '../chain/writer-check';
 
 /** A review's range and, optionally, the finished decision re-verification it takes over. */
 export interface ReviewRequest {
@@ -33,6 +34,8 @@ export interface PrepareDeps {
   pool: pg.Pool;
   /** A finished decision re-verification by job id (the Decisions tab's), or undefined. */
   reverifyResult?: (jobId: string, owner: string) => DecisionReverification | undefined;
+  /** Trust anchors that authenticate console writers in the verification (writer-check.ts). */
+  writerTrust?: WriterTrust | null;
   now: () => Date;
 }
 
@@ -161,6 +164,7 @@ export async function prepareStatement(deps: PrepareDeps, s: OperatorSession, re
     range: { kind: 'seq', from: req.fromSeq, to: req.toSeq },
     blake3: b3,
     pool: sharedDigestPool(),
+    writerTrust: deps.writerTrust ?? null,
   });
   const { jobId: _job, ...verification } = toVerifyResult(`vj-${randomBytes(8).toString('hex')}`, tenant, report);
   void _job;

@@ -123,6 +123,19 @@ export async function replaceCertificates(q: Queryable, operatorId: string, cert
   }
 }
 
+/** Enrolled certificates by SHA-256 (hex), with the operator each is enrolled for. */
+export async function certificatesBySha(
+  q: Queryable,
+  shas: readonly string[],
+): Promise<{ sha256: string; operatorId: string; der: Buffer }[]> {
+  if (shas.length === 0) return [];
+  const r = await q.query<{ sha256: Buffer; operator_id: string; der: Buffer }>(
+    'SELECT sha256, operator_id, der FROM arx.operator_certificates WHERE sha256 = ANY ($1::bytea[])',
+    [shas.map(bin)],
+  );
+  return r.rows.map((x) => ({ sha256: x.sha256.toString('hex'), operatorId: x.operator_id, der: x.der }));
+}
+
 /** Grants roles in the tenant set on this transaction; returns how many were new. */
 export async function grantRoles(
   q: Queryable,

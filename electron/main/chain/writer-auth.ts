@@ -1,0 +1,189 @@
+import { verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { fromBase64 } from '../../../shared/bytes';
+import {
+  isCertainlyGatewayEvent,
+  isEventType,
+  splitEventSignature,
+  UNSIGNABLE_REPORTS,
+  WRITER_CLASS,
+} from '../../../shared/events';
+
+/**
+ * Writer authentication (docs/chain-format.md §8): a console or administration event counts only
+ * with a valid signature, by the login key of the operator it names, over its bytes without
+ * `arxsig`. Gateway events are authenticated by the gateway checkpoint that covers them.
+ */
+export const WRITER_ISSUE_CODES = [
+  'EVENT_WRITER_UNAUTHENTICATED',
+  'EVENT_SIGNATURE_INVALID',
+  'EVENT_WRITER_UNSIGNED',
+  'EVENT_WRITER_NOT_NAMED',
+] as const;
+export type WriterIssueCode = (typeof WRITER_ISSUE_CODES)[number];
+/** Reported, but not failing: unsignable reports, and events from before writers were named. */
+export const WRITER_WARNINGS: ReadonlySet<string> = new Set(['EVENT_WRITER_UNSIGNED', 'EVENT_WRITER_NOT_NAMED']);
+
+export interface WriterIssue {
+  code: WriterIssueCode;
+  seq: number;
+  message: string;
+  found?: string;
+}
+
+/** A certificate the verifier trusts for an operator (path validated by the caller). */
+export interface OperatorCertificate {
+  operatorId: string;
+  /** The certificate, DER. */
+  der: Uint8Array;
+}
+
+/** Holds events that may need authentication while a chain streams; the rest cost one cheap test. */
+export class WriterCollector {
+  readonly rows: { seq: number; bytes: Uint8Array }[] = [];
+  /** Events that needed a look but were not kept (beyond `max`). */
+  overflow = 0;
+  /** The first seq whose event names its writer (events before it are from before writers were named). */
+  firstNamed: number | null = null;
+  constructor(private readonly max = 50_000) {}
+
+  push(seq: number, bytes: Uint8Array): void {
+    // A Buffer view (no copy): Node's indexOf searches byte strings natively.
+    const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.firstNamed === null && view.indexOf(WRITER_KEY) >= 0) this.firstNamed = seq;
+    if (isCertainlyGatewayEvent(view)) return;
+    if (this.rows.length < this.max) this.rows.push({ seq, bytes: bytes.slice() });
+    else this.overflow++;
+  }
+}
+
+const WRITER_KEY = new TextEncoder().encode('"arxwriter":"');
+/** The certificates the collected events name (`arxcert`), each with the earliest event time naming it. */
+export function referencedCertificates(rows: readonly { bytes: Uint8Array }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const decoder = new TextDecoder();
+  for (const r of rows) {
+    const text = decoder.decode(r.bytes);
+    const cert = CERT_FIELD.exec(text)?.[1];
+    const time = TIME_FIELD.exec(text)?.[1] ?? '';
+    if (cert && (!out.has(cert) || time < out.get(cert)!)) out.set(cert, time);
+  }
+  return out;
+}
+const CERT_FIELD = /"arxcert":"([0-9a-f]{64})"/;
+const TIME_FIELD = /"time":"([0-9T:.Z-]{20,40})"/;
+
+/**
+ * Judges the collected events. `certificates` maps a certificate's SHA-256 (hex) to the operator
+ * it is enrolled for, for certificates whose path the caller validated; any other is unknown.
+ */
+export function authenticateWriters(
+  rows: readonly { seq: number; bytes: Uint8Array }[],
+  certificates: ReadonlyMap<string, OperatorCertificate>,
+  firstNamed: number | null,
+): WriterIssue[] {
+  const keys = new Map<string, KeyObject | null>();
+  const keyOf = (sha: string): KeyObject | null => {
+    if (!keys.has(sha)) {
+      const c = certificates.get(sha);
+      keys.set(sha, c ? publicKeyOfCertificate(c.der) : null);
+    }
+    return keys.get(sha)!;
+  };
+  const issues: WriterIssue[] = [];
+  for (const r of rows) {
+    const i = judge(r, certificates, keyOf, firstNamed);
+    if (i) issues.push(i);
+  }
+  return issues;
+}
+
+function judge(
+  r: { seq: number; bytes: Uint8Array },
+  certificates: ReadonlyMap<string, OperatorCertificate>,
+  keyOf: (sha: string) => KeyObject | null,
+  firstNamed: number | null,
+): WriterIssue | null {
+  const { seq } = r;
+  let ev: Record<string, unknown>;
+  try {
+    ev = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes)) as Record<string, unknown>;
+    if (!ev || typeof ev !== 'object' || Array.isArray(ev)) throw new Error('not an object');
+  } catch {
+    return {
+      code: 'EVENT_WRITER_UNAUTHENTICATED',
+      seq,
+      message: 'the event is not a JSON object: no writer to authenticate',
+    };
+  }
+  const type = ev['type'];
+  if (!isEventType(type))
+    return {
+      code: 'EVENT_WRITER_UNAUTHENTICATED',
+      seq,
+      message: `unknown event type ${String(type).slice(0, 80)}`,
+      found: String(type).slice(0, 80),
+    };
+  if (WRITER_CLASS[type] === 'gateway') return null;
+  const writer = typeof ev['arxwriter'] === 'string' ? ev['arxwriter'] : null;
+  const split = splitEventSignature(r.bytes);
+  if (writer === null && ev['arxsig'] === undefined && (firstNamed === null || seq < firstNamed))
+    return {
+      code: 'EVENT_WRITER_NOT_NAMED',
+      seq,
+      message: `${type} from before events named their writer: not authenticated`,
+    };
+  if (!split || ev['arxsig'] !== split.signature) {
+    if (UNSIGNABLE_REPORTS.has(type))
+      return {
+        code: 'EVENT_WRITER_UNSIGNED',
+        seq,
+        message: `${type} carries no card signature (${writer ?? 'no writer'})`,
+        ...(writer ? { found: writer } : {}),
+      };
+    return {
+      code: 'EVENT_WRITER_UNAUTHENTICATED',
+      seq,
+      message: `${type} carries no card signature of its writer`,
+      found: writer ?? '(none)',
+    };
+  }
+  const certSha = typeof ev['arxcert'] === 'string' ? ev['arxcert'] : '';
+  const cert = certificates.get(certSha);
+  if (!writer?.startsWith('operator/') || !cert || `operator/${cert.operatorId}` !== writer) {
+    return {
+      code: 'EVENT_WRITER_UNAUTHENTICATED',
+      seq,
+      message: cert
+        ? `${type} names ${writer ?? 'no writer'} but is signed with a certificate of operator ${cert.operatorId}`
+        : `${type} is signed with a certificate (${certSha.slice(0, 16) || 'none'}) that is not a validated certificate of ${writer ?? 'its writer'}`,
+      found: writer ?? '(none)',
+    };
+  }
+  const key = keyOf(certSha);
+  const sig = fromBase64(split.signature);
+  if (!key || !sig || !verifySignature(key, split.preimage, sig))
+    return {
+      code: 'EVENT_SIGNATURE_INVALID',
+      seq,
+      message: `the card signature on ${type} by ${writer} does not verify`,
+      found: writer,
+    };
+  return null;
+}
+
+/** ECDSA (DER) or RSA PKCS#1 v1.5, both over SHA-256 of the preimage (what `openssl dgst -sha256 -verify` checks). */
+export function verifySignature(key: KeyObject, preimage: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    return cryptoVerify('sha256', preimage, key.asymmetricKeyType === 'ec' ? { key, dsaEncoding: 'der' } : key, sig);
+  } catch {
+    return false;
+  }
+}
+
+function publicKeyOfCertificate(der: Uint8Array): KeyObject | null {
+  try {
+    return new X509Certificate(Buffer.from(der)).publicKey;
+  } catch {
+    return null;
+  }
+}
