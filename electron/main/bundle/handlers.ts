@@ -98,6 +98,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         lastPublished = now;
         deps.hub.publish('bundle.exportProgress', { ...what, phase, done, total });
       };
+      const b3 = await loadBlake3();
       const result = await exportBundle(pool, {
         tenantId: tenant.id,
         ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
@@ -108,7 +109,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
           return deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' });
         },
         trustStore,
-        blake3: await loadBlake3(),
+        blake3: b3,
         onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
       });
       publish('done', 1, 1);
@@ -119,7 +120,11 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         subject: session.edipi,
       };
       await withTenant(pool, tenant.id, async (c) =>
-        recordBundleExport(c, tenant.id, await stepEventRows(c, tenant.id, consoleSource(), exported)),
+        recordBundleExport(
+          c,
+          tenant.id,
+          await stepEventRows(c, tenant.id, consoleSource(), exported, b3, deps.operatorAuth.eventWriter() ?? {}),
+        ),
       ).catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
       const { exporter, ...rest } = result;
       void exporter;

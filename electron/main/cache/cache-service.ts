@@ -97,6 +97,7 @@ export class CacheService {
       () => deps.controlPlane.requirePool(),
       source,
       () => this.changed(),
+      () => deps.operatorAuth.eventWriter(),
     );
     // Lock, logout or card removal wipes the data key; a fresh login (card + PIN) opens the cache.
     deps.operatorAuth.on('changed', (session) => {

@@ -16,7 +16,7 @@
  */
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import { ChainWriter, type NewEvent } from '../controlplane/chain-writer';
+import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
 import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
@@ -71,6 +71,8 @@ export class Outbox {
     private readonly pool: () => pg.Pool,
     private readonly source: string,
     private readonly onChange: () => void = () => {},
+    /** Who delivers: the logged-in operator, whose card signs the delivered events (docs/chain-format.md §8). */
+    private readonly writer: () => WriterIdentity | null = () => null,
   ) {}
 
   /** The owning service registers how its kind is delivered (once, at start-up). */
@@ -132,7 +134,7 @@ export class Outbox {
         if (!deliver) continue; // its service is not loaded in this process: wait for it
         try {
           const plan = await deliver(item.payload, { id: item.id, idempotencyKey: item.idempotencyKey });
-          await deliverOnce(this.pool(), this.source, item.kind, item.idempotencyKey, plan);
+          await deliverOnce(this.pool(), this.source, item.kind, item.idempotencyKey, plan, this.writer() ?? {});
           cache.settle(item.id, 'delivered', null);
           delivered++;
           plan.stored?.();
@@ -163,6 +165,7 @@ export async function deliverOnce(
   kind: string,
   idempotencyKey: string,
   plan: DeliveryPlan,
+  who: WriterIdentity = {},
 ): Promise<'delivered' | 'duplicate'> {
   if (plan.events.length === 0)
     throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
@@ -174,7 +177,7 @@ export async function deliverOnce(
       await withTenant(pool, plan.tenantId, async (client) => {
         if (plan.events.length !== 1)
           throw new ArxFailure('INVALID_REQUEST', `A delivery of ${kind} records one event.`);
-        const rows = await stepEventRows(client, plan.tenantId, source, plan.events[0]!);
+        const rows = await stepEventRows(client, plan.tenantId, source, plan.events[0]!, undefined, who);
         await write(client, rows);
         const firstSeq = Number((rows[0] as string[])[0]);
         const receipt = { tenantId: plan.tenantId, idempotencyKey, kind, firstSeq };
@@ -184,6 +187,7 @@ export async function deliverOnce(
     }
     await new ChainWriter(pool, plan.tenantId, {
       source,
+      ...who,
       afterAppend: async (client, appended) => {
         await insertOutboxReceipt(client, {
           tenantId: plan.tenantId,

@@ -12,7 +12,7 @@ import {
   type StoredVersion,
 } from '../../../shared/policy';
 import type { OperatorSignature } from '../card/operator-auth';
-import { lockChain } from '../controlplane/chain-writer';
+import { lockChain, type WriterIdentity } from '../controlplane/chain-writer';
 import { stepEventRows } from '../controlplane/step-events';
 import { enrolledCertificates } from '../controlplane/repos/operators';
 import { signaturesOf, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
@@ -30,6 +30,8 @@ export interface DiffSide {
 export interface LifecycleAuth {
   session(): OperatorSession | null;
   sign(purpose: string, digest: Uint8Array, pin: string | null): Promise<OperatorSignature>;
+  /** The writer each step's audit event names, and its card signer (OperatorAuth.eventWriter). */
+  eventWriter?(): WriterIdentity | null;
 }
 
 export type LifecycleStep = 'submitted' | 'approved' | 'rejected' | 'published' | 'rollback-requested' | 'rolledback';
@@ -163,10 +165,12 @@ export class LifecycleContext {
 
   /**
    * The rows of the step's audit event on the chain head (see step); the step's definer function
-   * checks them and appends them in the same transaction as its change.
+   * checks them and appends them in the same transaction as its change. Signed on the operator's
+   * card (docs/chain-format.md §8): verifiers fail an unsigned console event.
    */
   eventRows(c: pg.ClientBase, tenantId: string, type: EventType, data: unknown, subject: string): Promise<unknown[]> {
-    return stepEventRows(c, tenantId, SOURCE, { type, data, subject });
+    const who = this.deps.auth.eventWriter?.() ?? {};
+    return stepEventRows(c, tenantId, SOURCE, { type, data, subject }, undefined, who);
   }
 
   /** Signs a statement as a DSSE envelope on the operator's card: the card signs SHA-256 of the PAE. */

@@ -5,6 +5,7 @@ import { envelopeOf, pae } from '../../../shared/dsse';
 import { FIDELITY_PAYLOAD_TYPE, type FidelityEnvelope, type FidelityStatement } from '../../../shared/review';
 import type { OfflineWrites } from '../cache/offline';
 import type { OperatorSignature } from '../card/operator-auth';
+import type { WriterIdentity } from '../controlplane/chain-writer';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
 import { sha256, verifyCardSignature } from './card-signature';
@@ -17,6 +18,8 @@ export type SignedReview = CertificateSummary & { delivery: 'stored' | 'queued';
 export interface SignDeps {
   pool: () => pg.Pool;
   sign: (purpose: string, digest: Uint8Array, pin: string | null) => Promise<OperatorSignature>;
+  /** The writer the review's audit event names, with its card signer (OperatorAuth.eventWriter). */
+  eventWriter?: () => WriterIdentity | null;
   /** Store or queue (review.sign is declared offline: 'queue'); absent: online only. */
   offline?: {
     writes: Pick<OfflineWrites, 'connected' | 'storeOrQueue'>;
@@ -27,16 +30,18 @@ export interface SignDeps {
 
 const CONSOLE_SOURCE = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
 
-/** Stores the certificate with its audit event in one transaction: both or neither. */
+/** Stores the certificate with its audit event (signed by the writer's card) in one transaction: both or neither. */
 async function storeCertificate(
   pool: pg.Pool,
   envelope: FidelityEnvelope,
   st: FidelityStatement,
   s: OperatorSession,
+  who: WriterIdentity,
 ): Promise<void> {
   const tenantId = st.subject[0]!.annotations.tenantId;
   await withTenant(pool, tenantId, async (client) => {
-    const event = await stepEventRows(client, tenantId, CONSOLE_SOURCE, reviewSignedEvent(st, s.edipi));
+    const reviewed = reviewSignedEvent(st, s.edipi);
+    const event = await stepEventRows(client, tenantId, CONSOLE_SOURCE, reviewed, undefined, who);
     await insertCertificate(client, envelope, st, event);
   });
 }
@@ -96,7 +101,7 @@ export async function signDraft(
     forget();
     return { ...summary, delivery: 'queued', outboxItemId: item.id };
   };
-  const store = () => storeCertificate(deps.pool(), envelope, st, s);
+  const store = () => storeCertificate(deps.pool(), envelope, st, s, deps.eventWriter?.() ?? {});
   // Unreachable (before, or a write that failed before or during its commit): the outbox delivers
   // it later; the rare commit that did land without an answer is refused there as REVIEW_ALREADY_STORED.
   const queued = offline ? await offline.writes.storeOrQueue(online, store, queue) : (await store(), null);
