@@ -16,6 +16,7 @@
  */
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
+import { operatorWriter } from '../../../shared/events';
 import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
 import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { stepEventRows } from '../controlplane/step-events';
@@ -171,6 +172,8 @@ export async function deliverOnce(
     throw new ArxFailure('INVALID_REQUEST', `An outbox delivery of ${kind} must record at least one audit event.`);
   const seen = await withTenant(pool, plan.tenantId, (c) => hasOutboxReceipt(c, plan.tenantId, idempotencyKey));
   if (seen) return 'duplicate';
+  // Without a logged-in writer (a shared console connection): the operator who signed the item.
+  if (who.writer === undefined && plan.operatorId) who = { ...who, writer: operatorWriter(plan.operatorId) };
   try {
     if (plan.writeWithEvents) {
       const write = plan.writeWithEvents;

@@ -14,6 +14,8 @@ import type { ConsoleServices } from '../../../electron/main/composition/console
 import { signOnDemoCard, signPublicationOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { simulate } from '../../../electron/main/simulator/simulate';
+import { authenticateWriters, referencedCertificates } from '../../../electron/main/chain/writer-auth';
+import { certificatesBySha } from '../../../electron/main/controlplane/repos/operators';
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
 
@@ -282,6 +284,20 @@ describe('policy lifecycle with two cards', () => {
     expect(h.rollbacks).toHaveLength(1);
     expect(h.events.length).toBe(8);
   }, 90_000);
+
+  it("signs every step's event with its writer's card: each one authenticates (chain-format §8)", async () => {
+    const r = await db.admin.query<{ seq: string; bytes: Buffer }>(
+      `SELECT seq, bytes FROM arx.audit_events WHERE tenant_id = $1 AND type LIKE 'com.arx.policy.%' AND type <> 'com.arx.policy.decided' ORDER BY seq`,
+      [tenantId],
+    );
+    const rows = r.rows.map((x) => ({ seq: Number(x.seq), bytes: new Uint8Array(x.bytes) }));
+    expect(rows.length).toBe(8);
+    const named = referencedCertificates(rows);
+    expect(named.size).toBe(2); // ADAMS's and BAKER's PIV Authentication certificates
+    const enrolled = await certificatesBySha(db.admin, [...named.keys()]);
+    const certs = new Map(enrolled.map((c) => [c.sha256, { operatorId: c.operatorId, der: c.der }]));
+    expect(authenticateWriters(rows, certs, 0)).toEqual([]);
+  });
 });
 
 describe('impact jobs over the contract', () => {
