@@ -30,7 +30,7 @@ export function writerTrustOf(
 /**
  * Writer authentication for the engine (docs/chain-format.md §8): the certificates the collected
  * events name, as enrolled in the control plane, each validated against `trust` at the time of
- * the first event that names it; then every collected event judged. Without trust the enrolled
+ * the verification; then every collected event judged. Without trust the enrolled
  * certificates are taken as they are, and a warning says so.
  */
 export async function writerIssues(
@@ -45,9 +45,10 @@ export async function writerIssues(
   const warnings: VerificationIssue[] = [];
   for (const c of enrolled) {
     if (trust) {
-      const at = new Date(named.get(c.sha256) || Date.now());
+      // Validated now, with the CRLs held now: those describe the present, not an event's past time
+      // (a CRL issued after an event does not cover it), and a card revoked since no longer vouches.
       const x = new X509Certificate(new Uint8Array(c.der));
-      const v = await validateCertificate(x, trust.store, 'login', { ...trust.policy, at });
+      const v = await validateCertificate(x, trust.store, 'login', trust.policy);
       if (!v.ok) continue;
     }
     certificates.set(c.sha256, { operatorId: c.operatorId, der: c.der });
