@@ -82,6 +82,43 @@ export async function bootstrapControlPlane(
   });
 }
 
+/**
+ * Makes operators already enrolled (with their certificates and logins) the first administrators
+ * of a control plane that has none: the system tenant, and the administrator role in it, recorded
+ * in its chain as at bootstrap. The demo seeding's path; a real deployment uses the certificate files.
+ */
+export async function designateAdministrators(
+  admin: pg.Pool,
+  operators: readonly { operatorId: string; edipi: string }[],
+): Promise<string> {
+  if ((await systemTenant(admin)) !== null)
+    throw new ArxFailure('DB_ALREADY_BOOTSTRAPPED', 'This control plane already has its system tenant.');
+  const tenantId = randomUUID();
+  return withTenant(admin, tenantId, async (c) => {
+    await insertTenant(c, tenantId, SYSTEM_TENANT_SLUG, 'Control plane');
+    await recordBootstrap(c, tenantId);
+    const events: NewEvent[] = [
+      { type: 'com.arx.tenant.created', data: { tenantId, slug: SYSTEM_TENANT_SLUG, name: 'Control plane', by: null } },
+    ];
+    for (const o of operators) {
+      await insertGrant(c, {
+        tenantId,
+        operatorId: o.operatorId,
+        role: 'administrator',
+        grantedBy: null,
+        approvedBy: null,
+      });
+      events.push({
+        type: 'com.arx.role.granted',
+        subject: o.operatorId,
+        data: { operatorId: o.operatorId, edipi: o.edipi, role: 'administrator', by: null, approvedBy: null },
+      });
+    }
+    await new ChainWriter(admin, tenantId, { source: SOURCE }).appendIn(c, events);
+    return tenantId;
+  });
+}
+
 export function enrolledEvent(operatorId: string, card: EnrolmentCard, by: string | null = null): NewEvent {
   return {
     type: 'com.arx.operator.enrolled',

@@ -9,6 +9,7 @@ import {
   SOFTHSM2_MODULE,
   type ProvisionedTestCards,
 } from '../card/test-cards';
+import { DEMO_CARD_SPECS } from './demo-policy';
 
 /**
  * The demo card of the embedded default: SoftHSM2 test tokens (`arx card provision-test`) under
@@ -30,7 +31,7 @@ export async function prepareDemoCard(
     const enrolled = await enrolMissingTestLogins(admin, cards);
     if (enrolled) log(`demo card: enrolled ${enrolled} operator database login(s)`);
   } else {
-    cards = await provisionTestCards(dir, { onProgress: log });
+    cards = await provisionTestCards(dir, { specs: DEMO_CARD_SPECS, onProgress: log });
     await registerTestOperators(admin, cards);
   }
   // SoftHSM2 reads its configuration from the environment of the process that loads the module.

@@ -19,7 +19,9 @@ import {
   provisionTestCards,
   registerTestOperators,
   SOFTHSM2_MODULE,
+  TEST_CARDS,
   type ProvisionedCard,
+  type TestCardSpec,
   type ProvisionedTestCards,
 } from '../card/test-cards';
 import type { ArxConfig } from '../config/config';
@@ -37,6 +39,25 @@ const run = promisify(execFile);
 
 export const DEMO_AUTHOR_LABEL = 'ARX TEST ADAMS EC';
 export const DEMO_APPROVER_LABEL = 'ARX TEST BAKER RSA';
+/** ADAMS and BAKER are also the demo's control-plane administrators: a pair, for two-person grants. */
+export const DEMO_ADMINISTRATOR_LABELS = [DEMO_AUTHOR_LABEL, DEMO_APPROVER_LABEL] as const;
+
+/**
+ * The test cards, and one more good card for the demo: CARTER holds two roles (policy-author and
+ * approver) in each demo tenant, so a newcomer can try the self-approval rule, and be granted a
+ * third role by the administrator pair.
+ */
+export const DEMO_CARD_SPECS: readonly TestCardSpec[] = [
+  ...TEST_CARDS,
+  {
+    label: 'ARX TEST CARTER EC',
+    keyType: 'ec',
+    case: 'good',
+    person: { last: 'CARTER', first: 'CLARA', middle: 'C', edipi: '1000000008' },
+    roles: ['policy-author', 'approver'],
+    expect: null,
+  },
+];
 
 /** The demo test cards (provisioned once under the data directory, as the demo card uses them), enrolled in `tenantIds`; null without SoftHSM2 or with real trust anchors configured. */
 export async function demoSigningCards(
@@ -50,7 +71,7 @@ export async function demoSigningCards(
   const saved = join(dir, 'test-cards.json');
   const cards = existsSync(saved)
     ? (JSON.parse(readFileSync(saved, 'utf8')) as ProvisionedTestCards)
-    : await provisionTestCards(dir, { onProgress: log });
+    : await provisionTestCards(dir, { specs: DEMO_CARD_SPECS, onProgress: log });
   await registerTestOperators(admin, cards, tenantIds);
   return cards;
 }

@@ -18,7 +18,9 @@ import { createTenant } from '../controlplane/tenants';
 import { GATEWAY_POLICY_NAME, loadVerifiedPolicy } from '../policy/gateway-policy';
 import { embeddedGateway, type GatewayPools } from '../simulator/embedded-gateway';
 import { simulate } from '../simulator/simulate';
+import { designateAdministrators } from '../administration/bootstrap';
 import {
+  DEMO_ADMINISTRATOR_LABELS,
   DEMO_APPROVER_LABEL,
   DEMO_AUTHOR_LABEL,
   demoEventSigner,
@@ -40,7 +42,8 @@ export const DEMO_TENANTS = [
  * The demo policy goes through the real two-person rule: the demo cards of ADAMS (author) and
  * BAKER (approver) sign its version digest, it is published with its lifecycle events, and the
  * simulated gateway loads it through the same signature check as any gateway (loadVerifiedPolicy).
- * Without SoftHSM2 (or with real trust anchors configured) nothing can sign it: the version stays
+ * With the demo cards, ADAMS and BAKER are also the control plane's administrator pair, and CARTER
+ * holds two roles (demo-policy.ts). Without SoftHSM2 (or with real trust anchors configured) nothing can sign it: the version stays
  * submitted and unsigned, and no traffic is simulated, because the gateway refuses unsigned versions.
  */
 export async function seedDemoIfEmpty(
@@ -67,6 +70,15 @@ export async function seedDemoIfEmpty(
   );
   if (!cards) {
     await insertOperatorIfAbsent(admin, randomUUID(), '1000000001', 'ADAMS.ALICE.ANN.1000000001');
+  } else {
+    // The administrator pair of the demo control plane (its system tenant, as at bootstrap).
+    const pair = DEMO_ADMINISTRATOR_LABELS.map((label) => cards.cards.find((c) => c.label === label)!);
+    await designateAdministrators(
+      admin,
+      await Promise.all(
+        pair.map(async (c) => ({ operatorId: (await operatorIdByEdipi(admin, c.edipi))!, edipi: c.edipi })),
+      ),
+    );
   }
   const authorId = (await operatorIdByEdipi(admin, '1000000001'))!;
   const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });

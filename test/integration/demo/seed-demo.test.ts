@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nobleBlake3 } from '../../../shared/chain';
 import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
 import { loadConfig } from '../../../electron/main/config/config';
+import { SYSTEM_TENANT_SLUG } from '../../../electron/main/administration/bootstrap';
 import { DEMO_TENANTS, seedDemoIfEmpty } from '../../../electron/main/demo/seed-demo';
 import { loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { migratedDatabase } from '../../support/pg';
@@ -27,9 +28,12 @@ describe('first-start demo data', () => {
     expect(await seedDemoIfEmpty(pools, config, nobleBlake3, (f) => progress.push(f), 1200)).toBe(true);
     expect(progress.at(-1)).toBeCloseTo(1, 5);
     const tenants = await db.admin.query<{ id: string; slug: string }>(
-      'SELECT id, slug FROM arx.tenants ORDER BY slug',
+      'SELECT id, slug FROM arx.tenants WHERE id <> arx.system_tenant() ORDER BY slug',
     );
     expect(tenants.rows.map((t) => t.slug)).toEqual(DEMO_TENANTS.map((t) => t.slug));
+    // Besides the demo tenants, only the control plane's own (system) tenant.
+    const all = await db.admin.query<{ slug: string }>('SELECT slug FROM arx.tenants ORDER BY slug');
+    expect(all.rows.map((t) => t.slug)).toEqual([SYSTEM_TENANT_SLUG, ...DEMO_TENANTS.map((t) => t.slug)].sort());
     for (const t of tenants.rows) {
       const p = await db.admin.query(
         `SELECT v.state FROM arx.policies p JOIN arx.policy_versions v ON v.tenant_id = p.tenant_id AND v.sha256 = p.active_version_sha256 WHERE p.tenant_id = $1`,
@@ -68,5 +72,37 @@ describe('first-start demo data', () => {
       expect(r.checkpoints.verified).toBeGreaterThan(0);
     }
     expect(await seedDemoIfEmpty(pools, config, nobleBlake3, () => {}, 1200)).toBe(false);
+  });
+
+  it('gives the demo an administrator pair and an operator holding two roles', async () => {
+    const grants = async (where: string) =>
+      (
+        await db.admin.query<{ edipi: string; roles: string[] }>(
+          `SELECT o.edipi, array_agg(g.role ORDER BY g.role) AS roles FROM arx.role_grants g
+             JOIN arx.operators o ON o.id = g.operator_id JOIN arx.tenants t ON t.id = g.tenant_id
+            WHERE ${where} GROUP BY o.edipi ORDER BY o.edipi`,
+        )
+      ).rows;
+    expect(await grants('t.id = arx.system_tenant()')).toEqual([
+      { edipi: '1000000001', roles: ['administrator'] },
+      { edipi: '1000000002', roles: ['administrator'] },
+    ]);
+    const alpha = await grants(`t.slug = '${DEMO_TENANTS[0].slug}'`);
+    expect(alpha.find((g) => g.edipi === '1000000008')).toEqual({
+      edipi: '1000000008',
+      roles: ['approver', 'policy-author'],
+    });
+    // The system chain records the pair as made at bootstrap, and verifies.
+    const system = await db.admin.query<{ id: string }>('SELECT arx.system_tenant() AS id');
+    const r = await verifyTenantChain(db.consolePool, system.rows[0]!.id);
+    expect(r.errors).toEqual([]);
+    const types = await db.admin.query<{ type: string }>(
+      'SELECT type FROM arx.audit_events WHERE tenant_id = arx.system_tenant() ORDER BY seq',
+    );
+    expect(types.rows.map((x) => x.type)).toEqual([
+      'com.arx.tenant.created',
+      'com.arx.role.granted',
+      'com.arx.role.granted',
+    ]);
   });
 });
