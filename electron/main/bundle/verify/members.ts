@@ -50,7 +50,8 @@ export function checkMembers(s: VerifyState, manifest: Manifest): Fatal | null {
         index: m.index,
       });
   }
-  for (const t of TRAILER)
+  // consistency.json is checked when it is read; without it nothing would say the proofs are missing.
+  for (const t of [...TRAILER, 'consistency.json'])
     if (!s.seen.has(t)) s.checks.fail('members', 'BUNDLE_MEMBER_MISSING', `the bundle has no ${t}`, { member: t });
   checkSums(s, manifest);
   checkRange(s, manifest);

@@ -1,0 +1,69 @@
+/**
+ * Generates the bundle conformance vectors (docs/conformance/): every vector of list.ts, built
+ * from the fixed seed and the committed test PKI, with manifest.json naming each one's exit code
+ * and finding codes. Deterministic: run again, the same bytes.
+ *
+ *   npx tsx test/vectors/generate.ts [--new-pki] [DIR]
+ *
+ * --new-pki first issues a new test PKI into DIR/trust and DIR/inputs (random CA signatures:
+ * every vector changes); without it the committed one is used.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ed25519Signer, formatVerifierKey } from '../../shared/checkpoint';
+import { derive, GATEWAY_KEY, sha256Hex } from './model';
+import { writeVectorPki } from './pki';
+import { VECTORS } from './list';
+import { context } from './vectors';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const CONFORMANCE_DIR = resolve(HERE, '../../docs/conformance');
+
+export interface VectorManifestEntry {
+  file: string;
+  class: string;
+  description: string;
+  exit: number;
+  codes: string[];
+  sha256: string;
+}
+
+/** Every vector's file name and bytes, and the manifest describing them. */
+export function generate(dir = CONFORMANCE_DIR): { files: Map<string, Uint8Array>; manifest: string } {
+  const ctx = context(dir);
+  const files = new Map<string, Uint8Array>();
+  const entries: VectorManifestEntry[] = [];
+  for (const v of VECTORS) {
+    const file = `${v.name}.arxbundle`;
+    const bytes = v.make(ctx);
+    files.set(file, bytes);
+    entries.push({
+      file,
+      class: v.class,
+      description: v.description,
+      exit: v.exit,
+      codes: v.codes,
+      sha256: sha256Hex(bytes),
+    });
+  }
+  const pin = `${formatVerifierKey(GATEWAY_KEY, ed25519Signer(GATEWAY_KEY, derive('gateway-key')).publicKey)}\n`;
+  files.set('../trust/gateway-keys.txt', new TextEncoder().encode(pin));
+  const manifest = `${JSON.stringify({ format: 'arx-bundle-conformance', version: 1, seed: 'arx-conformance/1', trust: 'trust', vectors: entries }, null, 2)}\n`;
+  return { files, manifest };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const dir = resolve(args.find((a) => !a.startsWith('--')) ?? CONFORMANCE_DIR);
+  if (args.includes('--new-pki')) await writeVectorPki(dir, derive('exporter-key'));
+  const out = join(dir, 'vectors');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const { files, manifest } = generate(dir);
+  for (const [name, bytes] of files) writeFileSync(join(out, name), bytes);
+  writeFileSync(join(dir, 'manifest.json'), manifest);
+  console.log(`${readdirSync(out).length} vectors in ${out}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();
