@@ -65,6 +65,7 @@ export function chainBundle(
   const body: [string, Uint8Array][] = [
     ['ARX-BUNDLE', enc.encode(BUNDLE_MAGIC_TEXT)],
     ['range.json', enc.encode(JSON.stringify(range))],
+    ['consistency.json', enc.encode('[]')],
     ['events.bin', events],
   ];
   const members = body.map(([name, d]) => ({ name, size: d.length, ...reference(d) }));
