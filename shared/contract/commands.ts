@@ -167,6 +167,14 @@ export const commands = {
     offline: 'none',
     access: { session: 'none', why: 'Connection and card state, shown on the login screen; no tenant data.' },
   }),
+  'controlPlane.retry': def({
+    summary: 'Check the control-plane connection now instead of waiting for the next periodic check.',
+    request: empty,
+    response: StatusSchema,
+    requiresConsent: true,
+    offline: 'none',
+    access: { session: 'none', why: 'Only re-checks the connection and returns its state; no tenant data.' },
+  }),
   'settings.get': def({
     summary: 'The configuration in force (no secrets).',
     request: empty,

@@ -17,6 +17,7 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   'session.state': {},
   'session.acknowledgeConsent': { accept: true },
   'status.get': {},
+  'controlPlane.retry': {},
   'settings.get': {},
   'card.readers': {},
   'card.certificates': { slot: '0x1' },

@@ -127,7 +127,7 @@ export function createConsoleServices(
   const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
   const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
   const handlers: Handlers = {
-    ...createShellHandlers(config, status),
+    ...createShellHandlers(config, status, () => controlPlane.ping()),
     ...cardHandlers,
     ...createPolicyAuthoringHandlers(domain),
     ...createPolicyLifecycleHandlers(domain),

@@ -11,7 +11,11 @@ export const APP_VERSION = '0.1.0';
 export function createShellHandlers(
   config: ArxConfig,
   status: () => Status,
-): Pick<Handlers, 'app.info' | 'session.state' | 'session.acknowledgeConsent' | 'status.get' | 'settings.get'> {
+  recheck: () => Promise<unknown>,
+): Pick<
+  Handlers,
+  'app.info' | 'session.state' | 'session.acknowledgeConsent' | 'status.get' | 'controlPlane.retry' | 'settings.get'
+> {
   return {
     'app.info': () => ({
       product: 'ARX Console',
@@ -30,6 +34,10 @@ export function createShellHandlers(
       return { consentAcknowledged: true, acknowledgedAt: ctx.session.consentAcknowledgedAt.toISOString() };
     },
     'status.get': () => status(),
+    'controlPlane.retry': async () => {
+      await recheck();
+      return status();
+    },
     'settings.get': () => ({
       dataDir: config.dataDir,
       configFile: config.configFile,

@@ -3,6 +3,7 @@ import { exactBytes, humanSize } from '../app/format';
 import { useEffect, useState } from 'react';
 import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { callArx, subscribeArx } from '../app/arx-client';
+import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
 
 /** What a bundle is exported of: a seq range, or the range of one fidelity certificate (`--review`). */
@@ -152,6 +153,7 @@ export function ExportBundleButton({
   result = 'inline',
   onExported,
 }: ExportBundleButtonProps) {
+  const offline = useControlPlaneBlocker();
   const [signing, setSigning] = useState(false);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const [showResult, setShowResult] = useState(false);
@@ -173,11 +175,16 @@ export function ExportBundleButton({
           setExported(null);
           setSigning(true);
         }}
-        disabled={disabled}
+        disabled={disabled || offline !== null}
         aria-label={ariaLabel}
       >
         {label}
       </Button>
+      {offline && (
+        <Text size="xs" c="dimmed" data-testid="needs-control-plane">
+          Export needs the control plane: {offline}.
+        </Text>
+      )}
       <SignDialog
         opened={signing}
         title="Sign the evidence bundle"

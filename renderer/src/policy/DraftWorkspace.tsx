@@ -7,6 +7,7 @@ import { useArxResult } from '../app/use-arx-result';
 import type { PolicyTest, VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy/templates';
 import { insertTemplate } from '../../../shared/policy/template-library';
+import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
 import { defaultPolicyTests } from './default-tests';
 import { DiagnosticsList } from './DiagnosticsList';
@@ -64,6 +65,7 @@ export function DraftWorkspace({
     };
   }, [active, tenant.tenantId]);
   const draft = useDraft(operatorId, tenant.tenantId, policyName, start);
+  const offline = useControlPlaneBlocker();
   const editor = useRef<PolicyEditorHandle>(null);
   const templates = useArxResult((arx) => arx.policy.templates({}));
   const [validated, setValidated] = useState<{ text: string; validation: PolicyValidation | null } | null>(null);
@@ -129,6 +131,7 @@ export function DraftWorkspace({
   const canAuthor = tenant.roles.includes('policy-author');
   const blockers: string[] = [];
   if (!canAuthor) blockers.push('you do not hold the policy-author role in this tenant');
+  if (offline) blockers.push(offline);
   if (!current) blockers.push('validation has not finished');
   else if (!current.ok) blockers.push(`${current.errorCount} validation error${current.errorCount === 1 ? '' : 's'}`);
   if (!currentRun) blockers.push('the tests have not finished');

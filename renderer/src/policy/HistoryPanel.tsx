@@ -5,6 +5,7 @@ import { callArx, subscribeArx } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { ResponseOf } from '../../../shared/contract';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
+import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
 import { ActionOutcome, type Outcome } from './ActionOutcome';
 import { ChangeReview } from './ChangeReview';
@@ -51,6 +52,8 @@ export function HistoryPanel({
   // An approval signed while the control plane was unreachable: in the outbox (policy.approve delivery 'queued').
   const [queued, setQueued] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // Publish, reject and rollbacks need the control plane; an approval is queued in the outbox.
+  const offline = useControlPlaneBlocker();
 
   useEffect(() => {
     let live = true;
@@ -98,6 +101,12 @@ export function HistoryPanel({
   return (
     <Stack gap="lg">
       {outcome && <ActionOutcome outcome={outcome} onClose={() => setOutcome(null)} />}
+      {offline && (
+        <Text size="sm" c="dimmed" data-testid="needs-control-plane">
+          Publishing, rejecting and rollbacks are disabled: {offline}. An approval signed now is queued and delivered
+          when it is back.
+        </Text>
+      )}
       <section aria-labelledby="policy-history-heading">
         <Title order={3} size="h4" id="policy-history-heading" mb="xs">
           Versions
@@ -162,6 +171,7 @@ export function HistoryPanel({
                             <Button
                               size="xs"
                               variant="default"
+                              disabled={offline !== null}
                               onClick={() =>
                                 void act(
                                   'Not rejected',
@@ -177,12 +187,17 @@ export function HistoryPanel({
                             </Button>
                           )}
                           {v.state === 'approved' && (
-                            <Button size="xs" onClick={() => setSigning(steps.publish(v))}>
+                            <Button size="xs" disabled={offline !== null} onClick={() => setSigning(steps.publish(v))}>
                               Publish…
                             </Button>
                           )}
                           {v.state === 'superseded' && v.signaturesVerified && (
-                            <Button size="xs" variant="default" onClick={() => setSigning(steps.rollback(v))}>
+                            <Button
+                              size="xs"
+                              variant="default"
+                              disabled={offline !== null}
+                              onClick={() => setSigning(steps.rollback(v))}
+                            >
                               Roll back to this…
                             </Button>
                           )}
@@ -242,7 +257,7 @@ export function HistoryPanel({
               {approver && (
                 <Button
                   size="xs"
-                  disabled={r.requestedBy.operatorId === operatorId}
+                  disabled={r.requestedBy.operatorId === operatorId || offline !== null}
                   onClick={() => setSigning(steps.approveRollback(r))}
                 >
                   Approve rollback…

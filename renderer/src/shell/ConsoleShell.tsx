@@ -4,6 +4,7 @@ import type { AppInfo } from '../../../shared/contract';
 import { SectionView } from '../sections/SectionView';
 import { ClassificationBanner } from './ClassificationBanner';
 import { ColorSchemeToggle } from './ColorSchemeToggle';
+import { ControlPlaneBanner } from './ControlPlaneBanner';
 import { Navigation } from './Navigation';
 import { ProductBar } from './ProductBar';
 import { StatusBar } from './StatusBar';
@@ -66,6 +67,7 @@ export function ConsoleShell({
         </AppShell.Navbar>
         <AppShell.Main id="main-content" tabIndex={-1} className={classes.main}>
           <div className={classes.content}>
+            <ControlPlaneBanner status={status} />
             <SectionView section={section} />
           </div>
         </AppShell.Main>
