@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { nobleBlake3 } from '../../../shared/chain';
 import { ArxFailure } from '../../../shared/contract';
 import { envelopeOf, pae, type DsseEnvelope } from '../../../shared/dsse';
-import { prepareRows, type NewEvent } from '../controlplane/chain-writer';
+import { prepareRows, prepareSignedRows, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
 import {
   adminChainHead,
   callAdminFunction,
@@ -33,6 +33,8 @@ export class Administration {
   constructor(
     private readonly pool: pg.Pool,
     private readonly signer: AdminSigner,
+    /** The writer the events name and its card signer (OperatorAuth.eventWriter; docs/chain-format.md §8). */
+    private readonly who: WriterIdentity = {},
   ) {}
 
   private async sign(statement: Record<string, unknown>): Promise<{ envelope: DsseEnvelope; cert: Buffer }> {
@@ -56,12 +58,12 @@ export class Administration {
       if (event) {
         await lockChain(c, tenantId);
         const head = await adminChainHead(c, tenantId);
-        const prepared = prepareRows(
-          nobleBlake3,
-          { tenantId, source: SOURCE, writer: await expectedWriter(c) },
-          head && { seq: head.seq + 1, prevHash: new Uint8Array(head.chainHash) },
-          [event],
-        );
+        const at = { tenantId, source: SOURCE, writer: this.who.writer ?? (await expectedWriter(c)) };
+        const next = head && { seq: head.seq + 1, prevHash: new Uint8Array(head.chainHash) };
+        const signer = this.who.signer;
+        const prepared = signer
+          ? await prepareSignedRows(nobleBlake3, { ...at, signer }, next, [event])
+          : prepareRows(nobleBlake3, at, next, [event]);
         rows = { ...prepared, seqs: prepared.seqs.map(String) };
       }
       await callAdminFunction(c, fn, args(envelope, cert), rows);

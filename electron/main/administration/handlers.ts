@@ -31,7 +31,8 @@ export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adm
   });
   const steps = (purpose: string, pin: string | null) => {
     const op = operator();
-    return { op, admin: new Administration(pool(), signer(op, purpose, pin)) };
+    const who = deps.operatorAuth.eventWriter() ?? {};
+    return { op, admin: new Administration(pool(), signer(op, purpose, pin), who) };
   };
 
   const operatorById = async (operatorId: string) => {

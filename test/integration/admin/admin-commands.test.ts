@@ -6,6 +6,8 @@ import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/ad
 import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
 import { enrolCardLogin } from '../../../electron/main/administration/login-enrolment';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import { authenticateWriters, referencedCertificates } from '../../../electron/main/chain/writer-auth';
+import { certificatesBySha } from '../../../electron/main/controlplane/repos/operators';
 import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
 import { personCards } from '../../support/admin-cards';
@@ -108,6 +110,16 @@ describe('administration commands through the registry', () => {
     expect(events.rows.map((r) => r.data)).toEqual([
       expect.objectContaining({ operatorId: ids.cross, role: 'auditor', by: ids.alden, approvedBy: null }),
     ]);
+    // The event carries ALDEN's card signature and authenticates (chain-format §8).
+    const stored = await db.admin.query<{ seq: string; bytes: Buffer }>(
+      `SELECT seq, bytes FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.role.granted'`,
+      [tenantId],
+    );
+    const rows = stored.rows.map((x) => ({ seq: Number(x.seq), bytes: new Uint8Array(x.bytes) }));
+    const enrolled = await certificatesBySha(db.admin, [...referencedCertificates(rows).keys()]);
+    expect(enrolled.map((c) => c.operatorId)).toEqual([ids.alden]);
+    const certs = new Map(enrolled.map((c) => [c.sha256, { operatorId: c.operatorId, der: c.der }]));
+    expect(authenticateWriters(rows, certs, 0)).toEqual([]);
   });
 
   it('refuses every administration command to a non-administrator with ROLE_REQUIRED', async () => {
