@@ -23,7 +23,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
 import {
   CACHE_ANCHOR_PAGE,
-  insertCacheAnchor,
+  recordCacheAnchor,
   listCacheAnchors,
   type CacheAnchorRow,
 } from '../controlplane/repos/cache-anchors';
@@ -54,7 +54,7 @@ export async function checkAndAnchor(
   cache: LocalCache,
   pool: pg.Pool,
   tenantIds: readonly string[],
-  opts: { operatorId?: string | null; now?: number; lastAppendedAt?: number | null; minIntervalMs?: number } = {},
+  opts: { now?: number; lastAppendedAt?: number | null; minIntervalMs?: number } = {},
 ): Promise<AnchorResult> {
   const state = cache.anchorState();
   const { cacheId, anchored: known } = state;
@@ -88,9 +88,7 @@ export async function checkAndAnchor(
     counter = cache.recordAnchor();
     const mac = cache.anchorMac(counter);
     for (const tenant of tenantIds) {
-      await withTenant(pool, tenant, (c) =>
-        insertCacheAnchor(c, { tenantId: tenant, cacheId, counter, mac, operatorId: opts.operatorId ?? null }),
-      );
+      await withTenant(pool, tenant, (c) => recordCacheAnchor(c, { tenantId: tenant, cacheId, counter, mac }));
     }
     appended = true;
   }

@@ -382,7 +382,6 @@ export class CacheService {
       if (!session || session.locked) return null;
       const tenants = [...new Set(session.roles.map((r) => r.tenantId))].sort();
       const r = await checkAndAnchor(this.cache, this.deps.controlPlane.requirePool(), tenants, {
-        operatorId: session.operatorId,
         lastAppendedAt: this.lastAnchorAt,
         minIntervalMs: this.deps.anchorIntervalMs ?? ANCHOR_INTERVAL_MS,
       });

@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { operatorWriter } from '../../../shared/events';
 import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
-import { hasOutboxReceipt, insertOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
+import { hasOutboxReceipt, recordOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
 import { isTransient } from '../controlplane/transient-failure';
@@ -36,7 +36,7 @@ export interface DeliveryPlan {
    * in `events` itself, given as prepared rows (controlplane/step-events.ts).
    */
   writeWithEvents?: (client: pg.PoolClient, eventRows: unknown[]) => Promise<void>;
-  /** The operator who signed, recorded with the receipt. */
+  /** The operator who signed: the events' writer when the connection has no logged-in writer. */
   operatorId?: string;
   /** Told once the item is stored (by this delivery or an earlier one): e.g. to tell open screens. */
   stored?: () => void;
@@ -184,7 +184,7 @@ export async function deliverOnce(
         await write(client, rows);
         const firstSeq = Number((rows[0] as string[])[0]);
         const receipt = { tenantId: plan.tenantId, idempotencyKey, kind, firstSeq };
-        await insertOutboxReceipt(client, { ...receipt, operatorId: plan.operatorId ?? null });
+        await recordOutboxReceipt(client, receipt);
       });
       return 'delivered';
     }
@@ -192,11 +192,10 @@ export async function deliverOnce(
       source,
       ...who,
       afterAppend: async (client, appended) => {
-        await insertOutboxReceipt(client, {
+        await recordOutboxReceipt(client, {
           tenantId: plan.tenantId,
           idempotencyKey,
           kind,
-          operatorId: plan.operatorId ?? null,
           firstSeq: appended.size - plan.events.length,
         });
         await plan.write?.(client);

@@ -15,8 +15,9 @@ import {
 } from '../../../electron/main/cache/key-wrap';
 import { LocalCache } from '../../../electron/main/cache/local-cache';
 import { Outbox } from '../../../electron/main/cache/outbox';
+import { operatorWithLogin } from '../../support/operator-pools';
 import { migratedDatabase } from '../../support/pg';
-import { enrolTestReviewer, testReviewDelivery } from './support/test-kind';
+import { testReviewDelivery } from './support/test-kind';
 
 // The outbox against the real control plane (embedded PostgreSQL, migration 0007), and a child
 // process SIGKILLed in the middle of writing the cache and of delivering the outbox.
@@ -27,10 +28,12 @@ let dir: string;
 let pem: string;
 let recipient: Recipient;
 let unwrapper: Unwrapper;
+let operatorPool: pg.Pool;
 
 beforeAll(async () => {
   db = await migratedDatabase('outbox');
-  await enrolTestReviewer(db.admin);
+  // Deliveries run as an operator's own login, as in the console: the receipts name that operator.
+  operatorPool = (await operatorWithLogin(db, [db.tenants.a, db.tenants.b])).pool;
   dir = mkdtempSync(join(tmpdir(), 'arx-outbox-'));
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   pem = join(dir, 'recovery.pem');
@@ -110,7 +113,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
     cache.create([recipient], 'test');
     const outbox = new Outbox(
       () => cache,
-      () => db.consolePool,
+      () => operatorPool,
       '/arx/console/test',
     );
     outbox.register('test.review', testReviewDelivery(db.tenants.a));
@@ -147,7 +150,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
     for (const i of items.filter((x) => x.state === 'delivered')) {
       expect(
         await deliverOnce(
-          db.consolePool,
+          operatorPool,
           '/arx/console/test',
           i.kind,
           i.idempotencyKey,
@@ -169,7 +172,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
       () => cache,
       () => {
         if (!up) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-        return db.consolePool;
+        return operatorPool;
       },
       '/arx/console/test',
     );
@@ -216,13 +219,13 @@ describe('crash consistency (SIGKILL)', () => {
     const N = 40;
     const outbox = new Outbox(
       () => cache,
-      () => db.consolePool,
+      () => operatorPool,
       '/arx/console/test',
     );
     outbox.register('test.review', testReviewDelivery(db.tenants.a));
     for (let i = 0; i < N; i++) outbox.enqueue('test.review', { reviewId: `crash-${String(i).padStart(3, '0')}` });
     cache.lock();
-    const env = { PG: pgEnv(db.consolePool), TENANT: db.tenants.a };
+    const env = { PG: pgEnv(operatorPool), TENANT: db.tenants.a };
     let kills = 0;
     for (let round = 0; round < 8; round++) {
       const c = child('deliver', file, env);

@@ -1,8 +1,9 @@
-import { randomUUID, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAndAnchor } from '../../../electron/main/cache/anchor';
 import { CacheService, cacheFileOf } from '../../../electron/main/cache/cache-service';
@@ -16,6 +17,7 @@ import { LocalCache } from '../../../electron/main/cache/local-cache';
 import type { OperatorAuth } from '../../../electron/main/card/operator-auth';
 import type { ArxConfig } from '../../../electron/main/config/config';
 import type { ControlPlane } from '../../../electron/main/controlplane/control-plane';
+import { operatorWithLogin } from '../../support/operator-pools';
 import { migratedDatabase } from '../../support/pg';
 
 // Whole-file rollback (docs/cache.md "Rollback"): the cache's change counter is anchored in the
@@ -28,6 +30,7 @@ let pemFile: string;
 let recipient: Recipient;
 let unwrapper: Unwrapper;
 let operatorId: string;
+let operatorPool: pg.Pool;
 
 beforeAll(async () => {
   db = await migratedDatabase('anchor');
@@ -41,11 +44,10 @@ beforeAll(async () => {
     'mem',
   );
   unwrapper = recoveryUnwrapper(Buffer.from(pem), null, 'mem');
-  operatorId = randomUUID();
-  await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'ANCHOR.TEST')`, [
-    operatorId,
-    String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10),
-  ]);
+  // Anchors are recorded as an operator's own login, as in the console.
+  const op = await operatorWithLogin(db, [db.tenants.a, db.tenants.b]);
+  operatorId = op.id;
+  operatorPool = op.pool;
 }, 60_000);
 
 afterAll(async () => {
@@ -66,7 +68,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     cache.put('event-page', 'p0', { v: 0 }, { refetchable: true });
     cache.enqueue('review.signed', { reviewId: 'kept-in-old-copy' }, 'old item');
     const tenants = [db.tenants.a];
-    const first = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const first = await checkAndAnchor(cache, operatorPool, tenants);
     expect(first).toMatchObject({ anchored: null, rolledBack: false, appended: true, forged: 0 });
 
     // the old copy (file folded: lock closes and checkpoints the WAL)
@@ -78,12 +80,12 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     await cache.unlock(unwrapper, 'test');
     cache.put('event-page', 'p1', { v: 1 }, { refetchable: true });
     cache.put('event-page', 'p2', { v: 2 }, { refetchable: true });
-    const second = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const second = await checkAndAnchor(cache, operatorPool, tenants);
     expect(second.rolledBack).toBe(false);
     expect(second.appended).toBe(true);
     expect(second.counter).toBeGreaterThan(first.counter);
     // the same file again: nothing new to anchor, not rolled back
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+    expect(await checkAndAnchor(cache, operatorPool, tenants)).toMatchObject({
       anchored: second.counter,
       rolledBack: false,
       appended: false,
@@ -95,7 +97,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     expect(await cache.unlock(unwrapper, 'test')).toBeNull();
     expect(cache.get('event-page', 'p1')).toBeNull();
     // … and the anchor tells
-    const back = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const back = await checkAndAnchor(cache, operatorPool, tenants);
     expect(back).toMatchObject({ counter: first.counter, anchored: second.counter, rolledBack: true, appended: false });
     expect(cache.problem?.code).toBe('CACHE_ROLLED_BACK');
     expect(() => cache.get('event-page', 'p0')).toThrow(expect.objectContaining({ code: 'CACHE_DAMAGED' }));
@@ -110,7 +112,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     // rebuild: a new cache (new id) with the readable outbox, which passes
     const rebuilt = cache.rebuild([recipient]);
     expect(rebuilt.kept).toBe(1);
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+    expect(await checkAndAnchor(cache, operatorPool, tenants)).toMatchObject({
       anchored: null,
       rolledBack: false,
       appended: true,
@@ -123,14 +125,14 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
     cache.create([recipient], 'test');
     const tenants = [db.tenants.a];
-    const a = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const a = await checkAndAnchor(cache, operatorPool, tenants);
     const { cacheId } = cache.anchorState();
     // another console of the tenant appends 70 rows (more than a page) with high counters and made-up MACs
     await db.admin.query(
       `INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac) SELECT $1, $2, 1000 + g, repeat(to_hex(g % 16), 64) FROM generate_series(1, 70) g`,
       [db.tenants.a, cacheId],
     );
-    const checked = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const checked = await checkAndAnchor(cache, operatorPool, tenants);
     expect(checked).toMatchObject({ anchored: a.counter, rolledBack: false, forged: 70 });
     expect(cache.problem).toBeNull();
     // a real rollback underneath the forged rows is still found
@@ -139,11 +141,11 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     copyFileSync(file, old);
     await cache.unlock(unwrapper, 'test');
     cache.put('crl', 'c', { v: 1 }, { refetchable: true });
-    const later = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const later = await checkAndAnchor(cache, operatorPool, tenants);
     cache.lock();
     restore(old, file);
     await cache.unlock(unwrapper, 'test');
-    expect(await checkAndAnchor(cache, db.consolePool, tenants, { operatorId })).toMatchObject({
+    expect(await checkAndAnchor(cache, operatorPool, tenants)).toMatchObject({
       anchored: later.counter,
       rolledBack: true,
     });
@@ -155,13 +157,13 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
     cache.create([recipient], 'test');
     const tenants = [db.tenants.a];
-    await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    await checkAndAnchor(cache, operatorPool, tenants);
     cache.lock();
     const old = join(dir, 'grown-old.db');
     copyFileSync(file, old);
     await cache.unlock(unwrapper, 'test');
     for (let i = 0; i < 3; i++) cache.put('crl', `c${i}`, { i }, { refetchable: true });
-    const later = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const later = await checkAndAnchor(cache, operatorPool, tenants);
     expect(later.appended).toBe(true);
     cache.lock();
     restore(old, file);
@@ -169,7 +171,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     // offline work on the restored copy: its counter passes the anchored one
     for (let i = 0; i < 10; i++) cache.put('crl', `d${i}`, { i }, { refetchable: true });
     expect(cache.anchorState().counter).toBeGreaterThan(later.counter);
-    const back = await checkAndAnchor(cache, db.consolePool, tenants, { operatorId });
+    const back = await checkAndAnchor(cache, operatorPool, tenants);
     expect(back).toMatchObject({ anchored: later.counter, rolledBack: true, appended: false });
     expect(cache.problem?.code).toBe('CACHE_ROLLED_BACK');
     cache.lock();
@@ -179,10 +181,10 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const file = join(dir, 'rls.db');
     const cache = new LocalCache({ file, workstationId: 'ws', limitBytes: 1 << 20 });
     cache.create([recipient], 'test');
-    await checkAndAnchor(cache, db.consolePool, [db.tenants.a], { operatorId });
+    await checkAndAnchor(cache, operatorPool, [db.tenants.a]);
     const { cacheId } = cache.anchorState();
     cache.lock();
-    const client = await db.consolePool.connect();
+    const client = await operatorPool.connect();
     try {
       await client.query('BEGIN');
       await client.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.a]);
@@ -230,7 +232,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
     const auth = Object.assign(new EventEmitter(), { activeCard: () => null, session: () => session });
     const controlPlane = {
       status: () => ({ state: 'connected', mode: 'embedded', detail: '' }),
-      requirePool: () => db.consolePool,
+      requirePool: () => operatorPool,
     } as unknown as ControlPlane;
     const logs: string[] = [];
     const svc = new CacheService({

@@ -32,13 +32,18 @@ export async function listCacheAnchors(
   return r.rows;
 }
 
-/** Appends an anchor (append-only table; the same counter and MAC twice is a no-op). */
-export async function insertCacheAnchor(
+/**
+ * Appends an anchor through arx.record_cache_anchor (append-only table; the same counter and MAC
+ * twice is a no-op), recorded as the operator of the login.
+ */
+export async function recordCacheAnchor(
   q: Queryable,
-  anchor: { tenantId: string; cacheId: string; counter: number; mac: string; operatorId: string | null },
+  anchor: { tenantId: string; cacheId: string; counter: number; mac: string },
 ): Promise<void> {
-  await q.query(
-    'INSERT INTO arx.cache_anchors (tenant_id, cache_id, counter, mac, operator_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-    [anchor.tenantId, anchor.cacheId, anchor.counter, anchor.mac, anchor.operatorId],
-  );
+  await q.query('SELECT arx.record_cache_anchor($1, $2, $3, $4)', [
+    anchor.tenantId,
+    anchor.cacheId,
+    anchor.counter,
+    anchor.mac,
+  ]);
 }

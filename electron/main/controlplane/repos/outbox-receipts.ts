@@ -12,13 +12,18 @@ export async function hasOutboxReceipt(q: Queryable, tenantId: string, idempoten
   return Boolean(r.rowCount);
 }
 
-/** Writes the receipt of one delivery, inside the delivery's transaction (primary key: tenant, key). */
-export async function insertOutboxReceipt(
+/**
+ * Writes the receipt of one delivery, inside the delivery's transaction (primary key: tenant, key),
+ * through arx.record_outbox_receipt: the receipt names the operator of the login, never a parameter.
+ */
+export async function recordOutboxReceipt(
   q: Queryable,
-  receipt: { tenantId: string; idempotencyKey: string; kind: string; operatorId: string | null; firstSeq: number },
+  receipt: { tenantId: string; idempotencyKey: string; kind: string; firstSeq: number },
 ): Promise<void> {
-  await q.query(
-    'INSERT INTO arx.outbox_receipts (tenant_id, idempotency_key, kind, operator_id, first_seq) VALUES ($1, $2, $3, $4, $5)',
-    [receipt.tenantId, receipt.idempotencyKey, receipt.kind, receipt.operatorId, receipt.firstSeq],
-  );
+  await q.query('SELECT arx.record_outbox_receipt($1, $2, $3, $4)', [
+    receipt.tenantId,
+    receipt.idempotencyKey,
+    receipt.kind,
+    receipt.firstSeq,
+  ]);
 }

@@ -1,15 +1,4 @@
-import type pg from 'pg';
 import type { Delivery } from '../../../../electron/main/cache/outbox';
-
-/** The operator the test kind's events name as their writer (the shared console role needs an active one). */
-export const TEST_REVIEWER = '0c0ffee0-0000-4000-8000-00000000a11c';
-
-export async function enrolTestReviewer(admin: pg.Pool): Promise<void> {
-  await admin.query(
-    `INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, '1000000042', 'Test reviewer') ON CONFLICT DO NOTHING`,
-    [TEST_REVIEWER],
-  );
-}
 
 /**
  * A test outbox kind: a "review" whose delivery is one com.arx.review.signed audit event (its
@@ -21,7 +10,6 @@ export function testReviewDelivery(tenantId: string, sleepSeconds = 0): Delivery
     const p = payload as { reviewId: string; reject?: boolean };
     return {
       tenantId,
-      operatorId: TEST_REVIEWER,
       events: [
         {
           type: 'com.arx.review.signed',
