@@ -3,9 +3,8 @@
  * exactly once and in order (docs/cache.md, "Outbox").
  *
  * Exactly once: each item has an idempotency key (a UUID made at enqueue). Delivery is ONE
- * PostgreSQL transaction: the kind's audit events through the ChainWriter, and in its afterAppend
- * hook (same transaction, chain lock held) the receipt row arx.outbox_receipts(tenant, key)
- * (migration 0007) and the kind's own rows. A second delivery of the same item (the process was
+ * PostgreSQL transaction, chain lock held: the kind's definer function (its rows and its audit
+ * event) and the receipt row arx.outbox_receipts(tenant, key) through arx.record_outbox_receipt. A second delivery of the same item (the process was
  * killed after the commit and before the local "delivered" mark, or a copy of the cache) finds the
  * receipt, or hits its primary key and rolls back whole: nothing is written twice.
  *
@@ -17,7 +16,7 @@
 import type pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
 import { operatorWriter } from '../../../shared/events';
-import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
+import type { NewEvent, WriterIdentity } from '../controlplane/chain-writer';
 import { hasOutboxReceipt, recordOutboxReceipt, OUTBOX_RECEIPT_KEY } from '../controlplane/repos/outbox-receipts';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
@@ -27,15 +26,13 @@ import type { LocalCache, OutboxRow } from './local-cache';
 export interface DeliveryPlan {
   /** The tenant whose chain gets the audit events (and whose RLS scope `write` runs in). */
   tenantId: string;
-  /** At least one: what the delivery records in the audit chain. */
+  /** The one audit event the delivery records (appended by the kind's definer function). */
   events: NewEvent[];
-  /** The kind's own rows, written with `client` inside the delivery transaction (never its own transaction). */
-  write?: (client: pg.PoolClient) => Promise<void>;
   /**
-   * Instead of `write`: the kind's definer function, which writes its rows and appends the one event
-   * in `events` itself, given as prepared rows (controlplane/step-events.ts).
+   * The kind's definer function, which writes its rows and appends the one event in `events`
+   * itself, given as prepared rows (controlplane/step-events.ts): operators append nothing directly.
    */
-  writeWithEvents?: (client: pg.PoolClient, eventRows: unknown[]) => Promise<void>;
+  writeWithEvents: (client: pg.PoolClient, eventRows: unknown[]) => Promise<void>;
   /** The operator who signed: the events' writer when the connection has no logged-in writer. */
   operatorId?: string;
   /** Told once the item is stored (by this delivery or an earlier one): e.g. to tell open screens. */
@@ -175,38 +172,22 @@ export async function deliverOnce(
   // Without a logged-in writer (a shared console connection): the operator who signed the item.
   if (who.writer === undefined && plan.operatorId) who = { ...who, writer: operatorWriter(plan.operatorId) };
   try {
-    if (plan.writeWithEvents) {
-      const write = plan.writeWithEvents;
-      await withTenant(pool, plan.tenantId, async (client) => {
-        if (plan.events.length !== 1)
-          throw new ArxFailure('INVALID_REQUEST', `A delivery of ${kind} records one event.`);
-        const rows = await stepEventRows(client, plan.tenantId, source, plan.events[0]!, undefined, who);
-        await write(client, rows);
-        const firstSeq = Number((rows[0] as string[])[0]);
-        const receipt = { tenantId: plan.tenantId, idempotencyKey, kind, firstSeq };
-        await recordOutboxReceipt(client, receipt);
-      });
-      return 'delivered';
-    }
-    await new ChainWriter(pool, plan.tenantId, {
-      source,
-      ...who,
-      afterAppend: async (client, appended) => {
-        await recordOutboxReceipt(client, {
-          tenantId: plan.tenantId,
-          idempotencyKey,
-          kind,
-          firstSeq: appended.size - plan.events.length,
-        });
-        await plan.write?.(client);
-      },
-    }).append(plan.events);
+    await withTenant(pool, plan.tenantId, async (client) => {
+      if (plan.events.length !== 1) throw new ArxFailure('INVALID_REQUEST', `A delivery of ${kind} records one event.`);
+      const rows = await stepEventRows(client, plan.tenantId, source, plan.events[0]!, undefined, who);
+      await plan.writeWithEvents(client, rows);
+      const firstSeq = Number((rows[0] as string[])[0]);
+      await recordOutboxReceipt(client, { tenantId: plan.tenantId, idempotencyKey, kind, firstSeq });
+    });
     return 'delivered';
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
     if (e.code === '23505' && e.constraint === OUTBOX_RECEIPT_KEY) return 'duplicate';
     // Deterministic event ids of a concurrent delivery of the same item: the receipt tells.
-    if (err instanceof ArxFailure && err.code === 'EVENT_DUPLICATE_ID') {
+    const duplicateId =
+      (err instanceof ArxFailure && err.code === 'EVENT_DUPLICATE_ID') ||
+      (e.code === '23505' && e.constraint === 'audit_events_tenant_id_event_id_key');
+    if (duplicateId) {
       const again = await withTenant(pool, plan.tenantId, (c) => hasOutboxReceipt(c, plan.tenantId, idempotencyKey));
       if (again) return 'duplicate';
     }

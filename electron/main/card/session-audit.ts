@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { ChainWriter, type WriterIdentity } from '../controlplane/chain-writer';
+import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane/chain-writer';
+import { recordSessionEvent } from '../controlplane/repos/events';
+import { stepEventRows } from '../controlplane/step-events';
+import { withTenant } from '../controlplane/tenant-session';
 import type { SessionAuditEvent } from './operator-auth';
 
 /**
  * Writes operator-session events into the audit chain of each tenant concerned, as the operator
- * (their own pool: opened, closed). A refusal before the operator is known concerns no tenant and
+ * (their own pool: opened, closed, through arx.record_session_event). A refusal before the operator is known concerns no tenant and
  * has no operator connection; on the embedded default it is written to every tenant through the
  * cluster's admin (the admin can list them), elsewhere it stays in the local log only.
  */
@@ -33,14 +36,20 @@ export function sessionAuditWriter(
     const named = 'operatorId' in event.data ? { writer: `operator/${event.data.operatorId}` } : null;
     const who =
       identity && named && identity.writer === named.writer ? identity : (named ?? { writer: `console/${host}` });
+    const ev: NewEvent = {
+      type: event.type,
+      data: event.data,
+      subject: 'edipi' in event.data && event.data.edipi ? event.data.edipi : 'unknown',
+    };
     for (const t of tenants) {
-      await new ChainWriter(pool, t, { source, ...who }).append([
-        {
-          type: event.type,
-          data: event.data,
-          subject: 'edipi' in event.data && event.data.edipi ? event.data.edipi : 'unknown',
-        },
-      ]);
+      if (event.type === 'com.arx.session.refused') {
+        await new ChainWriter(pool, t, { source, ...who }).append([ev]);
+        continue;
+      }
+      // The operator's own session: through the definer, the only way an operator appends.
+      await withTenant(pool, t, async (c) =>
+        recordSessionEvent(c, t, await stepEventRows(c, t, source, ev, undefined, who)),
+      );
     }
   };
 }

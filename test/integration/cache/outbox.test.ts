@@ -29,11 +29,14 @@ let pem: string;
 let recipient: Recipient;
 let unwrapper: Unwrapper;
 let operatorPool: pg.Pool;
+let signerEdipi: string;
 
 beforeAll(async () => {
   db = await migratedDatabase('outbox');
   // Deliveries run as an operator's own login, as in the console: the receipts name that operator.
-  operatorPool = (await operatorWithLogin(db, [db.tenants.a, db.tenants.b])).pool;
+  const isso = await operatorWithLogin(db, [db.tenants.a, db.tenants.b], 'isso');
+  operatorPool = isso.pool;
+  signerEdipi = isso.edipi;
   dir = mkdtempSync(join(tmpdir(), 'arx-outbox-'));
   const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   pem = join(dir, 'recovery.pem');
@@ -54,13 +57,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** reviewId → number of audit events, and the reviewIds in chain order. */
+/** marker → number of audit events, and the markers in chain order (each review certificate carries its item's marker). */
 async function arrived(
   tenant: string,
   prefix: string,
 ): Promise<{ counts: Map<string, number>; order: string[]; receipts: number }> {
   const r = await db.admin.query<{ rid: string }>(
-    `SELECT doc->'data'->>'reviewId' AS rid FROM arx.audit_events WHERE tenant_id = $1 AND type = 'com.arx.review.signed' AND doc->'data'->>'reviewId' LIKE $2 ORDER BY seq`,
+    `SELECT r.envelope->>'marker' AS rid FROM arx.audit_events e
+       JOIN arx.review_certificates r ON r.tenant_id = e.tenant_id AND r.id::text = e.doc->'data'->>'reviewId'
+      WHERE e.tenant_id = $1 AND e.type = 'com.arx.review.signed' AND r.envelope->>'marker' LIKE $2 ORDER BY e.seq`,
     [tenant, `${prefix}%`],
   );
   const counts = new Map<string, number>();
@@ -116,7 +121,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
       () => operatorPool,
       '/arx/console/test',
     );
-    outbox.register('test.review', testReviewDelivery(db.tenants.a));
+    outbox.register('test.review', testReviewDelivery(db.tenants.a, signerEdipi));
     for (let i = 0; i < 5; i++)
       outbox.enqueue('test.review', { reviewId: `order-${i}`, reject: i === 2 }, { summary: `review ${i}` });
     const flushed = await outbox.flush();
@@ -154,7 +159,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
           '/arx/console/test',
           i.kind,
           i.idempotencyKey,
-          await testReviewDelivery(db.tenants.a)(i.payload, i),
+          await testReviewDelivery(db.tenants.a, signerEdipi)(i.payload, i),
         ),
       ).toBe('duplicate');
     }
@@ -176,7 +181,7 @@ describe('outbox delivery (real PostgreSQL)', () => {
       },
       '/arx/console/test',
     );
-    outbox.register('test.review', testReviewDelivery(db.tenants.b));
+    outbox.register('test.review', testReviewDelivery(db.tenants.b, signerEdipi));
     for (let i = 0; i < 3; i++) outbox.enqueue('test.review', { reviewId: `transient-${i}` });
     expect(await outbox.flush()).toEqual({ delivered: 0, rejected: 0, pending: 3 });
     up = true;
@@ -222,10 +227,10 @@ describe('crash consistency (SIGKILL)', () => {
       () => operatorPool,
       '/arx/console/test',
     );
-    outbox.register('test.review', testReviewDelivery(db.tenants.a));
+    outbox.register('test.review', testReviewDelivery(db.tenants.a, signerEdipi));
     for (let i = 0; i < N; i++) outbox.enqueue('test.review', { reviewId: `crash-${String(i).padStart(3, '0')}` });
     cache.lock();
-    const env = { PG: pgEnv(operatorPool), TENANT: db.tenants.a };
+    const env = { PG: pgEnv(operatorPool), TENANT: db.tenants.a, SIGNER_EDIPI: signerEdipi };
     let kills = 0;
     for (let round = 0; round < 8; round++) {
       const c = child('deliver', file, env);

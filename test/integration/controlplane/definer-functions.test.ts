@@ -9,7 +9,6 @@ import {
   publicationBytes,
   statementBytes,
 } from '../../../shared/policy';
-import { TRANSITIONAL_OPERATOR_WRITES } from '../../../electron/main/controlplane/migrations/0012-operator-transitional-writes';
 import { ArxFailure } from '../../../shared/contract';
 import {
   callDefiner,
@@ -373,8 +372,7 @@ describe('definer functions as the operator behind the login role', () => {
     expect(String(helper)).toMatch(/permission denied for function acting_operator/);
   });
 
-  // Migration 0012's transitional grants are left out until the repositories move onto these functions.
-  it('with operator credentials every INSERT, UPDATE and DELETE on every arx table is refused', async () => {
+  it('with operator credentials and with the console credential every INSERT, UPDATE and DELETE on every arx table is refused', async () => {
     const tables = (
       await db.admin.query<{ t: string; col: string }>(
         `SELECT c.table_name AS t, min(c.column_name) AS col FROM information_schema.columns c
@@ -385,15 +383,101 @@ describe('definer functions as the operator behind the login role', () => {
     expect(tables.map((r) => r.t)).toEqual(
       expect.arrayContaining(['policy_publications', 'policies', 'audit_events', 'checkpoints', 'operator_logins']),
     );
-    for (const { t, col } of tables.filter((r) => !TRANSITIONAL_OPERATOR_WRITES.includes(r.t))) {
-      for (const sql of [
-        `INSERT INTO arx.${t} DEFAULT VALUES`,
-        `UPDATE arx.${t} SET ${col} = ${col} WHERE false`,
-        `DELETE FROM arx.${t} WHERE false`,
-      ]) {
-        const err = await withTenant(author.pool, tenant, (c) => c.query(sql)).catch((e: Error) => e);
-        expect({ sql, err: String(err) }).toMatchObject({ sql, err: expect.stringMatching(/permission denied/) });
+    for (const [who, pool] of [
+      ['operator', author.pool],
+      ['console', db.consolePool],
+    ] as const) {
+      for (const { t, col } of tables) {
+        for (const sql of [
+          `INSERT INTO arx.${t} DEFAULT VALUES`,
+          `UPDATE arx.${t} SET ${col} = ${col} WHERE false`,
+          `DELETE FROM arx.${t} WHERE false`,
+        ]) {
+          const err = await withTenant(pool, tenant, (c) => c.query(sql)).catch((e: Error) => e);
+          expect({ who, sql, err: String(err) }).toMatchObject({
+            who,
+            sql,
+            err: expect.stringMatching(/permission denied/),
+          });
+        }
       }
     }
+  });
+
+  // The rollback an attacker made with the console's password: a publication row pointing at a
+  // superseded version, and the active pointer moved to it.
+  it('a publication row or a moved active pointer written by hand is refused to the operator and the console', async () => {
+    const pub = await db.admin.query<{ policy_id: string; version_sha256: Buffer; seq: number }>(
+      'SELECT policy_id, version_sha256, seq FROM arx.policy_publications WHERE tenant_id = $1 ORDER BY seq LIMIT 1',
+      [tenant],
+    );
+    const row = pub.rows[0]!;
+    const before = await db.admin.query('SELECT active_version_sha256 AS a FROM arx.policies WHERE id = $1', [
+      row.policy_id,
+    ]);
+    for (const [who, pool, by] of [
+      ['operator', author.pool, author.id],
+      ['operator (approver)', approver.pool, approver.id],
+      ['console', db.consolePool, author.id],
+    ] as const) {
+      const insert = await withTenant(pool, tenant, (c) =>
+        c.query(
+          `INSERT INTO arx.policy_publications (tenant_id, policy_id, seq, version_sha256, kind, published_by)
+           VALUES ($1, $2, 1000, $3, 'publish', $4)`,
+          [tenant, row.policy_id, row.version_sha256, by],
+        ),
+      ).catch((e: Error) => e);
+      expect({ who, err: String(insert) }).toEqual({ who, err: expect.stringMatching(/permission denied/) });
+      const update = await withTenant(pool, tenant, (c) =>
+        c.query('UPDATE arx.policies SET active_version_sha256 = $2 WHERE id = $1', [
+          row.policy_id,
+          row.version_sha256,
+        ]),
+      ).catch((e: Error) => e);
+      expect({ who, err: String(update) }).toEqual({ who, err: expect.stringMatching(/permission denied/) });
+    }
+    const after = await db.admin.query('SELECT active_version_sha256 AS a FROM arx.policies WHERE id = $1', [
+      row.policy_id,
+    ]);
+    expect(after.rows).toEqual(before.rows);
+    expect(
+      (await db.admin.query('SELECT 1 FROM arx.policy_publications WHERE tenant_id = $1 AND seq = 1000', [tenant]))
+        .rowCount,
+    ).toBe(0);
+  });
+
+  it('session events: only opened and closed, naming the operator behind the login, in a tenant they hold a role in', async () => {
+    const session = (op: Op, type: 'com.arx.session.opened' | 'com.arx.session.closed', operatorId = op.id) => ({
+      type,
+      data:
+        type === 'com.arx.session.opened'
+          ? { operatorId, edipi: op.edipi, certificateSha256: 'a'.repeat(64), tokenLabel: 't', roles: [] }
+          : { operatorId, edipi: op.edipi, reason: 'logout' },
+    });
+    await call(auditor, 'record_session_event', [tenant], session(auditor, 'com.arx.session.opened'));
+    await call(auditor, 'record_session_event', [tenant], session(auditor, 'com.arx.session.closed'));
+    expect(
+      await state(
+        call(auditor, 'record_session_event', [tenant], session(auditor, 'com.arx.session.opened', author.id)),
+      ),
+    ).toBe('AX424');
+    const exported = {
+      type: 'com.arx.bundle.exported' as const,
+      data: { bundleSha256: randomBytes(32).toString('hex'), fromSeq: 0, toSeq: 1, exporter: auditor.id },
+    };
+    expect(await state(call(auditor, 'record_session_event', [tenant], exported))).toBe('AX424');
+    const outsider = await operator([]);
+    expect(
+      await state(call(outsider, 'record_session_event', [tenant], session(outsider, 'com.arx.session.opened'))),
+    ).toBe('AX403');
+    const denied = await withTenant(db.consolePool, tenant, (c) =>
+      c.query('SELECT arx.record_session_event($1, $2, $3, $4, $5, $6, $7, $8)', [tenant, [], [], [], [], [], [], []]),
+    ).catch((e: Error) => e);
+    expect(String(denied)).toMatch(/permission denied for function record_session_event/);
+    // Operators append nothing directly any more.
+    const direct = await withTenant(auditor.pool, tenant, (c) =>
+      c.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', [tenant, [], [], [], [], [], [], []]),
+    ).catch((e: Error) => e);
+    expect(String(direct)).toMatch(/permission denied for function append_events/);
   });
 });

@@ -7,7 +7,8 @@ import {
   enrolOperatorLogin,
   loginWrap,
 } from '../../../electron/main/controlplane/repos/operator-logins';
-import { TRANSITIONAL_OPERATOR_WRITES } from '../../../electron/main/controlplane/migrations/0012-operator-transitional-writes';
+import { recordSessionEvent } from '../../../electron/main/controlplane/repos/events';
+import { stepEventRows } from '../../../electron/main/controlplane/step-events';
 import { withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { randomDatabasePassword, scramSha256Verifier } from '../../../electron/main/crypto/scram';
 import { migratedDatabase, type MigratedDatabase } from '../../support/pg';
@@ -108,9 +109,9 @@ describe("an operator's own database identity", () => {
     expect(unset.rows[0].n).toBe(0);
   });
 
-  it('may INSERT, UPDATE or DELETE nothing outside the transitional grants, and read no credential', async () => {
+  it('may INSERT, UPDATE or DELETE nothing, and read no credential', async () => {
     const tables = [
-      ...(await tenantTables()).map((t) => t.table).filter((t) => !TRANSITIONAL_OPERATOR_WRITES.includes(t)),
+      ...(await tenantTables()).map((t) => t.table),
       'operators',
       'operator_certificates',
       'event_writers',
@@ -130,58 +131,39 @@ describe("an operator's own database identity", () => {
     );
   });
 
-  // Until the definer functions replace them (migration 0012 says so), operators hold the console's
-  // table rights, confined by row policies to the tenants they hold a role in.
-  it('writes through a transitional grant only into a tenant it holds a role in', async () => {
-    const draft = (tenant: string) =>
-      withTenant(x.pool, tenant, (c) =>
+  // Migration 0018 took back 0012's transitional rights: even in its own tenant an operator writes
+  // only through the definer functions, and appends only its own session events.
+  it('writes nothing directly, even in its own tenant; appends its session events through the definer only', async () => {
+    for (const tenant of [db.tenants.a, db.tenants.b]) {
+      const draft = await withTenant(x.pool, tenant, (c) =>
         c.query(
           `INSERT INTO arx.policy_drafts (tenant_id, operator_id, policy_name, policy_text, schema_text, tests) VALUES ($1, $2, 'p', '', '', '[]')`,
           [tenant, x.id],
         ),
-      );
-    expect(String(await draft(db.tenants.b).catch((e: Error) => e))).toMatch(/row-level security/);
-    const cross = await withTenant(x.pool, db.tenants.a, (c) =>
-      c.query(
-        `INSERT INTO arx.policy_drafts (tenant_id, operator_id, policy_name, policy_text, schema_text, tests) VALUES ($1, $2, 'p', '', '', '[]')`,
-        [db.tenants.b, x.id],
-      ),
-    ).catch((e: Error) => e);
-    expect(String(cross)).toMatch(/row-level security/);
-    // Console events only in its own tenant; never a gateway or administration type.
-    const data = { operatorId: x.id, edipi: x.edipi, certificateSha256: 'a'.repeat(64), tokenLabel: 't', roles: [] };
-    const append = (
-      tenant: string,
-      type: 'com.arx.session.opened' | 'com.arx.checkpoint.issued' | 'com.arx.role.granted',
-    ) =>
-      new ChainWriter(x.pool, tenant, { source: '/arx/console/test' })
-        .append([{ type, data, subject: x.edipi } as Parameters<ChainWriter['append']>[0][number]])
-        .catch((e: Error) => e);
-    expect(await append(db.tenants.a, 'com.arx.session.opened')).not.toBeInstanceOf(Error);
-    // The writer check, reached with rows that continue the chain (X cannot see tenant B's head).
-    const raw = async (tenant: string, type: string) => {
-      const head = await db.admin.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM arx.audit_events WHERE tenant_id = $1',
-        [tenant],
-      );
-      const z = Buffer.alloc(32);
-      const r = [tenant, [head.rows[0]!.n], [randomUUID()], [type], [new Date().toISOString()], [Buffer.from('{}')]];
-      return withTenant(x.pool, tenant, (c) =>
-        c.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', [...r, [z], [z]]),
       ).catch((e: Error) => e);
-    };
-    for (const [tenant, type] of [
-      [db.tenants.a, 'com.arx.checkpoint.issued'],
-      [db.tenants.a, 'com.arx.role.granted'],
-      [db.tenants.b, 'com.arx.session.opened'],
-    ] as const)
-      expect({ tenant, type, err: String(await raw(tenant, type)) }).toEqual({
-        tenant,
-        type,
-        err: expect.stringMatching(new RegExp(`may not append events of type ${type.replace(/\./g, '\\.')}`)),
-      });
-    // The same bytes in X's own tenant pass the writer check (and fail only on their content).
-    expect(String(await raw(db.tenants.a, 'com.arx.session.opened'))).toMatch(/bytes do not say/);
+      expect({ tenant, err: String(draft) }).toEqual({ tenant, err: expect.stringMatching(/permission denied/) });
+    }
+    const data = { operatorId: x.id, edipi: x.edipi, certificateSha256: 'a'.repeat(64), tokenLabel: 't', roles: [] };
+    const append = (tenant: string) =>
+      new ChainWriter(x.pool, tenant, { source: '/arx/console/test' })
+        .append([{ type: 'com.arx.session.opened', data, subject: x.edipi }])
+        .catch((e: Error) => e);
+    expect(String(await append(db.tenants.a))).toMatch(/permission denied for function append_events/);
+    const viaDefiner = (tenant: string) =>
+      withTenant(x.pool, tenant, async (c) =>
+        recordSessionEvent(
+          c,
+          tenant,
+          await stepEventRows(c, tenant, '/arx/console/test', {
+            type: 'com.arx.session.opened',
+            data,
+            subject: x.edipi,
+          }),
+        ),
+      ).catch((e: Error) => e);
+    expect(await viaDefiner(db.tenants.a)).toBeUndefined();
+    // X holds no role in tenant B (and cannot even see its chain head).
+    expect(await viaDefiner(db.tenants.b)).toMatchObject({ code: 'ROLE_REQUIRED' });
   });
 
   it('a disabled operator cannot log in any more, and its open session ends', async () => {

@@ -15,6 +15,7 @@ import { sql as m0014 } from './0014-administration-functions';
 import { sql as m0015 } from './0015-operator-login-state';
 import { sql as m0016 } from './0016-chain-writer-identity';
 import { sql as m0017 } from './0017-administration-reads';
+import { sql as m0018 } from './0018-operator-definer-only';
 
 export interface Migration {
   version: number;
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'operator-login-state', sql: m0015 },
   { version: 16, name: 'chain-writer-identity', sql: m0016 },
   { version: 17, name: 'administration-reads', sql: m0017 },
+  { version: 18, name: 'operator-definer-only', sql: m0018 },
 ];

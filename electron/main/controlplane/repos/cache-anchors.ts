@@ -1,3 +1,4 @@
+import { callDefiner } from './definer-errors';
 import type { Queryable } from './queryable';
 
 /** One anchor row of a local cache's change counter (arx.cache_anchors, migration 0008). */
@@ -40,10 +41,5 @@ export async function recordCacheAnchor(
   q: Queryable,
   anchor: { tenantId: string; cacheId: string; counter: number; mac: string },
 ): Promise<void> {
-  await q.query('SELECT arx.record_cache_anchor($1, $2, $3, $4)', [
-    anchor.tenantId,
-    anchor.cacheId,
-    anchor.counter,
-    anchor.mac,
-  ]);
+  await callDefiner(q, 'record_cache_anchor', [anchor.tenantId, anchor.cacheId, anchor.counter, anchor.mac]);
 }

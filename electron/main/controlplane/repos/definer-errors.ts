@@ -36,7 +36,7 @@ export function definerFailure(err: unknown, overrides: DefinerOverrides = {}): 
   return new ArxFailure(code, text, details);
 }
 
-/** The definer functions of migration 0011, the only names callDefiner puts into SQL text. */
+/** The definer functions (migrations 0011, 0018), the only names callDefiner puts into SQL text. */
 export type DefinerFunction =
   | 'save_draft'
   | 'discard_draft'
@@ -49,7 +49,8 @@ export type DefinerFunction =
   | 'record_review'
   | 'record_bundle_export'
   | 'record_cache_anchor'
-  | 'record_outbox_receipt';
+  | 'record_outbox_receipt'
+  | 'record_session_event';
 
 /** Calls `arx.<fn>(params…)` (a definer function), its refusals as ArxFailure values. */
 export async function callDefiner<R extends Record<string, unknown> = Record<string, unknown>>(

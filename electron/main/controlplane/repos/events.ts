@@ -1,3 +1,4 @@
+import { callDefiner } from './definer-errors';
 import type { Queryable } from './queryable';
 
 /**
@@ -59,6 +60,14 @@ export const eventColumnParams = (tenantId: string, c: EventColumns): unknown[] 
 /** The only way into the log: the database function checks continuity, the bytes and who may write each type. */
 export async function appendEvents(q: Queryable, tenantId: string, c: EventColumns): Promise<void> {
   await q.query('SELECT arx.append_events($1, $2, $3, $4, $5, $6, $7, $8)', eventColumnParams(tenantId, c));
+}
+
+/**
+ * An operator's session opened or closed event, through arx.record_session_event (operators may
+ * not call append_events): `rows` are the step's rows after the tenant (controlplane/step-events.ts).
+ */
+export async function recordSessionEvent(q: Queryable, tenantId: string, rows: readonly unknown[]): Promise<void> {
+  await callDefiner(q, 'record_session_event', [tenantId, ...rows]);
 }
 
 /**

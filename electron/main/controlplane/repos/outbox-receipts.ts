@@ -1,3 +1,4 @@
+import { callDefiner } from './definer-errors';
 import type { Queryable } from './queryable';
 
 /** The constraint whose violation means "this item was delivered by someone else meanwhile". */
@@ -20,7 +21,7 @@ export async function recordOutboxReceipt(
   q: Queryable,
   receipt: { tenantId: string; idempotencyKey: string; kind: string; firstSeq: number },
 ): Promise<void> {
-  await q.query('SELECT arx.record_outbox_receipt($1, $2, $3, $4)', [
+  await callDefiner(q, 'record_outbox_receipt', [
     receipt.tenantId,
     receipt.idempotencyKey,
     receipt.kind,

@@ -3,7 +3,7 @@
  * the recovery key and either writes records forever ("write") or delivers the outbox ("deliver"),
  * printing each committed step, until the parent SIGKILLs it.
  *
- *   node --import tsx cache-child.ts <write|deliver>   (env: CACHE_FILE, RECOVERY_PEM, PG, TENANT)
+ *   node --import tsx cache-child.ts <write|deliver>   (env: CACHE_FILE, RECOVERY_PEM, PG, TENANT, SIGNER_EDIPI)
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -37,7 +37,7 @@ if (mode === 'write') {
     () => pool,
     '/arx/console/crash-child',
   );
-  outbox.register('test.review', testReviewDelivery(process.env.TENANT!, 0.01));
+  outbox.register('test.review', testReviewDelivery(process.env.TENANT!, process.env.SIGNER_EDIPI!, 0.01));
   await pool.query('SELECT 1');
   process.stdout.write('ready\n');
   const r = await outbox.flush();
