@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
 import type { Delivery } from '../cache/outbox';
-import { lockVersionState, versionBySha } from '../controlplane/repos/policy-versions';
+import { readVersionState, versionBySha } from '../controlplane/repos/policy-versions';
 import { approveVersion } from '../controlplane/repos/policy-steps';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
@@ -79,7 +79,7 @@ async function storeApproval(
   by: OperatorSession,
 ): Promise<void> {
   await ctx.step(tenantId, async (client) => {
-    if ((await lockVersionState(client, tenantId, v.sha256)) !== 'submitted')
+    if ((await readVersionState(client, tenantId, v.sha256)) !== 'submitted')
       throw new ArxFailure('POLICY_STATE_INVALID', `Version ${v.sha256} is no longer submitted.`);
     const data = { policyId: v.policyId, versionSha256: v.sha256, approver: by.operatorId };
     const event = await ctx.eventRows(client, tenantId, 'com.arx.policy.approved', data, by.edipi);
@@ -200,7 +200,7 @@ export function approvalDelivery(ctx: LifecycleContext): Delivery {
       // The screens showing this version (submitted) learn it is approved, as after an online approval.
       stored: () => ctx.changed(q.tenantId, q.policyName, q.sha256, 'approved'),
       writeWithEvents: async (c, event) => {
-        const state = await lockVersionState(c, q.tenantId, q.sha256);
+        const state = await readVersionState(c, q.tenantId, q.sha256);
         if (state === null)
           throw new ArxFailure('POLICY_VERSION_UNKNOWN', `No version ${q.sha256} in this tenant (any more).`);
         if (state !== 'submitted') {

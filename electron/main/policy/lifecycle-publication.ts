@@ -7,7 +7,7 @@ import {
   type PolicyPublicationStatement,
 } from '../../../shared/policy';
 import { enrolledCertificates } from '../controlplane/repos/operators';
-import { lockActiveVersion, nextPublicationSeq } from '../controlplane/repos/policy-versions';
+import { readActiveVersion, nextPublicationSeq } from '../controlplane/repos/policy-versions';
 import type { LifecycleContext, SignedStatement } from './lifecycle-context';
 import { nodeSignatureVerifier } from './node-verify';
 
@@ -25,7 +25,7 @@ export async function planPublication(
   kind: 'publish' | 'rollback',
   rollbackId: string | null,
 ): Promise<PolicyPublicationStatement> {
-  const previous = await lockActiveVersion(c, tenantId, v.policyId);
+  const previous = await readActiveVersion(c, tenantId, v.policyId);
   return {
     _type: 'arx.policy-publication/v1',
     kind,
@@ -59,7 +59,7 @@ export async function verifyActivation(
   s: PolicyPublicationStatement,
   signed: { envelope: unknown; publishedBy: string; requestedBy: string | null },
 ): Promise<string | null> {
-  const previous = await lockActiveVersion(c, s.tenantId, s.policyId);
+  const previous = await readActiveVersion(c, s.tenantId, s.policyId);
   if (previous === s.version.sha256)
     throw new ArxFailure('POLICY_STATE_INVALID', `Version ${s.version.sha256} is already the active version.`);
   const next = await nextPublicationSeq(c, s.tenantId, s.policyId);

@@ -4,7 +4,7 @@ import { ArxFailure } from '../../../shared/contract';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
 import { POLICY_SIGNATURE_PAYLOAD_TYPE, statementBytes, type PolicySignatureStatement } from '../../../shared/policy';
 import { publishVersion, rejectVersion, submitVersion } from '../controlplane/repos/policy-steps';
-import { lockVersionState, policyByName, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
+import { readVersionState, policyByName, versionBySha, type VersionRow } from '../controlplane/repos/policy-versions';
 import { withTenant } from '../controlplane/tenant-session';
 import { reasonsOf } from './gateway-policy';
 import { checkCandidate, checkVersion, requireState, storedVersion, type LifecycleContext } from './lifecycle-context';
@@ -144,7 +144,7 @@ export async function publish(
     op,
   );
   await ctx.step(req.tenantId, async (c) => {
-    await lockVersionState(c, req.tenantId, req.sha256);
+    await readVersionState(c, req.tenantId, req.sha256);
     await publishable(c, req.tenantId, req.sha256);
     const previous = await verifyActivation(c, statement, {
       envelope: signed.envelope,

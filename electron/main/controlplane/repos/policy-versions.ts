@@ -213,10 +213,13 @@ export async function insertVersion(q: Queryable, v: NewVersion): Promise<void> 
   );
 }
 
-/** The version's state, its row locked for the rest of the transaction; null when there is no such version. */
-export async function lockVersionState(q: Queryable, tenantId: string, sha256: string): Promise<string | null> {
+/**
+ * The version's state, or null when there is no such version. Not locked: operators may not lock
+ * rows (no UPDATE right); the step's definer function locks the row and checks the state again.
+ */
+export async function readVersionState(q: Queryable, tenantId: string, sha256: string): Promise<string | null> {
   const r = await q.query<{ state: string }>(
-    'SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2 FOR UPDATE',
+    'SELECT state FROM arx.policy_versions WHERE tenant_id = $1 AND sha256 = $2',
     [tenantId, bin(sha256)],
   );
   return r.rows[0]?.state ?? null;
@@ -252,10 +255,13 @@ export async function insertSignature(
   );
 }
 
-/** The policy's active version, its row locked for the rest of the transaction. */
-export async function lockActiveVersion(q: Queryable, tenantId: string, policyId: string): Promise<string | null> {
+/**
+ * The policy's active version. Not locked (operators may not lock rows): the step's definer
+ * function locks the policy row and refuses a publication whose previous version moved (AX412).
+ */
+export async function readActiveVersion(q: Queryable, tenantId: string, policyId: string): Promise<string | null> {
   const r = await q.query<{ active: Buffer | null }>(
-    'SELECT active_version_sha256 AS active FROM arx.policies WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    'SELECT active_version_sha256 AS active FROM arx.policies WHERE tenant_id = $1 AND id = $2',
     [tenantId, policyId],
   );
   return hex(r.rows[0]?.active ?? null);
