@@ -33,12 +33,15 @@ test.describe('Bundles screen', () => {
     await expect(exported).toContainText('Exported events 0…99 (100)');
 
     const name = readdirSync(bundlesDir(dataDir)).find((n) => n.endsWith('.arxbundle'))!;
+    // No pin file in the demo anchors: the auditor accepts the bundle's gateway keys explicitly.
+    await page.getByLabel(/Allow unpinned gateway keys/).check();
     await page.getByRole('button', { name: `Open ${name}` }).click();
     const verdict = page.getByTestId('bundle-verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
     const checks = page.getByRole('table', { name: 'Checks' });
     await expect(checks.getByRole('row')).toHaveCount(10);
     await expect(checks.locator('[data-ok="false"]')).toHaveCount(0);
+    await expect(page.getByTestId('bundle-warnings')).toContainText('GATEWAY_KEYS_UNPINNED');
     for (const label of [
       'Manifest signature',
       'Members and digests',

@@ -58,7 +58,7 @@ export function ConsoleShell({
           </ProductBar>
         </AppShell.Header>
         <AppShell.Navbar className={classes.navbar}>
-          <AppShell.Section grow component={ScrollArea}>
+          <AppShell.Section grow component={ScrollArea} className={classes.navScroll}>
             <Navigation current={section} />
           </AppShell.Section>
           <AppShell.Section className={classes.navFooter}>
