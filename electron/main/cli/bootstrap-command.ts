@@ -40,6 +40,24 @@ async function validatedCards(config: ArxConfig, files: readonly string[]): Prom
   return cards;
 }
 
+/** The card files validated first, then the DBA's own pool (ARX_ADMIN_DATABASE_URL) for `fn`, ended after. */
+async function withDbaPool<T>(
+  env: NodeJS.ProcessEnv,
+  files: readonly string[],
+  fn: (pool: pg.Pool, cards: EnrolmentCard[]) => Promise<T>,
+): Promise<T> {
+  const url = adminDatabaseUrl(env);
+  const config = loadConfig(env);
+  const cards = await validatedCards(config, files);
+  const pool = new pg.Pool({ ...clientConfig(url, config.controlPlane.caFile), max: 2 });
+  pool.on('error', () => {});
+  try {
+    return await fn(pool, cards);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
 /**
  * `arx db bootstrap`: migrations, then the first administrators of an empty control plane from
  * their card certificate files (each file: the card's PIV Authentication, Digital Signature and
@@ -57,13 +75,7 @@ export const dbBootstrap: CliCommand = {
     });
     const files = values['admin-cert'] ?? [];
     if (files.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --admin-cert FILE.');
-    const url = adminDatabaseUrl(io.env);
-    const config = loadConfig(io.env);
-    const cards = await validatedCards(config, files);
-    const pool = new pg.Pool({ ...clientConfig(url, config.controlPlane.caFile), max: 2 });
-    pool.on('error', () => {});
-    let report: BootstrapReport;
-    try {
+    const report: BootstrapReport = await withDbaPool(io.env, files, async (pool, cards) => {
       const c = await pool.connect().catch((err: Error) => {
         throw new ArxFailure('DB_UNREACHABLE', `Cannot reach the control plane: ${err.message}`);
       });
@@ -72,10 +84,8 @@ export const dbBootstrap: CliCommand = {
       } finally {
         c.release();
       }
-      report = await bootstrapControlPlane(pool, cards, enrolCardLogin);
-    } finally {
-      await pool.end().catch(() => {});
-    }
+      return bootstrapControlPlane(pool, cards, enrolCardLogin);
+    });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(`Control plane bootstrapped: system tenant ${report.systemTenant.slug} (${report.systemTenant.id}).`);
@@ -103,20 +113,11 @@ export const dbEnrol: CliCommand = {
     });
     const files = values.cert ?? [];
     if (files.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --cert FILE.');
-    const url = adminDatabaseUrl(io.env);
-    const config = loadConfig(io.env);
-    const cards = await validatedCards(config, files);
-    const pool = new pg.Pool({ ...clientConfig(url, config.controlPlane.caFile), max: 2 });
-    pool.on('error', () => {});
-    try {
-      const enrolled = await enrolOperators(pool, cards, enrolCardLogin);
-      if (values.json) io.out(JSON.stringify(enrolled, null, 2));
-      else
-        for (const a of enrolled)
-          io.out(`Enrolled ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
-    } finally {
-      await pool.end().catch(() => {});
-    }
+    const enrolled = await withDbaPool(io.env, files, (pool, cards) => enrolOperators(pool, cards, enrolCardLogin));
+    if (values.json) io.out(JSON.stringify(enrolled, null, 2));
+    else
+      for (const a of enrolled)
+        io.out(`Enrolled ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
     return EXIT_OK;
   },
 };
