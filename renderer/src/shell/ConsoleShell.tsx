@@ -47,6 +47,8 @@ export function ConsoleShell({
         header={{ height: BANNER + PRODUCT_BAR }}
         footer={{ height: STATUS_BAR + BANNER }}
         navbar={{ width: 220, breakpoint: 0 }}
+        // No animated layout: while a resize animates, the navigation would paint over the bottom banner.
+        transitionDuration={0}
         padding="lg"
         withBorder
       >
