@@ -9,6 +9,10 @@
  *                  C_Decrypt CKM_RSA_PKCS_OAEP. SHA-1 is the OAEP hash every PKCS#11 module supports
  *                  (SoftHSM2 2.6 accepts no other); OAEP needs no collision resistance, Z only feeds HKDF.
  *
+ *   Hybrid (when the recipient also has an ML-KEM-1024 key): (ct_PQ, ss_PQ) = ML-KEM.Encaps(ek_PQ)
+ *                  and Z becomes combineSecrets(ss_PQ, Z, ct_PQ, ek_PQ, exchange, ek_T) (hybrid-kem.ts),
+ *                  ek_T the recipient's point (EC) or SubjectPublicKeyInfo DER (RSA).
+ *
  *   KEK = HKDF-SHA-256(ikm Z, salt 32 random bytes, info)
  *   sealed = nonce(12) ‖ AES-256-GCM(KEK, nonce, secret, aad(exchange))
  *
@@ -29,6 +33,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ArxFailure } from '../../../shared/contract';
+import { combineSecrets, encapsulate } from './hybrid-kem';
 
 export type RecipientKind = 'ec' | 'rsa';
 
@@ -41,6 +46,15 @@ export interface KeyUnwrapper {
   deriveSharedSecret?(point: Uint8Array): Promise<Uint8Array>;
   /** RSA: OAEP (SHA-1, MGF1-SHA-1) decryption. */
   decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** The classical public key: a hybrid wrap binds it into the combiner. */
+  publicKey?: KeyObject;
+  /** The ML-KEM-1024 half, when this holder has one (opens hybrid wraps). */
+  pq?: PqUnwrapper;
+}
+
+export interface PqUnwrapper {
+  encapsulationKey: Uint8Array;
+  decapsulate(ciphertext: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface SealedSecret {
@@ -50,6 +64,8 @@ export interface SealedSecret {
   salt: Buffer;
   /** nonce ‖ ciphertext ‖ GCM tag */
   sealed: Buffer;
+  /** Hybrid wraps: the ML-KEM-1024 ciphertext. */
+  pqCiphertext?: Buffer;
 }
 
 export interface SealContext {
@@ -103,12 +119,20 @@ export function pointToKey(point: Uint8Array, namedCurve: string, failureCode: s
 
 const kek = (z: Uint8Array, salt: Buffer, info: string) => Buffer.from(hkdfSync('sha256', z, salt, info, 32));
 
-/** Seals `secret` to `publicKey` (only the public key is needed: an administrator can wrap without the card). */
+/** ek_T of the combiner: the recipient's uncompressed point (EC) or its SubjectPublicKeyInfo DER (RSA). */
+export const classicalEncapsulationKey = (key: KeyObject): Buffer =>
+  key.asymmetricKeyType === 'ec' ? keyToPoint(key) : key.export({ type: 'spki', format: 'der' });
+
+/**
+ * Seals `secret` to `publicKey` (only the public key is needed: an administrator can wrap without
+ * the card); with `pqKey` (an ML-KEM-1024 encapsulation key) the wrap is hybrid.
+ */
 export function sealToKey(
   publicKey: KeyObject,
   secret: Uint8Array,
   ctx: Omit<SealContext, 'failureCode'>,
   what?: string,
+  pqKey?: Uint8Array,
 ): SealedSecret {
   const kind = recipientKind(publicKey, what);
   let z: Buffer;
@@ -127,6 +151,23 @@ export function sealToKey(
     z = randomBytes(32);
     exchange = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, z);
   }
+  let pqCiphertext: Buffer | undefined;
+  if (pqKey) {
+    const e = encapsulate(pqKey);
+    pqCiphertext = Buffer.from(e.ciphertext);
+    const ekT = classicalEncapsulationKey(publicKey);
+    const combined = combineSecrets({
+      ssPq: e.sharedSecret,
+      ssT: z,
+      ctPq: pqCiphertext,
+      ekPq: pqKey,
+      ctT: exchange,
+      ekT,
+    });
+    e.sharedSecret.fill(0);
+    z.fill(0);
+    z = combined;
+  }
   const salt = randomBytes(32);
   const k = kek(z, salt, ctx.info);
   z.fill(0);
@@ -135,7 +176,7 @@ export function sealToKey(
   c.setAAD(ctx.aad(exchange));
   const sealed = Buffer.concat([nonce, c.update(secret), c.final(), c.getAuthTag()]);
   k.fill(0);
-  return { kind, exchange, salt, sealed };
+  return pqCiphertext ? { kind, exchange, salt, sealed, pqCiphertext } : { kind, exchange, salt, sealed };
 }
 
 /**
@@ -159,6 +200,7 @@ export async function openWithKey(s: SealedSecret, by: KeyUnwrapper, ctx: SealCo
       throw new ArxFailure(ctx.failureCode, `The ${by.describe} could not decrypt the key wrap.`);
     }
   }
+  if (s.pqCiphertext) z = await combineWithPq(s, by, z, ctx.failureCode);
   const k = kek(z, s.salt, ctx.info);
   z.fill(0);
   if (s.sealed.length < 12 + 16) return null;
@@ -172,4 +214,27 @@ export async function openWithKey(s: SealedSecret, by: KeyUnwrapper, ctx: SealCo
   } finally {
     k.fill(0);
   }
+}
+
+/** The hybrid half of opening: ML-KEM decapsulation on the holder's side, then the combiner. */
+async function combineWithPq(s: SealedSecret, by: KeyUnwrapper, z: Uint8Array, failureCode: string): Promise<Buffer> {
+  if (!by.pq || !by.publicKey) {
+    z.fill(0);
+    throw new ArxFailure(
+      failureCode,
+      `The key wrap is hybrid and the ${by.describe} has no ML-KEM-1024 key to open it.`,
+    );
+  }
+  const ssPq = await by.pq.decapsulate(s.pqCiphertext!);
+  const combined = combineSecrets({
+    ssPq,
+    ssT: z,
+    ctPq: s.pqCiphertext!,
+    ekPq: by.pq.encapsulationKey,
+    ctT: s.exchange,
+    ekT: classicalEncapsulationKey(by.publicKey),
+  });
+  ssPq.fill(0);
+  z.fill(0);
+  return combined;
 }
