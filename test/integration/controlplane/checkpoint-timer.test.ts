@@ -56,9 +56,9 @@ function timerFor(tenantId: string) {
 
 describe('the embedded gateway timer', () => {
   it('makes console events provable: a checkpoint covers them without any gateway traffic', async () => {
-    await new ChainWriter(db.consolePool, db.tenants.a, { source: '/arx/console/test', writer: 'console/test' }).append(
-      [sessionEvent],
-    );
+    await new ChainWriter(db.admin, db.tenants.a, { source: '/arx/console/test', writer: 'console/test' }).append([
+      sessionEvent,
+    ]);
     const { timer, refused } = timerFor(db.tenants.a);
     try {
       const size = await until(async () => {
@@ -76,9 +76,9 @@ describe('the embedded gateway timer', () => {
   });
 
   it('reports a refusal when a planted row does not recompute, and signs nothing', async () => {
-    await new ChainWriter(db.consolePool, db.tenants.b, { source: '/arx/console/test', writer: 'console/test' }).append(
-      [sessionEvent],
-    );
+    await new ChainWriter(db.admin, db.tenants.b, { source: '/arx/console/test', writer: 'console/test' }).append([
+      sessionEvent,
+    ]);
     await db.admin.query(
       `INSERT INTO arx.audit_events (tenant_id, seq, event_id, type, time, bytes, doc, event_digest, chain_hash)
        SELECT tenant_id, 1, 'planted', type, time, bytes, doc, event_digest, $2 FROM arx.audit_events WHERE tenant_id = $1 AND seq = 0`,

@@ -16,6 +16,7 @@ import { sql as m0015 } from './0015-operator-login-state';
 import { sql as m0016 } from './0016-chain-writer-identity';
 import { sql as m0017 } from './0017-administration-reads';
 import { sql as m0018 } from './0018-operator-definer-only';
+import { sql as m0019 } from './0019-console-role-no-append';
 
 export interface Migration {
   version: number;
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'chain-writer-identity', sql: m0016 },
   { version: 17, name: 'administration-reads', sql: m0017 },
   { version: 18, name: 'operator-definer-only', sql: m0018 },
+  { version: 19, name: 'console-role-no-append', sql: m0019 },
 ];
