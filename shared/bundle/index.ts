@@ -3,3 +3,4 @@ export * from './tar';
 export * from './json';
 export * from './events';
 export * from './needle';
+export * from './envelope';

@@ -178,6 +178,7 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
     id: spkiSha256(publicKey),
     kind,
     describe: 'recovery key',
+    publicKey,
     async deriveSharedSecret(point) {
       return diffieHellman({
         privateKey,
