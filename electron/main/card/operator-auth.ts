@@ -1,102 +1,22 @@
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
-import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { operatorWriter } from '../../../shared/events';
 import type { WriterIdentity } from '../controlplane/chain-writer';
-import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
-import type { TrustStore } from '../pki/trust-store';
-import { validateCertificate, type ValidationPolicy } from '../pki/validate';
+import type { CardBackend, LoggedInCard } from './card-backend';
+import type { CardCertificate } from './card-service';
+import { admitOperator, loginCard, type AdmissionDeps, type CardLoginRequest } from './operator-admission';
+import { validateSigningCertificate, type OperatorSignature } from './operator-signature';
 import { LOGIN_ROLES, SIGNING_ROLES } from './piv-objects';
 
-/** What operator login needs of a card: the CardService over PKCS#11, or a stand-in in UI tests. */
-export interface CardBackend {
-  listSlots(): Promise<CardSlot[]>;
-  listCertificates(slot: string): Promise<CardCertificate[]>;
-  login(slot: string, pin: Uint8Array | null, options: LoginOptions): Promise<LoggedInCard>;
-  close(): Promise<void>;
-}
+export type { CardBackend, LoggedInCard } from './card-backend';
+export type { EnrolledOperator, SessionAuditEvent } from './operator-admission';
+export type { OperatorSignature } from './operator-signature';
 
-/** A card after C_Login and proof of possession. */
-export interface LoggedInCard {
-  readonly slot: string;
-  readonly token: { label: string; serialNumber: string };
-  readonly certificate: CardCertificate;
-  /** Every certificate on the card (read at login); absent on UI stand-ins. */
-  readonly certificates?: readonly CardCertificate[];
-  readonly isOpen: boolean;
-  once(event: 'removed', listener: () => void): unknown;
-  logout(): Promise<void>;
-  /** The Digital Signature key (9C); absent on UI stand-ins that cannot sign. */
-  signDigest?(
-    purpose: string,
-    digest: Uint8Array,
-    pin: Uint8Array | null,
-    options?: { rsa?: 'pss' | 'pkcs1' },
-  ): Promise<SignatureResult>;
-  /** The login key (9A), which signs the operator's audit events; absent on UI stand-ins. */
-  signWithLoginKey?(digest: Uint8Array): Promise<SignatureResult>;
-  /** The Key Management key (9D), for the local cache's data key (electron/main/cache); absent on UI stand-ins. */
-  keyManagementCertificate?(): CardCertificate | null;
-  deriveSharedSecret?(peerPoint: Uint8Array): Promise<Uint8Array>;
-  decryptOaep?(ciphertext: Uint8Array): Promise<Uint8Array>;
-}
-
-/** A signature made on the logged-in operator's card, with what a verifier needs to check it. */
-export interface OperatorSignature {
-  /** Who signed (the session at the time of signing). */
-  operator: OperatorSession;
-  purpose: string;
-  algorithm: SignatureResult['algorithm'];
-  /** ECDSA: DER ECDSA-Sig-Value (what OpenSSL, X.509 and DSSE verifiers expect); RSA: the signature. */
-  signature: Uint8Array;
-  /** ECDSA only: r‖s as PKCS#11 returned it. */
-  raw: Uint8Array;
-  /** The Digital Signature certificate (DER), validated for the signature purpose before signing. */
-  certificateDer: Uint8Array;
-  certificateSha256: string;
-}
-
-export interface EnrolledOperator {
-  operatorId: string;
-  displayName: string;
-  status: 'active' | 'disabled';
-  roles: { tenantId: string; tenant: string; role: string }[];
-}
-
-export type SessionAuditEvent =
-  | {
-      type: 'com.arx.session.opened';
-      tenants: string[];
-      data: { operatorId: string; edipi: string; certificateSha256: string; tokenLabel: string; roles: string[] };
-    }
-  | {
-      type: 'com.arx.session.refused';
-      tenants: string[];
-      data: { edipi: string | null; certificateSha256: string | null; reason: string };
-    }
-  | {
-      type: 'com.arx.session.closed';
-      tenants: string[];
-      data: { operatorId: string; edipi: string; reason: 'logout' | 'lock' | 'idle' | 'card-removed' };
-    };
-
-export interface OperatorAuthDeps {
+export interface OperatorAuthDeps extends AdmissionDeps {
   backend: () => Promise<CardBackend>;
-  trustStore: () => TrustStore;
-  policy: ValidationPolicy;
-  /**
-   * Connects the operator's own database identity once the card is logged in and the certificate
-   * validated, before the operator is looked up (operator-database.ts); absent without a control plane.
-   */
-  connect?: (edipi: string, card: LoggedInCard) => Promise<void>;
   /** Ends that connection (lock, logout, card removal, a refused login) and wipes its credential. */
   disconnect?: (reason: 'locked' | 'none') => Promise<void>;
-  /** The operator enrolled with this EDIPI and certificate, or null. DB_UNREACHABLE propagates. */
-  findOperator: (edipi: string, certificateSha256: string) => Promise<EnrolledOperator | null>;
-  audit: (event: SessionAuditEvent) => Promise<void>;
   idleLockMs: number;
   now?: () => Date;
   /**
@@ -171,42 +91,12 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     }));
   }
 
-  async login(req: {
-    slot: string;
-    certificateId: string | null;
-    pin: string | null;
-    confirmFinalTry: boolean;
-  }): Promise<OperatorSession> {
+  async login(req: CardLoginRequest): Promise<OperatorSession> {
     if (this.current && !this.current.session.locked)
       throw new ArxFailure('SESSION_ACTIVE', 'An operator is already logged in; log out first.');
-    const backend = await this.deps.backend();
-    const pin = req.pin === null ? null : new TextEncoder().encode(req.pin);
-    let card: LoggedInCard;
+    const card = await loginCard(await this.deps.backend(), req, this.deps.audit);
     try {
-      const options: LoginOptions = { confirmFinalTry: req.confirmFinalTry };
-      if (req.certificateId !== null) options.certificateId = req.certificateId;
-      card = await backend.login(req.slot, pin, options);
-    } catch (err) {
-      // A wrong PIN is recorded (never the PIN itself); the operator is not known yet.
-      // Known limit: with no operator there is no tenant, so `tenants: []` reaches the audit
-      // writer, which records it in every tenant's chain on the embedded default only
-      // (session-audit.ts); on an on-prem control plane they go to the local log only.
-      const code = err instanceof ArxFailure ? err.code : 'CARD_ERROR';
-      if (code === 'PIN_INCORRECT' || code === 'PIN_LOCKED' || code === 'CARD_KEY_MISMATCH') {
-        await this.deps
-          .audit({
-            type: 'com.arx.session.refused',
-            tenants: [],
-            data: { edipi: null, certificateSha256: null, reason: code },
-          })
-          .catch(() => {});
-      }
-      throw err;
-    } finally {
-      pin?.fill(0);
-    }
-    try {
-      const opened = await this.admit(card);
+      const opened = await admitOperator(this.deps, card, this.now);
       this.current = { session: opened.session, card, slot: req.slot };
       card.once('removed', () => void this.lock('card-removed'));
       this.armIdle();
@@ -228,83 +118,6 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       await this.deps.disconnect?.('none').catch(() => {});
       throw err;
     }
-  }
-
-  /** Validates the login certificate and finds the enrolled operator; refusals are audited with their reason. */
-  private async admit(card: LoggedInCard): Promise<{ session: OperatorSession; tenants: string[] }> {
-    const refuse = async (
-      code: string,
-      message: string,
-      edipi: string | null,
-      sha256: string | null,
-      details: Record<string, unknown> = {},
-    ): Promise<never> => {
-      await this.deps
-        .audit({
-          type: 'com.arx.session.refused',
-          tenants: [],
-          data: { edipi, certificateSha256: sha256, reason: code },
-        })
-        .catch(() => {});
-      throw new ArxFailure(code, message, details);
-    };
-    const cert = new X509Certificate(new Uint8Array(card.certificate.der));
-    const validated = await validateCertificate(cert, this.deps.trustStore(), 'login', this.deps.policy);
-    if (!validated.ok)
-      return refuse(
-        validated.error.code,
-        validated.error.message,
-        null,
-        card.certificate.fingerprint,
-        validated.error.details,
-      );
-    const identity = validated.value.identity;
-    if (!identity)
-      return refuse('EDIPI_MISSING', 'The login certificate carries no EDIPI.', null, validated.value.sha256);
-    try {
-      await this.deps.connect?.(identity.edipi, card);
-    } catch (err) {
-      // A refused database login is a refused login (audited); an unreachable database is not.
-      if (err instanceof ArxFailure && err.code.startsWith('OPERATOR_'))
-        return refuse(err.code, err.message, identity.edipi, validated.value.sha256, err.details ?? {});
-      throw err;
-    }
-    const operator = await this.deps.findOperator(identity.edipi, validated.value.sha256);
-    if (!operator) {
-      return refuse(
-        'OPERATOR_UNKNOWN',
-        `No operator is enrolled with EDIPI ${identity.edipi} and this certificate.`,
-        identity.edipi,
-        validated.value.sha256,
-        {
-          edipi: identity.edipi,
-        },
-      );
-    }
-    if (operator.status !== 'active') {
-      return refuse(
-        'OPERATOR_DISABLED',
-        `The operator with EDIPI ${identity.edipi} is disabled.`,
-        identity.edipi,
-        validated.value.sha256,
-        { edipi: identity.edipi },
-      );
-    }
-    const tenants = [...new Set(operator.roles.map((r) => r.tenantId))];
-    return {
-      tenants,
-      session: {
-        operatorId: operator.operatorId,
-        edipi: identity.edipi,
-        displayName: operator.displayName,
-        tokenLabel: card.token.label,
-        certificateSha256: validated.value.sha256,
-        roles: operator.roles,
-        startedAt: this.now().toISOString(),
-        locked: false,
-        lockReason: null,
-      },
-    };
   }
 
   /** Locks: closes the card session (its secrets go with it) and keeps only who was logged in. */
@@ -423,15 +236,8 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     }
   }
 
-  private async validateSigning(der: Uint8Array): Promise<{ sha256: string }> {
-    const validated = await validateCertificate(
-      new X509Certificate(new Uint8Array(der)),
-      this.deps.trustStore(),
-      'signature',
-      this.deps.policy,
-    );
-    if (!validated.ok) throw new ArxFailure(validated.error.code, validated.error.message, validated.error.details);
-    return { sha256: validated.value.sha256 };
+  private validateSigning(der: Uint8Array): Promise<{ sha256: string }> {
+    return validateSigningCertificate(der, this.deps.trustStore(), this.deps.policy);
   }
 
   /**

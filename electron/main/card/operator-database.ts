@@ -4,7 +4,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { loginState, loginWrap } from '../controlplane/repos/operator-logins';
 import { keyManagementCertificateSha256, unwrapOperatorPassword } from '../crypto/operator-login-wrap';
 import { recipientKind, type KeyUnwrapper } from '../crypto/recipient-wrap';
-import type { LoggedInCard } from './operator-auth';
+import type { LoggedInCard } from './card-backend';
 
 /** What the operator's database login needs of the control plane. */
 export interface OperatorPools {

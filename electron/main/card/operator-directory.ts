@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { currentOperatorId, grantsOfCurrentOperator, operatorByLogin } from '../controlplane/repos/operators';
-import type { EnrolledOperator } from './operator-auth';
+import type { EnrolledOperator } from './operator-admission';
 
 /**
  * The operator enrolled with this EDIPI and this login certificate (PIV Authentication or CAC ID),

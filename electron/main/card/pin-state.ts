@@ -52,3 +52,8 @@ export function pinStateFromFlags(flags: number): PinState {
   }
   return { level: 'ok', pinPad, needsConfirmation: false, refuse: false, message: '' };
 }
+
+/** Zero-fills a PIN buffer; every path that was handed one calls this. */
+export function wipePin(pin: Uint8Array | null | undefined): void {
+  pin?.fill(0);
+}

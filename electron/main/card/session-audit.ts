@@ -4,7 +4,7 @@ import { ChainWriter, type NewEvent, type WriterIdentity } from '../controlplane
 import { recordSessionEvent } from '../controlplane/repos/events';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
-import type { SessionAuditEvent } from './operator-auth';
+import type { SessionAuditEvent } from './operator-admission';
 
 /**
  * Writes operator-session events into the audit chain of each tenant concerned, as the operator
