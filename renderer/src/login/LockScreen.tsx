@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AppInfo, OperatorSession } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
-import { PIN_PATTERN } from './LoginScreen';
+import { PIN_PATTERN } from './readers';
 import { GateScreen, gateHeading } from '../app/GateScreen';
 
 const REASON: Record<NonNullable<OperatorSession['lockReason']>, string> = {

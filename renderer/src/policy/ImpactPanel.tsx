@@ -34,12 +34,8 @@ function FlipTable({ label, flips }: { label: string; flips: Flips }) {
   );
 }
 
-/**
- * Replays the tenant's recorded decisions against the draft in main's workers (policy.impactStart)
- * and shows progress (policy.impactProgress events, and impactStatus until the job ends).
- */
-export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policyName: string }) {
-  const [last, setLast] = useState<number>(IMPACT_DEFAULT_DECISIONS);
+/** The running or finished replay job: started, cancelled, and followed by events and polling. */
+function useImpactJob(tenantId: string, policyName: string) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<ArxError | null>(null);
   const jobId = useRef<string | null>(null);
@@ -66,7 +62,7 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
     return () => clearTimeout(t);
   }, [job]);
 
-  const start = async () => {
+  const start = async (last: number) => {
     setError(null);
     const r = await callArx((arx) =>
       arx.policy.impactStart({ tenantId, target: { draft: policyName }, window: { lastDecisions: last } }),
@@ -80,9 +76,17 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
     const r = await callArx((arx) => arx.policy.impactCancel({ jobId: job.jobId }));
     if (r.ok) setJob(r.value);
   };
+  return { job, error, start, cancel };
+}
 
+/**
+ * Replays the tenant's recorded decisions against the draft in main's workers (policy.impactStart)
+ * and shows progress (policy.impactProgress events, and impactStatus until the job ends).
+ */
+export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policyName: string }) {
+  const [last, setLast] = useState<number>(IMPACT_DEFAULT_DECISIONS);
+  const { job, error, start, cancel } = useImpactJob(tenantId, policyName);
   const result = job?.result ?? null;
-  const pct = job && job.total > 0 ? Math.round((job.processed / job.total) * 100) : 0;
   return (
     <section aria-labelledby="policy-impact-heading">
       <Title order={3} size="h4" id="policy-impact-heading" mb="xs">
@@ -102,7 +106,7 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
           w={200}
           thousandSeparator=","
         />
-        <Button onClick={() => void start()} loading={job?.state === 'running'}>
+        <Button onClick={() => void start(last)} loading={job?.state === 'running'}>
           Run impact analysis
         </Button>
         {job?.state === 'running' && (
@@ -112,69 +116,84 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
         )}
       </Group>
       {error && <ErrorNotice error={error} title="Impact analysis failed" />}
-      {job && (
-        <Stack gap="xs">
-          <Progress
-            value={job.state === 'running' ? pct : 100}
-            animated={job.state === 'running'}
-            aria-label="Impact analysis progress"
-          />
-          <Text size="sm" role="status" aria-live="polite" data-testid="impact-status">
-            {job.state === 'running'
-              ? `${job.processed.toLocaleString()} of ${job.total.toLocaleString()} decisions replayed`
-              : job.state}
-            {job.error ? `: ${job.error}` : ''}
-          </Text>
-        </Stack>
-      )}
-      {result && (
-        <Stack gap="sm" mt="sm" data-testid="impact-result">
-          <Text size="sm">
-            {result.replayed.toLocaleString()} decisions replayed in {(result.elapsedMs / 1000).toFixed(1)} s on{' '}
-            {result.workers} workers: <strong>{result.totals.permitToDeny}</strong> would flip permit → deny,{' '}
-            <strong>{result.totals.denyToPermit}</strong> deny → permit
-            {result.errors ? `; ${result.errors} could not be replayed` : ''}
-            {result.flagged ? `; ${result.flagged} flagged with evaluation errors` : ''}.
-          </Text>
-          <Group align="flex-start" grow>
-            <FlipTable label="Team" flips={result.byTeam} />
-            <FlipTable label="Model" flips={result.byModel} />
-            <FlipTable label="Provider" flips={result.byProvider} />
-          </Group>
-          {result.examples.length > 0 && (
-            <Table withTableBorder verticalSpacing={2} aria-label="Examples of changed decisions">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Event</Table.Th>
-                  <Table.Th>User</Table.Th>
-                  <Table.Th>Model</Table.Th>
-                  <Table.Th>Recorded</Table.Th>
-                  <Table.Th>With the draft</Table.Th>
-                  <Table.Th>Determined by</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {result.examples.map((e) => (
-                  <Table.Tr key={e.eventId}>
-                    <Table.Td>
-                      <Text size="xs" ff="monospace">
-                        {e.eventId}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>{e.user}</Table.Td>
-                    <Table.Td>{e.model}</Table.Td>
-                    <Table.Td>{e.recorded}</Table.Td>
-                    <Table.Td>{e.now}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs">{e.determiningPolicies.join(', ')}</Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Stack>
-      )}
+      {job && <JobProgress job={job} />}
+      {result && <ImpactResult result={result} />}
     </section>
+  );
+}
+
+function JobProgress({ job }: { job: Job }) {
+  const pct = job.total > 0 ? Math.round((job.processed / job.total) * 100) : 0;
+  return (
+    <Stack gap="xs">
+      <Progress
+        value={job.state === 'running' ? pct : 100}
+        animated={job.state === 'running'}
+        aria-label="Impact analysis progress"
+      />
+      <Text size="sm" role="status" aria-live="polite" data-testid="impact-status">
+        {job.state === 'running'
+          ? `${job.processed.toLocaleString()} of ${job.total.toLocaleString()} decisions replayed`
+          : job.state}
+        {job.error ? `: ${job.error}` : ''}
+      </Text>
+    </Stack>
+  );
+}
+
+type ImpactResultValue = NonNullable<Job['result']>;
+
+function ImpactResult({ result }: { result: ImpactResultValue }) {
+  return (
+    <Stack gap="sm" mt="sm" data-testid="impact-result">
+      <Text size="sm">
+        {result.replayed.toLocaleString()} decisions replayed in {(result.elapsedMs / 1000).toFixed(1)} s on{' '}
+        {result.workers} workers: <strong>{result.totals.permitToDeny}</strong> would flip permit → deny,{' '}
+        <strong>{result.totals.denyToPermit}</strong> deny → permit
+        {result.errors ? `; ${result.errors} could not be replayed` : ''}
+        {result.flagged ? `; ${result.flagged} flagged with evaluation errors` : ''}.
+      </Text>
+      <Group align="flex-start" grow>
+        <FlipTable label="Team" flips={result.byTeam} />
+        <FlipTable label="Model" flips={result.byModel} />
+        <FlipTable label="Provider" flips={result.byProvider} />
+      </Group>
+      {result.examples.length > 0 && <ExamplesTable examples={result.examples} />}
+    </Stack>
+  );
+}
+
+function ExamplesTable({ examples }: { examples: ImpactResultValue['examples'] }) {
+  return (
+    <Table withTableBorder verticalSpacing={2} aria-label="Examples of changed decisions">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Event</Table.Th>
+          <Table.Th>User</Table.Th>
+          <Table.Th>Model</Table.Th>
+          <Table.Th>Recorded</Table.Th>
+          <Table.Th>With the draft</Table.Th>
+          <Table.Th>Determined by</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {examples.map((e) => (
+          <Table.Tr key={e.eventId}>
+            <Table.Td>
+              <Text size="xs" ff="monospace">
+                {e.eventId}
+              </Text>
+            </Table.Td>
+            <Table.Td>{e.user}</Table.Td>
+            <Table.Td>{e.model}</Table.Td>
+            <Table.Td>{e.recorded}</Table.Td>
+            <Table.Td>{e.now}</Table.Td>
+            <Table.Td>
+              <Text size="xs">{e.determiningPolicies.join(', ')}</Text>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }

@@ -48,6 +48,21 @@ export function toLintDiagnostic(d: EditorDiagnostic, docLength: number): Diagno
   };
 }
 
+/** The editable area's accessible name, description and role. */
+function contentAttributes(labelledBy: string, describedBy: string | undefined): Record<string, string> {
+  return {
+    'aria-labelledby': labelledBy,
+    ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+    'aria-multiline': 'true',
+    // contenteditable is focusable already; the explicit tabindex lets checkers (axe) see that
+    // the scrolling region has a keyboard-focusable child.
+    tabindex: '0',
+    role: 'textbox',
+    spellcheck: 'false',
+    'data-testid': 'policy-editor-content',
+  };
+}
+
 /**
  * The Cedar editor (CodeMirror 6). Validation runs through @codemirror/lint's linter, which waits
  * `delay` ms after the last change and drops answers for a text that has since changed. Tab is
@@ -92,17 +107,7 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, PolicyEditorProps>(fu
         keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
         EditorView.cspNonce.of(readStyleNonce()),
         EditorView.lineWrapping,
-        EditorView.contentAttributes.of({
-          'aria-labelledby': labelledBy,
-          ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-          'aria-multiline': 'true',
-          // contenteditable is focusable already; the explicit tabindex lets checkers (axe) see that
-          // the scrolling region has a keyboard-focusable child.
-          tabindex: '0',
-          role: 'textbox',
-          spellcheck: 'false',
-          'data-testid': 'policy-editor-content',
-        }),
+        EditorView.contentAttributes.of(contentAttributes(labelledBy, describedBy)),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) latest.current.onChange(u.state.doc.toString());
         }),

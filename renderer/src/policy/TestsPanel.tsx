@@ -1,28 +1,9 @@
-import {
-  ActionIcon,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  MultiSelect,
-  NumberInput,
-  SegmentedControl,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  VisuallyHidden,
-} from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import type { PolicyTest } from '../../../shared/contract/domains/policy-lifecycle';
-import { DEMO_DIRECTORY } from '../../../shared/policy/demo-directory';
-import { testFromGatewayRequest } from '../../../shared/policy/policy-tests';
-import { DATA_CLASSIFICATIONS } from '../../../shared/events/types';
+import { AddTestDialog } from './AddTestDialog';
 import { READABLE_BADGE } from './readable';
-
 export type PolicyTestRun = ResponseOf<'policy.test'>;
 
 const STATUS_COLOR = { pass: 'green', fail: 'red', error: 'orange' } as const;
@@ -38,209 +19,6 @@ function describeRequest(t: PolicyTest): string {
   if (typeof ctx['requestTime'] === 'string') parts.push(ctx['requestTime']);
   if (ctx['breakGlass']) parts.push('break-glass');
   return parts.join(' · ');
-}
-
-interface TestForm {
-  name: string;
-  user: string;
-  team: string;
-  model: string;
-  classification: string;
-  jurisdiction: string;
-  cost: number;
-  tokens: number;
-  time: string;
-  justification: string;
-  decision: 'permit' | 'deny';
-  determining: string[];
-}
-
-const users = Object.keys(DEMO_DIRECTORY.users);
-const models = Object.keys(DEMO_DIRECTORY.models);
-
-function emptyForm(): TestForm {
-  return {
-    name: '',
-    user: users[0]!,
-    team: DEMO_DIRECTORY.users[users[0]!]!.teams[0]!,
-    model: models[0]!,
-    classification: 'internal',
-    jurisdiction: 'US',
-    cost: 50,
-    tokens: 1000,
-    time: '2025-03-04T14:15:00Z',
-    justification: '',
-    decision: 'permit',
-    determining: [],
-  };
-}
-
-function AddTestDialog({
-  opened,
-  onClose,
-  onAdd,
-  policyIds,
-  taken,
-}: {
-  opened: boolean;
-  onClose: () => void;
-  onAdd: (t: PolicyTest) => void;
-  policyIds: string[];
-  taken: Set<string>;
-}) {
-  const [f, setF] = useState<TestForm>(emptyForm);
-  const [error, setError] = useState<string | null>(null);
-  const set = <K extends keyof TestForm>(k: K, v: TestForm[K]) => setF((p) => ({ ...p, [k]: v }));
-  const teams = [...(DEMO_DIRECTORY.users[f.user]?.teams ?? [])];
-
-  const add = () => {
-    const name = f.name.trim();
-    if (!name) return setError('Give the test a name.');
-    if (taken.has(name)) return setError(`A test is already named “${name}”.`);
-    const [provider, ...rest] = f.model.split('/');
-    const made = testFromGatewayRequest(
-      name,
-      {
-        user: f.user,
-        team: f.team,
-        provider: provider as never,
-        model: rest.join('/'),
-        classification: f.classification as never,
-        jurisdiction: f.jurisdiction,
-        purpose: 'policy-test',
-        promptTokens: f.tokens,
-        estimatedCostCents: f.cost,
-        time: f.time,
-        utcOffsetMinutes: -300,
-        ...(f.justification.trim() ? { breakGlass: { justification: f.justification } } : {}),
-      },
-      DEMO_DIRECTORY,
-      { decision: f.decision, ...(f.determining.length ? { determiningPolicies: f.determining } : {}) },
-    );
-    if (!made.ok) return setError(made.error.message);
-    onAdd(made.value as PolicyTest);
-    setF(emptyForm());
-    setError(null);
-    onClose();
-  };
-
-  return (
-    <Modal opened={opened} onClose={onClose} title="Add a policy test" size="lg">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          add();
-        }}
-      >
-        <Stack gap="xs">
-          <TextInput
-            label="Test name"
-            data-autofocus
-            value={f.name}
-            onChange={(e) => set('name', e.currentTarget.value)}
-            required
-          />
-          <Group grow>
-            <Select
-              label="User"
-              data={users}
-              value={f.user}
-              allowDeselect={false}
-              onChange={(v) => v && setF((p) => ({ ...p, user: v, team: DEMO_DIRECTORY.users[v]!.teams[0]! }))}
-            />
-            <Select
-              label="Billing team"
-              data={teams}
-              value={f.team}
-              allowDeselect={false}
-              onChange={(v) => v && set('team', v)}
-            />
-          </Group>
-          <Group grow>
-            <Select
-              label="Model"
-              data={models}
-              value={f.model}
-              allowDeselect={false}
-              onChange={(v) => v && set('model', v)}
-            />
-            <Select
-              label="Classification"
-              data={[...DATA_CLASSIFICATIONS]}
-              value={f.classification}
-              allowDeselect={false}
-              onChange={(v) => v && set('classification', v)}
-            />
-          </Group>
-          <Group grow>
-            <TextInput
-              label="Jurisdiction"
-              description="ISO 3166-1 alpha-2"
-              value={f.jurisdiction}
-              onChange={(e) => set('jurisdiction', e.currentTarget.value.toUpperCase())}
-            />
-            <NumberInput
-              label="Estimated cost (cents)"
-              min={0}
-              value={f.cost}
-              onChange={(v) => set('cost', Number(v) || 0)}
-            />
-            <NumberInput
-              label="Prompt tokens"
-              min={0}
-              value={f.tokens}
-              onChange={(v) => set('tokens', Number(v) || 0)}
-            />
-          </Group>
-          <TextInput
-            label="Request time (UTC)"
-            description="RFC 3339; the enclave is at UTC-05:00"
-            value={f.time}
-            onChange={(e) => set('time', e.currentTarget.value)}
-          />
-          <TextInput
-            label="Break-glass justification"
-            description="Leave empty for a normal request"
-            value={f.justification}
-            onChange={(e) => set('justification', e.currentTarget.value)}
-          />
-          <Stack gap={4}>
-            <Text size="sm" fw={500} id="expected-decision-label">
-              Expected decision
-            </Text>
-            <SegmentedControl
-              aria-labelledby="expected-decision-label"
-              value={f.decision}
-              onChange={(v) => set('decision', v as TestForm['decision'])}
-              data={[
-                { value: 'permit', label: 'Permit' },
-                { value: 'deny', label: 'Deny' },
-              ]}
-            />
-          </Stack>
-          <MultiSelect
-            label="Expected determining policies"
-            description="Optional: exactly these policies must decide"
-            data={policyIds}
-            value={f.determining}
-            onChange={(v) => set('determining', v)}
-            searchable
-          />
-          {error && (
-            <Text c="red" size="sm" role="alert">
-              {error}
-            </Text>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit">Add test</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
-  );
 }
 
 /**
@@ -298,55 +76,14 @@ export function TestsPanel({
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {tests.map((t, i) => {
-              const r = byName.get(t.name);
-              return (
-                <Table.Tr key={`${t.name}-${i}`} data-testid="policy-test-row">
-                  <Table.Td>{t.name}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs" ff="monospace">
-                      {describeRequest(t)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      {t.expect.decision}
-                      {t.expect.determiningPolicies?.length ? ` by ${t.expect.determiningPolicies.join(', ')}` : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {r ? (
-                      <Stack gap={2}>
-                        <Badge styles={READABLE_BADGE} color={STATUS_COLOR[r.status]} variant="light">
-                          {r.status}
-                        </Badge>
-                        {r.message && <Text size="xs">{r.message}</Text>}
-                        {r.decision && r.status !== 'pass' && (
-                          <Text size="xs" c="dimmed">
-                            got {r.decision}
-                            {r.determiningPolicies.length ? ` by ${r.determiningPolicies.join(', ')}` : ''}
-                          </Text>
-                        )}
-                      </Stack>
-                    ) : (
-                      <Text size="xs" c="dimmed">
-                        —
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Remove test ${t.name}`}
-                      onClick={() => onChange(tests.filter((_, k) => k !== i))}
-                    >
-                      ×
-                    </ActionIcon>
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
+            {tests.map((t, i) => (
+              <TestRow
+                key={`${t.name}-${i}`}
+                test={t}
+                result={byName.get(t.name)}
+                onRemove={() => onChange(tests.filter((_, k) => k !== i))}
+              />
+            ))}
           </Table.Tbody>
         </Table>
       )}
@@ -358,5 +95,51 @@ export function TestsPanel({
         taken={new Set(tests.map((t) => t.name))}
       />
     </section>
+  );
+}
+
+type TestResult = PolicyTestRun['results'][number];
+
+function TestRow({ test: t, result: r, onRemove }: { test: PolicyTest; result?: TestResult; onRemove: () => void }) {
+  return (
+    <Table.Tr data-testid="policy-test-row">
+      <Table.Td>{t.name}</Table.Td>
+      <Table.Td>
+        <Text size="xs" ff="monospace">
+          {describeRequest(t)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">
+          {t.expect.decision}
+          {t.expect.determiningPolicies?.length ? ` by ${t.expect.determiningPolicies.join(', ')}` : ''}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        {r ? (
+          <Stack gap={2}>
+            <Badge styles={READABLE_BADGE} color={STATUS_COLOR[r.status]} variant="light">
+              {r.status}
+            </Badge>
+            {r.message && <Text size="xs">{r.message}</Text>}
+            {r.decision && r.status !== 'pass' && (
+              <Text size="xs" c="dimmed">
+                got {r.decision}
+                {r.determiningPolicies.length ? ` by ${r.determiningPolicies.join(', ')}` : ''}
+              </Text>
+            )}
+          </Stack>
+        ) : (
+          <Text size="xs" c="dimmed">
+            —
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>
+        <ActionIcon variant="subtle" color="red" aria-label={`Remove test ${t.name}`} onClick={onRemove}>
+          ×
+        </ActionIcon>
+      </Table.Td>
+    </Table.Tr>
   );
 }

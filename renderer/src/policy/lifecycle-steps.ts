@@ -22,11 +22,10 @@ export interface Signing {
 
 const short = (sha: string) => sha.slice(0, 12);
 
-/**
- * The two-person steps of the history list (approve, publish, rollback), each with the diff against
- * the active version, the tenant and the effect, and the confirmation that names where to see it.
- */
-export function lifecycleSteps(tenant: WorkspaceTenant, policyName: string, versions: VersionSummary[]) {
+type StepContext = ReturnType<typeof stepContext>;
+
+/** What every step says: the tenant, version labels counted from 1, the diff base and the event to look for. */
+function stepContext(tenant: WorkspaceTenant, policyName: string, versions: VersionSummary[]) {
   // Versions come newest first; people count them from 1.
   const label = (sha: string) => {
     const i = versions.findIndex((v) => v.sha256 === sha);
@@ -38,7 +37,6 @@ export function lifecycleSteps(tenant: WorkspaceTenant, policyName: string, vers
     : { from: { empty: true as const }, fromLabel: 'no active version' };
   const where = (type: EventType) => ({ tenantId: tenant.tenantId, type });
   const t = tenant.tenant;
-  const { tenantId } = tenant;
   const details = (v: VersionSummary, statement: string): [string, string][] => [
     ['Statement', statement],
     ['Tenant', t],
@@ -46,86 +44,120 @@ export function lifecycleSteps(tenant: WorkspaceTenant, policyName: string, vers
     ['Version BLAKE3', v.blake3],
     ['Author', `${v.author.displayName} (EDIPI ${v.author.edipi})`],
   ];
+  return { label, active, fromActive, where, t, tenantId: tenant.tenantId, policyName, details };
+}
 
+function approveStep(
+  { label, fromActive, where, t, tenantId, policyName, details }: StepContext,
+  v: VersionSummary,
+): Signing {
+  return {
+    title: 'Sign and approve the policy version',
+    purpose: `You approve ${label(v.sha256)} of ${t}'s ${policyName} policy as the second person. Review the changes below.`,
+    details: details(v, `Approval of policy version ${v.sha256} of ${policyName}`),
+    sign: (pin) => callArx((arx) => arx.policy.approve({ tenantId, sha256: v.sha256, pin })),
+    review: {
+      effect: `Nothing changes on the gateways yet: once approved, ${label(v.sha256)} can be published in tenant ${t}.`,
+      ...fromActive,
+      to: { sha256: v.sha256 },
+    },
+    outcome: {
+      title: `Approved ${label(v.sha256)}`,
+      text: `${label(v.sha256)} of ${t}'s ${policyName} policy is approved and can now be published from the Versions list below. The approval is in ${t}'s audit chain.`,
+      event: where('com.arx.policy.approved'),
+    },
+  };
+}
+
+function publishStep(
+  { label, active, fromActive, where, t, tenantId, policyName, details }: StepContext,
+  v: VersionSummary,
+): Signing {
+  return {
+    title: 'Sign and publish the policy version',
+    purpose: `You publish ${label(v.sha256)} of ${t}'s ${policyName} policy: the gateway loads it only through this signed publication.`,
+    details: details(v, `Publication of ${policyName} version ${v.sha256}`),
+    sign: (pin) => callArx((arx) => arx.policy.publish({ tenantId, sha256: v.sha256, pin })),
+    review: {
+      effect: `Every gateway of tenant ${t} will enforce ${label(v.sha256)}${active ? ` instead of ${label(active.sha256)}` : ''}.`,
+      ...fromActive,
+      to: { sha256: v.sha256 },
+    },
+    confirmation: `I understand that every gateway of tenant ${t} will enforce ${label(v.sha256)}`,
+    outcome: {
+      title: `Published ${label(v.sha256)}`,
+      text: `Every gateway of tenant ${t} now enforces ${label(v.sha256)}. It is marked active in the Versions list below; the publication is in ${t}'s audit chain.`,
+      event: where('com.arx.policy.published'),
+    },
+  };
+}
+
+function rollbackStep(
+  { label, fromActive, where, t, tenantId, policyName, details }: StepContext,
+  v: VersionSummary,
+): Signing {
+  return {
+    title: 'Sign a rollback request',
+    purpose: `You request that ${t}'s ${policyName} policy go back to ${label(v.sha256)}. A different approver must approve the rollback.`,
+    details: details(v, `Rollback of ${policyName} to version ${v.sha256} (request)`),
+    sign: (pin) => callArx((arx) => arx.policy.rollback({ tenantId, sha256: v.sha256, pin })),
+    review: {
+      effect: `Once a different approver approves, every gateway of tenant ${t} will enforce ${label(v.sha256)} again.`,
+      ...fromActive,
+      to: { sha256: v.sha256 },
+    },
+    confirmation: `I request that tenant ${t} go back to ${label(v.sha256)}`,
+    outcome: {
+      title: 'Rollback requested',
+      text: `The request to go back to ${label(v.sha256)} waits for a different approver under "Rollbacks awaiting approval" below; it is in ${t}'s audit chain.`,
+      event: where('com.arx.policy.rollbackrequested'),
+    },
+  };
+}
+
+function approveRollbackStep({ label, fromActive, where, t, tenantId, policyName }: StepContext, r: Rollback): Signing {
+  return {
+    title: 'Sign and approve the rollback',
+    purpose: `You approve that ${t}'s ${policyName} policy goes back to ${label(r.toSha256)}; it is published at once.`,
+    details: [
+      ['Statement', `Approval of the rollback to version ${r.toSha256}`],
+      ['Tenant', t],
+      ['Policy', policyName],
+      ['Rollback', r.rollbackId],
+      ['To version SHA-256', r.toSha256],
+      ['From version SHA-256', r.fromSha256 ?? 'none'],
+      ['Requested by', r.requestedBy.displayName],
+    ],
+    sign: (pin) => callArx((arx) => arx.policy.approveRollback({ tenantId, rollbackId: r.rollbackId, pin })),
+    review: {
+      effect: `Every gateway of tenant ${t} will enforce ${label(r.toSha256)} again, as soon as you sign.`,
+      ...(r.fromSha256
+        ? { from: { sha256: r.fromSha256 }, fromLabel: `the active ${label(r.fromSha256)}` }
+        : fromActive),
+      to: { sha256: r.toSha256 },
+    },
+    confirmation: `I understand that every gateway of tenant ${t} will enforce ${label(r.toSha256)} again`,
+    outcome: {
+      title: 'Rolled back',
+      text: `Every gateway of tenant ${t} now enforces ${label(r.toSha256)} again. It is marked active in the Versions list below; the rollback is in ${t}'s audit chain.`,
+      event: where('com.arx.policy.rolledback'),
+    },
+  };
+}
+
+/**
+ * The two-person steps of the history list (approve, publish, rollback), each with the diff against
+ * the active version, the tenant and the effect, and the confirmation that names where to see it.
+ */
+export function lifecycleSteps(tenant: WorkspaceTenant, policyName: string, versions: VersionSummary[]) {
+  const ctx = stepContext(tenant, policyName, versions);
+  const { label, where, t } = ctx;
   return {
     label,
-    approve: (v: VersionSummary): Signing => ({
-      title: 'Sign and approve the policy version',
-      purpose: `You approve ${label(v.sha256)} of ${t}'s ${policyName} policy as the second person. Review the changes below.`,
-      details: details(v, `Approval of policy version ${v.sha256} of ${policyName}`),
-      sign: (pin) => callArx((arx) => arx.policy.approve({ tenantId, sha256: v.sha256, pin })),
-      review: {
-        effect: `Nothing changes on the gateways yet: once approved, ${label(v.sha256)} can be published in tenant ${t}.`,
-        ...fromActive,
-        to: { sha256: v.sha256 },
-      },
-      outcome: {
-        title: `Approved ${label(v.sha256)}`,
-        text: `${label(v.sha256)} of ${t}'s ${policyName} policy is approved and can now be published from the Versions list below. The approval is in ${t}'s audit chain.`,
-        event: where('com.arx.policy.approved'),
-      },
-    }),
-    publish: (v: VersionSummary): Signing => ({
-      title: 'Sign and publish the policy version',
-      purpose: `You publish ${label(v.sha256)} of ${t}'s ${policyName} policy: the gateway loads it only through this signed publication.`,
-      details: details(v, `Publication of ${policyName} version ${v.sha256}`),
-      sign: (pin) => callArx((arx) => arx.policy.publish({ tenantId, sha256: v.sha256, pin })),
-      review: {
-        effect: `Every gateway of tenant ${t} will enforce ${label(v.sha256)}${active ? ` instead of ${label(active.sha256)}` : ''}.`,
-        ...fromActive,
-        to: { sha256: v.sha256 },
-      },
-      confirmation: `I understand that every gateway of tenant ${t} will enforce ${label(v.sha256)}`,
-      outcome: {
-        title: `Published ${label(v.sha256)}`,
-        text: `Every gateway of tenant ${t} now enforces ${label(v.sha256)}. It is marked active in the Versions list below; the publication is in ${t}'s audit chain.`,
-        event: where('com.arx.policy.published'),
-      },
-    }),
-    rollback: (v: VersionSummary): Signing => ({
-      title: 'Sign a rollback request',
-      purpose: `You request that ${t}'s ${policyName} policy go back to ${label(v.sha256)}. A different approver must approve the rollback.`,
-      details: details(v, `Rollback of ${policyName} to version ${v.sha256} (request)`),
-      sign: (pin) => callArx((arx) => arx.policy.rollback({ tenantId, sha256: v.sha256, pin })),
-      review: {
-        effect: `Once a different approver approves, every gateway of tenant ${t} will enforce ${label(v.sha256)} again.`,
-        ...fromActive,
-        to: { sha256: v.sha256 },
-      },
-      confirmation: `I request that tenant ${t} go back to ${label(v.sha256)}`,
-      outcome: {
-        title: 'Rollback requested',
-        text: `The request to go back to ${label(v.sha256)} waits for a different approver under "Rollbacks awaiting approval" below; it is in ${t}'s audit chain.`,
-        event: where('com.arx.policy.rollbackrequested'),
-      },
-    }),
-    approveRollback: (r: Rollback): Signing => ({
-      title: 'Sign and approve the rollback',
-      purpose: `You approve that ${t}'s ${policyName} policy goes back to ${label(r.toSha256)}; it is published at once.`,
-      details: [
-        ['Statement', `Approval of the rollback to version ${r.toSha256}`],
-        ['Tenant', t],
-        ['Policy', policyName],
-        ['Rollback', r.rollbackId],
-        ['To version SHA-256', r.toSha256],
-        ['From version SHA-256', r.fromSha256 ?? 'none'],
-        ['Requested by', r.requestedBy.displayName],
-      ],
-      sign: (pin) => callArx((arx) => arx.policy.approveRollback({ tenantId, rollbackId: r.rollbackId, pin })),
-      review: {
-        effect: `Every gateway of tenant ${t} will enforce ${label(r.toSha256)} again, as soon as you sign.`,
-        ...(r.fromSha256
-          ? { from: { sha256: r.fromSha256 }, fromLabel: `the active ${label(r.fromSha256)}` }
-          : fromActive),
-        to: { sha256: r.toSha256 },
-      },
-      confirmation: `I understand that every gateway of tenant ${t} will enforce ${label(r.toSha256)} again`,
-      outcome: {
-        title: 'Rolled back',
-        text: `Every gateway of tenant ${t} now enforces ${label(r.toSha256)} again. It is marked active in the Versions list below; the rollback is in ${t}'s audit chain.`,
-        event: where('com.arx.policy.rolledback'),
-      },
-    }),
+    approve: (v: VersionSummary) => approveStep(ctx, v),
+    publish: (v: VersionSummary) => publishStep(ctx, v),
+    rollback: (v: VersionSummary) => rollbackStep(ctx, v),
+    approveRollback: (r: Rollback) => approveRollbackStep(ctx, r),
     rejected: (v: VersionSummary): Outcome => ({
       title: `Rejected ${label(v.sha256)}`,
       text: `${label(v.sha256)} will not be published; the author can submit a new draft. The rejection is in ${t}'s audit chain.`,

@@ -24,6 +24,33 @@ export interface UseDraft {
 
 const SAVE_DELAY_MS = 400;
 
+const sendDraft = (tenantId: string, policyName: string, c: DraftContent) =>
+  callArx((arx) =>
+    arx.policy.saveDraft({
+      tenantId,
+      policyName,
+      baseSha256: c.baseSha256,
+      text: c.text,
+      schema: null,
+      tests: c.tests,
+    }),
+  );
+
+/** Main's saved draft if there is one, else where `start` says; the save state when main answered or failed. */
+async function openDraft(
+  tenantId: string,
+  policyName: string,
+  start: () => Promise<{ content: DraftContent; origin: 'version' | 'new' }>,
+): Promise<{ content: DraftContent; origin: UseDraft['origin']; save: DraftSaveState | null }> {
+  const saved = await callArx((arx) => arx.policy.getDraft({ tenantId, policyName }));
+  if (saved.ok && saved.value) {
+    const c = { text: saved.value.text, tests: saved.value.tests, baseSha256: saved.value.baseSha256 };
+    return { content: c, origin: 'saved', save: { state: 'saved', draft: saved.value, text: c.text, tests: c.tests } };
+  }
+  const s = await start();
+  return { ...s, save: saved.ok ? null : { state: 'local', error: saved.error } };
+}
+
 /**
  * The operator's draft of one policy: the in-memory copy first (the lock screen unmounted the
  * editor), then main's saved draft (policy.getDraft), then the active version, then `fallback`.
@@ -54,16 +81,7 @@ export function useDraft(
     const c = current.current;
     if (!c) return { state: 'idle' };
     setSave({ state: 'saving' });
-    const r = await callArx((arx) =>
-      arx.policy.saveDraft({
-        tenantId,
-        policyName,
-        baseSha256: c.baseSha256,
-        text: c.text,
-        schema: null,
-        tests: c.tests,
-      }),
-    );
+    const r = await sendDraft(tenantId, policyName, c);
     const next: DraftSaveState = r.ok
       ? { state: 'saved', draft: r.value, text: c.text, tests: c.tests }
       : { state: 'local', error: r.error };
@@ -82,24 +100,13 @@ export function useDraft(
       };
     }
     void (async () => {
-      const saved = await callArx((arx) => arx.policy.getDraft({ tenantId, policyName }));
+      const opened = await openDraft(tenantId, policyName, () => startRef.current());
       if (!live) return;
-      if (saved.ok && saved.value) {
-        const c = { text: saved.value.text, tests: saved.value.tests, baseSha256: saved.value.baseSha256 };
-        current.current = c;
-        rememberDraft(key, c);
-        setContent(c);
-        setOrigin('saved');
-        setSave({ state: 'saved', draft: saved.value, text: c.text, tests: c.tests });
-      } else {
-        const s = await startRef.current();
-        if (!live) return;
-        current.current = s.content;
-        rememberDraft(key, s.content);
-        setContent(s.content);
-        setOrigin(s.origin);
-        if (!saved.ok) setSave({ state: 'local', error: saved.error });
-      }
+      current.current = opened.content;
+      rememberDraft(key, opened.content);
+      setContent(opened.content);
+      setOrigin(opened.origin);
+      if (opened.save) setSave(opened.save);
       setLoading(false);
     })();
     return () => {
@@ -114,17 +121,7 @@ export function useDraft(
         clearTimeout(timer.current);
         timer.current = null;
         const c = current.current;
-        if (c)
-          void callArx((arx) =>
-            arx.policy.saveDraft({
-              tenantId,
-              policyName,
-              baseSha256: c.baseSha256,
-              text: c.text,
-              schema: null,
-              tests: c.tests,
-            }),
-          );
+        if (c) void sendDraft(tenantId, policyName, c);
       }
     },
     [tenantId, policyName],

@@ -15,17 +15,10 @@ import { takeTab } from '../shell/go-to';
 /** The gateway's policy in each tenant (the lifecycle names it so). */
 const GATEWAY_POLICY = 'gateway';
 
-/**
- * Policies of the console's tenant (chosen in the header): the draft
- * (editor, tests, submit), impact, and history with the two-person steps and the diff.
- */
-export function PoliciesSection() {
-  const [session] = useOperatorSession();
-  const tenant = useTenant().current;
-  const [tab, setTab] = useState<string | null>(() => takeTab('policies', 'draft'));
+/** The active version of the gateway policy in the tenant, read again after `relist`. */
+function useActiveVersion(tenantId: string | null) {
   const [listed, setListed] = useState(0);
-  const [submitted, setSubmitted] = useState<Outcome | null>(null);
-  const listKey = tenant ? `${tenant.tenantId}|${listed}` : '';
+  const listKey = tenantId ? `${tenantId}|${listed}` : '';
   const [listedActive, setListedActive] = useState<{ key: string; value: VersionSummary | null } | null>(null);
   const active =
     listedActive && listedActive.key === listKey
@@ -33,9 +26,9 @@ export function PoliciesSection() {
       : { state: 'loading' as const };
 
   useEffect(() => {
-    if (!tenant) return;
+    if (!tenantId) return;
     let live = true;
-    void callArx((arx) => arx.policy.list({ tenantId: tenant.tenantId })).then((r) => {
+    void callArx((arx) => arx.policy.list({ tenantId })).then((r) => {
       if (!live) return;
       // Without the lifecycle (e.g. no control plane) the draft starts from the default policies.
       const gateway = r.ok ? r.value.policies.find((p) => p.name === GATEWAY_POLICY) : undefined;
@@ -44,7 +37,20 @@ export function PoliciesSection() {
     return () => {
       live = false;
     };
-  }, [tenant, listKey]);
+  }, [tenantId, listKey]);
+  return { active, relist: () => setListed((n) => n + 1) };
+}
+
+/**
+ * Policies of the console's tenant (chosen in the header): the draft
+ * (editor, tests, submit), impact, and history with the two-person steps and the diff.
+ */
+export function PoliciesSection() {
+  const [session] = useOperatorSession();
+  const tenant = useTenant().current;
+  const [tab, setTab] = useState<string | null>(() => takeTab('policies', 'draft'));
+  const [submitted, setSubmitted] = useState<Outcome | null>(null);
+  const { active, relist } = useActiveVersion(tenant?.tenantId ?? null);
 
   const header = (
     <SectionHeader
@@ -54,22 +60,18 @@ export function PoliciesSection() {
   );
   // Every branch keeps the header first in the same Stack: a remounted heading would lose the focus
   // that navigation gives it.
-  if (session.state === 'loading') return <Stack gap="lg">{header}</Stack>;
-  if (session.state === 'error')
+  if (session.state !== 'ok' || !session.value || !tenant)
     return (
       <Stack gap="lg">
         {header}
-        <ErrorNotice error={session.error} title="The operator session could not be read" />
+        {session.state === 'error' && (
+          <ErrorNotice error={session.error} title="The operator session could not be read" />
+        )}
+        {session.state === 'ok' && (
+          <Text size="sm">You hold no role in any tenant, so there is no policy you may author or approve.</Text>
+        )}
       </Stack>
     );
-  if (!session.value || !tenant) {
-    return (
-      <Stack gap="lg">
-        {header}
-        <Text size="sm">You hold no role in any tenant, so there is no policy you may author or approve.</Text>
-      </Stack>
-    );
-  }
   const operatorId = session.value.operatorId;
 
   return (
@@ -103,7 +105,7 @@ export function PoliciesSection() {
                   text: `It waits for a different operator with the approver role in ${tenant.tenant}; it is listed as submitted under History and approvals. Nothing changes on the gateways until it is approved and published.`,
                   event: { tenantId: tenant.tenantId, type: 'com.arx.policy.submitted' },
                 });
-                setListed((n) => n + 1);
+                relist();
                 setTab('history');
               }}
             />
@@ -118,7 +120,7 @@ export function PoliciesSection() {
             operatorId={operatorId}
             tenant={tenant}
             policyName={GATEWAY_POLICY}
-            onChanged={() => setListed((n) => n + 1)}
+            onChanged={() => relist()}
           />
         </Tabs.Panel>
       </Tabs>

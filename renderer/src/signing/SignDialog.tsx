@@ -2,7 +2,7 @@ import { Button, Checkbox, Code, Group, Modal, PasswordInput, Stack, Table, Text
 import { useState, type ReactNode } from 'react';
 import { ErrorNotice } from '../app/ErrorNotice';
 import type { ArxError, Result } from '../app/arx-client';
-import { PIN_PATTERN } from '../login/LoginScreen';
+import { PIN_PATTERN } from '../login/readers';
 
 export interface SignDialogProps<T> {
   opened: boolean;
@@ -83,29 +83,11 @@ export function SignDialog<T>({
         <Stack gap="sm">
           <Text size="sm">{purpose}</Text>
           {review}
-          <Table withTableBorder withColumnBorders aria-label="What is signed">
-            <Table.Tbody>
-              {details.map(([label, value]) => (
-                <Table.Tr key={label}>
-                  <Table.Th scope="row">{label}</Table.Th>
-                  <Table.Td>
-                    <Code style={{ wordBreak: 'break-all' }}>{value}</Code>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <SignedDetails details={details} />
           <Text size="xs" c="dimmed">
             Your card signs with its Digital Signature key. The PIN goes to the card only and is never stored.
           </Text>
-          <PasswordInput
-            label="Card PIN"
-            autoComplete="off"
-            data-autofocus
-            value={pin}
-            onChange={(e) => setPin(e.currentTarget.value)}
-            error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 4 to 16 letters or digits' : undefined}
-          />
+          <CardPinInput pin={pin} onPin={setPin} />
           {confirmation !== undefined && (
             <Checkbox
               label={confirmation}
@@ -126,5 +108,36 @@ export function SignDialog<T>({
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** What is signed, as label/value rows. */
+function SignedDetails({ details }: { details: SignDialogProps<unknown>['details'] }) {
+  return (
+    <Table withTableBorder withColumnBorders aria-label="What is signed">
+      <Table.Tbody>
+        {details.map(([label, value]) => (
+          <Table.Tr key={label}>
+            <Table.Th scope="row">{label}</Table.Th>
+            <Table.Td>
+              <Code style={{ wordBreak: 'break-all' }}>{value}</Code>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function CardPinInput({ pin, onPin }: { pin: string; onPin: (pin: string) => void }) {
+  return (
+    <PasswordInput
+      label="Card PIN"
+      autoComplete="off"
+      data-autofocus
+      value={pin}
+      onChange={(e) => onPin(e.currentTarget.value)}
+      error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 4 to 16 letters or digits' : undefined}
+    />
   );
 }
