@@ -59,5 +59,6 @@ describe('MerkleFrontier', () => {
     expect(f.size).toBe(n);
     expect(f.state().hashes).toHaveLength(3);
     expect(toHex(f.root())).toBe(toHex(level[0]!));
-  });
+    // About four million SHA-256 calls: seconds alone, over a minute on a loaded shared CI machine.
+  }, 300_000);
 });
