@@ -60,9 +60,42 @@ mkdir "$W/b" && (cd "$W/b" && tar -xf "$B") || { fail "archive: cannot extract";
 cd "$W/b" || exit 2
 for n in $(cat "$W/names"); do [ -f "$n" ] && [ ! -h "$n" ] || { fail "archive: $n is not a regular file"; exit 1; }; done
 printf 'arx-bundle/1\n' | cmp -s - ARX-BUNDLE && ok "format: arx-bundle/1" || { fail "format: ARX-BUNDLE is not arx-bundle/1"; exit 1; }
-for n in manifest.json manifest.dsse.json manifest-signer.der range.json events.bin proof-end.tlog-proof; do
+for n in manifest.json manifest.dsse.json manifest-signer.der range.json consistency.json events.bin proof-end.tlog-proof; do
   [ -f "$n" ] || { fail "archive: $n is missing"; exit 1; }
 done
+grep -E '^\{"format":"arx-bundle","version":1,' manifest.json >/dev/null ||
+  { fail "format: manifest.json does not name format arx-bundle version 1"; exit 1; }
+# The members' kinds in the order of the format's table (section 3); unknown names are left to "members".
+awk 'BEGIN { n = split("^ARX-BUNDLE$ ^VERIFY[.]md$ ^range[.]json$ ^gateway-keys[.]json$ ^checkpoint-[0-9]{6}[.]note$ ^consistency[.]json$ ^proof-(start|end)[.]tlog-proof$ ^policy-[0-9a-f]{64}[.](cedar|json)$ ^review-[0-9a-f-]{36}[.]json$ ^cert-[0-9a-f]{64}[.]der$ ^crl-[0-9a-f]{64}[.]der$ ^events[.]bin$ ^(SHA256SUMS|B3SUMS)$ ^manifest[.]json$ ^manifest[.]dsse[.]json$ ^manifest-signer[.]der$", P, " ") }
+  { for (i = 1; i <= n; i++) if ($0 ~ P[i]) { if (i < last) { print $0; exit 1 } last = i; break } }' "$W/names" > "$W/misplaced" ||
+  { fail "archive: $(cat "$W/misplaced") is out of the format's member order"; exit 1; }
+# One canonical encoding (section 2): each header exactly the exporter's for (name, size), padding and
+# the two end blocks all zero, nothing after them. Checked on the file as written (not on gzip input).
+if [ "$(od -An -tx1 -N2 "$B" | tr -d ' \n')" != 1f8b ]; then
+  OFF=0
+  : > "$W/blocks"
+  for n in $(cat "$W/names"); do
+    s=$(wc -c < "$n" | tr -d ' ')
+    pad=$(((s + 511) / 512 * 512 - s))
+    printf '%s %s %s ' "$n" "$s" "$(od -An -v -tx1 -j $OFF -N 512 "$B" | tr -d ' \n')" >> "$W/blocks"
+    if [ $pad -gt 0 ]; then od -An -v -tx1 -j $((OFF + 512 + s)) -N $pad "$B" | tr -d ' \n' >> "$W/blocks"; else printf 00 >> "$W/blocks"; fi
+    echo >> "$W/blocks"
+    OFF=$((OFF + 512 + s + pad))
+  done
+  printf 'END 0 %s 00\n' "$(od -An -v -tx1 -j $OFF -N 1024 "$B" | tr -d ' \n')" >> "$W/blocks"
+  [ "$(wc -c < "$B" | tr -d ' ')" = $((OFF + 1024)) ] || { fail "archive: bytes after the end of the archive, or blocks missing"; exit 1; }
+  awk 'function hex(t, w,   i, o) { o = ""; for (i = 1; i <= length(t); i++) o = o sprintf("%02x", index(A, substr(t, i, 1)) + 31); while (length(o) < 2 * w) o = o "00"; return o }
+    BEGIN { A = ""; for (i = 32; i < 127; i++) A = A sprintf("%c", i) }
+    $4 !~ /^0+$/ { print "member " $1 ": its padding is not zero"; exit 1 }
+    $1 == "END" { if ($3 !~ /^0+$/) { print "the end blocks are not zero"; exit 1 } next }
+    {
+      h = hex($1, 100) hex("0000644", 8) hex("0000000", 8) hex("0000000", 8) hex(sprintf("%011o", $2), 12) hex("15125334400", 12)
+      h = h "2020202020202020" "30" hex("", 100) hex("ustar", 6) "3030" hex("", 247)
+      sum = 0; for (i = 1; i < length(h); i += 2) sum += index("0123456789abcdef", substr(h, i, 1)) * 16 - 16 + index("0123456789abcdef", substr(h, i + 1, 1)) - 1
+      h = substr(h, 1, 296) hex(sprintf("%06o", sum), 6) "0020" substr(h, 313)
+      if (h != $3) { print "member " $1 ": its header is not the canonical one"; exit 1 }
+    }' "$W/blocks" > "$W/canon" || { fail "archive: $(cat "$W/canon")"; exit 1; }
+fi
 
 # 2. The manifest signature: DSSE over manifest.json with the exporter's card key.
 PT='application/vnd.arx.bundle-manifest+json;version=1'
@@ -97,6 +130,12 @@ pemcat() { # every certificate (or CRL) file of a directory, as PEM
     else openssl crl -inform DER -in "$f" 2>/dev/null; fi
   done
 }
+CNAMES=ok
+for f in cert-*.der crl-*.der; do
+  [ -f "$f" ] || continue
+  [ "$(sha < "$f")" = "$(echo "$f" | sed 's/^[a-z]*-\([0-9a-f]*\)[.]der$/\1/')" ] || { fail "certificates: $f does not hash to its name"; CNAMES=; }
+done
+[ -n "$CNAMES" ] && ok "certificates: every cert-*.der and crl-*.der hashes to its name"
 A=$T/anchors
 [ -d "$A" ] || A=$T
 pemcat "$A" CERTIFICATE > "$W/anchors.pem"
@@ -181,10 +220,25 @@ if [ -f "$K" ]; then
     NKEYS=$((NKEYS + 1))
     { unhex 302a300506032b6570032100; tail -c 32 "$W/k.raw"; } > "$W/k.der"
     openssl pkey -pubin -inform DER -in "$W/k.der" -out "$W/keys/$NKEYS.pem" 2>/dev/null
-    printf '%s %s %s\n' "$name" "$kid" "$W/keys/$NKEYS.pem" >> "$W/keys/list"
+    printf '%s %s %s %s\n' "$name" "$kid" "$W/keys/$NKEYS.pem" "$line" >> "$W/keys/list"
   done < "$W/pins"
 fi
 [ $NKEYS -gt 0 ] && ok "gateway-keys: $NKEYS pinned in $K" || fail "gateway-keys: no pinned gateway key (GATEWAY_KEYS_UNPINNED): put the keys you trust in $T/gateway-keys.txt"
+
+# The window of a pinned key in gateway-keys.json holds a time: validFrom <= t < validTo (validTo null:
+# open), compared at microseconds. Prints why not.
+inwindow() { # KEYLINE TIME
+  w=$(grep -F "\"verifierKey\":\"$1\"," gateway-keys.json | head -n 1)
+  [ -n "$w" ] || { echo "pinned key ${1%%+*} is not listed in gateway-keys.json"; return 1; }
+  vf=$(printf '%s' "$w" | sed -n 's/.*"validFrom":"\([^"]*\)".*/\1/p')
+  vt=$(printf '%s' "$w" | sed -n 's/.*"validTo":"\([^"]*\)".*/\1/p')
+  awk -v f="$vf" -v t="$vt" -v x="$2" 'function us(v,   d, r) {
+      if (v !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]([.][0-9]+)?Z$/) return ""
+      d = substr(v, 1, 19); r = substr(v, 21, length(v) - 21); if (length(r) > 6) return ""
+      while (length(r) < 6) r = r "0"; return "t" d r }
+    BEGIN { F = us(f); X = us(x); T = us(t); exit !(F != "" && X != "" && F <= X && (t == "" || (T != "" && X < T))) }' ||
+    { echo "signed at $2, outside the window of key ${1%%+*} ($vf to ${vt:-open})"; return 1; }
+}
 
 # A signed checkpoint for this tenant, verified with the pinned keys only. Prints "size roothex headhex".
 checkpoint() {
@@ -203,9 +257,10 @@ checkpoint() {
     skid=$(od -An -tx1 -N4 "$W/cp.sig" | tr -d ' \n')
     tail -c 64 "$W/cp.sig" > "$W/cp.sig64"
     [ -f "$W/keys/list" ] || continue
-    while read -r kname kkid kpem; do
+    while read -r kname kkid kpem kline; do
       [ "$kname" = "$sname" ] && [ "$kkid" = "$skid" ] || continue
       if openssl pkeyutl -verify -pubin -inkey "$kpem" -rawin -in "$W/cp.body" -sigfile "$W/cp.sig64" >/dev/null 2>&1; then
+        inwindow "$kline" "$(sed -n 's/^arx-time //p' "$W/cp.body")" || return 1
         good=$((good + 1))
       else
         echo "the signature of pinned key $kname does not verify"
@@ -222,10 +277,63 @@ for n in checkpoint-*.note; do
   if r=$(checkpoint "$n"); then
     ok "checkpoint $n: tree size ${r%% *}, signed by a pinned gateway key"
     echo "$r" >> "$W/anchors"
+    echo "$r" > "$W/cp-$(echo "$n" | sed 's/^checkpoint-0*\([0-9][0-9]*\)[.]note$/\1/')"
   else
     fail "checkpoint $n: $r"
   fi
 done
+
+# Consistency proofs (RFC 9162 2.1.4.2) between checkpoints k-1 and k, for every k >= 2, in order.
+consistency() { # FROMSIZE TOSIZE FROMROOT TOROOT PROOFHEX...: prints why not
+  m=$1 n=$2 r1=$3 r2=$4
+  shift 4
+  if [ "$m" = "$n" ] || [ "$m" = 0 ]; then
+    [ $# = 0 ] && { [ "$m" = 0 ] || [ "$r1" = "$r2" ]; } && return 0
+    echo "trees of sizes $m and $n need an empty proof and equal roots"; return 1
+  fi
+  [ "$m" -lt "$n" ] && [ $# -gt 0 ] || { echo "sizes $m and $n: no proof"; return 1; }
+  [ $((m & (m - 1))) = 0 ] && set -- "$r1" "$@"
+  fn=$((m - 1)) sn=$((n - 1))
+  while [ $((fn & 1)) = 1 ]; do fn=$((fn >> 1)) sn=$((sn >> 1)); done
+  fr=$1 sr=$1
+  shift
+  for c in "$@"; do
+    [ $sn -gt 0 ] || { echo "too long"; return 1; }
+    if [ $((fn & 1)) = 1 ] || [ $fn = $sn ]; then
+      fr=$(node "$c" "$fr") sr=$(node "$c" "$sr")
+      while [ $((fn & 1)) = 0 ] && [ $fn != 0 ]; do fn=$((fn >> 1)) sn=$((sn >> 1)); done
+    else
+      sr=$(node "$sr" "$c")
+    fi
+    fn=$((fn >> 1)) sn=$((sn >> 1))
+  done
+  [ $sn = 0 ] && [ "$fr" = "$r1" ] && [ "$sr" = "$r2" ] || { echo "does not lead to both signed roots"; return 1; }
+}
+B64H='"[A-Za-z0-9+/]{43}="'
+CITEM='\{"checkpoint":[0-9]+,"fromSize":[0-9]+,"toSize":[0-9]+,"proof":\[('"$B64H"'(,'"$B64H"')*)?\]\}'
+NCP=$(ls | grep -c '^checkpoint-[0-9]*[.]note$')
+if grep -E "^\[($CITEM(,$CITEM)*)?\]\$" consistency.json >/dev/null && [ "$(wc -l < consistency.json | tr -d ' ')" -le 1 ]; then
+  sed 's/^\[//; s/\]$//; s/},{/}\n{/g' consistency.json | awk 'NF' > "$W/cons"
+  k=1
+  CBAD=
+  while read -r item; do
+    k=$((k + 1))
+    set -- $(printf '%s' "$item" | sed 's/^{"checkpoint":\([0-9]*\),"fromSize":\([0-9]*\),"toSize":\([0-9]*\),"proof":\[\(.*\)\]}$/\1 \2 \3 \4/; s/[",]/ /g')
+    [ "$1" = $k ] || { CBAD="entry $((k - 1)) is for checkpoint $1, not $k"; break; }
+    [ -f "$W/cp-$((k - 1))" ] && [ -f "$W/cp-$k" ] || { CBAD="checkpoint $((k - 1)) or $k is missing or did not verify"; break; }
+    read -r s1 r1 h1 < "$W/cp-$((k - 1))"
+    read -r s2 r2 h2 < "$W/cp-$k"
+    [ "$2" = "$s1" ] && [ "$3" = "$s2" ] || { CBAD="checkpoint $k: sizes $2 and $3 are not the checkpoints' $s1 and $s2"; break; }
+    shift 3
+    ph=
+    for p in "$@"; do ph="$ph $(printf '%s' "$p" | b64d | hexof)"; done
+    why=$(consistency "$s1" "$s2" "$r1" "$r2" $ph) || { CBAD="checkpoint $k: $why"; break; }
+  done < "$W/cons"
+  [ -n "$CBAD" ] || [ $k = "$NCP" ] || { [ "$NCP" = 0 ] && [ $k = 1 ]; } || CBAD="$((k - 1)) proofs for $NCP checkpoints"
+  [ -z "$CBAD" ] && ok "consistency: $((k - 1)) proofs between successive checkpoints" || fail "consistency: $CBAD"
+else
+  fail "consistency: consistency.json is not in the expected form"
+fi
 
 # 7. Inclusion proofs (c2sp.org/tlog-proof@v1, RFC 9162 2.1.3.2): prevHash at from-1, lastHash at to.
 inclusion() { # FILE INDEX HASHHEX: prints the checkpoint size, or why not
