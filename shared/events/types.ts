@@ -138,6 +138,7 @@ export const EVENT_DATA = {
   'com.arx.tenant.created': z
     .object({ tenantId: id, slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), name: z.string(), by: id.nullable() })
     .strict(),
+  'com.arx.tenant.renamed': z.object({ tenantId: id, name: z.string().min(1).max(200), by: id }).strict(),
   'com.arx.operator.enrolled': z
     .object({
       operatorId: id,

@@ -37,6 +37,7 @@ export const WRITER_CLASS: Record<EventType, WriterClass> = {
   'com.arx.role.granted': 'administration',
   'com.arx.role.revoked': 'administration',
   'com.arx.tenant.created': 'administration',
+  'com.arx.tenant.renamed': 'administration',
   'com.arx.operator.enrolled': 'administration',
   'com.arx.operator.disabled': 'administration',
   'com.arx.operator.enabled': 'administration',

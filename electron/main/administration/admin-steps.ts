@@ -11,7 +11,11 @@ import {
   type AdminFunction,
 } from '../controlplane/repos/administration';
 import { expectedWriter, lockChain } from '../controlplane/repos/events';
+import { operatorRoleName } from '../controlplane/repos/operator-logins';
 import { withTenant } from '../controlplane/tenant-session';
+import { prepareOperatorLogin } from '../crypto/operator-login-wrap';
+import { enrolledEvent } from './bootstrap';
+import type { EnrolmentCard } from './card-certificates';
 
 /** The payload type of every administration statement (the definer functions check it). */
 export const ADMIN_PAYLOAD_TYPE = 'application/vnd.arx.administration+json';
@@ -84,6 +88,46 @@ export class Administration {
       data: { tenantId, slug, name, by },
     });
     return tenantId;
+  }
+
+  async renameTenant(tenantId: string, name: string, by: string): Promise<void> {
+    const statement = { action: 'tenant.rename', tenantId, name };
+    await this.step(await this.systemTenant(), 'rename_tenant', (e, c) => [tenantId, name, c, e], statement, {
+      type: 'com.arx.tenant.renamed',
+      data: { tenantId, name, by },
+    });
+  }
+
+  /**
+   * Enrols a card holder from their validated certificates: a new operator, its login role and a
+   * random password that leaves this call only as a SCRAM verifier and a wrap to the card's key.
+   */
+  async enrolOperator(card: EnrolmentCard, by: string): Promise<string> {
+    const operatorId = randomUUID();
+    const certs = card.certificates;
+    const statement = {
+      action: 'operator.enrol',
+      operatorId,
+      edipi: card.edipi,
+      displayName: card.displayName,
+      certificates: certs.map((c) => c.sha256),
+    };
+    const login = prepareOperatorLogin(operatorRoleName(operatorId), card.keyManagement.der);
+    const args = (e: DsseEnvelope, c: Buffer) => [
+      operatorId,
+      card.edipi,
+      card.displayName,
+      certs.map((x) => x.usage),
+      certs.map((x) => x.subject),
+      certs.map((x) => x.notAfter),
+      certs.map((x) => Buffer.from(x.der)),
+      login.scramVerifier,
+      Buffer.from(login.wrap),
+      c,
+      e,
+    ];
+    await this.step(await this.systemTenant(), 'enrol_operator', args, statement, enrolledEvent(operatorId, card, by));
+    return operatorId;
   }
 
   /** A role that needs no second administrator (not isso, not administrator). */

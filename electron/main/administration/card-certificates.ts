@@ -36,10 +36,17 @@ export function readCertificateFile(file: string): X509Certificate[] {
   } catch (err) {
     throw new ArxFailure('CERT_FILE_INVALID', `Cannot read ${file}: ${(err as Error).message}.`, { file });
   }
+  return parseCertificateFile(bytes, file);
+}
+
+/** The certificates in a file's bytes (a PEM bundle, or one DER certificate); `file` names it in errors. */
+export function parseCertificateFile(bytes: Uint8Array, file: string): X509Certificate[] {
+  if (bytes.length > MAX_FILE)
+    throw new ArxFailure('CERT_FILE_INVALID', `${file} is larger than 256 KiB: not a certificate file.`, { file });
   try {
-    const text = bytes.toString('latin1');
+    const text = Buffer.from(bytes).toString('latin1');
     const pems = [...text.matchAll(PEM)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-    const ders = pems.length > 0 ? pems : [bytes];
+    const ders = pems.length > 0 ? pems : [Buffer.from(bytes)];
     return ders.map((d) => new X509Certificate(new Uint8Array(d)));
   } catch (err) {
     throw new ArxFailure(

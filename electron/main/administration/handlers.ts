@@ -12,6 +12,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { accessReview, accessReviewCsv } from './access-review';
 import { Administration, type AdminSigner, type Role } from './admin-steps';
+import { enrolmentCard, parseCertificateFile } from './card-certificates';
 
 const TWO_PERSON: readonly string[] = ['isso', 'administrator'];
 
@@ -53,6 +54,13 @@ export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adm
     return accessReview(grants, certs);
   };
 
+  /** One card's certificate files (as picked), validated now against the configured trust anchors and CRLs. */
+  const validatedCard = async (files: readonly { name: string; base64: string }[]) => {
+    const certs = files.flatMap((f) => parseCertificateFile(Buffer.from(f.base64, 'base64'), f.name));
+    const { policyArcs, staleCrl } = deps.config.card;
+    return enrolmentCard(certs, deps.trustStore(), { policyArcs, staleCrl }, files.map((f) => f.name).join(', '));
+  };
+
   const setActive = async (operatorId: string, active: boolean, pin: string | null) => {
     const target = await operatorById(operatorId);
     const { op, admin } = steps(`${active ? 'Enable' : 'Disable'} operator ${target.edipi}`, pin);
@@ -65,6 +73,30 @@ export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adm
     'admin.tenantCreate': async ({ slug, name, pin }) => {
       const { op, admin } = steps(`Create tenant ${slug}`, pin);
       return { tenantId: await admin.createTenant(slug, name, op.operatorId) };
+    },
+    'admin.tenantRename': async ({ tenantId, name, pin }) => {
+      const { op, admin } = steps(`Rename tenant to ${name}`, pin);
+      await admin.renameTenant(tenantId, name, op.operatorId);
+      return { tenantId, name };
+    },
+    'admin.operatorCheck': async ({ files }) => {
+      const card = await validatedCard(files);
+      return {
+        edipi: card.edipi,
+        displayName: card.displayName,
+        certificates: card.certificates.map((c) => ({
+          usage: c.usage,
+          sha256: c.sha256,
+          subject: c.subject,
+          notAfter: c.notAfter.toISOString(),
+        })),
+      };
+    },
+    'admin.operatorEnrol': async ({ files, pin }) => {
+      const card = await validatedCard(files);
+      const { op, admin } = steps(`Enrol operator ${card.edipi}`, pin);
+      const operatorId = await admin.enrolOperator(card, op.operatorId);
+      return { operatorId, edipi: card.edipi, displayName: card.displayName };
     },
     'admin.operatorList': async () =>
       (await adminOperators(pool())).map((o) => ({

@@ -71,6 +71,29 @@ export const AccessReviewEntrySchema = z
   })
   .strict();
 
+/** A certificate file as the user picked it: its name (for messages) and its bytes, base64. */
+const certificateFile = z
+  .object({
+    name: z.string().min(1).max(255),
+    base64: z
+      .string()
+      .min(4)
+      .max(400_000)
+      .regex(/^[A-Za-z0-9+/=\s]+$/),
+  })
+  .strict();
+const certificateFiles = z.array(certificateFile).min(1).max(4);
+
+export const EnrolmentPreviewSchema = z
+  .object({
+    edipi: z.string(),
+    displayName: z.string(),
+    certificates: z.array(
+      z.object({ usage: z.string(), sha256: z.string(), subject: z.string(), notAfter: z.string() }).strict(),
+    ),
+  })
+  .strict();
+
 const grantRequest = z.object({ tenantId: uuid, operatorId: uuid, role, pin: PinSchema.nullable() }).strict();
 
 export const adminCommands = {
@@ -83,6 +106,22 @@ export const adminCommands = {
     summary: 'Create a tenant (card-signed, recorded in the system chain).',
     request: z.object({ slug, name: z.string().min(1).max(200), pin: PinSchema.nullable() }).strict(),
     response: z.object({ tenantId: uuid }).strict(),
+  }),
+  'admin.tenantRename': admin({
+    summary: 'Rename a tenant (its display name; the slug stays). Card-signed, recorded in the system chain.',
+    request: z.object({ tenantId: uuid, name: z.string().min(1).max(200), pin: PinSchema.nullable() }).strict(),
+    response: z.object({ tenantId: uuid, name: z.string() }).strict(),
+  }),
+  'admin.operatorCheck': admin({
+    summary: "Validate a card's certificate files against the trust anchors and say whom they name (nothing changes).",
+    request: z.object({ files: certificateFiles }).strict(),
+    response: EnrolmentPreviewSchema,
+  }),
+  'admin.operatorEnrol': admin({
+    summary:
+      "Enrol a card holder from their certificate files: login role, credential wrapped to the card's key (card-signed).",
+    request: z.object({ files: certificateFiles, pin: PinSchema.nullable() }).strict(),
+    response: z.object({ operatorId: uuid, edipi: z.string(), displayName: z.string() }).strict(),
   }),
   'admin.operatorList': admin({
     summary: "Every operator, their status and their certificates' earliest expiry.",

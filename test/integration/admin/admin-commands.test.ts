@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ const PIN = '123456';
 const ALDEN = 'ARX TEST ALDEN';
 const BRANT = 'ARX TEST BRANT';
 const CROSS = 'ARX TEST CROSS';
+const DORSEY = 'ARX TEST DORSEY';
 const ids: Record<string, string> = {};
 const login = (label: string) => loginCard({ call: ok }, label, PIN);
 
@@ -40,11 +41,12 @@ beforeAll(async () => {
       ['ALDEN', 'ANA', '2100000001'],
       ['BRANT', 'BEN', '2100000002'],
       ['CROSS', 'CAL', '2100000003'],
+      ['DORSEY', 'DEE', '2100000004'],
     ]),
   });
   const store = loadTrustStore({ anchors: cards.trustAnchors, intermediates: cards.intermediates, crls: cards.crls });
   const enrolment = await Promise.all(
-    cards.cards.map((c) => {
+    cards.cards.slice(0, 3).map((c) => {
       const f = writeCardBundle(work, c);
       return enrolmentCard(readCertificateFile(f), store, { policyArcs: [cards.policyArc] }, f);
     }),
@@ -202,5 +204,54 @@ describe('administration commands through the registry', () => {
     await ok('admin.operatorEnable', { operatorId: ids.cross, pin: PIN });
     await login(CROSS);
     expect((await ok<{ roles: { role: string }[] }>('card.session', {})).roles.map((r) => r.role)).toEqual(['isso']);
+  });
+
+  it('enrols a card holder from certificate files, card-signed and chained; they log in with no role', async () => {
+    await login(ALDEN);
+    const card = cards.cards.find((c) => c.label === DORSEY)!;
+    const files = [{ name: 'dorsey.pem', base64: readFileSync(writeCardBundle(work, card)).toString('base64') }];
+    const preview = await ok<{ edipi: string; certificates: { usage: string }[] }>('admin.operatorCheck', { files });
+    expect(preview.edipi).toBe('2100000004');
+    expect(preview.certificates.map((c) => c.usage).sort()).toEqual(['key-management', 'piv-auth', 'signature']);
+    const enrolled = await ok<{ operatorId: string; edipi: string }>('admin.operatorEnrol', { files, pin: PIN });
+    expect(enrolled.edipi).toBe('2100000004');
+    expect((await fails('admin.operatorEnrol', { files, pin: PIN })).code).toBe('ADMINISTRATION_CONFLICT');
+    const garbage = [{ name: 'notes.txt', base64: Buffer.from('not a certificate').toString('base64') }];
+    expect((await fails('admin.operatorCheck', { files: garbage })).code).toBe('CERT_FILE_INVALID');
+
+    // operator.enrolled in the system chain, naming ALDEN, with ALDEN's card signature.
+    const stored = await db.admin.query<{ seq: string; bytes: Buffer; data: { by: string; edipi: string } }>(
+      `SELECT seq, bytes, doc->'data' AS data FROM arx.audit_events
+        WHERE tenant_id = arx.system_tenant() AND type = 'com.arx.operator.enrolled' AND doc->'data'->>'edipi' = $1`,
+      ['2100000004'],
+    );
+    expect(stored.rows.map((r) => r.data.by)).toEqual([ids.alden]);
+    const rows = stored.rows.map((x) => ({ seq: Number(x.seq), bytes: new Uint8Array(x.bytes) }));
+    const signers = await certificatesBySha(db.admin, [...referencedCertificates(rows).keys()]);
+    expect(signers.map((c) => c.operatorId)).toEqual([ids.alden]);
+    const certs = new Map(signers.map((c) => [c.sha256, { operatorId: c.operatorId, der: c.der }]));
+    expect(authenticateWriters(rows, certs, 0)).toEqual([]);
+
+    await login(DORSEY);
+    const session = await ok<{ edipi: string; roles: unknown[] }>('card.session', {});
+    expect(session).toMatchObject({ edipi: '2100000004', roles: [] });
+    expect((await fails('admin.tenantList', {})).code).toBe('ROLE_REQUIRED');
+  });
+
+  it('renames a tenant, card-signed and recorded in the system chain', async () => {
+    await login(BRANT);
+    const tenantId = db.tenants.b;
+    expect(await ok('admin.tenantRename', { tenantId, name: 'Bravo field office', pin: PIN })).toEqual({
+      tenantId,
+      name: 'Bravo field office',
+    });
+    const t = (await ok<{ tenantId: string; name: string }[]>('admin.tenantList', {})).find(
+      (x) => x.tenantId === tenantId,
+    );
+    expect(t?.name).toBe('Bravo field office');
+    const events = await db.admin.query(
+      `SELECT doc->'data' AS data FROM arx.audit_events WHERE tenant_id = arx.system_tenant() AND type = 'com.arx.tenant.renamed'`,
+    );
+    expect(events.rows.map((r) => r.data)).toEqual([{ tenantId, name: 'Bravo field office', by: ids.brant }]);
   });
 });

@@ -10,7 +10,11 @@ import { accessReview, accessReviewCsv } from '../../../electron/main/administra
 import { Administration, ADMIN_PAYLOAD_TYPE } from '../../../electron/main/administration/admin-steps';
 import { certificatesForReview, grantsForReview } from '../../../electron/main/controlplane/repos/administration';
 import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
-import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
+import {
+  enrolmentCard,
+  readCertificateFile,
+  type EnrolmentCard,
+} from '../../../electron/main/administration/card-certificates';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { migrate } from '../../../electron/main/controlplane/migrate';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
@@ -30,6 +34,7 @@ let work: string;
 const passwords = new Map<string, string>();
 const ids: Record<string, { operatorId: string; edipi: string; loginRole: string }> = {};
 let admin: Record<'a' | 'b', Administration>;
+let frost: EnrolmentCard;
 let ops: string;
 const PEOPLE: [string, string, string][] = [
   ['ALDEN', 'ANA', '2000000001'],
@@ -37,6 +42,7 @@ const PEOPLE: [string, string, string][] = [
   ['CROSS', 'CAL', '2000000003'],
   ['DUNN', 'DIA', '2000000004'],
   ['ELLIS', 'EVE', '2000000005'],
+  ['FROST', 'FAY', '2000000006'],
 ];
 const KEYS = ['a', 'b', 'c', 'd', 'e'] as const;
 
@@ -61,7 +67,8 @@ beforeAll(async () => {
   }
   const enroller = capturingEnroller(passwords);
   const boot = await bootstrapControlPlane(db.admin, enrolment.slice(0, 2), enroller);
-  const rest = await enrolOperators(db.admin, enrolment.slice(2), enroller);
+  const rest = await enrolOperators(db.admin, enrolment.slice(2, 5), enroller);
+  frost = enrolment[5]!;
   [...boot.administrators, ...rest].forEach((o, i) => (ids[KEYS[i]!] = o));
   admin = {
     a: new Administration(pool('a'), cardSigner(cards, 'ARX TEST ALDEN')),
@@ -263,5 +270,47 @@ describe('administration through the definer functions', () => {
     ]);
     const after = accessReview(await grantsForReview(db.admin), await certificatesForReview(db.admin));
     expect(after.find((r) => r.role === 'isso' && r.tenant === 'ops')).toMatchObject({ approval: 'invalid' });
+  });
+
+  it('enrols a card holder through the definer: login role, wrap to the card, event; disabled like the rest', async () => {
+    const operatorId = await admin.a.enrolOperator(frost, ids.a!.operatorId);
+    expect(await failureCode(admin.b.enrolOperator(frost, ids.b!.operatorId))).toBe('ADMINISTRATION_CONFLICT');
+    const nonAdmin = new Administration(pool('c'), cardSigner(cards, 'ARX TEST CROSS'));
+    expect(await failureCode(nonAdmin.enrolOperator(frost, ids.c!.operatorId))).toBe('ADMINISTRATOR_REQUIRED');
+    const login = await db.admin.query(
+      `SELECT r.rolname, r.rolcanlogin, pg_has_role(r.rolname, 'arx_operator', 'MEMBER') AS member,
+              encode(l.wrap_key_sha256, 'hex') AS km
+         FROM arx.operator_logins l JOIN pg_roles r ON r.rolname = l.db_role WHERE l.operator_id = $1`,
+      [operatorId],
+    );
+    expect(login.rows).toEqual([
+      {
+        rolname: `arx_op_${operatorId.replace(/-/g, '')}`,
+        rolcanlogin: true,
+        member: true,
+        km: frost.keyManagement.sha256,
+      },
+    ]);
+    const enrolled = await db.admin.query(
+      `SELECT doc->'data' AS data FROM arx.audit_events
+        WHERE tenant_id = arx.system_tenant() AND type = 'com.arx.operator.enrolled' AND doc->'data'->>'operatorId' = $1`,
+      [operatorId],
+    );
+    expect(enrolled.rows.map((r) => r.data.by)).toEqual([ids.a!.operatorId]);
+    // arx_login_admin created the role, and may switch it off and on like a role the DBA created.
+    const f = { operatorId, edipi: frost.edipi };
+    await admin.b.setOperatorActive({ ...f, active: false, by: ids.b!.operatorId });
+    const off = await db.admin.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [login.rows[0].rolname]);
+    expect(off.rows).toEqual([{ rolcanlogin: false }]);
+    await admin.b.setOperatorActive({ ...f, active: true, by: ids.b!.operatorId });
+  });
+
+  it('renames a tenant, card-signed; an unknown tenant is refused', async () => {
+    await admin.b.renameTenant(ops, 'Operations north', ids.b!.operatorId);
+    expect((await db.admin.query('SELECT name FROM arx.tenants WHERE id = $1', [ops])).rows).toEqual([
+      { name: 'Operations north' },
+    ]);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await failureCode(admin.b.renameTenant(unknown, 'Nowhere', ids.b!.operatorId))).toBe('NOT_FOUND');
   });
 });

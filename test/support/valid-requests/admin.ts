@@ -7,6 +7,9 @@ const OPERATOR = '11111111-2222-4333-8444-555555555555';
 export const ADMIN_SAMPLES: { [N in keyof typeof adminCommands]: RequestOf<N> } = {
   'admin.tenantList': {},
   'admin.tenantCreate': { slug: 'field-office', name: 'Field office', pin: '123456' },
+  'admin.tenantRename': { tenantId: TENANT, name: 'Field office north', pin: '123456' },
+  'admin.operatorCheck': { files: [{ name: 'card.pem', base64: 'LS0tLS1CRUdJTg==' }] },
+  'admin.operatorEnrol': { files: [{ name: 'card.pem', base64: 'LS0tLS1CRUdJTg==' }], pin: '123456' },
   'admin.operatorList': {},
   'admin.operatorDisable': { operatorId: OPERATOR, pin: '123456' },
   'admin.operatorEnable': { operatorId: OPERATOR, pin: '123456' },

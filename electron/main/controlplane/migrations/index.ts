@@ -17,6 +17,7 @@ import { sql as m0016 } from './0016-chain-writer-identity';
 import { sql as m0017 } from './0017-administration-reads';
 import { sql as m0018 } from './0018-operator-definer-only';
 import { sql as m0019 } from './0019-console-role-no-append';
+import { sql as m0020 } from './0020-administration-enrolment';
 
 export interface Migration {
   version: number;
@@ -49,4 +50,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: 'administration-reads', sql: m0017 },
   { version: 18, name: 'operator-definer-only', sql: m0018 },
   { version: 19, name: 'console-role-no-append', sql: m0019 },
+  { version: 20, name: 'administration-enrolment', sql: m0020 },
 ];

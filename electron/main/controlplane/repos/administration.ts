@@ -59,10 +59,17 @@ export interface AdminEventRow {
 }
 
 export type AdminFunction =
-  'create_tenant' | 'grant_role' | 'request_role_grant' | 'approve_role_grant' | 'revoke_role' | 'set_operator_status';
+  | 'create_tenant'
+  | 'rename_tenant'
+  | 'enrol_operator'
+  | 'grant_role'
+  | 'request_role_grant'
+  | 'approve_role_grant'
+  | 'revoke_role'
+  | 'set_operator_status';
 
 /**
- * Calls an administration definer function (migration 0014) with its arguments, then, unless the
+ * Calls an administration definer function (migrations 0014, 0020) with its arguments, then, unless the
  * step records no event, the event columns. Refusals come back as ArxFailure values.
  */
 export async function callAdminFunction(
