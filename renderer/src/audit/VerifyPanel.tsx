@@ -1,25 +1,18 @@
 import { Alert, Button, Group, Loader, Stack, Text } from '@mantine/core';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { VerifyResult, VerifyStatus } from '../../../shared/contract/domains/audit-verify';
-import { callArx, subscribeArx, type ArxError } from '../app/arx-client';
+import { useState } from 'react';
+import type { z } from 'zod';
+import type { VerifyRange, VerifyTenantSchema } from '../../../shared/contract/domains/audit-verify';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
 import { ExportVerifiedRange } from '../bundle/ExportBundle';
 import { useTenant, useTenantLock } from '../tenant/tenant-context';
 import { num } from './verify/format';
-import { recordVerification } from './verify/last-verification';
 import { ProgressView } from './verify/ProgressView';
 import { RangePicker, toRange, type RangeDraft } from './verify/RangePicker';
 import { ResultView } from './verify/ResultView';
+import { useVerifyRun, type VerifyRun } from './verify/use-verify-run';
 import classes from './verify/verify.module.css';
-
-type Run =
-  | { state: 'idle' }
-  | { state: 'running'; status: VerifyStatus; cancelling: boolean }
-  | { state: 'done'; result: VerifyResult }
-  | { state: 'cancelled'; status: VerifyStatus }
-  | { state: 'error'; error: ArxError };
 
 /**
  * Audit tab: verify a tenant's chain. The work runs in main (worker threads, streaming from the
@@ -29,72 +22,10 @@ type Run =
 export function VerifyPanel() {
   const tenants = useArxResult((arx) => arx.audit.tenants({}));
   const { current, operatorId } = useTenant();
-  const [draft, setDraft] = useState<RangeDraft>({ kind: 'all', fromSeq: 0, toSeq: '', fromTime: '', toTime: '' });
-  const [run, setRun] = useState<Run>({ state: 'idle' });
-  const jobRef = useRef<string | null>(null);
-
-  const settle = useCallback(
-    async (status: VerifyStatus) => {
-      if (jobRef.current !== status.jobId) return;
-      if (status.state === 'running') {
-        setRun((r) => (r.state === 'running' ? { ...r, status } : r));
-        return;
-      }
-      jobRef.current = null;
-      if (status.state === 'cancelled') {
-        setRun({ state: 'cancelled', status });
-        return;
-      }
-      const res = await callArx((arx) => arx.audit.verifyResult({ jobId: status.jobId }));
-      // Home shows the last run per tenant; a whole-chain run or a range, it is what was checked last.
-      if (res.ok && operatorId) recordVerification(operatorId, res.value);
-      setRun(res.ok ? { state: 'done', result: res.value } : { state: 'error', error: res.error });
-    },
-    [operatorId],
-  );
-
-  // Progress arrives as events; a poll covers a missed one and the end of the job.
-  useEffect(() => {
-    if (run.state !== 'running') return;
-    const off = subscribeArx('audit.verifyProgress', (s) => void settle(s));
-    const timer = setInterval(() => {
-      const id = jobRef.current;
-      if (!id) return;
-      void callArx((arx) => arx.audit.verifyStatus({ jobId: id })).then((r) => {
-        if (r.ok) void settle(r.value);
-      });
-    }, 400);
-    return () => {
-      off();
-      clearInterval(timer);
-    };
-  }, [run.state, settle]);
-
-  const range = toRange(draft);
+  const { run, start, cancel } = useVerifyRun(operatorId);
   // Only tenants where the operator is ISSO or auditor are listed: the header's may not be one.
   const selected = tenants.state === 'ok' ? (tenants.value.find((t) => t.id === current?.tenantId) ?? null) : null;
-  const tenantId = selected?.id ?? null;
   useTenantLock(run.state === 'running' ? 'A verification is running in this tenant; cancel it to switch.' : null);
-
-  const start = async () => {
-    if (!tenantId || !range.ok) return;
-    const r = await callArx((arx) => arx.audit.verifyStart({ tenantId, range: range.range }));
-    if (!r.ok) {
-      setRun({ state: 'error', error: r.error });
-      return;
-    }
-    jobRef.current = r.value.jobId;
-    setRun({ state: 'running', status: r.value, cancelling: false });
-  };
-
-  const cancel = async () => {
-    const id = jobRef.current;
-    if (!id) return;
-    setRun((r) => (r.state === 'running' ? { ...r, cancelling: true } : r));
-    const r = await callArx((arx) => arx.audit.verifyCancel({ jobId: id }));
-    if (r.ok) await settle(r.value);
-    else setRun({ state: 'error', error: r.error });
-  };
 
   if (tenants.state === 'loading') {
     return (
@@ -114,39 +45,55 @@ export function VerifyPanel() {
       </Alert>
     );
   }
-
-  const running = run.state === 'running';
   return (
     <Stack gap="lg">
-      <Stack gap="sm" className={classes.form}>
-        <Text size="sm" fw={650} data-testid="verify-tenant">
-          {selected.name} ({selected.slug}) — {num(selected.events)} events
+      <VerifyForm
+        tenant={selected}
+        running={run.state === 'running'}
+        onStart={(range) => void start(selected.id, range)}
+      />
+      <RunOutcome run={run} onCancel={() => void cancel()} />
+    </Stack>
+  );
+}
+
+type VerifyTenant = z.infer<typeof VerifyTenantSchema>;
+
+/** The tenant's extent, the range to verify and the start button. */
+function VerifyForm(props: { tenant: VerifyTenant; running: boolean; onStart: (range: VerifyRange) => void }) {
+  const { tenant: selected, running } = props;
+  const [draft, setDraft] = useState<RangeDraft>({ kind: 'all', fromSeq: 0, toSeq: '', fromTime: '', toTime: '' });
+  const range = toRange(draft);
+  return (
+    <Stack gap="sm" className={classes.form}>
+      <Text size="sm" fw={650} data-testid="verify-tenant">
+        {selected.name} ({selected.slug}) — {num(selected.events)} events
+      </Text>
+      {selected.firstTime && (
+        <Text size="xs" c="dimmed">
+          Events from {selected.firstTime} to {selected.lastTime}, seq 0 to {num(Math.max(0, selected.events - 1))}.
         </Text>
-        {selected.firstTime && (
-          <Text size="xs" c="dimmed">
-            Events from {selected.firstTime} to {selected.lastTime}, seq 0 to {num(Math.max(0, selected.events - 1))}.
-          </Text>
-        )}
-        <RangePicker
-          value={draft}
-          onChange={setDraft}
-          maxSeq={selected ? Math.max(0, selected.events - 1) : null}
-          disabled={running}
-        />
-        {!range.ok && (
-          <Text size="sm" c="red" role="status">
-            {range.problem}
-          </Text>
-        )}
-        <Group>
-          <Button onClick={() => void start()} disabled={!tenantId || !range.ok || running}>
-            Verify chain
-          </Button>
-        </Group>
-      </Stack>
-      {run.state === 'running' && (
-        <ProgressView status={run.status} onCancel={() => void cancel()} cancelling={run.cancelling} />
       )}
+      <RangePicker value={draft} onChange={setDraft} maxSeq={Math.max(0, selected.events - 1)} disabled={running} />
+      {!range.ok && (
+        <Text size="sm" c="red" role="status">
+          {range.problem}
+        </Text>
+      )}
+      <Group>
+        <Button onClick={() => range.ok && props.onStart(range.range)} disabled={!range.ok || running}>
+          Verify chain
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** Progress while running, then the result (or why there is none). */
+function RunOutcome({ run, onCancel }: { run: VerifyRun; onCancel: () => void }) {
+  return (
+    <>
+      {run.state === 'running' && <ProgressView status={run.status} onCancel={onCancel} cancelling={run.cancelling} />}
       {run.state === 'cancelled' && (
         <Alert color="gray" variant="light" title="Verification cancelled" role="status" data-testid="verify-cancelled">
           Stopped after {num(run.status.progress.rows)} events. A verification only reads, so nothing was changed or
@@ -159,6 +106,6 @@ export function VerifyPanel() {
       {run.state === 'done' && <OfflineBanner cached={run.result.cached} what="the verification of this range" />}
       {run.state === 'done' && <ResultView result={run.result} />}
       {run.state === 'done' && <ExportVerifiedRange result={run.result} />}
-    </Stack>
+    </>
   );
 }

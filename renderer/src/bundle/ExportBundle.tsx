@@ -213,16 +213,23 @@ export function ExportBundleButton({
       />
       {exported && result === 'inline' && <ExportedBundleView exported={exported} />}
       {exported && result === 'dialog' && (
-        <Modal opened={showResult} onClose={() => setShowResult(false)} title="Evidence bundle exported" size="lg">
-          <Stack gap="sm">
-            <ExportedBundleView exported={exported} />
-            <Button onClick={() => setShowResult(false)} w="fit-content">
-              Close
-            </Button>
-          </Stack>
-        </Modal>
+        <ExportResultDialog exported={exported} opened={showResult} onClose={() => setShowResult(false)} />
       )}
     </Stack>
+  );
+}
+
+/** The exported bundle's path, size and digest in a dialog (for buttons in table rows). */
+function ExportResultDialog(props: { exported: ExportedBundle; opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={props.opened} onClose={props.onClose} title="Evidence bundle exported" size="lg">
+      <Stack gap="sm">
+        <ExportedBundleView exported={props.exported} />
+        <Button onClick={props.onClose} w="fit-content">
+          Close
+        </Button>
+      </Stack>
+    </Modal>
   );
 }
 

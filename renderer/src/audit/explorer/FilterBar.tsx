@@ -1,7 +1,7 @@
-import { Button, Group, NumberInput, Select, TextInput } from '@mantine/core';
-import { useState } from 'react';
+import { Button, Group, Select } from '@mantine/core';
 import { EXPLORER_EVENT_TYPES, type ExplorerFilter } from '../../../../shared/contract/domains/audit-explorer';
 import { reasonLabel } from '../../../../shared/explorer/labels';
+import { Cost, Typed } from './filter-inputs';
 import { INSTANT, shortType } from './format';
 
 export interface Facets {
@@ -13,6 +13,7 @@ export interface Facets {
 }
 
 type Key = keyof ExplorerFilter;
+type Set = (key: Key, value: string | number | null | undefined) => void;
 
 /**
  * The explorer's filters. Pick lists apply at once; typed fields (search, times, costs) apply on
@@ -27,7 +28,7 @@ export function FilterBar({
   facets: Facets | null;
   onChange: (f: ExplorerFilter) => void;
 }) {
-  const set = (key: Key, value: string | number | null | undefined) => {
+  const set: Set = (key, value) => {
     const next = { ...filter } as Record<string, unknown>;
     if (value === null || value === undefined || value === '') delete next[key];
     else next[key] = value;
@@ -71,6 +72,18 @@ export function FilterBar({
         'Denial reason',
         (facets?.reason ?? []).map((r) => ({ value: r, label: reasonLabel(r) })),
       )}
+      <RangeFilters filter={filter} set={set} />
+      <Button variant="default" onClick={() => onChange({})} disabled={Object.keys(filter).length === 0}>
+        Clear filters
+      </Button>
+    </Group>
+  );
+}
+
+/** Times and costs: typed, applied on Enter or blur. */
+function RangeFilters({ filter, set }: { filter: ExplorerFilter; set: Set }) {
+  return (
+    <>
       <Typed
         key={`f${filter.timeFrom ?? ''}`}
         label="From (UTC)"
@@ -101,63 +114,6 @@ export function FilterBar({
         value={filter.costMax}
         onCommit={(v) => set('costMax', v)}
       />
-      <Button variant="default" onClick={() => onChange({})} disabled={Object.keys(filter).length === 0}>
-        Clear filters
-      </Button>
-    </Group>
-  );
-}
-
-function Typed(props: {
-  label: string;
-  placeholder: string;
-  value: string | undefined;
-  valid?: RegExp;
-  onCommit: (v: string | null) => void;
-  w: number;
-}) {
-  // Keyed by the applied value in FilterBar: a new value from outside starts a new draft.
-  const [draft, setDraft] = useState(props.value ?? '');
-  const bad = draft !== '' && props.valid !== undefined && !props.valid.test(draft.trim());
-  const commit = () => {
-    const v = draft.trim();
-    if (bad || v === (props.value ?? '')) return;
-    props.onCommit(v === '' ? null : v);
-  };
-  return (
-    <TextInput
-      label={props.label}
-      placeholder={props.placeholder}
-      value={draft}
-      w={props.w}
-      error={bad ? 'UTC time like 2026-11-25T12:00:00Z' : undefined}
-      onChange={(e) => setDraft(e.currentTarget.value)}
-      onBlur={commit}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') commit();
-      }}
-    />
-  );
-}
-
-function Cost(props: { label: string; value: number | undefined; onCommit: (v: number | null) => void }) {
-  const [draft, setDraft] = useState<string | number>(props.value ?? '');
-  const commit = () => {
-    const v = draft === '' ? null : Math.max(0, Math.round(Number(draft)));
-    if (v !== (props.value ?? null) && (v === null || Number.isFinite(v))) props.onCommit(v);
-  };
-  return (
-    <NumberInput
-      label={props.label}
-      value={draft}
-      onChange={setDraft}
-      min={0}
-      allowDecimal={false}
-      w={130}
-      onBlur={commit}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') commit();
-      }}
-    />
+    </>
   );
 }

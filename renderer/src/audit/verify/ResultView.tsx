@@ -35,11 +35,10 @@ function ProblemRow({ p }: { p: VerifyProblem }) {
   );
 }
 
-/** What the verification found: intact, or every problem with its code, seq, expected and found values. */
-export function ResultView({ result }: { result: VerifyResult }) {
-  const errors = result.problems.filter((p) => p.severity === 'error');
+/** The summary table: what was checked, against what, and how long it took. */
+function summaryRows(result: VerifyResult): [string, string][] {
   const cp = result.checkpoint;
-  const summary: [string, string][] = [
+  return [
     ['Tenant', `${result.tenant.name} (${result.tenant.slug})`],
     ['Range', rangeText(result)],
     ['Events verified', `${num(result.counts.events)} (${bytes(result.counts.bytes)})`],
@@ -66,6 +65,12 @@ export function ResultView({ result }: { result: VerifyResult }) {
     ],
     ['Duration', `${(result.durationMs / 1000).toFixed(1)} s`],
   ];
+}
+
+/** What the verification found: intact, or every problem with its code, seq, expected and found values. */
+export function ResultView({ result }: { result: VerifyResult }) {
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  const summary = summaryRows(result);
   return (
     <Stack gap="md">
       {result.verdict === 'intact' ? (
@@ -84,15 +89,7 @@ export function ResultView({ result }: { result: VerifyResult }) {
           continued past each one.
         </Alert>
       )}
-      {result.tail && (
-        <Alert color="yellow" variant="light" title="Not yet covered by a signed checkpoint" data-testid="verify-tail">
-          {num(result.tail.count)} event{result.tail.count === 1 ? '' : 's'} from seq {num(result.tail.fromSeq)} on{' '}
-          {result.tail.count === 1 ? 'is' : 'are'} chained but not covered by a signed checkpoint checked here:{' '}
-          {result.tail.laterCheckpointSize === null
-            ? "they become provable with the gateway's next checkpoint."
-            : `the checkpoint of ${num(result.tail.laterCheckpointSize)} events covers them, but it lies beyond this range; verify a range up to seq ${num(result.tail.laterCheckpointSize - 1)} to check it.`}
-        </Alert>
-      )}
+      {result.tail && <TailAlert tail={result.tail} />}
       <Table withTableBorder verticalSpacing={6} className={classes.summary} aria-label="Verification summary">
         <Table.Tbody>
           {summary.map(([k, v]) => (
@@ -103,35 +100,53 @@ export function ResultView({ result }: { result: VerifyResult }) {
           ))}
         </Table.Tbody>
       </Table>
-      {result.problems.length > 0 && (
-        <section aria-labelledby="verify-problems-heading">
-          <Title order={3} id="verify-problems-heading" mb="xs">
-            Problems ({num(result.problems.length)})
-          </Title>
-          <Table striped withTableBorder verticalSpacing={6} aria-labelledby="verify-problems-heading">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Severity</Table.Th>
-                <Table.Th>Code</Table.Th>
-                <Table.Th>Seq</Table.Th>
-                <Table.Th>What it means</Table.Th>
-                <Table.Th>Expected</Table.Th>
-                <Table.Th>Found</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {result.problems.map((p, i) => (
-                <ProblemRow key={`${p.code}-${p.seq}-${i}`} p={p} />
-              ))}
-            </Table.Tbody>
-          </Table>
-          {result.counts.omitted > 0 && (
-            <Text size="sm" mt="xs">
-              … and {num(result.counts.omitted)} more problems, counted but not listed.
-            </Text>
-          )}
-        </section>
-      )}
+      {result.problems.length > 0 && <ProblemsSection result={result} />}
     </Stack>
+  );
+}
+
+/** Events chained after the newest checkpoint checked here: a warning, not a failure. */
+function TailAlert({ tail }: { tail: NonNullable<VerifyResult['tail']> }) {
+  return (
+    <Alert color="yellow" variant="light" title="Not yet covered by a signed checkpoint" data-testid="verify-tail">
+      {num(tail.count)} event{tail.count === 1 ? '' : 's'} from seq {num(tail.fromSeq)} on{' '}
+      {tail.count === 1 ? 'is' : 'are'} chained but not covered by a signed checkpoint checked here:{' '}
+      {tail.laterCheckpointSize === null
+        ? "they become provable with the gateway's next checkpoint."
+        : `the checkpoint of ${num(tail.laterCheckpointSize)} events covers them, but it lies beyond this range; verify a range up to seq ${num(tail.laterCheckpointSize - 1)} to check it.`}
+    </Alert>
+  );
+}
+
+/** Every problem found, with where it is and what it means. */
+function ProblemsSection({ result }: { result: VerifyResult }) {
+  return (
+    <section aria-labelledby="verify-problems-heading">
+      <Title order={3} id="verify-problems-heading" mb="xs">
+        Problems ({num(result.problems.length)})
+      </Title>
+      <Table striped withTableBorder verticalSpacing={6} aria-labelledby="verify-problems-heading">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Severity</Table.Th>
+            <Table.Th>Code</Table.Th>
+            <Table.Th>Seq</Table.Th>
+            <Table.Th>What it means</Table.Th>
+            <Table.Th>Expected</Table.Th>
+            <Table.Th>Found</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {result.problems.map((p, i) => (
+            <ProblemRow key={`${p.code}-${p.seq}-${i}`} p={p} />
+          ))}
+        </Table.Tbody>
+      </Table>
+      {result.counts.omitted > 0 && (
+        <Text size="sm" mt="xs">
+          … and {num(result.counts.omitted)} more problems, counted but not listed.
+        </Text>
+      )}
+    </section>
   );
 }
