@@ -5,58 +5,26 @@
  * signed while offline. Built once by the composition root (composition/console-services.ts); other
  * services get it as `deps.cache` (docs/cache.md).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ArxFailure } from '../../../shared/contract';
 import type { CacheStatus } from '../../../shared/contract/domains/cache';
-import type { LoggedInCard, OperatorAuth } from '../card/operator-auth';
+import type { OperatorAuth } from '../card/operator-auth';
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
-import {
-  recipientFromCertificate,
-  recipientFromRecoveryFile,
-  recoveryUnwrapper,
-  type Recipient,
-  type Unwrapper,
-} from './key-wrap';
+import { checkAndAnchor, type AnchorResult } from './anchor';
+import { cacheFileOf, cardKey, recoveryRecipient, workstationId } from './cache-binding';
+import { cacheStatus } from './cache-status';
+import { recipientFromCertificate, recoveryUnwrapper, type Recipient, type Unwrapper } from './key-wrap';
 import { LocalCache, type RecordKind } from './local-cache';
 import { Outbox, type FlushResult } from './outbox';
-import { checkAndAnchor, type AnchorResult } from './anchor';
+import { snapshotTrust } from './trust-snapshot';
+
+export { cacheFileOf, cardKey, workstationId } from './cache-binding';
 
 /** Anchors of the cache's change counter are appended at most this often (docs/cache.md "Rollback"). */
 export const ANCHOR_INTERVAL_MS = 60_000;
-
-/** This workstation's identity for the cache binding: a digest of the OS machine id (or the host name). */
-export function workstationId(): string {
-  for (const f of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try {
-      const id = readFileSync(f, 'utf8').trim();
-      if (id) return createHash('sha256').update(`arx-workstation\0${id}`).digest('hex');
-    } catch {
-      // next source
-    }
-  }
-  return createHash('sha256').update(`arx-workstation\0host\0${hostname()}`).digest('hex');
-}
-
-export const cacheFileOf = (config: ArxConfig) => join(config.dataDir, 'cache', 'evidence-cache.db');
-
-/** The card as an unwrapper and a recipient (its 9D key). CARD_CERT_MISSING without one. */
-export function cardKey(card: LoggedInCard): { recipient: Recipient; unwrapper: Unwrapper } {
-  const cert = card.keyManagementCertificate?.() ?? null;
-  if (!cert)
-    throw new ArxFailure(
-      'CARD_CERT_MISSING',
-      'The card has no Key Management certificate (9D): the cache key cannot be bound to it.',
-    );
-  const recipient = recipientFromCertificate(cert.der, 'card');
-  const unwrapper: Unwrapper = { id: recipient.id, kind: recipient.kind, describe: 'card', self: recipient };
-  if (card.deriveSharedSecret) unwrapper.deriveSharedSecret = (p) => card.deriveSharedSecret!(p);
-  if (card.decryptOaep) unwrapper.decryptOaep = (c) => card.decryptOaep!(c);
-  return { recipient, unwrapper };
-}
 
 export interface CacheServiceDeps {
   config: ArxConfig;
@@ -135,55 +103,13 @@ export class CacheService {
     }
   }
 
-  private recoveryRecipient(): Recipient | null {
-    const file = this.deps.config.cache?.recoveryPublicKey;
-    if (!file) return null;
-    let content: Buffer;
-    try {
-      content = readFileSync(file);
-    } catch {
-      throw new ArxFailure('CACHE_RECOVERY_KEY_INVALID', `The recovery public key ${file} cannot be read.`, { file });
-    }
-    return recipientFromRecoveryFile(content, file);
+  status(): CacheStatus {
+    return cacheStatus(this.cache, this.damage, Boolean(this.deps.config.cache?.recoveryPublicKey));
   }
 
-  status(): CacheStatus {
-    const c = this.cache;
-    const s = c.stats();
-    let recipients: CacheStatus['recipients'] = [];
-    let rotation: CacheStatus['rotation'] = null;
-    if (c.isUnlocked) {
-      try {
-        recipients = c.recipients().map((r) => ({ role: r.role, kind: r.kind, label: r.label, recipient: r.id }));
-        rotation = c.rotation();
-      } catch {
-        recipients = [];
-      }
-    }
-    const problem = c.problem ?? this.damage;
-    return {
-      state: !c.exists()
-        ? 'absent'
-        : !c.isUnlocked
-          ? problem
-            ? 'damaged'
-            : 'locked'
-          : problem
-            ? 'damaged'
-            : 'unlocked',
-      problem,
-      file: c.file,
-      fileBytes: s.fileBytes,
-      limitBytes: c.options.limitBytes,
-      records: s.records,
-      refetchableBytes: s.refetchableBytes,
-      outbox: s.outbox,
-      generation: s.generation,
-      rotation,
-      recipients,
-      recoveryConfigured: Boolean(this.deps.config.cache?.recoveryPublicKey),
-      unlockedBy: c.unlockedBy,
-    };
+  /** Keeps the trust anchors, intermediates and CRLs in use in the cache (re-fetchable), for offline checks. */
+  snapshotTrust(): number {
+    return snapshotTrust(this.cache, this.deps.config);
   }
 
   /** Opens (or creates) the cache with the logged-in operator's card. */
@@ -222,7 +148,7 @@ export class CacheService {
     if (!this.cache.exists()) {
       if (create.length === 0) throw new ArxFailure('NOT_FOUND', 'There is no cache yet.');
       mkdirSync(dirname(this.cache.file), { recursive: true, mode: 0o700 });
-      const recovery = this.recoveryRecipient();
+      const recovery = recoveryRecipient(this.deps.config);
       this.cache.create(recovery ? [...create, recovery] : create, describe);
       this.deps.log(`cache: created ${this.cache.file}`);
       this.snapshotQuietly();
@@ -244,45 +170,6 @@ export class CacheService {
       throw err;
     }
     this.changed();
-  }
-
-  /**
-   * Keeps the trust anchors, intermediates and CRLs in use (the configured directories) in the
-   * cache, so that what certificates were checked against is at hand offline. Re-fetchable.
-   */
-  snapshotTrust(): number {
-    const { trustAnchors, intermediates, crls } = this.deps.config.card ?? {};
-    let n = 0;
-    for (const [kind, dir] of [
-      ['trust-anchor', trustAnchors],
-      ['trust-anchor', intermediates],
-      ['crl', crls],
-    ] as const) {
-      if (!dir) continue;
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const name of names.sort()) {
-        const file = join(dir, name);
-        try {
-          if (!statSync(file).isFile()) continue;
-          const bytes = readFileSync(file);
-          this.cache.put(
-            kind,
-            file,
-            { file, sha256: createHash('sha256').update(bytes).digest('hex'), base64: bytes.toString('base64') },
-            { refetchable: true },
-          );
-          n++;
-        } catch (err) {
-          if (err instanceof ArxFailure) throw err;
-        }
-      }
-    }
-    return n;
   }
 
   lock(): CacheStatus {
@@ -338,7 +225,7 @@ export class CacheService {
     const recipients: Recipient[] = [];
     const card = this.deps.operatorAuth.activeCard();
     if (card) recipients.push(cardKey(card).recipient);
-    const recovery = this.recoveryRecipient();
+    const recovery = recoveryRecipient(this.deps.config);
     if (recovery) recipients.push(recovery);
     if (recipients.length === 0) throw new ArxFailure('SESSION_NONE', 'Log in with your card to rebuild the cache.');
     const r = this.cache.rebuild(recipients);
