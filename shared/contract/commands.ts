@@ -91,6 +91,17 @@ export const ReaderSchema = z
     tokenPresent: z.boolean(),
     tokenLabel: z.string().nullable(),
     serial: z.string().nullable(),
+    /** From the card's CHUID (PIV): FASC-N digits and GUID; null when the card has none. */
+    identity: z
+      .object({
+        fascn: z
+          .object({ agency: z.string(), system: z.string(), credential: z.string(), pi: z.string() })
+          .strict()
+          .nullable(),
+        guid: z.string().nullable(),
+      })
+      .strict()
+      .nullable(),
     pinState: PinStateSchema.nullable(),
   })
   .strict();
@@ -99,6 +110,8 @@ export const CardReadersSchema = z
   .object({
     /** ready: the PKCS#11 module is loaded; unavailable: it could not be (detail says why). */
     module: z.enum(['ready', 'unavailable']),
+    /** Why there is nothing to log in with: the module did not load, pcscd is not running, no reader. */
+    code: z.enum(['CARD_MODULE_UNAVAILABLE', 'PCSCD_NOT_RUNNING', 'NO_READER']).nullable(),
     detail: z.string(),
     readers: z.array(ReaderSchema),
   })

@@ -1,9 +1,12 @@
 import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
+import type { CardIdentity } from './chuid';
 
 /** What operator login needs of a card: the CardService over PKCS#11, or a stand-in in UI tests. */
 export interface CardBackend {
   listSlots(): Promise<CardSlot[]>;
   listCertificates(slot: string): Promise<CardCertificate[]>;
+  /** The CHUID's FASC-N and GUID (PIV cards); absent on UI stand-ins. */
+  readIdentity?(slot: string): Promise<CardIdentity | null>;
   login(slot: string, pin: Uint8Array | null, options: LoginOptions): Promise<LoggedInCard>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { Handlers } from '../core/registry';
 import type { OperatorAuth } from './operator-auth';
-import { noReaderDetail } from './reader-hints';
+import { noReader } from './reader-hints';
 
 type CardHandlerNames =
   'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
@@ -12,10 +12,16 @@ export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, Car
     'card.readers': async () => {
       try {
         const readers = await auth().readers();
-        return { module: 'ready' as const, detail: readers.length === 0 ? noReaderDetail() : '', readers };
+        if (readers.length > 0) return { module: 'ready' as const, code: null, detail: '', readers };
+        return { module: 'ready' as const, ...noReader(), readers };
       } catch (err) {
         if (err instanceof ArxFailure && err.code === 'CARD_MODULE_UNAVAILABLE')
-          return { module: 'unavailable' as const, detail: err.message, readers: [] };
+          return {
+            module: 'unavailable' as const,
+            code: 'CARD_MODULE_UNAVAILABLE' as const,
+            detail: err.message,
+            readers: [],
+          };
         throw err;
       }
     },

@@ -10,6 +10,7 @@ import { CardSession } from './card-session';
 import { Pkcs11Client } from './pkcs11-client';
 import type { HandleHex, SlotView, TokenView } from './pkcs11-protocol';
 import { pinStateFromFlags, wipePin, type PinState } from './pin-state';
+import { CHUID_LABEL, parseChuid, type CardIdentity } from './chuid';
 import { signingPlan, verifyChallenge } from './signing-plan';
 
 export type { CardCertificate } from './card-certificate';
@@ -75,6 +76,20 @@ export class CardService {
     const session = await this.client.call({ op: 'openSession', slot });
     try {
       return (await this.client.call({ op: 'findObjects', session, objectClass: CKO_CERTIFICATE })).map(describeCert);
+    } finally {
+      await this.client.call({ op: 'closeSession', session }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The card's identity from its CHUID (FASC-N, GUID): a public data object, no PIN. Null when the
+   * card has none (SoftHSM2, a CAC-only card) or it does not parse.
+   */
+  async readIdentity(slot: HandleHex): Promise<CardIdentity | null> {
+    const session = await this.client.call({ op: 'openSession', slot });
+    try {
+      const value = await this.client.call({ op: 'readData', session, label: CHUID_LABEL });
+      return value ? parseChuid(value) : null;
     } finally {
       await this.client.call({ op: 'closeSession', session }).catch(() => undefined);
     }

@@ -4,7 +4,8 @@ import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { operatorWriter } from '../../../shared/events';
 import type { WriterIdentity } from '../controlplane/chain-writer';
 import type { CardBackend, LoggedInCard } from './card-backend';
-import type { CardCertificate } from './card-service';
+import type { CardCertificate, CardSlot } from './card-service';
+import type { CardIdentity } from './chuid';
 import { admitOperator, loginCard, type AdmissionDeps, type CardLoginRequest } from './operator-admission';
 import { validateSigningCertificate, type OperatorSignature } from './operator-signature';
 import { LOGIN_ROLES, SIGNING_ROLES } from './piv-objects';
@@ -45,6 +46,8 @@ function defaultSchedule(fn: () => void, ms: number): () => void {
 export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | null] }> {
   private current: { session: OperatorSession; card: LoggedInCard | null; slot: string } | null = null;
   private cancelIdle: (() => void) | null = null;
+  /** CHUID identities by slot, serial and label: a card's CHUID costs APDUs to read, and the login screen polls. */
+  private readonly identities = new Map<string, Promise<CardIdentity | null>>();
   private readonly now: () => Date;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
 
@@ -61,15 +64,38 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
   async readers() {
     const backend = await this.deps.backend();
     const slots = await backend.listSlots();
-    return slots.map((s) => ({
-      slot: s.slot,
-      description: s.description,
-      // A blank (uninitialised) token is no card to log in with: SoftHSM2 always offers one.
-      tokenPresent: s.tokenPresent && s.token !== null && (s.token.flags & CKF_TOKEN_INITIALIZED) !== 0,
-      tokenLabel: s.token?.label ?? null,
-      serial: s.token?.serialNumber ?? null,
-      pinState: s.pinState,
-    }));
+    return Promise.all(
+      slots.map(async (s) => {
+        // A blank (uninitialised) token is no card to log in with: SoftHSM2 always offers one.
+        const tokenPresent = s.tokenPresent && s.token !== null && (s.token.flags & CKF_TOKEN_INITIALIZED) !== 0;
+        // The CHUID is shown, not trusted: who logs in is decided by the validated certificate.
+        const identity = tokenPresent ? await this.identityOf(backend, s) : null;
+        return {
+          slot: s.slot,
+          description: s.description,
+          tokenPresent,
+          tokenLabel: s.token?.label ?? null,
+          serial: s.token?.serialNumber ?? null,
+          identity,
+          pinState: s.pinState,
+        };
+      }),
+    );
+  }
+
+  private identityOf(backend: CardBackend, s: CardSlot): Promise<CardIdentity | null> {
+    if (!backend.readIdentity) return Promise.resolve(null);
+    const key = `${s.slot}/${s.token?.serialNumber ?? ''}/${s.token?.label ?? ''}`;
+    let found = this.identities.get(key);
+    if (!found) {
+      found = backend.readIdentity(s.slot).catch(() => {
+        this.identities.delete(key);
+        return null;
+      });
+      if (this.identities.size > 16) this.identities.clear();
+      this.identities.set(key, found);
+    }
+    return found;
   }
 
   /** The certificates of the card in `slot` with their DER (no PIN): the cache re-wraps its key to a new card's 9D key. */

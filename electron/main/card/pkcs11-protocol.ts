@@ -60,6 +60,8 @@ export type Pkcs11Request =
   | { op: 'login'; session: HandleHex; userType: number; pin: Uint8Array | null }
   | { op: 'logout'; session: HandleHex }
   | { op: 'findObjects'; session: HandleHex; objectClass: number }
+  /** CKA_VALUE of the first data object (CKO_DATA) with this CKA_LABEL, or null when there is none. */
+  | { op: 'readData'; session: HandleHex; label: string }
   | { op: 'signInit'; session: HandleHex; key: HandleHex; mechanism: MechanismParams }
   | { op: 'sign'; session: HandleHex; data: Uint8Array; maxLength: number }
   /**
@@ -95,6 +97,7 @@ export interface Pkcs11Results {
   login: null;
   logout: null;
   findObjects: ObjectView[];
+  readData: Uint8Array | null;
   signInit: null;
   sign: Uint8Array;
   deriveEcdh: Uint8Array;

@@ -148,6 +148,25 @@ function findObjects(session: HandleHex, objectClass: number): ObjectView[] {
   });
 }
 
+function readData(session: HandleHex, label: string): Uint8Array | null {
+  const m = loaded();
+  const s = handle(session);
+  m.C_FindObjectsInit(s, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_DATA },
+    { type: pkcs11js.CKA_LABEL, value: label },
+  ]);
+  let found: Buffer | null;
+  try {
+    found = m.C_FindObjects(s, 1)[0] ?? null;
+  } finally {
+    m.C_FindObjectsFinal(s);
+  }
+  if (!found) return null;
+  const [value] = m.C_GetAttributeValue(s, found, [{ type: pkcs11js.CKA_VALUE }]);
+  const buf = value?.value as Buffer | undefined;
+  return buf ? new Uint8Array(buf) : null;
+}
+
 function signInit(
   session: HandleHex,
   key: HandleHex,
@@ -245,6 +264,8 @@ function execute(req: Pkcs11Request): Pkcs11Results[Pkcs11Request['op']] {
       return null;
     case 'findObjects':
       return findObjects(req.session, req.objectClass);
+    case 'readData':
+      return readData(req.session, req.label);
     case 'signInit':
       return signInit(req.session, req.key, req.mechanism);
     case 'sign': {
@@ -274,6 +295,7 @@ const FUNCTION_OF: Record<Pkcs11Request['op'], string> = {
   login: 'C_Login',
   logout: 'C_Logout',
   findObjects: 'C_FindObjects',
+  readData: 'C_GetAttributeValue',
   signInit: 'C_SignInit',
   sign: 'C_Sign',
   deriveEcdh: 'C_DeriveKey',

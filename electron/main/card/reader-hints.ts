@@ -22,10 +22,20 @@ export function modulePackageHint(path: string): string {
   return " Check card.module / ARX_PKCS11_MODULE: it must name the card middleware's PKCS#11 library.";
 }
 
-/** Why no reader is listed: pcscd not running, or simply no reader connected. */
-export function noReaderDetail(socketExists: (path: string) => boolean = existsSync): string {
+/** Why no reader is listed, with a stable code: pcscd not running, or simply no reader connected. */
+export function noReader(socketExists: (path: string) => boolean = existsSync): {
+  code: 'PCSCD_NOT_RUNNING' | 'NO_READER';
+  detail: string;
+} {
   const socket = pcscSocketPath();
   if (!socketExists(socket))
-    return `The smart-card service pcscd is not running (no ${socket}). Start it (systemctl start pcscd.socket) or install the Debian package pcscd.`;
-  return 'The smart-card service pcscd is running and reports no reader.';
+    return {
+      code: 'PCSCD_NOT_RUNNING',
+      detail: `The smart-card service pcscd is not running (no ${socket}). Start it (systemctl start pcscd.socket) or install the Debian package pcscd.`,
+    };
+  return { code: 'NO_READER', detail: 'The smart-card service pcscd is running and reports no reader.' };
+}
+
+export function noReaderDetail(socketExists: (path: string) => boolean = existsSync): string {
+  return noReader(socketExists).detail;
 }

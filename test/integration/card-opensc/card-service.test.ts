@@ -1,6 +1,6 @@
 // The console's card service through OpenSC's opensc-pkcs11.so, pcscd and the virtual PIV card:
 // login with proof of possession, the 9C signature with its own PIN, ECDH and RSA-OAEP on 9D,
-// removal (idle, mid-signature) and re-insertion. PIN retry states: pin-retries.test.ts.
+// removal (idle, mid-signature) and re-insertion, and the PIN retry counter.
 import {
   X509Certificate,
   constants,
@@ -67,6 +67,26 @@ describe('card service through OpenSC and pcscd', () => {
     expect(a.token!.serialNumber).toBe(fx.cards[0]!.guid.slice(-16));
     expect(a.pinState!.level).toBe('ok');
     expect(slots.find((s) => s.description === READER_B)!.token!.label).toBe('BAKER.BRUCE.BO.1000000002');
+  });
+
+  it("reads the card's identity from the CHUID data object: FASC-N and GUID", async () => {
+    for (const [i, reader] of [READER_A, READER_B].entries()) {
+      const card = fx.cards[i]!;
+      const link = fx.stack.links[i]!;
+      const slot = await slotOf(reader);
+      const trace: number[] = [];
+      const onApdu = (ins: number) => trace.push(ins);
+      link.on('apdu', onApdu);
+      const identity = await service.readIdentity(slot);
+      link.off('apdu', onApdu);
+      const g = card.guid;
+      expect(identity).toEqual({
+        fascn: { agency: '9999', system: '0001', credential: card.person.edipi.slice(-6), pi: card.person.edipi },
+        guid: `${g.slice(0, 8)}-${g.slice(8, 12)}-${g.slice(12, 16)}-${g.slice(16, 20)}-${g.slice(20)}`,
+      });
+      // OpenSC reads the object again (GET DATA) on each read: the console keeps it per card (operator-auth.test.ts).
+      expect(trace.length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('maps OpenSC objects to PIV roles and logs in with proof of possession (EC and RSA)', async () => {

@@ -3,16 +3,11 @@
  * and an odd parity bit, 200 bits in 25 bytes: SS agency FS system FS credential FS CS FS ICI FS
  * PI OC OI POA ES LRC.
  */
+import type { Fascn } from '../../../electron/main/card/chuid';
+
 const SS = 0xb;
 const FS = 0xd;
 const ES = 0xf;
-
-export interface Fascn {
-  agency: string; // 4 digits
-  system: string; // 4 digits
-  credential: string; // 6 digits
-  pi: string; // 10 digits (the person identifier; on a DoD card, the EDIPI)
-}
 
 function characterBits(value: number): number[] {
   const bits = [0, 1, 2, 3].map((i) => (value >> i) & 1);
@@ -52,19 +47,5 @@ export function encodeFascn(f: Fascn): Uint8Array {
   return out;
 }
 
-/** The digits of a FASC-N (agency, system, credential, PI), or null when it does not parse. */
-export function decodeFascn(bytes: Uint8Array): Fascn | null {
-  if (bytes.length !== 25) return null;
-  const chars: number[] = [];
-  for (let c = 0; c < 40; c++) {
-    let v = 0;
-    for (let i = 0; i < 4; i++) {
-      const bit = c * 5 + i;
-      if (bytes[bit >> 3]! & (0x80 >> (bit & 7))) v |= 1 << i;
-    }
-    chars.push(v);
-  }
-  const s = chars.map((v) => (v < 10 ? String(v) : '|')).join('');
-  const m = /^\|(\d{4})\|(\d{4})\|(\d{6})\|\d\|\d\|(\d{10})/.exec(s);
-  return m ? { agency: m[1]!, system: m[2]!, credential: m[3]!, pi: m[4]! } : null;
-}
+// Decoding is the console's own (electron/main/card/chuid.ts): the tests check it against this encoder.
+export { decodeFascn } from '../../../electron/main/card/chuid';

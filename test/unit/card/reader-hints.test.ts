@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modulePackageHint, noReaderDetail, pcscSocketPath } from '../../../electron/main/card/reader-hints';
+import { modulePackageHint, noReader, noReaderDetail, pcscSocketPath } from '../../../electron/main/card/reader-hints';
 
 describe('reader hints', () => {
   it('names the Debian package of a module it knows, and the setting otherwise', () => {
@@ -16,6 +16,8 @@ describe('reader hints', () => {
     expect(detail).toContain(pcscSocketPath());
     expect(detail).toContain('Debian package pcscd');
     expect(noReaderDetail(() => true)).toContain('pcscd is running and reports no reader');
+    expect(noReader(() => false).code).toBe('PCSCD_NOT_RUNNING');
+    expect(noReader(() => true).code).toBe('NO_READER');
   });
 
   it("follows pcsc-lite's PCSCLITE_CSOCK_NAME", () => {
