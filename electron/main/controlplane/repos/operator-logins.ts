@@ -101,3 +101,9 @@ export async function loginState(bootstrap: Queryable, edipi: string): Promise<'
   const r = await bootstrap.query<{ s: 'active' | 'disabled' | null }>('SELECT arx.login_state($1) AS s', [edipi]);
   return r.rows[0]?.s ?? null;
 }
+
+/** Whether the operator has a database login enrolled. */
+export async function hasOperatorLogin(q: Queryable, operatorId: string): Promise<boolean> {
+  const r = await q.query('SELECT 1 FROM arx.operator_logins WHERE operator_id = $1', [operatorId]);
+  return (r.rowCount ?? 0) > 0;
+}
