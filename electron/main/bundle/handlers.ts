@@ -10,6 +10,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
+import { clearPathFor, exportRecipients, sealExported } from './envelope/export-sealed';
 import { exportBundle } from './export';
 import { loadGatewayPins } from './gateway-pins';
 import { loadBundleTrust } from './trust';
@@ -99,10 +100,13 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         deps.hub.publish('bundle.exportProgress', { ...what, phase, done, total });
       };
       const b3 = await loadBlake3();
+      // Encrypted: the bundle is written in clear beside `out`, sealed into it, and removed.
+      const recipients = exportRecipients(req.encryptTo, req.recoveryKey);
+      const written = recipients.length ? clearPathFor(out) : out;
       const result = await exportBundle(pool, {
         tenantId: tenant.id,
         ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
-        outPath: out,
+        outPath: written,
         session,
         sign: (purpose, digest) => {
           publish('signing', 0, 1);
@@ -112,6 +116,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         blake3: b3,
         onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
       });
+      const encryption = recipients.length ? await sealExported(written, out, recipients) : null;
       publish('done', 1, 1);
       // The export itself is evidence: an audit event in the tenant's chain.
       const exported = {
@@ -128,7 +133,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       ).catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
       const { exporter, ...rest } = result;
       void exporter;
-      return rest;
+      return { ...rest, path: out, encryption };
     },
     'bundle.list'() {
       const dir = bundlesDir(deps.config.dataDir);

@@ -2,11 +2,21 @@ import { parseArgs } from 'node:util';
 import type { BundleReport } from '../../../shared/bundle';
 import { ArxFailure } from '../../../shared/contract';
 import { loadBundleTrust } from '../bundle/trust';
-import { verifyBundle } from '../bundle/verify';
+import { verifyPossiblyEncrypted } from '../bundle/envelope/verify-encrypted';
 import { VERIFY_SH_SHA256 } from '../bundle/verify-md';
 import { VERIFY_SH } from '../bundle/verify-script';
 import { loadBlake3 } from '../crypto/blake3';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
+import {
+  ENCRYPT_OPTIONS,
+  ENCRYPT_USAGE,
+  OPEN_OPTIONS,
+  OPEN_USAGE,
+  bundleKemKey,
+  bundleOpeners,
+  encryptRequest,
+  envelopeLine,
+} from './bundle-envelope';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type PinSource } from './operator-login';
 
 const int = (name: string, v: string | undefined): number | undefined => {
@@ -27,7 +37,7 @@ export const bundleExport: CliCommand = {
   name: ['bundle', 'export'],
   summary:
     'Export an evidence bundle of a tenant range or of a fidelity certificate, logged in and signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
-  usage: `arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE ${CARD_USAGE} [--json]`,
+  usage: `arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE ${ENCRYPT_USAGE} ${CARD_USAGE} [--json]`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -38,6 +48,7 @@ export const bundleExport: CliCommand = {
         review: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'boolean' },
+        ...ENCRYPT_OPTIONS,
         ...CARD_OPTIONS,
       },
       strict: true,
@@ -48,6 +59,7 @@ export const bundleExport: CliCommand = {
     const to = int('to', values.to);
     if ((values.review === undefined) === (from === undefined || to === undefined))
       throw new ArxFailure('INVALID_REQUEST', 'Give --from and --to, or --review.', { path: 'from' });
+    const encrypt = encryptRequest(values);
     const result = await withOperator(
       io,
       values,
@@ -60,6 +72,7 @@ export const bundleExport: CliCommand = {
           review: values.review ?? null,
           pin,
           out: values.out!,
+          ...encrypt,
         });
       },
       BUNDLE_PIN,
@@ -67,7 +80,10 @@ export const bundleExport: CliCommand = {
     io.out(
       values.json
         ? JSON.stringify(result, null, 2)
-        : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.`,
+        : `Wrote ${result.path}: events ${result.from}..${result.to} (${result.events}), ${result.bytes} bytes, SHA-256 ${result.sha256}.` +
+            (result.encryption
+              ? `\nEncrypted to ${result.encryption.recipients} recipient(s) (${result.encryption.hybrid} hybrid with ML-KEM-1024): ${result.encryption.bytes} bytes, SHA-256 ${result.encryption.sha256}.`
+              : ''),
     );
     return EXIT_OK;
   },
@@ -130,7 +146,7 @@ export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
   summary:
     'Verify an evidence bundle offline against your own trust directory and pinned gateway keys (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
+  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] ${OPEN_USAGE} [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -139,6 +155,7 @@ export const bundleVerify: CliCommand = {
         json: { type: 'boolean' },
         'allow-unpinned-gateway-keys': { type: 'boolean' },
         'print-script': { type: 'boolean' },
+        ...OPEN_OPTIONS,
       },
       strict: true,
       allowPositionals: true,
@@ -158,21 +175,30 @@ export const bundleVerify: CliCommand = {
     const started = Date.now();
     let last = 0;
     let again = false;
-    const report = await verifyBundle(positionals[0]!, {
-      trust,
-      blake3: await loadBlake3(),
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - last < 1000 && !(p.again && !again)) return;
-        last = now;
-        if (p.again && !again) io.err('something is not intact: verifying again on one thread, for the exact findings');
-        again ||= p.again === true;
-        io.err(
-          `${again ? 'verifying again' : 'verifying'}: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`,
-        );
+    const opening = bundleOpeners(io, values);
+    const { report, envelope } = await verifyPossiblyEncrypted(
+      positionals[0]!,
+      {
+        trust,
+        blake3: await loadBlake3(),
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - last < 1000 && !(p.again && !again)) return;
+          last = now;
+          if (p.again && !again)
+            io.err('something is not intact: verifying again on one thread, for the exact findings');
+          again ||= p.again === true;
+          io.err(
+            `${again ? 'verifying again' : 'verifying'}: ${Math.floor((p.bytes / Math.max(1, p.total)) * 100)}%, ${p.events.toLocaleString('en-US')} events, ${((now - started) / 1000).toFixed(1)} s`,
+          );
+        },
       },
-    });
-    io.out(values.json ? JSON.stringify(report, null, 2) : formatBundleReport(report));
+      { openers: opening.openers },
+    ).finally(() => opening.close());
+    if (envelope && !values.json) io.out(envelopeLine(envelope));
+    io.out(
+      values.json ? JSON.stringify(envelope ? { ...report, envelope } : report, null, 2) : formatBundleReport(report),
+    );
     if (report.fatal) {
       if (values.json) io.err(`${report.fatal.code}: ${report.fatal.message}`);
       return EXIT_CANNOT_RUN;
@@ -181,4 +207,4 @@ export const bundleVerify: CliCommand = {
   },
 };
 
-export const BUNDLE_CLI_COMMANDS: CliCommand[] = [bundleExport, bundleVerify];
+export const BUNDLE_CLI_COMMANDS: CliCommand[] = [bundleExport, bundleVerify, bundleKemKey];

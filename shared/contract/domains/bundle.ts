@@ -100,6 +100,13 @@ export const bundleCommands = {
         pin: z.string().min(4).max(16),
         /** File path: the CLI only; the console writes into the data directory's bundles folder. */
         out: z.string().min(1).max(4096).nullable(),
+        /**
+         * Encrypt to these recipients: each a PEM text holding a key-management certificate and,
+         * optionally, the holder's ML-KEM-1024 public key (docs/bundle-format.md, encrypted bundles).
+         */
+        encryptTo: z.array(z.string().min(1).max(65536)).max(32).default([]),
+        /** And to the organisation recovery key: its PEM public key (optionally with an ML-KEM-1024 key). */
+        recoveryKey: z.string().min(1).max(65536).nullable().default(null),
       })
       .strict(),
     response: z
@@ -113,6 +120,12 @@ export const bundleCommands = {
         events: z.number(),
         eventBytes: z.number(),
         members: z.number(),
+        /** Set when the bundle was encrypted: `sha256` and `bytes` above are the bundle inside. */
+        encryption: z
+          .object({ recipients: z.number(), hybrid: z.number(), bytes: z.number(), sha256: z.string() })
+          .strict()
+          .nullable()
+          .default(null),
       })
       .strict(),
     requiresConsent: true,
@@ -174,6 +187,12 @@ export const BUNDLE_ERROR_CODES = [
   /** Retired: the registry answers ROLE_REQUIRED from the command's access declaration. */
   'BUNDLE_ROLE_REQUIRED',
   'BUNDLE_PIN_REQUIRED',
+  /** A recipient file that is not a certificate or public key the envelope can seal to. */
+  'BUNDLE_RECIPIENT_INVALID',
+  /** The card (or its ML-KEM key file) does not open what is sealed to it. */
+  'BUNDLE_KEY_UNWRAP_FAILED',
+  /** An ML-KEM-1024 key, key file or ciphertext that is malformed. */
+  'PQ_KEY_INVALID',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */
