@@ -6,6 +6,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { ArxFailure } from '../../../shared/contract';
+import { mlKemFromSpki, mlKemSpki } from '../crypto/hybrid-kem';
 import type { CacheState } from './cache-state';
 import { DataKey, type Location } from './envelope';
 import {
@@ -23,7 +24,7 @@ import {
 /** Ask for a rotation well before NIST's 2^32 random-nonce bound per key. */
 export const ROTATE_AFTER_ENCRYPTIONS = 2 ** 31;
 
-type StoredWrap = WrapRecord & { spki: Buffer | null; about_cell: Buffer | null };
+type StoredWrap = WrapRecord & { spki: Buffer | null; pq_spki: Buffer | null; about_cell: Buffer | null };
 
 /** Where a card wrap's sealed label and public key live (key_wraps.about_cell). */
 const aboutLocation = (generation: number, recipient: string): Location => ({
@@ -57,22 +58,35 @@ export class KeyRing {
   insertWrap(r: Recipient, key: DataKey): void {
     const w = wrapKey(this.state.cacheId, key, r);
     const spki = r.role === 'recovery' ? r.publicKey.export({ type: 'spki', format: 'der' }) : null;
+    const pqSpki = r.role === 'recovery' && r.pq ? mlKemSpki(r.pq) : null;
     const about =
       r.role === 'card'
         ? this.state.sealWith(key, aboutLocation(key.generation, w.recipient), aboutRecipient(r))
         : null;
     this.file
       .stmt(
-        `INSERT INTO key_wraps (generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (generation, recipient) DO UPDATE SET exchange = excluded.exchange, salt = excluded.salt, wrapped = excluded.wrapped, about_cell = excluded.about_cell`,
+        `INSERT INTO key_wraps (generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell, pq_ciphertext, pq_spki) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (generation, recipient) DO UPDATE SET exchange = excluded.exchange, salt = excluded.salt, wrapped = excluded.wrapped, about_cell = excluded.about_cell, pq_ciphertext = excluded.pq_ciphertext, pq_spki = excluded.pq_spki`,
       )
-      .run(w.generation, w.recipient, w.role, w.kind, spki, w.exchange, w.salt, w.wrapped, about);
+      .run(
+        w.generation,
+        w.recipient,
+        w.role,
+        w.kind,
+        spki,
+        w.exchange,
+        w.salt,
+        w.wrapped,
+        about,
+        w.pq_ciphertext ?? null,
+        pqSpki,
+      );
   }
 
   private wraps(): StoredWrap[] {
     return this.file
       .stmt(
-        'SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell FROM key_wraps ORDER BY generation, recipient',
+        'SELECT generation, recipient, role, kind, spki, exchange, salt, wrapped, about_cell, pq_ciphertext, pq_spki FROM key_wraps ORDER BY generation, recipient',
       )
       .all() as StoredWrap[];
   }
@@ -95,6 +109,7 @@ export class KeyRing {
             label: 'organisation recovery key',
             id: w.recipient,
             publicKey: w.spki ? createPublicKey({ key: w.spki, format: 'der', type: 'spki' }) : null,
+            pq: w.pq_spki ? mlKemFromSpki(w.pq_spki) : null,
           };
         if (!w.about_cell)
           return { role: w.role, kind: w.kind, label: fingerprintLabel(w.recipient), id: w.recipient, publicKey: null };

@@ -36,6 +36,7 @@ import {
   type KeyUnwrapper,
   type RecipientKind,
 } from '../crypto/recipient-wrap';
+import { decapsulate, generateMlKemKey, splitMlKemPem } from '../crypto/hybrid-kem';
 import { DataKey } from './envelope';
 
 export { spkiSha256, type RecipientKind };
@@ -53,6 +54,8 @@ export interface Recipient {
   /** SHA-256 of the SubjectPublicKeyInfo (DER), hex. */
   id: string;
   publicKey: KeyObject;
+  /** The recovery key's ML-KEM-1024 encapsulation key, when it has one: its wraps are hybrid. */
+  pq?: Uint8Array | null;
 }
 
 /**
@@ -110,6 +113,8 @@ export interface WrapRecord {
   exchange: Buffer;
   salt: Buffer;
   wrapped: Buffer;
+  /** Hybrid wraps (a recovery key with an ML-KEM-1024 key): the ML-KEM ciphertext; null for classical ones. */
+  pq_ciphertext?: Buffer | null;
 }
 
 /** The card or a recovery key, as the cache knows it. */
@@ -138,7 +143,8 @@ export function recipientFromCertificate(der: Uint8Array, role: RecipientRole): 
 }
 
 /** The organisation recovery key from a PEM/DER public key or certificate file's content. */
-export function recipientFromRecoveryFile(content: Buffer, file: string): Recipient {
+export function recipientFromRecoveryFile(fileContent: Buffer, file: string): Recipient {
+  const { classical: content, mlKem } = splitMlKemPem(fileContent, 'public');
   let publicKey: KeyObject;
   try {
     publicKey = content.includes('-----BEGIN CERTIFICATE-----')
@@ -157,11 +163,13 @@ export function recipientFromRecoveryFile(content: Buffer, file: string): Recipi
     label: 'organisation recovery key',
     id: spkiSha256(publicKey),
     publicKey,
+    pq: mlKem,
   };
 }
 
-/** The recovery private key (PEM, optionally encrypted) as an Unwrapper. */
-export function recoveryUnwrapper(content: Buffer, passphrase: string | null, file: string): Unwrapper {
+/** The recovery private key (PEM, optionally encrypted; optionally with an ML-KEM-1024 seed) as an Unwrapper. */
+export function recoveryUnwrapper(fileContent: Buffer, passphrase: string | null, file: string): Unwrapper {
+  const { classical: content, mlKem: seed } = splitMlKemPem(fileContent, 'private');
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(passphrase === null ? content : { key: content, passphrase });
@@ -174,11 +182,18 @@ export function recoveryUnwrapper(content: Buffer, passphrase: string | null, fi
   }
   const publicKey = createPublicKey(privateKey);
   const kind = kindOf(publicKey);
+  const pq = seed
+    ? {
+        encapsulationKey: generateMlKemKey(seed).encapsulationKey,
+        decapsulate: async (ct: Uint8Array) => decapsulate(ct, seed),
+      }
+    : null;
   return {
     id: spkiSha256(publicKey),
     kind,
     describe: 'recovery key',
     publicKey,
+    ...(pq ? { pq } : {}),
     async deriveSharedSecret(point) {
       return diffieHellman({
         privateKey,
@@ -208,10 +223,13 @@ function aad(cacheId: string, generation: number, recipient: string, exchange: B
 const INFO = 'arx-cache key wrap v1';
 
 export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecord {
-  const s = sealToKey(to.publicKey, key.bytes(), {
-    info: INFO,
-    aad: (exchange) => aad(cacheId, key.generation, to.id, exchange),
-  });
+  const s = sealToKey(
+    to.publicKey,
+    key.bytes(),
+    { info: INFO, aad: (exchange) => aad(cacheId, key.generation, to.id, exchange) },
+    undefined,
+    to.pq ?? undefined,
+  );
   return {
     generation: key.generation,
     recipient: to.id,
@@ -220,12 +238,19 @@ export function wrapKey(cacheId: string, key: DataKey, to: Recipient): WrapRecor
     exchange: s.exchange,
     salt: s.salt,
     wrapped: s.sealed,
+    pq_ciphertext: s.pqCiphertext ?? null,
   };
 }
 
 /** Unwraps with the card or the recovery key; CACHE_KEY_UNWRAP_FAILED when the key does not open it. */
 export async function unwrapKey(cacheId: string, record: WrapRecord, by: Unwrapper): Promise<DataKey> {
-  const sealed = { kind: record.kind, exchange: record.exchange, salt: record.salt, sealed: record.wrapped };
+  const sealed = {
+    kind: record.kind,
+    exchange: record.exchange,
+    salt: record.salt,
+    sealed: record.wrapped,
+    ...(record.pq_ciphertext ? { pqCiphertext: record.pq_ciphertext } : {}),
+  };
   let plain: Buffer | null;
   try {
     plain = await openWithKey(sealed, by, {

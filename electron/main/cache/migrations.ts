@@ -108,4 +108,14 @@ INSERT INTO meta (name, value) VALUES ('scrub_pending', X'01') ON CONFLICT (name
 DROP INDEX IF EXISTS records_generation;
 `,
   },
+  {
+    // Hybrid recovery wraps: the ML-KEM-1024 ciphertext of a wrap, and the recovery key's ML-KEM
+    // public key (kept so that a rotation wraps the new generation hybrid too). Classical wraps keep NULL.
+    version: 4,
+    name: 'hybrid ML-KEM-1024 recovery wraps',
+    sql: `
+ALTER TABLE key_wraps ADD COLUMN pq_ciphertext BLOB;
+ALTER TABLE key_wraps ADD COLUMN pq_spki BLOB;
+`,
+  },
 ];

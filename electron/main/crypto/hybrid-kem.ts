@@ -127,3 +127,25 @@ export function mlKemFromPkcs8(der: Uint8Array): Uint8Array | null {
   if (!b.subarray(0, PKCS8_PREFIX.length).equals(PKCS8_PREFIX)) return null;
   return new Uint8Array(b.subarray(PKCS8_PREFIX.length));
 }
+
+/**
+ * A PEM file that may hold an ML-KEM-1024 key beside a classical one (a recovery key, a
+ * recipient's certificate): the classical blocks as PEM text, and the ML-KEM key (the
+ * encapsulation key of a public file, the seed of a private one) if there is one.
+ */
+export function splitMlKemPem(
+  content: Buffer,
+  which: 'public' | 'private',
+): { classical: Buffer; mlKem: Uint8Array | null } {
+  const text = content.toString('latin1');
+  if (!text.includes('-----BEGIN')) return { classical: content, mlKem: null };
+  let mlKem: Uint8Array | null = null;
+  const rest: string[] = [];
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)) {
+    const [block] = pemBlocks(m[0]);
+    const found = block ? (which === 'public' ? mlKemFromSpki(block.der) : mlKemFromPkcs8(block.der)) : null;
+    if (found) mlKem = found;
+    else rest.push(m[0]);
+  }
+  return { classical: Buffer.from(rest.join('\n') + '\n', 'latin1'), mlKem };
+}

@@ -63,12 +63,13 @@ describe('cache file format 3 (no generation index)', () => {
     // Put the file back to format 2 as version 2 of the console left it.
     const raw = new Database(file);
     raw.exec('CREATE INDEX records_generation ON records (generation)');
+    raw.exec('ALTER TABLE key_wraps DROP COLUMN pq_ciphertext; ALTER TABLE key_wraps DROP COLUMN pq_spki');
     raw.pragma('user_version = 2');
     raw.close();
 
     await c.unlock(unwrapper, 'mem');
     const db = new Database(file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'records_generation'").get()).toEqual({
       n: 0,
     });
@@ -126,7 +127,7 @@ describe('cache file format 3 (no generation index)', () => {
     c.put('event-page', 'x', { x: 1 }, { refetchable: true });
     c.lock();
     const db = new Database(file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(
       db
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL")

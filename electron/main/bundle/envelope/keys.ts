@@ -7,7 +7,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { ArxFailure } from '../../../../shared/contract';
 import { recipientFromCertificate, recipientFromRecoveryFile, recoveryUnwrapper } from '../../cache/key-wrap';
 import type { LoggedInCard } from '../../card/operator-auth';
-import { decapsulate, generateMlKemKey, mlKemFromPkcs8, mlKemFromSpki, pemBlocks } from '../../crypto/hybrid-kem';
+import { pemBlocks, splitMlKemPem } from '../../crypto/hybrid-kem';
 import { spkiSha256, type KeyUnwrapper } from '../../crypto/recipient-wrap';
 import type { StanzaRole } from './format';
 
@@ -27,27 +27,12 @@ export interface EnvelopeOpener extends KeyUnwrapper {
   id: string;
 }
 
-/** The classical PEM text of a file and its ML-KEM-1024 key, if it holds one. */
-function splitPq(content: Buffer, spki: boolean): { classical: Buffer; pq: Uint8Array | null } {
-  const text = content.toString('latin1');
-  if (!text.includes('-----BEGIN')) return { classical: content, pq: null };
-  let pq: Uint8Array | null = null;
-  const rest: string[] = [];
-  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)) {
-    const [block] = pemBlocks(m[0]);
-    const found = block ? (spki ? mlKemFromSpki(block.der) : mlKemFromPkcs8(block.der)) : null;
-    if (found) pq = found;
-    else rest.push(m[0]);
-  }
-  return { classical: Buffer.from(rest.join('\n') + '\n', 'latin1'), pq };
-}
-
 /** A recipient from its file: its key-management certificate (PEM/DER), plus optionally its ML-KEM-1024 public key. */
 export function recipientFromFile(content: Buffer, file: string, role: StanzaRole): EnvelopeRecipient {
-  const { classical, pq } = splitPq(content, true);
+  const { classical, mlKem: pq } = splitMlKemPem(content, 'public');
   if (role === 'recovery') {
-    const r = recipientFromRecoveryFile(classical, file);
-    return { role, publicKey: r.publicKey, id: r.id, label: r.label, pq };
+    const r = recipientFromRecoveryFile(content, file);
+    return { role, publicKey: r.publicKey, id: r.id, label: r.label, pq: r.pq ?? null };
   }
   let der: Uint8Array = classical;
   const cert = pemBlocks(classical.toString('latin1')).find((b) => b.label === 'CERTIFICATE');
@@ -63,14 +48,7 @@ export function recipientFromFile(content: Buffer, file: string, role: StanzaRol
 
 /** The recovery private key file (PEM: the EC/RSA key, optionally an ML-KEM-1024 seed-form PKCS#8). */
 export function recoveryOpener(content: Buffer, passphrase: string | null, file: string): EnvelopeOpener {
-  const { classical, pq } = splitPq(content, false);
-  const u = recoveryUnwrapper(classical, passphrase, file);
-  const opener: EnvelopeOpener = { ...u, role: 'recovery' };
-  if (pq) {
-    const ek = generateMlKemKey(pq).encapsulationKey;
-    opener.pq = { encapsulationKey: ek, decapsulate: async (ct) => decapsulate(ct, pq) };
-  }
-  return opener;
+  return { ...recoveryUnwrapper(content, passphrase, file), role: 'recovery' };
 }
 
 /** The card's key-management key (9D), with the card holder's ML-KEM-1024 half when it is given. */
