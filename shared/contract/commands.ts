@@ -27,6 +27,8 @@ export const ControlPlaneStatusSchema = z
     mode: z.enum(['none', 'embedded', 'external']),
     /** Human detail: server, or the reason it is not connected. Never a secret. */
     detail: z.string(),
+    /** While unreachable: checks failed in a row and when main checks again by itself (backoff). */
+    reconnect: z.object({ failedChecks: z.number().int().nonnegative(), nextCheckAt: z.string() }).strict().optional(),
   })
   .strict();
 
@@ -211,6 +213,17 @@ export const commands = {
     requiresConsent: true,
     offline: 'none',
     access: { session: 'none', why: 'Login picks its certificate here; certificates on a card are public.' },
+  }),
+  'card.precheck': def({
+    summary: 'What can be known before the PIN: certificate validity, enrolment, control plane reachable.',
+    request: z.object({ slot: z.string().min(1).max(32), certificateId: z.string().max(64).nullable() }).strict(),
+    response: z.object({ problem: z.object({ code: z.string(), message: z.string() }).strict().nullable() }).strict(),
+    requiresConsent: true,
+    offline: 'none',
+    access: {
+      session: 'none',
+      why: 'Before the PIN: reads the public login certificate and whether its EDIPI has a database login.',
+    },
   }),
   'card.login': def({
     summary: 'Log in with the card: PIN, proof of possession, certificate path, operator lookup.',

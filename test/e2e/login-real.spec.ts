@@ -9,6 +9,7 @@ import {
   removeDemoCard,
   switchOperator,
 } from './support/demo-console';
+import { stopDatabase } from './support/database';
 
 /**
  * Operator login for real: the demo control plane (embedded PostgreSQL, demo tenants) and the
@@ -63,14 +64,44 @@ test.describe('real card login (SoftHSM2, embedded control plane)', () => {
     await loginAs(page, 'baker');
   });
 
-  test('a revoked card is refused with CERT_REVOKED after its PIN was right', async ({ openConsole }) => {
+  test('a revoked or expired card is refused before the PIN, with its code', async ({ openConsole }) => {
     const { page } = await openConsole({ controlPlane: 'demo' });
     await page.getByRole('button', { name: 'I acknowledge' }).click();
-    await chooseReader(page, 'ARX TEST REVOKED');
-    await pinField(page).fill(DEMO_PIN);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await expect(page.getByRole('alert').filter({ hasText: 'CERT_REVOKED' })).toBeVisible({ timeout: 20_000 });
+    const precheck = page.getByTestId('login-precheck');
+    for (const [label, code] of [
+      ['ARX TEST REVOKED', 'CERT_REVOKED'],
+      ['ARX TEST EXPIRED', 'CERT_EXPIRED'],
+    ] as const) {
+      await chooseReader(page, label);
+      await expect(precheck).toHaveAttribute('data-error-code', code, { timeout: 20_000 });
+      await expect(page.getByRole('alert').filter({ hasText: code })).toContainText('This card cannot log in now');
+      // Nothing to type: the PIN is not asked for a login that is certain to fail.
+      await expect(pinField(page)).toHaveCount(0);
+      await expect(page.getByRole('button', { name: 'Log in' })).toBeDisabled();
+      await saveScreenshot(page, `login-real-precheck-${code.toLowerCase()}`);
+    }
+    // A good card clears it and asks for the PIN.
+    await chooseReader(page, DEMO_OPERATORS.baker.label);
+    await expect(precheck).toHaveCount(0, { timeout: 20_000 });
+    await expect(pinField(page)).toBeVisible();
     await expect(sectionsNav(page)).toHaveCount(0);
+  });
+
+  test('an unreachable control plane is shown before the PIN, and clears by itself when it is back', async ({
+    openConsole,
+  }) => {
+    const { page, services, dataDir } = await openConsole({ controlPlane: 'demo' });
+    await page.getByRole('button', { name: 'I acknowledge' }).click();
+    await chooseReader(page, DEMO_OPERATORS.adams.label);
+    await expect(pinField(page)).toBeVisible({ timeout: 20_000 });
+    const restart = await stopDatabase(services, dataDir);
+    const precheck = page.getByTestId('login-precheck');
+    await expect(precheck).toHaveAttribute('data-error-code', 'DB_UNREACHABLE', { timeout: 30_000 });
+    await expect(pinField(page)).toHaveCount(0);
+    await saveScreenshot(page, 'login-real-precheck-unreachable');
+    restart();
+    await expect(precheck).toHaveCount(0, { timeout: 60_000 });
+    await loginAs(page, 'adams');
   });
 
   test('Lock hides the console; a wrong PIN does not unlock it, the right PIN does; Log out returns to the login screen', async ({

@@ -21,6 +21,7 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   'settings.get': {},
   'card.readers': {},
   'card.certificates': { slot: '0x1' },
+  'card.precheck': { slot: '0x1', certificateId: null },
   'card.login': { slot: '0x1', certificateId: null, pin: '123456', confirmFinalTry: false },
   'card.session': {},
   'card.lock': {},

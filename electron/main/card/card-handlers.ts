@@ -4,7 +4,14 @@ import type { OperatorAuth } from './operator-auth';
 import { noReader } from './reader-hints';
 
 type CardHandlerNames =
-  'card.readers' | 'card.certificates' | 'card.login' | 'card.session' | 'card.lock' | 'card.unlock' | 'card.logout';
+  | 'card.readers'
+  | 'card.certificates'
+  | 'card.precheck'
+  | 'card.login'
+  | 'card.session'
+  | 'card.lock'
+  | 'card.unlock'
+  | 'card.logout';
 
 /** The contract's card commands over OperatorAuth; a module that cannot load is reported, not thrown. */
 export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, CardHandlerNames> {
@@ -26,6 +33,7 @@ export function createCardHandlers(auth: () => OperatorAuth): Pick<Handlers, Car
       }
     },
     'card.certificates': (req) => auth().certificates(req.slot),
+    'card.precheck': async (req) => ({ problem: await auth().precheck(req.slot, req.certificateId) }),
     'card.login': (req) => auth().login(req),
     'card.session': () => auth().session(),
     'card.lock': () => auth().lock('user'),

@@ -9,12 +9,15 @@ import type { CardIdentity } from './chuid';
 import { admitOperator, loginCard, type AdmissionDeps, type CardLoginRequest } from './operator-admission';
 import { validateSigningCertificate, type OperatorSignature } from './operator-signature';
 import { LOGIN_ROLES, SIGNING_ROLES } from './piv-objects';
+import { precheckLogin, type LoginProblem, type PrecheckDeps } from './login-precheck';
 
 export type { CardBackend, LoggedInCard } from './card-backend';
 export type { EnrolledOperator, SessionAuditEvent } from './operator-admission';
 export type { OperatorSignature } from './operator-signature';
 
 export interface OperatorAuthDeps extends AdmissionDeps {
+  /** The control plane's side of the pre-PIN check (login-precheck.ts). */
+  checkLogin?: PrecheckDeps['checkLogin'];
   backend: () => Promise<CardBackend>;
   /** Ends that connection (lock, logout, card removal, a refused login) and wipes its credential. */
   disconnect?: (reason: 'locked' | 'none') => Promise<void>;
@@ -115,6 +118,12 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
       fingerprint: c.fingerprint,
       usableForLogin: LOGIN_ROLES.includes(c.role),
     }));
+  }
+
+  /** Problems a login would certainly meet, found before the PIN (login-precheck.ts); null when none. */
+  async precheck(slot: string, certificateId: string | null): Promise<LoginProblem | null> {
+    const certs = await (await this.deps.backend()).listCertificates(slot);
+    return precheckLogin(this.deps, certs, certificateId);
   }
 
   async login(req: CardLoginRequest): Promise<OperatorSession> {

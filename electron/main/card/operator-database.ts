@@ -23,6 +23,32 @@ function cardUnwrapper(card: LoggedInCard, keyManagementDer: Uint8Array): KeyUnw
 }
 
 /**
+ * The operator's wrapped database login, checked before anything needs the card's PIN: enrolled,
+ * not disabled, and wrapped to this card's Key Management certificate. The bootstrap credential
+ * reads it; the card is not touched.
+ */
+export async function checkOperatorLogin(bootstrap: pg.Pool, edipi: string, keyManagementDer: Uint8Array) {
+  const wrap = await loginWrap(bootstrap, edipi);
+  if (!wrap && (await loginState(bootstrap, edipi)) === 'disabled')
+    throw new ArxFailure('OPERATOR_DISABLED', `The operator with EDIPI ${edipi} is disabled.`, { edipi });
+  if (!wrap)
+    throw new ArxFailure(
+      'OPERATOR_LOGIN_NOT_ENROLLED',
+      `No database login is enrolled for EDIPI ${edipi} (or the operator is disabled): ask an administrator.`,
+      { edipi },
+    );
+  const expected = Buffer.from(wrap.wrapKeySha256);
+  const actual = Buffer.from(keyManagementCertificateSha256(keyManagementDer));
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+    throw new ArxFailure(
+      'OPERATOR_LOGIN_OTHER_CARD',
+      'Your database login is wrapped to another Key Management certificate than this card holds (a re-issued card?): ask an administrator to re-enrol it.',
+      { edipi },
+    );
+  return wrap;
+}
+
+/**
  * Connects the logged-in operator to the control plane as their own login role: the bootstrap
  * credential reads the wrap of their EDIPI, the card (PIN given, possession proven) unwraps the
  * password, and the control plane opens the pool and runs a first query as that role. Returns the
@@ -36,23 +62,7 @@ export async function connectOperator(pools: OperatorPools, edipi: string, card:
       'CARD_CERT_MISSING',
       'The card has no Key Management certificate (9D): the database credential cannot be unwrapped.',
     );
-  const wrap = await loginWrap(bootstrap, edipi);
-  if (!wrap && (await loginState(bootstrap, edipi)) === 'disabled')
-    throw new ArxFailure('OPERATOR_DISABLED', `The operator with EDIPI ${edipi} is disabled.`, { edipi });
-  if (!wrap)
-    throw new ArxFailure(
-      'OPERATOR_LOGIN_NOT_ENROLLED',
-      `No database login is enrolled for EDIPI ${edipi} (or the operator is disabled): ask an administrator.`,
-      { edipi },
-    );
-  const expected = Buffer.from(wrap.wrapKeySha256);
-  const actual = Buffer.from(keyManagementCertificateSha256(km.der));
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
-    throw new ArxFailure(
-      'OPERATOR_LOGIN_OTHER_CARD',
-      'Your database login is wrapped to another Key Management certificate than this card holds (a re-issued card?): ask an administrator to re-enrol it.',
-      { edipi },
-    );
+  const wrap = await checkOperatorLogin(bootstrap, edipi, km.der);
   const password = await unwrapOperatorPassword(wrap.wrap, wrap.dbRole, km.der, cardUnwrapper(card, km.der));
   try {
     // The control plane owns the bytes from here and wipes them when the pool ends.

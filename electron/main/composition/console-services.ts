@@ -6,7 +6,8 @@ import { createCardHandlers } from '../card/card-handlers';
 import { CardService } from '../card/card-service';
 import { OperatorAuth, type CardBackend } from '../card/operator-auth';
 import { findOperator } from '../card/operator-directory';
-import { connectOperator } from '../card/operator-database';
+import { checkOperatorLogin, connectOperator } from '../card/operator-database';
+import { ArxFailure } from '../../../shared/contract';
 import { sessionAuditWriter } from '../card/session-audit';
 import type { WriterIdentity } from '../controlplane/chain-writer';
 import { createAdminHandlers } from '../administration/handlers';
@@ -88,6 +89,14 @@ export function createConsoleServices(
     policy: { policyArcs: config.card.policyArcs, staleCrl: config.card.staleCrl },
     // The operator's own database identity: unwrapped on the card after the PIN, ended on lock.
     connect: async (edipi, card) => void (await connectOperator(controlPlane, edipi, card)),
+    checkLogin: async (edipi, km) => {
+      if (!km)
+        throw new ArxFailure(
+          'CARD_CERT_MISSING',
+          'The card has no Key Management certificate (9D): the database credential cannot be unwrapped.',
+        );
+      await checkOperatorLogin(controlPlane.requireBootstrapPool(), edipi, km);
+    },
     disconnect: (reason) => controlPlane.closeOperatorPool(reason),
     findOperator: (edipi, sha256) => findOperator(controlPlane.requirePool(), edipi, sha256),
     audit: sessionAuditWriter(
@@ -127,7 +136,7 @@ export function createConsoleServices(
   const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
   const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
   const handlers: Handlers = {
-    ...createShellHandlers(config, status, () => controlPlane.ping()),
+    ...createShellHandlers(config, status, () => controlPlane.retryNow()),
     ...cardHandlers,
     ...createPolicyAuthoringHandlers(domain),
     ...createPolicyLifecycleHandlers(domain),

@@ -1,4 +1,4 @@
-import { Button, Group, Select, Stack, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AppInfo, OperatorSession } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
@@ -8,6 +8,7 @@ import { PinSection, pinFlags } from './PinSection';
 import { PIN_PATTERN, readerName, useReaders, type Reader } from './readers';
 import { ReaderState } from './ReaderState';
 import { useLoginCard } from './use-login-card';
+import { blocksLogin, useLoginPrecheck, type LoginProblem } from './use-login-precheck';
 
 /**
  * Operator login with the smart card: reader and card state, the login certificate when there is
@@ -23,6 +24,8 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
   const heading = useRef<HTMLHeadingElement>(null);
   const card = useLoginCard(readers, setError);
   const { reader, slot, certificates, certificateId } = card;
+  const problem = useLoginPrecheck(slot, certificates.length > 1 ? certificateId : null, readers);
+  const blocked = blocksLogin(problem);
 
   useEffect(() => {
     heading.current?.focus();
@@ -32,7 +35,8 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
   const { locked, pinPad, finalTry } = pinFlags(pinState);
   const pinValid = pinPad || PIN_PATTERN.test(pin);
   const needsPick = certificates.length > 1 && certificateId === null;
-  const canSubmit = slot !== null && !locked && pinValid && !needsPick && (!finalTry || confirmFinal) && !busy;
+  const canSubmit =
+    slot !== null && !blocked && !locked && pinValid && !needsPick && (!finalTry || confirmFinal) && !busy;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -81,7 +85,8 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
               setError(null);
             }}
           />
-          {reader && (
+          {reader && problem && <PrecheckProblem problem={problem} blocking={blocked} />}
+          {reader && !blocked && (
             <PinSection
               pinState={pinState}
               pin={pin}
@@ -134,5 +139,28 @@ function CardPickers({
         />
       )}
     </>
+  );
+}
+
+/** A problem found before the PIN, with its code; when it blocks, what to do instead of typing the PIN. */
+function PrecheckProblem({ problem, blocking }: { problem: LoginProblem; blocking: boolean }) {
+  return (
+    <Alert
+      color={blocking ? 'red' : 'yellow'}
+      variant="outline"
+      role="alert"
+      title={blocking ? 'This card cannot log in now' : 'The login may fail'}
+      data-error-code={problem.code}
+      data-testid="login-precheck"
+    >
+      <Text size="sm">
+        <Code fw={700}>{problem.code}</Code> {problem.message}
+      </Text>
+      {blocking && (
+        <Text size="sm" mt={4}>
+          No PIN is asked for until this is resolved; the screen checks again by itself.
+        </Text>
+      )}
+    </Alert>
   );
 }
