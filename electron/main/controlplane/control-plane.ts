@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 import { migrate } from './migrate';
 import { OperatorPool, type ServerTarget } from './operator-pool';
 import { createLoginRole } from './tenant-session';
+import { HealthSchedule, nextCheckDelayMs } from './reconnect';
 
 /** Login roles of the embedded default; on-prem deployments create their own (docs/control-plane.md). */
 export const EMBEDDED_BOOTSTRAP_ROLE = 'arx_bootstrap_app';
@@ -28,7 +29,9 @@ export class ControlPlane {
   private target: ServerTarget | null = null;
   private operator: OperatorPool | null = null;
   private operatorEnded: 'locked' | 'none' = 'none';
-  private health: NodeJS.Timeout | null = null;
+  private readonly health: HealthSchedule;
+  /** Health checks failed in a row: the next one waits longer (reconnect.ts). */
+  private failures = 0;
   private adminPool: pg.Pool | null = null;
   private gatewayPool: pg.Pool | null = null;
   private embedded: EmbeddedServer | null = null;
@@ -39,7 +42,12 @@ export class ControlPlane {
     private readonly onStatus: (s: CpStatus) => void = () => {},
     private readonly log: (line: string) => void = () => {},
     private readonly healthIntervalMs = 3000,
+    private readonly maxBackoffMs = 60_000,
   ) {
+    this.health = new HealthSchedule(
+      () => this.ping(),
+      () => nextCheckDelayMs(this.failures, this.healthIntervalMs, this.maxBackoffMs),
+    );
     this.current = {
       state: 'not-connected',
       mode: config.controlPlane.mode,
@@ -125,14 +133,18 @@ export class ControlPlane {
       });
       await this.pool.query('SELECT 1');
       this.set({ state: 'connected', mode, detail: this.describe() });
-      this.health = setInterval(() => void this.ping(), this.healthIntervalMs);
-      this.health.unref();
+      this.health.start();
     } catch (err) {
       const f =
         err instanceof ArxFailure
           ? err
           : new ArxFailure('DB_UNREACHABLE', `The control-plane database is unreachable: ${(err as Error).message}`);
-      this.set({ state: 'unreachable', mode, detail: f.message });
+      // A server that is not up yet is found by the health checks once it is: no restart needed.
+      if (this.pool && f.code === 'DB_UNREACHABLE') {
+        this.failures = 1;
+        this.health.start();
+      }
+      this.set(this.unreachable(f.message));
       throw f;
     }
   }
@@ -148,18 +160,35 @@ export class ControlPlane {
     const mode = this.config.controlPlane.mode;
     try {
       await pool.query('SELECT 1');
+      this.failures = 0;
       if (this.current.state !== 'connected') this.set({ state: 'connected', mode, detail: this.describe() });
       return true;
     } catch (err) {
-      if (this.current.state !== 'unreachable') {
-        this.set({
-          state: 'unreachable',
-          mode,
-          detail: `The control-plane database is not answering (${(err as Error).message})`,
-        });
-      }
+      this.failures += 1;
+      // Every failed check is published: the status bar shows the attempt and the next check.
+      this.set(this.unreachable(`The control-plane database is not answering (${(err as Error).message})`));
       return false;
     }
+  }
+
+  /** Checks now (Retry now), then carries on with the schedule from the result. */
+  async retryNow(): Promise<boolean> {
+    const ok = await this.ping();
+    this.health.rearm();
+    if (!ok) this.set(this.unreachable(this.current.detail));
+    return ok;
+  }
+
+  private unreachable(detail: string): CpStatus {
+    const delay = nextCheckDelayMs(this.failures, this.healthIntervalMs, this.maxBackoffMs);
+    return {
+      state: 'unreachable',
+      mode: this.config.controlPlane.mode,
+      detail,
+      ...(this.pool
+        ? { reconnect: { failedChecks: this.failures, nextCheckAt: new Date(Date.now() + delay).toISOString() } }
+        : {}),
+    };
   }
 
   /** Adds a note to the connected state's detail (e.g. demo seeding progress); null clears it. */
@@ -253,8 +282,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
-    if (this.health) clearInterval(this.health);
-    this.health = null;
+    this.health.stop();
     await this.closeOperatorPool('none');
     const pools = [this.pool, this.adminPool, this.gatewayPool];
     this.pool = this.adminPool = this.gatewayPool = null;

@@ -101,6 +101,20 @@ export function runningPostmaster(clusterDir: string): number | null {
 }
 
 /**
+ * A cluster whose data directory lost its credentials (deleted by hand; as root the cluster lives
+ * elsewhere) would only answer "password authentication failed" to new random passwords: say what
+ * happened and how to start afresh instead.
+ */
+export function refuseOrphanedCluster(dataDir: string, clusterDir: string): void {
+  if (!existsSync(join(clusterDir, 'PG_VERSION')) || existsSync(join(dataDir, 'embedded-pg.json'))) return;
+  throw new ArxFailure(
+    'DB_DATA_DIR_MISSING',
+    `The embedded database in ${clusterDir} belongs to the data directory ${dataDir}, but that directory (or its embedded-pg.json) is gone, so its passwords are lost. To start afresh, remove both with: arx reset --data-dir ${dataDir}`,
+    { dataDir, clusterDir },
+  );
+}
+
+/**
  * Starts the embedded control-plane database: loopback only, no Unix socket, a random password
  * kept in the data directory (mode 0600), a port chosen at each start.
  */
@@ -108,8 +122,9 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedServer> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const clusterDir = clusterDirFor(dataDir);
+  refuseOrphanedCluster(dataDir, clusterDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const creds = loadOrCreateCredentials(dataDir);
   const port = await freeLoopbackPort();
   const pg = new EmbeddedPostgres({

@@ -4,6 +4,7 @@ import type { Status } from '../../../shared/contract';
 import { callArx } from '../app/arx-client';
 import type { Loadable } from '../app/use-arx-result';
 import { useConsoleStatus } from './use-console-status';
+import { ReconnectNote } from '../cache/ReconnectNote';
 
 /** Why an action that needs the control plane is disabled now, or null when it is connected. */
 export function controlPlaneBlocker(status: Loadable<Status>): string | null {
@@ -57,6 +58,7 @@ export function ControlPlaneBanner({ status }: { status: Loadable<Status> }) {
           reconnects by itself; meanwhile evidence you opened before is shown from this workstation&apos;s cache,
           approvals are queued, and changes that need the control plane are disabled.
           {lastCheck && ` Still unreachable at ${lastCheck}.`}
+          <ReconnectNote controlPlane={status.value.controlPlane} />
         </Text>
         <Button size="xs" variant="default" loading={checking} onClick={() => void retry()} style={{ flexShrink: 0 }}>
           Retry now

@@ -80,6 +80,27 @@ describe('embedded control plane connection', () => {
     }
   });
 
+  it('reconnects by itself with growing waits between checks, and says when it checks next', async () => {
+    const admin = cp.requireAdminPool();
+    await admin.query(`ALTER ROLE arx_bootstrap_app NOLOGIN`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'arx_bootstrap_app'`);
+    const seen: { failedChecks: number; waitMs: number }[] = [];
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && (seen.at(-1)?.failedChecks ?? 0) < 4) {
+      const s = cp.status();
+      if (s.state === 'unreachable' && s.reconnect && s.reconnect.failedChecks !== seen.at(-1)?.failedChecks)
+        seen.push({ failedChecks: s.reconnect.failedChecks, waitMs: Date.parse(s.reconnect.nextCheckAt) - Date.now() });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // No one called ping(): the schedule did, each wait about twice the one before (200, 400, 800 ms…).
+    expect(seen.map((x) => x.failedChecks).slice(0, 3)).toEqual([1, 2, 3]);
+    const [, second, third] = seen;
+    expect(third!.waitMs).toBeGreaterThan(second!.waitMs * 1.5);
+    await admin.query(`ALTER ROLE arx_bootstrap_app LOGIN`);
+    await expect.poll(() => cp.status().state, { timeout: 20_000, interval: 50 }).toBe('connected');
+    expect(cp.status().reconnect).toBeUndefined();
+  });
+
   it('a second start of the same data directory after a stop finds its data', async () => {
     await cp.stop();
     cp = new ControlPlane(
