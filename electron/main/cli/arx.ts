@@ -12,6 +12,7 @@ import { chainVerify, simulateCommand } from './chain-commands';
 import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
+import { resetCommand } from './reset-command';
 
 /** Commands anyone may run, logged in or not: the contract declares them `access.session: 'none'`. */
 const isPublic = (name: CommandName): boolean => commands[name].access.session === 'none';
@@ -97,6 +98,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   chainVerify,
   cardProvisionTest,
   policyCheck,
+  resetCommand,
   ...BUNDLE_CLI_COMMANDS,
   ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand),
 ];

