@@ -15,6 +15,7 @@ import { RemovalPoller } from './removal-poller';
 import { curveOf, ecdsaRawToDer } from './signature-encoding';
 import { CKK_EC, CKK_RSA, RSA_OAEP_SHA1, signingPlan, type SignatureAlgorithm } from './signing-plan';
 
+const CKU_USER = 1;
 const CKU_CONTEXT_SPECIFIC = 2;
 
 export interface SignatureResult {
@@ -33,6 +34,11 @@ export interface SignatureResult {
  */
 export class CardSession extends EventEmitter<{ removed: [] }> {
   private state: 'open' | 'removed' | 'closed' = 'open';
+  /**
+   * A wrong signature PIN: a failed VERIFY clears the card's PIN status, and OpenSC then forgets the
+   * session's user login (a context-specific login answers CKR_OPERATION_NOT_INITIALIZED).
+   */
+  private userLoginLost = false;
   private readonly poller: RemovalPoller;
 
   constructor(
@@ -107,6 +113,18 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
    * `purpose` says what is being signed (shown to the user, never the PIN). The PIN buffer is
    * zero-filled on every path.
    */
+  /** Logs the user in again with the PIN given for this signature (the same PIV PIN). */
+  private async restoreUserLogin(pin: Uint8Array | null): Promise<void> {
+    // The client zero-fills what it is given, and the context-specific login needs the PIN next.
+    const copy = pin ? Uint8Array.from(pin) : null;
+    try {
+      await this.client.call({ op: 'login', session: this.session, userType: CKU_USER, pin: copy });
+    } catch (err) {
+      if (!(err instanceof ArxFailure && err.details?.ckr === 'CKR_USER_ALREADY_LOGGED_IN')) throw err;
+    }
+    this.userLoginLost = false;
+  }
+
   async signDigest(
     purpose: string,
     digest: Uint8Array,
@@ -131,11 +149,13 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
         if (!plan) throw mismatch(certificate);
         if (key.alwaysAuthenticate && (!pin || pin.length === 0))
           throw new ArxFailure('PIN_INVALID', `Enter the PIN to sign: ${purpose}.`);
+        if (key.alwaysAuthenticate && this.userLoginLost) await this.restoreUserLogin(pin);
         await this.client.call({ op: 'signInit', session: this.session, key: key.handle, mechanism: plan.mechanism });
         if (key.alwaysAuthenticate) {
           try {
             await this.client.call({ op: 'login', session: this.session, userType: CKU_CONTEXT_SPECIFIC, pin });
           } catch (err) {
+            if (err instanceof ArxFailure && err.code === 'PIN_INCORRECT') this.userLoginLost = true;
             // End the pending operation: "a call to C_Sign always terminates the active signing
             // operation" (PKCS#11 v2.40 §5.12); without the context login it fails, as intended.
             await this.client
