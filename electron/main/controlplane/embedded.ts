@@ -205,7 +205,7 @@ function stopperFor(pg: EmbeddedPostgres, clusterDir: string): () => Promise<voi
   const exited = child
     ? new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once('exit', () => resolve())))
     : null;
-  return async () => {
+  const stop = async () => {
     if (!child || !exited) {
       if (runningPostmaster(clusterDir) === null) return;
       await pg.stop();
@@ -217,4 +217,25 @@ function stopperFor(pg: EmbeddedPostgres, clusterDir: string): () => Promise<voi
     }
     await Promise.race([pg.stop(), exited]);
   };
+  return async () => {
+    await stop();
+    await postmasterGone(clusterDir);
+  };
+}
+
+/**
+ * Waits until no postmaster serves `clusterDir`. As root the library's child is the wrapper that
+ * runs postgres as the postgres user, and its exit does not mean the server is down: the server
+ * is then asked itself (SIGINT, PostgreSQL's fast shutdown), so that quitting leaves none behind.
+ */
+async function postmasterGone(clusterDir: string, timeoutMs = 15_000): Promise<void> {
+  const pid = runningPostmaster(clusterDir);
+  if (pid === null) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    /* gone meanwhile */
+  }
+  const until = Date.now() + timeoutMs;
+  while (runningPostmaster(clusterDir) !== null && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
 }

@@ -1,15 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../electron/main/cli/arx';
 import type { CliIo } from '../../../electron/main/cli/cli-command';
-import { clusterDirFor, startEmbeddedPostgres } from '../../../electron/main/controlplane/embedded';
+import { clusterDirFor, runningPostmaster, startEmbeddedPostgres } from '../../../electron/main/controlplane/embedded';
 
 /**
  * Set-up without dead ends: `arx reset` removes a data directory and the embedded cluster it owns
  * (asking first), a data directory deleted by hand is named as such rather than as a password
- * error.
+ * error, and Ctrl-C on `arx demo` leaves no database running and no temporary Chromium profile.
  */
 const work = mkdtempSync(join(tmpdir(), 'arx-reset-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -84,4 +85,40 @@ describe('a data directory deleted by hand', () => {
     // Nothing was made up in its place.
     expect(existsSync(join(dir, 'embedded-pg.json'))).toBe(false);
   });
+});
+
+describe('Ctrl-C on arx demo (built console: npm run build)', () => {
+  it('stops the embedded database and removes the temporary Chromium profile', async () => {
+    const dataDir = join(work, 'interrupted');
+    const tmp = mkdtempSync(join(work, 'tmp-'));
+    // As root, initdb runs as postgres and reads its password file from TMPDIR.
+    for (const d of [work, tmp]) chmodSync(d, 0o755);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ARX_DATA_DIR: dataDir,
+      TMPDIR: tmp,
+      ARX_FORCE_CHROMIUM: '1',
+      ARX_DEMO_EVENTS: '20',
+    };
+    delete env.DISPLAY;
+    delete env.WAYLAND_DISPLAY;
+    const child = spawn(process.execPath, [join(process.cwd(), 'dist/electron/arx.mjs'), 'demo'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await expect.poll(() => out, { timeout: 150_000, interval: 250 }).toMatch(/Press Ctrl-C to stop/);
+    expect(out).toMatch(/Control plane: connected/);
+    expect(readdirSync(tmp).some((f) => f.startsWith('arx-chromium-'))).toBe(true);
+    expect(runningPostmaster(clusterDirFor(dataDir)), out).not.toBeNull();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(runningPostmaster(clusterDirFor(dataDir)), `exit ${code}\n${out}`).toBeNull();
+    expect(readdirSync(tmp).filter((f) => f.startsWith('arx-chromium-'))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(code, out).toBe(0);
+  }, 240_000);
 });
