@@ -48,6 +48,10 @@ export interface ConsoleOptions {
   wrapServices?: (services: ConsoleServices) => ConsoleServices;
   /** With controlPlane 'demo': log in through the UI with this card (notice, reader, PIN) and wait for the console; null (default): stay on the notice. */
   login?: DemoOperator | null;
+  /** More ARX_* configuration, as a deployment sets it (e.g. another card module and its trust anchors). */
+  env?: Record<string, string>;
+  /** Runs once the services (and the demo control plane) are up, before Chromium opens: e.g. enrol other cards. */
+  beforeUi?: (services: ConsoleServices) => Promise<void>;
 }
 
 export interface OpenedConsole extends ChromiumConsole {
@@ -72,7 +76,11 @@ async function openConsole(
 ): Promise<OpenedConsole> {
   const dataDir = mkdtempSync(join(dataRoot, 'console-'));
   const demo = opts.controlPlane === 'demo';
-  const env: Record<string, string> = { ARX_CONTROL_PLANE: demo ? 'embedded' : 'none', ARX_DATA_DIR: dataDir };
+  const env: Record<string, string> = {
+    ...opts.env,
+    ARX_CONTROL_PLANE: demo ? 'embedded' : 'none',
+    ARX_DATA_DIR: dataDir,
+  };
   if (opts.classification) env.ARX_CLASSIFICATION = opts.classification;
   if (opts.caveat !== undefined) {
     const file = join(dataDir, 'arx.json');
@@ -102,6 +110,9 @@ async function openConsole(
     if (st.controlPlane.state !== 'connected')
       throw new Error(`demo control plane did not start: ${st.controlPlane.detail}`);
     if (!services.config.card.trustAnchors) throw new Error('demo card was not prepared (is softhsm2 installed?)');
+  }
+  if (opts.beforeUi) await opts.beforeUi(services);
+  if (demo) {
     // Loads the card module in its worker while Chromium starts (the login screen's first
     // card.readers would do the same, only later). A session of its own: the page's is untouched.
     const warm = new ConsoleSession();
