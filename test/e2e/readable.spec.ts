@@ -23,7 +23,10 @@ test('the explorer states real counts; Home writes relative times with UTC on ho
 
   await sectionsNav(page).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('tab', { name: 'Explorer' }).click();
-  const status = page.getByRole('status').filter({ hasText: /\bevents?\b/ }).first();
+  const status = page
+    .getByRole('status')
+    .filter({ hasText: /\bevents?\b/ })
+    .first();
   await expect(status).toContainText(`200 of ${(await count()).toLocaleString('en-US')} events shown`);
   await page.getByLabel('Decision', { exact: true }).and(page.locator('input')).click();
   await page.getByRole('option', { name: 'deny', exact: true }).click();
