@@ -1,4 +1,4 @@
-import { createVerify, X509Certificate } from 'node:crypto';
+import { constants, verify, X509Certificate } from 'node:crypto';
 import { fromBase64 } from '../../../shared/bytes';
 import { DsseEnvelopeSchema, pae } from '../../../shared/dsse';
 import type { GrantForReview } from '../controlplane/repos/administration';
@@ -25,6 +25,24 @@ export interface AccessReviewEntry {
 
 type Certs = Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date }>;
 
+/**
+ * A signature made on the card over SHA-256 of the PAE: ECDSA (DER) for EC keys; RSASSA-PSS with a
+ * 32-byte salt (the card service's default) or PKCS#1 v1.5 for RSA keys. Never throws.
+ */
+function verifiesOnCard(der: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    const key = new X509Certificate(der).publicKey;
+    if (key.asymmetricKeyType === 'ec') return verify('sha256', data, { key, dsaEncoding: 'der' }, sig);
+    if (key.asymmetricKeyType !== 'rsa') return false;
+    return (
+      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig) ||
+      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, sig)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `envelope` is a statement of `signer`'s enrolled signing certificate that verifies and says `want`. */
 function check(envelope: unknown, signer: string | null, want: Record<string, unknown>, certs: Certs): SignatureCheck {
   if (envelope === null || envelope === undefined || signer === null) return 'missing';
@@ -43,13 +61,7 @@ function check(envelope: unknown, signer: string | null, want: Record<string, un
     const cert = certs.get(s.keyid);
     const sig = fromBase64(s.sig);
     if (!cert || cert.operatorId !== signer || cert.usage !== 'signature' || !sig) return false;
-    try {
-      return createVerify('sha256')
-        .update(pae(env.data.payloadType, payload))
-        .verify(new X509Certificate(cert.der).publicKey, sig);
-    } catch {
-      return false;
-    }
+    return verifiesOnCard(cert.der, pae(env.data.payloadType, payload), sig);
   });
   return ok ? 'verified' : 'invalid';
 }
