@@ -41,10 +41,11 @@ export async function registerTestOperators(
   tenantIds?: readonly string[],
 ): Promise<RegisteredOperators> {
   const tenants = tenantIds ?? (await allTenantIds(admin));
+  const enrolled = provisioned.cards.filter((c) => c.enrol !== false);
   let logins = 0;
   const operatorIds = await inTransaction(admin, async (client) => {
     const ids: string[] = [];
-    for (const card of provisioned.cards) {
+    for (const card of enrolled) {
       const operatorId = await upsertOperator(client, randomUUID(), card.edipi, card.displayName);
       await replaceCertificates(
         client,
@@ -67,13 +68,13 @@ export async function registerTestOperators(
   for (const tenantId of tenants) {
     grants += await withTenant(admin, tenantId, async (client) => {
       let added = 0;
-      for (const [i, card] of provisioned.cards.entries())
+      for (const [i, card] of enrolled.entries())
         added += await grantRoles(client, tenantId, operatorIds[i]!, card.roles);
       return added;
     });
   }
-  const certificates = provisioned.cards.reduce((n, card) => n + card.certificates.length, 0);
-  return { operators: provisioned.cards.length, logins, certificates, grants, tenants: [...tenants] };
+  const certificates = enrolled.reduce((n, card) => n + card.certificates.length, 0);
+  return { operators: enrolled.length, logins, certificates, grants, tenants: [...tenants] };
 }
 
 /** A fresh database login for the card's operator, wrapped to its key-management certificate. */

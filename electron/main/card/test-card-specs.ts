@@ -50,6 +50,8 @@ export interface TestCardSpec {
   roles: string[];
   /** The error code validation must give for the PIV Authentication certificate (null: accepted). */
   expect: string | null;
+  /** false: provisioned only, left for an administrator to enrol (registerTestOperators skips it). */
+  enrol?: boolean;
 }
 
 export const TEST_CARDS: readonly TestCardSpec[] = [
@@ -136,6 +138,8 @@ export interface ProvisionedCard {
   expect: string | null;
   roles: string[];
   certificates: ProvisionedCertificate[];
+  /** false: not registered as an operator (TestCardSpec.enrol). */
+  enrol?: boolean;
 }
 
 export interface ProvisionedTestCards {

@@ -220,6 +220,7 @@ async function provisionCard(
     case: spec.case,
     expect: spec.expect,
     roles: spec.roles,
+    ...(spec.enrol === false ? { enrol: false } : {}),
     certificates,
   };
 }

@@ -57,6 +57,16 @@ export const DEMO_CARD_SPECS: readonly TestCardSpec[] = [
     roles: ['policy-author', 'approver'],
     expect: null,
   },
+  // A newcomer's card waiting for enrolment: an administrator enrols it in the Administration screen.
+  {
+    label: 'ARX TEST DIAZ EC',
+    keyType: 'ec',
+    case: 'good',
+    person: { last: 'DIAZ', first: 'DANA', middle: 'D', edipi: '1000000009' },
+    roles: [],
+    expect: null,
+    enrol: false,
+  },
 ];
 
 /** The demo test cards (provisioned once under the data directory, as the demo card uses them), enrolled in `tenantIds`; null without SoftHSM2 or with real trust anchors configured. */
