@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { adminCommands } from '../../../shared/contract/domains/admin';
 import { systemTenantId } from '../controlplane/repos/administration';
@@ -137,5 +140,14 @@ export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adm
     },
     'admin.accessReview': review,
     'admin.accessReviewCsv': async () => ({ csv: accessReviewCsv(await review()) }),
+    'admin.accessReviewExport': async () => {
+      const entries = await review();
+      const csv = accessReviewCsv(entries);
+      const dir = join(deps.config.dataDir, 'exports');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, `access-review-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
+      writeFileSync(path, csv, { mode: 0o600, flag: 'wx' });
+      return { path, rows: entries.length, sha256: createHash('sha256').update(csv).digest('hex') };
+    },
   };
 }

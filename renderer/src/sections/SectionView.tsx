@@ -1,3 +1,4 @@
+import { AdminSection } from '../admin/AdminSection';
 import { HomeSection } from '../home/HomeSection';
 import { AuditSection } from './AuditSection';
 import { BundlesSection } from './BundlesSection';
@@ -18,6 +19,8 @@ export function SectionView({ section }: { section: SectionId }) {
       return <CertificatesSection />;
     case 'bundles':
       return <BundlesSection />;
+    case 'administration':
+      return <AdminSection />;
     case 'settings':
       return <SettingsSection />;
   }

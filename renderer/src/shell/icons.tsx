@@ -50,6 +50,7 @@ const PATHS: Record<SectionId | 'shield' | 'sun' | 'moon' | 'info', readonly str
     'M5 8v10a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-10',
     'M10 12h4',
   ],
+  administration: ['M8 7a4 4 0 1 0 8 0a4 4 0 1 0-8 0', 'M6 21v-2a4 4 0 0 1 4-4h2.5', 'M17.5 15v6', 'M14.5 18h6'],
   settings: [
     'M12 6a2 2 0 1 0 4 0a2 2 0 1 0-4 0',
     'M4 6h8',

@@ -163,6 +163,11 @@ export const adminCommands = {
     request: z.object({}).strict(),
     response: z.array(AccessReviewEntrySchema),
   }),
+  'admin.accessReviewExport': admin({
+    summary: "Write the access review as CSV into the data directory's exports folder (the console's export).",
+    request: z.object({}).strict(),
+    response: z.object({ path: z.string(), rows: z.number().int(), sha256: z.string() }).strict(),
+  }),
   'admin.accessReviewCsv': admin({
     summary: 'The access review as CSV (RFC 4180).',
     request: z.object({}).strict(),

@@ -18,5 +18,6 @@ export const ADMIN_SAMPLES: { [N in keyof typeof adminCommands]: RequestOf<N> } 
   'admin.approve': { requestId: OPERATOR, pin: '123456' },
   'admin.revoke': { tenantId: TENANT, operatorId: OPERATOR, role: 'auditor', pin: '123456' },
   'admin.accessReview': {},
+  'admin.accessReviewExport': {},
   'admin.accessReviewCsv': {},
 };

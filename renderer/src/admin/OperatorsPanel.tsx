@@ -1,0 +1,122 @@
+import { Badge, Button, Loader, Stack, Table, Title } from '@mantine/core';
+import { useState } from 'react';
+import type { ResponseOf } from '../../../shared/contract';
+import { callArx } from '../app/arx-client';
+import { ErrorNotice } from '../app/ErrorNotice';
+import { EnrolOperator } from './EnrolOperator';
+import { useSignedAction } from './signed-action';
+import { useAdminList, utcDay } from './use-admin-data';
+
+type Operator = ResponseOf<'admin.operatorList'>[number];
+
+/** Within this many days a certificate's expiry is flagged (the access review uses the same horizon). */
+const SOON_MS = 30 * 86_400_000;
+
+function Expiry({ iso, now }: { iso: string | null; now: number }) {
+  if (!iso) return <>—</>;
+  const left = Date.parse(iso) - now;
+  return (
+    <>
+      {utcDay(iso)}{' '}
+      {left < 0 ? (
+        <Badge color="red" variant="light">
+          expired
+        </Badge>
+      ) : left < SOON_MS ? (
+        <Badge color="yellow" variant="light">
+          expires soon
+        </Badge>
+      ) : null}
+    </>
+  );
+}
+
+/** Operators: enrol from certificate files, the list with certificate expiry, disable and enable. */
+export function OperatorsPanel({ me }: { me: string | null }) {
+  const [operators, reload] = useAdminList((arx) => arx.admin.operatorList({}));
+  const [dialog, ask] = useSignedAction();
+  const [now] = useState(() => Date.now());
+
+  const toggle = (o: Operator) => {
+    const disable = o.status === 'active';
+    ask({
+      title: disable ? 'Disable an operator' : 'Enable an operator',
+      purpose: disable
+        ? `${o.displayName} can no longer log in, and their open sessions end now.`
+        : `${o.displayName} can log in again, with the roles they still hold.`,
+      details: [
+        ['Operator', `${o.displayName} (EDIPI ${o.edipi})`],
+        ['Change', disable ? 'disable' : 'enable'],
+      ],
+      run: (pin) =>
+        disable
+          ? callArx((arx) => arx.admin.operatorDisable({ operatorId: o.operatorId, pin }))
+          : callArx((arx) => arx.admin.operatorEnable({ operatorId: o.operatorId, pin })),
+      done: reload,
+    });
+  };
+
+  return (
+    <Stack gap="lg">
+      <section aria-labelledby="admin-enrol-heading">
+        <Title order={2} id="admin-enrol-heading" mb="xs">
+          Enrol an operator
+        </Title>
+        <EnrolOperator ask={ask} enrolled={reload} />
+      </section>
+      <section aria-labelledby="admin-operators-heading">
+        <Title order={2} id="admin-operators-heading" mb="xs">
+          Operators
+        </Title>
+        {operators.state === 'loading' && <Loader size="sm" aria-label="Reading the operators" />}
+        {operators.state === 'error' && <ErrorNotice error={operators.error} title="The operators could not be read" />}
+        {operators.state === 'ok' && (
+          <Table withTableBorder striped aria-labelledby="admin-operators-heading">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>EDIPI</Table.Th>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Certificates expire</Table.Th>
+                <Table.Th>Enrolled</Table.Th>
+                <Table.Th>Change</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {operators.value.map((o) => (
+                <Table.Tr key={o.operatorId}>
+                  <Table.Td>{o.edipi}</Table.Td>
+                  <Table.Td>{o.displayName}</Table.Td>
+                  <Table.Td>
+                    <Badge color={o.status === 'active' ? 'green' : 'gray'} variant="light">
+                      {o.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Expiry iso={o.certificatesExpire} now={now} />
+                  </Table.Td>
+                  <Table.Td>{utcDay(o.createdAt)}</Table.Td>
+                  <Table.Td>
+                    {o.operatorId === me ? (
+                      'you'
+                    ) : (
+                      <Button
+                        size="xs"
+                        variant="default"
+                        onClick={() => toggle(o)}
+                        aria-label={`${o.status === 'active' ? 'Disable' : 'Enable'} ${o.displayName}`}
+                      >
+                        {o.status === 'active' ? 'Disable…' : 'Enable…'}
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </section>
+      {dialog}
+    </Stack>
+  );
+}
