@@ -86,6 +86,8 @@ const TEMPLATE_SOURCES = [
   'electron/main/crypto/blake3-wasm.ts',
   'electron/main/pki/test-pki.ts',
   'electron/main/card/test-cards.ts',
+  'electron/main/card/test-card-specs.ts',
+  'electron/main/card/test-card-operators.ts',
   'shared/chain/format.ts',
   'shared/chain/blake3.ts',
   'shared/events',
