@@ -152,6 +152,8 @@ function PrecheckProblem({ problem, blocking }: { problem: LoginProblem; blockin
       title={blocking ? 'This card cannot log in now' : 'The login may fail'}
       data-error-code={problem.code}
       data-testid="login-precheck"
+      // The yellow title on its own tint fails WCAG AA contrast: titles in the text colour.
+      styles={{ title: { color: 'var(--mantine-color-text)' } }}
     >
       <Text size="sm">
         <Code fw={700}>{problem.code}</Code> {problem.message}
