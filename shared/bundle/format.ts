@@ -121,6 +121,7 @@ export const BUNDLE_CHECKS = [
   { id: 'policy-signatures', label: 'Policy-version signatures' },
   { id: 'certificates', label: 'Certificate signatures' },
   { id: 'signer-paths', label: 'Signer paths and CRLs' },
+  { id: 'writers', label: 'Event writers' },
   { id: 'decisions', label: 'Decision re-verification' },
 ] as const;
 export type BundleCheckId = (typeof BUNDLE_CHECKS)[number]['id'];

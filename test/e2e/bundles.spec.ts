@@ -39,7 +39,7 @@ test.describe('Bundles screen', () => {
     const verdict = page.getByTestId('bundle-verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
     const checks = page.getByRole('table', { name: 'Checks' });
-    await expect(checks.getByRole('row')).toHaveCount(10);
+    await expect(checks.getByRole('row')).toHaveCount(11);
     await expect(checks.locator('[data-ok="false"]')).toHaveCount(0);
     await expect(page.getByTestId('bundle-warnings')).toContainText('GATEWAY_KEYS_UNPINNED');
     for (const label of [
@@ -50,6 +50,7 @@ test.describe('Bundles screen', () => {
       'Checkpoint signatures and key windows',
       'Policy-version signatures',
       'Signer paths and CRLs',
+      'Event writers',
       'Decision re-verification',
     ]) {
       await expect(checks.getByRole('row', { name: new RegExp(label) })).toContainText('✓');

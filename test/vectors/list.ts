@@ -743,12 +743,12 @@ export const VECTORS: VectorSpec[] = [
       }),
   },
   {
-    name: 'valid-opaque-event',
-    class: 'valid',
-    exit: 0,
-    codes: [],
+    name: 'events-opaque-event',
+    class: 'events',
+    exit: 1,
+    codes: ['EVENT_WRITER_UNAUTHENTICATED'],
     description:
-      'Event seq 3 is not a CloudEvent but was chained and checkpointed as such: the format checks integrity, not event content (except decision replay).',
+      'Event seq 3 is not a CloudEvent but was chained and checkpointed as such: its links verify, but it names no event type and no writer, so its writer is not authenticated.',
     make: (c) => c.tar({ model: (m) => (m.events[3] = utf8('{"hello":"world"}')) }),
   },
   // links

@@ -11,7 +11,7 @@ import {
   type CheckpointRow,
   type GatewayKeyRow,
 } from '../controlplane/repos/checkpoints';
-import { chainHashAt, policyShasDecidedIn, rangeSize } from '../controlplane/repos/events';
+import { chainHashAt, policyShasDecidedIn, rangeSize, writerCertificatesIn } from '../controlplane/repos/events';
 import { certificateDers, certificateEnrolments } from '../controlplane/repos/operators';
 import {
   signaturesInSigningOrder,
@@ -151,14 +151,19 @@ const bySha256 = (ders: readonly { rawData: ArrayBuffer }[]) => {
   return out;
 };
 
-/** Certificates of every signer (the exporter's is added after signing), the intermediates and the CRLs. */
+/**
+ * Certificates of every signer (the exporter's is added after signing) — policy and review signers
+ * and the writers of the range's console events — the intermediates and the CRLs.
+ */
 async function certificates(
   client: pg.ClientBase,
   s: PolicyEvidence,
   reviews: StoredReview[],
   trust: TrustStore | null,
+  writers: readonly string[],
 ) {
   const certShas = new Set<string>([
+    ...writers,
     ...s.signatures.map((x) => toHex(new Uint8Array(x.certificate_sha256))),
     ...reviews.flatMap((r) => (r.envelope.signatures ?? []).map((x) => String(x.keyid ?? ''))).filter(isHex64),
   ]);
@@ -205,7 +210,8 @@ export async function readSnapshot(
   const policies = await policyEvidence(client, req.tenantId, from, to);
   // Fidelity certificates that overlap the range.
   const reviews = await reviewsOverlapping(client, req.tenantId, from, to);
-  const { certs, crls } = await certificates(client, policies, reviews, req.trustStore);
+  const writers = await writerCertificatesIn(client, req.tenantId, from, to);
+  const { certs, crls } = await certificates(client, policies, reviews, req.trustStore, writers);
   progress({ phase: 'proofs', done: 0, total: 2 });
   const { endProof, startProof } = await proofs(client, req.tenantId, from, to, checkpoints, hasher);
   progress({ phase: 'proofs', done: 2, total: 2 });

@@ -13,6 +13,7 @@ import { checkPolicies } from './verify/policies';
 import { readBundle } from './verify/read';
 import { checkReviews } from './verify/reviews';
 import { createState, type VerifyState } from './verify/state';
+import { checkWriters } from './verify/writers';
 import type { VerifiedBundle, VerifyBundleOptions } from './verify/types';
 
 export type { BundleContents, BundleTrust, VerifiedBundle, VerifyBundleOptions } from './verify/types';
@@ -115,6 +116,7 @@ async function checkWholeBundle(
   await checkPolicies(s, paths);
   await checkReviews(s, paths, report.warnings);
   await checkCertificateSignatures(s);
+  await checkWriters(s, manifest.exporter, report.warnings);
   if (!s.pins) noteUnpinned(s, report, opts);
   report.checks = s.checks.report();
   report.ok = report.checks.every((c) => c.ok);

@@ -32,9 +32,12 @@ export interface WriterIssue {
 
 /** A certificate the verifier trusts for an operator (path validated by the caller). */
 export interface OperatorCertificate {
-  operatorId: string;
+  /** The operator it is enrolled for; null where the caller binds writers to people otherwise (a bundle). */
+  operatorId: string | null;
   /** The certificate, DER. */
   der: Uint8Array;
+  /** When its path is valid (ms since the epoch): an event dated outside it is not authenticated by it. */
+  window?: { notBefore: number; notAfter: number };
 }
 
 /** Holds events that may need authentication while a chain streams; the rest cost one cheap test. */
@@ -57,15 +60,21 @@ export class WriterCollector {
 }
 
 const WRITER_KEY = new TextEncoder().encode('"arxwriter":"');
-/** The certificates the collected events name (`arxcert`), each with the earliest event time naming it. */
-export function referencedCertificates(rows: readonly { bytes: Uint8Array }[]): Map<string, string> {
-  const out = new Map<string, string>();
+/** The certificates the collected events name (`arxcert`), each with the first and last event time naming it. */
+export function referencedCertificates(
+  rows: readonly { bytes: Uint8Array }[],
+): Map<string, { first: string; last: string }> {
+  const out = new Map<string, { first: string; last: string }>();
   const decoder = new TextDecoder();
   for (const r of rows) {
     const text = decoder.decode(r.bytes);
     const cert = CERT_FIELD.exec(text)?.[1];
+    if (!cert) continue;
     const time = TIME_FIELD.exec(text)?.[1] ?? '';
-    if (cert && (!out.has(cert) || time < out.get(cert)!)) out.set(cert, time);
+    const span = out.get(cert);
+    if (!span) out.set(cert, { first: time, last: time });
+    else if (time < span.first) span.first = time;
+    else if (time > span.last) span.last = time;
   }
   return out;
 }
@@ -149,7 +158,8 @@ function judge(
   }
   const certSha = typeof ev['arxcert'] === 'string' ? ev['arxcert'] : '';
   const cert = certificates.get(certSha);
-  if (!writer?.startsWith('operator/') || !cert || `operator/${cert.operatorId}` !== writer) {
+  const bound = cert && (cert.operatorId === null || `operator/${cert.operatorId}` === writer);
+  if (!writer?.startsWith('operator/') || !cert || !bound) {
     return {
       code: 'EVENT_WRITER_UNAUTHENTICATED',
       seq,
@@ -159,6 +169,14 @@ function judge(
       found: writer ?? '(none)',
     };
   }
+  const time = typeof ev['time'] === 'string' ? Date.parse(ev['time']) : NaN;
+  if (cert.window && !(time >= cert.window.notBefore && time <= cert.window.notAfter))
+    return {
+      code: 'EVENT_WRITER_UNAUTHENTICATED',
+      seq,
+      message: `${type} is dated ${String(ev['time']).slice(0, 40)}, when the certificate ${certSha.slice(0, 16)} of ${writer} was not valid`,
+      found: writer,
+    };
   const key = keyOf(certSha);
   const sig = fromBase64(split.signature);
   if (!key || !sig || !verifySignature(key, split.preimage, sig))

@@ -28,9 +28,47 @@ export function writerTrustOf(
 }
 
 /**
+ * Validates a writer's certificate for the login purpose against `trust`: revocation with the CRLs
+ * held now (a card revoked since no longer vouches), validity periods at the time of the events it
+ * signed (an expired card does not undo what it signed while valid). Judged at the first event's
+ * time, or the last's when the first is outside; the path's window then bounds each event.
+ */
+export async function validateWriterCertificate(
+  der: Uint8Array,
+  trust: WriterTrust,
+  span: { first: string; last: string },
+): Promise<WriterCertificateCheck> {
+  let x: X509Certificate;
+  try {
+    x = new X509Certificate(new Uint8Array(der));
+  } catch {
+    return { ok: false, code: 'CERT_MALFORMED', message: 'not a DER X.509 certificate' };
+  }
+  let last: Awaited<ReturnType<typeof validateCertificate>> | null = null;
+  for (const t of new Set([span.first, span.last])) {
+    const at = new Date(t);
+    if (Number.isNaN(at.getTime())) continue;
+    last = await validateCertificate(x, trust.store, 'login', { ...trust.policy, validityAt: at });
+    if (last.ok || !OUT_OF_PERIOD.has(last.error.code)) break;
+  }
+  if (!last) return { ok: false, code: 'EVENT_TIME_INVALID', message: 'its events carry no valid time' };
+  if (!last.ok) return { ok: false, code: last.error.code, message: last.error.message };
+  const w = last.value.window;
+  return {
+    ok: true,
+    window: { notBefore: w.notBefore.getTime(), notAfter: w.notAfter.getTime() },
+    edipi: last.value.identity?.edipi ?? null,
+  };
+}
+export type WriterCertificateCheck =
+  | { ok: true; window: { notBefore: number; notAfter: number }; edipi: string | null }
+  | { ok: false; code: string; message: string };
+const OUT_OF_PERIOD = new Set(['CERT_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/**
  * Writer authentication for the engine (docs/chain-format.md §8): the certificates the collected
- * events name, as enrolled in the control plane, each validated against `trust` at the time of
- * the verification; then every collected event judged. Without trust the enrolled
+ * events name, as enrolled in the control plane, each validated against `trust` (revocation now,
+ * validity at the events' times); then every collected event judged. Without trust the enrolled
  * certificates are taken as they are, and a warning says so.
  */
 export async function writerIssues(
@@ -44,14 +82,12 @@ export async function writerIssues(
   const certificates = new Map<string, OperatorCertificate>();
   const warnings: VerificationIssue[] = [];
   for (const c of enrolled) {
-    if (trust) {
-      // Validated now, with the CRLs held now: those describe the present, not an event's past time
-      // (a CRL issued after an event does not cover it), and a card revoked since no longer vouches.
-      const x = new X509Certificate(new Uint8Array(c.der));
-      const v = await validateCertificate(x, trust.store, 'login', trust.policy);
-      if (!v.ok) continue;
+    if (!trust) {
+      certificates.set(c.sha256, { operatorId: c.operatorId, der: c.der });
+      continue;
     }
-    certificates.set(c.sha256, { operatorId: c.operatorId, der: c.der });
+    const v = await validateWriterCertificate(c.der, trust, named.get(c.sha256)!);
+    if (v.ok) certificates.set(c.sha256, { operatorId: c.operatorId, der: c.der, window: v.window });
   }
   if (!trust && enrolled.length > 0)
     warnings.push(

@@ -37,8 +37,13 @@ export interface ValidationPolicy {
   policyArcs?: readonly string[];
   /** A CRL past its nextUpdate: fail closed (default) or accept with a warning. */
   staleCrl?: 'fail' | 'warn';
-  /** Validation time (default: now). */
+  /** Validation time (default: now): revocation and CRL freshness are judged at it. */
   at?: Date;
+  /**
+   * When the certificates' validity periods are judged (default: `at`): the time a signature was
+   * made, for evidence that must outlive the card (an expired card does not undo what it signed).
+   */
+  validityAt?: Date;
 }
 
 export interface ValidatedCertificate {
@@ -53,6 +58,8 @@ export interface ValidatedCertificate {
   identity?: CardIdentity;
   /** E.g. CRL_EXPIRED under staleCrl = 'warn'. */
   warnings: ArxError[];
+  /** When every certificate of the path is valid: the latest notBefore and the earliest notAfter. */
+  window: { notBefore: Date; notAfter: Date };
 }
 
 export function certificateSha256(cert: X509Certificate): string {
@@ -103,10 +110,11 @@ async function validateOrThrow(
   presented: readonly X509Certificate[],
 ): Promise<ValidatedCertificate> {
   const at = policy.at ?? new Date();
+  const validityAt = policy.validityAt ?? at;
   const subject = cert.subject;
   const warnings: ArxError[] = [];
   const chain = await pathToAnchor(cert, store, presented);
-  checkValidity(chain, at);
+  checkValidity(chain, validityAt);
   checkIssuers(chain);
   // Revocation of every certificate below the anchor, from local CRLs only.
   for (let i = 0; i < chain.length - 1; i++)
@@ -124,7 +132,11 @@ async function validateOrThrow(
   const identity = purpose === 'login' ? cardIdentity(cert) : undefined;
   // The library's RFC 5280 path validation over the same path, including policy processing
   // (§6.1.3 (d)–(f)) with our policies as the initial set: the CAs must assert them too.
-  await libraryPathValidation(chain, at, policies, subject);
+  await libraryPathValidation(chain, validityAt, policies, subject);
+  const window = {
+    notBefore: new Date(Math.max(...chain.map((c) => c.notBefore.getTime()))),
+    notAfter: new Date(Math.min(...chain.map((c) => c.notAfter.getTime()))),
+  };
   return {
     subject,
     sha256: certificateSha256(cert),
@@ -132,6 +144,7 @@ async function validateOrThrow(
     policies,
     ...(identity ? { identity } : {}),
     warnings,
+    window,
   };
 }
 

@@ -346,7 +346,7 @@ describe('every check fails on its own corruption', () => {
     ms.map((m) => (m.name === name ? { name, data: f(m.data) } : m));
   const flipAt = (at: number) => (d: Uint8Array) => flipByte(d, at);
 
-  it('a flipped byte in an event: members and chain fail; re-signed, only the chain (and that decision) fails', async () => {
+  it('a flipped byte in an event: members and chain fail; re-signed, only the chain, its writer (and that decision) fail', async () => {
     const ev = member('events.bin');
     const plain = await verifyFile(save('ev.arxbundle', flipByte(bundleBytes, ev.offset + 200)));
     expect(plain.code).toBe(1);
@@ -356,7 +356,9 @@ describe('every check fails on its own corruption', () => {
       save('ev2.arxbundle', await resign(bundleBytes, replace('events.bin', flipAt(200)), adams.sign)),
     );
     expect(signed.code).toBe(1);
-    expect(failed(signed.report).filter((id) => id !== 'decisions')).toEqual(['chain']);
+    // The changed event no longer reads as a gateway event, so its writer is not authenticated either.
+    expect(failed(signed.report).filter((id) => id !== 'decisions')).toEqual(['chain', 'writers']);
+    expect(signed.report.checks.find((c) => c.id === 'writers')!.findings.map((f) => f.location.seq)).toEqual([FROM]);
     expect(codes(signed.report, 'chain')).toContain('EVENT_DIGEST_MISMATCH');
     expect(signed.report.checks.find((c) => c.id === 'chain')!.findings[0]!.location).toMatchObject({
       member: 'events.bin',

@@ -85,6 +85,7 @@ function recordHandler(s: VerifyState) {
         computedDigest: s.digestsInWorker ? digest : s.eventDigestOf(bytes),
       });
     }
+    s.writers.push(seq, buf.subarray(b, b + len));
     if (s.subjectHashes.size && s.subjectHashes.has(seq)) s.subjectHashes.set(seq, buf.slice(at + 44, b));
     const collect = !!contents && contents.events.length < maxEvents;
     if (!collect && contents) contents.eventsOmitted++;

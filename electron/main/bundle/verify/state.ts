@@ -11,6 +11,7 @@ import {
 import type { Blake3, ChainAnchor, ChainCheckpoint, ChainVerifier, IntactChain } from '../../../../shared/chain';
 import type { NoteVerifier } from '../../../../shared/checkpoint';
 import type { PolicyEngine } from '../../../../shared/policy';
+import { WriterCollector } from '../../chain/writer-auth';
 import { loadEventDigester, type HashKernel } from '../../crypto/blake3';
 import type { GatewayPins } from '../gateway-pins';
 import type { EventDigestTally } from '../hash-protocol';
@@ -90,6 +91,8 @@ export interface VerifyState {
   endRoot: Uint8Array | null;
   readonly subjectHashes: Map<number, Uint8Array | null>;
   readonly events: EventsState;
+  /** The events that may need a card signature checked (every one not certainly of a gateway type). */
+  readonly writers: WriterCollector;
   readonly replay: ReplayState;
   readonly policies: Map<string, BundlePolicy>;
   readonly reviews: (BundleReview & { member: string })[];
@@ -141,6 +144,7 @@ export async function createState(opts: VerifyBundleOptions, kernel: HashKernel)
       chunkTo: 0,
       fed: 0,
     },
+    writers: new WriterCollector(),
     replay: { replay: null, missingVersions: new Set(), decisions: 0 },
     policies: new Map(),
     reviews: [],

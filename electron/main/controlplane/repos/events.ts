@@ -323,6 +323,22 @@ export async function rangeSize(
   return { count: Number(r.rows[0]!.n), bytes: Number(r.rows[0]!.bytes ?? 0) };
 }
 
+/** The certificates (`arxcert`) the console and administration events of a range name (docs/chain-format.md §8). */
+export async function writerCertificatesIn(
+  q: Queryable,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<string[]> {
+  const r = await q.query<{ sha256: string }>(
+    `SELECT DISTINCT doc->>'arxcert' AS sha256 FROM arx.audit_events
+     WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 AND doc ? 'arxcert'
+       AND type IN (SELECT type FROM arx.event_writers WHERE writer <> 'gateway')`,
+    [tenantId, from, to],
+  );
+  return r.rows.map((x) => x.sha256).filter((x) => /^[0-9a-f]{64}$/.test(x));
+}
+
 /** The policy version digests (as written, unchecked) that the decisions of seq [from, to] name. */
 export async function policyShasDecidedIn(
   q: Queryable,
