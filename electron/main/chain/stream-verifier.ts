@@ -6,7 +6,7 @@ import {
   type ChainStart,
 } from '../../../shared/chain';
 import type { HashKernel } from '../crypto/blake3';
-import { WriterCollector } from './writer-auth';
+import { WriterCollector } from '../pki/writer-auth';
 
 /** What a stream verification needs to start (structured-cloneable: it crosses to a worker). */
 export interface StreamInit {
@@ -28,7 +28,7 @@ export interface StreamResult extends StreamStats {
   report: ChainReport;
   /** Events whose bytes do not carry `"arxtenant":"<tenant>"`: how many, and the first 1000 (seq, the tenant they name). */
   foreign: { count: number; first: { seq: number; found: string }[] };
-  /** Events that are not certainly gateway events, for writer authentication (writer-auth.ts). */
+  /** Events that are not certainly gateway events, for writer authentication (pki/writer-auth.ts). */
   writers: { rows: { seq: number; bytes: Uint8Array }[]; overflow: number; firstNamed: number | null };
 }
 

@@ -7,7 +7,7 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import type { StreamResult } from './stream-verifier';
 import { issue, type VerificationIssue } from './verification';
-import { authenticateWriters, referencedCertificates, type OperatorCertificate } from './writer-auth';
+import { authenticateWriters, referencedCertificates, type OperatorCertificate } from '../pki/writer-auth';
 
 /** The trust a verification authenticates console writers with (the auditor's anchors, never the database's). */
 export interface WriterTrust {

@@ -6,7 +6,7 @@ import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/ad
 import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
 import { enrolCardLogin } from '../../../electron/main/administration/login-enrolment';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { authenticateWriters, referencedCertificates } from '../../../electron/main/chain/writer-auth';
+import { authenticateWriters, referencedCertificates } from '../../../electron/main/pki/writer-auth';
 import { certificatesBySha } from '../../../electron/main/controlplane/repos/operators';
 import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';

@@ -14,7 +14,7 @@ import type { ConsoleServices } from '../../../electron/main/composition/console
 import { signOnDemoCard, signPublicationOnDemoCard } from '../../../electron/main/demo/demo-policy';
 import { GatewayPolicyHolder, loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { simulate } from '../../../electron/main/simulator/simulate';
-import { authenticateWriters, referencedCertificates } from '../../../electron/main/chain/writer-auth';
+import { authenticateWriters, referencedCertificates } from '../../../electron/main/pki/writer-auth';
 import { certificatesBySha } from '../../../electron/main/controlplane/repos/operators';
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';

@@ -11,7 +11,7 @@ import {
 import type { Blake3, ChainAnchor, ChainCheckpoint, ChainVerifier, IntactChain } from '../../../../shared/chain';
 import type { NoteVerifier } from '../../../../shared/checkpoint';
 import type { PolicyEngine } from '../../../../shared/policy';
-import { WriterCollector } from '../../chain/writer-auth';
+import { WriterCollector } from '../../pki/writer-auth';
 import { loadEventDigester, type HashKernel } from '../../crypto/blake3';
 import type { GatewayPins } from '../gateway-pins';
 import type { EventDigestTally } from '../hash-protocol';

@@ -1,4 +1,4 @@
-import { authenticateWriters, referencedCertificates, type OperatorCertificate } from '../../chain/writer-auth';
+import { authenticateWriters, referencedCertificates, type OperatorCertificate } from '../../pki/writer-auth';
 import { validateWriterCertificate, type WriterTrust } from '../../chain/writer-check';
 import type { BundleFinding } from '../../../../shared/bundle';
 import { cardIdentity } from '../../pki/identity';
