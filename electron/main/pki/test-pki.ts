@@ -62,6 +62,9 @@ export const TEST_POLICY_PIV_AUTH = `${TEST_POLICY_ARC}.10`;
 const dn = (cn: string, ou = 'USA') => `C=US, O=U.S. Government, OU=DoD, OU=PKI, OU=${ou}, CN=${cn}`;
 const caDn = (cn: string) => `C=US, O=U.S. Government, OU=DoD, OU=PKI, CN=${cn}`;
 
+/** Days test CAs and cards were valid before they were made: seeded history (the demo's weeks of traffic) lies inside. */
+const BACKDATED = 60;
+
 /** A positive serial number of 16 random bytes (RFC 5280 §4.1.2.2: at most 20 octets, positive). */
 export function randomSerial(): string {
   const b = randomBytes(16);
@@ -78,7 +81,7 @@ async function selfSignedRoot(cn: string, now: Date): Promise<TestCa> {
   const cert = await X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: caDn(cn),
-    notBefore: new Date(now.getTime() - DAY),
+    notBefore: new Date(now.getTime() - BACKDATED * DAY),
     notAfter: new Date(now.getTime() + 3650 * DAY),
     keys,
     signingAlgorithm: CA_SIGN,
@@ -99,7 +102,7 @@ export async function createTestPki(now = new Date()): Promise<TestPki> {
     serialNumber: randomSerial(),
     subject: caDn('ARX TEST ID CA-1'),
     issuer: root.cert.subjectName,
-    notBefore: new Date(now.getTime() - DAY),
+    notBefore: new Date(now.getTime() - BACKDATED * DAY),
     notAfter: new Date(now.getTime() + 1825 * DAY),
     publicKey: keys.publicKey,
     signingKey: root.keys.privateKey,
@@ -173,7 +176,7 @@ export async function issueCardCertificate(pki: TestPki, req: CardCertificateReq
     // Card Authentication certificates name the card, not the person (FIPS 201).
     subject: usage === 'card-auth' ? dn(`CARD AUTH ${person.edipi}`) : dn(commonName(person)),
     issuer: issuer.cert.subjectName,
-    notBefore: new Date(now.getTime() - (expired ? 1100 : 1) * DAY),
+    notBefore: new Date(now.getTime() - (expired ? 1100 : BACKDATED) * DAY),
     notAfter: new Date(now.getTime() + (expired ? -1 : 1095) * DAY),
     publicKey: req.publicKey,
     signingKey: issuer.keys.privateKey,

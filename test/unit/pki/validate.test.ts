@@ -142,7 +142,7 @@ describe('offline path validation against the test PKI', () => {
   });
 
   it('refuses a certificate that is not yet valid, and validates at a configured time', async () => {
-    const at = new Date(Date.now() - 3 * 86_400_000);
+    const at = new Date(Date.now() - 90 * 86_400_000);
     expect(await codeOf(certs.good, store, { ...policy, at })).toBe('CERT_NOT_YET_VALID');
   });
 
