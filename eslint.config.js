@@ -113,6 +113,7 @@ const MAIN_PEERS = [
   { from: 'policy/', to: 'card/', why: 'approvals are signatures made on the card' },
   { from: 'policy/', to: 'cache/', why: 'approvals signed offline are delivered by the outbox' },
   { from: 'controlplane/', to: 'config/', why: 'the connection settings are part of the configuration' },
+  { from: 'controlplane/', to: 'pki/', why: "the checkpointer judges events' card signatures before it signs" },
   { from: 'cli/', to: 'launcher.ts', why: '`arx demo` opens the console the way `npm start` does' },
   { from: 'launcher.ts', to: 'bridge/', why: 'without an Electron binary the console opens through the bridge' },
   { from: 'start.ts', to: 'launcher.ts', why: '`npm start` is the launcher' },

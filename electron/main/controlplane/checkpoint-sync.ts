@@ -6,7 +6,7 @@ import { chainHashAt, storedRows } from './repos/events';
 
 /** Why a checkpoint was not signed; `seq` or `size` locate the problem. */
 export interface ChainRefusal {
-  code: 'CHAIN_ROW_MISMATCH' | 'CHAIN_NOT_CONTIGUOUS' | 'CHECKPOINT_HISTORY_REWRITTEN';
+  code: 'CHAIN_ROW_MISMATCH' | 'CHAIN_NOT_CONTIGUOUS' | 'CHECKPOINT_HISTORY_REWRITTEN' | 'EVENT_WRITER_UNAUTHENTICATED';
   message: string;
   seq?: number;
   size?: number;

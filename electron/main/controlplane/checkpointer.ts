@@ -15,6 +15,7 @@ import { insertCheckpoint } from './repos/checkpoints';
 import { chainSize, lockChain } from './repos/events';
 import { withTenant } from './tenant-session';
 import { VerifiedChainReader, type ChainRefusal } from './checkpoint-sync';
+import { writerRefusal } from './checkpoint-writers';
 import { newestVerifiedCheckpoint, VerifiedNotes, type PreviousCheckpoint } from './checkpoint-previous';
 
 export interface CheckpointPolicy {
@@ -43,8 +44,9 @@ export interface IssuedCheckpoint {
  * memory and catches up from the database when another writer appended in between.
  *
  * It trusts no row it did not write itself: rows are recomputed from their stored bytes before
- * they enter the tree (a mismatch refuses the checkpoint), and the previous checkpoint is the
- * newest one whose signature verifies with this gateway's keys and whose root this tree
+ * they enter the tree (a mismatch refuses the checkpoint), the writers of the rows it would newly
+ * cover are judged (checkpoint-writers.ts: a refusal signs nothing), and the previous checkpoint
+ * is the newest one whose signature verifies with this gateway's keys and whose root this tree
  * reproduces, never merely the newest row.
  */
 export class Checkpointer {
@@ -102,7 +104,10 @@ export class Checkpointer {
     const crossed =
       Math.floor(size / this.policy.everyEvents) > Math.floor((last?.size ?? 0) / this.policy.everyEvents);
     const stale = !last || this.now().getTime() - last.issuedAt.getTime() >= this.policy.everyMs;
-    if (crossed || stale) await this.issue(client, size, head, last);
+    if (!crossed && !stale) return;
+    const unauthenticated = await writerRefusal(client, this.tenantId, last?.size ?? 0, size);
+    if (unauthenticated) return void this.refusals.push(unauthenticated);
+    await this.issue(client, size, head, last);
   };
 
   /**
@@ -119,6 +124,8 @@ export class Checkpointer {
         const last = await this.previous(client, size);
         if (last && 'refusal' in last) throw this.refuse(last.refusal);
         if (last && this.now().getTime() - last.issuedAt.getTime() < this.policy.everyMs) return null;
+        const unauthenticated = await writerRefusal(client, this.tenantId, last?.size ?? 0, size);
+        if (unauthenticated) throw this.refuse(unauthenticated);
         return this.issue(client, size, this.chain.head, last);
       });
     } catch (err) {

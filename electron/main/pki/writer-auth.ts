@@ -53,13 +53,16 @@ export class WriterCollector {
     // A Buffer view (no copy): Node's indexOf searches byte strings natively.
     const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (this.firstNamed === null && view.indexOf(WRITER_KEY) >= 0) this.firstNamed = seq;
-    if (isCertainlyGatewayEvent(view)) return;
+    // A gateway event (no backslash in it) that does not name a gateway as its writer needs a look.
+    if (isCertainlyGatewayEvent(view) && (this.firstNamed === null || view.indexOf(GATEWAY_WRITER) >= 0)) return;
     if (this.rows.length < this.max) this.rows.push({ seq, bytes: bytes.slice() });
     else this.overflow++;
   }
 }
 
 const WRITER_KEY = new TextEncoder().encode('"arxwriter":"');
+const GATEWAY_WRITER = new TextEncoder().encode('"arxwriter":"gateway/');
+const GATEWAY_WRITER_NAME = /^gateway\/[a-z_][a-z0-9_$]{0,62}$/;
 /** The certificates the collected events name (`arxcert`), each with the first and last event time naming it. */
 export function referencedCertificates(
   rows: readonly { bytes: Uint8Array }[],
@@ -132,8 +135,8 @@ function judge(
       message: `unknown event type ${String(type).slice(0, 80)}`,
       found: String(type).slice(0, 80),
     };
-  if (WRITER_CLASS[type] === 'gateway') return null;
   const writer = typeof ev['arxwriter'] === 'string' ? ev['arxwriter'] : null;
+  if (WRITER_CLASS[type] === 'gateway') return gatewayWriterIssue(seq, type, writer, firstNamed);
   const split = splitEventSignature(r.bytes);
   if (writer === null && ev['arxsig'] === undefined && (firstNamed === null || seq < firstNamed))
     return {
@@ -187,6 +190,20 @@ function judge(
       found: writer,
     };
   return null;
+}
+
+/**
+ * A gateway type is authenticated by the checkpoint over it, but only a gateway may have written
+ * it: once writers are named, one naming no gateway (a console, an operator, nobody) was planted.
+ */
+function gatewayWriterIssue(seq: number, type: string, writer: string | null, firstNamed: number | null) {
+  if (firstNamed === null || seq < firstNamed || (writer !== null && GATEWAY_WRITER_NAME.test(writer))) return null;
+  return {
+    code: 'EVENT_WRITER_UNAUTHENTICATED' as const,
+    seq,
+    message: `${type} is a gateway event type, but names ${writer ?? 'no writer'}, not a gateway`,
+    found: writer ?? '(none)',
+  };
 }
 
 /** ECDSA (DER) or RSA PKCS#1 v1.5, both over SHA-256 of the preimage (what `openssl dgst -sha256 -verify` checks). */

@@ -20,6 +20,16 @@ import { migratedDatabase, type MigratedDatabase } from '../../support/pg';
 let db: MigratedDatabase;
 let trust: WriterTrust;
 let honest = -1;
+let cp: Checkpointer;
+const budgetExceeded = {
+  type: 'com.arx.budget.exceeded' as const,
+  data: { team: 'ops', period: '2026-12', budgetCents: 1, spentCents: 2 },
+};
+/** One gateway event through the gateway's writer, with the checkpointer as its hook. */
+const gatewayAppend = () =>
+  new ChainWriter(db.gatewayPool, db.tenants.a, { source: '/arx/gateway/test', afterAppend: cp.afterAppend }).append([
+    budgetExceeded,
+  ]);
 const ops: Record<'x' | 'y', { id: string; key: KeyObject; sha256: string }> = {} as never;
 
 async function enrol(name: 'x' | 'y', edipi: string, pki: Awaited<ReturnType<typeof createTestPki>>) {
@@ -126,7 +136,7 @@ describe('console writers, authenticated by their card signature', () => {
     ]);
   });
 
-  it('a gateway checkpoint over a forged event does not make it authentic (the checkpointer does not judge writers)', async () => {
+  it('the checkpointer signs nothing over forged console events; verification still reports each', async () => {
     const key = { name: `arx.gateway/${db.tenants.a}`, secret: new Uint8Array(32).fill(7) };
     const gw = ed25519Signer(key.name, key.secret);
     await registerGatewayKey(db.admin, db.tenants.a, {
@@ -135,21 +145,40 @@ describe('console writers, authenticated by their card signature', () => {
       publicKey: gw.publicKey,
       validFrom: new Date(Date.now() - 86_400_000),
     });
-    const cp = new Checkpointer(db.tenants.a, gw, { everyEvents: 1, everyMs: 3_600_000 });
-    await new ChainWriter(db.gatewayPool, db.tenants.a, {
-      source: '/arx/gateway/test',
-      afterAppend: cp.afterAppend,
-    }).append([
-      { type: 'com.arx.budget.exceeded', data: { team: 'ops', period: '2026-12', budgetCents: 1, spentCents: 2 } },
-    ]);
+    cp = new Checkpointer(db.tenants.a, gw, { everyEvents: 1, everyMs: 3_600_000 });
+    await gatewayAppend();
+    const refusals = cp.drainRefusals();
+    expect(refusals.map((x) => x.code)).toEqual(['EVENT_WRITER_UNAUTHENTICATED']);
+    const forged = (await verify()).errors.map((e) => e.details.seq);
+    expect(refusals[0]!.seq).toBe(forged[0]);
     const r = await verify();
-    expect(r.checkpoint?.treeSize).toBe(r.head.size);
-    expect(r.tail).toBeNull();
+    // The checkpoint before the forgeries stands; the forged events and all after them stay in the tail.
+    expect(r.checkpoint?.treeSize ?? 0).toBeLessThanOrEqual(forged[0]!);
+    expect(r.tail).not.toBeNull();
     expect(r.errors.map((e) => e.code)).toEqual([
       'EVENT_WRITER_UNAUTHENTICATED',
       'EVENT_WRITER_UNAUTHENTICATED',
       'EVENT_SIGNATURE_INVALID',
     ]);
+    await expect(cp.tick(db.gatewayPool)).rejects.toMatchObject({ code: 'CHECKPOINT_REFUSED' });
+    expect(cp.drainRefusals().map((x) => [x.code, x.seq])).toEqual([['EVENT_WRITER_UNAUTHENTICATED', forged[0]]]);
+  });
+
+  it('a gateway-type event planted by a superuser naming an operator, or no gateway, is an error; nothing signs over it', async () => {
+    const before = (await verify()).errors.length;
+    const planted = [];
+    for (const writer of [operatorWriter(ops.x.id), 'console/host']) {
+      const w = new ChainWriter(db.admin, db.tenants.a, { source: '/arx/gateway/made-up', writer });
+      planted.push((await w.append([budgetExceeded])).firstSeq);
+    }
+    const r = await verify();
+    expect(r.errors.slice(before).map((e) => [e.code, e.details.seq])).toEqual(
+      planted.map((seq) => ['EVENT_WRITER_UNAUTHENTICATED', seq]),
+    );
+    expect(r.errors[before]!.message).toMatch(/gateway event type, but names operator\//);
+    await gatewayAppend();
+    expect(cp.drainRefusals().map((x) => x.code)).toEqual(['EVENT_WRITER_UNAUTHENTICATED']);
+    expect((await verify()).checkpoint?.treeSize ?? 0).toBeLessThanOrEqual(planted[0]!);
   });
 
   it('a certificate the trust anchors do not vouch for authenticates nothing', async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleReport } from '../../../shared/bundle';
-import { ed25519Signer } from '../../../shared/checkpoint';
+import { ed25519Signer, formatArxCheckpoint, signNote, type NoteSigner } from '../../../shared/checkpoint';
+import { MerkleTree } from '../../../shared/merkle';
 import type { OperatorSession } from '../../../shared/contract';
 import { eventTime, operatorWriter } from '../../../shared/events';
 import { exportBundle } from '../../../electron/main/bundle/export';
@@ -15,6 +16,7 @@ import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-ver
 import { ChainWriter, type EventSigner } from '../../../electron/main/controlplane/chain-writer';
 import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
 import { registerGatewayKey } from '../../../electron/main/controlplane/gateway-keys';
+import { insertCheckpoint } from '../../../electron/main/controlplane/repos/checkpoints';
 import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { createTestPki, issueCardCertificate, issueCrl, type TestPki } from '../../../electron/main/pki/test-pki';
 import { migratedDatabase, type MigratedDatabase } from '../../support/pg';
@@ -31,6 +33,7 @@ let pki: TestPki;
 let work: string;
 let trust: BundleTrust;
 let cp: Checkpointer;
+let gw: NoteSigner;
 type Op = { id: string; edipi: string; key: KeyObject; sha256: string };
 const ops: Record<'x' | 'y' | 'z', Op> = {} as never;
 const seqs: Record<string, number> = {};
@@ -97,6 +100,28 @@ async function gatewayToCheckpoint(): Promise<number> {
   return out.firstSeq + n - 1;
 }
 
+/** A checkpoint over the first `size` rows as a gateway that did not judge writers signed it. */
+async function checkpointAsOlderGateway(last: number, size: number): Promise<void> {
+  const rows = await db.admin.query<{ chain_hash: Buffer }>(
+    'SELECT chain_hash FROM arx.audit_events WHERE tenant_id = $1 AND seq < $2 ORDER BY seq',
+    [db.tenants.a, size],
+  );
+  const tree = new MerkleTree();
+  for (const r of rows.rows) tree.append(new Uint8Array(r.chain_hash));
+  const head = new Uint8Array(rows.rows[size - 1]!.chain_hash);
+  const root = tree.root(size);
+  const time = eventTime(new Date(), 0);
+  const note = signNote(formatArxCheckpoint({ tenantId: db.tenants.a, size, root, time, head }), [gw]);
+  await insertCheckpoint(db.admin, db.tenants.a, {
+    size,
+    root,
+    note,
+    keyName: gw.name,
+    issuedAt: time,
+    consistencyProof: tree.consistencyProof(last, size),
+  });
+}
+
 /** The exporter X: its Digital Signature certificate (same EDIPI), signing digests as the card does. */
 async function exporterOf(x: Op): Promise<typeof exporter> {
   const sk = p256.utils.randomSecretKey();
@@ -158,11 +183,11 @@ beforeAll(async () => {
     policy: { policyArcs: [pki.policyArc] },
     allowUnpinnedGatewayKeys: true,
   };
-  const gw = ed25519Signer(`arx-gateway.${db.tenants.a}.1`, randomBytes(32));
+  gw = ed25519Signer(`arx-gateway.${db.tenants.a}.1`, randomBytes(32));
   await registerGatewayKey(db.admin, db.tenants.a, {
     name: gw.name,
     secretKey: new Uint8Array(32),
-    publicKey: gw.publicKey,
+    publicKey: (gw as ReturnType<typeof ed25519Signer>).publicKey,
     validFrom: new Date(Date.now() - 20 * DAY),
   });
   cp = new Checkpointer(db.tenants.a, gw, { everyEvents: 10, everyMs: 3_600_000 });
@@ -177,6 +202,10 @@ beforeAll(async () => {
   await consoleEvent('flipped', ops.x, { signer: signer(ops.x, true) });
   await consoleEvent('expiredCardAfter', ops.z, { signer: signer(ops.z) });
   seqs['end'] = await gatewayToCheckpoint();
+  // Today's checkpointer signs nothing over them (docs/chain-format.md §8.2) …
+  expect(cp.drainRefusals().map((r) => [r.code, r.seq])).toEqual([['EVENT_WRITER_UNAUTHENTICATED', seqs['unsigned']]]);
+  // … so the checkpoint that covers them is one an older gateway, which judged no writers, signed.
+  await checkpointAsOlderGateway(seqs['cleanEnd']! + 1, seqs['end']! + 1);
 });
 afterAll(async () => {
   await db?.drop();
