@@ -38,9 +38,15 @@ export async function freshDatabase(prefix = 't'): Promise<{
 
 /** A fresh database at the latest schema, with two tenants and pools as the console and gateway roles. */
 export async function migratedDatabase(prefix = 'm') {
+  return migratedOn(await freshDatabase(prefix));
+}
+
+type EmptyDatabase = Awaited<ReturnType<typeof freshDatabase>>;
+
+/** `db` (empty, on the embedded or an external server) brought to the latest schema, as migratedDatabase. */
+export async function migratedOn(db: EmptyDatabase) {
   const { migrate } = await import('../../electron/main/controlplane/migrate');
   const { createLoginRole } = await import('../../electron/main/controlplane/tenant-session');
-  const db = await freshDatabase(prefix);
   const admin = await db.admin.connect();
   const tenants = { a: randomUUIDv4(), b: randomUUIDv4() };
   let consolePool: pg.Pool;
@@ -66,7 +72,7 @@ export async function migratedDatabase(prefix = 'm') {
   return { ...db, tenants, consolePool, gatewayPool };
 }
 
-export type MigratedDatabase = Awaited<ReturnType<typeof migratedDatabase>>;
+export type MigratedDatabase = Awaited<ReturnType<typeof migratedOn>>;
 
 function randomUUIDv4(): string {
   const b = randomBytes(16);
