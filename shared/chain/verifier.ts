@@ -1,88 +1,19 @@
 import { bytesEqual, toHex } from '../bytes';
-import { EMPTY_ROOT, MerkleFrontier, type FrontierState, type MerkleHasher } from '../merkle';
 import { nobleBlake3, type Blake3 } from './blake3';
 import { chainLink, eventDigest, genesisHash, HASH_LEN } from './format';
-import { CHAIN_WARNING_CODES, type ChainIssue, type ChainIssueCode, type ChainIssueDetails } from './issues';
+import { checkpointRoots, type CheckpointRoots } from './checkpoint-roots';
+import { IssueLog } from './issue-log';
+import { CHAIN_WARNING_CODES, type ChainIssue } from './issues';
+import type { ChainReport, ChainRow, ChainVerifierOptions } from './verifier-types';
 
-/** One stored audit row, as read from the database or a bundle. */
-export interface ChainRow {
-  seq: number;
-  /** The exact stored event bytes. */
-  bytes: Uint8Array;
-  /** The stored event digest d_seq. */
-  digest: Uint8Array;
-  /** The stored chain hash h_seq. */
-  hash: Uint8Array;
-  /** d over `bytes` if a worker already computed it; otherwise the verifier computes it. */
-  computedDigest?: Uint8Array;
-  /**
-   * chainLink(seq, prev, computedDigest) if a worker already computed it, with `prev` the very
-   * object passed as the previous row's `hash` (compared by identity). The verifier uses it only
-   * when it would compute exactly that link (the chain is in step at this row); anything else
-   * (a break, a renumbering, a mismatching digest) falls back to computing links itself.
-   */
-  computedLink?: { seq: number; prev: Uint8Array; hash: Uint8Array };
-  /** RFC 9162 leaf hash of `hash` (SHA-256(0x00 ‖ hash)) if a worker already computed it. */
-  leafHash?: Uint8Array;
-}
-
-/** A chain hash the caller trusts, e.g. the `arx-head` of a verified checkpoint of size seq+1. */
-export interface ChainAnchor {
-  seq: number;
-  hash: Uint8Array;
-}
-
-/**
- * Where verification starts: a tenant's whole chain (seq 0, after the genesis hash), or a segment
- * after a known row. A segment can carry the Merkle frontier of the tree before it (its size is
- * `seq`), so that checkpoint roots can still be checked.
- */
-export type ChainStart = { tenantId: string } | { seq: number; prevHash: Uint8Array; frontier?: FrontierState };
-
-/**
- * What a verified checkpoint (shared/checkpoint, openArxCheckpoint) claims about the chain: the
- * chain has at least `size` events, h_(size-1) is `head`, and the RFC 9162 root over h_0..h_(size-1)
- * is `root`. The verifier checks the head like an anchor and recomputes the root.
- */
-export interface ChainCheckpoint {
-  size: number;
-  root: Uint8Array;
-  head: Uint8Array;
-}
-
-export interface ChainVerifierOptions {
-  /** Where the rows start: the whole chain of a tenant (seq 0, genesis), or a segment. */
-  start: ChainStart;
-  blake3?: Blake3;
-  /**
-   * Trusted chain hashes (from verified checkpoints). A rewritten stretch of the chain links
-   * perfectly from row to row; only an anchor exposes it. Giving anchors (even none) also turns on
-   * the TAIL_NOT_CHECKPOINTED warning and the CHAIN_TRUNCATED check.
-   */
-  anchors?: readonly ChainAnchor[];
-  /** Verified checkpoints: their heads become anchors, and their roots are recomputed from the rows. */
-  checkpoints?: readonly ChainCheckpoint[];
-  /** How many recent rows are searched to re-attach the chain after a break. */
-  lookback?: number;
-  /** Issues kept in the report; the rest are only counted (a wholly rewritten chain is one story). */
-  maxIssues?: number;
-  /** SHA-256 for the Merkle tree over the stored hashes (default: @noble/hashes). */
-  merkleHasher?: MerkleHasher;
-}
-
-export interface ChainReport {
-  /** True when there is no error; warnings alone do not fail a verification. */
-  ok: boolean;
-  rows: number;
-  /** The chain position after the last row (the tree size a checkpoint over these rows would have). */
-  size: number;
-  /** The stored hash of the last row on the chain (G when there are no rows). */
-  head: Uint8Array;
-  errors: ChainIssue[];
-  warnings: ChainIssue[];
-  /** Issues beyond maxIssues, counted but not listed. */
-  omitted: number;
-}
+export type {
+  ChainAnchor,
+  ChainCheckpoint,
+  ChainReport,
+  ChainRow,
+  ChainStart,
+  ChainVerifierOptions,
+} from './verifier-types';
 
 /** A row the verifier still remembers, to re-attach the chain after a break. */
 interface Tracked {
@@ -101,26 +32,6 @@ interface Tracked {
   leaf?: Uint8Array;
 }
 
-const MESSAGES: Record<ChainIssueCode, string> = {
-  ROW_MALFORMED: 'the row is malformed (seq not a non-negative integer, or digest/hash not 32 bytes)',
-  EVENT_DIGEST_MISMATCH: 'the stored event bytes do not hash to the stored event digest: the event was modified',
-  CHAIN_LINK_MISMATCH:
-    'the stored chain hash does not follow from the previous row: a row was altered, replaced or removed here',
-  SEQ_GAP: 'seq numbers are missing: events were deleted',
-  SEQ_DUPLICATE: 'two rows carry the same seq: an event was inserted',
-  SEQ_OUT_OF_ORDER: 'the row comes after a row with a higher seq; it was not checked',
-  SEQ_RENUMBERED: 'from here the stored seq differs from the seq the rows were chained with: rows were renumbered',
-  SEQ_SWAPPED: 'two rows exchanged their seq numbers',
-  EVENT_INSERTED: 'the row(s) are not part of the chain: the next row links past them',
-  ANCHOR_MISMATCH:
-    'the stored chain hash differs from the trusted (checkpointed) one: the chain was rewritten up to here',
-  CHAIN_TRUNCATED: 'the chain ends before the newest checkpoint: events at the end were deleted',
-  TAIL_NOT_CHECKPOINTED: 'events after the newest checkpoint are not yet provable',
-  CHECKPOINT_ROOT_MISMATCH: 'the Merkle root over the stored chain hashes differs from the checkpoint root',
-  CHECKPOINT_ROOT_UNCHECKED:
-    'checkpoint roots could not be recomputed (the rows do not line up after an earlier issue, or the segment has no start frontier)',
-};
-
 /**
  * A streaming, pure checker of a tenant's audit chain (DESIGN.md, "Chain"). Feed rows in seq order
  * with push(); finish() returns every problem with a stable code, the seq and expected/found hex.
@@ -133,37 +44,35 @@ const MESSAGES: Record<ChainIssueCode, string> = {
 export class ChainVerifier {
   private readonly b3: Blake3;
   private readonly lookback: number;
-  private readonly maxIssues: number;
+  private readonly log: IssueLog;
   private readonly anchors: Map<number, Uint8Array> | undefined;
   private readonly lastAnchorSeq: number;
   private readonly startSeq: number;
   private readonly genesis: Uint8Array;
   private readonly recent: Tracked[];
-  private readonly issues: ChainIssue[] = [];
-  private omitted = 0;
-  private omittedErrors = 0;
   private rows = 0;
   private tailRows = 0;
   private lastLabel: number | undefined;
   /** Chained seq minus stored seq of the current run (0 unless rows were renumbered). */
   private offset = 0;
   private finished = false;
-  /** The tree over the rows' stored hashes, for checkpoint roots; undefined when not checkable. */
-  private readonly frontier: MerkleFrontier | undefined;
-  private frontierBroken = false;
-  private readonly roots = new Map<number, Uint8Array>();
-  private rootsChecked = 0;
+  private readonly tree: CheckpointRoots;
   /** The row being pushed: its computed digest, the stored one when they differ, its hash, a precomputed link. */
   private readonly cur: {
     digest: Uint8Array;
     stored: Uint8Array | null;
     hash: Uint8Array;
     pre: ChainRow['computedLink'];
+    /** Labels missing before it, and whether its label repeats the previous one. */
+    labelGap: number;
+    dup: boolean;
   } = {
     digest: new Uint8Array(0),
     stored: null,
     hash: new Uint8Array(0),
     pre: undefined,
+    labelGap: 0,
+    dup: false,
   };
   /**
    * Whether the stored `hash` (default: the current row's) is chainLink(t, prev, d) for one of the
@@ -187,7 +96,7 @@ export class ChainVerifier {
   constructor(options: ChainVerifierOptions) {
     this.b3 = options.blake3 ?? nobleBlake3;
     this.lookback = Math.max(1, options.lookback ?? 8);
-    this.maxIssues = options.maxIssues ?? 10_000;
+    this.log = new IssueLog(options.maxIssues ?? 10_000);
     if ('tenantId' in options.start) {
       this.startSeq = 0;
       this.genesis = genesisHash(this.b3, options.start.tenantId);
@@ -224,36 +133,43 @@ export class ChainVerifier {
       this.anchors = undefined;
       this.lastAnchorSeq = Number.POSITIVE_INFINITY;
     }
-    // The tree costs two SHA-256 a row: build it only when there are roots to check.
-    if (!checkpoints.some((c) => c.size > 0)) this.frontier = undefined;
-    else if ('tenantId' in options.start) this.frontier = new MerkleFrontier(undefined, options.merkleHasher);
-    else if (options.start.frontier) {
-      this.frontier = new MerkleFrontier(options.start.frontier, options.merkleHasher);
-      if (this.frontier.size !== this.startSeq)
-        throw new RangeError('ChainVerifier: the start frontier must be the tree of size start.seq');
-    } else this.frontier = undefined;
-    for (const c of checkpoints) {
-      if (c.size === 0) {
-        // The empty checkpoint: the empty tree, and the chain's starting hash as its head.
-        if (!bytesEqual(c.root, EMPTY_ROOT))
-          this.report('CHECKPOINT_ROOT_MISMATCH', {
-            seq: -1,
-            count: 0,
-            expected: toHex(EMPTY_ROOT),
-            found: toHex(c.root),
-          });
-        if (this.startSeq === 0 && !bytesEqual(c.head, this.genesis))
-          this.report('ANCHOR_MISMATCH', { seq: -1, expected: toHex(c.head), found: toHex(this.genesis) });
-      } else if (!this.frontier || c.size > this.frontier.size) this.roots.set(c.size, c.root);
-    }
+    this.tree = checkpointRoots(options, checkpoints, this.startSeq, this.genesis, this.log);
   }
 
   push(row: ChainRow): void {
     if (this.finished) throw new Error('ChainVerifier: push after finish');
     this.rows++;
+    if (!this.wellFormed(row)) return;
+    const s = row.seq;
+    // 1. Labels: the stored seq must count up by one from the start.
+    if (!this.checkLabel(s)) return;
+    const { labelGap, dup } = this.cur;
+    // 2. The event digest, over the exact stored bytes.
+    const computed = this.checkDigest(row);
+    // 3. The link, and after a break the search that re-attaches the chain.
+    const head = this.recent[this.recent.length - 1]!;
+    const found = this.attach(head);
+    const tracked: Tracked = { s, t: s + this.offset, hash: row.hash, digest: computed, linked: false, dupLabel: dup };
+    if (row.leafHash) tracked.leaf = row.leafHash;
+    if (found) {
+      tracked.t = found.t;
+      tracked.linked = true;
+      if (found.back > 0 && this.skipOffChain(found.back, row, tracked, this.linksFn)) return;
+      if (found.t - s !== this.offset && !dup) {
+        this.log.report('SEQ_RENUMBERED', { seq: s, delta: found.t - s, expected: String(found.t), found: String(s) });
+        this.offset = found.t - s;
+      }
+    } else if (labelGap === 0 && !dup) {
+      tracked.issue = this.linkMismatch(head, s, computed, row.hash);
+    }
+    this.remember(tracked, row.hash);
+  }
+
+  /** A row without a usable seq, digest, hash or bytes is reported and not checked further. */
+  private wellFormed(row: ChainRow): boolean {
     if (typeof row !== 'object' || row === null) {
-      this.report('ROW_MALFORMED', { seq: -1 });
-      return;
+      this.log.report('ROW_MALFORMED', { seq: -1 });
+      return false;
     }
     const s = row.seq;
     if (
@@ -263,38 +179,48 @@ export class ChainVerifier {
       row.hash?.length !== HASH_LEN ||
       !(row.bytes instanceof Uint8Array)
     ) {
-      this.report('ROW_MALFORMED', { seq: Number.isSafeInteger(s) ? s : -1 });
-      return;
+      this.log.report('ROW_MALFORMED', { seq: Number.isSafeInteger(s) ? s : -1 });
+      return false;
     }
+    return true;
+  }
 
-    // 1. Labels: the stored seq must count up by one from the start.
-    let labelGap = 0;
-    let dup = false;
+  /**
+   * Checks the stored seq against the one expected and sets `cur.labelGap` and `cur.dup`; false when
+   * the row comes after a higher seq and is not checked.
+   */
+  private checkLabel(s: number): boolean {
+    const cur = this.cur;
+    cur.labelGap = 0;
+    cur.dup = false;
     const expectedLabel = this.lastLabel === undefined ? this.startSeq : this.lastLabel + 1;
     if (s < expectedLabel - 1 || (this.lastLabel === undefined && s < expectedLabel)) {
-      this.report('SEQ_OUT_OF_ORDER', { seq: s, expected: String(expectedLabel), found: String(s) });
-      return;
+      this.log.report('SEQ_OUT_OF_ORDER', { seq: s, expected: String(expectedLabel), found: String(s) });
+      return false;
     }
     if (s === expectedLabel - 1) {
-      dup = true;
-      this.report('SEQ_DUPLICATE', { seq: s, count: 2 });
+      cur.dup = true;
+      this.log.report('SEQ_DUPLICATE', { seq: s, count: 2 });
     } else if (s > expectedLabel) {
-      labelGap = s - expectedLabel;
-      this.report('SEQ_GAP', {
+      cur.labelGap = s - expectedLabel;
+      this.log.report('SEQ_GAP', {
         seq: expectedLabel,
         lastSeq: s - 1,
-        count: labelGap,
+        count: cur.labelGap,
         expected: String(expectedLabel),
         found: String(s),
       });
     }
     this.lastLabel = Math.max(this.lastLabel ?? s, s);
+    return true;
+  }
 
-    // 2. The event digest, over the exact stored bytes.
+  /** Recomputes the event digest, reports a mismatch, and makes the row the one `linksFn` checks. */
+  private checkDigest(row: ChainRow): Uint8Array {
     const computed = row.computedDigest ?? eventDigest(this.b3, row.bytes);
     const digestOk = bytesEqual(computed, row.digest);
     if (!digestOk)
-      this.report('EVENT_DIGEST_MISMATCH', { seq: s, expected: toHex(computed), found: toHex(row.digest) });
+      this.log.report('EVENT_DIGEST_MISMATCH', { seq: row.seq, expected: toHex(computed), found: toHex(row.digest) });
     // A link that holds with the stored digest shows the rest of the row is intact: the payload
     // alone was changed, which EVENT_DIGEST_MISMATCH already says.
     // (The row's candidates live in fields, not in a closure: this runs once per row, millions of times.)
@@ -302,11 +228,13 @@ export class ChainVerifier {
     this.cur.stored = digestOk ? null : row.digest;
     this.cur.hash = row.hash;
     this.cur.pre = digestOk ? row.computedLink : undefined;
-    const links = this.linksFn;
+    return computed;
+  }
 
-    // 3. The link, and after a break the search that re-attaches the chain.
+  /** Which remembered row the current row links to (`back` places before the head), at chain position t. */
+  private attach(head: Tracked): { back: number; t: number } | undefined {
     const recent = this.recent;
-    const head = recent[recent.length - 1]!;
+    const links = this.linksFn;
     let found: { back: number; t: number } | undefined;
     // Deep inside a long run of unlinked rows every candidate is one of them: only the head can
     // still be the row the chain resumes from, so a run costs one hash a row, not lookback+1.
@@ -329,36 +257,20 @@ export class ChainVerifier {
         }
       }
     }
+    return found;
+  }
 
-    const tracked: Tracked = { s, t: s + this.offset, hash: row.hash, digest: computed, linked: false, dupLabel: dup };
-    if (row.leafHash) tracked.leaf = row.leafHash;
-    if (found) {
-      tracked.t = found.t;
-      tracked.linked = true;
-      if (found.back > 0 && this.skipOffChain(found.back, row, tracked, links)) return;
-      if (found.t - s !== this.offset && !dup) {
-        this.report('SEQ_RENUMBERED', { seq: s, delta: found.t - s, expected: String(found.t), found: String(s) });
-        this.offset = found.t - s;
-      }
-    } else if (labelGap === 0 && !dup) {
-      const run = head.issue;
-      if (run && run.code === 'CHAIN_LINK_MISMATCH' && !head.linked) {
-        // Consecutive unlinked rows are one break, reported once with its extent.
-        run.details.count = (run.details.count ?? 1) + 1;
-        run.details.lastSeq = s;
-        tracked.issue = run;
-      } else {
-        const expected = toHex(chainLink(this.b3, Math.max(0, head.t + 1), head.hash, computed));
-        tracked.issue = this.report('CHAIN_LINK_MISMATCH', {
-          seq: s,
-          lastSeq: s,
-          count: 1,
-          expected,
-          found: toHex(row.hash),
-        });
-      }
+  /** A row that links to nothing: a new CHAIN_LINK_MISMATCH, or one more row of the head's run. */
+  private linkMismatch(head: Tracked, s: number, computed: Uint8Array, hash: Uint8Array): ChainIssue {
+    const run = head.issue;
+    if (run && run.code === 'CHAIN_LINK_MISMATCH' && !head.linked) {
+      // Consecutive unlinked rows are one break, reported once with its extent.
+      run.details.count = (run.details.count ?? 1) + 1;
+      run.details.lastSeq = s;
+      return run;
     }
-    this.remember(tracked, row.hash);
+    const expected = toHex(chainLink(this.b3, Math.max(0, head.t + 1), head.hash, computed));
+    return this.log.report('CHAIN_LINK_MISMATCH', { seq: s, lastSeq: s, count: 1, expected, found: toHex(hash) });
   }
 
   /**
@@ -381,12 +293,12 @@ export class ChainVerifier {
       if ((run.details.count ?? 1) > 1) {
         run.details.count = (run.details.count ?? 1) - 1;
         run.details.lastSeq = head.s - 1;
-        head.issue = this.report('SEQ_RENUMBERED', renumbered);
+        head.issue = this.log.report('SEQ_RENUMBERED', renumbered);
       } else {
-        this.replace(run, 'SEQ_RENUMBERED', renumbered);
+        this.log.replace(run, 'SEQ_RENUMBERED', renumbered);
       }
     } else {
-      head.issue = this.report('SEQ_RENUMBERED', renumbered);
+      head.issue = this.log.report('SEQ_RENUMBERED', renumbered);
     }
   }
 
@@ -417,8 +329,8 @@ export class ChainVerifier {
     ) {
       const swap = { seq: x.s, lastSeq: row.seq, count: 2, expected: String(tracked.t + 1), found: String(x.s) };
       if (x.issue && x.issue.details.lastSeq === x.s && (x.issue.details.count ?? 1) === 1)
-        this.replace(x.issue, 'SEQ_SWAPPED', swap);
-      else this.report('SEQ_SWAPPED', swap);
+        this.log.replace(x.issue, 'SEQ_SWAPPED', swap);
+      else this.log.report('SEQ_SWAPPED', swap);
       this.remember(tracked, row.hash);
       x.t = tracked.t + 1;
       x.linked = true;
@@ -434,13 +346,13 @@ export class ChainVerifier {
         if ((r.issue.details.count ?? 1) > 1) {
           r.issue.details.count = (r.issue.details.count ?? 1) - 1;
           r.issue.details.lastSeq = r.s - 1;
-        } else this.drop(r.issue);
+        } else this.log.drop(r.issue);
       }
     }
     if (inserted.length > 0) {
       const first = inserted[0]!;
       const last = inserted[inserted.length - 1]!;
-      this.report('EVENT_INSERTED', { seq: first.s, lastSeq: last.s, count: inserted.length });
+      this.log.report('EVENT_INSERTED', { seq: first.s, lastSeq: last.s, count: inserted.length });
     }
     return false;
   }
@@ -449,10 +361,10 @@ export class ChainVerifier {
     if (this.anchors) {
       const anchor = this.anchors.get(tracked.t);
       if (anchor && !bytesEqual(anchor, hash))
-        this.report('ANCHOR_MISMATCH', { seq: tracked.s, expected: toHex(anchor), found: toHex(hash) });
+        this.log.report('ANCHOR_MISMATCH', { seq: tracked.s, expected: toHex(anchor), found: toHex(hash) });
       if (tracked.t > this.lastAnchorSeq && !tracked.dupLabel) this.tailRows++;
     }
-    this.extendTree(tracked, hash);
+    this.tree.extend(tracked, hash);
     this.recent.push(tracked);
     if (this.recent.length > this.lookback + 1) {
       const old = this.recent.shift()!;
@@ -460,40 +372,12 @@ export class ChainVerifier {
     }
   }
 
-  /**
-   * Leaf t of the tree is the stored hash of the row at chain position t. Once rows stop lining up
-   * (a gap, an intruder, a renumbering) the tree over the stored rows is not the checkpointed one
-   * any more: the remaining roots are left unchecked, and a warning says so, rather than reporting
-   * consequences of an issue that is already reported.
-   */
-  private extendTree(tracked: Tracked, hash: Uint8Array): void {
-    const f = this.frontier;
-    if (!f || this.frontierBroken || tracked.dupLabel) return;
-    if (tracked.t !== f.size) {
-      this.frontierBroken = true;
-      return;
-    }
-    if (tracked.leaf && tracked.hash === hash) f.appendLeafHash(tracked.leaf);
-    else f.append(hash);
-    const root = this.roots.get(f.size);
-    if (!root) return;
-    this.rootsChecked++;
-    const computed = f.root();
-    if (!bytesEqual(computed, root))
-      this.report('CHECKPOINT_ROOT_MISMATCH', {
-        seq: tracked.s,
-        count: f.size,
-        expected: toHex(root),
-        found: toHex(computed),
-      });
-  }
-
   finish(): ChainReport {
     if (!this.finished) {
       this.finished = true;
       const head = this.headRow();
       if (this.anchors && this.lastAnchorSeq > head.t) {
-        this.report('CHAIN_TRUNCATED', {
+        this.log.report('CHAIN_TRUNCATED', {
           seq: head.t + 1,
           lastSeq: this.lastAnchorSeq,
           count: this.lastAnchorSeq - head.t,
@@ -501,26 +385,24 @@ export class ChainVerifier {
           found: String(head.t),
         });
       }
-      const reachable = [...this.roots.keys()].filter((size) => size - 1 <= head.t).length;
-      if (reachable > this.rootsChecked) {
-        this.report('CHECKPOINT_ROOT_UNCHECKED', { seq: this.startSeq, count: reachable - this.rootsChecked });
-      }
+      const unchecked = this.tree.unchecked(head.t);
+      if (unchecked > 0) this.log.report('CHECKPOINT_ROOT_UNCHECKED', { seq: this.startSeq, count: unchecked });
       if (this.anchors && this.tailRows > 0) {
-        this.report('TAIL_NOT_CHECKPOINTED', { seq: this.lastAnchorSeq + 1, count: this.tailRows });
+        this.log.report('TAIL_NOT_CHECKPOINTED', { seq: this.lastAnchorSeq + 1, count: this.tailRows });
       }
     }
-    const sorted = this.issues.slice().sort((a, b) => a.details.seq - b.details.seq);
+    const sorted = this.log.issues.slice().sort((a, b) => a.details.seq - b.details.seq);
     const errors = sorted.filter((i) => !CHAIN_WARNING_CODES.has(i.code));
     const warnings = sorted.filter((i) => CHAIN_WARNING_CODES.has(i.code));
     const head = this.headRow();
     return {
-      ok: errors.length === 0 && this.omittedErrors === 0,
+      ok: errors.length === 0 && this.log.omittedErrors === 0,
       rows: this.rows,
       size: head.t + 1,
       head: head.hash,
       errors,
       warnings,
-      omitted: this.omitted,
+      omitted: this.log.omitted,
     };
   }
 
@@ -544,32 +426,11 @@ export class ChainVerifier {
 
   /** The issues reported so far (before finish: without the end-of-chain checks). */
   finishPreview(): readonly ChainIssue[] {
-    return this.issues;
+    return this.log.issues;
   }
 
   private headRow(): Tracked {
     return this.recent[this.recent.length - 1]!;
-  }
-
-  private report(code: ChainIssueCode, details: ChainIssueDetails): ChainIssue {
-    const issue: ChainIssue = { code, message: MESSAGES[code], details };
-    if (this.issues.length < this.maxIssues) this.issues.push(issue);
-    else {
-      this.omitted++;
-      if (!CHAIN_WARNING_CODES.has(code)) this.omittedErrors++;
-    }
-    return issue;
-  }
-
-  private replace(issue: ChainIssue, code: ChainIssueCode, details: ChainIssueDetails): void {
-    issue.code = code;
-    issue.message = MESSAGES[code];
-    issue.details = details;
-  }
-
-  private drop(issue: ChainIssue): void {
-    const i = this.issues.indexOf(issue);
-    if (i >= 0) this.issues.splice(i, 1);
   }
 }
 
