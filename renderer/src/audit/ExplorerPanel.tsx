@@ -57,7 +57,17 @@ export function ExplorerPanel() {
           onOpen={(r) => setOpen(r.seq)}
         />
       )}
-      {tenantId ? <EventDrawer tenantId={tenantId} seq={open} onClose={() => setOpen(null)} /> : null}
+      {tenantId ? (
+        <EventDrawer
+          tenantId={tenantId}
+          seq={open}
+          onClose={() => setOpen(null)}
+          onRequest={(requestId) => {
+            setOpen(null);
+            setFilter({ search: requestId });
+          }}
+        />
+      ) : null}
     </Stack>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { z } from 'zod';
 import type { VerifyRange, VerifyTenantSchema } from '../../../shared/contract/domains/audit-verify';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { When } from '../app/Readable';
 import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { useArxResult } from '../app/use-arx-result';
 import { ExportVerifiedRange } from '../bundle/ExportBundle';
@@ -71,7 +72,8 @@ function VerifyForm(props: { tenant: VerifyTenant; running: boolean; onStart: (r
       </Text>
       {selected.firstTime && (
         <Text size="xs" c="dimmed">
-          Events from {selected.firstTime} to {selected.lastTime}, seq 0 to {num(Math.max(0, selected.events - 1))}.
+          Events from <When iso={selected.firstTime} /> to {selected.lastTime ? <When iso={selected.lastTime} /> : '—'},
+          seq 0 to {num(Math.max(0, selected.events - 1))}.
         </Text>
       )}
       <RangePicker value={draft} onChange={setDraft} maxSeq={Math.max(0, selected.events - 1)} disabled={running} />

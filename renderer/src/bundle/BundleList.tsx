@@ -1,6 +1,7 @@
 import { Button, Table } from '@mantine/core';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { exactBytes, humanSize } from '../app/format';
+import { When } from '../app/Readable';
 import { useArxResult } from '../app/use-arx-result';
 
 interface Listed {
@@ -32,7 +33,9 @@ export function BundleList({ onOpen, disabled }: { onOpen: (path: string) => voi
           <Table.Tr key={b.path}>
             <Table.Td>{b.name}</Table.Td>
             <Table.Td title={exactBytes(b.bytes)}>{humanSize(b.bytes)}</Table.Td>
-            <Table.Td>{b.modifiedAt}</Table.Td>
+            <Table.Td>
+              <When iso={b.modifiedAt} relative />
+            </Table.Td>
             <Table.Td>
               <Button
                 size="xs"

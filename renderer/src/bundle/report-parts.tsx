@@ -1,5 +1,6 @@
 import { Alert, Badge, Code, Stack, Table, Text } from '@mantine/core';
 import { plural } from '../app/format';
+import { ShortId, When } from '../app/Readable';
 import type { BundleReport } from './BundleReportView';
 
 const where = (loc: Record<string, string | number>) =>
@@ -60,9 +61,17 @@ export function BundleVerdict({ report }: { report: BundleReport }) {
       data-verdict={report.ok ? 'verified' : 'failed'}
     >
       <Text size="sm">
-        Tenant {s.tenantSlug} ({s.tenantId}), events {s.from}…{s.to} ({plural(s.events, 'event')}),{' '}
-        {plural(s.checkpoints, 'checkpoint')}, {plural(s.policyVersions, 'policy version')},{' '}
-        {plural(s.reviews, 'fidelity certificate')}. Signed by {s.signer ?? 'an unknown signer'} at {s.createdAt}.
+        Tenant {s.tenantSlug} ({s.tenantId ? <ShortId value={s.tenantId} label="tenant id" /> : 'no tenant id'}
+        ), events {s.from}…{s.to} ({plural(s.events, 'event')}), {plural(s.checkpoints, 'checkpoint')},{' '}
+        {plural(s.policyVersions, 'policy version')}, {plural(s.reviews, 'fidelity certificate')}. Signed by{' '}
+        {s.signer ?? 'an unknown signer'}
+        {s.createdAt ? (
+          <>
+            {' '}
+            on <When iso={s.createdAt} />
+          </>
+        ) : null}
+        .
       </Text>
     </Alert>
   );

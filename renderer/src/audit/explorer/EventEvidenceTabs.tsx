@@ -1,19 +1,28 @@
 import { Code, ScrollArea, Table, Tabs, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
 import type { ExplorerEvent } from '../../../../shared/contract/domains/audit-explorer';
 import type { EventCheck } from '../../../../shared/explorer/event-check';
 import classes from './explorer.module.css';
 
-/** The evidence of one event as stored: bytes, parsed, the jsonb copy, digests and the inclusion proof. */
-export function EventEvidenceTabs({ event, checked }: { event: ExplorerEvent; checked: EventCheck }) {
+/**
+ * One event: the summary first, then the evidence as stored one tab away: bytes, parsed, the
+ * jsonb copy, digests and the inclusion proof.
+ */
+export function EventEvidenceTabs(props: { event: ExplorerEvent; checked: EventCheck; summary: ReactNode }) {
+  const { event, checked } = props;
   return (
-    <Tabs defaultValue="bytes">
+    <Tabs defaultValue="summary">
       <Tabs.List aria-label="Event views">
+        <Tabs.Tab value="summary">Summary</Tabs.Tab>
         <Tabs.Tab value="bytes">Stored bytes</Tabs.Tab>
         <Tabs.Tab value="parsed">Parsed</Tabs.Tab>
         <Tabs.Tab value="jsonb">jsonb copy</Tabs.Tab>
         <Tabs.Tab value="hashes">Digest and link</Tabs.Tab>
         <Tabs.Tab value="proof">Inclusion proof</Tabs.Tab>
       </Tabs.List>
+      <Tabs.Panel value="summary" pt="sm">
+        {props.summary}
+      </Tabs.Panel>
       <Tabs.Panel value="bytes" pt="sm">
         <Text size="xs" c="dimmed" mb={4}>
           {atobLength(event.bytesBase64)} bytes, exactly as hashed (UTF-8).

@@ -1,12 +1,13 @@
 import { Badge, Loader, UnstyledButton } from '@mantine/core';
 import type { CSSProperties, KeyboardEvent } from 'react';
 import type { ExplorerRow, ExplorerSort } from '../../../../shared/contract/domains/audit-explorer';
-import { cents, shortType, when } from './format';
+import { When } from '../../app/Readable';
+import { cents, shortType } from './format';
 import classes from './explorer.module.css';
 
 export const COLUMNS: { key: string; label: string; sort?: ExplorerSort['key'] }[] = [
   { key: 'seq', label: 'Seq', sort: 'seq' },
-  { key: 'time', label: 'Time (UTC)', sort: 'time' },
+  { key: 'time', label: 'Time', sort: 'time' },
   { key: 'type', label: 'Type' },
   { key: 'user', label: 'User / subject' },
   { key: 'team', label: 'Team' },
@@ -72,7 +73,7 @@ export function EventRow(props: {
   const r = props.row;
   const cells = [
     r.seq,
-    when(r.time),
+    <When key="t" iso={r.time} seconds />,
     shortType(r.type),
     r.user ?? r.subject ?? '',
     r.team ?? '',

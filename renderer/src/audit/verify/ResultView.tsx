@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+import { ShortId, When } from '../../app/Readable';
 import { Alert, Badge, Code, Stack, Table, Text, Title } from '@mantine/core';
 import type { VerifyProblem, VerifyResult } from '../../../../shared/contract/domains/audit-verify';
 import { bytes, num, short } from './format';
@@ -36,7 +38,7 @@ function ProblemRow({ p }: { p: VerifyProblem }) {
 }
 
 /** The summary table: what was checked, against what, and how long it took. */
-function summaryRows(result: VerifyResult): [string, string][] {
+function summaryRows(result: VerifyResult): [string, ReactNode][] {
   const cp = result.checkpoint;
   return [
     ['Tenant', `${result.tenant.name} (${result.tenant.slug})`],
@@ -48,12 +50,21 @@ function summaryRows(result: VerifyResult): [string, string][] {
     ],
     [
       'Anchored on',
-      cp
-        ? `the signed checkpoint of ${num(cp.treeSize)} events, issued ${cp.issuedAt} by ${cp.keyName}`
-        : 'no signed checkpoint in this range',
+      cp ? (
+        <>
+          the signed checkpoint of {num(cp.treeSize)} events, issued <When iso={cp.issuedAt} /> by {cp.keyName}
+        </>
+      ) : (
+        'no signed checkpoint in this range'
+      ),
     ],
-    ['Checkpoint root (SHA-256)', cp ? cp.rootSha256 : '—'],
-    ['Chain head (BLAKE3)', `${result.head.hashBlake3} after ${num(result.head.size)} events`],
+    ['Checkpoint root (SHA-256)', cp ? <ShortId value={cp.rootSha256} label="checkpoint root" keep={16} /> : '—'],
+    [
+      'Chain head (BLAKE3)',
+      <>
+        <ShortId value={result.head.hashBlake3} label="chain head" keep={16} /> after {num(result.head.size)} events
+      </>,
+    ],
     ['Policy versions', `${num(result.counts.policyVersionsChecked)} checked`],
     [
       'Searchable copies',
