@@ -1,12 +1,12 @@
 import { Group, Stack, Text } from '@mantine/core';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ExplorerFilter, ExplorerSort } from '../../../shared/contract/domains/audit-explorer';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { errorTitle, OfflineBanner } from '../cache/OfflineBanner';
 import { EventDrawer } from './explorer/EventDrawer';
 import { EventTable } from './explorer/EventTable';
 import { FilterBar } from './explorer/FilterBar';
-import { takePendingFilter } from './explorer/link';
+import { takePending, useExplorerLinks } from './explorer/link';
 import { useExplorerFacets, useExplorerPages } from './explorer/use-explorer-pages';
 import { useTenant } from '../tenant/tenant-context';
 
@@ -24,10 +24,21 @@ function shownCount(shown: number, more: boolean, total: number | null, filtered
  */
 export function ExplorerPanel() {
   const tenantId = useTenant().current?.tenantId ?? null;
-  const [filter, setFilter] = useState<ExplorerFilter>(() => takePendingFilter(tenantId) ?? {});
+  const [initial] = useState(() => takePending(tenantId));
+  const [filter, setFilter] = useState<ExplorerFilter>(initial?.filter ?? {});
   const [sort, setSort] = useState<ExplorerSort>({ key: 'time', direction: 'desc' });
   const { facets, total } = useExplorerFacets(tenantId);
-  const [open, setOpen] = useState<number | null>(null);
+  const [open, setOpen] = useState<number | null>(initial?.seq ?? null);
+  // A request while the explorer is shown (the palette): apply it here.
+  useExplorerLinks(
+    useCallback(() => {
+      const p = takePending(tenantId);
+      if (p) {
+        setFilter(p.filter);
+        setOpen(p.seq);
+      }
+    }, [tenantId]),
+  );
   const { rows, next, loading, error, elapsed, cached, loadMore } = useExplorerPages(tenantId, filter, sort);
   const filtered = Object.values(filter).some((v) => v !== undefined && v !== null && v !== '');
 

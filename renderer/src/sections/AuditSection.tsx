@@ -6,13 +6,14 @@ import { ExplorerPanel } from '../audit/ExplorerPanel';
 import { useExplorerLinks } from '../audit/explorer/link';
 import { VerifyPanel } from '../audit/VerifyPanel';
 import { SectionHeader } from './SectionHeader';
-import { takeTab } from '../shell/go-to';
+import { takeTab, useTabRequests } from '../shell/go-to';
 
 /** The ISSO's screen: verify a chain, explore events, re-verify decisions, dashboards. */
 export function AuditSection() {
   const [tab, setTab] = useState<string | null>(() => takeTab('audit', 'verify'));
   // A dashboard point opens the explorer filtered to it.
   useExplorerLinks(useCallback(() => setTab('explorer'), []));
+  useTabRequests('audit', setTab);
   return (
     <>
       <SectionHeader

@@ -10,7 +10,7 @@ import { HistoryPanel } from '../policy/HistoryPanel';
 import { ImpactPanel } from '../policy/ImpactPanel';
 import { ActionOutcome, type Outcome } from '../policy/ActionOutcome';
 import { SectionHeader } from './SectionHeader';
-import { takeTab } from '../shell/go-to';
+import { takeTab, useTabRequests } from '../shell/go-to';
 
 /** The gateway's policy in each tenant (the lifecycle names it so). */
 const GATEWAY_POLICY = 'gateway';
@@ -49,6 +49,7 @@ export function PoliciesSection() {
   const [session] = useOperatorSession();
   const tenant = useTenant().current;
   const [tab, setTab] = useState<string | null>(() => takeTab('policies', 'draft'));
+  useTabRequests('policies', setTab);
   const [submitted, setSubmitted] = useState<Outcome | null>(null);
   const { active, relist } = useActiveVersion(tenant?.tenantId ?? null);
 

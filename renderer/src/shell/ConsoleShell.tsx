@@ -1,9 +1,10 @@
 import { AppShell, ScrollArea } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { AppInfo } from '../../../shared/contract';
 import { SectionView } from '../sections/SectionView';
 import { ClassificationBanner } from './ClassificationBanner';
 import { ColorSchemeToggle } from './ColorSchemeToggle';
+import { CommandPalette, PaletteButton } from './CommandPalette';
 import { ControlPlaneBanner } from './ControlPlaneBanner';
 import { Navigation } from './Navigation';
 import { ProductBar } from './ProductBar';
@@ -38,6 +39,7 @@ export function ConsoleShell({
 }) {
   const section = useHashSection();
   const status = useConsoleStatus();
+  const [palette, setPalette] = useState(false);
   return (
     <>
       <a href="#main-content" className={classes.skipLink}>
@@ -55,6 +57,7 @@ export function ConsoleShell({
         <AppShell.Header withBorder={false}>
           <ClassificationBanner marking={info} position="top" />
           <ProductBar version={info.version}>
+            <PaletteButton onOpen={() => setPalette(true)} />
             {operator}
             <ColorSchemeToggle />
           </ProductBar>
@@ -78,6 +81,7 @@ export function ConsoleShell({
           <ClassificationBanner marking={info} position="bottom" />
         </AppShell.Footer>
       </AppShell>
+      <CommandPalette opened={palette} onOpen={() => setPalette(true)} onClose={() => setPalette(false)} />
     </>
   );
 }
