@@ -19,7 +19,14 @@ export function CommandPalette({
 }) {
   useHotkeys([['mod+K', () => (opened ? onClose() : onOpen())]], []);
   return (
-    <Modal opened={opened} onClose={onClose} title="Go to…" size="lg" yOffset="12vh">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title="Go to…"
+      size="lg"
+      yOffset="12vh"
+      closeButtonProps={{ 'aria-label': 'Close the palette' }}
+    >
       {opened ? <PaletteBody onDone={onClose} /> : null}
     </Modal>
   );
@@ -80,6 +87,7 @@ function PaletteBody({ onDone }: { onDone: () => void }) {
             key={c.id}
             id={`palette-${i}`}
             role="option"
+            aria-label={c.label}
             aria-selected={i === shown}
             tabIndex={-1}
             className={classes.paletteItem}
