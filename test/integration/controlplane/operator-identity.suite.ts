@@ -1,0 +1,215 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChainWriter } from '../../../electron/main/controlplane/chain-writer';
+import {
+  disableOperator,
+  enrolOperatorLogin,
+  loginWrap,
+} from '../../../electron/main/controlplane/repos/operator-logins';
+import { recordSessionEvent } from '../../../electron/main/controlplane/repos/events';
+import { stepEventRows } from '../../../electron/main/controlplane/step-events';
+import { withTenant } from '../../../electron/main/controlplane/tenant-session';
+import { randomDatabasePassword, scramSha256Verifier } from '../../../electron/main/crypto/scram';
+import type { MigratedDatabase } from '../../support/pg';
+
+/**
+ * Zero trust in the database: with operator X's own credentials (what a card unwraps), plain SQL
+ * sees only the tenants X holds a role in, whatever tenant it sets, and changes nothing. Before a
+ * card login, the bootstrap credential reads one EDIPI's wrap and nothing else.
+ */
+export function operatorIdentity(open: (prefix: string) => Promise<MigratedDatabase>): void {
+  let db: MigratedDatabase;
+  let x: { id: string; edipi: string; password: string; pool: pg.Pool };
+  let bootstrap: pg.Pool;
+
+  async function operator(
+    edipi: string,
+    tenant: string | null,
+  ): Promise<{ id: string; edipi: string; password: string }> {
+    const id = randomUUID();
+    await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'Op')`, [id, edipi]);
+    if (tenant)
+      await db.admin.query(
+        `INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'policy-author')`,
+        [tenant, id],
+      );
+    const password = randomDatabasePassword();
+    const wrap = randomBytes(64);
+    await enrolOperatorLogin(db.admin, {
+      operatorId: id,
+      scramVerifier: scramSha256Verifier(password),
+      wrap,
+      wrapKeySha256: randomBytes(32),
+    });
+    return { id, edipi, password };
+  }
+
+  const SOME_COLUMN: Record<string, string> = {
+    tenants: 'id',
+    operators: 'status',
+    operator_certificates: 'usage',
+    event_writers: 'writer',
+  };
+  const roleOf = (id: string) => `arx_op_${id.replace(/-/g, '')}`;
+  const edipi = () => String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999)).slice(0, 10);
+
+  beforeAll(async () => {
+    db = await open('opid');
+    // Some rows in both tenants, written as the gateway would.
+    for (const t of [db.tenants.a, db.tenants.b])
+      await new ChainWriter(db.gatewayPool, t, { source: '/arx/gateway/test' }).append([
+        { type: 'com.arx.budget.exceeded', data: { team: 'ops', period: '2026-12', budgetCents: 1, spentCents: 2 } },
+      ]);
+    const o = await operator(edipi(), db.tenants.a);
+    x = { ...o, pool: db.connect(roleOf(o.id), o.password) };
+    const bpw = randomDatabasePassword();
+    await db.admin.query(
+      `CREATE ROLE boot_${db.name.slice(-12)} LOGIN PASSWORD '${scramSha256Verifier(bpw)}' IN ROLE arx_bootstrap`,
+    );
+    bootstrap = db.connect(`boot_${db.name.slice(-12)}`, bpw);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function tenantTables(): Promise<{ table: string }[]> {
+    const r = await db.admin.query<{ table: string }>(
+      `SELECT tablename AS table FROM pg_policies WHERE schemaname = 'arx' AND policyname = 'operator_scope' ORDER BY 1`,
+    );
+    return r.rows;
+  }
+
+  describe("an operator's own database identity", () => {
+    it('logs in with the random password through its SCRAM verifier; the server stores no plaintext', async () => {
+      const who = await x.pool.query<{ u: string }>('SELECT current_user AS u');
+      expect(who.rows[0]!.u).toBe(roleOf(x.id));
+      const stored = await db.admin.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [
+        roleOf(x.id),
+      ]);
+      expect(stored.rows[0]!.p).toMatch(/^SCRAM-SHA-256\$4096:/);
+      expect(stored.rows[0]!.p).not.toContain(x.password);
+    });
+
+    it('sees its tenant when it sets it, and no row of a tenant where it has no role, whatever it sets', async () => {
+      const tables = await tenantTables();
+      expect(tables.length).toBeGreaterThanOrEqual(15);
+      const own = await withTenant(x.pool, db.tenants.a, (c) =>
+        c.query('SELECT count(*)::int AS n FROM arx.audit_events'),
+      );
+      expect(own.rows[0].n).toBe(1);
+      for (const setting of [db.tenants.b, randomUUID()]) {
+        await withTenant(x.pool, setting, async (c) => {
+          for (const { table } of tables) {
+            const r = await c.query(`SELECT count(*)::int AS n FROM arx.${table}`);
+            expect({ table, n: r.rows[0].n }).toEqual({ table, n: 0 });
+          }
+        });
+      }
+      const unset = await x.pool.query('SELECT count(*)::int AS n FROM arx.audit_events');
+      expect(unset.rows[0].n).toBe(0);
+    });
+
+    it('may INSERT, UPDATE or DELETE nothing, and read no credential', async () => {
+      const tables = [
+        ...(await tenantTables()).map((t) => t.table),
+        'operators',
+        'operator_certificates',
+        'event_writers',
+      ];
+      for (const table of tables) {
+        for (const sql of [
+          `INSERT INTO arx.${table} DEFAULT VALUES`,
+          `UPDATE arx.${table} SET ${SOME_COLUMN[table] ?? 'tenant_id'} = ${SOME_COLUMN[table] ?? 'tenant_id'} WHERE false`,
+          `DELETE FROM arx.${table} WHERE false`,
+        ]) {
+          const err = await withTenant(x.pool, db.tenants.a, (c) => c.query(sql)).catch((e: Error) => e);
+          expect({ sql, err: String(err) }).toMatchObject({ sql, err: expect.stringMatching(/permission denied/) });
+        }
+      }
+      expect(String(await x.pool.query('SELECT * FROM arx.operator_logins').catch((e) => e))).toMatch(
+        /permission denied/,
+      );
+    });
+
+    // Migration 0018 took back 0012's transitional rights: even in its own tenant an operator writes
+    // only through the definer functions, and appends only its own session events.
+    it('writes nothing directly, even in its own tenant; appends its session events through the definer only', async () => {
+      for (const tenant of [db.tenants.a, db.tenants.b]) {
+        const draft = await withTenant(x.pool, tenant, (c) =>
+          c.query(
+            `INSERT INTO arx.policy_drafts (tenant_id, operator_id, policy_name, policy_text, schema_text, tests) VALUES ($1, $2, 'p', '', '', '[]')`,
+            [tenant, x.id],
+          ),
+        ).catch((e: Error) => e);
+        expect({ tenant, err: String(draft) }).toEqual({ tenant, err: expect.stringMatching(/permission denied/) });
+      }
+      const data = { operatorId: x.id, edipi: x.edipi, certificateSha256: 'a'.repeat(64), tokenLabel: 't', roles: [] };
+      const append = (tenant: string) =>
+        new ChainWriter(x.pool, tenant, { source: '/arx/console/test' })
+          .append([{ type: 'com.arx.session.opened', data, subject: x.edipi }])
+          .catch((e: Error) => e);
+      expect(String(await append(db.tenants.a))).toMatch(/permission denied for function append_events/);
+      const viaDefiner = (tenant: string) =>
+        withTenant(x.pool, tenant, async (c) =>
+          recordSessionEvent(
+            c,
+            tenant,
+            await stepEventRows(c, tenant, '/arx/console/test', {
+              type: 'com.arx.session.opened',
+              data,
+              subject: x.edipi,
+            }),
+          ),
+        ).catch((e: Error) => e);
+      expect(await viaDefiner(db.tenants.a)).toBeUndefined();
+      // X holds no role in tenant B (and cannot even see its chain head).
+      expect(await viaDefiner(db.tenants.b)).toMatchObject({ code: 'ROLE_REQUIRED' });
+    });
+
+    it('a disabled operator cannot log in any more, and its open session ends', async () => {
+      const o = await operator(edipi(), db.tenants.a);
+      const pool = db.connect(roleOf(o.id), o.password);
+      await pool.query('SELECT 1');
+      const held = await pool.connect();
+      const ended = new Promise<unknown>((resolve) => held.on('error', resolve));
+      await disableOperator(db.admin, o.id);
+      expect(String(await ended)).toMatch(/terminating connection/);
+      held.release(true);
+      const again = await db
+        .connect(roleOf(o.id), o.password)
+        .query('SELECT 1')
+        .catch((e: Error) => e);
+      expect(String(again)).toMatch(/not permitted to log in/);
+    });
+  });
+
+  describe('before a card login', () => {
+    it('the bootstrap credential reads the wrap of one EDIPI and nothing else', async () => {
+      const w = await loginWrap(bootstrap, x.edipi);
+      expect(w?.dbRole).toBe(roleOf(x.id));
+      expect(w?.wrap.length).toBe(64);
+      expect(await loginWrap(bootstrap, '0000000000')).toBeNull();
+      for (const table of ['operator_logins', 'operators', 'tenants', 'audit_events'])
+        expect(String(await bootstrap.query(`SELECT * FROM arx.${table}`).catch((e) => e))).toMatch(
+          /permission denied/,
+        );
+    });
+
+    it('a disabled operator has no wrap to fetch', async () => {
+      const o = await operator(edipi(), null);
+      await disableOperator(db.admin, o.id);
+      expect(await loginWrap(bootstrap, o.edipi)).toBeNull();
+    });
+  });
+
+  // The shared application roles are unchanged by operator identities.
+  describe('the shared console role', () => {
+    it('still reads its tenant by the tenant setting', async () => {
+      const r = await withTenant(db.consolePool, db.tenants.b, (c) =>
+        c.query('SELECT count(*)::int AS n FROM arx.audit_events'),
+      );
+      expect(r.rows[0].n).toBe(1);
+    });
+  });
+}
