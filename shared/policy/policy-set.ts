@@ -64,6 +64,55 @@ export function diagnosticFromCedar(
   return d;
 }
 
+/** Templates are refused: each one is a diagnostic at its place in the text. */
+function templateErrors(templates: readonly string[], text: string, locator: ByteLocator): PolicyDiagnostic[] {
+  return templates.map((t) => {
+    const d: PolicyDiagnostic = {
+      code: 'POLICY_TEMPLATE_UNSUPPORTED',
+      message: 'templates (policies with ?principal or ?resource slots) are not supported in a gateway policy version',
+    };
+    const at = text.indexOf(t);
+    if (at >= 0) d.location = locator.locateText(at, at + t.length);
+    return d;
+  });
+}
+
+/** What is wrong with a policy's @id (missing, malformed, already used), or null. */
+function policyIdError(
+  id: string | undefined,
+  k: number,
+  location: PolicyDiagnostic['location'],
+  policies: readonly SourcePolicy[],
+  seen: ReadonlyMap<string, number>,
+  locator: ByteLocator,
+): PolicyDiagnostic | null {
+  if (id === undefined)
+    return {
+      code: 'POLICY_ID_MISSING',
+      message: `policy ${k + 1} has no @id("…") annotation`,
+      source: 'policies',
+      location,
+    };
+  if (!POLICY_ID_PATTERN.test(id))
+    return {
+      code: 'POLICY_ID_INVALID',
+      message: `@id(${JSON.stringify(id)}) must be 1 to 128 characters from A-Z a-z 0-9 . _ : -`,
+      source: 'policies',
+      location,
+    };
+  const earlier = seen.get(id);
+  if (earlier === undefined) return null;
+  const first = policies[earlier]!;
+  const at = locator.locateText(first.start, first.start + 1);
+  return {
+    code: 'POLICY_ID_DUPLICATE',
+    message: `@id(${JSON.stringify(id)}) is already used by the policy at line ${at.line}`,
+    policyId: id,
+    source: 'policies',
+    location,
+  };
+}
+
 export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicySet {
   const locator = createByteLocator(text);
   const fail = (errors: PolicyDiagnostic[]): SplitPolicySet => ({ policies: [], errors, locator });
@@ -73,18 +122,7 @@ export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicyS
     return fail(parts.errors.map((e) => diagnosticFromCedar('POLICY_PARSE_ERROR', e, locator, 'policies')));
   }
   if (parts.policy_templates.length > 0) {
-    return fail(
-      parts.policy_templates.map((t) => {
-        const d: PolicyDiagnostic = {
-          code: 'POLICY_TEMPLATE_UNSUPPORTED',
-          message:
-            'templates (policies with ?principal or ?resource slots) are not supported in a gateway policy version',
-        };
-        const at = text.indexOf(t);
-        if (at >= 0) d.location = locator.locateText(at, at + t.length);
-        return d;
-      }),
-    );
+    return fail(templateErrors(parts.policy_templates, text, locator));
   }
 
   // policySetTextToParts returns the policies in the order of Cedar's names, which sort as strings
@@ -121,39 +159,13 @@ export function splitPolicySet(cedar: CedarBindings, text: string): SplitPolicyS
       continue;
     }
     const id = json.json.annotations?.['id'];
-    if (id === undefined) {
-      errors.push({
-        code: 'POLICY_ID_MISSING',
-        message: `policy ${k + 1} has no @id("…") annotation`,
-        source: 'policies',
-        location,
-      });
+    const idError = policyIdError(id, k, location, policies, seen, locator);
+    if (idError) {
+      errors.push(idError);
       continue;
     }
-    if (!POLICY_ID_PATTERN.test(id)) {
-      errors.push({
-        code: 'POLICY_ID_INVALID',
-        message: `@id(${JSON.stringify(id)}) must be 1 to 128 characters from A-Z a-z 0-9 . _ : -`,
-        source: 'policies',
-        location,
-      });
-      continue;
-    }
-    const earlier = seen.get(id);
-    if (earlier !== undefined) {
-      const first = policies[earlier]!;
-      const at = locator.locateText(first.start, first.start + 1);
-      errors.push({
-        code: 'POLICY_ID_DUPLICATE',
-        message: `@id(${JSON.stringify(id)}) is already used by the policy at line ${at.line}`,
-        policyId: id,
-        source: 'policies',
-        location,
-      });
-      continue;
-    }
-    seen.set(id, policies.length);
-    policies.push({ id, cedarName, text: policyText, start });
+    seen.set(id!, policies.length);
+    policies.push({ id: id!, cedarName, text: policyText, start });
   }
   return errors.length > 0 ? fail(errors) : { policies, errors: [], locator };
 }
