@@ -232,10 +232,7 @@ async function main() {
       let best = 0;
       let cpuPer = 0;
       for (let i = 0; i < 2; i++) {
-        const job = pool.openJob(
-          { versions: [version], problems: [], cacheLimit: 0, cap: 10, compare: 'sets' },
-          workers,
-        );
+        const job = pool.openJob({ versions: [version], problems: [], cacheLimit: 0, cap: 10 }, workers);
         const c0 = process.cpuUsage();
         const m0 = threadCpuMicros();
         const t = performance.now();

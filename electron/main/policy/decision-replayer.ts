@@ -95,13 +95,6 @@ export function mergeReplay(total: ReplayBatchResult, r: ReplayBatchResult, keep
 
 const DECIDED = 'com.arx.policy.decided';
 
-/** How a replayed outcome is compared with the record. */
-export type ReplayComparison =
-  /** Determining and erroring policies as sorted sets (the console's re-verification). */
-  | 'sets'
-  /** replayDecision's own verdict: lists as written (bundle verification, docs/bundle-format.md). */
-  | 'exact';
-
 const defaultEngines = new EngineCache();
 
 export class DecisionReplayer {
@@ -110,18 +103,16 @@ export class DecisionReplayer {
   private readonly engines = new Map<string, CachingEngine | { code: string; message: string }>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly compiled: EngineCache;
-  private readonly compare: ReplayComparison;
 
   constructor(
     versions: readonly ReplayVersion[],
     problems: readonly VersionProblem[] = [],
     private readonly cacheLimit = 20_000,
-    opts: { engines?: EngineCache; compare?: ReplayComparison } = {},
+    opts: { engines?: EngineCache } = {},
   ) {
     for (const v of versions) this.versions.set(v.sha256, v);
     for (const p of problems) this.problems.set(p.sha256, p);
     this.compiled = opts.engines ?? defaultEngines;
-    this.compare = opts.compare ?? 'sets';
   }
 
   private engine(sha256: string): CachingEngine | { code: string; message: string } {
@@ -245,10 +236,8 @@ export class DecisionReplayer {
       determiningPolicies: r.value.replayed.determiningPolicies,
       errors: r.value.replayed.errors.map((e) => e.policyId),
     };
-    // Bundle verification keeps replayDecision's verdict (lists as written); message wording alone never counts.
-    if (this.compare === 'exact')
-      return { ...base, recomputed, differences: r.value.matches ? [] : r.value.differences, problem: null };
-    // Determining policies compared as sorted sets (the record keeps them sorted; a reordered record is the same set).
+    // Determining and erroring policies are sets (Cedar's reasons); the console and bundle verification
+    // compare them alike, so that one record gets one verdict (docs/fidelity-certificates.md).
     const sortedSame = (a: readonly string[], b: readonly string[]) => {
       const x = [...new Set(a)].sort();
       const y = [...new Set(b)].sort();

@@ -5,7 +5,6 @@ import {
   mergeReplay,
   type DecisionRow,
   type ReplayBatchResult,
-  type ReplayComparison,
   type ReplayVersion,
 } from './decision-replayer';
 import { sharedReplayPool, type ReplayJob, type ReplayPool } from './reverify-pool';
@@ -42,7 +41,6 @@ export class StreamingReplay {
     private readonly versions: ReplayVersion[],
     private readonly opts: {
       cap: number;
-      compare: ReplayComparison;
       pool?: ReplayPool;
       workers?: number;
       batchRows?: number;
@@ -73,7 +71,6 @@ export class StreamingReplay {
           problems: [],
           cacheLimit: this.opts.cacheLimit ?? 20_000,
           cap: this.opts.cap,
-          compare: this.opts.compare,
         },
         this.batches.length,
       );
@@ -84,9 +81,7 @@ export class StreamingReplay {
   }
 
   private replayInline(rows: DecisionRow[]): void {
-    this.inline ??= new DecisionReplayer(this.versions, [], this.opts.cacheLimit ?? 20_000, {
-      compare: this.opts.compare,
-    });
+    this.inline ??= new DecisionReplayer(this.versions, [], this.opts.cacheLimit ?? 20_000);
     this.merge(this.inline.replay(rows, this.opts.cap));
   }
 

@@ -1,11 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type {
-  DecisionRow,
-  ReplayBatchResult,
-  ReplayComparison,
-  ReplayVersion,
-  VersionProblem,
-} from './decision-replayer';
+import type { DecisionRow, ReplayBatchResult, ReplayVersion, VersionProblem } from './decision-replayer';
 
 /** What a replay job gives every worker it uses, once, before its first batch there. */
 export interface ReplayJobSpec {
@@ -16,7 +10,6 @@ export interface ReplayJobSpec {
   cacheLimit: number;
   /** Entries listed per batch (mismatches, errored); the rest are counted. */
   cap: number;
-  compare: ReplayComparison;
 }
 
 /**

@@ -15,7 +15,7 @@ function handle(msg: ReverifyWorkerRequest): ReverifyWorkerReply | null {
   if (msg.op === 'open') {
     const { spec } = msg;
     jobs.set(msg.job, {
-      replayer: new DecisionReplayer(spec.versions, spec.problems, spec.cacheLimit, { engines, compare: spec.compare }),
+      replayer: new DecisionReplayer(spec.versions, spec.problems, spec.cacheLimit, { engines }),
       cap: spec.cap,
     });
     return null;

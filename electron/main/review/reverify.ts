@@ -136,7 +136,7 @@ export async function reverifyDecisions(
         const estimate = await decidedCountInRange(client, tenantId, from, to);
         const loaded = await loadReplayVersions(client, tenantId);
         const { versions, problems } = loaded;
-        const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap, compare: 'sets' as const };
+        const spec = { versions, problems, cacheLimit: opts.cacheLimit ?? 20_000, cap };
         const inline = opts.workers === 0 ? new DecisionReplayer(versions, problems, spec.cacheLimit) : null;
         if (!inline) job = (opts.pool ?? sharedReplayPool()).openJob(spec, opts.workers);
         let lastSeq = from - 1;

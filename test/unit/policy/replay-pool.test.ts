@@ -32,7 +32,6 @@ const spec = (versions: (typeof version)[]) => ({
   problems: [],
   cacheLimit: 1000,
   cap: 50,
-  compare: 'sets' as const,
 });
 
 const pool = new ReplayPool(2);

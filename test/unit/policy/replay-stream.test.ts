@@ -42,7 +42,7 @@ describe('StreamingReplay', () => {
     const flipped = new Set([5, 17, 40, 41, 90, 150]);
     // Warm workers: the batches after the first ping round trip go to the pool (before it, to this thread).
     await pool.warm();
-    const replay = new StreamingReplay([version], { cap: 4, compare: 'exact', pool, batchRows: 16 });
+    const replay = new StreamingReplay([version], { cap: 4, pool, batchRows: 16 });
     const n = Math.min(decisions.length, 200);
     for (let seq = 0; seq < n; seq++) {
       const d = decisions[seq]!;
@@ -70,7 +70,7 @@ describe('StreamingReplay', () => {
 
   it('a closed pool (a worker that cannot answer): the batches are replayed on this thread, with the same answer', async () => {
     const dead = new ReplayPool(1);
-    const replay = new StreamingReplay([version], { cap: 10, compare: 'exact', pool: dead, batchRows: 8 });
+    const replay = new StreamingReplay([version], { cap: 10, pool: dead, batchRows: 8 });
     await dead.close();
     const d = decisions[0]!;
     for (let seq = 0; seq < 20; seq++)
@@ -92,7 +92,7 @@ describe('StreamingReplay', () => {
         throw new Error('not expected');
       },
     } as unknown as ReplayPool;
-    const replay = new StreamingReplay([version], { cap: 10, compare: 'exact', pool: spy, batchRows: 512 });
+    const replay = new StreamingReplay([version], { cap: 10, pool: spy, batchRows: 512 });
     const d = decisions[1]!;
     for (let seq = 0; seq < 30; seq++)
       replay.push(

@@ -59,7 +59,7 @@ export function startReplay(s: VerifyState): void {
         ]
       : [];
   });
-  s.replay.replay = new StreamingReplay(versions, { cap: s.maxFindings, compare: 'exact' });
+  s.replay.replay = new StreamingReplay(versions, { cap: s.maxFindings });
 }
 
 /**
