@@ -47,9 +47,12 @@ export interface SeriesVerdict {
   links: LinkOutcome[];
 }
 
-/** Maps a failure to open a note to the finding it is: no known key, a bad signature, or a malformed note. */
+/**
+ * Maps a failure to open a note to the finding it is: no known key, a bad signature, or a malformed
+ * note. Text without a signature block is not a signed note at all: malformed, not "no known key".
+ */
 export function noteProblem(error: NoteError): Exclude<CheckpointProblem, 'CHECKPOINT_KEY_OUTSIDE_WINDOW'> {
-  if (error.code === 'NOTE_UNVERIFIED' || error.code === 'NOTE_NO_SIGNATURES') return 'CHECKPOINT_KEY_UNKNOWN';
+  if (error.code === 'NOTE_UNVERIFIED') return 'CHECKPOINT_KEY_UNKNOWN';
   if (error.code === 'NOTE_SIGNATURE_INVALID') return 'CHECKPOINT_SIGNATURE_INVALID';
   return 'CHECKPOINT_MALFORMED';
 }

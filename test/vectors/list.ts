@@ -594,7 +594,7 @@ export const VECTORS: VectorSpec[] = [
     name: 'checkpoints-malformed',
     class: 'checkpoints',
     exit: 1,
-    codes: ['CHECKPOINT_CONSISTENCY_INVALID', 'CHECKPOINT_KEY_UNKNOWN'],
+    codes: ['CHECKPOINT_CONSISTENCY_INVALID', 'CHECKPOINT_MALFORMED'],
     description: 'checkpoint-000001.note is not a signed note.',
     make: (c) => c.tar({ body: replace('checkpoint-000001.note', () => utf8('not a checkpoint\n')) }),
   },

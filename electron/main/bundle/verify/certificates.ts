@@ -1,5 +1,10 @@
 import { X509Certificate, X509Crl } from '@peculiar/x509';
-import { createHash, X509Certificate as NodeX509, verify as cryptoVerify } from 'node:crypto';
+import {
+  constants as cryptoConstants,
+  createHash,
+  X509Certificate as NodeX509,
+  verify as cryptoVerify,
+} from 'node:crypto';
 import { bytesEqual, fromBase64 } from '../../../../shared/bytes';
 import { pae, type DsseEnvelope } from '../../../../shared/dsse';
 import type { TrustStore } from '../../pki/trust-store';
@@ -40,15 +45,26 @@ export function readCrl(s: VerifyState, name: string, bytes: Uint8Array): void {
 }
 
 /** Whether a DSSE envelope verifies with the certificate's key (any of its signatures). */
-export function verifyDsse(env: DsseEnvelope, cert: NodeX509): { ok: boolean; payload: Uint8Array | null } {
+export function verifyDsse(
+  env: DsseEnvelope,
+  cert: NodeX509,
+  rsa: 'pkcs1' | 'pss' = 'pkcs1',
+): { ok: boolean; payload: Uint8Array | null } {
   const payload = fromBase64(env.payload);
   if (!payload) return { ok: false, payload: null };
   const input = pae(env.payloadType, payload);
+  // Per signature kind (bundle-format §5.2): the manifest is PKCS#1 v1.5, fidelity certificates PSS.
+  const padding =
+    cert.publicKey.asymmetricKeyType === 'ec'
+      ? {}
+      : rsa === 'pss'
+        ? { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+        : { padding: cryptoConstants.RSA_PKCS1_PADDING };
   const ok = env.signatures.some((sg) => {
     const sig = fromBase64(sg.sig);
     if (!sig) return false;
     try {
-      return cryptoVerify('sha256', input, { key: cert.publicKey, dsaEncoding: 'der' }, sig);
+      return cryptoVerify('sha256', input, { key: cert.publicKey, dsaEncoding: 'der', ...padding }, sig);
     } catch {
       return false;
     }

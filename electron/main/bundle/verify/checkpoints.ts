@@ -5,6 +5,8 @@ import { isPinned } from '../gateway-pins';
 import { memberOf } from './parse';
 import type { VerifyState } from './state';
 
+const WINDOW_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+
 /** gateway-keys.json: the keys checkpoints are verified with, each with its validity window. */
 export function readGatewayKeys(s: VerifyState, name: string, bytes: Uint8Array): void {
   const keys = memberOf(s, name, bytes, GatewayKeysSchema) ?? [];
@@ -21,11 +23,17 @@ export function readGatewayKeys(s: VerifyState, name: string, bytes: Uint8Array)
     }
     const from = new Date(k.validFrom);
     const to = k.validTo === null ? null : new Date(k.validTo);
-    if (Number.isNaN(from.getTime()) || (to && Number.isNaN(to.getTime()))) {
+    // Whole milliseconds: then the microsecond arx-time, truncated, compares exactly (bundle-format §5).
+    if (
+      !WINDOW_TIME.test(k.validFrom) ||
+      (k.validTo !== null && !WINDOW_TIME.test(k.validTo)) ||
+      Number.isNaN(from.getTime()) ||
+      (to && Number.isNaN(to.getTime()))
+    ) {
       s.checks.fail(
         'checkpoints',
         'GATEWAY_KEY_INVALID',
-        `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times`,
+        `gateway key ${k.name.slice(0, 80)}: its validity window is not a pair of times YYYY-MM-DDTHH:MM:SS.sssZ`,
         { member: name, index: i },
       );
       continue;

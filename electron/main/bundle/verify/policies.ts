@@ -1,4 +1,4 @@
-import { X509Certificate as NodeX509, verify as cryptoVerify } from 'node:crypto';
+import { nodeSignatureVerifier } from '../../policy/node-verify';
 import { PolicyMetaSchema, type PolicyMeta } from '../../../../shared/bundle';
 import { checkSignedVersion, policyVersionDigest } from '../../../../shared/policy';
 import type { SignerPaths } from './certificates';
@@ -89,13 +89,7 @@ function checkApprovals(s: VerifyState, sha: string, meta: PolicyMeta, text: str
         ? { operatorId: e.operatorId, usage: e.usage, der: c.der, operatorActive: e.operatorActive, roles: e.roles }
         : undefined;
     },
-    (der, data, sig) => {
-      try {
-        return cryptoVerify('sha256', data, { key: new NodeX509(der).publicKey, dsaEncoding: 'der' }, sig);
-      } catch {
-        return false;
-      }
-    },
+    nodeSignatureVerifier,
   );
   if (meta.tenantId !== s.range?.tenantId)
     s.checks.fail(

@@ -28,7 +28,7 @@ export async function checkReviews(s: VerifyState, paths: SignerPaths, warnings:
       );
       continue;
     }
-    if (!verifyDsse(r.envelope as DsseEnvelope, cert.node).ok)
+    if (!verifyDsse(r.envelope as DsseEnvelope, cert.node, 'pss').ok)
       s.checks.fail(
         'certificates',
         'REVIEW_SIGNATURE_INVALID',
