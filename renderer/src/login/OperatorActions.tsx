@@ -43,6 +43,8 @@ export function OperatorActions({
       <Button
         size="xs"
         variant="default"
+        // Lock and Log out never shrink: the operator's name gives way instead.
+        style={{ flex: 'none' }}
         disabled={busy}
         onClick={() => {
           setBusy(true);
@@ -57,6 +59,8 @@ export function OperatorActions({
       <Button
         size="xs"
         variant="default"
+        // Lock and Log out never shrink: the operator's name gives way instead.
+        style={{ flex: 'none' }}
         disabled={busy}
         onClick={() => {
           setBusy(true);
