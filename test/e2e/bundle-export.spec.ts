@@ -30,7 +30,9 @@ async function openInBundles(page: Page, path: string, shot: string) {
   await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
   const checks = page.getByRole('table', { name: 'Checks' });
   await expect(checks.locator('[data-ok="false"]')).toHaveCount(0);
-  await expect(checks.locator('[data-ok="true"]')).toHaveCount(9);
+  await expect(checks.locator('[data-ok="true"]')).toHaveCount(10);
+  // The console events' card signatures were checked offline, not skipped.
+  await expect(checks.locator('[data-check="writers"]')).toHaveAttribute('data-ok', 'true');
   // The gateway keys are the bundle's own: said, not hidden.
   await expect(page.getByTestId('bundle-warnings')).toContainText('GATEWAY_KEYS_UNPINNED');
   await verdict.scrollIntoViewIfNeeded();
