@@ -13,7 +13,8 @@ import { clusterDirFor, runningPostmaster, startEmbeddedPostgres } from '../../.
  * error, and Ctrl-C on `arx demo` leaves no database running and no temporary Chromium profile.
  */
 const work = mkdtempSync(join(tmpdir(), 'arx-reset-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Retries: the card worker may still be closing its token files for a moment after the demo exits.
+afterAll(() => rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
 
 function io(answer?: string): CliIo & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
