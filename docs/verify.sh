@@ -1,5 +1,5 @@
 #!/bin/sh
-# verify.sh: the manual check of an ARX evidence bundle, format 1 (docs/bundle-format.md section 6).
+# verify.sh: the manual check of an ARX evidence bundle, formats 1 and 2 (docs/bundle-format.md section 6).
 #
 #   sh verify.sh BUNDLE TRUST_DIR
 #
@@ -59,14 +59,23 @@ fi
 mkdir "$W/b" && (cd "$W/b" && tar -xf "$B") || { fail "archive: cannot extract"; exit 1; }
 cd "$W/b" || exit 2
 for n in $(cat "$W/names"); do [ -f "$n" ] && [ ! -h "$n" ] || { fail "archive: $n is not a regular file"; exit 1; }; done
-printf 'arx-bundle/1\n' | cmp -s - ARX-BUNDLE && ok "format: arx-bundle/1" || { fail "format: ARX-BUNDLE is not arx-bundle/1"; exit 1; }
+V=
+for v in 1 2; do printf 'arx-bundle/%s\n' $v | cmp -s - ARX-BUNDLE && V=$v; done
+[ -n "$V" ] || { fail "format: ARX-BUNDLE is not arx-bundle/1 or arx-bundle/2"; exit 1; }
 for n in manifest.json manifest.dsse.json manifest-signer.der range.json consistency.json events.bin proof-end.tlog-proof; do
   [ -f "$n" ] || { fail "archive: $n is missing"; exit 1; }
 done
-grep -E '^\{"format":"arx-bundle","version":1,' manifest.json >/dev/null ||
-  { fail "format: manifest.json does not name format arx-bundle version 1"; exit 1; }
+grep -E '^\{"format":"arx-bundle","version":'"$V"',' manifest.json >/dev/null ||
+  { fail "format: manifest.json does not name format arx-bundle version $V"; exit 1; }
+# Version 2 signs a classification marking (a console banner level) into the manifest; version 1 has none.
+MARK=$(sed -n 's/.*,"classification":"\([A-Z /]*\)",.*/\1/p' manifest.json)
+case $V:$MARK in
+  1:) ok "format: arx-bundle/1 (no classification marking)" ;;
+  2:UNCLASSIFIED | 2:CUI | 2:CONFIDENTIAL | 2:SECRET | "2:TOP SECRET" | "2:TOP SECRET//SCI") ok "format: arx-bundle/2, marked $MARK" ;;
+  *) fail "format: the manifest's classification marking is missing or not a banner level"; exit 1 ;;
+esac
 # The members' kinds in the order of the format's table (section 3); unknown names are left to "members".
-awk 'BEGIN { n = split("^ARX-BUNDLE$ ^VERIFY[.]md$ ^range[.]json$ ^gateway-keys[.]json$ ^checkpoint-[0-9]{6}[.]note$ ^consistency[.]json$ ^proof-(start|end)[.]tlog-proof$ ^policy-[0-9a-f]{64}[.](cedar|json)$ ^review-[0-9a-f-]{36}[.]json$ ^cert-[0-9a-f]{64}[.]der$ ^crl-[0-9a-f]{64}[.]der$ ^events[.]bin$ ^(SHA256SUMS|B3SUMS)$ ^manifest[.]json$ ^manifest[.]dsse[.]json$ ^manifest-signer[.]der$", P, " ") }
+awk 'BEGIN { n = split("^ARX-BUNDLE$ ^VERIFY[.]md$ ^range[.]json$ ^gateway-keys[.]json$ ^checkpoint-[0-9]{6}[.]note$ ^consistency[.]json$ ^proof-(start|end)[.]tlog-proof$ ^policy-[0-9a-f]{64}[.](cedar|json)$ ^review-[0-9a-f-]{36}[.]json$ ^cert-[0-9a-f]{64}[.]der$ ^crl-[0-9a-f]{64}[.]der$ ^events[.]bin$ ^verify[.]sh$ ^schema-[a-z0-9-]+[.]json$ ^(SHA256SUMS|B3SUMS)$ ^manifest[.]json$ ^manifest[.]dsse[.]json$ ^manifest-signer[.]der$", P, " ") }
   { for (i = 1; i <= n; i++) if ($0 ~ P[i]) { if (i < last) { print $0; exit 1 } last = i; break } }' "$W/names" > "$W/misplaced" ||
   { fail "archive: $(cat "$W/misplaced") is out of the format's member order"; exit 1; }
 # One canonical encoding (section 2): each header exactly the exporter's for (name, size), padding and
@@ -98,7 +107,7 @@ if [ "$(od -An -tx1 -N2 "$B" | tr -d ' \n')" != 1f8b ]; then
 fi
 
 # 2. The manifest signature: DSSE over manifest.json with the exporter's card key.
-PT='application/vnd.arx.bundle-manifest+json;version=1'
+PT="application/vnd.arx.bundle-manifest+json;version=$V"
 ENV_RE='^\{"payloadType":"[^"]*","payload":"[A-Za-z0-9+/=]*","signatures":\[\{"keyid":"[0-9a-f]{64}","sig":"[A-Za-z0-9+/=]+"\}\]\}$'
 if grep -E "$ENV_RE" manifest.dsse.json >/dev/null && [ "$(jstr payloadType manifest.dsse.json)" = "$PT" ]; then
   jstr payload manifest.dsse.json | b64d > "$W/payload"

@@ -1,15 +1,26 @@
 import { z } from 'zod';
+import { ClassificationLevelSchema } from '../config/classification';
 
 /**
- * The evidence bundle, format version 1 (normative text: docs/bundle-format.md). Pure: the names,
- * limits, codes, member kinds and JSON schemas that the exporter and every verifier share.
+ * The evidence bundle, format version 2; version 1 is still verified (normative text:
+ * docs/bundle-format.md). Pure: the names, limits, codes, member kinds and JSON schemas that the
+ * exporter and every verifier share.
  */
 export const BUNDLE_FORMAT = 'arx-bundle';
-export const BUNDLE_VERSION = 1;
+/** The version new bundles are written in. */
+export const BUNDLE_VERSION = 2;
+/** The versions a verifier reads. */
+export const BUNDLE_VERSIONS = [1, 2] as const;
+export type BundleVersion = (typeof BUNDLE_VERSIONS)[number];
 /** The whole content of the first member, `ARX-BUNDLE`. */
-export const BUNDLE_MAGIC_TEXT = `${BUNDLE_FORMAT}/${BUNDLE_VERSION}\n`;
+export const bundleMagicText = (v: BundleVersion) => `${BUNDLE_FORMAT}/${v}\n`;
+export const BUNDLE_MAGIC_TEXT = bundleMagicText(BUNDLE_VERSION);
 /** DSSE payload type of the manifest. */
-export const MANIFEST_PAYLOAD_TYPE = 'application/vnd.arx.bundle-manifest+json;version=1';
+export const manifestPayloadType = (v: BundleVersion) => `application/vnd.arx.bundle-manifest+json;version=${v}`;
+export const MANIFEST_PAYLOAD_TYPE = manifestPayloadType(BUNDLE_VERSION);
+/** Version 2 members that are copies of what ARX publishes: informational, compared, never run or trusted. */
+export const VERIFY_SH_MEMBER = 'verify.sh';
+export const schemaMemberName = (name: string) => `schema-${name}.json`;
 /** The fixed modification time written in every tar header (2026-01-01T00:00:00Z): one canonical encoding per bundle. */
 export const TAR_MTIME = 1767225600;
 
@@ -164,6 +175,8 @@ export interface BundleReport {
     crls: number;
     signer: string | null;
     createdAt: string | null;
+    /** The manifest's classification marking (format version 2), shown wherever the bundle is opened. */
+    classification: string | null;
     bytes: number;
     compressed: boolean;
   };
@@ -191,6 +204,8 @@ export const MEMBER_KINDS = [
   { kind: 'cert', pattern: /^cert-[0-9a-f]{64}\.der$/ },
   { kind: 'crl', pattern: /^crl-[0-9a-f]{64}\.der$/ },
   { kind: 'events', pattern: /^events\.bin$/ },
+  { kind: 'verify-sh', pattern: /^verify\.sh$/ },
+  { kind: 'schema', pattern: /^schema-[a-z0-9-]{1,40}\.json$/ },
   { kind: 'sums', pattern: /^(SHA256SUMS|B3SUMS)$/ },
   { kind: 'manifest', pattern: /^manifest\.json$/ },
   { kind: 'envelope', pattern: /^manifest\.dsse\.json$/ },
@@ -224,6 +239,8 @@ export const ManifestSchema = z
     tenant: z.object({ id: z.string().max(36), slug: z.string().max(64) }).strict(),
     range: z.object({ from: SEQ, to: SEQ, count: SEQ }).strict(),
     review: z.string().max(36).nullable(),
+    /** Version 2: the classification marking (a console banner level), required; absent in version 1. */
+    classification: ClassificationLevelSchema.optional(),
     exporter: z
       .object({
         operatorId: z.string().max(64),

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
         from: Number(from),
         to: Number(to),
         outPath: out,
+        classification: 'UNCLASSIFIED',
         session: cfg.session,
         // The card signs the SHA-256 digest (ECDSA, no second hash), as OperatorAuth.sign does.
         sign: async (purpose, digest) => {

@@ -64,6 +64,7 @@ try {
   );
   for (const n of sizes) {
     const m: Model = {
+      version: 2,
       from: 1,
       to: n - 1,
       events: events(n),

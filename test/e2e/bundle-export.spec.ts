@@ -65,6 +65,9 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await expect(shown).toContainText('SHA-256 of the DSSE PAE of the bundle manifest');
     // The PIN field has the focus; Enter submits.
     await expect(dialog.getByLabel('Card PIN')).toBeFocused();
+    // The marking is asked for (preset to the console's level) and signed into the manifest.
+    await dialog.getByLabel('Classification marking').selectOption('SECRET');
+    await dialog.getByLabel('Card PIN').focus();
     await page.keyboard.type(DEMO_PIN);
     await saveScreenshot(page, 'bundle-export-audit-dialog');
     await page.keyboard.press('Enter');
@@ -76,10 +79,12 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await section.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundle-export-audit-done');
     const path = (await exported.locator('code').first().textContent())!;
-    expect(path).toMatch(/alpha-command-0-\d+-\d{8}T\d{6}Z\.arxbundle$/);
+    expect(path).toMatch(/SECRET-alpha-command-0-\d+-\d{8}T\d{6}Z\.arxbundle$/);
 
     const verdict = await openInBundles(page, path, 'bundle-export-audit-opened');
     await expect(verdict).toContainText(`events 0…${last}`);
+    // Shown on open: the signed marking, above the verdict.
+    await expect(page.getByTestId('bundle-classification')).toContainText('SECRET');
   });
 
   test('Certificates: sign a review of a checkpointed range, export a bundle for it (progress, result dialog); it opens green with the review inside', async ({

@@ -26,6 +26,7 @@ export interface VectorManifestEntry {
   description: string;
   exit: number;
   codes: string[];
+  warnings: string[];
   sha256: string;
 }
 
@@ -44,12 +45,13 @@ export function generate(dir = CONFORMANCE_DIR): { files: Map<string, Uint8Array
       description: v.description,
       exit: v.exit,
       codes: v.codes,
+      warnings: v.warnings ?? [],
       sha256: sha256Hex(bytes),
     });
   }
   const pin = `${formatVerifierKey(GATEWAY_KEY, ed25519Signer(GATEWAY_KEY, derive('gateway-key')).publicKey)}\n`;
   files.set('../trust/gateway-keys.txt', new TextEncoder().encode(pin));
-  const manifest = `${JSON.stringify({ format: 'arx-bundle-conformance', version: 1, seed: 'arx-conformance/1', trust: 'trust', vectors: entries }, null, 2)}\n`;
+  const manifest = `${JSON.stringify({ format: 'arx-bundle-conformance', version: 2, seed: 'arx-conformance/1', trust: 'trust', vectors: entries }, null, 2)}\n`;
   return { files, manifest };
 }
 

@@ -132,6 +132,40 @@ export const VECTORS: VectorSpec[] = [
     description: 'valid-range in one gzip member (method 8, flags 0).',
     make: (c) => gzipSync(c.tar(), { level: 9 }),
   },
+  {
+    name: 'valid-v1',
+    class: 'valid',
+    exit: 0,
+    codes: [],
+    description: 'valid-range in format version 1: no classification, no verify.sh or schemas; still verified.',
+    make: (c) => c.tar({ model: (m) => (m.version = 1) }),
+  },
+  {
+    name: 'valid-verify-sh-replaced',
+    class: 'valid',
+    exit: 0,
+    codes: [],
+    warnings: ['BUNDLE_COPY_NOT_PUBLISHED'],
+    description:
+      "The bundle's own verify.sh replaced by one that always says VERIFIED (listed, signed): informational only, flagged.",
+    make: (c) => c.tar({ body: replace('verify.sh', () => utf8('#!/bin/sh\necho "VERIFIED: every check holds"\n')) }),
+  },
+  {
+    name: 'manifest-classification-missing',
+    class: 'manifest',
+    exit: 2,
+    codes: ['BUNDLE_MANIFEST_INVALID'],
+    description: 'A version 2 manifest without its classification marking (signed).',
+    make: (c) => c.tar({ seal: { manifest: (m: Json) => delete m.classification } }),
+  },
+  {
+    name: 'manifest-classification-unknown',
+    class: 'manifest',
+    exit: 2,
+    codes: ['BUNDLE_MANIFEST_INVALID'],
+    description: 'A classification that is not a banner level (signed).',
+    make: (c) => c.tar({ seal: { manifest: (m: Json) => (m.classification = 'SECRET//NOFORN-ISH') } }),
+  },
   // members: the container and the member list
   {
     name: 'members-digest-changed',
@@ -200,8 +234,8 @@ export const VECTORS: VectorSpec[] = [
     class: 'members',
     exit: 2,
     codes: ['BUNDLE_VERSION_UNKNOWN'],
-    description: 'ARX-BUNDLE says arx-bundle/2.',
-    make: (c) => c.tar({ body: replace('ARX-BUNDLE', () => utf8('arx-bundle/2\n')) }),
+    description: 'ARX-BUNDLE says arx-bundle/3.',
+    make: (c) => c.tar({ body: replace('ARX-BUNDLE', () => utf8('arx-bundle/3\n')) }),
   },
   {
     name: 'members-duplicate',
@@ -354,8 +388,8 @@ export const VECTORS: VectorSpec[] = [
     class: 'manifest',
     exit: 2,
     codes: ['BUNDLE_VERSION_UNKNOWN'],
-    description: 'The signed manifest says version 2.',
-    make: (c) => c.tar({ seal: { manifest: (m: Json) => (m.version = 2) } }),
+    description: 'The signed manifest says version 3 (ARX-BUNDLE says 2).',
+    make: (c) => c.tar({ seal: { manifest: (m: Json) => (m.version = 3) } }),
   },
   {
     name: 'manifest-extra-key',
@@ -387,7 +421,7 @@ export const VECTORS: VectorSpec[] = [
     exit: 2,
     codes: ['BUNDLE_JSON_INVALID'],
     description: 'The signed manifest names "version" twice.',
-    make: (c) => c.tar({ seal: { payload: (t) => t.replace('"version":1,', '"version":1,"version":1,') } }),
+    make: (c) => c.tar({ seal: { payload: (t) => t.replace('"version":2,', '"version":2,"version":2,') } }),
   },
   {
     name: 'manifest-envelope-mismatch',
@@ -882,8 +916,8 @@ export const VECTORS: VectorSpec[] = [
     class: 'limits',
     exit: 2,
     codes: ['BUNDLE_COMPRESSION_RATIO'],
-    description: 'A gzipped bundle whose VERIFY.md is 2 MiB of spaces (ratio above 100).',
+    description: 'A gzipped bundle whose VERIFY.md is 8 MiB of spaces (ratio above 100).',
     make: (c) =>
-      gzipSync(c.tar({ body: replace('VERIFY.md', () => new Uint8Array(2 * 2 ** 20).fill(0x20)) }), { level: 9 }),
+      gzipSync(c.tar({ body: replace('VERIFY.md', () => new Uint8Array(8 * 2 ** 20).fill(0x20)) }), { level: 9 }),
   },
 ];

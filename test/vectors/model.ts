@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { p256 } from '@noble/curves/nist.js';
 import { toHex, utf8 } from '../../shared/bytes';
-import { BUNDLE_MAGIC_TEXT, eventRecordHeader, MANIFEST_PAYLOAD_TYPE } from '../../shared/bundle';
+import {
+  bundleMagicText,
+  eventRecordHeader,
+  manifestPayloadType,
+  schemaMemberName,
+  VERIFY_SH_MEMBER,
+  type BundleVersion,
+} from '../../shared/bundle';
+import { JSON_SCHEMAS, jsonSchemaText } from '../../shared/bundle/json-schemas';
+import { VERIFY_SH } from '../../electron/main/bundle/verify-script';
 import { ChainBuilder, genesisHash, nobleBlake3 } from '../../shared/chain';
 import {
   ed25519Signer,
@@ -102,6 +111,8 @@ export function chainEvents(): Uint8Array[] {
 
 /** What a bundle is made from; tampers change it before the members are written. */
 export interface Model {
+  /** The format version written (2 unless a vector keeps version 1). */
+  version: BundleVersion;
   from: number;
   to: number;
   events: Uint8Array[];
@@ -120,6 +131,7 @@ export interface Model {
 
 export function validModel(): Model {
   return {
+    version: 2,
     from: 2,
     to: 5,
     events: chainEvents(),
@@ -160,7 +172,7 @@ export function bodyMembers(m: Model, inputs: Inputs): Member[] {
   );
   const prevHash = m.from === 0 ? genesisHash(nobleBlake3, TENANT) : entries[m.from - 1]!.hash;
   const members: Member[] = [
-    { name: 'ARX-BUNDLE', data: utf8(BUNDLE_MAGIC_TEXT) },
+    { name: 'ARX-BUNDLE', data: utf8(bundleMagicText(m.version)) },
     {
       name: 'VERIFY.md',
       data: utf8("# Conformance vector\n\nCheck it with verify.sh and the vectors' trust directory.\n"),
@@ -229,6 +241,11 @@ export function bodyMembers(m: Model, inputs: Inputs): Member[] {
     records.push(eventRecordHeader(s, stored[s]!.length, e.digest, e.hash), stored[s]!);
   }
   members.push({ name: 'events.bin', data: new Uint8Array(Buffer.concat(records)) });
+  if (m.version === 2) {
+    members.push({ name: VERIFY_SH_MEMBER, data: utf8(VERIFY_SH) });
+    for (const n of Object.keys(JSON_SCHEMAS))
+      members.push({ name: schemaMemberName(n), data: utf8(jsonSchemaText(n)) });
+  }
   return members;
 }
 
@@ -268,11 +285,12 @@ export function seal(body: Member[], m: Model, inputs: Inputs, o: SealOptions = 
   const signerDer = o.signerDer ?? inputs.exporterDer;
   const manifest: Record<string, unknown> = {
     format: 'arx-bundle',
-    version: 1,
+    version: m.version,
     createdAt: m.createdAt,
     tenant: { id: TENANT, slug: SLUG },
     range: { from: m.from, to: m.to, count: m.to - m.from + 1 },
     review: null,
+    ...(m.version === 2 ? { classification: 'SECRET' } : {}),
     exporter: {
       operatorId: '5eed0000-0000-4000-8000-0000000000e1',
       edipi: EXPORTER.edipi,
@@ -283,13 +301,15 @@ export function seal(body: Member[], m: Model, inputs: Inputs, o: SealOptions = 
   };
   o.manifest?.(manifest);
   const payload = utf8((o.payload ?? ((t) => t))(JSON.stringify(manifest)));
-  const sig = p256.sign(pae(MANIFEST_PAYLOAD_TYPE, payload), o.key ?? derive('exporter-key'), {
+  const payloadType = manifestPayloadType(m.version);
+  const sig = p256.sign(pae(payloadType, payload), o.key ?? derive('exporter-key'), {
     prehash: true,
     format: 'der',
   });
-  const envelope = envelopeOf(MANIFEST_PAYLOAD_TYPE, payload, [
-    { keyid: sha256Hex(signerDer), sig },
-  ]) as unknown as Record<string, unknown>;
+  const envelope = envelopeOf(payloadType, payload, [{ keyid: sha256Hex(signerDer), sig }]) as unknown as Record<
+    string,
+    unknown
+  >;
   o.envelope?.(envelope);
   return [
     ...members,

@@ -22,6 +22,8 @@ export interface VectorSpec {
   exit: 0 | 1 | 2;
   /** Exact finding codes (sorted, with repeats); for exit 2 the one fatal code. */
   codes: string[];
+  /** Warning codes (sorted), when the vector has any. */
+  warnings?: string[];
   make: (c: Ctx) => Uint8Array;
 }
 

@@ -4,6 +4,8 @@ import {
   BUNDLE_MAGIC_TEXT,
   EVENT_RECORD_HEADER,
   eventRecordHeader,
+  schemaMemberName,
+  VERIFY_SH_MEMBER,
   type BundleRange,
   type PolicyMeta,
 } from '../../../shared/bundle';
@@ -12,6 +14,8 @@ import { copyChainRows } from '../chain/copy-rows';
 import { pad6, type ExportSnapshot } from './export-snapshot';
 import type { BundleTarWriter } from './tar-writer';
 import { verifyMd } from './verify-md';
+import { VERIFY_SH } from './verify-script';
+import { JSON_SCHEMAS, jsonSchemaText } from '../../../shared/bundle/json-schemas';
 
 const json = (v: unknown) => utf8(JSON.stringify(v));
 const hexOf = (b: Buffer) => toHex(new Uint8Array(b));
@@ -148,4 +152,11 @@ export async function writeMembers(
   await writePolicies(w, tenantId, s);
   await writeReviewsAndCertificates(w, s);
   await writeEvents(w, client, tenantId, s, progress);
+  await writePublishedCopies(w);
+}
+
+/** Format version 2: verify.sh and the JSON Schemas as ARX publishes them (informational copies). */
+async function writePublishedCopies(w: BundleTarWriter): Promise<void> {
+  await w.add(VERIFY_SH_MEMBER, utf8(VERIFY_SH));
+  for (const name of Object.keys(JSON_SCHEMAS)) await w.add(schemaMemberName(name), utf8(jsonSchemaText(name)));
 }

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { utf8 } from '../../../shared/bytes';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_PAYLOAD_TYPE, type Manifest } from '../../../shared/bundle';
 import { isTenantId, type Blake3 } from '../../../shared/chain';
+import type { ClassificationLevel } from '../../../shared/config/classification';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import type { OperatorSignature } from '../card/operator-auth';
@@ -22,6 +23,8 @@ export interface ExportRequest {
   /** … or the range of a fidelity (review) certificate. */
   reviewId?: string;
   outPath: string;
+  /** The classification marking (a console banner level), signed in the manifest. */
+  classification: ClassificationLevel;
   /** The logged-in exporter (named in the manifest). */
   session: OperatorSession;
   /** Signs SHA-256(PAE(manifest)) on the exporter's card (OperatorAuth.sign with the PIN). */
@@ -62,6 +65,7 @@ async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSna
     tenant: { id: req.tenantId, slug: s.tenantSlug },
     range: { from: s.from, to: s.to, count: s.count },
     review: s.reviewId,
+    classification: req.classification,
     exporter: {
       operatorId: session.operatorId,
       edipi: session.edipi,
@@ -73,7 +77,7 @@ async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSna
   const payload = utf8(JSON.stringify(manifest));
   const digest = new Uint8Array(createHash('sha256').update(pae(MANIFEST_PAYLOAD_TYPE, payload)).digest());
   const signed = await req.sign(
-    `Evidence bundle of ${s.tenantSlug}, events ${s.from}..${s.to} (manifest SHA-256 ${createHash('sha256').update(payload).digest('hex').slice(0, 16)}…)`,
+    `${req.classification} evidence bundle of ${s.tenantSlug}, events ${s.from}..${s.to} (manifest SHA-256 ${createHash('sha256').update(payload).digest('hex').slice(0, 16)}…)`,
     digest,
   );
   await w.add('manifest.json', payload);

@@ -72,6 +72,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
           { path: req.review === null ? 'from' : 'review' },
         );
       }
+      const classification = req.classification ?? deps.config.classification;
       const pool = deps.controlPlane.requirePool();
       const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
       let out: string;
@@ -81,7 +82,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
         out = join(
           bundlesDir(deps.config.dataDir),
-          `${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`,
+          `${markingForFileName(classification)}-${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`,
         );
       }
       let trustStore = null;
@@ -107,6 +108,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
         tenantId: tenant.id,
         ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
         outPath: written,
+        classification,
         session,
         sign: (purpose, digest) => {
           publish('signing', 0, 1);
@@ -182,4 +184,9 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       return answer;
     },
   };
+}
+
+/** The marking as a file-name prefix: `TOP SECRET//SCI` becomes `TOP-SECRET-SCI`. */
+export function markingForFileName(level: string): string {
+  return level.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }

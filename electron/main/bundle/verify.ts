@@ -5,6 +5,7 @@ import { BundleFatal, type BundleReport } from '../../../shared/bundle';
 import { loadHashKernel } from '../crypto/blake3';
 import { checkCertificateSignatures, SignerPaths } from './verify/certificates';
 import { emptyReport } from './verify/checks';
+import { checkPublishedCopies } from './verify/copies';
 import { closeReplay, finishReplay } from './verify/decisions';
 import { ChainNotIntact, checkChain } from './verify/events';
 import { checkManifestSignature, readManifest, signerSha, type Fatal } from './verify/manifest';
@@ -109,6 +110,7 @@ async function checkWholeBundle(
   const reordered = checkMembers(s, manifest);
   if (reordered) return withFatal(report, reordered);
   checkChain(s, report.warnings);
+  checkPublishedCopies(s, report.warnings);
   const paths = new SignerPaths(s);
   const sha = signerSha(s);
   report.summary.signer = sha ? (s.certs.get(sha)?.x.subject ?? null) : null;
@@ -133,6 +135,7 @@ async function checkWholeBundle(
     certificates: s.certs.size,
     crls: s.crls.length,
     createdAt: manifest.createdAt,
+    classification: manifest.classification ?? null,
   });
   return s.contents ? { ...report, contents: s.contents } : report;
 }

@@ -1,3 +1,4 @@
+import { CLASSIFICATION_LEVELS } from '../../../shared/config/classification';
 import { parseArgs } from 'node:util';
 import type { BundleReport } from '../../../shared/bundle';
 import { ArxFailure } from '../../../shared/contract';
@@ -37,7 +38,7 @@ export const bundleExport: CliCommand = {
   name: ['bundle', 'export'],
   summary:
     'Export an evidence bundle of a tenant range or of a fidelity certificate, logged in and signed on your card (PIN asked on the terminal without echo, or from --pin-stdin or ARX_PIN).',
-  usage: `arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE ${ENCRYPT_USAGE} ${CARD_USAGE} [--json]`,
+  usage: `arx bundle export --tenant T (--from SEQ --to SEQ | --review CERT_ID) --out FILE [--classification LEVEL] ${ENCRYPT_USAGE} ${CARD_USAGE} [--json]\n  LEVEL: the marking signed into the manifest, one of ${CLASSIFICATION_LEVELS.join(', ')} (default: the console's configured banner level)`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -47,6 +48,7 @@ export const bundleExport: CliCommand = {
         to: { type: 'string' },
         review: { type: 'string' },
         out: { type: 'string' },
+        classification: { type: 'string' },
         json: { type: 'boolean' },
         ...ENCRYPT_OPTIONS,
         ...CARD_OPTIONS,
@@ -73,6 +75,9 @@ export const bundleExport: CliCommand = {
           pin,
           out: values.out!,
           ...encrypt,
+          ...(values.classification !== undefined
+            ? { classification: values.classification as (typeof CLASSIFICATION_LEVELS)[number] }
+            : {}),
         });
       },
       BUNDLE_PIN,
@@ -93,6 +98,8 @@ export function formatBundleReport(r: BundleReport): string {
   const lines: string[] = [];
   if (r.fatal) return `NOT A USABLE BUNDLE — ${r.fatal.code}: ${r.fatal.message}${locationText(r.fatal.location)}`;
   const s = r.summary;
+  // The marking first, as on a classified document's banner.
+  if (s.classification) lines.push(`CLASSIFICATION: ${s.classification} (signed in the manifest)`);
   lines.push(
     `Bundle v${r.format?.version}: tenant ${s.tenantSlug} (${s.tenantId}), events ${s.from}..${s.to} (${s.events}), ${s.checkpoints} checkpoints, ${s.policyVersions} policy versions, ${s.reviews} fidelity certificates, ${s.certificates} certificates; signed by ${s.signer ?? '(unknown)'} at ${s.createdAt}.`,
   );

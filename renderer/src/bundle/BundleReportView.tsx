@@ -23,6 +23,11 @@ export function BundleReportView({
       <Text size="sm">
         <Code>{path}</Code>
       </Text>
+      {report.summary.classification && (
+        <Text fw={700} size="lg" data-testid="bundle-classification" role="note" aria-label="Classification marking">
+          {report.summary.classification} — the marking signed in this bundle's manifest
+        </Text>
+      )}
       <BundleVerdict report={report} />
       {report.checks.length > 0 && <ChecksTable checks={report.checks} />}
       {report.warnings.length > 0 && <BundleWarnings warnings={report.warnings} />}

@@ -1,7 +1,8 @@
-import { Button, Code, Modal, Progress, Stack, Text } from '@mantine/core';
+import { Button, Code, Modal, NativeSelect, Progress, Stack, Text } from '@mantine/core';
 import { exactBytes, humanSize } from '../app/format';
 import { useEffect, useState } from 'react';
 import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
+import { CLASSIFICATION_LEVELS, type ClassificationLevel } from '../../../shared/config/classification';
 import { callArx, subscribeArx } from '../app/arx-client';
 import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
@@ -159,6 +160,8 @@ export function ExportBundleButton({
   const [showResult, setShowResult] = useState(false);
   // Progress shows only while main exports (after the PIN was sent); a failed attempt clears it.
   const [running, setRunning] = useState(false);
+  // '' leaves the marking to main: the console's configured banner level.
+  const [marking, setMarking] = useState<'' | ClassificationLevel>('');
   const review = target.kind === 'review';
   const details: [string, string][] = [
     ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
@@ -190,15 +193,31 @@ export function ExportBundleButton({
         title="Sign the evidence bundle"
         purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}${review ? ' for this fidelity certificate' : ''}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
         details={details}
-        extra={running ? <ExportProgressView tenantId={tenant.id} target={target} /> : null}
+        extra={
+          running ? (
+            <ExportProgressView tenantId={tenant.id} target={target} />
+          ) : (
+            <NativeSelect
+              label="Classification marking"
+              description="Signed into the manifest and put in the file name"
+              value={marking}
+              onChange={(e) => setMarking(e.currentTarget.value as '' | ClassificationLevel)}
+              data={[
+                { value: '', label: "The console's banner level" },
+                ...CLASSIFICATION_LEVELS.map((l) => ({ value: l, label: l })),
+              ]}
+            />
+          )
+        }
         onSign={async (pin) => {
           setRunning(true);
           const r = await callArx((arx) =>
-            arx.bundle.export(
-              target.kind === 'review'
+            arx.bundle.export({
+              ...(target.kind === 'review'
                 ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
-                : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null },
-            ),
+                : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null }),
+              ...(marking ? { classification: marking } : {}),
+            }),
           );
           setRunning(false);
           return r;

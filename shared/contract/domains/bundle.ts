@@ -1,3 +1,4 @@
+import { ClassificationLevelSchema } from '../../config/classification';
 import { z } from 'zod';
 import { def, empty, type CommandDef } from '../define';
 
@@ -25,6 +26,7 @@ export const BundleReportSchema = z
         crls: z.number(),
         signer: z.string().nullable(),
         createdAt: z.string().nullable(),
+        classification: z.string().nullable(),
         bytes: z.number(),
         compressed: z.boolean(),
       })
@@ -107,6 +109,8 @@ export const bundleCommands = {
         encryptTo: z.array(z.string().min(1).max(65536)).max(32).default([]),
         /** And to the organisation recovery key: its PEM public key (optionally with an ML-KEM-1024 key). */
         recoveryKey: z.string().min(1).max(65536).nullable().default(null),
+        /** The classification marking signed into the manifest and put in the file name (default: the console's banner level). */
+        classification: ClassificationLevelSchema.optional(),
       })
       .strict(),
     response: z

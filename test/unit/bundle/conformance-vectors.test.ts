@@ -12,6 +12,8 @@ describe('bundle conformance vectors (docs/conformance)', () => {
   it('has valid vectors and at least 40 invalid ones, in every tamper class', () => {
     const invalid = manifest.vectors.filter((v) => v.exit !== 0);
     expect(manifest.vectors.some((v) => v.exit === 0)).toBe(true);
+    // Format version 1 stays verifiable: its fixture is among the valid vectors.
+    expect(manifest.vectors.find((v) => v.file === 'valid-v1.arxbundle')?.exit).toBe(0);
     expect(invalid.length).toBeGreaterThanOrEqual(40);
     const classes = new Set(invalid.map((v) => v.class));
     for (const c of [
@@ -44,5 +46,6 @@ describe('bundle conformance vectors (docs/conformance)', () => {
     it(`${v.file}: exit ${v.exit}, ${v.codes.join(' ') || 'no findings'}`, async () => {
       const got = await runVector(CONFORMANCE_DIR, v.file);
       expect({ exit: got.exit, codes: got.codes }).toEqual({ exit: v.exit, codes: v.codes });
+      if (v.exit !== 2) expect(got.warnings).toEqual(v.warnings);
     });
 });

@@ -48,6 +48,7 @@ export function emptyReport(bytes: number, compressed: boolean): BundleReport {
       crls: 0,
       signer: null,
       createdAt: null,
+      classification: null,
       bytes,
       compressed,
     },

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { bytesEqual, fromBase64 } from '../../../../shared/bytes';
 import {
   BUNDLE_FORMAT,
-  BUNDLE_MAGIC_TEXT,
-  BUNDLE_VERSION,
+  BUNDLE_VERSIONS,
+  bundleMagicText,
   BundleFatal,
-  MANIFEST_PAYLOAD_TYPE,
+  manifestPayloadType,
+  type BundleVersion,
   ManifestSchema,
   parseStrictJson,
   type BundleReport,
@@ -18,15 +19,16 @@ import type { BundleCert, VerifyState } from './state';
 
 export type Fatal = NonNullable<BundleReport['fatal']>;
 
-/** ARX-BUNDLE: the marker with a version this verifier knows; anything else is fatal. */
-export function checkMagic(name: string, bytes: Uint8Array): void {
+/** ARX-BUNDLE: the marker with a version this verifier knows (which it returns); anything else is fatal. */
+export function checkMagic(name: string, bytes: Uint8Array): BundleVersion {
   const text = new TextDecoder('latin1').decode(bytes);
-  if (text === BUNDLE_MAGIC_TEXT) return;
+  const known = BUNDLE_VERSIONS.find((v) => text === bundleMagicText(v));
+  if (known) return known;
   const v = /^arx-bundle\/([^\n]{0,20})\n?$/.exec(text);
   if (v)
     throw new BundleFatal(
       'BUNDLE_VERSION_UNKNOWN',
-      `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows version ${BUNDLE_VERSION})`,
+      `bundle format version ${JSON.stringify(v[1])} is not known to this verifier (it knows versions ${BUNDLE_VERSIONS.join(' and ')})`,
       { member: name },
     );
   throw new BundleFatal('BUNDLE_NOT_A_BUNDLE', 'the first member is not the ARX bundle marker', { member: name });
@@ -51,12 +53,12 @@ export function readManifest(s: VerifyState): { ok: true; manifest: Manifest } |
       fatal: { code: parsed.error.code, message: parsed.error.message, location: parsed.error.location },
     };
   const mv = parsed.value as { format?: unknown; version?: unknown };
-  if (mv && typeof mv === 'object' && mv.format === BUNDLE_FORMAT && mv.version !== BUNDLE_VERSION)
+  if (mv && typeof mv === 'object' && mv.format === BUNDLE_FORMAT && mv.version !== (s.version ?? -1))
     return {
       ok: false,
       fatal: {
         code: 'BUNDLE_VERSION_UNKNOWN',
-        message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier`,
+        message: `manifest.json: format version ${JSON.stringify(mv.version)} is not known to this verifier or not the version of ARX-BUNDLE`,
         location: { member: 'manifest.json', path: 'version' },
       },
     };
@@ -72,6 +74,16 @@ export function readManifest(s: VerifyState): { ok: true; manifest: Manifest } |
       },
     };
   }
+  // The marking is signed in version 2 and does not exist in version 1.
+  if ((ms.data.classification === undefined) !== (s.version === 1))
+    return {
+      ok: false,
+      fatal: {
+        code: 'BUNDLE_MANIFEST_INVALID',
+        message: `manifest.json: classification is ${s.version === 1 ? 'not a key of format version 1' : 'required from format version 2'}`,
+        location: { member: 'manifest.json', path: 'classification' },
+      },
+    };
   return { ok: true, manifest: ms.data };
 }
 
@@ -126,7 +138,11 @@ function envelopeProblem(s: VerifyState, sha: string | null): Fatal | null {
     return { code: 'MANIFEST_ENVELOPE_MISMATCH', message: 'manifest.dsse.json is not a DSSE envelope', location: at };
   const e = env.data;
   const payload = fromBase64(e.payload);
-  if (e.payloadType !== MANIFEST_PAYLOAD_TYPE || !payload || !bytesEqual(payload, s.small.get('manifest.json')!))
+  if (
+    e.payloadType !== manifestPayloadType(s.version ?? 1) ||
+    !payload ||
+    !bytesEqual(payload, s.small.get('manifest.json')!)
+  )
     return {
       code: 'MANIFEST_ENVELOPE_MISMATCH',
       message: 'the envelope does not carry manifest.json as a bundle manifest',

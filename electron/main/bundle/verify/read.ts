@@ -20,7 +20,8 @@ const HASH_INFLIGHT_MAX = 16 << 20;
 function onSmall(s: VerifyState, name: string, kind: string, bytes: Uint8Array): void {
   switch (kind) {
     case 'magic':
-      return checkMagic(name, bytes);
+      s.version = checkMagic(name, bytes);
+      return;
     case 'range':
       s.range = memberOf(s, name, bytes, RangeSchema) ?? null;
       return;

@@ -7,6 +7,7 @@ import {
   type BundleReview,
   type EventRecordScanner,
   type PolicyMeta,
+  type BundleVersion,
 } from '../../../../shared/bundle';
 import type { Blake3, ChainAnchor, ChainCheckpoint, ChainVerifier, IntactChain } from '../../../../shared/chain';
 import type { NoteVerifier } from '../../../../shared/checkpoint';
@@ -77,6 +78,8 @@ export interface VerifyState {
   readonly small: Map<string, Uint8Array>;
 
   range: BundleRange | null;
+  /** The format version ARX-BUNDLE names (null until it is read). */
+  version: BundleVersion | null;
   /** The bundle's gateway keys the auditor trusts (all of them when nothing is pinned). */
   readonly verifiers: NoteVerifier[];
   /** Bundle keys the auditor did not pin (only when they pinned some): never trusted, only named. */
@@ -121,6 +124,7 @@ export async function createState(opts: VerifyBundleOptions, kernel: HashKernel)
     order: [],
     small: new Map(),
     range: null,
+    version: null,
     verifiers: [],
     unpinned: [],
     windows: new Map(),
