@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
-import { BUNDLE_MAGIC_TEXT, END_OF_ARCHIVE, eventRecordHeader, padding, ustarHeader } from '../../../shared/bundle';
+import { bundleMagicText, END_OF_ARCHIVE, eventRecordHeader, padding, ustarHeader } from '../../../shared/bundle';
 import { ChainBuilder, nobleBlake3, type Blake3 } from '../../../shared/chain';
 
 export const TENANT = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -63,7 +63,7 @@ export function chainBundle(
     review: null,
   };
   const body: [string, Uint8Array][] = [
-    ['ARX-BUNDLE', enc.encode(BUNDLE_MAGIC_TEXT)],
+    ['ARX-BUNDLE', enc.encode(bundleMagicText(1))],
     ['range.json', enc.encode(JSON.stringify(range))],
     ['consistency.json', enc.encode('[]')],
     ['events.bin', events],

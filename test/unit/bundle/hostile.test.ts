@@ -8,7 +8,7 @@ import { blake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
 import {
   BLOCK,
-  BUNDLE_MAGIC_TEXT,
+  bundleMagicText,
   END_OF_ARCHIVE,
   padding,
   parseStrictJson,
@@ -81,7 +81,7 @@ const raw = (h: Uint8Array, data: Uint8Array | string) => {
   return Buffer.concat([h, d, new Uint8Array(padding(d.length))]);
 };
 const tar = (...parts: Uint8Array[]) => Buffer.concat([...parts, END_OF_ARCHIVE]);
-const magic = () => member('ARX-BUNDLE', BUNDLE_MAGIC_TEXT);
+const magic = () => member('ARX-BUNDLE', bundleMagicText(1));
 
 /** A structurally sound bundle (unsigned: its signature checks fail) whose manifest we control. */
 function bundle(
@@ -105,7 +105,7 @@ function bundle(
     review: null,
   };
   const body: [string, Uint8Array][] = [
-    ['ARX-BUNDLE', enc.encode(BUNDLE_MAGIC_TEXT)],
+    ['ARX-BUNDLE', enc.encode(bundleMagicText(1))],
     ['range.json', enc.encode(JSON.stringify(range))],
     ...(opts.extra ?? []).map(([k, v]) => [k, enc.encode(v)] as [string, Uint8Array]),
   ];
@@ -150,7 +150,7 @@ describe('hostile bundles: each case has its own code', () => {
   });
 
   it('unknown versions, in the marker and in the manifest', async () => {
-    expect(await fatal(tar(member('ARX-BUNDLE', 'arx-bundle/2\n')))).toBe('BUNDLE_VERSION_UNKNOWN');
+    expect(await fatal(tar(member('ARX-BUNDLE', 'arx-bundle/3\n')))).toBe('BUNDLE_VERSION_UNKNOWN');
     expect(await fatal(bundle({ manifest: (m) => ({ ...m, version: 7 }) }))).toBe('BUNDLE_VERSION_UNKNOWN');
   });
 
@@ -284,7 +284,7 @@ describe('hostile bundles: each case has its own code', () => {
   it('bytes after the archive, non-zero padding, a non-canonical header', async () => {
     expect(await fatal(Buffer.concat([bundle(), Buffer.from('junk')]))).toBe('BUNDLE_TRAILING_DATA');
     const padded = Buffer.from(tar(magic()));
-    padded[BLOCK + BUNDLE_MAGIC_TEXT.length + 3] = 1;
+    padded[BLOCK + bundleMagicText(1).length + 3] = 1;
     expect(await fatal(padded)).toBe('BUNDLE_PADDING_NONZERO');
     expect(await fatal(tar(magic(), raw(rawHeader({ name: 'range.json', size: 2, mtime: 12345 }), '{}')))).toBe(
       'BUNDLE_HEADER_NONCANONICAL',
