@@ -220,6 +220,7 @@ async function exportAndVerify(name: string, from: number, to: number, auditor =
     from,
     to,
     outPath,
+    classification: 'UNCLASSIFIED',
     session: exporter.session,
     sign: exporter.sign,
     trustStore: null,
