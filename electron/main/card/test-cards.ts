@@ -169,21 +169,7 @@ async function provisionSlot(
     ],
     `Writing ${slot.certLabel}`,
   );
-  return {
-    cert,
-    entry: {
-      id: slot.id,
-      pivKey: slot.pivKey,
-      usage: slot.usage,
-      keyLabel: slot.keyLabel,
-      certLabel: slot.certLabel,
-      subject: cert.subject,
-      serialNumber: cert.serialNumber,
-      notAfter: cert.notAfter.toISOString(),
-      sha256: certificateSha256(cert),
-      file,
-    },
-  };
+  return { cert, entry: certificateEntry(slot, cert, file) };
 }
 
 /** One card: a SoftHSM2 token initialised with the test PINs and every PIV slot filled. */
@@ -268,4 +254,20 @@ export async function provisionTestCards(
   };
   writeFileSync(join(dir, 'test-cards.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
+}
+
+/** One certificate's line in a provisioned card's manifest (SoftHSM2 here, the virtual PIV card in tests). */
+export function certificateEntry(slot: (typeof PIV_SLOTS)[number], cert: X509Certificate, file: string) {
+  return {
+    id: slot.id,
+    pivKey: slot.pivKey,
+    usage: slot.usage,
+    keyLabel: slot.keyLabel,
+    certLabel: slot.certLabel,
+    subject: cert.subject,
+    serialNumber: cert.serialNumber,
+    notAfter: cert.notAfter.toISOString(),
+    sha256: certificateSha256(cert),
+    file,
+  };
 }

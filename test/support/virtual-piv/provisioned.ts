@@ -8,9 +8,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from '@peculiar/x509';
-import { PIV_SLOTS, TEST_CARDS, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
+import {
+  certificateEntry,
+  PIV_SLOTS,
+  TEST_CARDS,
+  type ProvisionedTestCards,
+} from '../../../electron/main/card/test-cards';
 import { issueCrl, type TestPki } from '../../../electron/main/pki/test-pki';
-import { certificateSha256 } from '../../../electron/main/pki/validate';
 import { OPENSC_MODULE } from './pcsc-stack';
 import type { VirtualCardData } from './card-data';
 
@@ -44,18 +48,7 @@ export async function writeProvisioned(
       const cert = new X509Certificate(new Uint8Array(issued.der));
       const file = join(cardDir, `${slot.id}.der`);
       writeFileSync(file, issued.der);
-      return {
-        id: slot.id,
-        pivKey: slot.pivKey,
-        usage: slot.usage,
-        keyLabel: slot.keyLabel,
-        certLabel: slot.certLabel,
-        subject: cert.subject,
-        serialNumber: cert.serialNumber,
-        notAfter: cert.notAfter.toISOString(),
-        sha256: certificateSha256(cert),
-        file,
-      };
+      return certificateEntry(slot, cert, file);
     });
     return {
       label: card.displayName,
