@@ -82,7 +82,7 @@ export async function seedDemoIfEmpty(
   }
   const authorId = (await operatorIdByEdipi(admin, '1000000001'))!;
   const version = policyVersionDigest({ policies: DEFAULT_POLICY_TEXT, schema: GATEWAY_SCHEMA, tests: [] });
-  const start = new Date(Date.now() - 14 * 86_400_000);
+  const start = demoTrafficStart(Date.now());
   for (const [i, t] of tenants.entries()) {
     const tenantId = t.tenant.id;
     const policyId = randomUUID();
@@ -145,7 +145,7 @@ export async function seedDemoIfEmpty(
       by: ids['approver']!,
       envelope: publication.envelope,
     });
-    // Dated just before the simulated traffic, which starts 14 days ago.
+    // Dated just before the simulated traffic, which starts 14 to 21 days ago.
     const at = (minutesBefore: number) => eventTime(new Date(start.getTime() - minutesBefore * 60_000), 0);
     // Each step names its operator as writer (docs/events.md, "Writers").
     const labels: Record<string, string> = { author: DEMO_AUTHOR_LABEL, approver: DEMO_APPROVER_LABEL };
@@ -195,4 +195,19 @@ export async function seedDemoIfEmpty(
     });
   }
   return true;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The Friday 00:00 UTC on or before 14 days ago. The simulator skips off-hours by drawing from its
+ * random stream, so a start at another hour or weekday seeds different traffic; a fixed weekly
+ * phase makes the demo the same at any hour. Friday: even a small demo (the e2e tests' 200 events)
+ * then holds denials in both tenants, which Home and the explorer show.
+ */
+export function demoTrafficStart(nowMs: number): Date {
+  const back = nowMs - 14 * DAY_MS;
+  const midnight = back - (back % DAY_MS);
+  const sinceFriday = (new Date(midnight).getUTCDay() + 2) % 7;
+  return new Date(midnight - sinceFriday * DAY_MS);
 }

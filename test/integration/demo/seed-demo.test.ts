@@ -69,6 +69,12 @@ describe('first-start demo data', () => {
         [t.id],
       );
       expect(decided.rows).toEqual([{ v: loaded.version.sha256 }]);
+      // Home's alerts and the explorer's denials have something to show in every demo tenant.
+      const denied = await db.admin.query<{ n: string }>(
+        `SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1 AND x_decision = 'deny'`,
+        [t.id],
+      );
+      expect(Number(denied.rows[0]!.n)).toBeGreaterThan(0);
       expect(r.checkpoints.verified).toBeGreaterThan(0);
     }
     expect(await seedDemoIfEmpty(pools, config, nobleBlake3, () => {}, 1200)).toBe(false);
