@@ -1,7 +1,8 @@
-import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { Loaded, listOf } from '../app/Loaded';
 import { GrantsTable } from './GrantsTable';
 import { useAdminList } from './use-admin-data';
 
@@ -12,7 +13,7 @@ export function AccessReviewPanel() {
   const [error, setError] = useState<ArxError | null>(null);
   const [busy, setBusy] = useState(false);
   const [written, setWritten] = useState<string | null>(null);
-  const edipi = new Map((operators.state === 'ok' ? operators.value : []).map((o) => [o.operatorId, o.edipi]));
+  const edipi = new Map(listOf(operators).map((o) => [o.operatorId, o.edipi]));
   const flagged =
     review.state === 'ok'
       ? review.value.filter(
@@ -59,11 +60,11 @@ export function AccessReviewPanel() {
           {flagged.length > 5 ? '; …' : ''}
         </Alert>
       )}
-      {review.state === 'loading' && <Loader size="sm" aria-label="Reading the access review" />}
-      {review.state === 'error' && <ErrorNotice error={review.error} title="The access review could not be made" />}
-      {review.state === 'ok' && (
-        <GrantsTable entries={review.value} labelledBy="admin-review-heading" who={(id) => edipi.get(id) ?? id} />
-      )}
+      <Loaded of={review} reading="Reading the access review" failed="The access review could not be made">
+        {(entries) => (
+          <GrantsTable entries={entries} labelledBy="admin-review-heading" who={(id) => edipi.get(id) ?? id} />
+        )}
+      </Loaded>
     </Stack>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { TableHead } from '../app/Loaded';
 import { readPickedFiles, type CertificateFile } from './certificate-files';
 import type { SignedAction } from './signed-action';
 import { utcDay } from './use-admin-data';
@@ -15,23 +16,45 @@ const USAGE: Record<string, string> = {
   'key-management': 'Key Management',
 };
 
-/**
- * Enrolment from the card's certificate files: the console validates them against the trust
- * anchors and says whom they name; the administrator's card then signs the enrolment.
- */
-export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => void; enrolled: () => void }) {
-  const [picked, setPicked] = useState<File[]>([]);
+const usageOf = (usage: string) => USAGE[usage] ?? usage;
+
+/** What the picked files name, the certificates in a table, and the button that asks the card to sign. */
+function EnrolPreview({ preview, enrol }: { preview: Preview; enrol: () => void }) {
+  return (
+    <Stack gap="xs">
+      <Text size="sm">
+        Valid against the configured trust anchors and revocation lists. They name{' '}
+        <strong>{preview.displayName}</strong>, EDIPI <strong>{preview.edipi}</strong>.
+      </Text>
+      <Table withTableBorder aria-label="Certificates to enrol">
+        <TableHead columns={['Certificate', 'Expires', 'Subject']} />
+        <Table.Tbody>
+          {preview.certificates.map((c) => (
+            <Table.Tr key={c.sha256}>
+              <Table.Td>{usageOf(c.usage)}</Table.Td>
+              <Table.Td>{utcDay(c.notAfter)}</Table.Td>
+              <Table.Td>{c.subject}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <Group>
+        <Button onClick={enrol}>Enrol {preview.displayName}…</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** The picked files, read and checked by main: the files as sent and what main said about them. */
+function useCertificateCheck() {
   const [files, setFiles] = useState<CertificateFile[] | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<ArxError | null>(null);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
-
-  const check = async () => {
+  const check = async (picked: File[]) => {
     setBusy(true);
     setError(null);
     setPreview(null);
-    setDone(null);
     try {
       const read = await readPickedFiles(picked);
       const r = await callArx((arx) => arx.admin.operatorCheck({ files: read }));
@@ -45,6 +68,21 @@ export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => voi
       setBusy(false);
     }
   };
+  const clear = () => {
+    setPreview(null);
+    setFiles(null);
+  };
+  return { files, preview, setPreview, error, busy, check, clear };
+}
+
+/**
+ * Enrolment from the card's certificate files: the console validates them against the trust
+ * anchors and says whom they name; the administrator's card then signs the enrolment.
+ */
+export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => void; enrolled: () => void }) {
+  const [picked, setPicked] = useState<File[]>([]);
+  const [done, setDone] = useState<string | null>(null);
+  const { files, preview, setPreview, error, busy, check, clear } = useCertificateCheck();
 
   const enrol = () => {
     if (!preview || !files) return;
@@ -54,13 +92,12 @@ export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => voi
       details: [
         ['EDIPI', preview.edipi],
         ['Name', preview.displayName],
-        ...preview.certificates.map((c) => [`${USAGE[c.usage] ?? c.usage} SHA-256`, c.sha256] as const),
+        ...preview.certificates.map((c) => [`${usageOf(c.usage)} SHA-256`, c.sha256] as const),
       ],
       run: (pin) => callArx((arx) => arx.admin.operatorEnrol({ files, pin })),
       done: () => {
         setDone(`${preview.displayName} (EDIPI ${preview.edipi}) is enrolled.`);
-        setPreview(null);
-        setFiles(null);
+        clear();
         setPicked([]);
         enrolled();
       },
@@ -84,7 +121,15 @@ export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => voi
           }}
           w={420}
         />
-        <Button variant="default" onClick={() => void check()} loading={busy} disabled={picked.length === 0}>
+        <Button
+          variant="default"
+          onClick={() => {
+            setDone(null);
+            void check(picked);
+          }}
+          loading={busy}
+          disabled={picked.length === 0}
+        >
           Check certificates
         </Button>
       </Group>
@@ -94,35 +139,7 @@ export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => voi
           {done}
         </Alert>
       )}
-      {preview && (
-        <Stack gap="xs">
-          <Text size="sm">
-            Valid against the configured trust anchors and revocation lists. They name{' '}
-            <strong>{preview.displayName}</strong>, EDIPI <strong>{preview.edipi}</strong>.
-          </Text>
-          <Table withTableBorder aria-label="Certificates to enrol">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Certificate</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>Subject</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {preview.certificates.map((c) => (
-                <Table.Tr key={c.sha256}>
-                  <Table.Td>{USAGE[c.usage] ?? c.usage}</Table.Td>
-                  <Table.Td>{utcDay(c.notAfter)}</Table.Td>
-                  <Table.Td>{c.subject}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group>
-            <Button onClick={enrol}>Enrol {preview.displayName}…</Button>
-          </Group>
-        </Stack>
-      )}
+      {preview && <EnrolPreview preview={preview} enrol={enrol} />}
     </Stack>
   );
 }

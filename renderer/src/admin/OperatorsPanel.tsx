@@ -1,8 +1,8 @@
-import { Badge, Button, Loader, Stack, Table, Title } from '@mantine/core';
+import { Badge, Button, Stack, Table, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import { callArx } from '../app/arx-client';
-import { ErrorNotice } from '../app/ErrorNotice';
+import { Loaded, TableHead } from '../app/Loaded';
 import { EnrolOperator } from './EnrolOperator';
 import { useSignedAction } from './signed-action';
 import { useAdminList, utcDay } from './use-admin-data';
@@ -28,6 +28,53 @@ function Expiry({ iso, now }: { iso: string | null; now: number }) {
         </Badge>
       ) : null}
     </>
+  );
+}
+
+const COLUMNS = ['EDIPI', 'Name', 'Status', 'Certificates expire', 'Enrolled', 'Change'];
+
+function OperatorsTable(props: {
+  operators: readonly Operator[];
+  me: string | null;
+  now: number;
+  toggle: (o: Operator) => void;
+}) {
+  const { me, now, toggle } = props;
+  return (
+    <Table withTableBorder striped aria-labelledby="admin-operators-heading">
+      <TableHead columns={COLUMNS} />
+      <Table.Tbody>
+        {props.operators.map((o) => (
+          <Table.Tr key={o.operatorId}>
+            <Table.Td>{o.edipi}</Table.Td>
+            <Table.Td>{o.displayName}</Table.Td>
+            <Table.Td>
+              <Badge color={o.status === 'active' ? 'green' : 'gray'} variant="light">
+                {o.status}
+              </Badge>
+            </Table.Td>
+            <Table.Td>
+              <Expiry iso={o.certificatesExpire} now={now} />
+            </Table.Td>
+            <Table.Td>{utcDay(o.createdAt)}</Table.Td>
+            <Table.Td>
+              {o.operatorId === me ? (
+                'you'
+              ) : (
+                <Button
+                  size="xs"
+                  variant="default"
+                  onClick={() => toggle(o)}
+                  aria-label={`${o.status === 'active' ? 'Disable' : 'Enable'} ${o.displayName}`}
+                >
+                  {o.status === 'active' ? 'Disable…' : 'Enable…'}
+                </Button>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
 
@@ -68,53 +115,9 @@ export function OperatorsPanel({ me }: { me: string | null }) {
         <Title order={2} id="admin-operators-heading" mb="xs">
           Operators
         </Title>
-        {operators.state === 'loading' && <Loader size="sm" aria-label="Reading the operators" />}
-        {operators.state === 'error' && <ErrorNotice error={operators.error} title="The operators could not be read" />}
-        {operators.state === 'ok' && (
-          <Table withTableBorder striped aria-labelledby="admin-operators-heading">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>EDIPI</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Certificates expire</Table.Th>
-                <Table.Th>Enrolled</Table.Th>
-                <Table.Th>Change</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {operators.value.map((o) => (
-                <Table.Tr key={o.operatorId}>
-                  <Table.Td>{o.edipi}</Table.Td>
-                  <Table.Td>{o.displayName}</Table.Td>
-                  <Table.Td>
-                    <Badge color={o.status === 'active' ? 'green' : 'gray'} variant="light">
-                      {o.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Expiry iso={o.certificatesExpire} now={now} />
-                  </Table.Td>
-                  <Table.Td>{utcDay(o.createdAt)}</Table.Td>
-                  <Table.Td>
-                    {o.operatorId === me ? (
-                      'you'
-                    ) : (
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => toggle(o)}
-                        aria-label={`${o.status === 'active' ? 'Disable' : 'Enable'} ${o.displayName}`}
-                      >
-                        {o.status === 'active' ? 'Disable…' : 'Enable…'}
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+        <Loaded of={operators} reading="Reading the operators" failed="The operators could not be read">
+          {(list) => <OperatorsTable operators={list} me={me} now={now} toggle={toggle} />}
+        </Loaded>
       </section>
       {dialog}
     </Stack>
