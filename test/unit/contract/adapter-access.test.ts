@@ -24,7 +24,8 @@ import { VALID_REQUESTS } from '../../support/valid-requests';
  * person uses: the window (Electron IPC, sender checked, one console session per window) and the
  * Chromium bridge (an exposed binding for the console's own page). For every command: nobody
  * logged in → SESSION_REQUIRED unless declared public; roles that do not qualify → ROLE_REQUIRED;
- * the handler never runs. The adapters add no path around the declaration.
+ * the handler never runs. The adapters add no path around the declaration. The CLI, the third
+ * adapter, has the same table in cli-access.test.ts.
  */
 type Invoke = (name: CommandName, request: unknown) => Promise<Result<unknown>>;
 
