@@ -18,7 +18,7 @@ export const VIRTUAL_PIV_ATR = (() => {
   );
 })();
 
-export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number] }> {
+export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number, apdu: Uint8Array] }> {
   private socket: Socket | null = null;
   private buffered = Buffer.alloc(0);
   private dropWhen: ((apdu: Uint8Array) => boolean) | null = null;
@@ -110,7 +110,7 @@ export class VpcdLink extends EventEmitter<{ powered: []; apdu: [ins: number] }>
       await this.remove();
       return;
     }
-    this.emit('apdu', message[1] ?? 0);
+    this.emit('apdu', message[1] ?? 0, message);
     const t0 = performance.now();
     const response = this.card.transmit(message);
     if (this.apduDelayMs > 0) await new Promise((r) => setTimeout(r, this.apduDelayMs));
