@@ -7,7 +7,7 @@ import { CardService } from '../card/card-service';
 import { OperatorAuth, type CardBackend } from '../card/operator-auth';
 import { findOperator } from '../card/operator-directory';
 import { checkOperatorLogin, connectOperator } from '../card/operator-database';
-import { ArxFailure } from '../../../shared/contract';
+import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { sessionAuditWriter } from '../card/session-audit';
 import type { WriterIdentity } from '../controlplane/chain-writer';
 import { createAdminHandlers } from '../administration/handlers';
@@ -68,21 +68,95 @@ export function createConsoleServices(
   } = {},
 ): ConsoleServices {
   const hub = new EventHub();
-  let card: Status['card'] = { state: 'not-connected', detail: 'No operator logged in' };
+  let card: Status['card'] = cardStatusOf(null);
   let window: Status['window'];
   const status = (): Status => ({ controlPlane: controlPlane.status(), card, ...(window ? { window } : {}) });
   const controlPlane = new ControlPlane(config, () => hub.publish('status.changed', status()), log);
-
-  // The card module is loaded on first use (listing readers), in its own worker thread.
-  let backend: Promise<CardBackend> | null = null;
-  const openBackend = () =>
-    (backend ??= options.cardBackend
-      ? options.cardBackend()
-      : CardService.open({ modulePath: config.card.module }).catch((err) => {
-          backend = null;
-          throw err;
-        }));
+  const backend = cardBackendLoader(config, options.cardBackend);
   const trustStore = trustStoreOf(config);
+  const operatorAuth = createOperatorAuth(config, controlPlane, trustStore, backend.open, log);
+  operatorAuth.on('changed', (session) => {
+    card = cardStatusOf(session);
+    hub.publish('session.changed', session);
+    hub.publish('status.changed', status());
+  });
+  // The one cache of this console: lock, logout and card removal wipe its key from the first login on.
+  const cache = new CacheService({
+    config,
+    operatorAuth,
+    controlPlane,
+    log,
+    onChange: (st) => hub.publish('cache.changed', st),
+  });
+  // Each command's declared offline behaviour, applied by the registry around its handler.
+  const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
+  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
+  const handlers = consoleHandlers(domain, status);
+
+  const undescribed = offline.undescribed();
+  if (undescribed.length > 0) throw new Error(`offline: 'cache' reads not described: ${undescribed.join(', ')}`);
+
+  let resolveDemo: () => void = () => {};
+  const demoReady = new Promise<void>((r) => (resolveDemo = r));
+
+  const demo = demoStarter(controlPlane, config, log, resolveDemo, options.checkpointTickMs);
+
+  return {
+    config,
+    registry: consoleRegistry(handlers, domain),
+    hub,
+    controlPlane,
+    status,
+    setWindowStatus(w) {
+      window = w;
+      hub.publish('status.changed', status());
+    },
+    demoReady,
+    async start() {
+      try {
+        await controlPlane.start();
+      } catch (err) {
+        log(`control plane: ${(err as Error).message}`);
+        resolveDemo();
+        return;
+      }
+      if (options.seedDemo && config.controlPlane.mode === 'embedded') void demo.seed();
+      else resolveDemo();
+    },
+    async stop() {
+      demo.stop();
+      cache.close();
+      await operatorAuth.close().catch(() => {});
+      await backend.close();
+      await controlPlane.stop();
+    },
+  };
+}
+
+/** The card module is loaded on first use (listing readers), in its own worker thread. */
+function cardBackendLoader(config: ArxConfig, make?: () => Promise<CardBackend>) {
+  let backend: Promise<CardBackend> | null = null;
+  return {
+    open: () =>
+      (backend ??= make
+        ? make()
+        : CardService.open({ modulePath: config.card.module }).catch((err) => {
+            backend = null;
+            throw err;
+          })),
+    async close() {
+      if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
+    },
+  };
+}
+
+function createOperatorAuth(
+  config: ArxConfig,
+  controlPlane: ControlPlane,
+  trustStore: ReturnType<typeof trustStoreOf>,
+  openBackend: () => Promise<CardBackend>,
+  log: (line: string) => void,
+): OperatorAuth {
   const operatorAuth: OperatorAuth = new OperatorAuth({
     backend: openBackend,
     trustStore,
@@ -111,33 +185,26 @@ export function createConsoleServices(
     ),
     idleLockMs: config.idleLockMinutes * 60_000,
   });
-  operatorAuth.on('changed', (session) => {
-    card = !session
-      ? { state: 'not-connected', detail: 'No operator logged in' }
-      : session.locked
-        ? {
-            state: 'locked',
-            detail: `${session.displayName} (EDIPI ${session.edipi}) — locked (${session.lockReason})`,
-          }
-        : { state: 'logged-in', detail: `${session.displayName} (EDIPI ${session.edipi}) with ${session.tokenLabel}` };
-    hub.publish('session.changed', session);
-    hub.publish('status.changed', status());
-  });
-  const cardHandlers = createCardHandlers(() => operatorAuth);
-  // The one cache of this console: lock, logout and card removal wipe its key from the first login on.
-  const cache = new CacheService({
-    config,
-    operatorAuth,
-    controlPlane,
-    log,
-    onChange: (st) => hub.publish('cache.changed', st),
-  });
-  // Each command's declared offline behaviour, applied by the registry around its handler.
-  const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
-  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
-  const handlers: Handlers = {
+  return operatorAuth;
+}
+
+/** The card line of the status bar. */
+function cardStatusOf(session: OperatorSession | null): Status['card'] {
+  if (!session) return { state: 'not-connected', detail: 'No operator logged in' };
+  if (session.locked)
+    return {
+      state: 'locked',
+      detail: `${session.displayName} (EDIPI ${session.edipi}) — locked (${session.lockReason})`,
+    };
+  return { state: 'logged-in', detail: `${session.displayName} (EDIPI ${session.edipi}) with ${session.tokenLabel}` };
+}
+
+/** The handler of every command: the console's own (shell and card), then each domain's. */
+function consoleHandlers(domain: DomainDeps, status: () => Status): Handlers {
+  const { config, controlPlane, operatorAuth } = domain;
+  return {
     ...createShellHandlers(config, status, () => controlPlane.retryNow()),
-    ...cardHandlers,
+    ...createCardHandlers(() => operatorAuth),
     ...createPolicyAuthoringHandlers(domain),
     ...createPolicyLifecycleHandlers(domain),
     ...createAuditVerifyHandlers(domain),
@@ -147,50 +214,16 @@ export function createConsoleServices(
     ...createBundleHandlers(domain),
     ...createAdminHandlers(domain),
   };
+}
 
-  const undescribed = offline.undescribed();
-  if (undescribed.length > 0) throw new Error(`offline: 'cache' reads not described: ${undescribed.join(', ')}`);
-
-  let resolveDemo: () => void = () => {};
-  const demoReady = new Promise<void>((r) => (resolveDemo = r));
-
-  const demo = demoStarter(controlPlane, config, log, resolveDemo, options.checkpointTickMs);
-
-  return {
-    config,
-    registry: touchingRegistry(
-      createRegistry(handlers, log, {
-        operator: () => operatorAuth.session(),
-        folders: { bundles: bundlesDir(config.dataDir) },
-        wrap: (name, handler) => offline.wrap(name, handler),
-      }),
-      () => operatorAuth.touch(),
-    ),
-    hub,
-    controlPlane,
-    status,
-    setWindowStatus(w) {
-      window = w;
-      hub.publish('status.changed', status());
-    },
-    demoReady,
-    async start() {
-      try {
-        await controlPlane.start();
-      } catch (err) {
-        log(`control plane: ${(err as Error).message}`);
-        resolveDemo();
-        return;
-      }
-      if (options.seedDemo && config.controlPlane.mode === 'embedded') void demo.seed();
-      else resolveDemo();
-    },
-    async stop() {
-      demo.stop();
-      cache.close();
-      await operatorAuth.close().catch(() => {});
-      if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
-      await controlPlane.stop();
-    },
-  };
+/** The one registry: the operator's session for access, declared offline behaviour, activity for the idle lock. */
+function consoleRegistry(handlers: Handlers, { config, operatorAuth, offline, log }: DomainDeps): Registry {
+  return touchingRegistry(
+    createRegistry(handlers, log, {
+      operator: () => operatorAuth.session(),
+      folders: { bundles: bundlesDir(config.dataDir) },
+      wrap: (name, handler) => offline.wrap(name, handler),
+    }),
+    () => operatorAuth.touch(),
+  );
 }
