@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roleOf } from '../../../electron/main/card/piv-objects';
 import { OPENSC_MODULE, startOpenscFixture, type OpenscFixture } from '../../support/virtual-piv/fixture';
 
 let fx: OpenscFixture;
@@ -59,6 +60,23 @@ describe('the virtual PIV card through OpenSC', () => {
     expect(keys.split(/\n(?=\S)/).find((b) => b.includes('KEY MAN key'))).toMatch(/Usage:\s+derive/);
     const rsa = await p11(['--slot-index', '1', '--login', '--pin', fx.cards[1]!.pin, '-O', '--type', 'privkey']);
     expect(rsa.split(/\n(?=\S)/).find((b) => b.includes('KEY MAN key'))).toMatch(/Usage:\s+.*decrypt/);
+  });
+
+  it('maps every key and certificate OpenSC lists to the PIV role of its id, by its label alone', async () => {
+    const out = await p11(['--slot-index', '0', '--login', '--pin', fx.cards[0]!.pin, '-O']);
+    const objects = out
+      .split(/\n(?=\S)/)
+      .filter((b) => /^(Private Key|Public Key|Certificate) Object/.test(b))
+      .map((b) => ({ label: /label:\s+(.*)/.exec(b)![1]!, id: /ID:\s+(\S+)/.exec(b)![1]! }));
+    // Private key, public key and certificate of each of the four PIV keys.
+    expect(objects.length).toBe(12);
+    for (const { label, id } of objects) {
+      expect(roleOf(label, ''), label).toBe(roleOf('', id));
+      expect(roleOf(label, ''), label).not.toBe('other');
+    }
+    expect(new Set(objects.map((o) => roleOf(o.label, '')))).toEqual(
+      new Set(['piv-authentication', 'digital-signature', 'key-management', 'card-authentication']),
+    );
   });
 
   it('exposes the CHUID as a data object', async () => {
