@@ -1,14 +1,14 @@
 import { Alert, Button, Code, Group, Select, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef } from 'react';
 import type { AppInfo, OperatorSession } from '../../../shared/contract';
-import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { GateScreen, gateHeading } from '../app/GateScreen';
-import { PinSection, pinFlags } from './PinSection';
-import { PIN_PATTERN, readerName, useReaders, type Reader } from './readers';
+import { PinSection } from './PinSection';
+import { readerName, useReaders, type Reader } from './readers';
 import { ReaderState } from './ReaderState';
-import { useLoginCard } from './use-login-card';
-import { blocksLogin, useLoginPrecheck, type LoginProblem } from './use-login-precheck';
+import type { useLoginCard } from './use-login-card';
+import { useLoginForm } from './use-login-form';
+import type { LoginProblem } from './use-login-precheck';
 
 /**
  * Operator login with the smart card: reader and card state, the login certificate when there is
@@ -17,55 +17,17 @@ import { blocksLogin, useLoginPrecheck, type LoginProblem } from './use-login-pr
  */
 export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (s: OperatorSession) => void }) {
   const [readers, refresh] = useReaders();
-  const [pin, setPin] = useState('');
-  const [confirmFinal, setConfirmFinal] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ArxError | null>(null);
+  const form = useLoginForm(readers, refresh, onLoggedIn);
+  const { card, problem, blocked, error } = form;
   const heading = useRef<HTMLHeadingElement>(null);
-  const card = useLoginCard(readers, setError);
-  const { reader, slot, certificates, certificateId } = card;
-  const problem = useLoginPrecheck(slot, certificates.length > 1 ? certificateId : null, readers);
-  const blocked = blocksLogin(problem);
 
   useEffect(() => {
     heading.current?.focus();
   }, []);
 
-  const pinState = reader?.pinState ?? null;
-  const { locked, pinPad, finalTry } = pinFlags(pinState);
-  const pinValid = pinPad || PIN_PATTERN.test(pin);
-  const needsPick = certificates.length > 1 && certificateId === null;
-  const canSubmit =
-    slot !== null && !blocked && !locked && pinValid && !needsPick && (!finalTry || confirmFinal) && !busy;
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!canSubmit || slot === null) return;
-    const sent = pinPad ? null : pin;
-    // The PIN leaves the component state before the call is even answered.
-    setPin('');
-    setBusy(true);
-    setError(null);
-    const r = await callArx((arx) =>
-      arx.card.login({
-        slot,
-        certificateId: certificates.length > 1 ? certificateId : null,
-        pin: sent,
-        confirmFinalTry: finalTry && confirmFinal,
-      }),
-    );
-    setBusy(false);
-    setConfirmFinal(false);
-    if (r.ok) onLoggedIn(r.value);
-    else {
-      setError(r.error);
-      refresh();
-    }
-  }
-
   return (
     <GateScreen info={info} maxWidth={560}>
-      <form onSubmit={(e) => void submit(e)} autoComplete="off" aria-labelledby="login-heading">
+      <form onSubmit={(e) => void form.submit(e)} autoComplete="off" aria-labelledby="login-heading">
         <Stack gap="md">
           <Title order={1} id="login-heading" ref={heading} tabIndex={-1} className={gateHeading}>
             Operator login
@@ -82,22 +44,22 @@ export function LoginScreen({ info, onLoggedIn }: { info: AppInfo; onLoggedIn: (
             card={card}
             onReader={(v) => {
               card.setChosenSlot(v);
-              setError(null);
+              form.setError(null);
             }}
           />
-          {reader && problem && <PrecheckProblem problem={problem} blocking={blocked} />}
-          {reader && !blocked && (
+          {card.reader && problem && <PrecheckProblem problem={problem} blocking={blocked} />}
+          {card.reader && !blocked && (
             <PinSection
-              pinState={pinState}
-              pin={pin}
-              onPin={setPin}
-              confirmFinal={confirmFinal}
-              onConfirmFinal={setConfirmFinal}
+              pinState={form.pinState}
+              pin={form.pin}
+              onPin={form.setPin}
+              confirmFinal={form.confirmFinal}
+              onConfirmFinal={form.setConfirmFinal}
             />
           )}
           {error && <ErrorNotice error={error} title="Login failed" />}
           <Group justify="flex-end">
-            <Button type="submit" size="md" disabled={!canSubmit} loading={busy}>
+            <Button type="submit" size="md" disabled={!form.canSubmit} loading={form.busy}>
               Log in
             </Button>
           </Group>
