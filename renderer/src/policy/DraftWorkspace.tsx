@@ -12,7 +12,7 @@ import { saveStateText, submitBlockers } from './draft-status';
 import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor';
 import { SubmitDialog } from './SubmitDialog';
 import { TestsPanel } from './TestsPanel';
-import { useDraft } from './use-draft';
+import { useDraft, type UseDraft } from './use-draft';
 import { useDraftChecks, type ActionError } from './use-draft-checks';
 import { READABLE_ALERT } from './readable';
 
@@ -40,6 +40,19 @@ function useDraftStart(tenantId: string, active: VersionSummary | null) {
   }, [active, tenantId]);
 }
 
+/** Submit: save the draft now, then open the card dialog for the version digest main answered. */
+function useDraftSubmit(draft: UseDraft, setActionError: (e: ActionError | null) => void) {
+  const [signing, setSigning] = useState<{ sha256: string; blake3: string } | null>(null);
+  const submit = async () => {
+    setActionError(null);
+    const saved = await draft.flush();
+    if (saved.state === 'saved') setSigning(saved.draft.digest);
+    else if (saved.state === 'local')
+      setActionError({ title: 'The draft could not be saved, so it cannot be submitted', error: saved.error });
+  };
+  return { signing, setSigning, submit };
+}
+
 /**
  * The operator's draft of one policy: the Cedar editor (validated as you type), format, template
  * library, the tests (run on every change) and Submit, which signs the draft's version digest with
@@ -62,7 +75,7 @@ export function DraftWorkspace({
   const offline = useControlPlaneBlocker();
   const editor = useRef<PolicyEditorHandle>(null);
   const [actionError, setActionError] = useState<ActionError | null>(null);
-  const [signing, setSigning] = useState<{ sha256: string; blake3: string } | null>(null);
+  const { signing, setSigning, submit } = useDraftSubmit(draft, setActionError);
   const text = draft.content?.text ?? '';
   const checks = useDraftChecks(text, draft.content?.tests, setActionError);
 
@@ -73,14 +86,6 @@ export function DraftWorkspace({
     validation: current,
     run: checks.currentRun,
   });
-
-  const submit = async () => {
-    setActionError(null);
-    const saved = await draft.flush();
-    if (saved.state === 'saved') setSigning(saved.draft.digest);
-    else if (saved.state === 'local')
-      setActionError({ title: 'The draft could not be saved, so it cannot be submitted', error: saved.error });
-  };
 
   if (draft.loading || !draft.content) return <OpeningDraft />;
 

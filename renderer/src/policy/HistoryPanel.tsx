@@ -88,27 +88,52 @@ export function HistoryPanel({
         onApprove={(r) => setSigning(steps.approveRollback(r))}
       />
       {error && <ErrorNotice error={error.error} title={error.title} />}
-      {queued && (
-        <Alert role="status" color="yellow" variant="light" title="Approved, queued in the outbox">
-          Signed. The control plane is unreachable: this approval is in the outbox and will be delivered when it is
-          back.
-        </Alert>
-      )}
+      {queued && <QueuedApproval />}
       <DiffView tenantId={tenant.tenantId} policyName={policyName} versions={versions} />
       {signing && (
-        <SignDialog
-          opened
-          title={signing.title}
-          purpose={signing.purpose}
-          details={signing.details}
-          review={<ChangeReview tenantId={tenant.tenantId} {...signing.review} />}
-          confirmation={signing.confirmation}
-          onSign={signing.sign}
+        <StepDialog
+          tenantId={tenant.tenantId}
+          signing={signing}
           onSigned={(value) => done(value, signing.outcome)}
           onCancel={() => setSigning(null)}
         />
       )}
     </Stack>
+  );
+}
+
+/** One two-person step on the card: what changes is shown before the PIN. */
+function StepDialog({
+  tenantId,
+  signing,
+  onSigned,
+  onCancel,
+}: {
+  tenantId: string;
+  signing: Signing;
+  onSigned: (value: unknown) => void;
+  onCancel: () => void;
+}) {
+  return (
+    <SignDialog
+      opened
+      title={signing.title}
+      purpose={signing.purpose}
+      details={signing.details}
+      review={<ChangeReview tenantId={tenantId} {...signing.review} />}
+      confirmation={signing.confirmation}
+      onSign={signing.sign}
+      onSigned={onSigned}
+      onCancel={onCancel}
+    />
+  );
+}
+
+function QueuedApproval() {
+  return (
+    <Alert role="status" color="yellow" variant="light" title="Approved, queued in the outbox">
+      Signed. The control plane is unreachable: this approval is in the outbox and will be delivered when it is back.
+    </Alert>
   );
 }
 

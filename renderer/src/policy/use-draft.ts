@@ -52,6 +52,50 @@ async function openDraft(
 }
 
 /**
+ * Saving the current draft to main: now (`saveNow`, also what `flush` is), after SAVE_DELAY_MS
+ * (`schedule`), and once more on unmount when a save is still pending.
+ */
+function useDraftSaver(tenantId: string, policyName: string, current: { current: DraftContent | null }) {
+  const [save, setSave] = useState<DraftSaveState>({ state: 'idle' });
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const saveNow = useCallback(async (): Promise<DraftSaveState> => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    const c = current.current;
+    if (!c) return { state: 'idle' };
+    setSave({ state: 'saving' });
+    const r = await sendDraft(tenantId, policyName, c);
+    const next: DraftSaveState = r.ok
+      ? { state: 'saved', draft: r.value, text: c.text, tests: c.tests }
+      : { state: 'local', error: r.error };
+    // Only the answer for what is still the current content counts.
+    if (current.current === c) setSave(next);
+    return next;
+  }, [tenantId, policyName, current]);
+
+  useEffect(
+    () => () => {
+      // Leaving the screen (or the lock screen replacing it): save what is pending now.
+      if (timer.current) {
+        clearTimeout(timer.current);
+        timer.current = null;
+        const c = current.current;
+        if (c) void sendDraft(tenantId, policyName, c);
+      }
+    },
+    [tenantId, policyName, current],
+  );
+
+  const schedule = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void saveNow(), SAVE_DELAY_MS);
+  }, [saveNow]);
+
+  return { save, setSave, saveNow, schedule };
+}
+
+/**
  * The operator's draft of one policy: the in-memory copy first (the lock screen unmounted the
  * editor), then main's saved draft (policy.getDraft), then the active version, then `fallback`.
  * Every change is remembered at once and saved to main after SAVE_DELAY_MS (policy.saveDraft).
@@ -67,28 +111,12 @@ export function useDraft(
   const [content, setContent] = useState<DraftContent | null>(() => recallDraft(key) ?? null);
   const [origin, setOrigin] = useState<UseDraft['origin']>(() => (recallDraft(key) ? 'memory' : 'new'));
   const [loading, setLoading] = useState(() => !recallDraft(key));
-  const [save, setSave] = useState<DraftSaveState>({ state: 'idle' });
   const current = useRef<DraftContent | null>(content);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const { save, setSave, saveNow, schedule } = useDraftSaver(tenantId, policyName, current);
   const startRef = useRef(start);
   useEffect(() => {
     startRef.current = start;
   }, [start]);
-
-  const saveNow = useCallback(async (): Promise<DraftSaveState> => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = null;
-    const c = current.current;
-    if (!c) return { state: 'idle' };
-    setSave({ state: 'saving' });
-    const r = await sendDraft(tenantId, policyName, c);
-    const next: DraftSaveState = r.ok
-      ? { state: 'saved', draft: r.value, text: c.text, tests: c.tests }
-      : { state: 'local', error: r.error };
-    // Only the answer for what is still the current content counts.
-    if (current.current === c) setSave(next);
-    return next;
-  }, [tenantId, policyName]);
 
   useEffect(() => {
     let live = true;
@@ -112,20 +140,7 @@ export function useDraft(
     return () => {
       live = false;
     };
-  }, [key, tenantId, policyName, saveNow]);
-
-  useEffect(
-    () => () => {
-      // Leaving the screen (or the lock screen replacing it): save what is pending now.
-      if (timer.current) {
-        clearTimeout(timer.current);
-        timer.current = null;
-        const c = current.current;
-        if (c) void sendDraft(tenantId, policyName, c);
-      }
-    },
-    [tenantId, policyName],
-  );
+  }, [key, tenantId, policyName, saveNow, setSave]);
 
   const update = useCallback(
     (next: Partial<DraftContent>) => {
@@ -135,10 +150,9 @@ export function useDraft(
       current.current = c;
       rememberDraft(key, c);
       setContent(c);
-      if (timer.current) clearTimeout(timer.current);
-      timer.current = setTimeout(() => void saveNow(), SAVE_DELAY_MS);
+      schedule();
     },
-    [key, saveNow],
+    [key, schedule],
   );
 
   return { loading, content, origin, save, update, flush: saveNow };
