@@ -46,8 +46,13 @@ export interface FileArg {
   readonly inside?: 'bundles';
 }
 
-/** The request fields that name files read by the command. */
-export type FileArgs<T> = { readonly [K in StringKeys<T>]?: FileArg };
+/** Keys of T whose value is a string or a list of strings: the fields that can name files. */
+type FileKeys<T> = T extends object
+  ? { [K in keyof T & string]-?: NonNullable<T[K]> extends string | readonly string[] ? K : never }[keyof T & string]
+  : never;
+
+/** The request fields that name files read by the command (a list names one file per item). */
+export type FileArgs<T> = { readonly [K in FileKeys<T>]?: FileArg };
 
 /**
  * What a command does while the control plane is unreachable; the registry applies it to every

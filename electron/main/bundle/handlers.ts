@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
@@ -11,10 +11,14 @@ import { resolveTenant } from '../controlplane/tenants';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { EvidenceCache } from '../cache/evidence';
 import { clearPathFor, exportRecipients, sealExported } from './envelope/export-sealed';
+import { openKemKey } from './envelope/kem-key';
+import { cardOpener, type EnvelopeOpener } from './envelope/keys';
+import { isEncryptedBundle } from './envelope/open';
+import { verifyPossiblyEncrypted } from './envelope/verify-encrypted';
 import { exportBundle } from './export';
 import { loadGatewayPins } from './gateway-pins';
 import { loadBundleTrust } from './trust';
-import { verifyBundle, type BundleTrust } from './verify';
+import type { BundleTrust } from './verify';
 
 export const BUNDLE_EXTENSION = '.arxbundle';
 
@@ -102,7 +106,7 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       };
       const b3 = await loadBlake3();
       // Encrypted: the bundle is written in clear beside `out`, sealed into it, and removed.
-      const recipients = exportRecipients(req.encryptTo, req.recoveryKey);
+      const recipients = exportRecipients(req.encryptTo, req.recoveryKey, req.recipientFiles);
       const written = recipients.length ? clearPathFor(out) : out;
       const result = await exportBundle(pool, {
         tenantId: tenant.id,
@@ -156,13 +160,19 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
     },
     async 'bundle.open'(req) {
       const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
-      const verified = await verifyBundle(path, {
-        trust: openTrust(deps, req.trust, req.allowUnpinnedGatewayKeys),
-        blake3: await loadBlake3(),
-        collect: { maxEvents: req.maxEvents ?? 500 },
-      });
+      const { report: verified, envelope } = await verifyPossiblyEncrypted(
+        path,
+        {
+          trust: openTrust(deps, req.trust, req.allowUnpinnedGatewayKeys),
+          blake3: await loadBlake3(),
+          collect: { maxEvents: req.maxEvents ?? 500 },
+        },
+        { openers: async () => (req.card ? [await operatorCardOpener(deps, req.kemKeyFile)] : []) },
+      );
       const { contents, ...report } = verified;
-      const answer = { path, report, contents: contents ?? null };
+      const answer = { path, report, contents: contents ?? null, envelope };
+      // What an encrypted bundle holds stays in memory: it is not sealed into the cache.
+      if (isEncryptedBundle(path)) return answer;
       try {
         const st = statSync(path);
         evidence.store(
@@ -184,6 +194,21 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
       return answer;
     },
   };
+}
+
+/**
+ * The logged-in operator's card as the opener of an encrypted bundle: its key-management key
+ * (9D), which the card's login authorises (PIV: PIN once per session), and with a hybrid stanza
+ * the holder's sealed ML-KEM-1024 key file. SESSION_NONE / SESSION_LOCKED without an unlocked card.
+ */
+async function operatorCardOpener(deps: DomainDeps, kemKeyFile: string | null): Promise<EnvelopeOpener> {
+  const session = deps.operatorAuth.session();
+  if (!session) throw new ArxFailure('SESSION_NONE', 'Nobody is logged in: log in with your card to open it.');
+  const card = deps.operatorAuth.activeCard();
+  if (!card) throw new ArxFailure('SESSION_LOCKED', 'The console is locked: unlock it with your card to open it.');
+  const base = cardOpener(card, null);
+  if (kemKeyFile === null) return base;
+  return { ...base, pq: await openKemKey(readFileSync(kemKeyFile, 'utf8'), base) };
 }
 
 /** The marking as a file-name prefix: `TOP SECRET//SCI` becomes `TOP-SECRET-SCI`. */

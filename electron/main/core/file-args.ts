@@ -109,16 +109,20 @@ export function checkFileArgs(
 ): unknown {
   if (!files) return request;
   const out = { ...(request as Record<string, unknown>) };
-  for (const [field, spec] of Object.entries(files)) {
-    const raw = out[field];
-    if (!spec || typeof raw !== 'string') continue;
+  const checked = (raw: string, spec: FileArg, path: string) => {
     try {
-      out[field] = checkFileArg(raw, spec, adapter, folders);
+      return checkFileArg(raw, spec, adapter, folders);
     } catch (err) {
-      if (err instanceof ArxFailure)
-        throw new ArxFailure(err.code, err.message, { ...(err.details ?? {}), path: field });
+      if (err instanceof ArxFailure) throw new ArxFailure(err.code, err.message, { ...(err.details ?? {}), path });
       throw err;
     }
+  };
+  for (const [field, spec] of Object.entries(files)) {
+    const raw = out[field];
+    if (!spec) continue;
+    if (typeof raw === 'string') out[field] = checked(raw, spec, field);
+    // A list names one file per item; a failure says which (`recipientFiles.1`).
+    else if (Array.isArray(raw)) out[field] = raw.map((r, i) => checked(String(r), spec, `${field}.${i}`));
   }
   return out;
 }

@@ -107,6 +107,11 @@ export const bundleCommands = {
          * optionally, the holder's ML-KEM-1024 public key (docs/bundle-format.md, encrypted bundles).
          */
         encryptTo: z.array(z.string().min(1).max(65536)).max(32).default([]),
+        /**
+         * The console's form of `encryptTo`: paths of recipient files (the same PEM files), read by
+         * main after the boundary checked each one.
+         */
+        recipientFiles: z.array(z.string().min(1).max(4096)).max(32).default([]),
         /** And to the organisation recovery key: its PEM public key (optionally with an ML-KEM-1024 key). */
         recoveryKey: z.string().min(1).max(65536).nullable().default(null),
         /** The classification marking signed into the manifest and put in the file name (default: the console's banner level). */
@@ -135,6 +140,8 @@ export const bundleCommands = {
     requiresConsent: true,
     offline: 'none',
     access: { session: 'operator', roles: ['isso', 'auditor', 'administrator'], tenant: 'tenant' },
+    // A recipient file is a certificate and perhaps an ML-KEM-1024 public key: a few kilobytes.
+    files: { recipientFiles: { maxBytes: 64 * 1024 } },
   }),
   'bundle.list': def({
     summary: 'List the evidence bundles in the data directory.',
@@ -165,10 +172,27 @@ export const bundleCommands = {
         trust: z.string().min(1).max(4096).nullable().default(null),
         /** Accept the bundle's own gateway keys (a warning) when the trust directory pins none. */
         allowUnpinnedGatewayKeys: z.boolean().default(false),
+        /**
+         * Open an encrypted bundle with the logged-in operator's card (its key-management key, which
+         * the card's login authorises); false: an encrypted bundle is refused with BUNDLE_ENCRYPTED_KEY_REQUIRED.
+         */
+        card: z.boolean().default(false),
+        /** With `card`: the holder's sealed ML-KEM-1024 key file, for a hybrid stanza. */
+        kemKeyFile: z.string().min(1).max(4096).nullable().default(null),
       })
       .strict(),
     response: z
-      .object({ path: z.string(), report: BundleReportSchema, contents: BundleContentsSchema.nullable() })
+      .object({
+        path: z.string(),
+        report: BundleReportSchema,
+        contents: BundleContentsSchema.nullable(),
+        /** Set when the file was an encrypted bundle that was opened: what its envelope said. */
+        envelope: z
+          .object({ recipients: z.number(), openedBy: z.string(), hybrid: z.boolean() })
+          .strict()
+          .nullable()
+          .default(null),
+      })
       .strict(),
     requiresConsent: true,
     offline: 'none',
@@ -177,7 +201,7 @@ export const bundleCommands = {
       why: 'Offline auditors verify bundles without a card or database: the file and the pinned trust anchors decide. The path is checked at the boundary.',
     },
     // The verifier's own limit on a whole bundle (docs/bundle-format.md, limits).
-    files: { path: { maxBytes: 64 * 2 ** 30, inside: 'bundles' } },
+    files: { path: { maxBytes: 64 * 2 ** 30, inside: 'bundles' }, kemKeyFile: { maxBytes: 64 * 1024 } },
   }),
 } as const satisfies Record<string, CommandDef>;
 

@@ -11,8 +11,16 @@ export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> 
     pin: '123456',
     out: null,
     encryptTo: [],
+    recipientFiles: [],
     recoveryKey: null,
   },
   'bundle.list': {},
-  'bundle.open': { path: 'example.arxbundle', maxEvents: 200, trust: null, allowUnpinnedGatewayKeys: false },
+  'bundle.open': {
+    path: 'example.arxbundle',
+    maxEvents: 200,
+    trust: null,
+    allowUnpinnedGatewayKeys: false,
+    card: false,
+    kemKeyFile: null,
+  },
 };

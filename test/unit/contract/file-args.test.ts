@@ -7,6 +7,7 @@ import { ArxFailure, COMMAND_NAMES } from '../../../shared/contract';
 import { verifyBundle } from '../../../electron/main/bundle/verify';
 import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { ConsoleSession, createRegistry, type Handlers } from '../../../electron/main/core/registry';
+import { checkFileArgs } from '../../../electron/main/core/file-args';
 
 /** File arguments are checked on disk before the handler runs: stat only, never a read. */
 let dir: string;
@@ -114,7 +115,39 @@ describe('bundle.open: path, inside the bundles folder', () => {
     const { ran } = await failure('bundle.open', open('ok.arxbundle'));
     expect(ran).toBe(true);
     // The trust fields take their defaults: the configured trust anchors, unpinned keys refused.
-    expect(calls[0]).toEqual({ ...open(join(bundles, 'ok.arxbundle')), trust: null, allowUnpinnedGatewayKeys: false });
+    expect(calls[0]).toEqual({
+      ...open(join(bundles, 'ok.arxbundle')),
+      trust: null,
+      allowUnpinnedGatewayKeys: false,
+      card: false,
+      kemKeyFile: null,
+    });
+  });
+});
+
+describe('a list of files (bundle.export recipientFiles): every item checked, the failing one named', () => {
+  const spec = { recipientFiles: { maxBytes: 64 * 1024 } };
+  const check = (files: string[], adapter: 'ipc' | 'cli' = 'ipc') =>
+    checkFileArgs(spec, { recipientFiles: files }, adapter, { bundles });
+
+  it.each([
+    ['/dev/zero', 'FILE_NOT_REGULAR'],
+    ['fifo', 'FILE_NOT_REGULAR'],
+    ['sparse', 'FILE_TOO_LARGE'],
+    ['missing.pem', 'FILE_NOT_FOUND'],
+  ])('%s as the second item: %s at recipientFiles.1', (name, code) => {
+    const bad = name.startsWith('/') ? name : join(dir, name);
+    expect(() => check([join(dir, 'key.pem'), bad])).toThrow(
+      expect.objectContaining({ code, details: expect.objectContaining({ path: 'recipientFiles.1' }) }),
+    );
+  });
+
+  it('a relative path from the window is refused; good files pass with their full paths', () => {
+    expect(() => check(['key.pem'])).toThrow(expect.objectContaining({ code: 'FILE_PATH_INVALID' }));
+    expect(check([join(dir, 'key.pem'), join(dir, 'key.pem')])).toEqual({
+      recipientFiles: [join(dir, 'key.pem'), join(dir, 'key.pem')],
+    });
+    expect(check([])).toEqual({ recipientFiles: [] });
   });
 });
 

@@ -1,14 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { ArxFailure } from '../../../../shared/contract';
 import { recipientFromFile, type EnvelopeRecipient } from './keys';
 import { sealBundleFile } from './seal';
 
-/** The recipients of an export: each PEM text a certificate (and ML-KEM key), then the recovery key. */
-export function exportRecipients(encryptTo: string[], recoveryKey: string | null): EnvelopeRecipient[] {
+/**
+ * The recipients of an export: each PEM text a certificate (and ML-KEM key), then each recipient
+ * file (the console names them by path; the boundary checked each), then the recovery key.
+ * BUNDLE_RECIPIENT_INVALID, naming the file, for one that holds no certificate to encrypt to.
+ */
+export function exportRecipients(
+  encryptTo: string[],
+  recoveryKey: string | null,
+  recipientFiles: string[] = [],
+): EnvelopeRecipient[] {
   const out = encryptTo.map((pem, i) => recipientFromFile(Buffer.from(pem), `recipient ${i + 1}`, 'card'));
+  for (const file of recipientFiles) out.push(recipientFromFile(readRecipientFile(file), file, 'card'));
   if (recoveryKey !== null) out.push(recipientFromFile(Buffer.from(recoveryKey), 'the recovery key', 'recovery'));
   return out;
+}
+
+function readRecipientFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ArxFailure('BUNDLE_RECIPIENT_INVALID', `${file} cannot be read: ${(e as Error).message}`, { file });
+  }
 }
 
 /** Where the exporter writes the bundle in clear before it is sealed to `out` (same directory, removed after). */
