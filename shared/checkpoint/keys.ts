@@ -87,7 +87,8 @@ export function parseSignerKey(text: string): Parsed<NoteSigner & { publicKey: U
   return noteOk(ed25519Signer(name, parsed.value.material));
 }
 
-function splitPlus(text: string, fields: number): string[] | undefined {
+/** Splits key text at its first `fields - 1` plus signs (names contain none; base64 may). */
+export function splitPlus(text: string, fields: number): string[] | undefined {
   const out: string[] = [];
   let rest = text;
   for (let i = 1; i < fields; i++) {
@@ -133,7 +134,7 @@ function parseKeyParts(
 }
 
 /** Canonical encoding (RFC 8032 §5.1.3) and not of small order: such a key "verifies" forgeries. */
-function isUsablePublicKey(publicKey: Uint8Array): boolean {
+export function isUsablePublicKey(publicKey: Uint8Array): boolean {
   if (!ed25519.utils.isValidPublicKey(publicKey, false)) return false;
   try {
     return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
