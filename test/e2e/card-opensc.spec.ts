@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { registerTestOperators, type ProvisionedTestCards } from '../../electron/main/card/test-cards';
 import { OPENSC_MODULE, startOpenscFixture, type OpenscFixture } from '../support/virtual-piv/fixture';
 import { writeProvisioned } from '../support/virtual-piv/provisioned';
+import { apdusDuring, beforeEachSignature } from '../support/virtual-piv/apdu-trace';
 import { expect, saveScreenshot, sectionsNav, test, type ConsoleOptions } from './support/console-fixture';
 import { chooseReader } from './support/demo-console';
 
@@ -100,20 +101,17 @@ test('signs a fidelity certificate on the 9C key with its own PIN; stock openssl
   const { page } = await openConsole(onOpenSc());
   await logIn(page, ADAMS, '1000000001');
   const link = fx.stack.links[0]!;
-  const trace: number[] = [];
-  const onApdu = (ins: number) => trace.push(ins);
   await page.getByRole('navigation').getByRole('link', { name: 'Certificates', exact: true }).click();
   await page.getByRole('button', { name: 'Prepare review' }).click();
   const dialog = page.getByRole('dialog', { name: 'Sign the fidelity certificate' });
   await expect(dialog).toBeVisible({ timeout: 90_000 });
   await dialog.getByLabel('Card PIN').fill('123456');
-  link.on('apdu', onApdu);
-  await dialog.getByRole('button', { name: 'Sign with card' }).click();
-  await expect(dialog).toBeHidden({ timeout: 30_000 });
-  link.off('apdu', onApdu);
-  // The card saw VERIFY right before the GENERAL AUTHENTICATE on 9C (PIN Always).
-  const ga = trace.lastIndexOf(0x87);
-  expect(trace.slice(0, ga)).toContain(0x20);
+  const { trace } = await apdusDuring(link, async () => {
+    await dialog.getByRole('button', { name: 'Sign with card' }).click();
+    await expect(dialog).toBeHidden({ timeout: 30_000 });
+  });
+  // One signature on 9C, and the card saw the VERIFY of that signature's PIN right before it (PIN Always).
+  expect(beforeEachSignature(trace)).toEqual([0x20]);
   const list = page.getByRole('table', { name: 'Fidelity certificates' });
   await expect(list).toContainText(ADAMS);
   await list

@@ -19,6 +19,7 @@ import { consoleCaller, loginCard, startCardConsole } from '../../support/card-c
 import { migratedDatabase } from '../../support/pg';
 import { startOpenscFixture, type OpenscFixture } from '../../support/virtual-piv/fixture';
 import { writeProvisioned } from '../../support/virtual-piv/provisioned';
+import { apdusDuring, beforeEachSignature, onSigningKey } from '../../support/virtual-piv/apdu-trace';
 
 // Never execFileSync: the virtual cards answer on this thread's event loop.
 const run = promisify(execFile);
@@ -66,36 +67,6 @@ interface Summary {
   approver: { edipi: string; operatorId: string } | null;
 }
 
-/** The APDUs the card in reader `i` receives while `fn` runs. */
-async function apdusDuring<T>(i: number, fn: () => Promise<T>): Promise<{ value: T; trace: Uint8Array[] }> {
-  const trace: Uint8Array[] = [];
-  const onApdu = (_ins: number, apdu: Uint8Array) => void trace.push(apdu);
-  const link = fx.stack.links[i]!;
-  link.on('apdu', onApdu);
-  try {
-    return { value: await fn(), trace };
-  } finally {
-    link.off('apdu', onApdu);
-  }
-}
-
-const onSigningKey = (a: Uint8Array | undefined) => a?.[1] === 0x87 && a[3] === 0x9c;
-
-/**
- * The signatures made on 9C (GENERAL AUTHENTICATE, INS 87, key reference 9C; a chained command's
- * later parts not counted), each asserted to follow a VERIFY (INS 20): the PIN of that signature.
- */
-function signaturesWithTheirPin(trace: Uint8Array[]): number {
-  let n = 0;
-  for (const [at, apdu] of trace.entries()) {
-    const prev = trace[at - 1];
-    if (!onSigningKey(apdu) || (onSigningKey(prev) && (prev![0]! & 0x10) !== 0)) continue;
-    expect(prev?.[1]).toBe(0x20);
-    n++;
-  }
-  return n;
-}
-
 async function grantApprover(operatorId: string, grant: boolean): Promise<void> {
   await db.admin.query(`SELECT set_config('arx.tenant_id', $1, false)`, [tenantId]);
   try {
@@ -123,12 +94,12 @@ describe('policy sign and approve through OpenSC, two cards in two readers', () 
       schema: null,
       tests: [],
     });
-    const { value, trace } = await apdusDuring(0, () =>
+    const { value, trace } = await apdusDuring(fx.stack.links[0]!, () =>
       ok<Summary>('policy.submit', { tenantId, policyName: 'gateway', sha256: draft.digest.sha256, pin: PIN }),
     );
     expect(value).toMatchObject({ sha256: draft.digest.sha256, state: 'submitted', author: { edipi: '1000000001' } });
     expect(value.signatures).toEqual([expect.objectContaining({ role: 'author', verified: true })]);
-    expect(signaturesWithTheirPin(trace)).toBe(1);
+    expect(beforeEachSignature(trace)).toEqual([0x20]);
     expect(fx.stack.links[0]!.card.pinTriesLeft).toBe(3);
     version = value;
   }, 90_000);
@@ -138,7 +109,7 @@ describe('policy sign and approve through OpenSC, two cards in two readers', () 
     await grantApprover(version.author.operatorId, true);
     try {
       await login(ADAMS); // roles are read at login
-      const { value, trace } = await apdusDuring(0, () =>
+      const { value, trace } = await apdusDuring(fx.stack.links[0]!, () =>
         fails('policy.approve', { tenantId, sha256: version.sha256, pin: PIN }),
       );
       expect(value.code).toBe('POLICY_SELF_APPROVAL');
@@ -151,7 +122,7 @@ describe('policy sign and approve through OpenSC, two cards in two readers', () 
 
   it('a different operator approves on the RSA card in the other reader, publishes, and the gateway loads it', async () => {
     await login(BAKER);
-    const { value: approved, trace } = await apdusDuring(1, () =>
+    const { value: approved, trace } = await apdusDuring(fx.stack.links[1]!, () =>
       ok<Summary>('policy.approve', { tenantId, sha256: version.sha256, pin: PIN }),
     );
     expect(approved).toMatchObject({
@@ -161,12 +132,12 @@ describe('policy sign and approve through OpenSC, two cards in two readers', () 
       approver: { edipi: '1000000002' },
     });
     expect(approved.approver!.operatorId).not.toBe(approved.author.operatorId);
-    expect(signaturesWithTheirPin(trace)).toBe(1);
-    const publish = await apdusDuring(1, () =>
+    expect(beforeEachSignature(trace)).toEqual([0x20]);
+    const publish = await apdusDuring(fx.stack.links[1]!, () =>
       ok<Summary>('policy.publish', { tenantId, sha256: version.sha256, pin: PIN }),
     );
     expect(publish.value).toMatchObject({ state: 'published', active: true });
-    expect(signaturesWithTheirPin(publish.trace)).toBe(1);
+    expect(beforeEachSignature(publish.trace)).toEqual([0x20]);
     const loaded = await loadVerifiedPolicy(db.gatewayPool, tenantId);
     expect(loaded.refused).toEqual([]);
     expect(loaded.version.sha256).toBe(version.sha256);
