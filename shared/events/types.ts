@@ -150,6 +150,16 @@ export const EVENT_DATA = {
     .strict(),
   'com.arx.operator.disabled': z.object({ operatorId: id, edipi, by: id }).strict(),
   'com.arx.operator.enabled': z.object({ operatorId: id, edipi, by: id }).strict(),
+  /** A card change: the new card's certificates enrolled, every earlier one retired, the login re-wrapped. */
+  'com.arx.operator.reenrolled': z
+    .object({
+      operatorId: id,
+      edipi,
+      certificates: z.array(z.object({ usage: z.string(), sha256: hex32, notAfter: z.string() }).strict()),
+      retired: z.array(hex32),
+      by: id,
+    })
+    .strict(),
   // The policy lifecycle (two-person integrity).
   'com.arx.policy.submitted': z.object({ ...policyRef, versionBlake3: hex32, author: id }).strict(),
   'com.arx.policy.approved': z.object({ ...policyRef, approver: id }).strict(),

@@ -41,6 +41,7 @@ export const WRITER_CLASS: Record<EventType, WriterClass> = {
   'com.arx.operator.enrolled': 'administration',
   'com.arx.operator.disabled': 'administration',
   'com.arx.operator.enabled': 'administration',
+  'com.arx.operator.reenrolled': 'administration',
 };
 
 /**

@@ -6,7 +6,7 @@ import type { AdminSigner } from '../../electron/main/administration/admin-steps
 import type { LoginEnroller } from '../../electron/main/administration/bootstrap';
 import type { ProvisionedTestCards, TestCardSpec } from '../../electron/main/card/test-cards';
 import { enrolOperatorLogin, operatorRoleName } from '../../electron/main/controlplane/repos/operator-logins';
-import { wrapOperatorPassword } from '../../electron/main/crypto/operator-login-wrap';
+import { wrapOperatorPassword, type PreparedOperatorLogin } from '../../electron/main/crypto/operator-login-wrap';
 import { randomDatabasePassword, scramSha256Verifier } from '../../electron/main/crypto/scram';
 
 /** Good EC test cards of people the shared test cards do not name (administrators and operators). */
@@ -19,6 +19,20 @@ export function personCards(people: [last: string, first: string, edipi: string]
     roles: [],
     expect: null,
   }));
+}
+
+/** A person's replacement card: same name and EDIPI, new keys and certificates (label `ARX NEW <LAST>`: OpenSC matches a token label by prefix). */
+export function replacementCard(person: [last: string, first: string, edipi: string]): TestCardSpec {
+  return { ...personCards([person])[0]!, label: `ARX NEW ${person[0]}` };
+}
+
+/** A re-enrolment's new credential, made like the console's, also kept in `passwords` for the test. */
+export function capturingLogin(passwords: Map<string, string>) {
+  return (role: string, kmDer: Uint8Array): PreparedOperatorLogin => {
+    const pw = randomDatabasePassword();
+    passwords.set(role, pw);
+    return { scramVerifier: scramSha256Verifier(pw), ...wrapOperatorPassword(Buffer.from(pw, 'ascii'), role, kmDer) };
+  };
 }
 
 /**

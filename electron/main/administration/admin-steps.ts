@@ -130,6 +130,55 @@ export class Administration {
     return operatorId;
   }
 
+  /**
+   * Re-enrols an operator after a card change (same EDIPI): the new card's certificates, a new
+   * random password wrapped to its Key Management key, and every certificate in use until now
+   * (`retired`, as the database lists them) retired for login and signatures.
+   */
+  async reenrolOperator(o: {
+    operatorId: string;
+    card: EnrolmentCard;
+    retired: readonly string[];
+    by: string;
+    /** Makes the new credential (a test passes one that also keeps the password). */
+    prepareLogin?: typeof prepareOperatorLogin;
+  }) {
+    const { operatorId, card } = o;
+    const certs = card.certificates;
+    const statement = {
+      action: 'operator.reenrol',
+      operatorId,
+      edipi: card.edipi,
+      certificates: certs.map((c) => c.sha256),
+      retired: [...o.retired],
+    };
+    const login = (o.prepareLogin ?? prepareOperatorLogin)(operatorRoleName(operatorId), card.keyManagement.der);
+    const args = (e: DsseEnvelope, c: Buffer) => [
+      operatorId,
+      card.edipi,
+      certs.map((x) => x.usage),
+      certs.map((x) => x.subject),
+      certs.map((x) => x.notAfter),
+      certs.map((x) => Buffer.from(x.der)),
+      login.scramVerifier,
+      Buffer.from(login.wrap),
+      c,
+      e,
+    ];
+    const event: NewEvent = {
+      type: 'com.arx.operator.reenrolled',
+      subject: operatorId,
+      data: {
+        operatorId,
+        edipi: card.edipi,
+        certificates: certs.map((x) => ({ usage: x.usage, sha256: x.sha256, notAfter: x.notAfter.toISOString() })),
+        retired: [...o.retired],
+        by: o.by,
+      },
+    };
+    await this.step(await this.systemTenant(), 'reenrol_operator', args, statement, event);
+  }
+
   /** A role that needs no second administrator (not isso, not administrator). */
   async grantRole(g: { tenantId: string; operatorId: string; edipi: string; role: Role; by: string }): Promise<void> {
     const statement = { action: 'role.grant', tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };

@@ -5,6 +5,7 @@ import { ArxFailure, requireOperator, type OperatorSession } from '../../../shar
 import type { adminCommands } from '../../../shared/contract/domains/admin';
 import { systemTenantId } from '../controlplane/repos/administration';
 import {
+  adminActiveCertificates,
   adminCertificates,
   adminGrantRequests,
   adminGrants,
@@ -100,6 +101,20 @@ export function createAdminHandlers(deps: DomainDeps): DomainHandlers<typeof adm
       const { op, admin } = steps(`Enrol operator ${card.edipi}`, pin);
       const operatorId = await admin.enrolOperator(card, op.operatorId);
       return { operatorId, edipi: card.edipi, displayName: card.displayName };
+    },
+    'admin.operatorReenrol': async ({ operatorId, files, pin }) => {
+      const target = await operatorById(operatorId);
+      const card = await validatedCard(files);
+      if (card.edipi !== target.edipi)
+        throw new ArxFailure(
+          'EDIPI_MISMATCH',
+          `The new card names EDIPI ${card.edipi}, not ${target.edipi}: a card change keeps the EDIPI.`,
+          { path: 'files', edipi: card.edipi },
+        );
+      const retired = (await adminActiveCertificates(pool(), operatorId)).map((c) => c.sha256);
+      const { op, admin } = steps(`Re-enrol operator ${card.edipi} with a new card`, pin);
+      await admin.reenrolOperator({ operatorId, card, retired, by: op.operatorId });
+      return { operatorId, edipi: card.edipi, displayName: card.displayName, retired };
     },
     'admin.operatorList': async () =>
       (await adminOperators(pool())).map((o) => ({

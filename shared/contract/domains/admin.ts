@@ -123,6 +123,14 @@ export const adminCommands = {
     request: z.object({ files: certificateFiles, pin: PinSchema.nullable() }).strict(),
     response: z.object({ operatorId: uuid, edipi: z.string(), displayName: z.string() }).strict(),
   }),
+  'admin.operatorReenrol': admin({
+    summary:
+      "Re-enrol an operator after a card change (same EDIPI): the new card's certificates, a new credential wrapped to its key; every earlier certificate retired (card-signed).",
+    request: z.object({ operatorId: uuid, files: certificateFiles, pin: PinSchema.nullable() }).strict(),
+    response: z
+      .object({ operatorId: uuid, edipi: z.string(), displayName: z.string(), retired: z.array(z.string()) })
+      .strict(),
+  }),
   'admin.operatorList': admin({
     summary: "Every operator, their status and their certificates' earliest expiry.",
     request: z.object({}).strict(),

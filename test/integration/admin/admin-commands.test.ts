@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { authenticateWriters, referencedCertificates } from '../../../electron/m
 import { certificatesBySha } from '../../../electron/main/controlplane/repos/operators';
 import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
-import { personCards } from '../../support/admin-cards';
+import { personCards, replacementCard } from '../../support/admin-cards';
 import { writeCardBundle } from '../../support/card-bundles';
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { migratedDatabase } from '../../support/pg';
@@ -30,6 +30,7 @@ const ALDEN = 'ARX TEST ALDEN';
 const BRANT = 'ARX TEST BRANT';
 const CROSS = 'ARX TEST CROSS';
 const DORSEY = 'ARX TEST DORSEY';
+const DORSEY_NEW = 'ARX NEW DORSEY';
 const ids: Record<string, string> = {};
 const login = (label: string) => loginCard({ call: ok }, label, PIN);
 
@@ -37,12 +38,15 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'arx-admin-cmd-'));
   db = await migratedDatabase('admincmd');
   cards = await provisionTestCards(join(work, 'cards'), {
-    specs: personCards([
-      ['ALDEN', 'ANA', '2100000001'],
-      ['BRANT', 'BEN', '2100000002'],
-      ['CROSS', 'CAL', '2100000003'],
-      ['DORSEY', 'DEE', '2100000004'],
-    ]),
+    specs: [
+      ...personCards([
+        ['ALDEN', 'ANA', '2100000001'],
+        ['BRANT', 'BEN', '2100000002'],
+        ['CROSS', 'CAL', '2100000003'],
+        ['DORSEY', 'DEE', '2100000004'],
+      ]),
+      replacementCard(['DORSEY', 'DEE', '2100000004']),
+    ],
   });
   const store = loadTrustStore({ anchors: cards.trustAnchors, intermediates: cards.intermediates, crls: cards.crls });
   const enrolment = await Promise.all(
@@ -236,6 +240,47 @@ describe('administration commands through the registry', () => {
     const session = await ok<{ edipi: string; roles: unknown[] }>('card.session', {});
     expect(session).toMatchObject({ edipi: '2100000004', roles: [] });
     expect((await fails('admin.tenantList', {})).code).toBe('ROLE_REQUIRED');
+  });
+
+  it('re-enrols a card holder after a card change: the old card is refused, the new one logs in', async () => {
+    await login(ALDEN);
+    const dorsey = (await ok<{ operatorId: string; edipi: string }[]>('admin.operatorList', {})).find(
+      (o) => o.edipi === '2100000004',
+    )!;
+    const fileOf = (label: string) => {
+      const dir = join(work, label.replace(/\W+/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      const file = writeCardBundle(
+        dir,
+        cards.cards.find((c) => c.label === label)!,
+      );
+      return [{ name: `${label}.pem`, base64: readFileSync(file).toString('base64') }];
+    };
+    const other = await fails('admin.operatorReenrol', { operatorId: ids.cross, files: fileOf(DORSEY_NEW), pin: PIN });
+    expect(other.code).toBe('EDIPI_MISMATCH');
+    const done = await ok<{ edipi: string; retired: string[] }>('admin.operatorReenrol', {
+      operatorId: dorsey.operatorId,
+      files: fileOf(DORSEY_NEW),
+      pin: PIN,
+    });
+    expect(done).toMatchObject({ edipi: '2100000004' });
+    expect(done.retired).toHaveLength(3);
+
+    // operator.reenrolled in the system chain, naming ALDEN, with ALDEN's card signature.
+    const stored = await db.admin.query<{ seq: string; bytes: Buffer; data: { by: string; retired: string[] } }>(
+      `SELECT seq, bytes, doc->'data' AS data FROM arx.audit_events
+        WHERE tenant_id = arx.system_tenant() AND type = 'com.arx.operator.reenrolled'`,
+    );
+    expect(stored.rows.map((r) => [r.data.by, r.data.retired])).toEqual([[ids.alden, done.retired]]);
+    const rows = stored.rows.map((x) => ({ seq: Number(x.seq), bytes: new Uint8Array(x.bytes) }));
+    const signers = await certificatesBySha(db.admin, [...referencedCertificates(rows).keys()]);
+    expect(signers.map((c) => c.operatorId)).toEqual([ids.alden]);
+    const certs = new Map(signers.map((c) => [c.sha256, { operatorId: c.operatorId, der: c.der }]));
+    expect(authenticateWriters(rows, certs, 0)).toEqual([]);
+
+    await expect(login(DORSEY)).rejects.toMatchObject({ code: 'OPERATOR_LOGIN_OTHER_CARD' });
+    await login(DORSEY_NEW);
+    expect(await ok<{ edipi: string }>('card.session', {})).toMatchObject({ edipi: '2100000004' });
   });
 
   it('renames a tenant, card-signed and recorded in the system chain', async () => {

@@ -10,6 +10,11 @@ export const ADMIN_SAMPLES: { [N in keyof typeof adminCommands]: RequestOf<N> } 
   'admin.tenantRename': { tenantId: TENANT, name: 'Field office north', pin: '123456' },
   'admin.operatorCheck': { files: [{ name: 'card.pem', base64: 'LS0tLS1CRUdJTg==' }] },
   'admin.operatorEnrol': { files: [{ name: 'card.pem', base64: 'LS0tLS1CRUdJTg==' }], pin: '123456' },
+  'admin.operatorReenrol': {
+    operatorId: OPERATOR,
+    files: [{ name: 'new-card.pem', base64: 'LS0tLS1CRUdJTg==' }],
+    pin: '123456',
+  },
   'admin.operatorList': {},
   'admin.operatorDisable': { operatorId: OPERATOR, pin: '123456' },
   'admin.operatorEnable': { operatorId: OPERATOR, pin: '123456' },

@@ -18,6 +18,7 @@ import { sql as m0017 } from './0017-administration-reads';
 import { sql as m0018 } from './0018-operator-definer-only';
 import { sql as m0019 } from './0019-console-role-no-append';
 import { sql as m0020 } from './0020-administration-enrolment';
+import { sql as m0021 } from './0021-operator-re-enrolment';
 
 export interface Migration {
   version: number;
@@ -51,4 +52,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'operator-definer-only', sql: m0018 },
   { version: 19, name: 'console-role-no-append', sql: m0019 },
   { version: 20, name: 'administration-enrolment', sql: m0020 },
+  { version: 21, name: 'operator-re-enrolment', sql: m0021 },
 ];

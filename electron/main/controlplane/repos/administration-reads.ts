@@ -112,3 +112,21 @@ export async function adminCertificates(
     ]),
   );
 }
+
+/** The operator's certificates in use (SHA-256 hex, sorted): what a re-enrolment retires (migration 0021). */
+export async function adminActiveCertificates(
+  q: Queryable,
+  operatorId: string,
+): Promise<{ sha256: string; usage: string }[]> {
+  try {
+    const r = await q.query<{ sha256: Buffer; usage: string }>(
+      'SELECT sha256, usage FROM arx.admin_active_certificates($1)',
+      [operatorId],
+    );
+    return r.rows
+      .map((x) => ({ sha256: x.sha256.toString('hex'), usage: x.usage }))
+      .sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
+  } catch (err) {
+    throw definerFailure(err, CODES);
+  }
+}

@@ -62,6 +62,7 @@ export type AdminFunction =
   | 'create_tenant'
   | 'rename_tenant'
   | 'enrol_operator'
+  | 'reenrol_operator'
   | 'grant_role'
   | 'request_role_grant'
   | 'approve_role_grant'
@@ -69,7 +70,7 @@ export type AdminFunction =
   | 'set_operator_status';
 
 /**
- * Calls an administration definer function (migrations 0014, 0020) with its arguments, then, unless the
+ * Calls an administration definer function (migrations 0014, 0020, 0021) with its arguments, then, unless the
  * step records no event, the event columns. Refusals come back as ArxFailure values.
  */
 export async function callAdminFunction(

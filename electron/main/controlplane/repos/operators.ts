@@ -14,7 +14,7 @@ export interface OperatorRef {
   edipi: string;
 }
 
-/** The operator with this EDIPI and this login certificate (PIV Authentication or CAC ID), or null. */
+/** The operator with this EDIPI and this login certificate (PIV Authentication or CAC ID, not retired), or null. */
 export async function operatorByLogin(
   q: Queryable,
   edipi: string,
@@ -23,7 +23,7 @@ export async function operatorByLogin(
   const r = await q.query<{ id: string; display_name: string; status: 'active' | 'disabled' }>(
     `SELECT o.id, o.display_name, o.status FROM arx.operators o
      JOIN arx.operator_certificates c ON c.operator_id = o.id
-     WHERE o.edipi = $1 AND c.sha256 = $2 AND c.usage IN ('piv-auth', 'cac-id')`,
+     WHERE o.edipi = $1 AND c.sha256 = $2 AND c.usage IN ('piv-auth', 'cac-id') AND c.retired_at IS NULL`,
     [edipi, bin(certificateSha256)],
   );
   const row = r.rows[0];
@@ -154,13 +154,13 @@ export async function grantRoles(
   return added;
 }
 
-/** The operator's newest Digital Signature certificate, or null. */
+/** The operator's newest Digital Signature certificate in use (not retired by a re-enrolment), or null. */
 export async function signingCertificateOf(
   q: Queryable,
   operatorId: string,
 ): Promise<{ der: Buffer; sha256: string } | null> {
   const r = await q.query<{ der: Buffer; sha256: Buffer }>(
-    `SELECT der, sha256 FROM arx.operator_certificates WHERE operator_id = $1 AND usage = 'signature' ORDER BY not_after DESC LIMIT 1`,
+    `SELECT der, sha256 FROM arx.operator_certificates WHERE operator_id = $1 AND usage = 'signature' AND retired_at IS NULL ORDER BY not_after DESC LIMIT 1`,
     [operatorId],
   );
   const row = r.rows[0];
