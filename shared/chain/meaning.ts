@@ -71,7 +71,7 @@ export function problemMeaning(p: ProblemForMeaning): string {
     case 'EVENT_SIGNATURE_INVALID':
       return `The card signature on event ${n(seq)} does not verify: the event was altered after it was signed, or the signature was forged.`;
     case 'EVENT_WRITER_UNSIGNED':
-      return `Event ${n(seq)} records a refused login or a session closed without the card: it carries no card signature, so its writer is not authenticated.`;
+      return `Event ${n(seq)} records a refused login or a session closed because the card was removed: it carries no card signature, so its writer is not authenticated.`;
     case 'EVENT_WRITER_NOT_NAMED':
       return `Event ${n(seq)} was written before events named their writer: its writer is not authenticated.`;
     case 'EVENT_WRITER_CERTS_UNVALIDATED':

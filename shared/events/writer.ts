@@ -46,13 +46,14 @@ export const WRITER_CLASS: Record<EventType, WriterClass> = {
 
 /**
  * Console events that may lack a signature: a refused login has no card session, and a session
- * closed because the card left the reader has no card to sign with. Unsigned, they are reported
- * as a warning; signed, they are checked like every other console event.
+ * closed because the card left the reader has no card to sign with. Every other close (logout,
+ * lock, idle lock) is signed while the card session is still open, like any console event.
+ * Unsigned, these are reported as a warning; signed, they are checked like every other event.
  */
-export const UNSIGNABLE_REPORTS: ReadonlySet<EventType> = new Set([
-  'com.arx.session.refused',
-  'com.arx.session.closed',
-]);
+export function isUnsignableReport(type: EventType, data: unknown): boolean {
+  if (type === 'com.arx.session.refused') return true;
+  return type === 'com.arx.session.closed' && (data as { reason?: unknown } | null)?.reason === 'card-removed';
+}
 
 export const operatorWriter = (operatorId: string): string => `operator/${operatorId}`;
 export const gatewayWriter = (loginRole: string): string => `gateway/${loginRole}`;

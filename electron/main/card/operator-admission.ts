@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
+import type { WriterIdentity } from '../controlplane/chain-writer';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import type { CardBackend, LoggedInCard } from './card-backend';
@@ -29,6 +30,8 @@ export type SessionAuditEvent =
       type: 'com.arx.session.closed';
       tenants: string[];
       data: { operatorId: string; edipi: string; reason: 'logout' | 'lock' | 'idle' | 'card-removed' };
+      /** The closing session's writer and card signer (it is no longer the current session's). */
+      writer?: WriterIdentity;
     };
 
 /** What admitting an operator needs: the trust anchors, the operator directory and the audit log. */

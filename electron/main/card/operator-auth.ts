@@ -33,6 +33,26 @@ export interface OperatorAuthDeps extends AdmissionDeps {
 /** CK_TOKEN_INFO flag: the token has been initialised (PKCS#11 v2.40 §3.2). */
 const CKF_TOKEN_INITIALIZED = 0x400;
 
+/** How long a closing session's card stays open to sign its `session.closed` record. */
+const CLOSE_RECORD_MS = 5_000;
+
+/** Who writes an operator's events: their id, and their card's login key (9A) as the signer when it can sign. */
+function writerIdentity(operatorId: string, card: LoggedInCard): WriterIdentity {
+  const writer = operatorWriter(operatorId);
+  if (!card.signWithLoginKey) return { writer };
+  const certificateSha256 = createHash('sha256').update(card.certificate.der).digest('hex');
+  return {
+    writer,
+    signer: {
+      certificateSha256,
+      sign: async (preimage) => {
+        const r = await card.signWithLoginKey!(new Uint8Array(createHash('sha256').update(preimage).digest()));
+        return r.der ?? r.raw;
+      },
+    },
+  };
+}
+
 function defaultSchedule(fn: () => void, ms: number): () => void {
   const t = setTimeout(fn, ms);
   t.unref();
@@ -164,24 +184,39 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     const card = cur.card;
     cur.card = null;
     cur.session = { ...cur.session, locked: true, lockReason: reason };
-    // The screen locks (and listeners drop their keys) first; then the card session is closed and
-    // the lock recorded: neither a slow worker nor an unreachable database may delay the lock.
+    // The screen locks (and listeners drop their keys) first; then the lock is recorded and the
+    // card session closed: neither a slow worker nor an unreachable database may delay the lock.
     this.emit('changed', this.session());
-    await card?.logout().catch(() => {});
-    // Recorded as the operator, then their database session ends and its credential is wiped.
-    await this.deps
-      .audit({
-        type: 'com.arx.session.closed',
-        tenants: [...new Set(cur.session.roles.map((r) => r.tenantId))],
-        data: {
-          operatorId: cur.session.operatorId,
-          edipi: cur.session.edipi,
-          reason: reason === 'user' ? 'lock' : reason,
-        },
-      })
-      .catch(() => {});
+    await this.recordClose(cur.session, card, reason === 'user' ? 'lock' : reason);
+    // Then their database session ends and its credential is wiped.
     await this.deps.disconnect?.('locked').catch(() => {});
     return this.session()!;
+  }
+
+  /**
+   * Records `session.closed` as the operator, then closes the card session. A card still in its
+   * reader signs the record with its login key first (docs/events.md, "Writers"), for at most
+   * CLOSE_RECORD_MS; a card that left the reader signs nothing, and its report stays unsigned.
+   */
+  private async recordClose(
+    session: OperatorSession,
+    card: LoggedInCard | null,
+    reason: 'logout' | 'lock' | 'idle' | 'card-removed',
+  ): Promise<void> {
+    const writer = card && reason !== 'card-removed' ? writerIdentity(session.operatorId, card) : null;
+    const recorded = this.deps
+      .audit({
+        type: 'com.arx.session.closed',
+        tenants: [...new Set(session.roles.map((r) => r.tenantId))],
+        data: { operatorId: session.operatorId, edipi: session.edipi, reason },
+        ...(writer ? { writer } : {}),
+      })
+      .catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_RECORD_MS)));
+    await Promise.race([recorded, deadline]).finally(() => clearTimeout(timer));
+    // A signature not made by now fails on the closed session, and that record with it.
+    await card?.logout().catch(() => {});
   }
 
   /** Resumes a locked session: the same operator's card (same certificate) and its PIN. */
@@ -210,16 +245,9 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     this.current = null;
     this.disarmIdle();
     if (!cur) return;
-    await cur.card?.logout().catch(() => {});
-    if (!cur.session.locked) {
-      await this.deps
-        .audit({
-          type: 'com.arx.session.closed',
-          tenants: [...new Set(cur.session.roles.map((r) => r.tenantId))],
-          data: { operatorId: cur.session.operatorId, edipi: cur.session.edipi, reason: 'logout' },
-        })
-        .catch(() => {});
-    }
+    // A locked session's close was recorded when it locked.
+    if (cur.session.locked) await cur.card?.logout().catch(() => {});
+    else await this.recordClose(cur.session, cur.card, 'logout');
     await this.deps.disconnect?.('none').catch(() => {});
     this.emit('changed', null);
   }
@@ -284,19 +312,7 @@ export class OperatorAuth extends EventEmitter<{ changed: [OperatorSession | nul
     const cur = this.current;
     if (!cur) return null;
     const card = cur.session.locked ? null : cur.card;
-    const writer = operatorWriter(cur.session.operatorId);
-    if (!card?.signWithLoginKey) return { writer };
-    const certificateSha256 = createHash('sha256').update(card.certificate.der).digest('hex');
-    return {
-      writer,
-      signer: {
-        certificateSha256,
-        sign: async (preimage) => {
-          const r = await card.signWithLoginKey!(new Uint8Array(createHash('sha256').update(preimage).digest()));
-          return r.der ?? r.raw;
-        },
-      },
-    };
+    return card ? writerIdentity(cur.session.operatorId, card) : { writer: operatorWriter(cur.session.operatorId) };
   }
 
   /** The logged-in, unlocked card (for services that need more of it than a signature, e.g. the cache key); null otherwise. */

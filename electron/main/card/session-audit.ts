@@ -32,7 +32,12 @@ export function sessionAuditWriter(
       return;
     }
     // A refused login has no operator: the console host names itself (docs/events.md, "Writers").
-    const identity = event.type === 'com.arx.session.refused' ? null : writerOf();
+    const identity =
+      event.type === 'com.arx.session.refused'
+        ? null
+        : event.type === 'com.arx.session.closed' && event.writer
+          ? event.writer
+          : writerOf();
     const named = 'operatorId' in event.data ? { writer: `operator/${event.data.operatorId}` } : null;
     const who =
       identity && named && identity.writer === named.writer ? identity : (named ?? { writer: `console/${host}` });

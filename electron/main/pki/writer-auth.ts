@@ -4,7 +4,7 @@ import {
   isCertainlyGatewayEvent,
   isEventType,
   splitEventSignature,
-  UNSIGNABLE_REPORTS,
+  isUnsignableReport,
   WRITER_CLASS,
 } from '../../../shared/events';
 
@@ -145,7 +145,7 @@ function judge(
       message: `${type} from before events named their writer: not authenticated`,
     };
   if (!split || ev['arxsig'] !== split.signature) {
-    if (UNSIGNABLE_REPORTS.has(type))
+    if (isUnsignableReport(type, ev['data']))
       return {
         code: 'EVENT_WRITER_UNSIGNED',
         seq,
