@@ -5,55 +5,48 @@
 // signature), self-approval refused, approve on the other card, publish, the gateway loads it; the
 // stored signatures checked with the certificates OpenSC reads off the cards, by stock openssl.
 import { execFile } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerTestOperators, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import type { ConsoleServices } from '../../../electron/main/composition/console-services';
 import { loadVerifiedPolicy } from '../../../electron/main/policy/gateway-policy';
 import { DEFAULT_POLICY_TEXT } from '../../../shared/policy';
-import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
-import { migratedDatabase } from '../../support/pg';
-import { startOpenscFixture, type OpenscFixture } from '../../support/virtual-piv/fixture';
-import { writeProvisioned } from '../../support/virtual-piv/provisioned';
+import { consoleCaller, loginCard } from '../../support/card-console';
+import type { MigratedDatabase } from '../../support/pg';
 import { apdusDuring, beforeEachSignature, onSigningKey } from '../../support/virtual-piv/apdu-trace';
+import type { OpenscFixture } from '../../support/virtual-piv/fixture';
+import {
+  signingCertificateOnCard,
+  startOpenscConsole,
+  type OpenscConsole,
+} from '../../support/virtual-piv/opensc-console';
 
 // Never execFileSync: the virtual cards answer on this thread's event loop.
 const run = promisify(execFile);
 
 const LABELS = ['ARX TEST ADAMS EC', 'ARX TEST BAKER RSA'];
 const PIN = '123456';
+let opensc: OpenscConsole;
 let fx: OpenscFixture;
-let provisioned: ProvisionedTestCards;
-let dir: string;
-let db: Awaited<ReturnType<typeof migratedDatabase>>;
-let services: ConsoleServices;
+let db: MigratedDatabase;
 let tenantId: string;
-const { call: ok, failure: fails } = consoleCaller(() => services);
+const { call: ok, failure: fails } = consoleCaller(() => opensc.services);
 /** The token labels OpenSC gives the two cards (the card holder's name). */
 let ADAMS: string;
 let BAKER: string;
 const login = (label: string) => loginCard({ call: ok }, label, PIN);
 
 beforeAll(async () => {
-  fx = await startOpenscFixture(LABELS.map((label) => ({ label })));
-  dir = mkdtempSync(join(tmpdir(), 'arx-opensc-lifecycle-'));
-  provisioned = await writeProvisioned(dir, fx, LABELS);
-  [ADAMS, BAKER] = provisioned.cards.map((c) => c.label) as [string, string];
-  db = await migratedDatabase('opensclc');
+  opensc = await startOpenscConsole(LABELS, 'opensc-lifecycle');
+  ({ fx, db } = opensc);
   tenantId = db.tenants.a;
-  await registerTestOperators(db.admin, provisioned, [tenantId]);
-  ({ services } = await startCardConsole(db, provisioned, 'opensc-lifecycle'));
+  [ADAMS, BAKER] = opensc.provisioned.cards.map((c) => c.label) as [string, string];
 }, 240_000);
 
 afterAll(async () => {
-  await services?.stop();
-  await fx?.stack.stop();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await opensc?.stop();
 });
 
 interface Summary {
@@ -163,8 +156,7 @@ describe('policy sign and approve through OpenSC, two cards in two readers', () 
         { name: 'publisher', reader: 1, envelope: publication.rows[0]!.envelope, stored: null },
       ];
       for (const s of signed) {
-        const pem = await signingCertificateOnCard(s.reader);
-        const sha256 = createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+        const { pem, sha256 } = await signingCertificateOnCard(s.reader);
         expect(s.envelope.signatures.map((x) => x.keyid)).toEqual([sha256]);
         if (s.stored) expect(s.stored).toBe(sha256);
         expect(await opensslVerifies(work, s.name, pem, s.envelope)).toBe('Verified OK');
@@ -191,13 +183,6 @@ interface Envelope {
   payloadType: string;
   payload: string;
   signatures: { keyid: string; sig: string }[];
-}
-
-/** The Digital Signature certificate (PIV 9C, OpenSC id 02) as OpenSC's pkcs15-tool reads it off the card in reader `i`. */
-async function signingCertificateOnCard(i: number): Promise<string> {
-  const { stdout } = await run('pkcs15-tool', ['--reader', String(i), '--read-certificate', '02']);
-  expect(stdout).toContain('-----BEGIN CERTIFICATE-----');
-  return stdout;
 }
 
 /** `openssl dgst -verify` of the envelope's one signature over its DSSE PAE, written out by hand here. */
