@@ -94,8 +94,8 @@ const MAIN_ZONES = [
   // Base services that know no domain: settings, hashing, the worker module, X.509, the database, the
   // registry and event hub that every handler plugs into, and the shell's pure security decisions.
   { name: 'foundation', members: ['config/', 'crypto/', 'workers/', 'pki/', 'controlplane/', 'core/', 'shell/'] },
-  // The domain services: the card, the audit chain, policies, the evidence cache, administration.
-  { name: 'domain', members: ['card/', 'chain/', 'policy/', 'cache/', 'administration/'] },
+  // The domain services: the card, the audit chain, policies, the evidence cache, administration, witnessing.
+  { name: 'domain', members: ['card/', 'chain/', 'policy/', 'cache/', 'administration/', 'witness/'] },
   // What is built from them: reviews, the explorer, evidence bundles, and the gateway simulator that
   // writes events the way the gateway does (policy decisions into the chain).
   { name: 'evidence', members: ['review/', 'explorer/', 'bundle/', 'simulator/'] },

@@ -7,6 +7,7 @@ import { CACHE_ERROR_CODES } from './domains/cache';
 import { POLICY_AUTHORING_ERROR_CODES } from './domains/policy-authoring';
 import { POLICY_LIFECYCLE_ERROR_CODES } from './domains/policy-lifecycle';
 import { REVIEW_ERROR_CODES } from './domains/review';
+import { WITNESS_ERROR_CODES } from '../witness/errors';
 
 /**
  * Stable error codes. A code, once shipped, keeps its meaning: scripts and auditors match on it.
@@ -116,6 +117,7 @@ export const ERROR_CODES = [
   ...CACHE_ERROR_CODES,
   ...BUNDLE_ERROR_CODES,
   ...ADMINISTRATION_ERROR_CODES,
+  ...WITNESS_ERROR_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

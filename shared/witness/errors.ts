@@ -33,6 +33,11 @@ export const WITNESS_ERROR_CODES = [
   // quorum of a cosigned checkpoint
   /** Fewer than the required number of distinct trusted witnesses cosigned (details.required, details.valid). */
   'WITNESS_QUORUM_NOT_MET',
+  // a witness kept in files
+  /** The key or state file is missing, of another witness, or changed without the witness key. */
+  'WITNESS_STATE_INVALID',
+  /** Another process holds the state's lock. */
+  'WITNESS_BUSY',
 ] as const;
 
 export type WitnessErrorCode = (typeof WITNESS_ERROR_CODES)[number];

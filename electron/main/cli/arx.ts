@@ -13,6 +13,7 @@ import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
 import { resetCommand } from './reset-command';
+import { WITNESS_CLI_COMMANDS } from './witness-commands';
 
 /** Commands anyone may run, logged in or not: the contract declares them `access.session: 'none'`. */
 const isPublic = (name: CommandName): boolean => commands[name].access.session === 'none';
@@ -100,6 +101,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   policyCheck,
   resetCommand,
   ...BUNDLE_CLI_COMMANDS,
+  ...WITNESS_CLI_COMMANDS,
   ...(Object.keys(commands) as CommandName[]).filter((n) => n !== 'bundle.export').map(contractCommand),
 ];
 
