@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { KeyUsageFlags, KeyUsagesExtension, X509Certificate } from '@peculiar/x509';
 import { ArxFailure } from '../../../shared/contract';
 import type { TrustStore } from '../pki/trust-store';
@@ -26,37 +27,60 @@ export interface EnrolmentCard {
 const MAX_FILE = 256 * 1024;
 const PEM = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
 
-/** The certificates in a file: a PEM bundle, or one DER certificate. */
-export function readCertificateFile(file: string): X509Certificate[] {
-  let bytes: Buffer;
+/** A file's bytes, refused unless it is a regular file of at most 256 KiB (CERT_FILE_INVALID, naming it). */
+function readBoundedFile(file: string): Buffer {
   try {
     const st = statSync(file);
-    if (!st.isFile() || st.size > MAX_FILE) throw new Error('not a regular file under 256 KiB');
-    bytes = readFileSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_FILE) throw new Error(`${st.size} bytes, larger than 256 KiB`);
+    return readFileSync(file);
   } catch (err) {
     throw new ArxFailure('CERT_FILE_INVALID', `Cannot read ${file}: ${(err as Error).message}.`, { file });
   }
-  return parseCertificateFile(bytes, file);
+}
+
+/** The certificates in a file: a PEM bundle, or one DER certificate. */
+export function readCertificateFile(file: string): X509Certificate[] {
+  return parseCertificateFile(readBoundedFile(file), file);
+}
+
+/**
+ * A certificate file as the admin.* commands take it (its name and bytes, base64), checked first
+ * here at the boundary: a regular file, at most 256 KiB, every certificate in it readable.
+ */
+export function readCertificateUpload(file: string): { name: string; base64: string } {
+  const bytes = readBoundedFile(file);
+  parseCertificateFile(bytes, file);
+  return { name: basename(file), base64: bytes.toString('base64') };
+}
+
+/** One certificate's DER from the file, or CERT_FILE_INVALID with where it is (certificate n, its line). */
+function parseOne(der: Buffer, file: string, where: { certificate: number; line?: number }): X509Certificate {
+  try {
+    return new X509Certificate(new Uint8Array(der));
+  } catch (err) {
+    const at = where.line === undefined ? '' : ` (line ${where.line})`;
+    throw new ArxFailure(
+      'CERT_FILE_INVALID',
+      `${file}: certificate ${where.certificate}${at} is not readable X.509: ${(err as Error).message}.`,
+      { file, ...where },
+    );
+  }
 }
 
 /** The certificates in a file's bytes (a PEM bundle, or one DER certificate); `file` names it in errors. */
 export function parseCertificateFile(bytes: Uint8Array, file: string): X509Certificate[] {
   if (bytes.length > MAX_FILE)
     throw new ArxFailure('CERT_FILE_INVALID', `${file} is larger than 256 KiB: not a certificate file.`, { file });
-  try {
-    const text = Buffer.from(bytes).toString('latin1');
-    const pems = [...text.matchAll(PEM)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-    const ders = pems.length > 0 ? pems : [Buffer.from(bytes)];
-    return ders.map((d) => new X509Certificate(new Uint8Array(d)));
-  } catch (err) {
-    throw new ArxFailure(
-      'CERT_FILE_INVALID',
-      `${file} holds no readable X.509 certificate: ${(err as Error).message}.`,
-      {
-        file,
-      },
-    );
-  }
+  const text = Buffer.from(bytes).toString('latin1');
+  const pems = [...text.matchAll(PEM)];
+  if (pems.length === 0) return [parseOne(Buffer.from(bytes), file, { certificate: 1 })];
+  return pems.map((m, i) =>
+    parseOne(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'), file, {
+      certificate: i + 1,
+      line: text.slice(0, m.index).split('\n').length,
+    }),
+  );
 }
 
 /** Which PIV slot a certificate is for, from its key usage (nonRepudiation: 9C; agreement/encipherment: 9D). */

@@ -9,6 +9,7 @@ import { CARD_OPTIONS, CARD_USAGE, refusePinInRequest, withOperator } from './op
 import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
+import { adminEnrol, adminReenrol } from './admin-commands';
 import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
@@ -95,6 +96,8 @@ export const CLI_COMMANDS: CliCommand[] = [
   dbMigrate,
   dbBootstrap,
   dbEnrol,
+  adminEnrol,
+  adminReenrol,
   simulateCommand,
   chainVerify,
   cardProvisionTest,
