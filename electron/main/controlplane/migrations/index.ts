@@ -19,6 +19,7 @@ import { sql as m0018 } from './0018-operator-definer-only';
 import { sql as m0019 } from './0019-console-role-no-append';
 import { sql as m0020 } from './0020-administration-enrolment';
 import { sql as m0021 } from './0021-operator-re-enrolment';
+import { sql as m0022 } from './0022-checkpoint-cosignatures';
 
 export interface Migration {
   version: number;
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 19, name: 'console-role-no-append', sql: m0019 },
   { version: 20, name: 'administration-enrolment', sql: m0020 },
   { version: 21, name: 'operator-re-enrolment', sql: m0021 },
+  { version: 22, name: 'checkpoint-cosignatures', sql: m0022 },
 ];

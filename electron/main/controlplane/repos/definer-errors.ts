@@ -19,6 +19,9 @@ const CODES: Record<string, ErrorCode> = {
   AX422: 'POLICY_SIGNATURE_INVALID',
   AX423: 'POLICY_SIGNATURE_INVALID',
   AX424: 'CHAIN_APPEND_REFUSED' as ErrorCode,
+  AX430: 'WITNESS_FORK_DETECTED',
+  AX431: 'WITNESS_ROLLBACK_REFUSED',
+  AX432: 'COSIGNATURE_MALFORMED',
 };
 
 export type DefinerOverrides = Partial<Record<keyof typeof CODES, ErrorCode>>;
@@ -36,7 +39,7 @@ export function definerFailure(err: unknown, overrides: DefinerOverrides = {}): 
   return new ArxFailure(code, text, details);
 }
 
-/** The definer functions (migrations 0011, 0018), the only names callDefiner puts into SQL text. */
+/** The definer functions (migrations 0011, 0018, 0022), the only names callDefiner puts into SQL text. */
 export type DefinerFunction =
   | 'save_draft'
   | 'discard_draft'
@@ -50,7 +53,9 @@ export type DefinerFunction =
   | 'record_bundle_export'
   | 'record_cache_anchor'
   | 'record_outbox_receipt'
-  | 'record_session_event';
+  | 'record_session_event'
+  | 'register_witness_key'
+  | 'record_cosignature';
 
 /** Calls `arx.<fn>(params…)` (a definer function), its refusals as ArxFailure values. */
 export async function callDefiner<R extends Record<string, unknown> = Record<string, unknown>>(
