@@ -2,20 +2,24 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { bundleCommands } from '../../../shared/contract/domains/bundle';
-import { ArxFailure, requireOperator } from '../../../shared/contract';
+import type pg from 'pg';
+import type { Blake3 } from '../../../shared/chain';
+import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import { loadBlake3 } from '../crypto/blake3';
 import { recordBundleExport } from '../controlplane/repos/reviews';
 import { stepEventRows } from '../controlplane/step-events';
 import { withTenant } from '../controlplane/tenant-session';
 import { resolveTenant } from '../controlplane/tenants';
+import type { CallContext, Handler } from '../core/registry';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
+import type { TrustStore } from '../pki/trust-store';
 import { EvidenceCache } from '../cache/evidence';
 import { clearPathFor, exportRecipients, sealExported } from './envelope/export-sealed';
 import { openKemKey } from './envelope/kem-key';
 import { cardOpener, type EnvelopeOpener } from './envelope/keys';
 import { isEncryptedBundle } from './envelope/open';
 import { verifyPossiblyEncrypted } from './envelope/verify-encrypted';
-import { exportBundle } from './export';
+import { exportBundle, type ExportResult } from './export';
 import { loadGatewayPins } from './gateway-pins';
 import { loadBundleTrust } from './trust';
 import type { BundleTrust } from './verify';
@@ -60,140 +64,181 @@ export function createBundleHandlers(deps: DomainDeps): DomainHandlers<typeof bu
   // it is never answered from the cache: the file is verified each time.
   const evidence = new EvidenceCache(deps);
   return {
-    async 'bundle.export'(req, ctx) {
-      // The isso, auditor or administrator role in req.tenant was checked by the registry (contract).
-      const session = requireOperator(deps.operatorAuth.session());
-      if (req.out !== null && ctx.adapter !== 'cli')
-        throw new ArxFailure(
-          'INVALID_REQUEST',
-          'Only the command line chooses the output file; the console writes into its bundles folder.',
-          { path: 'out' },
-        );
-      if ((req.review === null) === (req.from === null || req.to === null)) {
-        throw new ArxFailure(
-          'INVALID_REQUEST',
-          'Give either a range (from and to) or a fidelity certificate id, not both.',
-          { path: req.review === null ? 'from' : 'review' },
-        );
-      }
-      const classification = req.classification ?? deps.config.classification;
-      const pool = deps.controlPlane.requirePool();
-      const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
-      let out: string;
-      if (req.out !== null) out = isAbsolute(req.out) ? req.out : resolve(req.out);
-      else {
-        mkdirSync(bundlesDir(deps.config.dataDir), { recursive: true, mode: 0o700 });
-        const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
-        out = join(
-          bundlesDir(deps.config.dataDir),
-          `${markingForFileName(classification)}-${tenant.slug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`,
-        );
-      }
-      let trustStore = null;
-      try {
-        trustStore = deps.trustStore();
-      } catch {
-        trustStore = null;
-      }
-      // Progress for the screen that asked (at most ~5 a second while events stream, and each phase).
-      const what = { tenantId: tenant.id, from: req.from, to: req.to, review: req.review };
-      let lastPublished = 0;
-      const publish = (phase: 'proofs' | 'events' | 'signing' | 'done', done: number, total: number) => {
-        const now = Date.now();
-        if (phase === 'events' && done < total && now - lastPublished < 200) return;
-        lastPublished = now;
-        deps.hub.publish('bundle.exportProgress', { ...what, phase, done, total });
-      };
-      const b3 = await loadBlake3();
-      // Encrypted: the bundle is written in clear beside `out`, sealed into it, and removed.
-      const recipients = exportRecipients(req.encryptTo, req.recoveryKey, req.recipientFiles);
-      const written = recipients.length ? clearPathFor(out) : out;
-      const result = await exportBundle(pool, {
-        tenantId: tenant.id,
-        ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
-        outPath: written,
-        classification,
-        session,
-        sign: (purpose, digest) => {
-          publish('signing', 0, 1);
-          return deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' });
-        },
-        trustStore,
-        blake3: b3,
-        onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
-      });
-      const encryption = recipients.length ? await sealExported(written, out, recipients) : null;
-      publish('done', 1, 1);
-      // The export itself is evidence: an audit event in the tenant's chain.
-      const exported = {
-        type: 'com.arx.bundle.exported' as const,
-        data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId },
-        subject: session.edipi,
-      };
-      await withTenant(pool, tenant.id, async (c) =>
-        recordBundleExport(
-          c,
-          tenant.id,
-          await stepEventRows(c, tenant.id, consoleSource(), exported, b3, deps.operatorAuth.eventWriter() ?? {}),
-        ),
-      ).catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
-      const { exporter, ...rest } = result;
-      void exporter;
-      return { ...rest, path: out, encryption };
-    },
-    'bundle.list'() {
-      const dir = bundlesDir(deps.config.dataDir);
-      let names: string[] = [];
-      try {
-        names = readdirSync(dir).filter((n) => n.endsWith(BUNDLE_EXTENSION));
-      } catch {
-        names = [];
-      }
-      const bundles = names
-        .map((name) => {
-          const path = join(dir, name);
-          const st = statSync(path);
-          return { name, path, bytes: st.size, modifiedAt: st.mtime.toISOString() };
-        })
-        .sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : -1));
-      return { dir, bundles };
-    },
-    async 'bundle.open'(req) {
-      const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
-      const { report: verified, envelope } = await verifyPossiblyEncrypted(
-        path,
-        {
-          trust: openTrust(deps, req.trust, req.allowUnpinnedGatewayKeys),
-          blake3: await loadBlake3(),
-          collect: { maxEvents: req.maxEvents ?? 500 },
-        },
-        { openers: async () => (req.card ? [await operatorCardOpener(deps, req.kemKeyFile)] : []) },
-      );
-      const { contents, ...report } = verified;
-      const answer = { path, report, contents: contents ?? null, envelope };
-      // What an encrypted bundle holds stays in memory: it is not sealed into the cache.
-      if (isEncryptedBundle(path)) return answer;
-      try {
-        const st = statSync(path);
-        evidence.store(
-          'bundle',
-          {
-            q: 'bundle.open',
-            path,
-            bytes: st.size,
-            modifiedAt: st.mtime.toISOString(),
-            maxEvents: req.maxEvents ?? 500,
-            trust: req.trust,
-            allowUnpinnedGatewayKeys: req.allowUnpinnedGatewayKeys,
-          },
-          answer,
-        );
-      } catch {
-        // the file went away after verifying: nothing to key the report by
-      }
-      return answer;
-    },
+    'bundle.export': (req, ctx) => exportForOperator(deps, req, ctx),
+    'bundle.list': () => listBundles(bundlesDir(deps.config.dataDir)),
+    'bundle.open': (req) => openBundle(deps, evidence, req),
   };
+}
+
+type ExportRequest = Parameters<Handler<'bundle.export'>>[0];
+type OpenRequest = Parameters<Handler<'bundle.open'>>[0];
+type ExportPhase = 'proofs' | 'events' | 'signing' | 'done';
+
+async function exportForOperator(deps: DomainDeps, req: ExportRequest, ctx: CallContext) {
+  // The isso, auditor or administrator role in req.tenant was checked by the registry (contract).
+  const session = requireOperator(deps.operatorAuth.session());
+  checkExportRequest(req, ctx);
+  const classification = req.classification ?? deps.config.classification;
+  const pool = deps.controlPlane.requirePool();
+  const tenant = await resolveTenant(pool, req.tenant, deps.controlPlane.adminPoolIfEmbedded());
+  const out =
+    req.out !== null
+      ? isAbsolute(req.out)
+        ? req.out
+        : resolve(req.out)
+      : consoleBundlePath(deps.config.dataDir, req, classification, tenant.slug);
+  const trustStore = trustStoreIfConfigured(deps);
+  const publish = progressPublisher(deps, { tenantId: tenant.id, from: req.from, to: req.to, review: req.review });
+  const b3 = await loadBlake3();
+  // Encrypted: the bundle is written in clear beside `out`, sealed into it, and removed.
+  const recipients = exportRecipients(req.encryptTo, req.recoveryKey, req.recipientFiles);
+  const written = recipients.length ? clearPathFor(out) : out;
+  const result = await exportBundle(pool, {
+    tenantId: tenant.id,
+    ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
+    outPath: written,
+    classification,
+    session,
+    sign: (purpose, digest) => {
+      publish('signing', 0, 1);
+      return deps.operatorAuth.sign(purpose, digest, req.pin, { rsa: 'pkcs1' });
+    },
+    trustStore,
+    blake3: b3,
+    onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
+  });
+  const encryption = recipients.length ? await sealExported(written, out, recipients) : null;
+  publish('done', 1, 1);
+  await recordExport(deps, pool, tenant.id, session, result, b3);
+  const { exporter, ...rest } = result;
+  void exporter;
+  return { ...rest, path: out, encryption };
+}
+
+function checkExportRequest(req: ExportRequest, ctx: CallContext): void {
+  if (req.out !== null && ctx.adapter !== 'cli')
+    throw new ArxFailure(
+      'INVALID_REQUEST',
+      'Only the command line chooses the output file; the console writes into its bundles folder.',
+      { path: 'out' },
+    );
+  if ((req.review === null) === (req.from === null || req.to === null)) {
+    throw new ArxFailure(
+      'INVALID_REQUEST',
+      'Give either a range (from and to) or a fidelity certificate id, not both.',
+      {
+        path: req.review === null ? 'from' : 'review',
+      },
+    );
+  }
+}
+
+/** A new file in the console's bundles folder, named by marking, tenant, what it holds and when. */
+function consoleBundlePath(dataDir: string, req: ExportRequest, classification: string, tenantSlug: string): string {
+  mkdirSync(bundlesDir(dataDir), { recursive: true, mode: 0o700 });
+  const what = req.review !== null ? `review-${req.review.slice(0, 8)}` : `${req.from}-${req.to}`;
+  return join(
+    bundlesDir(dataDir),
+    `${markingForFileName(classification)}-${tenantSlug}-${what}-${timestamp(new Date())}${BUNDLE_EXTENSION}`,
+  );
+}
+
+function trustStoreIfConfigured(deps: DomainDeps): TrustStore | null {
+  try {
+    return deps.trustStore();
+  } catch {
+    return null;
+  }
+}
+
+/** Progress for the screen that asked (at most ~5 a second while events stream, and each phase). */
+function progressPublisher(
+  deps: DomainDeps,
+  what: { tenantId: string; from: number | null; to: number | null; review: string | null },
+) {
+  let lastPublished = 0;
+  return (phase: ExportPhase, done: number, total: number) => {
+    const now = Date.now();
+    if (phase === 'events' && done < total && now - lastPublished < 200) return;
+    lastPublished = now;
+    deps.hub.publish('bundle.exportProgress', { ...what, phase, done, total });
+  };
+}
+
+/** The export itself is evidence: an audit event in the tenant's chain. */
+async function recordExport(
+  deps: DomainDeps,
+  pool: pg.Pool,
+  tenantId: string,
+  session: OperatorSession,
+  result: ExportResult,
+  b3: Blake3,
+): Promise<void> {
+  const exported = {
+    type: 'com.arx.bundle.exported' as const,
+    data: { bundleSha256: result.sha256, fromSeq: result.from, toSeq: result.to, exporter: session.operatorId },
+    subject: session.edipi,
+  };
+  await withTenant(pool, tenantId, async (c) =>
+    recordBundleExport(
+      c,
+      tenantId,
+      await stepEventRows(c, tenantId, consoleSource(), exported, b3, deps.operatorAuth.eventWriter() ?? {}),
+    ),
+  ).catch((e: Error) => deps.log(`bundle.exported audit event failed: ${e.message}`));
+}
+
+function listBundles(dir: string) {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(BUNDLE_EXTENSION));
+  } catch {
+    names = [];
+  }
+  const bundles = names
+    .map((name) => {
+      const path = join(dir, name);
+      const st = statSync(path);
+      return { name, path, bytes: st.size, modifiedAt: st.mtime.toISOString() };
+    })
+    .sort((a, b) => (a.modifiedAt < b.modifiedAt ? 1 : -1));
+  return { dir, bundles };
+}
+
+async function openBundle(deps: DomainDeps, evidence: EvidenceCache, req: OpenRequest) {
+  const path = isAbsolute(req.path) ? req.path : join(bundlesDir(deps.config.dataDir), req.path);
+  const { report: verified, envelope } = await verifyPossiblyEncrypted(
+    path,
+    {
+      trust: openTrust(deps, req.trust, req.allowUnpinnedGatewayKeys),
+      blake3: await loadBlake3(),
+      collect: { maxEvents: req.maxEvents ?? 500 },
+    },
+    { openers: async () => (req.card ? [await operatorCardOpener(deps, req.kemKeyFile)] : []) },
+  );
+  const { contents, ...report } = verified;
+  const answer = { path, report, contents: contents ?? null, envelope };
+  // What an encrypted bundle holds stays in memory: it is not sealed into the cache.
+  if (isEncryptedBundle(path)) return answer;
+  try {
+    const st = statSync(path);
+    evidence.store(
+      'bundle',
+      {
+        q: 'bundle.open',
+        path,
+        bytes: st.size,
+        modifiedAt: st.mtime.toISOString(),
+        maxEvents: req.maxEvents ?? 500,
+        trust: req.trust,
+        allowUnpinnedGatewayKeys: req.allowUnpinnedGatewayKeys,
+      },
+      answer,
+    );
+  } catch {
+    // the file went away after verifying: nothing to key the report by
+  }
+  return answer;
 }
 
 /**
