@@ -28,8 +28,51 @@ export function verifiableTenants(session: OperatorSession): string[] {
 
 /** Handlers for the commands in shared/contract/domains/audit-verify.ts. */
 export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<typeof auditVerifyCommands> {
+  const jobs = createVerifyJobs(deps);
+  // Session and roles are checked by the registry from the contract's declarations.
+  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
+  const evidence = deps.offline.evidence;
+  const requested = new Map<string, { tenantId: string; range: VerifyRange }>();
+  const cached = new CachedVerifyJobs();
+  describeOfflineVerify(deps, cached);
+
+  return {
+    'audit.tenants': () => liveTenants(deps, operator()),
+    'audit.verifyStart': async (req) => {
+      const s = operator();
+      checkRange(req.range);
+      const tenant = await withTenant(deps.controlPlane.requirePool(), req.tenantId, (c) =>
+        tenantById(c, req.tenantId),
+      );
+      if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { path: 'tenantId' });
+      const status = jobs.start(s.operatorId, tenant, req.range);
+      requested.set(status.jobId, { tenantId: req.tenantId, range: req.range });
+      return status;
+    },
+    'audit.verifyStatus': (req) => {
+      const s = operator();
+      return cached.of(s.operatorId, req.jobId)?.status ?? jobs.status(s.operatorId, req.jobId);
+    },
+    'audit.verifyCancel': (req) => {
+      const s = operator();
+      return cached.of(s.operatorId, req.jobId)?.status ?? jobs.cancel(s.operatorId, req.jobId);
+    },
+    'audit.verifyResult': (req) => {
+      const s = operator();
+      const off = cached.of(s.operatorId, req.jobId);
+      if (off) return off.result;
+      const result = jobs.result(s.operatorId, req.jobId);
+      const asked = requested.get(req.jobId);
+      if (asked)
+        evidence.store('verification', resultKey(asked.tenantId, asked.range), result, new Date(result.finishedAt));
+      return result;
+    },
+  };
+}
+
+function createVerifyJobs(deps: DomainDeps): VerifyJobs {
   let b3: ReturnType<typeof loadBlake3> | null = null;
-  const jobs = new VerifyJobs({
+  return new VerifyJobs({
     pool: () => deps.controlPlane.requirePool(),
     digestPool: () => sharedDigestPool(),
     blake3: () => (b3 ??= loadBlake3()),
@@ -40,18 +83,18 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
       ),
     publish: (s) => deps.hub.publish('audit.verifyProgress', s),
   });
-  // Session and roles are checked by the registry from the contract's declarations.
-  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
+}
 
-  // audit.tenants and audit.verifyStart are declared offline: 'cache' (shared/contract). The tenant
-  // list is sealed per operator; a finished result under its tenant and requested range (by
-  // audit.verifyResult). With the control plane unreachable, audit.verifyStart of a range whose
-  // result is cached makes a finished job holding that result, marked cached.
-  const evidence = deps.offline.evidence;
-  const requested = new Map<string, { tenantId: string; range: VerifyRange }>();
-  const offlineJobs = new Map<string, { owner: string; status: VerifyStatus; result: VerifyResult }>();
-  const resultKey = (tenantId: string, range: VerifyRange) => ({ q: 'audit.verify', tenantId, range });
-  const offlineJob = (owner: string, tenantId: string, hit: Sealed<VerifyResult>): VerifyStatus => {
+const resultKey = (tenantId: string, range: VerifyRange) => ({ q: 'audit.verify', tenantId, range });
+
+/**
+ * Verifications answered from the cache: finished jobs made from a sealed result, each visible
+ * only to the operator it was made for.
+ */
+class CachedVerifyJobs {
+  private readonly jobs = new Map<string, { owner: string; status: VerifyStatus; result: VerifyResult }>();
+
+  serve(owner: string, tenantId: string, hit: Sealed<VerifyResult>): VerifyStatus {
     const jobId = `vj-${randomBytes(8).toString('hex')}`;
     const cached = { at: hit.at };
     const r = { ...hit.value, jobId, cached };
@@ -73,13 +116,23 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
       startedAt: r.startedAt,
       cached,
     };
-    offlineJobs.set(jobId, { owner, status, result: r });
+    this.jobs.set(jobId, { owner, status, result: r });
     return status;
-  };
-  const offlineOf = (owner: string, jobId: string) => {
-    const j = offlineJobs.get(jobId);
+  }
+
+  of(owner: string, jobId: string) {
+    const j = this.jobs.get(jobId);
     return j && j.owner === owner ? j : null;
-  };
+  }
+}
+
+/**
+ * audit.tenants and audit.verifyStart are declared offline: 'cache' (shared/contract). The tenant
+ * list is sealed per operator; a finished result under its tenant and requested range (by
+ * audit.verifyResult). With the control plane unreachable, audit.verifyStart of a range whose
+ * result is cached makes a finished job holding that result, marked cached.
+ */
+function describeOfflineVerify(deps: DomainDeps, cached: CachedVerifyJobs): void {
   deps.offline.describe({
     'audit.tenants': {
       kind: 'verification',
@@ -95,69 +148,40 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
         message: 'The control plane is unreachable and no verification of this range was cached on this workstation.',
         location: { tenantId: req.tenantId, path: 'range' },
       }),
-      serve: (hit, req, session) => offlineJob(session!.operatorId, req.tenantId, hit as Sealed<VerifyResult>),
+      serve: (hit, req, session) => cached.serve(session!.operatorId, req.tenantId, hit as Sealed<VerifyResult>),
     },
   });
+}
 
-  return {
-    'audit.tenants': () => liveTenants(operator()),
-    'audit.verifyStart': async (req) => {
-      const s = operator();
-      if (req.range.kind === 'seq' && req.range.to !== null && req.range.to < req.range.from) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', {
-          path: 'range.to',
-        });
-      }
-      if (req.range.kind === 'time' && new Date(req.range.to) < new Date(req.range.from)) {
-        throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', {
-          path: 'range.to',
-        });
-      }
-      const tenant = await withTenant(deps.controlPlane.requirePool(), req.tenantId, (c) =>
-        tenantById(c, req.tenantId),
-      );
-      if (!tenant) throw new ArxFailure('NOT_FOUND', `No tenant ${req.tenantId}.`, { path: 'tenantId' });
-      const status = jobs.start(s.operatorId, tenant, req.range);
-      requested.set(status.jobId, { tenantId: req.tenantId, range: req.range });
-      return status;
-    },
-    'audit.verifyStatus': (req) => {
-      const s = operator();
-      return offlineOf(s.operatorId, req.jobId)?.status ?? jobs.status(s.operatorId, req.jobId);
-    },
-    'audit.verifyCancel': (req) => {
-      const s = operator();
-      return offlineOf(s.operatorId, req.jobId)?.status ?? jobs.cancel(s.operatorId, req.jobId);
-    },
-    'audit.verifyResult': (req) => {
-      const s = operator();
-      const off = offlineOf(s.operatorId, req.jobId);
-      if (off) return off.result;
-      const result = jobs.result(s.operatorId, req.jobId);
-      const asked = requested.get(req.jobId);
-      if (asked)
-        evidence.store('verification', resultKey(asked.tenantId, asked.range), result, new Date(result.finishedAt));
-      return result;
-    },
-  };
-
-  async function liveTenants(s: OperatorSession) {
-    const pool = deps.controlPlane.requirePool();
-    const out = [];
-    for (const id of verifiableTenants(s)) {
-      const t = await withTenant(pool, id, async (c) => {
-        const row = await tenantById(c, id);
-        if (!row) return null;
-        const st = await chainStats(c, id);
-        return {
-          ...row,
-          events: st.size,
-          firstTime: st.firstTime?.toISOString() ?? null,
-          lastTime: st.lastTime?.toISOString() ?? null,
-        };
-      });
-      if (t) out.push(t);
-    }
-    return out.sort((a, b) => a.slug.localeCompare(b.slug));
+function checkRange(range: VerifyRange): void {
+  if (range.kind === 'seq' && range.to !== null && range.to < range.from) {
+    throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The last seq must not be below the first.', {
+      path: 'range.to',
+    });
   }
+  if (range.kind === 'time' && new Date(range.to) < new Date(range.from)) {
+    throw new ArxFailure('AUDIT_VERIFY_RANGE_INVALID', 'The end time must not be before the start time.', {
+      path: 'range.to',
+    });
+  }
+}
+
+async function liveTenants(deps: DomainDeps, s: OperatorSession) {
+  const pool = deps.controlPlane.requirePool();
+  const out = [];
+  for (const id of verifiableTenants(s)) {
+    const t = await withTenant(pool, id, async (c) => {
+      const row = await tenantById(c, id);
+      if (!row) return null;
+      const st = await chainStats(c, id);
+      return {
+        ...row,
+        events: st.size,
+        firstTime: st.firstTime?.toISOString() ?? null,
+        lastTime: st.lastTime?.toISOString() ?? null,
+      };
+    });
+    if (t) out.push(t);
+  }
+  return out.sort((a, b) => a.slug.localeCompare(b.slug));
 }
