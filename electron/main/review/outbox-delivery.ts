@@ -99,107 +99,126 @@ export function queuedReviewTenant(payload: unknown): string | null {
  */
 export function reviewDelivery(pool: () => pg.Pool): Delivery {
   return async (payload) => {
-    const parsed = QueuedReviewSchema.safeParse(payload);
-    if (!parsed.success)
-      throw new ArxFailure('REVIEW_ENVELOPE_INVALID', 'The queued review is not in the expected form.', {
-        path: parsed.error.issues[0]?.path.join('.') ?? '',
-      });
-    const q = parsed.data;
-    const opened = openFidelityCertificate(q.envelope);
-    if (!opened.ok)
-      throw new ArxFailure(opened.code, `The queued review does not parse: ${opened.message}`, { path: opened.path });
-    const st = opened.statement;
-    const p = st.predicate;
-    const a = st.subject[0]!.annotations;
-    const certDer = fromBase64(p.reviewer.certificate);
-    const sig = fromBase64(opened.envelope.signatures[0]!.sig);
-    if (!certDer || sha256Hex(certDer) !== p.reviewer.certificateSha256) {
-      throw new ArxFailure(
-        'REVIEW_CERTIFICATE_MISMATCH',
-        "The reviewer's certificate in the queued statement is not the one named by its SHA-256.",
-      );
-    }
-    if (!sig || !verifyCardSignature(certDer, opened.signingInput, sig)) {
-      throw new ArxFailure(
-        'REVIEW_SIGNATURE_INVALID',
-        'The signature of the queued review does not verify over its statement.',
-      );
-    }
-    if (p.reviewer.operatorId !== q.operatorId || p.reviewer.edipi !== q.edipi) {
-      throw new ArxFailure(
-        'REVIEW_SIGNER_MISMATCH',
-        'The queued review names another reviewer than the operator who queued it.',
-      );
-    }
-    const b3 = await loadBlake3();
-    // Outside the append transaction (the chain lock is not held while the range is hashed): the
-    // stored chain is append-only, so the range's digests cannot legitimately change meanwhile.
-    const today = await withTenant(pool(), a.tenantId, async (c) => {
-      if (!(await tenantById(c, a.tenantId))) return null;
-      return rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
-    });
-    if (!today)
-      throw new ArxFailure(
-        'REVIEW_TENANT_UNKNOWN',
-        `The reviewed tenant ${a.tenantId} is not in this control plane (any more).`,
-        { tenantId: a.tenantId },
-      );
-    const changed: string[] = [];
-    if (today.root !== st.subject[0]!.digest.sha256)
-      changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.root}`);
-    if (today.head !== st.subject[0]!.digest.blake3)
-      changed.push(`the chain hash at seq ${a.toSeq} is now ${today.head}`);
-    if (today.previousHead !== a.previousHead)
-      changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.previousHead}`);
-    if (changed.length)
-      throw new ArxFailure(
-        'REVIEW_CHAIN_CHANGED',
-        `The chain no longer matches the queued review: ${changed.join('; ')}.`,
-        { reviewId: p.reviewId },
-      );
-    const envelope = opened.envelope as FidelityEnvelope;
-
+    const { q, st, envelope } = openQueuedReview(payload);
+    await checkChainUnchanged(pool(), st);
+    const tenantId = st.subject[0]!.annotations.tenantId;
     return {
-      tenantId: a.tenantId,
+      tenantId,
       operatorId: q.operatorId,
       events: [reviewSignedEvent(st, q.edipi)],
-      writeWithEvents: async (client, event) => {
-        if (!(await holdsRole(client, a.tenantId, q.operatorId, 'isso')))
-          throw new ArxFailure(
-            'REVIEW_ROLE_REQUIRED',
-            'The reviewer no longer holds the isso role in this tenant: the queued review is refused.',
-            { tenantId: a.tenantId },
-          );
-        const stored = await reviewEnvelope<FidelityEnvelope>(client, a.tenantId, p.reviewId);
-        if (stored) {
-          const same = stored.payload === envelope.payload && stored.signatures[0]?.sig === envelope.signatures[0]!.sig;
-          throw same
-            ? new ArxFailure(
-                'REVIEW_ALREADY_STORED',
-                'This review is already stored (an earlier write did commit): nothing was written again.',
-                { reviewId: p.reviewId },
-              )
-            : new ArxFailure(
-                'REVIEW_DUPLICATE_ID',
-                `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`,
-                { reviewId: p.reviewId },
-              );
-        }
-        try {
-          await insertCertificate(client, envelope, st, event);
-        } catch (err) {
-          const e = err as { code?: string; constraint?: string };
-          // The id is taken in another tenant (invisible here under RLS).
-          if (e.code === '23505' && e.constraint === 'review_certificates_pkey') {
-            throw new ArxFailure(
-              'REVIEW_DUPLICATE_ID',
-              `Another certificate with review id ${p.reviewId} is already stored: the queued one is refused.`,
-              { reviewId: p.reviewId },
-            );
-          }
-          throw err;
-        }
-      },
+      writeWithEvents: (client, event) => storeDelivered(client, q, st, envelope, event),
     };
   };
 }
+
+/** The queued item parses, its envelope opens, and the reviewer's card signed it. */
+function openQueuedReview(payload: unknown) {
+  const parsed = QueuedReviewSchema.safeParse(payload);
+  if (!parsed.success)
+    throw new ArxFailure('REVIEW_ENVELOPE_INVALID', 'The queued review is not in the expected form.', {
+      path: parsed.error.issues[0]?.path.join('.') ?? '',
+    });
+  const q = parsed.data;
+  const opened = openFidelityCertificate(q.envelope);
+  if (!opened.ok)
+    throw new ArxFailure(opened.code, `The queued review does not parse: ${opened.message}`, { path: opened.path });
+  const p = opened.statement.predicate;
+  const certDer = fromBase64(p.reviewer.certificate);
+  const sig = fromBase64(opened.envelope.signatures[0]!.sig);
+  if (!certDer || sha256Hex(certDer) !== p.reviewer.certificateSha256) {
+    throw new ArxFailure(
+      'REVIEW_CERTIFICATE_MISMATCH',
+      "The reviewer's certificate in the queued statement is not the one named by its SHA-256.",
+    );
+  }
+  if (!sig || !verifyCardSignature(certDer, opened.signingInput, sig)) {
+    throw new ArxFailure(
+      'REVIEW_SIGNATURE_INVALID',
+      'The signature of the queued review does not verify over its statement.',
+    );
+  }
+  if (p.reviewer.operatorId !== q.operatorId || p.reviewer.edipi !== q.edipi) {
+    throw new ArxFailure(
+      'REVIEW_SIGNER_MISMATCH',
+      'The queued review names another reviewer than the operator who queued it.',
+    );
+  }
+  return { q, st: opened.statement, envelope: opened.envelope as FidelityEnvelope };
+}
+
+/** The chain today still has the reviewed root, head and predecessor. */
+async function checkChainUnchanged(pool: pg.Pool, st: FidelityStatement): Promise<void> {
+  const a = st.subject[0]!.annotations;
+  const b3 = await loadBlake3();
+  // Outside the append transaction (the chain lock is not held while the range is hashed): the
+  // stored chain is append-only, so the range's digests cannot legitimately change meanwhile.
+  const today = await withTenant(pool, a.tenantId, async (c) => {
+    if (!(await tenantById(c, a.tenantId))) return null;
+    return rangeDigests(c, a.tenantId, a.fromSeq, a.toSeq, b3);
+  });
+  if (!today)
+    throw new ArxFailure(
+      'REVIEW_TENANT_UNKNOWN',
+      `The reviewed tenant ${a.tenantId} is not in this control plane (any more).`,
+      { tenantId: a.tenantId },
+    );
+  const changed: string[] = [];
+  if (today.root !== st.subject[0]!.digest.sha256)
+    changed.push(`the SHA-256 root of seq 0…${a.toSeq} is now ${today.root}`);
+  if (today.head !== st.subject[0]!.digest.blake3)
+    changed.push(`the chain hash at seq ${a.toSeq} is now ${today.head}`);
+  if (today.previousHead !== a.previousHead)
+    changed.push(`the chain hash before seq ${a.fromSeq} is now ${today.previousHead}`);
+  if (changed.length)
+    throw new ArxFailure(
+      'REVIEW_CHAIN_CHANGED',
+      `The chain no longer matches the queued review: ${changed.join('; ')}.`,
+      {
+        reviewId: st.predicate.reviewId,
+      },
+    );
+}
+
+/** Inside the delivery transaction: the signer still holds the isso role and the review id is free. */
+async function storeDelivered(
+  client: pg.PoolClient,
+  q: QueuedReview,
+  st: FidelityStatement,
+  envelope: FidelityEnvelope,
+  event: unknown[],
+): Promise<void> {
+  const tenantId = st.subject[0]!.annotations.tenantId;
+  const reviewId = st.predicate.reviewId;
+  if (!(await holdsRole(client, tenantId, q.operatorId, 'isso')))
+    throw new ArxFailure(
+      'REVIEW_ROLE_REQUIRED',
+      'The reviewer no longer holds the isso role in this tenant: the queued review is refused.',
+      { tenantId },
+    );
+  const stored = await reviewEnvelope<FidelityEnvelope>(client, tenantId, reviewId);
+  if (stored) {
+    const same = stored.payload === envelope.payload && stored.signatures[0]?.sig === envelope.signatures[0]!.sig;
+    throw same
+      ? new ArxFailure(
+          'REVIEW_ALREADY_STORED',
+          'This review is already stored (an earlier write did commit): nothing was written again.',
+          { reviewId },
+        )
+      : duplicateReviewId(reviewId);
+  }
+  try {
+    await insertCertificate(client, envelope, st, event);
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    // The id is taken in another tenant (invisible here under RLS).
+    if (e.code === '23505' && e.constraint === 'review_certificates_pkey') throw duplicateReviewId(reviewId);
+    throw err;
+  }
+}
+
+const duplicateReviewId = (reviewId: string) =>
+  new ArxFailure(
+    'REVIEW_DUPLICATE_ID',
+    `Another certificate with review id ${reviewId} is already stored: the queued one is refused.`,
+    { reviewId },
+  );
