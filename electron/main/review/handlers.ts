@@ -13,8 +13,7 @@ import { ReverifyJobs } from './reverify-jobs';
 /** Handlers for the commands in shared/contract/domains/review.ts (groups `decisions` and `review`). */
 export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof reviewCommands> {
   // Reviews signed offline: the outbox delivers them when the control plane is back (registered once).
-  const cache = deps.cache;
-  cache.outbox.register(
+  deps.cache.outbox.register(
     REVIEW_OUTBOX_KIND,
     reviewDelivery(() => deps.controlPlane.requirePool()),
     { tenantOf: queuedReviewTenant },
@@ -23,7 +22,39 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     pool: () => deps.controlPlane.requirePool(),
     publish: (s) => deps.hub.publish('decisions.reverifyProgress', s),
   });
-  const service = new ReviewService({
+  const service = createReviewService(deps, jobs);
+  // Session and roles in the request's tenant are checked by the registry (contract declarations).
+  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
+  describeOfflineReview(deps);
+  const envelopeOf = async (source: CertificateSource) =>
+    source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope;
+
+  return {
+    'decisions.reverifyStart': (req) => jobs.start(operator().operatorId, req),
+    'decisions.reverifyStatus': (req) => jobs.status(req.jobId, operator().operatorId),
+    'decisions.reverifyCancel': (req) => jobs.cancel(req.jobId, operator().operatorId),
+    'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator().operatorId),
+    'review.prepare': (req) => service.prepare(req),
+    'review.sign': (req) => service.sign(req),
+    'review.list': async (req) => {
+      return { certificates: await service.list(req) };
+    },
+    'review.get': (req) => storedCertificate(service, req),
+    'review.verify': async (req) => {
+      const src = req.source;
+      const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(src) });
+      void _report;
+      return result;
+    },
+    'review.export': async (req) => exportCertificate(service, await envelopeOf(req.source), deps.config.dataDir),
+  };
+}
+
+type CertificateSource = { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string };
+
+function createReviewService(deps: DomainDeps, jobs: ReverifyJobs): ReviewService {
+  const cache = deps.cache;
+  return new ReviewService({
     pool: () => deps.controlPlane.requirePool(),
     session: () => deps.operatorAuth.session(),
     sign: (purpose, digest, pin) => deps.operatorAuth.sign(purpose, digest, pin),
@@ -39,9 +70,10 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
       getDraft: (draftId) => cache.get<SealedDraft | { used: true }>('review-draft', draftId),
     },
   });
-  // Session and roles in the request's tenant are checked by the registry (contract declarations).
-  const operator = (): OperatorSession => requireOperator(deps.operatorAuth.session());
-  // Lists, certificates and verifications are declared offline: 'cache' (shared/contract).
+}
+
+/** Lists, certificates and verifications are declared offline: 'cache' (shared/contract). */
+function describeOfflineReview(deps: DomainDeps): void {
   deps.offline.describe({
     'review.list': {
       kind: 'certificate',
@@ -65,52 +97,32 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
           : notCachedHere("this imported certificate's verification", { path: 'source.envelope' }),
     },
   });
-  const envelopeOf = async (
-    source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string },
-  ) => (source.kind === 'stored' ? service.envelopeText(source.id, source.tenantId) : source.envelope);
+}
 
-  return {
-    'decisions.reverifyStart': (req) => jobs.start(operator().operatorId, req),
-    'decisions.reverifyStatus': (req) => jobs.status(req.jobId, operator().operatorId),
-    'decisions.reverifyCancel': (req) => jobs.cancel(req.jobId, operator().operatorId),
-    'decisions.reverifyResult': (req) => jobs.result(req.jobId, operator().operatorId),
-    'review.prepare': (req) => service.prepare(req),
-    'review.sign': (req) => service.sign(req),
-    'review.list': async (req) => {
-      return { certificates: await service.list(req) };
-    },
-    'review.get': async (req) => {
-      const envelope = await service.envelopeText(req.id, req.tenantId);
-      const opened = openFidelityCertificate(envelope);
-      if (!opened.ok)
-        throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, {
-          path: opened.path,
-        });
-      const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
-      if (!summary)
-        throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, {
-          id: req.id,
-        });
-      return { envelope, statement: opened.statement, summary };
-    },
-    'review.verify': async (req) => {
-      const src = req.source;
-      const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(src) });
-      void _report;
-      return result;
-    },
-    'review.export': async (req) => {
-      const text = await envelopeOf(req.source);
-      const verified = await service.verify({ envelope: text });
-      if (!verified.report || !verified.certificate) {
-        throw new ArxFailure(
-          verified.code ?? 'REVIEW_ENVELOPE_INVALID',
-          'The certificate cannot be exported: it does not parse.',
-          {},
-        );
-      }
-      const dir = join(deps.config.dataDir, 'exports', `review-${verified.certificate.id}`);
-      return exportForOpenssl(text, verified.report, dir);
-    },
-  };
+async function storedCertificate(service: ReviewService, req: { tenantId: string; id: string }) {
+  const envelope = await service.envelopeText(req.id, req.tenantId);
+  const opened = openFidelityCertificate(envelope);
+  if (!opened.ok)
+    throw new ArxFailure(opened.code, `The stored certificate does not parse: ${opened.message}`, {
+      path: opened.path,
+    });
+  const [summary] = (await service.list({ tenantId: req.tenantId })).filter((c) => c.id === req.id);
+  if (!summary)
+    throw new ArxFailure('REVIEW_NOT_FOUND', `No fidelity certificate ${req.id} in this tenant.`, {
+      id: req.id,
+    });
+  return { envelope, statement: opened.statement, summary };
+}
+
+async function exportCertificate(service: ReviewService, text: string, dataDir: string) {
+  const verified = await service.verify({ envelope: text });
+  if (!verified.report || !verified.certificate) {
+    throw new ArxFailure(
+      verified.code ?? 'REVIEW_ENVELOPE_INVALID',
+      'The certificate cannot be exported: it does not parse.',
+      {},
+    );
+  }
+  const dir = join(dataDir, 'exports', `review-${verified.certificate.id}`);
+  return exportForOpenssl(text, verified.report, dir);
 }
