@@ -55,33 +55,45 @@ export async function checkSigner(
     chain,
     crls,
   };
+  const path = await pathAtSigning(cert, store, policy, signedAt);
+  const revocation = await revocationToday(chain, crls, signedAt);
+  return { ...base, path, revocation };
+}
 
+/** The certificate path and its validity at signing time. */
+async function pathAtSigning(
+  cert: X509Certificate,
+  store: TrustStore,
+  policy: ValidationPolicy,
+  signedAt: Date,
+): Promise<SignerFinding> {
   const v = await validateCertificate(cert, store, 'signature', { ...policy, staleCrl: 'warn', at: signedAt });
-  let path: SignerFinding;
   if (v.ok) {
     const warn = v.value.warnings[0];
-    path = warn
+    return warn
       ? {
           status: 'warn',
           code: warn.code,
           message: `Valid at ${signedAt.toISOString()} (${v.value.path.join(' → ')}); ${warn.message}`,
         }
       : { status: 'pass', code: null, message: `Valid at ${signedAt.toISOString()}: ${v.value.path.join(' → ')}.` };
-  } else if (v.error.code === 'CERT_REVOKED') {
-    path = {
+  }
+  if (v.error.code === 'CERT_REVOKED') {
+    return {
       status: 'fail',
       code: 'REVIEW_SIGNER_REVOKED',
       message: `The signer's certificate was revoked when it signed: ${v.error.message}`,
     };
-  } else {
-    path = {
-      status: 'fail',
-      code: 'REVIEW_SIGNER_UNTRUSTED',
-      message: `The signer's certificate was not valid at ${signedAt.toISOString()}: ${v.error.message} (${v.error.code})`,
-    };
   }
+  return {
+    status: 'fail',
+    code: 'REVIEW_SIGNER_UNTRUSTED',
+    message: `The signer's certificate was not valid at ${signedAt.toISOString()}: ${v.error.message} (${v.error.code})`,
+  };
+}
 
-  // Revocation by today's CRLs, judged by the revocation date.
+/** Revocation by today's CRLs, judged by the revocation date. */
+async function revocationToday(chain: X509Certificate[], crls: X509Crl[], signedAt: Date): Promise<SignerFinding> {
   let revocation: SignerFinding = {
     status: 'pass',
     code: null,
@@ -105,12 +117,11 @@ export async function checkSigner(
     const entry = newest.findRevoked(c);
     if (!entry) continue;
     if (entry.revocationDate <= signedAt) {
-      revocation = {
+      return {
         status: 'fail',
         code: 'REVIEW_SIGNER_REVOKED',
         message: `"${c.subject}" was revoked on ${entry.revocationDate.toISOString()}, at or before the signature (${signedAt.toISOString()}).`,
       };
-      break;
     }
     revocation = {
       status: 'warn',
@@ -118,5 +129,5 @@ export async function checkSigner(
       message: `"${c.subject}" was revoked on ${entry.revocationDate.toISOString()}, after it signed this certificate.`,
     };
   }
-  return { ...base, path, revocation };
+  return revocation;
 }
