@@ -12,10 +12,12 @@ export function BundleReportView({
   path,
   report,
   contents,
+  envelope = null,
 }: {
   path: string;
   report: BundleReport;
   contents: BundleContents | null;
+  envelope?: { recipients: number; openedBy: string; hybrid: boolean } | null;
 }) {
   return (
     <Stack gap="md" aria-label="Bundle verification report" role="region">
@@ -26,6 +28,13 @@ export function BundleReportView({
       {report.summary.classification && (
         <Text fw={700} size="lg" data-testid="bundle-classification" role="note" aria-label="Classification marking">
           {report.summary.classification} — the marking signed in this bundle's manifest
+        </Text>
+      )}
+      {envelope && (
+        <Text size="sm" data-testid="bundle-envelope">
+          Encrypted bundle: {envelope.recipients === 1 ? '1 recipient' : `${envelope.recipients} recipients`}; opened
+          with your {envelope.openedBy} ({envelope.hybrid ? 'hybrid ML-KEM-1024 + classical' : 'classical'} stanza). The
+          bundle inside was verified as below.
         </Text>
       )}
       <BundleVerdict report={report} />

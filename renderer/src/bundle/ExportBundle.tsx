@@ -6,6 +6,7 @@ import { CLASSIFICATION_LEVELS, type ClassificationLevel } from '../../../shared
 import { callArx, subscribeArx } from '../app/arx-client';
 import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
+import { RecipientsField, recipientRequest, type Recipient } from './RecipientsField';
 
 /** What a bundle is exported of: a seq range, or the range of one fidelity certificate (`--review`). */
 export type ExportTarget =
@@ -18,6 +19,8 @@ export interface ExportedBundle {
   from: number;
   to: number;
   events: number;
+  /** Set when it was encrypted: `sha256` and `bytes` are then the bundle inside, these the file. */
+  encryption?: { recipients: number; hybrid: number; bytes: number; sha256: string } | null;
 }
 
 export interface ExportTenant {
@@ -106,16 +109,29 @@ function ExportProgressView({ tenantId, target }: { tenantId: string; target: Ex
 
 /** Where the bundle went: path, size and the file's SHA-256 (what an auditor compares on receipt). */
 export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
+  const enc = exported.encryption ?? null;
+  const bytes = enc ? enc.bytes : exported.bytes;
   return (
     <Stack gap={4} data-testid="bundle-exported" role="status">
       <Text size="sm">
         Exported events {exported.from}…{exported.to} ({n(exported.events)}) to{' '}
         <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> (
-        <span title={exactBytes(exported.bytes)}>{humanSize(exported.bytes)}</span>).
+        <span title={exactBytes(bytes)}>{humanSize(bytes)}</span>).
       </Text>
+      {enc && (
+        <Text size="sm" data-testid="bundle-exported-encryption">
+          Encrypted to {enc.recipients === 1 ? '1 recipient' : `${n(enc.recipients)} recipients`}
+          {enc.hybrid > 0 ? ` (${n(enc.hybrid)} hybrid with ML-KEM-1024)` : ''}: only their cards open it.
+        </Text>
+      )}
       <Text size="sm">
-        SHA-256 of the file: <Code style={{ wordBreak: 'break-all' }}>{exported.sha256}</Code>
+        SHA-256 of the file: <Code style={{ wordBreak: 'break-all' }}>{enc ? enc.sha256 : exported.sha256}</Code>
       </Text>
+      {enc && (
+        <Text size="sm">
+          SHA-256 of the bundle inside: <Code style={{ wordBreak: 'break-all' }}>{exported.sha256}</Code>
+        </Text>
+      )}
       <Text size="xs" c="dimmed">
         It is listed under Bundles → Open bundle, where it can be verified offline.
       </Text>
@@ -162,6 +178,7 @@ export function ExportBundleButton({
   const [running, setRunning] = useState(false);
   // '' leaves the marking to main: the console's configured banner level.
   const [marking, setMarking] = useState<'' | ClassificationLevel>('');
+  const [recipients, setRecipients] = useState<Recipient[]>([]);
   const review = target.kind === 'review';
   const details: [string, string][] = [
     ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
@@ -197,16 +214,19 @@ export function ExportBundleButton({
           running ? (
             <ExportProgressView tenantId={tenant.id} target={target} />
           ) : (
-            <NativeSelect
-              label="Classification marking"
-              description="Signed into the manifest and put in the file name"
-              value={marking}
-              onChange={(e) => setMarking(e.currentTarget.value as '' | ClassificationLevel)}
-              data={[
-                { value: '', label: "The console's banner level" },
-                ...CLASSIFICATION_LEVELS.map((l) => ({ value: l, label: l })),
-              ]}
-            />
+            <Stack gap="sm">
+              <NativeSelect
+                label="Classification marking"
+                description="Signed into the manifest and put in the file name"
+                value={marking}
+                onChange={(e) => setMarking(e.currentTarget.value as '' | ClassificationLevel)}
+                data={[
+                  { value: '', label: "The console's banner level" },
+                  ...CLASSIFICATION_LEVELS.map((l) => ({ value: l, label: l })),
+                ]}
+              />
+              <RecipientsField value={recipients} onChange={setRecipients} />
+            </Stack>
           )
         }
         onSign={async (pin) => {
@@ -217,6 +237,7 @@ export function ExportBundleButton({
                 ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
                 : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null }),
               ...(marking ? { classification: marking } : {}),
+              ...recipientRequest(recipients),
             }),
           );
           setRunning(false);

@@ -3,12 +3,15 @@ import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { BundleList } from './BundleList';
+import { OpenWithCardDialog } from './OpenWithCardDialog';
 import type { BundleContents, BundleReport } from './BundleReportView';
 
 export interface OpenedBundle {
   path: string;
   report: BundleReport;
   contents: BundleContents | null;
+  /** Set for an encrypted bundle that was opened: what its envelope said. */
+  envelope: { recipients: number; openedBy: string; hybrid: boolean } | null;
 }
 
 /** Bundles → Open: a bundle file verified offline against the trust directory the auditor names. */
@@ -24,21 +27,28 @@ export function OpenBundleCard({
   const [allowUnpinned, setAllowUnpinned] = useState(false);
   const [opening, setOpening] = useState(false);
   const [openError, setOpenError] = useState<ArxError | null>(null);
+  // An encrypted bundle: the file waiting for the card (the dialog is open while set).
+  const [encrypted, setEncrypted] = useState<string | null>(null);
 
-  const open = async (p: string) => {
-    setOpening(true);
-    setOpenError(null);
-    onOpened(null);
-    const r = await callArx((arx) =>
+  const request = (p: string, card: boolean, kemKeyFile: string | null) =>
+    callArx((arx) =>
       arx.bundle.open({
         path: p,
         maxEvents: 500,
         trust: trustDir.trim() || null,
         allowUnpinnedGatewayKeys: allowUnpinned,
+        card,
+        kemKeyFile,
       }),
     );
+  const open = async (p: string) => {
+    setOpening(true);
+    setOpenError(null);
+    onOpened(null);
+    const r = await request(p, false, null);
     setOpening(false);
-    if (r.ok) onOpened(r.value);
+    if (r.ok && r.value.report.fatal?.code === 'BUNDLE_ENCRYPTED_KEY_REQUIRED') setEncrypted(r.value.path);
+    else if (r.ok) onOpened(r.value);
     else setOpenError(r.error);
   };
 
@@ -77,6 +87,15 @@ export function OpenBundleCard({
         {opening && <Loader size="sm" aria-label="Verifying the bundle" />}
         {openError && <ErrorNotice error={openError} title="The bundle could not be opened" />}
       </Stack>
+      <OpenWithCardDialog
+        path={encrypted}
+        onOpen={(kemKeyFile) => request(encrypted!, true, kemKeyFile)}
+        onOpened={(v) => {
+          setEncrypted(null);
+          onOpened(v);
+        }}
+        onCancel={() => setEncrypted(null)}
+      />
     </Card>
   );
 }

@@ -17,7 +17,14 @@ export function BundlesSection() {
       />
       <ExportRangeCard onExported={() => setListVersion((n) => n + 1)} />
       <OpenBundleCard listVersion={listVersion} onOpened={setOpened} />
-      {opened && <BundleReportView path={opened.path} report={opened.report} contents={opened.contents} />}
+      {opened && (
+        <BundleReportView
+          path={opened.path}
+          report={opened.report}
+          contents={opened.contents}
+          envelope={opened.envelope}
+        />
+      )}
     </Stack>
   );
 }

@@ -1,0 +1,122 @@
+import type { Locator, Page } from '@playwright/test';
+import type { ConsoleServices } from '../../electron/main/composition/console-services';
+import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
+import { DEMO_PIN, demoCard, type DemoOperator } from './support/demo-console';
+
+/**
+ * Encrypted evidence bundles in the window: Bundles → Export with recipients (a path checked at
+ * the boundary, a file picked), the result says it is encrypted; opening asks for the card, whose
+ * key-management key unwraps it, and the bundle inside verifies; a bundle sealed to another card
+ * is refused with its code.
+ */
+
+/** Seq of the last event the newest signed checkpoint of alpha-command covers. */
+async function lastCheckpointed(services: ConsoleServices): Promise<number> {
+  const admin = services.controlPlane.requireAdminPool();
+  const r = await admin.query<{ n: string }>(
+    `SELECT max(c.tree_size) AS n FROM arx.checkpoints c JOIN arx.tenants t ON t.id = c.tenant_id WHERE t.slug = 'alpha-command'`,
+  );
+  return Number(r.rows[0]!.n) - 1;
+}
+
+/** The DER file of a demo card's key-management certificate (9D). */
+const keyManagementFile = (dataDir: string, who: DemoOperator) =>
+  demoCard(dataDir, who).certificates.find((c) => c.pivKey === '9D')!.file;
+
+/** Bundles → Export seq 0…last, SECRET, to the recipients `add` puts in the dialog; the result. */
+async function exportEncrypted(page: Page, last: number, add: (dialog: Locator) => Promise<void>) {
+  const card = page.getByRole('region', { name: 'Export a bundle' });
+  await card.getByLabel('From seq').fill('0');
+  await card.getByLabel('To seq').fill(String(last));
+  await card.getByRole('button', { name: 'Export and sign…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Sign the evidence bundle' });
+  await dialog.getByLabel('Classification marking').selectOption('SECRET');
+  await add(dialog);
+  await dialog.getByLabel('Card PIN').fill(DEMO_PIN);
+  await dialog.getByRole('button', { name: 'Sign with card' }).click();
+  await expect(dialog).toBeHidden({ timeout: 60_000 });
+  const exported = card.getByTestId('bundle-exported');
+  await expect(exported).toBeVisible();
+  return exported;
+}
+
+test.describe('encrypted evidence bundles (demo cards, embedded control plane)', () => {
+  test('export to recipients, open with the card: verified; a bundle for another card is refused', async ({
+    openConsole,
+  }) => {
+    test.setTimeout(300_000);
+    const { page, services, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+    const last = await lastCheckpointed(services);
+    expect(last).toBeGreaterThan(0);
+    await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
+
+    // To Adams (picked, a DER file) and Baker (by path); a missing path is refused at the boundary first.
+    const exported = await exportEncrypted(page, last, async (dialog) => {
+      await dialog.getByLabel('Recipient certificate file (path)').fill('/nonexistent/recipient.pem');
+      await dialog.getByRole('button', { name: 'Add recipient' }).click();
+      await dialog.getByLabel('Card PIN').fill(DEMO_PIN);
+      await dialog.getByRole('button', { name: 'Sign with card' }).click();
+      const refused = dialog.getByRole('alert');
+      await expect(refused).toHaveAttribute('data-error-code', 'FILE_NOT_FOUND');
+      await expect(refused).toContainText('/nonexistent/recipient.pem');
+      await dialog.getByRole('button', { name: 'Remove recipient /nonexistent/recipient.pem' }).click();
+
+      await dialog.locator('input[type="file"]').setInputFiles(keyManagementFile(dataDir, 'adams'));
+      await dialog.getByLabel('Recipient certificate file (path)').fill(keyManagementFile(dataDir, 'baker'));
+      await dialog.getByLabel('Recipient certificate file (path)').press('Enter');
+      await expect(dialog.getByRole('list', { name: 'Recipients' }).getByRole('listitem')).toHaveCount(2);
+      await saveScreenshot(page, 'bundle-encrypted-export-dialog');
+    });
+    await expect(exported.getByTestId('bundle-exported-encryption')).toHaveText(
+      'Encrypted to 2 recipients: only their cards open it.',
+    );
+    await expect(exported).toContainText(/SHA-256 of the bundle inside: [0-9a-f]{64}/);
+    await saveScreenshot(page, 'bundle-encrypted-exported');
+    const path = (await exported.locator('code').first().textContent())!;
+    expect(path).toMatch(/SECRET-alpha-command-0-\d+-\d{8}T\d{6}Z\.arxbundle$/);
+    const name = path.split('/').pop()!;
+
+    // Opening asks for the card; the bundle inside verifies offline.
+    await page.getByLabel(/Allow unpinned gateway keys/).check();
+    await page.getByRole('button', { name: `Open ${name}` }).click();
+    const ask = page.getByRole('dialog', { name: 'Open the encrypted bundle' });
+    await expect(ask).toContainText(name);
+    await saveScreenshot(page, 'bundle-encrypted-open-dialog');
+    await ask.getByRole('button', { name: 'Open with card' }).click();
+    await expect(ask).toBeHidden({ timeout: 60_000 });
+    const verdict = page.getByTestId('bundle-verdict');
+    await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+    await expect(verdict).toContainText(`events 0…${last}`);
+    await expect(page.getByRole('table', { name: 'Checks' }).locator('[data-ok="false"]')).toHaveCount(0);
+    await expect(page.getByTestId('bundle-envelope')).toContainText(
+      'Encrypted bundle: 2 recipients; opened with your card',
+    );
+    await expect(page.getByTestId('bundle-classification')).toContainText('SECRET');
+    await verdict.scrollIntoViewIfNeeded();
+    await saveScreenshot(page, 'bundle-encrypted-opened');
+
+    // A bundle sealed to Baker only: Adams's card is not a recipient.
+    const forBaker = await exportEncrypted(page, last, async (dialog) => {
+      // The recipients of the last export are kept: remove both, then name Baker alone.
+      const remove = dialog.getByRole('button', { name: /^Remove recipient / });
+      await expect(remove).toHaveCount(2);
+      await remove.first().click();
+      await remove.first().click();
+      await expect(dialog.getByRole('list', { name: 'Recipients' })).toHaveCount(0);
+      await dialog.getByLabel('Recipient certificate file (path)').fill(keyManagementFile(dataDir, 'baker'));
+      await dialog.getByRole('button', { name: 'Add recipient' }).click();
+      await expect(dialog.getByRole('list', { name: 'Recipients' }).getByRole('listitem')).toHaveCount(1);
+    });
+    await expect(forBaker.getByTestId('bundle-exported-encryption')).toHaveText(
+      'Encrypted to 1 recipient: only their cards open it.',
+    );
+    const other = (await forBaker.locator('code').first().textContent())!.split('/').pop()!;
+    await page.getByRole('button', { name: `Open ${other}` }).click();
+    await ask.getByRole('button', { name: 'Open with card' }).click();
+    const refused = ask.getByRole('alert');
+    await expect(refused).toHaveAttribute('data-error-code', 'BUNDLE_WRONG_CARD', { timeout: 60_000 });
+    await expect(refused).toContainText('not among the recipients');
+    await expect(page.getByTestId('bundle-verdict')).toHaveCount(0);
+    await saveScreenshot(page, 'bundle-encrypted-wrong-card');
+  });
+});
