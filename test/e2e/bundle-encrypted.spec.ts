@@ -7,7 +7,7 @@ import { DEMO_PIN, demoCard, type DemoOperator } from './support/demo-console';
  * Encrypted evidence bundles in the window: Bundles → Export with recipients (a path checked at
  * the boundary, a file picked), the result says it is encrypted; opening asks for the card, whose
  * key-management key unwraps it, and the bundle inside verifies; a bundle sealed to another card
- * is refused with its code.
+ * is refused with its code. While the report is shown, both banners carry the bundle's signed marking.
  */
 
 /** Seq of the last event the newest signed checkpoint of alpha-command covers. */
@@ -22,6 +22,8 @@ async function lastCheckpointed(services: ConsoleServices): Promise<number> {
 /** The DER file of a demo card's key-management certificate (9D). */
 const keyManagementFile = (dataDir: string, who: DemoOperator) =>
   demoCard(dataDir, who).certificates.find((c) => c.pivKey === '9D')!.file;
+
+const banners = (page: Page) => page.getByRole('note', { name: /^Classification: / });
 
 /** Bundles → Export seq 0…last, SECRET, to the recipients `add` puts in the dialog; the result. */
 async function exportEncrypted(page: Page, last: number, add: (dialog: Locator) => Promise<void>) {
@@ -41,7 +43,7 @@ async function exportEncrypted(page: Page, last: number, add: (dialog: Locator) 
 }
 
 test.describe('encrypted evidence bundles (demo cards, embedded control plane)', () => {
-  test('export to recipients, open with the card: verified; a bundle for another card is refused', async ({
+  test('export to recipients, open with the card: verified, banners marked; a bundle for another card is refused', async ({
     openConsole,
   }) => {
     test.setTimeout(300_000);
@@ -49,6 +51,7 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
     const last = await lastCheckpointed(services);
     expect(last).toBeGreaterThan(0);
     await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
+    await expect(banners(page).first()).toHaveText('UNCLASSIFIED');
 
     // To Adams (picked, a DER file) and Baker (by path); a missing path is refused at the boundary first.
     const exported = await exportEncrypted(page, last, async (dialog) => {
@@ -92,6 +95,9 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
       'Encrypted bundle: 2 recipients; opened with your card',
     );
     await expect(page.getByTestId('bundle-classification')).toContainText('SECRET');
+    // Both banners carry the opened bundle's signed marking while its report is shown.
+    await expect(banners(page)).toHaveText(['SECRET', 'SECRET']);
+    await expect(banners(page).first()).toHaveAttribute('data-marking-of', "the opened bundle's signed marking");
     await verdict.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'bundle-encrypted-opened');
 
@@ -112,6 +118,8 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
     );
     const other = (await forBaker.locator('code').first().textContent())!.split('/').pop()!;
     await page.getByRole('button', { name: `Open ${other}` }).click();
+    // Opening another bundle clears the report, and the banners return to the console's marking.
+    await expect(banners(page)).toHaveText(['UNCLASSIFIED', 'UNCLASSIFIED']);
     await ask.getByRole('button', { name: 'Open with card' }).click();
     const refused = ask.getByRole('alert');
     await expect(refused).toHaveAttribute('data-error-code', 'BUNDLE_WRONG_CARD', { timeout: 60_000 });

@@ -3,12 +3,15 @@ import { useState } from 'react';
 import { BundleReportView } from '../bundle/BundleReportView';
 import { ExportRangeCard } from '../bundle/ExportRangeCard';
 import { OpenBundleCard, type OpenedBundle } from '../bundle/OpenBundleCard';
+import { useShownMarking } from '../shell/shown-marking';
 import { SectionHeader } from './SectionHeader';
 
 /** Evidence bundles: export a signed bundle of a range; open one and verify it offline, then read it. */
 export function BundlesSection() {
   const [listVersion, setListVersion] = useState(0);
   const [opened, setOpened] = useState<OpenedBundle | null>(null);
+  // While a bundle's report is displayed, the banners carry the marking signed in its manifest.
+  useShownMarking(opened?.report.summary.classification ?? null, "the opened bundle's signed marking");
   return (
     <Stack gap="lg">
       <SectionHeader

@@ -21,17 +21,21 @@ export function markingText(m: ClassificationMarking): string {
 export function ClassificationBanner({
   marking,
   position,
+  of,
 }: {
   marking: ClassificationMarking | null;
   position: 'top' | 'bottom';
+  /** Set when the marking is that of what is displayed, not the console's: "the opened bundle". */
+  of?: string | undefined;
 }) {
   const text = marking ? markingText(marking) : 'CLASSIFICATION UNAVAILABLE';
   const colours = marking ? BANNER_COLOURS[marking.classification] : { background: '#3b3b3b', text: '#ffffff' };
   return (
     <div
       role="note"
-      aria-label={`Classification: ${text}`}
+      aria-label={`Classification: ${text}${of ? ` (${of})` : ''}`}
       data-position={position}
+      data-marking-of={of ?? 'console'}
       data-classification={marking?.classification ?? 'unknown'}
       className={classes.banner}
       style={{ backgroundColor: colours.background, color: colours.text }}

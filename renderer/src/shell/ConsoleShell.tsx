@@ -8,6 +8,7 @@ import { CommandPalette, PaletteButton } from './CommandPalette';
 import { ControlPlaneBanner } from './ControlPlaneBanner';
 import { Navigation } from './Navigation';
 import { ProductBar } from './ProductBar';
+import { ShownMarkingProvider, type ShownMarking } from './shown-marking';
 import { StatusBar } from './StatusBar';
 import { useConsoleStatus } from './use-console-status';
 import { useHashSection } from './use-hash-section';
@@ -40,8 +41,11 @@ export function ConsoleShell({
   const section = useHashSection();
   const status = useConsoleStatus();
   const [palette, setPalette] = useState(false);
+  // The marking of what is displayed, when it carries its own (an opened bundle); else the console's.
+  const [shown, setShown] = useState<ShownMarking | null>(null);
+  const marking = shown ?? info;
   return (
-    <>
+    <ShownMarkingProvider set={setShown}>
       <a href="#main-content" className={classes.skipLink}>
         Skip to main content
       </a>
@@ -55,7 +59,7 @@ export function ConsoleShell({
         withBorder
       >
         <AppShell.Header withBorder={false}>
-          <ClassificationBanner marking={info} position="top" />
+          <ClassificationBanner marking={marking} position="top" of={shown?.of} />
           <ProductBar version={info.version}>
             <PaletteButton onOpen={() => setPalette(true)} />
             {operator}
@@ -78,10 +82,10 @@ export function ConsoleShell({
         </AppShell.Main>
         <AppShell.Footer withBorder={false} className={classes.footer}>
           <StatusBar status={status} version={info.version} />
-          <ClassificationBanner marking={info} position="bottom" />
+          <ClassificationBanner marking={marking} position="bottom" of={shown?.of} />
         </AppShell.Footer>
       </AppShell>
       <CommandPalette opened={palette} onOpen={() => setPalette(true)} onClose={() => setPalette(false)} />
-    </>
+    </ShownMarkingProvider>
   );
 }
