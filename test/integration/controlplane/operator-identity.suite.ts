@@ -110,6 +110,17 @@ export function operatorIdentity(open: (prefix: string) => Promise<MigratedDatab
       expect(unset.rows[0].n).toBe(0);
     });
 
+    it('its row policy asks for its roles once per query (an InitPlan), never once per row', async () => {
+      await withTenant(x.pool, db.tenants.a, async (c) => {
+        for (const { table } of await tenantTables()) {
+          const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM arx.${table}`);
+          const plan = r.rows.map((l) => l['QUERY PLAN']).join('\n');
+          expect({ table, once: /InitPlan/.test(plan) }).toEqual({ table, once: true });
+          expect(plan).not.toMatch(/operator_in_tenant\((tenant_id|id)\)/);
+        }
+      });
+    });
+
     it('may INSERT, UPDATE or DELETE nothing, and read no credential', async () => {
       const tables = [
         ...(await tenantTables()).map((t) => t.table),

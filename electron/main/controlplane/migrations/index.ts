@@ -20,6 +20,7 @@ import { sql as m0019 } from './0019-console-role-no-append';
 import { sql as m0020 } from './0020-administration-enrolment';
 import { sql as m0021 } from './0021-operator-re-enrolment';
 import { sql as m0022 } from './0022-checkpoint-cosignatures';
+import { sql as m0023 } from './0023-operator-scope-once';
 
 export interface Migration {
   version: number;
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'administration-enrolment', sql: m0020 },
   { version: 21, name: 'operator-re-enrolment', sql: m0021 },
   { version: 22, name: 'checkpoint-cosignatures', sql: m0022 },
+  { version: 23, name: 'operator-scope-once', sql: m0023 },
 ];
