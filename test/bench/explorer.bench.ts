@@ -3,7 +3,9 @@
  * first page (100 rows) of the explorer's query for no filter and for each filter alone, a deep
  * keyset page, facets, dashboard and an event's detail with its inclusion proof — medians of 7
  * runs, and the plan's access path, so that an index that stopped being used shows. Goal: each
- * page under 300 ms.
+ * page under 300 ms. Then the same pages, the dashboard and the facets side by side as the shared
+ * console role and as an operator's own login role (row policy operator_scope), on the same chain
+ * (explorer-row-policy.ts). Goal: the operator within 10 % of the console role.
  *
  *   npm run bench -- explorer      (ARX_BENCH_EVENTS, default 1,000,000)
  *
@@ -34,6 +36,7 @@ import { loadFacets } from '../../electron/main/explorer/facets';
 import { InclusionProver, SubtreeCache } from '../../electron/main/explorer/proof';
 import { pageSql, queryPage } from '../../electron/main/explorer/query';
 import { compileEngine, requestEvents, simulatorDirectory } from '../../electron/main/simulator/simulate';
+import { compareRowPolicies, operatorLoginPool } from './explorer-row-policy';
 import { Rng } from '../../electron/main/simulator/population';
 import { gatewayTraffic } from '../../electron/main/simulator/traffic';
 
@@ -206,6 +209,14 @@ async function main() {
         `${name.padEnd(pad)}${m.toFixed(1).padStart(7)} ms ${String(rows).padStart(5)}   ${m < GOAL_MS ? '' : 'OVER GOAL  '}${plan.slice(0, 150)}`,
       );
     }
+
+    const operatorPool = await operatorLoginPool(admin, at, tenant);
+    await compareRowPolicies(consolePool, operatorPool, tenant, cases, {
+      runs: RUNS,
+      limit: 0.1,
+      lastTime: facets.lastTime!,
+    });
+    await operatorPool.end();
 
     // A deep page: the 51st page of the unfiltered list, reached by keyset (no OFFSET).
     let cursor: string | null = null;
