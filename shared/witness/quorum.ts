@@ -1,7 +1,7 @@
-import { toHex, utf8 } from '../bytes';
-import { parseNote } from '../checkpoint';
+import { bytesEqual, toHex, utf8 } from '../bytes';
+import { parseCheckpoint, parseNote } from '../checkpoint';
 import type { CosignatureVerifier } from './cosignature';
-import { witnessFail, witnessOk, type WitnessResult } from './errors';
+import { witnessFail, witnessOk, type WitnessError, type WitnessResult } from './errors';
 
 export interface WitnessCosignature {
   name: string;
@@ -75,4 +75,46 @@ export function requireWitnesses(report: CosignatureReport, required: number): W
       { required, valid: report.valid.length, witnesses: report.valid.map((v) => v.name) },
     );
   return witnessOk(report);
+}
+
+/** What witnessing says about one checkpoint: who of the trusted witnesses cosigned it, against k. */
+export interface WitnessVerdict {
+  ok: boolean;
+  required: number;
+  treeSize: number | null;
+  /** Trusted witnesses whose cosignature on this checkpoint verified, with their timestamps. */
+  witnesses: { name: string; timestamp: number }[];
+  /** Signature lines of keys that are not trusted witnesses (the log's own among them), ignored. */
+  ignored: number;
+  error?: WitnessError;
+}
+
+/**
+ * Judges the cosignature lines stored for a checkpoint the verifier has already verified (its
+ * signed note, size and root): the lines are appended to the note and must be over that very body.
+ */
+export function judgeWitnessedCheckpoint(
+  checkpoint: { note: string; size: number; root: Uint8Array } | null,
+  lines: readonly string[],
+  trusted: readonly CosignatureVerifier[],
+  required: number,
+): WitnessVerdict {
+  const none = { required, treeSize: checkpoint?.size ?? null, witnesses: [], ignored: 0 };
+  if (!checkpoint) {
+    const error = { code: 'WITNESS_QUORUM_NOT_MET' as const, message: 'no signed checkpoint to be witnessed' };
+    return required > 0 ? { ...none, ok: false, error } : { ...none, ok: true };
+  }
+  const report = checkCosignatures(`${checkpoint.note}${lines.join('')}`, trusted);
+  if (!report.ok) return { ...none, ok: false, error: report.error };
+  const body = parseCheckpoint(report.value.text);
+  if (!body.ok || body.value.size !== checkpoint.size || !bytesEqual(body.value.root, checkpoint.root))
+    return {
+      ...none,
+      ok: false,
+      error: { code: 'COSIGNATURE_MALFORMED', message: 'the note is not the verified checkpoint' },
+    };
+  const judged = requireWitnesses(report.value, required);
+  const witnesses = report.value.valid.map((v) => ({ name: v.name, timestamp: v.timestamp }));
+  const base = { ...none, witnesses, ignored: report.value.other.length };
+  return judged.ok ? { ...base, ok: true } : { ...base, ok: false, error: judged.error };
 }

@@ -11,6 +11,7 @@ import type { Sealed } from '../cache/evidence';
 import { notCachedHere } from '../cache/offline';
 import { chainStats } from '../controlplane/repos/events';
 import { tenantById } from '../controlplane/repos/tenants';
+import { cosignedCheckpointsAt } from '../controlplane/repos/witnesses';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { sharedDigestPool } from './digest-pool';
@@ -56,6 +57,17 @@ export function createAuditVerifyHandlers(deps: DomainDeps): DomainHandlers<type
     'audit.verifyCancel': (req) => {
       const s = operator();
       return cached.of(s.operatorId, req.jobId)?.status ?? jobs.cancel(s.operatorId, req.jobId);
+    },
+    'audit.cosignatures': async (req) => {
+      const rows = await withTenant(deps.controlPlane.requirePool(), req.tenantId, (c) =>
+        cosignedCheckpointsAt(c, req.tenantId, req.treeSize),
+      );
+      return rows.map((r) => ({
+        treeSize: req.treeSize,
+        rootSha256: r.root.toString('hex'),
+        note: r.note,
+        cosignatures: r.lines,
+      }));
     },
     'audit.verifyResult': (req) => {
       const s = operator();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ArxFailure, commands, declaredRoles } from '../../../shared/contract';
 import { loadBlake3 } from '../crypto/blake3';
@@ -11,6 +12,13 @@ import { simulate } from '../simulator/simulate';
 import { loadVerifiedPolicy } from '../policy/gateway-policy';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type CliConsole } from './operator-login';
+import { fromHex } from '../../../shared/bytes';
+import {
+  judgeWitnessedCheckpoint,
+  parseWitnessKey,
+  type CosignatureVerifier,
+  type WitnessVerdict,
+} from '../../../shared/witness';
 
 const int = (name: string, v: string | undefined, min = 0): number | undefined => {
   if (v === undefined) return undefined;
@@ -159,7 +167,7 @@ export const chainVerify: CliCommand = {
   name: ['chain', 'verify'],
   summary:
     'Verify a tenant audit chain as an ISSO or auditor logged in with the card: digests, links, seq, checkpoint signatures and roots, tenants, jsonb copies, policy versions.',
-  usage: `arx chain verify --tenant T [--from SEQ] [--to SEQ | --since ISO --until ISO] ${CARD_USAGE} [--json]`,
+  usage: `arx chain verify --tenant T [--from SEQ] [--to SEQ | --since ISO --until ISO] [--witness-key FILE …] [--require-witnesses K] ${CARD_USAGE} [--json]`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -170,19 +178,74 @@ export const chainVerify: CliCommand = {
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
+        'witness-key': { type: 'string', multiple: true },
+        'require-witnesses': { type: 'string' },
         ...CARD_OPTIONS,
       },
       strict: true,
     });
     if (!values.tenant) throw new ArxFailure('INVALID_REQUEST', '--tenant is required.', { path: 'tenant' });
     const range = verifyRange(values);
-    const result = await withOperator(io, values, async (c) =>
-      runVerification(c, await tenantToVerify(c, values.tenant!), range, io),
+    const trusted = (values['witness-key'] ?? []).flatMap(readWitnessKeys);
+    const required = int('require-witnesses', values['require-witnesses']) ?? 0;
+    if (required > 0 && trusted.length === 0)
+      throw new ArxFailure('INVALID_REQUEST', '--require-witnesses needs the trusted keys: --witness-key FILE.', {
+        path: 'witness-key',
+      });
+    const judge = trusted.length > 0 || required > 0;
+    const { result, witnessing } = await withOperator(io, values, async (c) => {
+      const tenantId = await tenantToVerify(c, values.tenant!);
+      const result = await runVerification(c, tenantId, range, io);
+      return { result, witnessing: judge ? await witnessVerdict(c, tenantId, result, trusted, required) : null };
+    });
+    io.out(
+      values.json
+        ? JSON.stringify(witnessing ? { ...result, witnessing } : result, null, 2)
+        : [formatVerification(result), ...(witnessing ? [formatWitnessing(witnessing)] : [])].join('\n'),
     );
-    io.out(values.json ? JSON.stringify(result, null, 2) : formatVerification(result));
-    return result.verdict === 'intact' ? EXIT_OK : EXIT_CHECK_FAILED;
+    return result.verdict === 'intact' && (witnessing?.ok ?? true) ? EXIT_OK : EXIT_CHECK_FAILED;
   },
 };
+
+/** Witness vkeys from a trust file: one per line; blank lines and lines starting with # are skipped. */
+function readWitnessKeys(path: string): CosignatureVerifier[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ArxFailure('FILE_UNREADABLE', `Cannot read --witness-key ${path}.`, { path: 'witness-key' });
+  }
+  const lines = text.split('\n').map((l) => l.trim());
+  return lines.flatMap((line, i) => {
+    if (!line || line.startsWith('#')) return [];
+    const k = parseWitnessKey(line);
+    if (!k.ok) throw new ArxFailure(k.error.code, `${path}:${i + 1}: ${k.error.message}`, { path: 'witness-key' });
+    return [k.value];
+  });
+}
+
+/** The cosignatures stored for the checkpoint the verification anchored on, judged against the trusted keys. */
+async function witnessVerdict(
+  c: CliConsole,
+  tenantId: string,
+  r: VerifyResult,
+  trusted: readonly CosignatureVerifier[],
+  required: number,
+): Promise<WitnessVerdict> {
+  const anchor = r.checkpoint;
+  if (!anchor) return judgeWitnessedCheckpoint(null, [], trusted, required);
+  const stored = await c.call('audit.cosignatures', { tenantId, treeSize: anchor.treeSize });
+  const cp = stored.find((s) => s.rootSha256 === anchor.rootSha256);
+  const checkpoint = cp ? { note: cp.note, size: anchor.treeSize, root: fromHex(anchor.rootSha256)! } : null;
+  return judgeWitnessedCheckpoint(checkpoint, cp?.cosignatures ?? [], trusted, required);
+}
+
+export function formatWitnessing(w: WitnessVerdict): string {
+  const who = w.witnesses.map((x) => `${x.name} at ${new Date(x.timestamp * 1000).toISOString()}`).join(', ');
+  const at = w.treeSize === null ? 'no checkpoint' : `the checkpoint of size ${w.treeSize}`;
+  const head = `${w.witnesses.length} trusted witness(es) cosigned ${at}${who ? `: ${who}` : ''}; ${w.required} required.`;
+  return w.ok ? `WITNESSED: ${head}` : `NOT WITNESSED: ${head}\n  ${w.error!.code}: ${w.error!.message}`;
+}
 
 export const simulateCommand: CliCommand = {
   name: ['simulate'],

@@ -187,6 +187,26 @@ export const auditVerifyCommands = {
     response: VerifyResultSchema,
     roles: EVIDENCE_READERS,
   }),
+  'audit.cosignatures': def({
+    summary:
+      "The stored checkpoints of one tree size and the witnesses' cosignature lines on each (docs/chain-format.md §9); the caller judges them against its own trusted witness keys.",
+    request: z.object({ tenantId: Uuid, treeSize: z.number().int().min(0) }).strict(),
+    response: z.array(
+      z
+        .object({
+          treeSize: z.number().int().min(0),
+          rootSha256: z.string().regex(/^[0-9a-f]{64}$/),
+          /** The signed checkpoint note as stored (the gateway's signature). */
+          note: z.string(),
+          /** Cosignature lines stored for this size and root, each ending in a newline. */
+          cosignatures: z.array(z.string()),
+        })
+        .strict(),
+    ),
+    requiresConsent: true,
+    offline: 'none',
+    access: { session: 'operator', roles: EVIDENCE_READERS, tenant: 'tenantId' },
+  }),
 } as const satisfies Record<string, CommandDef>;
 
 /** Stable error codes of this domain (see ../errors.ts: add at the end, never rename). */

@@ -8,4 +8,5 @@ export const AUDIT_VERIFY_SAMPLES: { [N in keyof typeof auditVerifyCommands]: Re
   'audit.verifyStatus': { jobId: 'vj-0123456789abcdef' },
   'audit.verifyCancel': { jobId: 'vj-0123456789abcdef' },
   'audit.verifyResult': { jobId: 'vj-0123456789abcdef' },
+  'audit.cosignatures': { tenantId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', treeSize: 3 },
 };

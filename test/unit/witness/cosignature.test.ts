@@ -10,6 +10,7 @@ import {
   cosignatureVerifier,
   ed25519Cosigner,
   formatWitnessKey,
+  judgeWitnessedCheckpoint,
   formatWitnessSignerKey,
   parseCosignature,
   parseWitnessKey,
@@ -169,5 +170,31 @@ describe('docs/chain-format.md §9.1 worked example', () => {
     const report = checkCosignatures(`${checkpoint}${line}\n`, key.ok ? [key.value] : []);
     expect(report.ok && requireWitnesses(report.value, 1).ok).toBe(true);
     expect(report.ok && report.value.valid[0]?.timestamp).toBe(Date.parse('2026-01-05T09:40:00Z') / 1000);
+  });
+});
+
+describe('judgeWitnessedCheckpoint', () => {
+  const w1 = ed25519Cosigner('w1.arx.example/isso', new Uint8Array(32).fill(1));
+  const trusted = [cosignatureVerifier(w1.name, w1.publicKey)];
+  const gateway = ed25519Signer('arx-gateway.alpha.1', new Uint8Array(32).fill(9));
+  const note = signNote(SPEC_BODY, [gateway]);
+  const cp = { note, size: 20852163, root: fromBase64('CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=')! };
+
+  it('counts the trusted cosignatures on the verified checkpoint', () => {
+    const v = judgeWitnessedCheckpoint(cp, [w1.cosign(SPEC_BODY, 5)], trusted, 1);
+    expect(v).toMatchObject({ ok: true, witnesses: [{ name: w1.name, timestamp: 5 }], ignored: 1 });
+    expect(judgeWitnessedCheckpoint(cp, [], trusted, 1)).toMatchObject({
+      ok: false,
+      error: { code: 'WITNESS_QUORUM_NOT_MET' },
+    });
+  });
+
+  it('fails without a checkpoint when witnesses are required, and on a note that is not the verified one', () => {
+    expect(judgeWitnessedCheckpoint(null, [], trusted, 1)).toMatchObject({ ok: false, treeSize: null });
+    expect(judgeWitnessedCheckpoint(null, [], trusted, 0).ok).toBe(true);
+    const other = { ...cp, size: cp.size + 1 };
+    expect(judgeWitnessedCheckpoint(other, [w1.cosign(SPEC_BODY, 5)], trusted, 1)).toMatchObject({
+      error: { code: 'COSIGNATURE_MALFORMED' },
+    });
   });
 });

@@ -47,3 +47,19 @@ export async function latestCosignedBy(
   const row = r.rows[0];
   return row ? { treeSize: Number(row.tree_size), root: new Uint8Array(row.root) } : undefined;
 }
+
+/** The stored checkpoints of one size, each with the cosignature lines on its (size, root). */
+export async function cosignedCheckpointsAt(
+  q: Queryable,
+  tenantId: string,
+  treeSize: number,
+): Promise<{ root: Buffer; note: string; lines: string[] }[]> {
+  const r = await q.query<{ root: Buffer; note: string; lines: string[] }>(
+    `SELECT c.root, c.note,
+            coalesce((SELECT array_agg(w.line ORDER BY w.witness_name, w.cosigned_at) FROM arx.checkpoint_cosignatures w
+                       WHERE w.tenant_id = c.tenant_id AND w.tree_size = c.tree_size AND w.root = c.root), '{}') AS lines
+       FROM arx.checkpoints c WHERE c.tenant_id = $1 AND c.tree_size = $2 ORDER BY c.issued_at`,
+    [tenantId, treeSize],
+  );
+  return r.rows;
+}
