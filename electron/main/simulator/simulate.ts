@@ -67,7 +67,8 @@ export function compileEngine(policyText = DEFAULT_POLICY_TEXT): PolicyEngine {
 /**
  * The events one gateway request produces, in order: received, decided, and for a permitted
  * request routed, called (and called again after a provider error), responded, sometimes
- * redacted, returned and costed. Deterministic for the request and the rng state.
+ * redacted, returned and costed. Deterministic for the request and the rng state: each step
+ * draws from rng in a fixed order, which the demo's and the benches' data depend on.
  */
 export function requestEvents(
   req: SimRequest,
@@ -75,38 +76,75 @@ export function requestEvents(
   directory: GatewayDirectory,
   rng: Rng,
 ): NewEvent[] {
-  let t = req.timeMs;
-  let micro = req.micros;
-  const at = (advanceMs: number) => {
-    t += advanceMs;
-    micro = (micro + 137) % 1000;
-    return eventTime(new Date(t), micro);
-  };
-  const time0 = eventTime(new Date(t), micro);
-  const base = { requestId: req.requestId };
-  const model = { provider: req.model.provider, model: req.model.model };
-  const out: NewEvent[] = [];
-  const push = <T extends NewEvent['type']>(type: T, data: EventData<T>, time: string) =>
-    out.push({ type, data, time, subject: req.user.id, id: `${req.requestId}:${out.length}` });
+  const rec = new RequestRecorder(req);
+  if (recordDecision(rec, req, engine, directory, rng) === 'deny') {
+    rec.push(
+      'com.arx.response.returned',
+      { ...rec.base, status: 'denied', latencyMs: rng.int(2, 9), totalTokens: 0 },
+      rec.at(rng.int(1, 5)),
+    );
+    return rec.events;
+  }
+  const { completionTokens, latencyMs } = recordProviderCall(rec, req, rng);
+  recordResponse(rec, req, rng, completionTokens, latencyMs);
+  return rec.events;
+}
 
-  // The request as the gateway saw it: recorded as received, then decided with its time added.
+/** The events of one request as they are recorded, and the clock they are dated by. */
+class RequestRecorder {
+  readonly events: NewEvent[] = [];
+  readonly base: { requestId: string };
+  readonly model: Pick<SimRequest['model'], 'provider' | 'model'>;
+  readonly time0: string;
+  private t: number;
+  private micro: number;
+
+  constructor(private readonly req: SimRequest) {
+    this.t = req.timeMs;
+    this.micro = req.micros;
+    this.time0 = eventTime(new Date(this.t), this.micro);
+    this.base = { requestId: req.requestId };
+    this.model = { provider: req.model.provider, model: req.model.model };
+  }
+
+  /** The time advanceMs after the previous event's. */
+  at(advanceMs: number): string {
+    this.t += advanceMs;
+    this.micro = (this.micro + 137) % 1000;
+    return eventTime(new Date(this.t), this.micro);
+  }
+
+  push<T extends NewEvent['type']>(type: T, data: EventData<T>, time: string): void {
+    const id = `${this.req.requestId}:${this.events.length}`;
+    this.events.push({ type, data, time, subject: this.req.user.id, id });
+  }
+}
+
+/** The request as the gateway saw it: recorded as received, then decided with its time added. */
+function recordDecision(
+  rec: RequestRecorder,
+  req: SimRequest,
+  engine: PolicyEngine,
+  directory: GatewayDirectory,
+  rng: Rng,
+): 'permit' | 'deny' {
   const request = {
-    ...base,
+    ...rec.base,
     user: req.user.id,
     team: req.user.team,
-    ...model,
+    ...rec.model,
     classification: req.classification,
     jurisdiction: req.jurisdiction,
     purpose: req.purpose,
     promptTokens: req.promptTokens,
     estimatedCostCents: req.estimatedCostCents,
   };
-  push('com.arx.request.received', request, time0);
+  rec.push('com.arx.request.received', request, rec.time0);
   const decided = decideGatewayRequest(
     engine,
     {
       ...request,
-      time: `${time0.slice(0, 19)}Z`,
+      time: `${rec.time0.slice(0, 19)}Z`,
       utcOffsetMinutes: 0,
       ...(req.breakGlass ? { breakGlass: { justification: req.breakGlass } } : {}),
     },
@@ -114,40 +152,50 @@ export function requestEvents(
   );
   if (!decided.ok)
     throw new ArxFailure(decided.error.code, `simulator request ${req.requestId}: ${decided.error.message}`);
-  push('com.arx.policy.decided', decided.value.event, at(rng.int(0, 2)));
-  if (decided.value.decision.decision === 'deny') {
-    push(
-      'com.arx.response.returned',
-      { ...base, status: 'denied', latencyMs: rng.int(2, 9), totalTokens: 0 },
-      at(rng.int(1, 5)),
-    );
-    return out;
-  }
-  push(
+  rec.push('com.arx.policy.decided', decided.value.event, rec.at(rng.int(0, 2)));
+  return decided.value.decision.decision;
+}
+
+/** Routed and called; one call in fifty times out and is called again. */
+function recordProviderCall(rec: RequestRecorder, req: SimRequest, rng: Rng) {
+  const { base, model } = rec;
+  rec.push(
     'com.arx.request.routed',
     { ...base, ...model, region: req.model.region, reason: 'policy-permit' },
-    at(rng.int(1, 3)),
+    rec.at(rng.int(1, 3)),
   );
   let attempt = 1;
-  push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(1, 4)));
+  rec.push('com.arx.provider.called', { ...base, ...model, attempt }, rec.at(rng.int(1, 4)));
   const completionTokens = Math.round(rng.around(req.promptTokens * 0.4, 0.5));
   if (rng.next() < 0.02) {
-    push(
+    rec.push(
       'com.arx.provider.responded',
       { ...base, ...model, status: 'timeout', latencyMs: 30_000, promptTokens: req.promptTokens, completionTokens: 0 },
-      at(30_000),
+      rec.at(30_000),
     );
     attempt++;
-    push('com.arx.provider.called', { ...base, ...model, attempt }, at(rng.int(50, 250)));
+    rec.push('com.arx.provider.called', { ...base, ...model, attempt }, rec.at(rng.int(50, 250)));
   }
   const latencyMs = Math.round(rng.around(900 + req.promptTokens * 0.3, 0.4));
-  push(
+  rec.push(
     'com.arx.provider.responded',
     { ...base, ...model, status: 'ok', latencyMs, promptTokens: req.promptTokens, completionTokens },
-    at(latencyMs),
+    rec.at(latencyMs),
   );
+  return { completionTokens, latencyMs };
+}
+
+/** Sometimes redacted, then returned to the user and costed. */
+function recordResponse(
+  rec: RequestRecorder,
+  req: SimRequest,
+  rng: Rng,
+  completionTokens: number,
+  latencyMs: number,
+): void {
+  const { base, model } = rec;
   if (rng.next() < 0.06) {
-    push(
+    rec.push(
       'com.arx.content.redacted',
       {
         ...base,
@@ -155,16 +203,16 @@ export function requestEvents(
         categories: [rng.pick(['pii', 'cui-marking', 'credential', 'phi'])],
         count: rng.int(1, 4),
       },
-      at(rng.int(1, 8)),
+      rec.at(rng.int(1, 8)),
     );
   }
-  push(
+  rec.push(
     'com.arx.response.returned',
     { ...base, status: 'ok', latencyMs: latencyMs + rng.int(5, 40), totalTokens: req.promptTokens + completionTokens },
-    at(rng.int(5, 40)),
+    rec.at(rng.int(5, 40)),
   );
   const costCents = Math.ceil(((req.promptTokens + completionTokens) * req.model.centsPer1kTokens) / 1000);
-  push(
+  rec.push(
     'com.arx.cost.recorded',
     {
       ...base,
@@ -175,9 +223,8 @@ export function requestEvents(
       promptTokens: req.promptTokens,
       completionTokens,
     },
-    at(1),
+    rec.at(1),
   );
-  return out;
 }
 
 /**
