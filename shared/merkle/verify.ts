@@ -108,6 +108,20 @@ export function verifyConsistency(
   root1: Uint8Array,
   root2: Uint8Array,
 ): MerkleVerdict {
+  const refused = consistencyInputError(size1, size2, proof, root1, root2);
+  if (refused) return refused;
+  if (size1 === size2 || size1 === 0) return verifyTrivialConsistency(size1, size2, proof, root1, root2);
+  return verifyProperConsistency(size1, size2, proof, root1, root2);
+}
+
+/** Sizes that are not sizes, or out of order, and hashes of the wrong length. */
+function consistencyInputError(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array,
+): MerkleVerdict | null {
   if (!isSize(size1) || !isSize(size2))
     return merkleFail('MERKLE_BAD_SIZE', 'tree sizes must be non-negative integers', { size1, size2 });
   if (size2 < size1)
@@ -121,28 +135,45 @@ export function verifyConsistency(
       'MERKLE_BAD_HASH_LENGTH',
       `${bad < 2 ? `root${bad + 1}` : `hash #${bad - 2} of the proof`} is not ${HASH_SIZE} bytes`,
     );
+  return null;
+}
 
-  if (size1 === size2 || size1 === 0) {
-    if (proof.length > 0)
-      return merkleFail('MERKLE_PROOF_NOT_EMPTY', 'a consistency proof between these sizes must be empty', {
-        size1,
-        size2,
-        proofLength: proof.length,
-      });
-    const want = size1 === 0 ? EMPTY_ROOT : root2;
-    if (!bytesEqual(root1, want)) {
-      return merkleFail(
-        'MERKLE_OLD_ROOT_MISMATCH',
-        size1 === 0 ? 'root1 is not the root of the empty tree' : 'equal sizes with different roots',
-        {
-          expected: toHex(want),
-          found: toHex(root1),
-        },
-      );
-    }
-    return { ok: true };
+/** size1 == size2 or size1 == 0: an empty proof, and root1 equal to root2 or to the empty tree's root. */
+function verifyTrivialConsistency(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array,
+): MerkleVerdict {
+  if (proof.length > 0)
+    return merkleFail('MERKLE_PROOF_NOT_EMPTY', 'a consistency proof between these sizes must be empty', {
+      size1,
+      size2,
+      proofLength: proof.length,
+    });
+  const want = size1 === 0 ? EMPTY_ROOT : root2;
+  if (!bytesEqual(root1, want)) {
+    return merkleFail(
+      'MERKLE_OLD_ROOT_MISMATCH',
+      size1 === 0 ? 'root1 is not the root of the empty tree' : 'equal sizes with different roots',
+      {
+        expected: toHex(want),
+        found: toHex(root1),
+      },
+    );
   }
+  return { ok: true };
+}
 
+/** The RFC's steps 1 to 7, for 0 < size1 < size2. */
+function verifyProperConsistency(
+  size1: number,
+  size2: number,
+  proof: readonly Uint8Array[],
+  root1: Uint8Array,
+  root2: Uint8Array,
+): MerkleVerdict {
   // Step 1.
   if (proof.length === 0) return merkleFail('MERKLE_PROOF_EMPTY', 'the consistency proof is empty', { size1, size2 });
   // Step 2: when size1 is a power of two, the old root is itself a node of the new tree.
