@@ -223,64 +223,7 @@ export class TarReader {
       this.state = 'end2';
       return;
     }
-    const first = this.members === 0;
-    const notTar = (message: string): never => {
-      throw new BundleFatal(
-        first ? 'BUNDLE_NOT_A_BUNDLE' : 'BUNDLE_TAR_HEADER_INVALID',
-        first ? `the file is not an ARX bundle: ${message}` : message,
-        { offset: at },
-      );
-    };
-    // Checksum first: it says whether this block is a header at all.
-    const stored = parseOctal(h, 148, 8);
-    let sum = 0;
-    for (let k = 0; k < BLOCK; k++) sum += k >= 148 && k < 156 ? 0x20 : h[k]!;
-    if (stored === undefined || stored !== sum) notTar('a tar header checksum does not match');
-    if (field(h, 257, 6) !== 'ustar' || h[262] !== 0 || h[263] !== 0x30 || h[264] !== 0x30)
-      notTar('the header is not POSIX ustar');
-
-    const prefix = field(h, 345, 155);
-    const name = prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100);
-    const loc = { offset: at, member: name.slice(0, 200) };
-    const type = String.fromCharCode(h[156]!);
-    if (type === '1' || type === '2')
-      throw new BundleFatal(
-        'BUNDLE_MEMBER_LINK',
-        `member "${name.slice(0, 100)}" is a ${type === '1' ? 'hard' : 'symbolic'} link`,
-        loc,
-      );
-    if (type !== '0')
-      throw new BundleFatal(
-        'BUNDLE_MEMBER_TYPE',
-        `member "${name.slice(0, 100)}" is not a regular file (type ${JSON.stringify(type)})`,
-        loc,
-      );
-    if (name.startsWith('/'))
-      throw new BundleFatal('BUNDLE_PATH_ABSOLUTE', `member "${name.slice(0, 100)}" has an absolute path`, loc);
-    if (name.split(/[\\/]/).includes('..'))
-      throw new BundleFatal(
-        'BUNDLE_PATH_TRAVERSAL',
-        `member "${name.slice(0, 100)}" climbs out of the bundle with ".."`,
-        loc,
-      );
-    if (!MEMBER_NAME.test(name))
-      throw new BundleFatal(
-        'BUNDLE_MEMBER_NAME_INVALID',
-        `member name "${name.slice(0, 100)}" is not a plain bundle member name`,
-        loc,
-      );
-    const size = parseOctal(h, 124, 12);
-    if (size === undefined)
-      throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', `member "${name}" has an invalid size field`, loc);
-    const canonical = ustarHeader(name, size);
-    for (let k = 0; k < BLOCK; k++) {
-      if (canonical[k] !== h[k])
-        throw new BundleFatal(
-          'BUNDLE_HEADER_NONCANONICAL',
-          `the header of member "${name}" differs from the canonical one at byte ${k}`,
-          { ...loc, offset: at + k },
-        );
-    }
+    const { name, size, loc } = memberHeader(h, at, this.members === 0);
     if (++this.members > this.limits.maxMembers)
       throw new BundleFatal('BUNDLE_TOO_MANY_MEMBERS', `more than ${this.limits.maxMembers} members`, loc);
     if (this.offset + size > this.limits.maxTotalBytes) {
@@ -296,4 +239,76 @@ export class TarReader {
     if (size === 0) this.finishData();
     else this.state = 'data';
   }
+}
+
+/**
+ * The member a header block at offset `at` announces: a canonical ustar header of a regular file
+ * with a plain member name. The first block that is no tar header says the file is no bundle.
+ */
+function memberHeader(h: Uint8Array, at: number, first: boolean) {
+  checkUstar(h, at, first);
+  const prefix = field(h, 345, 155);
+  const name = prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100);
+  const loc = { offset: at, member: name.slice(0, 200) };
+  checkMemberName(name, String.fromCharCode(h[156]!), loc);
+  const size = parseOctal(h, 124, 12);
+  if (size === undefined)
+    throw new BundleFatal('BUNDLE_TAR_HEADER_INVALID', `member "${name}" has an invalid size field`, loc);
+  const canonical = ustarHeader(name, size);
+  for (let k = 0; k < BLOCK; k++) {
+    if (canonical[k] !== h[k])
+      throw new BundleFatal(
+        'BUNDLE_HEADER_NONCANONICAL',
+        `the header of member "${name}" differs from the canonical one at byte ${k}`,
+        { ...loc, offset: at + k },
+      );
+  }
+  return { name, size, loc };
+}
+
+/** Checksum first: it says whether this block is a header at all; then the ustar magic. */
+function checkUstar(h: Uint8Array, at: number, first: boolean): void {
+  const notTar = (message: string): never => {
+    throw new BundleFatal(
+      first ? 'BUNDLE_NOT_A_BUNDLE' : 'BUNDLE_TAR_HEADER_INVALID',
+      first ? `the file is not an ARX bundle: ${message}` : message,
+      { offset: at },
+    );
+  };
+  const stored = parseOctal(h, 148, 8);
+  let sum = 0;
+  for (let k = 0; k < BLOCK; k++) sum += k >= 148 && k < 156 ? 0x20 : h[k]!;
+  if (stored === undefined || stored !== sum) notTar('a tar header checksum does not match');
+  if (field(h, 257, 6) !== 'ustar' || h[262] !== 0 || h[263] !== 0x30 || h[264] !== 0x30)
+    notTar('the header is not POSIX ustar');
+}
+
+/** A regular file (no link), at a relative path that stays inside the bundle, named as members are. */
+function checkMemberName(name: string, type: string, loc: { offset: number; member: string }): void {
+  if (type === '1' || type === '2')
+    throw new BundleFatal(
+      'BUNDLE_MEMBER_LINK',
+      `member "${name.slice(0, 100)}" is a ${type === '1' ? 'hard' : 'symbolic'} link`,
+      loc,
+    );
+  if (type !== '0')
+    throw new BundleFatal(
+      'BUNDLE_MEMBER_TYPE',
+      `member "${name.slice(0, 100)}" is not a regular file (type ${JSON.stringify(type)})`,
+      loc,
+    );
+  if (name.startsWith('/'))
+    throw new BundleFatal('BUNDLE_PATH_ABSOLUTE', `member "${name.slice(0, 100)}" has an absolute path`, loc);
+  if (name.split(/[\\/]/).includes('..'))
+    throw new BundleFatal(
+      'BUNDLE_PATH_TRAVERSAL',
+      `member "${name.slice(0, 100)}" climbs out of the bundle with ".."`,
+      loc,
+    );
+  if (!MEMBER_NAME.test(name))
+    throw new BundleFatal(
+      'BUNDLE_MEMBER_NAME_INVALID',
+      `member name "${name.slice(0, 100)}" is not a plain bundle member name`,
+      loc,
+    );
 }
