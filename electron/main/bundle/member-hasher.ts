@@ -81,6 +81,35 @@ class HashWorkerClient {
     s.done?.reject(err);
   }
 
+  /** Hands a chunk of a member to the worker, in place when it lies in shared memory. */
+  private forward(
+    s: StreamState,
+    id: number,
+    chunk: Uint8Array,
+    send: (m: HashWorkerRequest, transfer?: ArrayBuffer[]) => void,
+  ): void {
+    const slot = sharedSlots.get(chunk.buffer);
+    if (slot) {
+      // Bytes the reader put in shared memory: hashed where they lie; the slot is not
+      // refilled before the worker is done with it.
+      slot.refs++;
+      s.pending.push(slot);
+      s.inflight += chunk.length;
+      const sab = chunk.buffer as SharedArrayBuffer;
+      return send({ op: 'shared', id, sab, offset: chunk.byteOffset, length: chunk.length });
+    }
+    // Copied into buffers that travel to the worker and back: the reader's buffer is never
+    // transferred, and fresh 1 MiB allocations (page faults) cost more than the copy itself.
+    for (let at = 0; at < chunk.length; at += BUFFER_BYTES) {
+      const n = Math.min(BUFFER_BYTES, chunk.length - at);
+      const buffer = this.free.pop() ?? new ArrayBuffer(BUFFER_BYTES);
+      new Uint8Array(buffer, 0, n).set(chunk.subarray(at, at + n));
+      s.inflight += n;
+      s.pending.push(null);
+      send({ op: 'data', id, buffer, length: n }, [buffer]);
+    }
+  }
+
   open(events?: { maxEventBytes: number; sha256OnSender?: boolean }): MemberStreamHasher {
     const w = this.pool.at(0);
     const id = this.nextId++;
@@ -117,26 +146,7 @@ class HashWorkerClient {
       update: (chunk) => {
         if (s.failed || ended) return;
         s.sha?.update(chunk);
-        const slot = sharedSlots.get(chunk.buffer);
-        if (slot) {
-          // Bytes the reader put in shared memory: hashed where they lie; the slot is not
-          // refilled before the worker is done with it.
-          slot.refs++;
-          s.pending.push(slot);
-          s.inflight += chunk.length;
-          const sab = chunk.buffer as SharedArrayBuffer;
-          return send({ op: 'shared', id, sab, offset: chunk.byteOffset, length: chunk.length });
-        }
-        // Copied into buffers that travel to the worker and back: the reader's buffer is never
-        // transferred, and fresh 1 MiB allocations (page faults) cost more than the copy itself.
-        for (let at = 0; at < chunk.length; at += BUFFER_BYTES) {
-          const n = Math.min(BUFFER_BYTES, chunk.length - at);
-          const buffer = this.free.pop() ?? new ArrayBuffer(BUFFER_BYTES);
-          new Uint8Array(buffer, 0, n).set(chunk.subarray(at, at + n));
-          s.inflight += n;
-          s.pending.push(null);
-          send({ op: 'data', id, buffer, length: n }, [buffer]);
-        }
+        this.forward(s, id, chunk, send);
       },
       get inflight() {
         return s.inflight;
