@@ -139,6 +139,50 @@ export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
   );
 }
 
+/** What the card dialog lists about the bundle before the PIN. */
+function signedDetails(tenant: ExportTenant, target: ExportTarget): [string, string][] {
+  return [
+    ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
+    ['Events', seqs(target)],
+    ...(target.kind === 'review' ? ([['Fidelity certificate', target.id]] as [string, string][]) : []),
+    ['Signed', 'SHA-256 of the DSSE PAE of the bundle manifest (every member’s size, SHA-256 and BLAKE3)'],
+  ];
+}
+
+/** bundle.export for a range or a fidelity certificate; '' leaves the marking to main, no recipients no encryption. */
+function exportBundle(
+  tenant: ExportTenant,
+  target: ExportTarget,
+  pin: string,
+  marking: '' | ClassificationLevel,
+  recipients: Recipient[],
+) {
+  return callArx((arx) =>
+    arx.bundle.export({
+      ...(target.kind === 'review'
+        ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
+        : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null }),
+      ...(marking ? { classification: marking } : {}),
+      ...recipientRequest(recipients),
+    }),
+  );
+}
+
+function MarkingSelect(props: { marking: '' | ClassificationLevel; onChange: (m: '' | ClassificationLevel) => void }) {
+  return (
+    <NativeSelect
+      label="Classification marking"
+      description="Signed into the manifest and put in the file name"
+      value={props.marking}
+      onChange={(e) => props.onChange(e.currentTarget.value as '' | ClassificationLevel)}
+      data={[
+        { value: '', label: "The console's banner level" },
+        ...CLASSIFICATION_LEVELS.map((l) => ({ value: l, label: l })),
+      ]}
+    />
+  );
+}
+
 export interface ExportBundleButtonProps {
   tenant: ExportTenant;
   target: ExportTarget;
@@ -180,12 +224,6 @@ export function ExportBundleButton({
   const [marking, setMarking] = useState<'' | ClassificationLevel>('');
   const [recipients, setRecipients] = useState<Recipient[]>([]);
   const review = target.kind === 'review';
-  const details: [string, string][] = [
-    ['Tenant', `${tenant.name ? `${tenant.name} ` : ''}(${tenant.slug}, ${tenant.id})`],
-    ['Events', seqs(target)],
-    ...(review ? ([['Fidelity certificate', target.id]] as [string, string][]) : []),
-    ['Signed', 'SHA-256 of the DSSE PAE of the bundle manifest (every member’s size, SHA-256 and BLAKE3)'],
-  ];
   return (
     <Stack gap="xs" align="flex-start">
       <Button
@@ -209,37 +247,20 @@ export function ExportBundleButton({
         opened={signing}
         title="Sign the evidence bundle"
         purpose={`You sign the manifest of an evidence bundle of ${tenant.slug}${review ? ' for this fidelity certificate' : ''}: every member's size, SHA-256 and BLAKE3 (the events, proofs, checkpoints, policies and certificates of the range).`}
-        details={details}
+        details={signedDetails(tenant, target)}
         extra={
           running ? (
             <ExportProgressView tenantId={tenant.id} target={target} />
           ) : (
             <Stack gap="sm">
-              <NativeSelect
-                label="Classification marking"
-                description="Signed into the manifest and put in the file name"
-                value={marking}
-                onChange={(e) => setMarking(e.currentTarget.value as '' | ClassificationLevel)}
-                data={[
-                  { value: '', label: "The console's banner level" },
-                  ...CLASSIFICATION_LEVELS.map((l) => ({ value: l, label: l })),
-                ]}
-              />
+              <MarkingSelect marking={marking} onChange={setMarking} />
               <RecipientsField value={recipients} onChange={setRecipients} />
             </Stack>
           )
         }
         onSign={async (pin) => {
           setRunning(true);
-          const r = await callArx((arx) =>
-            arx.bundle.export({
-              ...(target.kind === 'review'
-                ? { tenant: tenant.id, from: null, to: null, review: target.id, pin, out: null }
-                : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null }),
-              ...(marking ? { classification: marking } : {}),
-              ...recipientRequest(recipients),
-            }),
-          );
+          const r = await exportBundle(tenant, target, pin, marking, recipients);
           setRunning(false);
           return r;
         }}

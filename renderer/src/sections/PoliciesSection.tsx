@@ -41,6 +41,26 @@ function useActiveVersion(tenantId: string | null) {
   return { active, relist: () => setListed((n) => n + 1) };
 }
 
+type Tenant = NonNullable<ReturnType<typeof useTenant>['current']>;
+
+/** Where the operator is: tenant, their roles there, the policy and its active version. */
+function PolicyContext({ tenant, active }: { tenant: Tenant; active: ReturnType<typeof useActiveVersion>['active'] }) {
+  return (
+    <Text size="sm" c="dimmed" data-testid="policy-context">
+      Tenant {tenant.tenant} · your roles here: {tenant.roles.join(', ')} · policy {GATEWAY_POLICY}
+      {active.state === 'ok' &&
+        (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
+    </Text>
+  );
+}
+
+/** What a submitted version waits for, and where it is listed. */
+const submittedOutcome = (v: VersionSummary, tenant: Tenant): Outcome => ({
+  title: `Submitted version ${v.sha256.slice(0, 12)} for approval`,
+  text: `It waits for a different operator with the approver role in ${tenant.tenant}; it is listed as submitted under History and approvals. Nothing changes on the gateways until it is approved and published.`,
+  event: { tenantId: tenant.tenantId, type: 'com.arx.policy.submitted' },
+});
+
 /**
  * Policies of the console's tenant (chosen in the header): the draft
  * (editor, tests, submit), impact, and history with the two-person steps and the diff.
@@ -78,11 +98,7 @@ export function PoliciesSection() {
   return (
     <Stack gap="lg">
       {header}
-      <Text size="sm" c="dimmed" data-testid="policy-context">
-        Tenant {tenant.tenant} · your roles here: {tenant.roles.join(', ')} · policy {GATEWAY_POLICY}
-        {active.state === 'ok' &&
-          (active.value ? `, active version ${active.value.sha256.slice(0, 12)}` : ', no published version yet')}
-      </Text>
+      <PolicyContext tenant={tenant} active={active} />
       {submitted && <ActionOutcome outcome={submitted} onClose={() => setSubmitted(null)} />}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List aria-label="Policy views">
@@ -101,11 +117,7 @@ export function PoliciesSection() {
               policyName={GATEWAY_POLICY}
               active={active.value}
               onSubmitted={(v) => {
-                setSubmitted({
-                  title: `Submitted version ${v.sha256.slice(0, 12)} for approval`,
-                  text: `It waits for a different operator with the approver role in ${tenant.tenant}; it is listed as submitted under History and approvals. Nothing changes on the gateways until it is approved and published.`,
-                  event: { tenantId: tenant.tenantId, type: 'com.arx.policy.submitted' },
-                });
+                setSubmitted(submittedOutcome(v, tenant));
                 relist();
                 setTab('history');
               }}

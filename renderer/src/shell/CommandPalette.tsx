@@ -81,38 +81,57 @@ function PaletteBody({ onDone }: { onDone: () => void }) {
         }}
         onKeyDown={onKey}
       />
-      <div id="palette-list" role="listbox" aria-label="Matches" className={classes.paletteList}>
-        {commands.map((c, i) => (
-          <UnstyledButton
-            key={c.id}
-            id={`palette-${i}`}
-            role="option"
-            aria-label={c.label}
-            aria-selected={i === shown}
-            tabIndex={-1}
-            className={classes.paletteItem}
-            onMouseEnter={() => setActive(i)}
-            onClick={() => run(c.action)}
-            disabled={c.action.kind === 'tenant' && lockedBecause !== null}
-          >
-            <Text size="sm" fw={600}>
-              {c.label}
-            </Text>
-            <Text size="xs" c="dimmed">
-              {c.action.kind === 'tenant' && lockedBecause ? lockedBecause : c.hint}
-            </Text>
-          </UnstyledButton>
-        ))}
-        {commands.length === 0 ? (
-          <Text size="sm" c="dimmed" p="xs" role="status">
-            Nothing matches. An event can be opened by its seq (#447) or found by its event or request id.
-          </Text>
-        ) : null}
-      </div>
+      <PaletteList commands={commands} shown={shown} lockedBecause={lockedBecause} onHover={setActive} onRun={run} />
       <Text size="xs" c="dimmed">
         <Kbd>↑</Kbd> <Kbd>↓</Kbd> to choose, <Kbd>Enter</Kbd> to go, <Kbd>Esc</Kbd> to close.
       </Text>
     </Stack>
+  );
+}
+
+/** The matches as a listbox; the input above keeps the focus and points at the active option. */
+function PaletteList({
+  commands,
+  shown,
+  lockedBecause,
+  onHover,
+  onRun,
+}: {
+  commands: ReturnType<typeof paletteCommands>;
+  shown: number;
+  lockedBecause: string | null;
+  onHover: (i: number) => void;
+  onRun: (a: PaletteAction) => void;
+}) {
+  return (
+    <div id="palette-list" role="listbox" aria-label="Matches" className={classes.paletteList}>
+      {commands.map((c, i) => (
+        <UnstyledButton
+          key={c.id}
+          id={`palette-${i}`}
+          role="option"
+          aria-label={c.label}
+          aria-selected={i === shown}
+          tabIndex={-1}
+          className={classes.paletteItem}
+          onMouseEnter={() => onHover(i)}
+          onClick={() => onRun(c.action)}
+          disabled={c.action.kind === 'tenant' && lockedBecause !== null}
+        >
+          <Text size="sm" fw={600}>
+            {c.label}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {c.action.kind === 'tenant' && lockedBecause ? lockedBecause : c.hint}
+          </Text>
+        </UnstyledButton>
+      ))}
+      {commands.length === 0 ? (
+        <Text size="sm" c="dimmed" p="xs" role="status">
+          Nothing matches. An event can be opened by its seq (#447) or found by its event or request id.
+        </Text>
+      ) : null}
+    </div>
   );
 }
 
