@@ -22,7 +22,6 @@ export function OpenBundleCard({
   listVersion: number;
   onOpened: (o: OpenedBundle | null) => void;
 }) {
-  const [path, setPath] = useState('');
   const [trustDir, setTrustDir] = useState('');
   const [allowUnpinned, setAllowUnpinned] = useState(false);
   const [opening, setOpening] = useState(false);
@@ -64,25 +63,7 @@ export function OpenBundleCard({
           allowUnpinned={allowUnpinned}
           onAllowUnpinned={setAllowUnpinned}
         />
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (path.trim()) void open(path.trim());
-          }}
-        >
-          <Group align="flex-end">
-            <TextInput
-              label="Bundle file (path)"
-              value={path}
-              onChange={(e) => setPath(e.currentTarget.value)}
-              w={520}
-              placeholder="/media/usb/alpha-0-999.arxbundle"
-            />
-            <Button type="submit" disabled={!path.trim() || opening} loading={opening}>
-              Open bundle
-            </Button>
-          </Group>
-        </form>
+        <BundlePathForm opening={opening} onOpen={(p) => void open(p)} />
         <BundleList key={listVersion} onOpen={(p) => void open(p)} disabled={opening} />
         {opening && <Loader size="sm" aria-label="Verifying the bundle" />}
         {openError && <ErrorNotice error={openError} title="The bundle could not be opened" />}
@@ -97,6 +78,32 @@ export function OpenBundleCard({
         onCancel={() => setEncrypted(null)}
       />
     </Card>
+  );
+}
+
+/** A bundle named by its path, opened on Enter or with the button. */
+function BundlePathForm({ opening, onOpen }: { opening: boolean; onOpen: (path: string) => void }) {
+  const [path, setPath] = useState('');
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (path.trim()) onOpen(path.trim());
+      }}
+    >
+      <Group align="flex-end">
+        <TextInput
+          label="Bundle file (path)"
+          value={path}
+          onChange={(e) => setPath(e.currentTarget.value)}
+          w={520}
+          placeholder="/media/usb/alpha-0-999.arxbundle"
+        />
+        <Button type="submit" disabled={!path.trim() || opening} loading={opening}>
+          Open bundle
+        </Button>
+      </Group>
+    </form>
   );
 }
 

@@ -90,28 +90,34 @@ export function RecipientsField({
           )}
         </FileButton>
       </Group>
-      {value.length > 0 && (
-        <Stack gap={2} component="ul" aria-label="Recipients" style={{ margin: 0, paddingLeft: 0, listStyle: 'none' }}>
-          {value.map((r, i) => {
-            const name = r.kind === 'path' ? r.path : r.name;
-            return (
-              <Group component="li" key={`${i}-${name}`} gap="xs" wrap="nowrap">
-                <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                  {name}
-                </Text>
-                <ActionIcon
-                  variant="subtle"
-                  color="gray"
-                  aria-label={`Remove recipient ${name}`}
-                  onClick={() => onChange(value.filter((_, j) => j !== i))}
-                >
-                  ×
-                </ActionIcon>
-              </Group>
-            );
-          })}
-        </Stack>
-      )}
+      <RecipientList value={value} onChange={onChange} />
+    </Stack>
+  );
+}
+
+/** The recipients added so far, each with its Remove button. */
+function RecipientList({ value, onChange }: { value: readonly Recipient[]; onChange: (v: Recipient[]) => void }) {
+  if (value.length === 0) return null;
+  return (
+    <Stack gap={2} component="ul" aria-label="Recipients" style={{ margin: 0, paddingLeft: 0, listStyle: 'none' }}>
+      {value.map((r, i) => {
+        const name = r.kind === 'path' ? r.path : r.name;
+        return (
+          <Group component="li" key={`${i}-${name}`} gap="xs" wrap="nowrap">
+            <Text size="sm" style={{ wordBreak: 'break-all' }}>
+              {name}
+            </Text>
+            <ActionIcon
+              variant="subtle"
+              color="gray"
+              aria-label={`Remove recipient ${name}`}
+              onClick={() => onChange(value.filter((_, j) => j !== i))}
+            >
+              ×
+            </ActionIcon>
+          </Group>
+        );
+      })}
     </Stack>
   );
 }
