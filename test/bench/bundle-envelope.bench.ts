@@ -1,7 +1,7 @@
 /**
  * `arx bundle verify` of an encrypted bundle against the same bundle in clear, in the same run:
- * the envelope's cost (open the stanza, decrypt to a private file, remove it) on top of the
- * verification. The bundle is a structurally sound unsigned chain of ~1 KB events (its signature
+ * the envelope's cost (open the stanza, decrypt each chunk as the verifier reads it) on top of
+ * the verification. The bundle is a structurally sound unsigned chain of ~1 KB events (its signature
  * checks fail alike in both runs); it is sealed hybrid (ML-KEM-1024 + ECDH P-384) to a recovery key.
  *
  *   npx tsx test/bench/bundle-envelope.bench.ts      (ARX_BENCH_EVENTS, default 100000; ARX_BENCH_ROUNDS, default 2)
@@ -38,8 +38,7 @@ async function main() {
     const opener = recoveryOpener(Buffer.from(priv), null, 'priv');
     const opts = { trust, blake3: b3, replayDecisions: false };
     // Untimed: start the hash worker and warm the page cache for both files.
-    for (const file of [clear, sealed])
-      await verifyPossiblyEncrypted(file, opts, { openers: async () => [opener], scratchDir: dir });
+    for (const file of [clear, sealed]) await verifyPossiblyEncrypted(file, opts, { openers: async () => [opener] });
     const times = { clear: [] as number[], encrypted: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, file] of [
@@ -49,7 +48,6 @@ async function main() {
         t = performance.now();
         const { report } = await verifyPossiblyEncrypted(file, opts, {
           openers: async () => [opener],
-          scratchDir: dir,
         });
         if (report.fatal) throw new Error(`${name}: ${report.fatal.code}`);
         times[name].push(performance.now() - t);

@@ -212,6 +212,32 @@ const RING_SLOTS = 32;
 const sharedSlots = new WeakMap<ArrayBufferLike, SharedSlot>();
 
 /**
+ * The bytes of `chunks` copied into a ring of shared-memory slots (as readFileShared reads a
+ * file): for bytes made on this thread, e.g. an encrypted bundle's decrypted as it is read, so
+ * that the hash worker still takes them without a further copy. Same validity rule for views.
+ */
+export async function* intoSharedSlots(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const ring: SharedSlot[] = [];
+  let k = 0;
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += SLOT_BYTES) {
+      let slot = ring[k % RING_SLOTS];
+      if (!slot) {
+        slot = new SharedSlot();
+        sharedSlots.set(slot.sab, slot);
+        ring.push(slot);
+      } else await slot.idle();
+      k++;
+      const n = Math.min(SLOT_BYTES, chunk.length - at);
+      slot.view.set(chunk.subarray(at, at + n));
+      yield slot.view.subarray(0, n);
+    }
+  }
+}
+
+/**
  * Reads a file once, in order, into a ring of shared-memory slots: the chunks it yields can go to
  * the hash worker without a copy (see update above). Views into a chunk stay valid for the next
  * RING_SLOTS − 1 chunks; keep a copy of anything needed longer.

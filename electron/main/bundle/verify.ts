@@ -4,6 +4,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { BundleFatal, type BundleReport } from '../../../shared/bundle';
 import { loadHashKernel } from '../crypto/blake3';
 import { checkCertificateSignatures, SignerPaths } from './verify/certificates';
+import { EnvelopeFatal } from './envelope/format';
 import { emptyReport } from './verify/checks';
 import { checkPublishedCopies } from './verify/copies';
 import { closeReplay, finishReplay } from './verify/decisions';
@@ -29,11 +30,11 @@ export type { BundleContents, BundleTrust, VerifiedBundle, VerifyBundleOptions }
  * finding under its check (exit 1).
  */
 export async function verifyBundle(path: string, opts: VerifyBundleOptions): Promise<VerifiedBundle> {
-  let fileSize = 0;
+  let fileSize = opts.source?.size ?? 0;
   try {
     const st = statSync(path);
     if (!st.isFile()) throw new Error('not a regular file');
-    fileSize = st.size;
+    if (!opts.source) fileSize = st.size;
   } catch (e) {
     const r = emptyReport(0, false);
     r.fatal = {
@@ -44,11 +45,13 @@ export async function verifyBundle(path: string, opts: VerifyBundleOptions): Pro
     return r;
   }
   const s = await createState(opts, await loadHashKernel());
-  const compressed = await isGzip(path);
-  const report = emptyReport(fileSize, compressed);
+  const report = emptyReport(fileSize, false);
+  let compressed = false;
   try {
+    compressed = await isGzip(path, opts);
+    report.summary.compressed = compressed;
     if (compressed) {
-      const header = await readHead(path, 10);
+      const header = await readHead(path, 10, opts);
       if (header[2] !== 8 || header[3] !== 0)
         throw new BundleFatal(
           'BUNDLE_COMPRESSION_INVALID',
@@ -159,6 +162,8 @@ function withFatal(report: BundleReport, fatal: Fatal): BundleReport {
 /** What made the file unusable: a fatal finding, a gzip stream cut short or corrupt, or a read error. */
 function readFailure(e: unknown, path: string, fileSize: number): Fatal {
   if (e instanceof BundleFatal) return { code: e.code, message: e.message, location: e.location };
+  // An encrypted bundle's chunk that does not authenticate, met while it is read.
+  if (e instanceof EnvelopeFatal) return { code: e.code, message: e.message, location: { file: path, ...e.location } };
   const code = (e as { code?: string }).code;
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test((e as Error).message))
     return { code: 'BUNDLE_TRUNCATED', message: 'the gzip stream ends early', location: { offset: fileSize } };
@@ -175,17 +180,24 @@ function readFailure(e: unknown, path: string, fileSize: number): Fatal {
   };
 }
 
-async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
+/** The bundle's first `n` bytes (or fewer): of the file, or of the source that stands for it. */
+async function readHead(path: string, n: number, opts: VerifyBundleOptions): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
   let got = 0;
-  for await (const c of createReadStream(path, { start: 0, end: n - 1 })) {
-    chunks.push(c as Buffer);
-    got += (c as Buffer).length;
+  const from = opts.source ? opts.source.chunks() : createReadStream(path, { start: 0, end: n - 1 });
+  for await (const c of from as AsyncIterable<Uint8Array>) {
+    chunks.push(c);
+    got += c.length;
+    if (got >= n) break;
   }
-  return new Uint8Array(Buffer.concat(chunks, got));
+  return new Uint8Array(Buffer.concat(chunks, got).subarray(0, Math.min(n, got)));
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const h = await readHead(path, 2).catch(() => new Uint8Array(0));
+async function isGzip(path: string, opts: VerifyBundleOptions): Promise<boolean> {
+  // A file that cannot be read is said by the reading itself; an envelope's refusal is said here.
+  const h = await readHead(path, 2, opts).catch((e: unknown) => {
+    if (e instanceof EnvelopeFatal) throw e;
+    return new Uint8Array(0);
+  });
   return h[0] === 0x1f && h[1] === 0x8b;
 }

@@ -65,7 +65,7 @@ export function OpenWithCardDialog({
           </Text>
           <Text size="sm">
             Your card&apos;s key-management key unwraps it, here, with no network; the bundle inside is then verified
-            like any other.
+            like any other as it is decrypted, and never written to disk in clear.
           </Text>
           <TextInput
             label="ML-KEM key file (path)"

@@ -109,7 +109,7 @@ function seal(recipients: Parameters<typeof sealBundleFile>[2], chunkExponent = 
 }
 
 const verify = (path: string, openers: EnvelopeOpener[]) =>
-  verifyPossiblyEncrypted(path, { trust, blake3: b3 }, { openers: async () => openers, scratchDir: dir });
+  verifyPossiblyEncrypted(path, { trust, blake3: b3 }, { openers: async () => openers });
 const code = async (path: string, openers: EnvelopeOpener[]) => (await verify(path, openers)).report.fatal?.code;
 
 function mutate(path: string, f: (b: Buffer) => Buffer): string {
@@ -205,6 +205,29 @@ describe('encrypted bundles', () => {
       return b;
     });
     expect(await code(swapped, [rec.opener])).toBe('BUNDLE_CIPHERTEXT_TAMPERED');
+  });
+
+  it('verifies while it decrypts, yet a tampered later chunk wins over a fatal finding in an earlier one', async () => {
+    const rec = recoveryKey();
+    // A bundle whose first member is wrong: reading stops in the first chunk.
+    const broken = join(dir, `broken-${n++}.arxbundle`);
+    const bytes = Buffer.from(readFileSync(plain));
+    bytes.write('NOT-A-BUNDLE', 0, 'latin1');
+    writeFileSync(broken, bytes);
+    const out = join(dir, `sealed-${n++}.arxbundle`);
+    sealBundleFile(broken, out, [rec.recipient], 12);
+    const inner = (await verify(out, [rec.opener])).report.fatal?.code;
+    // The same fatal code as the bundle in clear.
+    expect(inner).toBeDefined();
+    expect(inner).toBe((await verifyBundle(broken, { trust, blake3: b3 })).fatal?.code);
+    expect(inner).not.toMatch(/ENVELOPE|CIPHERTEXT/);
+    const size = readFileSync(out).length;
+    expect(
+      await code(
+        mutate(out, (b) => ((b[size - 100]! ^= 0x01), b)),
+        [rec.opener],
+      ),
+    ).toBe('BUNDLE_CIPHERTEXT_TAMPERED');
   });
 
   it('refuses a truncated file, inside the header or the payload', async () => {

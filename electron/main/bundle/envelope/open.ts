@@ -1,12 +1,10 @@
 /**
  * Opening an encrypted bundle: the header read and checked, the holder's stanza unwrapped (card or
- * recovery key), the header MAC checked, then the payload decrypted chunk by chunk into a private
- * temporary file (mode 0600 in a 0700 directory) that the verifier reads as it reads any bundle.
+ * recovery key), the header MAC checked, then the payload decrypted chunk by chunk, each chunk
+ * authenticated before it is handed on, straight into the verifier's reading (never to a file).
  */
 import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ENVELOPE_LIMITS } from '../../../../shared/bundle';
 import { ArxFailure } from '../../../../shared/contract';
 import { openWithKey } from '../../crypto/recipient-wrap';
@@ -183,13 +181,16 @@ export async function openEnvelope(path: string, openers: EnvelopeOpener[]): Pro
   }
 }
 
-/** Decrypts the payload into `outPath` (created 0600); BUNDLE_CIPHERTEXT_TAMPERED at the first chunk that does not authenticate. */
-export function decryptPayload(path: string, opened: OpenedEnvelope, outPath: string): void {
+/**
+ * The payload decrypted chunk by chunk, in order, as the verifier reads it: nothing in clear is
+ * written anywhere. BUNDLE_CIPHERTEXT_TAMPERED at the first chunk that does not authenticate
+ * (the chunks before it were yielded: the reader's verdict is then that fatal code).
+ */
+export function* decryptChunks(path: string, opened: OpenedEnvelope): Generator<Buffer> {
   const { header, key } = opened;
   const size = 1 << header.chunkExponent;
   const chunks = Math.max(1, Math.ceil(header.plainLength / size));
   const fd = openSync(path, 'r');
-  const out = openSync(outPath, 'wx', 0o600);
   const buf = Buffer.alloc(size + TAG_BYTES);
   let at = opened.payloadOffset;
   try {
@@ -210,17 +211,10 @@ export function decryptPayload(path: string, opened: OpenedEnvelope, outPath: st
           { offset: at, chunk: i },
         );
       }
-      writeSync(out, plain);
       at += n;
+      yield plain;
     }
   } finally {
     closeSync(fd);
-    closeSync(out);
   }
-}
-
-/** A private directory for the decrypted bundle; `remove` deletes it and what it holds. */
-export function privateScratch(base: string = tmpdir()): { file: string; remove: () => void } {
-  const dir = mkdtempSync(join(base, 'arx-open-'));
-  return { file: join(dir, 'bundle'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

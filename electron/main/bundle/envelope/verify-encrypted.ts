@@ -3,7 +3,8 @@ import { verifyBundle, type VerifiedBundle, type VerifyBundleOptions } from '../
 import { emptyReport } from '../verify/checks';
 import { EnvelopeFatal } from './format';
 import type { EnvelopeOpener } from './keys';
-import { decryptPayload, isEncryptedBundle, openEnvelope, privateScratch } from './open';
+import { decryptChunks, isEncryptedBundle, openEnvelope, type OpenedEnvelope } from './open';
+import { ENVELOPE_FATAL_CODES } from '../../../../shared/bundle';
 
 /** What the envelope said, for the report: how many recipients, who opened it, whether its stanza was hybrid. */
 export interface EnvelopeSummary {
@@ -15,14 +16,13 @@ export interface EnvelopeSummary {
 export interface VerifyEncryptedOptions {
   /** The card and/or recovery key; asked for only when the file is encrypted. */
   openers: () => Promise<EnvelopeOpener[]>;
-  /** Where the decrypted bundle is written while it is verified (default: the OS temporary directory). */
-  scratchDir?: string;
 }
 
 /**
  * Verifies a bundle that may be encrypted: an envelope is opened first (exit 2 with its own code
- * when it cannot be), the bundle inside decrypted to a private file and verified exactly as a
- * bundle in clear, and the file removed whatever the outcome.
+ * when it cannot be), then the bundle inside is verified exactly as a bundle in clear, its bytes
+ * decrypted as the verifier reads them (no plaintext on disk); a chunk that does not authenticate
+ * ends the reading with its code. The file key is wiped whatever the outcome.
  */
 export async function verifyPossiblyEncrypted(
   path: string,
@@ -30,22 +30,39 @@ export async function verifyPossiblyEncrypted(
   e: VerifyEncryptedOptions,
 ): Promise<{ report: VerifiedBundle; envelope: EnvelopeSummary | null }> {
   if (!isEncryptedBundle(path)) return { report: await verifyBundle(path, opts), envelope: null };
-  const scratch = privateScratch(e.scratchDir);
+  let opened: OpenedEnvelope;
   try {
-    const opened = await openEnvelope(path, await e.openers());
-    try {
-      decryptPayload(path, opened, scratch.file);
-    } finally {
-      opened.key.fill(0);
-    }
-    const envelope = { recipients: opened.recipients, openedBy: opened.openedBy, hybrid: opened.hybrid };
-    return { report: await verifyBundle(scratch.file, opts), envelope };
+    opened = await openEnvelope(path, await e.openers());
   } catch (err) {
     if (!(err instanceof EnvelopeFatal)) throw err;
     const r = emptyReport(statSync(path).size, false);
     r.fatal = { code: err.code, message: err.message, location: { file: path, ...err.location } };
     return { report: r, envelope: null };
+  }
+  try {
+    const source = { size: opened.header.plainLength, chunks: () => decryptChunks(path, opened) };
+    const report = await verifyBundle(path, { ...opts, source });
+    if (report.fatal && !ENVELOPE_CODES.includes(report.fatal.code)) {
+      // Reading stopped at a fatal finding inside: an envelope code still wins (§10.4), so the
+      // chunks after it are authenticated too.
+      const tampered = firstEnvelopeFatal(path, opened);
+      if (tampered) report.fatal = tampered;
+    }
+    if (report.fatal && ENVELOPE_CODES.includes(report.fatal.code)) return { report, envelope: null };
+    return { report, envelope: { recipients: opened.recipients, openedBy: opened.openedBy, hybrid: opened.hybrid } };
   } finally {
-    scratch.remove();
+    opened.key.fill(0);
+  }
+}
+
+const ENVELOPE_CODES: readonly string[] = ENVELOPE_FATAL_CODES;
+
+function firstEnvelopeFatal(path: string, opened: OpenedEnvelope): VerifiedBundle['fatal'] {
+  try {
+    for (const chunk of decryptChunks(path, opened)) chunk.fill(0);
+    return null;
+  } catch (err) {
+    if (!(err instanceof EnvelopeFatal)) throw err;
+    return { code: err.code, message: err.message, location: { file: path, ...err.location } };
   }
 }

@@ -1,8 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BundleFatal, RangeSchema, TarReader, memberKind } from '../../../../shared/bundle';
-import { inlineMemberHasher, readFileShared, workerMemberHasher, type MemberStreamHasher } from '../member-hasher';
+import {
+  inlineMemberHasher,
+  intoSharedSlots,
+  readFileShared,
+  workerMemberHasher,
+  type MemberStreamHasher,
+} from '../member-hasher';
 import { readCertificate, readCrl } from './certificates';
 import { checkCheckpoint, readGatewayKeys } from './checkpoints';
 import { endEvents, feedEvents, startEvents } from './events';
@@ -163,10 +169,16 @@ class MemberReader {
 /** The file as a stream of tar bytes: gunzipped when it is gzip-compressed, with ratio and size limits. */
 function tarBytes(s: VerifyState, path: string, compressed: boolean) {
   // Uncompressed (what the exporter writes): read into shared memory, so that the hash worker
-  // hashes events.bin where it lies; gzip: through the inflater, and the worker gets copies.
-  const file = compressed ? createReadStream(path, { highWaterMark: 1 << 20 }) : null;
+  // hashes events.bin where it lies; gzip: through the inflater, and the worker gets copies. An
+  // encrypted bundle's bytes come from its decryption (opts.source), never from a file in clear.
+  const given = s.opts.source?.chunks() ?? null;
+  const file = compressed
+    ? given
+      ? Readable.from(given, { objectMode: false })
+      : createReadStream(path, { highWaterMark: 1 << 20 })
+    : null;
   const counted = { in: 0, out: 0 };
-  let source: AsyncIterable<Uint8Array> = file ?? readFileShared(path);
+  let source: AsyncIterable<Uint8Array> = file ?? (given ? intoSharedSlots(given) : readFileShared(path));
   if (file) {
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -176,7 +188,7 @@ function tarBytes(s: VerifyState, path: string, compressed: boolean) {
     });
     source = file.pipe(counter).pipe(createGunzip({ chunkSize: 1 << 20 }));
     counter.on('error', (e) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
-    file.on('error', (e) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
+    file.on('error', (e: Error) => (source as unknown as NodeJS.ReadableStream).emit('error', e));
   }
   const { limits } = s;
   async function* checked(): AsyncGenerator<Uint8Array> {

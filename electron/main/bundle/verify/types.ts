@@ -19,6 +19,11 @@ export interface BundleTrust {
 
 export interface VerifyBundleOptions {
   trust: BundleTrust;
+  /**
+   * The bundle's bytes when they are not the file at the path itself: an encrypted bundle's,
+   * decrypted as they are read (`chunks` is called once per reading pass; `size` is the bundle's).
+   */
+  source?: { size: number; chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array> };
   blake3: Blake3;
   limits?: Partial<BundleLimits>;
   /** `again`: the second pass of a bundle that is not intact (one thread, for the exact findings; see eventDigestsInWorker). */
