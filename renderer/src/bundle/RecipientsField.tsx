@@ -1,4 +1,4 @@
-import { ActionIcon, Button, FileButton, Group, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Button, FileButton, Group, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 
 /** One recipient of an encrypted export: a file main reads (by path), or one picked here and sent as PEM text. */
@@ -107,14 +107,16 @@ function RecipientList({ value, onChange }: { value: readonly Recipient[]; onCha
             <Text size="sm" style={{ wordBreak: 'break-all' }}>
               {name}
             </Text>
-            <ActionIcon
-              variant="subtle"
-              color="gray"
-              aria-label={`Remove recipient ${name}`}
-              onClick={() => onChange(value.filter((_, j) => j !== i))}
-            >
-              ×
-            </ActionIcon>
+            <Tooltip label={`Remove recipient ${name}`}>
+              <ActionIcon
+                variant="subtle"
+                color="gray"
+                aria-label={`Remove recipient ${name}`}
+                onClick={() => onChange(value.filter((_, j) => j !== i))}
+              >
+                ×
+              </ActionIcon>
+            </Tooltip>
           </Group>
         );
       })}

@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Group, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import type { PolicyTest } from '../../../shared/contract/domains/policy-lifecycle';
@@ -136,9 +136,11 @@ function TestRow({ test: t, result: r, onRemove }: { test: PolicyTest; result?: 
         )}
       </Table.Td>
       <Table.Td>
-        <ActionIcon variant="subtle" color="red" aria-label={`Remove test ${t.name}`} onClick={onRemove}>
-          ×
-        </ActionIcon>
+        <Tooltip label={`Remove test ${t.name}`}>
+          <ActionIcon variant="subtle" color="red" aria-label={`Remove test ${t.name}`} onClick={onRemove}>
+            ×
+          </ActionIcon>
+        </Tooltip>
       </Table.Td>
     </Table.Tr>
   );
