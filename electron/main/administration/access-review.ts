@@ -1,11 +1,7 @@
-import { constants, verify, X509Certificate } from 'node:crypto';
-import { fromBase64 } from '../../../shared/bytes';
-import { DsseEnvelopeSchema, pae } from '../../../shared/dsse';
 import type { GrantForReview } from '../controlplane/repos/administration';
-import { ADMIN_PAYLOAD_TYPE } from './admin-steps';
+import { grantChecks, type SignatureCheck } from '../pki/grant-signatures';
 
-/** How a grant's signature stands, checked now against the enrolled certificates. */
-export type SignatureCheck = 'verified' | 'bootstrap' | 'missing' | 'invalid' | 'not-required';
+export type { SignatureCheck };
 
 export interface AccessReviewEntry {
   tenant: string;
@@ -23,48 +19,7 @@ export interface AccessReviewEntry {
   expiresSoon: boolean;
 }
 
-type Certs = Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date }>;
-
-/**
- * A signature made on the card over SHA-256 of the PAE: ECDSA (DER) for EC keys; RSASSA-PSS with a
- * 32-byte salt (the card service's default) or PKCS#1 v1.5 for RSA keys. Never throws.
- */
-function verifiesOnCard(der: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
-  try {
-    const key = new X509Certificate(der).publicKey;
-    if (key.asymmetricKeyType === 'ec') return verify('sha256', data, { key, dsaEncoding: 'der' }, sig);
-    if (key.asymmetricKeyType !== 'rsa') return false;
-    return (
-      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig) ||
-      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, sig)
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `envelope` is a statement of `signer`'s enrolled signing certificate that verifies and says `want`. */
-function check(envelope: unknown, signer: string | null, want: Record<string, unknown>, certs: Certs): SignatureCheck {
-  if (envelope === null || envelope === undefined || signer === null) return 'missing';
-  const env = DsseEnvelopeSchema.safeParse(envelope);
-  if (!env.success || env.data.payloadType !== ADMIN_PAYLOAD_TYPE) return 'invalid';
-  const payload = fromBase64(env.data.payload);
-  if (!payload) return 'invalid';
-  let statement: Record<string, unknown>;
-  try {
-    statement = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-  } catch {
-    return 'invalid';
-  }
-  if (Object.entries(want).some(([k, v]) => statement[k] !== v)) return 'invalid';
-  const ok = env.data.signatures.some((s) => {
-    const cert = certs.get(s.keyid);
-    const sig = fromBase64(s.sig);
-    if (!cert || cert.operatorId !== signer || cert.usage !== 'signature' || !sig) return false;
-    return verifiesOnCard(cert.der, pae(env.data.payloadType, payload), sig);
-  });
-  return ok ? 'verified' : 'invalid';
-}
+type Certs = ReadonlyMap<string, { operatorId: string; usage: string; der: Uint8Array; notAfter: Date }>;
 
 /**
  * Who holds which role in which tenant, since when, granted and approved by whom, with those
@@ -84,17 +39,7 @@ export function accessReview(
     if (!prev || c.notAfter < prev) expiry.set(c.operatorId, c.notAfter);
   }
   return grants.map((g) => {
-    const base = { tenantId: g.tenantId, operatorId: g.operatorId, role: g.role };
-    const twoPerson = g.role === 'isso' || g.role === 'administrator';
-    let grant: SignatureCheck;
-    let approval: SignatureCheck = 'not-required';
-    if (g.grantedBy === null && g.grantEnvelope === null && g.bootstrapRecorded) grant = 'bootstrap';
-    else if (twoPerson) {
-      const request = (g.grantEnvelope as { payload?: string } | null) ?? null;
-      const requestId = request ? requestIdOf(request) : undefined;
-      grant = check(g.grantEnvelope, g.grantedBy, { action: 'role.grant', ...base, requestId }, certs);
-      approval = check(g.approvalEnvelope, g.approvedBy, { action: 'role.approve', ...base, requestId }, certs);
-    } else grant = check(g.grantEnvelope, g.grantedBy, { action: 'role.grant', ...base }, certs);
+    const { grant, approval } = grantChecks(g, certs);
     const exp = expiry.get(g.operatorId) ?? null;
     return {
       tenant: g.tenantSlug,
@@ -111,15 +56,6 @@ export function accessReview(
       expiresSoon: exp !== null && exp.getTime() <= warnUntil,
     };
   });
-}
-
-function requestIdOf(envelope: { payload?: string }): unknown {
-  try {
-    const bytes = envelope.payload ? fromBase64(envelope.payload) : undefined;
-    return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as { requestId?: unknown }).requestId : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const CSV_COLUMNS: (keyof AccessReviewEntry)[] = [

@@ -14,11 +14,11 @@ import { expectedWriter, lockChain } from '../controlplane/repos/events';
 import { operatorRoleName } from '../controlplane/repos/operator-logins';
 import { withTenant } from '../controlplane/tenant-session';
 import { prepareOperatorLogin } from '../crypto/operator-login-wrap';
+import { ADMIN_PAYLOAD_TYPE } from '../pki/grant-signatures';
 import { enrolledEvent } from './bootstrap';
 import type { EnrolmentCard } from './card-certificates';
 
-/** The payload type of every administration statement (the definer functions check it). */
-export const ADMIN_PAYLOAD_TYPE = 'application/vnd.arx.administration+json';
+export { ADMIN_PAYLOAD_TYPE };
 const SOURCE = '/arx/console/administration';
 
 /** The acting administrator's card: a signature over a SHA-256 digest and the Digital Signature certificate that made it. */
