@@ -82,6 +82,12 @@ export function problemMeaning(p: ProblemForMeaning): string {
       return `The searchable (jsonb) copies could not be compared with the stored bytes.`;
     case 'POLICY_VERSION_MODIFIED':
       return `The text of policy version ${String(d.expected ?? '').slice(0, 12)}… was modified: it no longer hashes to its recorded digest${seq >= 0 ? ` (first used by event ${n(seq)})` : ''}.`;
+    case 'GRANT_SIGNATURE_INVALID':
+      return `The ${String(d.role ?? '')} grant of operator ${String(d.edipi ?? '')} carries an administrator's card signature (${d.found === 'approval' ? 'the approval' : 'the grant'}) that does not verify now: the grant was changed after it was signed, or the signature was forged.`;
+    case 'GRANT_UNSIGNED':
+      return `${count === 1 ? '1 role grant carries' : `${n(count)} role grants carry`} no administrator's card signature: made outside the administration functions (a demo seeding, a superuser's insert), they should have been signed.`;
+    case 'GRANT_BOOTSTRAP_RECORDED':
+      return `${count === 1 ? '1 administrator grant was' : `${n(count)} administrator grants were`} made by the DBA at bootstrap, without a card signature, as the chain records (docs/deployment.md).`;
     default:
       return `Problem ${p.code} at event ${n(seq)}.`;
   }

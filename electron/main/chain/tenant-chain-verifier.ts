@@ -11,6 +11,7 @@ import { checkPolicyVersions } from './policy-rehash';
 import { streamChain, type CopyState } from './stream-chain';
 import type { StreamResult } from './stream-verifier';
 import { writerIssues } from './writer-check';
+import { grantIssues } from './grant-check';
 import {
   cancelled,
   fromChain,
@@ -102,6 +103,7 @@ interface Parts {
   blake3: string;
   foreign: { errors: VerificationIssue[]; warnings: VerificationIssue[] };
   writers: { errors: VerificationIssue[]; warnings: VerificationIssue[] };
+  grants: { errors: VerificationIssue[]; warnings: VerificationIssue[] };
   docs: DocumentsResult;
 }
 
@@ -138,6 +140,7 @@ async function verifyInSnapshot(
   );
   const foreign = foreignIssues(tenantId, streamed, range.from);
   const writers = await writerIssues(client, streamed, opts.writerTrust ?? null);
+  const grants = await grantIssues(client, tenantId);
   let docs: DocumentsResult = { documents: 'skipped', errors: [], warnings: [] };
   if (opts.checkDocuments !== false) {
     progress.phase('documents');
@@ -147,7 +150,7 @@ async function verifyInSnapshot(
     docs = await compareDocuments(client, tenantId, range, modified, signal);
   }
   if (signal?.aborted) throw cancelled();
-  return { range, series, policy, streamed, blake3: kernel.blake3.name, foreign, writers, docs };
+  return { range, series, policy, streamed, blake3: kernel.blake3.name, foreign, writers, grants, docs };
 }
 
 /** Events that name another tenant in their own bytes: the first few listed, the rest counted. */
@@ -183,8 +186,11 @@ function assemble(
   const { report, rows, bytes, firstSeq, lastSeq } = p.streamed;
   const verified = p.series.verified;
   // Same order as found: checkpoints, policy versions, foreign tenants, documents; then by seq (stable).
-  const errors = [...p.series.issues, ...p.policy.issues, ...p.foreign.errors, ...p.writers.errors, ...p.docs.errors];
-  const warnings = [...p.foreign.warnings, ...p.writers.warnings, ...p.docs.warnings];
+  const errors = [
+    ...[...p.series.issues, ...p.policy.issues, ...p.foreign.errors, ...p.writers.errors, ...p.grants.errors],
+    ...p.docs.errors,
+  ];
+  const warnings = [...p.foreign.warnings, ...p.writers.warnings, ...p.grants.warnings, ...p.docs.warnings];
   const all = [...report.errors.map(fromChain), ...errors].sort((a, b) => a.details.seq - b.details.seq);
   const warn = [...report.warnings.map(fromChain), ...warnings].sort((a, b) => a.details.seq - b.details.seq);
   const inRange = verified.filter((c) => to === null || c.size - 1 <= to);

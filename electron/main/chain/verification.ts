@@ -20,6 +20,9 @@ export const ENGINE_ISSUE_CODES = [
   'EVENT_WRITER_UNSIGNED',
   'EVENT_WRITER_NOT_NAMED',
   'EVENT_WRITER_CERTS_UNVALIDATED',
+  'GRANT_SIGNATURE_INVALID',
+  'GRANT_UNSIGNED',
+  'GRANT_BOOTSTRAP_RECORDED',
 ] as const;
 export type EngineIssueCode = (typeof ENGINE_ISSUE_CODES)[number];
 /** Kept for callers of the first version of this module. */
@@ -29,6 +32,8 @@ const ENGINE_WARNINGS: ReadonlySet<string> = new Set([
   'EVENT_WRITER_UNSIGNED',
   'EVENT_WRITER_NOT_NAMED',
   'EVENT_WRITER_CERTS_UNVALIDATED',
+  'GRANT_UNSIGNED',
+  'GRANT_BOOTSTRAP_RECORDED',
 ]);
 
 export interface VerificationIssue {

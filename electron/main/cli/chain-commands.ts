@@ -70,7 +70,8 @@ function problemLines(p: VerifyProblem): string[] {
     .filter(Boolean)
     .join(', ');
   const count = p.count !== null && p.count > 1 ? ` (${p.count} events)` : '';
-  return [`  ${p.code} at seq ${p.seq}${count}: ${p.message}${ev ? ` (${ev})` : ''}`, `      ${p.meaning}`];
+  const at = p.seq >= 0 ? ` at seq ${p.seq}` : '';
+  return [`  ${p.code}${at}${count}: ${p.message}${ev ? ` (${ev})` : ''}`, `      ${p.meaning}`];
 }
 
 /** The verification result (the contract's `audit.verifyResult`) as a person reads it. */
@@ -94,7 +95,7 @@ export function formatVerification(r: VerifyResult): string {
   for (const p of r.problems.filter((p) => p.severity === 'error')) lines.push(...problemLines(p));
   if (n.omitted) lines.push(`  … and ${n.omitted} more (see --json).`);
   for (const w of r.problems.filter((p) => p.severity === 'warning'))
-    lines.push(`  warning ${w.code} from seq ${w.seq}: ${w.meaning}`);
+    lines.push(`  warning ${w.code}${w.seq >= 0 ? ` from seq ${w.seq}` : ''}: ${w.meaning}`);
   if (r.checkpoint)
     lines.push(
       `Anchored on the signed checkpoint of size ${r.checkpoint.treeSize} (root ${r.checkpoint.rootSha256}, issued ${r.checkpoint.issuedAt}).`,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessReview } from '../../../electron/main/administration/access-review';
+import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
 import { Administration } from '../../../electron/main/administration/admin-steps';
 import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
 import {
@@ -174,6 +175,32 @@ export function reEnrolment(open: (prefix: string) => Promise<MigratedDatabase>)
       const row = (role: string) => review.find((r) => r.edipi === c.edipi && r.role === role);
       expect(row('auditor')).toMatchObject({ grant: 'verified', grantedBy: ids.b.operatorId });
       expect(row('approver')).toMatchObject({ grant: 'verified', grantedBy: ids.b.operatorId });
+    });
+    it('has the chain verification flag unsigned grants, bootstrap records apart, and a grant signature that fails', async () => {
+      const codes = async (tenant: string) => {
+        const r = await verifyTenantChain(db.admin, tenant, { checkDocuments: false });
+        const grants = [...r.errors, ...r.warnings].filter((i) => i.code.startsWith('GRANT_'));
+        return grants.map((i) => [i.code, i.severity, i.details.count ?? i.details.edipi]);
+      };
+      const sys = (await db.admin.query('SELECT system_tenant FROM arx.control_plane')).rows[0].system_tenant;
+      expect(await codes(sys)).toEqual([['GRANT_BOOTSTRAP_RECORDED', 'warning', 2]]);
+      expect(await codes(db.tenants.a)).toEqual([]);
+      await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'approver')`, [
+        db.tenants.a,
+        ids.d.operatorId,
+      ]);
+      expect(await codes(db.tenants.a)).toEqual([['GRANT_UNSIGNED', 'warning', 1]]);
+      // A DBA who names another granter than the administrator who signed.
+      await db.admin.query(`UPDATE arx.role_grants SET granted_by = $1 WHERE tenant_id = $2 AND role = 'auditor'`, [
+        ids.a.operatorId,
+        db.tenants.a,
+      ]);
+      // An error (this suite's events are not card-signed: the writer errors beside it are not the point).
+      const r = await verifyTenantChain(db.admin, db.tenants.a, { checkDocuments: false });
+      const grantErrors = r.errors.filter((e) => e.code.startsWith('GRANT_'));
+      expect(grantErrors.map((e) => [e.code, e.severity, e.details.seq, e.details.edipi, e.details.role])).toEqual([
+        ['GRANT_SIGNATURE_INVALID', 'error', -1, ids.c.edipi, 'auditor'],
+      ]);
     });
   });
 }
