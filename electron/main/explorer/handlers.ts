@@ -44,8 +44,37 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       deps.log(`explorer: warming the proof cache of ${tenantId} failed: ${(err as Error).message}`);
     }
   };
-  // Pages, events, facets and dashboards are declared offline: 'cache' (shared/contract): sealed
-  // online, answered from the local cache (marked cached) when the control plane is unreachable.
+  describeOfflineExplorer(deps);
+  return {
+    'explorer.query': async (req) => {
+      const t0 = performance.now();
+      const page = await run(req.tenantId, (c) =>
+        queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit),
+      );
+      return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
+    },
+    'explorer.event': async (req) => {
+      const h = await hashing();
+      return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
+    },
+    'explorer.facets': async (req) => {
+      const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
+      void warmProofs(req.tenantId);
+      return facets;
+    },
+    'explorer.dashboard': async (req) => {
+      const t0 = performance.now();
+      const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
+      return { ...d, elapsedMs: Math.round(performance.now() - t0) };
+    },
+  };
+}
+
+/**
+ * Pages, events, facets and dashboards are declared offline: 'cache' (shared/contract): sealed
+ * online, answered from the local cache (marked cached) when the control plane is unreachable.
+ */
+function describeOfflineExplorer(deps: DomainDeps): void {
   deps.offline.describe({
     'explorer.query': {
       kind: 'event-page',
@@ -80,27 +109,4 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
         notCachedHere('this dashboard (this tenant and time range)', { tenantId: req.tenantId, path: 'timeFrom' }),
     },
   });
-  return {
-    'explorer.query': async (req) => {
-      const t0 = performance.now();
-      const page = await run(req.tenantId, (c) =>
-        queryPage(c, req.tenantId, req.filter, req.sort, req.cursor, req.limit),
-      );
-      return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
-    },
-    'explorer.event': async (req) => {
-      const h = await hashing();
-      return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
-    },
-    'explorer.facets': async (req) => {
-      const facets = await run(req.tenantId, (c) => loadFacets(c, req.tenantId));
-      void warmProofs(req.tenantId);
-      return facets;
-    },
-    'explorer.dashboard': async (req) => {
-      const t0 = performance.now();
-      const d = await run(req.tenantId, (c) => loadDashboard(c, req.tenantId, req.timeFrom, req.timeTo));
-      return { ...d, elapsedMs: Math.round(performance.now() - t0) };
-    },
-  };
 }
