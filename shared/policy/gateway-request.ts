@@ -147,12 +147,22 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
       parents: [{ type: ENTITY_TYPES.provider, id: req.provider }],
     },
   ];
+  const teams = teamEntities(directory, req.user, user);
+  if (!teams.ok) return teams;
+  entities.push(...teams.value);
+  const context = requestContext(req, time);
+  return policyOk({ principal, action: { ...INVOKE_MODEL }, resource, context, entities });
+}
+
+/** The user's teams and their organisations, each once, in a stable order. */
+function teamEntities(directory: GatewayDirectory, userId: string, user: DirectoryUser): PolicyResult<CedarEntity[]> {
+  const entities: CedarEntity[] = [];
   const organisations = new Set<string>();
   for (const t of [...new Set(user.teams)].sort()) {
     if (!has(directory.teams, t))
       return policyFail(
         'POLICY_ENTITY_UNKNOWN',
-        `unknown team ${JSON.stringify(t)} of user ${JSON.stringify(req.user)}`,
+        `unknown team ${JSON.stringify(t)} of user ${JSON.stringify(userId)}`,
         { path: 'team' },
       );
     const org = directory.teams[t]!.organisation;
@@ -165,7 +175,11 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
   }
   for (const o of [...organisations].sort())
     entities.push({ uid: { type: ENTITY_TYPES.organisation, id: o }, attrs: {}, parents: [] });
+  return policyOk(entities);
+}
 
+/** The request's context: what was asked, when (local hour and weekday), and any break-glass justification. */
+function requestContext(req: GatewayRequest, time: LocalTime): Record<string, CedarValue> {
   const context: Record<string, CedarValue> = {
     classification: entityRef({ type: ENTITY_TYPES.classification, id: req.classification }),
     classificationLevel: classificationLevel(req.classification),
@@ -185,5 +199,5 @@ function buildCedarRequest(input: unknown, directory: GatewayDirectory): PolicyR
       justificationLength: [...req.breakGlass.justification.trim()].length,
     };
   }
-  return policyOk({ principal, action: { ...INVOKE_MODEL }, resource, context, entities });
+  return context;
 }
