@@ -64,6 +64,33 @@ export function upnsOf(cert: X509Certificate): string[] {
 /** Extracts and cross-checks the EDIPI; throws an ArxFailure with a stable code naming the subject. */
 export function cardIdentity(cert: X509Certificate): CardIdentity {
   const subject = cert.subject;
+  const first = upnIdentity(cert);
+  const { commonName, parts, cnEdipi } = commonNameParts(cert);
+  if (cnEdipi !== first.edipi) {
+    throw new ArxFailure(
+      'EDIPI_MISMATCH',
+      `The CN "${commonName}" names EDIPI ${cnEdipi} but the UPN names ${first.edipi}.`,
+      {
+        subject,
+        edipi: first.edipi,
+        found: cnEdipi,
+      },
+    );
+  }
+  return {
+    edipi: first.edipi,
+    upn: first.upn,
+    upnForm: first.upnForm,
+    lastName: parts[0]!,
+    firstName: parts[1]!,
+    middleName: parts.length === 4 ? parts[2]! : null,
+    commonName,
+  };
+}
+
+/** The EDIPI the UPNs of the subject alternative name carry: at least one, all the same. */
+function upnIdentity(cert: X509Certificate) {
+  const subject = cert.subject;
   const upns = upnsOf(cert);
   if (upns.length === 0) {
     throw new ArxFailure(
@@ -98,7 +125,12 @@ export function cardIdentity(cert: X509Certificate): CardIdentity {
       },
     );
   }
+  return first;
+}
 
+/** The one CN, of the form LAST.FIRST.MIDDLE.EDIPI (MIDDLE optional) with a 10-digit EDIPI. */
+function commonNameParts(cert: X509Certificate) {
+  const subject = cert.subject;
   const cns = cert.subjectName.getField('CN');
   if (cns.length !== 1) {
     throw new ArxFailure(
@@ -125,24 +157,5 @@ export function cardIdentity(cert: X509Certificate): CardIdentity {
       subject,
     });
   }
-  if (cnEdipi !== first.edipi) {
-    throw new ArxFailure(
-      'EDIPI_MISMATCH',
-      `The CN "${commonName}" names EDIPI ${cnEdipi} but the UPN names ${first.edipi}.`,
-      {
-        subject,
-        edipi: first.edipi,
-        found: cnEdipi,
-      },
-    );
-  }
-  return {
-    edipi: first.edipi,
-    upn: first.upn,
-    upnForm: first.upnForm,
-    lastName: parts[0]!,
-    firstName: parts[1]!,
-    middleName: parts.length === 4 ? parts[2]! : null,
-    commonName,
-  };
+  return { commonName, parts, cnEdipi };
 }
