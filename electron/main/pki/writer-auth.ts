@@ -159,6 +159,19 @@ function judge(
       found: writer ?? '(none)',
     };
   }
+  return cardSignatureIssue(seq, type, writer, ev, split, certificates, keyOf);
+}
+
+/** The event's card signature: a validated certificate of its named operator, valid at its time, and verifying. */
+function cardSignatureIssue(
+  seq: number,
+  type: string,
+  writer: string | null,
+  ev: Record<string, unknown>,
+  split: NonNullable<ReturnType<typeof splitEventSignature>>,
+  certificates: ReadonlyMap<string, OperatorCertificate>,
+  keyOf: (sha: string) => KeyObject | null,
+): WriterIssue | null {
   const certSha = typeof ev['arxcert'] === 'string' ? ev['arxcert'] : '';
   const cert = certificates.get(certSha);
   const bound = cert && (cert.operatorId === null || `operator/${cert.operatorId}` === writer);
