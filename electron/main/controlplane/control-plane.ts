@@ -73,65 +73,9 @@ export class ControlPlane {
       detail: mode === 'embedded' ? 'Starting the embedded database' : 'Connecting',
     });
     try {
-      if (mode === 'embedded') {
-        this.embedded = await startEmbeddedPostgres(this.config.dataDir, this.log);
-        const e = this.embedded;
-        const at = { host: e.host, port: e.port, database: e.database };
-        // Migrations run automatically only here, on the embedded default, as its admin. The
-        // console itself then connects as a role that row-level security binds.
-        this.adminPool = new pg.Pool({ ...at, user: e.user, password: e.password, max: 2 });
-        const admin = await this.adminPool.connect();
-        try {
-          await migrate(admin);
-          await createLoginRole(admin, EMBEDDED_BOOTSTRAP_ROLE, e.bootstrapPassword, 'arx_bootstrap');
-          await createLoginRole(admin, EMBEDDED_GATEWAY_ROLE, e.gatewayPassword, 'arx_gateway');
-          await admin.query(`DO $$ BEGIN
-            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RETIRED_CONSOLE_ROLE}') THEN
-              ALTER ROLE ${RETIRED_CONSOLE_ROLE} NOLOGIN;
-            END IF;
-          END $$`);
-        } finally {
-          admin.release();
-        }
-        this.target = { ...at, ssl: false };
-        this.pool = new pg.Pool({ ...at, user: EMBEDDED_BOOTSTRAP_ROLE, password: e.bootstrapPassword, max: 2 });
-        this.gatewayPool = new pg.Pool({ ...at, user: EMBEDDED_GATEWAY_ROLE, password: e.gatewayPassword, max: 8 });
-      } else {
-        const url = this.config.controlPlane.url;
-        if (!url)
-          throw new ArxFailure('DB_NOT_CONFIGURED', 'Control-plane mode is external but ARX_DATABASE_URL is not set.');
-        const target = checkConnectionSecurity(url, this.config.controlPlane.caFile);
-        const ssl = target.verifyFull
-          ? {
-              ca: readFileSync(this.config.controlPlane.caFile!, 'utf8'),
-              rejectUnauthorized: true,
-              servername: target.host,
-            }
-          : false;
-        const parsed = new URL(url);
-        parsed.search = '';
-        // The configured URL is the bootstrap login; operators reach the same server and database.
-        this.target = { host: target.host, port: target.port, database: target.database, ssl };
-        this.pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 2 });
-      }
-      // An idle client's error (the server restarting, an admin terminating it) must not crash the
-      // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
-      for (const p of [this.adminPool, this.gatewayPool])
-        p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
-      // A CHECKED-OUT client has no pool listener: if its connection dies between two queries (a
-      // transaction waiting on other work, a COPY consumer), pg emits 'error' on the client and,
-      // with nobody listening, the process dies of an uncaught exception. Every client gets a
-      // listener from birth; the query in progress still fails, and the pool discards the client.
-      for (const p of [this.pool, this.adminPool, this.gatewayPool]) {
-        p?.on('connect', (client) =>
-          client.on('error', (err) => this.log(`control-plane connection lost: ${err.message}`)),
-        );
-      }
-      this.pool.on('error', (err) => {
-        this.log(`control-plane pool error: ${err.message}`);
-        this.set({ state: 'unreachable', mode, detail: 'The control-plane database stopped answering' });
-      });
-      await this.pool.query('SELECT 1');
+      const pool = mode === 'embedded' ? await this.startEmbedded() : this.connectExternal();
+      this.listenForErrors(mode, pool);
+      await pool.query('SELECT 1');
       this.set({ state: 'connected', mode, detail: this.describe() });
       this.health.start();
     } catch (err) {
@@ -147,6 +91,74 @@ export class ControlPlane {
       this.set(this.unreachable(f.message));
       throw f;
     }
+  }
+
+  /**
+   * Migrations run automatically only here, on the embedded default, as its admin. The console
+   * itself then connects as a role that row-level security binds.
+   */
+  private async startEmbedded(): Promise<pg.Pool> {
+    this.embedded = await startEmbeddedPostgres(this.config.dataDir, this.log);
+    const e = this.embedded;
+    const at = { host: e.host, port: e.port, database: e.database };
+    this.adminPool = new pg.Pool({ ...at, user: e.user, password: e.password, max: 2 });
+    const admin = await this.adminPool.connect();
+    try {
+      await migrate(admin);
+      await createLoginRole(admin, EMBEDDED_BOOTSTRAP_ROLE, e.bootstrapPassword, 'arx_bootstrap');
+      await createLoginRole(admin, EMBEDDED_GATEWAY_ROLE, e.gatewayPassword, 'arx_gateway');
+      await admin.query(`DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${RETIRED_CONSOLE_ROLE}') THEN
+          ALTER ROLE ${RETIRED_CONSOLE_ROLE} NOLOGIN;
+        END IF;
+      END $$`);
+    } finally {
+      admin.release();
+    }
+    this.target = { ...at, ssl: false };
+    this.pool = new pg.Pool({ ...at, user: EMBEDDED_BOOTSTRAP_ROLE, password: e.bootstrapPassword, max: 2 });
+    this.gatewayPool = new pg.Pool({ ...at, user: EMBEDDED_GATEWAY_ROLE, password: e.gatewayPassword, max: 8 });
+    return this.pool;
+  }
+
+  private connectExternal(): pg.Pool {
+    const url = this.config.controlPlane.url;
+    if (!url)
+      throw new ArxFailure('DB_NOT_CONFIGURED', 'Control-plane mode is external but ARX_DATABASE_URL is not set.');
+    const target = checkConnectionSecurity(url, this.config.controlPlane.caFile);
+    const ssl = target.verifyFull
+      ? {
+          ca: readFileSync(this.config.controlPlane.caFile!, 'utf8'),
+          rejectUnauthorized: true,
+          servername: target.host,
+        }
+      : false;
+    const parsed = new URL(url);
+    parsed.search = '';
+    // The configured URL is the bootstrap login; operators reach the same server and database.
+    this.target = { host: target.host, port: target.port, database: target.database, ssl };
+    this.pool = new pg.Pool({ connectionString: parsed.toString(), ssl, max: 2 });
+    return this.pool;
+  }
+
+  private listenForErrors(mode: CpStatus['mode'], pool: pg.Pool): void {
+    // An idle client's error (the server restarting, an admin terminating it) must not crash the
+    // process: pg-pool drops that client, and the next query reconnects or reports DB_UNREACHABLE.
+    for (const p of [this.adminPool, this.gatewayPool])
+      p?.on('error', (err) => this.log(`control-plane pool error: ${err.message}`));
+    // A CHECKED-OUT client has no pool listener: if its connection dies between two queries (a
+    // transaction waiting on other work, a COPY consumer), pg emits 'error' on the client and,
+    // with nobody listening, the process dies of an uncaught exception. Every client gets a
+    // listener from birth; the query in progress still fails, and the pool discards the client.
+    for (const p of [this.pool, this.adminPool, this.gatewayPool]) {
+      p?.on('connect', (client) =>
+        client.on('error', (err) => this.log(`control-plane connection lost: ${err.message}`)),
+      );
+    }
+    pool.on('error', (err) => {
+      this.log(`control-plane pool error: ${err.message}`);
+      this.set({ state: 'unreachable', mode, detail: 'The control-plane database stopped answering' });
+    });
   }
 
   /**
