@@ -37,20 +37,16 @@ export async function startCardConsole(
   // SoftHSM2 reads its configuration from the environment of the process that loads it.
   process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
   // The console holds only the bootstrap login; each operator's own login is unwrapped by their card.
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await createLoginRole(db.admin, `bootstrap_${suffix}`, pw, 'arx_bootstrap');
-  const env: Record<string, string> = {
-    HOME: '/tmp',
-    ARX_DATA_DIR: overrides.ARX_DATA_DIR ?? mkdtempSync(join(tmpdir(), `arx-${prefix}-`)),
-    ARX_DATABASE_URL: `postgres://bootstrap_${suffix}:${pw}@127.0.0.1:${port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
-    ...overrides,
-  };
+  const env = await workstationEnv(
+    db,
+    cards,
+    {
+      HOME: '/tmp',
+      ARX_DATA_DIR: overrides.ARX_DATA_DIR ?? mkdtempSync(join(tmpdir(), `arx-${prefix}-`)),
+      ...overrides,
+    },
+    port,
+  );
   const config = loadConfig(env);
   const services = createConsoleServices(config, log);
   try {
@@ -114,4 +110,29 @@ export async function cacheUnlocked(c: Pick<ConsoleCaller, 'call'>): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the cache did not open with the card');
+}
+
+/**
+ * A workstation's environment for the test cards and database: a fresh bootstrap login
+ * (bootstrap_<suffix>, the only database credential a workstation holds), the cards' module,
+ * trust anchors, intermediates, CRLs and policy arc; `extra` adds or replaces entries.
+ */
+export async function workstationEnv(
+  db: Pick<MigratedDatabase, 'name' | 'admin'>,
+  cards: ProvisionedTestCards,
+  extra: Record<string, string>,
+  port = inject('pg').port,
+): Promise<Record<string, string>> {
+  const suffix = db.name.slice(-12);
+  const pw = randomBytes(18).toString('base64url');
+  await createLoginRole(db.admin, `bootstrap_${suffix}`, pw, 'arx_bootstrap');
+  return {
+    ARX_DATABASE_URL: `postgres://bootstrap_${suffix}:${pw}@127.0.0.1:${port}/${db.name}`,
+    ARX_PKCS11_MODULE: cards.module,
+    ARX_TRUST_ANCHORS: cards.trustAnchors,
+    ARX_INTERMEDIATES: cards.intermediates,
+    ARX_CRLS: cards.crls,
+    ARX_POLICY_ARCS: cards.policyArc,
+    ...extra,
+  };
 }

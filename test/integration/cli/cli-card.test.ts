@@ -1,10 +1,10 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import {
   provisionTestCards,
@@ -12,7 +12,8 @@ import {
   SOFTHSM2_MODULE,
   type ProvisionedTestCards,
 } from '../../../electron/main/card/test-cards';
-import { createLoginRole } from '../../../electron/main/controlplane/tenant-session';
+import { workstationEnv } from '../../support/card-console';
+import { CLI_MAIN, cliRunner } from '../../support/cli';
 import { migratedDatabase } from '../../support/pg';
 import { simulateCheckpointedChain, tamperAsOwner } from '../../support/tamper';
 
@@ -29,23 +30,7 @@ const key = { secret: ed25519.utils.randomSecretKey(), name: 'arx-gateway.cli-te
 const ADAMS = 'ARX TEST ADAMS EC';
 // A PIN no digest or timestamp contains by chance, so that finding it anywhere means it leaked.
 const SECRET_PIN = `Qz${randomBytes(5).toString('hex')}`;
-const main = join(process.cwd(), 'electron/main/cli/main.ts');
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function arx(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
-    env: { ...env, ...opts.env },
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const arx = cliRunner(() => env);
 
 /** A tenant with `events` checkpointed events where the test cards' operators hold their roles. */
 async function tenantWith(events: number): Promise<string> {
@@ -73,21 +58,12 @@ beforeAll(async () => {
     { env: { PATH: process.env.PATH, SOFTHSM2_CONF: cards.softhsm2Conf }, stdio: 'ignore' },
   );
   // The workstation holds the bootstrap login only; each operator's own login is unwrapped by their card.
-  const suffix = db.name.slice(-12);
-  const pw = randomBytes(18).toString('base64url');
-  await createLoginRole(db.admin, `bootstrap_${suffix}`, pw, 'arx_bootstrap');
-  env = {
+  env = await workstationEnv(db, cards, {
     PATH: process.env.PATH ?? '',
     HOME: work,
     ARX_DATA_DIR: join(work, 'data'),
-    ARX_DATABASE_URL: `postgres://bootstrap_${suffix}:${pw}@127.0.0.1:${inject('pg').port}/${db.name}`,
-    ARX_PKCS11_MODULE: cards.module,
-    ARX_TRUST_ANCHORS: cards.trustAnchors,
-    ARX_INTERMEDIATES: cards.intermediates,
-    ARX_CRLS: cards.crls,
-    ARX_POLICY_ARCS: cards.policyArc,
     SOFTHSM2_CONF: cards.softhsm2Conf,
-  };
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -188,7 +164,7 @@ describe('a PIN on the command line is refused, and the PIN leaks nowhere', () =
       [
         '--import',
         'tsx',
-        main,
+        CLI_MAIN,
         'bundle',
         'export',
         '--tenant',
