@@ -10,6 +10,7 @@ import { cardProvisionTest } from './card-commands';
 import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
 import { adminEnrol, adminReenrol } from './admin-commands';
+import { ADMIN_ROLE_CLI_COMMANDS } from './admin-role-commands';
 import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
@@ -98,6 +99,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   dbEnrol,
   adminEnrol,
   adminReenrol,
+  ...ADMIN_ROLE_CLI_COMMANDS,
   simulateCommand,
   chainVerify,
   cardProvisionTest,

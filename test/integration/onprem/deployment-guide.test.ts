@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,18 +6,26 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { personCards } from '../../support/admin-cards';
+import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
+import { loadConfig } from '../../../electron/main/config/config';
+import { personCards, replacementCard } from '../../support/admin-cards';
 import { writeCardBundle } from '../../support/card-bundles';
+import { consoleCaller, loginCard } from '../../support/card-console';
 import { makeTestTls } from '../../support/external-pg';
 
 /**
- * docs/deployment.md, executed: every `sh` block in order, in one shell, against the onprem
- * cluster (a database named `arx` of its own), with the site settings of section 0 pointing at
- * it and the test PKI's cards as the administrators and operator.
+ * docs/deployment.md, executed: every `sh` and `sh workstation` block in order, in one shell,
+ * against the onprem cluster (a database named `arx` of its own), with the site settings of
+ * section 0 pointing at it and the test PKI's cards as the two administrators (ADAMS, BAKER) and
+ * the three operators (CARTER, DUNN, ELLIS; DUNN's card replaced by ARX NEW DUNN). Between the
+ * blocks before section 7 and its revocation, CARTER holds a console session open in this
+ * process: the revocation must reach it at its next call.
  */
 const GUIDE = readFileSync(join(process.cwd(), 'docs/deployment.md'), 'utf8');
-const blocks = (info: string) =>
-  [...GUIDE.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].filter((m) => m[1]!.trim() === info).map((m) => m[2]!);
+const fenced = [...GUIDE.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ info: m[1]!.trim(), body: m[2]! }));
+const blocks = (info: string) => fenced.filter((m) => m.info === info).map((m) => m.body);
+/** What the test runs: the DBA's shell blocks and the workstations', in the guide's order. */
+const shell = fenced.filter((m) => m.info === 'sh' || m.info === 'sh workstation').map((m) => m.body);
 
 let work: string;
 let cards: ProvisionedTestCards;
@@ -33,16 +42,23 @@ const root = () =>
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'arx-guide-'));
+  const dunn: [string, string, string] = ['DUNN', 'DANA', '3000000004'];
   cards = await provisionTestCards(join(work, 'cards'), {
-    specs: personCards([
-      ['ADAMS', 'ALICE', '3000000001'],
-      ['BAKER', 'BRUCE', '3000000002'],
-      ['CARTER', 'CORA', '3000000003'],
-    ]),
+    specs: [
+      ...personCards([
+        ['ADAMS', 'ALICE', '3000000001'],
+        ['BAKER', 'BRUCE', '3000000002'],
+        ['CARTER', 'CORA', '3000000003'],
+        dunn,
+        ['ELLIS', 'EMMA', '3000000005'],
+      ]),
+      replacementCard(dunn),
+    ],
   });
   for (const card of cards.cards) {
-    const name = card.label.replace('ARX TEST ', '').toLowerCase();
-    writeFileSync(join(work, `${name}.pem`), readFileSync(writeCardBundle(work, card)));
+    const name = card.label === 'ARX NEW DUNN' ? 'dunn-new' : card.label.replace('ARX TEST ', '').toLowerCase();
+    const dir = mkdirSync(join(work, 'bundles', name), { recursive: true })!;
+    writeFileSync(join(work, `${name}.pem`), readFileSync(writeCardBundle(dir, card)));
   }
   // The enclave CA's stand-in, on "the CA host" (the work directory).
   const ca = makeTestTls(mkdirSync(join(work, 'ca'), { recursive: true })!);
@@ -54,7 +70,7 @@ beforeAll(async () => {
   await r.query('DROP DATABASE IF EXISTS arx WITH (FORCE)');
   await r.query('CREATE DATABASE arx');
   await r.end();
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   const r = root();
@@ -76,44 +92,121 @@ describe('docs/deployment.md', () => {
       expect(conf).toContain(setting);
   });
 
-  it('runs every command of the guide, in order, against the cluster', () => {
-    const bin = join(work, 'bin');
-    mkdirSync(bin);
-    const main = join(process.cwd(), 'electron/main/cli/main.ts');
-    writeFileSync(
-      join(bin, 'arx'),
-      `#!/bin/sh\nexec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${main}" "$@"\n`,
-    );
-    chmodSync(join(bin, 'arx'), 0o755);
-    writeFileSync(join(work, '.pgpass'), `127.0.0.1:${c().port}:*:postgres:${c().password}\n`, { mode: 0o600 });
-    const url = `postgresql://postgres@127.0.0.1:${c().port}/arx?sslmode=verify-full&sslrootcert=${c().caFile}`;
-    const env = {
-      PATH: `${bin}:${process.env.PATH}`,
-      HOME: work,
-      NODE_PATH: process.env.NODE_PATH ?? '',
-      DB_HOST: 'localhost',
-      ARX_DATABASE_CA: c().caFile,
-      ARX_ADMIN_DATABASE_URL: url,
-      ARX_TRUST_ANCHORS: cards.trustAnchors,
-      ARX_INTERMEDIATES: cards.intermediates,
-      ARX_CRLS: cards.crls,
-      ARX_POLICY_ARCS: cards.policyArc,
-      ARX_DATA_DIR: join(work, 'data'),
-      PGPASSFILE: join(work, '.pgpass'),
+  it('runs every command of the guide, in order; the revocation reaches an open session', async () => {
+    const env = guideEnv();
+    const revocation = shell.findIndex((b) => b.includes('arx admin role revoke'));
+    expect(revocation).toBeGreaterThan(0);
+    expect(shell.length).toBeGreaterThanOrEqual(14);
+    const state = join(work, 'state.sh');
+    // The guide's shell, resumed across the pauses: its exported settings kept in `state`.
+    const run = (parts: string[]) => {
+      const script = ['set -euo pipefail', `[ -f ${state} ] && source ${state}`, ...parts, `export -p > ${state}`];
+      return spawnSync('bash', ['-c', script.join('\n')], { cwd: work, env, encoding: 'utf8', timeout: 480_000 });
     };
-    const script = ['set -euo pipefail', ...blocks('sh')].join('\n');
-    expect(blocks('sh').length).toBeGreaterThanOrEqual(8);
-    const r = spawnSync('bash', ['-c', script], { cwd: work, env, encoding: 'utf8', timeout: 240_000 });
-    expect(r.stderr.replace(/^CREATE DATABASE\n/m, ''), r.stdout).not.toMatch(/ERROR|FATAL|refused|INTERNAL/);
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/^t\|TLSv1\.3$/m);
-    expect(r.stdout).toMatch(/arx_bootstrap arx_console arx_gateway arx_login_admin arx_operator arx_owner/);
-    expect(r.stdout).toMatch(/Administrator ALICE T ADAMS \(EDIPI 3000000001\)/);
-    expect(r.stdout).toMatch(/^CORA T CARTER\|arx_op_[0-9a-f]{32}$/m);
-    expect(
-      execFileSync('openssl', ['x509', '-in', join(work, 'server.crt'), '-noout', '-ext', 'subjectAltName'], {
-        encoding: 'utf8',
-      }),
-    ).toContain('DNS:localhost');
-  }, 300_000);
+    const out: string[] = [];
+    const err: string[] = [];
+    const stage = (parts: string[]) => {
+      const r = run(parts);
+      out.push(r.stdout);
+      err.push(r.stderr);
+      expect(r.status, `${out.join('')}\n${err.join('')}`).toBe(0);
+    };
+    stage(shell.slice(0, revocation));
+    const carter = await openSession(env);
+    try {
+      expect((await carter.call<{ slug: string }[]>('audit.tenants', {})).map((t) => t.slug)).toEqual(['ops']);
+      stage(shell.slice(revocation, revocation + 1));
+      expect(await carter.call<unknown[]>('audit.tenants', {})).toEqual([]);
+    } finally {
+      await carter.stop();
+    }
+    stage(shell.slice(revocation + 1));
+    checkOutput(out.join(''), err.join(''));
+  }, 900_000);
 });
+
+/** The site settings of section 0 for the test's cluster, the cards' module and PIN, `arx` on the PATH. */
+function guideEnv(): Record<string, string> {
+  const bin = join(work, 'bin');
+  mkdirSync(bin);
+  const main = join(process.cwd(), 'electron/main/cli/main.ts');
+  writeFileSync(
+    join(bin, 'arx'),
+    `#!/bin/sh\nexec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${main}" "$@"\n`,
+  );
+  chmodSync(join(bin, 'arx'), 0o755);
+  writeFileSync(join(work, '.pgpass'), `127.0.0.1:${c().port}:*:postgres:${c().password}\n`, { mode: 0o600 });
+  return {
+    PATH: `${bin}:${process.env.PATH}`,
+    HOME: work,
+    NODE_PATH: process.env.NODE_PATH ?? '',
+    DB_HOST: 'localhost',
+    DB_PORT: String(c().port),
+    ARX_DATABASE_CA: c().caFile,
+    ARX_ADMIN_DATABASE_URL: `postgresql://postgres@127.0.0.1:${c().port}/arx?sslmode=verify-full&sslrootcert=${c().caFile}`,
+    ARX_TRUST_ANCHORS: cards.trustAnchors,
+    ARX_INTERMEDIATES: cards.intermediates,
+    ARX_CRLS: cards.crls,
+    ARX_POLICY_ARCS: cards.policyArc,
+    ARX_DATA_DIR: join(work, 'data'),
+    PGPASSFILE: join(work, '.pgpass'),
+    // The workstation's card reader: the test cards; the PIN as a script supplies it.
+    ARX_PKCS11_MODULE: cards.module,
+    SOFTHSM2_CONF: cards.softhsm2Conf,
+    ARX_PIN: '123456',
+  };
+}
+
+/** CARTER at a console of their own, in this process, logged in with their card (the guide's workstation settings). */
+async function openSession(env: Record<string, string>) {
+  const exported = readFileSync(join(work, 'state.sh'), 'utf8');
+  const url = /^declare -x ARX_DATABASE_URL="([^"]+)"$/m.exec(exported)?.[1];
+  expect(url).toMatch(/^postgresql:\/\/console_bootstrap:/);
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  const config = loadConfig({ ...env, ARX_DATABASE_URL: url!, ARX_DATA_DIR: join(work, 'carter') });
+  const services: ConsoleServices = createConsoleServices(config, () => {});
+  await services.start();
+  const caller = consoleCaller(() => services);
+  await loginCard(caller, 'ARX TEST CARTER');
+  return { ...caller, stop: () => services.stop() };
+}
+
+/** What the guide's commands printed: each step's outcome, and only the refusals it shows on purpose. */
+function checkOutput(stdout: string, stderr: string) {
+  const refusals = stderr.split('\n').filter((l) => /^[A-Z][A-Z_]+: /.test(l));
+  expect(refusals.map((l) => l.split(':')[0])).toEqual([
+    'ADMINISTRATION_SELF_REFUSED',
+    'OPERATOR_DISABLED',
+    'OPERATOR_LOGIN_OTHER_CARD',
+  ]);
+  expect(stderr.replace(/^CREATE DATABASE\n/m, ''), stdout).not.toMatch(/ERROR|FATAL|INTERNAL/);
+  for (const line of [
+    /^t\|TLSv1\.3$/m,
+    /arx_bootstrap arx_console arx_gateway arx_login_admin arx_operator arx_owner/,
+    /Administrator ALICE T ADAMS \(EDIPI 3000000001\)/,
+    /^CORA T CARTER\|arx_op_[0-9a-f]{32}$/m,
+    /^EMMA T ELLIS\|arx_op_[0-9a-f]{32}$/m,
+    /^Logged in as ALICE T ADAMS \(EDIPI 3000000001\): administrator in control-plane\.$/m,
+    /^Enrolled DANA T DUNN \(EDIPI 3000000004\): operator [0-9a-f-]{36}\.$/m,
+    /^Granted auditor in ops for CORA T CARTER \(EDIPI 3000000003\)\.$/m,
+    /^Requested isso in ops for EMMA T ELLIS \(EDIPI 3000000005\) \(request [0-9a-f-]{36}\): a second administrator approves it\.$/m,
+    /^Approved: isso in ops for EMMA T ELLIS \(EDIPI 3000000005\) is granted\.$/m,
+    /^self-grant refused$/m,
+    /^Logged in as CORA T CARTER \(EDIPI 3000000003\): auditor in ops\.$/m,
+    /^Logged in as DANA T DUNN \(EDIPI 3000000004\): policy-author in ops\.$/m,
+    /^Logged in as EMMA T ELLIS \(EDIPI 3000000005\): isso in ops\.$/m,
+    /^Revoked auditor in ops for CORA T CARTER \(EDIPI 3000000003\)\.$/m,
+    /^Disabled EMMA T ELLIS \(EDIPI 3000000005\)\.$/m,
+    /^disabled: login refused$/m,
+    /^Re-enrolled DANA T DUNN \(EDIPI 3000000004\) with the new card; 3 certificates retired\.$/m,
+    /^old card refused$/m,
+  ])
+    expect(stdout).toMatch(line);
+  // The replaced card's holder keeps their grant; the login with the new card shows it.
+  expect(stdout.match(/^Logged in as DANA T DUNN \(EDIPI 3000000004\): policy-author in ops\.$/gm)).toHaveLength(2);
+  expect(
+    execFileSync('openssl', ['x509', '-in', join(work, 'server.crt'), '-noout', '-ext', 'subjectAltName'], {
+      encoding: 'utf8',
+    }),
+  ).toContain('DNS:localhost');
+}
