@@ -110,15 +110,90 @@ export function operatorIdentity(open: (prefix: string) => Promise<MigratedDatab
       expect(unset.rows[0].n).toBe(0);
     });
 
-    it('its row policy asks for its roles once per query (an InitPlan), never once per row', async () => {
+    it('its row policy asks for its roles once per query (an InitPlan) and compares each row with its value', async () => {
       await withTenant(x.pool, db.tenants.a, async (c) => {
         for (const { table } of await tenantTables()) {
-          const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM arx.${table}`);
+          const col = table === 'tenants' ? 'id' : 'tenant_id';
+          const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (VERBOSE) SELECT * FROM arx.${table}`);
           const plan = r.rows.map((l) => l['QUERY PLAN']).join('\n');
-          expect({ table, once: /InitPlan/.test(plan) }).toEqual({ table, once: true });
-          expect(plan).not.toMatch(/operator_in_tenant\((tenant_id|id)\)/);
+          // PostgreSQL 15 names the InitPlan's value $0, 17 and later (InitPlan 1).col1.
+          const compared = new RegExp(`\\b${col} = (\\$0|\\(InitPlan 1\\)\\.col1)\\)`).test(plan);
+          const shape = { table, once: (plan.match(/InitPlan 1/g) ?? []).length >= 1, compared };
+          expect(shape).toEqual({ table, once: true, compared: true });
+          expect(plan).toMatch(/arx\.operator_tenant\(\)/);
+          // No per-row call, and no boolean filter on the InitPlan's value.
+          expect(plan).not.toMatch(/operator_in_tenant|Filter: \(?(\$0|\(InitPlan 1\)\.col1)\)?$/m);
         }
       });
+    });
+
+    it('a tenant setting narrows an operator with roles in two tenants to one, never widens it', async () => {
+      const o = await operator(edipi(), db.tenants.a);
+      await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'auditor')`, [
+        db.tenants.b,
+        o.id,
+      ]);
+      const pool = db.connect(roleOf(o.id), o.password);
+      for (const setting of [db.tenants.a, db.tenants.b]) {
+        for (const { table } of await tenantTables()) {
+          const col = table === 'tenants' ? 'id' : 'tenant_id';
+          const count = `SELECT count(*)::int AS n, count(*) FILTER (WHERE ${col} <> $1)::int AS other FROM arx.${table}`;
+          const mine = await withTenant(pool, setting, (c) => c.query(count, [setting]));
+          const asConsole = await withTenant(db.consolePool, setting, (c) => c.query(count, [setting]));
+          expect({ table, ...mine.rows[0] }).toEqual({ table, n: asConsole.rows[0].n, other: 0 });
+        }
+      }
+      expect((await pool.query('SELECT count(*)::int AS n FROM arx.audit_events')).rows[0].n).toBe(0);
+    });
+
+    it('sees a role granted or revoked, or its operator disabled, at its next query on the same connection', async () => {
+      const o = await operator(edipi(), null);
+      const held = await db.connect(roleOf(o.id), o.password).connect();
+      held.on('error', () => {});
+      try {
+        await grantsSeenAtNextQuery(held, o.id);
+      } finally {
+        held.release(true);
+      }
+    });
+
+    async function grantsSeenAtNextQuery(held: pg.PoolClient, id: string): Promise<void> {
+      const seen = async () => {
+        await held.query('BEGIN');
+        await held.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.b]);
+        const r = await held.query('SELECT count(*)::int AS n FROM arx.audit_events');
+        const t = await held.query('SELECT arx.operator_tenant() AS t');
+        await held.query('COMMIT');
+        return { n: r.rows[0].n, t: t.rows[0].t };
+      };
+      expect(await seen()).toEqual({ n: 0, t: null });
+      const grant = `INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'auditor')`;
+      await db.admin.query(grant, [db.tenants.b, id]);
+      expect(await seen()).toEqual({ n: 1, t: db.tenants.b });
+      await db.admin.query('DELETE FROM arx.role_grants WHERE operator_id = $1', [id]);
+      expect(await seen()).toEqual({ n: 0, t: null });
+      await db.admin.query(grant, [db.tenants.b, id]);
+      expect(await seen()).toEqual({ n: 1, t: db.tenants.b });
+      // Status alone (the connection not yet ended, as disableOperator does) already hides every row.
+      await db.admin.query(`UPDATE arx.operators SET status = 'disabled' WHERE id = $1`, [id]);
+      expect(await seen()).toEqual({ n: 0, t: null });
+    }
+
+    it('cannot make its row check answer for another tenant or another operator', async () => {
+      await withTenant(x.pool, db.tenants.b, async (c) => {
+        // Its own objects named like the check's tables, first on its search path: the check names arx.* only.
+        const temp = await c.query(`SELECT has_database_privilege(current_database(), 'TEMP') AS ok`);
+        if (!temp.rows[0].ok) return; // an external server that grants no TEMP: nothing to shadow with
+        await c.query('CREATE TEMP TABLE role_grants (tenant_id uuid, operator_id uuid) ON COMMIT DROP');
+        await c.query('INSERT INTO role_grants VALUES ($1, $2)', [db.tenants.b, x.id]);
+        await c.query('SET LOCAL search_path = pg_temp, arx, public');
+        expect((await c.query('SELECT arx.operator_tenant() AS t')).rows[0].t).toBeNull();
+        expect((await c.query('SELECT count(*)::int AS n FROM arx.audit_events')).rows[0].n).toBe(0);
+      });
+      // Another operator's role name is no one it can become.
+      const other = await operator(edipi(), db.tenants.b);
+      const err = await x.pool.query(`SET ROLE ${roleOf(other.id)}`).catch((e: Error) => e);
+      expect(String(err)).toMatch(/permission denied/);
     });
 
     it('may INSERT, UPDATE or DELETE nothing, and read no credential', async () => {

@@ -21,6 +21,7 @@ import { sql as m0020 } from './0020-administration-enrolment';
 import { sql as m0021 } from './0021-operator-re-enrolment';
 import { sql as m0022 } from './0022-checkpoint-cosignatures';
 import { sql as m0023 } from './0023-operator-scope-once';
+import { sql as m0024 } from './0024-operator-scope-tenant';
 
 export interface Migration {
   version: number;
@@ -57,4 +58,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: 'operator-re-enrolment', sql: m0021 },
   { version: 22, name: 'checkpoint-cosignatures', sql: m0022 },
   { version: 23, name: 'operator-scope-once', sql: m0023 },
+  { version: 24, name: 'operator-scope-tenant', sql: m0024 },
 ];
