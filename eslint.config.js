@@ -95,7 +95,7 @@ const MAIN_ZONES = [
   // registry and event hub that every handler plugs into, and the shell's pure security decisions.
   { name: 'foundation', members: ['config/', 'crypto/', 'workers/', 'pki/', 'controlplane/', 'core/', 'shell/'] },
   // The domain services: the card, the audit chain, policies, the evidence cache, administration, witnessing.
-  { name: 'domain', members: ['card/', 'chain/', 'policy/', 'cache/', 'administration/', 'witness/'] },
+  { name: 'domain', members: ['card/', 'chain/', 'policy/', 'cache/', 'administration/', 'witness/', 'companion/'] },
   // What is built from them: reviews, the explorer, evidence bundles, and the gateway simulator that
   // writes events the way the gateway does (policy decisions into the chain).
   { name: 'evidence', members: ['review/', 'explorer/', 'bundle/', 'simulator/'] },
@@ -111,6 +111,11 @@ const MAIN_PEERS = [
   { from: 'composition/', to: 'demo/', why: 'the root runs the first-start demo seeding' },
   { from: 'cache/', to: 'card/', why: 'the cache key is unwrapped with the card and dropped on lock' },
   { from: 'policy/', to: 'card/', why: 'approvals are signatures made on the card' },
+  {
+    from: 'companion/',
+    to: 'card/',
+    why: 'companion keys are unwrapped and attested with the card and dropped on lock',
+  },
   { from: 'policy/', to: 'cache/', why: 'approvals signed offline are delivered by the outbox' },
   { from: 'controlplane/', to: 'config/', why: 'the connection settings are part of the configuration' },
   { from: 'controlplane/', to: 'pki/', why: "the checkpointer judges events' card signatures before it signs" },

@@ -6,6 +6,7 @@ import { auditExplorerCommands } from './domains/audit-explorer';
 import { auditVerifyCommands } from './domains/audit-verify';
 import { bundleCommands } from './domains/bundle';
 import { cacheCommands } from './domains/cache';
+import { companionCommands } from './domains/companion';
 import { policyAuthoringCommands } from './domains/policy-authoring';
 import { policyLifecycleCommands } from './domains/policy-lifecycle';
 import { reviewCommands } from './domains/review';
@@ -290,6 +291,7 @@ export const commands = {
   ...cacheCommands,
   ...bundleCommands,
   ...adminCommands,
+  ...companionCommands,
 } as const satisfies Record<string, CommandDef>;
 
 export type Commands = typeof commands;

@@ -8,6 +8,7 @@ import { POLICY_AUTHORING_ERROR_CODES } from './domains/policy-authoring';
 import { POLICY_LIFECYCLE_ERROR_CODES } from './domains/policy-lifecycle';
 import { REVIEW_ERROR_CODES } from './domains/review';
 import { WITNESS_ERROR_CODES } from '../witness/errors';
+import { COMPANION_ERROR_CODES } from '../companion/errors';
 
 /**
  * Stable error codes. A code, once shipped, keeps its meaning: scripts and auditors match on it.
@@ -118,6 +119,7 @@ export const ERROR_CODES = [
   ...BUNDLE_ERROR_CODES,
   ...ADMINISTRATION_ERROR_CODES,
   ...WITNESS_ERROR_CODES,
+  ...COMPANION_ERROR_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

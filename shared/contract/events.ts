@@ -4,6 +4,7 @@ import { auditExplorerEvents } from './domains/audit-explorer';
 import { auditVerifyEvents } from './domains/audit-verify';
 import { bundleEvents } from './domains/bundle';
 import { cacheEvents } from './domains/cache';
+import { companionEvents } from './domains/companion';
 import { policyAuthoringEvents } from './domains/policy-authoring';
 import { policyLifecycleEvents } from './domains/policy-lifecycle';
 import { reviewEvents } from './domains/review';
@@ -18,6 +19,7 @@ export const events = {
   ...auditExplorerEvents,
   ...reviewEvents,
   ...cacheEvents,
+  ...companionEvents,
   ...bundleEvents,
 } as const satisfies Record<string, { payload: z.ZodType; summary: string }>;
 

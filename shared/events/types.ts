@@ -187,6 +187,22 @@ export const EVENT_DATA = {
   'com.arx.bundle.exported': z
     .object({ bundleSha256: hex32, fromSeq: z.number().int().min(0), toSeq: z.number().int().min(0), exporter: id })
     .strict(),
+  // Companion keys (docs/companion-keys.md): attested by the operator's card, rotated, revoked.
+  'com.arx.companionkey.attested': z
+    .object({ operatorId: id, keyId: hex32, signingCertificateSha256: hex32, attestationSha256: hex32 })
+    .strict(),
+  'com.arx.companionkey.rotated': z
+    .object({
+      operatorId: id,
+      keyId: hex32,
+      previousKeyId: hex32,
+      signingCertificateSha256: hex32,
+      attestationSha256: hex32,
+    })
+    .strict(),
+  'com.arx.companionkey.revoked': z
+    .object({ operatorId: id, keyId: hex32, reason: z.enum(['retired', 'compromised']) })
+    .strict(),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventType = keyof typeof EVENT_DATA;

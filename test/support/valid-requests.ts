@@ -7,6 +7,7 @@ import { REVIEW_SAMPLES } from './valid-requests/review';
 import { CACHE_SAMPLES } from './valid-requests/cache';
 import { BUNDLE_SAMPLES } from './valid-requests/bundle';
 import { ADMIN_SAMPLES } from './valid-requests/admin';
+import { COMPANION_SAMPLES } from './valid-requests/companion';
 
 /**
  * One valid request per contract command. Typed so that adding a command without a sample here
@@ -35,4 +36,5 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   ...CACHE_SAMPLES,
   ...BUNDLE_SAMPLES,
   ...ADMIN_SAMPLES,
+  ...COMPANION_SAMPLES,
 };

@@ -14,6 +14,8 @@ import { createAdminHandlers } from '../administration/handlers';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
+import { CompanionService } from '../companion/companion-service';
+import { createCompanionHandlers } from '../companion/handlers';
 import { OfflineCommands } from '../cache/offline';
 import { createAuditVerifyHandlers } from '../chain/verify-handlers';
 import { createAuditExplorerHandlers } from '../explorer/handlers';
@@ -90,7 +92,14 @@ export function createConsoleServices(
   });
   // Each command's declared offline behaviour, applied by the registry around its handler.
   const offline = new OfflineCommands({ cache, controlPlane, operatorAuth, log });
-  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline };
+  // The operator's companion keys: opened with the card after login, wiped on lock, logout and removal.
+  const companion = new CompanionService({
+    operatorAuth,
+    controlPlane,
+    log,
+    onChange: (st) => hub.publish('companion.changed', st),
+  });
+  const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline, companion };
   const handlers = consoleHandlers(domain, status);
 
   const undescribed = offline.undescribed();
@@ -126,6 +135,7 @@ export function createConsoleServices(
     async stop() {
       demo.stop();
       cache.close();
+      companion.wipe();
       await operatorAuth.close().catch(() => {});
       await backend.close();
       await controlPlane.stop();
@@ -213,6 +223,7 @@ function consoleHandlers(domain: DomainDeps, status: () => Status): Handlers {
     ...createCacheHandlers(domain),
     ...createBundleHandlers(domain),
     ...createAdminHandlers(domain),
+    ...createCompanionHandlers(domain),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
 import type { CacheService } from '../cache/cache-service';
+import type { CompanionService } from '../companion/companion-service';
 import type { OfflineCommands } from '../cache/offline';
 import type { OperatorAuth } from '../card/operator-auth';
 import type { TrustStore } from '../pki/trust-store';
@@ -21,6 +22,8 @@ export interface DomainDeps {
   cache: CacheService;
   /** How cached reads are described and signed writes stored or queued (the contract's `offline`). */
   offline: OfflineCommands;
+  /** The operator's companion keys (Ed25519, ML-DSA-87), open while their card is (companion/). */
+  companion: CompanionService;
   log: (line: string) => void;
 }
 

@@ -26,8 +26,8 @@ const base = {
 };
 
 describe('audit events', () => {
-  it('there are exactly 29 documented com.arx.* types', () => {
-    expect(EVENT_TYPES).toHaveLength(29);
+  it('there are exactly 32 documented com.arx.* types', () => {
+    expect(EVENT_TYPES).toHaveLength(32);
     for (const t of EVENT_TYPES) expect(t).toMatch(/^com\.arx\.[a-z]+\.[a-z]+$/);
   });
 

@@ -22,6 +22,7 @@ import { sql as m0021 } from './0021-operator-re-enrolment';
 import { sql as m0022 } from './0022-checkpoint-cosignatures';
 import { sql as m0023 } from './0023-operator-scope-once';
 import { sql as m0024 } from './0024-operator-scope-tenant';
+import { sql as m0025 } from './0025-companion-keys';
 
 export interface Migration {
   version: number;
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 22, name: 'checkpoint-cosignatures', sql: m0022 },
   { version: 23, name: 'operator-scope-once', sql: m0023 },
   { version: 24, name: 'operator-scope-tenant', sql: m0024 },
+  { version: 25, name: 'companion-keys', sql: m0025 },
 ];

@@ -39,7 +39,7 @@ export function definerFailure(err: unknown, overrides: DefinerOverrides = {}): 
   return new ArxFailure(code, text, details);
 }
 
-/** The definer functions (migrations 0011, 0018, 0022), the only names callDefiner puts into SQL text. */
+/** The definer functions (migrations 0011, 0018, 0022, 0025), the only names callDefiner puts into SQL text. */
 export type DefinerFunction =
   | 'save_draft'
   | 'discard_draft'
@@ -55,7 +55,9 @@ export type DefinerFunction =
   | 'record_outbox_receipt'
   | 'record_session_event'
   | 'register_witness_key'
-  | 'record_cosignature';
+  | 'record_cosignature'
+  | 'store_companion_key'
+  | 'revoke_companion_key';
 
 /** Calls `arx.<fn>(params…)` (a definer function), its refusals as ArxFailure values. */
 export async function callDefiner<R extends Record<string, unknown> = Record<string, unknown>>(

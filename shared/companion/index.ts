@@ -1,0 +1,2 @@
+export * from './attestation';
+export { COMPANION_ERROR_CODES } from './errors';
