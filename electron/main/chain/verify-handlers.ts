@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/contract/domains/audit-verify';
 import type { Sealed } from '../cache/evidence';
 import { notCachedHere } from '../cache/offline';
+import { newestCheckpoint } from '../controlplane/repos/checkpoints';
 import { chainStats } from '../controlplane/repos/events';
 import { tenantById } from '../controlplane/repos/tenants';
 import { cosignedCheckpointsAt } from '../controlplane/repos/witnesses';
@@ -148,7 +149,8 @@ function describeOfflineVerify(deps: DomainDeps, cached: CachedVerifyJobs): void
   deps.offline.describe({
     'audit.tenants': {
       kind: 'verification',
-      key: (_req, session) => ({ q: 'audit.tenants', operatorId: session?.operatorId }),
+      // v2: lists sealed before checkpointedEvents existed are not served (they would not validate).
+      key: (_req, session) => ({ q: 'audit.tenants', v: 2, operatorId: session?.operatorId }),
       notCached: () => notCachedHere('your list of tenants'),
     },
     'audit.verifyStart': {
@@ -186,11 +188,14 @@ async function liveTenants(deps: DomainDeps, s: OperatorSession) {
       const row = await tenantById(c, id);
       if (!row) return null;
       const st = await chainStats(c, id);
+      const cp = await newestCheckpoint(c, id);
       return {
         ...row,
         events: st.size,
         firstTime: st.firstTime?.toISOString() ?? null,
         lastTime: st.lastTime?.toISOString() ?? null,
+        checkpointedEvents: cp?.size ?? 0,
+        checkpointedAt: cp?.issuedAt.toISOString() ?? null,
       };
     });
     if (t) out.push(t);

@@ -191,6 +191,8 @@ export interface ExportBundleButtonProps {
   /** Accessible name when the text alone is ambiguous (e.g. one button per table row). */
   ariaLabel?: string;
   disabled?: boolean;
+  /** Why the export cannot run now (shown under the button, which is disabled): known before the PIN. */
+  disabledReason?: string | null;
   size?: 'xs' | 'sm';
   variant?: 'filled' | 'light' | 'default' | 'outline';
   /** 'inline' shows the result under the button; 'dialog' in a dialog (for buttons in table rows); 'none' leaves it to onExported. */
@@ -209,6 +211,7 @@ export function ExportBundleButton({
   label = 'Export evidence bundle…',
   ariaLabel,
   disabled,
+  disabledReason = null,
   size = 'sm',
   variant = 'light',
   result = 'inline',
@@ -233,7 +236,7 @@ export function ExportBundleButton({
           setExported(null);
           setSigning(true);
         }}
-        disabled={disabled || offline !== null}
+        disabled={disabled || disabledReason !== null || offline !== null}
         aria-label={ariaLabel}
       >
         {label}
@@ -241,6 +244,11 @@ export function ExportBundleButton({
       {offline && (
         <Text size="xs" c="dimmed" data-testid="needs-control-plane">
           Export needs the control plane: {offline}.
+        </Text>
+      )}
+      {!offline && disabledReason && (
+        <Text size="xs" c="dimmed" maw={280} data-testid="export-disabled-reason">
+          {disabledReason}
         </Text>
       )}
       <SignDialog

@@ -4,6 +4,7 @@ import type { ReviewDraft, SignedReview } from '../../../shared/contract/domains
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { SignDialog } from '../signing/SignDialog';
+import { CheckpointCoverNote, coveredEnd, type CoveredChain } from '../tenant/checkpoint-cover';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -42,18 +43,53 @@ export function draftDetails(d: ReviewDraft): [string, string][] {
   ];
 }
 
+/**
+ * A review may cover events no checkpoint covers yet (it proves them by its own digests), but
+ * its bundle waits for a checkpoint: said before the PIN.
+ */
+function uncoveredReview(chain: CoveredChain, toSeq: number): string | null {
+  const end = coveredEnd(chain);
+  if (end !== null && toSeq <= end) return null;
+  const first = end === null ? 0 : end + 1;
+  return `Seq ${n(first)} on is not covered by a signed checkpoint yet: you can sign this review, but it can be exported as an evidence bundle only once a checkpoint covers seq ${n(toSeq)}.`;
+}
+
+function SeqInput(props: { label: string; value: number | string; onChange: (v: number | string) => void }) {
+  return <NumberInput min={0} w={140} allowDecimal={false} thousandSeparator="," {...props} />;
+}
+
+/** Where the signed review went: stored, or queued in the outbox while the control plane is away. */
+function SignedNote({ signed }: { signed: SignedReview }) {
+  const queued = signed.delivery === 'queued';
+  return (
+    <Alert
+      role="status"
+      variant="light"
+      color={queued ? 'yellow' : 'green'}
+      title={queued ? 'Signed, queued in the outbox' : 'Signed and stored'}
+      data-delivery={signed.delivery}
+    >
+      {queued
+        ? 'Signed. The control plane is unreachable: this review is in the outbox and will be delivered when it is back.'
+        : `Signed. The review of seq ${n(signed.fromSeq)}–${n(signed.toSeq)} is stored and recorded in the tenant's audit chain.`}
+    </Alert>
+  );
+}
+
 /** Prepare (in main) and sign a review of a range: the ISSO sees exactly what the card signs. */
 export function SignReview({
   tenantId,
-  events,
+  chain,
   onSigned,
 }: {
   tenantId: string;
-  events: number;
+  chain: CoveredChain;
   onSigned: (c: SignedReview) => void;
 }) {
   const [fromSeq, setFrom] = useState<number | string>(0);
-  const [toSeq, setTo] = useState<number | string>(Math.max(0, events - 1));
+  // By default up to the newest signed checkpoint, so that the certificate can be exported as a bundle.
+  const [toSeq, setTo] = useState<number | string>(coveredEnd(chain) ?? Math.max(0, chain.events - 1));
+  const uncovered = typeof toSeq === 'number' ? uncoveredReview(chain, toSeq) : null;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);
   const [draft, setDraft] = useState<ReviewDraft | null>(null);
@@ -71,16 +107,18 @@ export function SignReview({
   };
 
   return (
-    <Card withBorder padding="md">
+    <Card withBorder padding="md" component="section" aria-labelledby="sign-review-title">
       <Stack gap="sm">
-        <Title order={3}>Sign a review</Title>
+        <Title order={2} id="sign-review-title">
+          Sign a review
+        </Title>
         <Text size="sm">
           The console verifies the range, re-verifies its decisions and computes its digests; you then see the statement
           and sign it with your card (Digital Signature key, PIN for this signature).
         </Text>
         <Group align="flex-end" gap="sm">
-          <NumberInput label="From seq" min={0} value={fromSeq} onChange={setFrom} w={140} allowDecimal={false} />
-          <NumberInput label="To seq" min={0} value={toSeq} onChange={setTo} w={140} allowDecimal={false} />
+          <SeqInput label="From seq" value={fromSeq} onChange={setFrom} />
+          <SeqInput label="To seq" value={toSeq} onChange={setTo} />
           <Button
             onClick={() => void prepare()}
             loading={busy}
@@ -89,20 +127,14 @@ export function SignReview({
             Prepare review
           </Button>
         </Group>
-        {error && <ErrorNotice error={error} title="The review could not be prepared" />}
-        {signed && (
-          <Alert
-            role="status"
-            variant="light"
-            color={signed.delivery === 'queued' ? 'yellow' : 'green'}
-            title={signed.delivery === 'queued' ? 'Signed, queued in the outbox' : 'Signed and stored'}
-            data-delivery={signed.delivery}
-          >
-            {signed.delivery === 'queued'
-              ? 'Signed. The control plane is unreachable: this review is in the outbox and will be delivered when it is back.'
-              : `Signed. The review of seq ${n(signed.fromSeq)}–${n(signed.toSeq)} is stored and recorded in the tenant's audit chain.`}
+        <CheckpointCoverNote chain={chain} />
+        {uncovered && (
+          <Alert color="yellow" variant="light" role="status" data-testid="review-range-uncovered">
+            {uncovered}
           </Alert>
         )}
+        {error && <ErrorNotice error={error} title="The review could not be prepared" />}
+        {signed && <SignedNote signed={signed} />}
       </Stack>
       {draft && (
         <SignDialog

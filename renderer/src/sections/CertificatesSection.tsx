@@ -12,6 +12,7 @@ import { ImportVerify } from '../certificates/ImportVerify';
 import { QueuedReviews } from '../certificates/QueuedReviews';
 import { SignReview } from '../certificates/SignReview';
 import { VerificationView } from '../certificates/VerificationView';
+import type { CoveredChain } from '../tenant/checkpoint-cover';
 import { SectionHeader } from './SectionHeader';
 
 type Outcome =
@@ -60,12 +61,7 @@ export function CertificatesSection() {
         <Alert color="gray">{noEvidenceRole(current, 'there is no range here for you to review')}</Alert>
       )}
       {tenant && (
-        <SignReview
-          key={tenant.id}
-          tenantId={tenant.id}
-          events={tenant.events}
-          onSigned={() => setListVersion((v) => v + 1)}
-        />
+        <SignReview key={tenant.id} tenantId={tenant.id} chain={tenant} onSigned={() => setListVersion((v) => v + 1)} />
       )}
       <Stack gap="sm">
         <Title order={2}>Stored certificates</Title>
@@ -74,6 +70,7 @@ export function CertificatesSection() {
           <StoredCertificates
             key={`${tenant.id}/${listVersion}`}
             tenantId={tenant.id}
+            chain={tenant}
             onVerify={(c) => void verify({ kind: 'stored', tenantId: c.tenantId, id: c.id })}
             onExport={(c) => void exportIt(c)}
           />
@@ -95,10 +92,12 @@ export function CertificatesSection() {
 
 function StoredCertificates({
   tenantId,
+  chain,
   onVerify,
   onExport,
 }: {
   tenantId: string;
+  chain: CoveredChain;
   onVerify: (c: CertificateSummary) => void;
   onExport: (c: CertificateSummary) => void;
 }) {
@@ -109,7 +108,7 @@ function StoredCertificates({
   return (
     <>
       <OfflineBanner cached={list.value.cached} what="certificates" />
-      <CertificateList items={list.value.certificates} onVerify={onVerify} onExport={onExport} />
+      <CertificateList items={list.value.certificates} chain={chain} onVerify={onVerify} onExport={onExport} />
     </>
   );
 }

@@ -30,6 +30,13 @@ export const VerifyTenantSchema = z
     /** The first and last stored event times, or null for an empty chain. */
     firstTime: z.string().nullable(),
     lastTime: z.string().nullable(),
+    /**
+     * Events the newest signed checkpoint covers (its tree size, 0: none yet): a certificate or a
+     * bundle can prove seq 0 … checkpointedEvents - 1; later events wait for the next checkpoint.
+     */
+    checkpointedEvents: z.number().int().min(0),
+    /** When that checkpoint was issued (RFC 3339), or null when there is none. */
+    checkpointedAt: z.string().nullable(),
     /** Present when the list was answered from the local cache (control plane unreachable). */
     cached: CachedMarkSchema.optional(),
   })

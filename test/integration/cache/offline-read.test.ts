@@ -164,6 +164,16 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
     expect(online.verify!.valid).toBe(true);
     onlineTenants = await call('audit.tenants', {});
     expect(onlineTenants.map((t) => t.id)).toEqual([tenant()]);
+    // What the newest signed checkpoint covers (the simulator's last; console events come after it).
+    const newest = await db.admin.query<{ at: Date }>(
+      'SELECT max(issued_at) AS at FROM arx.checkpoints WHERE tenant_id = $1 AND tree_size = $2',
+      [tenant(), EVENTS],
+    );
+    expect(onlineTenants[0]).toMatchObject({
+      checkpointedEvents: EVENTS,
+      checkpointedAt: newest.rows[0]!.at.toISOString(),
+    });
+    expect((onlineTenants[0] as unknown as { events: number }).events).toBeGreaterThan(EVENTS);
     const job = await call<{ jobId: string }>('audit.verifyStart', {
       tenantId: tenant(),
       range: { kind: 'seq', from: 0, to: 299 },

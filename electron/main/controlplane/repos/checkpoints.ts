@@ -40,6 +40,20 @@ export async function largestCheckpointSize(q: Queryable, tenantId: string): Pro
   return Number(r.rows[0]?.size ?? 0);
 }
 
+/** The checkpoint of the largest tree size, newest issue first (null when none). */
+export async function newestCheckpoint(
+  q: Queryable,
+  tenantId: string,
+): Promise<{ size: number; issuedAt: Date } | null> {
+  const r = await q.query<{ tree_size: string; issued_at: Date }>(
+    `SELECT tree_size, issued_at FROM arx.checkpoints WHERE tenant_id = $1
+     ORDER BY tree_size DESC, issued_at DESC LIMIT 1`,
+    [tenantId],
+  );
+  const row = r.rows[0];
+  return row ? { size: Number(row.tree_size), issuedAt: row.issued_at } : null;
+}
+
 export interface CheckpointRow {
   tree_size: string;
   root: Buffer;
