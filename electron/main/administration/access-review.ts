@@ -14,12 +14,15 @@ export interface AccessReviewEntry {
   approvedBy: string | null;
   grant: SignatureCheck;
   approval: SignatureCheck;
-  /** The earliest expiry among the operator's certificates, and whether it falls within the warning window. */
+  /** The earliest expiry among the operator's certificates in use (not retired), and whether it falls within the warning window. */
   certificatesExpire: string | null;
   expiresSoon: boolean;
 }
 
-type Certs = ReadonlyMap<string, { operatorId: string; usage: string; der: Uint8Array; notAfter: Date }>;
+type Certs = ReadonlyMap<
+  string,
+  { operatorId: string; usage: string; der: Uint8Array; notAfter: Date; retiredAt?: Date | null }
+>;
 
 /**
  * Who holds which role in which tenant, since when, granted and approved by whom, with those
@@ -35,6 +38,8 @@ export function accessReview(
   const warnUntil = now.getTime() + (opts.expiryWarningDays ?? 30) * 86_400_000;
   const expiry = new Map<string, Date>();
   for (const c of certs.values()) {
+    // A retired certificate (an old card) still verifies what it signed, but its expiry is not the operator's.
+    if (c.retiredAt) continue;
     const prev = expiry.get(c.operatorId);
     if (!prev || c.notAfter < prev) expiry.set(c.operatorId, c.notAfter);
   }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { accessReview } from '../../../electron/main/administration/access-review';
 import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
 import { Administration } from '../../../electron/main/administration/admin-steps';
@@ -16,10 +16,17 @@ import {
 } from '../../../electron/main/administration/card-certificates';
 import { checkOperatorLogin } from '../../../electron/main/card/operator-database';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
-import { certificatesForReview, grantsForReview } from '../../../electron/main/controlplane/repos/administration';
-import { adminActiveCertificates } from '../../../electron/main/controlplane/repos/administration-reads';
+import {
+  certificatesForReview,
+  grantsForReview,
+  systemTenantId,
+} from '../../../electron/main/controlplane/repos/administration';
+import {
+  adminActiveCertificates,
+  adminCertificates,
+} from '../../../electron/main/controlplane/repos/administration-reads';
 import { operatorByLogin } from '../../../electron/main/controlplane/repos/operators';
-import { createLoginRole } from '../../../electron/main/controlplane/tenant-session';
+import { createLoginRole, withTenant } from '../../../electron/main/controlplane/tenant-session';
 import { loadTrustStore } from '../../../electron/main/pki/trust-store';
 import { capturingEnroller, capturingLogin, cardSigner, personCards, replacementCard } from '../../support/admin-cards';
 import { writeCardBundle } from '../../support/card-bundles';
@@ -175,6 +182,50 @@ export function reEnrolment(open: (prefix: string) => Promise<MigratedDatabase>)
       const row = (role: string) => review.find((r) => r.edipi === c.edipi && r.role === role);
       expect(row('auditor')).toMatchObject({ grant: 'verified', grantedBy: ids.b.operatorId });
       expect(row('approver')).toMatchObject({ grant: 'verified', grantedBy: ids.b.operatorId });
+    });
+
+    it('flags expiry from the certificates in use only: a retired card’s expiry is not the operator’s', async () => {
+      // BRANT's old card (retired above) "expires" tomorrow; the new card's certificates do not.
+      const saved = await db.admin.query(
+        'SELECT sha256, not_after FROM arx.operator_certificates WHERE operator_id = $1',
+        [ids.b.operatorId],
+      );
+      onTestFinished(async () => {
+        for (const r of saved.rows)
+          await db.admin.query('UPDATE arx.operator_certificates SET not_after = $2 WHERE sha256 = $1', [
+            r.sha256,
+            r.not_after,
+          ]);
+      });
+      await db.admin.query(
+        `UPDATE arx.operator_certificates SET not_after = now() + interval '1 day'
+          WHERE operator_id = $1 AND retired_at IS NOT NULL`,
+        [ids.b.operatorId],
+      );
+      const current = await db.admin.query<{ min: Date }>(
+        'SELECT min(not_after) AS min FROM arx.operator_certificates WHERE operator_id = $1 AND retired_at IS NULL',
+        [ids.b.operatorId],
+      );
+      const system = await systemTenantId(db.admin);
+      const viaDefiner = await withTenant(pool('a'), system!, (c) => adminCertificates(c));
+      expect([...viaDefiner.values()].filter((x) => x.operatorId === ids.b.operatorId && x.retiredAt)).toHaveLength(3);
+      for (const certs of [await certificatesForReview(db.admin), viaDefiner]) {
+        const row = accessReview(await grantsForReview(db.admin), certs).find(
+          (r) => r.edipi === ids.b.edipi && r.role === 'administrator',
+        );
+        expect(row).toMatchObject({ expiresSoon: false, certificatesExpire: current.rows[0]!.min.toISOString() });
+      }
+      // A card in use that expires tomorrow is still flagged.
+      await db.admin.query(
+        `UPDATE arx.operator_certificates SET not_after = now() + interval '1 day'
+          WHERE operator_id = $1 AND retired_at IS NULL AND usage = 'signature'`,
+        [ids.b.operatorId],
+      );
+      const flagged = accessReview(
+        await grantsForReview(db.admin),
+        await withTenant(pool('a'), system!, adminCertificates),
+      );
+      expect(flagged.find((r) => r.edipi === ids.b.edipi && r.role === 'administrator')?.expiresSoon).toBe(true);
     });
     it('has the chain verification flag unsigned grants, bootstrap records apart, and a grant signature that fails', async () => {
       const codes = async (tenant: string) => {

@@ -23,6 +23,7 @@ import { sql as m0022 } from './0022-checkpoint-cosignatures';
 import { sql as m0023 } from './0023-operator-scope-once';
 import { sql as m0024 } from './0024-operator-scope-tenant';
 import { sql as m0025 } from './0025-companion-keys';
+import { sql as m0026 } from './0026-certificate-retirement-read';
 
 export interface Migration {
   version: number;
@@ -61,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 23, name: 'operator-scope-once', sql: m0023 },
   { version: 24, name: 'operator-scope-tenant', sql: m0024 },
   { version: 25, name: 'companion-keys', sql: m0025 },
+  { version: 26, name: 'certificate-retirement-read', sql: m0026 },
 ];

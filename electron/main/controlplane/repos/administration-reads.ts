@@ -96,18 +96,26 @@ export async function adminGrants(q: Queryable): Promise<GrantForReview[]> {
   }));
 }
 
-/** Every enrolled certificate (DER and expiry) by SHA-256 hex. */
-export async function adminCertificates(
-  q: Queryable,
-): Promise<Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date }>> {
+/** An enrolled certificate as the access review and the re-enrolment read it; `retiredAt` set once a card change retired it. */
+export interface EnrolledCertificate {
+  operatorId: string;
+  usage: string;
+  der: Buffer;
+  notAfter: Date;
+  retiredAt: Date | null;
+}
+
+/** Every enrolled certificate, retired ones included (their past signatures still verify), by SHA-256 hex (migration 0026). */
+export async function adminCertificates(q: Queryable): Promise<Map<string, EnrolledCertificate>> {
   return new Map(
-    (await rows(q, 'admin_certificates')).map((x) => [
+    (await rows(q, 'admin_certificate_history')).map((x) => [
       (x.sha256 as Buffer).toString('hex'),
       {
         operatorId: x.operator_id as string,
         usage: x.usage as string,
         der: x.der as Buffer,
         notAfter: x.not_after as Date,
+        retiredAt: (x.retired_at as Date | null) ?? null,
       },
     ]),
   );

@@ -170,12 +170,14 @@ export async function grantsForReview(q: Queryable): Promise<GrantForReview[]> {
 /** Every enrolled certificate (DER and expiry) by SHA-256 hex. */
 export async function certificatesForReview(
   q: Queryable,
-): Promise<Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date }>> {
-  const r = await q.query('SELECT sha256, operator_id, usage, der, not_after FROM arx.operator_certificates');
+): Promise<Map<string, { operatorId: string; usage: string; der: Buffer; notAfter: Date; retiredAt: Date | null }>> {
+  const r = await q.query(
+    'SELECT sha256, operator_id, usage, der, not_after, retired_at FROM arx.operator_certificates',
+  );
   return new Map(
     r.rows.map((x) => [
       (x.sha256 as Buffer).toString('hex'),
-      { operatorId: x.operator_id, usage: x.usage, der: x.der, notAfter: x.not_after },
+      { operatorId: x.operator_id, usage: x.usage, der: x.der, notAfter: x.not_after, retiredAt: x.retired_at },
     ]),
   );
 }
