@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
 import { PinSchema, def, empty, type CommandDef } from './define';
 import { adminCommands } from './domains/admin';
+import { adminGatewayKeyCommands } from './domains/admin-gateway-keys';
 import { auditExplorerCommands } from './domains/audit-explorer';
 import { auditVerifyCommands } from './domains/audit-verify';
 import { bundleCommands } from './domains/bundle';
@@ -292,6 +293,7 @@ export const commands = {
   ...bundleCommands,
   ...adminCommands,
   ...companionCommands,
+  ...adminGatewayKeyCommands,
 } as const satisfies Record<string, CommandDef>;
 
 export type Commands = typeof commands;

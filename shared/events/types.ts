@@ -22,6 +22,14 @@ export const RoleSchema = z.enum(ROLES);
 const requestRef = { requestId: id };
 const modelRef = { provider: ProviderSchema, model: id };
 const policyRef = { policyId: id, versionSha256: hex32 };
+const windowTime = z
+  .string()
+  .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/, 'expected YYYY-MM-DDTHH:MM:SS.sssZ');
+const gatewayKey = {
+  tenantId: id,
+  keyName: z.string().min(1).max(128),
+  publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected the base64 of a 32-byte Ed25519 public key'),
+};
 
 /** A Cedar entity as stored with a decision, so that it can be evaluated again later. */
 const EntityJson = z
@@ -159,6 +167,26 @@ export const EVENT_DATA = {
       retired: z.array(hex32),
       by: id,
     })
+    .strict(),
+  // Gateway keys (migration 0024): in the tenant's own chain. Times are YYYY-MM-DDTHH:MM:SS.sssZ; validTo null = open.
+  'com.arx.gatewaykey.registered': z
+    .object({ ...gatewayKey, validFrom: windowTime, validTo: windowTime.nullable(), verifierKey: z.string(), by: id })
+    .strict(),
+  /** A new key whose window opens at validFrom; the previous key's closes at previousValidTo (the overlap). */
+  'com.arx.gatewaykey.rotated': z
+    .object({
+      ...gatewayKey,
+      validFrom: windowTime,
+      validTo: windowTime.nullable(),
+      verifierKey: z.string(),
+      previousKey: z.string().min(1),
+      previousValidTo: windowTime,
+      by: id,
+    })
+    .strict(),
+  /** The key's window ends at validTo (possibly before the event: checkpoints it signed since stop verifying). */
+  'com.arx.gatewaykey.revoked': z
+    .object({ ...gatewayKey, validTo: windowTime, reason: z.string().min(1).max(200), by: id })
     .strict(),
   // The policy lifecycle (two-person integrity).
   'com.arx.policy.submitted': z.object({ ...policyRef, versionBlake3: hex32, author: id }).strict(),

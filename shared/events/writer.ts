@@ -45,6 +45,9 @@ export const WRITER_CLASS: Record<EventType, WriterClass> = {
   'com.arx.operator.disabled': 'administration',
   'com.arx.operator.enabled': 'administration',
   'com.arx.operator.reenrolled': 'administration',
+  'com.arx.gatewaykey.registered': 'administration',
+  'com.arx.gatewaykey.rotated': 'administration',
+  'com.arx.gatewaykey.revoked': 'administration',
 };
 
 /**

@@ -8,6 +8,7 @@ import { CACHE_SAMPLES } from './valid-requests/cache';
 import { BUNDLE_SAMPLES } from './valid-requests/bundle';
 import { ADMIN_SAMPLES } from './valid-requests/admin';
 import { COMPANION_SAMPLES } from './valid-requests/companion';
+import { ADMIN_GATEWAY_KEY_SAMPLES } from './valid-requests/admin-gateway-keys';
 
 /**
  * One valid request per contract command. Typed so that adding a command without a sample here
@@ -37,4 +38,5 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   ...BUNDLE_SAMPLES,
   ...ADMIN_SAMPLES,
   ...COMPANION_SAMPLES,
+  ...ADMIN_GATEWAY_KEY_SAMPLES,
 };

@@ -49,7 +49,7 @@ export class Administration {
     return { envelope, cert: Buffer.from(certificateSha256, 'hex') };
   }
 
-  private async step(
+  protected async step(
     tenantId: string,
     fn: AdminFunction,
     args: (envelope: DsseEnvelope, cert: Buffer) => unknown[],

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { adminCommands } from '../../../shared/contract/domains/admin';
+import type { adminGatewayKeyCommands } from '../../../shared/contract/domains/admin-gateway-keys';
 import { systemTenantId } from '../controlplane/repos/administration';
 import {
   adminActiveCertificates,
@@ -17,24 +18,27 @@ import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import { accessReview, accessReviewCsv } from './access-review';
 import { Administration, type AdminSigner, type Role } from './admin-steps';
 import { enrolmentCard, parseCertificateFile } from './card-certificates';
+import { gatewayKeyHandlers } from './gateway-key-handlers';
 
 const TWO_PERSON: readonly string[] = ['isso', 'administrator'];
 
 type AdminHandlers = DomainHandlers<typeof adminCommands>;
+type GatewayKeyHandlers = DomainHandlers<typeof adminGatewayKeyCommands>;
 
 /** Handlers for shared/contract/domains/admin.ts: the logged-in administrator's own pool and card. */
-export function createAdminHandlers(deps: DomainDeps): AdminHandlers {
+export function createAdminHandlers(deps: DomainDeps): AdminHandlers & GatewayKeyHandlers {
   const ctx = new AdminContext(deps);
   return {
     ...tenantHandlers(ctx),
     ...operatorHandlers(ctx),
     ...grantHandlers(ctx),
     ...accessReviewHandlers(ctx),
+    ...gatewayKeyHandlers(ctx),
   };
 }
 
 /** What every administration command needs: the pool, the signing card, lookups. */
-class AdminContext {
+export class AdminContext {
   constructor(readonly deps: DomainDeps) {}
 
   pool() {
@@ -49,7 +53,7 @@ class AdminContext {
   }
 
   /** Signs on the logged-in card; the card that signed must be the session's own. */
-  private signer(op: OperatorSession, purpose: string, pin: string | null): AdminSigner {
+  signer(op: OperatorSession, purpose: string, pin: string | null): AdminSigner {
     const auth = this.deps.operatorAuth;
     return {
       async signDigest(digest) {

@@ -6,10 +6,19 @@ import { chainHashAt, storedRows } from './repos/events';
 
 /** Why a checkpoint was not signed; `seq` or `size` locate the problem. */
 export interface ChainRefusal {
-  code: 'CHAIN_ROW_MISMATCH' | 'CHAIN_NOT_CONTIGUOUS' | 'CHECKPOINT_HISTORY_REWRITTEN' | 'EVENT_WRITER_UNAUTHENTICATED';
+  code:
+    | 'CHAIN_ROW_MISMATCH'
+    | 'CHAIN_NOT_CONTIGUOUS'
+    | 'CHECKPOINT_HISTORY_REWRITTEN'
+    | 'EVENT_WRITER_UNAUTHENTICATED'
+    /** The signing key is not registered for the tenant, or registered with another public key. */
+    | 'CHECKPOINT_KEY_UNKNOWN'
+    /** The signing key's registered window (rotated, revoked, not yet begun) does not cover now. */
+    | 'CHECKPOINT_KEY_OUTSIDE_WINDOW';
   message: string;
   seq?: number;
   size?: number;
+  key?: string;
 }
 
 const PAGE_ROWS = 2000;

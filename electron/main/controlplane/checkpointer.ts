@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { bytesEqual } from '../../../shared/bytes';
 import { genesisHash, nobleBlake3, type Blake3 } from '../../../shared/chain';
 import {
   ed25519Verifier,
@@ -11,7 +12,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { eventTime } from '../../../shared/events';
 import { MerkleTree } from '../../../shared/merkle';
 import type { AfterAppend } from './chain-writer';
-import { insertCheckpoint } from './repos/checkpoints';
+import { gatewayKeyNamed, insertCheckpoint } from './repos/checkpoints';
 import { chainSize, lockChain } from './repos/events';
 import { withTenant } from './tenant-session';
 import { VerifiedChainReader, type ChainRefusal } from './checkpoint-sync';
@@ -107,7 +108,10 @@ export class Checkpointer {
     if (!crossed && !stale) return;
     const unauthenticated = await writerRefusal(client, this.tenantId, last?.size ?? 0, size);
     if (unauthenticated) return void this.refusals.push(unauthenticated);
-    await this.issue(client, size, head, last);
+    const time = this.now();
+    const keyRefused = await this.keyRefusal(client, time);
+    if (keyRefused) return void this.refusals.push(keyRefused);
+    await this.issue(client, size, head, last, time);
   };
 
   /**
@@ -126,7 +130,10 @@ export class Checkpointer {
         if (last && this.now().getTime() - last.issuedAt.getTime() < this.policy.everyMs) return null;
         const unauthenticated = await writerRefusal(client, this.tenantId, last?.size ?? 0, size);
         if (unauthenticated) throw this.refuse(unauthenticated);
-        return this.issue(client, size, this.chain.head, last);
+        const time = this.now();
+        const keyRefused = await this.keyRefusal(client, time);
+        if (keyRefused) throw this.refuse(keyRefused);
+        return this.issue(client, size, this.chain.head, last, time);
       });
     } catch (err) {
       // A refusal keeps the verified prefix; anything else may have left leaves that did not commit.
@@ -145,15 +152,41 @@ export class Checkpointer {
     return newestVerifiedCheckpoint(client, { tenantId, size, verifiers, tree, notes });
   }
 
+  /**
+   * The signing key as the control plane registers it (docs/deployment.md, "Gateway keys"): it must
+   * be the tenant's key of that name and public key, and its window must cover `at`, so that a
+   * rotated key stops after its overlap and a revoked one at its revocation. Verifiers apply the
+   * same windows; refusing here keeps the gateway from signing what no verifier would accept.
+   */
+  private async keyRefusal(client: pg.ClientBase, at: Date): Promise<ChainRefusal | null> {
+    const key = this.signer.name;
+    const k = await gatewayKeyNamed(client, this.tenantId, key);
+    const pub = this.signer.publicKey;
+    if (!k || (pub && !bytesEqual(new Uint8Array(k.publicKey), pub)))
+      return {
+        code: 'CHECKPOINT_KEY_UNKNOWN',
+        message: `gateway key ${key} is not registered for this tenant${k ? ' with this public key' : ''}`,
+        key,
+      };
+    if (at < k.validFrom || (k.validTo && at >= k.validTo))
+      return {
+        code: 'CHECKPOINT_KEY_OUTSIDE_WINDOW',
+        message: `gateway key ${key} is valid ${k.validFrom.toISOString()} .. ${k.validTo?.toISOString() ?? 'open'}, not at ${at.toISOString()}`,
+        key,
+      };
+    return null;
+  }
+
   private async issue(
     client: pg.ClientBase,
     size: number,
     head: Uint8Array,
     last: PreviousCheckpoint | null,
+    at: Date,
   ): Promise<IssuedCheckpoint> {
     const root = this.tree.root(size);
     const proof = last && last.size > 0 && last.size <= size ? this.tree.consistencyProof(last.size, size) : [];
-    const time = eventTime(this.now(), 0);
+    const time = eventTime(at, 0);
     const note = signNote(formatArxCheckpoint({ tenantId: this.tenantId, size, root, time, head }), [this.signer]);
     await insertCheckpoint(client, this.tenantId, {
       size,

@@ -21,8 +21,11 @@ const ADMIN: Access = {
   why: 'Control-plane administration; each definer function also checks the administrator role in the system tenant.',
 };
 
-const admin = <Req extends z.ZodType, Res extends z.ZodType>(d: { summary: string; request: Req; response: Res }) =>
-  def({ ...d, requiresConsent: true, offline: 'none', access: ADMIN as Access<z.input<Req>> });
+export const admin = <Req extends z.ZodType, Res extends z.ZodType>(d: {
+  summary: string;
+  request: Req;
+  response: Res;
+}) => def({ ...d, requiresConsent: true, offline: 'none', access: ADMIN as Access<z.input<Req>> });
 
 export const AdminTenantSchema = z
   .object({ tenantId: uuid, slug: z.string(), name: z.string(), createdAt: z.string() })

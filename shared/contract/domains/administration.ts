@@ -21,4 +21,6 @@ export const ADMINISTRATION_ERROR_CODES = [
   'ADMINISTRATION_SELF_REFUSED',
   /** The signed statement is not this step's, or not signed by the acting administrator's certificate. */
   'ADMINISTRATION_SIGNATURE_INVALID',
+  /** A gateway verifier key text that does not parse, or names another key than the one asked for. */
+  'GATEWAY_KEY_INVALID',
 ] as const;

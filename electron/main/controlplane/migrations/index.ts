@@ -24,6 +24,7 @@ import { sql as m0023 } from './0023-operator-scope-once';
 import { sql as m0024 } from './0024-operator-scope-tenant';
 import { sql as m0025 } from './0025-companion-keys';
 import { sql as m0026 } from './0026-certificate-retirement-read';
+import { sql as m0027 } from './0027-gateway-key-administration';
 
 export interface Migration {
   version: number;
@@ -63,4 +64,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: 'operator-scope-tenant', sql: m0024 },
   { version: 25, name: 'companion-keys', sql: m0025 },
   { version: 26, name: 'certificate-retirement-read', sql: m0026 },
+  { version: 27, name: 'gateway-key-administration', sql: m0027 },
 ];

@@ -67,10 +67,13 @@ export type AdminFunction =
   | 'request_role_grant'
   | 'approve_role_grant'
   | 'revoke_role'
-  | 'set_operator_status';
+  | 'set_operator_status'
+  | 'register_gateway_key'
+  | 'rotate_gateway_key'
+  | 'revoke_gateway_key';
 
 /**
- * Calls an administration definer function (migrations 0014, 0020, 0021) with its arguments, then, unless the
+ * Calls an administration definer function (migrations 0014, 0020, 0021, 0027) with its arguments, then, unless the
  * step records no event, the event columns. Refusals come back as ArxFailure values.
  */
 export async function callAdminFunction(

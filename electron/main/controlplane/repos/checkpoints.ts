@@ -112,6 +112,16 @@ export async function gatewayKeysOf(
   }));
 }
 
+/** One registered key of the tenant by name (what the checkpointer checks before it signs), or null. */
+export async function gatewayKeyNamed(q: Queryable, tenantId: string, keyName: string): Promise<GatewayKeyRow | null> {
+  const r = await q.query<{ public_key: Buffer; valid_from: Date; valid_to: Date | null }>(
+    'SELECT public_key, valid_from, valid_to FROM arx.gateway_keys WHERE tenant_id = $1 AND key_name = $2',
+    [tenantId, keyName],
+  );
+  const x = r.rows[0];
+  return x ? { keyName, publicKey: x.public_key, validFrom: x.valid_from, validTo: x.valid_to } : null;
+}
+
 /** Registers a verifier key (the owner's pool: a gateway may not enrol its own keys). */
 export async function insertGatewayKey(
   admin: Queryable,
