@@ -26,8 +26,8 @@ const base = {
 };
 
 describe('audit events', () => {
-  it('there are exactly 32 documented com.arx.* types', () => {
-    expect(EVENT_TYPES).toHaveLength(32);
+  it('there are exactly 35 documented com.arx.* types', () => {
+    expect(EVENT_TYPES).toHaveLength(35);
     for (const t of EVENT_TYPES) expect(t).toMatch(/^com\.arx\.[a-z]+\.[a-z]+$/);
   });
 
