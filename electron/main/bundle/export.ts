@@ -11,6 +11,7 @@ import type { OperatorSignature } from '../card/operator-auth';
 import { loadWasmMerkleHasher } from '../chain/node-crypto';
 import { withTenant } from '../controlplane/tenant-session';
 import type { TrustStore } from '../pki/trust-store';
+import type { EnvelopeRecipient } from './envelope/keys';
 import { writeMembers } from './export-members';
 import { readSnapshot, type ExportSnapshot } from './export-snapshot';
 import { BundleTarWriter } from './tar-writer';
@@ -23,6 +24,8 @@ export interface ExportRequest {
   /** … or the range of a fidelity (review) certificate. */
   reviewId?: string;
   outPath: string;
+  /** Seal the bundle to these recipients as it is written (§10 envelope); none: in clear. */
+  recipients?: EnvelopeRecipient[];
   /** The classification marking (a console banner level), signed in the manifest. */
   classification: ClassificationLevel;
   /** The logged-in exporter (named in the manifest). */
@@ -46,6 +49,8 @@ export interface ExportResult {
   events: number;
   eventBytes: number;
   members: number;
+  /** The encrypted file's size, when sealed (`sha256` and `bytes` are the bundle inside). */
+  sealedBytes: number | null;
   exporter: OperatorSession;
 }
 
@@ -110,11 +115,18 @@ export async function exportBundle(pool: pg.Pool, req: ExportRequest): Promise<E
     const snap = await withTenant(
       pool,
       req.tenantId,
-      async (client) => {
-        const s = await readSnapshot(client, req, hasher, progress);
-        writer = new BundleTarWriter(req.outPath, req.blake3);
-        await writeMembers(writer, client, req.tenantId, s, progress);
-        return s;
+      async (client, tx) => {
+        try {
+          const s = await readSnapshot(client, req, hasher, progress);
+          writer = new BundleTarWriter(req.outPath, req.blake3, req.recipients);
+          await writeMembers(writer, client, req.tenantId, s, progress);
+          return s;
+        } catch (err) {
+          // Perhaps in the middle of a COPY: a ROLLBACK would queue behind it for ever. The
+          // snapshot is read-only: drop the connection instead.
+          tx.drop();
+          throw err;
+        }
       },
       { snapshot: true },
     );
@@ -133,6 +145,7 @@ export async function exportBundle(pool: pg.Pool, req: ExportRequest): Promise<E
       events: count,
       eventBytes,
       members,
+      sealedBytes: file.sealedBytes,
       exporter,
     };
   } catch (err) {

@@ -14,9 +14,9 @@ import type { CallContext, Handler } from '../core/registry';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
 import type { TrustStore } from '../pki/trust-store';
 import { EvidenceCache } from '../cache/evidence';
-import { clearPathFor, exportRecipients, sealExported } from './envelope/export-sealed';
+import { exportRecipients, sealedSummary } from './envelope/export-sealed';
 import { openKemKey } from './envelope/kem-key';
-import { cardOpener, type EnvelopeOpener } from './envelope/keys';
+import { cardOpener, recoveryOpener, type EnvelopeOpener } from './envelope/keys';
 import { isEncryptedBundle } from './envelope/open';
 import { verifyPossiblyEncrypted } from './envelope/verify-encrypted';
 import { exportBundle, type ExportResult } from './export';
@@ -90,13 +90,13 @@ async function exportForOperator(deps: DomainDeps, req: ExportRequest, ctx: Call
   const trustStore = trustStoreIfConfigured(deps);
   const publish = progressPublisher(deps, { tenantId: tenant.id, from: req.from, to: req.to, review: req.review });
   const b3 = await loadBlake3();
-  // Encrypted: the bundle is written in clear beside `out`, sealed into it, and removed.
-  const recipients = exportRecipients(req.encryptTo, req.recoveryKey, req.recipientFiles);
-  const written = recipients.length ? clearPathFor(out) : out;
+  // Encrypted: the bundle streams into the envelope as it is written (never in clear on disk).
+  const recipients = exportRecipients(req);
   const result = await exportBundle(pool, {
     tenantId: tenant.id,
     ...(req.review !== null ? { reviewId: req.review } : { from: req.from!, to: req.to! }),
-    outPath: written,
+    outPath: out,
+    recipients,
     classification,
     session,
     sign: (purpose, digest) => {
@@ -107,11 +107,12 @@ async function exportForOperator(deps: DomainDeps, req: ExportRequest, ctx: Call
     blake3: b3,
     onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
   });
-  const encryption = recipients.length ? await sealExported(written, out, recipients) : null;
+  const encryption = result.sealedBytes !== null ? await sealedSummary(out, recipients, result.sealedBytes) : null;
   publish('done', 1, 1);
   await recordExport(deps, pool, tenant.id, session, result, b3);
-  const { exporter, ...rest } = result;
+  const { exporter, sealedBytes, ...rest } = result;
   void exporter;
+  void sealedBytes;
   return { ...rest, path: out, encryption };
 }
 
@@ -214,7 +215,7 @@ async function openBundle(deps: DomainDeps, evidence: EvidenceCache, req: OpenRe
       blake3: await loadBlake3(),
       collect: { maxEvents: req.maxEvents ?? 500 },
     },
-    { openers: async () => (req.card ? [await operatorCardOpener(deps, req.kemKeyFile)] : []) },
+    { openers: () => openersFor(deps, req) },
   );
   const { contents, ...report } = verified;
   const answer = { path, report, contents: contents ?? null, envelope };
@@ -239,6 +240,15 @@ async function openBundle(deps: DomainDeps, evidence: EvidenceCache, req: OpenRe
     // the file went away after verifying: nothing to key the report by
   }
   return answer;
+}
+
+/** Who opens an encrypted bundle: the recovery private key file, or the logged-in card, as asked. */
+async function openersFor(deps: DomainDeps, req: OpenRequest): Promise<EnvelopeOpener[]> {
+  const out: EnvelopeOpener[] = [];
+  if (req.recoveryKeyFile !== null)
+    out.push(recoveryOpener(readFileSync(req.recoveryKeyFile), req.recoveryPassphrase, req.recoveryKeyFile));
+  if (req.card) out.push(await operatorCardOpener(deps, req.kemKeyFile));
+  return out;
 }
 
 /**

@@ -4,6 +4,8 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import type { Blake3, Blake3Hasher } from '../../../shared/chain';
 import { toHex } from '../../../shared/bytes';
 import { END_OF_ARCHIVE, padding, ustarHeader } from '../../../shared/bundle';
+import type { EnvelopeRecipient } from './envelope/keys';
+import { EnvelopeSealer } from './envelope/seal';
 
 /** Permissions of a written bundle. */
 export const BUNDLE_FILE_MODE = 0o600;
@@ -19,11 +21,14 @@ export interface WrittenMember {
  * Writes the canonical ustar stream of a bundle to `<out>.partial-…` and renames it into place
  * only when complete (never a partial bundle under the final name). Each member is hashed with
  * SHA-256 and BLAKE3 as it is written; the whole file with SHA-256 (for the export audit event).
+ * With recipients the stream goes straight into the envelope (§10): the bundle is never on disk
+ * in clear, under any name.
  */
 export class BundleTarWriter {
   readonly members: WrittenMember[] = [];
-  private readonly stream: WriteStream;
-  private readonly tmp: string;
+  private readonly stream: WriteStream | null = null;
+  private readonly sealer: EnvelopeSealer | null = null;
+  private readonly tmp: string = '';
   private readonly fileHash = createHash('sha256');
   private bytes = 0;
   private current: { name: string; size: number; written: number; sha: Hash; b3: Blake3Hasher } | null = null;
@@ -32,7 +37,12 @@ export class BundleTarWriter {
   constructor(
     readonly outPath: string,
     private readonly blake3: Blake3,
+    sealTo: EnvelopeRecipient[] = [],
   ) {
+    if (sealTo.length) {
+      this.sealer = new EnvelopeSealer(outPath, sealTo);
+      return;
+    }
     this.tmp = `${outPath}.partial-${randomBytes(4).toString('hex')}`;
     // Owner only: a bundle holds a tenant's raw events (the umask can only narrow this).
     this.stream = createWriteStream(this.tmp, { flags: 'wx', mode: BUNDLE_FILE_MODE });
@@ -43,7 +53,8 @@ export class BundleTarWriter {
     if (this.failed) throw this.failed;
     this.fileHash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    if (this.sealer) this.sealer.write(chunk);
+    else if (!this.stream!.write(chunk)) await once(this.stream!, 'drain');
   }
 
   async begin(name: string, size: number): Promise<void> {
@@ -101,18 +112,26 @@ export class BundleTarWriter {
     return this.end();
   }
 
-  /** Ends the archive and moves it into place; returns the whole file's SHA-256 and size. */
-  async finish(): Promise<{ sha256: string; bytes: number }> {
+  /**
+   * Ends the archive and moves it into place; returns the bundle's SHA-256 and size (the bytes
+   * inside the envelope when sealed) and, sealed, the encrypted file's size.
+   */
+  async finish(): Promise<{ sha256: string; bytes: number; sealedBytes: number | null }> {
     await this.raw(END_OF_ARCHIVE);
-    this.stream.end();
-    await once(this.stream, 'finish');
-    if (this.failed) throw this.failed;
-    renameSync(this.tmp, this.outPath);
-    return { sha256: this.fileHash.digest('hex'), bytes: this.bytes };
+    let sealedBytes: number | null = null;
+    if (this.sealer) sealedBytes = this.sealer.finish().bytes;
+    else {
+      this.stream!.end();
+      await once(this.stream!, 'finish');
+      if (this.failed) throw this.failed;
+      renameSync(this.tmp, this.outPath);
+    }
+    return { sha256: this.fileHash.digest('hex'), bytes: this.bytes, sealedBytes };
   }
 
   abort(): void {
-    this.stream.destroy();
+    if (this.sealer) return this.sealer.abort();
+    this.stream!.destroy();
     rmSync(this.tmp, { force: true });
   }
 }

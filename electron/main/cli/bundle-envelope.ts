@@ -18,7 +18,7 @@ export const ENCRYPT_OPTIONS = {
   'encrypt-to': { type: 'string', multiple: true },
   'recovery-key': { type: 'string' },
 } as const;
-export const ENCRYPT_USAGE = '[--encrypt-to RECIPIENT.pem ...] [--recovery-key RECOVERY.pub.pem]';
+export const ENCRYPT_USAGE = '[--encrypt-to RECIPIENT.pem|.der ...] [--recovery-key RECOVERY.pub.pem]';
 
 export const OPEN_OPTIONS = {
   'recovery-key': { type: 'string' },
@@ -38,11 +38,14 @@ const read = (file: string, what: string) => {
   }
 };
 
-/** The export request's recipients: the PEM texts of --encrypt-to and --recovery-key. */
+/**
+ * The export request's recipients: the files of --encrypt-to and --recovery-key by path, read as
+ * bytes by the handler after the boundary checked each (a DER certificate stays DER).
+ */
 export function encryptRequest(v: { 'encrypt-to'?: string[] | undefined; 'recovery-key'?: string | undefined }) {
   return {
-    encryptTo: (v['encrypt-to'] ?? []).map((f) => read(f, 'the recipient file').toString('latin1')),
-    recoveryKey: v['recovery-key'] ? read(v['recovery-key'], 'the recovery key').toString('latin1') : null,
+    recipientFiles: v['encrypt-to'] ?? [],
+    recoveryKeyFile: v['recovery-key'] ?? null,
   };
 }
 

@@ -114,6 +114,8 @@ export const bundleCommands = {
         recipientFiles: z.array(z.string().min(1).max(4096)).max(32).default([]),
         /** And to the organisation recovery key: its PEM public key (optionally with an ML-KEM-1024 key). */
         recoveryKey: z.string().min(1).max(65536).nullable().default(null),
+        /** The form of `recoveryKey` by path (console and CLI): the recovery public key file, PEM or DER. */
+        recoveryKeyFile: z.string().min(1).max(4096).nullable().default(null),
         /** The classification marking signed into the manifest and put in the file name (default: the console's banner level). */
         classification: ClassificationLevelSchema.optional(),
       })
@@ -141,7 +143,7 @@ export const bundleCommands = {
     offline: 'none',
     access: { session: 'operator', roles: ['isso', 'auditor', 'administrator'], tenant: 'tenant' },
     // A recipient file is a certificate and perhaps an ML-KEM-1024 public key: a few kilobytes.
-    files: { recipientFiles: { maxBytes: 64 * 1024 } },
+    files: { recipientFiles: { maxBytes: 64 * 1024 }, recoveryKeyFile: { maxBytes: 64 * 1024 } },
   }),
   'bundle.list': def({
     summary: 'List the evidence bundles in the data directory.',
@@ -179,6 +181,13 @@ export const bundleCommands = {
         card: z.boolean().default(false),
         /** With `card`: the holder's sealed ML-KEM-1024 key file, for a hybrid stanza. */
         kemKeyFile: z.string().min(1).max(4096).nullable().default(null),
+        /**
+         * Open with the organisation recovery private key instead (`arx bundle verify --recovery-key`):
+         * its PEM file (EC/RSA, optionally with the ML-KEM-1024 seed); BUNDLE_RECOVERY_KEY_INVALID if it is none.
+         */
+        recoveryKeyFile: z.string().min(1).max(4096).nullable().default(null),
+        /** The recovery key file's passphrase, when it is encrypted (the CLI's ARX_RECOVERY_PASSPHRASE). */
+        recoveryPassphrase: z.string().min(1).max(1024).nullable().default(null),
       })
       .strict(),
     response: z
@@ -201,7 +210,11 @@ export const bundleCommands = {
       why: 'Offline auditors verify bundles without a card or database: the file and the pinned trust anchors decide. The path is checked at the boundary.',
     },
     // The verifier's own limit on a whole bundle (docs/bundle-format.md, limits).
-    files: { path: { maxBytes: 64 * 2 ** 30, inside: 'bundles' }, kemKeyFile: { maxBytes: 64 * 1024 } },
+    files: {
+      path: { maxBytes: 64 * 2 ** 30, inside: 'bundles' },
+      kemKeyFile: { maxBytes: 64 * 1024 },
+      recoveryKeyFile: { maxBytes: 64 * 1024 },
+    },
   }),
 } as const satisfies Record<string, CommandDef>;
 
@@ -221,6 +234,8 @@ export const BUNDLE_ERROR_CODES = [
   'BUNDLE_KEY_UNWRAP_FAILED',
   /** An ML-KEM-1024 key, key file or ciphertext that is malformed. */
   'PQ_KEY_INVALID',
+  /** A recovery key file (public for export, private for opening) that is not a key, or a wrong passphrase. */
+  'BUNDLE_RECOVERY_KEY_INVALID',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */

@@ -13,6 +13,7 @@ export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> 
     encryptTo: [],
     recipientFiles: [],
     recoveryKey: null,
+    recoveryKeyFile: null,
   },
   'bundle.list': {},
   'bundle.open': {
@@ -22,5 +23,7 @@ export const BUNDLE_SAMPLES: { [N in keyof typeof bundleCommands]: RequestOf<N> 
     allowUnpinnedGatewayKeys: false,
     card: false,
     kemKeyFile: null,
+    recoveryKeyFile: null,
+    recoveryPassphrase: null,
   },
 };

@@ -121,6 +121,8 @@ describe('bundle.open: path, inside the bundles folder', () => {
       allowUnpinnedGatewayKeys: false,
       card: false,
       kemKeyFile: null,
+      recoveryKeyFile: null,
+      recoveryPassphrase: null,
     });
   });
 });

@@ -1,22 +1,33 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { ArxFailure } from '../../../../shared/contract';
 import { recipientFromFile, type EnvelopeRecipient } from './keys';
-import { sealBundleFile } from './seal';
 
 /**
  * The recipients of an export: each PEM text a certificate (and ML-KEM key), then each recipient
- * file (the console names them by path; the boundary checked each), then the recovery key.
- * BUNDLE_RECIPIENT_INVALID, naming the file, for one that holds no certificate to encrypt to.
+ * file (named by path; the boundary checked each; PEM or DER, read as bytes), then the recovery
+ * key (its PEM text, or its file). BUNDLE_RECIPIENT_INVALID, naming the file, for one that holds
+ * no certificate to encrypt to; BUNDLE_RECOVERY_KEY_INVALID for a recovery key that is none.
  */
-export function exportRecipients(
-  encryptTo: string[],
-  recoveryKey: string | null,
-  recipientFiles: string[] = [],
-): EnvelopeRecipient[] {
-  const out = encryptTo.map((pem, i) => recipientFromFile(Buffer.from(pem), `recipient ${i + 1}`, 'card'));
-  for (const file of recipientFiles) out.push(recipientFromFile(readRecipientFile(file), file, 'card'));
-  if (recoveryKey !== null) out.push(recipientFromFile(Buffer.from(recoveryKey), 'the recovery key', 'recovery'));
+export function exportRecipients(req: {
+  encryptTo: string[];
+  recoveryKey: string | null;
+  recipientFiles?: string[];
+  recoveryKeyFile?: string | null;
+}): EnvelopeRecipient[] {
+  // latin1: a text field maps each char to one byte (a PEM is ASCII; no UTF-8 re-encoding of bytes).
+  const out = req.encryptTo.map((pem, i) =>
+    recipientFromFile(Buffer.from(pem, 'latin1'), `recipient ${i + 1}`, 'card'),
+  );
+  for (const file of req.recipientFiles ?? []) out.push(recipientFromFile(readRecipientFile(file), file, 'card'));
+  if (req.recoveryKey !== null && req.recoveryKeyFile)
+    throw new ArxFailure('INVALID_REQUEST', 'Give the recovery key as text or as a file, not both.', {
+      path: 'recoveryKeyFile',
+    });
+  if (req.recoveryKey !== null)
+    out.push(recipientFromFile(Buffer.from(req.recoveryKey, 'latin1'), 'the recovery key', 'recovery'));
+  if (req.recoveryKeyFile)
+    out.push(recipientFromFile(readRecipientFile(req.recoveryKeyFile), req.recoveryKeyFile, 'recovery'));
   return out;
 }
 
@@ -28,30 +39,18 @@ function readRecipientFile(file: string): Buffer {
   }
 }
 
-/** Where the exporter writes the bundle in clear before it is sealed to `out` (same directory, removed after). */
-export function clearPathFor(out: string): string {
-  if (existsSync(out))
-    throw new ArxFailure('BUNDLE_OUT_EXISTS', `${out} exists already; choose another file name.`, { path: 'out' });
-  return `${out}.clear-${randomBytes(6).toString('hex')}`;
-}
-
-/** Seals the bundle at `clear` into `out` and removes `clear`, whatever happens. */
-export async function sealExported(
-  clear: string,
+/** What the export's answer says of the encrypted file: recipients, hybrid stanzas, size and SHA-256. */
+export async function sealedSummary(
   out: string,
   recipients: EnvelopeRecipient[],
+  bytes: number,
 ): Promise<{ recipients: number; hybrid: number; bytes: number; sha256: string }> {
-  try {
-    const { bytes } = sealBundleFile(clear, out, recipients);
-    const h = createHash('sha256');
-    for await (const c of createReadStream(out)) h.update(c as Buffer);
-    return {
-      recipients: recipients.length,
-      hybrid: recipients.filter((r) => r.pq).length,
-      bytes,
-      sha256: h.digest('hex'),
-    };
-  } finally {
-    rmSync(clear, { force: true });
-  }
+  const h = createHash('sha256');
+  for await (const c of createReadStream(out)) h.update(c as Buffer);
+  return {
+    recipients: recipients.length,
+    hybrid: recipients.filter((r) => r.pq).length,
+    bytes,
+    sha256: h.digest('hex'),
+  };
 }

@@ -31,7 +31,7 @@ export interface EnvelopeOpener extends KeyUnwrapper {
 export function recipientFromFile(content: Buffer, file: string, role: StanzaRole): EnvelopeRecipient {
   const { classical, mlKem: pq } = splitMlKemPem(content, 'public');
   if (role === 'recovery') {
-    const r = recipientFromRecoveryFile(content, file);
+    const r = asBundleRecoveryKey(() => recipientFromRecoveryFile(content, file));
     return { role, publicKey: r.publicKey, id: r.id, label: r.label, pq: r.pq ?? null };
   }
   let der: Uint8Array = classical;
@@ -48,7 +48,18 @@ export function recipientFromFile(content: Buffer, file: string, role: StanzaRol
 
 /** The recovery private key file (PEM: the EC/RSA key, optionally an ML-KEM-1024 seed-form PKCS#8). */
 export function recoveryOpener(content: Buffer, passphrase: string | null, file: string): EnvelopeOpener {
-  return { ...recoveryUnwrapper(content, passphrase, file), role: 'recovery' };
+  return { ...asBundleRecoveryKey(() => recoveryUnwrapper(content, passphrase, file)), role: 'recovery' };
+}
+
+/** The cache's code for a bad recovery key file, said as the bundle's: BUNDLE_RECOVERY_KEY_INVALID. */
+function asBundleRecoveryKey<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof ArxFailure && e.code === 'CACHE_RECOVERY_KEY_INVALID')
+      throw new ArxFailure('BUNDLE_RECOVERY_KEY_INVALID', e.message, e.details);
+    throw e;
+  }
 }
 
 /** The card's key-management key (9D), with the card holder's ML-KEM-1024 half when it is given. */
