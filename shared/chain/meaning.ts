@@ -19,6 +19,8 @@ export function problemMeaning(p: ProblemForMeaning): string {
   const count = typeof d.count === 'number' ? d.count : last - seq + 1;
   const span = last > seq ? `events ${n(seq)} to ${n(last)}` : `event ${n(seq)}`;
   const size = typeof d.treeSize === 'number' ? d.treeSize : seq + 1;
+  const writer = writerMeaning(p.code, seq);
+  if (writer) return writer;
   switch (p.code) {
     case 'EVENT_DIGEST_MISMATCH':
       return `Event ${n(seq)} was modified after it was written: its stored bytes no longer hash to the digest recorded with it.`;
@@ -70,12 +72,6 @@ export function problemMeaning(p: ProblemForMeaning): string {
       return `Event ${n(seq)} is a console event whose writer cannot be authenticated${typeof d.found === 'string' ? ` (it names ${d.found})` : ''}: no valid card signature of that operator. It was not written by the console.`;
     case 'EVENT_SIGNATURE_INVALID':
       return `The card signature on event ${n(seq)} does not verify: the event was altered after it was signed, or the signature was forged.`;
-    case 'EVENT_WRITER_UNSIGNED':
-      return `Event ${n(seq)} records a refused login or a session closed because the card was removed: it carries no card signature, so its writer is not authenticated.`;
-    case 'EVENT_WRITER_NOT_NAMED':
-      return `Event ${n(seq)} was written before events named their writer: its writer is not authenticated.`;
-    case 'EVENT_WRITER_CERTS_UNVALIDATED':
-      return `No trust anchors are configured: operators' signatures were checked against their enrolled certificates, not against a trusted authority.`;
     case 'DOC_MISMATCH':
       return `The searchable (jsonb) copy of event ${n(seq)} disagrees with its stored bytes: the copy was edited. The stored bytes are the evidence.`;
     case 'DOC_UNCHECKED':
@@ -90,5 +86,21 @@ export function problemMeaning(p: ProblemForMeaning): string {
       return `${count === 1 ? '1 administrator grant was' : `${n(count)} administrator grants were`} made by the DBA at bootstrap, without a card signature, as the chain records (docs/deployment.md).`;
     default:
       return `Problem ${p.code} at event ${n(seq)}.`;
+  }
+}
+
+/** The writer-authentication warnings (docs/chain-format.md §8.2). */
+function writerMeaning(code: string, seq: number): string | null {
+  switch (code) {
+    case 'EVENT_WRITER_UNSIGNED':
+      return `Event ${n(seq)} records a refused login or a session closed because the card was removed: it carries no card signature, so its writer is not authenticated.`;
+    case 'EVENT_WRITER_NOT_NAMED':
+      return `Event ${n(seq)} was written before events named their writer: its writer is not authenticated.`;
+    case 'EVENT_WRITER_BOOTSTRAP':
+      return `Event ${n(seq)} was recorded by the DBA when the control plane was set up (its first administrators), without a card signature, before the chain's first checkpoint (docs/deployment.md).`;
+    case 'EVENT_WRITER_CERTS_UNVALIDATED':
+      return `No trust anchors are configured: operators' signatures were checked against their enrolled certificates, not against a trusted authority.`;
+    default:
+      return null;
   }
 }

@@ -139,7 +139,15 @@ async function verifyInSnapshot(
     conn,
   );
   const foreign = foreignIssues(tenantId, streamed, range.from);
-  const writers = await writerIssues(client, streamed, opts.writerTrust ?? null);
+  const firstCheckpoint = series.verified.reduce<number | null>(
+    (m, c) => (m === null || c.size < m ? c.size : m),
+    null,
+  );
+  const writers = await writerIssues(client, streamed, opts.writerTrust ?? null, {
+    tenantId,
+    from: range.from,
+    firstCheckpoint,
+  });
   const grants = await grantIssues(client, tenantId);
   let docs: DocumentsResult = { documents: 'skipped', errors: [], warnings: [] };
   if (opts.checkDocuments !== false) {

@@ -7,7 +7,14 @@ import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import type { StreamResult } from './stream-verifier';
 import { issue, type VerificationIssue } from './verification';
-import { authenticateWriters, referencedCertificates, type OperatorCertificate } from '../pki/writer-auth';
+import { systemTenant } from '../controlplane/repos/administration';
+import { storedRows } from '../controlplane/repos/events';
+import {
+  authenticateWriters,
+  bootstrapRecords,
+  referencedCertificates,
+  type OperatorCertificate,
+} from '../pki/writer-auth';
 
 /** The trust a verification authenticates console writers with (the auditor's anchors, never the database's). */
 export interface WriterTrust {
@@ -75,8 +82,10 @@ export async function writerIssues(
   q: Queryable,
   streamed: StreamResult,
   trust: WriterTrust | null,
+  chain: { tenantId: string; from: number; firstCheckpoint: number | null } | null = null,
 ): Promise<{ errors: VerificationIssue[]; warnings: VerificationIssue[] }> {
   const { rows, overflow, firstNamed } = streamed.writers;
+  const bootstrap = chain ? await bootstrapIn(q, rows, chain) : new Set<number>();
   const named = referencedCertificates(rows);
   const enrolled = await certificatesBySha(q, [...named.keys()]);
   const certificates = new Map<string, OperatorCertificate>();
@@ -97,7 +106,7 @@ export async function writerIssues(
       }),
     );
   const errors: VerificationIssue[] = [];
-  for (const w of authenticateWriters(rows, certificates, firstNamed)) {
+  for (const w of authenticateWriters(rows, certificates, firstNamed, bootstrap)) {
     const v = issue(w.code, w.message, { seq: w.seq, ...(w.found !== undefined ? { found: w.found } : {}) });
     (v.severity === 'warning' ? warnings : errors).push(v);
   }
@@ -109,4 +118,20 @@ export async function writerIssues(
       }),
     );
   return { errors, warnings };
+}
+
+/**
+ * The system chain's bootstrap records among `rows` (pki/writer-auth.ts bootstrapRecords), in the
+ * tenant the control plane records as its system tenant only, below the chain's first verified checkpoint; a range that starts after seq 0 reads the chain's start
+ * to find where the bootstrap began.
+ */
+async function bootstrapIn(
+  q: Queryable,
+  rows: readonly { seq: number; bytes: Uint8Array }[],
+  chain: { tenantId: string; from: number; firstCheckpoint: number | null },
+): Promise<Set<number>> {
+  const below = chain.firstCheckpoint ?? Number.MAX_SAFE_INTEGER;
+  if (chain.from >= below || chain.from >= 1000 || (await systemTenant(q)) !== chain.tenantId) return new Set();
+  const start = chain.from > 0 ? await storedRows(q, chain.tenantId, 0, chain.from) : [];
+  return bootstrapRecords([...start, ...rows], below);
 }

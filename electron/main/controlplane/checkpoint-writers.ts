@@ -1,5 +1,12 @@
-import { authenticateWriters, referencedCertificates, WRITER_WARNINGS, WriterCollector } from '../pki/writer-auth';
+import {
+  authenticateWriters,
+  bootstrapRecords,
+  referencedCertificates,
+  WRITER_WARNINGS,
+  WriterCollector,
+} from '../pki/writer-auth';
 import type { ChainRefusal } from './checkpoint-sync';
+import { systemTenant } from './repos/administration';
 import { storedRows } from './repos/events';
 import { certificatesBySha } from './repos/operators';
 import type { Queryable } from './repos/queryable';
@@ -11,7 +18,8 @@ const PAGE_ROWS = 2000;
  * covers): every row whose writer can be judged here is (docs/chain-format.md §8.2) — a console or
  * administration event needs a valid card signature by a certificate enrolled for the operator it
  * names, a gateway type must name a gateway. Judged from the stored bytes, with the enrolled
- * certificates (the gateway holds no operator trust anchors: verifiers check those paths).
+ * certificates (the gateway holds no operator trust anchors: verifiers check those paths). The
+ * system chain's bootstrap records (the DBA's, without a card) pass only in the first checkpoint.
  */
 export async function writerRefusal(
   q: Queryable,
@@ -29,7 +37,12 @@ export async function writerRefusal(
   if (rows.rows.length === 0) return null;
   const enrolled = await certificatesBySha(q, [...referencedCertificates(rows.rows).keys()]);
   const certificates = new Map(enrolled.map((c) => [c.sha256, { operatorId: c.operatorId, der: c.der }]));
-  const bad = authenticateWriters(rows.rows, certificates, rows.firstNamed).find((i) => !WRITER_WARNINGS.has(i.code));
+  // The DBA's bootstrap records count only in the system chain, under its first checkpoint (from 0), as verifiers bound them.
+  const system = from === 0 && (await systemTenant(q)) === tenantId;
+  const bootstrap = system ? bootstrapRecords(rows.rows, size) : new Set<number>();
+  const bad = authenticateWriters(rows.rows, certificates, rows.firstNamed, bootstrap).find(
+    (i) => !WRITER_WARNINGS.has(i.code),
+  );
   if (!bad) return null;
   return {
     code: 'EVENT_WRITER_UNAUTHENTICATED',

@@ -18,10 +18,15 @@ export const WRITER_ISSUE_CODES = [
   'EVENT_SIGNATURE_INVALID',
   'EVENT_WRITER_UNSIGNED',
   'EVENT_WRITER_NOT_NAMED',
+  'EVENT_WRITER_BOOTSTRAP',
 ] as const;
 export type WriterIssueCode = (typeof WRITER_ISSUE_CODES)[number];
-/** Reported, but not failing: unsignable reports, and events from before writers were named. */
-export const WRITER_WARNINGS: ReadonlySet<string> = new Set(['EVENT_WRITER_UNSIGNED', 'EVENT_WRITER_NOT_NAMED']);
+/** Reported, but not failing: unsignable reports, events from before writers were named, the DBA's bootstrap. */
+export const WRITER_WARNINGS: ReadonlySet<string> = new Set([
+  'EVENT_WRITER_UNSIGNED',
+  'EVENT_WRITER_NOT_NAMED',
+  'EVENT_WRITER_BOOTSTRAP',
+]);
 
 export interface WriterIssue {
   code: WriterIssueCode;
@@ -87,11 +92,13 @@ const TIME_FIELD = /"time":"([0-9T:.Z-]{20,40})"/;
 /**
  * Judges the collected events. `certificates` maps a certificate's SHA-256 (hex) to the operator
  * it is enrolled for, for certificates whose path the caller validated; any other is unknown.
+ * `bootstrap`: the seqs bootstrapRecords found (a warning each, judged no further).
  */
 export function authenticateWriters(
   rows: readonly { seq: number; bytes: Uint8Array }[],
   certificates: ReadonlyMap<string, OperatorCertificate>,
   firstNamed: number | null,
+  bootstrap: ReadonlySet<number> = new Set(),
 ): WriterIssue[] {
   const keys = new Map<string, KeyObject | null>();
   const keyOf = (sha: string): KeyObject | null => {
@@ -103,11 +110,70 @@ export function authenticateWriters(
   };
   const issues: WriterIssue[] = [];
   for (const r of rows) {
-    const i = judge(r, certificates, keyOf, firstNamed);
+    const i = bootstrap.has(r.seq)
+      ? {
+          code: 'EVENT_WRITER_BOOTSTRAP' as const,
+          seq: r.seq,
+          message: 'recorded by the DBA at bootstrap, without a card',
+        }
+      : judge(r, certificates, keyOf, firstNamed);
     if (i) issues.push(i);
   }
   return issues;
 }
+
+/** The system tenant's slug (administration/bootstrap.ts), named in its bootstrap's tenant.created. */
+const SYSTEM_TENANT_SLUG = 'control-plane';
+const BOOTSTRAP_TYPES = new Set(['com.arx.operator.enrolled', 'com.arx.role.granted']);
+
+/**
+ * The system chain's bootstrap records (docs/chain-format.md §8.2): the events the DBA's bootstrap
+ * appended, in one append, without a card — seq 0 a `tenant.created` of this chain's own tenant,
+ * slug control-plane, `by` null; then, without a gap, `operator.enrolled` with `by` null and
+ * `role.granted` of administrator with `by` and `approvedBy` null, each with seq 0's source and
+ * writer and seq 0's time plus its seq in microseconds (one append's times), and each below
+ * `below` (the first checkpoint's size: what comes after it is no bootstrap). `rows` in seq order,
+ * all collected events from seq 0 (a gateway event in between ends the run).
+ */
+export function bootstrapRecords(rows: readonly { seq: number; bytes: Uint8Array }[], below: number): Set<number> {
+  const out = new Set<number>();
+  const first = rows[0];
+  if (!first || first.seq !== 0 || below <= 0) return out;
+  const e0 = parseObject(first.bytes);
+  const d0 = e0?.['data'] as Record<string, unknown> | undefined;
+  const t0 = typeof e0?.['time'] === 'string' ? e0['time'] : '';
+  if (
+    !e0 ||
+    e0['type'] !== 'com.arx.tenant.created' ||
+    e0['arxsig'] !== undefined ||
+    d0?.['by'] !== null ||
+    d0['slug'] !== SYSTEM_TENANT_SLUG ||
+    d0['tenantId'] !== e0['arxtenant'] ||
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}000Z$/.test(t0)
+  )
+    return out;
+  out.add(0);
+  for (let i = 1; i < rows.length && rows[i]!.seq === i && i < below && i < 1000; i++) {
+    const e = parseObject(rows[i]!.bytes);
+    const d = e?.['data'] as Record<string, unknown> | undefined;
+    const same = e && e['source'] === e0['source'] && e['arxwriter'] === e0['arxwriter'] && e['arxsig'] === undefined;
+    const time = `${t0.slice(0, 23)}${String(i).padStart(3, '0')}Z`;
+    if (!same || e['time'] !== time || !BOOTSTRAP_TYPES.has(e['type'] as string) || d?.['by'] !== null) break;
+    if (e['type'] === 'com.arx.role.granted' && (d['role'] !== 'administrator' || d['approvedBy'] !== null)) break;
+    out.add(i);
+  }
+  return out;
+}
+
+function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(UTF8.decode(bytes)) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function judge(
   r: { seq: number; bytes: Uint8Array },

@@ -1,10 +1,14 @@
-import { authenticateWriters, referencedCertificates, type OperatorCertificate } from '../../pki/writer-auth';
+import {
+  authenticateWriters,
+  bootstrapRecords,
+  referencedCertificates,
+  WRITER_WARNINGS,
+  type OperatorCertificate,
+} from '../../pki/writer-auth';
 import { validateWriterCertificate, type WriterTrust } from '../../chain/writer-check';
 import type { BundleFinding } from '../../../../shared/bundle';
 import { cardIdentity } from '../../pki/identity';
 import type { VerifyState } from './state';
-
-const WARNINGS = new Set(['EVENT_WRITER_UNSIGNED', 'EVENT_WRITER_NOT_NAMED']);
 
 /**
  * Event writers (docs/bundle-format.md §5, check 10; docs/chain-format.md §8): every console or
@@ -44,13 +48,15 @@ export async function checkWriters(
       edipiOf.set(sha, v.edipi);
     }
   }
-  const issues = authenticateWriters(rows, certificates, firstNamed);
+  // The system chain's bootstrap records, when the bundle starts at seq 0, below its first verified checkpoint.
+  const first = s.checkpoints.filter((c) => c.verified).reduce((m, c) => Math.min(m, c.size), Number.MAX_SAFE_INTEGER);
+  const issues = authenticateWriters(rows, certificates, firstNamed, bootstrapRecords(rows, first));
   const judged = new Set(issues.map((i) => i.seq));
   const all = [...issues, ...bindingIssues(s, rows, judged, edipiOf, exporter)].sort((a, b) => a.seq - b.seq);
   for (const i of all) {
     const location = { member: 'events.bin', seq: i.seq, ...(i.found !== undefined ? { found: i.found } : {}) };
     const reason = refused.get(certOf(rows.find((r) => r.seq === i.seq)?.bytes) ?? '');
-    if (WARNINGS.has(i.code)) warnings.push({ code: i.code, message: i.message, location });
+    if (WRITER_WARNINGS.has(i.code)) warnings.push({ code: i.code, message: i.message, location });
     else s.checks.fail('writers', i.code, i.message, reason ? { ...location, reason } : location);
   }
   if (overflow > 0)
