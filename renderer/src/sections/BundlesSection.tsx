@@ -10,8 +10,14 @@ import { SectionHeader } from './SectionHeader';
 export function BundlesSection() {
   const [listVersion, setListVersion] = useState(0);
   const [opened, setOpened] = useState<OpenedBundle | null>(null);
-  // While a bundle's report is displayed, the banners carry the marking signed in its manifest.
-  useShownMarking(opened?.report.summary.classification ?? null, "the opened bundle's signed marking");
+  // While a bundle's report is displayed, the banners carry the marking in its manifest when it is
+  // above the console's — said to be unverified when the bundle did not verify.
+  useShownMarking(
+    opened?.report.summary.classification ?? null,
+    opened?.report.ok === false
+      ? 'marking claimed by the opened bundle, which did not verify'
+      : "the opened bundle's signed marking",
+  );
   return (
     <Stack gap="lg">
       <SectionHeader

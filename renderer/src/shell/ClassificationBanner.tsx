@@ -1,11 +1,8 @@
-import { BANNER_COLOURS, type ClassificationLevel } from '../../../shared/config/classification';
+import type { ClassificationMarking } from '../../../shared/config/banner-marking';
+import { BANNER_COLOURS } from '../../../shared/config/classification';
 import classes from './shell.module.css';
 
-export interface ClassificationMarking {
-  classification: ClassificationLevel;
-  /** Caveat after the level, e.g. "NOFORN"; empty when none. */
-  classificationCaveat: string;
-}
+export type { ClassificationMarking };
 
 /** "SECRET//NOFORN": the level, then the caveat after a double slash, as banner lines are written. */
 export function markingText(m: ClassificationMarking): string {

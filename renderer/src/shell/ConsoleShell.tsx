@@ -8,6 +8,7 @@ import { CommandPalette, PaletteButton } from './CommandPalette';
 import { ControlPlaneBanner } from './ControlPlaneBanner';
 import { Navigation } from './Navigation';
 import { ProductBar } from './ProductBar';
+import { bannerMarking } from '../../../shared/config/banner-marking';
 import { ShownMarkingProvider, type ShownMarking } from './shown-marking';
 import { StatusBar } from './StatusBar';
 import { useConsoleStatus } from './use-console-status';
@@ -41,9 +42,9 @@ export function ConsoleShell({
   const section = useHashSection();
   const status = useConsoleStatus();
   const [palette, setPalette] = useState(false);
-  // The marking of what is displayed, when it carries its own (an opened bundle); else the console's.
+  // The marking of what is displayed, when it carries its own (an opened bundle) above the console's.
   const [shown, setShown] = useState<ShownMarking | null>(null);
-  const marking = shown ?? info;
+  const { marking, of } = bannerMarking(info, shown);
   return (
     <ShownMarkingProvider set={setShown}>
       <a href="#main-content" className={classes.skipLink}>
@@ -59,7 +60,7 @@ export function ConsoleShell({
         withBorder
       >
         <AppShell.Header withBorder={false}>
-          <ClassificationBanner marking={marking} position="top" of={shown?.of} />
+          <ClassificationBanner marking={marking} position="top" of={of} />
           <ProductBar version={info.version}>
             <PaletteButton onOpen={() => setPalette(true)} />
             {operator}
@@ -82,7 +83,7 @@ export function ConsoleShell({
         </AppShell.Main>
         <AppShell.Footer withBorder={false} className={classes.footer}>
           <StatusBar status={status} version={info.version} />
-          <ClassificationBanner marking={marking} position="bottom" of={shown?.of} />
+          <ClassificationBanner marking={marking} position="bottom" of={of} />
         </AppShell.Footer>
       </AppShell>
       <CommandPalette opened={palette} onOpen={() => setPalette(true)} onClose={() => setPalette(false)} />

@@ -1,12 +1,8 @@
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { CLASSIFICATION_LEVELS, type ClassificationLevel } from '../../../shared/config/classification';
-import type { ClassificationMarking } from './ClassificationBanner';
+import type { ShownMarking } from '../../../shared/config/banner-marking';
 
-/** A marking the banners show instead of the console's while what carries it is on screen (an opened bundle). */
-export interface ShownMarking extends ClassificationMarking {
-  /** What carries it, for the banner's accessible name: "the opened bundle". */
-  of: string;
-}
+export type { ShownMarking } from '../../../shared/config/banner-marking';
 
 const ShownMarkingContext = createContext<(m: ShownMarking | null) => void>(() => {});
 
@@ -24,9 +20,9 @@ export function ShownMarkingProvider({
 const isLevel = (v: string): v is ClassificationLevel => (CLASSIFICATION_LEVELS as readonly string[]).includes(v);
 
 /**
- * While the calling component is mounted with a level, the banners show that level (a signed
- * marking of what is displayed); unmounted or null, the console's own again. An unknown level is
- * not shown (the console's stays).
+ * While the calling component is mounted with a level, the banners may show that level (the
+ * marking of what is displayed) — when it is above the console's (bannerMarking); unmounted or
+ * null, the console's own again. An unknown level is not shown (the console's stays).
  */
 export function useShownMarking(level: string | null, of: string): void {
   const set = useContext(ShownMarkingContext);
