@@ -1,3 +1,4 @@
+import type { BundlePqResult } from './pq';
 import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
 
@@ -182,6 +183,8 @@ export interface BundleReport {
   };
   checks: BundleCheckResult[];
   warnings: BundleFinding[];
+  /** The ML-DSA-87 manifest signature, apart from the classical checks (absent on a fatal report). */
+  pq?: BundlePqResult;
 }
 
 /** Member names: flat, lowercase ASCII; nothing a filesystem could read as a path. */
@@ -206,6 +209,7 @@ export const MEMBER_KINDS = [
   { kind: 'events', pattern: /^events\.bin$/ },
   { kind: 'verify-sh', pattern: /^verify\.sh$/ },
   { kind: 'schema', pattern: /^schema-[a-z0-9-]{1,40}\.json$/ },
+  { kind: 'companion', pattern: /^companion-attestation\.dsse\.json$/ },
   { kind: 'sums', pattern: /^(SHA256SUMS|B3SUMS)$/ },
   { kind: 'manifest', pattern: /^manifest\.json$/ },
   { kind: 'envelope', pattern: /^manifest\.dsse\.json$/ },

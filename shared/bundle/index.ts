@@ -4,3 +4,4 @@ export * from './json';
 export * from './events';
 export * from './needle';
 export * from './envelope';
+export * from './pq';

@@ -13,6 +13,8 @@ import { withTenant } from '../controlplane/tenant-session';
 import type { TrustStore } from '../pki/trust-store';
 import type { EnvelopeRecipient } from './envelope/keys';
 import { writeMembers } from './export-members';
+import { addCompanionAttestation, pqSignatureOf } from './export-pq';
+import type { HeldCompanion } from '../companion/companion-service';
 import { readSnapshot, type ExportSnapshot } from './export-snapshot';
 import { BundleTarWriter } from './tar-writer';
 
@@ -37,6 +39,8 @@ export interface ExportRequest {
   blake3: Blake3;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
   now?: () => Date;
+  /** The exporter's open companion key: an ML-DSA-87 signature and its attestation (§11); null: classical only. */
+  companion?: HeldCompanion | null;
 }
 
 export interface ExportResult {
@@ -59,6 +63,7 @@ export interface ExportResult {
  * with its DSSE envelope and the signing certificate (the three trailer members it cannot list).
  */
 async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSnapshot, now: () => Date) {
+  await addCompanionAttestation(w, req.companion ?? null);
   const listed = [...w.members];
   await w.add('SHA256SUMS', utf8(listed.map((m) => `${m.sha256}  ${m.name}\n`).join('')));
   await w.add('B3SUMS', utf8(listed.map((m) => `${m.blake3}  ${m.name}\n`).join('')));
@@ -80,7 +85,9 @@ async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSna
     members: w.members.map((m) => ({ name: m.name, size: m.size, sha256: m.sha256, blake3: m.blake3 })),
   };
   const payload = utf8(JSON.stringify(manifest));
-  const digest = new Uint8Array(createHash('sha256').update(pae(MANIFEST_PAYLOAD_TYPE, payload)).digest());
+  const signingInput = pae(MANIFEST_PAYLOAD_TYPE, payload);
+  const pq = pqSignatureOf(req.companion ?? null, signingInput);
+  const digest = new Uint8Array(createHash('sha256').update(signingInput).digest());
   const signed = await req.sign(
     `${req.classification} evidence bundle of ${s.tenantSlug}, events ${s.from}..${s.to} (manifest SHA-256 ${createHash('sha256').update(payload).digest('hex').slice(0, 16)}…)`,
     digest,
@@ -88,6 +95,7 @@ async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSna
   await w.add('manifest.json', payload);
   const envelope = envelopeOf(MANIFEST_PAYLOAD_TYPE, payload, [
     { keyid: signed.certificateSha256, sig: signed.signature },
+    ...(pq ? [pq] : []),
   ]);
   await w.add('manifest.dsse.json', utf8(JSON.stringify(envelope)));
   await w.add('manifest-signer.der', signed.certificateDer);

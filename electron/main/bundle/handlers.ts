@@ -106,6 +106,7 @@ async function exportForOperator(deps: DomainDeps, req: ExportRequest, ctx: Call
     trustStore,
     blake3: b3,
     onProgress: (p) => publish(p.phase === 'events' ? 'events' : 'proofs', p.done, p.total),
+    companion: deps.companion.current(),
   });
   const encryption = result.sealedBytes !== null ? await sealedSummary(out, recipients, result.sealedBytes) : null;
   publish('done', 1, 1);

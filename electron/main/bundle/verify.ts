@@ -12,6 +12,7 @@ import { ChainNotIntact, checkChain } from './verify/events';
 import { checkManifestSignature, readManifest, signerSha, type Fatal } from './verify/manifest';
 import { checkMembers } from './verify/members';
 import { checkPolicies } from './verify/policies';
+import { checkPq } from './verify/pq';
 import { readBundle } from './verify/read';
 import { checkReviews } from './verify/reviews';
 import { createState, type VerifyState } from './verify/state';
@@ -124,7 +125,9 @@ async function checkWholeBundle(
   await checkWriters(s, manifest.exporter, report.warnings);
   if (!s.pins) noteUnpinned(s, report, opts);
   report.checks = s.checks.report();
-  report.ok = report.checks.every((c) => c.ok);
+  // The post-quantum signature apart: absent fails only --require-pq; present and wrong fails the bundle.
+  report.pq = checkPq(s, manifest);
+  report.ok = report.checks.every((c) => c.ok) && report.pq.state !== 'invalid';
   Object.assign(report.summary, {
     tenantId: manifest.tenant.id,
     tenantSlug: manifest.tenant.slug,

@@ -110,14 +110,33 @@ export function formatBundleReport(r: BundleReport): string {
   }
   for (const w of r.warnings) lines.push(`  warning ${w.code}${locationText(w.location)}: ${w.message}`);
   lines.push(
-    r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${r.checks.filter((c) => !c.ok).length} check(s) failed.`,
+    `Classical (card) signature: ${r.checks.find((c) => c.id === 'manifest-signature')?.ok ? 'valid' : 'NOT VALID'}.`,
   );
+  lines.push(pqLine(r));
+  const failed = r.checks.filter((c) => !c.ok).length + (r.pq?.state === 'invalid' ? 1 : 0);
+  lines.push(r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${failed} check(s) failed.`);
   // Accepted only on the auditor's explicit flag: the last thing they read.
   if (r.warnings.some((w) => w.code === 'GATEWAY_KEYS_UNPINNED'))
     lines.push(
       "WARNING: GATEWAY KEYS NOT PINNED, ACCEPTED ON REQUEST: THE CHECKPOINTS ARE VOUCHED FOR BY THE EXPORTER'S SIGNATURE ONLY.",
     );
   return lines.join('\n');
+}
+
+/** The post-quantum result, apart from the classical checks (docs/bundle-format.md §11). */
+function pqLine(r: BundleReport): string {
+  const pq = r.pq;
+  if (!pq || pq.state === 'absent') return 'Post-quantum (ML-DSA-87) signature: none.';
+  if (pq.state === 'valid')
+    return `Post-quantum (ML-DSA-87) signature: valid, companion key ${pq.keyId}, attested by manifest-signer.der.`;
+  return `✗ Post-quantum (ML-DSA-87) signature: ${pq.code}: ${pq.message}`;
+}
+
+/** With --require-pq: a classically verified bundle without a valid ML-DSA-87 signature still fails. */
+export function requirePqFailure(r: BundleReport): string | null {
+  if (r.fatal || r.pq?.state === 'valid') return null;
+  const pq = r.pq ?? { code: 'BUNDLE_PQ_SIGNATURE_MISSING', message: 'the manifest has no ML-DSA-87 signature' };
+  return `NOT POST-QUANTUM VERIFIED (--require-pq) — ${pq.code}: ${pq.message}`;
 }
 
 function locationText(loc: Record<string, string | number>): string {
@@ -153,7 +172,7 @@ export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
   summary:
     'Verify an evidence bundle offline against your own trust directory and pinned gateway keys (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] ${OPEN_USAGE} [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
+  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--require-pq] ${OPEN_USAGE} [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -161,6 +180,7 @@ export const bundleVerify: CliCommand = {
         trust: { type: 'string' },
         json: { type: 'boolean' },
         'allow-unpinned-gateway-keys': { type: 'boolean' },
+        'require-pq': { type: 'boolean' },
         'print-script': { type: 'boolean' },
         ...OPEN_OPTIONS,
       },
@@ -210,7 +230,10 @@ export const bundleVerify: CliCommand = {
       if (values.json) io.err(`${report.fatal.code}: ${report.fatal.message}`);
       return EXIT_CANNOT_RUN;
     }
-    return report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+    const pqFailure = values['require-pq'] ? requirePqFailure(report) : null;
+    if (pqFailure && values.json) io.err(pqFailure);
+    else if (pqFailure) io.out(pqFailure);
+    return report.ok && !pqFailure ? EXIT_OK : EXIT_CHECK_FAILED;
   },
 };
 

@@ -44,6 +44,16 @@ export const BundleReportSchema = z
         .strict(),
     ),
     warnings: z.array(finding),
+    /** The ML-DSA-87 manifest signature (docs/bundle-format.md §11), apart from the classical checks. */
+    pq: z
+      .object({
+        state: z.enum(['absent', 'valid', 'invalid']),
+        code: z.string().nullable(),
+        message: z.string().nullable(),
+        keyId: z.string().nullable(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

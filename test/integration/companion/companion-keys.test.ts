@@ -21,6 +21,9 @@ import type { CompanionStatus } from '../../../shared/contract/domains/companion
 import { consoleCaller, loginCard, startCardConsole } from '../../support/card-console';
 import { operatorWithLogin } from '../../support/operator-pools';
 import { migratedDatabase } from '../../support/pg';
+import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic } from '../bundle/support';
+import { runCli } from '../../../electron/main/cli/arx';
+import type { BundleReport } from '../../../shared/bundle';
 
 /**
  * Companion keys (docs/companion-keys.md) with the real console, SoftHSM2 cards and PostgreSQL:
@@ -38,6 +41,7 @@ let cards: ProvisionedTestCards;
 let services: ConsoleServices | null = null;
 let dir: string;
 let dataDir: string;
+let trustDir: string;
 const { call, failure } = consoleCaller(() => services!);
 
 async function settled(): Promise<CompanionStatus> {
@@ -64,6 +68,16 @@ beforeAll(async () => {
     specs: TEST_CARDS.filter((c) => c.label === ADAMS || c.label === BAKER),
   });
   await registerTestOperators(db.admin, cards, [db.tenants.a, db.tenants.b]);
+  const gateway = await seedCheckpointedTraffic(db, db.tenants.a, {
+    keyName: 'arx-gateway.companion-test.1',
+    events: 200,
+    seed: 7,
+    start: new Date('2026-11-02T00:00:00Z'),
+  });
+  // The policy version the decisions name, signed on the cards (so the decision replay holds).
+  process.env.SOFTHSM2_CONF = cards.softhsm2Conf;
+  await publishCardSignedDefaultPolicy(db, cards, db.tenants.a);
+  trustDir = auditorTrustDir(cards, join(dir, 'trust'), [gateway]);
   dataDir = join(dir, 'data');
   ({ services } = await startCardConsole(db, cards, 'companion', { ARX_DATA_DIR: dataDir }));
 }, 300_000);
@@ -208,6 +222,34 @@ describe('companion keys', () => {
       await other.pool.end();
     }
   });
+
+  it('a bundle exported with the companion key open carries an ML-DSA-87 signature that --require-pq accepts', async () => {
+    await loginCard({ call }, ADAMS);
+    const held = await settled();
+    expect(held.state).toBe('unlocked');
+    const out = await call<{ path: string }>('bundle.export', {
+      tenant: db.tenants.a,
+      from: 10,
+      to: 120,
+      review: null,
+      pin: PIN,
+      out: null,
+      encryptTo: [],
+      recipientFiles: [],
+      recoveryKey: null,
+    });
+    let text = '';
+    const code = await runCli(['bundle', 'verify', out.path, '--trust', trustDir, '--require-pq', '--json'], {
+      out: (t) => (text += t),
+      err: () => {},
+      env: {},
+      readStdin: async () => '',
+    });
+    const report = JSON.parse(text) as BundleReport;
+    expect(report.pq).toEqual({ state: 'valid', code: null, message: null, keyId: held.keyId });
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.id)).toEqual([]);
+    expect(code).toBe(0);
+  }, 120_000);
 
   it('card removal wipes the key from memory', async () => {
     await loginCard({ call }, ADAMS);

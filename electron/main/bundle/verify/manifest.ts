@@ -5,6 +5,7 @@ import {
   BUNDLE_VERSIONS,
   bundleMagicText,
   BundleFatal,
+  isPqKeyId,
   manifestPayloadType,
   type BundleVersion,
   ManifestSchema,
@@ -155,13 +156,15 @@ function envelopeProblem(s: VerifyState, sha: string | null): Fatal | null {
       message: 'manifest-signer.der is missing or not a certificate',
       location: { member: 'manifest-signer.der' },
     };
-  if (!e.signatures.every((x) => x.keyid === sha))
+  // The card's signature; an ML-DSA-87 companion signature (§11) is judged apart (verify/pq.ts).
+  const classical = e.signatures.filter((x) => !isPqKeyId(x.keyid));
+  if (classical.length === 0 || !classical.every((x) => x.keyid === sha))
     return {
       code: 'MANIFEST_SIGNATURE_INVALID',
       message: 'the envelope names a key other than manifest-signer.der',
       location: at,
     };
-  if (!verifyDsse(e, cert.node).ok)
+  if (!verifyDsse({ ...e, signatures: classical }, cert.node).ok)
     return {
       code: 'MANIFEST_SIGNATURE_INVALID',
       message: 'the manifest signature does not verify with the key of manifest-signer.der',
