@@ -28,8 +28,8 @@ async function signWithCard(page: Page, title: string): Promise<void> {
 }
 
 /** The card's three certificates as one PEM file, the way an administrator receives them. */
-function certificateBundle(dataDir: string): string {
-  const card = demoCards(dataDir).cards.find((c) => c.label === DIAZ.label)!;
+function certificateBundle(dataDir: string, label = DIAZ.label): string {
+  const card = demoCards(dataDir).cards.find((c) => c.label === label)!;
   const pem = card.certificates
     .filter((c) => c.usage !== 'card-auth')
     .map((c) => {
@@ -37,7 +37,7 @@ function certificateBundle(dataDir: string): string {
       return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
     })
     .join('');
-  const file = join(dataDir, 'diaz-certificates.pem');
+  const file = join(dataDir, `${label.replace(/\W+/g, '-').toLowerCase()}-certificates.pem`);
   writeFileSync(file, pem);
   return file;
 }
@@ -124,4 +124,67 @@ test('enrols a card holder, grants isso with a second administrator, and the new
   await page.keyboard.press('Escape');
   await expect(sectionsNav(page).getByRole('link', { name: 'Administration' })).toHaveCount(0);
   await saveScreenshot(page, 'administration-newcomer');
+});
+
+/** CARTER (author and approver in each demo tenant) and the replacement card the demo keeps for them. */
+const CARTER = {
+  label: 'ARX TEST CARTER EC',
+  newLabel: 'ARX NEW CARTER EC',
+  edipi: '1000000008',
+  name: 'CLARA C CARTER',
+};
+
+test('re-enrols an operator after a card change: old → new certificates, the new card logs in with the same roles', async ({
+  openConsole,
+}) => {
+  test.setTimeout(300_000);
+  const { page, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+  const sha = (label: string, cardAuth = false) =>
+    demoCards(dataDir)
+      .cards.find((c) => c.label === label)!
+      .certificates.filter((c) => cardAuth || c.usage !== 'card-auth')
+      .map((c) => c.sha256);
+  // The demo enrolled CARTER's card with all four of its certificates; a re-enrolment retires them all.
+  const retired = sha(CARTER.label, true);
+  expect(retired).toHaveLength(4);
+
+  await openAdministration(page, 'Operators');
+  // The demo's enrolment names CARTER by the certificate's CN; the row is found by EDIPI.
+  const row = page.getByRole('table', { name: 'Operators' }).getByRole('row', { name: new RegExp(CARTER.edipi) });
+  await row.getByRole('button', { name: /^Re-enrol / }).click();
+  const form = page.getByRole('region', { name: /^Re-enrol .*1000000008 with a new card$/ });
+  // Another person's card is refused before anything is signed.
+  await form.locator('input[type=file]').setInputFiles(certificateBundle(dataDir, DIAZ.label));
+  await form.getByRole('button', { name: 'Check certificates' }).click();
+  await expect(form.locator('[data-error-code="EDIPI_MISMATCH"]')).toBeVisible();
+  await expect(form.getByRole('button', { name: /^Re-enrol .*…$/ })).toHaveCount(0);
+
+  // The new card: each certificate in use now next to the one replacing it.
+  await form.locator('input[type=file]').setInputFiles(certificateBundle(dataDir, CARTER.newLabel));
+  await form.getByRole('button', { name: 'Check certificates' }).click();
+  const change = form.getByRole('table', { name: 'Certificates replaced' });
+  await expect(change.getByRole('row')).toHaveCount(5);
+  for (const old of retired) await expect(change.getByTitle(old)).toBeVisible();
+  for (const fresh of sha(CARTER.newLabel)) await expect(change.getByTitle(fresh)).toBeVisible();
+  await saveScreenshot(page, 'administration-reenrol-checked');
+  await form.getByRole('button', { name: /^Re-enrol .*…$/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Re-enrol an operator' });
+  for (const h of [...retired, ...sha(CARTER.newLabel)]) await expect(dialog).toContainText(h);
+  await signWithCard(page, 'Re-enrol an operator');
+  await expect(
+    page.getByRole('status').filter({ hasText: 'is re-enrolled with the new card; 4 certificates retired' }),
+  ).toBeVisible();
+  await expect(form).toHaveCount(0);
+  await saveScreenshot(page, 'administration-reenrolled');
+
+  // The old card is refused before its PIN; the new one logs in, with CARTER's roles kept.
+  await logout(page);
+  await chooseReader(page, CARTER.label);
+  await expect(page.locator('[data-error-code="OPERATOR_LOGIN_OTHER_CARD"]')).toBeVisible({ timeout: 30_000 });
+  await chooseReader(page, CARTER.newLabel);
+  await page.getByLabel(/^PIN/).fill(DEMO_PIN);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(sectionsNav(page)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('group', { name: 'Operator' })).toContainText(`EDIPI ${CARTER.edipi}`);
+  await expect(page.getByRole('group', { name: 'Operator' })).toContainText('policy-author');
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { adminCommands } from '../../../shared/contract/domains/admin';
 import type { adminGatewayKeyCommands } from '../../../shared/contract/domains/admin-gateway-keys';
@@ -21,6 +22,8 @@ import { enrolmentCard, parseCertificateFile } from './card-certificates';
 import { gatewayKeyHandlers } from './gateway-key-handlers';
 
 const TWO_PERSON: readonly string[] = ['isso', 'administrator'];
+
+type CertificateFile = { name: string; base64: string };
 
 type AdminHandlers = DomainHandlers<typeof adminCommands>;
 type GatewayKeyHandlers = DomainHandlers<typeof adminGatewayKeyCommands>;
@@ -127,19 +130,7 @@ function operatorHandlers(
   | 'admin.operatorEnable'
 > {
   return {
-    'admin.operatorCheck': async ({ files }) => {
-      const card = await ctx.validatedCard(files);
-      return {
-        edipi: card.edipi,
-        displayName: card.displayName,
-        certificates: card.certificates.map((c) => ({
-          usage: c.usage,
-          sha256: c.sha256,
-          subject: c.subject,
-          notAfter: c.notAfter.toISOString(),
-        })),
-      };
-    },
+    'admin.operatorCheck': ({ files, operatorId }) => checkCard(ctx, files, operatorId),
     'admin.operatorEnrol': async ({ files, pin }) => {
       const card = await ctx.validatedCard(files);
       const { op, admin } = ctx.steps(`Enrol operator ${card.edipi}`, pin);
@@ -164,13 +155,29 @@ function operatorHandlers(
   };
 }
 
-/** A card change: the new card must name the same EDIPI; the old card's certificates are retired. */
-async function reenrol(
-  ctx: AdminContext,
-  operatorId: string,
-  files: readonly { name: string; base64: string }[],
-  pin: string | null,
-) {
+/** Files checked as a card; for a re-enrolment also as that operator's new card, with what it retires. */
+async function checkCard(ctx: AdminContext, files: readonly CertificateFile[], operatorId: string | undefined) {
+  const card = operatorId ? await newCardOf(ctx, operatorId, files) : await ctx.validatedCard(files);
+  const shown = (c: { usage: string; sha256: string; subject: string; notAfter: Date }) => ({
+    usage: c.usage,
+    sha256: c.sha256,
+    subject: c.subject,
+    notAfter: c.notAfter.toISOString(),
+  });
+  const preview = { edipi: card.edipi, displayName: card.displayName, certificates: card.certificates.map(shown) };
+  if (!operatorId) return preview;
+  const inUse = [...(await adminCertificates(ctx.pool())).entries()].filter(
+    ([, c]) => c.operatorId === operatorId && !c.retiredAt,
+  );
+  const replaces = inUse.map(([sha256, c]) => {
+    const x = new X509Certificate(new Uint8Array(c.der));
+    return shown({ usage: c.usage, sha256, subject: x.subject, notAfter: x.notAfter });
+  });
+  return { ...preview, replaces };
+}
+
+/** The new card of an enrolled operator: validated, and naming the same EDIPI (a card change keeps it). */
+async function newCardOf(ctx: AdminContext, operatorId: string, files: readonly CertificateFile[]) {
   const target = await ctx.operatorById(operatorId);
   const card = await ctx.validatedCard(files);
   if (card.edipi !== target.edipi)
@@ -179,6 +186,12 @@ async function reenrol(
       `The new card names EDIPI ${card.edipi}, not ${target.edipi}: a card change keeps the EDIPI.`,
       { path: 'files', edipi: card.edipi },
     );
+  return card;
+}
+
+/** A card change: the new card must name the same EDIPI; the old card's certificates are retired. */
+async function reenrol(ctx: AdminContext, operatorId: string, files: readonly CertificateFile[], pin: string | null) {
+  const card = await newCardOf(ctx, operatorId, files);
   const retired = (await adminActiveCertificates(ctx.pool(), operatorId)).map((c) => c.sha256);
   const { op, admin } = ctx.steps(`Re-enrol operator ${card.edipi} with a new card`, pin);
   await admin.reenrolOperator({ operatorId, card, retired, by: op.operatorId });

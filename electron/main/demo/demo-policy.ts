@@ -67,6 +67,16 @@ export const DEMO_CARD_SPECS: readonly TestCardSpec[] = [
     expect: null,
     enrol: false,
   },
+  // CARTER's replacement card (same person, new keys): an administrator re-enrols CARTER with it.
+  {
+    label: 'ARX NEW CARTER EC',
+    keyType: 'ec',
+    case: 'good',
+    person: { last: 'CARTER', first: 'CLARA', middle: 'C', edipi: '1000000008' },
+    roles: [],
+    expect: null,
+    enrol: false,
+  },
 ];
 
 /** The demo test cards (provisioned once under the data directory, as the demo card uses them), enrolled in `tenantIds`; null without SoftHSM2 or with real trust anchors configured. */

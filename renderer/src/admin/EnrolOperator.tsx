@@ -1,22 +1,11 @@
-import { Alert, Button, FileInput, Group, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { ResponseOf } from '../../../shared/contract';
-import { callArx, type ArxError } from '../app/arx-client';
+import { callArx } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { TableHead } from '../app/Loaded';
-import { readPickedFiles, type CertificateFile } from './certificate-files';
 import type { SignedAction } from './signed-action';
+import { CertificateFilesInput, useCertificateCheck, usageOf, type Preview } from './use-certificate-check';
 import { utcDay } from './use-admin-data';
-
-type Preview = ResponseOf<'admin.operatorCheck'>;
-
-const USAGE: Record<string, string> = {
-  'piv-auth': 'PIV Authentication',
-  signature: 'Digital Signature',
-  'key-management': 'Key Management',
-};
-
-const usageOf = (usage: string) => USAGE[usage] ?? usage;
 
 /** What the picked files name, the certificates in a table, and the button that asks the card to sign. */
 function EnrolPreview({ preview, enrol }: { preview: Preview; enrol: () => void }) {
@@ -43,36 +32,6 @@ function EnrolPreview({ preview, enrol }: { preview: Preview; enrol: () => void 
       </Group>
     </Stack>
   );
-}
-
-/** The picked files, read and checked by main: the files as sent and what main said about them. */
-function useCertificateCheck() {
-  const [files, setFiles] = useState<CertificateFile[] | null>(null);
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [error, setError] = useState<ArxError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const check = async (picked: File[]) => {
-    setBusy(true);
-    setError(null);
-    setPreview(null);
-    try {
-      const read = await readPickedFiles(picked);
-      const r = await callArx((arx) => arx.admin.operatorCheck({ files: read }));
-      if (r.ok) {
-        setFiles(read);
-        setPreview(r.value);
-      } else setError(r.error);
-    } catch (err) {
-      setError({ code: 'CERT_FILE_INVALID', message: err instanceof Error ? err.message : String(err) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  const clear = () => {
-    setPreview(null);
-    setFiles(null);
-  };
-  return { files, preview, setPreview, error, busy, check, clear };
 }
 
 /**
@@ -106,33 +65,18 @@ export function EnrolOperator({ ask, enrolled }: { ask: (a: SignedAction) => voi
 
   return (
     <Stack gap="sm">
-      <Group align="flex-end" gap="sm">
-        <FileInput
-          label="Certificate files"
-          description="The card's PIV Authentication, Digital Signature and Key Management certificates (PEM or DER)"
-          placeholder="Choose files"
-          multiple
-          clearable
-          accept=".pem,.crt,.cer,.der"
-          value={picked}
-          onChange={(f) => {
-            setPicked(f);
-            setPreview(null);
-          }}
-          w={420}
-        />
-        <Button
-          variant="default"
-          onClick={() => {
-            setDone(null);
-            void check(picked);
-          }}
-          loading={busy}
-          disabled={picked.length === 0}
-        >
-          Check certificates
-        </Button>
-      </Group>
+      <CertificateFilesInput
+        picked={picked}
+        busy={busy}
+        pick={(f) => {
+          setPicked(f);
+          setPreview(null);
+        }}
+        check={() => {
+          setDone(null);
+          void check(picked);
+        }}
+      />
       {error && <ErrorNotice error={error} title="These certificates cannot be enrolled" />}
       {done && (
         <Alert color="green" variant="light" role="status" title="Enrolled">

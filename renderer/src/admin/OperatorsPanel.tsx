@@ -1,9 +1,10 @@
-import { Badge, Button, Stack, Table, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Stack, Table, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { ResponseOf } from '../../../shared/contract';
 import { callArx } from '../app/arx-client';
 import { Loaded, TableHead } from '../app/Loaded';
 import { EnrolOperator } from './EnrolOperator';
+import { ReenrolOperator } from './ReenrolOperator';
 import { useSignedAction } from './signed-action';
 import { useAdminList, utcDay } from './use-admin-data';
 
@@ -38,8 +39,9 @@ function OperatorsTable(props: {
   me: string | null;
   now: number;
   toggle: (o: Operator) => void;
+  reenrol: (o: Operator) => void;
 }) {
-  const { me, now, toggle } = props;
+  const { me, now, toggle, reenrol } = props;
   return (
     <Table withTableBorder striped aria-labelledby="admin-operators-heading">
       <TableHead columns={COLUMNS} />
@@ -61,14 +63,24 @@ function OperatorsTable(props: {
               {o.operatorId === me ? (
                 'you'
               ) : (
-                <Button
-                  size="xs"
-                  variant="default"
-                  onClick={() => toggle(o)}
-                  aria-label={`${o.status === 'active' ? 'Disable' : 'Enable'} ${o.displayName}`}
-                >
-                  {o.status === 'active' ? 'Disable…' : 'Enable…'}
-                </Button>
+                <Group gap="xs">
+                  <Button
+                    size="xs"
+                    variant="default"
+                    onClick={() => toggle(o)}
+                    aria-label={`${o.status === 'active' ? 'Disable' : 'Enable'} ${o.displayName}`}
+                  >
+                    {o.status === 'active' ? 'Disable…' : 'Enable…'}
+                  </Button>
+                  <Button
+                    size="xs"
+                    variant="default"
+                    onClick={() => reenrol(o)}
+                    aria-label={`Re-enrol ${o.displayName}`}
+                  >
+                    Re-enrol…
+                  </Button>
+                </Group>
               )}
             </Table.Td>
           </Table.Tr>
@@ -78,11 +90,13 @@ function OperatorsTable(props: {
   );
 }
 
-/** Operators: enrol from certificate files, the list with certificate expiry, disable and enable. */
+/** Operators: enrol from certificate files, the list with certificate expiry, disable and enable, re-enrol after a card change. */
 export function OperatorsPanel({ me }: { me: string | null }) {
   const [operators, reload] = useAdminList((arx) => arx.admin.operatorList({}));
   const [dialog, ask] = useSignedAction();
   const [now] = useState(() => Date.now());
+  const [replacing, setReplacing] = useState<Operator | null>(null);
+  const [reenrolled, setReenrolled] = useState<string | null>(null);
 
   const toggle = (o: Operator) => {
     const disable = o.status === 'active';
@@ -115,8 +129,37 @@ export function OperatorsPanel({ me }: { me: string | null }) {
         <Title order={2} id="admin-operators-heading" mb="xs">
           Operators
         </Title>
+        {reenrolled && (
+          <Alert color="green" variant="light" role="status" title="Re-enrolled" mb="sm">
+            {reenrolled}
+          </Alert>
+        )}
+        {replacing && (
+          <ReenrolOperator
+            key={replacing.operatorId}
+            operator={replacing}
+            ask={ask}
+            cancel={() => setReplacing(null)}
+            finished={(message) => {
+              setReplacing(null);
+              setReenrolled(message);
+              reload();
+            }}
+          />
+        )}
         <Loaded of={operators} reading="Reading the operators" failed="The operators could not be read">
-          {(list) => <OperatorsTable operators={list} me={me} now={now} toggle={toggle} />}
+          {(list) => (
+            <OperatorsTable
+              operators={list}
+              me={me}
+              now={now}
+              toggle={toggle}
+              reenrol={(o) => {
+                setReenrolled(null);
+                setReplacing(o);
+              }}
+            />
+          )}
         </Loaded>
       </section>
       {dialog}

@@ -87,13 +87,17 @@ const certificateFile = z
   .strict();
 const certificateFiles = z.array(certificateFile).min(1).max(4);
 
+const previewCertificate = z
+  .object({ usage: z.string(), sha256: z.string(), subject: z.string(), notAfter: z.string() })
+  .strict();
+
 export const EnrolmentPreviewSchema = z
   .object({
     edipi: z.string(),
     displayName: z.string(),
-    certificates: z.array(
-      z.object({ usage: z.string(), sha256: z.string(), subject: z.string(), notAfter: z.string() }).strict(),
-    ),
+    certificates: z.array(previewCertificate),
+    /** For a re-enrolment (operatorId given): the operator's certificates in use, which it retires. */
+    replaces: z.array(previewCertificate).optional(),
   })
   .strict();
 
@@ -116,8 +120,9 @@ export const adminCommands = {
     response: z.object({ tenantId: uuid, name: z.string() }).strict(),
   }),
   'admin.operatorCheck': admin({
-    summary: "Validate a card's certificate files against the trust anchors and say whom they name (nothing changes).",
-    request: z.object({ files: certificateFiles }).strict(),
+    summary:
+      "Validate a card's certificate files against the trust anchors and say whom they name; with operatorId, as that operator's new card, with the certificates it would retire (nothing changes).",
+    request: z.object({ files: certificateFiles, operatorId: uuid.optional() }).strict(),
     response: EnrolmentPreviewSchema,
   }),
   'admin.operatorEnrol': admin({

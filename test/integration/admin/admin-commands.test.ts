@@ -258,6 +258,23 @@ describe('administration commands through the registry', () => {
     };
     const other = await fails('admin.operatorReenrol', { operatorId: ids.cross, files: fileOf(DORSEY_NEW), pin: PIN });
     expect(other.code).toBe('EDIPI_MISMATCH');
+    expect((await fails('admin.operatorCheck', { operatorId: ids.cross, files: fileOf(DORSEY_NEW) })).code).toBe(
+      'EDIPI_MISMATCH',
+    );
+    // The check before the card signs: the new card's certificates and the ones in use it retires.
+    type Shown = { usage: string; sha256: string; subject: string; notAfter: string };
+    const check = await ok<{ certificates: Shown[]; replaces: Shown[] }>('admin.operatorCheck', {
+      operatorId: dorsey.operatorId,
+      files: fileOf(DORSEY_NEW),
+    });
+    const inUse = await db.admin.query<{ sha256: string }>(
+      `SELECT encode(sha256, 'hex') AS sha256 FROM arx.operator_certificates WHERE operator_id = $1 AND retired_at IS NULL`,
+      [dorsey.operatorId],
+    );
+    expect(check.replaces.map((c) => c.sha256).sort()).toEqual(inUse.rows.map((r) => r.sha256).sort());
+    expect(check.replaces.map((c) => c.usage).sort()).toEqual(['key-management', 'piv-auth', 'signature']);
+    for (const c of check.replaces) expect(c.subject).toMatch(/2100000004/);
+    expect(check.certificates.some((c) => check.replaces.some((r) => r.sha256 === c.sha256))).toBe(false);
     const done = await ok<{ edipi: string; retired: string[] }>('admin.operatorReenrol', {
       operatorId: dorsey.operatorId,
       files: fileOf(DORSEY_NEW),
@@ -265,6 +282,7 @@ describe('administration commands through the registry', () => {
     });
     expect(done).toMatchObject({ edipi: '2100000004' });
     expect(done.retired).toHaveLength(3);
+    expect([...done.retired].sort()).toEqual(check.replaces.map((c) => c.sha256).sort());
 
     // operator.reenrolled in the system chain, naming ALDEN, with ALDEN's card signature.
     const stored = await db.admin.query<{ seq: string; bytes: Buffer; data: { by: string; retired: string[] } }>(
