@@ -98,6 +98,8 @@ function writerMeaning(code: string, seq: number): string | null {
       return `Event ${n(seq)} was written before events named their writer: its writer is not authenticated.`;
     case 'EVENT_WRITER_BOOTSTRAP':
       return `Event ${n(seq)} was recorded by the DBA when the control plane was set up (its first administrators), without a card signature, before the chain's first checkpoint (docs/deployment.md).`;
+    case 'EVENT_WRITER_UNSIGNED_LEGACY':
+      return `Event ${n(seq)} records a session closed (logout or lock) before the console signed such records: it carries no card signature, so its writer is not authenticated; the same record written since would be an error.`;
     case 'EVENT_WRITER_CERTS_UNVALIDATED':
       return `No trust anchors are configured: operators' signatures were checked against their enrolled certificates, not against a trusted authority.`;
     default:

@@ -8,7 +8,7 @@ import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 import type { StreamResult } from './stream-verifier';
 import { issue, type VerificationIssue } from './verification';
 import { systemTenant } from '../controlplane/repos/administration';
-import { storedRows } from '../controlplane/repos/events';
+import { signedCloseCutover, storedRows } from '../controlplane/repos/events';
 import {
   authenticateWriters,
   bootstrapRecords,
@@ -106,7 +106,8 @@ export async function writerIssues(
       }),
     );
   const errors: VerificationIssue[] = [];
-  for (const w of authenticateWriters(rows, certificates, firstNamed, bootstrap)) {
+  const unsignedClosesBelow = chain ? await signedCloseCutover(q, chain.tenantId) : 0;
+  for (const w of authenticateWriters(rows, certificates, firstNamed, { bootstrap, unsignedClosesBelow })) {
     const v = issue(w.code, w.message, { seq: w.seq, ...(w.found !== undefined ? { found: w.found } : {}) });
     (v.severity === 'warning' ? warnings : errors).push(v);
   }

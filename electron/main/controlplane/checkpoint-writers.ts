@@ -7,7 +7,7 @@ import {
 } from '../pki/writer-auth';
 import type { ChainRefusal } from './checkpoint-sync';
 import { systemTenant } from './repos/administration';
-import { storedRows } from './repos/events';
+import { signedCloseCutover, storedRows } from './repos/events';
 import { certificatesBySha } from './repos/operators';
 import type { Queryable } from './repos/queryable';
 
@@ -40,7 +40,8 @@ export async function writerRefusal(
   // The DBA's bootstrap records count only in the system chain, under its first checkpoint (from 0), as verifiers bound them.
   const system = from === 0 && (await systemTenant(q)) === tenantId;
   const bootstrap = system ? bootstrapRecords(rows.rows, size) : new Set<number>();
-  const bad = authenticateWriters(rows.rows, certificates, rows.firstNamed, bootstrap).find(
+  const judgement = { bootstrap, unsignedClosesBelow: await signedCloseCutover(q, tenantId) };
+  const bad = authenticateWriters(rows.rows, certificates, rows.firstNamed, judgement).find(
     (i) => !WRITER_WARNINGS.has(i.code),
   );
   if (!bad) return null;

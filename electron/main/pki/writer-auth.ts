@@ -19,13 +19,18 @@ export const WRITER_ISSUE_CODES = [
   'EVENT_WRITER_UNSIGNED',
   'EVENT_WRITER_NOT_NAMED',
   'EVENT_WRITER_BOOTSTRAP',
+  'EVENT_WRITER_UNSIGNED_LEGACY',
 ] as const;
 export type WriterIssueCode = (typeof WRITER_ISSUE_CODES)[number];
-/** Reported, but not failing: unsignable reports, events from before writers were named, the DBA's bootstrap. */
+/**
+ * Reported, but not failing: unsignable reports, events from before writers were named, the DBA's
+ * bootstrap, unsigned session closes from before closes were signed (below the chain's cut-over).
+ */
 export const WRITER_WARNINGS: ReadonlySet<string> = new Set([
   'EVENT_WRITER_UNSIGNED',
   'EVENT_WRITER_NOT_NAMED',
   'EVENT_WRITER_BOOTSTRAP',
+  'EVENT_WRITER_UNSIGNED_LEGACY',
 ]);
 
 export interface WriterIssue {
@@ -92,14 +97,16 @@ const TIME_FIELD = /"time":"([0-9T:.Z-]{20,40})"/;
 /**
  * Judges the collected events. `certificates` maps a certificate's SHA-256 (hex) to the operator
  * it is enrolled for, for certificates whose path the caller validated; any other is unknown.
- * `bootstrap`: the seqs bootstrapRecords found (a warning each, judged no further).
+ * `opts`: the chain's bootstrap records and signed-close cut-over (WriterJudgement).
  */
 export function authenticateWriters(
   rows: readonly { seq: number; bytes: Uint8Array }[],
   certificates: ReadonlyMap<string, OperatorCertificate>,
   firstNamed: number | null,
-  bootstrap: ReadonlySet<number> = new Set(),
+  opts: WriterJudgement = {},
 ): WriterIssue[] {
+  const bootstrap = opts.bootstrap ?? new Set<number>();
+  const closesBelow = opts.unsignedClosesBelow ?? 0;
   const keys = new Map<string, KeyObject | null>();
   const keyOf = (sha: string): KeyObject | null => {
     if (!keys.has(sha)) {
@@ -116,10 +123,21 @@ export function authenticateWriters(
           seq: r.seq,
           message: 'recorded by the DBA at bootstrap, without a card',
         }
-      : judge(r, certificates, keyOf, firstNamed);
+      : judge(r, certificates, keyOf, firstNamed, closesBelow);
     if (i) issues.push(i);
   }
   return issues;
+}
+
+/** What the chain itself says about its writers' history (docs/chain-format.md §8.2). */
+export interface WriterJudgement {
+  /** The seqs bootstrapRecords found: a warning each, judged no further. */
+  bootstrap?: ReadonlySet<number>;
+  /**
+   * The chain's signed-close cut-over (arx.signed_close_cutover): an unsigned `session.closed` for
+   * a logout, lock or idle lock below it is from before closes were signed (a warning); 0: none.
+   */
+  unsignedClosesBelow?: number;
 }
 
 /** The system tenant's slug (administration/bootstrap.ts), named in its bootstrap's tenant.created. */
@@ -180,6 +198,7 @@ function judge(
   certificates: ReadonlyMap<string, OperatorCertificate>,
   keyOf: (sha: string) => KeyObject | null,
   firstNamed: number | null,
+  closesBelow: number,
 ): WriterIssue | null {
   const { seq } = r;
   let ev: Record<string, unknown>;
@@ -216,6 +235,13 @@ function judge(
         code: 'EVENT_WRITER_UNSIGNED',
         seq,
         message: `${type} carries no card signature (${writer ?? 'no writer'})`,
+        ...(writer ? { found: writer } : {}),
+      };
+    if (type === 'com.arx.session.closed' && seq < closesBelow)
+      return {
+        code: 'EVENT_WRITER_UNSIGNED_LEGACY',
+        seq,
+        message: `${type} carries no card signature: written before closes were signed (this chain's cut-over is seq ${closesBelow})`,
         ...(writer ? { found: writer } : {}),
       };
     return {

@@ -50,7 +50,7 @@ export async function checkWriters(
   }
   // The system chain's bootstrap records, when the bundle starts at seq 0, below its first verified checkpoint.
   const first = s.checkpoints.filter((c) => c.verified).reduce((m, c) => Math.min(m, c.size), Number.MAX_SAFE_INTEGER);
-  const issues = authenticateWriters(rows, certificates, firstNamed, bootstrapRecords(rows, first));
+  const issues = authenticateWriters(rows, certificates, firstNamed, { bootstrap: bootstrapRecords(rows, first) });
   const judged = new Set(issues.map((i) => i.seq));
   const all = [...issues, ...bindingIssues(s, rows, judged, edipiOf, exporter)].sort((a, b) => a.seq - b.seq);
   for (const i of all) {

@@ -25,6 +25,7 @@ import { sql as m0024 } from './0024-operator-scope-tenant';
 import { sql as m0025 } from './0025-companion-keys';
 import { sql as m0026 } from './0026-certificate-retirement-read';
 import { sql as m0027 } from './0027-gateway-key-administration';
+import { sql as m0028 } from './0028-signed-close-cutover';
 
 export interface Migration {
   version: number;
@@ -65,4 +66,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 25, name: 'companion-keys', sql: m0025 },
   { version: 26, name: 'certificate-retirement-read', sql: m0026 },
   { version: 27, name: 'gateway-key-administration', sql: m0027 },
+  { version: 28, name: 'signed-close-cutover', sql: m0028 },
 ];

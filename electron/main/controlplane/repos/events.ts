@@ -353,3 +353,12 @@ export async function policyShasDecidedIn(
   );
   return r.rows.map((x) => x.sha256);
 }
+
+/** The chain's signed-close cut-over (migration 0028): unsigned closes below it are from before; 0 when none. */
+export async function signedCloseCutover(q: Queryable, tenantId: string): Promise<number> {
+  const r = await q.query<{ below_seq: string }>(
+    'SELECT below_seq FROM arx.signed_close_cutover WHERE tenant_id = $1',
+    [tenantId],
+  );
+  return r.rows[0] ? Number(r.rows[0].below_seq) : 0;
+}
