@@ -11,6 +11,7 @@ import { BUNDLE_CLI_COMMANDS } from './bundle-commands';
 import { chainVerify, simulateCommand } from './chain-commands';
 import { adminEnrol, adminReenrol } from './admin-commands';
 import { ADMIN_ROLE_CLI_COMMANDS } from './admin-role-commands';
+import { GATEWAY_KEY_CLI_COMMANDS } from './gateway-key-commands';
 import { dbBootstrap, dbEnrol } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
@@ -100,6 +101,7 @@ export const CLI_COMMANDS: CliCommand[] = [
   adminEnrol,
   adminReenrol,
   ...ADMIN_ROLE_CLI_COMMANDS,
+  ...GATEWAY_KEY_CLI_COMMANDS,
   simulateCommand,
   chainVerify,
   cardProvisionTest,
