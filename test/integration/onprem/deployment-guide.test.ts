@@ -24,8 +24,8 @@ import { makeTestTls } from '../../support/external-pg';
 const GUIDE = readFileSync(join(process.cwd(), 'docs/deployment.md'), 'utf8');
 const fenced = [...GUIDE.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ info: m[1]!.trim(), body: m[2]! }));
 const blocks = (info: string) => fenced.filter((m) => m.info === info).map((m) => m.body);
-/** What the test runs: the DBA's shell blocks and the workstations', in the guide's order. */
-const shell = fenced.filter((m) => m.info === 'sh' || m.info === 'sh workstation').map((m) => m.body);
+/** What the test runs: the DBA's shell blocks, the workstations' and the gateway host's, in the guide's order. */
+const shell = fenced.filter((m) => ['sh', 'sh workstation', 'sh gateway'].includes(m.info)).map((m) => m.body);
 
 let work: string;
 let cards: ProvisionedTestCards;
@@ -200,6 +200,14 @@ function checkOutput(stdout: string, stderr: string) {
     /^disabled: login refused$/m,
     /^Re-enrolled DANA T DUNN \(EDIPI 3000000004\) with the new card; 3 certificates retired\.$/m,
     /^old card refused$/m,
+    /^arx-gateway\.ops\.1\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/m,
+    /^Registered gateway key arx-gateway\.ops\.1 for ops: valid \S+Z \.\. open\.$/m,
+    /^Rotated arx-gateway\.ops\.1 to arx-gateway\.ops\.2: arx-gateway\.ops\.2 valid from \S+Z; arx-gateway\.ops\.1 until \S+Z\.$/m,
+    /^Revoked arx-gateway\.ops\.1: valid until \S+Z; 0 stored checkpoints it signed since no longer verify\.$/m,
+    /^ops\tarx-gateway\.ops\.1\tended\t\S+ \.\. \S+ \(revoked\)$/m,
+    /^ops\tarx-gateway\.ops\.2\tvalid\t\S+ \.\. open$/m,
+    /^Wrote 2 gateway keys to auditor-trust\/gateway-keys\.txt \(SHA-256 [0-9a-f]{64}\)\.$/m,
+    /^2$/m,
   ])
     expect(stdout).toMatch(line);
   // The replaced card's holder keeps their grant; the login with the new card shows it.
