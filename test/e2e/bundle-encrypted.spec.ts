@@ -1,4 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { createKemKey } from '../../electron/main/bundle/envelope/kem-key';
+import { generateMlKemKey, mlKemPrivatePem, mlKemPublicPem } from '../../electron/main/crypto/hybrid-kem';
 import type { ConsoleServices } from '../../electron/main/composition/console-services';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_PIN, demoCard, type DemoOperator } from './support/demo-console';
@@ -64,7 +69,7 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
       await expect(refused).toContainText('/nonexistent/recipient.pem');
       await dialog.getByRole('button', { name: 'Remove recipient /nonexistent/recipient.pem' }).click();
 
-      await dialog.locator('input[type="file"]').setInputFiles(keyManagementFile(dataDir, 'adams'));
+      await dialog.locator('input[type="file"]').first().setInputFiles(keyManagementFile(dataDir, 'adams'));
       await dialog.getByLabel('Recipient certificate file (path)').fill(keyManagementFile(dataDir, 'baker'));
       await dialog.getByLabel('Recipient certificate file (path)').press('Enter');
       await expect(dialog.getByRole('list', { name: 'Recipients' }).getByRole('listitem')).toHaveCount(2);
@@ -126,5 +131,89 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
     await expect(refused).toContainText('not among the recipients');
     await expect(page.getByTestId('bundle-verdict')).toHaveCount(0);
     await saveScreenshot(page, 'bundle-encrypted-wrong-card');
+  });
+
+  test('a hybrid bundle (ML-KEM-1024 + ECDH) to a card and the recovery key: opens with the card and its ML-KEM key, and with the recovery key', async ({
+    openConsole,
+  }) => {
+    test.setTimeout(300_000);
+    const { page, services, dataDir } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+    const last = await lastCheckpointed(services);
+    // Adams's ML-KEM key sealed to his card (arx bundle kem-key), his hybrid recipient file; a hybrid
+    // recovery key (P-384 + ML-KEM-1024) whose public file (P-384 SPKI and ML-KEM PEM) is picked.
+    const kem = createKemKey(readFileSync(keyManagementFile(dataDir, 'adams')));
+    const files = {
+      kemKey: join(dataDir, 'adams-kem.json'),
+      recipient: join(dataDir, 'adams-hybrid.pem'),
+      recoveryPub: join(dataDir, 'recovery.pub.pem'),
+      recovery: join(dataDir, 'recovery.pem'),
+      junk: join(dataDir, 'not-a-key.pem'),
+    };
+    writeFileSync(files.kemKey, kem.privateFile, { mode: 0o600 });
+    writeFileSync(files.recipient, kem.publicFile);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const rkem = generateMlKemKey();
+    writeFileSync(
+      files.recoveryPub,
+      `${ec.publicKey.export({ type: 'spki', format: 'pem' }) as string}${mlKemPublicPem(rkem.encapsulationKey)}`,
+    );
+    writeFileSync(
+      files.recovery,
+      `${ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string}${mlKemPrivatePem(rkem.seed)}`,
+      { mode: 0o600 },
+    );
+    writeFileSync(files.junk, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
+
+    const exported = await exportEncrypted(page, last, async (dialog) => {
+      await dialog.getByLabel('Recipient certificate file (path)').fill(files.recipient);
+      await dialog.getByRole('button', { name: 'Add recipient' }).click();
+      await dialog.locator('input[type="file"]').nth(1).setInputFiles(files.recoveryPub);
+      await expect(dialog.getByTestId('bundle-recovery-key')).toContainText('recovery.pub.pem');
+      await saveScreenshot(page, 'bundle-encrypted-export-recovery');
+    });
+    await expect(exported.getByTestId('bundle-exported-encryption')).toHaveText(
+      'Encrypted to 2 recipients (2 hybrid with ML-KEM-1024): only their cards and the organisation recovery key open it.',
+    );
+    const name = (await exported.locator('code').first().textContent())!.split('/').pop()!;
+    await page.getByLabel(/Allow unpinned gateway keys/).check();
+    const ask = page.getByRole('dialog', { name: 'Open the encrypted bundle' });
+    const verdict = page.getByTestId('bundle-verdict');
+
+    // The card alone cannot open a hybrid stanza; with the sealed ML-KEM key file it does.
+    await page.getByRole('button', { name: `Open ${name}` }).click();
+    await ask.getByRole('button', { name: 'Open with card' }).click();
+    await expect(ask.getByRole('alert')).toHaveAttribute('data-error-code', 'BUNDLE_KEY_UNWRAP_FAILED', {
+      timeout: 60_000,
+    });
+    await ask.getByLabel('ML-KEM key file (path)').fill(files.kemKey);
+    await ask.getByRole('button', { name: 'Open with card' }).click();
+    await expect(ask).toBeHidden({ timeout: 60_000 });
+    await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+    await expect(page.getByTestId('bundle-envelope')).toContainText(
+      'Encrypted bundle: 2 recipients; opened with your card (hybrid ML-KEM-1024 + classical stanza)',
+    );
+    await saveScreenshot(page, 'bundle-encrypted-opened-hybrid');
+
+    // The recovery key: a file that is none is refused with the bundle's code; the right one opens it.
+    await page.getByRole('button', { name: `Open ${name}` }).click();
+    await ask.getByLabel('Recovery private key file (path)').fill(files.junk);
+    await ask.getByRole('button', { name: 'Open with recovery key' }).click();
+    const refused = ask.getByRole('alert');
+    await expect(refused).toHaveAttribute('data-error-code', 'BUNDLE_RECOVERY_KEY_INVALID', { timeout: 60_000 });
+    await saveScreenshot(page, 'bundle-encrypted-recovery-refused');
+    await ask.getByLabel('Recovery private key file (path)').fill('/nonexistent/recovery.pem');
+    await ask.getByRole('button', { name: 'Open with recovery key' }).click();
+    await expect(refused).toHaveAttribute('data-error-code', 'FILE_NOT_FOUND', { timeout: 60_000 });
+    await ask.getByLabel('Recovery private key file (path)').fill(files.recovery);
+    await ask.getByRole('button', { name: 'Open with recovery key' }).click();
+    await expect(ask).toBeHidden({ timeout: 60_000 });
+    await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+    await expect(page.getByTestId('bundle-envelope')).toContainText(
+      'opened with the organisation recovery key (hybrid ML-KEM-1024 + classical stanza)',
+    );
+    await expect(banners(page)).toHaveText(['SECRET', 'SECRET']);
+    await verdict.scrollIntoViewIfNeeded();
+    await saveScreenshot(page, 'bundle-encrypted-opened-recovery');
   });
 });

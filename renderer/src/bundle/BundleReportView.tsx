@@ -33,8 +33,9 @@ export function BundleReportView({
       {envelope && (
         <Text size="sm" data-testid="bundle-envelope">
           Encrypted bundle: {envelope.recipients === 1 ? '1 recipient' : `${envelope.recipients} recipients`}; opened
-          with your {envelope.openedBy} ({envelope.hybrid ? 'hybrid ML-KEM-1024 + classical' : 'classical'} stanza). The
-          bundle inside was verified as below.
+          with {envelope.openedBy === 'card' ? 'your card' : 'the organisation recovery key'} (
+          {envelope.hybrid ? 'hybrid ML-KEM-1024 + classical' : 'classical'} stanza). The bundle inside was verified as
+          below.
         </Text>
       )}
       <BundleVerdict report={report} />

@@ -7,6 +7,7 @@ import { callArx, subscribeArx } from '../app/arx-client';
 import { useControlPlaneBlocker } from '../shell/ControlPlaneBanner';
 import { SignDialog } from '../signing/SignDialog';
 import { RecipientsField, recipientRequest, type Recipient } from './RecipientsField';
+import { RecoveryKeyField, recoveryKeyRequest, type RecoveryKey } from './RecoveryKeyField';
 
 /** What a bundle is exported of: a seq range, or the range of one fidelity certificate (`--review`). */
 export type ExportTarget =
@@ -20,7 +21,7 @@ export interface ExportedBundle {
   to: number;
   events: number;
   /** Set when it was encrypted: `sha256` and `bytes` are then the bundle inside, these the file. */
-  encryption?: { recipients: number; hybrid: number; bytes: number; sha256: string } | null;
+  encryption?: { recipients: number; hybrid: number; bytes: number; sha256: string; recovery?: boolean } | null;
 }
 
 export interface ExportTenant {
@@ -121,7 +122,8 @@ export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
       {enc && (
         <Text size="sm" data-testid="bundle-exported-encryption">
           Encrypted to {enc.recipients === 1 ? '1 recipient' : `${n(enc.recipients)} recipients`}
-          {enc.hybrid > 0 ? ` (${n(enc.hybrid)} hybrid with ML-KEM-1024)` : ''}: only their cards open it.
+          {enc.hybrid > 0 ? ` (${n(enc.hybrid)} hybrid with ML-KEM-1024)` : ''}: only their cards
+          {enc.recovery ? ' and the organisation recovery key' : ''} open it.
         </Text>
       )}
       <Text size="sm">
@@ -154,8 +156,7 @@ function exportBundle(
   tenant: ExportTenant,
   target: ExportTarget,
   pin: string,
-  marking: '' | ClassificationLevel,
-  recipients: Recipient[],
+  { marking, recipients, recovery }: ExportChoices,
 ) {
   return callArx((arx) =>
     arx.bundle.export({
@@ -164,7 +165,27 @@ function exportBundle(
         : { tenant: tenant.id, from: target.from, to: target.to, review: null, pin, out: null }),
       ...(marking ? { classification: marking } : {}),
       ...recipientRequest(recipients),
+      ...recoveryKeyRequest(recovery),
     }),
+  );
+}
+
+/** What the export dialog asks besides the PIN: the marking, and whom the bundle is encrypted to. */
+interface ExportChoices {
+  /** '' leaves the marking to main: the console's configured banner level. */
+  marking: '' | ClassificationLevel;
+  recipients: Recipient[];
+  recovery: RecoveryKey;
+}
+const NO_CHOICES: ExportChoices = { marking: '', recipients: [], recovery: null };
+
+function ExportOptions({ value, onChange }: { value: ExportChoices; onChange: (v: ExportChoices) => void }) {
+  return (
+    <Stack gap="sm">
+      <MarkingSelect marking={value.marking} onChange={(marking) => onChange({ ...value, marking })} />
+      <RecipientsField value={value.recipients} onChange={(recipients) => onChange({ ...value, recipients })} />
+      <RecoveryKeyField value={value.recovery} onChange={(recovery) => onChange({ ...value, recovery })} />
+    </Stack>
   );
 }
 
@@ -223,9 +244,7 @@ export function ExportBundleButton({
   const [showResult, setShowResult] = useState(false);
   // Progress shows only while main exports (after the PIN was sent); a failed attempt clears it.
   const [running, setRunning] = useState(false);
-  // '' leaves the marking to main: the console's configured banner level.
-  const [marking, setMarking] = useState<'' | ClassificationLevel>('');
-  const [recipients, setRecipients] = useState<Recipient[]>([]);
+  const [options, setOptions] = useState<ExportChoices>(NO_CHOICES);
   const review = target.kind === 'review';
   return (
     <Stack gap="xs" align="flex-start">
@@ -260,15 +279,12 @@ export function ExportBundleButton({
           running ? (
             <ExportProgressView tenantId={tenant.id} target={target} />
           ) : (
-            <Stack gap="sm">
-              <MarkingSelect marking={marking} onChange={setMarking} />
-              <RecipientsField value={recipients} onChange={setRecipients} />
-            </Stack>
+            <ExportOptions value={options} onChange={setOptions} />
           )
         }
         onSign={async (pin) => {
           setRunning(true);
-          const r = await exportBundle(tenant, target, pin, marking, recipients);
+          const r = await exportBundle(tenant, target, pin, options);
           setRunning(false);
           return r;
         }}

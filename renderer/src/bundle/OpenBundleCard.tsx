@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { BundleList } from './BundleList';
-import { OpenWithCardDialog } from './OpenWithCardDialog';
+import { OpenWithCardDialog, type OpenWith } from './OpenWithCardDialog';
 import type { BundleContents, BundleReport } from './BundleReportView';
 
 export interface OpenedBundle {
@@ -29,22 +29,21 @@ export function OpenBundleCard({
   // An encrypted bundle: the file waiting for the card (the dialog is open while set).
   const [encrypted, setEncrypted] = useState<string | null>(null);
 
-  const request = (p: string, card: boolean, kemKeyFile: string | null) =>
+  const request = (p: string, how: OpenWith | null) =>
     callArx((arx) =>
       arx.bundle.open({
         path: p,
         maxEvents: 500,
         trust: trustDir.trim() || null,
         allowUnpinnedGatewayKeys: allowUnpinned,
-        card,
-        kemKeyFile,
+        ...(how === null ? {} : how),
       }),
     );
   const open = async (p: string) => {
     setOpening(true);
     setOpenError(null);
     onOpened(null);
-    const r = await request(p, false, null);
+    const r = await request(p, null);
     setOpening(false);
     if (r.ok && r.value.report.fatal?.code === 'BUNDLE_ENCRYPTED_KEY_REQUIRED') setEncrypted(r.value.path);
     else if (r.ok) onOpened(r.value);
@@ -70,7 +69,7 @@ export function OpenBundleCard({
       </Stack>
       <OpenWithCardDialog
         path={encrypted}
-        onOpen={(kemKeyFile) => request(encrypted!, true, kemKeyFile)}
+        onOpen={(how) => request(encrypted!, how)}
         onOpened={(v) => {
           setEncrypted(null);
           onOpened(v);

@@ -143,7 +143,14 @@ export const bundleCommands = {
         members: z.number(),
         /** Set when the bundle was encrypted: `sha256` and `bytes` above are the bundle inside. */
         encryption: z
-          .object({ recipients: z.number(), hybrid: z.number(), bytes: z.number(), sha256: z.string() })
+          .object({
+            recipients: z.number(),
+            hybrid: z.number(),
+            bytes: z.number(),
+            sha256: z.string(),
+            /** Whether the organisation recovery key is among the recipients. */
+            recovery: z.boolean().default(false),
+          })
           .strict()
           .nullable()
           .default(null),

@@ -44,7 +44,7 @@ export async function sealedSummary(
   out: string,
   recipients: EnvelopeRecipient[],
   bytes: number,
-): Promise<{ recipients: number; hybrid: number; bytes: number; sha256: string }> {
+): Promise<{ recipients: number; hybrid: number; bytes: number; sha256: string; recovery: boolean }> {
   const h = createHash('sha256');
   for await (const c of createReadStream(out)) h.update(c as Buffer);
   return {
@@ -52,5 +52,6 @@ export async function sealedSummary(
     hybrid: recipients.filter((r) => r.pq).length,
     bytes,
     sha256: h.digest('hex'),
+    recovery: recipients.some((r) => r.role === 'recovery'),
   };
 }
