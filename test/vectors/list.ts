@@ -3,6 +3,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { pae } from '../../shared/dsse';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../shared/policy';
 import { sha256Hex, TENANT, type Member } from './model';
+import { vectorAttestation, withAttestation, withPqSignature } from './pq';
 import {
   derive,
   flip,
@@ -131,6 +132,15 @@ export const VECTORS: VectorSpec[] = [
     codes: [],
     description: 'valid-range in one gzip member (method 8, flags 0).',
     make: (c) => gzipSync(c.tar(), { level: 9 }),
+  },
+  {
+    name: 'valid-pq-signature',
+    class: 'valid',
+    exit: 0,
+    codes: [],
+    description:
+      "valid-range with the exporter's ML-DSA-87 companion signature and its attestation (§11); verify.sh checks the card's signature and notes the other.",
+    make: (c) => c.tar({ body: withAttestation(vectorAttestation(c.inputs)), seal: { envelope: withPqSignature() } }),
   },
   {
     name: 'valid-v1',
@@ -890,6 +900,32 @@ export const VECTORS: VectorSpec[] = [
     codes: ['REVIEW_RANGE_MISMATCH', 'REVIEW_STATEMENT_INVALID'],
     description: 'A fidelity certificate for seq 100 … 200, outside the range, signed by the exporter (statement {}).',
     make: (c) => c.tar({ body: withReview(c, 100, 200, 'exporter') }),
+  },
+  // post-quantum signature (§11): judged apart, its code added to the findings
+  {
+    name: 'signatures-pq-bit-flipped',
+    class: 'signatures',
+    exit: 1,
+    codes: ['BUNDLE_PQ_SIGNATURE_INVALID'],
+    description: 'valid-pq-signature with one bit of the ML-DSA-87 signature flipped (the card signature still holds).',
+    make: (c) =>
+      c.tar({
+        body: withAttestation(vectorAttestation(c.inputs)),
+        seal: { envelope: withPqSignature((s) => flip(s, 1000)) },
+      }),
+  },
+  {
+    name: 'signatures-pq-attestation-other-card',
+    class: 'signatures',
+    exit: 1,
+    codes: ['BUNDLE_PQ_ATTESTATION_OTHER_CARD'],
+    description:
+      'valid-pq-signature whose attestation names and is keyed to another signing certificate than manifest-signer.der.',
+    make: (c) =>
+      c.tar({
+        body: withAttestation(vectorAttestation(c.inputs, c.inputs.untrustedExporterDer)),
+        seal: { envelope: withPqSignature() },
+      }),
   },
   // limits
   {

@@ -11,7 +11,10 @@ export async function runVector(
   const trust = loadBundleTrust(join(dir, 'trust'));
   const r = await verifyBundle(join(dir, 'vectors', file), { trust, blake3: nobleBlake3, hashWorker: false });
   if (r.fatal) return { exit: 2, codes: [r.fatal.code], warnings: [] };
-  const codes = r.checks.flatMap((c) => c.findings.map((f) => f.code)).sort();
+  const codes = r.checks.flatMap((c) => c.findings.map((f) => f.code));
+  // The post-quantum result is reported apart (bundle-format §11): an invalid one counts as a finding.
+  if (r.pq?.state === 'invalid' && r.pq.code) codes.push(r.pq.code);
+  codes.sort();
   return { exit: r.ok ? 0 : 1, codes, warnings: r.warnings.map((w) => w.code).sort() };
 }
 
