@@ -203,7 +203,7 @@ function judge(
   const { seq } = r;
   let ev: Record<string, unknown>;
   try {
-    ev = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes)) as Record<string, unknown>;
+    ev = JSON.parse(UTF8.decode(r.bytes)) as Record<string, unknown>;
     if (!ev || typeof ev !== 'object' || Array.isArray(ev)) throw new Error('not an object');
   } catch {
     return {
