@@ -1,4 +1,4 @@
-import { constants, verify, X509Certificate } from 'node:crypto';
+import { constants, createHash, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { fromBase64 } from '../../../shared/bytes';
 import { DsseEnvelopeSchema, pae } from '../../../shared/dsse';
 
@@ -16,22 +16,55 @@ export type SignatureCheck = 'verified' | 'bootstrap' | 'missing' | 'invalid' | 
 /** Enrolled certificates by SHA-256 hex: whose, for what, the DER. */
 export type EnrolledCerts = ReadonlyMap<string, { operatorId: string; usage: string; der: Uint8Array }>;
 
+/** Parsed once per certificate (by the DER's identity): a review checks thousands of grants by a few administrators. */
+const publicKeys = new WeakMap<Uint8Array, { key: KeyObject; sha256: Buffer }>();
+
+function certificateKey(der: Uint8Array): { key: KeyObject; sha256: Buffer } {
+  let k = publicKeys.get(der);
+  if (!k) {
+    k = { key: new X509Certificate(der).publicKey, sha256: createHash('sha256').update(der).digest() };
+    publicKeys.set(der, k);
+  }
+  return k;
+}
+
+/**
+ * Outcomes of the signature arithmetic, by SHA-256 of (certificate DER digest, signed bytes,
+ * signature): a pure function of those bytes, so a review repeated in the same process does not
+ * redo it. Whose certificate it is, its usage and retirement are checked on every call.
+ */
+const outcomes = new Map<string, boolean>();
+const MAX_OUTCOMES = 300_000;
+
 /**
  * A signature made on the card over SHA-256 of the PAE: ECDSA (DER) for EC keys; RSASSA-PSS with a
  * 32-byte salt (the card service's default) or PKCS#1 v1.5 for RSA keys. Never throws.
  */
 function verifiesOnCard(der: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
   try {
-    const key = new X509Certificate(der).publicKey;
-    if (key.asymmetricKeyType === 'ec') return verify('sha256', data, { key, dsaEncoding: 'der' }, sig);
-    if (key.asymmetricKeyType !== 'rsa') return false;
-    return (
-      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig) ||
-      verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, sig)
-    );
+    const { key, sha256 } = certificateKey(der);
+    const id = createHash('sha256').update(sha256).update(u32(data.length)).update(data).update(sig).digest('base64');
+    let ok = outcomes.get(id);
+    if (ok === undefined) {
+      ok = verifyWith(key, data, sig);
+      if (outcomes.size >= MAX_OUTCOMES) outcomes.clear();
+      outcomes.set(id, ok);
+    }
+    return ok;
   } catch {
     return false;
   }
+}
+
+const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+
+function verifyWith(key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
+  if (key.asymmetricKeyType === 'ec') return verify('sha256', data, { key, dsaEncoding: 'der' }, sig);
+  if (key.asymmetricKeyType !== 'rsa') return false;
+  return (
+    verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig) ||
+    verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, sig)
+  );
 }
 
 /** Whether `envelope` is a statement of `signer`'s enrolled signing certificate that verifies and says `want`. */
