@@ -94,7 +94,7 @@ test.describe('encrypted evidence bundles (demo cards, embedded control plane)',
     await expect(ask).toBeHidden({ timeout: 60_000 });
     const verdict = page.getByTestId('bundle-verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
-    await expect(verdict).toContainText(`events 0…${last}`);
+    await expect(verdict).toContainText(`(seq 0–${last.toLocaleString('en-US')})`);
     await expect(page.getByRole('table', { name: 'Checks' }).locator('[data-ok="false"]')).toHaveCount(0);
     await expect(page.getByTestId('bundle-envelope')).toContainText(
       'Encrypted bundle: 2 recipients; opened with your card',

@@ -73,7 +73,9 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await page.keyboard.press('Enter');
     await expect(dialog).toBeHidden({ timeout: 60_000 });
     const exported = section.getByTestId('bundle-exported');
-    await expect(exported).toContainText(`Exported events 0…${last} (${(last + 1).toLocaleString('en-US')})`);
+    await expect(exported).toContainText(
+      `Exported ${(last + 1).toLocaleString('en-US')} events (seq 0–${last.toLocaleString('en-US')})`,
+    );
     await expect(exported).toContainText(/SHA-256 of the file: [0-9a-f]{64}/);
     await expect(exported).toContainText(/\(\d[\d,.]* (bytes|KiB|MiB|GiB)\)/);
     await section.scrollIntoViewIfNeeded();
@@ -82,7 +84,7 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     expect(path).toMatch(/SECRET-alpha-command-0-\d+-\d{8}T\d{6}Z\.arxbundle$/);
 
     const verdict = await openInBundles(page, path, 'bundle-export-audit-opened');
-    await expect(verdict).toContainText(`events 0…${last}`);
+    await expect(verdict).toContainText(`(seq 0–${last.toLocaleString('en-US')})`);
     // Shown on open: the signed marking, above the verdict.
     await expect(page.getByTestId('bundle-classification')).toContainText('SECRET');
   });
@@ -112,7 +114,7 @@ test.describe('export evidence bundles from the Audit and Certificates screens (
     await dialog.getByRole('button', { name: 'Sign with card' }).click();
     const done = page.getByRole('dialog', { name: 'Evidence bundle exported' });
     await expect(done).toBeVisible({ timeout: 60_000 });
-    await expect(done.getByTestId('bundle-exported')).toContainText(`Exported events 0…${last}`);
+    await expect(done.getByTestId('bundle-exported')).toContainText(`events (seq 0–${last.toLocaleString('en-US')})`);
     await expect(done.getByTestId('bundle-exported')).toContainText(/SHA-256 of the file: [0-9a-f]{64}/);
     await saveScreenshot(page, 'bundle-export-review-done');
     const path = (await done.getByTestId('bundle-exported').locator('code').first().textContent())!;

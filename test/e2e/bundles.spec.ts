@@ -30,7 +30,7 @@ test.describe('Bundles screen', () => {
     await dialog.getByRole('button', { name: 'Sign with card' }).click();
     const exported = page.getByTestId('bundle-exported');
     await expect(exported).toBeVisible({ timeout: 60_000 });
-    await expect(exported).toContainText('Exported events 0…99 (100)');
+    await expect(exported).toContainText('Exported 100 events (seq 0–99)');
 
     const name = readdirSync(bundlesDir(dataDir)).find((n) => n.endsWith('.arxbundle'))!;
     // No pin file in the demo anchors: the auditor accepts the bundle's gateway keys explicitly.

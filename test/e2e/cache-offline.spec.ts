@@ -40,8 +40,8 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     await expect(panel.getByTestId('cache-state')).toHaveText('Open');
     // ...and still shows what it holds: the trust anchors and CRLs in use, kept at unlock.
     const evidence = panel.getByRole('table', { name: 'Cached evidence' });
-    await expect(evidence.getByRole('row', { name: /^trust-anchor 2 / })).toBeVisible();
-    await expect(evidence.getByRole('row', { name: /^crl 2 / })).toBeVisible();
+    await expect(evidence.getByRole('row', { name: /^Trust anchors 2 / })).toBeVisible();
+    await expect(evidence.getByRole('row', { name: /^Revocation lists \(CRLs\) 2 / })).toBeVisible();
     await expect(evidence).toContainText('arx-test-root-ca-1.pem');
     await saveScreenshot(page, 'cache-offline');
 
@@ -104,7 +104,7 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     await expect(outbox.locator('tbody tr')).toHaveCount(1);
     await expect(outbox.locator('tbody tr[data-outbox-state="pending"]')).toContainText('review.signed');
     const evidence = page.getByRole('table', { name: 'Cached evidence' });
-    await expect(evidence.getByRole('row', { name: /^trust-anchor 2 / })).toBeVisible();
+    await expect(evidence.getByRole('row', { name: /^Trust anchors 2 / })).toBeVisible();
     await outbox.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'review-outbox-pending');
 

@@ -1,6 +1,7 @@
 // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
 import { X509ChainBuilder, X509Certificate, type X509Crl } from '@peculiar/x509';
+import { commonNameOf } from '../../../shared/ids';
 import type { TrustStore } from '../pki/trust-store';
 import { validateCertificate, type ValidationPolicy } from '../pki/validate';
 
@@ -60,6 +61,11 @@ export async function checkSigner(
   return { ...base, path, revocation };
 }
 
+/** "2026-12-07 21:38:26 UTC". */
+const atUtc = (d: Date) => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+/** The path by the names people read; its full DNs are in the finding's `path`. */
+const names = (path: readonly string[]) => path.map(commonNameOf).join(' → ');
+
 /** The certificate path and its validity at signing time. */
 async function pathAtSigning(
   cert: X509Certificate,
@@ -74,9 +80,9 @@ async function pathAtSigning(
       ? {
           status: 'warn',
           code: warn.code,
-          message: `Valid at ${signedAt.toISOString()} (${v.value.path.join(' → ')}); ${warn.message}`,
+          message: `Valid at ${atUtc(signedAt)} (${names(v.value.path)}); ${warn.message}`,
         }
-      : { status: 'pass', code: null, message: `Valid at ${signedAt.toISOString()}: ${v.value.path.join(' → ')}.` };
+      : { status: 'pass', code: null, message: `Valid at ${atUtc(signedAt)}: ${names(v.value.path)}.` };
   }
   if (v.error.code === 'CERT_REVOKED') {
     return {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { callArx } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { TableHead } from '../app/Loaded';
+import { Dn } from '../app/Readable';
 import type { SignedAction } from './signed-action';
 import { CertificateFilesInput, useCertificateCheck, usageOf, type Preview } from './use-certificate-check';
 import { utcDay } from './use-admin-data';
@@ -22,7 +23,9 @@ function EnrolPreview({ preview, enrol }: { preview: Preview; enrol: () => void 
             <Table.Tr key={c.sha256}>
               <Table.Td>{usageOf(c.usage)}</Table.Td>
               <Table.Td>{utcDay(c.notAfter)}</Table.Td>
-              <Table.Td>{c.subject}</Table.Td>
+              <Table.Td>
+                <Dn value={c.subject} />
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

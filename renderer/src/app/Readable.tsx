@@ -1,5 +1,6 @@
 import { ActionIcon, Group, Text, Tooltip } from '@mantine/core';
 import { useState } from 'react';
+import { commonNameOf } from '../../../shared/ids';
 import { localTime, relativeTime, utcTime } from './time';
 
 /**
@@ -35,6 +36,11 @@ export function shortId(value: string, keep = 8): string {
   return value.length > keep + 4 ? `${value.slice(0, keep)}…` : value;
 }
 
+/** A certificate's name as people read it (its CN); the whole distinguished name in the tooltip. */
+export function Dn({ value }: { value: string }) {
+  return <span title={value}>{commonNameOf(value)}</span>;
+}
+
 /**
  * Copies through a selected text area: the console refuses the clipboard permission (window
  * policy), and execCommand needs none during a click.
@@ -58,11 +64,21 @@ function copyText(text: string): boolean {
 }
 
 /** An identifier shortened for reading, whole in the tooltip, with a button that copies it whole. */
-export function ShortId({ value, label, keep = 8 }: { value: string; label: string; keep?: number }) {
+export function ShortId({
+  value,
+  label,
+  keep = 8,
+  size = 'sm',
+}: {
+  value: string;
+  label: string;
+  keep?: number;
+  size?: 'xs' | 'sm';
+}) {
   const [copied, setCopied] = useState<boolean | null>(null);
   return (
     <Group gap={4} wrap="nowrap" component="span" display="inline-flex">
-      <Text span ff="monospace" size="sm" title={value} data-full={value}>
+      <Text span ff="monospace" size={size} title={value} data-full={value}>
         {shortId(value, keep)}
       </Text>
       <Tooltip label={copied === null ? `Copy ${label}` : copied ? 'Copied' : 'Copy refused; select the text'}>

@@ -4,6 +4,7 @@ import type { ReverifyStatus } from '../../../shared/contract/domains/review';
 import { ErrorNotice } from '../app/ErrorNotice';
 import { useArxResult } from '../app/use-arx-result';
 import { ReverifyResultView } from './decisions/DecisionTables';
+import { useScrollToResult } from '../app/scroll-to-result';
 import { useReverifyRun } from './decisions/use-reverify-run';
 import { useTenant, useTenantLock } from '../tenant/tenant-context';
 
@@ -22,6 +23,7 @@ export function DecisionsPanel() {
   const [fromSeq, setFrom] = useState<number | string>('');
   const [toSeq, setTo] = useState<number | string>('');
   const { run, start, cancel } = useReverifyRun();
+  const resultRef = useScrollToResult(run.state === 'done' ? run.result : null);
 
   const running = run.state === 'running';
   useTenantLock(running ? 'A re-verification is running in this tenant; cancel it to switch.' : null);
@@ -59,7 +61,11 @@ export function DecisionsPanel() {
       {run.state === 'running' && <ReverifyProgress status={run.status} />}
       {run.state === 'cancelled' && <Text size="sm">Cancelled. Nothing was written.</Text>}
       {run.state === 'error' && <ErrorNotice error={run.error} title="Re-verification failed" />}
-      {run.state === 'done' && <ReverifyResultView result={run.result} />}
+      {run.state === 'done' && (
+        <div ref={resultRef} style={{ scrollMarginTop: 16 }}>
+          <ReverifyResultView result={run.result} />
+        </div>
+      )}
     </Stack>
   );
 }

@@ -12,6 +12,7 @@ import { num } from './verify/format';
 import { ProgressView } from './verify/ProgressView';
 import { RangePicker, toRange, type RangeDraft } from './verify/RangePicker';
 import { ResultView } from './verify/ResultView';
+import { useScrollToResult } from '../app/scroll-to-result';
 import { useVerifyRun, type VerifyRun } from './verify/use-verify-run';
 import classes from './verify/verify.module.css';
 
@@ -93,6 +94,7 @@ function VerifyForm(props: { tenant: VerifyTenant; running: boolean; onStart: (r
 
 /** Progress while running, then the result (or why there is none). */
 function RunOutcome({ run, onCancel }: { run: VerifyRun; onCancel: () => void }) {
+  const resultRef = useScrollToResult(run.state === 'done' ? run.result : null);
   return (
     <>
       {run.state === 'running' && <ProgressView status={run.status} onCancel={onCancel} cancelling={run.cancelling} />}
@@ -105,9 +107,13 @@ function RunOutcome({ run, onCancel }: { run: VerifyRun; onCancel: () => void })
       {run.state === 'error' && (
         <ErrorNotice error={run.error} title={errorTitle(run.error, 'The verification could not run')} />
       )}
-      {run.state === 'done' && <OfflineBanner cached={run.result.cached} what="the verification of this range" />}
-      {run.state === 'done' && <ResultView result={run.result} />}
-      {run.state === 'done' && <ExportVerifiedRange result={run.result} />}
+      {run.state === 'done' && (
+        <Stack gap="md" ref={resultRef} style={{ scrollMarginTop: 16 }}>
+          <OfflineBanner cached={run.result.cached} what="the verification of this range" />
+          <ResultView result={run.result} />
+          <ExportVerifiedRange result={run.result} />
+        </Stack>
+      )}
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { Code, Group, ScrollArea, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useState } from 'react';
+import { plural } from '../app/format';
+import { Dn, ShortId, shortId, When } from '../app/Readable';
 import type { BundleContents } from './BundleReportView';
 
 /** What a verified bundle holds, read-only: its events (with their stored bytes), policies and certificates. */
@@ -53,16 +55,18 @@ function BundleEvents({ contents }: { contents: BundleContents }) {
                 onKeyDown={(k) => (k.key === 'Enter' || k.key === ' ') && setEvent(e.seq)}
                 style={{ cursor: 'pointer' }}
               >
-                <Table.Td>{e.seq}</Table.Td>
+                <Table.Td>{e.seq.toLocaleString('en-US')}</Table.Td>
                 <Table.Td>{e.type}</Table.Td>
-                <Table.Td>{e.time}</Table.Td>
+                <Table.Td>
+                  <When iso={e.time} seconds />
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
         </Table>
         {contents.eventsOmitted > 0 && (
           <Text size="sm" c="dimmed">
-            {contents.eventsOmitted} more events were verified but are not listed here.
+            {plural(contents.eventsOmitted, 'more event')} verified but not listed here.
           </Text>
         )}
       </ScrollArea>
@@ -86,16 +90,16 @@ function BundlePolicies({ policies }: { policies: BundleContents['policies'] }) 
       {policies.map((p) => (
         <Stack gap={4} key={p.sha256}>
           <Text size="sm" fw={600}>
-            {p.name} — {p.state} — version <Code>{p.sha256}</Code>
+            {p.name} — {p.state} — version <ShortId value={p.sha256} label="the policy version (SHA-256)" />
           </Text>
-          <Text size="sm">
-            {p.signatures
-              .map(
-                (s) =>
-                  `${s.role}: operator ${s.operatorId}, certificate ${s.certificateSha256.slice(0, 16)}…, ${s.signedAt}`,
-              )
-              .join('; ') || 'no signatures'}
-          </Text>
+          {p.signatures.length === 0 && <Text size="sm">No signatures.</Text>}
+          {p.signatures.map((s) => (
+            <Text size="sm" key={`${s.role}/${s.certificateSha256}`}>
+              {s.role}: operator <ShortId value={s.operatorId} label="the operator id" />, certificate{' '}
+              <ShortId value={s.certificateSha256} label="the certificate (SHA-256)" />, signed{' '}
+              <When iso={s.signedAt} />
+            </Text>
+          ))}
           <ScrollArea h={200}>
             <Code block aria-label={`Policy text of ${p.name}`}>
               {p.text}
@@ -122,23 +126,34 @@ function BundleCertificates({ contents }: { contents: BundleContents }) {
         <Table.Tbody>
           {contents.certificates.map((c) => (
             <Table.Tr key={c.sha256}>
-              <Table.Td>{c.subject}</Table.Td>
-              <Table.Td>{c.issuer}</Table.Td>
               <Table.Td>
-                {c.notBefore.slice(0, 10)} – {c.notAfter.slice(0, 10)}
+                <Dn value={c.subject} />
               </Table.Td>
               <Table.Td>
-                <Code>{c.member}</Code>
+                <Dn value={c.issuer} />
+              </Table.Td>
+              <Table.Td>
+                <When iso={c.notBefore} /> – <When iso={c.notAfter} />
+              </Table.Td>
+              <Table.Td>
+                <Code title={c.member}>{c.member.replace(/[0-9a-f]{64}/g, (h) => shortId(h))}</Code>
               </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
       {contents.reviews.length > 0 && (
-        <Text size="sm" mt="sm">
-          Fidelity certificates:{' '}
-          {contents.reviews.map((r) => `${r.id} (seq ${r.fromSeq}…${r.toSeq}, ${r.createdAt})`).join('; ')}
-        </Text>
+        <Stack gap={2} mt="sm">
+          <Text size="sm" fw={600}>
+            Fidelity certificates
+          </Text>
+          {contents.reviews.map((r) => (
+            <Text size="sm" key={r.id}>
+              <ShortId value={r.id} label="the certificate id" />: seq {r.fromSeq.toLocaleString('en-US')}…
+              {r.toSeq.toLocaleString('en-US')}, signed <When iso={r.createdAt} />
+            </Text>
+          ))}
+        </Stack>
       )}
     </>
   );

@@ -1,5 +1,5 @@
 import { Button, Code, Modal, NativeSelect, Progress, Stack, Text } from '@mantine/core';
-import { exactBytes, humanSize } from '../app/format';
+import { exactBytes, humanSize, plural } from '../app/format';
 import { useEffect, useState } from 'react';
 import type { VerifyResult } from '../../../shared/contract/domains/audit-verify';
 import { CLASSIFICATION_LEVELS, type ClassificationLevel } from '../../../shared/config/classification';
@@ -115,7 +115,7 @@ export function ExportedBundleView({ exported }: { exported: ExportedBundle }) {
   return (
     <Stack gap={4} data-testid="bundle-exported" role="status">
       <Text size="sm">
-        Exported events {exported.from}…{exported.to} ({n(exported.events)}) to{' '}
+        Exported {plural(exported.events, 'event')} (seq {n(exported.from)}–{n(exported.to)}) to{' '}
         <Code style={{ wordBreak: 'break-all' }}>{exported.path}</Code> (
         <span title={exactBytes(bytes)}>{humanSize(bytes)}</span>).
       </Text>

@@ -1,6 +1,6 @@
 import { Alert, Badge, Code, Stack, Table, Text } from '@mantine/core';
 import { plural } from '../app/format';
-import { ShortId, When } from '../app/Readable';
+import { Dn, ShortId, When } from '../app/Readable';
 import type { BundleReport } from './BundleReportView';
 
 const where = (loc: Record<string, string | number>) =>
@@ -62,9 +62,9 @@ export function BundleVerdict({ report }: { report: BundleReport }) {
     >
       <Text size="sm">
         Tenant {s.tenantSlug} ({s.tenantId ? <ShortId value={s.tenantId} label="tenant id" /> : 'no tenant id'}
-        ), events {s.from}…{s.to} ({plural(s.events, 'event')}), {plural(s.checkpoints, 'checkpoint')},{' '}
+        ), {plural(s.events, 'event')} (seq {seqText(s.from)}–{seqText(s.to)}), {plural(s.checkpoints, 'checkpoint')},{' '}
         {plural(s.policyVersions, 'policy version')}, {plural(s.reviews, 'fidelity certificate')}. Signed by{' '}
-        {s.signer ?? 'an unknown signer'}
+        {s.signer ? <Dn value={s.signer} /> : 'an unknown signer'}
         {s.createdAt ? (
           <>
             {' '}
@@ -76,6 +76,8 @@ export function BundleVerdict({ report }: { report: BundleReport }) {
     </Alert>
   );
 }
+
+const seqText = (x: number | null) => (x === null ? '?' : x.toLocaleString('en-US'));
 
 /** Every check ✓/✗ with what it covered and its findings. */
 export function ChecksTable({ checks }: { checks: BundleReport['checks'] }) {

@@ -1,9 +1,14 @@
 import { Table, Text, Title } from '@mantine/core';
 import type { OutboxItem } from '../../../shared/contract/domains/cache';
+import { When } from '../app/Readable';
+import { useTenant } from '../tenant/tenant-context';
+import { cacheKeyText, cacheKindText } from './cache-key-text';
 import type { CacheKinds } from './use-cache-panel';
 
 /** What the cache holds, by kind, with the most recent keys. */
 export function CachedEvidence({ kinds }: { kinds: CacheKinds | null }) {
+  const { tenants } = useTenant();
+  const slugOf = (id: string) => tenants.find((t) => t.tenantId === id)?.tenant;
   return (
     <section aria-labelledby="cache-evidence-heading">
       <Title order={3} id="cache-evidence-heading" mb="xs">
@@ -27,12 +32,14 @@ export function CachedEvidence({ kinds }: { kinds: CacheKinds | null }) {
           <Table.Tbody>
             {kinds.map((k) => (
               <Table.Tr key={k.kind}>
-                <Table.Td>{k.kind}</Table.Td>
-                <Table.Td>{k.count}</Table.Td>
+                <Table.Td>{cacheKindText(k.kind)}</Table.Td>
+                <Table.Td>{k.count.toLocaleString('en-US')}</Table.Td>
                 <Table.Td>
-                  <Text size="xs" style={{ wordBreak: 'break-all' }}>
-                    {k.keys.join(', ')}
-                  </Text>
+                  {k.keys.map((key) => (
+                    <Text size="xs" key={key} title={key} style={{ overflowWrap: 'anywhere' }}>
+                      {cacheKeyText(key, slugOf)}
+                    </Text>
+                  ))}
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -79,8 +86,8 @@ export function CacheOutbox({ items }: { items: OutboxItem[] | null }) {
                   </Text>
                 </Table.Td>
                 <Table.Td>{i.state}</Table.Td>
-                <Table.Td>{i.createdAt ?? '—'}</Table.Td>
-                <Table.Td>{i.deliveredAt ?? '—'}</Table.Td>
+                <Table.Td>{i.createdAt ? <When iso={i.createdAt} relative /> : '—'}</Table.Td>
+                <Table.Td>{i.deliveredAt ? <When iso={i.deliveredAt} relative /> : '—'}</Table.Td>
                 <Table.Td>{i.lastError ? `${i.lastError.code}: ${i.lastError.message}` : '—'}</Table.Td>
               </Table.Tr>
             ))}

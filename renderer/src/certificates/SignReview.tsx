@@ -3,6 +3,8 @@ import { useState } from 'react';
 import type { ReviewDraft, SignedReview } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { localSeconds } from '../app/Readable';
+import { utcTime } from '../app/time';
 import { SignDialog } from '../signing/SignDialog';
 import { CheckpointCoverNote, coveredEnd, type CoveredChain } from '../tenant/checkpoint-cover';
 
@@ -38,7 +40,7 @@ export function draftDetails(d: ReviewDraft): [string, string][] {
     ],
     ['Verdict', p.verdict],
     ['Reviewer', `${p.reviewer.displayName} (EDIPI ${p.reviewer.edipi})`],
-    ['Time', p.reviewedAt],
+    ['Time', `${localSeconds(p.reviewedAt)} (${utcTime(p.reviewedAt)})`],
     ['Signed digest (SHA-256 of the DSSE PAE)', d.signingInputSha256],
   ];
 }

@@ -1,5 +1,8 @@
 import { Alert, Badge, Code, List, Stack, Text } from '@mantine/core';
 import type { CertificateVerification } from '../../../shared/contract/domains/review';
+import { Dn, ShortId, When } from '../app/Readable';
+
+const n = (x: number) => x.toLocaleString('en-US');
 
 const LABEL: Record<CertificateVerification['checks'][number]['id'], string> = {
   envelope: 'Envelope and statement',
@@ -27,8 +30,8 @@ export function VerificationView({ v }: { v: CertificateVerification }) {
         )}
         {v.certificate && (
           <Text size="sm">
-            Review of {v.certificate.tenantSlug} seq {v.certificate.fromSeq}–{v.certificate.toSeq} (
-            {v.certificate.verdict}) by {v.certificate.reviewer.displayName}, {v.certificate.reviewedAt}
+            Review of {v.certificate.tenantSlug} seq {n(v.certificate.fromSeq)}–{n(v.certificate.toSeq)} (
+            {v.certificate.verdict}) by {v.certificate.reviewer.displayName}, <When iso={v.certificate.reviewedAt} />
           </Text>
         )}
       </Alert>
@@ -52,12 +55,24 @@ export function VerificationView({ v }: { v: CertificateVerification }) {
           </List.Item>
         ))}
       </List>
-      {v.signer && (
-        <Text size="xs" c="dimmed">
-          Signer: {v.signer.subject} · serial {v.signer.serialNumber} · valid {v.signer.notBefore} to{' '}
-          {v.signer.notAfter} · path {v.signer.path.join(' → ')}
-        </Text>
-      )}
+      {v.signer && <SignerLine signer={v.signer} />}
     </Stack>
+  );
+}
+
+/** The signer's certificate: names by CN (whole DNs on hover), the serial shortened with a copy button. */
+function SignerLine({ signer }: { signer: NonNullable<CertificateVerification['signer']> }) {
+  return (
+    <Text size="xs" c="dimmed" data-testid="certificate-signer">
+      Signer: <Dn value={signer.subject} /> · serial{' '}
+      <ShortId value={signer.serialNumber} label="the serial number" size="xs" /> · valid{' '}
+      <When iso={signer.notBefore} /> to <When iso={signer.notAfter} /> · path{' '}
+      {signer.path.map((dn, i) => (
+        <span key={i}>
+          {i > 0 && ' → '}
+          <Dn value={dn} />
+        </span>
+      ))}
+    </Text>
   );
 }

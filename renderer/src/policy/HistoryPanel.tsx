@@ -11,7 +11,8 @@ import { DiffView } from './DiffView';
 import { lifecycleSteps, type Signing } from './lifecycle-steps';
 import type { WorkspaceTenant } from './DraftWorkspace';
 import { usePolicyHistory, type PolicyHistory } from './use-policy-history';
-import { shortSha, VersionsTable } from './VersionsTable';
+import { ShortId, When } from '../app/Readable';
+import { VersionsTable } from './VersionsTable';
 
 type Rollback = PolicyHistory['rollbacks'][number];
 
@@ -186,8 +187,8 @@ function PendingRollbacks({
       {rollbacks.map((r) => (
         <Group key={r.rollbackId} gap="sm">
           <Text size="sm">
-            Back to <code>{shortSha(r.toSha256)}</code>, requested by {r.requestedBy.displayName} at{' '}
-            {r.requestedAt.slice(0, 19).replace('T', ' ')} UTC
+            Back to <ShortId value={r.toSha256} label="the version (SHA-256)" keep={12} />, requested by{' '}
+            {r.requestedBy.displayName} <When iso={r.requestedAt} relative />
           </Text>
           {approver && (
             <Button

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ArxError } from '../app/arx-client';
 import { callArx, subscribeArx } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
+import { useScrollToResult } from '../app/scroll-to-result';
 import type { ResponseOf } from '../../../shared/contract';
 import { IMPACT_DEFAULT_DECISIONS } from '../../../shared/contract/domains/policy-lifecycle';
 
@@ -87,6 +88,7 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
   const [last, setLast] = useState<number>(IMPACT_DEFAULT_DECISIONS);
   const { job, error, start, cancel } = useImpactJob(tenantId, policyName);
   const result = job?.result ?? null;
+  const resultRef = useScrollToResult(result);
   return (
     <section aria-labelledby="policy-impact-heading">
       <Title order={3} size="h4" id="policy-impact-heading" mb="xs">
@@ -117,7 +119,11 @@ export function ImpactPanel({ tenantId, policyName }: { tenantId: string; policy
       </Group>
       {error && <ErrorNotice error={error} title="Impact analysis failed" />}
       {job && <JobProgress job={job} />}
-      {result && <ImpactResult result={result} />}
+      {result && (
+        <div ref={resultRef} style={{ scrollMarginTop: 16 }}>
+          <ImpactResult result={result} />
+        </div>
+      )}
     </section>
   );
 }

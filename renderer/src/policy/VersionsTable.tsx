@@ -1,5 +1,6 @@
 import { Badge, Button, Group, Table, Text, Tooltip } from '@mantine/core';
 import type { VersionSummary } from '../../../shared/contract/domains/policy-lifecycle';
+import { ShortId, When } from '../app/Readable';
 import { READABLE_BADGE } from './readable';
 
 const STATE_COLOR: Record<VersionSummary['state'], string> = {
@@ -9,8 +10,6 @@ const STATE_COLOR: Record<VersionSummary['state'], string> = {
   superseded: 'gray',
   rejected: 'red',
 };
-
-export const shortSha = (sha: string) => sha.slice(0, 12);
 
 /** What the operator can do with one version; each callback opens its step. */
 export type VersionActions = {
@@ -59,9 +58,7 @@ function VersionRow({ v, operatorId, approver, offline, actions }: Omit<Props, '
   return (
     <Table.Tr data-testid="policy-version-row" data-sha256={v.sha256}>
       <Table.Td>
-        <Text size="xs" ff="monospace" title={v.sha256}>
-          {shortSha(v.sha256)}
-        </Text>
+        <ShortId value={v.sha256} label="the version (SHA-256)" keep={12} size="xs" />
       </Table.Td>
       <Table.Td>
         <Group gap={4}>
@@ -89,10 +86,10 @@ function VersionRow({ v, operatorId, approver, offline, actions }: Omit<Props, '
       <Table.Td>
         <SignatureBadge v={v} />
       </Table.Td>
-      <Table.Td>{v.decisions.toLocaleString()}</Table.Td>
+      <Table.Td>{v.decisions.toLocaleString('en-US')}</Table.Td>
       <Table.Td>
         <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
-          {v.createdAt.slice(0, 16).replace('T', ' ')} UTC
+          <When iso={v.createdAt} relative />
         </Text>
       </Table.Td>
     </Table.Tr>

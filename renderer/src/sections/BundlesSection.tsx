@@ -4,6 +4,7 @@ import { BundleReportView } from '../bundle/BundleReportView';
 import { ExportRangeCard } from '../bundle/ExportRangeCard';
 import { OpenBundleCard, type OpenedBundle } from '../bundle/OpenBundleCard';
 import { useShownMarking } from '../shell/shown-marking';
+import { useScrollToResult } from '../app/scroll-to-result';
 import { SectionHeader } from './SectionHeader';
 
 /** Evidence bundles: export a signed bundle of a range; open one and verify it offline, then read it. */
@@ -18,6 +19,7 @@ export function BundlesSection() {
       ? 'marking claimed by the opened bundle, which did not verify'
       : "the opened bundle's signed marking",
   );
+  const reportRef = useScrollToResult(opened);
   return (
     <Stack gap="lg">
       <SectionHeader
@@ -27,12 +29,14 @@ export function BundlesSection() {
       <ExportRangeCard onExported={() => setListVersion((n) => n + 1)} />
       <OpenBundleCard listVersion={listVersion} onOpened={setOpened} />
       {opened && (
-        <BundleReportView
-          path={opened.path}
-          report={opened.report}
-          contents={opened.contents}
-          envelope={opened.envelope}
-        />
+        <div ref={reportRef} style={{ scrollMarginTop: 16 }}>
+          <BundleReportView
+            path={opened.path}
+            report={opened.report}
+            contents={opened.contents}
+            envelope={opened.envelope}
+          />
+        </div>
       )}
     </Stack>
   );

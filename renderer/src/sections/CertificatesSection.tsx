@@ -1,5 +1,5 @@
 import { Alert, Loader, Stack, Title } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { CertificateSummary, CertificateVerification } from '../../../shared/contract/domains/review';
 import { callArx, type ArxError } from '../app/arx-client';
 import { ErrorNotice } from '../app/ErrorNotice';
@@ -13,6 +13,7 @@ import { QueuedReviews } from '../certificates/QueuedReviews';
 import { SignReview } from '../certificates/SignReview';
 import { VerificationView } from '../certificates/VerificationView';
 import type { CoveredChain } from '../tenant/checkpoint-cover';
+import { useScrollToResult } from '../app/scroll-to-result';
 import { SectionHeader } from './SectionHeader';
 
 type Outcome =
@@ -32,11 +33,8 @@ export function CertificatesSection() {
   }
   // Bumped after a signature: remounts the list, which loads again.
   const [listVersion, setListVersion] = useState(0);
-  const outcomeRef = useRef<HTMLDivElement>(null);
   // A verification or export result appears below the list: bring it into view.
-  useEffect(() => {
-    if (outcome) outcomeRef.current?.scrollIntoView({ block: 'start' });
-  }, [outcome]);
+  const outcomeRef = useScrollToResult(outcome);
 
   const verify = async (
     source: { kind: 'stored'; tenantId: string; id: string } | { kind: 'imported'; envelope: string },

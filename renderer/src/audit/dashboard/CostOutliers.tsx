@@ -4,6 +4,7 @@ import type { ExplorerDashboard } from '../../../../shared/contract/domains/audi
 import { cents } from '../explorer/format';
 import { openInExplorer } from '../explorer/link';
 import { ChartCard } from './ChartCard';
+import { dayLabel } from './chart-time';
 
 type Outlier = ExplorerDashboard['costOutliers'][number];
 const DAY = 86_400_000;
@@ -29,9 +30,9 @@ export function CostOutliers({ tenantId, data }: { tenantId: string; data: Explo
       <ScatterChart
         h={260}
         dataKey={{ x: 'day', y: 'dollars' }}
-        labels={{ x: 'Day', y: 'Cost ($)' }}
+        labels={{ x: 'Day (UTC)', y: 'Cost ($)' }}
         xAxisProps={{ domain: ['dataMin', 'dataMax'], type: 'number' }}
-        valueFormatter={{ x: (d) => new Date(d * DAY).toISOString().slice(5, 10), y: (v) => `$${v.toFixed(2)}` }}
+        valueFormatter={{ x: (d) => dayLabel(new Date(d * DAY).toISOString()), y: (v) => `$${v.toFixed(2)}` }}
         data={[
           {
             name: 'User-days',
@@ -74,7 +75,7 @@ export function CostOutliers({ tenantId, data }: { tenantId: string; data: Explo
                 <Table.Td>
                   {o.seriesKind} {o.series}
                 </Table.Td>
-                <Table.Td>{o.day}</Table.Td>
+                <Table.Td>{dayLabel(o.day)}</Table.Td>
                 <Table.Td>{cents(o.costCents)}</Table.Td>
                 <Table.Td>{cents(o.median)}</Table.Td>
                 <Table.Td>{o.score >= 1e9 ? '∞' : o.score.toFixed(1)}</Table.Td>

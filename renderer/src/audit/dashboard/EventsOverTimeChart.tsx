@@ -3,10 +3,10 @@ import { Button, Group, Text } from '@mantine/core';
 import type { ExplorerDashboard } from '../../../../shared/contract/domains/audit-explorer';
 import { openInExplorer } from '../explorer/link';
 import { ChartCard } from './ChartCard';
+import { dayLabel, hourLabel } from './chart-time';
 
 type Bucket = ExplorerDashboard['eventsOverTime'][number];
-const label = (b: Bucket, unit: 'hour' | 'day') =>
-  unit === 'day' ? b.start.slice(0, 10) : `${b.start.slice(5, 10)} ${b.start.slice(11, 16)}`;
+const label = (b: Bucket, unit: 'hour' | 'day') => (unit === 'day' ? dayLabel(b.start) : hourLabel(b.start));
 /** The explorer's range for a bucket: its start, inclusive, to its end, exclusive. */
 const open = (tenantId: string, b: Bucket) => openInExplorer(tenantId, { timeFrom: b.start, timeTo: b.end });
 
@@ -21,7 +21,7 @@ export function EventsOverTimeChart({ tenantId, data }: { tenantId: string; data
   return (
     <ChartCard
       title="Events over time"
-      lead={`Events per ${data.bucket}; busy buckets far above the median busy bucket (MAD) are marked as outliers. Click a bar to see its events.`}
+      lead={`Events per ${data.bucket} (UTC); busy buckets far above the median busy bucket (MAD) are marked as outliers. Click a bar to see its events.`}
     >
       <BarChart
         h={240}
@@ -52,7 +52,7 @@ export function EventsOverTimeChart({ tenantId, data }: { tenantId: string; data
         <Group gap={6} wrap="wrap" mt="xs">
           {data.eventsOverTime.map((b) => (
             <Button key={b.start} size="compact-xs" variant="default" onClick={() => open(tenantId, b)}>
-              {label(b, data.bucket)}: {b.count}
+              {label(b, data.bucket)}: {b.count.toLocaleString('en-US')}
             </Button>
           ))}
         </Group>

@@ -1,5 +1,6 @@
 import { Badge, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { plural } from '../../app/format';
+import { ShortId } from '../../app/Readable';
 import type { ReverifyResult } from '../../../../shared/contract/domains/review';
 import type { ReviewDecisionEntry } from '../../../../shared/review';
 
@@ -45,7 +46,7 @@ export function DecisionTable({ label, entries }: { label: string; entries: read
           <Table.Tr key={e.seq}>
             <Table.Td>{n(e.seq)}</Table.Td>
             <Table.Td>
-              <Code>{e.eventId}</Code>
+              <ShortId value={e.eventId} label="the event id" />
             </Table.Td>
             <Table.Td>
               <Outcome o={e.recorded} />
@@ -127,7 +128,7 @@ export function ReverifyResultView({ result }: { result: ReverifyResult }) {
           {result.policyVersions.map((v) => (
             <Table.Tr key={v.sha256}>
               <Table.Td>
-                <Code>{v.sha256}</Code>
+                <ShortId value={v.sha256} label="the policy version (SHA-256)" keep={12} />
               </Table.Td>
               <Table.Td>{n(v.decisions)}</Table.Td>
               <Table.Td>
