@@ -17,7 +17,7 @@
  * 100 rows a page (GrantsTable), so what grows with the review is this data path.
  */
 import 'reflect-metadata';
-import { createHash, randomUUID, sign, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, sign, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,8 @@ async function softwareCard(edipi: string) {
   }
   const card: EnrolmentCard = { edipi, displayName: 'BENCH ADMIN', certificates: certs, keyManagement: certs[2]! };
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', signingKey!));
-  return { card, key: { key: pkcs8, format: 'der' as const, type: 'pkcs8' as const, dsaEncoding: 'der' as const } };
+  const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  return { card, key: { key, dsaEncoding: 'der' as const } };
 }
 
 /** Operators, tenants and signed grants, inserted in batches by the superuser. */
