@@ -1,4 +1,5 @@
 import { utf8 } from '../../../shared/bytes';
+import { ArxFailure } from '../../../shared/contract';
 import { COMPANION_ATTESTATION_MEMBER, PQ_KEYID_PREFIX } from '../../../shared/bundle';
 import type { HeldCompanion } from '../companion/companion-service';
 import type { BundleTarWriter } from './tar-writer';
@@ -19,4 +20,16 @@ export function pqSignatureOf(
 ): { keyid: string; sig: Uint8Array } | null {
   if (!companion) return null;
   return { keyid: `${PQ_KEYID_PREFIX}${companion.keys.keyId}`, sig: companion.keys.signMlDsa87(signingInput) };
+}
+
+/**
+ * The card that signed the manifest must be the one that attested the companion key: otherwise the
+ * bundle would fail verification (BUNDLE_PQ_ATTESTATION_OTHER_CARD), so nothing is written.
+ */
+export function checkCompanionSigner(companion: HeldCompanion | null, signerSha256: string): void {
+  if (companion && companion.statement.signingCertificateSha256 !== signerSha256)
+    throw new ArxFailure(
+      'COMPANION_ATTESTATION_OTHER_CARD',
+      'Your companion key was attested by another signing certificate than the one that signed: enrol a new companion key.',
+    );
 }

@@ -13,7 +13,7 @@ import { withTenant } from '../controlplane/tenant-session';
 import type { TrustStore } from '../pki/trust-store';
 import type { EnvelopeRecipient } from './envelope/keys';
 import { writeMembers } from './export-members';
-import { addCompanionAttestation, pqSignatureOf } from './export-pq';
+import { addCompanionAttestation, checkCompanionSigner, pqSignatureOf } from './export-pq';
 import type { HeldCompanion } from '../companion/companion-service';
 import { readSnapshot, type ExportSnapshot } from './export-snapshot';
 import { BundleTarWriter } from './tar-writer';
@@ -92,6 +92,7 @@ async function signAndClose(w: BundleTarWriter, req: ExportRequest, s: ExportSna
     `${req.classification} evidence bundle of ${s.tenantSlug}, events ${s.from}..${s.to} (manifest SHA-256 ${createHash('sha256').update(payload).digest('hex').slice(0, 16)}…)`,
     digest,
   );
+  checkCompanionSigner(req.companion ?? null, signed.certificateSha256);
   await w.add('manifest.json', payload);
   const envelope = envelopeOf(MANIFEST_PAYLOAD_TYPE, payload, [
     { keyid: signed.certificateSha256, sig: signed.signature },
