@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { SectionHeader } from '../sections/SectionHeader';
 import { useTenant } from '../tenant/tenant-context';
 import { AccessReviewPanel } from './AccessReviewPanel';
+import { GatewayKeysPanel } from './GatewayKeysPanel';
 import { OperatorsPanel } from './OperatorsPanel';
 import { RolesPanel } from './RolesPanel';
 import { TenantsPanel } from './TenantsPanel';
@@ -21,7 +22,7 @@ export function AdminSection() {
     <>
       <SectionHeader
         title="Administration"
-        lead="Enrol card holders, create tenants and grant roles. Every change is signed on your card and made by the control plane, which records it in the audit chain."
+        lead="Enrol card holders, create tenants, grant roles and manage gateway keys. Every change is signed on your card and made by the control plane, which records it in the audit chain."
       />
       {!isAdministrator ? (
         <Alert color="gray" variant="light" title="For administrators only" mt="md">
@@ -34,6 +35,7 @@ export function AdminSection() {
             <Tabs.Tab value="tenants">Tenants</Tabs.Tab>
             <Tabs.Tab value="roles">Roles</Tabs.Tab>
             <Tabs.Tab value="review">Access review</Tabs.Tab>
+            <Tabs.Tab value="gateway-keys">Gateway keys</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="operators" pt="md">
             <OperatorsPanel me={operatorId} />
@@ -46,6 +48,9 @@ export function AdminSection() {
           </Tabs.Panel>
           <Tabs.Panel value="review" pt="md">
             <AccessReviewPanel />
+          </Tabs.Panel>
+          <Tabs.Panel value="gateway-keys" pt="md">
+            <GatewayKeysPanel />
           </Tabs.Panel>
         </Tabs>
       )}
