@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, eventTime, serializeEvent, validateEvent, type ArxEvent } from '../../../shared/events';
 
@@ -29,6 +30,14 @@ describe('audit events', () => {
   it('there are exactly 35 documented com.arx.* types', () => {
     expect(EVENT_TYPES).toHaveLength(35);
     for (const t of EVENT_TYPES) expect(t).toMatch(/^com\.arx\.[a-z]+\.[a-z]+$/);
+  });
+
+  it('docs/events.md lists exactly the types the code knows, with their count', () => {
+    const doc = readFileSync(new URL('../../../docs/events.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `(com\.arx\.[a-z]+\.[a-z]+)` \|/gm)].map((m) => m[1]);
+    expect([...rows].sort()).toEqual([...EVENT_TYPES].sort());
+    expect(doc).toContain(`## The ${EVENT_TYPES.length} types`);
+    expect(doc).toContain(`one of the ${EVENT_TYPES.length} types below`);
   });
 
   it('accepts a well-formed event', () => {
