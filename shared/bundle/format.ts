@@ -185,6 +185,21 @@ export interface BundleReport {
   warnings: BundleFinding[];
   /** The ML-DSA-87 manifest signature, apart from the classical checks (absent on a fatal report). */
   pq?: BundlePqResult;
+  /**
+   * The witnesses' cosignatures on the bundle's anchoring checkpoint, judged against the auditor's
+   * trusted witness keys (`--witness-key`, trust dir witness-keys.txt); only when any were given.
+   */
+  witnessing?: BundleWitnessing;
+}
+
+/** What `--require-witnesses K` found on the anchoring checkpoint (docs/bundle-format.md §5.3). */
+export interface BundleWitnessing {
+  ok: boolean;
+  required: number;
+  treeSize: number | null;
+  witnesses: { name: string; timestamp: number }[];
+  ignored: number;
+  error?: { code: string; message: string };
 }
 
 /** Member names: flat, lowercase ASCII; nothing a filesystem could read as a path. */
@@ -201,6 +216,7 @@ export const MEMBER_KINDS = [
   { kind: 'gateway-keys', pattern: /^gateway-keys\.json$/ },
   { kind: 'checkpoint', pattern: /^checkpoint-[0-9]{6}\.note$/ },
   { kind: 'consistency', pattern: /^consistency\.json$/ },
+  { kind: 'cosignatures', pattern: /^cosignatures\.json$/ },
   { kind: 'proof', pattern: /^proof-(start|end)\.tlog-proof$/ },
   { kind: 'policy', pattern: /^policy-[0-9a-f]{64}\.(cedar|json)$/ },
   { kind: 'review', pattern: /^review-[0-9a-f-]{36}\.json$/ },

@@ -69,6 +69,11 @@ async function writeCheckpoints(w: BundleTarWriter, s: ExportSnapshot): Promise<
     }
   }
   await w.add('consistency.json', json(consistency));
+  // The witnesses' cosignatures apart from the notes, whose bytes stay the gateway's (§3, §5.3).
+  const cosigned = included.flatMap((_, i) =>
+    s.cosignatures[i]?.length ? [{ checkpoint: `checkpoint-${pad6(i + 1)}.note`, lines: s.cosignatures[i]! }] : [],
+  );
+  if (cosigned.length) await w.add('cosignatures.json', json(cosigned));
   if (s.startProof) await w.add(s.startProof.name, utf8(s.startProof.text));
   const endProof = formatTlogProof({ index: s.to, proof: s.endProof, checkpoint: rows[end]!.note });
   await w.add('proof-end.tlog-proof', utf8(endProof));

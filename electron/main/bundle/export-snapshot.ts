@@ -42,6 +42,8 @@ export interface ExportSnapshot {
   crls: Map<string, Uint8Array>;
   endProof: Uint8Array[];
   startProof: { name: string; text: string } | null;
+  /** Per included checkpoint (by index), the witnesses' cosignature lines stored for its size and root. */
+  cosignatures: string[][];
 }
 
 export interface SnapshotRequest {
@@ -216,5 +218,20 @@ export async function readSnapshot(
   const { endProof, startProof } = await proofs(client, req.tenantId, from, to, checkpoints, hasher);
   progress({ phase: 'proofs', done: 2, total: 2 });
   const base = { tenantSlug: tenant.slug, reviewId, from, to, count, eventBytes, prevHash, lastHash };
-  return { ...base, checkpoints, keys, policies, reviews, certs, crls, endProof, startProof };
+  const cosignatures = await cosignatureLines(client, req.tenantId, checkpoints.included);
+  return { ...base, checkpoints, keys, policies, reviews, certs, crls, endProof, startProof, cosignatures };
+}
+
+/** The witness cosignature lines stored for each included checkpoint (same size and root), in a stable order. */
+async function cosignatureLines(client: pg.ClientBase, tenantId: string, included: CheckpointRow[]) {
+  if (included.length === 0) return [];
+  const r = await client.query<{ tree_size: string; root: Buffer; line: string }>(
+    `SELECT tree_size, root, line FROM arx.checkpoint_cosignatures
+      WHERE tenant_id = $1 AND tree_size = ANY($2::bigint[])
+      ORDER BY witness_name, cosigned_at`,
+    [tenantId, [...new Set(included.map((c) => c.tree_size))]],
+  );
+  return included.map((c) =>
+    r.rows.filter((x) => x.tree_size === c.tree_size && x.root.equals(c.root)).map((x) => x.line),
+  );
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ArxFailure } from '../../../shared/contract';
 import { DOD_POLICY_ARC } from '../pki/oids';
 import { loadTrustStore } from '../pki/trust-store';
+import { parseTrustedWitnessKeys } from '../witness/trusted-keys';
 import { loadGatewayPins } from './gateway-pins';
 import type { BundleTrust } from './verify';
 
@@ -44,10 +45,15 @@ export function loadBundleTrust(
   for (const a of arcs)
     if (!/^[0-9]+(\.[0-9]+)+$/.test(a))
       throw new ArxFailure('BUNDLE_TRUST_INVALID', `Not a policy OID: ${a.slice(0, 60)}.`, { path: 'trust' });
+  const witnessFile = join(dir, 'witness-keys.txt');
+  const witnesses = existsSync(witnessFile)
+    ? parseTrustedWitnessKeys(readFileSync(witnessFile, 'utf8'), witnessFile, 'trust')
+    : [];
   return {
     store,
     policy: { policyArcs: arcs },
     gatewayPins: loadGatewayPins([dir, anchors]),
     allowUnpinnedGatewayKeys: opts.allowUnpinnedGatewayKeys === true,
+    ...(witnesses.length ? { witnesses } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { checkManifestSignature, readManifest, signerSha, type Fatal } from './v
 import { checkMembers } from './verify/members';
 import { checkPolicies } from './verify/policies';
 import { checkPq } from './verify/pq';
+import { judgeBundleWitnesses } from './verify/witnesses';
 import { readBundle } from './verify/read';
 import { checkReviews } from './verify/reviews';
 import { createState, type VerifyState } from './verify/state';
@@ -128,6 +129,11 @@ async function checkWholeBundle(
   // The post-quantum signature apart: absent fails only --require-pq; present and wrong fails the bundle.
   report.pq = checkPq(s, manifest);
   report.ok = report.checks.every((c) => c.ok) && report.pq.state !== 'invalid';
+  const witnessing = judgeBundleWitnesses(s, opts.trust);
+  if (witnessing) {
+    report.witnessing = witnessing;
+    report.ok &&= witnessing.ok;
+  }
   Object.assign(report.summary, {
     tenantId: manifest.tenant.id,
     tenantSlug: manifest.tenant.slug,

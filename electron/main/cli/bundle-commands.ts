@@ -7,6 +7,9 @@ import { verifyPossiblyEncrypted } from '../bundle/envelope/verify-encrypted';
 import { VERIFY_SH_SHA256 } from '../bundle/verify-md';
 import { VERIFY_SH } from '../bundle/verify-script';
 import { loadBlake3 } from '../crypto/blake3';
+import type { BundleTrust } from '../bundle/verify';
+import type { WitnessVerdict } from '../../../shared/witness';
+import { formatWitnessing, readWitnessKeys } from './chain-commands';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, type CliCommand } from './cli-command';
 import {
   ENCRYPT_OPTIONS,
@@ -155,12 +158,17 @@ export const TRUST_DIR_HELP = `The trust directory (--trust DIR) is yours, never
                           (default ARX_POLICY_ARCS, else the DoD arc 2.16.840.1.101.2.1.11)
   DIR/gateway-keys.txt    the gateway verifier keys you pin, one a line (also read from DIR/anchors/):
                           <name>+<key id, 8 hex>+<base64(0x01 || Ed25519 public key)>, # comments allowed
+  DIR/witness-keys.txt    optional: the witnesses you trust (ISSO consoles), one vkey a line:
+                          <name>+<key id, 8 hex>+<base64(0x04 || Ed25519 public key)> (cosignature/v1);
+                          with --witness-key FILE … added; --require-witnesses K then needs K of them
+                          to have cosigned the bundle's anchoring checkpoint (WITNESS_QUORUM_NOT_MET, exit 1)
 Example:
   trust/anchors/dod-root-ca-3.pem
   trust/intermediates/dod-id-ca-59.pem
   trust/crls/dod-id-ca-59.crl
   trust/policy-arcs.txt        2.16.840.1.101.2.1.11.42
   trust/gateway-keys.txt       arx-gateway.alpha-command.1+6f1c2a9e+AcQ3...=
+  trust/witness-keys.txt       isso-1.arx.example/witness+3b1f0e77+BGx9...=
 Without gateway-keys.txt verification fails with GATEWAY_KEYS_UNPINNED: an exporter with a valid card
 could forge a gateway key. --allow-unpinned-gateway-keys takes the bundle's keys instead, with a warning.
 
@@ -172,7 +180,7 @@ export const bundleVerify: CliCommand = {
   name: ['bundle', 'verify'],
   summary:
     'Verify an evidence bundle offline against your own trust directory and pinned gateway keys (no database, no card). Exit 0 verified, 1 a check failed, 2 not a usable bundle.',
-  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--require-pq] ${OPEN_USAGE} [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
+  usage: `arx bundle verify FILE --trust DIR [--allow-unpinned-gateway-keys] [--require-pq] [--witness-key FILE …] [--require-witnesses K] ${OPEN_USAGE} [--json]\n       arx bundle verify --print-script\n\n${TRUST_DIR_HELP}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -182,6 +190,8 @@ export const bundleVerify: CliCommand = {
         'allow-unpinned-gateway-keys': { type: 'boolean' },
         'require-pq': { type: 'boolean' },
         'print-script': { type: 'boolean' },
+        'witness-key': { type: 'string', multiple: true },
+        'require-witnesses': { type: 'string' },
         ...OPEN_OPTIONS,
       },
       strict: true,
@@ -196,9 +206,13 @@ export const bundleVerify: CliCommand = {
       throw new ArxFailure('INVALID_REQUEST', 'Give exactly one bundle file.', { path: 'file' });
     if (!values.trust)
       throw new ArxFailure('INVALID_REQUEST', '--trust DIR (your own trust anchors) is required.', { path: 'trust' });
-    const trust = loadBundleTrust(values.trust, io.env, {
-      allowUnpinnedGatewayKeys: values['allow-unpinned-gateway-keys'] === true,
-    });
+    const trust = withWitnesses(
+      loadBundleTrust(values.trust, io.env, {
+        allowUnpinnedGatewayKeys: values['allow-unpinned-gateway-keys'] === true,
+      }),
+      values['witness-key'] ?? [],
+      int('require-witnesses', values['require-witnesses']) ?? 0,
+    );
     const started = Date.now();
     let last = 0;
     let again = false;
@@ -226,6 +240,7 @@ export const bundleVerify: CliCommand = {
     io.out(
       values.json ? JSON.stringify(envelope ? { ...report, envelope } : report, null, 2) : formatBundleReport(report),
     );
+    if (report.witnessing && !values.json) io.out(formatWitnessing(report.witnessing as WitnessVerdict));
     if (report.fatal) {
       if (values.json) io.err(`${report.fatal.code}: ${report.fatal.message}`);
       return EXIT_CANNOT_RUN;
@@ -236,5 +251,17 @@ export const bundleVerify: CliCommand = {
     return report.ok && !pqFailure ? EXIT_OK : EXIT_CHECK_FAILED;
   },
 };
+
+/** The trust directory's witness keys, plus --witness-key files, and K of --require-witnesses. */
+function withWitnesses(trust: BundleTrust, files: string[], required: number): BundleTrust {
+  const witnesses = [...(trust.witnesses ?? []), ...files.flatMap(readWitnessKeys)];
+  if (required > 0 && witnesses.length === 0)
+    throw new ArxFailure(
+      'INVALID_REQUEST',
+      '--require-witnesses needs trusted witness keys: --witness-key FILE or witness-keys.txt in the trust directory.',
+      { path: 'witness-key' },
+    );
+  return { ...trust, ...(witnesses.length ? { witnesses } : {}), requireWitnesses: required };
+}
 
 export const BUNDLE_CLI_COMMANDS: CliCommand[] = [bundleExport, bundleVerify, bundleKemKey];

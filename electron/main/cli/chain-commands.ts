@@ -1,3 +1,4 @@
+import { parseTrustedWitnessKeys } from '../witness/trusted-keys';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ArxFailure, commands, declaredRoles } from '../../../shared/contract';
@@ -13,12 +14,7 @@ import { loadVerifiedPolicy } from '../policy/gateway-policy';
 import { EXIT_CHECK_FAILED, EXIT_OK, type CliCommand, type CliIo } from './cli-command';
 import { CARD_OPTIONS, CARD_USAGE, withOperator, type CliConsole } from './operator-login';
 import { fromHex } from '../../../shared/bytes';
-import {
-  judgeWitnessedCheckpoint,
-  parseWitnessKey,
-  type CosignatureVerifier,
-  type WitnessVerdict,
-} from '../../../shared/witness';
+import { judgeWitnessedCheckpoint, type CosignatureVerifier, type WitnessVerdict } from '../../../shared/witness';
 
 const int = (name: string, v: string | undefined, min = 0): number | undefined => {
   if (v === undefined) return undefined;
@@ -209,20 +205,14 @@ export const chainVerify: CliCommand = {
 };
 
 /** Witness vkeys from a trust file: one per line; blank lines and lines starting with # are skipped. */
-function readWitnessKeys(path: string): CosignatureVerifier[] {
+export function readWitnessKeys(path: string): CosignatureVerifier[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new ArxFailure('FILE_UNREADABLE', `Cannot read --witness-key ${path}.`, { path: 'witness-key' });
   }
-  const lines = text.split('\n').map((l) => l.trim());
-  return lines.flatMap((line, i) => {
-    if (!line || line.startsWith('#')) return [];
-    const k = parseWitnessKey(line);
-    if (!k.ok) throw new ArxFailure(k.error.code, `${path}:${i + 1}: ${k.error.message}`, { path: 'witness-key' });
-    return [k.value];
-  });
+  return parseTrustedWitnessKeys(text, path);
 }
 
 /** The cosignatures stored for the checkpoint the verification anchored on, judged against the trusted keys. */

@@ -54,6 +54,18 @@ export const BundleReportSchema = z
       })
       .strict()
       .optional(),
+    /** Witness cosignatures on the anchoring checkpoint, when the auditor named witness keys (§5.3). */
+    witnessing: z
+      .object({
+        ok: z.boolean(),
+        required: z.number(),
+        treeSize: z.number().nullable(),
+        witnesses: z.array(z.object({ name: z.string(), timestamp: z.number() }).strict()),
+        ignored: z.number(),
+        error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

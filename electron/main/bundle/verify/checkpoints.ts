@@ -94,6 +94,14 @@ export function checkCheckpoint(s: VerifyState, name: string, bytes: Uint8Array)
     );
     return;
   }
-  s.checkpoints.push({ size: cp.size, root: cp.root, head: cp.head, member: name, time: cp.time, verified: true });
+  s.checkpoints.push({
+    size: cp.size,
+    root: cp.root,
+    head: cp.head,
+    member: name,
+    time: cp.time,
+    verified: true,
+    note: new TextDecoder().decode(bytes),
+  });
   s.contents?.checkpoints.push({ member: name, size: cp.size, time: cp.time });
 }

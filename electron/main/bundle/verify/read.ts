@@ -17,6 +17,7 @@ import { memberOf } from './parse';
 import { readPolicyMember } from './policies';
 import { checkConsistency, checkTlogProof } from './proofs';
 import { readReview } from './reviews';
+import { readCosignatures } from './witnesses';
 import type { MemberSeen, VerifyState } from './state';
 
 /** Bytes of events.bin handed to the hash worker and not hashed yet, at most. */
@@ -37,6 +38,8 @@ function onSmall(s: VerifyState, name: string, kind: string, bytes: Uint8Array):
       return checkCheckpoint(s, name, bytes);
     case 'consistency':
       return checkConsistency(s, name, bytes);
+    case 'cosignatures':
+      return readCosignatures(s, name, bytes);
     case 'proof':
       return checkTlogProof(s, name, bytes);
     case 'policy':

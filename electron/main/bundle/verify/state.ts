@@ -28,7 +28,7 @@ export interface MemberSeen {
   index: number;
 }
 
-export type BundleCheckpoint = ChainCheckpoint & { member: string; time: string; verified: boolean };
+export type BundleCheckpoint = ChainCheckpoint & { member: string; time: string; verified: boolean; note?: string };
 export type BundleCert = { der: Uint8Array; x: X509Certificate; node: NodeX509; member: string };
 export type BundlePolicy = { text?: Uint8Array; meta?: PolicyMeta; engine?: PolicyEngine | null };
 
@@ -101,6 +101,8 @@ export interface VerifyState {
   readonly reviews: (BundleReview & { member: string })[];
   readonly certs: Map<string, BundleCert>;
   readonly crls: X509Crl[];
+  /** cosignatures.json: each checkpoint member's witness cosignature lines (absent member: none). */
+  readonly cosignatures: Map<string, string[]>;
 }
 
 export async function createState(opts: VerifyBundleOptions, kernel: HashKernel): Promise<VerifyState> {
@@ -129,6 +131,7 @@ export async function createState(opts: VerifyBundleOptions, kernel: HashKernel)
     unpinned: [],
     windows: new Map(),
     checkpoints: [],
+    cosignatures: new Map(),
     anchors: [],
     startTrusted: null,
     endRoot: null,

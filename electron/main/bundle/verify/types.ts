@@ -1,3 +1,4 @@
+import type { CosignatureVerifier } from '../../../../shared/witness';
 import type { Blake3 } from '../../../../shared/chain';
 import type { BundleLimits, BundleReport } from '../../../../shared/bundle';
 import type { TrustStore } from '../../pki/trust-store';
@@ -15,6 +16,10 @@ export interface BundleTrust {
    * valid card could forge a gateway key; true accepts the bundle's keys with a warning instead.
    */
   allowUnpinnedGatewayKeys?: boolean;
+  /** Witness keys the auditor trusts (witness-keys.txt, --witness-key); with requireWitnesses, judged on the anchoring checkpoint. */
+  witnesses?: CosignatureVerifier[];
+  /** K of --require-witnesses: fewer valid trusted cosignatures is WITNESS_QUORUM_NOT_MET (exit 1). */
+  requireWitnesses?: number;
 }
 
 export interface VerifyBundleOptions {
