@@ -176,6 +176,7 @@ function checkOutput(stdout: string, stderr: string) {
   const refusals = stderr.split('\n').filter((l) => /^[A-Z][A-Z_]+: /.test(l));
   expect(refusals.map((l) => l.split(':')[0])).toEqual([
     'ADMINISTRATION_SELF_REFUSED',
+    'ADMINISTRATION_SELF_REFUSED',
     'OPERATOR_DISABLED',
     'OPERATOR_LOGIN_OTHER_CARD',
   ]);
@@ -191,6 +192,7 @@ function checkOutput(stdout: string, stderr: string) {
     /^Granted auditor in ops for CORA T CARTER \(EDIPI 3000000003\)\.$/m,
     /^Requested isso in ops for EMMA T ELLIS \(EDIPI 3000000005\) \(request [0-9a-f-]{36}\): a second administrator approves it\.$/m,
     /^Approved: isso in ops for EMMA T ELLIS \(EDIPI 3000000005\) is granted\.$/m,
+    /^own request: approval refused$/m,
     /^self-grant refused$/m,
     /^Logged in as CORA T CARTER \(EDIPI 3000000003\): auditor in ops\.$/m,
     /^Logged in as DANA T DUNN \(EDIPI 3000000004\): policy-author in ops\.$/m,
