@@ -16,15 +16,20 @@ export async function freshDatabase(prefix = 't'): Promise<{
   await root.query(`CREATE DATABASE ${name}`);
   await root.end();
   const pools: pg.Pool[] = [];
-  const admin = new pg.Pool({ ...c, database: name, max: 4 });
-  pools.push(admin);
+  // drop() terminates whatever is still connected (WITH FORCE): an idle or leaked client then gets
+  // FATAL 57P01, which an 'error' listener must absorb or the run reports an unhandled error.
+  const track = (p: pg.Pool) => {
+    p.on('error', () => {});
+    p.on('connect', (client) => client.on('error', () => {}));
+    pools.push(p);
+    return p;
+  };
+  const admin = track(new pg.Pool({ ...c, database: name, max: 4 }));
   return {
     name,
     admin,
     connect(user, password) {
-      const p = new pg.Pool({ host: c.host, port: c.port, user, password, database: name, max: 8 });
-      pools.push(p);
-      return p;
+      return track(new pg.Pool({ host: c.host, port: c.port, user, password, database: name, max: 8 }));
     },
     async drop() {
       await Promise.all(pools.map((p) => p.end().catch(() => {})));
