@@ -134,6 +134,12 @@ describe('administration commands through the registry', () => {
       ['admin.tenantList', {}],
       ['admin.accessReview', {}],
       ['admin.grant', { tenantId: db.tenants.a, operatorId: ids.cross, role: 'isso', pin: PIN }],
+      ['admin.gatewayKeyList', {}],
+      ['admin.gatewayKeyExport', { tenantIds: null }],
+      [
+        'admin.gatewayKeyRevoke',
+        { tenantId: db.tenants.a, keyName: 'arx-gateway.alpha.1', validTo: null, reason: 'test', pin: PIN },
+      ],
     ] as const) {
       const f = await fails(name, req);
       expect(f.code, name).toBe('ROLE_REQUIRED');
