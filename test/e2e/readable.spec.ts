@@ -30,6 +30,16 @@ test('the explorer states real counts; Home writes relative times with UTC on ho
     .filter({ hasText: /\bevents?\b/ })
     .first();
   await expect(status).toContainText(`200 of ${(await count()).toLocaleString('en-US')} events shown`);
+  // A filter matching more than a page: how many match, counted (exact below 10,000).
+  await page.getByLabel('From (UTC)').fill('2000-01-01T00:00:00Z');
+  await page.getByLabel('From (UTC)').press('Enter');
+  await expect(status).toContainText(/^200 of [\d,]+ matching events shown/);
+  const matched = Number(/of ([\d,]+) matching/.exec((await status.textContent()) ?? '')![1]!.replace(/,/g, ''));
+  expect(matched).toBeGreaterThan(500);
+  expect(matched).toBeLessThanOrEqual(await count());
+  await saveScreenshot(page, 'readable-explorer-match-count');
+  await page.getByLabel('From (UTC)').fill('');
+  await page.getByLabel('From (UTC)').press('Enter');
   await page.getByLabel('Decision', { exact: true }).and(page.locator('input')).click();
   await page.getByRole('option', { name: 'deny', exact: true }).click();
   await expect(status).toContainText(/^\d+ matching events?( ·|$)/);

@@ -1,6 +1,6 @@
 import { ArxFailure } from '../../../shared/contract';
 import type { ExplorerFilter, ExplorerRow, ExplorerSort } from '../../../shared/contract/domains/audit-explorer';
-import { eventPage, eventPageSql, type EventPageRow } from '../controlplane/repos/explorer';
+import { eventPage, eventPageSql, matchCount, type EventPageRow } from '../controlplane/repos/explorer';
 import type { Queryable } from '../controlplane/repos/queryable';
 
 /**
@@ -106,7 +106,7 @@ export async function queryPage(
   sort: ExplorerSort,
   cursor: string | null,
   limit: number,
-): Promise<{ rows: ExplorerRow[]; next: string | null }> {
+): Promise<{ rows: ExplorerRow[]; next: string | null; matches?: { count: number; exact: boolean } }> {
   const found = await eventPage(client, pageSql(tenantId, filter, sort, cursor, limit));
   const more = found.length > limit;
   const rows = found.slice(0, limit).map(toRow);
@@ -120,5 +120,8 @@ export async function queryPage(
           s: last.seq,
         })
       : null;
-  return { rows, next };
+  // A filtered first page that does not hold every match says how many there are.
+  const filtered = Object.values(filter).some((v) => v !== undefined);
+  if (cursor !== null || !more || !filtered) return { rows, next };
+  return { rows, next, matches: await matchCount(client, tenantId, filter, sort.key) };
 }

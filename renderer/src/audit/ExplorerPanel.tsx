@@ -10,12 +10,27 @@ import { takePending, useExplorerLinks } from './explorer/link';
 import { useExplorerFacets, useExplorerPages } from './explorer/use-explorer-pages';
 import { useTenant } from '../tenant/tenant-context';
 
-/** "200 of 50,010 events shown", "12 events", "200 matching events shown, more match". */
-function shownCount(shown: number, more: boolean, total: number | null, filtered: boolean): string {
+type Matches = { count: number; exact: boolean } | null;
+
+/**
+ * "200 of 50,010 events shown", "12 events", "200 of 1,234 matching events shown", "200 of about
+ * 48,000 matching events shown (estimated: …)".
+ */
+function shownCount(shown: number, more: boolean, total: number | null, filtered: boolean, matches: Matches): string {
   const n = (x: number) => x.toLocaleString('en-US');
   if (!more) return `${n(shown)} ${filtered ? 'matching ' : ''}event${shown === 1 ? '' : 's'}`;
   if (!filtered && total !== null) return `${n(shown)} of ${n(total)} events shown`;
+  if (matches?.exact) return `${n(shown)} of ${n(matches.count)} matching events shown`;
+  if (matches)
+    return `${n(shown)} of about ${n(roughly(matches.count))} matching events shown (PostgreSQL's estimate: counting over 10,000 matches exactly would read them all)`;
   return `${n(shown)} matching events shown, more match (scroll to load them)`;
+}
+
+/** An estimate to two significant figures: "about 48,000", not a false "about 48,213". */
+function roughly(x: number): number {
+  if (x < 100) return x;
+  const step = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Math.round(x / step) * step;
 }
 
 /**
@@ -39,7 +54,7 @@ export function ExplorerPanel() {
       }
     }, [tenantId]),
   );
-  const { rows, next, loading, error, elapsed, cached, loadMore } = useExplorerPages(tenantId, filter, sort);
+  const { rows, next, loading, error, elapsed, cached, matches, loadMore } = useExplorerPages(tenantId, filter, sort);
   const filtered = Object.values(filter).some((v) => v !== undefined && v !== null && v !== '');
 
   return (
@@ -50,7 +65,7 @@ export function ExplorerPanel() {
             ? 'No page shown'
             : loading && rows.length === 0
               ? 'Loading…'
-              : `${shownCount(rows.length, next !== null, total, filtered)}${cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
+              : `${shownCount(rows.length, next !== null, total, filtered, matches)}${cached ? ' · from the local cache' : elapsed !== null ? ` · first page in ${elapsed} ms` : ''}`}
         </Text>
       </Group>
       <FilterBar filter={filter} facets={facets} onChange={setFilter} />

@@ -72,6 +72,14 @@ export const ExplorerPageSchema = z
     rows: z.array(ExplorerRowSchema),
     /** Opaque keyset cursor for the next page; null at the end. */
     next: z.string().nullable(),
+    /**
+     * On a filtered first page with more to come: how many events match, exact up to 10,000,
+     * above that PostgreSQL's estimate (exact: false; counting them all would read them all).
+     */
+    matches: z
+      .object({ count: z.number().int().min(0), exact: z.boolean() })
+      .strict()
+      .optional(),
     elapsedMs: z.number(),
     /** Present when answered from the local cache (control plane unreachable). */
     cached: CachedMarkSchema.optional(),

@@ -15,6 +15,7 @@ import { loadEventDetail } from '../../../electron/main/explorer/event-detail';
 import { loadFacets } from '../../../electron/main/explorer/facets';
 import { InclusionProver, SubtreeCache } from '../../../electron/main/explorer/proof';
 import { queryPage } from '../../../electron/main/explorer/query';
+import { matchCount } from '../../../electron/main/controlplane/repos/explorer';
 import { nobleBlake3 } from '../../../shared/chain';
 import { simulate } from '../../../electron/main/simulator/simulate';
 import { migratedDatabase } from '../../support/pg';
@@ -254,6 +255,39 @@ describe('explorer filters and sorts a known simulated data set', () => {
       .sort((a, b) => costOf(a)! - costOf(b)! || a.seq - b.seq)
       .map((e) => e.seq);
     expect(asc.map((r) => r.seq)).toEqual(wantAsc);
+  });
+
+  it('a filtered first page with more to come says how many match: exact, or an estimate above the limit', async () => {
+    const denied = oracle.filter((e) => e.data.decision === 'deny').length;
+    const filter = { type: 'com.arx.policy.decided' } as const;
+    const decided = oracle.filter((e) => e.type === filter.type).length;
+    expect(decided).toBeGreaterThan(20);
+    const first = await withTenant(db.consolePool, tenant, (c) =>
+      queryPage(c, tenant, filter, { key: 'time', direction: 'desc' }, null, 10),
+    );
+    expect(first.matches).toEqual({ count: decided, exact: true });
+    // Not on a later page, nor when one page holds every match, nor without a filter.
+    const second = await withTenant(db.consolePool, tenant, (c) =>
+      queryPage(c, tenant, filter, { key: 'time', direction: 'desc' }, first.next, 10),
+    );
+    expect(second.matches).toBeUndefined();
+    const one = await withTenant(db.consolePool, tenant, (c) =>
+      queryPage(c, tenant, { decision: 'deny' }, { key: 'time', direction: 'desc' }, null, denied),
+    );
+    expect(one.matches).toBeUndefined();
+    expect(
+      (
+        await withTenant(db.consolePool, tenant, (c) =>
+          queryPage(c, tenant, {}, { key: 'seq', direction: 'asc' }, null, 10),
+        )
+      ).matches,
+    ).toBeUndefined();
+    // Above the exact limit: PostgreSQL's estimate, never below what was counted.
+    await db.admin.query('ANALYZE arx.audit_events');
+    const est = await withTenant(db.consolePool, tenant, (c) => matchCount(c, tenant, filter, 'time', 20));
+    expect(est.exact).toBe(false);
+    expect(est.count).toBeGreaterThanOrEqual(21);
+    expect(est.count).toBeLessThan(decided * 3);
   });
 
   it('a cursor from another sort order is refused with its code; empty ranges are refused', async () => {

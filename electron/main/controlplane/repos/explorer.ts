@@ -108,6 +108,39 @@ export function eventPageSql(
   };
 }
 
+/** Matches counted one by one up to this many; above it the planner's estimate is given. */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+/**
+ * How many events match a filter: exact up to EXACT_COUNT_LIMIT (an index scan stopped there),
+ * else PostgreSQL's row estimate for the query (EXPLAIN, nothing read), marked as an estimate.
+ */
+export async function matchCount(
+  q: Queryable,
+  tenantId: string,
+  filter: ExplorerFilter,
+  sortKey: ExplorerSort['key'],
+  exactUpTo = EXACT_COUNT_LIMIT,
+): Promise<{ count: number; exact: boolean }> {
+  const values: unknown[] = [tenantId];
+  const where = ['tenant_id = $1', ...filterClauses(filter, values)];
+  if (sortKey === 'cost') where.push('x_cost IS NOT NULL');
+  const from = `FROM arx.audit_events WHERE ${where.join(' AND ')}`;
+  const capped = await q.query<{ n: string }>({
+    text: `SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ${Math.trunc(exactUpTo) + 1}) m`,
+    values,
+  });
+  const n = Number(capped.rows[0]?.n ?? 0);
+  if (n <= exactUpTo) return { count: n, exact: true };
+  const plan = await q.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>({
+    text: `EXPLAIN (FORMAT JSON) SELECT 1 ${from}`,
+    values,
+  });
+  const estimate = Math.round(plan.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
+  // The estimate can be below what was just counted: never say fewer than that.
+  return { count: Math.max(estimate, n), exact: false };
+}
+
 export async function eventPage(q: Queryable, sql: { text: string; values: unknown[] }): Promise<EventPageRow[]> {
   return (await q.query<EventPageRow>(sql)).rows;
 }

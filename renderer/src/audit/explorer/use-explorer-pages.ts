@@ -13,6 +13,8 @@ interface Page {
   error: ArxError | null;
   /** Answered from the local cache (control plane unreachable): when it was fetched. */
   cached: { at: string } | null;
+  /** How many events match a filter, from the first page (exact, or PostgreSQL's estimate). */
+  matches: { count: number; exact: boolean } | null;
 }
 
 /** The tenant's filter facets and its number of events (exact: the highest seq + 1). */
@@ -58,8 +60,9 @@ export function useExplorerPages(tenantId: string | null, filter: ExplorerFilter
               elapsedMs: r.value.elapsedMs,
               error: null,
               cached: r.value.cached ?? null,
+              matches: r.value.matches ?? null,
             }
-          : { key, rows: [], next: null, elapsedMs: null, error: r.error, cached: null },
+          : { key, rows: [], next: null, elapsedMs: null, error: r.error, cached: null, matches: null },
       );
     });
     return () => {
@@ -92,6 +95,7 @@ export function useExplorerPages(tenantId: string | null, filter: ExplorerFilter
     error: current?.error ?? null,
     elapsed: current?.elapsedMs ?? null,
     cached: current?.cached ?? null,
+    matches: current?.matches ?? null,
     loadMore,
   };
 }
