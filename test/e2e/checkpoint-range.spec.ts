@@ -3,6 +3,7 @@ import type { ConsoleServices } from '../../electron/main/composition/console-se
 import { operatorIdByEdipi, grantRoles } from '../../electron/main/controlplane/repos/operators';
 import { createTenant } from '../../electron/main/controlplane/tenants';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
+import { DEMO_PIN } from './support/demo-console';
 
 /**
  * No dead ends: the ranges the console offers for a fidelity certificate and for a bundle end at
@@ -88,6 +89,23 @@ test('bundle and review ranges end at the newest signed checkpoint, and an uncov
   );
   await expect(review.getByRole('button', { name: 'Prepare review' })).toBeEnabled();
   await saveScreenshot(page, 'checkpoint-range-review-uncovered');
+  // Signed anyway: the certificate's bundle export waits for a checkpoint, and says so, before any PIN.
+  await review.getByRole('button', { name: 'Prepare review' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Sign the fidelity certificate' });
+  await expect(dialog).toBeVisible({ timeout: 90_000 });
+  await dialog.getByLabel('Card PIN').fill(DEMO_PIN);
+  await dialog.getByRole('button', { name: 'Sign with card' }).click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  const list = page.getByRole('table', { name: 'Fidelity certificates' });
+  const row = list.getByRole('row').filter({ hasText: `seq 0–${fmt(last + 1)}` });
+  await expect(
+    row.getByRole('button', { name: `Export an evidence bundle for the review of seq 0–${last + 1}` }),
+  ).toBeDisabled();
+  await expect(row.getByTestId('export-disabled-reason')).toHaveText(
+    `A bundle waits for a signed checkpoint covering seq ${fmt(last + 1)} (the newest covers seq ${fmt(last)}).`,
+  );
+  await row.scrollIntoViewIfNeeded();
+  await saveScreenshot(page, 'checkpoint-range-certificate-waits');
 
   // A tenant with no checkpoint yet: said before any PIN, and the export is disabled.
   await chooseTenant(page, 'charlie-new');
