@@ -5,7 +5,7 @@ import { createBLAKE3 } from 'hash-wasm';
 import { loadBlake3 } from '../../../electron/main/crypto/blake3';
 import { nobleBlake3, type Blake3 } from '../../../shared/chain';
 import { toHex, utf8 } from '../../../shared/bytes';
-import { sharedVectors } from './paths';
+import { testVectors } from './paths';
 
 interface VectorFile {
   key: string;
@@ -13,9 +13,9 @@ interface VectorFile {
   cases: { input_len: number; hash: string; keyed_hash: string; derive_key: string }[];
 }
 
-// The official BLAKE3 vectors (github.com/BLAKE3-team/BLAKE3, test_vectors.json), kept in
-// ../shared/vectors so that every project checks against the same file.
-const vectors = JSON.parse(readFileSync(sharedVectors('blake3-test-vectors.json'), 'utf8')) as VectorFile;
+// The official BLAKE3 vectors (github.com/BLAKE3-team/BLAKE3, test_vectors.json); provenance and
+// licence in test/unit/crypto/vectors/README.md.
+const vectors = JSON.parse(readFileSync(testVectors('blake3-test-vectors.json'), 'utf8')) as VectorFile;
 const input = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 251);
 
 let wasm: Blake3;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js';
 import { toHex } from '../../../shared/bytes';
 import { largeBlake3From, loadLargeBlake3, type LargeBlake3 } from '../../../electron/main/crypto/blake3';
-import { sharedVectors } from '../chain/paths';
+import { testVectors } from '../chain/paths';
 
 /**
  * The BLAKE3 for large inputs (the bundle hash worker's member digest): the native module must load
@@ -18,7 +18,7 @@ import { sharedVectors } from '../chain/paths';
 interface VectorFile {
   cases: { input_len: number; hash: string }[];
 }
-const vectors = JSON.parse(readFileSync(sharedVectors('blake3-test-vectors.json'), 'utf8')) as VectorFile;
+const vectors = JSON.parse(readFileSync(testVectors('blake3-test-vectors.json'), 'utf8')) as VectorFile;
 const input = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 251);
 const dir = mkdtempSync(join(tmpdir(), 'arx-blake3-native-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
