@@ -22,12 +22,14 @@ step('lint', 'npm', ['run', 'lint', '--silent']);
 step('build', 'npm', ['run', 'build', '--silent']);
 
 rmSync('test-results/vitest.json', { force: true });
+rmSync('test-results/vitest-outcome.json', { force: true });
 step('unit and integration (vitest)', 'npx', [
   'vitest',
   'run',
   '--reporter=default',
   '--reporter=json',
   '--outputFile.json=test-results/vitest.json',
+  '--reporter=./test/support/run-outcome-reporter.ts',
 ]);
 const v = readJson('test-results/vitest.json');
 if (v) {
@@ -35,6 +37,13 @@ if (v) {
   totals.failed += v.numFailedTests;
   totals.skipped += v.numPendingTests + (v.numTodoTests ?? 0);
 } else failedSteps.push('vitest report missing');
+// vitest's exit status can be 0 after a failure (see run-outcome-reporter.ts): judge by its verdict.
+const outcome = readJson('test-results/vitest-outcome.json');
+if (!outcome) failedSteps.push('vitest outcome missing');
+else if (outcome.reason !== 'passed' || outcome.unhandledErrors || outcome.failedFiles.length) {
+  const files = outcome.failedFiles.length ? `: ${outcome.failedFiles.join(', ')}` : '';
+  failedSteps.push(`vitest ${outcome.reason}, ${outcome.unhandledErrors} unhandled error(s)${files}`);
+}
 
 rmSync('test-results/e2e-results.json', { force: true });
 step('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test', '-c', 'test/e2e/playwright.config.ts']);
