@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_OPERATORS, DEMO_PIN, removeDemoCard } from './support/demo-console';
@@ -23,7 +23,10 @@ test.describe('encrypted local cache (real card, embedded PostgreSQL)', () => {
     await expect(panel).toContainText(`opened with the card`);
     // That name comes from the sealed part of the cache: the file and its WAL on disk do not hold
     // the card holder's subject or EDIPI in clear (docs/cache.md, "Key wraps: what is in clear").
-    const cacheFile = join(dataDir, 'cache', 'evidence-cache.db');
+    // ADAMS's own cache file (one per operator, named by a digest of the EDIPI: docs/cache.md).
+    const cacheFiles = readdirSync(join(dataDir, 'cache')).filter((n) => /^evidence-cache-[0-9a-f]{32}\.db$/.test(n));
+    expect(cacheFiles).toHaveLength(1);
+    const cacheFile = join(dataDir, 'cache', cacheFiles[0]!);
     const onDisk = Buffer.concat([cacheFile, `${cacheFile}-wal`].filter(existsSync).map((f) => readFileSync(f)));
     expect(onDisk.length).toBeGreaterThan(4096); // the cache is there (sealed)
     for (const n of [DEMO_OPERATORS.adams.displayName, DEMO_OPERATORS.adams.edipi])

@@ -3,7 +3,7 @@
  * keys its data key is wrapped to (the operator's card, the organisation's recovery key).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ArxFailure } from '../../../shared/contract';
@@ -24,7 +24,30 @@ export function workstationId(): string {
   return createHash('sha256').update(`arx-workstation\0host\0${hostname()}`).digest('hex');
 }
 
-export const cacheFileOf = (config: ArxConfig) => join(config.dataDir, 'cache', 'evidence-cache.db');
+/** The file of a console from before caches were per operator (adopted by the operator whose card it opens). */
+export const legacyCacheFileOf = (config: ArxConfig) => join(config.dataDir, 'cache', 'evidence-cache.db');
+
+/**
+ * The cache file of the operator with this EDIPI (from the login certificate that was validated at
+ * login, never a name typed in): one file per operator on a shared workstation. The name is a
+ * digest (salted with the workstation id) so that a directory listing does not name the operators.
+ */
+export function cacheFileOf(config: ArxConfig, edipi: string, workstation = workstationId()): string {
+  const digest = createHash('sha256').update(`arx-cache operator v1\0${workstation}\0${edipi}`).digest('hex');
+  return join(config.dataDir, 'cache', `evidence-cache-${digest.slice(0, 32)}.db`);
+}
+
+/** Every cache file in the data directory (the legacy one and each operator's). */
+export function cacheFilesIn(config: ArxConfig): string[] {
+  const dir = join(config.dataDir, 'cache');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^evidence-cache(-[0-9a-f]{32})?\.db$/.test(n)).map((n) => join(dir, n));
+}
 
 /** The card as an unwrapper and a recipient (its 9D key). CARD_CERT_MISSING without one. */
 export function cardKey(card: LoggedInCard): { recipient: Recipient; unwrapper: Unwrapper } {

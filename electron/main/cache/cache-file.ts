@@ -3,7 +3,8 @@
  * its numbered migrations, prepared statements, the `meta` table and the clear header. Knows
  * nothing about keys: every sealed value is the caller's.
  */
-import { renameSync, rmSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArxFailure } from '../../../shared/contract';
 import { CACHE_MIGRATIONS, SCRUB_PENDING } from './migrations';
@@ -89,6 +90,20 @@ function scrubIfPending(db: Database.Database): void {
     db.prepare('DELETE FROM meta WHERE name = ?').run(SCRUB_PENDING);
   } catch {
     // kept for the next open
+  }
+}
+
+/** Makes a rename in `dir` durable (best effort: not every filesystem lets a directory be synced). */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // the rename itself is atomic either way
   }
 }
 
@@ -184,6 +199,38 @@ export class CacheFile {
   /** Deletes the file, its WAL and shared memory (the file must be closed). */
   remove(): void {
     for (const f of [this.path, `${this.path}-wal`, `${this.path}-shm`]) rmSync(f, { force: true });
+  }
+
+  /**
+   * Moves the (closed) file to `target`, which must not exist. The WAL is folded in first and the
+   * move is one rename, so a crash leaves the whole file under one of its two names; a WAL that
+   * cannot be folded (another process reading the file) refuses the move: CACHE_BUSY.
+   */
+  moveTo(target: string): void {
+    if (existsSync(target))
+      throw new ArxFailure('INVALID_REQUEST', `A cache file already exists at ${target}.`, { file: target });
+    let busy = true;
+    try {
+      const db = new Database(this.path, { fileMustExist: true });
+      try {
+        const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        busy = Boolean(cp?.busy);
+      } finally {
+        db.close();
+      }
+    } catch (err) {
+      throw corrupt(this.path, `The cache file ${this.path} cannot be read (${(err as Error).message.slice(0, 200)}).`);
+    }
+    const wal = `${this.path}-wal`;
+    if (busy || (existsSync(wal) && statSync(wal).size > 0))
+      throw new ArxFailure(
+        'CACHE_BUSY',
+        `The cache file ${this.path} is in use by another program: close it and log in again.`,
+        { file: this.path },
+      );
+    renameSync(this.path, target);
+    for (const f of [wal, `${this.path}-shm`]) rmSync(f, { force: true });
+    syncDirectory(dirname(target));
   }
 
   /**

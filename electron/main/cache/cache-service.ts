@@ -1,8 +1,8 @@
 /**
- * The cache service: one encrypted local cache per console (electron/main/cache/local-cache.ts),
- * unlocked with the logged-in operator's card (its Key Management key, 9D) and locked — the data
- * key wiped from memory — on lock, logout or card removal; and the outbox that delivers artifacts
- * signed while offline. Built once by the composition root (composition/console-services.ts); other
+ * The cache service: one encrypted local cache per operator on this workstation
+ * (electron/main/cache/local-cache.ts, operator-file.ts), chosen and unlocked at login with the
+ * operator's card (its Key Management key, 9D) and locked — the data key wiped from memory — on
+ * lock, logout or card removal; and the outbox that delivers artifacts signed while offline. Built once by the composition root (composition/console-services.ts); other
  * services get it as `deps.cache` (docs/cache.md).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -14,14 +14,15 @@ import type { OperatorAuth } from '../card/operator-auth';
 import type { ArxConfig } from '../config/config';
 import type { ControlPlane } from '../controlplane/control-plane';
 import { checkAndAnchor, type AnchorResult } from './anchor';
-import { cacheFileOf, cardKey, recoveryRecipient, workstationId } from './cache-binding';
+import { cacheFilesIn, cardKey, legacyCacheFileOf, recoveryRecipient, workstationId } from './cache-binding';
 import { cacheStatus } from './cache-status';
 import { recipientFromCertificate, recoveryUnwrapper, type Recipient, type Unwrapper } from './key-wrap';
 import { LocalCache, type RecordKind } from './local-cache';
+import { operatorCacheFile } from './operator-file';
 import { Outbox, type FlushResult } from './outbox';
 import { snapshotTrust } from './trust-snapshot';
 
-export { cacheFileOf, cardKey, workstationId } from './cache-binding';
+export { cacheFileOf, cardKey, legacyCacheFileOf, workstationId } from './cache-binding';
 
 /** Anchors of the cache's change counter are appended at most this often (docs/cache.md "Rollback"). */
 export const ANCHOR_INTERVAL_MS = 60_000;
@@ -40,24 +41,30 @@ export interface CacheServiceDeps {
 }
 
 export class CacheService {
-  readonly cache: LocalCache;
   readonly outbox: Outbox;
+  /**
+   * The logged-in operator's cache (after a logout, the last one's, locked); before the first
+   * login, the shared file of older consoles.
+   */
+  private current: LocalCache;
+  /** The EDIPI whose file `current` is (null: nobody's). */
+  private owner: string | null = null;
+  private readonly workstation: string;
   private damage: { code: string; message: string } | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private unlocking: Promise<unknown> | null = null;
+  private unlocking: { cache: LocalCache; done: Promise<unknown> } | null = null;
   private lastAnchorAt: number | null = null;
-  private anchoring: Promise<AnchorResult | null> | null = null;
+  private anchoring: { cache: LocalCache; done: Promise<AnchorResult | null> } | null = null;
 
   constructor(private readonly deps: CacheServiceDeps) {
-    this.cache = new LocalCache({
-      file: cacheFileOf(deps.config),
-      workstationId: deps.workstationId ?? workstationId(),
-      limitBytes: deps.config.cache?.limitBytes ?? 512 * 1024 * 1024,
-    });
-    try {
-      this.cache.migrate(); // an older file loses its clear card labels now, not at the next login
-    } catch (err) {
-      deps.log(`cache: file not migrated (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+    this.workstation = deps.workstationId ?? workstationId();
+    this.current = this.localCache(legacyCacheFileOf(deps.config));
+    for (const file of cacheFilesIn(deps.config)) {
+      try {
+        this.localCache(file).migrate(); // an older file loses its clear card labels now, not at the next login
+      } catch (err) {
+        deps.log(`cache: file not migrated (${(err as ArxFailure).code ?? 'error'}: ${(err as Error).message})`);
+      }
     }
     const source = `/arx/console/${hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'host'}`;
     this.outbox = new Outbox(
@@ -74,7 +81,7 @@ export class CacheService {
           this.cache.lock();
           this.changed();
         }
-      } else if (!this.cache.isUnlocked) {
+      } else if (!this.cache.isUnlocked || this.owner !== session.edipi) {
         void this.unlock().catch((err: Error) =>
           deps.log(`cache: not opened (${(err as ArxFailure).code ?? 'error'}: ${err.message})`),
         );
@@ -85,6 +92,42 @@ export class CacheService {
       this.timer = setInterval(() => void this.anchorIfOnline().then(() => this.deliverIfOnline()), every);
       this.timer.unref();
     }
+  }
+
+  /** The cache of the operator logged in (or of the last one, locked). */
+  get cache(): LocalCache {
+    return this.current;
+  }
+
+  private localCache(file: string): LocalCache {
+    return new LocalCache({
+      file,
+      workstationId: this.workstation,
+      limitBytes: this.deps.config.cache?.limitBytes ?? 512 * 1024 * 1024,
+    });
+  }
+
+  /** Switches to another operator's file: the one open is locked (its key wiped) first. */
+  private select(owner: string | null, file: string): void {
+    if (this.owner === owner && this.current.file === file) return;
+    this.current.lock();
+    this.current = this.localCache(file);
+    this.owner = owner;
+    this.damage = null;
+    this.lastAnchorAt = null;
+  }
+
+  /**
+   * Chooses the logged-in operator's file, by the EDIPI of the login certificate validated at
+   * login (a legacy shared file is adopted when this card opens it: operator-file.ts).
+   */
+  private selectOperator(cardRecipient: string | null): void {
+    const session = this.deps.operatorAuth.session();
+    if (!session) return; // recovery without a login: the shared file of older consoles
+    if (this.owner === session.edipi) return;
+    this.current.lock();
+    const file = operatorCacheFile(this.deps.config, session.edipi, this.workstation, cardRecipient, this.deps.log);
+    this.select(session.edipi, file);
   }
 
   private changed(): void {
@@ -116,9 +159,29 @@ export class CacheService {
   async unlock(): Promise<CacheStatus> {
     const card = this.deps.operatorAuth.activeCard();
     if (!card) throw new ArxFailure('SESSION_NONE', 'Log in with your card (and its PIN) to open the cache.');
+    const session = this.deps.operatorAuth.session();
+    if (!session || session.locked)
+      throw new ArxFailure('SESSION_NONE', 'Log in with your card (and its PIN) to open the cache.');
     const { recipient, unwrapper } = cardKey(card);
     const by = `card ${recipient.label}`;
-    await (this.unlocking ??= this.open(unwrapper, by, [recipient]).finally(() => (this.unlocking = null)));
+    if (this.unlocking && this.owner !== session.edipi) {
+      // Another operator's file is being opened (a fast logout and login): let it finish first.
+      await this.unlocking.done.catch(() => {});
+    }
+    this.selectOperator(recipient.id);
+    const target = this.current;
+    if (this.unlocking?.cache !== target) {
+      const done = this.open(target, unwrapper, by, [recipient]).finally(() => {
+        if (this.unlocking?.done === done) this.unlocking = null;
+      });
+      this.unlocking = { cache: target, done };
+    }
+    await this.unlocking.done;
+    if (this.current !== target || this.deps.operatorAuth.activeCard() !== card) {
+      // The operator left (or locked) while their card unwrapped the key: it must not stay in memory.
+      target.lock();
+      throw new ArxFailure('SESSION_NONE', 'The operator logged out or locked while the cache was opening.');
+    }
     return this.status();
   }
 
@@ -134,37 +197,49 @@ export class CacheService {
     }
     try {
       const unwrapper = recoveryUnwrapper(content, passphrase, privateKeyFile);
+      const card = this.deps.operatorAuth.activeCard();
+      this.selectOperator(card ? cardKey(card).recipient.id : null);
       if (!this.cache.exists())
-        throw new ArxFailure('NOT_FOUND', 'There is no cache to recover.', { file: this.cache.file });
-      await this.open(unwrapper, 'recovery key', []);
+        throw new ArxFailure(
+          'NOT_FOUND',
+          this.owner === null
+            ? "There is no shared cache to recover: each operator's cache is their own file. Log in with the operator's card first."
+            : 'There is no cache of this operator to recover.',
+          { file: this.cache.file },
+        );
+      await this.open(this.cache, unwrapper, 'recovery key', []);
       return this.status();
     } finally {
       content.fill(0);
     }
   }
 
-  private async open(by: Unwrapper, describe: string, create: Recipient[]): Promise<void> {
+  private async open(c: LocalCache, by: Unwrapper, describe: string, create: Recipient[]): Promise<void> {
     this.damage = null;
-    if (!this.cache.exists()) {
+    if (!c.exists()) {
       if (create.length === 0) throw new ArxFailure('NOT_FOUND', 'There is no cache yet.');
-      mkdirSync(dirname(this.cache.file), { recursive: true, mode: 0o700 });
+      mkdirSync(dirname(c.file), { recursive: true, mode: 0o700 });
       const recovery = recoveryRecipient(this.deps.config);
-      this.cache.create(recovery ? [...create, recovery] : create, describe);
-      this.deps.log(`cache: created ${this.cache.file}`);
+      c.create(recovery ? [...create, recovery] : create, describe);
+      this.deps.log(`cache: created ${c.file}`);
       this.snapshotQuietly();
       this.changed();
       return;
     }
     try {
-      const problem = await this.cache.unlock(by, describe);
+      const problem = await c.unlock(by, describe);
       this.lastAnchorAt = null;
       if (problem) this.deps.log(`cache: opened but damaged (${problem.code}): ${problem.message}`);
       else {
         await this.anchorIfOnline(); // a rolled-back copy is found before anything reads from it
-        if (!this.cache.problem) this.snapshotQuietly();
+        if (!c.problem && c === this.cache) this.snapshotQuietly();
       }
     } catch (err) {
-      if (err instanceof ArxFailure && (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW'))
+      if (
+        c === this.cache &&
+        err instanceof ArxFailure &&
+        (err.code === 'CACHE_FILE_CORRUPT' || err.code === 'CACHE_TOO_NEW')
+      )
         this.damage = { code: err.code, message: err.message };
       this.changed();
       throw err;
@@ -257,18 +332,28 @@ export class CacheService {
    * Best effort: a failure is logged and tried again on the next tick.
    */
   anchorIfOnline(): Promise<AnchorResult | null> {
-    this.anchoring ??= this.anchorOnce().finally(() => (this.anchoring = null));
-    return this.anchoring;
+    const c = this.cache;
+    if (this.anchoring?.cache === c) return this.anchoring.done;
+    // A check of the previous operator's file still running finishes first (one at a time).
+    const before = this.anchoring?.done ?? Promise.resolve(null);
+    const done: Promise<AnchorResult | null> = before
+      .catch(() => null)
+      .then(() => this.anchorOnce(c))
+      .finally(() => {
+        if (this.anchoring?.done === done) this.anchoring = null;
+      });
+    this.anchoring = { cache: c, done };
+    return done;
   }
 
-  private async anchorOnce(): Promise<AnchorResult | null> {
-    if (this.deps.controlPlane.status().state !== 'connected' || !this.cache.isUnlocked || this.cache.problem)
+  private async anchorOnce(c: LocalCache): Promise<AnchorResult | null> {
+    if (this.deps.controlPlane.status().state !== 'connected' || c !== this.cache || !c.isUnlocked || c.problem)
       return null;
     try {
       const session = this.deps.operatorAuth.session();
       if (!session || session.locked) return null;
       const tenants = [...new Set(session.roles.map((r) => r.tenantId))].sort();
-      const r = await checkAndAnchor(this.cache, this.deps.controlPlane.requirePool(), tenants, {
+      const r = await checkAndAnchor(c, this.deps.controlPlane.requirePool(), tenants, {
         lastAppendedAt: this.lastAnchorAt,
         minIntervalMs: this.deps.anchorIntervalMs ?? ANCHOR_INTERVAL_MS,
       });

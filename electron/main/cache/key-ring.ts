@@ -121,6 +121,13 @@ export class KeyRing {
       });
   }
 
+  /** Whether a card with this recipient id has a wrap in the file (no key needed: the id is in clear). */
+  hasCardWrap(recipientId: string): boolean {
+    return (
+      this.file.stmt("SELECT 1 FROM key_wraps WHERE recipient = ? AND role = 'card'").get(recipientId) !== undefined
+    );
+  }
+
   /**
    * Unwraps the key of every generation present (two during a rotation) with `by` into the state.
    * CACHE_WRONG_CARD when `by` has no wrap. Returns `by`'s wraps (for learnSelf).

@@ -83,6 +83,23 @@ export class LocalCache {
     this.lock();
   }
 
+  /** Whether the card with this recipient id can open the file (it has a wrap); the file is closed again. */
+  wrappedTo(recipientId: string): boolean {
+    if (this.sqlite.db || !this.exists()) return false;
+    try {
+      this.sqlite.open(false);
+      return this.ring.hasCardWrap(recipientId);
+    } finally {
+      this.lock();
+    }
+  }
+
+  /** Moves the (locked) file to `target` whole (CacheFile.moveTo); this object keeps its old path. */
+  moveTo(target: string): void {
+    this.lock();
+    this.sqlite.moveTo(target);
+  }
+
   /** Makes a new cache file with a fresh data key wrapped to every recipient. Unlocked afterwards. */
   create(recipients: Recipient[], unlockedBy: string): void {
     if (this.exists())

@@ -241,6 +241,7 @@ export const CACHE_ERROR_CODES = [
   'CACHE_OUTBOX_KIND_UNKNOWN',
   'CACHE_OUTBOX_NOT_EMPTY',
   'OFFLINE_NOT_CACHED',
+  'CACHE_BUSY',
 ] as const;
 
 /** Events of this domain pushed from main to the renderer (merged into ../events.ts). */

@@ -22,6 +22,9 @@ import { migratedDatabase } from '../../support/pg';
 import { seedTenant } from '../review/support';
 import { Relay } from './support/relay';
 
+/** The card's EDIPI names its operator's cache file (docs/cache.md "One file per operator"). */
+const ADAMS_EDIPI = '1000000001';
+
 /**
  * Cached evidence, read side, with the real console: a SoftHSM2 card
  * (the cache opens on login, its key wrapped to the card's 9D key) and a real PostgreSQL reached
@@ -300,7 +303,7 @@ describe('cached evidence: online reads are sealed, unreachable reads answer fro
   });
 
   it('the cache file holds none of the cached evidence in clear', async () => {
-    const file = cacheFileOf(config);
+    const file = cacheFileOf(config, ADAMS_EDIPI);
     const bytes = Buffer.concat([file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
     const page = online.page1 as unknown as Page;
     const event = online.event as unknown as EventDetail;

@@ -17,6 +17,9 @@ import { cacheUnlocked, consoleCaller, loginCard, startCardConsole } from '../..
 import { migratedDatabase } from '../../support/pg';
 import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
+/** The card's EDIPI names its operator's cache file (docs/cache.md "One file per operator"). */
+const ADAMS_EDIPI = '1000000001';
+
 /**
  * Offline signing of policy approvals: a submitted version the approver has seen while online
  * (its history) is approved on the (SoftHSM2, RSA) card while the control plane is unreachable;
@@ -197,7 +200,9 @@ describe('approving a policy version offline (outbox kind policy.approval)', () 
 
     await services.stop();
     // Never in clear on disk: neither the version's digest nor the policy name is in the cache files.
-    for (const f of [cacheFileOf(config), `${cacheFileOf(config)}-wal`].filter((x) => existsSync(x))) {
+    for (const f of [cacheFileOf(config, ADAMS_EDIPI), `${cacheFileOf(config, ADAMS_EDIPI)}-wal`].filter((x) =>
+      existsSync(x),
+    )) {
       const bytes = readFileSync(f);
       expect(bytes.includes(fourth), f).toBe(false);
       expect(bytes.includes(Buffer.from(fourth, 'hex')), f).toBe(false);

@@ -23,6 +23,9 @@ import { migratedDatabase } from '../../support/pg';
 import { reforgeEvent, seedTenant } from '../review/support';
 import { cutDatabase, Relay, restoreDatabase } from './support/relay';
 
+/** The card's EDIPI names its operator's cache file (docs/cache.md "One file per operator"). */
+const ADAMS_EDIPI = '1000000001';
+
 /**
  * Offline signing: a fidelity review prepared online and signed on the (SoftHSM2) card while the
  * control plane is unreachable goes to the encrypted outbox, and arrives exactly once when the
@@ -169,7 +172,7 @@ describe('signing a review offline (outbox kind review.signed)', () => {
     // A copy of the cache as it is now (the item pending), for a second console below.
     await call('cache.lock', {});
     cacheCopy = join(dir, 'copy.db');
-    copyFileSync(cacheFileOf(config), cacheCopy);
+    copyFileSync(cacheFileOf(config, ADAMS_EDIPI), cacheCopy);
     await call('cache.unlock', {});
 
     await online();

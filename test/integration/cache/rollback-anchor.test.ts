@@ -214,7 +214,7 @@ describe('cache rollback anchor (real PostgreSQL)', () => {
   it('the cache service checks on open while connected and reports the rolled-back cache as damaged', async () => {
     const dataDir = join(dir, 'svc');
     const config = { dataDir, cache: { recoveryPublicKey: null, limitBytes: 1 << 20 } } as unknown as ArxConfig;
-    const file = cacheFileOf(config);
+    const file = cacheFileOf(config, '1', 'ws'); // the session's operator (EDIPI 1) on workstation 'ws'
     const session = {
       operatorId,
       edipi: '1',

@@ -350,7 +350,10 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     const dataDir = join(dir, 'console');
     mkdirSync(join(dataDir, 'cache'), { recursive: true });
     const file = format1(join(dataDir, 'cache', 'evidence-cache.db'), adams, baker);
-    const auth = Object.assign(new EventEmitter(), { activeCard: () => adams.session as CardSession | null });
+    const auth = Object.assign(new EventEmitter(), {
+      activeCard: () => adams.session as CardSession | null,
+      session: () => ({ edipi: '1000000001', locked: false, roles: [] }),
+    });
     const lines: string[] = [];
     const s = new CacheService({
       config: { dataDir, cache: { recoveryPublicKey: null, limitBytes: 1 << 20 } } as unknown as ArxConfig,
@@ -372,8 +375,10 @@ describe('key wraps: nothing in clear says whose cards open the cache', () => {
     expect(st.recipients.map((r) => `${r.role} ${r.kind} ${r.label}`).sort()).toEqual(
       [`card ec ${adams.recipient.label}`, `card rsa ${fp(baker)}`, 'recovery ec organisation recovery key'].sort(),
     );
+    // The shared file became the file of the operator whose card opened it (docs/cache.md "One file per operator").
+    expect(st.file).not.toBe(file);
     s.close();
-    expectClean(file, [adams, baker], 'after the service unlocked and closed');
+    expectClean(st.file, [adams, baker], 'after the service unlocked and closed');
     expect(lines.filter((l) => l.includes('not migrated'))).toEqual([]);
   }, 120_000);
 });

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArxFailure } from '../../../shared/contract';
-import { CacheService } from '../../../electron/main/cache/cache-service';
+import { CacheService, cacheFileOf, cardKey } from '../../../electron/main/cache/cache-service';
+import { LocalCache } from '../../../electron/main/cache/local-cache';
+import type { LoggedInCard } from '../../../electron/main/card/operator-auth';
 import type { ArxConfig } from '../../../electron/main/config/config';
 import type { OperatorAuth } from '../../../electron/main/card/operator-auth';
 import type { ControlPlane } from '../../../electron/main/controlplane/control-plane';
@@ -87,8 +89,19 @@ function softCard(name: string) {
 
 class FakeAuth extends EventEmitter {
   card: ReturnType<typeof softCard> | null = null;
+  /** The EDIPI of the logged-in operator's validated login certificate (names their cache file). */
+  edipi = '1000000001';
   activeCard() {
     return this.card;
+  }
+  session() {
+    return this.card ? { ...session(false), edipi: this.edipi } : null;
+  }
+  /** Logs `card` in as the operator with `edipi` (null: logs out), as OperatorAuth announces it. */
+  login(card: ReturnType<typeof softCard> | null, edipi = this.edipi) {
+    this.card = card;
+    this.edipi = edipi;
+    this.emit('changed', this.session());
   }
   async cardCertificates() {
     return [{ ...this.other!.keyManagementCertificate() }];
@@ -155,7 +168,7 @@ describe('CacheService', () => {
     auth.emit('changed', null); // logout
     expect(s.status().state).toBe('locked');
 
-    // Another person's card: refused, stays locked.
+    // Another card presented for the same operator (same EDIPI, same file): refused, stays locked.
     auth.card = softCard('BAKER');
     await expect(s.unlock()).rejects.toMatchObject({ code: 'CACHE_WRONG_CARD' });
     expect(s.status().state).toBe('locked');
@@ -197,6 +210,102 @@ describe('CacheService', () => {
     await s.recover(priv, null);
     expect(s.status()).toMatchObject({ state: 'unlocked', unlockedBy: 'recovery key' });
     expect(s.wipe(true).state).toBe('absent');
+    s.close();
+  });
+});
+
+describe('one cache file per operator', () => {
+  const records = (s: CacheService) => s.cache.keysOf('event-page');
+
+  it("gives two operators on one workstation a file each: each sees their own evidence, never the other's", async () => {
+    const auth = new FakeAuth();
+    const s = service(auth);
+    const adams = softCard('ADAMS');
+    const baker = softCard('BAKER');
+    auth.login(adams, '1000000001');
+    expect(await settle(s, 'unlocked')).toBe('unlocked');
+    s.put('event-page', 'adams-page', { who: 'adams' });
+    const adamsFile = s.status().file;
+    auth.login(null); // logout: the key is wiped
+    expect(s.status().state).toBe('locked');
+
+    auth.login(baker, '1000000002');
+    expect(await settle(s, 'unlocked')).toBe('unlocked'); // not CACHE_WRONG_CARD: a file of their own
+    const bakerFile = s.status().file;
+    expect(bakerFile).not.toBe(adamsFile);
+    expect(s.status().unlockedBy).toBe('card BAKER');
+    expect(s.get('event-page', 'adams-page')).toBeNull();
+    expect(records(s)).toEqual([]);
+    s.put('event-page', 'baker-page', { who: 'baker' });
+    // Neither the file names nor the file say whose they are.
+    for (const f of [adamsFile, bakerFile]) expect(f).not.toMatch(/1000000001|1000000002|ADAMS|BAKER/);
+
+    auth.login(null);
+    auth.login(adams, '1000000001');
+    expect(await settle(s, 'unlocked')).toBe('unlocked');
+    expect(s.status().file).toBe(adamsFile);
+    expect(s.get('event-page', 'adams-page')).toEqual({ who: 'adams' });
+    expect(s.get('event-page', 'baker-page')).toBeNull();
+    s.close();
+  });
+
+  it("refuses the other operator's file put in place of one's own (CACHE_WRONG_CARD), and leaves it intact", async () => {
+    const auth = new FakeAuth();
+    const s = service(auth);
+    const adams = softCard('ADAMS');
+    const baker = softCard('BAKER');
+    auth.login(adams, '1000000001');
+    await settle(s, 'unlocked');
+    s.put('event-page', 'adams-page', { secret: 'adams' });
+    const adamsFile = s.status().file;
+    auth.login(null);
+    // BAKER (who can write to the data directory) copies ADAMS's file to the name of their own cache.
+    const bakerFile = cacheFileOf({ dataDir: dir } as unknown as ArxConfig, '1000000002', 'ws');
+    copyFileSync(adamsFile, bakerFile);
+    auth.card = baker;
+    auth.edipi = '1000000002';
+    await expect(s.unlock()).rejects.toMatchObject({ code: 'CACHE_WRONG_CARD' });
+    expect(s.status().state).toBe('locked');
+    expect(() => s.get('event-page', 'adams-page')).toThrow(expect.objectContaining({ code: 'CACHE_LOCKED' }));
+    // The recovery path does not open it either without the organisation's recovery key.
+    await expect(s.recover(join(dir, 'nothing.pem'), null)).rejects.toMatchObject({
+      code: 'CACHE_RECOVERY_KEY_INVALID',
+    });
+    auth.login(null);
+    auth.login(adams, '1000000001');
+    expect(await settle(s, 'unlocked')).toBe('unlocked');
+    expect(s.get('event-page', 'adams-page')).toEqual({ secret: 'adams' });
+    s.close();
+  });
+
+  it('migrates the shared file of an older console to the operator whose card opens it, losing nothing', async () => {
+    const adams = softCard('ADAMS');
+    const baker = softCard('BAKER');
+    // An older console's cache: one shared file, made with ADAMS's card.
+    const legacy = join(dir, 'cache', 'evidence-cache.db');
+    mkdirSync(join(dir, 'cache'), { recursive: true, mode: 0o700 });
+    const old = new LocalCache({ file: legacy, workstationId: 'ws', limitBytes: 1 << 20 });
+    old.create([cardKey(adams as unknown as LoggedInCard).recipient], 'card ADAMS');
+    for (let i = 0; i < 50; i++) old.put('event-page', `page-${i}`, { i }, { refetchable: true });
+    old.enqueue('review.signed', { r: 1 }, null);
+    old.lock();
+
+    const auth = new FakeAuth();
+    const s = service(auth);
+    // BAKER logs in first: a file of their own; the shared one waits for its owner.
+    auth.login(baker, '1000000002');
+    expect(await settle(s, 'unlocked')).toBe('unlocked');
+    expect(s.status().file).not.toBe(legacy);
+    expect(records(s)).toEqual([]);
+    expect(existsSync(legacy)).toBe(true);
+    auth.login(null);
+
+    auth.login(adams, '1000000001');
+    expect(await settle(s, 'unlocked')).toBe('unlocked');
+    expect(s.status().file).toBe(cacheFileOf({ dataDir: dir } as unknown as ArxConfig, '1000000001', 'ws'));
+    expect(existsSync(legacy)).toBe(false);
+    for (let i = 0; i < 50; i++) expect(s.get('event-page', `page-${i}`)).toEqual({ i });
+    expect(s.status().outbox.pending).toBe(1);
     s.close();
   });
 });
