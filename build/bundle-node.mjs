@@ -21,6 +21,7 @@ const esm = [
   ['electron/main/policy/reverify-worker.ts', 'dist/electron/reverify-worker.mjs'],
   ['electron/main/chain/digest-worker.ts', 'dist/electron/chain-digest-worker.mjs'],
   ['electron/main/bundle/hash-worker.ts', 'dist/electron/bundle-hash-worker.mjs'],
+  ['electron/main/bundle/envelope/decrypt-worker.ts', 'dist/electron/bundle-decrypt-worker.mjs'],
   ['electron/main/policy/impact-worker.ts', 'dist/electron/policy-impact-worker.mjs'],
 ].filter(([src]) => existsSync(src));
 

@@ -182,12 +182,19 @@ class HashWorkerClient {
   }
 }
 
-/** A 1 MiB slot of shared memory the file reader fills and the hash worker reads in place. */
-class SharedSlot {
+/**
+ * A 1 MiB slot of shared memory the file reader (or the decryption worker) fills and the hash
+ * worker reads in place. Chunks handed to `update` that lie in a slot are not copied.
+ */
+export class SharedSlot {
   readonly sab = new SharedArrayBuffer(SLOT_BYTES);
   readonly view = new Uint8Array(this.sab);
   refs = 0;
   private waiting: (() => void) | null = null;
+
+  constructor() {
+    sharedSlots.set(this.sab, this);
+  }
 
   release(): void {
     if (--this.refs === 0 && this.waiting) {
@@ -202,13 +209,13 @@ class SharedSlot {
   }
 }
 
-const SLOT_BYTES = 1 << 20;
+export const SLOT_BYTES = 1 << 20;
 /**
  * Slots per file read. A slot is refilled only after the reader went round the ring, so views
  * into it that the verifier keeps for a while (the chain verifier's last few rows) are long
  * dropped by then; and only once the worker acknowledged its bytes (this bounds what is in flight).
  */
-const RING_SLOTS = 32;
+export const RING_SLOTS = 32;
 const sharedSlots = new WeakMap<ArrayBufferLike, SharedSlot>();
 
 /**
@@ -226,7 +233,6 @@ export async function* intoSharedSlots(
       let slot = ring[k % RING_SLOTS];
       if (!slot) {
         slot = new SharedSlot();
-        sharedSlots.set(slot.sab, slot);
         ring.push(slot);
       } else await slot.idle();
       k++;
@@ -253,7 +259,6 @@ export async function* readFileShared(path: string): AsyncGenerator<Uint8Array> 
       let slot = ring[k % RING_SLOTS];
       if (!slot) {
         slot = new SharedSlot();
-        sharedSlots.set(slot.sab, slot);
         ring.push(slot);
       } else await slot.idle();
       const bytesRead = readSync(fd, slot.view, 0, SLOT_BYTES, null);

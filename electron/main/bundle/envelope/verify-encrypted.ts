@@ -3,6 +3,7 @@ import { verifyBundle, type VerifiedBundle, type VerifyBundleOptions } from '../
 import { emptyReport } from '../verify/checks';
 import { EnvelopeFatal } from './format';
 import type { EnvelopeOpener } from './keys';
+import { decryptInWorker } from './decrypt-stream';
 import { decryptChunks, isEncryptedBundle, openEnvelope, type OpenedEnvelope } from './open';
 import { ENVELOPE_FATAL_CODES } from '../../../../shared/bundle';
 
@@ -40,7 +41,7 @@ export async function verifyPossiblyEncrypted(
     return { report: r, envelope: null };
   }
   try {
-    const source = { size: opened.header.plainLength, chunks: () => decryptChunks(path, opened) };
+    const source = { size: opened.header.plainLength, chunks: () => decryptInWorker(path, opened), shared: true };
     const report = await verifyBundle(path, { ...opts, source });
     if (report.fatal && !ENVELOPE_CODES.includes(report.fatal.code)) {
       // Reading stopped at a fatal finding inside: an envelope code still wins (§10.4), so the

@@ -169,19 +169,30 @@ class MemberReader {
   }
 }
 
+/** Copies of chunks that lie in slots to be reused: for the inflater, which may hold its input for a while. */
+async function* copies(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const c of chunks) yield Buffer.from(c);
+}
+
+async function* toAsync(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+}
+
 /** The file as a stream of tar bytes: gunzipped when it is gzip-compressed, with ratio and size limits. */
 function tarBytes(s: VerifyState, path: string, compressed: boolean) {
   // Uncompressed (what the exporter writes): read into shared memory, so that the hash worker
   // hashes events.bin where it lies; gzip: through the inflater, and the worker gets copies. An
   // encrypted bundle's bytes come from its decryption (opts.source), never from a file in clear.
   const given = s.opts.source?.chunks() ?? null;
+  const shared = s.opts.source?.shared === true;
   const file = compressed
     ? given
-      ? Readable.from(given, { objectMode: false })
+      ? Readable.from(shared ? copies(given) : given, { objectMode: false })
       : createReadStream(path, { highWaterMark: 1 << 20 })
     : null;
   const counted = { in: 0, out: 0 };
-  let source: AsyncIterable<Uint8Array> = file ?? (given ? intoSharedSlots(given) : readFileShared(path));
+  let source: AsyncIterable<Uint8Array> =
+    file ?? (given ? (shared ? toAsync(given) : intoSharedSlots(given)) : readFileShared(path));
   if (file) {
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {

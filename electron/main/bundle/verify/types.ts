@@ -28,7 +28,12 @@ export interface VerifyBundleOptions {
    * The bundle's bytes when they are not the file at the path itself: an encrypted bundle's,
    * decrypted as they are read (`chunks` is called once per reading pass; `size` is the bundle's).
    */
-  source?: { size: number; chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array> };
+  source?: {
+    size: number;
+    chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+    /** The chunks lie in shared slots (member-hasher.ts SharedSlot), valid as readFileShared's: not copied again. */
+    shared?: boolean;
+  };
   blake3: Blake3;
   limits?: Partial<BundleLimits>;
   /** `again`: the second pass of a bundle that is not intact (one thread, for the exact findings; see eventDigestsInWorker). */
