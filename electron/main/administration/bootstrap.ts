@@ -21,35 +21,47 @@ import type { EnrolmentCard } from './card-certificates';
  */
 export type LoginEnroller = (admin: Queryable, operatorId: string, keyManagementDer: Uint8Array) => Promise<string>;
 
-export interface BootstrapReport {
-  systemTenant: { id: string; slug: string };
-  administrators: { operatorId: string; edipi: string; displayName: string; loginRole: string }[];
-}
-
 export const SYSTEM_TENANT_SLUG = 'control-plane';
 const SOURCE = '/arx/console/administration';
+
+/** Who the bootstrap enrolled: the administrators, and the operators enrolled with no role. */
+export interface BootstrapReport {
+  systemTenant: { id: string; slug: string };
+  administrators: EnrolledOperator[];
+  operators: EnrolledOperator[];
+}
+
+export interface EnrolledOperator {
+  operatorId: string;
+  edipi: string;
+  displayName: string;
+  loginRole: string;
+}
 
 /**
  * The first administrators of an empty control plane, enrolled by the DBA from their card
  * certificates (already validated): operator, certificates, login role, and the administrator role
- * in the system tenant, whose chain records each step. One transaction; refused with
- * DB_ALREADY_BOOTSTRAPPED when any administrator exists.
+ * in the system tenant, whose chain records each step; then, with no role, the further `operators`
+ * named. All in one transaction and one append: the only unsigned records the system chain accepts
+ * (chain-format.md §8.2), so the DBA enrols nobody after it. Refused with DB_ALREADY_BOOTSTRAPPED
+ * when any administrator exists.
  */
 export async function bootstrapControlPlane(
   admin: pg.Pool,
   cards: readonly EnrolmentCard[],
   enrolLogin: LoginEnroller,
+  operators: readonly EnrolmentCard[] = [],
 ): Promise<BootstrapReport> {
   if (cards.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --admin-cert.');
-  if (new Set(cards.map((c) => c.edipi)).size !== cards.length)
-    throw new ArxFailure('INVALID_REQUEST', 'Two --admin-cert files name the same person.');
+  if (new Set([...cards, ...operators].map((c) => c.edipi)).size !== cards.length + operators.length)
+    throw new ArxFailure('INVALID_REQUEST', 'Two certificate files name the same person.');
   const tenantId = (await systemTenant(admin)) ?? randomUUID();
   return withTenant(admin, tenantId, async (c) => {
     await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('arx-bootstrap', 7))`);
     if ((await administratorCount(c)) > 0)
       throw new ArxFailure(
         'DB_ALREADY_BOOTSTRAPPED',
-        'This control plane already has an administrator: enrol further ones with `arx admin operator enrol` and a grant approved by two administrators.',
+        'This control plane already has an administrator: enrol further operators with `arx admin enrol` (card-signed) and grant roles with `arx admin role grant`.',
       );
     const events: NewEvent[] = [];
     if ((await systemTenant(c)) === null) {
@@ -60,26 +72,44 @@ export async function bootstrapControlPlane(
         data: { tenantId, slug: SYSTEM_TENANT_SLUG, name: 'Control plane', by: null },
       });
     }
-    const administrators: BootstrapReport['administrators'] = [];
+    const administrators: EnrolledOperator[] = [];
     for (const card of cards) {
-      const operatorId = randomUUID();
-      if (!(await insertOperator(c, operatorId, card.edipi, card.displayName)))
-        throw new ArxFailure('OPERATOR_ALREADY_ENROLLED', `An operator with EDIPI ${card.edipi} is already enrolled.`, {
-          edipi: card.edipi,
-        });
-      await replaceCertificates(c, operatorId, card.certificates);
-      const loginRole = await enrolLogin(c, operatorId, card.keyManagement.der);
-      await insertGrant(c, { tenantId, operatorId, role: 'administrator', grantedBy: null, approvedBy: null });
-      administrators.push({ operatorId, edipi: card.edipi, displayName: card.displayName, loginRole });
-      events.push(enrolledEvent(operatorId, card), {
+      const o = await enrolOne(c, card, enrolLogin);
+      await insertGrant(c, {
+        tenantId,
+        operatorId: o.operatorId,
+        role: 'administrator',
+        grantedBy: null,
+        approvedBy: null,
+      });
+      administrators.push(o);
+      events.push(enrolledEvent(o.operatorId, card), {
         type: 'com.arx.role.granted',
-        subject: operatorId,
-        data: { operatorId, edipi: card.edipi, role: 'administrator', by: null, approvedBy: null },
+        subject: o.operatorId,
+        data: { operatorId: o.operatorId, edipi: card.edipi, role: 'administrator', by: null, approvedBy: null },
       });
     }
+    const enrolled: EnrolledOperator[] = [];
+    for (const card of operators) {
+      const o = await enrolOne(c, card, enrolLogin);
+      enrolled.push(o);
+      events.push(enrolledEvent(o.operatorId, card));
+    }
     await new ChainWriter(admin, tenantId, { source: SOURCE }).appendIn(c, events);
-    return { systemTenant: { id: tenantId, slug: SYSTEM_TENANT_SLUG }, administrators };
+    return { systemTenant: { id: tenantId, slug: SYSTEM_TENANT_SLUG }, administrators, operators: enrolled };
   });
+}
+
+/** One card holder: operator, certificates and login role (no grant, no event). */
+async function enrolOne(c: Queryable, card: EnrolmentCard, enrolLogin: LoginEnroller): Promise<EnrolledOperator> {
+  const operatorId = randomUUID();
+  if (!(await insertOperator(c, operatorId, card.edipi, card.displayName)))
+    throw new ArxFailure('OPERATOR_ALREADY_ENROLLED', `An operator with EDIPI ${card.edipi} is already enrolled.`, {
+      edipi: card.edipi,
+    });
+  await replaceCertificates(c, operatorId, card.certificates);
+  const loginRole = await enrolLogin(c, operatorId, card.keyManagement.der);
+  return { operatorId, edipi: card.edipi, displayName: card.displayName, loginRole };
 }
 
 /**
@@ -135,37 +165,4 @@ export function enrolledEvent(operatorId: string, card: EnrolmentCard, by: strin
       by,
     },
   };
-}
-
-/**
- * Operators enrolled by the DBA from their card certificates (already validated): operator,
- * certificates, login role, each recorded as operator.enrolled in the system tenant's chain. No
- * role is granted here: grants are the administrators' (card-signed, two-person where it applies).
- */
-export async function enrolOperators(
-  admin: pg.Pool,
-  cards: readonly EnrolmentCard[],
-  enrolLogin: LoginEnroller,
-): Promise<BootstrapReport['administrators']> {
-  const tenantId = await systemTenant(admin);
-  if (!tenantId)
-    throw new ArxFailure('DB_NOT_CONFIGURED', 'This control plane is not bootstrapped (arx db bootstrap).');
-  return withTenant(admin, tenantId, async (c) => {
-    const out: BootstrapReport['administrators'] = [];
-    for (const card of cards) {
-      const operatorId = randomUUID();
-      if (!(await insertOperator(c, operatorId, card.edipi, card.displayName)))
-        throw new ArxFailure('OPERATOR_ALREADY_ENROLLED', `An operator with EDIPI ${card.edipi} is already enrolled.`, {
-          edipi: card.edipi,
-        });
-      await replaceCertificates(c, operatorId, card.certificates);
-      const loginRole = await enrolLogin(c, operatorId, card.keyManagement.der);
-      out.push({ operatorId, edipi: card.edipi, displayName: card.displayName, loginRole });
-    }
-    await new ChainWriter(admin, tenantId, { source: SOURCE }).appendIn(
-      c,
-      out.map((o, i) => enrolledEvent(o.operatorId, cards[i]!)),
-    );
-    return out;
-  });
 }

@@ -12,7 +12,7 @@ import { chainVerify, simulateCommand } from './chain-commands';
 import { adminEnrol, adminReenrol } from './admin-commands';
 import { ADMIN_ROLE_CLI_COMMANDS } from './admin-role-commands';
 import { GATEWAY_KEY_CLI_COMMANDS } from './gateway-key-commands';
-import { dbBootstrap, dbEnrol } from './bootstrap-command';
+import { dbBootstrap } from './bootstrap-command';
 import { dbMigrate } from './db-commands';
 import { policyCheck } from './policy-commands';
 import { resetCommand } from './reset-command';
@@ -97,7 +97,6 @@ export const CLI_COMMANDS: CliCommand[] = [
   demo,
   dbMigrate,
   dbBootstrap,
-  dbEnrol,
   adminEnrol,
   adminReenrol,
   ...ADMIN_ROLE_CLI_COMMANDS,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ArxFailure } from '../../../shared/contract';
-import { bootstrapControlPlane, enrolOperators, type BootstrapReport } from '../administration/bootstrap';
+import { bootstrapControlPlane, type BootstrapReport } from '../administration/bootstrap';
 import { enrolmentCard, readCertificateFile, type EnrolmentCard } from '../administration/card-certificates';
 import { enrolCardLogin } from '../administration/login-enrolment';
 import { loadConfig, type ArxConfig } from '../config/config';
@@ -61,21 +61,27 @@ async function withDbaPool<T>(
 /**
  * `arx db bootstrap`: migrations, then the first administrators of an empty control plane from
  * their card certificate files (each file: the card's PIV Authentication, Digital Signature and
- * Key Management certificates, PEM). Run by the DBA with ARX_ADMIN_DATABASE_URL.
+ * Key Management certificates, PEM), and any further operators (`--cert`, no role) in the same
+ * append. Run by the DBA with ARX_ADMIN_DATABASE_URL; after it, enrolment is an administrator's.
  */
 export const dbBootstrap: CliCommand = {
   name: ['db', 'bootstrap'],
-  summary: 'Migrate an empty control plane and enrol its first administrators (DBA only).',
-  usage: 'arx db bootstrap --admin-cert FILE [--admin-cert FILE] [--json]',
+  summary: 'Migrate an empty control plane and enrol its first administrators and operators (DBA only).',
+  usage: 'arx db bootstrap --admin-cert FILE [--admin-cert FILE] [--cert FILE …] [--json]',
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { 'admin-cert': { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      options: {
+        'admin-cert': { type: 'string', multiple: true },
+        cert: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+      },
       strict: true,
     });
     const files = values['admin-cert'] ?? [];
     if (files.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --admin-cert FILE.');
-    const report: BootstrapReport = await withDbaPool(io.env, files, async (pool, cards) => {
+    const others = values.cert ?? [];
+    const report: BootstrapReport = await withDbaPool(io.env, [...files, ...others], async (pool, cards) => {
       const c = await pool.connect().catch((err: Error) => {
         throw new ArxFailure('DB_UNREACHABLE', `Cannot reach the control plane: ${err.message}`);
       });
@@ -84,40 +90,18 @@ export const dbBootstrap: CliCommand = {
       } finally {
         c.release();
       }
-      return bootstrapControlPlane(pool, cards, enrolCardLogin);
+      return bootstrapControlPlane(pool, cards.slice(0, files.length), enrolCardLogin, cards.slice(files.length));
     });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(`Control plane bootstrapped: system tenant ${report.systemTenant.slug} (${report.systemTenant.id}).`);
       for (const a of report.administrators)
         io.out(`Administrator ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
+      for (const a of report.operators)
+        io.out(
+          `Enrolled ${a.displayName} (EDIPI ${a.edipi}), no role: operator ${a.operatorId}, login ${a.loginRole}.`,
+        );
     }
-    return EXIT_OK;
-  },
-};
-
-/**
- * `arx db enrol`: operators enrolled by the DBA from their card certificate files (login role,
- * credential wrapped to the card, operator.enrolled in the system chain). They hold no role until
- * an administrator grants one with their card.
- */
-export const dbEnrol: CliCommand = {
-  name: ['db', 'enrol'],
-  summary: 'Enrol operators from their card certificate files (DBA only; no role granted).',
-  usage: 'arx db enrol --cert FILE [--cert FILE] [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: { cert: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-      strict: true,
-    });
-    const files = values.cert ?? [];
-    if (files.length === 0) throw new ArxFailure('INVALID_REQUEST', 'Name at least one --cert FILE.');
-    const enrolled = await withDbaPool(io.env, files, (pool, cards) => enrolOperators(pool, cards, enrolCardLogin));
-    if (values.json) io.out(JSON.stringify(enrolled, null, 2));
-    else
-      for (const a of enrolled)
-        io.out(`Enrolled ${a.displayName} (EDIPI ${a.edipi}): operator ${a.operatorId}, login ${a.loginRole}.`);
     return EXIT_OK;
   },
 };

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
+import { bootstrapControlPlane } from '../../../electron/main/administration/bootstrap';
 import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
 import { enrolCardLogin } from '../../../electron/main/administration/login-enrolment';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
@@ -55,9 +55,8 @@ beforeAll(async () => {
       return enrolmentCard(readCertificateFile(f), store, { policyArcs: [cards.policyArc] }, f);
     }),
   );
-  const boot = await bootstrapControlPlane(db.admin, enrolment.slice(0, 2), enrolCardLogin);
-  const rest = await enrolOperators(db.admin, enrolment.slice(2), enrolCardLogin);
-  const [alden, brant, cross] = [...boot.administrators, ...rest].map((o) => o.operatorId);
+  const boot = await bootstrapControlPlane(db.admin, enrolment.slice(0, 2), enrolCardLogin, enrolment.slice(2));
+  const [alden, brant, cross] = [...boot.administrators, ...boot.operators].map((o) => o.operatorId);
   Object.assign(ids, { alden, brant, cross });
   ({ services } = await startCardConsole(
     db,

@@ -11,7 +11,7 @@ import { ArxFailure } from '../../../shared/contract';
 import { envelopeOf, pae } from '../../../shared/dsse';
 import { operatorWriter } from '../../../shared/events/writer';
 import { ADMIN_PAYLOAD_TYPE } from '../../../electron/main/administration/admin-steps';
-import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
+import { bootstrapControlPlane } from '../../../electron/main/administration/bootstrap';
 import { enrolmentCard, readCertificateFile } from '../../../electron/main/administration/card-certificates';
 import { GatewayKeyAdministration, type GatewayKeySpec } from '../../../electron/main/administration/gateway-key-steps';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
@@ -112,8 +112,8 @@ export function gatewayKeys(open: (prefix: string) => Promise<MigratedDatabase>)
       }),
     );
     const enroller = capturingEnroller(passwords);
-    const boot = await bootstrapControlPlane(db.admin, card.slice(0, 2), enroller);
-    ids.push(...boot.administrators, ...(await enrolOperators(db.admin, card.slice(2), enroller)));
+    const boot = await bootstrapControlPlane(db.admin, card.slice(0, 2), enroller, card.slice(2));
+    ids.push(...boot.administrators, ...boot.operators);
   }, 240_000);
 
   afterAll(async () => {

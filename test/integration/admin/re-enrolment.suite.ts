@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { accessReview } from '../../../electron/main/administration/access-review';
 import { verifyTenantChain } from '../../../electron/main/chain/tenant-chain-verifier';
 import { Administration } from '../../../electron/main/administration/admin-steps';
-import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
+import { bootstrapControlPlane } from '../../../electron/main/administration/bootstrap';
 import {
   enrolmentCard,
   readCertificateFile,
@@ -88,9 +88,11 @@ export function reEnrolment(open: (prefix: string) => Promise<MigratedDatabase>)
     }
     const enroller = capturingEnroller(passwords);
     const first = (last: string) => card[`ARX TEST ${last}`]!;
-    const boot = await bootstrapControlPlane(db.admin, [first('ALDEN'), first('BRANT')], enroller);
-    const rest = await enrolOperators(db.admin, [first('CROSS'), first('DUNN')], enroller);
-    [...boot.administrators, ...rest].forEach((o, i) => (ids[KEYS[i]!] = o));
+    const boot = await bootstrapControlPlane(db.admin, [first('ALDEN'), first('BRANT')], enroller, [
+      first('CROSS'),
+      first('DUNN'),
+    ]);
+    [...boot.administrators, ...boot.operators].forEach((o, i) => (ids[KEYS[i]!] = o));
     const bpw = randomBytes(18).toString('base64url');
     await createLoginRole(db.admin, `boot_${db.name.slice(-12)}`, bpw, 'arx_bootstrap');
     bootstrap = db.connect(`boot_${db.name.slice(-12)}`, bpw);

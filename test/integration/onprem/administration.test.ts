@@ -9,7 +9,7 @@ import { pae } from '../../../shared/dsse';
 import { accessReview, accessReviewCsv } from '../../../electron/main/administration/access-review';
 import { Administration, ADMIN_PAYLOAD_TYPE } from '../../../electron/main/administration/admin-steps';
 import { certificatesForReview, grantsForReview } from '../../../electron/main/controlplane/repos/administration';
-import { bootstrapControlPlane, enrolOperators } from '../../../electron/main/administration/bootstrap';
+import { bootstrapControlPlane } from '../../../electron/main/administration/bootstrap';
 import {
   enrolmentCard,
   readCertificateFile,
@@ -66,10 +66,9 @@ beforeAll(async () => {
     c.release();
   }
   const enroller = capturingEnroller(passwords);
-  const boot = await bootstrapControlPlane(db.admin, enrolment.slice(0, 2), enroller);
-  const rest = await enrolOperators(db.admin, enrolment.slice(2, 5), enroller);
+  const boot = await bootstrapControlPlane(db.admin, enrolment.slice(0, 2), enroller, enrolment.slice(2, 5));
   frost = enrolment[5]!;
-  [...boot.administrators, ...rest].forEach((o, i) => (ids[KEYS[i]!] = o));
+  [...boot.administrators, ...boot.operators].forEach((o, i) => (ids[KEYS[i]!] = o));
   admin = {
     a: new Administration(pool('a'), cardSigner(cards, 'ARX TEST ALDEN')),
     b: new Administration(pool('b'), cardSigner(cards, 'ARX TEST BRANT')),

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionTestCards, type ProvisionedTestCards } from '../../../electron/main/card/test-cards';
 import { createConsoleServices, type ConsoleServices } from '../../../electron/main/composition/console-services';
 import { loadConfig } from '../../../electron/main/config/config';
+import { Checkpointer } from '../../../electron/main/controlplane/checkpointer';
+import { parseSignerKey } from '../../../shared/checkpoint/keys';
 import { personCards, replacementCard } from '../../support/admin-cards';
 import { writeCardBundle } from '../../support/card-bundles';
 import { consoleCaller, loginCard } from '../../support/card-console';
@@ -30,15 +32,15 @@ const shell = fenced.filter((m) => ['sh', 'sh workstation', 'sh gateway'].includ
 let work: string;
 let cards: ProvisionedTestCards;
 const c = () => inject('onpremPg');
-const root = () =>
-  new pg.Client({
-    host: '127.0.0.1',
-    port: c().port,
-    user: 'postgres',
-    password: c().password,
-    database: 'postgres',
-    ssl: { ca: readFileSync(c().caFile, 'utf8'), rejectUnauthorized: true },
-  });
+const connection = (user: string, password: string, database: string) => ({
+  host: '127.0.0.1',
+  port: c().port,
+  user,
+  password,
+  database,
+  ssl: { ca: readFileSync(c().caFile, 'utf8'), rejectUnauthorized: true },
+});
+const root = (database = 'postgres') => new pg.Client(connection('postgres', c().password, database));
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'arx-guide-'));
@@ -122,8 +124,57 @@ describe('docs/deployment.md', () => {
     }
     stage(shell.slice(revocation + 1));
     checkOutput(out.join(''), err.join(''));
+    await checkSystemChain(run);
   }, 900_000);
 });
+
+/**
+ * After the guide, the system chain holds only the bootstrap's unsigned records and card-signed
+ * administration events: its gateway (the guide's key, through the gateway role) checkpoints all
+ * of it, and `arx chain verify` anchors on that checkpoint with no unauthenticated writer.
+ */
+async function checkSystemChain(run: (parts: string[]) => { status: number | null; stdout: string; stderr: string }) {
+  const gatewayPassword = 'guide-gateway-after';
+  const r = root('arx');
+  await r.connect();
+  let sys: string;
+  let size: number;
+  try {
+    await r.query(`ALTER ROLE gateway_login PASSWORD '${gatewayPassword}'`);
+    sys = (await r.query<{ id: string }>('SELECT arx.system_tenant() AS id')).rows[0]!.id;
+    const n = await r.query<{ n: string }>('SELECT count(*) AS n FROM arx.audit_events WHERE tenant_id = $1', [sys]);
+    size = Number(n.rows[0]!.n);
+  } finally {
+    await r.end();
+  }
+  const parsed = parseSignerKey(readFileSync(join(work, 'gateway-control-plane-1.key'), 'utf8').trim());
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  const gateway = new pg.Pool({ ...connection('gateway_login', gatewayPassword, 'arx'), max: 1 });
+  try {
+    const checkpointer = new Checkpointer(sys, parsed.value, { everyEvents: 1000, everyMs: 1 });
+    expect((await checkpointer.tick(gateway))?.size).toBe(size);
+    const v = run(['arx chain verify --tenant control-plane --json --token "ARX TEST BAKER"']);
+    expect(v.status, v.stderr).toBe(0);
+    const result = JSON.parse(v.stdout) as {
+      verdict: string;
+      checkpoint: { treeSize: number } | null;
+      problems: { code: string; seq: number; severity: string }[];
+    };
+    expect(result.verdict).toBe('intact');
+    expect(result.checkpoint?.treeSize).toBe(size);
+    expect(result.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    // tenant.created, ADAMS and BAKER enrolled and granted administrator, CARTER and ELLIS enrolled: one append.
+    const writers = result.problems.filter((p) => p.code.startsWith('EVENT_WRITER'));
+    expect(writers.map((p) => [p.code, p.seq])).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((seq) => ['EVENT_WRITER_BOOTSTRAP', seq]),
+    );
+    expect(size).toBeGreaterThan(7);
+    // BAKER's login and logout since, card-signed, are checkpointed on the next tick too.
+    expect((await checkpointer.tick(gateway))?.size).toBeGreaterThan(size);
+  } finally {
+    await gateway.end();
+  }
+}
 
 /** The site settings of section 0 for the test's cluster, the cards' module and PIN, `arx` on the PATH. */
 function guideEnv(): Record<string, string> {
@@ -185,6 +236,7 @@ function checkOutput(stdout: string, stderr: string) {
     /^t\|TLSv1\.3$/m,
     /arx_bootstrap arx_console arx_gateway arx_login_admin arx_operator arx_owner/,
     /Administrator ALICE T ADAMS \(EDIPI 3000000001\)/,
+    /^Enrolled CORA T CARTER \(EDIPI 3000000003\), no role: operator [0-9a-f-]{36}, login arx_op_[0-9a-f]{32}\.$/m,
     /^CORA T CARTER\|arx_op_[0-9a-f]{32}$/m,
     /^EMMA T ELLIS\|arx_op_[0-9a-f]{32}$/m,
     /^Logged in as ALICE T ADAMS \(EDIPI 3000000001\): administrator in control-plane\.$/m,
@@ -208,7 +260,10 @@ function checkOutput(stdout: string, stderr: string) {
     /^Revoked arx-gateway\.ops\.1: valid until \S+Z; 0 stored checkpoints it signed since no longer verify\.$/m,
     /^ops\tarx-gateway\.ops\.1\tended\t\S+ \.\. \S+ \(revoked\)$/m,
     /^ops\tarx-gateway\.ops\.2\tvalid\t\S+ \.\. open$/m,
-    /^Wrote 2 gateway keys to auditor-trust\/gateway-keys\.txt \(SHA-256 [0-9a-f]{64}\)\.$/m,
+    /^Registered gateway key arx-gateway\.control-plane\.1 for control-plane: valid \S+Z \.\. open\.$/m,
+    /^Granted auditor in control-plane for BRUCE T BAKER \(EDIPI 3000000002\)\.$/m,
+    /^Tenant control-plane \([0-9a-f-]{36}\), all events: .*\nINTACT: /m,
+    /^Wrote 3 gateway keys to auditor-trust\/gateway-keys\.txt \(SHA-256 [0-9a-f]{64}\)\.$/m,
     /^2$/m,
   ])
     expect(stdout).toMatch(line);
