@@ -1,7 +1,11 @@
 import type { Page } from '@playwright/test';
 import type { ConsoleServices } from '../../electron/main/composition/console-services';
 import { operatorIdByEdipi, grantRoles } from '../../electron/main/controlplane/repos/operators';
+import { allTenants } from '../../electron/main/controlplane/repos/tenants';
 import { createTenant } from '../../electron/main/controlplane/tenants';
+import { loadBlake3 } from '../../electron/main/crypto/blake3';
+import { embeddedGateway } from '../../electron/main/simulator/embedded-gateway';
+import { simulate } from '../../electron/main/simulator/simulate';
 import { expect, saveScreenshot, sectionsNav, test } from './support/console-fixture';
 import { DEMO_PIN } from './support/demo-console';
 
@@ -118,4 +122,70 @@ test('bundle and review ranges end at the newest signed checkpoint, and an uncov
   );
   await expect(exportButton).toBeDisabled();
   await saveScreenshot(page, 'checkpoint-range-no-checkpoint');
+});
+
+/**
+ * The coverage is read again while the screen stays open: a checkpoint signed by the console's own
+ * gateway (its `audit.checkpointed` event) and one signed elsewhere (seen when the window gets the
+ * focus back, or at the 30 s refresh) both show without leaving Export or Sign a review; a "To seq"
+ * left at its default follows the new checkpoint.
+ */
+test('a new checkpoint shows on Export and Sign a review without leaving the screen', async ({ openConsole }) => {
+  test.setTimeout(180_000);
+  const { page, services } = await openConsole({ controlPlane: 'demo', login: 'adams' });
+  await chooseTenant(page, 'alpha-command');
+  const tenant = (await allTenants(services.controlPlane.requireAdminPool())).find((t) => t.slug === 'alpha-command')!;
+  // A gateway that signs a checkpoint with every append (the demo key of the tenant).
+  const gw = await embeddedGateway(services.controlPlane, services.config, tenant, await loadBlake3(), {
+    everyEvents: 1,
+    everyMs: 0,
+  });
+  let round = 0;
+  /** Appends events through that gateway; returns the last seq its checkpoint now covers. */
+  const newCheckpoint = async (): Promise<number> => {
+    await simulate({
+      pool: services.controlPlane.requireGatewayPool(),
+      tenantId: tenant.id,
+      events: 5,
+      seed: 40 + ++round,
+      start: new Date(),
+      writer: gw.writer,
+    });
+    const size = await services.controlPlane
+      .requireAdminPool()
+      .query<{ n: string }>('SELECT max(tree_size)::text AS n FROM arx.checkpoints WHERE tenant_id = $1', [tenant.id]);
+    return Number(size.rows[0]!.n) - 1;
+  };
+
+  await sectionsNav(page).getByRole('link', { name: 'Bundles' }).click();
+  const exportCard = page.getByRole('region', { name: 'Export a bundle' });
+  const before = await coveredSeq(page, exportCard);
+  // Signed by the console's own gateway: the event says so and the screen reads the coverage again.
+  const first = await newCheckpoint();
+  expect(first).toBeGreaterThan(before);
+  services.hub.publish('audit.checkpointed', { at: new Date().toISOString() });
+  await expect(exportCard.getByTestId('checkpoint-cover')).toContainText(
+    `newest signed checkpoint (seq ${fmt(first)},`,
+  );
+  await expect(exportCard.getByLabel('To seq')).toHaveValue(fmt(first));
+  await saveScreenshot(page, 'checkpoint-refresh-export');
+
+  await sectionsNav(page).getByRole('link', { name: 'Certificates', exact: true }).click();
+  const review = page.getByRole('region', { name: 'Sign a review' });
+  expect(await coveredSeq(page, review)).toBe(first);
+  // Signed by another gateway (no event): seen when the window gets the focus back.
+  const second = await newCheckpoint();
+  expect(second).toBeGreaterThan(first);
+  await page.waitForTimeout(500);
+  await expect(review.getByTestId('checkpoint-cover')).toContainText(`(seq ${fmt(first)},`);
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(review.getByTestId('checkpoint-cover')).toContainText(`newest signed checkpoint (seq ${fmt(second)},`);
+  await expect(review.getByLabel('To seq')).toHaveValue(fmt(second));
+  // A value the operator typed is theirs: a later checkpoint does not overwrite it.
+  await review.getByLabel('To seq').fill(String(first));
+  const third = await newCheckpoint();
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(review.getByTestId('checkpoint-cover')).toContainText(`(seq ${fmt(third)},`);
+  await expect(review.getByLabel('To seq')).toHaveValue(fmt(first));
+  await saveScreenshot(page, 'checkpoint-refresh-review');
 });

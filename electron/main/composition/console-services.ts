@@ -108,7 +108,9 @@ export function createConsoleServices(
   let resolveDemo: () => void = () => {};
   const demoReady = new Promise<void>((r) => (resolveDemo = r));
 
-  const demo = demoStarter(controlPlane, config, log, resolveDemo, options.checkpointTickMs);
+  const demo = demoStarter(controlPlane, config, log, resolveDemo, options.checkpointTickMs, () =>
+    hub.publish('audit.checkpointed', { at: new Date().toISOString() }),
+  );
 
   return {
     config,

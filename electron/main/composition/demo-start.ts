@@ -13,6 +13,7 @@ export function demoStarter(
   log: (line: string) => void,
   resolveDemo: () => void,
   checkpointTickMs: number | undefined,
+  checkpointIssued: () => void = () => {},
 ): { seed(): Promise<void>; stop(): void } {
   /** First start of the embedded default seeds demo tenants in the background, with progress in the status bar. */
   async function seedDemo(): Promise<void> {
@@ -51,7 +52,11 @@ export function demoStarter(
       config,
       b3,
       () => allTenants(controlPlane.requireAdminPool()),
-      { log, refused: (tenant, why) => controlPlane.annotate(`checkpoints of ${tenant} refused: ${why}`) },
+      {
+        log,
+        refused: (tenant, why) => controlPlane.annotate(`checkpoints of ${tenant} refused: ${why}`),
+        issued: checkpointIssued,
+      },
       checkpointTickMs,
     );
   }

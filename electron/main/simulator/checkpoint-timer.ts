@@ -19,7 +19,12 @@ export function startCheckpointTimer(
   config: ArxConfig,
   b3: Blake3,
   tenants: () => Promise<Tenant[]>,
-  report: { log: (line: string) => void; refused: (tenant: string, message: string) => void },
+  report: {
+    log: (line: string) => void;
+    refused: (tenant: string, message: string) => void;
+    /** A checkpoint was signed (screens showing what checkpoints cover refresh). */
+    issued?: () => void;
+  },
   tickMs = 60_000,
 ): CheckpointTimer {
   const gateways = new Map<string, Awaited<ReturnType<typeof embeddedGateway>>>();
@@ -30,7 +35,10 @@ export function startCheckpointTimer(
       gateways.set(tenant.id, gw);
       try {
         const issued = await gw.checkpointer.tick(pools.requireGatewayPool());
-        if (issued) report.log(`checkpoint of ${tenant.slug} at size ${issued.size}`);
+        if (issued) {
+          report.log(`checkpoint of ${tenant.slug} at size ${issued.size}`);
+          report.issued?.();
+        }
       } catch (err) {
         if (err instanceof ArxFailure && err.code === 'CHECKPOINT_REFUSED') report.refused(tenant.slug, err.message);
         else report.log(`checkpoint of ${tenant.slug} failed: ${(err as Error).message}`);

@@ -1,7 +1,7 @@
 import { Alert, Card, Group, Loader, NumberInput, Stack, Title } from '@mantine/core';
 import { useState } from 'react';
 import { ErrorNotice } from '../app/ErrorNotice';
-import { CheckpointCoverNote, coveredEnd, uncoveredReason } from '../tenant/checkpoint-cover';
+import { CheckpointCoverNote, coveredEnd, uncoveredReason, useDefaultEnd } from '../tenant/checkpoint-cover';
 import { noEvidenceRole, useEvidenceTenant } from '../tenant/use-evidence-tenant';
 import { ExportBundleButton, ExportedBundleView, type ExportedBundle } from './ExportBundle';
 
@@ -34,7 +34,7 @@ export function ExportRangeCard({ onExported }: { onExported: () => void }) {
  */
 function RangeForm({ tenant, onExported }: { tenant: Tenant; onExported: () => void }) {
   const [from, setFrom] = useState<number>(0);
-  const [to, setTo] = useState<number>(coveredEnd(tenant) ?? 0);
+  const [to, setTo] = useDefaultEnd<number>(coveredEnd(tenant) ?? 0);
   const [exported, setExported] = useState<ExportedBundle | null>(null);
   const rangeOk = Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= from;
   const uncovered = rangeOk ? uncoveredReason(tenant, to) : null;

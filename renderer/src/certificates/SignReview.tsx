@@ -6,7 +6,7 @@ import { ErrorNotice } from '../app/ErrorNotice';
 import { localSeconds } from '../app/Readable';
 import { utcTime } from '../app/time';
 import { SignDialog } from '../signing/SignDialog';
-import { CheckpointCoverNote, coveredEnd, type CoveredChain } from '../tenant/checkpoint-cover';
+import { CheckpointCoverNote, coveredEnd, useDefaultEnd, type CoveredChain } from '../tenant/checkpoint-cover';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -90,7 +90,7 @@ export function SignReview({
 }) {
   const [fromSeq, setFrom] = useState<number | string>(0);
   // By default up to the newest signed checkpoint, so that the certificate can be exported as a bundle.
-  const [toSeq, setTo] = useState<number | string>(coveredEnd(chain) ?? Math.max(0, chain.events - 1));
+  const [toSeq, setTo] = useDefaultEnd<number | string>(coveredEnd(chain) ?? Math.max(0, chain.events - 1));
   const uncovered = typeof toSeq === 'number' ? uncoveredReview(chain, toSeq) : null;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ArxError | null>(null);

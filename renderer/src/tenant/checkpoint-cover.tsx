@@ -1,4 +1,5 @@
 import { Text } from '@mantine/core';
+import { useState } from 'react';
 import { plural } from '../app/format';
 import { relativeTime, utcTime } from '../app/time';
 
@@ -15,6 +16,27 @@ const n = (x: number) => x.toLocaleString('en-US');
 /** The last seq the newest signed checkpoint covers, or null when it covers no event yet. */
 export function coveredEnd(t: CoveredChain): number | null {
   return t.checkpointedEvents > 0 ? t.checkpointedEvents - 1 : null;
+}
+
+/**
+ * A "To seq" that follows `fallback` (the newest checkpoint's end, refreshed while the screen stays
+ * open) until the operator types a value of their own.
+ */
+export function useDefaultEnd<T extends number | string>(fallback: T): [T, (v: T) => void] {
+  const [value, setValue] = useState<T>(fallback);
+  const [edited, setEdited] = useState(false);
+  const [seen, setSeen] = useState<T>(fallback);
+  if (seen !== fallback) {
+    setSeen(fallback);
+    if (!edited) setValue(fallback);
+  }
+  return [
+    value,
+    (v: T) => {
+      setValue(v);
+      setEdited(true);
+    },
+  ];
 }
 
 /**

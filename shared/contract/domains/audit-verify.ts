@@ -233,4 +233,9 @@ export const auditVerifyEvents = {
     payload: VerifyStatusSchema,
     summary: 'A verification job progressed, finished, failed or was cancelled.',
   },
+  'audit.checkpointed': {
+    // Only when: what it covers, and in which tenant, is read through audit.tenants (with its role checks).
+    payload: z.object({ at: z.string() }).strict(),
+    summary: "A signed checkpoint was issued by the console's own (embedded) gateway: audit.tenants has changed.",
+  },
 } as const;
