@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClassificationLevelSchema } from '../config/classification';
 import { PinSchema, def, empty, type CommandDef } from './define';
 import { adminCommands } from './domains/admin';
+import { adminAccessReviewCommands } from './domains/admin-access-review';
 import { adminGatewayKeyCommands } from './domains/admin-gateway-keys';
 import { auditExplorerCommands } from './domains/audit-explorer';
 import { auditVerifyCommands } from './domains/audit-verify';
@@ -294,6 +295,7 @@ export const commands = {
   ...adminCommands,
   ...companionCommands,
   ...adminGatewayKeyCommands,
+  ...adminAccessReviewCommands,
 } as const satisfies Record<string, CommandDef>;
 
 export type Commands = typeof commands;

@@ -9,6 +9,7 @@ import { BUNDLE_SAMPLES } from './valid-requests/bundle';
 import { ADMIN_SAMPLES } from './valid-requests/admin';
 import { COMPANION_SAMPLES } from './valid-requests/companion';
 import { ADMIN_GATEWAY_KEY_SAMPLES } from './valid-requests/admin-gateway-keys';
+import { ADMIN_ACCESS_REVIEW_SAMPLES } from './valid-requests/admin-access-review';
 
 /**
  * One valid request per contract command. Typed so that adding a command without a sample here
@@ -39,4 +40,5 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   ...ADMIN_SAMPLES,
   ...COMPANION_SAMPLES,
   ...ADMIN_GATEWAY_KEY_SAMPLES,
+  ...ADMIN_ACCESS_REVIEW_SAMPLES,
 };

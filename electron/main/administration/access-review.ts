@@ -43,24 +43,30 @@ export function accessReview(
     const prev = expiry.get(c.operatorId);
     if (!prev || c.notAfter < prev) expiry.set(c.operatorId, c.notAfter);
   }
-  return grants.map((g) => {
-    const { grant, approval } = grantChecks(g, certs);
-    const exp = expiry.get(g.operatorId) ?? null;
-    return {
-      tenant: g.tenantSlug,
-      edipi: g.edipi,
-      displayName: g.displayName,
-      operatorStatus: g.status,
-      role: g.role,
-      since: g.grantedAt.toISOString(),
-      grantedBy: g.grantedBy,
-      approvedBy: g.approvedBy,
-      grant,
-      approval,
-      certificatesExpire: exp ? exp.toISOString() : null,
-      expiresSoon: exp !== null && exp.getTime() <= warnUntil,
-    };
-  });
+  return grants.map((g) => reviewEntry(g, grantChecks(g, certs), expiry.get(g.operatorId) ?? null, warnUntil));
+}
+
+/** One grant as the review shows it, its two checks made. */
+export function reviewEntry(
+  g: GrantForReview,
+  checks: { grant: SignatureCheck; approval: SignatureCheck },
+  expires: Date | null,
+  warnUntil: number,
+): AccessReviewEntry {
+  return {
+    tenant: g.tenantSlug,
+    edipi: g.edipi,
+    displayName: g.displayName,
+    operatorStatus: g.status,
+    role: g.role,
+    since: g.grantedAt.toISOString(),
+    grantedBy: g.grantedBy,
+    approvedBy: g.approvedBy,
+    grant: checks.grant,
+    approval: checks.approval,
+    certificatesExpire: expires ? expires.toISOString() : null,
+    expiresSoon: expires !== null && expires.getTime() <= warnUntil,
+  };
 }
 
 const CSV_COLUMNS: (keyof AccessReviewEntry)[] = [
@@ -68,13 +74,19 @@ const CSV_COLUMNS: (keyof AccessReviewEntry)[] = [
   'grant', 'approval', 'certificatesExpire', 'expiresSoon',
 ]; // prettier-ignore
 
+const cell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The CSV header line, CRLF-terminated. */
+export const ACCESS_REVIEW_CSV_HEADER = CSV_COLUMNS.join(',') + '\r\n';
+
+/** CSV lines of these entries, each CRLF-terminated (a streamed export writes them a batch at a time). */
+export const accessReviewCsvLines = (entries: readonly AccessReviewEntry[]): string =>
+  entries.map((e) => CSV_COLUMNS.map((k) => cell(e[k])).join(',') + '\r\n').join('');
+
 /** The review as CSV (RFC 4180: quoted where needed, CRLF line ends). */
 export function accessReviewCsv(entries: readonly AccessReviewEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\r\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return (
-    [CSV_COLUMNS.join(','), ...entries.map((e) => CSV_COLUMNS.map((k) => cell(e[k])).join(','))].join('\r\n') + '\r\n'
-  );
+  return ACCESS_REVIEW_CSV_HEADER + accessReviewCsvLines(entries);
 }

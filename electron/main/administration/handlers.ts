@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { X509Certificate } from '@peculiar/x509';
 import { ArxFailure, requireOperator, type OperatorSession } from '../../../shared/contract';
 import type { adminCommands } from '../../../shared/contract/domains/admin';
 import type { adminGatewayKeyCommands } from '../../../shared/contract/domains/admin-gateway-keys';
+import type { adminAccessReviewCommands } from '../../../shared/contract/domains/admin-access-review';
 import { systemTenantId } from '../controlplane/repos/administration';
 import {
   adminActiveCertificates,
@@ -16,7 +14,8 @@ import {
 } from '../controlplane/repos/administration-reads';
 import { withTenant } from '../controlplane/tenant-session';
 import type { DomainDeps, DomainHandlers } from '../handlers/domain-deps';
-import { accessReview, accessReviewCsv } from './access-review';
+import { accessReview } from './access-review';
+import { accessReviewHandlers } from './access-review-handlers';
 import { Administration, type AdminSigner, type Role } from './admin-steps';
 import { enrolmentCard, parseCertificateFile } from './card-certificates';
 import { gatewayKeyHandlers } from './gateway-key-handlers';
@@ -27,9 +26,10 @@ type CertificateFile = { name: string; base64: string };
 
 type AdminHandlers = DomainHandlers<typeof adminCommands>;
 type GatewayKeyHandlers = DomainHandlers<typeof adminGatewayKeyCommands>;
+type AccessReviewHandlers = DomainHandlers<typeof adminAccessReviewCommands>;
 
 /** Handlers for shared/contract/domains/admin.ts: the logged-in administrator's own pool and card. */
-export function createAdminHandlers(deps: DomainDeps): AdminHandlers & GatewayKeyHandlers {
+export function createAdminHandlers(deps: DomainDeps): AdminHandlers & GatewayKeyHandlers & AccessReviewHandlers {
   const ctx = new AdminContext(deps);
   return {
     ...tenantHandlers(ctx),
@@ -224,24 +224,6 @@ function grantHandlers(
       const { op, admin } = ctx.steps(`Revoke ${role} from ${target.edipi}`, pin);
       await admin.revokeRole({ tenantId, operatorId, edipi: target.edipi, role, by: op.operatorId });
       return { state: 'revoked' as const };
-    },
-  };
-}
-
-function accessReviewHandlers(
-  ctx: AdminContext,
-): Pick<AdminHandlers, 'admin.accessReview' | 'admin.accessReviewCsv' | 'admin.accessReviewExport'> {
-  return {
-    'admin.accessReview': () => ctx.review(),
-    'admin.accessReviewCsv': async () => ({ csv: accessReviewCsv(await ctx.review()) }),
-    'admin.accessReviewExport': async () => {
-      const entries = await ctx.review();
-      const csv = accessReviewCsv(entries);
-      const dir = join(ctx.deps.config.dataDir, 'exports');
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const path = join(dir, `access-review-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
-      writeFileSync(path, csv, { mode: 0o600, flag: 'wx' });
-      return { path, rows: entries.length, sha256: createHash('sha256').update(csv).digest('hex') };
     },
   };
 }

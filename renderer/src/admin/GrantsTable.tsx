@@ -1,11 +1,10 @@
-import { Badge, Button, Group, Pagination, Table, Text, TextInput } from '@mantine/core';
-import { useMemo, useState } from 'react';
-import type { ResponseOf } from '../../../shared/contract';
+import { Badge, Button, Checkbox, Group, Loader, Pagination, Table, Text, TextInput } from '@mantine/core';
+import { ErrorNotice } from '../app/ErrorNotice';
 import { TableHead } from '../app/Loaded';
 import { utcDay } from './use-admin-data';
+import { PAGE_SIZE, useReviewPage, type ReviewEntry, type ReviewPage } from './use-review-page';
 
-export type ReviewEntry = ResponseOf<'admin.accessReview'>[number];
-const PAGE = 100;
+export type { ReviewEntry };
 
 const CHECK: Record<ReviewEntry['grant'], { label: string; color: string }> = {
   verified: { label: 'signature verified', color: 'green' },
@@ -23,10 +22,6 @@ function Check({ value }: { value: ReviewEntry['grant'] }) {
     </Badge>
   );
 }
-
-/** Lower-case text a filter matches: tenant, EDIPI, name, role, and the check states. */
-const haystack = (e: ReviewEntry) =>
-  `${e.tenant} ${e.edipi} ${e.displayName} ${e.role} ${e.grant} ${e.approval} ${e.operatorStatus}`.toLowerCase();
 
 const COLUMNS = [
   'Tenant',
@@ -97,60 +92,77 @@ function GrantRow({
   );
 }
 
-/** The entries a filter matches, and the page of them shown. */
-function useFilteredPage(entries: readonly ReviewEntry[]) {
-  const [filter, setFilterText] = useState('');
-  const [page, setPage] = useState(1);
-  const shown = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return f ? entries.filter((e) => haystack(e).includes(f)) : entries;
-  }, [entries, filter]);
-  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
-  const at = Math.min(page, pages);
-  const setFilter = (text: string) => {
-    setFilterText(text);
-    setPage(1);
-  };
-  return { filter, setFilter, shown, pages, at, setPage, rows: shown.slice((at - 1) * PAGE, at * PAGE) };
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** "Grants 101–200 of 1,234 matching (200,001 in all)". */
+function shownText(p: ReviewPage, filtered: boolean): string {
+  if (p.matching === 0) return filtered ? `No grant matches (${n(p.total)} in all)` : 'No grants';
+  const from = (p.page - 1) * p.pageSize + 1;
+  const to = from + p.entries.length - 1;
+  const range = `Grants ${n(from)}–${n(to)} of ${n(p.matching)}`;
+  return filtered ? `${range} matching (${n(p.total)} in all)` : range;
 }
 
 /**
- * The grants of the access review, filtered and a page at a time (a review of many thousand
- * grants renders one page). `revoke` gives a row its Revoke action, or null for none.
+ * The grants of the access review a page at a time: filtered, counted and ordered by the control
+ * plane, each page's signatures checked when it is read. `revoke` gives a row its Revoke action,
+ * or null for none; `round` re-reads the page when it changes.
  */
 export function GrantsTable({
-  entries,
   labelledBy,
   revoke,
   who = (id) => id,
+  round = 0,
+  onPage,
 }: {
-  entries: readonly ReviewEntry[];
   labelledBy: string;
   revoke?: (e: ReviewEntry) => (() => void) | null;
   /** How an operator id is shown (their EDIPI when the list of operators is at hand). */
   who?: (operatorId: string) => string;
+  round?: string | number;
+  /** Told of each page read (the panel shows the counts). */
+  onPage?: (p: ReviewPage) => void;
 }) {
-  const { filter, setFilter, shown, pages, at, setPage, rows } = useFilteredPage(entries);
+  const r = useReviewPage(round, onPage);
+  const p = r.page;
+  const filtered = r.query.text !== '' || r.query.problemsOnly || r.query.expiringOnly;
+  const pages = p ? Math.max(1, Math.ceil(p.matching / PAGE_SIZE)) : 1;
   return (
     <>
-      <Group justify="space-between" mb="xs">
-        <TextInput
-          label="Filter"
-          placeholder="tenant, EDIPI, name, role or check"
-          value={filter}
-          onChange={(e) => setFilter(e.currentTarget.value)}
-          w={320}
-        />
-        <Text size="sm" role="status">
-          {shown.length === entries.length ? `${entries.length} grants` : `${shown.length} of ${entries.length} grants`}
-        </Text>
+      <Group justify="space-between" align="flex-end" mb="xs">
+        <Group align="flex-end">
+          <TextInput
+            label="Filter"
+            description="Tenant, EDIPI, name, role or status"
+            value={r.text}
+            onChange={(e) => r.setText(e.currentTarget.value)}
+            w={300}
+          />
+          <Checkbox
+            label={p ? `Problems only (${n(p.unsigned + (p.verifiedAll?.problems ?? 0))})` : 'Problems only'}
+            checked={r.query.problemsOnly}
+            onChange={(e) => r.setProblemsOnly(e.currentTarget.checked)}
+          />
+          <Checkbox
+            label={p ? `Certificates expiring soon (${n(p.expiring)})` : 'Certificates expiring soon'}
+            checked={r.query.expiringOnly}
+            onChange={(e) => r.setExpiringOnly(e.currentTarget.checked)}
+          />
+        </Group>
+        <Group gap="xs">
+          {r.reading && <Loader size="xs" aria-label="Reading the grants" />}
+          <Text size="sm" role="status" data-testid="grants-shown">
+            {p ? shownText(p, filtered) : ''}
+          </Text>
+        </Group>
       </Group>
-      <Table withTableBorder striped aria-labelledby={labelledBy}>
+      {r.error && <ErrorNotice error={r.error} title="The grants could not be read" />}
+      <Table withTableBorder striped aria-labelledby={labelledBy} aria-busy={r.reading}>
         <TableHead columns={[...COLUMNS, revoke && 'Change']} />
         <Table.Tbody>
-          {rows.map((e) => (
+          {(p?.entries ?? []).map((e) => (
             <GrantRow
-              key={`${e.tenant}/${e.edipi}/${e.role}`}
+              key={`${e.tenantId}/${e.operatorId}/${e.role}`}
               e={e}
               who={who}
               withChange={!!revoke}
@@ -159,7 +171,18 @@ export function GrantsTable({
           ))}
         </Table.Tbody>
       </Table>
-      {pages > 1 && <Pagination total={pages} value={at} onChange={setPage} mt="sm" aria-label="Pages of grants" />}
+      {pages > 1 && (
+        <Pagination
+          total={pages}
+          value={p?.page ?? 1}
+          onChange={r.goTo}
+          withEdges
+          mt="sm"
+          aria-label="Pages of grants"
+          getControlProps={(control) => ({ 'aria-label': `${control[0]!.toUpperCase()}${control.slice(1)} page` })}
+          getItemProps={(page) => ({ 'aria-label': `Page ${n(page)} of ${n(pages)}` })}
+        />
+      )}
     </>
   );
 }
