@@ -185,6 +185,8 @@ export interface BundleReport {
   warnings: BundleFinding[];
   /** The ML-DSA-87 manifest signature, apart from the classical checks (absent on a fatal report). */
   pq?: BundlePqResult;
+  /** Each fidelity certificate's ML-DSA-87 companion signature (codes REVIEW_PQ_…), when the bundle has any. */
+  pqReviews?: (BundlePqResult & { id: string; member: string })[];
   /**
    * The witnesses' cosignatures on the bundle's anchoring checkpoint, judged against the auditor's
    * trusted witness keys (`--witness-key`, trust dir witness-keys.txt); only when any were given.
@@ -324,7 +326,8 @@ const DsseSchema = z
     payloadType: z.string().min(1).max(256),
     payload: z.string().max(16 * 2 ** 20),
     signatures: z
-      .array(z.object({ keyid: z.string().max(128), sig: z.string().max(4096) }).strict())
+      // 8192: room for an ML-DSA-87 companion signature (4627 bytes, 6172 in base64) beside the card's.
+      .array(z.object({ keyid: z.string().max(128), sig: z.string().max(8192) }).strict())
       .min(1)
       .max(16),
   })

@@ -21,4 +21,9 @@ export const COMPANION_ERROR_CODES = [
   'BUNDLE_PQ_ATTESTATION_OTHER_CARD',
   /** The attestation of the signing key is malformed or its card signature does not verify. */
   'BUNDLE_PQ_ATTESTATION_INVALID',
+  // the ML-DSA-87 signature on a fidelity certificate (docs/fidelity-certificates.md), same meanings
+  'REVIEW_PQ_SIGNATURE_MISSING',
+  'REVIEW_PQ_SIGNATURE_INVALID',
+  'REVIEW_PQ_ATTESTATION_OTHER_CARD',
+  'REVIEW_PQ_ATTESTATION_INVALID',
 ] as const;

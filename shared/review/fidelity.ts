@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VerifyResultSchema } from '../contract/domains/audit-verify';
 import { DSSE_PAYLOAD_TYPE_INTOTO, DsseEnvelopeSchema, openEnvelope, type DsseEnvelope } from '../dsse';
+import { isPqKeyId } from '../companion/pq-signature';
 import { hex32Schema, uuidSchema } from '../ids';
 
 /**
@@ -114,6 +115,11 @@ export const FidelityPredicateSchema = z
         /** The Digital Signature certificate, DER in base64. */
         certificate: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
         roles: z.array(z.string()),
+        /**
+         * The reviewer's companion key attestation (docs/companion-keys.md §3), when the certificate
+         * also carries their ML-DSA-87 signature (a second DSSE signature, keyid `mldsa87:<key id>`).
+         */
+        companionAttestation: DsseEnvelopeSchema.optional(),
       })
       .strict(),
     /**
@@ -142,10 +148,13 @@ export const FidelityStatementSchema = z
   .strict();
 export type FidelityStatement = z.infer<typeof FidelityStatementSchema>;
 
-/** The envelope of a fidelity certificate: DSSE with the in-toto payload type and exactly one signature (the reviewer's). */
+/**
+ * The envelope of a fidelity certificate: DSSE with the in-toto payload type, the reviewer's card
+ * signature first, optionally followed by their ML-DSA-87 companion signature (keyid `mldsa87:…`).
+ */
 export const FidelityEnvelopeSchema = DsseEnvelopeSchema.extend({
   payloadType: z.literal(FIDELITY_PAYLOAD_TYPE),
-  signatures: DsseEnvelopeSchema.shape.signatures.length(1),
+  signatures: DsseEnvelopeSchema.shape.signatures.min(1).max(2),
 }).strict();
 export type FidelityEnvelope = z.infer<typeof FidelityEnvelopeSchema>;
 
@@ -219,6 +228,15 @@ export function openFidelityCertificate(input: unknown): OpenedFidelityCertifica
       code: 'REVIEW_STATEMENT_INVALID',
       message: 'the subject name, range, tree size and tenant do not agree',
       path: 'subject.0',
+    };
+  }
+  const second = env.data.signatures[1];
+  if (second && !isPqKeyId(second.keyid)) {
+    return {
+      ok: false,
+      code: 'REVIEW_ENVELOPE_INVALID',
+      message: 'a second signature must be the ML-DSA-87 companion signature (keyid mldsa87:…)',
+      path: 'signatures.1.keyid',
     };
   }
   if (env.data.signatures[0]!.keyid !== s.predicate.reviewer.certificateSha256) {

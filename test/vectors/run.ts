@@ -14,6 +14,7 @@ export async function runVector(
   const codes = r.checks.flatMap((c) => c.findings.map((f) => f.code));
   // The post-quantum result is reported apart (bundle-format §11): an invalid one counts as a finding.
   if (r.pq?.state === 'invalid' && r.pq.code) codes.push(r.pq.code);
+  for (const q of r.pqReviews ?? []) if (q.state === 'invalid' && q.code) codes.push(q.code);
   codes.sort();
   return { exit: r.ok ? 0 : 1, codes, warnings: r.warnings.map((w) => w.code).sort() };
 }

@@ -128,7 +128,9 @@ async function checkWholeBundle(
   report.checks = s.checks.report();
   // The post-quantum signature apart: absent fails only --require-pq; present and wrong fails the bundle.
   report.pq = checkPq(s, manifest);
-  report.ok = report.checks.every((c) => c.ok) && report.pq.state !== 'invalid';
+  if (s.reviewPq.length) report.pqReviews = s.reviewPq;
+  report.ok =
+    report.checks.every((c) => c.ok) && report.pq.state !== 'invalid' && s.reviewPq.every((r) => r.state !== 'invalid');
   const witnessing = judgeBundleWitnesses(s, opts.trust);
   if (witnessing) {
     report.witnessing = witnessing;

@@ -115,8 +115,9 @@ export function formatBundleReport(r: BundleReport): string {
   lines.push(
     `Classical (card) signature: ${r.checks.find((c) => c.id === 'manifest-signature')?.ok ? 'valid' : 'NOT VALID'}.`,
   );
-  lines.push(pqLine(r));
-  const failed = r.checks.filter((c) => !c.ok).length + (r.pq?.state === 'invalid' ? 1 : 0);
+  lines.push(pqLine(r), ...reviewPqLines(r));
+  const pqFailed = [r.pq, ...(r.pqReviews ?? [])].filter((x) => x?.state === 'invalid').length;
+  const failed = r.checks.filter((c) => !c.ok).length + pqFailed;
   lines.push(r.ok ? 'VERIFIED: every check holds.' : `FAILED: ${failed} check(s) failed.`);
   // Accepted only on the auditor's explicit flag: the last thing they read.
   if (r.warnings.some((w) => w.code === 'GATEWAY_KEYS_UNPINNED'))
@@ -135,11 +136,30 @@ function pqLine(r: BundleReport): string {
   return `✗ Post-quantum (ML-DSA-87) signature: ${pq.code}: ${pq.message}`;
 }
 
-/** With --require-pq: a classically verified bundle without a valid ML-DSA-87 signature still fails. */
+/** Each fidelity certificate's post-quantum result (docs/fidelity-certificates.md), one line each. */
+function reviewPqLines(r: BundleReport): string[] {
+  return (r.pqReviews ?? []).map((q) =>
+    q.state === 'valid'
+      ? `Post-quantum (ML-DSA-87) signature on fidelity certificate ${q.id}: valid, companion key ${q.keyId}.`
+      : q.state === 'absent'
+        ? `Post-quantum (ML-DSA-87) signature on fidelity certificate ${q.id}: none.`
+        : `✗ Post-quantum (ML-DSA-87) signature on fidelity certificate ${q.id}: ${q.code}: ${q.message}`,
+  );
+}
+
+/**
+ * With --require-pq: a classically verified bundle still fails unless the manifest and every
+ * fidelity certificate in it carry a valid ML-DSA-87 signature.
+ */
 export function requirePqFailure(r: BundleReport): string | null {
-  if (r.fatal || r.pq?.state === 'valid') return null;
+  if (r.fatal) return null;
   const pq = r.pq ?? { code: 'BUNDLE_PQ_SIGNATURE_MISSING', message: 'the manifest has no ML-DSA-87 signature' };
-  return `NOT POST-QUANTUM VERIFIED (--require-pq) — ${pq.code}: ${pq.message}`;
+  const notValid = [
+    ...(r.pq?.state === 'valid' ? [] : [pq]),
+    ...(r.pqReviews ?? []).filter((q) => q.state !== 'valid'),
+  ];
+  if (notValid.length === 0) return null;
+  return notValid.map((x) => `NOT POST-QUANTUM VERIFIED (--require-pq) — ${x.code}: ${x.message}`).join('\n');
 }
 
 function locationText(loc: Record<string, string | number>): string {

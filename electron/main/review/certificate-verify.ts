@@ -11,6 +11,8 @@ import { loadBlake3 } from '../crypto/blake3';
 import type { TrustStore } from '../pki/trust-store';
 import type { ValidationPolicy } from '../pki/validate';
 import { sha256Hex, verifyCardSignature } from './card-signature';
+import { judgeReviewPq } from '../companion/pq-signature';
+import type { PqResult } from '../../../shared/companion';
 import { summaryOf, type CertificateSummary } from './certificate-summary';
 import { rangeDigests } from './range-digest';
 import { checkSigner, type SignerReport } from './signer-check';
@@ -21,7 +23,7 @@ export const READ_ROLES: ReadonlySet<string> = new Set(declaredRoles(commands['r
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skipped';
 export interface CertificateCheck {
-  id: 'envelope' | 'signature' | 'signer-path' | 'signer-revocation' | 'chain' | 'audit-event';
+  id: 'envelope' | 'signature' | 'pq-signature' | 'signer-path' | 'signer-revocation' | 'chain' | 'audit-event';
   status: CheckStatus;
   code: string | null;
   message: string;
@@ -42,6 +44,8 @@ export interface CertificateVerification {
     path: string[];
   } | null;
   auditEvent: { seq: number; time: string } | null;
+  /** The ML-DSA-87 companion signature, judged apart from the card's. */
+  pq?: PqResult;
 }
 
 export interface VerifyDeps {
@@ -108,6 +112,20 @@ async function signerChecks(deps: VerifyDeps, certDer: Uint8Array, signedAt: Dat
     );
     return null;
   }
+}
+
+/** The companion signature as a check: absent is no failure unless required; present and wrong always is. */
+function pqCheck(pq: PqResult, required: boolean): CertificateCheck {
+  if (pq.state === 'valid')
+    return check(
+      'pq-signature',
+      'pass',
+      null,
+      `The ML-DSA-87 signature verifies with companion key ${pq.keyId!.slice(0, 16)}…, attested by the reviewer's card.`,
+    );
+  if (pq.state === 'invalid') return check('pq-signature', 'fail', pq.code, pq.message ?? '');
+  const message = 'No ML-DSA-87 companion signature: the certificate is signed classically only.';
+  return check('pq-signature', required ? 'fail' : 'skipped', pq.code, message);
 }
 
 /** What no longer matches the statement's digests in the chain as it is today. */
@@ -187,7 +205,12 @@ function auditEventCheck(ev: { seq: number; time: Date } | null, checks: Certifi
  * revocation at signing time, whether the statement still matches the chain today, and its audit
  * event. Every check runs and is reported; the first failure gives the code.
  */
-export async function verifyCertificate(deps: VerifyDeps, s: OperatorSession, envelope: unknown): Promise<Verified> {
+export async function verifyCertificate(
+  deps: VerifyDeps,
+  s: OperatorSession,
+  envelope: unknown,
+  opts: { requirePq?: boolean } = {},
+): Promise<Verified> {
   const checks: CertificateCheck[] = [];
   const opened = openFidelityCertificate(envelope);
   if (!opened.ok) {
@@ -218,6 +241,8 @@ export async function verifyCertificate(deps: VerifyDeps, s: OperatorSession, en
     const message = `The signature verifies over the DSSE PAE of the statement (SHA-256 ${sha256Hex(opened.payload).slice(0, 16)}…).`;
     checks.push(check('signature', 'pass', null, message));
   }
+  const pq = judgeReviewPq(opened.envelope, st, opened.signingInput, certDer);
+  checks.push(pqCheck(pq, opts.requirePq === true));
   const signer = await signerChecks(deps, certDer, new Date(p.reviewedAt), checks);
 
   // The chain today: only where this operator may read the tenant.
@@ -225,9 +250,9 @@ export async function verifyCertificate(deps: VerifyDeps, s: OperatorSession, en
     const message = 'The reviewed tenant is not one you may read here: the chain was not compared.';
     checks.push(check('chain', 'skipped', 'REVIEW_CHAIN_UNAVAILABLE', message));
     checks.push(check('audit-event', 'skipped', null, 'Not looked up (tenant not readable here).'));
-    return finish(checks, summary, signer, null);
+    return { ...finish(checks, summary, signer, null), pq };
   }
   const today = await chainToday(deps.pool(), st, checks, writerTrustOf(deps.trustStore, deps.policy));
-  if (!today) return finish(checks, summary, signer, null);
-  return finish(checks, summary, signer, auditEventCheck(today.ev, checks));
+  if (!today) return { ...finish(checks, summary, signer, null), pq };
+  return { ...finish(checks, summary, signer, auditEventCheck(today.ev, checks)), pq };
 }

@@ -18,6 +18,7 @@ import { prepareStatement, type ReviewRequest } from './review-prepare';
 import { signDraft, type SignedReview } from './review-sign';
 import type { SignerReport } from './signer-check';
 import type { WriterIdentity } from '../controlplane/chain-writer';
+import type { HeldCompanion } from '../companion/companion-enrol';
 import { writerTrustOf } from '../chain/writer-check';
 
 /**
@@ -49,6 +50,8 @@ export interface ReviewServiceDeps {
    * review can only be signed online.
    */
   offline?: OfflineSigning;
+  /** The operator's companion key in memory (CompanionService.current): certificates get its ML-DSA-87 signature. */
+  companion?: () => HeldCompanion | null;
   now?: () => Date;
 }
 
@@ -80,6 +83,7 @@ export class ReviewService {
       pool: this.deps.pool(),
       reverifyResult: this.deps.reverifyResult,
       writerTrust: writerTrustOf(this.deps.trustStore, this.deps.policy),
+      companion: this.deps.companion?.() ?? null,
       now: this.now,
     };
     const statement = await prepareStatement(deps, s, req);
@@ -111,6 +115,7 @@ export class ReviewService {
       sign: this.deps.sign,
       ...(this.deps.eventWriter ? { eventWriter: this.deps.eventWriter } : {}),
       offline: this.deps.offline,
+      ...(this.deps.companion ? { companion: this.deps.companion } : {}),
       now: this.now,
     };
     return signDraft(deps, s, draft, req.pin, () => this.drafts.forget(req.draftId));
@@ -148,7 +153,10 @@ export class ReviewService {
   }
 
   /** Verifies a certificate, stored or imported: every check runs; the first failure gives the code. */
-  async verify(input: { envelope: unknown }): Promise<CertificateVerification & { report: SignerReport | null }> {
-    return verifyCertificate(this.deps, this.operator(), input.envelope);
+  async verify(input: {
+    envelope: unknown;
+    requirePq?: boolean;
+  }): Promise<CertificateVerification & { report: SignerReport | null }> {
+    return verifyCertificate(this.deps, this.operator(), input.envelope, { requirePq: input.requirePq === true });
   }
 }

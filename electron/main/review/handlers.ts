@@ -42,7 +42,8 @@ export function createReviewHandlers(deps: DomainDeps): DomainHandlers<typeof re
     'review.get': (req) => storedCertificate(service, req),
     'review.verify': async (req) => {
       const src = req.source;
-      const { report: _report, ...result } = await service.verify({ envelope: await envelopeOf(src) });
+      const envelope = await envelopeOf(src);
+      const { report: _report, ...result } = await service.verify({ envelope, requirePq: req.requirePq === true });
       void _report;
       return result;
     },
@@ -62,6 +63,7 @@ function createReviewService(deps: DomainDeps, jobs: ReverifyJobs): ReviewServic
     trustStore: deps.trustStore,
     policy: { policyArcs: deps.config.card.policyArcs, staleCrl: deps.config.card.staleCrl },
     reverifyResult: (jobId, owner) => jobs.finished(jobId, owner),
+    companion: () => deps.companion.current(),
     offline: {
       writes: deps.offline.writes,
       enqueue: (payload, summary) => deps.offline.writes.enqueue(REVIEW_OUTBOX_KIND, payload, summary),
@@ -87,10 +89,12 @@ function describeOfflineReview(deps: DomainDeps): void {
     },
     'review.verify': {
       kind: 'verification',
-      key: ({ source: src }) =>
-        src.kind === 'stored'
+      key: ({ source: src, requirePq }) => ({
+        ...(src.kind === 'stored'
           ? { q: 'review.verify', tenantId: src.tenantId, id: src.id }
-          : { q: 'review.verify', envelopeSha256: createHash('sha256').update(src.envelope).digest('hex') },
+          : { q: 'review.verify', envelopeSha256: createHash('sha256').update(src.envelope).digest('hex') }),
+        ...(requirePq ? { requirePq: true } : {}),
+      }),
       notCached: ({ source: src }) =>
         src.kind === 'stored'
           ? notCachedHere("this certificate's verification", { tenantId: src.tenantId, id: src.id })

@@ -12,6 +12,7 @@ import { tenantById } from '../controlplane/repos/tenants';
 import { withTenant } from '../controlplane/tenant-session';
 import { sha256Hex, verifyCardSignature } from './card-signature';
 import { rangeDigests } from './range-digest';
+import { judgeReviewPq } from '../companion/pq-signature';
 
 /**
  * Reviews signed while the control plane was unreachable: the signed envelope is
@@ -89,7 +90,7 @@ export function queuedReviewTenant(payload: unknown): string | null {
 /**
  * The delivery of kind `review.signed`. Checks, in this order (each refusal rejects the item with
  * its code): the payload and envelope parse and the signature verifies (REVIEW_ENVELOPE_INVALID /
- * REVIEW_STATEMENT_INVALID / REVIEW_SIGNATURE_INVALID / REVIEW_SIGNER_MISMATCH); the tenant exists
+ * REVIEW_STATEMENT_INVALID / REVIEW_SIGNATURE_INVALID / REVIEW_PQ_… / REVIEW_SIGNER_MISMATCH); the tenant exists
  * (REVIEW_TENANT_UNKNOWN); the chain today still has the reviewed root, head and predecessor
  * (REVIEW_CHAIN_CHANGED); then inside the delivery transaction, the signer still holds the isso
  * role there (REVIEW_ROLE_REQUIRED) and no certificate with this review id exists
@@ -137,6 +138,9 @@ function openQueuedReview(payload: unknown) {
       'The signature of the queued review does not verify over its statement.',
     );
   }
+  const pq = judgeReviewPq(opened.envelope, opened.statement, opened.signingInput, certDer);
+  if (pq.state === 'invalid')
+    throw new ArxFailure(pq.code ?? 'REVIEW_PQ_SIGNATURE_INVALID', `The queued review: ${pq.message}.`);
   if (p.reviewer.operatorId !== q.operatorId || p.reviewer.edipi !== q.edipi) {
     throw new ArxFailure(
       'REVIEW_SIGNER_MISMATCH',

@@ -21,6 +21,7 @@ import { loadBlake3 } from '../crypto/blake3';
 import { rangeDigests, type RangeDigests } from './range-digest';
 import { reverifyDecisions, type DecisionReverification } from './reverify';
 import type { WriterTrust } from '../chain/writer-check';
+import type { HeldCompanion } from '../companion/companion-enrol';
 
 /** A review's range and, optionally, the finished decision re-verification it takes over. */
 export interface ReviewRequest {
@@ -36,6 +37,8 @@ export interface PrepareDeps {
   reverifyResult?: (jobId: string, owner: string) => DecisionReverification | undefined;
   /** Trust anchors that authenticate console writers in the verification (writer-check.ts). */
   writerTrust?: WriterTrust | null;
+  /** The reviewer's companion key, when open: its attestation goes into the statement (a PQ signature follows). */
+  companion?: HeldCompanion | null;
   now: () => Date;
 }
 
@@ -107,10 +110,22 @@ interface StatementParts {
   decisions: DecisionReverification;
   digests: RangeDigests;
   reviewedAt: Date;
+  companion: HeldCompanion | null;
+}
+
+/**
+ * The companion attestation the statement carries: only one made by the card certificate that will
+ * sign and for this operator, else none (the certificate is then classical only).
+ */
+function attestationFor(held: HeldCompanion | null, s: OperatorSession, signingCertSha256: string) {
+  const st = held?.statement;
+  if (!st || st.signingCertificateSha256 !== signingCertSha256 || st.operatorId !== s.operatorId) return {};
+  return { companionAttestation: held!.attestation };
 }
 
 /** The in-toto statement the reviewer signs (docs/fidelity-certificates.md). */
-function fidelityStatement({ req, s, signingCert, verification, decisions, digests, reviewedAt }: StatementParts) {
+function fidelityStatement(parts: StatementParts) {
+  const { req, s, signingCert, verification, decisions, digests, reviewedAt } = parts;
   const intact = verification.verdict === 'intact' && decisions.mismatched === 0 && decisions.unverifiable === 0;
   const statement: FidelityStatement = {
     _type: INTOTO_STATEMENT_V1,
@@ -138,6 +153,7 @@ function fidelityStatement({ req, s, signingCert, verification, decisions, diges
         certificateSha256: signingCert.sha256,
         certificate: toBase64(new Uint8Array(signingCert.der)),
         roles: [...new Set(s.roles.filter((r) => r.tenantId === req.tenantId).map((r) => r.role))].sort(),
+        ...attestationFor(parts.companion, s, signingCert.sha256),
       },
       verification,
       decisions: decisionsSummary(decisions),
@@ -172,5 +188,14 @@ export async function prepareStatement(deps: PrepareDeps, s: OperatorSession, re
   const digests = await withTenant(pool, req.tenantId, (c) =>
     rangeDigests(c, req.tenantId, req.fromSeq, req.toSeq, b3),
   );
-  return fidelityStatement({ req, s, signingCert, verification, decisions, digests, reviewedAt: deps.now() });
+  return fidelityStatement({
+    req,
+    s,
+    signingCert,
+    verification,
+    decisions,
+    digests,
+    reviewedAt: deps.now(),
+    companion: deps.companion ?? null,
+  });
 }

@@ -12,6 +12,8 @@ import { sha256, verifyCardSignature } from './card-signature';
 import { summaryOf, type CertificateSummary } from './certificate-summary';
 import { insertCertificate, queuedReviewSummary, reviewSignedEvent, type QueuedReview } from './outbox-delivery';
 import type { StoredDraft } from './review-drafts';
+import type { HeldCompanion } from '../companion/companion-enrol';
+import { judgeReviewPq, pqSignatureEntry } from '../companion/pq-signature';
 
 export type SignedReview = CertificateSummary & { delivery: 'stored' | 'queued'; outboxItemId: string | null };
 
@@ -25,6 +27,8 @@ export interface SignDeps {
     writes: Pick<OfflineWrites, 'connected' | 'storeOrQueue'>;
     enqueue: (payload: QueuedReview, summary: string) => { id: string };
   };
+  /** The reviewer's companion key in memory (CompanionService.current), for the ML-DSA-87 signature. */
+  companion?: () => HeldCompanion | null;
   now: () => Date;
 }
 
@@ -46,11 +50,28 @@ async function storeCertificate(
   });
 }
 
+/**
+ * The ML-DSA-87 signature a statement that carries a companion attestation must get, made before
+ * the card signs (a lock while the PIN is asked for wipes the key): by the attested key, still open.
+ */
+function companionSignature(deps: SignDeps, st: FidelityStatement, signingInput: Uint8Array) {
+  const attestation = st.predicate.reviewer.companionAttestation;
+  if (!attestation) return null;
+  const held = deps.companion?.() ?? null;
+  if (!held || held.attestation.payload !== attestation.payload)
+    throw new ArxFailure(
+      'COMPANION_KEY_LOCKED',
+      'This review was prepared with your companion key, which is no longer open: log in again and prepare it again.',
+    );
+  return pqSignatureEntry(held, signingInput);
+}
+
 /** The draft's statement signed on the card (PIN for this signature), checked before anything is stored. */
 async function signedEnvelope(deps: SignDeps, draft: StoredDraft, pin: string): Promise<FidelityEnvelope> {
   const st = draft.statement;
   const a = st.subject[0]!.annotations;
   const signingInput = pae(FIDELITY_PAYLOAD_TYPE, draft.payload);
+  const pq = companionSignature(deps, st, signingInput);
   const purpose = `Fidelity certificate: review of ${st.predicate.verification.tenant.slug} seq ${a.fromSeq}–${a.toSeq} (${st.predicate.verdict})`;
   const signature = await deps.sign(purpose, sha256(signingInput), pin);
   if (signature.certificateSha256 !== st.predicate.reviewer.certificateSha256) {
@@ -66,9 +87,19 @@ async function signedEnvelope(deps: SignDeps, draft: StoredDraft, pin: string): 
       'The signature the card returned does not verify; nothing was stored.',
     );
   }
-  return envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [
+  const envelope = envelopeOf(FIDELITY_PAYLOAD_TYPE, draft.payload, [
     { keyid: signature.certificateSha256, sig: signature.signature },
+    ...(pq ? [pq] : []),
   ]) as FidelityEnvelope;
+  if (pq) checkPqBeforeStoring(envelope, st, signingInput, signature.certificateDer);
+  return envelope;
+}
+
+/** The finished envelope's companion signature judged as a verifier will: nothing is stored otherwise. */
+function checkPqBeforeStoring(env: FidelityEnvelope, st: FidelityStatement, input: Uint8Array, certDer: Uint8Array) {
+  const r = judgeReviewPq(env, st, input, certDer);
+  if (r.state !== 'valid')
+    throw new ArxFailure(r.code ?? 'REVIEW_PQ_SIGNATURE_INVALID', `${r.message}; nothing was stored.`);
 }
 
 /**

@@ -7,6 +7,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 const LABEL: Record<CertificateVerification['checks'][number]['id'], string> = {
   envelope: 'Envelope and statement',
   signature: 'DSSE signature',
+  'pq-signature': 'Post-quantum signature (ML-DSA-87, companion key)',
   'signer-path': "Signer's certificate path at signing time",
   'signer-revocation': "Signer's revocation status (CRLs)",
   chain: 'Statement matches the chain today',

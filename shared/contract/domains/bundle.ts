@@ -54,6 +54,21 @@ export const BundleReportSchema = z
       })
       .strict()
       .optional(),
+    /** Each fidelity certificate's ML-DSA-87 companion signature (docs/fidelity-certificates.md), apart. */
+    pqReviews: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            member: z.string(),
+            state: z.enum(['absent', 'valid', 'invalid']),
+            code: z.string().nullable(),
+            message: z.string().nullable(),
+            keyId: z.string().nullable(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Witness cosignatures on the anchoring checkpoint, when the auditor named witness keys (§5.3). */
     witnessing: z
       .object({

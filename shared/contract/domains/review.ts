@@ -97,9 +97,19 @@ export const ReviewDraftSchema = z
   .strict();
 export type ReviewDraft = z.infer<typeof ReviewDraftSchema>;
 
+/** A post-quantum (ML-DSA-87 companion) signature's result (shared/companion PqResult). */
+export const PqResultSchema = z
+  .object({
+    state: z.enum(['absent', 'valid', 'invalid']),
+    code: z.string().nullable(),
+    message: z.string().nullable(),
+    keyId: z.string().nullable(),
+  })
+  .strict();
+
 export const CertificateCheckSchema = z
   .object({
-    id: z.enum(['envelope', 'signature', 'signer-path', 'signer-revocation', 'chain', 'audit-event']),
+    id: z.enum(['envelope', 'signature', 'pq-signature', 'signer-path', 'signer-revocation', 'chain', 'audit-event']),
     status: z.enum(['pass', 'fail', 'warn', 'skipped']),
     code: z.string().nullable(),
     message: z.string(),
@@ -125,6 +135,8 @@ export const CertificateVerificationSchema = z
       .strict()
       .nullable(),
     auditEvent: z.object({ seq: z.number().int(), time: z.string() }).strict().nullable(),
+    /** The ML-DSA-87 companion signature, judged apart from the card's (absent, valid or invalid). */
+    pq: PqResultSchema.optional(),
     /** Present when answered from the local cache (control plane unreachable): the verification as it was at `at`. */
     cached: CachedMarkSchema.optional(),
   })
@@ -219,7 +231,13 @@ export const reviewCommands = {
   'review.verify': def({
     summary:
       "Verify a stored or imported certificate: DSSE signature, signer's path and CRL status at signing time, the chain today, its audit event.",
-    request: z.object({ source: CertificateSource }).strict(),
+    request: z
+      .object({
+        source: CertificateSource,
+        /** Fail a certificate without a valid ML-DSA-87 companion signature (REVIEW_PQ_SIGNATURE_MISSING). */
+        requirePq: z.boolean().optional(),
+      })
+      .strict(),
     response: CertificateVerificationSchema,
     requiresConsent: true,
     offline: 'cache',

@@ -24,6 +24,8 @@ import { migratedDatabase } from '../../support/pg';
 import { auditorTrustDir, publishCardSignedDefaultPolicy, seedCheckpointedTraffic } from '../bundle/support';
 import { runCli } from '../../../electron/main/cli/arx';
 import type { BundleReport } from '../../../shared/bundle';
+import { COMPANION_ATTESTATION_PAYLOAD_TYPE } from '../../../shared/companion';
+import type { FidelityStatement } from '../../../shared/review';
 
 /**
  * Companion keys (docs/companion-keys.md) with the real console, SoftHSM2 cards and PostgreSQL:
@@ -250,6 +252,62 @@ describe('companion keys', () => {
     expect(report.checks.filter((c) => !c.ok).map((c) => c.id)).toEqual([]);
     expect(code).toBe(0);
   }, 120_000);
+
+  it('a fidelity certificate signed with the key open carries its ML-DSA-87 signature, verified apart', async () => {
+    await loginCard({ call }, ADAMS);
+    const held = await settled();
+    expect(held.state).toBe('unlocked');
+    const tenantId = db.tenants.a;
+    const draft = await call<{ draftId: string; statement: FidelityStatement }>('review.prepare', {
+      tenantId,
+      fromSeq: 10,
+      toSeq: 120,
+      reverifyJobId: null,
+    });
+    expect(draft.statement.predicate.reviewer.companionAttestation?.payloadType).toBe(
+      COMPANION_ATTESTATION_PAYLOAD_TYPE,
+    );
+    const signed = await call<{ id: string }>('review.sign', { draftId: draft.draftId, pin: PIN });
+    const got = await call<{ envelope: string }>('review.get', { tenantId, id: signed.id });
+    const env = JSON.parse(got.envelope) as { signatures: { keyid: string; sig: string }[] };
+    expect(env.signatures.map((x) => x.keyid)).toEqual([
+      draft.statement.predicate.reviewer.certificateSha256,
+      `mldsa87:${held.keyId}`,
+    ]);
+    type V = { valid: boolean; code: string | null; pq?: { state: string; keyId: string | null } };
+    const v = await call<V>('review.verify', { source: { kind: 'stored', tenantId, id: signed.id }, requirePq: true });
+    expect(v.pq).toMatchObject({ state: 'valid', keyId: held.keyId });
+    // Imported with the ML-DSA-87 signature stripped: the card's still verifies, requirePq fails it.
+    env.signatures.pop();
+    const stripped = { kind: 'imported', envelope: JSON.stringify(env) };
+    expect(await call<V>('review.verify', { source: stripped })).toMatchObject({ pq: { state: 'absent' } });
+    expect(await call<V>('review.verify', { source: stripped, requirePq: true })).toMatchObject({
+      valid: false,
+      code: 'REVIEW_PQ_SIGNATURE_MISSING',
+    });
+    // The bundle exported for the review: manifest and certificate both post-quantum signed.
+    const out = await call<{ path: string }>('bundle.export', {
+      tenant: tenantId,
+      from: null,
+      to: null,
+      review: signed.id,
+      pin: PIN,
+      out: null,
+      encryptTo: [],
+      recipientFiles: [],
+      recoveryKey: null,
+    });
+    let text = '';
+    const code = await runCli(['bundle', 'verify', out.path, '--trust', trustDir, '--require-pq', '--json'], {
+      out: (t) => (text += t),
+      err: () => {},
+      env: {},
+      readStdin: async () => '',
+    });
+    const report = JSON.parse(text) as BundleReport;
+    expect(report.pqReviews).toEqual([expect.objectContaining({ id: signed.id, state: 'valid', keyId: held.keyId })]);
+    expect(code).toBe(0);
+  }, 180_000);
 
   it('card removal wipes the key from memory', async () => {
     await loginCard({ call }, ADAMS);

@@ -2,6 +2,8 @@ import { fromHex, toHex } from '../../../../shared/bytes';
 import { ReviewSchema, type BundleFinding, type BundleRange } from '../../../../shared/bundle';
 import { genesisHash } from '../../../../shared/chain';
 import type { DsseEnvelope } from '../../../../shared/dsse';
+import { openFidelityCertificate } from '../../../../shared/review';
+import { judgeReviewPq } from '../../companion/pq-signature';
 import { checkReviewSubject } from '../review-subject';
 import { verifyDsse, type SignerPaths } from './certificates';
 import { memberOf } from './parse';
@@ -37,6 +39,7 @@ export async function checkReviews(s: VerifyState, paths: SignerPaths, warnings:
           member: r.member,
         },
       );
+    judgePq(s, r, cert.der);
     const rg = s.range;
     if (rg && (r.toSeq < rg.from || r.fromSeq > rg.to))
       s.checks.fail(
@@ -49,6 +52,14 @@ export async function checkReviews(s: VerifyState, paths: SignerPaths, warnings:
     await paths.check(keyid, `the signer of fidelity certificate ${r.id}`, r.member);
     s.contents?.reviews.push({ id: r.id, fromSeq: r.fromSeq, toSeq: r.toSeq, createdAt: r.createdAt });
   }
+}
+
+/** Its ML-DSA-87 companion signature, apart (fidelity-certificates.md; an unreadable statement is judged elsewhere). */
+function judgePq(s: VerifyState, r: VerifyState['reviews'][number], certDer: Uint8Array): void {
+  const opened = openFidelityCertificate(r.envelope);
+  if (!opened.ok) return;
+  const pq = judgeReviewPq(opened.envelope, opened.statement, opened.signingInput, certDer);
+  s.reviewPq.push({ ...pq, id: r.id, member: r.member });
 }
 
 /** The signed subject against this bundle's own chain: only a subject about this chain counts. */

@@ -19,6 +19,7 @@ import type { EventDigestTally } from '../hash-protocol';
 import { Checks } from './checks';
 import type { ReplayState } from './decisions';
 import type { BundleContents, VerifyBundleOptions } from './types';
+import type { PqResult } from '../../../../shared/companion';
 
 export interface MemberSeen {
   name: string;
@@ -29,6 +30,8 @@ export interface MemberSeen {
 }
 
 export type BundleCheckpoint = ChainCheckpoint & { member: string; time: string; verified: boolean; note?: string };
+/** A fidelity certificate's post-quantum result in a bundle report. */
+export type ReviewPqResult = PqResult & { id: string; member: string };
 export type BundleCert = { der: Uint8Array; x: X509Certificate; node: NodeX509; member: string };
 export type BundlePolicy = { text?: Uint8Array; meta?: PolicyMeta; engine?: PolicyEngine | null };
 
@@ -99,6 +102,8 @@ export interface VerifyState {
   readonly replay: ReplayState;
   readonly policies: Map<string, BundlePolicy>;
   readonly reviews: (BundleReview & { member: string })[];
+  /** Each fidelity certificate's post-quantum result (judged apart from its card signature). */
+  readonly reviewPq: ReviewPqResult[];
   readonly certs: Map<string, BundleCert>;
   readonly crls: X509Crl[];
   /** cosignatures.json: each checkpoint member's witness cosignature lines (absent member: none). */
@@ -155,6 +160,7 @@ export async function createState(opts: VerifyBundleOptions, kernel: HashKernel)
     replay: { replay: null, missingVersions: new Set(), decisions: 0 },
     policies: new Map(),
     reviews: [],
+    reviewPq: [],
     certs: new Map(),
     crls: [],
   };
