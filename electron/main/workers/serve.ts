@@ -27,6 +27,12 @@ export function toArxError(err: unknown): ArxError {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Where a served module's messages come from and go to: a worker's parentPort or a child's IPC. */
+export interface ServePort {
+  post(message: WorkerMessage<unknown>, list?: TransferListItem[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
 /**
  * Runs `service` in this worker thread. Requests are handled one at a time in arrival order (those
  * that arrive during start-up wait for it); a handler that returns a promise is answered when it
@@ -35,7 +41,12 @@ export function toArxError(err: unknown): ArxError {
 export function serveWorker<Req, Res, Ctx = undefined>(service: WorkerService<Req, Res, Ctx>): void {
   const port = parentPort;
   if (!port) throw new Error('a worker module must run in a worker thread');
-  const send = (m: WorkerMessage<Res>, list?: TransferListItem[]) => port.postMessage(m, list);
+  servePort({ post: (m, list) => port.postMessage(m, list), onMessage: (l) => void port.on('message', l) }, service);
+}
+
+/** `serveWorker` over any port (a child process serves the same envelope over its IPC channel). */
+export function servePort<Req, Res, Ctx = undefined>(port: ServePort, service: WorkerService<Req, Res, Ctx>): void {
+  const send = (m: WorkerMessage<Res>, list?: TransferListItem[]) => port.post(m, list);
   let ctx: Ctx | undefined;
   let waiting: Envelope<Req>[] | null = [];
 
@@ -61,7 +72,7 @@ export function serveWorker<Req, Res, Ctx = undefined>(service: WorkerService<Re
     }
   };
 
-  port.on('message', (m: Envelope<Req>) => (waiting ? waiting.push(m) : handle(m)));
+  port.onMessage((m) => (waiting ? waiting.push(m as Envelope<Req>) : handle(m as Envelope<Req>)));
   Promise.resolve()
     .then(() => service.init?.())
     .then(
