@@ -17,6 +17,7 @@ const esm = [
   ['electron/main/app/main.ts', 'dist/electron/main.mjs'],
   ['electron/main/cli/main.ts', 'dist/electron/arx.mjs'],
   ['electron/main/start.ts', 'dist/electron/start.mjs'],
+  ['electron/main/card/pkcs11-host.ts', 'dist/electron/pkcs11-host.mjs'],
   ['electron/main/card/pkcs11-worker.ts', 'dist/electron/pkcs11-worker.mjs'],
   ['electron/main/policy/reverify-worker.ts', 'dist/electron/reverify-worker.mjs'],
   ['electron/main/chain/digest-worker.ts', 'dist/electron/chain-digest-worker.mjs'],

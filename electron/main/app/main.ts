@@ -10,6 +10,7 @@ import { APP_SCHEME, devToolsAllowed } from '../shell/window-policy';
 import { guardContents, hardenSession } from './harden-session';
 import { registerIpcAdapter } from './ipc-adapter';
 import { createMainWindow } from './main-window';
+import { utilityProcessLauncher } from './utility-process';
 
 /**
  * Electron entry (bundled to dist/electron/main.mjs). Lifecycle and wiring only: every decision
@@ -56,7 +57,7 @@ async function start(devTools: boolean): Promise<void> {
   } catch (err) {
     return fatal(err);
   }
-  const services = createConsoleServices(config, log, { seedDemo: true });
+  const services = createConsoleServices(config, log, { seedDemo: true, cardLauncher: utilityProcessLauncher });
   const ipc = registerIpcAdapter(ipcMain, services, log);
   void services.start();
 

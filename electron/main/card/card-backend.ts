@@ -1,3 +1,4 @@
+import type { ArxFailure } from '../../../shared/contract';
 import type { CardCertificate, CardSlot, LoginOptions, SignatureResult } from './card-service';
 import type { CardIdentity } from './chuid';
 
@@ -8,7 +9,8 @@ export interface CardBackend {
   /** The CHUID's FASC-N and GUID (PIV cards); absent on UI stand-ins. */
   readIdentity?(slot: string): Promise<CardIdentity | null>;
   login(slot: string, pin: Uint8Array | null, options: LoginOptions): Promise<LoggedInCard>;
-  close(): Promise<void>;
+  /** Bounded even when the module never answers; says what went wrong on the way (or null / nothing). */
+  close(): Promise<ArxFailure | null | void>;
 }
 
 /** A card after C_Login and proof of possession. */

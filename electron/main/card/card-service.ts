@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ArxFailure } from '../../../shared/contract';
 import { describeCert, mismatch, pickLoginCertificate, publicKeyOf, type CardCertificate } from './card-certificate';
 import { CardSession } from './card-session';
-import { Pkcs11Client } from './pkcs11-client';
+import { Pkcs11Client, type Pkcs11ClientOptions } from './pkcs11-client';
 import type { HandleHex, SlotView, TokenView } from './pkcs11-protocol';
 import { pinStateFromFlags, wipePin, type PinState } from './pin-state';
 import { CHUID_LABEL, parseChuid, type CardIdentity } from './chuid';
@@ -34,7 +34,7 @@ export interface LoginOptions {
   confirmFinalTry?: boolean;
 }
 
-export interface CardServiceOptions {
+export interface CardServiceOptions extends Pkcs11ClientOptions {
   /** PKCS#11 module path (config.card.module). */
   modulePath: string;
   /** Removal polling interval; at most 1000 ms so that removal is noticed within 2 s. */
@@ -49,9 +49,15 @@ export class CardService {
     private readonly pollIntervalMs: number,
   ) {}
 
-  /** Loads and initialises the module in the card worker. CARD_MODULE_UNAVAILABLE names the path. */
+  /**
+   * Loads and initialises the module in the card module's process. CARD_MODULE_UNAVAILABLE names
+   * the path; CARD_MODULE_UNRESPONSIVE says it did not answer in time.
+   */
   static async open(options: CardServiceOptions): Promise<CardService> {
-    const { client, library } = await Pkcs11Client.start(options.modulePath);
+    const { client, library } = await Pkcs11Client.start(options.modulePath, {
+      ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+      ...(options.launcher ? { launcher: options.launcher } : {}),
+    });
     return new CardService(client, options.modulePath, library, Math.min(1000, options.pollIntervalMs ?? 500));
   }
 
@@ -151,8 +157,16 @@ export class CardService {
     }
   }
 
-  /** Finalizes the module and stops the worker. */
-  async close(): Promise<void> {
-    await this.client.close();
+  /** The card module's process id (tests), or undefined while none runs. */
+  get modulePid(): number | undefined {
+    return this.client.pid;
+  }
+
+  /**
+   * C_Finalize, then the module's process is killed: bounded even when the module never answers.
+   * Resolves with what went wrong on the way (CARD_MODULE_UNRESPONSIVE), or null.
+   */
+  async close(): Promise<ArxFailure | null> {
+    return this.client.close();
   }
 }

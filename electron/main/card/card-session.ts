@@ -40,6 +40,8 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
    */
   private userLoginLost = false;
   private readonly poller: RemovalPoller;
+  /** The module's process ended (crash, a missed deadline, close): this session went with it. */
+  private readonly onLost = (): void => this.markRemoved();
 
   constructor(
     private readonly client: Pkcs11Client,
@@ -55,6 +57,7 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     this.poller = new RemovalPoller(client, slot, token.serialNumber, pollIntervalMs);
     this.poller.once('removed', () => this.markRemoved());
     this.poller.start();
+    client.once('lost', this.onLost);
   }
 
   /** PC/SC notices a pulled card at its next poll: a few checks over ~1.5 s tell a removal from a card error. */
@@ -70,6 +73,7 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     if (this.state !== 'open') return;
     this.state = 'removed';
     this.poller.stop();
+    this.client.off('lost', this.onLost);
     void this.client.call({ op: 'closeSession', session: this.session }).catch(() => undefined);
     this.emit('removed');
   }
@@ -278,6 +282,7 @@ export class CardSession extends EventEmitter<{ removed: [] }> {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.poller.stop();
+    this.client.off('lost', this.onLost);
     if (!wasOpen) return;
     await this.client.call({ op: 'logout', session: this.session }).catch(() => undefined);
     await this.client.call({ op: 'closeSession', session: this.session }).catch(() => undefined);

@@ -107,3 +107,21 @@ export interface Pkcs11Results {
 
 export type Pkcs11Op = Pkcs11Request['op'];
 export type RequestFor<Op extends Pkcs11Op> = Extract<Pkcs11Request, { op: Op }>;
+
+/** The PKCS#11 function each request stands for (named in error messages). */
+export const FUNCTION_OF: Readonly<Record<Pkcs11Op, string>> = {
+  initialize: 'C_Initialize',
+  getSlots: 'C_GetSlotList',
+  getTokenInfo: 'C_GetTokenInfo',
+  openSession: 'C_OpenSession',
+  closeSession: 'C_CloseSession',
+  login: 'C_Login',
+  logout: 'C_Logout',
+  findObjects: 'C_FindObjects',
+  readData: 'C_GetAttributeValue',
+  signInit: 'C_SignInit',
+  sign: 'C_Sign',
+  deriveEcdh: 'C_DeriveKey',
+  decrypt: 'C_Decrypt',
+  finalize: 'C_Finalize',
+};

@@ -9,7 +9,15 @@ import pkcs11js from 'pkcs11js';
 import { serveWorker } from '../workers/serve';
 import { toCardError } from './pkcs11-errors';
 import { modulePackageHint } from './reader-hints';
-import type { HandleHex, ObjectView, Pkcs11Request, Pkcs11Results, SlotView, TokenView } from './pkcs11-protocol';
+import {
+  FUNCTION_OF,
+  type HandleHex,
+  type ObjectView,
+  type Pkcs11Request,
+  type Pkcs11Results,
+  type SlotView,
+  type TokenView,
+} from './pkcs11-protocol';
 
 // CK_SLOT_INFO.flags bit (PKCS#11 v2.40 §3.2); pkcs11js 2.1.7 does not export it.
 const CKF_TOKEN_PRESENT = 0x1;
@@ -285,23 +293,6 @@ function execute(req: Pkcs11Request): Pkcs11Results[Pkcs11Request['op']] {
       return null;
   }
 }
-
-const FUNCTION_OF: Record<Pkcs11Request['op'], string> = {
-  initialize: 'C_Initialize',
-  getSlots: 'C_GetSlotList',
-  getTokenInfo: 'C_GetTokenInfo',
-  openSession: 'C_OpenSession',
-  closeSession: 'C_CloseSession',
-  login: 'C_Login',
-  logout: 'C_Logout',
-  findObjects: 'C_FindObjects',
-  readData: 'C_GetAttributeValue',
-  signInit: 'C_SignInit',
-  sign: 'C_Sign',
-  deriveEcdh: 'C_DeriveKey',
-  decrypt: 'C_Decrypt',
-  finalize: 'C_Finalize',
-};
 
 const isArxError = (v: unknown): v is { code: string; message: string } =>
   typeof v === 'object' && v !== null && typeof (v as { code?: unknown }).code === 'string' && !(v instanceof Error);

@@ -10,6 +10,7 @@ import { checkOperatorLogin, connectOperator } from '../card/operator-database';
 import { ArxFailure, type OperatorSession } from '../../../shared/contract';
 import { sessionAuditWriter } from '../card/session-audit';
 import type { WriterIdentity } from '../controlplane/chain-writer';
+import type { ChildLauncher } from '../workers/child-process';
 import { createAdminHandlers } from '../administration/handlers';
 import { bundlesDir, createBundleHandlers } from '../bundle/handlers';
 import { CacheService } from '../cache/cache-service';
@@ -65,6 +66,8 @@ export function createConsoleServices(
   options: {
     seedDemo?: boolean;
     cardBackend?: () => Promise<CardBackend>;
+    /** How the card module's process is started (Electron's utility process in the app; fork otherwise). */
+    cardLauncher?: ChildLauncher;
     /** How often the embedded default's gateway timer looks for a checkpoint to issue. */
     checkpointTickMs?: number;
   } = {},
@@ -74,7 +77,7 @@ export function createConsoleServices(
   let window: Status['window'];
   const status = (): Status => ({ controlPlane: controlPlane.status(), card, ...(window ? { window } : {}) });
   const controlPlane = new ControlPlane(config, () => hub.publish('status.changed', status()), log);
-  const backend = cardBackendLoader(config, options.cardBackend);
+  const backend = cardBackendLoader(config, log, options.cardBackend, options.cardLauncher);
   const trustStore = trustStoreOf(config);
   const operatorAuth = createOperatorAuth(config, controlPlane, trustStore, backend.open, log);
   operatorAuth.on('changed', (session) => {
@@ -145,19 +148,26 @@ export function createConsoleServices(
   };
 }
 
-/** The card module is loaded on first use (listing readers), in its own worker thread. */
-function cardBackendLoader(config: ArxConfig, make?: () => Promise<CardBackend>) {
+/** The card module is loaded on first use (listing readers), in its own child process. */
+function cardBackendLoader(
+  config: ArxConfig,
+  log: (line: string) => void,
+  make?: () => Promise<CardBackend>,
+  launcher?: ChildLauncher,
+) {
   let backend: Promise<CardBackend> | null = null;
   return {
     open: () =>
       (backend ??= make
         ? make()
-        : CardService.open({ modulePath: config.card.module }).catch((err) => {
+        : CardService.open({ modulePath: config.card.module, ...(launcher ? { launcher } : {}) }).catch((err) => {
             backend = null;
             throw err;
           })),
     async close() {
-      if (backend) await (await backend.catch(() => null))?.close().catch(() => {});
+      if (!backend) return;
+      const problem = await (await backend.catch(() => null))?.close().catch(() => null);
+      if (problem) log(`card module: ${problem.code}: ${problem.message}`);
     },
   };
 }

@@ -24,6 +24,8 @@ export interface PcscStack {
   readers: string[];
   /** One link per reader; link i carries cards[i] (when given). */
   links: VpcdLink[];
+  /** pcscd's process id (tests stop it with SIGSTOP to make PC/SC calls block). */
+  pid: number;
   /** pcscd's output so far (for a failing test's message). */
   log(): string;
   stop(): Promise<void>;
@@ -135,6 +137,7 @@ export async function startPcscStack(cards: readonly VirtualCardData[]): Promise
     return {
       readers: [`${READER} 00 00`, `${READER} 00 01`],
       links,
+      pid: proc.pid!,
       log: () => out,
       async stop() {
         for (const link of links) await link.remove();
