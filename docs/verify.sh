@@ -219,9 +219,12 @@ K=$T/gateway-keys.txt
 [ -f "$K" ] || K=$A/gateway-keys.txt
 mkdir "$W/keys"
 NKEYS=0
+NOWINDOW=0
+PINTIME='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z'
 if [ -f "$K" ]; then
-  grep -v -e '^#' -e '^[[:space:]]*$' "$K" > "$W/pins"
-  while read -r line; do
+  grep -v -e '^#' -e '^[[:space:]]*$' "$K" | tr '\t' ' ' > "$W/pins"
+  while read -r key fields; do
+    line=$key
     name=${line%%+*}
     rest=${line#*+}
     kid=${rest%%+*}
@@ -231,27 +234,50 @@ if [ -f "$K" ]; then
       fail "gateway-keys: $line is not a valid Ed25519 verifier key"
       continue
     fi
+    # Its pinned window: valid-from=T valid-to=T|open [revoked-at=T], or none (an older file).
+    pf=- pt=-
+    if [ -n "$fields" ]; then
+      if ! printf '%s\n' "$fields" | grep -E "^valid-from=$PINTIME +valid-to=($PINTIME|open)( +revoked-at=$PINTIME)? *\$" >/dev/null; then
+        fail "gateway-keys: the window of $name is not valid-from=TIME valid-to=TIME|open [revoked-at=TIME] (BUNDLE_TRUST_INVALID)"
+        continue
+      fi
+      pf=$(printf '%s' "$fields" | sed 's/.*valid-from=\([^ ]*\).*/\1/')
+      pt=$(printf '%s' "$fields" | sed 's/.*valid-to=\([^ ]*\).*/\1/')
+      ra=$(printf '%s' "$fields" | sed -n 's/.*revoked-at=\([^ ]*\).*/\1/p')
+      # The earlier of valid-to and revoked-at ends it (the fixed-width times compare as strings).
+      if [ -n "$ra" ] && { [ "$pt" = open ] || [ "$(printf '%s\n%s\n' "$ra" "$pt" | LC_ALL=C sort | head -n 1)" = "$ra" ]; }; then pt=$ra; fi
+    else
+      NOWINDOW=$((NOWINDOW + 1))
+    fi
     NKEYS=$((NKEYS + 1))
     { unhex 302a300506032b6570032100; tail -c 32 "$W/k.raw"; } > "$W/k.der"
     openssl pkey -pubin -inform DER -in "$W/k.der" -out "$W/keys/$NKEYS.pem" 2>/dev/null
-    printf '%s %s %s %s\n' "$name" "$kid" "$W/keys/$NKEYS.pem" "$line" >> "$W/keys/list"
+    printf '%s %s %s %s %s %s\n' "$name" "$kid" "$W/keys/$NKEYS.pem" "$pf" "$pt" "$line" >> "$W/keys/list"
   done < "$W/pins"
 fi
 [ $NKEYS -gt 0 ] && ok "gateway-keys: $NKEYS pinned in $K" || fail "gateway-keys: no pinned gateway key (GATEWAY_KEYS_UNPINNED): put the keys you trust in $T/gateway-keys.txt"
+[ $NOWINDOW = 0 ] || echo "NOTE gateway-keys: $NOWINDOW pinned without a window (an older file): their windows come from gateway-keys.json (GATEWAY_KEYS_PINNED_WITHOUT_WINDOWS)"
 
-# The window of a pinned key in gateway-keys.json holds a time: validFrom <= t < validTo (validTo null:
-# open), compared at microseconds. Prints why not.
-inwindow() { # KEYLINE TIME
+# Whether FROM <= TIME < TO (TO empty or "open": no end), compared at microseconds.
+within() { # FROM TO TIME
+  awk -v f="$1" -v t="$2" -v x="$3" 'function us(v,   d, r) {
+      if (v !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]([.][0-9]+)?Z$/) return ""
+      d = substr(v, 1, 19); r = substr(v, 21, length(v) - 21); if (length(r) > 6) return ""
+      while (length(r) < 6) r = r "0"; return "t" d r }
+    BEGIN { F = us(f); X = us(x); T = us(t); open = (t == "" || t == "open")
+      exit !(F != "" && X != "" && F <= X && (open || (T != "" && X < T))) }'
+}
+
+# A pinned key's window in gateway-keys.json holds a time: validFrom <= t < validTo (validTo null:
+# open); so does its pinned window, when it has one. Prints why not.
+inwindow() { # KEYLINE TIME PINFROM PINTO
   w=$(grep -F "\"verifierKey\":\"$1\"," gateway-keys.json | head -n 1)
   [ -n "$w" ] || { echo "pinned key ${1%%+*} is not listed in gateway-keys.json"; return 1; }
   vf=$(printf '%s' "$w" | sed -n 's/.*"validFrom":"\([^"]*\)".*/\1/p')
   vt=$(printf '%s' "$w" | sed -n 's/.*"validTo":"\([^"]*\)".*/\1/p')
-  awk -v f="$vf" -v t="$vt" -v x="$2" 'function us(v,   d, r) {
-      if (v !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]([.][0-9]+)?Z$/) return ""
-      d = substr(v, 1, 19); r = substr(v, 21, length(v) - 21); if (length(r) > 6) return ""
-      while (length(r) < 6) r = r "0"; return "t" d r }
-    BEGIN { F = us(f); X = us(x); T = us(t); exit !(F != "" && X != "" && F <= X && (t == "" || (T != "" && X < T))) }' ||
-    { echo "signed at $2, outside the window of key ${1%%+*} ($vf to ${vt:-open})"; return 1; }
+  within "$vf" "$vt" "$2" || { echo "signed at $2, outside the window of key ${1%%+*} ($vf to ${vt:-open})"; return 1; }
+  [ "$3" = - ] || within "$3" "$4" "$2" ||
+    { echo "signed at $2, outside the pinned window of key ${1%%+*} ($3 to $4): GATEWAY_KEY_OUTSIDE_PINNED_WINDOW"; return 1; }
 }
 
 # A signed checkpoint for this tenant, verified with the pinned keys only. Prints "size roothex headhex".
@@ -271,10 +297,10 @@ checkpoint() {
     skid=$(od -An -tx1 -N4 "$W/cp.sig" | tr -d ' \n')
     tail -c 64 "$W/cp.sig" > "$W/cp.sig64"
     [ -f "$W/keys/list" ] || continue
-    while read -r kname kkid kpem kline; do
+    while read -r kname kkid kpem kfrom kto kline; do
       [ "$kname" = "$sname" ] && [ "$kkid" = "$skid" ] || continue
       if openssl pkeyutl -verify -pubin -inkey "$kpem" -rawin -in "$W/cp.body" -sigfile "$W/cp.sig64" >/dev/null 2>&1; then
-        inwindow "$kline" "$(sed -n 's/^arx-time //p' "$W/cp.body")" || return 1
+        inwindow "$kline" "$(sed -n 's/^arx-time //p' "$W/cp.body")" "$kfrom" "$kto" || return 1
         good=$((good + 1))
       else
         echo "the signature of pinned key $kname does not verify"

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serializeEvent, type ArxEvent } from '../../shared/events';
 import { CONFORMANCE_DIR } from '../vectors/generate';
-import { bodyMembers, derive, readInputs, seal, TENANT, type Model } from '../vectors/model';
+import { bodyMembers, derive, GATEWAY_KEY, readInputs, seal, TENANT, type Model } from '../vectors/model';
 import { writeTar } from '../vectors/tar';
 
 const sizes = (process.env.ARX_BENCH_VERIFY_SH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -70,6 +70,7 @@ try {
       events: events(n),
       checkpointSizes: [Math.floor(n / 2), n],
       gatewaySeed: derive('gateway-key'),
+      gatewayKeyName: GATEWAY_KEY,
       keyValidFrom: '2026-11-01T00:00:00.000Z',
       keyValidTo: null,
       createdAt: '2026-11-03T12:00:00.000Z',

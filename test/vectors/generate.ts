@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ed25519Signer, formatVerifierKey } from '../../shared/checkpoint';
-import { derive, GATEWAY_KEY, sha256Hex } from './model';
+import { derive, GATEWAY_KEY, REVOKED_AT, REVOKED_GATEWAY_KEY, sha256Hex, SLUG, TENANT } from './model';
 import { writeVectorPki } from './pki';
 import { VECTORS } from './list';
 import { context } from './vectors';
@@ -49,7 +49,15 @@ export function generate(dir = CONFORMANCE_DIR): { files: Map<string, Uint8Array
       sha256: sha256Hex(bytes),
     });
   }
-  const pin = `${formatVerifierKey(GATEWAY_KEY, ed25519Signer(GATEWAY_KEY, derive('gateway-key')).publicKey)}\n`;
+  const vkey = (name: string, seed: string) => formatVerifierKey(name, ed25519Signer(name, derive(seed)).publicKey);
+  // As `arx admin gateway-key export` writes it: each key with its window, the revoked one's ended.
+  const pin = [
+    `# tenant ${SLUG} (${TENANT})`,
+    `# ${REVOKED_GATEWAY_KEY}: revoked`,
+    `${vkey(REVOKED_GATEWAY_KEY, 'revoked-gateway-key')} valid-from=2026-10-01T00:00:00.000Z valid-to=${REVOKED_AT} revoked-at=${REVOKED_AT}`,
+    `${vkey(GATEWAY_KEY, 'gateway-key')} valid-from=2026-11-01T00:00:00.000Z valid-to=open`,
+    '',
+  ].join('\n');
   files.set('../trust/gateway-keys.txt', new TextEncoder().encode(pin));
   const manifest = `${JSON.stringify({ format: 'arx-bundle-conformance', version: 2, seed: 'arx-conformance/1', trust: 'trust', vectors: entries }, null, 2)}\n`;
   return { files, manifest };

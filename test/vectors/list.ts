@@ -2,7 +2,7 @@ import { utf8 } from '../../shared/bytes';
 import { p256 } from '@noble/curves/nist.js';
 import { pae } from '../../shared/dsse';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../shared/policy';
-import { sha256Hex, TENANT, type Member } from './model';
+import { REVOKED_GATEWAY_KEY, sha256Hex, TENANT, type Member } from './model';
 import { vectorAttestation, withAttestation, withPqSignature } from './pq';
 import {
   derive,
@@ -603,6 +603,22 @@ export const VECTORS: VectorSpec[] = [
     ],
     description: 'Checkpoints signed by a gateway key the auditor does not pin (listed in the bundle).',
     make: (c) => c.tar({ model: (m) => (m.gatewaySeed = derive('forged-gateway-key')) }),
+  },
+  {
+    name: 'checkpoints-revoked-key-window-widened',
+    class: 'checkpoints',
+    exit: 1,
+    codes: ['CHECKPOINT_CONSISTENCY_INVALID', 'GATEWAY_KEY_OUTSIDE_PINNED_WINDOW', 'GATEWAY_KEY_OUTSIDE_PINNED_WINDOW'],
+    description:
+      'Checkpoints signed by a pinned key after its pinned revocation; gateway-keys.json claims its window still open.',
+    make: (c) =>
+      c.tar({
+        model: (m) => {
+          m.gatewaySeed = derive('revoked-gateway-key');
+          m.gatewayKeyName = REVOKED_GATEWAY_KEY;
+          m.keyValidFrom = '2026-10-01T00:00:00.000Z';
+        },
+      }),
   },
   {
     name: 'checkpoints-key-not-yet-valid',

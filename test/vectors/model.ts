@@ -32,6 +32,9 @@ export const SEED = 'arx-conformance/1';
 export const TENANT = '5eed0000-0000-4000-8000-000000000001';
 export const SLUG = 'vectors';
 export const GATEWAY_KEY = `arx-gateway.${TENANT}.1`;
+/** The tenant's previous gateway key, pinned with its window: revoked before any checkpoint here. */
+export const REVOKED_GATEWAY_KEY = `arx-gateway.${TENANT}.0`;
+export const REVOKED_AT = '2026-11-01T00:00:00.000Z';
 
 export const derive = (label: string): Uint8Array =>
   new Uint8Array(createHash('sha256').update(`${SEED}/${label}`).digest());
@@ -124,6 +127,8 @@ export interface Model {
   /** Checkpoint tree sizes issued, in order (the chain is all six events). */
   checkpointSizes: number[];
   gatewaySeed: Uint8Array;
+  /** The name the checkpoints are signed and gateway-keys.json lists the key under. */
+  gatewayKeyName: string;
   keyValidFrom: string;
   keyValidTo: string | null;
   createdAt: string;
@@ -137,6 +142,7 @@ export function validModel(): Model {
     events: chainEvents(),
     checkpointSizes: [4, 6],
     gatewaySeed: derive('gateway-key'),
+    gatewayKeyName: GATEWAY_KEY,
     keyValidFrom: '2026-11-01T00:00:00.000Z',
     keyValidTo: null,
     createdAt: '2026-11-03T12:00:00.000Z',
@@ -157,7 +163,7 @@ export function bodyMembers(m: Model, inputs: Inputs): Member[] {
   const entries = m.events.map((e) => chain.append(e));
   const tree = new MerkleTree();
   for (const e of entries) tree.append(e.hash);
-  const signer = ed25519Signer(GATEWAY_KEY, m.gatewaySeed);
+  const signer = ed25519Signer(m.gatewayKeyName, m.gatewaySeed);
   const notes = m.checkpointSizes.map((size, i) =>
     signNote(
       formatArxCheckpoint({
@@ -194,9 +200,9 @@ export function bodyMembers(m: Model, inputs: Inputs): Member[] {
       name: 'gateway-keys.json',
       data: utf8(
         `[\n${JSON.stringify({
-          name: GATEWAY_KEY,
+          name: m.gatewayKeyName,
           algorithm: 'ed25519',
-          verifierKey: formatVerifierKey(GATEWAY_KEY, signer.publicKey),
+          verifierKey: formatVerifierKey(m.gatewayKeyName, signer.publicKey),
           validFrom: m.keyValidFrom,
           validTo: m.keyValidTo,
         })}\n]\n`,

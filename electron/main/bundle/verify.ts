@@ -125,6 +125,7 @@ async function checkWholeBundle(
   await checkCertificateSignatures(s);
   await checkWriters(s, manifest.exporter, report.warnings);
   if (!s.pins) noteUnpinned(s, report, opts);
+  else if (s.pinnedWithoutWindow.length) notePinnedWithoutWindow(s, report);
   report.checks = s.checks.report();
   // The post-quantum signature apart: absent fails only --require-pq; present and wrong fails the bundle.
   report.pq = checkPq(s, manifest);
@@ -163,6 +164,16 @@ function noteUnpinned(s: VerifyState, report: BundleReport, opts: VerifyBundleOp
   if (opts.trust.allowUnpinnedGatewayKeys)
     report.warnings.push({ code: 'GATEWAY_KEYS_UNPINNED', message: UNPINNED_MESSAGE, location });
   else s.checks.fail('checkpoints', 'GATEWAY_KEYS_UNPINNED', UNPINNED_MESSAGE, location);
+}
+
+/** Pins from an older gateway-keys.txt (keys only): accepted, their windows taken from the bundle, said so. */
+function notePinnedWithoutWindow(s: VerifyState, report: BundleReport): void {
+  const keys = s.pinnedWithoutWindow;
+  report.warnings.push({
+    code: 'GATEWAY_KEYS_PINNED_WITHOUT_WINDOWS',
+    message: `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} pinned in ${s.pins!.file} without a window: ${keys.length === 1 ? 'its window comes' : 'their windows come'} from the bundle, vouched for by the exporter only (export gateway-keys.txt again with \`arx admin gateway-key export\` to pin the windows)`,
+    location: { file: s.pins!.file },
+  });
 }
 
 function withFatal(report: BundleReport, fatal: Fatal): BundleReport {

@@ -245,7 +245,12 @@ export async function publishCardSignedDefaultPolicy(
   return { sha256: version.sha256 };
 }
 
-/** The auditor's own trust directory (anchors, CRLs, policy arcs) and, when given, the gateway keys it pins. */
+/**
+ * The auditor's own trust directory (anchors, CRLs, policy arcs) and, when given, the gateway keys
+ * it pins, each with an open window (as exported for a key registered long ago and never ended).
+ */
+export const OPEN_PIN_WINDOW = 'valid-from=2000-01-01T00:00:00.000Z valid-to=open';
+
 export function auditorTrustDir(
   cards: ProvisionedTestCards,
   dir: string,
@@ -262,7 +267,7 @@ export function auditorTrustDir(
   if (pins.length)
     writeFileSync(
       join(dir, 'gateway-keys.txt'),
-      pins.map((k) => `${formatVerifierKey(k.name, k.publicKey)}\n`).join(''),
+      pins.map((k) => `${formatVerifierKey(k.name, k.publicKey)} ${OPEN_PIN_WINDOW}\n`).join(''),
     );
   return dir;
 }

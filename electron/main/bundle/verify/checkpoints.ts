@@ -1,7 +1,7 @@
 import { GatewayKeysSchema } from '../../../../shared/bundle';
 import { openArxCheckpoint, parseVerifierKey, verifyCheckpointNote } from '../../../../shared/checkpoint';
 import { nodeEd25519Verifier } from '../../chain/node-crypto';
-import { isPinned } from '../gateway-pins';
+import { pinOf, type PinnedWindow } from '../gateway-pins';
 import { memberOf } from './parse';
 import type { VerifyState } from './state';
 
@@ -38,12 +38,29 @@ export function readGatewayKeys(s: VerifyState, name: string, bytes: Uint8Array)
       );
       continue;
     }
-    (s.pins && !isPinned(s.pins, k.name, parsed.value.publicKey) ? s.unpinned : s.verifiers).push(
-      nodeEd25519Verifier(k.name, parsed.value.publicKey),
-    );
-    s.windows.set(k.name, { from, to });
+    const pin = s.pins ? pinOf(s.pins, k.name, parsed.value.publicKey) : undefined;
+    (s.pins && !pin ? s.unpinned : s.verifiers).push(nodeEd25519Verifier(k.name, parsed.value.publicKey));
+    const claimed = { from, to };
+    if (pin?.window) {
+      s.windows.set(k.name, narrowed(claimed, pin.window));
+      s.claimedWindows.set(k.name, claimed);
+    } else {
+      s.windows.set(k.name, claimed);
+      s.claimedWindows.delete(k.name);
+      if (pin && !s.pinnedWithoutWindow.includes(k.name)) s.pinnedWithoutWindow.push(k.name);
+    }
   }
 }
+
+/** The bundle's claimed window inside the auditor's pinned one: the pin can only narrow it. */
+function narrowed(claimed: PinnedWindow, pinned: PinnedWindow): PinnedWindow {
+  const from = claimed.from > pinned.from ? claimed.from : pinned.from;
+  const ends = [claimed.to, pinned.to].filter((d): d is Date => d !== null);
+  return { from, to: ends.length ? new Date(Math.min(...ends.map((d) => d.getTime()))) : null };
+}
+
+const inWindow = (t: Date, w: PinnedWindow | undefined) => !!w && t >= w.from && (w.to === null || t < w.to);
+const windowText = (w: PinnedWindow) => `${w.from.toISOString()} .. ${w.to ? w.to.toISOString() : 'open'}`;
 
 /** checkpoint-NNNNNN.note: signed by a trusted gateway key, inside that key's window, for this tenant. */
 export function checkCheckpoint(s: VerifyState, name: string, bytes: Uint8Array): void {
@@ -86,6 +103,16 @@ export function checkCheckpoint(s: VerifyState, name: string, bytes: Uint8Array)
   }
   const { checkpoint: cp, signer } = outcome;
   if (!outcome.ok) {
+    const claimed = s.claimedWindows.get(signer);
+    if (claimed && inWindow(new Date(cp.time), claimed)) {
+      s.checks.fail(
+        'checkpoints',
+        'GATEWAY_KEY_OUTSIDE_PINNED_WINDOW',
+        `${name} was signed at ${cp.time}: inside the window the bundle claims for key ${signer} (${windowText(claimed)}) but outside the one pinned in ${s.pins!.file} (${windowText(s.windows.get(signer)!)})`,
+        { member: name, key: signer },
+      );
+      return;
+    }
     s.checks.fail(
       'checkpoints',
       'CHECKPOINT_KEY_OUTSIDE_WINDOW',

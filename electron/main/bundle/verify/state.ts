@@ -87,8 +87,15 @@ export interface VerifyState {
   readonly verifiers: NoteVerifier[];
   /** Bundle keys the auditor did not pin (only when they pinned some): never trusted, only named. */
   readonly unpinned: NoteVerifier[];
-  /** Each key name's validity window: the last one listed under that name. */
+  /**
+   * Each key name's validity window: the last one listed under that name, narrowed to the
+   * auditor's pinned window when one is pinned.
+   */
   readonly windows: Map<string, { from: Date; to: Date | null }>;
+  /** The bundle's own claim for a key whose window was narrowed by a pin (names a checkpoint's finding). */
+  readonly claimedWindows: Map<string, { from: Date; to: Date | null }>;
+  /** Bundle keys pinned without a window (an older gateway-keys.txt): the bundle's window used, reported. */
+  readonly pinnedWithoutWindow: string[];
   readonly checkpoints: BundleCheckpoint[];
   readonly anchors: ChainAnchor[];
   /** h_(from-1), tied to a signed checkpoint by proof-start. */
@@ -135,6 +142,8 @@ export async function createState(opts: VerifyBundleOptions, kernel: HashKernel)
     verifiers: [],
     unpinned: [],
     windows: new Map(),
+    claimedWindows: new Map(),
+    pinnedWithoutWindow: [],
     checkpoints: [],
     cosignatures: new Map(),
     anchors: [],
