@@ -179,6 +179,127 @@ export function operatorIdentity(open: (prefix: string) => Promise<MigratedDatab
       expect(await seen()).toEqual({ n: 0, t: null });
     }
 
+    it('sees a revocation at the next run of a statement it prepared before', async () => {
+      const o = await operator(edipi(), db.tenants.b);
+      const held = await db.connect(roleOf(o.id), o.password).connect();
+      held.on('error', () => {});
+      const run = async () => {
+        await held.query('BEGIN');
+        await held.query("SELECT set_config('arx.tenant_id', $1, true)", [db.tenants.b]);
+        const r = await held.query({ name: 'count-events', text: 'SELECT count(*)::int AS n FROM arx.audit_events' });
+        await held.query('COMMIT');
+        return r.rows[0].n;
+      };
+      try {
+        // Past PostgreSQL's five custom plans, so the last runs reuse a generic plan.
+        for (let i = 0; i < 7; i++) expect(await run()).toBe(1);
+        await db.admin.query('DELETE FROM arx.role_grants WHERE operator_id = $1', [o.id]);
+        expect(await run()).toBe(0);
+      } finally {
+        held.release(true);
+      }
+    });
+
+    it('keeps a tenant while one of two roles there is revoked, and sees it go with the last', async () => {
+      const o = await operator(edipi(), db.tenants.b);
+      const pool = db.connect(roleOf(o.id), o.password);
+      await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'auditor')`, [
+        db.tenants.b,
+        o.id,
+      ]);
+      const count = () =>
+        withTenant(
+          pool,
+          db.tenants.b,
+          async (c) => (await c.query('SELECT count(*)::int AS n FROM arx.audit_events')).rows[0].n,
+        );
+      expect(await count()).toBe(1);
+      await db.admin.query(`DELETE FROM arx.role_grants WHERE operator_id = $1 AND role = 'auditor'`, [o.id]);
+      expect(await count()).toBe(1);
+      await db.admin.query(`DELETE FROM arx.role_grants WHERE operator_id = $1`, [o.id]);
+      expect(await count()).toBe(0);
+    });
+
+    it('gains its tenants when its login is enrolled after its roles were granted', async () => {
+      const id = randomUUID();
+      await db.admin.query(`INSERT INTO arx.operators (id, edipi, display_name) VALUES ($1, $2, 'Op')`, [id, edipi()]);
+      await db.admin.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'auditor')`, [
+        db.tenants.b,
+        id,
+      ]);
+      const password = randomDatabasePassword();
+      await enrolOperatorLogin(db.admin, {
+        operatorId: id,
+        scramVerifier: scramSha256Verifier(password),
+        wrap: randomBytes(64),
+        wrapKeySha256: randomBytes(32),
+      });
+      const r = await withTenant(db.connect(roleOf(id), password), db.tenants.b, (c) =>
+        c.query('SELECT count(*)::int AS n FROM arx.audit_events'),
+      );
+      expect(r.rows[0].n).toBe(1);
+    });
+
+    it('cannot read, write or recompute the table its row check reads', async () => {
+      for (const sql of [
+        'SELECT * FROM arx.operator_tenant_access',
+        `INSERT INTO arx.operator_tenant_access VALUES (session_user, '${db.tenants.b}', '${x.id}')`,
+        'DELETE FROM arx.operator_tenant_access',
+        'SELECT * FROM arx.operator_tenant_access_epoch',
+        'UPDATE arx.operator_tenant_access_epoch SET epoch = 0',
+        `SELECT arx.refresh_operator_tenant_access('${x.id}')`,
+      ]) {
+        const err = await withTenant(x.pool, db.tenants.b, (c) => c.query(sql)).catch((e: Error) => e);
+        expect({ sql, err: String(err) }).toEqual({ sql, err: expect.stringMatching(/permission denied/) });
+      }
+    });
+
+    // Each change recomputes its operator's tenants; two at once must not leave a revoked tenant
+    // behind (each alone would have written from a snapshot without the other's change).
+    it('a grant and a revocation committed at once leave exactly the tenants still granted', async () => {
+      for (const isolation of ['READ COMMITTED', 'REPEATABLE READ']) {
+        const o = await operator(edipi(), db.tenants.a);
+        const pool = db.connect(roleOf(o.id), o.password);
+        const [t1, t2] = [await db.admin.connect(), await db.admin.connect()];
+        try {
+          await t1.query('BEGIN');
+          await t1.query(`INSERT INTO arx.role_grants (tenant_id, operator_id, role) VALUES ($1, $2, 'auditor')`, [
+            db.tenants.b,
+            o.id,
+          ]);
+          await t2.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+          await t2.query('SELECT 1');
+          const revoke = t2
+            .query('DELETE FROM arx.role_grants WHERE operator_id = $1 AND tenant_id = $2', [o.id, db.tenants.a])
+            .then(() => t2.query('COMMIT'))
+            .catch(async (e: Error & { code?: string }) => {
+              await t2.query('ROLLBACK');
+              return e;
+            });
+          await new Promise((r) => setTimeout(r, 200));
+          await t1.query('COMMIT');
+          const outcome = await revoke;
+          const revoked = !(outcome instanceof Error);
+          if (!revoked) expect({ isolation, code: outcome.code }).toEqual({ isolation, code: '40001' });
+          const seen = async (t: string) =>
+            withTenant(
+              pool,
+              t,
+              async (c) => (await c.query('SELECT count(*)::int AS n FROM arx.audit_events')).rows[0].n,
+            );
+          expect({ isolation, a: await seen(db.tenants.a), b: await seen(db.tenants.b) }).toEqual({
+            isolation,
+            a: revoked ? 0 : 1,
+            b: 1,
+          });
+          if (isolation === 'READ COMMITTED') expect(revoked).toBe(true);
+        } finally {
+          t1.release();
+          t2.release();
+        }
+      }
+    });
+
     it('cannot make its row check answer for another tenant or another operator', async () => {
       await withTenant(x.pool, db.tenants.b, async (c) => {
         // Its own objects named like the check's tables, first on its search path: the check names arx.* only.
@@ -186,6 +307,8 @@ export function operatorIdentity(open: (prefix: string) => Promise<MigratedDatab
         if (!temp.rows[0].ok) return; // an external server that grants no TEMP: nothing to shadow with
         await c.query('CREATE TEMP TABLE role_grants (tenant_id uuid, operator_id uuid) ON COMMIT DROP');
         await c.query('INSERT INTO role_grants VALUES ($1, $2)', [db.tenants.b, x.id]);
+        await c.query('CREATE TEMP TABLE operator_tenant_access (db_role name, tenant_id uuid) ON COMMIT DROP');
+        await c.query('INSERT INTO operator_tenant_access VALUES (session_user, $1)', [db.tenants.b]);
         await c.query('SET LOCAL search_path = pg_temp, arx, public');
         expect((await c.query('SELECT arx.operator_tenant() AS t')).rows[0].t).toBeNull();
         expect((await c.query('SELECT count(*)::int AS n FROM arx.audit_events')).rows[0].n).toBe(0);

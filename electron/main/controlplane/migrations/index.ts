@@ -27,6 +27,7 @@ import { sql as m0026 } from './0026-certificate-retirement-read';
 import { sql as m0027 } from './0027-gateway-key-administration';
 import { sql as m0028 } from './0028-signed-close-cutover';
 import { sql as m0029 } from './0029-access-review-pages';
+import { sql as m0030 } from './0030-operator-tenant-access';
 
 export interface Migration {
   version: number;
@@ -69,4 +70,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: 'gateway-key-administration', sql: m0027 },
   { version: 28, name: 'signed-close-cutover', sql: m0028 },
   { version: 29, name: 'access-review-pages', sql: m0029 },
+  { version: 30, name: 'operator-tenant-access', sql: m0030 },
 ];
