@@ -4,6 +4,7 @@ import { pae } from '../../shared/dsse';
 import { DEFAULT_POLICY_TEXT, GATEWAY_SCHEMA, policyVersionDigest } from '../../shared/policy';
 import { REVOKED_GATEWAY_KEY, sha256Hex, TENANT, type Member } from './model';
 import { vectorAttestation, withAttestation, withPqSignature } from './pq';
+import { withPqReview } from './pq-review';
 import {
   derive,
   flip,
@@ -141,6 +142,15 @@ export const VECTORS: VectorSpec[] = [
     description:
       "valid-range with the exporter's ML-DSA-87 companion signature and its attestation (§11); verify.sh checks the card's signature and notes the other.",
     make: (c) => c.tar({ body: withAttestation(vectorAttestation(c.inputs)), seal: { envelope: withPqSignature() } }),
+  },
+  {
+    name: 'valid-review-pq-signature',
+    class: 'valid',
+    exit: 0,
+    codes: [],
+    description:
+      "valid-range with a fidelity certificate for seq 2 … 5 by the exporter's card and their ML-DSA-87 companion signature (attestation in the statement).",
+    make: (c) => c.tar({ body: withPqReview(c.inputs) }),
   },
   {
     name: 'valid-v1',
@@ -942,6 +952,24 @@ export const VECTORS: VectorSpec[] = [
         body: withAttestation(vectorAttestation(c.inputs, c.inputs.untrustedExporterDer)),
         seal: { envelope: withPqSignature() },
       }),
+  },
+  {
+    name: 'reviews-pq-bit-flipped',
+    class: 'reviews',
+    exit: 1,
+    codes: ['REVIEW_PQ_SIGNATURE_INVALID'],
+    description:
+      "valid-review-pq-signature with one bit of the certificate's ML-DSA-87 signature flipped (its card signature still holds).",
+    make: (c) => c.tar({ body: withPqReview(c.inputs, { tamper: (s) => flip(s, 1000) }) }),
+  },
+  {
+    name: 'reviews-pq-attestation-other-card',
+    class: 'reviews',
+    exit: 1,
+    codes: ['REVIEW_PQ_ATTESTATION_OTHER_CARD'],
+    description:
+      "valid-review-pq-signature whose companion attestation names and is keyed to another signing certificate than the reviewer's.",
+    make: (c) => c.tar({ body: withPqReview(c.inputs, { attCert: c.inputs.untrustedExporterDer }) }),
   },
   // limits
   {

@@ -23,6 +23,9 @@ const ML_DSA = ml_dsa87.keygen(derive('companion-ml-dsa-87'));
 export const COMPANION_KEY_ID = companionKeyId(ED25519, ML_DSA.publicKey);
 const OPERATOR = '5eed0000-0000-4000-8000-0000000000e1';
 
+/** The companion key's deterministic ML-DSA-87 signature (FIPS 204 §3.4) over `input`. */
+export const pqSign = (input: Uint8Array) => ml_dsa87.sign(input, ML_DSA.secretKey, { extraEntropy: false });
+
 /** The attestation envelope: by the exporter's certificate, or naming (and keyed to) `certDer`. */
 export function vectorAttestation(inputs: Inputs, certDer: Uint8Array = inputs.exporterDer) {
   const certSha = sha256Hex(certDer);
@@ -56,6 +59,6 @@ export const withPqSignature =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   (e: any) => {
     const input = pae(e.payloadType, fromBase64(e.payload)!);
-    const sig = ml_dsa87.sign(input, ML_DSA.secretKey, { extraEntropy: false });
+    const sig = pqSign(input);
     e.signatures.push({ keyid: `mldsa87:${COMPANION_KEY_ID}`, sig: toBase64(tamper(concatBytes(sig))) });
   };
