@@ -111,3 +111,52 @@ test('evidence names signers by CN and ids short with copy buttons; results belo
   await cached.scrollIntoViewIfNeeded();
   await saveScreenshot(page, 'readable-cache-contents');
 });
+
+/**
+ * The match count runs after the page, never before it: with the count held back in main, the
+ * first filtered page is on screen and says "counting…"; the count replaces it when released.
+ */
+test('a filtered first page does not wait for its match count', async ({ openConsole }) => {
+  test.setTimeout(240_000);
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  const order: string[] = [];
+  const { page } = await openConsole({
+    controlPlane: 'demo',
+    login: 'adams',
+    demoEvents: 500,
+    wrapServices: (s) => ({
+      ...s,
+      registry: {
+        invoke: (async (name: string, req: unknown, ctx: Parameters<typeof s.registry.invoke>[2]) => {
+          if (name === 'explorer.matchCount') {
+            order.push('count asked');
+            await held;
+          }
+          const r = await s.registry.invoke(name, req, ctx);
+          if (name === 'explorer.query') order.push('page answered');
+          if (name === 'explorer.matchCount') order.push('count answered');
+          return r;
+        }) as typeof s.registry.invoke,
+      },
+    }),
+  });
+  await sectionsNav(page).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('tab', { name: 'Explorer' }).click();
+  const status = page
+    .getByRole('status')
+    .filter({ hasText: /\bevents?\b/ })
+    .first();
+  await expect(status).toContainText(/of [\d,]+ events shown/);
+  order.length = 0;
+  await page.getByLabel('From (UTC)').fill('2000-01-01T00:00:00Z');
+  await page.getByLabel('From (UTC)').press('Enter');
+  // The page is shown while its count is still held in main.
+  await expect(status).toContainText('200 matching events shown, counting how many match…');
+  await expect(page.getByRole('grid', { name: 'Audit events' }).locator('[data-row]').first()).toBeVisible();
+  expect(order).toEqual(['page answered', 'count asked']);
+  await saveScreenshot(page, 'readable-explorer-counting');
+  release();
+  await expect(status).toContainText(/^200 of [\d,]+ matching events shown/);
+  expect(order).toEqual(['page answered', 'count asked', 'count answered']);
+});

@@ -10,7 +10,7 @@ import { notCachedHere } from '../cache/offline';
 import { loadDashboard } from './dashboard';
 import { loadEventDetail } from './event-detail';
 import { loadFacets } from './facets';
-import { queryPage } from './query';
+import { countMatches, queryPage } from './query';
 import { InclusionProver, SubtreeCache } from './proof';
 
 /**
@@ -53,6 +53,11 @@ export function createAuditExplorerHandlers(deps: DomainDeps): DomainHandlers<ty
       );
       return { ...page, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
     },
+    'explorer.matchCount': async (req) => {
+      const t0 = performance.now();
+      const m = await run(req.tenantId, (c) => countMatches(c, req.tenantId, req.filter, req.sort));
+      return { ...m, elapsedMs: Math.round((performance.now() - t0) * 10) / 10 };
+    },
     'explorer.event': async (req) => {
       const h = await hashing();
       return run(req.tenantId, (c) => loadEventDetail(c, req.tenantId, req.seq, { ...h, cache }));
@@ -91,6 +96,12 @@ function describeOfflineExplorer(deps: DomainDeps): void {
           req.cursor === null ? 'this explorer page (this tenant, filter and sort)' : 'this next page of the explorer',
           { tenantId: req.tenantId, path: 'filter' },
         ),
+    },
+    'explorer.matchCount': {
+      kind: 'event-page',
+      key: (req) => ({ q: 'explorer.matchCount', tenantId: req.tenantId, filter: req.filter, sortKey: req.sort.key }),
+      notCached: (req) =>
+        notCachedHere('the number of events matching this filter', { tenantId: req.tenantId, path: 'filter' }),
     },
     'explorer.event': {
       kind: 'event-page',

@@ -106,7 +106,7 @@ export async function queryPage(
   sort: ExplorerSort,
   cursor: string | null,
   limit: number,
-): Promise<{ rows: ExplorerRow[]; next: string | null; matches?: { count: number; exact: boolean } }> {
+): Promise<{ rows: ExplorerRow[]; next: string | null; countable?: true }> {
   const found = await eventPage(client, pageSql(tenantId, filter, sort, cursor, limit));
   const more = found.length > limit;
   const rows = found.slice(0, limit).map(toRow);
@@ -120,8 +120,20 @@ export async function queryPage(
           s: last.seq,
         })
       : null;
-  // A filtered first page that does not hold every match says how many there are.
+  // A filtered first page that does not hold every match can say how many there are: the count is
+  // its own command (countMatches), so that the page is not delayed by it.
   const filtered = Object.values(filter).some((v) => v !== undefined);
   if (cursor !== null || !more || !filtered) return { rows, next };
-  return { rows, next, matches: await matchCount(client, tenantId, filter, sort.key) };
+  return { rows, next, countable: true };
+}
+
+/** How many events match `filter` (exact up to the limit, then PostgreSQL's estimate); inside withTenant. */
+export function countMatches(
+  client: Queryable,
+  tenantId: string,
+  filter: ExplorerFilter,
+  sort: ExplorerSort,
+): Promise<{ count: number; exact: boolean }> {
+  checkFilter(filter);
+  return matchCount(client, tenantId, filter, sort.key);
 }

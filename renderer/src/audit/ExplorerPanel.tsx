@@ -10,7 +10,7 @@ import { takePending, useExplorerLinks } from './explorer/link';
 import { useExplorerFacets, useExplorerPages } from './explorer/use-explorer-pages';
 import { useTenant } from '../tenant/tenant-context';
 
-type Matches = { count: number; exact: boolean } | null;
+type Matches = ReturnType<typeof useExplorerPages>['matches'];
 
 /**
  * "200 of 50,010 events shown", "12 events", "200 of 1,234 matching events shown", "200 of about
@@ -20,6 +20,7 @@ function shownCount(shown: number, more: boolean, total: number | null, filtered
   const n = (x: number) => x.toLocaleString('en-US');
   if (!more) return `${n(shown)} ${filtered ? 'matching ' : ''}event${shown === 1 ? '' : 's'}`;
   if (!filtered && total !== null) return `${n(shown)} of ${n(total)} events shown`;
+  if (matches === 'counting') return `${n(shown)} matching events shown, counting how many match…`;
   if (matches?.exact) return `${n(shown)} of ${n(matches.count)} matching events shown`;
   if (matches)
     return `${n(shown)} of about ${n(roughly(matches.count))} matching events shown (PostgreSQL's estimate: counting over 10,000 matches exactly would read them all)`;

@@ -73,9 +73,11 @@ export const ExplorerPageSchema = z
     /** Opaque keyset cursor for the next page; null at the end. */
     next: z.string().nullable(),
     /**
-     * On a filtered first page with more to come: how many events match, exact up to 10,000,
-     * above that PostgreSQL's estimate (exact: false; counting them all would read them all).
+     * True on a filtered first page with more to come: how many events match is asked for with
+     * explorer.matchCount, after the page (the page never waits for the count).
      */
+    countable: z.boolean().optional(),
+    /** Pages cached by earlier consoles carried their count here; new pages never do. */
     matches: z
       .object({ count: z.number().int().min(0), exact: z.boolean() })
       .strict()
@@ -189,6 +191,22 @@ export const auditExplorerCommands = {
       })
       .strict(),
     response: ExplorerPageSchema,
+    requiresConsent: true,
+    offline: 'cache',
+    access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },
+  }),
+  'explorer.matchCount': def({
+    summary:
+      'How many events of a tenant match a filter: exact up to 10,000, above that PostgreSQL’s estimate (exact: false).',
+    request: z.object({ tenantId: TenantId, filter: ExplorerFilterSchema, sort: ExplorerSortSchema }).strict(),
+    response: z
+      .object({
+        count: z.number().int().min(0),
+        exact: z.boolean(),
+        elapsedMs: z.number(),
+        cached: CachedMarkSchema.optional(),
+      })
+      .strict(),
     requiresConsent: true,
     offline: 'cache',
     access: { session: 'operator', roles: ANY_ROLE, tenant: 'tenantId' },

@@ -14,7 +14,7 @@ import { loadDashboard } from '../../../electron/main/explorer/dashboard';
 import { loadEventDetail } from '../../../electron/main/explorer/event-detail';
 import { loadFacets } from '../../../electron/main/explorer/facets';
 import { InclusionProver, SubtreeCache } from '../../../electron/main/explorer/proof';
-import { queryPage } from '../../../electron/main/explorer/query';
+import { countMatches, queryPage } from '../../../electron/main/explorer/query';
 import { matchCount } from '../../../electron/main/controlplane/repos/explorer';
 import { nobleBlake3 } from '../../../shared/chain';
 import { simulate } from '../../../electron/main/simulator/simulate';
@@ -257,7 +257,7 @@ describe('explorer filters and sorts a known simulated data set', () => {
     expect(asc.map((r) => r.seq)).toEqual(wantAsc);
   });
 
-  it('a filtered first page with more to come says how many match: exact, or an estimate above the limit', async () => {
+  it('a filtered first page with more to come is countable; the count is its own command: exact, or an estimate above the limit', async () => {
     const denied = oracle.filter((e) => e.data.decision === 'deny').length;
     const filter = { type: 'com.arx.policy.decided' } as const;
     const decided = oracle.filter((e) => e.type === filter.type).length;
@@ -265,23 +265,42 @@ describe('explorer filters and sorts a known simulated data set', () => {
     const first = await withTenant(db.consolePool, tenant, (c) =>
       queryPage(c, tenant, filter, { key: 'time', direction: 'desc' }, null, 10),
     );
-    expect(first.matches).toEqual({ count: decided, exact: true });
+    expect(first.countable).toBe(true);
+    expect(
+      await withTenant(db.consolePool, tenant, (c) =>
+        countMatches(c, tenant, filter, { key: 'time', direction: 'desc' }),
+      ),
+    ).toEqual({ count: decided, exact: true });
     // Not on a later page, nor when one page holds every match, nor without a filter.
     const second = await withTenant(db.consolePool, tenant, (c) =>
       queryPage(c, tenant, filter, { key: 'time', direction: 'desc' }, first.next, 10),
     );
-    expect(second.matches).toBeUndefined();
+    expect(second.countable).toBeUndefined();
     const one = await withTenant(db.consolePool, tenant, (c) =>
       queryPage(c, tenant, { decision: 'deny' }, { key: 'time', direction: 'desc' }, null, denied),
     );
-    expect(one.matches).toBeUndefined();
+    expect(one.countable).toBeUndefined();
     expect(
       (
         await withTenant(db.consolePool, tenant, (c) =>
           queryPage(c, tenant, {}, { key: 'seq', direction: 'asc' }, null, 10),
         )
-      ).matches,
+      ).countable,
     ).toBeUndefined();
+    // A bad filter is refused by the count with the page's code.
+    await expect(
+      withTenant(db.consolePool, tenant, (c) =>
+        countMatches(
+          c,
+          tenant,
+          { timeFrom: '2026-11-03T00:00:00Z', timeTo: '2026-11-02T00:00:00Z' },
+          {
+            key: 'time',
+            direction: 'desc',
+          },
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 'EXPLORER_FILTER_INVALID' });
     // Above the exact limit: PostgreSQL's estimate, never below what was counted.
     await db.admin.query('ANALYZE arx.audit_events');
     const est = await withTenant(db.consolePool, tenant, (c) => matchCount(c, tenant, filter, 'time', 20));

@@ -12,6 +12,11 @@ export const AUDIT_EXPLORER_SAMPLES: { [N in keyof typeof auditExplorerCommands]
     cursor: null,
     limit: 100,
   },
+  'explorer.matchCount': {
+    tenantId,
+    filter: { type: 'com.arx.policy.decided', decision: 'deny' },
+    sort: { key: 'time', direction: 'desc' },
+  },
   'explorer.event': { tenantId, seq: 42 },
   'explorer.facets': { tenantId },
   'explorer.dashboard': { tenantId, timeFrom: null, timeTo: '2026-11-20T00:00:00Z' },

@@ -13,9 +13,14 @@ interface Page {
   error: ArxError | null;
   /** Answered from the local cache (control plane unreachable): when it was fetched. */
   cached: { at: string } | null;
-  /** How many events match a filter, from the first page (exact, or PostgreSQL's estimate). */
-  matches: { count: number; exact: boolean } | null;
+  /**
+   * How many events match a filter (exact, or PostgreSQL's estimate), asked for after the first
+   * page arrived: 'counting' until it is known, null when not asked (or it could not be had).
+   */
+  matches: Matches;
 }
+
+export type Matches = { count: number; exact: boolean } | 'counting' | null;
 
 /** The tenant's filter facets and its number of events (exact: the highest seq + 1). */
 export function useExplorerFacets(tenantId: string | null) {
@@ -60,10 +65,17 @@ export function useExplorerPages(tenantId: string | null, filter: ExplorerFilter
               elapsedMs: r.value.elapsedMs,
               error: null,
               cached: r.value.cached ?? null,
-              matches: r.value.matches ?? null,
+              matches: r.value.matches ?? (r.value.countable ? 'counting' : null),
             }
           : { key, rows: [], next: null, elapsedMs: null, error: r.error, cached: null, matches: null },
       );
+      // The count comes after the page, never before it: the rows are already on screen.
+      if (!r.ok || !r.value.countable || r.value.matches) return;
+      void callArx((arx) => arx.explorer.matchCount({ tenantId, filter, sort })).then((m) => {
+        if (!live) return;
+        const matches = m.ok ? { count: m.value.count, exact: m.value.exact } : null;
+        setPage((p) => (p?.key === key ? { ...p, matches } : p));
+      });
     });
     return () => {
       live = false;
