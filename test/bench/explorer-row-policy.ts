@@ -2,7 +2,7 @@
  * The explorer's queries side by side under two row policies, for explorer.bench.ts: as the shared
  * console role (`tenant_isolation`: the tenant setting only, as before operators had identities of
  * their own) and as an operator's own login role (`operator_scope`: the tenant setting, kept only
- * where the operator holds a role, `arx.operator_tenant()` of migration 0024; what the console runs as now). Same chain, same connection count,
+ * where the operator holds a role, `arx.operator_tenant()` of migration 0024, reading 0030's derived table; what the console runs as now). Same chain, same connection count,
  * runs interleaved so that a change of load hits both sides alike.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
