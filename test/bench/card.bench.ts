@@ -2,12 +2,14 @@
  * Card figures with SoftHSM2 (test cards from `arx card provision-test`):
  *   - login, from PIN submitted to session open (module loaded; C_Login, proof of possession with
  *     the PIV Authentication key and its software check included): median of 20 (goal < 300 ms);
- *   - card enumeration with 4 tokens present (slots, token info, PIN state): median of 20 (goal < 200 ms).
+ *   - card enumeration with 4 tokens present (slots, token info, PIN state): median of 20 (goal < 200 ms);
+ *   - a signature with the login key (C_SignInit + C_Sign, as for an audit event) and one
+ *     C_GetTokenInfo: medians of 200, the cost of a call's trip to the module and back.
  *
  *   npx tsx test/bench/card.bench.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CardService } from '../../electron/main/card/card-service';
 import { provisionTestCards, TEST_CARDS } from '../../electron/main/card/test-cards';
@@ -47,7 +49,29 @@ async function main() {
         console.log(
           `login ${card.keyType.toUpperCase()} (${card.label}): median ${median(logins).toFixed(1)} ms (goal < 300 ms)`,
         );
+        const session = await service.login(slot, new TextEncoder().encode(card.pin));
+        const signatures: number[] = [];
+        const digest = new Uint8Array(32).fill(1);
+        for (let i = 0; i < RUNS * 10; i++) {
+          const t0 = performance.now();
+          await session.signWithLoginKey(digest);
+          signatures.push(performance.now() - t0);
+        }
+        await session.logout();
+        console.log(`  signature with the login key: median ${median(signatures).toFixed(3)} ms`);
       }
+      const trips: number[] = [];
+      for (let i = 0; i < RUNS * 10; i++) {
+        const t0 = performance.now();
+        await service.listCertificates(present[0]!.slot).catch(() => undefined);
+        trips.push(performance.now() - t0);
+      }
+      console.log(`certificates of one card (3 calls): median ${median(trips).toFixed(3)} ms`);
+      console.log(
+        `load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+      );
     } finally {
       await service.close();
     }
