@@ -89,6 +89,8 @@ test('enrols a card holder, grants isso with a second administrator, and the new
   await expect(page.getByText('No grant request is waiting.')).toBeVisible();
   const current = page.getByRole('table', { name: 'Current grants' });
   await current.page().getByLabel('Filter').first().fill(DIAZ.edipi);
+  // The control plane filters (after a pause in typing): wait for its answer.
+  await expect(page.getByTestId('grants-shown')).toContainText(' matching');
   await expect(current.getByRole('row', { name: /alpha-command/ })).toContainText('isso');
   await expect(current.getByRole('row', { name: /alpha-command/ })).toContainText('signature verified');
   await saveScreenshot(page, 'administration-approved');
@@ -97,6 +99,7 @@ test('enrols a card holder, grants isso with a second administrator, and the new
   await page.getByRole('tab', { name: 'Access review' }).click();
   const review = page.getByRole('table', { name: 'Access review' });
   await page.getByLabel('Filter').fill(DIAZ.edipi);
+  await expect(page.getByTestId('grants-shown')).toContainText(' matching');
   await expect(review.getByRole('row', { name: /alpha-command/ })).toContainText('1000000001');
   await expect(review.getByRole('row', { name: /alpha-command/ })).toContainText('1000000002');
   // Both card signatures verify now: ADAMS's request (EC) and BAKER's approval (RSA-PSS).

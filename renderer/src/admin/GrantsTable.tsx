@@ -125,7 +125,6 @@ export function GrantsTable({
 }) {
   const r = useReviewPage(round, onPage);
   const p = r.page;
-  const filtered = r.query.text !== '' || r.query.problemsOnly || r.query.expiringOnly;
   const pages = p ? Math.max(1, Math.ceil(p.matching / PAGE_SIZE)) : 1;
   return (
     <>
@@ -152,7 +151,7 @@ export function GrantsTable({
         <Group gap="xs">
           {r.reading && <Loader size="xs" aria-label="Reading the grants" />}
           <Text size="sm" role="status" data-testid="grants-shown">
-            {p ? shownText(p, filtered) : ''}
+            {p ? shownText(p, r.filtered) : ''}
           </Text>
         </Group>
       </Group>

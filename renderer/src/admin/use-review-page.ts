@@ -20,7 +20,7 @@ export interface ReviewQuery {
 export function useReviewPage(round: string | number, onPage?: (p: ReviewPage) => void) {
   const [query, setQuery] = useState<ReviewQuery>({ text: '', problemsOnly: false, expiringOnly: false, page: 1 });
   const [text, setText] = useState('');
-  const [page, setPage] = useState<ReviewPage | null>(null);
+  const [page, setPage] = useState<{ value: ReviewPage; of: ReviewQuery } | null>(null);
   const [error, setError] = useState<ArxError | null>(null);
   const asked = JSON.stringify([query, round]);
   const [answered, setAnswered] = useState<string | null>(null);
@@ -37,7 +37,7 @@ export function useReviewPage(round: string | number, onPage?: (p: ReviewPage) =
       if (!live) return;
       setAnswered(JSON.stringify([query, round]));
       if (r.ok) {
-        setPage(r.value);
+        setPage({ value: r.value, of: query });
         onPage?.(r.value);
         setError(null);
       } else setError(r.error);
@@ -56,7 +56,9 @@ export function useReviewPage(round: string | number, onPage?: (p: ReviewPage) =
     setProblemsOnly: (problemsOnly: boolean) => setQuery((q) => ({ ...q, problemsOnly, page: 1 })),
     setExpiringOnly: (expiringOnly: boolean) => setQuery((q) => ({ ...q, expiringOnly, page: 1 })),
     goTo: (n: number) => setQuery((q) => ({ ...q, page: n })),
-    page,
+    page: page?.value ?? null,
+    /** Whether the page shown was read with a filter (the query may have changed since). */
+    filtered: !!page && (page.of.text !== '' || page.of.problemsOnly || page.of.expiringOnly),
     error,
     reading: answered !== asked,
   };
