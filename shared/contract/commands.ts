@@ -12,6 +12,7 @@ import { companionCommands } from './domains/companion';
 import { policyAuthoringCommands } from './domains/policy-authoring';
 import { policyLifecycleCommands } from './domains/policy-lifecycle';
 import { reviewCommands } from './domains/review';
+import { witnessCommands } from './domains/witness';
 
 export type { CommandDef, OfflineMode } from './define';
 
@@ -294,6 +295,7 @@ export const commands = {
   ...bundleCommands,
   ...adminCommands,
   ...companionCommands,
+  ...witnessCommands,
   ...adminGatewayKeyCommands,
   ...adminAccessReviewCommands,
 } as const satisfies Record<string, CommandDef>;

@@ -8,6 +8,7 @@ import { companionEvents } from './domains/companion';
 import { policyAuthoringEvents } from './domains/policy-authoring';
 import { policyLifecycleEvents } from './domains/policy-lifecycle';
 import { reviewEvents } from './domains/review';
+import { witnessEvents } from './domains/witness';
 
 /** Events that main pushes to the renderer. Same rule as commands: one table, every adapter derived. */
 export const events = {
@@ -21,6 +22,7 @@ export const events = {
   ...cacheEvents,
   ...companionEvents,
   ...bundleEvents,
+  ...witnessEvents,
 } as const satisfies Record<string, { payload: z.ZodType; summary: string }>;
 
 export type Events = typeof events;

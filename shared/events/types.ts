@@ -231,6 +231,26 @@ export const EVENT_DATA = {
   'com.arx.companionkey.revoked': z
     .object({ operatorId: id, keyId: hex32, reason: z.enum(['retired', 'compromised']) })
     .strict(),
+  // A witness's refusal of a checkpoint that does not extend what it cosigned (docs/chain-format.md §9.4).
+  'com.arx.witness.forkdetected': z
+    .object({
+      operatorId: id,
+      witness: z.string().min(1).max(255),
+      code: z.enum([
+        'WITNESS_FORK_DETECTED',
+        'WITNESS_ROLLBACK_REFUSED',
+        'WITNESS_PROOF_INVALID',
+        'WITNESS_EMPTY_TREE_ROOT',
+        'WITNESS_STATE_ROLLED_BACK',
+      ]),
+      treeSize: z.number().int().min(0).nullable(),
+      rootSha256: hex32.nullable(),
+      cosignedSize: z.number().int().min(0),
+      cosignedRootSha256: hex32,
+      checkpoint: z.string().nullable(),
+      cosignedCheckpoint: z.string().nullable(),
+    })
+    .strict(),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventType = keyof typeof EVENT_DATA;

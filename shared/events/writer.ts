@@ -37,6 +37,7 @@ export const WRITER_CLASS: Record<EventType, WriterClass> = {
   'com.arx.companionkey.attested': 'console',
   'com.arx.companionkey.rotated': 'console',
   'com.arx.companionkey.revoked': 'console',
+  'com.arx.witness.forkdetected': 'console',
   'com.arx.role.granted': 'administration',
   'com.arx.role.revoked': 'administration',
   'com.arx.tenant.created': 'administration',

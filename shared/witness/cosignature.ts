@@ -88,10 +88,22 @@ export interface Cosigner {
 
 /** A cosigner from a 32-byte Ed25519 seed. It refuses to sign anything that is not a checkpoint body. */
 export function ed25519Cosigner(name: string, seed: Uint8Array): Cosigner {
-  if (!isValidKeyName(name)) throw new RangeError(`invalid key name ${JSON.stringify(name)}`);
   if (seed.length !== 32) throw new RangeError('an Ed25519 seed is 32 bytes');
   const secret = seed.slice();
-  const publicKey = ed25519.getPublicKey(secret);
+  return signingCosigner(name, ed25519.getPublicKey(secret), (m) => ed25519.sign(m, secret));
+}
+
+/**
+ * A cosigner over an Ed25519 key held elsewhere (e.g. an operator's companion key): `sign` makes a
+ * pure Ed25519 signature over the message. It refuses to sign anything that is not a checkpoint body.
+ */
+export function signingCosigner(
+  name: string,
+  publicKey: Uint8Array,
+  sign: (message: Uint8Array) => Uint8Array,
+): Cosigner {
+  if (!isValidKeyName(name)) throw new RangeError(`invalid key name ${JSON.stringify(name)}`);
+  if (publicKey.length !== 32) throw new RangeError('an Ed25519 public key is 32 bytes');
   const keyId = cosignatureKeyId(name, publicKey);
   return {
     name,
@@ -99,7 +111,7 @@ export function ed25519Cosigner(name: string, seed: Uint8Array): Cosigner {
     publicKey,
     cosign(checkpointText, timestamp) {
       if (!parseCheckpoint(checkpointText).ok) throw new RangeError('cosign: not a checkpoint body');
-      const signature = ed25519.sign(cosignatureMessage(checkpointText, timestamp), secret);
+      const signature = sign(cosignatureMessage(checkpointText, timestamp));
       const id = new Uint8Array(4);
       new DataView(id.buffer).setUint32(0, keyId);
       return `${EM_DASH} ${name} ${toBase64(concatBytes(id, u64be(timestamp), signature))}\n`;

@@ -8,6 +8,7 @@ import { CACHE_SAMPLES } from './valid-requests/cache';
 import { BUNDLE_SAMPLES } from './valid-requests/bundle';
 import { ADMIN_SAMPLES } from './valid-requests/admin';
 import { COMPANION_SAMPLES } from './valid-requests/companion';
+import { WITNESS_SAMPLES } from './valid-requests/witness';
 import { ADMIN_GATEWAY_KEY_SAMPLES } from './valid-requests/admin-gateway-keys';
 import { ADMIN_ACCESS_REVIEW_SAMPLES } from './valid-requests/admin-access-review';
 
@@ -39,6 +40,7 @@ export const VALID_REQUESTS: { [N in CommandName]: RequestOf<N> } = {
   ...BUNDLE_SAMPLES,
   ...ADMIN_SAMPLES,
   ...COMPANION_SAMPLES,
+  ...WITNESS_SAMPLES,
   ...ADMIN_GATEWAY_KEY_SAMPLES,
   ...ADMIN_ACCESS_REVIEW_SAMPLES,
 };

@@ -17,6 +17,9 @@ import { CacheService } from '../cache/cache-service';
 import { createCacheHandlers } from '../cache/handlers';
 import { CompanionService } from '../companion/companion-service';
 import { createCompanionHandlers } from '../companion/handlers';
+import { ConsoleWitness } from '../witness/console-witness';
+import { createWitnessHandlers } from '../witness/handlers';
+import { cacheWitnessStore, companionWitnessKey, forkRecorder } from './witness-wiring';
 import { OfflineCommands } from '../cache/offline';
 import { createAuditVerifyHandlers } from '../chain/verify-handlers';
 import { createAuditExplorerHandlers } from '../explorer/handlers';
@@ -56,6 +59,17 @@ export interface ConsoleServices {
   stop(): Promise<void>;
 }
 
+export interface ConsoleServiceOptions {
+  seedDemo?: boolean;
+  cardBackend?: () => Promise<CardBackend>;
+  /** How the card module's process is started (Electron's utility process in the app; fork otherwise). */
+  cardLauncher?: ChildLauncher;
+  /** How often the embedded default's gateway timer looks for a checkpoint to issue. */
+  checkpointTickMs?: number;
+  /** How often an ISSO's console witnesses its tenants in the background (0: only on request). */
+  witnessIntervalMs?: number;
+}
+
 /**
  * Wires every service to its handlers. Adapters (Electron IPC, the Chromium bridge, the CLI) get
  * the registry from here and nothing else.
@@ -63,14 +77,7 @@ export interface ConsoleServices {
 export function createConsoleServices(
   config: ArxConfig,
   log: (line: string) => void = () => {},
-  options: {
-    seedDemo?: boolean;
-    cardBackend?: () => Promise<CardBackend>;
-    /** How the card module's process is started (Electron's utility process in the app; fork otherwise). */
-    cardLauncher?: ChildLauncher;
-    /** How often the embedded default's gateway timer looks for a checkpoint to issue. */
-    checkpointTickMs?: number;
-  } = {},
+  options: ConsoleServiceOptions = {},
 ): ConsoleServices {
   const hub = new EventHub();
   let card: Status['card'] = cardStatusOf(null);
@@ -103,7 +110,8 @@ export function createConsoleServices(
     onChange: (st) => hub.publish('companion.changed', st),
   });
   const domain: DomainDeps = { config, controlPlane, operatorAuth, trustStore, hub, log, cache, offline, companion };
-  const handlers = consoleHandlers(domain, status);
+  const witness = createWitness(domain, options.witnessIntervalMs ?? 60_000);
+  const handlers = consoleHandlers(domain, status, witness.service);
 
   const undescribed = offline.undescribed();
   if (undescribed.length > 0) throw new Error(`offline: 'cache' reads not described: ${undescribed.join(', ')}`);
@@ -139,6 +147,7 @@ export function createConsoleServices(
     },
     async stop() {
       demo.stop();
+      witness.stop();
       cache.close();
       companion.wipe();
       await operatorAuth.close().catch(() => {});
@@ -146,6 +155,36 @@ export function createConsoleServices(
       await controlPlane.stop();
     },
   };
+}
+
+/**
+ * The console as a witness of its ISSO's tenants: a pass after login once the companion key and
+ * the cache are open, then every `intervalMs`; reset on every session change.
+ */
+function createWitness(domain: DomainDeps, intervalMs: number) {
+  const { controlPlane, operatorAuth, companion, cache, hub, log } = domain;
+  const service = new ConsoleWitness({
+    session: () => operatorAuth.session(),
+    pool: () => controlPlane.requirePool(),
+    key: companionWitnessKey(companion),
+    store: cacheWitnessStore(cache),
+    recordFork: forkRecorder(controlPlane, operatorAuth),
+    publish: (st) => hub.publish('witnessing.changed', st),
+    log,
+  });
+  const kick = () => {
+    const s = operatorAuth.session();
+    if (s && !s.locked && s.roles.some((r) => r.role === 'isso') && controlPlane.status().state === 'connected')
+      void service.run().catch((e: Error) => log(`witness: pass failed (${e.message})`));
+  };
+  operatorAuth.on('changed', () => service.reset());
+  hub.subscribe((event, payload) => {
+    const opened = (payload as { state?: string } | null)?.state === 'unlocked';
+    if (opened && (event === 'companion.changed' || event === 'cache.changed')) kick();
+  });
+  const timer = intervalMs > 0 ? setInterval(kick, intervalMs) : null;
+  timer?.unref();
+  return { service, stop: () => timer && clearInterval(timer) };
 }
 
 /** The card module is loaded on first use (listing readers), in its own child process. */
@@ -222,7 +261,7 @@ function cardStatusOf(session: OperatorSession | null): Status['card'] {
 }
 
 /** The handler of every command: the console's own (shell and card), then each domain's. */
-function consoleHandlers(domain: DomainDeps, status: () => Status): Handlers {
+function consoleHandlers(domain: DomainDeps, status: () => Status, witness: ConsoleWitness): Handlers {
   const { config, controlPlane, operatorAuth } = domain;
   return {
     ...createShellHandlers(config, status, () => controlPlane.retryNow()),
@@ -236,6 +275,7 @@ function consoleHandlers(domain: DomainDeps, status: () => Status): Handlers {
     ...createBundleHandlers(domain),
     ...createAdminHandlers(domain),
     ...createCompanionHandlers(domain),
+    ...createWitnessHandlers(witness),
   };
 }
 

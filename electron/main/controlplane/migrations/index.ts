@@ -28,6 +28,7 @@ import { sql as m0027 } from './0027-gateway-key-administration';
 import { sql as m0028 } from './0028-signed-close-cutover';
 import { sql as m0029 } from './0029-access-review-pages';
 import { sql as m0030 } from './0030-operator-tenant-access';
+import { sql as m0031 } from './0031-witness-fork-event';
 
 export interface Migration {
   version: number;
@@ -71,4 +72,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 28, name: 'signed-close-cutover', sql: m0028 },
   { version: 29, name: 'access-review-pages', sql: m0029 },
   { version: 30, name: 'operator-tenant-access', sql: m0030 },
+  { version: 31, name: 'witness-fork-event', sql: m0031 },
 ];

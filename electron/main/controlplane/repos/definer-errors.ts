@@ -57,7 +57,8 @@ export type DefinerFunction =
   | 'register_witness_key'
   | 'record_cosignature'
   | 'store_companion_key'
-  | 'revoke_companion_key';
+  | 'revoke_companion_key'
+  | 'record_witness_fork';
 
 /** Calls `arx.<fn>(params…)` (a definer function), its refusals as ArxFailure values. */
 export async function callDefiner<R extends Record<string, unknown> = Record<string, unknown>>(
