@@ -144,11 +144,23 @@ describe('arx db bootstrap', () => {
     expect(r.err).toMatch(/^DB_ALREADY_BOOTSTRAPPED: /);
   });
 
-  it('enrols an operator by the DBA with no role, and refuses the same person twice', async () => {
-    // BAKER is enrolled already (an administrator): enrolling the card again is refused.
-    const again = await arx('db', 'enrol', '--cert', bundle['ARX TEST BAKER RSA']!);
-    expect(again.err).toMatch(/^OPERATOR_ALREADY_ENROLLED: /);
-    const revoked = await arx('db', 'enrol', '--cert', bundle['ARX TEST REVOKED']!);
+  it('enrols nobody after bootstrap, and checks a --cert as it checks an --admin-cert', async () => {
+    const count = async () => (await db.admin.query(`SELECT count(*)::int AS n FROM arx.audit_events`)).rows[0].n;
+    const before = await count();
+    // The DBA's enrolment after bootstrap wrote unsigned events no verifier accepts: the command is gone.
+    const gone = await arx('db', 'enrol', '--cert', bundle['ARX TEST BAKER RSA']!);
+    expect(gone.code).toBe(2);
+    expect(gone.err).toMatch(/^Unknown command: db enrol\./);
+    const adams = bundle['ARX TEST ADAMS EC']!;
+    const revoked = await arx('db', 'bootstrap', '--admin-cert', adams, '--cert', bundle['ARX TEST REVOKED']!);
+    expect(revoked.code).toBe(2);
     expect(revoked.err).toMatch(/^CERT_REVOKED: /);
+    const twice = await arx('db', 'bootstrap', '--admin-cert', adams, '--cert', adams);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/^INVALID_REQUEST: Two certificate files name the same person/);
+    const late = await arx('db', 'bootstrap', '--admin-cert', adams, '--cert', bundle['ARX TEST BAKER RSA']!);
+    expect(late.code).toBe(2);
+    expect(late.err).toMatch(/^DB_ALREADY_BOOTSTRAPPED: /);
+    expect(await count()).toBe(before);
   });
 });
