@@ -63,7 +63,15 @@ test('rotates a gateway key with an overlap, revokes the old one and exports gat
 
   await page.getByRole('button', { name: 'Show gateway-keys.txt' }).click();
   const text = page.getByLabel('gateway-keys.txt', { exact: true });
-  await expect(text).toContainText(successor);
-  await expect(text).toContainText(`# ${OLD}: valid`);
+  // Each key with the window verifiers hold a bundle to (bundle-format §5.1): the successor open, the old one revoked.
+  await expect(text).toContainText(new RegExp(`${escapeRegExp(successor)} valid-from=\\S+ valid-to=open(?!\\S)`));
+  await expect(text).toContainText(`# ${OLD}: revoked`);
+  await expect(text).toContainText(
+    new RegExp(`${escapeRegExp(OLD)}\\+\\S+ valid-from=\\S+ valid-to=(\\S+) revoked-at=\\1`),
+  );
   await saveScreenshot(page, 'administration-gateway-keys');
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
